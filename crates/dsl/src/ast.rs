@@ -1,0 +1,285 @@
+//! The playbook model as written: one Ast for both syntaxes, every node
+//! carrying its span. Produced by [`crate::lower`] from a [`Node`] tree,
+//! consumed by the analyzer and the printers.
+
+use crate::node::{Node, Text};
+use crate::source::{Span, Spanned};
+use std::time::Duration;
+
+/// A whole playbook file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Playbook {
+    pub name: Option<Spanned<String>>,
+    pub title: Option<Text>,
+    pub description: Option<Text>,
+    pub owners: Vec<Spanned<String>>,
+    pub tags: Vec<Spanned<String>>,
+    pub inputs: Vec<Input>,
+    pub steps: Vec<Step>,
+    pub span: Span,
+}
+
+/// A typed parameter of the playbook, given on the command line or from the environment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    pub name: Spanned<String>,
+    pub ty: Spanned<InputType>,
+    pub description: Option<Text>,
+    pub default: Option<Node>,
+    pub required: Option<Spanned<bool>>,
+    pub secret: Option<Spanned<bool>>,
+    pub env: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+impl Input {
+    pub fn is_secret(&self) -> bool {
+        self.secret.as_ref().is_some_and(|s| s.value)
+    }
+
+    /// Required unless it has a default, an environment variable, or says otherwise.
+    pub fn is_required(&self) -> bool {
+        match &self.required {
+            Some(r) => r.value,
+            None => self.default.is_none(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputType {
+    String,
+    Int,
+    Float,
+    Bool,
+    Enum(Vec<Spanned<String>>),
+}
+
+impl InputType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            InputType::String => "string",
+            InputType::Int => "int",
+            InputType::Float => "float",
+            InputType::Bool => "bool",
+            InputType::Enum(_) => "enum",
+        }
+    }
+}
+
+/// One node of the step graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub id: Spanned<String>,
+    pub title: Option<Text>,
+    pub description: Option<Text>,
+    pub action: Action,
+    pub needs: Vec<Spanned<String>>,
+    pub when: Option<Text>,
+    pub timeout: Option<DurationLit>,
+    pub retry: Option<Retry>,
+    pub until: Option<Until>,
+    pub on_failure: Option<Spanned<OnFailure>>,
+    pub effect: Option<Spanned<Effect>>,
+    pub approval: Option<Approval>,
+    pub outputs: Vec<Output>,
+    pub span: Span,
+}
+
+/// What a step does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A kind from the catalog (`shell`, `http`, ...) with its parameters.
+    Kind { name: Spanned<String>, params: Node },
+    /// Ordered conditional edges; `branch` and `triage` are two spellings.
+    Branch(Branch),
+    /// Instructions an operator follows and confirms.
+    Manual { instructions: Text, span: Span },
+    /// A typed question whose answer is the step's `answer` result.
+    Ask(Ask),
+}
+
+impl Action {
+    /// The name of the kind, as written in the playbook.
+    pub fn kind_name(&self) -> &str {
+        match self {
+            Action::Kind { name, .. } => &name.value,
+            Action::Branch(b) => b.keyword.value.name(),
+            Action::Manual { .. } => "manual",
+            Action::Ask(_) => "ask",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    pub keyword: Spanned<BranchKeyword>,
+    pub cases: Vec<Case>,
+    pub otherwise: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BranchKeyword {
+    Branch,
+    Triage,
+}
+
+impl BranchKeyword {
+    pub fn name(self) -> &'static str {
+        match self {
+            BranchKeyword::Branch => "branch",
+            BranchKeyword::Triage => "triage",
+        }
+    }
+}
+
+/// `when EXPR -> STEP`: taken when its condition holds and no earlier case was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    pub when: Text,
+    pub then: Spanned<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ask {
+    pub question: Text,
+    pub answer: AnswerType,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnswerType {
+    Choice(Vec<Spanned<String>>),
+    Number {
+        min: Option<Spanned<f64>>,
+        max: Option<Spanned<f64>>,
+    },
+    Text,
+}
+
+/// A duration as written (`30s`, `5m`), kept verbatim so printing is lossless.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DurationLit {
+    pub value: Duration,
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retry {
+    pub attempts: Spanned<u32>,
+    pub delay: Option<DurationLit>,
+    pub backoff: Option<Spanned<f64>>,
+    pub span: Span,
+}
+
+/// Poll: re-run the step every `every` until `condition` holds or `within` passes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Until {
+    pub condition: Text,
+    pub every: Option<DurationLit>,
+    pub within: Option<DurationLit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum OnFailure {
+    Abort,
+    Continue,
+    Goto(Spanned<String>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Effect {
+    Read,
+    Write,
+    Destructive,
+}
+
+impl Effect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::Read => "read",
+            Effect::Write => "write",
+            Effect::Destructive => "destructive",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Effect> {
+        match word {
+            "read" => Some(Effect::Read),
+            "write" => Some(Effect::Write),
+            "destructive" => Some(Effect::Destructive),
+            _ => None,
+        }
+    }
+}
+
+/// A gate before the step: the operator must approve it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Approval {
+    /// The question to ask; a default one is derived from the step when absent.
+    pub question: Option<Text>,
+    pub span: Span,
+}
+
+/// A named value captured from a step's result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub name: Spanned<String>,
+    /// The result field it is taken from; the kind's primary result when absent.
+    pub from: Option<Spanned<String>>,
+    pub json: Option<Text>,
+    pub regex: Option<Text>,
+    pub ty: Option<Spanned<ValueType>>,
+    pub secret: Option<Spanned<bool>>,
+    pub span: Span,
+}
+
+impl Output {
+    pub fn is_secret(&self) -> bool {
+        self.secret.as_ref().is_some_and(|s| s.value)
+    }
+}
+
+/// The type of a value an author can declare for an output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    String,
+    Int,
+    Float,
+    Bool,
+    List,
+    Map,
+    Any,
+}
+
+impl ValueType {
+    pub const ALL: &'static [ValueType] = &[
+        ValueType::String,
+        ValueType::Int,
+        ValueType::Float,
+        ValueType::Bool,
+        ValueType::List,
+        ValueType::Map,
+        ValueType::Any,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::String => "string",
+            ValueType::Int => "int",
+            ValueType::Float => "float",
+            ValueType::Bool => "bool",
+            ValueType::List => "list",
+            ValueType::Map => "map",
+            ValueType::Any => "any",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<ValueType> {
+        ValueType::ALL.iter().copied().find(|t| t.name() == word)
+    }
+}

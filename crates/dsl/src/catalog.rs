@@ -1,0 +1,196 @@
+//! The seam through which step kinds describe themselves to the checker.
+//! `crates/stdlib` implements it; the dsl never depends on the runtime.
+
+use crate::ast::{Effect, ValueType};
+use crate::node::Node;
+
+/// Looks up step kinds by name.
+pub trait Catalog: Send + Sync {
+    fn kind(&self, name: &str) -> Option<&KindSchema>;
+    /// All kind names, for "did you mean" and documentation.
+    fn kind_names(&self) -> Vec<&str>;
+}
+
+/// What a step kind accepts and produces, as far as checking needs to know.
+#[derive(Clone, Debug)]
+pub struct KindSchema {
+    pub name: &'static str,
+    /// One line, for `runbook doc` and diagnostics.
+    pub summary: &'static str,
+    pub params: Vec<ParamSchema>,
+    /// A scalar written in place of the parameter mapping fills this parameter:
+    /// `shell: "kubectl get pods"` is `shell: { command: "kubectl get pods" }`.
+    pub shorthand: Option<&'static str>,
+    pub results: Vec<ResultField>,
+    /// The result an output captures when it names none (`stdout` for shell).
+    pub primary_result: &'static str,
+    /// The effect of a step of this kind that declares none, from its parameters.
+    pub default_effect: fn(&Node) -> Effect,
+}
+
+impl KindSchema {
+    pub fn param(&self, name: &str) -> Option<&ParamSchema> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    pub fn result(&self, name: &str) -> Option<&ResultField> {
+        self.results.iter().find(|r| r.name == name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ParamSchema {
+    pub name: &'static str,
+    pub ty: ParamType,
+    pub required: bool,
+    pub description: &'static str,
+}
+
+impl ParamSchema {
+    pub fn required(name: &'static str, ty: ParamType, description: &'static str) -> ParamSchema {
+        ParamSchema {
+            name,
+            ty,
+            required: true,
+            description,
+        }
+    }
+
+    pub fn optional(name: &'static str, ty: ParamType, description: &'static str) -> ParamSchema {
+        ParamSchema {
+            name,
+            ty,
+            required: false,
+            description,
+        }
+    }
+}
+
+/// The shape a parameter's value must have.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamType {
+    /// A literal string, no templating.
+    String,
+    /// A handlebars template; every variable it uses is checked.
+    Template,
+    /// A template rendered into a shell command: insertions are shell-quoted.
+    ShellTemplate,
+    /// An expression of the playbook's expression language, of this type.
+    Expr,
+    Int,
+    Float,
+    Bool,
+    Duration,
+    /// One of these words.
+    Enum(&'static [&'static str]),
+    List(Box<ParamType>),
+    /// A mapping from string keys to values of this type.
+    Map(Box<ParamType>),
+    /// The first of these that fits.
+    OneOf(Vec<ParamType>),
+    /// Any value (a JSON body, say); strings in it are templates.
+    Any,
+}
+
+impl ParamType {
+    /// How the type reads in a diagnostic ("expected a list of strings").
+    pub fn describe(&self) -> String {
+        match self {
+            ParamType::String => "a string".into(),
+            ParamType::Template => "a string (a template)".into(),
+            ParamType::ShellTemplate => "a string (a shell command template)".into(),
+            ParamType::Expr => "an expression".into(),
+            ParamType::Int => "an integer".into(),
+            ParamType::Float => "a number".into(),
+            ParamType::Bool => "a boolean".into(),
+            ParamType::Duration => "a duration such as `30s` or `5m`".into(),
+            ParamType::Enum(words) => {
+                let words: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+                format!("one of {}", words.join(", "))
+            }
+            ParamType::List(item) => format!("a list of {}", plural(&item.describe())),
+            ParamType::Map(value) => format!("a mapping to {}", plural(&value.describe())),
+            ParamType::OneOf(types) => {
+                let parts: Vec<String> = types.iter().map(ParamType::describe).collect();
+                parts.join(" or ")
+            }
+            ParamType::Any => "any value".into(),
+        }
+    }
+}
+
+fn plural(described: &str) -> String {
+    let bare = described
+        .strip_prefix("a ")
+        .or_else(|| described.strip_prefix("an "))
+        .unwrap_or(described);
+    match bare.split_once(' ') {
+        Some((head, rest)) => format!("{head}s {rest}"),
+        None => format!("{bare}s"),
+    }
+}
+
+/// A value a step of this kind produces, readable as `steps.ID.NAME`.
+#[derive(Clone, Debug)]
+pub struct ResultField {
+    pub name: &'static str,
+    pub ty: ValueType,
+    pub description: &'static str,
+}
+
+impl ResultField {
+    pub fn new(name: &'static str, ty: ValueType, description: &'static str) -> ResultField {
+        ResultField {
+            name,
+            ty,
+            description,
+        }
+    }
+}
+
+/// A catalog that is a list of kinds: what stdlib builds and tests use.
+#[derive(Clone, Debug, Default)]
+pub struct KindList {
+    kinds: Vec<KindSchema>,
+}
+
+impl KindList {
+    pub fn new(kinds: Vec<KindSchema>) -> KindList {
+        KindList { kinds }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &KindSchema> {
+        self.kinds.iter()
+    }
+}
+
+impl Catalog for KindList {
+    fn kind(&self, name: &str) -> Option<&KindSchema> {
+        self.kinds.iter().find(|k| k.name == name)
+    }
+
+    fn kind_names(&self) -> Vec<&str> {
+        self.kinds.iter().map(|k| k.name).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_nested_types() {
+        assert_eq!(
+            ParamType::List(Box::new(ParamType::String)).describe(),
+            "a list of strings"
+        );
+        assert_eq!(
+            ParamType::OneOf(vec![
+                ParamType::ShellTemplate,
+                ParamType::List(Box::new(ParamType::Template))
+            ])
+            .describe(),
+            "a string (a shell command template) or a list of strings (a template)"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! The runbook playbook language.
+//!
+//! Pipeline: a source file is read by one of two thin front ends ([`yaml`],
+//! [`runbook_syntax`]) into a spanned [`node::Node`] tree, lowered into the
+//! [`ast::Playbook`] model ([`lower`]), then checked by [`analyze`] into an
+//! immutable [`plan::Plan`] or a list of [`diagnostic::Diagnostic`]s.
+
+pub mod ast;
+pub mod catalog;
+pub mod code;
+pub mod diagnostic;
+pub mod node;
+pub mod source;
+pub mod suggest;
+
+pub use code::Code;
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use source::{SourceFile, Span, Spanned, Syntax};

@@ -1,0 +1,1 @@
+//! The runbook executor. It consumes a checked `runbook_dsl::plan::Plan`.
