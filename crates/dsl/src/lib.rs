@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod node;
 pub mod source;
 pub mod suggest;
+pub mod yaml;
 
 pub use code::Code;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
