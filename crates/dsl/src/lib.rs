@@ -9,6 +9,8 @@ pub mod ast;
 pub mod catalog;
 pub mod code;
 pub mod diagnostic;
+pub mod json_path;
+pub mod lower;
 pub mod node;
 pub mod source;
 pub mod suggest;
