@@ -9,6 +9,7 @@ pub mod ast;
 pub mod catalog;
 pub mod code;
 pub mod diagnostic;
+pub mod graph;
 pub mod json_path;
 pub mod lower;
 pub mod node;
