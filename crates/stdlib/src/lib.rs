@@ -12,6 +12,9 @@
 
 pub mod kinds;
 mod params;
+pub mod reference;
+
+pub use reference::reference_markdown;
 
 use runbook_dsl::catalog::KindList;
 use std::sync::OnceLock;
