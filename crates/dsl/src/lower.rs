@@ -1196,7 +1196,7 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 fn first_line(text: &str) -> String {
     text.lines()
         .filter(|l| !l.trim().is_empty())
-        .last()
+        .next_back()
         .unwrap_or("invalid")
         .trim()
         .to_string()
