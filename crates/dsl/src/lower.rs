@@ -1195,8 +1195,7 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 
 fn first_line(text: &str) -> String {
     text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .next_back()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or("invalid")
         .trim()
         .to_string()
