@@ -5,14 +5,18 @@
 //! [`ast::Playbook`] model ([`lower`]), then checked by [`analyze`] into an
 //! immutable [`plan::Plan`] or a list of [`diagnostic::Diagnostic`]s.
 
+pub mod analyze;
 pub mod ast;
 pub mod catalog;
 pub mod code;
 pub mod diagnostic;
 pub mod graph;
 pub mod json_path;
+pub mod load;
 pub mod lower;
 pub mod node;
+pub mod plan;
+pub mod render;
 pub mod source;
 pub mod suggest;
 pub mod yaml;
