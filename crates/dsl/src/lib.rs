@@ -9,7 +9,9 @@ pub mod ast;
 pub mod catalog;
 pub mod code;
 pub mod diagnostic;
+pub mod expr;
 pub mod node;
+pub mod path;
 pub mod source;
 pub mod suggest;
 
