@@ -14,6 +14,7 @@ pub mod node;
 pub mod path;
 pub mod source;
 pub mod suggest;
+pub mod template;
 
 pub use code::Code;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

@@ -1048,3 +1048,21 @@ fn printing_round_trips_a_corpus() {
         assert_eq!(p(&printed).to_string(), printed, "printing is stable");
     }
 }
+
+#[test]
+fn a_type_mismatch_renders_for_people() {
+    let (f, _, diags) = check_src(r#"steps.health.status == "200""#);
+    let rendered = crate::diagnostic::render(&f, &diags, crate::diagnostic::RenderStyle::Plain);
+    let expected = [
+        "runbook::type_mismatch",
+        "× `==` compares an integer with a string, which are never equal",
+        "[p.yaml:1:7]",
+        "1 │ when: steps.health.status == \"200\"",
+        "this is an integer",
+        "this is a string",
+        "help: compare with a number: `200` instead of `\"200\"`",
+    ];
+    for line in expected {
+        assert!(rendered.contains(line), "{line:?} not in\n{rendered}");
+    }
+}
