@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod code;
 pub mod diagnostic;
 pub mod node;
+pub mod runbook_syntax;
 pub mod source;
 pub mod suggest;
 pub mod yaml;
