@@ -1,0 +1,182 @@
+//! `k8s`: the Kubernetes operations the seed runbooks perform with `kubectl`
+//! (get pods, logs --previous, events, rollout restart, scale, set env,
+//! patch an HPA, delete a pod), as typed operations with typed results, so
+//! that a branch can test `steps.pods.crashlooping` instead of grepping
+//! `kubectl` output for `CrashLoop`.
+
+use crate::params::param;
+use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::node::Node;
+
+/// The operations `k8s` accepts.
+pub const OPERATIONS: &[&str] = &[
+    "get",
+    "list",
+    "logs",
+    "events",
+    "rollout_status",
+    "rollout_restart",
+    "scale",
+    "set_env",
+    "patch",
+    "delete",
+];
+
+/// The operations that only read the cluster.
+const READ_OPERATIONS: &[&str] = &["get", "list", "logs", "events", "rollout_status"];
+
+/// How a patch document is interpreted, as `kubectl patch --type`.
+pub const PATCH_TYPES: &[&str] = &["merge", "json", "strategic"];
+
+pub const EFFECT: &str = "`read` for `get`, `list`, `logs`, `events` and `rollout_status`; \
+`write` for the others. `delete` is `write` too: whether deleting is destructive depends on \
+what is deleted (a pod its controller recreates, or a PVC), so the author raises it with \
+`effect: destructive`.";
+
+/// The `k8s` kind.
+pub fn schema() -> KindSchema {
+    let template =
+        |name, description| ParamSchema::optional(name, ParamType::Template, description);
+    KindSchema {
+        name: "k8s",
+        summary: "Read or change Kubernetes resources through the API server, as `kubectl` would.",
+        params: vec![
+            ParamSchema::required(
+                "operation",
+                ParamType::Enum(OPERATIONS),
+                "What to do; `rollout_*` and `set_env` act on a workload.",
+            ),
+            ParamSchema::optional(
+                "resource",
+                ParamType::String,
+                "Resource type (`pod`, `deployment`, `statefulset`, `hpa`, `service`, `endpoints`, ...); default `pod`.",
+            ),
+            template("name", "Name of the object; for `logs`, a pod or `deployment/NAME`."),
+            template("namespace", "Namespace; default the context's namespace."),
+            template("context", "Kubeconfig context; default the current context."),
+            template("selector", "Label selector, such as `app=alphaswarm-core`, instead of `name`."),
+            template("field_selector", "Field selector, such as `status.phase!=Running`."),
+            template("container", "Container whose logs to read; default the pod's only or default container."),
+            ParamSchema::optional(
+                "tail",
+                ParamType::Int,
+                "For `logs`: only the last N lines; for `events`: only the last N events.",
+            ),
+            ParamSchema::optional(
+                "previous",
+                ParamType::Bool,
+                "For `logs`: the previous, crashed instance of the container.",
+            ),
+            ParamSchema::optional(
+                "replicas",
+                ParamType::OneOf(vec![ParamType::Int, ParamType::Template]),
+                "For `scale`: the desired replica count.",
+            ),
+            ParamSchema::optional(
+                "env",
+                ParamType::Map(Box::new(ParamType::Template)),
+                "For `set_env`: variables to set on the workload's containers.",
+            ),
+            ParamSchema::optional(
+                "patch",
+                ParamType::Any,
+                "For `patch`: the patch document; strings in it are templates.",
+            ),
+            ParamSchema::optional(
+                "patch_type",
+                ParamType::Enum(PATCH_TYPES),
+                "For `patch`: how the document applies; default `strategic` (`merge` for custom resources).",
+            ),
+            ParamSchema::optional(
+                "timeout",
+                ParamType::Duration,
+                "For `rollout_status`: how long to wait for the rollout; default `5m`.",
+            ),
+        ],
+        shorthand: None,
+        results: vec![
+            ResultField::new(
+                "object",
+                ValueType::Any,
+                "The object read or as changed (for `list`, the list object).",
+            ),
+            ResultField::new("items", ValueType::List, "The objects listed."),
+            ResultField::new("count", ValueType::Int, "How many objects were listed, or matched."),
+            ResultField::new("names", ValueType::List, "Names of the objects listed, or acted on."),
+            ResultField::new(
+                "phases",
+                ValueType::Map,
+                "Pods per phase (`Running`, `Pending`, `Failed`, ...), counted over the pods read.",
+            ),
+            ResultField::new(
+                "crashlooping",
+                ValueType::List,
+                "Names of the pods read with a container in `CrashLoopBackOff`.",
+            ),
+            ResultField::new(
+                "restarts",
+                ValueType::Int,
+                "Container restarts summed over the pods read.",
+            ),
+            ResultField::new("logs", ValueType::String, "For `logs`: the log text."),
+            ResultField::new(
+                "events",
+                ValueType::List,
+                "For `events`: the events involving the objects, oldest first.",
+            ),
+        ],
+        primary_result: "object",
+        default_effect,
+    }
+}
+
+fn default_effect(params: &Node) -> Effect {
+    let operation = param(params, None, "operation").and_then(Node::scalar_string);
+    match operation {
+        Some(op) if READ_OPERATIONS.contains(&op.as_str()) => Effect::Read,
+        _ => Effect::Write,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_consistent, map, text};
+
+    #[test]
+    fn schema_is_consistent() {
+        assert_consistent(&schema());
+        assert!(READ_OPERATIONS.iter().all(|op| OPERATIONS.contains(op)));
+    }
+
+    fn effect_of(operation: &str) -> Effect {
+        let params = map(vec![
+            ("operation", text(operation)),
+            ("resource", text("deployment")),
+            ("name", text("alphaswarm-core")),
+        ]);
+        (schema().default_effect)(&params)
+    }
+
+    #[test]
+    fn reads_read() {
+        for op in ["get", "list", "logs", "events", "rollout_status"] {
+            assert_eq!(effect_of(op), Effect::Read, "{op}");
+        }
+    }
+
+    #[test]
+    fn changes_write_and_delete_is_left_to_the_author() {
+        for op in ["rollout_restart", "scale", "set_env", "patch", "delete"] {
+            assert_eq!(effect_of(op), Effect::Write, "{op}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_or_missing_operation_writes() {
+        assert_eq!(effect_of("exec"), Effect::Write);
+        assert_eq!(effect_of("GET"), Effect::Write);
+        assert_eq!((schema().default_effect)(&map(vec![])), Effect::Write);
+    }
+}

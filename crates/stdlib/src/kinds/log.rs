@@ -1,0 +1,51 @@
+//! `log`: write a line to the run's output and journal, for the context an
+//! operator or the incident report needs ("queue depth was 312").
+
+use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::node::Node;
+
+pub const EFFECT: &str = "`read`: the message goes to the run's own output and journal, \
+nowhere else.";
+
+/// The `log` kind.
+pub fn schema() -> KindSchema {
+    KindSchema {
+        name: "log",
+        summary: "Print a message to the run's output and record it in the journal.",
+        params: vec![ParamSchema::required(
+            "message",
+            ParamType::Template,
+            "Text to print; secrets in it are masked.",
+        )],
+        shorthand: Some("message"),
+        results: vec![ResultField::new(
+            "message",
+            ValueType::String,
+            "The message as rendered.",
+        )],
+        primary_result: "message",
+        default_effect,
+    }
+}
+
+fn default_effect(_params: &Node) -> Effect {
+    Effect::Read
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_consistent, text};
+
+    #[test]
+    fn schema_is_consistent() {
+        assert_consistent(&schema());
+    }
+
+    #[test]
+    fn logging_reads() {
+        let message = text("queue depth {{steps.depth.value}}");
+        assert_eq!((schema().default_effect)(&message), Effect::Read);
+    }
+}

@@ -1,0 +1,76 @@
+//! `prometheus`: a PromQL query, for the "check the dashboards" step of every
+//! incident, as a value a branch can compare (`steps.errors.value > 0.01`).
+
+use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::node::Node;
+
+pub const EFFECT: &str = "`read`: a query changes nothing.";
+
+/// The `prometheus` kind.
+pub fn schema() -> KindSchema {
+    KindSchema {
+        name: "prometheus",
+        summary: "Evaluate a PromQL query, now or over a recent range.",
+        params: vec![
+            ParamSchema::required("query", ParamType::Template, "PromQL expression."),
+            ParamSchema::optional(
+                "url",
+                ParamType::Template,
+                "Server base URL, such as `http://prometheus:9090`; default `$PROMETHEUS_URL`.",
+            ),
+            ParamSchema::optional(
+                "range",
+                ParamType::Duration,
+                "Run a range query over the last D instead of an instant query.",
+            ),
+            ParamSchema::optional(
+                "step",
+                ParamType::Duration,
+                "Resolution of a range query; default a 250th of `range`, at least `1s`.",
+            ),
+            ParamSchema::optional(
+                "timeout",
+                ParamType::Duration,
+                "Evaluation timeout passed to the server; default the server's.",
+            ),
+        ],
+        shorthand: Some("query"),
+        results: vec![
+            ResultField::new(
+                "value",
+                ValueType::Float,
+                "The value of the only series (a range query's last sample); unset unless exactly one series.",
+            ),
+            ResultField::new(
+                "series",
+                ValueType::List,
+                "Every series, each a map of `labels` and `value` (instant) or `values` (range).",
+            ),
+            ResultField::new("empty", ValueType::Bool, "True when the query returned no series."),
+        ],
+        primary_result: "value",
+        default_effect,
+    }
+}
+
+fn default_effect(_params: &Node) -> Effect {
+    Effect::Read
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_consistent, text};
+
+    #[test]
+    fn schema_is_consistent() {
+        assert_consistent(&schema());
+    }
+
+    #[test]
+    fn queries_read() {
+        let q = text("sum(rate(http_requests_total{code=~\"5..\"}[5m]))");
+        assert_eq!((schema().default_effect)(&q), Effect::Read);
+    }
+}

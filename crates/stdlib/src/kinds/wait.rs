@@ -1,0 +1,46 @@
+//! `wait`: let something settle ("give the HPA two minutes") before the next
+//! probe. For waiting *until* a condition holds, use a step's `until`.
+
+use super::NO_RESULT;
+use runbook_dsl::ast::Effect;
+use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType};
+use runbook_dsl::node::Node;
+
+pub const EFFECT: &str = "`read`: waiting changes nothing, so a dry-run waits too.";
+
+/// The `wait` kind.
+pub fn schema() -> KindSchema {
+    KindSchema {
+        name: "wait",
+        summary: "Pause for a fixed time.",
+        params: vec![ParamSchema::required(
+            "duration",
+            ParamType::Duration,
+            "How long to pause, such as `30s` or `2m`.",
+        )],
+        shorthand: Some("duration"),
+        results: vec![],
+        primary_result: NO_RESULT,
+        default_effect,
+    }
+}
+
+fn default_effect(_params: &Node) -> Effect {
+    Effect::Read
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_consistent, text};
+
+    #[test]
+    fn schema_is_consistent() {
+        assert_consistent(&schema());
+    }
+
+    #[test]
+    fn waiting_reads() {
+        assert_eq!((schema().default_effect)(&text("30s")), Effect::Read);
+    }
+}
