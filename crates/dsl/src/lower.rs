@@ -311,7 +311,7 @@ impl Lowerer<'_> {
             unreadable_steps: Vec::new(),
             span: root.span,
         };
-        if root.value == Value::Null {
+        if root.value == Value::Null || root.as_map().is_some_and(|m| m.is_empty()) {
             self.error(
                 Diagnostic::error(Code::MissingField, "the playbook is empty")
                     .label(root.span, "nothing here")

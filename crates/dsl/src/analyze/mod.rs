@@ -210,13 +210,13 @@ impl<'a> Analyzer<'a> {
     fn step(&mut self, i: usize, ancestors: &[FixedBitSet], types: &mut StepTypes) -> StepPlan {
         let step = &self.playbook.steps[i];
         let upstream = if self.cyclic && ancestors[i].is_empty() { None } else { Some(&ancestors[i]) };
+        let schema = self.kind_schema(step);
         let mut refs = References::new(self.playbook, &self.index, types, i, upstream);
         let mut plan = StepPlan::default();
 
         if let Some(when) = &step.when {
             plan.when = check_condition(when, &mut refs, self.diags, "a `when` guard");
         }
-        let schema = self.kind_schema(step);
         match &step.action {
             Action::Kind { name, params } => {
                 if let Some(schema) = schema {

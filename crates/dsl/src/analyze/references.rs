@@ -15,7 +15,6 @@ use std::collections::HashMap;
 
 /// What later steps need to know about a step already checked.
 pub(super) struct StepTypes<'a> {
-    playbook: &'a Playbook,
     catalog: &'a dyn Catalog,
     uses_secret: Vec<bool>,
 }
@@ -23,7 +22,6 @@ pub(super) struct StepTypes<'a> {
 impl<'a> StepTypes<'a> {
     pub(super) fn new(playbook: &'a Playbook, catalog: &'a dyn Catalog) -> StepTypes<'a> {
         StepTypes {
-            playbook,
             catalog,
             uses_secret: vec![false; playbook.steps.len()],
         }
