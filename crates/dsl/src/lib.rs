@@ -13,6 +13,7 @@ pub mod graph;
 pub mod json_path;
 pub mod lower;
 pub mod node;
+pub mod print;
 pub mod runbook_syntax;
 pub mod source;
 pub mod suggest;
