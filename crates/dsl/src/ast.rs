@@ -16,6 +16,9 @@ pub struct Playbook {
     pub tags: Vec<Spanned<String>>,
     pub inputs: Vec<Input>,
     pub steps: Vec<Step>,
+    /// Ids of steps written in the file that could not be read (their errors
+    /// were reported): references to them are not reported again.
+    pub unreadable_steps: Vec<Spanned<String>>,
     pub span: Span,
 }
 
@@ -191,9 +194,12 @@ pub enum OnFailure {
     Goto(Spanned<String>),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What a step does to the world; decides dry-run behaviour and gates.
+/// A step of unknown kind is assumed to write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Effect {
     Read,
+    #[default]
     Write,
     Destructive,
 }

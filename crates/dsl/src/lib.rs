@@ -5,18 +5,25 @@
 //! [`ast::Playbook`] model ([`lower`]), then checked by [`analyze`] into an
 //! immutable [`plan::Plan`] or a list of [`diagnostic::Diagnostic`]s.
 
+pub mod analyze;
 pub mod ast;
 pub mod catalog;
 pub mod code;
 pub mod diagnostic;
+pub mod expr;
 pub mod graph;
 pub mod json_path;
+pub mod load;
 pub mod lower;
 pub mod node;
+pub mod path;
+pub mod plan;
 pub mod print;
+pub mod render;
 pub mod runbook_syntax;
 pub mod source;
 pub mod suggest;
+pub mod template;
 pub mod yaml;
 
 pub use code::Code;

@@ -55,12 +55,20 @@ pub const LANGUAGE_KINDS: &[&str] = &["branch", "triage", "manual", "ask"];
 /// Lowers a document tree into a playbook. Problems are pushed to `diags`;
 /// the playbook returned holds everything that could be read.
 pub fn lower(root: &Node, catalog: &dyn Catalog, diags: &mut Diagnostics) -> Playbook {
-    Lowerer { catalog, diags }.playbook(root)
+    let mut lowerer = Lowerer {
+        catalog,
+        diags,
+        unreadable: Vec::new(),
+    };
+    let mut playbook = lowerer.playbook(root);
+    playbook.unreadable_steps = lowerer.unreadable;
+    playbook
 }
 
 struct Lowerer<'a> {
     catalog: &'a dyn Catalog,
     diags: &'a mut Diagnostics,
+    unreadable: Vec<Spanned<String>>,
 }
 
 /// The entries of a mapping, with duplicates reported once and fields taken by name.
@@ -300,6 +308,7 @@ impl Lowerer<'_> {
             tags: Vec::new(),
             inputs: Vec::new(),
             steps: Vec::new(),
+            unreadable_steps: Vec::new(),
             span: root.span,
         };
         if root.value == Value::Null {
@@ -582,8 +591,13 @@ impl Lowerer<'_> {
             .map(|n| self.outputs(n))
             .unwrap_or_default();
         let action = self.action(&fields, node, id.as_ref());
-        let id = id?;
-        let action = action?;
+        let (Some(id), Some(action)) = (id, action) else {
+            // Remember the id so references to this step are not reported as unknown too.
+            if let Some(raw) = fields_id(node) {
+                self.unreadable.push(raw);
+            }
+            return None;
+        };
         Some(Step {
             id,
             title,
@@ -1172,6 +1186,12 @@ impl Lowerer<'_> {
             span,
         })
     }
+}
+
+/// The id a step was written with, whatever its validity.
+fn fields_id(node: &Node) -> Option<Spanned<String>> {
+    let id = node.get("id")?;
+    Some(Spanned::new(id.scalar_string()?, id.span))
 }
 
 /// Whether a name can be used as a step, input or output id.

@@ -11,6 +11,10 @@ use crate::node::{Entry, Node, Text, TextMap, Value};
 use crate::source::{SourceFile, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
+/// The deepest nesting of lists and mappings accepted: it bounds every
+/// recursive walk of the tree (clone, drop, checking parameters).
+pub const MAX_DEPTH: usize = 64;
+
 /// Parses a YAML playbook into a node tree. Returns `None` when the YAML is
 /// malformed; the reasons are in `diags`.
 pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Node> {
@@ -65,6 +69,14 @@ pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Node> {
                 }
                 let node = scalar(&value, style, span, text);
                 builder.push_value(node);
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) if builder.stack.len() >= MAX_DEPTH => {
+                diags.push(
+                    Diagnostic::error(Code::YamlUnsupported, format!("values are nested more than {MAX_DEPTH} levels deep"))
+                        .label(Span::new(span.start, span.start + 1), "too deep")
+                        .help("a playbook never needs this much nesting; flatten the value"),
+                );
+                return None;
             }
             Event::SequenceStart(anchor, tag) => {
                 if anchor != 0 || tag.is_some() {
@@ -456,10 +468,11 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_does_not_overflow() {
+    fn deep_nesting_is_refused_without_overflow() {
         let text = format!("a: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
         let file = SourceFile::new("t.yaml", text);
         let mut diags = Diagnostics::new();
-        let _ = parse(&file, &mut diags);
+        assert!(parse(&file, &mut diags).is_none());
+        assert_eq!(diags.iter().next().unwrap().code, Code::YamlUnsupported);
     }
 }

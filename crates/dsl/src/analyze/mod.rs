@@ -1,0 +1,366 @@
+//! analyze: the checked playbook. Resolves every reference, parses every
+//! expression and template, checks parameters against the kinds' schemas,
+//! builds the step graph and rejects cycles — collecting every diagnostic
+//! rather than stopping at the first. Only this module can build a [`Plan`].
+
+mod branches;
+mod params;
+mod reachability;
+mod references;
+
+use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
+use crate::catalog::{Catalog, KindSchema};
+use crate::code::Code;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::{self, Expr};
+use crate::graph::{Edge, EdgeKind, StepGraph};
+use crate::node::Text;
+use crate::plan::{Plan, StepPlan};
+use crate::source::{SourceFile, Span, Spanned};
+use crate::suggest;
+use crate::template::{self, Template};
+use fixedbitset::FixedBitSet;
+use references::{References, StepTypes};
+use std::collections::HashMap;
+
+/// Checks a lowered playbook. Returns the plan when there is no error; the
+/// diagnostics (warnings included) either way.
+pub fn analyze(file: &SourceFile, playbook: Playbook, catalog: &dyn Catalog, diags: &mut Diagnostics) -> Option<Plan> {
+    let mut analyzer = Analyzer::new(&playbook, catalog, diags);
+    analyzer.index_steps();
+    analyzer.build_graph();
+    let order = analyzer.order();
+    let ancestors = analyzer.graph.ancestors(&order);
+    let mut plans: Vec<Option<StepPlan>> = (0..playbook.steps.len()).map(|_| None).collect();
+    let mut types = StepTypes::new(&playbook, catalog);
+    // Steps in dependency order, so whether a step handles a secret is known
+    // before the steps that read its results are checked.
+    let mut visit: Vec<usize> = order.clone();
+    let mut placed = FixedBitSet::with_capacity(playbook.steps.len());
+    for &i in &order {
+        placed.insert(i);
+    }
+    visit.extend((0..playbook.steps.len()).filter(|i| !placed.contains(*i)));
+    for &i in &visit {
+        let plan = analyzer.step(i, &ancestors, &mut types);
+        plans[i] = Some(plan);
+    }
+    let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
+    branches::check_exhaustive(&playbook, &plans, analyzer.diags);
+    reachability::mark_unreachable(&playbook, &analyzer.graph, &order, &mut plans, analyzer.diags);
+    let graph = analyzer.graph;
+    if diags.has_errors() {
+        return None;
+    }
+    Some(Plan::new(file.clone(), playbook, graph, order, plans))
+}
+
+struct Analyzer<'a> {
+    playbook: &'a Playbook,
+    catalog: &'a dyn Catalog,
+    diags: &'a mut Diagnostics,
+    /// Step id -> index of its first definition.
+    index: HashMap<&'a str, usize>,
+    graph: StepGraph,
+    /// Whether the graph has a cycle (then upstream checks are skipped).
+    cyclic: bool,
+}
+
+impl<'a> Analyzer<'a> {
+    fn new(playbook: &'a Playbook, catalog: &'a dyn Catalog, diags: &'a mut Diagnostics) -> Analyzer<'a> {
+        Analyzer {
+            playbook,
+            catalog,
+            diags,
+            index: HashMap::with_capacity(playbook.steps.len()),
+            graph: StepGraph::new(playbook.steps.len()),
+            cyclic: false,
+        }
+    }
+
+    fn index_steps(&mut self) {
+        for (i, step) in self.playbook.steps.iter().enumerate() {
+            match self.index.get(step.id.value.as_str()) {
+                Some(&first) => self.diags.push(
+                    Diagnostic::error(Code::DuplicateStep, format!("two steps have the id `{}`", step.id.value))
+                        .label(step.id.span, "defined again here")
+                        .label(self.playbook.steps[first].id.span, "first defined here")
+                        .help("step ids must be unique: rename one of them"),
+                ),
+                None => {
+                    self.index.insert(step.id.value.as_str(), i);
+                }
+            }
+        }
+    }
+
+    /// The index of a referenced step, or an `unknown_step` diagnostic.
+    fn resolve_step(&mut self, name: &Spanned<String>, role: &str) -> Option<usize> {
+        if let Some(&i) = self.index.get(name.value.as_str()) {
+            return Some(i);
+        }
+        if self.playbook.unreadable_steps.iter().any(|s| s.value == name.value) {
+            return None;
+        }
+        let help = suggest::help_for("step", &name.value, self.playbook.steps.iter().map(|s| s.id.value.as_str()));
+        self.diags.push(
+            Diagnostic::error(Code::UnknownStep, format!("there is no step `{}`", name.value))
+                .label(name.span, format!("{role} an unknown step"))
+                .with_help(help),
+        );
+        None
+    }
+
+    fn build_graph(&mut self) {
+        let playbook = self.playbook;
+        for (i, step) in playbook.steps.iter().enumerate() {
+            for need in &step.needs {
+                if let Some(from) = self.resolve_step(need, "needs") {
+                    if from == i {
+                        self.self_reference(step, need.span, "needs");
+                        continue;
+                    }
+                    self.graph.add_edge(from, i, Edge { kind: EdgeKind::Needs, span: need.span });
+                }
+            }
+            if let Action::Branch(branch) = &step.action {
+                for (index, case) in branch.cases.iter().enumerate() {
+                    if let Some(to) = self.resolve_step(&case.then, "goes to") {
+                        if to == i {
+                            self.self_reference(step, case.then.span, "a case of");
+                            continue;
+                        }
+                        let condition = case.when.value.trim().to_string();
+                        self.graph.add_edge(i, to, Edge { kind: EdgeKind::Case { index, condition }, span: case.then.span });
+                    }
+                }
+                if let Some(otherwise) = &branch.otherwise {
+                    if let Some(to) = self.resolve_step(otherwise, "goes to") {
+                        if to == i {
+                            self.self_reference(step, otherwise.span, "the `else` of");
+                        } else {
+                            self.graph.add_edge(i, to, Edge { kind: EdgeKind::Else, span: otherwise.span });
+                        }
+                    }
+                }
+            }
+            if let Some(Spanned { value: OnFailure::Goto(target), .. }) = &step.on_failure {
+                if let Some(to) = self.resolve_step(target, "on failure goes to") {
+                    if to == i {
+                        self.self_reference(step, target.span, "the failure edge of");
+                    } else {
+                        self.graph.add_edge(i, to, Edge { kind: EdgeKind::Failure, span: target.span });
+                    }
+                }
+            }
+        }
+    }
+
+    fn self_reference(&mut self, step: &Step, span: Span, role: &str) {
+        self.diags.push(
+            Diagnostic::error(Code::SelfDependency, format!("step `{}` depends on itself", step.id.value))
+                .label(span, format!("{role} `{}` itself", step.id.value))
+                .label(step.id.span, "this step")
+                .help("remove the reference: a step cannot come after itself"),
+        );
+    }
+
+    /// A topological order; on a cycle, reports it and returns the steps that could be placed.
+    fn order(&mut self) -> Vec<usize> {
+        match self.graph.topological_order() {
+            Ok(order) => order,
+            Err(leftover) => {
+                self.cyclic = true;
+                for cycle in self.graph.cycles(&leftover) {
+                    self.report_cycle(&cycle);
+                }
+                let mut left = FixedBitSet::with_capacity(self.playbook.steps.len());
+                for &i in &leftover {
+                    left.insert(i);
+                }
+                (0..self.playbook.steps.len()).filter(|i| !left.contains(*i)).collect()
+            }
+        }
+    }
+
+    fn report_cycle(&mut self, cycle: &[(usize, usize, Edge)]) {
+        let steps = &self.playbook.steps;
+        let Some((first, _, _)) = cycle.first() else {
+            return;
+        };
+        let mut names: Vec<&str> = cycle.iter().map(|(from, _, _)| steps[*from].id.value.as_str()).collect();
+        names.push(steps[*first].id.value.as_str());
+        let mut diagnostic = Diagnostic::error(
+            Code::Cycle,
+            format!("steps depend on each other in a cycle: {}", names.join(" -> ")),
+        );
+        for (from, to, edge) in cycle {
+            let (a, b) = (&steps[*from].id.value, &steps[*to].id.value);
+            let label = match &edge.kind {
+                EdgeKind::Needs => format!("`{b}` needs `{a}`"),
+                EdgeKind::Case { .. } | EdgeKind::Else => format!("`{a}` branches to `{b}`"),
+                EdgeKind::Failure => format!("`{a}` goes to `{b}` on failure"),
+            };
+            diagnostic = diagnostic.label(edge.span, label);
+        }
+        self.diags.push(diagnostic.help("remove one of these dependencies; to repeat a step until something holds, use `until` instead"));
+    }
+
+    /// Checks one step and computes what the plan needs to know about it.
+    fn step(&mut self, i: usize, ancestors: &[FixedBitSet], types: &mut StepTypes) -> StepPlan {
+        let step = &self.playbook.steps[i];
+        let upstream = if self.cyclic && ancestors[i].is_empty() { None } else { Some(&ancestors[i]) };
+        let mut refs = References::new(self.playbook, &self.index, types, i, upstream);
+        let mut plan = StepPlan::default();
+
+        if let Some(when) = &step.when {
+            plan.when = check_condition(when, &mut refs, self.diags, "a `when` guard");
+        }
+        let schema = self.kind_schema(step);
+        match &step.action {
+            Action::Kind { name, params } => {
+                if let Some(schema) = schema {
+                    plan.params = params::check(schema, name, params, &mut refs, self.diags);
+                }
+            }
+            Action::Branch(branch) => {
+                plan.cases = branch
+                    .cases
+                    .iter()
+                    .map(|case| check_condition(&case.when, &mut refs, self.diags, "a case condition"))
+                    .collect();
+            }
+            Action::Manual { instructions, .. } => {
+                plan.text = check_template(instructions, &mut refs, self.diags);
+            }
+            Action::Ask(ask) => {
+                plan.text = check_template(&ask.question, &mut refs, self.diags);
+                if let AnswerType::Number { min: Some(min), max: Some(max) } = &ask.answer {
+                    if min.value > max.value {
+                        self.diags.push(
+                            Diagnostic::error(Code::InvalidValue, "`min` is greater than `max`")
+                                .label(min.span, "min")
+                                .label(max.span, "max")
+                                .help("swap them"),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(approval) = &step.approval {
+            if let Some(question) = &approval.question {
+                plan.approval_question = check_template(question, &mut refs, self.diags);
+            }
+        }
+        // The step's own results are in scope for `until`: it polls them.
+        refs.allow_self();
+        if let Some(until) = &step.until {
+            plan.until = check_condition(&until.condition, &mut refs, self.diags, "an `until` condition");
+        }
+        plan.reads = refs.take_reads();
+        plan.uses_secret = refs.uses_secret();
+        drop(refs);
+        self.check_outputs(step, schema);
+        plan.effect = match (&step.effect, &step.action, schema) {
+            (Some(effect), _, _) => effect.value,
+            (None, Action::Kind { params, .. }, Some(schema)) => (schema.default_effect)(params),
+            (None, Action::Kind { .. }, None) => Effect::Write,
+            (None, _, _) => Effect::Read,
+        };
+        plan.effect_declared = step.effect.is_some();
+        types.record(i, plan.uses_secret);
+        plan
+    }
+
+    fn kind_schema(&mut self, step: &Step) -> Option<&'a KindSchema> {
+        let Action::Kind { name, .. } = &step.action else {
+            return None;
+        };
+        let catalog = self.catalog;
+        if let Some(schema) = catalog.kind(&name.value) {
+            return Some(schema);
+        }
+        let mut names = catalog.kind_names();
+        names.extend(crate::lower::LANGUAGE_KINDS);
+        names.sort_unstable();
+        self.diags.push(
+            Diagnostic::error(Code::UnknownKind, format!("there is no step kind `{}`", name.value))
+                .label(name.span, "unknown kind")
+                .with_help(suggest::help_for("kind", &name.value, names.iter().copied())),
+        );
+        None
+    }
+
+    fn check_outputs(&mut self, step: &Step, schema: Option<&KindSchema>) {
+        for (n, output) in step.outputs.iter().enumerate() {
+            if let Some(first) = step.outputs[..n].iter().find(|o| o.name.value == output.name.value) {
+                self.diags.push(
+                    Diagnostic::error(Code::DuplicateOutput, format!("the output `{}` is declared twice", output.name.value))
+                        .label(output.name.span, "declared again here")
+                        .label(first.name.span, "first declared here"),
+                );
+            }
+            let results = references::result_names(step, schema);
+            let Some(results) = results else {
+                continue;
+            };
+            match &output.from {
+                Some(from) => {
+                    if !results.contains(&from.value.as_str()) {
+                        let kind = step.action.kind_name();
+                        let message = if results.is_empty() {
+                            format!("a `{kind}` step produces no results to capture")
+                        } else {
+                            format!("a `{kind}` step has no result `{}`", from.value)
+                        };
+                        self.diags.push(
+                            Diagnostic::error(Code::UnknownOutputSource, message)
+                                .label(from.span, "unknown result")
+                                .with_help(suggest::help_for("result", &from.value, results.iter().copied())),
+                        );
+                    }
+                }
+                None => {
+                    if references::primary_result(step, schema).is_none() {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::UnknownOutputSource,
+                                format!("a `{}` step produces no results to capture", step.action.kind_name()),
+                            )
+                            .label(output.name.span, "nothing to capture")
+                            .help("remove this output"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Parses and type-checks a boolean expression.
+fn check_condition(text: &Text, refs: &mut References, diags: &mut Diagnostics, what: &str) -> Option<Expr> {
+    match expr::parse(text) {
+        Ok(parsed) => {
+            expr::check_bool(&parsed, refs, diags, what);
+            Some(parsed)
+        }
+        Err(diagnostic) => {
+            diags.push(diagnostic);
+            None
+        }
+    }
+}
+
+/// Parses a template and resolves every variable it uses.
+fn check_template(text: &Text, refs: &mut References, diags: &mut Diagnostics) -> Option<Template> {
+    match template::parse(text) {
+        Ok(parsed) => {
+            template::check(&parsed, refs, diags);
+            Some(parsed)
+        }
+        Err(diagnostic) => {
+            diags.push(diagnostic);
+            None
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! Resolving `inputs.X`, `steps.ID.FIELD` and `steps.ID.outputs.NAME` in
+//! expressions and templates: unknown names, results that are not upstream,
+//! the type of what is read, and whether a secret flows through it.
+
+use crate::ast::{Action, AnswerType, Output, Playbook, Step};
+use crate::catalog::{Catalog, KindSchema};
+use crate::code::Code;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::{Scope, Type};
+use crate::path::Path;
+use crate::source::Spanned;
+use crate::suggest;
+use fixedbitset::FixedBitSet;
+use std::collections::HashMap;
+
+/// What later steps need to know about a step already checked.
+pub(super) struct StepTypes<'a> {
+    playbook: &'a Playbook,
+    catalog: &'a dyn Catalog,
+    uses_secret: Vec<bool>,
+}
+
+impl<'a> StepTypes<'a> {
+    pub(super) fn new(playbook: &'a Playbook, catalog: &'a dyn Catalog) -> StepTypes<'a> {
+        StepTypes {
+            playbook,
+            catalog,
+            uses_secret: vec![false; playbook.steps.len()],
+        }
+    }
+
+    pub(super) fn record(&mut self, step: usize, uses_secret: bool) {
+        self.uses_secret[step] = uses_secret;
+    }
+
+    fn schema(&self, step: &Step) -> Option<&'a KindSchema> {
+        match &step.action {
+            Action::Kind { name, .. } => self.catalog.kind(&name.value),
+            _ => None,
+        }
+    }
+}
+
+/// The results a step produces, by name; `None` when its kind is unknown
+/// (already reported), so nothing about it is reported again.
+pub(super) fn result_names<'s>(step: &'s Step, schema: Option<&'s KindSchema>) -> Option<Vec<&'s str>> {
+    match &step.action {
+        Action::Kind { .. } => schema.map(|s| s.results.iter().map(|r| r.name).collect()),
+        Action::Ask(_) => Some(vec!["answer"]),
+        Action::Manual { .. } => Some(vec!["note"]),
+        Action::Branch(_) => Some(vec!["taken"]),
+    }
+}
+
+/// The result an output captures when it names none.
+pub(super) fn primary_result<'s>(step: &'s Step, schema: Option<&'s KindSchema>) -> Option<&'s str> {
+    match &step.action {
+        Action::Kind { .. } => schema.map(|s| s.primary_result).filter(|p| !p.is_empty()),
+        Action::Ask(_) => Some("answer"),
+        Action::Manual { .. } => Some("note"),
+        Action::Branch(_) => Some("taken"),
+    }
+}
+
+/// The type of a result of a step.
+fn result_type(step: &Step, schema: Option<&KindSchema>, name: &str) -> Option<Type> {
+    match &step.action {
+        Action::Kind { .. } => schema?.result(name).map(|r| Type::from_value_type(r.ty)),
+        Action::Ask(ask) if name == "answer" => Some(match &ask.answer {
+            AnswerType::Choice(choices) => Type::Enum(choices.iter().map(|c| c.value.clone()).collect()),
+            AnswerType::Number { .. } => Type::Float,
+            AnswerType::Text => Type::String,
+        }),
+        Action::Manual { .. } if name == "note" => Some(Type::String),
+        Action::Branch(_) if name == "taken" => Some(Type::String),
+        _ => None,
+    }
+}
+
+/// The type of a declared output: declared, or what its capture yields.
+fn output_type(step: &Step, schema: Option<&KindSchema>, output: &Output) -> Type {
+    if let Some(ty) = &output.ty {
+        return Type::from_value_type(ty.value);
+    }
+    if output.regex.is_some() {
+        return Type::String;
+    }
+    if output.json.is_some() {
+        return Type::Any;
+    }
+    let from = output.from.as_ref().map(|f| f.value.as_str()).or_else(|| primary_result(step, schema));
+    from.and_then(|f| result_type(step, schema, f)).unwrap_or(Type::Any)
+}
+
+/// Resolves references made by one step.
+pub(super) struct References<'a, 'b> {
+    playbook: &'a Playbook,
+    index: &'b HashMap<&'a str, usize>,
+    types: &'b StepTypes<'a>,
+    current: usize,
+    /// Steps upstream of the current one; `None` when a cycle made it unknowable.
+    upstream: Option<&'b FixedBitSet>,
+    allow_self: bool,
+    reads: Vec<usize>,
+    uses_secret: bool,
+}
+
+impl<'a, 'b> References<'a, 'b> {
+    pub(super) fn new(
+        playbook: &'a Playbook,
+        index: &'b HashMap<&'a str, usize>,
+        types: &'b StepTypes<'a>,
+        current: usize,
+        upstream: Option<&'b FixedBitSet>,
+    ) -> References<'a, 'b> {
+        References {
+            playbook,
+            index,
+            types,
+            current,
+            upstream,
+            allow_self: false,
+            reads: Vec::new(),
+            uses_secret: false,
+        }
+    }
+
+    /// From here on the step may read its own results (`until` polls them).
+    pub(super) fn allow_self(&mut self) {
+        self.allow_self = true;
+    }
+
+    pub(super) fn take_reads(&mut self) -> Vec<usize> {
+        let mut reads = std::mem::take(&mut self.reads);
+        reads.sort_unstable();
+        reads.dedup();
+        reads
+    }
+
+    pub(super) fn uses_secret(&self) -> bool {
+        self.uses_secret
+    }
+
+    fn current_step(&self) -> &'a Step {
+        &self.playbook.steps[self.current]
+    }
+
+    fn find_step(&mut self, id: &str, span: crate::source::Span, diags: &mut Diagnostics) -> Option<usize> {
+        if let Some(&i) = self.index.get(id) {
+            return Some(i);
+        }
+        if self.playbook.unreadable_steps.iter().any(|s| s.value == id) {
+            return None;
+        }
+        diags.push(
+            Diagnostic::error(Code::UnknownStep, format!("there is no step `{id}`"))
+                .label(span, "unknown step")
+                .with_help(suggest::help_for("step", id, self.playbook.steps.iter().map(|s| s.id.value.as_str()))),
+        );
+        None
+    }
+
+    /// Reports a read of a step that cannot have run before the current one.
+    fn check_upstream(&mut self, target: usize, span: crate::source::Span, diags: &mut Diagnostics) -> bool {
+        if target == self.current {
+            if self.allow_self {
+                return true;
+            }
+            let id = &self.current_step().id.value;
+            diags.push(
+                Diagnostic::error(Code::NotUpstream, format!("step `{id}` reads its own result before it has run"))
+                    .label(span, "read here")
+                    .help("a step's own results can be read in its `until` condition and outputs, not in `when` or its parameters"),
+            );
+            return false;
+        }
+        let Some(upstream) = self.upstream else {
+            return true;
+        };
+        if upstream.contains(target) {
+            return true;
+        }
+        let current = &self.current_step().id.value;
+        let target_id = &self.playbook.steps[target].id.value;
+        diags.push(
+            Diagnostic::error(
+                Code::NotUpstream,
+                format!("step `{current}` reads a result of `{target_id}`, which is not upstream of it"),
+            )
+            .label(span, format!("`{target_id}` may not have run yet"))
+            .label(self.playbook.steps[target].id.span, format!("`{target_id}` is defined here"))
+            .help(format!("add `{target_id}` to the `needs` of `{current}` so that it runs first")),
+        );
+        false
+    }
+
+    fn resolve_input(&mut self, path: &Path, diags: &mut Diagnostics) -> Type {
+        let Some(name) = path.segments.get(1) else {
+            diags.push(
+                Diagnostic::error(Code::InvalidPath, "`inputs` alone is not a value")
+                    .label(path.span, "name an input")
+                    .with_help(input_help(self.playbook)),
+            );
+            return Type::Any;
+        };
+        let Some(key) = name.value.as_key() else {
+            diags.push(Diagnostic::error(Code::InvalidPath, "inputs are named, not numbered").label(name.span, "expected an input name"));
+            return Type::Any;
+        };
+        let Some(input) = self.playbook.inputs.iter().find(|i| i.name.value == key) else {
+            diags.push(
+                Diagnostic::error(Code::UnknownInput, format!("there is no input `{key}`"))
+                    .label(name.span, "unknown input")
+                    .with_help(
+                        suggest::help_for("input", key, self.playbook.inputs.iter().map(|i| i.name.value.as_str()))
+                            .or_else(|| Some(format!("declare it under `inputs:` as `{key}: {{type: string}}`"))),
+                    ),
+            );
+            return Type::Any;
+        };
+        if input.is_secret() {
+            self.uses_secret = true;
+        }
+        let ty = Type::from_input_type(&input.ty.value);
+        if let Some(extra) = path.segments.get(2) {
+            diags.push(
+                Diagnostic::error(Code::InvalidPath, format!("the input `{key}` is a {}, it has no fields", input.ty.value.name()))
+                    .label(path.span_from(2), "no such field")
+                    .label(extra.span, "remove this"),
+            );
+            return Type::Any;
+        }
+        ty
+    }
+
+    fn resolve_step_path(&mut self, path: &Path, diags: &mut Diagnostics) -> Type {
+        let Some(id_segment) = path.segments.get(1) else {
+            diags.push(
+                Diagnostic::error(Code::InvalidPath, "`steps` alone is not a value")
+                    .label(path.span, "name a step")
+                    .help("write `steps.ID.FIELD` or `steps.ID.outputs.NAME`"),
+            );
+            return Type::Any;
+        };
+        let Some(id) = id_segment.value.as_key() else {
+            diags.push(Diagnostic::error(Code::InvalidPath, "steps are named, not numbered").label(id_segment.span, "expected a step id"));
+            return Type::Any;
+        };
+        let Some(target) = self.find_step(id, id_segment.span, diags) else {
+            return Type::Any;
+        };
+        self.reads.push(target);
+        self.check_upstream(target, id_segment.span, diags);
+        if self.types.uses_secret[target] {
+            self.uses_secret = true;
+        }
+        let step = &self.playbook.steps[target];
+        let schema = self.types.schema(step);
+        let Some(field_segment) = path.segments.get(2) else {
+            let results = result_names(step, schema).unwrap_or_default().join("`, `");
+            diags.push(
+                Diagnostic::error(Code::InvalidPath, format!("`steps.{id}` is a step, not a value"))
+                    .label(path.span, "name one of its results")
+                    .help(if results.is_empty() {
+                        format!("write `steps.{id}.outputs.NAME`, or use `succeeded({id})` for its state")
+                    } else {
+                        format!("its results are `{results}`; or `steps.{id}.outputs.NAME`; or `succeeded({id})` for its state")
+                    }),
+            );
+            return Type::Any;
+        };
+        let Some(field) = field_segment.value.as_key() else {
+            diags.push(Diagnostic::error(Code::InvalidPath, "a step's results are named, not numbered").label(field_segment.span, "expected a result name"));
+            return Type::Any;
+        };
+        let (ty, consumed) = if field == "outputs" {
+            let Some(name_segment) = path.segments.get(3) else {
+                diags.push(
+                    Diagnostic::error(Code::InvalidPath, format!("`steps.{id}.outputs` needs an output name"))
+                        .label(path.span, "which output?")
+                        .with_help(outputs_help(step)),
+                );
+                return Type::Any;
+            };
+            let name = name_segment.value.as_key().unwrap_or_default();
+            let Some(output) = step.outputs.iter().find(|o| o.name.value == name) else {
+                let help = suggest::help_for("output", name, step.outputs.iter().map(|o| o.name.value.as_str()))
+                    .unwrap_or_else(|| format!("step `{id}` declares no outputs; capture one with `outputs: {{{name}: stdout}}`"));
+                diags.push(
+                    Diagnostic::error(Code::UnknownOutput, format!("step `{id}` has no output `{name}`"))
+                        .label(name_segment.span, "unknown output")
+                        .label(step.id.span, format!("`{id}` is defined here"))
+                        .help(help),
+                );
+                return Type::Any;
+            };
+            if output.is_secret() {
+                self.uses_secret = true;
+            }
+            (output_type(step, schema, output), 4)
+        } else {
+            match result_type(step, schema, field) {
+                Some(ty) => (ty, 3),
+                None => {
+                    let Some(results) = result_names(step, schema) else {
+                        return Type::Any;
+                    };
+                    let mut candidates = results.clone();
+                    candidates.push("outputs");
+                    let mut help = suggest::help_for("result", field, candidates.iter().copied());
+                    if step.outputs.iter().any(|o| o.name.value == field) {
+                        help = Some(format!("`{field}` is an output: write `steps.{id}.outputs.{field}`"));
+                    }
+                    diags.push(
+                        Diagnostic::error(
+                            Code::UnknownResult,
+                            format!("a `{}` step has no result `{field}`", step.action.kind_name()),
+                        )
+                        .label(field_segment.span, "unknown result")
+                        .with_help(help),
+                    );
+                    return Type::Any;
+                }
+            }
+        };
+        if path.segments.len() > consumed {
+            return match ty {
+                Type::Any | Type::Map | Type::List(_) => Type::Any,
+                other => {
+                    diags.push(
+                        Diagnostic::error(Code::InvalidPath, format!("this is {}, it has no fields", other.describe()))
+                            .label(path.span_from(consumed), "no such field")
+                            .help("declare the output with `type: map` or `json:` to read into it"),
+                    );
+                    Type::Any
+                }
+            };
+        }
+        ty
+    }
+}
+
+fn input_help(playbook: &Playbook) -> Option<String> {
+    let names: Vec<String> = playbook.inputs.iter().map(|i| format!("`inputs.{}`", i.name.value)).collect();
+    (!names.is_empty()).then(|| format!("the inputs are {}", names.join(", ")))
+}
+
+fn outputs_help(step: &Step) -> Option<String> {
+    let names: Vec<String> = step.outputs.iter().map(|o| format!("`{}`", o.name.value)).collect();
+    (!names.is_empty()).then(|| format!("its outputs are {}", names.join(", ")))
+}
+
+impl Scope for References<'_, '_> {
+    fn resolve(&mut self, path: &Path, diags: &mut Diagnostics) -> Type {
+        match path.key(0) {
+            Some("inputs") => self.resolve_input(path, diags),
+            Some("steps") => self.resolve_step_path(path, diags),
+            Some(other) => {
+                let other = other.to_string();
+                let help = if self.playbook.inputs.iter().any(|i| i.name.value == other) {
+                    format!("inputs are read as `inputs.{other}`")
+                } else if self.index.contains_key(other.as_str()) {
+                    format!("a step's results are read as `steps.{other}.FIELD`")
+                } else {
+                    "a value is `inputs.NAME`, `steps.ID.FIELD` or `steps.ID.outputs.NAME`".to_string()
+                };
+                let first = path.segments.first().map(|s| s.span).unwrap_or(path.span);
+                diags.push(
+                    Diagnostic::error(Code::InvalidPath, format!("`{other}` is not something a playbook can read"))
+                        .label(first, "unknown name")
+                        .help(help),
+                );
+                Type::Any
+            }
+            None => Type::Any,
+        }
+    }
+
+    fn step(&mut self, id: &Spanned<String>, diags: &mut Diagnostics) {
+        if let Some(target) = self.find_step(&id.value, id.span, diags) {
+            self.reads.push(target);
+            self.check_upstream(target, id.span, diags);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The Plan: the validated, immutable step graph every command consumes
+//! (run, dry-run, plan, graph, diff, doc). Only [`crate::analyze`] builds one,
+//! so holding a `Plan` means the playbook checked clean.
+
+use crate::ast::{Effect, Playbook, Step};
+use crate::expr::Expr;
+use crate::graph::StepGraph;
+use crate::source::{SourceFile, Span};
+use crate::template::{Quoting, Template};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A checked parameter value, typed by its kind's schema.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A literal string (not templated: a SQL query, a file path).
+    Str(String),
+    /// A template, rendered at run time with the given quoting.
+    Template { template: Template, quoting: Quoting },
+    /// A parsed, type-checked expression.
+    Expr(Expr),
+    Duration(Duration),
+    List(Vec<Param>),
+    Map(Vec<(String, Param)>),
+}
+
+/// A parameter value and where it was written, for runtime errors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub value: ParamValue,
+    pub span: Span,
+}
+
+/// The parameters of a step, by name.
+pub type Params = BTreeMap<String, Param>;
+
+/// What analysis learned about one step.
+#[derive(Clone, Debug, Default)]
+pub struct StepPlan {
+    /// The effect: declared, or the kind's default for these parameters.
+    pub effect: Effect,
+    /// Whether the author declared the effect (rather than it being the default).
+    pub effect_declared: bool,
+    pub when: Option<Expr>,
+    pub until: Option<Expr>,
+    /// Branch case conditions, in order (`None` where a condition did not parse).
+    pub cases: Vec<Option<Expr>>,
+    pub params: Params,
+    /// `manual` instructions or an `ask` question, as a template.
+    pub text: Option<Template>,
+    pub approval_question: Option<Template>,
+    /// Steps whose results this step reads.
+    pub reads: Vec<usize>,
+    /// Whether a secret (input, or a result derived from one) flows into this
+    /// step; its outputs are then masked.
+    pub uses_secret: bool,
+    /// The step can never run (a warning was given).
+    pub unreachable: bool,
+}
+
+/// A checked playbook.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    file: SourceFile,
+    playbook: Playbook,
+    graph: StepGraph,
+    order: Vec<usize>,
+    steps: Vec<StepPlan>,
+}
+
+impl Plan {
+    pub(crate) fn new(file: SourceFile, playbook: Playbook, graph: StepGraph, order: Vec<usize>, steps: Vec<StepPlan>) -> Plan {
+        Plan {
+            file,
+            playbook,
+            graph,
+            order,
+            steps,
+        }
+    }
+
+    pub fn file(&self) -> &SourceFile {
+        &self.file
+    }
+
+    pub fn playbook(&self) -> &Playbook {
+        &self.playbook
+    }
+
+    pub fn graph(&self) -> &StepGraph {
+        &self.graph
+    }
+
+    /// Step indices in a topological order (ties in playbook order).
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn step(&self, index: usize) -> (&Step, &StepPlan) {
+        (&self.playbook.steps[index], &self.steps[index])
+    }
+
+    pub fn step_plan(&self, index: usize) -> &StepPlan {
+        &self.steps[index]
+    }
+
+    /// The index of a step by id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.playbook.steps.iter().position(|s| s.id.value == id)
+    }
+
+    /// Whether a step asks for approval before it runs: an `approval` on it,
+    /// or an `approve` step.
+    pub fn is_gated(&self, index: usize) -> bool {
+        let step = &self.playbook.steps[index];
+        step.approval.is_some() || step.action.kind_name() == "approve"
+    }
+}

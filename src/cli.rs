@@ -1,0 +1,63 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "runbook", version, about = "Declarative runbooks: playbooks as a checked step graph")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check playbooks and print every diagnostic (exit 2 on errors).
+    Check {
+        /// Playbook files (`.yaml`, `.yml`, `.runbook`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `human` for people, `json` (one object per line) for editors and CI annotations.
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+    },
+    /// Print the step graph of a playbook.
+    Graph {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+    },
+    /// Format `.runbook` files canonically (comments are kept).
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Do not write; exit 1 if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Convert a playbook to the other syntax, printing it to stdout.
+    Convert {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        to: SyntaxArg,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Text,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SyntaxArg {
+    Yaml,
+    Runbook,
+}

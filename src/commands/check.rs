@@ -1,0 +1,26 @@
+use super::{load, INVALID, OK};
+use crate::cli::DiagnosticFormat;
+use crate::report;
+use std::path::PathBuf;
+
+/// `runbook check FILE...`: every diagnostic of every file; exit 2 on any error.
+pub fn run(files: &[PathBuf], format: DiagnosticFormat) -> i32 {
+    let (mut errors, mut warnings) = (0, 0);
+    for path in files {
+        let checked = load(path);
+        errors += checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        warnings += checked.diagnostics.iter().filter(|d| !d.is_error()).count();
+        match format {
+            DiagnosticFormat::Human => report::human(&checked.file, &checked.diagnostics),
+            DiagnosticFormat::Json => report::json(&checked.file, &checked.diagnostics),
+        }
+    }
+    if format == DiagnosticFormat::Human {
+        eprintln!("{}", report::summary(errors, warnings, files.len()));
+    }
+    if errors > 0 {
+        INVALID
+    } else {
+        OK
+    }
+}

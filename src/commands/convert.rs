@@ -1,0 +1,29 @@
+use super::{INVALID, OK};
+use crate::cli::SyntaxArg;
+use crate::report;
+use runbook_dsl::{print, Diagnostics};
+use std::path::Path;
+
+/// `runbook convert FILE --to yaml|runbook`: the same playbook in the other syntax.
+pub fn run(path: &Path, to: SyntaxArg) -> i32 {
+    let catalog = runbook_stdlib::builtin();
+    let file = match runbook_dsl::load::read(path) {
+        Ok(file) => file,
+        Err((file, diagnostic)) => {
+            report::human(&file, &[diagnostic]);
+            return INVALID;
+        }
+    };
+    let mut diags = Diagnostics::new();
+    let (playbook, comments) = runbook_dsl::load::parse(&file, catalog, &mut diags);
+    let Some(playbook) = playbook.filter(|_| !diags.has_errors()) else {
+        report::human(&file, &diags.into_sorted());
+        return INVALID;
+    };
+    let out = match to {
+        SyntaxArg::Yaml => print::yaml(&playbook),
+        SyntaxArg::Runbook => print::runbook(&playbook, &comments, Some(file.text())),
+    };
+    print!("{out}");
+    OK
+}

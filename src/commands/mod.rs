@@ -1,0 +1,40 @@
+//! One file per subcommand. Each returns the process exit code.
+
+mod check;
+mod convert;
+mod fmt;
+mod graph;
+
+use crate::cli::{Cli, Command};
+
+/// Exit code: success.
+pub const OK: i32 = 0;
+/// Exit code: `fmt --check` found unformatted files.
+pub const UNFORMATTED: i32 = 1;
+/// Exit code: invalid playbook or usage.
+pub const INVALID: i32 = 2;
+
+pub fn dispatch(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check { files, format } => check::run(&files, format),
+        Command::Graph { file, format } => graph::run(&file, format),
+        Command::Fmt { files, check } => fmt::run(&files, check),
+        Command::Convert { file, to } => convert::run(&file, to),
+    }
+}
+
+/// Reads and checks one file, printing its diagnostics for a person.
+/// Returns the result when the file could be read.
+pub fn load(path: &std::path::Path) -> runbook_dsl::load::Checked {
+    let catalog = runbook_stdlib::builtin();
+    match runbook_dsl::load::read(path) {
+        Ok(file) => runbook_dsl::load::check(file, catalog),
+        Err((file, diagnostic)) => runbook_dsl::load::Checked {
+            file,
+            playbook: None,
+            comments: Vec::new(),
+            plan: None,
+            diagnostics: vec![diagnostic],
+        },
+    }
+}

@@ -1,0 +1,104 @@
+//! The `runbook` binary: exit codes and output formats.
+
+use crate::support::root;
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn runbook() -> Command {
+    let mut cmd = Command::cargo_bin("runbook").expect("binary builds");
+    cmd.current_dir(root()).env("NO_COLOR", "1");
+    cmd
+}
+
+#[test]
+fn check_exits_2_on_errors_and_names_the_code() {
+    runbook()
+        .args(["check", "tests/fixtures/bad/unknown_step.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("runbook::unknown_step"))
+        .stderr(predicate::str::contains("tests/fixtures/bad/unknown_step.yaml"));
+}
+
+#[test]
+fn check_exits_0_on_a_clean_playbook() {
+    runbook()
+        .args(["check", "playbooks/alphaswarm/incident.yaml"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no problems"));
+}
+
+#[test]
+fn check_prints_json_lines_with_positions() {
+    let output = runbook()
+        .args(["check", "--format", "json", "tests/fixtures/bad/unknown_step.yaml"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["code"], "runbook::unknown_step");
+    assert_eq!(first["file"], "tests/fixtures/bad/unknown_step.yaml");
+    assert!(first["line"].as_u64().unwrap() > 1);
+    assert!(first["column"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn check_reports_a_missing_file() {
+    runbook()
+        .args(["check", "nope.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("runbook::io"));
+}
+
+#[test]
+fn graph_prints_mermaid_with_labelled_conditional_edges() {
+    runbook()
+        .args(["graph", "--format", "mermaid", "playbooks/alphaswarm/incident.yaml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("flowchart TD"))
+        .stdout(predicate::str::contains("-->|\""));
+}
+
+#[test]
+fn graph_prints_dot() {
+    runbook()
+        .args(["graph", "--format", "dot", "playbooks/alphaswarm/incident.runbook"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("digraph playbook {"))
+        .stdout(predicate::str::contains("style=dashed"));
+}
+
+#[test]
+fn fmt_check_accepts_formatted_files_and_rejects_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let formatted = std::fs::read_to_string(root().join("playbooks/alphaswarm/incident.runbook")).unwrap();
+    let path = dir.path().join("p.runbook");
+    std::fs::write(&path, &formatted).unwrap();
+    runbook().args(["fmt", "--check"]).arg(&path).assert().success();
+    std::fs::write(&path, formatted.replace("\n  ", "\n      ")).unwrap();
+    runbook().args(["fmt", "--check"]).arg(&path).assert().code(1);
+    runbook().args(["fmt"]).arg(&path).assert().success();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), formatted);
+}
+
+#[test]
+fn convert_round_trips_between_syntaxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = runbook()
+        .args(["convert", "--to", "runbook", "playbooks/alphaswarm/incident.yaml"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let path = dir.path().join("x.runbook");
+    std::fs::write(&path, out).unwrap();
+    runbook().arg("check").arg(&path).assert().success();
+}
