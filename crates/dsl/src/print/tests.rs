@@ -287,3 +287,21 @@ fn strings_are_quoted_only_when_needed() {
         modulo_spans(&from_yaml(yaml))
     );
 }
+
+/// The AlphaSwarm seed playbook, the largest real one.
+const ALPHASWARM: &str = include_str!("../../../../playbooks/alphaswarm/incident.yaml");
+
+#[test]
+fn the_alphaswarm_playbook_converts_both_ways() {
+    let first = from_yaml(ALPHASWARM);
+    let text = super::runbook(&first, &[], None);
+    let (second, _) = from_runbook(&text);
+    assert_eq!(modulo_spans(&first), modulo_spans(&second), "\n{text}");
+    assert_eq!(fmt(&text), text);
+    let yaml = super::yaml(&second);
+    assert_eq!(
+        modulo_spans(&from_yaml(&yaml)),
+        modulo_spans(&first),
+        "\n{yaml}"
+    );
+}
