@@ -18,6 +18,7 @@ pub mod lower;
 pub mod node;
 pub mod path;
 pub mod plan;
+pub mod print;
 pub mod render;
 pub mod runbook_syntax;
 pub mod source;
