@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "runbook", version, about = "Declarative runbooks: playbooks as a checked step graph")]
+#[command(
+    name = "runbook",
+    version,
+    about = "Declarative runbooks: playbooks as a checked step graph"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

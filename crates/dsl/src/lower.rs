@@ -521,13 +521,16 @@ impl Lowerer<'_> {
                 Diagnostic::error(
                     Code::InvalidDefault,
                     format!(
-                        "the default of `{}` is {}, but the input is a {}",
+                        "the default of `{}` is {}, but the input is {}",
                         input.name.value,
                         default.type_name(),
-                        input.ty.value.name()
+                        article(input.ty.value.name())
                     ),
                 )
-                .label(default.span, format!("not a {}", input.ty.value.name()))
+                .label(
+                    default.span,
+                    format!("not {}", article(input.ty.value.name())),
+                )
                 .label(input.ty.span, "type declared here"),
             );
         }
@@ -1185,6 +1188,15 @@ impl Lowerer<'_> {
             answer,
             span,
         })
+    }
+}
+
+/// `an int`, `a string`.
+fn article(word: &str) -> String {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {word}")
+    } else {
+        format!("a {word}")
     }
 }
 
