@@ -387,20 +387,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn check_outputs(&mut self, step: &Step, schema: Option<&KindSchema>) {
-        for (n, output) in step.outputs.iter().enumerate() {
-            if let Some(first) = step.outputs[..n]
-                .iter()
-                .find(|o| o.name.value == output.name.value)
-            {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateOutput,
-                        format!("the output `{}` is declared twice", output.name.value),
-                    )
-                    .label(output.name.span, "declared again here")
-                    .label(first.name.span, "first declared here"),
-                );
-            }
+        for output in &step.outputs {
             let results = references::result_names(step, schema);
             let Some(results) = results else {
                 continue;
