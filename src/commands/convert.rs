@@ -9,8 +9,8 @@ pub fn run(path: &Path, to: SyntaxArg) -> i32 {
     let catalog = runbook_stdlib::builtin();
     let file = match runbook_dsl::load::read(path) {
         Ok(file) => file,
-        Err((file, diagnostic)) => {
-            report::human(&file, &[diagnostic]);
+        Err(unreadable) => {
+            report::human(&unreadable.file, &[unreadable.diagnostic]);
             return INVALID;
         }
     };

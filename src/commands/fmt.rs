@@ -10,14 +10,17 @@ pub fn run(files: &[PathBuf], check: bool) -> i32 {
     for path in files {
         let file = match runbook_dsl::load::read(path) {
             Ok(file) => file,
-            Err((file, diagnostic)) => {
-                report::human(&file, &[diagnostic]);
+            Err(unreadable) => {
+                report::human(&unreadable.file, &[unreadable.diagnostic]);
                 status = INVALID;
                 continue;
             }
         };
         if file.syntax() != Some(Syntax::Runbook) {
-            eprintln!("runbook fmt: `{}` is not a `.runbook` file; YAML playbooks are left as written", file.name());
+            eprintln!(
+                "runbook fmt: `{}` is not a `.runbook` file; YAML playbooks are left as written",
+                file.name()
+            );
             status = INVALID;
             continue;
         }

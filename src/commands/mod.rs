@@ -44,12 +44,12 @@ pub fn load(path: &std::path::Path) -> runbook_dsl::load::Checked {
     let catalog = runbook_stdlib::builtin();
     match runbook_dsl::load::read(path) {
         Ok(file) => runbook_dsl::load::check(file, catalog),
-        Err((file, diagnostic)) => runbook_dsl::load::Checked {
-            file,
+        Err(unreadable) => runbook_dsl::load::Checked {
+            file: unreadable.file,
             playbook: None,
             comments: Vec::new(),
             plan: None,
-            diagnostics: vec![diagnostic],
+            diagnostics: vec![unreadable.diagnostic],
         },
     }
 }

@@ -17,7 +17,9 @@ fn check_exits_2_on_errors_and_names_the_code() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("runbook::unknown_step"))
-        .stderr(predicate::str::contains("tests/fixtures/bad/unknown_step.yaml"));
+        .stderr(predicate::str::contains(
+            "tests/fixtures/bad/unknown_step.yaml",
+        ));
 }
 
 #[test]
@@ -32,7 +34,12 @@ fn check_exits_0_on_a_clean_playbook() {
 #[test]
 fn check_prints_json_lines_with_positions() {
     let output = runbook()
-        .args(["check", "--format", "json", "tests/fixtures/bad/unknown_step.yaml"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "tests/fixtures/bad/unknown_step.yaml",
+        ])
         .assert()
         .code(2)
         .get_output()
@@ -58,7 +65,12 @@ fn check_reports_a_missing_file() {
 #[test]
 fn graph_prints_mermaid_with_labelled_conditional_edges() {
     runbook()
-        .args(["graph", "--format", "mermaid", "playbooks/alphaswarm/incident.yaml"])
+        .args([
+            "graph",
+            "--format",
+            "mermaid",
+            "playbooks/alphaswarm/incident.yaml",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("flowchart TD"))
@@ -68,7 +80,12 @@ fn graph_prints_mermaid_with_labelled_conditional_edges() {
 #[test]
 fn graph_prints_dot() {
     runbook()
-        .args(["graph", "--format", "dot", "playbooks/alphaswarm/incident.runbook"])
+        .args([
+            "graph",
+            "--format",
+            "dot",
+            "playbooks/alphaswarm/incident.runbook",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("digraph playbook {"))
@@ -78,12 +95,21 @@ fn graph_prints_dot() {
 #[test]
 fn fmt_check_accepts_formatted_files_and_rejects_others() {
     let dir = tempfile::tempdir().unwrap();
-    let formatted = std::fs::read_to_string(root().join("playbooks/alphaswarm/incident.runbook")).unwrap();
+    let formatted =
+        std::fs::read_to_string(root().join("playbooks/alphaswarm/incident.runbook")).unwrap();
     let path = dir.path().join("p.runbook");
     std::fs::write(&path, &formatted).unwrap();
-    runbook().args(["fmt", "--check"]).arg(&path).assert().success();
+    runbook()
+        .args(["fmt", "--check"])
+        .arg(&path)
+        .assert()
+        .success();
     std::fs::write(&path, formatted.replace("\n  ", "\n      ")).unwrap();
-    runbook().args(["fmt", "--check"]).arg(&path).assert().code(1);
+    runbook()
+        .args(["fmt", "--check"])
+        .arg(&path)
+        .assert()
+        .code(1);
     runbook().args(["fmt"]).arg(&path).assert().success();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), formatted);
 }
@@ -92,7 +118,12 @@ fn fmt_check_accepts_formatted_files_and_rejects_others() {
 fn convert_round_trips_between_syntaxes() {
     let dir = tempfile::tempdir().unwrap();
     let out = runbook()
-        .args(["convert", "--to", "runbook", "playbooks/alphaswarm/incident.yaml"])
+        .args([
+            "convert",
+            "--to",
+            "runbook",
+            "playbooks/alphaswarm/incident.yaml",
+        ])
         .assert()
         .success()
         .get_output()

@@ -7,7 +7,11 @@ use crate::support::{check, playbooks_under, rendered, root, snapshot_name};
 fn bad_fixtures_render_their_diagnostics() {
     let base = root().join("tests/fixtures/bad");
     let files = playbooks_under(&base);
-    assert!(files.len() >= 40, "expected at least 40 bad fixtures, found {}", files.len());
+    assert!(
+        files.len() >= 40,
+        "expected at least 40 bad fixtures, found {}",
+        files.len()
+    );
     for path in files {
         let checked = check(&path);
         assert!(
@@ -27,7 +31,10 @@ fn bad_fixtures_render_their_diagnostics() {
 fn a_mistake_reads_the_same_in_both_syntaxes() {
     // Fixtures written in both syntaxes must report the same codes and messages.
     let base = root().join("tests/fixtures/bad");
-    for yaml in playbooks_under(&base).into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+    for yaml in playbooks_under(&base)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    {
         let twin = yaml.with_extension("runbook");
         if !twin.exists() {
             continue;
@@ -39,6 +46,11 @@ fn a_mistake_reads_the_same_in_both_syntaxes() {
                 .map(|d| (d.code.name().to_string(), d.message.clone()))
                 .collect()
         };
-        assert_eq!(summary(&yaml), summary(&twin), "{} and its .runbook twin differ", yaml.display());
+        assert_eq!(
+            summary(&yaml),
+            summary(&twin),
+            "{} and its .runbook twin differ",
+            yaml.display()
+        );
     }
 }

@@ -3,6 +3,8 @@
 
 mod cli;
 mod diagnostics;
+mod diagnostics_doc;
 mod never_panics;
 mod plans;
+mod round_trip;
 mod support;

@@ -23,9 +23,46 @@ impl Rng {
 }
 
 const PIECES: &[&str] = &[
-    "{", "}", "[", "]", "\"", "'", "\"\"\"", ":", "-", "->", "\n", "  ", "#", "{{", "}}", "{{{", "(", ")", "&&", "||", "==",
-    "steps.", "inputs.", "step ", "when ", "else", "needs ", "\\", "\t", "é", "\u{0}", "*x", "&a ", "!!str ", "---\n", "null",
-    "1e999", "-9223372036854775809", "succeeded(", "[[[[[[[[",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    "'",
+    "\"\"\"",
+    ":",
+    "-",
+    "->",
+    "\n",
+    "  ",
+    "#",
+    "{{",
+    "}}",
+    "{{{",
+    "(",
+    ")",
+    "&&",
+    "||",
+    "==",
+    "steps.",
+    "inputs.",
+    "step ",
+    "when ",
+    "else",
+    "needs ",
+    "\\",
+    "\t",
+    "é",
+    "\u{0}",
+    "*x",
+    "&a ",
+    "!!str ",
+    "---\n",
+    "null",
+    "1e999",
+    "-9223372036854775809",
+    "succeeded(",
+    "[[[[[[[[",
 ];
 
 fn mutate(rng: &mut Rng, text: &str) -> String {
@@ -98,8 +135,15 @@ fn mutated_playbooks_never_panic() {
 fn deep_nesting_never_overflows() {
     for depth in [100, 10_000] {
         exercise(&format!("a: {}{}", "[".repeat(depth), "]".repeat(depth)));
-        exercise(&format!("steps:\n  - id: a\n    when: {}true{}\n    log: x\n", "(".repeat(depth), ")".repeat(depth)));
-        exercise(&format!("step a {{\n  when {}\n  log \"x\"\n}}\n", "!".repeat(depth)));
+        exercise(&format!(
+            "steps:\n  - id: a\n    when: {}true{}\n    log: x\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        ));
+        exercise(&format!(
+            "step a {{\n  when {}\n  log \"x\"\n}}\n",
+            "!".repeat(depth)
+        ));
         exercise(&"{".repeat(depth));
     }
 }

@@ -11,7 +11,12 @@ fn good_playbooks_check_clean_and_plan_as_snapshotted() {
     assert!(!files.is_empty());
     for path in files {
         let checked = check(&path);
-        assert!(checked.diagnostics.is_empty(), "{} has diagnostics:\n{}", path.display(), rendered(&checked));
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{} has diagnostics:\n{}",
+            path.display(),
+            rendered(&checked)
+        );
         let plan = checked.plan.expect("a clean playbook has a plan");
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(root.join("tests/snapshots/plans"));

@@ -311,7 +311,7 @@ impl Lowerer<'_> {
             unreadable_steps: Vec::new(),
             span: root.span,
         };
-        if root.value == Value::Null {
+        if root.value == Value::Null || root.as_map().is_some_and(|m| m.is_empty()) {
             self.error(
                 Diagnostic::error(Code::MissingField, "the playbook is empty")
                     .label(root.span, "nothing here")
@@ -521,13 +521,16 @@ impl Lowerer<'_> {
                 Diagnostic::error(
                     Code::InvalidDefault,
                     format!(
-                        "the default of `{}` is {}, but the input is a {}",
+                        "the default of `{}` is {}, but the input is {}",
                         input.name.value,
                         default.type_name(),
-                        input.ty.value.name()
+                        article(input.ty.value.name())
                     ),
                 )
-                .label(default.span, format!("not a {}", input.ty.value.name()))
+                .label(
+                    default.span,
+                    format!("not {}", article(input.ty.value.name())),
+                )
                 .label(input.ty.span, "type declared here"),
             );
         }
@@ -1185,6 +1188,15 @@ impl Lowerer<'_> {
             answer,
             span,
         })
+    }
+}
+
+/// `an int`, `a string`.
+fn article(word: &str) -> String {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {word}")
+    } else {
+        format!("a {word}")
     }
 }
 

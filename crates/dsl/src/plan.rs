@@ -20,7 +20,10 @@ pub enum ParamValue {
     /// A literal string (not templated: a SQL query, a file path).
     Str(String),
     /// A template, rendered at run time with the given quoting.
-    Template { template: Template, quoting: Quoting },
+    Template {
+        template: Template,
+        quoting: Quoting,
+    },
     /// A parsed, type-checked expression.
     Expr(Expr),
     Duration(Duration),
@@ -73,7 +76,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub(crate) fn new(file: SourceFile, playbook: Playbook, graph: StepGraph, order: Vec<usize>, steps: Vec<StepPlan>) -> Plan {
+    pub(crate) fn new(
+        file: SourceFile,
+        playbook: Playbook,
+        graph: StepGraph,
+        order: Vec<usize>,
+        steps: Vec<StepPlan>,
+    ) -> Plan {
         Plan {
             file,
             playbook,

@@ -22,7 +22,9 @@ pub fn help_for<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let mut candidates: Vec<&str> = candidates.into_iter().collect();
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|c| seen.insert(*c));
     if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
         return Some(format!("did you mean `{best}`?"));
     }

@@ -14,7 +14,10 @@ pub(super) fn check_exhaustive(playbook: &Playbook, plans: &[StepPlan], diags: &
         let Action::Branch(branch) = &step.action else {
             continue;
         };
-        if branch.otherwise.is_some() || branch.cases.is_empty() || plan.cases.len() != branch.cases.len() {
+        if branch.otherwise.is_some()
+            || branch.cases.is_empty()
+            || plan.cases.len() != branch.cases.len()
+        {
             continue;
         }
         let mut subject: Option<Path> = None;
@@ -46,7 +49,11 @@ pub(super) fn check_exhaustive(playbook: &Playbook, plans: &[StepPlan], diags: &
             continue;
         }
         let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-        let noun = if missing.len() == 1 { "answer" } else { "answers" };
+        let noun = if missing.len() == 1 {
+            "answer"
+        } else {
+            "answers"
+        };
         diags.push(
             Diagnostic::error(
                 Code::NonExhaustiveBranch,
@@ -72,8 +79,15 @@ fn choices_of(playbook: &Playbook, path: &Path) -> Option<(Vec<String>, Span, &'
             match &step.action {
                 Action::Ask(ask) => match &ask.answer {
                     AnswerType::Choice(choices) => {
-                        let span = choices.first().map(|c| c.span.to(choices[choices.len() - 1].span)).unwrap_or(ask.span);
-                        Some((choices.iter().map(|c| c.value.clone()).collect(), span, "the choices are"))
+                        let span = choices
+                            .first()
+                            .map(|c| c.span.to(choices[choices.len() - 1].span))
+                            .unwrap_or(ask.span);
+                        Some((
+                            choices.iter().map(|c| c.value.clone()).collect(),
+                            span,
+                            "the choices are",
+                        ))
                     }
                     _ => None,
                 },
@@ -84,7 +98,11 @@ fn choices_of(playbook: &Playbook, path: &Path) -> Option<(Vec<String>, Span, &'
             let name = path.key(1)?;
             let input = playbook.inputs.iter().find(|i| i.name.value == name)?;
             match &input.ty.value {
-                InputType::Enum(choices) => Some((choices.iter().map(|c| c.value.clone()).collect(), input.ty.span, "the values are")),
+                InputType::Enum(choices) => Some((
+                    choices.iter().map(|c| c.value.clone()).collect(),
+                    input.ty.span,
+                    "the values are",
+                )),
                 _ => None,
             }
         }

@@ -25,7 +25,12 @@ use std::collections::HashMap;
 
 /// Checks a lowered playbook. Returns the plan when there is no error; the
 /// diagnostics (warnings included) either way.
-pub fn analyze(file: &SourceFile, playbook: Playbook, catalog: &dyn Catalog, diags: &mut Diagnostics) -> Option<Plan> {
+pub fn analyze(
+    file: &SourceFile,
+    playbook: Playbook,
+    catalog: &dyn Catalog,
+    diags: &mut Diagnostics,
+) -> Option<Plan> {
     let mut analyzer = Analyzer::new(&playbook, catalog, diags);
     analyzer.index_steps();
     analyzer.build_graph();
@@ -47,7 +52,13 @@ pub fn analyze(file: &SourceFile, playbook: Playbook, catalog: &dyn Catalog, dia
     }
     let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
     branches::check_exhaustive(&playbook, &plans, analyzer.diags);
-    reachability::mark_unreachable(&playbook, &analyzer.graph, &order, &mut plans, analyzer.diags);
+    reachability::mark_unreachable(
+        &playbook,
+        &analyzer.graph,
+        &order,
+        &mut plans,
+        analyzer.diags,
+    );
     let graph = analyzer.graph;
     if diags.has_errors() {
         return None;
@@ -67,7 +78,11 @@ struct Analyzer<'a> {
 }
 
 impl<'a> Analyzer<'a> {
-    fn new(playbook: &'a Playbook, catalog: &'a dyn Catalog, diags: &'a mut Diagnostics) -> Analyzer<'a> {
+    fn new(
+        playbook: &'a Playbook,
+        catalog: &'a dyn Catalog,
+        diags: &'a mut Diagnostics,
+    ) -> Analyzer<'a> {
         Analyzer {
             playbook,
             catalog,
@@ -82,10 +97,13 @@ impl<'a> Analyzer<'a> {
         for (i, step) in self.playbook.steps.iter().enumerate() {
             match self.index.get(step.id.value.as_str()) {
                 Some(&first) => self.diags.push(
-                    Diagnostic::error(Code::DuplicateStep, format!("two steps have the id `{}`", step.id.value))
-                        .label(step.id.span, "defined again here")
-                        .label(self.playbook.steps[first].id.span, "first defined here")
-                        .help("step ids must be unique: rename one of them"),
+                    Diagnostic::error(
+                        Code::DuplicateStep,
+                        format!("two steps have the id `{}`", step.id.value),
+                    )
+                    .label(step.id.span, "defined again here")
+                    .label(self.playbook.steps[first].id.span, "first defined here")
+                    .help("step ids must be unique: rename one of them"),
                 ),
                 None => {
                     self.index.insert(step.id.value.as_str(), i);
@@ -99,14 +117,26 @@ impl<'a> Analyzer<'a> {
         if let Some(&i) = self.index.get(name.value.as_str()) {
             return Some(i);
         }
-        if self.playbook.unreadable_steps.iter().any(|s| s.value == name.value) {
+        if self
+            .playbook
+            .unreadable_steps
+            .iter()
+            .any(|s| s.value == name.value)
+        {
             return None;
         }
-        let help = suggest::help_for("step", &name.value, self.playbook.steps.iter().map(|s| s.id.value.as_str()));
+        let help = suggest::help_for(
+            "step",
+            &name.value,
+            self.playbook.steps.iter().map(|s| s.id.value.as_str()),
+        );
         self.diags.push(
-            Diagnostic::error(Code::UnknownStep, format!("there is no step `{}`", name.value))
-                .label(name.span, format!("{role} an unknown step"))
-                .with_help(help),
+            Diagnostic::error(
+                Code::UnknownStep,
+                format!("there is no step `{}`", name.value),
+            )
+            .label(name.span, format!("{role} an unknown step"))
+            .with_help(help),
         );
         None
     }
@@ -120,7 +150,14 @@ impl<'a> Analyzer<'a> {
                         self.self_reference(step, need.span, "needs");
                         continue;
                     }
-                    self.graph.add_edge(from, i, Edge { kind: EdgeKind::Needs, span: need.span });
+                    self.graph.add_edge(
+                        from,
+                        i,
+                        Edge {
+                            kind: EdgeKind::Needs,
+                            span: need.span,
+                        },
+                    );
                 }
             }
             if let Action::Branch(branch) = &step.action {
@@ -131,7 +168,14 @@ impl<'a> Analyzer<'a> {
                             continue;
                         }
                         let condition = case.when.value.trim().to_string();
-                        self.graph.add_edge(i, to, Edge { kind: EdgeKind::Case { index, condition }, span: case.then.span });
+                        self.graph.add_edge(
+                            i,
+                            to,
+                            Edge {
+                                kind: EdgeKind::Case { index, condition },
+                                span: case.then.span,
+                            },
+                        );
                     }
                 }
                 if let Some(otherwise) = &branch.otherwise {
@@ -139,17 +183,35 @@ impl<'a> Analyzer<'a> {
                         if to == i {
                             self.self_reference(step, otherwise.span, "the `else` of");
                         } else {
-                            self.graph.add_edge(i, to, Edge { kind: EdgeKind::Else, span: otherwise.span });
+                            self.graph.add_edge(
+                                i,
+                                to,
+                                Edge {
+                                    kind: EdgeKind::Else,
+                                    span: otherwise.span,
+                                },
+                            );
                         }
                     }
                 }
             }
-            if let Some(Spanned { value: OnFailure::Goto(target), .. }) = &step.on_failure {
+            if let Some(Spanned {
+                value: OnFailure::Goto(target),
+                ..
+            }) = &step.on_failure
+            {
                 if let Some(to) = self.resolve_step(target, "on failure goes to") {
                     if to == i {
                         self.self_reference(step, target.span, "the failure edge of");
                     } else {
-                        self.graph.add_edge(i, to, Edge { kind: EdgeKind::Failure, span: target.span });
+                        self.graph.add_edge(
+                            i,
+                            to,
+                            Edge {
+                                kind: EdgeKind::Failure,
+                                span: target.span,
+                            },
+                        );
                     }
                 }
             }
@@ -158,10 +220,13 @@ impl<'a> Analyzer<'a> {
 
     fn self_reference(&mut self, step: &Step, span: Span, role: &str) {
         self.diags.push(
-            Diagnostic::error(Code::SelfDependency, format!("step `{}` depends on itself", step.id.value))
-                .label(span, format!("{role} `{}` itself", step.id.value))
-                .label(step.id.span, "this step")
-                .help("remove the reference: a step cannot come after itself"),
+            Diagnostic::error(
+                Code::SelfDependency,
+                format!("step `{}` depends on itself", step.id.value),
+            )
+            .label(span, format!("{role} `{}` itself", step.id.value))
+            .label(step.id.span, "this step")
+            .help("remove the reference: a step cannot come after itself"),
         );
     }
 
@@ -178,7 +243,9 @@ impl<'a> Analyzer<'a> {
                 for &i in &leftover {
                     left.insert(i);
                 }
-                (0..self.playbook.steps.len()).filter(|i| !left.contains(*i)).collect()
+                (0..self.playbook.steps.len())
+                    .filter(|i| !left.contains(*i))
+                    .collect()
             }
         }
     }
@@ -188,11 +255,17 @@ impl<'a> Analyzer<'a> {
         let Some((first, _, _)) = cycle.first() else {
             return;
         };
-        let mut names: Vec<&str> = cycle.iter().map(|(from, _, _)| steps[*from].id.value.as_str()).collect();
+        let mut names: Vec<&str> = cycle
+            .iter()
+            .map(|(from, _, _)| steps[*from].id.value.as_str())
+            .collect();
         names.push(steps[*first].id.value.as_str());
         let mut diagnostic = Diagnostic::error(
             Code::Cycle,
-            format!("steps depend on each other in a cycle: {}", names.join(" -> ")),
+            format!(
+                "steps depend on each other in a cycle: {}",
+                names.join(" -> ")
+            ),
         );
         for (from, to, edge) in cycle {
             let (a, b) = (&steps[*from].id.value, &steps[*to].id.value);
@@ -209,14 +282,18 @@ impl<'a> Analyzer<'a> {
     /// Checks one step and computes what the plan needs to know about it.
     fn step(&mut self, i: usize, ancestors: &[FixedBitSet], types: &mut StepTypes) -> StepPlan {
         let step = &self.playbook.steps[i];
-        let upstream = if self.cyclic && ancestors[i].is_empty() { None } else { Some(&ancestors[i]) };
+        let upstream = if self.cyclic && ancestors[i].is_empty() {
+            None
+        } else {
+            Some(&ancestors[i])
+        };
+        let schema = self.kind_schema(step);
         let mut refs = References::new(self.playbook, &self.index, types, i, upstream);
         let mut plan = StepPlan::default();
 
         if let Some(when) = &step.when {
             plan.when = check_condition(when, &mut refs, self.diags, "a `when` guard");
         }
-        let schema = self.kind_schema(step);
         match &step.action {
             Action::Kind { name, params } => {
                 if let Some(schema) = schema {
@@ -227,7 +304,9 @@ impl<'a> Analyzer<'a> {
                 plan.cases = branch
                     .cases
                     .iter()
-                    .map(|case| check_condition(&case.when, &mut refs, self.diags, "a case condition"))
+                    .map(|case| {
+                        check_condition(&case.when, &mut refs, self.diags, "a case condition")
+                    })
                     .collect();
             }
             Action::Manual { instructions, .. } => {
@@ -235,7 +314,11 @@ impl<'a> Analyzer<'a> {
             }
             Action::Ask(ask) => {
                 plan.text = check_template(&ask.question, &mut refs, self.diags);
-                if let AnswerType::Number { min: Some(min), max: Some(max) } = &ask.answer {
+                if let AnswerType::Number {
+                    min: Some(min),
+                    max: Some(max),
+                } = &ask.answer
+                {
                     if min.value > max.value {
                         self.diags.push(
                             Diagnostic::error(Code::InvalidValue, "`min` is greater than `max`")
@@ -255,7 +338,12 @@ impl<'a> Analyzer<'a> {
         // The step's own results are in scope for `until`: it polls them.
         refs.allow_self();
         if let Some(until) = &step.until {
-            plan.until = check_condition(&until.condition, &mut refs, self.diags, "an `until` condition");
+            plan.until = check_condition(
+                &until.condition,
+                &mut refs,
+                self.diags,
+                "an `until` condition",
+            );
         }
         plan.reads = refs.take_reads();
         plan.uses_secret = refs.uses_secret();
@@ -284,22 +372,22 @@ impl<'a> Analyzer<'a> {
         names.extend(crate::lower::LANGUAGE_KINDS);
         names.sort_unstable();
         self.diags.push(
-            Diagnostic::error(Code::UnknownKind, format!("there is no step kind `{}`", name.value))
-                .label(name.span, "unknown kind")
-                .with_help(suggest::help_for("kind", &name.value, names.iter().copied())),
+            Diagnostic::error(
+                Code::UnknownKind,
+                format!("there is no step kind `{}`", name.value),
+            )
+            .label(name.span, "unknown kind")
+            .with_help(suggest::help_for(
+                "kind",
+                &name.value,
+                names.iter().copied(),
+            )),
         );
         None
     }
 
     fn check_outputs(&mut self, step: &Step, schema: Option<&KindSchema>) {
-        for (n, output) in step.outputs.iter().enumerate() {
-            if let Some(first) = step.outputs[..n].iter().find(|o| o.name.value == output.name.value) {
-                self.diags.push(
-                    Diagnostic::error(Code::DuplicateOutput, format!("the output `{}` is declared twice", output.name.value))
-                        .label(output.name.span, "declared again here")
-                        .label(first.name.span, "first declared here"),
-                );
-            }
+        for output in &step.outputs {
             let results = references::result_names(step, schema);
             let Some(results) = results else {
                 continue;
@@ -316,7 +404,11 @@ impl<'a> Analyzer<'a> {
                         self.diags.push(
                             Diagnostic::error(Code::UnknownOutputSource, message)
                                 .label(from.span, "unknown result")
-                                .with_help(suggest::help_for("result", &from.value, results.iter().copied())),
+                                .with_help(suggest::help_for(
+                                    "result",
+                                    &from.value,
+                                    results.iter().copied(),
+                                )),
                         );
                     }
                 }
@@ -325,7 +417,10 @@ impl<'a> Analyzer<'a> {
                         self.diags.push(
                             Diagnostic::error(
                                 Code::UnknownOutputSource,
-                                format!("a `{}` step produces no results to capture", step.action.kind_name()),
+                                format!(
+                                    "a `{}` step produces no results to capture",
+                                    step.action.kind_name()
+                                ),
                             )
                             .label(output.name.span, "nothing to capture")
                             .help("remove this output"),
@@ -338,17 +433,33 @@ impl<'a> Analyzer<'a> {
 }
 
 /// Parses and type-checks a boolean expression.
-fn check_condition(text: &Text, refs: &mut References, diags: &mut Diagnostics, what: &str) -> Option<Expr> {
+fn check_condition(
+    text: &Text,
+    refs: &mut References,
+    diags: &mut Diagnostics,
+    what: &str,
+) -> Option<Expr> {
     match expr::parse(text) {
         Ok(parsed) => {
             expr::check_bool(&parsed, refs, diags, what);
             Some(parsed)
         }
         Err(diagnostic) => {
-            diags.push(diagnostic);
+            diags.push(with_expression_help(diagnostic));
             None
         }
     }
+}
+
+/// Syntax errors in expressions get a reminder of what expressions look like.
+fn with_expression_help(mut diagnostic: Diagnostic) -> Diagnostic {
+    if diagnostic.help.is_none() {
+        diagnostic.help = Some(
+            "an expression compares results and inputs, e.g. `steps.health.status == 200 && inputs.env != \"prod\"`"
+                .into(),
+        );
+    }
+    diagnostic
 }
 
 /// Parses a template and resolves every variable it uses.

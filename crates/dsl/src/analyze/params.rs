@@ -36,10 +36,18 @@ pub(super) fn check(
                 diags.push(
                     Diagnostic::error(
                         Code::WrongType,
-                        format!("the `{}` kind takes a mapping of parameters, found {}", schema.name, params.type_name()),
+                        format!(
+                            "the `{}` kind takes a mapping of parameters, found {}",
+                            schema.name,
+                            params.type_name()
+                        ),
                     )
                     .label(params.span, "expected parameters")
-                    .help(format!("write its parameters under `{}:`, e.g. {}", schema.name, example_params(schema))),
+                    .help(format!(
+                        "write its parameters under `{}:`, e.g. {}",
+                        schema.name,
+                        example_params(schema)
+                    )),
                 );
                 return checked;
             }
@@ -57,9 +65,16 @@ pub(super) fn check(
         }
         let Some(param) = schema.param(key) else {
             diags.push(
-                Diagnostic::error(Code::UnknownParam, format!("the `{}` kind has no parameter `{key}`", schema.name))
-                    .label(entry.key.span, "unknown parameter")
-                    .with_help(suggest::help_for("parameter", key, schema.params.iter().map(|p| p.name))),
+                Diagnostic::error(
+                    Code::UnknownParam,
+                    format!("the `{}` kind has no parameter `{key}`", schema.name),
+                )
+                .label(entry.key.span, "unknown parameter")
+                .with_help(suggest::help_for(
+                    "parameter",
+                    key,
+                    schema.params.iter().map(|p| p.name),
+                )),
             );
             continue;
         };
@@ -71,19 +86,40 @@ pub(super) fn check(
         .params
         .iter()
         .filter(|p| p.required && !entries.iter().any(|e| e.key.value == p.name))
+        // A misspelt parameter was reported as unknown with this one suggested.
+        .filter(|p| {
+            !entries.iter().any(|e| {
+                schema.param(&e.key.value).is_none()
+                    && suggest::did_you_mean(&e.key.value, schema.params.iter().map(|q| q.name))
+                        == Some(p.name)
+            })
+        })
         .collect();
     for param in missing {
         diags.push(
-            Diagnostic::error(Code::MissingParam, format!("the `{}` kind needs `{}`", schema.name, param.name))
-                .label(name.span, format!("`{}` missing", param.name))
-                .help(format!("`{}`: {} ({})", param.name, param.description, param.ty.describe())),
+            Diagnostic::error(
+                Code::MissingParam,
+                format!("the `{}` kind needs `{}`", schema.name, param.name),
+            )
+            .label(name.span, format!("`{}` missing", param.name))
+            .help(format!(
+                "`{}`: {} ({})",
+                param.name,
+                param.description,
+                param.ty.describe()
+            )),
         );
     }
     checked
 }
 
 fn example_params(schema: &KindSchema) -> String {
-    let required: Vec<String> = schema.params.iter().filter(|p| p.required).map(|p| format!("{}: ...", p.name)).collect();
+    let required: Vec<String> = schema
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| format!("{}: ...", p.name))
+        .collect();
     format!("`{{{}}}`", required.join(", "))
 }
 
@@ -106,13 +142,23 @@ fn check_value(
         (ParamType::String, Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
             ParamValue::Str(node.scalar_string().unwrap_or_default())
         }
-        (ParamType::Template | ParamType::ShellTemplate, Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
+        (
+            ParamType::Template | ParamType::ShellTemplate,
+            Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_),
+        ) => {
             let text = as_text(node);
-            let quoting = if *ty == ParamType::ShellTemplate { Quoting::Shell } else { Quoting::None };
+            let quoting = if *ty == ParamType::ShellTemplate {
+                Quoting::Shell
+            } else {
+                Quoting::None
+            };
             match template::parse(&text) {
                 Ok(parsed) => {
                     template::check(&parsed, refs, diags);
-                    ParamValue::Template { template: parsed, quoting }
+                    ParamValue::Template {
+                        template: parsed,
+                        quoting,
+                    }
                 }
                 Err(diagnostic) => {
                     diags.push(diagnostic);
@@ -128,7 +174,7 @@ fn check_value(
                     ParamValue::Expr(parsed)
                 }
                 Err(diagnostic) => {
-                    diags.push(diagnostic);
+                    diags.push(super::with_expression_help(diagnostic));
                     return None;
                 }
             }
@@ -137,17 +183,22 @@ fn check_value(
         (ParamType::Float, Value::Int(i)) => ParamValue::Float(*i as f64),
         (ParamType::Float, Value::Float(f)) => ParamValue::Float(*f),
         (ParamType::Bool, Value::Bool(b)) => ParamValue::Bool(*b),
-        (ParamType::Duration, Value::Str(text)) => match crate::lower::parse_duration(&text.value) {
-            Ok(duration) => ParamValue::Duration(duration),
-            Err(reason) => {
-                diags.push(
-                    Diagnostic::error(Code::InvalidDuration, format!("`{}` is not a duration: {reason}", text.value))
+        (ParamType::Duration, Value::Str(text)) => {
+            match crate::lower::parse_duration(&text.value) {
+                Ok(duration) => ParamValue::Duration(duration),
+                Err(reason) => {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::InvalidDuration,
+                            format!("`{}` is not a duration: {reason}", text.value),
+                        )
                         .label(node.span, "invalid duration")
                         .help("write a number and a unit: `500ms`, `30s`, `5m`, `1h30m`"),
-                );
-                return None;
+                    );
+                    return None;
+                }
             }
-        },
+        }
         (ParamType::Enum(words), Value::Str(text)) => {
             if words.contains(&text.value.as_str()) {
                 ParamValue::Str(text.value.clone())
@@ -158,9 +209,12 @@ fn check_value(
                     None => suggest::help_for("value", &text.value, words.iter().copied()),
                 };
                 diags.push(
-                    Diagnostic::error(Code::InvalidParam, format!("`{}` is not a valid `{}`", text.value, param.name))
-                        .label(node.span, format!("expected {}", ty.describe()))
-                        .with_help(help),
+                    Diagnostic::error(
+                        Code::InvalidParam,
+                        format!("`{}` is not a valid `{}`", text.value, param.name),
+                    )
+                    .label(node.span, format!("expected {}", ty.describe()))
+                    .with_help(help),
                 );
                 return None;
             }
@@ -195,7 +249,10 @@ fn check_value(
         }
         _ => return mismatch(param, ty, node, diags),
     };
-    Some(Param { value, span: node.span })
+    Some(Param {
+        value,
+        span: node.span,
+    })
 }
 
 /// Whether a node has the outer shape of a type (a list for a list...).
@@ -204,24 +261,44 @@ fn same_shape(ty: &ParamType, node: &Node) -> bool {
         (ty, &node.value),
         (ParamType::List(_), Value::Seq(_))
             | (ParamType::Map(_), Value::Map(_))
-            | (ParamType::Int | ParamType::Float, Value::Int(_) | Value::Float(_))
+            | (
+                ParamType::Int | ParamType::Float,
+                Value::Int(_) | Value::Float(_)
+            )
             | (ParamType::Bool, Value::Bool(_))
             | (
-                ParamType::String | ParamType::Template | ParamType::ShellTemplate | ParamType::Duration | ParamType::Enum(_),
+                ParamType::String
+                    | ParamType::Template
+                    | ParamType::ShellTemplate
+                    | ParamType::Duration
+                    | ParamType::Enum(_),
                 Value::Str(_)
             )
     )
 }
 
-fn mismatch(param: &ParamSchema, ty: &ParamType, node: &Node, diags: &mut Diagnostics) -> Option<Param> {
+fn mismatch(
+    param: &ParamSchema,
+    ty: &ParamType,
+    node: &Node,
+    diags: &mut Diagnostics,
+) -> Option<Param> {
     let mut help = format!("`{}`: {}", param.name, param.description);
     if matches!(ty, ParamType::Duration) && matches!(node.value, Value::Int(_)) {
-        help = format!("a duration needs a unit: `{}s`", node.scalar_string().unwrap_or_default());
+        help = format!(
+            "a duration needs a unit: `{}s`",
+            node.scalar_string().unwrap_or_default()
+        );
     }
     diags.push(
         Diagnostic::error(
             Code::InvalidParam,
-            format!("`{}` must be {}, found {}", param.name, ty.describe(), node.type_name()),
+            format!(
+                "`{}` must be {}, found {}",
+                param.name,
+                ty.describe(),
+                node.type_name()
+            ),
         )
         .label(node.span, format!("expected {}", ty.describe()))
         .help(help),
@@ -239,7 +316,10 @@ fn any_value(node: &Node, refs: &mut References, diags: &mut Diagnostics) -> Opt
         Value::Str(text) => match template::parse(text) {
             Ok(parsed) => {
                 template::check(&parsed, refs, diags);
-                ParamValue::Template { template: parsed, quoting: Quoting::None }
+                ParamValue::Template {
+                    template: parsed,
+                    quoting: Quoting::None,
+                }
             }
             Err(diagnostic) => {
                 diags.push(diagnostic);

@@ -27,13 +27,20 @@ pub(super) fn mark_unreachable(
         };
         let mut always_taken: Option<usize> = None;
         for (c, case) in branch.cases.iter().enumerate() {
-            let constant = plans[i].cases.get(c).and_then(|e| e.as_ref()).and_then(expr::const_eval);
+            let constant = plans[i]
+                .cases
+                .get(c)
+                .and_then(|e| e.as_ref())
+                .and_then(expr::const_eval);
             if let Some(earlier) = always_taken {
                 dead_cases.push((i, c));
                 diags.push(
                     Diagnostic::warning(Code::UnreachableCase, "this case can never be taken")
-                        .label(case.span, "never taken")
-                        .label(branch.cases[earlier].when.span, "this earlier case is always taken")
+                        .label(case.when.span, "never taken")
+                        .label(
+                            branch.cases[earlier].when.span,
+                            "this earlier case is always taken",
+                        )
                         .help("remove the case, or fix the earlier condition"),
                 );
                 continue;
@@ -42,9 +49,12 @@ pub(super) fn mark_unreachable(
                 Some(Value::Bool(false)) | Some(Value::Null) => {
                     dead_cases.push((i, c));
                     diags.push(
-                        Diagnostic::warning(Code::UnreachableCase, "this case can never be taken: its condition is always false")
-                            .label(case.when.span, "always false")
-                            .help("remove the case, or make its condition depend on a result"),
+                        Diagnostic::warning(
+                            Code::UnreachableCase,
+                            "this case can never be taken: its condition is always false",
+                        )
+                        .label(case.when.span, "always false")
+                        .help("remove the case, or make its condition depend on a result"),
                     );
                 }
                 Some(Value::Bool(true)) => always_taken = Some(c),
@@ -54,10 +64,13 @@ pub(super) fn mark_unreachable(
         if let (Some(earlier), Some(otherwise)) = (always_taken, &branch.otherwise) {
             dead_else.insert(i);
             diags.push(
-                Diagnostic::warning(Code::UnreachableCase, "the `else` of this branch is never taken")
-                    .label(otherwise.span, "never taken")
-                    .label(branch.cases[earlier].when.span, "this case is always taken")
-                    .help("remove the `else`, or fix the condition"),
+                Diagnostic::warning(
+                    Code::UnreachableCase,
+                    "the `else` of this branch is never taken",
+                )
+                .label(otherwise.span, "never taken")
+                .label(branch.cases[earlier].when.span, "this case is always taken")
+                .help("remove the `else`, or fix the condition"),
             );
         }
     }
@@ -89,10 +102,13 @@ pub(super) fn mark_unreachable(
         plans[i].unreachable = true;
         let diagnostic = if never {
             let when = step.when.as_ref().map(|w| w.span).unwrap_or(step.id.span);
-            Diagnostic::warning(Code::UnreachableStep, format!("step `{}` can never run", step.id.value))
-                .label(step.id.span, "never runs")
-                .label(when, "this guard is always false")
-                .help("remove the step, or make its `when` depend on an input or a result")
+            Diagnostic::warning(
+                Code::UnreachableStep,
+                format!("step `{}` can never run", step.id.value),
+            )
+            .label(step.id.span, "never runs")
+            .label(when, "this guard is always false")
+            .help("remove the step, or make its `when` depend on an input or a result")
         } else {
             Diagnostic::warning(Code::UnreachableStep, format!("step `{}` can never run", step.id.value))
                 .label(step.id.span, "never runs")

@@ -15,7 +15,6 @@ use std::collections::HashMap;
 
 /// What later steps need to know about a step already checked.
 pub(super) struct StepTypes<'a> {
-    playbook: &'a Playbook,
     catalog: &'a dyn Catalog,
     uses_secret: Vec<bool>,
 }
@@ -23,7 +22,6 @@ pub(super) struct StepTypes<'a> {
 impl<'a> StepTypes<'a> {
     pub(super) fn new(playbook: &'a Playbook, catalog: &'a dyn Catalog) -> StepTypes<'a> {
         StepTypes {
-            playbook,
             catalog,
             uses_secret: vec![false; playbook.steps.len()],
         }
@@ -43,7 +41,10 @@ impl<'a> StepTypes<'a> {
 
 /// The results a step produces, by name; `None` when its kind is unknown
 /// (already reported), so nothing about it is reported again.
-pub(super) fn result_names<'s>(step: &'s Step, schema: Option<&'s KindSchema>) -> Option<Vec<&'s str>> {
+pub(super) fn result_names<'s>(
+    step: &'s Step,
+    schema: Option<&'s KindSchema>,
+) -> Option<Vec<&'s str>> {
     match &step.action {
         Action::Kind { .. } => schema.map(|s| s.results.iter().map(|r| r.name).collect()),
         Action::Ask(_) => Some(vec!["answer"]),
@@ -53,7 +54,10 @@ pub(super) fn result_names<'s>(step: &'s Step, schema: Option<&'s KindSchema>) -
 }
 
 /// The result an output captures when it names none.
-pub(super) fn primary_result<'s>(step: &'s Step, schema: Option<&'s KindSchema>) -> Option<&'s str> {
+pub(super) fn primary_result<'s>(
+    step: &'s Step,
+    schema: Option<&'s KindSchema>,
+) -> Option<&'s str> {
     match &step.action {
         Action::Kind { .. } => schema.map(|s| s.primary_result).filter(|p| !p.is_empty()),
         Action::Ask(_) => Some("answer"),
@@ -67,7 +71,9 @@ fn result_type(step: &Step, schema: Option<&KindSchema>, name: &str) -> Option<T
     match &step.action {
         Action::Kind { .. } => schema?.result(name).map(|r| Type::from_value_type(r.ty)),
         Action::Ask(ask) if name == "answer" => Some(match &ask.answer {
-            AnswerType::Choice(choices) => Type::Enum(choices.iter().map(|c| c.value.clone()).collect()),
+            AnswerType::Choice(choices) => {
+                Type::Enum(choices.iter().map(|c| c.value.clone()).collect())
+            }
             AnswerType::Number { .. } => Type::Float,
             AnswerType::Text => Type::String,
         }),
@@ -88,8 +94,13 @@ fn output_type(step: &Step, schema: Option<&KindSchema>, output: &Output) -> Typ
     if output.json.is_some() {
         return Type::Any;
     }
-    let from = output.from.as_ref().map(|f| f.value.as_str()).or_else(|| primary_result(step, schema));
-    from.and_then(|f| result_type(step, schema, f)).unwrap_or(Type::Any)
+    let from = output
+        .from
+        .as_ref()
+        .map(|f| f.value.as_str())
+        .or_else(|| primary_result(step, schema));
+    from.and_then(|f| result_type(step, schema, f))
+        .unwrap_or(Type::Any)
 }
 
 /// Resolves references made by one step.
@@ -145,7 +156,12 @@ impl<'a, 'b> References<'a, 'b> {
         &self.playbook.steps[self.current]
     }
 
-    fn find_step(&mut self, id: &str, span: crate::source::Span, diags: &mut Diagnostics) -> Option<usize> {
+    fn find_step(
+        &mut self,
+        id: &str,
+        span: crate::source::Span,
+        diags: &mut Diagnostics,
+    ) -> Option<usize> {
         if let Some(&i) = self.index.get(id) {
             return Some(i);
         }
@@ -155,13 +171,22 @@ impl<'a, 'b> References<'a, 'b> {
         diags.push(
             Diagnostic::error(Code::UnknownStep, format!("there is no step `{id}`"))
                 .label(span, "unknown step")
-                .with_help(suggest::help_for("step", id, self.playbook.steps.iter().map(|s| s.id.value.as_str()))),
+                .with_help(suggest::help_for(
+                    "step",
+                    id,
+                    self.playbook.steps.iter().map(|s| s.id.value.as_str()),
+                )),
         );
         None
     }
 
     /// Reports a read of a step that cannot have run before the current one.
-    fn check_upstream(&mut self, target: usize, span: crate::source::Span, diags: &mut Diagnostics) -> bool {
+    fn check_upstream(
+        &mut self,
+        target: usize,
+        span: crate::source::Span,
+        diags: &mut Diagnostics,
+    ) -> bool {
         if target == self.current {
             if self.allow_self {
                 return true;
@@ -185,11 +210,18 @@ impl<'a, 'b> References<'a, 'b> {
         diags.push(
             Diagnostic::error(
                 Code::NotUpstream,
-                format!("step `{current}` reads a result of `{target_id}`, which is not upstream of it"),
+                format!(
+                    "step `{current}` reads a result of `{target_id}`, which is not upstream of it"
+                ),
             )
             .label(span, format!("`{target_id}` may not have run yet"))
-            .label(self.playbook.steps[target].id.span, format!("`{target_id}` is defined here"))
-            .help(format!("add `{target_id}` to the `needs` of `{current}` so that it runs first")),
+            .label(
+                self.playbook.steps[target].id.span,
+                format!("`{target_id}` is defined here"),
+            )
+            .help(format!(
+                "add `{target_id}` to the `needs` of `{current}` so that it runs first"
+            )),
         );
         false
     }
@@ -204,7 +236,10 @@ impl<'a, 'b> References<'a, 'b> {
             return Type::Any;
         };
         let Some(key) = name.value.as_key() else {
-            diags.push(Diagnostic::error(Code::InvalidPath, "inputs are named, not numbered").label(name.span, "expected an input name"));
+            diags.push(
+                Diagnostic::error(Code::InvalidPath, "inputs are named, not numbered")
+                    .label(name.span, "expected an input name"),
+            );
             return Type::Any;
         };
         let Some(input) = self.playbook.inputs.iter().find(|i| i.name.value == key) else {
@@ -212,8 +247,16 @@ impl<'a, 'b> References<'a, 'b> {
                 Diagnostic::error(Code::UnknownInput, format!("there is no input `{key}`"))
                     .label(name.span, "unknown input")
                     .with_help(
-                        suggest::help_for("input", key, self.playbook.inputs.iter().map(|i| i.name.value.as_str()))
-                            .or_else(|| Some(format!("declare it under `inputs:` as `{key}: {{type: string}}`"))),
+                        suggest::help_for(
+                            "input",
+                            key,
+                            self.playbook.inputs.iter().map(|i| i.name.value.as_str()),
+                        )
+                        .or_else(|| {
+                            Some(format!(
+                                "declare it under `inputs:` as `{key}: {{type: string}}`"
+                            ))
+                        }),
                     ),
             );
             return Type::Any;
@@ -224,9 +267,15 @@ impl<'a, 'b> References<'a, 'b> {
         let ty = Type::from_input_type(&input.ty.value);
         if let Some(extra) = path.segments.get(2) {
             diags.push(
-                Diagnostic::error(Code::InvalidPath, format!("the input `{key}` is a {}, it has no fields", input.ty.value.name()))
-                    .label(path.span_from(2), "no such field")
-                    .label(extra.span, "remove this"),
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    format!(
+                        "the input `{key}` is a {}, it has no fields",
+                        input.ty.value.name()
+                    ),
+                )
+                .label(path.span_from(2), "no such field")
+                .label(extra.span, "remove this"),
             );
             return Type::Any;
         }
@@ -243,7 +292,10 @@ impl<'a, 'b> References<'a, 'b> {
             return Type::Any;
         };
         let Some(id) = id_segment.value.as_key() else {
-            diags.push(Diagnostic::error(Code::InvalidPath, "steps are named, not numbered").label(id_segment.span, "expected a step id"));
+            diags.push(
+                Diagnostic::error(Code::InvalidPath, "steps are named, not numbered")
+                    .label(id_segment.span, "expected a step id"),
+            );
             return Type::Any;
         };
         let Some(target) = self.find_step(id, id_segment.span, diags) else {
@@ -270,15 +322,24 @@ impl<'a, 'b> References<'a, 'b> {
             return Type::Any;
         };
         let Some(field) = field_segment.value.as_key() else {
-            diags.push(Diagnostic::error(Code::InvalidPath, "a step's results are named, not numbered").label(field_segment.span, "expected a result name"));
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    "a step's results are named, not numbered",
+                )
+                .label(field_segment.span, "expected a result name"),
+            );
             return Type::Any;
         };
         let (ty, consumed) = if field == "outputs" {
             let Some(name_segment) = path.segments.get(3) else {
                 diags.push(
-                    Diagnostic::error(Code::InvalidPath, format!("`steps.{id}.outputs` needs an output name"))
-                        .label(path.span, "which output?")
-                        .with_help(outputs_help(step)),
+                    Diagnostic::error(
+                        Code::InvalidPath,
+                        format!("`steps.{id}.outputs` needs an output name"),
+                    )
+                    .label(path.span, "which output?")
+                    .with_help(outputs_help(step)),
                 );
                 return Type::Any;
             };
@@ -287,10 +348,13 @@ impl<'a, 'b> References<'a, 'b> {
                 let help = suggest::help_for("output", name, step.outputs.iter().map(|o| o.name.value.as_str()))
                     .unwrap_or_else(|| format!("step `{id}` declares no outputs; capture one with `outputs: {{{name}: stdout}}`"));
                 diags.push(
-                    Diagnostic::error(Code::UnknownOutput, format!("step `{id}` has no output `{name}`"))
-                        .label(name_segment.span, "unknown output")
-                        .label(step.id.span, format!("`{id}` is defined here"))
-                        .help(help),
+                    Diagnostic::error(
+                        Code::UnknownOutput,
+                        format!("step `{id}` has no output `{name}`"),
+                    )
+                    .label(name_segment.span, "unknown output")
+                    .label(step.id.span, format!("`{id}` is defined here"))
+                    .help(help),
                 );
                 return Type::Any;
             };
@@ -309,12 +373,17 @@ impl<'a, 'b> References<'a, 'b> {
                     candidates.push("outputs");
                     let mut help = suggest::help_for("result", field, candidates.iter().copied());
                     if step.outputs.iter().any(|o| o.name.value == field) {
-                        help = Some(format!("`{field}` is an output: write `steps.{id}.outputs.{field}`"));
+                        help = Some(format!(
+                            "`{field}` is an output: write `steps.{id}.outputs.{field}`"
+                        ));
                     }
                     diags.push(
                         Diagnostic::error(
                             Code::UnknownResult,
-                            format!("a `{}` step has no result `{field}`", step.action.kind_name()),
+                            format!(
+                                "a `{}` step has no result `{field}`",
+                                step.action.kind_name()
+                            ),
                         )
                         .label(field_segment.span, "unknown result")
                         .with_help(help),
@@ -328,9 +397,12 @@ impl<'a, 'b> References<'a, 'b> {
                 Type::Any | Type::Map | Type::List(_) => Type::Any,
                 other => {
                     diags.push(
-                        Diagnostic::error(Code::InvalidPath, format!("this is {}, it has no fields", other.describe()))
-                            .label(path.span_from(consumed), "no such field")
-                            .help("declare the output with `type: map` or `json:` to read into it"),
+                        Diagnostic::error(
+                            Code::InvalidPath,
+                            format!("this is {}, it has no fields", other.describe()),
+                        )
+                        .label(path.span_from(consumed), "no such field")
+                        .help("declare the output with `type: map` or `json:` to read into it"),
                     );
                     Type::Any
                 }
@@ -341,12 +413,20 @@ impl<'a, 'b> References<'a, 'b> {
 }
 
 fn input_help(playbook: &Playbook) -> Option<String> {
-    let names: Vec<String> = playbook.inputs.iter().map(|i| format!("`inputs.{}`", i.name.value)).collect();
+    let names: Vec<String> = playbook
+        .inputs
+        .iter()
+        .map(|i| format!("`inputs.{}`", i.name.value))
+        .collect();
     (!names.is_empty()).then(|| format!("the inputs are {}", names.join(", ")))
 }
 
 fn outputs_help(step: &Step) -> Option<String> {
-    let names: Vec<String> = step.outputs.iter().map(|o| format!("`{}`", o.name.value)).collect();
+    let names: Vec<String> = step
+        .outputs
+        .iter()
+        .map(|o| format!("`{}`", o.name.value))
+        .collect();
     (!names.is_empty()).then(|| format!("its outputs are {}", names.join(", ")))
 }
 
@@ -362,13 +442,17 @@ impl Scope for References<'_, '_> {
                 } else if self.index.contains_key(other.as_str()) {
                     format!("a step's results are read as `steps.{other}.FIELD`")
                 } else {
-                    "a value is `inputs.NAME`, `steps.ID.FIELD` or `steps.ID.outputs.NAME`".to_string()
+                    "a value is `inputs.NAME`, `steps.ID.FIELD` or `steps.ID.outputs.NAME`"
+                        .to_string()
                 };
                 let first = path.segments.first().map(|s| s.span).unwrap_or(path.span);
                 diags.push(
-                    Diagnostic::error(Code::InvalidPath, format!("`{other}` is not something a playbook can read"))
-                        .label(first, "unknown name")
-                        .help(help),
+                    Diagnostic::error(
+                        Code::InvalidPath,
+                        format!("`{other}` is not something a playbook can read"),
+                    )
+                    .label(first, "unknown name")
+                    .help(help),
                 );
                 Type::Any
             }

@@ -17,7 +17,12 @@ pub fn dot(plan: &Plan) -> String {
             Action::Manual { .. } => "note",
             Action::Kind { .. } => "box",
         };
-        let label = format!("{}\\n{} · {}", escape(&step_label(step)), kind_of(step), info.effect.name());
+        let label = format!(
+            "{}\\n{} · {}",
+            escape(&step_label(step)),
+            kind_of(step),
+            info.effect.name()
+        );
         let mut attrs = vec![format!("label=\"{label}\""), format!("shape={shape}")];
         if plan.is_gated(i) || info.effect == Effect::Destructive {
             attrs.push("penwidth=2".into());
@@ -31,16 +36,26 @@ pub fn dot(plan: &Plan) -> String {
         let _ = writeln!(out, "  {} [{}];", step.id.value, attrs.join(", "));
     }
     for (from, to, edge) in plan.graph().edges() {
-        let (a, b) = (&plan.playbook().steps[from].id.value, &plan.playbook().steps[to].id.value);
+        let (a, b) = (
+            &plan.playbook().steps[from].id.value,
+            &plan.playbook().steps[to].id.value,
+        );
         match &edge.kind {
             EdgeKind::Needs => {
                 let _ = writeln!(out, "  {a} -> {b};");
             }
             EdgeKind::Failure => {
-                let _ = writeln!(out, "  {a} -> {b} [label=\"on failure\", style=dashed, color=red];");
+                let _ = writeln!(
+                    out,
+                    "  {a} -> {b} [label=\"on failure\", style=dashed, color=red];"
+                );
             }
             kind => {
-                let _ = writeln!(out, "  {a} -> {b} [label=\"{}\", style=dashed];", escape(&kind.label()));
+                let _ = writeln!(
+                    out,
+                    "  {a} -> {b} [label=\"{}\", style=dashed];",
+                    escape(&kind.label())
+                );
             }
         }
     }
@@ -49,5 +64,7 @@ pub fn dot(plan: &Plan) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -25,7 +25,10 @@ pub fn mermaid(plan: &Plan) -> String {
         }
     }
     for (from, to, edge) in plan.graph().edges() {
-        let (a, b) = (&plan.playbook().steps[from].id.value, &plan.playbook().steps[to].id.value);
+        let (a, b) = (
+            &plan.playbook().steps[from].id.value,
+            &plan.playbook().steps[to].id.value,
+        );
         match &edge.kind {
             EdgeKind::Needs => {
                 let _ = writeln!(out, "  {a} --> {b}");
@@ -44,5 +47,9 @@ pub fn mermaid(plan: &Plan) -> String {
 
 /// Mermaid labels are quoted; quotes and a few characters need entity codes.
 fn escape(text: &str) -> String {
-    text.replace('"', "#quot;").replace('\n', " ").replace('|', "#124;").replace('<', "#lt;").replace('>', "#gt;")
+    text.replace('"', "#quot;")
+        .replace('\n', " ")
+        .replace('|', "#124;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
 }

@@ -10,7 +10,11 @@ use std::fmt::Write;
 pub fn text(plan: &Plan) -> String {
     let playbook = plan.playbook();
     let mut out = String::new();
-    let name = playbook.name.as_ref().map(|n| n.value.as_str()).unwrap_or("(unnamed)");
+    let name = playbook
+        .name
+        .as_ref()
+        .map(|n| n.value.as_str())
+        .unwrap_or("(unnamed)");
     let _ = write!(out, "playbook {name}");
     if let Some(title) = &playbook.title {
         let _ = write!(out, ": {}", title.value.trim());
@@ -30,7 +34,9 @@ pub fn text(plan: &Plan) -> String {
             if let Some(default) = &input.default {
                 let shown = match &default.value {
                     Value::Str(t) => format!("{:?}", t.value),
-                    _ => default.scalar_string().unwrap_or_else(|| default.type_name().to_string()),
+                    _ => default
+                        .scalar_string()
+                        .unwrap_or_else(|| default.type_name().to_string()),
                 };
                 let _ = write!(out, " = {shown}");
             }
@@ -111,7 +117,11 @@ pub fn text(plan: &Plan) -> String {
             let _ = writeln!(out, "    ask {:?}", ask.question.value.trim());
         }
         for output in &step.outputs {
-            let from = output.from.as_ref().map(|f| f.value.as_str()).unwrap_or("(primary)");
+            let from = output
+                .from
+                .as_ref()
+                .map(|f| f.value.as_str())
+                .unwrap_or("(primary)");
             let _ = write!(out, "    output {} <- {from}", output.name.value);
             if let Some(json) = &output.json {
                 let _ = write!(out, " json {:?}", json.value);

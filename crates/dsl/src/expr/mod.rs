@@ -1,0 +1,26 @@
+//! The expression language of `when` guards, branch cases, `until` polling
+//! conditions and assertions: parsed with spans ([`parse`]), type-checked
+//! against the playbook's names ([`check`]), evaluated with unknowns
+//! ([`eval`]) and printed canonically (`Display`).
+
+mod check;
+mod coverage;
+mod eval;
+mod function;
+mod parse;
+mod print;
+mod syntax;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+pub use check::{check, check_bool, Scope};
+pub use coverage::enum_coverage;
+pub use eval::{
+    const_eval, eval, values_equal, Env, EvalError, JsonEnv, Lookup, Outcome, StepOutcome,
+};
+pub use function::{step_argument, Function};
+pub use parse::{parse, MAX_DEPTH, MAX_NESTING};
+pub use syntax::{BinaryOp, Expr, ExprKind, Literal, Precedence, UnaryOp};
+pub use types::Type;

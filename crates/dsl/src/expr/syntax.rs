@@ -1,0 +1,238 @@
+//! The expression tree. Every node keeps the file span it was written at,
+//! so the checker and the evaluator can point at the exact characters.
+
+use crate::path::Path;
+use crate::source::{Span, Spanned};
+
+/// One node of an expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    /// Includes the parentheses the author wrote around it, if any.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Literal(Literal),
+    /// `inputs.namespace`, `steps.api.json.items[0]`, or a bare identifier.
+    Path(Path),
+    /// `[1, 2, 3]`
+    List(Vec<Expr>),
+    Unary {
+        op: Spanned<UnaryOp>,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: Spanned<BinaryOp>,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// `len(x)`: the name keeps its own span for "unknown function".
+    Call {
+        name: Spanned<String>,
+        args: Vec<Expr>,
+    },
+    /// An index that cannot be folded into a path: `lower(x)[0]`,
+    /// `items[inputs.i]`, `[1, 2][0]`.
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `!` or `not`
+    Not,
+    /// `-`
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    Matches,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+/// Binding strength, loosest first. `!` sits between `&&` and the
+/// comparisons, as in Python: `!a == b` is `!(a == b)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Precedence {
+    Or = 1,
+    And,
+    Not,
+    Compare,
+    Sum,
+    Product,
+    Neg,
+    Postfix,
+}
+
+impl BinaryOp {
+    /// The canonical spelling, as the printer writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "||",
+            BinaryOp::And => "&&",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
+            BinaryOp::NotIn => "not in",
+            BinaryOp::Matches => "matches",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+        }
+    }
+
+    pub fn precedence(self) -> Precedence {
+        match self {
+            BinaryOp::Or => Precedence::Or,
+            BinaryOp::And => Precedence::And,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In
+            | BinaryOp::NotIn
+            | BinaryOp::Matches => Precedence::Compare,
+            BinaryOp::Add | BinaryOp::Sub => Precedence::Sum,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => Precedence::Product,
+        }
+    }
+}
+
+impl UnaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            UnaryOp::Not => "!",
+            UnaryOp::Neg => "-",
+        }
+    }
+
+    pub fn precedence(self) -> Precedence {
+        match self {
+            UnaryOp::Not => Precedence::Not,
+            UnaryOp::Neg => Precedence::Neg,
+        }
+    }
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+
+    /// How tightly this node binds, for the printer's parentheses.
+    pub fn precedence(&self) -> Precedence {
+        match &self.kind {
+            ExprKind::Unary { op, .. } => op.value.precedence(),
+            ExprKind::Binary { op, .. } => op.value.precedence(),
+            _ => Precedence::Postfix,
+        }
+    }
+
+    /// The path, when this node is nothing but a path.
+    pub fn as_path(&self) -> Option<&Path> {
+        match &self.kind {
+            ExprKind::Path(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The string, when this node is a string literal.
+    pub fn as_str_literal(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::Literal(Literal::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Direct children, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Literal(_) | ExprKind::Path(_) => Vec::new(),
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().collect(),
+            ExprKind::Unary { operand, .. } => vec![operand],
+            ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            ExprKind::Index { base, index } => vec![base, index],
+        }
+    }
+
+    /// Every path the expression reads, in source order (iteratively, so no
+    /// tree shape can exhaust the stack).
+    pub fn paths(&self) -> Vec<&Path> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(expr) = stack.pop() {
+            if let ExprKind::Path(path) = &expr.kind {
+                out.push(path);
+            }
+            stack.extend(expr.children().into_iter().rev());
+        }
+        out
+    }
+
+    /// A copy with every span reset, so two trees can be compared by shape:
+    /// `parse(print(e))` must equal `e` up to spans.
+    pub fn without_spans(&self) -> Expr {
+        let none = Span::default();
+        let kind = match &self.kind {
+            ExprKind::Literal(lit) => ExprKind::Literal(lit.clone()),
+            ExprKind::Path(path) => ExprKind::Path(path.without_spans()),
+            ExprKind::List(items) => {
+                ExprKind::List(items.iter().map(Expr::without_spans).collect())
+            }
+            ExprKind::Unary { op, operand } => ExprKind::Unary {
+                op: Spanned::new(op.value, none),
+                operand: Box::new(operand.without_spans()),
+            },
+            ExprKind::Binary { op, lhs, rhs } => ExprKind::Binary {
+                op: Spanned::new(op.value, none),
+                lhs: Box::new(lhs.without_spans()),
+                rhs: Box::new(rhs.without_spans()),
+            },
+            ExprKind::Call { name, args } => ExprKind::Call {
+                name: Spanned::new(name.value.clone(), none),
+                args: args.iter().map(Expr::without_spans).collect(),
+            },
+            ExprKind::Index { base, index } => ExprKind::Index {
+                base: Box::new(base.without_spans()),
+                index: Box::new(index.without_spans()),
+            },
+        };
+        Expr::new(kind, none)
+    }
+}

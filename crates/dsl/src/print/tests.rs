@@ -1,0 +1,307 @@
+//! Round trips between the syntaxes through the model, and `fmt` stability.
+
+use crate::ast::Playbook;
+use crate::catalog::KindList;
+use crate::diagnostic::Diagnostics;
+use crate::runbook_syntax::{self, Comment};
+use crate::source::SourceFile;
+
+fn lower(node: &crate::node::Node) -> Playbook {
+    let mut diags = Diagnostics::new();
+    let playbook = crate::lower::lower(node, &KindList::new(Vec::new()), &mut diags);
+    assert!(!diags.has_errors(), "{:#?}", diags.into_sorted());
+    playbook
+}
+
+fn from_yaml(text: &str) -> Playbook {
+    let mut diags = Diagnostics::new();
+    let node = crate::yaml::parse(&SourceFile::new("t.yaml", text), &mut diags)
+        .unwrap_or_else(|| panic!("{diags:#?}"));
+    lower(&node)
+}
+
+fn from_runbook(text: &str) -> (Playbook, Vec<Comment>) {
+    let mut diags = Diagnostics::new();
+    let parsed = runbook_syntax::parse(&SourceFile::new("t.runbook", text), &mut diags)
+        .unwrap_or_else(|| panic!("{:#?}\n{text}", diags.into_sorted()));
+    (lower(&parsed.node), parsed.comments)
+}
+
+/// `runbook fmt` on a text.
+fn fmt(text: &str) -> String {
+    let (playbook, comments) = from_runbook(text);
+    super::runbook(&playbook, &comments, Some(text))
+}
+
+/// The model without spans or character maps, for comparing across syntaxes.
+fn modulo_spans(playbook: &Playbook) -> String {
+    let debug = format!("{playbook:?}");
+    let spans = regex::Regex::new(r"Span \{ start: \d+, end: \d+ \}").unwrap();
+    let maps = regex::Regex::new(r"map: (Verbatim\(\d+\)|Runs\(\[[^\]]*\]\)|Opaque)").unwrap();
+    let debug = spans.replace_all(&debug, "Span");
+    maps.replace_all(&debug, "map").into_owned()
+}
+
+const RICH_YAML: &str = r#"
+name: db-failover
+title: "Database failover: \"primary\" down"
+description: |
+  Fail the primary over to the replica.
+
+    Indented line kept.
+owners: [dba@example.com, oncall]
+tags: [postgres, "200", "true", "two words"]
+inputs:
+  cluster: string
+  replicas: {type: int, default: 2, required: false}
+  ratio: {type: float, default: 0.5}
+  force: {type: bool, default: false, description: "Skip the checks"}
+  token: {type: string, secret: true, env: PG_TOKEN}
+  tier: {choices: [gold, silver], default: gold}
+steps:
+  - id: check
+    title: Check replication
+    description: "One line\nand another, without a final break"
+    shell: "psql -c 'select 1' # not a comment\n"
+    timeout: 1h30m
+    retry: 3
+    until: "steps.check.exit_code == 0"
+    outputs:
+      lag: {from: stdout, regex: 'lag=(\d+)', type: int, secret: false}
+      raw: stdout
+      doc: {json: "$.items[0].name"}
+      empty: {}
+  - id: probe
+    needs: [check]
+    when: steps.check.outputs.lag < 100 && inputs.force == false
+    http:
+      url: "https://{{inputs.cluster}}/health"
+      method: POST
+      headers: {Content-Type: application/json, "X Custom": "a\tb"}
+      body: {nested: [1, -2, 3.5, null, true, "x y", [a, b], {k: v}], empty: [], none: {}}
+      expect_status: [200, 204]
+    effect: read
+    approval: true
+    retry: {attempts: 5, delay: 2s, backoff: 1.5}
+    until: {condition: steps.probe.status == 200, every: 2s, within: 5m}
+    on_failure: {goto: rollback}
+  - id: decide
+    needs: [probe]
+    branch:
+      - when: 'steps.probe.status == 200 && inputs.tier == "gold # x"'
+        then: promote
+      - else: rollback
+  - id: promote
+    ask: {question: "How many connections?", type: number, min: 0, max: 1000.5}
+    on_failure: continue
+  - id: note
+    ask: {question: "Anything unusual?", type: text}
+    on_failure: abort
+  - id: rollback
+    approval: "Really roll back?\nThis drops connections."
+    manual: |
+      Roll back by hand:
+
+      1. stop the replica
+      2. restart the primary
+"#;
+
+#[test]
+fn yaml_to_runbook_and_back_keeps_the_model() {
+    let minimal = "steps:\n  - id: only\n    shell: echo hi\n";
+    for yaml in [RICH_YAML, minimal] {
+        let first = from_yaml(yaml);
+        let text = super::runbook(&first, &[], None);
+        let (second, _) = from_runbook(&text);
+        if modulo_spans(&first) != modulo_spans(&second) {
+            let (a, b) = (modulo_spans(&first), modulo_spans(&second));
+            let at = a
+                .bytes()
+                .zip(b.bytes())
+                .position(|(x, y)| x != y)
+                .unwrap_or(0);
+            panic!(
+                "{text}\n---\n{}\n---\n{}",
+                &a[at.saturating_sub(300)..(at + 200).min(a.len())],
+                &b[at.saturating_sub(300)..(at + 200).min(b.len())]
+            );
+        }
+        assert_eq!(super::yaml(&first), super::yaml(&second));
+        // The canonical YAML reads back to the same model too.
+        let canonical = super::yaml(&first);
+        assert_eq!(
+            modulo_spans(&from_yaml(&canonical)),
+            modulo_spans(&first),
+            "\n{canonical}"
+        );
+        assert_eq!(fmt(&text), text);
+    }
+}
+
+#[test]
+fn runbook_to_yaml_and_back_keeps_the_model() {
+    let text = runbook_syntax::tests::EXAMPLE;
+    let (first, _) = from_runbook(&fix_example(text));
+    let yaml = super::yaml(&first);
+    let second = from_yaml(&yaml);
+    assert_eq!(modulo_spans(&first), modulo_spans(&second), "\n{yaml}");
+    let reprinted = super::runbook(&second, &[], None);
+    assert_eq!(
+        modulo_spans(&from_runbook(&reprinted).0),
+        modulo_spans(&first)
+    );
+}
+
+/// The front end's example, made a valid playbook (every step it names exists).
+fn fix_example(text: &str) -> String {
+    format!(
+        "{text}\nstep a {{\n  shell x\n}}\nstep b {{\n  shell x\n}}\nstep rollback {{\n  shell x\n}}\n\
+         step workload {{\n  shell x\n}}\nstep platform {{\n  shell x\n}}\nstep escalate {{\n  shell x\n}}\n"
+    )
+}
+
+#[test]
+fn fmt_is_idempotent_and_keeps_every_comment() {
+    let text = fix_example(runbook_syntax::tests::EXAMPLE);
+    let once = fmt(&text);
+    let twice = fmt(&once);
+    assert_eq!(once, twice);
+    let (_, comments) = from_runbook(&text);
+    let (_, kept) = from_runbook(&once);
+    let texts = |c: &[Comment]| c.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+    assert_eq!(texts(&comments), texts(&kept));
+    assert_eq!(
+        modulo_spans(&from_runbook(&text).0),
+        modulo_spans(&from_runbook(&once).0)
+    );
+}
+
+#[test]
+fn comments_stay_with_what_they_precede() {
+    let text = r#"# Header comment
+
+playbook demo   # the name
+
+# Inputs
+input ns { type string }
+
+# First step
+step a "A" {   # opens a
+  # about effect
+  effect read
+  shell "x"    # the command
+  # last words of a
+}
+# trailing file comment
+"#;
+    let expected = r#"# Header comment
+
+playbook demo # the name
+
+# Inputs
+input ns {
+  type string
+}
+
+# First step
+step a "A" { # opens a
+  shell x # the command
+  # about effect
+  effect read
+  # last words of a
+}
+
+# trailing file comment
+"#;
+    assert_eq!(fmt(text), expected);
+    assert_eq!(fmt(expected), expected);
+}
+
+#[test]
+fn the_printed_example_reads_well() {
+    let (playbook, comments) = from_runbook(&fix_example(runbook_syntax::tests::EXAMPLE));
+    let text = super::runbook(
+        &playbook,
+        &comments,
+        Some(&fix_example(runbook_syntax::tests::EXAMPLE)),
+    );
+    let pods = text
+        .split("\n\n")
+        .find(|b| b.contains("step pods"))
+        .unwrap();
+    let expected = r#"step pods "Pod status" {
+  needs a, b
+  when steps.x.status == 200 && inputs.namespace != "prod" # a guard
+  shell "kubectl get pods -n {{inputs.namespace}} -o wide"
+  effect read
+  approval "Restart the deployment?"
+  timeout 30s
+  retry 3 delay 2s backoff 2
+  every 2s within 5m until steps.health.status == 200
+  on_failure goto rollback
+  output code = exit_code
+  output crashloops {
+    from stdout
+    regex "(\\d+) CrashLoop"
+    type int
+  }
+}"#;
+    assert_eq!(pods, expected, "\n{text}");
+    assert!(
+        text.starts_with("# AlphaSwarm incident response\nplaybook alphaswarm-incident\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("description \"\"\"\n  Standard playbook"),
+        "{text}"
+    );
+}
+
+#[test]
+fn yaml_output_is_canonical() {
+    let yaml = super::yaml(&from_yaml(RICH_YAML));
+    assert!(yaml.starts_with("name: db-failover\n"), "{yaml}");
+    assert!(yaml.contains("description: |"), "{yaml}");
+    assert!(yaml.contains("retry: 3\n"), "{yaml}");
+    assert!(yaml.contains("'200'"), "{yaml}");
+}
+
+#[test]
+fn expressions_over_several_yaml_lines_print_on_one() {
+    let yaml = "steps:\n  - id: a\n    when: |\n      steps.b.status == 200 &&\n        inputs.force\n    shell: x\n";
+    let text = super::runbook(&from_yaml(yaml), &[], None);
+    assert!(
+        text.contains("  when steps.b.status == 200 && inputs.force\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn strings_are_quoted_only_when_needed() {
+    let yaml = "steps:\n  - id: a\n    k: {a: sev2, b: \"200\", c: \"true\", d: \"x\\\"y\", e: \"\", f: 30s, g: \"-\", h: \"\\u00e9\\u0007\"}\n";
+    let text = super::runbook(&from_yaml(yaml), &[], None);
+    let expected = "    a sev2\n    b \"200\"\n    c \"true\"\n    d \"x\\\"y\"\n    e \"\"\n    f 30s\n    g \"-\"\n    h \"é\\u{7}\"\n";
+    assert!(text.contains(expected), "{text}");
+    assert_eq!(
+        modulo_spans(&from_runbook(&text).0),
+        modulo_spans(&from_yaml(yaml))
+    );
+}
+
+/// The AlphaSwarm seed playbook, the largest real one.
+const ALPHASWARM: &str = include_str!("../../../../playbooks/alphaswarm/incident.yaml");
+
+#[test]
+fn the_alphaswarm_playbook_converts_both_ways() {
+    let first = from_yaml(ALPHASWARM);
+    let text = super::runbook(&first, &[], None);
+    let (second, _) = from_runbook(&text);
+    assert_eq!(modulo_spans(&first), modulo_spans(&second), "\n{text}");
+    assert_eq!(fmt(&text), text);
+    let yaml = super::yaml(&second);
+    assert_eq!(
+        modulo_spans(&from_yaml(&yaml)),
+        modulo_spans(&first),
+        "\n{yaml}"
+    );
+}

@@ -1,0 +1,256 @@
+//! The canonical YAML form of a playbook, built as an ordered
+//! `serde_yaml::Mapping` so fields come out in the documented order.
+
+use super::float_text;
+use crate::ast::*;
+use crate::node::{Node, Value};
+use crate::source::Spanned;
+use serde_yaml::{Mapping, Value as Yaml};
+
+/// Prints `playbook` as canonical YAML. Comments are not kept: the YAML
+/// front end does not read them, and a conversion to YAML is a one-off.
+pub fn yaml(playbook: &Playbook) -> String {
+    let mut root = Mapping::new();
+    if let Some(name) = &playbook.name {
+        put(&mut root, "name", s(&name.value));
+    }
+    if let Some(title) = &playbook.title {
+        put(&mut root, "title", s(&title.value));
+    }
+    if let Some(d) = &playbook.description {
+        put(&mut root, "description", s(&d.value));
+    }
+    if !playbook.owners.is_empty() {
+        put(&mut root, "owners", strings(&playbook.owners));
+    }
+    if !playbook.tags.is_empty() {
+        put(&mut root, "tags", strings(&playbook.tags));
+    }
+    if !playbook.inputs.is_empty() {
+        let mut inputs = Mapping::new();
+        for input in &playbook.inputs {
+            inputs.insert(s(&input.name.value), self::input(input));
+        }
+        put(&mut root, "inputs", Yaml::Mapping(inputs));
+    }
+    let steps = playbook.steps.iter().map(step).collect();
+    put(&mut root, "steps", Yaml::Sequence(steps));
+    serde_yaml::to_string(&Yaml::Mapping(root)).unwrap_or_default()
+}
+
+fn put(map: &mut Mapping, key: &str, value: Yaml) {
+    map.insert(Yaml::String(key.to_string()), value);
+}
+
+fn s(text: &str) -> Yaml {
+    Yaml::String(text.to_string())
+}
+
+fn strings(items: &[Spanned<String>]) -> Yaml {
+    Yaml::Sequence(items.iter().map(|i| s(&i.value)).collect())
+}
+
+/// A number from the model as YAML reads it back: integral values as integers.
+fn number(f: f64) -> Yaml {
+    match float_text(f).parse::<i64>() {
+        Ok(i) => Yaml::Number(i.into()),
+        Err(_) => Yaml::Number(f.into()),
+    }
+}
+
+fn input(input: &Input) -> Yaml {
+    let mut map = Mapping::new();
+    put(&mut map, "type", s(input.ty.value.name()));
+    if let InputType::Enum(choices) = &input.ty.value {
+        put(&mut map, "choices", strings(choices));
+    }
+    if let Some(default) = &input.default {
+        put(&mut map, "default", node(default));
+    }
+    if let Some(d) = &input.description {
+        put(&mut map, "description", s(&d.value));
+    }
+    if let Some(r) = &input.required {
+        put(&mut map, "required", Yaml::Bool(r.value));
+    }
+    if let Some(secret) = &input.secret {
+        put(&mut map, "secret", Yaml::Bool(secret.value));
+    }
+    if let Some(env) = &input.env {
+        put(&mut map, "env", s(&env.value));
+    }
+    Yaml::Mapping(map)
+}
+
+fn step(step: &Step) -> Yaml {
+    let mut map = Mapping::new();
+    put(&mut map, "id", s(&step.id.value));
+    if let Some(title) = &step.title {
+        put(&mut map, "title", s(&title.value));
+    }
+    if let Some(d) = &step.description {
+        put(&mut map, "description", s(&d.value));
+    }
+    if !step.needs.is_empty() {
+        put(&mut map, "needs", strings(&step.needs));
+    }
+    if let Some(when) = &step.when {
+        put(&mut map, "when", s(&when.value));
+    }
+    let (kind, value) = action(&step.action);
+    put(&mut map, &kind, value);
+    if let Some(effect) = &step.effect {
+        put(&mut map, "effect", s(effect.value.name()));
+    }
+    if let Some(approval) = &step.approval {
+        let value = match &approval.question {
+            Some(q) => s(&q.value),
+            None => Yaml::Bool(true),
+        };
+        put(&mut map, "approval", value);
+    }
+    if let Some(t) = &step.timeout {
+        put(&mut map, "timeout", s(&t.text));
+    }
+    if let Some(r) = &step.retry {
+        let value = if r.delay.is_none() && r.backoff.is_none() {
+            Yaml::Number(r.attempts.value.into())
+        } else {
+            let mut retry = Mapping::new();
+            put(
+                &mut retry,
+                "attempts",
+                Yaml::Number(r.attempts.value.into()),
+            );
+            if let Some(d) = &r.delay {
+                put(&mut retry, "delay", s(&d.text));
+            }
+            if let Some(b) = &r.backoff {
+                put(&mut retry, "backoff", number(b.value));
+            }
+            Yaml::Mapping(retry)
+        };
+        put(&mut map, "retry", value);
+    }
+    if let Some(u) = &step.until {
+        let value = if u.every.is_none() && u.within.is_none() {
+            s(&u.condition.value)
+        } else {
+            let mut until = Mapping::new();
+            put(&mut until, "condition", s(&u.condition.value));
+            if let Some(every) = &u.every {
+                put(&mut until, "every", s(&every.text));
+            }
+            if let Some(within) = &u.within {
+                put(&mut until, "within", s(&within.text));
+            }
+            Yaml::Mapping(until)
+        };
+        put(&mut map, "until", value);
+    }
+    if let Some(f) = &step.on_failure {
+        let value = match &f.value {
+            OnFailure::Abort => s("abort"),
+            OnFailure::Continue => s("continue"),
+            OnFailure::Goto(target) => {
+                let mut goto = Mapping::new();
+                put(&mut goto, "goto", s(&target.value));
+                Yaml::Mapping(goto)
+            }
+        };
+        put(&mut map, "on_failure", value);
+    }
+    if !step.outputs.is_empty() {
+        let mut outputs = Mapping::new();
+        for o in &step.outputs {
+            outputs.insert(s(&o.name.value), output(o));
+        }
+        put(&mut map, "outputs", Yaml::Mapping(outputs));
+    }
+    Yaml::Mapping(map)
+}
+
+fn action(action: &Action) -> (String, Yaml) {
+    match action {
+        Action::Kind { name, params } => (name.value.clone(), node(params)),
+        Action::Manual { instructions, .. } => ("manual".into(), s(&instructions.value)),
+        Action::Ask(ask) => {
+            let mut map = Mapping::new();
+            put(&mut map, "question", s(&ask.question.value));
+            match &ask.answer {
+                AnswerType::Choice(choices) => put(&mut map, "choices", strings(choices)),
+                AnswerType::Number { min, max } => {
+                    put(&mut map, "type", s("number"));
+                    if let Some(min) = min {
+                        put(&mut map, "min", number(min.value));
+                    }
+                    if let Some(max) = max {
+                        put(&mut map, "max", number(max.value));
+                    }
+                }
+                AnswerType::Text => put(&mut map, "type", s("text")),
+            }
+            ("ask".into(), Yaml::Mapping(map))
+        }
+        Action::Branch(branch) => {
+            let mut cases: Vec<Yaml> = branch
+                .cases
+                .iter()
+                .map(|case| {
+                    let mut map = Mapping::new();
+                    put(&mut map, "when", s(&case.when.value));
+                    put(&mut map, "then", s(&case.then.value));
+                    Yaml::Mapping(map)
+                })
+                .collect();
+            if let Some(otherwise) = &branch.otherwise {
+                let mut map = Mapping::new();
+                put(&mut map, "else", s(&otherwise.value));
+                cases.push(Yaml::Mapping(map));
+            }
+            (branch.keyword.value.name().into(), Yaml::Sequence(cases))
+        }
+    }
+}
+
+fn output(o: &Output) -> Yaml {
+    let only_from = o.json.is_none() && o.regex.is_none() && o.ty.is_none() && o.secret.is_none();
+    if let (Some(from), true) = (&o.from, only_from) {
+        return s(&from.value);
+    }
+    let mut map = Mapping::new();
+    if let Some(from) = &o.from {
+        put(&mut map, "from", s(&from.value));
+    }
+    if let Some(json) = &o.json {
+        put(&mut map, "json", s(&json.value));
+    }
+    if let Some(regex) = &o.regex {
+        put(&mut map, "regex", s(&regex.value));
+    }
+    if let Some(ty) = &o.ty {
+        put(&mut map, "type", s(ty.value.name()));
+    }
+    if let Some(secret) = &o.secret {
+        put(&mut map, "secret", Yaml::Bool(secret.value));
+    }
+    Yaml::Mapping(map)
+}
+
+/// A node of the document tree as a YAML value.
+pub(crate) fn node(node: &Node) -> Yaml {
+    match &node.value {
+        Value::Null => Yaml::Null,
+        Value::Bool(b) => Yaml::Bool(*b),
+        Value::Int(i) => Yaml::Number((*i).into()),
+        Value::Float(f) => Yaml::Number((*f).into()),
+        Value::Str(t) => s(&t.value),
+        Value::Seq(items) => Yaml::Sequence(items.iter().map(self::node).collect()),
+        Value::Map(entries) => Yaml::Mapping(
+            entries
+                .iter()
+                .map(|e| (s(&e.key.value), self::node(&e.value)))
+                .collect(),
+        ),
+    }
+}

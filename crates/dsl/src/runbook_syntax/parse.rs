@@ -1,0 +1,476 @@
+//! Builds the spanned [`Node`] tree from pest's pairs.
+//!
+//! Statements with their own syntax (`playbook`, `input`, `step`, `needs`,
+//! `until`, `retry`, `on_failure goto`, `output`, `triage`/`branch`) become the
+//! keys the YAML form spells; synthesised keys carry the span of the keyword
+//! (or token) they came from, so a diagnostic about them points at the text.
+
+use super::{error, scan, strings, Parsed};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::node::{Entry, Node, Text, Value};
+use crate::source::{SourceFile, Span};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "runbook_syntax/runbook.pest"]
+pub(super) struct RunbookParser;
+
+type Result<T> = std::result::Result<T, Box<Diagnostic>>;
+
+/// Parses a `.runbook` playbook into the node tree and its comments.
+/// Returns `None` on a syntax error, which is pushed to `diags` (one
+/// diagnostic: later errors would mostly be echoes of the first).
+pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
+    let text = file.text();
+    let result = scan::scan(text).and_then(|scan| {
+        let parsed = RunbookParser::parse(Rule::file, text);
+        let mut pairs = match (parsed, scan.brackets) {
+            (Ok(pairs), None) => pairs,
+            (Ok(_), Some(brackets)) => return Err(brackets),
+            (Err(e), brackets) => {
+                let pest = error::from_pest(&e, text);
+                return Err(match brackets {
+                    Some(b) if b.primary_span().start <= pest.primary_span().start => b,
+                    _ => Box::new(pest),
+                });
+            }
+        };
+        let file_pair = pairs.next().expect("the file rule always yields a pair");
+        Ok(Parsed {
+            node: top(file_pair, text.len())?,
+            comments: scan.comments,
+        })
+    });
+    match result {
+        Ok(parsed) => Some(parsed),
+        Err(diagnostic) => {
+            diags.push(*diagnostic);
+            None
+        }
+    }
+}
+
+fn span(pair: &Pair<Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+/// A synthesised key: its text is not written in the file, so it maps to the
+/// whole token it came from.
+fn synthetic(key: &str, span: Span) -> Text {
+    Text::opaque(key, span)
+}
+
+fn is_noise(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::sep
+            | Rule::EOI
+            | Rule::comma
+            | Rule::list_open
+            | Rule::list_close
+            | Rule::block_open
+            | Rule::block_close
+            | Rule::step_open
+            | Rule::input_open
+            | Rule::cases_open
+            | Rule::output_eq
+            | Rule::arrow
+    )
+}
+
+/// The meaningful children of a pair: punctuation and separators dropped.
+fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| !is_noise(p.as_rule()))
+}
+
+/// Entries collected under one synthesised key (`inputs`, `steps`, `outputs`):
+/// the entry sits where the first statement was, its span covers them all.
+#[derive(Clone, Copy)]
+struct Collected {
+    index: usize,
+}
+
+impl Collected {
+    fn push(
+        slot: &mut Option<Collected>,
+        entries: &mut Vec<Entry>,
+        key: &str,
+        kw: Span,
+        item: CollectedItem,
+    ) {
+        let at = *slot.get_or_insert_with(|| {
+            let empty = match item {
+                CollectedItem::Entry(_) => Value::Map(Vec::new()),
+                CollectedItem::Item(_) => Value::Seq(Vec::new()),
+            };
+            entries.push(Entry {
+                key: synthetic(key, kw),
+                value: Node::new(empty, kw),
+            });
+            Collected {
+                index: entries.len() - 1,
+            }
+        });
+        let node = &mut entries[at.index].value;
+        match (item, &mut node.value) {
+            (CollectedItem::Entry(entry), Value::Map(map)) => {
+                node.span = node.span.to(entry.value.span);
+                map.push(entry);
+            }
+            (CollectedItem::Item(item), Value::Seq(seq)) => {
+                node.span = node.span.to(item.span);
+                seq.push(item);
+            }
+            _ => unreachable!("a collected key always holds items of one shape"),
+        }
+    }
+}
+
+enum CollectedItem {
+    Entry(Entry),
+    Item(Node),
+}
+
+fn top(file: Pair<Rule>, len: usize) -> Result<Node> {
+    let mut entries = Vec::new();
+    let mut inputs = None;
+    let mut steps = None;
+    for pair in children(file) {
+        match pair.as_rule() {
+            Rule::playbook_stmt => {
+                let mut inner = children(pair);
+                let kw = span(&inner.next().expect("keyword"));
+                let name = inner.next().expect("name");
+                entries.push(Entry {
+                    key: synthetic("name", kw),
+                    value: id_node(name),
+                });
+            }
+            Rule::input_stmt => {
+                let whole = span(&pair);
+                let mut inner = pair.into_inner();
+                let kw = span(&inner.next().expect("keyword"));
+                let name = inner.next().expect("name");
+                let key = Text::verbatim(name.as_str(), span(&name));
+                let open = span(&inner.next().expect("`{`"));
+                let value = block_from(inner, open.start, whole.end)?;
+                let entry = Entry { key, value };
+                Collected::push(
+                    &mut inputs,
+                    &mut entries,
+                    "inputs",
+                    kw,
+                    CollectedItem::Entry(entry),
+                );
+            }
+            Rule::step_stmt => {
+                let kw = span(&pair.clone().into_inner().next().expect("keyword"));
+                let step = step(pair)?;
+                Collected::push(
+                    &mut steps,
+                    &mut entries,
+                    "steps",
+                    kw,
+                    CollectedItem::Item(step),
+                );
+            }
+            Rule::entry => entries.push(entry(pair)?),
+            rule => unreachable!("unexpected top-level rule {rule:?}"),
+        }
+    }
+    Ok(Node::new(Value::Map(entries), Span::new(0, len)))
+}
+
+fn step(pair: Pair<Rule>) -> Result<Node> {
+    let whole = span(&pair);
+    let mut entries = Vec::new();
+    let mut outputs = None;
+    for item in children(pair) {
+        match item.as_rule() {
+            Rule::kw_step => {}
+            Rule::step_id => {
+                let id = id_node(item);
+                entries.push(Entry {
+                    key: synthetic("id", id.span),
+                    value: id,
+                });
+            }
+            Rule::step_title => {
+                let at = span(&item);
+                let title = Node::new(Value::Str(strings::quoted(item.as_str(), at)?), at);
+                entries.push(Entry {
+                    key: synthetic("title", title.span),
+                    value: title,
+                });
+            }
+            Rule::needs_stmt => {
+                let mut inner = children(item);
+                let key = keyword(&inner.next().expect("keyword"));
+                let first = inner.next().expect("needs a value");
+                let value = if first.as_rule() == Rule::list {
+                    value(first)?
+                } else {
+                    let refs: Vec<Node> =
+                        std::iter::once(first).chain(inner).map(id_node).collect();
+                    let covered = refs[0].span.to(refs[refs.len() - 1].span);
+                    Node::new(Value::Seq(refs), covered)
+                };
+                entries.push(Entry { key, value });
+            }
+            Rule::when_stmt => {
+                let mut inner = children(item);
+                let key = keyword(&inner.next().expect("keyword"));
+                let value = expr(inner.next().expect("expression"));
+                entries.push(Entry { key, value });
+            }
+            Rule::until_stmt => entries.push(until(item)),
+            Rule::retry_stmt => entries.push(retry(item)),
+            Rule::on_failure_stmt => {
+                let whole = span(&item);
+                let mut inner = children(item);
+                let key = keyword(&inner.next().expect("keyword"));
+                let goto = inner.next().expect("goto");
+                let target = id_node(inner.next().expect("target"));
+                let value = Node::new(
+                    Value::Map(vec![Entry {
+                        key: keyword(&goto),
+                        value: target,
+                    }]),
+                    Span::new(span(&goto).start, whole.end),
+                );
+                entries.push(Entry { key, value });
+            }
+            Rule::output_stmt => {
+                let mut inner = children(item);
+                let kw = span(&inner.next().expect("keyword"));
+                let name = inner.next().expect("name");
+                let key = Text::verbatim(name.as_str(), span(&name));
+                let value = value(inner.next().expect("value"))?;
+                Collected::push(
+                    &mut outputs,
+                    &mut entries,
+                    "outputs",
+                    kw,
+                    CollectedItem::Entry(Entry { key, value }),
+                );
+            }
+            Rule::cases_stmt => entries.push(cases(item)?),
+            Rule::entry => entries.push(entry(item)?),
+            rule => unreachable!("unexpected step rule {rule:?}"),
+        }
+    }
+    Ok(Node::new(Value::Map(entries), whole))
+}
+
+/// `[every D] [within D] until EXPR`: the plain expression when there is no
+/// interval or deadline (YAML's shorthand), else `{condition, every, within}`.
+fn until(pair: Pair<Rule>) -> Entry {
+    let whole = span(&pair);
+    let mut clauses = Vec::new();
+    let mut key = None;
+    let mut condition = None;
+    for item in children(pair) {
+        match item.as_rule() {
+            Rule::every_clause | Rule::within_clause => {
+                let mut inner = item.into_inner();
+                let kw = keyword(&inner.next().expect("keyword"));
+                let value = word(inner.next().expect("duration"));
+                clauses.push(Entry { key: kw, value });
+            }
+            Rule::kw_until => key = Some(keyword(&item)),
+            Rule::expr => condition = Some(expr(item)),
+            rule => unreachable!("unexpected until rule {rule:?}"),
+        }
+    }
+    let key = key.expect("until keyword");
+    let condition = condition.expect("until condition");
+    if clauses.is_empty() {
+        return Entry {
+            key,
+            value: condition,
+        };
+    }
+    let mut map = vec![Entry {
+        key: synthetic("condition", key.span),
+        value: condition,
+    }];
+    map.extend(clauses);
+    Entry {
+        key,
+        value: Node::new(Value::Map(map), whole),
+    }
+}
+
+/// `retry N [delay D] [backoff F]` -> `{attempts, delay, backoff}`.
+fn retry(pair: Pair<Rule>) -> Entry {
+    let whole = span(&pair);
+    let mut inner = children(pair);
+    let key = keyword(&inner.next().expect("keyword"));
+    let attempts = word(inner.next().expect("attempts"));
+    let mut map = vec![Entry {
+        key: synthetic("attempts", attempts.span),
+        value: attempts,
+    }];
+    for clause in inner {
+        let mut parts = clause.into_inner();
+        let kw = keyword(&parts.next().expect("keyword"));
+        let value = word(parts.next().expect("value"));
+        map.push(Entry { key: kw, value });
+    }
+    let value_span = Span::new(map[0].value.span.start, whole.end);
+    Entry {
+        key,
+        value: Node::new(Value::Map(map), value_span),
+    }
+}
+
+/// `triage { when EXPR -> ID ... else -> ID }` -> a list of `{when, then}` / `{else}`.
+fn cases(pair: Pair<Rule>) -> Result<Entry> {
+    let whole = span(&pair);
+    let mut inner = pair.into_inner();
+    let key = keyword(&inner.next().expect("keyword"));
+    let open = span(&inner.next().expect("`{`"));
+    let mut items = Vec::new();
+    for case in inner.filter(|p| !is_noise(p.as_rule())) {
+        let case_span = span(&case);
+        let rule = case.as_rule();
+        let mut parts = case.into_inner();
+        let kw = keyword(&parts.next().expect("keyword"));
+        let entries = if rule == Rule::when_case {
+            let condition = expr(parts.next().expect("expression"));
+            let arrow = span(&parts.next().expect("arrow"));
+            let target = id_node(parts.next().expect("target"));
+            vec![
+                Entry {
+                    key: kw,
+                    value: condition,
+                },
+                Entry {
+                    key: synthetic("then", arrow),
+                    value: target,
+                },
+            ]
+        } else {
+            parts.next().expect("arrow");
+            let target = id_node(parts.next().expect("target"));
+            vec![Entry {
+                key: kw,
+                value: target,
+            }]
+        };
+        items.push(Node::new(Value::Map(entries), case_span));
+    }
+    Ok(Entry {
+        key,
+        value: Node::new(Value::Seq(items), Span::new(open.start, whole.end)),
+    })
+}
+
+fn entry(pair: Pair<Rule>) -> Result<Entry> {
+    let mut inner = pair.into_inner();
+    let key_pair = inner
+        .next()
+        .expect("key")
+        .into_inner()
+        .next()
+        .expect("key token");
+    let key = match key_pair.as_rule() {
+        Rule::string => strings::quoted(key_pair.as_str(), span(&key_pair))?,
+        _ => Text::verbatim(key_pair.as_str(), span(&key_pair)),
+    };
+    let value = value(inner.next().expect("value"))?;
+    Ok(Entry { key, value })
+}
+
+/// A generic value: scalar, list or block.
+fn value(pair: Pair<Rule>) -> Result<Node> {
+    match pair.as_rule() {
+        Rule::list => {
+            let whole = span(&pair);
+            let items = children(pair).map(value).collect::<Result<Vec<_>>>()?;
+            Ok(Node::new(Value::Seq(items), whole))
+        }
+        Rule::block => {
+            let whole = span(&pair);
+            block_from(pair.into_inner(), whole.start, whole.end)
+        }
+        _ => scalar(pair),
+    }
+}
+
+/// A block's entries (what follows its `{`), as a mapping spanning `start..end`.
+fn block_from<'a>(
+    inner: impl Iterator<Item = Pair<'a, Rule>>,
+    start: usize,
+    end: usize,
+) -> Result<Node> {
+    let entries = inner
+        .filter(|p| p.as_rule() == Rule::entry)
+        .map(entry)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Node::new(Value::Map(entries), Span::new(start, end)))
+}
+
+fn scalar(pair: Pair<Rule>) -> Result<Node> {
+    let at = span(&pair);
+    let text = match pair.as_rule() {
+        Rule::string => strings::quoted(pair.as_str(), at)?,
+        Rule::triple => strings::block(pair.as_str(), at)?,
+        Rule::word => return Ok(word(pair)),
+        rule => unreachable!("unexpected value rule {rule:?}"),
+    };
+    Ok(Node::new(Value::Str(text), at))
+}
+
+/// A bare word (or a token spelled like one): `true`, `false`, `null` and numbers are typed, the rest are
+/// strings, as YAML types plain scalars.
+fn word(pair: Pair<Rule>) -> Node {
+    let at = span(&pair);
+    let text = pair.as_str();
+    let value = typed_word(text).unwrap_or_else(|| Value::Str(Text::verbatim(text, at)));
+    Node::new(value, at)
+}
+
+/// The typed value of a word that is not a string: the words the printer
+/// must quote to keep a string a string.
+pub(crate) fn typed_word(word: &str) -> Option<Value> {
+    match word {
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        "null" => return Some(Value::Null),
+        _ => {}
+    }
+    let digits = word.strip_prefix('-').unwrap_or(word);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return word.parse::<i64>().ok().map(Value::Int);
+    }
+    let looks_float = digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if looks_float {
+        return word.parse::<f64>().ok().map(Value::Float);
+    }
+    None
+}
+
+/// A word naming something (a step, an input, the playbook): always a string.
+fn id_node(pair: Pair<Rule>) -> Node {
+    let at = span(&pair);
+    Node::new(Value::Str(Text::verbatim(pair.as_str(), at)), at)
+}
+
+/// A keyword used as a key: its text is the key, written verbatim.
+fn keyword(pair: &Pair<Rule>) -> Text {
+    Text::verbatim(pair.as_str(), span(pair))
+}
+
+/// An expression: the raw text, trimmed, mapped verbatim.
+fn expr(pair: Pair<Rule>) -> Node {
+    let start = pair.as_span().start();
+    let raw = pair.as_str().trim_end();
+    let at = Span::new(start, start + raw.len());
+    Node::new(Value::Str(Text::verbatim(raw, at)), at)
+}

@@ -1,0 +1,126 @@
+//! Handlebars templates in step parameters: `kubectl get pods -n {{inputs.namespace}}`.
+//!
+//! Only a small, checkable subset of handlebars is accepted: insertions of a
+//! path (plain, `raw`, `json`, `default`, `upper`, `lower`, `{{{triple}}}`)
+//! and `{{#if}}`/`{{#unless}}` blocks. [`parse`] reads a template into
+//! [`Segment`]s whose paths have per-segment file spans, [`check`] resolves
+//! every path through the same [`Scope`](crate::expr::Scope) as expressions,
+//! and [`render`] fills it in with strict handlebars, shell-quoting every
+//! non-raw insertion when the template is a shell command.
+
+mod check;
+mod parse;
+mod quote;
+mod render;
+
+#[cfg(test)]
+mod tests;
+
+pub use check::check;
+pub use parse::{parse, MAX_BLOCK_DEPTH};
+pub use quote::shell_quote;
+pub use render::{render, Quoting, RenderError};
+
+use crate::path::Path;
+use crate::source::Span;
+
+/// A parsed template.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    pub segments: Vec<Segment>,
+    pub span: Span,
+}
+
+/// A piece of a template.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Segment {
+    /// Literal text, copied as written (escapes such as `\{{` resolved).
+    Text { text: String, span: Span },
+    /// `{{path}}` and its variants.
+    Insert(Insertion),
+    /// `{{#if path}}...{{else}}...{{/if}}`, or `#unless` (`negated`).
+    If(Conditional),
+}
+
+/// A value inserted into the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Insertion {
+    pub path: Path,
+    pub format: Format,
+    /// Inserted without quoting (`{{raw path}}`, `{{{path}}}`, `{{&path}}`).
+    /// Explicit, so a linter can flag it in shell commands.
+    pub raw: bool,
+    /// The whole `{{...}}`.
+    pub span: Span,
+}
+
+/// How the value is turned into text before quoting.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Format {
+    /// As it is: strings verbatim, numbers and booleans as written.
+    Plain,
+    /// JSON-encoded: `{{json path}}`.
+    Json,
+    Upper,
+    Lower,
+    /// `{{default path "fallback"}}`: the fallback when the value is absent or null.
+    Default(serde_json::Value),
+}
+
+/// A conditional block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conditional {
+    pub path: Path,
+    /// `#unless`
+    pub negated: bool,
+    pub then: Vec<Segment>,
+    pub otherwise: Vec<Segment>,
+    /// From `{{#if` to the closing `}}` of `{{/if}}`.
+    pub span: Span,
+}
+
+impl Template {
+    /// Every segment, depth first in source order (iteratively).
+    fn walk(&self) -> Vec<&Segment> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&Segment> = self.segments.iter().rev().collect();
+        while let Some(segment) = stack.pop() {
+            out.push(segment);
+            if let Segment::If(c) = segment {
+                stack.extend(c.otherwise.iter().rev());
+                stack.extend(c.then.iter().rev());
+            }
+        }
+        out
+    }
+
+    /// Every path the template reads, in source order.
+    pub fn paths(&self) -> Vec<&Path> {
+        self.walk()
+            .into_iter()
+            .filter_map(|s| match s {
+                Segment::Insert(i) => Some(&i.path),
+                Segment::If(c) => Some(&c.path),
+                Segment::Text { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Every insertion, in source order: what a linter looks at for `raw`.
+    pub fn insertions(&self) -> Vec<&Insertion> {
+        self.walk()
+            .into_iter()
+            .filter_map(|s| match s {
+                Segment::Insert(i) => Some(i),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the template is plain text with nothing to fill in.
+    pub fn is_literal(&self) -> bool {
+        self.segments
+            .iter()
+            .all(|s| matches!(s, Segment::Text { .. }))
+    }
+}

@@ -1,0 +1,705 @@
+//! Reading a template: an iterative scanner for the supported subset, which
+//! gives every path per-segment file spans and precise errors for what is
+//! not supported, then `handlebars::Template::compile` as the authority on
+//! syntax (its error position is mapped back to the file).
+
+use super::{Conditional, Format, Insertion, Segment, Template};
+use crate::code::Code;
+use crate::diagnostic::Diagnostic;
+use crate::node::Text;
+use crate::path::{Path, Segment as PathSegment};
+use crate::source::{Span, Spanned};
+use crate::suggest::help_for;
+
+/// How deep `{{#if}}` blocks may nest. Generous for real commands; it bounds
+/// the recursion of the handlebars parser on hostile input.
+pub const MAX_BLOCK_DEPTH: usize = 32;
+
+/// The helpers an insertion may use, and the blocks.
+const HELPERS: &[&str] = &["raw", "json", "default", "upper", "lower", "if", "unless"];
+
+const SUPPORTED: &str = "templates support `{{path}}`, `{{raw path}}`, `{{{path}}}`, \
+`{{json path}}`, `{{default path \"fallback\"}}`, `{{upper path}}`, `{{lower path}}`, \
+`{{#if path}}...{{else}}...{{/if}}` and `{{#unless path}}...{{/unless}}`";
+
+/// Parses the template written in `text`.
+pub fn parse(text: &Text) -> Result<Template, Diagnostic> {
+    let source = text.as_str();
+    let segments = Scanner { text, source }.scan()?;
+    // The scanner bounded nesting and rejected subexpressions, so handlebars'
+    // recursive parser is safe to run on what is left.
+    if let Err(error) = handlebars::Template::compile(source) {
+        return Err(handlebars_error(text, &error));
+    }
+    Ok(Template {
+        segments,
+        span: text.span,
+    })
+}
+
+/// A handlebars compile error, at the file position it names.
+fn handlebars_error(text: &Text, error: &handlebars::TemplateError) -> Diagnostic {
+    use handlebars::TemplateErrorReason as Reason;
+    let source = text.as_str();
+    let at = error
+        .pos()
+        .map(|(line, column)| offset_of(source, line, column))
+        .unwrap_or(0);
+    let width = source[at..].chars().next().map_or(0, char::len_utf8);
+    let message = match error.reason() {
+        Reason::MismatchingClosedHelper(open, close) => {
+            format!("`{{{{#{open}}}}}` is closed by `{{{{/{close}}}}}`")
+        }
+        Reason::InvalidParam(param) => format!("invalid parameter `{param}`"),
+        Reason::NestedSubexpression => "subexpressions are not supported".to_string(),
+        _ => "the template cannot be read here".to_string(),
+    };
+    Diagnostic::error(Code::TemplateSyntax, message)
+        .label(text.file_span(at, at + width), "here")
+        .help(SUPPORTED)
+}
+
+/// The byte offset of a 1-based line and 1-based column (in characters).
+fn offset_of(source: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for (i, l) in source.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let within = l
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(l.len(), |(o, _)| o);
+            return start + within;
+        }
+        start += l.len();
+    }
+    source.len()
+}
+
+/// An open `{{#if}}` / `{{#unless}}`.
+struct Block {
+    name: &'static str,
+    path: Path,
+    /// Where `{{#if` starts, and the span of the opening tag.
+    start: usize,
+    tag: Span,
+    then: Vec<Segment>,
+    otherwise: Option<Vec<Segment>>,
+}
+
+impl Block {
+    fn segments(&mut self) -> &mut Vec<Segment> {
+        match &mut self.otherwise {
+            Some(otherwise) => otherwise,
+            None => &mut self.then,
+        }
+    }
+}
+
+/// What a `{{...}}` tag is.
+enum Tag {
+    Comment,
+    Open { name: &'static str, path: Path },
+    Else,
+    Close { name: String, span: Span },
+    Insert(Insertion),
+}
+
+struct Scanner<'t> {
+    text: &'t Text,
+    source: &'t str,
+}
+
+impl Scanner<'_> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        self.text.file_span(start, end)
+    }
+
+    fn syntax(
+        &self,
+        start: usize,
+        end: usize,
+        message: impl Into<String>,
+        label: &str,
+    ) -> Diagnostic {
+        Diagnostic::error(Code::TemplateSyntax, message)
+            .label(self.span(start, end), label)
+            .help(SUPPORTED)
+    }
+
+    fn scan(&self) -> Result<Vec<Segment>, Diagnostic> {
+        let source = self.source;
+        let mut root: Vec<Segment> = Vec::new();
+        let mut stack: Vec<Block> = Vec::new();
+        let mut literal = String::new();
+        let mut literal_start = 0;
+        let mut pos = 0;
+        while let Some(found) = source[pos..].find("{{") {
+            let open = pos + found;
+            let backslashes = source[..open]
+                .bytes()
+                .rev()
+                .take_while(|b| *b == b'\\')
+                .count();
+            if backslashes == 1 {
+                // `\{{` is a literal `{{`.
+                literal.push_str(&source[pos..open - 1]);
+                literal.push_str("{{");
+                pos = open + 2;
+                continue;
+            }
+            literal.push_str(&source[pos..open]);
+            if !literal.is_empty() {
+                let segments = match stack.last_mut() {
+                    Some(block) => block.segments(),
+                    None => &mut root,
+                };
+                segments.push(Segment::Text {
+                    text: std::mem::take(&mut literal),
+                    span: self.span(literal_start, open),
+                });
+            }
+            let (end, tag) = self.tag(open)?;
+            match tag {
+                Tag::Comment => {}
+                Tag::Insert(insertion) => {
+                    let segments = match stack.last_mut() {
+                        Some(block) => block.segments(),
+                        None => &mut root,
+                    };
+                    segments.push(Segment::Insert(insertion));
+                }
+                Tag::Open { name, path } => {
+                    if stack.len() >= MAX_BLOCK_DEPTH {
+                        return Err(self.syntax(
+                            open,
+                            end,
+                            format!("blocks are nested more than {MAX_BLOCK_DEPTH} deep"),
+                            "too deep here",
+                        ));
+                    }
+                    stack.push(Block {
+                        name,
+                        path,
+                        start: open,
+                        tag: self.span(open, end),
+                        then: Vec::new(),
+                        otherwise: None,
+                    });
+                }
+                Tag::Else => match stack.last_mut() {
+                    Some(block) if block.otherwise.is_none() => block.otherwise = Some(Vec::new()),
+                    Some(_) => {
+                        return Err(self.syntax(
+                            open,
+                            end,
+                            "a second `{{else}}` in one block",
+                            "second `else`",
+                        ))
+                    }
+                    None => {
+                        return Err(self.syntax(
+                            open,
+                            end,
+                            "`{{else}}` outside of an `{{#if}}` block",
+                            "no block to continue",
+                        ))
+                    }
+                },
+                Tag::Close { name, span } => {
+                    let Some(block) = stack.pop() else {
+                        return Err(self.syntax(
+                            open,
+                            end,
+                            format!("`{{{{/{name}}}}}` closes nothing"),
+                            "nothing is open here",
+                        ));
+                    };
+                    if block.name != name {
+                        return Err(Diagnostic::error(
+                            Code::TemplateSyntax,
+                            format!("`{{{{#{}}}}}` is closed by `{{{{/{name}}}}}`", block.name),
+                        )
+                        .label(span, format!("expected `{{{{/{}}}}}`", block.name))
+                        .label(block.tag, "the block opens here")
+                        .help(format!("close it with `{{{{/{}}}}}`", block.name)));
+                    }
+                    let conditional = Segment::If(Conditional {
+                        path: block.path,
+                        negated: block.name == "unless",
+                        then: block.then,
+                        otherwise: block.otherwise.unwrap_or_default(),
+                        span: self.span(block.start, end),
+                    });
+                    match stack.last_mut() {
+                        Some(parent) => parent.segments().push(conditional),
+                        None => root.push(conditional),
+                    }
+                }
+            }
+            pos = end;
+            literal_start = end;
+        }
+        literal.push_str(&source[pos..]);
+        if let Some(block) = stack.pop() {
+            return Err(Diagnostic::error(
+                Code::TemplateSyntax,
+                format!("`{{{{#{}}}}}` is never closed", block.name),
+            )
+            .label(block.tag, "opened here")
+            .help(format!("close it with `{{{{/{}}}}}`", block.name)));
+        }
+        if !literal.is_empty() {
+            root.push(Segment::Text {
+                text: literal,
+                span: self.span(literal_start, source.len()),
+            });
+        }
+        Ok(root)
+    }
+
+    /// Reads the tag starting at `open` (`{{`); returns where it ends.
+    fn tag(&self, open: usize) -> Result<(usize, Tag), Diagnostic> {
+        let source = self.source;
+        let rest = &source[open..];
+        if rest.starts_with("{{!--") {
+            let end = source[open + 5..]
+                .find("--}}")
+                .map(|i| open + 5 + i + 4)
+                .ok_or_else(|| {
+                    self.syntax(
+                        open,
+                        open + 5,
+                        "this comment is never closed",
+                        "opened here",
+                    )
+                })?;
+            return Ok((end, Tag::Comment));
+        }
+        if rest.starts_with("{{!") {
+            let end = source[open + 3..]
+                .find("}}")
+                .map(|i| open + 3 + i + 2)
+                .ok_or_else(|| {
+                    self.syntax(
+                        open,
+                        open + 3,
+                        "this comment is never closed",
+                        "opened here",
+                    )
+                })?;
+            return Ok((end, Tag::Comment));
+        }
+        if rest.starts_with("{{{{") {
+            return Err(self.syntax(
+                open,
+                open + 4,
+                "raw blocks (`{{{{`) are not supported",
+                "here",
+            ));
+        }
+        let triple = rest.starts_with("{{{");
+        let inner_start = open + if triple { 3 } else { 2 };
+        let close = if triple { "}}}" } else { "}}" };
+        let inner_end = self.find_close(inner_start, close).ok_or_else(|| {
+            self.syntax(
+                open,
+                inner_start,
+                format!("this `{}` is never closed", &source[open..inner_start]),
+                "opened here",
+            )
+            .help(format!("close it with `{close}`"))
+        })?;
+        let end = inner_end + close.len();
+        // Whitespace control (`{{~ x ~}}`) only affects rendering.
+        let mut start = inner_start;
+        let mut stop = inner_end;
+        if source[start..stop].starts_with('~') {
+            start += 1;
+        }
+        if stop > start && source[start..stop].ends_with('~') {
+            stop -= 1;
+        }
+        let tokens = self.tokens(start, stop)?;
+        let Some(&(first_start, first_end)) = tokens.first() else {
+            return Err(self.syntax(open, end, "an empty `{{ }}`", "nothing inside"));
+        };
+        let first = &source[first_start..first_end];
+        let insertion = |path: Path, format: Format, raw: bool| {
+            Tag::Insert(Insertion {
+                path,
+                format,
+                raw,
+                span: self.span(open, end),
+            })
+        };
+        if triple {
+            return self
+                .insertion(&tokens, open, end)
+                .map(|(p, f)| (end, insertion(p, f, true)));
+        }
+        match first.chars().next() {
+            Some('#') => {
+                let name = &first[1..];
+                if name.starts_with('>') || name.starts_with('*') {
+                    return Err(self.syntax(
+                        open,
+                        end,
+                        "partials and decorators are not supported",
+                        "not supported",
+                    ));
+                }
+                let kind: &'static str = match name {
+                    "if" => "if",
+                    "unless" => "unless",
+                    _ => return Err(self.unknown_helper(name, first_start + 1, first_end)),
+                };
+                if tokens.len() != 2 {
+                    return Err(self.arity(kind, &tokens, open, end, "`{{#if path}}`"));
+                }
+                let path = self.path(tokens[1])?;
+                Ok((end, Tag::Open { name: kind, path }))
+            }
+            Some('/') => Ok((
+                end,
+                Tag::Close {
+                    name: first[1..].to_string(),
+                    span: self.span(open, end),
+                },
+            )),
+            Some('>') | Some('*') => Err(self.syntax(
+                open,
+                end,
+                "partials and decorators are not supported",
+                "not supported",
+            )),
+            Some('^') if tokens.len() == 1 && first == "^" => Ok((end, Tag::Else)),
+            Some('&') => {
+                let mut tokens = tokens.clone();
+                tokens[0].0 += 1;
+                if tokens[0].0 == tokens[0].1 {
+                    tokens.remove(0);
+                }
+                self.insertion(&tokens, open, end)
+                    .map(|(p, f)| (end, insertion(p, f, true)))
+            }
+            _ if first == "else" => {
+                if tokens.len() > 1 {
+                    return Err(self.syntax(
+                        open,
+                        end,
+                        "`{{else if ...}}` chains are not supported",
+                        "write a nested `{{#if}}` inside `{{else}}`",
+                    ));
+                }
+                Ok((end, Tag::Else))
+            }
+            _ => {
+                let raw = first == "raw";
+                self.insertion(&tokens, open, end)
+                    .map(|(p, f)| (end, insertion(p, f, raw)))
+            }
+        }
+    }
+
+    /// The end of the tag content: the first `close` outside quotes.
+    fn find_close(&self, from: usize, close: &str) -> Option<usize> {
+        let source = self.source;
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for (i, c) in source[from..].char_indices() {
+            let at = from + i;
+            match quote {
+                Some(q) => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None => {
+                    if source[at..].starts_with(close) {
+                        return Some(at);
+                    }
+                    if c == '"' || c == '\'' {
+                        quote = Some(c);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Splits tag content into words (quotes and `[...]` keep spaces).
+    fn tokens(&self, start: usize, end: usize) -> Result<Vec<(usize, usize)>, Diagnostic> {
+        let source = self.source;
+        let mut tokens = Vec::new();
+        let mut current: Option<usize> = None;
+        let mut quote: Option<char> = None;
+        let mut bracket = false;
+        let mut escaped = false;
+        for (i, c) in source[start..end].char_indices() {
+            let at = start + i;
+            if let Some(q) = quote {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+                continue;
+            }
+            if bracket {
+                bracket = c != ']';
+                continue;
+            }
+            match c {
+                c if c.is_whitespace() => {
+                    if let Some(s) = current.take() {
+                        tokens.push((s, at));
+                    }
+                }
+                '(' | ')' => {
+                    return Err(self.syntax(
+                        at,
+                        at + 1,
+                        "subexpressions `( )` are not supported",
+                        "here",
+                    ));
+                }
+                '=' => {
+                    return Err(self.syntax(
+                        at,
+                        at + 1,
+                        "named arguments (`key=value`) are not supported",
+                        "here",
+                    ));
+                }
+                _ => {
+                    if current.is_none() {
+                        current = Some(at);
+                    }
+                    if c == '"' || c == '\'' {
+                        quote = Some(c);
+                    } else if c == '[' {
+                        bracket = true;
+                    }
+                }
+            }
+        }
+        if let Some(s) = current {
+            tokens.push((s, end));
+        }
+        Ok(tokens)
+    }
+
+    fn unknown_helper(&self, name: &str, start: usize, end: usize) -> Diagnostic {
+        let help = match name {
+            "each" | "with" | "lookup" | "log" => {
+                Some(format!("`{name}` is not supported: {SUPPORTED}"))
+            }
+            _ => help_for("helper", name, HELPERS.iter().copied())
+                .map(|h| format!("{h} ({SUPPORTED})")),
+        };
+        Diagnostic::error(
+            Code::UnknownFunction,
+            format!("there is no template helper `{name}`"),
+        )
+        .label(self.span(start, end), "unknown helper")
+        .with_help(help.or_else(|| Some(SUPPORTED.to_string())))
+    }
+
+    fn arity(
+        &self,
+        helper: &str,
+        tokens: &[(usize, usize)],
+        open: usize,
+        end: usize,
+        usage: &str,
+    ) -> Diagnostic {
+        let given = tokens.len().saturating_sub(1);
+        Diagnostic::error(
+            Code::WrongArity,
+            format!(
+                "`{helper}` takes {}, but {given} {} given",
+                if helper == "default" {
+                    "a path and a fallback"
+                } else {
+                    "one path"
+                },
+                if given == 1 { "was" } else { "were" }
+            ),
+        )
+        .label(self.span(open, end), "here")
+        .help(format!("write {usage}"))
+    }
+
+    /// `path`, `helper path`, `default path "fallback"`.
+    fn insertion(
+        &self,
+        tokens: &[(usize, usize)],
+        open: usize,
+        end: usize,
+    ) -> Result<(Path, Format), Diagnostic> {
+        let source = self.source;
+        let Some(&(first_start, first_end)) = tokens.first() else {
+            return Err(self.syntax(open, end, "an empty `{{ }}`", "nothing inside"));
+        };
+        let first = &source[first_start..first_end];
+        if tokens.len() == 1 {
+            return Ok((self.path(tokens[0])?, Format::Plain));
+        }
+        let (format, usage) = match first {
+            "raw" => (Format::Plain, "`{{raw path}}`"),
+            "json" => (Format::Json, "`{{json path}}`"),
+            "upper" => (Format::Upper, "`{{upper path}}`"),
+            "lower" => (Format::Lower, "`{{lower path}}`"),
+            "default" => {
+                if tokens.len() != 3 {
+                    return Err(self.arity(
+                        "default",
+                        tokens,
+                        open,
+                        end,
+                        "`{{default path \"fallback\"}}`",
+                    ));
+                }
+                let path = self.path(tokens[1])?;
+                let fallback = self.literal(tokens[2])?;
+                return Ok((path, Format::Default(fallback)));
+            }
+            "if" | "unless" => {
+                return Err(self.syntax(
+                    first_start,
+                    first_end,
+                    format!(
+                        "`{first}` is a block: write `{{{{#{first} path}}}}...{{{{/{first}}}}}`"
+                    ),
+                    "not a block here",
+                ))
+            }
+            _ => return Err(self.unknown_helper(first, first_start, first_end)),
+        };
+        if tokens.len() != 2 {
+            return Err(self.arity(first, tokens, open, end, usage));
+        }
+        Ok((self.path(tokens[1])?, format))
+    }
+
+    /// The fallback of `default`: a string, number, boolean or null.
+    fn literal(&self, (start, end): (usize, usize)) -> Result<serde_json::Value, Diagnostic> {
+        let word = &self.source[start..end];
+        let parsed = if let Some(inner) = word.strip_prefix('\'').and_then(|w| w.strip_suffix('\''))
+        {
+            let doubled = format!("\"{}\"", inner.replace("\\'", "'").replace('"', "\\\""));
+            serde_json::from_str::<serde_json::Value>(&doubled).ok()
+        } else {
+            serde_json::from_str::<serde_json::Value>(word)
+                .ok()
+                .filter(|v| !v.is_array() && !v.is_object())
+        };
+        parsed.ok_or_else(|| {
+            Diagnostic::error(
+                Code::TemplateSyntax,
+                "the fallback of `default` must be a literal",
+            )
+            .label(self.span(start, end), "not a string, number or boolean")
+            .help("write `{{default path \"fallback\"}}`")
+        })
+    }
+
+    /// A handlebars path: names joined by `.`, with `[key]` or digits for
+    /// indexes (`steps.api.json.items.[0].name`, `items.0`).
+    fn path(&self, (start, end): (usize, usize)) -> Result<Path, Diagnostic> {
+        let word = &self.source[start..end];
+        let context_help = "write the whole path from the top: `inputs.NAME` or `steps.ID.FIELD`";
+        if word == "this"
+            || word.starts_with("this.")
+            || word.starts_with("this/")
+            || word.starts_with("../")
+            || word.starts_with("./")
+            || word.starts_with('@')
+        {
+            return Err(Diagnostic::error(
+                Code::TemplateSyntax,
+                "`this`, `../` and `@` variables are not supported",
+            )
+            .label(self.span(start, end), "not supported")
+            .help(context_help));
+        }
+        let bytes = word.as_bytes();
+        let mut segments = Vec::new();
+        let mut i = 0;
+        loop {
+            let seg_start = i;
+            let segment = if bytes.get(i) == Some(&b'[') {
+                let close = word[i..].find(']').map(|c| i + c).ok_or_else(|| {
+                    self.syntax(start + i, end, "this `[` is never closed", "here")
+                })?;
+                let key = &word[i + 1..close];
+                i = close + 1;
+                match key.parse::<usize>() {
+                    Ok(n) => PathSegment::Index(n),
+                    Err(_) => PathSegment::Key(key.to_string()),
+                }
+            } else {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-'))
+                {
+                    i += 1;
+                }
+                let name = &word[seg_start..i];
+                if name.is_empty() {
+                    let at = start + i;
+                    let width = word[i..].chars().next().map_or(0, char::len_utf8);
+                    return Err(Diagnostic::error(
+                        Code::TemplateSyntax,
+                        "expected a name in this path",
+                    )
+                    .label(self.span(at, at + width), "expected a name")
+                    .help("a path is names joined by `.`: `{{steps.api.json.items.[0].name}}`"));
+                }
+                match name.parse::<usize>() {
+                    Ok(n) if seg_start > 0 => PathSegment::Index(n),
+                    _ => PathSegment::Name(name.to_string()),
+                }
+            };
+            segments.push(Spanned::new(
+                segment,
+                self.span(start + seg_start, start + i),
+            ));
+            match bytes.get(i) {
+                None => break,
+                Some(b'.') if i + 1 < bytes.len() => i += 1,
+                Some(b'/') => {
+                    return Err(
+                        Diagnostic::error(Code::TemplateSyntax, "write paths with `.`")
+                            .label(self.span(start + i, start + i + 1), "`/` here")
+                            .help(context_help),
+                    )
+                }
+                Some(c) => {
+                    let at = start + i;
+                    let width = word[i..].chars().next().map_or(0, char::len_utf8);
+                    let help = if *c == b'[' {
+                        "in a template, an index follows a `.`: `items.[0]`"
+                    } else {
+                        "a path is names joined by `.`: `{{steps.api.json.items.[0].name}}`"
+                    };
+                    return Err(Diagnostic::error(
+                        Code::TemplateSyntax,
+                        "unexpected character in a path",
+                    )
+                    .label(self.span(at, at + width), "not part of a name")
+                    .help(help));
+                }
+            }
+        }
+        Ok(Path {
+            segments,
+            span: self.span(start, end),
+        })
+    }
+}

@@ -1,0 +1,591 @@
+//! Tests of templates: the segments and spans `parse` produces, every
+//! diagnostic, checking through a Scope, rendering, and shell injection
+//! attempts run through a real `sh -c`.
+
+use super::*;
+use crate::code::Code;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::{Scope, Type};
+use crate::node::Text;
+use crate::path::Segment as PathSegment;
+use crate::source::{SourceFile, Span, Spanned};
+use serde_json::{json, Value};
+
+/// The template written as a YAML value, so spans are file offsets.
+fn file(src: &str) -> (SourceFile, Text) {
+    let prefix = "shell: ";
+    let file = SourceFile::new("p.yaml", format!("{prefix}{src}\n"));
+    let text = Text::verbatim(src, Span::new(prefix.len(), prefix.len() + src.len()));
+    (file, text)
+}
+
+fn t(src: &str) -> Template {
+    let (_, text) = file(src);
+    parse(&text).unwrap_or_else(|d| panic!("{src:?}: {} {:?}", d.message, d.help))
+}
+
+fn err(src: &str) -> (Diagnostic, String) {
+    let (f, text) = file(src);
+    match parse(&text) {
+        Ok(tpl) => panic!("{src:?} parsed: {tpl:?}"),
+        Err(d) => {
+            let at = f.slice(d.primary_span()).to_string();
+            (d, at)
+        }
+    }
+}
+
+fn insertions(src: &str) -> Vec<(String, Format, bool)> {
+    t(src)
+        .insertions()
+        .into_iter()
+        .map(|i| (i.path.to_string(), i.format.clone(), i.raw))
+        .collect()
+}
+
+#[test]
+fn splits_text_and_insertions_with_file_spans() {
+    let src = "kubectl get pods -n {{inputs.namespace}} -o wide";
+    let (f, text) = file(src);
+    let tpl = parse(&text).expect("parses");
+    assert_eq!(tpl.segments.len(), 3);
+    let Segment::Text { text: first, span } = &tpl.segments[0] else {
+        panic!()
+    };
+    assert_eq!(first, "kubectl get pods -n ");
+    assert_eq!(f.slice(*span), "kubectl get pods -n ");
+    let Segment::Insert(insertion) = &tpl.segments[1] else {
+        panic!()
+    };
+    assert_eq!(f.slice(insertion.span), "{{inputs.namespace}}");
+    assert_eq!(f.slice(insertion.path.span), "inputs.namespace");
+    let names: Vec<&str> = insertion
+        .path
+        .segments
+        .iter()
+        .map(|s| f.slice(s.span))
+        .collect();
+    assert_eq!(names, vec!["inputs", "namespace"]);
+    assert!(!insertion.raw);
+    assert!(!tpl.is_literal());
+    assert!(t("plain text").is_literal());
+}
+
+#[test]
+fn every_supported_insertion() {
+    assert_eq!(
+        insertions(
+            "{{a}} {{raw b}} {{{c}}} {{&d}} {{json e}} {{{json f}}} {{upper g}} {{lower h}} \
+             {{default i \"x\"}} {{default j 3}} {{~k~}}"
+        ),
+        vec![
+            ("a".into(), Format::Plain, false),
+            ("b".into(), Format::Plain, true),
+            ("c".into(), Format::Plain, true),
+            ("d".into(), Format::Plain, true),
+            ("e".into(), Format::Json, false),
+            ("f".into(), Format::Json, true),
+            ("g".into(), Format::Upper, false),
+            ("h".into(), Format::Lower, false),
+            ("i".into(), Format::Default(json!("x")), false),
+            ("j".into(), Format::Default(json!(3)), false),
+            ("k".into(), Format::Plain, false),
+        ]
+    );
+    assert_eq!(
+        insertions("{{default i 'it\\'s'}}")[0].1,
+        Format::Default(json!("it's"))
+    );
+}
+
+#[test]
+fn handlebars_paths_become_indexed_paths() {
+    let src = "{{steps.api.json.items.[0].name}} {{steps.api.json.items.1}} {{x.[a key]}}";
+    let (f, text) = file(src);
+    let tpl = parse(&text).expect("parses");
+    let paths = tpl.paths();
+    assert_eq!(paths[0].to_string(), "steps.api.json.items[0].name");
+    assert_eq!(paths[0].segments[4].value, PathSegment::Index(0));
+    assert_eq!(f.slice(paths[0].segments[4].span), "[0]");
+    assert_eq!(paths[1].segments[4].value, PathSegment::Index(1));
+    assert_eq!(paths[2].segments[1].value, PathSegment::Key("a key".into()));
+}
+
+#[test]
+fn blocks_comments_and_escapes() {
+    let src = "{{#if inputs.force}}--force {{inputs.x}}{{else}}--dry-run{{/if}}\
+               {{#unless steps.a.ok}}!{{/unless}}{{! note }}{{!-- {{not.a.path}} --}} \\{{literal}}";
+    let tpl = t(src);
+    let paths: Vec<String> = tpl.paths().iter().map(|p| p.to_string()).collect();
+    assert_eq!(paths, vec!["inputs.force", "inputs.x", "steps.a.ok"]);
+    let Segment::If(c) = &tpl.segments[0] else {
+        panic!("{:?}", tpl.segments[0])
+    };
+    assert!(!c.negated);
+    assert_eq!(c.then.len(), 2);
+    assert_eq!(c.otherwise.len(), 1);
+    let Segment::If(u) = &tpl.segments[1] else {
+        panic!()
+    };
+    assert!(u.negated);
+    let Some(Segment::Text { text, .. }) = tpl.segments.last() else {
+        panic!()
+    };
+    assert_eq!(text, " {{literal}}");
+    // Nested blocks.
+    let nested = t("{{#if a}}{{#unless b}}{{c}}{{else}}{{#if d}}x{{/if}}{{/unless}}{{/if}}");
+    let paths: Vec<String> = nested.paths().iter().map(|p| p.to_string()).collect();
+    assert_eq!(paths, vec!["a", "b", "c", "d"]);
+}
+
+#[test]
+fn diagnostics_name_what_is_supported() {
+    let cases: &[(&str, Code, &str, &str)] = &[
+        (
+            "echo {{inputs.x",
+            Code::TemplateSyntax,
+            "this `{{` is never closed",
+            "{{",
+        ),
+        (
+            "{{{inputs.x}}",
+            Code::TemplateSyntax,
+            "this `{{{` is never closed",
+            "{{{",
+        ),
+        (
+            "{{#each items}}x{{/each}}",
+            Code::UnknownFunction,
+            "there is no template helper `each`",
+            "each",
+        ),
+        (
+            "{{uper inputs.x}}",
+            Code::UnknownFunction,
+            "there is no template helper `uper`",
+            "uper",
+        ),
+        (
+            "{{json a b}}",
+            Code::WrongArity,
+            "`json` takes one path, but 2 were given",
+            "{{json a b}}",
+        ),
+        (
+            "{{default a}}",
+            Code::WrongArity,
+            "`default` takes a path and a fallback, but 1 was given",
+            "{{default a}}",
+        ),
+        (
+            "{{default a b}}",
+            Code::TemplateSyntax,
+            "the fallback of `default` must be a literal",
+            "b",
+        ),
+        (
+            "{{> partial}}",
+            Code::TemplateSyntax,
+            "partials and decorators are not supported",
+            "{{> partial}}",
+        ),
+        (
+            "{{this}}",
+            Code::TemplateSyntax,
+            "`this`, `../` and `@` variables are not supported",
+            "this",
+        ),
+        (
+            "{{../x}}",
+            Code::TemplateSyntax,
+            "`this`, `../` and `@` variables are not supported",
+            "../x",
+        ),
+        (
+            "{{@root.x}}",
+            Code::TemplateSyntax,
+            "`this`, `../` and `@` variables are not supported",
+            "@root.x",
+        ),
+        (
+            "{{lower (upper x)}}",
+            Code::TemplateSyntax,
+            "subexpressions `( )` are not supported",
+            "(",
+        ),
+        (
+            "{{x key=1}}",
+            Code::TemplateSyntax,
+            "named arguments (`key=value`) are not supported",
+            "=",
+        ),
+        (
+            "{{#if a}}x",
+            Code::TemplateSyntax,
+            "`{{#if}}` is never closed",
+            "{{#if a}}",
+        ),
+        (
+            "x{{/if}}",
+            Code::TemplateSyntax,
+            "`{{/if}}` closes nothing",
+            "{{/if}}",
+        ),
+        (
+            "{{#if a}}{{/unless}}",
+            Code::TemplateSyntax,
+            "`{{#if}}` is closed by `{{/unless}}`",
+            "{{/unless}}",
+        ),
+        (
+            "{{#if a}}{{else if b}}{{/if}}",
+            Code::TemplateSyntax,
+            "`{{else if ...}}` chains are not supported",
+            "{{else if b}}",
+        ),
+        (
+            "{{else}}",
+            Code::TemplateSyntax,
+            "`{{else}}` outside of an `{{#if}}` block",
+            "{{else}}",
+        ),
+        ("{{}}", Code::TemplateSyntax, "an empty `{{ }}`", "{{}}"),
+        (
+            "{{items[0]}}",
+            Code::TemplateSyntax,
+            "unexpected character in a path",
+            "[",
+        ),
+        ("{{a/b}}", Code::TemplateSyntax, "write paths with `.`", "/"),
+        (
+            "{{{{raw}}}}x{{{{/raw}}}}",
+            Code::TemplateSyntax,
+            "raw blocks (`{{{{`) are not supported",
+            "{{{{",
+        ),
+    ];
+    for (src, code, message, at) in cases {
+        let (d, got_at) = err(src);
+        assert_eq!((d.code, d.message.as_str()), (*code, *message), "{src}");
+        assert_eq!(&got_at, at, "{src}");
+        assert!(d.help.is_some(), "{src} has help");
+    }
+    let (d, _) = err("{{uper inputs.x}}");
+    assert!(d
+        .help
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("did you mean `upper`?"));
+    let (d, _) = err("{{items[0]}}");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("in a template, an index follows a `.`: `items.[0]`")
+    );
+}
+
+#[test]
+fn handlebars_errors_are_mapped_to_the_file() {
+    // Our scanner lets this through; handlebars rejects the closing tag.
+    let src = "echo\n{{#if a}}x{{/if a b}}";
+    let (d, at) = err(src);
+    assert_eq!(d.code, Code::TemplateSyntax);
+    assert_eq!(d.message, "the template cannot be read here");
+    assert_eq!(at, "a");
+    let (f, _) = file(src);
+    assert_eq!(f.line_col(d.primary_span().start), (2, 17));
+    let rendered = crate::diagnostic::render(&f, &[d], crate::diagnostic::RenderStyle::Plain);
+    assert!(rendered.contains("runbook::template_syntax"), "{rendered}");
+    assert!(rendered.contains("[p.yaml:2:17]"), "{rendered}");
+}
+
+#[test]
+fn hostile_nesting_is_rejected_not_overflowed() {
+    let deep = format!(
+        "{}x{}",
+        "{{#if a}}".repeat(100_000),
+        "{{/if}}".repeat(100_000)
+    );
+    let (d, _) = err(&deep);
+    assert!(d.message.contains("nested more than"), "{}", d.message);
+    let ok = format!(
+        "{}x{}",
+        "{{#if a}}".repeat(MAX_BLOCK_DEPTH),
+        "{{/if}}".repeat(MAX_BLOCK_DEPTH)
+    );
+    t(&ok);
+    // Array literals nest in handlebars' grammar; we reject them first.
+    let arrays = format!(
+        "{{{{default a {}1{}}}}}",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let (_, text) = file(&arrays);
+    assert!(parse(&text).is_err());
+}
+
+#[test]
+fn fuzz_never_panics() {
+    let pieces = [
+        "{{",
+        "}}",
+        "{{{",
+        "}}}",
+        "{{#if a}}",
+        "{{/if}}",
+        "{{else}}",
+        "{{#unless b}}",
+        "{{/unless}}",
+        "{{!",
+        "--}}",
+        "{{!--",
+        "x",
+        ".",
+        "[0]",
+        "[",
+        "]",
+        "\\",
+        "\"",
+        "'",
+        "(",
+        "=",
+        "~",
+        " ",
+        "raw",
+        "json",
+        "default",
+        "a.b",
+        "é",
+        "\n",
+        "&",
+        ">",
+        "#",
+        "/",
+        "@",
+    ];
+    let mut seed: u64 = 11;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for _ in 0..20_000 {
+        let src: String = (0..next() % 10)
+            .map(|_| pieces[next() % pieces.len()])
+            .collect();
+        let (_, text) = file(&src);
+        if let Ok(tpl) = parse(&text) {
+            let _ = tpl.paths();
+            let _ = render(&src, &json!({"a": {"b": 1}, "x": "v"}), Quoting::Shell);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- checking
+
+struct TestScope;
+
+impl Scope for TestScope {
+    fn resolve(&mut self, path: &crate::path::Path, diags: &mut Diagnostics) -> Type {
+        match path.to_string().as_str() {
+            "inputs.namespace" => Type::String,
+            "inputs.replicas" => Type::Int,
+            "steps.pods.outputs.names" => Type::List(Box::new(Type::String)),
+            _ => {
+                diags.push(
+                    Diagnostic::error(Code::UnknownInput, format!("unknown `{path}`"))
+                        .label(path.span, "unknown"),
+                );
+                Type::Any
+            }
+        }
+    }
+
+    fn step(&mut self, _: &Spanned<String>, _: &mut Diagnostics) {}
+}
+
+fn check_src(src: &str) -> Vec<(Code, String, String)> {
+    let (f, text) = file(src);
+    let tpl = parse(&text).expect("parses");
+    let mut diags = Diagnostics::new();
+    check(&tpl, &mut TestScope, &mut diags);
+    diags
+        .into_iter()
+        .map(|d| {
+            (
+                d.code,
+                d.message.clone(),
+                f.slice(d.primary_span()).to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn check_resolves_every_path_through_the_scope() {
+    assert!(
+        check_src("kubectl -n {{inputs.namespace}} scale --replicas={{inputs.replicas}}")
+            .is_empty()
+    );
+    assert_eq!(
+        check_src("{{#if inputs.nope}}{{inputs.namspace}}{{/if}}"),
+        vec![
+            (
+                Code::UnknownInput,
+                "unknown `inputs.nope`".into(),
+                "inputs.nope".into()
+            ),
+            (
+                Code::UnknownInput,
+                "unknown `inputs.namspace`".into(),
+                "inputs.namspace".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        check_src("echo {{steps.pods.outputs.names}}"),
+        vec![(
+            Code::TypeMismatch,
+            "inserting a list of strings as text".into(),
+            "steps.pods.outputs.names".into()
+        )]
+    );
+    assert!(check_src("echo {{json steps.pods.outputs.names}}").is_empty());
+    assert_eq!(
+        check_src("{{upper inputs.replicas}}")[0].1,
+        "changing the case of an integer"
+    );
+}
+
+// ---------------------------------------------------------------- rendering
+
+fn ctx() -> Value {
+    json!({
+        "inputs": {"namespace": "alphaswarm", "msg": "it's here", "n": 3, "force": true,
+                   "empty": "", "nothing": null, "list": ["a b", "c"]},
+        "steps": {"api": {"json": {"items": [{"name": "first"}]}}}
+    })
+}
+
+fn r(src: &str, quoting: Quoting) -> String {
+    render(src, &ctx(), quoting).unwrap_or_else(|e| panic!("{src}: {e}"))
+}
+
+#[test]
+fn renders_with_shell_quoting() {
+    let q = Quoting::Shell;
+    assert_eq!(
+        r("kubectl -n {{inputs.namespace}}", q),
+        "kubectl -n alphaswarm"
+    );
+    assert_eq!(r("echo {{inputs.msg}}", q), r"echo 'it'\''s here'");
+    assert_eq!(r("echo {{inputs.empty}}", q), "echo ''");
+    assert_eq!(r("echo {{inputs.n}}", q), "echo 3");
+    assert_eq!(r("echo {{raw inputs.msg}}", q), "echo it's here");
+    assert_eq!(r("echo {{{inputs.msg}}}", q), "echo it's here");
+    assert_eq!(r("echo {{&inputs.msg}}", q), "echo it's here");
+    assert_eq!(r("echo {{json inputs.list}}", q), r#"echo '["a b","c"]'"#);
+    assert_eq!(r("echo {{{json inputs.list}}}", q), r#"echo ["a b","c"]"#);
+    assert_eq!(r("echo {{upper inputs.namespace}}", q), "echo ALPHASWARM");
+    assert_eq!(r("echo {{lower inputs.msg}}", q), r"echo 'it'\''s here'");
+    assert_eq!(
+        r("echo {{default inputs.nothing \"a b\"}}", q),
+        "echo 'a b'"
+    );
+    assert_eq!(r("echo {{default inputs.missing 'x'}}", q), "echo x");
+    assert_eq!(r("echo {{default inputs.n 'x'}}", q), "echo 3");
+    assert_eq!(r("{{steps.api.json.items.[0].name}}", q), "first");
+    assert_eq!(
+        r("x {{#if inputs.force}}--force{{else}}--dry-run{{/if}} {{#unless inputs.force}}no{{/unless}}", q),
+        "x --force "
+    );
+    assert_eq!(r("{{#if inputs.missing}}yes{{else}}no{{/if}}", q), "no");
+}
+
+#[test]
+fn renders_without_quoting() {
+    let q = Quoting::None;
+    assert_eq!(r("msg: {{inputs.msg}}", q), "msg: it's here");
+    assert_eq!(r("{{json inputs.msg}}", q), r#""it's here""#);
+    assert_eq!(r("<{{inputs.namespace}}>", q), "<alphaswarm>");
+}
+
+#[test]
+fn render_is_strict_and_checks_the_subset() {
+    let e = render("echo {{inputs.missing}}", &ctx(), Quoting::Shell).expect_err("strict");
+    assert_eq!(e.message, "`inputs.missing` has no value");
+    let e = render("echo {{raw inputs.missing}}", &ctx(), Quoting::Shell).expect_err("strict");
+    assert!(e.message.contains("inputs.missing"), "{}", e.message);
+    let e = render("{{json steps.api.nope}}", &ctx(), Quoting::Shell).expect_err("strict");
+    assert!(e.message.contains("steps.api.nope"), "{}", e.message);
+    let e = render(
+        "{{#each inputs.list}}{{this}}{{/each}}",
+        &ctx(),
+        Quoting::Shell,
+    )
+    .expect_err("unsupported");
+    assert!(e.message.contains("each"), "{}", e.message);
+    let e = render("{{lookup inputs 'n'}}", &ctx(), Quoting::Shell).expect_err("unsupported");
+    assert!(e.message.contains("lookup"), "{}", e.message);
+}
+
+/// Values that try to break out of a shell word, run through a real `sh -c`:
+/// the command must print each value back verbatim and create nothing.
+#[test]
+fn shell_injection_never_executes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let values = [
+        "$(touch pwned)",
+        "`touch pwned`",
+        "; touch pwned",
+        "&& touch pwned",
+        "| touch pwned",
+        "' ; touch pwned ; '",
+        "\" ; touch pwned ; \"",
+        "it's",
+        "a\ntouch pwned",
+        "$HOME ${PATH} $((1+1))",
+        "* ? [a] ~ {a,b} # comment",
+        "\\'\\\\",
+        ">pwned <x 2>&1",
+        "",
+        "-n",
+        "=touch",
+    ];
+    let templates = [
+        "printf '%s\\n' {{inputs.v}}",
+        "printf '%s\\n' {{lower inputs.v}}",
+        "printf '%s\\n' {{default inputs.v 'x'}}",
+        "printf '%s\\n' {{json inputs.v}}",
+    ];
+    for template in templates {
+        for value in values {
+            let context = json!({"inputs": {"v": value}});
+            let command = render(template, &context, Quoting::Shell).expect("renders");
+            let output = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&command)
+                .current_dir(dir.path())
+                .output()
+                .expect("sh runs");
+            let expected = if template.contains("lower") {
+                value.to_lowercase()
+            } else if template.contains("json") {
+                serde_json::to_string(value).expect("json")
+            } else {
+                value.to_string()
+            };
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                format!("{expected}\n"),
+                "{command}"
+            );
+            let created: Vec<_> = std::fs::read_dir(dir.path())
+                .expect("read dir")
+                .filter_map(Result::ok)
+                .map(|e| e.file_name())
+                .collect();
+            assert!(created.is_empty(), "{command} created {created:?}");
+        }
+    }
+}
