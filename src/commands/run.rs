@@ -74,36 +74,34 @@ fn usage(message: &str) -> i32 {
     INVALID
 }
 
-/// A diagnostic listing the steps whose kinds have no action yet.
+/// A diagnostic listing the steps whose kinds have no action yet, pointing
+/// at the first of them (a label per step would draw the whole file).
 pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
-    let mut problem: Option<RunProblem> = None;
-    let mut kinds = Vec::new();
+    let mut steps = Vec::new();
+    let mut first = None;
     for i in 0..plan.len() {
         let (step, _) = plan.step(i);
         if let StepAction::Kind { name, .. } = &step.action {
             if !runbook_stdlib::actions::is_runnable(&name.value) {
-                if !kinds.contains(&name.value) {
-                    kinds.push(name.value.clone());
-                }
-                let p = problem.take().unwrap_or_else(|| {
-                    RunProblem::new(
-                        plan.file(),
-                        "runbook::not_runnable",
-                        "this playbook uses step kinds that cannot run in this version",
-                    )
-                });
-                problem = Some(p.label(name.span, format!("`{}` cannot run yet", step.id.value)));
+                steps.push(format!("`{}` ({})", step.id.value, name.value));
+                first.get_or_insert((name.span, name.value.clone()));
             }
         }
     }
-    problem.map(|p| {
-        let kinds: Vec<String> = kinds.iter().map(|k| format!("`{k}`")).collect();
-        p.help(format!(
-            "{} will come in a later version; nothing was run. Kinds that run now: {}. `runbook plan` shows the paths without running anything",
-            kinds.join(", "),
-            runbook_stdlib::actions::RUNNABLE.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-        ))
-    })
+    let (span, kind) = first?;
+    let runnable: Vec<String> = runbook_stdlib::actions::RUNNABLE.iter().map(|k| format!("`{k}`")).collect();
+    Some(
+        RunProblem::new(
+            plan.file(),
+            "runbook::not_runnable",
+            format!("{} step(s) use kinds that cannot run in this version: {}", steps.len(), steps.join(", ")),
+        )
+        .label(span, format!("`{kind}` cannot run yet"))
+        .help(format!(
+            "nothing was run. Kinds that run now: {}; `runbook plan` shows every path without running anything",
+            runnable.join(", ")
+        )),
+    )
 }
 
 /// The operator: a terminal prompt when stdin is a terminal, otherwise the
@@ -263,7 +261,7 @@ pub fn execute(
     });
     runtime.shutdown_timeout(Duration::from_millis(100));
     if session.output == OutputFormat::Human {
-        for failure in &outcome.failures {
+        for failure in outcome.failures.iter().filter(|f| !f.handled) {
             let step = plan.step(failure.step).0;
             let message = bus.masker().mask(&failure.message);
             let mut problem = RunProblem::new(
@@ -278,6 +276,15 @@ pub fn execute(
                 }
             }
             eprint!("{}", problem.render(color));
+        }
+        let handled: Vec<String> = outcome
+            .failures
+            .iter()
+            .filter(|f| f.handled)
+            .map(|f| format!("`{}`", plan.step(f.step).0.id.value))
+            .collect();
+        if !handled.is_empty() {
+            eprintln!("failed, handled by `on_failure`: {}", handled.join(", "));
         }
         let code = outcome.status.exit_code();
         if code != 0 {

@@ -81,6 +81,8 @@ pub struct Failure {
     pub message: String,
     /// A more precise place than the step, when known (a template, an expression).
     pub span: Option<Span>,
+    /// `on_failure: continue` or `goto` took care of it: the run went on.
+    pub handled: bool,
 }
 
 /// How a run ended.
@@ -590,6 +592,7 @@ impl<'b> Scheduler<'b> {
                     state,
                     message,
                     span,
+                    handled: false,
                 });
                 if self.stop.is_none() {
                     self.stop = Some(RunStatus::Rejected);
@@ -602,6 +605,7 @@ impl<'b> Scheduler<'b> {
                     state,
                     message,
                     span,
+                    handled: false,
                 });
                 if self.stop.is_none() {
                     self.stop = Some(RunStatus::Failed);
@@ -614,6 +618,7 @@ impl<'b> Scheduler<'b> {
                     state,
                     message,
                     span,
+                    handled: true,
                 });
             }
         }
