@@ -1,7 +1,8 @@
 //! Command-line arguments.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +46,100 @@ pub enum Command {
         #[arg(long, value_enum)]
         to: SyntaxArg,
     },
+    /// Run a playbook (exit 0 success, 1 a step failed, 2 invalid playbook or
+    /// usage, 3 approval rejected or missing, 130 interrupted).
+    Run(RunArgs),
+    /// Continue a run that stopped (crash, kill, Ctrl-C) without re-running
+    /// the steps that succeeded.
+    Resume(ResumeArgs),
+    /// List the runs in the journal directory.
+    Runs {
+        #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        journal_dir: PathBuf,
+    },
+    /// Print a run's journal as a Markdown timeline (a post-incident review draft).
+    Report {
+        run_id: String,
+        #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        journal_dir: PathBuf,
+    },
+    /// Execute nothing: list every path through the branches, with the steps
+    /// and gates on each.
+    Plan {
+        file: PathBuf,
+        /// `KEY=VALUE`: a known input value (others stay symbolic).
+        #[arg(long = "input", value_name = "KEY=VALUE")]
+        input: Vec<String>,
+    },
+}
+
+/// Arguments of `runbook run`, also used by `resume` for its decisions.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    pub file: PathBuf,
+    /// Execute `read` steps only; print what the others would do; show gates without asking.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run at most N steps at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    #[command(flatten)]
+    pub decisions: Decisions,
+}
+
+/// Inputs, decisions and output, shared by `run` and `resume`.
+#[derive(Debug, Args, Clone)]
+pub struct Decisions {
+    /// `KEY=VALUE`, repeatable.
+    #[arg(long = "input", value_name = "KEY=VALUE")]
+    pub input: Vec<String>,
+    /// A YAML or JSON mapping of inputs.
+    #[arg(long, value_name = "FILE")]
+    pub inputs_file: Option<PathBuf>,
+    /// Approve the gate of this step without asking (repeatable); also
+    /// confirms a `manual` step.
+    #[arg(long, value_name = "STEP")]
+    pub approve: Vec<String>,
+    /// Approve every `write` gate; never a `destructive` one (name those with `--approve`).
+    #[arg(long)]
+    pub yes: bool,
+    /// `STEP=VALUE`: the answer to an `ask` step (repeatable).
+    #[arg(long, value_name = "STEP=VALUE")]
+    pub answer: Vec<String>,
+    /// A YAML or JSON mapping of step ids to answers.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Reject a gate left unanswered this long (`30s`, `5m`).
+    #[arg(long, value_parser = parse_duration)]
+    pub gate_timeout: Option<Duration>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+    #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+    pub journal_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    pub run_id: String,
+    /// Resume even though the playbook changed since the run started.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    #[command(flatten)]
+    pub decisions: Decisions,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A live view on stderr.
+    Human,
+    /// One JSON event per line on stdout (see docs/cli.md).
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

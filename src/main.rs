@@ -1,8 +1,11 @@
-//! `runbook`: check, graph, format and convert playbooks.
+//! `runbook`: check, graph, format, convert, plan and run playbooks.
 
 mod cli;
 mod commands;
+mod failure;
+mod inputs;
 mod report;
+mod view;
 
 use clap::Parser;
 

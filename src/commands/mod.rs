@@ -4,6 +4,11 @@ mod check;
 mod convert;
 mod fmt;
 mod graph;
+mod plan;
+mod report;
+mod resume;
+mod run;
+mod runs;
 
 use crate::cli::{Cli, Command};
 
@@ -13,6 +18,8 @@ pub const OK: i32 = 0;
 pub const UNFORMATTED: i32 = 1;
 /// Exit code: invalid playbook or usage.
 pub const INVALID: i32 = 2;
+/// Exit code: Ctrl-C.
+pub const INTERRUPTED: i32 = 130;
 
 pub fn dispatch(cli: Cli) -> i32 {
     match cli.command {
@@ -20,6 +27,14 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Graph { file, format } => graph::run(&file, format),
         Command::Fmt { files, check } => fmt::run(&files, check),
         Command::Convert { file, to } => convert::run(&file, to),
+        Command::Run(args) => run::run(&args),
+        Command::Resume(args) => resume::run(&args),
+        Command::Runs { journal_dir } => runs::run(&journal_dir),
+        Command::Report {
+            run_id,
+            journal_dir,
+        } => report::run(&run_id, &journal_dir),
+        Command::Plan { file, input } => plan::run(&file, &input),
     }
 }
 

@@ -1,1 +1,37 @@
 //! The runbook executor. It consumes a checked `runbook_dsl::plan::Plan`.
+//!
+//! - [`runner`]: the scheduler (ready set over the DAG, tokio tasks, a
+//!   semaphore for `--jobs`, cancellation tokens for abort and Ctrl-C);
+//! - [`action`]: the `Action` trait step kinds implement (in `crates/stdlib`);
+//! - [`event`] and [`bus`]: what happens, published to subscribers (the
+//!   runner never prints);
+//! - [`mode`]: run vs dry-run, one seam;
+//! - [`operator`]: approval gates, `manual` and `ask` (terminal or command line);
+//! - [`render`], [`scope`], [`outputs`]: templates, values, captured outputs;
+//! - [`mask`]: secrets masked in everything emitted;
+//! - [`journal`], [`resume`], [`report`]: the JSONL journal and what reads it;
+//! - [`paths`]: every path through the branches, for `runbook plan`.
+
+pub mod action;
+pub mod bus;
+pub mod event;
+pub mod journal;
+pub mod mask;
+pub mod mode;
+pub mod operator;
+pub mod outputs;
+pub mod paths;
+pub mod render;
+pub mod report;
+pub mod resume;
+pub mod runner;
+pub mod scope;
+
+pub use action::{Action, ActionContext, ActionResult, ActionSet};
+pub use bus::{EventBus, Subscriber};
+pub use event::{Event, Record, RunStatus, StepState, Stream};
+pub use mask::Masker;
+pub use mode::Mode;
+pub use operator::Operator;
+pub use runner::{Restored, RunOptions, RunOutcome, Runner};
+pub use scope::Scope;

@@ -5,13 +5,16 @@
 //! validate a step's parameters with spans), its results (so expressions and
 //! outputs that read `steps.ID.NAME` are checked), and its default effect (so
 //! dry-run and approval gates know what a step does when the author did not
-//! say). The executable actions come later and reuse these schemas.
+//! say). Kinds that can run also have an action (`kinds/<kind>_action.rs`,
+//! listed in [`actions`]).
 //!
 //! `manual`, `ask` and `branch`/`triage` are not here: they are constructs of
 //! the language itself (see `docs/language.md`), not catalog kinds.
 
+pub mod actions;
 pub mod kinds;
 mod params;
+pub mod process;
 pub mod reference;
 
 pub use reference::reference_markdown;

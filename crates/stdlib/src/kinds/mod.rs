@@ -5,16 +5,21 @@
 use runbook_dsl::catalog::KindSchema;
 
 pub mod approve;
+pub mod approve_action;
 pub mod assert;
+pub mod assert_action;
 pub mod http;
 pub mod k8s;
 pub mod log;
+pub mod log_action;
 pub mod notify;
 pub mod playbook;
 pub mod prometheus;
 pub mod shell;
+pub mod shell_action;
 pub mod sql;
 pub mod wait;
+pub mod wait_action;
 
 /// The `primary_result` of a kind that produces no results (`wait`,
 /// `assert`): it names no result, so an output that relies on the primary

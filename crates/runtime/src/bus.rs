@@ -1,0 +1,110 @@
+//! The event bus: the runner publishes, subscribers (terminal view, JSON
+//! lines, journal) consume. Publishing is synchronous and in order, so when
+//! `publish` returns the journal has written the event: the runner relies on
+//! that to journal a step's end before the next step starts.
+
+use crate::event::{now, Event, Record};
+use crate::mask::Masker;
+
+/// Something that wants every event of a run.
+pub trait Subscriber: Send {
+    fn on_event(&mut self, record: &Record);
+
+    /// Called once when the run ends (flush, fsync, print a summary).
+    fn finish(&mut self) {}
+}
+
+/// Fans events out to subscribers, masking them first.
+#[derive(Default)]
+pub struct EventBus {
+    subscribers: Vec<Box<dyn Subscriber>>,
+    seq: u64,
+    masker: Masker,
+}
+
+impl EventBus {
+    pub fn new() -> EventBus {
+        EventBus::default()
+    }
+
+    /// Continues the numbering of an existing journal (resume).
+    pub fn starting_at(seq: u64) -> EventBus {
+        EventBus {
+            seq,
+            ..EventBus::default()
+        }
+    }
+
+    pub fn subscribe(&mut self, subscriber: Box<dyn Subscriber>) {
+        self.subscribers.push(subscriber);
+    }
+
+    /// The masker applied to every event; the runner adds secrets to it as
+    /// they become known.
+    pub fn masker_mut(&mut self) -> &mut Masker {
+        &mut self.masker
+    }
+
+    pub fn masker(&self) -> &Masker {
+        &self.masker
+    }
+
+    /// Masks the event, numbers it and hands it to every subscriber in turn.
+    pub fn publish(&mut self, event: Event) {
+        let event = mask_event(&self.masker, event);
+        let record = Record {
+            seq: self.seq,
+            time: now(),
+            event,
+        };
+        self.seq += 1;
+        for subscriber in &mut self.subscribers {
+            subscriber.on_event(&record);
+        }
+    }
+
+    pub fn finish(&mut self) {
+        for subscriber in &mut self.subscribers {
+            subscriber.finish();
+        }
+    }
+}
+
+/// The event with every string in it masked.
+pub fn mask_event(masker: &Masker, event: Event) -> Event {
+    if masker.is_empty() {
+        return event;
+    }
+    let Ok(mut value) = serde_json::to_value(&event) else {
+        return unreadable(masker, &event);
+    };
+    masker.mask_value(&mut value);
+    match serde_json::from_value(value) {
+        Ok(masked) => masked,
+        // A secret that collides with a field name or a state word: never
+        // fall back to the unmasked event.
+        Err(_) => unreadable(masker, &event),
+    }
+}
+
+fn unreadable(masker: &Masker, event: &Event) -> Event {
+    Event::StepOutput {
+        step: masker.mask(event.step().unwrap_or("")),
+        stream: crate::event::Stream::Log,
+        line: masker.mask(&format!("{event:?}")),
+    }
+}
+
+/// A subscriber that keeps every record, for tests and the in-process report.
+#[derive(Clone, Default)]
+pub struct Collector {
+    pub records: std::sync::Arc<std::sync::Mutex<Vec<Record>>>,
+}
+
+impl Subscriber for Collector {
+    fn on_event(&mut self, record: &Record) {
+        if let Ok(mut records) = self.records.lock() {
+            records.push(record.clone());
+        }
+    }
+}

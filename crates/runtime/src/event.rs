@@ -1,0 +1,256 @@
+//! What happens during a run, as one serializable enum.
+//!
+//! The runner never prints: it publishes [`Event`]s to an [`crate::EventBus`],
+//! and the terminal view, `--output json`, the journal and the report are all
+//! subscribers or readers of the same stream. The JSON form (one [`Record`]
+//! per line) is the journal format and the `--output json` format, documented
+//! in `docs/cli.md`; fields are only ever added to it.
+
+use crate::mode::Mode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Where a step is in its life. The terminal states are those a
+/// [`Event::StepFinished`] carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    /// Not yet decided: some of its dependencies have not settled.
+    Pending,
+    /// Its action is executing (or polling, or between retries).
+    Running,
+    /// Waiting for the operator at a gate, a `manual` step or an `ask`.
+    AwaitingApproval,
+    Succeeded,
+    Failed,
+    /// Not run, with a reason (a `when` guard, a branch case not taken, a
+    /// failed dependency under `on_failure: continue`, ...).
+    Skipped,
+    /// Its gate was rejected, timed out, or could not be asked.
+    Rejected,
+    /// Its last attempt exceeded the step's `timeout`.
+    TimedOut,
+    /// Stopped by an abort or an interruption while it was running.
+    Cancelled,
+}
+
+impl StepState {
+    /// Whether the step will not change state any more.
+    pub fn is_terminal(self) -> bool {
+        !matches!(
+            self,
+            StepState::Pending | StepState::Running | StepState::AwaitingApproval
+        )
+    }
+
+    /// Whether this counts as a failure of the step for `on_failure`.
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            StepState::Failed | StepState::TimedOut | StepState::Cancelled | StepState::Rejected
+        )
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StepState::Pending => "pending",
+            StepState::Running => "running",
+            StepState::AwaitingApproval => "awaiting approval",
+            StepState::Succeeded => "succeeded",
+            StepState::Failed => "failed",
+            StepState::Skipped => "skipped",
+            StepState::Rejected => "rejected",
+            StepState::TimedOut => "timed out",
+            StepState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// How a whole run ended; decides the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every step settled and no failure stopped the run (exit 0).
+    Succeeded,
+    /// A step failed and its failure was not handled (exit 1).
+    Failed,
+    /// A gate was rejected or an answer was missing (exit 3).
+    Rejected,
+    /// Ctrl-C (exit 130).
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            RunStatus::Succeeded => 0,
+            RunStatus::Failed => 1,
+            RunStatus::Rejected => 3,
+            RunStatus::Interrupted => 130,
+        }
+    }
+}
+
+/// Which stream a line of live output came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+    /// A `log` step's message.
+    Log,
+}
+
+/// One thing that happened. Every string in it has gone through the run's
+/// [`crate::Masker`] before any subscriber sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The first event of a journal.
+    RunStarted {
+        run_id: String,
+        /// The playbook path as given on the command line.
+        playbook: String,
+        name: Option<String>,
+        /// SHA-256 of the playbook source: `resume` refuses a changed playbook.
+        plan_hash: String,
+        mode: Mode,
+        /// The inputs as resolved (secret ones masked).
+        inputs: Map<String, Value>,
+        user: String,
+        /// The working directory of the run, relative paths resolve from it.
+        workdir: String,
+    },
+    /// `runbook resume` picked the run up again.
+    RunResumed {
+        run_id: String,
+        user: String,
+        /// Steps whose success was restored from the journal.
+        restored: Vec<String>,
+    },
+    StepStarted {
+        step: String,
+        /// 1 for the first try.
+        attempt: u32,
+    },
+    /// A line a step printed (or a `log` message).
+    StepOutput {
+        step: String,
+        stream: Stream,
+        line: String,
+    },
+    /// An attempt failed and another one follows after `delay_ms`.
+    StepRetrying {
+        step: String,
+        attempt: u32,
+        delay_ms: u64,
+        message: String,
+    },
+    /// An `until` condition did not hold yet; the step runs again after `every_ms`.
+    StepPolling {
+        step: String,
+        attempt: u32,
+        every_ms: u64,
+        message: String,
+    },
+    /// Dry-run: what a `write`/`destructive` step would do, not done.
+    StepWouldRun {
+        step: String,
+        effect: String,
+        description: String,
+    },
+    /// A gate (an `approval`, an `approve` step, or a re-run of an
+    /// interrupted step on resume) is put to the operator.
+    GateRequested {
+        step: String,
+        question: String,
+        effect: String,
+        /// The rendered command or request, when the step has one.
+        detail: Option<String>,
+    },
+    /// Dry-run: a gate that would be asked.
+    GateShown {
+        step: String,
+        question: String,
+        effect: String,
+    },
+    /// The decision at a gate: journaled with who, when (the record's time),
+    /// why, and the plan that was approved.
+    GateDecided {
+        step: String,
+        approved: bool,
+        who: String,
+        /// `terminal`, `--approve`, `--yes`, `timeout`, `no terminal`.
+        via: String,
+        reason: Option<String>,
+        plan_hash: String,
+    },
+    /// An operator's answer to an `ask`, or confirmation of a `manual` step.
+    Answered {
+        step: String,
+        answer: Value,
+        who: String,
+        via: String,
+    },
+    /// On resume: the step was running when the run stopped; it may have
+    /// done part or all of its work.
+    StepInterrupted { step: String },
+    StepFinished {
+        step: String,
+        state: StepState,
+        /// Why it was skipped, why it failed, what it would do.
+        message: Option<String>,
+        /// The kind's result fields (`stdout`, `exit_code`, `answer`, ...).
+        results: Map<String, Value>,
+        /// The step's declared outputs.
+        outputs: Map<String, Value>,
+        /// Dry-run: the step did not execute, its results are unknown.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        simulated: bool,
+        attempts: u32,
+        duration_ms: u64,
+    },
+    RunFinished {
+        status: RunStatus,
+        duration_ms: u64,
+        /// How many steps ended in each state.
+        summary: Map<String, Value>,
+    },
+}
+
+impl Event {
+    /// The step an event is about, if any.
+    pub fn step(&self) -> Option<&str> {
+        match self {
+            Event::StepStarted { step, .. }
+            | Event::StepOutput { step, .. }
+            | Event::StepRetrying { step, .. }
+            | Event::StepPolling { step, .. }
+            | Event::StepWouldRun { step, .. }
+            | Event::GateRequested { step, .. }
+            | Event::GateShown { step, .. }
+            | Event::GateDecided { step, .. }
+            | Event::Answered { step, .. }
+            | Event::StepInterrupted { step }
+            | Event::StepFinished { step, .. } => Some(step),
+            _ => None,
+        }
+    }
+}
+
+/// An event with its place in the run: the unit of the journal and of
+/// `--output json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Position in the journal, from 0; continues across resumes.
+    pub seq: u64,
+    /// RFC 3339 UTC time with milliseconds.
+    pub time: String,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// The current time as the journal writes it.
+pub fn now() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,449 @@
+//! The human in the loop: approval gates, `manual` steps and `ask` questions
+//! all go through an [`Operator`].
+//!
+//! Two implementations: [`Preapproved`] decides from the command line
+//! (`--approve STEP`, `--yes`, `--answer STEP=VALUE`) and fails closed for
+//! everything else, which is what runs without a terminal get; [`Terminal`]
+//! consults the same command-line decisions first, then prompts on the
+//! terminal. Domain code never reads stdin itself.
+
+use runbook_dsl::ast::{AnswerType, Effect};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Write};
+
+/// A gate put to the operator.
+#[derive(Clone, Debug)]
+pub struct GateRequest {
+    pub step: String,
+    pub title: Option<String>,
+    pub question: String,
+    pub effect: Effect,
+    /// The rendered command, masked.
+    pub detail: Option<String>,
+    /// Resume: the step was interrupted and would run again.
+    pub rerun: bool,
+}
+
+/// The operator's decision at a gate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub approved: bool,
+    pub who: String,
+    /// How it was decided: `terminal`, `--approve`, `--yes`, `no terminal`.
+    pub via: String,
+    pub reason: Option<String>,
+}
+
+/// A question for the operator: an `ask`, or a `manual` step to confirm.
+#[derive(Clone, Debug)]
+pub struct Question {
+    pub step: String,
+    pub title: Option<String>,
+    /// The question, or a manual step's instructions.
+    pub text: String,
+    pub kind: QuestionKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum QuestionKind {
+    Ask(AnswerType),
+    /// Confirm a manual step is done; the answer is an optional note.
+    Manual,
+}
+
+/// The operator's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    Answer {
+        value: Value,
+        who: String,
+        via: String,
+    },
+    /// No answer: the run stops as at a rejected gate.
+    Refused {
+        who: String,
+        via: String,
+        reason: String,
+    },
+}
+
+/// Who decides at gates and answers questions.
+pub trait Operator: Send + Sync {
+    fn approve(&self, request: &GateRequest) -> Decision;
+    fn answer(&self, question: &Question) -> Reply;
+}
+
+/// Who is running this: `$USER`, else `$LOGNAME`, else `unknown`.
+pub fn current_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(user_name_of_uid)
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The login name of the real user id, from the password database.
+fn user_name_of_uid() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage or null; the
+    // name is copied out before any other call could overwrite it. Only
+    // called from one thread at a time in practice (run start, gate decisions).
+    unsafe {
+        let pw = libc::getpwuid(libc::getuid());
+        if pw.is_null() || (*pw).pw_name.is_null() {
+            return None;
+        }
+        Some(std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned())
+    }
+}
+
+/// Decisions given on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Preapproved {
+    /// `--approve STEP`.
+    pub steps: HashSet<String>,
+    /// `--yes`: approves `write` gates, never `destructive` ones.
+    pub yes: bool,
+    /// `--answer STEP=VALUE` and `--answers FILE`, as written.
+    pub answers: HashMap<String, String>,
+    pub who: String,
+}
+
+impl Preapproved {
+    /// The decision the command line makes, if it makes one.
+    pub fn decide(&self, request: &GateRequest) -> Option<Decision> {
+        let decision = |via: &str| Decision {
+            approved: true,
+            who: self.who.clone(),
+            via: via.into(),
+            reason: None,
+        };
+        if self.steps.contains(&request.step) {
+            return Some(decision("--approve"));
+        }
+        if self.yes && request.effect != Effect::Destructive && !request.rerun {
+            return Some(decision("--yes"));
+        }
+        None
+    }
+
+    /// The answer the command line gives, validated; `Err` when one was given
+    /// but does not fit the question.
+    pub fn reply(&self, question: &Question) -> Option<Reply> {
+        let given = self.answers.get(&question.step);
+        match &question.kind {
+            QuestionKind::Ask(ty) => {
+                let given = given?;
+                Some(match validate_answer(ty, given) {
+                    Ok(value) => Reply::Answer {
+                        value,
+                        who: self.who.clone(),
+                        via: "--answer".into(),
+                    },
+                    Err(reason) => Reply::Refused {
+                        who: self.who.clone(),
+                        via: "--answer".into(),
+                        reason: format!(
+                            "the answer given for `{}` is not valid: {reason}",
+                            question.step
+                        ),
+                    },
+                })
+            }
+            QuestionKind::Manual => {
+                if let Some(note) = given {
+                    return Some(Reply::Answer {
+                        value: Value::String(note.clone()),
+                        who: self.who.clone(),
+                        via: "--answer".into(),
+                    });
+                }
+                self.steps.contains(&question.step).then(|| Reply::Answer {
+                    value: Value::String(String::new()),
+                    who: self.who.clone(),
+                    via: "--approve".into(),
+                })
+            }
+        }
+    }
+}
+
+impl Operator for Preapproved {
+    fn approve(&self, request: &GateRequest) -> Decision {
+        self.decide(request).unwrap_or_else(|| Decision {
+            approved: false,
+            who: self.who.clone(),
+            via: "no terminal".into(),
+            reason: Some(if request.effect == Effect::Destructive && self.yes {
+                format!(
+                    "`--yes` never approves a destructive step: pass `--approve {}`",
+                    request.step
+                )
+            } else {
+                format!(
+                    "no terminal to ask: pass `--approve {}` to approve it",
+                    request.step
+                )
+            }),
+        })
+    }
+
+    fn answer(&self, question: &Question) -> Reply {
+        self.reply(question).unwrap_or_else(|| Reply::Refused {
+            who: self.who.clone(),
+            via: "no terminal".into(),
+            reason: match question.kind {
+                QuestionKind::Ask(_) => format!(
+                    "no terminal to ask: pass `--answer {}=VALUE` or `--answers FILE`",
+                    question.step
+                ),
+                QuestionKind::Manual => format!(
+                    "no terminal to confirm: pass `--approve {}` once it is done",
+                    question.step
+                ),
+            },
+        })
+    }
+}
+
+/// Checks an answer against the question's type.
+pub fn validate_answer(ty: &AnswerType, given: &str) -> Result<Value, String> {
+    let given = given.trim();
+    match ty {
+        AnswerType::Choice(choices) => {
+            if let Some(c) = choices.iter().find(|c| c.value == given) {
+                return Ok(Value::String(c.value.clone()));
+            }
+            // A number picks from the list as shown in the prompt.
+            if let Ok(n) = given.parse::<usize>() {
+                if (1..=choices.len()).contains(&n) {
+                    return Ok(Value::String(choices[n - 1].value.clone()));
+                }
+            }
+            let names: Vec<String> = choices.iter().map(|c| format!("`{}`", c.value)).collect();
+            Err(format!("`{given}` is not one of {}", names.join(", ")))
+        }
+        AnswerType::Number { min, max } => {
+            let n: f64 = given
+                .parse()
+                .map_err(|_| format!("`{given}` is not a number"))?;
+            if let Some(min) = min {
+                if n < min.value {
+                    return Err(format!("{n} is less than the minimum {}", min.value));
+                }
+            }
+            if let Some(max) = max {
+                if n > max.value {
+                    return Err(format!("{n} is more than the maximum {}", max.value));
+                }
+            }
+            Ok(if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                Value::from(n as i64)
+            } else {
+                serde_json::Number::from_f64(n)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null)
+            })
+        }
+        AnswerType::Text => Ok(Value::String(given.to_string())),
+    }
+}
+
+/// Prompts on the terminal: the question on stderr, the answer from stdin.
+/// Command-line decisions are honoured first, so `--approve STEP` never asks.
+pub struct Terminal {
+    pub preapproved: Preapproved,
+}
+
+impl Terminal {
+    fn read_line(&self) -> Option<String> {
+        let mut line = String::new();
+        match std::io::stdin().lock().read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+        }
+    }
+
+    fn prompt(&self, text: &str) -> Option<String> {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "{text}");
+        let _ = err.flush();
+        drop(err);
+        self.read_line()
+    }
+}
+
+impl Operator for Terminal {
+    fn approve(&self, request: &GateRequest) -> Decision {
+        if let Some(decision) = self.preapproved.decide(request) {
+            return decision;
+        }
+        let mut text = String::new();
+        let title = request
+            .title
+            .as_deref()
+            .map(|t| format!(" — {t}"))
+            .unwrap_or_default();
+        text.push_str(&format!("\n┌ approval needed: `{}`{title}\n", request.step));
+        if request.rerun {
+            text.push_str(
+                "│ this step was running when the run stopped: it may have done part of its work\n",
+            );
+        }
+        text.push_str(&format!("│ effect: {}\n", request.effect.name()));
+        if let Some(detail) = &request.detail {
+            text.push_str(&format!("│ runs:   {detail}\n"));
+        }
+        text.push_str(&format!("│ {}\n", request.question));
+        let who = self.preapproved.who.clone();
+        loop {
+            let Some(answer) = self.prompt(&format!("{text}└ approve? [y/n] ")) else {
+                return Decision {
+                    approved: false,
+                    who,
+                    via: "terminal".into(),
+                    reason: Some("no answer (end of input)".into()),
+                };
+            };
+            let approved = match answer.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" => true,
+                "n" | "no" => false,
+                _ => {
+                    text = String::from("  please answer y or n\n");
+                    continue;
+                }
+            };
+            let reason = self
+                .prompt("  reason (optional): ")
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty());
+            return Decision {
+                approved,
+                who,
+                via: "terminal".into(),
+                reason,
+            };
+        }
+    }
+
+    fn answer(&self, question: &Question) -> Reply {
+        if let Some(reply) = self.preapproved.reply(question) {
+            return reply;
+        }
+        let who = self.preapproved.who.clone();
+        let title = question
+            .title
+            .as_deref()
+            .map(|t| format!(" — {t}"))
+            .unwrap_or_default();
+        let mut text = format!("\n┌ `{}`{title}\n", question.step);
+        for line in question.text.lines() {
+            text.push_str(&format!("│ {line}\n"));
+        }
+        let hint = match &question.kind {
+            QuestionKind::Manual => {
+                "└ type `done` (and an optional note) when it is done: ".to_string()
+            }
+            QuestionKind::Ask(AnswerType::Choice(choices)) => {
+                for (i, c) in choices.iter().enumerate() {
+                    text.push_str(&format!("│   {}) {}\n", i + 1, c.value));
+                }
+                "└ answer: ".to_string()
+            }
+            QuestionKind::Ask(AnswerType::Number { .. }) => "└ a number: ".to_string(),
+            QuestionKind::Ask(AnswerType::Text) => "└ answer: ".to_string(),
+        };
+        loop {
+            let Some(given) = self.prompt(&format!("{text}{hint}")) else {
+                return Reply::Refused {
+                    who,
+                    via: "terminal".into(),
+                    reason: "no answer (end of input)".into(),
+                };
+            };
+            text.clear();
+            match &question.kind {
+                QuestionKind::Manual => {
+                    let given = given.trim();
+                    if let Some(note) = given.strip_prefix("done") {
+                        return Reply::Answer {
+                            value: Value::String(note.trim().to_string()),
+                            who,
+                            via: "terminal".into(),
+                        };
+                    }
+                    if given == "abort" {
+                        return Reply::Refused {
+                            who,
+                            via: "terminal".into(),
+                            reason: "the operator stopped the run".into(),
+                        };
+                    }
+                    text.push_str("  type `done` when it is done, or `abort` to stop the run\n");
+                }
+                QuestionKind::Ask(ty) => match validate_answer(ty, &given) {
+                    Ok(value) => {
+                        return Reply::Answer {
+                            value,
+                            who,
+                            via: "terminal".into(),
+                        }
+                    }
+                    Err(e) => text.push_str(&format!("  {e}\n")),
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use runbook_dsl::{Span, Spanned};
+
+    fn gate(step: &str, effect: Effect) -> GateRequest {
+        GateRequest {
+            step: step.into(),
+            title: None,
+            question: "ok?".into(),
+            effect,
+            detail: None,
+            rerun: false,
+        }
+    }
+
+    #[test]
+    fn yes_never_approves_destructive_steps() {
+        let p = Preapproved {
+            yes: true,
+            who: "me".into(),
+            ..Preapproved::default()
+        };
+        assert!(p.approve(&gate("a", Effect::Write)).approved);
+        assert!(!p.approve(&gate("a", Effect::Destructive)).approved);
+        let named = Preapproved {
+            steps: ["a".to_string()].into(),
+            ..p
+        };
+        assert!(named.approve(&gate("a", Effect::Destructive)).approved);
+    }
+
+    #[test]
+    fn answers_are_validated_against_the_question() {
+        let choices = AnswerType::Choice(vec![Spanned::new("workload".into(), Span::default())]);
+        assert_eq!(
+            validate_answer(&choices, "workload"),
+            Ok(Value::from("workload"))
+        );
+        assert_eq!(validate_answer(&choices, "1"), Ok(Value::from("workload")));
+        assert!(validate_answer(&choices, "platform").is_err());
+        let number = AnswerType::Number {
+            min: Some(Spanned::new(1.0, Span::default())),
+            max: None,
+        };
+        assert_eq!(validate_answer(&number, "3"), Ok(Value::from(3)));
+        assert!(validate_answer(&number, "0").is_err());
+        assert!(validate_answer(&number, "x").is_err());
+    }
+}

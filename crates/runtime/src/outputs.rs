@@ -1,0 +1,184 @@
+//! Capturing a step's declared outputs from its results: the `from` field
+//! (or the kind's primary result), narrowed by a JSON path or a regular
+//! expression (capture group 1 when there is one), coerced to the declared
+//! `type`.
+
+use runbook_dsl::ast::{Output, ValueType};
+use runbook_dsl::json_path::JsonPath;
+use serde_json::{Map, Value};
+
+/// Captures every output of a step; the error names the output that failed.
+pub fn capture(
+    outputs: &[Output],
+    primary: &str,
+    results: &Map<String, Value>,
+) -> Result<Map<String, Value>, String> {
+    let mut captured = Map::new();
+    for output in outputs {
+        let name = &output.name.value;
+        let value =
+            capture_one(output, primary, results).map_err(|e| format!("output `{name}`: {e}"))?;
+        captured.insert(name.clone(), value);
+    }
+    Ok(captured)
+}
+
+fn capture_one(
+    output: &Output,
+    primary: &str,
+    results: &Map<String, Value>,
+) -> Result<Value, String> {
+    let from = output
+        .from
+        .as_ref()
+        .map(|f| f.value.as_str())
+        .unwrap_or(primary);
+    let mut value = results
+        .get(from)
+        .cloned()
+        .ok_or_else(|| format!("the step produced no `{from}`"))?;
+    if let Some(path) = &output.json {
+        let path = JsonPath::parse(&path.value).map_err(|(_, e)| format!("JSON path: {e}"))?;
+        if let Value::String(text) = &value {
+            value =
+                serde_json::from_str(text).map_err(|e| format!("`{from}` is not JSON ({e})"))?;
+        }
+        value = path.select(&value).ok_or_else(|| {
+            format!(
+                "nothing at `{}` in `{from}`",
+                output.json.as_ref().map(|t| t.value.as_str()).unwrap_or("")
+            )
+        })?;
+    }
+    if let Some(pattern) = &output.regex {
+        let regex = regex::Regex::new(&pattern.value).map_err(|e| format!("regex: {e}"))?;
+        let text = as_text(&value);
+        let captures = regex
+            .captures(&text)
+            .ok_or_else(|| format!("`{}` does not match `{from}`", pattern.value))?;
+        let matched = captures
+            .get(1)
+            .or_else(|| captures.get(0))
+            .map(|m| m.as_str())
+            .unwrap_or("");
+        value = Value::String(matched.to_string());
+    }
+    match &output.ty {
+        Some(ty) => coerce(value, ty.value),
+        None => Ok(value),
+    }
+}
+
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Converts a captured value to a declared type.
+pub fn coerce(value: Value, ty: ValueType) -> Result<Value, String> {
+    let fail = |value: &Value| Err(format!("{} is not {}", short(value), article(ty)));
+    match ty {
+        ValueType::Any => Ok(value),
+        ValueType::String => Ok(Value::String(as_text(&value))),
+        ValueType::Int => match &value {
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(value),
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 => Ok(Value::from(f as i64)),
+                _ => fail(&value),
+            },
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .or_else(|_| fail(&value)),
+            Value::Bool(b) => Ok(Value::from(*b as i64)),
+            _ => fail(&value),
+        },
+        ValueType::Float => match &value {
+            Value::Number(_) => Ok(value),
+            Value::String(s) => match s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+            {
+                Some(n) => Ok(Value::Number(n)),
+                None => fail(&value),
+            },
+            _ => fail(&value),
+        },
+        ValueType::Bool => match &value {
+            Value::Bool(_) => Ok(value),
+            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" => Ok(Value::Bool(true)),
+                "false" | "no" | "0" | "" => Ok(Value::Bool(false)),
+                _ => fail(&value),
+            },
+            Value::Number(n) => Ok(Value::Bool(n.as_f64() != Some(0.0))),
+            _ => fail(&value),
+        },
+        ValueType::List => match &value {
+            Value::Array(_) => Ok(value),
+            Value::String(s) => match serde_json::from_str::<Value>(s) {
+                Ok(v @ Value::Array(_)) => Ok(v),
+                // Lines of text: `kubectl get pods -o name`.
+                _ => Ok(Value::Array(
+                    s.lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(|l| Value::String(l.to_string()))
+                        .collect(),
+                )),
+            },
+            _ => fail(&value),
+        },
+        ValueType::Map => match &value {
+            Value::Object(_) => Ok(value),
+            Value::String(s) => match serde_json::from_str::<Value>(s) {
+                Ok(v @ Value::Object(_)) => Ok(v),
+                _ => fail(&value),
+            },
+            _ => fail(&value),
+        },
+    }
+}
+
+fn article(ty: ValueType) -> &'static str {
+    match ty {
+        ValueType::String => "a string",
+        ValueType::Int => "an integer",
+        ValueType::Float => "a number",
+        ValueType::Bool => "a boolean",
+        ValueType::List => "a list",
+        ValueType::Map => "a mapping",
+        ValueType::Any => "a value",
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 {
+        format!("{}...", text.chars().take(37).collect::<String>())
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn coerces_text_to_declared_types() {
+        assert_eq!(coerce(json!(" 42\n"), ValueType::Int), Ok(json!(42)));
+        assert_eq!(
+            coerce(json!("a\nb\n"), ValueType::List),
+            Ok(json!(["a", "b"]))
+        );
+        assert_eq!(coerce(json!("true"), ValueType::Bool), Ok(json!(true)));
+        assert!(coerce(json!("x"), ValueType::Int).is_err());
+    }
+}

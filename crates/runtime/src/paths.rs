@@ -1,0 +1,313 @@
+//! `runbook plan`: every path through a playbook's branches, executing
+//! nothing.
+//!
+//! Step results are symbolic unknowns; inputs are known when given or
+//! defaulted. Guards and branch cases are evaluated with the expression
+//! language's three-valued logic: a case that is known false is never taken,
+//! one that is known true cuts off the cases after it, and an unknown one
+//! forks the path. A step with a failure edge forks into "succeeds" and
+//! "fails". The walk follows the same readiness rules as the runner
+//! (`docs/semantics.md`), in topological order, with a worklist (no
+//! recursion), and stops listing after [`MAX_PATHS`].
+
+use crate::event::StepState;
+use runbook_dsl::ast::{Action as StepAction, OnFailure};
+use runbook_dsl::expr::{self, Env, Lookup, Outcome, StepOutcome};
+use runbook_dsl::graph::EdgeKind;
+use runbook_dsl::path::Path;
+use runbook_dsl::plan::Plan;
+use serde_json::{Map, Value};
+use std::fmt::Write;
+
+/// More paths than this are not listed (the count says so).
+pub const MAX_PATHS: usize = 256;
+
+/// One step on a path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathStep {
+    pub index: usize,
+    /// The `when` guard could not be decided: the step runs only if it holds.
+    pub condition: Option<String>,
+    pub gated: bool,
+    /// On this path the step fails (its failure edge is followed).
+    pub fails: bool,
+}
+
+/// One way through the playbook.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanPath {
+    /// The choices that make this path, in order: "`route` -> `workload` (when ...)".
+    pub decisions: Vec<String>,
+    pub steps: Vec<PathStep>,
+}
+
+/// Every path, and whether the list was cut at [`MAX_PATHS`].
+#[derive(Clone, Debug, Default)]
+pub struct Paths {
+    pub paths: Vec<PlanPath>,
+    pub truncated: bool,
+}
+
+#[derive(Clone)]
+struct Partial {
+    position: usize,
+    states: Vec<StepState>,
+    taken: Vec<Option<usize>>,
+    path: PlanPath,
+}
+
+struct Symbolic<'a> {
+    plan: &'a Plan,
+    inputs: &'a Map<String, Value>,
+    states: &'a [StepState],
+}
+
+impl Env for Symbolic<'_> {
+    fn lookup(&self, path: &Path) -> Lookup {
+        match path.key(0) {
+            Some("inputs") => match path.get_in(1, &Value::Object(self.inputs.clone())) {
+                Some(v) => Lookup::Known(v.clone()),
+                None => Lookup::Unknown,
+            },
+            _ => Lookup::Unknown,
+        }
+    }
+
+    fn step_state(&self, id: &str) -> Option<StepOutcome> {
+        let i = self.plan.index_of(id)?;
+        match self.states[i] {
+            StepState::Succeeded => Some(StepOutcome::Succeeded),
+            StepState::Skipped => Some(StepOutcome::Skipped),
+            StepState::Failed => Some(StepOutcome::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// Known inputs: those given, then defaults.
+fn known_inputs(plan: &Plan, given: &Map<String, Value>) -> Map<String, Value> {
+    let mut inputs = given.clone();
+    for input in &plan.playbook().inputs {
+        if inputs.contains_key(&input.name.value) {
+            continue;
+        }
+        if let Some(default) = &input.default {
+            if let Some(text) = default.scalar_string() {
+                let value = match &default.value {
+                    runbook_dsl::node::Value::Bool(b) => Value::Bool(*b),
+                    runbook_dsl::node::Value::Int(i) => Value::from(*i),
+                    _ => Value::String(text),
+                };
+                inputs.insert(input.name.value.clone(), value);
+            }
+        }
+    }
+    inputs
+}
+
+/// Walks every path.
+pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
+    let inputs = known_inputs(plan, given);
+    let n = plan.len();
+    let order = plan.order();
+    let mut work = vec![Partial {
+        position: 0,
+        states: vec![StepState::Pending; n],
+        taken: vec![None; n],
+        path: PlanPath::default(),
+    }];
+    let mut out = Paths::default();
+    while let Some(mut partial) = work.pop() {
+        if out.paths.len() >= MAX_PATHS {
+            out.truncated = true;
+            break;
+        }
+        let mut forked = false;
+        while partial.position < order.len() {
+            let i = order[partial.position];
+            partial.position += 1;
+            let (step, step_plan) = plan.step(i);
+            if !activated(plan, i, &partial) {
+                partial.states[i] = StepState::Skipped;
+                continue;
+            }
+            let env = Symbolic {
+                plan,
+                inputs: &inputs,
+                states: &partial.states,
+            };
+            let mut condition = None;
+            if let Some(when) = &step_plan.when {
+                match expr::eval(when, &env) {
+                    Ok(Outcome::Known(Value::Bool(true))) => {}
+                    Ok(Outcome::Known(_)) => {
+                        partial.states[i] = StepState::Skipped;
+                        continue;
+                    }
+                    _ => condition = Some(when.to_string()),
+                }
+            }
+            let mut entry = PathStep {
+                index: i,
+                condition,
+                gated: plan.is_gated(i),
+                fails: false,
+            };
+            if let StepAction::Branch(branch) = &step.action {
+                // Each possible target forks a path.
+                let mut options: Vec<(Option<usize>, String)> = Vec::new();
+                let mut settled = false;
+                for (case, cond) in branch.cases.iter().zip(&step_plan.cases) {
+                    let Some(cond) = cond else { continue };
+                    let target = plan.index_of(&case.then.value);
+                    match expr::eval(cond, &env) {
+                        Ok(Outcome::Known(Value::Bool(true))) => {
+                            options.push((
+                                target,
+                                format!(
+                                    "`{}` -> `{}` (when {cond})",
+                                    step.id.value, case.then.value
+                                ),
+                            ));
+                            settled = true;
+                            break;
+                        }
+                        Ok(Outcome::Known(_)) => {}
+                        _ => options.push((
+                            target,
+                            format!("`{}` -> `{}` (when {cond})", step.id.value, case.then.value),
+                        )),
+                    }
+                }
+                if !settled {
+                    match &branch.otherwise {
+                        Some(o) => options.push((
+                            plan.index_of(&o.value),
+                            format!("`{}` -> `{}` (else)", step.id.value, o.value),
+                        )),
+                        None => options.push((None, format!("`{}`: no case holds", step.id.value))),
+                    }
+                }
+                partial.states[i] = StepState::Succeeded;
+                partial.path.steps.push(entry);
+                for (target, decision) in options.into_iter().rev() {
+                    let mut next = partial.clone();
+                    next.taken[i] = target;
+                    next.path.decisions.push(decision);
+                    work.push(next);
+                }
+                forked = true;
+                break;
+            }
+            let goto = matches!(
+                step.on_failure.as_ref().map(|o| &o.value),
+                Some(OnFailure::Goto(_))
+            );
+            if goto {
+                let mut failing = partial.clone();
+                failing.states[i] = StepState::Failed;
+                failing
+                    .path
+                    .decisions
+                    .push(format!("`{}` fails", step.id.value));
+                failing.path.steps.push(PathStep {
+                    fails: true,
+                    ..entry.clone()
+                });
+                work.push(failing);
+                entry.fails = false;
+            }
+            partial.states[i] = StepState::Succeeded;
+            partial.path.steps.push(entry);
+        }
+        if !forked {
+            out.paths.push(partial.path);
+        }
+    }
+    out
+}
+
+/// The runner's readiness rule over a path's states.
+fn activated(plan: &Plan, i: usize, partial: &Partial) -> bool {
+    let (mut conditional, mut taken) = (false, false);
+    let (mut needs, mut skipped) = (0, 0);
+    for (from, edge) in plan.graph().incoming(i) {
+        let state = partial.states[from];
+        match &edge.kind {
+            EdgeKind::Needs => {
+                needs += 1;
+                match state {
+                    StepState::Succeeded => {}
+                    StepState::Skipped => skipped += 1,
+                    _ => return false,
+                }
+            }
+            EdgeKind::Case { .. } | EdgeKind::Else => {
+                conditional = true;
+                taken |= state == StepState::Succeeded && partial.taken[from] == Some(i);
+            }
+            EdgeKind::Failure => {
+                conditional = true;
+                taken |= state == StepState::Failed;
+            }
+        }
+    }
+    if taken {
+        return true;
+    }
+    !conditional && !(needs > 0 && skipped == needs)
+}
+
+/// The paths as text.
+pub fn render(plan: &Plan, paths: &Paths) -> String {
+    let mut out = String::new();
+    let name = plan
+        .playbook()
+        .name
+        .as_ref()
+        .map(|n| n.value.clone())
+        .unwrap_or_else(|| plan.file().name().to_string());
+    let count = paths.paths.len();
+    let _ = writeln!(
+        out,
+        "{count} path{} through `{name}`{}; nothing was executed.",
+        if count == 1 { "" } else { "s" },
+        if paths.truncated {
+            format!(" (only the first {MAX_PATHS} are listed)")
+        } else {
+            String::new()
+        }
+    );
+    for (n, path) in paths.paths.iter().enumerate() {
+        let _ = writeln!(out, "\npath {}:", n + 1);
+        if path.decisions.is_empty() {
+            let _ = writeln!(out, "  (no branch decisions)");
+        }
+        for decision in &path.decisions {
+            let _ = writeln!(out, "  if {decision}");
+        }
+        let gates = path.steps.iter().filter(|s| s.gated).count();
+        let _ = writeln!(out, "  {} step(s), {gates} gate(s):", path.steps.len());
+        for s in &path.steps {
+            let (step, step_plan) = plan.step(s.index);
+            let mut notes = vec![step_plan.effect.name().to_string()];
+            if s.gated {
+                notes.push("gate".into());
+            }
+            if s.fails {
+                notes.push("fails".into());
+            }
+            if let Some(c) = &s.condition {
+                notes.push(format!("only if {c}"));
+            }
+            let _ = writeln!(
+                out,
+                "    {} {} [{}]",
+                if s.gated { "◆" } else { "•" },
+                step.id.value,
+                notes.join(", ")
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,89 @@
+//! What a journal says about a run that stopped: which steps succeeded
+//! (their results come back and they do not run again) and which were
+//! running when it stopped (they are asked for again: their side effects
+//! may or may not have happened, so a resume is at-least-once for them).
+
+use crate::event::{Event, Record, StepState};
+use crate::mode::Mode;
+use crate::runner::Restored;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The facts a resume needs from a journal.
+#[derive(Clone, Debug)]
+pub struct Journaled {
+    pub run_id: String,
+    pub playbook: String,
+    pub plan_hash: String,
+    pub mode: Mode,
+    /// As journaled: secret inputs are masked and must be given again.
+    pub inputs: Map<String, Value>,
+    /// The directory `runbook run` was started in.
+    pub workdir: String,
+    pub restored: Restored,
+    /// Whether the run reached its end successfully.
+    pub finished: bool,
+    /// The next sequence number.
+    pub next_seq: u64,
+}
+
+/// Reads the state of a run out of its records.
+pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
+    let Some(Event::RunStarted {
+        run_id,
+        playbook,
+        plan_hash,
+        mode,
+        inputs,
+        workdir,
+        ..
+    }) = records.first().map(|r| &r.event)
+    else {
+        return Err("the journal does not start with `run_started`".into());
+    };
+    let mut last: HashMap<&str, &Event> = HashMap::new();
+    let mut finished = false;
+    for record in records {
+        match &record.event {
+            Event::StepStarted { step, .. } | Event::StepFinished { step, .. } => {
+                last.insert(step, &record.event);
+            }
+            Event::RunFinished { status, .. } => {
+                finished = *status == crate::event::RunStatus::Succeeded
+            }
+            Event::RunResumed { .. } => finished = false,
+            _ => {}
+        }
+    }
+    let mut restored = Restored::default();
+    for (step, event) in last {
+        match event {
+            Event::StepFinished {
+                state: StepState::Succeeded,
+                simulated: false,
+                results,
+                outputs,
+                ..
+            } => {
+                restored
+                    .succeeded
+                    .insert(step.to_string(), (results.clone(), outputs.clone()));
+            }
+            Event::StepStarted { .. } => {
+                restored.interrupted.insert(step.to_string());
+            }
+            _ => {}
+        }
+    }
+    Ok(Journaled {
+        run_id: run_id.clone(),
+        playbook: playbook.clone(),
+        plan_hash: plan_hash.clone(),
+        mode: *mode,
+        inputs: inputs.clone(),
+        workdir: workdir.clone(),
+        restored,
+        finished,
+        next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
+    })
+}

@@ -1,0 +1,142 @@
+//! The values expressions and templates read during a run: `inputs.*`,
+//! `steps.ID.*` and the states behind `succeeded(ID)`.
+//!
+//! The runner keeps one [`Scope`] for the whole run; a step's task gets a
+//! cheap subset holding only the steps it reads (the analyzer lists them in
+//! `StepPlan::reads`), so starting a step never copies the whole run.
+
+use runbook_dsl::expr::{Env, Lookup, StepOutcome};
+use runbook_dsl::path::Path;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, Default)]
+struct StepValues {
+    /// Result fields and `outputs`, once the step succeeded.
+    values: Option<Arc<Value>>,
+    outcome: Option<StepOutcome>,
+    /// Dry-run: the step was described, not executed; its values are unknown.
+    unknown: bool,
+}
+
+/// Inputs and step results, readable as an expression environment.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    inputs: Arc<Value>,
+    steps: HashMap<String, StepValues>,
+}
+
+impl Scope {
+    pub fn new(inputs: Map<String, Value>) -> Scope {
+        Scope {
+            inputs: Arc::new(Value::Object(inputs)),
+            steps: HashMap::new(),
+        }
+    }
+
+    pub fn inputs(&self) -> &Value {
+        &self.inputs
+    }
+
+    /// Records a step that succeeded, with its results and outputs.
+    pub fn succeeded(
+        &mut self,
+        id: &str,
+        results: Map<String, Value>,
+        outputs: Map<String, Value>,
+    ) {
+        let mut values = results;
+        values.insert("outputs".into(), Value::Object(outputs));
+        self.steps.insert(
+            id.to_string(),
+            StepValues {
+                values: Some(Arc::new(Value::Object(values))),
+                outcome: Some(StepOutcome::Succeeded),
+                unknown: false,
+            },
+        );
+    }
+
+    /// Records a step whose values are unknown (described in a dry-run).
+    pub fn unknown(&mut self, id: &str) {
+        self.steps.insert(
+            id.to_string(),
+            StepValues {
+                values: None,
+                outcome: None,
+                unknown: true,
+            },
+        );
+    }
+
+    /// Records a step that ended without results.
+    pub fn settled(&mut self, id: &str, outcome: StepOutcome) {
+        self.steps.insert(
+            id.to_string(),
+            StepValues {
+                values: None,
+                outcome: Some(outcome),
+                unknown: false,
+            },
+        );
+    }
+
+    /// The values of a step that succeeded.
+    pub fn values(&self, id: &str) -> Option<&Value> {
+        self.steps.get(id).and_then(|s| s.values.as_deref())
+    }
+
+    /// The inputs and only the named steps.
+    pub fn subset<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Scope {
+        let mut steps = HashMap::new();
+        for id in ids {
+            if let Some(values) = self.steps.get(id) {
+                steps.insert(id.to_string(), values.clone());
+            }
+        }
+        Scope {
+            inputs: self.inputs.clone(),
+            steps,
+        }
+    }
+
+    /// The scope as one JSON document `{inputs, steps}` (for messages).
+    pub fn to_json(&self) -> Value {
+        let mut steps = Map::new();
+        for (id, s) in &self.steps {
+            if let Some(v) = &s.values {
+                steps.insert(id.clone(), (**v).clone());
+            }
+        }
+        serde_json::json!({"inputs": *self.inputs, "steps": steps})
+    }
+}
+
+impl Env for Scope {
+    fn lookup(&self, path: &Path) -> Lookup {
+        match path.key(0) {
+            Some("inputs") => match path.get_in(1, &self.inputs) {
+                Some(v) => Lookup::Known(v.clone()),
+                None => Lookup::Missing,
+            },
+            Some("steps") => {
+                let Some(step) = path.key(1).and_then(|id| self.steps.get(id)) else {
+                    return Lookup::Missing;
+                };
+                if step.unknown {
+                    return Lookup::Unknown;
+                }
+                match step.values.as_deref().and_then(|v| path.get_in(2, v)) {
+                    Some(v) => Lookup::Known(v.clone()),
+                    None => Lookup::Missing,
+                }
+            }
+            _ => Lookup::Missing,
+        }
+    }
+
+    fn step_state(&self, id: &str) -> Option<StepOutcome> {
+        self.steps.get(id).and_then(|s| s.outcome)
+    }
+}

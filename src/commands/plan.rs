@@ -1,0 +1,28 @@
+use super::{load, INVALID, OK};
+use std::path::Path;
+
+/// `runbook plan FILE`: every path through the branches; executes nothing.
+pub fn run(path: &Path, input: &[String]) -> i32 {
+    let checked = load(path);
+    crate::report::human(&checked.file, &checked.diagnostics);
+    let Some(plan) = checked.plan else {
+        return INVALID;
+    };
+    let mut known = serde_json::Map::new();
+    for pair in input {
+        match crate::inputs::split_pair(pair, "--input") {
+            Ok((k, v)) => {
+                known.insert(k, serde_json::Value::String(v));
+            }
+            Err(e) => {
+                eprintln!("runbook plan: {e}");
+                return INVALID;
+            }
+        }
+    }
+    print!(
+        "{}",
+        runbook_runtime::paths::render(&plan, &runbook_runtime::paths::enumerate(&plan, &known))
+    );
+    OK
+}

@@ -1,0 +1,335 @@
+//! `runbook run FILE`: check the playbook, refuse what cannot run, resolve
+//! inputs, then run it with the terminal view (or JSON lines) and a journal.
+//! `resume` shares [`execute`].
+
+use super::{load, INTERRUPTED, INVALID};
+use crate::cli::{Decisions, OutputFormat, RunArgs};
+use crate::failure::RunProblem;
+use crate::inputs::{self, Given};
+use crate::view;
+use runbook_dsl::ast::Action as StepAction;
+use runbook_dsl::plan::Plan;
+use runbook_runtime::event::Event;
+use runbook_runtime::journal::{self, JournalWriter};
+use runbook_runtime::operator::{current_user, Operator, Preapproved, Terminal};
+use runbook_runtime::runner::{Restored, RunOptions, RunOutcome, Runner};
+use runbook_runtime::{EventBus, Masker, Mode};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// `runbook run`.
+pub fn run(args: &RunArgs) -> i32 {
+    let checked = load(&args.file);
+    crate::report::human(&checked.file, &checked.diagnostics);
+    let Some(plan) = checked.plan else {
+        return INVALID;
+    };
+    if let Some(problem) = not_runnable(&plan) {
+        eprint!("{}", problem.render(view::color()));
+        return INVALID;
+    }
+    let given = match Given::read(&args.decisions.input, args.decisions.inputs_file.as_deref()) {
+        Ok(given) => given,
+        Err(e) => return usage(&e),
+    };
+    let inputs = match inputs::resolve(plan.playbook(), &given) {
+        Ok(inputs) => inputs,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("runbook run: {e}");
+            }
+            return INVALID;
+        }
+    };
+    let operator = match operator(&args.decisions) {
+        Ok(op) => op,
+        Err(e) => return usage(&e),
+    };
+    let run_id = journal::new_run_id();
+    let session = Session {
+        plan: Arc::new(plan),
+        playbook_arg: args.file.display().to_string(),
+        run_id,
+        mode: if args.dry_run {
+            Mode::DryRun
+        } else {
+            Mode::Run
+        },
+        jobs: args.jobs as usize,
+        journal_dir: args.decisions.journal_dir.clone(),
+        output: args.decisions.output,
+        gate_timeout: args.decisions.gate_timeout,
+        seq: 0,
+    };
+    execute(session, inputs, operator, Restored::default(), Vec::new())
+}
+
+fn usage(message: &str) -> i32 {
+    eprintln!("runbook: {message}");
+    INVALID
+}
+
+/// A diagnostic listing the steps whose kinds have no action yet, pointing
+/// at the first of them (a label per step would draw the whole file).
+pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
+    let mut steps = Vec::new();
+    let mut first = None;
+    for i in 0..plan.len() {
+        let (step, _) = plan.step(i);
+        if let StepAction::Kind { name, .. } = &step.action {
+            if !runbook_stdlib::actions::is_runnable(&name.value) {
+                steps.push(format!("`{}` ({})", step.id.value, name.value));
+                first.get_or_insert((name.span, name.value.clone()));
+            }
+        }
+    }
+    let (span, kind) = first?;
+    let runnable: Vec<String> = runbook_stdlib::actions::RUNNABLE.iter().map(|k| format!("`{k}`")).collect();
+    Some(
+        RunProblem::new(
+            plan.file(),
+            "runbook::not_runnable",
+            format!("{} step(s) use kinds that cannot run in this version: {}", steps.len(), steps.join(", ")),
+        )
+        .label(span, format!("`{kind}` cannot run yet"))
+        .help(format!(
+            "nothing was run. Kinds that run now: {}; `runbook plan` shows every path without running anything",
+            runnable.join(", ")
+        )),
+    )
+}
+
+/// The operator: a terminal prompt when stdin is a terminal, otherwise the
+/// command-line decisions only (fail closed).
+pub fn operator(args: &Decisions) -> Result<Arc<dyn Operator>, String> {
+    let mut answers = HashMap::new();
+    if let Some(file) = &args.answers {
+        for (k, v) in inputs::read_mapping(file)? {
+            let v = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            answers.insert(k, v);
+        }
+    }
+    for pair in &args.answer {
+        let (k, v) = inputs::split_pair(pair, "--answer")?;
+        answers.insert(k, v);
+    }
+    let preapproved = Preapproved {
+        steps: args.approve.iter().cloned().collect(),
+        yes: args.yes,
+        answers,
+        who: current_user(),
+    };
+    Ok(if std::io::stdin().is_terminal() {
+        Arc::new(Terminal { preapproved })
+    } else {
+        Arc::new(preapproved)
+    })
+}
+
+/// What a run or a resume needs besides inputs and the operator.
+pub struct Session {
+    pub plan: Arc<Plan>,
+    /// The playbook path as the user gave it (journaled).
+    pub playbook_arg: String,
+    pub run_id: String,
+    pub mode: Mode,
+    pub jobs: usize,
+    pub journal_dir: PathBuf,
+    pub output: OutputFormat,
+    pub gate_timeout: Option<Duration>,
+    /// The journal's next sequence number (0 for a new run).
+    pub seq: u64,
+}
+
+/// SHA-256 of the playbook source, hex: what `resume` compares.
+pub fn plan_hash(plan: &Plan) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(plan.file().text().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs a session to its end; returns the exit code.
+pub fn execute(
+    session: Session,
+    inputs: Map<String, Value>,
+    operator: Arc<dyn Operator>,
+    restored: Restored,
+    resumed: Vec<Event>,
+) -> i32 {
+    let plan = session.plan.clone();
+    let mut bus = EventBus::starting_at(session.seq);
+    *bus.masker_mut() = secrets(&plan, &inputs);
+    let journal = match JournalWriter::open(&session.journal_dir, &session.run_id) {
+        Ok(j) => j,
+        Err(e) => {
+            return usage(&format!(
+                "cannot create the journal under `{}`: {e}",
+                session.journal_dir.display()
+            ))
+        }
+    };
+    let journal_path = journal.path().to_path_buf();
+    bus.subscribe(Box::new(journal));
+    let color = view::color();
+    match session.output {
+        OutputFormat::Json => bus.subscribe(Box::new(view::JsonLines)),
+        OutputFormat::Human => {
+            let titles = (0..plan.len())
+                .filter_map(|i| {
+                    let step = plan.step(i).0;
+                    step.title
+                        .as_ref()
+                        .map(|t| (step.id.value.clone(), t.value.clone()))
+                })
+                .collect();
+            bus.subscribe(Box::new(view::Human::new(color, titles)));
+        }
+    }
+    let hash = plan_hash(&plan);
+    let workdir = plan_dir(&plan);
+    if !resumed.is_empty() {
+        for event in resumed {
+            bus.publish(event);
+        }
+    } else {
+        {
+            let mut shown = inputs.clone();
+            for input in &plan.playbook().inputs {
+                if input.is_secret() {
+                    if let Some(v) = shown.get_mut(&input.name.value) {
+                        *v = Value::String(runbook_runtime::mask::MASK.into());
+                    }
+                }
+            }
+            bus.publish(Event::RunStarted {
+                run_id: session.run_id.clone(),
+                playbook: session.playbook_arg.clone(),
+                name: plan.playbook().name.as_ref().map(|n| n.value.clone()),
+                plan_hash: hash.clone(),
+                mode: session.mode,
+                inputs: shown,
+                user: current_user(),
+                workdir: std::env::current_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+            })
+        }
+    }
+    let options = RunOptions {
+        mode: session.mode,
+        jobs: session.jobs,
+        workdir,
+        gate_timeout: session.gate_timeout,
+        plan_hash: hash,
+        ..RunOptions::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return usage(&format!("cannot start the runtime: {e}")),
+    };
+    let runner = Runner::new(
+        plan.clone(),
+        Arc::new(runbook_stdlib::actions::Builtins),
+        operator,
+        options,
+    );
+    let outcome: RunOutcome = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_signal = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_signal.cancel();
+                // A second Ctrl-C: leave now.
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(INTERRUPTED);
+                }
+            }
+        });
+        runner.run(&mut bus, inputs, restored, cancel).await
+    });
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    if session.output == OutputFormat::Human {
+        for failure in outcome.failures.iter().filter(|f| !f.handled) {
+            let step = plan.step(failure.step).0;
+            let message = bus.masker().mask(&failure.message);
+            let mut problem = RunProblem::new(
+                plan.file(),
+                "runbook::step_failed",
+                format!("step `{}` {}", step.id.value, failure.state.name()),
+            )
+            .label(step.id.span, message);
+            if let Some(span) = failure.span.or_else(|| assertion_span(&plan, failure.step)) {
+                if span != step.id.span && span.end > span.start {
+                    problem = problem.label(span, "here");
+                }
+            }
+            eprint!("{}", problem.render(color));
+        }
+        let handled: Vec<String> = outcome
+            .failures
+            .iter()
+            .filter(|f| f.handled)
+            .map(|f| format!("`{}`", plan.step(f.step).0.id.value))
+            .collect();
+        if !handled.is_empty() {
+            eprintln!("failed, handled by `on_failure`: {}", handled.join(", "));
+        }
+        let code = outcome.status.exit_code();
+        if code != 0 {
+            eprintln!(
+                "journal: {}\nresume with `runbook resume {}`, report with `runbook report {}`",
+                journal_path.display(),
+                session.run_id,
+                session.run_id
+            );
+        }
+    }
+    outcome.status.exit_code()
+}
+
+/// The `that` of an assert step, to point at the expression that failed.
+fn assertion_span(plan: &Plan, step: usize) -> Option<runbook_dsl::Span> {
+    let (s, p) = plan.step(step);
+    (s.action.kind_name() == "assert")
+        .then(|| p.params.get("that").map(|t| t.span))
+        .flatten()
+}
+
+/// The directory shell steps run in: the playbook's.
+fn plan_dir(plan: &Plan) -> PathBuf {
+    let dir = Path::new(plan.file().name())
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    std::fs::canonicalize(&dir).unwrap_or(dir)
+}
+
+/// The masker for a run: every secret input's value.
+pub fn secrets(plan: &Plan, inputs: &Map<String, Value>) -> Masker {
+    let mut masker = Masker::new();
+    for input in &plan.playbook().inputs {
+        if input.is_secret() {
+            if let Some(v) = inputs.get(&input.name.value) {
+                masker.add_value(v);
+            }
+        }
+    }
+    masker
+}
