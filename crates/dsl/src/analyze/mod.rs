@@ -288,7 +288,7 @@ impl<'a> Analyzer<'a> {
             Some(&ancestors[i])
         };
         let schema = self.kind_schema(step);
-        let mut refs = References::new(self.playbook, &self.index, types, i, upstream);
+        let mut refs = References::new(self.playbook, &self.index, types, i, upstream, ancestors);
         let mut plan = StepPlan::default();
 
         if let Some(when) = &step.when {
