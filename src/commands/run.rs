@@ -89,7 +89,10 @@ pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
         }
     }
     let (span, kind) = first?;
-    let runnable: Vec<String> = runbook_stdlib::actions::RUNNABLE.iter().map(|k| format!("`{k}`")).collect();
+    let runnable: Vec<String> = runbook_stdlib::actions::RUNNABLE
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect();
     Some(
         RunProblem::new(
             plan.file(),
