@@ -198,3 +198,18 @@ fn the_terminal_asks_questions_and_checks_the_answer() {
     assert_eq!(code, 0, "{screen}");
     assert_eq!(s.read("trail"), "platform\n");
 }
+
+#[test]
+fn a_gate_left_unanswered_past_its_timeout_rejects() {
+    let s = Sandbox::new(GATED);
+    let (code, screen) = in_a_terminal(&s, "run p.yaml --gate-timeout 300ms", &[]);
+    assert_eq!(code, 3, "{screen}");
+    assert_eq!(s.read("trail"), "");
+    let decision = s
+        .journal()
+        .into_iter()
+        .find(|r| r["event"] == "gate_decided")
+        .unwrap();
+    assert_eq!(decision["approved"], false);
+    assert_eq!(decision["via"], "timeout");
+}
