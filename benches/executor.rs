@@ -58,7 +58,13 @@ struct Case {
     floor: Duration,
 }
 
-fn compare(name: &'static str, budget: &'static str, dir: &Path, args: &[&str], script: &str) -> Case {
+fn compare(
+    name: &'static str,
+    budget: &'static str,
+    dir: &Path,
+    args: &[&str],
+    script: &str,
+) -> Case {
     // One warm-up of each, then alternate so that drift hits both alike.
     runbook(dir, args);
     bash(dir, script);
@@ -81,7 +87,10 @@ fn main() {
 
     let mut chain = String::from("name: chain\nsteps:\n  - id: s0\n    shell: \"true\"\n");
     for i in 1..500 {
-        chain.push_str(&format!("  - id: s{i}\n    needs: [s{}]\n    shell: \"true\"\n", i - 1));
+        chain.push_str(&format!(
+            "  - id: s{i}\n    needs: [s{}]\n    shell: \"true\"\n",
+            i - 1
+        ));
     }
     std::fs::write(path.join("chain.yaml"), chain).unwrap();
 
@@ -91,7 +100,11 @@ fn main() {
     }
     std::fs::write(path.join("fan.yaml"), fan).unwrap();
 
-    std::fs::write(path.join("one.yaml"), "name: one\nsteps:\n  - id: s\n    shell: \"true\"\n").unwrap();
+    std::fs::write(
+        path.join("one.yaml"),
+        "name: one\nsteps:\n  - id: s\n    shell: \"true\"\n",
+    )
+    .unwrap();
 
     let cases = [
         compare(

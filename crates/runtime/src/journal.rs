@@ -83,7 +83,6 @@ impl Subscriber for JournalWriter {
             self.error = Some(e);
         }
     }
-
 }
 
 /// Reads a journal. A last line cut short by a crash is ignored.
