@@ -16,7 +16,8 @@ use crate::yaml;
 #[derive(Debug)]
 pub struct Checked {
     pub file: SourceFile,
-    /// The model as written, when the file could be parsed.
+    /// The model as written, when the file could be parsed but did not
+    /// check clean (otherwise it is inside the plan: see [`Checked::playbook`]).
     pub playbook: Option<Playbook>,
     /// Comments of a `.runbook` file, for `fmt`.
     pub comments: Vec<Comment>,
@@ -27,6 +28,14 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// The model as written, from the plan or from the failed check.
+    pub fn playbook(&self) -> Option<&Playbook> {
+        self.plan
+            .as_ref()
+            .map(Plan::playbook)
+            .or(self.playbook.as_ref())
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -116,10 +125,11 @@ pub fn parse(
 pub fn check(file: SourceFile, catalog: &dyn Catalog) -> Checked {
     let mut diags = Diagnostics::new();
     let (playbook, comments) = parse(&file, catalog, &mut diags);
-    let plan = match &playbook {
-        // Analysis goes on after shape errors, to report reference errors too.
-        Some(playbook) => analyze(&file, playbook.clone(), catalog, &mut diags),
-        None => None,
+    // Analysis goes on after shape errors, to report reference errors too.
+    let (plan, playbook) = match playbook.map(|p| analyze(&file, p, catalog, &mut diags)) {
+        Some(Ok(plan)) => (Some(plan), None),
+        Some(Err(playbook)) => (None, Some(*playbook)),
+        None => (None, None),
     };
     Checked {
         file,

@@ -978,7 +978,9 @@ impl Lowerer<'_> {
             );
         }
         if let Some(regex) = &output.regex {
-            if let Err(error) = regex::Regex::new(&regex.value) {
+            // Parsing validates the pattern as `regex` will compile it at run
+            // time, without the cost of building its automaton now.
+            if let Err(error) = regex_syntax::Parser::new().parse(&regex.value) {
                 self.error(
                     Diagnostic::error(Code::InvalidRegex, "the output's regular expression does not compile")
                         .label(regex.span, first_line(&error.to_string()))

@@ -23,14 +23,14 @@ use fixedbitset::FixedBitSet;
 use references::{References, StepTypes};
 use std::collections::HashMap;
 
-/// Checks a lowered playbook. Returns the plan when there is no error; the
-/// diagnostics (warnings included) either way.
+/// Checks a lowered playbook. Returns the plan when there is no error, else
+/// the playbook back; the diagnostics (warnings included) go to `diags`.
 pub fn analyze(
     file: &SourceFile,
     playbook: Playbook,
     catalog: &dyn Catalog,
     diags: &mut Diagnostics,
-) -> Option<Plan> {
+) -> Result<Plan, Box<Playbook>> {
     let mut analyzer = Analyzer::new(&playbook, catalog, diags);
     analyzer.index_steps();
     analyzer.build_graph();
@@ -61,9 +61,9 @@ pub fn analyze(
     );
     let graph = analyzer.graph;
     if diags.has_errors() {
-        return None;
+        return Err(Box::new(playbook));
     }
-    Some(Plan::new(file.clone(), playbook, graph, order, plans))
+    Ok(Plan::new(file.clone(), playbook, graph, order, plans))
 }
 
 struct Analyzer<'a> {

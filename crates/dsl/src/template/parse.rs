@@ -26,10 +26,16 @@ const SUPPORTED: &str = "templates support `{{path}}`, `{{raw path}}`, `{{{path}
 pub fn parse(text: &Text) -> Result<Template, Diagnostic> {
     let source = text.as_str();
     let segments = Scanner { text, source }.scan()?;
-    // The scanner bounded nesting and rejected subexpressions, so handlebars'
-    // recursive parser is safe to run on what is left.
-    if let Err(error) = handlebars::Template::compile(source) {
-        return Err(handlebars_error(text, &error));
+    // Plain insertions (`{{path}}`, `{{helper path}}`) are fully checked by
+    // the scanner; blocks and escapes are where handlebars' own grammar has
+    // the last word. The scanner bounded nesting and rejected subexpressions,
+    // so handlebars' recursive parser is safe to run on what is left.
+    let needs_handlebars =
+        segments.iter().any(|s| matches!(s, Segment::If(_))) || source.contains('\\');
+    if needs_handlebars {
+        if let Err(error) = handlebars::Template::compile(source) {
+            return Err(handlebars_error(text, &error));
+        }
     }
     Ok(Template {
         segments,
