@@ -124,6 +124,9 @@ pub(crate) struct StepDone {
 pub(crate) enum TaskMsg {
     Output(OutputLine),
     Event(Event),
+    /// An event that must be journaled before the task goes on (a step's
+    /// start, a gate decision, an answer): the loop answers once it is.
+    Recorded(Event, tokio::sync::oneshot::Sender<()>),
     Done(Box<StepDone>),
 }
 
@@ -336,13 +339,15 @@ impl<'b> Scheduler<'b> {
                 stream: line.stream,
                 line: line.line,
             }),
-            TaskMsg::Event(event) => {
+            TaskMsg::Event(event) => self.bus.publish(event),
+            TaskMsg::Recorded(event, ack) => {
                 if let Event::StepStarted { step, .. } = &event {
                     if let Some(i) = self.plan.index_of(step) {
                         self.states[i] = StepState::Running;
                     }
                 }
-                self.bus.publish(event)
+                self.bus.publish(event);
+                let _ = ack.send(());
             }
             TaskMsg::Done(done) => {
                 self.running -= 1;
@@ -688,6 +693,16 @@ impl StepTask {
         let _ = self.tx.send(TaskMsg::Event(event));
     }
 
+    /// Sends an event and waits until it is journaled, so that what follows
+    /// (the action's side effects) can never be on record without it: a
+    /// step killed with the process is then always seen as interrupted.
+    async fn record(&self, event: Event) {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        if self.tx.send(TaskMsg::Recorded(event, ack)).is_ok() {
+            let _ = done.await;
+        }
+    }
+
     fn step(&self) -> &Step {
         self.shared.plan.step(self.index).0
     }
@@ -862,14 +877,15 @@ impl StepTask {
             },
             _ = self.cancel.cancelled() => return Err(self.done(StepState::Cancelled, "cancelled at its gate")),
         };
-        self.send(Event::GateDecided {
+        self.record(Event::GateDecided {
             step: id.clone(),
             approved: decision.approved,
             who: decision.who.clone(),
             via: decision.via.clone(),
             reason: decision.reason.clone(),
             plan_hash: self.shared.options.plan_hash.clone(),
-        });
+        })
+        .await;
         if decision.approved {
             Ok(decision.who)
         } else {
@@ -937,12 +953,13 @@ impl StepTask {
         };
         match reply {
             Reply::Answer { value, who, via } => {
-                self.send(Event::Answered {
+                self.record(Event::Answered {
                     step: step.id.value.clone(),
                     answer: value.clone(),
                     who,
                     via,
-                });
+                })
+                .await;
                 let mut results = Map::new();
                 results.insert(field.into(), value);
                 self.finish_success(results, 1)
@@ -1046,10 +1063,11 @@ impl StepTask {
             let (result, state) = loop {
                 attempt += 1;
                 tried += 1;
-                self.send(Event::StepStarted {
+                self.record(Event::StepStarted {
                     step: id.clone(),
                     attempt,
-                });
+                })
+                .await;
                 let token = self.cancel.child_token();
                 ctx.cancel = token.clone();
                 let (result, timed_out) = run_once(action, &ctx, timeout).await;
