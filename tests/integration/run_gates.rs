@@ -106,6 +106,7 @@ fn in_a_terminal(s: &Sandbox, args: &str, replies: &[(&str, &str)]) -> (i32, Str
         .current_dir(s.path())
         .env("NO_COLOR", "1")
         .env("USER", "tester")
+        .env("GATE_TOKEN", "gate-secret-42")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -136,8 +137,10 @@ fn in_a_terminal(s: &Sandbox, args: &str, replies: &[(&str, &str)]) -> (i32, Str
         }
         // Only what follows this prompt is looked at for the next one.
         seen = seen.split_off(seen.find(prompt).unwrap() + prompt.len());
-        stdin.write_all(format!("{reply}\n").as_bytes()).unwrap();
-        stdin.flush().unwrap();
+        if !reply.is_empty() {
+            stdin.write_all(format!("{reply}\n").as_bytes()).unwrap();
+            stdin.flush().unwrap();
+        }
     }
     let status = child.wait().unwrap();
     while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
@@ -153,10 +156,11 @@ fn the_terminal_prompt_approves_and_rejects() {
 steps:
   - id: restart
     title: Restart the workers
-    shell: echo restarted {{inputs.pool}} >> trail
+    shell: echo restarted {{inputs.pool}} >> trail # {{inputs.token}}
     approval: Restart the {{inputs.pool}} pool?
 inputs:
   pool: {type: string, default: blue}
+  token: {type: string, secret: true, env: GATE_TOKEN}
 "#,
     );
     let (code, screen) = in_a_terminal(
@@ -168,6 +172,7 @@ inputs:
         ],
     );
     assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("gate-secret-42"), "{screen}");
     assert_eq!(s.read("trail"), "restarted blue\n");
     let decision = s
         .journal()

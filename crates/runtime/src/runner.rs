@@ -532,6 +532,7 @@ impl<'b> Scheduler<'b> {
             cancel: self.abort.child_token(),
             tx: self.tx.clone(),
             rerun: self.rerun.contains(&i),
+            masker: self.bus.masker().clone(),
         };
         self.tasks.spawn(task.run());
     }
@@ -679,6 +680,9 @@ struct StepTask {
     cancel: CancellationToken,
     tx: UnboundedSender<TaskMsg>,
     rerun: bool,
+    /// The secrets known when the step started: prompts go straight to the
+    /// operator, not through the bus, so they are masked here.
+    masker: crate::mask::Masker,
 }
 
 impl StepTask {
@@ -842,9 +846,9 @@ impl StepTask {
         let request = GateRequest {
             step: id.clone(),
             title: step.title.as_ref().map(|t| t.value.clone()),
-            question: question.clone(),
+            question: self.masker.mask(&question),
             effect: step_plan.effect,
-            detail: detail.clone(),
+            detail: detail.as_deref().map(|d| self.masker.mask(d)),
             rerun: self.rerun,
         };
         let _turn = self.shared.prompt.lock().await;
@@ -937,7 +941,7 @@ impl StepTask {
         let question = Question {
             step: step.id.value.clone(),
             title: step.title.as_ref().map(|t| t.value.clone()),
-            text,
+            text: self.masker.mask(&text),
             kind,
         };
         let _turn = self.shared.prompt.lock().await;
