@@ -45,6 +45,35 @@ pub enum Command {
         #[arg(long, value_enum)]
         to: SyntaxArg,
     },
+    /// Semantic diff of two playbooks (steps, edges, effects, approvals) with risks.
+    Diff {
+        /// OLD and NEW playbook files (none with `--git`).
+        #[arg(required_unless_present = "git", num_args = 0..=2)]
+        files: Vec<PathBuf>,
+        /// Compare every changed playbook in the working tree with this git revision.
+        #[arg(long, value_name = "BASE", conflicts_with = "files")]
+        git: Option<String>,
+        /// `text` for a terminal, `markdown` for a pull-request comment, `json` (one object per playbook).
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit 1 when a risk of this severity or above is found.
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    High,
+    Medium,
+    Low,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

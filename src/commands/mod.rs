@@ -2,6 +2,7 @@
 
 mod check;
 mod convert;
+mod diff;
 mod fmt;
 mod graph;
 
@@ -11,6 +12,8 @@ use crate::cli::{Cli, Command};
 pub const OK: i32 = 0;
 /// Exit code: `fmt --check` found unformatted files.
 pub const UNFORMATTED: i32 = 1;
+/// Exit code: `diff --fail-on` found a risk that severe, or `lint` found an error.
+pub const FINDINGS: i32 = 1;
 /// Exit code: invalid playbook or usage.
 pub const INVALID: i32 = 2;
 
@@ -20,6 +23,12 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Graph { file, format } => graph::run(&file, format),
         Command::Fmt { files, check } => fmt::run(&files, check),
         Command::Convert { file, to } => convert::run(&file, to),
+        Command::Diff {
+            files,
+            git,
+            format,
+            fail_on,
+        } => diff::run(&files, git.as_deref(), format, fail_on),
     }
 }
 

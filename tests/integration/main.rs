@@ -4,6 +4,7 @@
 mod cli;
 mod diagnostics;
 mod diagnostics_doc;
+mod diff;
 mod never_panics;
 mod plans;
 mod round_trip;

@@ -10,6 +10,7 @@ pub mod ast;
 pub mod catalog;
 pub mod code;
 pub mod diagnostic;
+pub mod diff;
 pub mod expr;
 pub mod graph;
 pub mod json_path;

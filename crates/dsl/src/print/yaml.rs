@@ -82,6 +82,12 @@ fn input(input: &Input) -> Yaml {
     Yaml::Mapping(map)
 }
 
+/// One step in canonical YAML form: what `runbook diff` compares field by
+/// field, so a field reads the same in a diff as in the printed playbook.
+pub fn step_yaml(step: &Step) -> Yaml {
+    self::step(step)
+}
+
 fn step(step: &Step) -> Yaml {
     let mut map = Mapping::new();
     put(&mut map, "id", s(&step.id.value));
