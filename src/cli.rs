@@ -60,6 +60,17 @@ pub enum Command {
         #[arg(long, value_enum, value_name = "SEVERITY")]
         fail_on: Option<FailOn>,
     },
+    /// Lint playbooks: rules beyond `check` (exit 1 on error findings, 2 if invalid).
+    Lint {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `human` for people, `json` (one object per line) for editors and CI annotations.
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+        /// The `runbook.toml` to use (default: the nearest one above each file).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@ mod convert;
 mod diff;
 mod fmt;
 mod graph;
+mod lint;
 
 use crate::cli::{Cli, Command};
 
@@ -29,6 +30,11 @@ pub fn dispatch(cli: Cli) -> i32 {
             format,
             fail_on,
         } => diff::run(&files, git.as_deref(), format, fail_on),
+        Command::Lint {
+            files,
+            format,
+            config,
+        } => lint::run(&files, format, config.as_deref()),
     }
 }
 

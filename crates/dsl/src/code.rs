@@ -56,6 +56,8 @@ pub enum Code {
     // Reachability.
     UnreachableStep,
     UnreachableCase,
+    /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
+    Lint(crate::lint::LintRule),
 }
 
 impl Code {
@@ -154,6 +156,7 @@ impl Code {
             Code::NonExhaustiveBranch => "runbook::non_exhaustive_branch",
             Code::UnreachableStep => "runbook::unreachable_step",
             Code::UnreachableCase => "runbook::unreachable_case",
+            Code::Lint(rule) => rule.name(),
         }
     }
 
@@ -206,6 +209,7 @@ impl Code {
             Code::NonExhaustiveBranch => "a branch over an `ask` choice leaves some answers without an edge and has no `else`",
             Code::UnreachableStep => "a step can never run",
             Code::UnreachableCase => "a branch case can never be taken",
+            Code::Lint(rule) => rule.rationale(),
         }
     }
 }

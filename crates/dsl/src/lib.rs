@@ -14,6 +14,7 @@ pub mod diff;
 pub mod expr;
 pub mod graph;
 pub mod json_path;
+pub mod lint;
 pub mod load;
 pub mod lower;
 pub mod node;

@@ -173,6 +173,12 @@ fn step(step: &Step) -> Yaml {
         }
         put(&mut map, "outputs", Yaml::Mapping(outputs));
     }
+    if let Some(lint) = &step.lint {
+        let mut allow = Mapping::new();
+        put(&mut allow, "allow", strings(&lint.allow));
+        put(&mut allow, "reason", s(&lint.reason.value));
+        put(&mut map, "lint", Yaml::Mapping(allow));
+    }
     Yaml::Mapping(map)
 }
 
