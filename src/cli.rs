@@ -71,6 +71,8 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Print the JSON Schema of YAML playbooks (for editors with yaml-language-server).
+    Schema,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ mod diff;
 mod fmt;
 mod graph;
 mod lint;
+mod schema;
 
 use crate::cli::{Cli, Command};
 
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             format,
             config,
         } => lint::run(&files, format, config.as_deref()),
+        Command::Schema => schema::run(),
     }
 }
 

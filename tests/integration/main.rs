@@ -9,4 +9,5 @@ mod lint;
 mod never_panics;
 mod plans;
 mod round_trip;
+mod schema;
 mod support;

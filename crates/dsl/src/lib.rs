@@ -23,6 +23,7 @@ pub mod plan;
 pub mod print;
 pub mod render;
 pub mod runbook_syntax;
+pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod template;
