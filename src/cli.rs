@@ -73,6 +73,8 @@ pub enum Command {
     },
     /// Print the JSON Schema of YAML playbooks (for editors with yaml-language-server).
     Schema,
+    /// Render a playbook as the Markdown runbook an on-call engineer reads.
+    Doc { file: PathBuf },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

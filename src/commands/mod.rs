@@ -3,6 +3,7 @@
 mod check;
 mod convert;
 mod diff;
+mod doc;
 mod fmt;
 mod graph;
 mod lint;
@@ -37,6 +38,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             config,
         } => lint::run(&files, format, config.as_deref()),
         Command::Schema => schema::run(),
+        Command::Doc { file } => doc::run(&file),
     }
 }
 

@@ -5,6 +5,7 @@ mod cli;
 mod diagnostics;
 mod diagnostics_doc;
 mod diff;
+mod doc;
 mod lint;
 mod never_panics;
 mod plans;

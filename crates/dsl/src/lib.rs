@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod code;
 pub mod diagnostic;
 pub mod diff;
+pub mod doc;
 pub mod expr;
 pub mod graph;
 pub mod json_path;

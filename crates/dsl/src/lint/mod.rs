@@ -215,7 +215,7 @@ fn poll_without_deadline(step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)
 }
 
 /// Whether the cases of a branch provably cover every value they switch on.
-fn exhaustive(plan: &Plan, i: usize) -> bool {
+pub(crate) fn exhaustive(plan: &Plan, i: usize) -> bool {
     let mut subject: Option<Path> = None;
     let mut covered: Vec<String> = Vec::new();
     for case in &plan.step_plan(i).cases {
