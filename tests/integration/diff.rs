@@ -222,3 +222,24 @@ fn git_mode_diffs_every_changed_playbook_against_the_base() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn the_ci_example_is_a_workflow_that_runs_every_command() {
+    let text = std::fs::read_to_string(root().join("docs/examples/runbook-ci.yml")).unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    let jobs = workflow["jobs"].as_mapping().expect("jobs");
+    assert!(jobs.len() >= 2);
+    for command in [
+        "runbook check",
+        "runbook lint",
+        "runbook test",
+        "runbook diff --git \"$BASE_SHA\" --format markdown",
+        "--fail-on high",
+    ] {
+        assert!(text.contains(command), "the workflow does not run `{command}`");
+    }
+    // Event values reach scripts through env, never `${{ }}` in `run:`.
+    for line in text.lines().filter(|l| l.trim_start().starts_with("run:")) {
+        assert!(!line.contains("${{"), "{line}");
+    }
+}
