@@ -236,7 +236,10 @@ fn the_ci_example_is_a_workflow_that_runs_every_command() {
         "runbook diff --git \"$BASE_SHA\" --format markdown",
         "--fail-on high",
     ] {
-        assert!(text.contains(command), "the workflow does not run `{command}`");
+        assert!(
+            text.contains(command),
+            "the workflow does not run `{command}`"
+        );
     }
     // Event values reach scripts through env, never `${{ }}` in `run:`.
     for line in text.lines().filter(|l| l.trim_start().starts_with("run:")) {
