@@ -4,7 +4,10 @@
 mod cli;
 mod diagnostics;
 mod diagnostics_doc;
+mod diff;
+mod doc;
 mod examples_doc;
+mod lint;
 mod never_panics;
 mod plans;
 mod round_trip;
@@ -14,4 +17,5 @@ mod run_journal;
 mod run_safety;
 mod run_semantics;
 mod running;
+mod schema;
 mod support;

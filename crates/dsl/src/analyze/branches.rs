@@ -71,7 +71,10 @@ pub(super) fn check_exhaustive(playbook: &Playbook, plans: &[StepPlan], diags: &
 }
 
 /// The possible values of what a branch switches on: an ask's choices or an enum input's.
-fn choices_of(playbook: &Playbook, path: &Path) -> Option<(Vec<String>, Span, &'static str)> {
+pub(crate) fn choices_of(
+    playbook: &Playbook,
+    path: &Path,
+) -> Option<(Vec<String>, Span, &'static str)> {
     match (path.key(0)?, path.len()) {
         ("steps", 3) if path.key(2) == Some("answer") => {
             let id = path.key(1)?;

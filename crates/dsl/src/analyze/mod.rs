@@ -3,7 +3,7 @@
 //! builds the step graph and rejects cycles — collecting every diagnostic
 //! rather than stopping at the first. Only this module can build a [`Plan`].
 
-mod branches;
+pub(crate) mod branches;
 mod params;
 mod reachability;
 mod references;
