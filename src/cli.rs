@@ -71,6 +71,12 @@ pub enum Command {
         #[arg(long = "input", value_name = "KEY=VALUE")]
         input: Vec<String>,
     },
+    /// Rehearse playbooks against their scenario files (`*.scenario.yaml`):
+    /// nothing is executed; prints `N passed, M failed`, exit 1 on a failure.
+    Test {
+        /// Files or directories to search (default: the current directory).
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Arguments of `runbook run`, also used by `resume` for its decisions.

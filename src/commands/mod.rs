@@ -9,6 +9,7 @@ mod report;
 mod resume;
 mod run;
 mod runs;
+mod test;
 
 use crate::cli::{Cli, Command};
 
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             journal_dir,
         } => report::run(&run_id, &journal_dir),
         Command::Plan { file, input } => plan::run(&file, &input),
+        Command::Test { paths } => test::run(&paths),
     }
 }
 

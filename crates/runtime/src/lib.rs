@@ -25,6 +25,7 @@ pub mod render;
 pub mod report;
 pub mod resume;
 pub mod runner;
+pub mod rehearsal;
 pub mod scope;
 
 #[cfg(test)]
