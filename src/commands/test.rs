@@ -113,7 +113,7 @@ fn failure(
         format!("scenario `{name}`: {}", first.message),
     )
     .help(format!(
-        "expected: {}\n  actual:   {}",
+        "expected: {}\nactual:   {}",
         first.expected, first.actual
     ));
     for (span, text) in &first.labels {

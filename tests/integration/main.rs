@@ -7,6 +7,7 @@ mod diagnostics_doc;
 mod examples_doc;
 mod never_panics;
 mod plans;
+mod rehearsals;
 mod round_trip;
 mod run_dry;
 mod run_gates;

@@ -109,7 +109,6 @@ pub fn prepare(
                                 format!("the answer to `{}` does not fit its question: {reason}", answer.step.value),
                             )
                             .label(answer.span, "not an answer the question accepts")
-                            .label(ask.span, "the question")
                             .with_help(help),
                         );
                     }
@@ -193,7 +192,6 @@ pub fn prepare(
                         format!("the branch `{}` never takes `{t}`", branch.value),
                     )
                     .label(target.span, "not one of its cases")
-                    .label(b.span, "its cases")
                     .with_help(help_for("target", t, targets)),
                 );
             }

@@ -122,14 +122,14 @@ pub fn parse(file: SourceFile, diags: &mut Diagnostics) -> Option<ScenarioFile> 
     };
     unknown_keys(entries, FILE_KEYS, "scenario file", diags);
     let playbook = match root.get("playbook") {
-        Some(node) => string(node, "`playbook`", diags)?,
+        Some(node) => string(node, "`playbook`", diags),
         None => {
             diags.push(
                 Diagnostic::error(Code::MissingField, "the scenario file names no playbook")
                     .label(Span::new(root.span.start, root.span.start), "expected `playbook: FILE`")
                     .help("name the playbook it rehearses, relative to this file: `playbook: incident.yaml`"),
             );
-            return None;
+            None
         }
     };
     let shared = scripting(&root, diags);
@@ -137,7 +137,7 @@ pub fn parse(file: SourceFile, diags: &mut Diagnostics) -> Option<ScenarioFile> 
     match root.get("scenarios") {
         None => diags.push(
             Diagnostic::error(Code::MissingField, "the scenario file lists no scenarios")
-                .label(playbook.span, "rehearsed by no scenario")
+                .label(Span::new(root.span.start, root.span.start), "rehearsed by no scenario")
                 .help("add `scenarios:`, a list of `- name: ...` with an `expect:` each"),
         ),
         Some(node) => match node.as_seq() {
@@ -172,7 +172,7 @@ pub fn parse(file: SourceFile, diags: &mut Diagnostics) -> Option<ScenarioFile> 
     }
     Some(ScenarioFile {
         file,
-        playbook,
+        playbook: playbook?,
         scenarios,
     })
 }

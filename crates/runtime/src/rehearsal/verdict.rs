@@ -228,7 +228,7 @@ fn unexpected(plan: &Plan, run: &Rehearsed, i: usize, exp: &str, act: &str) -> M
     let mut labels = vec![(
         step.id.span,
         format!(
-            "this step {} but the scenario does not expect it to run",
+            "this step {}, but the scenario does not expect it to run",
             state_words(run, i).replacen("was ", "", 1)
         ),
     )];
