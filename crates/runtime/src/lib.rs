@@ -21,11 +21,11 @@ pub mod mode;
 pub mod operator;
 pub mod outputs;
 pub mod paths;
+pub mod rehearsal;
 pub mod render;
 pub mod report;
 pub mod resume;
 pub mod runner;
-pub mod rehearsal;
 pub mod scope;
 
 #[cfg(test)]

@@ -209,10 +209,8 @@ fn load_playbook(
         None => {
             let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
             diags.push(
-                problem(format!("it has {errors} error(s)")).help(format!(
-                    "`runbook check {}` shows them",
-                    target.display()
-                )),
+                problem(format!("it has {errors} error(s)"))
+                    .help(format!("`runbook check {}` shows them", target.display())),
             );
             None
         }
@@ -221,13 +219,23 @@ fn load_playbook(
 
 /// Runs the real scheduler over the plan in the scenario's scripted world,
 /// with time paused (polls and `wait` steps take no time), and judges it.
-pub fn rehearse(plan: &Arc<Plan>, scenario: &Scenario, prepared: Prepared, world: &World) -> ScenarioReport {
+pub fn rehearse(
+    plan: &Arc<Plan>,
+    scenario: &Scenario,
+    prepared: Prepared,
+    world: &World,
+) -> ScenarioReport {
     let missing = Arc::new(Mutex::new(Vec::new()));
     let primary: HashMap<String, &'static str> = world
         .catalog
         .kind_names()
         .into_iter()
-        .filter_map(|k| world.catalog.kind(k).map(|s| (k.to_string(), s.primary_result)))
+        .filter_map(|k| {
+            world
+                .catalog
+                .kind(k)
+                .map(|s| (k.to_string(), s.primary_result))
+        })
         .collect();
     let actions = ScriptedActions {
         canned: Arc::new(prepared.canned),

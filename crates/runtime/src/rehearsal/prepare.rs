@@ -106,7 +106,10 @@ pub fn prepare(
                         diags.push(
                             Diagnostic::error(
                                 code,
-                                format!("the answer to `{}` does not fit its question: {reason}", answer.step.value),
+                                format!(
+                                    "the answer to `{}` does not fit its question: {reason}",
+                                    answer.step.value
+                                ),
                             )
                             .label(answer.span, "not an answer the question accepts")
                             .with_help(help),
@@ -250,9 +253,15 @@ fn inputs(plan: &Plan, scenario: &Scenario, diags: &mut Diagnostics) -> Map<Stri
                 diags.push(
                     Diagnostic::error(
                         Code::MissingField,
-                        format!("scenario `{}` gives no value for the required input `{name}`", scenario.name.value),
+                        format!(
+                            "scenario `{}` gives no value for the required input `{name}`",
+                            scenario.name.value
+                        ),
                     )
-                    .label(scenario.name.span, format!("needs `inputs: {{{name}: ...}}`")),
+                    .label(
+                        scenario.name.span,
+                        format!("needs `inputs: {{{name}: ...}}`"),
+                    ),
                 );
             } else {
                 resolved.insert(name.clone(), Value::Null);
@@ -329,7 +338,10 @@ fn canned(
             diags.push(
                 Diagnostic::error(
                     Code::UnknownOutput,
-                    format!("step `{}` declares no output `{}`", step.id.value, name.value),
+                    format!(
+                        "step `{}` declares no output `{}`",
+                        step.id.value, name.value
+                    ),
                 )
                 .label(name.span, "unknown output")
                 .with_help(help_for("output", &name.value, declared)),
@@ -348,7 +360,10 @@ fn canned(
         // value the scenario says), so the scenario fails here, not mid-run.
         for output in &step.outputs {
             let captured = outputs::capture(std::slice::from_ref(output), primary, &fields);
-            let given = script.outputs.iter().find(|(n, _)| n.value == output.name.value);
+            let given = script
+                .outputs
+                .iter()
+                .find(|(n, _)| n.value == output.name.value);
             let problem = match (&captured, given) {
                 (Err(e), _) => Some(e.clone()),
                 (Ok(got), Some((_, want))) => {
@@ -358,7 +373,10 @@ fn canned(
                     };
                     let got = got.get(&output.name.value).cloned().unwrap_or(Value::Null);
                     (got != want).then(|| {
-                        format!("output `{}` would capture {got}, not {want}", output.name.value)
+                        format!(
+                            "output `{}` would capture {got}, not {want}",
+                            output.name.value
+                        )
                     })
                 }
                 (Ok(_), None) => None,
@@ -514,7 +532,10 @@ fn literal_affixes(pattern: &str) -> (String, String) {
 
 /// The closest step id, for messages that are not diagnostics.
 pub fn closest<'p>(plan: &'p Plan, id: &str) -> Option<&'p str> {
-    did_you_mean(id, (0..plan.len()).map(|i| plan.step(i).0.id.value.as_str()))
+    did_you_mean(
+        id,
+        (0..plan.len()).map(|i| plan.step(i).0.id.value.as_str()),
+    )
 }
 
 #[cfg(test)]

@@ -99,7 +99,14 @@ pub struct Expect {
     pub span: Span,
 }
 
-const FILE_KEYS: &[&str] = &["playbook", "inputs", "steps", "answers", "gates", "scenarios"];
+const FILE_KEYS: &[&str] = &[
+    "playbook",
+    "inputs",
+    "steps",
+    "answers",
+    "gates",
+    "scenarios",
+];
 const SCENARIO_KEYS: &[&str] = &["name", "inputs", "steps", "answers", "gates", "expect"];
 const STEP_KEYS: &[&str] = &["state", "message", "results", "outputs"];
 const EXPECT_KEYS: &[&str] = &["outcome", "path", "ran", "skipped", "branches"];
@@ -117,9 +124,7 @@ struct Scripting {
 /// the reasons are in `diags`.
 pub fn parse(file: SourceFile, diags: &mut Diagnostics) -> Option<ScenarioFile> {
     let root = runbook_dsl::yaml::parse(&file, diags)?;
-    let Some(entries) = mapping(&root, "a scenario file", diags) else {
-        return None;
-    };
+    let entries = mapping(&root, "a scenario file", diags)?;
     unknown_keys(entries, FILE_KEYS, "scenario file", diags);
     let playbook = match root.get("playbook") {
         Some(node) => string(node, "`playbook`", diags),
@@ -137,7 +142,10 @@ pub fn parse(file: SourceFile, diags: &mut Diagnostics) -> Option<ScenarioFile> 
     match root.get("scenarios") {
         None => diags.push(
             Diagnostic::error(Code::MissingField, "the scenario file lists no scenarios")
-                .label(Span::new(root.span.start, root.span.start), "rehearsed by no scenario")
+                .label(
+                    Span::new(root.span.start, root.span.start),
+                    "rehearsed by no scenario",
+                )
                 .help("add `scenarios:`, a list of `- name: ...` with an `expect:` each"),
         ),
         Some(node) => match node.as_seq() {
@@ -252,8 +260,12 @@ fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
         }
     }
     if let Some(gates) = node.get("gates") {
-        for e in mapping(gates, "a mapping of step ids to `approve` or `reject`", diags)
-            .unwrap_or(&[])
+        for e in mapping(
+            gates,
+            "a mapping of step ids to `approve` or `reject`",
+            diags,
+        )
+        .unwrap_or(&[])
         {
             let approve = match e.value.scalar_string().as_deref() {
                 Some("approve") => true,
@@ -262,7 +274,10 @@ fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
                     diags.push(
                         Diagnostic::error(
                             Code::InvalidValue,
-                            format!("the decision at the gate of `{}` must be `approve` or `reject`", e.key.value),
+                            format!(
+                                "the decision at the gate of `{}` must be `approve` or `reject`",
+                                e.key.value
+                            ),
                         )
                         .label(e.value.span, "neither `approve` nor `reject`"),
                     );
@@ -297,7 +312,9 @@ fn step_script(e: &Entry, diags: &mut Diagnostics) -> Option<StepScript> {
             }
             if let Some(r) = e.value.get("results") {
                 for f in mapping(r, "a mapping of result fields", diags).unwrap_or(&[]) {
-                    script.results.insert(f.key.value.clone(), to_json(&f.value));
+                    script
+                        .results
+                        .insert(f.key.value.clone(), to_json(&f.value));
                 }
             }
             if let Some(o) = e.value.get("outputs") {
@@ -324,7 +341,10 @@ fn step_script(e: &Entry, diags: &mut Diagnostics) -> Option<StepScript> {
                 diags.push(
                     Diagnostic::error(
                         Code::InvalidValue,
-                        format!("the state of `{}` must be `succeeded` or `failed`", e.key.value),
+                        format!(
+                            "the state of `{}` must be `succeeded` or `failed`",
+                            e.key.value
+                        ),
                     )
                     .label(state.span, "not a state a step's action can end in")
                     .help("gates are decided under `gates:`, questions answered under `answers:`"),
@@ -355,8 +375,11 @@ fn expect(node: &Node, diags: &mut Diagnostics) -> Expect {
         match outcome {
             Some(v) => out.outcome = Some(Spanned::new(v, o.span)),
             None => diags.push(
-                Diagnostic::error(Code::InvalidValue, "`outcome` must be `succeeded`, `failed` or `rejected`")
-                    .label(o.span, "not an outcome"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "`outcome` must be `succeeded`, `failed` or `rejected`",
+                )
+                .label(o.span, "not an outcome"),
             ),
         }
     }
@@ -370,7 +393,9 @@ fn expect(node: &Node, diags: &mut Diagnostics) -> Expect {
         out.skipped = ids(s, diags);
     }
     if let Some(b) = node.get("branches") {
-        for e in mapping(b, "a mapping of branch steps to the step each takes", diags).unwrap_or(&[]) {
+        for e in
+            mapping(b, "a mapping of branch steps to the step each takes", diags).unwrap_or(&[])
+        {
             let target = match &e.value.value {
                 NodeValue::Null => None,
                 _ => match e.value.scalar_string() {
@@ -382,7 +407,8 @@ fn expect(node: &Node, diags: &mut Diagnostics) -> Expect {
                     }
                 },
             };
-            out.branches.push((key(e), Spanned::new(target, e.value.span)));
+            out.branches
+                .push((key(e), Spanned::new(target, e.value.span)));
         }
     }
     if out.outcome.is_none()

@@ -165,7 +165,9 @@ impl Operator for ScriptedOperator {
             (QuestionKind::Manual, Some(Value::Bool(false))) => {
                 refused("the operator does not confirm it (scenario)")
             }
-            (QuestionKind::Manual, Some(Value::String(note))) => answer(Value::String(note.clone())),
+            (QuestionKind::Manual, Some(Value::String(note))) => {
+                answer(Value::String(note.clone()))
+            }
             (QuestionKind::Manual, Some(other)) => answer(Value::String(other.to_string())),
             (QuestionKind::Ask(_), Some(value)) => answer(value.clone()),
             (QuestionKind::Ask(_), None) => {

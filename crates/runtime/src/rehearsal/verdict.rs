@@ -81,7 +81,10 @@ pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatc
         // Same steps: the order written must respect the dependencies.
         let ancestors = plan.graph().ancestors(plan.order());
         for (k, &i) in expected.iter().enumerate() {
-            if let Some(&later) = expected[k + 1..].iter().find(|&&j| ancestors[i].contains(j)) {
+            if let Some(&later) = expected[k + 1..]
+                .iter()
+                .find(|&&j| ancestors[i].contains(j))
+            {
                 found.push(Mismatch {
                     step: Some(i),
                     message: format!(
@@ -126,7 +129,11 @@ pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatc
             continue;
         };
         let want = target.value.clone();
-        let got = run.taken.iter().find(|(i, _)| *i == b).map(|(_, t)| t.clone());
+        let got = run
+            .taken
+            .iter()
+            .find(|(i, _)| *i == b)
+            .map(|(_, t)| t.clone());
         let show = |t: &Option<String>| match t {
             Some(t) => format!("`{t}`"),
             None => "no case".into(),
@@ -210,7 +217,10 @@ fn missed(plan: &Plan, run: &Rehearsed, i: usize, exp: &str, act: &str) -> Misma
     let step = plan.step(i).0;
     let mut labels = vec![(
         step.id.span,
-        format!("the scenario expects this step to run, but it {}", state_words(run, i)),
+        format!(
+            "the scenario expects this step to run, but it {}",
+            state_words(run, i)
+        ),
     )];
     labels.extend(deciding_branch(plan, run, i));
     Mismatch {
