@@ -101,6 +101,12 @@ pub enum Command {
     Schema,
     /// Render a playbook as the Markdown runbook an on-call engineer reads.
     Doc { file: PathBuf },
+    /// Rehearse playbooks against their scenario files (`*.scenario.yaml`):
+    /// nothing is executed; prints `N passed, M failed`, exit 1 on a failure.
+    Test {
+        /// Files or directories to search (default: the current directory).
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Arguments of `runbook run`, also used by `resume` for its decisions.

@@ -13,6 +13,7 @@ mod resume;
 mod run;
 mod runs;
 mod schema;
+mod test;
 
 use crate::cli::{Cli, Command};
 
@@ -54,6 +55,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         } => lint::run(&files, format, config.as_deref()),
         Command::Schema => schema::run(),
         Command::Doc { file } => doc::run(&file),
+        Command::Test { paths } => test::run(&paths),
     }
 }
 

@@ -10,6 +10,7 @@ mod examples_doc;
 mod lint;
 mod never_panics;
 mod plans;
+mod rehearsals;
 mod round_trip;
 mod run_dry;
 mod run_gates;
