@@ -382,7 +382,12 @@ fn switch(
     )
 }
 
-/// The runner's readiness rule over a path's states.
+/// The runner's readiness rule over a path's states (`Scheduler::activation`
+/// in `runner.rs`; keep the two in step): a failed need skips the step; a
+/// taken case, `else` or failure edge runs it even when every need was
+/// skipped; otherwise a conditional edge not taken, or needs that were all
+/// skipped, skip it (docs/semantics.md, "A branch target that also has
+/// `needs`").
 fn activated(plan: &Plan, i: usize, partial: &Partial) -> bool {
     let (mut conditional, mut taken) = (false, false);
     let (mut needs, mut skipped) = (0, 0);
