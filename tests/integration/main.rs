@@ -15,6 +15,7 @@ mod round_trip;
 mod run_dry;
 mod run_gates;
 mod run_journal;
+mod run_live;
 mod run_safety;
 mod run_semantics;
 mod running;

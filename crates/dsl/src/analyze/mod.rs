@@ -9,6 +9,8 @@ mod reachability;
 mod references;
 mod subplaybook;
 
+pub use branches::choices_of;
+
 use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
