@@ -59,7 +59,7 @@ pub fn read_mapping(file: &Path) -> Result<Vec<(String, Value)>, String> {
 pub fn resolve(playbook: &Playbook, given: &Given) -> Result<Map<String, Value>, Vec<String>> {
     let mut resolved = Map::new();
     let mut errors = Vec::new();
-    for (name, _) in &given.values {
+    for name in given.values.keys() {
         if !playbook.inputs.iter().any(|i| &i.name.value == name) {
             let known: Vec<String> = playbook
                 .inputs

@@ -255,7 +255,8 @@ fn activated(plan: &Plan, i: usize, partial: &Partial) -> bool {
     if taken {
         return true;
     }
-    !conditional && !(needs > 0 && skipped == needs)
+    let all_needs_skipped = needs > 0 && skipped == needs;
+    !conditional && !all_needs_skipped
 }
 
 /// The paths as text.

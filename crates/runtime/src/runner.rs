@@ -64,11 +64,14 @@ impl Default for RunOptions {
     }
 }
 
+/// A step's results and its outputs, as the journal recorded them.
+pub type ResultsAndOutputs = (Map<String, Value>, Map<String, Value>);
+
 /// What a resume brings back from the journal.
 #[derive(Clone, Debug, Default)]
 pub struct Restored {
     /// Steps that succeeded, with their results and outputs.
-    pub succeeded: HashMap<String, (Map<String, Value>, Map<String, Value>)>,
+    pub succeeded: HashMap<String, ResultsAndOutputs>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
 }
