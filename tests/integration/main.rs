@@ -4,6 +4,8 @@
 mod cli;
 mod diagnostics;
 mod diagnostics_doc;
+mod harness;
+mod kind_http;
 mod never_panics;
 mod plans;
 mod round_trip;

@@ -5,7 +5,10 @@
 //! refuses a playbook that uses them before anything starts, so nothing
 //! half-runs.
 
-use crate::kinds::{approve_action, assert_action, log_action, shell_action, wait_action};
+use crate::kinds::{
+    approve_action, assert_action, http_action, log_action, notify_action, shell_action,
+    wait_action,
+};
 use runbook_runtime::{Action, ActionSet};
 use std::sync::Arc;
 
@@ -13,7 +16,9 @@ use std::sync::Arc;
 pub struct Builtins;
 
 /// Kinds with an action.
-pub const RUNNABLE: &[&str] = &["shell", "wait", "assert", "log", "approve"];
+pub const RUNNABLE: &[&str] = &[
+    "shell", "wait", "assert", "log", "approve", "http", "notify",
+];
 
 impl ActionSet for Builtins {
     fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
@@ -23,6 +28,8 @@ impl ActionSet for Builtins {
             "assert" => Arc::new(assert_action::Assert),
             "log" => Arc::new(log_action::Log),
             "approve" => Arc::new(approve_action::Approve),
+            "http" => Arc::new(http_action::Http),
+            "notify" => Arc::new(notify_action::Notify),
             _ => return None,
         })
     }
