@@ -6,6 +6,7 @@ mod diagnostics;
 mod diagnostics_doc;
 mod harness;
 mod kind_http;
+mod kind_prometheus;
 mod never_panics;
 mod plans;
 mod round_trip;

@@ -1,13 +1,12 @@
 //! The executable side of the catalog: which kinds can run in this version.
 //!
-//! `http`, `k8s`, `prometheus`, `sql`, `notify` and `playbook` are checked
-//! (their schemas are in [`crate::kinds`]) but cannot run yet: `runbook run`
-//! refuses a playbook that uses them before anything starts, so nothing
-//! half-runs.
+//! A kind that is checked (its schema is in [`crate::kinds`]) but has no
+//! action here cannot run: `runbook run` refuses a playbook that uses it
+//! before anything starts, so nothing half-runs.
 
 use crate::kinds::{
-    approve_action, assert_action, http_action, log_action, notify_action, shell_action,
-    wait_action,
+    approve_action, assert_action, http_action, log_action, notify_action, prometheus_action,
+    shell_action, wait_action,
 };
 use runbook_runtime::{Action, ActionSet};
 use std::sync::Arc;
@@ -17,7 +16,14 @@ pub struct Builtins;
 
 /// Kinds with an action.
 pub const RUNNABLE: &[&str] = &[
-    "shell", "wait", "assert", "log", "approve", "http", "notify",
+    "shell",
+    "wait",
+    "assert",
+    "log",
+    "approve",
+    "http",
+    "notify",
+    "prometheus",
 ];
 
 impl ActionSet for Builtins {
@@ -30,6 +36,7 @@ impl ActionSet for Builtins {
             "approve" => Arc::new(approve_action::Approve),
             "http" => Arc::new(http_action::Http),
             "notify" => Arc::new(notify_action::Notify),
+            "prometheus" => Arc::new(prometheus_action::Prometheus),
             _ => return None,
         })
     }

@@ -17,6 +17,7 @@ pub mod notify;
 pub mod notify_action;
 pub mod playbook;
 pub mod prometheus;
+pub mod prometheus_action;
 pub mod shell;
 pub mod shell_action;
 pub mod sql;
