@@ -5,8 +5,8 @@
 //! before anything starts, so nothing half-runs.
 
 use crate::kinds::{
-    approve_action, assert_action, http_action, log_action, notify_action, prometheus_action,
-    shell_action, wait_action,
+    approve_action, assert_action, http_action, k8s_action, log_action, notify_action,
+    playbook_action, prometheus_action, shell_action, sql_action, wait_action,
 };
 use runbook_runtime::{Action, ActionSet};
 use std::sync::Arc;
@@ -24,6 +24,9 @@ pub const RUNNABLE: &[&str] = &[
     "http",
     "notify",
     "prometheus",
+    "sql",
+    "k8s",
+    "playbook",
 ];
 
 impl ActionSet for Builtins {
@@ -37,6 +40,9 @@ impl ActionSet for Builtins {
             "http" => Arc::new(http_action::Http),
             "notify" => Arc::new(notify_action::Notify),
             "prometheus" => Arc::new(prometheus_action::Prometheus),
+            "sql" => Arc::new(sql_action::Sql),
+            "k8s" => Arc::new(k8s_action::K8s),
+            "playbook" => Arc::new(playbook_action::Playbook),
             _ => return None,
         })
     }

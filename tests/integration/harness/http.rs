@@ -22,49 +22,75 @@ pub struct Recorded {
     pub metrics: String,
 }
 
-/// A running server; stopped when dropped.
-pub struct TestHttp {
+/// An axum router served on a free loopback port, on a thread of its own
+/// (so that both async tests and tests running the binary can use it);
+/// stopped when dropped.
+pub struct Serving {
     pub url: String,
-    pub state: Arc<Mutex<Recorded>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Serves `router` on 127.0.0.1 at a free port.
+pub fn serve(router: Router) -> Serving {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime for the test server");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind the test HTTP server on loopback");
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            tokio::select! {
+                served = async { axum::serve(listener, router).await } => served.expect("the test HTTP server runs"),
+                _ = stop_rx => {}
+            }
+        });
+        // Requests still sleeping (slow routes) are dropped with the runtime.
+        rt.shutdown_timeout(Duration::from_millis(100));
+    });
+    let addr = addr_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the test HTTP server starts");
+    Serving {
+        url: format!("http://{addr}"),
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The server of the `http`, `notify` and `prometheus` tests.
+pub struct TestHttp {
+    pub url: String,
+    pub state: Arc<Mutex<Recorded>>,
+    _serving: Serving,
+}
+
 impl TestHttp {
-    /// Starts the server on a free loopback port, on a thread of its own so
-    /// that both async tests and tests running the binary can use it.
+    /// Starts the server on a free loopback port.
     pub fn start() -> TestHttp {
         let state = Arc::new(Mutex::new(Recorded::default()));
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let app_state = state.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a tokio runtime for the test server");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind the test HTTP server on loopback");
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, router(app_state))
-                    .with_graceful_shutdown(async {
-                        let _ = stop_rx.await;
-                    })
-                    .await
-                    .expect("the test HTTP server runs");
-            });
-        });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the test HTTP server starts");
+        let serving = serve(router(state.clone()));
         TestHttp {
-            url: format!("http://{addr}"),
+            url: serving.url.clone(),
             state,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            _serving: serving,
         }
     }
 
@@ -74,17 +100,6 @@ impl TestHttp {
 
     pub fn webhooks(&self) -> Vec<Value> {
         self.state.lock().unwrap().webhooks.clone()
-    }
-}
-
-impl Drop for TestHttp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
