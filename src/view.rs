@@ -16,11 +16,18 @@ pub fn color() -> bool {
 pub struct Human {
     color: bool,
     titles: HashMap<String, String>,
+    /// The step whose line was printed last: output of another step gets a
+    /// header, so concurrent steps' lines are never mistaken for each other.
+    last: Option<String>,
 }
 
 impl Human {
     pub fn new(color: bool, titles: HashMap<String, String>) -> Human {
-        Human { color, titles }
+        Human {
+            color,
+            titles,
+            last: None,
+        }
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
@@ -78,11 +85,21 @@ impl Subscriber for Human {
                 format!("{} {step}{}", self.paint("36", "▶"), self.title(step))
             }
             Event::StepStarted { .. } => return,
-            Event::StepOutput { step, stream, line } => match stream {
-                Stream::Log => format!("  {} {step}: {line}", self.paint("34", "ℹ")),
-                Stream::Stdout => format!("  {} {line}", self.paint("2", "│")),
-                Stream::Stderr => format!("  {} {line}", self.paint("33", "│")),
-            },
+            Event::StepOutput { step, stream, line } => {
+                let header =
+                    if self.last.as_deref() != Some(step.as_str()) && *stream != Stream::Log {
+                        format!("  {} {}\n", self.paint("2", "┌"), self.paint("2", step))
+                    } else {
+                        String::new()
+                    };
+                let line = match stream {
+                    Stream::Log => format!("  {} {step}: {line}", self.paint("34", "ℹ")),
+                    Stream::Stdout => format!("{header}  {} {line}", self.paint("2", "│")),
+                    Stream::Stderr => format!("{header}  {} {line}", self.paint("33", "│")),
+                };
+                self.last = Some(step.clone());
+                line
+            }
             Event::StepRetrying {
                 step,
                 attempt,
@@ -220,6 +237,9 @@ impl Subscriber for Human {
                 )
             }
         };
+        if !matches!(record.event, Event::StepOutput { .. }) {
+            self.last = record.event.step().map(str::to_string);
+        }
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
     }

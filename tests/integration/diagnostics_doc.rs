@@ -45,9 +45,7 @@ fn unreadable_examples() -> Vec<(String, SourceFile, Vec<Diagnostic>)> {
 
 fn generate() -> String {
     let base = root().join("tests/fixtures/bad");
-    let mut files = playbooks_under(&base);
-    // YAML examples first: most readers know YAML.
-    files.sort_by_key(|p| (p.extension().is_some_and(|e| e != "yaml"), p.clone()));
+    let files = playbooks_under(&base);
     let mut fixtures: Vec<(String, SourceFile, Vec<Diagnostic>)> = files
         .iter()
         .map(|path| {
@@ -60,6 +58,11 @@ fn generate() -> String {
             (name, checked.file, checked.diagnostics)
         })
         .collect();
+    // YAML examples first (most readers know YAML), fixtures with one
+    // mistake before those with several.
+    fixtures.sort_by_key(|(name, _, diagnostics)| {
+        (!name.ends_with(".yaml"), diagnostics.len(), name.clone())
+    });
     fixtures.extend(unreadable_examples());
     let mut out = String::new();
     for &code in Code::ALL {

@@ -86,7 +86,7 @@ fn diagnostics_of_the_called_playbook_point_into_its_own_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("broken.yaml"),
-        "name: broken\nsteps:\n  - id: a\n    log: hi\n    needs: [nowhere]\n",
+        "name: broken\ninputs:\n  service: {type: string}\n  threshold: {type: int}\nsteps:\n  - id: a\n    log: hi\n    needs: [nowhere]\n",
     )
     .unwrap();
     let ran = run(dir.path(), "broken.yaml", &[]);
@@ -97,7 +97,7 @@ fn diagnostics_of_the_called_playbook_point_into_its_own_file() {
         .to_string();
     assert!(message.contains("broken.yaml does not check"), "{message}");
     assert!(message.contains("runbook::unknown_step"), "{message}");
-    assert!(message.contains("broken.yaml:5:"), "{message}");
+    assert!(message.contains("broken.yaml:8:"), "{message}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod cli;
 mod diagnostics;
 mod diagnostics_doc;
+mod examples_doc;
 mod harness;
 mod kind_http;
 mod kind_k8s;
@@ -13,4 +14,10 @@ mod kind_sql;
 mod never_panics;
 mod plans;
 mod round_trip;
+mod run_dry;
+mod run_gates;
+mod run_journal;
+mod run_safety;
+mod run_semantics;
+mod running;
 mod support;

@@ -667,13 +667,13 @@ impl Lowerer<'_> {
             }
             ([], [_, _, ..]) => {
                 for entry in &rest {
-                    self.unknown_step_key(entry);
+                    self.unknown_step_key(entry, None);
                 }
                 return None;
             }
         };
         for entry in rest.iter().filter(|e| !std::ptr::eq(**e, kind_entry)) {
-            self.unknown_step_key(entry);
+            self.unknown_step_key(entry, Some(&kind_entry.key.value));
         }
         let name = Spanned::new(kind_entry.key.value.clone(), kind_entry.key.span);
         let value = &kind_entry.value;
@@ -702,8 +702,24 @@ impl Lowerer<'_> {
         }
     }
 
-    fn unknown_step_key(&mut self, entry: &Entry) {
+    fn unknown_step_key(&mut self, entry: &Entry, kind: Option<&str>) {
         let key = entry.key.value.as_str();
+        let schema = kind.and_then(|k| self.catalog.kind(k));
+        if let Some(schema) = schema.filter(|s| s.param(key).is_some()) {
+            let shorthand = schema.shorthand.unwrap_or("...");
+            self.error(
+                Diagnostic::error(
+                    Code::UnknownField,
+                    format!("`{key}` is a parameter of the `{}` kind, not a field of the step", schema.name),
+                )
+                .label(entry.key.span, format!("belongs under `{}`", schema.name))
+                .help(format!(
+                    "write the kind in its long form, with `{key}` beside `{shorthand}`: `{kind}: {{{shorthand}: ..., {key}: ...}}` (YAML) or `{kind} {{ {shorthand} ... {key} ... }}` (.runbook)",
+                    kind = schema.name
+                )),
+            );
+            return;
+        }
         let mut candidates: Vec<&str> = STEP_FIELDS.to_vec();
         candidates.extend(LANGUAGE_KINDS);
         candidates.extend(self.catalog.kind_names());

@@ -27,6 +27,9 @@ pub mod resume;
 pub mod runner;
 pub mod scope;
 
+#[cfg(test)]
+mod tests;
+
 pub use action::{Action, ActionContext, ActionResult, ActionSet};
 pub use bus::{EventBus, Subscriber};
 pub use event::{Event, Record, RunStatus, StepState, Stream};

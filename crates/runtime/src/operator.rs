@@ -94,7 +94,11 @@ fn user_name_of_uid() -> Option<String> {
         if pw.is_null() || (*pw).pw_name.is_null() {
             return None;
         }
-        Some(std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned())
+        Some(
+            std::ffi::CStr::from_ptr((*pw).pw_name)
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 }
 

@@ -9,29 +9,12 @@
 //! (results of steps it did not execute) as visible placeholders such as
 //! `<steps.migrate.stdout>`, instead of failing.
 
-use runbook_dsl::expr::{Env, Lookup};
-use runbook_dsl::path::{Path, Segment as PathSegment};
+use runbook_dsl::expr::Env;
 use runbook_dsl::plan::{Param, ParamValue, Params};
-use runbook_dsl::template::{shell_quote, Format, Quoting, Segment, Template};
+pub use runbook_dsl::template::{render, RenderError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::time::Duration;
-
-/// Why a template could not be filled in.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RenderError {
-    pub message: String,
-    pub span: runbook_dsl::Span,
-}
-
-impl std::fmt::Display for RenderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for RenderError {}
 
 /// A parameter as an action receives it.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,110 +88,4 @@ pub fn render_value(param: &Param, env: &dyn Env) -> Result<Value, RenderError> 
             Value::Object(map)
         }
     })
-}
-
-/// Fills in a template.
-pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<String, RenderError> {
-    let mut out = String::new();
-    // Iterative: a stack of segment lists still to write.
-    let mut stack: Vec<std::slice::Iter<'_, Segment>> = vec![template.segments.iter()];
-    while let Some(top) = stack.last_mut() {
-        let Some(segment) = top.next() else {
-            stack.pop();
-            continue;
-        };
-        match segment {
-            Segment::Text { text, .. } => out.push_str(text),
-            Segment::Insert(insertion) => {
-                let looked = env.lookup(&insertion.path);
-                let value = match (&insertion.format, looked) {
-                    (Format::Default(fallback), Lookup::Missing) => fallback.clone(),
-                    (Format::Default(fallback), Lookup::Known(Value::Null)) => fallback.clone(),
-                    (_, Lookup::Known(v)) => v,
-                    (_, Lookup::Unknown) => {
-                        // Only in a dry-run: the value comes from a step that did not run.
-                        let _ = write!(out, "<{}>", show_path(&insertion.path));
-                        continue;
-                    }
-                    (_, Lookup::Missing) => {
-                        return Err(RenderError {
-                            message: format!("`{}` has no value", show_path(&insertion.path)),
-                            span: insertion.span,
-                        })
-                    }
-                };
-                let text = match &insertion.format {
-                    Format::Plain | Format::Default(_) => text(&value),
-                    Format::Json => serde_json::to_string(&value).unwrap_or_default(),
-                    Format::Upper => text(&value).to_uppercase(),
-                    Format::Lower => text(&value).to_lowercase(),
-                };
-                if insertion.raw || quoting == Quoting::None {
-                    out.push_str(&text);
-                } else {
-                    out.push_str(&shell_quote(&text));
-                }
-            }
-            Segment::If(block) => {
-                let holds = match env.lookup(&block.path) {
-                    Lookup::Known(v) => truthy(&v),
-                    Lookup::Missing => false,
-                    Lookup::Unknown => {
-                        let _ = write!(out, "<if {}>", show_path(&block.path));
-                        false
-                    }
-                };
-                let chosen = if holds != block.negated {
-                    &block.then
-                } else {
-                    &block.otherwise
-                };
-                stack.push(chosen.iter());
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Text of a value as handlebars inserts it.
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// Handlebars truthiness: `false`, `null`, `0`, `""` and `[]` are false.
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(_) => true,
-    }
-}
-
-/// `steps.a.outputs.b[0]`, as written.
-pub fn show_path(path: &Path) -> String {
-    let mut out = String::new();
-    for (i, segment) in path.segments.iter().enumerate() {
-        match &segment.value {
-            PathSegment::Name(n) => {
-                if i > 0 {
-                    out.push('.');
-                }
-                out.push_str(n);
-            }
-            PathSegment::Index(n) => {
-                let _ = write!(out, "[{n}]");
-            }
-            PathSegment::Key(k) => {
-                let _ = write!(out, "[{}]", serde_json::to_string(k).unwrap_or_default());
-            }
-        }
-    }
-    out
 }

@@ -5,7 +5,7 @@
 
 use crate::event::{Event, Record, StepState};
 use crate::mode::Mode;
-use crate::runner::Restored;
+use crate::runner::{Captured, Restored};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -41,13 +41,35 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     else {
         return Err("the journal does not start with `run_started`".into());
     };
-    let mut last: HashMap<&str, &Event> = HashMap::new();
+    // A step is interrupted when it started and never came to an end of its
+    // own: no `step_finished`, or one saying it was cancelled (Ctrl-C, an
+    // abort). A rejected gate on resume leaves it interrupted.
+    let mut interrupted: HashMap<&str, bool> = HashMap::new();
+    let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
     for record in records {
         match &record.event {
-            Event::StepStarted { step, .. } | Event::StepFinished { step, .. } => {
-                last.insert(step, &record.event);
+            Event::StepStarted { step, .. } => {
+                interrupted.insert(step, true);
+                succeeded.remove(step.as_str());
             }
+            Event::StepFinished {
+                step,
+                state,
+                simulated,
+                results,
+                outputs,
+                ..
+            } => match state {
+                StepState::Succeeded if !simulated => {
+                    interrupted.insert(step, false);
+                    succeeded.insert(step, (results.clone(), outputs.clone()));
+                }
+                StepState::Cancelled | StepState::Rejected => {}
+                _ => {
+                    interrupted.insert(step, false);
+                }
+            },
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
@@ -56,23 +78,14 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         }
     }
     let mut restored = Restored::default();
-    for (step, event) in last {
-        match event {
-            Event::StepFinished {
-                state: StepState::Succeeded,
-                simulated: false,
-                results,
-                outputs,
-                ..
-            } => {
-                restored
-                    .succeeded
-                    .insert(step.to_string(), (results.clone(), outputs.clone()));
-            }
-            Event::StepStarted { .. } => {
-                restored.interrupted.insert(step.to_string());
-            }
-            _ => {}
+    for (step, (results, outputs)) in succeeded {
+        restored
+            .succeeded
+            .insert(step.to_string(), (results.clone(), outputs.clone()));
+    }
+    for (step, flag) in interrupted {
+        if flag {
+            restored.interrupted.insert(step.to_string());
         }
     }
     Ok(Journaled {

@@ -64,14 +64,14 @@ impl Default for RunOptions {
     }
 }
 
-/// A step's results and its outputs, as the journal recorded them.
-pub type ResultsAndOutputs = (Map<String, Value>, Map<String, Value>);
+/// A step's result fields and its captured outputs.
+pub type Captured = (Map<String, Value>, Map<String, Value>);
 
 /// What a resume brings back from the journal.
 #[derive(Clone, Debug, Default)]
 pub struct Restored {
     /// Steps that succeeded, with their results and outputs.
-    pub succeeded: HashMap<String, ResultsAndOutputs>,
+    pub succeeded: HashMap<String, Captured>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
 }
@@ -124,6 +124,9 @@ pub(crate) struct StepDone {
 pub(crate) enum TaskMsg {
     Output(OutputLine),
     Event(Event),
+    /// An event that must be journaled before the task goes on (a step's
+    /// start, a gate decision, an answer): the loop answers once it is.
+    Recorded(Event, tokio::sync::oneshot::Sender<()>),
     Done(Box<StepDone>),
 }
 
@@ -336,13 +339,15 @@ impl<'b> Scheduler<'b> {
                 stream: line.stream,
                 line: line.line,
             }),
-            TaskMsg::Event(event) => {
+            TaskMsg::Event(event) => self.bus.publish(event),
+            TaskMsg::Recorded(event, ack) => {
                 if let Event::StepStarted { step, .. } = &event {
                     if let Some(i) = self.plan.index_of(step) {
                         self.states[i] = StepState::Running;
                     }
                 }
-                self.bus.publish(event)
+                self.bus.publish(event);
+                let _ = ack.send(());
             }
             TaskMsg::Done(done) => {
                 self.running -= 1;
@@ -527,6 +532,7 @@ impl<'b> Scheduler<'b> {
             cancel: self.abort.child_token(),
             tx: self.tx.clone(),
             rerun: self.rerun.contains(&i),
+            masker: self.bus.masker().clone(),
         };
         self.tasks.spawn(task.run());
     }
@@ -674,6 +680,9 @@ struct StepTask {
     cancel: CancellationToken,
     tx: UnboundedSender<TaskMsg>,
     rerun: bool,
+    /// The secrets known when the step started: prompts go straight to the
+    /// operator, not through the bus, so they are masked here.
+    masker: crate::mask::Masker,
 }
 
 impl StepTask {
@@ -686,6 +695,16 @@ impl StepTask {
 
     fn send(&self, event: Event) {
         let _ = self.tx.send(TaskMsg::Event(event));
+    }
+
+    /// Sends an event and waits until it is journaled, so that what follows
+    /// (the action's side effects) can never be on record without it: a
+    /// step killed with the process is then always seen as interrupted.
+    async fn record(&self, event: Event) {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        if self.tx.send(TaskMsg::Recorded(event, ack)).is_ok() {
+            let _ = done.await;
+        }
     }
 
     fn step(&self) -> &Step {
@@ -842,9 +861,9 @@ impl StepTask {
         let request = GateRequest {
             step: id.clone(),
             title: step.title.as_ref().map(|t| t.value.clone()),
-            question: question.clone(),
+            question: self.masker.mask(&question),
             effect: step_plan.effect,
-            detail: detail.clone(),
+            detail: detail.as_deref().map(|d| self.masker.mask(d)),
             rerun: self.rerun,
         };
         let _turn = self.shared.prompt.lock().await;
@@ -877,14 +896,15 @@ impl StepTask {
             },
             _ = self.cancel.cancelled() => return Err(self.done(StepState::Cancelled, "cancelled at its gate")),
         };
-        self.send(Event::GateDecided {
+        self.record(Event::GateDecided {
             step: id.clone(),
             approved: decision.approved,
             who: decision.who.clone(),
             via: decision.via.clone(),
             reason: decision.reason.clone(),
             plan_hash: self.shared.options.plan_hash.clone(),
-        });
+        })
+        .await;
         if decision.approved {
             Ok(decision.who)
         } else {
@@ -936,7 +956,7 @@ impl StepTask {
         let question = Question {
             step: step.id.value.clone(),
             title: step.title.as_ref().map(|t| t.value.clone()),
-            text,
+            text: self.masker.mask(&text),
             kind,
         };
         let _turn = self.shared.prompt.lock().await;
@@ -952,12 +972,13 @@ impl StepTask {
         };
         match reply {
             Reply::Answer { value, who, via } => {
-                self.send(Event::Answered {
+                self.record(Event::Answered {
                     step: step.id.value.clone(),
                     answer: value.clone(),
                     who,
                     via,
-                });
+                })
+                .await;
                 let mut results = Map::new();
                 results.insert(field.into(), value);
                 self.finish_success(results, 1)
@@ -1061,10 +1082,11 @@ impl StepTask {
             let (result, state) = loop {
                 attempt += 1;
                 tried += 1;
-                self.send(Event::StepStarted {
+                self.record(Event::StepStarted {
                     step: id.clone(),
                     attempt,
-                });
+                })
+                .await;
                 let token = self.cancel.child_token();
                 ctx.cancel = token.clone();
                 let (result, timed_out) = run_once(action, &ctx, timeout).await;

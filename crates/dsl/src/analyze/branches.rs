@@ -62,7 +62,7 @@ pub(super) fn check_exhaustive(playbook: &Playbook, plans: &[StepPlan], diags: &
             .label(branch.keyword.span, format!("{} not covered", list.join(", ")))
             .label(declared_at, format!("{what} declared here"))
             .help(format!(
-                "add a case for {} or an `else` case: otherwise the run stops here when the operator answers {}",
+                "add a case for {} or an `else` case: otherwise, when the operator answers `{}`, no case is taken and every step this branch leads to is skipped",
                 list.join(", "),
                 missing[0]
             )),

@@ -7,6 +7,7 @@ mod branches;
 mod params;
 mod reachability;
 mod references;
+mod subplaybook;
 
 use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
@@ -31,7 +32,7 @@ pub fn analyze(
     catalog: &dyn Catalog,
     diags: &mut Diagnostics,
 ) -> Result<Plan, Box<Playbook>> {
-    let mut analyzer = Analyzer::new(&playbook, catalog, diags);
+    let mut analyzer = Analyzer::new(file, &playbook, catalog, diags);
     analyzer.index_steps();
     analyzer.build_graph();
     let order = analyzer.order();
@@ -67,6 +68,7 @@ pub fn analyze(
 }
 
 struct Analyzer<'a> {
+    file: &'a SourceFile,
     playbook: &'a Playbook,
     catalog: &'a dyn Catalog,
     diags: &'a mut Diagnostics,
@@ -79,11 +81,13 @@ struct Analyzer<'a> {
 
 impl<'a> Analyzer<'a> {
     fn new(
+        file: &'a SourceFile,
         playbook: &'a Playbook,
         catalog: &'a dyn Catalog,
         diags: &'a mut Diagnostics,
     ) -> Analyzer<'a> {
         Analyzer {
+            file,
             playbook,
             catalog,
             diags,
@@ -288,7 +292,7 @@ impl<'a> Analyzer<'a> {
             Some(&ancestors[i])
         };
         let schema = self.kind_schema(step);
-        let mut refs = References::new(self.playbook, &self.index, types, i, upstream);
+        let mut refs = References::new(self.playbook, &self.index, types, i, upstream, ancestors);
         let mut plan = StepPlan::default();
 
         if let Some(when) = &step.when {
@@ -298,6 +302,9 @@ impl<'a> Analyzer<'a> {
             Action::Kind { name, params } => {
                 if let Some(schema) = schema {
                     plan.params = params::check(schema, name, params, &mut refs, self.diags);
+                    if schema.name == "playbook" {
+                        subplaybook::check_call(self.file, name, params, self.catalog, self.diags);
+                    }
                 }
             }
             Action::Branch(branch) => {

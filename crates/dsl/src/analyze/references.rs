@@ -111,6 +111,8 @@ pub(super) struct References<'a, 'b> {
     current: usize,
     /// Steps upstream of the current one; `None` when a cycle made it unknowable.
     upstream: Option<&'b FixedBitSet>,
+    /// Steps upstream of every step, to tell "downstream" from "unrelated".
+    ancestors: &'b [FixedBitSet],
     allow_self: bool,
     reads: Vec<usize>,
     uses_secret: bool,
@@ -123,6 +125,7 @@ impl<'a, 'b> References<'a, 'b> {
         types: &'b StepTypes<'a>,
         current: usize,
         upstream: Option<&'b FixedBitSet>,
+        ancestors: &'b [FixedBitSet],
     ) -> References<'a, 'b> {
         References {
             playbook,
@@ -130,6 +133,7 @@ impl<'a, 'b> References<'a, 'b> {
             types,
             current,
             upstream,
+            ancestors,
             allow_self: false,
             reads: Vec::new(),
             uses_secret: false,
@@ -207,6 +211,21 @@ impl<'a, 'b> References<'a, 'b> {
         }
         let current = &self.current_step().id.value;
         let target_id = &self.playbook.steps[target].id.value;
+        let downstream = self
+            .ancestors
+            .get(target)
+            .is_some_and(|a| a.contains(self.current));
+        let (label, help) = if downstream {
+            (
+                format!("`{target_id}` runs after `{current}`"),
+                format!("`{target_id}` comes after `{current}` in the graph, so its results do not exist yet when `{current}` runs; read them in a step that needs `{target_id}`"),
+            )
+        } else {
+            (
+                format!("`{target_id}` may not have run yet"),
+                format!("add `{target_id}` to the `needs` of `{current}` so that it runs first"),
+            )
+        };
         diags.push(
             Diagnostic::error(
                 Code::NotUpstream,
@@ -214,14 +233,12 @@ impl<'a, 'b> References<'a, 'b> {
                     "step `{current}` reads a result of `{target_id}`, which is not upstream of it"
                 ),
             )
-            .label(span, format!("`{target_id}` may not have run yet"))
+            .label(span, label)
             .label(
                 self.playbook.steps[target].id.span,
                 format!("`{target_id}` is defined here"),
             )
-            .help(format!(
-                "add `{target_id}` to the `needs` of `{current}` so that it runs first"
-            )),
+            .help(help),
         );
         false
     }

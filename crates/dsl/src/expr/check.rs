@@ -526,8 +526,10 @@ fn comparison_help(lhs: &Expr, lt: &Type, rhs: &Expr, rt: &Type) -> Option<Strin
         }
         if let ExprKind::Literal(Literal::Int(_) | Literal::Float(_)) = &other.kind {
             if matches!(vt, Type::String) {
+                // Text compared as text orders letter by letter ("9" > "50"):
+                // the fix is a number, not a quoted literal.
                 return Some(format!(
-                    "compare with a string: `\"{other}\"` instead of `{other}`, or convert the value: `int({value})`"
+                    "convert the value to a number: `int({value})`, or declare the output it reads with `type: int`"
                 ));
             }
         }

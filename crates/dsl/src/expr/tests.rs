@@ -595,7 +595,7 @@ fn comparing_a_number_with_a_string_explains_the_fix() {
     assert_eq!(
         d.help.as_deref(),
         Some(
-            r#"compare with a string: `"200"` instead of `200`, or convert the value: `int(steps.health.body)`"#
+            "convert the value to a number: `int(steps.health.body)`, or declare the output it reads with `type: int`"
         )
     );
 

@@ -5,7 +5,7 @@
 //! keys the YAML form spells; synthesised keys carry the span of the keyword
 //! (or token) they came from, so a diagnostic about them points at the text.
 
-use super::{error, scan, strings, Parsed};
+use super::{error, scan, strings, Comment, Parsed};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::node::{Entry, Node, Text, Value};
 use crate::source::{SourceFile, Span};
@@ -24,7 +24,10 @@ type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
     let text = file.text();
     let result = scan::scan(text).and_then(|scan| {
-        let parsed = RunbookParser::parse(Rule::file, text);
+        // Comments were collected by the scanner; pest sees them as blanks
+        // (same byte offsets), which spares it a comment rule between tokens.
+        let blanked = blank_comments(text, &scan.comments);
+        let parsed = RunbookParser::parse(Rule::file, &blanked);
         let mut pairs = match (parsed, scan.brackets) {
             (Ok(pairs), None) => pairs,
             (Ok(_), Some(brackets)) => return Err(brackets),
@@ -49,6 +52,19 @@ pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
             None
         }
     }
+}
+
+/// The text with every comment replaced by spaces, byte for byte.
+fn blank_comments(text: &str, comments: &[Comment]) -> String {
+    if comments.is_empty() {
+        return text.to_string();
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for comment in comments {
+        let end = comment.span.end.min(bytes.len());
+        bytes[comment.span.start.min(end)..end].fill(b' ');
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
 }
 
 fn span(pair: &Pair<Rule>) -> Span {

@@ -63,6 +63,9 @@ pub enum Format {
     Json,
     Upper,
     Lower,
+    /// `{{quote path}}`: shell-quoted exactly once, in any context — for a
+    /// command that another shell parses again (`ssh host '...'`, argv).
+    Quote,
     /// `{{default path "fallback"}}`: the fallback when the value is absent or null.
     Default(serde_json::Value),
 }

@@ -16,10 +16,12 @@ use crate::suggest::help_for;
 pub const MAX_BLOCK_DEPTH: usize = 32;
 
 /// The helpers an insertion may use, and the blocks.
-const HELPERS: &[&str] = &["raw", "json", "default", "upper", "lower", "if", "unless"];
+const HELPERS: &[&str] = &[
+    "raw", "json", "quote", "default", "upper", "lower", "if", "unless",
+];
 
 const SUPPORTED: &str = "templates support `{{path}}`, `{{raw path}}`, `{{{path}}}`, \
-`{{json path}}`, `{{default path \"fallback\"}}`, `{{upper path}}`, `{{lower path}}`, \
+`{{json path}}`, `{{quote path}}`, `{{default path \"fallback\"}}`, `{{upper path}}`, `{{lower path}}`, \
 `{{#if path}}...{{else}}...{{/if}}` and `{{#unless path}}...{{/unless}}`";
 
 /// Parses the template written in `text`.
@@ -560,6 +562,7 @@ impl Scanner<'_> {
         let (format, usage) = match first {
             "raw" => (Format::Plain, "`{{raw path}}`"),
             "json" => (Format::Json, "`{{json path}}`"),
+            "quote" => (Format::Quote, "`{{quote path}}`"),
             "upper" => (Format::Upper, "`{{upper path}}`"),
             "lower" => (Format::Lower, "`{{lower path}}`"),
             "default" => {

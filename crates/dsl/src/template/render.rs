@@ -1,16 +1,17 @@
-//! Filling in a template with handlebars in strict mode: a missing value is
-//! an error, never an empty string, and in a shell command every non-raw
-//! insertion is shell-quoted.
+//! Filling in a parsed template, with handlebars' semantics for the subset
+//! the checker accepts: strict (a missing value is an error, never an empty
+//! string), every non-raw insertion into a shell command one shell-quoted
+//! word. Walking the parsed segments, rather than handing the text to a
+//! template engine again, lets a dry-run show values it does not know
+//! (results of steps it did not run) as visible placeholders such as
+//! `<steps.migrate.stdout>` instead of failing.
 
 use super::quote::shell_quote;
-use crate::node::Text;
+use super::{Format, Segment, Template};
+use crate::expr::{Env, Lookup};
 use crate::source::Span;
-use handlebars::{
-    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
-    ScopedJson,
-};
 use serde_json::Value;
-use std::fmt;
+use std::fmt::{self, Write};
 
 /// How inserted values are protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,10 +22,11 @@ pub enum Quoting {
     None,
 }
 
-/// Why a template could not be rendered.
+/// Why a template could not be filled in, and where the insertion is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RenderError {
     pub message: String,
+    pub span: Span,
 }
 
 impl fmt::Display for RenderError {
@@ -35,62 +37,75 @@ impl fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
-/// Renders `template` (already checked by [`super::parse`]; checked again
-/// here, so nothing outside the supported subset ever runs) with `context`,
-/// a JSON object such as `{"inputs": {...}, "steps": {...}}`.
-pub fn render(template: &str, context: &Value, quoting: Quoting) -> Result<String, RenderError> {
-    super::parse(&Text::opaque(template, Span::default())).map_err(|d| RenderError {
-        message: match d.help {
-            Some(help) if d.code != crate::code::Code::TemplateSyntax => {
-                format!("{} ({help})", d.message)
+/// Fills in a template from `env`.
+pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<String, RenderError> {
+    let mut out = String::new();
+    // Iterative: a stack of segment lists still to write.
+    let mut stack: Vec<std::slice::Iter<'_, Segment>> = vec![template.segments.iter()];
+    while let Some(top) = stack.last_mut() {
+        let Some(segment) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        match segment {
+            Segment::Text { text, .. } => out.push_str(text),
+            Segment::Insert(insertion) => {
+                let value = match (&insertion.format, env.lookup(&insertion.path)) {
+                    (Format::Default(fallback), Lookup::Missing) => fallback.clone(),
+                    (Format::Default(fallback), Lookup::Known(Value::Null)) => fallback.clone(),
+                    (_, Lookup::Known(v)) => v,
+                    (_, Lookup::Unknown) => {
+                        // Only in a dry-run: the value comes from a step that did not run.
+                        let _ = write!(out, "<{}>", insertion.path);
+                        continue;
+                    }
+                    (_, Lookup::Missing) => {
+                        return Err(RenderError {
+                            message: format!("`{}` has no value", insertion.path),
+                            span: insertion.span,
+                        })
+                    }
+                };
+                let text = match &insertion.format {
+                    Format::Plain | Format::Default(_) => text(&value),
+                    Format::Json => serde_json::to_string(&value).unwrap_or_default(),
+                    Format::Upper => text(&value).to_uppercase(),
+                    Format::Lower => text(&value).to_lowercase(),
+                    // Quoted once, whatever the context: for a command that
+                    // another shell runs (`ssh host ...`, an argv element).
+                    Format::Quote => {
+                        out.push_str(&shell_quote(&text(&value)));
+                        continue;
+                    }
+                };
+                if insertion.raw || quoting == Quoting::None {
+                    out.push_str(&text);
+                } else {
+                    out.push_str(&shell_quote(&text));
+                }
             }
-            _ => d.message,
-        },
-    })?;
-    let mut registry = Handlebars::new();
-    registry.set_strict_mode(true);
-    match quoting {
-        Quoting::Shell => registry.register_escape_fn(shell_quote),
-        Quoting::None => registry.register_escape_fn(handlebars::no_escape),
-    }
-    registry.register_helper("raw", Box::new(Raw));
-    registry.register_helper("json", Box::new(Transform::Json));
-    registry.register_helper("upper", Box::new(Transform::Upper));
-    registry.register_helper("lower", Box::new(Transform::Lower));
-    registry.register_helper("default", Box::new(Default));
-    registry
-        .render_template(template, context)
-        .map_err(|e| RenderError {
-            message: describe(&e),
-        })
-}
-
-fn describe(error: &handlebars::RenderError) -> String {
-    match error.reason() {
-        RenderErrorReason::MissingVariable(Some(path)) => format!("`{path}` has no value"),
-        RenderErrorReason::MissingVariable(None) => {
-            "a value used by the template is missing".into()
+            Segment::If(block) => {
+                let holds = match env.lookup(&block.path) {
+                    Lookup::Known(v) => truthy(&v),
+                    Lookup::Missing => false,
+                    Lookup::Unknown => {
+                        let _ = write!(out, "<if {}>", block.path);
+                        false
+                    }
+                };
+                let chosen = if holds != block.negated {
+                    &block.then
+                } else {
+                    &block.otherwise
+                };
+                stack.push(chosen.iter());
+            }
         }
-        other => other.to_string(),
     }
+    Ok(out)
 }
 
-/// The first parameter's value; an error in strict mode when it is missing.
-fn value<'a>(h: &'a Helper<'_>, name: &str) -> Result<&'a Value, handlebars::RenderError> {
-    let param = h
-        .param(0)
-        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("helper", 0))?;
-    if param.is_value_missing() {
-        let path = param
-            .relative_path()
-            .cloned()
-            .unwrap_or_else(|| name.to_string());
-        return Err(RenderErrorReason::MissingVariable(Some(path)).into());
-    }
-    Ok(param.value())
-}
-
-/// Text of a value as handlebars would insert it.
+/// Text of a value as handlebars inserts it.
 fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -99,74 +114,14 @@ fn text(value: &Value) -> String {
     }
 }
 
-/// `{{raw path}}`: written without escaping, whatever the quoting.
-struct Raw;
-
-impl HelperDef for Raw {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
-        out.write(&text(value(h, "raw")?))?;
-        Ok(())
-    }
-}
-
-/// Helpers that return a value, so handlebars applies the escape (the
-/// shell quoting) to their result unless the insertion is `{{{triple}}}`.
-enum Transform {
-    Json,
-    Upper,
-    Lower,
-}
-
-impl HelperDef for Transform {
-    fn call_inner<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-    ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
-        let (name, result) = match self {
-            Transform::Json => ("json", None),
-            Transform::Upper => ("upper", Some(true)),
-            Transform::Lower => ("lower", Some(false)),
-        };
-        let v = value(h, name)?;
-        let out = match result {
-            None => {
-                serde_json::to_string(v).map_err(|e| RenderErrorReason::Other(e.to_string()))?
-            }
-            Some(true) => text(v).to_uppercase(),
-            Some(false) => text(v).to_lowercase(),
-        };
-        Ok(ScopedJson::Derived(Value::String(out)))
-    }
-}
-
-/// `{{default path "fallback"}}`: the fallback when the value is missing or null.
-struct Default;
-
-impl HelperDef for Default {
-    fn call_inner<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-    ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
-        let fallback = h
-            .param(1)
-            .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("default", 1))?;
-        let chosen = match h.param(0) {
-            Some(p) if !p.is_value_missing() && !p.value().is_null() => p.value(),
-            _ => fallback.value(),
-        };
-        Ok(ScopedJson::Derived(chosen.clone()))
+/// Handlebars truthiness: `false`, `null`, `0`, `""` and `[]` are false.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(_) => true,
     }
 }

@@ -459,6 +459,21 @@ fn check_resolves_every_path_through_the_scope() {
 
 // ---------------------------------------------------------------- rendering
 
+/// Parses and renders a template text against a JSON context, as a step's
+/// parameter is at run time.
+fn render(src: &str, context: &Value, quoting: Quoting) -> Result<String, RenderError> {
+    let text = Text::verbatim(src, Span::new(0, src.len()));
+    let template = parse(&text).map_err(|d| RenderError {
+        message: d.message,
+        span: d.labels.first().map(|l| l.span).unwrap_or_default(),
+    })?;
+    let env = crate::expr::JsonEnv {
+        root: context.clone(),
+        states: Default::default(),
+    };
+    super::render(&template, &env, quoting)
+}
+
 fn ctx() -> Value {
     json!({
         "inputs": {"namespace": "alphaswarm", "msg": "it's here", "n": 3, "force": true,
@@ -553,6 +568,7 @@ fn shell_injection_never_executes() {
         "=touch",
     ];
     let templates = [
+        "printf '%s\\n' {{quote inputs.v}}",
         "printf '%s\\n' {{inputs.v}}",
         "printf '%s\\n' {{lower inputs.v}}",
         "printf '%s\\n' {{default inputs.v 'x'}}",
@@ -562,6 +578,12 @@ fn shell_injection_never_executes() {
         for value in values {
             let context = json!({"inputs": {"v": value}});
             let command = render(template, &context, Quoting::Shell).expect("renders");
+            // `quote` protects a value even where nothing else quotes it
+            // (an argv element, a command another shell runs).
+            if template.contains("quote") {
+                let unquoted = render(template, &context, Quoting::None).expect("renders");
+                assert_eq!(unquoted, command);
+            }
             let output = std::process::Command::new("sh")
                 .arg("-c")
                 .arg(&command)

@@ -1,0 +1,85 @@
+//! Dry-run executes probes and describes changes; `plan` executes nothing.
+
+use crate::running::Sandbox;
+
+#[test]
+fn dry_run_executes_reads_describes_writes_and_shows_gates() {
+    let s = Sandbox::new(
+        r#"
+inputs:
+  ns: {type: string, default: prod}
+  token: {type: string, secret: true, env: DRY_TOKEN}
+steps:
+  - id: probe
+    shell: echo probed >> trail; echo 3
+    effect: read
+    outputs:
+      n: {type: int}
+  - id: route
+    needs: [probe]
+    branch:
+      - when: steps.probe.outputs.n > 2
+        then: scale
+      - else: nothing
+  - id: scale
+    shell: kubectl scale --replicas={{steps.probe.outputs.n}} -n {{inputs.ns}} --token {{inputs.token}}; echo scaled >> trail
+    approval: Scale?
+  - id: nothing
+    log: nothing to do
+  - id: after
+    needs: [scale]
+    shell: echo {{steps.scale.stdout}}
+"#,
+    );
+    let out = s
+        .command(&["run", "p.yaml", "--dry-run", "--output", "json"])
+        .env("DRY_TOKEN", "tok-secret-1")
+        .output()
+        .unwrap();
+    let run = crate::running::Run::from(out);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "probed\n", "only the read step executed");
+    assert_eq!(
+        run.state("nothing"),
+        "skipped",
+        "the branch decision is real"
+    );
+    let shown = run.events_of("gate_shown");
+    assert_eq!(shown[0]["step"], "scale");
+    let would = run.events_of("step_would_run");
+    let scale = would.iter().find(|e| e["step"] == "scale").unwrap();
+    assert_eq!(
+        scale["description"],
+        "kubectl scale --replicas=3 -n prod --token ***; echo scaled >> trail"
+    );
+    let after = would.iter().find(|e| e["step"] == "after").unwrap();
+    assert_eq!(after["description"], "echo <steps.scale.stdout>");
+    assert!(!run.stdout.contains("tok-secret-1"));
+}
+
+#[test]
+fn plan_lists_every_path_with_its_gates() {
+    let out = crate::running::Sandbox::new("steps: []\n")
+        .command(&[
+            "plan",
+            &format!(
+                "{}/playbooks/alphaswarm/incident.yaml",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("paths through `alphaswarm-incident`; nothing was executed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("if `route` -> `workload` (when steps.classify.answer == \"workload\")"),
+        "{text}"
+    );
+    assert!(text.contains("◆ a_restart [write, gate]"), "{text}");
+    let paths = text.lines().filter(|l| l.starts_with("path ")).count();
+    assert!(paths >= 6, "{paths} paths:\n{text}");
+}

@@ -1,0 +1,183 @@
+//! Helpers for tests that run playbooks with the real binary in a temporary
+//! directory: write a playbook, run it, read its JSON events and journal.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The `runbook` binary built for these tests.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_runbook"))
+}
+
+/// A temporary directory holding one playbook.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new(playbook: &str) -> Sandbox {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("p.yaml"), playbook).expect("write playbook");
+        Sandbox { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A `runbook` command in the sandbox, without a terminal.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(binary());
+        cmd.current_dir(self.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("USER", "tester")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// `runbook run p.yaml ARGS --output json`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec!["run", "p.yaml", "--output", "json"];
+        all.extend_from_slice(args);
+        Run::from(self.command(&all).output().expect("runbook runs"))
+    }
+
+    /// The only run's journal records.
+    pub fn journal(&self) -> Vec<Value> {
+        let runs = self.path().join(".runbook/runs");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&runs)
+            .expect("a journal directory")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        dirs.sort();
+        let text = std::fs::read_to_string(dirs.last().expect("a run").join("journal.jsonl"))
+            .expect("journal");
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    }
+
+    pub fn run_id(&self) -> String {
+        self.journal()[0]["run_id"].as_str().unwrap().to_string()
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path().join(name)).unwrap_or_default()
+    }
+}
+
+/// A finished `runbook run --output json`.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub events: Vec<Value>,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let events = stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            events,
+        }
+    }
+}
+
+impl Run {
+    /// Each step's final state (`succeeded`, `skipped`, ...).
+    pub fn states(&self) -> HashMap<String, String> {
+        self.events
+            .iter()
+            .filter(|e| e["event"] == "step_finished")
+            .map(|e| {
+                (
+                    e["step"].as_str().unwrap().to_string(),
+                    e["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn state(&self, step: &str) -> String {
+        self.states()
+            .get(step)
+            .cloned()
+            .unwrap_or_else(|| "not run".into())
+    }
+
+    /// The message of a step's `step_finished`.
+    pub fn message(&self, step: &str) -> String {
+        self.events
+            .iter()
+            .find(|e| e["event"] == "step_finished" && e["step"] == step)
+            .and_then(|e| e["message"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn finished(&self, step: &str) -> &Value {
+        self.events
+            .iter()
+            .find(|e| e["event"] == "step_finished" && e["step"] == step)
+            .unwrap_or_else(|| panic!("{step} did not finish: {}", self.stderr))
+    }
+
+    /// Events of one kind.
+    pub fn events_of(&self, kind: &str) -> Vec<&Value> {
+        self.events.iter().filter(|e| e["event"] == kind).collect()
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Processes whose command line contains `marker` and are alive (not
+/// zombies), as `(pid, command line)`.
+pub fn live_processes(marker: &str) -> Vec<(i32, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let path = entry.path();
+        let Ok(cmdline) = std::fs::read(path.join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if !cmdline.contains(marker) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        let state = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next().map(str::to_string));
+        let pid = entry.file_name().to_string_lossy().parse::<i32>().ok();
+        if let (Some(pid), true) = (pid, state.as_deref() != Some("Z")) {
+            found.push((pid, cmdline));
+        }
+    }
+    found
+}
+
+/// Kills, by pid, the live processes a test left behind (matched by a
+/// marker unique to that test).
+pub fn kill_leftovers(marker: &str) {
+    for (pid, _) in live_processes(marker) {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+}
