@@ -93,6 +93,18 @@ fn a_dry_run_reads_and_previews_a_write_in_a_rolled_back_transaction() {
         pg.psql("SELECT count(*) FROM job WHERE state = 'active'"),
         "3"
     );
+
+    // What a rollback would not undo is described, not previewed.
+    let terminate = format!(
+        "name: kill\nsteps:\n  - id: terminate\n    sql:\n      url: \"{}\"\n      query: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle'\n",
+        pg.url
+    );
+    let ran = run_playbook("kill.yaml", &terminate, &["--dry-run"], &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        ran.events("step_would_run")[0]["description"],
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle'"
+    );
 }
 
 #[test]

@@ -20,4 +20,6 @@ mod run_journal;
 mod run_safety;
 mod run_semantics;
 mod running;
+mod stdlib_examples;
+mod stdlib_examples;
 mod support;

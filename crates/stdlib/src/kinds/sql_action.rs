@@ -388,7 +388,13 @@ impl Action for Sql {
         Box::pin(run(ctx, Mode::Run))
     }
 
+    /// Only statements whose every effect a rollback undoes: a
+    /// `pg_terminate_backend` or a `nextval` would act during the dry-run.
     fn preview<'a>(&'a self, ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
+        let query = ctx.str_arg("query")?;
+        if !super::sql::previewable(query) {
+            return None;
+        }
         Some(Box::pin(run(ctx, Mode::RolledBack)))
     }
 
