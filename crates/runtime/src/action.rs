@@ -36,6 +36,16 @@ pub trait Action: Send + Sync {
     /// The result an output captures when it names none (the kind schema's
     /// `primary_result`: `stdout` for shell).
     fn primary_result(&self) -> &'static str;
+
+    /// A native preview of a `write` or `destructive` step for a dry-run:
+    /// the same change asked of the server in a mode that changes nothing
+    /// (Kubernetes `dryRun=All`, SQL in a transaction that is rolled back),
+    /// so the dry-run reports what the server would say instead of only the
+    /// description. `None` (the default) when the kind has no such mode;
+    /// its message, on success, says what would happen.
+    fn preview<'a>(&'a self, _ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
+        None
+    }
 }
 
 /// Finds the action of a step kind.

@@ -802,14 +802,29 @@ impl StepTask {
                 let action = action.expect("kind steps have an action");
                 match mode.treat(step_plan.effect) {
                     Treatment::Describe => {
+                        let mut description = detail.unwrap_or_default();
+                        let mut failed = None;
+                        if let Some(preview) = action.preview(&ctx) {
+                            let _permit = self.shared.jobs.acquire().await;
+                            let previewed = preview.await;
+                            let said = previewed.message.unwrap_or_default();
+                            if previewed.ok {
+                                description = format!("{description} (preview: {said})");
+                            } else {
+                                failed = Some(format!("the preview failed: {said}"));
+                            }
+                        }
                         self.send(Event::StepWouldRun {
                             step: id,
                             effect: step_plan.effect.name().into(),
-                            description: detail.unwrap_or_default(),
+                            description,
                         });
-                        StepDone {
-                            simulated: true,
-                            ..StepDone::new(self.index, StepState::Succeeded)
+                        match failed {
+                            Some(message) => self.done(StepState::Failed, message),
+                            None => StepDone {
+                                simulated: true,
+                                ..StepDone::new(self.index, StepState::Succeeded)
+                            },
                         }
                     }
                     Treatment::Execute => {

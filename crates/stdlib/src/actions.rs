@@ -1,11 +1,13 @@
 //! The executable side of the catalog: which kinds can run in this version.
 //!
-//! `http`, `k8s`, `prometheus`, `sql`, `notify` and `playbook` are checked
-//! (their schemas are in [`crate::kinds`]) but cannot run yet: `runbook run`
-//! refuses a playbook that uses them before anything starts, so nothing
-//! half-runs.
+//! A kind that is checked (its schema is in [`crate::kinds`]) but has no
+//! action here cannot run: `runbook run` refuses a playbook that uses it
+//! before anything starts, so nothing half-runs.
 
-use crate::kinds::{approve_action, assert_action, log_action, shell_action, wait_action};
+use crate::kinds::{
+    approve_action, assert_action, http_action, k8s_action, log_action, notify_action,
+    playbook_action, prometheus_action, shell_action, sql_action, wait_action,
+};
 use runbook_runtime::{Action, ActionSet};
 use std::sync::Arc;
 
@@ -13,7 +15,19 @@ use std::sync::Arc;
 pub struct Builtins;
 
 /// Kinds with an action.
-pub const RUNNABLE: &[&str] = &["shell", "wait", "assert", "log", "approve"];
+pub const RUNNABLE: &[&str] = &[
+    "shell",
+    "wait",
+    "assert",
+    "log",
+    "approve",
+    "http",
+    "notify",
+    "prometheus",
+    "sql",
+    "k8s",
+    "playbook",
+];
 
 impl ActionSet for Builtins {
     fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
@@ -23,6 +37,12 @@ impl ActionSet for Builtins {
             "assert" => Arc::new(assert_action::Assert),
             "log" => Arc::new(log_action::Log),
             "approve" => Arc::new(approve_action::Approve),
+            "http" => Arc::new(http_action::Http),
+            "notify" => Arc::new(notify_action::Notify),
+            "prometheus" => Arc::new(prometheus_action::Prometheus),
+            "sql" => Arc::new(sql_action::Sql),
+            "k8s" => Arc::new(k8s_action::K8s),
+            "playbook" => Arc::new(playbook_action::Playbook),
             _ => return None,
         })
     }

@@ -16,6 +16,7 @@ pub mod kinds;
 mod params;
 pub mod process;
 pub mod reference;
+pub mod web;
 
 pub use reference::reference_markdown;
 

@@ -135,6 +135,56 @@ pub fn classify(sql: &str) -> Effect {
     }
 }
 
+/// Words whose effects a rolled-back transaction does not undo: functions
+/// that act on other sessions, the server or other databases at once,
+/// sequences, server-side files (`COPY ... TO`), procedures that may commit,
+/// and commands that cannot run in a transaction at all.
+const OUTSIDE_TRANSACTIONS: &[&str] = &[
+    "PG_TERMINATE_BACKEND",
+    "PG_CANCEL_BACKEND",
+    "PG_RELOAD_CONF",
+    "PG_ROTATE_LOGFILE",
+    "PG_SWITCH_WAL",
+    "PG_PROMOTE",
+    "PG_CREATE_RESTORE_POINT",
+    "PG_WAL_REPLAY_PAUSE",
+    "PG_WAL_REPLAY_RESUME",
+    "PG_ADVISORY_LOCK",
+    "NEXTVAL",
+    "SETVAL",
+    "DBLINK",
+    "DBLINK_EXEC",
+    "LO_UNLINK",
+    "LO_EXPORT",
+    "COPY",
+    "CALL",
+    "DO",
+    "VACUUM",
+    "CONCURRENTLY",
+    "SYSTEM",
+    "DATABASE",
+    "TABLESPACE",
+];
+
+/// Whether running `sql` in a transaction that is then rolled back leaves
+/// nothing behind, so a dry-run may preview it that way. Conservative like
+/// [`classify`]: one word from [`OUTSIDE_TRANSACTIONS`] anywhere outside
+/// strings and comments, or a statement that manages transactions itself,
+/// and the statement is only described.
+pub fn previewable(sql: &str) -> bool {
+    let tokens = lex(sql);
+    tokens.iter().all(|t| match t {
+        Token::Word(w) => {
+            !OUTSIDE_TRANSACTIONS.contains(&w.as_str())
+                && !matches!(
+                    w.as_str(),
+                    "BEGIN" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "END" | "PREPARE"
+                )
+        }
+        _ => true,
+    })
+}
+
 fn statement_reads(statement: &[Token]) -> bool {
     let starts_with_read = match statement.first() {
         Some(Token::Word(w)) => READ_STARTS.contains(&w.as_str()),
@@ -273,6 +323,28 @@ fn dollar_tag(chars: &[char], start: usize) -> Option<Vec<char>> {
         i += 1;
     }
     (chars.get(i) == Some(&'$')).then(|| chars[start..=i].to_vec())
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::previewable;
+
+    #[test]
+    fn only_transactional_statements_are_previewed() {
+        assert!(previewable("UPDATE job SET state = 'failed' WHERE id = $1"));
+        assert!(previewable(
+            "DELETE FROM job WHERE note = 'pg_terminate_backend'"
+        ));
+        assert!(!previewable(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        ));
+        assert!(!previewable("INSERT INTO t VALUES (nextval('s'))"));
+        assert!(!previewable("CREATE INDEX CONCURRENTLY i ON t (a)"));
+        assert!(!previewable(
+            "UPDATE t SET a = 1; COMMIT; UPDATE t SET a = 2"
+        ));
+        assert!(!previewable("CALL reap_jobs()"));
+    }
 }
 
 #[cfg(test)]

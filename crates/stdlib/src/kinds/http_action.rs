@@ -1,0 +1,293 @@
+//! Running an `http` step: one request with the shared client
+//! ([`crate::web`]), the response captured as typed results, the status
+//! checked against `expect_status`.
+
+use crate::web::{self, ClientOptions};
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::render::Arg;
+use runbook_runtime::{Action, ActionContext, ActionResult};
+use serde_json::{Map, Value};
+use std::time::{Duration, Instant};
+
+/// The `http` action.
+pub struct Http;
+
+/// The default limit on one request, as the schema documents it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which statuses succeed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expect {
+    Any,
+    /// `2xx`, `4xx`: a class, by its first digit.
+    Class(u16),
+    Codes(Vec<u16>),
+}
+
+impl Expect {
+    /// From the rendered `expect_status` parameter.
+    pub fn from_arg(arg: Option<&Value>) -> Result<Expect, String> {
+        let bad = |v: &Value| {
+            format!(
+                "`expect_status` must be a status, a list of statuses, \"2xx\" or \"any\", not {v}"
+            )
+        };
+        let code = |v: &Value| -> Result<u16, String> {
+            match v {
+                Value::Number(n) => n
+                    .as_u64()
+                    .and_then(|n| u16::try_from(n).ok())
+                    .ok_or_else(|| bad(v)),
+                Value::String(s) => s.trim().parse().map_err(|_| bad(v)),
+                _ => Err(bad(v)),
+            }
+        };
+        match arg {
+            None | Some(Value::Null) => Ok(Expect::Class(2)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("any") => Ok(Expect::Any),
+            Some(Value::String(s))
+                if s.len() == 3
+                    && s[1..].eq_ignore_ascii_case("xx")
+                    && s.as_bytes()[0].is_ascii_digit() =>
+            {
+                Ok(Expect::Class(u16::from(s.as_bytes()[0] - b'0')))
+            }
+            Some(Value::Array(items)) => Ok(Expect::Codes(
+                items.iter().map(code).collect::<Result<_, _>>()?,
+            )),
+            Some(other) => Ok(Expect::Codes(vec![code(other)?])),
+        }
+    }
+
+    pub fn accepts(&self, status: u16) -> bool {
+        match self {
+            Expect::Any => true,
+            Expect::Class(c) => status / 100 == *c,
+            Expect::Codes(codes) => codes.contains(&status),
+        }
+    }
+
+    fn show(&self) -> String {
+        match self {
+            Expect::Any => "any status".into(),
+            Expect::Class(c) => format!("{c}xx"),
+            Expect::Codes(codes) => codes
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }
+    }
+}
+
+/// A request built from the parameters, before it is sent.
+struct Request {
+    method: reqwest::Method,
+    url: reqwest::Url,
+    headers: Vec<(String, String)>,
+    body: Option<Body>,
+    timeout: Duration,
+    client: ClientOptions,
+    expect: Expect,
+}
+
+enum Body {
+    Json(Value),
+    Text(String),
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn bool_arg(ctx: &ActionContext, name: &str, default: bool) -> bool {
+    match ctx.args.get(name).and_then(Arg::as_value) {
+        Some(Value::Bool(b)) => *b,
+        _ => default,
+    }
+}
+
+fn request(ctx: &ActionContext) -> Result<Request, String> {
+    let url = ctx.str_arg("url").ok_or("`url` is missing")?;
+    let mut url = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    if let Some(Value::Object(query)) = ctx.args.get("query").and_then(Arg::as_value) {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in query {
+            pairs.append_pair(k, &text_of(v));
+        }
+    }
+    let method = ctx.str_arg("method").unwrap_or("GET").to_ascii_uppercase();
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+    let headers = match ctx.args.get("headers").and_then(Arg::as_value) {
+        Some(Value::Object(h)) => h.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
+        _ => Vec::new(),
+    };
+    let body = match (
+        ctx.args.get("json").and_then(Arg::as_value),
+        ctx.args.get("body").and_then(Arg::as_value),
+    ) {
+        (Some(_), Some(_)) => return Err("`json` and `body` exclude each other".into()),
+        (Some(json), None) => Some(Body::Json(json.clone())),
+        (None, Some(body)) => Some(Body::Text(text_of(body))),
+        (None, None) => None,
+    };
+    let timeout = match ctx.args.get("timeout") {
+        Some(Arg::Duration(d)) => *d,
+        _ => DEFAULT_TIMEOUT,
+    };
+    Ok(Request {
+        method,
+        url,
+        headers,
+        body,
+        timeout,
+        client: ClientOptions {
+            follow_redirects: bool_arg(ctx, "follow_redirects", true),
+            insecure: bool_arg(ctx, "insecure", false),
+        },
+        expect: Expect::from_arg(ctx.args.get("expect_status").and_then(Arg::as_value))?,
+    })
+}
+
+/// Response headers as the schema promises: names lowercased, repeated
+/// headers joined with `, `.
+pub fn header_map(headers: &reqwest::header::HeaderMap) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        match out.get_mut(name.as_str()) {
+            Some(Value::String(existing)) => {
+                existing.push_str(", ");
+                existing.push_str(&value);
+            }
+            _ => {
+                out.insert(name.as_str().to_string(), Value::String(value));
+            }
+        }
+    }
+    out
+}
+
+async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
+    let what = format!("{} {}", req.method, req.url);
+    let client = match web::client(req.client) {
+        Ok(c) => c,
+        Err(e) => return ActionResult::failure(e),
+    };
+    let mut builder = client
+        .request(req.method.clone(), req.url.clone())
+        .timeout(req.timeout);
+    for (k, v) in &req.headers {
+        builder = builder.header(k, v);
+    }
+    builder = match req.body {
+        Some(Body::Json(json)) => builder.json(&json),
+        Some(Body::Text(text)) => builder.body(text),
+        None => builder,
+    };
+    let started = Instant::now();
+    let exchange = async {
+        let response = builder.send().await?;
+        let status = response.status().as_u16();
+        let headers = header_map(response.headers());
+        let bytes = response.bytes().await?;
+        Ok::<_, reqwest::Error>((status, headers, bytes))
+    };
+    let (status, headers, bytes) = tokio::select! {
+        done = exchange => match done {
+            Ok(done) => done,
+            Err(e) => return ActionResult::failure(web::describe_failure(&e, &what, req.timeout)),
+        },
+        _ = ctx.cancel.cancelled() => return ActionResult::failure(format!("stopped while waiting for {what}")),
+    };
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let is_json = headers
+        .get("content-type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+    let mut fields = Map::new();
+    fields.insert("status".into(), Value::from(status));
+    fields.insert("headers".into(), Value::Object(headers));
+    if is_json {
+        if let Ok(json) = serde_json::from_slice::<Value>(&bytes) {
+            fields.insert("json".into(), json);
+        }
+    }
+    fields.insert("elapsed_ms".into(), Value::from(elapsed_ms));
+    let first_line = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .map(str::to_string);
+    fields.insert("body".into(), Value::String(body));
+    if req.expect.accepts(status) {
+        ActionResult::success(fields)
+    } else {
+        let detail = first_line
+            .map(|l| {
+                let l: String = l.chars().take(200).collect();
+                format!(": {l}")
+            })
+            .unwrap_or_default();
+        ActionResult::failure(format!(
+            "{what} answered {status}, expected {}{detail}",
+            req.expect.show()
+        ))
+        .with_fields(fields)
+    }
+}
+
+impl Action for Http {
+    fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(async move {
+            match request(ctx) {
+                Ok(req) => send(ctx, req).await,
+                Err(e) => ActionResult::failure(e),
+            }
+        })
+    }
+
+    fn describe(&self, ctx: &ActionContext) -> String {
+        match request(ctx) {
+            Ok(req) => {
+                let mut out = format!("{} {}", req.method, req.url);
+                match &req.body {
+                    Some(Body::Json(json)) => out.push_str(&format!(" with JSON {json}")),
+                    Some(Body::Text(text)) => {
+                        out.push_str(&format!(" with a {}-byte body", text.len()))
+                    }
+                    None => {}
+                }
+                out
+            }
+            Err(e) => e,
+        }
+    }
+
+    fn primary_result(&self) -> &'static str {
+        "body"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn expected_statuses() {
+        let e = |v: Value| Expect::from_arg(Some(&v)).unwrap();
+        assert!(Expect::from_arg(None).unwrap().accepts(204));
+        assert!(!Expect::from_arg(None).unwrap().accepts(301));
+        assert!(e(json!("any")).accepts(503));
+        assert!(e(json!("4xx")).accepts(404));
+        assert!(e(json!(200)).accepts(200));
+        assert!(!e(json!(200)).accepts(201));
+        assert!(e(json!([200, 204])).accepts(204));
+        assert!(Expect::from_arg(Some(&json!("often"))).is_err());
+    }
+}

@@ -1,0 +1,256 @@
+//! Running a `playbook` step: the called playbook is read, checked (its
+//! diagnostics point into its own file), given its inputs, and run by a
+//! runner of its own with the same actions; its steps' outputs come back as
+//! `outputs.STEP.NAME`. Its steps keep their effects and gates: a gate in
+//! the called playbook is approved when the calling step was approved and
+//! the gate is not `destructive` (as `--yes` does), and otherwise fails
+//! closed. A dry-run of the caller runs the called playbook as a dry-run.
+
+use crate::actions::Builtins;
+use runbook_dsl::ast::{Input, InputType};
+use runbook_dsl::diagnostic::{render, RenderStyle};
+use runbook_dsl::node::{Node, Value as NodeValue};
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::bus::Subscriber;
+use runbook_runtime::event::{Event, Record, RunStatus, Stream};
+use runbook_runtime::operator::Preapproved;
+use runbook_runtime::runner::{Restored, RunOptions, Runner};
+use runbook_runtime::{Action, ActionContext, ActionResult, EventBus, Mode};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The `playbook` action.
+pub struct Playbook;
+
+/// A playbook node (an input's default) as JSON.
+fn node_json(node: &Node) -> Value {
+    match &node.value {
+        NodeValue::Null => Value::Null,
+        NodeValue::Bool(b) => Value::Bool(*b),
+        NodeValue::Int(i) => Value::from(*i),
+        NodeValue::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        NodeValue::Str(t) => Value::String(t.value.clone()),
+        NodeValue::Seq(items) => Value::Array(items.iter().map(node_json).collect()),
+        NodeValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.value.clone(), node_json(&e.value)))
+                .collect(),
+        ),
+    }
+}
+
+/// A value given by the caller (rendered text, usually) as the input's type.
+fn typed(input: &Input, raw: &Value) -> Result<Value, String> {
+    let text = match raw {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let name = &input.name.value;
+    match &input.ty.value {
+        InputType::String => Ok(Value::String(text)),
+        InputType::Int => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("input `{name}`: `{text}` is not an integer")),
+        InputType::Float => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("input `{name}`: `{text}` is not a number")),
+        InputType::Bool => match text.trim() {
+            "true" | "yes" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("input `{name}`: `{text}` is not `true` or `false`")),
+        },
+        InputType::Enum(words) => words
+            .iter()
+            .any(|w| w.value == text)
+            .then(|| Value::String(text.clone()))
+            .ok_or_else(|| format!("input `{name}`: `{text}` is not one of its choices")),
+    }
+}
+
+/// Collects the called playbook's outputs and relays its progress to the
+/// calling step's live output.
+struct Collect {
+    outputs: Arc<Mutex<Map<String, Value>>>,
+    sink: runbook_runtime::action::LineSink,
+}
+
+impl Subscriber for Collect {
+    fn on_event(&mut self, record: &Record) {
+        if let Event::StepFinished {
+            step,
+            state,
+            message,
+            outputs,
+            ..
+        } = &record.event
+        {
+            if !outputs.is_empty() {
+                self.outputs
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(step.clone(), Value::Object(outputs.clone()));
+            }
+            let line = match message {
+                Some(m) => format!("{step}: {} ({m})", state.name()),
+                None => format!("{step}: {}", state.name()),
+            };
+            self.sink.emit(Stream::Stdout, line);
+        }
+    }
+}
+
+async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
+    let Some(path) = ctx.str_arg("path") else {
+        return ActionResult::failure("`path` is missing");
+    };
+    let file = ctx.workdir.join(path);
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => return ActionResult::failure(format!("cannot read {}: {e}", file.display())),
+    };
+    let source = runbook_dsl::SourceFile::new(file.display().to_string(), text);
+    let checked = runbook_dsl::load::check(source, crate::builtin());
+    let Some(plan) = checked.plan else {
+        return ActionResult::failure(format!(
+            "{} does not check:\n{}",
+            file.display(),
+            render(&checked.file, &checked.diagnostics, RenderStyle::Plain)
+        ));
+    };
+    let given: Map<String, Value> = match ctx.args.get("inputs").and_then(|a| a.as_value()) {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let mut inputs = Map::new();
+    let mut errors = Vec::new();
+    for name in given.keys() {
+        if !plan.playbook().inputs.iter().any(|i| &i.name.value == name) {
+            errors.push(format!("{} has no input `{name}`", file.display()));
+        }
+    }
+    for input in &plan.playbook().inputs {
+        let name = &input.name.value;
+        let raw = given
+            .get(name)
+            .cloned()
+            .or_else(|| input.default.as_ref().map(node_json));
+        match raw {
+            Some(raw) => match typed(input, &raw) {
+                Ok(v) => {
+                    inputs.insert(name.clone(), v);
+                }
+                Err(e) => errors.push(e),
+            },
+            None if input.is_required() => errors.push(format!(
+                "input `{name}` of {} is required: give it in `inputs`",
+                file.display()
+            )),
+            None => {
+                inputs.insert(name.clone(), Value::Null);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return ActionResult::failure(errors.join("; "));
+    }
+    let outputs = Arc::new(Mutex::new(Map::new()));
+    let mut bus = EventBus::new();
+    for input in &plan.playbook().inputs {
+        if input.is_secret() {
+            if let Some(Value::String(s)) = inputs.get(&input.name.value) {
+                bus.masker_mut().add(s);
+            }
+        }
+    }
+    bus.subscribe(Box::new(Collect {
+        outputs: outputs.clone(),
+        sink: ctx.line_sink(),
+    }));
+    let workdir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| ctx.workdir.clone());
+    let operator = Arc::new(Preapproved {
+        steps: HashSet::new(),
+        yes: ctx.approver.is_some(),
+        answers: HashMap::new(),
+        who: ctx.approver.clone().unwrap_or_else(|| "nobody".into()),
+    });
+    let options = RunOptions {
+        mode,
+        workdir,
+        ..RunOptions::default()
+    };
+    let runner = Runner::new(Arc::new(plan), Arc::new(Builtins), operator, options);
+    let outcome = runner
+        .run(
+            &mut bus,
+            inputs,
+            Restored::default(),
+            ctx.cancel.child_token(),
+        )
+        .await;
+    let outputs = std::mem::take(&mut *outputs.lock().expect("not poisoned"));
+    let mut fields = Map::new();
+    fields.insert("outputs".into(), Value::Object(outputs));
+    match outcome.status {
+        RunStatus::Succeeded => {
+            let mut r = ActionResult::success(fields);
+            if mode == Mode::DryRun {
+                r.message = Some(format!("{path} dry-ran to its end"));
+            }
+            r
+        }
+        status => {
+            let first = outcome
+                .failures
+                .first()
+                .map(|f| format!(": {}", f.message))
+                .unwrap_or_default();
+            ActionResult::failure(format!(
+                "{path} {}{first}",
+                match status {
+                    RunStatus::Rejected => "stopped at a gate",
+                    RunStatus::Interrupted => "was interrupted",
+                    _ => "failed",
+                }
+            ))
+            .with_fields(fields)
+        }
+    }
+}
+
+impl Action for Playbook {
+    fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(call(ctx, Mode::Run))
+    }
+
+    fn preview<'a>(&'a self, ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
+        Some(Box::pin(call(ctx, Mode::DryRun)))
+    }
+
+    fn describe(&self, ctx: &ActionContext) -> String {
+        let path = ctx.str_arg("path").unwrap_or("?");
+        match ctx.args.get("inputs").and_then(|a| a.as_value()) {
+            Some(Value::Object(m)) if !m.is_empty() => {
+                format!("run playbook {path} with {}", Value::Object(m.clone()))
+            }
+            _ => format!("run playbook {path}"),
+        }
+    }
+
+    fn primary_result(&self) -> &'static str {
+        "outputs"
+    }
+}

@@ -1,0 +1,183 @@
+//! An HTTP server with the routes the `http`, `notify` and `prometheus`
+//! tests need: JSON, errors, slow answers, redirects, an echo, a webhook
+//! that records what it receives, and `/metrics` for Prometheus to scrape.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the server remembers, for assertions.
+#[derive(Default)]
+pub struct Recorded {
+    /// Bodies POSTed to `/webhook`, parsed.
+    pub webhooks: Vec<Value>,
+    /// The text served at `/metrics`.
+    pub metrics: String,
+}
+
+/// An axum router served on a free loopback port, on a thread of its own
+/// (so that both async tests and tests running the binary can use it);
+/// stopped when dropped.
+pub struct Serving {
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Serves `router` on 127.0.0.1 at a free port.
+pub fn serve(router: Router) -> Serving {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime for the test server");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind the test HTTP server on loopback");
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            tokio::select! {
+                served = async { axum::serve(listener, router).await } => served.expect("the test HTTP server runs"),
+                _ = stop_rx => {}
+            }
+        });
+        // Requests still sleeping (slow routes) are dropped with the runtime.
+        rt.shutdown_timeout(Duration::from_millis(100));
+    });
+    let addr = addr_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the test HTTP server starts");
+    Serving {
+        url: format!("http://{addr}"),
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The server of the `http`, `notify` and `prometheus` tests.
+pub struct TestHttp {
+    pub url: String,
+    pub state: Arc<Mutex<Recorded>>,
+    _serving: Serving,
+}
+
+impl TestHttp {
+    /// Starts the server on a free loopback port.
+    pub fn start() -> TestHttp {
+        let state = Arc::new(Mutex::new(Recorded::default()));
+        let serving = serve(router(state.clone()));
+        TestHttp {
+            url: serving.url.clone(),
+            state,
+            _serving: serving,
+        }
+    }
+
+    pub fn set_metrics(&self, text: &str) {
+        self.state.lock().unwrap().metrics = text.to_string();
+    }
+
+    pub fn webhooks(&self) -> Vec<Value> {
+        self.state.lock().unwrap().webhooks.clone()
+    }
+}
+
+type Shared = Arc<Mutex<Recorded>>;
+
+fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/text", get(|| async { "plain text\nsecond line" }))
+        .route("/error", get(error))
+        .route("/slow", get(slow))
+        .route(
+            "/redirect",
+            get(|| async { Redirect::temporary("/health") }),
+        )
+        .route(
+            "/redirect-loop",
+            get(|| async { Redirect::temporary("/redirect-loop") }),
+        )
+        .route("/echo", any(echo))
+        .route("/webhook", post(webhook))
+        .route(
+            "/webhook-broken",
+            post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no_service") }),
+        )
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok", "version": "1.4.2", "checks": {"db": "ok", "queue": 3}}))
+}
+
+async fn error() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [("content-type", "application/json")],
+        r#"{"error":"upstream unavailable"}"#,
+    )
+        .into_response()
+}
+
+async fn slow(Query(q): Query<HashMap<String, u64>>) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(q.get("ms").copied().unwrap_or(2000))).await;
+    "finally"
+}
+
+async fn echo(
+    method: Method,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Json<Value> {
+    let headers: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(v.to_str().unwrap_or(""))))
+        .collect();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    Json(json!({
+        "method": method.as_str(),
+        "headers": headers,
+        "query": q,
+        "body": body,
+        "json": serde_json::from_str::<Value>(&body).ok(),
+    }))
+}
+
+async fn webhook(State(state): State<Shared>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(v) => {
+            state.lock().unwrap().webhooks.push(v);
+            "ok".into_response()
+        }
+        Err(_) => (StatusCode::BAD_REQUEST, "invalid_payload").into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Shared>) -> Response {
+    let text = state.lock().unwrap().metrics.clone();
+    ([("content-type", "text/plain; version=0.0.4")], text).into_response()
+}

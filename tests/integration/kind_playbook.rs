@@ -1,0 +1,118 @@
+//! `playbook` steps: another playbook run as one step, with inputs, its
+//! outputs returned; its diagnostics point into its own file.
+
+use crate::harness::{run_file, Ran};
+use serde_json::json;
+use std::path::Path;
+
+const CHILD: &str = r#"name: start-here
+inputs:
+  service:
+    type: string
+  threshold:
+    type: int
+    default: 5
+steps:
+  - id: probe
+    shell:
+      command: "echo {{inputs.service}} has 7 errors"
+    effect: read
+    outputs:
+      errors:
+        regex: (\d+) errors
+        type: int
+  - id: check
+    needs: [probe]
+    assert: steps.probe.outputs.errors > inputs.threshold
+  - id: page
+    needs: [check]
+    shell:
+      command: "echo paging for {{inputs.service}} > paged.txt"
+"#;
+
+fn parent(child: &str) -> String {
+    format!(
+        r#"name: incident
+steps:
+  - id: shared
+    playbook:
+      path: {child}
+      inputs:
+        service: alphaswarm-core
+        threshold: "3"
+"#
+    )
+}
+
+fn run(dir: &Path, child: &str, args: &[&str]) -> Ran {
+    std::fs::write(dir.join("incident.yaml"), parent(child)).unwrap();
+    run_file(&dir.join("incident.yaml"), dir, args, &[])
+}
+
+#[test]
+fn a_called_playbook_runs_with_inputs_and_returns_its_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    std::fs::write(dir.path().join("shared/start-here.yaml"), CHILD).unwrap();
+    let ran = run(dir.path(), "shared/start-here.yaml", &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let shared = ran.finished("shared");
+    assert_eq!(
+        shared["results"]["outputs"],
+        json!({"probe": {"errors": 7}})
+    );
+    // Its shell steps ran in its own directory.
+    assert!(dir.path().join("shared/paged.txt").exists());
+}
+
+#[test]
+fn a_dry_run_dry_runs_the_called_playbook() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("start-here.yaml"), CHILD).unwrap();
+    let ran = run(dir.path(), "start-here.yaml", &["--dry-run"]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let would = ran.events("step_would_run");
+    assert_eq!(would.len(), 1);
+    let description = would[0]["description"].as_str().unwrap();
+    assert!(
+        description.contains("(preview: start-here.yaml dry-ran to its end)"),
+        "{description}"
+    );
+    assert!(!dir.path().join("paged.txt").exists());
+}
+
+#[test]
+fn diagnostics_of_the_called_playbook_point_into_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "name: broken\ninputs:\n  service: {type: string}\n  threshold: {type: int}\nsteps:\n  - id: a\n    log: hi\n    needs: [nowhere]\n",
+    )
+    .unwrap();
+    let ran = run(dir.path(), "broken.yaml", &[]);
+    assert_ne!(ran.code, 0);
+    let message = ran.finished("shared")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("broken.yaml does not check"), "{message}");
+    assert!(message.contains("runbook::unknown_step"), "{message}");
+    assert!(message.contains("broken.yaml:8:"), "{message}");
+}
+
+#[test]
+fn a_failing_called_playbook_fails_the_step_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("start-here.yaml"),
+        CHILD.replace("> inputs.threshold", "> 100"),
+    )
+    .unwrap();
+    let ran = run(dir.path(), "start-here.yaml", &[]);
+    assert_ne!(ran.code, 0);
+    let message = ran.finished("shared")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.starts_with("start-here.yaml failed: "), "{message}");
+}

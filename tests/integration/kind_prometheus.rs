@@ -1,0 +1,96 @@
+//! `prometheus` steps against the real Prometheus, scraping an exporter the
+//! test serves.
+
+use crate::harness::http::TestHttp;
+use crate::harness::prometheus::TestPrometheus;
+use crate::harness::{free_port, run_playbook};
+
+const METRICS: &str = "\
+# TYPE queue_depth gauge
+queue_depth{queue=\"arq\"} 42
+# TYPE http_requests_total counter
+http_requests_total{code=\"200\"} 1000
+http_requests_total{code=\"500\"} 70
+";
+
+#[test]
+fn instant_range_empty_and_failing_queries() {
+    let exporter = TestHttp::start();
+    exporter.set_metrics(METRICS);
+    let prometheus = TestPrometheus::start(exporter.url.trim_start_matches("http://"));
+    let text = format!(
+        r#"name: thresholds
+steps:
+  - id: depth
+    prometheus:
+      url: "{url}"
+      query: queue_depth{{queue="arq"}}
+  - id: error_rate
+    prometheus:
+      url: "{url}"
+      query: sum(http_requests_total{{code=~"5.."}}) / sum(http_requests_total)
+  - id: by_code
+    prometheus:
+      url: "{url}"
+      query: http_requests_total
+  - id: recent
+    prometheus:
+      url: "{url}"
+      query: queue_depth
+      range: 30s
+      step: 1s
+  - id: nothing
+    prometheus:
+      url: "{url}"
+      query: no_such_metric
+  - id: decide
+    needs: [depth, error_rate, nothing]
+    assert: steps.depth.value > 20 && steps.error_rate.value > 0.05 && steps.nothing.empty
+  - id: bad
+    prometheus:
+      url: "{url}"
+      query: "sum(rate(x[5m]"
+    on_failure: continue
+"#,
+        url = prometheus.url
+    );
+    let ran = run_playbook("thresholds.yaml", &text, &[], &[]);
+    let results = |step: &str| ran.finished(step)["results"].clone();
+    assert_eq!(results("depth")["value"], 42.0);
+    assert_eq!(results("depth")["empty"], false);
+    assert_eq!(results("depth")["series"][0]["labels"]["queue"], "arq");
+    let rate = results("error_rate")["value"].as_f64().unwrap();
+    assert!((rate - 70.0 / 1070.0).abs() < 1e-9, "{rate}");
+    assert!(results("by_code").get("value").is_none());
+    assert_eq!(results("by_code")["series"].as_array().unwrap().len(), 2);
+    let recent = results("recent");
+    assert_eq!(recent["value"], 42.0);
+    assert!(!recent["series"][0]["values"].as_array().unwrap().is_empty());
+    assert_eq!(results("nothing")["empty"], true);
+    assert!(results("nothing").get("value").is_none());
+    assert_eq!(ran.finished("decide")["state"], "succeeded");
+    let bad = ran.finished("bad");
+    assert_eq!(bad["state"], "failed");
+    assert!(
+        bad["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Prometheus refused PromQL `sum(rate(x[5m]`"),
+        "{bad}"
+    );
+}
+
+#[test]
+fn a_stopped_prometheus_is_a_refused_connection() {
+    let port = free_port();
+    let text = format!(
+        "name: down\nsteps:\n  - id: depth\n    prometheus:\n      url: http://127.0.0.1:{port}\n      query: up\n"
+    );
+    let ran = run_playbook("down.yaml", &text, &[], &[]);
+    assert_ne!(ran.code, 0);
+    let message = ran.finished("depth")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.starts_with("connection refused"), "{message}");
+}
