@@ -142,6 +142,10 @@ pub struct ActionResult {
     pub fields: Map<String, Value>,
     /// Why it failed (or a note on success).
     pub message: Option<String>,
+    /// The action could not decide, for want of values a dry-run does not
+    /// have (an assertion on the result of a write it did not run): the step
+    /// is skipped with the message as its reason, not failed.
+    pub undecided: bool,
 }
 
 impl ActionResult {
@@ -150,6 +154,7 @@ impl ActionResult {
             ok: true,
             fields,
             message: None,
+            undecided: false,
         }
     }
 
@@ -158,6 +163,15 @@ impl ActionResult {
             ok: false,
             fields: Map::new(),
             message: Some(message.into()),
+            undecided: false,
+        }
+    }
+
+    /// See [`ActionResult::undecided`]: only a dry-run can lack values.
+    pub fn undecided(message: impl Into<String>) -> ActionResult {
+        ActionResult {
+            undecided: true,
+            ..ActionResult::failure(message)
         }
     }
 

@@ -1107,6 +1107,8 @@ impl StepTask {
                     StepState::TimedOut
                 } else if result.ok {
                     StepState::Succeeded
+                } else if result.undecided {
+                    StepState::Skipped
                 } else {
                     StepState::Failed
                 };
@@ -1118,7 +1120,7 @@ impl StepTask {
                 } else {
                     result.message.clone().unwrap_or_default()
                 };
-                if state == StepState::Succeeded || tried >= tries {
+                if matches!(state, StepState::Succeeded | StepState::Skipped) || tried >= tries {
                     let mut result = result;
                     if timed_out {
                         result.message = Some(message);

@@ -86,6 +86,7 @@ impl Action for ScriptedAction {
                     message: canned.message.clone().or_else(|| {
                         (!canned.ok).then(|| "failed (scripted by the scenario)".to_string())
                     }),
+                    undecided: false,
                 };
             }
             if let Some(action) = &self.fallback {

@@ -20,6 +20,13 @@ impl Action for Assert {
             let message = ctx.str_arg("message");
             match expr::eval(that, &ctx.scope) {
                 Ok(Outcome::Known(Value::Bool(true))) => ActionResult::success(Map::new()),
+                // Only in a dry-run: it reads results of steps that did not run.
+                Ok(Outcome::Unknown) => ActionResult::undecided(explain(
+                    that,
+                    "cannot be decided in a dry-run",
+                    message,
+                    ctx,
+                )),
                 Ok(outcome) => {
                     let verdict = match outcome {
                         Outcome::Unknown => "cannot be decided",
