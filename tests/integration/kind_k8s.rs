@@ -262,7 +262,7 @@ steps:
             .to_string()
     };
     let expect = [
-        ("missing", "cannot get pod/no-such-pod in namespace `alphaswarm`: not found (404) (404): pod \"no-such-pod\" not found"),
+        ("missing", "cannot get pod/no-such-pod in namespace `alphaswarm`: not found (404): pod \"no-such-pod\" not found"),
         ("forbidden", "cannot list pod in namespace `locked`: forbidden (403)"),
         ("failing", "cannot list pod in namespace `broken`: the API server failed (500)"),
         ("conflict", "cannot delete pod/finalizing in namespace `alphaswarm`: conflict (409)"),

@@ -21,5 +21,4 @@ mod run_safety;
 mod run_semantics;
 mod running;
 mod stdlib_examples;
-mod stdlib_examples;
 mod support;
