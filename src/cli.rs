@@ -71,6 +71,42 @@ pub enum Command {
         #[arg(long = "input", value_name = "KEY=VALUE")]
         input: Vec<String>,
     },
+    /// Semantic diff of two playbooks (steps, edges, effects, approvals) with risks.
+    Diff {
+        /// OLD and NEW playbook files (none with `--git`).
+        #[arg(required_unless_present = "git", num_args = 0..=2)]
+        files: Vec<PathBuf>,
+        /// Compare every changed playbook in the working tree with this git revision.
+        #[arg(long, value_name = "BASE", conflicts_with = "files")]
+        git: Option<String>,
+        /// `text` for a terminal, `markdown` for a pull-request comment, `json` (one object per playbook).
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit 1 when a risk of this severity or above is found.
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+    },
+    /// Lint playbooks: rules beyond `check` (exit 1 on error findings, 2 if invalid).
+    Lint {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `human` for people, `json` (one object per line) for editors and CI annotations.
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+        /// The `runbook.toml` to use (default: the nearest one above each file).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of YAML playbooks (for editors with yaml-language-server).
+    Schema,
+    /// Render a playbook as the Markdown runbook an on-call engineer reads.
+    Doc { file: PathBuf },
+    /// Rehearse playbooks against their scenario files (`*.scenario.yaml`):
+    /// nothing is executed; prints `N passed, M failed`, exit 1 on a failure.
+    Test {
+        /// Files or directories to search (default: the current directory).
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Arguments of `runbook run`, also used by `resume` for its decisions.
@@ -159,4 +195,18 @@ pub enum GraphFormat {
 pub enum SyntaxArg {
     Yaml,
     Runbook,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    High,
+    Medium,
+    Low,
 }

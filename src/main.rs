@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod failure;
 mod inputs;
+mod live;
 mod report;
 mod view;
 

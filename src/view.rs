@@ -56,6 +56,17 @@ fn seconds(ms: u64) -> String {
 
 impl Subscriber for Human {
     fn on_event(&mut self, record: &Record) {
+        if let Some(line) = self.line(record) {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{line}");
+        }
+    }
+}
+
+impl Human {
+    /// The line (or lines) a record prints in the plain view; `None` for
+    /// records that show nothing.
+    pub fn line(&mut self, record: &Record) -> Option<String> {
         let line = match &record.event {
             Event::RunStarted {
                 run_id,
@@ -84,7 +95,7 @@ impl Subscriber for Human {
             Event::StepStarted { step, attempt } if *attempt == 1 => {
                 format!("{} {step}{}", self.paint("36", "▶"), self.title(step))
             }
-            Event::StepStarted { .. } => return,
+            Event::StepStarted { .. } => return None,
             Event::StepOutput { step, stream, line } => {
                 let header =
                     if self.last.as_deref() != Some(step.as_str()) && *stream != Stream::Log {
@@ -141,7 +152,7 @@ impl Subscriber for Human {
                     self.paint("35", "◇")
                 )
             }
-            Event::GateRequested { .. } => return,
+            Event::GateRequested { .. } => return None,
             Event::GateDecided {
                 step,
                 approved,
@@ -240,8 +251,7 @@ impl Subscriber for Human {
         if !matches!(record.event, Event::StepOutput { .. }) {
             self.last = record.event.step().map(str::to_string);
         }
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{line}");
+        Some(line)
     }
 }
 

@@ -2,13 +2,18 @@
 
 mod check;
 mod convert;
+mod diff;
+mod doc;
 mod fmt;
 mod graph;
+mod lint;
 mod plan;
 mod report;
 mod resume;
 mod run;
 mod runs;
+mod schema;
+mod test;
 
 use crate::cli::{Cli, Command};
 
@@ -16,6 +21,8 @@ use crate::cli::{Cli, Command};
 pub const OK: i32 = 0;
 /// Exit code: `fmt --check` found unformatted files.
 pub const UNFORMATTED: i32 = 1;
+/// Exit code: `diff --fail-on` found a risk that severe, or `lint` found an error.
+pub const FINDINGS: i32 = 1;
 /// Exit code: invalid playbook or usage.
 pub const INVALID: i32 = 2;
 /// Exit code: Ctrl-C.
@@ -35,6 +42,20 @@ pub fn dispatch(cli: Cli) -> i32 {
             journal_dir,
         } => report::run(&run_id, &journal_dir),
         Command::Plan { file, input } => plan::run(&file, &input),
+        Command::Diff {
+            files,
+            git,
+            format,
+            fail_on,
+        } => diff::run(&files, git.as_deref(), format, fail_on),
+        Command::Lint {
+            files,
+            format,
+            config,
+        } => lint::run(&files, format, config.as_deref()),
+        Command::Schema => schema::run(),
+        Command::Doc { file } => doc::run(&file),
+        Command::Test { paths } => test::run(&paths),
     }
 }
 

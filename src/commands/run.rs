@@ -163,7 +163,7 @@ pub fn plan_hash(plan: &Plan) -> String {
 pub fn execute(
     session: Session,
     inputs: Map<String, Value>,
-    operator: Arc<dyn Operator>,
+    mut operator: Arc<dyn Operator>,
     restored: Restored,
     resumed: Vec<Event>,
 ) -> i32 {
@@ -193,7 +193,17 @@ pub fn execute(
                         .map(|t| (step.id.value.clone(), t.value.clone()))
                 })
                 .collect();
-            bus.subscribe(Box::new(view::Human::new(color, titles)));
+            // Live only where colour is: a terminal, and no `NO_COLOR`.
+            if color {
+                let screen = crate::live::Screen::new();
+                operator = Arc::new(crate::live::Pausing {
+                    inner: operator,
+                    screen: screen.clone(),
+                });
+                bus.subscribe(Box::new(crate::live::Live::new(screen, titles)));
+            } else {
+                bus.subscribe(Box::new(view::Human::new(color, titles)));
+            }
         }
     }
     let hash = plan_hash(&plan);

@@ -76,7 +76,7 @@ fn plan_lists_every_path_with_its_gates() {
         "{text}"
     );
     assert!(
-        text.contains("if `route` -> `workload` (when steps.classify.answer == \"workload\")"),
+        text.contains("if `route` -> `workload` (steps.classify.answer is `workload`)"),
         "{text}"
     );
     assert!(text.contains("◆ a_restart [write, gate]"), "{text}");

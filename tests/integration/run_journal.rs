@@ -29,7 +29,15 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 
 /// Starts a run, SIGKILLs it while `s3` runs, and returns the sandbox.
 fn killed_mid_run() -> Sandbox {
-    let s = Sandbox::new(STEPS);
+    // Each run sleeps for a distinct duration, so that cleaning up one test's
+    // orphaned `sleep` never kills another test's, running in parallel.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    let sleep = format!(
+        "sleep 31.{}{:03}",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let s = Sandbox::new(&STEPS.replace("sleep 31", &sleep));
     let mut child = s
         .command(&["run", "p.yaml"])
         .stderr(std::process::Stdio::null())
@@ -41,8 +49,8 @@ fn killed_mid_run() -> Sandbox {
         libc::kill(child.id() as i32, libc::SIGKILL);
     }
     child.wait().unwrap();
-    // The orphaned `sleep 31` of s3 is not ours to keep around.
-    kill_leftovers("sleep 31");
+    // The orphaned `sleep` of s3 is not ours to keep around.
+    kill_leftovers(&sleep);
     s
 }
 

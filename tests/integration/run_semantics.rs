@@ -381,3 +381,73 @@ fn missing_and_mistyped_inputs_are_usage_errors() {
     let run = s.run(&["--input", "n=4"]);
     assert_eq!(run.code, 0, "{}", run.describe());
 }
+
+/// A branch target that also `needs` steps: the case decides. Taken, it runs
+/// even when every step it needs was skipped (unlike the join rule); not
+/// taken, it is skipped even when its needs succeeded; a need that failed
+/// skips it even when its case was taken. `runbook plan` lists the same.
+#[test]
+fn a_branch_target_runs_when_its_case_is_taken_even_if_its_needs_were_all_skipped() {
+    let playbook = r#"
+inputs:
+  kind: {type: string, default: fix}
+steps:
+  - id: probe
+    when: inputs.kind == "probe"
+    shell: echo probe >> trail
+  - id: route
+    branch:
+      - when: inputs.kind == "fix"
+        then: fix
+      - else: other
+  - id: fix
+    needs: [probe]
+    shell: echo fix >> trail
+  - id: other
+    shell: echo other >> trail
+"#;
+    let s = Sandbox::new(playbook);
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("probe"), "skipped");
+    assert_eq!(run.state("fix"), "succeeded");
+    assert_eq!(s.read("trail"), "fix\n");
+
+    let plan = s.command(&["plan", "p.yaml"]).output().unwrap();
+    let plan = String::from_utf8_lossy(&plan.stdout);
+    assert!(plan.starts_with("1 path through"), "{plan}");
+    assert!(plan.contains("• fix [write]"), "{plan}");
+    assert!(!plan.contains("• probe"), "{plan}");
+
+    // Not taken: skipped, though its need succeeded; plan agrees.
+    let run = s.run(&["--input", "kind=probe"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("probe"), "succeeded");
+    assert_eq!(run.state("fix"), "skipped");
+    assert!(run.message("fix").contains("did not take this case"));
+    let plan = s
+        .command(&["plan", "p.yaml", "--input", "kind=probe"])
+        .output()
+        .unwrap();
+    let plan = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.contains("• probe") && plan.contains("• other"),
+        "{plan}"
+    );
+    assert!(!plan.contains("• fix"), "{plan}");
+
+    // A need that failed skips it even though its case was taken.
+    let s = Sandbox::new(&playbook.replace(
+        "    when: inputs.kind == \"probe\"\n    shell: echo probe >> trail",
+        "    shell: exit 1\n    on_failure: continue",
+    ));
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("fix"), "skipped");
+    assert!(
+        run.message("fix")
+            .contains("it needs `probe`, which failed"),
+        "{}",
+        run.message("fix")
+    );
+}

@@ -21,7 +21,10 @@ pub fn playbooks_under(dir: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if runbook_dsl::Syntax::from_path(&path.to_string_lossy()).is_some() {
+            } else if runbook_dsl::Syntax::from_path(&path.to_string_lossy()).is_some()
+                // Scenario files (`runbook test`) sit next to playbooks.
+                && !path.to_string_lossy().ends_with(".scenario.yaml")
+            {
                 found.push(path);
             }
         }

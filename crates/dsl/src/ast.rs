@@ -86,6 +86,19 @@ pub struct Step {
     pub effect: Option<Spanned<Effect>>,
     pub approval: Option<Approval>,
     pub outputs: Vec<Output>,
+    /// Lint rules this step is exempt from, and why.
+    pub lint: Option<LintAllow>,
+    pub span: Span,
+}
+
+/// `lint: {allow: [rule, ...], reason: "..."}`: the step knowingly breaks
+/// these `runbook lint` rules. The reason is required, so the exemption
+/// explains itself to the next reviewer; rule names are checked by `lint`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LintAllow {
+    /// Rule names, with or without the `lint::` prefix.
+    pub allow: Vec<Spanned<String>>,
+    pub reason: Text,
     pub span: Span,
 }
 

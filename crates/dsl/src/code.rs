@@ -57,6 +57,8 @@ pub enum Code {
     // Reachability.
     UnreachableStep,
     UnreachableCase,
+    /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
+    Lint(crate::lint::LintRule),
 }
 
 impl Code {
@@ -157,6 +159,7 @@ impl Code {
             Code::NonExhaustiveBranch => "runbook::non_exhaustive_branch",
             Code::UnreachableStep => "runbook::unreachable_step",
             Code::UnreachableCase => "runbook::unreachable_case",
+            Code::Lint(rule) => rule.name(),
         }
     }
 
@@ -210,6 +213,7 @@ impl Code {
             Code::NonExhaustiveBranch => "a branch over an `ask` choice leaves some answers without an edge and has no `else`",
             Code::UnreachableStep => "a step can never run",
             Code::UnreachableCase => "a branch case can never be taken",
+            Code::Lint(rule) => rule.rationale(),
         }
     }
 }

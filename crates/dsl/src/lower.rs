@@ -46,6 +46,7 @@ pub const STEP_FIELDS: &[&str] = &[
     "until",
     "on_failure",
     "outputs",
+    "lint",
 ];
 /// Fields of an output.
 pub const OUTPUT_FIELDS: &[&str] = &["from", "json", "regex", "type", "secret"];
@@ -593,6 +594,7 @@ impl Lowerer<'_> {
             .take("outputs")
             .map(|n| self.outputs(n))
             .unwrap_or_default();
+        let lint = fields.take("lint").and_then(|n| self.lint_allow(n));
         let action = self.action(&fields, node, id.as_ref());
         let (Some(id), Some(action)) = (id, action) else {
             // Remember the id so references to this step are not reported as unknown too.
@@ -615,6 +617,38 @@ impl Lowerer<'_> {
             effect,
             approval,
             outputs,
+            lint,
+            span: node.span,
+        })
+    }
+
+    fn lint_allow(&mut self, node: &Node) -> Option<LintAllow> {
+        let mut fields = self.fields(node, "`lint`")?;
+        let allow = fields.take("allow");
+        let reason = fields.take("reason");
+        self.unknown_fields(&fields, &["allow", "reason"], "`lint`");
+        let allow = allow
+            .map(|n| self.string_list(n, "a lint rule"))
+            .unwrap_or_default();
+        let Some(reason) = reason.and_then(|n| self.text(n, "the lint `reason`")) else {
+            self.error(
+                Diagnostic::error(Code::MissingField, "`lint` needs a `reason`")
+                    .label(node.span, "allowed why?")
+                    .help("e.g. `lint: {allow: [branch_without_else], reason: \"nothing to do when the endpoints are healthy\"}`: the reason tells the next reviewer why the rule does not apply"),
+            );
+            return None;
+        };
+        if reason.value.trim().is_empty() {
+            self.error(
+                Diagnostic::error(Code::InvalidValue, "the lint `reason` is empty")
+                    .label(reason.span, "empty")
+                    .help("say why the rule does not apply to this step"),
+            );
+            return None;
+        }
+        Some(LintAllow {
+            allow,
+            reason,
             span: node.span,
         })
     }

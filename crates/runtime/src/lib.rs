@@ -21,6 +21,7 @@ pub mod mode;
 pub mod operator;
 pub mod outputs;
 pub mod paths;
+pub mod rehearsal;
 pub mod render;
 pub mod report;
 pub mod resume;

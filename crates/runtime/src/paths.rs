@@ -6,7 +6,14 @@
 //! language's three-valued logic: a case that is known false is never taken,
 //! one that is known true cuts off the cases after it, and an unknown one
 //! forks the path. A step with a failure edge forks into "succeeds" and
-//! "fails". The walk follows the same readiness rules as the runner
+//! "fails".
+//!
+//! A branch whose cases all switch on one choice (an `ask` answer or an enum
+//! input that was not given) forks once per distinct target instead, each
+//! fork assuming the answers that lead there; later guards and branches over
+//! the same answer see that assumption. So a branch that `runbook check`
+//! proves exhaustive never gets an impossible "no case holds" path, and two
+//! branches over one answer do not multiply into paths no operator can take. The walk follows the same readiness rules as the runner
 //! (`docs/semantics.md`), in topological order, with a worklist (no
 //! recursion), and stops listing after [`MAX_PATHS`].
 
@@ -53,6 +60,9 @@ struct Partial {
     position: usize,
     states: Vec<StepState>,
     taken: Vec<Option<usize>>,
+    /// Choices this path assumes: the answer (or enum input) at the path is
+    /// one of the values.
+    assumed: Vec<(Path, Vec<String>)>,
     path: PlanPath,
 }
 
@@ -60,10 +70,16 @@ struct Symbolic<'a> {
     plan: &'a Plan,
     inputs: &'a Map<String, Value>,
     states: &'a [StepState],
+    assumed: &'a [(Path, Vec<String>)],
 }
 
 impl Env for Symbolic<'_> {
     fn lookup(&self, path: &Path) -> Lookup {
+        if let Some((_, values)) = self.assumed.iter().find(|(p, _)| p.same_as(path)) {
+            if let [value] = values.as_slice() {
+                return Lookup::Known(Value::String(value.clone()));
+            }
+        }
         match path.key(0) {
             Some("inputs") => match path.get_in(1, &Value::Object(self.inputs.clone())) {
                 Some(v) => Lookup::Known(v.clone()),
@@ -114,6 +130,7 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
         position: 0,
         states: vec![StepState::Pending; n],
         taken: vec![None; n],
+        assumed: Vec::new(),
         path: PlanPath::default(),
     }];
     let mut out = Paths::default();
@@ -135,6 +152,7 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
                 plan,
                 inputs: &inputs,
                 states: &partial.states,
+                assumed: &partial.assumed,
             };
             let mut condition = None;
             if let Some(when) = &step_plan.when {
@@ -154,6 +172,19 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
                 fails: false,
             };
             if let StepAction::Branch(branch) = &step.action {
+                if let Some(forks) = switch(plan, i, &inputs, &partial) {
+                    partial.states[i] = StepState::Succeeded;
+                    partial.path.steps.push(entry);
+                    for (target, decision, assumed) in forks.into_iter().rev() {
+                        let mut next = partial.clone();
+                        next.taken[i] = target;
+                        next.path.decisions.push(decision);
+                        next.assumed = assumed;
+                        work.push(next);
+                    }
+                    forked = true;
+                    break;
+                }
                 // Each possible target forks a path.
                 let mut options: Vec<(Option<usize>, String)> = Vec::new();
                 let mut settled = false;
@@ -227,7 +258,136 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
     out
 }
 
-/// The runner's readiness rule over a path's states.
+/// What a branch switches on, when every case is `PATH == "lit"` (or `in`,
+/// or an `||` of those) over one path whose values are listed: an `ask`
+/// answer or an enum input.
+fn subject(plan: &Plan, i: usize) -> Option<Path> {
+    let (_, step_plan) = plan.step(i);
+    let mut subject: Option<Path> = None;
+    for case in &step_plan.cases {
+        let (path, _) = case.as_ref().and_then(expr::enum_coverage)?;
+        match &subject {
+            Some(seen) if !seen.same_as(&path) => return None,
+            Some(_) => {}
+            None => subject = Some(path),
+        }
+    }
+    subject
+}
+
+/// The forks of a branch over one choice: for each distinct outcome, its
+/// target, the decision as shown, and the path's assumptions with the
+/// answers that lead there. `None` when the branch does not switch on a
+/// choice whose value is open on this path (the general walk handles it).
+#[allow(clippy::type_complexity)]
+fn switch(
+    plan: &Plan,
+    i: usize,
+    inputs: &Map<String, Value>,
+    partial: &Partial,
+) -> Option<Vec<(Option<usize>, String, Vec<(Path, Vec<String>)>)>> {
+    let (step, step_plan) = plan.step(i);
+    let StepAction::Branch(branch) = &step.action else {
+        return None;
+    };
+    let subject = subject(plan, i)?;
+    let assumed_at = partial
+        .assumed
+        .iter()
+        .position(|(p, _)| p.same_as(&subject));
+    let values = match assumed_at {
+        Some(at) => partial.assumed[at].1.clone(),
+        None => {
+            // Only an answer that exists on this path: the ask ran, or the
+            // enum input was not given (a given one is simply known).
+            match subject.key(0) {
+                Some("steps") => {
+                    let asked = plan.index_of(subject.key(1)?)?;
+                    if partial.states[asked] != StepState::Succeeded {
+                        return None;
+                    }
+                }
+                Some("inputs") if inputs.contains_key(subject.key(1)?) => return None,
+                _ => {}
+            }
+            runbook_dsl::analyze::choices_of(plan.playbook(), &subject)?.0
+        }
+    };
+    if values.len() < 2 {
+        return None;
+    }
+    // Outcome of each value, grouped by target in the order first seen.
+    let mut groups: Vec<(Option<usize>, Option<usize>, Vec<String>)> = Vec::new();
+    for value in &values {
+        let mut assumed = partial.assumed.clone();
+        assumed.retain(|(p, _)| !p.same_as(&subject));
+        assumed.push((subject.clone(), vec![value.clone()]));
+        let env = Symbolic {
+            plan,
+            inputs,
+            states: &partial.states,
+            assumed: &assumed,
+        };
+        let mut outcome = None;
+        for (n, (case, cond)) in branch.cases.iter().zip(&step_plan.cases).enumerate() {
+            match expr::eval(cond.as_ref()?, &env) {
+                Ok(Outcome::Known(Value::Bool(true))) => {
+                    outcome = Some((plan.index_of(&case.then.value), Some(n)));
+                    break;
+                }
+                Ok(Outcome::Known(_)) => {}
+                // A case this cannot decide: leave it to the general walk.
+                _ => return None,
+            }
+        }
+        let (target, case) = outcome.unwrap_or_else(|| {
+            (
+                branch
+                    .otherwise
+                    .as_ref()
+                    .and_then(|o| plan.index_of(&o.value)),
+                None,
+            )
+        });
+        match groups
+            .iter_mut()
+            .find(|(t, c, _)| *t == target && *c == case)
+        {
+            Some(group) => group.2.push(value.clone()),
+            None => groups.push((target, case, vec![value.clone()])),
+        }
+    }
+    let id = &step.id.value;
+    Some(
+        groups
+            .into_iter()
+            .map(|(target, case, chosen)| {
+                let answers: Vec<String> = chosen.iter().map(|v| format!("`{v}`")).collect();
+                let answers = format!("{subject} is {}", answers.join(" or "));
+                let decision = match (target, case) {
+                    (Some(t), Some(_)) => {
+                        format!("`{id}` -> `{}` ({answers})", plan.step(t).0.id.value)
+                    }
+                    (Some(t), None) => {
+                        format!("`{id}` -> `{}` (else: {answers})", plan.step(t).0.id.value)
+                    }
+                    (None, _) => format!("`{id}`: no case holds ({answers})"),
+                };
+                let mut assumed = partial.assumed.clone();
+                assumed.retain(|(p, _)| !p.same_as(&subject));
+                assumed.push((subject.clone(), chosen));
+                (target, decision, assumed)
+            })
+            .collect(),
+    )
+}
+
+/// The runner's readiness rule over a path's states (`Scheduler::activation`
+/// in `runner.rs`; keep the two in step): a failed need skips the step; a
+/// taken case, `else` or failure edge runs it even when every need was
+/// skipped; otherwise a conditional edge not taken, or needs that were all
+/// skipped, skip it (docs/semantics.md, "A branch target that also has
+/// `needs`").
 fn activated(plan: &Plan, i: usize, partial: &Partial) -> bool {
     let (mut conditional, mut taken) = (false, false);
     let (mut needs, mut skipped) = (0, 0);

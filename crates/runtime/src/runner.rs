@@ -389,7 +389,10 @@ impl<'b> Scheduler<'b> {
         self.start(i);
     }
 
-    /// `Ok` when the edges into a step let it run; otherwise why it is skipped.
+    /// `Ok` when the edges into a step let it run; otherwise why it is
+    /// skipped. A taken case is a positive decision, so it outweighs needs
+    /// that were all skipped (but not a need that failed).
+    /// `paths::activated` mirrors this for `runbook plan`.
     fn activation(&self, i: usize) -> Result<(), String> {
         let graph = self.plan.graph();
         let (mut conditional, mut taken) = (Vec::new(), false);

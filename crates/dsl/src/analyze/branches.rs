@@ -70,8 +70,10 @@ pub(super) fn check_exhaustive(playbook: &Playbook, plans: &[StepPlan], diags: &
     }
 }
 
-/// The possible values of what a branch switches on: an ask's choices or an enum input's.
-fn choices_of(playbook: &Playbook, path: &Path) -> Option<(Vec<String>, Span, &'static str)> {
+/// The possible values of what a branch switches on: an ask's choices or an
+/// enum input's, with where they are declared. `runbook plan` uses it too, to
+/// follow one path per answer instead of an impossible "no case holds".
+pub fn choices_of(playbook: &Playbook, path: &Path) -> Option<(Vec<String>, Span, &'static str)> {
     match (path.key(0)?, path.len()) {
         ("steps", 3) if path.key(2) == Some("answer") => {
             let id = path.key(1)?;

@@ -3,11 +3,13 @@
 //! builds the step graph and rejects cycles — collecting every diagnostic
 //! rather than stopping at the first. Only this module can build a [`Plan`].
 
-mod branches;
+pub(crate) mod branches;
 mod params;
 mod reachability;
 mod references;
 mod subplaybook;
+
+pub use branches::choices_of;
 
 use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};

@@ -370,7 +370,6 @@ impl<'a, 'b> References<'a, 'b> {
                         format!("step `{id}` has no output `{name}`"),
                     )
                     .label(name_segment.span, "unknown output")
-                    .label(step.id.span, format!("`{id}` is defined here"))
                     .help(help),
                 );
                 return Type::Any;

@@ -238,6 +238,9 @@ impl Printer {
             for output in &step.outputs {
                 out.output(output);
             }
+            if let Some(lint) = &step.lint {
+                out.lint_allow(lint);
+            }
         });
     }
 
@@ -309,6 +312,14 @@ impl Printer {
                 );
             }
         }
+    }
+
+    fn lint_allow(&mut self, lint: &LintAllow) {
+        self.block("lint".into(), Some(lint.span.start), None, |out| {
+            let at = lint.allow.first().map(|r| r.span.start);
+            out.line(format!("allow {}", string_list(&lint.allow)), at);
+            out.text_stmt("reason", &lint.reason.value, Some(lint.reason.span.start));
+        });
     }
 
     fn retry(&mut self, r: &Retry) {

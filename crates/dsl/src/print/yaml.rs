@@ -82,6 +82,12 @@ fn input(input: &Input) -> Yaml {
     Yaml::Mapping(map)
 }
 
+/// One step in canonical YAML form: what `runbook diff` compares field by
+/// field, so a field reads the same in a diff as in the printed playbook.
+pub fn step_yaml(step: &Step) -> Yaml {
+    self::step(step)
+}
+
 fn step(step: &Step) -> Yaml {
     let mut map = Mapping::new();
     put(&mut map, "id", s(&step.id.value));
@@ -166,6 +172,12 @@ fn step(step: &Step) -> Yaml {
             outputs.insert(s(&o.name.value), output(o));
         }
         put(&mut map, "outputs", Yaml::Mapping(outputs));
+    }
+    if let Some(lint) = &step.lint {
+        let mut allow = Mapping::new();
+        put(&mut allow, "allow", strings(&lint.allow));
+        put(&mut allow, "reason", s(&lint.reason.value));
+        put(&mut map, "lint", Yaml::Mapping(allow));
     }
     Yaml::Mapping(map)
 }

@@ -2,9 +2,8 @@
 //! guards several steps at once ("proceed with the failover?") rather than
 //! one (for that, use the step's `approval`).
 
-use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
-use runbook_dsl::node::Node;
 
 pub const EFFECT: &str = "`read`: the gate changes nothing itself. In a dry-run it is shown, \
 not asked; without a terminal it fails closed unless approved with `--approve STEP`.";
@@ -26,18 +25,15 @@ pub fn schema() -> KindSchema {
             "Who approved, as recorded in the journal.",
         )],
         primary_result: "approver",
-        default_effect,
+        default_effect: super::reads,
     }
-}
-
-fn default_effect(_params: &Node) -> Effect {
-    Effect::Read
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{assert_consistent, text};
+    use runbook_dsl::ast::Effect;
 
     #[test]
     fn schema_is_consistent() {

@@ -2,9 +2,7 @@
 //! something that must hold does not ("the queue is drained").
 
 use super::NO_RESULT;
-use runbook_dsl::ast::Effect;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType};
-use runbook_dsl::node::Node;
 
 pub const EFFECT: &str = "`read`: it evaluates an expression over results already captured.";
 
@@ -29,18 +27,15 @@ pub fn schema() -> KindSchema {
         shorthand: Some("that"),
         results: vec![],
         primary_result: NO_RESULT,
-        default_effect,
+        default_effect: super::reads,
     }
-}
-
-fn default_effect(_params: &Node) -> Effect {
-    Effect::Read
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{assert_consistent, text};
+    use runbook_dsl::ast::Effect;
 
     #[test]
     fn schema_is_consistent() {

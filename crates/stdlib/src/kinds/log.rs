@@ -1,9 +1,8 @@
 //! `log`: write a line to the run's output and journal, for the context an
 //! operator or the incident report needs ("queue depth was 312").
 
-use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
-use runbook_dsl::node::Node;
 
 pub const EFFECT: &str = "`read`: the message goes to the run's own output and journal, \
 nowhere else.";
@@ -25,18 +24,15 @@ pub fn schema() -> KindSchema {
             "The message as rendered.",
         )],
         primary_result: "message",
-        default_effect,
+        default_effect: super::reads,
     }
-}
-
-fn default_effect(_params: &Node) -> Effect {
-    Effect::Read
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{assert_consistent, text};
+    use runbook_dsl::ast::Effect;
 
     #[test]
     fn schema_is_consistent() {

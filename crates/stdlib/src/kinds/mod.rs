@@ -2,7 +2,9 @@
 //! prose form of its default-effect rule for the reference (the rule itself is
 //! code, `KindSchema::default_effect`, and cannot describe itself).
 
+use runbook_dsl::ast::Effect;
 use runbook_dsl::catalog::KindSchema;
+use runbook_dsl::node::Node;
 
 pub mod approve;
 pub mod approve_action;
@@ -87,3 +89,13 @@ pub const ALL: &[Builtin] = &[
         effect: playbook::EFFECT,
     },
 ];
+
+/// The default effect of a kind that only reads, whatever its parameters.
+pub(crate) fn reads(_params: &Node) -> Effect {
+    Effect::Read
+}
+
+/// The default effect of a kind that changes something, whatever its parameters.
+pub(crate) fn writes(_params: &Node) -> Effect {
+    Effect::Write
+}

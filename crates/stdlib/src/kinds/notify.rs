@@ -3,9 +3,8 @@
 //! webhooks are the lowest common denominator: Slack, Mattermost and
 //! Rocket.Chat accept the same `text`/`channel`/`username` payload.
 
-use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
-use runbook_dsl::node::Node;
 
 pub const EFFECT: &str = "`write`: people read the message, and it cannot be taken back. A \
 dry-run shows the rendered message and does not post it.";
@@ -45,18 +44,15 @@ pub fn schema() -> KindSchema {
             "HTTP status of the webhook's response; not 2xx fails the step.",
         )],
         primary_result: "status",
-        default_effect,
+        default_effect: super::writes,
     }
-}
-
-fn default_effect(_params: &Node) -> Effect {
-    Effect::Write
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{assert_consistent, map, text};
+    use runbook_dsl::ast::Effect;
 
     #[test]
     fn schema_is_consistent() {

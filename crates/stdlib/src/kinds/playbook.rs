@@ -1,9 +1,8 @@
 //! `playbook`: run another playbook as one step, so shared procedures
 //! ("rolling restart and watch") are written once and reused.
 
-use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
-use runbook_dsl::node::Node;
 
 pub const EFFECT: &str = "`write`: the called playbook's steps are not known from the \
 parameters alone. Its own steps keep their effects and gates when it runs.";
@@ -33,18 +32,15 @@ pub fn schema() -> KindSchema {
             "The called playbook's outputs, by step and output name (`outputs.STEP.NAME`).",
         )],
         primary_result: "outputs",
-        default_effect,
+        default_effect: super::writes,
     }
-}
-
-fn default_effect(_params: &Node) -> Effect {
-    Effect::Write
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{assert_consistent, text};
+    use runbook_dsl::ast::Effect;
 
     #[test]
     fn schema_is_consistent() {

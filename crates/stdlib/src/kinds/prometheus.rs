@@ -1,9 +1,8 @@
 //! `prometheus`: a PromQL query, for the "check the dashboards" step of every
 //! incident, as a value a branch can compare (`steps.errors.value > 0.01`).
 
-use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
-use runbook_dsl::node::Node;
 
 pub const EFFECT: &str = "`read`: a query changes nothing.";
 
@@ -50,18 +49,15 @@ pub fn schema() -> KindSchema {
             ResultField::new("empty", ValueType::Bool, "True when the query returned no series."),
         ],
         primary_result: "value",
-        default_effect,
+        default_effect: super::reads,
     }
-}
-
-fn default_effect(_params: &Node) -> Effect {
-    Effect::Read
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{assert_consistent, text};
+    use runbook_dsl::ast::Effect;
 
     #[test]
     fn schema_is_consistent() {

@@ -3,9 +3,8 @@
 //! the ones an operator reaches for: the command, its environment, where it
 //! runs.
 
-use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
-use runbook_dsl::node::Node;
 
 pub const EFFECT: &str = "`write`, always: a command can do anything, and nothing short of \
 running it tells what. Declare `effect: read` on a probe such as `kubectl get pods` so that \
@@ -50,18 +49,15 @@ pub fn schema() -> KindSchema {
             ResultField::new("exit_code", ValueType::Int, "Exit status; a non-zero status fails the step."),
         ],
         primary_result: "stdout",
-        default_effect,
+        default_effect: super::writes,
     }
-}
-
-fn default_effect(_params: &Node) -> Effect {
-    Effect::Write
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{assert_consistent, map, text};
+    use runbook_dsl::ast::Effect;
 
     #[test]
     fn schema_is_consistent() {

@@ -1,0 +1,594 @@
+//! Semantic diff of two plans, for the review of a playbook change.
+//!
+//! A line diff of YAML hides what a change does to the procedure: a step
+//! renamed shows as a removal and an addition, an effect raised by a kind's
+//! default is invisible, an approval removed is one line among many. Here the
+//! two checked [`Plan`]s are compared as procedures: steps are matched by id,
+//! then by content (a rename), compared field by field in their canonical
+//! form (so both syntaxes and any formatting compare equal), edges are
+//! compared with their conditions, and [`risk`] says what a reviewer must
+//! look at, with a severity.
+//!
+//! Either side may be absent (a playbook added or deleted): it then has no
+//! steps. Every walk is a loop over steps or edges, never a recursion.
+
+mod markdown;
+pub mod risk;
+mod text;
+mod words;
+
+pub use markdown::markdown;
+pub use risk::{Risk, RiskKind, RiskSeverity};
+pub use text::{text, TextStyle};
+pub use words::{word_diff, WordChunk, WordTag};
+
+use crate::ast::{Action, Effect};
+use crate::graph::EdgeKind;
+use crate::plan::Plan;
+use serde::Serialize;
+use serde_yaml::Value as Yaml;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What happened to one step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Added,
+    Removed,
+    /// Matched by content under a new id (its fields may have changed too).
+    Renamed,
+    Changed,
+}
+
+/// A step that differs between the two plans.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepChange {
+    pub status: StepStatus,
+    /// The id in the new plan (in the old one for a removed step).
+    pub id: String,
+    /// The id in the old plan, when the step was renamed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
+    /// The kind (`shell`, `triage`, ...).
+    pub kind: String,
+    /// The resolved effect (new plan; old plan for a removed step).
+    #[serde(serialize_with = "effect_name")]
+    pub effect: Effect,
+    /// Field by field, for changed and renamed steps.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+}
+
+/// One field of a step (or of the playbook) that differs, by its path in the
+/// canonical YAML form: `shell.command`, `approval`, `triage[0].when`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+    /// A word diff, when both sides are text of several words (a command).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<WordChunk>>,
+}
+
+/// What happened to one edge of the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeStatus {
+    Added,
+    Removed,
+    ConditionChanged,
+}
+
+/// An edge that differs, named by the new ids of its ends.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EdgeChange {
+    pub status: EdgeStatus,
+    pub from: String,
+    pub to: String,
+    /// `needs`, `case`, `else` or `on_failure`.
+    pub kind: &'static str,
+    /// The condition (new plan; old plan for a removed edge).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// The old condition, when it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_condition: Option<String>,
+}
+
+/// Everything that differs between two plans, and what a reviewer should
+/// worry about.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanDiff {
+    pub old_name: String,
+    pub new_name: String,
+    /// Playbook-level fields (name, inputs, tags, ...).
+    pub playbook: Vec<FieldChange>,
+    /// Changed and added steps in new-plan order, then removed ones in old order.
+    pub steps: Vec<StepChange>,
+    pub edges: Vec<EdgeChange>,
+    /// Most severe first.
+    pub risks: Vec<Risk>,
+}
+
+impl PlanDiff {
+    /// Whether the two plans describe the same procedure.
+    pub fn is_empty(&self) -> bool {
+        self.playbook.is_empty() && self.steps.is_empty() && self.edges.is_empty()
+    }
+
+    /// The most severe risk found, if any.
+    pub fn max_severity(&self) -> Option<RiskSeverity> {
+        self.risks.iter().map(|r| r.severity).max()
+    }
+}
+
+/// The two sides of a diff and how their steps correspond.
+pub(crate) struct Sides<'a> {
+    pub old: Option<&'a Plan>,
+    pub new: Option<&'a Plan>,
+    /// Old step index -> new step index, for steps present in both.
+    pub old_to_new: HashMap<usize, usize>,
+    pub new_to_old: HashMap<usize, usize>,
+}
+
+impl Sides<'_> {
+    pub fn old_id(&self, i: usize) -> &str {
+        self.old
+            .map_or("", |p| p.playbook().steps[i].id.value.as_str())
+    }
+
+    pub fn new_id(&self, i: usize) -> &str {
+        self.new
+            .map_or("", |p| p.playbook().steps[i].id.value.as_str())
+    }
+}
+
+/// Compares two plans. `None` stands for a playbook that does not exist on
+/// that side (added or deleted in the change).
+pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
+    let name = |p: Option<&Plan>| p.map(|p| p.file().name().to_string()).unwrap_or_default();
+    let old_flat: Vec<Flat> = steps_of(old).iter().map(flatten_step).collect();
+    let new_flat: Vec<Flat> = steps_of(new).iter().map(flatten_step).collect();
+    let (old_to_new, new_to_old) = match_steps(old, new, &old_flat, &new_flat);
+    let sides = Sides {
+        old,
+        new,
+        old_to_new,
+        new_to_old,
+    };
+    // Old ids as the new plan spells them, so a rename does not show as a
+    // change of every `needs` and reference to the renamed step.
+    let renames: Vec<(String, String)> = sides
+        .old_to_new
+        .iter()
+        .map(|(&o, &n)| (sides.old_id(o).to_string(), sides.new_id(n).to_string()))
+        .filter(|(o, n)| o != n)
+        .collect();
+
+    let mut steps = Vec::new();
+    if let Some(new_plan) = new {
+        for (n, step) in new_plan.playbook().steps.iter().enumerate() {
+            let kind = step.action.kind_name().to_string();
+            let effect = new_plan.step_plan(n).effect;
+            match sides.new_to_old.get(&n) {
+                None => steps.push(StepChange {
+                    status: StepStatus::Added,
+                    id: step.id.value.clone(),
+                    old_id: None,
+                    kind,
+                    effect,
+                    fields: Vec::new(),
+                }),
+                Some(&o) => {
+                    let renamed_old = rename_flat(&old_flat[o], &renames);
+                    // A rename is said once, in the step's header, not as a field.
+                    let fields: Vec<FieldChange> = compare_flat(&renamed_old, &new_flat[n])
+                        .into_iter()
+                        .filter(|f| f.path != "id")
+                        .collect();
+                    let old_id = sides.old_id(o);
+                    let renamed = old_id != step.id.value;
+                    if renamed || !fields.is_empty() {
+                        steps.push(StepChange {
+                            status: if renamed {
+                                StepStatus::Renamed
+                            } else {
+                                StepStatus::Changed
+                            },
+                            id: step.id.value.clone(),
+                            old_id: renamed.then(|| old_id.to_string()),
+                            kind,
+                            effect,
+                            fields,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if let Some(old_plan) = old {
+        for (o, step) in old_plan.playbook().steps.iter().enumerate() {
+            if !sides.old_to_new.contains_key(&o) {
+                steps.push(StepChange {
+                    status: StepStatus::Removed,
+                    id: step.id.value.clone(),
+                    old_id: None,
+                    kind: step.action.kind_name().to_string(),
+                    effect: old_plan.step_plan(o).effect,
+                    fields: Vec::new(),
+                });
+            }
+        }
+    }
+
+    let edges = compare_edges(&sides);
+    let playbook = compare_flat(&flatten_playbook(old), &flatten_playbook(new));
+    let mut risks = risk::assess(&sides, &steps);
+    risks.sort_by_key(|r| std::cmp::Reverse(r.severity));
+    PlanDiff {
+        old_name: name(old),
+        new_name: name(new),
+        playbook,
+        steps,
+        edges,
+        risks,
+    }
+}
+
+fn effect_name<S: serde::Serializer>(effect: &Effect, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(effect.name())
+}
+
+fn steps_of(plan: Option<&Plan>) -> &[crate::ast::Step] {
+    plan.map_or(&[], |p| p.playbook().steps.as_slice())
+}
+
+/// A step or playbook as `(field path, scalar text)` pairs, in canonical order.
+type Flat = Vec<(String, String)>;
+
+fn flatten_step(step: &crate::ast::Step) -> Flat {
+    let mut out = Vec::new();
+    flatten(&crate::print::step_yaml(step), String::new(), &mut out);
+    out
+}
+
+fn flatten_playbook(plan: Option<&Plan>) -> Flat {
+    let Some(plan) = plan else {
+        return Vec::new();
+    };
+    let mut copy = plan.playbook().clone();
+    copy.steps.clear();
+    let Ok(mut yaml) = serde_yaml::from_str::<Yaml>(&crate::print::yaml(&copy)) else {
+        return Vec::new();
+    };
+    if let Yaml::Mapping(map) = &mut yaml {
+        map.remove("steps");
+    }
+    let mut out = Vec::new();
+    flatten(&yaml, String::new(), &mut out);
+    out
+}
+
+/// Flattens a YAML value into leaf paths, iteratively.
+fn flatten(value: &Yaml, prefix: String, out: &mut Flat) {
+    let mut stack = vec![(value, prefix)];
+    while let Some((value, path)) = stack.pop() {
+        match value {
+            Yaml::Mapping(map) if !map.is_empty() => {
+                let entries: Vec<_> = map.iter().collect();
+                for (key, v) in entries.into_iter().rev() {
+                    let key = scalar(key);
+                    let child = if path.is_empty() {
+                        key
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    stack.push((v, child));
+                }
+            }
+            Yaml::Sequence(items) if !items.is_empty() => {
+                for (i, v) in items.iter().enumerate().rev() {
+                    stack.push((v, format!("{path}[{i}]")));
+                }
+            }
+            other => out.push((path, scalar(other))),
+        }
+    }
+}
+
+fn scalar(value: &Yaml) -> String {
+    match value {
+        Yaml::Null => "null".into(),
+        Yaml::Bool(b) => b.to_string(),
+        Yaml::Number(n) => n.to_string(),
+        Yaml::String(s) => s.clone(),
+        Yaml::Sequence(_) => "[]".into(),
+        Yaml::Mapping(_) => "{}".into(),
+        Yaml::Tagged(t) => scalar(&t.value),
+    }
+}
+
+/// Field changes between two flattened forms, in the order of the new one
+/// (fields only in the old one after).
+fn compare_flat(old: &Flat, new: &Flat) -> Vec<FieldChange> {
+    let old_map: BTreeMap<&str, &str> = old.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let new_keys: BTreeSet<&str> = new.iter().map(|(k, _)| k.as_str()).collect();
+    let mut out = Vec::new();
+    for (path, value) in new {
+        match old_map.get(path.as_str()) {
+            Some(old_value) if *old_value == value => {}
+            old_value => out.push(field_change(path, old_value.copied(), Some(value))),
+        }
+    }
+    for (path, value) in old {
+        if !new_keys.contains(path.as_str()) {
+            out.push(field_change(path, Some(value), None));
+        }
+    }
+    out
+}
+
+fn field_change(path: &str, old: Option<&str>, new: Option<&str>) -> FieldChange {
+    let words = match (old, new) {
+        (Some(o), Some(n))
+            if o.contains(char::is_whitespace) || n.contains(char::is_whitespace) =>
+        {
+            Some(word_diff(o, n))
+        }
+        _ => None,
+    };
+    FieldChange {
+        path: path.to_string(),
+        old: old.map(str::to_string),
+        new: new.map(str::to_string),
+        words,
+    }
+}
+
+/// Old field values with renamed step ids replaced by their new ids: in
+/// `needs`, branch targets, `on_failure.goto`, and `steps.ID` references.
+fn rename_flat(flat: &Flat, renames: &[(String, String)]) -> Flat {
+    if renames.is_empty() {
+        return flat.clone();
+    }
+    flat.iter()
+        .map(|(path, value)| {
+            let mut value = value.clone();
+            for (old, new) in renames {
+                let is_reference_field = path.starts_with("needs[")
+                    || path.ends_with(".then")
+                    || path.ends_with(".else")
+                    || path == "on_failure.goto";
+                if is_reference_field && value == *old {
+                    value = new.clone();
+                } else {
+                    value = replace_reference(&value, old, new);
+                }
+            }
+            (path.clone(), value)
+        })
+        .collect()
+}
+
+/// Replaces `steps.OLD` (followed by a non-identifier character) and `(OLD)`
+/// by the new id.
+fn replace_reference(text: &str, old: &str, new: &str) -> String {
+    let mut out = text.to_string();
+    for (before, after) in [("steps.", ""), ("(", ")")] {
+        let needle = format!("{before}{old}{after}");
+        let mut result = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(&needle) {
+            let end = at + needle.len();
+            let boundary = !rest[end..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            result.push_str(&rest[..at]);
+            if boundary {
+                result.push_str(&format!("{before}{new}{after}"));
+            } else {
+                result.push_str(&needle);
+            }
+            rest = &rest[end..];
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
+/// Matches steps by id, then unmatched steps of the same kind by content.
+fn match_steps(
+    old: Option<&Plan>,
+    new: Option<&Plan>,
+    old_flat: &[Flat],
+    new_flat: &[Flat],
+) -> (HashMap<usize, usize>, HashMap<usize, usize>) {
+    let mut old_to_new = HashMap::new();
+    let mut new_to_old = HashMap::new();
+    let (old_steps, new_steps) = (steps_of(old), steps_of(new));
+    let new_by_id: HashMap<&str, usize> = new_steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.value.as_str(), i))
+        .collect();
+    for (o, step) in old_steps.iter().enumerate() {
+        if let Some(&n) = new_by_id.get(step.id.value.as_str()) {
+            old_to_new.insert(o, n);
+            new_to_old.insert(n, o);
+        }
+    }
+    // Content matching: the share of fields (besides the id) that are equal.
+    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+    for (o, step) in old_steps.iter().enumerate() {
+        if old_to_new.contains_key(&o) {
+            continue;
+        }
+        let old_fields: BTreeSet<&(String, String)> =
+            old_flat[o].iter().filter(|(k, _)| k != "id").collect();
+        for (n, new_step) in new_steps.iter().enumerate() {
+            if new_to_old.contains_key(&n)
+                || new_step.action.kind_name() != step.action.kind_name()
+                || !same_action_shape(&step.action, &new_step.action)
+            {
+                continue;
+            }
+            let new_fields: BTreeSet<&(String, String)> =
+                new_flat[n].iter().filter(|(k, _)| k != "id").collect();
+            let common = old_fields.intersection(&new_fields).count();
+            let total = old_fields.len().max(new_fields.len()).max(1);
+            // Per mille, so candidates sort without floats.
+            let score = common * 1000 / total;
+            if score >= 600 {
+                candidates.push((score, o, n));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (_, o, n) in candidates {
+        if old_to_new.contains_key(&o) || new_to_old.contains_key(&n) {
+            continue;
+        }
+        old_to_new.insert(o, n);
+        new_to_old.insert(n, o);
+    }
+    (old_to_new, new_to_old)
+}
+
+fn same_action_shape(a: &Action, b: &Action) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// An edge as compared: ends as new ids, a kind, a condition.
+struct EdgeKey {
+    from: String,
+    to: String,
+    kind: &'static str,
+    condition: Option<String>,
+}
+
+fn edge_kind(kind: &EdgeKind) -> (&'static str, Option<String>) {
+    match kind {
+        EdgeKind::Needs => ("needs", None),
+        EdgeKind::Case { condition, .. } => ("case", Some(condition.clone())),
+        EdgeKind::Else => ("else", None),
+        EdgeKind::Failure => ("on_failure", None),
+    }
+}
+
+fn compare_edges(sides: &Sides) -> Vec<EdgeChange> {
+    let mut old_edges: Vec<EdgeKey> = Vec::new();
+    if let Some(old) = sides.old {
+        let renames: Vec<(String, String)> = sides
+            .old_to_new
+            .iter()
+            .map(|(&o, &n)| (sides.old_id(o).to_string(), sides.new_id(n).to_string()))
+            .collect();
+        for (from, to, edge) in old.graph().edges() {
+            let (kind, condition) = edge_kind(&edge.kind);
+            let name = |i: usize| match sides.old_to_new.get(&i) {
+                Some(&n) => sides.new_id(n).to_string(),
+                None => sides.old_id(i).to_string(),
+            };
+            let condition = condition.map(|c| {
+                renames
+                    .iter()
+                    .fold(c, |c, (o, n)| replace_reference(&c, o, n))
+            });
+            old_edges.push(EdgeKey {
+                from: name(from),
+                to: name(to),
+                kind,
+                condition,
+            });
+        }
+    }
+    let mut new_edges: Vec<EdgeKey> = Vec::new();
+    if let Some(new) = sides.new {
+        for (from, to, edge) in new.graph().edges() {
+            let (kind, condition) = edge_kind(&edge.kind);
+            new_edges.push(EdgeKey {
+                from: sides.new_id(from).to_string(),
+                to: sides.new_id(to).to_string(),
+                kind,
+                condition,
+            });
+        }
+    }
+    let key = |e: &EdgeKey| (e.from.clone(), e.to.clone(), e.kind);
+    let old_index: HashMap<(String, String, &'static str), usize> = old_edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (key(e), i))
+        .collect();
+    let new_keys: BTreeSet<(String, String, &'static str)> = new_edges.iter().map(key).collect();
+    let mut out = Vec::new();
+    for edge in &new_edges {
+        match old_index.get(&key(edge)) {
+            None => out.push(EdgeChange {
+                status: EdgeStatus::Added,
+                from: edge.from.clone(),
+                to: edge.to.clone(),
+                kind: edge.kind,
+                condition: edge.condition.clone(),
+                old_condition: None,
+            }),
+            Some(&i) if old_edges[i].condition != edge.condition => out.push(EdgeChange {
+                status: EdgeStatus::ConditionChanged,
+                from: edge.from.clone(),
+                to: edge.to.clone(),
+                kind: edge.kind,
+                condition: edge.condition.clone(),
+                old_condition: old_edges[i].condition.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for edge in &old_edges {
+        if !new_keys.contains(&key(edge)) {
+            out.push(EdgeChange {
+                status: EdgeStatus::Removed,
+                from: edge.from.clone(),
+                to: edge.to.clone(),
+                kind: edge.kind,
+                condition: edge.condition.clone(),
+                old_condition: None,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_to_a_renamed_step_are_rewritten_on_word_boundaries() {
+        assert_eq!(
+            replace_reference(
+                "steps.probe.status == 200 && steps.probe2.ok",
+                "probe",
+                "health"
+            ),
+            "steps.health.status == 200 && steps.probe2.ok"
+        );
+        assert_eq!(
+            replace_reference("succeeded(probe)", "probe", "health"),
+            "succeeded(health)"
+        );
+    }
+
+    #[test]
+    fn flattening_names_leaves_by_path() {
+        let yaml: Yaml = serde_yaml::from_str("a: {b: 1, c: [x, y]}\nd: ''").unwrap();
+        let mut out = Vec::new();
+        flatten(&yaml, String::new(), &mut out);
+        let paths: Vec<&str> = out.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["a.b", "a.c[0]", "a.c[1]", "d"]);
+    }
+}

@@ -1,0 +1,251 @@
+//! What a reviewer must look at in a playbook change, with a severity, so CI
+//! can stop a pull request that removes a gate (`--fail-on high`).
+//!
+//! The rules, each a [`RiskKind`] with a stable code:
+//! - an approval removed (high before a write or destructive step, medium
+//!   otherwise), or weakened to the generic question (low);
+//! - an effect raised: to `write` medium, to `destructive` high;
+//! - a new or newly writing step without a gate: write medium, destructive high;
+//! - a timeout removed (medium on a write, low otherwise), a retry removed (low),
+//!   a polling deadline (`until.within`) removed (medium);
+//! - a step that became unreachable (medium);
+//! - a branch that lost its `else` (medium).
+
+use super::{Sides, StepChange, StepStatus};
+use crate::ast::{Action, Effect};
+use crate::graph::EdgeKind;
+use crate::plan::Plan;
+use serde::Serialize;
+
+/// How much a reviewer should worry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskSeverity {
+    Low,
+    Medium,
+    High,
+}
+
+impl RiskSeverity {
+    pub fn name(self) -> &'static str {
+        match self {
+            RiskSeverity::Low => "low",
+            RiskSeverity::Medium => "medium",
+            RiskSeverity::High => "high",
+        }
+    }
+}
+
+/// The kinds of risk, each with a stable code (`approval_removed`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskKind {
+    ApprovalRemoved,
+    ApprovalWeakened,
+    EffectRaised,
+    UngatedWrite,
+    TimeoutRemoved,
+    RetryRemoved,
+    DeadlineRemoved,
+    BecameUnreachable,
+    ElseRemoved,
+}
+
+impl RiskKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            RiskKind::ApprovalRemoved => "approval_removed",
+            RiskKind::ApprovalWeakened => "approval_weakened",
+            RiskKind::EffectRaised => "effect_raised",
+            RiskKind::UngatedWrite => "ungated_write",
+            RiskKind::TimeoutRemoved => "timeout_removed",
+            RiskKind::RetryRemoved => "retry_removed",
+            RiskKind::DeadlineRemoved => "deadline_removed",
+            RiskKind::BecameUnreachable => "became_unreachable",
+            RiskKind::ElseRemoved => "else_removed",
+        }
+    }
+}
+
+/// One thing a reviewer must look at.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Risk {
+    pub severity: RiskSeverity,
+    pub kind: RiskKind,
+    /// The step concerned (its new id; its old id when it was removed).
+    pub step: String,
+    pub message: String,
+}
+
+/// Whether a step waits for an operator's approval: an `approval` on it, an
+/// `approve` step, or an `approve` step it directly needs.
+pub fn gated(plan: &Plan, index: usize) -> bool {
+    plan.is_gated(index)
+        || plan.graph().incoming(index).any(|(from, edge)| {
+            edge.kind == EdgeKind::Needs
+                && plan.playbook().steps[from].action.kind_name() == "approve"
+        })
+}
+
+fn ungated(severity_of: Effect, step: &str, why: &str) -> Option<Risk> {
+    let severity = match severity_of {
+        Effect::Read => return None,
+        Effect::Write => RiskSeverity::Medium,
+        Effect::Destructive => RiskSeverity::High,
+    };
+    Some(Risk {
+        severity,
+        kind: RiskKind::UngatedWrite,
+        step: step.to_string(),
+        message: format!(
+            "{why} `{step}` is {} and runs without an approval",
+            severity_of.name()
+        ),
+    })
+}
+
+pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
+    let mut risks = Vec::new();
+    let mut push = |severity, kind, step: &str, message: String| {
+        risks.push(Risk {
+            severity,
+            kind,
+            step: step.to_string(),
+            message,
+        })
+    };
+    for change in changes {
+        match change.status {
+            StepStatus::Added => {
+                let (Some(new), Some(n)) =
+                    (sides.new, sides.new.and_then(|p| p.index_of(&change.id)))
+                else {
+                    continue;
+                };
+                if !gated(new, n) {
+                    if let Some(r) = ungated(new.step_plan(n).effect, &change.id, "the new step") {
+                        push(r.severity, r.kind, &r.step, r.message);
+                    }
+                }
+            }
+            // A removed `approve` step is reported on each step it gated.
+            StepStatus::Removed | StepStatus::Changed | StepStatus::Renamed => {}
+        }
+    }
+    let (Some(old), Some(new)) = (sides.old, sides.new) else {
+        return risks;
+    };
+    for (n, step) in new.playbook().steps.iter().enumerate() {
+        let Some(&o) = sides.new_to_old.get(&n) else {
+            continue;
+        };
+        let old_step = &old.playbook().steps[o];
+        let id = step.id.value.as_str();
+        let (old_plan, new_plan) = (old.step_plan(o), new.step_plan(n));
+        let (was_gated, is_gated) = (gated(old, o), gated(new, n));
+        if was_gated && !is_gated {
+            let severity = if new_plan.effect >= Effect::Write {
+                RiskSeverity::High
+            } else {
+                RiskSeverity::Medium
+            };
+            push(
+                severity,
+                RiskKind::ApprovalRemoved,
+                id,
+                format!(
+                    "the approval before `{id}` was removed: this {} step now runs without asking",
+                    new_plan.effect.name()
+                ),
+            );
+        } else if let (Some(old_gate), Some(new_gate)) = (&old_step.approval, &step.approval) {
+            if old_gate.question.is_some() && new_gate.question.is_none() {
+                push(
+                    RiskSeverity::Low,
+                    RiskKind::ApprovalWeakened,
+                    id,
+                    format!(
+                        "the approval of `{id}` lost its question: the operator is asked a generic one"
+                    ),
+                );
+            }
+        }
+        if new_plan.effect > old_plan.effect {
+            let severity = if new_plan.effect == Effect::Destructive {
+                RiskSeverity::High
+            } else {
+                RiskSeverity::Medium
+            };
+            push(
+                severity,
+                RiskKind::EffectRaised,
+                id,
+                format!(
+                    "the effect of `{id}` was raised from {} to {}",
+                    old_plan.effect.name(),
+                    new_plan.effect.name()
+                ),
+            );
+            if !is_gated && !was_gated {
+                if let Some(r) = ungated(new_plan.effect, id, "the step") {
+                    push(r.severity, r.kind, &r.step, r.message);
+                }
+            }
+        }
+        if old_step.timeout.is_some() && step.timeout.is_none() {
+            let severity = if new_plan.effect >= Effect::Write {
+                RiskSeverity::Medium
+            } else {
+                RiskSeverity::Low
+            };
+            push(
+                severity,
+                RiskKind::TimeoutRemoved,
+                id,
+                format!("the timeout of `{id}` was removed: it can now hang the run"),
+            );
+        }
+        if old_step.retry.is_some() && step.retry.is_none() {
+            push(
+                RiskSeverity::Low,
+                RiskKind::RetryRemoved,
+                id,
+                format!("the retry of `{id}` was removed: one transient failure now fails it"),
+            );
+        }
+        let had_deadline = old_step.until.as_ref().is_some_and(|u| u.within.is_some());
+        let has_deadline = step.until.as_ref().is_none_or(|u| u.within.is_some());
+        if had_deadline && !has_deadline {
+            push(
+                RiskSeverity::Medium,
+                RiskKind::DeadlineRemoved,
+                id,
+                format!("the polling deadline (`until.within`) of `{id}` was removed: it can poll forever"),
+            );
+        }
+        if !old_plan.unreachable && new_plan.unreachable {
+            push(
+                RiskSeverity::Medium,
+                RiskKind::BecameUnreachable,
+                id,
+                format!("`{id}` became unreachable: no path of the new graph runs it"),
+            );
+        }
+        if let (Action::Branch(old_branch), Action::Branch(new_branch)) =
+            (&old_step.action, &step.action)
+        {
+            if old_branch.otherwise.is_some() && new_branch.otherwise.is_none() {
+                push(
+                    RiskSeverity::Medium,
+                    RiskKind::ElseRemoved,
+                    id,
+                    format!(
+                        "the {} `{id}` lost its `else`: when no case holds, nothing after it runs",
+                        new_branch.keyword.value.name()
+                    ),
+                );
+            }
+        }
+    }
+    risks
+}

@@ -1,0 +1,343 @@
+//! `runbook lint`: rules about how a playbook is written that `check` does
+//! not enforce, because a playbook can be valid and still unsafe to run at
+//! 3 a.m. Each rule ([`LintRule`]) has a stable code, a default severity and
+//! a rationale; a repository tunes them in `runbook.toml` ([`LintConfig`]),
+//! and a step opts out of named rules with `lint: {allow: [...], reason}`.
+//!
+//! Findings are ordinary [`Diagnostic`]s with spans, so they render exactly
+//! like `check`'s.
+
+mod config;
+mod rule;
+
+pub use config::LintConfig;
+pub use rule::LintRule;
+
+use crate::analyze::branches::choices_of;
+use crate::ast::{Action, Effect, Step};
+use crate::catalog::Catalog;
+use crate::code::Code;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diff::risk::gated;
+use crate::expr;
+use crate::path::Path;
+use crate::plan::{Param, ParamValue, Plan};
+use crate::source::Span;
+use crate::template::Quoting;
+
+/// Manual instructions shorter than this many characters say too little.
+const MIN_INSTRUCTIONS: usize = 20;
+
+/// The tag that marks a playbook as run by on-call engineers.
+pub const ON_CALL_TAG: &str = "on-call";
+
+/// Lints a checked plan. Findings of rules the config turns off, or that a
+/// step allows, are left out; the result is sorted by position.
+pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diagnostic> {
+    let mut found: Vec<(usize, Diagnostic)> = Vec::new();
+    let playbook = plan.playbook();
+    let on_call = playbook.tags.iter().any(|t| t.value == ON_CALL_TAG);
+    for (i, step) in playbook.steps.iter().enumerate() {
+        let mut add = |rule: LintRule, d: Diagnostic| found.push((i, with_rule(rule, d)));
+        ungated_write(plan, i, step, &mut add);
+        write_without_timeout(plan, i, step, catalog, &mut add);
+        raw_shell_insertion(plan, i, step, &mut add);
+        poll_without_deadline(step, &mut add);
+        branch_without_else(plan, i, step, &mut add);
+        manual_without_instructions(step, &mut add);
+        secret_output_unmasked(plan, i, step, &mut add);
+        if on_call {
+            on_call_without_description(step, &mut add);
+        }
+        unknown_rule(step, &mut add);
+    }
+    let mut out = Diagnostics::new();
+    for (i, mut d) in found {
+        let Code::Lint(rule) = d.code else { continue };
+        let Some(severity) = config.severity(rule) else {
+            continue;
+        };
+        if rule != LintRule::UnknownRule && allowed(&playbook.steps[i], rule) {
+            continue;
+        }
+        d.severity = severity;
+        out.push(d);
+    }
+    out.into_sorted()
+}
+
+/// A diagnostic of a rule, with the rule's rationale before the fix.
+fn with_rule(rule: LintRule, mut d: Diagnostic) -> Diagnostic {
+    d.code = Code::Lint(rule);
+    d.severity = rule.default_severity();
+    d.help = Some(match d.help.take() {
+        Some(fix) => format!("{fix}\n(why: {})", rule.rationale()),
+        None => format!("why: {}", rule.rationale()),
+    });
+    d
+}
+
+/// Whether the step's `lint: {allow}` names the rule.
+fn allowed(step: &Step, rule: LintRule) -> bool {
+    step.lint.as_ref().is_some_and(|l| {
+        l.allow
+            .iter()
+            .any(|name| LintRule::parse(&name.value) == Some(rule))
+    })
+}
+
+fn new(message: String) -> Diagnostic {
+    // Code and severity are set by `with_rule`.
+    Diagnostic::warning(Code::Lint(LintRule::UnknownRule), message)
+}
+
+/// Where a step says what it does: its kind's key.
+fn kind_span(step: &Step) -> Span {
+    match &step.action {
+        Action::Kind { name, .. } => name.span,
+        Action::Branch(b) => b.keyword.span,
+        Action::Manual { span, .. } => *span,
+        Action::Ask(a) => a.span,
+    }
+}
+
+/// A `playbook` step writes only through the called playbook's own steps,
+/// which carry their own gates and timeouts (and are linted in their file).
+fn calls_playbook(step: &Step) -> bool {
+    matches!(&step.action, Action::Kind { name, .. } if name.value == "playbook")
+}
+
+fn ungated_write(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
+    let effect = plan.step_plan(i).effect;
+    if effect == Effect::Read
+        || !matches!(step.action, Action::Kind { .. })
+        || gated(plan, i)
+        || calls_playbook(step)
+    {
+        return;
+    }
+    let effect_label = match &step.effect {
+        Some(e) => (e.span, format!("declared {}", effect.name())),
+        None => (kind_span(step), format!("{} by default", effect.name())),
+    };
+    add(
+        LintRule::UngatedWrite,
+        new(format!(
+            "the {} step `{}` runs without approval",
+            effect.name(),
+            step.id.value
+        ))
+        .label(step.id.span, "no approval")
+        .label(effect_label.0, effect_label.1)
+        .help("add `approval: \"<the question to ask>\"`, or `effect: read` if it changes nothing"),
+    );
+}
+
+fn write_without_timeout(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    catalog: &dyn Catalog,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    let Action::Kind { name, .. } = &step.action else {
+        return;
+    };
+    if plan.step_plan(i).effect == Effect::Read || step.timeout.is_some() || calls_playbook(step) {
+        return;
+    }
+    // A kind with its own `timeout` parameter bounds its requests already.
+    if catalog
+        .kind(&name.value)
+        .is_some_and(|k| k.param("timeout").is_some())
+    {
+        return;
+    }
+    add(
+        LintRule::WriteWithoutTimeout,
+        new(format!(
+            "the {} step `{}` has no timeout",
+            plan.step_plan(i).effect.name(),
+            step.id.value
+        ))
+        .label(step.id.span, "can hang forever")
+        .label(
+            name.span,
+            format!("`{}` has no timeout of its own", name.value),
+        )
+        .help("add `timeout: 5m` (how long it may take before the run gives up on it)"),
+    );
+}
+
+/// Every template parameter with its quoting, depth first (iteratively).
+fn templates(params: &crate::plan::Params) -> Vec<(&crate::template::Template, Quoting)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Param> = params.values().collect();
+    while let Some(param) = stack.pop() {
+        match &param.value {
+            ParamValue::Template { template, quoting } => out.push((template, *quoting)),
+            ParamValue::List(items) => stack.extend(items.iter()),
+            ParamValue::Map(entries) => stack.extend(entries.iter().map(|(_, p)| p)),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn raw_shell_insertion(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    for (template, quoting) in templates(&plan.step_plan(i).params) {
+        if quoting != Quoting::Shell {
+            continue;
+        }
+        for insertion in template.insertions().into_iter().filter(|i| i.raw) {
+            add(
+                LintRule::RawShellInsertion,
+                new(format!(
+                    "a value is inserted unquoted into the shell command of `{}`",
+                    step.id.value
+                ))
+                .label(insertion.span, "inserted raw: its value can run commands")
+                .help("drop `raw` (or the triple braces) so the value is one shell word; if it must expand to several words, allow the rule on this step with a reason"),
+            );
+        }
+    }
+}
+
+fn poll_without_deadline(step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
+    let Some(until) = &step.until else { return };
+    if until.within.is_some() {
+        return;
+    }
+    add(
+        LintRule::PollWithoutDeadline,
+        new(format!("`{}` polls with no deadline", step.id.value))
+            .label(
+                until.condition.span,
+                "polled until this holds, however long",
+            )
+            .help("add `within: 10m` to `until`"),
+    );
+}
+
+/// Whether the cases of a branch provably cover every value they switch on.
+pub(crate) fn exhaustive(plan: &Plan, i: usize) -> bool {
+    let mut subject: Option<Path> = None;
+    let mut covered: Vec<String> = Vec::new();
+    for case in &plan.step_plan(i).cases {
+        let Some((path, values)) = case.as_ref().and_then(expr::enum_coverage) else {
+            return false;
+        };
+        match &subject {
+            Some(s) if !s.same_as(&path) => return false,
+            Some(_) => {}
+            None => subject = Some(path),
+        }
+        covered.extend(values);
+    }
+    let Some(subject) = subject else { return false };
+    let Some((choices, _, _)) = choices_of(plan.playbook(), &subject) else {
+        return false;
+    };
+    choices.iter().all(|c| covered.contains(c))
+}
+
+fn branch_without_else(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    let Action::Branch(branch) = &step.action else {
+        return;
+    };
+    if branch.otherwise.is_some() || branch.cases.is_empty() || exhaustive(plan, i) {
+        return;
+    }
+    let keyword = branch.keyword.value.name();
+    add(
+        LintRule::BranchWithoutElse,
+        new(format!(
+            "the {keyword} `{}` has no `else` and its cases may all be false",
+            step.id.value
+        ))
+        .label(branch.keyword.span, "no `else`")
+        .help("add an `else` case (a manual step saying what to do is enough), or allow the rule with the reason nothing needs doing"),
+    );
+}
+
+fn manual_without_instructions(step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
+    let Action::Manual { instructions, .. } = &step.action else {
+        return;
+    };
+    if instructions.value.trim().chars().count() >= MIN_INSTRUCTIONS {
+        return;
+    }
+    add(
+        LintRule::ManualWithoutInstructions,
+        new(format!(
+            "the manual step `{}` does not say what to do",
+            step.id.value
+        ))
+        .label(instructions.span, "too short to follow")
+        .help("write the instructions as you would for a colleague who has never done it: what to do, where, how to tell it worked"),
+    );
+}
+
+fn secret_output_unmasked(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    if !plan.step_plan(i).uses_secret {
+        return;
+    }
+    for output in step.outputs.iter().filter(|o| !o.is_secret()) {
+        add(
+            LintRule::SecretOutputUnmasked,
+            new(format!(
+                "the output `{}` of `{}` may carry a secret the step reads",
+                output.name.value, step.id.value
+            ))
+            .label(output.name.span, "not marked secret")
+            .help("add `secret: true` to the output"),
+        );
+    }
+}
+
+fn on_call_without_description(step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
+    if step.description.is_some() || matches!(step.action, Action::Branch(_)) {
+        return;
+    }
+    add(
+        LintRule::OnCallWithoutDescription,
+        new(format!("the step `{}` has no description", step.id.value))
+            .label(step.id.span, "what is it for?")
+            .help("add a `description` saying why the step is there and what to look for in its result"),
+    );
+}
+
+fn unknown_rule(step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
+    let Some(lint) = &step.lint else { return };
+    for name in &lint.allow {
+        if LintRule::parse(&name.value).is_some() {
+            continue;
+        }
+        let names = LintRule::ALL.iter().map(|r| r.short_name());
+        let help = match crate::suggest::did_you_mean(&name.value, names) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "see docs/lint.md for the rules".to_string(),
+        };
+        add(
+            LintRule::UnknownRule,
+            new(format!("`{}` is not a lint rule", name.value))
+                .label(name.span, "unknown rule")
+                .help(help),
+        );
+    }
+}

@@ -1,0 +1,381 @@
+//! A JSON Schema (draft 2020-12) for YAML playbooks, so editors running
+//! yaml-language-server complete field names, kinds and parameters and flag
+//! structural mistakes as the author types.
+//!
+//! It is built from the same lists the lowerer checks against
+//! ([`PLAYBOOK_FIELDS`], [`INPUT_FIELDS`], [`STEP_FIELDS`], [`OUTPUT_FIELDS`],
+//! [`LANGUAGE_KINDS`]) and from each kind's [`KindSchema`], so it cannot drift
+//! from what `runbook check` accepts: a field added to a list without a schema
+//! here fails [`json_schema`]'s test. The schema is looser than `check` where
+//! only analysis can tell (references, expressions, templates): it validates
+//! shape, `check` validates meaning.
+
+use crate::catalog::{Catalog, KindSchema, ParamType};
+use crate::lower::{INPUT_FIELDS, LANGUAGE_KINDS, OUTPUT_FIELDS, PLAYBOOK_FIELDS, STEP_FIELDS};
+use serde_json::{json, Map, Value};
+
+/// Where the schema says it lives; editors key caches on it.
+pub const SCHEMA_ID: &str = "https://runbook.dev/schema/playbook.json";
+
+const ID_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+/// What humantime reads: one or more `<number><unit>` (`30s`, `1h30m`).
+const DURATION_PATTERN: &str = "^([0-9]+(\\.[0-9]+)?\\s*[A-Za-z]+\\s*)+$";
+
+fn text(description: &str) -> Value {
+    json!({"type": "string", "description": description})
+}
+
+fn duration(description: &str) -> Value {
+    json!({"type": "string", "pattern": DURATION_PATTERN, "description": description})
+}
+
+/// An expression: written as a string, or a YAML literal (`when: false`).
+fn expression(description: &str) -> Value {
+    json!({"type": ["string", "boolean", "number"], "description": description})
+}
+
+fn strings(description: &str) -> Value {
+    json!({"type": "array", "items": {"type": "string"}, "description": description})
+}
+
+fn ids(description: &str) -> Value {
+    json!({
+        "description": description,
+        "anyOf": [
+            {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}},
+            {"type": "string", "pattern": ID_PATTERN}
+        ]
+    })
+}
+
+fn object(properties: Map<String, Value>, required: &[&str]) -> Value {
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false
+    })
+}
+
+/// The schema of a playbook field, by name.
+fn playbook_field(name: &str) -> Option<Value> {
+    Some(match name {
+        "name" => text("The playbook's name, used in reports and journals."),
+        "title" => text("A human title."),
+        "description" => text("What the playbook is for (Markdown)."),
+        "owners" => strings("Who maintains it."),
+        "tags" => strings("Free tags; `on-call` makes `runbook lint` ask for step descriptions."),
+        "inputs" => json!({
+            "type": "object",
+            "description": "Typed parameters, given on the command line or from the environment.",
+            "propertyNames": {"pattern": ID_PATTERN},
+            "additionalProperties": {"$ref": "#/$defs/input"}
+        }),
+        "steps" => json!({
+            "type": "array",
+            "minItems": 1,
+            "description": "The steps; order matters only for ties.",
+            "items": {"$ref": "#/$defs/step"}
+        }),
+        _ => return None,
+    })
+}
+
+const INPUT_TYPES: &[&str] = &[
+    "string", "int", "integer", "float", "number", "bool", "boolean", "enum",
+];
+
+fn input_field(name: &str) -> Option<Value> {
+    Some(match name {
+        "type" => json!({"enum": INPUT_TYPES, "description": "The input's type."}),
+        "description" => text("Shown in `--help` of the playbook and in docs."),
+        "default" => json!({"description": "The value when none is given."}),
+        "required" => json!({"type": "boolean"}),
+        "secret" => json!({"type": "boolean", "description": "Masked everywhere it appears."}),
+        "env" => text("Environment variable the value is read from."),
+        "choices" => strings("The values of an enum input."),
+        _ => return None,
+    })
+}
+
+fn output_field(name: &str) -> Option<Value> {
+    Some(match name {
+        "from" => text("The result field it is taken from (default: the kind's main result)."),
+        "json" => text("A JSON path into the result."),
+        "regex" => text("A regular expression; capture group 1 when present."),
+        "type" => json!({"enum": ["string", "int", "float", "bool", "list", "map", "any"]}),
+        "secret" => json!({"type": "boolean"}),
+        _ => return None,
+    })
+}
+
+fn step_field(name: &str) -> Option<Value> {
+    Some(match name {
+        "id" => {
+            json!({"type": "string", "pattern": ID_PATTERN, "description": "Unique id, used in `needs` and `steps.ID` references."})
+        }
+        "title" => text("A human title."),
+        "description" => text("Why the step is there (Markdown)."),
+        "needs" => ids("Steps that must succeed before this one."),
+        "when" => expression("Run only when this expression holds."),
+        "effect" => {
+            json!({"enum": ["read", "write", "destructive"], "description": "What the step does to the world; the kind's default when absent."})
+        }
+        "approval" => json!({
+            "description": "Ask an operator before running: `true`, or the question to ask.",
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "string"},
+                {"type": "object", "properties": {"question": {"type": "string"}}, "additionalProperties": false}
+            ]
+        }),
+        "timeout" => duration("How long the step may take."),
+        "retry" => json!({
+            "description": "Attempts (counting the first), or `{attempts, delay, backoff}`.",
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                {
+                    "type": "object",
+                    "properties": {
+                        "attempts": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        "delay": duration("Wait between attempts."),
+                        "backoff": {"type": "number", "minimum": 1, "maximum": 10}
+                    },
+                    "required": ["attempts"],
+                    "additionalProperties": false
+                }
+            ]
+        }),
+        "until" => json!({
+            "description": "Poll: re-run the step until the condition holds, every `every`, at most `within`.",
+            "anyOf": [
+                {"type": ["string", "boolean"]},
+                {
+                    "type": "object",
+                    "properties": {
+                        "condition": expression("Stop polling when this holds."),
+                        "every": duration("Interval between polls."),
+                        "within": duration("Deadline.")
+                    },
+                    "required": ["condition"],
+                    "additionalProperties": false
+                }
+            ]
+        }),
+        "on_failure" => json!({
+            "description": "`abort` (default), `continue`, or `{goto: STEP}`.",
+            "anyOf": [
+                {"enum": ["abort", "continue"]},
+                {
+                    "type": "object",
+                    "properties": {"goto": {"type": "string", "pattern": ID_PATTERN}},
+                    "required": ["goto"],
+                    "additionalProperties": false
+                }
+            ]
+        }),
+        "outputs" => json!({
+            "type": "object",
+            "description": "Named values captured from the result.",
+            "propertyNames": {"pattern": ID_PATTERN},
+            "additionalProperties": {"$ref": "#/$defs/output"}
+        }),
+        "lint" => json!({
+            "type": "object",
+            "description": "Lint rules this step is exempt from, and why.",
+            "properties": {
+                "allow": strings("Rule names (`ungated_write` or `lint::ungated_write`)."),
+                "reason": {"type": "string", "minLength": 1}
+            },
+            "required": ["reason"],
+            "additionalProperties": false
+        }),
+        _ => return None,
+    })
+}
+
+fn language_kind(name: &str) -> Option<Value> {
+    Some(match name {
+        "branch" | "triage" => json!({
+            "type": "array",
+            "minItems": 1,
+            "description": "Ordered cases `when: EXPR, then: STEP`, and an optional `else: STEP`.",
+            "items": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "properties": {
+                            "when": expression("Taken when this holds and no earlier case was."),
+                            "then": {"type": "string", "pattern": ID_PATTERN}
+                        },
+                        "required": ["when", "then"],
+                        "additionalProperties": false
+                    },
+                    {
+                        "type": "object",
+                        "properties": {"else": {"type": "string", "pattern": ID_PATTERN}},
+                        "required": ["else"],
+                        "additionalProperties": false
+                    }
+                ]
+            }
+        }),
+        "manual" => text("Instructions the operator follows, then confirms."),
+        "ask" => json!({
+            "description": "A typed question (a string: a text question); the answer is `steps.ID.answer`.",
+            "anyOf": [{"type": "string"}, {
+            "type": "object",
+            "properties": {
+                "question": {"type": "string"},
+                "choices": {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+                "type": {"enum": ["choice", "number", "text"]},
+                "min": {"type": "number"},
+                "max": {"type": "number"}
+            },
+            "required": ["question"],
+            "additionalProperties": false
+            }]
+        }),
+        _ => return None,
+    })
+}
+
+/// The schema of a parameter value. Templated strings can stand for any
+/// scalar, so numbers and booleans also accept a string.
+fn param_type(ty: &ParamType) -> Value {
+    match ty {
+        ParamType::String | ParamType::Template | ParamType::ShellTemplate => {
+            json!({"type": "string"})
+        }
+        ParamType::Expr => json!({"type": ["string", "boolean", "number"]}),
+        ParamType::Int => json!({"type": ["integer", "string"]}),
+        ParamType::Float => json!({"type": ["number", "string"]}),
+        ParamType::Bool => json!({"type": ["boolean", "string"]}),
+        ParamType::Duration => json!({"type": "string", "pattern": DURATION_PATTERN}),
+        ParamType::Enum(words) => json!({"enum": words}),
+        ParamType::List(item) => json!({"type": "array", "items": param_type(item)}),
+        ParamType::Map(value) => {
+            json!({"type": "object", "additionalProperties": param_type(value)})
+        }
+        ParamType::OneOf(types) => {
+            json!({"anyOf": types.iter().map(param_type).collect::<Vec<_>>()})
+        }
+        ParamType::Any => json!({}),
+    }
+}
+
+fn kind(schema: &KindSchema) -> Value {
+    let mut properties = Map::new();
+    for p in &schema.params {
+        let mut value = param_type(&p.ty);
+        if let Value::Object(map) = &mut value {
+            map.insert("description".into(), p.description.into());
+        }
+        properties.insert(p.name.to_string(), value);
+    }
+    let required: Vec<&str> = schema
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| p.name)
+        .collect();
+    let mapping = object(properties, &required);
+    let shorthand = schema
+        .shorthand
+        .and_then(|name| schema.param(name))
+        .map(|p| param_type(&p.ty));
+    match shorthand {
+        Some(short) => json!({"description": schema.summary, "anyOf": [short, mapping]}),
+        None => {
+            let mut mapping = mapping;
+            if let Value::Object(map) = &mut mapping {
+                map.insert("description".into(), schema.summary.into());
+            }
+            mapping
+        }
+    }
+}
+
+fn fields(names: &[&str], schema_of: fn(&str) -> Option<Value>) -> Map<String, Value> {
+    names
+        .iter()
+        .map(|name| {
+            let schema = schema_of(name).unwrap_or_else(|| {
+                panic!("no JSON schema for the field `{name}`: add it to schema.rs")
+            });
+            (name.to_string(), schema)
+        })
+        .collect()
+}
+
+/// The JSON Schema of a YAML playbook for this catalog's kinds.
+pub fn json_schema(catalog: &dyn Catalog) -> Value {
+    let mut kind_names: Vec<&str> = LANGUAGE_KINDS.to_vec();
+    let mut catalog_names = catalog.kind_names();
+    catalog_names.sort_unstable();
+    kind_names.extend(catalog_names.iter().copied());
+
+    let mut step_properties = fields(STEP_FIELDS, step_field);
+    for name in &kind_names {
+        let schema = match catalog.kind(name) {
+            Some(k) => kind(k),
+            None => language_kind(name).expect("every language kind has a schema"),
+        };
+        step_properties.insert(name.to_string(), schema);
+    }
+    let mut step = object(step_properties, &["id"]);
+    if let Value::Object(map) = &mut step {
+        // Exactly one kind.
+        let one_of: Vec<Value> = kind_names
+            .iter()
+            .map(|k| json!({"required": [k]}))
+            .collect();
+        map.insert("oneOf".into(), Value::Array(one_of));
+    }
+
+    let input = json!({
+        "anyOf": [
+            {"enum": INPUT_TYPES},
+            object(fields(INPUT_FIELDS, input_field), &[])
+        ]
+    });
+    let output = json!({
+        "anyOf": [
+            {"type": "string", "description": "The result field it is taken from."},
+            object(fields(OUTPUT_FIELDS, output_field), &[])
+        ]
+    });
+    let mut root = object(fields(PLAYBOOK_FIELDS, playbook_field), &["steps"]);
+    if let Value::Object(map) = &mut root {
+        let mut head = Map::new();
+        head.insert(
+            "$schema".into(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
+        head.insert("$id".into(), SCHEMA_ID.into());
+        head.insert("title".into(), "runbook playbook".into());
+        head.extend(std::mem::take(map));
+        head.insert(
+            "$defs".into(),
+            json!({"step": step, "input": input, "output": output}),
+        );
+        *map = head;
+    }
+    root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::KindList;
+
+    #[test]
+    fn every_field_the_lowerer_accepts_has_a_schema() {
+        // `fields` panics on a field without one.
+        let schema = json_schema(&KindList::new(Vec::new()));
+        let step = &schema["$defs"]["step"]["properties"];
+        for field in STEP_FIELDS.iter().chain(LANGUAGE_KINDS) {
+            assert!(step.get(field).is_some(), "{field}");
+        }
+    }
+}

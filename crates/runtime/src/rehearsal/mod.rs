@@ -1,0 +1,367 @@
+//! Rehearsals (`runbook test`): a playbook run against a scenario that
+//! scripts the world (step results, the operator's answers and decisions),
+//! asserting the path taken. Nothing executes: the real scheduler runs with
+//! a scripted [`ActionSet`](crate::ActionSet) and [`Operator`](crate::Operator),
+//! so a triage tree broken by a change fails review before an incident finds it.
+//!
+//! - [`scenario`]: the file format, read from the spanned YAML tree;
+//! - [`prepare`]: the scenario checked against the playbook's plan;
+//! - [`script`]: the scripted action set and operator;
+//! - [`verdict`]: what was expected against what happened;
+//! - [`coverage`]: which branch cases the scenarios take.
+
+pub mod coverage;
+pub mod prepare;
+pub mod scenario;
+pub mod script;
+pub mod verdict;
+
+use crate::action::ActionSet;
+use crate::bus::{Collector, EventBus};
+use crate::event::{Event, StepState};
+use crate::runner::{Restored, RunOptions, Runner};
+use prepare::Prepared;
+use runbook_dsl::catalog::Catalog;
+use runbook_dsl::plan::Plan;
+use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile};
+use scenario::{Scenario, ScenarioFile};
+use script::{Missing, ScriptedActions, ScriptedOperator};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use verdict::{Mismatch, Rehearsed};
+
+/// How scenario files are recognised.
+pub const SUFFIX: &str = ".scenario.yaml";
+
+/// What rehearsals need from outside the runtime: the kind catalog (for
+/// the result an output captures by default) and the actions of the kinds
+/// that only compute (see [`script::PURE_KINDS`]).
+#[derive(Clone)]
+pub struct World {
+    pub catalog: &'static dyn Catalog,
+    pub pure: Arc<dyn ActionSet>,
+}
+
+/// How one scenario went.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    Passed,
+    /// The rehearsal differs from the expectation (first difference first).
+    Failed(Vec<Mismatch>),
+    /// The run reached steps the scenario does not script: diagnostics in
+    /// the playbook, at those steps.
+    Unscripted(Vec<Diagnostic>),
+}
+
+/// One scenario's result.
+#[derive(Clone, Debug)]
+pub struct ScenarioReport {
+    pub name: String,
+    pub verdict: Verdict,
+    /// What happened (also when it passed), for coverage.
+    pub rehearsed: Rehearsed,
+}
+
+/// One scenario file's results.
+pub struct FileReport {
+    pub file: SourceFile,
+    /// Problems of the scenario file itself; when there is an error, no
+    /// scenario of the file ran.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many scenarios the file holds (as far as it could be read).
+    pub count: usize,
+    pub plan: Option<Arc<Plan>>,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+impl FileReport {
+    /// Passed and failed scenarios; a malformed file counts as failed
+    /// scenarios (at least one).
+    pub fn tally(&self) -> (usize, usize) {
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return (0, self.count.max(1));
+        }
+        let passed = self
+            .scenarios
+            .iter()
+            .filter(|s| matches!(s.verdict, Verdict::Passed))
+            .count();
+        (passed, self.scenarios.len() - passed)
+    }
+}
+
+/// Scenario files under the paths (a file is taken as given), sorted.
+pub fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            found.push(path.clone());
+            continue;
+        }
+        let mut stack = vec![path.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let p = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if p.is_dir() {
+                    if !name.starts_with('.') && name != "target" {
+                        stack.push(p);
+                    }
+                } else if name.ends_with(SUFFIX) {
+                    found.push(p);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Reads a scenario file, checks it and its playbook, and rehearses each
+/// of its scenarios.
+pub fn rehearse_file(path: &Path, world: &World) -> FileReport {
+    let mut diags = Diagnostics::new();
+    let file = match std::fs::read_to_string(path) {
+        Ok(text) => SourceFile::new(path.display().to_string(), text),
+        Err(e) => {
+            let file = SourceFile::new(path.display().to_string(), String::new());
+            return FileReport {
+                diagnostics: vec![Diagnostic::error(
+                    Code::Io,
+                    format!("cannot read `{}`: {e}", path.display()),
+                )],
+                file,
+                count: 1,
+                plan: None,
+                scenarios: Vec::new(),
+            };
+        }
+    };
+    let Some(parsed) = scenario::parse(file.clone(), &mut diags) else {
+        return FileReport {
+            file,
+            diagnostics: diags.into_sorted(),
+            count: 1,
+            plan: None,
+            scenarios: Vec::new(),
+        };
+    };
+    let count = parsed.scenarios.len();
+    let plan = load_playbook(path, &parsed, world, &mut diags);
+    let mut prepared = Vec::new();
+    if let Some(plan) = &plan {
+        for s in &parsed.scenarios {
+            prepared.push(prepare::prepare(plan, world.catalog, s, &mut diags));
+        }
+    }
+    let mut report = FileReport {
+        file,
+        count,
+        plan: plan.clone(),
+        scenarios: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let malformed = diags.has_errors();
+    report.diagnostics = diags.into_sorted();
+    let Some(plan) = plan else { return report };
+    if malformed {
+        return report;
+    }
+    for (s, p) in parsed.scenarios.iter().zip(prepared) {
+        let Some(p) = p else { continue };
+        report.scenarios.push(rehearse(&plan, s, p, world));
+    }
+    report
+}
+
+fn load_playbook(
+    path: &Path,
+    parsed: &ScenarioFile,
+    world: &World,
+    diags: &mut Diagnostics,
+) -> Option<Arc<Plan>> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let target = dir.join(&parsed.playbook.value);
+    let problem = |why: String| {
+        Diagnostic::error(
+            Code::UnknownPlaybook,
+            format!("cannot rehearse `{}`: {why}", target.display()),
+        )
+        .label(parsed.playbook.span, "the playbook, relative to this file")
+    };
+    let file = match runbook_dsl::load::read(&target) {
+        Ok(file) => file,
+        Err(unreadable) => {
+            diags.push(problem(unreadable.diagnostic.message));
+            return None;
+        }
+    };
+    let checked = runbook_dsl::load::check(file, world.catalog);
+    match checked.plan {
+        Some(plan) => Some(Arc::new(plan)),
+        None => {
+            let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+            diags.push(
+                problem(format!("it has {errors} error(s)"))
+                    .help(format!("`runbook check {}` shows them", target.display())),
+            );
+            None
+        }
+    }
+}
+
+/// Runs the real scheduler over the plan in the scenario's scripted world,
+/// with time paused (polls and `wait` steps take no time), and judges it.
+pub fn rehearse(
+    plan: &Arc<Plan>,
+    scenario: &Scenario,
+    prepared: Prepared,
+    world: &World,
+) -> ScenarioReport {
+    let missing = Arc::new(Mutex::new(Vec::new()));
+    let primary: HashMap<String, &'static str> = world
+        .catalog
+        .kind_names()
+        .into_iter()
+        .filter_map(|k| {
+            world
+                .catalog
+                .kind(k)
+                .map(|s| (k.to_string(), s.primary_result))
+        })
+        .collect();
+    let actions = ScriptedActions {
+        canned: Arc::new(prepared.canned),
+        primary,
+        pure: world.pure.clone(),
+        missing: missing.clone(),
+    };
+    let operator = ScriptedOperator {
+        answers: prepared.answers,
+        gates: prepared.gates,
+        missing: missing.clone(),
+    };
+    let workdir = Path::new(plan.file().name())
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let options = RunOptions {
+        jobs: 1,
+        workdir,
+        ..RunOptions::default()
+    };
+    let collector = Collector::default();
+    let records = collector.records.clone();
+    let mut bus = EventBus::new();
+    bus.subscribe(Box::new(collector));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a current-thread runtime starts");
+    let runner = Runner::new(plan.clone(), Arc::new(actions), Arc::new(operator), options);
+    let outcome = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let watchdog = cancel.clone();
+        // A poll that never holds and has no deadline would loop forever.
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(7 * 24 * 3600)).await;
+            watchdog.cancel();
+        });
+        runner
+            .run(&mut bus, prepared.inputs, Restored::default(), cancel)
+            .await
+    });
+    let mut messages = vec![None; plan.len()];
+    let mut path = Vec::new();
+    let mut taken = Vec::new();
+    for record in records.lock().map(|r| r.clone()).unwrap_or_default() {
+        if let Event::StepFinished {
+            step,
+            state,
+            message,
+            results,
+            ..
+        } = record.event
+        {
+            let Some(i) = plan.index_of(&step) else {
+                continue;
+            };
+            messages[i] = message;
+            if state != StepState::Skipped {
+                path.push(i);
+            }
+            if state == StepState::Succeeded {
+                if let Some(t) = results.get("taken") {
+                    taken.push((i, t.as_str().map(str::to_string)));
+                }
+            }
+        }
+    }
+    let rehearsed = Rehearsed {
+        status: outcome.status,
+        states: outcome.states,
+        messages,
+        path,
+        taken,
+        failures: outcome.failures,
+    };
+    let missing = missing.lock().map(|m| m.clone()).unwrap_or_default();
+    let verdict = if !missing.is_empty() {
+        Verdict::Unscripted(unscripted(plan, scenario, &missing))
+    } else {
+        let mismatches = verdict::compare(plan, scenario, &rehearsed);
+        if mismatches.is_empty() {
+            Verdict::Passed
+        } else {
+            Verdict::Failed(mismatches)
+        }
+    };
+    ScenarioReport {
+        name: scenario.name.value.clone(),
+        verdict,
+        rehearsed,
+    }
+}
+
+/// Diagnostics in the playbook at each step the scenario should script.
+fn unscripted(plan: &Plan, scenario: &Scenario, missing: &[Missing]) -> Vec<Diagnostic> {
+    let name = &scenario.name.value;
+    missing
+        .iter()
+        .filter_map(|m| {
+            let i = plan.index_of(m.step())?;
+            let step = plan.step(i).0;
+            let id = &step.id.value;
+            let (message, label, help) = match m {
+                Missing::Result(_) => (
+                    format!("scenario `{name}` gives no result for `{id}`, which the rehearsal reaches"),
+                    "reached without a scripted result",
+                    format!("add under `steps:` in the scenario: `{id}: succeeded`, or `{id}: {{results: {{...}}, outputs: {{...}}}}`"),
+                ),
+                Missing::Answer(_) => (
+                    format!("scenario `{name}` gives no answer to `{id}`"),
+                    "asked without a scripted answer",
+                    format!("add under `answers:` in the scenario: `{id}: ANSWER`"),
+                ),
+                Missing::Decision(_) => (
+                    format!("scenario `{name}` gives no decision at the gate of `{id}`"),
+                    "gate reached without a scripted decision",
+                    format!("add under `gates:` in the scenario: `{id}: approve` (or `reject`)"),
+                ),
+            };
+            Some(
+                Diagnostic::error(Code::MissingField, message)
+                    .label(step.id.span, label)
+                    .help(help),
+            )
+        })
+        .collect()
+}

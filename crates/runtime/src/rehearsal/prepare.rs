@@ -1,0 +1,555 @@
+//! Checks a scenario against the playbook it names and turns it into what
+//! the scripted world needs: resolved inputs, canned results (declared
+//! outputs turned back into the result fields they are captured from),
+//! validated answers and gate decisions. Every problem is a diagnostic in
+//! the scenario file, with "did you mean" for misspelled names.
+
+use super::scenario::{Scenario, StepScript};
+use super::script::Canned;
+use crate::operator::validate_answer;
+use crate::outputs;
+use runbook_dsl::ast::{Action as StepAction, AnswerType, InputType, Output, Step};
+use runbook_dsl::catalog::Catalog;
+use runbook_dsl::json_path::{JsonPath, Segment};
+use runbook_dsl::plan::Plan;
+use runbook_dsl::suggest::{did_you_mean, help_for};
+use runbook_dsl::{Code, Diagnostic, Diagnostics, Spanned};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// A scenario ready to rehearse.
+#[derive(Clone, Debug, Default)]
+pub struct Prepared {
+    pub inputs: Map<String, Value>,
+    pub canned: HashMap<String, Canned>,
+    pub answers: HashMap<String, Value>,
+    pub gates: HashMap<String, bool>,
+}
+
+/// The result an output captures when it names none, for a kind.
+pub fn primary_of(catalog: &dyn Catalog, step: &Step) -> &'static str {
+    match &step.action {
+        StepAction::Kind { name, .. } => catalog
+            .kind(&name.value)
+            .map(|k| k.primary_result)
+            .unwrap_or("stdout"),
+        StepAction::Ask(_) => "answer",
+        StepAction::Manual { .. } => "note",
+        StepAction::Branch(_) => "taken",
+    }
+}
+
+/// Checks a scenario against the plan; `None` when it has errors (in `diags`).
+pub fn prepare(
+    plan: &Plan,
+    catalog: &dyn Catalog,
+    scenario: &Scenario,
+    diags: &mut Diagnostics,
+) -> Option<Prepared> {
+    let before = diags.len();
+    let mut prepared = Prepared {
+        inputs: inputs(plan, scenario, diags),
+        ..Prepared::default()
+    };
+    for script in &scenario.steps {
+        let Some(step) = step(plan, &script.step, diags) else {
+            continue;
+        };
+        let what = match &step.action {
+            StepAction::Branch(_) => Some("a branch: its decision follows from the steps it reads"),
+            StepAction::Ask(_) => Some("an `ask`: give its answer under `answers:`"),
+            StepAction::Manual { .. } => {
+                Some("a `manual` step: confirm it (or not) under `answers:`")
+            }
+            StepAction::Kind { .. } => None,
+        };
+        if let Some(what) = what {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is {what}", script.step.value),
+                )
+                .label(script.step.span, "not a step with an action to script"),
+            );
+            continue;
+        }
+        if let Some(canned) = canned(step, primary_of(catalog, step), script, diags) {
+            prepared.canned.insert(script.step.value.clone(), canned);
+        }
+    }
+    for answer in &scenario.answers {
+        let Some(step) = step(plan, &answer.step, diags) else {
+            continue;
+        };
+        match &step.action {
+            StepAction::Ask(ask) => {
+                let given = match &answer.value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                match validate_answer(&ask.answer, &given) {
+                    Ok(value) => {
+                        prepared.answers.insert(answer.step.value.clone(), value);
+                    }
+                    Err(reason) => {
+                        let (code, help) = match &ask.answer {
+                            AnswerType::Choice(choices) => (
+                                Code::UnknownChoice,
+                                help_for(
+                                    "answer",
+                                    &given,
+                                    choices.iter().map(|c| c.value.as_str()),
+                                ),
+                            ),
+                            _ => (Code::InvalidValue, None),
+                        };
+                        diags.push(
+                            Diagnostic::error(
+                                code,
+                                format!(
+                                    "the answer to `{}` does not fit its question: {reason}",
+                                    answer.step.value
+                                ),
+                            )
+                            .label(answer.span, "not an answer the question accepts")
+                            .with_help(help),
+                        );
+                    }
+                }
+            }
+            StepAction::Manual { .. } => {
+                prepared
+                    .answers
+                    .insert(answer.step.value.clone(), answer.value.clone());
+            }
+            _ => diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!(
+                        "`{}` is a `{}` step, not a question",
+                        answer.step.value,
+                        step.action.kind_name()
+                    ),
+                )
+                .label(answer.step.span, "answers are for `ask` and `manual` steps")
+                .help("script its result under `steps:`"),
+            ),
+        }
+    }
+    for gate in &scenario.gates {
+        let Some(index) = index(plan, &gate.step, diags) else {
+            continue;
+        };
+        if !plan.is_gated(index) {
+            let gated: Vec<&str> = (0..plan.len())
+                .filter(|&i| plan.is_gated(i))
+                .map(|i| plan.step(i).0.id.value.as_str())
+                .collect();
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` has no approval gate", gate.step.value),
+                )
+                .label(gate.step.span, "no gate to decide")
+                .with_help(help_for("gated step", &gate.step.value, gated)),
+            );
+            continue;
+        }
+        prepared.gates.insert(gate.step.value.clone(), gate.value);
+    }
+    let expect = &scenario.expect;
+    let listed = expect
+        .path
+        .iter()
+        .flat_map(|p| p.value.iter())
+        .chain(&expect.ran)
+        .chain(&expect.skipped);
+    for id in listed {
+        step(plan, id, diags);
+    }
+    for (branch, target) in &expect.branches {
+        let Some(step) = step(plan, branch, diags) else {
+            continue;
+        };
+        let StepAction::Branch(b) = &step.action else {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is not a branch", branch.value),
+                )
+                .label(branch.span, "only branches take a case"),
+            );
+            continue;
+        };
+        let targets: Vec<&str> = b
+            .cases
+            .iter()
+            .map(|c| c.then.value.as_str())
+            .chain(b.otherwise.iter().map(|o| o.value.as_str()))
+            .collect();
+        if let Some(t) = &target.value {
+            if !targets.contains(&t.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnknownStep,
+                        format!("the branch `{}` never takes `{t}`", branch.value),
+                    )
+                    .label(target.span, "not one of its cases")
+                    .with_help(help_for("target", t, targets)),
+                );
+            }
+        }
+    }
+    (diags.len() == before).then_some(prepared)
+}
+
+fn index(plan: &Plan, id: &Spanned<String>, diags: &mut Diagnostics) -> Option<usize> {
+    if let Some(i) = plan.index_of(&id.value) {
+        return Some(i);
+    }
+    let ids = (0..plan.len()).map(|i| plan.step(i).0.id.value.as_str());
+    diags.push(
+        Diagnostic::error(
+            Code::UnknownStep,
+            format!("the playbook has no step `{}`", id.value),
+        )
+        .label(id.span, "unknown step")
+        .with_help(help_for("step", &id.value, ids)),
+    );
+    None
+}
+
+fn step<'p>(plan: &'p Plan, id: &Spanned<String>, diags: &mut Diagnostics) -> Option<&'p Step> {
+    index(plan, id, diags).map(|i| plan.step(i).0)
+}
+
+fn inputs(plan: &Plan, scenario: &Scenario, diags: &mut Diagnostics) -> Map<String, Value> {
+    let declared = &plan.playbook().inputs;
+    let mut resolved = Map::new();
+    for (name, _) in &scenario.inputs {
+        if !declared.iter().any(|i| i.name.value == name.value) {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownInput,
+                    format!("the playbook has no input `{}`", name.value),
+                )
+                .label(name.span, "unknown input")
+                .with_help(help_for(
+                    "input",
+                    &name.value,
+                    declared.iter().map(|i| i.name.value.as_str()),
+                )),
+            );
+        }
+    }
+    for input in declared {
+        let name = &input.name.value;
+        let given = scenario.inputs.iter().find(|(n, _)| &n.value == name);
+        let raw = given
+            .map(|(_, v)| v.clone())
+            .or_else(|| input.default.as_ref().map(super::scenario::to_json));
+        let Some(raw) = raw else {
+            if input.is_required() {
+                diags.push(
+                    Diagnostic::error(
+                        Code::MissingField,
+                        format!(
+                            "scenario `{}` gives no value for the required input `{name}`",
+                            scenario.name.value
+                        ),
+                    )
+                    .label(
+                        scenario.name.span,
+                        format!("needs `inputs: {{{name}: ...}}`"),
+                    ),
+                );
+            } else {
+                resolved.insert(name.clone(), Value::Null);
+            }
+            continue;
+        };
+        match typed(&input.ty.value, raw) {
+            Ok(v) => {
+                resolved.insert(name.clone(), v);
+            }
+            Err(e) => {
+                let span = given.map(|(n, _)| n.span).unwrap_or(scenario.name.span);
+                diags.push(
+                    Diagnostic::error(Code::WrongType, format!("input `{name}`: {e}"))
+                        .label(span, format!("`{name}` is {}", input.ty.value.name())),
+                );
+            }
+        }
+    }
+    resolved
+}
+
+fn typed(ty: &InputType, raw: Value) -> Result<Value, String> {
+    let text = match &raw {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match ty {
+        InputType::String => Ok(Value::String(text)),
+        InputType::Int => match raw {
+            Value::Number(n) if n.is_i64() => Ok(Value::Number(n)),
+            _ => text
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| format!("`{text}` is not an integer")),
+        },
+        InputType::Float => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("`{text}` is not a number")),
+        InputType::Bool => match text.trim() {
+            "true" | "yes" => Ok(Value::Bool(true)),
+            "false" | "no" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{text}` is not `true` or `false`")),
+        },
+        InputType::Enum(words) => {
+            if words.iter().any(|w| w.value == text) {
+                Ok(Value::String(text))
+            } else {
+                let names: Vec<String> = words.iter().map(|w| format!("`{}`", w.value)).collect();
+                Err(format!("`{text}` is not one of {}", names.join(", ")))
+            }
+        }
+    }
+}
+
+/// The canned result of a step: its result fields, plus the fields its
+/// given outputs are captured from, checked by capturing them back.
+fn canned(
+    step: &Step,
+    primary: &str,
+    script: &StepScript,
+    diags: &mut Diagnostics,
+) -> Option<Canned> {
+    let mut fields = script.results.clone();
+    let mut ok = true;
+    for (name, value) in &script.outputs {
+        let Some(output) = step.outputs.iter().find(|o| o.name.value == name.value) else {
+            let declared: Vec<&str> = step.outputs.iter().map(|o| o.name.value.as_str()).collect();
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownOutput,
+                    format!(
+                        "step `{}` declares no output `{}`",
+                        step.id.value, name.value
+                    ),
+                )
+                .label(name.span, "unknown output")
+                .with_help(help_for("output", &name.value, declared)),
+            );
+            ok = false;
+            continue;
+        };
+        invert(output, primary, value, &mut fields);
+    }
+    if !ok {
+        return None;
+    }
+    if !script.failed && !step.outputs.is_empty() {
+        // The runner captures every declared output of a step that succeeds:
+        // check now that the scripted results give each of them (and the
+        // value the scenario says), so the scenario fails here, not mid-run.
+        for output in &step.outputs {
+            let captured = outputs::capture(std::slice::from_ref(output), primary, &fields);
+            let given = script
+                .outputs
+                .iter()
+                .find(|(n, _)| n.value == output.name.value);
+            let problem = match (&captured, given) {
+                (Err(e), _) => Some(e.clone()),
+                (Ok(got), Some((_, want))) => {
+                    let want = match &output.ty {
+                        Some(ty) => outputs::coerce(want.clone(), ty.value).unwrap_or(want.clone()),
+                        None => want.clone(),
+                    };
+                    let got = got.get(&output.name.value).cloned().unwrap_or(Value::Null);
+                    (got != want).then(|| {
+                        format!(
+                            "output `{}` would capture {got}, not {want}",
+                            output.name.value
+                        )
+                    })
+                }
+                (Ok(_), None) => None,
+            };
+            if let Some(problem) = problem {
+                let span = given.map(|(n, _)| n.span).unwrap_or(script.step.span);
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnknownResult,
+                        format!("the scripted result of `{}` does not give its outputs: {problem}", step.id.value),
+                    )
+                    .label(span, "scripted here")
+                    .help(format!(
+                        "give `outputs: {{{}: VALUE}}`, or the result field it is captured from under `results:` (`{}`)",
+                        output.name.value,
+                        output.from.as_ref().map(|f| f.value.as_str()).unwrap_or(primary)
+                    )),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then(|| Canned {
+        ok: !script.failed,
+        fields,
+        message: script.message.clone(),
+    })
+}
+
+/// Writes a result field from which `output` captures `value`: the field
+/// itself, the place a JSON path selects, or text a regular expression's
+/// first group matches (the literal text around the group kept). Checked by
+/// capturing it back; the help then says to give the field instead.
+fn invert(output: &Output, primary: &str, value: &Value, fields: &mut Map<String, Value>) {
+    let field = output
+        .from
+        .as_ref()
+        .map(|f| f.value.clone())
+        .unwrap_or_else(|| primary.to_string());
+    if let Some(path) = &output.json {
+        let Ok(path) = JsonPath::parse(&path.value) else {
+            return;
+        };
+        let slot = fields.entry(field).or_insert(Value::Null);
+        if let Value::String(text) = slot {
+            *slot = serde_json::from_str(text).unwrap_or(Value::Null);
+        }
+        set_at(slot, &path.segments, value.clone());
+        return;
+    }
+    if let Some(regex) = &output.regex {
+        let (prefix, suffix) = literal_affixes(&regex.value);
+        let text = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let line = format!("{prefix}{text}{suffix}");
+        let entry = fields.entry(field).or_insert(Value::String(String::new()));
+        match entry {
+            Value::String(s) if !s.is_empty() => {
+                s.push('\n');
+                s.push_str(&line);
+            }
+            other => *other = Value::String(line),
+        }
+        return;
+    }
+    fields.insert(field, value.clone());
+}
+
+fn set_at(slot: &mut Value, path: &[Segment], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *slot = value;
+        return;
+    };
+    match first {
+        Segment::Key(k) => {
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            if let Value::Object(map) = slot {
+                set_at(map.entry(k.clone()).or_insert(Value::Null), rest, value);
+            }
+        }
+        Segment::Index(n) => {
+            if !slot.is_array() {
+                *slot = Value::Array(Vec::new());
+            }
+            if let Value::Array(items) = slot {
+                while items.len() <= *n {
+                    items.push(Value::Null);
+                }
+                set_at(&mut items[*n], rest, value);
+            }
+        }
+        Segment::All => {
+            // `[*]` collects: each item of the given list goes into its own element.
+            let items = match value {
+                Value::Array(items) => items,
+                other => vec![other],
+            };
+            *slot = Value::Array(
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let mut element = Value::Null;
+                        set_at(&mut element, rest, item);
+                        element
+                    })
+                    .collect(),
+            );
+        }
+    }
+}
+
+/// The literal text before a regex's first group and after it, when it has
+/// no special characters (`STORAGE_PROVIDER=(\S*)` -> `STORAGE_PROVIDER=`).
+fn literal_affixes(pattern: &str) -> (String, String) {
+    let literal = |s: &str| {
+        if s.chars().any(|c| "\\.[]{}()*+?|^$".contains(c)) {
+            String::new()
+        } else {
+            s.to_string()
+        }
+    };
+    let Some(open) = pattern.find('(') else {
+        return (String::new(), String::new());
+    };
+    let prefix = literal(pattern[..open].trim_start_matches('^'));
+    let mut depth = 0;
+    let mut escaped = false;
+    let mut close = None;
+    for (i, c) in pattern[open..].char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let suffix = close
+        .map(|c| literal(pattern[c + 1..].trim_end_matches('$')))
+        .unwrap_or_default();
+    (prefix, suffix)
+}
+
+/// The closest step id, for messages that are not diagnostics.
+pub fn closest<'p>(plan: &'p Plan, id: &str) -> Option<&'p str> {
+    did_you_mean(
+        id,
+        (0..plan.len()).map(|i| plan.step(i).0.id.value.as_str()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_affixes;
+
+    #[test]
+    fn regex_affixes_are_literal_text_only() {
+        assert_eq!(
+            literal_affixes(r"STORAGE_PROVIDER=(\S*)"),
+            ("STORAGE_PROVIDER=".into(), String::new())
+        );
+        assert_eq!(literal_affixes(r"(\d+)%"), (String::new(), "%".into()));
+        assert_eq!(literal_affixes(r"^v(\d+)"), ("v".into(), String::new()));
+        assert_eq!(literal_affixes(r"a.b(\d+)"), (String::new(), String::new()));
+    }
+}

@@ -1,0 +1,508 @@
+//! The scenario file format, read from the spanned YAML tree so that every
+//! problem in a scenario points at the characters that cause it.
+//!
+//! A scenario file (`NAME.scenario.yaml`, next to the playbook it rehearses)
+//! names one playbook, gives shared scripting (inputs, step results, answers,
+//! gate decisions) and lists scenarios, each of which may override the shared
+//! scripting and states what it expects. See `docs/rehearsals.md`.
+//!
+//! Reading happens in two passes: [`parse`] checks the shape of the file
+//! alone; [`super::validate`] then checks the names and values against the
+//! playbook's plan (unknown step ids, answers that are not among a choice's
+//! answers, ...).
+
+use runbook_dsl::node::{Entry, Node, Value as NodeValue};
+use runbook_dsl::suggest::help_for;
+use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile, Span, Spanned};
+use serde_json::{Map, Value};
+
+/// A scenario file as written.
+#[derive(Clone, Debug)]
+pub struct ScenarioFile {
+    pub file: SourceFile,
+    /// The playbook's path, relative to the scenario file's directory.
+    pub playbook: Spanned<String>,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One rehearsal: what the world answers and what should happen.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: Spanned<String>,
+    /// Input values, the file's shared ones overridden by the scenario's.
+    pub inputs: Vec<(Spanned<String>, Value)>,
+    /// Scripted step results, by step id.
+    pub steps: Vec<StepScript>,
+    /// Answers to `ask` steps and confirmations of `manual` steps.
+    pub answers: Vec<Scripted<Value>>,
+    /// Decisions at approval gates: `true` approves.
+    pub gates: Vec<Scripted<bool>>,
+    pub expect: Expect,
+    pub span: Span,
+}
+
+/// A value the scenario gives for a step, with the spans of the step id and
+/// of the value.
+#[derive(Clone, Debug)]
+pub struct Scripted<T> {
+    pub step: Spanned<String>,
+    pub value: T,
+    pub span: Span,
+}
+
+/// What a step's action returns in the rehearsal.
+#[derive(Clone, Debug)]
+pub struct StepScript {
+    pub step: Spanned<String>,
+    pub failed: bool,
+    pub message: Option<String>,
+    /// Result fields of the kind (`status`, `stdout`, `rows`, ...).
+    pub results: Map<String, Value>,
+    /// Declared outputs, turned into result fields once the playbook is known.
+    pub outputs: Vec<(Spanned<String>, Value)>,
+    pub span: Span,
+}
+
+/// How a whole rehearsal ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectedOutcome {
+    Succeeded,
+    Failed,
+    Rejected,
+}
+
+impl ExpectedOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExpectedOutcome::Succeeded => "succeeded",
+            ExpectedOutcome::Failed => "failed",
+            ExpectedOutcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// What a scenario asserts. Everything is optional, but at least one
+/// assertion must be given (a scenario that asserts nothing cannot fail).
+#[derive(Clone, Debug, Default)]
+pub struct Expect {
+    pub outcome: Option<Spanned<ExpectedOutcome>>,
+    /// Exactly the steps that were reached (not skipped), in an order that
+    /// respects the playbook's dependencies.
+    pub path: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Steps that must have been reached, in any order.
+    pub ran: Vec<Spanned<String>>,
+    /// Steps that must not have been reached.
+    pub skipped: Vec<Spanned<String>>,
+    /// Branch decisions: the branch step and the step it takes (`None`: no
+    /// case held and there is no `else`).
+    pub branches: Vec<(Spanned<String>, Spanned<Option<String>>)>,
+    pub span: Span,
+}
+
+const FILE_KEYS: &[&str] = &[
+    "playbook",
+    "inputs",
+    "steps",
+    "answers",
+    "gates",
+    "scenarios",
+];
+const SCENARIO_KEYS: &[&str] = &["name", "inputs", "steps", "answers", "gates", "expect"];
+const STEP_KEYS: &[&str] = &["state", "message", "results", "outputs"];
+const EXPECT_KEYS: &[&str] = &["outcome", "path", "ran", "skipped", "branches"];
+
+/// Shared scripting, before it is merged into each scenario.
+#[derive(Default)]
+struct Scripting {
+    inputs: Vec<(Spanned<String>, Value)>,
+    steps: Vec<StepScript>,
+    answers: Vec<Scripted<Value>>,
+    gates: Vec<Scripted<bool>>,
+}
+
+/// Reads a scenario file's shape. `None` when it is too broken to rehearse;
+/// the reasons are in `diags`.
+pub fn parse(file: SourceFile, diags: &mut Diagnostics) -> Option<ScenarioFile> {
+    let root = runbook_dsl::yaml::parse(&file, diags)?;
+    let entries = mapping(&root, "a scenario file", diags)?;
+    unknown_keys(entries, FILE_KEYS, "scenario file", diags);
+    let playbook = match root.get("playbook") {
+        Some(node) => string(node, "`playbook`", diags),
+        None => {
+            diags.push(
+                Diagnostic::error(Code::MissingField, "the scenario file names no playbook")
+                    .label(Span::new(root.span.start, root.span.start), "expected `playbook: FILE`")
+                    .help("name the playbook it rehearses, relative to this file: `playbook: incident.yaml`"),
+            );
+            None
+        }
+    };
+    let shared = scripting(&root, diags);
+    let mut scenarios = Vec::new();
+    match root.get("scenarios") {
+        None => diags.push(
+            Diagnostic::error(Code::MissingField, "the scenario file lists no scenarios")
+                .label(
+                    Span::new(root.span.start, root.span.start),
+                    "rehearsed by no scenario",
+                )
+                .help("add `scenarios:`, a list of `- name: ...` with an `expect:` each"),
+        ),
+        Some(node) => match node.as_seq() {
+            Some(items) => {
+                for item in items {
+                    if let Some(s) = scenario(item, &shared, diags) {
+                        scenarios.push(s);
+                    }
+                }
+                if items.is_empty() {
+                    diags.push(
+                        Diagnostic::error(Code::MissingField, "the list of scenarios is empty")
+                            .label(node.span, "no scenario"),
+                    );
+                }
+            }
+            None => wrong_type(node, "a list of scenarios", diags),
+        },
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for s in &scenarios {
+        if seen.contains(&s.name.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateKey,
+                    format!("two scenarios are named `{}`", s.name.value),
+                )
+                .label(s.name.span, "named again here"),
+            );
+        }
+        seen.push(&s.name.value);
+    }
+    Some(ScenarioFile {
+        file,
+        playbook: playbook?,
+        scenarios,
+    })
+}
+
+fn scenario(node: &Node, shared: &Scripting, diags: &mut Diagnostics) -> Option<Scenario> {
+    let entries = mapping(node, "a scenario", diags)?;
+    unknown_keys(entries, SCENARIO_KEYS, "scenario", diags);
+    let name = match node.get("name") {
+        Some(n) => string(n, "`name`", diags)?,
+        None => {
+            diags.push(
+                Diagnostic::error(Code::MissingField, "a scenario has no `name`")
+                    .label(Span::new(node.span.start, node.span.start), "this scenario")
+                    .help("name it after the situation it rehearses: `name: the database is down`"),
+            );
+            return None;
+        }
+    };
+    let own = scripting(node, diags);
+    let expect = match node.get("expect") {
+        Some(n) => expect(n, diags),
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    Code::MissingField,
+                    format!("scenario `{}` expects nothing", name.value),
+                )
+                .label(name.span, "no `expect`")
+                .help("add `expect:` with the `outcome`, the `path`, steps that `ran` or were `skipped`, or `branches`"),
+            );
+            return None;
+        }
+    };
+    Some(Scenario {
+        inputs: merge(&shared.inputs, own.inputs, |(k, _)| k.value.clone()),
+        steps: merge(&shared.steps, own.steps, |s| s.step.value.clone()),
+        answers: merge(&shared.answers, own.answers, |s| s.step.value.clone()),
+        gates: merge(&shared.gates, own.gates, |s| s.step.value.clone()),
+        name,
+        expect,
+        span: node.span,
+    })
+}
+
+/// The shared items, with the scenario's own replacing those of the same key.
+fn merge<T: Clone>(shared: &[T], own: Vec<T>, key: impl Fn(&T) -> String) -> Vec<T> {
+    let mut merged: Vec<T> = shared
+        .iter()
+        .filter(|s| !own.iter().any(|o| key(o) == key(s)))
+        .cloned()
+        .collect();
+    merged.extend(own);
+    merged
+}
+
+fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
+    let mut out = Scripting::default();
+    if let Some(inputs) = node.get("inputs") {
+        for e in mapping(inputs, "a mapping of input values", diags).unwrap_or(&[]) {
+            out.inputs.push((key(e), to_json(&e.value)));
+        }
+    }
+    if let Some(steps) = node.get("steps") {
+        for e in mapping(steps, "a mapping of step ids to results", diags).unwrap_or(&[]) {
+            if let Some(s) = step_script(e, diags) {
+                out.steps.push(s);
+            }
+        }
+    }
+    if let Some(answers) = node.get("answers") {
+        for e in mapping(answers, "a mapping of step ids to answers", diags).unwrap_or(&[]) {
+            out.answers.push(Scripted {
+                step: key(e),
+                value: to_json(&e.value),
+                span: e.value.span,
+            });
+        }
+    }
+    if let Some(gates) = node.get("gates") {
+        for e in mapping(
+            gates,
+            "a mapping of step ids to `approve` or `reject`",
+            diags,
+        )
+        .unwrap_or(&[])
+        {
+            let approve = match e.value.scalar_string().as_deref() {
+                Some("approve") => true,
+                Some("reject") => false,
+                _ => {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!(
+                                "the decision at the gate of `{}` must be `approve` or `reject`",
+                                e.key.value
+                            ),
+                        )
+                        .label(e.value.span, "neither `approve` nor `reject`"),
+                    );
+                    continue;
+                }
+            };
+            out.gates.push(Scripted {
+                step: key(e),
+                value: approve,
+                span: e.value.span,
+            });
+        }
+    }
+    out
+}
+
+fn step_script(e: &Entry, diags: &mut Diagnostics) -> Option<StepScript> {
+    let mut script = StepScript {
+        step: key(e),
+        failed: false,
+        message: None,
+        results: Map::new(),
+        outputs: Vec::new(),
+        span: e.value.span,
+    };
+    let state = match &e.value.value {
+        NodeValue::Str(_) => Some(&e.value),
+        NodeValue::Map(entries) => {
+            unknown_keys(entries, STEP_KEYS, "step result", diags);
+            if let Some(m) = e.value.get("message") {
+                script.message = Some(string(m, "`message`", diags)?.value);
+            }
+            if let Some(r) = e.value.get("results") {
+                for f in mapping(r, "a mapping of result fields", diags).unwrap_or(&[]) {
+                    script
+                        .results
+                        .insert(f.key.value.clone(), to_json(&f.value));
+                }
+            }
+            if let Some(o) = e.value.get("outputs") {
+                for f in mapping(o, "a mapping of output values", diags).unwrap_or(&[]) {
+                    script.outputs.push((key(f), to_json(&f.value)));
+                }
+            }
+            e.value.get("state")
+        }
+        _ => {
+            wrong_type(
+                &e.value,
+                "`succeeded`, `failed`, or a mapping with `state`, `results`, `outputs`",
+                diags,
+            );
+            return None;
+        }
+    };
+    if let Some(state) = state {
+        match state.scalar_string().as_deref() {
+            Some("succeeded") => {}
+            Some("failed") => script.failed = true,
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!(
+                            "the state of `{}` must be `succeeded` or `failed`",
+                            e.key.value
+                        ),
+                    )
+                    .label(state.span, "not a state a step's action can end in")
+                    .help("gates are decided under `gates:`, questions answered under `answers:`"),
+                );
+                return None;
+            }
+        }
+    }
+    Some(script)
+}
+
+fn expect(node: &Node, diags: &mut Diagnostics) -> Expect {
+    let mut out = Expect {
+        span: node.span,
+        ..Expect::default()
+    };
+    let Some(entries) = mapping(node, "a mapping of expectations", diags) else {
+        return out;
+    };
+    unknown_keys(entries, EXPECT_KEYS, "expectation", diags);
+    if let Some(o) = node.get("outcome") {
+        let outcome = match o.scalar_string().as_deref() {
+            Some("succeeded") => Some(ExpectedOutcome::Succeeded),
+            Some("failed") => Some(ExpectedOutcome::Failed),
+            Some("rejected") => Some(ExpectedOutcome::Rejected),
+            _ => None,
+        };
+        match outcome {
+            Some(v) => out.outcome = Some(Spanned::new(v, o.span)),
+            None => diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "`outcome` must be `succeeded`, `failed` or `rejected`",
+                )
+                .label(o.span, "not an outcome"),
+            ),
+        }
+    }
+    if let Some(p) = node.get("path") {
+        out.path = Some(Spanned::new(ids(p, diags), p.span));
+    }
+    if let Some(r) = node.get("ran") {
+        out.ran = ids(r, diags);
+    }
+    if let Some(s) = node.get("skipped") {
+        out.skipped = ids(s, diags);
+    }
+    if let Some(b) = node.get("branches") {
+        for e in
+            mapping(b, "a mapping of branch steps to the step each takes", diags).unwrap_or(&[])
+        {
+            let target = match &e.value.value {
+                NodeValue::Null => None,
+                _ => match e.value.scalar_string() {
+                    Some(t) if t == "none" => None,
+                    Some(t) => Some(t),
+                    None => {
+                        wrong_type(&e.value, "the id of the step the branch takes", diags);
+                        continue;
+                    }
+                },
+            };
+            out.branches
+                .push((key(e), Spanned::new(target, e.value.span)));
+        }
+    }
+    if out.outcome.is_none()
+        && out.path.is_none()
+        && out.ran.is_empty()
+        && out.skipped.is_empty()
+        && out.branches.is_empty()
+    {
+        diags.push(
+            Diagnostic::error(Code::MissingField, "this `expect` asserts nothing")
+                .label(node.span, "empty expectation")
+                .help("give the `outcome`, the `path`, steps that `ran` or were `skipped`, or `branches`"),
+        );
+    }
+    out
+}
+
+fn ids(node: &Node, diags: &mut Diagnostics) -> Vec<Spanned<String>> {
+    let Some(items) = node.as_seq() else {
+        wrong_type(node, "a list of step ids", diags);
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| string(i, "a step id", diags))
+        .collect()
+}
+
+fn key(e: &Entry) -> Spanned<String> {
+    Spanned::new(e.key.value.clone(), e.key.span)
+}
+
+fn mapping<'n>(node: &'n Node, what: &str, diags: &mut Diagnostics) -> Option<&'n [Entry]> {
+    match &node.value {
+        NodeValue::Map(entries) => Some(entries),
+        NodeValue::Null => Some(&[]),
+        _ => {
+            wrong_type(node, what, diags);
+            None
+        }
+    }
+}
+
+fn string(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
+    match node.scalar_string() {
+        Some(s) => Some(Spanned::new(s, node.span)),
+        None => {
+            wrong_type(node, &format!("{what} (a string)"), diags);
+            None
+        }
+    }
+}
+
+fn wrong_type(node: &Node, expected: &str, diags: &mut Diagnostics) {
+    diags.push(
+        Diagnostic::error(
+            Code::WrongType,
+            format!("expected {expected}, found {}", node.type_name()),
+        )
+        .label(node.span, format!("this is {}", node.type_name())),
+    );
+}
+
+fn unknown_keys(entries: &[Entry], known: &[&str], what: &str, diags: &mut Diagnostics) {
+    for e in entries {
+        if !known.contains(&e.key.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownField,
+                    format!("a {what} has no field `{}`", e.key.value),
+                )
+                .label(e.key.span, "unknown field")
+                .with_help(help_for("field", &e.key.value, known.iter().copied())),
+            );
+        }
+    }
+}
+
+/// A scenario value as JSON, as the runner sees results and answers.
+pub fn to_json(node: &Node) -> Value {
+    match &node.value {
+        NodeValue::Null => Value::Null,
+        NodeValue::Bool(b) => Value::Bool(*b),
+        NodeValue::Int(i) => Value::from(*i),
+        NodeValue::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        NodeValue::Str(t) => Value::String(t.value.clone()),
+        NodeValue::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
+        NodeValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.value.clone(), to_json(&e.value)))
+                .collect(),
+        ),
+    }
+}

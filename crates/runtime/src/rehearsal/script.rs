@@ -1,0 +1,179 @@
+//! The world of a rehearsal: an [`ActionSet`] whose every kind answers from
+//! the scenario, and an [`Operator`] that answers from it too. The real
+//! scheduler runs against them, so a rehearsal exercises the same readiness,
+//! branch, join, failure-edge and gate rules as a run, and nothing executes.
+//!
+//! Kinds that only compute (`log`, `assert`, `wait`, `approve`) may be left
+//! unscripted: they are delegated to the `pure` action set the caller gives
+//! (the standard library's, with time paused so `wait` takes no time). Any
+//! other step the run reaches without a scripted result fails, and the
+//! rehearsal reports the missing script rather than a path.
+
+use crate::action::{Action, ActionContext, ActionResult, ActionSet, BoxFuture};
+use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What the scenario makes a step's action return.
+#[derive(Clone, Debug)]
+pub struct Canned {
+    pub ok: bool,
+    pub fields: Map<String, Value>,
+    pub message: Option<String>,
+}
+
+/// Something the run needed that the scenario does not give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// A step's result.
+    Result(String),
+    /// The answer to an `ask`.
+    Answer(String),
+    /// The decision at a gate.
+    Decision(String),
+}
+
+impl Missing {
+    pub fn step(&self) -> &str {
+        match self {
+            Missing::Result(s) | Missing::Answer(s) | Missing::Decision(s) => s,
+        }
+    }
+}
+
+/// The kinds that may stay unscripted, because running them changes nothing.
+pub const PURE_KINDS: &[&str] = &["log", "assert", "wait", "approve"];
+
+/// Every kind answers from the scenario.
+pub struct ScriptedActions {
+    pub(crate) canned: Arc<HashMap<String, Canned>>,
+    /// The result an output captures by default, per kind (from the catalog).
+    pub(crate) primary: HashMap<String, &'static str>,
+    pub(crate) pure: Arc<dyn ActionSet>,
+    pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
+}
+
+impl ActionSet for ScriptedActions {
+    fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
+        let fallback = PURE_KINDS
+            .contains(&kind)
+            .then(|| self.pure.action(kind))
+            .flatten();
+        Some(Arc::new(ScriptedAction {
+            primary: self.primary.get(kind).copied().unwrap_or("stdout"),
+            canned: self.canned.clone(),
+            fallback,
+            missing: self.missing.clone(),
+        }))
+    }
+}
+
+struct ScriptedAction {
+    primary: &'static str,
+    canned: Arc<HashMap<String, Canned>>,
+    fallback: Option<Arc<dyn Action>>,
+    missing: Arc<Mutex<Vec<Missing>>>,
+}
+
+impl Action for ScriptedAction {
+    fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(async move {
+            if let Some(canned) = self.canned.get(&ctx.step) {
+                return ActionResult {
+                    ok: canned.ok,
+                    fields: canned.fields.clone(),
+                    message: canned.message.clone().or_else(|| {
+                        (!canned.ok).then(|| "failed (scripted by the scenario)".to_string())
+                    }),
+                };
+            }
+            if let Some(action) = &self.fallback {
+                return action.run(ctx).await;
+            }
+            if let Ok(mut missing) = self.missing.lock() {
+                missing.push(Missing::Result(ctx.step.clone()));
+            }
+            ActionResult::failure("the scenario gives no result for this step")
+        })
+    }
+
+    fn describe(&self, ctx: &ActionContext) -> String {
+        match &self.fallback {
+            Some(action) if !self.canned.contains_key(&ctx.step) => action.describe(ctx),
+            _ => format!("`{}`, as the scenario scripts it", ctx.step),
+        }
+    }
+
+    fn primary_result(&self) -> &'static str {
+        self.primary
+    }
+}
+
+/// The operator of a rehearsal: decisions and answers from the scenario.
+/// A `manual` step not mentioned is confirmed (the operator did it); an
+/// `ask` or a gate not mentioned is missing from the scenario.
+pub struct ScriptedOperator {
+    pub(crate) answers: HashMap<String, Value>,
+    pub(crate) gates: HashMap<String, bool>,
+    pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
+}
+
+const WHO: &str = "scenario";
+
+impl ScriptedOperator {
+    fn note(&self, missing: Missing) {
+        if let Ok(mut m) = self.missing.lock() {
+            m.push(missing);
+        }
+    }
+}
+
+impl Operator for ScriptedOperator {
+    fn approve(&self, request: &GateRequest) -> Decision {
+        let approved = match self.gates.get(&request.step) {
+            Some(&approved) => approved,
+            None => {
+                self.note(Missing::Decision(request.step.clone()));
+                false
+            }
+        };
+        Decision {
+            approved,
+            who: WHO.into(),
+            via: "scenario".into(),
+            reason: (!approved).then(|| "rejected by the scenario".into()),
+        }
+    }
+
+    fn answer(&self, question: &Question) -> Reply {
+        let given = self.answers.get(&question.step);
+        let refused = |reason: &str| Reply::Refused {
+            who: WHO.into(),
+            via: "scenario".into(),
+            reason: reason.into(),
+        };
+        let answer = |value: Value| Reply::Answer {
+            value,
+            who: WHO.into(),
+            via: "scenario".into(),
+        };
+        match (&question.kind, given) {
+            (QuestionKind::Manual, None | Some(Value::Bool(true))) => {
+                answer(Value::String(String::new()))
+            }
+            (QuestionKind::Manual, Some(Value::Bool(false))) => {
+                refused("the operator does not confirm it (scenario)")
+            }
+            (QuestionKind::Manual, Some(Value::String(note))) => {
+                answer(Value::String(note.clone()))
+            }
+            (QuestionKind::Manual, Some(other)) => answer(Value::String(other.to_string())),
+            (QuestionKind::Ask(_), Some(value)) => answer(value.clone()),
+            (QuestionKind::Ask(_), None) => {
+                self.note(Missing::Answer(question.step.clone()));
+                refused("the scenario gives no answer")
+            }
+        }
+    }
+}

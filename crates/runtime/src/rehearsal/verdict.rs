@@ -1,0 +1,298 @@
+//! Compares what a rehearsal did with what its scenario expects, and finds
+//! the first step where they part: the place a reviewer needs to look at.
+
+use super::scenario::{ExpectedOutcome, Scenario};
+use crate::event::{RunStatus, StepState};
+use crate::runner::Failure;
+use runbook_dsl::ast::Action as StepAction;
+use runbook_dsl::graph::EdgeKind;
+use runbook_dsl::plan::Plan;
+use runbook_dsl::Span;
+
+/// What the scheduler did in a rehearsal.
+#[derive(Clone, Debug)]
+pub struct Rehearsed {
+    pub status: RunStatus,
+    pub states: Vec<StepState>,
+    /// Why each step ended as it did (a skip reason, a failure message).
+    pub messages: Vec<Option<String>>,
+    /// The steps reached (not skipped), in the order they settled.
+    pub path: Vec<usize>,
+    /// Each settled branch and the step it took (`None`: no case held).
+    pub taken: Vec<(usize, Option<String>)>,
+    pub failures: Vec<Failure>,
+}
+
+/// One way the rehearsal differs from the scenario.
+#[derive(Clone, Debug)]
+pub struct Mismatch {
+    /// The step it is about, when there is one.
+    pub step: Option<usize>,
+    /// What differs, in one line (`step `x` was skipped, the path expects it`).
+    pub message: String,
+    pub expected: String,
+    pub actual: String,
+    /// Places in the playbook, the first being the primary one.
+    pub labels: Vec<(Span, String)>,
+}
+
+fn reached(state: StepState) -> bool {
+    !matches!(state, StepState::Skipped | StepState::Pending)
+}
+
+fn list(plan: &Plan, steps: impl IntoIterator<Item = usize>) -> String {
+    let ids: Vec<&str> = steps
+        .into_iter()
+        .map(|i| plan.step(i).0.id.value.as_str())
+        .collect();
+    format!("[{}]", ids.join(", "))
+}
+
+fn outcome_name(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Succeeded => "succeeded",
+        RunStatus::Failed => "failed",
+        RunStatus::Rejected => "rejected",
+        RunStatus::Interrupted => "did not end (a step polls forever?)",
+    }
+}
+
+/// Every difference, the first step where the path differs first (in the
+/// playbook's dependency order); differences about no step come last.
+pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatch> {
+    let mut found = Vec::new();
+    let id = |i: usize| plan.step(i).0.id.value.as_str();
+    let index = |s: &str| plan.index_of(s);
+    let expect = &scenario.expect;
+    if let Some(path) = &expect.path {
+        let expected: Vec<usize> = path.value.iter().filter_map(|s| index(&s.value)).collect();
+        let actual = &run.path;
+        let (exp, act) = (list(plan, expected.clone()), list(plan, actual.clone()));
+        for &i in actual {
+            if !expected.contains(&i) {
+                found.push(unexpected(plan, run, i, &exp, &act));
+            }
+        }
+        for &i in &expected {
+            if !actual.contains(&i) {
+                found.push(missed(plan, run, i, &exp, &act));
+            }
+        }
+        // Same steps: the order written must respect the dependencies.
+        let ancestors = plan.graph().ancestors(plan.order());
+        for (k, &i) in expected.iter().enumerate() {
+            if let Some(&later) = expected[k + 1..]
+                .iter()
+                .find(|&&j| ancestors[i].contains(j))
+            {
+                found.push(Mismatch {
+                    step: Some(i),
+                    message: format!(
+                        "the path lists `{}` before `{}`, which runs first",
+                        id(i),
+                        id(later)
+                    ),
+                    expected: exp.clone(),
+                    actual: act.clone(),
+                    labels: vec![
+                        (plan.step(i).0.id.span, "listed too early".into()),
+                        (plan.step(later).0.id.span, "runs before it".into()),
+                    ],
+                });
+                break;
+            }
+        }
+    }
+    let act = list(plan, run.path.clone());
+    for s in &expect.ran {
+        if let Some(i) = index(&s.value) {
+            if !reached(run.states[i]) {
+                found.push(missed(plan, run, i, &format!("`{}` runs", s.value), &act));
+            }
+        }
+    }
+    for s in &expect.skipped {
+        if let Some(i) = index(&s.value) {
+            if reached(run.states[i]) {
+                found.push(unexpected(
+                    plan,
+                    run,
+                    i,
+                    &format!("`{}` is skipped", s.value),
+                    &act,
+                ));
+            }
+        }
+    }
+    for (branch, target) in &expect.branches {
+        let Some(b) = index(&branch.value) else {
+            continue;
+        };
+        let want = target.value.clone();
+        let got = run
+            .taken
+            .iter()
+            .find(|(i, _)| *i == b)
+            .map(|(_, t)| t.clone());
+        let show = |t: &Option<String>| match t {
+            Some(t) => format!("`{t}`"),
+            None => "no case".into(),
+        };
+        match got {
+            Some(got) if got == want => {}
+            Some(got) => {
+                let mut labels = vec![(
+                    plan.step(b).0.id.span,
+                    format!("took {}, the scenario expects {}", show(&got), show(&want)),
+                )];
+                labels.extend(case_label(plan, b, got.as_deref(), "this case held"));
+                found.push(Mismatch {
+                    step: Some(b),
+                    message: format!("the branch `{}` took {}", branch.value, show(&got)),
+                    expected: show(&want),
+                    actual: show(&got),
+                    labels,
+                });
+            }
+            None => found.push(Mismatch {
+                step: Some(b),
+                message: format!("the branch `{}` was never decided", branch.value),
+                expected: show(&want),
+                actual: format!("`{}` {}", branch.value, state_words(run, b)),
+                labels: vec![(plan.step(b).0.id.span, state_words(run, b))],
+            }),
+        }
+    }
+    if let Some(outcome) = &expect.outcome {
+        let matches = matches!(
+            (outcome.value, run.status),
+            (ExpectedOutcome::Succeeded, RunStatus::Succeeded)
+                | (ExpectedOutcome::Failed, RunStatus::Failed)
+                | (ExpectedOutcome::Rejected, RunStatus::Rejected)
+        );
+        if !matches {
+            let failure = run.failures.iter().find(|f| !f.handled);
+            found.push(Mismatch {
+                step: None,
+                message: format!("the run {}", outcome_name(run.status)),
+                expected: outcome.value.name().into(),
+                actual: outcome_name(run.status).into(),
+                labels: failure
+                    .map(|f| {
+                        vec![(
+                            plan.step(f.step).0.id.span,
+                            format!("{}: {}", f.state.name(), f.message),
+                        )]
+                    })
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    let position: Vec<usize> = {
+        let mut p = vec![usize::MAX; plan.len()];
+        for (k, &i) in plan.order().iter().enumerate() {
+            p[i] = k;
+        }
+        p
+    };
+    found.sort_by_key(|m| m.step.map(|s| position[s]).unwrap_or(usize::MAX));
+    found
+}
+
+fn state_words(run: &Rehearsed, i: usize) -> String {
+    let state = run.states[i];
+    let word = if state == StepState::Pending {
+        "was not reached".to_string()
+    } else {
+        format!("was {}", state.name())
+    };
+    match &run.messages[i] {
+        Some(m) if !m.is_empty() => format!("{word}: {m}"),
+        _ => word,
+    }
+}
+
+/// A step the path expects but the run did not reach.
+fn missed(plan: &Plan, run: &Rehearsed, i: usize, exp: &str, act: &str) -> Mismatch {
+    let step = plan.step(i).0;
+    let mut labels = vec![(
+        step.id.span,
+        format!(
+            "the scenario expects this step to run, but it {}",
+            state_words(run, i)
+        ),
+    )];
+    labels.extend(deciding_branch(plan, run, i));
+    Mismatch {
+        step: Some(i),
+        message: format!("`{}` did not run", step.id.value),
+        expected: exp.into(),
+        actual: act.into(),
+        labels,
+    }
+}
+
+/// A step the run reached that the scenario does not expect.
+fn unexpected(plan: &Plan, run: &Rehearsed, i: usize, exp: &str, act: &str) -> Mismatch {
+    let step = plan.step(i).0;
+    let mut labels = vec![(
+        step.id.span,
+        format!(
+            "this step {}, but the scenario does not expect it to run",
+            state_words(run, i).replacen("was ", "", 1)
+        ),
+    )];
+    labels.extend(deciding_branch(plan, run, i));
+    Mismatch {
+        step: Some(i),
+        message: format!("`{}` ran", step.id.value),
+        expected: exp.into(),
+        actual: act.into(),
+        labels,
+    }
+}
+
+/// When a branch decides whether step `i` runs: the case it took.
+fn deciding_branch(plan: &Plan, run: &Rehearsed, i: usize) -> Vec<(Span, String)> {
+    let mut labels = Vec::new();
+    for (from, edge) in plan.graph().incoming(i) {
+        if !matches!(edge.kind, EdgeKind::Case { .. } | EdgeKind::Else) {
+            continue;
+        }
+        match run.taken.iter().find(|(b, _)| *b == from) {
+            Some((_, Some(t))) => {
+                let took = case_label(plan, from, Some(t), &format!("the branch took `{t}`"));
+                if took.is_empty() {
+                    labels.push((plan.step(from).0.id.span, format!("took `{t}`")));
+                }
+                labels.extend(took);
+            }
+            Some((_, None)) => labels.push((
+                plan.step(from).0.id.span,
+                "no case held and there is no `else`".into(),
+            )),
+            None => labels.push((
+                plan.step(from).0.id.span,
+                format!("this branch {}", state_words(run, from)),
+            )),
+        }
+    }
+    labels
+}
+
+/// The case (or `else`) of branch `b` that leads to `target`.
+fn case_label(plan: &Plan, b: usize, target: Option<&str>, text: &str) -> Vec<(Span, String)> {
+    let StepAction::Branch(branch) = &plan.step(b).0.action else {
+        return Vec::new();
+    };
+    let Some(target) = target else {
+        return Vec::new();
+    };
+    if let Some(case) = branch.cases.iter().find(|c| c.then.value == target) {
+        return vec![(case.when.span, text.to_string())];
+    }
+    match &branch.otherwise {
+        Some(o) if o.value == target => vec![(o.span, text.to_string())],
+        _ => Vec::new(),
+    }
+}

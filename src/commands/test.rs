@@ -1,0 +1,131 @@
+//! `runbook test [PATH...]`: rehearse every scenario file under the paths
+//! (see `docs/rehearsals.md`) and report like a test runner: one line per
+//! scenario, a report pointing into the playbook for each failure, and the
+//! summary line `N passed, M failed` that CI reads. Exit 1 on any failure.
+
+use super::{INVALID, OK};
+use crate::failure::RunProblem;
+use runbook_dsl::diagnostic::{render, RenderStyle};
+use runbook_runtime::rehearsal::verdict::Mismatch;
+use runbook_runtime::rehearsal::{self, FileReport, Verdict, World};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Exit code: a scenario failed or could not be read.
+pub const FAILED: i32 = 1;
+
+/// `runbook test`.
+pub fn run(paths: &[PathBuf]) -> i32 {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    for path in &paths {
+        if !path.exists() {
+            eprintln!("runbook test: `{}` does not exist", path.display());
+            return INVALID;
+        }
+    }
+    let files = rehearsal::discover(&paths);
+    if files.is_empty() {
+        eprintln!(
+            "runbook test: no scenario files (`*{}`) under {}",
+            rehearsal::SUFFIX,
+            paths
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return INVALID;
+    }
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let world = World {
+        catalog: runbook_stdlib::builtin(),
+        pure: Arc::new(runbook_stdlib::actions::Builtins),
+    };
+    let (mut passed, mut failed) = (0, 0);
+    for file in files {
+        let report = rehearsal::rehearse_file(&file, &world);
+        print!("{}", show(&report, color));
+        let (p, f) = report.tally();
+        passed += p;
+        failed += f;
+    }
+    println!("\n{passed} passed, {failed} failed");
+    if failed > 0 {
+        FAILED
+    } else {
+        OK
+    }
+}
+
+/// One file's lines and reports.
+fn show(report: &FileReport, color: bool) -> String {
+    let style = if color {
+        RenderStyle::Color
+    } else {
+        RenderStyle::Plain
+    };
+    let name = report.file.name();
+    let mut out = String::new();
+    if report.diagnostics.iter().any(|d| d.is_error()) {
+        out.push_str(&format!("{name}: malformed scenario file ... FAILED\n"));
+        out.push_str(&render(&report.file, &report.diagnostics, style));
+        return out;
+    }
+    let Some(plan) = &report.plan else {
+        return out;
+    };
+    for scenario in &report.scenarios {
+        let title = format!("{name} :: {}", scenario.name);
+        match &scenario.verdict {
+            Verdict::Passed => out.push_str(&format!("{title} ... ok\n")),
+            Verdict::Unscripted(diagnostics) => {
+                out.push_str(&format!("{title} ... FAILED (incomplete scenario)\n"));
+                out.push_str(&render(plan.file(), diagnostics, style));
+            }
+            Verdict::Failed(mismatches) => {
+                out.push_str(&format!("{title} ... FAILED\n"));
+                out.push_str(&failure(plan, &scenario.name, mismatches, color));
+            }
+        }
+    }
+    out
+}
+
+/// The first difference drawn in the playbook, the others listed after it.
+fn failure(
+    plan: &runbook_dsl::plan::Plan,
+    name: &str,
+    mismatches: &[Mismatch],
+    color: bool,
+) -> String {
+    let Some(first) = mismatches.first() else {
+        return String::new();
+    };
+    let mut problem = RunProblem::new(
+        plan.file(),
+        "runbook::rehearsal_failed",
+        format!("scenario `{name}`: {}", first.message),
+    )
+    .help(format!(
+        "expected: {}\nactual:   {}",
+        first.expected, first.actual
+    ));
+    for (span, text) in &first.labels {
+        problem = problem.label(*span, text.clone());
+    }
+    let mut out = problem.render(color);
+    for other in &mismatches[1..] {
+        out.push_str(&format!(
+            "  also: {} (expected {}, actual {})\n",
+            other.message, other.expected, other.actual
+        ));
+    }
+    out.push('\n');
+    out
+}

@@ -1,0 +1,248 @@
+//! `runbook diff`: one before/after pair per kind of change under
+//! tests/fixtures/diff, snapshotted as text and Markdown; the risks each
+//! pair must (and must only) raise; the CLI's exit codes and `--git`.
+
+use crate::support::{check, rendered, root};
+use assert_cmd::Command;
+use predicates::prelude::*;
+use runbook_dsl::diff::{self, PlanDiff, RiskKind, RiskSeverity, TextStyle};
+use runbook_dsl::load::Checked;
+use std::path::Path;
+
+fn cases() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/diff"))
+        .expect("tests/fixtures/diff exists")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn checked(case: &str, side: &str) -> Checked {
+    let path = root().join(format!("tests/fixtures/diff/{case}/{side}.yaml"));
+    let checked = check(&path);
+    assert!(
+        checked.plan.is_some(),
+        "{} does not check:\n{}",
+        path.display(),
+        rendered(&checked)
+    );
+    checked
+}
+
+fn diff_of(case: &str) -> (PlanDiff, Checked, Checked) {
+    let (old, new) = (checked(case, "old"), checked(case, "new"));
+    let d = diff::diff(old.plan.as_ref(), new.plan.as_ref());
+    (d, old, new)
+}
+
+#[test]
+fn every_pair_is_snapshotted_as_text_and_markdown() {
+    let cases = cases();
+    assert!(cases.len() >= 15, "expected a pair per kind of change");
+    for case in cases {
+        let (d, old, new) = diff_of(&case);
+        let shown = format!(
+            "{}\n----- markdown -----\n{}",
+            diff::text(&d, TextStyle::Plain),
+            diff::markdown(&d, old.plan.as_ref(), new.plan.as_ref())
+        );
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(root().join("tests/snapshots/diff"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(case.clone(), shown));
+    }
+}
+
+/// The risks each pair raises, as `(kind, severity)`, most severe first.
+fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
+    use RiskKind::*;
+    use RiskSeverity::*;
+    match case {
+        "approval_removed" => vec![(ApprovalRemoved, High)],
+        "approval_weakened" => vec![(ApprovalWeakened, Low)],
+        "effect_raised" => vec![(EffectRaised, High), (UngatedWrite, High)],
+        "ungated_write" => vec![(UngatedWrite, Medium)],
+        "timeout_removed" => vec![(TimeoutRemoved, Medium)],
+        "retry_removed" => vec![(RetryRemoved, Low)],
+        "deadline_removed" => vec![(DeadlineRemoved, Medium)],
+        "became_unreachable" => vec![(BecameUnreachable, Medium)],
+        "else_removed" => vec![(ElseRemoved, Medium)],
+        "approve_step_removed" => vec![(ApprovalRemoved, High)],
+        _ => vec![],
+    }
+}
+
+#[test]
+fn each_pair_raises_exactly_its_risks() {
+    for case in cases() {
+        let (d, _, _) = diff_of(&case);
+        let found: Vec<(RiskKind, RiskSeverity)> =
+            d.risks.iter().map(|r| (r.kind, r.severity)).collect();
+        assert_eq!(found, expected(&case), "risks of {case}");
+    }
+}
+
+#[test]
+fn a_rename_is_matched_by_content_and_references_follow_it() {
+    let (d, _, _) = diff_of("step_renamed");
+    assert_eq!(d.steps.len(), 1, "{:#?}", d.steps);
+    assert_eq!(d.steps[0].old_id.as_deref(), Some("probe"));
+    assert_eq!(d.steps[0].id, "health");
+    assert!(d.steps[0].fields.is_empty());
+    assert!(d.edges.is_empty(), "{:#?}", d.edges);
+}
+
+#[test]
+fn a_reformatted_playbook_has_no_diff() {
+    let (d, _, _) = diff_of("unchanged");
+    assert!(d.is_empty(), "{d:#?}");
+}
+
+#[test]
+fn json_names_risks_by_code() {
+    let (d, _, _) = diff_of("approval_removed");
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["risks"][0]["kind"], "approval_removed");
+    assert_eq!(json["risks"][0]["severity"], "high");
+    assert_eq!(json["steps"][0]["status"], "changed");
+    assert_eq!(json["steps"][0]["effect"], "write");
+}
+
+fn runbook() -> Command {
+    let mut cmd = Command::cargo_bin("runbook").expect("binary builds");
+    cmd.current_dir(root()).env("NO_COLOR", "1");
+    cmd
+}
+
+fn pair(case: &str) -> [String; 2] {
+    [
+        format!("tests/fixtures/diff/{case}/old.yaml"),
+        format!("tests/fixtures/diff/{case}/new.yaml"),
+    ]
+}
+
+#[test]
+fn fail_on_sets_exit_1_at_or_above_the_severity() {
+    let [old, new] = pair("timeout_removed");
+    runbook().args(["diff", &old, &new]).assert().code(0);
+    runbook()
+        .args(["diff", &old, &new, "--fail-on", "high"])
+        .assert()
+        .code(0);
+    runbook()
+        .args(["diff", &old, &new, "--fail-on", "medium"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("timeout_removed"));
+    runbook()
+        .args(["diff", &old, &new, "--fail-on", "low"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn diff_of_an_invalid_playbook_exits_2() {
+    runbook()
+        .args([
+            "diff",
+            "tests/fixtures/bad/unknown_step.yaml",
+            "tests/fixtures/diff/unchanged/new.yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("runbook::unknown_step"));
+}
+
+#[test]
+fn markdown_and_json_formats() {
+    let [old, new] = pair("effect_raised");
+    runbook()
+        .args(["diff", &old, &new, "--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("```mermaid"))
+        .stdout(predicate::str::contains("| 🔴 high | `effect_raised`"));
+    let out = runbook()
+        .args(["diff", &old, &new, "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["risks"][0]["kind"], "effect_raised");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn git_mode_diffs_every_changed_playbook_against_the_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = root().join("tests/fixtures/diff");
+    let copy = |from: &str, to: &str| {
+        std::fs::copy(fixtures.join(from), dir.path().join(to)).unwrap();
+    };
+    copy("approval_removed/old.yaml", "deploy.yaml");
+    copy("retry_removed/old.yaml", "same.yaml");
+    std::fs::write(dir.path().join("notes.txt"), "not a playbook").unwrap();
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    copy("approval_removed/new.yaml", "deploy.yaml");
+    copy("ungated_write/new.yaml", "added.yaml");
+    std::fs::write(dir.path().join("notes.txt"), "changed").unwrap();
+    let mut cmd = Command::cargo_bin("runbook").unwrap();
+    cmd.current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["diff", "--git", "HEAD", "--fail-on", "high"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("runbook diff deploy.yaml"))
+        .stdout(predicate::str::contains("approval_removed"))
+        .stdout(predicate::str::contains("runbook diff added.yaml"))
+        .stdout(predicate::str::contains("+ added   `scale`"))
+        .stdout(predicate::str::contains("same.yaml").not());
+    let mut cmd = Command::cargo_bin("runbook").unwrap();
+    cmd.current_dir(dir.path())
+        .args(["diff", "--git", "no-such-rev"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn the_ci_example_is_a_workflow_that_runs_every_command() {
+    let text = std::fs::read_to_string(root().join("docs/examples/runbook-ci.yml")).unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    let jobs = workflow["jobs"].as_mapping().expect("jobs");
+    assert!(jobs.len() >= 2);
+    for command in [
+        "runbook check",
+        "runbook lint",
+        "runbook test",
+        "runbook diff --git \"$BASE_SHA\" --format markdown",
+        "--fail-on high",
+    ] {
+        assert!(
+            text.contains(command),
+            "the workflow does not run `{command}`"
+        );
+    }
+    // Event values reach scripts through env, never `${{ }}` in `run:`.
+    for line in text.lines().filter(|l| l.trim_start().starts_with("run:")) {
+        assert!(!line.contains("${{"), "{line}");
+    }
+}

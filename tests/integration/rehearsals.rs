@@ -1,0 +1,135 @@
+//! `runbook test`: scenario files rehearse playbooks with the real scheduler
+//! and a scripted world. The fixtures under `tests/fixtures/rehearsals/` hold
+//! a passing file, a path that differs, an incomplete scenario and malformed
+//! files; the seed playbooks' own scenarios run here as CI runs them, and
+//! their branch coverage is computed from the rehearsals.
+
+use crate::support::root;
+use assert_cmd::Command;
+use runbook_runtime::rehearsal::{self, coverage, World};
+use std::sync::Arc;
+
+/// Snapshots of the reports live with the other snapshots.
+fn snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/snapshots/rehearsals"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+fn runbook_test(path: &str) -> (i32, String) {
+    let out = Command::cargo_bin("runbook")
+        .expect("binary builds")
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(["test", path])
+        .output()
+        .expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn a_passing_file_reports_each_scenario_and_exits_0() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/pass");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(":: a workload error restarts the workers ... ok"),
+        "{out}"
+    );
+    assert!(out.ends_with("4 passed, 0 failed\n"), "{out}");
+}
+
+#[test]
+fn a_path_that_differs_points_at_the_first_step_where_it_parts() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/path");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 passed, 1 failed"), "{out}");
+    snapshot("path_differs", &out);
+}
+
+#[test]
+fn a_step_without_a_scripted_result_is_pointed_at_in_the_playbook() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/unscripted");
+    assert_eq!(code, 1, "{out}");
+    snapshot("unscripted", &out);
+}
+
+#[test]
+fn malformed_scenario_files_get_diagnostics_in_the_scenario_file() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/malformed");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 passed, 5 failed"), "{out}");
+    snapshot("malformed", &out);
+}
+
+#[test]
+fn no_scenario_files_is_a_usage_error() {
+    let (code, out) = runbook_test("tests/fixtures/bad");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no scenario files"), "{out}");
+}
+
+#[test]
+fn the_seed_playbooks_rehearse_cleanly() {
+    let (code, out) = runbook_test("playbooks");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+/// Every case and `else` of every seed playbook is taken by a scenario.
+#[test]
+#[ignore = "seed scenarios are incomplete (examples/local-health and pilot/disk-full only): run with --ignored to list the untaken cases"]
+fn the_seed_scenarios_take_every_branch_case() {
+    let world = World {
+        catalog: runbook_stdlib::builtin(),
+        pure: Arc::new(runbook_stdlib::actions::Builtins),
+    };
+    let dir = root().join("playbooks");
+    let mut untaken = Vec::new();
+    let mut uncovered_files = Vec::new();
+    let scenario_files = rehearsal::discover(std::slice::from_ref(&dir));
+    let reports: Vec<_> = scenario_files
+        .iter()
+        .map(|f| rehearsal::rehearse_file(f, &world))
+        .collect();
+    for playbook in crate::support::playbooks_under(&dir) {
+        if playbook.extension().is_some_and(|e| e != "yaml") {
+            continue;
+        }
+        let checked = crate::support::check(&playbook);
+        let Some(plan) = checked.plan else { continue };
+        if coverage::arms(&plan).is_empty() {
+            continue;
+        }
+        let runs: Vec<_> = reports
+            .iter()
+            .filter(|r| {
+                r.plan.as_ref().is_some_and(|p| {
+                    std::path::Path::new(p.file().name()).ends_with(plan.file().name())
+                })
+            })
+            .flat_map(|r| r.scenarios.iter().map(|s| &s.rehearsed))
+            .collect();
+        if runs.is_empty() {
+            uncovered_files.push(plan.file().name().to_string());
+            continue;
+        }
+        for arm in coverage::untaken(&plan, runs) {
+            untaken.push(format!(
+                "{}: `{}` -> `{}` ({})",
+                plan.file().name(),
+                arm.branch,
+                arm.target,
+                arm.label
+            ));
+        }
+    }
+    assert!(
+        uncovered_files.is_empty() && untaken.is_empty(),
+        "playbooks with branches but no scenario:\n  {}\nbranch cases no scenario takes:\n  {}",
+        uncovered_files.join("\n  "),
+        untaken.join("\n  ")
+    );
+}
