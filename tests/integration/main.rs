@@ -6,6 +6,8 @@ mod diagnostics;
 mod diagnostics_doc;
 mod diff;
 mod doc;
+#[path = "../drills/mod.rs"]
+mod drills;
 mod examples_doc;
 mod harness;
 mod kind_http;

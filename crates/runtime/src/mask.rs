@@ -18,6 +18,10 @@ pub const MASK: &str = "***";
 /// in the output would hide everything and protect nothing.
 pub const MIN_SECRET_LEN: usize = 3;
 
+/// Values captured by a step that used a secret are masked from this length:
+/// a token or a URL with credentials is long; a status word is not.
+pub const DERIVED_MIN_LEN: usize = 12;
+
 /// The set of secret forms to hide.
 #[derive(Clone, Debug, Default)]
 pub struct Masker {
@@ -63,6 +67,21 @@ impl Masker {
             Value::Array(items) => items.iter().for_each(|v| self.add_value(v)),
             Value::Object(map) => map.values().for_each(|v| self.add_value(v)),
             Value::Null | Value::Bool(_) => {}
+        }
+    }
+
+    /// Registers what a step that handled a secret captured, without being
+    /// declared secret: long strings only. A short or numeric capture (a
+    /// status such as `running`, a row count) carries no secret, and masking
+    /// it everywhere would blank unrelated text — step ids, commands, logs.
+    pub fn add_derived(&mut self, value: &Value) {
+        match value {
+            Value::String(s) if s.len() >= DERIVED_MIN_LEN && s.parse::<f64>().is_err() => {
+                self.add(s)
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.add_derived(v)),
+            Value::Object(map) => map.values().for_each(|v| self.add_derived(v)),
+            _ => {}
         }
     }
 
@@ -115,6 +134,21 @@ impl Masker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_captures_mask_only_what_could_carry_a_secret() {
+        let mut m = Masker::new();
+        m.add_derived(
+            &serde_json::json!(["running", 42, "0.25", {"token": "eyJhbGciOiJIUzI1NiJ9.payload"}]),
+        );
+        assert_eq!(
+            m.mask("step still_running: running, 42"),
+            "step still_running: running, 42"
+        );
+        assert!(!m
+            .mask("Bearer eyJhbGciOiJIUzI1NiJ9.payload")
+            .contains("eyJhbGciOiJIUzI1NiJ9.payload"));
+    }
 
     #[test]
     fn masks_plain_base64_and_json_escaped_forms() {

@@ -556,9 +556,11 @@ impl<'b> Scheduler<'b> {
                 // Secret outputs, and what steps that handled a secret captured,
                 // are masked from here on.
                 for output in &step.outputs {
-                    if output.is_secret() || step_plan.uses_secret {
-                        if let Some(v) = done.outputs.get(&output.name.value) {
+                    if let Some(v) = done.outputs.get(&output.name.value) {
+                        if output.is_secret() {
                             self.bus.masker_mut().add_value(v);
+                        } else if step_plan.uses_secret {
+                            self.bus.masker_mut().add_derived(v);
                         }
                     }
                 }
@@ -1076,7 +1078,9 @@ impl StepTask {
             .as_ref()
             .and_then(|u| u.within.as_ref())
             .map(|d| d.value);
-        let started = Instant::now();
+        // tokio's clock, not std's: a rehearsal runs on paused time, where a
+        // deadline must pass as the polls' sleeps do.
+        let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
         loop {
             // One poll: the action, retried on failure.

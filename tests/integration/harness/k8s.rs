@@ -44,6 +44,10 @@ pub struct Cluster {
     pub pods: HashMap<String, Vec<Value>>,
     pub deployments: HashMap<String, Vec<Value>>,
     pub events: HashMap<String, Vec<Value>>,
+    /// HorizontalPodAutoscalers (autoscaling/v2) and Endpoints: empty in
+    /// the default cluster; the incident drills add the ones they need.
+    pub hpas: HashMap<String, Vec<Value>>,
+    pub endpoints: HashMap<String, Vec<Value>>,
     pub mutations: Vec<Mutation>,
 }
 
@@ -281,7 +285,9 @@ fn router(cluster: Shared) -> Router {
         .route("/apis", get(|| async {
             Json(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [
                 {"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
-                 "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}}]}))
+                 "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}},
+                {"name": "autoscaling", "versions": [{"groupVersion": "autoscaling/v2", "version": "v2"}],
+                 "preferredVersion": {"groupVersion": "autoscaling/v2", "version": "v2"}}]}))
         }))
         .route("/api/v1", get(|| async {
             Json(json!({"kind": "APIResourceList", "groupVersion": "v1", "resources": [
@@ -289,12 +295,19 @@ fn router(cluster: Shared) -> Router {
                  "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"], "shortNames": ["po"]},
                 {"name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": ["get"]},
                 {"name": "events", "singularName": "event", "namespaced": true, "kind": "Event",
-                 "verbs": ["get", "list"], "shortNames": ["ev"]}]}))
+                 "verbs": ["get", "list"], "shortNames": ["ev"]},
+                {"name": "endpoints", "singularName": "endpoints", "namespaced": true, "kind": "Endpoints",
+                 "verbs": ["get", "list"], "shortNames": ["ep"]}]}))
         }))
         .route("/apis/apps/v1", get(|| async {
             Json(json!({"kind": "APIResourceList", "groupVersion": "apps/v1", "resources": [
                 {"name": "deployments", "singularName": "deployment", "namespaced": true, "kind": "Deployment",
                  "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"], "shortNames": ["deploy"]}]}))
+        }))
+        .route("/apis/autoscaling/v2", get(|| async {
+            Json(json!({"kind": "APIResourceList", "groupVersion": "autoscaling/v2", "resources": [
+                {"name": "horizontalpodautoscalers", "singularName": "horizontalpodautoscaler", "namespaced": true,
+                 "kind": "HorizontalPodAutoscaler", "verbs": ["get", "list", "patch"], "shortNames": ["hpa"]}]}))
         }))
         .fallback(resource)
         .with_state(cluster)
@@ -334,6 +347,7 @@ async fn resource(
     let rest = match parts.as_slice() {
         ["api", "v1", "namespaces", rest @ ..] => rest,
         ["apis", "apps", "v1", "namespaces", rest @ ..] => rest,
+        ["apis", "autoscaling", "v2", "namespaces", rest @ ..] => rest,
         _ => {
             return status(
                 StatusCode::NOT_FOUND,
@@ -372,6 +386,8 @@ async fn resource(
         "pods" => "Pod",
         "deployments" => "Deployment",
         "events" => "Event",
+        "horizontalpodautoscalers" => "HorizontalPodAutoscaler",
+        "endpoints" => "Endpoints",
         _ => {
             return status(
                 StatusCode::NOT_FOUND,
@@ -397,6 +413,8 @@ async fn resource(
     let store = match kind {
         "pods" => &mut c.pods,
         "deployments" => &mut c.deployments,
+        "horizontalpodautoscalers" => &mut c.hpas,
+        "endpoints" => &mut c.endpoints,
         _ => &mut c.events,
     };
     let items = store.entry(ns.to_string()).or_default();
@@ -415,7 +433,7 @@ async fn resource(
                 .filter(|o| matches_fields(o, query.get("fieldSelector")))
                 .cloned()
                 .collect();
-            Json(json!({"kind": format!("{kind_name}List"), "apiVersion": if kind == "deployments" { "apps/v1" } else { "v1" },
+            Json(json!({"kind": format!("{kind_name}List"), "apiVersion": match kind { "deployments" => "apps/v1", "horizontalpodautoscalers" => "autoscaling/v2", _ => "v1" },
                         "metadata": {"resourceVersion": "300"}, "items": selected})).into_response()
         }
         (Method::GET, Some(name), None) => {
@@ -435,6 +453,12 @@ async fn resource(
                     "2026-01-10T09:04:59Z ERROR cannot connect to redis://redis:6379: connection refused".into(),
                     "2026-01-10T09:04:59Z FATAL giving up after 3 attempts".into(),
                 ]
+            } else if name.starts_with("alphaswarm-cp") {
+                // The control plane's audit log, as the triage reads it.
+                vec![
+                    "2026-01-10T09:02:00Z INFO audit workload_run id=wr-311 workload=backtest status=running".into(),
+                    "2026-01-10T09:03:00Z INFO audit workload_run id=wr-312 workload=backtest status=failed".into(),
+                ]
             } else {
                 (1..=20)
                     .map(|i| {
@@ -445,6 +469,12 @@ async fn resource(
                     })
                     .collect()
             };
+            let mut lines = lines;
+            if name.starts_with("alphaswarm-worker") && !previous {
+                // A failed task among the worker's ticks (AlphaSwarm scenario B).
+                lines[10] =
+                    "2026-01-10T09:10:30Z ERROR task backtest.run[9f2] FAILED: MemoryError".into();
+            }
             let tail = query
                 .get("tailLines")
                 .and_then(|t| t.parse::<usize>().ok())

@@ -119,6 +119,16 @@ impl TestPostgres {
 
     /// Runs SQL through `psql` (setup and checks outside the step under test).
     pub fn psql(&self, sql: &str) -> String {
+        self.psql_in("postgres", sql)
+    }
+
+    /// The URL of database `db` on this server.
+    pub fn url_of(&self, db: &str) -> String {
+        format!("{}/{db}", self.url.rsplit_once('/').unwrap().0)
+    }
+
+    /// [`TestPostgres::psql`] in database `db`.
+    pub fn psql_in(&self, db: &str, sql: &str) -> String {
         let out = Command::new(self.bin.join("psql"))
             .args([
                 "-X",
@@ -128,7 +138,7 @@ impl TestPostgres {
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-d",
-                &self.url,
+                &self.url_of(db),
                 "-c",
                 sql,
             ])

@@ -149,6 +149,20 @@ impl ToSql for Bound {
                 };
                 json.to_sql(ty, out)
             }
+            // A UUID given as text (`$1` compared with a `uuid` column, as
+            // Pilot's `WHERE id = $1`): its 16 bytes.
+            Type::UUID => {
+                let hex: String = text.chars().filter(|c| *c != '-').collect();
+                if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(bad("a UUID"));
+                }
+                let bytes: Vec<u8> = (0..16)
+                    .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| bad("a UUID"))?;
+                out.extend_from_slice(&bytes);
+                Ok(IsNull::No)
+            }
             _ => text.to_sql(ty, out),
         }
     }
@@ -165,6 +179,7 @@ impl ToSql for Bound {
                 | Type::FLOAT8
                 | Type::JSON
                 | Type::JSONB
+                | Type::UUID
                 | Type::TEXT
                 | Type::VARCHAR
                 | Type::BPCHAR

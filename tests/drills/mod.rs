@@ -1,0 +1,9 @@
+//! Incident drills: the seed playbooks run with `runbook run` against real
+//! services on loopback with a fault injected; each drill asserts the path
+//! from the run's journal and the effects from the services, then the same
+//! with `--dry-run`, which must change nothing.
+
+mod alphaswarm;
+mod pilot;
+mod support;
+mod trevor;
