@@ -205,6 +205,37 @@ steps:
     );
 }
 
+/// A self-signed certificate is refused, with the reason, unless the step
+/// says `insecure: true`.
+#[test]
+fn a_self_signed_certificate_is_a_tls_error_unless_insecure() {
+    let server = TestHttp::start_tls();
+    let text = format!(
+        r#"name: tls
+steps:
+  - id: verified
+    http: "{url}/health"
+    on_failure: continue
+  - id: trusting
+    http:
+      url: "{url}/health"
+      insecure: true
+"#,
+        url = server.url
+    );
+    let ran = run_playbook("tls.yaml", &text, &[], &[]);
+    let verified = ran.finished("verified");
+    let message = verified["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("TLS error talking to 127.0.0.1:"),
+        "{message}"
+    );
+    assert!(message.contains("invalid peer certificate"), "{message}");
+    let trusting = ran.finished("trusting");
+    assert_eq!(trusting["state"], "succeeded", "{trusting}");
+    assert_eq!(trusting["results"]["json"]["status"], "ok");
+}
+
 /// A name that does not resolve, without sending a query off this machine:
 /// the binary runs in a network namespace of its own with no route anywhere.
 #[test]

@@ -262,7 +262,7 @@ steps:
             .to_string()
     };
     let expect = [
-        ("missing", "cannot get pod/no-such-pod in namespace `alphaswarm`: not found (404) (404): pod \"no-such-pod\" not found"),
+        ("missing", "cannot get pod/no-such-pod in namespace `alphaswarm`: not found (404): pod \"no-such-pod\" not found"),
         ("forbidden", "cannot list pod in namespace `locked`: forbidden (403)"),
         ("failing", "cannot list pod in namespace `broken`: the API server failed (500)"),
         ("conflict", "cannot delete pod/finalizing in namespace `alphaswarm`: conflict (409)"),
@@ -297,4 +297,33 @@ fn kubectl_get_pods_works_against_the_test_server() {
     );
     assert!(stdout.contains("alphaswarm-core-7d9f-def34"), "{stdout}");
     assert!(!stdout.contains("alphaswarm-worker"), "{stdout}");
+}
+
+#[test]
+fn an_api_server_that_is_down_is_a_refused_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let port = crate::harness::free_port();
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: down\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: down\n  context: {{cluster: down, user: u, namespace: prod}}\ncurrent-context: down\n"
+        ),
+    )
+    .unwrap();
+    let ran = run_playbook(
+        "down.yaml",
+        "name: down\nsteps:\n  - id: pods\n    k8s: {operation: list}\n",
+        &[],
+        &[("KUBECONFIG", &kubeconfig.display().to_string())],
+    );
+    assert_ne!(ran.code, 0);
+    let message = ran.finished("pods")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.starts_with("cannot list pod in namespace `prod`: connection refused: the API server is not listening"),
+        "{message}"
+    );
 }

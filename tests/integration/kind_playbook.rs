@@ -116,3 +116,43 @@ fn a_failing_called_playbook_fails_the_step_with_its_reason() {
         .to_string();
     assert!(message.starts_with("start-here.yaml failed: "), "{message}");
 }
+
+/// A gate inside the called playbook fails closed unless the calling step's
+/// own gate was approved (and then only a `write` one).
+#[test]
+fn gates_in_the_called_playbook_follow_the_calling_steps_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gated.yaml"),
+        "name: gated\nsteps:\n  - id: change\n    shell: echo changed >> trail\n    approval: true\n",
+    )
+    .unwrap();
+    let call = |approval: &str| {
+        format!("name: caller\nsteps:\n  - id: shared\n    playbook: gated.yaml\n{approval}")
+    };
+    std::fs::write(dir.path().join("caller.yaml"), call("")).unwrap();
+    let ran = run_file(&dir.path().join("caller.yaml"), dir.path(), &["--yes"], &[]);
+    assert_ne!(ran.code, 0);
+    let message = ran.finished("shared")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.starts_with("gated.yaml stopped at a gate"),
+        "{message}"
+    );
+    assert!(!dir.path().join("trail").exists());
+
+    std::fs::write(dir.path().join("caller.yaml"), call("    approval: true\n")).unwrap();
+    let ran = run_file(
+        &dir.path().join("caller.yaml"),
+        dir.path(),
+        &["--approve", "shared"],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("trail")).unwrap(),
+        "changed\n"
+    );
+}

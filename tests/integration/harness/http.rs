@@ -33,6 +33,85 @@ pub struct Serving {
 
 /// Serves `router` on 127.0.0.1 at a free port.
 pub fn serve(router: Router) -> Serving {
+    serve_on(router, None)
+}
+
+/// A TCP listener whose connections are TLS, for axum.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    tls: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            // A client that refuses the certificate fails its handshake: next.
+            if let Ok(tls) = self.tls.accept(stream).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1 made by `openssl`, as rustls
+/// server configuration.
+fn self_signed() -> tokio_rustls::TlsAcceptor {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=runbook-test"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed (Debian: openssl; scripts/test installs it)");
+    assert!(
+        out.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert)
+        .expect("the certificate")
+        .collect::<Result<_, _>>()
+        .expect("the certificate parses");
+    let key = PrivateKeyDer::from_pem_file(&key).expect("the key parses");
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("a TLS configuration");
+    tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config))
+}
+
+/// Serves `router` over TLS with a self-signed certificate, which clients
+/// refuse unless told not to verify it.
+pub fn serve_tls(router: Router) -> Serving {
+    serve_on(router, Some(self_signed()))
+}
+
+fn serve_on(router: Router, tls: Option<tokio_rustls::TlsAcceptor>) -> Serving {
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
@@ -46,8 +125,14 @@ pub fn serve(router: Router) -> Serving {
                 .await
                 .expect("bind the test HTTP server on loopback");
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            let served = async {
+                match tls {
+                    Some(tls) => axum::serve(TlsListener { tcp: listener, tls }, router).await,
+                    None => axum::serve(listener, router).await,
+                }
+            };
             tokio::select! {
-                served = async { axum::serve(listener, router).await } => served.expect("the test HTTP server runs"),
+                served = served => served.expect("the test HTTP server runs"),
                 _ = stop_rx => {}
             }
         });
@@ -58,7 +143,7 @@ pub fn serve(router: Router) -> Serving {
         .recv_timeout(Duration::from_secs(10))
         .expect("the test HTTP server starts");
     Serving {
-        url: format!("http://{addr}"),
+        url: format!("{scheme}://{addr}"),
         stop: Some(stop_tx),
         thread: Some(thread),
     }
@@ -85,6 +170,15 @@ pub struct TestHttp {
 impl TestHttp {
     /// Starts the server on a free loopback port.
     pub fn start() -> TestHttp {
+        Self::start_with(serve)
+    }
+
+    /// The same routes over HTTPS, with a self-signed certificate.
+    pub fn start_tls() -> TestHttp {
+        Self::start_with(serve_tls)
+    }
+
+    fn start_with(serve: fn(Router) -> Serving) -> TestHttp {
         let state = Arc::new(Mutex::new(Recorded::default()));
         let serving = serve(router(state.clone()));
         TestHttp {

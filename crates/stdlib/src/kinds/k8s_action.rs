@@ -241,16 +241,17 @@ fn explain(e: &kube::Error, what: &str, target: &Target<'_>) -> String {
             status.message.clone()
         };
         let why = match status.code {
-            401 => "unauthorized (401): the API server refused the kubeconfig's credentials",
-            403 => "forbidden (403): the kubeconfig's user may not do this",
-            404 => "not found (404)",
-            409 => "conflict (409): the object changed or already exists",
-            422 => "invalid (422): the API server rejected the change",
-            429 => "throttled (429): too many requests",
-            500..=599 => "the API server failed",
-            _ => "the API server refused",
+            401 => "unauthorized (401): the API server refused the kubeconfig's credentials"
+                .to_string(),
+            403 => "forbidden (403): the kubeconfig's user may not do this".to_string(),
+            404 => "not found (404)".to_string(),
+            409 => "conflict (409): the object changed or already exists".to_string(),
+            422 => "invalid (422): the API server rejected the change".to_string(),
+            429 => "throttled (429): too many requests".to_string(),
+            code @ 500..=599 => format!("the API server failed ({code})"),
+            code => format!("the API server refused ({code})"),
         };
-        return format!("cannot {what} {target}: {why} ({}): {detail}", status.code);
+        return format!("cannot {what} {target}: {why}: {detail}");
     }
     let mut text = e.to_string();
     let mut source = e.source();
