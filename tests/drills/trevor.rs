@@ -67,22 +67,37 @@ fn run(k8s: &TestK8s, redis_url: &str, approve: &[&str], dry: bool) -> Run {
 /// is restarted (approved) and, once restarted, drains the queue, so the
 /// watch succeeds and the scale-out is not needed.
 ///
-/// No dry-run of this path: `drain` is a read step that polls for the
-/// effect of the restart (every 15 s, for 10 min), which a dry-run does not
-/// make; the dry-run of the lag decision is in [`queue_not_lagging`] and
-/// the gate is checked here by refusing it.
+/// The dry-run of this path previews the restart (dryRun=All only) and
+/// probes `drain` once without waiting for an effect it did not make.
 #[test]
 fn worker_lagging_restart() {
     let k8s = k8s();
     let redis = TestRedis::start();
     fill(&redis, 120);
 
+    let dry = run(&k8s, &redis.url, &["restart", "scale"], true);
+    assert_eq!(dry.code, 0, "{}", dry.dump());
+    assert_eq!(dry.state("drain"), "skipped");
+    assert!(
+        dry.finished("drain")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not wait"),
+        "{}",
+        dry.dump()
+    );
+    assert!(
+        k8s.mutations().iter().all(|m| m.dry_run),
+        "{:?}",
+        k8s.mutations().len()
+    );
+    assert_eq!(redis.cli(&["LLEN", "arq:queue"]), "120");
+
     // Not approved: rejected, the worker is untouched and the queue too.
     let refused = run(&k8s, &redis.url, &[], false);
     assert_eq!(refused.code, 3, "{}", refused.dump());
     assert_eq!(refused.state("restart"), "rejected");
-    // (`depth` is masked in the journal: it is derived from REDIS_URL.)
-    assert!(k8s.mutations().is_empty());
+    assert!(k8s.mutations().iter().all(|m| m.dry_run));
     assert_eq!(redis.cli(&["LLEN", "arq:queue"]), "120");
 
     // The restarted worker drains the queue: a stand-in for arq, started
@@ -133,9 +148,13 @@ fn worker_lagging_restart() {
         .iter()
         .map(|m| format!("{} {} {}", m.method, m.path, m.dry_run))
         .collect();
+    // The dry-run's preview, then the one real restart.
     assert_eq!(
         m,
-        ["PATCH /apis/apps/v1/namespaces/trevor/deployments/trevor-worker false"]
+        [
+            "PATCH /apis/apps/v1/namespaces/trevor/deployments/trevor-worker true",
+            "PATCH /apis/apps/v1/namespaces/trevor/deployments/trevor-worker false"
+        ]
     );
     let d = k8s.cluster.lock().unwrap().deployments["trevor"][0].clone();
     assert!(

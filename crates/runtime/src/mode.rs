@@ -39,6 +39,13 @@ impl Mode {
         self == Mode::Run
     }
 
+    /// Whether a poll that does not hold yet is repeated. A dry-run probes
+    /// once and does not wait: what a poll waits for is usually the effect
+    /// of a write the dry-run did not make, which would never come.
+    pub fn repeats_polls(self) -> bool {
+        self == Mode::Run
+    }
+
     /// Whether a `manual` step waits for the operator (in a dry-run the
     /// operator does nothing, so it is shown).
     pub fn waits_for_manual_steps(self) -> bool {

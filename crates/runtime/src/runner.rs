@@ -1178,6 +1178,22 @@ impl StepTask {
                     Err(e) => reason = e,
                 }
             }
+            if !self.shared.options.mode.repeats_polls() {
+                let deadline = within
+                    .map(|w| format!(" for up to {}", humantime::format_duration(w)))
+                    .unwrap_or_default();
+                return StepDone {
+                    results: result.fields,
+                    attempts: attempt,
+                    ..self.done(
+                        StepState::Skipped,
+                        format!(
+                            "a dry-run probes once and does not wait: {reason} (a run polls every {}{deadline})",
+                            humantime::format_duration(every)
+                        ),
+                    )
+                };
+            }
             let elapsed = started.elapsed();
             if within.is_some_and(|w| elapsed + every > w) {
                 return StepDone {
