@@ -2,8 +2,8 @@
 //! `--inputs-file F`), the environment (`env:`) and defaults, typed by the
 //! input's declared type.
 
-use runbook_dsl::ast::{Input, InputType, Playbook};
-use runbook_dsl::node::{Node, Value as NodeValue};
+use runbook_dsl::ast::Playbook;
+use runbook_dsl::node::Node;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
@@ -89,9 +89,9 @@ pub fn resolve(playbook: &Playbook, given: &Given) -> Result<Map<String, Value>,
                     .and_then(|e| std::env::var(&e.value).ok())
                     .map(Value::String)
             })
-            .or_else(|| input.default.as_ref().map(node_to_json));
+            .or_else(|| input.default.as_ref().map(Node::to_json));
         match raw {
-            Some(raw) => match typed(input, raw) {
+            Some(raw) => match input.ty.value.coerce(raw) {
                 Ok(v) => {
                     resolved.insert(name.clone(), v);
                 }
@@ -116,63 +116,5 @@ pub fn resolve(playbook: &Playbook, given: &Given) -> Result<Map<String, Value>,
         Ok(resolved)
     } else {
         Err(errors)
-    }
-}
-
-fn typed(input: &Input, raw: Value) -> Result<Value, String> {
-    let text = match &raw {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    match &input.ty.value {
-        InputType::String => Ok(Value::String(text)),
-        InputType::Int => match raw {
-            Value::Number(n) if n.is_i64() => Ok(Value::Number(n)),
-            _ => text
-                .trim()
-                .parse::<i64>()
-                .map(Value::from)
-                .map_err(|_| format!("`{text}` is not an integer")),
-        },
-        InputType::Float => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(|| format!("`{text}` is not a number")),
-        InputType::Bool => match text.trim() {
-            "true" | "yes" | "1" => Ok(Value::Bool(true)),
-            "false" | "no" | "0" => Ok(Value::Bool(false)),
-            _ => Err(format!("`{text}` is not `true` or `false`")),
-        },
-        InputType::Enum(words) => {
-            if words.iter().any(|w| w.value == text) {
-                Ok(Value::String(text))
-            } else {
-                let names: Vec<String> = words.iter().map(|w| format!("`{}`", w.value)).collect();
-                Err(format!("`{text}` is not one of {}", names.join(", ")))
-            }
-        }
-    }
-}
-
-/// A playbook node (an input's default) as JSON.
-pub fn node_to_json(node: &Node) -> Value {
-    match &node.value {
-        NodeValue::Null => Value::Null,
-        NodeValue::Bool(b) => Value::Bool(*b),
-        NodeValue::Int(i) => Value::from(*i),
-        NodeValue::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        NodeValue::Str(t) => Value::String(t.value.clone()),
-        NodeValue::Seq(items) => Value::Array(items.iter().map(node_to_json).collect()),
-        NodeValue::Map(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|e| (e.key.value.clone(), node_to_json(&e.value)))
-                .collect(),
-        ),
     }
 }

@@ -59,6 +59,48 @@ pub enum InputType {
 }
 
 impl InputType {
+    /// A value given for an input (`--input k=v`, a scenario, a calling
+    /// playbook: often text) as this type, or why it is not one.
+    pub fn coerce(&self, raw: serde_json::Value) -> Result<serde_json::Value, String> {
+        use serde_json::Value;
+        let text = match &raw {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match self {
+            InputType::String => Ok(Value::String(text)),
+            InputType::Int => match raw {
+                Value::Number(n) if n.is_i64() => Ok(Value::Number(n)),
+                _ => text
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| format!("`{text}` is not an integer")),
+            },
+            InputType::Float => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .ok_or_else(|| format!("`{text}` is not a number")),
+            InputType::Bool => match text.trim() {
+                "true" | "yes" | "1" => Ok(Value::Bool(true)),
+                "false" | "no" | "0" => Ok(Value::Bool(false)),
+                _ => Err(format!("`{text}` is not `true` or `false`")),
+            },
+            InputType::Enum(words) => {
+                if words.iter().any(|w| w.value == text) {
+                    Ok(Value::String(text))
+                } else {
+                    let names: Vec<String> =
+                        words.iter().map(|w| format!("`{}`", w.value)).collect();
+                    Err(format!("`{text}` is not one of {}", names.join(", ")))
+                }
+            }
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             InputType::String => "string",

@@ -152,6 +152,28 @@ impl Node {
             .map(|e| &e.value)
     }
 
+    /// The value as JSON: an input's default, a scenario's value. Recursion
+    /// is bounded by the front ends' nesting limit.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match &self.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Int(i) => Json::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
+            Value::Str(t) => Json::String(t.value.clone()),
+            Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.value.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The scalar as a plain string (numbers and booleans as written), for
     /// places where YAML's typing of plain scalars should not matter.
     pub fn scalar_string(&self) -> Option<String> {

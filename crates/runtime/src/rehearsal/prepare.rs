@@ -8,7 +8,7 @@ use super::scenario::{Scenario, StepScript};
 use super::script::Canned;
 use crate::operator::validate_answer;
 use crate::outputs;
-use runbook_dsl::ast::{Action as StepAction, AnswerType, InputType, Output, Step};
+use runbook_dsl::ast::{Action as StepAction, AnswerType, Output, Step};
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::json_path::{JsonPath, Segment};
 use runbook_dsl::plan::Plan;
@@ -247,7 +247,7 @@ fn inputs(plan: &Plan, scenario: &Scenario, diags: &mut Diagnostics) -> Map<Stri
         let given = scenario.inputs.iter().find(|(n, _)| &n.value == name);
         let raw = given
             .map(|(_, v)| v.clone())
-            .or_else(|| input.default.as_ref().map(super::scenario::to_json));
+            .or_else(|| input.default.as_ref().map(runbook_dsl::node::Node::to_json));
         let Some(raw) = raw else {
             if input.is_required() {
                 diags.push(
@@ -268,7 +268,7 @@ fn inputs(plan: &Plan, scenario: &Scenario, diags: &mut Diagnostics) -> Map<Stri
             }
             continue;
         };
-        match typed(&input.ty.value, raw) {
+        match input.ty.value.coerce(raw) {
             Ok(v) => {
                 resolved.insert(name.clone(), v);
             }
@@ -282,44 +282,6 @@ fn inputs(plan: &Plan, scenario: &Scenario, diags: &mut Diagnostics) -> Map<Stri
         }
     }
     resolved
-}
-
-fn typed(ty: &InputType, raw: Value) -> Result<Value, String> {
-    let text = match &raw {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    match ty {
-        InputType::String => Ok(Value::String(text)),
-        InputType::Int => match raw {
-            Value::Number(n) if n.is_i64() => Ok(Value::Number(n)),
-            _ => text
-                .trim()
-                .parse::<i64>()
-                .map(Value::from)
-                .map_err(|_| format!("`{text}` is not an integer")),
-        },
-        InputType::Float => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(|| format!("`{text}` is not a number")),
-        InputType::Bool => match text.trim() {
-            "true" | "yes" => Ok(Value::Bool(true)),
-            "false" | "no" => Ok(Value::Bool(false)),
-            _ => Err(format!("`{text}` is not `true` or `false`")),
-        },
-        InputType::Enum(words) => {
-            if words.iter().any(|w| w.value == text) {
-                Ok(Value::String(text))
-            } else {
-                let names: Vec<String> = words.iter().map(|w| format!("`{}`", w.value)).collect();
-                Err(format!("`{text}` is not one of {}", names.join(", ")))
-            }
-        }
-    }
 }
 
 /// The canned result of a step: its result fields, plus the fields its

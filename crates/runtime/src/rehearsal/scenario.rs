@@ -240,7 +240,7 @@ fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
     let mut out = Scripting::default();
     if let Some(inputs) = node.get("inputs") {
         for e in mapping(inputs, "a mapping of input values", diags).unwrap_or(&[]) {
-            out.inputs.push((key(e), to_json(&e.value)));
+            out.inputs.push((key(e), e.value.to_json()));
         }
     }
     if let Some(steps) = node.get("steps") {
@@ -254,7 +254,7 @@ fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
         for e in mapping(answers, "a mapping of step ids to answers", diags).unwrap_or(&[]) {
             out.answers.push(Scripted {
                 step: key(e),
-                value: to_json(&e.value),
+                value: e.value.to_json(),
                 span: e.value.span,
             });
         }
@@ -314,12 +314,12 @@ fn step_script(e: &Entry, diags: &mut Diagnostics) -> Option<StepScript> {
                 for f in mapping(r, "a mapping of result fields", diags).unwrap_or(&[]) {
                     script
                         .results
-                        .insert(f.key.value.clone(), to_json(&f.value));
+                        .insert(f.key.value.clone(), f.value.to_json());
                 }
             }
             if let Some(o) = e.value.get("outputs") {
                 for f in mapping(o, "a mapping of output values", diags).unwrap_or(&[]) {
-                    script.outputs.push((key(f), to_json(&f.value)));
+                    script.outputs.push((key(f), f.value.to_json()));
                 }
             }
             e.value.get("state")
@@ -484,25 +484,5 @@ fn unknown_keys(entries: &[Entry], known: &[&str], what: &str, diags: &mut Diagn
                 .with_help(help_for("field", &e.key.value, known.iter().copied())),
             );
         }
-    }
-}
-
-/// A scenario value as JSON, as the runner sees results and answers.
-pub fn to_json(node: &Node) -> Value {
-    match &node.value {
-        NodeValue::Null => Value::Null,
-        NodeValue::Bool(b) => Value::Bool(*b),
-        NodeValue::Int(i) => Value::from(*i),
-        NodeValue::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        NodeValue::Str(t) => Value::String(t.value.clone()),
-        NodeValue::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
-        NodeValue::Map(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|e| (e.key.value.clone(), to_json(&e.value)))
-                .collect(),
-        ),
     }
 }

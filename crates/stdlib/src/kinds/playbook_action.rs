@@ -7,9 +7,9 @@
 //! closed. A dry-run of the caller runs the called playbook as a dry-run.
 
 use crate::actions::Builtins;
-use runbook_dsl::ast::{Input, InputType};
+
 use runbook_dsl::diagnostic::{render, RenderStyle};
-use runbook_dsl::node::{Node, Value as NodeValue};
+use runbook_dsl::node::Node;
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::bus::Subscriber;
 use runbook_runtime::event::{Event, Record, RunStatus, Stream};
@@ -23,60 +23,6 @@ use std::sync::{Arc, Mutex};
 
 /// The `playbook` action.
 pub struct Playbook;
-
-/// A playbook node (an input's default) as JSON.
-fn node_json(node: &Node) -> Value {
-    match &node.value {
-        NodeValue::Null => Value::Null,
-        NodeValue::Bool(b) => Value::Bool(*b),
-        NodeValue::Int(i) => Value::from(*i),
-        NodeValue::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        NodeValue::Str(t) => Value::String(t.value.clone()),
-        NodeValue::Seq(items) => Value::Array(items.iter().map(node_json).collect()),
-        NodeValue::Map(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|e| (e.key.value.clone(), node_json(&e.value)))
-                .collect(),
-        ),
-    }
-}
-
-/// A value given by the caller (rendered text, usually) as the input's type.
-fn typed(input: &Input, raw: &Value) -> Result<Value, String> {
-    let text = match raw {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let name = &input.name.value;
-    match &input.ty.value {
-        InputType::String => Ok(Value::String(text)),
-        InputType::Int => text
-            .trim()
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| format!("input `{name}`: `{text}` is not an integer")),
-        InputType::Float => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(|| format!("input `{name}`: `{text}` is not a number")),
-        InputType::Bool => match text.trim() {
-            "true" | "yes" | "1" => Ok(Value::Bool(true)),
-            "false" | "no" | "0" => Ok(Value::Bool(false)),
-            _ => Err(format!("input `{name}`: `{text}` is not `true` or `false`")),
-        },
-        InputType::Enum(words) => words
-            .iter()
-            .any(|w| w.value == text)
-            .then(|| Value::String(text.clone()))
-            .ok_or_else(|| format!("input `{name}`: `{text}` is not one of its choices")),
-    }
-}
 
 /// Collects the called playbook's outputs and relays its progress to the
 /// calling step's live output.
@@ -144,9 +90,14 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
         let raw = given
             .get(name)
             .cloned()
-            .or_else(|| input.default.as_ref().map(node_json));
+            .or_else(|| input.default.as_ref().map(Node::to_json));
         match raw {
-            Some(raw) => match typed(input, &raw) {
+            Some(raw) => match input
+                .ty
+                .value
+                .coerce(raw.clone())
+                .map_err(|e| format!("input `{}`: {e}", input.name.value))
+            {
                 Ok(v) => {
                     inputs.insert(name.clone(), v);
                 }
