@@ -368,7 +368,7 @@ fn a_crashloop_restart() {
         ],
     );
     assert_eq!(
-        live.finished("a_crashing")["outputs"]["pod"],
+        live.finished("a_crashing")["results"]["crashlooping"][0],
         "alphaswarm-core-7d9f-def34"
     );
     assert!(live.finished("a_logs")["results"]["logs"]
@@ -538,9 +538,18 @@ fn c_scale_through_control_plane() {
 #[test]
 fn d_permissive_auth_gate() {
     let s = scene();
+    s.drill.jwks_down();
     let answers = ["classify=platform", "platform=auth", "d_firewalled=yes"];
     let dry = s.run(&answers, &["d_permissive"], "/health", true);
-    dry.expect(0, &[("d_probe", "succeeded"), ("d_wait", "skipped")]);
+    dry.expect(
+        0,
+        &[
+            ("d_probe", "failed"),
+            ("d_causes", "succeeded"),
+            ("d_recovered", "skipped"),
+            ("d_wait", "skipped"),
+        ],
+    );
     assert_eq!(dry.finished("d_permissive")["simulated"], true);
     s.assert_unchanged(&dry);
 
@@ -554,7 +563,7 @@ fn d_permissive_auth_gate() {
     live.expect(
         0,
         &[
-            ("d_probe", "succeeded"),
+            ("d_probe", "failed"),
             ("d_causes", "succeeded"),
             ("d_permissive", "succeeded"),
             ("d_wait", "skipped"),
@@ -584,6 +593,7 @@ fn d_permissive_auth_gate() {
 #[test]
 fn d_not_firewalled_waits() {
     let s = scene();
+    s.drill.jwks_down();
     let answers = ["classify=platform", "platform=auth", "d_firewalled=no"];
     let live = s.run(&answers, &[], "/health", false);
     live.expect(

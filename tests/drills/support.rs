@@ -67,10 +67,17 @@ impl Drill {
         self.script(
             "kubectl",
             &format!(
-                "echo \"kubectl $*\" >> '{log}'\ncase \"$1\" in\n  top) cat <<'__OUT__'\n{top}\n__OUT__\n;;\n  exec) cat <<'__OUT__'\n{exec}\n__OUT__\n;;\n  *) exec /usr/bin/kubectl \"$@\";;\nesac\n",
-                log = self.calls_log().display()
+                "echo \"kubectl $*\" >> '{log}'\ncase \"$1\" in\n  top) cat <<'__OUT__'\n{top}\n__OUT__\n;;\n  exec) if [ -f '{down}' ] && echo \"$*\" | grep -q jwks.json; then echo 'curl: (22) The requested URL returned error: 503' >&2; exit 22; fi\ncat <<'__OUT__'\n{exec}\n__OUT__\n;;\n  *) exec /usr/bin/kubectl \"$@\";;\nesac\n",
+                log = self.calls_log().display(),
+                down = self.dir.path().join("jwks_down").display()
             ),
         );
+    }
+
+    /// From now on the JWKS probe run through `kubectl exec` fails as
+    /// curl does when Auth0 answers 503.
+    pub fn jwks_down(&self) {
+        std::fs::write(self.dir.path().join("jwks_down"), "").unwrap();
     }
 
     fn script(&self, name: &str, body: &str) {
