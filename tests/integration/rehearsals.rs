@@ -80,7 +80,6 @@ fn the_seed_playbooks_rehearse_cleanly() {
 
 /// Every case and `else` of every seed playbook is taken by a scenario.
 #[test]
-#[ignore = "seed scenarios are incomplete (examples/local-health and pilot/disk-full only): run with --ignored to list the untaken cases"]
 fn the_seed_scenarios_take_every_branch_case() {
     let world = World {
         catalog: runbook_stdlib::builtin(),

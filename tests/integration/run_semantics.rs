@@ -101,7 +101,7 @@ steps:
 }
 
 #[test]
-fn continue_skips_dependents_and_lets_independent_steps_go_on() {
+fn continue_carries_the_procedure_on_and_dependents_can_read_the_failure() {
     let s = Sandbox::new(
         r#"
 steps:
@@ -111,6 +111,16 @@ steps:
   - id: dependent
     needs: [probe]
     shell: echo dependent >> trail
+  - id: route
+    needs: [probe]
+    branch:
+      - when: failed(probe)
+        then: repair
+      - else: fine
+  - id: repair
+    shell: echo repair >> trail
+  - id: fine
+    shell: echo fine >> trail
   - id: independent
     shell: "sleep 0.2; echo independent >> trail"
 "#,
@@ -118,11 +128,38 @@ steps:
     let run = s.run(&[]);
     assert_eq!(run.code, 0, "{}", run.describe());
     assert_eq!(run.state("probe"), "failed");
+    assert_eq!(run.state("dependent"), "succeeded");
+    assert_eq!(run.state("repair"), "succeeded");
+    assert_eq!(run.state("fine"), "skipped");
+    let trail = s.read("trail");
+    for line in ["dependent", "repair", "independent"] {
+        assert!(trail.contains(line), "{trail}");
+    }
+}
+
+#[test]
+fn without_continue_a_failed_need_skips_its_dependents() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: probe
+    shell: exit 1
+    on_failure:
+      goto: recover
+  - id: recover
+    shell: echo recover >> trail
+  - id: dependent
+    needs: [probe]
+    shell: echo dependent >> trail
+"#,
+    );
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
     assert_eq!(run.state("dependent"), "skipped");
     assert!(run
         .message("dependent")
         .contains("it needs `probe`, which failed"));
-    assert_eq!(s.read("trail"), "independent\n");
+    assert_eq!(s.read("trail"), "recover\n");
 }
 
 #[test]
@@ -436,10 +473,14 @@ steps:
     );
     assert!(!plan.contains("• fix"), "{plan}");
 
-    // A need that failed skips it even though its case was taken.
-    let s = Sandbox::new(&playbook.replace(
-        "    when: inputs.kind == \"probe\"\n    shell: echo probe >> trail",
-        "    shell: exit 1\n    on_failure: continue",
+    // A need that failed (without `continue`) skips it even though its
+    // case was taken.
+    let s = Sandbox::new(&format!(
+        "{}\n  - id: recover\n    shell: \"true\"\n",
+        playbook.replace(
+            "    when: inputs.kind == \"probe\"\n    shell: echo probe >> trail",
+            "    shell: exit 1\n    on_failure:\n      goto: recover",
+        )
     ));
     let run = s.run(&[]);
     assert_eq!(run.code, 0, "{}", run.describe());

@@ -405,6 +405,9 @@ impl<'b> Scheduler<'b> {
                     match state {
                         StepState::Succeeded => {}
                         StepState::Skipped => skipped_needs += 1,
+                        // `continue` carries the procedure on: what comes
+                        // after runs, and can ask `failed(...)` what happened.
+                        StepState::Failed | StepState::TimedOut if self.continues(from) => {}
                         other => {
                             return Err(format!(
                                 "it needs `{}`, which {}",
@@ -453,6 +456,17 @@ impl<'b> Scheduler<'b> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a step's failure is handled by `on_failure: continue`.
+    fn continues(&self, step: usize) -> bool {
+        matches!(
+            self.plan.playbook().steps[step]
+                .on_failure
+                .as_ref()
+                .map(|f| &f.value),
+            Some(runbook_dsl::ast::OnFailure::Continue)
+        )
     }
 
     fn skip(&mut self, i: usize, reason: String) {
