@@ -73,7 +73,8 @@ impl Drill {
         );
     }
 
-    fn script(&self, name: &str, body: &str) {
+    /// A fake `name` running the shell `body`.
+    pub fn script(&self, name: &str, body: &str) {
         let path = self.dir.path().join("bin").join(name);
         std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
