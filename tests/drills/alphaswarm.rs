@@ -78,7 +78,7 @@ fn deployment(ns: &str, name: &str, app: &str) -> Value {
 /// `alphaswarm-admin`, the ingress controller, the core HPA, the services'
 /// endpoints (the client's empty: its pods fail readiness) and the stateful
 /// pods of scenario F.
-fn cluster(k8s: &TestK8s) {
+pub(super) fn cluster(k8s: &TestK8s) {
     let mut c = k8s.cluster.lock().unwrap();
     let c: &mut Cluster = &mut c;
     let admin = "alphaswarm-admin".to_string();

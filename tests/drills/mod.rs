@@ -4,6 +4,7 @@
 //! with `--dry-run`, which must change nothing.
 
 mod alphaswarm;
+mod dry_runs;
 mod pilot;
 mod support;
 mod trevor;

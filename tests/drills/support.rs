@@ -80,7 +80,8 @@ impl Drill {
         std::fs::write(self.dir.path().join("jwks_down"), "").unwrap();
     }
 
-    fn script(&self, name: &str, body: &str) {
+    /// A fake `name` running the shell `body`.
+    pub fn script(&self, name: &str, body: &str) {
         let path = self.dir.path().join("bin").join(name);
         std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();

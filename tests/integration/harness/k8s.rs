@@ -48,6 +48,8 @@ pub struct Cluster {
     /// the default cluster; the incident drills add the ones they need.
     pub hpas: HashMap<String, Vec<Value>>,
     pub endpoints: HashMap<String, Vec<Value>>,
+    /// Secrets (metadata only is enough for `list`): empty by default.
+    pub secrets: HashMap<String, Vec<Value>>,
     pub mutations: Vec<Mutation>,
 }
 
@@ -297,7 +299,9 @@ fn router(cluster: Shared) -> Router {
                 {"name": "events", "singularName": "event", "namespaced": true, "kind": "Event",
                  "verbs": ["get", "list"], "shortNames": ["ev"]},
                 {"name": "endpoints", "singularName": "endpoints", "namespaced": true, "kind": "Endpoints",
-                 "verbs": ["get", "list"], "shortNames": ["ep"]}]}))
+                 "verbs": ["get", "list"], "shortNames": ["ep"]},
+                {"name": "secrets", "singularName": "secret", "namespaced": true, "kind": "Secret",
+                 "verbs": ["get", "list"]}]}))
         }))
         .route("/apis/apps/v1", get(|| async {
             Json(json!({"kind": "APIResourceList", "groupVersion": "apps/v1", "resources": [
@@ -388,6 +392,7 @@ async fn resource(
         "events" => "Event",
         "horizontalpodautoscalers" => "HorizontalPodAutoscaler",
         "endpoints" => "Endpoints",
+        "secrets" => "Secret",
         _ => {
             return status(
                 StatusCode::NOT_FOUND,
@@ -415,6 +420,7 @@ async fn resource(
         "deployments" => &mut c.deployments,
         "horizontalpodautoscalers" => &mut c.hpas,
         "endpoints" => &mut c.endpoints,
+        "secrets" => &mut c.secrets,
         _ => &mut c.events,
     };
     let items = store.entry(ns.to_string()).or_default();
