@@ -386,16 +386,24 @@ fn pilot_dry_runs() {
     let app = "base_url={app}";
     let task = format!("task_id={TASK}");
     for (rel, inputs, answers) in [
-        ("pilot/auth-broken.yaml", vec![app], vec![]),
-        ("pilot/database-down.yaml", vec![app], vec![]),
+        ("pilot/auth-broken.yaml", vec![app], vec!["resend_down=yes"]),
+        (
+            "pilot/database-down.yaml",
+            vec![app],
+            vec!["truly_down=yes"],
+        ),
         ("pilot/diagnostics.yaml", vec![app], vec![]),
-        ("pilot/disk-full.yaml", vec![], vec![]),
-        ("pilot/helm-outage.yaml", vec![app], vec![]),
+        ("pilot/disk-full.yaml", vec![], vec!["logs_on_disk=yes"]),
+        (
+            "pilot/helm-outage.yaml",
+            vec![app],
+            vec!["upstream_down=yes", "kill_switch_ask=yes"],
+        ),
         ("pilot/incident.yaml", vec![app], vec!["symptom=unknown"]),
         (
             "pilot/rate-limited.yaml",
             vec!["subject=203.0.113.9"],
-            vec![],
+            vec!["bad_ip=yes"],
         ),
         ("pilot/rollback-app.yaml", vec![app], vec![]),
         (
@@ -404,9 +412,9 @@ fn pilot_dry_runs() {
             vec![],
         ),
         ("pilot/rollback-migration.yaml", vec![], vec![]),
-        ("pilot/start-here.yaml", vec![app], vec![]),
+        ("pilot/start-here.yaml", vec![app], vec!["severity=sev1"]),
         ("pilot/stuck-task.yaml", vec![task.as_str()], vec![]),
-        ("pilot/yc-sync.yaml", vec![], vec![]),
+        ("pilot/yc-sync.yaml", vec![], vec!["session_valid=no"]),
     ] {
         writes.extend(s.dry_run(rel, &inputs, &answers));
     }
