@@ -34,13 +34,8 @@ pub fn schema() -> KindSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{assert_consistent, text};
+    use crate::testing::text;
     use runbook_dsl::ast::Effect;
-
-    #[test]
-    fn schema_is_consistent() {
-        assert_consistent(&schema());
-    }
 
     #[test]
     fn asserting_reads() {

@@ -99,3 +99,16 @@ pub(crate) fn reads(_params: &Node) -> Effect {
 pub(crate) fn writes(_params: &Node) -> Effect {
     Effect::Write
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+    use crate::testing::assert_consistent;
+
+    #[test]
+    fn every_schema_is_consistent() {
+        for kind in ALL {
+            assert_consistent(&(kind.schema)());
+        }
+    }
+}

@@ -51,13 +51,8 @@ pub fn schema() -> KindSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{assert_consistent, map, text};
+    use crate::testing::{map, text};
     use runbook_dsl::ast::Effect;
-
-    #[test]
-    fn schema_is_consistent() {
-        assert_consistent(&schema());
-    }
 
     #[test]
     fn notifying_writes() {

@@ -350,12 +350,7 @@ mod preview_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{assert_consistent, boolean, map, text};
-
-    #[test]
-    fn schema_is_consistent() {
-        assert_consistent(&schema());
-    }
+    use crate::testing::{boolean, map, text};
 
     #[track_caller]
     fn reads(sql: &str) {
