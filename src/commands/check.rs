@@ -6,7 +6,8 @@ use std::path::PathBuf;
 /// `runbook check FILE...`: every diagnostic of every file; exit 2 on any error.
 pub fn run(files: &[PathBuf], format: DiagnosticFormat) -> i32 {
     let (mut errors, mut warnings) = (0, 0);
-    for path in files {
+    let files = super::playbooks_only(files);
+    for path in &files {
         let checked = load(path);
         errors += checked.diagnostics.iter().filter(|d| d.is_error()).count();
         warnings += checked.diagnostics.iter().filter(|d| !d.is_error()).count();

@@ -12,7 +12,8 @@ pub const CONFIG_FILE: &str = "runbook.toml";
 /// findings, 0 otherwise.
 pub fn run(files: &[PathBuf], format: DiagnosticFormat, config: Option<&Path>) -> i32 {
     let (mut errors, mut warnings, mut invalid) = (0, 0, false);
-    for path in files {
+    let files = super::playbooks_only(files);
+    for path in &files {
         let config_path = match config {
             Some(c) => Some(c.to_path_buf()),
             None => find_config(path),

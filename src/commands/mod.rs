@@ -59,6 +59,28 @@ pub fn dispatch(cli: Cli) -> i32 {
     }
 }
 
+/// The playbooks among the files given: rehearsal scenarios
+/// (`*.scenario.yaml`) sit next to playbooks and match the same globs, but
+/// they are `runbook test`'s to read. How many were left out is said on stderr.
+pub fn playbooks_only(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let (scenarios, playbooks): (Vec<_>, Vec<_>) = files.iter().cloned().partition(|path| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        name.ends_with(".scenario.yaml") || name.ends_with(".scenario.yml")
+    });
+    match scenarios.len() {
+        0 => {}
+        1 => eprintln!(
+            "note: skipped `{}`, a rehearsal scenario (`runbook test` reads it)",
+            scenarios[0].display()
+        ),
+        n => eprintln!("note: skipped {n} rehearsal scenarios (`runbook test` reads them)"),
+    }
+    playbooks
+}
+
 /// Reads and checks one file, printing its diagnostics for a person.
 /// Returns the result when the file could be read.
 pub fn load(path: &std::path::Path) -> runbook_dsl::load::Checked {

@@ -133,3 +133,18 @@ fn convert_round_trips_between_syntaxes() {
     std::fs::write(&path, out).unwrap();
     runbook().arg("check").arg(&path).assert().success();
 }
+
+#[test]
+fn check_and_lint_leave_rehearsal_scenarios_to_runbook_test() {
+    for command in ["check", "lint"] {
+        runbook()
+            .args([
+                command,
+                "playbooks/pilot/disk-full.yaml",
+                "playbooks/pilot/disk-full.scenario.yaml",
+            ])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("skipped `playbooks/pilot/disk-full.scenario.yaml`"));
+    }
+}

@@ -4,6 +4,7 @@
 //! rather than stopping at the first. Only this module can build a [`Plan`].
 
 pub(crate) mod branches;
+mod failure_reads;
 mod params;
 mod reachability;
 mod references;
@@ -55,6 +56,7 @@ pub fn analyze(
     }
     let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
     branches::check_exhaustive(&playbook, &plans, analyzer.diags);
+    failure_reads::check(&playbook, &plans, analyzer.diags);
     reachability::mark_unreachable(
         &playbook,
         &analyzer.graph,
