@@ -145,6 +145,8 @@ fn check_and_lint_leave_rehearsal_scenarios_to_runbook_test() {
             ])
             .assert()
             .success()
-            .stderr(predicate::str::contains("skipped `playbooks/pilot/disk-full.scenario.yaml`"));
+            .stderr(predicate::str::contains(
+                "skipped `playbooks/pilot/disk-full.scenario.yaml`",
+            ));
     }
 }
