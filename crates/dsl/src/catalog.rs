@@ -26,6 +26,23 @@ pub struct KindSchema {
     pub primary_result: &'static str,
     /// The effect of a step of this kind that declares none, from its parameters.
     pub default_effect: fn(&Node) -> Effect,
+    /// Mistakes in how parameters combine that their types cannot say
+    /// (k8s `delete` without `name`), found at check time rather than when
+    /// the step runs.
+    pub rules: fn(&Node) -> Vec<ParamProblem>,
+}
+
+/// A mistake found by a kind's [`KindSchema::rules`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamProblem {
+    pub span: crate::source::Span,
+    pub message: String,
+    pub help: String,
+}
+
+/// The rules of a kind whose parameters' types say everything.
+pub fn no_rules(_params: &Node) -> Vec<ParamProblem> {
+    Vec::new()
 }
 
 impl KindSchema {

@@ -27,6 +27,7 @@ fn catalog() -> KindList {
         results: vec![],
         primary_result: "",
         default_effect: read,
+        rules: runbook_dsl::catalog::no_rules,
     }])
 }
 

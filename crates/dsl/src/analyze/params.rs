@@ -82,6 +82,13 @@ pub(super) fn check(
             checked.insert(key.to_string(), value);
         }
     }
+    for problem in (schema.rules)(params) {
+        diags.push(
+            Diagnostic::error(Code::InvalidParam, problem.message)
+                .label(problem.span, "needs more")
+                .help(problem.help),
+        );
+    }
     let missing: Vec<&ParamSchema> = schema
         .params
         .iter()

@@ -26,6 +26,7 @@ pub fn schema() -> KindSchema {
         )],
         primary_result: "approver",
         default_effect: super::reads,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 

@@ -88,6 +88,7 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "body",
         default_effect,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::params::param;
 use runbook_dsl::ast::{Effect, ValueType};
-use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::catalog::{KindSchema, ParamProblem, ParamSchema, ParamType, ResultField};
 use runbook_dsl::node::Node;
 
 /// The operations `k8s` accepts.
@@ -128,6 +128,7 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "object",
         default_effect,
+        rules,
     }
 }
 
@@ -137,6 +138,44 @@ fn default_effect(params: &Node) -> Effect {
         Some(op) if READ_OPERATIONS.contains(&op.as_str()) => Effect::Read,
         _ => Effect::Write,
     }
+}
+
+/// What each operation needs besides its type-checked parameters.
+const NEEDS: &[(&str, &str, &str)] = &[
+    ("get", "name", "name the object: `name: alphaswarm-core`; `list` reads objects by `selector`"),
+    ("logs", "name", "name a pod or `deployment/NAME`"),
+    ("rollout_restart", "name", "name the workload: `name: alphaswarm-core`"),
+    ("rollout_status", "name", "name the workload: `name: alphaswarm-core`"),
+    ("scale", "name", "name the workload: `name: alphaswarm-worker`"),
+    ("scale", "replicas", "give the replica count: `replicas: 8`"),
+    ("set_env", "name", "name the workload: `name: alphaswarm-core`"),
+    ("set_env", "env", "give the variables: `env: {ALPHASWARM_AUTH_ENFORCE: permissive}`"),
+    ("patch", "name", "name the object: `name: alphaswarm-core`"),
+    ("patch", "patch", "give the patch document under `patch:`"),
+    (
+        "delete",
+        "name",
+        "name the object: `name: redis-master-0`; to delete a pod found by label, list it first (`operation: list`, `selector: ...`) and pass its name on",
+    ),
+];
+
+/// An operation without a parameter it cannot work without.
+fn rules(params: &Node) -> Vec<ParamProblem> {
+    let Some(operation) = param(params, None, "operation") else {
+        return Vec::new();
+    };
+    let Some(op) = operation.scalar_string() else {
+        return Vec::new();
+    };
+    NEEDS
+        .iter()
+        .filter(|(o, needed, _)| *o == op && param(params, None, needed).is_none())
+        .map(|(_, needed, help)| ParamProblem {
+            span: operation.span,
+            message: format!("the k8s operation `{op}` needs `{needed}`"),
+            help: (*help).to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

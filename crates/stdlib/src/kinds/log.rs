@@ -25,6 +25,7 @@ pub fn schema() -> KindSchema {
         )],
         primary_result: "message",
         default_effect: super::reads,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 

@@ -45,6 +45,7 @@ pub fn schema() -> KindSchema {
         )],
         primary_result: "status",
         default_effect: super::writes,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 

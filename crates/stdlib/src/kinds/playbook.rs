@@ -33,6 +33,7 @@ pub fn schema() -> KindSchema {
         )],
         primary_result: "outputs",
         default_effect: super::writes,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 

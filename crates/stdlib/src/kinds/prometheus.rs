@@ -50,6 +50,7 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "value",
         default_effect: super::reads,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 

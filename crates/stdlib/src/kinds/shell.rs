@@ -50,6 +50,7 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "stdout",
         default_effect: super::writes,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 

@@ -66,6 +66,7 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "rows",
         default_effect,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 

@@ -20,6 +20,7 @@ pub fn schema() -> KindSchema {
         results: vec![],
         primary_result: NO_RESULT,
         default_effect: super::reads,
+        rules: runbook_dsl::catalog::no_rules,
     }
 }
 
