@@ -22,6 +22,7 @@ pub mod node;
 pub mod path;
 pub mod plan;
 pub mod print;
+mod quotes;
 pub mod render;
 pub mod runbook_syntax;
 pub mod schema;

@@ -58,21 +58,17 @@ fn internal(text: &Text) -> Diagnostic {
 fn prescan(text: &Text) -> Result<(), Diagnostic> {
     let source = text.as_str();
     let mut open: Vec<usize> = Vec::new();
-    let mut quote: Option<(char, usize)> = None;
-    let mut escaped = false;
+    let mut quotes = crate::quotes::Quotes::default();
+    let mut string_start: Option<(char, usize)> = None;
     for (i, c) in source.char_indices() {
-        if let Some((q, _)) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
+        if quotes.inside(c) {
+            continue;
+        }
+        if quotes.is_open() {
+            string_start = Some((c, i));
             continue;
         }
         match c {
-            '"' | '\'' => quote = Some((c, i)),
             '(' | '[' => {
                 open.push(i);
                 if open.len() > MAX_NESTING {
@@ -90,7 +86,7 @@ fn prescan(text: &Text) -> Result<(), Diagnostic> {
             _ => {}
         }
     }
-    if let Some((q, at)) = quote {
+    if let Some((q, at)) = string_start.filter(|_| quotes.is_open()) {
         return Err(
             Diagnostic::error(Code::ExprSyntax, "this string is never closed")
                 .label(text.file_span(at, at + 1), "the string starts here")
@@ -226,22 +222,13 @@ fn token_at(rest: &str) -> &str {
 /// "`,` or `)`" in a call, "`)`" after a parenthesis, and so on.
 fn open_bracket(before: &str) -> Option<&'static str> {
     let mut open: Vec<(char, bool)> = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
+    let mut quotes = crate::quotes::Quotes::default();
     let mut previous: Option<char> = None;
     for c in before.chars() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
+        if quotes.inside(c) {
             continue;
         }
         match c {
-            '"' | '\'' => quote = Some(c),
             '(' | '[' => {
                 // After a name, `(` is a call; after a value, `[` is an index.
                 let after_value = previous

@@ -412,28 +412,14 @@ impl Scanner<'_> {
     /// The end of the tag content: the first `close` outside quotes.
     fn find_close(&self, from: usize, close: &str) -> Option<usize> {
         let source = self.source;
-        let mut quote: Option<char> = None;
-        let mut escaped = false;
+        let mut quotes = crate::quotes::Quotes::default();
         for (i, c) in source[from..].char_indices() {
             let at = from + i;
-            match quote {
-                Some(q) => {
-                    if escaped {
-                        escaped = false;
-                    } else if c == '\\' {
-                        escaped = true;
-                    } else if c == q {
-                        quote = None;
-                    }
-                }
-                None => {
-                    if source[at..].starts_with(close) {
-                        return Some(at);
-                    }
-                    if c == '"' || c == '\'' {
-                        quote = Some(c);
-                    }
-                }
+            if quotes.inside(c) {
+                continue;
+            }
+            if source[at..].starts_with(close) {
+                return Some(at);
             }
         }
         None
@@ -444,19 +430,11 @@ impl Scanner<'_> {
         let source = self.source;
         let mut tokens = Vec::new();
         let mut current: Option<usize> = None;
-        let mut quote: Option<char> = None;
+        let mut quotes = crate::quotes::Quotes::default();
         let mut bracket = false;
-        let mut escaped = false;
         for (i, c) in source[start..end].char_indices() {
             let at = start + i;
-            if let Some(q) = quote {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
-                }
+            if !bracket && quotes.inside(c) {
                 continue;
             }
             if bracket {
@@ -489,9 +467,7 @@ impl Scanner<'_> {
                     if current.is_none() {
                         current = Some(at);
                     }
-                    if c == '"' || c == '\'' {
-                        quote = Some(c);
-                    } else if c == '[' {
+                    if c == '[' {
                         bracket = true;
                     }
                 }
