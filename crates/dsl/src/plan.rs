@@ -130,6 +130,18 @@ impl Plan {
         self.playbook.steps.iter().position(|s| s.id.value == id)
     }
 
+    /// Every edge of the graph by step ids: `(from, to, edge)`, as renderings print them.
+    pub fn edges_by_id(&self) -> impl Iterator<Item = (&str, &str, &crate::graph::Edge)> {
+        let steps = &self.playbook.steps;
+        self.graph.edges().map(move |(from, to, edge)| {
+            (
+                steps[from].id.value.as_str(),
+                steps[to].id.value.as_str(),
+                edge,
+            )
+        })
+    }
+
     /// Whether a step asks for approval before it runs: an `approval` on it,
     /// or an `approve` step.
     pub fn is_gated(&self, index: usize) -> bool {

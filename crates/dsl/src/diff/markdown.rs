@@ -227,15 +227,11 @@ fn region_graph(diff: &PlanDiff, old: Option<&Plan>, new: Option<&Plan>) -> Stri
         .map(|e| (e.from.as_str(), e.to.as_str()))
         .collect();
     if let Some(new) = new {
-        for (from, to, edge) in new.graph().edges() {
-            let (a, b) = (
-                &new.playbook().steps[from].id.value,
-                &new.playbook().steps[to].id.value,
-            );
+        for (a, b, edge) in new.edges_by_id() {
             if !shown.contains(a) || !shown.contains(b) {
                 continue;
             }
-            let arrow = if added.contains(&(a.as_str(), b.as_str())) {
+            let arrow = if added.contains(&(a, b)) {
                 "==>"
             } else {
                 "-->"

@@ -35,11 +35,7 @@ pub fn dot(plan: &Plan) -> String {
         }
         let _ = writeln!(out, "  {} [{}];", step.id.value, attrs.join(", "));
     }
-    for (from, to, edge) in plan.graph().edges() {
-        let (a, b) = (
-            &plan.playbook().steps[from].id.value,
-            &plan.playbook().steps[to].id.value,
-        );
+    for (a, b, edge) in plan.edges_by_id() {
         match &edge.kind {
             EdgeKind::Needs => {
                 let _ = writeln!(out, "  {a} -> {b};");
