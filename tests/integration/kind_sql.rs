@@ -94,7 +94,8 @@ fn a_dry_run_reads_and_previews_a_write_in_a_rolled_back_transaction() {
         "3"
     );
 
-    // What a rollback would not undo is described, not previewed.
+    // What a rollback would not undo is described, not previewed, and the
+    // preview says why.
     let terminate = format!(
         "name: kill\nsteps:\n  - id: terminate\n    sql:\n      url: \"{}\"\n      query: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle'\n",
         pg.url
@@ -103,7 +104,8 @@ fn a_dry_run_reads_and_previews_a_write_in_a_rolled_back_transaction() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(
         ran.events("step_would_run")[0]["description"],
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle'"
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' \
+         (preview: not executed: `pg_terminate_backend` is not known to be read-only)"
     );
 }
 

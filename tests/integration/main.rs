@@ -15,6 +15,7 @@ mod kind_k8s;
 mod kind_playbook;
 mod kind_prometheus;
 mod kind_sql;
+mod kind_sql_dry_run;
 mod lint;
 mod never_panics;
 mod plans;
