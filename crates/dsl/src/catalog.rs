@@ -92,6 +92,9 @@ pub enum ParamType {
     Template,
     /// A template rendered into a shell command: insertions are shell-quoted.
     ShellTemplate,
+    /// A template whose insertions are encoded for where they land (a URL,
+    /// a JSON body, a PromQL query, a Kubernetes name).
+    Encoded(crate::encode::Encoding),
     /// An expression of the playbook's expression language, of this type.
     Expr,
     Int,
@@ -116,6 +119,7 @@ impl ParamType {
             ParamType::String => "a string".into(),
             ParamType::Template => "a string (a template)".into(),
             ParamType::ShellTemplate => "a string (a shell command template)".into(),
+            ParamType::Encoded(encoding) => encoding.describe().into(),
             ParamType::Expr => "an expression".into(),
             ParamType::Int => "an integer".into(),
             ParamType::Float => "a number".into(),

@@ -20,6 +20,8 @@ pub enum Quoting {
     Shell,
     /// Values are inserted as they are (HTTP bodies, messages).
     None,
+    /// Values are encoded for where they land (see [`crate::encode`]).
+    Encoded(crate::encode::Encoding),
 }
 
 /// Why a template could not be filled in, and where the insertion is.
@@ -78,10 +80,20 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                         continue;
                     }
                 };
-                if insertion.raw || quoting == Quoting::None {
-                    out.push_str(&text);
-                } else {
-                    out.push_str(&shell_quote(&text));
+                match quoting {
+                    _ if insertion.raw => out.push_str(&text),
+                    Quoting::None => out.push_str(&text),
+                    Quoting::Encoded(encoding) => {
+                        let encoded =
+                            encoding
+                                .insert(&out, insertion, &value, &text)
+                                .map_err(|message| RenderError {
+                                    message,
+                                    span: insertion.span,
+                                })?;
+                        out.push_str(&encoded);
+                    }
+                    Quoting::Shell => out.push_str(&shell_quote(&text)),
                 }
             }
             Segment::If(block) => {

@@ -7,6 +7,7 @@
 use crate::params::param;
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{KindSchema, ParamProblem, ParamSchema, ParamType, ResultField};
+use runbook_dsl::encode::Encoding;
 use runbook_dsl::node::Node;
 
 /// The operations `k8s` accepts.
@@ -38,6 +39,9 @@ what is deleted (a pod its controller recreates, or a PVC), so the author raises
 pub fn schema() -> KindSchema {
     let template =
         |name, description| ParamSchema::optional(name, ParamType::Template, description);
+    let encoded = |name, encoding, description| {
+        ParamSchema::optional(name, ParamType::Encoded(encoding), description)
+    };
     KindSchema {
         name: "k8s",
         summary: "Read or change Kubernetes resources through the API server, as `kubectl` would.",
@@ -52,12 +56,12 @@ pub fn schema() -> KindSchema {
                 ParamType::String,
                 "Resource type (`pod`, `deployment`, `statefulset`, `hpa`, `service`, `endpoints`, ...); default `pod`.",
             ),
-            template("name", "Name of the object; for `logs`, a pod or `deployment/NAME`."),
-            template("namespace", "Namespace; default the context's namespace."),
+            encoded("name", Encoding::K8sName, "Name of the object; for `logs`, a pod or `deployment/NAME`."),
+            encoded("namespace", Encoding::K8sName, "Namespace; default the context's namespace."),
             template("context", "Kubeconfig context; default the current context."),
-            template("selector", "Label selector, such as `app=alphaswarm-core`, instead of `name`."),
-            template("field_selector", "Field selector, such as `status.phase!=Running`."),
-            template("container", "Container whose logs to read; default the pod's only or default container."),
+            encoded("selector", Encoding::LabelSelector, "Label selector, such as `app=alphaswarm-core`, instead of `name`."),
+            encoded("field_selector", Encoding::FieldSelector, "Field selector, such as `status.phase!=Running`."),
+            encoded("container", Encoding::K8sName, "Container whose logs to read; default the pod's only or default container."),
             ParamSchema::optional(
                 "tail",
                 ParamType::Int,
