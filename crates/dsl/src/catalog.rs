@@ -35,8 +35,11 @@ pub struct KindSchema {
 /// A mistake found by a kind's [`KindSchema::rules`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamProblem {
+    pub code: crate::code::Code,
     pub span: crate::source::Span,
     pub message: String,
+    /// What the span shows ("needs more", "not a DNS-1123 name").
+    pub label: String,
     pub help: String,
 }
 

@@ -211,7 +211,7 @@ impl Code {
             Code::InvalidJsonPath => "an output's JSON path cannot be read",
             Code::EmptyBranch => "a branch has no cases",
             Code::EmptyChoices => "an `ask` step of type choice lists no choices",
-            Code::UrlInsertion => "a value is inserted in the scheme or host of a URL, where it could send the request elsewhere",
+            Code::UrlInsertion => "a step's result is inserted in the scheme or host of a URL, where it would choose where the request goes",
             Code::JsonInsertion => "a value is inserted in a JSON body where it could change the body's structure",
             Code::PromqlInsertion => "a value is inserted in a PromQL query outside a string (and is not a number), or in a comment",
             Code::InvalidK8sName => "a Kubernetes name or namespace is not a valid DNS-1123 name",

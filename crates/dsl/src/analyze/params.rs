@@ -84,8 +84,8 @@ pub(super) fn check(
     }
     for problem in (schema.rules)(params) {
         diags.push(
-            Diagnostic::error(Code::InvalidParam, problem.message)
-                .label(problem.span, "needs more")
+            Diagnostic::error(problem.code, problem.message)
+                .label(problem.span, problem.label)
                 .help(problem.help),
         );
     }

@@ -84,10 +84,27 @@ fn url_scheme_and_host_only_from_a_base_url_at_the_start() {
             "{bad}"
         );
     }
-    let e = render_with("https://{{inputs.x}}/health", url, json!("evil.example")).unwrap_err();
-    assert!(e.message.contains("scheme or host"), "{}", e.message);
-    let e = render_with("{{inputs.host}}{{inputs.x}}", url, json!(".evil.example")).unwrap_err();
-    assert!(e.message.contains("scheme or host"), "{}", e.message);
+    assert_eq!(
+        ok(
+            "https://{{inputs.x}}.internal:8443/health",
+            url,
+            json!("api-2")
+        ),
+        "https://api-2.internal:8443/health"
+    );
+    for bad in [
+        "evil.example/",
+        "evil.example#",
+        "u@evil.example",
+        "a:1",
+        "a b",
+        "",
+    ] {
+        let e = render_with("https://{{inputs.x}}/health", url, json!(bad)).unwrap_err();
+        assert!(e.message.contains("cannot go in the host"), "{}", e.message);
+    }
+    let e = render_with("{{inputs.host}}{{inputs.x}}", url, json!("@evil.example")).unwrap_err();
+    assert!(e.message.contains("cannot go in the host"), "{}", e.message);
 }
 
 #[test]

@@ -1,8 +1,11 @@
 //! Values in a URL: a path segment or a query or fragment component is
-//! percent-encoded, so `../../admin?x#` stays one segment or one value; the
-//! scheme and host come only from an input given as the whole start of the
-//! URL (`{{inputs.base_url}}/health`), since a value that chose the host
-//! would choose where the request, and its credentials, go.
+//! percent-encoded, so `../../admin?x#` stays one segment or one value.
+//! Only inputs, which the operator gives, may choose where the request (and
+//! its credentials) go, never a step's result: an input that is the whole
+//! start of the URL (`{{inputs.base_url}}/health`) must be an absolute
+//! `http(s)` URL, and an input inside the host (`https://{{inputs.host}}/`)
+//! may only hold host-name characters, so it cannot add a user, a path, a
+//! query or a fragment.
 
 use super::{percent_encode, Problem};
 use crate::code::Code;
@@ -42,9 +45,17 @@ pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
             base_url(text)?;
             Ok(text.to_string())
         }
-        Part::Authority => Err(format!(
-            "`{text}` would be inserted in the scheme or host of the URL `{prefix}...`"
-        )),
+        Part::Authority => {
+            let host_name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+            if !text.is_empty() && text.chars().all(host_name) {
+                Ok(text.to_string())
+            } else {
+                Err(format!(
+                    "`{text}` cannot go in the host of the URL `{prefix}...`: a host is made of \
+                     letters, digits, `-` and `.`"
+                ))
+            }
+        }
         Part::Path if text == "." || text == ".." => {
             Err(format!("`{text}` as a path segment would move up the path"))
         }
@@ -86,15 +97,14 @@ pub(super) fn problem(prefix: &str, insertion: &Insertion) -> Option<Problem> {
                    percent-encoded"
                 .into(),
         }),
-        Part::Authority => Some(Problem {
+        Part::Authority if !insertion.path.starts_with(&["inputs"]) => Some(Problem {
             code: Code::UrlInsertion,
-            message: "an insertion in the scheme or host of a URL could send the request elsewhere"
-                .into(),
-            label: "inserted before the path".into(),
-            help: "make the whole base URL one input at the start (`{{inputs.base_url}}/health`), \
-                   or insert the value after the first `/` of the path, where it is \
-                   percent-encoded"
-                .into(),
+            message: format!("the host of a URL cannot come from `{}`", insertion.path),
+            label: "this value would choose the host".into(),
+            help:
+                "only an input can choose where a request goes (`https://{{inputs.host}}/health`); \
+                   insert a step's result in the path or the query, where it is percent-encoded"
+                    .into(),
         }),
         _ => None,
     }
