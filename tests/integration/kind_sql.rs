@@ -168,3 +168,42 @@ steps:
     );
     assert_eq!(pg.psql("SELECT count(*) FROM job WHERE state = 'x'"), "0");
 }
+
+#[test]
+fn values_are_bound_never_spliced_into_the_statement() {
+    let pg = TestPostgres::start();
+    pg.psql(SCHEMA);
+    let text = format!(
+        r#"name: bound
+inputs:
+  name:
+    type: string
+steps:
+  - id: by_name
+    sql:
+      url: "{url}"
+      query: SELECT count(*) FROM job WHERE name = $1
+      params: ["{{{{inputs.name}}}}"]
+  - id: literal
+    sql:
+      url: "{url}"
+      query: SELECT '{{{{inputs.name}}}}' AS written
+"#,
+        url = pg.url
+    );
+    let hostile = "'; DROP TABLE job; --";
+    let ran = run_playbook(
+        "bound.yaml",
+        &text,
+        &["--input", &format!("name={hostile}")],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.finished("by_name")["results"]["value"], 0);
+    // `query` is not a template: the braces reach the server as text.
+    assert_eq!(
+        ran.finished("literal")["results"]["value"],
+        "{{inputs.name}}"
+    );
+    assert_eq!(pg.psql("SELECT count(*) FROM job"), "4");
+}

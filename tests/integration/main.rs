@@ -10,6 +10,7 @@ mod doc;
 mod drills;
 mod examples_doc;
 mod harness;
+mod insertions;
 mod kind_http;
 mod kind_k8s;
 mod kind_playbook;
