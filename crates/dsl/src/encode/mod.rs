@@ -67,6 +67,18 @@ impl Encoding {
         }
     }
 
+    /// What the parameter holds, in a sentence ("inserted raw into the URL").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Encoding::Url => "the URL",
+            Encoding::JsonBody => "the request body",
+            Encoding::PromQl => "the PromQL query",
+            Encoding::K8sName => "a Kubernetes name",
+            Encoding::LabelSelector => "the label selector",
+            Encoding::FieldSelector => "the field selector",
+        }
+    }
+
     /// The text to insert for `value` (as `text` after its format) after
     /// `prefix`, the output rendered so far; or why it cannot be inserted.
     pub fn insert(
