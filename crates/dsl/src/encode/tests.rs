@@ -53,6 +53,11 @@ fn url_path_and_query_values_are_percent_encoded() {
         ok("http://h/p#{{inputs.x}}", url, json!("a b")),
         "http://h/p#a%20b"
     );
+    // `quote` shell-quotes, and the URL still encodes the result.
+    assert_eq!(
+        ok("http://h/{{quote inputs.x}}", url, json!("a b/c")),
+        "http://h/%27a%20b%2Fc%27"
+    );
     for bad in [".", ".."] {
         let e = render_with("http://h/{{inputs.x}}/", url, json!(bad)).unwrap_err();
         assert!(e.message.contains("move up the path"), "{}", e.message);

@@ -75,6 +75,10 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                     Format::Lower => text(&value).to_lowercase(),
                     // Quoted once, whatever the context: for a command that
                     // another shell runs (`ssh host ...`, an argv element).
+                    // Where a kind encodes values, the quoted text is encoded too.
+                    Format::Quote if matches!(quoting, Quoting::Encoded(_)) => {
+                        shell_quote(&text(&value))
+                    }
                     Format::Quote => {
                         out.push_str(&shell_quote(&text(&value)));
                         continue;
