@@ -373,9 +373,12 @@ fn statement_name(statement: &Statement) -> String {
 /// Walks one statement's tree, noting the first reason it writes.
 #[derive(Default)]
 struct Walk {
+    /// The kind of the top statement, until the walk visits it; a statement
+    /// visited after it is nested (the DML of a writable CTE).
     top: Option<Top>,
-    /// The statement being walked is at the top (the first statement visit).
+    /// The first reason the statement writes.
     write: Option<String>,
+    /// A top statement is an `INSERT`, `UPDATE` or `DELETE`.
     dml: bool,
     tables: Vec<String>,
 }
