@@ -94,7 +94,8 @@ fn a_dry_run_reads_and_previews_a_write_in_a_rolled_back_transaction() {
         "3"
     );
 
-    // What a rollback would not undo is described, not previewed.
+    // What a rollback would not undo is described, not previewed, and the
+    // preview says why.
     let terminate = format!(
         "name: kill\nsteps:\n  - id: terminate\n    sql:\n      url: \"{}\"\n      query: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle'\n",
         pg.url
@@ -103,7 +104,8 @@ fn a_dry_run_reads_and_previews_a_write_in_a_rolled_back_transaction() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(
         ran.events("step_would_run")[0]["description"],
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle'"
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' \
+         (preview: not executed: `pg_terminate_backend` is not known to be read-only)"
     );
 }
 
@@ -165,4 +167,43 @@ steps:
         message("down")
     );
     assert_eq!(pg.psql("SELECT count(*) FROM job WHERE state = 'x'"), "0");
+}
+
+#[test]
+fn values_are_bound_never_spliced_into_the_statement() {
+    let pg = TestPostgres::start();
+    pg.psql(SCHEMA);
+    let text = format!(
+        r#"name: bound
+inputs:
+  name:
+    type: string
+steps:
+  - id: by_name
+    sql:
+      url: "{url}"
+      query: SELECT count(*) FROM job WHERE name = $1
+      params: ["{{{{inputs.name}}}}"]
+  - id: literal
+    sql:
+      url: "{url}"
+      query: SELECT '{{{{inputs.name}}}}' AS written
+"#,
+        url = pg.url
+    );
+    let hostile = "'; DROP TABLE job; --";
+    let ran = run_playbook(
+        "bound.yaml",
+        &text,
+        &["--input", &format!("name={hostile}")],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.finished("by_name")["results"]["value"], 0);
+    // `query` is not a template: the braces reach the server as text.
+    assert_eq!(
+        ran.finished("literal")["results"]["value"],
+        "{{inputs.name}}"
+    );
+    assert_eq!(pg.psql("SELECT count(*) FROM job"), "4");
 }

@@ -35,8 +35,11 @@ pub struct KindSchema {
 /// A mistake found by a kind's [`KindSchema::rules`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamProblem {
+    pub code: crate::code::Code,
     pub span: crate::source::Span,
     pub message: String,
+    /// What the span shows ("needs more", "not a DNS-1123 name").
+    pub label: String,
     pub help: String,
 }
 
@@ -92,6 +95,9 @@ pub enum ParamType {
     Template,
     /// A template rendered into a shell command: insertions are shell-quoted.
     ShellTemplate,
+    /// A template whose insertions are encoded for where they land (a URL,
+    /// a JSON body, a PromQL query, a Kubernetes name).
+    Encoded(crate::encode::Encoding),
     /// An expression of the playbook's expression language, of this type.
     Expr,
     Int,
@@ -116,6 +122,7 @@ impl ParamType {
             ParamType::String => "a string".into(),
             ParamType::Template => "a string (a template)".into(),
             ParamType::ShellTemplate => "a string (a shell command template)".into(),
+            ParamType::Encoded(encoding) => encoding.describe().into(),
             ParamType::Expr => "an expression".into(),
             ParamType::Int => "an integer".into(),
             ParamType::Float => "a number".into(),

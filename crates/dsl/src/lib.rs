@@ -12,6 +12,7 @@ pub mod code;
 pub mod diagnostic;
 pub mod diff;
 pub mod doc;
+pub mod encode;
 pub mod expr;
 pub mod graph;
 pub mod json_path;

@@ -244,7 +244,10 @@ fn language_kind(name: &str) -> Option<Value> {
 /// scalar, so numbers and booleans also accept a string.
 fn param_type(ty: &ParamType) -> Value {
     match ty {
-        ParamType::String | ParamType::Template | ParamType::ShellTemplate => {
+        ParamType::String
+        | ParamType::Template
+        | ParamType::ShellTemplate
+        | ParamType::Encoded(_) => {
             json!({"type": "string"})
         }
         ParamType::Expr => json!({"type": ["string", "boolean", "number"]}),

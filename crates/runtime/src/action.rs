@@ -9,6 +9,7 @@
 //! result fields; the runner captures outputs, retries, polls and journals.
 
 use crate::event::Stream;
+use crate::mode::Mode;
 use crate::render::Args;
 use crate::runner::TaskMsg;
 use crate::scope::Scope;
@@ -70,6 +71,11 @@ pub struct ActionContext {
     /// After a timeout or a cancellation, how long a process group gets
     /// between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
+    /// A run or a dry-run. The runner decides what executes from a step's
+    /// effect; a kind that can make the server itself refuse changes (SQL's
+    /// read-only, rolled-back transaction) also reads this, so that even a
+    /// step the author wrongly declared `read` changes nothing in a dry-run.
+    pub mode: Mode,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -92,6 +98,7 @@ impl ActionContext {
             workdir: PathBuf::from("."),
             approver: None,
             kill_grace: Duration::from_secs(2),
+            mode: Mode::Run,
             output: None,
         }
     }

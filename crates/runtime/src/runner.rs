@@ -774,6 +774,7 @@ impl StepTask {
             workdir: self.shared.options.workdir.clone(),
             approver: None,
             kill_grace: self.shared.options.kill_grace,
+            mode,
             output: Some(self.tx.clone()),
         };
         let detail = action.as_ref().map(|a| a.describe(&ctx));

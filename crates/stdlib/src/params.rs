@@ -17,9 +17,3 @@ pub(crate) fn param<'a>(params: &'a Node, shorthand: Option<&str>, name: &str) -
         _ => None,
     }
 }
-
-/// True only for a literal `true`: a flag that lowers a step's effect must be
-/// stated, not inferred from a template.
-pub(crate) fn is_true(params: &Node, name: &str) -> bool {
-    matches!(params.get(name).map(|n| &n.value), Some(Value::Bool(true)))
-}

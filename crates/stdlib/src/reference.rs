@@ -4,6 +4,7 @@
 
 use crate::kinds::{Builtin, ALL};
 use runbook_dsl::catalog::{KindSchema, ParamType};
+use runbook_dsl::encode::Encoding;
 use std::fmt::Write;
 
 /// Where the generated part of `docs/stdlib.md` begins.
@@ -83,6 +84,15 @@ fn type_name(ty: &ParamType) -> String {
         ParamType::String => "string".into(),
         ParamType::Template => "template".into(),
         ParamType::ShellTemplate => "shell template".into(),
+        ParamType::Encoded(encoding) => match encoding {
+            Encoding::Url => "URL template",
+            Encoding::JsonBody => "body template",
+            Encoding::PromQl => "PromQL template",
+            Encoding::K8sName => "name template",
+            Encoding::LabelSelector => "label selector template",
+            Encoding::FieldSelector => "field selector template",
+        }
+        .into(),
         ParamType::Expr => "expression".into(),
         ParamType::Int => "int".into(),
         ParamType::Float => "float".into(),

@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
@@ -20,6 +20,9 @@ pub struct Recorded {
     pub webhooks: Vec<Value>,
     /// The text served at `/metrics`.
     pub metrics: String,
+    /// Requests to any other path: method, request target exactly as
+    /// received (path and query, still percent-encoded), body.
+    pub requests: Vec<(String, String, String)>,
 }
 
 /// An axum router served on a free loopback port, on a thread of its own
@@ -195,6 +198,22 @@ impl TestHttp {
     pub fn webhooks(&self) -> Vec<Value> {
         self.state.lock().unwrap().webhooks.clone()
     }
+
+    /// Method and request target of each request to a path without a route.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        let state = self.state.lock().unwrap();
+        state
+            .requests
+            .iter()
+            .map(|(method, target, _)| (method.clone(), target.clone()))
+            .collect()
+    }
+
+    /// Bodies of the requests to a path without a route, as received.
+    pub fn bodies(&self) -> Vec<String> {
+        let state = self.state.lock().unwrap();
+        state.requests.iter().map(|(_, _, b)| b.clone()).collect()
+    }
 }
 
 type Shared = Arc<Mutex<Recorded>>;
@@ -220,6 +239,7 @@ fn router(state: Shared) -> Router {
             post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no_service") }),
         )
         .route("/metrics", get(metrics))
+        .fallback(record)
         .with_state(state)
 }
 
@@ -269,6 +289,20 @@ async fn webhook(State(state): State<Shared>, body: Bytes) -> Response {
         }
         Err(_) => (StatusCode::BAD_REQUEST, "invalid_payload").into_response(),
     }
+}
+
+/// Any other path: recorded as received, answered `200 {}`.
+async fn record(State(state): State<Shared>, method: Method, uri: Uri, body: Bytes) -> Json<Value> {
+    let target = uri
+        .path_and_query()
+        .map_or_else(|| uri.to_string(), |p| p.as_str().to_string());
+    let body = String::from_utf8_lossy(&body).into_owned();
+    state
+        .lock()
+        .unwrap()
+        .requests
+        .push((method.to_string(), target, body));
+    Json(json!({}))
 }
 
 async fn metrics(State(state): State<Shared>) -> Response {

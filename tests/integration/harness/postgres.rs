@@ -13,7 +13,7 @@ pub struct TestPostgres {
     pub url: String,
     bin: PathBuf,
     data: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// The newest `/usr/lib/postgresql/*/bin`.
@@ -107,7 +107,7 @@ impl TestPostgres {
             url: format!("postgresql://postgres@127.0.0.1:{port}/postgres"),
             bin,
             data,
-            _dir: dir,
+            dir,
         };
         wait_until(
             "PostgreSQL did not accept connections",
@@ -120,6 +120,44 @@ impl TestPostgres {
     /// Runs SQL through `psql` (setup and checks outside the step under test).
     pub fn psql(&self, sql: &str) -> String {
         self.psql_in("postgres", sql)
+    }
+
+    /// What the server wrote to its log so far (with `log_statement = 'all'`,
+    /// every statement it received).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// A `psql` session named `application_name` running `sql`, left to run.
+    pub fn session(&self, application_name: &str, sql: &str) -> std::process::Child {
+        Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-d", &self.url, "-c", sql])
+            .env("PGAPPNAME", application_name)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("psql starts")
+    }
+
+    /// `pg_dump` of database `db`: schema, rows and sequence values (without
+    /// the `\restrict` lines, whose key is new on every dump).
+    pub fn dump(&self, db: &str) -> String {
+        let out = Command::new(self.bin.join("pg_dump"))
+            .args(["--no-password", "-d", &self.url_of(db)])
+            .stdin(Stdio::null())
+            .output()
+            .expect("pg_dump runs");
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// The URL of database `db` on this server.

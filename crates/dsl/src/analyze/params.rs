@@ -84,8 +84,8 @@ pub(super) fn check(
     }
     for problem in (schema.rules)(params) {
         diags.push(
-            Diagnostic::error(Code::InvalidParam, problem.message)
-                .label(problem.span, "needs more")
+            Diagnostic::error(problem.code, problem.message)
+                .label(problem.span, problem.label)
                 .help(problem.help),
         );
     }
@@ -150,18 +150,21 @@ fn check_value(
             ParamValue::Str(node.scalar_string().unwrap_or_default())
         }
         (
-            ParamType::Template | ParamType::ShellTemplate,
+            ParamType::Template | ParamType::ShellTemplate | ParamType::Encoded(_),
             Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_),
         ) => {
             let text = as_text(node);
-            let quoting = if *ty == ParamType::ShellTemplate {
-                Quoting::Shell
-            } else {
-                Quoting::None
+            let quoting = match ty {
+                ParamType::ShellTemplate => Quoting::Shell,
+                ParamType::Encoded(encoding) => Quoting::Encoded(*encoding),
+                _ => Quoting::None,
             };
             match template::parse(&text) {
                 Ok(parsed) => {
                     template::check(&parsed, refs, diags);
+                    if let Quoting::Encoded(encoding) = quoting {
+                        crate::encode::check(encoding, &parsed, refs, diags);
+                    }
                     ParamValue::Template {
                         template: parsed,
                         quoting,
@@ -277,6 +280,7 @@ fn same_shape(ty: &ParamType, node: &Node) -> bool {
                 ParamType::String
                     | ParamType::Template
                     | ParamType::ShellTemplate
+                    | ParamType::Encoded(_)
                     | ParamType::Duration
                     | ParamType::Enum(_),
                 Value::Str(_)

@@ -9,6 +9,7 @@ pub enum LintRule {
     UngatedWrite,
     WriteWithoutTimeout,
     RawShellInsertion,
+    RawEncodedInsertion,
     PollWithoutDeadline,
     BranchWithoutElse,
     ManualWithoutInstructions,
@@ -23,6 +24,7 @@ impl LintRule {
         LintRule::UngatedWrite,
         LintRule::WriteWithoutTimeout,
         LintRule::RawShellInsertion,
+        LintRule::RawEncodedInsertion,
         LintRule::PollWithoutDeadline,
         LintRule::BranchWithoutElse,
         LintRule::ManualWithoutInstructions,
@@ -37,6 +39,7 @@ impl LintRule {
             LintRule::UngatedWrite => "ungated_write",
             LintRule::WriteWithoutTimeout => "write_without_timeout",
             LintRule::RawShellInsertion => "raw_shell_insertion",
+            LintRule::RawEncodedInsertion => "raw_encoded_insertion",
             LintRule::PollWithoutDeadline => "poll_without_deadline",
             LintRule::BranchWithoutElse => "branch_without_else",
             LintRule::ManualWithoutInstructions => "manual_without_instructions",
@@ -52,6 +55,7 @@ impl LintRule {
             LintRule::UngatedWrite => "lint::ungated_write",
             LintRule::WriteWithoutTimeout => "lint::write_without_timeout",
             LintRule::RawShellInsertion => "lint::raw_shell_insertion",
+            LintRule::RawEncodedInsertion => "lint::raw_encoded_insertion",
             LintRule::PollWithoutDeadline => "lint::poll_without_deadline",
             LintRule::BranchWithoutElse => "lint::branch_without_else",
             LintRule::ManualWithoutInstructions => "lint::manual_without_instructions",
@@ -73,9 +77,10 @@ impl LintRule {
     /// The severity a finding has unless `runbook.toml` says otherwise.
     pub fn default_severity(self) -> Severity {
         match self {
-            LintRule::UngatedWrite | LintRule::RawShellInsertion | LintRule::UnknownRule => {
-                Severity::Error
-            }
+            LintRule::UngatedWrite
+            | LintRule::RawShellInsertion
+            | LintRule::RawEncodedInsertion
+            | LintRule::UnknownRule => Severity::Error,
             _ => Severity::Warning,
         }
     }
@@ -86,6 +91,7 @@ impl LintRule {
             LintRule::UngatedWrite => "a step that changes or destroys something should wait for an operator's approval, so a run never surprises the person who started it",
             LintRule::WriteWithoutTimeout => "a write that hangs holds the incident hostage: give it a deadline (kinds with their own `timeout` parameter are bounded by it)",
             LintRule::RawShellInsertion => "a value inserted into a shell command without quoting can inject a command (the `${{ }}` script-injection lesson)",
+            LintRule::RawEncodedInsertion => "a raw value in a URL, a JSON body, a PromQL query or a Kubernetes name skips its encoding and can change where a request goes or what it asks",
             LintRule::PollWithoutDeadline => "an `until` without `within` can poll forever when the condition never holds",
             LintRule::BranchWithoutElse => "a branch whose cases may all be false, with no `else`, silently ends the procedure on that path",
             LintRule::ManualWithoutInstructions => "a manual step is only as good as its instructions: at 3 a.m. nobody remembers what \"do it\" meant",

@@ -20,6 +20,8 @@ pub enum Quoting {
     Shell,
     /// Values are inserted as they are (HTTP bodies, messages).
     None,
+    /// Values are encoded for where they land (see [`crate::encode`]).
+    Encoded(crate::encode::Encoding),
 }
 
 /// Why a template could not be filled in, and where the insertion is.
@@ -73,15 +75,29 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                     Format::Lower => text(&value).to_lowercase(),
                     // Quoted once, whatever the context: for a command that
                     // another shell runs (`ssh host ...`, an argv element).
+                    // Where a kind encodes values, the quoted text is encoded too.
+                    Format::Quote if matches!(quoting, Quoting::Encoded(_)) => {
+                        shell_quote(&text(&value))
+                    }
                     Format::Quote => {
                         out.push_str(&shell_quote(&text(&value)));
                         continue;
                     }
                 };
-                if insertion.raw || quoting == Quoting::None {
-                    out.push_str(&text);
-                } else {
-                    out.push_str(&shell_quote(&text));
+                match quoting {
+                    _ if insertion.raw => out.push_str(&text),
+                    Quoting::None => out.push_str(&text),
+                    Quoting::Encoded(encoding) => {
+                        let encoded =
+                            encoding
+                                .insert(&out, insertion, &value, &text)
+                                .map_err(|message| RenderError {
+                                    message,
+                                    span: insertion.span,
+                                })?;
+                        out.push_str(&encoded);
+                    }
+                    Quoting::Shell => out.push_str(&shell_quote(&text)),
                 }
             }
             Segment::If(block) => {

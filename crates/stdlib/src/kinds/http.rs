@@ -4,6 +4,7 @@
 use crate::params::param;
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::encode::Encoding;
 use runbook_dsl::node::Node;
 
 /// The methods `http` accepts.
@@ -19,7 +20,11 @@ pub fn schema() -> KindSchema {
         name: "http",
         summary: "Send an HTTP request and capture the response.",
         params: vec![
-            ParamSchema::required("url", ParamType::Template, "Absolute URL to request."),
+            ParamSchema::required(
+                "url",
+                ParamType::Encoded(Encoding::Url),
+                "Absolute URL to request; inserted values are percent-encoded (see below).",
+            ),
             ParamSchema::optional(
                 "method",
                 ParamType::Enum(METHODS),
@@ -38,8 +43,8 @@ pub fn schema() -> KindSchema {
             ),
             ParamSchema::optional(
                 "body",
-                ParamType::Template,
-                "Raw request body; excludes `json`.",
+                ParamType::Encoded(Encoding::JsonBody),
+                "Raw request body; excludes `json`. When it starts with `{` or `[`, inserted values are written as JSON.",
             ),
             ParamSchema::optional(
                 "timeout",

@@ -7,6 +7,8 @@
 use crate::params::param;
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{KindSchema, ParamProblem, ParamSchema, ParamType, ResultField};
+use runbook_dsl::code::Code;
+use runbook_dsl::encode::{dns1123_label, dns1123_subdomain, Encoding};
 use runbook_dsl::node::Node;
 
 /// The operations `k8s` accepts.
@@ -38,6 +40,9 @@ what is deleted (a pod its controller recreates, or a PVC), so the author raises
 pub fn schema() -> KindSchema {
     let template =
         |name, description| ParamSchema::optional(name, ParamType::Template, description);
+    let encoded = |name, encoding, description| {
+        ParamSchema::optional(name, ParamType::Encoded(encoding), description)
+    };
     KindSchema {
         name: "k8s",
         summary: "Read or change Kubernetes resources through the API server, as `kubectl` would.",
@@ -52,12 +57,12 @@ pub fn schema() -> KindSchema {
                 ParamType::String,
                 "Resource type (`pod`, `deployment`, `statefulset`, `hpa`, `service`, `endpoints`, ...); default `pod`.",
             ),
-            template("name", "Name of the object; for `logs`, a pod or `deployment/NAME`."),
-            template("namespace", "Namespace; default the context's namespace."),
+            encoded("name", Encoding::K8sName, "Name of the object; for `logs`, a pod or `deployment/NAME`."),
+            encoded("namespace", Encoding::K8sName, "Namespace; default the context's namespace."),
             template("context", "Kubeconfig context; default the current context."),
-            template("selector", "Label selector, such as `app=alphaswarm-core`, instead of `name`."),
-            template("field_selector", "Field selector, such as `status.phase!=Running`."),
-            template("container", "Container whose logs to read; default the pod's only or default container."),
+            encoded("selector", Encoding::LabelSelector, "Label selector, such as `app=alphaswarm-core`, instead of `name`."),
+            encoded("field_selector", Encoding::FieldSelector, "Field selector, such as `status.phase!=Running`."),
+            encoded("container", Encoding::K8sName, "Container whose logs to read; default the pod's only or default container."),
             ParamSchema::optional(
                 "tail",
                 ParamType::Int,
@@ -171,9 +176,64 @@ fn rules(params: &Node) -> Vec<ParamProblem> {
         .iter()
         .filter(|(o, needed, _)| *o == op && param(params, None, needed).is_none())
         .map(|(_, needed, help)| ParamProblem {
+            code: Code::InvalidParam,
             span: operation.span,
             message: format!("the k8s operation `{op}` needs `{needed}`"),
+            label: "needs more".into(),
             help: (*help).to_string(),
+        })
+        .chain(literal_names(params, &op))
+        .collect()
+}
+
+/// The parameters that name API objects, and the DNS-1123 rule each follows.
+const NAMES: &[(&str, bool)] = &[("name", false), ("namespace", true), ("container", true)];
+
+/// Why `value` of parameter `param` is not a name the API accepts, if it is
+/// not: namespaces and containers are DNS-1123 labels, object names DNS-1123
+/// subdomains (`logs` also takes `KIND/NAME`). Checked on literal values by
+/// `check`, and on rendered values before any request.
+pub fn name_problem(param: &str, value: &str, operation: &str) -> Option<String> {
+    let label = NAMES.iter().any(|(p, label)| *p == param && *label);
+    let name = match value.split_once('/') {
+        Some((kind, name)) if param == "name" && operation == "logs" && !kind.is_empty() => name,
+        _ => value,
+    };
+    let valid = if label {
+        dns1123_label(name)
+    } else {
+        dns1123_subdomain(name)
+    };
+    (!valid).then(|| {
+        let rule = if label {
+            "a DNS-1123 label: at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"
+        } else {
+            "a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit"
+        };
+        format!("`{value}` is not a valid Kubernetes {param}: it must be {rule}")
+    })
+}
+
+/// Literal names that the API would refuse (or read as a path: `web#frag`).
+fn literal_names(params: &Node, operation: &str) -> Vec<ParamProblem> {
+    NAMES
+        .iter()
+        .filter_map(|(name, _)| {
+            let node = param(params, None, name)?;
+            let text = node.as_text()?;
+            if text.value.contains("{{") {
+                return None;
+            }
+            let message = name_problem(name, &text.value, operation)?;
+            Some(ParamProblem {
+                code: Code::InvalidK8sName,
+                span: node.span,
+                message,
+                label: "not a Kubernetes name".into(),
+                help: "Kubernetes names are lowercase (`web-0`, `alphaswarm-core`); a name with \
+                       `#`, `?` or `/` would be read as another URL by the API server"
+                    .into(),
+            })
         })
         .collect()
 }

@@ -5,12 +5,14 @@
 //! delete), which a dry-run sends with `dryRun=All` so the API server
 //! validates them and changes nothing.
 
+use super::k8s::name_problem;
 use kube::api::{
     Api, DeleteParams, DynamicObject, GroupVersionKind, ListParams, LogParams, Patch, PatchParams,
 };
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::ApiResource;
 use kube::{Client, Config};
+use runbook_dsl::encode::percent_encode;
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::render::Arg;
 use runbook_runtime::{Action, ActionContext, ActionResult};
@@ -746,6 +748,23 @@ async fn execute(ctx: &ActionContext, dry_run: bool) -> ActionResult {
         Ok(c) => c,
         Err(e) => return ActionResult::failure(e),
     };
+    // A rendered name must be one the API accepts (`web#frag` would delete
+    // `web`); each path segment is percent-encoded anyway, so a rule relaxed
+    // later still cannot change the request's path.
+    let names = [
+        ("name", str_param(ctx, "name")),
+        ("namespace", Some(namespace.as_str())),
+        ("container", str_param(ctx, "container")),
+    ];
+    for (param, value) in names {
+        if let Some(problem) = value.and_then(|v| name_problem(param, v, operation)) {
+            return ActionResult::failure(problem);
+        }
+    }
+    let name = str_param(ctx, "name").map(|n| match n.split_once('/') {
+        Some((kind, name)) => format!("{}/{}", percent_encode(kind), percent_encode(name)),
+        None => percent_encode(n),
+    });
     let default_resource = match operation {
         "rollout_restart" | "rollout_status" | "scale" | "set_env" => "deployment",
         _ => "pod",
@@ -753,12 +772,12 @@ async fn execute(ctx: &ActionContext, dry_run: bool) -> ActionResult {
     let op = Op {
         ctx,
         client,
-        namespace,
+        namespace: percent_encode(&namespace),
         operation,
         resource_name: str_param(ctx, "resource")
             .unwrap_or(default_resource)
             .to_string(),
-        name: str_param(ctx, "name"),
+        name: name.as_deref(),
         dry_run,
     };
     tokio::select! {

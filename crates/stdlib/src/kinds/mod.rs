@@ -26,6 +26,7 @@ pub mod shell;
 pub mod shell_action;
 pub mod sql;
 pub mod sql_action;
+pub mod sql_classify;
 pub mod wait;
 pub mod wait_action;
 

@@ -3,6 +3,7 @@
 
 use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::encode::Encoding;
 
 pub const EFFECT: &str = "`read`: a query changes nothing.";
 
@@ -12,10 +13,14 @@ pub fn schema() -> KindSchema {
         name: "prometheus",
         summary: "Evaluate a PromQL query, now or over a recent range.",
         params: vec![
-            ParamSchema::required("query", ParamType::Template, "PromQL expression."),
+            ParamSchema::required(
+                "query",
+                ParamType::Encoded(Encoding::PromQl),
+                "PromQL expression; values inserted in strings are escaped, elsewhere only numbers.",
+            ),
             ParamSchema::optional(
                 "url",
-                ParamType::Template,
+                ParamType::Encoded(Encoding::Url),
                 "Server base URL, such as `http://prometheus:9090`; default `$PROMETHEUS_URL`.",
             ),
             ParamSchema::optional(

@@ -1,11 +1,19 @@
 //! Running a `sql` step: one statement against PostgreSQL with its
 //! parameters bound by the driver (never spliced into the text), the rows as
 //! maps, the row count, the first value. `read_only: true` runs it in a
-//! read-only transaction; a dry-run previews a write inside a transaction
-//! that is rolled back.
+//! read-only transaction.
+//!
+//! In a dry-run nothing commits: a statement classified as a read
+//! ([`super::sql_classify`]) runs in a `READ ONLY` transaction that is rolled
+//! back, whatever effect the step declares; a plain `INSERT`/`UPDATE`/
+//! `DELETE` is previewed in a transaction that is rolled back, after the
+//! server confirmed that no table it names has a trigger, a rule or a
+//! sequence default (whose effects a rollback does not undo); anything else
+//! is only described.
 
+use super::sql_classify::{classify, Class};
 use runbook_runtime::action::BoxFuture;
-use runbook_runtime::{Action, ActionContext, ActionResult};
+use runbook_runtime::{Action, ActionContext, ActionResult, Mode as RunMode};
 use serde_json::{Map, Value};
 use std::error::Error as _;
 use std::time::Duration;
@@ -23,9 +31,22 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 enum Mode {
     /// Autocommit, or a read-only transaction when `read_only: true`.
     Run,
-    /// In a transaction that is rolled back: the dry-run preview.
+    /// A dry-run of a read: in a `READ ONLY` transaction that is rolled back.
+    ReadRolledBack,
+    /// The preview of a plain write: in a transaction that is rolled back.
     RolledBack,
 }
+
+/// Whether a table named by a plain write has something a rollback does not
+/// undo: a user trigger, a rule, an identity column or a `nextval` default,
+/// or is not an ordinary table (a view, a foreign or partitioned table).
+const UNDOABLE: &str = "SELECT c.relkind <> 'r'
+    OR EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+    OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN')
+    OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attidentity <> '')
+    OR EXISTS (SELECT 1 FROM pg_attrdef d
+               WHERE d.adrelid = c.oid AND pg_get_expr(d.adbin, d.adrelid) ILIKE '%nextval%')
+  FROM pg_class c WHERE c.oid = to_regclass($1)";
 
 fn url(ctx: &ActionContext) -> Result<String, String> {
     match ctx.str_arg("url") {
@@ -331,7 +352,7 @@ struct Executed {
     first: Option<Value>,
 }
 
-async fn run(ctx: &ActionContext, mode: Mode) -> ActionResult {
+async fn run(ctx: &ActionContext, mode: Mode, tables: &[String]) -> ActionResult {
     let Some(query) = ctx.str_arg("query") else {
         return ActionResult::failure("`query` is missing");
     };
@@ -351,12 +372,24 @@ async fn run(ctx: &ActionContext, mode: Mode) -> ActionResult {
         let (client, target) = connect(&url).await?;
         let fail = |e: tokio_postgres::Error| format!("PostgreSQL at {target}: {}", explain(&e));
         let begin = match (mode, read_only) {
+            (Mode::ReadRolledBack, _) | (Mode::Run, true) => Some("BEGIN READ ONLY"),
             (Mode::RolledBack, _) => Some("BEGIN"),
-            (Mode::Run, true) => Some("BEGIN READ ONLY"),
             (Mode::Run, false) => None,
         };
         if let Some(begin) = begin {
             client.batch_execute(begin).await.map_err(fail)?;
+        }
+        if mode == Mode::RolledBack {
+            for table in tables {
+                let row = client.query_opt(UNDOABLE, &[table]).await.map_err(fail)?;
+                if row.is_some_and(|r| r.get::<_, Option<bool>>(0) != Some(false)) {
+                    client.batch_execute("ROLLBACK").await.map_err(fail)?;
+                    return Ok(Err(format!(
+                        "not executed: `{table}` has a trigger, a rule or a sequence, or is not \
+                         a plain table, and a rollback would not undo all of their effects"
+                    )));
+                }
+            }
         }
         let statement = client.prepare(query).await.map_err(fail)?;
         if statement.params().len() != params.len() {
@@ -368,15 +401,22 @@ async fn run(ctx: &ActionContext, mode: Mode) -> ActionResult {
         }
         let done = execute(&client, &statement, &params).await.map_err(fail)?;
         match (mode, begin) {
-            (Mode::RolledBack, _) => client.batch_execute("ROLLBACK").await.map_err(fail)?,
+            (Mode::ReadRolledBack | Mode::RolledBack, _) => {
+                client.batch_execute("ROLLBACK").await.map_err(fail)?
+            }
             (Mode::Run, Some(_)) => client.batch_execute("COMMIT").await.map_err(fail)?,
             (Mode::Run, None) => {}
         }
-        Ok(done)
+        Ok(Ok(done))
     };
     let Executed { rows, count, first } = tokio::select! {
         done = work => match done {
-            Ok(done) => done,
+            Ok(Ok(done)) => done,
+            Ok(Err(not_run)) => {
+                let mut result = ActionResult::success(Map::new());
+                result.message = Some(not_run);
+                return result;
+            }
             Err(e) => return ActionResult::failure(e),
         },
         // Dropping the client closes the connection; the server rolls back.
@@ -398,19 +438,50 @@ async fn run(ctx: &ActionContext, mode: Mode) -> ActionResult {
     result
 }
 
+/// The preview of a statement in a dry-run, as its classification allows;
+/// the reason when it may not run at all.
+fn dry_run(ctx: &ActionContext) -> Result<BoxFuture<'_, ActionResult>, String> {
+    let query = ctx.str_arg("query").unwrap_or("");
+    let classified = classify(query);
+    match classified.class {
+        Class::Read => Ok(Box::pin(run(ctx, Mode::ReadRolledBack, &[]))),
+        Class::PlainWrite => Ok(Box::pin(async move {
+            run(ctx, Mode::RolledBack, &classified.tables).await
+        })),
+        Class::Write(reason) => Err(reason),
+    }
+}
+
 impl Action for Sql {
+    /// In a dry-run (a step declared or classified `read`), only what the
+    /// classification calls a read runs, read-only and rolled back; a
+    /// statement it does not know to be a read is skipped, not run.
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
-        Box::pin(run(ctx, Mode::Run))
+        if ctx.mode != RunMode::DryRun {
+            return Box::pin(run(ctx, Mode::Run, &[]));
+        }
+        let query = ctx.str_arg("query").unwrap_or("");
+        let reason = match classify(query).class {
+            Class::Read => return Box::pin(run(ctx, Mode::ReadRolledBack, &[])),
+            Class::PlainWrite => {
+                "it changes rows; declare the step `effect: write` to preview it".to_string()
+            }
+            Class::Write(reason) => reason,
+        };
+        Box::pin(async move { ActionResult::undecided(format!("not run in a dry-run: {reason}")) })
     }
 
     /// Only statements whose every effect a rollback undoes: a
     /// `pg_terminate_backend` or a `nextval` would act during the dry-run.
     fn preview<'a>(&'a self, ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
-        let query = ctx.str_arg("query")?;
-        if !super::sql::previewable(query) {
-            return None;
-        }
-        Some(Box::pin(run(ctx, Mode::RolledBack)))
+        Some(match dry_run(ctx) {
+            Ok(running) => running,
+            Err(reason) => Box::pin(async move {
+                let mut said = ActionResult::success(Map::new());
+                said.message = Some(format!("not executed: {reason}"));
+                said
+            }),
+        })
     }
 
     fn describe(&self, ctx: &ActionContext) -> String {

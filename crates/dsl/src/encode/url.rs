@@ -1,0 +1,118 @@
+//! Values in a URL: a path segment or a query or fragment component is
+//! percent-encoded, so `../../admin?x#` stays one segment or one value.
+//! Only inputs, which the operator gives, may choose where the request (and
+//! its credentials) go, never a step's result: an input that is the whole
+//! start of the URL (`{{inputs.base_url}}/health`) must be an absolute
+//! `http(s)` URL, and an input inside the host (`https://{{inputs.host}}/`)
+//! may only hold host-name characters, so it cannot add a user, a path, a
+//! query or a fragment.
+
+use super::{percent_encode, Problem};
+use crate::code::Code;
+use crate::template::Insertion;
+
+/// Where in a URL an insertion lands, from the text before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Part {
+    /// Nothing before it: the value is the URL's start.
+    Start,
+    /// The scheme, user information, host or port.
+    Authority,
+    Path,
+    Query,
+    Fragment,
+}
+
+pub(super) fn part(prefix: &str) -> Part {
+    if prefix.is_empty() {
+        return Part::Start;
+    }
+    if prefix.contains('#') {
+        return Part::Fragment;
+    }
+    if prefix.contains('?') {
+        return Part::Query;
+    }
+    match prefix.find("://") {
+        Some(i) if prefix[i + 3..].contains('/') => Part::Path,
+        _ => Part::Authority,
+    }
+}
+
+pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
+    match part(prefix) {
+        Part::Start => {
+            base_url(text)?;
+            Ok(text.to_string())
+        }
+        Part::Authority => {
+            let host_name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+            if !text.is_empty() && text.chars().all(host_name) {
+                Ok(text.to_string())
+            } else {
+                Err(format!(
+                    "`{text}` cannot go in the host of the URL `{prefix}...`: a host is made of \
+                     letters, digits, `-` and `.`"
+                ))
+            }
+        }
+        Part::Path if text == "." || text == ".." => {
+            Err(format!("`{text}` as a path segment would move up the path"))
+        }
+        Part::Path | Part::Query | Part::Fragment => Ok(percent_encode(text)),
+    }
+}
+
+/// An absolute `http`/`https` URL with a host and nothing that could be
+/// read two ways (spaces, control characters, a fragment).
+fn base_url(text: &str) -> Result<(), String> {
+    let lower = text.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{text}` is not an absolute `http://` or `https://` URL"))?;
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err(format!("`{text}` has no host"));
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) || text.contains('#') {
+        return Err(format!(
+            "`{text}` is not a URL: it has a space, a control character or a `#`"
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn problem(prefix: &str, insertion: &Insertion) -> Option<Problem> {
+    match part(prefix) {
+        Part::Start if !insertion.path.starts_with(&["inputs"]) => Some(Problem {
+            code: Code::UrlInsertion,
+            message: format!(
+                "the scheme and host of a URL cannot come from `{}`",
+                insertion.path
+            ),
+            label: "this value would choose the host".into(),
+            help: "only an input can start a URL (`{{inputs.base_url}}/health`); write the \
+                   host here and insert the value in the path or the query, where it is \
+                   percent-encoded"
+                .into(),
+        }),
+        Part::Authority if !insertion.path.starts_with(&["inputs"]) => Some(Problem {
+            code: Code::UrlInsertion,
+            message: format!("the host of a URL cannot come from `{}`", insertion.path),
+            label: "this value would choose the host".into(),
+            help:
+                "only an input can choose where a request goes (`https://{{inputs.host}}/health`); \
+                   insert a step's result in the path or the query, where it is percent-encoded"
+                    .into(),
+        }),
+        _ => None,
+    }
+}
+
+pub(super) fn placeholder(prefix: &str) -> String {
+    match part(prefix) {
+        Part::Start => "http://base".into(),
+        _ => "x".into(),
+    }
+}
