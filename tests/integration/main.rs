@@ -9,6 +9,7 @@ mod doc;
 #[path = "../drills/mod.rs"]
 mod drills;
 mod examples_doc;
+mod failed_steps;
 mod harness;
 mod kind_http;
 mod kind_k8s;

@@ -23,6 +23,22 @@ pub fn capture(
     Ok(captured)
 }
 
+/// The outputs that can be captured from what a failed step produced; the
+/// others are left out (reading them says why the step has none).
+pub fn capture_available(
+    outputs: &[Output],
+    primary: &str,
+    results: &Map<String, Value>,
+) -> Map<String, Value> {
+    outputs
+        .iter()
+        .filter_map(|output| {
+            let value = capture_one(output, primary, results).ok()?;
+            Some((output.name.value.clone(), value))
+        })
+        .collect()
+}
+
 fn capture_one(
     output: &Output,
     primary: &str,

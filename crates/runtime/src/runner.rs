@@ -469,6 +469,10 @@ impl<'b> Scheduler<'b> {
         )
     }
 
+    fn primary(&self, i: usize) -> &'static str {
+        primary_result(self.plan.step(i).0, &*self.shared.actions)
+    }
+
     fn skip(&mut self, i: usize, reason: String) {
         self.settle(StepDone {
             message: Some(reason),
@@ -564,9 +568,21 @@ impl<'b> Scheduler<'b> {
         let plan = self.plan.clone();
         let (step, step_plan) = plan.step(i);
         let id = step.id.value.clone();
+        let mut done = done;
         match done.state {
             StepState::Succeeded if done.simulated => self.scope.unknown(&id),
-            StepState::Succeeded => {
+            StepState::Skipped => self.scope.settled(
+                &id,
+                StepOutcome::Skipped,
+                done.message.as_deref().unwrap_or("it did not run"),
+            ),
+            state => {
+                if state != StepState::Succeeded && done.outputs.is_empty() {
+                    // What a failed attempt produced is readable (`on_failure:
+                    // continue` and `goto` readers): the outputs it can give.
+                    done.outputs =
+                        outputs::capture_available(&step.outputs, self.primary(i), &done.results);
+                }
                 // Secret outputs, and what steps that handled a secret captured,
                 // are masked from here on.
                 for output in &step.outputs {
@@ -578,11 +594,18 @@ impl<'b> Scheduler<'b> {
                         }
                     }
                 }
-                self.scope
-                    .succeeded(&id, done.results.clone(), done.outputs.clone());
+                if state == StepState::Succeeded {
+                    self.scope
+                        .succeeded(&id, done.results.clone(), done.outputs.clone());
+                } else {
+                    let cause = done
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| format!("it {}", describe_state(state)));
+                    self.scope
+                        .failed(&id, done.results.clone(), done.outputs.clone(), &cause);
+                }
             }
-            StepState::Skipped => self.scope.settled(&id, StepOutcome::Skipped),
-            _ => self.scope.settled(&id, StepOutcome::Failed),
         }
         self.bus.publish(Event::StepFinished {
             step: id,
@@ -661,6 +684,19 @@ impl<'b> Scheduler<'b> {
                 self.ready.push_back(to);
             }
         }
+    }
+}
+
+/// The result an output of `step` captures when it names none.
+fn primary_result(step: &Step, actions: &dyn ActionSet) -> &'static str {
+    match &step.action {
+        StepAction::Ask(_) => "answer",
+        StepAction::Manual { .. } => "note",
+        StepAction::Branch(_) => "taken",
+        StepAction::Kind { name, .. } => actions
+            .action(&name.value)
+            .map(|a| a.primary_result())
+            .unwrap_or(""),
     }
 }
 
@@ -1039,17 +1075,7 @@ impl StepTask {
 
     fn capture(&self, results: &Map<String, Value>) -> Result<Map<String, Value>, String> {
         let step = self.step();
-        let primary = match &step.action {
-            StepAction::Ask(_) => "answer",
-            StepAction::Manual { .. } => "note",
-            StepAction::Branch(_) => "taken",
-            StepAction::Kind { name, .. } => self
-                .shared
-                .actions
-                .action(&name.value)
-                .map(|a| a.primary_result())
-                .unwrap_or(""),
-        };
+        let primary = primary_result(step, &*self.shared.actions);
         outputs::capture(&step.outputs, primary, results)
     }
 
