@@ -18,6 +18,7 @@ mod kind_prometheus;
 mod kind_sql;
 mod lint;
 mod never_panics;
+mod optional_outputs;
 mod plans;
 mod rehearsals;
 mod round_trip;

@@ -183,7 +183,7 @@ impl Code {
             Code::DuplicateKey => "the same key is written twice in one mapping or block",
             Code::InvalidId => "a step, input or output name is not a valid identifier",
             Code::InvalidDuration => "a duration such as `30s` or `5m` cannot be read",
-            Code::InvalidDefault => "an input's default does not have the input's type",
+            Code::InvalidDefault => "a default (of an input or an optional output) does not have the declared type",
             Code::SecretDefault => "a secret input has a literal default, which would be committed to the repository",
             Code::DuplicateStep => "two steps have the same id",
             Code::MissingKind => "a step says nothing about what it does (no kind such as `shell`, `http`, `branch`)",
