@@ -56,6 +56,7 @@ pub enum Code {
     NonExhaustiveBranch,
     // Reachability.
     UnreachableStep,
+    OnlyAfterFailure,
     UnreachableCase,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
     Lint(crate::lint::LintRule),
@@ -108,6 +109,7 @@ impl Code {
         Code::UnknownChoice,
         Code::NonExhaustiveBranch,
         Code::UnreachableStep,
+        Code::OnlyAfterFailure,
         Code::UnreachableCase,
     ];
 
@@ -158,6 +160,7 @@ impl Code {
             Code::UnknownChoice => "runbook::unknown_choice",
             Code::NonExhaustiveBranch => "runbook::non_exhaustive_branch",
             Code::UnreachableStep => "runbook::unreachable_step",
+            Code::OnlyAfterFailure => "runbook::only_after_failure",
             Code::UnreachableCase => "runbook::unreachable_case",
             Code::Lint(rule) => rule.name(),
         }
@@ -211,7 +214,8 @@ impl Code {
             Code::WrongArity => "a function is called with the wrong number of arguments",
             Code::UnknownChoice => "an expression compares an `ask` answer or enum input with a value it can never have",
             Code::NonExhaustiveBranch => "a branch over an `ask` choice leaves some answers without an edge and has no `else`",
-            Code::UnreachableStep => "a step can never run",
+            Code::UnreachableStep => "a step can never run: an always-false guard or case (a warning), or edges that rule it out on every path (an error)",
+            Code::OnlyAfterFailure => "a step runs only if another step fails, through `needs` on a failure's recovery step",
             Code::UnreachableCase => "a branch case can never be taken",
             Code::Lint(rule) => rule.rationale(),
         }

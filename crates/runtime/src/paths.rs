@@ -5,8 +5,8 @@
 //! defaulted. Guards and branch cases are evaluated with the expression
 //! language's three-valued logic: a case that is known false is never taken,
 //! one that is known true cuts off the cases after it, and an unknown one
-//! forks the path. A step with a failure edge forks into "succeeds" and
-//! "fails".
+//! forks the path. A step whose failure is handled (`on_failure: {goto}` or
+//! `continue`) forks into "succeeds" and "fails".
 //!
 //! A branch whose cases all switch on one choice (an `ask` answer or an enum
 //! input that was not given) forks once per distinct target instead, each
@@ -18,9 +18,9 @@
 //! recursion), and stops listing after [`MAX_PATHS`].
 
 use crate::event::StepState;
+use runbook_dsl::activation;
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::expr::{self, Env, Lookup, Outcome, StepOutcome};
-use runbook_dsl::graph::EdgeKind;
 use runbook_dsl::path::Path;
 use runbook_dsl::plan::Plan;
 use serde_json::{Map, Value};
@@ -230,11 +230,13 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
                 forked = true;
                 break;
             }
-            let goto = matches!(
+            // A failure that `goto` or `continue` handles is a way on: a
+            // path of its own, on which `failed(ID)` holds.
+            let handled = matches!(
                 step.on_failure.as_ref().map(|o| &o.value),
-                Some(OnFailure::Goto(_))
+                Some(OnFailure::Goto(_) | OnFailure::Continue)
             );
-            if goto {
+            if handled {
                 let mut failing = partial.clone();
                 failing.states[i] = StepState::Failed;
                 failing
@@ -382,41 +384,16 @@ fn switch(
     )
 }
 
-/// The runner's readiness rule over a path's states (`Scheduler::activation`
-/// in `runner.rs`; keep the two in step): a failed need skips the step; a
-/// taken case, `else` or failure edge runs it even when every need was
-/// skipped; otherwise a conditional edge not taken, or needs that were all
-/// skipped, skip it (docs/semantics.md, "A branch target that also has
-/// `needs`").
+/// The runner's readiness rule (`runbook_dsl::activation`) over a path's states.
 fn activated(plan: &Plan, i: usize, partial: &Partial) -> bool {
-    let (mut conditional, mut taken) = (false, false);
-    let (mut needs, mut skipped) = (0, 0);
-    for (from, edge) in plan.graph().incoming(i) {
-        let state = partial.states[from];
-        match &edge.kind {
-            EdgeKind::Needs => {
-                needs += 1;
-                match state {
-                    StepState::Succeeded => {}
-                    StepState::Skipped => skipped += 1,
-                    _ => return false,
-                }
-            }
-            EdgeKind::Case { .. } | EdgeKind::Else => {
-                conditional = true;
-                taken |= state == StepState::Succeeded && partial.taken[from] == Some(i);
-            }
-            EdgeKind::Failure => {
-                conditional = true;
-                taken |= state == StepState::Failed;
-            }
-        }
-    }
-    if taken {
-        return true;
-    }
-    let all_needs_skipped = needs > 0 && skipped == needs;
-    !conditional && !all_needs_skipped
+    activation::activation(
+        plan.graph(),
+        &plan.playbook().steps,
+        i,
+        |from| crate::runner::ended(partial.states[from]),
+        |from| partial.taken[from] == Some(i),
+    )
+    .is_ok()
 }
 
 /// The paths as text.

@@ -16,9 +16,9 @@ use crate::operator::{GateRequest, Operator, Question, QuestionKind, Reply};
 use crate::outputs;
 use crate::render::{self, Args};
 use crate::scope::Scope;
+use runbook_dsl::activation::{self, Blocked, Ended};
 use runbook_dsl::ast::{Action as StepAction, OnFailure, Step};
 use runbook_dsl::expr::{self, Outcome, StepOutcome};
-use runbook_dsl::graph::EdgeKind;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::template::Quoting;
 use runbook_dsl::Span;
@@ -390,53 +390,28 @@ impl<'b> Scheduler<'b> {
     }
 
     /// `Ok` when the edges into a step let it run; otherwise why it is
-    /// skipped. A taken case is a positive decision, so it outweighs needs
-    /// that were all skipped (but not a need that failed).
-    /// `paths::activated` mirrors this for `runbook plan`.
+    /// skipped. The rule is `runbook_dsl::activation`, which `runbook plan`
+    /// and `check` use too.
     fn activation(&self, i: usize) -> Result<(), String> {
-        let graph = self.plan.graph();
-        let (mut conditional, mut taken) = (Vec::new(), false);
-        let (mut needs, mut skipped_needs) = (0, 0);
-        for (from, edge) in graph.incoming(i) {
-            let state = self.states[from];
-            match &edge.kind {
-                EdgeKind::Needs => {
-                    needs += 1;
-                    match state {
-                        StepState::Succeeded => {}
-                        StepState::Skipped => skipped_needs += 1,
-                        // `continue` carries the procedure on: what comes
-                        // after runs, and can ask `failed(...)` what happened.
-                        StepState::Failed | StepState::TimedOut if self.continues(from) => {}
-                        other => {
-                            return Err(format!(
-                                "it needs `{}`, which {}",
-                                self.id(from),
-                                describe_state(other)
-                            ))
-                        }
-                    }
-                }
-                EdgeKind::Case { .. } | EdgeKind::Else => {
-                    if state == StepState::Succeeded && self.taken[from] == Taken::Step(i) {
-                        taken = true;
-                    } else {
-                        conditional.push((from, false));
-                    }
-                }
-                EdgeKind::Failure => {
-                    if state.is_failure() {
-                        taken = true;
-                    } else {
-                        conditional.push((from, true));
-                    }
-                }
-            }
-        }
-        if !taken {
-            if let Some(&(from, failure_edge)) = conditional.first() {
+        let blocked = activation::activation(
+            self.plan.graph(),
+            &self.plan.playbook().steps,
+            i,
+            |from| ended(self.states[from]),
+            |from| self.taken[from] == Taken::Step(i),
+        );
+        let Err(blocked) = blocked else {
+            return Ok(());
+        };
+        Err(match blocked {
+            Blocked::Need(from) => format!(
+                "it needs `{}`, which {}",
+                self.id(from),
+                describe_state(self.states[from])
+            ),
+            Blocked::NotTaken { from, failure_edge } => {
                 let id = self.id(from);
-                return Err(match (failure_edge, self.states[from], self.taken[from]) {
+                match (failure_edge, self.states[from], self.taken[from]) {
                     (true, _, _) => {
                         format!("it runs only if `{id}` fails, and `{id}` did not fail")
                     }
@@ -449,24 +424,10 @@ impl<'b> Scheduler<'b> {
                         format!("the branch `{id}` did not take this case")
                     }
                     (false, other, _) => format!("the branch `{id}` {}", describe_state(other)),
-                });
+                }
             }
-            if needs > 0 && skipped_needs == needs {
-                return Err("every step it needs was skipped".into());
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether a step's failure is handled by `on_failure: continue`.
-    fn continues(&self, step: usize) -> bool {
-        matches!(
-            self.plan.playbook().steps[step]
-                .on_failure
-                .as_ref()
-                .map(|f| &f.value),
-            Some(runbook_dsl::ast::OnFailure::Continue)
-        )
+            Blocked::AllNeedsSkipped => "every step it needs was skipped".into(),
+        })
     }
 
     fn primary(&self, i: usize) -> &'static str {
@@ -697,6 +658,17 @@ fn primary_result(step: &Step, actions: &dyn ActionSet) -> &'static str {
             .action(&name.value)
             .map(|a| a.primary_result())
             .unwrap_or(""),
+    }
+}
+
+/// A settled state, as the activation rule sees it.
+pub(crate) fn ended(state: StepState) -> Ended {
+    match state {
+        StepState::Succeeded => Ended::Succeeded,
+        StepState::Skipped => Ended::Skipped,
+        StepState::Failed | StepState::TimedOut => Ended::Failed,
+        StepState::Rejected | StepState::Cancelled => Ended::Stopped,
+        _ => Ended::Unsettled,
     }
 }
 

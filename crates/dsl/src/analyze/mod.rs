@@ -6,6 +6,7 @@
 pub(crate) mod branches;
 mod failure_reads;
 mod params;
+mod path_reachability;
 mod reachability;
 mod references;
 mod subplaybook;
@@ -64,6 +65,9 @@ pub fn analyze(
         &mut plans,
         analyzer.diags,
     );
+    if !analyzer.diags.has_errors() {
+        path_reachability::check(&playbook, &analyzer.graph, &order, &plans, analyzer.diags);
+    }
     let graph = analyzer.graph;
     if diags.has_errors() {
         return Err(Box::new(playbook));
