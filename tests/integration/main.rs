@@ -20,6 +20,7 @@ mod lint;
 mod never_panics;
 mod optional_outputs;
 mod plans;
+mod reachability;
 mod rehearsals;
 mod round_trip;
 mod run_dry;
