@@ -17,6 +17,7 @@ mod kind_playbook;
 mod kind_prometheus;
 mod kind_sql;
 mod lint;
+mod literal_fields;
 mod never_panics;
 mod optional_outputs;
 mod plans;

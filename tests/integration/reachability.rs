@@ -111,7 +111,10 @@ steps:
     let text = plan(&s);
     assert!(text.starts_with("2 paths"), "{text}");
     assert!(text.contains("if `probe` fails"), "{text}");
-    assert!(text.contains("`route` -> `causes` (when failed(probe))"), "{text}");
+    assert!(
+        text.contains("`route` -> `causes` (when failed(probe))"),
+        "{text}"
+    );
     assert!(text.contains("`route` -> `fine` (else)"), "{text}");
     assert!(!text.contains("no case holds"), "{text}");
 }

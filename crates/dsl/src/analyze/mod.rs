@@ -5,6 +5,7 @@
 
 pub(crate) mod branches;
 mod failure_reads;
+mod literal_text;
 mod params;
 mod path_reachability;
 mod reachability;
@@ -58,6 +59,7 @@ pub fn analyze(
     let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
     branches::check_exhaustive(&playbook, &plans, analyzer.diags);
     failure_reads::check(&playbook, &plans, analyzer.diags);
+    literal_text::check(&playbook, analyzer.diags);
     reachability::mark_unreachable(
         &playbook,
         &analyzer.graph,

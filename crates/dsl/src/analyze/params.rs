@@ -145,7 +145,12 @@ fn check_value(
 ) -> Option<Param> {
     let value = match (ty, &node.value) {
         (ParamType::Any, _) => any_value(node, refs, diags)?,
-        (ParamType::String, Value::Str(text)) => ParamValue::Str(text.value.clone()),
+        (ParamType::String, Value::Str(text)) => {
+            if super::literal_text::in_param(param.name, text, diags) {
+                return None;
+            }
+            ParamValue::Str(text.value.clone())
+        }
         (ParamType::String, Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
             ParamValue::Str(node.scalar_string().unwrap_or_default())
         }
