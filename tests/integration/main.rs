@@ -34,3 +34,4 @@ mod running;
 mod schema;
 mod stdlib_examples;
 mod support;
+mod typed_insertions;
