@@ -8,6 +8,7 @@ mod diff;
 mod doc;
 #[path = "../drills/mod.rs"]
 mod drills;
+mod dry_run_undecided;
 mod examples_doc;
 mod failed_steps;
 mod harness;

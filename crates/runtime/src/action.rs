@@ -70,6 +70,10 @@ pub struct ActionContext {
     /// After a timeout or a cancellation, how long a process group gets
     /// between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
+    /// Whether an action that waits for a state (`rollout_status`) waits:
+    /// a dry-run probes once, as it does for `until` polls, since what it
+    /// would wait for is usually the effect of a write it did not make.
+    pub waits: bool,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -92,6 +96,7 @@ impl ActionContext {
             workdir: PathBuf::from("."),
             approver: None,
             kill_grace: Duration::from_secs(2),
+            waits: true,
             output: None,
         }
     }

@@ -195,6 +195,9 @@ struct Scheduler<'b> {
     scope: Scope,
     states: Vec<StepState>,
     taken: Vec<Taken>,
+    /// Dry-run: a write the dry-run only described that comes before the
+    /// step (itself, for a described write).
+    described: Vec<Option<usize>>,
     /// Incoming edges whose source has not settled yet.
     waiting: Vec<usize>,
     ready: VecDeque<usize>,
@@ -233,6 +236,7 @@ impl<'b> Scheduler<'b> {
             scope,
             states: vec![StepState::Pending; n],
             taken: vec![Taken::Nothing; n],
+            described: vec![None; n],
             waiting,
             ready,
             rerun: HashSet::new(),
@@ -359,6 +363,11 @@ impl<'b> Scheduler<'b> {
     /// A step whose dependencies have all settled: skip it, settle it here
     /// (branches), or start its task.
     fn decide(&mut self, i: usize) {
+        self.described[i] = self
+            .plan
+            .graph()
+            .incoming(i)
+            .find_map(|(from, _)| self.described[from]);
         if let Err(reason) = self.activation(i) {
             return self.skip(i, reason);
         }
@@ -508,6 +517,7 @@ impl<'b> Scheduler<'b> {
         reads.push(&plan.step(i).0.id.value);
         let scope = self.scope.subset(reads);
         let task = StepTask {
+            after_described: self.described[i].map(|d| self.id(d).to_string()),
             shared: self.shared.clone(),
             index: i,
             scope,
@@ -530,6 +540,9 @@ impl<'b> Scheduler<'b> {
         let (step, step_plan) = plan.step(i);
         let id = step.id.value.clone();
         let mut done = done;
+        if done.simulated && !matches!(step.action, StepAction::Branch(_)) {
+            self.described[i] = Some(i);
+        }
         match done.state {
             StepState::Succeeded if done.simulated => self.scope.unknown(&id),
             StepState::Skipped => self.scope.settled(
@@ -701,6 +714,8 @@ impl StepDone {
 
 /// One started step.
 struct StepTask {
+    /// Dry-run: the described write this step comes after, if any.
+    after_described: Option<String>,
     shared: Arc<Shared>,
     index: usize,
     scope: Scope,
@@ -782,6 +797,7 @@ impl StepTask {
             workdir: self.shared.options.workdir.clone(),
             approver: None,
             kill_grace: self.shared.options.kill_grace,
+            waits: mode.repeats_polls(),
             output: Some(self.tx.clone()),
         };
         let detail = action.as_ref().map(|a| a.describe(&ctx));
@@ -856,11 +872,35 @@ impl StepTask {
                             permit = self.shared.jobs.acquire() => permit.ok(),
                             _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled before it started"),
                         };
-                        self.attempts(&*action, ctx).await
+                        let done = self.attempts(&*action, ctx).await;
+                        self.undecided_after_described(done)
                     }
                 }
             }
             StepAction::Branch(_) => StepDone::new(self.index, StepState::Succeeded),
+        }
+    }
+
+    /// Dry-run: a read that fails after a write the dry-run only described
+    /// may fail for want of that write's effect (a backup verified before
+    /// the dump was made): it cannot be decided, so it is skipped with the
+    /// reason, not failed.
+    fn undecided_after_described(&self, done: StepDone) -> StepDone {
+        let Some(write) = &self.after_described else {
+            return done;
+        };
+        if self.shared.options.mode != Mode::DryRun
+            || !matches!(done.state, StepState::Failed | StepState::TimedOut)
+        {
+            return done;
+        }
+        let why = done.message.clone().unwrap_or_default();
+        StepDone {
+            state: StepState::Skipped,
+            message: Some(format!(
+                "cannot be decided in a dry-run: it comes after `{write}`, which the dry-run only described (it failed: {why})"
+            )),
+            ..done
         }
     }
 
