@@ -118,3 +118,56 @@ steps:
     assert!(text.contains("`route` -> `fine` (else)"), "{text}");
     assert!(!text.contains("no case holds"), "{text}");
 }
+
+#[test]
+fn plan_groups_independent_decisions_instead_of_multiplying_them() {
+    // Eight alert branches side by side, joined by a report: 256 paths,
+    // which used to be listed (and cut at 256). Now each branch is listed
+    // once, as a part of its own.
+    let mut playbook = String::from("name: alerts\nsteps:\n");
+    for i in 1..=8 {
+        playbook.push_str(&format!(
+            r#"  - id: check_{i}
+    shell: curl -fsS http://127.0.0.1:9/{i}
+    effect: read
+  - id: route_{i}
+    needs: [check_{i}]
+    branch:
+      - when: steps.check_{i}.exit_code != 0
+        then: page_{i}
+      - else: ok_{i}
+  - id: page_{i}
+    notify: {{url: "http://127.0.0.1:9/page", text: "alert {i}"}}
+  - id: ok_{i}
+    log: fine {i}
+"#
+        ));
+    }
+    let needs: Vec<String> = (1..=8).map(|i| format!("page_{i}, ok_{i}")).collect();
+    playbook.push_str(&format!(
+        "  - id: report\n    needs: [{}]\n    log: done\n",
+        needs.join(", ")
+    ));
+    let text = plan(&Sandbox::new(&playbook));
+    assert!(
+        text.starts_with(
+            "256 paths through `alerts`: 8 independent parts (2 × 2 × 2 × 2 × 2 × 2 × 2 × 2)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("only the first"), "{text}");
+    for i in 1..=8 {
+        assert_eq!(text.matches(&format!("• page_{i} ")).count(), 1, "{text}");
+        assert_eq!(
+            text.matches(&format!("if `route_{i}` -> `page_{i}`"))
+                .count(),
+            1,
+            "{text}"
+        );
+    }
+    let joins = text
+        .split("after several parts")
+        .nth(1)
+        .expect("a join section");
+    assert!(joins.contains("• report [read]"), "{text}");
+}
