@@ -182,7 +182,7 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
     }
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut group_of: Vec<Option<usize>> = vec![None; decisions.len()];
-    for a in 0..decisions.len() {
+    for (a, &decision) in decisions.iter().enumerate() {
         let r = root(&mut group, a);
         let g = match group_of[r] {
             Some(g) => g,
@@ -192,7 +192,7 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
                 groups.len() - 1
             }
         };
-        groups[g].push(decisions[a]);
+        groups[g].push(decision);
     }
     if groups.len() < 2 {
         return walk(plan, given, None);
