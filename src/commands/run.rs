@@ -301,7 +301,15 @@ pub fn execute(
             eprintln!("failed, handled by `on_failure`: {}", handled.join(", "));
         }
         let code = outcome.status.exit_code();
-        if code != 0 {
+        if code != 0 && session.mode == Mode::DryRun {
+            // A dry-run changed nothing, so there is nothing to resume
+            // (and `resume` refuses a dry-run's journal).
+            eprintln!(
+                "journal: {}\nreport with `runbook report {}`; fix the cause and dry-run again",
+                journal_path.display(),
+                session.run_id
+            );
+        } else if code != 0 {
             eprintln!(
                 "journal: {}\nresume with `runbook resume {}`, report with `runbook report {}`",
                 journal_path.display(),

@@ -296,6 +296,9 @@ pub struct Output {
     pub regex: Option<Text>,
     pub ty: Option<Spanned<ValueType>>,
     pub secret: Option<Spanned<bool>>,
+    /// Makes the output optional: its value when what it is captured from is
+    /// absent (a field Kubernetes omits when zero, a regex that does not match).
+    pub default: Option<crate::node::Node>,
     pub span: Span,
 }
 

@@ -60,7 +60,9 @@ pub enum Code {
     UnknownChoice,
     NonExhaustiveBranch,
     // Reachability.
+    TemplateInLiteral,
     UnreachableStep,
+    OnlyAfterFailure,
     UnreachableCase,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
     Lint(crate::lint::LintRule),
@@ -116,7 +118,9 @@ impl Code {
         Code::WrongArity,
         Code::UnknownChoice,
         Code::NonExhaustiveBranch,
+        Code::TemplateInLiteral,
         Code::UnreachableStep,
+        Code::OnlyAfterFailure,
         Code::UnreachableCase,
     ];
 
@@ -170,7 +174,9 @@ impl Code {
             Code::WrongArity => "runbook::wrong_arity",
             Code::UnknownChoice => "runbook::unknown_choice",
             Code::NonExhaustiveBranch => "runbook::non_exhaustive_branch",
+            Code::TemplateInLiteral => "runbook::template_in_literal",
             Code::UnreachableStep => "runbook::unreachable_step",
+            Code::OnlyAfterFailure => "runbook::only_after_failure",
             Code::UnreachableCase => "runbook::unreachable_case",
             Code::Lint(rule) => rule.name(),
         }
@@ -196,7 +202,7 @@ impl Code {
             Code::DuplicateKey => "the same key is written twice in one mapping or block",
             Code::InvalidId => "a step, input or output name is not a valid identifier",
             Code::InvalidDuration => "a duration such as `30s` or `5m` cannot be read",
-            Code::InvalidDefault => "an input's default does not have the input's type",
+            Code::InvalidDefault => "a default (of an input or an optional output) does not have the declared type",
             Code::SecretDefault => "a secret input has a literal default, which would be committed to the repository",
             Code::DuplicateStep => "two steps have the same id",
             Code::MissingKind => "a step says nothing about what it does (no kind such as `shell`, `http`, `branch`)",
@@ -228,7 +234,9 @@ impl Code {
             Code::WrongArity => "a function is called with the wrong number of arguments",
             Code::UnknownChoice => "an expression compares an `ask` answer or enum input with a value it can never have",
             Code::NonExhaustiveBranch => "a branch over an `ask` choice leaves some answers without an edge and has no `else`",
-            Code::UnreachableStep => "a step can never run",
+            Code::TemplateInLiteral => "a `{{...}}` in a field that is not a template (a plain-string parameter, a title, a description), which would be used as written",
+            Code::UnreachableStep => "a step can never run: an always-false guard or case (a warning), or edges that rule it out on every path (an error)",
+            Code::OnlyAfterFailure => "a step runs only if another step fails, through `needs` on a failure's recovery step",
             Code::UnreachableCase => "a branch case can never be taken",
             Code::Lint(rule) => rule.rationale(),
         }

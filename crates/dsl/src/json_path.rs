@@ -22,6 +22,11 @@ impl JsonPath {
         let bytes = text.as_bytes();
         let mut i = 0;
         let mut segments = Vec::new();
+        if bytes.first() == Some(&b'{') {
+            // kubectl's `-o jsonpath={.status.readyReplicas}`: its braces and
+            // its other features (ranges, filters) are not this dialect.
+            return Err((0, "this is kubectl's `{...}` form".into()));
+        }
         if bytes.first() == Some(&b'$') {
             i = 1;
         }

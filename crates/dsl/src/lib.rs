@@ -5,6 +5,7 @@
 //! [`ast::Playbook`] model ([`lower`]), then checked by [`analyze`] into an
 //! immutable [`plan::Plan`] or a list of [`diagnostic::Diagnostic`]s.
 
+pub mod activation;
 pub mod analyze;
 pub mod ast;
 pub mod catalog;

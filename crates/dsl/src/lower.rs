@@ -49,7 +49,7 @@ pub const STEP_FIELDS: &[&str] = &[
     "lint",
 ];
 /// Fields of an output.
-pub const OUTPUT_FIELDS: &[&str] = &["from", "json", "regex", "type", "secret"];
+pub const OUTPUT_FIELDS: &[&str] = &["from", "json", "regex", "type", "secret", "default"];
 /// Kinds the language itself defines (not catalog kinds).
 pub const LANGUAGE_KINDS: &[&str] = &["branch", "triage", "manual", "ask"];
 
@@ -990,6 +990,7 @@ impl Lowerer<'_> {
             regex: None,
             ty: None,
             secret: None,
+            default: None,
             span,
         };
         match &entry.value.value {
@@ -1005,6 +1006,7 @@ impl Lowerer<'_> {
                 if let Some(t) = fields.take("type") {
                     output.ty = self.value_type(t);
                 }
+                output.default = fields.take("default").cloned();
                 self.unknown_fields(&fields, OUTPUT_FIELDS, "an output");
             }
             _ => {
@@ -1038,6 +1040,7 @@ impl Lowerer<'_> {
                 );
             }
         }
+        self.output_default(&output);
         if let Some(json) = &output.json {
             if let Err((offset, reason)) = crate::json_path::JsonPath::parse(&json.value) {
                 self.error(
@@ -1049,13 +1052,48 @@ impl Lowerer<'_> {
                         json.file_span(offset, (offset + 1).min(json.value.len()).max(offset)),
                         reason,
                     )
-                    .help(
-                        "write a path such as `$.status.readyReplicas` or `items[0].metadata.name`",
-                    ),
+                    .help(match kubectl_form(&json.value) {
+                        Some(path) => format!("write `{path}`, without kubectl's braces"),
+                        None => "write a path such as `$.status.readyReplicas` or `items[0].metadata.name`".into(),
+                    }),
                 );
             }
         }
         name.map(|_| output)
+    }
+
+    /// An output's `default` must be a value of its declared `type`
+    /// (`null` fits every type: "absent" then reads as null).
+    fn output_default(&mut self, output: &Output) {
+        let (Some(default), Some(ty)) = (&output.default, &output.ty) else {
+            return;
+        };
+        let fits = match (ty.value, &default.value) {
+            (_, Value::Null) | (ValueType::Any, _) => true,
+            (ValueType::String, v) => !matches!(v, Value::Seq(_) | Value::Map(_)),
+            (ValueType::Int, Value::Int(_)) => true,
+            (ValueType::Float, Value::Int(_) | Value::Float(_)) => true,
+            (ValueType::Bool, Value::Bool(_)) => true,
+            (ValueType::List, Value::Seq(_)) => true,
+            (ValueType::Map, Value::Map(_)) => true,
+            _ => false,
+        };
+        if !fits {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidDefault,
+                    format!(
+                        "the default of the output `{}` is {}, but the output is {}",
+                        output.name.value,
+                        default.type_name(),
+                        article(ty.value.name())
+                    ),
+                )
+                .label(default.span, format!("not {}", article(ty.value.name())))
+                .label(ty.span, "type declared here")
+                .help("write a default of the output's type, or `null`"),
+            );
+        }
     }
 
     fn value_type(&mut self, node: &Node) -> Option<Spanned<ValueType>> {
@@ -1244,6 +1282,14 @@ impl Lowerer<'_> {
 }
 
 /// `an int`, `a string`.
+/// The path of this dialect a kubectl-style `{.status.readyReplicas}` means.
+fn kubectl_form(text: &str) -> Option<String> {
+    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?.trim();
+    let inner = inner.strip_prefix('$').unwrap_or(inner);
+    let inner = inner.strip_prefix('.').unwrap_or(inner);
+    Some(format!("$.{inner}"))
+}
+
 fn article(word: &str) -> String {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
         format!("an {word}")

@@ -23,6 +23,10 @@ pub enum ParamValue {
     Template {
         template: Template,
         quoting: Quoting,
+        /// The whole value is one insertion where a value of any type fits
+        /// (a `patch`, a JSON body, `replicas`): it keeps the inserted
+        /// value's type (`20`, `true`) instead of becoming text.
+        typed: bool,
     },
     /// A parsed, type-checked expression.
     Expr(Expr),

@@ -105,6 +105,9 @@ fn output_field(name: &str) -> Option<Value> {
         "regex" => text("A regular expression; capture group 1 when present."),
         "type" => json!({"enum": ["string", "int", "float", "bool", "list", "map", "any"]}),
         "secret" => json!({"type": "boolean"}),
+        "default" => {
+            json!({"description": "Makes the output optional: its value when what it is captured from is absent (no such field, nothing at the JSON path, no regex match)."})
+        }
         _ => return None,
     })
 }

@@ -23,6 +23,22 @@ pub fn capture(
     Ok(captured)
 }
 
+/// The outputs that can be captured from what a failed step produced; the
+/// others are left out (reading them says why the step has none).
+pub fn capture_available(
+    outputs: &[Output],
+    primary: &str,
+    results: &Map<String, Value>,
+) -> Map<String, Value> {
+    outputs
+        .iter()
+        .filter_map(|output| {
+            let value = capture_one(output, primary, results).ok()?;
+            Some((output.name.value.clone(), value))
+        })
+        .collect()
+}
+
 fn capture_one(
     output: &Output,
     primary: &str,
@@ -33,29 +49,32 @@ fn capture_one(
         .as_ref()
         .map(|f| f.value.as_str())
         .unwrap_or(primary);
-    let mut value = results
-        .get(from)
-        .cloned()
-        .ok_or_else(|| format!("the step produced no `{from}`"))?;
+    let Some(mut value) = results.get(from).cloned() else {
+        return absent(output, format!("the step produced no `{from}`"));
+    };
     if let Some(path) = &output.json {
         let path = JsonPath::parse(&path.value).map_err(|(_, e)| format!("JSON path: {e}"))?;
         if let Value::String(text) = &value {
             value =
                 serde_json::from_str(text).map_err(|e| format!("`{from}` is not JSON ({e})"))?;
         }
-        value = path.select(&value).ok_or_else(|| {
-            format!(
-                "nothing at `{}` in `{from}`",
-                output.json.as_ref().map(|t| t.value.as_str()).unwrap_or("")
-            )
-        })?;
+        value = match path.select(&value) {
+            Some(value) => value,
+            None => {
+                let at = output.json.as_ref().map(|t| t.value.as_str()).unwrap_or("");
+                return absent(output, format!("nothing at `{at}` in `{from}`"));
+            }
+        };
     }
     if let Some(pattern) = &output.regex {
         let regex = regex::Regex::new(&pattern.value).map_err(|e| format!("regex: {e}"))?;
         let text = as_text(&value);
-        let captures = regex
-            .captures(&text)
-            .ok_or_else(|| format!("`{}` does not match `{from}`", pattern.value))?;
+        let Some(captures) = regex.captures(&text) else {
+            return absent(
+                output,
+                format!("`{}` does not match `{from}`", pattern.value),
+            );
+        };
         let matched = captures
             .get(1)
             .or_else(|| captures.get(0))
@@ -66,6 +85,19 @@ fn capture_one(
     match &output.ty {
         Some(ty) => coerce(value, ty.value),
         None => Ok(value),
+    }
+}
+
+/// What an output is when what it is captured from is absent: its declared
+/// `default` (an optional output), else the reason it cannot be captured.
+fn absent(output: &Output, reason: String) -> Result<Value, String> {
+    let Some(default) = &output.default else {
+        return Err(reason);
+    };
+    match (default.to_json(), &output.ty) {
+        (Value::Null, _) => Ok(Value::Null),
+        (value, Some(ty)) => coerce(value, ty.value),
+        (value, None) => Ok(value),
     }
 }
 

@@ -5,8 +5,8 @@
 //! defaulted. Guards and branch cases are evaluated with the expression
 //! language's three-valued logic: a case that is known false is never taken,
 //! one that is known true cuts off the cases after it, and an unknown one
-//! forks the path. A step with a failure edge forks into "succeeds" and
-//! "fails".
+//! forks the path. A step whose failure is handled (`on_failure: {goto}` or
+//! `continue`) forks into "succeeds" and "fails".
 //!
 //! A branch whose cases all switch on one choice (an `ask` answer or an enum
 //! input that was not given) forks once per distinct target instead, each
@@ -18,9 +18,9 @@
 //! recursion), and stops listing after [`MAX_PATHS`].
 
 use crate::event::StepState;
+use runbook_dsl::activation;
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::expr::{self, Env, Lookup, Outcome, StepOutcome};
-use runbook_dsl::graph::EdgeKind;
 use runbook_dsl::path::Path;
 use runbook_dsl::plan::Plan;
 use serde_json::{Map, Value};
@@ -53,6 +53,25 @@ pub struct PlanPath {
 pub struct Paths {
     pub paths: Vec<PlanPath>,
     pub truncated: bool,
+    /// When the decisions fall into independent groups (no decision of one
+    /// is upstream of a decision of another: eight alert branches side by
+    /// side), the paths are listed per group instead of multiplied, and
+    /// `paths` is empty.
+    pub parts: Option<Parts>,
+}
+
+/// The paths of a playbook whose decisions are independent of each other.
+#[derive(Clone, Debug, Default)]
+pub struct Parts {
+    /// Steps downstream of no decision: on every path.
+    pub common: Vec<PathStep>,
+    /// One entry per group of decisions, with the steps only it decides.
+    pub parts: Vec<Paths>,
+    /// Steps downstream of several groups (joins): they run on the paths
+    /// where the readiness rules let them.
+    pub joins: Vec<usize>,
+    /// The number of whole paths: the product of the parts' counts.
+    pub total: u128,
 }
 
 #[derive(Clone)]
@@ -121,8 +140,112 @@ fn known_inputs(plan: &Plan, given: &Map<String, Value>) -> Map<String, Value> {
     inputs
 }
 
-/// Walks every path.
+/// The steps at which a path can fork: branches, and steps whose failure
+/// is handled.
+fn decisions(plan: &Plan) -> Vec<usize> {
+    plan.order()
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let step = plan.step(i).0;
+            matches!(step.action, StepAction::Branch(_))
+                || matches!(
+                    step.on_failure.as_ref().map(|o| &o.value),
+                    Some(OnFailure::Goto(_) | OnFailure::Continue)
+                )
+        })
+        .collect()
+}
+
+/// Walks every path; decisions that are independent of each other are
+/// grouped (see [`Paths::parts`]).
 pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
+    let decisions = decisions(plan);
+    let ancestors = plan.graph().ancestors(plan.order());
+    // Union-find over decisions: one is upstream of the other.
+    let mut group: Vec<usize> = (0..decisions.len()).collect();
+    fn root(group: &mut [usize], mut a: usize) -> usize {
+        while group[a] != a {
+            group[a] = group[group[a]];
+            a = group[a];
+        }
+        a
+    }
+    for a in 0..decisions.len() {
+        for b in a + 1..decisions.len() {
+            let (x, y) = (decisions[a], decisions[b]);
+            if ancestors[x].contains(y) || ancestors[y].contains(x) {
+                let (ra, rb) = (root(&mut group, a), root(&mut group, b));
+                group[ra] = rb;
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: Vec<Option<usize>> = vec![None; decisions.len()];
+    for (a, &decision) in decisions.iter().enumerate() {
+        let r = root(&mut group, a);
+        let g = match group_of[r] {
+            Some(g) => g,
+            None => {
+                groups.push(Vec::new());
+                group_of[r] = Some(groups.len() - 1);
+                groups.len() - 1
+            }
+        };
+        groups[g].push(decision);
+    }
+    if groups.len() < 2 {
+        return walk(plan, given, None);
+    }
+    // Which groups decide each step: those with a decision upstream of it
+    // (or the step itself).
+    let n = plan.len();
+    let mut deciders: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, d) in deciders.iter_mut().enumerate() {
+        for (g, members) in groups.iter().enumerate() {
+            if members.iter().any(|&m| m == i || ancestors[i].contains(m)) {
+                d.push(g);
+            }
+        }
+    }
+    let mut parts = Parts {
+        total: 1,
+        ..Parts::default()
+    };
+    let first = walk(plan, given, Some(&[]));
+    if let Some(path) = first.paths.first() {
+        parts.common = path
+            .steps
+            .iter()
+            .filter(|s| deciders[s.index].is_empty())
+            .cloned()
+            .collect();
+    }
+    for (g, members) in groups.iter().enumerate() {
+        let mut part = walk(plan, given, Some(members));
+        for path in &mut part.paths {
+            path.steps.retain(|s| deciders[s.index] == [g]);
+        }
+        parts.total = parts.total.saturating_mul(part.paths.len().max(1) as u128);
+        parts.parts.push(part);
+    }
+    parts.joins = plan
+        .order()
+        .iter()
+        .copied()
+        .filter(|&i| deciders[i].len() > 1)
+        .collect();
+    Paths {
+        parts: Some(parts),
+        ..Paths::default()
+    }
+}
+
+/// Walks the paths, forking only at the decisions in `forks` (all of them
+/// when `None`); elsewhere a branch takes its first possible way and a
+/// handled failure does not happen.
+fn walk(plan: &Plan, given: &Map<String, Value>, forks: Option<&[usize]>) -> Paths {
+    let forks_at = |i: usize| forks.is_none_or(|f| f.contains(&i));
     let inputs = known_inputs(plan, given);
     let n = plan.len();
     let order = plan.order();
@@ -172,13 +295,18 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
                 fails: false,
             };
             if let StepAction::Branch(branch) = &step.action {
-                if let Some(forks) = switch(plan, i, &inputs, &partial) {
+                if let Some(mut forks) = switch(plan, i, &inputs, &partial) {
                     partial.states[i] = StepState::Succeeded;
                     partial.path.steps.push(entry);
+                    if !forks_at(i) {
+                        forks.truncate(1);
+                    }
                     for (target, decision, assumed) in forks.into_iter().rev() {
                         let mut next = partial.clone();
                         next.taken[i] = target;
-                        next.path.decisions.push(decision);
+                        if forks_at(i) {
+                            next.path.decisions.push(decision);
+                        }
                         next.assumed = assumed;
                         work.push(next);
                     }
@@ -221,20 +349,27 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
                 }
                 partial.states[i] = StepState::Succeeded;
                 partial.path.steps.push(entry);
+                if !forks_at(i) {
+                    options.truncate(1);
+                }
                 for (target, decision) in options.into_iter().rev() {
                     let mut next = partial.clone();
                     next.taken[i] = target;
-                    next.path.decisions.push(decision);
+                    if forks_at(i) {
+                        next.path.decisions.push(decision);
+                    }
                     work.push(next);
                 }
                 forked = true;
                 break;
             }
-            let goto = matches!(
+            // A failure that `goto` or `continue` handles is a way on: a
+            // path of its own, on which `failed(ID)` holds.
+            let handled = matches!(
                 step.on_failure.as_ref().map(|o| &o.value),
-                Some(OnFailure::Goto(_))
+                Some(OnFailure::Goto(_) | OnFailure::Continue)
             );
-            if goto {
+            if handled && forks_at(i) {
                 let mut failing = partial.clone();
                 failing.states[i] = StepState::Failed;
                 failing
@@ -382,41 +517,16 @@ fn switch(
     )
 }
 
-/// The runner's readiness rule over a path's states (`Scheduler::activation`
-/// in `runner.rs`; keep the two in step): a failed need skips the step; a
-/// taken case, `else` or failure edge runs it even when every need was
-/// skipped; otherwise a conditional edge not taken, or needs that were all
-/// skipped, skip it (docs/semantics.md, "A branch target that also has
-/// `needs`").
+/// The runner's readiness rule (`runbook_dsl::activation`) over a path's states.
 fn activated(plan: &Plan, i: usize, partial: &Partial) -> bool {
-    let (mut conditional, mut taken) = (false, false);
-    let (mut needs, mut skipped) = (0, 0);
-    for (from, edge) in plan.graph().incoming(i) {
-        let state = partial.states[from];
-        match &edge.kind {
-            EdgeKind::Needs => {
-                needs += 1;
-                match state {
-                    StepState::Succeeded => {}
-                    StepState::Skipped => skipped += 1,
-                    _ => return false,
-                }
-            }
-            EdgeKind::Case { .. } | EdgeKind::Else => {
-                conditional = true;
-                taken |= state == StepState::Succeeded && partial.taken[from] == Some(i);
-            }
-            EdgeKind::Failure => {
-                conditional = true;
-                taken |= state == StepState::Failed;
-            }
-        }
-    }
-    if taken {
-        return true;
-    }
-    let all_needs_skipped = needs > 0 && skipped == needs;
-    !conditional && !all_needs_skipped
+    activation::activation(
+        plan.graph(),
+        &plan.playbook().steps,
+        i,
+        |from| crate::runner::ended(partial.states[from]),
+        |from| partial.taken[from] == Some(i),
+    )
+    .is_ok()
 }
 
 /// The paths as text.
@@ -428,6 +538,10 @@ pub fn render(plan: &Plan, paths: &Paths) -> String {
         .as_ref()
         .map(|n| n.value.clone())
         .unwrap_or_else(|| plan.file().name().to_string());
+    if let Some(parts) = &paths.parts {
+        render_parts(plan, &name, parts, &mut out);
+        return out;
+    }
     let count = paths.paths.len();
     let _ = writeln!(
         out,
@@ -440,35 +554,106 @@ pub fn render(plan: &Plan, paths: &Paths) -> String {
         }
     );
     for (n, path) in paths.paths.iter().enumerate() {
-        let _ = writeln!(out, "\npath {}:", n + 1);
-        if path.decisions.is_empty() {
-            let _ = writeln!(out, "  (no branch decisions)");
+        render_path(plan, &format!("path {}", n + 1), path, "", &mut out);
+    }
+    out
+}
+
+fn render_path(plan: &Plan, title: &str, path: &PlanPath, indent: &str, out: &mut String) {
+    let _ = writeln!(out, "\n{indent}{title}:");
+    if path.decisions.is_empty() {
+        let _ = writeln!(out, "{indent}  (no branch decisions)");
+    }
+    for decision in &path.decisions {
+        let _ = writeln!(out, "{indent}  if {decision}");
+    }
+    let gates = path.steps.iter().filter(|s| s.gated).count();
+    let _ = writeln!(
+        out,
+        "{indent}  {} step(s), {gates} gate(s):",
+        path.steps.len()
+    );
+    render_steps(plan, &path.steps, &format!("{indent}    "), out);
+}
+
+fn render_steps(plan: &Plan, steps: &[PathStep], indent: &str, out: &mut String) {
+    for s in steps {
+        let (step, step_plan) = plan.step(s.index);
+        let mut notes = vec![step_plan.effect.name().to_string()];
+        if s.gated {
+            notes.push("gate".into());
         }
-        for decision in &path.decisions {
-            let _ = writeln!(out, "  if {decision}");
+        if s.fails {
+            notes.push("fails".into());
         }
-        let gates = path.steps.iter().filter(|s| s.gated).count();
-        let _ = writeln!(out, "  {} step(s), {gates} gate(s):", path.steps.len());
-        for s in &path.steps {
-            let (step, step_plan) = plan.step(s.index);
+        if let Some(c) = &s.condition {
+            notes.push(format!("only if {c}"));
+        }
+        let _ = writeln!(
+            out,
+            "{indent}{} {} [{}]",
+            if s.gated { "◆" } else { "•" },
+            step.id.value,
+            notes.join(", ")
+        );
+    }
+}
+
+/// Independent parts: the common steps, each part's paths, the joins.
+fn render_parts(plan: &Plan, name: &str, parts: &Parts, out: &mut String) {
+    let counts: Vec<String> = parts
+        .parts
+        .iter()
+        .map(|p| p.paths.len().to_string())
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} paths through `{name}`: {} independent parts ({}), each path taking one way through every part; nothing was executed.",
+        parts.total,
+        parts.parts.len(),
+        counts.join(" × "),
+    );
+    let _ = writeln!(out, "\non every path:");
+    if parts.common.is_empty() {
+        let _ = writeln!(out, "  (no step)");
+    }
+    render_steps(plan, &parts.common, "  ", out);
+    for (p, part) in parts.parts.iter().enumerate() {
+        let count = part.paths.len();
+        let _ = writeln!(
+            out,
+            "\npart {}: {count} way{}{}",
+            p + 1,
+            if count == 1 { "" } else { "s" },
+            if part.truncated {
+                format!(" (only the first {MAX_PATHS} are listed)")
+            } else {
+                String::new()
+            }
+        );
+        for (n, path) in part.paths.iter().enumerate() {
+            render_path(plan, &format!("way {}.{}", p + 1, n + 1), path, "  ", out);
+        }
+    }
+    if !parts.joins.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nafter several parts (each runs when the ways taken let it: docs/semantics.md, \"Joins after branches\"):"
+        );
+        for &i in &parts.joins {
+            let (step, step_plan) = plan.step(i);
+            let gated = plan.is_gated(i);
             let mut notes = vec![step_plan.effect.name().to_string()];
-            if s.gated {
+            if gated {
                 notes.push("gate".into());
-            }
-            if s.fails {
-                notes.push("fails".into());
-            }
-            if let Some(c) = &s.condition {
-                notes.push(format!("only if {c}"));
             }
             let _ = writeln!(
                 out,
-                "    {} {} [{}]",
-                if s.gated { "◆" } else { "•" },
+                "  {} {} [{}]",
+                if gated { "◆" } else { "•" },
                 step.id.value,
                 notes.join(", ")
             );
         }
     }
-    out
 }

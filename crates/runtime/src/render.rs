@@ -9,7 +9,7 @@
 //! (results of steps it did not execute) as visible placeholders such as
 //! `<steps.migrate.stdout>`, instead of failing.
 
-use runbook_dsl::expr::Env;
+use runbook_dsl::expr::{Env, Lookup};
 use runbook_dsl::plan::{Param, ParamValue, Params};
 pub use runbook_dsl::template::{render, RenderError};
 use serde_json::{Map, Value};
@@ -69,9 +69,20 @@ pub fn render_value(param: &Param, env: &dyn Env) -> Result<Value, RenderError> 
             .map(Value::Number)
             .unwrap_or(Value::Null),
         ParamValue::Str(s) => Value::String(s.clone()),
-        ParamValue::Template { template, quoting } => {
-            Value::String(render(template, env, *quoting)?)
-        }
+        ParamValue::Template {
+            template,
+            quoting,
+            typed,
+        } => match template.single_insertion().filter(|_| *typed) {
+            // One insertion where any type fits: the value itself (`20`,
+            // not `"20"`); a dry-run's unknown and a missing value render
+            // as text does (a placeholder, an error).
+            Some(insertion) => match env.lookup(&insertion.path) {
+                Lookup::Known(value) => value,
+                _ => Value::String(render(template, env, *quoting)?),
+            },
+            None => Value::String(render(template, env, *quoting)?),
+        },
         ParamValue::Expr(e) => Value::String(e.to_string()),
         ParamValue::Duration(d) => Value::String(humantime::format_duration(*d).to_string()),
         ParamValue::List(items) => Value::Array(

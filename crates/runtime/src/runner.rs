@@ -16,9 +16,9 @@ use crate::operator::{GateRequest, Operator, Question, QuestionKind, Reply};
 use crate::outputs;
 use crate::render::{self, Args};
 use crate::scope::Scope;
+use runbook_dsl::activation::{self, Blocked, Ended};
 use runbook_dsl::ast::{Action as StepAction, OnFailure, Step};
 use runbook_dsl::expr::{self, Outcome, StepOutcome};
-use runbook_dsl::graph::EdgeKind;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::template::Quoting;
 use runbook_dsl::Span;
@@ -195,6 +195,9 @@ struct Scheduler<'b> {
     scope: Scope,
     states: Vec<StepState>,
     taken: Vec<Taken>,
+    /// Dry-run: a write the dry-run only described that comes before the
+    /// step (itself, for a described write).
+    described: Vec<Option<usize>>,
     /// Incoming edges whose source has not settled yet.
     waiting: Vec<usize>,
     ready: VecDeque<usize>,
@@ -233,6 +236,7 @@ impl<'b> Scheduler<'b> {
             scope,
             states: vec![StepState::Pending; n],
             taken: vec![Taken::Nothing; n],
+            described: vec![None; n],
             waiting,
             ready,
             rerun: HashSet::new(),
@@ -359,6 +363,11 @@ impl<'b> Scheduler<'b> {
     /// A step whose dependencies have all settled: skip it, settle it here
     /// (branches), or start its task.
     fn decide(&mut self, i: usize) {
+        self.described[i] = self
+            .plan
+            .graph()
+            .incoming(i)
+            .find_map(|(from, _)| self.described[from]);
         if let Err(reason) = self.activation(i) {
             return self.skip(i, reason);
         }
@@ -390,53 +399,28 @@ impl<'b> Scheduler<'b> {
     }
 
     /// `Ok` when the edges into a step let it run; otherwise why it is
-    /// skipped. A taken case is a positive decision, so it outweighs needs
-    /// that were all skipped (but not a need that failed).
-    /// `paths::activated` mirrors this for `runbook plan`.
+    /// skipped. The rule is `runbook_dsl::activation`, which `runbook plan`
+    /// and `check` use too.
     fn activation(&self, i: usize) -> Result<(), String> {
-        let graph = self.plan.graph();
-        let (mut conditional, mut taken) = (Vec::new(), false);
-        let (mut needs, mut skipped_needs) = (0, 0);
-        for (from, edge) in graph.incoming(i) {
-            let state = self.states[from];
-            match &edge.kind {
-                EdgeKind::Needs => {
-                    needs += 1;
-                    match state {
-                        StepState::Succeeded => {}
-                        StepState::Skipped => skipped_needs += 1,
-                        // `continue` carries the procedure on: what comes
-                        // after runs, and can ask `failed(...)` what happened.
-                        StepState::Failed | StepState::TimedOut if self.continues(from) => {}
-                        other => {
-                            return Err(format!(
-                                "it needs `{}`, which {}",
-                                self.id(from),
-                                describe_state(other)
-                            ))
-                        }
-                    }
-                }
-                EdgeKind::Case { .. } | EdgeKind::Else => {
-                    if state == StepState::Succeeded && self.taken[from] == Taken::Step(i) {
-                        taken = true;
-                    } else {
-                        conditional.push((from, false));
-                    }
-                }
-                EdgeKind::Failure => {
-                    if state.is_failure() {
-                        taken = true;
-                    } else {
-                        conditional.push((from, true));
-                    }
-                }
-            }
-        }
-        if !taken {
-            if let Some(&(from, failure_edge)) = conditional.first() {
+        let blocked = activation::activation(
+            self.plan.graph(),
+            &self.plan.playbook().steps,
+            i,
+            |from| ended(self.states[from]),
+            |from| self.taken[from] == Taken::Step(i),
+        );
+        let Err(blocked) = blocked else {
+            return Ok(());
+        };
+        Err(match blocked {
+            Blocked::Need(from) => format!(
+                "it needs `{}`, which {}",
+                self.id(from),
+                describe_state(self.states[from])
+            ),
+            Blocked::NotTaken { from, failure_edge } => {
                 let id = self.id(from);
-                return Err(match (failure_edge, self.states[from], self.taken[from]) {
+                match (failure_edge, self.states[from], self.taken[from]) {
                     (true, _, _) => {
                         format!("it runs only if `{id}` fails, and `{id}` did not fail")
                     }
@@ -449,24 +433,14 @@ impl<'b> Scheduler<'b> {
                         format!("the branch `{id}` did not take this case")
                     }
                     (false, other, _) => format!("the branch `{id}` {}", describe_state(other)),
-                });
+                }
             }
-            if needs > 0 && skipped_needs == needs {
-                return Err("every step it needs was skipped".into());
-            }
-        }
-        Ok(())
+            Blocked::AllNeedsSkipped => "every step it needs was skipped".into(),
+        })
     }
 
-    /// Whether a step's failure is handled by `on_failure: continue`.
-    fn continues(&self, step: usize) -> bool {
-        matches!(
-            self.plan.playbook().steps[step]
-                .on_failure
-                .as_ref()
-                .map(|f| &f.value),
-            Some(runbook_dsl::ast::OnFailure::Continue)
-        )
+    fn primary(&self, i: usize) -> &'static str {
+        primary_result(self.plan.step(i).0, &*self.shared.actions)
     }
 
     fn skip(&mut self, i: usize, reason: String) {
@@ -543,6 +517,7 @@ impl<'b> Scheduler<'b> {
         reads.push(&plan.step(i).0.id.value);
         let scope = self.scope.subset(reads);
         let task = StepTask {
+            after_described: self.described[i].map(|d| self.id(d).to_string()),
             shared: self.shared.clone(),
             index: i,
             scope,
@@ -564,9 +539,24 @@ impl<'b> Scheduler<'b> {
         let plan = self.plan.clone();
         let (step, step_plan) = plan.step(i);
         let id = step.id.value.clone();
+        let mut done = done;
+        if done.simulated && !matches!(step.action, StepAction::Branch(_)) {
+            self.described[i] = Some(i);
+        }
         match done.state {
             StepState::Succeeded if done.simulated => self.scope.unknown(&id),
-            StepState::Succeeded => {
+            StepState::Skipped => self.scope.settled(
+                &id,
+                StepOutcome::Skipped,
+                done.message.as_deref().unwrap_or("it did not run"),
+            ),
+            state => {
+                if state != StepState::Succeeded && done.outputs.is_empty() {
+                    // What a failed attempt produced is readable (`on_failure:
+                    // continue` and `goto` readers): the outputs it can give.
+                    done.outputs =
+                        outputs::capture_available(&step.outputs, self.primary(i), &done.results);
+                }
                 // Secret outputs, and what steps that handled a secret captured,
                 // are masked from here on.
                 for output in &step.outputs {
@@ -578,11 +568,18 @@ impl<'b> Scheduler<'b> {
                         }
                     }
                 }
-                self.scope
-                    .succeeded(&id, done.results.clone(), done.outputs.clone());
+                if state == StepState::Succeeded {
+                    self.scope
+                        .succeeded(&id, done.results.clone(), done.outputs.clone());
+                } else {
+                    let cause = done
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| format!("it {}", describe_state(state)));
+                    self.scope
+                        .failed(&id, done.results.clone(), done.outputs.clone(), &cause);
+                }
             }
-            StepState::Skipped => self.scope.settled(&id, StepOutcome::Skipped),
-            _ => self.scope.settled(&id, StepOutcome::Failed),
         }
         self.bus.publish(Event::StepFinished {
             step: id,
@@ -664,6 +661,30 @@ impl<'b> Scheduler<'b> {
     }
 }
 
+/// The result an output of `step` captures when it names none.
+fn primary_result(step: &Step, actions: &dyn ActionSet) -> &'static str {
+    match &step.action {
+        StepAction::Ask(_) => "answer",
+        StepAction::Manual { .. } => "note",
+        StepAction::Branch(_) => "taken",
+        StepAction::Kind { name, .. } => actions
+            .action(&name.value)
+            .map(|a| a.primary_result())
+            .unwrap_or(""),
+    }
+}
+
+/// A settled state, as the activation rule sees it.
+pub(crate) fn ended(state: StepState) -> Ended {
+    match state {
+        StepState::Succeeded => Ended::Succeeded,
+        StepState::Skipped => Ended::Skipped,
+        StepState::Failed | StepState::TimedOut => Ended::Failed,
+        StepState::Rejected | StepState::Cancelled => Ended::Stopped,
+        _ => Ended::Unsettled,
+    }
+}
+
 fn describe_state(state: StepState) -> String {
     match state {
         StepState::Failed => "failed".into(),
@@ -693,6 +714,8 @@ impl StepDone {
 
 /// One started step.
 struct StepTask {
+    /// Dry-run: the described write this step comes after, if any.
+    after_described: Option<String>,
     shared: Arc<Shared>,
     index: usize,
     scope: Scope,
@@ -849,11 +872,35 @@ impl StepTask {
                             permit = self.shared.jobs.acquire() => permit.ok(),
                             _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled before it started"),
                         };
-                        self.attempts(&*action, ctx).await
+                        let done = self.attempts(&*action, ctx).await;
+                        self.undecided_after_described(done)
                     }
                 }
             }
             StepAction::Branch(_) => StepDone::new(self.index, StepState::Succeeded),
+        }
+    }
+
+    /// Dry-run: a read that fails after a write the dry-run only described
+    /// may fail for want of that write's effect (a backup verified before
+    /// the dump was made): it cannot be decided, so it is skipped with the
+    /// reason, not failed.
+    fn undecided_after_described(&self, done: StepDone) -> StepDone {
+        let Some(write) = &self.after_described else {
+            return done;
+        };
+        if self.shared.options.mode != Mode::DryRun
+            || !matches!(done.state, StepState::Failed | StepState::TimedOut)
+        {
+            return done;
+        }
+        let why = done.message.clone().unwrap_or_default();
+        StepDone {
+            state: StepState::Skipped,
+            message: Some(format!(
+                "cannot be decided in a dry-run: it comes after `{write}`, which the dry-run only described (it failed: {why})"
+            )),
+            ..done
         }
     }
 
@@ -1040,17 +1087,7 @@ impl StepTask {
 
     fn capture(&self, results: &Map<String, Value>) -> Result<Map<String, Value>, String> {
         let step = self.step();
-        let primary = match &step.action {
-            StepAction::Ask(_) => "answer",
-            StepAction::Manual { .. } => "note",
-            StepAction::Branch(_) => "taken",
-            StepAction::Kind { name, .. } => self
-                .shared
-                .actions
-                .action(&name.value)
-                .map(|a| a.primary_result())
-                .unwrap_or(""),
-        };
+        let primary = primary_result(step, &*self.shared.actions);
         outputs::capture(&step.outputs, primary, results)
     }
 

@@ -13,11 +13,15 @@ use std::sync::Arc;
 
 #[derive(Clone, Debug, Default)]
 struct StepValues {
-    /// Result fields and `outputs`, once the step succeeded.
+    /// Result fields and `outputs`, once the step ended: all of them when it
+    /// succeeded, those it produced before failing when it failed.
     values: Option<Arc<Value>>,
     outcome: Option<StepOutcome>,
     /// Dry-run: the step was described, not executed; its values are unknown.
     unknown: bool,
+    /// Why a value the step did not produce has none: how it failed, or why
+    /// it was skipped (for the reader's error message).
+    cause: Option<String>,
 }
 
 /// Inputs and step results, readable as an expression environment.
@@ -54,6 +58,30 @@ impl Scope {
                 values: Some(Arc::new(Value::Object(values))),
                 outcome: Some(StepOutcome::Succeeded),
                 unknown: false,
+                cause: None,
+            },
+        );
+    }
+
+    /// Records a step that failed, with the results and outputs it produced
+    /// before failing (a non-zero exit still has its `exit_code` and
+    /// `stderr`; a refused connection has no `status`), and the cause.
+    pub fn failed(
+        &mut self,
+        id: &str,
+        results: Map<String, Value>,
+        outputs: Map<String, Value>,
+        cause: &str,
+    ) {
+        let mut values = results;
+        values.insert("outputs".into(), Value::Object(outputs));
+        self.steps.insert(
+            id.to_string(),
+            StepValues {
+                values: Some(Arc::new(Value::Object(values))),
+                outcome: Some(StepOutcome::Failed),
+                unknown: false,
+                cause: Some(format!("`{id}` failed before producing it: {cause}")),
             },
         );
     }
@@ -66,23 +94,30 @@ impl Scope {
                 values: None,
                 outcome: None,
                 unknown: true,
+                cause: None,
             },
         );
     }
 
-    /// Records a step that ended without results.
-    pub fn settled(&mut self, id: &str, outcome: StepOutcome) {
+    /// Records a step that ended without results (skipped, or failed before
+    /// it ran), and why.
+    pub fn settled(&mut self, id: &str, outcome: StepOutcome, why: &str) {
+        let cause = match outcome {
+            StepOutcome::Skipped => format!("`{id}` was skipped: {why}"),
+            _ => format!("`{id}` failed before producing it: {why}"),
+        };
         self.steps.insert(
             id.to_string(),
             StepValues {
                 values: None,
                 outcome: Some(outcome),
                 unknown: false,
+                cause: Some(cause),
             },
         );
     }
 
-    /// The values of a step that succeeded.
+    /// The values of a step that ended (see [`Scope::failed`] for a failure).
     pub fn values(&self, id: &str) -> Option<&Value> {
         self.steps.get(id).and_then(|s| s.values.as_deref())
     }
@@ -138,5 +173,12 @@ impl Env for Scope {
 
     fn step_state(&self, id: &str) -> Option<StepOutcome> {
         self.steps.get(id).and_then(|s| s.outcome)
+    }
+
+    fn absence(&self, path: &Path) -> Option<String> {
+        if path.key(0) != Some("steps") {
+            return None;
+        }
+        self.steps.get(path.key(1)?)?.cause.clone()
     }
 }

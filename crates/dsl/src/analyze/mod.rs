@@ -5,7 +5,9 @@
 
 pub(crate) mod branches;
 mod failure_reads;
+mod literal_text;
 mod params;
+mod path_reachability;
 mod reachability;
 mod references;
 mod subplaybook;
@@ -57,6 +59,7 @@ pub fn analyze(
     let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
     branches::check_exhaustive(&playbook, &plans, analyzer.diags);
     failure_reads::check(&playbook, &plans, analyzer.diags);
+    literal_text::check(&playbook, analyzer.diags);
     reachability::mark_unreachable(
         &playbook,
         &analyzer.graph,
@@ -64,6 +67,9 @@ pub fn analyze(
         &mut plans,
         analyzer.diags,
     );
+    if !analyzer.diags.has_errors() {
+        path_reachability::check(&playbook, &analyzer.graph, &order, &plans, analyzer.diags);
+    }
     let graph = analyzer.graph;
     if diags.has_errors() {
         return Err(Box::new(playbook));

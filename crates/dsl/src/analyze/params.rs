@@ -145,7 +145,12 @@ fn check_value(
 ) -> Option<Param> {
     let value = match (ty, &node.value) {
         (ParamType::Any, _) => any_value(node, refs, diags)?,
-        (ParamType::String, Value::Str(text)) => ParamValue::Str(text.value.clone()),
+        (ParamType::String, Value::Str(text)) => {
+            if super::literal_text::in_param(param.name, text, diags) {
+                return None;
+            }
+            ParamValue::Str(text.value.clone())
+        }
         (ParamType::String, Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
             ParamValue::Str(node.scalar_string().unwrap_or_default())
         }
@@ -168,6 +173,7 @@ fn check_value(
                     ParamValue::Template {
                         template: parsed,
                         quoting,
+                        typed: false,
                     }
                 }
                 Err(diagnostic) => {
@@ -247,6 +253,10 @@ fn check_value(
         (ParamType::OneOf(types), _) => {
             let chosen = types.iter().find(|t| fits(param, t, node, refs));
             match chosen {
+                Some(t @ ParamType::Template) => {
+                    let checked = check_value(param, t, node, refs, diags)?;
+                    return Some(typed_insertion(param, types, checked, refs, diags));
+                }
                 Some(t) => return check_value(param, t, node, refs, diags),
                 None => {
                     // Report the errors of the alternative of the same shape, if any.
@@ -263,6 +273,63 @@ fn check_value(
         value,
         span: node.span,
     })
+}
+
+/// A parameter that takes a number or a boolean, or a template, given
+/// exactly one insertion (`replicas: "{{steps.size.answer}}"`): the value
+/// keeps its type, which must be one the parameter takes.
+fn typed_insertion(
+    param: &ParamSchema,
+    types: &[ParamType],
+    mut checked: Param,
+    refs: &mut References,
+    diags: &mut Diagnostics,
+) -> Param {
+    let ParamValue::Template {
+        template, typed, ..
+    } = &mut checked.value
+    else {
+        return checked;
+    };
+    let Some(insertion) = template.single_insertion() else {
+        return checked;
+    };
+    let scalar: Vec<&ParamType> = types
+        .iter()
+        .filter(|t| matches!(t, ParamType::Int | ParamType::Float | ParamType::Bool))
+        .collect();
+    if scalar.is_empty() {
+        return checked;
+    }
+    // Resolved again only for its type: the template check reported problems.
+    let ty = expr::Scope::resolve(refs, &insertion.path, &mut Diagnostics::new());
+    let fits = scalar.iter().any(|t| match (t, &ty) {
+        (_, expr::Type::Any | expr::Type::Null) => true,
+        // A number (an `ask` with `type: number`) may be whole: the kind
+        // checks the value it gets.
+        (ParamType::Int | ParamType::Float, expr::Type::Int | expr::Type::Float) => true,
+        (ParamType::Bool, expr::Type::Bool) => true,
+        _ => false,
+    });
+    if !fits {
+        let wanted: Vec<String> = scalar.iter().map(|t| t.describe()).collect();
+        diags.push(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                format!(
+                    "`{}` takes {}, and `{}` is {}",
+                    param.name,
+                    wanted.join(" or "),
+                    insertion.path,
+                    ty.describe()
+                ),
+            )
+            .label(insertion.path.span, format!("this is {}", ty.describe()))
+            .help("insert a value of that type (an `ask` with `type: number`, an output with `type: int`), or write the value itself"),
+        );
+    }
+    *typed = true;
+    checked
 }
 
 /// Whether a node has the outer shape of a type (a list for a list...).
@@ -327,9 +394,11 @@ fn any_value(node: &Node, refs: &mut References, diags: &mut Diagnostics) -> Opt
         Value::Str(text) => match template::parse(text) {
             Ok(parsed) => {
                 template::check(&parsed, refs, diags);
+                let typed = parsed.single_insertion().is_some();
                 ParamValue::Template {
                     template: parsed,
                     quoting: Quoting::None,
+                    typed,
                 }
             }
             Err(diagnostic) => {

@@ -39,6 +39,12 @@ pub trait Env {
     fn lookup(&self, path: &Path) -> Lookup;
     /// `None` when the step has not finished (or, in a plan, is not known).
     fn step_state(&self, id: &str) -> Option<StepOutcome>;
+    /// Why a path that is [`Lookup::Missing`] has no value, when the
+    /// environment knows ("`probe` failed before producing it: connection
+    /// refused"), for the reader's error message.
+    fn absence(&self, _path: &Path) -> Option<String> {
+        None
+    }
 }
 
 /// The result of evaluating an expression.
@@ -88,7 +94,7 @@ pub fn eval<E: Env + ?Sized>(expr: &Expr, env: &E) -> Result<Outcome, EvalError>
     match evaluator.eval(expr)? {
         V::Known(value) => Ok(Outcome::Known(value)),
         V::Unknown => Ok(Outcome::Unknown),
-        V::Missing(span, what) => Err(missing(span, &what)),
+        V::Missing(span, what, why) => Err(missing(span, &what, why)),
     }
 }
 
@@ -116,11 +122,20 @@ pub fn const_eval(expr: &Expr) -> Option<Value> {
 enum V {
     Known(Value),
     Unknown,
-    Missing(Span, String),
+    /// Where, what, and why when the environment knows.
+    Missing(Span, String, Option<String>),
 }
 
-fn missing(span: Span, what: &str) -> EvalError {
-    EvalError::new(span, format!("`{what}` has no value"))
+fn missing(span: Span, what: &str, why: Option<String>) -> EvalError {
+    EvalError::new(span, no_value(what, why.as_deref()))
+}
+
+/// "`steps.probe.status` has no value", with the reason when known.
+pub fn no_value(what: &str, why: Option<&str>) -> String {
+    match why {
+        Some(why) => format!("`{what}` has no value because {why}"),
+        None => format!("`{what}` has no value"),
+    }
 }
 
 /// A short rendering of a value for error messages.
@@ -202,7 +217,7 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
         match self.eval(expr)? {
             V::Known(v) => Ok(Some(v)),
             V::Unknown => Ok(None),
-            V::Missing(span, what) => Err(missing(span, &what)),
+            V::Missing(span, what, why) => Err(missing(span, &what, why)),
         }
     }
 
@@ -230,7 +245,7 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
             ExprKind::Path(path) => match self.env.lookup(path) {
                 Lookup::Known(v) => V::Known(v),
                 Lookup::Unknown => V::Unknown,
-                Lookup::Missing => V::Missing(path.span, path.to_string()),
+                Lookup::Missing => V::Missing(path.span, path.to_string(), self.env.absence(path)),
             },
             ExprKind::List(items) => {
                 let mut values = Vec::with_capacity(items.len());
@@ -290,7 +305,7 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
                 };
                 match found {
                     Some(v) => V::Known(v.clone()),
-                    None => V::Missing(span, expr.to_string()),
+                    None => V::Missing(span, expr.to_string(), None),
                 }
             }
         })

@@ -18,7 +18,7 @@ mod tests;
 pub use check::{check, check_bool, Scope};
 pub use coverage::enum_coverage;
 pub use eval::{
-    const_eval, eval, values_equal, Env, EvalError, JsonEnv, Lookup, Outcome, StepOutcome,
+    const_eval, eval, no_value, values_equal, Env, EvalError, JsonEnv, Lookup, Outcome, StepOutcome,
 };
 pub use function::{step_argument, Function};
 pub use parse::{parse, MAX_DEPTH, MAX_NESTING};

@@ -176,7 +176,9 @@ fn templates(params: &crate::plan::Params) -> Vec<(&crate::template::Template, Q
     let mut stack: Vec<&Param> = params.values().collect();
     while let Some(param) = stack.pop() {
         match &param.value {
-            ParamValue::Template { template, quoting } => out.push((template, *quoting)),
+            ParamValue::Template {
+                template, quoting, ..
+            } => out.push((template, *quoting)),
             ParamValue::List(items) => stack.extend(items.iter()),
             ParamValue::Map(entries) => stack.extend(entries.iter().map(|(_, p)| p)),
             _ => {}

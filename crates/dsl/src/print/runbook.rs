@@ -389,8 +389,11 @@ impl Printer {
     fn output(&mut self, o: &Output) {
         let name = &o.name.value;
         let at = Some(o.span.start);
-        let only_from =
-            o.json.is_none() && o.regex.is_none() && o.ty.is_none() && o.secret.is_none();
+        let only_from = o.json.is_none()
+            && o.regex.is_none()
+            && o.ty.is_none()
+            && o.secret.is_none()
+            && o.default.is_none();
         match &o.from {
             Some(from) if only_from && is_grammar_word(&from.value) => {
                 self.line(format!("output {name} = {}", from.value), at);
@@ -426,6 +429,9 @@ impl Printer {
             }
             if let Some(secret) = &o.secret {
                 out.line(format!("secret {}", secret.value), Some(secret.span.start));
+            }
+            if let Some(default) = &o.default {
+                out.node_stmt("default", default);
             }
         });
     }

@@ -226,7 +226,11 @@ fn action(action: &Action) -> (String, Yaml) {
 }
 
 fn output(o: &Output) -> Yaml {
-    let only_from = o.json.is_none() && o.regex.is_none() && o.ty.is_none() && o.secret.is_none();
+    let only_from = o.json.is_none()
+        && o.regex.is_none()
+        && o.ty.is_none()
+        && o.secret.is_none()
+        && o.default.is_none();
     if let (Some(from), true) = (&o.from, only_from) {
         return s(&from.value);
     }
@@ -245,6 +249,9 @@ fn output(o: &Output) -> Yaml {
     }
     if let Some(secret) = &o.secret {
         put(&mut map, "secret", Yaml::Bool(secret.value));
+    }
+    if let Some(default) = &o.default {
+        put(&mut map, "default", node(default));
     }
     Yaml::Mapping(map)
 }

@@ -129,6 +129,9 @@ pub fn text(plan: &Plan) -> String {
             if let Some(regex) = &output.regex {
                 let _ = write!(out, " regex {:?}", regex.value);
             }
+            if let Some(default) = &output.default {
+                let _ = write!(out, " default {}", default.to_json());
+            }
             if output.is_secret() {
                 out.push_str(" (secret)");
             }

@@ -42,6 +42,16 @@ pub enum Segment {
     If(Conditional),
 }
 
+impl Template {
+    /// The insertion, when the whole template is exactly one plain `{{path}}`.
+    pub fn single_insertion(&self) -> Option<&Insertion> {
+        match self.segments.as_slice() {
+            [Segment::Insert(insertion)] if insertion.format == Format::Plain => Some(insertion),
+            _ => None,
+        }
+    }
+}
+
 /// A value inserted into the output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Insertion {

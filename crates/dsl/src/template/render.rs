@@ -63,7 +63,10 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                     }
                     (_, Lookup::Missing) => {
                         return Err(RenderError {
-                            message: format!("`{}` has no value", insertion.path),
+                            message: crate::expr::no_value(
+                                &insertion.path.to_string(),
+                                env.absence(&insertion.path).as_deref(),
+                            ),
                             span: insertion.span,
                         })
                     }

@@ -686,6 +686,12 @@ impl Op<'_> {
                 result.message = Some(progress);
                 return Ok(result);
             }
+            if !self.ctx.mode.repeats_polls() {
+                return Ok(ActionResult::undecided(format!(
+                    "a dry-run probes once and does not wait: {progress} (a run waits up to {} for the rollout)",
+                    humantime::format_duration(limit)
+                )));
+            }
             if started.elapsed() >= limit {
                 return Err(format!(
                     "the rollout of {} did not complete within {}: {progress}",

@@ -1,0 +1,175 @@
+//! What later steps can read of a step that failed (docs/semantics.md,
+//! "Results of a failed step"): what it produced is readable, what it did not
+//! produce says why it has no value.
+
+use crate::harness::http::TestHttp;
+use crate::harness::{free_port, run_playbook};
+use crate::running::Sandbox;
+use crate::support::root;
+use assert_cmd::Command;
+
+#[test]
+fn failed_step_results_are_readable() {
+    // A shell probe under `continue` and one under `goto`: exit code, stdout
+    // and stderr (hostile text included) are readable, and so is an output
+    // the failed attempt could give.
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: probe
+    shell: |
+      echo 'count=3 $(touch pwned) `id`'
+      echo "no route to 'db' # really" >&2
+      exit 7
+    on_failure: continue
+    outputs:
+      count: {regex: 'count=(\d+)', type: int}
+      missing: {regex: 'absent=(\d+)'}
+  - id: why
+    needs: [probe]
+    when: failed(probe) && steps.probe.exit_code == 7 && steps.probe.outputs.count == 3
+    log: "exit {{steps.probe.exit_code}}; stderr {{steps.probe.stderr}}; stdout {{steps.probe.stdout}}"
+  - id: check
+    shell: echo checking; echo 'disk full' >&2; exit 2
+    on_failure: {goto: recover}
+  - id: recover
+    log: "check said {{steps.check.stderr}} (exit {{steps.check.exit_code}})"
+"#,
+    );
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("why"), "succeeded", "{}", run.describe());
+    let logged = run.finished("why")["results"]["message"].to_string();
+    assert!(logged.contains("exit 7"), "{logged}");
+    assert!(logged.contains("no route to 'db' # really"), "{logged}");
+    assert!(logged.contains("count=3 $(touch pwned) `id`"), "{logged}");
+    assert!(!s.path().join("pwned").exists());
+    assert_eq!(run.finished("probe")["outputs"]["count"], 3);
+    let recovered = run.finished("recover")["results"]["message"].to_string();
+    assert!(recovered.contains("check said disk full"), "{recovered}");
+    assert!(recovered.contains("exit 2"), "{recovered}");
+
+    // An output the failed attempt could not give has no value, and says why.
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: probe
+    shell: echo nothing; exit 1
+    on_failure: continue
+    outputs:
+      lag: {regex: 'lag=(\d+)'}
+  - id: show
+    needs: [probe]
+    log: "lag {{steps.probe.outputs.lag}}"
+"#,
+    );
+    let run = s.run(&[]);
+    assert_eq!(run.state("show"), "failed", "{}", run.describe());
+    let message = run.message("show");
+    assert!(
+        message.contains(
+            "`steps.probe.outputs.lag` has no value because `probe` failed before producing it"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_http_failure_keeps_its_status_and_a_refused_connection_says_why_it_has_none() {
+    let server = TestHttp::start();
+    let closed = format!("http://127.0.0.1:{}/health", free_port());
+    let ran = run_playbook(
+        "http.yaml",
+        &format!(
+            r#"steps:
+  - id: api
+    http: "{url}/error"
+    on_failure: continue
+  - id: show
+    needs: [api]
+    when: steps.api.status == 503
+    log: "status {{{{steps.api.status}}}}: {{{{steps.api.json.error}}}}"
+  - id: down
+    needs: [show]
+    http: "{closed}"
+    on_failure: {{goto: explain}}
+  - id: explain
+    log: "status {{{{steps.down.status}}}}"
+"#,
+            url = server.url
+        ),
+        &[],
+        &[],
+    );
+    let show = ran.finished("show");
+    assert_eq!(show["state"], "succeeded", "{}", ran.stderr);
+    assert_eq!(
+        show["results"]["message"],
+        "status 503: upstream unavailable"
+    );
+    let explain = ran.finished("explain");
+    assert_eq!(explain["state"], "failed");
+    let message = explain["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(
+            "`steps.down.status` has no value because `down` failed before producing it:"
+        ),
+        "{message}"
+    );
+    // The cause is the request's own failure.
+    let cause = ran.finished("down")["message"].as_str().unwrap_or_default();
+    assert!(
+        !cause.is_empty() && message.contains(cause),
+        "{message}\n{cause}"
+    );
+}
+
+#[test]
+fn a_rehearsal_reads_the_results_of_a_failed_step() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("probe.yaml"),
+        r#"name: probe
+steps:
+  - id: probe
+    shell: curl -fsS http://jwks.internal/keys
+    on_failure: continue
+  - id: route
+    needs: [probe]
+    branch:
+      - when: failed(probe) && steps.probe.exit_code == 7
+        then: network
+      - else: fine
+  - id: network
+    log: "cannot connect: {{steps.probe.stderr}}"
+  - id: fine
+    log: ok
+"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("probe.scenario.yaml"),
+        r#"playbook: probe.yaml
+scenarios:
+  - name: a refused connection is a network problem
+    steps:
+      probe: {state: failed, results: {exit_code: 7, stderr: "connection refused"}}
+    expect:
+      branches: {route: network}
+      ran: [network]
+      outcome: succeeded
+"#,
+    )
+    .expect("write");
+    let out = Command::cargo_bin("runbook")
+        .expect("binary")
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .arg("test")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}

@@ -1,0 +1,173 @@
+//! Steps that can run on no path, or only after a failure nobody meant,
+//! are found by `check` with the runner's own readiness rule; `plan` shows
+//! the paths on which a handled failure happens (docs/semantics.md,
+//! "Reachability").
+
+use crate::running::Sandbox;
+
+/// A check of `p.yaml`: exit code and everything it printed.
+fn check(s: &Sandbox) -> (i32, String) {
+    let out = s.command(&["check", "p.yaml"]).output().expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    // Help text is wrapped to the terminal's width: one line for matching.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn plan(s: &Sandbox) -> String {
+    let out = s.command(&["plan", "p.yaml"]).output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_procedure_is_not_silently_cut_short() {
+    // The maintenance shape: "make a backup if there is none, then go on".
+    // Written with `needs: [backup]`, a backup that exists ends the run
+    // after one step, successfully.
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: check_backup
+    shell: test -s backup.dump
+    on_failure: {goto: backup}
+  - id: backup
+    shell: echo dump > backup.dump
+  - id: stop
+    needs: [backup]
+    shell: echo stop >> trail
+  - id: migrate
+    needs: [stop]
+    shell: echo migrate >> trail
+"#,
+    );
+    let (code, text) = check(&s);
+    assert_eq!(code, 0, "a warning, not an error:\n{text}");
+    assert!(text.contains("runbook::only_after_failure"), "{text}");
+    assert!(
+        text.contains("step `stop` runs only if `check_backup` fails"),
+        "{text}"
+    );
+    assert!(text.contains("needs: [check_backup, backup]"), "{text}");
+    // What the warning predicts is what a run does.
+    std::fs::write(s.path().join("backup.dump"), "old").expect("write");
+    let run = s.run(&[]);
+    assert_eq!(run.state("stop"), "skipped", "{}", run.describe());
+    assert_eq!(run.state("migrate"), "skipped", "{}", run.describe());
+
+    // A step chosen only after `probe` failed, that also needs `probe`:
+    // it can run on no path, which is an error.
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: probe
+    shell: curl -fsS http://127.0.0.1:9/health
+    on_failure: {goto: route}
+  - id: route
+    branch:
+      - when: failed(probe) && steps.probe.exit_code == 7
+        then: fix
+      - else: escalate
+  - id: fix
+    needs: [probe]
+    shell: echo fix
+  - id: escalate
+    log: escalate
+"#,
+    );
+    let (code, text) = check(&s);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("runbook::unreachable_step"), "{text}");
+    assert!(text.contains("step `fix` can run on no path"), "{text}");
+    assert!(!text.contains("`escalate` can run on no path"), "{text}");
+}
+
+#[test]
+fn plan_lists_the_paths_on_which_a_continue_step_fails() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: probe
+    shell: curl -fsS http://127.0.0.1:9/health
+    on_failure: continue
+  - id: route
+    needs: [probe]
+    branch:
+      - when: failed(probe)
+        then: causes
+      - else: fine
+  - id: causes
+    log: "probe failed: {{steps.probe.stderr}}"
+  - id: fine
+    log: fine
+"#,
+    );
+    let text = plan(&s);
+    assert!(text.starts_with("2 paths"), "{text}");
+    assert!(text.contains("if `probe` fails"), "{text}");
+    assert!(
+        text.contains("`route` -> `causes` (when failed(probe))"),
+        "{text}"
+    );
+    assert!(text.contains("`route` -> `fine` (else)"), "{text}");
+    assert!(!text.contains("no case holds"), "{text}");
+}
+
+#[test]
+fn plan_groups_independent_decisions_instead_of_multiplying_them() {
+    // Eight alert branches side by side, joined by a report: 256 paths,
+    // which used to be listed (and cut at 256). Now each branch is listed
+    // once, as a part of its own.
+    let mut playbook = String::from("name: alerts\nsteps:\n");
+    for i in 1..=8 {
+        playbook.push_str(&format!(
+            r#"  - id: check_{i}
+    shell: curl -fsS http://127.0.0.1:9/{i}
+    effect: read
+  - id: route_{i}
+    needs: [check_{i}]
+    branch:
+      - when: steps.check_{i}.exit_code != 0
+        then: page_{i}
+      - else: ok_{i}
+  - id: page_{i}
+    notify: {{url: "http://127.0.0.1:9/page", text: "alert {i}"}}
+  - id: ok_{i}
+    log: fine {i}
+"#
+        ));
+    }
+    let needs: Vec<String> = (1..=8).map(|i| format!("page_{i}, ok_{i}")).collect();
+    playbook.push_str(&format!(
+        "  - id: report\n    needs: [{}]\n    log: done\n",
+        needs.join(", ")
+    ));
+    let text = plan(&Sandbox::new(&playbook));
+    assert!(
+        text.starts_with(
+            "256 paths through `alerts`: 8 independent parts (2 × 2 × 2 × 2 × 2 × 2 × 2 × 2)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("only the first"), "{text}");
+    for i in 1..=8 {
+        assert_eq!(text.matches(&format!("• page_{i} ")).count(), 1, "{text}");
+        assert_eq!(
+            text.matches(&format!("if `route_{i}` -> `page_{i}`"))
+                .count(),
+            1,
+            "{text}"
+        );
+    }
+    let joins = text
+        .split("after several parts")
+        .nth(1)
+        .expect("a join section");
+    assert!(joins.contains("• report [read]"), "{text}");
+}
