@@ -6,6 +6,8 @@ mod diagnostics;
 mod diagnostics_doc;
 mod diff;
 mod doc;
+mod docs_commands;
+mod docs_fences;
 #[path = "../drills/mod.rs"]
 mod drills;
 mod examples_doc;
@@ -16,6 +18,7 @@ mod kind_playbook;
 mod kind_prometheus;
 mod kind_sql;
 mod lint;
+mod markdown;
 mod never_panics;
 mod plans;
 mod rehearsals;

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod doc;
 pub mod expr;
+pub mod files;
 pub mod graph;
 pub mod json_path;
 pub mod lint;
