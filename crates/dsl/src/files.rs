@@ -254,7 +254,7 @@ mod tests {
             ["a/deep/two.runbook", "a/one.yaml", "b/four.yml"]
         );
         assert!(playbooks.problems.is_empty());
-        let scenarios = expand(&[root.clone()], Wanted::Scenarios);
+        let scenarios = expand(std::slice::from_ref(&root), Wanted::Scenarios);
         assert_eq!(names(&root, &scenarios.files), ["a/one.scenario.yaml"]);
     }
 
@@ -292,5 +292,16 @@ mod tests {
         assert_eq!(missing.problems.len(), 1);
         let twice = expand(&[root.join("a/one.yaml"), root.clone()], Wanted::Playbooks);
         assert_eq!(twice.files.len(), 3);
+    }
+
+    #[test]
+    fn malformed_and_hostile_patterns_are_problems_not_panics() {
+        let dir = tree();
+        let root = dir.path().to_path_buf();
+        for pattern in ["a/[abc", "a/{one,two", "a/***/x[", "../**/$(touch x)*"] {
+            let out = expand(&[root.join(pattern)], Wanted::Playbooks);
+            assert!(out.files.is_empty(), "{pattern}: {:?}", out.files);
+            assert_eq!(out.problems.len(), 1, "{pattern}: {:?}", out.problems);
+        }
     }
 }

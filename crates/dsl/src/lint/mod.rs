@@ -334,8 +334,9 @@ fn description_adds_something(step: &Step) -> bool {
     match &step.action {
         Action::Branch(_) | Action::Manual { .. } | Action::Ask(_) => false,
         Action::Kind { name, params } => {
-            !SELF_DESCRIBING_KINDS.contains(&name.value.as_str())
-                && !(name.value == "assert" && params.get("message").is_some())
+            let says_itself = SELF_DESCRIBING_KINDS.contains(&name.value.as_str())
+                || (name.value == "assert" && params.get("message").is_some());
+            !says_itself
         }
     }
 }

@@ -49,6 +49,9 @@ pub fn invert(output: &Output, primary: &str, value: &Value, fields: &mut Map<St
     fields.insert(field, value.clone());
 }
 
+/// How many nodes [`matching_text`] visits at most.
+const WALK_BUDGET: usize = 100_000;
+
 /// A text that `pattern` matches with `value` as the text of its first
 /// capture group (or as the whole match when it has no group): the
 /// pattern's literal text kept, each class written as one of its
@@ -65,9 +68,12 @@ pub fn matching_text(pattern: &str, value: &str) -> Option<String> {
     }
     let mut out = String::new();
     // Depth-first over the expression, iteratively: a hostile pattern
-    // nests deeply.
+    // nests deeply, and nested repetitions multiply (`((a{64}){64}){64}`),
+    // so the walk has a budget; past it the pattern is not inverted.
     let mut stack: Vec<&Hir> = vec![&hir];
+    let mut budget = WALK_BUDGET;
     while let Some(node) = stack.pop() {
+        budget = budget.checked_sub(1)?;
         match node.kind() {
             HirKind::Empty | HirKind::Look(_) => {}
             HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
@@ -118,6 +124,8 @@ fn representative(class: &Class) -> Option<char> {
             let contains = |x: char| c.ranges().iter().any(|r| r.start() <= x && x <= r.end());
             ['a', 'x', '0', '1', 'A', '_', '-', '.', ' ']
                 .into_iter()
+                .chain('a'..='z')
+                .chain('A'..='Z')
                 .find(|&x| contains(x))
                 .or_else(|| {
                     c.ranges()
@@ -210,11 +218,26 @@ mod tests {
     #[test]
     fn flags_anchors_classes_and_repetitions_are_satisfied() {
         assert_eq!(written(r"(?m)^STORAGE=(\S+)$", "minio"), "STORAGE=minio");
-        written(r"(?mi)^\s*replicas:\s+(\d+)\s*$", "4000");
+        assert_eq!(
+            written(r"(?mi)^\s*replicas:\s+(\d+)\s*$", "4000"),
+            "replicas: 4000"
+        );
         written(r"(?m)^Version:\s*v?(\d+\.\d+\.\d+)", "3.14.2");
         written(r"(?:ready|available)\s+(\d+)/\d+", "2");
         written(r"^(?P<x>[a-z-]+)-\d{2,}$", "web-app");
         written(r"(\S+)", "a-b.c");
+    }
+
+    #[test]
+    fn hostile_patterns_end_quickly() {
+        assert_eq!(
+            matching_text(r"(?:(?:(?:a{64}){64}){64}){64}(x)", "v"),
+            None
+        );
+        let deep = format!("{}(x){}", "(?:".repeat(200), ")".repeat(200));
+        assert!(matching_text(&deep, "v").is_some());
+        assert_eq!(matching_text(&"(".repeat(10_000), "v"), None);
+        written(r"(\$\(rm -rf /\)|`x`)", "$(rm -rf /)");
     }
 
     #[test]
