@@ -346,8 +346,8 @@ steps:
         assert!(text.contains(line), "{line:?} not in\n{text}");
     }
     let mut diags = Diagnostics::new();
-    let parsed = runbook_syntax::parse(&SourceFile::new("t.runbook", &text), &mut diags)
-        .expect("parses");
+    let parsed =
+        runbook_syntax::parse(&SourceFile::new("t.runbook", &text), &mut diags).expect("parses");
     assert!(diags.is_empty(), "{:#?}", diags.into_sorted());
     assert_eq!(
         modulo_spans(&lower(&parsed.node)).replace("(\\\"a string\\\")", "\\\"a string\\\""),

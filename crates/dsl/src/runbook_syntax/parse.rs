@@ -406,17 +406,25 @@ fn condition(pair: Pair<Rule>, keyword: &str, warnings: &mut Vec<Diagnostic>) ->
     let at = node.span;
     let text = strings::quoted(&raw.value, at)?;
     let bare = crate::print::expression(&text.value);
-    warnings.push(
-        Diagnostic::warning(
-            Code::QuotedExpression,
-            format!("the `{keyword}` expression is written as a quoted string"),
-        )
-        .label(at, "an expression in quotes")
-        .help(format!(
-            "write the expression without quotes, like `when`'s: `{keyword} {bare}` (`runbook fmt` rewrites it)"
+    let warning = Diagnostic::warning(
+        Code::QuotedExpression,
+        format!("the `{keyword}` expression is written as a quoted string"),
+    )
+    .label(at, "an expression in quotes");
+    // The bare form is offered only when it reads back as this expression
+    // (the `check` error about a malformed one comes next).
+    let reads_back = crate::expr::parse(&Text::verbatim(&bare, at)).is_ok();
+    warnings.push(if reads_back {
+        warning
+            .help(format!(
+                "write the expression without quotes, like `when`'s: `{keyword} {bare}` (`runbook fmt` rewrites it)"
+            ))
+            .fix(at, bare)
+    } else {
+        warning.help(format!(
+            "write the expression without quotes, like `when`'s: `{keyword} EXPR`"
         ))
-        .fix(at, bare),
-    );
+    });
     Ok(Node::new(Value::Str(text), at))
 }
 
