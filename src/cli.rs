@@ -19,8 +19,9 @@ pub struct Cli {
 pub enum Command {
     /// Check playbooks and print every diagnostic (exit 2 on errors).
     Check {
-        /// Playbook files (`.yaml`, `.yml`, `.runbook`).
-        #[arg(required = true)]
+        /// Playbook files (`.yaml`, `.yml`, `.runbook`), directories
+        /// (searched recursively) or quoted glob patterns (`'playbooks/**/*.yaml'`).
+        #[arg(required = true, value_name = "PATH")]
         files: Vec<PathBuf>,
         /// `human` for people, `json` (one object per line) for editors and CI annotations.
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
@@ -88,7 +89,8 @@ pub enum Command {
     },
     /// Lint playbooks: rules beyond `check` (exit 1 on error findings, 2 if invalid).
     Lint {
-        #[arg(required = true)]
+        /// Playbook files, directories (searched recursively) or quoted glob patterns.
+        #[arg(required = true, value_name = "PATH")]
         files: Vec<PathBuf>,
         /// `human` for people, `json` (one object per line) for editors and CI annotations.
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
@@ -104,7 +106,8 @@ pub enum Command {
     /// Rehearse playbooks against their scenario files (`*.scenario.yaml`):
     /// nothing is executed; prints `N passed, M failed`, exit 1 on a failure.
     Test {
-        /// Files or directories to search (default: the current directory).
+        /// Scenario files, directories to search or quoted glob patterns
+        /// (default: the current directory).
         paths: Vec<PathBuf>,
     },
 }

@@ -3,10 +3,11 @@ use crate::cli::DiagnosticFormat;
 use crate::report;
 use std::path::PathBuf;
 
-/// `runbook check FILE...`: every diagnostic of every file; exit 2 on any error.
+/// `runbook check PATH...`: every diagnostic of every playbook the paths
+/// name; exit 2 on any error, or when a path names no playbook.
 pub fn run(files: &[PathBuf], format: DiagnosticFormat) -> i32 {
     let (mut errors, mut warnings) = (0, 0);
-    let files = super::playbooks_only(files);
+    let (files, all_named) = super::playbooks(files);
     for path in &files {
         let checked = load(path);
         errors += checked.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -19,10 +20,10 @@ pub fn run(files: &[PathBuf], format: DiagnosticFormat) -> i32 {
         // would only add to the time `check` takes (as rustc does, skip it).
         std::mem::forget(checked);
     }
-    if format == DiagnosticFormat::Human {
+    if format == DiagnosticFormat::Human && !files.is_empty() {
         eprintln!("{}", report::summary(errors, warnings, files.len()));
     }
-    if errors > 0 {
+    if errors > 0 || !all_named {
         INVALID
     } else {
         OK

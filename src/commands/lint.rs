@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 /// The configuration file `runbook lint` looks for.
 pub const CONFIG_FILE: &str = "runbook.toml";
 
-/// `runbook lint FILE...`: check, then lint each file that checks clean.
+/// `runbook lint PATH...`: check, then lint each playbook the paths name
+/// that checks clean.
 /// Exit 2 when a file is invalid (or a config is), 1 on error-level
 /// findings, 0 otherwise.
 pub fn run(files: &[PathBuf], format: DiagnosticFormat, config: Option<&Path>) -> i32 {
-    let (mut errors, mut warnings, mut invalid) = (0, 0, false);
-    let files = super::playbooks_only(files);
+    let (files, all_named) = super::playbooks(files);
+    let (mut errors, mut warnings, mut invalid) = (0, 0, !all_named);
     for path in &files {
         let config_path = match config {
             Some(c) => Some(c.to_path_buf()),
@@ -40,7 +41,7 @@ pub fn run(files: &[PathBuf], format: DiagnosticFormat, config: Option<&Path>) -
             DiagnosticFormat::Json => report::json(&checked.file, &diagnostics),
         }
     }
-    if format == DiagnosticFormat::Human {
+    if format == DiagnosticFormat::Human && !files.is_empty() {
         eprintln!("{}", report::summary(errors, warnings, files.len()));
     }
     if invalid {

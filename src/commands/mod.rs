@@ -59,17 +59,16 @@ pub fn dispatch(cli: Cli) -> i32 {
     }
 }
 
-/// The playbooks among the files given: rehearsal scenarios
+/// The playbooks the arguments of `check` and `lint` name (files,
+/// directories, glob patterns: see [`runbook_dsl::files::expand`]), and
+/// whether every argument named something. Rehearsal scenarios
 /// (`*.scenario.yaml`) sit next to playbooks and match the same globs, but
-/// they are `runbook test`'s to read. How many were left out is said on stderr.
-pub fn playbooks_only(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
-    let (scenarios, playbooks): (Vec<_>, Vec<_>) = files.iter().cloned().partition(|path| {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        name.ends_with(".scenario.yaml") || name.ends_with(".scenario.yml")
-    });
+/// they are `runbook test`'s to read: how many were left out is said on
+/// stderr, and so is each argument that names no playbook.
+pub fn playbooks(args: &[std::path::PathBuf]) -> (Vec<std::path::PathBuf>, bool) {
+    use runbook_dsl::files::{expand, Wanted};
+    let expanded = expand(args, Wanted::Playbooks);
+    let scenarios = &expanded.skipped_scenarios;
     match scenarios.len() {
         0 => {}
         1 => eprintln!(
@@ -78,7 +77,10 @@ pub fn playbooks_only(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
         ),
         n => eprintln!("note: skipped {n} rehearsal scenarios (`runbook test` reads them)"),
     }
-    playbooks
+    for problem in &expanded.problems {
+        eprintln!("error: {problem}");
+    }
+    (expanded.files, expanded.problems.is_empty())
 }
 
 /// Reads and checks one file, printing its diagnostics for a person.

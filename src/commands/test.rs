@@ -6,6 +6,7 @@
 use super::{INVALID, OK};
 use crate::failure::RunProblem;
 use runbook_dsl::diagnostic::{render, RenderStyle};
+use runbook_dsl::files::{expand, Wanted};
 use runbook_runtime::rehearsal::verdict::Mismatch;
 use runbook_runtime::rehearsal::{self, FileReport, Verdict, World};
 use std::io::IsTerminal;
@@ -22,25 +23,14 @@ pub fn run(paths: &[PathBuf]) -> i32 {
     } else {
         paths.to_vec()
     };
-    for path in &paths {
-        if !path.exists() {
-            eprintln!("runbook test: `{}` does not exist", path.display());
-            return INVALID;
+    let expanded = expand(&paths, Wanted::Scenarios);
+    if !expanded.problems.is_empty() {
+        for problem in &expanded.problems {
+            eprintln!("runbook test: {problem}");
         }
-    }
-    let files = rehearsal::discover(&paths);
-    if files.is_empty() {
-        eprintln!(
-            "runbook test: no scenario files (`*{}`) under {}",
-            rehearsal::SUFFIX,
-            paths
-                .iter()
-                .map(|p| format!("`{}`", p.display()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
         return INVALID;
     }
+    let files = expanded.files;
     let color = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let world = World {

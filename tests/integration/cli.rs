@@ -150,3 +150,49 @@ fn check_and_lint_leave_rehearsal_scenarios_to_runbook_test() {
             ));
     }
 }
+
+/// Issue 11, item 16: `check`, `lint` and `test` take directories and glob
+/// patterns, through one expansion; a directory is not counted as a
+/// playbook, and an argument that names no playbook is a usage error.
+#[test]
+fn issue11_item16_check_lint_and_test_accept_directories_and_globs() {
+    let playbooks = crate::support::playbooks_under(&root().join("playbooks")).len();
+    let checked = format!("{playbooks} playbooks checked, no problems");
+    for command in ["check", "lint"] {
+        runbook()
+            .args([command, "playbooks"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(&checked))
+            .stderr(predicate::str::contains("rehearsal scenario").not());
+        // Quoted, so that runbook expands it, not the shell.
+        runbook()
+            .args([command, "playbooks/**/*.runbook", "playbooks/trevor/*.yaml"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("playbooks checked, no problems"))
+            .stderr(predicate::str::contains("skipped 7 rehearsal scenarios"));
+        runbook()
+            .args([command, "playbooks/*.yaml"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("no playbooks"))
+            .stderr(predicate::str::contains("match `playbooks/*.yaml`"));
+        runbook()
+            .args([command, "src"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("no playbooks"));
+    }
+    runbook()
+        .args(["check", "tests/fixtures/bad"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("runbook::unknown_step"));
+    runbook()
+        .args(["test", "playbooks/pilot/*.scenario.yaml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("disk-full.scenario.yaml :: "))
+        .stdout(predicate::str::contains("trevor").not());
+}

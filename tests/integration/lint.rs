@@ -232,3 +232,70 @@ fn runbook_toml_is_found_above_the_playbook() {
         .code(2)
         .stderr(predicate::str::contains("unknown lint rule `nope`"));
 }
+
+fn codes(path: &Path) -> Vec<(Code, String)> {
+    let (_, diagnostics) = lint_file(path);
+    diagnostics
+        .into_iter()
+        .map(|d| (d.code, d.message))
+        .collect()
+}
+
+/// Issue 11, item 15: `secret: false` silences `secret_output_unmasked`;
+/// `on_call_without_description` is not asked of steps whose own text says
+/// what they are for (manual, ask, branch, log, an assert with a message);
+/// a k8s write needs a `timeout` (the kind's own bounds only
+/// `rollout_status`) while an http write is bounded by its own; `runbook
+/// doc` labels "(secret)" only outputs that are masked as such.
+#[test]
+fn issue11_item15_lint_rules_and_doc_labels_say_what_is_true() {
+    let secret = fixture(LintRule::SecretOutputUnmasked, "good");
+    let text = std::fs::read_to_string(&secret).unwrap();
+    assert!(text.contains("secret: false"), "the fixture declares one");
+    assert_eq!(codes(&secret), vec![]);
+
+    let on_call = fixture(LintRule::OnCallWithoutDescription, "good");
+    assert_eq!(codes(&on_call), vec![]);
+    assert_eq!(
+        codes(&fixture(LintRule::OnCallWithoutDescription, "bad")),
+        vec![(
+            Code::Lint(LintRule::OnCallWithoutDescription),
+            "the step `errors` has no description".to_string()
+        )]
+    );
+
+    let k8s = root().join("tests/fixtures/lint/write_without_timeout/k8s_write.yaml");
+    let (file, found) = lint_file(&k8s);
+    let shown = render(&file, &found, RenderStyle::Plain);
+    assert_eq!(
+        codes(&k8s),
+        vec![(
+            Code::Lint(LintRule::WriteWithoutTimeout),
+            "the write step `scale` has no timeout".to_string()
+        )],
+        "{shown}"
+    );
+    assert!(
+        shown.contains("applies only to `rollout_status`"),
+        "{shown}"
+    );
+    assert_eq!(
+        codes(&fixture(LintRule::WriteWithoutTimeout, "good")),
+        vec![]
+    );
+
+    let playbook = "name: session\ninputs:\n  token: {type: string, secret: true, env: API_TOKEN}\nsteps:\n  - id: login\n    http:\n      url: https://api.example.com/session\n      headers:\n        Authorization: Bearer {{inputs.token}}\n    outputs:\n      session: {from: body, secret: true}\n      count: {from: status, type: int}\n      code: {from: status, secret: false}\n      body: {from: body}\n";
+    let checked = runbook_dsl::load::check(
+        runbook_dsl::SourceFile::new("session.yaml", playbook),
+        runbook_stdlib::builtin(),
+    );
+    let doc = runbook_dsl::doc::markdown(checked.plan.as_ref().expect("checks"));
+    let captures = doc
+        .lines()
+        .find(|l| l.starts_with("Captures "))
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(
+        captures,
+        "Captures `session` (secret), `count`, `code`, `body` (masked if it holds a secret: its step reads one)."
+    );
+}

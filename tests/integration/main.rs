@@ -6,6 +6,8 @@ mod diagnostics;
 mod diagnostics_doc;
 mod diff;
 mod doc;
+mod docs_commands;
+mod docs_fences;
 #[path = "../drills/mod.rs"]
 mod drills;
 mod dry_run_undecided;
@@ -21,6 +23,7 @@ mod kind_sql;
 mod kind_sql_dry_run;
 mod lint;
 mod literal_fields;
+mod markdown;
 mod never_panics;
 mod optional_outputs;
 mod plans;

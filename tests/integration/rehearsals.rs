@@ -88,7 +88,11 @@ fn the_seed_scenarios_take_every_branch_case() {
     let dir = root().join("playbooks");
     let mut untaken = Vec::new();
     let mut uncovered_files = Vec::new();
-    let scenario_files = rehearsal::discover(std::slice::from_ref(&dir));
+    let scenario_files = runbook_dsl::files::expand(
+        std::slice::from_ref(&dir),
+        runbook_dsl::files::Wanted::Scenarios,
+    )
+    .files;
     let reports: Vec<_> = scenario_files
         .iter()
         .map(|f| rehearsal::rehearse_file(f, &world))
@@ -131,4 +135,51 @@ fn the_seed_scenarios_take_every_branch_case() {
         uncovered_files.join("\n  "),
         untaken.join("\n  ")
     );
+}
+
+/// Issue 11, item 13: outputs captured by `(?m)^`-anchored (and
+/// case-insensitive) regexes are scripted with `outputs:`, an integer is a
+/// `type: float` output's value, and a regex whose group cannot hold the
+/// scripted value gets a hint that does not send the author back to
+/// `outputs:`.
+#[test]
+fn issue11_item13_rehearsals_script_regex_and_float_outputs() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/outputs");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2 passed, 0 failed"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/rehearsals/outputs/config.yaml"),
+        dir.path().join("config.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.scenario.yaml"),
+        "playbook: config.yaml\nscenarios:\n  - name: a replica count that is not a number\n    steps:\n      env:\n        outputs: { provider: s3, bucket: b, replicas: many }\n      latency:\n        outputs: { p99_ms: 1 }\n    expect:\n      outcome: succeeded\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("runbook")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["test", "."])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("`replicas`"), "{text}");
+    assert!(text.contains("under `results:` instead"), "{text}");
+    assert!(!text.contains("give `outputs:"), "{text}");
+}
+
+/// Issue 11, item 13: a rehearsal whose run failed says which step failed
+/// and why, also when another difference is reported first.
+#[test]
+fn issue11_item13_a_failed_rehearsal_run_says_which_step_failed_and_why() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/failed_run");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("the run failed: `healthy` failed"), "{out}");
+    assert!(out.contains("does not hold"), "{out}");
+    snapshot("failed_run", &out);
 }

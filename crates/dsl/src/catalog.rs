@@ -64,6 +64,10 @@ pub struct ParamSchema {
     pub ty: ParamType,
     pub required: bool,
     pub description: &'static str,
+    /// The values of the kind's `operation` parameter the parameter applies
+    /// to; empty: all of them. `runbook lint` reads it to know whether a
+    /// kind's own `timeout` bounds a step (k8s: only `rollout_status`).
+    pub only_for: &'static [&'static str],
 }
 
 impl ParamSchema {
@@ -73,6 +77,7 @@ impl ParamSchema {
             ty,
             required: true,
             description,
+            only_for: &[],
         }
     }
 
@@ -82,7 +87,19 @@ impl ParamSchema {
             ty,
             required: false,
             description,
+            only_for: &[],
         }
+    }
+
+    /// The parameter applies only to these values of `operation`.
+    pub fn only_for(mut self, operations: &'static [&'static str]) -> ParamSchema {
+        self.only_for = operations;
+        self
+    }
+
+    /// Whether the parameter applies to a step whose `operation` is this.
+    pub fn applies_to(&self, operation: Option<&str>) -> bool {
+        self.only_for.is_empty() || operation.is_some_and(|op| self.only_for.contains(&op))
     }
 }
 

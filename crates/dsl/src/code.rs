@@ -12,6 +12,7 @@ pub enum Code {
     YamlSyntax,
     YamlUnsupported,
     GrammarSyntax,
+    QuotedExpression,
     ExprSyntax,
     TemplateSyntax,
     // Shape of the document.
@@ -77,6 +78,7 @@ impl Code {
         Code::YamlSyntax,
         Code::YamlUnsupported,
         Code::GrammarSyntax,
+        Code::QuotedExpression,
         Code::ExprSyntax,
         Code::TemplateSyntax,
         Code::UnknownField,
@@ -133,6 +135,7 @@ impl Code {
             Code::YamlSyntax => "runbook::yaml_syntax",
             Code::YamlUnsupported => "runbook::yaml_unsupported",
             Code::GrammarSyntax => "runbook::syntax",
+            Code::QuotedExpression => "runbook::quoted_expression",
             Code::ExprSyntax => "runbook::expr_syntax",
             Code::TemplateSyntax => "runbook::template_syntax",
             Code::UnknownField => "runbook::unknown_field",
@@ -193,6 +196,7 @@ impl Code {
                 "a YAML feature playbooks do not use (anchors, aliases, tags, several documents)"
             }
             Code::GrammarSyntax => "the `.runbook` text does not follow the grammar",
+            Code::QuotedExpression => "a warning: a `.runbook` condition (of `assert`, or `that` and `condition` in their blocks) is written as a quoted string; expressions are written bare, as after `when` (`runbook fmt` unquotes it)",
             Code::ExprSyntax => "an expression (`when`, a branch case, `until`, an assertion) is malformed",
             Code::TemplateSyntax => "a `{{ }}` template is malformed",
             Code::UnknownField => "a field that the playbook, input, step or output does not have",

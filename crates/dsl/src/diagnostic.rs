@@ -19,6 +19,14 @@ pub struct Label {
     pub message: String,
 }
 
+/// A suggested edit: replace the text at `span` with `replacement`. Editors
+/// and `--format json` readers can apply it; people read it in the help.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+}
+
 /// One problem found in a playbook.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
@@ -27,6 +35,7 @@ pub struct Diagnostic {
     pub message: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -37,6 +46,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            fix: None,
         }
     }
 
@@ -58,6 +68,15 @@ impl Diagnostic {
 
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Suggests replacing the text at `span` with `replacement`.
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Diagnostic {
+        self.fix = Some(Fix {
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 
@@ -251,6 +270,19 @@ pub struct JsonDiagnostic {
     pub labels: Vec<JsonLabel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The suggested edit, when there is one: replace `start..end` (byte
+    /// offsets; `line`/`column` where it starts) with `replacement`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<JsonFix>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonFix {
+    pub line: usize,
+    pub column: usize,
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -291,6 +323,16 @@ impl JsonDiagnostic {
                 })
                 .collect(),
             help: diagnostic.help.clone(),
+            fix: diagnostic.fix.as_ref().map(|fix| {
+                let (line, column) = file.line_col(fix.span.start);
+                JsonFix {
+                    line,
+                    column,
+                    start: fix.span.start,
+                    end: fix.span.end,
+                    replacement: fix.replacement.clone(),
+                }
+            }),
         }
     }
 }

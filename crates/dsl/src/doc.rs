@@ -182,8 +182,12 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
             .outputs
             .iter()
             .map(|o| {
-                let secret = if o.is_secret() || info.uses_secret {
+                let secret = if o.is_secret() {
                     " (secret)"
+                } else if info.uses_secret && o.secret.is_none() && o.may_hold_text() {
+                    // Masked only when it looks like a secret (see
+                    // docs/semantics.md, "Secrets"): not a number or a flag.
+                    " (masked if it holds a secret: its step reads one)"
                 } else {
                     ""
                 };

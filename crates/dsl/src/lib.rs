@@ -15,6 +15,7 @@ pub mod diff;
 pub mod doc;
 pub mod encode;
 pub mod expr;
+pub mod files;
 pub mod graph;
 pub mod json_path;
 pub mod lint;

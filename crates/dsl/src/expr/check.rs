@@ -38,6 +38,21 @@ pub fn check_bool<S: Scope + ?Sized>(
     what: &str,
 ) -> Type {
     let ty = check(expr, scope, diags);
+    if let ExprKind::Literal(Literal::String(inner)) = &expr.kind {
+        // `when "steps.a.exit_code == 0"`: an expression written in quotes.
+        diags.push(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                format!("{what} must be a boolean, this is a string in quotes"),
+            )
+            .label(expr.span, "a string, not a condition")
+            .help(format!(
+                "remove the quotes around the condition: write `{}` itself, not the text of it",
+                inner.trim()
+            )),
+        );
+        return ty;
+    }
     if !ty.is_bool() {
         let example = match ty {
             Type::Int | Type::Float => format!("`{expr} > 0`"),

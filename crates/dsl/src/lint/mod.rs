@@ -141,19 +141,30 @@ fn write_without_timeout(
     catalog: &dyn Catalog,
     add: &mut impl FnMut(LintRule, Diagnostic),
 ) {
-    let Action::Kind { name, .. } = &step.action else {
+    let Action::Kind { name, params } = &step.action else {
         return;
     };
     if plan.step_plan(i).effect == Effect::Read || step.timeout.is_some() || calls_playbook(step) {
         return;
     }
-    // A kind with its own `timeout` parameter bounds its requests already.
-    if catalog
-        .kind(&name.value)
-        .is_some_and(|k| k.param("timeout").is_some())
-    {
-        return;
-    }
+    // A kind whose own `timeout` parameter applies to what the step does
+    // bounds it already (http's applies to every request; k8s's only to
+    // `rollout_status`, so a k8s write needs the step's `timeout`).
+    let operation = params.get("operation").and_then(|o| o.scalar_string());
+    let own_timeout = catalog.kind(&name.value).and_then(|k| k.param("timeout"));
+    let kind_label = match own_timeout {
+        Some(t) if t.applies_to(operation.as_deref()) => return,
+        Some(t) => format!(
+            "the `timeout` of `{}` applies only to {}",
+            name.value,
+            t.only_for
+                .iter()
+                .map(|op| format!("`{op}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => format!("`{}` has no timeout of its own", name.value),
+    };
     add(
         LintRule::WriteWithoutTimeout,
         new(format!(
@@ -162,10 +173,7 @@ fn write_without_timeout(
             step.id.value
         ))
         .label(step.id.span, "can hang forever")
-        .label(
-            name.span,
-            format!("`{}` has no timeout of its own", name.value),
-        )
+        .label(name.span, kind_label)
         .help("add `timeout: 5m` (how long it may take before the run gives up on it)"),
     );
 }
@@ -327,7 +335,8 @@ fn secret_output_unmasked(
     if !plan.step_plan(i).uses_secret {
         return;
     }
-    for output in step.outputs.iter().filter(|o| !o.is_secret()) {
+    // `secret: false` says the author looked and it carries none.
+    for output in step.outputs.iter().filter(|o| o.secret.is_none()) {
         add(
             LintRule::SecretOutputUnmasked,
             new(format!(
@@ -335,13 +344,35 @@ fn secret_output_unmasked(
                 output.name.value, step.id.value
             ))
             .label(output.name.span, "not marked secret")
-            .help("add `secret: true` to the output"),
+            .help(
+                "add `secret: true` to the output, or `secret: false` if it cannot hold the secret",
+            ),
         );
     }
 }
 
+/// Kinds whose own text says what the step is for: a `log` or `notify`
+/// message, an `approve` question, a `wait`, a called playbook (described
+/// in its own file).
+const SELF_DESCRIBING_KINDS: &[&str] = &["log", "notify", "approve", "wait", "playbook"];
+
+/// Whether a description would add something to the step: not to a branch
+/// (its cases say it), a `manual` step (its text is the instruction), an
+/// `ask` (its question), a self-describing kind, or an `assert` that has
+/// its own `message`.
+fn description_adds_something(step: &Step) -> bool {
+    match &step.action {
+        Action::Branch(_) | Action::Manual { .. } | Action::Ask(_) => false,
+        Action::Kind { name, params } => {
+            let says_itself = SELF_DESCRIBING_KINDS.contains(&name.value.as_str())
+                || (name.value == "assert" && params.get("message").is_some());
+            !says_itself
+        }
+    }
+}
+
 fn on_call_without_description(step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
-    if step.description.is_some() || matches!(step.action, Action::Branch(_)) {
+    if step.description.is_some() || !description_adds_something(step) {
         return;
     }
     add(

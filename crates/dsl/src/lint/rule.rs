@@ -89,14 +89,14 @@ impl LintRule {
     pub fn rationale(self) -> &'static str {
         match self {
             LintRule::UngatedWrite => "a step that changes or destroys something should wait for an operator's approval, so a run never surprises the person who started it",
-            LintRule::WriteWithoutTimeout => "a write that hangs holds the incident hostage: give it a deadline (kinds with their own `timeout` parameter are bounded by it)",
+            LintRule::WriteWithoutTimeout => "a write that hangs holds the incident hostage: give it a deadline (a kind whose own `timeout` parameter applies to the operation, like `http`'s, is bounded by it; `k8s`'s bounds only `rollout_status`)",
             LintRule::RawShellInsertion => "a value inserted into a shell command without quoting can inject a command (the `${{ }}` script-injection lesson)",
             LintRule::RawEncodedInsertion => "a raw value in a URL, a JSON body, a PromQL query or a Kubernetes name skips its encoding and can change where a request goes or what it asks",
             LintRule::PollWithoutDeadline => "an `until` without `within` can poll forever when the condition never holds",
             LintRule::BranchWithoutElse => "a branch whose cases may all be false, with no `else`, silently ends the procedure on that path",
             LintRule::ManualWithoutInstructions => "a manual step is only as good as its instructions: at 3 a.m. nobody remembers what \"do it\" meant",
-            LintRule::SecretOutputUnmasked => "a step that reads a secret captures outputs that may carry it: mark them `secret: true` so readers see they are masked",
-            LintRule::OnCallWithoutDescription => "in a playbook tagged `on-call`, each step should say why it is there, for the engineer who runs it half asleep",
+            LintRule::SecretOutputUnmasked => "a step that reads a secret captures outputs that may carry it: mark them `secret: true` so they are masked whatever they hold, or `secret: false` when they cannot hold it",
+            LintRule::OnCallWithoutDescription => "in a playbook tagged `on-call`, each step that runs a command or a query should say why it is there, for the engineer who runs it half asleep (manual steps, questions, branches, `log`, `notify`, `approve`, `wait`, `playbook` steps and asserts with a `message` say it in their own text)",
             LintRule::UnknownRule => "a `lint: {allow}` annotation that names no rule silences nothing (a typo?)",
         }
     }

@@ -10,6 +10,7 @@
 mod runbook;
 mod yaml;
 
+pub(crate) use runbook::expression;
 pub use runbook::runbook;
 pub use yaml::{step_yaml, yaml};
 

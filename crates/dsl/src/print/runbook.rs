@@ -246,6 +246,9 @@ impl Printer {
 
     fn action(&mut self, action: &Action) {
         match action {
+            Action::Kind { name, params } if name.value == "assert" => {
+                self.assert(params, name.span.start)
+            }
             Action::Kind { name, params } => {
                 self.node_stmt_at(&name.value, params, name.span.start)
             }
@@ -314,6 +317,31 @@ impl Printer {
         }
     }
 
+    /// `assert EXPR`, or a block whose `that` is a bare expression.
+    fn assert(&mut self, params: &Node, at: usize) {
+        match &params.value {
+            Value::Str(text) => self.line(format!("assert {}", condition(&text.value)), Some(at)),
+            Value::Map(entries) if !entries.is_empty() => {
+                self.block("assert".into(), Some(at), close_key(params.span), |out| {
+                    for entry in entries {
+                        match &entry.value.value {
+                            Value::Str(text) if entry.key.value == "that" => out.line(
+                                format!("that {}", condition(&text.value)),
+                                Some(entry.key.span.start),
+                            ),
+                            _ => out.node_stmt_at(
+                                &entry.key.value,
+                                &entry.value,
+                                entry.key.span.start,
+                            ),
+                        }
+                    }
+                });
+            }
+            _ => self.node_stmt_at("assert", params, at),
+        }
+    }
+
     fn lint_allow(&mut self, lint: &LintAllow) {
         self.block("lint".into(), Some(lint.span.start), None, |out| {
             let at = lint.allow.first().map(|r| r.span.start);
@@ -355,35 +383,18 @@ impl Printer {
         });
     }
 
+    /// `every D within D until EXPR`, the condition bare (a duration that
+    /// is not one word is quoted).
     fn until(&mut self, u: &Until) {
         let clauses = [("every", &u.every), ("within", &u.within)];
-        if clauses
-            .iter()
-            .filter_map(|(_, d)| d.as_ref())
-            .all(|d| is_grammar_word(&d.text))
-        {
-            let mut text = String::new();
-            for (word, d) in clauses {
-                if let Some(d) = d {
-                    text.push_str(&format!("{word} {} ", d.text));
-                }
+        let mut text = String::new();
+        for (word, d) in clauses {
+            if let Some(d) = d {
+                text.push_str(&format!("{word} {} ", duration(d)));
             }
-            text.push_str(&format!("until {}", expression(&u.condition.value)));
-            self.line(text, Some(u.span.start));
-            return;
         }
-        self.block("until".into(), Some(u.span.start), None, |out| {
-            out.text_stmt(
-                "condition",
-                &u.condition.value,
-                Some(u.condition.span.start),
-            );
-            for (word, d) in clauses {
-                if let Some(d) = d {
-                    out.line(format!("{word} {}", duration(d)), Some(d.span.start));
-                }
-            }
-        });
+        text.push_str(&format!("until {}", expression(&u.condition.value)));
+        self.line(text, Some(u.span.start));
     }
 
     fn output(&mut self, o: &Output) {
@@ -566,7 +577,7 @@ fn duration(d: &DurationLit) -> String {
 
 /// An expression as written, on one line: line breaks (from a YAML block
 /// scalar) and the indentation after them become one space.
-fn expression(text: &str) -> String {
+pub(crate) fn expression(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.trim().lines().enumerate() {
         if i > 0 {
@@ -575,6 +586,18 @@ fn expression(text: &str) -> String {
         out.push_str(if i > 0 { line.trim() } else { line.trim_end() });
     }
     out
+}
+
+/// A condition of `assert`/`that`, bare; one that is a single string
+/// literal (not a boolean, so `check` rejects it) is put in brackets, since
+/// the quoted form is read as the expression inside the quotes.
+fn condition(text: &str) -> String {
+    let bare = expression(text);
+    if crate::runbook_syntax::is_one_string(&bare) {
+        format!("({bare})")
+    } else {
+        bare
+    }
 }
 
 /// A double-quoted string with the grammar's escapes.

@@ -306,3 +306,52 @@ fn the_alphaswarm_playbook_converts_both_ways() {
         "\n{yaml}"
     );
 }
+
+/// Conditions are printed bare everywhere, `assert` and `that` included,
+/// and read back to the same model; a polling deadline that is not one
+/// word is quoted inline rather than forcing the block form.
+#[test]
+fn conditions_print_bare_and_read_back() {
+    let yaml = r#"
+name: bare
+steps:
+  - id: probe
+    shell: curl -fsS http://localhost/health
+    effect: read
+    until:
+      condition: steps.probe.exit_code == 0
+      every: 1m 30s
+      within: 10m
+  - id: healthy
+    needs: [probe]
+    assert: steps.probe.stdout != "" && 'ok' in steps.probe.stdout
+  - id: ready
+    needs: [probe]
+    assert:
+      that: steps.probe.stdout matches "ready"
+      message: Not ready.
+  - id: odd
+    needs: [probe]
+    assert: '"a string"'
+"#;
+    let playbook = from_yaml(yaml);
+    let text = super::runbook(&playbook, &[], None);
+    for line in [
+        "  every \"1m 30s\" within 10m until steps.probe.exit_code == 0\n",
+        "  assert steps.probe.stdout != \"\" && 'ok' in steps.probe.stdout\n",
+        "    that steps.probe.stdout matches \"ready\"\n",
+        // A lone string literal keeps its meaning: brackets, not quotes.
+        "  assert (\"a string\")\n",
+    ] {
+        assert!(text.contains(line), "{line:?} not in\n{text}");
+    }
+    let mut diags = Diagnostics::new();
+    let parsed =
+        runbook_syntax::parse(&SourceFile::new("t.runbook", &text), &mut diags).expect("parses");
+    assert!(diags.is_empty(), "{:#?}", diags.into_sorted());
+    assert_eq!(
+        modulo_spans(&lower(&parsed.node)).replace("(\\\"a string\\\")", "\\\"a string\\\""),
+        modulo_spans(&playbook)
+    );
+    assert_eq!(fmt(&text), text);
+}

@@ -57,10 +57,7 @@ pub(super) fn from_pest(error: &pest::error::Error<Rule>, text: &str) -> Diagnos
     if found == "`:`" {
         help = Some("`.runbook` fields are written `key value`, without a `:`".into());
     } else if found == "`=`" && !positives.contains(&Rule::output_eq) {
-        help = Some(
-            "fields are written `key value`, without `=` (only `output NAME = FIELD` uses one)"
-                .into(),
-        );
+        help = Some(equals_help(text, at));
     }
     Diagnostic::error(
         Code::GrammarSyntax,
@@ -74,6 +71,22 @@ pub(super) fn from_pest(error: &pest::error::Error<Rule>, text: &str) -> Diagnos
         ),
     )
     .with_help(help)
+}
+
+/// The help for an unexpected `=`: a comparison written where a value is
+/// read says where expressions go; a `key = value` says to drop the `=`.
+fn equals_help(text: &str, at: usize) -> String {
+    let before = text[..at].trim_end_matches([' ', '\t']);
+    let is_comparison = text[at..].starts_with("==") || before.ends_with(['!', '<', '>', '=']);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let key = text[line_start..at].split_whitespace().next().unwrap_or("");
+    if is_comparison {
+        format!(
+            "this looks like an expression, but `{key}` takes a value: conditions are written bare after `when`, `until`, `assert`, `that` and in `when EXPR -> STEP` cases; anywhere else, quote text that holds spaces: `{key} \"...\"`"
+        )
+    } else {
+        format!("remove the `=`: a field is written `key value`, such as `{key} VALUE` (only `output NAME = FIELD` takes a `=`)")
+    }
 }
 
 /// What was found at `at`, in words, with its span.
@@ -186,7 +199,10 @@ fn expectation(rule: Rule) -> Option<Expectation> {
             None,
             10,
         ),
-        Rule::kw_needs
+        Rule::kw_assert
+        | Rule::kw_that
+        | Rule::kw_condition
+        | Rule::kw_needs
         | Rule::kw_when
         | Rule::kw_retry
         | Rule::kw_on_failure

@@ -17,7 +17,7 @@ mod scan;
 mod strings;
 
 pub use parse::parse;
-pub(crate) use parse::typed_word;
+pub(crate) use parse::{is_one_string, typed_word};
 
 use crate::node::Node;
 use crate::source::Span;

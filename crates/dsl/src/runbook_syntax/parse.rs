@@ -6,6 +6,7 @@
 //! (or token) they came from, so a diagnostic about them points at the text.
 
 use super::{error, scan, strings, Comment, Parsed};
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::node::{Entry, Node, Text, Value};
 use crate::source::{SourceFile, Span};
@@ -40,13 +41,21 @@ pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
             }
         };
         let file_pair = pairs.next().expect("the file rule always yields a pair");
-        Ok(Parsed {
-            node: top(file_pair, text.len())?,
-            comments: scan.comments,
-        })
+        let mut warnings = Vec::new();
+        let node = top(file_pair, text.len(), &mut warnings)?;
+        Ok((
+            Parsed {
+                node,
+                comments: scan.comments,
+            },
+            warnings,
+        ))
     });
     match result {
-        Ok(parsed) => Some(parsed),
+        Ok((parsed, warnings)) => {
+            diags.extend(warnings);
+            Some(parsed)
+        }
         Err(diagnostic) => {
             diags.push(*diagnostic);
             None
@@ -149,7 +158,7 @@ enum CollectedItem {
     Item(Node),
 }
 
-fn top(file: Pair<Rule>, len: usize) -> Result<Node> {
+fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
     let mut entries = Vec::new();
     let mut inputs = None;
     let mut steps = None;
@@ -183,7 +192,7 @@ fn top(file: Pair<Rule>, len: usize) -> Result<Node> {
             }
             Rule::step_stmt => {
                 let kw = span(&pair.clone().into_inner().next().expect("keyword"));
-                let step = step(pair)?;
+                let step = step(pair, warnings)?;
                 Collected::push(
                     &mut steps,
                     &mut entries,
@@ -199,7 +208,7 @@ fn top(file: Pair<Rule>, len: usize) -> Result<Node> {
     Ok(Node::new(Value::Map(entries), Span::new(0, len)))
 }
 
-fn step(pair: Pair<Rule>) -> Result<Node> {
+fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
     let whole = span(&pair);
     let mut entries = Vec::new();
     let mut outputs = None;
@@ -241,7 +250,7 @@ fn step(pair: Pair<Rule>) -> Result<Node> {
                 let value = expr(inner.next().expect("expression"));
                 entries.push(Entry { key, value });
             }
-            Rule::until_stmt => entries.push(until(item)),
+            Rule::until_stmt => entries.push(until(item, warnings)?),
             Rule::retry_stmt => entries.push(retry(item)),
             Rule::on_failure_stmt => {
                 let whole = span(&item);
@@ -273,6 +282,7 @@ fn step(pair: Pair<Rule>) -> Result<Node> {
                 );
             }
             Rule::cases_stmt => entries.push(cases(item)?),
+            Rule::assert_stmt => entries.push(assert(item, warnings)?),
             Rule::entry => entries.push(entry(item)?),
             rule => unreachable!("unexpected step rule {rule:?}"),
         }
@@ -282,7 +292,7 @@ fn step(pair: Pair<Rule>) -> Result<Node> {
 
 /// `[every D] [within D] until EXPR`: the plain expression when there is no
 /// interval or deadline (YAML's shorthand), else `{condition, every, within}`.
-fn until(pair: Pair<Rule>) -> Entry {
+fn until(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Entry> {
     let whole = span(&pair);
     let mut clauses = Vec::new();
     let mut key = None;
@@ -292,31 +302,147 @@ fn until(pair: Pair<Rule>) -> Entry {
             Rule::every_clause | Rule::within_clause => {
                 let mut inner = item.into_inner();
                 let kw = keyword(&inner.next().expect("keyword"));
-                let value = word(inner.next().expect("duration"));
+                let value = scalar(inner.next().expect("duration"))?;
                 clauses.push(Entry { key: kw, value });
             }
             Rule::kw_until => key = Some(keyword(&item)),
             Rule::expr => condition = Some(expr(item)),
+            Rule::until_block => {
+                let at = span(&item);
+                let mut entries = Vec::new();
+                for part in children(item) {
+                    if part.as_rule() == Rule::condition_stmt {
+                        let mut parts = children(part);
+                        let kw = keyword(&parts.next().expect("keyword"));
+                        let value = self::condition(
+                            parts.next().expect("expression"),
+                            "condition",
+                            warnings,
+                        )?;
+                        entries.push(Entry { key: kw, value });
+                    } else {
+                        entries.push(entry(part)?);
+                    }
+                }
+                condition = Some(Node::new(Value::Map(entries), at));
+            }
             rule => unreachable!("unexpected until rule {rule:?}"),
         }
     }
     let key = key.expect("until keyword");
     let condition = condition.expect("until condition");
+    if let Value::Map(block) = condition.value {
+        // `until { condition EXPR ... }`, after any `every`/`within` clauses.
+        let at = if clauses.is_empty() {
+            condition.span
+        } else {
+            whole
+        };
+        let mut map = clauses;
+        map.extend(block);
+        return Ok(Entry {
+            key,
+            value: Node::new(Value::Map(map), at),
+        });
+    }
     if clauses.is_empty() {
-        return Entry {
+        return Ok(Entry {
             key,
             value: condition,
-        };
+        });
     }
     let mut map = vec![Entry {
         key: synthetic("condition", key.span),
         value: condition,
     }];
     map.extend(clauses);
-    Entry {
+    Ok(Entry {
         key,
         value: Node::new(Value::Map(map), whole),
+    })
+}
+
+/// `assert EXPR` or `assert { that EXPR ... }`: the kind `assert` with its
+/// condition read like `when`'s.
+fn assert(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Entry> {
+    let mut inner = children(pair);
+    let kw = inner.next().expect("keyword");
+    let key = keyword(&kw);
+    let body = inner.next().expect("a condition or a block");
+    let value = if body.as_rule() == Rule::assert_block {
+        let whole = span(&body);
+        let mut entries = Vec::new();
+        for item in children(body) {
+            if item.as_rule() == Rule::that_stmt {
+                let mut parts = children(item);
+                let that = keyword(&parts.next().expect("keyword"));
+                let condition = condition(parts.next().expect("expression"), "that", warnings)?;
+                entries.push(Entry {
+                    key: that,
+                    value: condition,
+                });
+            } else {
+                entries.push(entry(item)?);
+            }
+        }
+        Node::new(Value::Map(entries), whole)
+    } else {
+        condition(body, "assert", warnings)?
+    };
+    Ok(Entry { key, value })
+}
+
+/// The condition of `assert` or `that`. The quoted form older playbooks
+/// use (`assert "a == b"`) is read as the expression inside the quotes,
+/// with a warning whose fix is the bare form (`runbook fmt` writes it).
+fn condition(pair: Pair<Rule>, keyword: &str, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
+    let node = expr(pair);
+    let Value::Str(raw) = &node.value else {
+        return Ok(node);
+    };
+    if !is_one_string(&raw.value) {
+        return Ok(node);
     }
+    let at = node.span;
+    let text = strings::quoted(&raw.value, at)?;
+    let bare = crate::print::expression(&text.value);
+    let warning = Diagnostic::warning(
+        Code::QuotedExpression,
+        format!("the `{keyword}` expression is written as a quoted string"),
+    )
+    .label(at, "an expression in quotes");
+    // The bare form is offered only when it reads back as this expression
+    // (the `check` error about a malformed one comes next).
+    let reads_back = crate::expr::parse(&Text::verbatim(&bare, at)).is_ok();
+    warnings.push(if reads_back {
+        warning
+            .help(format!(
+                "write the expression without quotes, like `when`'s: `{keyword} {bare}` (`runbook fmt` rewrites it)"
+            ))
+            .fix(at, bare)
+    } else {
+        warning.help(format!(
+            "write the expression without quotes, like `when`'s: `{keyword} EXPR`"
+        ))
+    });
+    Ok(Node::new(Value::Str(text), at))
+}
+
+/// Whether an expression's text is exactly one `"..."` string.
+pub(crate) fn is_one_string(text: &str) -> bool {
+    let Some(body) = text.strip_prefix('"') else {
+        return false;
+    };
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return i + 1 == body.len(),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `retry N [delay D] [backoff F]` -> `{attempts, delay, backoff}`.

@@ -6,11 +6,13 @@
 //!
 //! - [`scenario`]: the file format, read from the spanned YAML tree;
 //! - [`prepare`]: the scenario checked against the playbook's plan;
+//! - [`invert`]: scripted outputs turned back into the results they come from;
 //! - [`script`]: the scripted action set and operator;
 //! - [`verdict`]: what was expected against what happened;
 //! - [`coverage`]: which branch cases the scenarios take.
 
 pub mod coverage;
+pub mod invert;
 pub mod prepare;
 pub mod scenario;
 pub mod script;
@@ -27,14 +29,11 @@ use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile};
 use scenario::{Scenario, ScenarioFile};
 use script::{Missing, ScriptedActions, ScriptedOperator};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use verdict::{Mismatch, Rehearsed};
-
-/// How scenario files are recognised.
-pub const SUFFIX: &str = ".scenario.yaml";
 
 /// What rehearsals need from outside the runtime: the kind catalog (for
 /// the result an output captures by default) and the actions of the kinds
@@ -91,37 +90,6 @@ impl FileReport {
             .count();
         (passed, self.scenarios.len() - passed)
     }
-}
-
-/// Scenario files under the paths (a file is taken as given), sorted.
-pub fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for path in paths {
-        if path.is_file() {
-            found.push(path.clone());
-            continue;
-        }
-        let mut stack = vec![path.clone()];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let p = entry.path();
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if p.is_dir() {
-                    if !name.starts_with('.') && name != "target" {
-                        stack.push(p);
-                    }
-                } else if name.ends_with(SUFFIX) {
-                    found.push(p);
-                }
-            }
-        }
-    }
-    found.sort();
-    found.dedup();
-    found
 }
 
 /// Reads a scenario file, checks it and its playbook, and rehearses each

@@ -4,13 +4,13 @@
 //! validated answers and gate decisions. Every problem is a diagnostic in
 //! the scenario file, with "did you mean" for misspelled names.
 
+use super::invert::invert;
 use super::scenario::{Scenario, StepScript};
 use super::script::Canned;
 use crate::operator::validate_answer;
 use crate::outputs;
-use runbook_dsl::ast::{Action as StepAction, AnswerType, Output, Step};
+use runbook_dsl::ast::{Action as StepAction, AnswerType, Step};
 use runbook_dsl::catalog::Catalog;
-use runbook_dsl::json_path::{JsonPath, Segment};
 use runbook_dsl::plan::Plan;
 use runbook_dsl::suggest::{did_you_mean, help_for};
 use runbook_dsl::{Code, Diagnostic, Diagnostics, Spanned};
@@ -334,7 +334,7 @@ fn canned(
                         None => want.clone(),
                     };
                     let got = got.get(&output.name.value).cloned().unwrap_or(Value::Null);
-                    (got != want).then(|| {
+                    (!same_value(&got, &want)).then(|| {
                         format!(
                             "output `{}` would capture {got}, not {want}",
                             output.name.value
@@ -345,17 +345,39 @@ fn canned(
             };
             if let Some(problem) = problem {
                 let span = given.map(|(n, _)| n.span).unwrap_or(script.step.span);
+                let field = output
+                    .from
+                    .as_ref()
+                    .map(|f| f.value.as_str())
+                    .unwrap_or(primary);
+                let help = match (given, &output.regex) {
+                    // The value was given: say why it cannot be captured
+                    // back, and give the one way left, not the same advice.
+                    (Some((_, value)), Some(regex)) => format!(
+                        "runbook writes `{field}` as a line the regex `{}` matches with {value} in its first group, and that line does not capture {value} back (the group cannot match it, or another output captured from `{field}` is in the way): give the text of `{field}` under `results:` instead, such as `results: {{{field}: \"{}\"}}`",
+                        regex.value,
+                        super::invert::matching_text(&regex.value, &text_of(value))
+                            .unwrap_or_else(|| text_of(value))
+                            .escape_default()
+                    ),
+                    (Some(_), None) => format!(
+                        "give the result field it is captured from under `results:` (`{field}`) instead of the output"
+                    ),
+                    (None, _) => format!(
+                        "give `outputs: {{{}: VALUE}}`, or the result field it is captured from under `results:` (`{field}`)",
+                        output.name.value,
+                    ),
+                };
                 diags.push(
                     Diagnostic::error(
                         Code::UnknownResult,
-                        format!("the scripted result of `{}` does not give its outputs: {problem}", step.id.value),
+                        format!(
+                            "the scripted result of `{}` does not give its outputs: {problem}",
+                            step.id.value
+                        ),
                     )
                     .label(span, "scripted here")
-                    .help(format!(
-                        "give `outputs: {{{}: VALUE}}`, or the result field it is captured from under `results:` (`{}`)",
-                        output.name.value,
-                        output.from.as_ref().map(|f| f.value.as_str()).unwrap_or(primary)
-                    )),
+                    .help(help),
                 );
                 ok = false;
             }
@@ -368,128 +390,21 @@ fn canned(
     })
 }
 
-/// Writes a result field from which `output` captures `value`: the field
-/// itself, the place a JSON path selects, or text a regular expression's
-/// first group matches (the literal text around the group kept). Checked by
-/// capturing it back; the help then says to give the field instead.
-fn invert(output: &Output, primary: &str, value: &Value, fields: &mut Map<String, Value>) {
-    let field = output
-        .from
-        .as_ref()
-        .map(|f| f.value.clone())
-        .unwrap_or_else(|| primary.to_string());
-    if let Some(path) = &output.json {
-        let Ok(path) = JsonPath::parse(&path.value) else {
-            return;
-        };
-        let slot = fields.entry(field).or_insert(Value::Null);
-        if let Value::String(text) = slot {
-            *slot = serde_json::from_str(text).unwrap_or(Value::Null);
-        }
-        set_at(slot, &path.segments, value.clone());
-        return;
-    }
-    if let Some(regex) = &output.regex {
-        let (prefix, suffix) = literal_affixes(&regex.value);
-        let text = match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let line = format!("{prefix}{text}{suffix}");
-        let entry = fields.entry(field).or_insert(Value::String(String::new()));
-        match entry {
-            Value::String(s) if !s.is_empty() => {
-                s.push('\n');
-                s.push_str(&line);
-            }
-            other => *other = Value::String(line),
-        }
-        return;
-    }
-    fields.insert(field, value.clone());
-}
-
-fn set_at(slot: &mut Value, path: &[Segment], value: Value) {
-    let Some((first, rest)) = path.split_first() else {
-        *slot = value;
-        return;
-    };
-    match first {
-        Segment::Key(k) => {
-            if !slot.is_object() {
-                *slot = Value::Object(Map::new());
-            }
-            if let Value::Object(map) = slot {
-                set_at(map.entry(k.clone()).or_insert(Value::Null), rest, value);
-            }
-        }
-        Segment::Index(n) => {
-            if !slot.is_array() {
-                *slot = Value::Array(Vec::new());
-            }
-            if let Value::Array(items) = slot {
-                while items.len() <= *n {
-                    items.push(Value::Null);
-                }
-                set_at(&mut items[*n], rest, value);
-            }
-        }
-        Segment::All => {
-            // `[*]` collects: each item of the given list goes into its own element.
-            let items = match value {
-                Value::Array(items) => items,
-                other => vec![other],
-            };
-            *slot = Value::Array(
-                items
-                    .into_iter()
-                    .map(|item| {
-                        let mut element = Value::Null;
-                        set_at(&mut element, rest, item);
-                        element
-                    })
-                    .collect(),
-            );
-        }
+/// Whether a captured value is the scripted one: numbers compare by value
+/// (`4000` is the `4000.0` a `type: float` output captures).
+fn same_value(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => got == want,
     }
 }
 
-/// The literal text before a regex's first group and after it, when it has
-/// no special characters (`STORAGE_PROVIDER=(\S*)` -> `STORAGE_PROVIDER=`).
-fn literal_affixes(pattern: &str) -> (String, String) {
-    let literal = |s: &str| {
-        if s.chars().any(|c| "\\.[]{}()*+?|^$".contains(c)) {
-            String::new()
-        } else {
-            s.to_string()
-        }
-    };
-    let Some(open) = pattern.find('(') else {
-        return (String::new(), String::new());
-    };
-    let prefix = literal(pattern[..open].trim_start_matches('^'));
-    let mut depth = 0;
-    let mut escaped = false;
-    let mut close = None;
-    for (i, c) in pattern[open..].char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(open + i);
-                    break;
-                }
-            }
-            _ => {}
-        }
+/// A scripted value as the text a regex would capture.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
-    let suffix = close
-        .map(|c| literal(pattern[c + 1..].trim_end_matches('$')))
-        .unwrap_or_default();
-    (prefix, suffix)
 }
 
 /// The closest step id, for messages that are not diagnostics.
@@ -498,20 +413,4 @@ pub fn closest<'p>(plan: &'p Plan, id: &str) -> Option<&'p str> {
         id,
         (0..plan.len()).map(|i| plan.step(i).0.id.value.as_str()),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::literal_affixes;
-
-    #[test]
-    fn regex_affixes_are_literal_text_only() {
-        assert_eq!(
-            literal_affixes(r"STORAGE_PROVIDER=(\S*)"),
-            ("STORAGE_PROVIDER=".into(), String::new())
-        );
-        assert_eq!(literal_affixes(r"(\d+)%"), (String::new(), "%".into()));
-        assert_eq!(literal_affixes(r"^v(\d+)"), ("v".into(), String::new()));
-        assert_eq!(literal_affixes(r"a.b(\d+)"), (String::new(), String::new()));
-    }
 }

@@ -171,10 +171,28 @@ pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatc
                 | (ExpectedOutcome::Rejected, RunStatus::Rejected)
         );
         if !matches {
-            let failure = run.failures.iter().find(|f| !f.handled);
+            // Why it ended so: the failure that stopped it (or, when every
+            // failure was handled, the last one), in the message itself, so
+            // that it is read also when another difference comes first.
+            let failure = run
+                .failures
+                .iter()
+                .find(|f| !f.handled)
+                .or(run.failures.last());
+            let why = failure
+                .map(|f| {
+                    format!(
+                        ": `{}` {} ({})",
+                        id(f.step),
+                        f.state.name(),
+                        one_line(&f.message)
+                    )
+                })
+                .unwrap_or_default();
             found.push(Mismatch {
-                step: None,
-                message: format!("the run {}", outcome_name(run.status)),
+                // Drawn at the failing step: what else differs follows from it.
+                step: failure.map(|f| f.step),
+                message: format!("the run {}{why}", outcome_name(run.status)),
                 expected: outcome.value.name().into(),
                 actual: outcome_name(run.status).into(),
                 labels: failure
@@ -197,6 +215,16 @@ pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatc
     };
     found.sort_by_key(|m| m.step.map(|s| position[s]).unwrap_or(usize::MAX));
     found
+}
+
+/// A message on one line, shortened: it goes inside a sentence.
+fn one_line(message: &str) -> String {
+    let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 160 {
+        format!("{}...", line.chars().take(157).collect::<String>())
+    } else {
+        line
+    }
 }
 
 fn state_words(run: &Rehearsed, i: usize) -> String {

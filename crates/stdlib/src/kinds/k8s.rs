@@ -97,7 +97,8 @@ pub fn schema() -> KindSchema {
                 "timeout",
                 ParamType::Duration,
                 "For `rollout_status`: how long to wait for the rollout; default `5m`.",
-            ),
+            )
+            .only_for(&["rollout_status"]),
         ],
         shorthand: None,
         results: vec![
