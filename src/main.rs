@@ -6,6 +6,7 @@ mod failure;
 mod inputs;
 mod live;
 mod report;
+mod signals;
 mod view;
 
 use clap::Parser;

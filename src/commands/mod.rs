@@ -25,7 +25,7 @@ pub const UNFORMATTED: i32 = 1;
 pub const FINDINGS: i32 = 1;
 /// Exit code: invalid playbook or usage.
 pub const INVALID: i32 = 2;
-/// Exit code: Ctrl-C.
+/// Exit code: interrupted with no known signal (a signal N exits 128 + N).
 pub const INTERRUPTED: i32 = 130;
 
 pub fn dispatch(cli: Cli) -> i32 {
@@ -56,6 +56,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Schema => schema::run(),
         Command::Doc { file } => doc::run(&file),
         Command::Test { paths } => test::run(&paths),
+        Command::Watchdog => runbook_stdlib::watchdog::serve(),
     }
 }
 

@@ -111,6 +111,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         output: decisions.output,
         gate_timeout: decisions.gate_timeout,
         seq: journaled.next_seq,
+        output_cap: decisions.output_cap,
     };
     let resumed = Event::RunResumed {
         run_id: journaled.run_id.clone(),

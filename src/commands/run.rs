@@ -2,7 +2,7 @@
 //! inputs, then run it with the terminal view (or JSON lines) and a journal.
 //! `resume` shares [`execute`].
 
-use super::{load, INTERRUPTED, INVALID};
+use super::{load, INVALID};
 use crate::cli::{Decisions, OutputFormat, RunArgs};
 use crate::failure::RunProblem;
 use crate::inputs::{self, Given};
@@ -13,7 +13,7 @@ use runbook_runtime::event::Event;
 use runbook_runtime::journal::{self, JournalWriter};
 use runbook_runtime::operator::{current_user, Operator, Preapproved, Terminal};
 use runbook_runtime::runner::{Restored, RunOptions, RunOutcome, Runner};
-use runbook_runtime::{EventBus, Masker, Mode};
+use runbook_runtime::{EventBus, Interruption, Masker, Mode, RunStatus};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -65,6 +65,7 @@ pub fn run(args: &RunArgs) -> i32 {
         output: args.decisions.output,
         gate_timeout: args.decisions.gate_timeout,
         seq: 0,
+        output_cap: args.decisions.output_cap,
     };
     execute(session, inputs, operator, Restored::default(), Vec::new())
 }
@@ -150,6 +151,8 @@ pub struct Session {
     pub gate_timeout: Option<Duration>,
     /// The journal's next sequence number (0 for a new run).
     pub seq: u64,
+    /// Bytes kept of each output stream of a step.
+    pub output_cap: usize,
 }
 
 /// SHA-256 of the playbook source, hex: what `resume` compares.
@@ -236,14 +239,20 @@ pub fn execute(
             })
         }
     }
+    let interruption = Interruption::new();
     let options = RunOptions {
         mode: session.mode,
         jobs: session.jobs,
         workdir,
         gate_timeout: session.gate_timeout,
         plan_hash: hash,
+        interruption: interruption.clone(),
+        output_cap: session.output_cap,
         ..RunOptions::default()
     };
+    if let Ok(exe) = std::env::current_exe() {
+        runbook_stdlib::watchdog::install(exe);
+    }
     // One thread: steps wait on processes and timers, not on the CPU, and a
     // single-threaded runtime starts faster (the startup budget is 10 ms).
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -261,16 +270,9 @@ pub fn execute(
     );
     let outcome: RunOutcome = runtime.block_on(async {
         let cancel = CancellationToken::new();
-        let on_signal = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_signal.cancel();
-                // A second Ctrl-C: leave now.
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(INTERRUPTED);
-                }
-            }
-        });
+        if let Err(e) = crate::signals::watch(cancel.clone(), interruption.clone()) {
+            eprintln!("runbook: cannot handle signals ({e}): a signal will end runbook at once");
+        }
         runner.run(&mut bus, inputs, restored, cancel).await
     });
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -300,7 +302,7 @@ pub fn execute(
         if !handled.is_empty() {
             eprintln!("failed, handled by `on_failure`: {}", handled.join(", "));
         }
-        let code = outcome.status.exit_code();
+        let code = exit_code(&outcome, &interruption);
         if code != 0 {
             eprintln!(
                 "journal: {}\nresume with `runbook resume {}`, report with `runbook report {}`",
@@ -310,7 +312,16 @@ pub fn execute(
             );
         }
     }
-    outcome.status.exit_code()
+    exit_code(&outcome, &interruption)
+}
+
+/// The exit code of a run: its status's, or 128 + N for an interruption by
+/// signal N.
+fn exit_code(outcome: &RunOutcome, interruption: &Interruption) -> i32 {
+    match outcome.status {
+        RunStatus::Interrupted => crate::signals::exit_code(interruption),
+        status => status.exit_code(),
+    }
 }
 
 /// The `that` of an assert step, to point at the expression that failed.

@@ -26,6 +26,7 @@ mod run_journal;
 mod run_live;
 mod run_safety;
 mod run_semantics;
+mod run_signals;
 mod running;
 mod schema;
 mod stdlib_examples;

@@ -21,6 +21,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+/// The default cap on what is kept of each output stream of a step: 1 MiB.
+pub const DEFAULT_OUTPUT_CAP: usize = 1 << 20;
+
 /// A boxed future, so actions stay object-safe without a macro crate.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -70,6 +73,12 @@ pub struct ActionContext {
     /// After a timeout or a cancellation, how long a process group gets
     /// between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
+    /// Why the run is being interrupted, and whether to skip the grace
+    /// period (a second signal).
+    pub interruption: crate::Interruption,
+    /// At most this many bytes of each output stream are kept (head and
+    /// tail, with a marker for what was dropped between them).
+    pub output_cap: usize,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -92,6 +101,8 @@ impl ActionContext {
             workdir: PathBuf::from("."),
             approver: None,
             kill_grace: Duration::from_secs(2),
+            interruption: crate::Interruption::new(),
+            output_cap: DEFAULT_OUTPUT_CAP,
             output: None,
         }
     }

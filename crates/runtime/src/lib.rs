@@ -15,6 +15,7 @@
 pub mod action;
 pub mod bus;
 pub mod event;
+pub mod interrupt;
 pub mod journal;
 pub mod mask;
 pub mod mode;
@@ -34,6 +35,7 @@ mod tests;
 pub use action::{Action, ActionContext, ActionResult, ActionSet};
 pub use bus::{EventBus, Subscriber};
 pub use event::{Event, Record, RunStatus, StepState, Stream};
+pub use interrupt::Interruption;
 pub use mask::Masker;
 pub use mode::Mode;
 pub use operator::Operator;
