@@ -62,6 +62,9 @@ pub enum Command {
         run_id: String,
         #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
+        /// Report a damaged journal anyway, without its damaged lines.
+        #[arg(long)]
+        force: bool,
     },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.
@@ -166,7 +169,8 @@ pub struct Decisions {
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
     pub run_id: String,
-    /// Resume even though the playbook changed since the run started.
+    /// Resume even though the playbook changed since the run started, or
+    /// the journal has damaged lines (they are skipped).
     #[arg(long)]
     pub force: bool,
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]

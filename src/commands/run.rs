@@ -2,7 +2,7 @@
 //! inputs, then run it with the terminal view (or JSON lines) and a journal.
 //! `resume` shares [`execute`].
 
-use super::{load, INVALID};
+use super::{load, INVALID, JOURNAL_FAILED};
 use crate::cli::{Decisions, OutputFormat, RunArgs};
 use crate::failure::RunProblem;
 use crate::inputs::{self, Given};
@@ -10,8 +10,9 @@ use crate::view;
 use runbook_dsl::ast::Action as StepAction;
 use runbook_dsl::plan::Plan;
 use runbook_runtime::event::Event;
-use runbook_runtime::journal::{self, JournalWriter};
+use runbook_runtime::journal::{self, JournalWriter, WriteFailure};
 use runbook_runtime::operator::{current_user, Operator, Preapproved, Terminal};
+use runbook_runtime::run_lock::RunLock;
 use runbook_runtime::runner::{Restored, RunOptions, RunOutcome, Runner};
 use runbook_runtime::{EventBus, Interruption, Masker, Mode, RunStatus};
 use serde_json::{Map, Value};
@@ -66,6 +67,7 @@ pub fn run(args: &RunArgs) -> i32 {
         gate_timeout: args.decisions.gate_timeout,
         seq: 0,
         output_cap: args.decisions.output_cap,
+        lock: None,
     };
     execute(session, inputs, operator, Restored::default(), Vec::new())
 }
@@ -153,6 +155,9 @@ pub struct Session {
     pub seq: u64,
     /// Bytes kept of each output stream of a step.
     pub output_cap: usize,
+    /// The run's lock, when the caller took it (resume does, before it
+    /// reads the journal); otherwise [`execute`] takes it.
+    pub lock: Option<RunLock>,
 }
 
 /// SHA-256 of the playbook source, hex: what `resume` compares.
@@ -173,16 +178,41 @@ pub fn execute(
     let plan = session.plan.clone();
     let mut bus = EventBus::starting_at(session.seq);
     *bus.masker_mut() = secrets(&plan, &inputs);
-    let journal = match JournalWriter::open(&session.journal_dir, &session.run_id) {
+    if let Err(code) = crate::run_dir::check_id(&session.run_id) {
+        return code;
+    }
+    let run_dir = session.journal_dir.join(&session.run_id);
+    // A new run takes its lock here; a resume took it before reading.
+    let _lock = match session.lock {
+        Some(lock) => lock,
+        None => {
+            if let Err(e) = std::fs::create_dir_all(&run_dir) {
+                return usage(&format!(
+                    "cannot create the journal under `{}`: {e}",
+                    session.journal_dir.display()
+                ));
+            }
+            match crate::run_dir::lock(&run_dir, &session.run_id) {
+                Ok(lock) => lock,
+                Err(code) => return code,
+            }
+        }
+    };
+    let journal = match session.seq {
+        0 => JournalWriter::create(&run_dir),
+        _ => JournalWriter::append(&run_dir),
+    };
+    let journal = match journal {
         Ok(j) => j,
         Err(e) => {
             return usage(&format!(
-                "cannot create the journal under `{}`: {e}",
-                session.journal_dir.display()
+                "cannot open the journal in `{}`: {e}",
+                run_dir.display()
             ))
         }
     };
     let journal_path = journal.path().to_path_buf();
+    let journal_failure = journal.failure();
     bus.subscribe(Box::new(journal));
     let color = view::color();
     match session.output {
@@ -302,7 +332,7 @@ pub fn execute(
         if !handled.is_empty() {
             eprintln!("failed, handled by `on_failure`: {}", handled.join(", "));
         }
-        let code = exit_code(&outcome, &interruption);
+        let code = exit_code(&outcome, &interruption, &journal_failure);
         if code != 0 {
             eprintln!(
                 "journal: {}\nresume with `runbook resume {}`, report with `runbook report {}`",
@@ -312,14 +342,23 @@ pub fn execute(
             );
         }
     }
-    exit_code(&outcome, &interruption)
+    // Last, in both output formats: the record of the run is incomplete.
+    if let Some(e) = journal_failure.get() {
+        eprintln!(
+            "runbook: but the journal is incomplete: writing {} failed ({e}); what happened after that is not recorded (exit {JOURNAL_FAILED} when the steps succeeded)",
+            journal_path.display()
+        );
+    }
+    exit_code(&outcome, &interruption, &journal_failure)
 }
 
 /// The exit code of a run: its status's, or 128 + N for an interruption by
-/// signal N.
-fn exit_code(outcome: &RunOutcome, interruption: &Interruption) -> i32 {
+/// signal N; a run that succeeded but could not be fully journaled exits
+/// [`JOURNAL_FAILED`].
+fn exit_code(outcome: &RunOutcome, interruption: &Interruption, journal: &WriteFailure) -> i32 {
     match outcome.status {
         RunStatus::Interrupted => crate::signals::exit_code(interruption),
+        RunStatus::Succeeded if journal.get().is_some() => JOURNAL_FAILED,
         status => status.exit_code(),
     }
 }

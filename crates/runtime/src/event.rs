@@ -225,6 +225,11 @@ pub enum Event {
         /// Dry-run: the step did not execute, its results are unknown.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         simulated: bool,
+        /// Journal only: the results (`stdout`, `stderr`) left out of this
+        /// record because the step's `step_output` lines hold them (joined
+        /// by newlines); see `journal_output`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        output_in_lines: Vec<String>,
         attempts: u32,
         duration_ms: u64,
     },

@@ -17,6 +17,7 @@ pub mod bus;
 pub mod event;
 pub mod interrupt;
 pub mod journal;
+pub mod journal_output;
 pub mod mask;
 pub mod mode;
 pub mod operator;
@@ -26,6 +27,8 @@ pub mod rehearsal;
 pub mod render;
 pub mod report;
 pub mod resume;
+pub mod run_id;
+pub mod run_lock;
 pub mod runner;
 pub mod scope;
 

@@ -611,6 +611,7 @@ impl<'b> Scheduler<'b> {
             results: done.results,
             outputs: done.outputs,
             simulated: done.simulated,
+            output_in_lines: Vec::new(),
             attempts: done.attempts,
             duration_ms: done.duration.as_millis() as u64,
         });
