@@ -86,3 +86,18 @@ fn the_cap_is_a_cli_option() {
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
 }
+
+#[test]
+fn a_flood_of_short_lines_cannot_inflate_the_journal() {
+    // 6.9 MB in a million short lines: the framing of each journaled line
+    // counts against the cap.
+    let s = Sandbox::new("name: lines\nsteps:\n  - id: loud\n    shell: seq 1 1000000\n");
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let stdout = run.finished("loud")["results"]["stdout"].as_str().unwrap();
+    assert!(stdout.starts_with("1\n2\n3\n"));
+    assert!(stdout.ends_with("\n1000000"));
+    assert!(marker_of(&run.events).is_some());
+    let size = journal_bytes(&s);
+    assert!(size < 2 * (1 << 20), "journal is {size} bytes");
+}
