@@ -167,9 +167,8 @@ pub fn read(path: &Path) -> io::Result<Journal> {
     let bytes = std::fs::read(path)?;
     let mut journal = Journal::default();
     let mut offset = 0usize;
-    let mut number = 0u64;
-    for chunk in bytes.split_inclusive(|&b| b == b'\n') {
-        number += 1;
+    for (index, chunk) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let number = index as u64 + 1;
         let start = offset;
         offset += chunk.len();
         let Some(line) = chunk.strip_suffix(b"\n") else {

@@ -226,3 +226,43 @@ pub fn group_exists(pgid: Pid) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A second signal must not wait out the grace period: with an hour of
+    /// grace, a group ignoring SIGTERM is SIGKILLed as soon as the run is
+    /// asked to hurry. (The timeout only keeps a regression from hanging.)
+    #[tokio::test]
+    async fn hurrying_kills_a_term_ignoring_group_without_the_grace_period() {
+        let dir = std::env::temp_dir().join(format!("runbook-hurry-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ready = dir.join("ready");
+        let _ = std::fs::remove_file(&ready);
+        let mut ctx = ActionContext::new("t", runbook_runtime::render::Args::new());
+        ctx.kill_grace = Duration::from_secs(3600);
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg("trap '' TERM; touch ready; sleep 1000")
+            .current_dir(&dir);
+        let cancel = ctx.cancel.clone();
+        let interruption = ctx.interruption.clone();
+        tokio::spawn(async move {
+            while !ready.exists() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            cancel.cancel();
+            interruption.hurry();
+        });
+        let finished = tokio::time::timeout(Duration::from_secs(120), run(command, &ctx))
+            .await
+            .expect("the group was killed without waiting for the grace period")
+            .unwrap();
+        assert!(finished.cancelled);
+        // Killed by SIGKILL: SIGTERM was ignored.
+        assert_eq!(finished.exit_code, 128 + 9);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
