@@ -17,7 +17,7 @@ use runbook_runtime::runner::{Restored, RunOptions, RunOutcome, Runner};
 use runbook_runtime::{EventBus, Interruption, Masker, Mode, RunStatus};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -167,7 +167,9 @@ pub fn plan_hash(plan: &Plan) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Runs a session to its end; returns the exit code.
+/// Runs a session to its end; returns the exit code. Its messages never
+/// panic when stderr is gone (a SIGHUP when the terminal closed): the run
+/// still ends properly, journaled, with its exit code.
 pub fn execute(
     session: Session,
     inputs: Map<String, Value>,
@@ -301,7 +303,10 @@ pub fn execute(
     let outcome: RunOutcome = runtime.block_on(async {
         let cancel = CancellationToken::new();
         if let Err(e) = crate::signals::watch(cancel.clone(), interruption.clone()) {
-            eprintln!("runbook: cannot handle signals ({e}): a signal will end runbook at once");
+            let _ = writeln!(
+                std::io::stderr(),
+                "runbook: cannot handle signals ({e}): a signal will end runbook at once"
+            );
         }
         runner.run(&mut bus, inputs, restored, cancel).await
     });
@@ -321,7 +326,7 @@ pub fn execute(
                     problem = problem.label(span, "here");
                 }
             }
-            eprint!("{}", problem.render(color));
+            let _ = write!(std::io::stderr(), "{}", problem.render(color));
         }
         let handled: Vec<String> = outcome
             .failures
@@ -330,11 +335,16 @@ pub fn execute(
             .map(|f| format!("`{}`", plan.step(f.step).0.id.value))
             .collect();
         if !handled.is_empty() {
-            eprintln!("failed, handled by `on_failure`: {}", handled.join(", "));
+            let _ = writeln!(
+                std::io::stderr(),
+                "failed, handled by `on_failure`: {}",
+                handled.join(", ")
+            );
         }
         let code = exit_code(&outcome, &interruption, &journal_failure);
         if code != 0 {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "journal: {}\nresume with `runbook resume {}`, report with `runbook report {}`",
                 journal_path.display(),
                 session.run_id,
@@ -344,7 +354,7 @@ pub fn execute(
     }
     // Last, in both output formats: the record of the run is incomplete.
     if let Some(e) = journal_failure.get() {
-        eprintln!(
+        let _ = writeln!(std::io::stderr(),
             "runbook: but the journal is incomplete: writing {} failed ({e}); what happened after that is not recorded (exit {JOURNAL_FAILED} when the steps succeeded)",
             journal_path.display()
         );

@@ -123,7 +123,9 @@ impl Subscriber for JournalWriter {
             return;
         }
         if let Err(e) = self.write(record) {
-            eprintln!(
+            // Not `eprintln!`: stderr may be gone too (a closed terminal).
+            let _ = writeln!(
+                io::stderr(),
                 "runbook: cannot write the journal {}: {e}",
                 self.path.display()
             );
