@@ -139,9 +139,16 @@ fn journal(s: &Sandbox) -> Vec<Value> {
     s.journal()
 }
 
+/// Whether the running process has journaled the interruption yet (read as
+/// text: a line may be half written while the run goes on).
 fn interruption_journaled(s: &Sandbox) -> bool {
-    std::path::Path::new(&s.path().join(".runbook/runs")).exists()
-        && journal(s).iter().any(|r| r["event"] == "run_interrupted")
+    let Ok(runs) = std::fs::read_dir(s.path().join(".runbook/runs")) else {
+        return false;
+    };
+    runs.flatten().any(|run| {
+        std::fs::read_to_string(run.path().join("journal.jsonl"))
+            .is_ok_and(|text| text.contains(r#""event":"run_interrupted""#))
+    })
 }
 
 /// Starts `runbook run` on `playbook`, waits for the tree, sends `signals`
