@@ -133,10 +133,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
                 path.display()
             ));
         }
-        eprintln!(
-            "the journal's last line ({}) was torn by a crash: cut off {} byte(s)",
-            torn.line, torn.bytes
-        );
+        // Said by the view (and `--output json`) when it is journaled.
         events.push(Event::JournalRepaired {
             line: torn.line,
             dropped_bytes: torn.bytes,
