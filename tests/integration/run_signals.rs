@@ -270,3 +270,46 @@ fn a_nested_playbook_tree_dies_on_sigquit() {
 fn a_nested_playbook_tree_dies_with_runbook_on_sigkill() {
     killed(NESTED);
 }
+
+/// The real thing behind SIGHUP: the terminal goes away (an SSH session
+/// drops). `runbook` runs on a pseudo-terminal made by `script`, as the
+/// session's controlling process; killing `script` closes the terminal, the
+/// kernel sends SIGHUP, and every write to stderr fails from then on. The
+/// run must still stop its tree and journal its end.
+#[test]
+fn a_closed_terminal_interrupts_the_run_and_kills_the_tree() {
+    let s = Sandbox::new(TREE);
+    let command = format!("'{}' run p.yaml", crate::running::binary().display());
+    let mut script = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .current_dir(s.path())
+        .env("NO_COLOR", "1")
+        .env("USER", "tester")
+        // Held open, so that `script` does not end on end of input.
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) runs");
+    let tree = started(&s, &mut script);
+    kill(Pid::from_raw(script.id() as i32), Signal::SIGKILL).unwrap();
+    script.wait().unwrap();
+    assert_all_gone(&tree);
+    wait_for("the run's end to be journaled", || {
+        std::fs::read_dir(s.path().join(".runbook/runs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|run| {
+                std::fs::read_to_string(run.path().join("journal.jsonl"))
+                    .is_ok_and(|text| text.contains(r#""event":"run_finished""#))
+            })
+    });
+    let records = journal(&s);
+    let interrupted = records
+        .iter()
+        .find(|r| r["event"] == "run_interrupted")
+        .unwrap_or_else(|| panic!("{records:?}"));
+    assert_eq!(interrupted["signal"], "SIGHUP");
+    assert_eq!(records.last().unwrap()["status"], "interrupted");
+}
