@@ -75,7 +75,9 @@ pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<F
 /// Asks the kernel to SIGKILL the command when `runbook` dies, and refuses
 /// to start it if `runbook` is already gone (the death signal would never
 /// come). Only the command itself: the setting is not inherited by what it
-/// forks, which is the [`crate::watchdog`]'s part.
+/// forks, which is the [`crate::watchdog`]'s part. Linux only; elsewhere
+/// the watchdog alone stands guard.
+#[cfg(target_os = "linux")]
 fn die_with_runbook(command: &mut Command) {
     let parent = Pid::this();
     // SAFETY: the closure runs in the forked child before exec, and calls
@@ -91,6 +93,9 @@ fn die_with_runbook(command: &mut Command) {
         });
     }
 }
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_runbook(_command: &mut Command) {}
 
 /// Reads a pipe line by line: emits the lines the cap keeps as live output
 /// as they come (the rest, the tail, when the pipe closes) and returns the
