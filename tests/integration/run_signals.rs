@@ -114,6 +114,43 @@ fn cleanup(tree: &Tree) {
     }
 }
 
+/// A process for a failure message: pid, state, parent, command line.
+fn describe(pid: i32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_string())
+            .unwrap_or_default()
+    };
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    format!(
+        "{pid} state {} ppid {} `{}`",
+        field("State:"),
+        field("PPid:"),
+        String::from_utf8_lossy(&cmdline).replace('\0', " ")
+    )
+}
+
+/// Every watchdog process alive, for a failure message.
+fn watchdogs() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains("__watchdog"))
+        })
+        .map(|pid| {
+            let stdin = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap_or_default();
+            format!("watchdog {} stdin {}", describe(pid), stdin.display())
+        })
+        .collect()
+}
+
 fn assert_all_gone(tree: &Tree) {
     let deadline = Instant::now() + DEADLINE;
     loop {
@@ -128,8 +165,10 @@ fn assert_all_gone(tree: &Tree) {
             return;
         }
         if Instant::now() >= deadline {
+            let mut described: Vec<String> = left.iter().map(|&p| describe(p)).collect();
+            described.extend(watchdogs());
             cleanup(tree);
-            panic!("processes of the step survived: {left:?}");
+            panic!("processes of the step survived: {described:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }

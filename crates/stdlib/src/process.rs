@@ -43,10 +43,10 @@ pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<F
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    die_with_runbook(&mut command);
+    die_with_runbook(&mut command, watchdog::channel());
     let mut child = command.spawn()?;
     let pgid = child.id().map(|id| Pid::from_raw(id as i32));
-    let _registered = pgid.map(watchdog::Registration::new);
+    let _registered = pgid.map(watchdog::Registration::announced);
     let out = reader(child.stdout.take(), ctx, Stream::Stdout);
     let err = reader(child.stderr.take(), ctx, Stream::Stderr);
     let (status, cancelled) = tokio::select! {
@@ -72,30 +72,35 @@ pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<F
     })
 }
 
-/// Asks the kernel to SIGKILL the command when `runbook` dies, and refuses
-/// to start it if `runbook` is already gone (the death signal would never
-/// come). Only the command itself: the setting is not inherited by what it
-/// forks, which is the [`crate::watchdog`]'s part. Linux only; elsewhere
-/// the watchdog alone stands guard.
-#[cfg(target_os = "linux")]
-fn die_with_runbook(command: &mut Command) {
+/// In the forked child, before exec: announces its process group to the
+/// watchdog (see [`watchdog::announce`]), and asks the kernel to SIGKILL the
+/// command when `runbook` dies, refusing to start it if `runbook` is
+/// already gone (the death signal would never come). The death signal
+/// reaches only the command itself: it is not inherited by what it forks,
+/// which is the watchdog's part. `PR_SET_PDEATHSIG` is Linux only;
+/// elsewhere the watchdog alone stands guard.
+fn die_with_runbook(command: &mut Command, watchdog: Option<std::os::fd::RawFd>) {
+    #[cfg(target_os = "linux")]
     let parent = Pid::this();
-    // SAFETY: the closure runs in the forked child before exec, and calls
-    // only `prctl` and `getppid`, which are async-signal-safe system calls;
-    // it allocates nothing and takes no lock.
+    // SAFETY: the closure runs in the forked child before exec, and makes
+    // only async-signal-safe system calls (`getpid`, `write`, `prctl`,
+    // `getppid`); it allocates nothing and takes no lock.
     unsafe {
         command.pre_exec(move || {
-            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
-            if nix::unistd::getppid() != parent {
-                return Err(std::io::Error::other("runbook exited"));
+            if let Some(fd) = watchdog {
+                watchdog::announce(fd);
+            }
+            #[cfg(target_os = "linux")]
+            {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+                if nix::unistd::getppid() != parent {
+                    return Err(std::io::Error::other("runbook exited"));
+                }
             }
             Ok(())
         });
     }
 }
-
-#[cfg(not(target_os = "linux"))]
-fn die_with_runbook(_command: &mut Command) {}
 
 /// Reads a pipe line by line: emits the lines the cap keeps as live output
 /// as they come (the rest, the tail, when the pipe closes) and returns the

@@ -8,10 +8,13 @@
 //! and the watchdog kills the group. It is `runbook __watchdog`, started at
 //! the first step process, in a process group of its own (so a Ctrl-C at the
 //! terminal does not reach it) and ignoring the signals that end a run.
-//! `runbook` tells it on its stdin, one line each, `+PGID` when a group
-//! starts and `-PGID` when it is gone; when its stdin closes (`runbook`
-//! exited, however it did) it sends SIGKILL to every group still listed and
-//! exits.
+//! It hears on its stdin, one line each, `+PGID` when a group starts and
+//! `-PGID` when it is gone; when its stdin closes (`runbook` exited, however
+//! it did) it sends SIGKILL to every group still listed and exits. The
+//! `+PGID` line is written by the step process itself, between `fork` and
+//! `exec` ([`announce`]): so the group is known to the watchdog before the
+//! command runs at all, and a SIGKILL of `runbook` right after the spawn
+//! cannot miss it.
 //!
 //! What it cannot do: a process that left the group (`setsid`, `setpgid`)
 //! before `runbook` died is not found; and between a group's end and its
@@ -23,6 +26,7 @@ use nix::sys::signal::{killpg, signal, SigHandler, Signal};
 use nix::unistd::Pid;
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::path::PathBuf;
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::Mutex;
@@ -54,32 +58,64 @@ pub fn install(program: PathBuf) {
     }
 }
 
-/// A process group the watchdog knows about for as long as this lives.
+/// The watchdog's stdin, to hand to [`announce`] in a step process before
+/// it is spawned (starting the watchdog if it is wanted and not running).
+pub fn channel() -> Option<RawFd> {
+    let mut state = STATE.lock().ok()?;
+    if let State::Ready(program) = &*state {
+        *state = start(program).unwrap_or(State::Failed);
+    }
+    match &*state {
+        State::Running(stdin) => Some(stdin.as_raw_fd()),
+        _ => None,
+    }
+}
+
+/// Tells the watchdog that the calling process leads a new process group:
+/// `+PID`. For a `pre_exec` hook: it only formats into a stack buffer and
+/// makes one `write` (atomic on a pipe), which is async-signal-safe.
+pub fn announce(channel: RawFd) {
+    let mut pid = nix::unistd::getpid().as_raw();
+    let mut digits = [0u8; 12];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (pid % 10) as u8;
+        pid /= 10;
+        if pid == 0 {
+            break;
+        }
+    }
+    let mut line = [0u8; 14];
+    line[0] = b'+';
+    let len = digits.len() - at;
+    line[1..=len].copy_from_slice(&digits[at..]);
+    line[len + 1] = b'\n';
+    // SAFETY: `channel` is the watchdog's stdin, open in this process (the
+    // forked child, before exec) for the duration of this call.
+    let fd = unsafe { BorrowedFd::borrow_raw(channel) };
+    let _ = nix::unistd::write(fd, &line[..len + 2]);
+}
+
+/// A process group announced to the watchdog: released (`-PGID`) when this
+/// is dropped, once the step's command has ended.
 pub struct Registration(Pid);
 
 impl Registration {
-    pub fn new(pgid: Pid) -> Registration {
-        tell('+', pgid);
+    pub fn announced(pgid: Pid) -> Registration {
         Registration(pgid)
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        tell('-', self.0);
-    }
-}
-
-fn tell(sign: char, pgid: Pid) {
-    let Ok(mut state) = STATE.lock() else {
-        return;
-    };
-    if let State::Ready(program) = &*state {
-        *state = start(program).unwrap_or(State::Failed);
-    }
-    if let State::Running(stdin) = &mut *state {
-        if writeln!(stdin, "{sign}{pgid}").is_err() {
-            *state = State::Failed;
+        let Ok(mut state) = STATE.lock() else {
+            return;
+        };
+        if let State::Running(stdin) = &mut *state {
+            if writeln!(stdin, "-{}", self.0).is_err() {
+                *state = State::Failed;
+            }
         }
     }
 }
