@@ -63,6 +63,9 @@ pub enum Command {
         run_id: String,
         #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
+        /// Report a damaged journal anyway, without its damaged lines.
+        #[arg(long)]
+        force: bool,
     },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.
@@ -110,6 +113,10 @@ pub enum Command {
         /// (default: the current directory).
         paths: Vec<PathBuf>,
     },
+    /// Internal: kills the steps' process groups if `runbook` dies without
+    /// doing it (started by `run` and `resume`, reads their stdin).
+    #[command(name = "__watchdog", hide = true)]
+    Watchdog,
 }
 
 /// Arguments of `runbook run`, also used by `resume` for its decisions.
@@ -155,18 +162,59 @@ pub struct Decisions {
     pub output: OutputFormat,
     #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
     pub journal_dir: PathBuf,
+    /// Keep at most this much of each output stream of a step (head and
+    /// tail, with a marker saying what was dropped): `1MiB` (default),
+    /// `64KiB`, `5MB`, or a number of bytes.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
+    pub output_cap: usize,
 }
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
     pub run_id: String,
-    /// Resume even though the playbook changed since the run started.
+    /// Resume even though the playbook changed since the run started, or
+    /// the journal has damaged lines (they are skipped).
     #[arg(long)]
     pub force: bool,
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
     #[command(flatten)]
     pub decisions: Decisions,
+}
+
+/// `1048576`, `64KiB`, `1MiB`, `5MB`, `2k`: bytes, binary or decimal units.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: usize = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write bytes (`65536`) or `64KiB`, `1MiB`"))?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "kb" => 1000,
+        "m" | "mib" => 1 << 20,
+        "mb" => 1_000_000,
+        "g" | "gib" => 1 << 30,
+        "gb" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}`: use B, KiB, MiB, GiB, kB, MB or GB"
+            ))
+        }
+    };
+    let bytes = number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes < 1024 {
+        return Err(format!(
+            "`{text}` is too small: the output cap is at least 1KiB"
+        ));
+    }
+    Ok(bytes)
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -6,6 +6,8 @@ mod failure;
 mod inputs;
 mod live;
 mod report;
+mod run_dir;
+mod signals;
 mod view;
 
 use clap::Parser;

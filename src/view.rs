@@ -194,6 +194,21 @@ impl Human {
                     self.paint("33", "!")
                 )
             }
+            Event::RunInterrupted { signal } => {
+                format!(
+                    "{} interrupted by {signal}: stopping the running steps",
+                    self.paint("33", "■")
+                )
+            }
+            Event::JournalRepaired {
+                line,
+                dropped_bytes,
+            } => {
+                format!(
+                    "{} the journal's last line ({line}) was torn by a crash: cut off {dropped_bytes} byte(s)",
+                    self.paint("33", "!")
+                )
+            }
             Event::StepFinished {
                 step,
                 state,

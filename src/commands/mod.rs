@@ -25,7 +25,10 @@ pub const UNFORMATTED: i32 = 1;
 pub const FINDINGS: i32 = 1;
 /// Exit code: invalid playbook or usage.
 pub const INVALID: i32 = 2;
-/// Exit code: Ctrl-C.
+/// Exit code: the steps succeeded but the journal could not be written
+/// completely (a full disk): the record of the run is incomplete.
+pub const JOURNAL_FAILED: i32 = 4;
+/// Exit code: interrupted with no known signal (a signal N exits 128 + N).
 pub const INTERRUPTED: i32 = 130;
 
 pub fn dispatch(cli: Cli) -> i32 {
@@ -40,7 +43,8 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Report {
             run_id,
             journal_dir,
-        } => report::run(&run_id, &journal_dir),
+            force,
+        } => report::run(&run_id, &journal_dir, force),
         Command::Plan { file, input } => plan::run(&file, &input),
         Command::Diff {
             files,
@@ -56,6 +60,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Schema => schema::run(),
         Command::Doc { file } => doc::run(&file),
         Command::Test { paths } => test::run(&paths),
+        Command::Watchdog => runbook_stdlib::watchdog::serve(),
     }
 }
 

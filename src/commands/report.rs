@@ -3,23 +3,21 @@ use runbook_runtime::journal;
 use std::path::Path;
 
 /// `runbook report RUN_ID`: the journal as a Markdown timeline on stdout.
-pub fn run(run_id: &str, dir: &Path) -> i32 {
-    let path = journal::path_of(dir, run_id);
-    match journal::read(&path) {
-        Ok(records) if !records.is_empty() => {
-            print!("{}", runbook_runtime::report::markdown(&records));
-            OK
-        }
-        Ok(_) => {
-            eprintln!("runbook report: the journal {} is empty", path.display());
-            INVALID
-        }
-        Err(e) => {
-            eprintln!(
-                "runbook report: cannot read the journal of run `{run_id}` ({}): {e}",
-                path.display()
-            );
-            INVALID
-        }
+/// The run id must be a plain id (never a path); a damaged journal is
+/// refused with its line number unless `force`.
+pub fn run(run_id: &str, dir: &Path, force: bool) -> i32 {
+    if let Err(code) = crate::run_dir::check_id(run_id) {
+        return code;
     }
+    let path = journal::path_of(dir, run_id);
+    let journal = match crate::run_dir::read_journal(&path, run_id, force, "report") {
+        Ok(journal) => journal,
+        Err(code) => return code,
+    };
+    if journal.records.is_empty() {
+        eprintln!("runbook report: the journal {} is empty", path.display());
+        return INVALID;
+    }
+    print!("{}", runbook_runtime::report::markdown(&journal.records));
+    OK
 }

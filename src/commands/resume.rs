@@ -19,29 +19,51 @@ use std::sync::Arc;
 
 pub fn run(args: &ResumeArgs) -> i32 {
     let decisions = &args.decisions;
+    if let Err(code) = crate::run_dir::check_id(&args.run_id) {
+        return code;
+    }
+    let run_dir = decisions.journal_dir.join(&args.run_id);
     let path = journal::path_of(&decisions.journal_dir, &args.run_id);
-    let records = match journal::read(&path) {
-        Ok(records) => records,
-        Err(e) => {
-            return fail(&format!(
-                "cannot read the journal of run `{}` ({}): {e}",
-                args.run_id,
-                path.display()
-            ))
-        }
+    if !path.is_file() {
+        return fail(&format!(
+            "no journal for run `{}` ({}): `runbook runs --journal-dir {}` lists the runs",
+            args.run_id,
+            path.display(),
+            decisions.journal_dir.display()
+        ));
+    }
+    // Locked before reading: no other process may append between the read
+    // and this one's first record.
+    let lock = match crate::run_dir::lock(&run_dir, &args.run_id) {
+        Ok(lock) => lock,
+        Err(code) => return code,
     };
-    let journaled = match resume::from_records(&records) {
+    let journal = match crate::run_dir::read_journal(&path, &args.run_id, args.force, "resume") {
+        Ok(j) => j,
+        Err(code) => return code,
+    };
+    let journaled = match resume::from_records(&journal.records) {
         Ok(j) => j,
         Err(e) => return fail(&format!("{}: {e}", path.display())),
     };
+    // The journal names its run; it is only ever written where it was read.
+    if let Err(e) = runbook_runtime::run_id::check(&journaled.run_id) {
+        return crate::run_dir::refuse(
+            &path.display().to_string(),
+            "runbook::bad_run_id",
+            format!(
+                "the journal of run `{}` names its run `{}`, which is not a run id: {e}",
+                args.run_id,
+                journaled.run_id.escape_debug()
+            ),
+            "the journal was changed by hand or damaged; nothing was written".into(),
+        );
+    }
     if journaled.mode == Mode::DryRun {
         return fail("that was a dry-run, which changed nothing: run it again instead");
     }
     if journaled.finished {
-        eprintln!(
-            "run `{}` already succeeded: nothing to resume",
-            journaled.run_id
-        );
+        eprintln!("run `{}` already succeeded: nothing to resume", args.run_id);
         return OK;
     }
     // The playbook path is relative to where `runbook run` was started.
@@ -62,7 +84,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         return fail(&format!(
             "`{}` changed since run `{}` started: its steps may not mean what they meant. Pass `--force` to resume anyway, or start a new run",
             playbook.display(),
-            journaled.run_id
+            args.run_id
         ));
     }
     // Inputs: as journaled, except secrets (masked there), which must be given again.
@@ -101,23 +123,40 @@ pub fn run(args: &ResumeArgs) -> i32 {
     for step in &interrupted {
         eprintln!("step `{step}` was running when the run stopped: it may have done part of its work, and will be asked for again");
     }
+    // A torn last line (a write cut short by a crash) is cut off before
+    // anything is appended, and that is the first thing journaled.
+    let mut events = Vec::new();
+    if let Some(torn) = journal.torn {
+        if let Err(e) = journal::cut_torn(&path, torn) {
+            return fail(&format!(
+                "cannot cut the torn last line off {}: {e}",
+                path.display()
+            ));
+        }
+        // Said by the view (and `--output json`) when it is journaled.
+        events.push(Event::JournalRepaired {
+            line: torn.line,
+            dropped_bytes: torn.bytes,
+        });
+    }
     let session = Session {
         plan: Arc::new(plan),
         playbook_arg: journaled.playbook.clone(),
-        run_id: journaled.run_id.clone(),
+        run_id: args.run_id.clone(),
         mode: Mode::Run,
         jobs: args.jobs as usize,
         journal_dir: decisions.journal_dir.clone(),
         output: decisions.output,
         gate_timeout: decisions.gate_timeout,
         seq: journaled.next_seq,
+        output_cap: decisions.output_cap,
+        lock: Some(lock),
     };
-    let resumed = Event::RunResumed {
-        run_id: journaled.run_id.clone(),
+    events.push(Event::RunResumed {
+        run_id: args.run_id.clone(),
         user: current_user(),
         restored: restored_ids,
-    };
-    let mut events = vec![resumed];
+    });
     events.extend(
         interrupted
             .into_iter()

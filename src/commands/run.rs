@@ -2,7 +2,7 @@
 //! inputs, then run it with the terminal view (or JSON lines) and a journal.
 //! `resume` shares [`execute`].
 
-use super::{load, INTERRUPTED, INVALID};
+use super::{load, INVALID, JOURNAL_FAILED};
 use crate::cli::{Decisions, OutputFormat, RunArgs};
 use crate::failure::RunProblem;
 use crate::inputs::{self, Given};
@@ -10,13 +10,14 @@ use crate::view;
 use runbook_dsl::ast::Action as StepAction;
 use runbook_dsl::plan::Plan;
 use runbook_runtime::event::Event;
-use runbook_runtime::journal::{self, JournalWriter};
+use runbook_runtime::journal::{self, JournalWriter, WriteFailure};
 use runbook_runtime::operator::{current_user, Operator, Preapproved, Terminal};
+use runbook_runtime::run_lock::RunLock;
 use runbook_runtime::runner::{Restored, RunOptions, RunOutcome, Runner};
-use runbook_runtime::{EventBus, Masker, Mode};
+use runbook_runtime::{EventBus, Interruption, Masker, Mode, RunStatus};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +66,8 @@ pub fn run(args: &RunArgs) -> i32 {
         output: args.decisions.output,
         gate_timeout: args.decisions.gate_timeout,
         seq: 0,
+        output_cap: args.decisions.output_cap,
+        lock: None,
     };
     execute(session, inputs, operator, Restored::default(), Vec::new())
 }
@@ -150,6 +153,11 @@ pub struct Session {
     pub gate_timeout: Option<Duration>,
     /// The journal's next sequence number (0 for a new run).
     pub seq: u64,
+    /// Bytes kept of each output stream of a step.
+    pub output_cap: usize,
+    /// The run's lock, when the caller took it (resume does, before it
+    /// reads the journal); otherwise [`execute`] takes it.
+    pub lock: Option<RunLock>,
 }
 
 /// SHA-256 of the playbook source, hex: what `resume` compares.
@@ -159,7 +167,9 @@ pub fn plan_hash(plan: &Plan) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Runs a session to its end; returns the exit code.
+/// Runs a session to its end; returns the exit code. Its messages never
+/// panic when stderr is gone (a SIGHUP when the terminal closed): the run
+/// still ends properly, journaled, with its exit code.
 pub fn execute(
     session: Session,
     inputs: Map<String, Value>,
@@ -170,16 +180,41 @@ pub fn execute(
     let plan = session.plan.clone();
     let mut bus = EventBus::starting_at(session.seq);
     *bus.masker_mut() = secrets(&plan, &inputs);
-    let journal = match JournalWriter::open(&session.journal_dir, &session.run_id) {
+    if let Err(code) = crate::run_dir::check_id(&session.run_id) {
+        return code;
+    }
+    let run_dir = session.journal_dir.join(&session.run_id);
+    // A new run takes its lock here; a resume took it before reading.
+    let _lock = match session.lock {
+        Some(lock) => lock,
+        None => {
+            if let Err(e) = std::fs::create_dir_all(&run_dir) {
+                return usage(&format!(
+                    "cannot create the journal under `{}`: {e}",
+                    session.journal_dir.display()
+                ));
+            }
+            match crate::run_dir::lock(&run_dir, &session.run_id) {
+                Ok(lock) => lock,
+                Err(code) => return code,
+            }
+        }
+    };
+    let journal = match session.seq {
+        0 => JournalWriter::create(&run_dir),
+        _ => JournalWriter::append(&run_dir),
+    };
+    let journal = match journal {
         Ok(j) => j,
         Err(e) => {
             return usage(&format!(
-                "cannot create the journal under `{}`: {e}",
-                session.journal_dir.display()
+                "cannot open the journal in `{}`: {e}",
+                run_dir.display()
             ))
         }
     };
     let journal_path = journal.path().to_path_buf();
+    let journal_failure = journal.failure();
     bus.subscribe(Box::new(journal));
     let color = view::color();
     match session.output {
@@ -236,14 +271,20 @@ pub fn execute(
             })
         }
     }
+    let interruption = Interruption::new();
     let options = RunOptions {
         mode: session.mode,
         jobs: session.jobs,
         workdir,
         gate_timeout: session.gate_timeout,
         plan_hash: hash,
+        interruption: interruption.clone(),
+        output_cap: session.output_cap,
         ..RunOptions::default()
     };
+    if let Ok(exe) = std::env::current_exe() {
+        runbook_stdlib::watchdog::install(exe);
+    }
     // One thread: steps wait on processes and timers, not on the CPU, and a
     // single-threaded runtime starts faster (the startup budget is 10 ms).
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -261,16 +302,12 @@ pub fn execute(
     );
     let outcome: RunOutcome = runtime.block_on(async {
         let cancel = CancellationToken::new();
-        let on_signal = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_signal.cancel();
-                // A second Ctrl-C: leave now.
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(INTERRUPTED);
-                }
-            }
-        });
+        if let Err(e) = crate::signals::watch(cancel.clone(), interruption.clone()) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "runbook: cannot handle signals ({e}): a signal will end runbook at once"
+            );
+        }
         runner.run(&mut bus, inputs, restored, cancel).await
     });
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -289,7 +326,7 @@ pub fn execute(
                     problem = problem.label(span, "here");
                 }
             }
-            eprint!("{}", problem.render(color));
+            let _ = write!(std::io::stderr(), "{}", problem.render(color));
         }
         let handled: Vec<String> = outcome
             .failures
@@ -298,19 +335,25 @@ pub fn execute(
             .map(|f| format!("`{}`", plan.step(f.step).0.id.value))
             .collect();
         if !handled.is_empty() {
-            eprintln!("failed, handled by `on_failure`: {}", handled.join(", "));
+            let _ = writeln!(
+                std::io::stderr(),
+                "failed, handled by `on_failure`: {}",
+                handled.join(", ")
+            );
         }
-        let code = outcome.status.exit_code();
+        let code = exit_code(&outcome, &interruption, &journal_failure);
         if code != 0 && session.mode == Mode::DryRun {
             // A dry-run changed nothing, so there is nothing to resume
             // (and `resume` refuses a dry-run's journal).
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "journal: {}\nreport with `runbook report {}`; fix the cause and dry-run again",
                 journal_path.display(),
                 session.run_id
             );
         } else if code != 0 {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "journal: {}\nresume with `runbook resume {}`, report with `runbook report {}`",
                 journal_path.display(),
                 session.run_id,
@@ -318,7 +361,25 @@ pub fn execute(
             );
         }
     }
-    outcome.status.exit_code()
+    // Last, in both output formats: the record of the run is incomplete.
+    if let Some(e) = journal_failure.get() {
+        let _ = writeln!(std::io::stderr(),
+            "runbook: but the journal is incomplete: writing {} failed ({e}); what happened after that is not recorded (exit {JOURNAL_FAILED} when the steps succeeded)",
+            journal_path.display()
+        );
+    }
+    exit_code(&outcome, &interruption, &journal_failure)
+}
+
+/// The exit code of a run: its status's, or 128 + N for an interruption by
+/// signal N; a run that succeeded but could not be fully journaled exits
+/// [`JOURNAL_FAILED`].
+fn exit_code(outcome: &RunOutcome, interruption: &Interruption, journal: &WriteFailure) -> i32 {
+    match outcome.status {
+        RunStatus::Interrupted => crate::signals::exit_code(interruption),
+        RunStatus::Succeeded if journal.get().is_some() => JOURNAL_FAILED,
+        status => status.exit_code(),
+    }
 }
 
 /// The `that` of an assert step, to point at the expression that failed.

@@ -22,6 +22,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+/// The default cap on what is kept of each output stream of a step: 1 MiB.
+pub const DEFAULT_OUTPUT_CAP: usize = 1 << 20;
+
 /// A boxed future, so actions stay object-safe without a macro crate.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -76,6 +79,12 @@ pub struct ActionContext {
     /// read-only, rolled-back transaction) also reads this, so that even a
     /// step the author wrongly declared `read` changes nothing in a dry-run.
     pub mode: Mode,
+    /// Why the run is being interrupted, and whether to skip the grace
+    /// period (a second signal).
+    pub interruption: crate::Interruption,
+    /// At most this many bytes of each output stream are kept (head and
+    /// tail, with a marker for what was dropped between them).
+    pub output_cap: usize,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -99,6 +108,8 @@ impl ActionContext {
             approver: None,
             kill_grace: Duration::from_secs(2),
             mode: Mode::Run,
+            interruption: crate::Interruption::new(),
+            output_cap: DEFAULT_OUTPUT_CAP,
             output: None,
         }
     }

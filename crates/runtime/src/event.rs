@@ -76,7 +76,8 @@ pub enum RunStatus {
     Failed,
     /// A gate was rejected or an answer was missing (exit 3).
     Rejected,
-    /// Ctrl-C (exit 130).
+    /// Interrupted by a signal: exit 128 + the signal's number (Ctrl-C
+    /// 130, SIGTERM 143, SIGHUP 129, SIGQUIT 131); 130 when no signal is known.
     Interrupted,
 }
 
@@ -195,6 +196,23 @@ pub enum Event {
     /// On resume: the step was running when the run stopped; it may have
     /// done part or all of its work.
     StepInterrupted { step: String },
+    /// The run was interrupted from outside: running steps are cancelled
+    /// and their process groups killed (TERM, then KILL after the grace
+    /// period). Journaled when the interruption arrives, before the steps end.
+    RunInterrupted {
+        /// The signal (`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGQUIT`), or
+        /// `interrupt` when the run was cancelled by its caller.
+        signal: String,
+    },
+    /// Written by `resume` before anything else is appended: the journal's
+    /// last line was torn (a write cut short by a crash, no newline) and was
+    /// cut off.
+    JournalRepaired {
+        /// The 1-based line number of the torn line.
+        line: u64,
+        /// How many bytes were cut off.
+        dropped_bytes: u64,
+    },
     StepFinished {
         step: String,
         state: StepState,
@@ -207,6 +225,11 @@ pub enum Event {
         /// Dry-run: the step did not execute, its results are unknown.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         simulated: bool,
+        /// Journal only: the results (`stdout`, `stderr`) left out of this
+        /// record because the step's `step_output` lines hold them (joined
+        /// by newlines); see `journal_output`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        output_in_lines: Vec<String>,
         attempts: u32,
         duration_ms: u64,
     },

@@ -10,12 +10,18 @@
 //! crash) can lose the most recent step records; a resume then runs those
 //! steps again (at-least-once, see `docs/semantics.md`). Syncing every event
 //! would cost a disk flush per step, which the benchmarks would show.
+//!
+//! Reading is strict (see [`read`]): a torn last line is reported so that
+//! `resume` cuts it off (and journals that) before appending; any other line
+//! that is not a record is damage, which `resume` and `report` refuse.
 
 use crate::bus::Subscriber;
 use crate::event::{Event, Record};
+use crate::journal_output::OutputLedger;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The journal file name inside a run's directory.
 pub const FILE_NAME: &str = "journal.jsonl";
@@ -27,31 +33,77 @@ pub const DEFAULT_DIR: &str = ".runbook/runs";
 pub struct JournalWriter {
     file: File,
     path: PathBuf,
-    /// The first write error, reported once at the end (a full disk must
-    /// not stop an incident response half way).
-    error: Option<io::Error>,
+    /// The first write error. Writing stops there (what follows would sit
+    /// after a torn line); the run goes on (a full disk must not stop an
+    /// incident response half way) and its end reports it.
+    failure: WriteFailure,
+    output: OutputLedger,
+}
+
+/// The first error writing a journal, shared with whoever reports the run's
+/// end (the writer itself belongs to the event bus).
+#[derive(Clone, Debug, Default)]
+pub struct WriteFailure(Arc<Mutex<Option<String>>>);
+
+impl WriteFailure {
+    /// The error, if a write failed.
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|e| e.clone())
+    }
+
+    fn set(&self, error: String) {
+        if let Ok(mut slot) = self.0.lock() {
+            slot.get_or_insert(error);
+        }
+    }
 }
 
 impl JournalWriter {
-    /// Creates (or, on resume, opens for appending) the journal of a run.
-    pub fn open(dir: &Path, run_id: &str) -> io::Result<JournalWriter> {
-        let run_dir = dir.join(run_id);
-        std::fs::create_dir_all(&run_dir)?;
+    /// Creates the journal of a new run in its directory `run_dir`.
+    pub fn create(run_dir: &Path) -> io::Result<JournalWriter> {
         let path = run_dir.join(FILE_NAME);
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        Ok(JournalWriter {
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)?;
+        Ok(JournalWriter::over(file, path))
+    }
+
+    /// Opens a run's journal to append to it (resume). A torn last line must
+    /// have been cut off first ([`cut_torn`]).
+    pub fn append(run_dir: &Path) -> io::Result<JournalWriter> {
+        let path = run_dir.join(FILE_NAME);
+        let file = OpenOptions::new().append(true).open(&path)?;
+        Ok(JournalWriter::over(file, path))
+    }
+
+    fn over(file: File, path: PathBuf) -> JournalWriter {
+        JournalWriter {
             file,
             path,
-            error: None,
-        })
+            failure: WriteFailure::default(),
+            output: OutputLedger::default(),
+        }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The handle through which the run's end learns of a failed write.
+    pub fn failure(&self) -> WriteFailure {
+        self.failure.clone()
+    }
+
     fn write(&mut self, record: &Record) -> io::Result<()> {
-        let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
+        self.output.observe(&record.event);
+        let stripped = self.output.strip(&record.event).map(|event| Record {
+            seq: record.seq,
+            time: record.time.clone(),
+            event,
+        });
+        let mut line =
+            serde_json::to_vec(stripped.as_ref().unwrap_or(record)).map_err(io::Error::other)?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         let durable = matches!(
@@ -63,43 +115,102 @@ impl JournalWriter {
         }
         Ok(())
     }
-
-    /// The first error writing the journal, if any.
-    pub fn take_error(&mut self) -> Option<io::Error> {
-        self.error.take()
-    }
 }
 
 impl Subscriber for JournalWriter {
     fn on_event(&mut self, record: &Record) {
-        if self.error.is_some() {
+        if self.failure.get().is_some() {
             return;
         }
         if let Err(e) = self.write(record) {
-            eprintln!(
+            // Not `eprintln!`: stderr may be gone too (a closed terminal).
+            let _ = writeln!(
+                io::stderr(),
                 "runbook: cannot write the journal {}: {e}",
                 self.path.display()
             );
-            self.error = Some(e);
+            self.failure.set(e.to_string());
         }
     }
 }
 
-/// Reads a journal. A last line cut short by a crash is ignored.
-pub fn read(path: &Path) -> io::Result<Vec<Record>> {
-    let file = File::open(path)?;
-    let mut records = Vec::new();
-    for line in io::BufReader::new(file).lines() {
-        let line = line?;
-        if line.trim().is_empty() {
+/// A journal as read: its records, and what was wrong with it.
+#[derive(Debug, Default)]
+pub struct Journal {
+    pub records: Vec<Record>,
+    /// Complete lines that are not records (invalid UTF-8, not JSON, not an
+    /// event): the journal was damaged, not merely cut short.
+    pub damaged: Vec<Damage>,
+    /// A last line without its newline: a write cut short by a crash.
+    pub torn: Option<Torn>,
+}
+
+/// A damaged line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Damage {
+    /// 1-based.
+    pub line: u64,
+    pub reason: String,
+}
+
+/// A torn last line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Torn {
+    /// 1-based.
+    pub line: u64,
+    /// Where it starts: the length of the journal once it is cut off.
+    pub offset: u64,
+    pub bytes: u64,
+}
+
+/// Reads a journal, noting damaged lines and a torn last line instead of
+/// failing on them; what to do about them is the caller's decision.
+pub fn read(path: &Path) -> io::Result<Journal> {
+    let bytes = std::fs::read(path)?;
+    let mut journal = Journal::default();
+    let mut offset = 0usize;
+    for (index, chunk) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let number = index as u64 + 1;
+        let start = offset;
+        offset += chunk.len();
+        let Some(line) = chunk.strip_suffix(b"\n") else {
+            journal.torn = Some(Torn {
+                line: number,
+                offset: start as u64,
+                bytes: chunk.len() as u64,
+            });
+            break;
+        };
+        let text = match std::str::from_utf8(line) {
+            Ok(text) => text,
+            Err(e) => {
+                journal.damaged.push(Damage {
+                    line: number,
+                    reason: format!("not UTF-8 (at byte {})", e.valid_up_to()),
+                });
+                continue;
+            }
+        };
+        if text.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(&line) {
-            Ok(record) => records.push(record),
-            Err(_) => continue,
+        match serde_json::from_str::<Record>(text) {
+            Ok(record) => journal.records.push(record),
+            Err(e) => journal.damaged.push(Damage {
+                line: number,
+                reason: format!("not a journal record: {e}"),
+            }),
         }
     }
-    Ok(records)
+    Ok(journal)
+}
+
+/// Cuts a torn last line off the journal, so that what is appended next
+/// starts on a line of its own.
+pub fn cut_torn(path: &Path, torn: Torn) -> io::Result<()> {
+    let file = OpenOptions::new().write(true).open(path)?;
+    file.set_len(torn.offset)?;
+    file.sync_data()
 }
 
 /// The journal path of a run.
@@ -110,13 +221,17 @@ pub fn path_of(dir: &Path, run_id: &str) -> PathBuf {
 /// A run as `runbook runs` lists it.
 #[derive(Clone, Debug)]
 pub struct RunSummary {
+    /// The run's directory name (what `resume` and `report` take).
     pub run_id: String,
     pub playbook: String,
     pub started: String,
-    /// `succeeded`, `failed`, `rejected`, `interrupted`, or `incomplete`
-    /// when the journal has no end (a killed process).
+    /// `succeeded`, `failed`, `rejected`, `interrupted`, `incomplete` when
+    /// the journal has no end (a killed process), or `damaged` when a line
+    /// of it is not a record (or its first one is not `run_started`).
     pub status: String,
     pub steps_finished: usize,
+    /// What is wrong with a damaged journal.
+    pub damage: Option<String>,
 }
 
 /// Every run under a journal directory, oldest first.
@@ -129,21 +244,19 @@ pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
     };
     for entry in entries.flatten() {
         let path = entry.path().join(FILE_NAME);
-        let Ok(records) = read(&path) else {
+        let Ok(journal) = read(&path) else {
             continue;
         };
-        let Some(first) = records.first() else {
-            continue;
-        };
-        let Event::RunStarted {
-            run_id, playbook, ..
-        } = &first.event
-        else {
-            continue;
+        let run_id = entry.file_name().to_string_lossy().into_owned();
+        let records = &journal.records;
+        let first = records.first();
+        let (playbook, started) = match first.map(|r| (&r.event, &r.time)) {
+            Some((Event::RunStarted { playbook, .. }, time)) => (playbook.clone(), time.clone()),
+            _ => (String::new(), String::new()),
         };
         let mut status = "incomplete".to_string();
         let mut steps_finished = 0;
-        for record in &records {
+        for record in records {
             match &record.event {
                 Event::StepFinished { .. } => steps_finished += 1,
                 Event::RunFinished { status: s, .. } => {
@@ -156,12 +269,23 @@ pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
                 _ => {}
             }
         }
+        let damage = match (journal.damaged.first(), first.map(|r| &r.event)) {
+            (Some(d), _) => Some(format!("line {}: {}", d.line, d.reason)),
+            (None, Some(Event::RunStarted { .. })) => None,
+            (None, Some(_)) => Some("it does not start with `run_started`".into()),
+            (None, None) if journal.torn.is_some() => Some("it holds only a torn line".into()),
+            (None, None) => continue,
+        };
+        if damage.is_some() {
+            status = "damaged".into();
+        }
         runs.push(RunSummary {
-            run_id: run_id.clone(),
-            playbook: playbook.clone(),
-            started: first.time.clone(),
+            run_id,
+            playbook,
+            started,
             status,
             steps_finished,
+            damage,
         });
     }
     runs.sort_by(|a, b| a.started.cmp(&b.started).then(a.run_id.cmp(&b.run_id)));

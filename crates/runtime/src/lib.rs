@@ -15,7 +15,9 @@
 pub mod action;
 pub mod bus;
 pub mod event;
+pub mod interrupt;
 pub mod journal;
+pub mod journal_output;
 pub mod mask;
 pub mod mode;
 pub mod operator;
@@ -25,6 +27,8 @@ pub mod rehearsal;
 pub mod render;
 pub mod report;
 pub mod resume;
+pub mod run_id;
+pub mod run_lock;
 pub mod runner;
 pub mod scope;
 
@@ -34,6 +38,7 @@ mod tests;
 pub use action::{Action, ActionContext, ActionResult, ActionSet};
 pub use bus::{EventBus, Subscriber};
 pub use event::{Event, Record, RunStatus, StepState, Stream};
+pub use interrupt::Interruption;
 pub use mask::Masker;
 pub use mode::Mode;
 pub use operator::Operator;

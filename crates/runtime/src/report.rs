@@ -81,6 +81,15 @@ pub fn markdown(records: &[Record]) -> String {
             Event::StepInterrupted { step } => {
                 timeline.push(format!("| {time} | `{step}` had been interrupted |"))
             }
+            Event::RunInterrupted { signal } => {
+                timeline.push(format!("| {time} | run interrupted by {} |", cell(signal)))
+            }
+            Event::JournalRepaired {
+                line,
+                dropped_bytes,
+            } => timeline.push(format!(
+                "| {time} | journal repaired: torn line {line} cut off ({dropped_bytes} bytes) |"
+            )),
             Event::StepWouldRun {
                 step, description, ..
             } => {

@@ -4,6 +4,7 @@
 //! may or may not have happened, so a resume is at-least-once for them).
 
 use crate::event::{Event, Record, StepState};
+use crate::journal_output::OutputLedger;
 use crate::mode::Mode;
 use crate::runner::{Captured, Restored};
 use serde_json::{Map, Value};
@@ -47,7 +48,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut interrupted: HashMap<&str, bool> = HashMap::new();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
+    let mut ledger = OutputLedger::default();
     for record in records {
+        ledger.observe(&record.event);
         match &record.event {
             Event::StepStarted { step, .. } => {
                 interrupted.insert(step, true);
@@ -59,11 +62,14 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 simulated,
                 results,
                 outputs,
+                output_in_lines,
                 ..
             } => match state {
                 StepState::Succeeded if !simulated => {
                     interrupted.insert(step, false);
-                    succeeded.insert(step, (results.clone(), outputs.clone()));
+                    let mut results = results.clone();
+                    ledger.restore(step, output_in_lines, &mut results);
+                    succeeded.insert(step, (results, outputs.clone()));
                 }
                 StepState::Cancelled | StepState::Rejected => {}
                 _ => {

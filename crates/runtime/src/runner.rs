@@ -48,6 +48,10 @@ pub struct RunOptions {
     pub default_poll: Duration,
     /// Journaled with every gate decision.
     pub plan_hash: String,
+    /// Why the run's cancellation token was cancelled, when a signal did it.
+    pub interruption: crate::Interruption,
+    /// Bytes kept of each output stream of a step (`--output-cap`).
+    pub output_cap: usize,
 }
 
 impl Default for RunOptions {
@@ -60,6 +64,8 @@ impl Default for RunOptions {
             kill_grace: Duration::from_secs(2),
             default_poll: Duration::from_secs(5),
             plan_hash: String::new(),
+            interruption: crate::Interruption::new(),
+            output_cap: crate::action::DEFAULT_OUTPUT_CAP,
         }
     }
 }
@@ -304,13 +310,15 @@ impl<'b> Scheduler<'b> {
                 }
                 _ = self.interrupt.cancelled(), if self.stop != Some(RunStatus::Interrupted) => {
                     self.stop = Some(RunStatus::Interrupted);
+                    self.journal_interruption();
                     self.abort.cancel();
                 }
             }
         }
         while self.tasks.join_next().await.is_some() {}
-        if self.interrupt.is_cancelled() {
+        if self.interrupt.is_cancelled() && self.stop != Some(RunStatus::Interrupted) {
             self.stop = Some(RunStatus::Interrupted);
+            self.journal_interruption();
         }
         let status = self.stop.unwrap_or(RunStatus::Succeeded);
         let mut summary = Map::new();
@@ -334,6 +342,18 @@ impl<'b> Scheduler<'b> {
             states: self.states,
             failures: self.failures,
         }
+    }
+
+    /// Journals why the run is being interrupted, once.
+    fn journal_interruption(&mut self) {
+        let signal = self
+            .shared
+            .options
+            .interruption
+            .cause()
+            .unwrap_or("interrupt")
+            .to_string();
+        self.bus.publish(Event::RunInterrupted { signal });
     }
 
     fn handle(&mut self, msg: TaskMsg) {
@@ -588,6 +608,7 @@ impl<'b> Scheduler<'b> {
             results: done.results,
             outputs: done.outputs,
             simulated: done.simulated,
+            output_in_lines: Vec::new(),
             attempts: done.attempts,
             duration_ms: done.duration.as_millis() as u64,
         });
@@ -798,6 +819,8 @@ impl StepTask {
             approver: None,
             kill_grace: self.shared.options.kill_grace,
             mode,
+            interruption: self.shared.options.interruption.clone(),
+            output_cap: self.shared.options.output_cap,
             output: Some(self.tx.clone()),
         };
         let detail = action.as_ref().map(|a| a.describe(&ctx));

@@ -12,10 +12,12 @@
 //! the language itself (see `docs/language.md`), not catalog kinds.
 
 pub mod actions;
+mod captured;
 pub mod kinds;
 mod params;
 pub mod process;
 pub mod reference;
+pub mod watchdog;
 pub mod web;
 
 pub use reference::reference_markdown;

@@ -1,8 +1,16 @@
 //! Running a command in its own process group, so that a timeout, an abort
-//! or Ctrl-C can stop everything it started (`kubectl ... | tee`, a script's
-//! background `sleep`): SIGTERM to the group, then SIGKILL after a grace
-//! period.
+//! or an interruption can stop everything it started (`kubectl ... | tee`, a
+//! script's background `sleep`): SIGTERM to the group, then SIGKILL after a
+//! grace period (at once when the run is asked to hurry: a second signal).
+//!
+//! If `runbook` itself dies without stopping them (SIGKILL, a crash), the
+//! command gets SIGKILL from the kernel (`PR_SET_PDEATHSIG`) and the
+//! [`crate::watchdog`] kills the rest of its group.
 
+use crate::captured::Captured;
+use crate::watchdog;
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 use runbook_runtime::{ActionContext, Stream};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -26,7 +34,8 @@ pub struct Finished {
 const DRAIN: Duration = Duration::from_millis(200);
 
 /// Spawns `command` in a new process group, streams its output lines to the
-/// step's live output, and waits for it or for cancellation.
+/// step's live output (at most `ctx.output_cap` bytes of each stream are
+/// kept, see [`Captured`]), and waits for it or for cancellation.
 pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<Finished> {
     command
         .stdin(Stdio::null())
@@ -34,15 +43,17 @@ pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<F
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    die_with_runbook(&mut command, watchdog::channel());
     let mut child = command.spawn()?;
-    let pgid = child.id().map(|id| id as i32);
+    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
+    let _registered = pgid.map(watchdog::Registration::announced);
     let out = reader(child.stdout.take(), ctx, Stream::Stdout);
     let err = reader(child.stderr.take(), ctx, Stream::Stderr);
     let (status, cancelled) = tokio::select! {
         status = child.wait() => (status?, false),
         _ = ctx.cancel.cancelled() => {
             if let Some(pgid) = pgid {
-                terminate_group(pgid, &mut child, ctx.kill_grace).await;
+                terminate_group(pgid, &mut child, ctx).await;
             }
             (child.wait().await?, true)
         }
@@ -61,6 +72,39 @@ pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<F
     })
 }
 
+/// In the forked child, before exec: announces its process group to the
+/// watchdog (see [`watchdog::announce`]), and asks the kernel to SIGKILL the
+/// command when `runbook` dies, refusing to start it if `runbook` is
+/// already gone (the death signal would never come). The death signal
+/// reaches only the command itself: it is not inherited by what it forks,
+/// which is the watchdog's part. `PR_SET_PDEATHSIG` is Linux only;
+/// elsewhere the watchdog alone stands guard.
+fn die_with_runbook(command: &mut Command, watchdog: Option<std::os::fd::RawFd>) {
+    #[cfg(target_os = "linux")]
+    let parent = Pid::this();
+    // SAFETY: the closure runs in the forked child before exec, and makes
+    // only async-signal-safe system calls (`getpid`, `write`, `prctl`,
+    // `getppid`); it allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(move || {
+            if let Some(fd) = watchdog {
+                watchdog::announce(fd);
+            }
+            #[cfg(target_os = "linux")]
+            {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+                if nix::unistd::getppid() != parent {
+                    return Err(std::io::Error::other("runbook exited"));
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Reads a pipe line by line: emits the lines the cap keeps as live output
+/// as they come (the rest, the tail, when the pipe closes) and returns the
+/// kept text.
 fn reader<R: AsyncRead + Unpin + Send + 'static>(
     pipe: Option<R>,
     ctx: &ActionContext,
@@ -68,23 +112,57 @@ fn reader<R: AsyncRead + Unpin + Send + 'static>(
 ) -> Option<JoinHandle<String>> {
     let pipe = pipe?;
     let sink = ctx.line_sink();
+    let mut captured = Captured::new(ctx.output_cap);
     Some(tokio::spawn(async move {
         let mut reader = BufReader::new(pipe);
-        let mut all = Vec::new();
         let mut line = Vec::new();
         loop {
             line.clear();
-            match reader.read_until(b'\n', &mut line).await {
+            match read_line(&mut reader, &mut line, captured.longest_line()).await {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
-                    all.extend_from_slice(&line);
-                    let text = String::from_utf8_lossy(&line);
-                    sink.emit(stream, text.trim_end_matches(['\n', '\r']));
+                    if let Some(shown) = captured.push(&line) {
+                        sink.emit(stream, shown);
+                    }
                 }
             }
         }
-        String::from_utf8_lossy(&all).into_owned()
+        for shown in captured.held_lines() {
+            sink.emit(stream, shown);
+        }
+        captured.into_text()
     }))
+}
+
+/// Reads up to a newline, or `limit` bytes of a line that has none yet (so
+/// a 5 MB line without a newline never sits in memory whole).
+async fn read_line<R: AsyncRead + Unpin>(
+    reader: &mut BufReader<R>,
+    line: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<usize> {
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(line.len());
+        }
+        let room = limit.saturating_sub(line.len()).max(1);
+        let take = available.len().min(room);
+        match available[..take].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                line.extend_from_slice(&available[..=i]);
+                reader.consume(i + 1);
+                return Ok(line.len());
+            }
+            None => {
+                line.extend_from_slice(&available[..take]);
+                reader.consume(take);
+                if line.len() >= limit {
+                    return Ok(line.len());
+                }
+            }
+        }
+    }
 }
 
 async fn collect(handle: Option<JoinHandle<String>>) -> String {
@@ -104,37 +182,34 @@ async fn collect(handle: Option<JoinHandle<String>>) -> String {
         .to_string()
 }
 
-/// SIGTERM to the group; SIGKILL to whatever is left after `grace`.
-pub async fn terminate_group(pgid: i32, child: &mut tokio::process::Child, grace: Duration) {
-    signal_group(pgid, libc::SIGTERM);
-    let deadline = Instant::now() + grace;
+/// SIGTERM to the group; SIGKILL to whatever is left after the context's
+/// grace period, or as soon as the run is asked to hurry.
+pub async fn terminate_group(pgid: Pid, child: &mut tokio::process::Child, ctx: &ActionContext) {
+    // A stale group fails with ESRCH, which is what we want to ignore.
+    let _ = killpg(pgid, Signal::SIGTERM);
+    let deadline = Instant::now() + ctx.kill_grace;
     let mut exited = false;
-    while Instant::now() < deadline {
+    while Instant::now() < deadline && !ctx.interruption.is_hurried() {
         if !exited {
             exited = matches!(child.try_wait(), Ok(Some(_)));
         }
         if exited && !group_exists(pgid) {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            _ = ctx.interruption.hurried() => {}
+        }
     }
-    signal_group(pgid, libc::SIGKILL);
-}
-
-fn signal_group(pgid: i32, signal: i32) {
-    // SAFETY: killpg has no memory-safety preconditions; a stale group id
-    // fails with ESRCH, which is what we want to ignore.
-    unsafe {
-        libc::killpg(pgid, signal);
-    }
+    let _ = killpg(pgid, Signal::SIGKILL);
 }
 
 /// Whether a live (not zombie) process is left in the group. Zombies count
 /// as gone: in a container whose init does not reap, orphaned zombies would
 /// otherwise hold the group "alive" until the grace period ends.
-fn group_exists(pgid: i32) -> bool {
-    // SAFETY: as above; signal 0 only checks for existence.
-    if unsafe { libc::killpg(pgid, 0) } != 0 {
+pub fn group_exists(pgid: Pid) -> bool {
+    // Signal 0 only checks for existence.
+    if killpg(pgid, None).is_err() {
         return false;
     }
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -155,9 +230,49 @@ fn group_exists(pgid: i32) -> bool {
         let mut fields = rest.split_whitespace();
         let state = fields.next();
         let pgrp = fields.nth(1).and_then(|p| p.parse::<i32>().ok());
-        if pgrp == Some(pgid) && state != Some("Z") && state != Some("X") {
+        if pgrp == Some(pgid.as_raw()) && state != Some("Z") && state != Some("X") {
             return true;
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A second signal must not wait out the grace period: with an hour of
+    /// grace, a group ignoring SIGTERM is SIGKILLed as soon as the run is
+    /// asked to hurry. (The timeout only keeps a regression from hanging.)
+    #[tokio::test]
+    async fn hurrying_kills_a_term_ignoring_group_without_the_grace_period() {
+        let dir = std::env::temp_dir().join(format!("runbook-hurry-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ready = dir.join("ready");
+        let _ = std::fs::remove_file(&ready);
+        let mut ctx = ActionContext::new("t", runbook_runtime::render::Args::new());
+        ctx.kill_grace = Duration::from_secs(3600);
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg("trap '' TERM; touch ready; sleep 1000")
+            .current_dir(&dir);
+        let cancel = ctx.cancel.clone();
+        let interruption = ctx.interruption.clone();
+        tokio::spawn(async move {
+            while !ready.exists() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            cancel.cancel();
+            interruption.hurry();
+        });
+        let finished = tokio::time::timeout(Duration::from_secs(120), run(command, &ctx))
+            .await
+            .expect("the group was killed without waiting for the grace period")
+            .unwrap();
+        assert!(finished.cancelled);
+        // Killed by SIGKILL: SIGTERM was ignored.
+        assert_eq!(finished.exit_code, 128 + 9);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

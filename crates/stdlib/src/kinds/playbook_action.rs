@@ -138,9 +138,14 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
         answers: HashMap::new(),
         who: ctx.approver.clone().unwrap_or_else(|| "nobody".into()),
     });
+    // The caller's interruption, grace period and output cap: a signal to
+    // `runbook` reaches the called playbook's processes the same way.
     let options = RunOptions {
         mode,
         workdir,
+        kill_grace: ctx.kill_grace,
+        interruption: ctx.interruption.clone(),
+        output_cap: ctx.output_cap,
         ..RunOptions::default()
     };
     let runner = Runner::new(Arc::new(plan), Arc::new(Builtins), operator, options);

@@ -1,0 +1,56 @@
+//! An interruption of a run from outside (a signal to `runbook`): what
+//! caused it, and whether the operator insisted (a second signal).
+//!
+//! The run's cancellation token stops the steps; this says why, so the
+//! scheduler can journal it and the CLI can exit `128 + N`, and it carries
+//! the "hurry" request that cuts the grace period between SIGTERM and
+//! SIGKILL of the steps' process groups short. A nested `playbook` run
+//! shares its caller's, so a second Ctrl-C reaches its processes too.
+
+use std::sync::{Arc, OnceLock};
+use tokio_util::sync::CancellationToken;
+
+/// Shared by the signal handler, the scheduler and process-spawning actions.
+#[derive(Clone, Debug, Default)]
+pub struct Interruption {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// The first cause, such as `SIGTERM`; later ones do not replace it.
+    cause: OnceLock<String>,
+    /// Cancelled when the steps' processes must be killed without waiting.
+    hurry: CancellationToken,
+}
+
+impl Interruption {
+    pub fn new() -> Interruption {
+        Interruption::default()
+    }
+
+    /// Records why the run is interrupted (the first cause wins).
+    pub fn record(&self, cause: &str) {
+        let _ = self.inner.cause.set(cause.to_string());
+    }
+
+    /// Why the run was interrupted, if it was.
+    pub fn cause(&self) -> Option<&str> {
+        self.inner.cause.get().map(String::as_str)
+    }
+
+    /// Asks every process group still being stopped to be killed now.
+    pub fn hurry(&self) {
+        self.inner.hurry.cancel();
+    }
+
+    /// Whether [`Interruption::hurry`] was called.
+    pub fn is_hurried(&self) -> bool {
+        self.inner.hurry.is_cancelled()
+    }
+
+    /// Resolves when [`Interruption::hurry`] is called.
+    pub async fn hurried(&self) {
+        self.inner.hurry.cancelled().await
+    }
+}

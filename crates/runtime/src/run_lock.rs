@@ -1,0 +1,98 @@
+//! One live process per run: `run` and `resume` hold an exclusive `flock`
+//! on `<run-dir>/lock` for as long as they work on the run, so a second
+//! `resume` (or a `run` reusing the id) is refused instead of running the
+//! remaining steps twice and interleaving two writers in one journal.
+//!
+//! The lock is the truth: the kernel drops it when the process ends, however
+//! it ends, and it is not inherited by step processes (the file is opened
+//! close-on-exec). The pid written into the file only says who holds it.
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// The lock file's name inside a run's directory.
+pub const FILE_NAME: &str = "lock";
+
+/// Held for as long as the process works on the run.
+#[derive(Debug)]
+pub struct RunLock {
+    _lock: Flock<File>,
+}
+
+/// Why the lock could not be taken.
+#[derive(Debug)]
+pub enum LockError {
+    /// Another process holds it; its pid as it wrote it, when readable.
+    Held {
+        path: PathBuf,
+        pid: Option<u32>,
+    },
+    Io(std::io::Error),
+}
+
+/// Takes the lock of the run directory `run_dir` (which must exist),
+/// without waiting.
+pub fn acquire(run_dir: &Path) -> Result<RunLock, LockError> {
+    let path = run_dir.join(FILE_NAME);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(LockError::Io)?;
+    let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => lock,
+        Err((mut file, Errno::EWOULDBLOCK)) => {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            return Err(LockError::Held {
+                path,
+                pid: text.trim().parse().ok(),
+            });
+        }
+        Err((_, errno)) => return Err(LockError::Io(errno.into())),
+    };
+    // Information only: who holds it.
+    lock.set_len(0).map_err(LockError::Io)?;
+    lock.rewind().map_err(LockError::Io)?;
+    writeln!(lock, "{}", std::process::id()).map_err(LockError::Io)?;
+    Ok(RunLock { _lock: lock })
+}
+
+/// A description of a live process for a message: `1234 (runbook resume ...)`.
+pub fn describe_process(pid: u32) -> String {
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmdline) if !cmdline.is_empty() => {
+            let words: Vec<String> = cmdline
+                .split(|&b| b == 0)
+                .filter(|w| !w.is_empty())
+                .map(|w| String::from_utf8_lossy(w).escape_debug().to_string())
+                .collect();
+            format!("{pid} (`{}`)", words.join(" "))
+        }
+        _ => pid.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_the_same_run_is_refused_with_the_holders_pid() {
+        let dir = std::env::temp_dir().join(format!("runbook-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let held = acquire(&dir).unwrap();
+        match acquire(&dir) {
+            Err(LockError::Held { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+            other => panic!("expected the lock to be held: {other:?}"),
+        }
+        drop(held);
+        assert!(acquire(&dir).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,173 @@
+//! A step's output stream, kept within a cap: the first half of the cap (the
+//! head) as it comes, the last half (the tail) in a ring of lines, and a
+//! marker line between them saying how much was dropped. Bounds both the
+//! memory a chatty command takes and what the journal receives (a step that
+//! prints gigabytes journals about the cap per stream). Each line counts as
+//! its bytes plus [`FRAMING`].
+
+use std::collections::VecDeque;
+
+/// The smallest cap honoured (the CLI refuses less).
+const MIN_CAP: usize = 1024;
+
+/// What a line costs besides its text: about what its journal record adds
+/// (`{"seq":..,"time":..,"event":"step_output",...}`), so that a flood of
+/// short lines cannot make a journal many times the cap.
+const FRAMING: usize = 64;
+
+/// One stream's kept output.
+#[derive(Debug)]
+pub struct Captured {
+    head_budget: usize,
+    tail_budget: usize,
+    head: Vec<u8>,
+    /// The head's bytes plus framing.
+    head_cost: usize,
+    /// Set once a line did not fit in the head: lines go to the tail since.
+    head_closed: bool,
+    tail: VecDeque<Vec<u8>>,
+    /// The tail's bytes plus framing.
+    tail_bytes: usize,
+    dropped_bytes: u64,
+    dropped_lines: u64,
+}
+
+impl Captured {
+    pub fn new(cap: usize) -> Captured {
+        let cap = cap.max(MIN_CAP);
+        Captured {
+            head_budget: cap / 2,
+            tail_budget: cap - cap / 2,
+            head: Vec::new(),
+            head_cost: 0,
+            head_closed: false,
+            tail: VecDeque::new(),
+            tail_bytes: 0,
+            dropped_bytes: 0,
+            dropped_lines: 0,
+        }
+    }
+
+    /// The longest line worth reading at once: a longer one is split.
+    pub fn longest_line(&self) -> usize {
+        self.tail_budget.min(64 * 1024)
+    }
+
+    /// Takes one line (with its newline, if it had one). Returns the text to
+    /// show live when the line is kept in the head; tail lines are held
+    /// until [`Captured::held_lines`].
+    pub fn push(&mut self, line: &[u8]) -> Option<String> {
+        let cost = line.len() + FRAMING;
+        if !self.head_closed && self.head_cost + cost <= self.head_budget {
+            self.head_cost += cost;
+            self.head.extend_from_slice(line);
+            return Some(shown(line));
+        }
+        self.head_closed = true;
+        self.tail_bytes += cost;
+        self.tail.push_back(line.to_vec());
+        // The last line stays, whatever its size (lines are split at
+        // `longest_line`, so that bounds it).
+        while self.tail_bytes > self.tail_budget && self.tail.len() > 1 {
+            let Some(old) = self.tail.pop_front() else {
+                break;
+            };
+            self.tail_bytes -= old.len() + FRAMING;
+            self.dropped_bytes += old.len() as u64;
+            self.dropped_lines += 1;
+        }
+        None
+    }
+
+    /// The marker line standing for what was dropped, if anything was.
+    pub fn marker(&self) -> Option<String> {
+        (self.dropped_bytes > 0).then(|| {
+            format!(
+                "[runbook: {} byte(s) in {} line(s) of output dropped here: the step printed more than the output cap keeps]",
+                self.dropped_bytes, self.dropped_lines
+            )
+        })
+    }
+
+    /// The lines not shown yet: the marker, then the tail.
+    pub fn held_lines(&self) -> Vec<String> {
+        self.marker()
+            .into_iter()
+            .chain(self.tail.iter().map(|l| shown(l)))
+            .collect()
+    }
+
+    /// The kept text: head, marker line, tail.
+    pub fn into_text(self) -> String {
+        let marker = self.marker();
+        let mut all = self.head;
+        if let Some(marker) = marker {
+            if !all.is_empty() && !all.ends_with(b"\n") {
+                all.push(b'\n');
+            }
+            all.extend_from_slice(marker.as_bytes());
+            all.push(b'\n');
+        }
+        for line in self.tail {
+            all.extend_from_slice(&line);
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    }
+}
+
+/// A line as the live view shows it: without its line ending.
+fn shown(line: &[u8]) -> String {
+    String::from_utf8_lossy(line)
+        .trim_end_matches(['\n', '\r'])
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_output_is_kept_whole_and_shown_live() {
+        let mut c = Captured::new(1024);
+        assert_eq!(c.push(b"one\n").as_deref(), Some("one"));
+        assert_eq!(c.push(b"two").as_deref(), Some("two"));
+        assert!(c.held_lines().is_empty());
+        assert_eq!(c.into_text(), "one\ntwo");
+    }
+
+    #[test]
+    fn large_output_keeps_head_and_tail_with_a_marker() {
+        let mut c = Captured::new(1000);
+        let mut shown_live = 0;
+        for i in 0..1000 {
+            if c.push(format!("line {i:04}\n").as_bytes()).is_some() {
+                shown_live += 1;
+            }
+        }
+        // A 10-byte line costs 74: six fit in each half of 500.
+        assert_eq!(shown_live, 6);
+        let held = c.held_lines();
+        assert!(
+            held[0].starts_with("[runbook: 9880 byte(s) in 988 line(s)"),
+            "{held:?}"
+        );
+        assert_eq!(held.last().map(String::as_str), Some("line 0999"));
+        let text = c.into_text();
+        assert!(text.starts_with("line 0000\n"), "{text}");
+        assert!(text.contains("\n[runbook: 9880 byte(s)"), "{text}");
+        assert!(text.ends_with("line 0999\n"), "{text}");
+    }
+
+    #[test]
+    fn the_tail_keeps_the_last_line_even_after_a_long_one() {
+        let mut c = Captured::new(1024);
+        assert!(c.push(&[b'x'; 600]).is_none());
+        assert!(c.push(b"end\n").is_none());
+        let text = c.into_text();
+        assert!(
+            text.starts_with("[runbook: 600 byte(s) in 1 line(s)"),
+            "{text}"
+        );
+        assert!(text.ends_with("end\n"), "{text}");
+    }
+}
