@@ -83,6 +83,7 @@ fn type_name(ty: &ParamType) -> String {
         ParamType::String => "string".into(),
         ParamType::Template => "template".into(),
         ParamType::ShellTemplate => "shell template".into(),
+        ParamType::Argv => "argv list of templates".into(),
         ParamType::Expr => "expression".into(),
         ParamType::Int => "int".into(),
         ParamType::Float => "float".into(),
@@ -196,6 +197,9 @@ mod tests {
             .unwrap()
             .ty
             .clone();
-        assert_eq!(type_name(&command), "shell template or list of templates");
+        assert_eq!(
+            type_name(&command),
+            "shell template or argv list of templates"
+        );
     }
 }

@@ -42,6 +42,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         ungated_write(plan, i, step, &mut add);
         write_without_timeout(plan, i, step, catalog, &mut add);
         raw_shell_insertion(plan, i, step, &mut add);
+        shell_script_in_argv(plan, i, step, &mut add);
         poll_without_deadline(step, &mut add);
         branch_without_else(plan, i, step, &mut add);
         manual_without_instructions(step, &mut add);
@@ -204,6 +205,46 @@ fn raw_shell_insertion(
                 .label(insertion.span, "inserted raw: its value can run commands")
                 .help("drop `raw` (or the triple braces) so the value is one shell word; if it must expand to several words, allow the rule on this step with a reason"),
             );
+        }
+    }
+}
+
+/// Insertions into an argv element that a shell parses (`[sh, -c, SCRIPT]`,
+/// `[ssh, host, ...]`): quoted for it, but better passed as an argument.
+fn shell_script_in_argv(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    let mut stack: Vec<&Param> = plan.step_plan(i).params.values().collect();
+    while let Some(param) = stack.pop() {
+        match &param.value {
+            ParamValue::List(items) => {
+                for item in items {
+                    let ParamValue::Template {
+                        template,
+                        quoting: Quoting::Shell,
+                    } = &item.value
+                    else {
+                        stack.push(item);
+                        continue;
+                    };
+                    for insertion in template.insertions().into_iter().filter(|i| !i.raw) {
+                        add(
+                            LintRule::ShellScriptInArgv,
+                            new(format!(
+                                "a value is inserted into a script that a shell parses in the argv list of `{}`",
+                                step.id.value
+                            ))
+                            .label(insertion.span, "quoted for the shell that parses this element")
+                            .help("pass the value as an argument of the script instead: `[sh, -c, 'restore \"$1\"', sh, '{{inputs.file}}']` (an argument is never parsed)"),
+                        );
+                    }
+                }
+            }
+            ParamValue::Map(entries) => stack.extend(entries.iter().map(|(_, p)| p)),
+            _ => {}
         }
     }
 }

@@ -11,8 +11,9 @@ running it tells what. Declare `effect: read` on a probe such as `kubectl get po
 dry-run executes it.";
 
 /// The `shell` kind. `command` is a [`ParamType::ShellTemplate`] when it is a
-/// string, so that values inserted into it are shell-quoted and cannot inject
-/// a command; an argv list runs without a shell at all.
+/// string, so that values inserted into it are quoted for their shell
+/// context and cannot inject a command; an argv list ([`ParamType::Argv`])
+/// runs without a shell, except for the scripts in it that a shell parses.
 pub fn schema() -> KindSchema {
     KindSchema {
         name: "shell",
@@ -20,11 +21,8 @@ pub fn schema() -> KindSchema {
         params: vec![
             ParamSchema::required(
                 "command",
-                ParamType::OneOf(vec![
-                    ParamType::ShellTemplate,
-                    ParamType::List(Box::new(ParamType::Template)),
-                ]),
-                "A command line run by `sh -c` (inserted values are shell-quoted), or an argv list run without a shell.",
+                ParamType::OneOf(vec![ParamType::ShellTemplate, ParamType::Argv]),
+                "A command line run by `sh -c` (inserted values are quoted for where they land), or an argv list run without a shell (in which the script of `sh -c` and the command of `ssh` are shell templates).",
             ),
             ParamSchema::optional(
                 "env",
