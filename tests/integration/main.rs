@@ -28,5 +28,6 @@ mod run_safety;
 mod run_semantics;
 mod running;
 mod schema;
+mod shell_contexts;
 mod stdlib_examples;
 mod support;

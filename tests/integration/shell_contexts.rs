@@ -1,0 +1,277 @@
+//! Hostile values inserted into shell commands, in every lexical context,
+//! from every source a value comes from (`--input`, `--inputs-file`, an
+//! environment-bound input, an earlier step's captured output), run by the
+//! real `sh` (dash) and `bash`: nothing a value says is ever executed, and
+//! where the insertion is accepted the command sees the value exactly.
+//! Where no quoting is safe, `check` refuses the playbook. `{{quote}}` is
+//! run through a real `sshd` on loopback.
+
+use crate::running::Sandbox;
+use std::path::Path;
+
+/// Each one tries to run `touch pwned` or to expand something.
+const PAYLOADS: &[&str] = &[
+    "$(touch pwned)",
+    "`touch pwned`",
+    ";touch pwned",
+    "&& touch pwned #",
+    "it's",
+    "say \"$(touch pwned)\"",
+    "a\ntouch pwned",
+    "{{inputs.v}}",
+    "--help",
+    "$((1+1))${HOME}",
+    "'$(touch pwned)'",
+    "back\\slash\\",
+    "!! !$ \\",
+    "\"; touch pwned; \"",
+    "' ; touch pwned ; '",
+    "",
+];
+
+/// Accepted contexts: (step id, command writing the value to `<id>.out`,
+/// what is printed before and after the value). `X` stands for the path
+/// of the value.
+const ACCEPTED: &[(&str, &str, &str, &str)] = &[
+    ("bare", "printf '%s' X > bare.out", "", ""),
+    (
+        "joined",
+        "printf '%s' pre-X-post > joined.out",
+        "pre-",
+        "-post",
+    ),
+    ("dq", "printf '%s' \"X\" > dq.out", "", ""),
+    (
+        "dq_text",
+        "printf '%s' \"<$HOME|X|\\$>\" > dq_text.out",
+        "</nonexistent-home|",
+        "|$>",
+    ),
+    (
+        "subst",
+        "printf '%s' \"$(printf '%s' X)\" > subst.out",
+        "",
+        "",
+    ),
+    (
+        "subst_dq",
+        "printf '%s' \"$(printf '%s' \"[X]\")\" > subst_dq.out",
+        "[",
+        "]",
+    ),
+    (
+        "quote_bare",
+        "sh -c 'printf \"%s\" '{{quote X}} > quote_bare.out",
+        "",
+        "",
+    ),
+    (
+        "quote_sq",
+        "sh -c 'printf \"%s\" {{quote X}}' > quote_sq.out",
+        "",
+        "",
+    ),
+    (
+        "quote_dq",
+        "bash -c \"printf '%s' {{quote X}}\" > quote_dq.out",
+        "",
+        "",
+    ),
+];
+
+/// Contexts no quoting makes safe: `check` must refuse each.
+const REFUSED: &[&str] = &[
+    "printf '%s' 'sq:X'",
+    "cat <<EOF\nX\nEOF",
+    "cat <<'EOF'\nX\nEOF",
+    "echo `printf '%s' X`",
+    "echo $(( X + 1 ))",
+    "echo ${UNSET:-X}",
+    "echo hi # X",
+    "echo \"`printf '%s' X`\"",
+];
+
+/// Where the value comes from.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Input,
+    InputsFile,
+    Env,
+    Captured,
+}
+
+const SOURCES: &[Source] = &[
+    Source::Input,
+    Source::InputsFile,
+    Source::Env,
+    Source::Captured,
+];
+
+impl Source {
+    fn path(self) -> &'static str {
+        match self {
+            Source::Captured => "steps.src.outputs.v",
+            _ => "inputs.v",
+        }
+    }
+}
+
+/// A playbook with one step per command (`X` replaced by the value's path),
+/// run by `shell`.
+fn playbook(source: Source, shell: &str, commands: &[(&str, String)]) -> String {
+    let mut out = String::from("name: contexts\ninputs:\n  v:\n    type: string\n");
+    if let Source::Env = source {
+        out.push_str("    env: SHELLCTX_VALUE\n");
+    }
+    out.push_str("steps:\n");
+    if let Source::Captured = source {
+        // The value comes back from a step's output, as a log or an HTTP
+        // body would.
+        out.push_str("  - id: src\n    shell: cat payload\n    effect: read\n    outputs:\n      v: stdout\n");
+    }
+    for (id, command) in commands {
+        let command = command.replace('X', &format!("{{{{{}}}}}", source.path()));
+        let command = command.replace(
+            &format!("{{{{quote {{{{{}}}}}}}}}", source.path()),
+            &format!("{{{{quote {}}}}}", source.path()),
+        );
+        out.push_str(&format!(
+            "  - id: {id}\n    shell:\n      shell: {shell}\n      command: {}\n",
+            serde_json::to_string(&command).expect("json string")
+        ));
+        if let Source::Captured = source {
+            out.push_str("    needs: [src]\n");
+        }
+    }
+    out
+}
+
+/// Runs the playbook with the value given through `source`.
+fn run(s: &Sandbox, source: Source, value: &str) -> crate::running::Run {
+    std::fs::write(s.path().join("payload"), value).expect("write payload");
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        "p.yaml".into(),
+        "--output".into(),
+        "json".into(),
+    ];
+    match source {
+        Source::Input => args.extend(["--input".into(), format!("v={value}")]),
+        Source::InputsFile => {
+            let file = serde_json::json!({ "v": value }).to_string();
+            std::fs::write(s.path().join("inputs.json"), file).expect("write inputs");
+            args.extend(["--inputs-file".into(), "inputs.json".into()]);
+        }
+        Source::Env => {}
+        Source::Captured => args.extend(["--input".into(), "v=unused".into()]),
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut command = s.command(&args);
+    command
+        .env("HOME", "/nonexistent-home")
+        .env("SHELLCTX_VALUE", value);
+    crate::running::Run::from(command.output().expect("runbook runs"))
+}
+
+fn assert_nothing_ran(dir: &Path, what: &str) {
+    assert!(
+        !dir.join("pwned").exists(),
+        "{what}: a payload ran (`pwned` exists)"
+    );
+}
+
+#[test]
+fn hostile_values_arrive_intact_in_every_accepted_context() {
+    let commands: Vec<(&str, String)> = ACCEPTED
+        .iter()
+        .map(|(id, command, _, _)| (*id, command.to_string()))
+        .collect();
+    for shell in ["sh", "bash"] {
+        for &source in SOURCES {
+            let s = Sandbox::new(&playbook(source, shell, &commands));
+            for value in PAYLOADS {
+                let run = run(&s, source, value);
+                let what = format!("{shell}, {source:?}, {value:?}");
+                assert_eq!(run.code, 0, "{what}: {}", run.describe());
+                assert_nothing_ran(s.path(), &what);
+                for (id, _, before, after) in ACCEPTED {
+                    let out = s.path().join(format!("{id}.out"));
+                    let got = std::fs::read_to_string(&out).unwrap_or_default();
+                    assert_eq!(got, format!("{before}{value}{after}"), "{what}, {id}");
+                    std::fs::remove_file(out).expect("remove output");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_script_of_sh_c_in_an_argv_list_is_quoted_for_its_shell() {
+    for &source in SOURCES {
+        let mut text = playbook(source, "sh", &[]);
+        for shell in ["sh", "bash"] {
+            text.push_str(&format!(
+                "  - id: argv_{shell}\n    shell: [{shell}, -c, {}]\n",
+                serde_json::to_string(&format!(
+                    "printf '%s' {{{{{}}}}} \"<{{{{{}}}}}>\" > argv_{shell}.out",
+                    source.path(),
+                    source.path()
+                ))
+                .expect("json")
+            ));
+            if let Source::Captured = source {
+                text.push_str("    needs: [src]\n");
+            }
+        }
+        let s = Sandbox::new(&text);
+        for value in PAYLOADS {
+            let run = run(&s, source, value);
+            let what = format!("{source:?}, {value:?}");
+            assert_eq!(run.code, 0, "{what}: {}", run.describe());
+            assert_nothing_ran(s.path(), &what);
+            for shell in ["sh", "bash"] {
+                assert_eq!(
+                    s.read(&format!("argv_{shell}.out")),
+                    format!("{value}<{value}>"),
+                    "{what}, {shell}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn check_refuses_insertions_no_quoting_makes_safe() {
+    for &source in [Source::Input, Source::Captured].iter() {
+        for (n, command) in REFUSED.iter().enumerate() {
+            let s = Sandbox::new(&playbook(source, "sh", &[("step", command.to_string())]));
+            let out = s
+                .command(&["check", "p.yaml"])
+                .output()
+                .expect("check runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{n} {command:?}: {stderr}");
+            assert!(
+                stderr.contains("runbook::unsafe_shell_insertion"),
+                "{command:?}: {stderr}"
+            );
+            // And `run` refuses it before running anything.
+            let run = run(&s, source, "$(touch pwned)");
+            assert_eq!(run.code, 2, "{command:?} ran: {}", run.describe());
+            assert_nothing_ran(s.path(), command);
+        }
+    }
+}
+
+#[test]
+fn arithmetic_takes_integers_only() {
+    let s = Sandbox::new(
+        "inputs:\n  n: {type: int}\nsteps:\n  - id: add\n    shell: echo $(( {{inputs.n}} + 1 )) > sum\n",
+    );
+    let ok = s.run(&["--input", "n=41"]);
+    assert_eq!(ok.code, 0, "{}", ok.describe());
+    assert_eq!(s.read("sum"), "42\n");
+    let hostile = s.run(&["--input", "n=a[$(touch pwned)]"]);
+    assert_ne!(hostile.code, 0, "{}", hostile.describe());
+    assert_nothing_ran(s.path(), "a[$(touch pwned)] as an int");
+}
