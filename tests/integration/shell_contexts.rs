@@ -275,3 +275,74 @@ fn arithmetic_takes_integers_only() {
     assert_ne!(hostile.code, 0, "{}", hostile.describe());
     assert_nothing_ran(s.path(), "a[$(touch pwned)] as an int");
 }
+
+/// `{{quote}}` is what makes a value safe in a command `ssh` hands to the
+/// remote login shell: through a real `sshd`, every payload is printed back
+/// by the remote `printf` exactly, and runs nowhere. In an argv list, the
+/// words after the host are quoted for the remote shell without `quote`.
+#[test]
+fn quote_survives_the_remote_shell_of_a_real_ssh() {
+    let sshd = crate::harness::sshd::TestSshd::start();
+    let remote_marker = Path::new("/root/pwned");
+    assert!(
+        !remote_marker.exists(),
+        "/root/pwned exists before the test"
+    );
+    let commands: Vec<(&str, String)> = vec![
+        (
+            "ssh_bare",
+            "ssh OPTS root@127.0.0.1 printf %s {{quote X}} > ssh_bare.out".into(),
+        ),
+        (
+            "ssh_joined",
+            "ssh OPTS root@127.0.0.1 'printf %s '{{quote X}} > ssh_joined.out".into(),
+        ),
+        (
+            "ssh_sq",
+            "ssh OPTS root@127.0.0.1 'printf %s {{quote X}}' > ssh_sq.out".into(),
+        ),
+        (
+            "ssh_dq",
+            "ssh OPTS root@127.0.0.1 \"printf %s {{quote X}}\" > ssh_dq.out".into(),
+        ),
+    ];
+    for &source in SOURCES {
+        let mut text = playbook(source, "sh", &commands);
+        let argv: Vec<String> = ["ssh"]
+            .into_iter()
+            .map(String::from)
+            .chain(sshd.options().split(' ').map(String::from))
+            .chain(
+                ["root@127.0.0.1", "printf", "%s"]
+                    .into_iter()
+                    .map(String::from),
+            )
+            .chain([format!("{{{{{}}}}}", source.path())])
+            .collect();
+        text.push_str(&format!(
+            "  - id: ssh_argv\n    shell: {}\n{}  - id: ssh_argv_out\n    needs: [ssh_argv]\n    shell: {}\n",
+            serde_json::to_string(&argv).expect("json"),
+            if let Source::Captured = source {
+                "    needs: [src]\n"
+            } else {
+                ""
+            },
+            serde_json::to_string("printf '%s' {{steps.ssh_argv.stdout}} > ssh_argv.out")
+                .expect("json"),
+        ));
+        let s = Sandbox::new(&text.replace("OPTS", &sshd.options()));
+        for value in PAYLOADS {
+            let run = run(&s, source, value);
+            let what = format!("ssh, {source:?}, {value:?}");
+            assert_eq!(run.code, 0, "{what}: {}", run.describe());
+            assert_nothing_ran(s.path(), &what);
+            assert!(!remote_marker.exists(), "{what}: the payload ran remotely");
+            for id in ["ssh_bare", "ssh_joined", "ssh_sq", "ssh_dq", "ssh_argv"] {
+                let out = s.path().join(format!("{id}.out"));
+                let got = std::fs::read_to_string(&out).unwrap_or_default();
+                assert_eq!(&got, value, "{what}, {id}");
+                std::fs::remove_file(out).expect("remove output");
+            }
+        }
+    }
+}
