@@ -43,6 +43,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         write_without_timeout(plan, i, step, catalog, &mut add);
         raw_shell_insertion(plan, i, step, &mut add);
         shell_script_in_argv(plan, i, step, &mut add);
+        ssh_without_quote(plan, i, step, &mut add);
         poll_without_deadline(step, &mut add);
         branch_without_else(plan, i, step, &mut add);
         manual_without_instructions(step, &mut add);
@@ -204,6 +205,38 @@ fn raw_shell_insertion(
                 ))
                 .label(insertion.span, "inserted raw: its value can run commands")
                 .help("drop `raw` (or the triple braces) so the value is one shell word; if it must expand to several words, allow the rule on this step with a reason"),
+            );
+        }
+    }
+}
+
+/// Plain insertions into the remote command of an `ssh` in a string
+/// command (`ssh host restore {{inputs.file}}`): the remote shell parses them.
+fn ssh_without_quote(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    for (template, quoting) in templates(&plan.step_plan(i).params) {
+        if quoting != Quoting::Shell {
+            continue;
+        }
+        for insertion in crate::template::unquoted_ssh_insertions(template) {
+            add(
+                LintRule::SshWithoutQuote,
+                new(format!(
+                    "a value is inserted into the command `ssh` runs remotely in `{}`",
+                    step.id.value
+                ))
+                .label(
+                    insertion.span,
+                    "quoted for the local shell only: the remote shell parses it again",
+                )
+                .help(format!(
+                    "write `{{{{quote {}}}}}`, which quotes it for the remote shell too",
+                    insertion.path
+                )),
             );
         }
     }

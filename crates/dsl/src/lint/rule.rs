@@ -10,6 +10,7 @@ pub enum LintRule {
     WriteWithoutTimeout,
     RawShellInsertion,
     ShellScriptInArgv,
+    SshWithoutQuote,
     PollWithoutDeadline,
     BranchWithoutElse,
     ManualWithoutInstructions,
@@ -25,6 +26,7 @@ impl LintRule {
         LintRule::WriteWithoutTimeout,
         LintRule::RawShellInsertion,
         LintRule::ShellScriptInArgv,
+        LintRule::SshWithoutQuote,
         LintRule::PollWithoutDeadline,
         LintRule::BranchWithoutElse,
         LintRule::ManualWithoutInstructions,
@@ -40,6 +42,7 @@ impl LintRule {
             LintRule::WriteWithoutTimeout => "write_without_timeout",
             LintRule::RawShellInsertion => "raw_shell_insertion",
             LintRule::ShellScriptInArgv => "shell_script_in_argv",
+            LintRule::SshWithoutQuote => "ssh_without_quote",
             LintRule::PollWithoutDeadline => "poll_without_deadline",
             LintRule::BranchWithoutElse => "branch_without_else",
             LintRule::ManualWithoutInstructions => "manual_without_instructions",
@@ -56,6 +59,7 @@ impl LintRule {
             LintRule::WriteWithoutTimeout => "lint::write_without_timeout",
             LintRule::RawShellInsertion => "lint::raw_shell_insertion",
             LintRule::ShellScriptInArgv => "lint::shell_script_in_argv",
+            LintRule::SshWithoutQuote => "lint::ssh_without_quote",
             LintRule::PollWithoutDeadline => "lint::poll_without_deadline",
             LintRule::BranchWithoutElse => "lint::branch_without_else",
             LintRule::ManualWithoutInstructions => "lint::manual_without_instructions",
@@ -77,9 +81,10 @@ impl LintRule {
     /// The severity a finding has unless `runbook.toml` says otherwise.
     pub fn default_severity(self) -> Severity {
         match self {
-            LintRule::UngatedWrite | LintRule::RawShellInsertion | LintRule::UnknownRule => {
-                Severity::Error
-            }
+            LintRule::UngatedWrite
+            | LintRule::RawShellInsertion
+            | LintRule::SshWithoutQuote
+            | LintRule::UnknownRule => Severity::Error,
             _ => Severity::Warning,
         }
     }
@@ -90,6 +95,7 @@ impl LintRule {
             LintRule::UngatedWrite => "a step that changes or destroys something should wait for an operator's approval, so a run never surprises the person who started it",
             LintRule::WriteWithoutTimeout => "a write that hangs holds the incident hostage: give it a deadline (kinds with their own `timeout` parameter are bounded by it)",
             LintRule::RawShellInsertion => "a value inserted into a shell command without quoting can inject a command (the `${{ }}` script-injection lesson)",
+            LintRule::SshWithoutQuote => "ssh hands the words after the host to the remote login shell, which parses them again: a value quoted once for the local shell is code there",
             LintRule::ShellScriptInArgv => "a value inserted into the script of `sh -c` (or the remote command of `ssh`) in an argv list is quoted for that shell, but runbook only guesses that a shell parses it, and what the script does with the value (`eval`, another `sh -c`) is the author's to check",
             LintRule::PollWithoutDeadline => "an `until` without `within` can poll forever when the condition never holds",
             LintRule::BranchWithoutElse => "a branch whose cases may all be false, with no `else`, silently ends the procedure on that path",

@@ -63,7 +63,7 @@ fn script_of_shell(words: &[Option<&str>], mut i: usize) -> Option<usize> {
 }
 
 /// The index of the destination after `ssh`'s options.
-fn host_of_ssh(words: &[Option<&str>], mut i: usize) -> Option<usize> {
+pub(crate) fn host_of_ssh(words: &[Option<&str>], mut i: usize) -> Option<usize> {
     while let Some(Some(word)) = words.get(i) {
         if *word == "--" {
             i += 1;

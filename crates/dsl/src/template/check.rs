@@ -7,7 +7,7 @@
 
 use super::quote::{quote_in, Parses};
 use super::shell_lexer::ShellLexer;
-use super::{Format, Insertion, Quoting, Segment, Template};
+use super::{Conditional, Format, Insertion, Quoting, Segment, Template};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{Scope, Type};
@@ -57,85 +57,104 @@ pub fn check<S: Scope + ?Sized>(
     }
     if quoting == Quoting::Shell {
         let mut lexer = ShellLexer::default();
-        let mut contexts = ShellCheck {
-            types: &types,
-            diags,
-        };
-        contexts.segments(&template.segments, &mut lexer);
-    }
-}
-
-/// Walks a shell command's segments with the lexer, both sides of every
-/// `{{#if}}` (nesting is bounded by `MAX_BLOCK_DEPTH`, so recursion is).
-struct ShellCheck<'a, 't> {
-    types: &'a [(&'t Insertion, Type)],
-    diags: &'a mut Diagnostics,
-}
-
-impl ShellCheck<'_, '_> {
-    /// Returns false when the context after the segments cannot be told.
-    fn segments(&mut self, segments: &[Segment], lexer: &mut ShellLexer) -> bool {
-        for segment in segments {
-            match segment {
-                Segment::Text { text, .. } => lexer.feed(text),
-                Segment::Insert(insertion) => {
-                    self.insertion(insertion, lexer);
-                    lexer.insertion();
-                }
-                Segment::If(block) => {
-                    let mut then = lexer.clone();
-                    let mut otherwise = lexer.clone();
-                    if !self.segments(&block.then, &mut then)
-                        || !self.segments(&block.otherwise, &mut otherwise)
-                    {
-                        return false;
-                    }
-                    if !then.same_nesting(&otherwise) {
-                        self.diags.push(
-                            Diagnostic::error(
-                                Code::UnsafeShellInsertion,
-                                "the sides of this `{{#if}}` leave the shell command in different contexts",
-                            )
-                            .label(block.span, "a quote, substitution or here-document is opened or closed on one side only")
-                            .help("make each side complete (open and close its quotes inside the block), so the values inserted after it can be quoted"),
-                        );
-                        return false;
-                    }
-                    then.merge(&otherwise);
-                    *lexer = then;
-                }
-            }
-        }
-        true
-    }
-
-    fn insertion(&mut self, insertion: &Insertion, lexer: &ShellLexer) {
-        if insertion.raw {
-            return;
-        }
-        let ty = self
-            .types
-            .iter()
-            .find(|(i, _)| std::ptr::eq(*i, insertion))
-            .map(|(_, t)| t.clone())
-            .unwrap_or(Type::Any);
-        let parses = match insertion.format {
-            Format::Quote => Parses::Twice,
-            _ => Parses::Once,
-        };
-        let integer = ty == Type::Int
-            && match &insertion.format {
-                Format::Plain | Format::Json => true,
-                Format::Default(fallback) => fallback.is_i64() || fallback.is_u64(),
-                _ => false,
-            };
-        let context = lexer.context();
-        if let Err(refused) = quote_in(context, parses, "", integer) {
-            self.diags.push(
-                Diagnostic::error(Code::UnsafeShellInsertion, refused.message)
-                    .label(insertion.span, format!("inserted {}", context.describe()))
-                    .help(refused.help),
+        let walked = walk_shell(&template.segments, &mut lexer, &mut |insertion, lexer| {
+            refuse_unsafe(insertion, lexer, &types, diags)
+        });
+        if let Err(block) = walked {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnsafeShellInsertion,
+                    "the sides of this `{{#if}}` leave the shell command in different contexts",
+                )
+                .label(
+                    block.span,
+                    "a quote, substitution or here-document is opened or closed on one side only",
+                )
+                .help("make each side complete (open and close its quotes inside the block), so the values inserted after it can be quoted"),
             );
         }
+    }
+}
+
+/// The insertions of a shell command that the remote shell of an `ssh` in
+/// it parses again and that are not written `{{quote}}` (nor raw): what
+/// `runbook lint` reports, since a plain insertion there is quoted for the
+/// local shell only.
+pub fn unquoted_ssh_insertions(template: &Template) -> Vec<&Insertion> {
+    let mut found = Vec::new();
+    let mut lexer = ShellLexer::default();
+    // An `{{#if}}` with unequal sides is a check error already.
+    let _ = walk_shell(&template.segments, &mut lexer, &mut |insertion, lexer| {
+        if lexer.in_ssh_command() && !insertion.raw && insertion.format != Format::Quote {
+            found.push(insertion);
+        }
+    });
+    found
+}
+
+/// Feeds a shell command's segments to the lexer, calling `on_insert` with
+/// the lexer as it is at each insertion, on both sides of every `{{#if}}`
+/// (nesting is bounded by `MAX_BLOCK_DEPTH`, so recursion is). Stops at a
+/// block whose sides leave different nesting, and returns it.
+fn walk_shell<'t>(
+    segments: &'t [Segment],
+    lexer: &mut ShellLexer,
+    on_insert: &mut dyn FnMut(&'t Insertion, &ShellLexer),
+) -> Result<(), &'t Conditional> {
+    for segment in segments {
+        match segment {
+            Segment::Text { text, .. } => lexer.feed(text),
+            Segment::Insert(insertion) => {
+                on_insert(insertion, lexer);
+                lexer.insertion();
+            }
+            Segment::If(block) => {
+                let mut then = lexer.clone();
+                let mut otherwise = lexer.clone();
+                walk_shell(&block.then, &mut then, on_insert)?;
+                walk_shell(&block.otherwise, &mut otherwise, on_insert)?;
+                if !then.same_nesting(&otherwise) {
+                    return Err(block);
+                }
+                then.merge(&otherwise);
+                *lexer = then;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reports an insertion that no quoting makes safe where the lexer is.
+fn refuse_unsafe(
+    insertion: &Insertion,
+    lexer: &ShellLexer,
+    types: &[(&Insertion, Type)],
+    diags: &mut Diagnostics,
+) {
+    if insertion.raw {
+        return;
+    }
+    let ty = types
+        .iter()
+        .find(|(i, _)| std::ptr::eq(*i, insertion))
+        .map(|(_, t)| t.clone())
+        .unwrap_or(Type::Any);
+    let parses = match insertion.format {
+        Format::Quote => Parses::Twice,
+        _ => Parses::Once,
+    };
+    let integer = ty == Type::Int
+        && match &insertion.format {
+            Format::Plain | Format::Json => true,
+            Format::Default(fallback) => fallback.is_i64() || fallback.is_u64(),
+            _ => false,
+        };
+    let context = lexer.context();
+    if let Err(refused) = quote_in(context, parses, "", integer) {
+        diags.push(
+            Diagnostic::error(Code::UnsafeShellInsertion, refused.message)
+                .label(insertion.span, format!("inserted {}", context.describe()))
+                .help(refused.help),
+        );
     }
 }

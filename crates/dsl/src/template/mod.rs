@@ -21,7 +21,7 @@ mod shell_lexer;
 mod tests;
 
 pub use argv::shell_parsed;
-pub use check::check;
+pub use check::{check, unquoted_ssh_insertions};
 pub use parse::{parse, MAX_BLOCK_DEPTH};
 pub use quote::{quote_in, shell_quote, Parses, Unsafe};
 pub use render::{render, Quoting, RenderError};

@@ -156,6 +156,9 @@ pub struct ShellLexer {
     line: String,
     /// Set when the context cannot be told (until the next newline).
     ambiguous: bool,
+    /// The finished words of the current simple command (`None`: not
+    /// plain text), to tell the remote command of `ssh`.
+    words: Vec<Option<String>>,
 }
 
 impl Default for ShellLexer {
@@ -174,6 +177,7 @@ impl Default for ShellLexer {
             delimiter: None,
             line: String::new(),
             ambiguous: false,
+            words: Vec::new(),
         }
     }
 }
@@ -243,6 +247,24 @@ impl ShellLexer {
         if self.line != other.line {
             self.line.push('\u{0}');
         }
+        if self.words != other.words {
+            self.words = vec![None];
+        }
+    }
+
+    /// Whether an insertion made now is in the remote command of an `ssh`
+    /// (after its destination), which the remote login shell parses again.
+    pub fn in_ssh_command(&self) -> bool {
+        let Some(Some(program)) = self.words.first() else {
+            return false;
+        };
+        if program.rsplit('/').next() != Some("ssh") {
+            return false;
+        }
+        let mut words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
+        // The word the insertion is part of.
+        words.push(None);
+        super::argv::host_of_ssh(&words, 1).is_some_and(|host| host < words.len() - 1)
     }
 
     /// Marks everything from here to the end of the line unknowable.
@@ -280,9 +302,15 @@ impl ShellLexer {
             case_depth: 0,
         });
         self.word_start = WordStart::Yes;
-        self.command_start = true;
         self.word.clear();
+        self.new_command();
+    }
+
+    /// A new simple command starts.
+    fn new_command(&mut self) {
+        self.command_start = true;
         self.word_at_command_start = true;
+        self.words.clear();
     }
 
     fn char(&mut self, c: char) {
@@ -437,6 +465,8 @@ impl ShellLexer {
         let keyword = self.word_at_command_start && COMMAND_PREFIXES.contains(&self.word.as_str());
         if !self.word.is_empty() && !keyword {
             self.command_start = false;
+            let plain = !self.word.contains('\u{0}');
+            self.words.push(plain.then(|| self.word.clone()));
         }
         self.word.clear();
         self.word_start = WordStart::Yes;
@@ -447,8 +477,7 @@ impl ShellLexer {
         match c {
             '\n' => {
                 self.end_word();
-                self.command_start = true;
-                self.word_at_command_start = true;
+                self.new_command();
                 self.ambiguous = false;
                 // Bodies of here-documents begin on the next line, in order.
                 let bodies: Vec<Heredoc> = std::mem::take(&mut self.heredocs);
@@ -460,8 +489,7 @@ impl ShellLexer {
             ' ' | '\t' => self.end_word(),
             ';' | '&' | '|' => {
                 self.end_word();
-                self.command_start = true;
-                self.word_at_command_start = true;
+                self.new_command();
             }
             '#' => match self.word_start {
                 WordStart::Yes => self.frames.push(Frame::Comment),
@@ -506,8 +534,7 @@ impl ShellLexer {
                         self.frames.pop();
                         self.word_start = WordStart::No;
                     } else {
-                        self.command_start = true;
-                        self.word_at_command_start = true;
+                        self.new_command();
                     }
                 }
             }
@@ -592,7 +619,7 @@ impl ShellLexer {
         if line == heredoc.delimiter {
             self.frames.pop();
             self.word_start = WordStart::Yes;
-            self.command_start = true;
+            self.new_command();
         }
     }
 }
@@ -687,6 +714,29 @@ mod tests {
         );
         assert_eq!(contexts("cat <<<@ <<@"), [Word, HeredocDelimiter]);
         assert_eq!(contexts("sort < @"), [Word]);
+    }
+
+    #[test]
+    fn the_remote_command_of_ssh() {
+        let remote = |text: &str| {
+            let mut lexer = ShellLexer::default();
+            let mut out = Vec::new();
+            for (i, piece) in text.split('@').enumerate() {
+                if i > 0 {
+                    out.push(lexer.in_ssh_command());
+                    lexer.insertion();
+                }
+                lexer.feed(piece);
+            }
+            out
+        };
+        assert_eq!(remote("ssh admin.@ 'cd /x && restore' @"), [false, true]);
+        assert_eq!(
+            remote("ssh -p @ -i k h \"r @\"; echo @"),
+            [false, true, false]
+        );
+        assert_eq!(remote("/usr/bin/ssh h 'r @' | grep @"), [true, false]);
+        assert_eq!(remote("echo ssh h @"), [false]);
     }
 
     #[test]
