@@ -85,6 +85,10 @@ pub fn quote_in(
                 help: "remove the quotes around it: the value is quoted for you; if the quoted text is a script another shell runs (`ssh host '...'`, `sh -c '...'`), insert it with `{{quote path}}`, which quotes it for that shell too".into(),
             }),
         },
+        ShellContext::AnsiCQuoted => Err(Unsafe {
+            message: "a value inserted inside `$'...'`".into(),
+            help: "in `$'...'` a backslash escapes the closing quote: write the value outside it, where it is quoted for you".into(),
+        }),
         ShellContext::Arithmetic if parses == Parses::Once && integer => Ok(value.to_string()),
         ShellContext::Arithmetic => Err(Unsafe {
             message: "a value that is not an integer inserted into an arithmetic expression".into(),

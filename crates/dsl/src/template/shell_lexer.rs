@@ -24,6 +24,8 @@ pub enum ShellContext {
     DoubleQuoted,
     /// Inside `'...'`.
     SingleQuoted,
+    /// Inside bash's `$'...'`, where `\'` does not end the string.
+    AnsiCQuoted,
     /// A here-document body; `quoted` when its delimiter was quoted (`<<'EOF'`).
     Heredoc { quoted: bool },
     /// Anywhere inside backquotes.
@@ -51,6 +53,7 @@ impl ShellContext {
             ShellContext::Word => "a shell word",
             ShellContext::DoubleQuoted => "inside `\"...\"`",
             ShellContext::SingleQuoted => "inside `'...'`",
+            ShellContext::AnsiCQuoted => "inside `$'...'`",
             ShellContext::Heredoc { quoted: false } => "in a here-document",
             ShellContext::Heredoc { quoted: true } => "in a quoted here-document",
             ShellContext::Backquoted => "inside backquotes",
@@ -75,6 +78,8 @@ enum Frame {
     },
     Double,
     Single,
+    /// `$'...'`
+    AnsiC,
     Backquote,
     /// `$((...))` or `((...))`; `depth` counts inner parentheses.
     Arithmetic {
@@ -203,6 +208,7 @@ impl ShellLexer {
         match self.frames.last() {
             Some(Frame::Double) => ShellContext::DoubleQuoted,
             Some(Frame::Single) => ShellContext::SingleQuoted,
+            Some(Frame::AnsiC) => ShellContext::AnsiCQuoted,
             Some(Frame::Heredoc(h)) => ShellContext::Heredoc { quoted: h.quoted },
             Some(Frame::Arithmetic { .. }) => ShellContext::Arithmetic,
             Some(Frame::Brace { .. }) => ShellContext::ParameterExpansion,
@@ -337,6 +343,11 @@ impl ShellLexer {
                     self.frames.push(Frame::Brace { depth: 0 });
                     return;
                 }
+                // `$'...'` outside double quotes (inside them it is text).
+                '\'' if self.frames.last() != Some(&Frame::Double) => {
+                    self.frames.push(Frame::AnsiC);
+                    return;
+                }
                 _ => {}
             },
             Pending::DollarParen => {
@@ -402,6 +413,13 @@ impl ShellLexer {
                     self.frames.pop();
                 }
             }
+            Some(Frame::AnsiC) => match c {
+                '\\' => self.pending = Pending::Escape,
+                '\'' => {
+                    self.frames.pop();
+                }
+                _ => {}
+            },
             Some(Frame::Backquote) => match c {
                 '\\' => self.pending = Pending::Escape,
                 '`' => {
@@ -655,6 +673,10 @@ mod tests {
         assert_eq!(contexts(r#"echo "a \" @" \' @"#), [DoubleQuoted, Word]);
         assert_eq!(contexts(r"echo \@ a\\@"), [AfterEscape, Word]);
         assert_eq!(contexts("echo $@ \"$@\""), [AfterEscape, AfterEscape]);
+        assert_eq!(
+            contexts("echo $'a\\' @' @ \"$'@\""),
+            [AnsiCQuoted, Word, DoubleQuoted]
+        );
     }
 
     #[test]

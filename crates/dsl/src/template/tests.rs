@@ -672,3 +672,109 @@ fn contexts_that_cannot_be_made_safe_are_refused() {
         r"echo 'x' 'it'\''s here'"
     );
 }
+
+/// Random shell commands built from the pieces the lexer cares about
+/// (quotes, substitutions, here-documents, comments, escapes, `case`), with
+/// hostile values inserted: whenever `check` accepts the template, a real
+/// `sh` running the rendered command never runs the value.
+#[test]
+fn accepted_insertions_never_execute_in_random_commands() {
+    let pieces = [
+        "printf '%s' ",
+        "echo ",
+        "\"",
+        "'",
+        "$(",
+        ")",
+        "`",
+        " ",
+        ";",
+        "\n",
+        "#",
+        "\\",
+        "<<EOF\n",
+        "\nEOF\n",
+        "<<'E'\n",
+        "\nE\n",
+        "${X:-",
+        "}",
+        "$((1+",
+        "))",
+        "{{inputs.v}}",
+        "{{inputs.v}}",
+        "{{quote inputs.v}}",
+        "a",
+        "case x in x) ",
+        ";; esac",
+        "(",
+        "$",
+        "$'",
+        "|",
+        "{{#if inputs.v}}\"{{else}}'{{/if}}",
+        "{{#if inputs.v}}x{{/if}}",
+    ];
+    let values = [
+        "$(touch pwned)",
+        "`touch pwned`",
+        "';touch pwned;'",
+        "\";touch pwned;\"",
+        "\ntouch pwned\n",
+        "EOF\ntouch pwned\nEOF",
+        "E\ntouch pwned\nE",
+        "x\\",
+        ")touch pwned",
+        "}$(touch pwned)",
+    ];
+    struct V;
+    impl Scope for V {
+        fn resolve(&mut self, _: &crate::path::Path, _: &mut Diagnostics) -> Type {
+            Type::String
+        }
+        fn step(&mut self, _: &Spanned<String>, _: &mut Diagnostics) {}
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut seed: u64 = 7;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let mut accepted = 0;
+    for _ in 0..4_000 {
+        let src: String = (0..1 + next() % 8)
+            .map(|_| pieces[next() % pieces.len()])
+            .collect();
+        if !src.contains("{{") {
+            continue;
+        }
+        let (_, text) = file(&src);
+        let Ok(tpl) = parse(&text) else { continue };
+        let mut diags = Diagnostics::new();
+        check(&tpl, Quoting::Shell, &mut V, &mut diags);
+        if !diags.is_empty() {
+            continue;
+        }
+        accepted += 1;
+        let value = values[next() % values.len()];
+        let context = json!({"inputs": {"v": value}});
+        let Ok(command) = render(&src, &context, Quoting::Shell) else {
+            panic!("{src:?} checks but does not render");
+        };
+        let _ = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("sh runs");
+        assert!(
+            !dir.path().join("pwned").exists(),
+            "{src:?} with {value:?} ran it: {command:?}"
+        );
+    }
+    assert!(
+        accepted > 300,
+        "only {accepted} random commands were accepted"
+    );
+}
