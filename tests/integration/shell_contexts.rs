@@ -89,6 +89,8 @@ const REFUSED: &[&str] = &[
     "echo ${UNSET:-X}",
     "echo hi # X",
     "echo \"`printf '%s' X`\"",
+    "echo $'a X'",
+    "echo {{#if inputs.v}}\"{{/if}}X",
 ];
 
 /// Where the value comes from.

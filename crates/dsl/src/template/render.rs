@@ -71,8 +71,18 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                     (Format::Default(fallback), Lookup::Known(Value::Null)) => fallback.clone(),
                     (_, Lookup::Known(v)) => v,
                     (_, Lookup::Unknown) => {
-                        // Only in a dry-run: the value comes from a step that did not run.
-                        let _ = write!(out, "<{}>", insertion.path);
+                        // Only in a dry-run: the value comes from a step that
+                        // did not run. A read step may still execute the
+                        // command, so in a shell command the placeholder is
+                        // quoted like a value (`<` and `>` are redirections).
+                        let placeholder = format!("<{}>", insertion.path);
+                        let quoted = match context {
+                            Some(context) if !insertion.raw => {
+                                quote_in(context, Parses::Once, &placeholder, false).ok()
+                            }
+                            _ => None,
+                        };
+                        out.push_str(quoted.as_deref().unwrap_or(&placeholder));
                         continue;
                     }
                     (_, Lookup::Missing) => {
