@@ -686,6 +686,10 @@ mod tests {
             [DoubleQuoted, Word, SingleQuoted, Word]
         );
         assert_eq!(contexts("x=$(@) y"), [Word]);
+        assert_eq!(
+            contexts("diff <(printf %s \"@\") >(cat '@') @"),
+            [DoubleQuoted, SingleQuoted, Word]
+        );
         assert_eq!(contexts("echo `echo @` @"), [Backquoted, Word]);
         assert_eq!(
             contexts("echo \"`echo @`\" \"@\""),
