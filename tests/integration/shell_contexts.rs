@@ -90,6 +90,9 @@ const REFUSED: &[&str] = &[
     "echo hi # X",
     "echo \"`printf '%s' X`\"",
     "echo $'a X'",
+    "[[ X -eq 1 ]] && echo one",
+    "[[ 1 -lt \"X\" ]]",
+    "let n=X",
     "echo {{#if inputs.v}}\"{{/if}}X",
 ];
 
@@ -273,6 +276,13 @@ fn arithmetic_takes_integers_only() {
     let ok = s.run(&["--input", "n=41"]);
     assert_eq!(ok.code, 0, "{}", ok.describe());
     assert_eq!(s.read("sum"), "42\n");
+    // bash compares the operands of `-eq` in `[[ ]]` as arithmetic.
+    let b = Sandbox::new(
+        "inputs:\n  n: {type: int}\nsteps:\n  - id: cmp\n    shell:\n      shell: bash\n      command: \"[[ {{inputs.n}} -eq 41 ]] && echo same > same\"\n",
+    );
+    let same = b.run(&["--input", "n=41"]);
+    assert_eq!(same.code, 0, "{}", same.describe());
+    assert_eq!(b.read("same"), "same\n");
     let hostile = s.run(&["--input", "n=a[$(touch pwned)]"]);
     assert_ne!(hostile.code, 0, "{}", hostile.describe());
     assert_nothing_ran(s.path(), "a[$(touch pwned)] as an int");

@@ -6,7 +6,7 @@
 //! refused ([`quote_in`] is the one rule for both check and render).
 
 use super::quote::{quote_in, Parses};
-use super::shell_lexer::ShellLexer;
+use super::shell_lexer::{ShellContext, ShellLexer};
 use super::{Conditional, Format, Insertion, Quoting, Segment, Template};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -57,9 +57,13 @@ pub fn check<S: Scope + ?Sized>(
     }
     if quoting == Quoting::Shell {
         let mut lexer = ShellLexer::default();
-        let walked = walk_shell(&template.segments, &mut lexer, &mut |insertion, lexer| {
-            refuse_unsafe(insertion, lexer, &types, diags)
-        });
+        let walked = walk_shell(
+            &template.segments,
+            &mut lexer,
+            &mut |insertion, lexer, following| {
+                refuse_unsafe(insertion, lexer.context(following), &types, diags)
+            },
+        );
         if let Err(block) = walked {
             diags.push(
                 Diagnostic::error(
@@ -84,11 +88,15 @@ pub fn unquoted_ssh_insertions(template: &Template) -> Vec<&Insertion> {
     let mut found = Vec::new();
     let mut lexer = ShellLexer::default();
     // An `{{#if}}` with unequal sides is a check error already.
-    let _ = walk_shell(&template.segments, &mut lexer, &mut |insertion, lexer| {
-        if lexer.in_ssh_command() && !insertion.raw && insertion.format != Format::Quote {
-            found.push(insertion);
-        }
-    });
+    let _ = walk_shell(
+        &template.segments,
+        &mut lexer,
+        &mut |insertion, lexer, _| {
+            if lexer.in_ssh_command() && !insertion.raw && insertion.format != Format::Quote {
+                found.push(insertion);
+            }
+        },
+    );
     found
 }
 
@@ -99,13 +107,17 @@ pub fn unquoted_ssh_insertions(template: &Template) -> Vec<&Insertion> {
 fn walk_shell<'t>(
     segments: &'t [Segment],
     lexer: &mut ShellLexer,
-    on_insert: &mut dyn FnMut(&'t Insertion, &ShellLexer),
+    on_insert: &mut dyn FnMut(&'t Insertion, &ShellLexer, Option<&str>),
 ) -> Result<(), &'t Conditional> {
-    for segment in segments {
+    for (i, segment) in segments.iter().enumerate() {
         match segment {
             Segment::Text { text, .. } => lexer.feed(text),
             Segment::Insert(insertion) => {
-                on_insert(insertion, lexer);
+                let following = match segments.get(i + 1) {
+                    Some(Segment::Text { text, .. }) => Some(text.as_str()),
+                    _ => None,
+                };
+                on_insert(insertion, lexer, following);
                 lexer.insertion();
             }
             Segment::If(block) => {
@@ -124,10 +136,10 @@ fn walk_shell<'t>(
     Ok(())
 }
 
-/// Reports an insertion that no quoting makes safe where the lexer is.
+/// Reports an insertion that no quoting makes safe in its context.
 fn refuse_unsafe(
     insertion: &Insertion,
-    lexer: &ShellLexer,
+    context: ShellContext,
     types: &[(&Insertion, Type)],
     diags: &mut Diagnostics,
 ) {
@@ -149,7 +161,6 @@ fn refuse_unsafe(
             Format::Default(fallback) => fallback.is_i64() || fallback.is_u64(),
             _ => false,
         };
-    let context = lexer.context();
     if let Err(refused) = quote_in(context, parses, "", integer) {
         diags.push(
             Diagnostic::error(Code::UnsafeShellInsertion, refused.message)

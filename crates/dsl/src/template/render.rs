@@ -61,8 +61,13 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                 }
             }
             Segment::Insert(insertion) => {
+                // The literal text right after the insertion, if any.
+                let following = stack.last().and_then(|rest| match rest.clone().next() {
+                    Some(Segment::Text { text, .. }) => Some(text.as_str()),
+                    _ => None,
+                });
                 let context = lexer.as_mut().map(|l| {
-                    let context = l.context();
+                    let context = l.context(following);
                     l.insertion();
                     context
                 });

@@ -14,6 +14,10 @@ const COMMAND_PREFIXES: &[&str] = &[
     "if", "then", "else", "elif", "do", "while", "until", "{", "!", "time",
 ];
 
+/// Comparison operators whose operands bash evaluates as arithmetic in
+/// `[[ ... ]]` (where `a[$(cmd)]` runs `cmd`).
+const ARITHMETIC_OPERATORS: &[&str] = &["-eq", "-ne", "-lt", "-le", "-gt", "-ge"];
+
 /// The lexical context of an insertion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShellContext {
@@ -188,8 +192,48 @@ impl Default for ShellLexer {
 }
 
 impl ShellLexer {
-    /// The context an insertion made now lands in.
-    pub fn context(&self) -> ShellContext {
+    /// The context an insertion made now lands in; `following` is the
+    /// literal text right after it, when there is some (it tells whether an
+    /// operand in `[[ ... ]]` is compared as a number).
+    pub fn context(&self, following: Option<&str>) -> ShellContext {
+        let context = self.lexical_context();
+        if !matches!(
+            context,
+            ShellContext::Word | ShellContext::DoubleQuoted | ShellContext::SingleQuoted
+        ) {
+            return context;
+        }
+        // bash evaluates the arguments of `let`, and the operands of `-eq`...
+        // in `[[ ... ]]`, as arithmetic, quoted or not.
+        let program = self.words.first().and_then(|w| w.as_deref());
+        if program == Some("let") {
+            return ShellContext::Arithmetic;
+        }
+        if program == Some("[[") && !self.words.iter().any(|w| w.as_deref() == Some("]]")) {
+            let after_operator = self
+                .words
+                .last()
+                .and_then(|w| w.as_deref())
+                .is_some_and(|w| ARITHMETIC_OPERATORS.contains(&w));
+            let before_operator = match following {
+                // The rest of this word, then the next one.
+                Some(text) => text
+                    .trim_start_matches(|c: char| !c.is_whitespace())
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|w| ARITHMETIC_OPERATORS.contains(&w)),
+                // Not known: another insertion or a block follows.
+                None => true,
+            };
+            if after_operator || before_operator {
+                return ShellContext::Arithmetic;
+            }
+        }
+        context
+    }
+
+    /// The context from the quoting and nesting alone.
+    fn lexical_context(&self) -> ShellContext {
         if self.ambiguous {
             return ShellContext::Ambiguous;
         }
@@ -653,7 +697,7 @@ mod tests {
         let mut out = Vec::new();
         for (i, piece) in text.split('@').enumerate() {
             if i > 0 {
-                out.push(lexer.context());
+                out.push(lexer.context(Some(piece)));
                 lexer.insertion();
             }
             lexer.feed(piece);
@@ -711,6 +755,15 @@ mod tests {
             contexts("v=\"$(if true; then case $x in (a) echo @;; esac; fi)\" @"),
             [Word, Word]
         );
+    }
+
+    #[test]
+    fn what_bash_evaluates_as_arithmetic() {
+        assert_eq!(
+            contexts("[[ @ -eq 1 ]] && [[ \"@\" == x ]]; if [[ 2 -lt \"@\" ]]; then let n=@; fi"),
+            [Arithmetic, DoubleQuoted, Arithmetic, Arithmetic]
+        );
+        assert_eq!(contexts("[[ -n @ ]] && echo @ -eq"), [Word, Word]);
     }
 
     #[test]
@@ -780,8 +833,8 @@ mod tests {
         assert!(d.same_nesting(&c));
         d.merge(&c);
         d.feed("#");
-        assert_eq!(d.context(), Ambiguous);
+        assert_eq!(d.context(None), Ambiguous);
         d.feed("\n");
-        assert_eq!(d.context(), Word);
+        assert_eq!(d.context(None), Word);
     }
 }
