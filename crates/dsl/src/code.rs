@@ -179,7 +179,7 @@ impl Code {
             Code::GrammarSyntax => "the `.runbook` text does not follow the grammar",
             Code::ExprSyntax => "an expression (`when`, a branch case, `until`, an assertion) is malformed",
             Code::TemplateSyntax => "a `{{ }}` template is malformed",
-            Code::UnsafeShellInsertion => "a value is inserted into a shell command where no quoting keeps it from running as shell code (inside `'...'`, a here-document, backquotes, `${...}`, a comment, or a non-integer in `$((...))`)",
+            Code::UnsafeShellInsertion => "a value is inserted into a shell command where no quoting keeps it from running as shell code (inside `'...'` or `$'...'`, a here-document, backquotes, `${...}`, a comment, or a non-integer where bash computes: `$((...))`, `-eq` in `[[ ]]`, `let`)",
             Code::UnknownField => "a field that the playbook, input, step or output does not have",
             Code::MissingField => "a required field is absent",
             Code::WrongType => "a field holds the wrong kind of value (a list where a string belongs, ...)",
