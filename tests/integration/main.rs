@@ -41,6 +41,7 @@ mod run_semantics;
 mod run_signals;
 mod running;
 mod schema;
+mod shell_contexts;
 mod stdlib_examples;
 mod support;
 mod typed_insertions;

@@ -53,7 +53,9 @@ steps:
         "kubectl scale --replicas=3 -n prod --token ***; echo scaled >> trail"
     );
     let after = would.iter().find(|e| e["step"] == "after").unwrap();
-    assert_eq!(after["description"], "echo <steps.scale.stdout>");
+    // The placeholder of a value the dry-run does not know is quoted like
+    // the value would be: `<` and `>` are redirections.
+    assert_eq!(after["description"], "echo '<steps.scale.stdout>'");
     assert!(!run.stdout.contains("tok-secret-1"));
 }
 
@@ -82,4 +84,30 @@ fn plan_lists_every_path_with_its_gates() {
     assert!(text.contains("◆ a_restart [write, gate]"), "{text}");
     let paths = text.lines().filter(|l| l.starts_with("path ")).count();
     assert!(paths >= 6, "{paths} paths:\n{text}");
+}
+
+#[test]
+fn a_read_step_that_runs_in_a_dry_run_sees_unknown_values_as_quoted_placeholders() {
+    let s = crate::running::Sandbox::new(
+        r#"
+steps:
+  - id: make
+    shell: echo made
+  - id: look
+    needs: [make]
+    effect: read
+    shell: printf '%s|%s' {{steps.make.stdout}} "in {{steps.make.stdout}} quotes" > seen
+"#,
+    );
+    let run = crate::running::Run::from(
+        s.command(&["run", "p.yaml", "--dry-run", "--output", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("look"), "succeeded");
+    assert_eq!(
+        s.read("seen"),
+        "<steps.make.stdout>|in <steps.make.stdout> quotes"
+    );
 }

@@ -32,7 +32,15 @@ fn every_kind_example_checks_in_both_syntaxes() {
         .expect("the called playbook");
     std::fs::write(dir.path().join("start-here.yaml"), &called.2).unwrap();
     let mut checked = 0;
-    for kind in ["http", "k8s", "prometheus", "sql", "notify", "playbook"] {
+    for kind in [
+        "shell",
+        "http",
+        "k8s",
+        "prometheus",
+        "sql",
+        "notify",
+        "playbook",
+    ] {
         for lang in ["yaml", "runbook"] {
             let (_, _, text) = examples
                 .iter()
@@ -54,5 +62,5 @@ fn every_kind_example_checks_in_both_syntaxes() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 12);
+    assert_eq!(checked, 14);
 }

@@ -110,11 +110,16 @@ pub enum ParamType {
     String,
     /// A handlebars template; every variable it uses is checked.
     Template,
-    /// A template rendered into a shell command: insertions are shell-quoted.
+    /// A template rendered into a shell command: insertions are quoted for
+    /// the shell context they land in.
     ShellTemplate,
     /// A template whose insertions are encoded for where they land (a URL,
     /// a JSON body, a PromQL query, a Kubernetes name).
     Encoded(crate::encode::Encoding),
+    /// A command as an argv list of templates, run without a shell; an
+    /// element that a shell parses again (the script of `sh -c`, the remote
+    /// command of `ssh`) is a [`ParamType::ShellTemplate`].
+    Argv,
     /// An expression of the playbook's expression language, of this type.
     Expr,
     Int,
@@ -140,6 +145,7 @@ impl ParamType {
             ParamType::Template => "a string (a template)".into(),
             ParamType::ShellTemplate => "a string (a shell command template)".into(),
             ParamType::Encoded(encoding) => encoding.describe().into(),
+            ParamType::Argv => "a list of strings (an argv list of templates)".into(),
             ParamType::Expr => "an expression".into(),
             ParamType::Int => "an integer".into(),
             ParamType::Float => "a number".into(),

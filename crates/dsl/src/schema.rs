@@ -253,6 +253,7 @@ fn param_type(ty: &ParamType) -> Value {
         | ParamType::Encoded(_) => {
             json!({"type": "string"})
         }
+        ParamType::Argv => json!({"type": "array", "items": {"type": "string"}}),
         ParamType::Expr => json!({"type": ["string", "boolean", "number"]}),
         ParamType::Int => json!({"type": ["integer", "string"]}),
         ParamType::Float => json!({"type": ["number", "string"]}),

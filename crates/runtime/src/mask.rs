@@ -51,6 +51,8 @@ impl Masker {
         let twice = serde_json::to_string(&json[1..json.len() - 1]).unwrap_or_default();
         forms.push(twice[1..twice.len() - 1].to_string());
         forms.push(secret.replace('\'', "'\\''"));
+        // Quoted for two shells (`{{quote secret}}` in a shell command).
+        forms.push(runbook_dsl::template::shell_quote(secret).replace('\'', "'\\''"));
         for form in forms {
             if form.len() >= MIN_SECRET_LEN && !self.patterns.contains(&form) {
                 self.patterns.push(form);
@@ -163,6 +165,21 @@ mod tests {
         assert!(!masked.contains("s3cr"), "{masked}");
         assert!(!masked.contains(&b64), "{masked}");
         assert_eq!(masked.matches(MASK).count(), 3, "{masked}");
+    }
+
+    #[test]
+    fn masks_the_form_quoted_for_two_shells() {
+        let mut m = Masker::new();
+        m.add("it's a secret");
+        let command = runbook_dsl::template::quote_in(
+            runbook_dsl::template::ShellContext::Word,
+            runbook_dsl::template::Parses::Twice,
+            "it's a secret",
+            false,
+        )
+        .unwrap();
+        let masked = m.mask(&format!("ssh h restore {command}"));
+        assert!(!masked.contains("a secret"), "{masked}");
     }
 
     #[test]

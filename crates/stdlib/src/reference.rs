@@ -93,6 +93,7 @@ fn type_name(ty: &ParamType) -> String {
             Encoding::FieldSelector => "field selector template",
         }
         .into(),
+        ParamType::Argv => "argv list of templates".into(),
         ParamType::Expr => "expression".into(),
         ParamType::Int => "int".into(),
         ParamType::Float => "float".into(),
@@ -206,6 +207,9 @@ mod tests {
             .unwrap()
             .ty
             .clone();
-        assert_eq!(type_name(&command), "shell template or list of templates");
+        assert_eq!(
+            type_name(&command),
+            "shell template or argv list of templates"
+        );
     }
 }

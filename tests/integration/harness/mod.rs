@@ -12,6 +12,7 @@ pub mod http;
 pub mod k8s;
 pub mod postgres;
 pub mod prometheus;
+pub mod sshd;
 
 use std::net::TcpListener;
 use std::path::Path;

@@ -483,7 +483,7 @@ fn with_expression_help(mut diagnostic: Diagnostic) -> Diagnostic {
 fn check_template(text: &Text, refs: &mut References, diags: &mut Diagnostics) -> Option<Template> {
     match template::parse(text) {
         Ok(parsed) => {
-            template::check(&parsed, refs, diags);
+            template::check(&parsed, template::Quoting::None, refs, diags);
             Some(parsed)
         }
         Err(diagnostic) => {

@@ -166,7 +166,7 @@ fn check_value(
             };
             match template::parse(&text) {
                 Ok(parsed) => {
-                    template::check(&parsed, refs, diags);
+                    template::check(&parsed, quoting, refs, diags);
                     if let Quoting::Encoded(encoding) = quoting {
                         crate::encode::check(encoding, &parsed, refs, diags);
                     }
@@ -239,6 +239,29 @@ fn check_value(
             let mut out = Vec::with_capacity(items.len());
             for item_node in items {
                 out.push(check_value(param, item, item_node, refs, diags)?);
+            }
+            ParamValue::List(out)
+        }
+        (ParamType::Argv, Value::Seq(items)) => {
+            // Literal elements say which later ones a shell parses (`sh -c`).
+            let words: Vec<Option<String>> = items
+                .iter()
+                .map(|item| match &item.value {
+                    Value::Str(text) if !text.value.contains("{{") => Some(text.value.clone()),
+                    Value::Int(_) | Value::Float(_) | Value::Bool(_) => item.scalar_string(),
+                    _ => None,
+                })
+                .collect();
+            let words: Vec<Option<&str>> = words.iter().map(|w| w.as_deref()).collect();
+            let parsed_by_shell = template::shell_parsed(&words);
+            let mut out = Vec::with_capacity(items.len());
+            for (item_node, shell) in items.iter().zip(parsed_by_shell) {
+                let item = if shell {
+                    ParamType::ShellTemplate
+                } else {
+                    ParamType::Template
+                };
+                out.push(check_value(param, &item, item_node, refs, diags)?);
             }
             ParamValue::List(out)
         }
@@ -336,7 +359,7 @@ fn typed_insertion(
 fn same_shape(ty: &ParamType, node: &Node) -> bool {
     matches!(
         (ty, &node.value),
-        (ParamType::List(_), Value::Seq(_))
+        (ParamType::List(_) | ParamType::Argv, Value::Seq(_))
             | (ParamType::Map(_), Value::Map(_))
             | (
                 ParamType::Int | ParamType::Float,
@@ -393,7 +416,7 @@ fn any_value(node: &Node, refs: &mut References, diags: &mut Diagnostics) -> Opt
         Value::Float(f) => ParamValue::Float(*f),
         Value::Str(text) => match template::parse(text) {
             Ok(parsed) => {
-                template::check(&parsed, refs, diags);
+                template::check(&parsed, Quoting::None, refs, diags);
                 let typed = parsed.single_insertion().is_some();
                 ParamValue::Template {
                     template: parsed,

@@ -43,6 +43,8 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         write_without_timeout(plan, i, step, catalog, &mut add);
         raw_shell_insertion(plan, i, step, &mut add);
         raw_encoded_insertion(plan, i, step, &mut add);
+        shell_script_in_argv(plan, i, step, &mut add);
+        ssh_without_quote(plan, i, step, &mut add);
         poll_without_deadline(step, &mut add);
         branch_without_else(plan, i, step, &mut add);
         manual_without_instructions(step, &mut add);
@@ -242,6 +244,79 @@ fn raw_encoded_insertion(
                 .label(insertion.span, "inserted raw: not encoded")
                 .help("drop `raw` (or the triple braces) so the value is encoded for where it lands; if it must stay raw, allow the rule on this step with a reason"),
             );
+        }
+    }
+}
+
+/// Plain insertions into the remote command of an `ssh` in a string
+/// command (`ssh host restore {{inputs.file}}`): the remote shell parses them.
+fn ssh_without_quote(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    for (template, quoting) in templates(&plan.step_plan(i).params) {
+        if quoting != Quoting::Shell {
+            continue;
+        }
+        for insertion in crate::template::unquoted_ssh_insertions(template) {
+            add(
+                LintRule::SshWithoutQuote,
+                new(format!(
+                    "a value is inserted into the command `ssh` runs remotely in `{}`",
+                    step.id.value
+                ))
+                .label(
+                    insertion.span,
+                    "quoted for the local shell only: the remote shell parses it again",
+                )
+                .help(format!(
+                    "write `{{{{quote {}}}}}`, which quotes it for the remote shell too",
+                    insertion.path
+                )),
+            );
+        }
+    }
+}
+
+/// Insertions into an argv element that a shell parses (`[sh, -c, SCRIPT]`,
+/// `[ssh, host, ...]`): quoted for it, but better passed as an argument.
+fn shell_script_in_argv(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    let mut stack: Vec<&Param> = plan.step_plan(i).params.values().collect();
+    while let Some(param) = stack.pop() {
+        match &param.value {
+            ParamValue::List(items) => {
+                for item in items {
+                    let ParamValue::Template {
+                        template,
+                        quoting: Quoting::Shell,
+                        ..
+                    } = &item.value
+                    else {
+                        stack.push(item);
+                        continue;
+                    };
+                    for insertion in template.insertions().into_iter().filter(|i| !i.raw) {
+                        add(
+                            LintRule::ShellScriptInArgv,
+                            new(format!(
+                                "a value is inserted into a script that a shell parses in the argv list of `{}`",
+                                step.id.value
+                            ))
+                            .label(insertion.span, "quoted for the shell that parses this element")
+                            .help("pass the value as an argument of the script instead: `[sh, -c, 'restore \"$1\"', sh, '{{inputs.file}}']` (an argument is never parsed)"),
+                        );
+                    }
+                }
+            }
+            ParamValue::Map(entries) => stack.extend(entries.iter().map(|(_, p)| p)),
+            _ => {}
         }
     }
 }

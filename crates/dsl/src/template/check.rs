@@ -1,15 +1,27 @@
 //! Checking a template against the playbook's names: every path resolves
 //! through the same [`Scope`] as expressions, so `{{inputs.namspace}}` and
-//! `steps.x.namspace == 1` get the same "did you mean" diagnostic.
+//! `steps.x.namspace == 1` get the same "did you mean" diagnostic. In a
+//! shell command, each insertion's lexical context is found by the
+//! [`ShellLexer`] and an insertion that cannot be quoted safely there is
+//! refused ([`quote_in`] is the one rule for both check and render).
 
-use super::{Format, Segment, Template};
+use super::quote::{quote_in, Parses};
+use super::shell_lexer::{ShellContext, ShellLexer};
+use super::{Conditional, Format, Insertion, Quoting, Segment, Template};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{Scope, Type};
 
 /// Resolves every path of `template`, and reports insertions that cannot
-/// produce sensible text (a list inserted as-is, `upper` of a number).
-pub fn check<S: Scope + ?Sized>(template: &Template, scope: &mut S, diags: &mut Diagnostics) {
+/// produce sensible text (a list inserted as-is, `upper` of a number) or,
+/// in a shell command, safe text where they are.
+pub fn check<S: Scope + ?Sized>(
+    template: &Template,
+    quoting: Quoting,
+    scope: &mut S,
+    diags: &mut Diagnostics,
+) {
+    let mut types: Vec<(&Insertion, Type)> = Vec::new();
     let mut stack: Vec<&Segment> = template.segments.iter().rev().collect();
     while let Some(segment) = stack.pop() {
         match segment {
@@ -39,7 +51,121 @@ pub fn check<S: Scope + ?Sized>(template: &Template, scope: &mut S, diags: &mut 
                             .help(help),
                     );
                 }
+                types.push((insertion, ty));
             }
         }
+    }
+    if quoting == Quoting::Shell {
+        let mut lexer = ShellLexer::default();
+        let walked = walk_shell(
+            &template.segments,
+            &mut lexer,
+            &mut |insertion, lexer, following| {
+                refuse_unsafe(insertion, lexer.context(following), &types, diags)
+            },
+        );
+        if let Err(block) = walked {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnsafeShellInsertion,
+                    "the sides of this `{{#if}}` leave the shell command in different contexts",
+                )
+                .label(
+                    block.span,
+                    "a quote, substitution or here-document is opened or closed on one side only",
+                )
+                .help("make each side complete (open and close its quotes inside the block), so the values inserted after it can be quoted"),
+            );
+        }
+    }
+}
+
+/// The insertions of a shell command that the remote shell of an `ssh` in
+/// it parses again and that are not written `{{quote}}` (nor raw): what
+/// `runbook lint` reports, since a plain insertion there is quoted for the
+/// local shell only.
+pub fn unquoted_ssh_insertions(template: &Template) -> Vec<&Insertion> {
+    let mut found = Vec::new();
+    let mut lexer = ShellLexer::default();
+    // An `{{#if}}` with unequal sides is a check error already.
+    let _ = walk_shell(
+        &template.segments,
+        &mut lexer,
+        &mut |insertion, lexer, _| {
+            if lexer.in_ssh_command() && !insertion.raw && insertion.format != Format::Quote {
+                found.push(insertion);
+            }
+        },
+    );
+    found
+}
+
+/// Feeds a shell command's segments to the lexer, calling `on_insert` with
+/// the lexer as it is at each insertion, on both sides of every `{{#if}}`
+/// (nesting is bounded by `MAX_BLOCK_DEPTH`, so recursion is). Stops at a
+/// block whose sides leave different nesting, and returns it.
+fn walk_shell<'t>(
+    segments: &'t [Segment],
+    lexer: &mut ShellLexer,
+    on_insert: &mut dyn FnMut(&'t Insertion, &ShellLexer, Option<&str>),
+) -> Result<(), &'t Conditional> {
+    for (i, segment) in segments.iter().enumerate() {
+        match segment {
+            Segment::Text { text, .. } => lexer.feed(text),
+            Segment::Insert(insertion) => {
+                let following = match segments.get(i + 1) {
+                    Some(Segment::Text { text, .. }) => Some(text.as_str()),
+                    _ => None,
+                };
+                on_insert(insertion, lexer, following);
+                lexer.insertion();
+            }
+            Segment::If(block) => {
+                let mut then = lexer.clone();
+                let mut otherwise = lexer.clone();
+                walk_shell(&block.then, &mut then, on_insert)?;
+                walk_shell(&block.otherwise, &mut otherwise, on_insert)?;
+                if !then.same_nesting(&otherwise) {
+                    return Err(block);
+                }
+                then.merge(&otherwise);
+                *lexer = then;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reports an insertion that no quoting makes safe in its context.
+fn refuse_unsafe(
+    insertion: &Insertion,
+    context: ShellContext,
+    types: &[(&Insertion, Type)],
+    diags: &mut Diagnostics,
+) {
+    if insertion.raw {
+        return;
+    }
+    let ty = types
+        .iter()
+        .find(|(i, _)| std::ptr::eq(*i, insertion))
+        .map(|(_, t)| t.clone())
+        .unwrap_or(Type::Any);
+    let parses = match insertion.format {
+        Format::Quote => Parses::Twice,
+        _ => Parses::Once,
+    };
+    let integer = ty == Type::Int
+        && match &insertion.format {
+            Format::Plain | Format::Json => true,
+            Format::Default(fallback) => fallback.is_i64() || fallback.is_u64(),
+            _ => false,
+        };
+    if let Err(refused) = quote_in(context, parses, "", integer) {
+        diags.push(
+            Diagnostic::error(Code::UnsafeShellInsertion, refused.message)
+                .label(insertion.span, format!("inserted {}", context.describe()))
+                .help(refused.help),
+        );
     }
 }

@@ -4,22 +4,28 @@
 //! path (plain, `raw`, `json`, `default`, `upper`, `lower`, `{{{triple}}}`)
 //! and `{{#if}}`/`{{#unless}}` blocks. [`parse`] reads a template into
 //! [`Segment`]s whose paths have per-segment file spans, [`check`] resolves
-//! every path through the same [`Scope`](crate::expr::Scope) as expressions,
-//! and [`render`] fills it in with strict handlebars, shell-quoting every
-//! non-raw insertion when the template is a shell command.
+//! every path through the same [`Scope`](crate::expr::Scope) as expressions
+//! and, in a shell command, refuses insertions that no quoting makes safe
+//! where they land, and [`render`] fills it in with strict handlebars,
+//! quoting every non-raw insertion into a shell command for its lexical
+//! context ([`ShellLexer`], [`quote_in`]).
 
+mod argv;
 mod check;
 mod parse;
 mod quote;
 mod render;
+mod shell_lexer;
 
 #[cfg(test)]
 mod tests;
 
-pub use check::check;
+pub use argv::shell_parsed;
+pub use check::{check, unquoted_ssh_insertions};
 pub use parse::{parse, MAX_BLOCK_DEPTH};
-pub use quote::shell_quote;
+pub use quote::{quote_in, shell_quote, Parses, Unsafe};
 pub use render::{render, Quoting, RenderError};
+pub use shell_lexer::{ShellContext, ShellLexer};
 
 use crate::path::Path;
 use crate::source::Span;
@@ -73,8 +79,10 @@ pub enum Format {
     Json,
     Upper,
     Lower,
-    /// `{{quote path}}`: shell-quoted exactly once, in any context — for a
-    /// command that another shell parses again (`ssh host '...'`, argv).
+    /// `{{quote path}}`: for a value that one more shell parses after the
+    /// one running the command (`ssh host cmd {{quote f}}`, the script of
+    /// `sh -c '...'`): quoted as a word, and that word quoted again for the
+    /// context it is in. Outside shell commands (an argv element), quoted once.
     Quote,
     /// `{{default path "fallback"}}`: the fallback when the value is absent or null.
     Default(serde_json::Value),

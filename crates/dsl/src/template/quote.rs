@@ -1,5 +1,9 @@
 //! POSIX shell quoting of inserted values, so a value can never become
-//! shell syntax (the `${{ }}` script-injection lesson of GitHub Actions).
+//! shell syntax (the `${{ }}` script-injection lesson of GitHub Actions):
+//! one quoted word, written so that it means the same in the lexical
+//! context ([`ShellContext`]) it is inserted in, or a refusal.
+
+use super::shell_lexer::ShellContext;
 
 /// The value as one shell word: bare when it contains only characters no
 /// POSIX shell treats specially (`alphaswarm`, `v1.2.3`, `a/b`), otherwise
@@ -22,6 +26,103 @@ pub fn shell_quote(value: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+/// How many times a shell parses an inserted value before the program
+/// that uses it sees it: once for a plain insertion, twice for
+/// `{{quote path}}` (the local shell, then the one `ssh` or `sh -c` starts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parses {
+    Once,
+    Twice,
+}
+
+/// Why an insertion cannot be made safe where it is, and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsafe {
+    pub message: String,
+    pub help: String,
+}
+
+/// How to hand a value to the shell without it ever being parsed.
+const ENV_HINT: &str =
+    "pass the value through the step's `env:` (`env: {VALUE: \"{{inputs.x}}\"}`)";
+
+/// The text that makes `value` arrive intact, as data, where `context` says
+/// it is inserted into a shell command, or why no such text exists there.
+/// `integer` says whether the value is an integer (the only values an
+/// arithmetic expression accepts). Every accepted insertion leaves the
+/// shell in the context it found it in, so the lexer can go on.
+pub fn quote_in(
+    context: ShellContext,
+    parses: Parses,
+    value: &str,
+    integer: bool,
+) -> Result<String, Unsafe> {
+    let word = || match parses {
+        Parses::Once => shell_quote(value),
+        Parses::Twice => shell_quote(&shell_quote(value)),
+    };
+    match context {
+        ShellContext::Word => Ok(word()),
+        ShellContext::DoubleQuoted => {
+            // Close the double quotes, write one quoted word, reopen them:
+            // `"a $b"` + value -> `"a $b"'value'""`.
+            let word = word();
+            if word == value {
+                Ok(word)
+            } else {
+                Ok(format!("\"{word}\""))
+            }
+        }
+        ShellContext::SingleQuoted => match parses {
+            // `'cd /x && restore '{{quote f}}`: the text inside the single
+            // quotes is a script another shell parses, which sees the value
+            // quoted once.
+            Parses::Twice => Ok(format!("'{}'", word())),
+            Parses::Once => Err(Unsafe {
+                message: "a value inserted inside `'...'`".into(),
+                help: "remove the quotes around it: the value is quoted for you; if the quoted text is a script another shell runs (`ssh host '...'`, `sh -c '...'`), insert it with `{{quote path}}`, which quotes it for that shell too".into(),
+            }),
+        },
+        ShellContext::AnsiCQuoted => Err(Unsafe {
+            message: "a value inserted inside `$'...'`".into(),
+            help: "in `$'...'` a backslash escapes the closing quote: write the value outside it, where it is quoted for you".into(),
+        }),
+        ShellContext::Arithmetic if parses == Parses::Once && integer => Ok(value.to_string()),
+        ShellContext::Arithmetic => Err(Unsafe {
+            message: "a value that is not an integer inserted into an arithmetic expression".into(),
+            help: "the shell evaluates the text of `$((...))` as code: only an `int` input or output can be inserted there, as `{{path}}`".into(),
+        }),
+        ShellContext::Heredoc { .. } => Err(Unsafe {
+            message: "a value inserted into a here-document".into(),
+            help: format!("a line of the value can end the here-document and run what follows it: {ENV_HINT} and write `$VALUE` in an unquoted here-document (`<<EOF`)"),
+        }),
+        ShellContext::Backquoted => Err(Unsafe {
+            message: "a value inserted inside backquotes".into(),
+            help: "write the command substitution as `$(...)`: values inside it are quoted for the inner command".into(),
+        }),
+        ShellContext::ParameterExpansion => Err(Unsafe {
+            message: "a value inserted inside `${...}`".into(),
+            help: format!("the text of a parameter expansion is expanded again: {ENV_HINT} and write `${{X:-\"$VALUE\"}}`"),
+        }),
+        ShellContext::Comment => Err(Unsafe {
+            message: "a value inserted into a shell comment".into(),
+            help: "a newline in the value would end the comment and run the rest: move the insertion out of the comment, or remove it".into(),
+        }),
+        ShellContext::AfterEscape => Err(Unsafe {
+            message: "a value inserted right after `\\` or `$`".into(),
+            help: "the character before it would change how the value's quotes are read: put a space or other text between them, or insert the value on its own".into(),
+        }),
+        ShellContext::HeredocDelimiter => Err(Unsafe {
+            message: "a value inserted as a here-document's delimiter".into(),
+            help: "write the delimiter literally (`<<'EOF'`)".into(),
+        }),
+        ShellContext::Ambiguous => Err(Unsafe {
+            message: "the shell cannot tell where this value lands".into(),
+            help: "the sides of an `{{#if}}` before it leave the command in different contexts (a quote opened on one side only, a `#` that starts a comment on one side only): make each side complete".into(),
+        }),
+    }
 }
 
 #[cfg(test)]

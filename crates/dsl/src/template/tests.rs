@@ -408,7 +408,7 @@ fn check_src(src: &str) -> Vec<(Code, String, String)> {
     let (f, text) = file(src);
     let tpl = parse(&text).expect("parses");
     let mut diags = Diagnostics::new();
-    check(&tpl, &mut TestScope, &mut diags);
+    check(&tpl, Quoting::None, &mut TestScope, &mut diags);
     diags
         .into_iter()
         .map(|d| {
@@ -545,7 +545,9 @@ fn render_is_strict_and_checks_the_subset() {
 }
 
 /// Values that try to break out of a shell word, run through a real `sh -c`:
-/// the command must print each value back verbatim and create nothing.
+/// the command must print each value back verbatim and create nothing, in
+/// every context where an insertion is accepted. `{{quote}}` is run by a
+/// shell that runs another one, as `ssh` does.
 #[test]
 fn shell_injection_never_executes() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -566,27 +568,38 @@ fn shell_injection_never_executes() {
         "",
         "-n",
         "=touch",
+        "!!",
+        "{{inputs.v}}",
     ];
+    // (template, what it prints around the value)
     let templates = [
-        "printf '%s\\n' {{quote inputs.v}}",
-        "printf '%s\\n' {{inputs.v}}",
-        "printf '%s\\n' {{lower inputs.v}}",
-        "printf '%s\\n' {{default inputs.v 'x'}}",
-        "printf '%s\\n' {{json inputs.v}}",
+        ("printf '%s\\n' {{inputs.v}}", ("", "")),
+        ("printf '%s\\n' {{lower inputs.v}}", ("", "")),
+        ("printf '%s\\n' {{default inputs.v 'x'}}", ("", "")),
+        ("printf '%s\\n' {{json inputs.v}}", ("", "")),
+        ("printf '%s\\n' \"{{inputs.v}}\"", ("", "")),
+        (
+            "printf '%s\\n' \"dq:$HOME:{{inputs.v}}:\"",
+            ("dq:/home/none:", ":"),
+        ),
+        ("printf '%s\\n' sq:'$HOME:'{{inputs.v}}", ("sq:$HOME:", "")),
+        ("printf '%s\\n' \"$(printf '%s' {{inputs.v}})\"", ("", "")),
+        (
+            "printf '%s\\n' \"$(printf '%s' \"<{{inputs.v}}>\")\"",
+            ("<", ">"),
+        ),
+        ("sh -c 'printf \"%s\\n\" '{{quote inputs.v}}", ("", "")),
+        ("sh -c 'printf \"%s\\n\" {{quote inputs.v}}'", ("", "")),
+        ("sh -c \"printf '%s\\n' {{quote inputs.v}}\"", ("", "")),
     ];
-    for template in templates {
+    for (template, (before, after)) in templates {
         for value in values {
             let context = json!({"inputs": {"v": value}});
             let command = render(template, &context, Quoting::Shell).expect("renders");
-            // `quote` protects a value even where nothing else quotes it
-            // (an argv element, a command another shell runs).
-            if template.contains("quote") {
-                let unquoted = render(template, &context, Quoting::None).expect("renders");
-                assert_eq!(unquoted, command);
-            }
             let output = std::process::Command::new("sh")
                 .arg("-c")
                 .arg(&command)
+                .env("HOME", "/home/none")
                 .current_dir(dir.path())
                 .output()
                 .expect("sh runs");
@@ -599,7 +612,7 @@ fn shell_injection_never_executes() {
             };
             assert_eq!(
                 String::from_utf8_lossy(&output.stdout),
-                format!("{expected}\n"),
+                format!("{before}{expected}{after}\n"),
                 "{command}"
             );
             let created: Vec<_> = std::fs::read_dir(dir.path())
@@ -610,4 +623,158 @@ fn shell_injection_never_executes() {
             assert!(created.is_empty(), "{command} created {created:?}");
         }
     }
+}
+
+#[test]
+fn quote_quotes_for_one_more_shell() {
+    let c = json!({"inputs": {"f": "a b", "n": "db.gz"}});
+    let r = |src: &str| render(src, &c, Quoting::Shell).unwrap_or_else(|e| panic!("{src}: {e}"));
+    assert_eq!(
+        r("ssh h restore {{quote inputs.f}}"),
+        r"ssh h restore ''\''a b'\'''"
+    );
+    assert_eq!(
+        r("ssh h 'restore {{quote inputs.f}}'"),
+        r"ssh h 'restore '''\''a b'\'''''"
+    );
+    assert_eq!(r("ssh h restore {{quote inputs.n}}"), "ssh h restore db.gz");
+    // Outside a shell command (an argv element), quoted once.
+    assert_eq!(
+        render("{{quote inputs.f}}", &c, Quoting::None).expect("renders"),
+        "'a b'"
+    );
+}
+
+#[test]
+fn contexts_that_cannot_be_made_safe_are_refused() {
+    let refused = |src: &str| {
+        let e = render(src, &ctx(), Quoting::Shell).expect_err(src);
+        assert!(e.message.starts_with("`inputs."), "{src}: {}", e.message);
+        e.message
+    };
+    assert!(refused("echo 'sq {{inputs.msg}}'").contains("inside `'...'`"));
+    assert!(refused("cat <<EOF\n{{inputs.msg}}\nEOF").contains("here-document"));
+    assert!(refused("echo `echo {{inputs.msg}}`").contains("backquotes"));
+    assert!(refused("echo $(( {{inputs.msg}} + 1 ))").contains("arithmetic"));
+    assert!(refused("echo ${X:-{{inputs.msg}}}").contains("${...}"));
+    assert!(refused("echo # {{inputs.msg}}").contains("comment"));
+    assert!(refused("echo \\\\\\{{inputs.msg}}").contains("after"));
+    assert_eq!(r("echo \\\\{{inputs.n}}", Quoting::Shell), "echo \\\\3");
+    assert_eq!(
+        r("echo $(( {{inputs.n}} + 1 ))", Quoting::Shell),
+        "echo $(( 3 + 1 ))"
+    );
+    assert_eq!(
+        r(
+            "echo {{#if inputs.force}}'x'{{else}}\"y\"{{/if}} {{inputs.msg}}",
+            Quoting::Shell
+        ),
+        r"echo 'x' 'it'\''s here'"
+    );
+}
+
+/// Random shell commands built from the pieces the lexer cares about
+/// (quotes, substitutions, here-documents, comments, escapes, `case`), with
+/// hostile values inserted: whenever `check` accepts the template, a real
+/// `sh` running the rendered command never runs the value.
+#[test]
+fn accepted_insertions_never_execute_in_random_commands() {
+    let pieces = [
+        "printf '%s' ",
+        "echo ",
+        "\"",
+        "'",
+        "$(",
+        ")",
+        "`",
+        " ",
+        ";",
+        "\n",
+        "#",
+        "\\",
+        "<<EOF\n",
+        "\nEOF\n",
+        "<<'E'\n",
+        "\nE\n",
+        "${X:-",
+        "}",
+        "$((1+",
+        "))",
+        "{{inputs.v}}",
+        "{{inputs.v}}",
+        "{{quote inputs.v}}",
+        "a",
+        "case x in x) ",
+        ";; esac",
+        "(",
+        "$",
+        "$'",
+        "|",
+        "{{#if inputs.v}}\"{{else}}'{{/if}}",
+        "{{#if inputs.v}}x{{/if}}",
+    ];
+    let values = [
+        "$(touch pwned)",
+        "`touch pwned`",
+        "';touch pwned;'",
+        "\";touch pwned;\"",
+        "\ntouch pwned\n",
+        "EOF\ntouch pwned\nEOF",
+        "E\ntouch pwned\nE",
+        "x\\",
+        ")touch pwned",
+        "}$(touch pwned)",
+    ];
+    struct V;
+    impl Scope for V {
+        fn resolve(&mut self, _: &crate::path::Path, _: &mut Diagnostics) -> Type {
+            Type::String
+        }
+        fn step(&mut self, _: &Spanned<String>, _: &mut Diagnostics) {}
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut seed: u64 = 7;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let mut accepted = 0;
+    for _ in 0..4_000 {
+        let src: String = (0..1 + next() % 8)
+            .map(|_| pieces[next() % pieces.len()])
+            .collect();
+        if !src.contains("{{") {
+            continue;
+        }
+        let (_, text) = file(&src);
+        let Ok(tpl) = parse(&text) else { continue };
+        let mut diags = Diagnostics::new();
+        check(&tpl, Quoting::Shell, &mut V, &mut diags);
+        if !diags.is_empty() {
+            continue;
+        }
+        accepted += 1;
+        let value = values[next() % values.len()];
+        let context = json!({"inputs": {"v": value}});
+        let Ok(command) = render(&src, &context, Quoting::Shell) else {
+            panic!("{src:?} checks but does not render");
+        };
+        let _ = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("sh runs");
+        assert!(
+            !dir.path().join("pwned").exists(),
+            "{src:?} with {value:?} ran it: {command:?}"
+        );
+    }
+    assert!(
+        accepted > 300,
+        "only {accepted} random commands were accepted"
+    );
 }
