@@ -72,15 +72,19 @@ impl Human {
                 run_id,
                 playbook,
                 mode,
+                workdir,
                 ..
             } => {
                 let mode = match mode {
                     runbook_runtime::Mode::DryRun => " (dry-run: nothing is changed)",
                     runbook_runtime::Mode::Run => "",
                 };
+                // Where `> backup.sql` lands: the operator's directory, not
+                // the playbook's.
                 format!(
-                    "{} {playbook}{mode}  run {run_id}",
-                    self.paint("1", "runbook")
+                    "{} {playbook}{mode}  run {run_id}\n  {}",
+                    self.paint("1", "runbook"),
+                    self.paint("2", &format!("shell steps run in {workdir}"))
                 )
             }
             Event::RunResumed {

@@ -110,6 +110,10 @@ pub fn run(args: &ResumeArgs) -> i32 {
         journal_dir: decisions.journal_dir.clone(),
         output: decisions.output,
         gate_timeout: decisions.gate_timeout,
+        // Shell steps run where the interrupted run ran them.
+        workdir: Some(PathBuf::from(&journaled.workdir))
+            .filter(|d| d.is_dir())
+            .unwrap_or_else(super::run::started_in),
         seq: journaled.next_seq,
     };
     let resumed = Event::RunResumed {

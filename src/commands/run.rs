@@ -64,6 +64,7 @@ pub fn run(args: &RunArgs) -> i32 {
         journal_dir: args.decisions.journal_dir.clone(),
         output: args.decisions.output,
         gate_timeout: args.decisions.gate_timeout,
+        workdir: started_in(),
         seq: 0,
     };
     execute(session, inputs, operator, Restored::default(), Vec::new())
@@ -131,7 +132,7 @@ pub fn operator(args: &Decisions) -> Result<Arc<dyn Operator>, String> {
         who: current_user(),
     };
     Ok(if std::io::stdin().is_terminal() {
-        Arc::new(Terminal { preapproved })
+        Arc::new(Terminal::new(preapproved))
     } else {
         Arc::new(preapproved)
     })
@@ -148,6 +149,9 @@ pub struct Session {
     pub journal_dir: PathBuf,
     pub output: OutputFormat,
     pub gate_timeout: Option<Duration>,
+    /// Where shell steps run: the directory `runbook run` was started in
+    /// (journaled in `run_started`, so a resume runs them there too).
+    pub workdir: PathBuf,
     /// The journal's next sequence number (0 for a new run).
     pub seq: u64,
 }
@@ -207,7 +211,7 @@ pub fn execute(
         }
     }
     let hash = plan_hash(&plan);
-    let workdir = plan_dir(&plan);
+    let playbook_dir = plan_dir(&plan);
     if !resumed.is_empty() {
         for event in resumed {
             bus.publish(event);
@@ -230,16 +234,15 @@ pub fn execute(
                 mode: session.mode,
                 inputs: shown,
                 user: current_user(),
-                workdir: std::env::current_dir()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_default(),
+                workdir: session.workdir.display().to_string(),
             })
         }
     }
     let options = RunOptions {
         mode: session.mode,
         jobs: session.jobs,
-        workdir,
+        workdir: session.workdir.clone(),
+        playbook_dir,
         gate_timeout: session.gate_timeout,
         plan_hash: hash,
         ..RunOptions::default()
@@ -321,7 +324,12 @@ fn assertion_span(plan: &Plan, step: usize) -> Option<runbook_dsl::Span> {
         .flatten()
 }
 
-/// The directory shell steps run in: the playbook's.
+/// The directory `runbook` was started in, where shell steps run.
+pub fn started_in() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// The directory a `playbook` step's path is relative to: the playbook's.
 fn plan_dir(plan: &Plan) -> PathBuf {
     let dir = Path::new(plan.file().name())
         .parent()

@@ -24,6 +24,7 @@ mod run_dry;
 mod run_gates;
 mod run_journal;
 mod run_live;
+mod run_operator;
 mod run_safety;
 mod run_semantics;
 mod running;

@@ -99,7 +99,7 @@ fn answers_come_from_the_command_line_and_are_validated() {
 
 /// Runs `runbook` under `script`, so it has a real pseudo-terminal, and
 /// answers prompts as they appear.
-fn in_a_terminal(s: &Sandbox, args: &str, replies: &[(&str, &str)]) -> (i32, String) {
+pub fn in_a_terminal(s: &Sandbox, args: &str, replies: &[(&str, &str)]) -> (i32, String) {
     let command = format!("{} {args}", binary().display());
     let mut child = Command::new("script")
         .args(["-qefc", &command, "/dev/null"])

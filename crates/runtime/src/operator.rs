@@ -11,6 +11,7 @@ use runbook_dsl::ast::{AnswerType, Effect};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
+use std::sync::{Arc, Mutex};
 
 /// A gate put to the operator.
 #[derive(Clone, Debug)]
@@ -23,6 +24,9 @@ pub struct GateRequest {
     pub detail: Option<String>,
     /// Resume: the step was interrupted and would run again.
     pub rerun: bool,
+    /// The gate is an `approve` step: a checkpoint a person must pass, so
+    /// `--yes` does not pass it (only `--approve STEP` or a prompt does).
+    pub checkpoint: bool,
 }
 
 /// The operator's decision at a gate.
@@ -126,7 +130,8 @@ impl Preapproved {
         if self.steps.contains(&request.step) {
             return Some(decision("--approve"));
         }
-        if self.yes && request.effect != Effect::Destructive && !request.rerun {
+        if self.yes && request.effect != Effect::Destructive && !request.rerun && !request.checkpoint
+        {
             return Some(decision("--yes"));
         }
         None
@@ -184,6 +189,11 @@ impl Operator for Preapproved {
                     "`--yes` never approves a destructive step: pass `--approve {}`",
                     request.step
                 )
+            } else if request.checkpoint && self.yes {
+                format!(
+                    "`--yes` never passes an `approve` step, a checkpoint a person must pass: pass `--approve {}`",
+                    request.step
+                )
             } else {
                 format!(
                     "no terminal to ask: pass `--approve {}` to approve it",
@@ -207,6 +217,53 @@ impl Operator for Preapproved {
                     question.step
                 ),
             },
+        })
+    }
+}
+
+/// The operator of a called playbook: the caller's own (the same terminal,
+/// the same `--approve`/`--answer`), with the called playbook's step ids
+/// addressed through the calling step's id: gate `confirm` of the playbook
+/// called by step `rollback` is `rollback.confirm`.
+pub struct Nested {
+    pub inner: Arc<dyn Operator>,
+    /// The calling step's id (itself dotted when calls nest).
+    pub call: String,
+    /// Who approved the calling step's own gate, if it had one: that
+    /// approval passes the called playbook's gates as `--yes` would (not a
+    /// `destructive` step's, not an `approve` step's).
+    pub caller_approved: Option<String>,
+}
+
+impl Nested {
+    fn address(&self, step: &str) -> String {
+        format!("{}.{step}", self.call)
+    }
+}
+
+impl Operator for Nested {
+    fn approve(&self, request: &GateRequest) -> Decision {
+        let request = GateRequest {
+            step: self.address(&request.step),
+            ..request.clone()
+        };
+        if let Some(who) = &self.caller_approved {
+            if request.effect != Effect::Destructive && !request.rerun && !request.checkpoint {
+                return Decision {
+                    approved: true,
+                    who: who.clone(),
+                    via: format!("approval of `{}`", self.call),
+                    reason: None,
+                };
+            }
+        }
+        self.inner.approve(&request)
+    }
+
+    fn answer(&self, question: &Question) -> Reply {
+        self.inner.answer(&Question {
+            step: self.address(&question.step),
+            ..question.clone()
         })
     }
 }
@@ -258,9 +315,22 @@ pub fn validate_answer(ty: &AnswerType, given: &str) -> Result<Value, String> {
 /// Command-line decisions are honoured first, so `--approve STEP` never asks.
 pub struct Terminal {
     pub preapproved: Preapproved,
+    /// One prompt at a time, also across the runners of called playbooks.
+    turn: Mutex<()>,
 }
 
 impl Terminal {
+    pub fn new(preapproved: Preapproved) -> Terminal {
+        Terminal {
+            preapproved,
+            turn: Mutex::new(()),
+        }
+    }
+
+    fn turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.turn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn read_line(&self) -> Option<String> {
         let mut line = String::new();
         match std::io::stdin().lock().read_line(&mut line) {
@@ -283,6 +353,7 @@ impl Operator for Terminal {
         if let Some(decision) = self.preapproved.decide(request) {
             return decision;
         }
+        let _turn = self.turn();
         let mut text = String::new();
         let title = request
             .title
@@ -335,6 +406,7 @@ impl Operator for Terminal {
         if let Some(reply) = self.preapproved.reply(question) {
             return reply;
         }
+        let _turn = self.turn();
         let who = self.preapproved.who.clone();
         let title = question
             .title
@@ -414,6 +486,7 @@ mod tests {
             effect,
             detail: None,
             rerun: false,
+            checkpoint: false,
         }
     }
 
@@ -431,6 +504,27 @@ mod tests {
             ..p
         };
         assert!(named.approve(&gate("a", Effect::Destructive)).approved);
+    }
+
+    #[test]
+    fn yes_never_passes_an_approve_step() {
+        let p = Preapproved {
+            yes: true,
+            who: "me".into(),
+            ..Preapproved::default()
+        };
+        let checkpoint = GateRequest {
+            checkpoint: true,
+            ..gate("go", Effect::Read)
+        };
+        let decision = p.approve(&checkpoint);
+        assert!(!decision.approved);
+        assert!(decision.reason.unwrap().contains("--approve go"));
+        let named = Preapproved {
+            steps: ["go".to_string()].into(),
+            ..p
+        };
+        assert!(named.approve(&checkpoint).approved);
     }
 
     #[test]

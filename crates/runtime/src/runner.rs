@@ -38,8 +38,12 @@ pub struct RunOptions {
     pub mode: Mode,
     /// At most this many step actions at once (`--jobs`).
     pub jobs: usize,
-    /// Where relative paths resolve: the playbook's directory.
+    /// Where shell steps run and their relative `workdir` resolves: the
+    /// directory the operator started `runbook` in, not the playbook's, so
+    /// `pg_dump > backup.sql` writes where the operator is.
     pub workdir: PathBuf,
+    /// Where a `playbook` step's `path` resolves: the playbook's directory.
+    pub playbook_dir: PathBuf,
     /// A gate unanswered for this long is rejected.
     pub gate_timeout: Option<Duration>,
     /// Between SIGTERM and SIGKILL of a step's process group.
@@ -56,6 +60,7 @@ impl Default for RunOptions {
             mode: Mode::Run,
             jobs: 8,
             workdir: PathBuf::from("."),
+            playbook_dir: PathBuf::from("."),
             gate_timeout: None,
             kill_grace: Duration::from_secs(2),
             default_poll: Duration::from_secs(5),
@@ -772,7 +777,9 @@ impl StepTask {
             scope: self.scope.clone(),
             cancel: self.cancel.clone(),
             workdir: self.shared.options.workdir.clone(),
+            playbook_dir: self.shared.options.playbook_dir.clone(),
             approver: None,
+            operator: self.shared.operator.clone(),
             kill_grace: self.shared.options.kill_grace,
             output: Some(self.tx.clone()),
         };
@@ -884,6 +891,7 @@ impl StepTask {
             effect: step_plan.effect,
             detail: detail.as_deref().map(|d| self.masker.mask(d)),
             rerun: self.rerun,
+            checkpoint: step.action.kind_name() == "approve",
         };
         let _turn = self.shared.prompt.lock().await;
         self.send(Event::GateRequested {
@@ -1123,6 +1131,8 @@ impl StepTask {
                     StepState::Succeeded
                 } else if result.undecided {
                     StepState::Skipped
+                } else if result.rejected {
+                    StepState::Rejected
                 } else {
                     StepState::Failed
                 };
@@ -1134,7 +1144,12 @@ impl StepTask {
                 } else {
                     result.message.clone().unwrap_or_default()
                 };
-                if matches!(state, StepState::Succeeded | StepState::Skipped) || tried >= tries {
+                // A person's "no" is not retried.
+                if matches!(
+                    state,
+                    StepState::Succeeded | StepState::Skipped | StepState::Rejected
+                ) || tried >= tries
+                {
                     let mut result = result;
                     if timed_out {
                         result.message = Some(message);
@@ -1155,7 +1170,9 @@ impl StepTask {
                 }
                 delay = delay.mul_f64(backoff.max(0.0));
             };
-            let Some(condition) = &step_plan.until else {
+            // A rejection is final: no poll asks again.
+            let until = step_plan.until.as_ref();
+            let Some(condition) = until.filter(|_| state != StepState::Rejected) else {
                 return match state {
                     StepState::Succeeded => self.finish_success(result.fields, attempt),
                     _ => StepDone {

@@ -1,0 +1,263 @@
+//! The operator's side of a run (issue 11): a called playbook's gates,
+//! `manual` steps and questions put to the caller's operator, where shell
+//! steps run, and what `--yes` does not pass.
+
+use crate::harness::http::TestHttp;
+use crate::run_gates::in_a_terminal;
+use crate::running::Sandbox;
+use crate::support::root;
+use std::process::Command;
+
+const CHILD: &str = r#"name: rollback
+steps:
+  - id: confirm
+    manual: Tell the channel that the rollback of {{inputs.service}} starts.
+  - id: which
+    needs: [confirm]
+    ask:
+      question: Roll back to which release?
+      choices: [previous, last_good]
+  - id: rollback
+    needs: [which]
+    shell: echo rolled back {{inputs.service}} to {{steps.which.answer}} >> trail
+    approval: Roll back?
+inputs:
+  service: {type: string}
+"#;
+
+const CALLER: &str = r#"name: incident
+steps:
+  - id: rollback
+    playbook:
+      path: child/rollback.yaml
+      inputs:
+        service: "api $(touch pwned) `id` 'x' \"y\""
+  - id: after
+    needs: [rollback]
+    shell: echo after >> trail
+"#;
+
+fn with_child() -> Sandbox {
+    let s = Sandbox::new(CALLER);
+    std::fs::create_dir(s.path().join("child")).unwrap();
+    std::fs::write(s.path().join("child/rollback.yaml"), CHILD).unwrap();
+    s
+}
+
+/// Item 2: the child's manual step, question and gate are addressed as
+/// `CALL.STEP` on the caller's command line, and journaled in the caller's
+/// journal under that address.
+#[test]
+fn item2_a_called_playbooks_manual_ask_and_gate_steps_go_to_the_callers_operator() {
+    let s = with_child();
+    let run = s.run(&[
+        "--approve",
+        "rollback.confirm",
+        "--answer",
+        "rollback.which=last_good",
+        "--approve",
+        "rollback.rollback",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(
+        s.read("trail"),
+        "rolled back api $(touch pwned) `id` 'x' \"y\" to last_good\nafter\n"
+    );
+    assert!(!s.path().join("pwned").exists());
+    let answered: Vec<_> = run.events_of("answered");
+    assert_eq!(answered[0]["step"], "rollback.confirm");
+    assert_eq!(answered[0]["who"], "tester");
+    assert_eq!(answered[1]["step"], "rollback.which");
+    assert_eq!(answered[1]["answer"], "last_good");
+    let decided = run.events_of("gate_decided");
+    assert_eq!(decided[0]["step"], "rollback.rollback");
+    assert_eq!(decided[0]["approved"], true);
+    assert_eq!(decided[0]["via"], "--approve");
+    // The journal holds them too.
+    assert!(s
+        .journal()
+        .iter()
+        .any(|r| r["event"] == "gate_decided" && r["step"] == "rollback.rollback"));
+}
+
+/// Item 2: nothing decided for the child: it stops at its first human step
+/// and the caller's run stops as at a gate of its own (exit 3), naming the
+/// address to pass and the person running it.
+#[test]
+fn item2_a_called_playbook_without_decisions_stops_the_run_with_exit_3() {
+    let s = with_child();
+    let run = s.run(&[]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(run.state("rollback"), "rejected");
+    assert_eq!(run.state("after"), "not run");
+    let message = run.message("rollback");
+    assert!(message.contains("--approve rollback.confirm"), "{message}");
+    assert!(message.contains("tester"), "{message}");
+    assert!(!message.contains("nobody"), "{message}");
+
+    // A rejected gate in the child: exit 3 too, and nothing after it ran.
+    let run = s.run(&[
+        "--approve",
+        "rollback.confirm",
+        "--answer",
+        "rollback.which=previous",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(s.read("trail"), "");
+    let decided = run.events_of("gate_decided");
+    assert_eq!(decided[0]["step"], "rollback.rollback");
+    assert_eq!(decided[0]["approved"], false);
+}
+
+/// Item 2: `playbooks/pilot/incident.yaml` in a pseudo-terminal, through its
+/// called playbooks' manual steps and questions: start-here's checks, its
+/// severity question, then the rollback playbook's gate, rejected (exit 3).
+#[test]
+fn item2_pilot_incident_runs_in_a_terminal_through_its_called_playbooks_manual_steps() {
+    let server = TestHttp::start();
+    let s = Sandbox::new("name: unused\nsteps:\n  - id: a\n    log: a\n");
+    // rollback-app reads `git log` where the operator is: a repository.
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(s.path())
+            .status()
+            .expect("git");
+        assert!(status.success());
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "release 1.4.2"]);
+    let playbook = root().join("playbooks/pilot/incident.yaml");
+    let args = format!(
+        "run {} --input base_url={} --input droplet_ip=203.0.113.10 --input database_url=postgresql://pilot:pw@127.0.0.1:1/pilot",
+        playbook.display(),
+        server.url
+    );
+    let (code, screen) = in_a_terminal(
+        &s,
+        &args,
+        &[
+            ("`start_here.sentry`", ""),
+            ("when it is done:", "done"),
+            ("`start_here.grafana`", ""),
+            ("when it is done:", "done looked at api.json"),
+            ("`start_here.severity`", ""),
+            ("answer:", "sev3"),
+            ("`start_here.sev3_ticket`", ""),
+            ("when it is done:", "done"),
+            ("`start_here.communicate`", ""),
+            ("when it is done:", "done"),
+            ("`symptom`", ""),
+            ("answer:", "bad_release"),
+            ("approval needed: `rollback_app.rollback`", ""),
+            ("approve? [y/n]", "n"),
+            ("reason (optional):", "not the last good release"),
+        ],
+    );
+    assert_eq!(code, 3, "{screen}");
+    let journal = s.journal();
+    let answered: Vec<&str> = journal
+        .iter()
+        .filter(|r| r["event"] == "answered")
+        .map(|r| r["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        answered,
+        [
+            "start_here.sentry",
+            "start_here.grafana",
+            "start_here.severity",
+            "start_here.sev3_ticket",
+            "start_here.communicate",
+            "symptom"
+        ]
+    );
+    let decided = journal
+        .iter()
+        .find(|r| r["event"] == "gate_decided")
+        .unwrap();
+    assert_eq!(decided["step"], "rollback_app.rollback");
+    assert_eq!(decided["approved"], false);
+    assert_eq!(decided["via"], "terminal");
+    let finished = journal
+        .iter()
+        .find(|r| r["event"] == "step_finished" && r["step"] == "start_here")
+        .unwrap();
+    assert_eq!(finished["state"], "succeeded");
+}
+
+/// Item 11: shell steps run where `runbook` was started, not in the
+/// playbook's directory; a called playbook's path stays relative to the
+/// playbook that calls it, and the header says where shell steps run.
+#[test]
+fn item11_shell_steps_run_in_the_directory_runbook_was_started_in() {
+    let s = Sandbox::new("name: unused\nsteps:\n  - id: a\n    log: a\n");
+    let repo = s.path().join("playbooks");
+    std::fs::create_dir_all(repo.join("shared")).unwrap();
+    std::fs::write(
+        repo.join("backup.yaml"),
+        "steps:\n  - id: dump\n    shell: echo dump > backup.sql\n  - id: sub\n    needs: [dump]\n    playbook: shared/logs.yaml\n  - id: into\n    needs: [sub]\n    shell:\n      command: pwd > where.txt\n      workdir: out\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("shared/logs.yaml"),
+        "steps:\n  - id: logs\n    shell: echo logs > incident-logs.txt\n",
+    )
+    .unwrap();
+    let work = s.path().join("work");
+    std::fs::create_dir_all(work.join("out")).unwrap();
+    let out = Command::new(crate::running::binary())
+        .current_dir(&work)
+        .args(["run", "../playbooks/backup.yaml", "--journal-dir"])
+        .arg(s.path().join("journal"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(work.join("backup.sql")).unwrap(),
+        "dump\n"
+    );
+    assert!(work.join("incident-logs.txt").exists());
+    assert!(!repo.join("backup.sql").exists());
+    assert!(!repo.join("shared/incident-logs.txt").exists());
+    let canonical = std::fs::canonicalize(&work).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(work.join("out/where.txt")).unwrap().trim(),
+        canonical.join("out").display().to_string()
+    );
+    assert!(
+        stderr.contains(&format!("shell steps run in {}", canonical.display())),
+        "{stderr}"
+    );
+}
+
+/// Item 17: an `approve` step is a checkpoint a person must pass: `--yes`
+/// does not pass it, `--approve STEP` does.
+#[test]
+fn item17_yes_does_not_pass_an_approve_step() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: checkpoint
+    approve: Proceed with the failover?
+  - id: failover
+    needs: [checkpoint]
+    shell: echo failed over >> trail
+"#,
+    );
+    let run = s.run(&["--yes"]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(s.read("trail"), "");
+    assert!(
+        run.message("checkpoint").contains("--approve checkpoint"),
+        "{}",
+        run.message("checkpoint")
+    );
+    let run = s.run(&["--approve", "checkpoint"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "failed over\n");
+    assert_eq!(run.finished("checkpoint")["results"]["approver"], "tester");
+}
