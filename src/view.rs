@@ -19,6 +19,9 @@ pub struct Human {
     /// The step whose line was printed last: output of another step gets a
     /// header, so concurrent steps' lines are never mistaken for each other.
     last: Option<String>,
+    /// The instructions of `manual` steps being asked, by step: shown with
+    /// the confirmation when no prompt showed them (`--approve STEP`).
+    instructions: HashMap<String, String>,
 }
 
 impl Human {
@@ -27,6 +30,7 @@ impl Human {
             color,
             titles,
             last: None,
+            instructions: HashMap::new(),
         }
     }
 
@@ -181,17 +185,42 @@ impl Human {
                     )
                 }
             }
+            Event::Asked {
+                step, kind, text, ..
+            } => {
+                if kind == "manual" {
+                    self.instructions.insert(step.clone(), text.clone());
+                }
+                return None;
+            }
             Event::Answered {
                 step,
                 answer,
                 who,
                 via,
-            } => {
-                format!(
+            } => match self.instructions.remove(step) {
+                Some(text) => {
+                    let note = match answer.as_str() {
+                        Some("") | None => String::new(),
+                        Some(note) => format!(": {note}"),
+                    };
+                    let mut line = format!(
+                        "  {} {step} done, confirmed by {who} ({via}){note}",
+                        self.paint("32", "✓")
+                    );
+                    // The prompt showed the instructions; the command line did not.
+                    if via != "terminal" {
+                        for l in text.lines() {
+                            line.push_str(&format!("\n    {} {l}", self.paint("2", "│")));
+                        }
+                    }
+                    line
+                }
+                None => format!(
                     "  {} {step}: {answer} ({who}, {via})",
                     self.paint("32", "✓")
-                )
-            }
+                ),
+            },
             Event::StepInterrupted { step } => {
                 format!(
                     "{} {step} was interrupted: it will be asked for again",

@@ -225,7 +225,9 @@ fn item11_shell_steps_run_in_the_directory_runbook_was_started_in() {
     assert!(!repo.join("shared/incident-logs.txt").exists());
     let canonical = std::fs::canonicalize(&work).unwrap();
     assert_eq!(
-        std::fs::read_to_string(work.join("out/where.txt")).unwrap().trim(),
+        std::fs::read_to_string(work.join("out/where.txt"))
+            .unwrap()
+            .trim(),
         canonical.join("out").display().to_string()
     );
     assert!(
@@ -260,4 +262,99 @@ steps:
     assert_eq!(run.code, 0, "{}", run.describe());
     assert_eq!(s.read("trail"), "failed over\n");
     assert_eq!(run.finished("checkpoint")["results"]["approver"], "tester");
+}
+
+const MANUAL: &str = r#"
+inputs:
+  token: {type: string, secret: true, env: GATE_TOKEN}
+  pool: {type: string, default: "blue $(id)"}
+steps:
+  - id: statuspage
+    title: Update the status page
+    manual: |
+      Post "degraded" for the {{inputs.pool}} pool on the status page.
+      Use the token {{inputs.token}}.
+  - id: after
+    needs: [statuspage]
+    shell:
+      command: echo "note=${NOTE}" >> trail
+      env:
+        NOTE: "{{steps.statuspage.note}}"
+"#;
+
+/// Item 5: a manual step confirmed with `--approve` shows its rendered
+/// instructions on the terminal, journals them (`asked`), and the report
+/// shows what was done instead of "answered ``"; secrets stay masked.
+#[test]
+fn item5_a_manual_step_confirmed_on_the_command_line_is_shown_and_journaled() {
+    let s = Sandbox::new(MANUAL);
+    let out = s
+        .command(&["run", "p.yaml", "--approve", "statuspage"])
+        .env("GATE_TOKEN", "tok-secret-77")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("statuspage done, confirmed by tester (--approve)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Post \"degraded\" for the blue $(id) pool on the status page."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Use the token ***."), "{stderr}");
+    assert!(!stderr.contains("tok-secret-77"), "{stderr}");
+    let journal = s.journal();
+    let asked = journal.iter().find(|r| r["event"] == "asked").unwrap();
+    assert_eq!(asked["step"], "statuspage");
+    assert_eq!(asked["kind"], "manual");
+    assert!(asked["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Post \"degraded\" for the blue $(id) pool"));
+    let report = s.command(&["report", &s.run_id()]).output().unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(!report.contains("answered ``"), "{report}");
+    assert!(
+        report.contains("| `statuspage` | done: Post \"degraded\" for the blue $(id) pool on the status page.<br>Use the token ***.<br> | tester (--approve) |"),
+        "{report}"
+    );
+    assert!(!report.contains("tok-secret-77"), "{report}");
+}
+
+/// Item 5: the accepted forms of confirming a manual step are exact: `done`
+/// or `done NOTE` (at the prompt and in `--answer`), never `doneness`.
+#[test]
+fn item5_confirming_a_manual_step_accepts_done_or_done_with_a_note_only() {
+    let s = Sandbox::new(MANUAL);
+    let run = s.run(&[
+        "--input",
+        "token=t",
+        "--answer",
+        "statuspage=done restarted by hand",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "note=restarted by hand\n");
+
+    let run = s.run(&["--input", "token=t", "--answer", "statuspage=doneness"]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert!(
+        run.message("statuspage")
+            .contains("`doneness` does not confirm"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(s.read("trail"), "note=restarted by hand\n");
+
+    let (code, screen) = in_a_terminal(
+        &s,
+        "run p.yaml",
+        &[
+            ("when it is done:", "doneness"),
+            ("or `abort` to stop the run", "done"),
+        ],
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(s.read("trail"), "note=restarted by hand\nnote=\n");
 }

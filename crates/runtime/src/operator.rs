@@ -130,7 +130,10 @@ impl Preapproved {
         if self.steps.contains(&request.step) {
             return Some(decision("--approve"));
         }
-        if self.yes && request.effect != Effect::Destructive && !request.rerun && !request.checkpoint
+        if self.yes
+            && request.effect != Effect::Destructive
+            && !request.rerun
+            && !request.checkpoint
         {
             return Some(decision("--yes"));
         }
@@ -161,11 +164,18 @@ impl Preapproved {
                 })
             }
             QuestionKind::Manual => {
-                if let Some(note) = given {
-                    return Some(Reply::Answer {
-                        value: Value::String(note.clone()),
-                        who: self.who.clone(),
-                        via: "--answer".into(),
+                if let Some(given) = given {
+                    return Some(match confirmation(given) {
+                        Some(note) => Reply::Answer {
+                            value: Value::String(note),
+                            who: self.who.clone(),
+                            via: "--answer".into(),
+                        },
+                        None => Reply::Refused {
+                            who: self.who.clone(),
+                            via: "--answer".into(),
+                            reason: not_a_confirmation(&question.step, given),
+                        },
                     });
                 }
                 self.steps.contains(&question.step).then(|| Reply::Answer {
@@ -266,6 +276,26 @@ impl Operator for Nested {
             ..question.clone()
         })
     }
+}
+
+/// What confirms a `manual` step, at the prompt and in `--answer STEP=...`:
+/// the word `done` alone, or `done` and a note after a space (`done
+/// restarted by hand`); the note (maybe empty) is the step's result.
+/// Anything else (`doneness`, `yes`) does not confirm it.
+pub fn confirmation(given: &str) -> Option<String> {
+    let rest = given.trim().strip_prefix("done")?;
+    if rest.is_empty() {
+        return Some(String::new());
+    }
+    rest.starts_with(char::is_whitespace)
+        .then(|| rest.trim().to_string())
+}
+
+/// Why an `--answer` does not confirm a `manual` step.
+pub fn not_a_confirmation(step: &str, given: &str) -> String {
+    format!(
+        "`{given}` does not confirm the manual step `{step}`: answer `done` (or `done NOTE`), or pass `--approve {step}`"
+    )
 }
 
 /// Checks an answer against the question's type.
@@ -418,9 +448,7 @@ impl Operator for Terminal {
             text.push_str(&format!("│ {line}\n"));
         }
         let hint = match &question.kind {
-            QuestionKind::Manual => {
-                "└ type `done` (and an optional note) when it is done: ".to_string()
-            }
+            QuestionKind::Manual => "└ type `done` (or `done NOTE`) when it is done: ".to_string(),
             QuestionKind::Ask(AnswerType::Choice(choices)) => {
                 for (i, c) in choices.iter().enumerate() {
                     text.push_str(&format!("│   {}) {}\n", i + 1, c.value));
@@ -441,22 +469,21 @@ impl Operator for Terminal {
             text.clear();
             match &question.kind {
                 QuestionKind::Manual => {
-                    let given = given.trim();
-                    if let Some(note) = given.strip_prefix("done") {
+                    if let Some(note) = confirmation(&given) {
                         return Reply::Answer {
-                            value: Value::String(note.trim().to_string()),
+                            value: Value::String(note),
                             who,
                             via: "terminal".into(),
                         };
                     }
-                    if given == "abort" {
+                    if given.trim() == "abort" {
                         return Reply::Refused {
                             who,
                             via: "terminal".into(),
                             reason: "the operator stopped the run".into(),
                         };
                     }
-                    text.push_str("  type `done` when it is done, or `abort` to stop the run\n");
+                    text.push_str("  type `done` when it is done, or `abort` to stop the run (`done NOTE` adds a note)\n");
                 }
                 QuestionKind::Ask(ty) => match validate_answer(ty, &given) {
                     Ok(value) => {
@@ -525,6 +552,21 @@ mod tests {
             ..p
         };
         assert!(named.approve(&checkpoint).approved);
+    }
+
+    #[test]
+    fn a_manual_step_is_confirmed_by_done_and_an_optional_note_only() {
+        assert_eq!(confirmation("done"), Some(String::new()));
+        assert_eq!(confirmation("  done  "), Some(String::new()));
+        assert_eq!(
+            confirmation("done restarted by hand"),
+            Some("restarted by hand".into())
+        );
+        assert_eq!(confirmation("done\tnote"), Some("note".into()));
+        assert_eq!(confirmation("doneness"), None);
+        assert_eq!(confirmation("done:"), None);
+        assert_eq!(confirmation("yes"), None);
+        assert_eq!(confirmation(""), None);
     }
 
     #[test]

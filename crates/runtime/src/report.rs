@@ -14,6 +14,8 @@ pub fn markdown(records: &[Record]) -> String {
     let mut rows: Vec<String> = Vec::new();
     let mut approvals: Vec<String> = Vec::new();
     let mut timeline: Vec<String> = Vec::new();
+    // The instructions of the `manual` steps asked, by step.
+    let mut manual: BTreeMap<String, String> = BTreeMap::new();
     for record in records {
         let time = &record.time;
         match &record.event {
@@ -105,6 +107,28 @@ pub fn markdown(records: &[Record]) -> String {
                     &plan_hash[..plan_hash.len().min(12)]
                 ));
                 timeline.push(format!("| {time} | gate of `{step}` {verdict} by {who} |"));
+            }
+            Event::Asked {
+                step, kind, text, ..
+            } if kind == "manual" => {
+                manual.insert(step.clone(), text.clone());
+            }
+            Event::Answered {
+                step,
+                answer,
+                who,
+                via,
+            } if manual.contains_key(step) => {
+                let text = manual.remove(step).unwrap_or_default();
+                let note = match plain(answer) {
+                    n if n.is_empty() => "—".to_string(),
+                    n => cell(&n),
+                };
+                approvals.push(format!(
+                    "| {time} | `{step}` | done: {} | {who} ({via}) | {note} | |",
+                    cell(&text)
+                ));
+                timeline.push(format!("| {time} | `{step}` done, confirmed by {who} |"));
             }
             Event::Answered {
                 step,

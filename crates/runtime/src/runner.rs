@@ -980,6 +980,16 @@ impl StepTask {
                 ..StepDone::new(self.index, StepState::Succeeded)
             };
         }
+        self.send(Event::Asked {
+            step: step.id.value.clone(),
+            kind: match kind {
+                QuestionKind::Manual => "manual",
+                QuestionKind::Ask(_) => "ask",
+            }
+            .into(),
+            text: text.clone(),
+            description: step.description.as_ref().map(|d| d.value.clone()),
+        });
         let question = Question {
             step: step.id.value.clone(),
             title: step.title.as_ref().map(|t| t.value.clone()),

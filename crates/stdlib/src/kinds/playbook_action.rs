@@ -105,6 +105,17 @@ fn nested(call: &str, event: &Event) -> Option<Event> {
             reason,
             plan_hash,
         },
+        Event::Asked {
+            step,
+            kind,
+            text,
+            description,
+        } => Event::Asked {
+            step: address(&step),
+            kind,
+            text,
+            description,
+        },
         Event::Answered {
             step,
             answer,
