@@ -90,9 +90,9 @@ pub fn run(args: &ResumeArgs) -> i32 {
             return INVALID;
         }
     };
-    let operator = match operator(decisions) {
+    let operator = match operator(decisions, &plan) {
         Ok(op) => op,
-        Err(e) => return fail(&e),
+        Err(code) => return code,
     };
     let mut restored_ids: Vec<String> = journaled.restored.succeeded.keys().cloned().collect();
     restored_ids.sort();

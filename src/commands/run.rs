@@ -46,9 +46,9 @@ pub fn run(args: &RunArgs) -> i32 {
             return INVALID;
         }
     };
-    let operator = match operator(&args.decisions) {
+    let operator = match operator(&args.decisions, &plan) {
         Ok(op) => op,
-        Err(e) => return usage(&e),
+        Err(code) => return code,
     };
     let run_id = journal::new_run_id();
     let session = Session {
@@ -109,8 +109,26 @@ pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
 }
 
 /// The operator: a terminal prompt when stdin is a terminal, otherwise the
-/// command-line decisions only (fail closed).
-pub fn operator(args: &Decisions) -> Result<Arc<dyn Operator>, String> {
+/// command-line decisions only (fail closed). The decisions are checked
+/// against the playbook first; `Err` is the exit code when they are wrong.
+pub fn operator(args: &Decisions, plan: &Plan) -> Result<Arc<dyn Operator>, i32> {
+    let preapproved = preapproved(args).map_err(|e| usage(&e))?;
+    let problems = crate::decisions::check(plan, &preapproved);
+    if !problems.is_empty() {
+        for problem in problems {
+            eprint!("{}", problem.render(view::color()));
+        }
+        return Err(INVALID);
+    }
+    Ok(if std::io::stdin().is_terminal() {
+        Arc::new(Terminal::new(preapproved))
+    } else {
+        Arc::new(preapproved)
+    })
+}
+
+/// The decisions given on the command line, as written.
+fn preapproved(args: &Decisions) -> Result<Preapproved, String> {
     let mut answers = HashMap::new();
     if let Some(file) = &args.answers {
         for (k, v) in inputs::read_mapping(file)? {
@@ -125,16 +143,11 @@ pub fn operator(args: &Decisions) -> Result<Arc<dyn Operator>, String> {
         let (k, v) = inputs::split_pair(pair, "--answer")?;
         answers.insert(k, v);
     }
-    let preapproved = Preapproved {
+    Ok(Preapproved {
         steps: args.approve.iter().cloned().collect(),
         yes: args.yes,
         answers,
         who: current_user(),
-    };
-    Ok(if std::io::stdin().is_terminal() {
-        Arc::new(Terminal::new(preapproved))
-    } else {
-        Arc::new(preapproved)
     })
 }
 

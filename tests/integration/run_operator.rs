@@ -338,10 +338,10 @@ fn item5_confirming_a_manual_step_accepts_done_or_done_with_a_note_only() {
     assert_eq!(s.read("trail"), "note=restarted by hand\n");
 
     let run = s.run(&["--input", "token=t", "--answer", "statuspage=doneness"]);
-    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(run.code, 2, "{}", run.describe());
     assert!(
-        run.message("statuspage")
-            .contains("`doneness` does not confirm"),
+        run.stderr
+            .contains("`doneness` does not confirm the manual step `statuspage`"),
         "{}",
         run.describe()
     );
@@ -357,4 +357,115 @@ fn item5_confirming_a_manual_step_accepts_done_or_done_with_a_note_only() {
     );
     assert_eq!(code, 0, "{screen}");
     assert_eq!(s.read("trail"), "note=restarted by hand\nnote=\n");
+}
+
+const PROBED: &str = r#"
+steps:
+  - id: probe
+    shell: echo probed >> trail
+    effect: read
+  - id: classify
+    needs: [probe]
+    ask:
+      question: Workload or platform?
+      choices: [workload, platform]
+  - id: restart
+    needs: [classify]
+    shell: echo restarted >> trail
+    approval: Restart?
+"#;
+
+/// Item 4: `--approve`/`--answer` naming a step that does not exist, or an
+/// answer outside an `ask`'s choices, is refused before anything runs,
+/// with "did you mean"; also for steps of called playbooks (`CALL.STEP`).
+#[test]
+fn item4_decisions_naming_no_step_or_answering_outside_the_choices_are_refused_before_anything_runs(
+) {
+    let s = Sandbox::new(PROBED);
+    let refused = |args: &[&str], says: &[&str]| {
+        let run = s.run(args);
+        assert_eq!(run.code, 2, "{}", run.describe());
+        for said in says {
+            assert!(run.stderr.contains(said), "{said}\n{}", run.describe());
+        }
+        assert!(run.events.is_empty(), "{}", run.describe());
+        assert_eq!(s.read("trail"), "", "nothing ran");
+    };
+    refused(
+        &["--approve", "restrat", "--answer", "classify=workload"],
+        &[
+            "runbook::unknown_decision_step",
+            "`--approve restrat` names no step",
+            "did you mean `restart`?",
+        ],
+    );
+    refused(
+        &["--answer", "clasify=workload", "--approve", "restart"],
+        &[
+            "`--answer clasify` names no step",
+            "did you mean `classify`?",
+        ],
+    );
+    refused(
+        &["--answer", "classify=both", "--approve", "restart"],
+        &[
+            "runbook::invalid_answer",
+            "`both` is not one of `workload`, `platform`",
+        ],
+    );
+    // Hostile text is quoted back, never run.
+    refused(
+        &[
+            "--answer",
+            "classify=$(touch pwned)`id`",
+            "--approve",
+            "restart",
+        ],
+        &["`--answer classify=$(touch pwned)`id`` cannot answer `classify`"],
+    );
+    assert!(!s.path().join("pwned").exists());
+    refused(
+        &["--answer", "restart=yes"],
+        &[
+            "`--answer restart=...` answers nothing",
+            "--approve restart",
+        ],
+    );
+    refused(
+        &["--approve", "probe.x"],
+        &["`--approve probe.x`: `probe` is a `shell` step, which calls no playbook"],
+    );
+
+    let run = s.run(&["--answer", "classify=2", "--approve", "restart"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "probed\nrestarted\n");
+
+    // Through a called playbook.
+    let s = with_child();
+    let run = s.run(&[
+        "--approve",
+        "rollback.confirn",
+        "--approve",
+        "rollback.rollback",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(
+        run.stderr
+            .contains("`--approve rollback.confirn` names no step"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.stderr.contains("did you mean `confirm`?"),
+        "{}",
+        run.describe()
+    );
+    let run = s.run(&["--answer", "rollback.which=latest"]);
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(
+        run.stderr.contains("`latest` is not one of"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(s.read("trail"), "");
 }
