@@ -469,3 +469,77 @@ fn item4_decisions_naming_no_step_or_answering_outside_the_choices_are_refused_b
     );
     assert_eq!(s.read("trail"), "");
 }
+
+/// Item 6: a human step's `timeout` is how long the operator has. An `ask`
+/// with a `default` takes it when the deadline passes; a `manual` step whose
+/// deadline passes escalates through its `on_failure` edge (a `notify`); an
+/// `approve` step with no `on_failure` stops the run as a rejected gate.
+#[test]
+fn item6_human_steps_have_deadlines_with_a_default_an_escalation_or_a_rejection() {
+    let server = TestHttp::start();
+    let s = Sandbox::new(&format!(
+        r#"
+steps:
+  - id: severity
+    ask:
+      question: Which severity?
+      choices: [sev1, sev2, sev3]
+      default: sev2
+    timeout: 200ms
+  - id: ack
+    needs: [severity]
+    manual: Acknowledge the page for {{{{steps.severity.answer}}}}.
+    timeout: 200ms
+    on_failure:
+      goto: escalate
+  - id: escalate
+    notify:
+      url: {}/webhook
+      text: "nobody acknowledged the {{{{steps.severity.answer}}}} page: escalating"
+  - id: proceed
+    needs: [escalate]
+    approve: Fail over now?
+    timeout: 200ms
+  - id: failover
+    needs: [proceed]
+    shell: echo failed over >> trail
+"#,
+        server.url
+    ));
+    let (code, screen) = in_a_terminal(&s, "run p.yaml", &[]);
+    assert_eq!(code, 3, "{screen}");
+    let journal = s.journal();
+    let finished = |step: &str| {
+        journal
+            .iter()
+            .find(|r| r["event"] == "step_finished" && r["step"] == step)
+            .unwrap_or_else(|| panic!("{step} did not finish: {screen}"))
+            .clone()
+    };
+    assert_eq!(finished("severity")["state"], "succeeded");
+    assert_eq!(finished("severity")["results"]["answer"], "sev2");
+    let answered = journal.iter().find(|r| r["event"] == "answered").unwrap();
+    assert_eq!(answered["via"], "timeout (the default)");
+    assert_eq!(finished("ack")["state"], "timed_out");
+    assert!(finished("ack")["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("no confirmation within"));
+    assert_eq!(finished("escalate")["state"], "succeeded");
+    let hooks = server.webhooks();
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert!(
+        hooks[0]
+            .to_string()
+            .contains("nobody acknowledged the sev2 page"),
+        "{hooks:?}"
+    );
+    assert_eq!(finished("proceed")["state"], "rejected");
+    let decided = journal
+        .iter()
+        .find(|r| r["event"] == "gate_decided")
+        .unwrap();
+    assert_eq!(decided["via"], "timeout");
+    assert_eq!(decided["approved"], false);
+    assert_eq!(s.read("trail"), "");
+}

@@ -73,6 +73,8 @@ pub struct ActionContext {
     /// The run's operator: a called playbook puts its gates and questions
     /// to the same person, the same terminal and the same command line.
     pub operator: Arc<dyn Operator>,
+    /// The turn to prompt it, shared with a called playbook's runner.
+    pub prompt: crate::runner::Prompts,
     /// After a timeout or a cancellation, how long a process group gets
     /// between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
@@ -99,6 +101,7 @@ impl ActionContext {
             playbook_dir: PathBuf::from("."),
             approver: None,
             operator: Arc::new(Preapproved::default()),
+            prompt: Default::default(),
             kill_grace: Duration::from_secs(2),
             output: None,
         }

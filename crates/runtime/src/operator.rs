@@ -11,7 +11,7 @@ use runbook_dsl::ast::{AnswerType, Effect};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A gate put to the operator.
 #[derive(Clone, Debug)]
@@ -298,67 +298,20 @@ pub fn not_a_confirmation(step: &str, given: &str) -> String {
     )
 }
 
-/// Checks an answer against the question's type.
+/// Checks an answer against the question's type (see [`AnswerType::accept`]).
 pub fn validate_answer(ty: &AnswerType, given: &str) -> Result<Value, String> {
-    let given = given.trim();
-    match ty {
-        AnswerType::Choice(choices) => {
-            if let Some(c) = choices.iter().find(|c| c.value == given) {
-                return Ok(Value::String(c.value.clone()));
-            }
-            // A number picks from the list as shown in the prompt.
-            if let Ok(n) = given.parse::<usize>() {
-                if (1..=choices.len()).contains(&n) {
-                    return Ok(Value::String(choices[n - 1].value.clone()));
-                }
-            }
-            let names: Vec<String> = choices.iter().map(|c| format!("`{}`", c.value)).collect();
-            Err(format!("`{given}` is not one of {}", names.join(", ")))
-        }
-        AnswerType::Number { min, max } => {
-            let n: f64 = given
-                .parse()
-                .map_err(|_| format!("`{given}` is not a number"))?;
-            if let Some(min) = min {
-                if n < min.value {
-                    return Err(format!("{n} is less than the minimum {}", min.value));
-                }
-            }
-            if let Some(max) = max {
-                if n > max.value {
-                    return Err(format!("{n} is more than the maximum {}", max.value));
-                }
-            }
-            Ok(if n.fract() == 0.0 && n.abs() < 9.0e15 {
-                Value::from(n as i64)
-            } else {
-                serde_json::Number::from_f64(n)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null)
-            })
-        }
-        AnswerType::Text => Ok(Value::String(given.to_string())),
-    }
+    ty.accept(given)
 }
 
 /// Prompts on the terminal: the question on stderr, the answer from stdin.
 /// Command-line decisions are honoured first, so `--approve STEP` never asks.
 pub struct Terminal {
     pub preapproved: Preapproved,
-    /// One prompt at a time, also across the runners of called playbooks.
-    turn: Mutex<()>,
 }
 
 impl Terminal {
     pub fn new(preapproved: Preapproved) -> Terminal {
-        Terminal {
-            preapproved,
-            turn: Mutex::new(()),
-        }
-    }
-
-    fn turn(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.turn.lock().unwrap_or_else(|e| e.into_inner())
+        Terminal { preapproved }
     }
 
     fn read_line(&self) -> Option<String> {
@@ -383,7 +336,6 @@ impl Operator for Terminal {
         if let Some(decision) = self.preapproved.decide(request) {
             return decision;
         }
-        let _turn = self.turn();
         let mut text = String::new();
         let title = request
             .title
@@ -436,7 +388,6 @@ impl Operator for Terminal {
         if let Some(reply) = self.preapproved.reply(question) {
             return reply;
         }
-        let _turn = self.turn();
         let who = self.preapproved.who.clone();
         let title = question
             .title

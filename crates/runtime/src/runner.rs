@@ -52,7 +52,13 @@ pub struct RunOptions {
     pub default_poll: Duration,
     /// Journaled with every gate decision.
     pub plan_hash: String,
+    /// One prompt at a time on the terminal: shared with the runners of
+    /// called playbooks, whose prompts go to the same operator.
+    pub prompt: Prompts,
 }
+
+/// The turn to prompt the operator (see [`RunOptions::prompt`]).
+pub type Prompts = Arc<tokio::sync::Mutex<()>>;
 
 impl Default for RunOptions {
     fn default() -> RunOptions {
@@ -65,6 +71,7 @@ impl Default for RunOptions {
             kill_grace: Duration::from_secs(2),
             default_poll: Duration::from_secs(5),
             plan_hash: String::new(),
+            prompt: Prompts::default(),
         }
     }
 }
@@ -151,7 +158,7 @@ struct Shared {
     options: RunOptions,
     jobs: Semaphore,
     /// One prompt at a time on the terminal.
-    prompt: tokio::sync::Mutex<()>,
+    prompt: Prompts,
 }
 
 impl Runner {
@@ -179,13 +186,14 @@ impl Runner {
         cancel: CancellationToken,
     ) -> RunOutcome {
         let jobs = self.options.jobs.max(1);
+        let prompt = self.options.prompt.clone();
         let shared = Arc::new(Shared {
             plan: self.plan.clone(),
             actions: self.actions,
             operator: self.operator,
             options: self.options,
             jobs: Semaphore::new(jobs),
-            prompt: tokio::sync::Mutex::new(()),
+            prompt,
         });
         let mut scheduler = Scheduler::new(shared, bus, Scope::new(inputs), cancel);
         scheduler.restore(restored);
@@ -780,6 +788,7 @@ impl StepTask {
             playbook_dir: self.shared.options.playbook_dir.clone(),
             approver: None,
             operator: self.shared.operator.clone(),
+            prompt: self.shared.prompt.clone(),
             kill_grace: self.shared.options.kill_grace,
             output: Some(self.tx.clone()),
         };
@@ -903,7 +912,7 @@ impl StepTask {
         let operator = self.shared.operator.clone();
         let asked = tokio::task::spawn_blocking(move || operator.approve(&request));
         let decision = tokio::select! {
-            decided = with_timeout(self.shared.options.gate_timeout, asked) => match decided {
+            decided = with_timeout(self.deadline(), asked) => match decided {
                 Some(Ok(decision)) => decision,
                 Some(Err(_)) => crate::operator::Decision {
                     approved: false,
@@ -917,7 +926,7 @@ impl StepTask {
                     via: "timeout".into(),
                     reason: Some(format!(
                         "no decision within {}",
-                        humantime::format_duration(self.shared.options.gate_timeout.unwrap_or_default())
+                        humantime::format_duration(self.deadline().unwrap_or_default())
                     )),
                 },
             },
@@ -934,6 +943,8 @@ impl StepTask {
         .await;
         if decision.approved {
             Ok(decision.who)
+        } else if decision.via == "timeout" && self.is_human() {
+            Err(self.expired("decision"))
         } else {
             let why = decision
                 .reason
@@ -947,6 +958,53 @@ impl StepTask {
                 ),
             ))
         }
+    }
+
+    /// A step whose work is a person's: `manual`, `ask`, `approve`. Their
+    /// `timeout` is how long that person has.
+    fn is_human(&self) -> bool {
+        let action = &self.step().action;
+        matches!(action, StepAction::Manual { .. } | StepAction::Ask(_))
+            || action.kind_name() == "approve"
+    }
+
+    /// How long the operator has to answer: a human step's own `timeout`,
+    /// else `--gate-timeout`.
+    fn deadline(&self) -> Option<Duration> {
+        let own = self.step().timeout.as_ref().map(|t| t.value);
+        own.filter(|_| self.is_human())
+            .or(self.shared.options.gate_timeout)
+    }
+
+    /// An `ask`'s declared `default`, taken when its deadline passes.
+    fn default_answer(&self) -> Option<Value> {
+        match &self.step().action {
+            StepAction::Ask(ask) => ask.answer.accept(&ask.default.as_ref()?.value).ok(),
+            _ => None,
+        }
+    }
+
+    /// A human step's deadline passed with no answer: the step times out
+    /// and its `on_failure` decides (`goto` escalates, to a `notify` step
+    /// say; `continue` goes on); without one the run stops as at a rejected
+    /// gate (exit 3).
+    fn expired(&self, what: &str) -> StepDone {
+        let handled = matches!(
+            self.step().on_failure.as_ref().map(|f| &f.value),
+            Some(OnFailure::Continue | OnFailure::Goto(_))
+        );
+        let state = if handled {
+            StepState::TimedOut
+        } else {
+            StepState::Rejected
+        };
+        self.done(
+            state,
+            format!(
+                "no {what} within {}",
+                humantime::format_duration(self.deadline().unwrap_or_default())
+            ),
+        )
     }
 
     /// A `manual` step or an `ask`: the operator's answer is the result.
@@ -1000,10 +1058,13 @@ impl StepTask {
         let operator = self.shared.operator.clone();
         let asked = tokio::task::spawn_blocking(move || operator.answer(&question));
         let reply = tokio::select! {
-            reply = with_timeout(self.shared.options.gate_timeout, asked) => match reply {
+            reply = with_timeout(self.deadline(), asked) => match reply {
                 Some(Ok(reply)) => reply,
                 Some(Err(_)) => Reply::Refused { who: crate::operator::current_user(), via: "terminal".into(), reason: "the prompt failed".into() },
-                None => Reply::Refused { who: crate::operator::current_user(), via: "timeout".into(), reason: "no answer in time".into() },
+                None => match self.default_answer() {
+                    Some(value) => Reply::Answer { value, who: crate::operator::current_user(), via: "timeout (the default)".into() },
+                    None => return self.expired(match step.action { StepAction::Ask(_) => "answer", _ => "confirmation" }),
+                },
             },
             _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled while waiting for the operator"),
         };

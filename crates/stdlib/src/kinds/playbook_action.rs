@@ -220,6 +220,7 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
         workdir: ctx.workdir.clone(),
         playbook_dir,
         kill_grace: ctx.kill_grace,
+        prompt: ctx.prompt.clone(),
         ..RunOptions::default()
     };
     let runner = Runner::new(Arc::new(plan), Arc::new(Builtins), operator, options);
