@@ -233,6 +233,7 @@ impl Human {
                 message,
                 duration_ms,
                 simulated,
+                results,
                 ..
             } => {
                 let message = message
@@ -240,7 +241,12 @@ impl Human {
                     .map(|m| format!(": {m}"))
                     .unwrap_or_default();
                 let time = seconds(*duration_ms);
-                match state {
+                // What the step read, under its line.
+                let mut evidence = String::new();
+                for line in runbook_runtime::evidence::lines(results) {
+                    evidence.push_str(&format!("\n    {} {line}", self.paint("2", "│")));
+                }
+                let line = match state {
                     StepState::Succeeded if *simulated => {
                         format!("{} {step} (dry-run){message}", self.paint("35", "◇"))
                     }
@@ -260,7 +266,8 @@ impl Human {
                         format!("{} {step} cancelled{message}", self.paint("33", "■"))
                     }
                     other => format!("{} {step} {}{message}", self.paint("31", "✗"), other.name()),
-                }
+                };
+                line + &evidence
             }
             Event::RunFinished {
                 status,

@@ -543,3 +543,66 @@ steps:
     assert_eq!(decided["approved"], false);
     assert_eq!(s.read("trail"), "");
 }
+
+/// Item 12: what a step read is shown, compact and bounded, on the terminal
+/// and in `runbook report`: the pods with their status and restarts, the
+/// last events, a log tail, an HTTP status and the start of its body. A
+/// secret in what was read is masked.
+#[test]
+fn item12_what_steps_read_is_shown_in_the_view_and_the_report() {
+    let k8s = crate::harness::k8s::TestK8s::start();
+    let server = TestHttp::start();
+    let s = Sandbox::new(&format!(
+        r#"
+inputs:
+  token: {{type: string, secret: true, env: GATE_TOKEN}}
+steps:
+  - id: pods
+    k8s:
+      operation: list
+      selector: app=alphaswarm-core
+  - id: events
+    k8s:
+      operation: events
+      name: alphaswarm-core-7d9f-def34
+  - id: logs
+    k8s:
+      operation: logs
+      name: alphaswarm-core-7d9f-def34
+      previous: true
+  - id: echo
+    http:
+      url: "{}/echo"
+      method: POST
+      json: {{"token": "{{{{inputs.token}}}}"}}
+    effect: read
+"#,
+        server.url
+    ));
+    let out = s
+        .command(&["run", "p.yaml"])
+        .env("KUBECONFIG", &k8s.kubeconfig)
+        .env("GATE_TOKEN", "tok-secret-77")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report = s.command(&["report", &s.run_id()]).output().unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    for shown in [&*stderr, &*report] {
+        assert!(shown.contains("NAME"), "{shown}");
+        assert!(shown.contains("CrashLoopBackOff"), "{shown}");
+        assert!(shown.contains("RESTARTS"), "{shown}");
+        assert!(shown.contains("HTTP 200: "), "{shown}");
+        assert!(!shown.contains("tok-secret-77"), "{shown}");
+    }
+    assert!(report.contains("## What the steps read"), "{report}");
+    assert!(report.contains("`pods`:"), "{report}");
+    // Bounded: no evidence line is longer than the cap.
+    for line in stderr.lines().filter(|l| l.starts_with("    │ ")) {
+        assert!(
+            line.chars().count() <= 6 + runbook_runtime::evidence::MAX_WIDTH,
+            "{line}"
+        );
+    }
+}

@@ -15,6 +15,7 @@
 pub mod action;
 pub mod bus;
 pub mod event;
+pub mod evidence;
 pub mod journal;
 pub mod mask;
 pub mod mode;

@@ -16,6 +16,8 @@ pub fn markdown(records: &[Record]) -> String {
     let mut timeline: Vec<String> = Vec::new();
     // The instructions of the `manual` steps asked, by step.
     let mut manual: BTreeMap<String, String> = BTreeMap::new();
+    // What each step read, as the live view showed it (its last attempt).
+    let mut evidence: Vec<(String, Vec<String>)> = Vec::new();
     for record in records {
         let time = &record.time;
         match &record.event {
@@ -151,10 +153,16 @@ pub fn markdown(records: &[Record]) -> String {
                 message,
                 outputs,
                 simulated,
+                results,
                 ..
             } => {
                 if !steps.contains(step) {
                     steps.push(step.clone());
+                }
+                let read = crate::evidence::lines(results);
+                evidence.retain(|(s, _)| s != step);
+                if !read.is_empty() {
+                    evidence.push((step.clone(), read));
                 }
                 let state_word = if *simulated {
                     "dry-run".to_string()
@@ -204,6 +212,17 @@ pub fn markdown(records: &[Record]) -> String {
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for row in rows {
         let _ = writeln!(out, "{row}");
+    }
+    if !evidence.is_empty() {
+        let _ = writeln!(out, "\n## What the steps read\n");
+        for (step, lines) in evidence {
+            let _ = writeln!(out, "`{step}`:\n\n```text");
+            for line in lines {
+                // A fence inside the evidence must not close the block.
+                let _ = writeln!(out, "{}", line.replace("```", "`\u{200b}``"));
+            }
+            let _ = writeln!(out, "```\n");
+        }
     }
     if !approvals.is_empty() {
         let _ = writeln!(out, "\n## Approvals and answers\n");
