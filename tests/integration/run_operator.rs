@@ -606,3 +606,61 @@ steps:
         );
     }
 }
+
+/// Item 12: `ask` and approval prompts show the step's description and the
+/// evidence of the steps it follows, masked.
+#[test]
+fn item12_prompts_show_the_description_and_the_evidence_masked() {
+    let server = TestHttp::start();
+    let s = Sandbox::new(&format!(
+        r#"
+inputs:
+  token: {{type: string, secret: true, env: GATE_TOKEN}}
+steps:
+  - id: echo
+    http:
+      url: "{}/echo"
+      method: POST
+      json: {{"token": "{{{{inputs.token}}}}", "note": "queue depth 4000"}}
+    effect: read
+  - id: classify
+    needs: [echo]
+    description: |
+      A deep queue with healthy workers is a **platform** error.
+    ask:
+      question: Workload or platform?
+      choices: [workload, platform]
+  - id: restart
+    needs: [classify]
+    description: Restarts every worker of the pool.
+    shell: echo restarted >> trail
+    approval: Restart the workers?
+"#,
+        server.url
+    ));
+    // Each text is waited for in turn: the prompts show them in this order.
+    let (code, screen) = in_a_terminal(
+        &s,
+        "run p.yaml",
+        &[
+            ("┌ `classify`", ""),
+            (
+                "│ A deep queue with healthy workers is a **platform** error.",
+                "",
+            ),
+            ("│ `echo` read:", ""),
+            ("HTTP 200: ", ""),
+            ("queue depth 4000", ""),
+            // The token, masked where it was read.
+            ("\\\"token\\\":\\\"***\\\"", ""),
+            ("answer:", "platform"),
+            ("approval needed: `restart`", ""),
+            ("│ Restarts every worker of the pool.", ""),
+            ("approve? [y/n]", "y"),
+            ("reason (optional):", "evidence read"),
+        ],
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(s.read("trail"), "restarted\n");
+    assert!(!screen.contains("gate-secret-42"), "{screen}");
+}

@@ -27,6 +27,32 @@ pub struct GateRequest {
     /// The gate is an `approve` step: a checkpoint a person must pass, so
     /// `--yes` does not pass it (only `--approve STEP` or a prompt does).
     pub checkpoint: bool,
+    /// The step's description and what the steps it follows read, masked.
+    pub context: Context,
+}
+
+/// What the person deciding sees besides the question: the step's
+/// `description`, and the evidence of the steps it needs or reads
+/// (`evidence::lines`), by step id. Masked before it gets here.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    pub description: Option<String>,
+    pub evidence: Vec<(String, Vec<String>)>,
+}
+
+impl Context {
+    /// The lines a prompt shows before its question.
+    fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(d) = &self.description {
+            out.extend(d.trim_end().lines().map(str::to_string));
+        }
+        for (step, lines) in &self.evidence {
+            out.push(format!("`{step}` read:"));
+            out.extend(lines.iter().map(|l| format!("  {l}")));
+        }
+        out
+    }
 }
 
 /// The operator's decision at a gate.
@@ -47,6 +73,7 @@ pub struct Question {
     /// The question, or a manual step's instructions.
     pub text: String,
     pub kind: QuestionKind,
+    pub context: Context,
 }
 
 #[derive(Clone, Debug)]
@@ -348,6 +375,9 @@ impl Operator for Terminal {
                 "│ this step was running when the run stopped: it may have done part of its work\n",
             );
         }
+        for line in request.context.lines() {
+            text.push_str(&format!("│ {line}\n"));
+        }
         text.push_str(&format!("│ effect: {}\n", request.effect.name()));
         if let Some(detail) = &request.detail {
             text.push_str(&format!("│ runs:   {detail}\n"));
@@ -395,6 +425,9 @@ impl Operator for Terminal {
             .map(|t| format!(" — {t}"))
             .unwrap_or_default();
         let mut text = format!("\n┌ `{}`{title}\n", question.step);
+        for line in question.context.lines() {
+            text.push_str(&format!("│ {line}\n"));
+        }
         for line in question.text.lines() {
             text.push_str(&format!("│ {line}\n"));
         }
@@ -465,6 +498,7 @@ mod tests {
             detail: None,
             rerun: false,
             checkpoint: false,
+            context: Context::default(),
         }
     }
 

@@ -554,6 +554,32 @@ impl<'b> Scheduler<'b> {
             .map(|&r| plan.step(r).0.id.value.as_str())
             .collect();
         reads.push(&plan.step(i).0.id.value);
+        // The evidence a person deciding at this step should see.
+        let mut evidence = Vec::new();
+        let sources = self
+            .plan
+            .graph()
+            .incoming(i)
+            .filter(|(_, e)| matches!(e.kind, EdgeKind::Needs))
+            .map(|(from, _)| self.plan.step(from).0.id.value.as_str());
+        let mut seen = HashSet::new();
+        for id in sources.chain(reads.iter().copied()) {
+            if id == self.plan.step(i).0.id.value || !seen.insert(id) {
+                continue;
+            }
+            // Masked whole, before lines are cut: a cut secret would not match.
+            let Some(mut values) = self.scope.values(id).cloned() else {
+                continue;
+            };
+            self.bus.masker().mask_value(&mut values);
+            let lines = match values.as_object() {
+                Some(results) => crate::evidence::lines(results),
+                None => continue,
+            };
+            if !lines.is_empty() {
+                evidence.push((id.to_string(), lines));
+            }
+        }
         let scope = self.scope.subset(reads);
         let task = StepTask {
             shared: self.shared.clone(),
@@ -563,6 +589,7 @@ impl<'b> Scheduler<'b> {
             tx: self.tx.clone(),
             rerun: self.rerun.contains(&i),
             masker: self.bus.masker().clone(),
+            evidence,
         };
         self.tasks.spawn(task.run());
     }
@@ -715,6 +742,8 @@ struct StepTask {
     /// The secrets known when the step started: prompts go straight to the
     /// operator, not through the bus, so they are masked here.
     masker: crate::mask::Masker,
+    /// What the steps it needs or reads read, for its prompts.
+    evidence: Vec<(String, Vec<String>)>,
 }
 
 impl StepTask {
@@ -901,6 +930,7 @@ impl StepTask {
             detail: detail.as_deref().map(|d| self.masker.mask(d)),
             rerun: self.rerun,
             checkpoint: step.action.kind_name() == "approve",
+            context: self.context(),
         };
         let _turn = self.shared.prompt.lock().await;
         self.send(Event::GateRequested {
@@ -957,6 +987,20 @@ impl StepTask {
                     decision.who, decision.via
                 ),
             ))
+        }
+    }
+
+    /// What a prompt shows besides its question, masked: the step's
+    /// description and what the steps before it read.
+    fn context(&self) -> crate::operator::Context {
+        let mask = |l: &String| self.masker.mask(l);
+        crate::operator::Context {
+            description: self.step().description.as_ref().map(|d| mask(&d.value)),
+            evidence: self
+                .evidence
+                .iter()
+                .map(|(step, lines)| (step.clone(), lines.iter().map(mask).collect()))
+                .collect(),
         }
     }
 
@@ -1053,6 +1097,7 @@ impl StepTask {
             title: step.title.as_ref().map(|t| t.value.clone()),
             text: self.masker.mask(&text),
             kind,
+            context: self.context(),
         };
         let _turn = self.shared.prompt.lock().await;
         let operator = self.shared.operator.clone();
