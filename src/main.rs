@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod decisions;
 mod failure;
 mod inputs;
 mod live;

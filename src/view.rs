@@ -19,6 +19,9 @@ pub struct Human {
     /// The step whose line was printed last: output of another step gets a
     /// header, so concurrent steps' lines are never mistaken for each other.
     last: Option<String>,
+    /// The instructions of `manual` steps being asked, by step: shown with
+    /// the confirmation when no prompt showed them (`--approve STEP`).
+    instructions: HashMap<String, String>,
 }
 
 impl Human {
@@ -27,6 +30,7 @@ impl Human {
             color,
             titles,
             last: None,
+            instructions: HashMap::new(),
         }
     }
 
@@ -72,15 +76,19 @@ impl Human {
                 run_id,
                 playbook,
                 mode,
+                workdir,
                 ..
             } => {
                 let mode = match mode {
                     runbook_runtime::Mode::DryRun => " (dry-run: nothing is changed)",
                     runbook_runtime::Mode::Run => "",
                 };
+                // Where `> backup.sql` lands: the operator's directory, not
+                // the playbook's.
                 format!(
-                    "{} {playbook}{mode}  run {run_id}",
-                    self.paint("1", "runbook")
+                    "{} {playbook}{mode}  run {run_id}\n  {}",
+                    self.paint("1", "runbook"),
+                    self.paint("2", &format!("shell steps run in {workdir}"))
                 )
             }
             Event::RunResumed {
@@ -177,17 +185,42 @@ impl Human {
                     )
                 }
             }
+            Event::Asked {
+                step, kind, text, ..
+            } => {
+                if kind == "manual" {
+                    self.instructions.insert(step.clone(), text.clone());
+                }
+                return None;
+            }
             Event::Answered {
                 step,
                 answer,
                 who,
                 via,
-            } => {
-                format!(
+            } => match self.instructions.remove(step) {
+                Some(text) => {
+                    let note = match answer.as_str() {
+                        Some("") | None => String::new(),
+                        Some(note) => format!(": {note}"),
+                    };
+                    let mut line = format!(
+                        "  {} {step} done, confirmed by {who} ({via}){note}",
+                        self.paint("32", "✓")
+                    );
+                    // The prompt showed the instructions; the command line did not.
+                    if via != "terminal" {
+                        for l in text.lines() {
+                            line.push_str(&format!("\n    {} {l}", self.paint("2", "│")));
+                        }
+                    }
+                    line
+                }
+                None => format!(
                     "  {} {step}: {answer} ({who}, {via})",
                     self.paint("32", "✓")
-                )
-            }
+                ),
+            },
             Event::StepInterrupted { step } => {
                 format!(
                     "{} {step} was interrupted: it will be asked for again",
@@ -215,6 +248,7 @@ impl Human {
                 message,
                 duration_ms,
                 simulated,
+                results,
                 ..
             } => {
                 let message = message
@@ -222,7 +256,12 @@ impl Human {
                     .map(|m| format!(": {m}"))
                     .unwrap_or_default();
                 let time = seconds(*duration_ms);
-                match state {
+                // What the step read, under its line.
+                let mut evidence = String::new();
+                for line in runbook_runtime::evidence::lines(results) {
+                    evidence.push_str(&format!("\n    {} {line}", self.paint("2", "│")));
+                }
+                let line = match state {
                     StepState::Succeeded if *simulated => {
                         format!("{} {step} (dry-run){message}", self.paint("35", "◇"))
                     }
@@ -242,7 +281,8 @@ impl Human {
                         format!("{} {step} cancelled{message}", self.paint("33", "■"))
                     }
                     other => format!("{} {step} {}{message}", self.paint("31", "✗"), other.name()),
-                }
+                };
+                line + &evidence
             }
             Event::RunFinished {
                 status,

@@ -112,9 +112,9 @@ pub fn run(args: &ResumeArgs) -> i32 {
             return INVALID;
         }
     };
-    let operator = match operator(decisions) {
+    let operator = match operator(decisions, &plan) {
         Ok(op) => op,
-        Err(e) => return fail(&e),
+        Err(code) => return code,
     };
     let mut restored_ids: Vec<String> = journaled.restored.succeeded.keys().cloned().collect();
     restored_ids.sort();
@@ -148,6 +148,10 @@ pub fn run(args: &ResumeArgs) -> i32 {
         journal_dir: decisions.journal_dir.clone(),
         output: decisions.output,
         gate_timeout: decisions.gate_timeout,
+        // Shell steps run where the interrupted run ran them.
+        workdir: Some(PathBuf::from(&journaled.workdir))
+            .filter(|d| d.is_dir())
+            .unwrap_or_else(super::run::started_in),
         seq: journaled.next_seq,
         output_cap: decisions.output_cap,
         lock: Some(lock),

@@ -47,9 +47,9 @@ pub fn run(args: &RunArgs) -> i32 {
             return INVALID;
         }
     };
-    let operator = match operator(&args.decisions) {
+    let operator = match operator(&args.decisions, &plan) {
         Ok(op) => op,
-        Err(e) => return usage(&e),
+        Err(code) => return code,
     };
     let run_id = journal::new_run_id();
     let session = Session {
@@ -65,6 +65,7 @@ pub fn run(args: &RunArgs) -> i32 {
         journal_dir: args.decisions.journal_dir.clone(),
         output: args.decisions.output,
         gate_timeout: args.decisions.gate_timeout,
+        workdir: started_in(),
         seq: 0,
         output_cap: args.decisions.output_cap,
         lock: None,
@@ -111,8 +112,26 @@ pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
 }
 
 /// The operator: a terminal prompt when stdin is a terminal, otherwise the
-/// command-line decisions only (fail closed).
-pub fn operator(args: &Decisions) -> Result<Arc<dyn Operator>, String> {
+/// command-line decisions only (fail closed). The decisions are checked
+/// against the playbook first; `Err` is the exit code when they are wrong.
+pub fn operator(args: &Decisions, plan: &Plan) -> Result<Arc<dyn Operator>, i32> {
+    let preapproved = preapproved(args).map_err(|e| usage(&e))?;
+    let problems = crate::decisions::check(plan, &preapproved);
+    if !problems.is_empty() {
+        for problem in problems {
+            eprint!("{}", problem.render(view::color()));
+        }
+        return Err(INVALID);
+    }
+    Ok(if std::io::stdin().is_terminal() {
+        Arc::new(Terminal::new(preapproved))
+    } else {
+        Arc::new(preapproved)
+    })
+}
+
+/// The decisions given on the command line, as written.
+fn preapproved(args: &Decisions) -> Result<Preapproved, String> {
     let mut answers = HashMap::new();
     if let Some(file) = &args.answers {
         for (k, v) in inputs::read_mapping(file)? {
@@ -127,16 +146,11 @@ pub fn operator(args: &Decisions) -> Result<Arc<dyn Operator>, String> {
         let (k, v) = inputs::split_pair(pair, "--answer")?;
         answers.insert(k, v);
     }
-    let preapproved = Preapproved {
+    Ok(Preapproved {
         steps: args.approve.iter().cloned().collect(),
         yes: args.yes,
         answers,
         who: current_user(),
-    };
-    Ok(if std::io::stdin().is_terminal() {
-        Arc::new(Terminal { preapproved })
-    } else {
-        Arc::new(preapproved)
     })
 }
 
@@ -151,6 +165,9 @@ pub struct Session {
     pub journal_dir: PathBuf,
     pub output: OutputFormat,
     pub gate_timeout: Option<Duration>,
+    /// Where shell steps run: the directory `runbook run` was started in
+    /// (journaled in `run_started`, so a resume runs them there too).
+    pub workdir: PathBuf,
     /// The journal's next sequence number (0 for a new run).
     pub seq: u64,
     /// Bytes kept of each output stream of a step.
@@ -242,7 +259,7 @@ pub fn execute(
         }
     }
     let hash = plan_hash(&plan);
-    let workdir = plan_dir(&plan);
+    let playbook_dir = plan_dir(&plan);
     if !resumed.is_empty() {
         for event in resumed {
             bus.publish(event);
@@ -265,9 +282,7 @@ pub fn execute(
                 mode: session.mode,
                 inputs: shown,
                 user: current_user(),
-                workdir: std::env::current_dir()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_default(),
+                workdir: session.workdir.display().to_string(),
             })
         }
     }
@@ -275,7 +290,8 @@ pub fn execute(
     let options = RunOptions {
         mode: session.mode,
         jobs: session.jobs,
-        workdir,
+        workdir: session.workdir.clone(),
+        playbook_dir,
         gate_timeout: session.gate_timeout,
         plan_hash: hash,
         interruption: interruption.clone(),
@@ -390,7 +406,12 @@ fn assertion_span(plan: &Plan, step: usize) -> Option<runbook_dsl::Span> {
         .flatten()
 }
 
-/// The directory shell steps run in: the playbook's.
+/// The directory `runbook` was started in, where shell steps run.
+pub fn started_in() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// The directory a `playbook` step's path is relative to: the playbook's.
 fn plan_dir(plan: &Plan) -> PathBuf {
     let dir = Path::new(plan.file().name())
         .parent()

@@ -106,6 +106,25 @@ impl Drill {
     pub fn run(&self, rel: &str, args: &[&str], dry: bool) -> Run {
         let file = crate::support::root().join("playbooks").join(rel);
         let runs = tempfile::tempdir_in(self.dir.path()).unwrap();
+        // Shell steps run where the operator started `runbook`: their
+        // application's repository, which `rollback-app` reads `git log` in.
+        for args in [
+            &["init", "-q"][..],
+            &["commit", "-q", "--allow-empty", "-m", "release 1.4.2"][..],
+        ] {
+            let ok = std::process::Command::new("git")
+                .args([
+                    "-c",
+                    "user.name=drill",
+                    "-c",
+                    "user.email=drill@example.com",
+                ])
+                .args(args)
+                .current_dir(runs.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "git {args:?} in the drill's directory");
+        }
         let mut all: Vec<&str> = args.to_vec();
         if dry {
             all.push("--dry-run");

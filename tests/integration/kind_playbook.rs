@@ -61,8 +61,9 @@ fn a_called_playbook_runs_with_inputs_and_returns_its_outputs() {
         shared["results"]["outputs"],
         json!({"probe": {"errors": 7}})
     );
-    // Its shell steps ran in its own directory.
-    assert!(dir.path().join("shared/paged.txt").exists());
+    // Its shell steps ran where `runbook` was started, as the caller's do.
+    assert!(dir.path().join("paged.txt").exists());
+    assert!(!dir.path().join("shared/paged.txt").exists());
 }
 
 #[test]
@@ -117,8 +118,10 @@ fn a_failing_called_playbook_fails_the_step_with_its_reason() {
     assert!(message.starts_with("start-here.yaml failed: "), "{message}");
 }
 
-/// A gate inside the called playbook fails closed unless the calling step's
-/// own gate was approved (and then only a `write` one).
+/// A gate inside the called playbook goes to the caller's operator as
+/// `CALL.STEP`: it fails closed (exit 3) unless decided there (`--yes` for a
+/// `write` gate, or `--approve shared.change`), or the calling step's own
+/// gate was approved (and then only a `write` one).
 #[test]
 fn gates_in_the_called_playbook_follow_the_calling_steps_approval() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,8 +134,8 @@ fn gates_in_the_called_playbook_follow_the_calling_steps_approval() {
         format!("name: caller\nsteps:\n  - id: shared\n    playbook: gated.yaml\n{approval}")
     };
     std::fs::write(dir.path().join("caller.yaml"), call("")).unwrap();
-    let ran = run_file(&dir.path().join("caller.yaml"), dir.path(), &["--yes"], &[]);
-    assert_ne!(ran.code, 0);
+    let ran = run_file(&dir.path().join("caller.yaml"), dir.path(), &[], &[]);
+    assert_eq!(ran.code, 3, "{}\n{}", ran.stdout, ran.stderr);
     let message = ran.finished("shared")["message"]
         .as_str()
         .unwrap()
@@ -141,7 +144,16 @@ fn gates_in_the_called_playbook_follow_the_calling_steps_approval() {
         message.starts_with("gated.yaml stopped at a gate"),
         "{message}"
     );
+    assert!(message.contains("--approve shared.change"), "{message}");
     assert!(!dir.path().join("trail").exists());
+
+    let ran = run_file(
+        &dir.path().join("caller.yaml"),
+        dir.path(),
+        &["--approve", "shared.change"],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
 
     std::fs::write(dir.path().join("caller.yaml"), call("    approval: true\n")).unwrap();
     let ran = run_file(
@@ -153,6 +165,6 @@ fn gates_in_the_called_playbook_follow_the_calling_steps_approval() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("trail")).unwrap(),
-        "changed\n"
+        "changed\nchanged\n"
     );
 }

@@ -35,6 +35,7 @@ mod run_gates;
 mod run_journal;
 mod run_journal_integrity;
 mod run_live;
+mod run_operator;
 mod run_output_cap;
 mod run_safety;
 mod run_semantics;

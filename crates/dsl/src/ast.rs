@@ -204,7 +204,60 @@ pub struct Case {
 pub struct Ask {
     pub question: Text,
     pub answer: AnswerType,
+    /// The answer taken when the step's `timeout` passes with no answer.
+    pub default: Option<Spanned<String>>,
     pub span: Span,
+}
+
+/// An answer is checked the same way wherever it comes from: the prompt,
+/// `--answer`, a scenario, or an `ask`'s `default` at `check` time.
+impl AnswerType {
+    /// The answer `given` as its value, or why it does not fit: a choice (by
+    /// name, or by its number in the list as the prompt shows it), a number
+    /// within `min`/`max`, or any text.
+    pub fn accept(&self, given: &str) -> Result<serde_json::Value, String> {
+        use serde_json::Value;
+        let given = given.trim();
+        match self {
+            AnswerType::Choice(choices) => {
+                if let Some(c) = choices.iter().find(|c| c.value == given) {
+                    return Ok(Value::String(c.value.clone()));
+                }
+                if let Ok(n) = given.parse::<usize>() {
+                    if (1..=choices.len()).contains(&n) {
+                        return Ok(Value::String(choices[n - 1].value.clone()));
+                    }
+                }
+                let names: Vec<String> = choices.iter().map(|c| format!("`{}`", c.value)).collect();
+                Err(format!("`{given}` is not one of {}", names.join(", ")))
+            }
+            AnswerType::Number { min, max } => {
+                let n: f64 = given
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| n.is_finite())
+                    .ok_or_else(|| format!("`{given}` is not a number"))?;
+                if let Some(min) = min {
+                    if n < min.value {
+                        return Err(format!("{n} is less than the minimum {}", min.value));
+                    }
+                }
+                if let Some(max) = max {
+                    if n > max.value {
+                        return Err(format!("{n} is more than the maximum {}", max.value));
+                    }
+                }
+                Ok(if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    Value::from(n as i64)
+                } else {
+                    serde_json::Number::from_f64(n)
+                        .map(Value::Number)
+                        .unwrap_or(Value::Null)
+                })
+            }
+            AnswerType::Text => Ok(Value::String(given.to_string())),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1203,6 +1203,7 @@ impl Lowerer<'_> {
             return Some(Ask {
                 question: question.clone(),
                 answer: AnswerType::Text,
+                default: None,
                 span,
             });
         }
@@ -1212,9 +1213,23 @@ impl Lowerer<'_> {
         let ty = fields.take("type");
         let min = fields.take("min").and_then(|n| self.float(n, "`min`"));
         let max = fields.take("max").and_then(|n| self.float(n, "`max`"));
+        let default = match fields.take("default") {
+            Some(d) => match d.scalar_string() {
+                Some(value) => Some(Spanned::new(value, d.span)),
+                None => {
+                    self.error(
+                        Diagnostic::error(Code::WrongType, "an answer's `default` is one value")
+                            .label(d.span, "not a single value")
+                            .help("write the answer taken when the step's `timeout` passes, such as `default: sev2`"),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
         self.unknown_fields(
             &fields,
-            &["question", "choices", "type", "min", "max"],
+            &["question", "choices", "type", "min", "max", "default"],
             "`ask`",
         );
         let question = match question {
@@ -1276,6 +1291,7 @@ impl Lowerer<'_> {
         Some(Ask {
             question,
             answer,
+            default,
             span,
         })
     }

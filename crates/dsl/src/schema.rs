@@ -233,7 +233,11 @@ fn language_kind(name: &str) -> Option<Value> {
                 "choices": {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
                 "type": {"enum": ["choice", "number", "text"]},
                 "min": {"type": "number"},
-                "max": {"type": "number"}
+                "max": {"type": "number"},
+                "default": {
+                    "description": "The answer taken when the step's `timeout` passes with no answer; one the question accepts.",
+                    "type": ["string", "number", "boolean"]
+                }
             },
             "required": ["question"],
             "additionalProperties": false

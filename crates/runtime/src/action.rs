@@ -8,8 +8,9 @@
 //! its process group), and a sink for live output lines. It returns its
 //! result fields; the runner captures outputs, retries, polls and journals.
 
-use crate::event::Stream;
+use crate::event::{Event, Stream};
 use crate::mode::Mode;
+use crate::operator::{Operator, Preapproved};
 use crate::render::Args;
 use crate::runner::TaskMsg;
 use crate::scope::Scope;
@@ -67,10 +68,17 @@ pub struct ActionContext {
     /// Cancelled on timeout, abort and interruption: stop, kill what was
     /// started, return.
     pub cancel: CancellationToken,
-    /// Where relative paths resolve: the playbook's directory.
+    /// Where shell steps run: the directory the operator started `runbook` in.
     pub workdir: PathBuf,
+    /// Where a called playbook's path resolves: the calling playbook's directory.
+    pub playbook_dir: PathBuf,
     /// Who approved the step's gate, when it had one.
     pub approver: Option<String>,
+    /// The run's operator: a called playbook puts its gates and questions
+    /// to the same person, the same terminal and the same command line.
+    pub operator: Arc<dyn Operator>,
+    /// The turn to prompt it, shared with a called playbook's runner.
+    pub prompt: crate::runner::Prompts,
     /// After a timeout or a cancellation, how long a process group gets
     /// between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
@@ -105,7 +113,10 @@ impl ActionContext {
             scope: Scope::default(),
             cancel: CancellationToken::new(),
             workdir: PathBuf::from("."),
+            playbook_dir: PathBuf::from("."),
             approver: None,
+            operator: Arc::new(Preapproved::default()),
+            prompt: Default::default(),
             kill_grace: Duration::from_secs(2),
             mode: Mode::Run,
             interruption: crate::Interruption::new(),
@@ -141,6 +152,14 @@ pub struct LineSink {
 }
 
 impl LineSink {
+    /// Publishes an event on the run's bus, as the runner's own: a called
+    /// playbook relays its gate decisions and answers to the caller's journal.
+    pub fn relay(&self, event: Event) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(TaskMsg::Event(event));
+        }
+    }
+
     pub fn emit(&self, stream: Stream, line: impl Into<String>) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(TaskMsg::Output(OutputLine {
@@ -164,6 +183,10 @@ pub struct ActionResult {
     /// have (an assertion on the result of a write it did not run): the step
     /// is skipped with the message as its reason, not failed.
     pub undecided: bool,
+    /// A person said no (a gate of a called playbook was rejected, a
+    /// question went unanswered): the step is rejected and the run stops
+    /// as at its own gate (exit 3), whatever its `on_failure`.
+    pub rejected: bool,
 }
 
 impl ActionResult {
@@ -173,6 +196,7 @@ impl ActionResult {
             fields,
             message: None,
             undecided: false,
+            rejected: false,
         }
     }
 
@@ -182,6 +206,7 @@ impl ActionResult {
             fields: Map::new(),
             message: Some(message.into()),
             undecided: false,
+            rejected: false,
         }
     }
 
@@ -189,6 +214,14 @@ impl ActionResult {
     pub fn undecided(message: impl Into<String>) -> ActionResult {
         ActionResult {
             undecided: true,
+            ..ActionResult::failure(message)
+        }
+    }
+
+    /// See [`ActionResult::rejected`].
+    pub fn rejected(message: impl Into<String>) -> ActionResult {
+        ActionResult {
+            rejected: true,
             ..ActionResult::failure(message)
         }
     }

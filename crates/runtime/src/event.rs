@@ -186,6 +186,19 @@ pub enum Event {
         reason: Option<String>,
         plan_hash: String,
     },
+    /// A `manual` step's instructions or an `ask` question, rendered, as
+    /// put to the operator (also when the command line answers it, so the
+    /// journal and the terminal show what was confirmed).
+    Asked {
+        step: String,
+        /// `manual` or `ask`.
+        kind: String,
+        /// The instructions, or the question.
+        text: String,
+        /// The step's `description`, when it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+    },
     /// An operator's answer to an `ask`, or confirmation of a `manual` step.
     Answered {
         step: String,
@@ -253,6 +266,7 @@ impl Event {
             | Event::GateRequested { step, .. }
             | Event::GateShown { step, .. }
             | Event::GateDecided { step, .. }
+            | Event::Asked { step, .. }
             | Event::Answered { step, .. }
             | Event::StepInterrupted { step }
             | Event::StepFinished { step, .. } => Some(step),

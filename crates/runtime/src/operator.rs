@@ -11,6 +11,7 @@ use runbook_dsl::ast::{AnswerType, Effect};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
+use std::sync::Arc;
 
 /// A gate put to the operator.
 #[derive(Clone, Debug)]
@@ -23,6 +24,35 @@ pub struct GateRequest {
     pub detail: Option<String>,
     /// Resume: the step was interrupted and would run again.
     pub rerun: bool,
+    /// The gate is an `approve` step: a checkpoint a person must pass, so
+    /// `--yes` does not pass it (only `--approve STEP` or a prompt does).
+    pub checkpoint: bool,
+    /// The step's description and what the steps it follows read, masked.
+    pub context: Context,
+}
+
+/// What the person deciding sees besides the question: the step's
+/// `description`, and the evidence of the steps it needs or reads
+/// (`evidence::lines`), by step id. Masked before it gets here.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    pub description: Option<String>,
+    pub evidence: Vec<(String, Vec<String>)>,
+}
+
+impl Context {
+    /// The lines a prompt shows before its question.
+    fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(d) = &self.description {
+            out.extend(d.trim_end().lines().map(str::to_string));
+        }
+        for (step, lines) in &self.evidence {
+            out.push(format!("`{step}` read:"));
+            out.extend(lines.iter().map(|l| format!("  {l}")));
+        }
+        out
+    }
 }
 
 /// The operator's decision at a gate.
@@ -43,6 +73,7 @@ pub struct Question {
     /// The question, or a manual step's instructions.
     pub text: String,
     pub kind: QuestionKind,
+    pub context: Context,
 }
 
 #[derive(Clone, Debug)]
@@ -126,7 +157,11 @@ impl Preapproved {
         if self.steps.contains(&request.step) {
             return Some(decision("--approve"));
         }
-        if self.yes && request.effect != Effect::Destructive && !request.rerun {
+        if self.yes
+            && request.effect != Effect::Destructive
+            && !request.rerun
+            && !request.checkpoint
+        {
             return Some(decision("--yes"));
         }
         None
@@ -156,11 +191,18 @@ impl Preapproved {
                 })
             }
             QuestionKind::Manual => {
-                if let Some(note) = given {
-                    return Some(Reply::Answer {
-                        value: Value::String(note.clone()),
-                        who: self.who.clone(),
-                        via: "--answer".into(),
+                if let Some(given) = given {
+                    return Some(match confirmation(given) {
+                        Some(note) => Reply::Answer {
+                            value: Value::String(note),
+                            who: self.who.clone(),
+                            via: "--answer".into(),
+                        },
+                        None => Reply::Refused {
+                            who: self.who.clone(),
+                            via: "--answer".into(),
+                            reason: not_a_confirmation(&question.step, given),
+                        },
                     });
                 }
                 self.steps.contains(&question.step).then(|| Reply::Answer {
@@ -182,6 +224,11 @@ impl Operator for Preapproved {
             reason: Some(if request.effect == Effect::Destructive && self.yes {
                 format!(
                     "`--yes` never approves a destructive step: pass `--approve {}`",
+                    request.step
+                )
+            } else if request.checkpoint && self.yes {
+                format!(
+                    "`--yes` never passes an `approve` step, a checkpoint a person must pass: pass `--approve {}`",
                     request.step
                 )
             } else {
@@ -211,47 +258,76 @@ impl Operator for Preapproved {
     }
 }
 
-/// Checks an answer against the question's type.
-pub fn validate_answer(ty: &AnswerType, given: &str) -> Result<Value, String> {
-    let given = given.trim();
-    match ty {
-        AnswerType::Choice(choices) => {
-            if let Some(c) = choices.iter().find(|c| c.value == given) {
-                return Ok(Value::String(c.value.clone()));
-            }
-            // A number picks from the list as shown in the prompt.
-            if let Ok(n) = given.parse::<usize>() {
-                if (1..=choices.len()).contains(&n) {
-                    return Ok(Value::String(choices[n - 1].value.clone()));
-                }
-            }
-            let names: Vec<String> = choices.iter().map(|c| format!("`{}`", c.value)).collect();
-            Err(format!("`{given}` is not one of {}", names.join(", ")))
-        }
-        AnswerType::Number { min, max } => {
-            let n: f64 = given
-                .parse()
-                .map_err(|_| format!("`{given}` is not a number"))?;
-            if let Some(min) = min {
-                if n < min.value {
-                    return Err(format!("{n} is less than the minimum {}", min.value));
-                }
-            }
-            if let Some(max) = max {
-                if n > max.value {
-                    return Err(format!("{n} is more than the maximum {}", max.value));
-                }
-            }
-            Ok(if n.fract() == 0.0 && n.abs() < 9.0e15 {
-                Value::from(n as i64)
-            } else {
-                serde_json::Number::from_f64(n)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null)
-            })
-        }
-        AnswerType::Text => Ok(Value::String(given.to_string())),
+/// The operator of a called playbook: the caller's own (the same terminal,
+/// the same `--approve`/`--answer`), with the called playbook's step ids
+/// addressed through the calling step's id: gate `confirm` of the playbook
+/// called by step `rollback` is `rollback.confirm`.
+pub struct Nested {
+    pub inner: Arc<dyn Operator>,
+    /// The calling step's id (itself dotted when calls nest).
+    pub call: String,
+    /// Who approved the calling step's own gate, if it had one: that
+    /// approval passes the called playbook's gates as `--yes` would (not a
+    /// `destructive` step's, not an `approve` step's).
+    pub caller_approved: Option<String>,
+}
+
+impl Nested {
+    fn address(&self, step: &str) -> String {
+        format!("{}.{step}", self.call)
     }
+}
+
+impl Operator for Nested {
+    fn approve(&self, request: &GateRequest) -> Decision {
+        let request = GateRequest {
+            step: self.address(&request.step),
+            ..request.clone()
+        };
+        if let Some(who) = &self.caller_approved {
+            if request.effect != Effect::Destructive && !request.rerun && !request.checkpoint {
+                return Decision {
+                    approved: true,
+                    who: who.clone(),
+                    via: format!("approval of `{}`", self.call),
+                    reason: None,
+                };
+            }
+        }
+        self.inner.approve(&request)
+    }
+
+    fn answer(&self, question: &Question) -> Reply {
+        self.inner.answer(&Question {
+            step: self.address(&question.step),
+            ..question.clone()
+        })
+    }
+}
+
+/// What confirms a `manual` step, at the prompt and in `--answer STEP=...`:
+/// the word `done` alone, or `done` and a note after a space (`done
+/// restarted by hand`); the note (maybe empty) is the step's result.
+/// Anything else (`doneness`, `yes`) does not confirm it.
+pub fn confirmation(given: &str) -> Option<String> {
+    let rest = given.trim().strip_prefix("done")?;
+    if rest.is_empty() {
+        return Some(String::new());
+    }
+    rest.starts_with(char::is_whitespace)
+        .then(|| rest.trim().to_string())
+}
+
+/// Why an `--answer` does not confirm a `manual` step.
+pub fn not_a_confirmation(step: &str, given: &str) -> String {
+    format!(
+        "`{given}` does not confirm the manual step `{step}`: answer `done` (or `done NOTE`), or pass `--approve {step}`"
+    )
+}
+
+/// Checks an answer against the question's type (see [`AnswerType::accept`]).
+pub fn validate_answer(ty: &AnswerType, given: &str) -> Result<Value, String> {
+    ty.accept(given)
 }
 
 /// Prompts on the terminal: the question on stderr, the answer from stdin.
@@ -261,6 +337,10 @@ pub struct Terminal {
 }
 
 impl Terminal {
+    pub fn new(preapproved: Preapproved) -> Terminal {
+        Terminal { preapproved }
+    }
+
     fn read_line(&self) -> Option<String> {
         let mut line = String::new();
         match std::io::stdin().lock().read_line(&mut line) {
@@ -294,6 +374,9 @@ impl Operator for Terminal {
             text.push_str(
                 "│ this step was running when the run stopped: it may have done part of its work\n",
             );
+        }
+        for line in request.context.lines() {
+            text.push_str(&format!("│ {line}\n"));
         }
         text.push_str(&format!("│ effect: {}\n", request.effect.name()));
         if let Some(detail) = &request.detail {
@@ -342,13 +425,14 @@ impl Operator for Terminal {
             .map(|t| format!(" — {t}"))
             .unwrap_or_default();
         let mut text = format!("\n┌ `{}`{title}\n", question.step);
+        for line in question.context.lines() {
+            text.push_str(&format!("│ {line}\n"));
+        }
         for line in question.text.lines() {
             text.push_str(&format!("│ {line}\n"));
         }
         let hint = match &question.kind {
-            QuestionKind::Manual => {
-                "└ type `done` (and an optional note) when it is done: ".to_string()
-            }
+            QuestionKind::Manual => "└ type `done` (or `done NOTE`) when it is done: ".to_string(),
             QuestionKind::Ask(AnswerType::Choice(choices)) => {
                 for (i, c) in choices.iter().enumerate() {
                     text.push_str(&format!("│   {}) {}\n", i + 1, c.value));
@@ -369,22 +453,21 @@ impl Operator for Terminal {
             text.clear();
             match &question.kind {
                 QuestionKind::Manual => {
-                    let given = given.trim();
-                    if let Some(note) = given.strip_prefix("done") {
+                    if let Some(note) = confirmation(&given) {
                         return Reply::Answer {
-                            value: Value::String(note.trim().to_string()),
+                            value: Value::String(note),
                             who,
                             via: "terminal".into(),
                         };
                     }
-                    if given == "abort" {
+                    if given.trim() == "abort" {
                         return Reply::Refused {
                             who,
                             via: "terminal".into(),
                             reason: "the operator stopped the run".into(),
                         };
                     }
-                    text.push_str("  type `done` when it is done, or `abort` to stop the run\n");
+                    text.push_str("  type `done` when it is done, or `abort` to stop the run (`done NOTE` adds a note)\n");
                 }
                 QuestionKind::Ask(ty) => match validate_answer(ty, &given) {
                     Ok(value) => {
@@ -414,6 +497,8 @@ mod tests {
             effect,
             detail: None,
             rerun: false,
+            checkpoint: false,
+            context: Context::default(),
         }
     }
 
@@ -431,6 +516,42 @@ mod tests {
             ..p
         };
         assert!(named.approve(&gate("a", Effect::Destructive)).approved);
+    }
+
+    #[test]
+    fn yes_never_passes_an_approve_step() {
+        let p = Preapproved {
+            yes: true,
+            who: "me".into(),
+            ..Preapproved::default()
+        };
+        let checkpoint = GateRequest {
+            checkpoint: true,
+            ..gate("go", Effect::Read)
+        };
+        let decision = p.approve(&checkpoint);
+        assert!(!decision.approved);
+        assert!(decision.reason.unwrap().contains("--approve go"));
+        let named = Preapproved {
+            steps: ["go".to_string()].into(),
+            ..p
+        };
+        assert!(named.approve(&checkpoint).approved);
+    }
+
+    #[test]
+    fn a_manual_step_is_confirmed_by_done_and_an_optional_note_only() {
+        assert_eq!(confirmation("done"), Some(String::new()));
+        assert_eq!(confirmation("  done  "), Some(String::new()));
+        assert_eq!(
+            confirmation("done restarted by hand"),
+            Some("restarted by hand".into())
+        );
+        assert_eq!(confirmation("done\tnote"), Some("note".into()));
+        assert_eq!(confirmation("doneness"), None);
+        assert_eq!(confirmation("done:"), None);
+        assert_eq!(confirmation("yes"), None);
+        assert_eq!(confirmation(""), None);
     }
 
     #[test]

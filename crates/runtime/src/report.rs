@@ -14,6 +14,10 @@ pub fn markdown(records: &[Record]) -> String {
     let mut rows: Vec<String> = Vec::new();
     let mut approvals: Vec<String> = Vec::new();
     let mut timeline: Vec<String> = Vec::new();
+    // The instructions of the `manual` steps asked, by step.
+    let mut manual: BTreeMap<String, String> = BTreeMap::new();
+    // What each step read, as the live view showed it (its last attempt).
+    let mut evidence: Vec<(String, Vec<String>)> = Vec::new();
     for record in records {
         let time = &record.time;
         match &record.event {
@@ -115,6 +119,28 @@ pub fn markdown(records: &[Record]) -> String {
                 ));
                 timeline.push(format!("| {time} | gate of `{step}` {verdict} by {who} |"));
             }
+            Event::Asked {
+                step, kind, text, ..
+            } if kind == "manual" => {
+                manual.insert(step.clone(), text.clone());
+            }
+            Event::Answered {
+                step,
+                answer,
+                who,
+                via,
+            } if manual.contains_key(step) => {
+                let text = manual.remove(step).unwrap_or_default();
+                let note = match plain(answer) {
+                    n if n.is_empty() => "—".to_string(),
+                    n => cell(&n),
+                };
+                approvals.push(format!(
+                    "| {time} | `{step}` | done: {} | {who} ({via}) | {note} | |",
+                    cell(&text)
+                ));
+                timeline.push(format!("| {time} | `{step}` done, confirmed by {who} |"));
+            }
             Event::Answered {
                 step,
                 answer,
@@ -136,10 +162,16 @@ pub fn markdown(records: &[Record]) -> String {
                 message,
                 outputs,
                 simulated,
+                results,
                 ..
             } => {
                 if !steps.contains(step) {
                     steps.push(step.clone());
+                }
+                let read = crate::evidence::lines(results);
+                evidence.retain(|(s, _)| s != step);
+                if !read.is_empty() {
+                    evidence.push((step.clone(), read));
                 }
                 let state_word = if *simulated {
                     "dry-run".to_string()
@@ -189,6 +221,17 @@ pub fn markdown(records: &[Record]) -> String {
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for row in rows {
         let _ = writeln!(out, "{row}");
+    }
+    if !evidence.is_empty() {
+        let _ = writeln!(out, "\n## What the steps read\n");
+        for (step, lines) in evidence {
+            let _ = writeln!(out, "`{step}`:\n\n```text");
+            for line in lines {
+                // A fence inside the evidence must not close the block.
+                let _ = writeln!(out, "{}", line.replace("```", "`\u{200b}``"));
+            }
+            let _ = writeln!(out, "```\n");
+        }
     }
     if !approvals.is_empty() {
         let _ = writeln!(out, "\n## Approvals and answers\n");

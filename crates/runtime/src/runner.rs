@@ -19,6 +19,7 @@ use crate::scope::Scope;
 use runbook_dsl::activation::{self, Blocked, Ended};
 use runbook_dsl::ast::{Action as StepAction, OnFailure, Step};
 use runbook_dsl::expr::{self, Outcome, StepOutcome};
+use runbook_dsl::graph::EdgeKind;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::template::Quoting;
 use runbook_dsl::Span;
@@ -38,8 +39,12 @@ pub struct RunOptions {
     pub mode: Mode,
     /// At most this many step actions at once (`--jobs`).
     pub jobs: usize,
-    /// Where relative paths resolve: the playbook's directory.
+    /// Where shell steps run and their relative `workdir` resolves: the
+    /// directory the operator started `runbook` in, not the playbook's, so
+    /// `pg_dump > backup.sql` writes where the operator is.
     pub workdir: PathBuf,
+    /// Where a `playbook` step's `path` resolves: the playbook's directory.
+    pub playbook_dir: PathBuf,
     /// A gate unanswered for this long is rejected.
     pub gate_timeout: Option<Duration>,
     /// Between SIGTERM and SIGKILL of a step's process group.
@@ -52,7 +57,13 @@ pub struct RunOptions {
     pub interruption: crate::Interruption,
     /// Bytes kept of each output stream of a step (`--output-cap`).
     pub output_cap: usize,
+    /// One prompt at a time on the terminal: shared with the runners of
+    /// called playbooks, whose prompts go to the same operator.
+    pub prompt: Prompts,
 }
+
+/// The turn to prompt the operator (see [`RunOptions::prompt`]).
+pub type Prompts = Arc<tokio::sync::Mutex<()>>;
 
 impl Default for RunOptions {
     fn default() -> RunOptions {
@@ -60,12 +71,14 @@ impl Default for RunOptions {
             mode: Mode::Run,
             jobs: 8,
             workdir: PathBuf::from("."),
+            playbook_dir: PathBuf::from("."),
             gate_timeout: None,
             kill_grace: Duration::from_secs(2),
             default_poll: Duration::from_secs(5),
             plan_hash: String::new(),
             interruption: crate::Interruption::new(),
             output_cap: crate::action::DEFAULT_OUTPUT_CAP,
+            prompt: Prompts::default(),
         }
     }
 }
@@ -152,7 +165,7 @@ struct Shared {
     options: RunOptions,
     jobs: Semaphore,
     /// One prompt at a time on the terminal.
-    prompt: tokio::sync::Mutex<()>,
+    prompt: Prompts,
 }
 
 impl Runner {
@@ -180,13 +193,14 @@ impl Runner {
         cancel: CancellationToken,
     ) -> RunOutcome {
         let jobs = self.options.jobs.max(1);
+        let prompt = self.options.prompt.clone();
         let shared = Arc::new(Shared {
             plan: self.plan.clone(),
             actions: self.actions,
             operator: self.operator,
             options: self.options,
             jobs: Semaphore::new(jobs),
-            prompt: tokio::sync::Mutex::new(()),
+            prompt,
         });
         let mut scheduler = Scheduler::new(shared, bus, Scope::new(inputs), cancel);
         scheduler.restore(restored);
@@ -535,6 +549,32 @@ impl<'b> Scheduler<'b> {
             .map(|&r| plan.step(r).0.id.value.as_str())
             .collect();
         reads.push(&plan.step(i).0.id.value);
+        // The evidence a person deciding at this step should see.
+        let mut evidence = Vec::new();
+        let sources = self
+            .plan
+            .graph()
+            .incoming(i)
+            .filter(|(_, e)| matches!(e.kind, EdgeKind::Needs))
+            .map(|(from, _)| self.plan.step(from).0.id.value.as_str());
+        let mut seen = HashSet::new();
+        for id in sources.chain(reads.iter().copied()) {
+            if id == self.plan.step(i).0.id.value || !seen.insert(id) {
+                continue;
+            }
+            // Masked whole, before lines are cut: a cut secret would not match.
+            let Some(mut values) = self.scope.values(id).cloned() else {
+                continue;
+            };
+            self.bus.masker().mask_value(&mut values);
+            let lines = match values.as_object() {
+                Some(results) => crate::evidence::lines(results),
+                None => continue,
+            };
+            if !lines.is_empty() {
+                evidence.push((id.to_string(), lines));
+            }
+        }
         let scope = self.scope.subset(reads);
         let task = StepTask {
             after_described: self.described[i].map(|d| self.id(d).to_string()),
@@ -545,6 +585,7 @@ impl<'b> Scheduler<'b> {
             tx: self.tx.clone(),
             rerun: self.rerun.contains(&i),
             masker: self.bus.masker().clone(),
+            evidence,
         };
         self.tasks.spawn(task.run());
     }
@@ -746,6 +787,8 @@ struct StepTask {
     /// The secrets known when the step started: prompts go straight to the
     /// operator, not through the bus, so they are masked here.
     masker: crate::mask::Masker,
+    /// What the steps it needs or reads read, for its prompts.
+    evidence: Vec<(String, Vec<String>)>,
 }
 
 impl StepTask {
@@ -816,7 +859,10 @@ impl StepTask {
             scope: self.scope.clone(),
             cancel: self.cancel.clone(),
             workdir: self.shared.options.workdir.clone(),
+            playbook_dir: self.shared.options.playbook_dir.clone(),
             approver: None,
+            operator: self.shared.operator.clone(),
+            prompt: self.shared.prompt.clone(),
             kill_grace: self.shared.options.kill_grace,
             mode,
             interruption: self.shared.options.interruption.clone(),
@@ -955,6 +1001,8 @@ impl StepTask {
             effect: step_plan.effect,
             detail: detail.as_deref().map(|d| self.masker.mask(d)),
             rerun: self.rerun,
+            checkpoint: step.action.kind_name() == "approve",
+            context: self.context(),
         };
         let _turn = self.shared.prompt.lock().await;
         self.send(Event::GateRequested {
@@ -966,7 +1014,7 @@ impl StepTask {
         let operator = self.shared.operator.clone();
         let asked = tokio::task::spawn_blocking(move || operator.approve(&request));
         let decision = tokio::select! {
-            decided = with_timeout(self.shared.options.gate_timeout, asked) => match decided {
+            decided = with_timeout(self.deadline(), asked) => match decided {
                 Some(Ok(decision)) => decision,
                 Some(Err(_)) => crate::operator::Decision {
                     approved: false,
@@ -980,7 +1028,7 @@ impl StepTask {
                     via: "timeout".into(),
                     reason: Some(format!(
                         "no decision within {}",
-                        humantime::format_duration(self.shared.options.gate_timeout.unwrap_or_default())
+                        humantime::format_duration(self.deadline().unwrap_or_default())
                     )),
                 },
             },
@@ -997,6 +1045,8 @@ impl StepTask {
         .await;
         if decision.approved {
             Ok(decision.who)
+        } else if decision.via == "timeout" && self.is_human() {
+            Err(self.expired("decision"))
         } else {
             let why = decision
                 .reason
@@ -1010,6 +1060,67 @@ impl StepTask {
                 ),
             ))
         }
+    }
+
+    /// What a prompt shows besides its question, masked: the step's
+    /// description and what the steps before it read.
+    fn context(&self) -> crate::operator::Context {
+        let mask = |l: &String| self.masker.mask(l);
+        crate::operator::Context {
+            description: self.step().description.as_ref().map(|d| mask(&d.value)),
+            evidence: self
+                .evidence
+                .iter()
+                .map(|(step, lines)| (step.clone(), lines.iter().map(mask).collect()))
+                .collect(),
+        }
+    }
+
+    /// A step whose work is a person's: `manual`, `ask`, `approve`. Their
+    /// `timeout` is how long that person has.
+    fn is_human(&self) -> bool {
+        let action = &self.step().action;
+        matches!(action, StepAction::Manual { .. } | StepAction::Ask(_))
+            || action.kind_name() == "approve"
+    }
+
+    /// How long the operator has to answer: a human step's own `timeout`,
+    /// else `--gate-timeout`.
+    fn deadline(&self) -> Option<Duration> {
+        let own = self.step().timeout.as_ref().map(|t| t.value);
+        own.filter(|_| self.is_human())
+            .or(self.shared.options.gate_timeout)
+    }
+
+    /// An `ask`'s declared `default`, taken when its deadline passes.
+    fn default_answer(&self) -> Option<Value> {
+        match &self.step().action {
+            StepAction::Ask(ask) => ask.answer.accept(&ask.default.as_ref()?.value).ok(),
+            _ => None,
+        }
+    }
+
+    /// A human step's deadline passed with no answer: the step times out
+    /// and its `on_failure` decides (`goto` escalates, to a `notify` step
+    /// say; `continue` goes on); without one the run stops as at a rejected
+    /// gate (exit 3).
+    fn expired(&self, what: &str) -> StepDone {
+        let handled = matches!(
+            self.step().on_failure.as_ref().map(|f| &f.value),
+            Some(OnFailure::Continue | OnFailure::Goto(_))
+        );
+        let state = if handled {
+            StepState::TimedOut
+        } else {
+            StepState::Rejected
+        };
+        self.done(
+            state,
+            format!(
+                "no {what} within {}",
+                humantime::format_duration(self.deadline().unwrap_or_default())
+            ),
+        )
     }
 
     /// A `manual` step or an `ask`: the operator's answer is the result.
@@ -1043,20 +1154,34 @@ impl StepTask {
                 ..StepDone::new(self.index, StepState::Succeeded)
             };
         }
+        self.send(Event::Asked {
+            step: step.id.value.clone(),
+            kind: match kind {
+                QuestionKind::Manual => "manual",
+                QuestionKind::Ask(_) => "ask",
+            }
+            .into(),
+            text: text.clone(),
+            description: step.description.as_ref().map(|d| d.value.clone()),
+        });
         let question = Question {
             step: step.id.value.clone(),
             title: step.title.as_ref().map(|t| t.value.clone()),
             text: self.masker.mask(&text),
             kind,
+            context: self.context(),
         };
         let _turn = self.shared.prompt.lock().await;
         let operator = self.shared.operator.clone();
         let asked = tokio::task::spawn_blocking(move || operator.answer(&question));
         let reply = tokio::select! {
-            reply = with_timeout(self.shared.options.gate_timeout, asked) => match reply {
+            reply = with_timeout(self.deadline(), asked) => match reply {
                 Some(Ok(reply)) => reply,
                 Some(Err(_)) => Reply::Refused { who: crate::operator::current_user(), via: "terminal".into(), reason: "the prompt failed".into() },
-                None => Reply::Refused { who: crate::operator::current_user(), via: "timeout".into(), reason: "no answer in time".into() },
+                None => match self.default_answer() {
+                    Some(value) => Reply::Answer { value, who: crate::operator::current_user(), via: "timeout (the default)".into() },
+                    None => return self.expired(match step.action { StepAction::Ask(_) => "answer", _ => "confirmation" }),
+                },
             },
             _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled while waiting for the operator"),
         };
@@ -1184,6 +1309,8 @@ impl StepTask {
                     StepState::Succeeded
                 } else if result.undecided {
                     StepState::Skipped
+                } else if result.rejected {
+                    StepState::Rejected
                 } else {
                     StepState::Failed
                 };
@@ -1195,7 +1322,12 @@ impl StepTask {
                 } else {
                     result.message.clone().unwrap_or_default()
                 };
-                if matches!(state, StepState::Succeeded | StepState::Skipped) || tried >= tries {
+                // A person's "no" is not retried.
+                if matches!(
+                    state,
+                    StepState::Succeeded | StepState::Skipped | StepState::Rejected
+                ) || tried >= tries
+                {
                     let mut result = result;
                     if timed_out {
                         result.message = Some(message);
@@ -1216,7 +1348,9 @@ impl StepTask {
                 }
                 delay = delay.mul_f64(backoff.max(0.0));
             };
-            let Some(condition) = &step_plan.until else {
+            // A rejection is final: no poll asks again.
+            let until = step_plan.until.as_ref();
+            let Some(condition) = until.filter(|_| state != StepState::Rejected) else {
                 return match state {
                     StepState::Succeeded => self.finish_success(result.fields, attempt),
                     _ => StepDone {

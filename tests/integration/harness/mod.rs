@@ -97,10 +97,12 @@ pub fn run_playbook(name: &str, text: &str, args: &[&str], env: &[(&str, &str)])
     run_file(&file, dir.path(), args, env)
 }
 
-/// Runs `runbook run FILE --output json ARGS` with its journal in `dir`.
+/// Runs `runbook run FILE --output json ARGS` in `dir` (where its shell
+/// steps run) with its journal there.
 pub fn run_file(file: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Ran {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("runbook"));
-    cmd.arg("run")
+    cmd.current_dir(dir)
+        .arg("run")
         .arg(file)
         .args(["--output", "json", "--journal-dir"])
         .arg(dir.join("journal"))

@@ -345,6 +345,25 @@ impl<'a> Analyzer<'a> {
                         );
                     }
                 }
+                if let Some(default) = &ask.default {
+                    if let Err(why) = ask.answer.accept(&default.value) {
+                        let help = match &ask.answer {
+                            AnswerType::Choice(_) => "write one of the choices, or remove `default` so that the deadline rejects",
+                            _ => "write a number within `min` and `max`, or remove `default` so that the deadline rejects",
+                        };
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::InvalidAnswerDefault,
+                                format!(
+                                    "the default answer of `{}` is not an answer it accepts: {why}",
+                                    step.id.value
+                                ),
+                            )
+                            .label(default.span, "taken when the step's `timeout` passes")
+                            .help(help),
+                        );
+                    }
+                }
             }
         }
         if let Some(approval) = &step.approval {

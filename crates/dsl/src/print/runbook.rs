@@ -285,6 +285,13 @@ impl Printer {
                             }
                             AnswerType::Text => out.line("type text", None),
                         }
+                        if let Some(default) = &ask.default {
+                            let value = match (&ask.answer, default.value.parse::<f64>()) {
+                                (AnswerType::Number { .. }, Ok(n)) => float_text(n),
+                                _ => scalar_string(&default.value),
+                            };
+                            out.line(format!("default {value}"), Some(default.span.start));
+                        }
                     },
                 );
             }

@@ -202,6 +202,13 @@ fn action(action: &Action) -> (String, Yaml) {
                 }
                 AnswerType::Text => put(&mut map, "type", s("text")),
             }
+            if let Some(default) = &ask.default {
+                let value = match (&ask.answer, default.value.parse::<f64>()) {
+                    (AnswerType::Number { .. }, Ok(n)) => number(n),
+                    _ => s(&default.value),
+                };
+                put(&mut map, "default", value);
+            }
             ("ask".into(), Yaml::Mapping(map))
         }
         Action::Branch(branch) => {

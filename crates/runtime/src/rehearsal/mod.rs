@@ -216,13 +216,13 @@ pub fn rehearse(
         gates: prepared.gates,
         missing: missing.clone(),
     };
-    let workdir = Path::new(plan.file().name())
+    let playbook_dir = Path::new(plan.file().name())
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let options = RunOptions {
         jobs: 1,
-        workdir,
+        playbook_dir,
         ..RunOptions::default()
     };
     let collector = Collector::default();

@@ -87,6 +87,7 @@ impl Action for ScriptedAction {
                         (!canned.ok).then(|| "failed (scripted by the scenario)".to_string())
                     }),
                     undecided: false,
+                    rejected: false,
                 };
             }
             if let Some(action) = &self.fallback {

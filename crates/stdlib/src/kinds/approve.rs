@@ -6,7 +6,8 @@ use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
 
 pub const EFFECT: &str = "`read`: the gate changes nothing itself. In a dry-run it is shown, \
-not asked; without a terminal it fails closed unless approved with `--approve STEP`.";
+not asked; without a terminal it fails closed unless approved with `--approve STEP`. It is a \
+checkpoint a person must pass: `--yes` does not pass it.";
 
 /// The `approve` kind.
 pub fn schema() -> KindSchema {

@@ -1,10 +1,15 @@
 //! Running a `playbook` step: the called playbook is read, checked (its
 //! diagnostics point into its own file), given its inputs, and run by a
 //! runner of its own with the same actions; its steps' outputs come back as
-//! `outputs.STEP.NAME`. Its steps keep their effects and gates: a gate in
-//! the called playbook is approved when the calling step was approved and
-//! the gate is not `destructive` (as `--yes` does), and otherwise fails
-//! closed. A dry-run of the caller runs the called playbook as a dry-run.
+//! `outputs.STEP.NAME`. Its steps keep their effects and gates, and its
+//! gates, `manual` steps and questions go to the caller's operator (the
+//! same terminal prompt, the same `--approve`/`--answer`), addressed as
+//! `CALL.STEP` ([`Nested`]); those decisions are journaled in the caller's
+//! journal under that address. A gate in the called playbook is also passed
+//! when the calling step's own gate was approved and it is neither
+//! `destructive` nor an `approve` step (as `--yes` does). A rejection there
+//! rejects the calling step. A dry-run of the caller runs the called
+//! playbook as a dry-run.
 
 use crate::actions::Builtins;
 
@@ -13,26 +18,30 @@ use runbook_dsl::node::Node;
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::bus::Subscriber;
 use runbook_runtime::event::{Event, Record, RunStatus, Stream};
-use runbook_runtime::operator::Preapproved;
+use runbook_runtime::operator::Nested;
 use runbook_runtime::runner::{Restored, RunOptions, Runner};
 use runbook_runtime::{Action, ActionContext, ActionResult, EventBus, Mode};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// The `playbook` action.
 pub struct Playbook;
 
-/// Collects the called playbook's outputs and relays its progress to the
-/// calling step's live output.
+/// Collects the called playbook's outputs, relays its progress to the
+/// calling step's live output, and its operator's decisions to the caller's
+/// journal (step ids as `CALL.STEP`).
 struct Collect {
     outputs: Arc<Mutex<Map<String, Value>>>,
     sink: runbook_runtime::action::LineSink,
+    call: String,
 }
 
 impl Subscriber for Collect {
     fn on_event(&mut self, record: &Record) {
+        if let Some(event) = nested(&self.call, &record.event) {
+            self.sink.relay(event);
+        }
         if let Event::StepFinished {
             step,
             state,
@@ -56,11 +65,77 @@ impl Subscriber for Collect {
     }
 }
 
+/// A called playbook's event that belongs in the caller's journal (what
+/// its operator was asked and decided), addressed as `CALL.STEP`.
+fn nested(call: &str, event: &Event) -> Option<Event> {
+    let address = |step: &str| format!("{call}.{step}");
+    Some(match event.clone() {
+        Event::GateRequested {
+            step,
+            question,
+            effect,
+            detail,
+        } => Event::GateRequested {
+            step: address(&step),
+            question,
+            effect,
+            detail,
+        },
+        Event::GateShown {
+            step,
+            question,
+            effect,
+        } => Event::GateShown {
+            step: address(&step),
+            question,
+            effect,
+        },
+        Event::GateDecided {
+            step,
+            approved,
+            who,
+            via,
+            reason,
+            plan_hash,
+        } => Event::GateDecided {
+            step: address(&step),
+            approved,
+            who,
+            via,
+            reason,
+            plan_hash,
+        },
+        Event::Asked {
+            step,
+            kind,
+            text,
+            description,
+        } => Event::Asked {
+            step: address(&step),
+            kind,
+            text,
+            description,
+        },
+        Event::Answered {
+            step,
+            answer,
+            who,
+            via,
+        } => Event::Answered {
+            step: address(&step),
+            answer,
+            who,
+            via,
+        },
+        _ => return None,
+    })
+}
+
 async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
     let Some(path) = ctx.str_arg("path") else {
         return ActionResult::failure("`path` is missing");
     };
-    let file = ctx.workdir.join(path);
+    let file = ctx.playbook_dir.join(path);
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
         Err(e) => return ActionResult::failure(format!("cannot read {}: {e}", file.display())),
@@ -127,25 +202,29 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
     bus.subscribe(Box::new(Collect {
         outputs: outputs.clone(),
         sink: ctx.line_sink(),
+        call: ctx.step.clone(),
     }));
-    let workdir = file
+    // Its own calls resolve next to it; its shell steps run where the
+    // caller's do, the directory the operator started `runbook` in.
+    let playbook_dir = file
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| ctx.workdir.clone());
-    let operator = Arc::new(Preapproved {
-        steps: HashSet::new(),
-        yes: ctx.approver.is_some(),
-        answers: HashMap::new(),
-        who: ctx.approver.clone().unwrap_or_else(|| "nobody".into()),
+        .unwrap_or_else(|| ctx.playbook_dir.clone());
+    let operator = Arc::new(Nested {
+        inner: ctx.operator.clone(),
+        call: ctx.step.clone(),
+        caller_approved: ctx.approver.clone(),
     });
     // The caller's interruption, grace period and output cap: a signal to
     // `runbook` reaches the called playbook's processes the same way.
     let options = RunOptions {
         mode,
-        workdir,
+        workdir: ctx.workdir.clone(),
+        playbook_dir,
         kill_grace: ctx.kill_grace,
         interruption: ctx.interruption.clone(),
         output_cap: ctx.output_cap,
+        prompt: ctx.prompt.clone(),
         ..RunOptions::default()
     };
     let runner = Runner::new(Arc::new(plan), Arc::new(Builtins), operator, options);
@@ -174,14 +253,18 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
                 .first()
                 .map(|f| format!(": {}", f.message))
                 .unwrap_or_default();
-            ActionResult::failure(format!(
+            let message = format!(
                 "{path} {}{first}",
                 match status {
                     RunStatus::Rejected => "stopped at a gate",
                     RunStatus::Interrupted => "was interrupted",
                     _ => "failed",
                 }
-            ))
+            );
+            match status {
+                RunStatus::Rejected => ActionResult::rejected(message),
+                _ => ActionResult::failure(message),
+            }
             .with_fields(fields)
         }
     }

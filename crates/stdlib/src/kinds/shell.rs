@@ -34,7 +34,7 @@ pub fn schema() -> KindSchema {
             ParamSchema::optional(
                 "workdir",
                 ParamType::Template,
-                "Working directory, relative to the playbook's directory; defaults to it.",
+                "Working directory, relative to the directory `runbook` was started in; defaults to it (not the playbook's directory).",
             ),
             ParamSchema::optional(
                 "shell",

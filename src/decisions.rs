@@ -1,0 +1,148 @@
+//! The command line's decisions (`--approve STEP`, `--answer STEP=VALUE`,
+//! `--answers FILE`) checked against the playbook before anything runs: a
+//! step that does not exist (`--approve restrat`) or an answer that cannot
+//! be right (outside an `ask`'s choices, a manual step's `doneness`) is a
+//! mistake to report now, not after the probes ran or never.
+//!
+//! A step of a called playbook is addressed `CALL.STEP` (see
+//! `operator::Nested`); the called file is read and checked to resolve it.
+
+use crate::failure::RunProblem;
+use runbook_dsl::ast::{Action as StepAction, AnswerType};
+use runbook_dsl::plan::Plan;
+use runbook_dsl::suggest;
+use runbook_runtime::operator::{confirmation, not_a_confirmation, validate_answer, Preapproved};
+use std::path::Path;
+
+/// A decision that fits its step, or why not.
+type Checked = Result<(), Box<RunProblem>>;
+
+/// Every problem with the decisions, in the order given (approvals first).
+pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<RunProblem> {
+    let mut problems = Vec::new();
+    let mut approved: Vec<&String> = decisions.steps.iter().collect();
+    approved.sort();
+    for address in approved {
+        if let Err(problem) = resolve(plan, address, address, "--approve", &|_, _| Ok(())) {
+            problems.push(*problem);
+        }
+    }
+    let mut answered: Vec<(&String, &String)> = decisions.answers.iter().collect();
+    answered.sort();
+    for (address, given) in answered {
+        let checked = resolve(plan, address, address, "--answer", &|plan, i| {
+            answer_fits(plan, i, address, given)
+        });
+        if let Err(problem) = checked {
+            problems.push(*problem);
+        }
+    }
+    problems
+}
+
+/// Whether `given` can answer step `i` of `plan`.
+fn answer_fits(plan: &Plan, i: usize, address: &str, given: &str) -> Checked {
+    let step = plan.step(i).0;
+    let problem =
+        |message: String| RunProblem::new(plan.file(), "runbook::invalid_answer", message);
+    match &step.action {
+        StepAction::Ask(ask) => validate_answer(&ask.answer, given).map(|_| ()).map_err(|why| {
+            // The choices, when there are some: what the answer must be one of.
+            let (span, label) = match &ask.answer {
+                AnswerType::Choice(c) if !c.is_empty() => {
+                    (c[0].span.to(c[c.len() - 1].span), "the answers it accepts")
+                }
+                _ => (ask.span, "the question"),
+            };
+            Box::new(problem(format!("`--answer {address}={given}` cannot answer `{address}`: {why}"))
+                .label(span, label)
+                .help("give one of the answers it accepts (a choice by name or by its number); nothing was run"))
+        }),
+        StepAction::Manual { span, .. } => match confirmation(given) {
+            Some(_) => Ok(()),
+            None => Err(Box::new(
+                problem(not_a_confirmation(address, given))
+                    .label(*span, "a manual step")
+                    .help("nothing was run"),
+            )),
+        },
+        other => Err(Box::new(problem(format!(
+            "`--answer {address}=...` answers nothing: `{address}` is a `{}` step, not an `ask` or a `manual` step",
+            other.kind_name()
+        ))
+        .label(step.id.span, "not a question")
+        .help(format!(
+            "to approve its gate, pass `--approve {address}`; nothing was run"
+        )))),
+    }
+}
+
+/// Finds the step `remaining` names in `plan`, through called playbooks
+/// (`address` is the whole address, for messages), and applies `fits` to it.
+fn resolve(
+    plan: &Plan,
+    address: &str,
+    remaining: &str,
+    flag: &str,
+    fits: &dyn Fn(&Plan, usize) -> Checked,
+) -> Checked {
+    let (head, rest) = match remaining.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (remaining, None),
+    };
+    let Some(i) = plan.index_of(head) else {
+        return Err(Box::new(unknown(plan, address, head, flag)));
+    };
+    let Some(rest) = rest else {
+        return fits(plan, i);
+    };
+    let step = plan.step(i).0;
+    let called = match &step.action {
+        StepAction::Kind { name, params } if name.value == "playbook" => params
+            .get("path")
+            .unwrap_or(params)
+            .as_text()
+            .map(|t| t.value.clone()),
+        _ => None,
+    };
+    let Some(called) = called else {
+        return Err(Box::new(RunProblem::new(
+            plan.file(),
+            "runbook::unknown_decision_step",
+            format!("`{flag} {address}`: `{head}` is a `{}` step, which calls no playbook", step.action.kind_name()),
+        )
+        .label(step.id.span, "calls no playbook")
+        .help(format!("`CALL.STEP` names a step of the playbook a `playbook` step calls; for this step itself, drop what follows `{head}`. Nothing was run"))));
+    };
+    let base = Path::new(plan.file().name())
+        .parent()
+        .unwrap_or(Path::new(""));
+    let checked = crate::commands::load(&base.join(&called));
+    let Some(child) = checked.plan else {
+        // `check` of the caller reports a called playbook that does not check.
+        return Ok(());
+    };
+    resolve(&child, address, rest, flag, fits)
+}
+
+/// `--approve restrat`: no such step, with the closest one.
+fn unknown(plan: &Plan, address: &str, name: &str, flag: &str) -> RunProblem {
+    let ids: Vec<&str> = (0..plan.len())
+        .map(|i| plan.step(i).0.id.value.as_str())
+        .collect();
+    let place = if !address.contains('.') {
+        String::new()
+    } else {
+        format!(" (in {})", plan.file().name())
+    };
+    let help = match suggest::help_for("step", name, ids) {
+        Some(hint) => format!("{hint} Nothing was run."),
+        None => "nothing was run".into(),
+    };
+    RunProblem::new(
+        plan.file(),
+        "runbook::unknown_decision_step",
+        format!("`{flag} {address}` names no step: there is no step `{name}`{place}"),
+    )
+    .help(help)
+}
