@@ -7,7 +7,10 @@ pub fn run(run_id: &str, dir: &Path) -> i32 {
     let path = journal::path_of(dir, run_id);
     match journal::read(&path) {
         Ok(records) if !records.is_empty() => {
-            print!("{}", runbook_runtime::report::markdown(&records));
+            // The journal keeps steps' output exact; the report is for
+            // reading, so control characters are shown escaped.
+            let markdown = runbook_runtime::report::markdown(&records);
+            print!("{}", runbook_dsl::terminal_text::escape(&markdown));
             OK
         }
         Ok(_) => {

@@ -70,6 +70,8 @@ pub struct ActionContext {
     /// After a timeout or a cancellation, how long a process group gets
     /// between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
+    /// How many `playbook` steps the run is nested in.
+    pub call_depth: usize,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -92,6 +94,7 @@ impl ActionContext {
             workdir: PathBuf::from("."),
             approver: None,
             kill_grace: Duration::from_secs(2),
+            call_depth: 0,
             output: None,
         }
     }

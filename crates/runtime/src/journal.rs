@@ -87,7 +87,7 @@ impl Subscriber for JournalWriter {
 
 /// Reads a journal. A last line cut short by a crash is ignored.
 pub fn read(path: &Path) -> io::Result<Vec<Record>> {
-    let file = File::open(path)?;
+    let file = runbook_dsl::user_file::open(path, runbook_dsl::user_file::MAX_JOURNAL_BYTES)?;
     let mut records = Vec::new();
     for line in io::BufReader::new(file).lines() {
         let line = line?;

@@ -232,6 +232,10 @@ pub fn validate_answer(ty: &AnswerType, given: &str) -> Result<Value, String> {
             let n: f64 = given
                 .parse()
                 .map_err(|_| format!("`{given}` is not a number"))?;
+            // `NaN` would pass both bounds and be journaled as null.
+            if !n.is_finite() {
+                return Err(format!("`{given}` is not a finite number"));
+            }
             if let Some(min) = min {
                 if n < min.value {
                     return Err(format!("{n} is less than the minimum {}", min.value));

@@ -48,6 +48,9 @@ pub struct RunOptions {
     pub default_poll: Duration,
     /// Journaled with every gate decision.
     pub plan_hash: String,
+    /// How many `playbook` steps this run is nested in (0 for the run the
+    /// command line started); calls stop at [`runbook_dsl::analyze::MAX_CALL_DEPTH`].
+    pub call_depth: usize,
 }
 
 impl Default for RunOptions {
@@ -60,6 +63,7 @@ impl Default for RunOptions {
             kill_grace: Duration::from_secs(2),
             default_poll: Duration::from_secs(5),
             plan_hash: String::new(),
+            call_depth: 0,
         }
     }
 }
@@ -210,6 +214,9 @@ struct Scheduler<'b> {
     stop: Option<RunStatus>,
     failures: Vec<Failure>,
     started: Instant,
+    /// Live lines and notes of running steps whose secret outputs are not
+    /// known yet: published, masked, once the step ends (see [`holds_output`]).
+    held: HashMap<String, Vec<Event>>,
 }
 
 impl<'b> Scheduler<'b> {
@@ -245,6 +252,7 @@ impl<'b> Scheduler<'b> {
             stop: None,
             failures: Vec::new(),
             started: Instant::now(),
+            held: HashMap::new(),
         }
     }
 
@@ -334,12 +342,12 @@ impl<'b> Scheduler<'b> {
 
     fn handle(&mut self, msg: TaskMsg) {
         match msg {
-            TaskMsg::Output(line) => self.bus.publish(Event::StepOutput {
+            TaskMsg::Output(line) => self.publish_live(Event::StepOutput {
                 step: line.step,
                 stream: line.stream,
                 line: line.line,
             }),
-            TaskMsg::Event(event) => self.bus.publish(event),
+            TaskMsg::Event(event) => self.publish_live(event),
             TaskMsg::Recorded(event, ack) => {
                 if let Event::StepStarted { step, .. } = &event {
                     if let Some(i) = self.plan.index_of(step) {
@@ -353,6 +361,15 @@ impl<'b> Scheduler<'b> {
                 self.running -= 1;
                 self.finish(*done);
             }
+        }
+    }
+
+    /// Publishes what a running step reports, unless the step's lines are
+    /// held until its secret outputs are known.
+    fn publish_live(&mut self, event: Event) {
+        match event.step().and_then(|step| self.held.get_mut(step)) {
+            Some(held) => held.push(event),
+            None => self.bus.publish(event),
         }
     }
 
@@ -542,6 +559,10 @@ impl<'b> Scheduler<'b> {
             .collect();
         reads.push(&plan.step(i).0.id.value);
         let scope = self.scope.subset(reads);
+        if holds_output(plan.step(i).0, step_plan) {
+            self.held
+                .insert(plan.step(i).0.id.value.clone(), Vec::new());
+        }
         let task = StepTask {
             shared: self.shared.clone(),
             index: i,
@@ -583,6 +604,10 @@ impl<'b> Scheduler<'b> {
             }
             StepState::Skipped => self.scope.settled(&id, StepOutcome::Skipped),
             _ => self.scope.settled(&id, StepOutcome::Failed),
+        }
+        // The masker now knows the step's secrets: its held lines go out.
+        for event in self.held.remove(&id).unwrap_or_default() {
+            self.bus.publish(event);
         }
         self.bus.publish(Event::StepFinished {
             step: id,
@@ -662,6 +687,16 @@ impl<'b> Scheduler<'b> {
             }
         }
     }
+}
+
+/// Whether a step's live lines wait for its end: it declares a secret
+/// output, or it handled a secret and captures outputs. Until the step ends
+/// the values of those outputs, which may be printed too, are unknown to
+/// the masker; publishing its lines as they come would leak them.
+fn holds_output(step: &Step, step_plan: &runbook_dsl::plan::StepPlan) -> bool {
+    step.outputs
+        .iter()
+        .any(|o| o.is_secret() || step_plan.uses_secret)
 }
 
 fn describe_state(state: StepState) -> String {
@@ -774,6 +809,7 @@ impl StepTask {
             workdir: self.shared.options.workdir.clone(),
             approver: None,
             kill_grace: self.shared.options.kill_grace,
+            call_depth: self.shared.options.call_depth,
             output: Some(self.tx.clone()),
         };
         let detail = action.as_ref().map(|a| a.describe(&ctx));
