@@ -694,9 +694,8 @@ impl<'b> Scheduler<'b> {
 /// the values of those outputs, which may be printed too, are unknown to
 /// the masker; publishing its lines as they come would leak them.
 fn holds_output(step: &Step, step_plan: &runbook_dsl::plan::StepPlan) -> bool {
-    step.outputs
-        .iter()
-        .any(|o| o.is_secret() || step_plan.uses_secret)
+    let captures = !step.outputs.is_empty();
+    step.outputs.iter().any(|o| o.is_secret()) || (step_plan.uses_secret && captures)
 }
 
 fn describe_state(state: StepState) -> String {
