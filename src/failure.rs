@@ -2,6 +2,7 @@
 //! the step that failed (and the expression or template, when known), the
 //! kinds that cannot run yet, bad inputs. Same look as `runbook check`.
 
+use runbook_dsl::terminal_text::{escape, EscapedSource};
 use runbook_dsl::{SourceFile, Span};
 use std::fmt;
 
@@ -13,26 +14,32 @@ pub struct RunProblem {
     pub labels: Vec<(Span, String)>,
     pub help: Option<String>,
     source: miette::NamedSource<String>,
+    /// The playbook had control characters, escaped in `source`: labels move.
+    escaped: Option<EscapedSource>,
 }
 
 impl RunProblem {
     pub fn new(file: &SourceFile, code: &'static str, message: impl Into<String>) -> RunProblem {
+        // Drawn on a terminal: control characters are shown escaped.
+        let escaped = EscapedSource::new(file);
         RunProblem {
             code,
-            message: message.into(),
+            message: escape(&message.into()).into_owned(),
             labels: Vec::new(),
             help: None,
-            source: file.named_source(),
+            source: escaped.as_ref().map_or(file, |e| &e.file).named_source(),
+            escaped,
         }
     }
 
     pub fn label(mut self, span: Span, text: impl Into<String>) -> RunProblem {
-        self.labels.push((span, text.into()));
+        let span = self.escaped.as_ref().map_or(span, |e| e.span(span));
+        self.labels.push((span, escape(&text.into()).into_owned()));
         self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> RunProblem {
-        self.help = Some(help.into());
+        self.help = Some(escape(&help.into()).into_owned());
         self
     }
 

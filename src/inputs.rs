@@ -41,7 +41,7 @@ pub fn split_pair(pair: &str, flag: &str) -> Result<(String, String), String> {
 
 /// A YAML or JSON mapping file (`--inputs-file`, `--answers`).
 pub fn read_mapping(file: &Path) -> Result<Vec<(String, Value)>, String> {
-    let text = std::fs::read_to_string(file)
+    let text = runbook_dsl::user_file::read_to_string(file)
         .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
     let value: Value = serde_yaml::from_str(&text)
         .map_err(|e| format!("`{}` is not a YAML or JSON mapping: {e}", file.display()))?;
@@ -91,7 +91,7 @@ pub fn resolve(playbook: &Playbook, given: &Given) -> Result<Map<String, Value>,
             })
             .or_else(|| input.default.as_ref().map(Node::to_json));
         match raw {
-            Some(raw) => match input.ty.value.coerce(raw) {
+            Some(raw) => match input.coerce(raw) {
                 Ok(v) => {
                     resolved.insert(name.clone(), v);
                 }

@@ -160,7 +160,7 @@ impl Live {
         Live {
             plain: Human::new(true, titles.clone()),
             screen,
-            titles,
+            titles: crate::view::titles_for_terminal(titles),
             running: HashMap::new(),
             style,
         }
@@ -200,6 +200,8 @@ impl Live {
 
 impl Subscriber for Live {
     fn on_event(&mut self, record: &Record) {
+        let escaped = crate::view::for_terminal(record);
+        let record = &*escaped;
         match &record.event {
             Event::StepStarted { step, attempt } => {
                 let status = if *attempt == 1 {

@@ -1,10 +1,73 @@
 //! Terminal subscribers: the live view for people (stderr) and JSON lines
 //! for machines (stdout). The runner never prints; these do.
 
+use runbook_dsl::terminal_text::escape;
 use runbook_runtime::event::{Event, Record, RunStatus, StepState, Stream};
 use runbook_runtime::Subscriber;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+
+/// A record as a person's terminal may show it: control characters in any
+/// of its strings escaped (`\x1b`), so a step's output or a playbook's text
+/// cannot clear, retitle or redraw the terminal. The journal and `--output
+/// json` keep the exact record.
+pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
+    if let Event::StepOutput { step, stream, line } = &record.event {
+        if let (Cow::Borrowed(_), Cow::Borrowed(_)) = (escape(step), escape(line)) {
+            return Cow::Borrowed(record);
+        }
+        return Cow::Owned(Record {
+            event: Event::StepOutput {
+                step: escape(step).into_owned(),
+                stream: *stream,
+                line: escape(line).into_owned(),
+            },
+            ..record.clone()
+        });
+    }
+    let Ok(mut value) = serde_json::to_value(record) else {
+        return Cow::Borrowed(record);
+    };
+    if !escape_strings(&mut value) {
+        return Cow::Borrowed(record);
+    }
+    serde_json::from_value(value).map_or(Cow::Borrowed(record), Cow::Owned)
+}
+
+/// Escapes every string (keys included) in a JSON value; whether any changed.
+fn escape_strings(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => match escape(s) {
+            Cow::Owned(escaped) => {
+                *s = escaped;
+                true
+            }
+            Cow::Borrowed(_) => false,
+        },
+        Value::Array(items) => items.iter_mut().fold(false, |c, v| escape_strings(v) | c),
+        Value::Object(map) => {
+            let mut changed = false;
+            for (key, mut v) in std::mem::take(map) {
+                changed |= escape_strings(&mut v);
+                let escaped = escape(&key).into_owned();
+                changed |= escaped != key;
+                map.insert(escaped, v);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+/// Titles as the terminal shows them (see [`for_terminal`]).
+pub fn titles_for_terminal(titles: HashMap<String, String>) -> HashMap<String, String> {
+    titles
+        .into_iter()
+        .map(|(k, v)| (escape(&k).into_owned(), escape(&v).into_owned()))
+        .collect()
+}
 
 /// Whether stderr gets colour: a terminal, and `NO_COLOR` unset.
 pub fn color() -> bool {
@@ -28,7 +91,7 @@ impl Human {
     pub fn new(color: bool, titles: HashMap<String, String>) -> Human {
         Human {
             color,
-            titles,
+            titles: titles_for_terminal(titles),
             last: None,
             instructions: HashMap::new(),
         }
@@ -71,6 +134,8 @@ impl Human {
     /// The line (or lines) a record prints in the plain view; `None` for
     /// records that show nothing.
     pub fn line(&mut self, record: &Record) -> Option<String> {
+        let escaped = for_terminal(record);
+        let record = &*escaped;
         let line = match &record.event {
             Event::RunStarted {
                 run_id,

@@ -64,7 +64,7 @@ fn find_config(playbook: &Path) -> Option<PathBuf> {
 }
 
 fn read_config(path: &Path) -> Result<LintConfig, String> {
-    let text = std::fs::read_to_string(path)
+    let text = runbook_dsl::user_file::read_to_string(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     LintConfig::from_toml(&text).map_err(|e| format!("in `{}`: {e}", path.display()))
 }

@@ -18,6 +18,9 @@ pub fn run(run_id: &str, dir: &Path, force: bool) -> i32 {
         eprintln!("runbook report: the journal {} is empty", path.display());
         return INVALID;
     }
-    print!("{}", runbook_runtime::report::markdown(&journal.records));
+    // The journal keeps steps' output exact; the report is for reading, so
+    // control characters are shown escaped.
+    let markdown = runbook_runtime::report::markdown(&journal.records);
+    print!("{}", runbook_dsl::terminal_text::escape(&markdown));
     OK
 }

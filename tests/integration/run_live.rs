@@ -273,3 +273,25 @@ steps:
     assert!(after.contains("✓ tail"), "{after}");
     assert_eq!(pty.wait().0, 0);
 }
+
+#[test]
+fn control_characters_in_a_prompt_are_shown_escaped() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: status
+    title: "Status\u001b]0;pwned\u0007"
+    manual: "Post it.\u001b[2J Then confirm."
+"#,
+    );
+    let mut pty = Pty::start(&s, "run p.yaml", false);
+    let prompt = pty.expect("when it is done: ");
+    assert!(!prompt.contains('\u{1b}'), "{prompt:?}");
+    assert!(prompt.contains("Status\\x1b]0;pwned\\x07"), "{prompt}");
+    assert!(
+        prompt.contains("Post it.\\x1b[2J Then confirm."),
+        "{prompt}"
+    );
+    pty.send("done");
+    assert_eq!(pty.wait().0, 0);
+}

@@ -40,6 +40,22 @@ impl Input {
         self.secret.as_ref().is_some_and(|s| s.value)
     }
 
+    /// Types a value given for this input. The error quotes the value,
+    /// except for a secret input: such errors are printed before anything
+    /// can mask them.
+    pub fn coerce(&self, raw: serde_json::Value) -> Result<serde_json::Value, String> {
+        self.ty.value.coerce(raw).map_err(|error| {
+            if self.is_secret() {
+                format!(
+                    "the value given is not a valid {} (not shown: the input is secret)",
+                    self.ty.value.name()
+                )
+            } else {
+                error
+            }
+        })
+    }
+
     /// Required unless it has a default, an environment variable, or says otherwise.
     pub fn is_required(&self) -> bool {
         match &self.required {

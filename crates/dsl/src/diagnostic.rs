@@ -241,8 +241,11 @@ pub fn render(file: &SourceFile, diagnostics: &[Diagnostic], style: RenderStyle)
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_links(false);
+    // Control characters in the playbook or a message are drawn escaped.
+    let (file, diagnostics) = crate::terminal_text::diagnostics(file, diagnostics);
+    let file = &*file;
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter() {
         let report = Report::new(file, diagnostic.clone());
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!(

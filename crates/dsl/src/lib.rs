@@ -32,6 +32,8 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod template;
+pub mod terminal_text;
+pub mod user_file;
 pub mod yaml;
 
 pub use code::Code;

@@ -68,7 +68,7 @@ fn read_inner(path: &std::path::Path) -> Result<SourceFile, (SourceFile, Diagnos
             .help("playbooks end in `.yaml`, `.yml` or `.runbook`"),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = crate::user_file::read(path, crate::user_file::MAX_FILE_BYTES).map_err(|e| {
         (
             empty(),
             Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))

@@ -93,6 +93,8 @@ pub struct ActionContext {
     /// At most this many bytes of each output stream are kept (head and
     /// tail, with a marker for what was dropped between them).
     pub output_cap: usize,
+    /// How many `playbook` steps the run is nested in.
+    pub call_depth: usize,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -121,6 +123,7 @@ impl ActionContext {
             mode: Mode::Run,
             interruption: crate::Interruption::new(),
             output_cap: DEFAULT_OUTPUT_CAP,
+            call_depth: 0,
             output: None,
         }
     }

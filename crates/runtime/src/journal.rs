@@ -166,7 +166,7 @@ pub struct Torn {
 /// Reads a journal, noting damaged lines and a torn last line instead of
 /// failing on them; what to do about them is the caller's decision.
 pub fn read(path: &Path) -> io::Result<Journal> {
-    let bytes = std::fs::read(path)?;
+    let bytes = runbook_dsl::user_file::read(path, runbook_dsl::user_file::MAX_JOURNAL_BYTES)?;
     let mut journal = Journal::default();
     let mut offset = 0usize;
     for (index, chunk) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {

@@ -2,14 +2,31 @@
 //!
 //! Secrets are tracked, not pattern-matched: the runner registers the values
 //! of secret inputs and of outputs derived from them, and the masker replaces
-//! each value and its simple encodings (base64 in its common variants, with
-//! and without a trailing newline as `echo | base64` makes; JSON-escaped;
-//! shell-quoted) wherever they occur. Exact-string masking alone would miss
-//! `echo $TOKEN | base64` in a step's output.
+//! each value and its simple encodings wherever they occur. Exact-string
+//! masking alone would miss `echo $TOKEN | base64` in a step's output.
+//!
+//! The forms recognised (docs/semantics.md, "Threat model", lists them and
+//! those that are not):
+//! - the value itself, and each line of a multi-line value (a PEM key is
+//!   printed, and published, one line at a time);
+//! - base64 (standard and URL-safe, padded or not) of the value and of the
+//!   value with a trailing newline (`echo "$S" | base64`), unwrapped and
+//!   wrapped at 76 (`base64`) and 64 (`openssl base64`) columns, whole and
+//!   line by line; and base64 of any longer text containing the value (the
+//!   three alignments of its 3-byte groups);
+//! - JSON-escaped once and twice, and with `&`, `<`, `>` as `\u00XX`;
+//! - shell single-quoted (`'\''` for each quote);
+//! - percent-encoded in any mix (upper or lower hex, `+` for a space): the
+//!   text is also searched with its `%XX` decoded.
+//!
+//! All forms go into one Aho-Corasick automaton (leftmost-longest), so a form
+//! that contains another is replaced whole and masking is one pass.
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
@@ -22,11 +39,24 @@ pub const MIN_SECRET_LEN: usize = 3;
 /// a token or a URL with credentials is long; a status word is not.
 pub const DERIVED_MIN_LEN: usize = 12;
 
+/// A line of a multi-line secret, or of its wrapped base64, is a form of its
+/// own from this length: shorter lines (`Cg==`, a blank line) say nothing.
+pub const MIN_LINE_LEN: usize = 8;
+
+/// Base64 of a longer text that contains the secret is recognised from this
+/// many characters of encoding: shorter runs would match unrelated text.
+const MIN_EMBEDDED_BASE64: usize = 16;
+
+/// The columns at which common tools wrap base64: `base64` (GNU coreutils)
+/// and `openssl base64`.
+const BASE64_WRAPS: [usize; 2] = [76, 64];
+
 /// The set of secret forms to hide.
 #[derive(Clone, Debug, Default)]
 pub struct Masker {
-    /// Longest first, so a form that contains another is replaced whole.
-    patterns: Vec<String>,
+    forms: BTreeSet<String>,
+    /// Built from `forms` after every registration; `None` while empty.
+    automaton: Option<AhoCorasick>,
 }
 
 impl Masker {
@@ -36,40 +66,14 @@ impl Masker {
 
     /// Registers a secret value and its encodings.
     pub fn add(&mut self, secret: &str) {
-        if secret.chars().count() < MIN_SECRET_LEN {
-            return;
-        }
-        let mut forms = vec![secret.to_string()];
-        for bytes in [secret.to_string(), format!("{secret}\n")] {
-            for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
-                forms.push(engine.encode(bytes.as_bytes()));
-            }
-        }
-        let json = serde_json::to_string(secret).unwrap_or_default();
-        forms.push(json[1..json.len() - 1].to_string());
-        // JSON-escaped twice: a journal line that embeds a JSON document.
-        let twice = serde_json::to_string(&json[1..json.len() - 1]).unwrap_or_default();
-        forms.push(twice[1..twice.len() - 1].to_string());
-        forms.push(secret.replace('\'', "'\\''"));
-        // Quoted for two shells (`{{quote secret}}` in a shell command).
-        forms.push(runbook_dsl::template::shell_quote(secret).replace('\'', "'\\''"));
-        for form in forms {
-            if form.len() >= MIN_SECRET_LEN && !self.patterns.contains(&form) {
-                self.patterns.push(form);
-            }
-        }
-        self.patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        self.insert(secret);
+        self.rebuild();
     }
 
     /// Registers every string inside a JSON value.
     pub fn add_value(&mut self, value: &Value) {
-        match value {
-            Value::String(s) => self.add(s),
-            Value::Number(n) => self.add(&n.to_string()),
-            Value::Array(items) => items.iter().for_each(|v| self.add_value(v)),
-            Value::Object(map) => map.values().for_each(|v| self.add_value(v)),
-            Value::Null | Value::Bool(_) => {}
-        }
+        self.insert_value(value);
+        self.rebuild();
     }
 
     /// Registers what a step that handled a secret captured, without being
@@ -77,34 +81,86 @@ impl Masker {
     /// status such as `running`, a row count) carries no secret, and masking
     /// it everywhere would blank unrelated text — step ids, commands, logs.
     pub fn add_derived(&mut self, value: &Value) {
+        self.insert_derived(value);
+        self.rebuild();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.automaton.is_none()
+    }
+
+    fn insert_value(&mut self, value: &Value) {
+        match value {
+            Value::String(s) => self.insert(s),
+            Value::Number(n) => self.insert(&n.to_string()),
+            Value::Array(items) => items.iter().for_each(|v| self.insert_value(v)),
+            Value::Object(map) => map.values().for_each(|v| self.insert_value(v)),
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+
+    fn insert_derived(&mut self, value: &Value) {
         match value {
             Value::String(s) if s.len() >= DERIVED_MIN_LEN && s.parse::<f64>().is_err() => {
-                self.add(s)
+                self.insert(s)
             }
-            Value::Array(items) => items.iter().for_each(|v| self.add_derived(v)),
-            Value::Object(map) => map.values().for_each(|v| self.add_derived(v)),
+            Value::Array(items) => items.iter().for_each(|v| self.insert_derived(v)),
+            Value::Object(map) => map.values().for_each(|v| self.insert_derived(v)),
             _ => {}
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+    fn insert(&mut self, secret: &str) {
+        if secret.chars().count() < MIN_SECRET_LEN {
+            return;
+        }
+        for form in forms(secret) {
+            if form.len() >= MIN_SECRET_LEN {
+                self.forms.insert(form);
+            }
+        }
+    }
+
+    fn rebuild(&mut self) {
+        self.automaton = if self.forms.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&self.forms)
+                .ok()
+        };
     }
 
     /// The text with every secret form replaced by [`MASK`].
     pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for pattern in &self.patterns {
-            if out.contains(pattern.as_str()) {
-                out = out.replace(pattern.as_str(), MASK);
+        let Some(automaton) = &self.automaton else {
+            return text.to_string();
+        };
+        let mut spans: Vec<(usize, usize)> = automaton
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        // `+` is a space only in form-encoded text; a literal `+` is kept
+        // in the other view.
+        for (plus_is_space, present) in [(false, text.contains('%')), (true, text.contains('+'))] {
+            if !present {
+                continue;
+            }
+            let view = PercentDecoded::new(text, plus_is_space);
+            for m in automaton.find_iter(&view.bytes) {
+                spans.push((view.origin[m.start()].0, view.origin[m.end() - 1].1));
             }
         }
-        out
+        if spans.is_empty() {
+            return text.to_string();
+        }
+        replace_spans(text, spans)
     }
 
     /// Masks every string (keys included) inside a JSON value, in place.
     pub fn mask_value(&self, value: &mut Value) {
-        if self.patterns.is_empty() {
+        if self.is_empty() {
             return;
         }
         match value {
@@ -133,9 +189,167 @@ impl Masker {
     }
 }
 
+/// Every form of one secret that is searched for.
+fn forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_string()];
+    lines_of(secret, &mut forms);
+    for bytes in [secret.to_string(), format!("{secret}\n")] {
+        for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+            let encoded = engine.encode(bytes.as_bytes());
+            for width in BASE64_WRAPS {
+                if encoded.len() > width {
+                    let wrapped = wrap(&encoded, width);
+                    lines_of(&wrapped, &mut forms);
+                    forms.push(wrapped);
+                }
+            }
+            forms.push(encoded);
+        }
+    }
+    // Base64 of a longer text that contains the secret: whatever its offset,
+    // one of the three suffixes below starts on a 3-byte group boundary, and
+    // its whole groups encode the same whatever surrounds them.
+    let bytes = secret.as_bytes();
+    for skip in 0..3.min(bytes.len()) {
+        let rest = &bytes[skip..];
+        let whole = &rest[..rest.len() / 3 * 3];
+        for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+            let core = engine.encode(whole);
+            if core.len() >= MIN_EMBEDDED_BASE64 {
+                forms.push(core);
+            }
+        }
+    }
+    let json = json_escaped(secret);
+    // JSON-escaped twice: a journal line that embeds a JSON document.
+    forms.push(json_escaped(&json));
+    // As encoders that escape HTML-significant characters write it (Go).
+    forms.push(
+        json.replace('&', "\\u0026")
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e"),
+    );
+    forms.push(json);
+    forms.push(secret.replace('\'', "'\\''"));
+    // Quoted for two shells (`{{quote secret}}` in a shell command).
+    forms.push(runbook_dsl::template::shell_quote(secret).replace('\'', "'\\''"));
+    forms
+}
+
+/// The lines of a multi-line text long enough to be forms of their own.
+fn lines_of(text: &str, forms: &mut Vec<String>) {
+    if !text.contains('\n') {
+        return;
+    }
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.chars().count() >= MIN_LINE_LEN {
+            forms.push(line.to_string());
+        }
+    }
+}
+
+/// `text` broken into lines of `width` characters (ASCII: base64).
+fn wrap(text: &str, width: usize) -> String {
+    text.as_bytes()
+        .chunks(width)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The inside of a JSON string literal of `text`.
+fn json_escaped(text: &str) -> String {
+    let json = serde_json::to_string(text).unwrap_or_default();
+    json.get(1..json.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A text with its `%XX` escapes decoded, and for each decoded byte the
+/// span of the original text it came from.
+struct PercentDecoded {
+    bytes: Vec<u8>,
+    origin: Vec<(usize, usize)>,
+}
+
+impl PercentDecoded {
+    fn new(text: &str, plus_is_space: bool) -> PercentDecoded {
+        let raw = text.as_bytes();
+        let mut bytes = Vec::with_capacity(raw.len());
+        let mut origin = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        let hex = |b: u8| (b as char).to_digit(16);
+        while i < raw.len() {
+            if raw[i] == b'%' && i + 2 < raw.len() {
+                if let (Some(hi), Some(lo)) = (hex(raw[i + 1]), hex(raw[i + 2])) {
+                    bytes.push((hi * 16 + lo) as u8);
+                    origin.push((i, i + 3));
+                    i += 3;
+                    continue;
+                }
+            }
+            bytes.push(match raw[i] {
+                b'+' if plus_is_space => b' ',
+                b => b,
+            });
+            origin.push((i, i + 1));
+            i += 1;
+        }
+        PercentDecoded { bytes, origin }
+    }
+}
+
+/// `text` with the union of `spans` replaced by [`MASK`], one mask per
+/// maximal run of overlapping or touching spans.
+fn replace_spans(text: &str, mut spans: Vec<(usize, usize)>) -> String {
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    let mut i = 0;
+    while i < spans.len() {
+        let (start, mut end) = spans[i];
+        i += 1;
+        while i < spans.len() && spans[i].0 <= end {
+            end = end.max(spans[i].1);
+            i += 1;
+        }
+        let start = floor_char_boundary(text, start.max(at));
+        let end = ceil_char_boundary(text, end);
+        out.push_str(&text[at..start]);
+        out.push_str(MASK);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(text.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A secret with every character that encodings treat specially.
+    const HOSTILE: &str = "p a's\"s&w=rd+%/?#\\ tail-of-the-secret";
+
+    fn masker(secret: &str) -> Masker {
+        let mut m = Masker::new();
+        m.add(secret);
+        m
+    }
 
     #[test]
     fn derived_captures_mask_only_what_could_carry_a_secret() {
@@ -154,8 +368,7 @@ mod tests {
 
     #[test]
     fn masks_plain_base64_and_json_escaped_forms() {
-        let mut m = Masker::new();
-        m.add("s3cr\"et\\tok");
+        let m = masker("s3cr\"et\\tok");
         let b64 = STANDARD.encode("s3cr\"et\\tok\n");
         let text = format!(
             "a s3cr\"et\\tok b {b64} c {}",
@@ -184,17 +397,88 @@ mod tests {
 
     #[test]
     fn ignores_tiny_values() {
-        let mut m = Masker::new();
-        m.add("ok");
+        let m = masker("ok");
         assert_eq!(m.mask("ok ok"), "ok ok");
     }
 
     #[test]
     fn masks_inside_json_values() {
-        let mut m = Masker::new();
-        m.add("hunter2");
+        let m = masker("hunter2");
         let mut v = serde_json::json!({"a": ["x hunter2 y"], "hunter2": 1});
         m.mask_value(&mut v);
         assert_eq!(v, serde_json::json!({"a": ["x *** y"], "***": 1}));
+    }
+
+    #[test]
+    fn masks_percent_encoded_forms_in_any_mix() {
+        let m = masker(HOSTILE);
+        let strict: String = HOSTILE
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let lower = strict.to_lowercase();
+        let form = strict.replace("%20", "+");
+        for encoded in [strict, lower, form] {
+            let text = format!("GET http://h/x?token={encoded}&b=1 answered 503");
+            assert_eq!(m.mask(&text), "GET http://h/x?token=***&b=1 answered 503");
+        }
+    }
+
+    #[test]
+    fn masks_multi_line_secrets_whole_and_line_by_line() {
+        let pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END KEY-----";
+        let m = masker(pem);
+        assert_eq!(m.mask(&format!("key: {pem}!")), "key: ***!");
+        for line in pem.lines() {
+            assert_eq!(m.mask(line), MASK, "{line}");
+        }
+    }
+
+    #[test]
+    fn masks_wrapped_base64_whole_and_line_by_line() {
+        let secret = "x".repeat(40) + HOSTILE;
+        let m = masker(&secret);
+        for bytes in [secret.clone(), format!("{secret}\n")] {
+            let wrapped = wrap(&STANDARD.encode(&bytes), 76);
+            assert_eq!(m.mask(&wrapped), MASK);
+            for line in wrapped.lines().filter(|l| l.len() >= MIN_LINE_LEN) {
+                assert_eq!(m.mask(line), MASK, "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn masks_base64_of_longer_text_containing_the_secret() {
+        let m = masker(HOSTILE);
+        for prefix in ["", "a", "ab", "token: "] {
+            let encoded = STANDARD.encode(format!("{prefix}{HOSTILE} and more"));
+            let masked = m.mask(&encoded);
+            assert!(masked.contains(MASK), "{prefix:?}: {masked}");
+            // At most a group and a half on either side is left in clear.
+            assert!(masked.len() <= encoded.len() - 4 * (HOSTILE.len() / 3 - 2) + MASK.len());
+        }
+    }
+
+    #[test]
+    fn longest_form_wins_and_neighbours_merge() {
+        let m = masker("secret-value");
+        assert_eq!(
+            m.mask("secret-valuesecret-value 'secret-value'"),
+            "*** '***'"
+        );
+    }
+
+    #[test]
+    fn leaves_text_without_secrets_alone() {
+        let m = masker(HOSTILE);
+        for text in ["", "%", "%zz+", "100% + 1", "é%C3", "a+b%2"] {
+            assert_eq!(m.mask(text), text);
+        }
     }
 }

@@ -349,9 +349,11 @@ impl Terminal {
         }
     }
 
+    /// Prints a prompt (its control characters, from the playbook or a
+    /// step's output, escaped) and reads the answer.
     fn prompt(&self, text: &str) -> Option<String> {
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "{text}");
+        let _ = write!(err, "{}", runbook_dsl::terminal_text::escape(text));
         let _ = err.flush();
         drop(err);
         self.read_line()

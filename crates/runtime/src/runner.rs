@@ -60,6 +60,9 @@ pub struct RunOptions {
     /// One prompt at a time on the terminal: shared with the runners of
     /// called playbooks, whose prompts go to the same operator.
     pub prompt: Prompts,
+    /// How many `playbook` steps this run is nested in (0 for the run the
+    /// command line started); calls stop at [`runbook_dsl::analyze::MAX_CALL_DEPTH`].
+    pub call_depth: usize,
 }
 
 /// The turn to prompt the operator (see [`RunOptions::prompt`]).
@@ -79,6 +82,7 @@ impl Default for RunOptions {
             interruption: crate::Interruption::new(),
             output_cap: crate::action::DEFAULT_OUTPUT_CAP,
             prompt: Prompts::default(),
+            call_depth: 0,
         }
     }
 }
@@ -233,6 +237,9 @@ struct Scheduler<'b> {
     stop: Option<RunStatus>,
     failures: Vec<Failure>,
     started: Instant,
+    /// Live lines and notes of running steps whose secret outputs are not
+    /// known yet: published, masked, once the step ends (see [`holds_output`]).
+    held: HashMap<String, Vec<Event>>,
 }
 
 impl<'b> Scheduler<'b> {
@@ -269,6 +276,7 @@ impl<'b> Scheduler<'b> {
             stop: None,
             failures: Vec::new(),
             started: Instant::now(),
+            held: HashMap::new(),
         }
     }
 
@@ -372,12 +380,12 @@ impl<'b> Scheduler<'b> {
 
     fn handle(&mut self, msg: TaskMsg) {
         match msg {
-            TaskMsg::Output(line) => self.bus.publish(Event::StepOutput {
+            TaskMsg::Output(line) => self.publish_live(Event::StepOutput {
                 step: line.step,
                 stream: line.stream,
                 line: line.line,
             }),
-            TaskMsg::Event(event) => self.bus.publish(event),
+            TaskMsg::Event(event) => self.publish_live(event),
             TaskMsg::Recorded(event, ack) => {
                 if let Event::StepStarted { step, .. } = &event {
                     if let Some(i) = self.plan.index_of(step) {
@@ -391,6 +399,15 @@ impl<'b> Scheduler<'b> {
                 self.running -= 1;
                 self.finish(*done);
             }
+        }
+    }
+
+    /// Publishes what a running step reports, unless the step's lines are
+    /// held until its secret outputs are known.
+    fn publish_live(&mut self, event: Event) {
+        match event.step().and_then(|step| self.held.get_mut(step)) {
+            Some(held) => held.push(event),
+            None => self.bus.publish(event),
         }
     }
 
@@ -576,6 +593,10 @@ impl<'b> Scheduler<'b> {
             }
         }
         let scope = self.scope.subset(reads);
+        if holds_output(plan.step(i).0, step_plan) {
+            self.held
+                .insert(plan.step(i).0.id.value.clone(), Vec::new());
+        }
         let task = StepTask {
             after_described: self.described[i].map(|d| self.id(d).to_string()),
             shared: self.shared.clone(),
@@ -641,6 +662,10 @@ impl<'b> Scheduler<'b> {
                         .failed(&id, done.results.clone(), done.outputs.clone(), &cause);
                 }
             }
+        }
+        // The masker now knows the step's secrets: its held lines go out.
+        for event in self.held.remove(&id).unwrap_or_default() {
+            self.bus.publish(event);
         }
         self.bus.publish(Event::StepFinished {
             step: id,
@@ -745,6 +770,15 @@ pub(crate) fn ended(state: StepState) -> Ended {
         StepState::Rejected | StepState::Cancelled => Ended::Stopped,
         _ => Ended::Unsettled,
     }
+}
+
+/// Whether a step's live lines wait for its end: it declares a secret
+/// output, or it handled a secret and captures outputs. Until the step ends
+/// the values of those outputs, which may be printed too, are unknown to
+/// the masker; publishing its lines as they come would leak them.
+fn holds_output(step: &Step, step_plan: &runbook_dsl::plan::StepPlan) -> bool {
+    let captures = !step.outputs.is_empty();
+    step.outputs.iter().any(|o| o.is_secret()) || (step_plan.uses_secret && captures)
 }
 
 fn describe_state(state: StepState) -> String {
@@ -867,6 +901,7 @@ impl StepTask {
             mode,
             interruption: self.shared.options.interruption.clone(),
             output_cap: self.shared.options.output_cap,
+            call_depth: self.shared.options.call_depth,
             output: Some(self.tx.clone()),
         };
         let detail = action.as_ref().map(|a| a.describe(&ctx));

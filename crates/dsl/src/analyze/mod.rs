@@ -13,6 +13,7 @@ mod references;
 mod subplaybook;
 
 pub use branches::choices_of;
+pub use subplaybook::MAX_CALL_DEPTH;
 
 use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};

@@ -19,13 +19,9 @@ pub(super) fn check_call(
     catalog: &dyn Catalog,
     diags: &mut Diagnostics,
 ) {
-    let (path_node, inputs) = match &params.value {
-        Value::Str(_) => (params, None),
-        Value::Map(_) => match params.get("path") {
-            Some(path) => (path, params.get("inputs")),
-            None => return, // reported as a missing parameter
-        },
-        _ => return,
+    // A missing `path` is reported as a missing parameter.
+    let Some((path_node, inputs)) = call_of(params) else {
+        return;
     };
     let Some(relative) = path_node.as_text().map(|t| t.value.clone()) else {
         return;
@@ -68,6 +64,138 @@ pub(super) fn check_call(
         return;
     };
     check_inputs(&playbook, &relative, kind.span, inputs, diags);
+    if let Some(chain) = cycle_through(std::path::Path::new(file.name()), &target, catalog) {
+        let shown: Vec<String> = chain
+            .iter()
+            .map(|p| format!("`{}`", tidy(p).display()))
+            .collect();
+        diags.push(
+            Diagnostic::error(
+                Code::PlaybookCycle,
+                format!(
+                    "calling `{relative}` never ends: the calls go {}",
+                    shown.join(" -> ")
+                ),
+            )
+            .label(path_node.span, "this call comes back around")
+            .help(format!(
+                "each playbook in a cycle would call the next until memory runs out (at run time calls stop at depth {MAX_CALL_DEPTH}); \
+                 move the shared steps into a playbook that calls none of them"
+            )),
+        );
+    }
+}
+
+/// A path with `dir/..` pairs and `.` removed, as a reader would write it.
+fn tidy(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
+}
+
+/// How deep `playbook` steps may nest at run time, for calls `check` cannot
+/// follow (a path from an input): deeper calls fail.
+pub const MAX_CALL_DEPTH: usize = 16;
+
+/// The `path` and `inputs` of a `playbook` step's parameters (a bare path
+/// or a mapping).
+fn call_of(params: &Node) -> Option<(&Node, Option<&Node>)> {
+    match &params.value {
+        Value::Str(_) => Some((params, None)),
+        Value::Map(_) => params.get("path").map(|path| (path, params.get("inputs"))),
+        _ => None,
+    }
+}
+
+/// The playbook files a playbook calls, with paths as it writes them
+/// joined to its directory. Calls whose path is a template are skipped:
+/// they are known only at run time.
+fn calls_in(path: &std::path::Path, catalog: &dyn Catalog) -> Vec<std::path::PathBuf> {
+    let Ok(file) = crate::load::read(path) else {
+        return Vec::new();
+    };
+    let mut diags = Diagnostics::new();
+    let Some(playbook) = crate::load::parse(&file, catalog, &mut diags).0 else {
+        return Vec::new();
+    };
+    let base = path.parent().unwrap_or(std::path::Path::new(""));
+    playbook
+        .steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            crate::ast::Action::Kind { name, params } if name.value == "playbook" => {
+                let text = call_of(params)?.0.as_text()?.value.clone();
+                (!text.contains("{{")).then(|| base.join(text))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The first chain of calls, starting with `caller` calling `target`, that
+/// comes back to a file already in it: the chain, ending with the file it
+/// comes back to. Files are compared by their canonical path; at most
+/// [`MAX_FILES_FOLLOWED`] files are read.
+fn cycle_through(
+    caller: &std::path::Path,
+    target: &std::path::Path,
+    catalog: &dyn Catalog,
+) -> Option<Vec<std::path::PathBuf>> {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let mut chain = vec![(caller.to_path_buf(), canonical(caller)?)];
+    let mut done = std::collections::HashSet::new();
+    let mut budget = MAX_FILES_FOLLOWED;
+    follow(
+        target,
+        &mut chain,
+        &mut done,
+        &mut budget,
+        catalog,
+        &canonical,
+    )
+}
+
+/// Files read at most while looking for a cycle of calls.
+const MAX_FILES_FOLLOWED: usize = 256;
+
+/// Depth-first search for [`cycle_through`]: `chain` is the current path of
+/// calls, `done` the files whose calls lead to no cycle.
+fn follow(
+    next: &std::path::Path,
+    chain: &mut Vec<(std::path::PathBuf, std::path::PathBuf)>,
+    done: &mut std::collections::HashSet<std::path::PathBuf>,
+    budget: &mut usize,
+    catalog: &dyn Catalog,
+    canonical: &dyn Fn(&std::path::Path) -> Option<std::path::PathBuf>,
+) -> Option<Vec<std::path::PathBuf>> {
+    let key = canonical(next)?;
+    if let Some(at) = chain.iter().position(|(_, k)| *k == key) {
+        let mut cycle: Vec<_> = chain[at..].iter().map(|(p, _)| p.clone()).collect();
+        cycle.push(next.to_path_buf());
+        return Some(cycle);
+    }
+    if done.contains(&key) || *budget == 0 {
+        return None;
+    }
+    *budget -= 1;
+    chain.push((next.to_path_buf(), key.clone()));
+    for called in calls_in(next, catalog) {
+        if let Some(cycle) = follow(&called, chain, done, budget, catalog, canonical) {
+            return Some(cycle);
+        }
+    }
+    chain.pop();
+    done.insert(key);
+    None
 }
 
 fn check_inputs(

@@ -96,7 +96,7 @@ impl FileReport {
 /// of its scenarios.
 pub fn rehearse_file(path: &Path, world: &World) -> FileReport {
     let mut diags = Diagnostics::new();
-    let file = match std::fs::read_to_string(path) {
+    let file = match runbook_dsl::user_file::read_to_string(path) {
         Ok(text) => SourceFile::new(path.display().to_string(), text),
         Err(e) => {
             let file = SourceFile::new(path.display().to_string(), String::new());

@@ -268,7 +268,7 @@ fn inputs(plan: &Plan, scenario: &Scenario, diags: &mut Diagnostics) -> Map<Stri
             }
             continue;
         };
-        match input.ty.value.coerce(raw) {
+        match input.coerce(raw) {
             Ok(v) => {
                 resolved.insert(name.clone(), v);
             }

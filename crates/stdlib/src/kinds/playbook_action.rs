@@ -136,7 +136,16 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
         return ActionResult::failure("`path` is missing");
     };
     let file = ctx.playbook_dir.join(path);
-    let text = match std::fs::read_to_string(&file) {
+    // `check` reports cycles it can see; a path known only at run time
+    // (a template) is bounded here.
+    if ctx.call_depth >= runbook_dsl::analyze::MAX_CALL_DEPTH {
+        return ActionResult::failure(format!(
+            "calling {} would nest playbook calls deeper than {} (a playbook that calls itself?)",
+            file.display(),
+            runbook_dsl::analyze::MAX_CALL_DEPTH
+        ));
+    }
+    let text = match runbook_dsl::user_file::read_to_string(&file) {
         Ok(t) => t,
         Err(e) => return ActionResult::failure(format!("cannot read {}: {e}", file.display())),
     };
@@ -168,8 +177,6 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
             .or_else(|| input.default.as_ref().map(Node::to_json));
         match raw {
             Some(raw) => match input
-                .ty
-                .value
                 .coerce(raw.clone())
                 .map_err(|e| format!("input `{}`: {e}", input.name.value))
             {
@@ -225,6 +232,7 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
         interruption: ctx.interruption.clone(),
         output_cap: ctx.output_cap,
         prompt: ctx.prompt.clone(),
+        call_depth: ctx.call_depth + 1,
         ..RunOptions::default()
     };
     let runner = Runner::new(Arc::new(plan), Arc::new(Builtins), operator, options);

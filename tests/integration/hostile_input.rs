@@ -1,0 +1,277 @@
+//! Bounds on hostile input: playbooks that call themselves, files that are
+//! devices, pipes or huge, numbers that are not numbers, and control
+//! characters aimed at the operator's terminal. Each runs the real binary.
+
+use crate::running::{binary, Sandbox};
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Waits for a command that, before these bounds, never ended (a FIFO that
+/// nobody writes, `/dev/zero`): a watchdog kills it rather than hang the
+/// suite. Not a timing assertion: the bound is generous, the result is
+/// judged on the output.
+fn output_or_kill(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runbook starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("runbook did not end: it read without bound or blocked");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_playbook_that_calls_itself_or_a_pair_that_call_each_other_is_a_check_error() {
+    let s = Sandbox::new("steps:\n  - id: again\n    playbook: p.yaml\n");
+    std::fs::write(
+        s.path().join("ping.runbook"),
+        "playbook ping\nstep pong {\n  playbook \"pong.yaml\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.path().join("pong.yaml"),
+        "steps:\n  - id: ping\n    playbook: ping.runbook\n",
+    )
+    .unwrap();
+    let out = s.command(&["check", "p.yaml"]).output().unwrap();
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("runbook::playbook_cycle"), "{text}");
+    assert!(text.contains("`p.yaml` -> `p.yaml`"), "{text}");
+    // A run is refused before anything runs, instead of recursing.
+    let run = output_or_kill(s.command(&["run", "p.yaml"]));
+    assert_ne!(run.status.code(), Some(0));
+    assert!(stderr(&run).contains("runbook::playbook_cycle"));
+
+    let out = s.command(&["check", "ping.runbook"]).output().unwrap();
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("`ping.runbook` -> `pong.yaml` -> `ping.runbook`"),
+        "{text}"
+    );
+}
+
+/// `a0` calls `a1` ... calls `a{n-1}`, which runs a shell step.
+fn chain(s: &Sandbox, n: usize) {
+    for i in 0..n - 1 {
+        std::fs::write(
+            s.path().join(format!("a{i}.yaml")),
+            format!("steps:\n  - id: down\n    playbook: a{}.yaml\n", i + 1),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        s.path().join(format!("a{}.yaml", n - 1)),
+        "steps:\n  - id: bottom\n    shell: echo reached the bottom\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn playbook_calls_nest_at_most_sixteen_deep_at_run_time() {
+    let s = Sandbox::new("steps: []\n");
+    // The run at depth 0 and 16 nested calls: allowed.
+    chain(&s, 17);
+    let out = s
+        .command(&["run", "a0.yaml", "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // One more: the 17th call fails, and every caller with it.
+    chain(&s, 18);
+    let out = s
+        .command(&["run", "a0.yaml", "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("would nest playbook calls deeper than 16"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("a17.yaml"), "{stdout}");
+}
+
+#[test]
+fn devices_fifos_and_huge_files_are_refused_with_a_reason() {
+    let s = Sandbox::new(
+        "inputs:\n  x: {type: string, default: a}\nsteps:\n  - id: q\n    ask: Why?\n",
+    );
+    for flag in ["--inputs-file", "--answers"] {
+        let out = output_or_kill(s.command(&["run", "p.yaml", flag, "/dev/zero"]));
+        let text = stderr(&out);
+        assert_ne!(out.status.code(), Some(0), "{flag}: {text}");
+        assert!(
+            text.contains("/dev/zero") && text.contains("a device"),
+            "{text}"
+        );
+    }
+    let fifo = s.path().join("fifo.yaml");
+    mkfifo(&fifo);
+    for args in [
+        vec!["check", "fifo.yaml"],
+        vec!["run", "fifo.yaml"],
+        vec!["run", "p.yaml", "--inputs-file", "fifo.yaml"],
+        vec!["run", "p.yaml", "--answers", "fifo.yaml"],
+    ] {
+        let out = output_or_kill(s.command(&args));
+        let text = stderr(&out);
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        assert!(text.contains("named pipe (FIFO)"), "{args:?}: {text}");
+    }
+    let mut big = "steps:\n  - id: a\n    shell: echo a\n".to_string();
+    big.push_str(&"# padding\n".repeat(500_000));
+    std::fs::write(s.path().join("big.yaml"), big).unwrap();
+    let out = s.command(&["check", "big.yaml"]).output().unwrap();
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("larger than 4 MiB"), "{text}");
+
+    // A journal that is a FIFO is refused by `report`.
+    let ok = Sandbox::new("steps:\n  - id: a\n    shell: echo a\n");
+    assert_eq!(ok.run(&[]).code, 0);
+    let id = ok.run_id();
+    let journal = ok
+        .path()
+        .join(".runbook/runs")
+        .join(&id)
+        .join("journal.jsonl");
+    std::fs::remove_file(&journal).unwrap();
+    mkfifo(&journal);
+    let out = output_or_kill(ok.command(&["report", &id]));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("named pipe (FIFO)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_number_answer_must_be_finite() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: workers
+    ask: {question: How many?, type: number, min: 1, max: 32}
+"#,
+    );
+    for given in ["NaN", "nan", "inf", "-inf", "infinity"] {
+        let run = s.run(&["--answer", &format!("workers={given}")]);
+        assert_ne!(run.code, 0, "{given}: {}", run.describe());
+        assert!(
+            run.stdout.contains("not a finite number")
+                || run.stderr.contains("not a finite number"),
+            "{given}: {}",
+            run.describe()
+        );
+        assert!(!run.stdout.contains("\"answer\":null"), "{}", run.stdout);
+    }
+    let run = s.run(&["--answer", "workers=8"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+}
+
+/// Sequences that clear the screen and retitle the window.
+const HOSTILE_TERMINAL: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J";
+
+#[test]
+fn control_characters_from_steps_are_escaped_on_the_terminal_and_exact_in_the_journal() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: noisy
+    title: "tit\u001b[2Jle"
+    shell: printf 'a\033]0;pwned\007\033[2Jb\n'
+  - id: fail
+    needs: [noisy]
+    shell: printf 'x\033]0;pwned\007\033[2Jy' >&2; exit 3
+"#,
+    );
+    let plain = s.command(&["run", "p.yaml"]).output().unwrap();
+    assert_eq!(plain.status.code(), Some(1));
+    let text = stderr(&plain);
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("a\\x1b]0;pwned\\x07\\x1b[2Jb"), "{text}");
+    assert!(text.contains("tit\\x1b[2Jle"), "{text}");
+
+    let journal = std::fs::read_to_string(
+        s.path()
+            .join(".runbook/runs")
+            .join(s.run_id())
+            .join("journal.jsonl"),
+    )
+    .unwrap();
+    assert!(
+        journal.contains(r#""line":"a\u001b]0;pwned\u0007\u001b[2Jb""#),
+        "{journal}"
+    );
+
+    let report = s.command(&["report", &s.run_id()]).output().unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(!report.contains('\u{1b}'), "{report:?}");
+
+    // The live view, through a real pseudo-terminal: its own colours and
+    // cursor moves, none of the step's sequences.
+    let mut child = Command::new("script")
+        .args([
+            "-qefc",
+            &format!("{} run p.yaml", binary().display()),
+            "/dev/null",
+        ])
+        .current_dir(s.path())
+        .env("USER", "tester")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let _stdin = child.stdin.take();
+    let mut raw = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut raw).unwrap();
+    child.wait().unwrap();
+    let live = String::from_utf8_lossy(&raw);
+    assert!(live.contains("\u{1b}["), "the live view draws in colour");
+    assert!(!live.contains("\u{1b}]0;pwned"), "{live:?}");
+    assert!(!live.contains("\u{1b}[2J"), "{live:?}");
+    assert!(live.contains("\\x1b]0;pwned"), "{live:?}");
+}
+
+#[test]
+fn control_characters_in_a_playbook_are_escaped_in_diagnostics() {
+    let s = Sandbox::new(&format!(
+        "steps:\n  - id: a\n    shell: echo a\n    needs: [nope] # {HOSTILE_TERMINAL}\n"
+    ));
+    std::fs::write(
+        s.path().join("p.runbook"),
+        format!(
+            "playbook p\nstep a {{\n  shell \"echo a\"\n  needs [nope] # {HOSTILE_TERMINAL}\n}}\n"
+        ),
+    )
+    .unwrap();
+    for file in ["p.yaml", "p.runbook"] {
+        let out = s.command(&["check", file]).output().unwrap();
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(!text.contains('\u{1b}'), "{file}: {text:?}");
+        assert!(text.contains("\\x1b"), "{file}: {text}");
+    }
+}
