@@ -250,9 +250,11 @@ impl AnswerType {
             AnswerType::Number { min, max } => {
                 let n: f64 = given
                     .parse()
-                    .ok()
-                    .filter(|n: &f64| n.is_finite())
-                    .ok_or_else(|| format!("`{given}` is not a number"))?;
+                    .map_err(|_| format!("`{given}` is not a number"))?;
+                // `NaN` would pass both bounds and be journaled as null.
+                if !n.is_finite() {
+                    return Err(format!("`{given}` is not a finite number"));
+                }
                 if let Some(min) = min {
                     if n < min.value {
                         return Err(format!("{n} is less than the minimum {}", min.value));
