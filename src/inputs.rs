@@ -43,8 +43,12 @@ pub fn split_pair(pair: &str, flag: &str) -> Result<(String, String), String> {
 pub fn read_mapping(file: &Path) -> Result<Vec<(String, Value)>, String> {
     let text = runbook_dsl::user_file::read_to_string(file)
         .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-    let value: Value = serde_yaml::from_str(&text)
-        .map_err(|e| format!("`{}` is not a YAML or JSON mapping: {e}", file.display()))?;
+    let value: Value = serde_saphyr::from_str_with_options(&text, yaml_options()).map_err(|e| {
+        // The parser's hint names its own API; the user edits a file.
+        let e = e.to_string();
+        let e = e.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+        format!("`{}` is not a YAML or JSON mapping: {e}", file.display())
+    })?;
     match value {
         Value::Object(map) => Ok(map.into_iter().collect()),
         Value::Null => Ok(Vec::new()),
@@ -53,6 +57,17 @@ pub fn read_mapping(file: &Path) -> Result<Vec<(String, Value)>, String> {
             file.display()
         )),
     }
+}
+
+/// YAML 1.2 as the playbook front end reads it: only `true`/`false` are
+/// booleans (`yes`, `on` stay strings), a repeated key is an error, and an
+/// error is one line (the message above names the file).
+fn yaml_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::Error;
+    options.with_snippet = false;
+    options
 }
 
 /// Types every input; errors name the input and what is wrong.
@@ -116,5 +131,60 @@ pub fn resolve(playbook: &Playbook, given: &Given) -> Result<Map<String, Value>,
         Ok(resolved)
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_mapping;
+    use serde_json::json;
+
+    fn read(text: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("inputs.yaml");
+        std::fs::write(&file, text).expect("write");
+        read_mapping(&file)
+    }
+
+    #[test]
+    fn values_keep_their_yaml_1_2_types() {
+        let text = "name: \"$(rm -rf /) `id` 'q' ../ #x\"\nflag: yes\non: true\nn: 8\n\
+                    ratio: 2.5\nnone: null\nlist: [a, 1]\nmulti: |\n  line 1\n  line 2\n";
+        let values: serde_json::Map<_, _> = read(text).expect("a mapping").into_iter().collect();
+        assert_eq!(
+            serde_json::Value::Object(values),
+            json!({
+                "name": "$(rm -rf /) `id` 'q' ../ #x",
+                "flag": "yes",
+                "on": true,
+                "n": 8,
+                "ratio": 2.5,
+                "none": null,
+                "list": ["a", 1],
+                "multi": "line 1\nline 2\n",
+            })
+        );
+        // JSON is YAML too.
+        let values = read("{\"a\": [1, {\"b\": \"c\"}]}").expect("JSON");
+        assert_eq!(values, [("a".into(), json!([1, {"b": "c"}]))]);
+        assert_eq!(read("").expect("empty file"), []);
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_the_line() {
+        let duplicate = read("a: 1\na: 2\n").unwrap_err();
+        assert!(
+            duplicate.contains("inputs.yaml` is not a YAML or JSON mapping"),
+            "{duplicate}"
+        );
+        assert!(duplicate.contains("line 2"), "{duplicate}");
+        assert!(!duplicate.contains("DuplicateKeyPolicy"), "{duplicate}");
+        let unclosed = read("a: [1\n").unwrap_err();
+        assert!(unclosed.contains("line 1"), "{unclosed}");
+        let list = read("- 1\n").unwrap_err();
+        assert!(
+            list.contains("must be a mapping of names to values"),
+            "{list}"
+        );
     }
 }

@@ -261,9 +261,7 @@ fn flatten_playbook(plan: Option<&Plan>) -> Flat {
     };
     let mut copy = plan.playbook().clone();
     copy.steps.clear();
-    let Ok(mut yaml) = serde_yaml::from_str::<Yaml>(&crate::print::yaml(&copy)) else {
-        return Vec::new();
-    };
+    let mut yaml = crate::print::playbook_yaml(&copy);
     if let Yaml::Mapping(map) = &mut yaml {
         map.remove("steps");
     }

@@ -12,7 +12,7 @@ mod yaml;
 
 pub(crate) use runbook::expression;
 pub use runbook::runbook;
-pub use yaml::{step_yaml, yaml};
+pub use yaml::{playbook_yaml, step_yaml, yaml};
 
 /// Whether `s` can be written as a bare word in `.runbook` and read back as
 /// the same string: a plain identifier-like token that is not typed as a

@@ -10,6 +10,12 @@ use serde_yaml::{Mapping, Value as Yaml};
 /// Prints `playbook` as canonical YAML. Comments are not kept: the YAML
 /// front end does not read them, and a conversion to YAML is a one-off.
 pub fn yaml(playbook: &Playbook) -> String {
+    serde_yaml::to_string(&playbook_yaml(playbook)).unwrap_or_default()
+}
+
+/// The playbook in canonical YAML form, as a value: what [`yaml`] prints and
+/// what `runbook diff` compares field by field without printing it.
+pub fn playbook_yaml(playbook: &Playbook) -> Yaml {
     let mut root = Mapping::new();
     if let Some(name) = &playbook.name {
         put(&mut root, "name", s(&name.value));
@@ -35,7 +41,7 @@ pub fn yaml(playbook: &Playbook) -> String {
     }
     let steps = playbook.steps.iter().map(step).collect();
     put(&mut root, "steps", Yaml::Sequence(steps));
-    serde_yaml::to_string(&Yaml::Mapping(root)).unwrap_or_default()
+    Yaml::Mapping(root)
 }
 
 fn put(map: &mut Mapping, key: &str, value: Yaml) {

@@ -1,7 +1,9 @@
 //! Reading a template: an iterative scanner for the supported subset, which
 //! gives every path per-segment file spans and precise errors for what is
-//! not supported, then `handlebars::Template::compile` as the authority on
-//! syntax (its error position is mapped back to the file).
+//! not supported. It is the only judge of template syntax: the handlebars
+//! crate once double-checked blocks and escapes, and caught nothing more
+//! than a closing tag with parameters (`{{/if a}}`), now rejected here (see
+//! docs/dependencies.md).
 
 use super::{Conditional, Format, Insertion, Segment, Template};
 use crate::code::Code;
@@ -12,7 +14,7 @@ use crate::source::{Span, Spanned};
 use crate::suggest::help_for;
 
 /// How deep `{{#if}}` blocks may nest. Generous for real commands; it bounds
-/// the recursion of the handlebars parser on hostile input.
+/// the recursion of checking and rendering nested blocks on hostile input.
 pub const MAX_BLOCK_DEPTH: usize = 32;
 
 /// The helpers an insertion may use, and the blocks.
@@ -26,61 +28,15 @@ const SUPPORTED: &str = "templates support `{{path}}`, `{{raw path}}`, `{{{path}
 
 /// Parses the template written in `text`.
 pub fn parse(text: &Text) -> Result<Template, Diagnostic> {
-    let source = text.as_str();
-    let segments = Scanner { text, source }.scan()?;
-    // Plain insertions (`{{path}}`, `{{helper path}}`) are fully checked by
-    // the scanner; blocks and escapes are where handlebars' own grammar has
-    // the last word. The scanner bounded nesting and rejected subexpressions,
-    // so handlebars' recursive parser is safe to run on what is left.
-    let needs_handlebars =
-        segments.iter().any(|s| matches!(s, Segment::If(_))) || source.contains('\\');
-    if needs_handlebars {
-        if let Err(error) = handlebars::Template::compile(source) {
-            return Err(handlebars_error(text, &error));
-        }
+    let segments = Scanner {
+        text,
+        source: text.as_str(),
     }
+    .scan()?;
     Ok(Template {
         segments,
         span: text.span,
     })
-}
-
-/// A handlebars compile error, at the file position it names.
-fn handlebars_error(text: &Text, error: &handlebars::TemplateError) -> Diagnostic {
-    use handlebars::TemplateErrorReason as Reason;
-    let source = text.as_str();
-    let at = error
-        .pos()
-        .map(|(line, column)| offset_of(source, line, column))
-        .unwrap_or(0);
-    let width = source[at..].chars().next().map_or(0, char::len_utf8);
-    let message = match error.reason() {
-        Reason::MismatchingClosedHelper(open, close) => {
-            format!("`{{{{#{open}}}}}` is closed by `{{{{/{close}}}}}`")
-        }
-        Reason::InvalidParam(param) => format!("invalid parameter `{param}`"),
-        Reason::NestedSubexpression => "subexpressions are not supported".to_string(),
-        _ => "the template cannot be read here".to_string(),
-    };
-    Diagnostic::error(Code::TemplateSyntax, message)
-        .label(text.file_span(at, at + width), "here")
-        .help(SUPPORTED)
-}
-
-/// The byte offset of a 1-based line and 1-based column (in characters).
-fn offset_of(source: &str, line: usize, column: usize) -> usize {
-    let mut start = 0;
-    for (i, l) in source.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            let within = l
-                .char_indices()
-                .nth(column.saturating_sub(1))
-                .map_or(l.len(), |(o, _)| o);
-            return start + within;
-        }
-        start += l.len();
-    }
-    source.len()
 }
 
 /// An open `{{#if}}` / `{{#unless}}`.
@@ -367,13 +323,27 @@ impl Scanner<'_> {
                 let path = self.path(tokens[1])?;
                 Ok((end, Tag::Open { name: kind, path }))
             }
-            Some('/') => Ok((
-                end,
-                Tag::Close {
-                    name: first[1..].to_string(),
-                    span: self.span(open, end),
-                },
-            )),
+            Some('/') => {
+                let name = &first[1..];
+                if let Some(&(extra_start, extra_end)) = tokens.get(1) {
+                    return Err(Diagnostic::error(
+                        Code::TemplateSyntax,
+                        "the template cannot be read here",
+                    )
+                    .label(
+                        self.span(extra_start, extra_end),
+                        "a closing tag names only its block",
+                    )
+                    .help(format!("close the block with `{{{{/{name}}}}}`")));
+                }
+                Ok((
+                    end,
+                    Tag::Close {
+                        name: name.to_string(),
+                        span: self.span(open, end),
+                    },
+                ))
+            }
             Some('>') | Some('*') => Err(self.syntax(
                 open,
                 end,

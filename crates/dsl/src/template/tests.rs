@@ -299,6 +299,37 @@ fn handlebars_errors_are_mapped_to_the_file() {
 }
 
 #[test]
+fn closing_tags_take_no_parameters() {
+    // The one mistake the handlebars crate used to catch after our scanner:
+    // the scanner now rejects it itself, pointing at the first extra word.
+    for (src, extra, help) in [
+        (
+            "{{#unless b}}x{{/unless b}}",
+            "b",
+            "close the block with `{{/unless}}`",
+        ),
+        (
+            "{{#if a}}{{/if \"$(rm -rf /)\"}}",
+            "\"$(rm -rf /)\"",
+            "close the block with `{{/if}}`",
+        ),
+        (
+            "{{#if a}}{{/if ../x}}",
+            "../x",
+            "close the block with `{{/if}}`",
+        ),
+        ("{{/if a}}", "a", "close the block with `{{/if}}`"),
+    ] {
+        let (d, at) = err(src);
+        assert_eq!(d.code, Code::TemplateSyntax, "{src}");
+        assert_eq!(at, extra, "{src}");
+        assert_eq!(d.help.as_deref(), Some(help), "{src}");
+    }
+    // Whitespace control and a block closed right still parse.
+    t("{{#if a}}x{{~/if~}}");
+}
+
+#[test]
 fn hostile_nesting_is_rejected_not_overflowed() {
     let deep = format!(
         "{}x{}",
