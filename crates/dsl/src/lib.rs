@@ -6,6 +6,7 @@
 //! immutable [`plan::Plan`] or a list of [`diagnostic::Diagnostic`]s.
 
 pub mod analyze;
+pub mod ancestry;
 pub mod ast;
 pub mod catalog;
 pub mod code;
@@ -24,6 +25,7 @@ pub mod plan;
 pub mod print;
 mod quotes;
 pub mod render;
+pub mod report_source;
 pub mod runbook_syntax;
 pub mod schema;
 pub mod source;
