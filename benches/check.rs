@@ -1,15 +1,21 @@
-//! `runbook check` on a generated 5,000-step playbook, in both syntaxes:
-//! in-process time of the pipeline, and wall time and peak memory of the
-//! release binary, next to serde_yaml deserializing the same file.
+//! `runbook check` and `runbook lint` at 2,000, 20,000 and 100,000 steps, in
+//! both syntaxes: wall time and peak memory of the release binary, beside
+//! the floor measured in the same run: a process that only reads the same
+//! YAML into an untyped `serde_yaml::Value` (this bench binary re-run with
+//! `--yaml-floor FILE`, so it pays the same process start and file read).
+//! `just`, the nearest peer, is not packaged for this machine's Debian, so
+//! no peer runs here.
 //!
-//! Run with `cargo bench --bench check`; the figures go to docs/performance.md.
+//! With `RUNBOOK_BENCH_INSTRUCTIONS=1`, each command up to 20,000 steps is
+//! also run once under `valgrind --tool=callgrind` for its instruction
+//! count, which the machine's load does not change.
+//!
+//! `cargo bench --bench check` (sizes: `RUNBOOK_BENCH_SIZES=2000,20000`);
+//! the figures go to docs/performance.md.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const STEPS: usize = 5_000;
-const RUNS: usize = 15;
 
 /// A realistic playbook: shell and http steps with templates, outputs read
 /// by later steps, guards, and a triage branch every 50 steps.
@@ -62,38 +68,35 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-fn time<T>(mut f: impl FnMut() -> T) -> Duration {
-    let mut samples = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        std::hint::black_box(f());
-        samples.push(start.elapsed());
+/// Fewer rounds for the big sizes: each takes seconds.
+fn rounds(steps: usize) -> usize {
+    match steps {
+        0..=5_000 => 11,
+        5_001..=20_000 => 5,
+        _ => 3,
     }
-    median(samples)
 }
 
-/// Wall time (median) and peak resident memory of `runbook check FILE`.
-/// Run while this process is still small: Linux counts the memory a child
-/// had before `exec` (this process's, copied at fork) in its peak.
-fn binary(path: &Path) -> (Duration, u64) {
-    let exe = env!("CARGO_BIN_EXE_runbook");
-    let mut samples = Vec::with_capacity(RUNS);
+/// Wall time (median) and peak resident memory (KiB, the largest seen) of
+/// one command. Spawned while this process is small: the files are written
+/// and dropped before, so nothing of ours is counted in the child's peak.
+fn measure(program: &Path, args: &[&str], rounds: usize) -> (Duration, u64) {
+    let mut samples = Vec::with_capacity(rounds);
     let mut peak_kib = 0u64;
-    for _ in 0..RUNS {
+    for _ in 0..rounds {
         let start = Instant::now();
         #[allow(clippy::zombie_processes)]
-        let child = Command::new(exe)
-            .arg("check")
-            .arg(path)
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("runbook runs");
+            .expect("command runs");
         // Reaped by wait4 below, which also reports the child's own peak memory.
-        let (status, max_rss_kib) = wait(child.id());
+        let (_, max_rss_kib) = wait(child.id());
         std::mem::forget(child);
         samples.push(start.elapsed());
-        assert_eq!(status, 0, "runbook check {} failed", path.display());
         peak_kib = peak_kib.max(max_rss_kib);
     }
     (median(samples), peak_kib)
@@ -111,67 +114,145 @@ fn wait(pid: u32) -> (i32, u64) {
     (libc::WEXITSTATUS(status), usage.ru_maxrss.max(0) as u64)
 }
 
+/// Instructions executed by one command, counted by callgrind (None when
+/// valgrind is missing).
+fn instructions(program: &Path, args: &[&str]) -> Option<u64> {
+    let output = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stderr);
+    let line = text.lines().find(|l| l.contains("Collected :"))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// One measured command.
+struct Figure {
+    time: Duration,
+    peak_kib: u64,
+    instructions: Option<u64>,
+}
+
+fn figure(program: &Path, args: &[&str], steps: usize, count: bool) -> Figure {
+    let (time, peak_kib) = measure(program, args, rounds(steps));
+    let instructions = (count && steps <= 20_000)
+        .then(|| instructions(program, args))
+        .flatten();
+    Figure {
+        time,
+        peak_kib,
+        instructions,
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+fn show(f: &Figure, floor: &Figure) -> String {
+    let ratio = f.time.as_secs_f64() / floor.time.as_secs_f64();
+    let mut cell = format!(
+        "{} ({ratio:.2}x), {:.1} MiB",
+        ms(f.time),
+        f.peak_kib as f64 / 1024.0
+    );
+    if let (Some(ours), Some(theirs)) = (f.instructions, floor.instructions) {
+        cell.push_str(&format!(
+            ", {:.0} M instr ({:.2}x)",
+            ours as f64 / 1e6,
+            ours as f64 / theirs as f64
+        ));
+    }
+    cell
+}
+
+/// The floor: read the file and parse it into an untyped value, nothing else.
+fn yaml_floor(path: &str) -> ! {
+    let text = std::fs::read_to_string(path).expect("floor reads its file");
+    let value: serde_yaml::Value = serde_yaml::from_str(&text).expect("floor parses");
+    std::hint::black_box(&value);
+    // Like `runbook check`, exit without freeing the value piece by piece.
+    std::process::exit(0)
+}
+
 fn main() {
-    let dir = std::env::temp_dir().join(format!("runbook-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let yaml_path = dir.join("generated.yaml");
-    let runbook_path = dir.join("generated.runbook");
-    let yaml = generate(STEPS);
-    std::fs::write(&yaml_path, &yaml).unwrap();
-    let converted = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .args(["convert", "--to", "runbook"])
-        .arg(&yaml_path)
-        .output()
-        .expect("runbook convert runs");
-    assert!(
-        converted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&converted.stderr)
-    );
-    let runbook_text = String::from_utf8(converted.stdout).unwrap();
-    std::fs::write(&runbook_path, &runbook_text).unwrap();
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--yaml-floor") {
+        yaml_floor(&args[at + 1]);
+    }
+    let sizes: Vec<usize> = std::env::var("RUNBOOK_BENCH_SIZES")
+        .unwrap_or_else(|_| "2000,20000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let count = std::env::var_os("RUNBOOK_BENCH_INSTRUCTIONS").is_some();
+    let exe = Path::new(env!("CARGO_BIN_EXE_runbook"));
+    let me = std::env::current_exe().expect("own path");
+    let dir = tempfile::tempdir().expect("temp dir");
 
-    let (bin_yaml, rss_yaml) = binary(&yaml_path);
-    let (bin_runbook, rss_runbook) = binary(&runbook_path);
-    let _ = std::fs::remove_dir_all(&dir);
-
-    let catalog = runbook_stdlib::builtin();
-    let file = runbook_dsl::SourceFile::new("generated.yaml", yaml.clone());
-    let runbook_file = runbook_dsl::SourceFile::new("generated.runbook", runbook_text.clone());
-    let checked = runbook_dsl::load::check(file.clone(), catalog);
-    assert!(
-        checked.diagnostics.is_empty(),
-        "{:?}",
-        checked.diagnostics.first()
-    );
-    let serde = time(|| serde_yaml::from_str::<serde_yaml::Value>(&yaml).unwrap());
-    let in_yaml = time(|| runbook_dsl::load::check(file.clone(), catalog));
-    let in_runbook = time(|| runbook_dsl::load::check(runbook_file.clone(), catalog));
-
-    println!("`runbook check` on a generated playbook of {STEPS} steps ({} KiB of YAML, {} KiB of .runbook), median of {RUNS} runs:\n", yaml.len() / 1024, runbook_text.len() / 1024);
-    println!("| what | YAML | .runbook |");
-    println!("| --- | --- | --- |");
-    println!(
-        "| pipeline in-process (parse, lower, analyze) | {} | {} |",
-        ms(in_yaml),
-        ms(in_runbook)
-    );
-    println!(
-        "| `runbook check FILE`, wall time | {} | {} |",
-        ms(bin_yaml),
-        ms(bin_runbook)
-    );
-    println!(
-        "| `runbook check FILE`, peak memory | {:.1} MB | {:.1} MB |",
-        rss_yaml as f64 / 1024.0,
-        rss_runbook as f64 / 1024.0
-    );
-    println!(
-        "| reference: `serde_yaml::from_str::<Value>` of the same YAML | {} | - |",
-        ms(serde)
-    );
+    println!("| steps | YAML floor (parse to `Value`) | check YAML | check .runbook | lint YAML, JSON | lint YAML, human | lint .runbook, human |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let mut checks = Vec::new();
+    for &steps in &sizes {
+        let yaml_path = dir.path().join(format!("g{steps}.yaml"));
+        let runbook_path = dir.path().join(format!("g{steps}.runbook"));
+        {
+            std::fs::write(&yaml_path, generate(steps)).unwrap();
+            let converted = Command::new(exe)
+                .args(["convert", "--to", "runbook"])
+                .arg(&yaml_path)
+                .output()
+                .expect("runbook convert runs");
+            assert!(
+                converted.status.success(),
+                "{}",
+                String::from_utf8_lossy(&converted.stderr)
+            );
+            std::fs::write(&runbook_path, converted.stdout).unwrap();
+        }
+        let (yaml, runbook) = (yaml_path.to_str().unwrap(), runbook_path.to_str().unwrap());
+        let floor = figure(&me, &["--yaml-floor", yaml], steps, count);
+        let check_yaml = figure(exe, &["check", yaml], steps, count);
+        let check_runbook = figure(exe, &["check", runbook], steps, count);
+        let lint_json = figure(exe, &["lint", "--format", "json", yaml], steps, count);
+        let lint_human = figure(exe, &["lint", yaml], steps, count);
+        let lint_runbook = figure(exe, &["lint", runbook], steps, count);
+        println!(
+            "| {steps} | {}, {:.1} MiB{} | {} | {} | {} | {} | {} |",
+            ms(floor.time),
+            floor.peak_kib as f64 / 1024.0,
+            floor
+                .instructions
+                .map(|i| format!(", {:.0} M instr", i as f64 / 1e6))
+                .unwrap_or_default(),
+            show(&check_yaml, &floor),
+            show(&check_runbook, &floor),
+            show(&lint_json, &floor),
+            show(&lint_human, &floor),
+            show(&lint_runbook, &floor),
+        );
+        checks.push((steps, floor, check_yaml, check_runbook, lint_human));
+    }
+    println!("\nratios are to the floor of the same size; medians of {}/{}/{} runs (up to 5k/20k/more steps)", rounds(0), rounds(20_000), rounds(100_000));
+    // Growth: time(b)/time(a) = (b/a)^k; k = 1 is linear.
+    if let (Some(first), Some(last)) = (checks.first(), checks.last()) {
+        if last.0 > first.0 {
+            let k = |a: Duration, b: Duration| {
+                (b.as_secs_f64() / a.as_secs_f64()).ln() / (last.0 as f64 / first.0 as f64).ln()
+            };
+            println!(
+                "growth exponent {} -> {} steps: floor {:.2}, check YAML {:.2}, check .runbook {:.2}, lint human {:.2}",
+                first.0,
+                last.0,
+                k(first.1.time, last.1.time),
+                k(first.2.time, last.2.time),
+                k(first.3.time, last.3.time),
+                k(first.4.time, last.4.time),
+            );
+        }
+    }
 }

@@ -13,7 +13,7 @@ pub struct RunProblem {
     pub message: String,
     pub labels: Vec<(Span, String)>,
     pub help: Option<String>,
-    source: miette::NamedSource<String>,
+    source: runbook_dsl::report_source::ReportSource,
     /// The playbook had control characters, escaped in `source`: labels move.
     escaped: Option<EscapedSource>,
 }

@@ -1,6 +1,7 @@
 //! `runbook`: check, graph, format, convert, plan and run playbooks.
 
 mod cli;
+mod closed_pipe;
 mod commands;
 mod decisions;
 mod failure;
@@ -14,7 +15,12 @@ mod view;
 use clap::Parser;
 
 fn main() {
+    // Before parsing: `--help` prints too.
+    closed_pipe::end_quietly();
     let cli = cli::Cli::parse();
+    if matches!(cli.command, cli::Command::Run(_) | cli::Command::Resume(_)) {
+        closed_pipe::keep_running();
+    }
     let code = commands::dispatch(cli);
     std::process::exit(code);
 }

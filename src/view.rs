@@ -123,9 +123,11 @@ fn seconds(ms: u64) -> String {
 
 impl Subscriber for Human {
     fn on_event(&mut self, record: &Record) {
-        if let Some(line) = self.line(record) {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{line}");
+        if let Some(mut line) = self.line(record) {
+            // One write per line: stderr is unbuffered, and `writeln!` would
+            // write the line and its newline apart (two syscalls per event).
+            line.push('\n');
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `runbook` binary itself. One test binary, one module per feature.
 
 mod cli;
+mod closed_pipe;
 mod dependencies;
 mod diagnostics;
 mod diagnostics_doc;

@@ -2,6 +2,7 @@
 //! Collected by every stage, rendered by miette or as JSON.
 
 use crate::code::Code;
+use crate::report_source::ReportSource;
 use crate::source::{SourceFile, Span};
 use serde::Serialize;
 
@@ -155,16 +156,18 @@ impl IntoIterator for Diagnostics {
 /// A diagnostic bound to its file, so miette can render it.
 #[derive(Debug)]
 pub struct Report {
-    source: miette::NamedSource<String>,
+    source: ReportSource,
     diagnostic: Diagnostic,
 }
 
 impl Report {
     pub fn new(file: &SourceFile, diagnostic: Diagnostic) -> Report {
-        Report {
-            source: file.named_source(),
-            diagnostic,
-        }
+        Report::on(file.named_source(), diagnostic)
+    }
+
+    /// A report on a source already indexed (shared by all reports on a file).
+    pub fn on(source: ReportSource, diagnostic: Diagnostic) -> Report {
+        Report { source, diagnostic }
     }
 
     pub fn diagnostic(&self) -> &Diagnostic {
@@ -245,8 +248,10 @@ pub fn render(file: &SourceFile, diagnostics: &[Diagnostic], style: RenderStyle)
     let (file, diagnostics) = crate::terminal_text::diagnostics(file, diagnostics);
     let file = &*file;
     let mut out = String::new();
+    // One line index for all the findings of the file.
+    let source = file.named_source();
     for diagnostic in diagnostics.iter() {
-        let report = Report::new(file, diagnostic.clone());
+        let report = Report::on(source.clone(), diagnostic.clone());
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!(
                 "{}: {}\n",

@@ -45,6 +45,15 @@ pub struct Edge {
     pub span: Span,
 }
 
+/// A graph with a cycle, split by what a topological sort could order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cyclic {
+    /// The steps before every cycle, in a topological order.
+    pub ordered: Vec<usize>,
+    /// The steps on or after a cycle, in playbook order.
+    pub leftover: Vec<usize>,
+}
+
 /// The graph of steps of one playbook.
 #[derive(Clone, Debug, Default)]
 pub struct StepGraph {
@@ -101,8 +110,8 @@ impl StepGraph {
     }
 
     /// A topological order (Kahn's algorithm, stable: ties in playbook order),
-    /// or the steps left over because they are on or after a cycle.
-    pub fn topological_order(&self) -> Result<Vec<usize>, Vec<usize>> {
+    /// or, when there is a cycle, the steps it could order and those left over.
+    pub fn topological_order(&self) -> Result<Vec<usize>, Cyclic> {
         let n = self.len();
         let mut in_degree = vec![0usize; n];
         for (_, to, _) in self.edges() {
@@ -125,7 +134,10 @@ impl StepGraph {
         if order.len() == n {
             Ok(order)
         } else {
-            Err((0..n).filter(|&i| in_degree[i] > 0).collect())
+            Err(Cyclic {
+                ordered: order,
+                leftover: (0..n).filter(|&i| in_degree[i] > 0).collect(),
+            })
         }
     }
 
@@ -184,20 +196,10 @@ impl StepGraph {
         cycles
     }
 
-    /// For each step, the set of steps upstream of it (that can have run before it).
-    /// Needs a topological order.
-    pub fn ancestors(&self, order: &[usize]) -> Vec<FixedBitSet> {
-        let n = self.len();
-        let mut sets = vec![FixedBitSet::with_capacity(n); n];
-        for &step in order {
-            let mut set = FixedBitSet::with_capacity(n);
-            for (from, _) in self.incoming(step) {
-                set.union_with(&sets[from]);
-                set.insert(from);
-            }
-            sets[step] = set;
-        }
-        sets
+    /// Which steps are upstream of which, over a topological order of
+    /// some or all of the steps (memory linear in the steps).
+    pub fn ancestry(&self, order: &[usize]) -> crate::ancestry::Ancestry {
+        crate::ancestry::Ancestry::new(self, order)
     }
 }
 
@@ -221,8 +223,9 @@ mod tests {
         }
         let order = g.topological_order().unwrap();
         assert_eq!(order.first(), Some(&0));
-        let anc = g.ancestors(&order[..100]);
-        assert!(anc[99].contains(0));
+        let ancestry = g.ancestry(&order);
+        assert!(ancestry.is_upstream(0, n - 1));
+        assert!(!ancestry.is_upstream(n - 1, 0));
     }
 
     #[test]
@@ -234,7 +237,7 @@ mod tests {
         g.add_edge(2, 3, needs());
         g.add_edge(4, 5, needs());
         g.add_edge(5, 4, needs());
-        let leftover = g.topological_order().unwrap_err();
+        let leftover = g.topological_order().unwrap_err().leftover;
         let cycles = g.cycles(&leftover);
         assert_eq!(cycles.len(), 2, "{cycles:?}");
         let first: Vec<usize> = cycles[0].iter().map(|(f, _, _)| *f).collect();
@@ -245,7 +248,7 @@ mod tests {
     fn self_loops_are_cycles() {
         let mut g = StepGraph::new(1);
         g.add_edge(0, 0, needs());
-        let leftover = g.topological_order().unwrap_err();
+        let leftover = g.topological_order().unwrap_err().leftover;
         assert_eq!(g.cycles(&leftover).len(), 1);
     }
 }

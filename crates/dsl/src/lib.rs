@@ -7,6 +7,7 @@
 
 pub mod activation;
 pub mod analyze;
+pub mod ancestry;
 pub mod ast;
 pub mod catalog;
 pub mod code;
@@ -27,6 +28,7 @@ pub mod plan;
 pub mod print;
 mod quotes;
 pub mod render;
+pub mod report_source;
 pub mod runbook_syntax;
 pub mod schema;
 pub mod source;

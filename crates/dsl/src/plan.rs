@@ -7,7 +7,7 @@ use crate::expr::Expr;
 use crate::graph::StepGraph;
 use crate::source::{SourceFile, Span};
 use crate::template::{Quoting, Template};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// A checked parameter value, typed by its kind's schema.
@@ -77,6 +77,8 @@ pub struct Plan {
     graph: StepGraph,
     order: Vec<usize>,
     steps: Vec<StepPlan>,
+    /// Step id -> index, so finding a step by id is not a search of the steps.
+    index: HashMap<Box<str>, usize>,
 }
 
 impl Plan {
@@ -87,7 +89,12 @@ impl Plan {
         order: Vec<usize>,
         steps: Vec<StepPlan>,
     ) -> Plan {
+        let mut index = HashMap::with_capacity(playbook.steps.len());
+        for (i, step) in playbook.steps.iter().enumerate() {
+            index.entry(step.id.value.as_str().into()).or_insert(i);
+        }
         Plan {
+            index,
             file,
             playbook,
             graph,
@@ -131,7 +138,7 @@ impl Plan {
 
     /// The index of a step by id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.playbook.steps.iter().position(|s| s.id.value == id)
+        self.index.get(id).copied()
     }
 
     /// Every edge of the graph by step ids: `(from, to, edge)`, as renderings print them.

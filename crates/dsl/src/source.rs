@@ -155,9 +155,10 @@ impl SourceFile {
         &self.text[start..end]
     }
 
-    /// A miette source for rendering reports against this file.
-    pub fn named_source(&self) -> miette::NamedSource<String> {
-        miette::NamedSource::new(&*self.name, self.text.to_string())
+    /// A miette source for rendering reports against this file: shares the
+    /// text, and indexes its lines once so each report reads only its lines.
+    pub fn named_source(&self) -> crate::report_source::ReportSource {
+        crate::report_source::ReportSource::new(self.name.clone(), self.text.clone())
     }
 }
 

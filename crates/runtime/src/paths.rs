@@ -161,7 +161,7 @@ fn decisions(plan: &Plan) -> Vec<usize> {
 /// grouped (see [`Paths::parts`]).
 pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
     let decisions = decisions(plan);
-    let ancestors = plan.graph().ancestors(plan.order());
+    let ancestry = plan.graph().ancestry(plan.order());
     // Union-find over decisions: one is upstream of the other.
     let mut group: Vec<usize> = (0..decisions.len()).collect();
     fn root(group: &mut [usize], mut a: usize) -> usize {
@@ -174,7 +174,7 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
     for a in 0..decisions.len() {
         for b in a + 1..decisions.len() {
             let (x, y) = (decisions[a], decisions[b]);
-            if ancestors[x].contains(y) || ancestors[y].contains(x) {
+            if ancestry.is_upstream(y, x) || ancestry.is_upstream(x, y) {
                 let (ra, rb) = (root(&mut group, a), root(&mut group, b));
                 group[ra] = rb;
             }
@@ -203,7 +203,7 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
     let mut deciders: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, d) in deciders.iter_mut().enumerate() {
         for (g, members) in groups.iter().enumerate() {
-            if members.iter().any(|&m| m == i || ancestors[i].contains(m)) {
+            if members.iter().any(|&m| m == i || ancestry.is_upstream(m, i)) {
                 d.push(g);
             }
         }

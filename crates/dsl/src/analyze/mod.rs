@@ -15,6 +15,7 @@ mod subplaybook;
 pub use branches::choices_of;
 pub use subplaybook::MAX_CALL_DEPTH;
 
+use crate::ancestry::Ancestry;
 use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
@@ -42,7 +43,7 @@ pub fn analyze(
     analyzer.index_steps();
     analyzer.build_graph();
     let order = analyzer.order();
-    let ancestors = analyzer.graph.ancestors(&order);
+    let ancestry = analyzer.graph.ancestry(&order);
     let mut plans: Vec<Option<StepPlan>> = (0..playbook.steps.len()).map(|_| None).collect();
     let mut types = StepTypes::new(&playbook, catalog);
     // Steps in dependency order, so whether a step handles a secret is known
@@ -54,7 +55,7 @@ pub fn analyze(
     }
     visit.extend((0..playbook.steps.len()).filter(|i| !placed.contains(*i)));
     for &i in &visit {
-        let plan = analyzer.step(i, &ancestors, &mut types);
+        let plan = analyzer.step(i, &ancestry, &mut types);
         plans[i] = Some(plan);
     }
     let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
@@ -245,22 +246,17 @@ impl<'a> Analyzer<'a> {
         );
     }
 
-    /// A topological order; on a cycle, reports it and returns the steps that could be placed.
+    /// A topological order of the steps; with a cycle, of the steps before
+    /// every cycle (the cycles are reported).
     fn order(&mut self) -> Vec<usize> {
         match self.graph.topological_order() {
             Ok(order) => order,
-            Err(leftover) => {
+            Err(cyclic) => {
                 self.cyclic = true;
-                for cycle in self.graph.cycles(&leftover) {
+                for cycle in self.graph.cycles(&cyclic.leftover) {
                     self.report_cycle(&cycle);
                 }
-                let mut left = FixedBitSet::with_capacity(self.playbook.steps.len());
-                for &i in &leftover {
-                    left.insert(i);
-                }
-                (0..self.playbook.steps.len())
-                    .filter(|i| !left.contains(*i))
-                    .collect()
+                cyclic.ordered
             }
         }
     }
@@ -295,15 +291,21 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Checks one step and computes what the plan needs to know about it.
-    fn step(&mut self, i: usize, ancestors: &[FixedBitSet], types: &mut StepTypes) -> StepPlan {
+    fn step(&mut self, i: usize, ancestry: &Ancestry, types: &mut StepTypes) -> StepPlan {
         let step = &self.playbook.steps[i];
-        let upstream = if self.cyclic && ancestors[i].is_empty() {
-            None
-        } else {
-            Some(&ancestors[i])
-        };
+        // In a cyclic graph, what is upstream of a step on or after a cycle
+        // is unknowable, and so (as before) for a step with nothing upstream.
+        let upstream_known =
+            !(self.cyclic && (!ancestry.is_ordered(i) || self.graph.incoming(i).next().is_none()));
         let schema = self.kind_schema(step);
-        let mut refs = References::new(self.playbook, &self.index, types, i, upstream, ancestors);
+        let mut refs = References::new(
+            self.playbook,
+            &self.index,
+            types,
+            i,
+            upstream_known,
+            ancestry,
+        );
         let mut plan = StepPlan::default();
 
         if let Some(when) = &step.when {

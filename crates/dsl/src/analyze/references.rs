@@ -2,6 +2,7 @@
 //! expressions and templates: unknown names, results that are not upstream,
 //! the type of what is read, and whether a secret flows through it.
 
+use crate::ancestry::Ancestry;
 use crate::ast::{Action, AnswerType, Output, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
@@ -10,7 +11,6 @@ use crate::expr::{Scope, Type};
 use crate::path::Path;
 use crate::source::Spanned;
 use crate::suggest;
-use fixedbitset::FixedBitSet;
 use std::collections::HashMap;
 
 /// What later steps need to know about a step already checked.
@@ -109,10 +109,11 @@ pub(super) struct References<'a, 'b> {
     index: &'b HashMap<&'a str, usize>,
     types: &'b StepTypes<'a>,
     current: usize,
-    /// Steps upstream of the current one; `None` when a cycle made it unknowable.
-    upstream: Option<&'b FixedBitSet>,
-    /// Steps upstream of every step, to tell "downstream" from "unrelated".
-    ancestors: &'b [FixedBitSet],
+    /// Whether what is upstream of the current step is known (a cycle can
+    /// make it unknowable; then reads are not checked against it).
+    upstream_known: bool,
+    /// Which steps are upstream of which.
+    ancestry: &'b Ancestry,
     allow_self: bool,
     reads: Vec<usize>,
     uses_secret: bool,
@@ -124,16 +125,16 @@ impl<'a, 'b> References<'a, 'b> {
         index: &'b HashMap<&'a str, usize>,
         types: &'b StepTypes<'a>,
         current: usize,
-        upstream: Option<&'b FixedBitSet>,
-        ancestors: &'b [FixedBitSet],
+        upstream_known: bool,
+        ancestry: &'b Ancestry,
     ) -> References<'a, 'b> {
         References {
             playbook,
             index,
             types,
             current,
-            upstream,
-            ancestors,
+            upstream_known,
+            ancestry,
             allow_self: false,
             reads: Vec::new(),
             uses_secret: false,
@@ -203,18 +204,12 @@ impl<'a, 'b> References<'a, 'b> {
             );
             return false;
         }
-        let Some(upstream) = self.upstream else {
-            return true;
-        };
-        if upstream.contains(target) {
+        if !self.upstream_known || self.ancestry.is_upstream(target, self.current) {
             return true;
         }
         let current = &self.current_step().id.value;
         let target_id = &self.playbook.steps[target].id.value;
-        let downstream = self
-            .ancestors
-            .get(target)
-            .is_some_and(|a| a.contains(self.current));
+        let downstream = self.ancestry.is_upstream(self.current, target);
         let (label, help) = if downstream {
             (
                 format!("`{target_id}` runs after `{current}`"),

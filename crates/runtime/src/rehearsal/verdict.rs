@@ -79,11 +79,11 @@ pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatc
             }
         }
         // Same steps: the order written must respect the dependencies.
-        let ancestors = plan.graph().ancestors(plan.order());
+        let ancestry = plan.graph().ancestry(plan.order());
         for (k, &i) in expected.iter().enumerate() {
             if let Some(&later) = expected[k + 1..]
                 .iter()
-                .find(|&&j| ancestors[i].contains(j))
+                .find(|&&j| ancestry.is_upstream(j, i))
             {
                 found.push(Mismatch {
                     step: Some(i),
