@@ -239,3 +239,44 @@ steps:
         &[SECRET.to_string(), "with spaces".into()],
     );
 }
+
+/// `secret: false` is the author's word that an output cannot hold the
+/// secret the step used (an application name read over a secret connection
+/// URL): it is shown, and so is every later use of its value, while an
+/// undeclared output of the same step is masked as a derived value.
+#[test]
+fn an_output_declared_not_secret_is_not_masked_as_derived() {
+    let s = Sandbox::new(
+        r#"
+inputs:
+  token: {type: string, secret: true}
+steps:
+  - id: probe
+    shell:
+      command: 'test -n "$TOKEN" && echo leaky-worker-app && echo undeclared-derived-value >&2'
+      env: {TOKEN: "{{inputs.token}}"}
+    outputs:
+      app:
+        from: stdout
+        secret: false
+      other:
+        from: stderr
+  - id: show
+    needs: [probe]
+    log: "top application: {{steps.probe.outputs.app}}"
+"#,
+    );
+    let run = s.run(&["--input", &format!("token={SECRET}")]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stdout.contains("top application: leaky-worker-app"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        !run.stdout.contains("undeclared-derived-value"),
+        "{}",
+        run.describe()
+    );
+    assert_clean("the run", &run.stdout, &[SECRET.to_string()]);
+}

@@ -640,12 +640,14 @@ impl<'b> Scheduler<'b> {
                         outputs::capture_available(&step.outputs, self.primary(i), &done.results);
                 }
                 // Secret outputs, and what steps that handled a secret captured,
-                // are masked from here on.
+                // are masked from here on; `secret: false` is the author's word
+                // that an output cannot hold the secret (an application name
+                // read over a secret connection URL).
                 for output in &step.outputs {
                     if let Some(v) = done.outputs.get(&output.name.value) {
                         if output.is_secret() {
                             self.bus.masker_mut().add_value(v);
-                        } else if step_plan.uses_secret {
+                        } else if step_plan.uses_secret && output.secret.is_none() {
                             self.bus.masker_mut().add_derived(v);
                         }
                     }
@@ -777,7 +779,8 @@ pub(crate) fn ended(state: StepState) -> Ended {
 /// the values of those outputs, which may be printed too, are unknown to
 /// the masker; publishing its lines as they come would leak them.
 fn holds_output(step: &Step, step_plan: &runbook_dsl::plan::StepPlan) -> bool {
-    let captures = !step.outputs.is_empty();
+    // Outputs declared `secret: false` are not masked as derived values.
+    let captures = step.outputs.iter().any(|o| o.secret.is_none());
     step.outputs.iter().any(|o| o.is_secret()) || (step_plan.uses_secret && captures)
 }
 
