@@ -50,17 +50,7 @@ impl Scope {
         results: Map<String, Value>,
         outputs: Map<String, Value>,
     ) {
-        let mut values = results;
-        values.insert("outputs".into(), Value::Object(outputs));
-        self.steps.insert(
-            id.to_string(),
-            StepValues {
-                values: Some(Arc::new(Value::Object(values))),
-                outcome: Some(StepOutcome::Succeeded),
-                unknown: false,
-                cause: None,
-            },
-        );
+        self.ended(id, results, outputs, StepOutcome::Succeeded, None);
     }
 
     /// Records a step that failed, with the results and outputs it produced
@@ -73,15 +63,27 @@ impl Scope {
         outputs: Map<String, Value>,
         cause: &str,
     ) {
+        let cause = format!("`{id}` failed before producing it: {cause}");
+        self.ended(id, results, outputs, StepOutcome::Failed, Some(cause));
+    }
+
+    fn ended(
+        &mut self,
+        id: &str,
+        results: Map<String, Value>,
+        outputs: Map<String, Value>,
+        outcome: StepOutcome,
+        cause: Option<String>,
+    ) {
         let mut values = results;
         values.insert("outputs".into(), Value::Object(outputs));
         self.steps.insert(
             id.to_string(),
             StepValues {
                 values: Some(Arc::new(Value::Object(values))),
-                outcome: Some(StepOutcome::Failed),
+                outcome: Some(outcome),
                 unknown: false,
-                cause: Some(format!("`{id}` failed before producing it: {cause}")),
+                cause,
             },
         );
     }
