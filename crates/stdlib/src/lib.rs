@@ -16,6 +16,7 @@ mod captured;
 pub mod kinds;
 mod params;
 pub mod process;
+pub mod program;
 pub mod reference;
 pub mod watchdog;
 pub mod web;

@@ -38,14 +38,21 @@ impl Action for Shell {
                 Ok(argv) => argv,
                 Err(e) => return ActionResult::failure(e),
             };
-            let mut command = Command::new(&argv[0]);
+            let env = match ctx.args.get("env").and_then(|a| a.as_value()) {
+                Some(Value::Object(env)) => Some(env),
+                _ => None,
+            };
+            let path_is_set = env.is_some_and(|env| env.contains_key("PATH"));
+            let mut command = Command::new(crate::program::resolve(&argv[0], path_is_set));
+            // `$0` stays the name as written.
+            command.arg0(&argv[0]);
             command.args(&argv[1..]);
             let dir = match ctx.str_arg("workdir") {
                 Some(dir) => ctx.workdir.join(dir),
                 None => ctx.workdir.clone(),
             };
             command.current_dir(&dir);
-            if let Some(Value::Object(env)) = ctx.args.get("env").and_then(|a| a.as_value()) {
+            if let Some(env) = env {
                 for (k, v) in env {
                     let v = match v {
                         Value::String(s) => s.clone(),
