@@ -39,8 +39,16 @@ pub fn resolve(
     let mut parts = id.value.split('.').peekable();
     while let Some(part) = parts.next() {
         let Some(index) = plan.index_of(part) else {
+            // The addresses it could have meant: with more to come, only
+            // through the steps that call a playbook.
+            let rest: Vec<&str> = parts.collect();
             let ids: Vec<String> = (0..plan.len())
-                .map(|i| format!("{prefix}{}", plan.step(i).0.id.value))
+                .map(|i| plan.step(i).0)
+                .filter(|step| rest.is_empty() || is_call(step))
+                .map(|step| match rest.is_empty() {
+                    true => format!("{prefix}{}", step.id.value),
+                    false => format!("{prefix}{}.{}", step.id.value, rest.join(".")),
+                })
                 .collect();
             let message = match prefix.strip_suffix('.') {
                 None => format!("the playbook has no step `{part}`"),
@@ -81,15 +89,19 @@ pub fn resolve(
     None
 }
 
+fn is_call(step: &Step) -> bool {
+    matches!(&step.action, StepAction::Kind { name, .. } if name.value == super::script::CALL_KIND)
+}
+
 /// The checked playbook the `playbook` step at `index` calls.
 fn called(plan: &Plan, index: usize, catalog: &dyn Catalog) -> Result<Arc<Plan>, String> {
     let step = plan.step(index).0;
     let id = &step.id.value;
-    let StepAction::Kind { name, params } = &step.action else {
+    let StepAction::Kind { params, .. } = &step.action else {
         return Err(format!("`{id}` is a `{}` step", step.action.kind_name()));
     };
-    if name.value != super::script::CALL_KIND {
-        return Err(format!("`{id}` is a `{}` step", name.value));
+    if !is_call(step) {
+        return Err(format!("`{id}` is a `{}` step", step.action.kind_name()));
     }
     let Some(path) = runbook_dsl::analyze::static_call_path(params) else {
         return Err(format!(
