@@ -237,4 +237,12 @@ fn issue11_item2_rehearsals_script_a_called_playbooks_decisions() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("did you mean `rollback.which`?"), "{out}");
     snapshot("called_unknown", &out);
+
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_unscripted");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("add under `steps:` in the scenario: `rollback.restore_db: succeeded`"),
+        "{out}"
+    );
+    snapshot("called_unscripted", &out);
 }

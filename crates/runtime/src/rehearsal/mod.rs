@@ -333,7 +333,7 @@ fn unscripted(plan: &Plan, scenario: &Scenario, missing: &[Missing]) -> Vec<Diag
             let label = if call == id {
                 label.to_string()
             } else {
-                format!("calls a playbook whose step `{id}` is {label}")
+                format!("its called playbook reaches `{id}`: {label}")
             };
             Some(
                 Diagnostic::error(Code::MissingField, message)
