@@ -212,3 +212,69 @@ impl Operator for ScriptedOperator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::ActionContext;
+
+    /// No kind computes anything here.
+    struct Nothing;
+
+    impl ActionSet for Nothing {
+        fn action(&self, _kind: &str) -> Option<Arc<dyn Action>> {
+            None
+        }
+    }
+
+    fn result(actions: &dyn ActionSet, step: &str) -> ActionResult {
+        let action = actions.action("shell").expect("every kind answers");
+        let ctx = ActionContext::new(step, Default::default());
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime starts")
+            .block_on(action.run(&ctx))
+    }
+
+    /// Nested calls compose their addresses as the operator's do
+    /// (`OUTER.CALL.STEP`), and what is missing is named by that address.
+    #[test]
+    fn a_called_playbooks_steps_are_scripted_as_call_step() {
+        let mut canned = HashMap::new();
+        canned.insert(
+            "outer.inner.probe".to_string(),
+            Canned {
+                ok: true,
+                fields: Map::from_iter([("stdout".to_string(), Value::from("up"))]),
+                message: None,
+            },
+        );
+        let missing = Arc::new(Mutex::new(Vec::new()));
+        let top = ScriptedActions {
+            canned: Arc::new(canned),
+            primary: HashMap::new(),
+            pure: Arc::new(Nothing),
+            missing: missing.clone(),
+            prefix: String::new(),
+        };
+        let inner = top
+            .called("outer")
+            .and_then(|outer| outer.called("inner"))
+            .expect("a rehearsal scripts called playbooks");
+        let scripted = result(&*inner, "probe");
+        assert!(scripted.ok);
+        assert_eq!(scripted.fields.get("stdout"), Some(&Value::from("up")));
+
+        // The same step id at the top, or one call up, is another step.
+        assert!(!result(&top, "probe").ok);
+        let outer = top.called("outer").expect("scripted");
+        assert!(!result(&*outer, "probe").ok);
+        assert_eq!(
+            *missing.lock().expect("not poisoned"),
+            vec![
+                Missing::Result("probe".into()),
+                Missing::Result("outer.probe".into())
+            ]
+        );
+    }
+}
