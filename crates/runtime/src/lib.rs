@@ -15,8 +15,8 @@
 pub mod action;
 pub mod bus;
 pub mod event;
-pub mod evidence;
 pub mod interrupt;
+pub mod evidence;
 pub mod journal;
 pub mod journal_output;
 pub mod mask;

@@ -203,10 +203,7 @@ pub fn enumerate(plan: &Plan, given: &Map<String, Value>) -> Paths {
     let mut deciders: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, d) in deciders.iter_mut().enumerate() {
         for (g, members) in groups.iter().enumerate() {
-            if members
-                .iter()
-                .any(|&m| m == i || ancestry.is_upstream(m, i))
-            {
+            if members.iter().any(|&m| m == i || ancestry.is_upstream(m, i)) {
                 d.push(g);
             }
         }

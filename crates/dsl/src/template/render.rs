@@ -133,13 +133,12 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                             Parses::Twice => shell_quote(&text),
                             Parses::Once => text,
                         };
-                        let encoded =
-                            encoding
-                                .insert(&out, insertion, &value, &text)
-                                .map_err(|message| RenderError {
-                                    message,
-                                    span: insertion.span,
-                                })?;
+                        let encoded = encoding
+                            .insert(&out, insertion, &value, &text)
+                            .map_err(|message| RenderError {
+                                message,
+                                span: insertion.span,
+                            })?;
                         out.push_str(&encoded);
                     }
                     // Not a shell command: `quote` still quotes once, for
