@@ -183,3 +183,66 @@ fn issue11_item13_a_failed_rehearsal_run_says_which_step_failed_and_why() {
     assert!(out.contains("does not hold"), "{out}");
     snapshot("failed_run", &out);
 }
+
+/// Issue 11, item 2: a scenario scripts a called playbook's steps, answers,
+/// gates and manual steps as `CALL.STEP` (the address `--approve` and
+/// `--answer` take in a run): the called playbook runs in the rehearsal,
+/// each answer takes its branch (the other branch is unscripted, so taking
+/// it would be an incomplete scenario), a rejected gate or an unconfirmed
+/// manual step in it rejects the run, and an unknown address is a
+/// diagnostic in the scenario file with the closest one.
+#[test]
+fn issue11_item2_rehearsals_script_a_called_playbooks_decisions() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called");
+    assert_eq!(code, 0, "{out}");
+    for name in [
+        "the database is restored",
+        "the application is redeployed",
+        "a rejected restore rejects the run",
+        "an unconfirmed site check rejects the run",
+        "the rollback scripted as one result runs none of its steps",
+    ] {
+        assert!(out.contains(&format!(":: {name} ... ok")), "{name}: {out}");
+    }
+    assert!(out.ends_with("5 passed, 0 failed\n"), "{out}");
+
+    // The rehearsal really goes through the called playbook: a rejection
+    // there is the run's outcome, and an answer takes its own branch.
+    let world = World {
+        catalog: runbook_stdlib::builtin(),
+        pure: Arc::new(runbook_stdlib::actions::Builtins),
+    };
+    let report = rehearsal::rehearse_file(
+        &root().join("tests/fixtures/rehearsals/called/deploy.scenario.yaml"),
+        &world,
+    );
+    let status = |name: &str| {
+        report
+            .scenarios
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.rehearsed.status)
+    };
+    use runbook_runtime::event::RunStatus;
+    assert_eq!(
+        status("a rejected restore rejects the run"),
+        Some(RunStatus::Rejected)
+    );
+    assert_eq!(
+        status("the database is restored"),
+        Some(RunStatus::Succeeded)
+    );
+
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_unknown");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("did you mean `rollback.which`?"), "{out}");
+    snapshot("called_unknown", &out);
+
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_unscripted");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("add under `steps:` in the scenario: `rollback.restore_db: succeeded`"),
+        "{out}"
+    );
+    snapshot("called_unscripted", &out);
+}

@@ -56,6 +56,13 @@ pub trait Action: Send + Sync {
 /// Finds the action of a step kind.
 pub trait ActionSet: Send + Sync {
     fn action(&self, kind: &str) -> Option<Arc<dyn Action>>;
+
+    /// The actions of a playbook that the step `call` calls. `None`: the
+    /// standard library's own, as in a run; a rehearsal gives its scripted
+    /// ones, whose step ids are addressed `CALL.STEP` as the operator's are.
+    fn called(&self, _call: &str) -> Option<Arc<dyn ActionSet>> {
+        None
+    }
 }
 
 /// Everything an action may use.
@@ -95,6 +102,9 @@ pub struct ActionContext {
     pub output_cap: usize,
     /// How many `playbook` steps the run is nested in.
     pub call_depth: usize,
+    /// The actions a playbook this step calls runs with (see
+    /// [`ActionSet::called`]); `None`: the standard library's.
+    pub called_actions: Option<Arc<dyn ActionSet>>,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -124,6 +134,7 @@ impl ActionContext {
             interruption: crate::Interruption::new(),
             output_cap: DEFAULT_OUTPUT_CAP,
             call_depth: 0,
+            called_actions: None,
             output: None,
         }
     }

@@ -905,6 +905,7 @@ impl StepTask {
             interruption: self.shared.options.interruption.clone(),
             output_cap: self.shared.options.output_cap,
             call_depth: self.shared.options.call_depth,
+            called_actions: self.shared.actions.called(&id),
             output: Some(self.tx.clone()),
         };
         let detail = action.as_ref().map(|a| a.describe(&ctx));

@@ -13,7 +13,7 @@ mod references;
 mod subplaybook;
 
 pub use branches::choices_of;
-pub use subplaybook::MAX_CALL_DEPTH;
+pub use subplaybook::{static_call_path, MAX_CALL_DEPTH};
 
 use crate::ancestry::Ancestry;
 use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};

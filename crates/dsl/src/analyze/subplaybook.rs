@@ -116,6 +116,13 @@ fn call_of(params: &Node) -> Option<(&Node, Option<&Node>)> {
     }
 }
 
+/// The path a `playbook` step calls, as written, when it is known before
+/// the run (not a template).
+pub fn static_call_path(params: &Node) -> Option<&str> {
+    let text = call_of(params)?.0.as_text()?.value.as_str();
+    (!text.contains("{{")).then_some(text)
+}
+
 /// The playbook files a playbook calls, with paths as it writes them
 /// joined to its directory. Calls whose path is a template are skipped:
 /// they are known only at run time.
@@ -133,8 +140,7 @@ fn calls_in(path: &std::path::Path, catalog: &dyn Catalog) -> Vec<std::path::Pat
         .iter()
         .filter_map(|step| match &step.action {
             crate::ast::Action::Kind { name, params } if name.value == "playbook" => {
-                let text = call_of(params)?.0.as_text()?.value.clone();
-                (!text.contains("{{")).then(|| base.join(text))
+                static_call_path(params).map(|text| base.join(text))
             }
             _ => None,
         })

@@ -6,11 +6,13 @@
 //!
 //! - [`scenario`]: the file format, read from the spanned YAML tree;
 //! - [`prepare`]: the scenario checked against the playbook's plan;
+//! - [`address`]: the steps it names, `CALL.STEP` in a called playbook;
 //! - [`invert`]: scripted outputs turned back into the results they come from;
 //! - [`script`]: the scripted action set and operator;
 //! - [`verdict`]: what was expected against what happened;
 //! - [`coverage`]: which branch cases the scenarios take.
 
+pub mod address;
 pub mod coverage;
 pub mod invert;
 pub mod prepare;
@@ -210,6 +212,7 @@ pub fn rehearse(
         primary,
         pure: world.pure.clone(),
         missing: missing.clone(),
+        prefix: String::new(),
     };
     let operator = ScriptedOperator {
         answers: prepared.answers,
@@ -305,9 +308,11 @@ fn unscripted(plan: &Plan, scenario: &Scenario, missing: &[Missing]) -> Vec<Diag
     missing
         .iter()
         .filter_map(|m| {
-            let i = plan.index_of(m.step())?;
-            let step = plan.step(i).0;
-            let id = &step.id.value;
+            // A step of a called playbook (`CALL.STEP`) is pointed at
+            // through the step that calls it.
+            let id = m.step();
+            let call = id.split('.').next().unwrap_or(id);
+            let step = plan.step(plan.index_of(call)?).0;
             let (message, label, help) = match m {
                 Missing::Result(_) => (
                     format!("scenario `{name}` gives no result for `{id}`, which the rehearsal reaches"),
@@ -324,6 +329,11 @@ fn unscripted(plan: &Plan, scenario: &Scenario, missing: &[Missing]) -> Vec<Diag
                     "gate reached without a scripted decision",
                     format!("add under `gates:` in the scenario: `{id}: approve` (or `reject`)"),
                 ),
+            };
+            let label = if call == id {
+                label.to_string()
+            } else {
+                format!("its called playbook reaches `{id}`: {label}")
             };
             Some(
                 Diagnostic::error(Code::MissingField, message)

@@ -4,6 +4,7 @@
 //! validated answers and gate decisions. Every problem is a diagnostic in
 //! the scenario file, with "did you mean" for misspelled names.
 
+use super::address::{resolve, Addressed};
 use super::invert::invert;
 use super::scenario::{Scenario, StepScript};
 use super::script::Canned;
@@ -16,6 +17,7 @@ use runbook_dsl::suggest::{did_you_mean, help_for};
 use runbook_dsl::{Code, Diagnostic, Diagnostics, Spanned};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A scenario ready to rehearse.
 #[derive(Clone, Debug, Default)]
@@ -41,7 +43,7 @@ pub fn primary_of(catalog: &dyn Catalog, step: &Step) -> &'static str {
 
 /// Checks a scenario against the plan; `None` when it has errors (in `diags`).
 pub fn prepare(
-    plan: &Plan,
+    plan: &Arc<Plan>,
     catalog: &dyn Catalog,
     scenario: &Scenario,
     diags: &mut Diagnostics,
@@ -52,9 +54,10 @@ pub fn prepare(
         ..Prepared::default()
     };
     for script in &scenario.steps {
-        let Some(step) = step(plan, &script.step, diags) else {
+        let Some(addressed) = resolve(plan, catalog, &script.step, diags) else {
             continue;
         };
+        let step = addressed.step();
         let what = match &step.action {
             StepAction::Branch(_) => Some("a branch: its decision follows from the steps it reads"),
             StepAction::Ask(_) => Some("an `ask`: give its answer under `answers:`"),
@@ -78,9 +81,10 @@ pub fn prepare(
         }
     }
     for answer in &scenario.answers {
-        let Some(step) = step(plan, &answer.step, diags) else {
+        let Some(addressed) = resolve(plan, catalog, &answer.step, diags) else {
             continue;
         };
+        let step = addressed.step();
         match &step.action {
             StepAction::Ask(ask) => {
                 let given = match &answer.value {
@@ -137,13 +141,18 @@ pub fn prepare(
         }
     }
     for gate in &scenario.gates {
-        let Some(index) = index(plan, &gate.step, diags) else {
+        let Some(Addressed { plan, index }) = resolve(plan, catalog, &gate.step, diags) else {
             continue;
         };
         if !plan.is_gated(index) {
-            let gated: Vec<&str> = (0..plan.len())
+            // Gated steps of the same playbook, addressed as this one is.
+            let prefix = match gate.step.value.rsplit_once('.') {
+                Some((call, _)) => format!("{call}."),
+                None => String::new(),
+            };
+            let gated: Vec<String> = (0..plan.len())
                 .filter(|&i| plan.is_gated(i))
-                .map(|i| plan.step(i).0.id.value.as_str())
+                .map(|i| format!("{prefix}{}", plan.step(i).0.id.value))
                 .collect();
             diags.push(
                 Diagnostic::error(
@@ -151,7 +160,11 @@ pub fn prepare(
                     format!("`{}` has no approval gate", gate.step.value),
                 )
                 .label(gate.step.span, "no gate to decide")
-                .with_help(help_for("gated step", &gate.step.value, gated)),
+                .with_help(help_for(
+                    "gated step",
+                    &gate.step.value,
+                    gated.iter().map(String::as_str),
+                )),
             );
             continue;
         }

@@ -8,6 +8,11 @@
 //! (the standard library's, with time paused so `wait` takes no time). Any
 //! other step the run reaches without a scripted result fails, and the
 //! rehearsal reports the missing script rather than a path.
+//!
+//! A `playbook` step the scenario gives no result for runs the called
+//! playbook for real, in the same scripted world: its steps' results, its
+//! answers and its gates are scripted with `CALL.STEP` addresses, the form
+//! `--approve`/`--answer` take in a run ([`crate::operator::Nested`]).
 
 use crate::action::{Action, ActionContext, ActionResult, ActionSet, BoxFuture};
 use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply};
@@ -45,6 +50,10 @@ impl Missing {
 /// The kinds that may stay unscripted, because running them changes nothing.
 pub const PURE_KINDS: &[&str] = &["log", "assert", "wait", "approve"];
 
+/// The kind that, left unscripted, runs its called playbook in the
+/// rehearsal's world (its own steps scripted as `CALL.STEP`).
+pub const CALL_KIND: &str = "playbook";
+
 /// Every kind answers from the scenario.
 pub struct ScriptedActions {
     pub(crate) canned: Arc<HashMap<String, Canned>>,
@@ -52,12 +61,14 @@ pub struct ScriptedActions {
     pub(crate) primary: HashMap<String, &'static str>,
     pub(crate) pure: Arc<dyn ActionSet>,
     pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
+    /// `CALL.` (nested: `OUTER.CALL.`) in a called playbook, empty at the top:
+    /// the scenario scripts step `STEP` there as `CALL.STEP`.
+    pub(crate) prefix: String,
 }
 
 impl ActionSet for ScriptedActions {
     fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
-        let fallback = PURE_KINDS
-            .contains(&kind)
+        let fallback = (PURE_KINDS.contains(&kind) || kind == CALL_KIND)
             .then(|| self.pure.action(kind))
             .flatten();
         Some(Arc::new(ScriptedAction {
@@ -65,6 +76,17 @@ impl ActionSet for ScriptedActions {
             canned: self.canned.clone(),
             fallback,
             missing: self.missing.clone(),
+            prefix: self.prefix.clone(),
+        }))
+    }
+
+    fn called(&self, call: &str) -> Option<Arc<dyn ActionSet>> {
+        Some(Arc::new(ScriptedActions {
+            canned: self.canned.clone(),
+            primary: self.primary.clone(),
+            pure: self.pure.clone(),
+            missing: self.missing.clone(),
+            prefix: format!("{}{call}.", self.prefix),
         }))
     }
 }
@@ -74,12 +96,21 @@ struct ScriptedAction {
     canned: Arc<HashMap<String, Canned>>,
     fallback: Option<Arc<dyn Action>>,
     missing: Arc<Mutex<Vec<Missing>>>,
+    prefix: String,
+}
+
+impl ScriptedAction {
+    /// The step's address in the scenario.
+    fn address(&self, step: &str) -> String {
+        format!("{}{step}", self.prefix)
+    }
 }
 
 impl Action for ScriptedAction {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
-            if let Some(canned) = self.canned.get(&ctx.step) {
+            let address = self.address(&ctx.step);
+            if let Some(canned) = self.canned.get(&address) {
                 return ActionResult {
                     ok: canned.ok,
                     fields: canned.fields.clone(),
@@ -94,7 +125,7 @@ impl Action for ScriptedAction {
                 return action.run(ctx).await;
             }
             if let Ok(mut missing) = self.missing.lock() {
-                missing.push(Missing::Result(ctx.step.clone()));
+                missing.push(Missing::Result(address));
             }
             ActionResult::failure("the scenario gives no result for this step")
         })
@@ -102,8 +133,10 @@ impl Action for ScriptedAction {
 
     fn describe(&self, ctx: &ActionContext) -> String {
         match &self.fallback {
-            Some(action) if !self.canned.contains_key(&ctx.step) => action.describe(ctx),
-            _ => format!("`{}`, as the scenario scripts it", ctx.step),
+            Some(action) if !self.canned.contains_key(&self.address(&ctx.step)) => {
+                action.describe(ctx)
+            }
+            _ => format!("`{}`, as the scenario scripts it", self.address(&ctx.step)),
         }
     }
 
@@ -177,5 +210,71 @@ impl Operator for ScriptedOperator {
                 refused("the scenario gives no answer")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::ActionContext;
+
+    /// No kind computes anything here.
+    struct Nothing;
+
+    impl ActionSet for Nothing {
+        fn action(&self, _kind: &str) -> Option<Arc<dyn Action>> {
+            None
+        }
+    }
+
+    fn result(actions: &dyn ActionSet, step: &str) -> ActionResult {
+        let action = actions.action("shell").expect("every kind answers");
+        let ctx = ActionContext::new(step, Default::default());
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime starts")
+            .block_on(action.run(&ctx))
+    }
+
+    /// Nested calls compose their addresses as the operator's do
+    /// (`OUTER.CALL.STEP`), and what is missing is named by that address.
+    #[test]
+    fn a_called_playbooks_steps_are_scripted_as_call_step() {
+        let mut canned = HashMap::new();
+        canned.insert(
+            "outer.inner.probe".to_string(),
+            Canned {
+                ok: true,
+                fields: Map::from_iter([("stdout".to_string(), Value::from("up"))]),
+                message: None,
+            },
+        );
+        let missing = Arc::new(Mutex::new(Vec::new()));
+        let top = ScriptedActions {
+            canned: Arc::new(canned),
+            primary: HashMap::new(),
+            pure: Arc::new(Nothing),
+            missing: missing.clone(),
+            prefix: String::new(),
+        };
+        let inner = top
+            .called("outer")
+            .and_then(|outer| outer.called("inner"))
+            .expect("a rehearsal scripts called playbooks");
+        let scripted = result(&*inner, "probe");
+        assert!(scripted.ok);
+        assert_eq!(scripted.fields.get("stdout"), Some(&Value::from("up")));
+
+        // The same step id at the top, or one call up, is another step.
+        assert!(!result(&top, "probe").ok);
+        let outer = top.called("outer").expect("scripted");
+        assert!(!result(&*outer, "probe").ok);
+        assert_eq!(
+            *missing.lock().expect("not poisoned"),
+            vec![
+                Missing::Result("probe".into()),
+                Missing::Result("outer.probe".into())
+            ]
+        );
     }
 }

@@ -9,7 +9,8 @@
 //! when the calling step's own gate was approved and it is neither
 //! `destructive` nor an `approve` step (as `--yes` does). A rejection there
 //! rejects the calling step. A dry-run of the caller runs the called
-//! playbook as a dry-run.
+//! playbook as a dry-run. A rehearsal runs it with its scripted actions
+//! ([`ActionContext::called_actions`]).
 
 use crate::actions::Builtins;
 
@@ -235,7 +236,11 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
         call_depth: ctx.call_depth + 1,
         ..RunOptions::default()
     };
-    let runner = Runner::new(Arc::new(plan), Arc::new(Builtins), operator, options);
+    let actions = ctx
+        .called_actions
+        .clone()
+        .unwrap_or_else(|| Arc::new(Builtins));
+    let runner = Runner::new(Arc::new(plan), actions, operator, options);
     let outcome = runner
         .run(
             &mut bus,

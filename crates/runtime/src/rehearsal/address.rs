@@ -1,0 +1,125 @@
+//! The steps a scenario names: `STEP` in the rehearsed playbook, or
+//! `CALL.STEP` in the playbook its `playbook` step `CALL` calls (nested
+//! calls: `OUTER.CALL.STEP`), the address `--approve`/`--answer` take in a
+//! run ([`crate::operator::Nested`]). A rehearsal runs a called playbook for
+//! real when the scenario gives the calling step no result, so its steps are
+//! scripted (results, answers, gates) under those addresses.
+
+use runbook_dsl::ast::{Action as StepAction, Step};
+use runbook_dsl::catalog::Catalog;
+use runbook_dsl::plan::Plan;
+use runbook_dsl::suggest::help_for;
+use runbook_dsl::{Code, Diagnostic, Diagnostics, Spanned};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A step found at an address: the playbook it is in, and its index there.
+pub struct Addressed {
+    pub plan: Arc<Plan>,
+    pub index: usize,
+}
+
+impl Addressed {
+    pub fn step(&self) -> &Step {
+        self.plan.step(self.index).0
+    }
+}
+
+/// Finds the step at `id`, or says in `diags` (at `id`'s span, with the
+/// closest address) why there is none.
+pub fn resolve(
+    plan: &Arc<Plan>,
+    catalog: &dyn Catalog,
+    id: &Spanned<String>,
+    diags: &mut Diagnostics,
+) -> Option<Addressed> {
+    let mut plan = plan.clone();
+    // The address of the playbook searched so far (`CALL.`), and who calls it.
+    let mut prefix = String::new();
+    let mut parts = id.value.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Some(index) = plan.index_of(part) else {
+            // The addresses it could have meant: with more to come, only
+            // through the steps that call a playbook.
+            let rest: Vec<&str> = parts.collect();
+            let ids: Vec<String> = (0..plan.len())
+                .map(|i| plan.step(i).0)
+                .filter(|step| rest.is_empty() || is_call(step))
+                .map(|step| match rest.is_empty() {
+                    true => format!("{prefix}{}", step.id.value),
+                    false => format!("{prefix}{}.{}", step.id.value, rest.join(".")),
+                })
+                .collect();
+            let message = match prefix.strip_suffix('.') {
+                None => format!("the playbook has no step `{part}`"),
+                Some(call) => format!(
+                    "the playbook `{call}` calls ({}) has no step `{part}`",
+                    plan.file().name()
+                ),
+            };
+            diags.push(
+                Diagnostic::error(Code::UnknownStep, message)
+                    .label(id.span, "unknown step")
+                    .with_help(help_for("step", &id.value, ids.iter().map(String::as_str))),
+            );
+            return None;
+        };
+        if parts.peek().is_none() {
+            return Some(Addressed { plan, index });
+        }
+        let address = format!("{prefix}{part}");
+        match called(&plan, index, catalog) {
+            Ok(child) => plan = child,
+            Err(why) => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnknownStep,
+                        format!("`{}` cannot be scripted: {why}", id.value),
+                    )
+                    .label(id.span, format!("`{address}` calls no playbook to rehearse"))
+                    .help(format!(
+                        "`CALL.STEP` names a step of the playbook the `playbook` step `CALL` calls; script `{address}` itself under `steps:` instead"
+                    )),
+                );
+                return None;
+            }
+        }
+        prefix = format!("{address}.");
+    }
+    None
+}
+
+fn is_call(step: &Step) -> bool {
+    matches!(&step.action, StepAction::Kind { name, .. } if name.value == super::script::CALL_KIND)
+}
+
+/// The checked playbook the `playbook` step at `index` calls.
+fn called(plan: &Plan, index: usize, catalog: &dyn Catalog) -> Result<Arc<Plan>, String> {
+    let step = plan.step(index).0;
+    let id = &step.id.value;
+    let StepAction::Kind { params, .. } = &step.action else {
+        return Err(format!("`{id}` is a `{}` step", step.action.kind_name()));
+    };
+    if !is_call(step) {
+        return Err(format!("`{id}` is a `{}` step", step.action.kind_name()));
+    }
+    let Some(path) = runbook_dsl::analyze::static_call_path(params) else {
+        return Err(format!(
+            "the playbook `{id}` calls is known only at run time (its path is a template)"
+        ));
+    };
+    let dir = Path::new(plan.file().name())
+        .parent()
+        .unwrap_or(Path::new(""));
+    let target = dir.join(path);
+    let file = runbook_dsl::load::read(&target)
+        .map_err(|unreadable| unreadable.diagnostic.message.clone())?;
+    let checked = runbook_dsl::load::check(file, catalog);
+    checked.plan.map(Arc::new).ok_or_else(|| {
+        format!(
+            "{} does not check (`runbook check {}` shows why)",
+            target.display(),
+            target.display()
+        )
+    })
+}
