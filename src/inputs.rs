@@ -39,35 +39,20 @@ pub fn split_pair(pair: &str, flag: &str) -> Result<(String, String), String> {
     }
 }
 
-/// A YAML or JSON mapping file (`--inputs-file`, `--answers`).
+/// A YAML or JSON mapping file (`--inputs-file`, `--answers`), read as
+/// [`runbook_dsl::mapping_file`] reads it.
 pub fn read_mapping(file: &Path) -> Result<Vec<(String, Value)>, String> {
+    use runbook_dsl::mapping_file::{parse, MappingError};
     let text = runbook_dsl::user_file::read_to_string(file)
         .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-    let value: Value = serde_saphyr::from_str_with_options(&text, yaml_options()).map_err(|e| {
-        // The parser's hint names its own API; the user edits a file.
-        let e = e.to_string();
-        let e = e.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
-        format!("`{}` is not a YAML or JSON mapping: {e}", file.display())
-    })?;
-    match value {
-        Value::Object(map) => Ok(map.into_iter().collect()),
-        Value::Null => Ok(Vec::new()),
-        _ => Err(format!(
-            "`{}` must be a mapping of names to values",
-            file.display()
-        )),
-    }
-}
-
-/// YAML 1.2 as the playbook front end reads it: only `true`/`false` are
-/// booleans (`yes`, `on` stay strings), a repeated key is an error, and an
-/// error is one line (the message above names the file).
-fn yaml_options() -> serde_saphyr::Options {
-    let mut options = serde_saphyr::Options::default();
-    options.strict_booleans = true;
-    options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::Error;
-    options.with_snippet = false;
-    options
+    parse(&text).map_err(|e| match e {
+        MappingError::Syntax(e) => {
+            format!("`{}` is not a YAML or JSON mapping: {e}", file.display())
+        }
+        MappingError::NotAMapping => {
+            format!("`{}` must be a mapping of names to values", file.display())
+        }
+    })
 }
 
 /// Types every input; errors name the input and what is wrong.

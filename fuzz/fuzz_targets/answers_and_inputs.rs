@@ -45,10 +45,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(finite(&v), "{text:?} gave {v}");
         }
     }
-    // The mapping files are YAML or JSON, read the way the CLI reads them.
-    if let Ok(Value::Object(map)) = serde_yaml::from_str::<Value>(text) {
-        for v in map.values() {
-            let _ = InputType::Float.coerce(v.clone());
+    // The mapping files are YAML or JSON, read by the CLI's own reader.
+    if let Ok(entries) = runbook_dsl::mapping_file::parse(text) {
+        for (_, v) in entries {
+            let _ = InputType::Float.coerce(v);
         }
     }
 });

@@ -22,6 +22,7 @@ pub mod json_path;
 pub mod lint;
 pub mod load;
 pub mod lower;
+pub mod mapping_file;
 pub mod node;
 pub mod path;
 pub mod plan;
