@@ -41,8 +41,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         let mut add = |rule: LintRule, d: Diagnostic| found.push((i, with_rule(rule, d)));
         ungated_write(plan, i, step, &mut add);
         write_without_timeout(plan, i, step, catalog, &mut add);
-        raw_shell_insertion(plan, i, step, &mut add);
-        raw_encoded_insertion(plan, i, step, &mut add);
+        raw_insertion(plan, i, step, &mut add);
         shell_script_in_argv(plan, i, step, &mut add);
         ssh_without_quote(plan, i, step, &mut add);
         poll_without_deadline(step, &mut add);
@@ -197,53 +196,35 @@ fn templates(params: &crate::plan::Params) -> Vec<(&crate::template::Template, Q
     out
 }
 
-fn raw_shell_insertion(
-    plan: &Plan,
-    i: usize,
-    step: &Step,
-    add: &mut impl FnMut(LintRule, Diagnostic),
-) {
+/// A `{{raw ...}}` where the value would have been quoted for a shell, or
+/// encoded for where it lands (a URL, a JSON body, a PromQL query, a
+/// Kubernetes name: see [`crate::encode`]).
+fn raw_insertion(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
     for (template, quoting) in templates(&plan.step_plan(i).params) {
-        if quoting != Quoting::Shell {
-            continue;
-        }
         for insertion in template.insertions().into_iter().filter(|i| i.raw) {
-            add(
-                LintRule::RawShellInsertion,
-                new(format!(
-                    "a value is inserted unquoted into the shell command of `{}`",
-                    step.id.value
-                ))
-                .label(insertion.span, "inserted raw: its value can run commands")
-                .help("drop `raw` (or the triple braces) so the value is one shell word; if it must expand to several words, allow the rule on this step with a reason"),
-            );
-        }
-    }
-}
-
-/// A `{{raw ...}}` where the kind would have encoded the value (a URL, a
-/// JSON body, a PromQL query, a Kubernetes name): see [`crate::encode`].
-fn raw_encoded_insertion(
-    plan: &Plan,
-    i: usize,
-    step: &Step,
-    add: &mut impl FnMut(LintRule, Diagnostic),
-) {
-    for (template, quoting) in templates(&plan.step_plan(i).params) {
-        let Quoting::Encoded(encoding) = quoting else {
-            continue;
-        };
-        for insertion in template.insertions().into_iter().filter(|i| i.raw) {
-            add(
-                LintRule::RawEncodedInsertion,
-                new(format!(
-                    "a value is inserted raw into {} of `{}`",
-                    encoding.noun(),
-                    step.id.value
-                ))
-                .label(insertion.span, "inserted raw: not encoded")
-                .help("drop `raw` (or the triple braces) so the value is encoded for where it lands; if it must stay raw, allow the rule on this step with a reason"),
-            );
+            let (rule, diagnostic) = match quoting {
+                Quoting::Shell => (
+                    LintRule::RawShellInsertion,
+                    new(format!(
+                        "a value is inserted unquoted into the shell command of `{}`",
+                        step.id.value
+                    ))
+                    .label(insertion.span, "inserted raw: its value can run commands")
+                    .help("drop `raw` (or the triple braces) so the value is one shell word; if it must expand to several words, allow the rule on this step with a reason"),
+                ),
+                Quoting::Encoded(encoding) => (
+                    LintRule::RawEncodedInsertion,
+                    new(format!(
+                        "a value is inserted raw into {} of `{}`",
+                        encoding.noun(),
+                        step.id.value
+                    ))
+                    .label(insertion.span, "inserted raw: not encoded")
+                    .help("drop `raw` (or the triple braces) so the value is encoded for where it lands; if it must stay raw, allow the rule on this step with a reason"),
+                ),
+                Quoting::None => continue,
+            };
+            add(rule, diagnostic);
         }
     }
 }
