@@ -2,8 +2,7 @@
 //! devices, pipes or huge, numbers that are not numbers, and control
 //! characters aimed at the operator's terminal. Each runs the real binary.
 
-use crate::running::{binary, Sandbox};
-use std::io::Read;
+use crate::running::Sandbox;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -230,25 +229,7 @@ steps:
 
     // The live view, through a real pseudo-terminal: its own colours and
     // cursor moves, none of the step's sequences.
-    let mut child = Command::new("script")
-        .args([
-            "-qefc",
-            &format!("{} run p.yaml", binary().display()),
-            "/dev/null",
-        ])
-        .current_dir(s.path())
-        .env("USER", "tester")
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("script(1) from util-linux");
-    let _stdin = child.stdin.take();
-    let mut raw = Vec::new();
-    child.stdout.take().unwrap().read_to_end(&mut raw).unwrap();
-    child.wait().unwrap();
-    let live = String::from_utf8_lossy(&raw);
+    let live = s.pty_capture("run p.yaml", &[]);
     assert!(live.contains("\u{1b}["), "the live view draws in colour");
     assert!(!live.contains("\u{1b}]0;pwned"), "{live:?}");
     assert!(!live.contains("\u{1b}[2J"), "{live:?}");

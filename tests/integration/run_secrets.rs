@@ -5,11 +5,10 @@
 //! `runbook report`, and the live view through a real pseudo-terminal.
 
 use crate::harness::http::TestHttp;
-use crate::running::{binary, Sandbox};
+use crate::running::Sandbox;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// 74 characters: spaces, both quotes, `&`, `=`, `%`, `+`, a backslash.
 const SECRET: &str =
@@ -105,33 +104,6 @@ fn command(s: &Sandbox, args: &[&str]) -> Command {
     cmd
 }
 
-/// The run under `script(1)`, colour on so the live view draws: the raw
-/// bytes the terminal received, escape sequences and all.
-fn pty_capture(s: &Sandbox, args: &str) -> String {
-    let mut child = Command::new("script")
-        .args([
-            "-qefc",
-            &format!("{} {args}", binary().display()),
-            "/dev/null",
-        ])
-        .current_dir(s.path())
-        .env("USER", "tester")
-        .env("COLUMNS", "200")
-        .env("RB_SECRET_TOKEN", SECRET)
-        .env("RB_SECRET_KEY", PEM)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("script(1) from util-linux");
-    let _stdin = child.stdin.take();
-    let mut out = Vec::new();
-    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-    child.wait().unwrap();
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[test]
 fn a_secret_in_every_recognised_form_never_appears_anywhere() {
     let server = TestHttp::start();
@@ -199,7 +171,14 @@ fn a_secret_in_every_recognised_form_never_appears_anywhere() {
     assert!(terminal.contains("token=***"), "{terminal}");
     assert_clean("stdout", &String::from_utf8_lossy(&human.stdout), &forms);
 
-    let live = pty_capture(&s, "run p.yaml");
+    let live = s.pty_capture(
+        "run p.yaml",
+        &[
+            ("COLUMNS", "200"),
+            ("RB_SECRET_TOKEN", SECRET),
+            ("RB_SECRET_KEY", PEM),
+        ],
+    );
     // The failed step's line and its report, drawn in the live view.
     assert!(live.contains("token=***"), "{live}");
     // Another run minted another value: read the forms again. Checked as

@@ -38,6 +38,32 @@ impl Sandbox {
         cmd
     }
 
+    /// `runbook ARGS` under `script(1)`, colour on so the live view draws,
+    /// with `env` added: the raw bytes the terminal received, escape
+    /// sequences and all.
+    pub fn pty_capture(&self, args: &str, env: &[(&str, &str)]) -> String {
+        let mut child = Command::new("script")
+            .args([
+                "-qefc",
+                &format!("{} {args}", binary().display()),
+                "/dev/null",
+            ])
+            .current_dir(self.path())
+            .env("USER", "tester")
+            .envs(env.iter().copied())
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("script(1) from util-linux");
+        let _stdin = child.stdin.take();
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        child.wait().unwrap();
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
     /// `runbook run p.yaml ARGS --output json`.
     pub fn run(&self, args: &[&str]) -> Run {
         let mut all = vec!["run", "p.yaml", "--output", "json"];
