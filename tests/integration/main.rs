@@ -14,6 +14,7 @@ mod docs_fences;
 mod drills;
 mod dry_run_undecided;
 mod examples_doc;
+mod expressions;
 mod failed_steps;
 mod harness;
 mod hostile_input;

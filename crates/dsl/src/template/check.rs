@@ -32,11 +32,11 @@ pub fn check<S: Scope + ?Sized>(
                 stack.extend(conditional.then.iter().rev());
             }
             Segment::Insert(insertion) => {
-                let ty = scope.resolve(&insertion.path, diags);
+                let ty = insertion.resolve(scope, diags);
                 let problem = match (&insertion.format, &ty) {
                     (Format::Plain | Format::Default(_), Type::List(_) | Type::Map) => Some((
                         format!("inserting {} as text", ty.describe()),
-                        format!("insert it as JSON: `{{{{json {}}}}}`", insertion.path),
+                        format!("insert it as JSON: `{{{{json {}}}}}`", insertion.subject()),
                     )),
                     (Format::Upper | Format::Lower, t) if !t.is_stringy() => Some((
                         format!("changing the case of {}", ty.describe()),

@@ -12,11 +12,14 @@
 
 mod argv;
 mod check;
+mod expr_insertion;
 mod parse;
 mod quote;
 mod render;
 mod shell_lexer;
 
+#[cfg(test)]
+mod expr_insertion_tests;
 #[cfg(test)]
 mod tests;
 
@@ -52,7 +55,11 @@ impl Template {
     /// The insertion, when the whole template is exactly one plain `{{path}}`.
     pub fn single_insertion(&self) -> Option<&Insertion> {
         match self.segments.as_slice() {
-            [Segment::Insert(insertion)] if insertion.format == Format::Plain => Some(insertion),
+            [Segment::Insert(insertion)]
+                if insertion.format == Format::Plain && insertion.expr.is_none() =>
+            {
+                Some(insertion)
+            }
             _ => None,
         }
     }
@@ -61,13 +68,56 @@ impl Template {
 /// A value inserted into the output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Insertion {
+    /// What is inserted; for a computed insertion (`expr`), a path with no
+    /// segments at the expression's span.
     pub path: Path,
+    /// `{{format(vars.used_pct, 1)}}`: a value computed by an expression
+    /// (see `expr_insertion.rs`) instead of read at `path`.
+    pub expr: Option<Box<crate::expr::Expr>>,
     pub format: Format,
     /// Inserted without quoting (`{{raw path}}`, `{{{path}}}`, `{{&path}}`).
     /// Explicit, so a linter can flag it in shell commands.
     pub raw: bool,
     /// The whole `{{...}}`.
     pub span: Span,
+}
+
+impl Insertion {
+    /// What the insertion reads, as written: the path or the expression.
+    pub fn subject(&self) -> String {
+        match &self.expr {
+            Some(expr) => expr.to_string(),
+            None => self.path.to_string(),
+        }
+    }
+
+    /// The type of the inserted value, resolving names through `scope`.
+    pub fn resolve<S: crate::expr::Scope + ?Sized>(
+        &self,
+        scope: &mut S,
+        diags: &mut crate::diagnostic::Diagnostics,
+    ) -> crate::expr::Type {
+        match &self.expr {
+            Some(expr) => crate::expr::check(expr, scope, diags),
+            None => scope.resolve(&self.path, diags),
+        }
+    }
+
+    /// The value to insert, from `env`.
+    pub fn lookup(&self, env: &dyn crate::expr::Env) -> Result<crate::expr::Lookup, RenderError> {
+        use crate::expr::{Lookup, Outcome};
+        match &self.expr {
+            None => Ok(env.lookup(&self.path)),
+            Some(expr) => match crate::expr::eval(expr, env) {
+                Ok(Outcome::Known(value)) => Ok(Lookup::Known(value)),
+                Ok(Outcome::Unknown) => Ok(Lookup::Unknown),
+                Err(error) => Err(RenderError {
+                    message: error.message,
+                    span: error.span,
+                }),
+            },
+        }
+    }
 }
 
 /// How the value is turned into text before quoting.
@@ -120,7 +170,8 @@ impl Template {
         self.walk()
             .into_iter()
             .filter_map(|s| match s {
-                Segment::Insert(i) => Some(&i.path),
+                Segment::Insert(i) if i.expr.is_none() => Some(&i.path),
+                Segment::Insert(_) => None,
                 Segment::If(c) => Some(&c.path),
                 Segment::Text { .. } => None,
             })

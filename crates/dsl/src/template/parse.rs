@@ -283,6 +283,14 @@ impl Scanner<'_> {
         if stop > start && source[start..stop].ends_with('~') {
             stop -= 1;
         }
+        if super::expr_insertion::is_expression(&source[start..stop]) {
+            match super::expr_insertion::read(self.text, start, stop, open, end, triple) {
+                Ok(insertion) => return Ok((end, Tag::Insert(insertion))),
+                // `{{lower (upper x)}}` is handlebars, answered below.
+                Err(_) if super::expr_insertion::is_subexpression(&source[start..stop]) => {}
+                Err(diagnostic) => return Err(diagnostic),
+            }
+        }
         let tokens = self.tokens(start, stop)?;
         let Some(&(first_start, first_end)) = tokens.first() else {
             return Err(self.syntax(open, end, "an empty `{{ }}`", "nothing inside"));
@@ -291,6 +299,7 @@ impl Scanner<'_> {
         let insertion = |path: Path, format: Format, raw: bool| {
             Tag::Insert(Insertion {
                 path,
+                expr: None,
                 format,
                 raw,
                 span: self.span(open, end),

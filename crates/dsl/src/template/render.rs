@@ -73,7 +73,7 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                     l.insertion();
                     context
                 });
-                let value = match (&insertion.format, env.lookup(&insertion.path)) {
+                let value = match (&insertion.format, insertion.lookup(env)?) {
                     (Format::Default(fallback), Lookup::Missing) => fallback.clone(),
                     (Format::Default(fallback), Lookup::Known(Value::Null)) => fallback.clone(),
                     (_, Lookup::Known(v)) => v,
@@ -82,7 +82,7 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                         // did not run. A read step may still execute the
                         // command, so in a shell command the placeholder is
                         // quoted like a value (`<` and `>` are redirections).
-                        let placeholder = format!("<{}>", insertion.path);
+                        let placeholder = format!("<{}>", insertion.subject());
                         let quoted = match context {
                             Some(context) if !insertion.raw => {
                                 quote_in(context, Parses::Once, &placeholder, false).ok()
@@ -95,7 +95,7 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                     (_, Lookup::Missing) => {
                         return Err(RenderError {
                             message: crate::expr::no_value(
-                                &insertion.path.to_string(),
+                                &insertion.subject(),
                                 env.absence(&insertion.path).as_deref(),
                             ),
                             span: insertion.span,
@@ -120,7 +120,11 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                             Ok(quoted) => out.push_str(&quoted),
                             Err(refused) => {
                                 return Err(RenderError {
-                                    message: format!("`{}`: {}", insertion.path, refused.message),
+                                    message: format!(
+                                        "`{}`: {}",
+                                        insertion.subject(),
+                                        refused.message
+                                    ),
                                     span: insertion.span,
                                 })
                             }
