@@ -3,6 +3,7 @@
 
 mod cli;
 mod closed_pipe;
+mod computed_values;
 mod dependencies;
 mod diagnostics;
 mod diagnostics_doc;

@@ -15,10 +15,22 @@ pub struct Playbook {
     pub owners: Vec<Spanned<String>>,
     pub tags: Vec<Spanned<String>>,
     pub inputs: Vec<Input>,
+    /// Named values computed from inputs and results (`vars:`).
+    pub vars: Vec<Var>,
     pub steps: Vec<Step>,
     /// Ids of steps written in the file that could not be read (their errors
     /// were reported): references to them are not reported again.
     pub unreadable_steps: Vec<Spanned<String>>,
+    pub span: Span,
+}
+
+/// A named value computed by an expression over inputs, results and other
+/// values (`used_pct: steps.mem.outputs.used / steps.mem.outputs.total * 100`),
+/// read as `vars.NAME`; computed when a step first needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Var {
+    pub name: Spanned<String>,
+    pub expr: Text,
     pub span: Span,
 }
 

@@ -60,13 +60,25 @@ pub struct StepPlan {
     /// `manual` instructions or an `ask` question, as a template.
     pub text: Option<Template>,
     pub approval_question: Option<Template>,
-    /// Steps whose results this step reads.
+    /// Steps whose results this step reads (through computed values too).
     pub reads: Vec<usize>,
+    /// Computed values it reads, with those they are computed from: indices
+    /// into [`Plan::vars`], in the order they can be computed.
+    pub vars: Vec<usize>,
     /// Whether a secret (input, or a result derived from one) flows into this
     /// step; its outputs are then masked.
     pub uses_secret: bool,
     /// The step can never run (a warning was given).
     pub unreachable: bool,
+}
+
+/// A computed value (`vars:`), checked.
+#[derive(Clone, Debug)]
+pub struct VarPlan {
+    pub name: String,
+    pub expr: Expr,
+    /// Whether a secret flows into it (its value is then masked).
+    pub uses_secret: bool,
 }
 
 /// A checked playbook.
@@ -77,6 +89,8 @@ pub struct Plan {
     graph: StepGraph,
     order: Vec<usize>,
     steps: Vec<StepPlan>,
+    /// Computed values, in the order they can be computed.
+    vars: Vec<VarPlan>,
     /// Step id -> index, so finding a step by id is not a search of the steps.
     index: HashMap<Box<str>, usize>,
 }
@@ -100,7 +114,19 @@ impl Plan {
             graph,
             order,
             steps,
+            vars: Vec::new(),
         }
+    }
+
+    /// The plan with its computed values (from the analyzer).
+    pub(crate) fn with_vars(mut self, vars: Vec<VarPlan>) -> Plan {
+        self.vars = vars;
+        self
+    }
+
+    /// The computed values, in the order they can be computed.
+    pub fn vars(&self) -> &[VarPlan] {
+        &self.vars
     }
 
     pub fn file(&self) -> &SourceFile {

@@ -71,6 +71,12 @@ fn playbook_field(name: &str) -> Option<Value> {
             "propertyNames": {"pattern": ID_PATTERN},
             "additionalProperties": {"$ref": "#/$defs/input"}
         }),
+        "vars" => json!({
+            "type": "object",
+            "description": "Computed values: names for expressions over inputs, results and other values, read as `vars.NAME` in conditions, templates and questions.",
+            "propertyNames": {"pattern": ID_PATTERN},
+            "additionalProperties": expression("An expression, e.g. `steps.mem.outputs.used / steps.mem.outputs.total * 100`.")
+        }),
         "steps" => json!({
             "type": "array",
             "minItems": 1,

@@ -14,6 +14,7 @@
 
 pub mod action;
 pub mod bus;
+pub mod computed;
 pub mod event;
 pub mod evidence;
 pub mod interrupt;

@@ -48,6 +48,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut interrupted: HashMap<&str, bool> = HashMap::new();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
+    let mut vars: Vec<(String, Value)> = Vec::new();
     let mut ledger = OutputLedger::default();
     for record in records {
         ledger.observe(&record.event);
@@ -80,10 +81,14 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
             Event::RunResumed { .. } => finished = false,
+            Event::VarComputed { name, value } => vars.push((name.clone(), value.clone())),
             _ => {}
         }
     }
-    let mut restored = Restored::default();
+    let mut restored = Restored {
+        vars,
+        ..Restored::default()
+    };
     for (step, (results, outputs)) in succeeded {
         restored
             .succeeded

@@ -28,6 +28,7 @@ pub const PLAYBOOK_FIELDS: &[&str] = &[
     "owners",
     "tags",
     "inputs",
+    "vars",
     "steps",
 ];
 /// Fields of an input.

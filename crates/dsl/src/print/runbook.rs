@@ -151,6 +151,15 @@ impl Printer {
             self.blank();
             self.input(input);
         }
+        if !p.vars.is_empty() {
+            self.blank();
+        }
+        for var in &p.vars {
+            self.line(
+                format!("var {} = {}", var.name.value, expression(&var.expr.value)),
+                Some(var.span.start),
+            );
+        }
         for step in &p.steps {
             self.blank();
             self.step(step);

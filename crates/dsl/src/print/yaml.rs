@@ -39,6 +39,13 @@ pub fn playbook_yaml(playbook: &Playbook) -> Yaml {
         }
         put(&mut root, "inputs", Yaml::Mapping(inputs));
     }
+    if !playbook.vars.is_empty() {
+        let mut vars = Mapping::new();
+        for var in &playbook.vars {
+            vars.insert(var.name.value.clone(), s(&var.expr.value));
+        }
+        put(&mut root, "vars", Yaml::Mapping(vars));
+    }
     let steps = playbook.steps.iter().map(step).collect();
     put(&mut root, "steps", Yaml::Sequence(steps));
     Yaml::Mapping(root)

@@ -15,6 +15,8 @@ pub struct Restored {
     pub succeeded: HashMap<String, Captured>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
+    /// Computed values, as first computed (those with no secret in them).
+    pub vars: Vec<(String, serde_json::Value)>,
 }
 
 /// The step whose failure ended the run, for the terminal's report.
