@@ -51,4 +51,5 @@ mod schema;
 mod shell_contexts;
 mod stdlib_examples;
 mod support;
+mod templated_durations;
 mod typed_insertions;

@@ -83,6 +83,8 @@ pub enum InputType {
     Int,
     Float,
     Bool,
+    /// `5m`, `30s`: at run time its number of seconds, like every duration.
+    Duration,
     Enum(Vec<Spanned<String>>),
 }
 
@@ -117,6 +119,22 @@ impl InputType {
                 "false" | "no" | "0" => Ok(Value::Bool(false)),
                 _ => Err(format!("`{text}` is not `true` or `false`")),
             },
+            InputType::Duration => match raw {
+                // A duration passed on by a calling playbook: seconds.
+                Value::Number(n) => Ok(Value::Number(n)),
+                _ => {
+                    let parsed = crate::lower::parse_duration(&text)
+                        .map_err(|why| format!("`{text}` is not a duration: {why}"))?;
+                    let secs = parsed.as_secs_f64();
+                    Ok(if secs.fract() == 0.0 {
+                        Value::from(parsed.as_secs())
+                    } else {
+                        serde_json::Number::from_f64(secs)
+                            .map(Value::Number)
+                            .unwrap_or(Value::Null)
+                    })
+                }
+            },
             InputType::Enum(words) => {
                 if words.iter().any(|w| w.value == text) {
                     Ok(Value::String(text))
@@ -135,6 +153,7 @@ impl InputType {
             InputType::Int => "int",
             InputType::Float => "float",
             InputType::Bool => "bool",
+            InputType::Duration => "duration",
             InputType::Enum(_) => "enum",
         }
     }
@@ -303,9 +322,13 @@ pub enum AnswerType {
 /// A duration as written (`30s`, `5m`), kept verbatim so printing is lossless.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DurationLit {
+    /// Zero when `template` is set: the value is known at run time.
     pub value: Duration,
     pub text: String,
     pub span: Span,
+    /// `timeout: "{{inputs.wait}}"`: the text is a template that renders a
+    /// duration when the step runs.
+    pub template: Option<Text>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

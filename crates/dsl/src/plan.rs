@@ -62,6 +62,9 @@ pub struct StepPlan {
     pub approval_question: Option<Template>,
     /// Steps whose results this step reads (through computed values too).
     pub reads: Vec<usize>,
+    /// Its durations written as templates (`timeout: "{{inputs.wait}}"`),
+    /// rendered when it runs.
+    pub durations: Vec<(DurationField, Template)>,
     /// Computed values it reads, with those they are computed from: indices
     /// into [`Plan::vars`], in the order they can be computed.
     pub vars: Vec<usize>,
@@ -70,6 +73,37 @@ pub struct StepPlan {
     pub uses_secret: bool,
     /// The step can never run (a warning was given).
     pub unreachable: bool,
+}
+
+/// A duration of a step that can be a template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationField {
+    Timeout,
+    RetryDelay,
+    Every,
+    Within,
+}
+
+impl DurationField {
+    /// The field as written: `timeout`, `within`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DurationField::Timeout => "timeout",
+            DurationField::RetryDelay => "delay",
+            DurationField::Every => "every",
+            DurationField::Within => "within",
+        }
+    }
+
+    /// The field's duration in a step, if written.
+    pub fn of(self, step: &crate::ast::Step) -> Option<&crate::ast::DurationLit> {
+        match self {
+            DurationField::Timeout => step.timeout.as_ref(),
+            DurationField::RetryDelay => step.retry.as_ref()?.delay.as_ref(),
+            DurationField::Every => step.until.as_ref()?.every.as_ref(),
+            DurationField::Within => step.until.as_ref()?.within.as_ref(),
+        }
+    }
 }
 
 /// A computed value (`vars:`), checked.

@@ -88,7 +88,7 @@ fn playbook_field(name: &str) -> Option<Value> {
 }
 
 const INPUT_TYPES: &[&str] = &[
-    "string", "int", "integer", "float", "number", "bool", "boolean", "enum",
+    "string", "int", "integer", "float", "number", "bool", "boolean", "duration", "enum",
 ];
 
 fn input_field(name: &str) -> Option<Value> {

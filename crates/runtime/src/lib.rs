@@ -15,6 +15,7 @@
 pub mod action;
 pub mod bus;
 pub mod computed;
+pub mod durations;
 pub mod event;
 pub mod evidence;
 pub mod interrupt;

@@ -4,6 +4,7 @@
 //! rather than stopping at the first. Only this module can build a [`Plan`].
 
 pub(crate) mod branches;
+mod durations;
 mod failure_reads;
 mod literal_text;
 mod params;
@@ -404,6 +405,7 @@ impl<'a> Analyzer<'a> {
                 plan.approval_question = check_template(question, &mut refs, self.diags);
             }
         }
+        plan.durations = durations::check(step, &mut refs, self.diags);
         // The step's own results are in scope for `until`: it polls them.
         refs.allow_self();
         if let Some(until) = &step.until {

@@ -46,6 +46,7 @@ impl Type {
             InputType::Int => Type::Int,
             InputType::Float => Type::Float,
             InputType::Bool => Type::Bool,
+            InputType::Duration => Type::Duration,
             InputType::Enum(values) => Type::Enum(values.iter().map(|v| v.value.clone()).collect()),
         }
     }

@@ -161,6 +161,7 @@ impl Lowerer<'_> {
             "int" | "integer" => InputType::Int,
             "float" | "number" => InputType::Float,
             "bool" | "boolean" => InputType::Bool,
+            "duration" => InputType::Duration,
             "enum" => match choices {
                 Some(c) => InputType::Enum(self.choices(c)),
                 None => {
@@ -185,7 +186,7 @@ impl Lowerer<'_> {
                     .with_help(suggest::help_for(
                         "type",
                         other,
-                        ["string", "int", "float", "bool", "enum"],
+                        ["string", "int", "float", "bool", "duration", "enum"],
                     )),
                 );
                 return None;
@@ -234,6 +235,9 @@ impl Lowerer<'_> {
             (InputType::Int, Value::Int(_)) => true,
             (InputType::Float, Value::Int(_) | Value::Float(_)) => true,
             (InputType::Bool, Value::Bool(_)) => true,
+            (InputType::Duration, Value::Str(text)) => {
+                crate::lower::parse_duration(&text.value).is_ok()
+            }
             (InputType::Enum(choices), v) => match default.scalar_string() {
                 Some(s) if !matches!(v, Value::Seq(_) | Value::Map(_)) => {
                     if !choices.is_empty() && !choices.iter().any(|c| c.value == s) {
