@@ -52,4 +52,5 @@ mod shell_contexts;
 mod stdlib_examples;
 mod support;
 mod templated_durations;
+mod text_filtering;
 mod typed_insertions;

@@ -400,6 +400,10 @@ pub struct Output {
     pub from: Option<Spanned<String>>,
     pub json: Option<Text>,
     pub regex: Option<Text>,
+    /// `lines: "error|panic"`: the lines of the text that match.
+    pub lines: Option<Text>,
+    /// Which of the matches of `lines` or `regex` (`all`, `count`, `first`, `last`).
+    pub select: Option<Spanned<Select>>,
     pub ty: Option<Spanned<ValueType>>,
     pub secret: Option<Spanned<bool>>,
     /// Makes the output optional: its value when what it is captured from is
@@ -408,7 +412,46 @@ pub struct Output {
     pub span: Span,
 }
 
+/// Which matches of a `lines` or `regex` output it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Select {
+    /// Every match, as a list (the default of `lines`).
+    All,
+    /// How many matched.
+    Count,
+    /// The first match (the default of `regex`).
+    First,
+    /// The last match.
+    Last,
+}
+
+impl Select {
+    pub const ALL: &'static [Select] = &[Select::All, Select::Count, Select::First, Select::Last];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Select::All => "all",
+            Select::Count => "count",
+            Select::First => "first",
+            Select::Last => "last",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Select> {
+        Select::ALL.iter().copied().find(|s| s.name() == word)
+    }
+}
+
 impl Output {
+    /// Which matches it holds: declared, or the default of its capture.
+    pub fn selected(&self) -> Select {
+        match &self.select {
+            Some(select) => select.value,
+            None if self.lines.is_some() => Select::All,
+            None => Select::First,
+        }
+    }
+
     pub fn is_secret(&self) -> bool {
         self.secret.as_ref().is_some_and(|s| s.value)
     }

@@ -109,6 +109,12 @@ fn output_field(name: &str) -> Option<Value> {
         "from" => text("The result field it is taken from (default: the kind's main result)."),
         "json" => text("A JSON path into the result."),
         "regex" => text("A regular expression; capture group 1 when present."),
+        "lines" => {
+            text("Keep the lines of the text that match this regular expression (`error|panic`).")
+        }
+        "select" => {
+            json!({"enum": ["all", "count", "first", "last"], "description": "Which matches of `lines` or `regex`: every one as a list (`lines`' default), how many, the first (`regex`'s default) or the last."})
+        }
         "type" => json!({"enum": ["string", "int", "float", "bool", "list", "map", "any"]}),
         "secret" => json!({"type": "boolean"}),
         "default" => {

@@ -92,8 +92,12 @@ fn output_type(step: &Step, schema: Option<&KindSchema>, output: &Output) -> Typ
     if let Some(ty) = &output.ty {
         return Type::from_value_type(ty.value);
     }
-    if output.regex.is_some() {
-        return Type::String;
+    if output.lines.is_some() || output.regex.is_some() {
+        return match output.selected() {
+            crate::ast::Select::All => Type::List(Box::new(Type::String)),
+            crate::ast::Select::Count => Type::Int,
+            crate::ast::Select::First | crate::ast::Select::Last => Type::String,
+        };
     }
     if output.json.is_some() {
         return Type::Any;

@@ -460,6 +460,11 @@ fn comparison_help(lhs: &Expr, lt: &Type, rhs: &Expr, rt: &Type) -> Option<Strin
             }
         }
     }
+    for (list, lty, other) in [(lhs, lt, rt), (rhs, rt, lt)] {
+        if matches!(lty, Type::List(_)) && matches!(other, Type::Int | Type::Float) {
+            return Some(format!("count the elements: `len({list})`"));
+        }
+    }
     if matches!(
         (lt, rt),
         (Type::Duration, Type::Int | Type::Float) | (Type::Int | Type::Float, Type::Duration)

@@ -58,7 +58,9 @@ pub const STEP_FIELDS: &[&str] = &[
     "lint",
 ];
 /// Fields of an output.
-pub const OUTPUT_FIELDS: &[&str] = &["from", "json", "regex", "type", "secret", "default"];
+pub const OUTPUT_FIELDS: &[&str] = &[
+    "from", "json", "regex", "lines", "select", "type", "secret", "default",
+];
 /// Kinds the language itself defines (not catalog kinds).
 pub const LANGUAGE_KINDS: &[&str] = &["branch", "triage", "manual", "ask"];
 
