@@ -51,6 +51,7 @@ mod schema;
 mod shell_contexts;
 mod stdlib_examples;
 mod support;
+mod template_each;
 mod templated_durations;
 mod text_filtering;
 mod typed_insertions;

@@ -15,21 +15,65 @@ use crate::expr::{Scope, Type};
 /// Resolves every path of `template`, and reports insertions that cannot
 /// produce sensible text (a list inserted as-is, `upper` of a number) or,
 /// in a shell command, safe text where they are.
-pub fn check<S: Scope + ?Sized>(
+pub fn check<S: Scope>(
     template: &Template,
     quoting: Quoting,
     scope: &mut S,
     diags: &mut Diagnostics,
 ) {
     let mut types: Vec<(&Insertion, Type)> = Vec::new();
-    let mut stack: Vec<&Segment> = template.segments.iter().rev().collect();
-    while let Some(segment) = stack.pop() {
+    resolve_segments(&template.segments, scope, diags, &mut types);
+    if quoting == Quoting::Shell {
+        let mut lexer = ShellLexer::default();
+        let walked = walk_shell(
+            &template.segments,
+            &mut lexer,
+            &mut |insertion, lexer, following| {
+                refuse_unsafe(insertion, lexer.context(following), &types, diags)
+            },
+        );
+        if let Err(block) = walked {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnsafeShellInsertion,
+                    "the sides of this `{{#if}}` leave the shell command in different contexts",
+                )
+                .label(
+                    block.span,
+                    "a quote, substitution or here-document is opened or closed on one side only",
+                )
+                .help("make each side complete (open and close its quotes inside the block; an `{{#each}}` body too, since it repeats), so the values inserted after it can be quoted"),
+            );
+        }
+    }
+}
+
+/// Resolves the paths of `segments` (recursively into blocks, whose depth
+/// the parser bounds), typing each insertion; an `{{#each}}` body resolves
+/// `this`, `@index` and the element's name first.
+fn resolve_segments<'t>(
+    segments: &'t [Segment],
+    scope: &mut dyn Scope,
+    diags: &mut Diagnostics,
+    types: &mut Vec<(&'t Insertion, Type)>,
+) {
+    for segment in segments {
         match segment {
             Segment::Text { .. } => {}
-            Segment::If(conditional) => {
-                scope.resolve(&conditional.path, diags);
-                stack.extend(conditional.otherwise.iter().rev());
-                stack.extend(conditional.then.iter().rev());
+            Segment::If(block) => {
+                let ty = scope.resolve(&block.path, diags);
+                match &block.each {
+                    None => resolve_segments(&block.then, scope, diags, types),
+                    Some(each) => {
+                        let element = super::each::element_type(&block.path, &ty, diags);
+                        let mut body = super::each::BodyScope {
+                            outer: scope,
+                            locals: super::each::bindings(each.alias.as_deref(), element),
+                        };
+                        resolve_segments(&block.then, &mut body, diags, types);
+                    }
+                }
+                resolve_segments(&block.otherwise, scope, diags, types);
             }
             Segment::Insert(insertion) => {
                 let ty = insertion.resolve(scope, diags);
@@ -53,29 +97,6 @@ pub fn check<S: Scope + ?Sized>(
                 }
                 types.push((insertion, ty));
             }
-        }
-    }
-    if quoting == Quoting::Shell {
-        let mut lexer = ShellLexer::default();
-        let walked = walk_shell(
-            &template.segments,
-            &mut lexer,
-            &mut |insertion, lexer, following| {
-                refuse_unsafe(insertion, lexer.context(following), &types, diags)
-            },
-        );
-        if let Err(block) = walked {
-            diags.push(
-                Diagnostic::error(
-                    Code::UnsafeShellInsertion,
-                    "the sides of this `{{#if}}` leave the shell command in different contexts",
-                )
-                .label(
-                    block.span,
-                    "a quote, substitution or here-document is opened or closed on one side only",
-                )
-                .help("make each side complete (open and close its quotes inside the block), so the values inserted after it can be quoted"),
-            );
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Only a small, checkable subset of handlebars is accepted: insertions of a
 //! path (plain, `raw`, `json`, `default`, `upper`, `lower`, `{{{triple}}}`)
-//! and `{{#if}}`/`{{#unless}}` blocks. [`parse`] reads a template into
+//! or of an expression (`{{format(x, 1)}}`, `expr_insertion.rs`), and
+//! `{{#if}}`/`{{#unless}}`/`{{#each}}` blocks (`each.rs`). [`parse`] reads a template into
 //! [`Segment`]s whose paths have per-segment file spans, [`check`] resolves
 //! every path through the same [`Scope`](crate::expr::Scope) as expressions
 //! and, in a shell command, refuses insertions that no quoting makes safe
@@ -12,12 +13,15 @@
 
 mod argv;
 mod check;
+mod each;
 mod expr_insertion;
 mod parse;
 mod quote;
 mod render;
 mod shell_lexer;
 
+#[cfg(test)]
+mod each_tests;
 #[cfg(test)]
 mod expr_insertion_tests;
 #[cfg(test)]
@@ -138,9 +142,19 @@ pub enum Format {
     Default(serde_json::Value),
 }
 
+/// What an `{{#each}}` block binds in its body: `this`, `@index`, and the
+/// element's own name when written `as |name|`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Each {
+    pub alias: Option<String>,
+}
+
 /// A conditional block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conditional {
+    /// `{{#each path}}` (or `{{#each path as |x|}}`): `then` is written once
+    /// per element of the list at `path`, `otherwise` when it is empty.
+    pub each: Option<Each>,
     pub path: Path,
     /// `#unless`
     pub negated: bool,

@@ -19,18 +19,20 @@ pub const MAX_BLOCK_DEPTH: usize = 32;
 
 /// The helpers an insertion may use, and the blocks.
 const HELPERS: &[&str] = &[
-    "raw", "json", "quote", "default", "upper", "lower", "if", "unless",
+    "raw", "json", "quote", "default", "upper", "lower", "if", "unless", "each",
 ];
 
 const SUPPORTED: &str = "templates support `{{path}}`, `{{raw path}}`, `{{{path}}}`, \
 `{{json path}}`, `{{quote path}}`, `{{default path \"fallback\"}}`, `{{upper path}}`, `{{lower path}}`, \
-`{{#if path}}...{{else}}...{{/if}}` and `{{#unless path}}...{{/unless}}`";
+`{{#if path}}...{{else}}...{{/if}}`, `{{#unless path}}...{{/unless}}` and \
+`{{#each list}}...{{this}}...{{/each}}`";
 
 /// Parses the template written in `text`.
 pub fn parse(text: &Text) -> Result<Template, Diagnostic> {
     let segments = Scanner {
         text,
         source: text.as_str(),
+        each_depth: std::cell::Cell::new(0),
     }
     .scan()?;
     Ok(Template {
@@ -48,6 +50,8 @@ struct Block {
     tag: Span,
     then: Vec<Segment>,
     otherwise: Option<Vec<Segment>>,
+    /// `{{#each LIST as |x|}}`: the name of the element, if given.
+    alias: Option<String>,
 }
 
 impl Block {
@@ -62,23 +66,37 @@ impl Block {
 /// What a `{{...}}` tag is.
 enum Tag {
     Comment,
-    Open { name: &'static str, path: Path },
+    Open {
+        name: &'static str,
+        path: Path,
+        alias: Option<String>,
+    },
     Else,
-    Close { name: String, span: Span },
+    Close {
+        name: String,
+        span: Span,
+    },
     Insert(Insertion),
 }
 
-struct Scanner<'t> {
+pub(super) struct Scanner<'t> {
     text: &'t Text,
     source: &'t str,
+    /// How many `{{#each}}` blocks are open: inside one, `this`, `@index`
+    /// and the element's name are paths.
+    each_depth: std::cell::Cell<usize>,
 }
 
 impl Scanner<'_> {
-    fn span(&self, start: usize, end: usize) -> Span {
+    pub(super) fn source(&self) -> &str {
+        self.source
+    }
+
+    pub(super) fn span(&self, start: usize, end: usize) -> Span {
         self.text.file_span(start, end)
     }
 
-    fn syntax(
+    pub(super) fn syntax(
         &self,
         start: usize,
         end: usize,
@@ -132,7 +150,7 @@ impl Scanner<'_> {
                     };
                     segments.push(Segment::Insert(insertion));
                 }
-                Tag::Open { name, path } => {
+                Tag::Open { name, path, alias } => {
                     if stack.len() >= MAX_BLOCK_DEPTH {
                         return Err(self.syntax(
                             open,
@@ -148,7 +166,11 @@ impl Scanner<'_> {
                         tag: self.span(open, end),
                         then: Vec::new(),
                         otherwise: None,
+                        alias,
                     });
+                    if name == "each" {
+                        self.each_depth.set(self.each_depth.get() + 1);
+                    }
                 }
                 Tag::Else => match stack.last_mut() {
                     Some(block) if block.otherwise.is_none() => block.otherwise = Some(Vec::new()),
@@ -187,7 +209,11 @@ impl Scanner<'_> {
                         .label(block.tag, "the block opens here")
                         .help(format!("close it with `{{{{/{}}}}}`", block.name)));
                     }
+                    if block.name == "each" {
+                        self.each_depth.set(self.each_depth.get().saturating_sub(1));
+                    }
                     let conditional = Segment::If(Conditional {
+                        each: (block.name == "each").then_some(super::Each { alias: block.alias }),
                         path: block.path,
                         negated: block.name == "unless",
                         then: block.then,
@@ -324,13 +350,31 @@ impl Scanner<'_> {
                 let kind: &'static str = match name {
                     "if" => "if",
                     "unless" => "unless",
+                    "each" => {
+                        let (path, alias) = super::each::open(self, &tokens, open, end)?;
+                        return Ok((
+                            end,
+                            Tag::Open {
+                                name: "each",
+                                path,
+                                alias,
+                            },
+                        ));
+                    }
                     _ => return Err(self.unknown_helper(name, first_start + 1, first_end)),
                 };
                 if tokens.len() != 2 {
                     return Err(self.arity(kind, &tokens, open, end, "`{{#if path}}`"));
                 }
                 let path = self.path(tokens[1])?;
-                Ok((end, Tag::Open { name: kind, path }))
+                Ok((
+                    end,
+                    Tag::Open {
+                        name: kind,
+                        path,
+                        alias: None,
+                    },
+                ))
             }
             Some('/') => {
                 let name = &first[1..];
@@ -460,9 +504,7 @@ impl Scanner<'_> {
 
     fn unknown_helper(&self, name: &str, start: usize, end: usize) -> Diagnostic {
         let help = match name {
-            "each" | "with" | "lookup" | "log" => {
-                Some(format!("`{name}` is not supported: {SUPPORTED}"))
-            }
+            "with" | "lookup" | "log" => Some(format!("`{name}` is not supported: {SUPPORTED}")),
             _ => help_for("helper", name, HELPERS.iter().copied())
                 .map(|h| format!("{h} ({SUPPORTED})")),
         };
@@ -576,8 +618,13 @@ impl Scanner<'_> {
 
     /// A handlebars path: names joined by `.`, with `[key]` or digits for
     /// indexes (`steps.api.json.items.[0].name`, `items.0`).
-    fn path(&self, (start, end): (usize, usize)) -> Result<Path, Diagnostic> {
+    pub(super) fn path(&self, (start, end): (usize, usize)) -> Result<Path, Diagnostic> {
         let word = &self.source[start..end];
+        if self.each_depth.get() > 0 {
+            if let Some(path) = super::each::element_path(self, word, start, end) {
+                return Ok(path);
+            }
+        }
         let context_help = "write the whole path from the top: `inputs.NAME` or `steps.ID.FIELD`";
         if word == "this"
             || word.starts_with("this.")

@@ -9,6 +9,7 @@
 //! (results of steps it did not run) as visible placeholders such as
 //! `<steps.migrate.stdout>` instead of failing.
 
+use super::each::Bound;
 use super::quote::{quote_in, shell_quote, Parses};
 use super::shell_lexer::ShellLexer;
 use super::{Format, Segment, Template};
@@ -16,6 +17,7 @@ use crate::expr::{Env, Lookup};
 use crate::source::Span;
 use serde_json::Value;
 use std::fmt::{self, Write};
+use std::rc::Rc;
 
 /// How inserted values are protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,13 +50,22 @@ impl std::error::Error for RenderError {}
 pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<String, RenderError> {
     let mut out = String::new();
     let mut lexer = (quoting == Quoting::Shell).then(ShellLexer::default);
-    // Iterative: a stack of segment lists still to write.
-    let mut stack: Vec<std::slice::Iter<'_, Segment>> = vec![template.segments.iter()];
-    while let Some(top) = stack.last_mut() {
+    // Iterative: a stack of segment lists still to write, each with the
+    // values the `{{#each}}` blocks around it bind.
+    type Bindings = Rc<Vec<(String, Value)>>;
+    let mut stack: Vec<(std::slice::Iter<'_, Segment>, Bindings)> =
+        vec![(template.segments.iter(), Rc::default())];
+    while let Some((top, bindings)) = stack.last_mut() {
         let Some(segment) = top.next() else {
             stack.pop();
             continue;
         };
+        let bindings = bindings.clone();
+        let bound = Bound {
+            env,
+            bindings: &bindings,
+        };
+        let env: &dyn Env = &bound;
         match segment {
             Segment::Text { text, .. } => {
                 out.push_str(text);
@@ -64,10 +75,12 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
             }
             Segment::Insert(insertion) => {
                 // The literal text right after the insertion, if any.
-                let following = stack.last().and_then(|rest| match rest.clone().next() {
-                    Some(Segment::Text { text, .. }) => Some(text.as_str()),
-                    _ => None,
-                });
+                let following = stack
+                    .last()
+                    .and_then(|(rest, _)| match rest.clone().next() {
+                        Some(Segment::Text { text, .. }) => Some(text.as_str()),
+                        _ => None,
+                    });
                 let context = lexer.as_mut().map(|l| {
                     let context = l.context(following);
                     l.insertion();
@@ -152,6 +165,40 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                     (None, _) => out.push_str(&text),
                 }
             }
+            Segment::If(block) if block.each.is_some() => {
+                let items = match env.lookup(&block.path) {
+                    Lookup::Known(Value::Array(items)) => items,
+                    Lookup::Known(Value::Null) | Lookup::Missing => Vec::new(),
+                    Lookup::Known(other) => {
+                        return Err(RenderError {
+                            message: format!(
+                                "`#each {}` needs a list, this is {other}",
+                                block.path
+                            ),
+                            span: block.path.span,
+                        })
+                    }
+                    Lookup::Unknown => {
+                        let _ = write!(out, "<each {}>", block.path);
+                        continue;
+                    }
+                };
+                if items.is_empty() {
+                    stack.push((block.otherwise.iter(), bindings.clone()));
+                    continue;
+                }
+                let alias = block.each.as_ref().and_then(|e| e.alias.clone());
+                // Pushed last first, so the first element is written first.
+                for (i, item) in items.into_iter().enumerate().rev() {
+                    let mut inner = (*bindings).clone();
+                    inner.push(("this".into(), item.clone()));
+                    inner.push(("@index".into(), Value::from(i)));
+                    if let Some(alias) = &alias {
+                        inner.push((alias.clone(), item));
+                    }
+                    stack.push((block.then.iter(), Rc::new(inner)));
+                }
+            }
             Segment::If(block) => {
                 let holds = match env.lookup(&block.path) {
                     Lookup::Known(v) => truthy(&v),
@@ -166,7 +213,7 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                 } else {
                     &block.otherwise
                 };
-                stack.push(chosen.iter());
+                stack.push((chosen.iter(), bindings.clone()));
             }
         }
     }

@@ -154,10 +154,10 @@ fn diagnostics_name_what_is_supported() {
             "{{{",
         ),
         (
-            "{{#each items}}x{{/each}}",
+            "{{#with items}}x{{/with}}",
             Code::UnknownFunction,
-            "there is no template helper `each`",
-            "each",
+            "there is no template helper `with`",
+            "with",
         ),
         (
             "{{uper inputs.x}}",
@@ -565,12 +565,12 @@ fn render_is_strict_and_checks_the_subset() {
     let e = render("{{json steps.api.nope}}", &ctx(), Quoting::Shell).expect_err("strict");
     assert!(e.message.contains("steps.api.nope"), "{}", e.message);
     let e = render(
-        "{{#each inputs.list}}{{this}}{{/each}}",
+        "{{#with inputs.list}}{{this}}{{/with}}",
         &ctx(),
         Quoting::Shell,
     )
     .expect_err("unsupported");
-    assert!(e.message.contains("each"), "{}", e.message);
+    assert!(e.message.contains("with"), "{}", e.message);
     let e = render("{{lookup inputs 'n'}}", &ctx(), Quoting::Shell).expect_err("unsupported");
     assert!(e.message.contains("lookup"), "{}", e.message);
 }
