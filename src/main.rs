@@ -7,6 +7,7 @@ mod decisions;
 mod failure;
 mod inputs;
 mod live;
+mod palette;
 mod prompt;
 mod report;
 mod run_dir;

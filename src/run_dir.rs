@@ -13,7 +13,7 @@ use std::path::Path;
 /// Prints a problem that has no place in a playbook; returns the exit code.
 pub fn refuse(what: &str, code: &'static str, message: String, help: String) -> i32 {
     let problem = RunProblem::new(&SourceFile::new(what, ""), code, message).help(help);
-    eprint!("{}", problem.render(crate::view::color()));
+    eprint!("{}", problem.render(crate::palette::stderr()));
     INVALID
 }
 

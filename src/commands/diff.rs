@@ -5,7 +5,6 @@ use runbook_dsl::diff::{self, PlanDiff, RiskSeverity, TextStyle};
 use runbook_dsl::load::Checked;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::SourceFile;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -51,9 +50,7 @@ pub fn run(
         .collect();
     match format {
         DiffFormat::Text => {
-            let style = if std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            {
+            let style = if crate::palette::stdout() {
                 TextStyle::Color
             } else {
                 TextStyle::Plain

@@ -77,7 +77,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         return INVALID;
     };
     if let Some(problem) = super::run::not_runnable(&plan) {
-        eprint!("{}", problem.render(crate::view::color()));
+        eprint!("{}", problem.render(crate::palette::stderr()));
         return INVALID;
     }
     if plan_hash(&plan) != journaled.plan_hash && !args.force {

@@ -6,12 +6,12 @@ use super::{load, INVALID, JOURNAL_FAILED};
 use crate::cli::{Decisions, OutputFormat, RunArgs};
 use crate::failure::RunProblem;
 use crate::inputs::{self, Given};
+use crate::prompt::Terminal;
 use crate::view;
 use runbook_dsl::ast::Action as StepAction;
 use runbook_dsl::plan::Plan;
 use runbook_runtime::event::Event;
 use runbook_runtime::journal::{self, JournalWriter, WriteFailure};
-use crate::prompt::Terminal;
 use runbook_runtime::operator::{current_user, Operator, Preapproved};
 use runbook_runtime::run_lock::RunLock;
 use runbook_runtime::runner::{Restored, RunOptions, RunOutcome, Runner};
@@ -32,7 +32,7 @@ pub fn run(args: &RunArgs) -> i32 {
         return INVALID;
     };
     if let Some(problem) = not_runnable(&plan) {
-        eprint!("{}", problem.render(view::color()));
+        eprint!("{}", problem.render(crate::palette::stderr()));
         return INVALID;
     }
     let given = match Given::read(&args.decisions.input, args.decisions.inputs_file.as_deref()) {
@@ -120,7 +120,7 @@ pub fn operator(args: &Decisions, plan: &Plan) -> Result<Arc<dyn Operator>, i32>
     let problems = crate::decisions::check(plan, &preapproved);
     if !problems.is_empty() {
         for problem in problems {
-            eprint!("{}", problem.render(view::color()));
+            eprint!("{}", problem.render(crate::palette::stderr()));
         }
         return Err(INVALID);
     }
@@ -234,7 +234,7 @@ pub fn execute(
     let journal_path = journal.path().to_path_buf();
     let journal_failure = journal.failure();
     bus.subscribe(Box::new(journal));
-    let color = view::color();
+    let color = crate::palette::stderr();
     match session.output {
         OutputFormat::Json => bus.subscribe(Box::new(view::JsonLines)),
         OutputFormat::Human => {
@@ -246,8 +246,9 @@ pub fn execute(
                         .map(|t| (step.id.value.clone(), t.value.clone()))
                 })
                 .collect();
-            // Live only where colour is: a terminal, and no `NO_COLOR`.
-            if color {
+            // Live only on a terminal with colour (no `NO_COLOR`); forced
+            // colour on a pipe (`CLICOLOR_FORCE`) colours the plain lines.
+            if color && std::io::stderr().is_terminal() {
                 let screen = crate::live::Screen::new();
                 operator = Arc::new(crate::live::Pausing {
                     inner: operator,

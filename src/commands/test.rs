@@ -9,7 +9,6 @@ use runbook_dsl::diagnostic::{render, RenderStyle};
 use runbook_dsl::files::{expand, Wanted};
 use runbook_runtime::rehearsal::verdict::Mismatch;
 use runbook_runtime::rehearsal::{self, FileReport, Verdict, World};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -31,8 +30,7 @@ pub fn run(paths: &[PathBuf]) -> i32 {
         return INVALID;
     }
     let files = expanded.files;
-    let color = std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = crate::palette::stdout();
     let world = World {
         catalog: runbook_stdlib::builtin(),
         pure: Arc::new(runbook_stdlib::actions::Builtins),
