@@ -6,7 +6,7 @@
 use runbook_dsl::ast::AnswerType;
 use runbook_runtime::operator::{
     confirmation, validate_answer, Decision, GateRequest, Operator, Preapproved, Question,
-    QuestionKind, Reply,
+    QuestionKind, Reply, Via,
 };
 use serde_json::Value;
 use std::io::{BufRead, Write};
@@ -72,7 +72,7 @@ impl Operator for Terminal {
                 return Decision {
                     approved: false,
                     who,
-                    via: "terminal".into(),
+                    via: Via::Terminal,
                     reason: Some("no answer (end of input)".into()),
                 };
             };
@@ -91,7 +91,7 @@ impl Operator for Terminal {
             return Decision {
                 approved,
                 who,
-                via: "terminal".into(),
+                via: Via::Terminal,
                 reason,
             };
         }
@@ -129,7 +129,7 @@ impl Operator for Terminal {
             let Some(given) = self.prompt(&format!("{text}{hint}")) else {
                 return Reply::Refused {
                     who,
-                    via: "terminal".into(),
+                    via: Via::Terminal,
                     reason: "no answer (end of input)".into(),
                 };
             };
@@ -140,13 +140,13 @@ impl Operator for Terminal {
                         return Reply::Answer {
                             value: Value::String(note),
                             who,
-                            via: "terminal".into(),
+                            via: Via::Terminal,
                         };
                     }
                     if given.trim() == "abort" {
                         return Reply::Refused {
                             who,
-                            via: "terminal".into(),
+                            via: Via::Terminal,
                             reason: "the operator stopped the run".into(),
                         };
                     }
@@ -157,7 +157,7 @@ impl Operator for Terminal {
                         return Reply::Answer {
                             value,
                             who,
-                            via: "terminal".into(),
+                            via: Via::Terminal,
                         }
                     }
                     Err(e) => text.push_str(&format!("  {e}\n")),

@@ -4,6 +4,7 @@
 use crate::palette::Palette;
 use runbook_dsl::terminal_text::escape;
 use runbook_runtime::event::{Event, Record, RunStatus, StepState, Stream};
+use runbook_runtime::operator::Via;
 use runbook_runtime::Subscriber;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -263,7 +264,7 @@ impl Human {
                         self.palette.green("✓")
                     );
                     // The prompt showed the instructions; the command line did not.
-                    if via != "terminal" {
+                    if *via != Via::Terminal {
                         for l in text.lines() {
                             line.push_str(&format!("\n    {} {l}", self.palette.dim("│")));
                         }

@@ -1,5 +1,6 @@
 //! A gate put to the operator and the decision taken at it.
 
+use super::Via;
 use runbook_dsl::ast::Effect;
 
 /// A gate put to the operator.
@@ -49,7 +50,6 @@ impl Context {
 pub struct Decision {
     pub approved: bool,
     pub who: String,
-    /// How it was decided: `terminal`, `--approve`, `--yes`, `no terminal`.
-    pub via: String,
+    pub via: Via,
     pub reason: Option<String>,
 }

@@ -15,6 +15,7 @@ mod nested;
 mod preapproved;
 mod question;
 mod user;
+mod via;
 
 pub use gate::{Context, Decision, GateRequest};
 pub use nested::Nested;
@@ -23,6 +24,7 @@ pub use question::{
     confirmation, not_a_confirmation, validate_answer, Question, QuestionKind, Reply,
 };
 pub use user::current_user;
+pub use via::Via;
 
 /// Who decides at gates and answers questions. Called from a blocking
 /// thread (the runner puts each prompt on `spawn_blocking` and gives up on

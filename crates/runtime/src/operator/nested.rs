@@ -1,6 +1,6 @@
 //! The operator of a called playbook.
 
-use super::{Decision, GateRequest, Operator, Question, Reply};
+use super::{Decision, GateRequest, Operator, Question, Reply, Via};
 use runbook_dsl::ast::Effect;
 use std::sync::Arc;
 
@@ -35,7 +35,7 @@ impl Operator for Nested {
                 return Decision {
                     approved: true,
                     who: who.clone(),
-                    via: format!("approval of `{}`", self.call),
+                    via: Via::CallerApproval(self.call.clone()),
                     reason: None,
                 };
             }

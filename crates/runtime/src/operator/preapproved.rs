@@ -3,7 +3,7 @@
 
 use super::{
     confirmation, not_a_confirmation, validate_answer, Decision, GateRequest, Operator, Question,
-    QuestionKind, Reply,
+    QuestionKind, Reply, Via,
 };
 use runbook_dsl::ast::Effect;
 use serde_json::Value;
@@ -24,21 +24,21 @@ pub struct Preapproved {
 impl Preapproved {
     /// The decision the command line makes, if it makes one.
     pub fn decide(&self, request: &GateRequest) -> Option<Decision> {
-        let decision = |via: &str| Decision {
+        let decision = |via: Via| Decision {
             approved: true,
             who: self.who.clone(),
-            via: via.into(),
+            via,
             reason: None,
         };
         if self.steps.contains(&request.step) {
-            return Some(decision("--approve"));
+            return Some(decision(Via::Approve));
         }
         if self.yes
             && request.effect != Effect::Destructive
             && !request.rerun
             && !request.checkpoint
         {
-            return Some(decision("--yes"));
+            return Some(decision(Via::Yes));
         }
         None
     }
@@ -54,11 +54,11 @@ impl Preapproved {
                     Ok(value) => Reply::Answer {
                         value,
                         who: self.who.clone(),
-                        via: "--answer".into(),
+                        via: Via::Answer,
                     },
                     Err(reason) => Reply::Refused {
                         who: self.who.clone(),
-                        via: "--answer".into(),
+                        via: Via::Answer,
                         reason: format!(
                             "the answer given for `{}` is not valid: {reason}",
                             question.step
@@ -72,11 +72,11 @@ impl Preapproved {
                         Some(note) => Reply::Answer {
                             value: Value::String(note),
                             who: self.who.clone(),
-                            via: "--answer".into(),
+                            via: Via::Answer,
                         },
                         None => Reply::Refused {
                             who: self.who.clone(),
-                            via: "--answer".into(),
+                            via: Via::Answer,
                             reason: not_a_confirmation(&question.step, given),
                         },
                     });
@@ -84,7 +84,7 @@ impl Preapproved {
                 self.steps.contains(&question.step).then(|| Reply::Answer {
                     value: Value::String(String::new()),
                     who: self.who.clone(),
-                    via: "--approve".into(),
+                    via: Via::Approve,
                 })
             }
         }
@@ -96,7 +96,7 @@ impl Operator for Preapproved {
         self.decide(request).unwrap_or_else(|| Decision {
             approved: false,
             who: self.who.clone(),
-            via: "no terminal".into(),
+            via: Via::NoTerminal,
             reason: Some(if request.effect == Effect::Destructive && self.yes {
                 format!(
                     "`--yes` never approves a destructive step: pass `--approve {}`",
@@ -119,7 +119,7 @@ impl Operator for Preapproved {
     fn answer(&self, question: &Question) -> Reply {
         self.reply(question).unwrap_or_else(|| Reply::Refused {
             who: self.who.clone(),
-            via: "no terminal".into(),
+            via: Via::NoTerminal,
             reason: match question.kind {
                 QuestionKind::Ask(_) => format!(
                     "no terminal to ask: pass `--answer {}=VALUE` or `--answers FILE`",

@@ -2,7 +2,7 @@
 //! confirm), the reply, and the rules every operator applies to what a
 //! person typed: what confirms a manual step, what fits an answer's type.
 
-use super::Context;
+use super::{Context, Via};
 use runbook_dsl::ast::AnswerType;
 use serde_json::Value;
 
@@ -30,12 +30,12 @@ pub enum Reply {
     Answer {
         value: Value,
         who: String,
-        via: String,
+        via: Via,
     },
     /// No answer: the run stops as at a rejected gate.
     Refused {
         who: String,
-        via: String,
+        via: Via,
         reason: String,
     },
 }

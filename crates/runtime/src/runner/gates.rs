@@ -5,7 +5,7 @@ use super::step_task::StepTask;
 use crate::action::ActionContext;
 use crate::event::{Event, StepState};
 use crate::mode::Mode;
-use crate::operator::{GateRequest, Question, QuestionKind, Reply};
+use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via};
 use crate::render::{self};
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::template::Quoting;
@@ -63,13 +63,13 @@ impl StepTask {
                 Some(Err(_)) => crate::operator::Decision {
                     approved: false,
                     who: crate::operator::current_user(),
-                    via: "terminal".into(),
+                    via: Via::Terminal,
                     reason: Some("the prompt failed".into()),
                 },
                 None => crate::operator::Decision {
                     approved: false,
                     who: crate::operator::current_user(),
-                    via: "timeout".into(),
+                    via: Via::Timeout,
                     reason: Some(format!(
                         "no decision within {}",
                         humantime::format_duration(self.deadline().unwrap_or_default())
@@ -89,7 +89,7 @@ impl StepTask {
         .await;
         if decision.approved {
             Ok(decision.who)
-        } else if decision.via == "timeout" && self.is_human() {
+        } else if decision.via == Via::Timeout && self.is_human() {
             Err(self.expired("decision"))
         } else {
             let why = decision
@@ -221,9 +221,9 @@ impl StepTask {
         let reply = tokio::select! {
             reply = with_timeout(self.deadline(), asked) => match reply {
                 Some(Ok(reply)) => reply,
-                Some(Err(_)) => Reply::Refused { who: crate::operator::current_user(), via: "terminal".into(), reason: "the prompt failed".into() },
+                Some(Err(_)) => Reply::Refused { who: crate::operator::current_user(), via: Via::Terminal, reason: "the prompt failed".into() },
                 None => match self.default_answer() {
-                    Some(value) => Reply::Answer { value, who: crate::operator::current_user(), via: "timeout (the default)".into() },
+                    Some(value) => Reply::Answer { value, who: crate::operator::current_user(), via: Via::TimeoutDefault },
                     None => return self.expired(match step.action { StepAction::Ask(_) => "answer", _ => "confirmation" }),
                 },
             },
