@@ -32,6 +32,7 @@ pub mod run_id;
 pub mod run_lock;
 pub mod runner;
 pub mod scope;
+mod step_message;
 
 #[cfg(test)]
 mod tests;

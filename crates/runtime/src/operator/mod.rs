@@ -26,6 +26,10 @@ pub use question::{
 pub use user::current_user;
 pub use via::Via;
 
+/// The turn to prompt the operator: one prompt at a time, shared by a run
+/// and the runs of the playbooks it calls (`RunOptions::prompt`).
+pub type Prompts = std::sync::Arc<tokio::sync::Mutex<()>>;
+
 /// Who decides at gates and answers questions. Called from a blocking
 /// thread (the runner puts each prompt on `spawn_blocking` and gives up on
 /// it at the deadline), so an implementation may block on a person.

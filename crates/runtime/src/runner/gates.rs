@@ -1,12 +1,12 @@
 //! Where a step waits for a person: approval gates, questions, manual steps.
 
-use super::message::StepDone;
 use super::step_task::StepTask;
 use crate::action::ActionContext;
 use crate::event::{Event, StepState};
 use crate::mode::Mode;
 use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via};
 use crate::render::{self};
+use crate::step_message::StepDone;
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::template::Quoting;
 use serde_json::{Map, Value};

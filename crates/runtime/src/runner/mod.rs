@@ -10,7 +10,7 @@
 
 use crate::action::ActionSet;
 use crate::bus::EventBus;
-use crate::operator::Operator;
+use crate::operator::{Operator, Prompts};
 use crate::render::{self, Args};
 use crate::scope::Scope;
 use runbook_dsl::plan::Plan;
@@ -20,15 +20,14 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 mod attempts;
+mod branch;
 mod gates;
-mod message;
 mod options;
 mod outcome;
 mod scheduler;
 mod step_task;
 
-pub(crate) use message::TaskMsg;
-pub use options::{Prompts, RunOptions};
+pub use options::RunOptions;
 pub use outcome::{Captured, Failure, Restored, RunOutcome};
 pub(crate) use scheduler::ended;
 use scheduler::Scheduler;

@@ -1,6 +1,5 @@
 //! One started step: renders it, runs its action, captures its outputs.
 
-use super::message::{StepDone, TaskMsg};
 use super::scheduler::primary_result;
 use super::Shared;
 use crate::action::ActionContext;
@@ -9,6 +8,7 @@ use crate::mode::{Mode, Treatment};
 use crate::outputs;
 use crate::render::{self};
 use crate::scope::Scope;
+use crate::step_message::{StepDone, TaskMsg};
 use runbook_dsl::ast::{Action as StepAction, Step};
 use serde_json::{Map, Value};
 use std::sync::Arc;
