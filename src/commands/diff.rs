@@ -1,6 +1,6 @@
 use super::{load, FINDINGS, INVALID, OK};
 use crate::cli::{DiffFormat, FailOn};
-use crate::report;
+use crate::diagnostics;
 use runbook_dsl::diff::{self, PlanDiff, RiskSeverity, TextStyle};
 use runbook_dsl::load::Checked;
 use runbook_dsl::plan::Plan;
@@ -38,7 +38,7 @@ pub fn run(
     };
     let mut invalid = false;
     for checked in pairs.iter().flat_map(|(o, n)| [o, n]).flatten() {
-        report::human(&checked.file, &checked.diagnostics);
+        diagnostics::human(&checked.file, &checked.diagnostics);
         invalid |= checked.plan.is_none();
     }
     if invalid {

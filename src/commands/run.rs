@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 /// `runbook run`.
 pub fn run(args: &RunArgs) -> i32 {
     let checked = load(&args.file);
-    crate::report::human(&checked.file, &checked.diagnostics);
+    crate::diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };

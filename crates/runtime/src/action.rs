@@ -8,10 +8,10 @@
 //! its process group), and a sink for live output lines. It returns its
 //! result fields; the runner captures outputs, retries, polls and journals.
 
+use crate::arguments::Args;
 use crate::event::{Event, Stream};
 use crate::mode::Mode;
 use crate::operator::{Operator, Preapproved};
-use crate::render::Args;
 use crate::scope::Scope;
 use crate::step_message::{OutputLine, TaskMsg};
 use serde_json::{Map, Value};

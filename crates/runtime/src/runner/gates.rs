@@ -5,18 +5,18 @@ use crate::action::ActionContext;
 use crate::event::{Event, StepState};
 use crate::mode::Mode;
 use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via};
-use crate::render::{self};
 use crate::step_message::StepDone;
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::template::Quoting;
+use runbook_dsl::template::{render, RenderError};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
 impl StepTask {
-    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, render::RenderError> {
+    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, RenderError> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         if let Some(q) = &step_plan.approval_question {
-            return render::render(q, &ctx.scope, Quoting::None);
+            return render(q, &ctx.scope, Quoting::None);
         }
         if let Some(q) = ctx
             .str_arg("question")
@@ -172,7 +172,7 @@ impl StepTask {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let mode = self.shared.options.mode;
         let text = match &step_plan.text {
-            Some(t) => match render::render(t, &ctx.scope, Quoting::None) {
+            Some(t) => match render(t, &ctx.scope, Quoting::None) {
                 Ok(text) => text,
                 Err(e) => {
                     return StepDone {

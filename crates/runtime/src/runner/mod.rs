@@ -11,7 +11,6 @@
 use crate::action::ActionSet;
 use crate::bus::EventBus;
 use crate::operator::{Operator, Prompts};
-use crate::render::{self, Args};
 use crate::scope::Scope;
 use runbook_dsl::plan::Plan;
 use serde_json::{Map, Value};
@@ -89,9 +88,4 @@ impl Runner {
         scheduler.restore(restored);
         scheduler.run().await
     }
-}
-
-/// The rendered parameters of a step outside a run (for `plan` and tests).
-pub fn args_of(plan: &Plan, index: usize, scope: &Scope) -> Result<Args, render::RenderError> {
-    render::render_params(&plan.step_plan(index).params, scope)
 }

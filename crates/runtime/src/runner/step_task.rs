@@ -3,10 +3,10 @@
 use super::scheduler::primary_result;
 use super::Shared;
 use crate::action::ActionContext;
+use crate::arguments;
 use crate::event::{Event, StepState};
 use crate::mode::{Mode, Treatment};
 use crate::outputs;
-use crate::render::{self};
 use crate::scope::Scope;
 use crate::step_message::{StepDone, TaskMsg};
 use runbook_dsl::ast::{Action as StepAction, Step};
@@ -83,7 +83,7 @@ impl StepTask {
             },
             _ => None,
         };
-        let args = match render::render_params(&step_plan.params, &self.scope) {
+        let args = match arguments::fill(&step_plan.params, &self.scope) {
             Ok(args) => args,
             Err(e) => {
                 return StepDone {
