@@ -4,13 +4,9 @@
 use runbook_dsl::diagnostic::{render, JsonDiagnostic, RenderStyle};
 use runbook_dsl::{Diagnostic, SourceFile};
 
-/// Whether stderr gets colour.
+/// How reports on stderr are drawn: coloured when `palette::stderr` says.
 pub fn style() -> RenderStyle {
-    if crate::palette::stderr() {
-        RenderStyle::Color
-    } else {
-        RenderStyle::Plain
-    }
+    RenderStyle::with_color(crate::palette::stderr())
 }
 
 /// Prints the diagnostics of one file to stderr, for a person.

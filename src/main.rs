@@ -5,7 +5,6 @@ mod closed_pipe;
 mod commands;
 mod decisions;
 mod diagnostics;
-mod failure;
 mod inputs;
 mod live;
 mod palette;

@@ -77,7 +77,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         return INVALID;
     };
     if let Some(problem) = super::run::not_runnable(&plan) {
-        eprint!("{}", problem.render(crate::palette::stderr()));
+        eprint!("{}", problem.render(crate::diagnostics::style()));
         return INVALID;
     }
     if plan_hash(&plan) != journaled.plan_hash && !args.force {

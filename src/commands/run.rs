@@ -4,11 +4,11 @@
 
 use super::{load, INVALID, JOURNAL_FAILED};
 use crate::cli::{Decisions, OutputFormat, RunArgs};
-use crate::failure::RunProblem;
 use crate::inputs::{self, Given};
 use crate::prompt::Terminal;
 use crate::view;
 use runbook_dsl::ast::Action as StepAction;
+use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_runtime::event::Event;
 use runbook_runtime::journal::{self, JournalWriter, WriteFailure};
@@ -32,7 +32,7 @@ pub fn run(args: &RunArgs) -> i32 {
         return INVALID;
     };
     if let Some(problem) = not_runnable(&plan) {
-        eprint!("{}", problem.render(crate::palette::stderr()));
+        eprint!("{}", problem.render(crate::diagnostics::style()));
         return INVALID;
     }
     let given = match Given::read(&args.decisions.input, args.decisions.inputs_file.as_deref()) {
@@ -81,7 +81,7 @@ fn usage(message: &str) -> i32 {
 
 /// A diagnostic listing the steps whose kinds have no action yet, pointing
 /// at the first of them (a label per step would draw the whole file).
-pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
+pub fn not_runnable(plan: &Plan) -> Option<Report> {
     let mut steps = Vec::new();
     let mut first = None;
     for i in 0..plan.len() {
@@ -99,7 +99,7 @@ pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
         .map(|k| format!("`{k}`"))
         .collect();
     Some(
-        RunProblem::new(
+        Report::problem(
             plan.file(),
             "runbook::not_runnable",
             format!("{} step(s) use kinds that cannot run in this version: {}", steps.len(), steps.join(", ")),
@@ -120,7 +120,7 @@ pub fn operator(args: &Decisions, plan: &Plan) -> Result<Arc<dyn Operator>, i32>
     let problems = crate::decisions::check(plan, &preapproved);
     if !problems.is_empty() {
         for problem in problems {
-            eprint!("{}", problem.render(crate::palette::stderr()));
+            eprint!("{}", problem.render(crate::diagnostics::style()));
         }
         return Err(INVALID);
     }
@@ -333,7 +333,7 @@ pub fn execute(
         for failure in outcome.failures.iter().filter(|f| !f.handled) {
             let step = plan.step(failure.step).0;
             let message = bus.masker().mask(&failure.message);
-            let mut problem = RunProblem::new(
+            let mut problem = Report::problem(
                 plan.file(),
                 "runbook::step_failed",
                 format!("step `{}` {}", step.id.value, failure.state.name()),
@@ -344,7 +344,11 @@ pub fn execute(
                     problem = problem.label(span, "here");
                 }
             }
-            let _ = write!(std::io::stderr(), "{}", problem.render(color));
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                problem.render(crate::diagnostics::style())
+            );
         }
         let handled: Vec<String> = outcome
             .failures
