@@ -117,7 +117,7 @@ fn resolve(
     let base = Path::new(plan.file().name())
         .parent()
         .unwrap_or(Path::new(""));
-    let checked = crate::commands::load(&base.join(&called));
+    let checked = crate::load::load(&base.join(&called));
     let Some(child) = checked.plan else {
         // `check` of the caller reports a called playbook that does not check.
         return Ok(());
