@@ -19,6 +19,7 @@ mod harness;
 mod hostile_input;
 mod insertions;
 mod kind_http;
+mod kind_http_files;
 mod kind_k8s;
 mod kind_playbook;
 mod kind_prometheus;
