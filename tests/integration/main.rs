@@ -3,6 +3,7 @@
 
 mod cli;
 mod closed_pipe;
+mod colour;
 mod dependencies;
 mod diagnostics;
 mod diagnostics_doc;
