@@ -8,8 +8,8 @@
 
 use crate::ast::{Action, AnswerType, InputType, OnFailure, Step};
 use crate::diff::risk::gated;
+use crate::draw;
 use crate::plan::Plan;
-use crate::render;
 use std::fmt::Write;
 
 /// The Markdown runbook of a plan.
@@ -83,7 +83,7 @@ pub fn markdown(plan: &Plan) -> String {
     out.push_str("## The procedure at a glance\n\n");
     out.push_str("🔒 marks a step that waits for approval; a diamond is a decision.\n\n");
     out.push_str("```mermaid\n");
-    out.push_str(&render::mermaid(plan));
+    out.push_str(&draw::mermaid(plan));
     out.push_str("```\n\n## Steps\n\n");
 
     for (n, &i) in plan.order().iter().enumerate() {

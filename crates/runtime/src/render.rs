@@ -2,7 +2,7 @@
 //!
 //! Templates were parsed and checked by the analyzer; here their segments
 //! are filled in from the run's values with the semantics of
-//! `runbook_dsl::template::render` (strict: a missing value is an error,
+//! `runbook_dsl::template::fill` (strict: a missing value is an error,
 //! never an empty string; every non-raw insertion into a shell command is
 //! one shell-quoted word). Walking the parsed segments rather than
 //! re-rendering the text lets a dry-run render values that are not known
@@ -11,7 +11,7 @@
 
 use runbook_dsl::expr::{Env, Lookup};
 use runbook_dsl::plan::{Param, ParamValue, Params};
-pub use runbook_dsl::template::{render, RenderError};
+pub use runbook_dsl::template::{fill as render, FillError as RenderError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! double-quoted string inside a command substitution inside a double-quoted
 //! string), so the quoting chosen for an insertion is the one the shell will
 //! actually undo there. The lexer never sees the inserted values: each
-//! insertion is rendered so that it leaves the lexer where it was.
+//! insertion is filled in so that it leaves the lexer where it was.
 
 /// Reserved words after which a command starts (where `case` counts).
 const COMMAND_PREFIXES: &[&str] = &[
