@@ -117,7 +117,7 @@ fn resolve(
     let base = Path::new(plan.file().name())
         .parent()
         .unwrap_or(Path::new(""));
-    let checked = crate::commands::load(&base.join(&called));
+    let checked = runbook_dsl::load::check_path(&base.join(&called), runbook_stdlib::builtin());
     let Some(child) = checked.plan else {
         // `check` of the caller reports a called playbook that does not check.
         return Ok(());

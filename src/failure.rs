@@ -2,6 +2,7 @@
 //! the step that failed (and the expression or template, when known), the
 //! kinds that cannot run yet, bad inputs. Same look as `runbook check`.
 
+use runbook_dsl::diagnostic::{render_report, RenderStyle};
 use runbook_dsl::terminal_text::{escape, EscapedSource};
 use runbook_dsl::{SourceFile, Span};
 use std::fmt;
@@ -43,22 +44,9 @@ impl RunProblem {
         self
     }
 
-    /// Draws the report for stderr.
+    /// Draws the report for stderr, as `check`'s diagnostics are drawn.
     pub fn render(&self, color: bool) -> String {
-        use miette::{GraphicalReportHandler, GraphicalTheme};
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
-            .with_links(false);
-        let mut out = String::new();
-        if handler.render_report(&mut out, self).is_err() {
-            out = format!("{}: {}\n", self.code, self.message);
-        }
-        out
+        render_report(self, RenderStyle::colored(color))
     }
 }
 

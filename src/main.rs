@@ -4,6 +4,7 @@ mod cli;
 mod closed_pipe;
 mod commands;
 mod decisions;
+mod exit_code;
 mod failure;
 mod inputs;
 mod live;

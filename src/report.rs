@@ -3,24 +3,14 @@
 
 use runbook_dsl::diagnostic::{render, JsonDiagnostic, RenderStyle};
 use runbook_dsl::{Diagnostic, SourceFile};
-use std::io::IsTerminal;
-
-/// Whether stderr gets colour.
-pub fn style() -> RenderStyle {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if !no_color && std::io::stderr().is_terminal() {
-        RenderStyle::Color
-    } else {
-        RenderStyle::Plain
-    }
-}
 
 /// Prints the diagnostics of one file to stderr, for a person.
 pub fn human(file: &SourceFile, diagnostics: &[Diagnostic]) {
     if diagnostics.is_empty() {
         return;
     }
-    eprint!("{}", render(file, diagnostics, style()));
+    let style = RenderStyle::colored(crate::view::color());
+    eprint!("{}", render(file, diagnostics, style));
 }
 
 /// Prints the diagnostics of one file to stdout, one JSON object per line.

@@ -3,7 +3,7 @@
 //! a journal is read strictly (a damaged line is refused with its number).
 //! Each refusal is a miette report with a stable code and a hint.
 
-use crate::commands::INVALID;
+use crate::exit_code::INVALID;
 use crate::failure::RunProblem;
 use runbook_dsl::SourceFile;
 use runbook_runtime::journal::{self, Journal};

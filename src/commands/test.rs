@@ -55,11 +55,7 @@ pub fn run(paths: &[PathBuf]) -> i32 {
 
 /// One file's lines and reports.
 fn show(report: &FileReport, color: bool) -> String {
-    let style = if color {
-        RenderStyle::Color
-    } else {
-        RenderStyle::Plain
-    };
+    let style = RenderStyle::colored(color);
     let name = report.file.name();
     let mut out = String::new();
     if report.diagnostics.iter().any(|d| d.is_error()) {

@@ -8,10 +8,9 @@
 //! like `check`'s.
 
 mod config;
-mod rule;
 
+pub use crate::code::LintRule;
 pub use config::LintConfig;
-pub use rule::LintRule;
 
 use crate::analyze::branches::choices_of;
 use crate::ast::{Action, Effect, Step};

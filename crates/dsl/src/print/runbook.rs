@@ -14,6 +14,7 @@ use super::{float_text, is_bare_word, is_grammar_word};
 use crate::ast::*;
 use crate::node::{Node, Value};
 use crate::runbook_syntax::Comment;
+use crate::runbook_words::{expression, is_one_string};
 
 /// Prints `playbook` as canonical `.runbook` text. `comments` are those of
 /// the source the playbook was read from (empty when converting from YAML);
@@ -582,25 +583,12 @@ fn duration(d: &DurationLit) -> String {
     }
 }
 
-/// An expression as written, on one line: line breaks (from a YAML block
-/// scalar) and the indentation after them become one space.
-pub(crate) fn expression(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.trim().lines().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(if i > 0 { line.trim() } else { line.trim_end() });
-    }
-    out
-}
-
 /// A condition of `assert`/`that`, bare; one that is a single string
 /// literal (not a boolean, so `check` rejects it) is put in brackets, since
 /// the quoted form is read as the expression inside the quotes.
 fn condition(text: &str) -> String {
     let bare = expression(text);
-    if crate::runbook_syntax::is_one_string(&bare) {
+    if is_one_string(&bare) {
         format!("({bare})")
     } else {
         bare

@@ -25,8 +25,8 @@ pub enum Quoting {
     Shell,
     /// Values are inserted as they are (HTTP bodies, messages).
     None,
-    /// Values are encoded for where they land (see [`crate::encode`]).
-    Encoded(crate::encode::Encoding),
+    /// Values are encoded for where they land (see [`encode`](super::encode)).
+    Encoded(super::encode::Encoding),
 }
 
 /// Why a template could not be filled in, and where the insertion is.

@@ -8,10 +8,13 @@
 //! and, in a shell command, refuses insertions that no quoting makes safe
 //! where they land, and [`fill`] fills it in with strict handlebars,
 //! quoting every non-raw insertion into a shell command for its lexical
-//! context ([`ShellLexer`], [`quote_in`]).
+//! context ([`ShellLexer`], [`quote_in`]), and every insertion into a URL, a
+//! JSON body, a PromQL query or a Kubernetes name for where it lands
+//! ([`encode`]).
 
 mod argv;
 mod check;
+pub mod encode;
 mod fill;
 mod parse;
 mod quote;
