@@ -27,10 +27,6 @@ const OVER_THE_LIMIT_UNTIL_MERGED: &[(&str, &str)] = &[
         "crates/dsl/src/print/runbook.rs",
         "dsl-structure, splitting it now",
     ),
-    (
-        "crates/dsl/src/template/shell_lexer.rs",
-        "dsl-structure, splitting it now",
-    ),
     ("crates/runtime/src/paths.rs", "runtime-structure"),
     (
         "crates/runtime/src/runner/scheduler.rs",
