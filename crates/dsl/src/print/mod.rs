@@ -9,6 +9,7 @@
 
 mod runbook;
 mod yaml;
+pub mod yaml_value;
 
 pub use runbook::runbook;
 pub use yaml::{playbook_yaml, step_yaml, yaml};
