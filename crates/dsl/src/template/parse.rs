@@ -17,7 +17,7 @@ use crate::source::Span;
 use helper::SUPPORTED;
 
 /// How deep `{{#if}}` blocks may nest. Generous for real commands; it bounds
-/// the recursion of checking and rendering nested blocks on hostile input.
+/// the recursion of checking and filling in nested blocks on hostile input.
 pub const MAX_BLOCK_DEPTH: usize = 32;
 
 /// Parses the template written in `text`.
@@ -268,7 +268,7 @@ impl Scanner<'_> {
             .help(format!("close it with `{close}`"))
         })?;
         let end = inner_end + close.len();
-        // Whitespace control (`{{~ x ~}}`) only affects rendering.
+        // Whitespace control (`{{~ x ~}}`) only affects filling in.
         let mut start = inner_start;
         let mut stop = inner_end;
         if source[start..stop].starts_with('~') {
