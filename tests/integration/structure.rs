@@ -122,7 +122,7 @@ impl ModuleGraph {
             let Some(from) = top_level_module(file) else {
                 continue;
             };
-            for named in crate_paths(text) {
+            for named in crate_paths(text, super_is_root(file)) {
                 let to = if graph.modules.contains(&named) {
                     named
                 } else if let Some(module) = reexports.get(&named) {
@@ -202,6 +202,13 @@ impl ModuleGraph {
     }
 }
 
+/// Whether `super::` in this file (relative to `src/`) is the crate root:
+/// in `x.rs` and `x/mod.rs`.
+fn super_is_root(file: &Path) -> bool {
+    let depth = file.components().count();
+    depth == 1 || (depth == 2 && file.file_name().is_some_and(|n| n == "mod.rs"))
+}
+
 /// The top-level module a file (relative to `src/`) belongs to; `None` for
 /// the crate root (`lib.rs`, `main.rs`).
 fn top_level_module(file: &Path) -> Option<String> {
@@ -232,17 +239,31 @@ fn code_of(text: &str) -> String {
     code
 }
 
-/// The first name of every `crate::` path in `text`: `crate::a::b` and
+/// The first name of every `crate::` path in `text` (and `super::` path,
+/// when `super` is the crate root): `crate::a::b` and
 /// `use crate::{a, b::{c, d}}` name `a` and `b`.
-fn crate_paths(text: &str) -> Vec<String> {
+fn crate_paths(text: &str, super_is_root: bool) -> Vec<String> {
     let code = code_of(text);
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let roots: &[&str] = if super_is_root {
+        &["crate::", "super::"]
+    } else {
+        &["crate::"]
+    };
     let mut names = Vec::new();
-    for (at, _) in code.match_indices("crate::") {
-        if code[..at].chars().next_back().is_some_and(is_ident) {
+    let found = roots.iter().flat_map(|root| {
+        code.match_indices(root)
+            .map(move |(at, _)| (at, root.len()))
+    });
+    for (at, len) in found {
+        if code[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| is_ident(c) || c == ':')
+        {
             continue;
         }
-        let rest = code[at + "crate::".len()..].trim_start();
+        let rest = code[at + len..].trim_start();
         if rest.starts_with('{') {
             let Some(group) = braced(rest) else {
                 continue;
@@ -433,14 +454,18 @@ fn no_import_circles_between_top_level_modules() {
 
 #[test]
 fn the_import_scanner_reads_paths_reexports_and_circles() {
-    let mut names = crate_paths(
-        "use crate::a::X;\nuse crate::{b, c::{d, e as f}, self};\n\
-         fn g() { crate::d::h(); runbook_crate::z(); }\n\
+    let source = "use crate::a::X;\nuse crate::{b, c::{d, e as f}, self};\n\
+         fn g() { crate::d::h(); runbook_crate::z(); super::s::t(); }\n\
          // crate::commented::Out\n/// [`crate::doc_link`]\n\
-         #[cfg(test)]\nmod tests {\n    use crate::only_in_tests;\n}\n",
-    );
+         #[cfg(test)]\nmod tests {\n    use crate::only_in_tests;\n}\n";
+    let mut names = crate_paths(source, false);
     names.sort();
     assert_eq!(names, ["a", "b", "c", "c", "d"]);
+    let mut names = crate_paths(source, true);
+    names.sort();
+    assert_eq!(names, ["a", "b", "c", "c", "d", "s"]);
+    assert!(super_is_root(Path::new("x.rs")) && super_is_root(Path::new("x/mod.rs")));
+    assert!(!super_is_root(Path::new("x/y.rs")));
 
     let reexports = root_reexports(
         "pub mod code;\npub use code::Code;\npub use diagnostic::{Diagnostic, Severity as Level};\nuse private::Hidden;\n",
@@ -464,7 +489,11 @@ fn the_import_scanner_reads_paths_reexports_and_circles() {
         file("b/mod.rs", "mod inner;"),
         file("b/inner.rs", "use crate::Thing;"),
         file("c.rs", "fn f() { crate::a::g(); crate::d::h(); }"),
-        file("d.rs", "use crate::d::Own; use super::a::NotAnEdge;"),
+        file("d.rs", "use crate::d::Own;"),
+        file(
+            "d/inner.rs",
+            "use super::Own; use super::super::a::Ignored;",
+        ),
     ]);
     assert_eq!(
         graph.circles(),
