@@ -1,14 +1,15 @@
 //! Inserting values where they land outside a shell: a URL, a JSON body, a
 //! PromQL query, a Kubernetes name or selector. A kind's parameter of type
 //! [`ParamType::Encoded`](crate::catalog::ParamType::Encoded) names its
-//! [`Encoding`]; the renderer asks it for the text of each insertion, from
-//! the text rendered so far (so the context is exact at run time), and the
+//! [`Encoding`]; filling in (`fill`) asks it for the text of each insertion, from
+//! the text filled in so far (so the context is exact at run time), and the
 //! checker asks it, from the template's literal text, which insertions no
 //! encoding can make safe, so they are errors before anything runs.
 //!
 //! Raw insertions (`{{raw x}}`, `{{{x}}}`) are left alone: they are explicit
 //! and linted.
 
+mod file_path;
 mod json;
 mod k8s;
 mod promql;
@@ -44,6 +45,9 @@ pub enum Encoding {
     LabelSelector,
     /// A Kubernetes field selector: `\`, `,` and `=` in values escaped.
     FieldSelector,
+    /// A local file path: an inserted value is one file name; only an input
+    /// may start the path with a directory.
+    FilePath,
 }
 
 /// Why an insertion cannot be made safe where it is written.
@@ -64,6 +68,7 @@ impl Encoding {
             Encoding::K8sName => "a string (a Kubernetes name template)",
             Encoding::LabelSelector => "a string (a label selector template)",
             Encoding::FieldSelector => "a string (a field selector template)",
+            Encoding::FilePath => "a string (a file path template)",
         }
     }
 
@@ -76,11 +81,12 @@ impl Encoding {
             Encoding::K8sName => "a Kubernetes name",
             Encoding::LabelSelector => "the label selector",
             Encoding::FieldSelector => "the field selector",
+            Encoding::FilePath => "a file path",
         }
     }
 
     /// The text to insert for `value` (as `text` after its format) after
-    /// `prefix`, the output rendered so far; or why it cannot be inserted.
+    /// `prefix`, the output filled in so far; or why it cannot be inserted.
     pub fn insert(
         self,
         prefix: &str,
@@ -95,6 +101,7 @@ impl Encoding {
             Encoding::K8sName => k8s::name(text),
             Encoding::LabelSelector => k8s::label(text),
             Encoding::FieldSelector => Ok(k8s::field_value(text)),
+            Encoding::FilePath => file_path::insert(prefix, insertion, text),
         }
     }
 
@@ -103,25 +110,31 @@ impl Encoding {
             Encoding::Url => url::problem(prefix, insertion),
             Encoding::JsonBody => json::problem(prefix),
             Encoding::PromQl => promql::problem(prefix, insertion, ty),
-            Encoding::K8sName | Encoding::LabelSelector | Encoding::FieldSelector => None,
+            Encoding::K8sName
+            | Encoding::LabelSelector
+            | Encoding::FieldSelector
+            | Encoding::FilePath => None,
         }
     }
 
     /// Text standing for an insertion in the checker's picture of the
-    /// rendered output, so the context of the next insertion is right.
+    /// filled-in output, so the context of the next insertion is right.
     fn placeholder(self, prefix: &str) -> String {
         match self {
             Encoding::Url => url::placeholder(prefix),
             Encoding::JsonBody => json::placeholder(prefix),
             Encoding::PromQl => promql::placeholder(prefix),
-            Encoding::K8sName | Encoding::LabelSelector | Encoding::FieldSelector => "x".into(),
+            Encoding::K8sName
+            | Encoding::LabelSelector
+            | Encoding::FieldSelector
+            | Encoding::FilePath => "x".into(),
         }
     }
 }
 
 /// Reports the insertions of `template` that `encoding` cannot make safe.
 /// Inside `{{#if}}` blocks, each branch is read from the text before the
-/// block, and the text after the block from the `then` branch; the renderer
+/// block, and the text after the block from the `then` branch; filling in
 /// checks the exact context again at run time.
 pub fn check<S: Scope + ?Sized>(
     encoding: Encoding,
