@@ -35,7 +35,7 @@ pub fn run(paths: &[PathBuf]) -> i32 {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let world = World {
         catalog: runbook_stdlib::builtin(),
-        pure: Arc::new(runbook_stdlib::actions::Builtins),
+        pure: Arc::new(runbook_stdlib::Builtins),
     };
     let (mut passed, mut failed) = (0, 0);
     for file in files {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod closed_pipe;
+mod custom_kind;
 mod dependencies;
 mod diagnostics;
 mod diagnostics_doc;

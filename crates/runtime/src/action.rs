@@ -152,6 +152,15 @@ impl ActionContext {
         }
     }
 
+    /// An expression parameter, which the kind evaluates itself (`assert`'s
+    /// `that`); values come typed through [`crate::Kind::Params`].
+    pub fn expr(&self, name: &str) -> Option<&runbook_dsl::expr::Expr> {
+        match self.args.get(name)? {
+            crate::render::Arg::Expr(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// A string parameter.
     pub fn str_arg(&self, name: &str) -> Option<&str> {
         self.args.get(name).and_then(|a| a.as_str())

@@ -27,7 +27,9 @@ fn catalog() -> KindList {
         results: vec![],
         primary_result: "",
         default_effect: read,
+        effect_doc: "`read`.",
         rules: runbook_dsl::catalog::no_rules,
+        capabilities: Default::default(),
     }])
 }
 

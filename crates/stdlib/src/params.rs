@@ -17,3 +17,32 @@ pub(crate) fn param<'a>(params: &'a Node, shorthand: Option<&str>, name: &str) -
         _ => None,
     }
 }
+
+/// An integer parameter whose value the checker could not type (an
+/// insertion of an output of unknown type, such as a step's `stdout`): a
+/// number, or a string holding one; anything else is absent, and the kind
+/// says what it needed.
+pub(crate) fn lenient_int<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    Ok(
+        match Option::<serde_json::Value>::deserialize(deserializer)? {
+            Some(serde_json::Value::Number(n)) => n.as_i64(),
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        },
+    )
+}
+
+/// A flag that is set only by `true` itself (an untyped insertion that
+/// renders `"true"` does not set it).
+pub(crate) fn only_true<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<bool, D::Error> {
+    use serde::Deserialize;
+    Ok(matches!(
+        Option::<serde_json::Value>::deserialize(deserializer)?,
+        Some(serde_json::Value::Bool(true))
+    ))
+}

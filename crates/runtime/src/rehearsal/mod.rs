@@ -30,7 +30,7 @@ use runbook_dsl::plan::Plan;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile};
 use scenario::{Scenario, ScenarioFile};
 use script::{Missing, ScriptedActions, ScriptedOperator};
-use std::collections::HashMap;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,8 +38,9 @@ use tokio_util::sync::CancellationToken;
 use verdict::{Mismatch, Rehearsed};
 
 /// What rehearsals need from outside the runtime: the kind catalog (for
-/// the result an output captures by default) and the actions of the kinds
-/// that only compute (see [`script::PURE_KINDS`]).
+/// the result an output captures by default, and which kinds are
+/// [pure](runbook_dsl::catalog::Capabilities::pure) or call a playbook) and
+/// the actions that run those for real.
 #[derive(Clone)]
 pub struct World {
     pub catalog: &'static dyn Catalog,
@@ -196,20 +197,9 @@ pub fn rehearse(
     world: &World,
 ) -> ScenarioReport {
     let missing = Arc::new(Mutex::new(Vec::new()));
-    let primary: HashMap<String, &'static str> = world
-        .catalog
-        .kind_names()
-        .into_iter()
-        .filter_map(|k| {
-            world
-                .catalog
-                .kind(k)
-                .map(|s| (k.to_string(), s.primary_result))
-        })
-        .collect();
     let actions = ScriptedActions {
         canned: Arc::new(prepared.canned),
-        primary,
+        catalog: world.catalog,
         pure: world.pure.clone(),
         missing: missing.clone(),
         prefix: String::new(),

@@ -16,6 +16,7 @@
 
 use crate::action::{Action, ActionContext, ActionResult, ActionSet, BoxFuture};
 use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply};
+use runbook_dsl::catalog::Catalog;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,18 +48,12 @@ impl Missing {
     }
 }
 
-/// The kinds that may stay unscripted, because running them changes nothing.
-pub const PURE_KINDS: &[&str] = &["log", "assert", "wait", "approve"];
-
-/// The kind that, left unscripted, runs its called playbook in the
-/// rehearsal's world (its own steps scripted as `CALL.STEP`).
-pub const CALL_KIND: &str = "playbook";
-
 /// Every kind answers from the scenario.
 pub struct ScriptedActions {
     pub(crate) canned: Arc<HashMap<String, Canned>>,
-    /// The result an output captures by default, per kind (from the catalog).
-    pub(crate) primary: HashMap<String, &'static str>,
+    /// The kinds: the result an output captures by default, and which run
+    /// for real when the scenario gives no result (see [`World::pure`]).
+    pub(crate) catalog: &'static dyn Catalog,
     pub(crate) pure: Arc<dyn ActionSet>,
     pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
     /// `CALL.` (nested: `OUTER.CALL.`) in a called playbook, empty at the top:
@@ -68,11 +63,14 @@ pub struct ScriptedActions {
 
 impl ActionSet for ScriptedActions {
     fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
-        let fallback = (PURE_KINDS.contains(&kind) || kind == CALL_KIND)
-            .then(|| self.pure.action(kind))
-            .flatten();
+        let schema = self.catalog.kind(kind);
+        // A pure kind changes nothing, so it runs for real; a call runs its
+        // playbook in the rehearsal's world, its steps scripted `CALL.STEP`.
+        let fallback = schema
+            .filter(|s| s.capabilities.pure || s.capabilities.calls_playbook)
+            .and_then(|_| self.pure.action(kind));
         Some(Arc::new(ScriptedAction {
-            primary: self.primary.get(kind).copied().unwrap_or("stdout"),
+            primary: schema.map_or("stdout", |s| s.primary_result),
             canned: self.canned.clone(),
             fallback,
             missing: self.missing.clone(),
@@ -83,7 +81,7 @@ impl ActionSet for ScriptedActions {
     fn called(&self, call: &str) -> Option<Arc<dyn ActionSet>> {
         Some(Arc::new(ScriptedActions {
             canned: self.canned.clone(),
-            primary: self.primary.clone(),
+            catalog: self.catalog,
             pure: self.pure.clone(),
             missing: self.missing.clone(),
             prefix: format!("{}{call}.", self.prefix),
@@ -252,7 +250,7 @@ mod tests {
         let missing = Arc::new(Mutex::new(Vec::new()));
         let top = ScriptedActions {
             canned: Arc::new(canned),
-            primary: HashMap::new(),
+            catalog: Box::leak(Box::new(runbook_dsl::catalog::KindList::default())),
             pure: Arc::new(Nothing),
             missing: missing.clone(),
             prefix: String::new(),

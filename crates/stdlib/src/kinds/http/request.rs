@@ -2,15 +2,11 @@
 //! ([`crate::web`]), the response captured as typed results, the status
 //! checked against `expect_status`.
 
+use super::Params;
 use crate::web::{self, ClientOptions};
-use runbook_runtime::action::BoxFuture;
-use runbook_runtime::render::Arg;
-use runbook_runtime::{Action, ActionContext, ActionResult};
+use runbook_runtime::{ActionContext, ActionResult};
 use serde_json::{Map, Value};
 use std::time::{Duration, Instant};
-
-/// The `http` action.
-pub struct Http;
 
 /// The default limit on one request, as the schema documents it.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -81,7 +77,7 @@ impl Expect {
 }
 
 /// A request built from the parameters, before it is sent.
-struct Request {
+pub struct Request {
     method: reqwest::Method,
     url: reqwest::Url,
     headers: Vec<(String, String)>,
@@ -91,7 +87,7 @@ struct Request {
     expect: Expect,
 }
 
-enum Body {
+pub enum Body {
     Json(Value),
     Text(String),
 }
@@ -103,42 +99,34 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-fn bool_arg(ctx: &ActionContext, name: &str, default: bool) -> bool {
-    match ctx.args.get(name).and_then(Arg::as_value) {
-        Some(Value::Bool(b)) => *b,
-        _ => default,
-    }
-}
-
-fn request(ctx: &ActionContext) -> Result<Request, String> {
-    let url = ctx.str_arg("url").ok_or("`url` is missing")?;
+/// The request the parameters describe.
+pub fn request(params: &Params) -> Result<Request, String> {
+    let url = &params.url;
     let mut url = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
-    if let Some(Value::Object(query)) = ctx.args.get("query").and_then(Arg::as_value) {
+    if let Some(query) = &params.query {
         let mut pairs = url.query_pairs_mut();
         for (k, v) in query {
             pairs.append_pair(k, &text_of(v));
         }
     }
-    let method = ctx.str_arg("method").unwrap_or("GET").to_ascii_uppercase();
+    let method = params
+        .method
+        .as_deref()
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|_| format!("`{method}` is not an HTTP method"))?;
-    let headers = match ctx.args.get("headers").and_then(Arg::as_value) {
-        Some(Value::Object(h)) => h.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
-        _ => Vec::new(),
+    let headers = match &params.headers {
+        Some(h) => h.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
+        None => Vec::new(),
     };
-    let body = match (
-        ctx.args.get("json").and_then(Arg::as_value),
-        ctx.args.get("body").and_then(Arg::as_value),
-    ) {
+    let body = match (&params.json, &params.body) {
         (Some(_), Some(_)) => return Err("`json` and `body` exclude each other".into()),
         (Some(json), None) => Some(Body::Json(json.clone())),
         (None, Some(body)) => Some(Body::Text(text_of(body))),
         (None, None) => None,
     };
-    let timeout = match ctx.args.get("timeout") {
-        Some(Arg::Duration(d)) => *d,
-        _ => DEFAULT_TIMEOUT,
-    };
+    let timeout = params.timeout.unwrap_or(DEFAULT_TIMEOUT);
     Ok(Request {
         method,
         url,
@@ -146,10 +134,10 @@ fn request(ctx: &ActionContext) -> Result<Request, String> {
         body,
         timeout,
         client: ClientOptions {
-            follow_redirects: bool_arg(ctx, "follow_redirects", true),
-            insecure: bool_arg(ctx, "insecure", false),
+            follow_redirects: params.follow_redirects.unwrap_or(true),
+            insecure: params.insecure.unwrap_or(false),
         },
-        expect: Expect::from_arg(ctx.args.get("expect_status").and_then(Arg::as_value))?,
+        expect: Expect::from_arg(params.expect_status.as_ref())?,
     })
 }
 
@@ -172,7 +160,8 @@ pub fn header_map(headers: &reqwest::header::HeaderMap) -> Map<String, Value> {
     out
 }
 
-async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
+/// Sends the request and captures the response.
+pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     let what = format!("{} {}", req.method, req.url);
     let client = match web::client(req.client) {
         Ok(c) => c,
@@ -241,36 +230,15 @@ async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     }
 }
 
-impl Action for Http {
-    fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
-        Box::pin(async move {
-            match request(ctx) {
-                Ok(req) => send(ctx, req).await,
-                Err(e) => ActionResult::failure(e),
-            }
-        })
+/// One line saying what the request does, for a dry-run and a gate.
+pub fn describe(req: &Request) -> String {
+    let mut out = format!("{} {}", req.method, req.url);
+    match &req.body {
+        Some(Body::Json(json)) => out.push_str(&format!(" with JSON {json}")),
+        Some(Body::Text(text)) => out.push_str(&format!(" with a {}-byte body", text.len())),
+        None => {}
     }
-
-    fn describe(&self, ctx: &ActionContext) -> String {
-        match request(ctx) {
-            Ok(req) => {
-                let mut out = format!("{} {}", req.method, req.url);
-                match &req.body {
-                    Some(Body::Json(json)) => out.push_str(&format!(" with JSON {json}")),
-                    Some(Body::Text(text)) => {
-                        out.push_str(&format!(" with a {}-byte body", text.len()))
-                    }
-                    None => {}
-                }
-                out
-            }
-            Err(e) => e,
-        }
-    }
-
-    fn primary_result(&self) -> &'static str {
-        "body"
-    }
+    out
 }
 
 #[cfg(test)]
