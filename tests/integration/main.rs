@@ -21,6 +21,7 @@ mod hostile_input;
 mod insertions;
 mod kind_http;
 mod kind_k8s;
+mod kind_names;
 mod kind_playbook;
 mod kind_prometheus;
 mod kind_sql;

@@ -47,6 +47,9 @@ pub struct Capabilities {
     /// before it runs even without an `approval`, and a gate `--yes` does
     /// not pass.
     pub gates: bool,
+    /// The parameter holding the question a kind that gates puts to the
+    /// operator (`approve`'s `question`); without it, the step's title.
+    pub question: Option<&'static str>,
     /// Running it changes nothing outside the run (`log`, `assert`, `wait`,
     /// `approve`): a rehearsal may run it for real when the scenario gives
     /// no result for it.

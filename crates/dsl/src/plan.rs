@@ -72,7 +72,8 @@ pub struct StepPlan {
     /// `manual` step, an `ask` and a kind that is not in the catalog).
     pub capabilities: Capabilities,
     /// The result an output of the step captures when it names none: its
-    /// kind's `primary_result` (empty for the language's own constructs).
+    /// kind's `primary_result`, `answer` of an `ask`, `note` of a `manual`
+    /// step, `taken` of a branch (empty when there is none).
     pub primary_result: &'static str,
 }
 

@@ -3,11 +3,11 @@
 //! what a step of it does, with its parameters typed.
 //!
 //! A kind implements [`Kind`]; a [`Kinds`] list is both the
-//! checker's catalog and the runner's [`ActionSet`], so a kind that is
+//! checker's catalog and the runner's [`Executors`], so a kind that is
 //! checked is a kind that runs, and the list is the only place a kind is
 //! registered (`crates/stdlib/src/kinds/mod.rs::ALL` for the built-in ones).
 
-use crate::action::{Action, ActionContext, ActionResult, ActionSet, BoxFuture};
+use crate::action::{ActionContext, ActionResult, BoxFuture, Execute, Executors};
 use crate::render::{Arg, Args};
 use runbook_dsl::catalog::{Catalog, KindSchema};
 use serde::de::DeserializeOwned;
@@ -41,7 +41,7 @@ pub trait Kind: Send + Sync + 'static {
     fn describe(&self, params: &Self::Params, ctx: &ActionContext) -> String;
 
     /// A native preview of a `write` or `destructive` step for a dry-run
-    /// (see [`Action::preview`]); `None`, the default, when the kind has none.
+    /// (see [`Execute::preview`]); `None`, the default, when the kind has none.
     fn preview<'a>(
         &'a self,
         _params: Self::Params,
@@ -52,7 +52,7 @@ pub trait Kind: Send + Sync + 'static {
 }
 
 /// A kind in a list, its parameters not yet typed: what [`Kinds`] holds.
-pub trait AnyKind: Action {
+pub trait AnyKind: Execute {
     fn schema(&self) -> KindSchema;
 }
 
@@ -65,7 +65,7 @@ impl<K: Kind> AnyKind for K {
 /// A kind of a list, as the runner asks for it.
 struct Listed(&'static dyn AnyKind);
 
-impl Action for Listed {
+impl Execute for Listed {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         self.0.run(ctx)
     }
@@ -74,16 +74,12 @@ impl Action for Listed {
         self.0.describe(ctx)
     }
 
-    fn primary_result(&self) -> &'static str {
-        self.0.primary_result()
-    }
-
     fn preview<'a>(&'a self, ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
         self.0.preview(ctx)
     }
 }
 
-impl<K: Kind> Action for K {
+impl<K: Kind> Execute for K {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         match params::<K::Params>(&ctx.args) {
             Ok(params) => Kind::run(self, params, ctx),
@@ -96,10 +92,6 @@ impl<K: Kind> Action for K {
             Ok(params) => Kind::describe(self, &params, ctx),
             Err(e) => e,
         }
-    }
-
-    fn primary_result(&self) -> &'static str {
-        Kind::schema(self).primary_result
     }
 
     fn preview<'a>(&'a self, ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
@@ -152,8 +144,8 @@ impl Kinds {
     }
 }
 
-impl ActionSet for Kinds {
-    fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
+impl Executors for Kinds {
+    fn executor(&self, kind: &str) -> Option<Arc<dyn Execute>> {
         let i = self.catalog.iter().position(|schema| schema.name == kind)?;
         Some(Arc::new(Listed(self.kinds[i])))
     }

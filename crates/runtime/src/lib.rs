@@ -2,7 +2,9 @@
 //!
 //! - [`runner`]: the scheduler (ready set over the DAG, tokio tasks, a
 //!   semaphore for `--jobs`, cancellation tokens for abort and Ctrl-C);
-//! - [`action`]: the `Action` trait step kinds implement (in `crates/stdlib`);
+//! - [`kind`]: the `Kind` trait step kinds implement (in `crates/stdlib`),
+//!   and `Kinds`, the one list that is both the catalog and the actions;
+//! - [`action`]: `Execute`, a kind as the runner calls it, and its context;
 //! - [`event`] and [`bus`]: what happens, published to subscribers (the
 //!   runner never prints);
 //! - [`mode`]: run vs dry-run, one seam;
@@ -37,7 +39,7 @@ pub mod scope;
 #[cfg(test)]
 mod tests;
 
-pub use action::{Action, ActionContext, ActionResult, ActionSet};
+pub use action::{ActionContext, ActionResult, Execute, Executors};
 pub use bus::{EventBus, Subscriber};
 pub use event::{Event, Record, RunStatus, StepState, Stream};
 pub use interrupt::Interruption;

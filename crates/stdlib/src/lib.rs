@@ -23,7 +23,7 @@ pub mod web;
 pub use reference::reference_markdown;
 
 use runbook_dsl::catalog::KindList;
-use runbook_runtime::action::{Action, ActionSet};
+use runbook_runtime::action::{Execute, Executors};
 use runbook_runtime::Kinds;
 use std::sync::{Arc, OnceLock};
 
@@ -54,9 +54,9 @@ pub fn catalog() -> KindList {
 /// The built-in kinds as the runner finds them.
 pub struct Builtins;
 
-impl ActionSet for Builtins {
-    fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
-        builtin_kinds().action(kind)
+impl Executors for Builtins {
+    fn executor(&self, kind: &str) -> Option<Arc<dyn Execute>> {
+        builtin_kinds().executor(kind)
     }
 }
 

@@ -104,6 +104,7 @@ pub fn assert_consistent(schema: &KindSchema) {
     let named = [
         caps.command,
         caps.assertion,
+        caps.question,
         match caps.describes_itself {
             runbook_dsl::catalog::DescribesItself::With(p) => Some(p),
             _ => None,

@@ -397,8 +397,8 @@ impl<'a> Analyzer<'a> {
         plan.effect_declared = step.effect.is_some();
         if let Some(schema) = schema {
             plan.capabilities = schema.capabilities;
-            plan.primary_result = schema.primary_result;
         }
+        plan.primary_result = references::primary_result(step, schema).unwrap_or("");
         types.record(i, plan.uses_secret);
         plan
     }

@@ -1,7 +1,7 @@
 //! Rehearsals (`runbook test`): a playbook run against a scenario that
 //! scripts the world (step results, the operator's answers and decisions),
 //! asserting the path taken. Nothing executes: the real scheduler runs with
-//! a scripted [`ActionSet`](crate::ActionSet) and [`Operator`](crate::Operator),
+//! a scripted [`Executors`](crate::Executors) and [`Operator`](crate::Operator),
 //! so a triage tree broken by a change fails review before an incident finds it.
 //!
 //! - [`scenario`]: the file format, read from the spanned YAML tree;
@@ -20,7 +20,7 @@ pub mod scenario;
 pub mod script;
 pub mod verdict;
 
-use crate::action::ActionSet;
+use crate::action::Executors;
 use crate::bus::{Collector, EventBus};
 use crate::event::{Event, StepState};
 use crate::runner::{Restored, RunOptions, Runner};
@@ -44,7 +44,7 @@ use verdict::{Mismatch, Rehearsed};
 #[derive(Clone)]
 pub struct World {
     pub catalog: &'static dyn Catalog,
-    pub pure: Arc<dyn ActionSet>,
+    pub pure: Arc<dyn Executors>,
 }
 
 /// How one scenario went.

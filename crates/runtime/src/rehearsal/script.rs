@@ -1,4 +1,4 @@
-//! The world of a rehearsal: an [`ActionSet`] whose every kind answers from
+//! The world of a rehearsal: an [`Executors`] whose every kind answers from
 //! the scenario, and an [`Operator`] that answers from it too. The real
 //! scheduler runs against them, so a rehearsal exercises the same readiness,
 //! branch, join, failure-edge and gate rules as a run, and nothing executes.
@@ -14,7 +14,7 @@
 //! answers and its gates are scripted with `CALL.STEP` addresses, the form
 //! `--approve`/`--answer` take in a run ([`crate::operator::Nested`]).
 
-use crate::action::{Action, ActionContext, ActionResult, ActionSet, BoxFuture};
+use crate::action::{ActionContext, ActionResult, BoxFuture, Execute, Executors};
 use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply};
 use runbook_dsl::catalog::Catalog;
 use serde_json::{Map, Value};
@@ -51,26 +51,26 @@ impl Missing {
 /// Every kind answers from the scenario.
 pub struct ScriptedActions {
     pub(crate) canned: Arc<HashMap<String, Canned>>,
-    /// The kinds: the result an output captures by default, and which run
-    /// for real when the scenario gives no result (see [`World::pure`]).
+    /// The kinds: which run for real when the scenario gives no result
+    /// (see [`World::pure`]).
     pub(crate) catalog: &'static dyn Catalog,
-    pub(crate) pure: Arc<dyn ActionSet>,
+    pub(crate) pure: Arc<dyn Executors>,
     pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
     /// `CALL.` (nested: `OUTER.CALL.`) in a called playbook, empty at the top:
     /// the scenario scripts step `STEP` there as `CALL.STEP`.
     pub(crate) prefix: String,
 }
 
-impl ActionSet for ScriptedActions {
-    fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
-        let schema = self.catalog.kind(kind);
+impl Executors for ScriptedActions {
+    fn executor(&self, kind: &str) -> Option<Arc<dyn Execute>> {
         // A pure kind changes nothing, so it runs for real; a call runs its
         // playbook in the rehearsal's world, its steps scripted `CALL.STEP`.
-        let fallback = schema
+        let fallback = self
+            .catalog
+            .kind(kind)
             .filter(|s| s.capabilities.pure || s.capabilities.calls_playbook)
-            .and_then(|_| self.pure.action(kind));
+            .and_then(|_| self.pure.executor(kind));
         Some(Arc::new(ScriptedAction {
-            primary: schema.map_or("stdout", |s| s.primary_result),
             canned: self.canned.clone(),
             fallback,
             missing: self.missing.clone(),
@@ -78,7 +78,7 @@ impl ActionSet for ScriptedActions {
         }))
     }
 
-    fn called(&self, call: &str) -> Option<Arc<dyn ActionSet>> {
+    fn called(&self, call: &str) -> Option<Arc<dyn Executors>> {
         Some(Arc::new(ScriptedActions {
             canned: self.canned.clone(),
             catalog: self.catalog,
@@ -90,9 +90,8 @@ impl ActionSet for ScriptedActions {
 }
 
 struct ScriptedAction {
-    primary: &'static str,
     canned: Arc<HashMap<String, Canned>>,
-    fallback: Option<Arc<dyn Action>>,
+    fallback: Option<Arc<dyn Execute>>,
     missing: Arc<Mutex<Vec<Missing>>>,
     prefix: String,
 }
@@ -104,7 +103,7 @@ impl ScriptedAction {
     }
 }
 
-impl Action for ScriptedAction {
+impl Execute for ScriptedAction {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
             let address = self.address(&ctx.step);
@@ -136,10 +135,6 @@ impl Action for ScriptedAction {
             }
             _ => format!("`{}`, as the scenario scripts it", self.address(&ctx.step)),
         }
-    }
-
-    fn primary_result(&self) -> &'static str {
-        self.primary
     }
 }
 
@@ -219,14 +214,14 @@ mod tests {
     /// No kind computes anything here.
     struct Nothing;
 
-    impl ActionSet for Nothing {
-        fn action(&self, _kind: &str) -> Option<Arc<dyn Action>> {
+    impl Executors for Nothing {
+        fn executor(&self, _kind: &str) -> Option<Arc<dyn Execute>> {
             None
         }
     }
 
-    fn result(actions: &dyn ActionSet, step: &str) -> ActionResult {
-        let action = actions.action("shell").expect("every kind answers");
+    fn result(actions: &dyn Executors, step: &str) -> ActionResult {
+        let action = actions.executor("shell").expect("every kind answers");
         let ctx = ActionContext::new(step, Default::default());
         tokio::runtime::Builder::new_current_thread()
             .build()

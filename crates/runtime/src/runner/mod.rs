@@ -8,7 +8,7 @@
 //! order, and a step's end is journaled before any step that follows it
 //! starts. The readiness rules are written down in `docs/semantics.md`.
 
-use crate::action::ActionSet;
+use crate::action::Executors;
 use crate::bus::EventBus;
 use crate::operator::Operator;
 use crate::render::{self, Args};
@@ -36,7 +36,7 @@ use scheduler::Scheduler;
 /// Runs plans.
 pub struct Runner {
     plan: Arc<Plan>,
-    actions: Arc<dyn ActionSet>,
+    actions: Arc<dyn Executors>,
     operator: Arc<dyn Operator>,
     options: RunOptions,
 }
@@ -44,7 +44,7 @@ pub struct Runner {
 /// What step tasks share.
 struct Shared {
     plan: Arc<Plan>,
-    actions: Arc<dyn ActionSet>,
+    actions: Arc<dyn Executors>,
     operator: Arc<dyn Operator>,
     options: RunOptions,
     jobs: Semaphore,
@@ -55,7 +55,7 @@ struct Shared {
 impl Runner {
     pub fn new(
         plan: Arc<Plan>,
-        actions: Arc<dyn ActionSet>,
+        actions: Arc<dyn Executors>,
         operator: Arc<dyn Operator>,
         options: RunOptions,
     ) -> Runner {

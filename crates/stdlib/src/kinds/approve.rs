@@ -50,6 +50,7 @@ checkpoint a person must pass: `--yes` does not pass it.",
             rules: runbook_dsl::catalog::no_rules,
             capabilities: Capabilities {
                 gates: true,
+                question: Some("question"),
                 pure: true,
                 describes_itself: DescribesItself::Always,
                 ..Capabilities::default()

@@ -237,7 +237,7 @@ mod tests {
 mod run_tests {
     use super::*;
     use runbook_runtime::render::Arg;
-    use runbook_runtime::Action;
+    use runbook_runtime::Execute;
 
     fn ctx(command: Value) -> ActionContext {
         let mut args = runbook_runtime::render::Args::new();
@@ -248,7 +248,7 @@ mod run_tests {
     #[tokio::test]
     async fn captures_output_and_status() {
         let c = ctx(Value::from("echo out; echo err >&2; exit 3"));
-        let r = Action::run(&Shell, &c).await;
+        let r = Execute::run(&Shell, &c).await;
         assert!(!r.ok);
         assert_eq!(r.fields["stdout"], "out");
         assert_eq!(r.fields["stderr"], "err");
@@ -259,7 +259,7 @@ mod run_tests {
     #[tokio::test]
     async fn runs_an_argv_list_without_a_shell() {
         let c = ctx(serde_json::json!(["echo", "$(id)", "a b"]));
-        let r = Action::run(&Shell, &c).await;
+        let r = Execute::run(&Shell, &c).await;
         assert!(r.ok);
         assert_eq!(r.fields["stdout"], "$(id) a b");
     }
