@@ -160,3 +160,59 @@ impl Catalog for Kinds {
         self.catalog.kind_names()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use std::time::Duration;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Sample {
+        text: String,
+        count: Option<i64>,
+        every: Option<Duration>,
+    }
+
+    fn args(entries: Vec<(&str, Arg)>) -> Args {
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    }
+
+    #[test]
+    fn parameters_are_typed_from_the_rendered_values() {
+        let text = runbook_dsl::node::Text::verbatim("1 == 1", runbook_dsl::Span::default());
+        let expr = runbook_dsl::expr::parse(&text).expect("an expression");
+        let got: Sample = params(&args(vec![
+            ("text", Arg::Value(Value::from("$(id) `x` ';'"))),
+            ("every", Arg::Duration(Duration::from_millis(1500))),
+            // An expression is the kind's to evaluate, not a value.
+            ("that", Arg::Expr(expr)),
+            // A parameter the struct does not name is not its business.
+            ("extra", Arg::Value(Value::from(1))),
+        ]))
+        .expect("typed");
+        assert_eq!(
+            got,
+            Sample {
+                text: "$(id) `x` ';'".into(),
+                count: None,
+                every: Some(Duration::from_millis(1500)),
+            }
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_an_error_naming_it() {
+        let err = params::<Sample>(&args(vec![
+            ("text", Arg::Value(Value::from("x"))),
+            ("count", Arg::Value(Value::from("many"))),
+        ]))
+        .expect_err("not a number");
+        assert!(err.starts_with("invalid parameters: "), "{err}");
+        let err = params::<Sample>(&Args::new()).expect_err("text is required");
+        assert!(err.contains("`text`"), "{err}");
+    }
+}

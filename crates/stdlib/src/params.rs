@@ -46,3 +46,41 @@ pub(crate) fn only_true<'de, D: serde::Deserializer<'de>>(
         Some(serde_json::Value::Bool(true))
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Deserialize)]
+    struct Lenient {
+        #[serde(default, deserialize_with = "lenient_int")]
+        n: Option<i64>,
+        #[serde(default, deserialize_with = "only_true")]
+        flag: bool,
+    }
+
+    fn read(value: serde_json::Value) -> Lenient {
+        serde_json::from_value(value).expect("never an error")
+    }
+
+    #[test]
+    fn an_untyped_integer_is_read_or_absent() {
+        assert_eq!(read(json!({"n": 3})).n, Some(3));
+        assert_eq!(read(json!({"n": " 8 "})).n, Some(8));
+        for hostile in ["$(id)", "3; rm -rf /", "`x`", "1e3", "", "../"] {
+            assert_eq!(read(json!({ "n": hostile })).n, None, "{hostile}");
+        }
+        assert_eq!(read(json!({"n": 2.5})).n, None);
+        assert_eq!(read(json!({})).n, None);
+    }
+
+    #[test]
+    fn only_true_sets_a_flag() {
+        assert!(read(json!({"flag": true})).flag);
+        assert!(!read(json!({"flag": "true"})).flag);
+        assert!(!read(json!({"flag": false})).flag);
+        assert!(!read(json!({})).flag);
+    }
+}
