@@ -72,7 +72,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         playbook = PathBuf::from(&journaled.workdir).join(&playbook);
     }
     let checked = load(&playbook);
-    crate::report::human(&checked.file, &checked.diagnostics);
+    crate::diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };

@@ -3,6 +3,7 @@
 
 mod cli;
 mod closed_pipe;
+mod colour;
 mod custom_kind;
 mod dependencies;
 mod diagnostics;
@@ -20,6 +21,7 @@ mod harness;
 mod hostile_input;
 mod insertions;
 mod kind_http;
+mod kind_http_files;
 mod kind_k8s;
 mod kind_names;
 mod kind_playbook;

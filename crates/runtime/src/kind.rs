@@ -8,7 +8,7 @@
 //! registered (`crates/stdlib/src/kinds/mod.rs::ALL` for the built-in ones).
 
 use crate::action::{ActionContext, ActionResult, BoxFuture, Execute, Executors};
-use crate::render::{Arg, Args};
+use crate::arguments::{Arg, Args};
 use runbook_dsl::catalog::{Catalog, KindSchema};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

@@ -236,11 +236,11 @@ mod tests {
 #[cfg(test)]
 mod run_tests {
     use super::*;
-    use runbook_runtime::render::Arg;
+    use runbook_runtime::arguments::Arg;
     use runbook_runtime::Execute;
 
     fn ctx(command: Value) -> ActionContext {
-        let mut args = runbook_runtime::render::Args::new();
+        let mut args = runbook_runtime::arguments::Args::new();
         args.insert("command".into(), Arg::Value(command));
         ActionContext::new("t", args)
     }

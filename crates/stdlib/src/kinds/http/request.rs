@@ -1,11 +1,14 @@
 //! Running an `http` step: one request with the shared client
 //! ([`crate::web`]), the response captured as typed results, the status
-//! checked against `expect_status`.
+//! checked against `expect_status`; with `save_to` the body goes to a file
+//! ([`super::file`]).
 
+use super::file::{self, Saving};
 use super::Params;
 use crate::web::{self, ClientOptions};
-use runbook_runtime::{ActionContext, ActionResult};
+use runbook_runtime::{ActionContext, ActionResult, Mode};
 use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The default limit on one request, as the schema documents it.
@@ -85,12 +88,19 @@ pub struct Request {
     timeout: Duration,
     client: ClientOptions,
     expect: Expect,
+    /// `save_to`, made absolute, and `overwrite`.
+    save: Option<(PathBuf, bool)>,
 }
 
 pub enum Body {
     Json(Value),
     Text(String),
+    File(PathBuf),
 }
+
+/// How much of a refused response's body is read for the failure message
+/// and the `body` result when the body was meant for a file.
+const REFUSED_BODY_LIMIT: usize = 64 * 1024;
 
 fn text_of(v: &Value) -> String {
     match v {
@@ -99,8 +109,9 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-/// The request the parameters describe.
-pub fn request(params: &Params) -> Result<Request, String> {
+/// The request the parameters describe; local paths are relative to
+/// `workdir`, the directory runbook was started in.
+pub fn request(params: &Params, workdir: &Path) -> Result<Request, String> {
     let url = &params.url;
     let mut url = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
     if let Some(query) = &params.query {
@@ -120,12 +131,17 @@ pub fn request(params: &Params) -> Result<Request, String> {
         Some(h) => h.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
         None => Vec::new(),
     };
-    let body = match (&params.json, &params.body) {
-        (Some(_), Some(_)) => return Err("`json` and `body` exclude each other".into()),
-        (Some(json), None) => Some(Body::Json(json.clone())),
-        (None, Some(body)) => Some(Body::Text(text_of(body))),
-        (None, None) => None,
+    let body = match (&params.json, &params.body, params.body_file.as_deref()) {
+        (Some(json), None, None) => Some(Body::Json(json.clone())),
+        (None, Some(body), None) => Some(Body::Text(text_of(body))),
+        (None, None, Some(file)) => Some(Body::File(file::resolve(workdir, file))),
+        (None, None, None) => None,
+        _ => return Err("`json`, `body` and `body_file` exclude each other".into()),
     };
+    let save = params.save_to.as_deref().map(|path| {
+        let overwrite = params.overwrite.unwrap_or(false);
+        (file::resolve(workdir, path), overwrite)
+    });
     let timeout = params.timeout.unwrap_or(DEFAULT_TIMEOUT);
     Ok(Request {
         method,
@@ -138,6 +154,7 @@ pub fn request(params: &Params) -> Result<Request, String> {
             insecure: params.insecure.unwrap_or(false),
         },
         expect: Expect::from_arg(params.expect_status.as_ref())?,
+        save,
     })
 }
 
@@ -160,6 +177,12 @@ pub fn header_map(headers: &reqwest::header::HeaderMap) -> Map<String, Value> {
     out
 }
 
+/// Why an exchange stopped before a response was complete.
+enum Fault {
+    Http(reqwest::Error),
+    File(String),
+}
+
 /// Sends the request and captures the response.
 pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     let what = format!("{} {}", req.method, req.url);
@@ -176,24 +199,70 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     builder = match req.body {
         Some(Body::Json(json)) => builder.json(&json),
         Some(Body::Text(text)) => builder.body(text),
+        Some(Body::File(path)) => match file::body_file(&path).await {
+            Ok((body, len)) => builder
+                .header(reqwest::header::CONTENT_LENGTH, len)
+                .body(body),
+            Err(e) => return ActionResult::failure(e),
+        },
         None => builder,
     };
+    let mut saving = match req.save {
+        Some((path, overwrite)) => match Saving::begin(path, overwrite, ctx.mode == Mode::DryRun) {
+            Ok(saving) => Some(saving),
+            Err(e) => return ActionResult::failure(e),
+        },
+        None => None,
+    };
     let started = Instant::now();
+    let expect = &req.expect;
     let exchange = async {
-        let response = builder.send().await?;
+        let mut response = builder.send().await.map_err(Fault::Http)?;
         let status = response.status().as_u16();
         let headers = header_map(response.headers());
-        let bytes = response.bytes().await?;
-        Ok::<_, reqwest::Error>((status, headers, bytes))
+        let mut bytes = Vec::new();
+        let saving_body = saving.is_some();
+        match saving.as_mut().filter(|_| expect.accepts(status)) {
+            Some(saving) => {
+                while let Some(chunk) = response.chunk().await.map_err(Fault::Http)? {
+                    saving.write(&chunk).map_err(Fault::File)?;
+                }
+            }
+            None if saving_body => {
+                while let Some(chunk) = response.chunk().await.map_err(Fault::Http)? {
+                    let room = REFUSED_BODY_LIMIT.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if room <= chunk.len() {
+                        break;
+                    }
+                }
+            }
+            None => bytes = response.bytes().await.map_err(Fault::Http)?.to_vec(),
+        }
+        Ok::<_, Fault>((status, headers, bytes))
     };
     let (status, headers, bytes) = tokio::select! {
         done = exchange => match done {
             Ok(done) => done,
-            Err(e) => return ActionResult::failure(web::describe_failure(&e, &what, req.timeout)),
+            Err(Fault::Http(e)) => return ActionResult::failure(web::describe_failure(&e, &what, req.timeout)),
+            Err(Fault::File(e)) => return ActionResult::failure(e),
         },
         _ = ctx.cancel.cancelled() => return ActionResult::failure(format!("stopped while waiting for {what}")),
     };
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let saved = match saving.filter(|_| req.expect.accepts(status)) {
+        Some(saving) => match saving.finish() {
+            Ok(fields) => Some(fields),
+            Err(e) => return ActionResult::failure(e),
+        },
+        None => None,
+    };
+    if let (Some(fields), Mode::DryRun) = (&saved, ctx.mode) {
+        ctx.emit(
+            runbook_runtime::Stream::Stdout,
+            format!("dry-run: {} bytes received, not saved", fields["bytes"]),
+        );
+    }
     let body = String::from_utf8_lossy(&bytes).into_owned();
     let is_json = headers
         .get("content-type")
@@ -213,6 +282,7 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
         .find(|l| !l.trim().is_empty())
         .map(str::to_string);
     fields.insert("body".into(), Value::String(body));
+    fields.extend(saved.unwrap_or_default());
     if req.expect.accepts(status) {
         ActionResult::success(fields)
     } else {
@@ -236,7 +306,18 @@ pub fn describe(req: &Request) -> String {
     match &req.body {
         Some(Body::Json(json)) => out.push_str(&format!(" with JSON {json}")),
         Some(Body::Text(text)) => out.push_str(&format!(" with a {}-byte body", text.len())),
+        Some(Body::File(path)) => match file::body_file_size(path) {
+            Ok(len) => out.push_str(&format!(
+                " with the body of {} ({len} bytes)",
+                path.display()
+            )),
+            Err(e) => out.push_str(&format!(" with a body file that cannot be sent: {e}")),
+        },
         None => {}
+    }
+    if let Some((path, overwrite)) = &req.save {
+        let how = if *overwrite { ", replacing it" } else { "" };
+        out.push_str(&format!(", saving the body to {}{how}", path.display()));
     }
     out
 }
