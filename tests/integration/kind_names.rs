@@ -39,7 +39,7 @@ const NOT_THE_KIND: &[(&str, &str, &str)] = &[
         "playbook",
         "the `playbook:` key of a scenario file",
     ),
-    ("src/report.rs", "playbook", "the word, counting files"),
+    ("src/diagnostics.rs", "playbook", "the word, counting files"),
 ];
 
 fn root() -> PathBuf {
