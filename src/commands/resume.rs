@@ -76,10 +76,6 @@ pub fn run(args: &ResumeArgs) -> i32 {
     let Some(plan) = checked.plan else {
         return INVALID;
     };
-    if let Some(problem) = super::run::not_runnable(&plan) {
-        eprint!("{}", problem.render(crate::diagnostics::style()));
-        return INVALID;
-    }
     if plan_hash(&plan) != journaled.plan_hash && !args.force {
         return fail(&format!(
             "`{}` changed since run `{}` started: its steps may not mean what they meant. Pass `--force` to resume anyway, or start a new run",

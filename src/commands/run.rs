@@ -7,7 +7,6 @@ use crate::cli::{Decisions, OutputFormat, RunArgs};
 use crate::inputs::{self, Given};
 use crate::prompt::Terminal;
 use crate::view;
-use runbook_dsl::ast::Action as StepAction;
 use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_runtime::event::Event;
@@ -31,10 +30,6 @@ pub fn run(args: &RunArgs) -> i32 {
     let Some(plan) = checked.plan else {
         return INVALID;
     };
-    if let Some(problem) = not_runnable(&plan) {
-        eprint!("{}", problem.render(crate::diagnostics::style()));
-        return INVALID;
-    }
     let given = match Given::read(&args.decisions.input, args.decisions.inputs_file.as_deref()) {
         Ok(given) => given,
         Err(e) => return usage(&e),
@@ -77,39 +72,6 @@ pub fn run(args: &RunArgs) -> i32 {
 fn usage(message: &str) -> i32 {
     eprintln!("runbook: {message}");
     INVALID
-}
-
-/// A diagnostic listing the steps whose kinds have no action yet, pointing
-/// at the first of them (a label per step would draw the whole file).
-pub fn not_runnable(plan: &Plan) -> Option<Report> {
-    let mut steps = Vec::new();
-    let mut first = None;
-    for i in 0..plan.len() {
-        let (step, _) = plan.step(i);
-        if let StepAction::Kind { name, .. } = &step.action {
-            if !runbook_stdlib::actions::is_runnable(&name.value) {
-                steps.push(format!("`{}` ({})", step.id.value, name.value));
-                first.get_or_insert((name.span, name.value.clone()));
-            }
-        }
-    }
-    let (span, kind) = first?;
-    let runnable: Vec<String> = runbook_stdlib::actions::RUNNABLE
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect();
-    Some(
-        Report::problem(
-            plan.file(),
-            "runbook::not_runnable",
-            format!("{} step(s) use kinds that cannot run in this version: {}", steps.len(), steps.join(", ")),
-        )
-        .label(span, format!("`{kind}` cannot run yet"))
-        .help(format!(
-            "nothing was run. Kinds that run now: {}; `runbook plan` shows every path without running anything",
-            runnable.join(", ")
-        )),
-    )
 }
 
 /// The operator: a terminal prompt when stdin is a terminal, otherwise the
@@ -314,7 +276,7 @@ pub fn execute(
     };
     let runner = Runner::new(
         plan.clone(),
-        Arc::new(runbook_stdlib::actions::Builtins),
+        Arc::new(runbook_stdlib::Builtins),
         operator,
         options,
     );
@@ -404,12 +366,13 @@ fn exit_code(outcome: &RunOutcome, interruption: &Interruption, journal: &WriteF
     }
 }
 
-/// The `that` of an assert step, to point at the expression that failed.
+/// The expression an asserting step asserts (its kind's
+/// [`assertion`](runbook_dsl::catalog::Capabilities::assertion)
+/// parameter), to point at the expression that failed.
 fn assertion_span(plan: &Plan, step: usize) -> Option<runbook_dsl::Span> {
-    let (s, p) = plan.step(step);
-    (s.action.kind_name() == "assert")
-        .then(|| p.params.get("that").map(|t| t.span))
-        .flatten()
+    let p = plan.step_plan(step);
+    let that = p.capabilities.assertion?;
+    p.params.get(that).map(|t| t.span)
 }
 
 /// The directory `runbook` was started in, where shell steps run.

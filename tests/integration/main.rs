@@ -4,6 +4,7 @@
 mod cli;
 mod closed_pipe;
 mod colour;
+mod custom_kind;
 mod dependencies;
 mod diagnostics;
 mod diagnostics_doc;
@@ -22,6 +23,7 @@ mod insertions;
 mod kind_http;
 mod kind_http_files;
 mod kind_k8s;
+mod kind_names;
 mod kind_playbook;
 mod kind_prometheus;
 mod kind_sql;

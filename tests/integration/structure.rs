@@ -31,9 +31,8 @@ const OVER_THE_LIMIT_UNTIL_MERGED: &[(&str, &str)] = &[
 /// cutting, as (crate, the modules of the circle, owner). THIS LIST MUST BE
 /// EMPTY: the lead empties it at the merge. An entry no longer found fails
 /// the test, so the list can only shrink.
-const CIRCLES_UNTIL_MERGED: &[(&str, &[&str], &str)] = &[
-    ("crates/stdlib", &["actions", "kinds"], "kinds"),
-];
+const CIRCLES_UNTIL_MERGED: &[(&str, &[&str], &str)] =
+    &[("crates/stdlib", &["actions", "kinds"], "kinds")];
 
 /// Whether `path` (relative to the repository) is test code: a file named
 /// `tests.rs` or anything under a `tests/` folder.

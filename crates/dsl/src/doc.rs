@@ -7,7 +7,6 @@
 //! run` will do, not what someone remembered to write in a wiki.
 
 use crate::ast::{Action, AnswerType, InputType, OnFailure, Step};
-use crate::diff::risk::gated;
 use crate::draw;
 use crate::plan::Plan;
 use crate::print::yaml_value::{self, Mapping};
@@ -152,14 +151,14 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
     if let Some(d) = &step.description {
         let _ = writeln!(out, "{}\n", d.value.trim_end());
     }
-    if gated(plan, i) {
+    if plan.waits_for_approval(i) {
         let question = match step.approval.as_ref().and_then(|a| a.question.as_ref()) {
             Some(q) => q.value.trim().to_string(),
             None => format!("Run `{id}`?"),
         };
         let _ = writeln!(out, "> 🔒 **Approval required:** {question}\n");
     }
-    action(out, plan, step);
+    action(out, plan, i, step);
     if let Some(until) = &step.until {
         let mut text = format!("Repeated until `{}`", until.condition.value.trim());
         if let Some(every) = &until.every {
@@ -199,17 +198,16 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
     }
 }
 
-fn action(out: &mut String, plan: &Plan, step: &Step) {
+fn action(out: &mut String, plan: &Plan, i: usize, step: &Step) {
     match &step.action {
         Action::Kind { name, params } => {
-            let command = params
-                .scalar_string()
-                .filter(|_| name.value == "shell")
-                .or_else(|| {
-                    (name.value == "shell")
-                        .then(|| params.get("command").and_then(|c| c.scalar_string()))
-                        .flatten()
-                });
+            // A kind that shows a command (shell) shows it as written, also
+            // in its shorthand form, where the whole node is the command.
+            let command = plan.step_plan(i).capabilities.command.and_then(|param| {
+                params
+                    .scalar_string()
+                    .or_else(|| params.get(param).and_then(|c| c.scalar_string()))
+            });
             match command {
                 Some(command) => {
                     let _ = writeln!(out, "```sh\n{}\n```\n", command.trim_end());

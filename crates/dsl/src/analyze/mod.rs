@@ -315,7 +315,7 @@ impl<'a> Analyzer<'a> {
             Action::Kind { name, params } => {
                 if let Some(schema) = schema {
                     plan.params = params::check(schema, name, params, &mut refs, self.diags);
-                    if schema.name == "playbook" {
+                    if schema.capabilities.calls_playbook {
                         subplaybook::check_call(self.file, name, params, self.catalog, self.diags);
                     }
                 }
@@ -395,6 +395,10 @@ impl<'a> Analyzer<'a> {
             (None, _, _) => Effect::Read,
         };
         plan.effect_declared = step.effect.is_some();
+        if let Some(schema) = schema {
+            plan.capabilities = schema.capabilities;
+        }
+        plan.primary_result = references::primary_result(step, schema).unwrap_or("");
         types.record(i, plan.uses_secret);
         plan
     }

@@ -54,10 +54,7 @@ pub(super) fn result_names<'s>(
 }
 
 /// The result an output captures when it names none.
-pub(super) fn primary_result<'s>(
-    step: &'s Step,
-    schema: Option<&'s KindSchema>,
-) -> Option<&'s str> {
+pub(super) fn primary_result(step: &Step, schema: Option<&KindSchema>) -> Option<&'static str> {
     match &step.action {
         Action::Kind { .. } => schema.map(|s| s.primary_result).filter(|p| !p.is_empty()),
         Action::Ask(_) => Some("answer"),

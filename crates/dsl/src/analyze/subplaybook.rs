@@ -139,7 +139,11 @@ fn calls_in(path: &std::path::Path, catalog: &dyn Catalog) -> Vec<std::path::Pat
         .steps
         .iter()
         .filter_map(|step| match &step.action {
-            crate::ast::Action::Kind { name, params } if name.value == "playbook" => {
+            crate::ast::Action::Kind { name, params }
+                if catalog
+                    .kind(&name.value)
+                    .is_some_and(|k| k.capabilities.calls_playbook) =>
+            {
                 static_call_path(params).map(|text| base.join(text))
             }
             _ => None,

@@ -18,10 +18,12 @@ impl StepTask {
         if let Some(q) = &step_plan.approval_question {
             return fill(q, &ctx.scope, Quoting::None);
         }
-        if let Some(q) = ctx
-            .str_arg("question")
-            .filter(|_| step.action.kind_name() == "approve")
-        {
+        // A kind that gates by itself asks its own question.
+        let own = step_plan
+            .capabilities
+            .question
+            .filter(|_| step_plan.capabilities.gates);
+        if let Some(q) = own.and_then(|param| ctx.str_arg(param)) {
             return Ok(q.to_string());
         }
         Ok(match &step.title {
@@ -45,7 +47,7 @@ impl StepTask {
             effect: step_plan.effect,
             detail: detail.as_deref().map(|d| self.masker.mask(d)),
             rerun: self.rerun,
-            checkpoint: step.action.kind_name() == "approve",
+            checkpoint: step_plan.capabilities.gates,
             context: self.context(),
         };
         let _turn = self.shared.prompt.lock().await;
@@ -120,12 +122,12 @@ impl StepTask {
         }
     }
 
-    /// A step whose work is a person's: `manual`, `ask`, `approve`. Their
-    /// `timeout` is how long that person has.
+    /// A step whose work is a person's: `manual`, `ask`, a kind that gates
+    /// by itself (`approve`). Their `timeout` is how long that person has.
     pub(super) fn is_human(&self) -> bool {
         let action = &self.step().action;
         matches!(action, StepAction::Manual { .. } | StepAction::Ask(_))
-            || action.kind_name() == "approve"
+            || self.shared.plan.step_plan(self.index).capabilities.gates
     }
 
     /// How long the operator has to answer: a human step's own `timeout`,

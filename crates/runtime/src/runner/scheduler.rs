@@ -4,7 +4,6 @@ use super::branch::Taken;
 use super::outcome::{Failure, Restored, RunOutcome};
 use super::step_task::StepTask;
 use super::Shared;
-use crate::action::ActionSet;
 use crate::bus::EventBus;
 use crate::event::{Event, RunStatus, StepState};
 use crate::outputs;
@@ -303,7 +302,7 @@ impl<'b> Scheduler<'b> {
     }
 
     fn primary(&self, i: usize) -> &'static str {
-        primary_result(self.plan.step(i).0, &*self.shared.actions)
+        self.plan.step_plan(i).primary_result
     }
 
     fn skip(&mut self, i: usize, reason: String) {
@@ -505,19 +504,6 @@ impl<'b> Scheduler<'b> {
                 self.ready.push_back(to);
             }
         }
-    }
-}
-
-/// The result an output of `step` captures when it names none.
-pub(super) fn primary_result(step: &Step, actions: &dyn ActionSet) -> &'static str {
-    match &step.action {
-        StepAction::Ask(_) => "answer",
-        StepAction::Manual { .. } => "note",
-        StepAction::Branch(_) => "taken",
-        StepAction::Kind { name, .. } => actions
-            .action(&name.value)
-            .map(|a| a.primary_result())
-            .unwrap_or(""),
     }
 }
 

@@ -1,6 +1,5 @@
 //! One started step: renders it, runs its action, captures its outputs.
 
-use super::scheduler::primary_result;
 use super::Shared;
 use crate::action::ActionContext;
 use crate::arguments;
@@ -72,7 +71,7 @@ impl StepTask {
         let mode = self.shared.options.mode;
         let id = step.id.value.clone();
         let action = match &step.action {
-            StepAction::Kind { name, .. } => match self.shared.actions.action(&name.value) {
+            StepAction::Kind { name, .. } => match self.shared.actions.executor(&name.value) {
                 Some(action) => Some(action),
                 None => {
                     return self.done(
@@ -238,8 +237,7 @@ impl StepTask {
         &self,
         results: &Map<String, Value>,
     ) -> Result<Map<String, Value>, String> {
-        let step = self.step();
-        let primary = primary_result(step, &*self.shared.actions);
-        outputs::capture(&step.outputs, primary, results)
+        let primary = self.shared.plan.step_plan(self.index).primary_result;
+        outputs::capture(&self.step().outputs, primary, results)
     }
 }

@@ -1,37 +1,21 @@
-//! `k8s`: the Kubernetes operations the seed runbooks perform with `kubectl`
-//! (get pods, logs --previous, events, rollout restart, scale, set env,
-//! patch an HPA, delete a pod), as typed operations with typed results, so
-//! that a branch can test `steps.pods.crashlooping` instead of grepping
-//! `kubectl` output for `CrashLoop`.
+//! What the checker knows of `k8s`: its parameters and results, its
+//! default effect (from [`Operation::reads_only`]), and the rules of how
+//! its parameters combine.
 
+use super::{Operation, OPERATIONS, READ_OPERATIONS};
 use crate::params::param;
 use runbook_dsl::ast::{Effect, ValueType};
-use runbook_dsl::catalog::{KindSchema, ParamProblem, ParamSchema, ParamType, ResultField};
+use runbook_dsl::catalog::{
+    Capabilities, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
+};
 use runbook_dsl::code::Code;
 use runbook_dsl::encode::{dns1123_label, dns1123_subdomain, Encoding};
 use runbook_dsl::node::Node;
 
-/// The operations `k8s` accepts.
-pub const OPERATIONS: &[&str] = &[
-    "get",
-    "list",
-    "logs",
-    "events",
-    "rollout_status",
-    "rollout_restart",
-    "scale",
-    "set_env",
-    "patch",
-    "delete",
-];
-
-/// The operations that only read the cluster.
-const READ_OPERATIONS: &[&str] = &["get", "list", "logs", "events", "rollout_status"];
-
 /// How a patch document is interpreted, as `kubectl patch --type`.
 pub const PATCH_TYPES: &[&str] = &["merge", "json", "strategic"];
 
-pub const EFFECT: &str = "`read` for `get`, `list`, `logs`, `events` and `rollout_status`; \
+const EFFECT: &str = "`read` for `get`, `list`, `logs`, `events` and `rollout_status`; \
 `write` for the others. `delete` is `write` too: whether deleting is destructive depends on \
 what is deleted (a pod its controller recreates, or a PVC), so the author raises it with \
 `effect: destructive`.";
@@ -134,14 +118,19 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "object",
         default_effect,
+        effect_doc: EFFECT,
         rules,
+        capabilities: Capabilities {
+            read_only_operations: READ_OPERATIONS,
+            ..Capabilities::default()
+        },
     }
 }
 
 fn default_effect(params: &Node) -> Effect {
     let operation = param(params, None, "operation").and_then(Node::scalar_string);
     match operation {
-        Some(op) if READ_OPERATIONS.contains(&op.as_str()) => Effect::Read,
+        Some(op) if Operation::named(&op).is_some_and(Operation::reads_only) => Effect::Read,
         _ => Effect::Write,
     }
 }
@@ -248,6 +237,11 @@ mod tests {
     fn schema_is_consistent() {
         assert_consistent(&schema());
         assert!(READ_OPERATIONS.iter().all(|op| OPERATIONS.contains(op)));
+        // The schema's words are the words serde reads.
+        for op in Operation::ALL {
+            let read: Operation = serde_json::from_value(op.name().into()).unwrap();
+            assert_eq!(read, op);
+        }
     }
 
     fn effect_of(operation: &str) -> Effect {

@@ -4,24 +4,22 @@
 //! read-only transaction.
 //!
 //! In a dry-run nothing commits: a statement classified as a read
-//! ([`super::sql_classify`]) runs in a `READ ONLY` transaction that is rolled
+//! ([`super::classify`]) runs in a `READ ONLY` transaction that is rolled
 //! back, whatever effect the step declares; a plain `INSERT`/`UPDATE`/
 //! `DELETE` is previewed in a transaction that is rolled back, after the
 //! server confirmed that no table it names has a trigger, a rule or a
 //! sequence default (whose effects a rollback does not undo); anything else
 //! is only described.
 
-use super::sql_classify::{classify, Class};
+use super::classify::{classify, Class};
+use super::Params;
 use runbook_runtime::action::BoxFuture;
-use runbook_runtime::{Action, ActionContext, ActionResult, Mode as RunMode};
+use runbook_runtime::{ActionContext, ActionResult, Mode as RunMode};
 use serde_json::{Map, Value};
 use std::error::Error as _;
 use std::time::Duration;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement};
-
-/// The `sql` action.
-pub struct Sql;
 
 /// How long connecting may take when the URL says nothing.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,8 +46,8 @@ const UNDOABLE: &str = "SELECT c.relkind <> 'r'
                WHERE d.adrelid = c.oid AND pg_get_expr(d.adbin, d.adrelid) ILIKE '%nextval%')
   FROM pg_class c WHERE c.oid = to_regclass($1)";
 
-fn url(ctx: &ActionContext) -> Result<String, String> {
-    match ctx.str_arg("url") {
+fn url(params: &Params) -> Result<String, String> {
+    match &params.url {
         Some(u) => Ok(u.to_string()),
         None => std::env::var("DATABASE_URL")
             .map_err(|_| "no database: set `url` or $DATABASE_URL".to_string()),
@@ -352,22 +350,14 @@ struct Executed {
     first: Option<Value>,
 }
 
-async fn run(ctx: &ActionContext, mode: Mode, tables: &[String]) -> ActionResult {
-    let Some(query) = ctx.str_arg("query") else {
-        return ActionResult::failure("`query` is missing");
-    };
-    let url = match url(ctx) {
+async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]) -> ActionResult {
+    let query = params.query.as_str();
+    let url = match url(params) {
         Ok(u) => u,
         Err(e) => return ActionResult::failure(e),
     };
-    let params: Vec<Bound> = match ctx.args.get("params").and_then(|a| a.as_value()) {
-        Some(Value::Array(items)) => items.iter().cloned().map(Bound).collect(),
-        _ => Vec::new(),
-    };
-    let read_only = matches!(
-        ctx.args.get("read_only").and_then(|a| a.as_value()),
-        Some(Value::Bool(true))
-    );
+    let read_only = params.read_only.unwrap_or(false);
+    let params: Vec<Bound> = params.params.iter().cloned().map(Bound).collect();
     let work = async {
         let (client, target) = connect(&url).await?;
         let fail = |e: tokio_postgres::Error| format!("PostgreSQL at {target}: {}", explain(&e));
@@ -440,62 +430,59 @@ async fn run(ctx: &ActionContext, mode: Mode, tables: &[String]) -> ActionResult
 
 /// The preview of a statement in a dry-run, as its classification allows;
 /// the reason when it may not run at all.
-fn dry_run(ctx: &ActionContext) -> Result<BoxFuture<'_, ActionResult>, String> {
-    let query = ctx.str_arg("query").unwrap_or("");
-    let classified = classify(query);
+fn dry_run<'a>(
+    params: &'a Params,
+    ctx: &'a ActionContext,
+) -> Result<BoxFuture<'a, ActionResult>, String> {
+    let classified = classify(&params.query);
     match classified.class {
-        Class::Read => Ok(Box::pin(run(ctx, Mode::ReadRolledBack, &[]))),
+        Class::Read => Ok(Box::pin(run(params, ctx, Mode::ReadRolledBack, &[]))),
         Class::PlainWrite => Ok(Box::pin(async move {
-            run(ctx, Mode::RolledBack, &classified.tables).await
+            run(params, ctx, Mode::RolledBack, &classified.tables).await
         })),
         Class::Write(reason) => Err(reason),
     }
 }
 
-impl Action for Sql {
-    /// In a dry-run (a step declared or classified `read`), only what the
-    /// classification calls a read runs, read-only and rolled back; a
-    /// statement it does not know to be a read is skipped, not run.
-    fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
-        if ctx.mode != RunMode::DryRun {
-            return Box::pin(run(ctx, Mode::Run, &[]));
+/// Runs the statement. In a dry-run (a step declared or classified
+/// `read`), only what the classification calls a read runs, read-only and
+/// rolled back; a statement it does not know to be a read is skipped, not
+/// run.
+pub async fn execute_step(params: Params, ctx: &ActionContext) -> ActionResult {
+    if ctx.mode != RunMode::DryRun {
+        return run(&params, ctx, Mode::Run, &[]).await;
+    }
+    let reason = match classify(&params.query).class {
+        Class::Read => return run(&params, ctx, Mode::ReadRolledBack, &[]).await,
+        Class::PlainWrite => {
+            "it changes rows; declare the step `effect: write` to preview it".to_string()
         }
-        let query = ctx.str_arg("query").unwrap_or("");
-        let reason = match classify(query).class {
-            Class::Read => return Box::pin(run(ctx, Mode::ReadRolledBack, &[])),
-            Class::PlainWrite => {
-                "it changes rows; declare the step `effect: write` to preview it".to_string()
-            }
-            Class::Write(reason) => reason,
-        };
-        Box::pin(async move { ActionResult::undecided(format!("not run in a dry-run: {reason}")) })
-    }
+        Class::Write(reason) => reason,
+    };
+    ActionResult::undecided(format!("not run in a dry-run: {reason}"))
+}
 
-    /// Only statements whose every effect a rollback undoes: a
-    /// `pg_terminate_backend` or a `nextval` would act during the dry-run.
-    fn preview<'a>(&'a self, ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
-        Some(match dry_run(ctx) {
-            Ok(running) => running,
-            Err(reason) => Box::pin(async move {
-                let mut said = ActionResult::success(Map::new());
-                said.message = Some(format!("not executed: {reason}"));
-                said
-            }),
-        })
-    }
-
-    fn describe(&self, ctx: &ActionContext) -> String {
-        let query = ctx.str_arg("query").unwrap_or("").trim();
-        match ctx.args.get("params").and_then(|a| a.as_value()) {
-            Some(Value::Array(p)) if !p.is_empty() => {
-                format!("{query} with {}", Value::Array(p.clone()))
-            }
-            _ => query.to_string(),
+/// A dry-run's preview: only statements whose every effect a rollback
+/// undoes; a `pg_terminate_backend` or a `nextval` would act during the
+/// dry-run.
+pub async fn preview(params: Params, ctx: &ActionContext) -> ActionResult {
+    match dry_run(&params, ctx) {
+        Ok(running) => running.await,
+        Err(reason) => {
+            let mut said = ActionResult::success(Map::new());
+            said.message = Some(format!("not executed: {reason}"));
+            said
         }
     }
+}
 
-    fn primary_result(&self) -> &'static str {
-        "rows"
+/// The statement and its bound values, for a dry-run and a gate.
+pub fn describe(params: &Params) -> String {
+    let query = params.query.trim();
+    if params.params.is_empty() {
+        query.to_string()
+    } else {
+        format!("{query} with {}", Value::Array(params.params.clone()))
     }
 }
 

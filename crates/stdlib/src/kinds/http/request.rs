@@ -1,19 +1,15 @@
 //! Running an `http` step: one request with the shared client
 //! ([`crate::web`]), the response captured as typed results, the status
 //! checked against `expect_status`; with `save_to` the body goes to a file
-//! ([`super::http_file`]).
+//! ([`super::file`]).
 
-use super::http_file::{self, Saving};
+use super::file::{self, Saving};
+use super::Params;
 use crate::web::{self, ClientOptions};
-use runbook_runtime::action::BoxFuture;
-use runbook_runtime::render::Arg;
-use runbook_runtime::{Action, ActionContext, ActionResult, Mode};
+use runbook_runtime::{ActionContext, ActionResult, Mode};
 use serde_json::{Map, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// The `http` action.
-pub struct Http;
 
 /// The default limit on one request, as the schema documents it.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -84,7 +80,7 @@ impl Expect {
 }
 
 /// A request built from the parameters, before it is sent.
-struct Request {
+pub struct Request {
     method: reqwest::Method,
     url: reqwest::Url,
     headers: Vec<(String, String)>,
@@ -96,7 +92,7 @@ struct Request {
     save: Option<(PathBuf, bool)>,
 }
 
-enum Body {
+pub enum Body {
     Json(Value),
     Text(String),
     File(PathBuf),
@@ -113,48 +109,40 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-fn bool_arg(ctx: &ActionContext, name: &str, default: bool) -> bool {
-    match ctx.args.get(name).and_then(Arg::as_value) {
-        Some(Value::Bool(b)) => *b,
-        _ => default,
-    }
-}
-
-fn request(ctx: &ActionContext) -> Result<Request, String> {
-    let url = ctx.str_arg("url").ok_or("`url` is missing")?;
+/// The request the parameters describe; local paths are relative to
+/// `workdir`, the directory runbook was started in.
+pub fn request(params: &Params, workdir: &Path) -> Result<Request, String> {
+    let url = &params.url;
     let mut url = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
-    if let Some(Value::Object(query)) = ctx.args.get("query").and_then(Arg::as_value) {
+    if let Some(query) = &params.query {
         let mut pairs = url.query_pairs_mut();
         for (k, v) in query {
             pairs.append_pair(k, &text_of(v));
         }
     }
-    let method = ctx.str_arg("method").unwrap_or("GET").to_ascii_uppercase();
+    let method = params
+        .method
+        .as_deref()
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|_| format!("`{method}` is not an HTTP method"))?;
-    let headers = match ctx.args.get("headers").and_then(Arg::as_value) {
-        Some(Value::Object(h)) => h.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
-        _ => Vec::new(),
+    let headers = match &params.headers {
+        Some(h) => h.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
+        None => Vec::new(),
     };
-    let body = match (
-        ctx.args.get("json").and_then(Arg::as_value),
-        ctx.args.get("body").and_then(Arg::as_value),
-        ctx.str_arg("body_file"),
-    ) {
+    let body = match (&params.json, &params.body, params.body_file.as_deref()) {
         (Some(json), None, None) => Some(Body::Json(json.clone())),
         (None, Some(body), None) => Some(Body::Text(text_of(body))),
-        (None, None, Some(file)) => Some(Body::File(http_file::resolve(&ctx.workdir, file))),
+        (None, None, Some(file)) => Some(Body::File(file::resolve(workdir, file))),
         (None, None, None) => None,
         _ => return Err("`json`, `body` and `body_file` exclude each other".into()),
     };
-    let save = ctx.str_arg("save_to").map(|path| {
-        let overwrite = bool_arg(ctx, "overwrite", false);
-        (http_file::resolve(&ctx.workdir, path), overwrite)
+    let save = params.save_to.as_deref().map(|path| {
+        let overwrite = params.overwrite.unwrap_or(false);
+        (file::resolve(workdir, path), overwrite)
     });
-    let timeout = match ctx.args.get("timeout") {
-        Some(Arg::Duration(d)) => *d,
-        _ => DEFAULT_TIMEOUT,
-    };
+    let timeout = params.timeout.unwrap_or(DEFAULT_TIMEOUT);
     Ok(Request {
         method,
         url,
@@ -162,10 +150,10 @@ fn request(ctx: &ActionContext) -> Result<Request, String> {
         body,
         timeout,
         client: ClientOptions {
-            follow_redirects: bool_arg(ctx, "follow_redirects", true),
-            insecure: bool_arg(ctx, "insecure", false),
+            follow_redirects: params.follow_redirects.unwrap_or(true),
+            insecure: params.insecure.unwrap_or(false),
         },
-        expect: Expect::from_arg(ctx.args.get("expect_status").and_then(Arg::as_value))?,
+        expect: Expect::from_arg(params.expect_status.as_ref())?,
         save,
     })
 }
@@ -195,7 +183,8 @@ enum Fault {
     File(String),
 }
 
-async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
+/// Sends the request and captures the response.
+pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     let what = format!("{} {}", req.method, req.url);
     let client = match web::client(req.client) {
         Ok(c) => c,
@@ -210,7 +199,7 @@ async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     builder = match req.body {
         Some(Body::Json(json)) => builder.json(&json),
         Some(Body::Text(text)) => builder.body(text),
-        Some(Body::File(path)) => match http_file::body_file(&path).await {
+        Some(Body::File(path)) => match file::body_file(&path).await {
             Ok((body, len)) => builder
                 .header(reqwest::header::CONTENT_LENGTH, len)
                 .body(body),
@@ -311,49 +300,26 @@ async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     }
 }
 
-impl Action for Http {
-    fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
-        Box::pin(async move {
-            match request(ctx) {
-                Ok(req) => send(ctx, req).await,
-                Err(e) => ActionResult::failure(e),
-            }
-        })
+/// One line saying what the request does, for a dry-run and a gate.
+pub fn describe(req: &Request) -> String {
+    let mut out = format!("{} {}", req.method, req.url);
+    match &req.body {
+        Some(Body::Json(json)) => out.push_str(&format!(" with JSON {json}")),
+        Some(Body::Text(text)) => out.push_str(&format!(" with a {}-byte body", text.len())),
+        Some(Body::File(path)) => match file::body_file_size(path) {
+            Ok(len) => out.push_str(&format!(
+                " with the body of {} ({len} bytes)",
+                path.display()
+            )),
+            Err(e) => out.push_str(&format!(" with a body file that cannot be sent: {e}")),
+        },
+        None => {}
     }
-
-    fn describe(&self, ctx: &ActionContext) -> String {
-        match request(ctx) {
-            Ok(req) => {
-                let mut out = format!("{} {}", req.method, req.url);
-                match &req.body {
-                    Some(Body::Json(json)) => out.push_str(&format!(" with JSON {json}")),
-                    Some(Body::Text(text)) => {
-                        out.push_str(&format!(" with a {}-byte body", text.len()))
-                    }
-                    Some(Body::File(path)) => match http_file::body_file_size(path) {
-                        Ok(len) => out.push_str(&format!(
-                            " with the body of {} ({len} bytes)",
-                            path.display()
-                        )),
-                        Err(e) => {
-                            out.push_str(&format!(" with a body file that cannot be sent: {e}"))
-                        }
-                    },
-                    None => {}
-                }
-                if let Some((path, overwrite)) = &req.save {
-                    let how = if *overwrite { ", replacing it" } else { "" };
-                    out.push_str(&format!(", saving the body to {}{how}", path.display()));
-                }
-                out
-            }
-            Err(e) => e,
-        }
+    if let Some((path, overwrite)) = &req.save {
+        let how = if *overwrite { ", replacing it" } else { "" };
+        out.push_str(&format!(", saving the body to {}{how}", path.display()));
     }
-
-    fn primary_result(&self) -> &'static str {
-        "body"
-    }
+    out
 }
 
 #[cfg(test)]

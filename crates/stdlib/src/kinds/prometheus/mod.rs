@@ -1,14 +1,48 @@
 //! `prometheus`: a PromQL query, for the "check the dashboards" step of every
 //! incident, as a value a branch can compare (`steps.errors.value > 0.01`).
+//! The schema and the kind are here, the query in [`query`].
+
+mod query;
+
+pub use query::results;
 
 use runbook_dsl::ast::ValueType;
-use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::catalog::{Capabilities, KindSchema, ParamSchema, ParamType, ResultField};
 use runbook_dsl::encode::Encoding;
-
-pub const EFFECT: &str = "`read`: a query changes nothing.";
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::{ActionContext, ActionResult, Kind};
+use serde::Deserialize;
+use std::time::Duration;
 
 /// The `prometheus` kind.
-pub fn schema() -> KindSchema {
+pub struct Prometheus;
+
+#[derive(Deserialize)]
+pub struct Params {
+    query: String,
+    url: Option<String>,
+    range: Option<Duration>,
+    step: Option<Duration>,
+    timeout: Option<Duration>,
+}
+
+impl Kind for Prometheus {
+    type Params = Params;
+
+    fn schema(&self) -> KindSchema {
+        schema()
+    }
+
+    fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(query::run(params, ctx))
+    }
+
+    fn describe(&self, params: &Params, _: &ActionContext) -> String {
+        query::describe(params)
+    }
+}
+
+fn schema() -> KindSchema {
     KindSchema {
         name: "prometheus",
         summary: "Evaluate a PromQL query, now or over a recent range.",
@@ -55,7 +89,9 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "value",
         default_effect: super::reads,
+        effect_doc: "`read`: a query changes nothing.",
         rules: runbook_dsl::catalog::no_rules,
+        capabilities: Capabilities::default(),
     }
 }
 

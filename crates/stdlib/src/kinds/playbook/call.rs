@@ -12,22 +12,18 @@
 //! playbook as a dry-run. A rehearsal runs it with its scripted actions
 //! ([`ActionContext::called_actions`]).
 
-use crate::actions::Builtins;
+use crate::Builtins;
 
 use runbook_dsl::diagnostic::{render, RenderStyle};
 use runbook_dsl::node::Node;
-use runbook_runtime::action::BoxFuture;
 use runbook_runtime::bus::Subscriber;
 use runbook_runtime::event::{Event, Record, RunStatus, Stream};
 use runbook_runtime::operator::Nested;
 use runbook_runtime::runner::{Restored, RunOptions, Runner};
-use runbook_runtime::{Action, ActionContext, ActionResult, EventBus, Mode};
+use runbook_runtime::{ActionContext, ActionResult, EventBus, Mode};
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-
-/// The `playbook` action.
-pub struct Playbook;
 
 /// Collects the called playbook's outputs, relays its progress to the
 /// calling step's live output, and its operator's decisions to the caller's
@@ -132,7 +128,8 @@ fn nested(call: &str, event: &Event) -> Option<Event> {
     })
 }
 
-async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
+/// Runs the called playbook, in `mode`, as one step of the caller.
+pub async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
     let Some(path) = ctx.str_arg("path") else {
         return ActionResult::failure("`path` is missing");
     };
@@ -280,29 +277,5 @@ async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
             }
             .with_fields(fields)
         }
-    }
-}
-
-impl Action for Playbook {
-    fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
-        Box::pin(call(ctx, Mode::Run))
-    }
-
-    fn preview<'a>(&'a self, ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
-        Some(Box::pin(call(ctx, Mode::DryRun)))
-    }
-
-    fn describe(&self, ctx: &ActionContext) -> String {
-        let path = ctx.str_arg("path").unwrap_or("?");
-        match ctx.args.get("inputs").and_then(|a| a.as_value()) {
-            Some(Value::Object(m)) if !m.is_empty() => {
-                format!("run playbook {path} with {}", Value::Object(m.clone()))
-            }
-            _ => format!("run playbook {path}"),
-        }
-    }
-
-    fn primary_result(&self) -> &'static str {
-        "outputs"
     }
 }

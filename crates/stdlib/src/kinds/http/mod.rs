@@ -1,22 +1,80 @@
 //! `http`: one HTTP request. Health probes (`curl /health`), control-plane
-//! calls (`PATCH .../scale?replicas=8`), anything with a URL.
+//! calls (`PATCH .../scale?replicas=8`), anything with a URL. The schema
+//! and the kind are here, the request in [`request`], local files (a body
+//! saved or sent) in [`file`].
+
+mod file;
+mod request;
+
+pub use request::{header_map, Expect, DEFAULT_TIMEOUT};
 
 use crate::params::param;
 use runbook_dsl::ast::{Effect, ValueType};
-use runbook_dsl::catalog::{KindSchema, ParamProblem, ParamSchema, ParamType, ResultField};
+use runbook_dsl::catalog::{
+    Capabilities, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
+};
 use runbook_dsl::code::Code;
 use runbook_dsl::encode::Encoding;
 use runbook_dsl::node::Node;
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::{ActionContext, ActionResult, Kind};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::time::Duration;
 
 /// The methods `http` accepts.
 pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-pub const EFFECT: &str = "`read` for `GET` and `HEAD` (also when `method` is absent), which \
+const EFFECT: &str = "`read` for `GET` and `HEAD` (also when `method` is absent), which \
 HTTP defines as safe; `write` for every other method, and for any request with `save_to` \
 (it writes a local file).";
 
 /// The `http` kind.
-pub fn schema() -> KindSchema {
+pub struct Http;
+
+#[derive(Deserialize)]
+pub struct Params {
+    url: String,
+    method: Option<String>,
+    headers: Option<Map<String, Value>>,
+    query: Option<Map<String, Value>>,
+    json: Option<Value>,
+    body: Option<Value>,
+    body_file: Option<String>,
+    save_to: Option<String>,
+    overwrite: Option<bool>,
+    timeout: Option<Duration>,
+    follow_redirects: Option<bool>,
+    /// A status, a list of them, or a class: read by [`Expect::from_arg`].
+    expect_status: Option<Value>,
+    insecure: Option<bool>,
+}
+
+impl Kind for Http {
+    type Params = Params;
+
+    fn schema(&self) -> KindSchema {
+        schema()
+    }
+
+    fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(async move {
+            match request::request(&params, &ctx.workdir) {
+                Ok(req) => request::send(ctx, req).await,
+                Err(e) => ActionResult::failure(e),
+            }
+        })
+    }
+
+    fn describe(&self, params: &Params, ctx: &ActionContext) -> String {
+        match request::request(params, &ctx.workdir) {
+            Ok(req) => request::describe(&req),
+            Err(e) => e,
+        }
+    }
+}
+
+fn schema() -> KindSchema {
     let templates = || ParamType::Map(Box::new(ParamType::Template));
     KindSchema {
         name: "http",
@@ -129,7 +187,9 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "body",
         default_effect,
+        effect_doc: EFFECT,
         rules,
+        capabilities: Capabilities::default(),
     }
 }
 

@@ -5,14 +5,64 @@
 //! by the driver as `$1`, `$2`, ..., so an input can never change the
 //! statement. The default effect is read off the statement itself, so that the
 //! diagnostic queries of a runbook run in a dry-run and its fixes do not.
+//!
+//! The schema and the kind are here; running a statement in
+//! [`statement`], the classification of statements in [`classify`] over
+//! the allow-list in [`read_only_functions`].
 
-use super::sql_classify::classify;
+pub mod classify;
+mod read_only_functions;
+mod statement;
+
+pub use read_only_functions::READ_ONLY_FUNCTIONS;
+
 use crate::params::param;
+use classify::classify;
 use runbook_dsl::ast::{Effect, ValueType};
-use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::catalog::{Capabilities, KindSchema, ParamSchema, ParamType, ResultField};
 use runbook_dsl::node::Node;
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::{ActionContext, ActionResult, Kind};
+use serde::Deserialize;
+use serde_json::Value;
 
-pub const EFFECT: &str = "`read` when the statement, parsed as PostgreSQL, is a query \
+/// The `sql` kind.
+pub struct Sql;
+
+#[derive(Deserialize)]
+pub struct Params {
+    query: String,
+    #[serde(default)]
+    params: Vec<Value>,
+    url: Option<String>,
+    read_only: Option<bool>,
+}
+
+impl Kind for Sql {
+    type Params = Params;
+
+    fn schema(&self) -> KindSchema {
+        schema()
+    }
+
+    fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(statement::execute_step(params, ctx))
+    }
+
+    fn preview<'a>(
+        &'a self,
+        params: Params,
+        ctx: &'a ActionContext,
+    ) -> Option<BoxFuture<'a, ActionResult>> {
+        Some(Box::pin(statement::preview(params, ctx)))
+    }
+
+    fn describe(&self, params: &Params, _: &ActionContext) -> String {
+        statement::describe(params)
+    }
+}
+
+const EFFECT: &str = "`read` when the statement, parsed as PostgreSQL, is a query \
 (`SELECT`, `WITH`, `VALUES`, `TABLE`), `SHOW` or `EXPLAIN` without `ANALYZE`, takes no row \
 locks (`FOR UPDATE`), creates no table (`SELECT ... INTO`), has no `INSERT`/`UPDATE`/`DELETE` \
 inside, and calls only functions of the allow-list of read-only functions (`count`, `now`, \
@@ -21,8 +71,7 @@ inside, and calls only functions of the allow-list of read-only functions (`coun
 make a statement `read`: a read-only transaction does not stop `pg_stat_reset()` or \
 `pg_terminate_backend()`.";
 
-/// The `sql` kind.
-pub fn schema() -> KindSchema {
+fn schema() -> KindSchema {
     KindSchema {
         name: "sql",
         summary: "Run a SQL statement against PostgreSQL and capture the rows.",
@@ -68,12 +117,14 @@ pub fn schema() -> KindSchema {
         ],
         primary_result: "rows",
         default_effect,
+        effect_doc: EFFECT,
         rules: runbook_dsl::catalog::no_rules,
+        capabilities: Capabilities::default(),
     }
 }
 
 /// The same classification decides what a dry-run executes
-/// ([`super::sql_classify`]); `read_only` does not lower the effect, since a
+/// ([`classify`]); `read_only` does not lower the effect, since a
 /// read-only transaction does not stop `pg_stat_reset()` or
 /// `pg_terminate_backend()`.
 fn default_effect(params: &Node) -> Effect {

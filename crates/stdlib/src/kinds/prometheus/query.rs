@@ -2,33 +2,22 @@
 //! `range`, a range query (`/api/v1/query_range`) ending now, through the
 //! Prometheus HTTP API; the answer as `value`, `series` and `empty`.
 
+use super::Params;
 use crate::web::{self, ClientOptions};
-use runbook_runtime::action::BoxFuture;
-use runbook_runtime::render::Arg;
-use runbook_runtime::{Action, ActionContext, ActionResult};
+use runbook_runtime::{ActionContext, ActionResult};
 use serde_json::{Map, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// The `prometheus` action.
-pub struct Prometheus;
 
 /// How long the HTTP request may take when the step sets no `timeout`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The server's base URL: the parameter, else `$PROMETHEUS_URL`.
-fn base_url(ctx: &ActionContext) -> Result<String, String> {
-    match ctx.str_arg("url") {
+pub fn base_url(params: &Params) -> Result<String, String> {
+    match &params.url {
         Some(url) => Ok(url.trim_end_matches('/').to_string()),
         None => std::env::var("PROMETHEUS_URL")
             .map(|u| u.trim_end_matches('/').to_string())
             .map_err(|_| "no Prometheus server: set `url` or $PROMETHEUS_URL".to_string()),
-    }
-}
-
-fn duration(ctx: &ActionContext, name: &str) -> Option<Duration> {
-    match ctx.args.get(name) {
-        Some(Arg::Duration(d)) => Some(*d),
-        _ => None,
     }
 }
 
@@ -112,88 +101,81 @@ fn seconds(t: SystemTime) -> f64 {
         .as_secs_f64()
 }
 
-impl Action for Prometheus {
-    fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
-        Box::pin(async move {
-            let Some(query) = ctx.str_arg("query") else {
-                return ActionResult::failure("`query` is missing");
-            };
-            let base = match base_url(ctx) {
-                Ok(b) => b,
-                Err(e) => return ActionResult::failure(e),
-            };
-            let timeout = duration(ctx, "timeout");
-            let mut params: Vec<(&str, String)> = vec![("query", query.to_string())];
-            if let Some(t) = timeout {
-                params.push(("timeout", format!("{}ms", t.as_millis())));
-            }
-            let endpoint = match duration(ctx, "range") {
-                Some(range) => {
-                    let end = SystemTime::now();
-                    let step = duration(ctx, "step")
-                        .unwrap_or_else(|| (range / 250).max(Duration::from_secs(1)));
-                    params.push(("start", format!("{:.3}", seconds(end - range))));
-                    params.push(("end", format!("{:.3}", seconds(end))));
-                    params.push(("step", format!("{}ms", step.as_millis().max(1))));
-                    "query_range"
-                }
-                None => "query",
-            };
-            let url = format!("{base}/api/v1/{endpoint}");
-            let what = format!("PromQL `{query}` at {base}");
-            let client = match web::client(ClientOptions {
-                follow_redirects: true,
-                insecure: false,
-            }) {
-                Ok(c) => c,
-                Err(e) => return ActionResult::failure(e),
-            };
-            let limit = timeout.map_or(DEFAULT_TIMEOUT, |t| t + Duration::from_secs(5));
-            let request = client.post(&url).timeout(limit).form(&params).send();
-            let response = tokio::select! {
-                r = request => match r {
-                    Ok(r) => r,
-                    Err(e) => return ActionResult::failure(web::describe_failure(&e, &what, limit)),
-                },
-                _ = ctx.cancel.cancelled() => return ActionResult::failure("stopped while querying"),
-            };
-            let status = response.status();
-            let body: Value = match response.json().await {
-                Ok(b) => b,
-                Err(e) => {
-                    return ActionResult::failure(format!(
-                        "{base} answered {status} with something other than the Prometheus API's JSON: {e}"
-                    ))
-                }
-            };
-            if body["status"] != "success" {
-                return ActionResult::failure(format!(
-                    "Prometheus refused {what}: {}: {}",
-                    body["errorType"].as_str().unwrap_or("error"),
-                    body["error"].as_str().unwrap_or("no reason given")
-                ));
-            }
-            match results(&body["data"]) {
-                Ok(fields) => ActionResult::success(fields),
-                Err(e) => ActionResult::failure(e),
-            }
-        })
+/// Runs the query the parameters describe.
+pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
+    let query = &params.query;
+    let base = match base_url(&params) {
+        Ok(b) => b,
+        Err(e) => return ActionResult::failure(e),
+    };
+    let timeout = params.timeout;
+    let mut form: Vec<(&str, String)> = vec![("query", query.to_string())];
+    if let Some(t) = timeout {
+        form.push(("timeout", format!("{}ms", t.as_millis())));
     }
-
-    fn describe(&self, ctx: &ActionContext) -> String {
-        let query = ctx.str_arg("query").unwrap_or("");
-        let base = base_url(ctx).unwrap_or_else(|_| "$PROMETHEUS_URL".into());
-        match duration(ctx, "range") {
-            Some(r) => format!(
-                "PromQL over the last {}: {query} at {base}",
-                humantime::format_duration(r)
-            ),
-            None => format!("PromQL: {query} at {base}"),
+    let endpoint = match params.range {
+        Some(range) => {
+            let end = SystemTime::now();
+            let step = params
+                .step
+                .unwrap_or_else(|| (range / 250).max(Duration::from_secs(1)));
+            form.push(("start", format!("{:.3}", seconds(end - range))));
+            form.push(("end", format!("{:.3}", seconds(end))));
+            form.push(("step", format!("{}ms", step.as_millis().max(1))));
+            "query_range"
         }
+        None => "query",
+    };
+    let url = format!("{base}/api/v1/{endpoint}");
+    let what = format!("PromQL `{query}` at {base}");
+    let client = match web::client(ClientOptions {
+        follow_redirects: true,
+        insecure: false,
+    }) {
+        Ok(c) => c,
+        Err(e) => return ActionResult::failure(e),
+    };
+    let limit = timeout.map_or(DEFAULT_TIMEOUT, |t| t + Duration::from_secs(5));
+    let request = client.post(&url).timeout(limit).form(&form).send();
+    let response = tokio::select! {
+        r = request => match r {
+            Ok(r) => r,
+            Err(e) => return ActionResult::failure(web::describe_failure(&e, &what, limit)),
+        },
+        _ = ctx.cancel.cancelled() => return ActionResult::failure("stopped while querying"),
+    };
+    let status = response.status();
+    let body: Value = match response.json().await {
+        Ok(b) => b,
+        Err(e) => {
+            return ActionResult::failure(format!(
+                "{base} answered {status} with something other than the Prometheus API's JSON: {e}"
+            ))
+        }
+    };
+    if body["status"] != "success" {
+        return ActionResult::failure(format!(
+            "Prometheus refused {what}: {}: {}",
+            body["errorType"].as_str().unwrap_or("error"),
+            body["error"].as_str().unwrap_or("no reason given")
+        ));
     }
+    match results(&body["data"]) {
+        Ok(fields) => ActionResult::success(fields),
+        Err(e) => ActionResult::failure(e),
+    }
+}
 
-    fn primary_result(&self) -> &'static str {
-        "value"
+/// One line saying what the query is, for a dry-run.
+pub fn describe(params: &Params) -> String {
+    let query = &params.query;
+    let base = base_url(params).unwrap_or_else(|_| "$PROMETHEUS_URL".into());
+    match params.range {
+        Some(r) => format!(
+            "PromQL over the last {}: {query} at {base}",
+            humantime::format_duration(r)
+        ),
+        None => format!("PromQL: {query} at {base}"),
     }
 }
 
