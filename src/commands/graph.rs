@@ -1,20 +1,20 @@
 use super::{load, INVALID, OK};
 use crate::cli::GraphFormat;
-use crate::report;
-use runbook_dsl::render;
+use crate::diagnostics;
+use runbook_dsl::draw;
 use std::path::Path;
 
 /// `runbook graph FILE`: the step graph as text, DOT or Mermaid.
 pub fn run(path: &Path, format: GraphFormat) -> i32 {
     let checked = load(path);
-    report::human(&checked.file, &checked.diagnostics);
+    diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };
     let out = match format {
-        GraphFormat::Text => render::text(&plan),
-        GraphFormat::Dot => render::dot(&plan),
-        GraphFormat::Mermaid => render::mermaid(&plan),
+        GraphFormat::Text => draw::text(&plan),
+        GraphFormat::Dot => draw::dot(&plan),
+        GraphFormat::Mermaid => draw::mermaid(&plan),
     };
     print!("{out}");
     OK

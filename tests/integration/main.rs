@@ -3,7 +3,9 @@
 
 mod cli;
 mod closed_pipe;
+mod colour;
 mod computed_values;
+mod custom_kind;
 mod dependencies;
 mod diagnostics;
 mod diagnostics_doc;
@@ -21,7 +23,9 @@ mod harness;
 mod hostile_input;
 mod insertions;
 mod kind_http;
+mod kind_http_files;
 mod kind_k8s;
+mod kind_names;
 mod kind_playbook;
 mod kind_prometheus;
 mod kind_sql;
@@ -50,6 +54,7 @@ mod running;
 mod schema;
 mod shell_contexts;
 mod stdlib_examples;
+mod structure;
 mod support;
 mod template_each;
 mod templated_durations;

@@ -123,7 +123,7 @@ impl InputType {
                 // A duration passed on by a calling playbook: seconds.
                 Value::Number(n) => Ok(Value::Number(n)),
                 _ => {
-                    let parsed = crate::lower::parse_duration(&text)
+                    let parsed = crate::duration::parse_duration(&text)
                         .map_err(|why| format!("`{text}` is not a duration: {why}"))?;
                     let secs = parsed.as_secs_f64();
                     Ok(if secs.fract() == 0.0 {

@@ -33,7 +33,7 @@ pub fn resolve(
         }
     }
     let name = field.name();
-    let text = template::render(parsed, env, Quoting::None)
+    let text = template::fill(parsed, env, Quoting::None)
         .map_err(|e| format!("`{name}`: {}", e.message))?;
     let trimmed = text.trim();
     if let Ok(seconds) = trimmed.parse::<f64>() {
@@ -41,7 +41,7 @@ pub fn resolve(
             .map(Some)
             .map_err(|_| format!("`{name}` is `{trimmed}`, which is not a duration"));
     }
-    runbook_dsl::lower::parse_duration(trimmed)
+    runbook_dsl::duration::parse_duration(trimmed)
         .map(Some)
         .map_err(|why| format!("`{name}` is `{trimmed}`, which is not a duration: {why}"))
 }

@@ -168,7 +168,7 @@ fn check_value(
                 Ok(parsed) => {
                     template::check(&parsed, quoting, refs, diags);
                     if let Quoting::Encoded(encoding) = quoting {
-                        crate::encode::check(encoding, &parsed, refs, diags);
+                        crate::template::encode::check(encoding, &parsed, refs, diags);
                     }
                     ParamValue::Template {
                         template: parsed,
@@ -200,7 +200,7 @@ fn check_value(
         (ParamType::Float, Value::Float(f)) => ParamValue::Float(*f),
         (ParamType::Bool, Value::Bool(b)) => ParamValue::Bool(*b),
         (ParamType::Duration, Value::Str(text)) => {
-            match crate::lower::parse_duration(&text.value) {
+            match crate::duration::parse_duration(&text.value) {
                 Ok(duration) => ParamValue::Duration(duration),
                 Err(reason) => {
                     diags.push(

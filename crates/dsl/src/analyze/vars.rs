@@ -5,11 +5,11 @@
 //! `vars.NAME` is checked as if it read those results itself.
 
 use super::references::{References, StepTypes};
-use crate::ancestry::Ancestry;
 use crate::ast::Playbook;
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{self, Expr, Scope, Type};
+use crate::graph::Ancestry;
 use crate::path::Path;
 use crate::plan::VarPlan;
 use crate::source::Spanned;

@@ -208,7 +208,7 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 if let Some((a, t)) = arg(0) {
                     self.expect(name, a, t, Type::is_stringy, "text such as \"5m\"");
                     if let Some(text) = a.as_str_literal() {
-                        if let Err(why) = crate::lower::parse_duration(text) {
+                        if let Err(why) = crate::duration::parse_duration(text) {
                             self.diags.push(
                                 Diagnostic::error(
                                     Code::InvalidDuration,

@@ -165,7 +165,7 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
             }
             Function::Format => Value::String(format!("{:.*}", decimals(1)?, number(0)?.float())),
             Function::Duration => {
-                let parsed = crate::lower::parse_duration(text(0)?).map_err(|why| {
+                let parsed = crate::duration::parse_duration(text(0)?).map_err(|why| {
                     EvalError::new(
                         args[0].span,
                         format!("`{}` is not a duration: {why}", text(0).unwrap_or_default()),

@@ -236,7 +236,7 @@ impl Lowerer<'_> {
             (InputType::Float, Value::Int(_) | Value::Float(_)) => true,
             (InputType::Bool, Value::Bool(_)) => true,
             (InputType::Duration, Value::Str(text)) => {
-                crate::lower::parse_duration(&text.value).is_ok()
+                crate::duration::parse_duration(&text.value).is_ok()
             }
             (InputType::Enum(choices), v) => match default.scalar_string() {
                 Some(s) if !matches!(v, Value::Seq(_) | Value::Map(_)) => {

@@ -35,7 +35,7 @@ pub(super) fn open(
             let name = source[*name_start..*name_end]
                 .strip_prefix('|')
                 .and_then(|n| n.strip_suffix('|'))
-                .filter(|n| crate::lower::is_ident(n));
+                .filter(|n| crate::path::is_identifier(n));
             match (&source[*as_start..*as_end], name) {
                 ("as", Some(name)) if !matches!(name, "inputs" | "steps" | "vars" | "this") => {
                     Ok((scanner.path(*list)?, Some(name.to_string())))

@@ -7,17 +7,20 @@
 //! [`Segment`]s whose paths have per-segment file spans, [`check`] resolves
 //! every path through the same [`Scope`](crate::expr::Scope) as expressions
 //! and, in a shell command, refuses insertions that no quoting makes safe
-//! where they land, and [`render`] fills it in with strict handlebars,
+//! where they land, and [`fill`] fills it in with strict handlebars,
 //! quoting every non-raw insertion into a shell command for its lexical
-//! context ([`ShellLexer`], [`quote_in`]).
+//! context ([`ShellLexer`], [`quote_in`]), and every insertion into a URL, a
+//! JSON body, a PromQL query or a Kubernetes name for where it lands
+//! ([`encode`]).
 
 mod argv;
 mod check;
 mod each;
+pub mod encode;
 mod expr_insertion;
+mod fill;
 mod parse;
 mod quote;
-mod render;
 mod shell_lexer;
 
 #[cfg(test)]
@@ -29,9 +32,9 @@ mod tests;
 
 pub use argv::shell_parsed;
 pub use check::{check, unquoted_ssh_insertions};
+pub use fill::{fill, FillError, Quoting};
 pub use parse::{parse, MAX_BLOCK_DEPTH};
 pub use quote::{quote_in, shell_quote, Parses, Unsafe};
-pub use render::{render, Quoting, RenderError};
 pub use shell_lexer::{ShellContext, ShellLexer};
 
 use crate::path::Path;
@@ -108,14 +111,14 @@ impl Insertion {
     }
 
     /// The value to insert, from `env`.
-    pub fn lookup(&self, env: &dyn crate::expr::Env) -> Result<crate::expr::Lookup, RenderError> {
+    pub fn lookup(&self, env: &dyn crate::expr::Env) -> Result<crate::expr::Lookup, FillError> {
         use crate::expr::{Lookup, Outcome};
         match &self.expr {
             None => Ok(env.lookup(&self.path)),
             Some(expr) => match crate::expr::eval(expr, env) {
                 Ok(Outcome::Known(value)) => Ok(Lookup::Known(value)),
                 Ok(Outcome::Unknown) => Ok(Lookup::Unknown),
-                Err(error) => Err(RenderError {
+                Err(error) => Err(FillError {
                     message: error.message,
                     span: error.span,
                 }),

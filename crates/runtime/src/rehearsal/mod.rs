@@ -1,7 +1,7 @@
 //! Rehearsals (`runbook test`): a playbook run against a scenario that
 //! scripts the world (step results, the operator's answers and decisions),
 //! asserting the path taken. Nothing executes: the real scheduler runs with
-//! a scripted [`ActionSet`](crate::ActionSet) and [`Operator`](crate::Operator),
+//! a scripted [`Executors`](crate::Executors) and [`Operator`](crate::Operator),
 //! so a triage tree broken by a change fails review before an incident finds it.
 //!
 //! - [`scenario`]: the file format, read from the spanned YAML tree;
@@ -20,7 +20,7 @@ pub mod scenario;
 pub mod script;
 pub mod verdict;
 
-use crate::action::ActionSet;
+use crate::action::Executors;
 use crate::bus::{Collector, EventBus};
 use crate::event::{Event, StepState};
 use crate::runner::{Restored, RunOptions, Runner};
@@ -30,7 +30,7 @@ use runbook_dsl::plan::Plan;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile};
 use scenario::{Scenario, ScenarioFile};
 use script::{Missing, ScriptedActions, ScriptedOperator};
-use std::collections::HashMap;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,12 +38,13 @@ use tokio_util::sync::CancellationToken;
 use verdict::{Mismatch, Rehearsed};
 
 /// What rehearsals need from outside the runtime: the kind catalog (for
-/// the result an output captures by default) and the actions of the kinds
-/// that only compute (see [`script::PURE_KINDS`]).
+/// the result an output captures by default, and which kinds are
+/// [pure](runbook_dsl::catalog::Capabilities::pure) or call a playbook) and
+/// the actions that run those for real.
 #[derive(Clone)]
 pub struct World {
     pub catalog: &'static dyn Catalog,
-    pub pure: Arc<dyn ActionSet>,
+    pub pure: Arc<dyn Executors>,
 }
 
 /// How one scenario went.
@@ -196,20 +197,9 @@ pub fn rehearse(
     world: &World,
 ) -> ScenarioReport {
     let missing = Arc::new(Mutex::new(Vec::new()));
-    let primary: HashMap<String, &'static str> = world
-        .catalog
-        .kind_names()
-        .into_iter()
-        .filter_map(|k| {
-            world
-                .catalog
-                .kind(k)
-                .map(|s| (k.to_string(), s.primary_result))
-        })
-        .collect();
     let actions = ScriptedActions {
         canned: Arc::new(prepared.canned),
-        primary,
+        catalog: world.catalog,
         pure: world.pure.clone(),
         missing: missing.clone(),
         prefix: String::new(),

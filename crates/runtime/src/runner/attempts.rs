@@ -1,9 +1,9 @@
 //! Attempts of a step: retries, `until` polling, timeouts.
 
-use super::message::StepDone;
 use super::step_task::StepTask;
 use crate::action::{ActionContext, ActionResult};
 use crate::event::{Event, StepState};
+use crate::step_message::StepDone;
 use runbook_dsl::expr::{self, Outcome};
 use serde_json::Value;
 use std::time::Duration;
@@ -13,7 +13,7 @@ impl StepTask {
     /// Runs the action with `retry`, `timeout` and `until`.
     pub(super) async fn attempts(
         &self,
-        action: &dyn crate::action::Action,
+        action: &dyn crate::action::Execute,
         mut ctx: ActionContext,
     ) -> StepDone {
         let step = self.step();
@@ -204,7 +204,7 @@ impl StepTask {
 
 /// Runs the action once; on timeout cancels it and waits for its cleanup.
 pub(super) async fn run_once(
-    action: &dyn crate::action::Action,
+    action: &dyn crate::action::Execute,
     ctx: &ActionContext,
     timeout: Option<Duration>,
 ) -> (ActionResult, bool) {

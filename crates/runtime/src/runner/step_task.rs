@@ -1,14 +1,13 @@
 //! One started step: renders it, runs its action, captures its outputs.
 
-use super::message::{StepDone, TaskMsg};
-use super::scheduler::primary_result;
 use super::Shared;
 use crate::action::ActionContext;
+use crate::arguments;
 use crate::event::{Event, StepState};
 use crate::mode::{Mode, Treatment};
 use crate::outputs;
-use crate::render::{self};
 use crate::scope::Scope;
+use crate::step_message::{StepDone, TaskMsg};
 use runbook_dsl::ast::{Action as StepAction, Step};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -72,7 +71,7 @@ impl StepTask {
         let mode = self.shared.options.mode;
         let id = step.id.value.clone();
         let action = match &step.action {
-            StepAction::Kind { name, .. } => match self.shared.actions.action(&name.value) {
+            StepAction::Kind { name, .. } => match self.shared.actions.executor(&name.value) {
                 Some(action) => Some(action),
                 None => {
                     return self.done(
@@ -83,7 +82,7 @@ impl StepTask {
             },
             _ => None,
         };
-        let args = match render::render_params(&step_plan.params, &self.scope) {
+        let args = match arguments::fill(&step_plan.params, &self.scope) {
             Ok(args) => args,
             Err(e) => {
                 return StepDone {
@@ -238,8 +237,7 @@ impl StepTask {
         &self,
         results: &Map<String, Value>,
     ) -> Result<Map<String, Value>, String> {
-        let step = self.step();
-        let primary = primary_result(step, &*self.shared.actions);
-        outputs::capture(&step.outputs, primary, results)
+        let primary = self.shared.plan.step_plan(self.index).primary_result;
+        outputs::capture(&self.step().outputs, primary, results)
     }
 }
