@@ -31,6 +31,7 @@ mod never_panics;
 mod optional_outputs;
 mod plans;
 mod reachability;
+mod resume_plan_hash;
 mod rehearsals;
 mod round_trip;
 mod run_dry;

@@ -113,7 +113,8 @@ pub enum Event {
         /// The playbook path as given on the command line.
         playbook: String,
         name: Option<String>,
-        /// SHA-256 of the playbook source: `resume` refuses a changed playbook.
+        /// SHA-256 of the checked playbook's canonical form (see
+        /// [`crate::session::hash`]): `resume` refuses a changed playbook.
         plan_hash: String,
         mode: Mode,
         /// The inputs as resolved (secret ones masked).

@@ -9,7 +9,8 @@
 //! - [`operator`]: approval gates, `manual` and `ask` (terminal or command line);
 //! - [`render`], [`scope`], [`outputs`]: templates, values, captured outputs;
 //! - [`mask`]: secrets masked in everything emitted;
-//! - [`journal`], [`resume`], [`report`]: the JSONL journal and what reads it;
+//! - [`journal`], [`report`]: the JSONL journal and what reads it;
+//! - [`session`]: starting, resuming and nesting runs, one way for all;
 //! - [`paths`]: every path through the branches, for `runbook plan`.
 
 pub mod action;
@@ -27,11 +28,11 @@ pub mod paths;
 pub mod rehearsal;
 pub mod render;
 pub mod report;
-pub mod resume;
 pub mod run_id;
 pub mod run_lock;
 pub mod runner;
 pub mod scope;
+pub mod session;
 
 #[cfg(test)]
 mod tests;
