@@ -1,0 +1,159 @@
+//! A step's declared outputs.
+
+use super::*;
+use crate::code::Code;
+use crate::diagnostic::Diagnostic;
+use crate::node::{Entry, Node, Value};
+use crate::source::Spanned;
+use crate::suggest;
+
+impl Lowerer<'_> {
+    pub(super) fn outputs(&mut self, node: &Node) -> Vec<Output> {
+        let Some(fields) = self.fields(node, "`outputs`") else {
+            return Vec::new();
+        };
+        let entries: Vec<&Entry> = fields.entries.clone();
+        entries.into_iter().filter_map(|e| self.output(e)).collect()
+    }
+
+    pub(super) fn output(&mut self, entry: &Entry) -> Option<Output> {
+        let name_node = Node::new(Value::Str(entry.key.clone()), entry.key.span);
+        let name = self.ident(&name_node, "output name");
+        let span = entry.key.span.to(entry.value.span);
+        let mut output = Output {
+            name: name
+                .clone()
+                .unwrap_or_else(|| Spanned::new(String::new(), entry.key.span)),
+            from: None,
+            json: None,
+            regex: None,
+            ty: None,
+            secret: None,
+            default: None,
+            span,
+        };
+        match &entry.value.value {
+            Value::Str(_) => output.from = self.ident(&entry.value, "result field"),
+            Value::Map(_) => {
+                let mut fields = self.fields(&entry.value, "an output")?;
+                output.from = fields
+                    .take("from")
+                    .and_then(|n| self.ident(n, "result field"));
+                output.json = fields.take("json").and_then(|n| self.text(n, "`json`"));
+                output.regex = fields.take("regex").and_then(|n| self.text(n, "`regex`"));
+                output.secret = fields.take("secret").and_then(|n| self.bool(n, "`secret`"));
+                if let Some(t) = fields.take("type") {
+                    output.ty = self.value_type(t);
+                }
+                output.default = fields.take("default").cloned();
+                self.unknown_fields(&fields, OUTPUT_FIELDS, "an output");
+            }
+            _ => {
+                self.wrong_type(
+                    &entry.value,
+                    "an output",
+                    "a result field name or a mapping",
+                );
+                return None;
+            }
+        }
+        if let (Some(json), Some(regex)) = (&output.json, &output.regex) {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "an output is captured by `json` or by `regex`, not both",
+                )
+                .label(regex.span, "regex")
+                .label(json.span, "json path")
+                .help("split it into two outputs"),
+            );
+        }
+        if let Some(regex) = &output.regex {
+            // Parsing validates the pattern as `regex` will compile it at run
+            // time, without the cost of building its automaton now.
+            if let Err(error) = regex_syntax::Parser::new().parse(&regex.value) {
+                self.error(
+                    Diagnostic::error(Code::InvalidRegex, "the output's regular expression does not compile")
+                        .label(regex.span, first_line(&error.to_string()))
+                        .help("regular expressions use Rust `regex` syntax; capture group 1 is the value when present"),
+                );
+            }
+        }
+        self.output_default(&output);
+        if let Some(json) = &output.json {
+            if let Err((offset, reason)) = crate::json_path::JsonPath::parse(&json.value) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidJsonPath,
+                        format!("`{}` is not a JSON path: {reason}", json.value),
+                    )
+                    .label(
+                        json.file_span(offset, (offset + 1).min(json.value.len()).max(offset)),
+                        reason,
+                    )
+                    .help(match kubectl_form(&json.value) {
+                        Some(path) => format!("write `{path}`, without kubectl's braces"),
+                        None => "write a path such as `$.status.readyReplicas` or `items[0].metadata.name`".into(),
+                    }),
+                );
+            }
+        }
+        name.map(|_| output)
+    }
+
+    /// An output's `default` must be a value of its declared `type`
+    /// (`null` fits every type: "absent" then reads as null).
+    pub(super) fn output_default(&mut self, output: &Output) {
+        let (Some(default), Some(ty)) = (&output.default, &output.ty) else {
+            return;
+        };
+        let fits = match (ty.value, &default.value) {
+            (_, Value::Null) | (ValueType::Any, _) => true,
+            (ValueType::String, v) => !matches!(v, Value::Seq(_) | Value::Map(_)),
+            (ValueType::Int, Value::Int(_)) => true,
+            (ValueType::Float, Value::Int(_) | Value::Float(_)) => true,
+            (ValueType::Bool, Value::Bool(_)) => true,
+            (ValueType::List, Value::Seq(_)) => true,
+            (ValueType::Map, Value::Map(_)) => true,
+            _ => false,
+        };
+        if !fits {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidDefault,
+                    format!(
+                        "the default of the output `{}` is {}, but the output is {}",
+                        output.name.value,
+                        default.type_name(),
+                        article(ty.value.name())
+                    ),
+                )
+                .label(default.span, format!("not {}", article(ty.value.name())))
+                .label(ty.span, "type declared here")
+                .help("write a default of the output's type, or `null`"),
+            );
+        }
+    }
+
+    pub(super) fn value_type(&mut self, node: &Node) -> Option<Spanned<ValueType>> {
+        let word = self.string(node, "an output `type`")?;
+        match ValueType::parse(&word.value) {
+            Some(t) => Some(Spanned::new(t, node.span)),
+            None => {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not a value type", word.value),
+                    )
+                    .label(node.span, "unknown type")
+                    .with_help(suggest::help_for(
+                        "type",
+                        &word.value,
+                        ValueType::ALL.iter().map(|t| t.name()),
+                    )),
+                );
+                None
+            }
+        }
+    }
+}

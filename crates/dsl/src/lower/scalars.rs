@@ -1,0 +1,153 @@
+//! Scalars of a playbook: text, ids, lists, booleans, numbers, durations.
+
+use super::*;
+use crate::code::Code;
+use crate::diagnostic::Diagnostic;
+use crate::node::{Node, Text, Value};
+use crate::source::Spanned;
+
+impl Lowerer<'_> {
+    pub(super) fn text(&mut self, node: &Node, what: &str) -> Option<Text> {
+        match &node.value {
+            Value::Str(text) => Some(text.clone()),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(Text::verbatim(
+                node.scalar_string().unwrap_or_default(),
+                node.span,
+            )),
+            _ => {
+                self.wrong_type(node, what, "a string");
+                None
+            }
+        }
+    }
+
+    pub(super) fn string(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
+        self.text(node, what)
+            .map(|t| Spanned::new(t.value, node.span))
+    }
+
+    /// An expression's source text; numbers and booleans are accepted as written.
+    pub(super) fn expression(&mut self, node: &Node, what: &str) -> Option<Text> {
+        let text = self.text(node, what)?;
+        if text.value.trim().is_empty() {
+            self.error(
+                Diagnostic::error(Code::ExprSyntax, format!("{what} is empty"))
+                    .label(node.span, "expected an expression")
+                    .help("write a condition such as `steps.health.status == 200`"),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    pub(super) fn ident(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
+        let name = self.string(node, what)?;
+        if is_ident(&name.value) {
+            return Some(name);
+        }
+        let fixed: String = name
+            .value
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let help = if fixed.is_empty() || fixed.starts_with(|c: char| c.is_ascii_digit()) {
+            "start with a letter or `_`, then letters, digits and `_`".to_string()
+        } else {
+            format!("use letters, digits and `_` only, e.g. `{fixed}`: ids are used in expressions like `steps.{fixed}.status`")
+        };
+        self.error(
+            Diagnostic::error(
+                Code::InvalidId,
+                format!("`{}` is not a valid {what}", name.value),
+            )
+            .label(node.span, "invalid name")
+            .help(help),
+        );
+        None
+    }
+
+    pub(super) fn ident_list(&mut self, node: &Node, what: &str) -> Vec<Spanned<String>> {
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|item| self.ident(item, what))
+                .collect(),
+            Value::Str(_) => self.ident(node, what).into_iter().collect(),
+            _ => {
+                self.wrong_type(node, &format!("a list of {what}s"), "a list of names");
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn string_list(&mut self, node: &Node, what: &str) -> Vec<Spanned<String>> {
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|item| self.string(item, what))
+                .collect(),
+            Value::Str(_) => self.string(node, what).into_iter().collect(),
+            _ => {
+                self.wrong_type(node, what, "a list of strings");
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn bool(&mut self, node: &Node, what: &str) -> Option<Spanned<bool>> {
+        match node.value {
+            Value::Bool(b) => Some(Spanned::new(b, node.span)),
+            _ => {
+                self.wrong_type(node, what, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    pub(super) fn float(&mut self, node: &Node, what: &str) -> Option<Spanned<f64>> {
+        match node.value {
+            Value::Int(i) => Some(Spanned::new(i as f64, node.span)),
+            Value::Float(f) => Some(Spanned::new(f, node.span)),
+            _ => {
+                self.wrong_type(node, what, "a number");
+                None
+            }
+        }
+    }
+
+    pub(super) fn duration(&mut self, node: &Node, what: &str) -> Option<DurationLit> {
+        let text = match &node.value {
+            Value::Str(t) => t.value.clone(),
+            Value::Int(i) => {
+                self.error(
+                    Diagnostic::error(Code::InvalidDuration, format!("{what} needs a unit"))
+                        .label(node.span, "a number without a unit")
+                        .help(format!("write `{i}s` for seconds or `{i}m` for minutes")),
+                );
+                return None;
+            }
+            _ => {
+                self.wrong_type(node, what, "a duration such as `30s`");
+                return None;
+            }
+        };
+        match parse_duration(&text) {
+            Ok(value) => Some(DurationLit {
+                value,
+                text,
+                span: node.span,
+            }),
+            Err(reason) => {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidDuration,
+                        format!("`{text}` is not a duration: {reason}"),
+                    )
+                    .label(node.span, "invalid duration")
+                    .help("write a number and a unit: `500ms`, `30s`, `5m`, `1h30m`"),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Attempts of a step: retries, `until` polling, timeouts.
+
+use super::message::StepDone;
+use super::step_task::StepTask;
+use crate::action::{ActionContext, ActionResult};
+use crate::event::{Event, StepState};
+use runbook_dsl::expr::{self, Outcome};
+use serde_json::Value;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+impl StepTask {
+    /// Runs the action with `retry`, `timeout` and `until`.
+    pub(super) async fn attempts(
+        &self,
+        action: &dyn crate::action::Action,
+        mut ctx: ActionContext,
+    ) -> StepDone {
+        let step = self.step();
+        let plan = self.shared.plan.clone();
+        let step_plan = plan.step_plan(self.index);
+        let id = step.id.value.clone();
+        let tries = step
+            .retry
+            .as_ref()
+            .map(|r| r.attempts.value.max(1))
+            .unwrap_or(1);
+        let first_delay = step
+            .retry
+            .as_ref()
+            .and_then(|r| r.delay.as_ref())
+            .map(|d| d.value)
+            .unwrap_or(Duration::ZERO);
+        let backoff = step
+            .retry
+            .as_ref()
+            .and_then(|r| r.backoff.as_ref())
+            .map(|b| b.value)
+            .unwrap_or(1.0);
+        let timeout = step.timeout.as_ref().map(|t| t.value);
+        let every = step
+            .until
+            .as_ref()
+            .and_then(|u| u.every.as_ref())
+            .map(|d| d.value)
+            .unwrap_or(self.shared.options.default_poll);
+        let within = step
+            .until
+            .as_ref()
+            .and_then(|u| u.within.as_ref())
+            .map(|d| d.value);
+        // tokio's clock, not std's: a rehearsal runs on paused time, where a
+        // deadline must pass as the polls' sleeps do.
+        let started = tokio::time::Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            // One poll: the action, retried on failure.
+            let mut delay = first_delay;
+            let mut tried = 0;
+            let (result, state) = loop {
+                attempt += 1;
+                tried += 1;
+                self.record(Event::StepStarted {
+                    step: id.clone(),
+                    attempt,
+                })
+                .await;
+                let token = self.cancel.child_token();
+                ctx.cancel = token.clone();
+                let (result, timed_out) = run_once(action, &ctx, timeout).await;
+                if self.cancel.is_cancelled() {
+                    let mut done = self.done(StepState::Cancelled, "cancelled while running");
+                    done.results = result.fields;
+                    done.attempts = attempt;
+                    return done;
+                }
+                let state = if timed_out {
+                    StepState::TimedOut
+                } else if result.ok {
+                    StepState::Succeeded
+                } else if result.undecided {
+                    StepState::Skipped
+                } else if result.rejected {
+                    StepState::Rejected
+                } else {
+                    StepState::Failed
+                };
+                let message = if timed_out {
+                    format!(
+                        "timed out after {}",
+                        humantime::format_duration(timeout.unwrap_or_default())
+                    )
+                } else {
+                    result.message.clone().unwrap_or_default()
+                };
+                // A person's "no" is not retried.
+                if matches!(
+                    state,
+                    StepState::Succeeded | StepState::Skipped | StepState::Rejected
+                ) || tried >= tries
+                {
+                    let mut result = result;
+                    if timed_out {
+                        result.message = Some(message);
+                    }
+                    break (result, state);
+                }
+                self.send(Event::StepRetrying {
+                    step: id.clone(),
+                    attempt,
+                    delay_ms: delay.as_millis() as u64,
+                    message,
+                });
+                if !sleep_or_cancel(delay, &self.cancel).await {
+                    return StepDone {
+                        attempts: attempt,
+                        ..self.done(StepState::Cancelled, "cancelled between attempts")
+                    };
+                }
+                delay = delay.mul_f64(backoff.max(0.0));
+            };
+            // A rejection is final: no poll asks again.
+            let until = step_plan.until.as_ref();
+            let Some(condition) = until.filter(|_| state != StepState::Rejected) else {
+                return match state {
+                    StepState::Succeeded => self.finish_success(result.fields, attempt),
+                    _ => StepDone {
+                        results: result.fields,
+                        attempts: attempt,
+                        message: result.message,
+                        ..StepDone::new(self.index, state)
+                    },
+                };
+            };
+            // Polling: evaluate the condition over this attempt's results.
+            let mut reason = result
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("`{condition}` does not hold yet"));
+            if state == StepState::Succeeded {
+                match self.capture(&result.fields) {
+                    Ok(outputs) => {
+                        let mut scope = ctx.scope.clone();
+                        scope.succeeded(&id, result.fields.clone(), outputs.clone());
+                        match expr::eval(condition, &scope) {
+                            Ok(Outcome::Known(Value::Bool(true))) => {
+                                return StepDone {
+                                    results: result.fields,
+                                    outputs,
+                                    attempts: attempt,
+                                    ..StepDone::new(self.index, StepState::Succeeded)
+                                }
+                            }
+                            Ok(_) => reason = format!("`{condition}` does not hold yet"),
+                            Err(e) => reason = format!("`{condition}`: {e}"),
+                        }
+                    }
+                    Err(e) => reason = e,
+                }
+            }
+            if !self.shared.options.mode.repeats_polls() {
+                let deadline = within
+                    .map(|w| format!(" for up to {}", humantime::format_duration(w)))
+                    .unwrap_or_default();
+                return StepDone {
+                    results: result.fields,
+                    attempts: attempt,
+                    ..self.done(
+                        StepState::Skipped,
+                        format!(
+                            "a dry-run probes once and does not wait: {reason} (a run polls every {}{deadline})",
+                            humantime::format_duration(every)
+                        ),
+                    )
+                };
+            }
+            let elapsed = started.elapsed();
+            if within.is_some_and(|w| elapsed + every > w) {
+                return StepDone {
+                    results: result.fields,
+                    attempts: attempt,
+                    ..self.done(
+                        StepState::Failed,
+                        format!(
+                            "`{condition}` did not hold within {} ({attempt} attempts); last: {reason}",
+                            humantime::format_duration(within.unwrap_or_default())
+                        ),
+                    )
+                };
+            }
+            self.send(Event::StepPolling {
+                step: id.clone(),
+                attempt,
+                every_ms: every.as_millis() as u64,
+                message: reason,
+            });
+            if !sleep_or_cancel(every, &self.cancel).await {
+                return StepDone {
+                    attempts: attempt,
+                    ..self.done(StepState::Cancelled, "cancelled while polling")
+                };
+            }
+        }
+    }
+}
+
+/// Runs the action once; on timeout cancels it and waits for its cleanup.
+pub(super) async fn run_once(
+    action: &dyn crate::action::Action,
+    ctx: &ActionContext,
+    timeout: Option<Duration>,
+) -> (ActionResult, bool) {
+    let mut fut = action.run(ctx);
+    match timeout {
+        None => (fut.await, false),
+        Some(limit) => match tokio::time::timeout(limit, &mut fut).await {
+            Ok(result) => (result, false),
+            Err(_) => {
+                ctx.cancel.cancel();
+                (fut.await, true)
+            }
+        },
+    }
+}
+
+/// Sleeps; `false` when cancelled first.
+pub(super) async fn sleep_or_cancel(duration: Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => true,
+        _ = cancel.cancelled() => false,
+    }
+}

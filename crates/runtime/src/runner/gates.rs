@@ -1,0 +1,273 @@
+//! Where a step waits for a person: approval gates, questions, manual steps.
+
+use super::message::StepDone;
+use super::step_task::StepTask;
+use crate::action::ActionContext;
+use crate::event::{Event, StepState};
+use crate::mode::Mode;
+use crate::operator::{GateRequest, Question, QuestionKind, Reply};
+use crate::render::{self};
+use runbook_dsl::ast::{Action as StepAction, OnFailure};
+use runbook_dsl::template::Quoting;
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+impl StepTask {
+    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, render::RenderError> {
+        let (step, step_plan) = self.shared.plan.step(self.index);
+        if let Some(q) = &step_plan.approval_question {
+            return render::render(q, &ctx.scope, Quoting::None);
+        }
+        if let Some(q) = ctx
+            .str_arg("question")
+            .filter(|_| step.action.kind_name() == "approve")
+        {
+            return Ok(q.to_string());
+        }
+        Ok(match &step.title {
+            Some(title) => format!("Run `{}` ({})?", step.id.value, title.value),
+            None => format!("Run `{}`?", step.id.value),
+        })
+    }
+
+    /// Puts a gate to the operator; `Ok(who)` when approved.
+    pub(super) async fn gate(
+        &self,
+        question: String,
+        detail: Option<String>,
+    ) -> Result<String, StepDone> {
+        let (step, step_plan) = self.shared.plan.step(self.index);
+        let id = step.id.value.clone();
+        let request = GateRequest {
+            step: id.clone(),
+            title: step.title.as_ref().map(|t| t.value.clone()),
+            question: self.masker.mask(&question),
+            effect: step_plan.effect,
+            detail: detail.as_deref().map(|d| self.masker.mask(d)),
+            rerun: self.rerun,
+            checkpoint: step.action.kind_name() == "approve",
+            context: self.context(),
+        };
+        let _turn = self.shared.prompt.lock().await;
+        self.send(Event::GateRequested {
+            step: id.clone(),
+            question,
+            effect: step_plan.effect.name().into(),
+            detail,
+        });
+        let operator = self.shared.operator.clone();
+        let asked = tokio::task::spawn_blocking(move || operator.approve(&request));
+        let decision = tokio::select! {
+            decided = with_timeout(self.deadline(), asked) => match decided {
+                Some(Ok(decision)) => decision,
+                Some(Err(_)) => crate::operator::Decision {
+                    approved: false,
+                    who: crate::operator::current_user(),
+                    via: "terminal".into(),
+                    reason: Some("the prompt failed".into()),
+                },
+                None => crate::operator::Decision {
+                    approved: false,
+                    who: crate::operator::current_user(),
+                    via: "timeout".into(),
+                    reason: Some(format!(
+                        "no decision within {}",
+                        humantime::format_duration(self.deadline().unwrap_or_default())
+                    )),
+                },
+            },
+            _ = self.cancel.cancelled() => return Err(self.done(StepState::Cancelled, "cancelled at its gate")),
+        };
+        self.record(Event::GateDecided {
+            step: id.clone(),
+            approved: decision.approved,
+            who: decision.who.clone(),
+            via: decision.via.clone(),
+            reason: decision.reason.clone(),
+            plan_hash: self.shared.options.plan_hash.clone(),
+        })
+        .await;
+        if decision.approved {
+            Ok(decision.who)
+        } else if decision.via == "timeout" && self.is_human() {
+            Err(self.expired("decision"))
+        } else {
+            let why = decision
+                .reason
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            Err(self.done(
+                StepState::Rejected,
+                format!(
+                    "the gate of `{id}` was rejected by {} ({}){why}",
+                    decision.who, decision.via
+                ),
+            ))
+        }
+    }
+
+    /// What a prompt shows besides its question, masked: the step's
+    /// description and what the steps before it read.
+    pub(super) fn context(&self) -> crate::operator::Context {
+        let mask = |l: &String| self.masker.mask(l);
+        crate::operator::Context {
+            description: self.step().description.as_ref().map(|d| mask(&d.value)),
+            evidence: self
+                .evidence
+                .iter()
+                .map(|(step, lines)| (step.clone(), lines.iter().map(mask).collect()))
+                .collect(),
+        }
+    }
+
+    /// A step whose work is a person's: `manual`, `ask`, `approve`. Their
+    /// `timeout` is how long that person has.
+    pub(super) fn is_human(&self) -> bool {
+        let action = &self.step().action;
+        matches!(action, StepAction::Manual { .. } | StepAction::Ask(_))
+            || action.kind_name() == "approve"
+    }
+
+    /// How long the operator has to answer: a human step's own `timeout`,
+    /// else `--gate-timeout`.
+    pub(super) fn deadline(&self) -> Option<Duration> {
+        let own = self.step().timeout.as_ref().map(|t| t.value);
+        own.filter(|_| self.is_human())
+            .or(self.shared.options.gate_timeout)
+    }
+
+    /// An `ask`'s declared `default`, taken when its deadline passes.
+    pub(super) fn default_answer(&self) -> Option<Value> {
+        match &self.step().action {
+            StepAction::Ask(ask) => ask.answer.accept(&ask.default.as_ref()?.value).ok(),
+            _ => None,
+        }
+    }
+
+    /// A human step's deadline passed with no answer: the step times out
+    /// and its `on_failure` decides (`goto` escalates, to a `notify` step
+    /// say; `continue` goes on); without one the run stops as at a rejected
+    /// gate (exit 3).
+    pub(super) fn expired(&self, what: &str) -> StepDone {
+        let handled = matches!(
+            self.step().on_failure.as_ref().map(|f| &f.value),
+            Some(OnFailure::Continue | OnFailure::Goto(_))
+        );
+        let state = if handled {
+            StepState::TimedOut
+        } else {
+            StepState::Rejected
+        };
+        self.done(
+            state,
+            format!(
+                "no {what} within {}",
+                humantime::format_duration(self.deadline().unwrap_or_default())
+            ),
+        )
+    }
+
+    /// A `manual` step or an `ask`: the operator's answer is the result.
+    pub(super) async fn ask(&self, ctx: &ActionContext) -> StepDone {
+        let (step, step_plan) = self.shared.plan.step(self.index);
+        let mode = self.shared.options.mode;
+        let text = match &step_plan.text {
+            Some(t) => match render::render(t, &ctx.scope, Quoting::None) {
+                Ok(text) => text,
+                Err(e) => {
+                    return StepDone {
+                        span: Some(e.span),
+                        ..self.done(StepState::Failed, format!("cannot render the text: {e}"))
+                    }
+                }
+            },
+            None => String::new(),
+        };
+        let (kind, field) = match &step.action {
+            StepAction::Ask(ask) => (QuestionKind::Ask(ask.answer.clone()), "answer"),
+            _ => (QuestionKind::Manual, "note"),
+        };
+        if matches!(kind, QuestionKind::Manual) && !mode.waits_for_manual_steps() {
+            self.send(Event::StepWouldRun {
+                step: step.id.value.clone(),
+                effect: step_plan.effect.name().into(),
+                description: format!("the operator would be asked to: {text}"),
+            });
+            return StepDone {
+                simulated: true,
+                ..StepDone::new(self.index, StepState::Succeeded)
+            };
+        }
+        self.send(Event::Asked {
+            step: step.id.value.clone(),
+            kind: match kind {
+                QuestionKind::Manual => "manual",
+                QuestionKind::Ask(_) => "ask",
+            }
+            .into(),
+            text: text.clone(),
+            description: step.description.as_ref().map(|d| d.value.clone()),
+        });
+        let question = Question {
+            step: step.id.value.clone(),
+            title: step.title.as_ref().map(|t| t.value.clone()),
+            text: self.masker.mask(&text),
+            kind,
+            context: self.context(),
+        };
+        let _turn = self.shared.prompt.lock().await;
+        let operator = self.shared.operator.clone();
+        let asked = tokio::task::spawn_blocking(move || operator.answer(&question));
+        let reply = tokio::select! {
+            reply = with_timeout(self.deadline(), asked) => match reply {
+                Some(Ok(reply)) => reply,
+                Some(Err(_)) => Reply::Refused { who: crate::operator::current_user(), via: "terminal".into(), reason: "the prompt failed".into() },
+                None => match self.default_answer() {
+                    Some(value) => Reply::Answer { value, who: crate::operator::current_user(), via: "timeout (the default)".into() },
+                    None => return self.expired(match step.action { StepAction::Ask(_) => "answer", _ => "confirmation" }),
+                },
+            },
+            _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled while waiting for the operator"),
+        };
+        match reply {
+            Reply::Answer { value, who, via } => {
+                self.record(Event::Answered {
+                    step: step.id.value.clone(),
+                    answer: value.clone(),
+                    who,
+                    via,
+                })
+                .await;
+                let mut results = Map::new();
+                results.insert(field.into(), value);
+                self.finish_success(results, 1)
+            }
+            Reply::Refused { reason, .. } if mode == Mode::DryRun => {
+                let _ = reason;
+                StepDone {
+                    simulated: true,
+                    message: Some("no answer in a dry-run: its answer is unknown".into()),
+                    ..StepDone::new(self.index, StepState::Succeeded)
+                }
+            }
+            Reply::Refused { who, via, reason } => self.done(
+                StepState::Rejected,
+                format!(
+                    "`{}` got no answer from {who} ({via}): {reason}",
+                    step.id.value
+                ),
+            ),
+        }
+    }
+}
+
+/// Awaits a blocking prompt, giving up after `limit` (`None` then).
+pub(super) async fn with_timeout<T>(
+    limit: Option<Duration>,
+    handle: tokio::task::JoinHandle<T>,
+) -> Option<Result<T, tokio::task::JoinError>> {
+    match limit {
+        None => Some(handle.await),
+        Some(limit) => tokio::time::timeout(limit, handle).await.ok(),
+    }
+}

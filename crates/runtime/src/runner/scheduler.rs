@@ -1,0 +1,616 @@
+//! The loop: starts steps as their dependencies settle, publishes every event.
+
+use super::message::{StepDone, TaskMsg};
+use super::outcome::{Failure, Restored, RunOutcome};
+use super::step_task::StepTask;
+use super::Shared;
+use crate::action::ActionSet;
+use crate::bus::EventBus;
+use crate::event::{Event, RunStatus, StepState};
+use crate::outputs;
+use crate::scope::Scope;
+use runbook_dsl::activation::{self, Blocked, Ended};
+use runbook_dsl::ast::{Action as StepAction, OnFailure, Step};
+use runbook_dsl::expr::{self, Outcome, StepOutcome};
+use runbook_dsl::graph::EdgeKind;
+use runbook_dsl::plan::Plan;
+use runbook_dsl::Span;
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Which way a settled branch went.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Taken {
+    Step(usize),
+    Nothing,
+    /// Dry-run: the cases read values that are not known.
+    Unknown,
+}
+
+pub(super) struct Scheduler<'b> {
+    pub(super) shared: Arc<Shared>,
+    pub(super) plan: Arc<Plan>,
+    pub(super) bus: &'b mut EventBus,
+    pub(super) scope: Scope,
+    pub(super) states: Vec<StepState>,
+    pub(super) taken: Vec<Taken>,
+    /// Dry-run: a write the dry-run only described that comes before the
+    /// step (itself, for a described write).
+    pub(super) described: Vec<Option<usize>>,
+    /// Incoming edges whose source has not settled yet.
+    pub(super) waiting: Vec<usize>,
+    pub(super) ready: VecDeque<usize>,
+    pub(super) rerun: HashSet<usize>,
+    pub(super) running: usize,
+    pub(super) tasks: JoinSet<()>,
+    pub(super) tx: UnboundedSender<TaskMsg>,
+    pub(super) rx: tokio::sync::mpsc::UnboundedReceiver<TaskMsg>,
+    /// Ctrl-C.
+    pub(super) interrupt: CancellationToken,
+    /// Cancels running steps: a child of `interrupt`, also cancelled by an abort.
+    pub(super) abort: CancellationToken,
+    pub(super) stop: Option<RunStatus>,
+    pub(super) failures: Vec<Failure>,
+    pub(super) started: Instant,
+    /// Live lines and notes of running steps whose secret outputs are not
+    /// known yet: published, masked, once the step ends (see [`holds_output`]).
+    pub(super) held: HashMap<String, Vec<Event>>,
+}
+
+impl<'b> Scheduler<'b> {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        bus: &'b mut EventBus,
+        scope: Scope,
+        interrupt: CancellationToken,
+    ) -> Scheduler<'b> {
+        let plan = shared.plan.clone();
+        let n = plan.len();
+        let graph = plan.graph();
+        let waiting: Vec<usize> = (0..n).map(|i| graph.incoming(i).count()).collect();
+        let ready = (0..n).filter(|&i| waiting[i] == 0).collect();
+        let (tx, rx) = unbounded_channel();
+        let abort = interrupt.child_token();
+        Scheduler {
+            shared,
+            plan,
+            bus,
+            scope,
+            states: vec![StepState::Pending; n],
+            taken: vec![Taken::Nothing; n],
+            described: vec![None; n],
+            waiting,
+            ready,
+            rerun: HashSet::new(),
+            running: 0,
+            tasks: JoinSet::new(),
+            tx,
+            rx,
+            interrupt,
+            abort,
+            stop: None,
+            failures: Vec::new(),
+            started: Instant::now(),
+            held: HashMap::new(),
+        }
+    }
+
+    fn id(&self, i: usize) -> &str {
+        &self.plan.step(i).0.id.value
+    }
+
+    /// Settles the steps a resume restores, in dependency order, silently
+    /// (the `RunResumed` event lists them).
+    pub(super) fn restore(&mut self, restored: Restored) {
+        let plan = self.plan.clone();
+        for &i in plan.order() {
+            let step = plan.step(i).0;
+            if restored.interrupted.contains(&step.id.value) {
+                self.rerun.insert(i);
+            }
+            let Some((results, outputs)) = restored.succeeded.get(&step.id.value) else {
+                continue;
+            };
+            if let StepAction::Branch(_) = &step.action {
+                self.taken[i] = match results.get("taken").and_then(Value::as_str) {
+                    Some(target) => plan
+                        .index_of(target)
+                        .map(Taken::Step)
+                        .unwrap_or(Taken::Nothing),
+                    None => Taken::Nothing,
+                };
+            }
+            self.scope
+                .succeeded(&step.id.value, results.clone(), outputs.clone());
+            self.mark_settled(i, StepState::Succeeded);
+        }
+    }
+
+    pub(super) async fn run(mut self) -> RunOutcome {
+        loop {
+            while self.stop.is_none() {
+                let Some(i) = self.ready.pop_front() else {
+                    break;
+                };
+                if self.states[i] == StepState::Pending {
+                    self.decide(i);
+                }
+            }
+            if self.running == 0 {
+                break;
+            }
+            tokio::select! {
+                msg = self.rx.recv() => {
+                    if let Some(msg) = msg {
+                        self.handle(msg);
+                    }
+                }
+                _ = self.interrupt.cancelled(), if self.stop != Some(RunStatus::Interrupted) => {
+                    self.stop = Some(RunStatus::Interrupted);
+                    self.journal_interruption();
+                    self.abort.cancel();
+                }
+            }
+        }
+        while self.tasks.join_next().await.is_some() {}
+        if self.interrupt.is_cancelled() && self.stop != Some(RunStatus::Interrupted) {
+            self.stop = Some(RunStatus::Interrupted);
+            self.journal_interruption();
+        }
+        let status = self.stop.unwrap_or(RunStatus::Succeeded);
+        let mut summary = Map::new();
+        for state in &self.states {
+            let key = if *state == StepState::Pending {
+                "not run"
+            } else {
+                state.name()
+            };
+            let count = summary.get(key).and_then(Value::as_u64).unwrap_or(0);
+            summary.insert(key.to_string(), Value::from(count + 1));
+        }
+        self.bus.publish(Event::RunFinished {
+            status,
+            duration_ms: self.started.elapsed().as_millis() as u64,
+            summary,
+        });
+        self.bus.finish();
+        RunOutcome {
+            status,
+            states: self.states,
+            failures: self.failures,
+        }
+    }
+
+    /// Journals why the run is being interrupted, once.
+    fn journal_interruption(&mut self) {
+        let signal = self
+            .shared
+            .options
+            .interruption
+            .cause()
+            .unwrap_or("interrupt")
+            .to_string();
+        self.bus.publish(Event::RunInterrupted { signal });
+    }
+
+    fn handle(&mut self, msg: TaskMsg) {
+        match msg {
+            TaskMsg::Output(line) => self.publish_live(Event::StepOutput {
+                step: line.step,
+                stream: line.stream,
+                line: line.line,
+            }),
+            TaskMsg::Event(event) => self.publish_live(event),
+            TaskMsg::Recorded(event, ack) => {
+                if let Event::StepStarted { step, .. } = &event {
+                    if let Some(i) = self.plan.index_of(step) {
+                        self.states[i] = StepState::Running;
+                    }
+                }
+                self.bus.publish(event);
+                let _ = ack.send(());
+            }
+            TaskMsg::Done(done) => {
+                self.running -= 1;
+                self.finish(*done);
+            }
+        }
+    }
+
+    /// Publishes what a running step reports, unless the step's lines are
+    /// held until its secret outputs are known.
+    fn publish_live(&mut self, event: Event) {
+        match event.step().and_then(|step| self.held.get_mut(step)) {
+            Some(held) => held.push(event),
+            None => self.bus.publish(event),
+        }
+    }
+
+    /// A step whose dependencies have all settled: skip it, settle it here
+    /// (branches), or start its task.
+    fn decide(&mut self, i: usize) {
+        self.described[i] = self
+            .plan
+            .graph()
+            .incoming(i)
+            .find_map(|(from, _)| self.described[from]);
+        if let Err(reason) = self.activation(i) {
+            return self.skip(i, reason);
+        }
+        let plan = self.plan.clone();
+        let (step, step_plan) = plan.step(i);
+        if let Some(when) = &step_plan.when {
+            match expr::eval(when, &self.scope) {
+                Ok(Outcome::Known(Value::Bool(true))) => {}
+                Ok(Outcome::Known(_)) => return self.skip(i, format!("`when: {when}` is false")),
+                Ok(Outcome::Unknown) => {
+                    return self.skip(
+                        i,
+                        format!("`when: {when}` reads values not known in a dry-run"),
+                    );
+                }
+                Err(e) => {
+                    return self.settle(StepDone {
+                        message: Some(format!("cannot evaluate `when: {when}`: {e}")),
+                        span: Some(e.span),
+                        ..StepDone::new(i, StepState::Failed)
+                    })
+                }
+            }
+        }
+        if let StepAction::Branch(_) = &step.action {
+            return self.branch(i);
+        }
+        self.start(i);
+    }
+
+    /// `Ok` when the edges into a step let it run; otherwise why it is
+    /// skipped. The rule is `runbook_dsl::activation`, which `runbook plan`
+    /// and `check` use too.
+    fn activation(&self, i: usize) -> Result<(), String> {
+        let blocked = activation::activation(
+            self.plan.graph(),
+            &self.plan.playbook().steps,
+            i,
+            |from| ended(self.states[from]),
+            |from| self.taken[from] == Taken::Step(i),
+        );
+        let Err(blocked) = blocked else {
+            return Ok(());
+        };
+        Err(match blocked {
+            Blocked::Need(from) => format!(
+                "it needs `{}`, which {}",
+                self.id(from),
+                describe_state(self.states[from])
+            ),
+            Blocked::NotTaken { from, failure_edge } => {
+                let id = self.id(from);
+                match (failure_edge, self.states[from], self.taken[from]) {
+                    (true, _, _) => {
+                        format!("it runs only if `{id}` fails, and `{id}` did not fail")
+                    }
+                    (false, StepState::Succeeded, Taken::Unknown) => {
+                        format!(
+                            "the branch `{id}` cannot be decided in a dry-run (see `runbook plan`)"
+                        )
+                    }
+                    (false, StepState::Succeeded, _) => {
+                        format!("the branch `{id}` did not take this case")
+                    }
+                    (false, other, _) => format!("the branch `{id}` {}", describe_state(other)),
+                }
+            }
+            Blocked::AllNeedsSkipped => "every step it needs was skipped".into(),
+        })
+    }
+
+    fn primary(&self, i: usize) -> &'static str {
+        primary_result(self.plan.step(i).0, &*self.shared.actions)
+    }
+
+    fn skip(&mut self, i: usize, reason: String) {
+        self.settle(StepDone {
+            message: Some(reason),
+            ..StepDone::new(i, StepState::Skipped)
+        });
+    }
+
+    /// Evaluates a branch's cases in order; the first that holds is taken.
+    fn branch(&mut self, i: usize) {
+        let plan = self.plan.clone();
+        let (step, step_plan) = plan.step(i);
+        let StepAction::Branch(branch) = &step.action else {
+            return;
+        };
+        let mut chosen = None;
+        let mut unknown = false;
+        for (case, condition) in branch.cases.iter().zip(&step_plan.cases) {
+            let Some(condition) = condition else { continue };
+            match expr::eval(condition, &self.scope) {
+                Ok(Outcome::Known(Value::Bool(true))) => {
+                    chosen = Some(&case.then.value);
+                    break;
+                }
+                Ok(Outcome::Known(_)) => {}
+                Ok(Outcome::Unknown) => {
+                    unknown = true;
+                    break;
+                }
+                Err(e) => {
+                    return self.settle(StepDone {
+                        message: Some(format!("cannot evaluate `{condition}`: {e}")),
+                        span: Some(e.span),
+                        ..StepDone::new(i, StepState::Failed)
+                    })
+                }
+            }
+        }
+        if chosen.is_none() && !unknown {
+            chosen = branch.otherwise.as_ref().map(|o| &o.value);
+        }
+        let mut done = StepDone::new(i, StepState::Succeeded);
+        if unknown {
+            self.taken[i] = Taken::Unknown;
+            done.simulated = true;
+            done.message = Some("the cases read values not known in a dry-run".into());
+        } else if let Some(target) = chosen {
+            self.taken[i] = plan
+                .index_of(target)
+                .map(Taken::Step)
+                .unwrap_or(Taken::Nothing);
+            done.results
+                .insert("taken".into(), Value::String(target.clone()));
+            done.message = Some(format!("took `{target}`"));
+        } else {
+            self.taken[i] = Taken::Nothing;
+            done.results.insert("taken".into(), Value::Null);
+            done.message = Some("no case held and there is no `else`".into());
+        }
+        self.settle(done);
+    }
+
+    fn start(&mut self, i: usize) {
+        self.states[i] = StepState::Running;
+        self.running += 1;
+        let plan = &self.plan;
+        let step_plan = plan.step_plan(i);
+        let mut reads: Vec<&str> = step_plan
+            .reads
+            .iter()
+            .map(|&r| plan.step(r).0.id.value.as_str())
+            .collect();
+        reads.push(&plan.step(i).0.id.value);
+        // The evidence a person deciding at this step should see.
+        let mut evidence = Vec::new();
+        let sources = self
+            .plan
+            .graph()
+            .incoming(i)
+            .filter(|(_, e)| matches!(e.kind, EdgeKind::Needs))
+            .map(|(from, _)| self.plan.step(from).0.id.value.as_str());
+        let mut seen = HashSet::new();
+        for id in sources.chain(reads.iter().copied()) {
+            if id == self.plan.step(i).0.id.value || !seen.insert(id) {
+                continue;
+            }
+            // Masked whole, before lines are cut: a cut secret would not match.
+            let Some(mut values) = self.scope.values(id).cloned() else {
+                continue;
+            };
+            self.bus.masker().mask_value(&mut values);
+            let lines = match values.as_object() {
+                Some(results) => crate::evidence::lines(results),
+                None => continue,
+            };
+            if !lines.is_empty() {
+                evidence.push((id.to_string(), lines));
+            }
+        }
+        let scope = self.scope.subset(reads);
+        if holds_output(plan.step(i).0, step_plan) {
+            self.held
+                .insert(plan.step(i).0.id.value.clone(), Vec::new());
+        }
+        let task = StepTask {
+            after_described: self.described[i].map(|d| self.id(d).to_string()),
+            shared: self.shared.clone(),
+            index: i,
+            scope,
+            cancel: self.abort.child_token(),
+            tx: self.tx.clone(),
+            rerun: self.rerun.contains(&i),
+            masker: self.bus.masker().clone(),
+            evidence,
+        };
+        self.tasks.spawn(task.run());
+    }
+
+    /// Records a step's end, journals it, and readies the steps after it.
+    fn finish(&mut self, done: StepDone) {
+        self.settle(done);
+    }
+
+    fn settle(&mut self, done: StepDone) {
+        let i = done.index;
+        let plan = self.plan.clone();
+        let (step, step_plan) = plan.step(i);
+        let id = step.id.value.clone();
+        let mut done = done;
+        if done.simulated && !matches!(step.action, StepAction::Branch(_)) {
+            self.described[i] = Some(i);
+        }
+        match done.state {
+            StepState::Succeeded if done.simulated => self.scope.unknown(&id),
+            StepState::Skipped => self.scope.settled(
+                &id,
+                StepOutcome::Skipped,
+                done.message.as_deref().unwrap_or("it did not run"),
+            ),
+            state => {
+                if state != StepState::Succeeded && done.outputs.is_empty() {
+                    // What a failed attempt produced is readable (`on_failure:
+                    // continue` and `goto` readers): the outputs it can give.
+                    done.outputs =
+                        outputs::capture_available(&step.outputs, self.primary(i), &done.results);
+                }
+                // Secret outputs, and what steps that handled a secret captured,
+                // are masked from here on; `secret: false` is the author's word
+                // that an output cannot hold the secret (an application name
+                // read over a secret connection URL).
+                for output in &step.outputs {
+                    if let Some(v) = done.outputs.get(&output.name.value) {
+                        if output.is_secret() {
+                            self.bus.masker_mut().add_value(v);
+                        } else if step_plan.uses_secret && output.secret.is_none() {
+                            self.bus.masker_mut().add_derived(v);
+                        }
+                    }
+                }
+                if state == StepState::Succeeded {
+                    self.scope
+                        .succeeded(&id, done.results.clone(), done.outputs.clone());
+                } else {
+                    let cause = done
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| format!("it {}", describe_state(state)));
+                    self.scope
+                        .failed(&id, done.results.clone(), done.outputs.clone(), &cause);
+                }
+            }
+        }
+        // The masker now knows the step's secrets: its held lines go out.
+        for event in self.held.remove(&id).unwrap_or_default() {
+            self.bus.publish(event);
+        }
+        self.bus.publish(Event::StepFinished {
+            step: id,
+            state: done.state,
+            message: done.message.clone(),
+            results: done.results,
+            outputs: done.outputs,
+            simulated: done.simulated,
+            output_in_lines: Vec::new(),
+            attempts: done.attempts,
+            duration_ms: done.duration.as_millis() as u64,
+        });
+        if done.state.is_failure() {
+            self.failed(i, &done.message, done.state, done.span);
+        }
+        self.mark_settled(i, done.state);
+    }
+
+    /// What a failure does to the run: `on_failure` decides.
+    fn failed(&mut self, i: usize, message: &Option<String>, state: StepState, span: Option<Span>) {
+        let step = self.plan.step(i).0;
+        let on_failure = step
+            .on_failure
+            .as_ref()
+            .map(|o| &o.value)
+            .unwrap_or(&OnFailure::Abort);
+        let message = message
+            .clone()
+            .unwrap_or_else(|| format!("step `{}` {}", step.id.value, state.name()));
+        match (state, on_failure) {
+            // Cancelled by an abort or Ctrl-C: the cause is already recorded.
+            (StepState::Cancelled, _) => {}
+            (StepState::Rejected, _) => {
+                self.failures.push(Failure {
+                    step: i,
+                    state,
+                    message,
+                    span,
+                    handled: false,
+                });
+                if self.stop.is_none() {
+                    self.stop = Some(RunStatus::Rejected);
+                }
+                self.abort.cancel();
+            }
+            (_, OnFailure::Abort) => {
+                self.failures.push(Failure {
+                    step: i,
+                    state,
+                    message,
+                    span,
+                    handled: false,
+                });
+                if self.stop.is_none() {
+                    self.stop = Some(RunStatus::Failed);
+                }
+                self.abort.cancel();
+            }
+            (_, OnFailure::Continue | OnFailure::Goto(_)) => {
+                self.failures.push(Failure {
+                    step: i,
+                    state,
+                    message,
+                    span,
+                    handled: true,
+                });
+            }
+        }
+    }
+
+    fn mark_settled(&mut self, i: usize, state: StepState) {
+        self.states[i] = state;
+        let targets: Vec<usize> = self.plan.graph().outgoing(i).map(|(to, _)| to).collect();
+        for to in targets {
+            self.waiting[to] -= 1;
+            if self.waiting[to] == 0 && self.states[to] == StepState::Pending {
+                self.ready.push_back(to);
+            }
+        }
+    }
+}
+
+/// The result an output of `step` captures when it names none.
+pub(super) fn primary_result(step: &Step, actions: &dyn ActionSet) -> &'static str {
+    match &step.action {
+        StepAction::Ask(_) => "answer",
+        StepAction::Manual { .. } => "note",
+        StepAction::Branch(_) => "taken",
+        StepAction::Kind { name, .. } => actions
+            .action(&name.value)
+            .map(|a| a.primary_result())
+            .unwrap_or(""),
+    }
+}
+
+/// A settled state, as the activation rule sees it.
+pub(crate) fn ended(state: StepState) -> Ended {
+    match state {
+        StepState::Succeeded => Ended::Succeeded,
+        StepState::Skipped => Ended::Skipped,
+        StepState::Failed | StepState::TimedOut => Ended::Failed,
+        StepState::Rejected | StepState::Cancelled => Ended::Stopped,
+        _ => Ended::Unsettled,
+    }
+}
+
+/// Whether a step's live lines wait for its end: it declares a secret
+/// output, or it handled a secret and captures outputs. Until the step ends
+/// the values of those outputs, which may be printed too, are unknown to
+/// the masker; publishing its lines as they come would leak them.
+pub(super) fn holds_output(step: &Step, step_plan: &runbook_dsl::plan::StepPlan) -> bool {
+    // Outputs declared `secret: false` are not masked as derived values.
+    let captures = step.outputs.iter().any(|o| o.secret.is_none());
+    step.outputs.iter().any(|o| o.is_secret()) || (step_plan.uses_secret && captures)
+}
+
+pub(super) fn describe_state(state: StepState) -> String {
+    match state {
+        StepState::Failed => "failed".into(),
+        StepState::TimedOut => "timed out".into(),
+        StepState::Rejected => "was rejected".into(),
+        StepState::Cancelled => "was cancelled".into(),
+        StepState::Skipped => "was skipped".into(),
+        other => other.name().into(),
+    }
+}

@@ -1,0 +1,245 @@
+//! One started step: renders it, runs its action, captures its outputs.
+
+use super::message::{StepDone, TaskMsg};
+use super::scheduler::primary_result;
+use super::Shared;
+use crate::action::ActionContext;
+use crate::event::{Event, StepState};
+use crate::mode::{Mode, Treatment};
+use crate::outputs;
+use crate::render::{self};
+use crate::scope::Scope;
+use runbook_dsl::ast::{Action as StepAction, Step};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+/// One started step.
+pub(super) struct StepTask {
+    /// Dry-run: the described write this step comes after, if any.
+    pub(super) after_described: Option<String>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) index: usize,
+    pub(super) scope: Scope,
+    pub(super) cancel: CancellationToken,
+    pub(super) tx: UnboundedSender<TaskMsg>,
+    pub(super) rerun: bool,
+    /// The secrets known when the step started: prompts go straight to the
+    /// operator, not through the bus, so they are masked here.
+    pub(super) masker: crate::mask::Masker,
+    /// What the steps it needs or reads read, for its prompts.
+    pub(super) evidence: Vec<(String, Vec<String>)>,
+}
+
+impl StepTask {
+    pub(super) async fn run(self) {
+        let started = Instant::now();
+        let mut done = self.execute().await;
+        done.duration = started.elapsed();
+        let _ = self.tx.send(TaskMsg::Done(Box::new(done)));
+    }
+
+    pub(super) fn send(&self, event: Event) {
+        let _ = self.tx.send(TaskMsg::Event(event));
+    }
+
+    /// Sends an event and waits until it is journaled, so that what follows
+    /// (the action's side effects) can never be on record without it: a
+    /// step killed with the process is then always seen as interrupted.
+    pub(super) async fn record(&self, event: Event) {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        if self.tx.send(TaskMsg::Recorded(event, ack)).is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    pub(super) fn step(&self) -> &Step {
+        self.shared.plan.step(self.index).0
+    }
+
+    pub(super) fn done(&self, state: StepState, message: impl Into<String>) -> StepDone {
+        StepDone {
+            message: Some(message.into()),
+            ..StepDone::new(self.index, state)
+        }
+    }
+
+    pub(super) async fn execute(&self) -> StepDone {
+        let plan = self.shared.plan.clone();
+        let (step, step_plan) = plan.step(self.index);
+        let mode = self.shared.options.mode;
+        let id = step.id.value.clone();
+        let action = match &step.action {
+            StepAction::Kind { name, .. } => match self.shared.actions.action(&name.value) {
+                Some(action) => Some(action),
+                None => {
+                    return self.done(
+                        StepState::Failed,
+                        format!("the `{}` kind cannot run in this version", name.value),
+                    )
+                }
+            },
+            _ => None,
+        };
+        let args = match render::render_params(&step_plan.params, &self.scope) {
+            Ok(args) => args,
+            Err(e) => {
+                return StepDone {
+                    span: Some(e.span),
+                    ..self.done(
+                        StepState::Failed,
+                        format!("cannot render the parameters: {e}"),
+                    )
+                }
+            }
+        };
+        let mut ctx = ActionContext {
+            step: id.clone(),
+            args,
+            scope: self.scope.clone(),
+            cancel: self.cancel.clone(),
+            workdir: self.shared.options.workdir.clone(),
+            playbook_dir: self.shared.options.playbook_dir.clone(),
+            approver: None,
+            operator: self.shared.operator.clone(),
+            prompt: self.shared.prompt.clone(),
+            kill_grace: self.shared.options.kill_grace,
+            mode,
+            interruption: self.shared.options.interruption.clone(),
+            output_cap: self.shared.options.output_cap,
+            call_depth: self.shared.options.call_depth,
+            called_actions: self.shared.actions.called(&id),
+            output: Some(self.tx.clone()),
+        };
+        let detail = action.as_ref().map(|a| a.describe(&ctx));
+
+        // Gates: an interrupted step asks again before it re-runs; a gated step asks first.
+        let gated = plan.is_gated(self.index);
+        if self.rerun || gated {
+            let question = match self.gate_question(&ctx) {
+                Ok(q) => q,
+                Err(e) => {
+                    return StepDone {
+                        span: Some(e.span),
+                        ..self.done(
+                            StepState::Failed,
+                            format!("cannot render the approval question: {e}"),
+                        )
+                    }
+                }
+            };
+            let question = match (self.rerun, gated) {
+                (true, true) => format!("`{id}` was interrupted and may have done part of its work. Run it again? ({question})"),
+                (true, false) => format!("`{id}` was interrupted and may have done part of its work. Run it again?"),
+                (false, _) => question,
+            };
+            if mode.asks_at_gates() {
+                match self.gate(question, detail.clone()).await {
+                    Ok(who) => ctx.approver = Some(who),
+                    Err(done) => return done,
+                }
+            } else {
+                self.send(Event::GateShown {
+                    step: id.clone(),
+                    question,
+                    effect: step_plan.effect.name().into(),
+                });
+            }
+        }
+
+        match &step.action {
+            StepAction::Manual { .. } | StepAction::Ask(_) => self.ask(&ctx).await,
+            StepAction::Kind { .. } => {
+                let action = action.expect("kind steps have an action");
+                match mode.treat(step_plan.effect) {
+                    Treatment::Describe => {
+                        let mut description = detail.unwrap_or_default();
+                        let mut failed = None;
+                        if let Some(preview) = action.preview(&ctx) {
+                            let _permit = self.shared.jobs.acquire().await;
+                            let previewed = preview.await;
+                            let said = previewed.message.unwrap_or_default();
+                            if previewed.ok {
+                                description = format!("{description} (preview: {said})");
+                            } else {
+                                failed = Some(format!("the preview failed: {said}"));
+                            }
+                        }
+                        self.send(Event::StepWouldRun {
+                            step: id,
+                            effect: step_plan.effect.name().into(),
+                            description,
+                        });
+                        match failed {
+                            Some(message) => self.done(StepState::Failed, message),
+                            None => StepDone {
+                                simulated: true,
+                                ..StepDone::new(self.index, StepState::Succeeded)
+                            },
+                        }
+                    }
+                    Treatment::Execute => {
+                        let _permit = tokio::select! {
+                            permit = self.shared.jobs.acquire() => permit.ok(),
+                            _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled before it started"),
+                        };
+                        let done = self.attempts(&*action, ctx).await;
+                        self.undecided_after_described(done)
+                    }
+                }
+            }
+            StepAction::Branch(_) => StepDone::new(self.index, StepState::Succeeded),
+        }
+    }
+
+    /// Dry-run: a read that fails after a write the dry-run only described
+    /// may fail for want of that write's effect (a backup verified before
+    /// the dump was made): it cannot be decided, so it is skipped with the
+    /// reason, not failed.
+    pub(super) fn undecided_after_described(&self, done: StepDone) -> StepDone {
+        let Some(write) = &self.after_described else {
+            return done;
+        };
+        if self.shared.options.mode != Mode::DryRun
+            || !matches!(done.state, StepState::Failed | StepState::TimedOut)
+        {
+            return done;
+        }
+        let why = done.message.clone().unwrap_or_default();
+        StepDone {
+            state: StepState::Skipped,
+            message: Some(format!(
+                "cannot be decided in a dry-run: it comes after `{write}`, which the dry-run only described (it failed: {why})"
+            )),
+            ..done
+        }
+    }
+
+    /// Captures outputs; a capture that fails fails the step.
+    pub(super) fn finish_success(&self, results: Map<String, Value>, attempts: u32) -> StepDone {
+        match self.capture(&results) {
+            Ok(outputs) => StepDone {
+                results,
+                outputs,
+                attempts,
+                ..StepDone::new(self.index, StepState::Succeeded)
+            },
+            Err(message) => StepDone {
+                results,
+                attempts,
+                ..self.done(StepState::Failed, message)
+            },
+        }
+    }
+
+    pub(super) fn capture(
+        &self,
+        results: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, String> {
+        let step = self.step();
+        let primary = primary_result(step, &*self.shared.actions);
+        outputs::capture(&step.outputs, primary, results)
+    }
+}
