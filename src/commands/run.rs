@@ -41,7 +41,10 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(inputs) => inputs,
         Err(problems) => {
             for problem in problems {
-                eprintln!("runbook run: {}", crate::inputs::say(&problem, plan.playbook()));
+                eprintln!(
+                    "runbook run: {}",
+                    crate::inputs::say(&problem, plan.playbook())
+                );
             }
             return INVALID;
         }

@@ -218,7 +218,8 @@ steps:
         .to_string();
     assert!(
         message.contains("input `token` of")
-            && message.contains("is required: give it in `inputs` or set $RUNBOOK_TEST_CHILD_TOKEN"),
+            && message
+                .contains("is required: give it in `inputs` or set $RUNBOOK_TEST_CHILD_TOKEN"),
         "{message}"
     );
     assert!(!dir.path().join("token.txt").exists());

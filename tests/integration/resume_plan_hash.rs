@@ -37,7 +37,10 @@ fn failed_at_s2(file: &str, text: &str) -> (Sandbox, String) {
 fn a_comment_edit_keeps_a_run_resumable() {
     let (s, run_id) = failed_at_s2("p.yaml", STEPS);
     let commented = STEPS
-        .replace("name: resumable\n", "# a comment added after the run\nname: resumable   # named\n")
+        .replace(
+            "name: resumable\n",
+            "# a comment added after the run\nname: resumable   # named\n",
+        )
         .replace("  - id: s3\n", "\n\n  # the last step\n  - id: s3\n");
     std::fs::write(s.path().join("p.yaml"), commented).unwrap();
     std::fs::write(s.path().join("ok"), "").unwrap();

@@ -9,9 +9,12 @@
 //! result fields; the runner captures outputs, retries, polls and journals.
 
 use crate::event::{Event, Stream};
+use crate::journal::CallJournal;
+use crate::mask::Masker;
 use crate::mode::Mode;
 use crate::operator::{Operator, Preapproved};
 use crate::render::Args;
+use crate::runner::Restored;
 use crate::runner::TaskMsg;
 use crate::scope::Scope;
 use serde_json::{Map, Value};
@@ -105,6 +108,15 @@ pub struct ActionContext {
     /// The actions a playbook this step calls runs with (see
     /// [`ActionSet::called`]); `None`: the standard library's.
     pub called_actions: Option<Arc<dyn ActionSet>>,
+    /// The secrets known when the step started: a playbook it calls masks
+    /// them too.
+    pub masker: Masker,
+    /// Where a playbook this step calls journals its run: inside this
+    /// run's journal. `None` when the run has no journal (a rehearsal).
+    pub journal: Option<CallJournal>,
+    /// What a resume brings back of the run of the playbook this step
+    /// calls: it continues inside it.
+    pub resumed: Restored,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -135,6 +147,9 @@ impl ActionContext {
             output_cap: DEFAULT_OUTPUT_CAP,
             call_depth: 0,
             called_actions: None,
+            masker: Masker::new(),
+            journal: None,
+            resumed: Restored::default(),
             output: None,
         }
     }

@@ -253,6 +253,12 @@ pub enum Event {
         /// How many steps ended in each state.
         summary: Map<String, Value>,
     },
+    /// Journal only: an event of the run of a playbook that the step
+    /// `call` called (`CALL` or, for calls within calls, `CALL.INNER`),
+    /// journaled inside its caller's journal so that `resume` continues
+    /// inside it. Its step ids are addressed `CALL.STEP`. Views and
+    /// `--output json` never carry it (they show the calling step).
+    Called { call: String, record: Box<Event> },
 }
 
 impl Event {

@@ -15,6 +15,20 @@ pub struct Restored {
     pub succeeded: HashMap<String, Captured>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
+    /// The runs of the playbooks that steps called, by calling step: a
+    /// calling step that runs again continues inside its called playbook
+    /// (its steps that succeeded do not run again).
+    pub called: HashMap<String, Restored>,
+    /// The plan hash the run started with (for a called playbook: whether
+    /// it changed since).
+    pub plan_hash: Option<String>,
+}
+
+impl Restored {
+    /// Whether there is nothing to restore.
+    pub fn is_empty(&self) -> bool {
+        self.succeeded.is_empty() && self.interrupted.is_empty() && self.called.is_empty()
+    }
 }
 
 /// The step whose failure ended the run, for the terminal's report.

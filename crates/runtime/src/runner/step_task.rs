@@ -31,6 +31,8 @@ pub(super) struct StepTask {
     pub(super) masker: crate::mask::Masker,
     /// What the steps it needs or reads read, for its prompts.
     pub(super) evidence: Vec<(String, Vec<String>)>,
+    /// What a resume brings back of the playbook it calls.
+    pub(super) resumed: super::Restored,
 }
 
 impl StepTask {
@@ -111,6 +113,9 @@ impl StepTask {
             output_cap: self.shared.options.output_cap,
             call_depth: self.shared.options.call_depth,
             called_actions: self.shared.actions.called(&id),
+            masker: self.masker.clone(),
+            journal: self.shared.options.journal.clone(),
+            resumed: self.resumed.clone(),
             output: Some(self.tx.clone()),
         };
         let detail = action.as_ref().map(|a| a.describe(&ctx));

@@ -20,7 +20,7 @@ pub mod resume;
 use crate::action::ActionSet;
 use crate::bus::{EventBus, Subscriber};
 use crate::event::Event;
-use crate::journal::{JournalWriter, WriteFailure};
+use crate::journal::{CallJournal, JournalWriter, SharedWriter, WriteFailure};
 use crate::operator::{current_user, Operator};
 use crate::run_lock::{self, LockError, RunLock};
 use crate::runner::{Restored, RunOptions, RunOutcome, Runner};
@@ -66,6 +66,8 @@ pub struct Continued {
     /// What is journaled first (`journal_repaired`, `run_resumed`,
     /// `step_interrupted`), instead of `run_started`.
     pub events: Vec<Event>,
+    /// `--force`: called playbooks that changed since are continued too.
+    pub force: bool,
 }
 
 /// Why a run could not start.
@@ -123,6 +125,7 @@ impl Session {
         let journal;
         let restored;
         let first;
+        let force;
         let hash = plan_hash(&plan);
         match self.continued {
             Some(continued) => {
@@ -131,6 +134,7 @@ impl Session {
                 journal = JournalWriter::append(&run_dir);
                 restored = continued.restored;
                 first = continued.events;
+                force = continued.force;
             }
             None => {
                 std::fs::create_dir_all(&run_dir).map_err(OpenError::CreateDir)?;
@@ -138,6 +142,7 @@ impl Session {
                 lock = run_lock::acquire(&run_dir).map_err(OpenError::Locked)?;
                 journal = JournalWriter::create(&run_dir);
                 restored = Restored::default();
+                force = false;
                 first = vec![Event::RunStarted {
                     run_id: self.run_id.clone(),
                     playbook: self.playbook_arg.clone(),
@@ -157,7 +162,16 @@ impl Session {
         *bus.masker_mut() = inputs::secrets(plan.playbook(), &self.inputs);
         let journal_path = journal.path().to_path_buf();
         let journal_failure = journal.failure();
-        bus.subscribe(Box::new(journal));
+        let writer = SharedWriter::new(journal);
+        bus.subscribe(Box::new(writer.clone()));
+        // Called playbooks journal their runs inside this one's.
+        let calls = CallJournal {
+            run_id: self.run_id.clone(),
+            writer,
+            sequence: bus.sequence(),
+            address: String::new(),
+            force,
+        };
         let options = RunOptions {
             mode: self.mode,
             jobs: self.jobs,
@@ -166,6 +180,7 @@ impl Session {
             gate_timeout: self.gate_timeout,
             plan_hash: hash,
             output_cap: self.output_cap,
+            journal: Some(calls),
             ..RunOptions::default()
         };
         Ok(Opened {

@@ -7,14 +7,25 @@
 //! steps and questions go to the caller's operator addressed `CALL.STEP`
 //! ([`Nested`]), and those decisions are journaled in the caller's journal
 //! under that address. Its steps' outputs come back as `outputs.STEP.NAME`.
+//!
+//! Its whole run is journaled inside the caller's journal: every event
+//! wrapped in [`Event::Called`] with its address (`CALL`, `CALL.INNER` for
+//! calls within calls), its step ids addressed `CALL.STEP`, numbered in the
+//! caller's sequence. A resume of the caller reads it back
+//! ([`super::journaled`]) and hands it to the calling step when that step
+//! runs again ([`ActionContext::resumed`]): the called playbook then
+//! continues where it stopped, as a resume does (its steps that succeeded
+//! do not run again, one that was running is asked for again), and is
+//! refused if it changed since, unless `--force`.
 
 use super::inputs::{self, Environment, InputProblem};
 use super::plan_hash;
 use crate::action::{ActionContext, ActionSet, LineSink};
 use crate::bus::{EventBus, Subscriber};
 use crate::event::{Event, Record, Stream};
-use crate::operator::Nested;
-use crate::runner::{Restored, RunOptions, RunOutcome, Runner};
+use crate::journal::CallJournal;
+use crate::operator::{current_user, Nested};
+use crate::runner::{RunOptions, RunOutcome, Runner};
 use crate::Mode;
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::diagnostic::{render, RenderStyle};
@@ -90,14 +101,80 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             said.join("; ")
         },
     )?;
+    let hash = plan_hash(&plan);
+    // A resume continues inside the called playbook, unless it changed.
+    let resumed = ctx.resumed.clone();
+    let force = ctx.journal.as_ref().is_some_and(|j| j.force);
+    if let Some(journaled) = &resumed.plan_hash {
+        if *journaled != hash && !force {
+            return Err(format!(
+                "{} changed since the run started: its steps may not mean what they meant. Resume with `--force` to continue inside it anyway, or start a new run",
+                file.display()
+            ));
+        }
+    }
     let outputs = Arc::new(Mutex::new(Map::new()));
+    for (step, (_, captured)) in &resumed.succeeded {
+        if !captured.is_empty() {
+            outputs
+                .lock()
+                .expect("not poisoned")
+                .insert(step.clone(), Value::Object(captured.clone()));
+        }
+    }
     let mut bus = EventBus::new();
+    // Its secret inputs, and every secret its caller knew.
     *bus.masker_mut() = inputs::secrets(plan.playbook(), &inputs);
+    bus.masker_mut().extend(&ctx.masker);
     bus.subscribe(Box::new(Collect {
         outputs: outputs.clone(),
         sink: ctx.line_sink(),
         call: ctx.step.clone(),
     }));
+    // Journaled inside the caller's journal, at its address.
+    let journal = ctx.journal.as_ref().map(|j| j.at(j.address_of(&ctx.step)));
+    if let Some(journal) = &journal {
+        bus.subscribe(Box::new(Journaling(journal.clone())));
+    }
+    let run_id = journal
+        .as_ref()
+        .map(|j| j.run_id.clone())
+        .unwrap_or_default();
+    if resumed.is_empty() {
+        bus.publish(Event::RunStarted {
+            run_id,
+            playbook: call.path.to_string(),
+            name: plan.playbook().name.as_ref().map(|n| n.value.clone()),
+            plan_hash: hash.clone(),
+            mode: call.mode,
+            inputs: inputs::shown(plan.playbook(), &inputs),
+            user: current_user(),
+            workdir: ctx.workdir.display().to_string(),
+        });
+    } else {
+        let mut restored: Vec<String> = resumed.succeeded.keys().cloned().collect();
+        restored.sort();
+        let mut interrupted: Vec<String> = resumed.interrupted.iter().cloned().collect();
+        interrupted.sort();
+        if !restored.is_empty() {
+            ctx.emit(
+                Stream::Stdout,
+                format!(
+                    "continuing inside {}: {} succeeded before and will not run again",
+                    call.path,
+                    restored.join(", ")
+                ),
+            );
+        }
+        bus.publish(Event::RunResumed {
+            run_id,
+            user: current_user(),
+            restored,
+        });
+        for step in interrupted {
+            bus.publish(Event::StepInterrupted { step });
+        }
+    }
     // Its own calls resolve next to it; its shell steps run where the
     // caller's do, the directory the operator started `runbook` in.
     let playbook_dir = file
@@ -116,25 +193,31 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
         workdir: ctx.workdir.clone(),
         playbook_dir,
         kill_grace: ctx.kill_grace,
-        plan_hash: plan_hash(&plan),
+        plan_hash: hash,
         interruption: ctx.interruption.clone(),
         output_cap: ctx.output_cap,
         prompt: ctx.prompt.clone(),
         call_depth: ctx.call_depth + 1,
+        journal,
         ..RunOptions::default()
     };
     let actions = ctx.called_actions.clone().unwrap_or(call.actions);
     let runner = Runner::new(Arc::new(plan), actions, operator, options);
     let outcome = runner
-        .run(
-            &mut bus,
-            inputs,
-            Restored::default(),
-            ctx.cancel.child_token(),
-        )
+        .run(&mut bus, inputs, resumed, ctx.cancel.child_token())
         .await;
     let outputs = std::mem::take(&mut *outputs.lock().expect("not poisoned"));
     Ok(Called { outcome, outputs })
+}
+
+/// Writes the called playbook's events (masked by its bus) into the
+/// caller's journal.
+struct Journaling(CallJournal);
+
+impl Subscriber for Journaling {
+    fn on_event(&mut self, record: &Record) {
+        self.0.write(&self.0.address, &record.event);
+    }
 }
 
 /// Collects the called playbook's outputs, relays its progress to the

@@ -30,7 +30,10 @@ pub enum Refusal {
     /// Another process holds the run, or its lock could not be taken.
     Locked { run_dir: PathBuf, error: LockError },
     /// The journal could not be read.
-    Unreadable { path: PathBuf, error: std::io::Error },
+    Unreadable {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     /// Lines of the journal are not records (and `force` was not given).
     Damaged { path: PathBuf, damaged: Vec<Damage> },
     /// The journal does not describe a run (the reason).
@@ -48,7 +51,10 @@ pub enum Refusal {
     /// The inputs, as journaled and given again, do not resolve.
     Inputs(Vec<InputProblem>),
     /// A torn last line could not be cut off the journal.
-    CutTorn { path: PathBuf, error: std::io::Error },
+    CutTorn {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 /// What a journal says about a run.
@@ -195,11 +201,9 @@ impl Stopped {
         }
         let inputs = inputs::resolve(plan.playbook(), &given, Environment::Process)
             .map_err(Refusal::Inputs)?;
-        let mut restored_ids: Vec<String> =
-            journaled.restored.succeeded.keys().cloned().collect();
+        let mut restored_ids: Vec<String> = journaled.restored.succeeded.keys().cloned().collect();
         restored_ids.sort();
-        let mut interrupted: Vec<String> =
-            journaled.restored.interrupted.iter().cloned().collect();
+        let mut interrupted: Vec<String> = journaled.restored.interrupted.iter().cloned().collect();
         interrupted.sort();
         let mut events = Vec::new();
         if let Some(torn) = this.journal.torn {
@@ -244,6 +248,7 @@ impl Stopped {
                 lock: this.lock,
                 restored: journaled.restored,
                 events,
+                force,
             }),
         };
         Ok(Resumed {
