@@ -1,7 +1,7 @@
 //! Starting a run, the one way: `runbook run`, `runbook resume`, a
 //! playbook called by a `playbook` step and a rehearsal all resolve their
-//! inputs, their secrets and their plan hash here, and the first three
-//! journal and run here, so they cannot drift apart.
+//! inputs and start their runner here (the first three also their secrets,
+//! their plan hash and their journal), so they cannot drift apart.
 //!
 //! - [`inputs`]: given values, `env:`, defaults, typed;
 //! - [`hash`]: the plan hash, from the checked plan, not the source text;
@@ -9,13 +9,15 @@
 //!   runner (the binary adds its views and its signal handling);
 //! - [`resume`]: picking a stopped run up from its journal;
 //! - [`journaled`]: what a journal says about a run that stopped;
-//! - [`nest`]: a called playbook's run, journaled inside its caller's.
+//! - [`nest`]: a called playbook's run, journaled inside its caller's;
+//! - [`scripted`]: a rehearsal's run, in a scripted world.
 
 pub mod hash;
 pub mod inputs;
 pub mod journaled;
 pub mod nest;
 pub mod resume;
+pub mod scripted;
 
 use crate::action::ActionSet;
 use crate::bus::{EventBus, Subscriber};
