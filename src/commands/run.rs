@@ -41,10 +41,7 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(inputs) => inputs,
         Err(problems) => {
             for problem in problems {
-                eprintln!(
-                    "runbook run: {}",
-                    crate::inputs::say(&problem, plan.playbook())
-                );
+                eprintln!("runbook run: {}", inputs::say(&problem, plan.playbook()));
             }
             return INVALID;
         }
