@@ -127,6 +127,11 @@ fn called(records: &[Record]) -> HashMap<String, Restored> {
         else {
             continue;
         };
+        // Calls nest at most MAX_CALL_DEPTH deep: a deeper address was not
+        // written by a run (and would be read back level by level).
+        if call.split('.').count() > runbook_dsl::analyze::MAX_CALL_DEPTH {
+            continue;
+        }
         let (step, deeper) = match call.split_once('.') {
             Some((step, deeper)) => (step, Some(deeper)),
             None => (call.as_str(), None),
@@ -252,6 +257,18 @@ mod tests {
         let inner = &shared.called["inner"];
         assert_eq!(inner.plan_hash.as_deref(), Some("hash of grandchild"));
         assert!(inner.succeeded.contains_key("deep"));
+    }
+
+    #[test]
+    fn an_address_deeper_than_calls_nest_is_not_read() {
+        let deep = vec!["c"; 100_000].join(".");
+        let journal = records(vec![
+            started("parent"),
+            called(&deep, started("deep")),
+            called(&deep, step(&format!("{deep}.x"), None)),
+        ]);
+        let journaled = from_records(&journal).expect("a run");
+        assert!(journaled.restored.called.is_empty());
     }
 
     #[test]
