@@ -24,12 +24,12 @@ pub fn run(args: &ResumeArgs) -> i32 {
     crate::run_dir::skipping(stopped.path(), stopped.skipped(), "resume");
     let playbook = stopped.playbook().to_path_buf();
     let checked = load(&playbook);
-    crate::report::human(&checked.file, &checked.diagnostics);
+    crate::diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };
     if let Some(problem) = super::run::not_runnable(&plan) {
-        eprint!("{}", problem.render(crate::view::color()));
+        eprint!("{}", problem.render(crate::diagnostics::style()));
         return INVALID;
     }
     let given = match Given::read(&decisions.input, decisions.inputs_file.as_deref()) {

@@ -24,7 +24,7 @@ pub struct EventBus {
 
 /// The next record number of a journal, shared by the run's bus and the
 /// runs its `playbook` steps call, which journal into the same file
-/// ([`crate::session::nest`]). Held while a record is numbered and written,
+/// (`session::nest`). Held while a record is numbered and written,
 /// so numbers follow the order of the lines.
 #[derive(Clone, Debug, Default)]
 pub struct Sequence(std::sync::Arc<std::sync::Mutex<u64>>);

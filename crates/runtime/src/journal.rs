@@ -135,7 +135,7 @@ impl Subscriber for JournalWriter {
 }
 
 /// A run's journal writer, shared by its bus and the runs its `playbook`
-/// steps call, which journal into it ([`crate::session::nest`]).
+/// steps call, which journal into it (`session::nest`).
 #[derive(Clone)]
 pub struct SharedWriter(Arc<Mutex<JournalWriter>>);
 
@@ -156,7 +156,7 @@ impl Subscriber for SharedWriter {
 
 /// Where the runs that a run's `playbook` steps call journal their events:
 /// the run's own journal, numbered in its sequence, each event wrapped in
-/// [`Event::Called`] with the called run's address ([`crate::session::nest`]).
+/// [`Event::Called`] with the called run's address (`session::nest`).
 #[derive(Clone)]
 pub struct CallJournal {
     /// The run whose journal it is.

@@ -1,8 +1,8 @@
 //! How a run behaves, apart from the plan.
 
 use crate::mode::Mode;
+use crate::operator::Prompts;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How a run behaves, apart from the plan.
@@ -39,9 +39,6 @@ pub struct RunOptions {
     /// run's journal. `None` without a journal (a rehearsal).
     pub journal: Option<crate::journal::CallJournal>,
 }
-
-/// The turn to prompt the operator (see [`RunOptions::prompt`]).
-pub type Prompts = Arc<tokio::sync::Mutex<()>>;
 
 impl Default for RunOptions {
     fn default() -> RunOptions {

@@ -1,14 +1,14 @@
 //! One started step: renders it, runs its action, captures its outputs.
 
-use super::message::{StepDone, TaskMsg};
 use super::scheduler::primary_result;
 use super::Shared;
 use crate::action::ActionContext;
+use crate::arguments;
 use crate::event::{Event, StepState};
 use crate::mode::{Mode, Treatment};
 use crate::outputs;
-use crate::render::{self};
 use crate::scope::Scope;
+use crate::step_message::{StepDone, TaskMsg};
 use runbook_dsl::ast::{Action as StepAction, Step};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -85,7 +85,7 @@ impl StepTask {
             },
             _ => None,
         };
-        let args = match render::render_params(&step_plan.params, &self.scope) {
+        let args = match arguments::fill(&step_plan.params, &self.scope) {
             Ok(args) => args,
             Err(e) => {
                 return StepDone {
