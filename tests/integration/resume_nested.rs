@@ -96,6 +96,18 @@ fn resume_continues_inside_a_called_playbook_killed_mid_run() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(code(&refused), Some(3), "{stderr}");
     assert!(stderr.contains("--approve shared.second"), "{stderr}");
+    let journal = s.journal();
+    let asked = journal
+        .iter()
+        .find(|r| r["event"] == "gate_requested" && r["step"] == "shared")
+        .expect("the calling step's gate");
+    assert!(
+        asked["question"]
+            .as_str()
+            .unwrap()
+            .contains("Continue it? (its called playbook resumes where it stopped"),
+        "{asked}"
+    );
     assert_eq!(s.read("lines"), "before\nfirst\nsecond\n");
 
     let resumed = s

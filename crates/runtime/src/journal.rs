@@ -152,6 +152,10 @@ impl Subscriber for SharedWriter {
             .unwrap_or_else(|e| e.into_inner())
             .on_event(record);
     }
+
+    fn finish(&mut self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).finish();
+    }
 }
 
 /// Where the runs that a run's `playbook` steps call journal their events:

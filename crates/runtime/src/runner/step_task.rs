@@ -135,9 +135,15 @@ impl StepTask {
                     }
                 }
             };
+            // A step that called a playbook continues inside it.
+            let again = if self.resumed.is_empty() {
+                "Run it again?"
+            } else {
+                "Continue it? (its called playbook resumes where it stopped: its steps that succeeded do not run again)"
+            };
             let question = match (self.rerun, gated) {
-                (true, true) => format!("`{id}` was interrupted and may have done part of its work. Run it again? ({question})"),
-                (true, false) => format!("`{id}` was interrupted and may have done part of its work. Run it again?"),
+                (true, true) => format!("`{id}` was interrupted and may have done part of its work. {again} ({question})"),
+                (true, false) => format!("`{id}` was interrupted and may have done part of its work. {again}"),
                 (false, _) => question,
             };
             if mode.asks_at_gates() {

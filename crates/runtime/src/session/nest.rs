@@ -105,7 +105,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
     // A resume continues inside the called playbook, unless it changed.
     let resumed = ctx.resumed.clone();
     let force = ctx.journal.as_ref().is_some_and(|j| j.force);
-    if let Some(journaled) = &resumed.plan_hash {
+    if let Some(journaled) = resumed.plan_hash.as_ref().filter(|_| !resumed.is_empty()) {
         if *journaled != hash && !force {
             return Err(format!(
                 "{} changed since the run started: its steps may not mean what they meant. Resume with `--force` to continue inside it anyway, or start a new run",
