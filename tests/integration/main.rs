@@ -52,5 +52,6 @@ mod running;
 mod schema;
 mod shell_contexts;
 mod stdlib_examples;
+mod structure;
 mod support;
 mod typed_insertions;

@@ -8,9 +8,9 @@
 
 use crate::ast::{Action, AnswerType, InputType, OnFailure, Step};
 use crate::diff::risk::gated;
+use crate::draw;
 use crate::plan::Plan;
 use crate::print::yaml_value::{self, Mapping};
-use crate::render;
 use std::fmt::Write;
 
 /// The Markdown runbook of a plan.
@@ -84,7 +84,7 @@ pub fn markdown(plan: &Plan) -> String {
     out.push_str("## The procedure at a glance\n\n");
     out.push_str("🔒 marks a step that waits for approval; a diamond is a decision.\n\n");
     out.push_str("```mermaid\n");
-    out.push_str(&render::mermaid(plan));
+    out.push_str(&draw::mermaid(plan));
     out.push_str("```\n\n## Steps\n\n");
 
     for (n, &i) in plan.order().iter().enumerate() {

@@ -19,7 +19,7 @@ pub enum ParamValue {
     Float(f64),
     /// A literal string (not templated: a SQL query, a file path).
     Str(String),
-    /// A template, rendered at run time with the given quoting.
+    /// A template, filled in at run time with the given quoting.
     Template {
         template: Template,
         quoting: Quoting,
@@ -141,7 +141,7 @@ impl Plan {
         self.index.get(id).copied()
     }
 
-    /// Every edge of the graph by step ids: `(from, to, edge)`, as renderings print them.
+    /// Every edge of the graph by step ids: `(from, to, edge)`, as drawings print them.
     pub fn edges_by_id(&self) -> impl Iterator<Item = (&str, &str, &crate::graph::Edge)> {
         let steps = &self.playbook.steps;
         self.graph.edges().map(move |(from, to, edge)| {

@@ -15,12 +15,12 @@ mod subplaybook;
 pub use branches::choices_of;
 pub use subplaybook::{static_call_path, MAX_CALL_DEPTH};
 
-use crate::ancestry::Ancestry;
 use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{self, Expr};
+use crate::graph::Ancestry;
 use crate::graph::{Edge, EdgeKind, StepGraph};
 use crate::node::Text;
 use crate::plan::{Plan, StepPlan};

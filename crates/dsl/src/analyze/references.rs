@@ -2,12 +2,12 @@
 //! expressions and templates: unknown names, results that are not upstream,
 //! the type of what is read, and whether a secret flows through it.
 
-use crate::ancestry::Ancestry;
 use crate::ast::{Action, AnswerType, Output, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{Scope, Type};
+use crate::graph::Ancestry;
 use crate::path::Path;
 use crate::source::Spanned;
 use crate::suggest;

@@ -8,10 +8,9 @@
 //! like `check`'s.
 
 mod config;
-mod rule;
 
+pub use crate::code::LintRule;
 pub use config::LintConfig;
-pub use rule::LintRule;
 
 use crate::analyze::branches::choices_of;
 use crate::ast::{Action, Effect, Step};
@@ -198,7 +197,7 @@ fn templates(params: &crate::plan::Params) -> Vec<(&crate::template::Template, Q
 
 /// A `{{raw ...}}` where the value would have been quoted for a shell, or
 /// encoded for where it lands (a URL, a JSON body, a PromQL query, a
-/// Kubernetes name: see [`crate::encode`]).
+/// Kubernetes name: see [`crate::template::encode`]).
 fn raw_insertion(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
     for (template, quoting) in templates(&plan.step_plan(i).params) {
         for insertion in template.insertions().into_iter().filter(|i| i.raw) {

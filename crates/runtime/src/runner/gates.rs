@@ -8,15 +8,15 @@ use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via};
 use crate::step_message::StepDone;
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::template::Quoting;
-use runbook_dsl::template::{render, RenderError};
+use runbook_dsl::template::{fill, FillError};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
 impl StepTask {
-    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, RenderError> {
+    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, FillError> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         if let Some(q) = &step_plan.approval_question {
-            return render(q, &ctx.scope, Quoting::None);
+            return fill(q, &ctx.scope, Quoting::None);
         }
         if let Some(q) = ctx
             .str_arg("question")
@@ -172,7 +172,7 @@ impl StepTask {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let mode = self.shared.options.mode;
         let text = match &step_plan.text {
-            Some(t) => match render(t, &ctx.scope, Quoting::None) {
+            Some(t) => match fill(t, &ctx.scope, Quoting::None) {
                 Ok(text) => text,
                 Err(e) => {
                     return StepDone {

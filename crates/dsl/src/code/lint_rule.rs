@@ -1,6 +1,6 @@
 //! The lint rules: stable codes, default severities, one-line rationales.
 
-use crate::diagnostic::Severity;
+use crate::severity::Severity;
 
 /// A `runbook lint` rule. Its code (`lint::ungated_write`) never changes
 /// meaning once released: `runbook.toml` and `lint: {allow}` annotations name it.

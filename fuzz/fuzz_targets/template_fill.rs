@@ -1,4 +1,4 @@
-//! Arbitrary text as a template, rendered with an arbitrary value for every
+//! Arbitrary text as a template, filled in with an arbitrary value for every
 //! insertion, quoted for a shell and not: never a panic. And the shell
 //! property: a value inserted as a word of a shell command reads back, by
 //! POSIX quoting rules, as exactly the value, with nothing outside quotes
@@ -8,7 +8,7 @@
 use libfuzzer_sys::fuzz_target;
 use runbook_dsl::expr::JsonEnv;
 use runbook_dsl::node::Text;
-use runbook_dsl::template::{parse, render, Quoting};
+use runbook_dsl::template::{fill, parse, Quoting};
 use runbook_dsl::Span;
 use serde_json::json;
 
@@ -43,15 +43,15 @@ fuzz_target!(|data: &[u8]| {
         ..JsonEnv::default()
     };
     if let Ok(parsed) = parse(&Text::verbatim(template, Span::new(0, template.len()))) {
-        let _ = render(&parsed, &env, Quoting::Shell);
-        let _ = render(&parsed, &env, Quoting::None);
+        let _ = fill(&parsed, &env, Quoting::Shell);
+        let _ = fill(&parsed, &env, Quoting::None);
     }
     let word = "{{inputs.x}}";
     let parsed = parse(&Text::verbatim(word, Span::new(0, word.len()))).expect("a valid template");
-    let rendered = render(&parsed, &env, Quoting::Shell).expect("x is known");
+    let filled = fill(&parsed, &env, Quoting::Shell).expect("x is known");
     assert_eq!(
-        unquote(&rendered).as_deref(),
+        unquote(&filled).as_deref(),
         Some(value),
-        "{value:?} rendered as {rendered:?}"
+        "{value:?} filled in as {filled:?}"
     );
 });

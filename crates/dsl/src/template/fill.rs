@@ -25,27 +25,27 @@ pub enum Quoting {
     Shell,
     /// Values are inserted as they are (HTTP bodies, messages).
     None,
-    /// Values are encoded for where they land (see [`crate::encode`]).
-    Encoded(crate::encode::Encoding),
+    /// Values are encoded for where they land (see [`encode`](super::encode)).
+    Encoded(super::encode::Encoding),
 }
 
 /// Why a template could not be filled in, and where the insertion is.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RenderError {
+pub struct FillError {
     pub message: String,
     pub span: Span,
 }
 
-impl fmt::Display for RenderError {
+impl fmt::Display for FillError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for RenderError {}
+impl std::error::Error for FillError {}
 
 /// Fills in a template from `env`.
-pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<String, RenderError> {
+pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<String, FillError> {
     let mut out = String::new();
     let mut lexer = (quoting == Quoting::Shell).then(ShellLexer::default);
     // Iterative: a stack of segment lists still to write.
@@ -93,7 +93,7 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                         continue;
                     }
                     (_, Lookup::Missing) => {
-                        return Err(RenderError {
+                        return Err(FillError {
                             message: crate::expr::no_value(
                                 &insertion.path.to_string(),
                                 env.absence(&insertion.path).as_deref(),
@@ -119,7 +119,7 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                         match quote_in(context, parses, &text, integer) {
                             Ok(quoted) => out.push_str(&quoted),
                             Err(refused) => {
-                                return Err(RenderError {
+                                return Err(FillError {
                                     message: format!("`{}`: {}", insertion.path, refused.message),
                                     span: insertion.span,
                                 })
@@ -136,7 +136,7 @@ pub fn render(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<St
                         let encoded =
                             encoding
                                 .insert(&out, insertion, &value, &text)
-                                .map_err(|message| RenderError {
+                                .map_err(|message| FillError {
                                     message,
                                     span: insertion.span,
                                 })?;

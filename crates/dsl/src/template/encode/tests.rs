@@ -3,10 +3,10 @@
 use super::Encoding;
 use crate::node::Text;
 use crate::source::Span;
-use crate::template::{parse, render, Quoting, RenderError};
+use crate::template::{fill, parse, FillError, Quoting};
 use serde_json::{json, Value};
 
-fn render_with(src: &str, encoding: Encoding, value: Value) -> Result<String, RenderError> {
+fn render_with(src: &str, encoding: Encoding, value: Value) -> Result<String, FillError> {
     let text = Text::verbatim(src, Span::new(0, src.len()));
     let template = parse(&text).expect("parses");
     let env = crate::expr::JsonEnv {
@@ -14,7 +14,7 @@ fn render_with(src: &str, encoding: Encoding, value: Value) -> Result<String, Re
                                 "host": "https://api.example:8443", "n": 5}}),
         states: Default::default(),
     };
-    render(&template, &env, Quoting::Encoded(encoding))
+    fill(&template, &env, Quoting::Encoded(encoding))
 }
 
 fn ok(src: &str, encoding: Encoding, value: Value) -> String {
@@ -206,7 +206,7 @@ fn kubernetes_names_and_selectors() {
     assert!(!super::dns1123_label("a.b"));
 }
 
-fn render_path(src: &str, value: Value) -> Result<String, RenderError> {
+fn render_path(src: &str, value: Value) -> Result<String, FillError> {
     let text = Text::verbatim(src, Span::new(0, src.len()));
     let template = parse(&text).expect("parses");
     let env = crate::expr::JsonEnv {
@@ -214,7 +214,7 @@ fn render_path(src: &str, value: Value) -> Result<String, RenderError> {
                      "steps": {"list": {"outputs": {"name": value}}}}),
         states: Default::default(),
     };
-    render(&template, &env, Quoting::Encoded(Encoding::FilePath))
+    fill(&template, &env, Quoting::Encoded(Encoding::FilePath))
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Renderings of a checked plan: text (for people and snapshot tests), DOT
-//! (Graphviz) and Mermaid (renders in GitHub pull requests).
+//! Drawing a checked plan as a graph (`runbook graph`, `runbook doc`): text
+//! (for people and snapshot tests), DOT (Graphviz) and Mermaid (which GitHub
+//! renders in pull requests).
 
 mod dot;
 mod mermaid;

@@ -1,8 +1,8 @@
 //! Inserting values where they land outside a shell: a URL, a JSON body, a
 //! PromQL query, a Kubernetes name or selector. A kind's parameter of type
 //! [`ParamType::Encoded`](crate::catalog::ParamType::Encoded) names its
-//! [`Encoding`]; the renderer asks it for the text of each insertion, from
-//! the text rendered so far (so the context is exact at run time), and the
+//! [`Encoding`]; filling in (`fill`) asks it for the text of each insertion, from
+//! the text filled in so far (so the context is exact at run time), and the
 //! checker asks it, from the template's literal text, which insertions no
 //! encoding can make safe, so they are errors before anything runs.
 //!
@@ -86,7 +86,7 @@ impl Encoding {
     }
 
     /// The text to insert for `value` (as `text` after its format) after
-    /// `prefix`, the output rendered so far; or why it cannot be inserted.
+    /// `prefix`, the output filled in so far; or why it cannot be inserted.
     pub fn insert(
         self,
         prefix: &str,
@@ -118,7 +118,7 @@ impl Encoding {
     }
 
     /// Text standing for an insertion in the checker's picture of the
-    /// rendered output, so the context of the next insertion is right.
+    /// filled-in output, so the context of the next insertion is right.
     fn placeholder(self, prefix: &str) -> String {
         match self {
             Encoding::Url => url::placeholder(prefix),
@@ -134,7 +134,7 @@ impl Encoding {
 
 /// Reports the insertions of `template` that `encoding` cannot make safe.
 /// Inside `{{#if}}` blocks, each branch is read from the text before the
-/// block, and the text after the block from the `then` branch; the renderer
+/// block, and the text after the block from the `then` branch; filling in
 /// checks the exact context again at run time.
 pub fn check<S: Scope + ?Sized>(
     encoding: Encoding,

@@ -10,7 +10,7 @@
 //! searched, forward from `a`, skipping every step whose labels rule it out,
 //! with one visited set reused by every query. Every walk is iterative.
 
-use crate::graph::StepGraph;
+use super::StepGraph;
 use std::cell::RefCell;
 
 /// Marks a step outside the topological order (on or after a cycle).
