@@ -140,3 +140,52 @@ fn resume_continues_inside_a_called_playbook_killed_mid_run() {
         "one sequence for the caller and the called playbook: {seqs:?}"
     );
 }
+
+/// The called playbook's records in the caller's journal are masked with
+/// the caller's secrets too: a secret input handed to an input the called
+/// playbook does not declare secret never reaches the journal.
+#[test]
+fn a_called_playbooks_records_mask_the_callers_secrets() {
+    let secret = "s3cr3t-'$(id)'-`x`-\"q\"";
+    let s = Sandbox::new(
+        r#"name: parent
+inputs:
+  password:
+    type: string
+    secret: true
+steps:
+  - id: shared
+    playbook:
+      path: child.yaml
+      inputs:
+        token: "{{inputs.password}}"
+"#,
+    );
+    std::fs::write(
+        s.path().join("child.yaml"),
+        "name: child\ninputs:\n  token: {type: string}\nsteps:\n  - id: show\n    shell: \"echo {{inputs.token}}\"\n",
+    )
+    .unwrap();
+    let out = s
+        .command(&["run", "p.yaml", "--input", &format!("password={secret}")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        code(&out),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let journal = s.journal();
+    let show = journal
+        .iter()
+        .find(|r| {
+            r["event"] == "called"
+                && r["record"]["event"] == "step_finished"
+                && r["record"]["step"] == "shared.show"
+        })
+        .expect("the called step's end, journaled");
+    assert_eq!(show["record"]["results"]["stdout"], "***");
+    let text: String = journal.iter().map(|r| r.to_string()).collect();
+    assert!(!text.contains("s3cr3t"), "{text}");
+}
