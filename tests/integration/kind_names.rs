@@ -20,7 +20,7 @@ const NOT_THE_KIND: &[(&str, &str, &str)] = &[
         "printing the `.runbook` grammar's `assert` statement",
     ),
     (
-        "crates/dsl/src/template/parse.rs",
+        "crates/dsl/src/template/parse/helper.rs",
         "log",
         "the handlebars `log` helper",
     ),

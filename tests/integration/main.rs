@@ -38,6 +38,8 @@ mod optional_outputs;
 mod plans;
 mod reachability;
 mod rehearsals;
+mod resume_nested;
+mod resume_plan_hash;
 mod round_trip;
 mod run_dry;
 mod run_gates;

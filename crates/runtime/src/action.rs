@@ -13,8 +13,11 @@
 
 use crate::arguments::Args;
 use crate::event::{Event, Stream};
+use crate::journal::CallJournal;
+use crate::mask::Masker;
 use crate::mode::Mode;
 use crate::operator::{Operator, Preapproved};
+use crate::restored::Restored;
 use crate::scope::Scope;
 use crate::step_message::{OutputLine, TaskMsg};
 use serde_json::{Map, Value};
@@ -104,6 +107,15 @@ pub struct ActionContext {
     /// The actions a playbook this step calls runs with (see
     /// [`Executors::called`]); `None`: the standard library's.
     pub called_actions: Option<Arc<dyn Executors>>,
+    /// The secrets known when the step started: a playbook it calls masks
+    /// them too.
+    pub masker: Masker,
+    /// Where a playbook this step calls journals its run: inside this
+    /// run's journal. `None` when the run has no journal (a rehearsal).
+    pub journal: Option<CallJournal>,
+    /// What a resume brings back of the run of the playbook this step
+    /// calls: it continues inside it.
+    pub resumed: Restored,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -126,6 +138,9 @@ impl ActionContext {
             output_cap: DEFAULT_OUTPUT_CAP,
             call_depth: 0,
             called_actions: None,
+            masker: Masker::new(),
+            journal: None,
+            resumed: Restored::default(),
             output: None,
         }
     }

@@ -13,8 +13,9 @@
 //! - [`arguments`], [`scope`], [`outputs`]: a step's parameters filled in,
 //!   values, captured outputs;
 //! - [`mask`]: secrets masked in everything emitted;
-//! - [`journal`], [`resume`], [`report`]: the JSONL journal and what reads
-//!   it (`report` is the run's timeline, `runbook report`);
+//! - [`journal`], [`report`]: the JSONL journal and what reads it (`report`
+//!   is the run's timeline, `runbook report`);
+//! - [`session`]: starting, resuming and nesting runs, one way for all;
 //! - [`plan_paths`]: `runbook plan`, every path through the branches;
 //! - [`rehearsal`]: `runbook test`.
 
@@ -36,11 +37,12 @@ pub mod outputs;
 pub mod plan_paths;
 pub mod rehearsal;
 pub mod report;
-pub mod resume;
+pub mod restored;
 pub mod run_id;
 pub mod run_lock;
 pub mod runner;
 pub mod scope;
+pub mod session;
 mod step_message;
 
 #[cfg(test)]

@@ -1,23 +1,9 @@
-//! What a run brings back and how it ended.
+//! How a run ended (and, re-exported, what a resume brings back).
 
 use crate::event::{RunStatus, StepState};
 use runbook_dsl::Span;
-use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
 
-/// A step's result fields and its captured outputs.
-pub type Captured = (Map<String, Value>, Map<String, Value>);
-
-/// What a resume brings back from the journal.
-#[derive(Clone, Debug, Default)]
-pub struct Restored {
-    /// Steps that succeeded, with their results and outputs.
-    pub succeeded: HashMap<String, Captured>,
-    /// Steps that were running when the run stopped: asked for again.
-    pub interrupted: HashSet<String>,
-    /// Computed values, as first computed (those with no secret in them).
-    pub vars: Vec<(String, serde_json::Value)>,
-}
+pub use crate::restored::{Captured, Restored};
 
 /// The step whose failure ended the run, for the terminal's report.
 #[derive(Clone, Debug)]

@@ -37,6 +37,9 @@ pub(super) struct Scheduler<'b> {
     pub(super) waiting: Vec<usize>,
     pub(super) ready: VecDeque<usize>,
     pub(super) rerun: HashSet<usize>,
+    /// What a resume brings back of the playbooks steps called, by step id:
+    /// given to the calling step when it runs.
+    pub(super) called: HashMap<String, Restored>,
     pub(super) running: usize,
     pub(super) tasks: JoinSet<()>,
     pub(super) tx: UnboundedSender<TaskMsg>,
@@ -78,6 +81,7 @@ impl<'b> Scheduler<'b> {
             waiting,
             ready,
             rerun: HashSet::new(),
+            called: HashMap::new(),
             running: 0,
             tasks: JoinSet::new(),
             tx,
@@ -98,6 +102,7 @@ impl<'b> Scheduler<'b> {
     /// Settles the steps a resume restores, in dependency order, silently
     /// (the `RunResumed` event lists them).
     pub(super) fn restore(&mut self, restored: Restored) {
+        self.called = restored.called.clone();
         let plan = self.plan.clone();
         // A value with a secret in it was journaled masked: computed again.
         for (name, value) in &restored.vars {
@@ -381,6 +386,10 @@ impl<'b> Scheduler<'b> {
             rerun: self.rerun.contains(&i),
             masker: self.bus.masker().clone(),
             evidence,
+            resumed: self
+                .called
+                .remove(&plan.step(i).0.id.value)
+                .unwrap_or_default(),
         };
         self.tasks.spawn(task.run());
     }

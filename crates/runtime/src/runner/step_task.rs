@@ -30,6 +30,8 @@ pub(super) struct StepTask {
     pub(super) masker: crate::mask::Masker,
     /// What the steps it needs or reads read, for its prompts.
     pub(super) evidence: Vec<(String, Vec<String>)>,
+    /// What a resume brings back of the playbook it calls.
+    pub(super) resumed: super::Restored,
 }
 
 impl StepTask {
@@ -110,6 +112,9 @@ impl StepTask {
             output_cap: self.shared.options.output_cap,
             call_depth: self.shared.options.call_depth,
             called_actions: self.shared.actions.called(&id),
+            masker: self.masker.clone(),
+            journal: self.shared.options.journal.clone(),
+            resumed: self.resumed.clone(),
             output: Some(self.tx.clone()),
         };
         let detail = action.as_ref().map(|a| a.describe(&ctx));
@@ -129,9 +134,15 @@ impl StepTask {
                     }
                 }
             };
+            // A step that called a playbook continues inside it.
+            let again = if self.resumed.is_empty() {
+                "Run it again?"
+            } else {
+                "Continue it? (its called playbook resumes where it stopped: its steps that succeeded do not run again)"
+            };
             let question = match (self.rerun, gated) {
-                (true, true) => format!("`{id}` was interrupted and may have done part of its work. Run it again? ({question})"),
-                (true, false) => format!("`{id}` was interrupted and may have done part of its work. Run it again?"),
+                (true, true) => format!("`{id}` was interrupted and may have done part of its work. {again} ({question})"),
+                (true, false) => format!("`{id}` was interrupted and may have done part of its work. {again}"),
                 (false, _) => question,
             };
             if mode.asks_at_gates() {
