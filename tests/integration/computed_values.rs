@@ -107,3 +107,27 @@ fn a_dry_run_and_a_plan_show_values_they_cannot_know() {
     assert_eq!(dry.state("report"), "succeeded", "{}", dry.describe());
     assert!(!sandbox.path().join("first.txt").exists());
 }
+
+/// A value computed from a secret is a secret: masked in the event that
+/// records it and wherever it is inserted.
+#[test]
+fn a_value_computed_from_a_secret_is_masked() {
+    let sandbox = Sandbox::new(
+        r#"name: secret-values
+inputs:
+  token: {type: string, secret: true}
+vars:
+  header: '"Bearer " + upper(inputs.token)'
+steps:
+  - id: show
+    log: "sending {{vars.header}}"
+"#,
+    );
+    let run = sandbox.run(&["--input", "token=hunter2-s3cret"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(!run.stdout.contains("HUNTER2-S3CRET"), "{}", run.stdout);
+    assert!(!run.stdout.contains("hunter2-s3cret"), "{}", run.stdout);
+    let journal = serde_json::to_string(&sandbox.journal()).unwrap();
+    assert!(!journal.contains("HUNTER2-S3CRET"), "{journal}");
+    assert!(run.events_of("var_computed").len() == 1, "{}", run.stdout);
+}
