@@ -483,7 +483,8 @@ impl<'b> Scheduler<'b> {
         match (state, on_failure) {
             // Cancelled by an abort or Ctrl-C: the cause is already recorded.
             (StepState::Cancelled, _) => {}
-            (StepState::Rejected, _) => {
+            // A rejection stops the run whatever `on_failure` says.
+            (StepState::Rejected, _) | (_, OnFailure::Abort) => {
                 self.failures.push(Failure {
                     step: i,
                     state,
@@ -492,20 +493,11 @@ impl<'b> Scheduler<'b> {
                     handled: false,
                 });
                 if self.stop.is_none() {
-                    self.stop = Some(RunStatus::Rejected);
-                }
-                self.abort.cancel();
-            }
-            (_, OnFailure::Abort) => {
-                self.failures.push(Failure {
-                    step: i,
-                    state,
-                    message,
-                    span,
-                    handled: false,
-                });
-                if self.stop.is_none() {
-                    self.stop = Some(RunStatus::Failed);
+                    self.stop = Some(if state == StepState::Rejected {
+                        RunStatus::Rejected
+                    } else {
+                        RunStatus::Failed
+                    });
                 }
                 self.abort.cancel();
             }
