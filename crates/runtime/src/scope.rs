@@ -24,11 +24,23 @@ struct StepValues {
     cause: Option<String>,
 }
 
+/// A computed value (`vars:`) once it was needed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VarValue {
+    Known(Value),
+    /// Dry-run: it reads results that are not known.
+    Unknown,
+    /// It could not be computed; why (read by whoever needs it).
+    Failed(String),
+}
+
 /// Inputs and step results, readable as an expression environment.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
     inputs: Arc<Value>,
     steps: HashMap<String, StepValues>,
+    /// Computed values, shared by every subset (computed once per run).
+    vars: Arc<HashMap<String, VarValue>>,
 }
 
 impl Scope {
@@ -36,6 +48,7 @@ impl Scope {
         Scope {
             inputs: Arc::new(Value::Object(inputs)),
             steps: HashMap::new(),
+            vars: Arc::default(),
         }
     }
 
@@ -119,6 +132,16 @@ impl Scope {
         );
     }
 
+    /// Whether the computed value `name` was computed (or tried) already.
+    pub fn has_var(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
+    }
+
+    /// Records a computed value.
+    pub fn set_var(&mut self, name: &str, value: VarValue) {
+        Arc::make_mut(&mut self.vars).insert(name.to_string(), value);
+    }
+
     /// The values of a step that ended (see [`Scope::failed`] for a failure).
     pub fn values(&self, id: &str) -> Option<&Value> {
         self.steps.get(id).and_then(|s| s.values.as_deref())
@@ -135,6 +158,7 @@ impl Scope {
         Scope {
             inputs: self.inputs.clone(),
             steps,
+            vars: self.vars.clone(),
         }
     }
 
@@ -169,6 +193,14 @@ impl Env for Scope {
                     None => Lookup::Missing,
                 }
             }
+            Some("vars") => match path.key(1).and_then(|name| self.vars.get(name)) {
+                Some(VarValue::Known(v)) => match path.get_in(2, v) {
+                    Some(v) => Lookup::Known(v.clone()),
+                    None => Lookup::Missing,
+                },
+                Some(VarValue::Unknown) => Lookup::Unknown,
+                Some(VarValue::Failed(_)) | None => Lookup::Missing,
+            },
             _ => Lookup::Missing,
         }
     }
@@ -178,6 +210,12 @@ impl Env for Scope {
     }
 
     fn absence(&self, path: &Path) -> Option<String> {
+        if path.key(0) == Some("vars") {
+            return match self.vars.get(path.key(1)?)? {
+                VarValue::Failed(why) => Some(format!("it could not be computed: {why}")),
+                _ => None,
+            };
+        }
         if path.key(0) != Some("steps") {
             return None;
         }

@@ -50,6 +50,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut interrupted: HashMap<&str, bool> = HashMap::new();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
+    let mut vars: Vec<(String, Value)> = Vec::new();
     let mut ledger = OutputLedger::default();
     for record in records {
         ledger.observe(&record.event);
@@ -82,12 +83,14 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
             Event::RunResumed { .. } => finished = false,
+            Event::VarComputed { name, value } => vars.push((name.clone(), value.clone())),
             _ => {}
         }
     }
     let mut restored = Restored {
         called: called(records),
         plan_hash: Some(plan_hash.clone()),
+        vars,
         ..Restored::default()
     };
     for (step, (results, outputs)) in succeeded {
