@@ -191,6 +191,12 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 }
             }
             Function::Now => Type::String,
+            Function::FromNow => {
+                if let Some((a, t)) = arg(0) {
+                    self.expect(name, a, t, Type::is_duration, "a duration");
+                }
+                Type::String
+            }
             Function::Age => {
                 if let Some((a, t)) = arg(0) {
                     let fits = |t: &Type| t.is_stringy() || t.is_numeric();

@@ -173,6 +173,23 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
                 })?;
                 seconds(parsed.as_secs_f64(), span)?
             }
+            Function::FromNow => {
+                let Some(now) = self.env.now() else {
+                    return Ok(V::Unknown);
+                };
+                let secs = Num::of(&values[0])
+                    .map(|n| n.float())
+                    .filter(|s| s.is_finite() && s.abs() < 1.0e11)
+                    .ok_or_else(|| bad(0, "a duration"))?;
+                let offset = std::time::Duration::from_secs_f64(secs.abs());
+                let then = if secs >= 0.0 {
+                    now.checked_add(offset)
+                } else {
+                    now.checked_sub(offset)
+                }
+                .ok_or_else(|| bad(0, "a duration that stays within the calendar"))?;
+                Value::String(humantime::format_rfc3339_seconds(then).to_string())
+            }
             Function::Age => {
                 let Some(now) = self.env.now() else {
                     return Ok(V::Unknown);

@@ -30,6 +30,7 @@ pub enum Function {
     Round,
     Format,
     Now,
+    FromNow,
     Age,
     Duration,
 }
@@ -62,6 +63,7 @@ impl Function {
         Function::Round,
         Function::Format,
         Function::Now,
+        Function::FromNow,
         Function::Age,
         Function::Duration,
     ];
@@ -94,6 +96,7 @@ impl Function {
             Function::Round => "round",
             Function::Format => "format",
             Function::Now => "now",
+            Function::FromNow => "from_now",
             Function::Age => "age",
             Function::Duration => "duration",
         }
@@ -132,6 +135,7 @@ impl Function {
             Function::Round => "round(number) or round(number, decimals)",
             Function::Format => "format(number, decimals)",
             Function::Now => "now()",
+            Function::FromNow => "from_now(duration)",
             Function::Age => "age(timestamp)",
             Function::Duration => "duration(\"5m\")",
         }

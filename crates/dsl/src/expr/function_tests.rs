@@ -79,6 +79,7 @@ fn types_of_the_new_functions() {
     assert_eq!(type_of("round(inputs.ratio, 2)"), Type::Float);
     assert_eq!(type_of("format(inputs.ratio * 100, 1)"), Type::String);
     assert_eq!(type_of("now()"), Type::String);
+    assert_eq!(type_of("from_now(duration(\"2h\"))"), Type::String);
     assert_eq!(type_of("age(now())"), Type::Duration);
     assert_eq!(type_of("duration(\"5m\") * 2"), Type::Duration);
     assert_eq!(type_of("duration(\"5m\") / duration(\"1m\")"), Type::Float);
@@ -208,6 +209,16 @@ fn evaluates_the_list_functions() {
         ),
         ("age(0) > duration(\"1000d\")", json!(true)),
         ("starts_with(now(), \"2\")", json!(true)),
+        // A maintenance window's end is after its start, and reads back as
+        // the duration it was made from (to the second).
+        (
+            "round(age(now()) - age(from_now(duration(\"2h\"))))",
+            json!(7200),
+        ),
+        (
+            "age(from_now(-duration(\"1h\"))) > duration(\"59m\")",
+            json!(true),
+        ),
         ("default(max([]), 0)", json!(0)),
         // Nested lambdas: the inner parameter shadows nothing here.
         (
@@ -236,6 +247,8 @@ fn runtime_errors_of_functions_point_at_the_argument() {
     assert_eq!(at, "\"\"");
     let (m, _) = ev_err("age(\"yesterday\")");
     assert!(m.starts_with("`age` needs a timestamp"), "{m}");
+    let (m, _) = ev_err("from_now(inputs.namespace)");
+    assert!(m.starts_with("`from_now` needs a duration"), "{m}");
     let (m, _) = ev_err("duration(inputs.namespace)");
     assert!(m.starts_with("`prod` is not a duration"), "{m}");
 }
@@ -244,6 +257,7 @@ fn runtime_errors_of_functions_point_at_the_argument() {
 fn unknowns_and_now_stay_out_of_constant_folding() {
     // `now()` depends on when it runs, so the checker never folds it.
     assert_eq!(const_eval(&p("now() == now()")), None);
+    assert_eq!(const_eval(&p("from_now(duration(\"1h\"))")), None);
     assert_eq!(const_eval(&p("age(0) > duration(\"1s\")")), None);
     assert_eq!(const_eval(&p("sum([1, 2]) == 3")), Some(json!(true)));
     // An unknown list makes the whole call unknown.
