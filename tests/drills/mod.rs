@@ -3,6 +3,7 @@
 //! from the run's journal and the effects from the services, then the same
 //! with `--dry-run`, which must change nothing.
 
+mod alertmanager;
 mod alphaswarm;
 mod dry_runs;
 mod pilot;

@@ -8,6 +8,7 @@
 //! that cannot start fails the test with a message saying what is missing;
 //! no test is ever skipped for lack of one.
 
+pub mod alertmanager;
 pub mod http;
 pub mod k8s;
 pub mod postgres;
