@@ -146,7 +146,92 @@ pub struct Step {
     pub outputs: Vec<Output>,
     /// Lint rules this step is exempt from, and why.
     pub lint: Option<LintAllow>,
+    /// Runs the step once per element of a list.
+    pub for_each: Option<ForEach>,
     pub span: Span,
+}
+
+/// `for_each: LIST` with `as`, `parallel`, `on_item_failure` and
+/// `approval_per_item` beside it: the step runs once per element. It stays
+/// one step (one node of the graph, one `StepPlan`), so a loop over a
+/// thousand elements costs `check` nothing more than one step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForEach {
+    pub list: ForEachList,
+    /// `as: pod`: the name the element is bound to (`item` when absent).
+    pub name: Option<Spanned<String>>,
+    /// How many elements run at once (1 when absent: in order).
+    pub parallel: Option<Spanned<u32>>,
+    pub on_item_failure: Option<Spanned<ItemFailure>>,
+    /// Ask the step's gate once per element rather than once for the set.
+    pub approval_per_item: Option<Spanned<bool>>,
+    /// The `for_each` key and its value.
+    pub span: Span,
+}
+
+impl ForEach {
+    /// The name the element is bound to.
+    pub fn element_name(&self) -> &str {
+        self.name
+            .as_ref()
+            .map(|n| n.value.as_str())
+            .unwrap_or("item")
+    }
+
+    pub fn parallel(&self) -> usize {
+        self.parallel
+            .as_ref()
+            .map(|p| p.value as usize)
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    pub fn on_item_failure(&self) -> ItemFailure {
+        self.on_item_failure
+            .as_ref()
+            .map(|f| f.value)
+            .unwrap_or(ItemFailure::Stop)
+    }
+
+    pub fn approval_per_item(&self) -> bool {
+        self.approval_per_item.as_ref().is_some_and(|a| a.value)
+    }
+}
+
+/// The list a step iterates over.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ForEachList {
+    /// An expression known at run time: `steps.pods.outputs.items`, `inputs.hosts`.
+    Expr(Text),
+    /// A list written out in the playbook.
+    Literal(Node),
+}
+
+/// What the failure of one element does to the others.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ItemFailure {
+    /// No further element starts; those running finish. The step fails.
+    #[default]
+    Stop,
+    /// Every element runs; the step fails at the end if any failed.
+    Continue,
+}
+
+impl ItemFailure {
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemFailure::Stop => "stop",
+            ItemFailure::Continue => "continue",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<ItemFailure> {
+        match word {
+            "stop" => Some(ItemFailure::Stop),
+            "continue" => Some(ItemFailure::Continue),
+            _ => None,
+        }
+    }
 }
 
 /// `lint: {allow: [rule, ...], reason: "..."}`: the step knowingly breaks

@@ -250,6 +250,17 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
                 let value = expr(inner.next().expect("expression"));
                 entries.push(Entry { key, value });
             }
+            Rule::for_each_stmt => {
+                let mut inner = children(item);
+                let key = keyword(&inner.next().expect("keyword"));
+                let list = inner.next().expect("list");
+                let value = if list.as_rule() == Rule::list {
+                    value(list)?
+                } else {
+                    expr(list)
+                };
+                entries.push(Entry { key, value });
+            }
             Rule::until_stmt => entries.push(until(item, warnings)?),
             Rule::retry_stmt => entries.push(retry(item)),
             Rule::on_failure_stmt => {
