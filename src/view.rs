@@ -171,6 +171,38 @@ impl Human {
                 format!("{} {step}{}", self.paint("36", "▶"), self.title(step))
             }
             Event::StepStarted { .. } => return None,
+            Event::ItemStarted {
+                step,
+                index,
+                label,
+                attempt,
+            } if *attempt == 1 => {
+                format!("  {} {step} [{index}] {label}", self.paint("36", "▶"))
+            }
+            Event::ItemStarted { .. } => return None,
+            Event::ItemFinished {
+                step,
+                index,
+                label,
+                state,
+                message,
+                ..
+            } => {
+                let message = message
+                    .as_ref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                match state {
+                    StepState::Succeeded => {
+                        format!("  {} {step} [{index}] {label}", self.paint("32", "✓"))
+                    }
+                    other => format!(
+                        "  {} {step} [{index}] {label} {}{message}",
+                        self.paint("31", "✗"),
+                        other.name()
+                    ),
+                }
+            }
             Event::StepOutput { step, stream, line } => {
                 let header =
                     if self.last.as_deref() != Some(step.as_str()) && *stream != Stream::Log {

@@ -6,7 +6,7 @@
 use crate::event::{Event, Record, StepState};
 use crate::journal_output::OutputLedger;
 use crate::mode::Mode;
-use crate::runner::{Captured, Restored};
+use crate::runner::{Captured, Restored, RestoredItem};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -48,6 +48,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut interrupted: HashMap<&str, bool> = HashMap::new();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
+    let mut restored_items: HashMap<String, Vec<RestoredItem>> = HashMap::new();
     let mut ledger = OutputLedger::default();
     for record in records {
         ledger.observe(&record.event);
@@ -76,6 +77,26 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     interrupted.insert(step, false);
                 }
             },
+            Event::ItemFinished {
+                step,
+                index,
+                label,
+                state: StepState::Succeeded,
+                results,
+                outputs,
+                attempts,
+                ..
+            } if *mode != Mode::DryRun => {
+                let items = restored_items.entry(step.clone()).or_default();
+                items.retain(|i: &RestoredItem| i.index != *index);
+                items.push(RestoredItem {
+                    index: *index,
+                    label: label.clone(),
+                    results: results.clone(),
+                    outputs: outputs.clone(),
+                    attempts: *attempts,
+                });
+            }
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
@@ -83,7 +104,10 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
             _ => {}
         }
     }
-    let mut restored = Restored::default();
+    let mut restored = Restored {
+        items: restored_items,
+        ..Restored::default()
+    };
     for (step, (results, outputs)) in succeeded {
         restored
             .succeeded

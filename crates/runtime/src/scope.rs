@@ -29,6 +29,8 @@ struct StepValues {
 pub struct Scope {
     inputs: Arc<Value>,
     steps: HashMap<String, StepValues>,
+    /// The element of a `for_each` step, by the name it is bound to.
+    element: Option<Arc<(String, Value)>>,
 }
 
 impl Scope {
@@ -36,6 +38,7 @@ impl Scope {
         Scope {
             inputs: Arc::new(Value::Object(inputs)),
             steps: HashMap::new(),
+            element: None,
         }
     }
 
@@ -135,6 +138,15 @@ impl Scope {
         Scope {
             inputs: self.inputs.clone(),
             steps,
+            element: self.element.clone(),
+        }
+    }
+
+    /// The same values with one element of a loop bound to `name`.
+    pub fn with_element(&self, name: &str, value: Value) -> Scope {
+        Scope {
+            element: Some(Arc::new((name.to_string(), value))),
+            ..self.clone()
         }
     }
 
@@ -169,7 +181,14 @@ impl Env for Scope {
                     None => Lookup::Missing,
                 }
             }
-            _ => Lookup::Missing,
+            Some(name) => match self.element.as_deref() {
+                Some((bound, value)) if bound == name => match path.get_in(1, value) {
+                    Some(v) => Lookup::Known(v.clone()),
+                    None => Lookup::Missing,
+                },
+                _ => Lookup::Missing,
+            },
+            None => Lookup::Missing,
         }
     }
 

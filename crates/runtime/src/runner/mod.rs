@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 mod attempts;
 mod gates;
+mod iteration;
 mod message;
 mod options;
 mod outcome;
@@ -29,7 +30,7 @@ mod step_task;
 
 pub(crate) use message::TaskMsg;
 pub use options::{Prompts, RunOptions};
-pub use outcome::{Captured, Failure, Restored, RunOutcome};
+pub use outcome::{Captured, Failure, Restored, RestoredItem, RunOutcome};
 pub(crate) use scheduler::ended;
 use scheduler::Scheduler;
 

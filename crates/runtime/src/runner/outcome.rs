@@ -15,6 +15,21 @@ pub struct Restored {
     pub succeeded: HashMap<String, Captured>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
+    /// Elements of `for_each` steps that succeeded before the run stopped,
+    /// by step: they do not run again.
+    pub items: HashMap<String, Vec<RestoredItem>>,
+}
+
+/// An element of a loop that succeeded in an earlier part of the run.
+#[derive(Clone, Debug)]
+pub struct RestoredItem {
+    pub index: usize,
+    /// Compared with the element at `index` now: a list that changed does
+    /// not restore an element it no longer holds there.
+    pub label: String,
+    pub results: Map<String, Value>,
+    pub outputs: Map<String, Value>,
+    pub attempts: u32,
 }
 
 /// The step whose failure ended the run, for the terminal's report.

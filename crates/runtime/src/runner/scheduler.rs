@@ -60,6 +60,8 @@ pub(super) struct Scheduler<'b> {
     /// Live lines and notes of running steps whose secret outputs are not
     /// known yet: published, masked, once the step ends (see [`holds_output`]).
     pub(super) held: HashMap<String, Vec<Event>>,
+    /// On resume: the elements of loops that already succeeded, by step.
+    pub(super) restored_items: HashMap<usize, Vec<super::RestoredItem>>,
 }
 
 impl<'b> Scheduler<'b> {
@@ -97,6 +99,7 @@ impl<'b> Scheduler<'b> {
             failures: Vec::new(),
             started: Instant::now(),
             held: HashMap::new(),
+            restored_items: HashMap::new(),
         }
     }
 
@@ -108,10 +111,14 @@ impl<'b> Scheduler<'b> {
     /// (the `RunResumed` event lists them).
     pub(super) fn restore(&mut self, restored: Restored) {
         let plan = self.plan.clone();
+        let mut items = restored.items;
         for &i in plan.order() {
             let step = plan.step(i).0;
             if restored.interrupted.contains(&step.id.value) {
                 self.rerun.insert(i);
+            }
+            if let Some(items) = items.remove(&step.id.value) {
+                self.restored_items.insert(i, items);
             }
             let Some((results, outputs)) = restored.succeeded.get(&step.id.value) else {
                 continue;
@@ -427,6 +434,7 @@ impl<'b> Scheduler<'b> {
             rerun: self.rerun.contains(&i),
             masker: self.bus.masker().clone(),
             evidence,
+            restored_items: self.restored_items.remove(&i).unwrap_or_default(),
         };
         self.tasks.spawn(task.run());
     }
