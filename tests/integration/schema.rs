@@ -12,9 +12,7 @@ fn validator() -> jsonschema::Validator {
 
 fn instance(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap();
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::to_value(yaml).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn yaml_files(dir: &str) -> Vec<std::path::PathBuf> {

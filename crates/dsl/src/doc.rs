@@ -9,6 +9,7 @@
 use crate::ast::{Action, AnswerType, InputType, OnFailure, Step};
 use crate::diff::risk::gated;
 use crate::plan::Plan;
+use crate::print::yaml_value::{self, Mapping};
 use crate::render;
 use std::fmt::Write;
 
@@ -217,9 +218,9 @@ fn action(out: &mut String, plan: &Plan, step: &Step) {
                     // The kind's parameters as written, in canonical YAML.
                     let yaml = crate::print::step_yaml(step);
                     let value = yaml.get(name.value.as_str()).cloned().unwrap_or_default();
-                    let mut map = serde_yaml::Mapping::new();
-                    map.insert(name.value.clone().into(), value);
-                    let text = serde_yaml::to_string(&map).unwrap_or_default();
+                    let mut map = Mapping::new();
+                    map.insert(name.value.clone(), value);
+                    let text = yaml_value::to_string(&map);
                     let _ = writeln!(out, "```yaml\n{}\n```\n", text.trim_end());
                 }
             }

@@ -25,8 +25,8 @@ pub use words::{word_diff, WordChunk, WordTag};
 use crate::ast::{Action, Effect};
 use crate::graph::EdgeKind;
 use crate::plan::Plan;
+use crate::print::yaml_value::Yaml;
 use serde::Serialize;
-use serde_yaml::Value as Yaml;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What happened to one step.
@@ -278,7 +278,7 @@ fn flatten(value: &Yaml, prefix: String, out: &mut Flat) {
             Yaml::Mapping(map) if !map.is_empty() => {
                 let entries: Vec<_> = map.iter().collect();
                 for (key, v) in entries.into_iter().rev() {
-                    let key = scalar(key);
+                    let key = key.to_string();
                     let child = if path.is_empty() {
                         key
                     } else {
@@ -305,7 +305,6 @@ fn scalar(value: &Yaml) -> String {
         Yaml::String(s) => s.clone(),
         Yaml::Sequence(_) => "[]".into(),
         Yaml::Mapping(_) => "{}".into(),
-        Yaml::Tagged(t) => scalar(&t.value),
     }
 }
 
@@ -583,7 +582,15 @@ mod tests {
 
     #[test]
     fn flattening_names_leaves_by_path() {
-        let yaml: Yaml = serde_yaml::from_str("a: {b: 1, c: [x, y]}\nd: ''").unwrap();
+        use crate::print::yaml_value::Mapping;
+        let mut a = Mapping::new();
+        a.insert("b", Yaml::Number(1i64.into()));
+        let xy = vec![Yaml::String("x".into()), Yaml::String("y".into())];
+        a.insert("c", Yaml::Sequence(xy));
+        let mut root = Mapping::new();
+        root.insert("a", Yaml::Mapping(a));
+        root.insert("d", Yaml::String(String::new()));
+        let yaml = Yaml::Mapping(root);
         let mut out = Vec::new();
         flatten(&yaml, String::new(), &mut out);
         let paths: Vec<&str> = out.iter().map(|(p, _)| p.as_str()).collect();

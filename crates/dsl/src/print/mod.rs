@@ -9,6 +9,7 @@
 
 mod runbook;
 mod yaml;
+pub mod yaml_value;
 
 pub(crate) use runbook::expression;
 pub use runbook::runbook;

@@ -264,7 +264,7 @@ fn yaml_output_is_canonical() {
     assert!(yaml.starts_with("name: db-failover\n"), "{yaml}");
     assert!(yaml.contains("description: |"), "{yaml}");
     assert!(yaml.contains("retry: 3\n"), "{yaml}");
-    assert!(yaml.contains("'200'"), "{yaml}");
+    assert!(yaml.contains("- \"200\"\n"), "{yaml}");
 }
 
 #[test]

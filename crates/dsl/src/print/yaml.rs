@@ -1,16 +1,16 @@
 //! The canonical YAML form of a playbook, built as an ordered
-//! `serde_yaml::Mapping` so fields come out in the documented order.
+//! [`Mapping`] so fields come out in the documented order.
 
 use super::float_text;
+use super::yaml_value::{self, Mapping, Yaml};
 use crate::ast::*;
 use crate::node::{Node, Value};
 use crate::source::Spanned;
-use serde_yaml::{Mapping, Value as Yaml};
 
 /// Prints `playbook` as canonical YAML. Comments are not kept: the YAML
 /// front end does not read them, and a conversion to YAML is a one-off.
 pub fn yaml(playbook: &Playbook) -> String {
-    serde_yaml::to_string(&playbook_yaml(playbook)).unwrap_or_default()
+    yaml_value::to_string(&playbook_yaml(playbook))
 }
 
 /// The playbook in canonical YAML form, as a value: what [`yaml`] prints and
@@ -35,7 +35,7 @@ pub fn playbook_yaml(playbook: &Playbook) -> Yaml {
     if !playbook.inputs.is_empty() {
         let mut inputs = Mapping::new();
         for input in &playbook.inputs {
-            inputs.insert(s(&input.name.value), self::input(input));
+            inputs.insert(input.name.value.clone(), self::input(input));
         }
         put(&mut root, "inputs", Yaml::Mapping(inputs));
     }
@@ -45,7 +45,7 @@ pub fn playbook_yaml(playbook: &Playbook) -> Yaml {
 }
 
 fn put(map: &mut Mapping, key: &str, value: Yaml) {
-    map.insert(Yaml::String(key.to_string()), value);
+    map.insert(key, value);
 }
 
 fn s(text: &str) -> Yaml {
@@ -178,7 +178,7 @@ fn step(step: &Step) -> Yaml {
     if !step.outputs.is_empty() {
         let mut outputs = Mapping::new();
         for o in &step.outputs {
-            outputs.insert(s(&o.name.value), output(o));
+            outputs.insert(o.name.value.clone(), output(o));
         }
         put(&mut map, "outputs", Yaml::Mapping(outputs));
     }
@@ -304,7 +304,7 @@ pub(crate) fn node(node: &Node) -> Yaml {
         Value::Map(entries) => Yaml::Mapping(
             entries
                 .iter()
-                .map(|e| (s(&e.key.value), self::node(&e.value)))
+                .map(|e| (e.key.value.clone(), self::node(&e.value)))
                 .collect(),
         ),
     }
