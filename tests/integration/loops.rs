@@ -347,3 +347,96 @@ steps:
     assert_eq!(run.state("restart"), "rejected");
     assert_eq!(refused.read("done"), "");
 }
+
+#[test]
+fn a_rehearsal_scripts_the_list_and_each_element_answers_from_the_script() {
+    let s = Sandbox::new(
+        r#"name: rehearsed
+steps:
+  - id: pods
+    k8s: {operation: list, selector: app=api}
+  - id: restart
+    needs: [pods]
+    for_each: steps.pods.crashlooping
+    as: pod
+    shell: kubectl delete pod {{pod}}
+    approval: "Delete the crash-looping pods?"
+  - id: healthy
+    needs: [restart]
+    when: steps.restart.all_succeeded && steps.restart.count == 2
+    log: "restarted {{steps.restart.count}} pods"
+"#,
+    );
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        r#"playbook: p.yaml
+scenarios:
+  - name: two pods crash-loop and both are restarted
+    gates: { restart: approve }
+    steps:
+      pods: { results: { crashlooping: [api-1, api-2] } }
+      restart: { results: { exit_code: 0 } }
+    expect: { ran: [pods, restart, healthy], outcome: succeeded }
+  - name: the restart fails for the elements
+    gates: { restart: approve }
+    steps:
+      pods: { results: { crashlooping: [api-1, api-2] } }
+      restart: { state: failed, message: "pods \"api-1\" not found" }
+    expect: { skipped: [healthy], outcome: failed }
+  - name: nothing crash-loops, the loop runs no element
+    gates: { restart: approve }
+    steps:
+      pods: { results: { crashlooping: [] } }
+      restart: succeeded
+    expect: { ran: [pods, restart], skipped: [healthy], outcome: succeeded }
+"#,
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("3 passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn plan_shows_a_loop_as_one_node_with_its_body() {
+    let s = Sandbox::new(
+        r#"name: planned
+steps:
+  - id: pods
+    k8s: {operation: list, selector: app=api}
+  - id: restart
+    needs: [pods]
+    for_each: steps.pods.crashlooping
+    as: pod
+    parallel: 3
+    on_item_failure: continue
+    shell: kubectl delete pod {{pod}}
+    approval: "Delete them?"
+"#,
+    );
+    let out = s.command(&["plan", "p.yaml"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 step(s), 1 gate(s)"), "{text}");
+    assert!(
+        text.contains("◆ restart [write, gate]\n        ↻ each `pod` of `steps.pods.crashlooping`, 3 at a time, going on after a failure: shell kubectl delete pod {{pod}}"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diff_sees_a_loop_added_to_a_step() {
+    let before = "name: d\nsteps:\n  - id: restart\n    shell: kubectl delete pod api-1\n";
+    let after = "name: d\nsteps:\n  - id: restart\n    for_each: [api-1, api-2]\n    parallel: 2\n    shell: kubectl delete pod {{item}}\n";
+    let s = Sandbox::new(before);
+    std::fs::write(s.path().join("after.yaml"), after).unwrap();
+    let out = s
+        .command(&["diff", "p.yaml", "after.yaml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("for_each"), "{text}");
+    assert!(text.contains("parallel"), "{text}");
+}

@@ -196,6 +196,35 @@ impl ForEach {
     pub fn approval_per_item(&self) -> bool {
         self.approval_per_item.as_ref().is_some_and(|a| a.value)
     }
+
+    /// One line for renderings (`plan`, the text graph, `doc`): "each `pod`
+    /// of `steps.pods.crashlooping`, 3 at a time, going on after a failure".
+    pub fn summary(&self) -> String {
+        let list = match &self.list {
+            ForEachList::Expr(text) => format!("`{}`", text.value.trim()),
+            ForEachList::Literal(node) => {
+                let n = node.as_seq().map_or(0, |s| s.len());
+                format!("{n} listed element{}", if n == 1 { "" } else { "s" })
+            }
+        };
+        let at_once = match self.parallel() {
+            1 => "one at a time".to_string(),
+            n => format!("{n} at a time"),
+        };
+        let policy = match self.on_item_failure() {
+            ItemFailure::Stop => "stopping at the first failure",
+            ItemFailure::Continue => "going on after a failure",
+        };
+        let gate = if self.approval_per_item() {
+            ", a gate per element"
+        } else {
+            ""
+        };
+        format!(
+            "each `{}` of {list}, {at_once}, {policy}{gate}",
+            self.element_name()
+        )
+    }
 }
 
 /// The list a step iterates over.
