@@ -549,9 +549,10 @@ fn iteration(
                 Type::Any => Type::Any,
                 other => {
                     let example = match other {
-                        Type::String | Type::Enum(_) => format!(
+                        Type::String | Type::Enum(_) => {
                             "a list such as `[\"a\", \"b\"]`, or a step result declared `type: list`"
-                        ),
+                                .to_string()
+                        }
                         _ => "a result declared `type: list`, or a JSON path that selects an array".to_string(),
                     };
                     diags.push(

@@ -159,10 +159,18 @@ impl StepTask {
         let gated = plan.is_gated(self.index);
         let per_item = for_each.approval_per_item();
         let mut approver = None;
-        if (self.rerun || gated) && !(per_item && !self.rerun) && !pending.is_empty() {
+        if (self.rerun || (gated && !per_item)) && !pending.is_empty() {
             let question = match self.set_question(pending.len()) {
                 Ok(q) => q,
-                Err(done) => return done,
+                Err(e) => {
+                    return StepDone {
+                        span: Some(e.span),
+                        ..self.done(
+                            StepState::Failed,
+                            format!("cannot render the approval question: {e}"),
+                        )
+                    }
+                }
             };
             let detail = pending
                 .iter()
@@ -243,15 +251,9 @@ impl StepTask {
     }
 
     /// The question of the gate asked once for the whole set.
-    fn set_question(&self, count: usize) -> Result<String, StepDone> {
+    fn set_question(&self, count: usize) -> Result<String, render::RenderError> {
         let ctx = self.action_context(Default::default(), self.scope.clone());
-        let question = self.gate_question(&ctx).map_err(|e| StepDone {
-            span: Some(e.span),
-            ..self.done(
-                StepState::Failed,
-                format!("cannot render the approval question: {e}"),
-            )
-        })?;
+        let question = self.gate_question(&ctx)?;
         let id = &self.step().id.value;
         let elements = if count == 1 { "element" } else { "elements" };
         Ok(if self.rerun {
