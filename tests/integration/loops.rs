@@ -440,3 +440,40 @@ fn diff_sees_a_loop_added_to_a_step() {
     assert!(text.contains("for_each"), "{text}");
     assert!(text.contains("parallel"), "{text}");
 }
+
+#[test]
+fn an_elements_secret_output_is_masked_in_every_record() {
+    let s = Sandbox::new(
+        r#"name: secrets
+steps:
+  - id: mint
+    for_each: ["a", "b"]
+    shell: "echo minted-$(echo {{item}}{{item}}x | rev)-token"
+    outputs:
+      token: {from: stdout, secret: true}
+  - id: use
+    needs: [mint]
+    shell: "echo using {{steps.mint.results.[1].outputs.token}}"
+"#,
+    );
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let journal = std::fs::read_to_string(
+        std::fs::read_dir(s.path().join(".runbook/runs"))
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path()
+            .join("journal.jsonl"),
+    )
+    .unwrap();
+    for secret in ["minted-xaa-token", "minted-xbb-token"] {
+        assert!(
+            !journal.contains(secret),
+            "{secret} in the journal:\n{journal}"
+        );
+        assert!(!run.stdout.contains(secret), "{secret} in --output json");
+    }
+    assert_eq!(run.state("use"), "succeeded");
+}

@@ -219,6 +219,13 @@ impl<'b> Scheduler<'b> {
                         self.states[i] = StepState::Running;
                     }
                 }
+                // An element's secret outputs are masked before its record,
+                // which carries them, is published.
+                if let Event::ItemFinished { step, outputs, .. } = &event {
+                    if let Some(i) = self.plan.index_of(step) {
+                        self.learn_secrets(i, outputs);
+                    }
+                }
                 self.bus.publish(event);
                 let _ = ack.send(());
             }
@@ -447,7 +454,7 @@ impl<'b> Scheduler<'b> {
     fn settle(&mut self, done: StepDone) {
         let i = done.index;
         let plan = self.plan.clone();
-        let (step, step_plan) = plan.step(i);
+        let step = plan.step(i).0;
         let id = step.id.value.clone();
         let mut done = done;
         if done.simulated && !matches!(step.action, StepAction::Branch(_)) {
@@ -467,19 +474,7 @@ impl<'b> Scheduler<'b> {
                     done.outputs =
                         outputs::capture_available(&step.outputs, self.primary(i), &done.results);
                 }
-                // Secret outputs, and what steps that handled a secret captured,
-                // are masked from here on; `secret: false` is the author's word
-                // that an output cannot hold the secret (an application name
-                // read over a secret connection URL).
-                for output in &step.outputs {
-                    if let Some(v) = done.outputs.get(&output.name.value) {
-                        if output.is_secret() {
-                            self.bus.masker_mut().add_value(v);
-                        } else if step_plan.uses_secret && output.secret.is_none() {
-                            self.bus.masker_mut().add_derived(v);
-                        }
-                    }
-                }
+                self.learn_secrets(i, &done.outputs);
                 if state == StepState::Succeeded {
                     self.scope
                         .succeeded(&id, done.results.clone(), done.outputs.clone());
@@ -512,6 +507,25 @@ impl<'b> Scheduler<'b> {
             self.failed(i, &done.message, done.state, done.span);
         }
         self.mark_settled(i, done.state);
+    }
+
+    /// Secret outputs, and what steps that handled a secret captured, are
+    /// masked from here on; `secret: false` is the author's word that an
+    /// output cannot hold the secret (an application name read over a
+    /// secret connection URL). Called with a step's outputs when it ends,
+    /// and with each element's when a loop's element ends.
+    fn learn_secrets(&mut self, i: usize, outputs: &Map<String, Value>) {
+        let plan = self.plan.clone();
+        let (step, step_plan) = plan.step(i);
+        for output in &step.outputs {
+            if let Some(v) = outputs.get(&output.name.value) {
+                if output.is_secret() {
+                    self.bus.masker_mut().add_value(v);
+                } else if step_plan.uses_secret && output.secret.is_none() {
+                    self.bus.masker_mut().add_derived(v);
+                }
+            }
+        }
     }
 
     /// What a failure does to the run: `on_failure` decides.
