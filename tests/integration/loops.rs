@@ -477,3 +477,39 @@ steps:
     }
     assert_eq!(run.state("use"), "succeeded");
 }
+
+#[test]
+fn a_group_of_steps_runs_per_element_as_a_called_playbook() {
+    let s = Sandbox::new(
+        r#"name: main
+steps:
+  - id: each_host
+    for_each: [web-1, "web 2"]
+    as: host
+    playbook:
+      path: body.yaml
+      inputs: {host: "{{host}}"}
+"#,
+    );
+    std::fs::write(
+        s.path().join("body.yaml"),
+        r#"name: body
+inputs:
+  host: {type: string}
+steps:
+  - id: drain
+    shell: echo drain {{inputs.host}} >> log
+  - id: check
+    needs: [drain]
+    shell: echo check {{inputs.host}} >> log
+"#,
+    )
+    .unwrap();
+    let run = s.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(
+        s.read("log"),
+        "drain web-1\ncheck web-1\ndrain web 2\ncheck web 2\n"
+    );
+    assert_eq!(run.finished("each_host")["results"]["count"], 2);
+}
