@@ -130,3 +130,62 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn records(events: Vec<Value>) -> Vec<Record> {
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(seq, mut e)| {
+                e["seq"] = json!(seq);
+                e["time"] = json!("2026-11-30T00:00:00.000Z");
+                serde_json::from_value(e).expect("a record")
+            })
+            .collect()
+    }
+
+    fn started(mode: &str) -> Value {
+        json!({"event": "run_started", "run_id": "r", "playbook": "p.yaml", "name": null,
+               "plan_hash": "h", "mode": mode, "inputs": {}, "user": "u", "workdir": "/"})
+    }
+
+    fn item(index: usize, label: &str, state: &str) -> Value {
+        json!({"event": "item_finished", "step": "restart", "index": index, "label": label,
+               "state": state, "message": null, "results": {"exit_code": 0},
+               "outputs": {}, "attempts": 1})
+    }
+
+    #[test]
+    fn a_loop_killed_mid_way_restores_the_elements_that_succeeded() {
+        let journaled = from_records(&records(vec![
+            started("run"),
+            json!({"event": "step_started", "step": "restart", "attempt": 1}),
+            item(0, "web-1", "succeeded"),
+            item(2, "web-3", "failed"),
+            item(1, "web-2", "succeeded"),
+        ]))
+        .unwrap();
+        let restored = &journaled.restored;
+        assert!(restored.interrupted.contains("restart"));
+        let mut items: Vec<(usize, &str)> = restored.items["restart"]
+            .iter()
+            .map(|i| (i.index, i.label.as_str()))
+            .collect();
+        items.sort();
+        assert_eq!(items, [(0, "web-1"), (1, "web-2")]);
+    }
+
+    #[test]
+    fn a_dry_run_restores_no_element() {
+        let journaled = from_records(&records(vec![
+            started("dry_run"),
+            item(0, "web-1", "succeeded"),
+        ]))
+        .unwrap();
+        assert!(journaled.restored.items.is_empty());
+    }
+}
