@@ -513,3 +513,28 @@ steps:
     );
     assert_eq!(run.finished("each_host")["results"]["count"], 2);
 }
+
+#[test]
+fn a_read_loop_after_a_described_write_is_undecided_in_a_dry_run() {
+    let s = Sandbox::new(
+        r#"name: dry
+steps:
+  - id: make
+    shell: "touch made"
+  - id: verify
+    needs: [make]
+    for_each: [made]
+    shell: "test -f {{item}}"
+    effect: read
+"#,
+    );
+    let run = s.run(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("verify"), "skipped");
+    assert!(
+        run.message("verify")
+            .contains("cannot be decided in a dry-run"),
+        "{}",
+        run.message("verify")
+    );
+}

@@ -247,7 +247,9 @@ impl StepTask {
         }
         let not_started: Vec<_> = queue.map(|e| (e.index, e.label, e.value)).collect();
         let cancelled = !not_started.is_empty() && self.cancel.is_cancelled();
-        self.settle_loop(finished, not_started, cancelled)
+        // Dry-run: a read loop that fails after a write the dry-run only
+        // described is undecided, as a read step is.
+        self.undecided_after_described(self.settle_loop(finished, not_started, cancelled))
     }
 
     /// The question of the gate asked once for the whole set.
