@@ -7,18 +7,18 @@
 //! A step of a called playbook is addressed `CALL.STEP` (see
 //! `operator::Nested`); the called file is read and checked to resolve it.
 
-use crate::failure::RunProblem;
 use runbook_dsl::ast::{Action as StepAction, AnswerType};
+use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::suggest;
 use runbook_runtime::operator::{confirmation, not_a_confirmation, validate_answer, Preapproved};
 use std::path::Path;
 
 /// A decision that fits its step, or why not.
-type Checked = Result<(), Box<RunProblem>>;
+type Checked = Result<(), Box<Report>>;
 
 /// Every problem with the decisions, in the order given (approvals first).
-pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<RunProblem> {
+pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<Report> {
     let mut problems = Vec::new();
     let mut approved: Vec<&String> = decisions.steps.iter().collect();
     approved.sort();
@@ -44,7 +44,7 @@ pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<RunProblem> {
 fn answer_fits(plan: &Plan, i: usize, address: &str, given: &str) -> Checked {
     let step = plan.step(i).0;
     let problem =
-        |message: String| RunProblem::new(plan.file(), "runbook::invalid_answer", message);
+        |message: String| Report::problem(plan.file(), "runbook::invalid_answer", message);
     match &step.action {
         StepAction::Ask(ask) => validate_answer(&ask.answer, given).map(|_| ()).map_err(|why| {
             // The choices, when there are some: what the answer must be one of.
@@ -106,7 +106,7 @@ fn resolve(
         _ => None,
     };
     let Some(called) = called else {
-        return Err(Box::new(RunProblem::new(
+        return Err(Box::new(Report::problem(
             plan.file(),
             "runbook::unknown_decision_step",
             format!("`{flag} {address}`: `{head}` is a `{}` step, which calls no playbook", step.action.kind_name()),
@@ -117,7 +117,7 @@ fn resolve(
     let base = Path::new(plan.file().name())
         .parent()
         .unwrap_or(Path::new(""));
-    let checked = crate::commands::load(&base.join(&called));
+    let checked = crate::load::load(&base.join(&called));
     let Some(child) = checked.plan else {
         // `check` of the caller reports a called playbook that does not check.
         return Ok(());
@@ -126,7 +126,7 @@ fn resolve(
 }
 
 /// `--approve restrat`: no such step, with the closest one.
-fn unknown(plan: &Plan, address: &str, name: &str, flag: &str) -> RunProblem {
+fn unknown(plan: &Plan, address: &str, name: &str, flag: &str) -> Report {
     let ids: Vec<&str> = (0..plan.len())
         .map(|i| plan.step(i).0.id.value.as_str())
         .collect();
@@ -139,7 +139,7 @@ fn unknown(plan: &Plan, address: &str, name: &str, flag: &str) -> RunProblem {
         Some(hint) => format!("{hint} Nothing was run."),
         None => "nothing was run".into(),
     };
-    RunProblem::new(
+    Report::problem(
         plan.file(),
         "runbook::unknown_decision_step",
         format!("`{flag} {address}` names no step: there is no step `{name}`{place}"),

@@ -5,7 +5,7 @@
 //! is not about a running step (gates decided, answers, the summary) prints
 //! as in the plain view.
 //!
-//! Used only when stderr is a terminal and colour is on (`view::color`):
+//! Used only when stderr is a terminal and colour is on (`palette::stderr`):
 //! with `NO_COLOR`, a pipe or `--output json` the plain line view is used, so
 //! logs and tests see exactly one line per thing that happened.
 //!
@@ -18,6 +18,7 @@
 //! runner's loop (which publishes events, and so draws) would block behind it,
 //! so `--gate-timeout` could never fire.
 
+use crate::palette::Palette;
 use crate::view::Human;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use runbook_runtime::event::{Event, Record, Stream};
@@ -143,22 +144,26 @@ pub struct Live {
     titles: HashMap<String, String>,
     running: HashMap<String, Running>,
     style: ProgressStyle,
+    palette: Palette,
 }
 
 impl Live {
     pub fn new(screen: Screen, titles: HashMap<String, String>) -> Live {
-        let style =
-            ProgressStyle::with_template("{spinner:.cyan} {prefix} \x1b[2m{seconds}\x1b[0m {msg}")
-                .expect("a valid template")
-                .with_key(
-                    "seconds",
-                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.1}s", state.elapsed().as_secs_f64());
-                    },
-                )
-                .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ");
+        // indicatif draws the template's styles with console's colour
+        // detection for stderr, as the palette does.
+        let palette = Palette::new(true);
+        let style = ProgressStyle::with_template("{spinner:.cyan} {prefix} {seconds:.dim} {msg}")
+            .expect("a valid template")
+            .with_key(
+                "seconds",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1}s", state.elapsed().as_secs_f64());
+                },
+            )
+            .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ");
         Live {
             plain: Human::new(true, titles.clone()),
+            palette,
             screen,
             titles: crate::view::titles_for_terminal(titles),
             running: HashMap::new(),
@@ -172,12 +177,12 @@ impl Live {
             let title = self
                 .titles
                 .get(step)
-                .map(|t| format!(" \x1b[2m{t}\x1b[0m"))
+                .map(|t| format!(" {}", self.palette.dim(t)))
                 .unwrap_or_default();
             let bar = self.screen.add(
                 ProgressBar::no_length()
                     .with_style(self.style.clone())
-                    .with_prefix(format!("\x1b[1m{step}\x1b[0m{title}")),
+                    .with_prefix(format!("{}{title}", self.palette.bold(step))),
             );
             bar.enable_steady_tick(Duration::from_millis(100));
             let running = Running {
@@ -249,7 +254,7 @@ impl Subscriber for Live {
                 self.screen.remove(&running.bar);
                 if state.is_failure() && !running.output.is_empty() {
                     for out in &running.output {
-                        line.push_str(&format!("\n  \x1b[2m│\x1b[0m {out}"));
+                        line.push_str(&format!("\n  {} {out}", self.palette.dim("│")));
                     }
                 }
             }

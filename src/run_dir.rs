@@ -3,8 +3,8 @@
 //! a journal is read strictly (a damaged line is refused with its number).
 //! Each refusal is a miette report with a stable code and a hint.
 
-use crate::commands::INVALID;
-use crate::failure::RunProblem;
+use crate::exit_code::INVALID;
+use runbook_dsl::diagnostic::Report;
 use runbook_dsl::SourceFile;
 use runbook_runtime::journal::{self, Journal};
 use runbook_runtime::run_lock::{self, LockError, RunLock};
@@ -12,8 +12,8 @@ use std::path::Path;
 
 /// Prints a problem that has no place in a playbook; returns the exit code.
 pub fn refuse(what: &str, code: &'static str, message: String, help: String) -> i32 {
-    let problem = RunProblem::new(&SourceFile::new(what, ""), code, message).help(help);
-    eprint!("{}", problem.render(crate::view::color()));
+    let problem = Report::problem(&SourceFile::new(what, ""), code, message).help(help);
+    eprint!("{}", problem.render(crate::diagnostics::style()));
     INVALID
 }
 

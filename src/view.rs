@@ -1,12 +1,14 @@
 //! Terminal subscribers: the live view for people (stderr) and JSON lines
 //! for machines (stdout). The runner never prints; these do.
 
+use crate::palette::Palette;
 use runbook_dsl::terminal_text::escape;
 use runbook_runtime::event::{Event, Record, RunStatus, StepState, Stream};
+use runbook_runtime::operator::Via;
 use runbook_runtime::Subscriber;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 /// A record as a person's terminal may show it: control characters in any
 /// of its strings escaped (`\x1b`), so a step's output or a playbook's text
@@ -69,15 +71,9 @@ pub fn titles_for_terminal(titles: HashMap<String, String>) -> HashMap<String, S
         .collect()
 }
 
-/// Whether stderr gets colour: a terminal, and `NO_COLOR` unset.
-pub fn color() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stderr().is_terminal()
-}
-
 /// One line per thing that happened, with the step's output indented under it.
 pub struct Human {
-    color: bool,
+    palette: Palette,
     titles: HashMap<String, String>,
     /// The step whose line was printed last: output of another step gets a
     /// header, so concurrent steps' lines are never mistaken for each other.
@@ -90,24 +86,16 @@ pub struct Human {
 impl Human {
     pub fn new(color: bool, titles: HashMap<String, String>) -> Human {
         Human {
-            color,
+            palette: Palette::new(color),
             titles: titles_for_terminal(titles),
             last: None,
             instructions: HashMap::new(),
         }
     }
 
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
     fn title(&self, step: &str) -> String {
         match self.titles.get(step) {
-            Some(t) => format!(" {}", self.paint("2", t)),
+            Some(t) => format!(" {}", self.palette.dim(t)),
             None => String::new(),
         }
     }
@@ -154,8 +142,8 @@ impl Human {
                 // the playbook's.
                 format!(
                     "{} {playbook}{mode}  run {run_id}\n  {}",
-                    self.paint("1", "runbook"),
-                    self.paint("2", &format!("shell steps run in {workdir}"))
+                    self.palette.bold("runbook"),
+                    self.palette.dim(&format!("shell steps run in {workdir}"))
                 )
             }
             Event::RunResumed {
@@ -163,12 +151,12 @@ impl Human {
             } => {
                 format!(
                     "{} run {run_id}: {} step(s) already succeeded",
-                    self.paint("1", "resuming"),
+                    self.palette.bold("resuming"),
                     restored.len()
                 )
             }
             Event::StepStarted { step, attempt } if *attempt == 1 => {
-                format!("{} {step}{}", self.paint("36", "▶"), self.title(step))
+                format!("{} {step}{}", self.palette.cyan("▶"), self.title(step))
             }
             Event::StepStarted { .. } => return None,
             Event::ItemStarted {
@@ -177,7 +165,7 @@ impl Human {
                 label,
                 attempt,
             } if *attempt == 1 => {
-                format!("  {} {step} [{index}] {label}", self.paint("36", "▶"))
+                format!("  {} {step} [{index}] {label}", self.palette.cyan("▶"))
             }
             Event::ItemStarted { .. } => return None,
             Event::ItemFinished {
@@ -194,11 +182,11 @@ impl Human {
                     .unwrap_or_default();
                 match state {
                     StepState::Succeeded => {
-                        format!("  {} {step} [{index}] {label}", self.paint("32", "✓"))
+                        format!("  {} {step} [{index}] {label}", self.palette.green("✓"))
                     }
                     other => format!(
                         "  {} {step} [{index}] {label} {}{message}",
-                        self.paint("31", "✗"),
+                        self.palette.red("✗"),
                         other.name()
                     ),
                 }
@@ -206,14 +194,14 @@ impl Human {
             Event::StepOutput { step, stream, line } => {
                 let header =
                     if self.last.as_deref() != Some(step.as_str()) && *stream != Stream::Log {
-                        format!("  {} {}\n", self.paint("2", "┌"), self.paint("2", step))
+                        format!("  {} {}\n", self.palette.dim("┌"), self.palette.dim(step))
                     } else {
                         String::new()
                     };
                 let line = match stream {
-                    Stream::Log => format!("  {} {step}: {line}", self.paint("34", "ℹ")),
-                    Stream::Stdout => format!("{header}  {} {line}", self.paint("2", "│")),
-                    Stream::Stderr => format!("{header}  {} {line}", self.paint("33", "│")),
+                    Stream::Log => format!("  {} {step}: {line}", self.palette.blue("ℹ")),
+                    Stream::Stdout => format!("{header}  {} {line}", self.palette.dim("│")),
+                    Stream::Stderr => format!("{header}  {} {line}", self.palette.yellow("│")),
                 };
                 self.last = Some(step.clone());
                 line
@@ -225,7 +213,7 @@ impl Human {
                 message,
             } => format!(
                 "  {} {step}: attempt {attempt} failed ({message}); retrying in {}",
-                self.paint("33", "↻"),
+                self.palette.yellow("↻"),
                 seconds(*delay_ms)
             ),
             Event::StepPolling {
@@ -235,7 +223,7 @@ impl Human {
                 message,
             } => format!(
                 "  {} {step}: {message} (attempt {attempt}); again in {}",
-                self.paint("2", "…"),
+                self.palette.dim("…"),
                 seconds(*every_ms)
             ),
             Event::StepWouldRun {
@@ -245,7 +233,7 @@ impl Human {
             } => {
                 format!(
                     "{} {step}{}  would run ({effect}): {description}",
-                    self.paint("35", "◇"),
+                    self.palette.magenta("◇"),
                     self.title(step)
                 )
             }
@@ -256,7 +244,7 @@ impl Human {
             } => {
                 format!(
                     "{} {step}  gate ({effect}), not asked in a dry-run: {question}",
-                    self.paint("35", "◇")
+                    self.palette.magenta("◇")
                 )
             }
             Event::GateRequested { .. } => return None,
@@ -275,12 +263,12 @@ impl Human {
                 if *approved {
                     format!(
                         "  {} {step} approved by {who} ({via}){why}",
-                        self.paint("32", "✓")
+                        self.palette.green("✓")
                     )
                 } else {
                     format!(
                         "  {} {step} rejected by {who} ({via}){why}",
-                        self.paint("31", "✗")
+                        self.palette.red("✗")
                     )
                 }
             }
@@ -305,31 +293,31 @@ impl Human {
                     };
                     let mut line = format!(
                         "  {} {step} done, confirmed by {who} ({via}){note}",
-                        self.paint("32", "✓")
+                        self.palette.green("✓")
                     );
                     // The prompt showed the instructions; the command line did not.
-                    if via != "terminal" {
+                    if *via != Via::Terminal {
                         for l in text.lines() {
-                            line.push_str(&format!("\n    {} {l}", self.paint("2", "│")));
+                            line.push_str(&format!("\n    {} {l}", self.palette.dim("│")));
                         }
                     }
                     line
                 }
                 None => format!(
                     "  {} {step}: {answer} ({who}, {via})",
-                    self.paint("32", "✓")
+                    self.palette.green("✓")
                 ),
             },
             Event::StepInterrupted { step } => {
                 format!(
                     "{} {step} was interrupted: it will be asked for again",
-                    self.paint("33", "!")
+                    self.palette.yellow("!")
                 )
             }
             Event::RunInterrupted { signal } => {
                 format!(
                     "{} interrupted by {signal}: stopping the running steps",
-                    self.paint("33", "■")
+                    self.palette.yellow("■")
                 )
             }
             Event::JournalRepaired {
@@ -338,7 +326,7 @@ impl Human {
             } => {
                 format!(
                     "{} the journal's last line ({line}) was torn by a crash: cut off {dropped_bytes} byte(s)",
-                    self.paint("33", "!")
+                    self.palette.yellow("!")
                 )
             }
             Event::StepFinished {
@@ -358,28 +346,28 @@ impl Human {
                 // What the step read, under its line.
                 let mut evidence = String::new();
                 for line in runbook_runtime::evidence::lines(results) {
-                    evidence.push_str(&format!("\n    {} {line}", self.paint("2", "│")));
+                    evidence.push_str(&format!("\n    {} {line}", self.palette.dim("│")));
                 }
                 let line = match state {
                     StepState::Succeeded if *simulated => {
-                        format!("{} {step} (dry-run){message}", self.paint("35", "◇"))
+                        format!("{} {step} (dry-run){message}", self.palette.magenta("◇"))
                     }
                     StepState::Succeeded => format!(
                         "{} {step} {}{message}",
-                        self.paint("32", "✓"),
-                        self.paint("2", &time)
+                        self.palette.green("✓"),
+                        self.palette.dim(&time)
                     ),
                     StepState::Skipped => {
-                        format!("{} {step} skipped{message}", self.paint("2", "–"))
+                        format!("{} {step} skipped{message}", self.palette.dim("–"))
                     }
                     StepState::TimedOut => format!(
                         "{} {step} timed out after {time}{message}",
-                        self.paint("31", "⏱")
+                        self.palette.red("⏱")
                     ),
                     StepState::Cancelled => {
-                        format!("{} {step} cancelled{message}", self.paint("33", "■"))
+                        format!("{} {step} cancelled{message}", self.palette.yellow("■"))
                     }
-                    other => format!("{} {step} {}{message}", self.paint("31", "✗"), other.name()),
+                    other => format!("{} {step} {}{message}", self.palette.red("✗"), other.name()),
                 };
                 line + &evidence
             }
@@ -390,10 +378,10 @@ impl Human {
             } => {
                 let counts: Vec<String> = summary.iter().map(|(k, v)| format!("{v} {k}")).collect();
                 let word = match status {
-                    RunStatus::Succeeded => self.paint("32", "succeeded"),
-                    RunStatus::Failed => self.paint("31", "failed"),
-                    RunStatus::Rejected => self.paint("31", "stopped at a gate"),
-                    RunStatus::Interrupted => self.paint("33", "interrupted"),
+                    RunStatus::Succeeded => self.palette.green("succeeded"),
+                    RunStatus::Failed => self.palette.red("failed"),
+                    RunStatus::Rejected => self.palette.red("stopped at a gate"),
+                    RunStatus::Interrupted => self.palette.yellow("interrupted"),
                 };
                 format!(
                     "\nrun {word} in {}: {}",

@@ -1,6 +1,6 @@
 use super::{load, INVALID, OK};
 use crate::cli::DiagnosticFormat;
-use crate::report;
+use crate::diagnostics;
 use std::path::PathBuf;
 
 /// `runbook check PATH...`: every diagnostic of every playbook the paths
@@ -13,15 +13,15 @@ pub fn run(files: &[PathBuf], format: DiagnosticFormat) -> i32 {
         errors += checked.diagnostics.iter().filter(|d| d.is_error()).count();
         warnings += checked.diagnostics.iter().filter(|d| !d.is_error()).count();
         match format {
-            DiagnosticFormat::Human => report::human(&checked.file, &checked.diagnostics),
-            DiagnosticFormat::Json => report::json(&checked.file, &checked.diagnostics),
+            DiagnosticFormat::Human => diagnostics::human(&checked.file, &checked.diagnostics),
+            DiagnosticFormat::Json => diagnostics::json(&checked.file, &checked.diagnostics),
         }
         // The process is about to exit: freeing a large plan piece by piece
         // would only add to the time `check` takes (as rustc does, skip it).
         std::mem::forget(checked);
     }
     if format == DiagnosticFormat::Human && !files.is_empty() {
-        eprintln!("{}", report::summary(errors, warnings, files.len()));
+        eprintln!("{}", diagnostics::summary(errors, warnings, files.len()));
     }
     if errors > 0 || !all_named {
         INVALID

@@ -1,6 +1,6 @@
 use super::{INVALID, OK};
 use crate::cli::SyntaxArg;
-use crate::report;
+use crate::diagnostics;
 use runbook_dsl::{print, Diagnostics};
 use std::path::Path;
 
@@ -10,14 +10,14 @@ pub fn run(path: &Path, to: SyntaxArg) -> i32 {
     let file = match runbook_dsl::load::read(path) {
         Ok(file) => file,
         Err(unreadable) => {
-            report::human(&unreadable.file, &[unreadable.diagnostic]);
+            diagnostics::human(&unreadable.file, &[unreadable.diagnostic]);
             return INVALID;
         }
     };
     let mut diags = Diagnostics::new();
     let (playbook, comments) = runbook_dsl::load::parse(&file, catalog, &mut diags);
     let Some(playbook) = playbook.filter(|_| !diags.has_errors()) else {
-        report::human(&file, &diags.into_sorted());
+        diagnostics::human(&file, &diags.into_sorted());
         return INVALID;
     };
     let out = match to {

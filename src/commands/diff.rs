@@ -1,11 +1,10 @@
 use super::{load, FINDINGS, INVALID, OK};
 use crate::cli::{DiffFormat, FailOn};
-use crate::report;
+use crate::diagnostics;
 use runbook_dsl::diff::{self, PlanDiff, RiskSeverity, TextStyle};
 use runbook_dsl::load::Checked;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::SourceFile;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -39,7 +38,7 @@ pub fn run(
     };
     let mut invalid = false;
     for checked in pairs.iter().flat_map(|(o, n)| [o, n]).flatten() {
-        report::human(&checked.file, &checked.diagnostics);
+        diagnostics::human(&checked.file, &checked.diagnostics);
         invalid |= checked.plan.is_none();
     }
     if invalid {
@@ -51,9 +50,7 @@ pub fn run(
         .collect();
     match format {
         DiffFormat::Text => {
-            let style = if std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            {
+            let style = if crate::palette::stdout() {
                 TextStyle::Color
             } else {
                 TextStyle::Plain

@@ -1,11 +1,11 @@
 use super::{load, INVALID, OK};
-use crate::report;
+use crate::diagnostics;
 use std::path::Path;
 
 /// `runbook doc FILE`: the playbook as a Markdown runbook on stdout.
 pub fn run(path: &Path) -> i32 {
     let checked = load(path);
-    report::human(&checked.file, &checked.diagnostics);
+    diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };

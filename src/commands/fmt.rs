@@ -1,5 +1,5 @@
 use super::{INVALID, OK, UNFORMATTED};
-use crate::report;
+use crate::diagnostics;
 use runbook_dsl::{print, Diagnostics, Syntax};
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ pub fn run(files: &[PathBuf], check: bool) -> i32 {
         let file = match runbook_dsl::load::read(path) {
             Ok(file) => file,
             Err(unreadable) => {
-                report::human(&unreadable.file, &[unreadable.diagnostic]);
+                diagnostics::human(&unreadable.file, &[unreadable.diagnostic]);
                 status = INVALID;
                 continue;
             }
@@ -27,7 +27,7 @@ pub fn run(files: &[PathBuf], check: bool) -> i32 {
         let mut diags = Diagnostics::new();
         let (playbook, comments) = runbook_dsl::load::parse(&file, catalog, &mut diags);
         let Some(playbook) = playbook.filter(|_| !diags.has_errors()) else {
-            report::human(&file, &diags.into_sorted());
+            diagnostics::human(&file, &diags.into_sorted());
             status = INVALID;
             continue;
         };

@@ -1,13 +1,13 @@
 use super::{load, INVALID, OK};
 use crate::cli::GraphFormat;
-use crate::report;
+use crate::diagnostics;
 use runbook_dsl::render;
 use std::path::Path;
 
 /// `runbook graph FILE`: the step graph as text, DOT or Mermaid.
 pub fn run(path: &Path, format: GraphFormat) -> i32 {
     let checked = load(path);
-    report::human(&checked.file, &checked.diagnostics);
+    diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };

@@ -1,6 +1,6 @@
 use super::{load, FINDINGS, INVALID, OK};
 use crate::cli::DiagnosticFormat;
-use crate::report;
+use crate::diagnostics;
 use runbook_dsl::lint::{self, LintConfig};
 use std::path::{Path, PathBuf};
 
@@ -37,12 +37,12 @@ pub fn run(files: &[PathBuf], format: DiagnosticFormat, config: Option<&Path>) -
         errors += diagnostics.iter().filter(|d| d.is_error()).count();
         warnings += diagnostics.iter().filter(|d| !d.is_error()).count();
         match format {
-            DiagnosticFormat::Human => report::human(&checked.file, &diagnostics),
-            DiagnosticFormat::Json => report::json(&checked.file, &diagnostics),
+            DiagnosticFormat::Human => diagnostics::human(&checked.file, &diagnostics),
+            DiagnosticFormat::Json => diagnostics::json(&checked.file, &diagnostics),
         }
     }
     if format == DiagnosticFormat::Human && !files.is_empty() {
-        eprintln!("{}", report::summary(errors, warnings, files.len()));
+        eprintln!("{}", diagnostics::summary(errors, warnings, files.len()));
     }
     if invalid {
         INVALID

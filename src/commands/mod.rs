@@ -17,19 +17,8 @@ mod test;
 
 use crate::cli::{Cli, Command};
 
-/// Exit code: success.
-pub const OK: i32 = 0;
-/// Exit code: `fmt --check` found unformatted files.
-pub const UNFORMATTED: i32 = 1;
-/// Exit code: `diff --fail-on` found a risk that severe, or `lint` found an error.
-pub const FINDINGS: i32 = 1;
-/// Exit code: invalid playbook or usage.
-pub const INVALID: i32 = 2;
-/// Exit code: the steps succeeded but the journal could not be written
-/// completely (a full disk): the record of the run is incomplete.
-pub const JOURNAL_FAILED: i32 = 4;
-/// Exit code: interrupted with no known signal (a signal N exits 128 + N).
-pub const INTERRUPTED: i32 = 130;
+pub use crate::exit_code::*;
+pub use crate::load::load;
 
 pub fn dispatch(cli: Cli) -> i32 {
     match cli.command {
@@ -86,20 +75,4 @@ pub fn playbooks(args: &[std::path::PathBuf]) -> (Vec<std::path::PathBuf>, bool)
         eprintln!("error: {problem}");
     }
     (expanded.files, expanded.problems.is_empty())
-}
-
-/// Reads and checks one file, printing its diagnostics for a person.
-/// Returns the result when the file could be read.
-pub fn load(path: &std::path::Path) -> runbook_dsl::load::Checked {
-    let catalog = runbook_stdlib::builtin();
-    match runbook_dsl::load::read(path) {
-        Ok(file) => runbook_dsl::load::check(file, catalog),
-        Err(unreadable) => runbook_dsl::load::Checked {
-            file: unreadable.file,
-            playbook: None,
-            comments: Vec::new(),
-            plan: None,
-            diagnostics: vec![unreadable.diagnostic],
-        },
-    }
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 /// `runbook plan FILE`: every path through the branches; executes nothing.
 pub fn run(path: &Path, input: &[String]) -> i32 {
     let checked = load(path);
-    crate::report::human(&checked.file, &checked.diagnostics);
+    crate::diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };
@@ -22,7 +22,10 @@ pub fn run(path: &Path, input: &[String]) -> i32 {
     }
     print!(
         "{}",
-        runbook_runtime::paths::render(&plan, &runbook_runtime::paths::enumerate(&plan, &known))
+        runbook_runtime::plan_paths::text(
+            &plan,
+            &runbook_runtime::plan_paths::enumerate(&plan, &known)
+        )
     );
     OK
 }

@@ -72,12 +72,12 @@ pub fn run(args: &ResumeArgs) -> i32 {
         playbook = PathBuf::from(&journaled.workdir).join(&playbook);
     }
     let checked = load(&playbook);
-    crate::report::human(&checked.file, &checked.diagnostics);
+    crate::diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };
     if let Some(problem) = super::run::not_runnable(&plan) {
-        eprint!("{}", problem.render(crate::view::color()));
+        eprint!("{}", problem.render(crate::diagnostics::style()));
         return INVALID;
     }
     if plan_hash(&plan) != journaled.plan_hash && !args.force {

@@ -4,14 +4,15 @@
 
 use super::{load, INVALID, JOURNAL_FAILED};
 use crate::cli::{Decisions, OutputFormat, RunArgs};
-use crate::failure::RunProblem;
 use crate::inputs::{self, Given};
+use crate::prompt::Terminal;
 use crate::view;
 use runbook_dsl::ast::Action as StepAction;
+use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_runtime::event::Event;
 use runbook_runtime::journal::{self, JournalWriter, WriteFailure};
-use runbook_runtime::operator::{current_user, Operator, Preapproved, Terminal};
+use runbook_runtime::operator::{current_user, Operator, Preapproved};
 use runbook_runtime::run_lock::RunLock;
 use runbook_runtime::runner::{Restored, RunOptions, RunOutcome, Runner};
 use runbook_runtime::{EventBus, Interruption, Masker, Mode, RunStatus};
@@ -26,12 +27,12 @@ use tokio_util::sync::CancellationToken;
 /// `runbook run`.
 pub fn run(args: &RunArgs) -> i32 {
     let checked = load(&args.file);
-    crate::report::human(&checked.file, &checked.diagnostics);
+    crate::diagnostics::human(&checked.file, &checked.diagnostics);
     let Some(plan) = checked.plan else {
         return INVALID;
     };
     if let Some(problem) = not_runnable(&plan) {
-        eprint!("{}", problem.render(view::color()));
+        eprint!("{}", problem.render(crate::diagnostics::style()));
         return INVALID;
     }
     let given = match Given::read(&args.decisions.input, args.decisions.inputs_file.as_deref()) {
@@ -80,7 +81,7 @@ fn usage(message: &str) -> i32 {
 
 /// A diagnostic listing the steps whose kinds have no action yet, pointing
 /// at the first of them (a label per step would draw the whole file).
-pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
+pub fn not_runnable(plan: &Plan) -> Option<Report> {
     let mut steps = Vec::new();
     let mut first = None;
     for i in 0..plan.len() {
@@ -98,7 +99,7 @@ pub fn not_runnable(plan: &Plan) -> Option<RunProblem> {
         .map(|k| format!("`{k}`"))
         .collect();
     Some(
-        RunProblem::new(
+        Report::problem(
             plan.file(),
             "runbook::not_runnable",
             format!("{} step(s) use kinds that cannot run in this version: {}", steps.len(), steps.join(", ")),
@@ -119,7 +120,7 @@ pub fn operator(args: &Decisions, plan: &Plan) -> Result<Arc<dyn Operator>, i32>
     let problems = crate::decisions::check(plan, &preapproved);
     if !problems.is_empty() {
         for problem in problems {
-            eprint!("{}", problem.render(view::color()));
+            eprint!("{}", problem.render(crate::diagnostics::style()));
         }
         return Err(INVALID);
     }
@@ -233,7 +234,7 @@ pub fn execute(
     let journal_path = journal.path().to_path_buf();
     let journal_failure = journal.failure();
     bus.subscribe(Box::new(journal));
-    let color = view::color();
+    let color = crate::palette::stderr();
     match session.output {
         OutputFormat::Json => bus.subscribe(Box::new(view::JsonLines)),
         OutputFormat::Human => {
@@ -245,8 +246,9 @@ pub fn execute(
                         .map(|t| (step.id.value.clone(), t.value.clone()))
                 })
                 .collect();
-            // Live only where colour is: a terminal, and no `NO_COLOR`.
-            if color {
+            // Live only on a terminal with colour (no `NO_COLOR`); forced
+            // colour on a pipe (`CLICOLOR_FORCE`) colours the plain lines.
+            if color && std::io::stderr().is_terminal() {
                 let screen = crate::live::Screen::new();
                 operator = Arc::new(crate::live::Pausing {
                     inner: operator,
@@ -331,7 +333,7 @@ pub fn execute(
         for failure in outcome.failures.iter().filter(|f| !f.handled) {
             let step = plan.step(failure.step).0;
             let message = bus.masker().mask(&failure.message);
-            let mut problem = RunProblem::new(
+            let mut problem = Report::problem(
                 plan.file(),
                 "runbook::step_failed",
                 format!("step `{}` {}", step.id.value, failure.state.name()),
@@ -342,7 +344,11 @@ pub fn execute(
                     problem = problem.label(span, "here");
                 }
             }
-            let _ = write!(std::io::stderr(), "{}", problem.render(color));
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                problem.render(crate::diagnostics::style())
+            );
         }
         let handled: Vec<String> = outcome
             .failures

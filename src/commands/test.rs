@@ -4,12 +4,10 @@
 //! summary line `N passed, M failed` that CI reads. Exit 1 on any failure.
 
 use super::{INVALID, OK};
-use crate::failure::RunProblem;
-use runbook_dsl::diagnostic::{render, RenderStyle};
+use runbook_dsl::diagnostic::{render, RenderStyle, Report};
 use runbook_dsl::files::{expand, Wanted};
 use runbook_runtime::rehearsal::verdict::Mismatch;
 use runbook_runtime::rehearsal::{self, FileReport, Verdict, World};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -31,8 +29,7 @@ pub fn run(paths: &[PathBuf]) -> i32 {
         return INVALID;
     }
     let files = expanded.files;
-    let color = std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = crate::palette::stdout();
     let world = World {
         catalog: runbook_stdlib::builtin(),
         pure: Arc::new(runbook_stdlib::actions::Builtins),
@@ -55,11 +52,7 @@ pub fn run(paths: &[PathBuf]) -> i32 {
 
 /// One file's lines and reports.
 fn show(report: &FileReport, color: bool) -> String {
-    let style = if color {
-        RenderStyle::Color
-    } else {
-        RenderStyle::Plain
-    };
+    let style = RenderStyle::with_color(color);
     let name = report.file.name();
     let mut out = String::new();
     if report.diagnostics.iter().any(|d| d.is_error()) {
@@ -80,7 +73,7 @@ fn show(report: &FileReport, color: bool) -> String {
             }
             Verdict::Failed(mismatches) => {
                 out.push_str(&format!("{title} ... FAILED\n"));
-                out.push_str(&failure(plan, &scenario.name, mismatches, color));
+                out.push_str(&failure(plan, &scenario.name, mismatches, style));
             }
         }
     }
@@ -92,12 +85,12 @@ fn failure(
     plan: &runbook_dsl::plan::Plan,
     name: &str,
     mismatches: &[Mismatch],
-    color: bool,
+    style: RenderStyle,
 ) -> String {
     let Some(first) = mismatches.first() else {
         return String::new();
     };
-    let mut problem = RunProblem::new(
+    let mut problem = Report::problem(
         plan.file(),
         "runbook::rehearsal_failed",
         format!("scenario `{name}`: {}", first.message),
@@ -109,7 +102,7 @@ fn failure(
     for (span, text) in &first.labels {
         problem = problem.label(*span, text.clone());
     }
-    let mut out = problem.render(color);
+    let mut out = problem.render(style);
     for other in &mismatches[1..] {
         out.push_str(&format!(
             "  also: {} (expected {}, actual {})\n",

@@ -3,6 +3,7 @@
 
 mod cli;
 mod closed_pipe;
+mod colour;
 mod dependencies;
 mod diagnostics;
 mod diagnostics_doc;
@@ -19,6 +20,7 @@ mod harness;
 mod hostile_input;
 mod insertions;
 mod kind_http;
+mod kind_http_files;
 mod kind_k8s;
 mod kind_playbook;
 mod kind_prometheus;

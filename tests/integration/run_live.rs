@@ -28,7 +28,10 @@ impl Pty {
             .current_dir(s.path())
             .env("USER", "tester")
             .env("COLUMNS", "100")
+            // See `Sandbox::pty_capture`: an unset TERM reads as `dumb`.
+            .env("TERM", "xterm")
             .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

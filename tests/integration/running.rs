@@ -38,8 +38,8 @@ impl Sandbox {
         cmd
     }
 
-    /// `runbook ARGS` under `script(1)`, colour on so the live view draws,
-    /// with `env` added: the raw bytes the terminal received, escape
+    /// `runbook ARGS` under `script(1)`, colour on so the live view draws
+    /// unless `env` (added last) turns it off: the raw bytes the terminal received, escape
     /// sequences and all.
     pub fn pty_capture(&self, args: &str, env: &[(&str, &str)]) -> String {
         let mut child = Command::new("script")
@@ -50,8 +50,12 @@ impl Sandbox {
             ])
             .current_dir(self.path())
             .env("USER", "tester")
-            .envs(env.iter().copied())
+            // A terminal console recognises even where the tests run without
+            // one (an unset TERM reads as `dumb`: no colour).
+            .env("TERM", "xterm")
             .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

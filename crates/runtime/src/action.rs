@@ -8,12 +8,12 @@
 //! its process group), and a sink for live output lines. It returns its
 //! result fields; the runner captures outputs, retries, polls and journals.
 
+use crate::arguments::Args;
 use crate::event::{Event, Stream};
 use crate::mode::Mode;
 use crate::operator::{Operator, Preapproved};
-use crate::render::Args;
-use crate::runner::TaskMsg;
 use crate::scope::Scope;
+use crate::step_message::{OutputLine, TaskMsg};
 use serde_json::{Map, Value};
 use std::future::Future;
 use std::path::PathBuf;
@@ -85,7 +85,7 @@ pub struct ActionContext {
     /// to the same person, the same terminal and the same command line.
     pub operator: Arc<dyn Operator>,
     /// The turn to prompt it, shared with a called playbook's runner.
-    pub prompt: crate::runner::Prompts,
+    pub prompt: crate::operator::Prompts,
     /// After a timeout or a cancellation, how long a process group gets
     /// between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
@@ -106,14 +106,6 @@ pub struct ActionContext {
     /// [`ActionSet::called`]); `None`: the standard library's.
     pub called_actions: Option<Arc<dyn ActionSet>>,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
-}
-
-/// A line of live output, as it travels to the runner.
-#[derive(Clone, Debug)]
-pub struct OutputLine {
-    pub step: String,
-    pub stream: Stream,
-    pub line: String,
 }
 
 impl ActionContext {

@@ -7,6 +7,7 @@
 //! in `docs/cli.md`; fields are only ever added to it.
 
 use crate::mode::Mode;
+use crate::operator::Via;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -205,8 +206,7 @@ pub enum Event {
         step: String,
         approved: bool,
         who: String,
-        /// `terminal`, `--approve`, `--yes`, `timeout`, `no terminal`.
-        via: String,
+        via: Via,
         reason: Option<String>,
         plan_hash: String,
     },
@@ -228,7 +228,7 @@ pub enum Event {
         step: String,
         answer: Value,
         who: String,
-        via: String,
+        via: Via,
     },
     /// On resume: the step was running when the run stopped; it may have
     /// done part or all of its work.
@@ -316,4 +316,50 @@ pub struct Record {
 /// The current time as the journal writes it.
 pub fn now() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operator::Via;
+
+    /// Lines as runbook wrote them before `via` was an enum (the first two
+    /// copied from a run of that binary): they read into the enum and are
+    /// written back byte for byte.
+    #[test]
+    fn journal_lines_written_before_via_was_an_enum_still_read() {
+        let lines = [
+            (
+                r#"{"seq":2,"time":"2026-11-30T21:44:23.088Z","event":"gate_decided","step":"deploy","approved":true,"who":"root","via":"--approve","reason":null,"plan_hash":"4d6e682aaa0787ae81751b9aaa2a2006707fad54da7b8b2fa87c93cea450155d"}"#,
+                Via::Approve,
+            ),
+            (
+                r#"{"seq":7,"time":"2026-11-30T21:44:23.106Z","event":"answered","step":"pick","answer":"b","who":"root","via":"--answer"}"#,
+                Via::Answer,
+            ),
+            (
+                r#"{"seq":4,"time":"2026-11-30T21:44:23.100Z","event":"gate_decided","step":"rollback.drain","approved":true,"who":"alice","via":"approval of `rollback`","reason":null,"plan_hash":"ab"}"#,
+                Via::CallerApproval("rollback".into()),
+            ),
+            (
+                r#"{"seq":5,"time":"2026-11-30T21:44:23.100Z","event":"gate_decided","step":"go","approved":false,"who":"alice","via":"no terminal","reason":"no terminal to ask: pass `--approve go` to approve it","plan_hash":"ab"}"#,
+                Via::NoTerminal,
+            ),
+            (
+                r#"{"seq":6,"time":"2026-11-30T21:44:23.100Z","event":"answered","step":"pick","answer":"a","who":"alice","via":"timeout (the default)"}"#,
+                Via::TimeoutDefault,
+            ),
+        ];
+        for (line, want) in lines {
+            let record: Record = serde_json::from_str(line).expect(line);
+            let via = match &record.event {
+                Event::GateDecided { via, .. } | Event::Answered { via, .. } => via,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(*via, want);
+            assert_eq!(serde_json::to_string(&record).unwrap(), line);
+        }
+        let unknown = r#"{"seq":1,"time":"t","event":"answered","step":"a","answer":"b","who":"c","via":"by email"}"#;
+        assert!(serde_json::from_str::<Record>(unknown).is_err());
+    }
 }

@@ -250,7 +250,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let ready = dir.join("ready");
         let _ = std::fs::remove_file(&ready);
-        let mut ctx = ActionContext::new("t", runbook_runtime::render::Args::new());
+        let mut ctx = ActionContext::new("t", runbook_runtime::arguments::Args::new());
         ctx.kill_grace = Duration::from_secs(3600);
         let mut command = Command::new("sh");
         command

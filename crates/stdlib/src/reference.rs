@@ -91,6 +91,7 @@ fn type_name(ty: &ParamType) -> String {
             Encoding::K8sName => "name template",
             Encoding::LabelSelector => "label selector template",
             Encoding::FieldSelector => "field selector template",
+            Encoding::FilePath => "file path template",
         }
         .into(),
         ParamType::Argv => "argv list of templates".into(),

@@ -239,8 +239,15 @@ fn router(state: Shared) -> Router {
             post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no_service") }),
         )
         .route("/metrics", get(metrics))
+        .route("/blob", get(|| async { blob() }))
         .fallback(record)
         .with_state(state)
+}
+
+/// What `/blob` serves: 300 KiB of every byte value in turn, so a saved
+/// body is compared byte for byte (not valid UTF-8, several chunks).
+pub fn blob() -> Vec<u8> {
+    (0..300 * 1024).map(|i| (i % 251) as u8).collect()
 }
 
 async fn health() -> Json<Value> {

@@ -9,6 +9,7 @@
 //! Raw insertions (`{{raw x}}`, `{{{x}}}`) are left alone: they are explicit
 //! and linted.
 
+mod file_path;
 mod json;
 mod k8s;
 mod promql;
@@ -44,6 +45,9 @@ pub enum Encoding {
     LabelSelector,
     /// A Kubernetes field selector: `\`, `,` and `=` in values escaped.
     FieldSelector,
+    /// A local file path: an inserted value is one file name; only an input
+    /// may start the path with a directory.
+    FilePath,
 }
 
 /// Why an insertion cannot be made safe where it is written.
@@ -64,6 +68,7 @@ impl Encoding {
             Encoding::K8sName => "a string (a Kubernetes name template)",
             Encoding::LabelSelector => "a string (a label selector template)",
             Encoding::FieldSelector => "a string (a field selector template)",
+            Encoding::FilePath => "a string (a file path template)",
         }
     }
 
@@ -76,6 +81,7 @@ impl Encoding {
             Encoding::K8sName => "a Kubernetes name",
             Encoding::LabelSelector => "the label selector",
             Encoding::FieldSelector => "the field selector",
+            Encoding::FilePath => "a file path",
         }
     }
 
@@ -95,6 +101,7 @@ impl Encoding {
             Encoding::K8sName => k8s::name(text),
             Encoding::LabelSelector => k8s::label(text),
             Encoding::FieldSelector => Ok(k8s::field_value(text)),
+            Encoding::FilePath => file_path::insert(prefix, insertion, text),
         }
     }
 
@@ -103,7 +110,10 @@ impl Encoding {
             Encoding::Url => url::problem(prefix, insertion),
             Encoding::JsonBody => json::problem(prefix),
             Encoding::PromQl => promql::problem(prefix, insertion, ty),
-            Encoding::K8sName | Encoding::LabelSelector | Encoding::FieldSelector => None,
+            Encoding::K8sName
+            | Encoding::LabelSelector
+            | Encoding::FieldSelector
+            | Encoding::FilePath => None,
         }
     }
 
@@ -114,7 +124,10 @@ impl Encoding {
             Encoding::Url => url::placeholder(prefix),
             Encoding::JsonBody => json::placeholder(prefix),
             Encoding::PromQl => promql::placeholder(prefix),
-            Encoding::K8sName | Encoding::LabelSelector | Encoding::FieldSelector => "x".into(),
+            Encoding::K8sName
+            | Encoding::LabelSelector
+            | Encoding::FieldSelector
+            | Encoding::FilePath => "x".into(),
         }
     }
 }

@@ -205,3 +205,53 @@ fn kubernetes_names_and_selectors() {
     assert!(super::dns1123_label("kube-system"));
     assert!(!super::dns1123_label("a.b"));
 }
+
+fn render_path(src: &str, value: Value) -> Result<String, RenderError> {
+    let text = Text::verbatim(src, Span::new(0, src.len()));
+    let template = parse(&text).expect("parses");
+    let env = crate::expr::JsonEnv {
+        root: json!({"inputs": {"dir": value.clone()},
+                     "steps": {"list": {"outputs": {"name": value}}}}),
+        states: Default::default(),
+    };
+    render(&template, &env, Quoting::Encoded(Encoding::FilePath))
+}
+
+#[test]
+fn a_value_inside_a_file_path_is_one_file_name() {
+    let template = "/backups/{{steps.list.outputs.name}}.sql";
+    assert_eq!(
+        render_path(template, json!("db-1")).unwrap(),
+        "/backups/db-1.sql"
+    );
+    for hostile in HOSTILE.iter().chain(&["..", ".", "", "x\0y", "\u{1b}[2J"]) {
+        let hostile = hostile.to_string();
+        let rendered = render_path(template, json!(hostile));
+        if hostile.contains('/')
+            || hostile.chars().any(char::is_control)
+            || hostile.is_empty()
+            || hostile == "."
+            || hostile == ".."
+        {
+            assert!(rendered.is_err(), "{hostile:?} gave {rendered:?}");
+        } else {
+            // No separator, no control character: one (odd) file name.
+            assert_eq!(rendered.unwrap(), format!("/backups/{hostile}.sql"));
+        }
+    }
+}
+
+#[test]
+fn only_an_input_may_start_a_file_path_with_a_directory() {
+    assert_eq!(
+        render_path("{{inputs.dir}}/db.sql", json!("/var/backups")).unwrap(),
+        "/var/backups/db.sql"
+    );
+    assert!(render_path("{{inputs.dir}}/db.sql", json!("/tmp/a\nb")).is_err());
+    assert!(render_path("{{inputs.dir}}/db.sql", json!("")).is_err());
+    assert!(render_path("{{steps.list.outputs.name}}/db.sql", json!("/etc")).is_err());
+    assert_eq!(
+        render_path("{{steps.list.outputs.name}}.json", json!("export")).unwrap(),
+        "export.json"
+    );
+}

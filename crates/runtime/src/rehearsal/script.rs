@@ -15,7 +15,7 @@
 //! `--approve`/`--answer` take in a run ([`crate::operator::Nested`]).
 
 use crate::action::{Action, ActionContext, ActionResult, ActionSet, BoxFuture};
-use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply};
+use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply, Via};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -176,7 +176,7 @@ impl Operator for ScriptedOperator {
         Decision {
             approved,
             who: WHO.into(),
-            via: "scenario".into(),
+            via: Via::Scenario,
             reason: (!approved).then(|| "rejected by the scenario".into()),
         }
     }
@@ -185,13 +185,13 @@ impl Operator for ScriptedOperator {
         let given = self.answers.get(&question.step);
         let refused = |reason: &str| Reply::Refused {
             who: WHO.into(),
-            via: "scenario".into(),
+            via: Via::Scenario,
             reason: reason.into(),
         };
         let answer = |value: Value| Reply::Answer {
             value,
             who: WHO.into(),
-            via: "scenario".into(),
+            via: Via::Scenario,
         };
         match (&question.kind, given) {
             (QuestionKind::Manual, None | Some(Value::Bool(true))) => {

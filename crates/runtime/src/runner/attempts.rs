@@ -1,9 +1,9 @@
 //! Attempts of a step: retries, `until` polling, timeouts.
 
-use super::message::StepDone;
 use super::step_task::StepTask;
 use crate::action::{ActionContext, ActionResult};
 use crate::event::{Event, StepState};
+use crate::step_message::StepDone;
 use runbook_dsl::expr::{self, Outcome};
 use serde_json::Value;
 use std::time::Duration;

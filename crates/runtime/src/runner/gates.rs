@@ -1,22 +1,22 @@
 //! Where a step waits for a person: approval gates, questions, manual steps.
 
-use super::message::StepDone;
 use super::step_task::StepTask;
 use crate::action::ActionContext;
 use crate::event::{Event, StepState};
 use crate::mode::Mode;
-use crate::operator::{GateRequest, Question, QuestionKind, Reply};
-use crate::render::{self};
+use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via};
+use crate::step_message::StepDone;
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::template::Quoting;
+use runbook_dsl::template::{render, RenderError};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
 impl StepTask {
-    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, render::RenderError> {
+    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, RenderError> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         if let Some(q) = &step_plan.approval_question {
-            return render::render(q, &ctx.scope, Quoting::None);
+            return render(q, &ctx.scope, Quoting::None);
         }
         if let Some(q) = ctx
             .str_arg("question")
@@ -63,13 +63,13 @@ impl StepTask {
                 Some(Err(_)) => crate::operator::Decision {
                     approved: false,
                     who: crate::operator::current_user(),
-                    via: "terminal".into(),
+                    via: Via::Terminal,
                     reason: Some("the prompt failed".into()),
                 },
                 None => crate::operator::Decision {
                     approved: false,
                     who: crate::operator::current_user(),
-                    via: "timeout".into(),
+                    via: Via::Timeout,
                     reason: Some(format!(
                         "no decision within {}",
                         humantime::format_duration(self.deadline().unwrap_or_default())
@@ -89,7 +89,7 @@ impl StepTask {
         .await;
         if decision.approved {
             Ok(decision.who)
-        } else if decision.via == "timeout" && self.is_human() {
+        } else if decision.via == Via::Timeout && self.is_human() {
             Err(self.expired("decision"))
         } else {
             let why = decision
@@ -172,7 +172,7 @@ impl StepTask {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let mode = self.shared.options.mode;
         let text = match &step_plan.text {
-            Some(t) => match render::render(t, &ctx.scope, Quoting::None) {
+            Some(t) => match render(t, &ctx.scope, Quoting::None) {
                 Ok(text) => text,
                 Err(e) => {
                     return StepDone {
@@ -221,9 +221,9 @@ impl StepTask {
         let reply = tokio::select! {
             reply = with_timeout(self.deadline(), asked) => match reply {
                 Some(Ok(reply)) => reply,
-                Some(Err(_)) => Reply::Refused { who: crate::operator::current_user(), via: "terminal".into(), reason: "the prompt failed".into() },
+                Some(Err(_)) => Reply::Refused { who: crate::operator::current_user(), via: Via::Terminal, reason: "the prompt failed".into() },
                 None => match self.default_answer() {
-                    Some(value) => Reply::Answer { value, who: crate::operator::current_user(), via: "timeout (the default)".into() },
+                    Some(value) => Reply::Answer { value, who: crate::operator::current_user(), via: Via::TimeoutDefault },
                     None => return self.expired(match step.action { StepAction::Ask(_) => "answer", _ => "confirmation" }),
                 },
             },

@@ -6,12 +6,12 @@
 //! aggregates over them, so the scheduler and every other command see one
 //! step. How it runs, resumes and fails: docs/semantics.md, "Loops".
 
-use super::message::StepDone;
 use super::step_task::StepTask;
 use crate::action::{Action, ActionContext};
+use crate::arguments;
 use crate::event::{Event, StepState};
 use crate::mode::Treatment;
-use crate::render;
+use crate::step_message::StepDone;
 use runbook_dsl::ast::ItemFailure;
 use runbook_dsl::expr::{self, Outcome};
 use runbook_dsl::plan::{Iteration, IterationList};
@@ -105,7 +105,7 @@ impl StepTask {
         let mut elements = Vec::with_capacity(values.len());
         for (index, value) in values.into_iter().enumerate() {
             let scope = self.scope.with_element(&iteration.element, value.clone());
-            let args = match render::render_params(&step_plan.params, &scope) {
+            let args = match arguments::fill(&step_plan.params, &scope) {
                 Ok(args) => args,
                 Err(e) => {
                     return StepDone {
@@ -253,7 +253,7 @@ impl StepTask {
     }
 
     /// The question of the gate asked once for the whole set.
-    fn set_question(&self, count: usize) -> Result<String, render::RenderError> {
+    fn set_question(&self, count: usize) -> Result<String, runbook_dsl::template::RenderError> {
         let ctx = self.action_context(Default::default(), self.scope.clone());
         let question = self.gate_question(&ctx)?;
         let id = &self.step().id.value;

@@ -10,8 +10,7 @@
 
 use crate::action::ActionSet;
 use crate::bus::EventBus;
-use crate::operator::Operator;
-use crate::render::{self, Args};
+use crate::operator::{Operator, Prompts};
 use crate::scope::Scope;
 use runbook_dsl::plan::Plan;
 use serde_json::{Map, Value};
@@ -20,16 +19,15 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 mod attempts;
+mod branch;
 mod gates;
 mod iteration;
-mod message;
 mod options;
 mod outcome;
 mod scheduler;
 mod step_task;
 
-pub(crate) use message::TaskMsg;
-pub use options::{Prompts, RunOptions};
+pub use options::RunOptions;
 pub use outcome::{Captured, Failure, Restored, RestoredItem, RunOutcome};
 pub(crate) use scheduler::ended;
 use scheduler::Scheduler;
@@ -91,9 +89,4 @@ impl Runner {
         scheduler.restore(restored);
         scheduler.run().await
     }
-}
-
-/// The rendered parameters of a step outside a run (for `plan` and tests).
-pub fn args_of(plan: &Plan, index: usize, scope: &Scope) -> Result<Args, render::RenderError> {
-    render::render_params(&plan.step_plan(index).params, scope)
 }

@@ -1,8 +1,8 @@
 //! How a run behaves, apart from the plan.
 
 use crate::mode::Mode;
+use crate::operator::Prompts;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How a run behaves, apart from the plan.
@@ -36,9 +36,6 @@ pub struct RunOptions {
     /// command line started); calls stop at [`runbook_dsl::analyze::MAX_CALL_DEPTH`].
     pub call_depth: usize,
 }
-
-/// The turn to prompt the operator (see [`RunOptions::prompt`]).
-pub type Prompts = Arc<tokio::sync::Mutex<()>>;
 
 impl Default for RunOptions {
     fn default() -> RunOptions {

@@ -1,6 +1,6 @@
 //! The loop: starts steps as their dependencies settle, publishes every event.
 
-use super::message::{StepDone, TaskMsg};
+use super::branch::Taken;
 use super::outcome::{Failure, Restored, RunOutcome};
 use super::step_task::StepTask;
 use super::Shared;
@@ -9,6 +9,7 @@ use crate::bus::EventBus;
 use crate::event::{Event, RunStatus, StepState};
 use crate::outputs;
 use crate::scope::Scope;
+use crate::step_message::{StepDone, TaskMsg};
 use runbook_dsl::activation::{self, Blocked, Ended};
 use runbook_dsl::ast::{Action as StepAction, OnFailure, Step};
 use runbook_dsl::expr::{self, Outcome, StepOutcome};
@@ -22,15 +23,6 @@ use std::time::Instant;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-
-/// Which way a settled branch went.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum Taken {
-    Step(usize),
-    Nothing,
-    /// Dry-run: the cases read values that are not known.
-    Unknown,
-}
 
 pub(super) struct Scheduler<'b> {
     pub(super) shared: Arc<Shared>,
@@ -335,60 +327,6 @@ impl<'b> Scheduler<'b> {
         });
     }
 
-    /// Evaluates a branch's cases in order; the first that holds is taken.
-    fn branch(&mut self, i: usize) {
-        let plan = self.plan.clone();
-        let (step, step_plan) = plan.step(i);
-        let StepAction::Branch(branch) = &step.action else {
-            return;
-        };
-        let mut chosen = None;
-        let mut unknown = false;
-        for (case, condition) in branch.cases.iter().zip(&step_plan.cases) {
-            let Some(condition) = condition else { continue };
-            match expr::eval(condition, &self.scope) {
-                Ok(Outcome::Known(Value::Bool(true))) => {
-                    chosen = Some(&case.then.value);
-                    break;
-                }
-                Ok(Outcome::Known(_)) => {}
-                Ok(Outcome::Unknown) => {
-                    unknown = true;
-                    break;
-                }
-                Err(e) => {
-                    return self.settle(StepDone {
-                        message: Some(format!("cannot evaluate `{condition}`: {e}")),
-                        span: Some(e.span),
-                        ..StepDone::new(i, StepState::Failed)
-                    })
-                }
-            }
-        }
-        if chosen.is_none() && !unknown {
-            chosen = branch.otherwise.as_ref().map(|o| &o.value);
-        }
-        let mut done = StepDone::new(i, StepState::Succeeded);
-        if unknown {
-            self.taken[i] = Taken::Unknown;
-            done.simulated = true;
-            done.message = Some("the cases read values not known in a dry-run".into());
-        } else if let Some(target) = chosen {
-            self.taken[i] = plan
-                .index_of(target)
-                .map(Taken::Step)
-                .unwrap_or(Taken::Nothing);
-            done.results
-                .insert("taken".into(), Value::String(target.clone()));
-            done.message = Some(format!("took `{target}`"));
-        } else {
-            self.taken[i] = Taken::Nothing;
-            done.results.insert("taken".into(), Value::Null);
-            done.message = Some("no case held and there is no `else`".into());
-        }
-        self.settle(done);
-    }
-
     fn start(&mut self, i: usize) {
         self.states[i] = StepState::Running;
         self.running += 1;
@@ -451,7 +389,7 @@ impl<'b> Scheduler<'b> {
         self.settle(done);
     }
 
-    fn settle(&mut self, done: StepDone) {
+    pub(super) fn settle(&mut self, done: StepDone) {
         let i = done.index;
         let plan = self.plan.clone();
         let step = plan.step(i).0;

@@ -1,14 +1,14 @@
 //! One started step: renders it, runs its action, captures its outputs.
 
-use super::message::{StepDone, TaskMsg};
 use super::scheduler::primary_result;
 use super::Shared;
 use crate::action::ActionContext;
+use crate::arguments;
 use crate::event::{Event, StepState};
 use crate::mode::{Mode, Treatment};
 use crate::outputs;
-use crate::render::{self};
 use crate::scope::Scope;
+use crate::step_message::{StepDone, TaskMsg};
 use runbook_dsl::ast::{Action as StepAction, Step};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -88,7 +88,7 @@ impl StepTask {
         if let Some(iteration) = &step_plan.iteration {
             return self.iterate(action, iteration).await;
         }
-        let args = match render::render_params(&step_plan.params, &self.scope) {
+        let args = match arguments::fill(&step_plan.params, &self.scope) {
             Ok(args) => args,
             Err(e) => {
                 return StepDone {
@@ -183,7 +183,11 @@ impl StepTask {
     }
 
     /// What an action is given to run this step with these arguments.
-    pub(super) fn action_context(&self, args: crate::render::Args, scope: Scope) -> ActionContext {
+    pub(super) fn action_context(
+        &self,
+        args: crate::arguments::Args,
+        scope: Scope,
+    ) -> ActionContext {
         ActionContext {
             step: self.step().id.value.clone(),
             args,

@@ -3,7 +3,8 @@
 
 use crate::params::param;
 use runbook_dsl::ast::{Effect, ValueType};
-use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::catalog::{KindSchema, ParamProblem, ParamSchema, ParamType, ResultField};
+use runbook_dsl::code::Code;
 use runbook_dsl::encode::Encoding;
 use runbook_dsl::node::Node;
 
@@ -11,7 +12,8 @@ use runbook_dsl::node::Node;
 pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 pub const EFFECT: &str = "`read` for `GET` and `HEAD` (also when `method` is absent), which \
-HTTP defines as safe; `write` for every other method.";
+HTTP defines as safe; `write` for every other method, and for any request with `save_to` \
+(it writes a local file).";
 
 /// The `http` kind.
 pub fn schema() -> KindSchema {
@@ -47,6 +49,21 @@ pub fn schema() -> KindSchema {
                 "Raw request body; excludes `json`. When it starts with `{` or `[`, inserted values are written as JSON.",
             ),
             ParamSchema::optional(
+                "body_file",
+                ParamType::Encoded(Encoding::FilePath),
+                "A file sent as the request body, streamed (relative paths from the directory runbook was started in); excludes `json` and `body`.",
+            ),
+            ParamSchema::optional(
+                "save_to",
+                ParamType::Encoded(Encoding::FilePath),
+                "Save the response body to this file instead of keeping it in `body`: written whole or not at all, only when the status is expected; a dry-run receives it but writes nothing.",
+            ),
+            ParamSchema::optional(
+                "overwrite",
+                ParamType::Bool,
+                "Let `save_to` replace an existing file; default `false` (the step fails before sending).",
+            ),
+            ParamSchema::optional(
                 "timeout",
                 ParamType::Duration,
                 "Limit on one request, connection included; default `30s`.",
@@ -79,7 +96,11 @@ pub fn schema() -> KindSchema {
                 ValueType::Map,
                 "Response headers, names lowercased; repeated headers joined with `, `.",
             ),
-            ResultField::new("body", ValueType::String, "Response body as text."),
+            ResultField::new(
+                "body",
+                ValueType::String,
+                "Response body as text; empty when `save_to` saved it (up to 64 KiB of a refused one).",
+            ),
             ResultField::new(
                 "json",
                 ValueType::Any,
@@ -90,14 +111,56 @@ pub fn schema() -> KindSchema {
                 ValueType::Int,
                 "Time from sending the request to the end of the body, in milliseconds.",
             ),
+            ResultField::new(
+                "saved_to",
+                ValueType::String,
+                "With `save_to`: the absolute path the body was saved to; unset in a dry-run.",
+            ),
+            ResultField::new(
+                "bytes",
+                ValueType::Int,
+                "With `save_to`: the size of the saved body.",
+            ),
+            ResultField::new(
+                "sha256",
+                ValueType::String,
+                "With `save_to`: the SHA-256 of the saved body, in hex.",
+            ),
         ],
         primary_result: "body",
         default_effect,
-        rules: runbook_dsl::catalog::no_rules,
+        rules,
     }
 }
 
+/// The three ways of giving a body, of which a request takes one.
+const BODIES: &[&str] = &["json", "body", "body_file"];
+
+/// A second way of giving the body, at the place it is written.
+fn rules(params: &Node) -> Vec<ParamProblem> {
+    let given: Vec<(&str, &Node)> = BODIES
+        .iter()
+        .filter_map(|name| Some((*name, param(params, Some("url"), name)?)))
+        .collect();
+    given
+        .iter()
+        .skip(1)
+        .map(|(name, node)| ParamProblem {
+            code: Code::InvalidParam,
+            span: node.span,
+            message: format!("`{name}` and `{}` exclude each other", given[0].0),
+            label: "a second body".into(),
+            help: "a request has one body: `json` for a JSON document, `body` for text, \
+                   `body_file` for a file"
+                .into(),
+        })
+        .collect()
+}
+
 fn default_effect(params: &Node) -> Effect {
+    if param(params, Some("url"), "save_to").is_some() {
+        return Effect::Write;
+    }
     let Some(method) = param(params, Some("url"), "method") else {
         return Effect::Read;
     };
@@ -133,6 +196,31 @@ mod tests {
             let params = map(vec![("url", text("https://x")), ("method", text(method))]);
             assert_eq!(effect(&params), Effect::Write, "{method}");
         }
+    }
+
+    #[test]
+    fn saving_to_a_file_writes() {
+        let params = map(vec![
+            ("url", text("https://x/export")),
+            ("save_to", text("x.json")),
+        ]);
+        assert_eq!((schema().default_effect)(&params), Effect::Write);
+    }
+
+    #[test]
+    fn a_request_has_one_body() {
+        let params = map(vec![
+            ("url", text("https://x")),
+            ("json", map(vec![])),
+            ("body_file", text("a.sql")),
+        ]);
+        let problems = (schema().rules)(&params);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].message,
+            "`body_file` and `json` exclude each other"
+        );
+        assert!((schema().rules)(&map(vec![("body", text("x"))])).is_empty());
     }
 
     #[test]

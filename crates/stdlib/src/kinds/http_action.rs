@@ -1,12 +1,15 @@
 //! Running an `http` step: one request with the shared client
 //! ([`crate::web`]), the response captured as typed results, the status
-//! checked against `expect_status`.
+//! checked against `expect_status`; with `save_to` the body goes to a file
+//! ([`super::http_file`]).
 
+use super::http_file::{self, Saving};
 use crate::web::{self, ClientOptions};
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::render::Arg;
-use runbook_runtime::{Action, ActionContext, ActionResult};
+use runbook_runtime::{Action, ActionContext, ActionResult, Mode};
 use serde_json::{Map, Value};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// The `http` action.
@@ -89,12 +92,19 @@ struct Request {
     timeout: Duration,
     client: ClientOptions,
     expect: Expect,
+    /// `save_to`, made absolute, and `overwrite`.
+    save: Option<(PathBuf, bool)>,
 }
 
 enum Body {
     Json(Value),
     Text(String),
+    File(PathBuf),
 }
+
+/// How much of a refused response's body is read for the failure message
+/// and the `body` result when the body was meant for a file.
+const REFUSED_BODY_LIMIT: usize = 64 * 1024;
 
 fn text_of(v: &Value) -> String {
     match v {
@@ -129,12 +139,18 @@ fn request(ctx: &ActionContext) -> Result<Request, String> {
     let body = match (
         ctx.args.get("json").and_then(Arg::as_value),
         ctx.args.get("body").and_then(Arg::as_value),
+        ctx.str_arg("body_file"),
     ) {
-        (Some(_), Some(_)) => return Err("`json` and `body` exclude each other".into()),
-        (Some(json), None) => Some(Body::Json(json.clone())),
-        (None, Some(body)) => Some(Body::Text(text_of(body))),
-        (None, None) => None,
+        (Some(json), None, None) => Some(Body::Json(json.clone())),
+        (None, Some(body), None) => Some(Body::Text(text_of(body))),
+        (None, None, Some(file)) => Some(Body::File(http_file::resolve(&ctx.workdir, file))),
+        (None, None, None) => None,
+        _ => return Err("`json`, `body` and `body_file` exclude each other".into()),
     };
+    let save = ctx.str_arg("save_to").map(|path| {
+        let overwrite = bool_arg(ctx, "overwrite", false);
+        (http_file::resolve(&ctx.workdir, path), overwrite)
+    });
     let timeout = match ctx.args.get("timeout") {
         Some(Arg::Duration(d)) => *d,
         _ => DEFAULT_TIMEOUT,
@@ -150,6 +166,7 @@ fn request(ctx: &ActionContext) -> Result<Request, String> {
             insecure: bool_arg(ctx, "insecure", false),
         },
         expect: Expect::from_arg(ctx.args.get("expect_status").and_then(Arg::as_value))?,
+        save,
     })
 }
 
@@ -172,6 +189,12 @@ pub fn header_map(headers: &reqwest::header::HeaderMap) -> Map<String, Value> {
     out
 }
 
+/// Why an exchange stopped before a response was complete.
+enum Fault {
+    Http(reqwest::Error),
+    File(String),
+}
+
 async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     let what = format!("{} {}", req.method, req.url);
     let client = match web::client(req.client) {
@@ -187,24 +210,70 @@ async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     builder = match req.body {
         Some(Body::Json(json)) => builder.json(&json),
         Some(Body::Text(text)) => builder.body(text),
+        Some(Body::File(path)) => match http_file::body_file(&path).await {
+            Ok((body, len)) => builder
+                .header(reqwest::header::CONTENT_LENGTH, len)
+                .body(body),
+            Err(e) => return ActionResult::failure(e),
+        },
         None => builder,
     };
+    let mut saving = match req.save {
+        Some((path, overwrite)) => match Saving::begin(path, overwrite, ctx.mode == Mode::DryRun) {
+            Ok(saving) => Some(saving),
+            Err(e) => return ActionResult::failure(e),
+        },
+        None => None,
+    };
     let started = Instant::now();
+    let expect = &req.expect;
     let exchange = async {
-        let response = builder.send().await?;
+        let mut response = builder.send().await.map_err(Fault::Http)?;
         let status = response.status().as_u16();
         let headers = header_map(response.headers());
-        let bytes = response.bytes().await?;
-        Ok::<_, reqwest::Error>((status, headers, bytes))
+        let mut bytes = Vec::new();
+        let saving_body = saving.is_some();
+        match saving.as_mut().filter(|_| expect.accepts(status)) {
+            Some(saving) => {
+                while let Some(chunk) = response.chunk().await.map_err(Fault::Http)? {
+                    saving.write(&chunk).map_err(Fault::File)?;
+                }
+            }
+            None if saving_body => {
+                while let Some(chunk) = response.chunk().await.map_err(Fault::Http)? {
+                    let room = REFUSED_BODY_LIMIT.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if room <= chunk.len() {
+                        break;
+                    }
+                }
+            }
+            None => bytes = response.bytes().await.map_err(Fault::Http)?.to_vec(),
+        }
+        Ok::<_, Fault>((status, headers, bytes))
     };
     let (status, headers, bytes) = tokio::select! {
         done = exchange => match done {
             Ok(done) => done,
-            Err(e) => return ActionResult::failure(web::describe_failure(&e, &what, req.timeout)),
+            Err(Fault::Http(e)) => return ActionResult::failure(web::describe_failure(&e, &what, req.timeout)),
+            Err(Fault::File(e)) => return ActionResult::failure(e),
         },
         _ = ctx.cancel.cancelled() => return ActionResult::failure(format!("stopped while waiting for {what}")),
     };
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let saved = match saving.filter(|_| req.expect.accepts(status)) {
+        Some(saving) => match saving.finish() {
+            Ok(fields) => Some(fields),
+            Err(e) => return ActionResult::failure(e),
+        },
+        None => None,
+    };
+    if let (Some(fields), Mode::DryRun) = (&saved, ctx.mode) {
+        ctx.emit(
+            runbook_runtime::Stream::Stdout,
+            format!("dry-run: {} bytes received, not saved", fields["bytes"]),
+        );
+    }
     let body = String::from_utf8_lossy(&bytes).into_owned();
     let is_json = headers
         .get("content-type")
@@ -224,6 +293,7 @@ async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
         .find(|l| !l.trim().is_empty())
         .map(str::to_string);
     fields.insert("body".into(), Value::String(body));
+    fields.extend(saved.unwrap_or_default());
     if req.expect.accepts(status) {
         ActionResult::success(fields)
     } else {
@@ -260,7 +330,20 @@ impl Action for Http {
                     Some(Body::Text(text)) => {
                         out.push_str(&format!(" with a {}-byte body", text.len()))
                     }
+                    Some(Body::File(path)) => match http_file::body_file_size(path) {
+                        Ok(len) => out.push_str(&format!(
+                            " with the body of {} ({len} bytes)",
+                            path.display()
+                        )),
+                        Err(e) => {
+                            out.push_str(&format!(" with a body file that cannot be sent: {e}"))
+                        }
+                    },
                     None => {}
+                }
+                if let Some((path, overwrite)) = &req.save {
+                    let how = if *overwrite { ", replacing it" } else { "" };
+                    out.push_str(&format!(", saving the body to {}{how}", path.display()));
                 }
                 out
             }

@@ -12,6 +12,7 @@ pub mod assert;
 pub mod assert_action;
 pub mod http;
 pub mod http_action;
+pub mod http_file;
 pub mod k8s;
 pub mod k8s_action;
 pub mod log;

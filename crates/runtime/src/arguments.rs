@@ -1,4 +1,5 @@
-//! Filling in a step's templated parameters at run time.
+//! A step's arguments: its checked parameters with their templates filled
+//! in at run time, as its action receives them.
 //!
 //! Templates were parsed and checked by the analyzer; here their segments
 //! are filled in from the run's values with the semantics of
@@ -11,7 +12,7 @@
 
 use runbook_dsl::expr::{Env, Lookup};
 use runbook_dsl::plan::{Param, ParamValue, Params};
-pub use runbook_dsl::template::{render, RenderError};
+use runbook_dsl::template::{render, RenderError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -45,14 +46,14 @@ impl Arg {
 /// The rendered parameters of a step, by name.
 pub type Args = BTreeMap<String, Arg>;
 
-/// Renders every parameter of a step.
-pub fn render_params(params: &Params, env: &dyn Env) -> Result<Args, RenderError> {
+/// Fills in every parameter of a step.
+pub fn fill(params: &Params, env: &dyn Env) -> Result<Args, RenderError> {
     let mut args = Args::new();
     for (name, param) in params {
         let arg = match &param.value {
             ParamValue::Duration(d) => Arg::Duration(*d),
             ParamValue::Expr(e) => Arg::Expr(e.clone()),
-            _ => Arg::Value(render_value(param, env)?),
+            _ => Arg::Value(fill_value(param, env)?),
         };
         args.insert(name.clone(), arg);
     }
@@ -60,7 +61,7 @@ pub fn render_params(params: &Params, env: &dyn Env) -> Result<Args, RenderError
 }
 
 /// A parameter value as JSON, its templates filled in.
-pub fn render_value(param: &Param, env: &dyn Env) -> Result<Value, RenderError> {
+pub fn fill_value(param: &Param, env: &dyn Env) -> Result<Value, RenderError> {
     Ok(match &param.value {
         ParamValue::Null => Value::Null,
         ParamValue::Bool(b) => Value::Bool(*b),
@@ -88,13 +89,13 @@ pub fn render_value(param: &Param, env: &dyn Env) -> Result<Value, RenderError> 
         ParamValue::List(items) => Value::Array(
             items
                 .iter()
-                .map(|p| render_value(p, env))
+                .map(|p| fill_value(p, env))
                 .collect::<Result<_, _>>()?,
         ),
         ParamValue::Map(entries) => {
             let mut map = Map::new();
             for (k, p) in entries {
-                map.insert(k.clone(), render_value(p, env)?);
+                map.insert(k.clone(), fill_value(p, env)?);
             }
             Value::Object(map)
         }

@@ -1,18 +1,12 @@
-//! Printing diagnostics: miette reports for people (coloured on a terminal
-//! unless NO_COLOR), JSON lines for machines.
+//! Printing diagnostics: miette reports for people (coloured as `palette::stderr`
+//! says), JSON lines for machines.
 
 use runbook_dsl::diagnostic::{render, JsonDiagnostic, RenderStyle};
 use runbook_dsl::{Diagnostic, SourceFile};
-use std::io::IsTerminal;
 
-/// Whether stderr gets colour.
+/// How reports on stderr are drawn: coloured when `palette::stderr` says.
 pub fn style() -> RenderStyle {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if !no_color && std::io::stderr().is_terminal() {
-        RenderStyle::Color
-    } else {
-        RenderStyle::Plain
-    }
+    RenderStyle::with_color(crate::palette::stderr())
 }
 
 /// Prints the diagnostics of one file to stderr, for a person.

@@ -1,0 +1,137 @@
+//! The paths of `runbook plan` as text.
+
+use super::{Parts, PathStep, Paths, PlanPath, MAX_PATHS};
+use runbook_dsl::plan::Plan;
+use std::fmt::Write;
+
+/// The paths as text.
+pub fn text(plan: &Plan, paths: &Paths) -> String {
+    let mut out = String::new();
+    let name = plan
+        .playbook()
+        .name
+        .as_ref()
+        .map(|n| n.value.clone())
+        .unwrap_or_else(|| plan.file().name().to_string());
+    if let Some(parts) = &paths.parts {
+        write_parts(plan, &name, parts, &mut out);
+        return out;
+    }
+    let count = paths.paths.len();
+    let _ = writeln!(
+        out,
+        "{count} path{} through `{name}`{}; nothing was executed.",
+        if count == 1 { "" } else { "s" },
+        if paths.truncated {
+            format!(" (only the first {MAX_PATHS} are listed)")
+        } else {
+            String::new()
+        }
+    );
+    for (n, path) in paths.paths.iter().enumerate() {
+        write_path(plan, &format!("path {}", n + 1), path, "", &mut out);
+    }
+    out
+}
+
+fn write_path(plan: &Plan, title: &str, path: &PlanPath, indent: &str, out: &mut String) {
+    let _ = writeln!(out, "\n{indent}{title}:");
+    if path.decisions.is_empty() {
+        let _ = writeln!(out, "{indent}  (no branch decisions)");
+    }
+    for decision in &path.decisions {
+        let _ = writeln!(out, "{indent}  if {decision}");
+    }
+    let gates = path.steps.iter().filter(|s| s.gated).count();
+    let _ = writeln!(
+        out,
+        "{indent}  {} step(s), {gates} gate(s):",
+        path.steps.len()
+    );
+    write_steps(plan, &path.steps, &format!("{indent}    "), out);
+}
+
+fn write_steps(plan: &Plan, steps: &[PathStep], indent: &str, out: &mut String) {
+    for s in steps {
+        let (step, step_plan) = plan.step(s.index);
+        let mut notes = vec![step_plan.effect.name().to_string()];
+        if s.gated {
+            notes.push("gate".into());
+        }
+        if s.fails {
+            notes.push("fails".into());
+        }
+        if let Some(c) = &s.condition {
+            notes.push(format!("only if {c}"));
+        }
+        let _ = writeln!(
+            out,
+            "{indent}{} {} [{}]",
+            if s.gated { "◆" } else { "•" },
+            step.id.value,
+            notes.join(", ")
+        );
+        if let Some(body) = super::loop_body::loop_body(step) {
+            let _ = writeln!(out, "{indent}    {body}");
+        }
+    }
+}
+
+/// Independent parts: the common steps, each part's paths, the joins.
+fn write_parts(plan: &Plan, name: &str, parts: &Parts, out: &mut String) {
+    let counts: Vec<String> = parts
+        .parts
+        .iter()
+        .map(|p| p.paths.len().to_string())
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} paths through `{name}`: {} independent parts ({}), each path taking one way through every part; nothing was executed.",
+        parts.total,
+        parts.parts.len(),
+        counts.join(" × "),
+    );
+    let _ = writeln!(out, "\non every path:");
+    if parts.common.is_empty() {
+        let _ = writeln!(out, "  (no step)");
+    }
+    write_steps(plan, &parts.common, "  ", out);
+    for (p, part) in parts.parts.iter().enumerate() {
+        let count = part.paths.len();
+        let _ = writeln!(
+            out,
+            "\npart {}: {count} way{}{}",
+            p + 1,
+            if count == 1 { "" } else { "s" },
+            if part.truncated {
+                format!(" (only the first {MAX_PATHS} are listed)")
+            } else {
+                String::new()
+            }
+        );
+        for (n, path) in part.paths.iter().enumerate() {
+            write_path(plan, &format!("way {}.{}", p + 1, n + 1), path, "  ", out);
+        }
+    }
+    if !parts.joins.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nafter several parts (each runs when the ways taken let it: docs/semantics.md, \"Joins after branches\"):"
+        );
+        for &i in &parts.joins {
+            let (step, step_plan) = plan.step(i);
+            let gated = plan.is_gated(i);
+            let mut notes = vec![step_plan.effect.name().to_string()];
+            if gated {
+                notes.push("gate".into());
+            }
+            let _ = writeln!(
+                out,
+                "  {} {} [{}]",
+                if gated { "◆" } else { "•" },
+                step.id.value,
+                notes.join(", ")
+            );
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! What a step's task tells the scheduler loop, on one channel so that its
+//! output lines, its events and its end arrive in order. Its own module
+//! because both sides use it: the runner's loop receives, and an action's
+//! line sink (`action::LineSink`) sends the lines and relayed events.
+
+use crate::event::{Event, StepState, Stream};
+use runbook_dsl::Span;
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// How a started step ended, as its task reports it.
+#[derive(Debug)]
+pub(crate) struct StepDone {
+    pub(crate) index: usize,
+    pub(crate) state: StepState,
+    pub(crate) message: Option<String>,
+    pub(crate) span: Option<Span>,
+    pub(crate) results: Map<String, Value>,
+    pub(crate) outputs: Map<String, Value>,
+    pub(crate) simulated: bool,
+    pub(crate) attempts: u32,
+    pub(crate) duration: Duration,
+}
+
+/// A line of live output, as it travels to the runner.
+#[derive(Clone, Debug)]
+pub struct OutputLine {
+    pub step: String,
+    pub stream: Stream,
+    pub line: String,
+}
+
+/// What a task tells the loop.
+pub(crate) enum TaskMsg {
+    Output(OutputLine),
+    Event(Event),
+    /// An event that must be journaled before the task goes on (a step's
+    /// start, a gate decision, an answer): the loop answers once it is.
+    Recorded(Event, tokio::sync::oneshot::Sender<()>),
+    Done(Box<StepDone>),
+}
+
+impl StepDone {
+    pub(crate) fn new(index: usize, state: StepState) -> StepDone {
+        StepDone {
+            index,
+            state,
+            message: None,
+            span: None,
+            results: Map::new(),
+            outputs: Map::new(),
+            simulated: false,
+            attempts: 0,
+            duration: Duration::ZERO,
+        }
+    }
+}
