@@ -215,3 +215,30 @@ steps:
     );
     assert!(ok.is_empty(), "{ok:#?}");
 }
+
+#[test]
+fn an_input_is_not_a_list_and_the_help_says_to_write_the_list_out() {
+    let found = checked(
+        r#"
+inputs:
+  hosts: {type: string}
+steps:
+  - id: a
+    for_each: inputs.hosts
+    run: ping {{item}}
+"#,
+    );
+    let not_a_list = found
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::NotAList)
+        .expect("not_a_list");
+    assert!(
+        not_a_list
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("an input holds one value"),
+        "{not_a_list:?}"
+    );
+}

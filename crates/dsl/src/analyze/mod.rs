@@ -548,7 +548,10 @@ fn iteration(
                 Type::List(item) => *item,
                 Type::Any => Type::Any,
                 other => {
+                    let input = matches!(&parsed.kind, crate::expr::ExprKind::Path(p) if p.starts_with(&["inputs"]));
                     let example = match other {
+                        // An input holds one value: the list is written out.
+                        _ if input => "a list written out, such as `for_each: [web-1, web-2]`: an input holds one value".to_string(),
                         Type::String | Type::Enum(_) => {
                             "a list such as `[\"a\", \"b\"]`, or a step result declared `type: list`"
                                 .to_string()
