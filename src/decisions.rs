@@ -98,7 +98,7 @@ fn resolve(
     };
     let step = plan.step(i).0;
     let called = match &step.action {
-        StepAction::Kind { name, params } if name.value == "playbook" => params
+        StepAction::Kind { params, .. } if plan.step_plan(i).capabilities.calls_playbook => params
             .get("path")
             .unwrap_or(params)
             .as_text()

@@ -1,23 +1,22 @@
-//! Resolving a playbook's inputs from the command line (`--input k=v`,
-//! `--inputs-file F`), the environment (`env:`) and defaults, typed by the
-//! input's declared type.
+//! A playbook's inputs as the command line gives them (`--input k=v`,
+//! `--inputs-file F`); the runtime resolves them
+//! ([`runbook_runtime::session::inputs`]: the environment, defaults, types).
 
 use runbook_dsl::ast::Playbook;
-use runbook_dsl::node::Node;
+use runbook_runtime::session::inputs::InputProblem;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::path::Path;
 
 /// Inputs as given, before typing.
 #[derive(Debug, Default)]
 pub struct Given {
-    pub values: HashMap<String, Value>,
+    pub values: Map<String, Value>,
 }
 
 impl Given {
     /// Reads `--inputs-file` then `--input` (the command line wins).
     pub fn read(pairs: &[String], file: Option<&Path>) -> Result<Given, String> {
-        let mut values = HashMap::new();
+        let mut values = Map::new();
         if let Some(file) = file {
             for (k, v) in read_mapping(file)? {
                 values.insert(k, v);
@@ -55,67 +54,33 @@ pub fn read_mapping(file: &Path) -> Result<Vec<(String, Value)>, String> {
     })
 }
 
-/// Types every input; errors name the input and what is wrong.
-pub fn resolve(playbook: &Playbook, given: &Given) -> Result<Map<String, Value>, Vec<String>> {
-    let mut resolved = Map::new();
-    let mut errors = Vec::new();
-    for name in given.values.keys() {
-        if !playbook.inputs.iter().any(|i| &i.name.value == name) {
+/// A problem with an input, in command-line terms (a name the playbook
+/// does not have lists the ones it has).
+pub fn say(problem: &InputProblem, playbook: &Playbook) -> String {
+    match problem {
+        InputProblem::Unknown { name } => {
             let known: Vec<String> = playbook
                 .inputs
                 .iter()
                 .map(|i| format!("`{}`", i.name.value))
                 .collect();
-            errors.push(format!(
+            format!(
                 "the playbook has no input `{name}`{}",
                 if known.is_empty() {
                     String::new()
                 } else {
                     format!(" (its inputs are {})", known.join(", "))
                 }
-            ));
+            )
         }
-    }
-    for input in &playbook.inputs {
-        let name = &input.name.value;
-        let raw = given
-            .values
-            .get(name)
-            .cloned()
-            .or_else(|| {
-                input
-                    .env
-                    .as_ref()
-                    .and_then(|e| std::env::var(&e.value).ok())
-                    .map(Value::String)
-            })
-            .or_else(|| input.default.as_ref().map(Node::to_json));
-        match raw {
-            Some(raw) => match input.coerce(raw) {
-                Ok(v) => {
-                    resolved.insert(name.clone(), v);
-                }
-                Err(e) => errors.push(format!("input `{name}`: {e}")),
-            },
-            None if input.is_required() => {
-                let env = input
-                    .env
-                    .as_ref()
-                    .map(|e| format!(" or set ${}", e.value))
-                    .unwrap_or_default();
-                errors.push(format!(
-                    "input `{name}` is required: pass `--input {name}=VALUE`{env}"
-                ));
-            }
-            None => {
-                resolved.insert(name.clone(), Value::Null);
-            }
+        InputProblem::Invalid { name, error } => format!("input `{name}`: {error}"),
+        InputProblem::Missing { name, env } => {
+            let env = env
+                .as_ref()
+                .map(|e| format!(" or set ${e}"))
+                .unwrap_or_default();
+            format!("input `{name}` is required: pass `--input {name}=VALUE`{env}")
         }
-    }
-    if errors.is_empty() {
-        Ok(resolved)
-    } else {
-        Err(errors)
     }
 }
 

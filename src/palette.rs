@@ -1,6 +1,6 @@
 //! Colours of what runbook prints to a person, through `console`'s styles
 //! and its detection, in one place: colour only on a terminal, never with
-//! `NO_COLOR` (or `CLICOLOR=0`, or `TERM=dumb`), and always with
+//! `NO_COLOR` (or `CLICOLOR=0`, or `TERM` dumb or unset), and always with
 //! `CLICOLOR_FORCE=1`, whatever the output is.
 
 use console::Style;

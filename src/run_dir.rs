@@ -6,8 +6,8 @@
 use crate::exit_code::INVALID;
 use runbook_dsl::diagnostic::Report;
 use runbook_dsl::SourceFile;
-use runbook_runtime::journal::{self, Journal};
-use runbook_runtime::run_lock::{self, LockError, RunLock};
+use runbook_runtime::journal::{self, Damage, Journal};
+use runbook_runtime::run_lock::{self, LockError};
 use std::path::Path;
 
 /// Prints a problem that has no place in a playbook; returns the exit code.
@@ -19,25 +19,28 @@ pub fn refuse(what: &str, code: &'static str, message: String, help: String) -> 
 
 /// Refuses a run id that is not a plain name (`../../x`, `a/b`, empty).
 pub fn check_id(run_id: &str) -> Result<(), i32> {
-    runbook_runtime::run_id::check(run_id).map_err(|e| {
-        refuse(
-            run_id,
-            "runbook::bad_run_id",
-            e,
-            "give a run id as `runbook runs` lists it: a run id names a directory under `--journal-dir` and can never be a path".into(),
-        )
-    })
+    runbook_runtime::run_id::check(run_id).map_err(|e| bad_id(run_id, e))
 }
 
-/// Takes the run's lock, or refuses naming the process that holds it.
-pub fn lock(run_dir: &Path, run_id: &str) -> Result<RunLock, i32> {
-    match run_lock::acquire(run_dir) {
-        Ok(lock) => Ok(lock),
-        Err(LockError::Held { path, pid }) => {
+/// The refusal of a run id that is not a plain name, `why`.
+pub fn bad_id(run_id: &str, why: String) -> i32 {
+    refuse(
+        run_id,
+        "runbook::bad_run_id",
+        why,
+        "give a run id as `runbook runs` lists it: a run id names a directory under `--journal-dir` and can never be a path".into(),
+    )
+}
+
+/// The refusal of a run whose lock could not be taken, naming the process
+/// that holds it.
+pub fn locked(run_dir: &Path, run_id: &str, error: LockError) -> i32 {
+    match error {
+        LockError::Held { path, pid } => {
             let holder = pid
                 .map(|pid| format!("process {}", run_lock::describe_process(pid)))
                 .unwrap_or_else(|| "another process".into());
-            Err(refuse(
+            refuse(
                 run_id,
                 "runbook::run_locked",
                 format!("run `{run_id}` is being worked on by {holder}"),
@@ -45,14 +48,14 @@ pub fn lock(run_dir: &Path, run_id: &str) -> Result<RunLock, i32> {
                     "one process at a time: wait for it to end (or stop it), then `runbook resume {run_id}`. The lock is `{}`, held with flock for as long as that process lives",
                     path.display()
                 ),
-            ))
+            )
         }
-        Err(LockError::Io(e)) => Err(refuse(
+        LockError::Io(e) => refuse(
             run_id,
             "runbook::run_locked",
             format!("cannot lock run `{run_id}` in `{}`: {e}", run_dir.display()),
             "check that the journal directory is writable".into(),
-        )),
+        ),
     }
 }
 
@@ -70,27 +73,42 @@ pub fn read_journal(path: &Path, run_id: &str, force: bool, command: &str) -> Re
             return Err(INVALID);
         }
     };
-    if let Some(first) = journal.damaged.first() {
-        let lines: Vec<String> = journal.damaged.iter().map(|d| d.line.to_string()).collect();
+    if !journal.damaged.is_empty() {
         if !force {
-            return Err(refuse(
-                &path.display().to_string(),
-                "runbook::journal_damaged",
-                format!(
-                    "the journal of run `{run_id}` is damaged at line {}: {}",
-                    first.line, first.reason
-                ),
-                format!(
-                    "damaged line(s): {}. Nothing was changed. A damaged line may be a step's start or end, so what ran cannot be known for sure; look at the file, then pass `--force` to {command} without the damaged lines",
-                    lines.join(", ")
-                ),
-            ));
+            return Err(damaged(path, run_id, &journal.damaged, command));
         }
-        eprintln!(
-            "runbook {command}: --force: skipping damaged line(s) {} of {}",
-            lines.join(", "),
-            path.display()
-        );
+        skipping(path, &journal.damaged, command);
     }
     Ok(journal)
+}
+
+/// The refusal of a damaged journal.
+pub fn damaged(path: &Path, run_id: &str, damaged: &[Damage], command: &str) -> i32 {
+    let lines: Vec<String> = damaged.iter().map(|d| d.line.to_string()).collect();
+    let (line, reason) = damaged
+        .first()
+        .map(|d| (d.line, d.reason.as_str()))
+        .unwrap_or((0, ""));
+    refuse(
+        &path.display().to_string(),
+        "runbook::journal_damaged",
+        format!("the journal of run `{run_id}` is damaged at line {line}: {reason}"),
+        format!(
+            "damaged line(s): {}. Nothing was changed. A damaged line may be a step's start or end, so what ran cannot be known for sure; look at the file, then pass `--force` to {command} without the damaged lines",
+            lines.join(", ")
+        ),
+    )
+}
+
+/// The warning that `--force` skips damaged lines.
+pub fn skipping(path: &Path, damaged: &[Damage], command: &str) {
+    if damaged.is_empty() {
+        return;
+    }
+    let lines: Vec<String> = damaged.iter().map(|d| d.line.to_string()).collect();
+    eprintln!(
+        "runbook {command}: --force: skipping damaged line(s) {} of {}",
+        lines.join(", "),
+        path.display()
+    );
 }

@@ -66,5 +66,5 @@ pub fn exit_code(interruption: &Interruption) -> i32 {
         .cause()
         .and_then(|cause| Signal::from_str(cause).ok())
         .map(|sig| 128 + sig as i32)
-        .unwrap_or(super::commands::INTERRUPTED)
+        .unwrap_or(crate::exit_code::INTERRUPTED)
 }

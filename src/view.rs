@@ -371,6 +371,8 @@ impl Human {
                 };
                 line + &evidence
             }
+            // Journal only: the calling step shows the called playbook.
+            Event::Called { .. } => return None,
             Event::RunFinished {
                 status,
                 duration_ms,

@@ -1,7 +1,7 @@
 use super::{load, INVALID, OK};
 use crate::cli::GraphFormat;
 use crate::diagnostics;
-use runbook_dsl::render;
+use runbook_dsl::draw;
 use std::path::Path;
 
 /// `runbook graph FILE`: the step graph as text, DOT or Mermaid.
@@ -12,9 +12,9 @@ pub fn run(path: &Path, format: GraphFormat) -> i32 {
         return INVALID;
     };
     let out = match format {
-        GraphFormat::Text => render::text(&plan),
-        GraphFormat::Dot => render::dot(&plan),
-        GraphFormat::Mermaid => render::mermaid(&plan),
+        GraphFormat::Text => draw::text(&plan),
+        GraphFormat::Dot => draw::dot(&plan),
+        GraphFormat::Mermaid => draw::mermaid(&plan),
     };
     print!("{out}");
     OK

@@ -32,7 +32,7 @@ pub fn run(paths: &[PathBuf]) -> i32 {
     let color = crate::palette::stdout();
     let world = World {
         catalog: runbook_stdlib::builtin(),
-        pure: Arc::new(runbook_stdlib::actions::Builtins),
+        pure: Arc::new(runbook_stdlib::Builtins),
     };
     let (mut passed, mut failed) = (0, 0);
     for file in files {

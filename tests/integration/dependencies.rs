@@ -5,7 +5,8 @@
 //! in `src/`, since one used only by tests or benches belongs in
 //! `[dev-dependencies]`.
 
-use std::path::{Path, PathBuf};
+use crate::support::{rust_files, workspace_crates};
+use std::path::Path;
 
 /// The dependency sections of a manifest that must all be used.
 const SECTIONS: &[&str] = &[
@@ -13,15 +14,6 @@ const SECTIONS: &[&str] = &[
     "[dev-dependencies]",
     "[build-dependencies]",
 ];
-
-/// The directories of the workspace's crates: the root and `crates/*`.
-fn crates() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let members = std::fs::read_dir(root.join("crates")).expect("crates/");
-    let mut out = vec![root];
-    out.extend(members.map(|m| m.expect("crates/ entry").path()));
-    out
-}
 
 /// All Rust sources under `dirs` of `krate`, as one text.
 fn sources(krate: &Path, dirs: &[&str]) -> String {
@@ -60,21 +52,6 @@ fn declared(manifest: &str) -> Vec<(&'static str, String)> {
     names
 }
 
-/// Every `.rs` file at or under `path`, iteratively.
-fn rust_files(path: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            let entries = std::fs::read_dir(&path).expect("readable source directory");
-            stack.extend(entries.flatten().map(|e| e.path()));
-        } else if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out
-}
-
 /// Whether `source` names the crate `ident` as a path root, a `use`, a macro
 /// or an `extern crate`, not as the tail of a longer identifier.
 fn names_crate(source: &str, ident: &str) -> bool {
@@ -103,7 +80,7 @@ fn names_crate(source: &str, ident: &str) -> bool {
 #[test]
 fn every_declared_dependency_is_used() {
     let mut unused = Vec::new();
-    for krate in crates() {
+    for krate in workspace_crates() {
         let manifest = krate.join("Cargo.toml");
         let text = std::fs::read_to_string(&manifest).expect("Cargo.toml");
         let library = sources(&krate, &["src", "build.rs"]);

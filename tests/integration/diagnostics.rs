@@ -79,8 +79,8 @@ fn issue11_item14_runbook_expressions_are_bare_everywhere() {
     );
     let from_yaml = check_text("bare.yaml", yaml);
     assert_eq!(
-        runbook_dsl::render::text(from_runbook.plan.as_ref().unwrap()),
-        runbook_dsl::render::text(from_yaml.plan.as_ref().unwrap())
+        runbook_dsl::draw::text(from_runbook.plan.as_ref().unwrap()),
+        runbook_dsl::draw::text(from_yaml.plan.as_ref().unwrap())
     );
 
     // The quoted form: a warning with its fix, in JSON for editors.

@@ -3,7 +3,7 @@
 //! `UPDATE_DOCS=1 cargo test --test integration examples_doc` rewrites it.
 
 use crate::support::{check, playbooks_under, root};
-use runbook_dsl::render;
+use runbook_dsl::draw;
 
 const BEGIN: &str = "<!-- examples:begin -->";
 const END: &str = "<!-- examples:end -->";
@@ -60,7 +60,7 @@ fn generate() -> String {
                 .unwrap_or_default();
             out.push_str(&format!(
                 "\n### {title}\n\n`{name}`: [`{relative}`](../{relative}), [`{twin}`](../{twin}). {summary}\n\n```mermaid\n{}\n```\n",
-                render::mermaid(&plan).trim_end()
+                draw::mermaid(&plan).trim_end()
             ));
         }
     }

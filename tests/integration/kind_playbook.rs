@@ -168,3 +168,59 @@ fn gates_in_the_called_playbook_follow_the_calling_steps_approval() {
         "changed\nchanged\n"
     );
 }
+
+/// A called playbook's required input bound to `env:` and not given by the
+/// calling step is read from the environment, as a top-level run reads it
+/// (`check` accepts the call for that reason), and is missing, with the
+/// variable named, when the environment has no value either.
+#[test]
+fn a_called_playbooks_input_bound_to_env_reads_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("child.yaml"),
+        r#"name: child
+inputs:
+  token:
+    type: string
+    env: RUNBOOK_TEST_CHILD_TOKEN
+steps:
+  - id: keep
+    shell: "printf '%s' {{inputs.token}} > token.txt"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("parent.yaml"),
+        "name: parent\nsteps:\n  - id: call\n    playbook: child.yaml\n",
+    )
+    .unwrap();
+    let hostile = "$(touch pwned) `touch pwned2` 'q' \"d\" ../ #x\nline";
+    let ran = run_file(
+        &dir.path().join("parent.yaml"),
+        dir.path(),
+        &[],
+        &[("RUNBOOK_TEST_CHILD_TOKEN", hostile)],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("token.txt")).unwrap(),
+        hostile
+    );
+    assert!(!dir.path().join("pwned").exists());
+    assert!(!dir.path().join("pwned2").exists());
+
+    std::fs::remove_file(dir.path().join("token.txt")).unwrap();
+    let ran = run_file(&dir.path().join("parent.yaml"), dir.path(), &[], &[]);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let message = ran.finished("call")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("input `token` of")
+            && message
+                .contains("is required: give it in `inputs` or set $RUNBOOK_TEST_CHILD_TOKEN"),
+        "{message}"
+    );
+    assert!(!dir.path().join("token.txt").exists());
+}

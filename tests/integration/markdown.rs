@@ -94,20 +94,9 @@ pub fn blocks(text: &str) -> Result<Vec<Block>, Unbalanced> {
 pub fn documents() -> Vec<PathBuf> {
     let root = crate::support::root();
     let mut found = vec![root.join("README.md")];
-    let mut stack = vec![root.join("docs")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)
-            .expect("docs/ is readable")
-            .flatten()
-        {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
-                found.push(path);
-            }
-        }
-    }
+    found.extend(crate::support::files_under(&root.join("docs"), |path| {
+        path.extension().is_some_and(|e| e == "md")
+    }));
     found.sort();
     found
 }

@@ -1,7 +1,7 @@
 //! Good playbooks check clean and their plans are snapshotted as text.
 
 use crate::support::{check, playbooks_under, rendered, root, snapshot_name};
-use runbook_dsl::render;
+use runbook_dsl::draw;
 
 #[test]
 fn good_playbooks_check_clean_and_plan_as_snapshotted() {
@@ -22,7 +22,7 @@ fn good_playbooks_check_clean_and_plan_as_snapshotted() {
         settings.set_snapshot_path(root.join("tests/snapshots/plans"));
         settings.set_prepend_module_to_snapshot(false);
         settings.set_input_file(&path);
-        settings.bind(|| insta::assert_snapshot!(snapshot_name(&path, &root), render::text(&plan)));
+        settings.bind(|| insta::assert_snapshot!(snapshot_name(&path, &root), draw::text(&plan)));
     }
 }
 

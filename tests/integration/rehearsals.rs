@@ -83,7 +83,7 @@ fn the_seed_playbooks_rehearse_cleanly() {
 fn the_seed_scenarios_take_every_branch_case() {
     let world = World {
         catalog: runbook_stdlib::builtin(),
-        pure: Arc::new(runbook_stdlib::actions::Builtins),
+        pure: Arc::new(runbook_stdlib::Builtins),
     };
     let dir = root().join("playbooks");
     let mut untaken = Vec::new();
@@ -210,7 +210,7 @@ fn issue11_item2_rehearsals_script_a_called_playbooks_decisions() {
     // there is the run's outcome, and an answer takes its own branch.
     let world = World {
         catalog: runbook_stdlib::builtin(),
-        pure: Arc::new(runbook_stdlib::actions::Builtins),
+        pure: Arc::new(runbook_stdlib::Builtins),
     };
     let report = rehearsal::rehearse_file(
         &root().join("tests/fixtures/rehearsals/called/deploy.scenario.yaml"),

@@ -5,7 +5,7 @@
 use crate::support::{playbooks_under, root};
 use runbook_dsl::ast::Playbook;
 use runbook_dsl::load;
-use runbook_dsl::{print, render, Diagnostics, SourceFile, Syntax};
+use runbook_dsl::{draw, print, Diagnostics, SourceFile, Syntax};
 
 fn parse(name: &str, text: &str) -> (Playbook, Vec<runbook_dsl::runbook_syntax::Comment>) {
     let mut diags = Diagnostics::new();
@@ -26,7 +26,7 @@ fn modulo_spans(playbook: &Playbook) -> String {
 
 fn plan_text(name: &str, text: &str) -> String {
     let checked = load::check(SourceFile::new(name, text), runbook_stdlib::builtin());
-    render::text(
+    draw::text(
         checked
             .plan
             .as_ref()

@@ -9,28 +9,47 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every playbook file under a directory (recursively), sorted.
-pub fn playbooks_under(dir: &Path) -> Vec<PathBuf> {
+/// Every file at or under `path` that `keep` accepts, iteratively, sorted.
+pub fn files_under(path: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if runbook_dsl::Syntax::from_path(&path.to_string_lossy()).is_some()
-                // Scenario files (`runbook test`) sit next to playbooks.
-                && !path.to_string_lossy().ends_with(".scenario.yaml")
-            {
-                found.push(path);
-            }
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            let Ok(entries) = std::fs::read_dir(&path) else {
+                continue;
+            };
+            stack.extend(entries.flatten().map(|e| e.path()));
+        } else if path.is_file() && keep(&path) {
+            found.push(path);
         }
     }
     found.sort();
     found
+}
+
+/// Every `.rs` file at or under `path`, sorted.
+pub fn rust_files(path: &Path) -> Vec<PathBuf> {
+    files_under(path, |f| f.extension().is_some_and(|e| e == "rs"))
+}
+
+/// The directories of the workspace's crates: the root and `crates/*`.
+pub fn workspace_crates() -> Vec<PathBuf> {
+    let root = root();
+    let members = std::fs::read_dir(root.join("crates")).expect("crates/");
+    let mut out = vec![root];
+    let mut members: Vec<PathBuf> = members.map(|m| m.expect("crates/ entry").path()).collect();
+    members.sort();
+    out.extend(members);
+    out
+}
+
+/// Every playbook file under a directory (recursively), sorted.
+pub fn playbooks_under(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir, |path| {
+        runbook_dsl::Syntax::from_path(&path.to_string_lossy()).is_some()
+            // Scenario files (`runbook test`) sit next to playbooks.
+            && !path.to_string_lossy().ends_with(".scenario.yaml")
+    })
 }
 
 /// Checks a file, named relative to the repository root so snapshots are stable.

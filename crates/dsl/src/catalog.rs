@@ -26,10 +26,70 @@ pub struct KindSchema {
     pub primary_result: &'static str,
     /// The effect of a step of this kind that declares none, from its parameters.
     pub default_effect: fn(&Node) -> Effect,
+    /// How the default effect is chosen, one Markdown sentence or two, for
+    /// the reference (the rule itself is code and cannot describe itself).
+    pub effect_doc: &'static str,
     /// Mistakes in how parameters combine that their types cannot say
     /// (k8s `delete` without `name`), found at check time rather than when
     /// the step runs.
     pub rules: fn(&Node) -> Vec<ParamProblem>,
+    /// What the rest of the pipeline may rely on about the kind, so that no
+    /// command outside the kind's own module knows it by name.
+    pub capabilities: Capabilities,
+}
+
+/// What a kind is, as the checker, `plan`, `diff`, `doc`, `lint`, the
+/// runner and rehearsals ask it: the questions they used to answer by
+/// comparing a kind's name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// A step of the kind is an approval gate by itself (`approve`): it asks
+    /// before it runs even without an `approval`, and a gate `--yes` does
+    /// not pass.
+    pub gates: bool,
+    /// The parameter holding the question a kind that gates puts to the
+    /// operator (`approve`'s `question`); without it, the step's title.
+    pub question: Option<&'static str>,
+    /// Running it changes nothing outside the run (`log`, `assert`, `wait`,
+    /// `approve`): a rehearsal may run it for real when the scenario gives
+    /// no result for it.
+    pub pure: bool,
+    /// It runs another playbook, named by its `path` parameter (or its
+    /// shorthand): the checker follows the call, rehearsals and `--approve`
+    /// address the called playbook's steps as `CALL.STEP`.
+    pub calls_playbook: bool,
+    /// The parameter holding a command line that `runbook doc` shows as a
+    /// code block (`shell`'s `command`).
+    pub command: Option<&'static str>,
+    /// The parameter holding the expression the step asserts (`assert`'s
+    /// `that`), which a failure of the step points at.
+    pub assertion: Option<&'static str>,
+    /// Whether the step's own parameters say what it is for, so that a
+    /// description would repeat them (`lint`'s on-call rule).
+    pub describes_itself: DescribesItself,
+    /// The values of the kind's `operation` parameter that only read
+    /// (k8s `get`, `list`, `logs`, ...): their default effect is `read`.
+    pub read_only_operations: &'static [&'static str],
+}
+
+/// See [`Capabilities::describes_itself`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DescribesItself {
+    /// A step needs a description to say what it is for (`shell`, `http`).
+    #[default]
+    No,
+    /// Its text says it (a `log` message, an `approve` question).
+    Always,
+    /// Only when this parameter is given (`assert`'s `message`).
+    With(&'static str),
+}
+
+impl Capabilities {
+    /// Whether the operation (the value of the kind's `operation`
+    /// parameter) only reads.
+    pub fn reads_only(&self, operation: &str) -> bool {
+        self.read_only_operations.contains(&operation)
+    }
 }
 
 /// A mistake found by a kind's [`KindSchema::rules`].

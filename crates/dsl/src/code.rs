@@ -1,5 +1,11 @@
 //! Stable diagnostic codes. A code never changes meaning once released:
-//! editors, CI annotations and `docs/diagnostics.md` key on it.
+//! editors, CI annotations and `docs/diagnostics.md` key on it. The codes of
+//! `runbook lint`'s findings are its rules ([`LintRule`]), here rather than
+//! in `lint` because a finding's [`Code`] names its rule.
+
+mod lint_rule;
+
+pub use lint_rule::LintRule;
 
 /// Every kind of problem `runbook check` can report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,7 +79,7 @@ pub enum Code {
     OnlyAfterFailure,
     UnreachableCase,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
-    Lint(crate::lint::LintRule),
+    Lint(LintRule),
 }
 
 impl Code {

@@ -7,10 +7,9 @@
 //! run` will do, not what someone remembered to write in a wiki.
 
 use crate::ast::{Action, AnswerType, InputType, OnFailure, Step};
-use crate::diff::risk::gated;
+use crate::draw;
 use crate::plan::Plan;
 use crate::print::yaml_value::{self, Mapping};
-use crate::render;
 use std::fmt::Write;
 
 /// The Markdown runbook of a plan.
@@ -84,7 +83,7 @@ pub fn markdown(plan: &Plan) -> String {
     out.push_str("## The procedure at a glance\n\n");
     out.push_str("🔒 marks a step that waits for approval; a diamond is a decision.\n\n");
     out.push_str("```mermaid\n");
-    out.push_str(&render::mermaid(plan));
+    out.push_str(&draw::mermaid(plan));
     out.push_str("```\n\n## Steps\n\n");
 
     for (n, &i) in plan.order().iter().enumerate() {
@@ -155,14 +154,14 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
     if let Some(d) = &step.description {
         let _ = writeln!(out, "{}\n", d.value.trim_end());
     }
-    if gated(plan, i) {
+    if plan.waits_for_approval(i) {
         let question = match step.approval.as_ref().and_then(|a| a.question.as_ref()) {
             Some(q) => q.value.trim().to_string(),
             None => format!("Run `{id}`?"),
         };
         let _ = writeln!(out, "> 🔒 **Approval required:** {question}\n");
     }
-    action(out, plan, step);
+    action(out, plan, i, step);
     if let Some(until) = &step.until {
         let mut text = format!("Repeated until `{}`", until.condition.value.trim());
         if let Some(every) = &until.every {
@@ -202,17 +201,16 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
     }
 }
 
-fn action(out: &mut String, plan: &Plan, step: &Step) {
+fn action(out: &mut String, plan: &Plan, i: usize, step: &Step) {
     match &step.action {
         Action::Kind { name, params } => {
-            let command = params
-                .scalar_string()
-                .filter(|_| name.value == "shell")
-                .or_else(|| {
-                    (name.value == "shell")
-                        .then(|| params.get("command").and_then(|c| c.scalar_string()))
-                        .flatten()
-                });
+            // A kind that shows a command (shell) shows it as written, also
+            // in its shorthand form, where the whole node is the command.
+            let command = plan.step_plan(i).capabilities.command.and_then(|param| {
+                params
+                    .scalar_string()
+                    .or_else(|| params.get(param).and_then(|c| c.scalar_string()))
+            });
             match command {
                 Some(command) => {
                     let _ = writeln!(out, "```sh\n{}\n```\n", command.trim_end());

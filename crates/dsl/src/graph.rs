@@ -1,6 +1,11 @@
 //! The step graph: nodes are steps (node index = step index in the playbook),
 //! edges are `needs` edges and conditional edges (branch cases, `else`,
 //! failure edges). Every walk here is iterative, so depth is no limit.
+//! Which steps are upstream of which is [`ancestry`].
+
+mod ancestry;
+
+pub use ancestry::Ancestry;
 
 use crate::source::Span;
 use fixedbitset::FixedBitSet;
@@ -198,8 +203,8 @@ impl StepGraph {
 
     /// Which steps are upstream of which, over a topological order of
     /// some or all of the steps (memory linear in the steps).
-    pub fn ancestry(&self, order: &[usize]) -> crate::ancestry::Ancestry {
-        crate::ancestry::Ancestry::new(self, order)
+    pub fn ancestry(&self, order: &[usize]) -> Ancestry {
+        Ancestry::new(self, order)
     }
 }
 

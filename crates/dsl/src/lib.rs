@@ -7,14 +7,13 @@
 
 pub mod activation;
 pub mod analyze;
-pub mod ancestry;
 pub mod ast;
 pub mod catalog;
 pub mod code;
 pub mod diagnostic;
 pub mod diff;
 pub mod doc;
-pub mod encode;
+pub mod draw;
 pub mod expr;
 pub mod files;
 pub mod graph;
@@ -26,12 +25,14 @@ pub mod mapping_file;
 pub mod node;
 pub mod path;
 pub mod plan;
+pub mod playbook_file;
 pub mod print;
 mod quotes;
-pub mod render;
 pub mod report_source;
 pub mod runbook_syntax;
+mod runbook_words;
 pub mod schema;
+pub mod severity;
 pub mod source;
 pub mod suggest;
 pub mod template;
@@ -40,5 +41,10 @@ pub mod user_file;
 pub mod yaml;
 
 pub use code::Code;
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use severity::Severity;
 pub use source::{SourceFile, Span, Spanned, Syntax};
+/// Encodings are part of templates (how a value lands in a URL, a JSON
+/// body, a PromQL query, a Kubernetes name); the kinds name them in their
+/// schemas as `runbook_dsl::encode::Encoding`.
+pub use template::encode;

@@ -3,6 +3,7 @@
 //! so holding a `Plan` means the playbook checked clean.
 
 use crate::ast::{Effect, Playbook, Step};
+use crate::catalog::Capabilities;
 use crate::expr::Expr;
 use crate::graph::StepGraph;
 use crate::source::{SourceFile, Span};
@@ -19,7 +20,7 @@ pub enum ParamValue {
     Float(f64),
     /// A literal string (not templated: a SQL query, a file path).
     Str(String),
-    /// A template, rendered at run time with the given quoting.
+    /// A template, filled in at run time with the given quoting.
     Template {
         template: Template,
         quoting: Quoting,
@@ -67,6 +68,13 @@ pub struct StepPlan {
     pub uses_secret: bool,
     /// The step can never run (a warning was given).
     pub unreachable: bool,
+    /// What its kind's schema says about it (all false for a branch, a
+    /// `manual` step, an `ask` and a kind that is not in the catalog).
+    pub capabilities: Capabilities,
+    /// The result an output of the step captures when it names none: its
+    /// kind's `primary_result`, `answer` of an `ask`, `note` of a `manual`
+    /// step, `taken` of a branch (empty when there is none).
+    pub primary_result: &'static str,
     /// `for_each`: the list the step runs over, once per element.
     pub iteration: Option<Iteration>,
 }
@@ -162,7 +170,7 @@ impl Plan {
         self.index.get(id).copied()
     }
 
-    /// Every edge of the graph by step ids: `(from, to, edge)`, as renderings print them.
+    /// Every edge of the graph by step ids: `(from, to, edge)`, as drawings print them.
     pub fn edges_by_id(&self) -> impl Iterator<Item = (&str, &str, &crate::graph::Edge)> {
         let steps = &self.playbook.steps;
         self.graph.edges().map(move |(from, to, edge)| {
@@ -175,9 +183,19 @@ impl Plan {
     }
 
     /// Whether a step asks for approval before it runs: an `approval` on it,
-    /// or an `approve` step.
+    /// or a step of a kind that gates by itself ([`Capabilities::gates`]).
     pub fn is_gated(&self, index: usize) -> bool {
-        let step = &self.playbook.steps[index];
-        step.approval.is_some() || step.action.kind_name() == "approve"
+        self.playbook.steps[index].approval.is_some() || self.steps[index].capabilities.gates
+    }
+
+    /// Whether a step waits for an operator's approval before it runs: it
+    /// [is gated](Plan::is_gated), or it directly needs a step of a kind
+    /// that gates by itself (an `approve` checkpoint guarding it). What
+    /// `diff`, `doc` and `lint` count as reviewed by a person.
+    pub fn waits_for_approval(&self, index: usize) -> bool {
+        self.is_gated(index)
+            || self.graph.incoming(index).any(|(from, edge)| {
+                edge.kind == crate::graph::EdgeKind::Needs && self.steps[from].capabilities.gates
+            })
     }
 }

@@ -7,7 +7,6 @@
 //! them escaped instead, as `\x1b`; the journal and `--output json` keep the
 //! exact text.
 
-use crate::diagnostic::{Diagnostic, Label};
 use crate::source::{SourceFile, Span};
 use std::borrow::Cow;
 
@@ -96,46 +95,6 @@ impl EscapedSource {
     pub fn span(&self, span: Span) -> Span {
         Span::new(self.offset(span.start), self.offset(span.end))
     }
-}
-
-/// The file and diagnostics as they should be drawn: control characters
-/// escaped in the source (spans moved to match) and in every message.
-pub fn diagnostics<'a>(
-    file: &'a SourceFile,
-    diagnostics: &'a [Diagnostic],
-) -> (Cow<'a, SourceFile>, Cow<'a, [Diagnostic]>) {
-    let source = EscapedSource::new(file);
-    let texts_clean = diagnostics.iter().all(|d| {
-        matches!(escape(&d.message), Cow::Borrowed(_))
-            && d.help
-                .as_deref()
-                .is_none_or(|h| matches!(escape(h), Cow::Borrowed(_)))
-            && d.labels
-                .iter()
-                .all(|l| matches!(escape(&l.message), Cow::Borrowed(_)))
-    });
-    if source.is_none() && texts_clean {
-        return (Cow::Borrowed(file), Cow::Borrowed(diagnostics));
-    }
-    let moved = |span: Span| source.as_ref().map_or(span, |s| s.span(span));
-    let drawn = diagnostics
-        .iter()
-        .map(|d| Diagnostic {
-            message: escape(&d.message).into_owned(),
-            help: d.help.as_deref().map(|h| escape(h).into_owned()),
-            labels: d
-                .labels
-                .iter()
-                .map(|l| Label {
-                    span: moved(l.span),
-                    message: escape(&l.message).into_owned(),
-                })
-                .collect(),
-            ..d.clone()
-        })
-        .collect();
-    let file = source.map_or(Cow::Borrowed(file), |s| Cow::Owned(s.file));
-    (file, Cow::Owned(drawn))
 }
 
 #[cfg(test)]

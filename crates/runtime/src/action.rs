@@ -1,8 +1,11 @@
-//! The seam between the scheduler and what steps do: step kinds (in
-//! `crates/stdlib`) implement [`Action`]; the runner finds them through an
-//! [`ActionSet`].
+//! The seam between the scheduler and what steps do: the runner finds the
+//! [`Execute`] of a step's kind through its [`Executors`]. A kind
+//! implements [`crate::Kind`] (its schema and its execution over typed
+//! parameters), which makes it an [`Execute`]; a rehearsal's scripted
+//! results are one too. (`Execute` is named apart from the AST's
+//! `ast::Action`, what a step does as written.)
 //!
-//! An action gets its parameters already rendered (templates filled in,
+//! An execution gets its parameters already rendered (templates filled in,
 //! shell insertions quoted), a cancellation token it must honour (timeouts,
 //! aborts and Ctrl-C all arrive through it; a process-spawning action kills
 //! its process group), and a sink for live output lines. It returns its
@@ -10,8 +13,11 @@
 
 use crate::arguments::Args;
 use crate::event::{Event, Stream};
+use crate::journal::CallJournal;
+use crate::mask::Masker;
 use crate::mode::Mode;
 use crate::operator::{Operator, Preapproved};
+use crate::restored::Restored;
 use crate::scope::Scope;
 use crate::step_message::{OutputLine, TaskMsg};
 use serde_json::{Map, Value};
@@ -30,17 +36,13 @@ pub const DEFAULT_OUTPUT_CAP: usize = 1 << 20;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What one execution of a step kind does.
-pub trait Action: Send + Sync {
+pub trait Execute: Send + Sync {
     /// Runs once (the runner repeats it for `retry` and `until`).
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult>;
 
-    /// One line saying what [`Action::run`] would do with these parameters,
+    /// One line saying what [`Execute::run`] would do with these parameters,
     /// for a dry-run and for approval prompts (`sh -c 'kubectl delete ...'`).
     fn describe(&self, ctx: &ActionContext) -> String;
-
-    /// The result an output captures when it names none (the kind schema's
-    /// `primary_result`: `stdout` for shell).
-    fn primary_result(&self) -> &'static str;
 
     /// A native preview of a `write` or `destructive` step for a dry-run:
     /// the same change asked of the server in a mode that changes nothing
@@ -53,14 +55,14 @@ pub trait Action: Send + Sync {
     }
 }
 
-/// Finds the action of a step kind.
-pub trait ActionSet: Send + Sync {
-    fn action(&self, kind: &str) -> Option<Arc<dyn Action>>;
+/// Finds the execution of a step kind.
+pub trait Executors: Send + Sync {
+    fn executor(&self, kind: &str) -> Option<Arc<dyn Execute>>;
 
-    /// The actions of a playbook that the step `call` calls. `None`: the
+    /// The executions of a playbook that the step `call` calls. `None`: the
     /// standard library's own, as in a run; a rehearsal gives its scripted
     /// ones, whose step ids are addressed `CALL.STEP` as the operator's are.
-    fn called(&self, _call: &str) -> Option<Arc<dyn ActionSet>> {
+    fn called(&self, _call: &str) -> Option<Arc<dyn Executors>> {
         None
     }
 }
@@ -103,8 +105,17 @@ pub struct ActionContext {
     /// How many `playbook` steps the run is nested in.
     pub call_depth: usize,
     /// The actions a playbook this step calls runs with (see
-    /// [`ActionSet::called`]); `None`: the standard library's.
-    pub called_actions: Option<Arc<dyn ActionSet>>,
+    /// [`Executors::called`]); `None`: the standard library's.
+    pub called_actions: Option<Arc<dyn Executors>>,
+    /// The secrets known when the step started: a playbook it calls masks
+    /// them too.
+    pub masker: Masker,
+    /// Where a playbook this step calls journals its run: inside this
+    /// run's journal. `None` when the run has no journal (a rehearsal).
+    pub journal: Option<CallJournal>,
+    /// What a resume brings back of the run of the playbook this step
+    /// calls: it continues inside it.
+    pub resumed: Restored,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -127,6 +138,9 @@ impl ActionContext {
             output_cap: DEFAULT_OUTPUT_CAP,
             call_depth: 0,
             called_actions: None,
+            masker: Masker::new(),
+            journal: None,
+            resumed: Restored::default(),
             output: None,
         }
     }
@@ -141,6 +155,15 @@ impl ActionContext {
         LineSink {
             step: self.step.clone(),
             tx: self.output.clone(),
+        }
+    }
+
+    /// An expression parameter, which the kind evaluates itself (`assert`'s
+    /// `that`); values come typed through [`crate::Kind::Params`].
+    pub fn expr(&self, name: &str) -> Option<&runbook_dsl::expr::Expr> {
+        match self.args.get(name)? {
+            crate::arguments::Arg::Expr(e) => Some(e),
+            _ => None,
         }
     }
 

@@ -3,7 +3,7 @@
 //!
 //! Templates were parsed and checked by the analyzer; here their segments
 //! are filled in from the run's values with the semantics of
-//! `runbook_dsl::template::render` (strict: a missing value is an error,
+//! `runbook_dsl::template::fill` (strict: a missing value is an error,
 //! never an empty string; every non-raw insertion into a shell command is
 //! one shell-quoted word). Walking the parsed segments rather than
 //! re-rendering the text lets a dry-run render values that are not known
@@ -12,7 +12,7 @@
 
 use runbook_dsl::expr::{Env, Lookup};
 use runbook_dsl::plan::{Param, ParamValue, Params};
-use runbook_dsl::template::{render, RenderError};
+use runbook_dsl::template::{fill as fill_template, FillError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -47,7 +47,7 @@ impl Arg {
 pub type Args = BTreeMap<String, Arg>;
 
 /// Fills in every parameter of a step.
-pub fn fill(params: &Params, env: &dyn Env) -> Result<Args, RenderError> {
+pub fn fill(params: &Params, env: &dyn Env) -> Result<Args, FillError> {
     let mut args = Args::new();
     for (name, param) in params {
         let arg = match &param.value {
@@ -61,7 +61,7 @@ pub fn fill(params: &Params, env: &dyn Env) -> Result<Args, RenderError> {
 }
 
 /// A parameter value as JSON, its templates filled in.
-pub fn fill_value(param: &Param, env: &dyn Env) -> Result<Value, RenderError> {
+pub fn fill_value(param: &Param, env: &dyn Env) -> Result<Value, FillError> {
     Ok(match &param.value {
         ParamValue::Null => Value::Null,
         ParamValue::Bool(b) => Value::Bool(*b),
@@ -80,9 +80,9 @@ pub fn fill_value(param: &Param, env: &dyn Env) -> Result<Value, RenderError> {
             // as text does (a placeholder, an error).
             Some(insertion) => match env.lookup(&insertion.path) {
                 Lookup::Known(value) => value,
-                _ => Value::String(render(template, env, *quoting)?),
+                _ => Value::String(fill_template(template, env, *quoting)?),
             },
-            None => Value::String(render(template, env, *quoting)?),
+            None => Value::String(fill_template(template, env, *quoting)?),
         },
         ParamValue::Expr(e) => Value::String(e.to_string()),
         ParamValue::Duration(d) => Value::String(humantime::format_duration(*d).to_string()),

@@ -18,8 +18,30 @@ pub trait Subscriber: Send {
 #[derive(Default)]
 pub struct EventBus {
     subscribers: Vec<Box<dyn Subscriber>>,
-    seq: u64,
+    seq: Sequence,
     masker: Masker,
+}
+
+/// The next record number of a journal, shared by the run's bus and the
+/// runs its `playbook` steps call, which journal into the same file
+/// (`session::nest`). Held while a record is numbered and written,
+/// so numbers follow the order of the lines.
+#[derive(Clone, Debug, Default)]
+pub struct Sequence(std::sync::Arc<std::sync::Mutex<u64>>);
+
+impl Sequence {
+    pub fn starting_at(seq: u64) -> Sequence {
+        Sequence(std::sync::Arc::new(std::sync::Mutex::new(seq)))
+    }
+
+    /// Numbers one record: `write` gets the number and runs before the
+    /// next one is given.
+    pub fn next<T>(&self, write: impl FnOnce(u64) -> T) -> T {
+        let mut next = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let seq = *next;
+        *next += 1;
+        write(seq)
+    }
 }
 
 impl EventBus {
@@ -30,7 +52,7 @@ impl EventBus {
     /// Continues the numbering of an existing journal (resume).
     pub fn starting_at(seq: u64) -> EventBus {
         EventBus {
-            seq,
+            seq: Sequence::starting_at(seq),
             ..EventBus::default()
         }
     }
@@ -49,18 +71,25 @@ impl EventBus {
         &self.masker
     }
 
+    /// The numbering of the records this bus publishes.
+    pub fn sequence(&self) -> Sequence {
+        self.seq.clone()
+    }
+
     /// Masks the event, numbers it and hands it to every subscriber in turn.
     pub fn publish(&mut self, event: Event) {
         let event = mask_event(&self.masker, event);
-        let record = Record {
-            seq: self.seq,
-            time: now(),
-            event,
-        };
-        self.seq += 1;
-        for subscriber in &mut self.subscribers {
-            subscriber.on_event(&record);
-        }
+        let subscribers = &mut self.subscribers;
+        self.seq.next(|seq| {
+            let record = Record {
+                seq,
+                time: now(),
+                event,
+            };
+            for subscriber in subscribers {
+                subscriber.on_event(&record);
+            }
+        });
     }
 
     pub fn finish(&mut self) {

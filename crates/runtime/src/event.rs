@@ -114,7 +114,8 @@ pub enum Event {
         /// The playbook path as given on the command line.
         playbook: String,
         name: Option<String>,
-        /// SHA-256 of the playbook source: `resume` refuses a changed playbook.
+        /// SHA-256 of the checked playbook's canonical form (see
+        /// `session::hash`): `resume` refuses a changed playbook.
         plan_hash: String,
         mode: Mode,
         /// The inputs as resolved (secret ones masked).
@@ -276,6 +277,12 @@ pub enum Event {
         /// How many steps ended in each state.
         summary: Map<String, Value>,
     },
+    /// Journal only: an event of the run of a playbook that the step
+    /// `call` called (`CALL` or, for calls within calls, `CALL.INNER`),
+    /// journaled inside its caller's journal so that `resume` continues
+    /// inside it. Its step ids are addressed `CALL.STEP`. Views and
+    /// `--output json` never carry it (they show the calling step).
+    Called { call: String, record: Box<Event> },
 }
 
 impl Event {

@@ -134,6 +134,105 @@ impl Subscriber for JournalWriter {
     }
 }
 
+/// A run's journal writer, shared by its bus and the runs its `playbook`
+/// steps call, which journal into it (`session::nest`).
+#[derive(Clone)]
+pub struct SharedWriter(Arc<Mutex<JournalWriter>>);
+
+impl SharedWriter {
+    pub fn new(writer: JournalWriter) -> SharedWriter {
+        SharedWriter(Arc::new(Mutex::new(writer)))
+    }
+}
+
+impl Subscriber for SharedWriter {
+    fn on_event(&mut self, record: &Record) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .on_event(record);
+    }
+
+    fn finish(&mut self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).finish();
+    }
+}
+
+/// Where the runs that a run's `playbook` steps call journal their events:
+/// the run's own journal, numbered in its sequence, each event wrapped in
+/// [`Event::Called`] with the called run's address (`session::nest`).
+#[derive(Clone)]
+pub struct CallJournal {
+    /// The run whose journal it is.
+    pub run_id: String,
+    pub writer: SharedWriter,
+    pub sequence: crate::bus::Sequence,
+    /// The address of the run whose steps call: empty for the run started
+    /// from the command line, `CALL` (dotted for calls within calls) for a
+    /// called one.
+    pub address: String,
+    /// `resume --force`: a called playbook that changed since the run
+    /// started is continued anyway.
+    pub force: bool,
+}
+
+impl std::fmt::Debug for CallJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallJournal")
+            .field("address", &self.address)
+            .field("force", &self.force)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallJournal {
+    /// The address of the run that the step `step` calls.
+    pub fn address_of(&self, step: &str) -> String {
+        if self.address.is_empty() {
+            step.to_string()
+        } else {
+            format!("{}.{step}", self.address)
+        }
+    }
+
+    /// The journal of the run at `call` (for the playbooks it calls in turn).
+    pub fn at(&self, call: String) -> CallJournal {
+        CallJournal {
+            address: call,
+            ..self.clone()
+        }
+    }
+
+    /// Journals `event` of the run at `call` (already masked), its step id
+    /// addressed `CALL.STEP`.
+    pub fn write(&self, call: &str, event: &Event) {
+        let record = Event::Called {
+            call: call.to_string(),
+            record: Box::new(readdress(event, |step| format!("{call}.{step}"))),
+        };
+        let mut writer = self.writer.clone();
+        self.sequence.next(|seq| {
+            writer.on_event(&Record {
+                seq,
+                time: crate::event::now(),
+                event: record,
+            })
+        });
+    }
+}
+
+/// `event` with its step id (if it has one) rewritten by `address`.
+pub fn readdress(event: &Event, address: impl Fn(&str) -> String) -> Event {
+    let Some(step) = event.step() else {
+        return event.clone();
+    };
+    let Ok(mut value) = serde_json::to_value(event) else {
+        return event.clone();
+    };
+    value["step"] = serde_json::Value::String(address(step));
+    serde_json::from_value(value).unwrap_or_else(|_| event.clone())
+}
+
 /// A journal as read: its records, and what was wrong with it.
 #[derive(Debug, Default)]
 pub struct Journal {

@@ -2,7 +2,9 @@
 //!
 //! - [`runner`]: the scheduler (ready set over the DAG, tokio tasks, a
 //!   semaphore for `--jobs`, cancellation tokens for abort and Ctrl-C);
-//! - [`action`]: the `Action` trait step kinds implement (in `crates/stdlib`);
+//! - [`kind`]: the `Kind` trait step kinds implement (in `crates/stdlib`),
+//!   and `Kinds`, the one list that is both the catalog and the actions;
+//! - [`action`]: `Execute`, a kind as the runner calls it, and its context;
 //! - [`event`] and [`bus`]: what happens, published to subscribers (the
 //!   runner never prints);
 //! - [`mode`]: run vs dry-run, one seam;
@@ -11,8 +13,9 @@
 //! - [`arguments`], [`scope`], [`outputs`]: a step's parameters filled in,
 //!   values, captured outputs;
 //! - [`mask`]: secrets masked in everything emitted;
-//! - [`journal`], [`resume`], [`report`]: the JSONL journal and what reads
-//!   it (`report` is the run's timeline, `runbook report`);
+//! - [`journal`], [`report`]: the JSONL journal and what reads it (`report`
+//!   is the run's timeline, `runbook report`);
+//! - [`session`]: starting, resuming and nesting runs, one way for all;
 //! - [`plan_paths`]: `runbook plan`, every path through the branches;
 //! - [`rehearsal`]: `runbook test`.
 
@@ -24,31 +27,30 @@ pub mod evidence;
 pub mod interrupt;
 pub mod journal;
 pub mod journal_output;
+pub mod kind;
 pub mod mask;
 pub mod mode;
 pub mod operator;
 pub mod outputs;
 pub mod plan_paths;
 pub mod rehearsal;
-/// The old name of [`arguments`], kept only until the stdlib kinds that
-/// import it are rewritten (issue 13 section 1, another branch); remove it then.
-#[doc(hidden)]
-pub use arguments as render;
 pub mod report;
-pub mod resume;
+pub mod restored;
 pub mod run_id;
 pub mod run_lock;
 pub mod runner;
 pub mod scope;
+pub mod session;
 mod step_message;
 
 #[cfg(test)]
 mod tests;
 
-pub use action::{Action, ActionContext, ActionResult, ActionSet};
+pub use action::{ActionContext, ActionResult, Execute, Executors};
 pub use bus::{EventBus, Subscriber};
 pub use event::{Event, Record, RunStatus, StepState, Stream};
 pub use interrupt::Interruption;
+pub use kind::{AnyKind, Kind, Kinds};
 pub use mask::Masker;
 pub use mode::Mode;
 pub use operator::Operator;

@@ -89,6 +89,13 @@ impl Masker {
         self.automaton.is_none()
     }
 
+    /// Registers every secret `other` knows (a called playbook's run masks
+    /// its caller's secrets too).
+    pub fn extend(&mut self, other: &Masker) {
+        self.forms.extend(other.forms.iter().cloned());
+        self.rebuild();
+    }
+
     fn insert_value(&mut self, value: &Value) {
         match value {
             Value::String(s) => self.insert(s),

@@ -1,7 +1,7 @@
 //! In-process tests of the scheduler with a stand-in kind, so they need
 //! neither the standard library nor processes.
 
-use crate::action::{Action, ActionContext, ActionResult, ActionSet, BoxFuture};
+use crate::action::{ActionContext, ActionResult, BoxFuture, Execute, Executors};
 use crate::bus::{Collector, EventBus};
 use crate::event::{Event, RunStatus, StepState};
 use crate::operator::Preapproved;
@@ -27,29 +27,28 @@ fn catalog() -> KindList {
         results: vec![],
         primary_result: "",
         default_effect: read,
+        effect_doc: "`read`.",
         rules: runbook_dsl::catalog::no_rules,
+        capabilities: Default::default(),
     }])
 }
 
 struct Noop;
 
-impl Action for Noop {
+impl Execute for Noop {
     fn run<'a>(&'a self, _: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async { ActionResult::success(Map::new()) })
     }
     fn describe(&self, _: &ActionContext) -> String {
         "nothing".into()
     }
-    fn primary_result(&self) -> &'static str {
-        ""
-    }
 }
 
 struct Actions;
 
-impl ActionSet for Actions {
-    fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
-        (kind == "noop").then(|| Arc::new(Noop) as Arc<dyn Action>)
+impl Executors for Actions {
+    fn executor(&self, kind: &str) -> Option<Arc<dyn Execute>> {
+        (kind == "noop").then(|| Arc::new(Noop) as Arc<dyn Execute>)
     }
 }
 

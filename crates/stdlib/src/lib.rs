@@ -1,17 +1,16 @@
 //! The built-in step kinds of runbook.
 //!
-//! Each kind lives in its own file under [`kinds`] and declares what the
-//! checker needs to know about it: its parameters (so `runbook check` can
-//! validate a step's parameters with spans), its results (so expressions and
-//! outputs that read `steps.ID.NAME` are checked), and its default effect (so
-//! dry-run and approval gates know what a step does when the author did not
-//! say). Kinds that can run also have an action (`kinds/<kind>_action.rs`,
-//! listed in [`actions`]).
+//! Each kind lives in its own module under [`kinds`], one [`Kind`] that
+//! declares what the checker needs to know about it (its parameters, so
+//! `runbook check` can validate a step's parameters with spans; its
+//! results, so expressions and outputs that read `steps.ID.NAME` are
+//! checked; its default effect, so dry-run and approval gates know what a
+//! step does when the author did not say; its capabilities) and what a
+//! step of it does. [`kinds::ALL`] lists them once for both.
 //!
 //! `manual`, `ask` and `branch`/`triage` are not here: they are constructs of
 //! the language itself (see `docs/language.md`), not catalog kinds.
 
-pub mod actions;
 mod captured;
 pub mod kinds;
 mod params;
@@ -24,21 +23,41 @@ pub mod web;
 pub use reference::reference_markdown;
 
 use runbook_dsl::catalog::KindList;
-use std::sync::OnceLock;
+use runbook_runtime::action::{Execute, Executors};
+use runbook_runtime::Kinds;
+use std::sync::{Arc, OnceLock};
 
-/// A fresh catalog of every built-in kind.
-///
-/// Prefer [`builtin`] in the binary; this exists for callers that want to add
-/// kinds of their own to the list (tests, embedders).
-pub fn catalog() -> KindList {
-    KindList::new(kinds::ALL.iter().map(|b| (b.schema)()).collect())
+/// A fresh list of every built-in kind, for callers that add kinds of
+/// their own to it ([`Kinds::with`]: tests, embedders).
+pub fn kinds() -> Kinds {
+    Kinds::new(kinds::ALL.to_vec())
 }
 
-/// The built-in catalog, built once per process: every command of the binary
-/// (check, run, doc, ...) consults it, and the schemas never change at run time.
+/// The built-in kinds, built once per process: every command of the
+/// binary (check, run, doc, ...) consults them, and they never change at
+/// run time.
+pub fn builtin_kinds() -> &'static Kinds {
+    static BUILTIN: OnceLock<Kinds> = OnceLock::new();
+    BUILTIN.get_or_init(kinds)
+}
+
+/// The built-in catalog: the schemas of [`builtin_kinds`].
 pub fn builtin() -> &'static KindList {
-    static BUILTIN: OnceLock<KindList> = OnceLock::new();
-    BUILTIN.get_or_init(catalog)
+    builtin_kinds().catalog()
+}
+
+/// A fresh catalog of every built-in kind.
+pub fn catalog() -> KindList {
+    kinds().catalog().clone()
+}
+
+/// The built-in kinds as the runner finds them.
+pub struct Builtins;
+
+impl Executors for Builtins {
+    fn executor(&self, kind: &str) -> Option<Arc<dyn Execute>> {
+        builtin_kinds().executor(kind)
+    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! `docs/stdlib.md`, so the documentation cannot drift from what `check`
 //! enforces: a test fails when the committed file differs from this rendering.
 
-use crate::kinds::{Builtin, ALL};
+use crate::kinds::ALL;
 use runbook_dsl::catalog::{KindSchema, ParamType};
 use runbook_dsl::encode::Encoding;
+use runbook_runtime::AnyKind;
 use std::fmt::Write;
 
 /// Where the generated part of `docs/stdlib.md` begins.
@@ -21,13 +22,13 @@ pub fn reference_markdown() -> String {
         if i > 0 {
             out.push('\n');
         }
-        render_kind(&mut out, builtin);
+        render_kind(&mut out, *builtin);
     }
     out
 }
 
-fn render_kind(out: &mut String, builtin: &Builtin) {
-    let schema: KindSchema = (builtin.schema)();
+fn render_kind(out: &mut String, kind: &dyn AnyKind) {
+    let schema: KindSchema = kind.schema();
     let name = schema.name;
     let _ = writeln!(out, "## `{name}`\n");
     let _ = writeln!(out, "{}\n", schema.summary);
@@ -74,7 +75,7 @@ fn render_kind(out: &mut String, builtin: &Builtin) {
         out.push('\n');
     }
 
-    let _ = writeln!(out, "Default effect: {}", builtin.effect);
+    let _ = writeln!(out, "Default effect: {}", schema.effect_doc);
 }
 
 /// A compact name for a parameter type, for a table cell.
@@ -179,7 +180,7 @@ mod tests {
     fn every_kind_is_documented_with_every_parameter_and_result() {
         let doc = reference_markdown();
         for builtin in ALL {
-            let schema = (builtin.schema)();
+            let schema = builtin.schema();
             assert!(doc.contains(&format!("## `{}`", schema.name)));
             for p in &schema.params {
                 assert!(doc.contains(&format!("| `{}` |", p.name)), "{}", p.name);
@@ -203,7 +204,7 @@ mod tests {
 
     #[test]
     fn compact_type_names() {
-        let command = crate::kinds::shell::schema()
+        let command = runbook_runtime::Kind::schema(&crate::kinds::shell::Shell)
             .param("command")
             .unwrap()
             .ty

@@ -96,4 +96,34 @@ pub fn assert_consistent(schema: &KindSchema) {
             schema.primary_result
         );
     }
+    assert!(
+        !schema.effect_doc.trim().is_empty(),
+        "{kind}: no effect_doc"
+    );
+    let caps = &schema.capabilities;
+    let named = [
+        caps.command,
+        caps.assertion,
+        caps.question,
+        match caps.describes_itself {
+            runbook_dsl::catalog::DescribesItself::With(p) => Some(p),
+            _ => None,
+        },
+    ];
+    for p in named.into_iter().flatten() {
+        assert!(
+            schema.param(p).is_some(),
+            "{kind}: capability names {p}, not a parameter"
+        );
+    }
+    if !caps.read_only_operations.is_empty() {
+        let Some(runbook_dsl::catalog::ParamType::Enum(operations)) =
+            schema.param("operation").map(|p| &p.ty)
+        else {
+            panic!("{kind}: read-only operations without an `operation` enum");
+        };
+        for op in caps.read_only_operations {
+            assert!(operations.contains(op), "{kind}: {op} is not an operation");
+        }
+    }
 }

@@ -33,7 +33,9 @@ fn catalog() -> KindList {
         ],
         primary_result: "stdout",
         default_effect: write,
+        effect_doc: "`write`.",
         rules: no_rules,
+        capabilities: Default::default(),
     }])
 }
 

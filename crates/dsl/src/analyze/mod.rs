@@ -17,12 +17,12 @@ mod subplaybook;
 pub use branches::choices_of;
 pub use subplaybook::{static_call_path, MAX_CALL_DEPTH};
 
-use crate::ancestry::Ancestry;
 use crate::ast::{Action, AnswerType, Effect, ForEach, ForEachList, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{self, Expr, Type};
+use crate::graph::Ancestry;
 use crate::graph::{Edge, EdgeKind, StepGraph};
 use crate::node::Text;
 use crate::plan::{Iteration, IterationList, Plan, StepPlan};
@@ -326,7 +326,7 @@ impl<'a> Analyzer<'a> {
             Action::Kind { name, params } => {
                 if let Some(schema) = schema {
                     plan.params = params::check(schema, name, params, &mut refs, self.diags);
-                    if schema.name == "playbook" {
+                    if schema.capabilities.calls_playbook {
                         subplaybook::check_call(self.file, name, params, self.catalog, self.diags);
                     }
                 }
@@ -417,6 +417,10 @@ impl<'a> Analyzer<'a> {
             (None, _, _) => Effect::Read,
         };
         plan.effect_declared = step.effect.is_some();
+        if let Some(schema) = schema {
+            plan.capabilities = schema.capabilities;
+        }
+        plan.primary_result = references::primary_result(step, schema).unwrap_or("");
         types.record(i, plan.uses_secret);
         plan
     }

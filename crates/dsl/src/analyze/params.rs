@@ -168,7 +168,7 @@ fn check_value(
                 Ok(parsed) => {
                     template::check(&parsed, quoting, refs, diags);
                     if let Quoting::Encoded(encoding) = quoting {
-                        crate::encode::check(encoding, &parsed, refs, diags);
+                        crate::template::encode::check(encoding, &parsed, refs, diags);
                     }
                     ParamValue::Template {
                         template: parsed,

@@ -2,12 +2,12 @@
 //! expressions and templates: unknown names, results that are not upstream,
 //! the type of what is read, and whether a secret flows through it.
 
-use crate::ancestry::Ancestry;
 use crate::ast::{Action, AnswerType, Output, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{Scope, Type};
+use crate::graph::Ancestry;
 use crate::path::Path;
 use crate::source::Spanned;
 use crate::suggest;
@@ -54,10 +54,7 @@ pub(super) fn result_names<'s>(
 }
 
 /// The result an output captures when it names none.
-pub(super) fn primary_result<'s>(
-    step: &'s Step,
-    schema: Option<&'s KindSchema>,
-) -> Option<&'s str> {
+pub(super) fn primary_result(step: &Step, schema: Option<&KindSchema>) -> Option<&'static str> {
     match &step.action {
         Action::Kind { .. } => schema.map(|s| s.primary_result).filter(|p| !p.is_empty()),
         Action::Ask(_) => Some("answer"),

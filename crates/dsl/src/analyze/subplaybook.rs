@@ -30,7 +30,7 @@ pub(super) fn check_call(
         .parent()
         .unwrap_or(std::path::Path::new(""));
     let target = base.join(&relative);
-    let called = match crate::load::read(&target) {
+    let called = match crate::playbook_file::read(&target) {
         Ok(called) => called,
         Err(unreadable) => {
             diags.push(
@@ -48,7 +48,7 @@ pub(super) fn check_call(
         }
     };
     let mut called_diags = Diagnostics::new();
-    let (playbook, _) = crate::load::parse(&called, catalog, &mut called_diags);
+    let (playbook, _) = crate::playbook_file::parse(&called, catalog, &mut called_diags);
     let Some(playbook) = playbook.filter(|_| !called_diags.has_errors()) else {
         diags.push(
             Diagnostic::error(
@@ -127,11 +127,11 @@ pub fn static_call_path(params: &Node) -> Option<&str> {
 /// joined to its directory. Calls whose path is a template are skipped:
 /// they are known only at run time.
 fn calls_in(path: &std::path::Path, catalog: &dyn Catalog) -> Vec<std::path::PathBuf> {
-    let Ok(file) = crate::load::read(path) else {
+    let Ok(file) = crate::playbook_file::read(path) else {
         return Vec::new();
     };
     let mut diags = Diagnostics::new();
-    let Some(playbook) = crate::load::parse(&file, catalog, &mut diags).0 else {
+    let Some(playbook) = crate::playbook_file::parse(&file, catalog, &mut diags).0 else {
         return Vec::new();
     };
     let base = path.parent().unwrap_or(std::path::Path::new(""));
@@ -139,7 +139,11 @@ fn calls_in(path: &std::path::Path, catalog: &dyn Catalog) -> Vec<std::path::Pat
         .steps
         .iter()
         .filter_map(|step| match &step.action {
-            crate::ast::Action::Kind { name, params } if name.value == "playbook" => {
+            crate::ast::Action::Kind { name, params }
+                if catalog
+                    .kind(&name.value)
+                    .is_some_and(|k| k.capabilities.calls_playbook) =>
+            {
                 static_call_path(params).map(|text| base.join(text))
             }
             _ => None,

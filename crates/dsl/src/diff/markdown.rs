@@ -3,7 +3,6 @@
 //! region (GitHub renders it), so a reviewer sees where in the procedure the
 //! change lands without reading the whole playbook.
 
-use super::risk::gated;
 use super::{EdgeStatus, FieldChange, PlanDiff, StepStatus, WordTag};
 use crate::graph::EdgeKind;
 use crate::plan::Plan;
@@ -203,7 +202,11 @@ fn region_graph(diff: &PlanDiff, old: Option<&Plan>, new: Option<&Plan>) -> Stri
             },
         };
         let step = &plan.playbook().steps[index];
-        let lock = if gated(plan, index) { "🔒 " } else { "" };
+        let lock = if plan.waits_for_approval(index) {
+            "🔒 "
+        } else {
+            ""
+        };
         let text = label(&format!(
             "{lock}{} ({}, {})",
             step.id.value,

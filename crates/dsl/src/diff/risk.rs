@@ -13,8 +13,6 @@
 
 use super::{Sides, StepChange, StepStatus};
 use crate::ast::{Action, Effect};
-use crate::graph::EdgeKind;
-use crate::plan::Plan;
 use serde::Serialize;
 
 /// How much a reviewer should worry.
@@ -77,16 +75,6 @@ pub struct Risk {
     pub message: String,
 }
 
-/// Whether a step waits for an operator's approval: an `approval` on it, an
-/// `approve` step, or an `approve` step it directly needs.
-pub fn gated(plan: &Plan, index: usize) -> bool {
-    plan.is_gated(index)
-        || plan.graph().incoming(index).any(|(from, edge)| {
-            edge.kind == EdgeKind::Needs
-                && plan.playbook().steps[from].action.kind_name() == "approve"
-        })
-}
-
 fn ungated(severity_of: Effect, step: &str, why: &str) -> Option<Risk> {
     let severity = match severity_of {
         Effect::Read => return None,
@@ -122,7 +110,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                 else {
                     continue;
                 };
-                if !gated(new, n) {
+                if !new.waits_for_approval(n) {
                     if let Some(r) = ungated(new.step_plan(n).effect, &change.id, "the new step") {
                         push(r.severity, r.kind, &r.step, r.message);
                     }
@@ -142,7 +130,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
         let old_step = &old.playbook().steps[o];
         let id = step.id.value.as_str();
         let (old_plan, new_plan) = (old.step_plan(o), new.step_plan(n));
-        let (was_gated, is_gated) = (gated(old, o), gated(new, n));
+        let (was_gated, is_gated) = (old.waits_for_approval(o), new.waits_for_approval(n));
         if was_gated && !is_gated {
             let severity = if new_plan.effect >= Effect::Write {
                 RiskSeverity::High

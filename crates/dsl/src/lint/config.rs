@@ -8,7 +8,7 @@
 //! ```
 
 use super::LintRule;
-use crate::diagnostic::Severity;
+use crate::severity::Severity;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

@@ -8,17 +8,15 @@
 //! like `check`'s.
 
 mod config;
-mod rule;
 
+pub use crate::code::LintRule;
 pub use config::LintConfig;
-pub use rule::LintRule;
 
 use crate::analyze::branches::choices_of;
 use crate::ast::{Action, Effect, Step};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, DescribesItself};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::diff::risk::gated;
 use crate::expr;
 use crate::path::Path;
 use crate::plan::{Param, ParamValue, Plan};
@@ -49,7 +47,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         manual_without_instructions(step, &mut add);
         secret_output_unmasked(plan, i, step, &mut add);
         if on_call {
-            on_call_without_description(step, &mut add);
+            on_call_without_description(plan, i, step, &mut add);
         }
         unknown_rule(step, &mut add);
     }
@@ -103,18 +101,19 @@ fn kind_span(step: &Step) -> Span {
     }
 }
 
-/// A `playbook` step writes only through the called playbook's own steps,
-/// which carry their own gates and timeouts (and are linted in their file).
-fn calls_playbook(step: &Step) -> bool {
-    matches!(&step.action, Action::Kind { name, .. } if name.value == "playbook")
+/// A step that calls a playbook writes only through the called playbook's
+/// own steps, which carry their own gates and timeouts (and are linted in
+/// their file).
+fn calls_playbook(plan: &Plan, i: usize) -> bool {
+    plan.step_plan(i).capabilities.calls_playbook
 }
 
 fn ungated_write(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
     let effect = plan.step_plan(i).effect;
     if effect == Effect::Read
         || !matches!(step.action, Action::Kind { .. })
-        || gated(plan, i)
-        || calls_playbook(step)
+        || plan.waits_for_approval(i)
+        || calls_playbook(plan, i)
     {
         return;
     }
@@ -145,7 +144,8 @@ fn write_without_timeout(
     let Action::Kind { name, params } = &step.action else {
         return;
     };
-    if plan.step_plan(i).effect == Effect::Read || step.timeout.is_some() || calls_playbook(step) {
+    if plan.step_plan(i).effect == Effect::Read || step.timeout.is_some() || calls_playbook(plan, i)
+    {
         return;
     }
     // A kind whose own `timeout` parameter applies to what the step does
@@ -198,7 +198,7 @@ fn templates(params: &crate::plan::Params) -> Vec<(&crate::template::Template, Q
 
 /// A `{{raw ...}}` where the value would have been quoted for a shell, or
 /// encoded for where it lands (a URL, a JSON body, a PromQL query, a
-/// Kubernetes name: see [`crate::encode`]).
+/// Kubernetes name: see [`crate::template::encode`]).
 fn raw_insertion(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
     for (template, quoting) in templates(&plan.step_plan(i).params) {
         for insertion in template.insertions().into_iter().filter(|i| i.raw) {
@@ -407,28 +407,29 @@ fn secret_output_unmasked(
     }
 }
 
-/// Kinds whose own text says what the step is for: a `log` or `notify`
-/// message, an `approve` question, a `wait`, a called playbook (described
-/// in its own file).
-const SELF_DESCRIBING_KINDS: &[&str] = &["log", "notify", "approve", "wait", "playbook"];
-
 /// Whether a description would add something to the step: not to a branch
 /// (its cases say it), a `manual` step (its text is the instruction), an
-/// `ask` (its question), a self-describing kind, or an `assert` that has
-/// its own `message`.
-fn description_adds_something(step: &Step) -> bool {
+/// `ask` (its question), nor a step of a kind whose parameters say what it
+/// is for ([`DescribesItself`]: a `log` message, an `approve` question, an
+/// `assert` with its own `message`).
+fn description_adds_something(plan: &Plan, i: usize, step: &Step) -> bool {
     match &step.action {
         Action::Branch(_) | Action::Manual { .. } | Action::Ask(_) => false,
-        Action::Kind { name, params } => {
-            let says_itself = SELF_DESCRIBING_KINDS.contains(&name.value.as_str())
-                || (name.value == "assert" && params.get("message").is_some());
-            !says_itself
-        }
+        Action::Kind { params, .. } => match plan.step_plan(i).capabilities.describes_itself {
+            DescribesItself::No => true,
+            DescribesItself::Always => false,
+            DescribesItself::With(param) => params.get(param).is_none(),
+        },
     }
 }
 
-fn on_call_without_description(step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
-    if step.description.is_some() || !description_adds_something(step) {
+fn on_call_without_description(
+    plan: &Plan,
+    i: usize,
+    step: &Step,
+    add: &mut impl FnMut(LintRule, Diagnostic),
+) {
+    if step.description.is_some() || !description_adds_something(plan, i, step) {
         return;
     }
     add(

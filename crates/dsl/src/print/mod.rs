@@ -11,7 +11,6 @@ mod runbook;
 mod yaml;
 pub mod yaml_value;
 
-pub(crate) use runbook::expression;
 pub use runbook::runbook;
 pub use yaml::{playbook_yaml, step_yaml, yaml};
 
@@ -22,7 +21,7 @@ pub(crate) fn is_bare_word(s: &str) -> bool {
     let mut bytes = s.bytes();
     matches!(bytes.next(), Some(b) if b.is_ascii_alphanumeric() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-        && crate::runbook_syntax::typed_word(s).is_none()
+        && crate::runbook_words::typed_word(s).is_none()
 }
 
 /// Whether `s` is a word of the grammar (used for keys and durations, which

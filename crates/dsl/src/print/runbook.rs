@@ -10,10 +10,19 @@
 //! finds every comment right before the element it was put before:
 //! `fmt(fmt(x)) == fmt(x)`.
 
+mod comments;
+mod scalars;
+
 use super::{float_text, is_bare_word, is_grammar_word};
 use crate::ast::*;
 use crate::node::{Node, Value};
 use crate::runbook_syntax::Comment;
+use crate::runbook_words::expression;
+use comments::place_comments;
+use scalars::{
+    block_lines, close_key, condition, duration, inline, key_text, quote, scalar_string,
+    scalar_text, string_list,
+};
 
 /// Prints `playbook` as canonical `.runbook` text. `comments` are those of
 /// the source the playbook was read from (empty when converting from YAML);
@@ -548,230 +557,5 @@ impl Printer {
             }
         }
         self.indent -= 1;
-    }
-}
-
-/// The offset of a block's closing `}`, when the span ends with one.
-fn close_key(span: crate::source::Span) -> Option<usize> {
-    (span.end > span.start).then(|| span.end - 1)
-}
-
-/// A node on one line, if it fits there: scalars, and lists of scalars.
-fn inline(node: &Node) -> Option<String> {
-    Some(match &node.value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => format!("{f:?}"),
-        Value::Str(t) => scalar_string(&t.value),
-        Value::Seq(items) => {
-            let items: Option<Vec<String>> = items
-                .iter()
-                .map(|i| match i.value {
-                    Value::Seq(_) | Value::Map(_) => None,
-                    _ => inline(i),
-                })
-                .collect();
-            format!("[{}]", items?.join(", "))
-        }
-        Value::Map(entries) if entries.is_empty() => "{}".into(),
-        Value::Map(_) => return None,
-    })
-}
-
-fn scalar_text(node: &Node) -> String {
-    node.scalar_string().unwrap_or_default()
-}
-
-/// A string value: bare when it reads back as the same string, else quoted.
-fn scalar_string(s: &str) -> String {
-    if is_bare_word(s) {
-        s.to_string()
-    } else {
-        quote(s)
-    }
-}
-
-fn key_text(key: &str) -> String {
-    if is_grammar_word(key) {
-        key.to_string()
-    } else {
-        quote(key)
-    }
-}
-
-fn string_list(items: &[crate::source::Spanned<String>]) -> String {
-    let items: Vec<String> = items.iter().map(|i| scalar_string(&i.value)).collect();
-    format!("[{}]", items.join(", "))
-}
-
-fn duration(d: &DurationLit) -> String {
-    if is_grammar_word(&d.text) {
-        d.text.clone()
-    } else {
-        quote(&d.text)
-    }
-}
-
-/// An expression as written, on one line: line breaks (from a YAML block
-/// scalar) and the indentation after them become one space.
-pub(crate) fn expression(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.trim().lines().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(if i > 0 { line.trim() } else { line.trim_end() });
-    }
-    out
-}
-
-/// A condition of `assert`/`that`, bare; one that is a single string
-/// literal (not a boolean, so `check` rejects it) is put in brackets, since
-/// the quoted form is read as the expression inside the quotes.
-fn condition(text: &str) -> String {
-    let bare = expression(text);
-    if crate::runbook_syntax::is_one_string(&bare) {
-        format!("({bare})")
-    } else {
-        bare
-    }
-}
-
-/// A double-quoted string with the grammar's escapes.
-pub(crate) fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// The lines of a text printed as a `"""` block, or `None` when the text
-/// would not read back the same from one: a block always ends with a line
-/// break, cannot hold a line that starts with `"""`, a carriage return or a
-/// control character, and reads whitespace-only lines as empty.
-fn block_lines(text: &str) -> Option<Vec<&str>> {
-    let body = text.strip_suffix('\n')?;
-    let lines: Vec<&str> = body.split('\n').collect();
-    let representable = lines.iter().all(|l| {
-        !l.trim_start_matches([' ', '\t']).starts_with("\"\"\"")
-            && !l.chars().any(|c| c.is_control() && c != '\t')
-            && (l.is_empty() || !l.trim().is_empty())
-    });
-    representable.then_some(lines)
-}
-
-/// Renders the lines with the comments placed among them.
-fn place_comments(lines: Vec<Line>, comments: &[Comment], source: Option<&str>) -> String {
-    let mut trailing: Vec<Option<String>> = vec![None; lines.len()];
-    let mut before: Vec<Vec<(&Comment, bool)>> = (0..=lines.len()).map(|_| Vec::new()).collect();
-    for comment in comments {
-        let at = comment.span.start;
-        if let Some(source) = source {
-            let line_start = source[..at.min(source.len())]
-                .rfind(['\n', '\r'])
-                .map_or(0, |i| i + 1);
-            let is_trailing = !source[line_start..at.min(source.len())].trim().is_empty();
-            if is_trailing {
-                // The printed line of the last element that started on this source line.
-                let host = lines
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, l)| {
-                        l.key.is_some_and(|k| k >= line_start && k < at)
-                            && !l.no_trailing
-                            && trailing[*i].is_none()
-                    })
-                    .max_by_key(|(_, l)| l.key)
-                    .map(|(i, _)| i);
-                if let Some(i) = host {
-                    trailing[i] = Some(comment.text.clone());
-                    continue;
-                }
-            }
-        }
-        // The element that followed the comment in the source, wherever the
-        // canonical order prints it.
-        let index = lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.key.is_some_and(|k| k > at))
-            .min_by_key(|(_, l)| l.key)
-            .map_or(lines.len(), |(i, _)| i);
-        before[index].push((comment, blank_after(comment, source)));
-    }
-    let mut out = String::new();
-    let push_comments = |out: &mut String, list: &[(&Comment, bool)], indent: usize, last: bool| {
-        for (i, (comment, blank)) in list.iter().enumerate() {
-            push_indent(out, indent);
-            out.push_str(&comment.text);
-            out.push('\n');
-            let is_last = i + 1 == list.len();
-            if *blank && !(is_last && last) {
-                out.push('\n');
-            }
-        }
-    };
-    for (i, line) in lines.iter().enumerate() {
-        if !before[i].is_empty() {
-            // A comment before a closing line belongs inside the block.
-            let indent = if line.text.starts_with(['}', ']']) {
-                line.indent + 1
-            } else {
-                line.indent
-            };
-            push_comments(&mut out, &before[i], indent, false);
-        }
-        if !line.text.is_empty() {
-            push_indent(&mut out, line.indent);
-            out.push_str(&line.text);
-        }
-        if let Some(comment) = &trailing[i] {
-            out.push(' ');
-            out.push_str(comment);
-        }
-        out.push('\n');
-    }
-    let rest = &before[lines.len()];
-    if !rest.is_empty() {
-        if !out.is_empty() && !out.ends_with("\n\n") {
-            out.push('\n');
-        }
-        push_comments(&mut out, rest, 0, true);
-    }
-    out
-}
-
-/// Whether the source has a blank line right after this comment, which the
-/// printer keeps (a header comment set apart from what follows).
-fn blank_after(comment: &Comment, source: Option<&str>) -> bool {
-    let Some(source) = source else {
-        return false;
-    };
-    let rest = &source[comment.span.end.min(source.len())..];
-    let rest = rest
-        .strip_prefix("\r\n")
-        .or_else(|| rest.strip_prefix('\n'))
-        .unwrap_or(rest);
-    match rest.find('\n') {
-        Some(i) => rest[..i].trim().is_empty() && !rest[i + 1..].trim().is_empty(),
-        None => false,
-    }
-}
-
-fn push_indent(out: &mut String, level: usize) {
-    for _ in 0..level {
-        out.push_str("  ");
     }
 }

@@ -4,7 +4,7 @@
 //! help says how the line should look. Byte positions are converted here,
 //! not through pest's own miette conversion, which loses the file.
 
-use super::parse::Rule;
+use super::grammar::Rule;
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;

@@ -6,18 +6,19 @@
 //! lowering, the analyzer and every diagnostic after parsing.
 //!
 //! Parsing runs in three stages: a lexical scan (`scan.rs`: comments,
-//! unterminated strings, brackets, the nesting cap), pest (`runbook.pest`),
-//! and a walk of pest's pairs that builds the tree (`parse.rs`). A syntax
-//! error is reported as one [`crate::Diagnostic`] with the `runbook::syntax`
-//! code, pointing at the offending token.
+//! unterminated strings, brackets, the nesting cap), pest (`runbook.pest`,
+//! derived in `grammar.rs`), and a walk of pest's pairs that builds the tree
+//! (`parse.rs`). A syntax error is reported as one [`crate::Diagnostic`]
+//! with the `runbook::syntax` code (worded in `error.rs`), pointing at the
+//! offending token.
 
 mod error;
+mod grammar;
 mod parse;
 mod scan;
 mod strings;
 
 pub use parse::parse;
-pub(crate) use parse::{is_one_string, typed_word};
 
 use crate::node::Node;
 use crate::source::Span;

@@ -5,17 +5,15 @@
 //! keys the YAML form spells; synthesised keys carry the span of the keyword
 //! (or token) they came from, so a diagnostic about them points at the text.
 
+use super::grammar::{Rule, RunbookParser};
 use super::{error, scan, strings, Comment, Parsed};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::node::{Entry, Node, Text, Value};
+use crate::runbook_words::{expression, is_one_string, typed_word};
 use crate::source::{SourceFile, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
-
-#[derive(pest_derive::Parser)]
-#[grammar = "runbook_syntax/runbook.pest"]
-pub(super) struct RunbookParser;
 
 type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
@@ -416,7 +414,7 @@ fn condition(pair: Pair<Rule>, keyword: &str, warnings: &mut Vec<Diagnostic>) ->
     }
     let at = node.span;
     let text = strings::quoted(&raw.value, at)?;
-    let bare = crate::print::expression(&text.value);
+    let bare = expression(&text.value);
     let warning = Diagnostic::warning(
         Code::QuotedExpression,
         format!("the `{keyword}` expression is written as a quoted string"),
@@ -437,23 +435,6 @@ fn condition(pair: Pair<Rule>, keyword: &str, warnings: &mut Vec<Diagnostic>) ->
         ))
     });
     Ok(Node::new(Value::Str(text), at))
-}
-
-/// Whether an expression's text is exactly one `"..."` string.
-pub(crate) fn is_one_string(text: &str) -> bool {
-    let Some(body) = text.strip_prefix('"') else {
-        return false;
-    };
-    let mut escaped = false;
-    for (i, c) in body.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' => return i + 1 == body.len(),
-            _ => {}
-        }
-    }
-    false
 }
 
 /// `retry N [delay D] [backoff F]` -> `{attempts, delay, backoff}`.
@@ -584,29 +565,6 @@ fn word(pair: Pair<Rule>) -> Node {
     let text = pair.as_str();
     let value = typed_word(text).unwrap_or_else(|| Value::Str(Text::verbatim(text, at)));
     Node::new(value, at)
-}
-
-/// The typed value of a word that is not a string: the words the printer
-/// must quote to keep a string a string.
-pub(crate) fn typed_word(word: &str) -> Option<Value> {
-    match word {
-        "true" => return Some(Value::Bool(true)),
-        "false" => return Some(Value::Bool(false)),
-        "null" => return Some(Value::Null),
-        _ => {}
-    }
-    let digits = word.strip_prefix('-').unwrap_or(word);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return word.parse::<i64>().ok().map(Value::Int);
-    }
-    let looks_float = digits.starts_with(|c: char| c.is_ascii_digit())
-        && digits
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
-    if looks_float {
-        return word.parse::<f64>().ok().map(Value::Float);
-    }
-    None
 }
 
 /// A word naming something (a step, an input, the playbook): always a string.

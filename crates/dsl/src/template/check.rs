@@ -3,7 +3,7 @@
 //! `steps.x.namspace == 1` get the same "did you mean" diagnostic. In a
 //! shell command, each insertion's lexical context is found by the
 //! [`ShellLexer`] and an insertion that cannot be quoted safely there is
-//! refused ([`quote_in`] is the one rule for both check and render).
+//! refused ([`quote_in`] is the one rule for both check and fill).
 
 use super::quote::{quote_in, Parses};
 use super::shell_lexer::{ShellContext, ShellLexer};

@@ -6,15 +6,18 @@
 //! [`Segment`]s whose paths have per-segment file spans, [`check`] resolves
 //! every path through the same [`Scope`](crate::expr::Scope) as expressions
 //! and, in a shell command, refuses insertions that no quoting makes safe
-//! where they land, and [`render`] fills it in with strict handlebars,
+//! where they land, and [`fill`] fills it in with strict handlebars,
 //! quoting every non-raw insertion into a shell command for its lexical
-//! context ([`ShellLexer`], [`quote_in`]).
+//! context ([`ShellLexer`], [`quote_in`]), and every insertion into a URL, a
+//! JSON body, a PromQL query or a Kubernetes name for where it lands
+//! ([`encode`]).
 
 mod argv;
 mod check;
+pub mod encode;
+mod fill;
 mod parse;
 mod quote;
-mod render;
 mod shell_lexer;
 
 #[cfg(test)]
@@ -22,9 +25,9 @@ mod tests;
 
 pub use argv::shell_parsed;
 pub use check::{check, unquoted_ssh_insertions};
+pub use fill::{fill, FillError, Quoting};
 pub use parse::{parse, MAX_BLOCK_DEPTH};
 pub use quote::{quote_in, shell_quote, Parses, Unsafe};
-pub use render::{render, Quoting, RenderError};
 pub use shell_lexer::{ShellContext, ShellLexer};
 
 use crate::path::Path;

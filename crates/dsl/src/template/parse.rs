@@ -5,26 +5,20 @@
 //! than a closing tag with parameters (`{{/if a}}`), now rejected here (see
 //! docs/dependencies.md).
 
+mod helper;
+mod path;
+
 use super::{Conditional, Format, Insertion, Segment, Template};
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::node::Text;
-use crate::path::{Path, Segment as PathSegment};
-use crate::source::{Span, Spanned};
-use crate::suggest::help_for;
+use crate::path::Path;
+use crate::source::Span;
+use helper::SUPPORTED;
 
 /// How deep `{{#if}}` blocks may nest. Generous for real commands; it bounds
-/// the recursion of checking and rendering nested blocks on hostile input.
+/// the recursion of checking and filling in nested blocks on hostile input.
 pub const MAX_BLOCK_DEPTH: usize = 32;
-
-/// The helpers an insertion may use, and the blocks.
-const HELPERS: &[&str] = &[
-    "raw", "json", "quote", "default", "upper", "lower", "if", "unless",
-];
-
-const SUPPORTED: &str = "templates support `{{path}}`, `{{raw path}}`, `{{{path}}}`, \
-`{{json path}}`, `{{quote path}}`, `{{default path \"fallback\"}}`, `{{upper path}}`, `{{lower path}}`, \
-`{{#if path}}...{{else}}...{{/if}}` and `{{#unless path}}...{{/unless}}`";
 
 /// Parses the template written in `text`.
 pub fn parse(text: &Text) -> Result<Template, Diagnostic> {
@@ -274,7 +268,7 @@ impl Scanner<'_> {
             .help(format!("close it with `{close}`"))
         })?;
         let end = inner_end + close.len();
-        // Whitespace control (`{{~ x ~}}`) only affects rendering.
+        // Whitespace control (`{{~ x ~}}`) only affects filling in.
         let mut start = inner_start;
         let mut stop = inner_end;
         if source[start..stop].starts_with('~') {
@@ -447,214 +441,5 @@ impl Scanner<'_> {
             tokens.push((s, end));
         }
         Ok(tokens)
-    }
-
-    fn unknown_helper(&self, name: &str, start: usize, end: usize) -> Diagnostic {
-        let help = match name {
-            "each" | "with" | "lookup" | "log" => {
-                Some(format!("`{name}` is not supported: {SUPPORTED}"))
-            }
-            _ => help_for("helper", name, HELPERS.iter().copied())
-                .map(|h| format!("{h} ({SUPPORTED})")),
-        };
-        Diagnostic::error(
-            Code::UnknownFunction,
-            format!("there is no template helper `{name}`"),
-        )
-        .label(self.span(start, end), "unknown helper")
-        .with_help(help.or_else(|| Some(SUPPORTED.to_string())))
-    }
-
-    fn arity(
-        &self,
-        helper: &str,
-        tokens: &[(usize, usize)],
-        open: usize,
-        end: usize,
-        usage: &str,
-    ) -> Diagnostic {
-        let given = tokens.len().saturating_sub(1);
-        Diagnostic::error(
-            Code::WrongArity,
-            format!(
-                "`{helper}` takes {}, but {given} {} given",
-                if helper == "default" {
-                    "a path and a fallback"
-                } else {
-                    "one path"
-                },
-                if given == 1 { "was" } else { "were" }
-            ),
-        )
-        .label(self.span(open, end), "here")
-        .help(format!("write {usage}"))
-    }
-
-    /// `path`, `helper path`, `default path "fallback"`.
-    fn insertion(
-        &self,
-        tokens: &[(usize, usize)],
-        open: usize,
-        end: usize,
-    ) -> Result<(Path, Format), Diagnostic> {
-        let source = self.source;
-        let Some(&(first_start, first_end)) = tokens.first() else {
-            return Err(self.syntax(open, end, "an empty `{{ }}`", "nothing inside"));
-        };
-        let first = &source[first_start..first_end];
-        if tokens.len() == 1 {
-            return Ok((self.path(tokens[0])?, Format::Plain));
-        }
-        let (format, usage) = match first {
-            "raw" => (Format::Plain, "`{{raw path}}`"),
-            "json" => (Format::Json, "`{{json path}}`"),
-            "quote" => (Format::Quote, "`{{quote path}}`"),
-            "upper" => (Format::Upper, "`{{upper path}}`"),
-            "lower" => (Format::Lower, "`{{lower path}}`"),
-            "default" => {
-                if tokens.len() != 3 {
-                    return Err(self.arity(
-                        "default",
-                        tokens,
-                        open,
-                        end,
-                        "`{{default path \"fallback\"}}`",
-                    ));
-                }
-                let path = self.path(tokens[1])?;
-                let fallback = self.literal(tokens[2])?;
-                return Ok((path, Format::Default(fallback)));
-            }
-            "if" | "unless" => {
-                return Err(self.syntax(
-                    first_start,
-                    first_end,
-                    format!(
-                        "`{first}` is a block: write `{{{{#{first} path}}}}...{{{{/{first}}}}}`"
-                    ),
-                    "not a block here",
-                ))
-            }
-            _ => return Err(self.unknown_helper(first, first_start, first_end)),
-        };
-        if tokens.len() != 2 {
-            return Err(self.arity(first, tokens, open, end, usage));
-        }
-        Ok((self.path(tokens[1])?, format))
-    }
-
-    /// The fallback of `default`: a string, number, boolean or null.
-    fn literal(&self, (start, end): (usize, usize)) -> Result<serde_json::Value, Diagnostic> {
-        let word = &self.source[start..end];
-        let parsed = if let Some(inner) = word.strip_prefix('\'').and_then(|w| w.strip_suffix('\''))
-        {
-            let doubled = format!("\"{}\"", inner.replace("\\'", "'").replace('"', "\\\""));
-            serde_json::from_str::<serde_json::Value>(&doubled).ok()
-        } else {
-            serde_json::from_str::<serde_json::Value>(word)
-                .ok()
-                .filter(|v| !v.is_array() && !v.is_object())
-        };
-        parsed.ok_or_else(|| {
-            Diagnostic::error(
-                Code::TemplateSyntax,
-                "the fallback of `default` must be a literal",
-            )
-            .label(self.span(start, end), "not a string, number or boolean")
-            .help("write `{{default path \"fallback\"}}`")
-        })
-    }
-
-    /// A handlebars path: names joined by `.`, with `[key]` or digits for
-    /// indexes (`steps.api.json.items.[0].name`, `items.0`).
-    fn path(&self, (start, end): (usize, usize)) -> Result<Path, Diagnostic> {
-        let word = &self.source[start..end];
-        let context_help = "write the whole path from the top: `inputs.NAME` or `steps.ID.FIELD`";
-        if word == "this"
-            || word.starts_with("this.")
-            || word.starts_with("this/")
-            || word.starts_with("../")
-            || word.starts_with("./")
-            || word.starts_with('@')
-        {
-            return Err(Diagnostic::error(
-                Code::TemplateSyntax,
-                "`this`, `../` and `@` variables are not supported",
-            )
-            .label(self.span(start, end), "not supported")
-            .help(context_help));
-        }
-        let bytes = word.as_bytes();
-        let mut segments = Vec::new();
-        let mut i = 0;
-        loop {
-            let seg_start = i;
-            let segment = if bytes.get(i) == Some(&b'[') {
-                let close = word[i..].find(']').map(|c| i + c).ok_or_else(|| {
-                    self.syntax(start + i, end, "this `[` is never closed", "here")
-                })?;
-                let key = &word[i + 1..close];
-                i = close + 1;
-                match key.parse::<usize>() {
-                    Ok(n) => PathSegment::Index(n),
-                    Err(_) => PathSegment::Key(key.to_string()),
-                }
-            } else {
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-'))
-                {
-                    i += 1;
-                }
-                let name = &word[seg_start..i];
-                if name.is_empty() {
-                    let at = start + i;
-                    let width = word[i..].chars().next().map_or(0, char::len_utf8);
-                    return Err(Diagnostic::error(
-                        Code::TemplateSyntax,
-                        "expected a name in this path",
-                    )
-                    .label(self.span(at, at + width), "expected a name")
-                    .help("a path is names joined by `.`: `{{steps.api.json.items.[0].name}}`"));
-                }
-                match name.parse::<usize>() {
-                    Ok(n) if seg_start > 0 => PathSegment::Index(n),
-                    _ => PathSegment::Name(name.to_string()),
-                }
-            };
-            segments.push(Spanned::new(
-                segment,
-                self.span(start + seg_start, start + i),
-            ));
-            match bytes.get(i) {
-                None => break,
-                Some(b'.') if i + 1 < bytes.len() => i += 1,
-                Some(b'/') => {
-                    return Err(
-                        Diagnostic::error(Code::TemplateSyntax, "write paths with `.`")
-                            .label(self.span(start + i, start + i + 1), "`/` here")
-                            .help(context_help),
-                    )
-                }
-                Some(c) => {
-                    let at = start + i;
-                    let width = word[i..].chars().next().map_or(0, char::len_utf8);
-                    let help = if *c == b'[' {
-                        "in a template, an index follows a `.`: `items.[0]`"
-                    } else {
-                        "a path is names joined by `.`: `{{steps.api.json.items.[0].name}}`"
-                    };
-                    return Err(Diagnostic::error(
-                        Code::TemplateSyntax,
-                        "unexpected character in a path",
-                    )
-                    .label(self.span(at, at + width), "not part of a name")
-                    .help(help));
-                }
-            }
-        }
-        Ok(Path {
-            segments,
-            span: self.span(start, end),
-        })
     }
 }

@@ -492,9 +492,9 @@ fn check_resolves_every_path_through_the_scope() {
 
 /// Parses and renders a template text against a JSON context, as a step's
 /// parameter is at run time.
-fn render(src: &str, context: &Value, quoting: Quoting) -> Result<String, RenderError> {
+fn render(src: &str, context: &Value, quoting: Quoting) -> Result<String, FillError> {
     let text = Text::verbatim(src, Span::new(0, src.len()));
-    let template = parse(&text).map_err(|d| RenderError {
+    let template = parse(&text).map_err(|d| FillError {
         message: d.message,
         span: d.labels.first().map(|l| l.span).unwrap_or_default(),
     })?;
@@ -502,7 +502,7 @@ fn render(src: &str, context: &Value, quoting: Quoting) -> Result<String, Render
         root: context.clone(),
         states: Default::default(),
     };
-    super::render(&template, &env, quoting)
+    super::fill(&template, &env, quoting)
 }
 
 fn ctx() -> Value {

@@ -43,8 +43,8 @@ pub fn resolve(
             // through the steps that call a playbook.
             let rest: Vec<&str> = parts.collect();
             let ids: Vec<String> = (0..plan.len())
+                .filter(|&i| rest.is_empty() || is_call(&plan, i))
                 .map(|i| plan.step(i).0)
-                .filter(|step| rest.is_empty() || is_call(step))
                 .map(|step| match rest.is_empty() {
                     true => format!("{prefix}{}", step.id.value),
                     false => format!("{prefix}{}.{}", step.id.value, rest.join(".")),
@@ -89,8 +89,8 @@ pub fn resolve(
     None
 }
 
-fn is_call(step: &Step) -> bool {
-    matches!(&step.action, StepAction::Kind { name, .. } if name.value == super::script::CALL_KIND)
+fn is_call(plan: &Plan, index: usize) -> bool {
+    plan.step_plan(index).capabilities.calls_playbook
 }
 
 /// The checked playbook the `playbook` step at `index` calls.
@@ -100,7 +100,7 @@ fn called(plan: &Plan, index: usize, catalog: &dyn Catalog) -> Result<Arc<Plan>,
     let StepAction::Kind { params, .. } = &step.action else {
         return Err(format!("`{id}` is a `{}` step", step.action.kind_name()));
     };
-    if !is_call(step) {
+    if !is_call(plan, index) {
         return Err(format!("`{id}` is a `{}` step", step.action.kind_name()));
     }
     let Some(path) = runbook_dsl::analyze::static_call_path(params) else {

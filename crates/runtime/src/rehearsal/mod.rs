@@ -1,8 +1,9 @@
 //! Rehearsals (`runbook test`): a playbook run against a scenario that
 //! scripts the world (step results, the operator's answers and decisions),
-//! asserting the path taken. Nothing executes: the real scheduler runs with
-//! a scripted [`ActionSet`](crate::ActionSet) and [`Operator`](crate::Operator),
-//! so a triage tree broken by a change fails review before an incident finds it.
+//! asserting the path taken. Nothing executes: the real scheduler runs
+//! ([`crate::session::scripted`]) with a scripted
+//! [`Executors`](crate::Executors) and [`Operator`](crate::Operator), so a
+//! triage tree broken by a change fails review before an incident finds it.
 //!
 //! - [`scenario`]: the file format, read from the spanned YAML tree;
 //! - [`prepare`]: the scenario checked against the playbook's plan;
@@ -20,30 +21,27 @@ pub mod scenario;
 pub mod script;
 pub mod verdict;
 
-use crate::action::ActionSet;
-use crate::bus::{Collector, EventBus};
+use crate::action::Executors;
 use crate::event::{Event, StepState};
-use crate::runner::{Restored, RunOptions, Runner};
 use prepare::Prepared;
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile};
 use scenario::{Scenario, ScenarioFile};
 use script::{Missing, ScriptedActions, ScriptedOperator};
-use std::collections::HashMap;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 use verdict::{Mismatch, Rehearsed};
 
 /// What rehearsals need from outside the runtime: the kind catalog (for
-/// the result an output captures by default) and the actions of the kinds
-/// that only compute (see [`script::PURE_KINDS`]).
+/// the result an output captures by default, and which kinds are
+/// [pure](runbook_dsl::catalog::Capabilities::pure) or call a playbook) and
+/// the actions that run those for real.
 #[derive(Clone)]
 pub struct World {
     pub catalog: &'static dyn Catalog,
-    pub pure: Arc<dyn ActionSet>,
+    pub pure: Arc<dyn Executors>,
 }
 
 /// How one scenario went.
@@ -196,20 +194,9 @@ pub fn rehearse(
     world: &World,
 ) -> ScenarioReport {
     let missing = Arc::new(Mutex::new(Vec::new()));
-    let primary: HashMap<String, &'static str> = world
-        .catalog
-        .kind_names()
-        .into_iter()
-        .filter_map(|k| {
-            world
-                .catalog
-                .kind(k)
-                .map(|s| (k.to_string(), s.primary_result))
-        })
-        .collect();
     let actions = ScriptedActions {
         canned: Arc::new(prepared.canned),
-        primary,
+        catalog: world.catalog,
         pure: world.pure.clone(),
         missing: missing.clone(),
         prefix: String::new(),
@@ -219,41 +206,12 @@ pub fn rehearse(
         gates: prepared.gates,
         missing: missing.clone(),
     };
-    let playbook_dir = Path::new(plan.file().name())
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let options = RunOptions {
-        jobs: 1,
-        playbook_dir,
-        ..RunOptions::default()
-    };
-    let collector = Collector::default();
-    let records = collector.records.clone();
-    let mut bus = EventBus::new();
-    bus.subscribe(Box::new(collector));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("a current-thread runtime starts");
-    let runner = Runner::new(plan.clone(), Arc::new(actions), Arc::new(operator), options);
-    let outcome = runtime.block_on(async {
-        let cancel = CancellationToken::new();
-        let watchdog = cancel.clone();
-        // A poll that never holds and has no deadline would loop forever.
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(7 * 24 * 3600)).await;
-            watchdog.cancel();
-        });
-        runner
-            .run(&mut bus, prepared.inputs, Restored::default(), cancel)
-            .await
-    });
+    let (outcome, records) =
+        crate::session::scripted::run(plan, Arc::new(actions), Arc::new(operator), prepared.inputs);
     let mut messages = vec![None; plan.len()];
     let mut path = Vec::new();
     let mut taken = Vec::new();
-    for record in records.lock().map(|r| r.clone()).unwrap_or_default() {
+    for record in records {
         if let Event::StepFinished {
             step,
             state,

@@ -10,6 +10,7 @@ use super::scenario::{Scenario, StepScript};
 use super::script::Canned;
 use crate::operator::validate_answer;
 use crate::outputs;
+use crate::session::inputs::{self, Environment, InputProblem};
 use runbook_dsl::ast::{Action as StepAction, AnswerType, Step};
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::plan::Plan;
@@ -236,65 +237,67 @@ fn step<'p>(plan: &'p Plan, id: &Spanned<String>, diags: &mut Diagnostics) -> Op
     index(plan, id, diags).map(|i| plan.step(i).0)
 }
 
+/// The scenario's inputs, resolved as a run's are ([`inputs::resolve`]) in
+/// a closed world: no environment, every value from the scenario or a default.
 fn inputs(plan: &Plan, scenario: &Scenario, diags: &mut Diagnostics) -> Map<String, Value> {
     let declared = &plan.playbook().inputs;
-    let mut resolved = Map::new();
-    for (name, _) in &scenario.inputs {
-        if !declared.iter().any(|i| i.name.value == name.value) {
-            diags.push(
-                Diagnostic::error(
-                    Code::UnknownInput,
-                    format!("the playbook has no input `{}`", name.value),
+    let mut given = Map::new();
+    for (name, value) in &scenario.inputs {
+        given
+            .entry(name.value.clone())
+            .or_insert_with(|| value.clone());
+    }
+    let problems = match inputs::resolve(plan.playbook(), &given, Environment::Closed) {
+        Ok(resolved) => return resolved,
+        Err(problems) => problems,
+    };
+    let span_of = |name: &str| {
+        scenario
+            .inputs
+            .iter()
+            .find(|(n, _)| n.value == name)
+            .map(|(n, _)| n.span)
+    };
+    for problem in problems {
+        diags.push(match problem {
+            InputProblem::Unknown { name } => Diagnostic::error(
+                Code::UnknownInput,
+                format!("the playbook has no input `{name}`"),
+            )
+            .label(
+                span_of(&name).unwrap_or(scenario.name.span),
+                "unknown input",
+            )
+            .with_help(help_for(
+                "input",
+                &name,
+                declared.iter().map(|i| i.name.value.as_str()),
+            )),
+            InputProblem::Missing { name, .. } => Diagnostic::error(
+                Code::MissingField,
+                format!(
+                    "scenario `{}` gives no value for the required input `{name}`",
+                    scenario.name.value
+                ),
+            )
+            .label(
+                scenario.name.span,
+                format!("needs `inputs: {{{name}: ...}}`"),
+            ),
+            InputProblem::Invalid { name, error } => {
+                let ty = declared
+                    .iter()
+                    .find(|i| i.name.value == name)
+                    .map(|i| i.ty.value.name())
+                    .unwrap_or_default();
+                Diagnostic::error(Code::WrongType, format!("input `{name}`: {error}")).label(
+                    span_of(&name).unwrap_or(scenario.name.span),
+                    format!("`{name}` is {ty}"),
                 )
-                .label(name.span, "unknown input")
-                .with_help(help_for(
-                    "input",
-                    &name.value,
-                    declared.iter().map(|i| i.name.value.as_str()),
-                )),
-            );
-        }
+            }
+        });
     }
-    for input in declared {
-        let name = &input.name.value;
-        let given = scenario.inputs.iter().find(|(n, _)| &n.value == name);
-        let raw = given
-            .map(|(_, v)| v.clone())
-            .or_else(|| input.default.as_ref().map(runbook_dsl::node::Node::to_json));
-        let Some(raw) = raw else {
-            if input.is_required() {
-                diags.push(
-                    Diagnostic::error(
-                        Code::MissingField,
-                        format!(
-                            "scenario `{}` gives no value for the required input `{name}`",
-                            scenario.name.value
-                        ),
-                    )
-                    .label(
-                        scenario.name.span,
-                        format!("needs `inputs: {{{name}: ...}}`"),
-                    ),
-                );
-            } else {
-                resolved.insert(name.clone(), Value::Null);
-            }
-            continue;
-        };
-        match input.coerce(raw) {
-            Ok(v) => {
-                resolved.insert(name.clone(), v);
-            }
-            Err(e) => {
-                let span = given.map(|(n, _)| n.span).unwrap_or(scenario.name.span);
-                diags.push(
-                    Diagnostic::error(Code::WrongType, format!("input `{name}`: {e}"))
-                        .label(span, format!("`{name}` is {}", input.ty.value.name())),
-                );
-            }
-        }
-    }
-    resolved
+    Map::new()
 }
 
 /// The canned result of a step: its result fields, plus the fields its

@@ -1,4 +1,4 @@
-//! The world of a rehearsal: an [`ActionSet`] whose every kind answers from
+//! The world of a rehearsal: an [`Executors`] whose every kind answers from
 //! the scenario, and an [`Operator`] that answers from it too. The real
 //! scheduler runs against them, so a rehearsal exercises the same readiness,
 //! branch, join, failure-edge and gate rules as a run, and nothing executes.
@@ -14,8 +14,9 @@
 //! answers and its gates are scripted with `CALL.STEP` addresses, the form
 //! `--approve`/`--answer` take in a run ([`crate::operator::Nested`]).
 
-use crate::action::{Action, ActionContext, ActionResult, ActionSet, BoxFuture};
+use crate::action::{ActionContext, ActionResult, BoxFuture, Execute, Executors};
 use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply, Via};
+use runbook_dsl::catalog::Catalog;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,32 +48,29 @@ impl Missing {
     }
 }
 
-/// The kinds that may stay unscripted, because running them changes nothing.
-pub const PURE_KINDS: &[&str] = &["log", "assert", "wait", "approve"];
-
-/// The kind that, left unscripted, runs its called playbook in the
-/// rehearsal's world (its own steps scripted as `CALL.STEP`).
-pub const CALL_KIND: &str = "playbook";
-
 /// Every kind answers from the scenario.
 pub struct ScriptedActions {
     pub(crate) canned: Arc<HashMap<String, Canned>>,
-    /// The result an output captures by default, per kind (from the catalog).
-    pub(crate) primary: HashMap<String, &'static str>,
-    pub(crate) pure: Arc<dyn ActionSet>,
+    /// The kinds: which run for real when the scenario gives no result
+    /// (see [`World::pure`]).
+    pub(crate) catalog: &'static dyn Catalog,
+    pub(crate) pure: Arc<dyn Executors>,
     pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
     /// `CALL.` (nested: `OUTER.CALL.`) in a called playbook, empty at the top:
     /// the scenario scripts step `STEP` there as `CALL.STEP`.
     pub(crate) prefix: String,
 }
 
-impl ActionSet for ScriptedActions {
-    fn action(&self, kind: &str) -> Option<Arc<dyn Action>> {
-        let fallback = (PURE_KINDS.contains(&kind) || kind == CALL_KIND)
-            .then(|| self.pure.action(kind))
-            .flatten();
+impl Executors for ScriptedActions {
+    fn executor(&self, kind: &str) -> Option<Arc<dyn Execute>> {
+        // A pure kind changes nothing, so it runs for real; a call runs its
+        // playbook in the rehearsal's world, its steps scripted `CALL.STEP`.
+        let fallback = self
+            .catalog
+            .kind(kind)
+            .filter(|s| s.capabilities.pure || s.capabilities.calls_playbook)
+            .and_then(|_| self.pure.executor(kind));
         Some(Arc::new(ScriptedAction {
-            primary: self.primary.get(kind).copied().unwrap_or("stdout"),
             canned: self.canned.clone(),
             fallback,
             missing: self.missing.clone(),
@@ -80,10 +78,10 @@ impl ActionSet for ScriptedActions {
         }))
     }
 
-    fn called(&self, call: &str) -> Option<Arc<dyn ActionSet>> {
+    fn called(&self, call: &str) -> Option<Arc<dyn Executors>> {
         Some(Arc::new(ScriptedActions {
             canned: self.canned.clone(),
-            primary: self.primary.clone(),
+            catalog: self.catalog,
             pure: self.pure.clone(),
             missing: self.missing.clone(),
             prefix: format!("{}{call}.", self.prefix),
@@ -92,9 +90,8 @@ impl ActionSet for ScriptedActions {
 }
 
 struct ScriptedAction {
-    primary: &'static str,
     canned: Arc<HashMap<String, Canned>>,
-    fallback: Option<Arc<dyn Action>>,
+    fallback: Option<Arc<dyn Execute>>,
     missing: Arc<Mutex<Vec<Missing>>>,
     prefix: String,
 }
@@ -106,7 +103,7 @@ impl ScriptedAction {
     }
 }
 
-impl Action for ScriptedAction {
+impl Execute for ScriptedAction {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
             let address = self.address(&ctx.step);
@@ -138,10 +135,6 @@ impl Action for ScriptedAction {
             }
             _ => format!("`{}`, as the scenario scripts it", self.address(&ctx.step)),
         }
-    }
-
-    fn primary_result(&self) -> &'static str {
-        self.primary
     }
 }
 
@@ -221,14 +214,14 @@ mod tests {
     /// No kind computes anything here.
     struct Nothing;
 
-    impl ActionSet for Nothing {
-        fn action(&self, _kind: &str) -> Option<Arc<dyn Action>> {
+    impl Executors for Nothing {
+        fn executor(&self, _kind: &str) -> Option<Arc<dyn Execute>> {
             None
         }
     }
 
-    fn result(actions: &dyn ActionSet, step: &str) -> ActionResult {
-        let action = actions.action("shell").expect("every kind answers");
+    fn result(actions: &dyn Executors, step: &str) -> ActionResult {
+        let action = actions.executor("shell").expect("every kind answers");
         let ctx = ActionContext::new(step, Default::default());
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -252,7 +245,7 @@ mod tests {
         let missing = Arc::new(Mutex::new(Vec::new()));
         let top = ScriptedActions {
             canned: Arc::new(canned),
-            primary: HashMap::new(),
+            catalog: Box::leak(Box::new(runbook_dsl::catalog::KindList::default())),
             pure: Arc::new(Nothing),
             missing: missing.clone(),
             prefix: String::new(),

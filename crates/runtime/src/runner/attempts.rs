@@ -13,7 +13,7 @@ impl StepTask {
     /// Runs the action with `retry`, `timeout` and `until`.
     pub(super) async fn attempts(
         &self,
-        action: &dyn crate::action::Action,
+        action: &dyn crate::action::Execute,
         mut ctx: ActionContext,
         item: Option<(usize, &str)>,
     ) -> StepDone {
@@ -215,7 +215,7 @@ impl StepTask {
 
 /// Runs the action once; on timeout cancels it and waits for its cleanup.
 pub(super) async fn run_once(
-    action: &dyn crate::action::Action,
+    action: &dyn crate::action::Execute,
     ctx: &ActionContext,
     timeout: Option<Duration>,
 ) -> (ActionResult, bool) {

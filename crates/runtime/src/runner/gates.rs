@@ -8,20 +8,22 @@ use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via};
 use crate::step_message::StepDone;
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::template::Quoting;
-use runbook_dsl::template::{render, RenderError};
+use runbook_dsl::template::{fill, FillError};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
 impl StepTask {
-    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, RenderError> {
+    pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, FillError> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         if let Some(q) = &step_plan.approval_question {
-            return render(q, &ctx.scope, Quoting::None);
+            return fill(q, &ctx.scope, Quoting::None);
         }
-        if let Some(q) = ctx
-            .str_arg("question")
-            .filter(|_| step.action.kind_name() == "approve")
-        {
+        // A kind that gates by itself asks its own question.
+        let own = step_plan
+            .capabilities
+            .question
+            .filter(|_| step_plan.capabilities.gates);
+        if let Some(q) = own.and_then(|param| ctx.str_arg(param)) {
             return Ok(q.to_string());
         }
         Ok(match &step.title {
@@ -45,7 +47,7 @@ impl StepTask {
             effect: step_plan.effect,
             detail: detail.as_deref().map(|d| self.masker.mask(d)),
             rerun: self.rerun,
-            checkpoint: step.action.kind_name() == "approve",
+            checkpoint: step_plan.capabilities.gates,
             context: self.context(),
         };
         let _turn = self.shared.prompt.lock().await;
@@ -120,12 +122,12 @@ impl StepTask {
         }
     }
 
-    /// A step whose work is a person's: `manual`, `ask`, `approve`. Their
-    /// `timeout` is how long that person has.
+    /// A step whose work is a person's: `manual`, `ask`, a kind that gates
+    /// by itself (`approve`). Their `timeout` is how long that person has.
     pub(super) fn is_human(&self) -> bool {
         let action = &self.step().action;
         matches!(action, StepAction::Manual { .. } | StepAction::Ask(_))
-            || action.kind_name() == "approve"
+            || self.shared.plan.step_plan(self.index).capabilities.gates
     }
 
     /// How long the operator has to answer: a human step's own `timeout`,
@@ -172,7 +174,7 @@ impl StepTask {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let mode = self.shared.options.mode;
         let text = match &step_plan.text {
-            Some(t) => match render(t, &ctx.scope, Quoting::None) {
+            Some(t) => match fill(t, &ctx.scope, Quoting::None) {
                 Ok(text) => text,
                 Err(e) => {
                     return StepDone {

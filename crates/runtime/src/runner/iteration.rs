@@ -7,7 +7,7 @@
 //! step. How it runs, resumes and fails: docs/semantics.md, "Loops".
 
 use super::step_task::StepTask;
-use crate::action::{Action, ActionContext};
+use crate::action::{ActionContext, Execute};
 use crate::arguments;
 use crate::event::{Event, StepState};
 use crate::mode::Treatment;
@@ -43,7 +43,7 @@ type Running<'a> = Pin<Box<dyn Future<Output = ElementDone> + Send + 'a>>;
 impl StepTask {
     pub(super) async fn iterate(
         &self,
-        action: Option<Arc<dyn Action>>,
+        action: Option<Arc<dyn Execute>>,
         iteration: &Iteration,
     ) -> StepDone {
         let Some(action) = action else {
@@ -117,7 +117,10 @@ impl StepTask {
                     }
                 }
             };
-            let ctx = self.action_context(args, scope);
+            let mut ctx = self.action_context(args, scope);
+            // A called playbook starts afresh per element: what a resume
+            // restores of a loop is its elements that succeeded.
+            ctx.resumed = Default::default();
             let detail = action.describe(&ctx);
             elements.push(Element {
                 index,
@@ -253,7 +256,7 @@ impl StepTask {
     }
 
     /// The question of the gate asked once for the whole set.
-    fn set_question(&self, count: usize) -> Result<String, runbook_dsl::template::RenderError> {
+    fn set_question(&self, count: usize) -> Result<String, runbook_dsl::template::FillError> {
         let ctx = self.action_context(Default::default(), self.scope.clone());
         let question = self.gate_question(&ctx)?;
         let id = &self.step().id.value;
@@ -268,7 +271,7 @@ impl StepTask {
     /// One element: its own gate when asked per element, then its attempts.
     async fn run_element(
         &self,
-        action: &dyn Action,
+        action: &dyn Execute,
         mut element: Element,
         per_item: bool,
     ) -> ElementDone {
@@ -313,7 +316,7 @@ impl StepTask {
     /// Dry-run of a write: every element's command, described, none run.
     async fn describe_elements(
         &self,
-        action: &dyn Action,
+        action: &dyn Execute,
         pending: Vec<Element>,
         per_item: bool,
     ) -> StepDone {

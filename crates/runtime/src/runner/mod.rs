@@ -8,7 +8,7 @@
 //! order, and a step's end is journaled before any step that follows it
 //! starts. The readiness rules are written down in `docs/semantics.md`.
 
-use crate::action::ActionSet;
+use crate::action::Executors;
 use crate::bus::EventBus;
 use crate::operator::{Operator, Prompts};
 use crate::scope::Scope;
@@ -35,7 +35,7 @@ use scheduler::Scheduler;
 /// Runs plans.
 pub struct Runner {
     plan: Arc<Plan>,
-    actions: Arc<dyn ActionSet>,
+    actions: Arc<dyn Executors>,
     operator: Arc<dyn Operator>,
     options: RunOptions,
 }
@@ -43,7 +43,7 @@ pub struct Runner {
 /// What step tasks share.
 struct Shared {
     plan: Arc<Plan>,
-    actions: Arc<dyn ActionSet>,
+    actions: Arc<dyn Executors>,
     operator: Arc<dyn Operator>,
     options: RunOptions,
     jobs: Semaphore,
@@ -54,7 +54,7 @@ struct Shared {
 impl Runner {
     pub fn new(
         plan: Arc<Plan>,
-        actions: Arc<dyn ActionSet>,
+        actions: Arc<dyn Executors>,
         operator: Arc<dyn Operator>,
         options: RunOptions,
     ) -> Runner {

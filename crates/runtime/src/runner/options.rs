@@ -35,6 +35,9 @@ pub struct RunOptions {
     /// How many `playbook` steps this run is nested in (0 for the run the
     /// command line started); calls stop at [`runbook_dsl::analyze::MAX_CALL_DEPTH`].
     pub call_depth: usize,
+    /// Where the playbooks this run's steps call journal their runs: this
+    /// run's journal. `None` without a journal (a rehearsal).
+    pub journal: Option<crate::journal::CallJournal>,
 }
 
 impl Default for RunOptions {
@@ -52,6 +55,7 @@ impl Default for RunOptions {
             output_cap: crate::action::DEFAULT_OUTPUT_CAP,
             prompt: Prompts::default(),
             call_depth: 0,
+            journal: None,
         }
     }
 }

@@ -4,7 +4,6 @@ use super::branch::Taken;
 use super::outcome::{Failure, Restored, RunOutcome};
 use super::step_task::StepTask;
 use super::Shared;
-use crate::action::ActionSet;
 use crate::bus::EventBus;
 use crate::event::{Event, RunStatus, StepState};
 use crate::outputs;
@@ -38,6 +37,9 @@ pub(super) struct Scheduler<'b> {
     pub(super) waiting: Vec<usize>,
     pub(super) ready: VecDeque<usize>,
     pub(super) rerun: HashSet<usize>,
+    /// What a resume brings back of the playbooks steps called, by step id:
+    /// given to the calling step when it runs.
+    pub(super) called: HashMap<String, Restored>,
     pub(super) running: usize,
     pub(super) tasks: JoinSet<()>,
     pub(super) tx: UnboundedSender<TaskMsg>,
@@ -81,6 +83,7 @@ impl<'b> Scheduler<'b> {
             waiting,
             ready,
             rerun: HashSet::new(),
+            called: HashMap::new(),
             running: 0,
             tasks: JoinSet::new(),
             tx,
@@ -102,6 +105,7 @@ impl<'b> Scheduler<'b> {
     /// Settles the steps a resume restores, in dependency order, silently
     /// (the `RunResumed` event lists them).
     pub(super) fn restore(&mut self, restored: Restored) {
+        self.called = restored.called.clone();
         let plan = self.plan.clone();
         let mut items = restored.items;
         for &i in plan.order() {
@@ -317,7 +321,7 @@ impl<'b> Scheduler<'b> {
     }
 
     fn primary(&self, i: usize) -> &'static str {
-        primary_result(self.plan.step(i).0, &*self.shared.actions)
+        self.plan.step_plan(i).primary_result
     }
 
     fn skip(&mut self, i: usize, reason: String) {
@@ -379,6 +383,10 @@ impl<'b> Scheduler<'b> {
             rerun: self.rerun.contains(&i),
             masker: self.bus.masker().clone(),
             evidence,
+            resumed: self
+                .called
+                .remove(&plan.step(i).0.id.value)
+                .unwrap_or_default(),
             restored_items: self.restored_items.remove(&i).unwrap_or_default(),
         };
         self.tasks.spawn(task.run());
@@ -480,7 +488,8 @@ impl<'b> Scheduler<'b> {
         match (state, on_failure) {
             // Cancelled by an abort or Ctrl-C: the cause is already recorded.
             (StepState::Cancelled, _) => {}
-            (StepState::Rejected, _) => {
+            // A rejection stops the run whatever `on_failure` says.
+            (StepState::Rejected, _) | (_, OnFailure::Abort) => {
                 self.failures.push(Failure {
                     step: i,
                     state,
@@ -489,20 +498,11 @@ impl<'b> Scheduler<'b> {
                     handled: false,
                 });
                 if self.stop.is_none() {
-                    self.stop = Some(RunStatus::Rejected);
-                }
-                self.abort.cancel();
-            }
-            (_, OnFailure::Abort) => {
-                self.failures.push(Failure {
-                    step: i,
-                    state,
-                    message,
-                    span,
-                    handled: false,
-                });
-                if self.stop.is_none() {
-                    self.stop = Some(RunStatus::Failed);
+                    self.stop = Some(if state == StepState::Rejected {
+                        RunStatus::Rejected
+                    } else {
+                        RunStatus::Failed
+                    });
                 }
                 self.abort.cancel();
             }
@@ -527,19 +527,6 @@ impl<'b> Scheduler<'b> {
                 self.ready.push_back(to);
             }
         }
-    }
-}
-
-/// The result an output of `step` captures when it names none.
-pub(super) fn primary_result(step: &Step, actions: &dyn ActionSet) -> &'static str {
-    match &step.action {
-        StepAction::Ask(_) => "answer",
-        StepAction::Manual { .. } => "note",
-        StepAction::Branch(_) => "taken",
-        StepAction::Kind { name, .. } => actions
-            .action(&name.value)
-            .map(|a| a.primary_result())
-            .unwrap_or(""),
     }
 }
 

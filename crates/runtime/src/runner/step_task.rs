@@ -1,6 +1,5 @@
 //! One started step: renders it, runs its action, captures its outputs.
 
-use super::scheduler::primary_result;
 use super::Shared;
 use crate::action::ActionContext;
 use crate::arguments;
@@ -31,6 +30,8 @@ pub(super) struct StepTask {
     pub(super) masker: crate::mask::Masker,
     /// What the steps it needs or reads read, for its prompts.
     pub(super) evidence: Vec<(String, Vec<String>)>,
+    /// What a resume brings back of the playbook it calls.
+    pub(super) resumed: super::Restored,
     /// A `for_each` step on resume: the elements that already succeeded.
     pub(super) restored_items: Vec<crate::runner::RestoredItem>,
 }
@@ -74,7 +75,7 @@ impl StepTask {
         let mode = self.shared.options.mode;
         let id = step.id.value.clone();
         let action = match &step.action {
-            StepAction::Kind { name, .. } => match self.shared.actions.action(&name.value) {
+            StepAction::Kind { name, .. } => match self.shared.actions.executor(&name.value) {
                 Some(action) => Some(action),
                 None => {
                     return self.done(
@@ -118,9 +119,15 @@ impl StepTask {
                     }
                 }
             };
+            // A step that called a playbook continues inside it.
+            let again = if self.resumed.is_empty() {
+                "Run it again?"
+            } else {
+                "Continue it? (its called playbook resumes where it stopped: its steps that succeeded do not run again)"
+            };
             let question = match (self.rerun, gated) {
-                (true, true) => format!("`{id}` was interrupted and may have done part of its work. Run it again? ({question})"),
-                (true, false) => format!("`{id}` was interrupted and may have done part of its work. Run it again?"),
+                (true, true) => format!("`{id}` was interrupted and may have done part of its work. {again} ({question})"),
+                (true, false) => format!("`{id}` was interrupted and may have done part of its work. {again}"),
                 (false, _) => question,
             };
             if mode.asks_at_gates() {
@@ -204,6 +211,9 @@ impl StepTask {
             output_cap: self.shared.options.output_cap,
             call_depth: self.shared.options.call_depth,
             called_actions: self.shared.actions.called(&self.step().id.value),
+            masker: self.masker.clone(),
+            journal: self.shared.options.journal.clone(),
+            resumed: self.resumed.clone(),
             output: Some(self.tx.clone()),
         }
     }
@@ -252,8 +262,7 @@ impl StepTask {
         &self,
         results: &Map<String, Value>,
     ) -> Result<Map<String, Value>, String> {
-        let step = self.step();
-        let primary = primary_result(step, &*self.shared.actions);
-        outputs::capture(&step.outputs, primary, results)
+        let primary = self.shared.plan.step_plan(self.index).primary_result;
+        outputs::capture(&self.step().outputs, primary, results)
     }
 }

@@ -1,35 +1,144 @@
 //! `assert`: fail the run, with the expression and the values it saw, when
-//! something that must hold does not ("the queue is drained").
+//! something that must hold does not ("the queue is drained"). Running it
+//! evaluates the expression over the values the step reads; on failure, it
+//! says which expression and what each value it read actually was.
 
 use super::NO_RESULT;
-use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType};
-
-pub const EFFECT: &str = "`read`: it evaluates an expression over results already captured.";
+use runbook_dsl::catalog::{Capabilities, DescribesItself, KindSchema, ParamSchema, ParamType};
+use runbook_dsl::expr::{self, Env, Expr, ExprKind, Lookup, Outcome};
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::{ActionContext, ActionResult, Kind};
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
 /// The `assert` kind. `that` is an [`ParamType::Expr`], checked at `check`
-/// time like a `when`, so a typo in it is caught before the incident.
-pub fn schema() -> KindSchema {
-    KindSchema {
-        name: "assert",
-        summary: "Fail unless an expression holds, showing the values it saw.",
-        params: vec![
-            ParamSchema::required(
-                "that",
-                ParamType::Expr,
-                "Boolean expression that must hold, such as `steps.health.status == 200`.",
-            ),
-            ParamSchema::optional(
-                "message",
-                ParamType::Template,
-                "What the failure means for the operator, shown above the expression and its values.",
-            ),
-        ],
-        shorthand: Some("that"),
-        results: vec![],
-        primary_result: NO_RESULT,
-        default_effect: super::reads,
-        rules: runbook_dsl::catalog::no_rules,
+/// time like a `when`, so a typo in it is caught before the incident; it is
+/// not a value, so the kind reads it with [`ActionContext::expr`].
+pub struct Assert;
+
+#[derive(Deserialize)]
+pub struct Params {
+    message: Option<String>,
+}
+
+impl Kind for Assert {
+    type Params = Params;
+
+    fn schema(&self) -> KindSchema {
+        KindSchema {
+            name: "assert",
+            summary: "Fail unless an expression holds, showing the values it saw.",
+            params: vec![
+                ParamSchema::required(
+                    "that",
+                    ParamType::Expr,
+                    "Boolean expression that must hold, such as `steps.health.status == 200`.",
+                ),
+                ParamSchema::optional(
+                    "message",
+                    ParamType::Template,
+                    "What the failure means for the operator, shown above the expression and its values.",
+                ),
+            ],
+            shorthand: Some("that"),
+            results: vec![],
+            primary_result: NO_RESULT,
+            default_effect: super::reads,
+            effect_doc: "`read`: it evaluates an expression over results already captured.",
+            rules: runbook_dsl::catalog::no_rules,
+            capabilities: Capabilities {
+                pure: true,
+                assertion: Some("that"),
+                describes_itself: DescribesItself::With("message"),
+                ..Capabilities::default()
+            },
+        }
     }
+
+    fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(async move {
+            let Some(that) = ctx.expr("that") else {
+                return ActionResult::failure("`that` is missing");
+            };
+            let message = params.message.as_deref();
+            match expr::eval(that, &ctx.scope) {
+                Ok(Outcome::Known(Value::Bool(true))) => ActionResult::success(Map::new()),
+                // Only in a dry-run: it reads results of steps that did not run.
+                Ok(Outcome::Unknown) => ActionResult::undecided(explain(
+                    that,
+                    "cannot be decided in a dry-run",
+                    message,
+                    ctx,
+                )),
+                Ok(outcome) => {
+                    let verdict = match outcome {
+                        Outcome::Unknown => "cannot be decided",
+                        _ => "does not hold",
+                    };
+                    ActionResult::failure(explain(that, verdict, message, ctx))
+                }
+                Err(e) => {
+                    ActionResult::failure(format!("assertion `{that}` cannot be evaluated: {e}"))
+                }
+            }
+        })
+    }
+
+    fn describe(&self, _: &Params, ctx: &ActionContext) -> String {
+        match ctx.expr("that") {
+            Some(e) => format!("assert {e}"),
+            None => "assert".into(),
+        }
+    }
+}
+
+/// `assertion failed: steps.a.n > 3`, then `steps.a.n = 1` per value read.
+fn explain(that: &Expr, verdict: &str, message: Option<&str>, ctx: &ActionContext) -> String {
+    let mut out = String::new();
+    if let Some(m) = message.filter(|m| !m.is_empty()) {
+        out.push_str(m);
+        out.push_str(": ");
+    }
+    out.push_str(&format!("assertion `{that}` {verdict}"));
+    let mut seen = Vec::new();
+    for path in paths(that) {
+        let text = path.to_string();
+        if seen.contains(&text) {
+            continue;
+        }
+        let value = match ctx.scope.lookup(path) {
+            Lookup::Known(v) => v.to_string(),
+            Lookup::Unknown => "unknown".into(),
+            Lookup::Missing => "missing".into(),
+        };
+        out.push_str(&format!("\n  {text} = {value}"));
+        seen.push(text);
+    }
+    out
+}
+
+/// Every path an expression reads, in order (iteratively).
+fn paths(expr: &Expr) -> Vec<&runbook_dsl::path::Path> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Path(p) => out.push(p),
+            ExprKind::Literal(_) => {}
+            ExprKind::List(items) => stack.extend(items.iter().rev()),
+            ExprKind::Unary { operand, .. } => stack.push(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                stack.push(rhs);
+                stack.push(lhs);
+            }
+            ExprKind::Call { args, .. } => stack.extend(args.iter().rev()),
+            ExprKind::Index { base, index } => {
+                stack.push(index);
+                stack.push(base);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -41,6 +150,6 @@ mod tests {
     #[test]
     fn asserting_reads() {
         let that = text("steps.pods.count > 0");
-        assert_eq!((schema().default_effect)(&that), Effect::Read);
+        assert_eq!((Assert.schema().default_effect)(&that), Effect::Read);
     }
 }

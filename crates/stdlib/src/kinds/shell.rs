@@ -1,56 +1,179 @@
 //! `shell`: run a command. The workhorse of the seed runbooks (`kubectl`,
 //! `helm`, `docker compose`, `redis-cli`, `alembic`), so its parameters are
 //! the ones an operator reaches for: the command, its environment, where it
-//! runs.
+//! runs. A string command runs through `sh -c` (its inserted values already
+//! shell-quoted by the renderer), an argv list with no shell at all; in its
+//! own process group; stdout, stderr and the exit code captured.
 
 use crate::params::param;
+use crate::process;
 use runbook_dsl::ast::ValueType;
-use runbook_dsl::catalog::{KindSchema, ParamProblem, ParamSchema, ParamType, ResultField};
+use runbook_dsl::catalog::{
+    Capabilities, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
+};
 use runbook_dsl::node::Node;
-
-pub const EFFECT: &str = "`write`, always: a command can do anything, and nothing short of \
-running it tells what. Declare `effect: read` on a probe such as `kubectl get pods` so that \
-dry-run executes it.";
+use runbook_dsl::template::shell_quote;
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::{ActionContext, ActionResult, Kind};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tokio::process::Command;
 
 /// The `shell` kind. `command` is a [`ParamType::ShellTemplate`] when it is a
 /// string, so that values inserted into it are quoted for their shell
 /// context and cannot inject a command; an argv list ([`ParamType::Argv`])
 /// runs without a shell, except for the scripts in it that a shell parses.
-pub fn schema() -> KindSchema {
-    KindSchema {
-        name: "shell",
-        summary: "Run a command through `sh -c`, or an argv list directly.",
-        params: vec![
-            ParamSchema::required(
-                "command",
-                ParamType::OneOf(vec![ParamType::ShellTemplate, ParamType::Argv]),
-                "A command line run by `sh -c` (inserted values are quoted for where they land), or an argv list run without a shell (in which the script of `sh -c` and the command of `ssh` are shell templates).",
-            ),
-            ParamSchema::optional(
-                "env",
-                ParamType::Map(Box::new(ParamType::Template)),
-                "Environment variables added to the runner's environment.",
-            ),
-            ParamSchema::optional(
-                "workdir",
-                ParamType::Template,
-                "Working directory, relative to the directory `runbook` was started in; defaults to it (not the playbook's directory).",
-            ),
-            ParamSchema::optional(
-                "shell",
-                ParamType::String,
-                "POSIX shell that runs a string command instead of `sh` (`bash`, `dash`, `ksh`, `zsh`), invoked with `-c`.",
-            ),
-        ],
-        shorthand: Some("command"),
-        results: vec![
-            ResultField::new("stdout", ValueType::String, "Standard output, trailing newline removed."),
-            ResultField::new("stderr", ValueType::String, "Standard error, trailing newline removed."),
-            ResultField::new("exit_code", ValueType::Int, "Exit status; a non-zero status fails the step."),
-        ],
-        primary_result: "stdout",
-        default_effect: super::writes,
-        rules,
+pub struct Shell;
+
+#[derive(Deserialize)]
+pub struct Params {
+    command: CommandLine,
+    env: Option<Map<String, Value>>,
+    workdir: Option<String>,
+    shell: Option<String>,
+}
+
+/// `command`: a line for `sh -c`, or an argv list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CommandLine {
+    Line(String),
+    Argv(Vec<Value>),
+}
+
+/// What to execute.
+fn argv(params: &Params) -> Result<Vec<String>, String> {
+    match &params.command {
+        CommandLine::Line(command) => {
+            let shell = params.shell.as_deref().unwrap_or("sh");
+            Ok(vec![shell.to_string(), "-c".into(), command.clone()])
+        }
+        CommandLine::Argv(items) if !items.is_empty() => Ok(items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect()),
+        CommandLine::Argv(_) => Err("`command` must be a string or a non-empty list".into()),
+    }
+}
+
+impl Kind for Shell {
+    type Params = Params;
+
+    fn schema(&self) -> KindSchema {
+        KindSchema {
+            name: "shell",
+            summary: "Run a command through `sh -c`, or an argv list directly.",
+            params: vec![
+                ParamSchema::required(
+                    "command",
+                    ParamType::OneOf(vec![ParamType::ShellTemplate, ParamType::Argv]),
+                    "A command line run by `sh -c` (inserted values are quoted for where they land), or an argv list run without a shell (in which the script of `sh -c` and the command of `ssh` are shell templates).",
+                ),
+                ParamSchema::optional(
+                    "env",
+                    ParamType::Map(Box::new(ParamType::Template)),
+                    "Environment variables added to the runner's environment.",
+                ),
+                ParamSchema::optional(
+                    "workdir",
+                    ParamType::Template,
+                    "Working directory, relative to the directory `runbook` was started in; defaults to it (not the playbook's directory).",
+                ),
+                ParamSchema::optional(
+                    "shell",
+                    ParamType::String,
+                    "POSIX shell that runs a string command instead of `sh` (`bash`, `dash`, `ksh`, `zsh`), invoked with `-c`.",
+                ),
+            ],
+            shorthand: Some("command"),
+            results: vec![
+                ResultField::new("stdout", ValueType::String, "Standard output, trailing newline removed."),
+                ResultField::new("stderr", ValueType::String, "Standard error, trailing newline removed."),
+                ResultField::new("exit_code", ValueType::Int, "Exit status; a non-zero status fails the step."),
+            ],
+            primary_result: "stdout",
+            default_effect: super::writes,
+            effect_doc: "`write`, always: a command can do anything, and nothing short of \
+running it tells what. Declare `effect: read` on a probe such as `kubectl get pods` so that \
+dry-run executes it.",
+            rules,
+            capabilities: Capabilities {
+                command: Some("command"),
+                ..Capabilities::default()
+            },
+        }
+    }
+
+    fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(async move {
+            let argv = match argv(&params) {
+                Ok(argv) => argv,
+                Err(e) => return ActionResult::failure(e),
+            };
+            let env = params.env.as_ref();
+            let path_is_set = env.is_some_and(|env| env.contains_key("PATH"));
+            let mut command = Command::new(crate::program::resolve(&argv[0], path_is_set));
+            // `$0` stays the name as written.
+            command.arg0(&argv[0]);
+            command.args(&argv[1..]);
+            let dir = match &params.workdir {
+                Some(dir) => ctx.workdir.join(dir),
+                None => ctx.workdir.clone(),
+            };
+            command.current_dir(&dir);
+            if let Some(env) = env {
+                for (k, v) in env {
+                    let v = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    command.env(k, v);
+                }
+            }
+            let finished = match process::run(command, ctx).await {
+                Ok(finished) => finished,
+                Err(e) => {
+                    return ActionResult::failure(format!(
+                        "cannot run `{}` in {}: {e}",
+                        argv[0],
+                        dir.display()
+                    ))
+                }
+            };
+            let mut fields = Map::new();
+            fields.insert("stdout".into(), Value::String(finished.stdout));
+            fields.insert("stderr".into(), Value::String(finished.stderr.clone()));
+            fields.insert("exit_code".into(), Value::from(finished.exit_code));
+            if finished.cancelled {
+                return ActionResult::failure("stopped (its process group was killed)")
+                    .with_fields(fields);
+            }
+            if finished.exit_code == 0 {
+                ActionResult::success(fields)
+            } else {
+                let last = finished.stderr.lines().rev().find(|l| !l.trim().is_empty());
+                let message = match last {
+                    Some(line) => format!("exited with status {}: {line}", finished.exit_code),
+                    None => format!("exited with status {}", finished.exit_code),
+                };
+                ActionResult::failure(message).with_fields(fields)
+            }
+        })
+    }
+
+    fn describe(&self, params: &Params, _: &ActionContext) -> String {
+        match argv(params) {
+            Ok(argv) if argv.len() == 3 && argv[1] == "-c" => argv[2].clone(),
+            Ok(argv) => argv
+                .iter()
+                .map(|a| shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Err(e) => e,
+        }
     }
 }
 
@@ -100,12 +223,44 @@ mod tests {
 
     #[test]
     fn every_command_writes() {
-        let effect = schema().default_effect;
+        let effect = Shell.schema().default_effect;
         assert_eq!(effect(&text("kubectl get pods")), Effect::Write);
         assert_eq!(
             effect(&map(vec![("command", text("rm -rf /tmp/x"))])),
             Effect::Write
         );
         assert_eq!(effect(&map(vec![])), Effect::Write);
+    }
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::*;
+    use runbook_runtime::arguments::Arg;
+    use runbook_runtime::Execute;
+
+    fn ctx(command: Value) -> ActionContext {
+        let mut args = runbook_runtime::arguments::Args::new();
+        args.insert("command".into(), Arg::Value(command));
+        ActionContext::new("t", args)
+    }
+
+    #[tokio::test]
+    async fn captures_output_and_status() {
+        let c = ctx(Value::from("echo out; echo err >&2; exit 3"));
+        let r = Execute::run(&Shell, &c).await;
+        assert!(!r.ok);
+        assert_eq!(r.fields["stdout"], "out");
+        assert_eq!(r.fields["stderr"], "err");
+        assert_eq!(r.fields["exit_code"], 3);
+        assert_eq!(r.message.as_deref(), Some("exited with status 3: err"));
+    }
+
+    #[tokio::test]
+    async fn runs_an_argv_list_without_a_shell() {
+        let c = ctx(serde_json::json!(["echo", "$(id)", "a b"]));
+        let r = Execute::run(&Shell, &c).await;
+        assert!(r.ok);
+        assert_eq!(r.fields["stdout"], "$(id) a b");
     }
 }

@@ -1,26 +1,68 @@
 //! `wait`: let something settle ("give the HPA two minutes") before the next
 //! probe. For waiting *until* a condition holds, use a step's `until`.
+//! Running it sleeps, unless the run is cancelled.
 
 use super::NO_RESULT;
-use runbook_dsl::catalog::{KindSchema, ParamSchema, ParamType};
-
-pub const EFFECT: &str = "`read`: waiting changes nothing, so a dry-run waits too.";
+use runbook_dsl::catalog::{Capabilities, DescribesItself, KindSchema, ParamSchema, ParamType};
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::{ActionContext, ActionResult, Kind};
+use serde::Deserialize;
+use serde_json::Map;
+use std::time::Duration;
 
 /// The `wait` kind.
-pub fn schema() -> KindSchema {
-    KindSchema {
-        name: "wait",
-        summary: "Pause for a fixed time.",
-        params: vec![ParamSchema::required(
-            "duration",
-            ParamType::Duration,
-            "How long to pause, such as `30s` or `2m`.",
-        )],
-        shorthand: Some("duration"),
-        results: vec![],
-        primary_result: NO_RESULT,
-        default_effect: super::reads,
-        rules: runbook_dsl::catalog::no_rules,
+pub struct Wait;
+
+#[derive(Deserialize)]
+pub struct Params {
+    duration: Duration,
+}
+
+impl Kind for Wait {
+    type Params = Params;
+
+    fn schema(&self) -> KindSchema {
+        KindSchema {
+            name: "wait",
+            summary: "Pause for a fixed time.",
+            params: vec![ParamSchema::required(
+                "duration",
+                ParamType::Duration,
+                "How long to pause, such as `30s` or `2m`.",
+            )],
+            shorthand: Some("duration"),
+            results: vec![],
+            primary_result: NO_RESULT,
+            default_effect: super::reads,
+            effect_doc: "`read`: waiting changes nothing, so a dry-run waits too.",
+            rules: runbook_dsl::catalog::no_rules,
+            capabilities: Capabilities {
+                pure: true,
+                describes_itself: DescribesItself::Always,
+                ..Capabilities::default()
+            },
+        }
+    }
+
+    fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(params.duration) => ActionResult::success(Map::new()),
+                _ = ctx.cancel.cancelled() => ActionResult::failure("stopped while waiting"),
+            }
+        })
+    }
+
+    fn describe(&self, params: &Params, _: &ActionContext) -> String {
+        format!("wait {}", humantime_like(params.duration))
+    }
+}
+
+fn humantime_like(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
     }
 }
 
@@ -32,6 +74,6 @@ mod tests {
 
     #[test]
     fn waiting_reads() {
-        assert_eq!((schema().default_effect)(&text("30s")), Effect::Read);
+        assert_eq!((Wait.schema().default_effect)(&text("30s")), Effect::Read);
     }
 }

@@ -1,0 +1,191 @@
+//! Filling in a parsed template, with handlebars' semantics for the subset
+//! the checker accepts: strict (a missing value is an error, never an empty
+//! string), every non-raw insertion into a shell command quoted for the
+//! lexical context it lands in ([`ShellLexer`] follows the literal text as
+//! it is written out; [`quote_in`] quotes or refuses). This is the only
+//! place values enter a command, whether they come from `--input`, an
+//! inputs file, the environment or an earlier step's output. Walking the parsed segments, rather than handing the text to a
+//! template engine again, lets a dry-run show values it does not know
+//! (results of steps it did not run) as visible placeholders such as
+//! `<steps.migrate.stdout>` instead of failing.
+
+use super::quote::{quote_in, shell_quote, Parses};
+use super::shell_lexer::ShellLexer;
+use super::{Format, Segment, Template};
+use crate::expr::{Env, Lookup};
+use crate::source::Span;
+use serde_json::Value;
+use std::fmt::{self, Write};
+
+/// How inserted values are protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quoting {
+    /// The template is a shell command: every non-raw insertion is quoted
+    /// for its lexical context (see [`quote_in`]).
+    Shell,
+    /// Values are inserted as they are (HTTP bodies, messages).
+    None,
+    /// Values are encoded for where they land (see [`encode`](super::encode)).
+    Encoded(super::encode::Encoding),
+}
+
+/// Why a template could not be filled in, and where the insertion is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FillError {
+    pub message: String,
+    pub span: Span,
+}
+
+impl fmt::Display for FillError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FillError {}
+
+/// Fills in a template from `env`.
+pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<String, FillError> {
+    let mut out = String::new();
+    let mut lexer = (quoting == Quoting::Shell).then(ShellLexer::default);
+    // Iterative: a stack of segment lists still to write.
+    let mut stack: Vec<std::slice::Iter<'_, Segment>> = vec![template.segments.iter()];
+    while let Some(top) = stack.last_mut() {
+        let Some(segment) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        match segment {
+            Segment::Text { text, .. } => {
+                out.push_str(text);
+                if let Some(lexer) = lexer.as_mut() {
+                    lexer.feed(text);
+                }
+            }
+            Segment::Insert(insertion) => {
+                // The literal text right after the insertion, if any.
+                let following = stack.last().and_then(|rest| match rest.clone().next() {
+                    Some(Segment::Text { text, .. }) => Some(text.as_str()),
+                    _ => None,
+                });
+                let context = lexer.as_mut().map(|l| {
+                    let context = l.context(following);
+                    l.insertion();
+                    context
+                });
+                let value = match (&insertion.format, env.lookup(&insertion.path)) {
+                    (Format::Default(fallback), Lookup::Missing) => fallback.clone(),
+                    (Format::Default(fallback), Lookup::Known(Value::Null)) => fallback.clone(),
+                    (_, Lookup::Known(v)) => v,
+                    (_, Lookup::Unknown) => {
+                        // Only in a dry-run: the value comes from a step that
+                        // did not run. A read step may still execute the
+                        // command, so in a shell command the placeholder is
+                        // quoted like a value (`<` and `>` are redirections).
+                        let placeholder = format!("<{}>", insertion.path);
+                        let quoted = match context {
+                            Some(context) if !insertion.raw => {
+                                quote_in(context, Parses::Once, &placeholder, false).ok()
+                            }
+                            _ => None,
+                        };
+                        out.push_str(quoted.as_deref().unwrap_or(&placeholder));
+                        continue;
+                    }
+                    (_, Lookup::Missing) => {
+                        return Err(FillError {
+                            message: crate::expr::no_value(
+                                &insertion.path.to_string(),
+                                env.absence(&insertion.path).as_deref(),
+                            ),
+                            span: insertion.span,
+                        })
+                    }
+                };
+                let text = match &insertion.format {
+                    Format::Plain | Format::Default(_) | Format::Quote => text(&value),
+                    Format::Json => serde_json::to_string(&value).unwrap_or_default(),
+                    Format::Upper => text(&value).to_uppercase(),
+                    Format::Lower => text(&value).to_lowercase(),
+                };
+                let parses = match insertion.format {
+                    Format::Quote => Parses::Twice,
+                    _ => Parses::Once,
+                };
+                match (context, quoting) {
+                    _ if insertion.raw => out.push_str(&text),
+                    (Some(context), _) => {
+                        let integer = value.is_i64() || value.is_u64();
+                        match quote_in(context, parses, &text, integer) {
+                            Ok(quoted) => out.push_str(&quoted),
+                            Err(refused) => {
+                                return Err(FillError {
+                                    message: format!("`{}`: {}", insertion.path, refused.message),
+                                    span: insertion.span,
+                                })
+                            }
+                        }
+                    }
+                    // Where a kind encodes values, `quote`'s quoted text is
+                    // encoded too.
+                    (None, Quoting::Encoded(encoding)) => {
+                        let text = match parses {
+                            Parses::Twice => shell_quote(&text),
+                            Parses::Once => text,
+                        };
+                        let encoded =
+                            encoding
+                                .insert(&out, insertion, &value, &text)
+                                .map_err(|message| FillError {
+                                    message,
+                                    span: insertion.span,
+                                })?;
+                        out.push_str(&encoded);
+                    }
+                    // Not a shell command: `quote` still quotes once, for
+                    // an argv element that a shell runs.
+                    (None, _) if parses == Parses::Twice => out.push_str(&shell_quote(&text)),
+                    (None, _) => out.push_str(&text),
+                }
+            }
+            Segment::If(block) => {
+                let holds = match env.lookup(&block.path) {
+                    Lookup::Known(v) => truthy(&v),
+                    Lookup::Missing => false,
+                    Lookup::Unknown => {
+                        let _ = write!(out, "<if {}>", block.path);
+                        false
+                    }
+                };
+                let chosen = if holds != block.negated {
+                    &block.then
+                } else {
+                    &block.otherwise
+                };
+                stack.push(chosen.iter());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Text of a value as handlebars inserts it.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Handlebars truthiness: `false`, `null`, `0`, `""` and `[]` are false.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(_) => true,
+    }
+}

@@ -1,0 +1,369 @@
+//! How each character of literal shell text moves the lexer: quotes,
+//! escapes, substitutions, arithmetic, comments, `case`, here-documents
+//! and their delimiters, the words of the current simple command.
+
+use super::frames::{DelimiterWord, Frame, Heredoc, Pending, WordStart};
+use super::ShellLexer;
+
+/// Reserved words after which a command starts (where `case` counts).
+const COMMAND_PREFIXES: &[&str] = &[
+    "if", "then", "else", "elif", "do", "while", "until", "{", "!", "time",
+];
+
+impl ShellLexer {
+    /// Resolves a pending character as if the text continued with something
+    /// neutral (an insertion follows it).
+    pub(super) fn settle(&mut self) {
+        match self.pending {
+            Pending::DollarParen => {
+                self.pending = Pending::None;
+                self.push_command(true);
+            }
+            Pending::Paren => {
+                self.pending = Pending::None;
+                self.push_command(true);
+            }
+            Pending::Less => self.pending = Pending::None,
+            _ => {}
+        }
+    }
+
+    fn push_command(&mut self, closes_on_paren: bool) {
+        self.frames.push(Frame::Command {
+            closes_on_paren,
+            case_depth: 0,
+        });
+        self.word_start = WordStart::Yes;
+        self.word.clear();
+        self.new_command();
+    }
+
+    /// A new simple command starts.
+    fn new_command(&mut self) {
+        self.command_start = true;
+        self.word_at_command_start = true;
+        self.words.clear();
+    }
+
+    pub(super) fn char(&mut self, c: char) {
+        if self.delimiter.is_some() {
+            self.delimiter_char(c);
+            return;
+        }
+        match std::mem::replace(&mut self.pending, Pending::None) {
+            Pending::None => {}
+            Pending::Escape => {
+                // An escaped newline joins lines; anything else is literal.
+                if c != '\n' {
+                    self.word_start = WordStart::No;
+                    self.word.push('\u{0}');
+                }
+                return;
+            }
+            Pending::Dollar => match c {
+                '(' => {
+                    self.pending = Pending::DollarParen;
+                    return;
+                }
+                '{' => {
+                    self.frames.push(Frame::Brace { depth: 0 });
+                    return;
+                }
+                // `$'...'` outside double quotes (inside them it is text).
+                '\'' if self.frames.last() != Some(&Frame::Double) => {
+                    self.frames.push(Frame::AnsiC);
+                    return;
+                }
+                _ => {}
+            },
+            Pending::DollarParen => {
+                if c == '(' {
+                    self.frames.push(Frame::Arithmetic { depth: 0 });
+                    return;
+                }
+                self.push_command(true);
+            }
+            Pending::Paren => {
+                if c == '(' {
+                    self.frames.push(Frame::Arithmetic { depth: 0 });
+                    return;
+                }
+                self.push_command(true);
+            }
+            Pending::ArithClose => {
+                if c == ')' {
+                    self.frames.pop();
+                    self.word_start = WordStart::No;
+                    return;
+                }
+                // `)` then something else: an inner group closed after all.
+            }
+            Pending::Less => {
+                if c == '<' {
+                    self.pending = Pending::LessLess;
+                    return;
+                }
+            }
+            Pending::LessLess => {
+                match c {
+                    '<' => return, // `<<<`: a here-string, an ordinary word follows.
+                    '-' => {
+                        self.delimiter = Some(DelimiterWord {
+                            strip_tabs: true,
+                            ..DelimiterWord::default()
+                        });
+                        return;
+                    }
+                    _ => {
+                        self.delimiter = Some(DelimiterWord::default());
+                        self.delimiter_char(c);
+                        return;
+                    }
+                }
+            }
+        }
+        let frame = self.frames.last().cloned();
+        match frame {
+            Some(Frame::Command { .. }) | None => self.command_char(c),
+            Some(Frame::Double) => match c {
+                '\\' => self.pending = Pending::Escape,
+                '"' => {
+                    self.frames.pop();
+                }
+                '`' => self.frames.push(Frame::Backquote),
+                '$' => self.pending = Pending::Dollar,
+                _ => {}
+            },
+            Some(Frame::Single) => {
+                if c == '\'' {
+                    self.frames.pop();
+                }
+            }
+            Some(Frame::AnsiC) => match c {
+                '\\' => self.pending = Pending::Escape,
+                '\'' => {
+                    self.frames.pop();
+                }
+                _ => {}
+            },
+            Some(Frame::Backquote) => match c {
+                '\\' => self.pending = Pending::Escape,
+                '`' => {
+                    self.frames.pop();
+                }
+                _ => {}
+            },
+            Some(Frame::Arithmetic { depth }) => match c {
+                '(' => self.set_top(Frame::Arithmetic { depth: depth + 1 }),
+                ')' if depth == 0 => self.pending = Pending::ArithClose,
+                ')' => self.set_top(Frame::Arithmetic { depth: depth - 1 }),
+                '$' => self.pending = Pending::Dollar,
+                '`' => self.frames.push(Frame::Backquote),
+                '\\' => self.pending = Pending::Escape,
+                _ => {}
+            },
+            Some(Frame::Brace { depth }) => match c {
+                '{' => self.set_top(Frame::Brace { depth: depth + 1 }),
+                '}' if depth == 0 => {
+                    self.frames.pop();
+                }
+                '}' => self.set_top(Frame::Brace { depth: depth - 1 }),
+                '\\' => self.pending = Pending::Escape,
+                '"' => self.frames.push(Frame::Double),
+                '\'' if !self.frames.contains(&Frame::Double) => self.frames.push(Frame::Single),
+                '$' => self.pending = Pending::Dollar,
+                '`' => self.frames.push(Frame::Backquote),
+                _ => {}
+            },
+            Some(Frame::Comment) => {
+                if c == '\n' {
+                    self.frames.pop();
+                    self.command_char(c);
+                }
+            }
+            Some(Frame::Heredoc(heredoc)) => self.heredoc_char(&heredoc, c),
+        }
+    }
+
+    fn set_top(&mut self, frame: Frame) {
+        if let Some(top) = self.frames.last_mut() {
+            *top = frame;
+        }
+    }
+
+    /// Ends the current word, noting `case` and `esac` in command position.
+    fn end_word(&mut self) {
+        if self.word_at_command_start {
+            let delta: i64 = match self.word.as_str() {
+                "case" => 1,
+                "esac" => -1,
+                _ => 0,
+            };
+            if delta != 0 {
+                if let Some(Frame::Command { case_depth, .. }) = self.frames.last_mut() {
+                    *case_depth = (*case_depth as i64 + delta).max(0) as u32;
+                }
+            }
+        }
+        // After `then`, `do`, `!`... a command starts again.
+        let keyword = self.word_at_command_start && COMMAND_PREFIXES.contains(&self.word.as_str());
+        if !self.word.is_empty() && !keyword {
+            self.command_start = false;
+            let plain = !self.word.contains('\u{0}');
+            self.words.push(plain.then(|| self.word.clone()));
+        }
+        self.word.clear();
+        self.word_start = WordStart::Yes;
+        self.word_at_command_start = self.command_start;
+    }
+
+    fn command_char(&mut self, c: char) {
+        match c {
+            '\n' => {
+                self.end_word();
+                self.new_command();
+                self.ambiguous = false;
+                // Bodies of here-documents begin on the next line, in order.
+                let bodies: Vec<Heredoc> = std::mem::take(&mut self.heredocs);
+                for heredoc in bodies.into_iter().rev() {
+                    self.frames.push(Frame::Heredoc(heredoc));
+                }
+                self.line.clear();
+            }
+            ' ' | '\t' => self.end_word(),
+            ';' | '&' | '|' => {
+                self.end_word();
+                self.new_command();
+            }
+            '#' => match self.word_start {
+                WordStart::Yes => self.frames.push(Frame::Comment),
+                WordStart::Maybe => self.ambiguous = true,
+                WordStart::No => self.word.push(c),
+            },
+            '\\' => self.pending = Pending::Escape,
+            '\'' => {
+                self.in_word();
+                self.frames.push(Frame::Single);
+            }
+            '"' => {
+                self.in_word();
+                self.frames.push(Frame::Double);
+            }
+            '`' => {
+                self.in_word();
+                self.frames.push(Frame::Backquote);
+            }
+            '$' => {
+                self.in_word();
+                self.pending = Pending::Dollar;
+            }
+            '(' => {
+                let at_start = self.command_start && self.word.is_empty();
+                self.end_word();
+                if at_start {
+                    self.pending = Pending::Paren;
+                } else {
+                    self.push_command(true);
+                }
+            }
+            ')' => {
+                self.end_word();
+                if let Some(Frame::Command {
+                    closes_on_paren,
+                    case_depth,
+                }) = self.frames.last()
+                {
+                    // Inside `case ... esac`, `)` ends a pattern.
+                    if *case_depth == 0 && *closes_on_paren {
+                        self.frames.pop();
+                        self.word_start = WordStart::No;
+                    } else {
+                        self.new_command();
+                    }
+                }
+            }
+            '<' => {
+                self.end_word();
+                self.pending = Pending::Less;
+            }
+            '>' => self.end_word(),
+            _ => {
+                self.word_start = WordStart::No;
+                self.word.push(c);
+            }
+        }
+    }
+
+    /// A quote or expansion starts or continues a word.
+    fn in_word(&mut self) {
+        self.word_start = WordStart::No;
+        self.word.push('\u{0}');
+    }
+
+    /// One character of a here-document's delimiter word.
+    fn delimiter_char(&mut self, c: char) {
+        let Some(word) = self.delimiter.as_mut() else {
+            return;
+        };
+        if word.escaped {
+            word.escaped = false;
+            word.text.push(c);
+            return;
+        }
+        if let Some(q) = word.quote {
+            if c == q {
+                word.quote = None;
+            } else {
+                word.text.push(c);
+            }
+            return;
+        }
+        match c {
+            ' ' | '\t' if !word.started => {}
+            '\'' | '"' => {
+                word.started = true;
+                word.quoted = true;
+                word.quote = Some(c);
+            }
+            '\\' => {
+                word.started = true;
+                word.quoted = true;
+                word.escaped = true;
+            }
+            c if word.started && (c.is_whitespace() || ";&|<>()".contains(c)) => {
+                let word = self.delimiter.take().unwrap_or_default();
+                self.heredocs.push(Heredoc {
+                    delimiter: word.text,
+                    quoted: word.quoted,
+                    strip_tabs: word.strip_tabs,
+                });
+                self.word_start = WordStart::Yes;
+                self.command_char(c);
+            }
+            _ => {
+                word.started = true;
+                word.text.push(c);
+            }
+        }
+    }
+
+    /// One character of a here-document body: a line equal to the
+    /// delimiter ends it.
+    fn heredoc_char(&mut self, heredoc: &Heredoc, c: char) {
+        if c != '\n' {
+            self.line.push(c);
+            return;
+        }
+        let line = std::mem::take(&mut self.line);
+        let line = if heredoc.strip_tabs {
+            line.trim_start_matches('\t')
+        } else {
+            line.as_str()
+        };
+        if line == heredoc.delimiter {
+            self.frames.pop();
+            self.word_start = WordStart::Yes;
+            self.new_command();
+        }
+    }
+}

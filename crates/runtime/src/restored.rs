@@ -1,0 +1,51 @@
+//! What a resume brings back from a journal into a run: the steps that
+//! succeeded, those that were interrupted, and the same of each playbook a
+//! step called. Read from the journal by `session::journaled`, given to the runner
+//! and, for a called playbook, to its calling step's action.
+
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+/// A step's result fields and its captured outputs.
+pub type Captured = (Map<String, Value>, Map<String, Value>);
+
+/// What a resume brings back from the journal.
+#[derive(Clone, Debug, Default)]
+pub struct Restored {
+    /// Steps that succeeded, with their results and outputs.
+    pub succeeded: HashMap<String, Captured>,
+    /// Steps that were running when the run stopped: asked for again.
+    pub interrupted: HashSet<String>,
+    /// The runs of the playbooks that steps called, by calling step: a
+    /// calling step that runs again continues inside its called playbook
+    /// (its steps that succeeded do not run again).
+    pub called: HashMap<String, Restored>,
+    /// The plan hash the run started with (for a called playbook: whether
+    /// it changed since).
+    pub plan_hash: Option<String>,
+    /// Elements of `for_each` steps that succeeded before the run stopped,
+    /// by step: they do not run again.
+    pub items: HashMap<String, Vec<RestoredItem>>,
+}
+
+/// An element of a loop that succeeded in an earlier part of the run.
+#[derive(Clone, Debug)]
+pub struct RestoredItem {
+    pub index: usize,
+    /// Compared with the element at `index` now: a list that changed does
+    /// not restore an element it no longer holds there.
+    pub label: String,
+    pub results: Map<String, Value>,
+    pub outputs: Map<String, Value>,
+    pub attempts: u32,
+}
+
+impl Restored {
+    /// Whether there is nothing to restore.
+    pub fn is_empty(&self) -> bool {
+        self.succeeded.is_empty()
+            && self.interrupted.is_empty()
+            && self.called.is_empty()
+            && self.items.is_empty()
+    }
+}

@@ -1,0 +1,371 @@
+//! What a journal says about a run that stopped: which steps succeeded
+//! (their results come back and they do not run again) and which were
+//! running when it stopped (they are asked for again: their side effects
+//! may or may not have happened, so a resume is at-least-once for them);
+//! and the same of each called playbook's run journaled inside it
+//! ([`Event::Called`]), so a resume continues inside those too.
+
+use crate::event::{Event, Record, StepState};
+use crate::journal_output::OutputLedger;
+use crate::mode::Mode;
+use crate::runner::{Captured, Restored, RestoredItem};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The facts a resume needs from a journal.
+#[derive(Clone, Debug)]
+pub struct Journaled {
+    pub run_id: String,
+    pub playbook: String,
+    pub plan_hash: String,
+    pub mode: Mode,
+    /// As journaled: secret inputs are masked and must be given again.
+    pub inputs: Map<String, Value>,
+    /// The directory `runbook run` was started in.
+    pub workdir: String,
+    pub restored: Restored,
+    /// Whether the run reached its end successfully.
+    pub finished: bool,
+    /// The next sequence number.
+    pub next_seq: u64,
+}
+
+/// Reads the state of a run out of its records.
+pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
+    let Some(Event::RunStarted {
+        run_id,
+        playbook,
+        plan_hash,
+        mode,
+        inputs,
+        workdir,
+        ..
+    }) = records.first().map(|r| &r.event)
+    else {
+        return Err("the journal does not start with `run_started`".into());
+    };
+    // A step is interrupted when it started and never came to an end of its
+    // own: no `step_finished`, or one saying it was cancelled (Ctrl-C, an
+    // abort). A rejected gate on resume leaves it interrupted.
+    let mut interrupted: HashMap<&str, bool> = HashMap::new();
+    let mut succeeded: HashMap<&str, Captured> = HashMap::new();
+    let mut finished = false;
+    let mut restored_items: HashMap<String, Vec<RestoredItem>> = HashMap::new();
+    let mut ledger = OutputLedger::default();
+    for record in records {
+        ledger.observe(&record.event);
+        match &record.event {
+            Event::StepStarted { step, .. } => {
+                interrupted.insert(step, true);
+                succeeded.remove(step.as_str());
+            }
+            Event::StepFinished {
+                step,
+                state,
+                simulated,
+                results,
+                outputs,
+                output_in_lines,
+                ..
+            } => match state {
+                StepState::Succeeded if !simulated => {
+                    interrupted.insert(step, false);
+                    let mut results = results.clone();
+                    ledger.restore(step, output_in_lines, &mut results);
+                    succeeded.insert(step, (results, outputs.clone()));
+                }
+                StepState::Cancelled | StepState::Rejected => {}
+                _ => {
+                    interrupted.insert(step, false);
+                }
+            },
+            Event::ItemFinished {
+                step,
+                index,
+                label,
+                state: StepState::Succeeded,
+                results,
+                outputs,
+                attempts,
+                ..
+            } if *mode != Mode::DryRun => {
+                let items = restored_items.entry(step.clone()).or_default();
+                items.retain(|i: &RestoredItem| i.index != *index);
+                items.push(RestoredItem {
+                    index: *index,
+                    label: label.clone(),
+                    results: results.clone(),
+                    outputs: outputs.clone(),
+                    attempts: *attempts,
+                });
+            }
+            Event::RunFinished { status, .. } => {
+                finished = *status == crate::event::RunStatus::Succeeded
+            }
+            Event::RunResumed { .. } => finished = false,
+            _ => {}
+        }
+    }
+    let mut restored = Restored {
+        called: called(records),
+        plan_hash: Some(plan_hash.clone()),
+        items: restored_items,
+        ..Restored::default()
+    };
+    for (step, (results, outputs)) in succeeded {
+        restored
+            .succeeded
+            .insert(step.to_string(), (results.clone(), outputs.clone()));
+    }
+    for (step, flag) in interrupted {
+        if flag {
+            restored.interrupted.insert(step.to_string());
+        }
+    }
+    Ok(Journaled {
+        run_id: run_id.clone(),
+        playbook: playbook.clone(),
+        plan_hash: plan_hash.clone(),
+        mode: *mode,
+        inputs: inputs.clone(),
+        workdir: workdir.clone(),
+        restored,
+        finished,
+        next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
+    })
+}
+
+/// The runs of the playbooks called by the steps of the run `records`
+/// journal, by calling step: each from its own records (the events
+/// journaled as [`Event::Called`] at its address, step ids unaddressed),
+/// from its latest start on. Calls within calls come back inside them.
+fn called(records: &[Record]) -> HashMap<String, Restored> {
+    let mut by_call: HashMap<&str, Vec<Record>> = HashMap::new();
+    for record in records {
+        let Event::Called {
+            call,
+            record: event,
+        } = &record.event
+        else {
+            continue;
+        };
+        // Calls nest at most MAX_CALL_DEPTH deep: a deeper address was not
+        // written by a run (and would be read back level by level).
+        if call.split('.').count() > runbook_dsl::analyze::MAX_CALL_DEPTH {
+            continue;
+        }
+        let (step, deeper) = match call.split_once('.') {
+            Some((step, deeper)) => (step, Some(deeper)),
+            None => (call.as_str(), None),
+        };
+        let prefix = format!("{step}.");
+        let event =
+            crate::journal::readdress(event, |s| s.strip_prefix(&prefix).unwrap_or(s).to_string());
+        let event = match deeper {
+            Some(deeper) => Event::Called {
+                call: deeper.to_string(),
+                record: Box::new(event),
+            },
+            None => event,
+        };
+        let of_call = by_call.entry(step).or_default();
+        // A fresh start (the calling step ran again without a resume, a
+        // retry) makes what an earlier one did history.
+        if matches!(event, Event::RunStarted { .. }) {
+            of_call.clear();
+        }
+        of_call.push(Record {
+            seq: record.seq,
+            time: record.time.clone(),
+            event,
+        });
+    }
+    by_call
+        .into_iter()
+        .filter_map(|(step, records)| {
+            let journaled = from_records(&records).ok()?;
+            Some((step.to_string(), journaled.restored))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_records;
+    use crate::event::{Event, Record, StepState};
+    use crate::mode::Mode;
+    use serde_json::Map;
+
+    fn started(run_id: &str) -> Event {
+        Event::RunStarted {
+            run_id: run_id.into(),
+            playbook: "p.yaml".into(),
+            name: None,
+            plan_hash: format!("hash of {run_id}"),
+            mode: Mode::Run,
+            inputs: Map::new(),
+            user: "tester".into(),
+            workdir: ".".into(),
+        }
+    }
+
+    fn step(step: &str, state: Option<StepState>) -> Event {
+        match state {
+            None => Event::StepStarted {
+                step: step.into(),
+                attempt: 1,
+            },
+            Some(state) => Event::StepFinished {
+                step: step.into(),
+                state,
+                message: None,
+                results: Map::new(),
+                outputs: Map::new(),
+                simulated: false,
+                output_in_lines: Vec::new(),
+                attempts: 1,
+                duration_ms: 0,
+            },
+        }
+    }
+
+    fn called(call: &str, event: Event) -> Event {
+        Event::Called {
+            call: call.into(),
+            record: Box::new(event),
+        }
+    }
+
+    fn records(events: Vec<Event>) -> Vec<Record> {
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(seq, event)| Record {
+                seq: seq as u64,
+                time: String::new(),
+                event,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_called_playbooks_run_comes_back_inside_its_calling_step() {
+        let ok = Some(StepState::Succeeded);
+        let journal = records(vec![
+            started("parent"),
+            step("shared", None),
+            called("shared", started("child")),
+            called("shared", step("shared.first", None)),
+            called("shared", step("shared.first", ok)),
+            called("shared", step("shared.inner", None)),
+            called("shared.inner", started("grandchild")),
+            called("shared.inner", step("shared.inner.deep", None)),
+            called("shared.inner", step("shared.inner.deep", ok)),
+            called("shared", step("shared.second", None)),
+        ]);
+        let journaled = from_records(&journal).expect("a run");
+        // Not steps of the caller.
+        assert_eq!(
+            journaled.restored.interrupted.iter().collect::<Vec<_>>(),
+            ["shared"]
+        );
+        assert!(journaled.restored.succeeded.is_empty());
+        let shared = &journaled.restored.called["shared"];
+        assert_eq!(shared.plan_hash.as_deref(), Some("hash of child"));
+        assert!(shared.succeeded.contains_key("first"));
+        let mut interrupted: Vec<_> = shared.interrupted.iter().collect();
+        interrupted.sort();
+        assert_eq!(interrupted, ["inner", "second"]);
+        let inner = &shared.called["inner"];
+        assert_eq!(inner.plan_hash.as_deref(), Some("hash of grandchild"));
+        assert!(inner.succeeded.contains_key("deep"));
+    }
+
+    #[test]
+    fn an_address_deeper_than_calls_nest_is_not_read() {
+        let deep = vec!["c"; 100_000].join(".");
+        let journal = records(vec![
+            started("parent"),
+            called(&deep, started("deep")),
+            called(&deep, step(&format!("{deep}.x"), None)),
+        ]);
+        let journaled = from_records(&journal).expect("a run");
+        assert!(journaled.restored.called.is_empty());
+    }
+
+    #[test]
+    fn a_fresh_start_of_a_called_playbook_forgets_the_earlier_one() {
+        let journal = records(vec![
+            started("parent"),
+            step("shared", None),
+            called("shared", started("child")),
+            called("shared", step("shared.first", None)),
+            called("shared", step("shared.first", Some(StepState::Succeeded))),
+            called("shared", started("child again")),
+            called("shared", step("shared.second", None)),
+        ]);
+        let shared = &from_records(&journal).expect("a run").restored.called["shared"];
+        assert_eq!(shared.plan_hash.as_deref(), Some("hash of child again"));
+        assert!(shared.succeeded.is_empty());
+        assert!(shared.interrupted.contains("second"));
+    }
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn records(events: Vec<Value>) -> Vec<Record> {
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(seq, mut e)| {
+                e["seq"] = json!(seq);
+                e["time"] = json!("2026-11-30T00:00:00.000Z");
+                serde_json::from_value(e).expect("a record")
+            })
+            .collect()
+    }
+
+    fn started(mode: &str) -> Value {
+        json!({"event": "run_started", "run_id": "r", "playbook": "p.yaml", "name": null,
+               "plan_hash": "h", "mode": mode, "inputs": {}, "user": "u", "workdir": "/"})
+    }
+
+    fn item(index: usize, label: &str, state: &str) -> Value {
+        json!({"event": "item_finished", "step": "restart", "index": index, "label": label,
+               "state": state, "message": null, "results": {"exit_code": 0},
+               "outputs": {}, "attempts": 1})
+    }
+
+    #[test]
+    fn a_loop_killed_mid_way_restores_the_elements_that_succeeded() {
+        let journaled = from_records(&records(vec![
+            started("run"),
+            json!({"event": "step_started", "step": "restart", "attempt": 1}),
+            item(0, "web-1", "succeeded"),
+            item(2, "web-3", "failed"),
+            item(1, "web-2", "succeeded"),
+        ]))
+        .unwrap();
+        let restored = &journaled.restored;
+        assert!(restored.interrupted.contains("restart"));
+        let mut items: Vec<(usize, &str)> = restored.items["restart"]
+            .iter()
+            .map(|i| (i.index, i.label.as_str()))
+            .collect();
+        items.sort();
+        assert_eq!(items, [(0, "web-1"), (1, "web-2")]);
+    }
+
+    #[test]
+    fn a_dry_run_restores_no_element() {
+        let journaled = from_records(&records(vec![
+            started("dry_run"),
+            item(0, "web-1", "succeeded"),
+        ]))
+        .unwrap();
+        assert!(journaled.restored.items.is_empty());
+    }
+}

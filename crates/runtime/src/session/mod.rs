@@ -1,0 +1,263 @@
+//! Starting a run, the one way: `runbook run`, `runbook resume`, a
+//! playbook called by a `playbook` step and a rehearsal all resolve their
+//! inputs and start their runner here (the first three also their secrets,
+//! their plan hash and their journal), so they cannot drift apart.
+//!
+//! - [`inputs`]: given values, `env:`, defaults, typed;
+//! - [`hash`]: the plan hash, from the checked plan, not the source text;
+//! - [`Session`]: a run from the command line: its lock, its journal, its
+//!   runner (the binary adds its views and its signal handling);
+//! - [`resume`]: picking a stopped run up from its journal;
+//! - [`journaled`]: what a journal says about a run that stopped;
+//! - [`nest`]: a called playbook's run, journaled inside its caller's;
+//! - [`scripted`]: a rehearsal's run, in a scripted world.
+
+pub mod hash;
+pub mod inputs;
+pub mod journaled;
+pub mod nest;
+pub mod resume;
+pub mod scripted;
+
+use crate::action::Executors;
+use crate::bus::{EventBus, Subscriber};
+use crate::event::Event;
+use crate::journal::{CallJournal, JournalWriter, SharedWriter, WriteFailure};
+use crate::operator::{current_user, Operator};
+use crate::run_lock::{self, LockError, RunLock};
+use crate::runner::{Restored, RunOptions, RunOutcome, Runner};
+use crate::{Interruption, Masker, Mode};
+use runbook_dsl::plan::Plan;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub use hash::plan_hash;
+
+/// A run to start (or to continue) from the command line.
+pub struct Session {
+    pub plan: Arc<Plan>,
+    /// The playbook path as the user gave it (journaled).
+    pub playbook_arg: String,
+    pub run_id: String,
+    pub mode: Mode,
+    pub jobs: usize,
+    pub journal_dir: PathBuf,
+    pub gate_timeout: Option<Duration>,
+    /// Where shell steps run: the directory `runbook run` was started in
+    /// (journaled in `run_started`, so a resume runs them there too).
+    pub workdir: PathBuf,
+    /// Bytes kept of each output stream of a step.
+    pub output_cap: usize,
+    /// The inputs, resolved ([`inputs::resolve`]).
+    pub inputs: Map<String, Value>,
+    /// What a resume brings; `None` for a new run.
+    pub continued: Option<Continued>,
+}
+
+/// A stopped run picked up again (see [`resume`]).
+pub struct Continued {
+    /// The journal's next sequence number.
+    pub seq: u64,
+    /// Taken before the journal was read: no other process may append
+    /// between the read and this one's first record.
+    pub lock: RunLock,
+    pub restored: Restored,
+    /// What is journaled first (`journal_repaired`, `run_resumed`,
+    /// `step_interrupted`), instead of `run_started`.
+    pub events: Vec<Event>,
+    /// `--force`: called playbooks that changed since are continued too.
+    pub force: bool,
+}
+
+/// Why a run could not start.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The run id is not a plain name (the reason).
+    RunId(String),
+    /// The run's directory could not be made.
+    CreateDir(std::io::Error),
+    /// Another process holds the run, or its lock could not be taken.
+    Locked(LockError),
+    /// The journal could not be opened.
+    Journal {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+/// A run whose journal is open: add views with [`Opened::subscribe`], then
+/// [`Opened::run`] it.
+pub struct Opened {
+    bus: EventBus,
+    plan: Arc<Plan>,
+    mode: Mode,
+    options: RunOptions,
+    inputs: Map<String, Value>,
+    restored: Restored,
+    first: Vec<Event>,
+    journal_path: PathBuf,
+    journal_failure: WriteFailure,
+    _lock: RunLock,
+}
+
+/// How a run from the command line ended.
+pub struct Ended {
+    pub outcome: RunOutcome,
+    /// Why it was interrupted, when it was.
+    pub interruption: Interruption,
+    /// The first journal write that failed, if one did.
+    pub journal_failure: WriteFailure,
+    pub journal_path: PathBuf,
+    /// Every secret of the run, for what is printed after it.
+    pub masker: Masker,
+}
+
+impl Session {
+    /// Takes the run's lock (a new run; a resume took it before reading),
+    /// opens its journal and journals its start once the views are in.
+    pub fn open(self) -> Result<Opened, OpenError> {
+        crate::run_id::check(&self.run_id).map_err(OpenError::RunId)?;
+        let run_dir = self.journal_dir.join(&self.run_id);
+        let plan = self.plan;
+        let mut bus;
+        let lock;
+        let journal;
+        let restored;
+        let first;
+        let force;
+        let hash = plan_hash(&plan);
+        match self.continued {
+            Some(continued) => {
+                bus = EventBus::starting_at(continued.seq);
+                lock = continued.lock;
+                journal = JournalWriter::append(&run_dir);
+                restored = continued.restored;
+                first = continued.events;
+                force = continued.force;
+            }
+            None => {
+                std::fs::create_dir_all(&run_dir).map_err(OpenError::CreateDir)?;
+                bus = EventBus::new();
+                lock = run_lock::acquire(&run_dir).map_err(OpenError::Locked)?;
+                journal = JournalWriter::create(&run_dir);
+                restored = Restored::default();
+                force = false;
+                first = vec![Event::RunStarted {
+                    run_id: self.run_id.clone(),
+                    playbook: self.playbook_arg.clone(),
+                    name: plan.playbook().name.as_ref().map(|n| n.value.clone()),
+                    plan_hash: hash.clone(),
+                    mode: self.mode,
+                    inputs: inputs::shown(plan.playbook(), &self.inputs),
+                    user: current_user(),
+                    workdir: self.workdir.display().to_string(),
+                }];
+            }
+        }
+        let journal = journal.map_err(|error| OpenError::Journal {
+            path: run_dir.clone(),
+            error,
+        })?;
+        *bus.masker_mut() = inputs::secrets(plan.playbook(), &self.inputs);
+        let journal_path = journal.path().to_path_buf();
+        let journal_failure = journal.failure();
+        let writer = SharedWriter::new(journal);
+        bus.subscribe(Box::new(writer.clone()));
+        // Called playbooks journal their runs inside this one's.
+        let calls = CallJournal {
+            run_id: self.run_id.clone(),
+            writer,
+            sequence: bus.sequence(),
+            address: String::new(),
+            force,
+        };
+        let options = RunOptions {
+            mode: self.mode,
+            jobs: self.jobs,
+            workdir: self.workdir,
+            playbook_dir: playbook_dir(&plan),
+            gate_timeout: self.gate_timeout,
+            plan_hash: hash,
+            output_cap: self.output_cap,
+            journal: Some(calls),
+            ..RunOptions::default()
+        };
+        Ok(Opened {
+            bus,
+            mode: self.mode,
+            plan,
+            options,
+            inputs: self.inputs,
+            restored,
+            first,
+            journal_path,
+            journal_failure,
+            _lock: lock,
+        })
+    }
+}
+
+impl Opened {
+    /// Adds a subscriber (a view, JSON lines) beside the journal.
+    pub fn subscribe(&mut self, subscriber: Box<dyn Subscriber>) {
+        self.bus.subscribe(subscriber);
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Runs the plan to its end with `actions` and `operator` on a
+    /// single-threaded runtime (steps wait on processes and timers, not on
+    /// the CPU, and it starts faster), journaling every event. `watch` is
+    /// called on that runtime before the first step, with the run's
+    /// cancellation and interruption: the binary hooks its signals there.
+    pub fn run(
+        mut self,
+        actions: Arc<dyn Executors>,
+        operator: Arc<dyn Operator>,
+        watch: impl FnOnce(CancellationToken, Interruption),
+    ) -> Result<Ended, std::io::Error> {
+        for event in std::mem::take(&mut self.first) {
+            self.bus.publish(event);
+        }
+        let interruption = Interruption::new();
+        self.options.interruption = interruption.clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let runner = Runner::new(self.plan.clone(), actions, operator, self.options);
+        let bus = &mut self.bus;
+        let (inputs, restored) = (self.inputs, self.restored);
+        let outcome = runtime.block_on(async {
+            let cancel = CancellationToken::new();
+            watch(cancel.clone(), interruption.clone());
+            runner.run(bus, inputs, restored, cancel).await
+        });
+        runtime.shutdown_timeout(Duration::from_millis(100));
+        Ok(Ended {
+            outcome,
+            interruption,
+            journal_failure: self.journal_failure,
+            journal_path: self.journal_path,
+            masker: self.bus.masker().clone(),
+        })
+    }
+}
+
+/// The directory a `playbook` step's path is relative to: the playbook's.
+pub fn playbook_dir(plan: &Plan) -> PathBuf {
+    let dir = Path::new(plan.file().name())
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    std::fs::canonicalize(&dir).unwrap_or(dir)
+}

@@ -1,0 +1,171 @@
+//! `sql`: one SQL statement against PostgreSQL (the seeds' `pg_stat_activity`
+//! and `pgboss.job` queries, a manual reap of a stuck task).
+//!
+//! `query` is deliberately not a template: values go in `params` and are bound
+//! by the driver as `$1`, `$2`, ..., so an input can never change the
+//! statement. The default effect is read off the statement itself, so that the
+//! diagnostic queries of a runbook run in a dry-run and its fixes do not.
+//!
+//! The schema and the kind are here; running a statement in
+//! [`statement`], the classification of statements in [`classify`] over
+//! the allow-list in [`read_only_functions`].
+
+pub mod classify;
+mod read_only_functions;
+mod statement;
+
+pub use read_only_functions::READ_ONLY_FUNCTIONS;
+
+use crate::params::param;
+use classify::classify;
+use runbook_dsl::ast::{Effect, ValueType};
+use runbook_dsl::catalog::{Capabilities, KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::node::Node;
+use runbook_runtime::action::BoxFuture;
+use runbook_runtime::{ActionContext, ActionResult, Kind};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The `sql` kind.
+pub struct Sql;
+
+#[derive(Deserialize)]
+pub struct Params {
+    query: String,
+    #[serde(default)]
+    params: Vec<Value>,
+    url: Option<String>,
+    read_only: Option<bool>,
+}
+
+impl Kind for Sql {
+    type Params = Params;
+
+    fn schema(&self) -> KindSchema {
+        schema()
+    }
+
+    fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
+        Box::pin(statement::execute_step(params, ctx))
+    }
+
+    fn preview<'a>(
+        &'a self,
+        params: Params,
+        ctx: &'a ActionContext,
+    ) -> Option<BoxFuture<'a, ActionResult>> {
+        Some(Box::pin(statement::preview(params, ctx)))
+    }
+
+    fn describe(&self, params: &Params, _: &ActionContext) -> String {
+        statement::describe(params)
+    }
+}
+
+const EFFECT: &str = "`read` when the statement, parsed as PostgreSQL, is a query \
+(`SELECT`, `WITH`, `VALUES`, `TABLE`), `SHOW` or `EXPLAIN` without `ANALYZE`, takes no row \
+locks (`FOR UPDATE`), creates no table (`SELECT ... INTO`), has no `INSERT`/`UPDATE`/`DELETE` \
+inside, and calls only functions of the allow-list of read-only functions (`count`, `now`, \
+`pg_is_in_recovery`, `current_setting`, `pg_database_size`, ...; see the `sql` section below); \
+`write` otherwise, and also when the statement cannot be parsed. `read_only: true` does not \
+make a statement `read`: a read-only transaction does not stop `pg_stat_reset()` or \
+`pg_terminate_backend()`.";
+
+fn schema() -> KindSchema {
+    KindSchema {
+        name: "sql",
+        summary: "Run a SQL statement against PostgreSQL and capture the rows.",
+        params: vec![
+            ParamSchema::required(
+                "query",
+                ParamType::String,
+                "The statement, with `$1`, `$2`, ... for values; not a template, so nothing can be spliced in.",
+            ),
+            ParamSchema::optional(
+                "params",
+                ParamType::List(Box::new(ParamType::Template)),
+                "Values bound to `$1`, `$2`, ... by the driver, in order.",
+            ),
+            ParamSchema::optional(
+                "url",
+                ParamType::Template,
+                "Connection URL (`postgresql://user@host/db`), usually a secret input; default `$DATABASE_URL`.",
+            ),
+            ParamSchema::optional(
+                "read_only",
+                ParamType::Bool,
+                "Run in a read-only transaction, so the server refuses writes to tables; does not make the step `read`.",
+            ),
+        ],
+        shorthand: Some("query"),
+        results: vec![
+            ResultField::new(
+                "rows",
+                ValueType::List,
+                "The rows returned, each a map from column name to value.",
+            ),
+            ResultField::new(
+                "row_count",
+                ValueType::Int,
+                "Rows returned, or for a write, rows affected.",
+            ),
+            ResultField::new(
+                "value",
+                ValueType::Any,
+                "First column of the first row; unset when no row was returned.",
+            ),
+        ],
+        primary_result: "rows",
+        default_effect,
+        effect_doc: EFFECT,
+        rules: runbook_dsl::catalog::no_rules,
+        capabilities: Capabilities::default(),
+    }
+}
+
+/// The same classification decides what a dry-run executes
+/// ([`classify`]); `read_only` does not lower the effect, since a
+/// read-only transaction does not stop `pg_stat_reset()` or
+/// `pg_terminate_backend()`.
+fn default_effect(params: &Node) -> Effect {
+    match param(params, Some("query"), "query").and_then(Node::as_text) {
+        Some(query) => classify(query.as_str()).effect(),
+        None => Effect::Write,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{boolean, map, text};
+
+    #[test]
+    fn effect_from_parameters() {
+        let effect = schema().default_effect;
+        assert_eq!(effect(&text("SELECT 1")), Effect::Read);
+        assert_eq!(effect(&text("DELETE FROM t")), Effect::Write);
+        assert_eq!(
+            effect(&map(vec![("query", text("SELECT 1"))])),
+            Effect::Read
+        );
+        assert_eq!(
+            effect(&map(vec![("query", text("DELETE FROM t"))])),
+            Effect::Write
+        );
+        assert_eq!(effect(&map(vec![])), Effect::Write);
+    }
+
+    #[test]
+    fn a_read_only_transaction_does_not_make_a_side_effect_a_read() {
+        let effect = schema().default_effect;
+        for query in ["SELECT pg_stat_reset()", "SELECT f()", "CALL f()"] {
+            let params = map(vec![("query", text(query)), ("read_only", boolean(true))]);
+            assert_eq!(effect(&params), Effect::Write, "{query}");
+        }
+        let params = map(vec![
+            ("query", text("SELECT count(*) FROM t")),
+            ("read_only", boolean(true)),
+        ]);
+        assert_eq!(effect(&params), Effect::Read);
+    }
+}
