@@ -191,6 +191,14 @@ impl Human {
                     ),
                 }
             }
+            Event::VarComputed { name, value } => format!(
+                "  {} vars.{name} = {}",
+                self.palette.dim("="),
+                match value {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                }
+            ),
             Event::StepOutput { step, stream, line } => {
                 let header =
                     if self.last.as_deref() != Some(step.as_str()) && *stream != Stream::Log {

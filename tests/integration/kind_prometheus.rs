@@ -94,3 +94,65 @@ fn a_stopped_prometheus_is_a_refused_connection() {
         .to_string();
     assert!(message.starts_with("connection refused"), "{message}");
 }
+
+/// Issue 12, section 2: a query that answers several series is read with
+/// the list functions: "any pod above 80%" decides a branch.
+#[test]
+fn several_series_decide_a_branch_through_list_functions() {
+    let exporter = TestHttp::start();
+    exporter.set_metrics(
+        "# TYPE pod_cpu_percent gauge\n\
+         pod_cpu_percent{pod=\"web-1\"} 42\n\
+         pod_cpu_percent{pod=\"web-2\"} 91.5\n\
+         pod_cpu_percent{pod=\"db-1\"} 7\n",
+    );
+    let prometheus = TestPrometheus::start(exporter.url.trim_start_matches("http://"));
+    let text = format!(
+        r#"name: hot-pods
+vars:
+  hottest: max(steps.cpu.series, s => s.value)
+  hot: map(filter(steps.cpu.series, s => s.value > 80), s => s.labels.pod)
+steps:
+  - id: cpu
+    prometheus:
+      url: "{url}"
+      query: pod_cpu_percent
+  - id: recent
+    prometheus:
+      url: "{url}"
+      query: pod_cpu_percent
+      range: 30s
+      step: 1s
+  - id: triage
+    needs: [cpu, recent]
+    branch:
+      - when: any(steps.cpu.series, s => s.value > 80) && max(steps.recent.series, s => s.value) > 80
+        then: report
+      - else: calm
+  - id: report
+    log: "hot: {{{{join(vars.hot, \",\")}}}} at {{{{vars.hottest}}}}%, {{{{count(steps.cpu.series, s => s.value < 80)}}}} calm"
+  - id: calm
+    log: all calm
+"#,
+        url = prometheus.url
+    );
+    let ran = run_playbook("hot.yaml", &text, &[], &[]);
+    assert_eq!(
+        ran.finished("triage")["results"]["taken"],
+        "report",
+        "{}",
+        ran.stdout
+    );
+    let log: Vec<&serde_json::Value> = ran
+        .records
+        .iter()
+        .filter(|r| r["event"] == "step_output" && r["step"] == "report")
+        .collect();
+    assert_eq!(
+        log[0]["line"], "hot: web-2 at 91.5%, 2 calm",
+        "{}",
+        ran.stdout
+    );
+    let recent = ran.finished("recent")["results"].clone();
+    assert_eq!(recent["series"].as_array().unwrap().len(), 3);
+}

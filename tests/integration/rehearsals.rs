@@ -246,3 +246,16 @@ fn issue11_item2_rehearsals_script_a_called_playbooks_decisions() {
     );
     snapshot("called_unscripted", &out);
 }
+
+/// Issue 12, section 2: rehearsals compute `vars` and evaluate the list
+/// functions from the scripted results, so each scenario takes its path.
+#[test]
+fn rehearsals_compute_values_and_functions_from_scripted_results() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/computed");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(":: a hot pod reports even with memory to spare ... ok"),
+        "{out}"
+    );
+    assert!(out.ends_with("3 passed, 0 failed\n"), "{out}");
+}

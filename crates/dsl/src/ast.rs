@@ -15,10 +15,22 @@ pub struct Playbook {
     pub owners: Vec<Spanned<String>>,
     pub tags: Vec<Spanned<String>>,
     pub inputs: Vec<Input>,
+    /// Named values computed from inputs and results (`vars:`).
+    pub vars: Vec<Var>,
     pub steps: Vec<Step>,
     /// Ids of steps written in the file that could not be read (their errors
     /// were reported): references to them are not reported again.
     pub unreadable_steps: Vec<Spanned<String>>,
+    pub span: Span,
+}
+
+/// A named value computed by an expression over inputs, results and other
+/// values (`used_pct: steps.mem.outputs.used / steps.mem.outputs.total * 100`),
+/// read as `vars.NAME`; computed when a step first needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Var {
+    pub name: Spanned<String>,
+    pub expr: Text,
     pub span: Span,
 }
 
@@ -71,6 +83,8 @@ pub enum InputType {
     Int,
     Float,
     Bool,
+    /// `5m`, `30s`: at run time its number of seconds, like every duration.
+    Duration,
     Enum(Vec<Spanned<String>>),
 }
 
@@ -105,6 +119,22 @@ impl InputType {
                 "false" | "no" | "0" => Ok(Value::Bool(false)),
                 _ => Err(format!("`{text}` is not `true` or `false`")),
             },
+            InputType::Duration => match raw {
+                // A duration passed on by a calling playbook: seconds.
+                Value::Number(n) => Ok(Value::Number(n)),
+                _ => {
+                    let parsed = crate::duration::parse_duration(&text)
+                        .map_err(|why| format!("`{text}` is not a duration: {why}"))?;
+                    let secs = parsed.as_secs_f64();
+                    Ok(if secs.fract() == 0.0 {
+                        Value::from(parsed.as_secs())
+                    } else {
+                        serde_json::Number::from_f64(secs)
+                            .map(Value::Number)
+                            .unwrap_or(Value::Null)
+                    })
+                }
+            },
             InputType::Enum(words) => {
                 if words.iter().any(|w| w.value == text) {
                     Ok(Value::String(text))
@@ -123,6 +153,7 @@ impl InputType {
             InputType::Int => "int",
             InputType::Float => "float",
             InputType::Bool => "bool",
+            InputType::Duration => "duration",
             InputType::Enum(_) => "enum",
         }
     }
@@ -405,9 +436,13 @@ pub enum AnswerType {
 /// A duration as written (`30s`, `5m`), kept verbatim so printing is lossless.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DurationLit {
+    /// Zero when `template` is set: the value is known at run time.
     pub value: Duration,
     pub text: String,
     pub span: Span,
+    /// `timeout: "{{inputs.wait}}"`: the text is a template that renders a
+    /// duration when the step runs.
+    pub template: Option<Text>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -479,6 +514,10 @@ pub struct Output {
     pub from: Option<Spanned<String>>,
     pub json: Option<Text>,
     pub regex: Option<Text>,
+    /// `lines: "error|panic"`: the lines of the text that match.
+    pub lines: Option<Text>,
+    /// Which of the matches of `lines` or `regex` (`all`, `count`, `first`, `last`).
+    pub select: Option<Spanned<Select>>,
     pub ty: Option<Spanned<ValueType>>,
     pub secret: Option<Spanned<bool>>,
     /// Makes the output optional: its value when what it is captured from is
@@ -487,7 +526,46 @@ pub struct Output {
     pub span: Span,
 }
 
+/// Which matches of a `lines` or `regex` output it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Select {
+    /// Every match, as a list (the default of `lines`).
+    All,
+    /// How many matched.
+    Count,
+    /// The first match (the default of `regex`).
+    First,
+    /// The last match.
+    Last,
+}
+
+impl Select {
+    pub const ALL: &'static [Select] = &[Select::All, Select::Count, Select::First, Select::Last];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Select::All => "all",
+            Select::Count => "count",
+            Select::First => "first",
+            Select::Last => "last",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Select> {
+        Select::ALL.iter().copied().find(|s| s.name() == word)
+    }
+}
+
 impl Output {
+    /// Which matches it holds: declared, or the default of its capture.
+    pub fn selected(&self) -> Select {
+        match &self.select {
+            Some(select) => select.value,
+            None if self.lines.is_some() => Select::All,
+            None => Select::First,
+        }
+    }
+
     pub fn is_secret(&self) -> bool {
         self.secret.as_ref().is_some_and(|s| s.value)
     }

@@ -79,6 +79,18 @@ pub fn markdown(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    if !playbook.vars.is_empty() {
+        out.push_str("## Computed values\n\n| Value | Computed as |\n|---|---|\n");
+        for var in &playbook.vars {
+            let _ = writeln!(
+                out,
+                "| `vars.{}` | `{}` |",
+                var.name.value,
+                cell(&crate::runbook_words::expression(&var.expr.value))
+            );
+        }
+        out.push('\n');
+    }
 
     out.push_str("## The procedure at a glance\n\n");
     out.push_str("🔒 marks a step that waits for approval; a diamond is a decision.\n\n");

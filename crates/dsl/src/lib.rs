@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod doc;
 pub mod draw;
+pub mod duration;
 pub mod expr;
 pub mod files;
 pub mod graph;

@@ -90,6 +90,29 @@ impl Text {
         mapped.clamp(self.span.start, self.span.end.max(self.span.start))
     }
 
+    /// The part `start..end` of the value, still mapped to the file (an
+    /// expression inside a template tag).
+    pub fn slice(&self, start: usize, end: usize) -> Text {
+        let map = match &self.map {
+            TextMap::Verbatim(_) => TextMap::Verbatim(self.file_offset(start)),
+            TextMap::Runs(runs) => {
+                let mut shifted = vec![(0, self.file_offset(start))];
+                shifted.extend(
+                    runs.iter()
+                        .filter(|(at, _)| *at > start && *at < end)
+                        .map(|(at, file)| (at - start, *file)),
+                );
+                TextMap::Runs(shifted)
+            }
+            TextMap::Opaque => TextMap::Opaque,
+        };
+        Text {
+            value: self.value[start..end].to_string(),
+            span: self.file_span(start, end),
+            map,
+        }
+    }
+
     /// The file span of a byte range of the value.
     pub fn file_span(&self, start: usize, end: usize) -> Span {
         if let TextMap::Opaque = self.map {

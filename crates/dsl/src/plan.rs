@@ -61,8 +61,14 @@ pub struct StepPlan {
     /// `manual` instructions or an `ask` question, as a template.
     pub text: Option<Template>,
     pub approval_question: Option<Template>,
-    /// Steps whose results this step reads.
+    /// Steps whose results this step reads (through computed values too).
     pub reads: Vec<usize>,
+    /// Its durations written as templates (`timeout: "{{inputs.wait}}"`),
+    /// rendered when it runs.
+    pub durations: Vec<(DurationField, Template)>,
+    /// Computed values it reads, with those they are computed from: indices
+    /// into [`Plan::vars`], in the order they can be computed.
+    pub vars: Vec<usize>,
     /// Whether a secret (input, or a result derived from one) flows into this
     /// step; its outputs are then masked.
     pub uses_secret: bool,
@@ -98,6 +104,46 @@ pub enum IterationList {
     Literal(Vec<serde_json::Value>),
 }
 
+/// A duration of a step that can be a template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationField {
+    Timeout,
+    RetryDelay,
+    Every,
+    Within,
+}
+
+impl DurationField {
+    /// The field as written: `timeout`, `within`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DurationField::Timeout => "timeout",
+            DurationField::RetryDelay => "delay",
+            DurationField::Every => "every",
+            DurationField::Within => "within",
+        }
+    }
+
+    /// The field's duration in a step, if written.
+    pub fn of(self, step: &crate::ast::Step) -> Option<&crate::ast::DurationLit> {
+        match self {
+            DurationField::Timeout => step.timeout.as_ref(),
+            DurationField::RetryDelay => step.retry.as_ref()?.delay.as_ref(),
+            DurationField::Every => step.until.as_ref()?.every.as_ref(),
+            DurationField::Within => step.until.as_ref()?.within.as_ref(),
+        }
+    }
+}
+
+/// A computed value (`vars:`), checked.
+#[derive(Clone, Debug)]
+pub struct VarPlan {
+    pub name: String,
+    pub expr: Expr,
+    /// Whether a secret flows into it (its value is then masked).
+    pub uses_secret: bool,
+}
+
 /// A checked playbook.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -106,6 +152,8 @@ pub struct Plan {
     graph: StepGraph,
     order: Vec<usize>,
     steps: Vec<StepPlan>,
+    /// Computed values, in the order they can be computed.
+    vars: Vec<VarPlan>,
     /// Step id -> index, so finding a step by id is not a search of the steps.
     index: HashMap<Box<str>, usize>,
 }
@@ -129,7 +177,19 @@ impl Plan {
             graph,
             order,
             steps,
+            vars: Vec::new(),
         }
+    }
+
+    /// The plan with its computed values (from the analyzer).
+    pub(crate) fn with_vars(mut self, vars: Vec<VarPlan>) -> Plan {
+        self.vars = vars;
+        self
+    }
+
+    /// The computed values, in the order they can be computed.
+    pub fn vars(&self) -> &[VarPlan] {
+        &self.vars
     }
 
     pub fn file(&self) -> &SourceFile {

@@ -71,6 +71,12 @@ fn playbook_field(name: &str) -> Option<Value> {
             "propertyNames": {"pattern": ID_PATTERN},
             "additionalProperties": {"$ref": "#/$defs/input"}
         }),
+        "vars" => json!({
+            "type": "object",
+            "description": "Computed values: names for expressions over inputs, results and other values, read as `vars.NAME` in conditions, templates and questions.",
+            "propertyNames": {"pattern": ID_PATTERN},
+            "additionalProperties": expression("An expression, e.g. `steps.mem.outputs.used / steps.mem.outputs.total * 100`.")
+        }),
         "steps" => json!({
             "type": "array",
             "minItems": 1,
@@ -82,7 +88,7 @@ fn playbook_field(name: &str) -> Option<Value> {
 }
 
 const INPUT_TYPES: &[&str] = &[
-    "string", "int", "integer", "float", "number", "bool", "boolean", "enum",
+    "string", "int", "integer", "float", "number", "bool", "boolean", "duration", "enum",
 ];
 
 fn input_field(name: &str) -> Option<Value> {
@@ -103,6 +109,12 @@ fn output_field(name: &str) -> Option<Value> {
         "from" => text("The result field it is taken from (default: the kind's main result)."),
         "json" => text("A JSON path into the result."),
         "regex" => text("A regular expression; capture group 1 when present."),
+        "lines" => {
+            text("Keep the lines of the text that match this regular expression (`error|panic`).")
+        }
+        "select" => {
+            json!({"enum": ["all", "count", "first", "last"], "description": "Which matches of `lines` or `regex`: every one as a list (`lines`' default), how many, the first (`regex`'s default) or the last."})
+        }
         "type" => json!({"enum": ["string", "int", "float", "bool", "list", "map", "any"]}),
         "secret" => json!({"type": "boolean"}),
         "default" => {
@@ -198,7 +210,7 @@ fn step_field(name: &str) -> Option<Value> {
             "anyOf": [{"type": "string"}, {"type": "array"}]
         }),
         "as" => {
-            json!({"type": "string", "pattern": ID_PATTERN, "not": {"enum": ["inputs", "steps"]}, "description": "With `for_each`: the name the element is bound to (default `item`)."})
+            json!({"type": "string", "pattern": ID_PATTERN, "not": {"enum": ["inputs", "steps", "vars"]}, "description": "With `for_each`: the name the element is bound to (default `item`)."})
         }
         "parallel" => {
             json!({"type": "integer", "minimum": 1, "maximum": crate::lower::MAX_PARALLEL, "description": "With `for_each`: how many elements run at once (default 1: in order)."})

@@ -124,6 +124,9 @@ pub enum Event {
         /// The working directory of the run, relative paths resolve from it.
         workdir: String,
     },
+    /// A computed value (`vars:`) was computed, the first time a step
+    /// needed it; `resume` restores it so the rest of the run sees the same.
+    VarComputed { name: String, value: Value },
     /// `runbook resume` picked the run up again.
     RunResumed {
         run_id: String,

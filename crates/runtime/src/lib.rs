@@ -22,6 +22,8 @@
 pub mod action;
 pub mod arguments;
 pub mod bus;
+pub mod computed;
+pub mod durations;
 pub mod event;
 pub mod evidence;
 pub mod interrupt;

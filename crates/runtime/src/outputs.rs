@@ -3,7 +3,7 @@
 //! expression (capture group 1 when there is one), coerced to the declared
 //! `type`.
 
-use runbook_dsl::ast::{Output, ValueType};
+use runbook_dsl::ast::{Output, Select, ValueType};
 use runbook_dsl::json_path::JsonPath;
 use serde_json::{Map, Value};
 
@@ -66,21 +66,44 @@ fn capture_one(
             }
         };
     }
-    if let Some(pattern) = &output.regex {
+    let pattern = output.lines.as_ref().or(output.regex.as_ref());
+    if let Some(pattern) = pattern {
         let regex = regex::Regex::new(&pattern.value).map_err(|e| format!("regex: {e}"))?;
         let text = as_text(&value);
-        let Some(captures) = regex.captures(&text) else {
-            return absent(
+        // The matching lines, or the matches (capture group 1 when present).
+        let matches: Vec<&str> = if output.lines.is_some() {
+            text.lines().filter(|line| regex.is_match(line)).collect()
+        } else {
+            regex
+                .captures_iter(&text)
+                .map(|c| c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str()))
+                .collect()
+        };
+        let one = |found: Option<&&str>| match found {
+            Some(found) => Ok(Value::String(found.to_string())),
+            None => absent(
                 output,
                 format!("`{}` does not match `{from}`", pattern.value),
-            );
+            ),
         };
-        let matched = captures
-            .get(1)
-            .or_else(|| captures.get(0))
-            .map(|m| m.as_str())
-            .unwrap_or("");
-        value = Value::String(matched.to_string());
+        value = match output.selected() {
+            Select::All => Value::Array(
+                matches
+                    .iter()
+                    .map(|m| Value::String(m.to_string()))
+                    .collect(),
+            ),
+            Select::Count => Value::from(matches.len()),
+            Select::First => match one(matches.first())? {
+                // A default stands as it is, not coerced again.
+                found @ Value::String(_) if !matches.is_empty() => found,
+                default => return Ok(default),
+            },
+            Select::Last => match one(matches.last())? {
+                found @ Value::String(_) if !matches.is_empty() => found,
+                default => return Ok(default),
+            },
+        };
     }
     match &output.ty {
         Some(ty) => coerce(value, ty.value),

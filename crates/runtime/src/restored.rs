@@ -20,6 +20,9 @@ pub struct Restored {
     /// calling step that runs again continues inside its called playbook
     /// (its steps that succeeded do not run again).
     pub called: HashMap<String, Restored>,
+    /// Computed values (`vars:`) as first computed, except those a secret
+    /// flows into (journaled masked, so computed again).
+    pub vars: Vec<(String, Value)>,
     /// The plan hash the run started with (for a called playbook: whether
     /// it changed since).
     pub plan_hash: Option<String>,

@@ -24,6 +24,16 @@ struct StepValues {
     cause: Option<String>,
 }
 
+/// A computed value (`vars:`) once it was needed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VarValue {
+    Known(Value),
+    /// Dry-run: it reads results that are not known.
+    Unknown,
+    /// It could not be computed; why (read by whoever needs it).
+    Failed(String),
+}
+
 /// Inputs and step results, readable as an expression environment.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
@@ -31,6 +41,8 @@ pub struct Scope {
     steps: HashMap<String, StepValues>,
     /// The element of a `for_each` step, by the name it is bound to.
     element: Option<Arc<(String, Value)>>,
+    /// Computed values, shared by every subset (computed once per run).
+    vars: Arc<HashMap<String, VarValue>>,
 }
 
 impl Scope {
@@ -39,6 +51,7 @@ impl Scope {
             inputs: Arc::new(Value::Object(inputs)),
             steps: HashMap::new(),
             element: None,
+            vars: Arc::default(),
         }
     }
 
@@ -122,6 +135,16 @@ impl Scope {
         );
     }
 
+    /// Whether the computed value `name` was computed (or tried) already.
+    pub fn has_var(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
+    }
+
+    /// Records a computed value.
+    pub fn set_var(&mut self, name: &str, value: VarValue) {
+        Arc::make_mut(&mut self.vars).insert(name.to_string(), value);
+    }
+
     /// The values of a step that ended (see [`Scope::failed`] for a failure).
     pub fn values(&self, id: &str) -> Option<&Value> {
         self.steps.get(id).and_then(|s| s.values.as_deref())
@@ -138,6 +161,7 @@ impl Scope {
         Scope {
             inputs: self.inputs.clone(),
             steps,
+            vars: self.vars.clone(),
             element: self.element.clone(),
         }
     }
@@ -181,6 +205,14 @@ impl Env for Scope {
                     None => Lookup::Missing,
                 }
             }
+            Some("vars") => match path.key(1).and_then(|name| self.vars.get(name)) {
+                Some(VarValue::Known(v)) => match path.get_in(2, v) {
+                    Some(v) => Lookup::Known(v.clone()),
+                    None => Lookup::Missing,
+                },
+                Some(VarValue::Unknown) => Lookup::Unknown,
+                Some(VarValue::Failed(_)) | None => Lookup::Missing,
+            },
             Some(name) => match self.element.as_deref() {
                 Some((bound, value)) if bound == name => match path.get_in(1, value) {
                     Some(v) => Lookup::Known(v.clone()),
@@ -197,6 +229,12 @@ impl Env for Scope {
     }
 
     fn absence(&self, path: &Path) -> Option<String> {
+        if path.key(0) == Some("vars") {
+            return match self.vars.get(path.key(1)?)? {
+                VarValue::Failed(why) => Some(format!("it could not be computed: {why}")),
+                _ => None,
+            };
+        }
         if path.key(0) != Some("steps") {
             return None;
         }

@@ -4,6 +4,7 @@
 //! rather than stopping at the first. Only this module can build a [`Plan`].
 
 pub(crate) mod branches;
+mod durations;
 mod failure_reads;
 mod literal_text;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod path_reachability;
 mod reachability;
 mod references;
 mod subplaybook;
+mod vars;
 
 pub use branches::choices_of;
 pub use subplaybook::{static_call_path, MAX_CALL_DEPTH};
@@ -56,8 +58,18 @@ pub fn analyze(
         placed.insert(i);
     }
     visit.extend((0..playbook.steps.len()).filter(|i| !placed.contains(*i)));
+    // Values are typed before the steps that read them; whether a step they
+    // read handles a secret is looked up when a reader is checked (after
+    // that step, in dependency order).
+    let computed = vars::check(
+        &playbook,
+        &analyzer.index,
+        &types,
+        &ancestry,
+        analyzer.diags,
+    );
     for &i in &visit {
-        let plan = analyzer.step(i, &ancestry, &mut types);
+        let plan = analyzer.step(i, &ancestry, &mut types, &computed);
         plans[i] = Some(plan);
     }
     let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
@@ -78,7 +90,19 @@ pub fn analyze(
     if diags.has_errors() {
         return Err(Box::new(playbook));
     }
-    Ok(Plan::new(file.clone(), playbook, graph, order, plans))
+    let mut var_plans = computed.plans(&playbook);
+    for (plan, &v) in var_plans.iter_mut().zip(
+        computed
+            .order
+            .iter()
+            .filter(|&&v| computed.exprs[v].is_some()),
+    ) {
+        plan.uses_secret |= computed.infos[v]
+            .steps
+            .iter()
+            .any(|&s| types.step_uses_secret(s));
+    }
+    Ok(Plan::new(file.clone(), playbook, graph, order, plans).with_vars(var_plans))
 }
 
 struct Analyzer<'a> {
@@ -293,7 +317,13 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Checks one step and computes what the plan needs to know about it.
-    fn step(&mut self, i: usize, ancestry: &Ancestry, types: &mut StepTypes) -> StepPlan {
+    fn step(
+        &mut self,
+        i: usize,
+        ancestry: &Ancestry,
+        types: &mut StepTypes,
+        computed: &vars::Vars,
+    ) -> StepPlan {
         let step = &self.playbook.steps[i];
         // In a cyclic graph, what is upstream of a step on or after a cycle
         // is unknowable, and so (as before) for a step with nothing upstream.
@@ -308,6 +338,7 @@ impl<'a> Analyzer<'a> {
             upstream_known,
             ancestry,
         );
+        refs.with_vars(computed);
         let mut plan = StepPlan::default();
 
         refs.unbind_element("in `when`, which is decided once for the whole loop");
@@ -396,6 +427,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        plan.durations = durations::check(step, &mut refs, self.diags);
         // The step's own results are in scope for `until`: it polls them.
         refs.allow_self();
         if let Some(until) = &step.until {
@@ -407,6 +439,7 @@ impl<'a> Analyzer<'a> {
             );
         }
         plan.reads = refs.take_reads();
+        plan.vars = refs.take_vars_read();
         plan.uses_secret = refs.uses_secret();
         drop(refs);
         self.check_outputs(step, schema);

@@ -200,7 +200,7 @@ fn check_value(
         (ParamType::Float, Value::Float(f)) => ParamValue::Float(*f),
         (ParamType::Bool, Value::Bool(b)) => ParamValue::Bool(*b),
         (ParamType::Duration, Value::Str(text)) => {
-            match crate::lower::parse_duration(&text.value) {
+            match crate::duration::parse_duration(&text.value) {
                 Ok(duration) => ParamValue::Duration(duration),
                 Err(reason) => {
                     diags.push(
@@ -325,7 +325,7 @@ fn typed_insertion(
         return checked;
     }
     // Resolved again only for its type: the template check reported problems.
-    let ty = expr::Scope::resolve(refs, &insertion.path, &mut Diagnostics::new());
+    let ty = insertion.resolve(refs, &mut Diagnostics::new());
     let fits = scalar.iter().any(|t| match (t, &ty) {
         (_, expr::Type::Any | expr::Type::Null) => true,
         // A number (an `ask` with `type: number`) may be whole: the kind
@@ -343,7 +343,7 @@ fn typed_insertion(
                     "`{}` takes {}, and `{}` is {}",
                     param.name,
                     wanted.join(" or "),
-                    insertion.path,
+                    insertion.subject(),
                     ty.describe()
                 ),
             )

@@ -31,6 +31,10 @@ impl<'a> StepTypes<'a> {
         self.uses_secret[step] = uses_secret;
     }
 
+    pub(super) fn step_uses_secret(&self, step: usize) -> bool {
+        self.uses_secret[step]
+    }
+
     fn schema(&self, step: &Step) -> Option<&'a KindSchema> {
         match &step.action {
             Action::Kind { name, .. } => self.catalog.kind(&name.value),
@@ -85,8 +89,12 @@ fn output_type(step: &Step, schema: Option<&KindSchema>, output: &Output) -> Typ
     if let Some(ty) = &output.ty {
         return Type::from_value_type(ty.value);
     }
-    if output.regex.is_some() {
-        return Type::String;
+    if output.lines.is_some() || output.regex.is_some() {
+        return match output.selected() {
+            crate::ast::Select::All => Type::List(Box::new(Type::String)),
+            crate::ast::Select::Count => Type::Int,
+            crate::ast::Select::First | crate::ast::Select::Last => Type::String,
+        };
     }
     if output.json.is_some() {
         return Type::Any;
@@ -118,6 +126,10 @@ pub(super) struct References<'a, 'b> {
     element: Option<(&'a str, Type)>,
     /// Where the reader is when the element is not bound, for the diagnostic.
     unbound_because: &'static str,
+    /// The computed values, once checked; `None` while they are.
+    vars: Option<&'b super::vars::Vars>,
+    /// Values read (indices into `vars`), with the values they need.
+    vars_read: Vec<usize>,
 }
 
 impl<'a, 'b> References<'a, 'b> {
@@ -141,7 +153,72 @@ impl<'a, 'b> References<'a, 'b> {
             uses_secret: false,
             element: None,
             unbound_because: "here",
+            vars: None,
+            vars_read: Vec::new(),
         }
+    }
+
+    /// The references of a computed value: no current step, so reads are
+    /// not checked against an upstream (the readers of the value are).
+    pub(super) fn for_vars(
+        playbook: &'a Playbook,
+        index: &'b HashMap<&'a str, usize>,
+        types: &'b StepTypes<'a>,
+        ancestry: &'b Ancestry,
+    ) -> References<'a, 'b> {
+        References::new(playbook, index, types, usize::MAX, false, ancestry)
+    }
+
+    /// The computed values a step may read as `vars.NAME`.
+    pub(super) fn with_vars(&mut self, vars: &'b super::vars::Vars) {
+        self.vars = Some(vars);
+    }
+
+    /// The values read, with those they are computed from, in plan order.
+    pub(super) fn take_vars_read(&mut self) -> Vec<usize> {
+        let mut read = std::mem::take(&mut self.vars_read);
+        if let Some(vars) = self.vars {
+            read = read
+                .into_iter()
+                .filter_map(|v| vars.plan_position(v))
+                .collect();
+        }
+        read.sort_unstable();
+        read.dedup();
+        read
+    }
+
+    fn resolve_var(&mut self, path: &Path, diags: &mut Diagnostics) -> Type {
+        let Some(vars) = self.vars else {
+            return Type::Any;
+        };
+        let Some(name) = path.key(1) else {
+            diags.push(
+                Diagnostic::error(Code::InvalidPath, "`vars` alone is not a value")
+                    .label(path.span, "name a value")
+                    .help("write `vars.NAME`"),
+            );
+            return Type::Any;
+        };
+        let Some(&v) = vars.index.get(name) else {
+            diags.push(super::vars::unknown_var(self.playbook, path, name));
+            return Type::Any;
+        };
+        let info = &vars.infos[v];
+        self.vars_read.push(v);
+        self.vars_read.extend(&info.needs);
+        if info.uses_secret {
+            self.uses_secret = true;
+        }
+        let at = path.span;
+        for &target in &info.steps {
+            self.reads.push(target);
+            if self.types.uses_secret[target] {
+                self.uses_secret = true;
+            }
+            self.check_upstream(target, at, diags);
+        }
+        super::vars::field_of(&info.ty, path, diags)
     }
 
     /// From here on the step may read its own results (`until` polls them).
@@ -699,6 +776,7 @@ impl Scope for References<'_, '_> {
         match path.key(0) {
             Some("inputs") => self.resolve_input(path, diags),
             Some("steps") => self.resolve_step_path(path, diags),
+            Some("vars") => self.resolve_var(path, diags),
             Some(other) => {
                 let other = other.to_string();
                 if let Some(ty) = self.resolve_other(&other, path, diags) {
@@ -708,8 +786,13 @@ impl Scope for References<'_, '_> {
                     format!("inputs are read as `inputs.{other}`")
                 } else if self.index.contains_key(other.as_str()) {
                     format!("a step's results are read as `steps.{other}.FIELD`")
+                } else if self
+                    .vars
+                    .is_some_and(|v| v.index.contains_key(other.as_str()))
+                {
+                    format!("a computed value is read as `vars.{other}`")
                 } else {
-                    "a value is `inputs.NAME`, `steps.ID.FIELD` or `steps.ID.outputs.NAME`"
+                    "a value is `inputs.NAME`, `steps.ID.FIELD`, `steps.ID.outputs.NAME` or `vars.NAME`"
                         .to_string()
                 };
                 let first = path.segments.first().map(|s| s.span).unwrap_or(path.span);

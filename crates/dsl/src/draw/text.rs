@@ -56,6 +56,13 @@ pub fn text(plan: &Plan) -> String {
             out.push('\n');
         }
     }
+    if !plan.vars().is_empty() {
+        out.push_str("vars (in the order they are computed):\n");
+        for var in plan.vars() {
+            let secret = if var.uses_secret { " (secret)" } else { "" };
+            let _ = writeln!(out, "  {} = {}{secret}", var.name, var.expr);
+        }
+    }
     out.push_str("steps:\n");
     for &i in plan.order() {
         let (step, info) = plan.step(i);

@@ -4,7 +4,6 @@
 //! caller's [`Scope`], which reports unknown ones and answers `Type::Any` so
 //! that one mistake is reported once.
 
-use super::function::{step_argument, Function};
 use super::syntax::{BinaryOp, Expr, ExprKind, Literal, UnaryOp};
 use super::types::Type;
 use crate::code::Code;
@@ -26,7 +25,12 @@ pub trait Scope {
 
 /// The type of `expr`, reporting every type error into `diags`.
 pub fn check<S: Scope + ?Sized>(expr: &Expr, scope: &mut S, diags: &mut Diagnostics) -> Type {
-    Checker { scope, diags }.expr(expr)
+    Checker {
+        scope,
+        diags,
+        locals: Vec::new(),
+    }
+    .expr(expr)
 }
 
 /// Like [`check`], and the result must be a boolean: `what` names the place,
@@ -72,16 +76,32 @@ pub fn check_bool<S: Scope + ?Sized>(
     ty
 }
 
-struct Checker<'a, S: ?Sized> {
-    scope: &'a mut S,
-    diags: &'a mut Diagnostics,
+pub(super) struct Checker<'a, S: ?Sized> {
+    pub(super) scope: &'a mut S,
+    pub(super) diags: &'a mut Diagnostics,
+    /// The lambda parameters in scope, innermost last, with their types.
+    pub(super) locals: Vec<(String, Type)>,
 }
 
 impl<S: Scope + ?Sized> Checker<'_, S> {
-    fn expr(&mut self, expr: &Expr) -> Type {
+    pub(super) fn expr(&mut self, expr: &Expr) -> Type {
         match &expr.kind {
             ExprKind::Literal(literal) => literal_type(literal),
-            ExprKind::Path(path) => self.scope.resolve(path, self.diags),
+            ExprKind::Path(path) => match self.local(path) {
+                Some(ty) => ty,
+                None => self.scope.resolve(path, self.diags),
+            },
+            ExprKind::Lambda { .. } => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        "a lambda is not a value on its own",
+                    )
+                    .label(expr.span, "a lambda here")
+                    .help("a lambda `x => ...` is the second argument of `filter`, `map`, `any`, `all`, `count`, `max`, `min` or `sum`: `any(steps.cpu.series, s => s.value > 80)`"),
+                );
+                Type::Any
+            }
             ExprKind::List(items) => {
                 let mut item = None::<Type>;
                 for e in items {
@@ -193,10 +213,16 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let numbers = lt.is_numeric() && rt.is_numeric();
                 let strings = lt.is_stringy() && rt.is_stringy();
-                if !numbers && !strings {
+                let durations = lt.is_duration() && rt.is_duration();
+                if !numbers && !strings && !durations {
                     self.mismatch(
                         format!(
-                            "`{symbol}` orders two numbers or two strings, not {} and {}",
+                            "`{symbol}` orders two numbers{} or two strings, not {} and {}",
+                            if lt == Type::Duration || rt == Type::Duration {
+                                ", two durations"
+                            } else {
+                                ""
+                            },
                             lt.describe(),
                             rt.describe()
                         ),
@@ -235,6 +261,9 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                     }
                 }
                 Type::Bool
+            }
+            _ if duration_arithmetic(op, &lt, &rt).is_some() => {
+                duration_arithmetic(op, &lt, &rt).unwrap_or(Type::Any)
             }
             BinaryOp::Add => match (&lt, &rt) {
                 (Type::Int, Type::Int) => Type::Int,
@@ -282,7 +311,14 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
     }
 
     /// `x in list`, `x in text`, `key in mapping`.
-    fn membership(&mut self, symbol: &str, lhs: &Expr, lt: &Type, rhs: &Expr, rt: &Type) {
+    pub(super) fn membership(
+        &mut self,
+        symbol: &str,
+        lhs: &Expr,
+        lt: &Type,
+        rhs: &Expr,
+        rt: &Type,
+    ) {
         match rt {
             Type::List(item) => {
                 if !lt.comparable(item) {
@@ -353,158 +389,13 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
         );
     }
 
-    fn call(&mut self, call: &Expr, name: &Spanned<String>, args: &[Expr]) -> Type {
-        let Some(function) = Function::from_name(&name.value) else {
-            let names = Function::ALL.iter().map(|f| f.name());
-            self.diags.push(
-                Diagnostic::error(
-                    Code::UnknownFunction,
-                    format!("there is no function `{}`", name.value),
-                )
-                .label(name.span, "unknown function")
-                .with_help(help_for("function", &name.value, names)),
-            );
-            return Type::Any;
-        };
-        if args.len() != function.arity() {
-            let plural = if function.arity() == 1 { "" } else { "s" };
-            let span = match args.get(function.arity()..) {
-                Some(extra) if !extra.is_empty() => extra[0].span.to(extra[extra.len() - 1].span),
-                _ => call.span,
-            };
-            let label = if args.len() > function.arity() {
-                "extra arguments"
-            } else {
-                "missing arguments"
-            };
-            self.diags.push(
-                Diagnostic::error(
-                    Code::WrongArity,
-                    format!(
-                        "`{}` takes {} argument{plural}, but {} {} given",
-                        function.name(),
-                        function.arity(),
-                        args.len(),
-                        if args.len() == 1 { "was" } else { "were" }
-                    ),
-                )
-                .label(span, label)
-                .help(format!("call it as `{}`", function.signature())),
-            );
-        }
-        if function.takes_step() {
-            for arg in args {
-                match step_argument(arg) {
-                    Some(id) => self.scope.step(&id, self.diags),
-                    None => self.diags.push(
-                        Diagnostic::error(
-                            Code::InvalidPath,
-                            format!("`{}` takes a step id", function.name()),
-                        )
-                        .label(arg.span, "not a step id")
-                        .help(format!(
-                            "write `{0}(health)` or `{0}(steps.health)`",
-                            function.name()
-                        )),
-                    ),
-                }
-            }
-            return Type::Bool;
-        }
-        let types: Vec<Type> = args.iter().map(|a| self.expr(a)).collect();
-        let arg = |i: usize| args.get(i).zip(types.get(i));
-        match function {
-            Function::Len => {
-                if let Some((a, t)) = arg(0) {
-                    if !matches!(
-                        t,
-                        Type::String | Type::Enum(_) | Type::List(_) | Type::Map | Type::Any
-                    ) {
-                        self.mismatch(
-                            format!(
-                                "`len` needs a string, a list or a mapping, this is {}",
-                                t.describe()
-                            ),
-                            &[(a, t)],
-                            None,
-                        );
-                    }
-                }
-                Type::Int
-            }
-            Function::Contains => {
-                if let (Some((h, ht)), Some((n, nt))) = (arg(0), arg(1)) {
-                    self.membership("contains", n, nt, h, ht);
-                }
-                Type::Bool
-            }
-            Function::StartsWith | Function::EndsWith | Function::Lower | Function::Upper => {
-                for (a, t) in args.iter().zip(&types) {
-                    if !t.is_stringy() {
-                        self.mismatch(
-                            format!(
-                                "`{}` needs strings, this is {}",
-                                function.name(),
-                                t.describe()
-                            ),
-                            &[(a, t)],
-                            Some("convert it first: `string(...)`".into()),
-                        );
-                    }
-                }
-                match function {
-                    Function::Lower | Function::Upper => Type::String,
-                    _ => Type::Bool,
-                }
-            }
-            Function::Int | Function::Float => {
-                if let Some((a, t)) = arg(0) {
-                    if matches!(t, Type::List(_) | Type::Map) {
-                        self.mismatch(
-                            format!(
-                                "`{}` converts a single value, this is {}",
-                                function.name(),
-                                t.describe()
-                            ),
-                            &[(a, t)],
-                            None,
-                        );
-                    }
-                }
-                if function == Function::Int {
-                    Type::Int
-                } else {
-                    Type::Float
-                }
-            }
-            Function::String => Type::String,
-            Function::Default => match (arg(0), arg(1)) {
-                (Some((v, vt)), Some((f, ft))) => {
-                    if !vt.comparable(ft) {
-                        self.mismatch(
-                            format!(
-                                "the fallback of `default` is {}, but the value is {}",
-                                ft.describe(),
-                                vt.describe()
-                            ),
-                            &[(f, ft), (v, vt)],
-                            Some("give a fallback of the value's type".into()),
-                        );
-                    }
-                    match vt {
-                        Type::Any => Type::Any,
-                        Type::Null => ft.clone(),
-                        _ => vt.join(ft),
-                    }
-                }
-                _ => Type::Any,
-            },
-            Function::Succeeded | Function::Failed | Function::Skipped => Type::Bool,
-        }
-    }
-
     /// A TypeMismatch labelling each operand with its type.
-    fn mismatch(&mut self, message: String, operands: &[(&Expr, &Type)], help: Option<String>) {
+    pub(super) fn mismatch(
+        &mut self,
+        message: String,
+        operands: &[(&Expr, &Type)],
+        help: Option<String>,
+    ) {
         let mut diagnostic = Diagnostic::error(Code::TypeMismatch, message);
         for (expr, ty) in operands {
             diagnostic = diagnostic.label(expr.span, format!("this is {}", ty.describe()));
@@ -513,7 +404,27 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
     }
 }
 
-fn literal_type(literal: &Literal) -> Type {
+/// The type of arithmetic that involves a duration, when it makes sense:
+/// durations add and subtract, scale by a number, and divide into a ratio.
+fn duration_arithmetic(op: BinaryOp, lt: &Type, rt: &Type) -> Option<Type> {
+    let (ld, rd) = (*lt == Type::Duration, *rt == Type::Duration);
+    if !ld && !rd {
+        return None;
+    }
+    let number = |t: &Type| matches!(t, Type::Int | Type::Float);
+    match op {
+        BinaryOp::Add | BinaryOp::Sub if lt.is_duration() && rt.is_duration() => {
+            Some(Type::Duration)
+        }
+        BinaryOp::Mul if (ld && number(rt)) || (rd && number(lt)) => Some(Type::Duration),
+        BinaryOp::Div if ld && number(rt) => Some(Type::Duration),
+        BinaryOp::Div if lt.is_duration() && rt.is_duration() => Some(Type::Float),
+        BinaryOp::Mul | BinaryOp::Div if lt.is_any() || rt.is_any() => Some(Type::Any),
+        _ => None,
+    }
+}
+
+pub(super) fn literal_type(literal: &Literal) -> Type {
     match literal {
         Literal::Null => Type::Null,
         Literal::Bool(_) => Type::Bool,
@@ -549,6 +460,19 @@ fn comparison_help(lhs: &Expr, lt: &Type, rhs: &Expr, rt: &Type) -> Option<Strin
             }
         }
     }
+    for (list, lty, other) in [(lhs, lt, rt), (rhs, rt, lt)] {
+        if matches!(lty, Type::List(_)) && matches!(other, Type::Int | Type::Float) {
+            return Some(format!("count the elements: `len({list})`"));
+        }
+    }
+    if matches!(
+        (lt, rt),
+        (Type::Duration, Type::Int | Type::Float) | (Type::Int | Type::Float, Type::Duration)
+    ) {
+        return Some(
+            "compare a duration with a duration: `duration(\"5m\")`, not a bare number".into(),
+        );
+    }
     if (lt.is_numeric() && rt.is_stringy()) || (lt.is_stringy() && rt.is_numeric()) {
         let text = if lt.is_stringy() { lhs } else { rhs };
         return Some(format!("convert the text to a number: `int({text})`"));
@@ -557,7 +481,7 @@ fn comparison_help(lhs: &Expr, lt: &Type, rhs: &Expr, rt: &Type) -> Option<Strin
 }
 
 /// "use int(...)" when a string stands where a number belongs.
-fn conversion_help(expr: &Expr, ty: &Type) -> Option<String> {
+pub(super) fn conversion_help(expr: &Expr, ty: &Type) -> Option<String> {
     match ty {
         Type::String | Type::Enum(_) => Some(format!("convert it to a number: `int({expr})`")),
         Type::Int | Type::Float | Type::Bool => {
@@ -568,7 +492,7 @@ fn conversion_help(expr: &Expr, ty: &Type) -> Option<String> {
 }
 
 /// The one line of a regex error that says what is wrong.
-fn regex_problem(error: &regex::Error) -> String {
+pub(super) fn regex_problem(error: &regex::Error) -> String {
     let text = error.to_string();
     text.lines()
         .rev()

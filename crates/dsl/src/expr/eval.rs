@@ -5,11 +5,11 @@
 //! logic is three-valued: `false && unknown` is false, `true || unknown` is
 //! true, and otherwise an unknown operand makes the result unknown.
 
-use super::function::{step_argument, Function};
 use super::syntax::{BinaryOp, Expr, ExprKind, Literal, UnaryOp};
 use crate::path::Path;
 use crate::source::Span;
 use serde_json::{Number, Value};
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
@@ -39,6 +39,11 @@ pub trait Env {
     fn lookup(&self, path: &Path) -> Lookup;
     /// `None` when the step has not finished (or, in a plan, is not known).
     fn step_state(&self, id: &str) -> Option<StepOutcome>;
+    /// The time `now()` reads; `None` where it is not known (the checker's
+    /// constant folding), so nothing depends on when a playbook is checked.
+    fn now(&self) -> Option<std::time::SystemTime> {
+        Some(std::time::SystemTime::now())
+    }
     /// Why a path that is [`Lookup::Missing`] has no value, when the
     /// environment knows ("`probe` failed before producing it: connection
     /// refused"), for the reader's error message.
@@ -72,7 +77,7 @@ pub struct EvalError {
 }
 
 impl EvalError {
-    fn new(span: Span, message: impl Into<String>) -> EvalError {
+    pub(super) fn new(span: Span, message: impl Into<String>) -> EvalError {
         EvalError {
             span,
             message: message.into(),
@@ -90,7 +95,10 @@ impl std::error::Error for EvalError {}
 
 /// Evaluates `expr` against `env`.
 pub fn eval<E: Env + ?Sized>(expr: &Expr, env: &E) -> Result<Outcome, EvalError> {
-    let evaluator = Evaluator { env };
+    let evaluator = Evaluator {
+        env,
+        locals: RefCell::new(Vec::new()),
+    };
     match evaluator.eval(expr)? {
         V::Known(value) => Ok(Outcome::Known(value)),
         V::Unknown => Ok(Outcome::Unknown),
@@ -110,6 +118,9 @@ pub fn const_eval(expr: &Expr) -> Option<Value> {
         fn step_state(&self, _: &str) -> Option<StepOutcome> {
             None
         }
+        fn now(&self) -> Option<std::time::SystemTime> {
+            None
+        }
     }
     match eval(expr, &Nothing) {
         Ok(Outcome::Known(value)) => Some(value),
@@ -119,14 +130,14 @@ pub fn const_eval(expr: &Expr) -> Option<Value> {
 
 /// An intermediate value: absent values travel until something uses them,
 /// so `default(...)` can catch them.
-enum V {
+pub(super) enum V {
     Known(Value),
     Unknown,
     /// Where, what, and why when the environment knows.
     Missing(Span, String, Option<String>),
 }
 
-fn missing(span: Span, what: &str, why: Option<String>) -> EvalError {
+pub(super) fn missing(span: Span, what: &str, why: Option<String>) -> EvalError {
     EvalError::new(span, no_value(what, why.as_deref()))
 }
 
@@ -139,7 +150,7 @@ pub fn no_value(what: &str, why: Option<&str>) -> String {
 }
 
 /// A short rendering of a value for error messages.
-fn show(value: &Value) -> String {
+pub(super) fn show(value: &Value) -> String {
     let text = value.to_string();
     let kind = match value {
         Value::Null => return "null".into(),
@@ -159,13 +170,13 @@ fn show(value: &Value) -> String {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Num {
+pub(super) enum Num {
     Int(i64),
     Float(f64),
 }
 
 impl Num {
-    fn of(value: &Value) -> Option<Num> {
+    pub(super) fn of(value: &Value) -> Option<Num> {
         let n = value.as_number()?;
         match n.as_i64() {
             Some(i) => Some(Num::Int(i)),
@@ -173,7 +184,7 @@ impl Num {
         }
     }
 
-    fn float(self) -> f64 {
+    pub(super) fn float(self) -> f64 {
         match self {
             Num::Int(i) => i as f64,
             Num::Float(f) => f,
@@ -181,7 +192,7 @@ impl Num {
     }
 }
 
-fn float_value(x: f64, span: Span) -> Result<Value, EvalError> {
+pub(super) fn float_value(x: f64, span: Span) -> Result<Value, EvalError> {
     Number::from_f64(x)
         .map(Value::Number)
         .ok_or_else(|| EvalError::new(span, "the result is not a finite number"))
@@ -207,13 +218,15 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-struct Evaluator<'e, E: ?Sized> {
-    env: &'e E,
+pub(super) struct Evaluator<'e, E: ?Sized> {
+    pub(super) env: &'e E,
+    /// The lambda parameters bound now, innermost last.
+    pub(super) locals: RefCell<Vec<(String, Value)>>,
 }
 
 impl<E: Env + ?Sized> Evaluator<'_, E> {
     /// A known value, `None` when unknown, an error when missing.
-    fn value(&self, expr: &Expr) -> Result<Option<Value>, EvalError> {
+    pub(super) fn value(&self, expr: &Expr) -> Result<Option<Value>, EvalError> {
         match self.eval(expr)? {
             V::Known(v) => Ok(Some(v)),
             V::Unknown => Ok(None),
@@ -232,7 +245,7 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
         }
     }
 
-    fn eval(&self, expr: &Expr) -> Result<V, EvalError> {
+    pub(super) fn eval(&self, expr: &Expr) -> Result<V, EvalError> {
         let span = expr.span;
         Ok(match &expr.kind {
             ExprKind::Literal(literal) => V::Known(match literal {
@@ -242,6 +255,16 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
                 Literal::Float(f) => float_value(*f, span)?,
                 Literal::String(s) => Value::String(s.clone()),
             }),
+            ExprKind::Path(path) if self.is_local(path) => match self.local(path) {
+                Some(v) => V::Known(v),
+                None => V::Missing(path.span, path.to_string(), None),
+            },
+            ExprKind::Lambda { .. } => {
+                return Err(EvalError::new(
+                    span,
+                    "a lambda is only an argument of a list function",
+                ))
+            }
             ExprKind::Path(path) => match self.env.lookup(path) {
                 Lookup::Known(v) => V::Known(v),
                 Lookup::Unknown => V::Unknown,
@@ -424,86 +447,11 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
             }
         })
     }
-
-    fn call(&self, span: Span, name: &str, args: &[Expr]) -> Result<V, EvalError> {
-        let function = Function::from_name(name)
-            .ok_or_else(|| EvalError::new(span, format!("there is no function `{name}`")))?;
-        if args.len() != function.arity() {
-            return Err(EvalError::new(
-                span,
-                format!("call `{}` as `{}`", name, function.signature()),
-            ));
-        }
-        if function.takes_step() {
-            let id = step_argument(&args[0])
-                .ok_or_else(|| EvalError::new(args[0].span, "expected a step id"))?;
-            let wanted = match function {
-                Function::Succeeded => StepOutcome::Succeeded,
-                Function::Failed => StepOutcome::Failed,
-                _ => StepOutcome::Skipped,
-            };
-            return Ok(match self.env.step_state(&id.value) {
-                Some(state) => V::Known(Value::Bool(state == wanted)),
-                None => V::Unknown,
-            });
-        }
-        if function == Function::Default {
-            return Ok(match self.eval(&args[0])? {
-                V::Missing(..) | V::Known(Value::Null) => self.eval(&args[1])?,
-                other => other,
-            });
-        }
-        let mut values = Vec::with_capacity(args.len());
-        for arg in args {
-            match self.value(arg)? {
-                Some(v) => values.push(v),
-                None => return Ok(V::Unknown),
-            }
-        }
-        let bad = |i: usize, needs: &str| {
-            EvalError::new(
-                args[i].span,
-                format!("`{name}` needs {needs}, found {}", show(&values[i])),
-            )
-        };
-        let text = |i: usize| values[i].as_str().ok_or_else(|| bad(i, "a string"));
-        let result = match function {
-            Function::Len => Value::from(match &values[0] {
-                Value::String(s) => s.chars().count(),
-                Value::Array(items) => items.len(),
-                Value::Object(map) => map.len(),
-                _ => return Err(bad(0, "a string, a list or a mapping")),
-            }),
-            Function::Contains => Value::Bool(
-                contains(&values[0], &values[1])
-                    .ok_or_else(|| bad(1, "a value that the first argument can hold"))?,
-            ),
-            Function::StartsWith => Value::Bool(text(0)?.starts_with(text(1)?)),
-            Function::EndsWith => Value::Bool(text(0)?.ends_with(text(1)?)),
-            Function::Lower => Value::String(text(0)?.to_lowercase()),
-            Function::Upper => Value::String(text(0)?.to_uppercase()),
-            Function::Int => {
-                Value::from(to_int(&values[0]).ok_or_else(|| bad(0, "a number or numeric text"))?)
-            }
-            Function::Float => float_value(
-                to_float(&values[0]).ok_or_else(|| bad(0, "a number or numeric text"))?,
-                span,
-            )?,
-            Function::String => Value::String(match &values[0] {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }),
-            Function::Default | Function::Succeeded | Function::Failed | Function::Skipped => {
-                return Err(EvalError::new(span, "internal: handled above"))
-            }
-        };
-        Ok(V::Known(result))
-    }
 }
 
 /// Membership: an element of a list, a substring, a key of a mapping.
 /// `None` when the container cannot hold the needle.
-fn contains(haystack: &Value, needle: &Value) -> Option<bool> {
+pub(super) fn contains(haystack: &Value, needle: &Value) -> Option<bool> {
     match (haystack, needle) {
         (Value::Array(items), _) => Some(items.iter().any(|i| values_equal(i, needle))),
         (Value::String(text), Value::String(part)) => Some(text.contains(part.as_str())),
@@ -512,7 +460,7 @@ fn contains(haystack: &Value, needle: &Value) -> Option<bool> {
     }
 }
 
-fn to_int(value: &Value) -> Option<i64> {
+pub(super) fn to_int(value: &Value) -> Option<i64> {
     match value {
         Value::Bool(b) => Some(i64::from(*b)),
         Value::Number(_) => match Num::of(value)? {
@@ -529,13 +477,13 @@ fn to_int(value: &Value) -> Option<i64> {
     }
 }
 
-fn float_to_int(f: f64) -> Option<i64> {
+pub(super) fn float_to_int(f: f64) -> Option<i64> {
     let t = f.trunc();
     // i64::MAX as f64 rounds up to 2^63, which does not fit.
     (t.is_finite() && t >= i64::MIN as f64 && t < i64::MAX as f64).then_some(t as i64)
 }
 
-fn to_float(value: &Value) -> Option<f64> {
+pub(super) fn to_float(value: &Value) -> Option<f64> {
     match value {
         Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
         Value::Number(_) => Num::of(value).map(Num::float),

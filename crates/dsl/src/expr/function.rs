@@ -17,6 +17,22 @@ pub enum Function {
     Succeeded,
     Failed,
     Skipped,
+    Any,
+    All,
+    Max,
+    Min,
+    Sum,
+    Count,
+    Filter,
+    Map,
+    Join,
+    Split,
+    Round,
+    Format,
+    Now,
+    FromNow,
+    Age,
+    Duration,
 }
 
 impl Function {
@@ -34,6 +50,22 @@ impl Function {
         Function::Succeeded,
         Function::Failed,
         Function::Skipped,
+        Function::Any,
+        Function::All,
+        Function::Max,
+        Function::Min,
+        Function::Sum,
+        Function::Count,
+        Function::Filter,
+        Function::Map,
+        Function::Join,
+        Function::Split,
+        Function::Round,
+        Function::Format,
+        Function::Now,
+        Function::FromNow,
+        Function::Age,
+        Function::Duration,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +83,22 @@ impl Function {
             Function::Succeeded => "succeeded",
             Function::Failed => "failed",
             Function::Skipped => "skipped",
+            Function::Any => "any",
+            Function::All => "all",
+            Function::Max => "max",
+            Function::Min => "min",
+            Function::Sum => "sum",
+            Function::Count => "count",
+            Function::Filter => "filter",
+            Function::Map => "map",
+            Function::Join => "join",
+            Function::Split => "split",
+            Function::Round => "round",
+            Function::Format => "format",
+            Function::Now => "now",
+            Function::FromNow => "from_now",
+            Function::Age => "age",
+            Function::Duration => "duration",
         }
     }
 
@@ -74,14 +122,63 @@ impl Function {
             Function::Succeeded => "succeeded(step)",
             Function::Failed => "failed(step)",
             Function::Skipped => "skipped(step)",
+            Function::Any => "any(list) or any(list, x => condition)",
+            Function::All => "all(list) or all(list, x => condition)",
+            Function::Max => "max(list) or max(list, x => number)",
+            Function::Min => "min(list) or min(list, x => number)",
+            Function::Sum => "sum(list) or sum(list, x => number)",
+            Function::Count => "count(list) or count(list, x => condition)",
+            Function::Filter => "filter(list, x => condition)",
+            Function::Map => "map(list, x => value)",
+            Function::Join => "join(list, separator)",
+            Function::Split => "split(text, separator)",
+            Function::Round => "round(number) or round(number, decimals)",
+            Function::Format => "format(number, decimals)",
+            Function::Now => "now()",
+            Function::FromNow => "from_now(duration)",
+            Function::Age => "age(timestamp)",
+            Function::Duration => "duration(\"5m\")",
         }
     }
 
-    pub fn arity(self) -> usize {
+    /// The fewest and the most arguments it takes.
+    pub fn arity(self) -> (usize, usize) {
         match self {
-            Function::Contains | Function::StartsWith | Function::EndsWith | Function::Default => 2,
-            _ => 1,
+            Function::Now => (0, 0),
+            Function::Any
+            | Function::All
+            | Function::Max
+            | Function::Min
+            | Function::Sum
+            | Function::Count
+            | Function::Round => (1, 2),
+            Function::Contains
+            | Function::StartsWith
+            | Function::EndsWith
+            | Function::Default
+            | Function::Filter
+            | Function::Map
+            | Function::Join
+            | Function::Split
+            | Function::Format => (2, 2),
+            _ => (1, 1),
         }
+    }
+
+    /// Whether its second argument is a lambda (`x => ...`) applied to each
+    /// element of the list given first.
+    pub fn takes_lambda(self) -> bool {
+        matches!(
+            self,
+            Function::Any
+                | Function::All
+                | Function::Max
+                | Function::Min
+                | Function::Sum
+                | Function::Count
+                | Function::Filter
+                | Function::Map
+        )
     }
 
     /// Whether the argument is a step id (`succeeded(health)`), not a value.

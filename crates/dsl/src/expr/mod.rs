@@ -4,14 +4,19 @@
 //! ([`eval`]) and printed canonically (`Display`).
 
 mod check;
+mod check_call;
 mod coverage;
 mod eval;
+mod eval_call;
 mod function;
 mod parse;
+mod parse_error;
 mod print;
 mod syntax;
 mod types;
 
+#[cfg(test)]
+mod function_tests;
 #[cfg(test)]
 mod tests;
 

@@ -31,6 +31,7 @@ impl fmt::Display for Expr {
                 write_list(f, args)?;
                 f.write_str(")")
             }
+            ExprKind::Lambda { param, body } => write!(f, "{} => {body}", param.value),
             ExprKind::Index { base, index } => {
                 write_operand(f, base, base.precedence() < Precedence::Postfix)?;
                 write!(f, "[{index}]")

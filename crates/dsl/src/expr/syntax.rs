@@ -33,6 +33,12 @@ pub enum ExprKind {
         name: Spanned<String>,
         args: Vec<Expr>,
     },
+    /// `pod => pod.ready`: an argument of the list functions (`filter`,
+    /// `map`, `any`, ...), evaluated once per element with `param` bound to it.
+    Lambda {
+        param: Spanned<String>,
+        body: Box<Expr>,
+    },
     /// An index that cannot be folded into a path: `lower(x)[0]`,
     /// `items[inputs.i]`, `[1, 2][0]`.
     Index {
@@ -82,7 +88,9 @@ pub enum BinaryOp {
 /// comparisons, as in Python: `!a == b` is `!(a == b)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Precedence {
-    Or = 1,
+    /// `x => body` binds loosest: its body extends to the `,` or `)`.
+    Lambda = 0,
+    Or,
     And,
     Not,
     Compare,
@@ -160,6 +168,7 @@ impl Expr {
         match &self.kind {
             ExprKind::Unary { op, .. } => op.value.precedence(),
             ExprKind::Binary { op, .. } => op.value.precedence(),
+            ExprKind::Lambda { .. } => Precedence::Lambda,
             _ => Precedence::Postfix,
         }
     }
@@ -188,19 +197,33 @@ impl Expr {
             ExprKind::Unary { operand, .. } => vec![operand],
             ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             ExprKind::Index { base, index } => vec![base, index],
+            ExprKind::Lambda { body, .. } => vec![body],
         }
     }
 
     /// Every path the expression reads, in source order (iteratively, so no
     /// tree shape can exhaust the stack).
+    /// A lambda's own parameter (`pod` in `pod => pod.ready`) is not a
+    /// value of the playbook and is left out.
     pub fn paths(&self) -> Vec<&Path> {
         let mut out = Vec::new();
-        let mut stack = vec![self];
-        while let Some(expr) = stack.pop() {
-            if let ExprKind::Path(path) = &expr.kind {
-                out.push(path);
+        let mut stack: Vec<(&Expr, Vec<&str>)> = vec![(self, Vec::new())];
+        while let Some((expr, bound)) = stack.pop() {
+            match &expr.kind {
+                ExprKind::Path(path) if !path.key(0).is_some_and(|k| bound.contains(&k)) => {
+                    out.push(path)
+                }
+                ExprKind::Lambda { param, body } => {
+                    let mut inner = bound.clone();
+                    inner.push(param.value.as_str());
+                    stack.push((body, inner));
+                    continue;
+                }
+                _ => {}
             }
-            stack.extend(expr.children().into_iter().rev());
+            for child in expr.children().into_iter().rev() {
+                stack.push((child, bound.clone()));
+            }
         }
         out
     }
@@ -231,6 +254,10 @@ impl Expr {
             ExprKind::Index { base, index } => ExprKind::Index {
                 base: Box::new(base.without_spans()),
                 index: Box::new(index.without_spans()),
+            },
+            ExprKind::Lambda { param, body } => ExprKind::Lambda {
+                param: Spanned::new(param.value.clone(), none),
+                body: Box::new(body.without_spans()),
             },
         };
         Expr::new(kind, none)

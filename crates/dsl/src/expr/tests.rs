@@ -12,14 +12,14 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// The expression written as a YAML `when:` value, so spans are file offsets.
-fn file(src: &str) -> (SourceFile, Text) {
+pub(super) fn file(src: &str) -> (SourceFile, Text) {
     let prefix = "when: ";
     let file = SourceFile::new("p.yaml", format!("{prefix}{src}\n"));
     let text = Text::verbatim(src, Span::new(prefix.len(), prefix.len() + src.len()));
     (file, text)
 }
 
-fn p(src: &str) -> Expr {
+pub(super) fn p(src: &str) -> Expr {
     let (_, text) = file(src);
     match parse(&text) {
         Ok(e) => e,
@@ -27,7 +27,7 @@ fn p(src: &str) -> Expr {
     }
 }
 
-fn parse_err(src: &str) -> (SourceFile, Diagnostic) {
+pub(super) fn parse_err(src: &str) -> (SourceFile, Diagnostic) {
     let (f, text) = file(src);
     match parse(&text) {
         Ok(e) => panic!("{src:?} parsed as {e}"),
@@ -36,7 +36,7 @@ fn parse_err(src: &str) -> (SourceFile, Diagnostic) {
 }
 
 /// Parse, print canonically.
-fn canon(src: &str) -> String {
+pub(super) fn canon(src: &str) -> String {
     p(src).to_string()
 }
 
@@ -413,7 +413,7 @@ fn fuzz_never_panics_and_printing_round_trips() {
 /// steps: health (status int, body string, outputs.db string, json any),
 /// pods (outputs.crashlooping int), kind (answer: workload/platform).
 #[derive(Default)]
-struct TestScope {
+pub(super) struct TestScope {
     steps_seen: Vec<String>,
 }
 
@@ -430,6 +430,9 @@ impl Scope for TestScope {
             ["steps", "health", "body"] => Type::String,
             ["steps", "health", "outputs", "db"] => Type::String,
             ["steps", "health", "outputs", "tags"] => Type::List(Box::new(Type::String)),
+            ["steps", "cpu", "series"] => Type::List(Box::new(Type::Map)),
+            ["steps", "cpu", "outputs", "loads"] => Type::List(Box::new(Type::Float)),
+            ["steps", "pods", "json", ..] => Type::Any,
             ["steps", "health", "json", ..] => Type::Any,
             ["steps", "pods", "outputs", "crashlooping"] => Type::Int,
             ["steps", "kind", "answer"] => Type::Enum(vec!["workload".into(), "platform".into()]),
@@ -455,7 +458,7 @@ impl Scope for TestScope {
     }
 }
 
-fn check_src(src: &str) -> (SourceFile, Type, Vec<Diagnostic>) {
+pub(super) fn check_src(src: &str) -> (SourceFile, Type, Vec<Diagnostic>) {
     let (f, text) = file(src);
     let e = parse(&text).unwrap_or_else(|d| panic!("{src}: {}", d.message));
     let mut diags = Diagnostics::new();
@@ -463,7 +466,7 @@ fn check_src(src: &str) -> (SourceFile, Type, Vec<Diagnostic>) {
     (f, ty, diags.into_iter().collect())
 }
 
-fn type_of(src: &str) -> Type {
+pub(super) fn type_of(src: &str) -> Type {
     let (_, ty, diags) = check_src(src);
     assert!(
         diags.is_empty(),
@@ -474,7 +477,7 @@ fn type_of(src: &str) -> Type {
 }
 
 /// The one diagnostic of `src`, with its labels as (text, message).
-fn one_error(src: &str) -> (Diagnostic, Vec<(String, String)>) {
+pub(super) fn one_error(src: &str) -> (Diagnostic, Vec<(String, String)>) {
     let (f, _, diags) = check_src(src);
     assert_eq!(
         diags.len(),
@@ -491,7 +494,7 @@ fn one_error(src: &str) -> (Diagnostic, Vec<(String, String)>) {
     (d, labels)
 }
 
-fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(super) fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -814,12 +817,17 @@ fn coverage_of_choice_cases() {
 
 // ---------------------------------------------------------------- evaluation
 
-fn env() -> JsonEnv {
+pub(super) fn env() -> JsonEnv {
     JsonEnv {
         root: json!({
             "inputs": {"namespace": "prod", "replicas": 3, "ratio": 0.5, "verbose": true, "nothing": null},
             "steps": {
                 "health": {"status": 200, "body": "ok: db up", "outputs": {"tags": ["db", "api"]}},
+                "cpu": {"series": [
+                    {"labels": {"pod": "web-1"}, "value": 42.5},
+                    {"labels": {"pod": "web-2"}, "value": 91.25},
+                    {"labels": {"pod": "web-3"}, "value": 7}
+                ], "outputs": {"loads": [0.5, 1.5, 1]}},
                 "api": {"json": {"items": [{"name": "a"}, {"name": "b"}], "labels": {"app": "web"}}}
             }
         }),
@@ -831,14 +839,14 @@ fn env() -> JsonEnv {
     }
 }
 
-fn ev(src: &str) -> Value {
+pub(super) fn ev(src: &str) -> Value {
     match eval(&p(src), &env()) {
         Ok(Outcome::Known(v)) => v,
         other => panic!("{src}: {other:?}"),
     }
 }
 
-fn ev_err(src: &str) -> (String, String) {
+pub(super) fn ev_err(src: &str) -> (String, String) {
     let (f, text) = file(src);
     let e = parse(&text).expect("parses");
     match eval(&e, &env()) {

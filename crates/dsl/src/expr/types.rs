@@ -16,6 +16,10 @@ pub enum Type {
     /// A string that can only be one of these: an enum input, the answer of
     /// an `ask` choice. Compared with string literals, which are checked.
     Enum(Vec<String>),
+    /// A length of time: `duration("5m")`, `age(ts)`, a `duration` input.
+    /// At run time it is a number of seconds; the checker keeps it apart
+    /// from plain numbers so `age(ts) > 300` is caught (300 what?).
+    Duration,
     /// Unknown or dynamic (JSON from an HTTP response, a name that was
     /// already reported): fits everything, so one error does not cascade.
     Any,
@@ -42,6 +46,7 @@ impl Type {
             InputType::Int => Type::Int,
             InputType::Float => Type::Float,
             InputType::Bool => Type::Bool,
+            InputType::Duration => Type::Duration,
             InputType::Enum(values) => Type::Enum(values.iter().map(|v| v.value.clone()).collect()),
         }
     }
@@ -57,6 +62,11 @@ impl Type {
     /// A string, an enum answer, or unknown.
     pub fn is_stringy(&self) -> bool {
         matches!(self, Type::String | Type::Enum(_) | Type::Any)
+    }
+
+    /// A duration, or unknown.
+    pub fn is_duration(&self) -> bool {
+        matches!(self, Type::Duration | Type::Any)
     }
 
     pub fn is_bool(&self) -> bool {
@@ -103,6 +113,7 @@ impl Type {
                 Type::List(_) => "a list of lists".into(),
                 Type::Map => "a list of mappings".into(),
                 Type::Null => "a list of nulls".into(),
+                Type::Duration => "a list of durations".into(),
             },
             Type::Map => "a mapping".into(),
             Type::Null => "null".into(),
@@ -111,6 +122,7 @@ impl Type {
                 let more = if values.len() > 6 { ", ..." } else { "" };
                 format!("a choice ({}{more})", shown.join(", "))
             }
+            Type::Duration => "a duration".into(),
             Type::Any => "a value of unknown type".into(),
         }
     }
@@ -128,6 +140,7 @@ impl fmt::Display for Type {
             Type::Map => f.write_str("map"),
             Type::Null => f.write_str("null"),
             Type::Enum(_) => f.write_str("enum"),
+            Type::Duration => f.write_str("duration"),
             Type::Any => f.write_str("any"),
         }
     }

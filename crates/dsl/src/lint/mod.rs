@@ -254,7 +254,7 @@ fn ssh_without_quote(
                 )
                 .help(format!(
                     "write `{{{{quote {}}}}}`, which quotes it for the remote shell too",
-                    insertion.path
+                    insertion.subject()
                 )),
             );
         }

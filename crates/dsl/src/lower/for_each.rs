@@ -58,14 +58,14 @@ impl Lowerer<'_> {
 
     fn element_name(&mut self, node: &Node) -> Option<Spanned<String>> {
         let name = self.ident(node, "element name")?;
-        if matches!(name.value.as_str(), "inputs" | "steps") {
+        if matches!(name.value.as_str(), "inputs" | "steps" | "vars") {
             self.error(
                 Diagnostic::error(
                     Code::InvalidId,
                     format!("the element cannot be named `{}`", name.value),
                 )
                 .label(name.span, "already a root of every path")
-                .help("`inputs` and `steps` start every other reference: name the element after what it is, such as `as: pod`"),
+                .help("`inputs`, `steps` and `vars` start every other reference: name the element after what it is, such as `as: pod`"),
             );
             return None;
         }

@@ -29,6 +29,7 @@ pub const PLAYBOOK_FIELDS: &[&str] = &[
     "owners",
     "tags",
     "inputs",
+    "vars",
     "steps",
 ];
 /// Fields of an input.
@@ -63,7 +64,9 @@ pub const STEP_FIELDS: &[&str] = &[
     "approval_per_item",
 ];
 /// Fields of an output.
-pub const OUTPUT_FIELDS: &[&str] = &["from", "json", "regex", "type", "secret", "default"];
+pub const OUTPUT_FIELDS: &[&str] = &[
+    "from", "json", "regex", "lines", "select", "type", "secret", "default",
+];
 pub use for_each::{LOOP_FIELDS, MAX_PARALLEL};
 /// Kinds the language itself defines (not catalog kinds).
 pub const LANGUAGE_KINDS: &[&str] = &["branch", "triage", "manual", "ask"];
@@ -208,17 +211,7 @@ pub fn is_ident(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Parses `500ms`, `30s`, `5m`, `1h30m`.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err("it is empty".into());
-    }
-    if trimmed.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("it has no unit".into());
-    }
-    humantime::parse_duration(trimmed).map_err(|e| e.to_string())
-}
+pub use crate::duration::parse_duration;
 
 fn first_line(text: &str) -> String {
     text.lines()

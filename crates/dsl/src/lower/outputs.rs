@@ -27,6 +27,8 @@ impl Lowerer<'_> {
             from: None,
             json: None,
             regex: None,
+            lines: None,
+            select: None,
             ty: None,
             secret: None,
             default: None,
@@ -41,6 +43,8 @@ impl Lowerer<'_> {
                     .and_then(|n| self.ident(n, "result field"));
                 output.json = fields.take("json").and_then(|n| self.text(n, "`json`"));
                 output.regex = fields.take("regex").and_then(|n| self.text(n, "`regex`"));
+                output.lines = fields.take("lines").and_then(|n| self.text(n, "`lines`"));
+                output.select = fields.take("select").and_then(|n| self.select(n));
                 output.secret = fields.take("secret").and_then(|n| self.bool(n, "`secret`"));
                 if let Some(t) = fields.take("type") {
                     output.ty = self.value_type(t);
@@ -68,6 +72,7 @@ impl Lowerer<'_> {
                 .help("split it into two outputs"),
             );
         }
+        self.check_lines(&output);
         if let Some(regex) = &output.regex {
             // Parsing validates the pattern as `regex` will compile it at run
             // time, without the cost of building its automaton now.
@@ -153,6 +158,78 @@ impl Lowerer<'_> {
                     )),
                 );
                 None
+            }
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// `select: all | count | first | last`.
+    fn select(&mut self, node: &Node) -> Option<Spanned<Select>> {
+        let word = self.string(node, "`select`")?;
+        match Select::parse(&word.value) {
+            Some(select) => Some(Spanned::new(select, node.span)),
+            None => {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not something an output can select", word.value),
+                    )
+                    .label(node.span, "expected `all`, `count`, `first` or `last`")
+                    .with_help(suggest::help_for(
+                        "selection",
+                        &word.value,
+                        Select::ALL.iter().map(|s| s.name()),
+                    )),
+                );
+                None
+            }
+        }
+    }
+
+    /// `lines:` filters text: alone, with a pattern that compiles; `select`
+    /// applies to it and to `regex` only.
+    fn check_lines(&mut self, output: &Output) {
+        if let Some(lines) = &output.lines {
+            let other = output
+                .json
+                .as_ref()
+                .map(|j| (j, "json"))
+                .or(output.regex.as_ref().map(|r| (r, "regex")));
+            if let Some((other, name)) = other {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("an output is captured by `lines` or by `{name}`, not both"),
+                    )
+                    .label(lines.span, "lines")
+                    .label(other.span, name)
+                    .help("split it into two outputs"),
+                );
+            }
+            if let Err(error) = regex_syntax::Parser::new().parse(&lines.value) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidRegex,
+                        "the pattern of `lines` does not compile",
+                    )
+                    .label(lines.span, first_line(&error.to_string()))
+                    .help(
+                        "`lines` keeps the lines that match a Rust `regex`, such as `error|panic`",
+                    ),
+                );
+            }
+        }
+        if let Some(select) = &output.select {
+            if output.lines.is_none() && output.regex.is_none() {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        "`select` picks among the matches of `lines` or `regex`",
+                    )
+                    .label(select.span, "nothing to select from")
+                    .help("add `lines: \"PATTERN\"` (matching lines) or `regex:` (matches), or remove `select`"),
+                );
             }
         }
     }

@@ -16,6 +16,7 @@ impl Lowerer<'_> {
             owners: Vec::new(),
             tags: Vec::new(),
             inputs: Vec::new(),
+            vars: Vec::new(),
             steps: Vec::new(),
             unreadable_steps: Vec::new(),
             span: root.span,
@@ -49,6 +50,9 @@ impl Lowerer<'_> {
         if let Some(node) = fields.take("inputs") {
             playbook.inputs = self.inputs(node);
         }
+        if let Some(node) = fields.take("vars") {
+            playbook.vars = self.vars(node);
+        }
         match fields.take("steps") {
             Some(node) => playbook.steps = self.steps(node),
             None => self.error(
@@ -59,6 +63,30 @@ impl Lowerer<'_> {
         }
         self.unknown_fields(&fields, PLAYBOOK_FIELDS, "a playbook");
         playbook
+    }
+
+    /// `vars:`: a mapping of names to expressions.
+    pub(super) fn vars(&mut self, node: &Node) -> Vec<Var> {
+        let Some(fields) = self.fields(node, "`vars`") else {
+            return Vec::new();
+        };
+        let entries: Vec<&Entry> = fields.entries.clone();
+        let mut vars = Vec::new();
+        for entry in entries {
+            let name_node = Node::new(Value::Str(entry.key.clone()), entry.key.span);
+            let Some(name) = self.ident(&name_node, "value name") else {
+                continue;
+            };
+            let what = format!("the value `{}`", name.value);
+            if let Some(expr) = self.expression(&entry.value, &what) {
+                vars.push(Var {
+                    name,
+                    expr,
+                    span: entry.key.span.to(entry.value.span),
+                });
+            }
+        }
+        vars
     }
 
     pub(super) fn inputs(&mut self, node: &Node) -> Vec<Input> {
@@ -133,6 +161,7 @@ impl Lowerer<'_> {
             "int" | "integer" => InputType::Int,
             "float" | "number" => InputType::Float,
             "bool" | "boolean" => InputType::Bool,
+            "duration" => InputType::Duration,
             "enum" => match choices {
                 Some(c) => InputType::Enum(self.choices(c)),
                 None => {
@@ -157,7 +186,7 @@ impl Lowerer<'_> {
                     .with_help(suggest::help_for(
                         "type",
                         other,
-                        ["string", "int", "float", "bool", "enum"],
+                        ["string", "int", "float", "bool", "duration", "enum"],
                     )),
                 );
                 return None;
@@ -206,6 +235,9 @@ impl Lowerer<'_> {
             (InputType::Int, Value::Int(_)) => true,
             (InputType::Float, Value::Int(_) | Value::Float(_)) => true,
             (InputType::Bool, Value::Bool(_)) => true,
+            (InputType::Duration, Value::Str(text)) => {
+                crate::duration::parse_duration(&text.value).is_ok()
+            }
             (InputType::Enum(choices), v) => match default.scalar_string() {
                 Some(s) if !matches!(v, Value::Seq(_) | Value::Map(_)) => {
                     if !choices.is_empty() && !choices.iter().any(|c| c.value == s) {

@@ -117,6 +117,14 @@ impl Lowerer<'_> {
 
     pub(super) fn duration(&mut self, node: &Node, what: &str) -> Option<DurationLit> {
         let text = match &node.value {
+            Value::Str(t) if t.value.contains("{{") => {
+                return Some(DurationLit {
+                    value: std::time::Duration::ZERO,
+                    text: t.value.clone(),
+                    span: node.span,
+                    template: Some(t.clone()),
+                });
+            }
             Value::Str(t) => t.value.clone(),
             Value::Int(i) => {
                 self.error(
@@ -136,6 +144,7 @@ impl Lowerer<'_> {
                 value,
                 text,
                 span: node.span,
+                template: None,
             }),
             Err(reason) => {
                 self.error(

@@ -160,6 +160,15 @@ impl Printer {
             self.blank();
             self.input(input);
         }
+        if !p.vars.is_empty() {
+            self.blank();
+        }
+        for var in &p.vars {
+            self.line(
+                format!("var {} = {}", var.name.value, expression(&var.expr.value)),
+                Some(var.span.start),
+            );
+        }
         for step in &p.steps {
             self.blank();
             self.step(step);
@@ -449,6 +458,8 @@ impl Printer {
         let at = Some(o.span.start);
         let only_from = o.json.is_none()
             && o.regex.is_none()
+            && o.lines.is_none()
+            && o.select.is_none()
             && o.ty.is_none()
             && o.secret.is_none()
             && o.default.is_none();
@@ -480,6 +491,18 @@ impl Printer {
                 out.line(
                     format!("regex {}", quote(&regex.value)),
                     Some(regex.span.start),
+                );
+            }
+            if let Some(lines) = &o.lines {
+                out.line(
+                    format!("lines {}", quote(&lines.value)),
+                    Some(lines.span.start),
+                );
+            }
+            if let Some(select) = &o.select {
+                out.line(
+                    format!("select {}", select.value.name()),
+                    Some(select.span.start),
                 );
             }
             if let Some(ty) = &o.ty {

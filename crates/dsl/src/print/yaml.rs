@@ -39,6 +39,13 @@ pub fn playbook_yaml(playbook: &Playbook) -> Yaml {
         }
         put(&mut root, "inputs", Yaml::Mapping(inputs));
     }
+    if !playbook.vars.is_empty() {
+        let mut vars = Mapping::new();
+        for var in &playbook.vars {
+            vars.insert(var.name.value.clone(), s(&var.expr.value));
+        }
+        put(&mut root, "vars", Yaml::Mapping(vars));
+    }
     let steps = playbook.steps.iter().map(step).collect();
     put(&mut root, "steps", Yaml::Sequence(steps));
     Yaml::Mapping(root)
@@ -264,6 +271,8 @@ fn action(action: &Action) -> (String, Yaml) {
 fn output(o: &Output) -> Yaml {
     let only_from = o.json.is_none()
         && o.regex.is_none()
+        && o.lines.is_none()
+        && o.select.is_none()
         && o.ty.is_none()
         && o.secret.is_none()
         && o.default.is_none();
@@ -279,6 +288,12 @@ fn output(o: &Output) -> Yaml {
     }
     if let Some(regex) = &o.regex {
         put(&mut map, "regex", s(&regex.value));
+    }
+    if let Some(lines) = &o.lines {
+        put(&mut map, "lines", s(&lines.value));
+    }
+    if let Some(select) = &o.select {
+        put(&mut map, "select", s(select.value.name()));
     }
     if let Some(ty) = &o.ty {
         put(&mut map, "type", s(ty.value.name()));

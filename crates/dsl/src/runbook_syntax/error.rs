@@ -140,6 +140,12 @@ fn expectation(rule: Rule) -> Option<Expectation> {
             Some("an input reads `input NAME { ... }` with `{` on the same line"),
             0,
         ),
+        Rule::var_name => ("a value name", Some("a computed value reads `var NAME = EXPRESSION`"), 0),
+        Rule::var_eq => (
+            "`=` and an expression",
+            Some("a computed value reads `var NAME = EXPRESSION`, e.g. `var used_pct = steps.mem.outputs.used / steps.mem.outputs.total * 100`"),
+            0,
+        ),
         Rule::playbook_name => ("the playbook's name", Some("write `playbook NAME`, e.g. `playbook db-failover`"), 0),
         Rule::expr | Rule::case_expr => (
             "an expression",
@@ -194,8 +200,8 @@ fn expectation(rule: Rule) -> Option<Expectation> {
             8,
         ),
         Rule::EOI => ("the end of the file", None, 9),
-        Rule::kw_step | Rule::kw_input | Rule::kw_playbook => (
-            "a statement (`playbook`, `input`, `step` or `key value`)",
+        Rule::kw_step | Rule::kw_input | Rule::kw_var | Rule::kw_playbook => (
+            "a statement (`playbook`, `input`, `var`, `step` or `key value`)",
             None,
             10,
         ),

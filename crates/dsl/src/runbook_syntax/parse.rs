@@ -99,6 +99,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::input_open
             | Rule::cases_open
             | Rule::output_eq
+            | Rule::var_eq
             | Rule::arrow
     )
 }
@@ -159,6 +160,7 @@ enum CollectedItem {
 fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
     let mut entries = Vec::new();
     let mut inputs = None;
+    let mut vars = None;
     let mut steps = None;
     for pair in children(file) {
         match pair.as_rule() {
@@ -186,6 +188,20 @@ fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<N
                     "inputs",
                     kw,
                     CollectedItem::Entry(entry),
+                );
+            }
+            Rule::var_stmt => {
+                let mut inner = children(pair);
+                let kw = span(&inner.next().expect("keyword"));
+                let name = inner.next().expect("name");
+                let key = Text::verbatim(name.as_str(), span(&name));
+                let value = expr(inner.next().expect("expression"));
+                Collected::push(
+                    &mut vars,
+                    &mut entries,
+                    "vars",
+                    kw,
+                    CollectedItem::Entry(Entry { key, value }),
                 );
             }
             Rule::step_stmt => {

@@ -15,46 +15,14 @@ use crate::expr::{Scope, Type};
 /// Resolves every path of `template`, and reports insertions that cannot
 /// produce sensible text (a list inserted as-is, `upper` of a number) or,
 /// in a shell command, safe text where they are.
-pub fn check<S: Scope + ?Sized>(
+pub fn check<S: Scope>(
     template: &Template,
     quoting: Quoting,
     scope: &mut S,
     diags: &mut Diagnostics,
 ) {
     let mut types: Vec<(&Insertion, Type)> = Vec::new();
-    let mut stack: Vec<&Segment> = template.segments.iter().rev().collect();
-    while let Some(segment) = stack.pop() {
-        match segment {
-            Segment::Text { .. } => {}
-            Segment::If(conditional) => {
-                scope.resolve(&conditional.path, diags);
-                stack.extend(conditional.otherwise.iter().rev());
-                stack.extend(conditional.then.iter().rev());
-            }
-            Segment::Insert(insertion) => {
-                let ty = scope.resolve(&insertion.path, diags);
-                let problem = match (&insertion.format, &ty) {
-                    (Format::Plain | Format::Default(_), Type::List(_) | Type::Map) => Some((
-                        format!("inserting {} as text", ty.describe()),
-                        format!("insert it as JSON: `{{{{json {}}}}}`", insertion.path),
-                    )),
-                    (Format::Upper | Format::Lower, t) if !t.is_stringy() => Some((
-                        format!("changing the case of {}", ty.describe()),
-                        "`upper` and `lower` apply to text".to_string(),
-                    )),
-                    _ => None,
-                };
-                if let Some((message, help)) = problem {
-                    diags.push(
-                        Diagnostic::error(Code::TypeMismatch, message)
-                            .label(insertion.path.span, format!("this is {}", ty.describe()))
-                            .help(help),
-                    );
-                }
-                types.push((insertion, ty));
-            }
-        }
-    }
+    resolve_segments(&template.segments, scope, diags, &mut types);
     if quoting == Quoting::Shell {
         let mut lexer = ShellLexer::default();
         let walked = walk_shell(
@@ -74,8 +42,61 @@ pub fn check<S: Scope + ?Sized>(
                     block.span,
                     "a quote, substitution or here-document is opened or closed on one side only",
                 )
-                .help("make each side complete (open and close its quotes inside the block), so the values inserted after it can be quoted"),
+                .help("make each side complete (open and close its quotes inside the block; an `{{#each}}` body too, since it repeats), so the values inserted after it can be quoted"),
             );
+        }
+    }
+}
+
+/// Resolves the paths of `segments` (recursively into blocks, whose depth
+/// the parser bounds), typing each insertion; an `{{#each}}` body resolves
+/// `this`, `@index` and the element's name first.
+fn resolve_segments<'t>(
+    segments: &'t [Segment],
+    scope: &mut dyn Scope,
+    diags: &mut Diagnostics,
+    types: &mut Vec<(&'t Insertion, Type)>,
+) {
+    for segment in segments {
+        match segment {
+            Segment::Text { .. } => {}
+            Segment::If(block) => {
+                let ty = scope.resolve(&block.path, diags);
+                match &block.each {
+                    None => resolve_segments(&block.then, scope, diags, types),
+                    Some(each) => {
+                        let element = super::each::element_type(&block.path, &ty, diags);
+                        let mut body = super::each::BodyScope {
+                            outer: scope,
+                            locals: super::each::bindings(each.alias.as_deref(), element),
+                        };
+                        resolve_segments(&block.then, &mut body, diags, types);
+                    }
+                }
+                resolve_segments(&block.otherwise, scope, diags, types);
+            }
+            Segment::Insert(insertion) => {
+                let ty = insertion.resolve(scope, diags);
+                let problem = match (&insertion.format, &ty) {
+                    (Format::Plain | Format::Default(_), Type::List(_) | Type::Map) => Some((
+                        format!("inserting {} as text", ty.describe()),
+                        format!("insert it as JSON: `{{{{json {}}}}}`", insertion.subject()),
+                    )),
+                    (Format::Upper | Format::Lower, t) if !t.is_stringy() => Some((
+                        format!("changing the case of {}", ty.describe()),
+                        "`upper` and `lower` apply to text".to_string(),
+                    )),
+                    _ => None,
+                };
+                if let Some((message, help)) = problem {
+                    diags.push(
+                        Diagnostic::error(Code::TypeMismatch, message)
+                            .label(insertion.path.span, format!("this is {}", ty.describe()))
+                            .help(help),
+                    );
+                }
+                types.push((insertion, ty));
+            }
         }
     }
 }

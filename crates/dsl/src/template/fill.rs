@@ -9,6 +9,7 @@
 //! (results of steps it did not run) as visible placeholders such as
 //! `<steps.migrate.stdout>` instead of failing.
 
+use super::each::Bound;
 use super::quote::{quote_in, shell_quote, Parses};
 use super::shell_lexer::ShellLexer;
 use super::{Format, Segment, Template};
@@ -16,6 +17,7 @@ use crate::expr::{Env, Lookup};
 use crate::source::Span;
 use serde_json::Value;
 use std::fmt::{self, Write};
+use std::rc::Rc;
 
 /// How inserted values are protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,13 +50,22 @@ impl std::error::Error for FillError {}
 pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<String, FillError> {
     let mut out = String::new();
     let mut lexer = (quoting == Quoting::Shell).then(ShellLexer::default);
-    // Iterative: a stack of segment lists still to write.
-    let mut stack: Vec<std::slice::Iter<'_, Segment>> = vec![template.segments.iter()];
-    while let Some(top) = stack.last_mut() {
+    // Iterative: a stack of segment lists still to write, each with the
+    // values the `{{#each}}` blocks around it bind.
+    type Bindings = Rc<Vec<(String, Value)>>;
+    let mut stack: Vec<(std::slice::Iter<'_, Segment>, Bindings)> =
+        vec![(template.segments.iter(), Rc::default())];
+    while let Some((top, bindings)) = stack.last_mut() {
         let Some(segment) = top.next() else {
             stack.pop();
             continue;
         };
+        let bindings = bindings.clone();
+        let bound = Bound {
+            env,
+            bindings: &bindings,
+        };
+        let env: &dyn Env = &bound;
         match segment {
             Segment::Text { text, .. } => {
                 out.push_str(text);
@@ -64,16 +75,18 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
             }
             Segment::Insert(insertion) => {
                 // The literal text right after the insertion, if any.
-                let following = stack.last().and_then(|rest| match rest.clone().next() {
-                    Some(Segment::Text { text, .. }) => Some(text.as_str()),
-                    _ => None,
-                });
+                let following = stack
+                    .last()
+                    .and_then(|(rest, _)| match rest.clone().next() {
+                        Some(Segment::Text { text, .. }) => Some(text.as_str()),
+                        _ => None,
+                    });
                 let context = lexer.as_mut().map(|l| {
                     let context = l.context(following);
                     l.insertion();
                     context
                 });
-                let value = match (&insertion.format, env.lookup(&insertion.path)) {
+                let value = match (&insertion.format, insertion.lookup(env)?) {
                     (Format::Default(fallback), Lookup::Missing) => fallback.clone(),
                     (Format::Default(fallback), Lookup::Known(Value::Null)) => fallback.clone(),
                     (_, Lookup::Known(v)) => v,
@@ -82,7 +95,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                         // did not run. A read step may still execute the
                         // command, so in a shell command the placeholder is
                         // quoted like a value (`<` and `>` are redirections).
-                        let placeholder = format!("<{}>", insertion.path);
+                        let placeholder = format!("<{}>", insertion.subject());
                         let quoted = match context {
                             Some(context) if !insertion.raw => {
                                 quote_in(context, Parses::Once, &placeholder, false).ok()
@@ -95,7 +108,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     (_, Lookup::Missing) => {
                         return Err(FillError {
                             message: crate::expr::no_value(
-                                &insertion.path.to_string(),
+                                &insertion.subject(),
                                 env.absence(&insertion.path).as_deref(),
                             ),
                             span: insertion.span,
@@ -120,7 +133,11 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                             Ok(quoted) => out.push_str(&quoted),
                             Err(refused) => {
                                 return Err(FillError {
-                                    message: format!("`{}`: {}", insertion.path, refused.message),
+                                    message: format!(
+                                        "`{}`: {}",
+                                        insertion.subject(),
+                                        refused.message
+                                    ),
                                     span: insertion.span,
                                 })
                             }
@@ -148,6 +165,40 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     (None, _) => out.push_str(&text),
                 }
             }
+            Segment::If(block) if block.each.is_some() => {
+                let items = match env.lookup(&block.path) {
+                    Lookup::Known(Value::Array(items)) => items,
+                    Lookup::Known(Value::Null) | Lookup::Missing => Vec::new(),
+                    Lookup::Known(other) => {
+                        return Err(FillError {
+                            message: format!(
+                                "`#each {}` needs a list, this is {other}",
+                                block.path
+                            ),
+                            span: block.path.span,
+                        })
+                    }
+                    Lookup::Unknown => {
+                        let _ = write!(out, "<each {}>", block.path);
+                        continue;
+                    }
+                };
+                if items.is_empty() {
+                    stack.push((block.otherwise.iter(), bindings.clone()));
+                    continue;
+                }
+                let alias = block.each.as_ref().and_then(|e| e.alias.clone());
+                // Pushed last first, so the first element is written first.
+                for (i, item) in items.into_iter().enumerate().rev() {
+                    let mut inner = (*bindings).clone();
+                    inner.push(("this".into(), item.clone()));
+                    inner.push(("@index".into(), Value::from(i)));
+                    if let Some(alias) = &alias {
+                        inner.push((alias.clone(), item));
+                    }
+                    stack.push((block.then.iter(), Rc::new(inner)));
+                }
+            }
             Segment::If(block) => {
                 let holds = match env.lookup(&block.path) {
                     Lookup::Known(v) => truthy(&v),
@@ -162,7 +213,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                 } else {
                     &block.otherwise
                 };
-                stack.push(chosen.iter());
+                stack.push((chosen.iter(), bindings.clone()));
             }
         }
     }

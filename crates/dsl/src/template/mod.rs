@@ -2,7 +2,8 @@
 //!
 //! Only a small, checkable subset of handlebars is accepted: insertions of a
 //! path (plain, `raw`, `json`, `default`, `upper`, `lower`, `{{{triple}}}`)
-//! and `{{#if}}`/`{{#unless}}` blocks. [`parse`] reads a template into
+//! or of an expression (`{{format(x, 1)}}`, `expr_insertion.rs`), and
+//! `{{#if}}`/`{{#unless}}`/`{{#each}}` blocks (`each.rs`). [`parse`] reads a template into
 //! [`Segment`]s whose paths have per-segment file spans, [`check`] resolves
 //! every path through the same [`Scope`](crate::expr::Scope) as expressions
 //! and, in a shell command, refuses insertions that no quoting makes safe
@@ -14,12 +15,18 @@
 
 mod argv;
 mod check;
+mod each;
 pub mod encode;
+mod expr_insertion;
 mod fill;
 mod parse;
 mod quote;
 mod shell_lexer;
 
+#[cfg(test)]
+mod each_tests;
+#[cfg(test)]
+mod expr_insertion_tests;
 #[cfg(test)]
 mod tests;
 
@@ -55,7 +62,11 @@ impl Template {
     /// The insertion, when the whole template is exactly one plain `{{path}}`.
     pub fn single_insertion(&self) -> Option<&Insertion> {
         match self.segments.as_slice() {
-            [Segment::Insert(insertion)] if insertion.format == Format::Plain => Some(insertion),
+            [Segment::Insert(insertion)]
+                if insertion.format == Format::Plain && insertion.expr.is_none() =>
+            {
+                Some(insertion)
+            }
             _ => None,
         }
     }
@@ -64,13 +75,56 @@ impl Template {
 /// A value inserted into the output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Insertion {
+    /// What is inserted; for a computed insertion (`expr`), a path with no
+    /// segments at the expression's span.
     pub path: Path,
+    /// `{{format(vars.used_pct, 1)}}`: a value computed by an expression
+    /// (see `expr_insertion.rs`) instead of read at `path`.
+    pub expr: Option<Box<crate::expr::Expr>>,
     pub format: Format,
     /// Inserted without quoting (`{{raw path}}`, `{{{path}}}`, `{{&path}}`).
     /// Explicit, so a linter can flag it in shell commands.
     pub raw: bool,
     /// The whole `{{...}}`.
     pub span: Span,
+}
+
+impl Insertion {
+    /// What the insertion reads, as written: the path or the expression.
+    pub fn subject(&self) -> String {
+        match &self.expr {
+            Some(expr) => expr.to_string(),
+            None => self.path.to_string(),
+        }
+    }
+
+    /// The type of the inserted value, resolving names through `scope`.
+    pub fn resolve<S: crate::expr::Scope + ?Sized>(
+        &self,
+        scope: &mut S,
+        diags: &mut crate::diagnostic::Diagnostics,
+    ) -> crate::expr::Type {
+        match &self.expr {
+            Some(expr) => crate::expr::check(expr, scope, diags),
+            None => scope.resolve(&self.path, diags),
+        }
+    }
+
+    /// The value to insert, from `env`.
+    pub fn lookup(&self, env: &dyn crate::expr::Env) -> Result<crate::expr::Lookup, FillError> {
+        use crate::expr::{Lookup, Outcome};
+        match &self.expr {
+            None => Ok(env.lookup(&self.path)),
+            Some(expr) => match crate::expr::eval(expr, env) {
+                Ok(Outcome::Known(value)) => Ok(Lookup::Known(value)),
+                Ok(Outcome::Unknown) => Ok(Lookup::Unknown),
+                Err(error) => Err(FillError {
+                    message: error.message,
+                    span: error.span,
+                }),
+            },
+        }
+    }
 }
 
 /// How the value is turned into text before quoting.
@@ -91,9 +145,19 @@ pub enum Format {
     Default(serde_json::Value),
 }
 
+/// What an `{{#each}}` block binds in its body: `this`, `@index`, and the
+/// element's own name when written `as |name|`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Each {
+    pub alias: Option<String>,
+}
+
 /// A conditional block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conditional {
+    /// `{{#each path}}` (or `{{#each path as |x|}}`): `then` is written once
+    /// per element of the list at `path`, `otherwise` when it is empty.
+    pub each: Option<Each>,
     pub path: Path,
     /// `#unless`
     pub negated: bool,
@@ -123,7 +187,8 @@ impl Template {
         self.walk()
             .into_iter()
             .filter_map(|s| match s {
-                Segment::Insert(i) => Some(&i.path),
+                Segment::Insert(i) if i.expr.is_none() => Some(&i.path),
+                Segment::Insert(_) => None,
                 Segment::If(c) => Some(&c.path),
                 Segment::Text { .. } => None,
             })

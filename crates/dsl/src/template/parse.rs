@@ -25,6 +25,7 @@ pub fn parse(text: &Text) -> Result<Template, Diagnostic> {
     let segments = Scanner {
         text,
         source: text.as_str(),
+        each_depth: std::cell::Cell::new(0),
     }
     .scan()?;
     Ok(Template {
@@ -42,6 +43,8 @@ struct Block {
     tag: Span,
     then: Vec<Segment>,
     otherwise: Option<Vec<Segment>>,
+    /// `{{#each LIST as |x|}}`: the name of the element, if given.
+    alias: Option<String>,
 }
 
 impl Block {
@@ -56,23 +59,42 @@ impl Block {
 /// What a `{{...}}` tag is.
 enum Tag {
     Comment,
-    Open { name: &'static str, path: Path },
+    Open {
+        name: &'static str,
+        path: Path,
+        alias: Option<String>,
+    },
     Else,
-    Close { name: String, span: Span },
+    Close {
+        name: String,
+        span: Span,
+    },
     Insert(Insertion),
 }
 
-struct Scanner<'t> {
+pub(super) struct Scanner<'t> {
     text: &'t Text,
     source: &'t str,
+    /// How many `{{#each}}` blocks are open: inside one, `this`, `@index`
+    /// and the element's name are paths.
+    each_depth: std::cell::Cell<usize>,
 }
 
 impl Scanner<'_> {
-    fn span(&self, start: usize, end: usize) -> Span {
+    pub(super) fn source(&self) -> &str {
+        self.source
+    }
+
+    /// Whether an `{{#each}}` block is open, whose body binds `this`.
+    pub(super) fn in_each(&self) -> bool {
+        self.each_depth.get() > 0
+    }
+
+    pub(super) fn span(&self, start: usize, end: usize) -> Span {
         self.text.file_span(start, end)
     }
 
-    fn syntax(
+    pub(super) fn syntax(
         &self,
         start: usize,
         end: usize,
@@ -126,7 +148,7 @@ impl Scanner<'_> {
                     };
                     segments.push(Segment::Insert(insertion));
                 }
-                Tag::Open { name, path } => {
+                Tag::Open { name, path, alias } => {
                     if stack.len() >= MAX_BLOCK_DEPTH {
                         return Err(self.syntax(
                             open,
@@ -142,7 +164,11 @@ impl Scanner<'_> {
                         tag: self.span(open, end),
                         then: Vec::new(),
                         otherwise: None,
+                        alias,
                     });
+                    if name == "each" {
+                        self.each_depth.set(self.each_depth.get() + 1);
+                    }
                 }
                 Tag::Else => match stack.last_mut() {
                     Some(block) if block.otherwise.is_none() => block.otherwise = Some(Vec::new()),
@@ -181,7 +207,11 @@ impl Scanner<'_> {
                         .label(block.tag, "the block opens here")
                         .help(format!("close it with `{{{{/{}}}}}`", block.name)));
                     }
+                    if block.name == "each" {
+                        self.each_depth.set(self.each_depth.get().saturating_sub(1));
+                    }
                     let conditional = Segment::If(Conditional {
+                        each: (block.name == "each").then_some(super::Each { alias: block.alias }),
                         path: block.path,
                         negated: block.name == "unless",
                         then: block.then,
@@ -277,6 +307,14 @@ impl Scanner<'_> {
         if stop > start && source[start..stop].ends_with('~') {
             stop -= 1;
         }
+        if super::expr_insertion::is_expression(&source[start..stop]) {
+            match super::expr_insertion::read(self.text, start, stop, open, end, triple) {
+                Ok(insertion) => return Ok((end, Tag::Insert(insertion))),
+                // `{{lower (upper x)}}` is handlebars, answered below.
+                Err(_) if super::expr_insertion::is_subexpression(&source[start..stop]) => {}
+                Err(diagnostic) => return Err(diagnostic),
+            }
+        }
         let tokens = self.tokens(start, stop)?;
         let Some(&(first_start, first_end)) = tokens.first() else {
             return Err(self.syntax(open, end, "an empty `{{ }}`", "nothing inside"));
@@ -285,6 +323,7 @@ impl Scanner<'_> {
         let insertion = |path: Path, format: Format, raw: bool| {
             Tag::Insert(Insertion {
                 path,
+                expr: None,
                 format,
                 raw,
                 span: self.span(open, end),
@@ -309,13 +348,31 @@ impl Scanner<'_> {
                 let kind: &'static str = match name {
                     "if" => "if",
                     "unless" => "unless",
+                    "each" => {
+                        let (path, alias) = super::each::open(self, &tokens, open, end)?;
+                        return Ok((
+                            end,
+                            Tag::Open {
+                                name: "each",
+                                path,
+                                alias,
+                            },
+                        ));
+                    }
                     _ => return Err(self.unknown_helper(name, first_start + 1, first_end)),
                 };
                 if tokens.len() != 2 {
                     return Err(self.arity(kind, &tokens, open, end, "`{{#if path}}`"));
                 }
                 let path = self.path(tokens[1])?;
-                Ok((end, Tag::Open { name: kind, path }))
+                Ok((
+                    end,
+                    Tag::Open {
+                        name: kind,
+                        path,
+                        alias: None,
+                    },
+                ))
             }
             Some('/') => {
                 let name = &first[1..];

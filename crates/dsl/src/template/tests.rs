@@ -12,19 +12,19 @@ use crate::source::{SourceFile, Span, Spanned};
 use serde_json::{json, Value};
 
 /// The template written as a YAML value, so spans are file offsets.
-fn file(src: &str) -> (SourceFile, Text) {
+pub(super) fn file(src: &str) -> (SourceFile, Text) {
     let prefix = "shell: ";
     let file = SourceFile::new("p.yaml", format!("{prefix}{src}\n"));
     let text = Text::verbatim(src, Span::new(prefix.len(), prefix.len() + src.len()));
     (file, text)
 }
 
-fn t(src: &str) -> Template {
+pub(super) fn t(src: &str) -> Template {
     let (_, text) = file(src);
     parse(&text).unwrap_or_else(|d| panic!("{src:?}: {} {:?}", d.message, d.help))
 }
 
-fn err(src: &str) -> (Diagnostic, String) {
+pub(super) fn err(src: &str) -> (Diagnostic, String) {
     let (f, text) = file(src);
     match parse(&text) {
         Ok(tpl) => panic!("{src:?} parsed: {tpl:?}"),
@@ -154,10 +154,10 @@ fn diagnostics_name_what_is_supported() {
             "{{{",
         ),
         (
-            "{{#each items}}x{{/each}}",
+            "{{#with items}}x{{/with}}",
             Code::UnknownFunction,
-            "there is no template helper `each`",
-            "each",
+            "there is no template helper `with`",
+            "with",
         ),
         (
             "{{uper inputs.x}}",
@@ -414,7 +414,7 @@ fn fuzz_never_panics() {
 
 // ---------------------------------------------------------------- checking
 
-struct TestScope;
+pub(super) struct TestScope;
 
 impl Scope for TestScope {
     fn resolve(&mut self, path: &crate::path::Path, diags: &mut Diagnostics) -> Type {
@@ -435,7 +435,7 @@ impl Scope for TestScope {
     fn step(&mut self, _: &Spanned<String>, _: &mut Diagnostics) {}
 }
 
-fn check_src(src: &str) -> Vec<(Code, String, String)> {
+pub(super) fn check_src(src: &str) -> Vec<(Code, String, String)> {
     let (f, text) = file(src);
     let tpl = parse(&text).expect("parses");
     let mut diags = Diagnostics::new();
@@ -492,7 +492,7 @@ fn check_resolves_every_path_through_the_scope() {
 
 /// Parses and renders a template text against a JSON context, as a step's
 /// parameter is at run time.
-fn render(src: &str, context: &Value, quoting: Quoting) -> Result<String, FillError> {
+pub(super) fn render(src: &str, context: &Value, quoting: Quoting) -> Result<String, FillError> {
     let text = Text::verbatim(src, Span::new(0, src.len()));
     let template = parse(&text).map_err(|d| FillError {
         message: d.message,
@@ -505,7 +505,7 @@ fn render(src: &str, context: &Value, quoting: Quoting) -> Result<String, FillEr
     super::fill(&template, &env, quoting)
 }
 
-fn ctx() -> Value {
+pub(super) fn ctx() -> Value {
     json!({
         "inputs": {"namespace": "alphaswarm", "msg": "it's here", "n": 3, "force": true,
                    "empty": "", "nothing": null, "list": ["a b", "c"]},
@@ -513,7 +513,7 @@ fn ctx() -> Value {
     })
 }
 
-fn r(src: &str, quoting: Quoting) -> String {
+pub(super) fn r(src: &str, quoting: Quoting) -> String {
     render(src, &ctx(), quoting).unwrap_or_else(|e| panic!("{src}: {e}"))
 }
 
@@ -565,12 +565,12 @@ fn render_is_strict_and_checks_the_subset() {
     let e = render("{{json steps.api.nope}}", &ctx(), Quoting::Shell).expect_err("strict");
     assert!(e.message.contains("steps.api.nope"), "{}", e.message);
     let e = render(
-        "{{#each inputs.list}}{{this}}{{/each}}",
+        "{{#with inputs.list}}{{this}}{{/with}}",
         &ctx(),
         Quoting::Shell,
     )
     .expect_err("unsupported");
-    assert!(e.message.contains("each"), "{}", e.message);
+    assert!(e.message.contains("with"), "{}", e.message);
     let e = render("{{lookup inputs 'n'}}", &ctx(), Quoting::Shell).expect_err("unsupported");
     assert!(e.message.contains("lookup"), "{}", e.message);
 }

@@ -42,6 +42,26 @@ impl Env for Symbolic<'_> {
                 Some(v) => Lookup::Known(v.clone()),
                 None => Lookup::Unknown,
             },
+            // A value computed from what the plan knows (inputs, answers it
+            // assumes) is known on this path; the checker refused circles.
+            Some("vars") => {
+                let name = path.key(1);
+                let Some(var) = self
+                    .plan
+                    .vars()
+                    .iter()
+                    .find(|v| Some(v.name.as_str()) == name)
+                else {
+                    return Lookup::Unknown;
+                };
+                match expr::eval(&var.expr, self) {
+                    Ok(expr::Outcome::Known(v)) => path
+                        .get_in(2, &v)
+                        .cloned()
+                        .map_or(Lookup::Unknown, Lookup::Known),
+                    _ => Lookup::Unknown,
+                }
+            }
             _ => Lookup::Unknown,
         }
     }

@@ -26,30 +26,28 @@ impl StepTask {
             .as_ref()
             .map(|r| r.attempts.value.max(1))
             .unwrap_or(1);
-        let first_delay = step
-            .retry
-            .as_ref()
-            .and_then(|r| r.delay.as_ref())
-            .map(|d| d.value)
-            .unwrap_or(Duration::ZERO);
+        let durations = (|| -> Result<_, String> {
+            use crate::durations::resolve;
+            use runbook_dsl::plan::DurationField as F;
+            Ok((
+                resolve(step, step_plan, F::RetryDelay, &self.scope)?,
+                resolve(step, step_plan, F::Timeout, &self.scope)?,
+                resolve(step, step_plan, F::Every, &self.scope)?,
+                resolve(step, step_plan, F::Within, &self.scope)?,
+            ))
+        })();
+        let (first_delay, timeout, every, within) = match durations {
+            Ok(found) => found,
+            Err(message) => return self.done(StepState::Failed, &message),
+        };
+        let first_delay = first_delay.unwrap_or(Duration::ZERO);
         let backoff = step
             .retry
             .as_ref()
             .and_then(|r| r.backoff.as_ref())
             .map(|b| b.value)
             .unwrap_or(1.0);
-        let timeout = step.timeout.as_ref().map(|t| t.value);
-        let every = step
-            .until
-            .as_ref()
-            .and_then(|u| u.every.as_ref())
-            .map(|d| d.value)
-            .unwrap_or(self.shared.options.default_poll);
-        let within = step
-            .until
-            .as_ref()
-            .and_then(|u| u.within.as_ref())
-            .map(|d| d.value);
+        let every = every.unwrap_or(self.shared.options.default_poll);
         // tokio's clock, not std's: a rehearsal runs on paused time, where a
         // deadline must pass as the polls' sleeps do.
         let started = tokio::time::Instant::now();

@@ -133,7 +133,17 @@ impl StepTask {
     /// How long the operator has to answer: a human step's own `timeout`,
     /// else `--gate-timeout`.
     pub(super) fn deadline(&self) -> Option<Duration> {
-        let own = self.step().timeout.as_ref().map(|t| t.value);
+        // A templated timeout that cannot be rendered fails the step when it
+        // runs; here it falls back to `--gate-timeout`.
+        let plan = self.shared.plan.clone();
+        let own = crate::durations::resolve(
+            self.step(),
+            plan.step_plan(self.index),
+            runbook_dsl::plan::DurationField::Timeout,
+            &self.scope,
+        )
+        .ok()
+        .flatten();
         own.filter(|_| self.is_human())
             .or(self.shared.options.gate_timeout)
     }

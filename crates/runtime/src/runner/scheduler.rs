@@ -107,6 +107,14 @@ impl<'b> Scheduler<'b> {
     pub(super) fn restore(&mut self, restored: Restored) {
         self.called = restored.called.clone();
         let plan = self.plan.clone();
+        // A value with a secret in it was journaled masked: computed again.
+        for (name, value) in &restored.vars {
+            let secret = plan.vars().iter().any(|v| &v.name == name && v.uses_secret);
+            if !secret {
+                self.scope
+                    .set_var(name, crate::scope::VarValue::Known(value.clone()));
+            }
+        }
         let mut items = restored.items;
         for &i in plan.order() {
             let step = plan.step(i).0;
@@ -254,6 +262,15 @@ impl<'b> Scheduler<'b> {
         }
         let plan = self.plan.clone();
         let (step, step_plan) = plan.step(i);
+        for value in crate::computed::compute(&plan, &step_plan.vars, &mut self.scope) {
+            if value.secret {
+                self.bus.masker_mut().add_derived(&value.value);
+            }
+            self.bus.publish(Event::VarComputed {
+                name: value.name,
+                value: value.value,
+            });
+        }
         if let Some(when) = &step_plan.when {
             match expr::eval(when, &self.scope) {
                 Ok(Outcome::Known(Value::Bool(true))) => {}

@@ -51,6 +51,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
     let mut restored_items: HashMap<String, Vec<RestoredItem>> = HashMap::new();
+    let mut vars: Vec<(String, Value)> = Vec::new();
     let mut ledger = OutputLedger::default();
     for record in records {
         ledger.observe(&record.event);
@@ -103,6 +104,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
             Event::RunResumed { .. } => finished = false,
+            Event::VarComputed { name, value } => vars.push((name.clone(), value.clone())),
             _ => {}
         }
     }
@@ -110,6 +112,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         called: called(records),
         plan_hash: Some(plan_hash.clone()),
         items: restored_items,
+        vars,
         ..Restored::default()
     };
     for (step, (results, outputs)) in succeeded {

@@ -5,7 +5,7 @@
 
 use super::NO_RESULT;
 use runbook_dsl::catalog::{Capabilities, DescribesItself, KindSchema, ParamSchema, ParamType};
-use runbook_dsl::expr::{self, Env, Expr, ExprKind, Lookup, Outcome};
+use runbook_dsl::expr::{self, Env, Expr, Lookup, Outcome};
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::{ActionContext, ActionResult, Kind};
 use serde::Deserialize;
@@ -101,7 +101,7 @@ fn explain(that: &Expr, verdict: &str, message: Option<&str>, ctx: &ActionContex
     }
     out.push_str(&format!("assertion `{that}` {verdict}"));
     let mut seen = Vec::new();
-    for path in paths(that) {
+    for path in that.paths() {
         let text = path.to_string();
         if seen.contains(&text) {
             continue;
@@ -113,30 +113,6 @@ fn explain(that: &Expr, verdict: &str, message: Option<&str>, ctx: &ActionContex
         };
         out.push_str(&format!("\n  {text} = {value}"));
         seen.push(text);
-    }
-    out
-}
-
-/// Every path an expression reads, in order (iteratively).
-fn paths(expr: &Expr) -> Vec<&runbook_dsl::path::Path> {
-    let mut out = Vec::new();
-    let mut stack = vec![expr];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Path(p) => out.push(p),
-            ExprKind::Literal(_) => {}
-            ExprKind::List(items) => stack.extend(items.iter().rev()),
-            ExprKind::Unary { operand, .. } => stack.push(operand),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                stack.push(rhs);
-                stack.push(lhs);
-            }
-            ExprKind::Call { args, .. } => stack.extend(args.iter().rev()),
-            ExprKind::Index { base, index } => {
-                stack.push(index);
-                stack.push(base);
-            }
-        }
     }
     out
 }

@@ -160,7 +160,7 @@ fn walk<S: Scope + ?Sized>(
             Segment::Insert(insertion) => {
                 if !insertion.raw {
                     // Resolved (and reported) by `template::check` already.
-                    let ty = scope.resolve(&insertion.path, &mut Diagnostics::new());
+                    let ty = insertion.resolve(scope, &mut Diagnostics::new());
                     if let Some(p) = encoding.problem(prefix, insertion, &ty) {
                         diags.push(
                             Diagnostic::error(p.code, p.message)

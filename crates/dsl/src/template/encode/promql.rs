@@ -91,7 +91,7 @@ pub(super) fn problem(prefix: &str, insertion: &Insertion, ty: &Type) -> Option<
             code: Code::PromqlInsertion,
             message: format!(
                 "`{}` is inserted outside a string in a PromQL query",
-                insertion.path
+                insertion.subject()
             ),
             label: format!("{}, not a number", ty.describe()),
             help: "put it in a label matcher string, where it is escaped: \

@@ -89,7 +89,7 @@ pub(super) fn problem(prefix: &str, insertion: &Insertion) -> Option<Problem> {
             code: Code::UrlInsertion,
             message: format!(
                 "the scheme and host of a URL cannot come from `{}`",
-                insertion.path
+                insertion.subject()
             ),
             label: "this value would choose the host".into(),
             help: "only an input can start a URL (`{{inputs.base_url}}/health`); write the \
@@ -99,7 +99,10 @@ pub(super) fn problem(prefix: &str, insertion: &Insertion) -> Option<Problem> {
         }),
         Part::Authority if !insertion.path.starts_with(&["inputs"]) => Some(Problem {
             code: Code::UrlInsertion,
-            message: format!("the host of a URL cannot come from `{}`", insertion.path),
+            message: format!(
+                "the host of a URL cannot come from `{}`",
+                insertion.subject()
+            ),
             label: "this value would choose the host".into(),
             help:
                 "only an input can choose where a request goes (`https://{{inputs.host}}/health`); \

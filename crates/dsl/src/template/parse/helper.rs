@@ -11,20 +11,19 @@ use crate::template::Format;
 
 /// The helpers an insertion may use, and the blocks.
 const HELPERS: &[&str] = &[
-    "raw", "json", "quote", "default", "upper", "lower", "if", "unless",
+    "raw", "json", "quote", "default", "upper", "lower", "if", "unless", "each",
 ];
 
 /// What the scanner accepts, named in the help of every syntax error.
 pub(super) const SUPPORTED: &str = "templates support `{{path}}`, `{{raw path}}`, `{{{path}}}`, \
 `{{json path}}`, `{{quote path}}`, `{{default path \"fallback\"}}`, `{{upper path}}`, `{{lower path}}`, \
-`{{#if path}}...{{else}}...{{/if}}` and `{{#unless path}}...{{/unless}}`";
+`{{#if path}}...{{else}}...{{/if}}`, `{{#unless path}}...{{/unless}}` and \
+`{{#each list}}...{{this}}...{{/each}}`";
 
 impl Scanner<'_> {
     pub(super) fn unknown_helper(&self, name: &str, start: usize, end: usize) -> Diagnostic {
         let help = match name {
-            "each" | "with" | "lookup" | "log" => {
-                Some(format!("`{name}` is not supported: {SUPPORTED}"))
-            }
+            "with" | "lookup" | "log" => Some(format!("`{name}` is not supported: {SUPPORTED}")),
             _ => help_for("helper", name, HELPERS.iter().copied())
                 .map(|h| format!("{h} ({SUPPORTED})")),
         };

@@ -10,8 +10,16 @@ use crate::source::Spanned;
 impl Scanner<'_> {
     /// A handlebars path: names joined by `.`, with `[key]` or digits for
     /// indexes (`steps.api.json.items.[0].name`, `items.0`).
-    pub(super) fn path(&self, (start, end): (usize, usize)) -> Result<Path, Diagnostic> {
+    pub(in crate::template) fn path(
+        &self,
+        (start, end): (usize, usize),
+    ) -> Result<Path, Diagnostic> {
         let word = &self.source[start..end];
+        if self.in_each() {
+            if let Some(path) = crate::template::each::element_path(self, word, start, end) {
+                return Ok(path);
+            }
+        }
         let context_help = "write the whole path from the top: `inputs.NAME` or `steps.ID.FIELD`";
         if word == "this"
             || word.starts_with("this.")

@@ -18,11 +18,17 @@ use tempfile::NamedTempFile;
 /// runbook was started in (where `shell` steps run too).
 pub fn resolve(workdir: &Path, rendered: &str) -> PathBuf {
     let path = Path::new(rendered);
-    if path.is_absolute() {
+    let joined = if path.is_absolute() {
         path.to_path_buf()
     } else {
         workdir.join(path)
-    }
+    };
+    // `./x` and `a/./x` name what they say; `..` is kept (only an input can
+    // write one, and resolving it here would change what a symlink means).
+    joined
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 /// A file to send as the request body: a regular file, streamed.
@@ -162,6 +168,14 @@ impl Saving {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relative_path_is_from_the_start_directory_without_dots() {
+        let dir = Path::new("/work/run");
+        assert_eq!(resolve(dir, "./a.json"), Path::new("/work/run/a.json"));
+        assert_eq!(resolve(dir, "b/./c"), Path::new("/work/run/b/c"));
+        assert_eq!(resolve(dir, "/tmp/./x"), Path::new("/tmp/x"));
+    }
 
     #[test]
     fn a_saved_body_appears_whole_and_only_when_finished() {

@@ -83,7 +83,7 @@ fn schema() -> KindSchema {
             ResultField::new(
                 "series",
                 ValueType::List,
-                "Every series, each a map of `labels` and `value` (instant) or `values` (range).",
+                "Every series, each a map of `labels` and `value` (a range query's last sample, with every sample in `values`): `any(steps.ID.series, s => s.value > 80)`.",
             ),
             ResultField::new("empty", ValueType::Bool, "True when the query returned no series."),
         ],

@@ -66,7 +66,12 @@ pub fn results(data: &Value) -> Result<Map<String, Value>, String> {
                         .flatten()
                         .map(|p| serde_json::json!([p[0].clone(), point_value(p)]))
                         .collect();
-                    series.push(serde_json::json!({"labels": labels, "values": values}));
+                    // The last sample as `value` too, so `max(series, s => s.value)`
+                    // reads range and instant answers alike.
+                    let last = values.last().map(|p| p[1].clone()).unwrap_or(Value::Null);
+                    series.push(
+                        serde_json::json!({"labels": labels, "values": values, "value": last}),
+                    );
                 }
             }
             if series.len() == 1 {
