@@ -6,9 +6,8 @@
 pub(crate) mod branches;
 mod durations;
 mod failure_reads;
+mod iteration;
 mod literal_text;
-#[cfg(test)]
-mod loop_tests;
 mod params;
 mod path_reachability;
 mod reachability;
@@ -19,7 +18,7 @@ mod vars;
 pub use branches::choices_of;
 pub use subplaybook::{static_call_path, MAX_CALL_DEPTH};
 
-use crate::ast::{Action, AnswerType, Effect, ForEach, ForEachList, OnFailure, Playbook, Step};
+use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -27,7 +26,7 @@ use crate::expr::{self, Expr, Type};
 use crate::graph::Ancestry;
 use crate::graph::{Edge, EdgeKind, StepGraph};
 use crate::node::Text;
-use crate::plan::{Iteration, IterationList, Plan, StepPlan};
+use crate::plan::{Plan, StepPlan};
 use crate::source::{SourceFile, Span, Spanned};
 use crate::suggest;
 use crate::template::{self, Template};
@@ -347,7 +346,7 @@ impl<'a> Analyzer<'a> {
         }
         if let Some(for_each) = &step.for_each {
             refs.unbind_element("in its own `for_each` list");
-            plan.iteration = iteration(step, for_each, &mut refs, self.diags);
+            plan.iteration = iteration::check(step, for_each, &mut refs, self.diags);
             // Bound even when the list was wrong (reported), so that uses of
             // the element are not reported again.
             let ty = plan.iteration.as_ref().map(|i| i.element_type.clone());
@@ -526,91 +525,6 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
-        }
-    }
-}
-
-/// Checks a step's `for_each`: what it may repeat, and that its list is one.
-fn iteration(
-    step: &Step,
-    for_each: &ForEach,
-    refs: &mut References,
-    diags: &mut Diagnostics,
-) -> Option<Iteration> {
-    if !matches!(step.action, Action::Kind { .. }) {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidValue,
-                format!("a `{}` step cannot run once per element", step.action.kind_name()),
-            )
-            .label(for_each.span, "repeats the step")
-            .help("`for_each` repeats a step of a kind such as `shell`, `http` or `k8s`; put the loop on the step that does the work"),
-        );
-        return None;
-    }
-    if let Some(approve) = &for_each.approval_per_item {
-        if step.approval.is_none() && step.action.kind_name() != "approve" {
-            diags.push(
-                Diagnostic::error(
-                    Code::LoopFieldWithoutForEach,
-                    "`approval_per_item` is given, but the step has no gate",
-                )
-                .label(approve.span, "no `approval` to ask per element")
-                .help("add `approval: \"...\"` to the step, or remove `approval_per_item`"),
-            );
-        }
-    }
-    let element = for_each.element_name().to_string();
-    match &for_each.list {
-        ForEachList::Literal(node) => Some(Iteration {
-            list: IterationList::Literal(
-                node.as_seq()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|item| item.to_json())
-                    .collect(),
-            ),
-            element,
-            element_type: references::literal_element_type(node),
-        }),
-        ForEachList::Expr(text) => {
-            let parsed = match expr::parse(text) {
-                Ok(parsed) => parsed,
-                Err(diagnostic) => {
-                    diags.push(with_expression_help(diagnostic));
-                    return None;
-                }
-            };
-            let element_type = match expr::check(&parsed, refs, diags) {
-                Type::List(item) => *item,
-                Type::Any => Type::Any,
-                other => {
-                    let input = matches!(&parsed.kind, crate::expr::ExprKind::Path(p) if p.starts_with(&["inputs"]));
-                    let example = match other {
-                        // An input holds one value: the list is written out.
-                        _ if input => "a list written out, such as `for_each: [web-1, web-2]`: an input holds one value".to_string(),
-                        Type::String | Type::Enum(_) => {
-                            "a list such as `[\"a\", \"b\"]`, or a step result declared `type: list`"
-                                .to_string()
-                        }
-                        _ => "a result declared `type: list`, or a JSON path that selects an array".to_string(),
-                    };
-                    diags.push(
-                        Diagnostic::error(
-                            Code::NotAList,
-                            format!("`for_each` needs a list, this is {}", other.describe()),
-                        )
-                        .label(parsed.span, format!("this is {}", other.describe()))
-                        .help(format!("iterate over {example}")),
-                    );
-                    return None;
-                }
-            };
-            Some(Iteration {
-                list: IterationList::Expr(parsed),
-                element,
-                element_type,
-            })
         }
     }
 }

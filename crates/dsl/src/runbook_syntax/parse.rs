@@ -258,20 +258,15 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
                 };
                 entries.push(Entry { key, value });
             }
-            Rule::when_stmt => {
+            // `when EXPR`; `for_each EXPR` or a literal `[...]` list.
+            Rule::when_stmt | Rule::for_each_stmt => {
                 let mut inner = children(item);
                 let key = keyword(&inner.next().expect("keyword"));
-                let value = expr(inner.next().expect("expression"));
-                entries.push(Entry { key, value });
-            }
-            Rule::for_each_stmt => {
-                let mut inner = children(item);
-                let key = keyword(&inner.next().expect("keyword"));
-                let list = inner.next().expect("list");
-                let value = if list.as_rule() == Rule::list {
-                    value(list)?
+                let v = inner.next().expect("value");
+                let value = if v.as_rule() == Rule::list {
+                    value(v)?
                 } else {
-                    expr(list)
+                    expr(v)
                 };
                 entries.push(Entry { key, value });
             }
