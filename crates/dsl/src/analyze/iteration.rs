@@ -13,6 +13,7 @@ use crate::plan::{Iteration, IterationList};
 pub(super) fn check(
     step: &Step,
     for_each: &ForEach,
+    gates_by_itself: bool,
     refs: &mut References,
     diags: &mut Diagnostics,
 ) -> Option<Iteration> {
@@ -28,7 +29,7 @@ pub(super) fn check(
         return None;
     }
     if let Some(approve) = &for_each.approval_per_item {
-        if step.approval.is_none() && step.action.kind_name() != "approve" {
+        if step.approval.is_none() && !gates_by_itself {
             diags.push(
                 Diagnostic::error(
                     Code::LoopFieldWithoutForEach,

@@ -346,7 +346,9 @@ impl<'a> Analyzer<'a> {
         }
         if let Some(for_each) = &step.for_each {
             refs.unbind_element("in its own `for_each` list");
-            plan.iteration = iteration::check(step, for_each, &mut refs, self.diags);
+            let gates_by_itself = schema.is_some_and(|s| s.capabilities.gates);
+            plan.iteration =
+                iteration::check(step, for_each, gates_by_itself, &mut refs, self.diags);
             // Bound even when the list was wrong (reported), so that uses of
             // the element are not reported again.
             let ty = plan.iteration.as_ref().map(|i| i.element_type.clone());
