@@ -140,6 +140,37 @@ fn chain(n: usize) -> String {
     chain
 }
 
+/// One step running `true` once per element of a list of `n` written out.
+fn loop_of(n: usize) -> String {
+    let elements: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    format!(
+        "name: loop\nsteps:\n  - id: each\n    for_each: [{}]\n    shell: \"true\"\n",
+        elements.join(", ")
+    )
+}
+
+/// `for_each` over `n` elements against the same `n` steps written out as
+/// a chain (a loop runs its elements in order, one at a time, by default),
+/// both with the runbook binary, alternating.
+fn loop_against_chain(dir: &Path, n: usize, rounds: usize) -> Case {
+    std::fs::write(dir.join("loop.yaml"), loop_of(n)).unwrap();
+    std::fs::write(dir.join("written.yaml"), chain(n)).unwrap();
+    runbook(dir, &["run", "loop.yaml"]);
+    runbook(dir, &["run", "written.yaml"]);
+    let (mut ours, mut floor) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        ours.push(runbook(dir, &["run", "loop.yaml"]));
+        floor.push(runbook(dir, &["run", "written.yaml"]));
+    }
+    Case {
+        name: "`for_each` over 1,000 `true` elements (the same 1,000 steps written out)",
+        budget: "1.1x",
+        steps: n as u64,
+        ours: median(&ours),
+        floor: median(&floor),
+    }
+}
+
 fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
@@ -230,6 +261,24 @@ fn main() {
             case.budget
         );
     }
+    // A loop against its steps written out: both columns are runbook.
+    let looped = loop_against_chain(path, 1_000, ROUNDS);
+    println!("\n| Case | loop | steps written out | wall ratio | cpu ratio | context switches per step, voluntary/forced (loop; written out) | budget |");
+    println!("|---|---|---|---|---|---|---|");
+    let per_step = |n: u64| n as f64 / looped.steps as f64;
+    println!(
+        "| {} | {} | {} | {:.2}x | {:.2}x | {:.1}/{:.1}; {:.1}/{:.1} | {} |",
+        looped.name,
+        ms(looped.ours.wall),
+        ms(looped.floor.wall),
+        looped.ours.wall.as_secs_f64() / looped.floor.wall.as_secs_f64(),
+        looped.ours.cpu.as_secs_f64() / looped.floor.cpu.as_secs_f64(),
+        per_step(looped.ours.voluntary),
+        per_step(looped.ours.involuntary),
+        per_step(looped.floor.voluntary),
+        per_step(looped.floor.involuntary),
+        looped.budget
+    );
     println!(
         "\nmedians of alternating runs after one warm-up each (21 for startup, {ROUNDS} for the short cases, {LONG_ROUNDS} without warm-up for the long chains); load average {load_before} before, {} after",
         load()

@@ -159,6 +159,38 @@ impl Human {
                 format!("{} {step}{}", self.palette.cyan("▶"), self.title(step))
             }
             Event::StepStarted { .. } => return None,
+            Event::ItemStarted {
+                step,
+                index,
+                label,
+                attempt,
+            } if *attempt == 1 => {
+                format!("  {} {step} [{index}] {label}", self.palette.cyan("▶"))
+            }
+            Event::ItemStarted { .. } => return None,
+            Event::ItemFinished {
+                step,
+                index,
+                label,
+                state,
+                message,
+                ..
+            } => {
+                let message = message
+                    .as_ref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                match state {
+                    StepState::Succeeded => {
+                        format!("  {} {step} [{index}] {label}", self.palette.green("✓"))
+                    }
+                    other => format!(
+                        "  {} {step} [{index}] {label} {}{message}",
+                        self.palette.red("✗"),
+                        other.name()
+                    ),
+                }
+            }
             Event::VarComputed { name, value } => format!(
                 "  {} vars.{name} = {}",
                 self.palette.dim("="),

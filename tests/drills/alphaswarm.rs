@@ -308,7 +308,6 @@ const COMMON: &[(&str, &str)] = &[
     ("pods", "succeeded"),
     ("admin_pods", "succeeded"),
     ("top", "succeeded"),
-    ("top_memory", "succeeded"),
     ("events", "succeeded"),
     ("api_logs", "succeeded"),
     ("cp_audit", "succeeded"),
@@ -371,10 +370,19 @@ fn a_crashloop_restart() {
         live.finished("a_crashing")["results"]["crashlooping"][0],
         "alphaswarm-core-7d9f-def34"
     );
-    assert!(live.finished("a_logs")["results"]["logs"]
+    // One describe and one log per crash-looping pod, in the list's order.
+    let crashlooping = live.finished("a_crashing")["results"]["crashlooping"].clone();
+    let logs = &live.finished("a_logs")["results"];
+    assert_eq!(logs["count"], crashlooping.as_array().unwrap().len());
+    assert_eq!(logs["results"][0]["item"], crashlooping[0]);
+    assert!(logs["results"][0]["logs"]
         .as_str()
         .unwrap()
         .contains("cannot connect to redis"));
+    assert_eq!(
+        live.finished("a_describe")["results"]["all_succeeded"],
+        true
+    );
     assert_gated(&live, GATED);
     assert_eq!(
         s.real_mutations(),

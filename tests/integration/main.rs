@@ -32,6 +32,7 @@ mod kind_sql;
 mod kind_sql_dry_run;
 mod lint;
 mod literal_fields;
+mod loops;
 mod markdown;
 mod never_panics;
 mod optional_outputs;

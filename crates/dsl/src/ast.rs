@@ -6,6 +6,9 @@ use crate::node::{Node, Text};
 use crate::source::{Span, Spanned};
 use std::time::Duration;
 
+mod for_each;
+pub use for_each::{ForEach, ForEachList, ItemFailure};
+
 /// A whole playbook file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Playbook {
@@ -177,6 +180,8 @@ pub struct Step {
     pub outputs: Vec<Output>,
     /// Lint rules this step is exempt from, and why.
     pub lint: Option<LintAllow>,
+    /// Runs the step once per element of a list.
+    pub for_each: Option<ForEach>,
     pub span: Span,
 }
 

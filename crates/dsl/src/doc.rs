@@ -160,6 +160,9 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
     if let Some(when) = &step.when {
         let _ = writeln!(out, "Only when `{}`.\n", when.value.trim());
     }
+    if let Some(for_each) = &step.for_each {
+        let _ = writeln!(out, "↻ Runs once for {}.\n", for_each.summary());
+    }
     if let Some(d) = &step.description {
         let _ = writeln!(out, "{}\n", d.value.trim_end());
     }

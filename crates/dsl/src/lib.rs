@@ -21,6 +21,8 @@ pub mod graph;
 pub mod json_path;
 pub mod lint;
 pub mod load;
+#[cfg(test)]
+mod loop_tests;
 pub mod lower;
 pub mod mapping_file;
 pub mod node;

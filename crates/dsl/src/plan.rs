@@ -81,6 +81,27 @@ pub struct StepPlan {
     /// kind's `primary_result`, `answer` of an `ask`, `note` of a `manual`
     /// step, `taken` of a branch (empty when there is none).
     pub primary_result: &'static str,
+    /// `for_each`: the list the step runs over, once per element.
+    pub iteration: Option<Iteration>,
+}
+
+/// A checked `for_each`: the step stays one node of the plan; the runner
+/// evaluates the list when the step starts and runs the body per element.
+#[derive(Clone, Debug)]
+pub struct Iteration {
+    pub list: IterationList,
+    /// The name the element is bound to in the step's templates and expressions.
+    pub element: String,
+    /// The element's type, from the list's (`any` when the list's is unknown).
+    pub element_type: crate::expr::Type,
+}
+
+#[derive(Clone, Debug)]
+pub enum IterationList {
+    /// Evaluated when the step starts.
+    Expr(Expr),
+    /// Written out in the playbook.
+    Literal(Vec<serde_json::Value>),
 }
 
 /// A duration of a step that can be a template.

@@ -205,6 +205,22 @@ fn step_field(name: &str) -> Option<Value> {
             "required": ["reason"],
             "additionalProperties": false
         }),
+        "for_each" => json!({
+            "description": "Run the step once per element of this list: an expression (`steps.pods.outputs.names`) or a list written out.",
+            "anyOf": [{"type": "string"}, {"type": "array"}]
+        }),
+        "as" => {
+            json!({"type": "string", "pattern": ID_PATTERN, "not": {"enum": ["inputs", "steps", "vars"]}, "description": "With `for_each`: the name the element is bound to (default `item`)."})
+        }
+        "parallel" => {
+            json!({"type": "integer", "minimum": 1, "maximum": crate::lower::MAX_PARALLEL, "description": "With `for_each`: how many elements run at once (default 1: in order)."})
+        }
+        "on_item_failure" => {
+            json!({"enum": ["stop", "continue"], "description": "With `for_each`: `stop` (default) starts no further element after a failure; `continue` runs every element and fails the step at the end."})
+        }
+        "approval_per_item" => {
+            json!({"type": "boolean", "description": "With `for_each`: ask the step's gate once per element rather than once for the whole set."})
+        }
         _ => return None,
     })
 }

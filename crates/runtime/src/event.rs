@@ -139,6 +139,30 @@ pub enum Event {
         /// 1 for the first try.
         attempt: u32,
     },
+    /// One element of a `for_each` step started an attempt.
+    ItemStarted {
+        step: String,
+        /// The element's position in the list, from 0.
+        index: usize,
+        /// The element as shown to people (a name, the value itself).
+        label: String,
+        /// 1 for the first try.
+        attempt: u32,
+    },
+    /// One element of a `for_each` step ended; `resume` does not run an
+    /// element again once this record says it succeeded.
+    ItemFinished {
+        step: String,
+        index: usize,
+        label: String,
+        state: StepState,
+        message: Option<String>,
+        /// The kind's result fields for this element.
+        results: Map<String, Value>,
+        /// The step's declared outputs, captured from this element.
+        outputs: Map<String, Value>,
+        attempts: u32,
+    },
     /// A line a step printed (or a `log` message).
     StepOutput {
         step: String,
@@ -269,6 +293,8 @@ impl Event {
     pub fn step(&self) -> Option<&str> {
         match self {
             Event::StepStarted { step, .. }
+            | Event::ItemStarted { step, .. }
+            | Event::ItemFinished { step, .. }
             | Event::StepOutput { step, .. }
             | Event::StepRetrying { step, .. }
             | Event::StepPolling { step, .. }

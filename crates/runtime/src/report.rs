@@ -71,6 +71,25 @@ pub fn markdown(records: &[Record]) -> String {
                     timeline.push(format!("| {time} | `{step}` started |"));
                 }
             }
+            Event::ItemFinished {
+                step,
+                index,
+                label,
+                state,
+                message,
+                ..
+            } => {
+                let why = message
+                    .as_deref()
+                    .filter(|_| *state != StepState::Succeeded)
+                    .map(|m| format!(": {}", cell(m)))
+                    .unwrap_or_default();
+                timeline.push(format!(
+                    "| {time} | `{step}` element [{index}] {} {}{why} |",
+                    cell(label),
+                    state.name()
+                ));
+            }
             Event::StepRetrying {
                 step,
                 attempt,

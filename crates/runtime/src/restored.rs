@@ -26,11 +26,29 @@ pub struct Restored {
     /// The plan hash the run started with (for a called playbook: whether
     /// it changed since).
     pub plan_hash: Option<String>,
+    /// Elements of `for_each` steps that succeeded before the run stopped,
+    /// by step: they do not run again.
+    pub items: HashMap<String, Vec<RestoredItem>>,
+}
+
+/// An element of a loop that succeeded in an earlier part of the run.
+#[derive(Clone, Debug)]
+pub struct RestoredItem {
+    pub index: usize,
+    /// Compared with the element at `index` now: a list that changed does
+    /// not restore an element it no longer holds there.
+    pub label: String,
+    pub results: Map<String, Value>,
+    pub outputs: Map<String, Value>,
+    pub attempts: u32,
 }
 
 impl Restored {
     /// Whether there is nothing to restore.
     pub fn is_empty(&self) -> bool {
-        self.succeeded.is_empty() && self.interrupted.is_empty() && self.called.is_empty()
+        self.succeeded.is_empty()
+            && self.interrupted.is_empty()
+            && self.called.is_empty()
+            && self.items.is_empty()
     }
 }

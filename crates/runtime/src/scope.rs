@@ -39,6 +39,8 @@ pub enum VarValue {
 pub struct Scope {
     inputs: Arc<Value>,
     steps: HashMap<String, StepValues>,
+    /// The element of a `for_each` step, by the name it is bound to.
+    element: Option<Arc<(String, Value)>>,
     /// Computed values, shared by every subset (computed once per run).
     vars: Arc<HashMap<String, VarValue>>,
 }
@@ -48,6 +50,7 @@ impl Scope {
         Scope {
             inputs: Arc::new(Value::Object(inputs)),
             steps: HashMap::new(),
+            element: None,
             vars: Arc::default(),
         }
     }
@@ -159,6 +162,15 @@ impl Scope {
             inputs: self.inputs.clone(),
             steps,
             vars: self.vars.clone(),
+            element: self.element.clone(),
+        }
+    }
+
+    /// The same values with one element of a loop bound to `name`.
+    pub fn with_element(&self, name: &str, value: Value) -> Scope {
+        Scope {
+            element: Some(Arc::new((name.to_string(), value))),
+            ..self.clone()
         }
     }
 
@@ -201,7 +213,14 @@ impl Env for Scope {
                 Some(VarValue::Unknown) => Lookup::Unknown,
                 Some(VarValue::Failed(_)) | None => Lookup::Missing,
             },
-            _ => Lookup::Missing,
+            Some(name) => match self.element.as_deref() {
+                Some((bound, value)) if bound == name => match path.get_in(1, value) {
+                    Some(v) => Lookup::Known(v.clone()),
+                    None => Lookup::Missing,
+                },
+                _ => Lookup::Missing,
+            },
+            None => Lookup::Missing,
         }
     }
 

@@ -6,6 +6,7 @@
 pub(crate) mod branches;
 mod durations;
 mod failure_reads;
+mod iteration;
 mod literal_text;
 mod params;
 mod path_reachability;
@@ -21,7 +22,7 @@ use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::expr::{self, Expr};
+use crate::expr::{self, Expr, Type};
 use crate::graph::Ancestry;
 use crate::graph::{Edge, EdgeKind, StepGraph};
 use crate::node::Text;
@@ -339,8 +340,19 @@ impl<'a> Analyzer<'a> {
         refs.with_vars(computed);
         let mut plan = StepPlan::default();
 
+        refs.unbind_element("in `when`, which is decided once for the whole loop");
         if let Some(when) = &step.when {
             plan.when = check_condition(when, &mut refs, self.diags, "a `when` guard");
+        }
+        if let Some(for_each) = &step.for_each {
+            refs.unbind_element("in its own `for_each` list");
+            let gates_by_itself = schema.is_some_and(|s| s.capabilities.gates);
+            plan.iteration =
+                iteration::check(step, for_each, gates_by_itself, &mut refs, self.diags);
+            // Bound even when the list was wrong (reported), so that uses of
+            // the element are not reported again.
+            let ty = plan.iteration.as_ref().map(|i| i.element_type.clone());
+            refs.bind_element(for_each.element_name(), ty.unwrap_or(Type::Any));
         }
         match &step.action {
             Action::Kind { name, params } => {
@@ -402,7 +414,18 @@ impl<'a> Analyzer<'a> {
         }
         if let Some(approval) = &step.approval {
             if let Some(question) = &approval.question {
+                let per_item = step
+                    .for_each
+                    .as_ref()
+                    .is_some_and(|f| f.approval_per_item());
+                if !per_item {
+                    refs.unbind_element("in the question of a gate asked once for the whole set (with `approval_per_item: true` it is asked per element)");
+                }
                 plan.approval_question = check_template(question, &mut refs, self.diags);
+                if let Some(f) = &step.for_each {
+                    let ty = plan.iteration.as_ref().map(|i| i.element_type.clone());
+                    refs.bind_element(f.element_name(), ty.unwrap_or(Type::Any));
+                }
             }
         }
         plan.durations = durations::check(step, &mut refs, self.diags);

@@ -13,6 +13,9 @@ use crate::source::Spanned;
 use crate::suggest;
 use std::collections::HashMap;
 
+mod loops;
+pub(crate) use loops::literal_element_type;
+
 /// What later steps need to know about a step already checked.
 pub(super) struct StepTypes<'a> {
     catalog: &'a dyn Catalog,
@@ -122,6 +125,10 @@ pub(super) struct References<'a, 'b> {
     allow_self: bool,
     reads: Vec<usize>,
     uses_secret: bool,
+    /// The element of the current step's loop and its type, where readable.
+    element: Option<(&'a str, Type)>,
+    /// Where the reader is when the element is not bound, for the diagnostic.
+    unbound_because: &'static str,
     /// The computed values, once checked; `None` while they are.
     vars: Option<&'b super::vars::Vars>,
     /// Values read (indices into `vars`), with the values they need.
@@ -147,6 +154,8 @@ impl<'a, 'b> References<'a, 'b> {
             allow_self: false,
             reads: Vec::new(),
             uses_secret: false,
+            element: None,
+            unbound_because: "here",
             vars: None,
             vars_read: Vec::new(),
         }
@@ -394,7 +403,7 @@ impl<'a, 'b> References<'a, 'b> {
         }
         let step = &self.playbook.steps[target];
         let schema = self.types.schema(step);
-        let Some(field_segment) = path.segments.get(2) else {
+        if path.segments.get(2).is_none() {
             let results = result_names(step, schema).unwrap_or_default().join("`, `");
             diags.push(
                 Diagnostic::error(Code::InvalidPath, format!("`steps.{id}` is a step, not a value"))
@@ -406,6 +415,28 @@ impl<'a, 'b> References<'a, 'b> {
                     }),
             );
             return Type::Any;
+        }
+        let iterated = step.for_each.is_some() && !(target == self.current && self.allow_self);
+        if iterated {
+            return self.resolve_loop_results(id, step, schema, path, diags);
+        }
+        self.resolve_result(id, step, schema, path, 2, diags)
+    }
+
+    /// `FIELD`, `outputs.NAME` and what follows, read from position `at` of
+    /// `path` in the results of one run of `step` (the step itself, or one
+    /// element of a loop: `results[0].FIELD`).
+    fn resolve_result(
+        &mut self,
+        id: &str,
+        step: &'a Step,
+        schema: Option<&KindSchema>,
+        path: &Path,
+        at: usize,
+        diags: &mut Diagnostics,
+    ) -> Type {
+        let Some(field_segment) = path.segments.get(at) else {
+            return Type::Map;
         };
         let Some(field) = field_segment.value.as_key() else {
             diags.push(
@@ -418,7 +449,7 @@ impl<'a, 'b> References<'a, 'b> {
             return Type::Any;
         };
         let (ty, consumed) = if field == "outputs" {
-            let Some(name_segment) = path.segments.get(3) else {
+            let Some(name_segment) = path.segments.get(at + 1) else {
                 diags.push(
                     Diagnostic::error(
                         Code::InvalidPath,
@@ -446,10 +477,10 @@ impl<'a, 'b> References<'a, 'b> {
             if output.is_secret() {
                 self.uses_secret = true;
             }
-            (output_type(step, schema, output), 4)
+            (output_type(step, schema, output), at + 2)
         } else {
             match result_type(step, schema, field) {
-                Some(ty) => (ty, 3),
+                Some(ty) => (ty, at + 1),
                 None => {
                     let Some(results) = result_names(step, schema) else {
                         return Type::Any;
@@ -523,6 +554,9 @@ impl Scope for References<'_, '_> {
             Some("vars") => self.resolve_var(path, diags),
             Some(other) => {
                 let other = other.to_string();
+                if let Some(ty) = self.resolve_other(&other, path, diags) {
+                    return ty;
+                }
                 let help = if self.playbook.inputs.iter().any(|i| i.name.value == other) {
                     format!("inputs are read as `inputs.{other}`")
                 } else if self.index.contains_key(other.as_str()) {

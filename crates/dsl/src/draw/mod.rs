@@ -14,9 +14,14 @@ use crate::ast::{Action, Step};
 
 /// The node label of a step: its title, or its id.
 fn step_label(step: &Step) -> String {
-    match &step.title {
+    let label = match &step.title {
         Some(title) => title.value.trim().to_string(),
         None => step.id.value.clone(),
+    };
+    match &step.for_each {
+        // A loop is one node; the mark says it runs once per element.
+        Some(for_each) => format!("↻ {label} (each {})", for_each.element_name()),
+        None => label,
     }
 }
 

@@ -84,6 +84,9 @@ pub fn text(plan: &Plan) -> String {
         if let Some(when) = &step.when {
             let _ = writeln!(out, "    when {}", when.value.trim());
         }
+        if let Some(for_each) = &step.for_each {
+            let _ = writeln!(out, "    for {}", for_each.summary());
+        }
         if let Some(until) = &step.until {
             let _ = write!(out, "    until {}", until.condition.value.trim());
             if let Some(every) = &until.every {

@@ -14,6 +14,7 @@ use crate::suggest;
 
 mod ask;
 mod branch;
+mod for_each;
 mod outputs;
 mod playbook;
 mod policies;
@@ -56,11 +57,17 @@ pub const STEP_FIELDS: &[&str] = &[
     "on_failure",
     "outputs",
     "lint",
+    "for_each",
+    "as",
+    "parallel",
+    "on_item_failure",
+    "approval_per_item",
 ];
 /// Fields of an output.
 pub const OUTPUT_FIELDS: &[&str] = &[
     "from", "json", "regex", "lines", "select", "type", "secret", "default",
 ];
+pub use for_each::{LOOP_FIELDS, MAX_PARALLEL};
 /// Kinds the language itself defines (not catalog kinds).
 pub const LANGUAGE_KINDS: &[&str] = &["branch", "triage", "manual", "ask"];
 
@@ -94,6 +101,12 @@ impl<'n> Fields<'n> {
         let i = self.entries.iter().position(|e| e.key.value == key)?;
         self.taken[i] = true;
         Some(&self.entries[i].value)
+    }
+
+    fn take_entry(&mut self, key: &str) -> Option<&'n Entry> {
+        let i = self.entries.iter().position(|e| e.key.value == key)?;
+        self.taken[i] = true;
+        Some(self.entries[i])
     }
 
     fn rest(&self) -> impl Iterator<Item = &'n Entry> + '_ {

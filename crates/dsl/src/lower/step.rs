@@ -58,6 +58,7 @@ impl Lowerer<'_> {
             .map(|n| self.outputs(n))
             .unwrap_or_default();
         let lint = fields.take("lint").and_then(|n| self.lint_allow(n));
+        let for_each = self.for_each(&mut fields);
         let action = self.action(&fields, node, id.as_ref());
         let (Some(id), Some(action)) = (id, action) else {
             // Remember the id so references to this step are not reported as unknown too.
@@ -81,6 +82,7 @@ impl Lowerer<'_> {
             approval,
             outputs,
             lint,
+            for_each,
             span: node.span,
         })
     }

@@ -226,6 +226,9 @@ impl Printer {
                     Some(when.span.start),
                 );
             }
+            if let Some(f) = &step.for_each {
+                out.for_each(f);
+            }
             out.action(&step.action);
             if let Some(e) = &step.effect {
                 out.line(format!("effect {}", e.value.name()), Some(e.span.start));
@@ -260,6 +263,34 @@ impl Printer {
                 out.lint_allow(lint);
             }
         });
+    }
+
+    fn for_each(&mut self, f: &ForEach) {
+        match &f.list {
+            ForEachList::Expr(text) => self.line(
+                format!("for_each {}", expression(&text.value)),
+                Some(f.span.start),
+            ),
+            ForEachList::Literal(node) => self.node_stmt_at("for_each", node, f.span.start),
+        }
+        if let Some(name) = &f.name {
+            self.line(format!("as {}", name.value), Some(name.span.start));
+        }
+        if let Some(p) = &f.parallel {
+            self.line(format!("parallel {}", p.value), Some(p.span.start));
+        }
+        if let Some(policy) = &f.on_item_failure {
+            self.line(
+                format!("on_item_failure {}", policy.value.name()),
+                Some(policy.span.start),
+            );
+        }
+        if let Some(per_item) = &f.approval_per_item {
+            self.line(
+                format!("approval_per_item {}", per_item.value),
+                Some(per_item.span.start),
+            );
+        }
     }
 
     fn action(&mut self, action: &Action) {

@@ -355,3 +355,53 @@ steps:
     );
     assert_eq!(fmt(&text), text);
 }
+
+/// `for_each` and its fields read back the same through both syntaxes and
+/// `fmt`: an expression, a list written out (one line or several), and
+/// every field beside it.
+#[test]
+fn loops_round_trip_through_both_syntaxes() {
+    let yaml = r#"
+name: loops
+steps:
+  - id: pods
+    shell: kubectl get pods -o json
+  - id: restart
+    needs: [pods]
+    for_each: steps.pods.outputs.items[0:2]
+    as: pod
+    parallel: 3
+    on_item_failure: continue
+    approval_per_item: true
+    shell: kubectl delete pod {{pod.metadata.name}}
+    approval: "Delete {{pod.metadata.name}}?"
+  - id: zones
+    for_each: ["eu-1", "eu 2", 3, true]
+    shell: ./drain.sh {{item}}
+  - id: hosts
+    for_each:
+      - {name: web-1, port: 80}
+      - {name: web-2, port: 8080}
+    as: host
+    on_item_failure: stop
+    shell: curl -fsS http://{{host.name}}:{{host.port}}/health
+"#;
+    let first = from_yaml(yaml);
+    assert!(first.steps[1].for_each.is_some());
+    let text = super::runbook(&first, &[], None);
+    assert!(text.contains("  for_each steps.pods.outputs.items[0:2]\n  as pod\n  parallel 3\n  on_item_failure continue\n  approval_per_item true\n"), "{text}");
+    assert!(
+        text.contains("  for_each [eu-1, \"eu 2\", 3, true]\n"),
+        "{text}"
+    );
+    let (second, _) = from_runbook(&text);
+    assert_eq!(modulo_spans(&first), modulo_spans(&second), "\n{text}");
+    let canonical = super::yaml(&first);
+    assert_eq!(
+        modulo_spans(&from_yaml(&canonical)),
+        modulo_spans(&first),
+        "\n{canonical}"
+    );
+    assert_eq!(super::yaml(&second), canonical);
+    assert_eq!(fmt(&text), text);
+}

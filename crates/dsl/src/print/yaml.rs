@@ -116,6 +116,9 @@ fn step(step: &Step) -> Yaml {
     if let Some(when) = &step.when {
         put(&mut map, "when", s(&when.value));
     }
+    if let Some(f) = &step.for_each {
+        for_each(&mut map, f);
+    }
     let (kind, value) = action(&step.action);
     put(&mut map, &kind, value);
     if let Some(effect) = &step.effect {
@@ -193,6 +196,26 @@ fn step(step: &Step) -> Yaml {
         put(&mut map, "lint", Yaml::Mapping(allow));
     }
     Yaml::Mapping(map)
+}
+
+fn for_each(map: &mut Mapping, f: &ForEach) {
+    let list = match &f.list {
+        ForEachList::Expr(text) => s(&text.value),
+        ForEachList::Literal(list) => node(list),
+    };
+    put(map, "for_each", list);
+    if let Some(name) = &f.name {
+        put(map, "as", s(&name.value));
+    }
+    if let Some(p) = &f.parallel {
+        put(map, "parallel", Yaml::Number(p.value.into()));
+    }
+    if let Some(policy) = &f.on_item_failure {
+        put(map, "on_item_failure", s(policy.value.name()));
+    }
+    if let Some(per_item) = &f.approval_per_item {
+        put(map, "approval_per_item", Yaml::Bool(per_item.value));
+    }
 }
 
 fn action(action: &Action) -> (String, Yaml) {

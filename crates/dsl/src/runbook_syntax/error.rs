@@ -210,6 +210,7 @@ fn expectation(rule: Rule) -> Option<Expectation> {
         | Rule::kw_condition
         | Rule::kw_needs
         | Rule::kw_when
+        | Rule::kw_for_each
         | Rule::kw_retry
         | Rule::kw_on_failure
         | Rule::kw_output

@@ -258,10 +258,16 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
                 };
                 entries.push(Entry { key, value });
             }
-            Rule::when_stmt => {
+            // `when EXPR`; `for_each EXPR` or a literal `[...]` list.
+            Rule::when_stmt | Rule::for_each_stmt => {
                 let mut inner = children(item);
                 let key = keyword(&inner.next().expect("keyword"));
-                let value = expr(inner.next().expect("expression"));
+                let v = inner.next().expect("value");
+                let value = if v.as_rule() == Rule::list {
+                    value(v)?
+                } else {
+                    expr(v)
+                };
                 entries.push(Entry { key, value });
             }
             Rule::until_stmt => entries.push(until(item, warnings)?),

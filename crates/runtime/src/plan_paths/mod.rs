@@ -19,6 +19,7 @@
 //! recursion), and stops listing after [`MAX_PATHS`]; `text.rs` prints the
 //! paths.
 
+mod loop_body;
 mod text;
 mod walk;
 

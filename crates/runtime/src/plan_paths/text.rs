@@ -71,6 +71,9 @@ fn write_steps(plan: &Plan, steps: &[PathStep], indent: &str, out: &mut String) 
             step.id.value,
             notes.join(", ")
         );
+        if let Some(body) = super::loop_body::loop_body(step) {
+            let _ = writeln!(out, "{indent}    {body}");
+        }
     }
 }
 

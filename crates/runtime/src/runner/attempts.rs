@@ -15,6 +15,7 @@ impl StepTask {
         &self,
         action: &dyn crate::action::Execute,
         mut ctx: ActionContext,
+        item: Option<(usize, &str)>,
     ) -> StepDone {
         let step = self.step();
         let plan = self.shared.plan.clone();
@@ -58,9 +59,17 @@ impl StepTask {
             let (result, state) = loop {
                 attempt += 1;
                 tried += 1;
-                self.record(Event::StepStarted {
-                    step: id.clone(),
-                    attempt,
+                self.record(match item {
+                    Some((index, label)) => Event::ItemStarted {
+                        step: id.clone(),
+                        index,
+                        label: label.to_string(),
+                        attempt,
+                    },
+                    None => Event::StepStarted {
+                        step: id.clone(),
+                        attempt,
+                    },
                 })
                 .await;
                 let token = self.cancel.child_token();

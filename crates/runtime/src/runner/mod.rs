@@ -21,13 +21,14 @@ use tokio_util::sync::CancellationToken;
 mod attempts;
 mod branch;
 mod gates;
+mod iteration;
 mod options;
 mod outcome;
 mod scheduler;
 mod step_task;
 
 pub use options::RunOptions;
-pub use outcome::{Captured, Failure, Restored, RunOutcome};
+pub use outcome::{Captured, Failure, Restored, RestoredItem, RunOutcome};
 pub(crate) use scheduler::ended;
 use scheduler::Scheduler;
 

@@ -54,6 +54,8 @@ pub(super) struct Scheduler<'b> {
     /// Live lines and notes of running steps whose secret outputs are not
     /// known yet: published, masked, once the step ends (see [`holds_output`]).
     pub(super) held: HashMap<String, Vec<Event>>,
+    /// On resume: the elements of loops that already succeeded, by step.
+    pub(super) restored_items: HashMap<usize, Vec<super::RestoredItem>>,
 }
 
 impl<'b> Scheduler<'b> {
@@ -92,6 +94,7 @@ impl<'b> Scheduler<'b> {
             failures: Vec::new(),
             started: Instant::now(),
             held: HashMap::new(),
+            restored_items: HashMap::new(),
         }
     }
 
@@ -112,10 +115,14 @@ impl<'b> Scheduler<'b> {
                     .set_var(name, crate::scope::VarValue::Known(value.clone()));
             }
         }
+        let mut items = restored.items;
         for &i in plan.order() {
             let step = plan.step(i).0;
             if restored.interrupted.contains(&step.id.value) {
                 self.rerun.insert(i);
+            }
+            if let Some(items) = items.remove(&step.id.value) {
+                self.restored_items.insert(i, items);
             }
             let Some((results, outputs)) = restored.succeeded.get(&step.id.value) else {
                 continue;
@@ -214,6 +221,13 @@ impl<'b> Scheduler<'b> {
                 if let Event::StepStarted { step, .. } = &event {
                     if let Some(i) = self.plan.index_of(step) {
                         self.states[i] = StepState::Running;
+                    }
+                }
+                // An element's secret outputs are masked before its record,
+                // which carries them, is published.
+                if let Event::ItemFinished { step, outputs, .. } = &event {
+                    if let Some(i) = self.plan.index_of(step) {
+                        self.learn_secrets(i, outputs);
                     }
                 }
                 self.bus.publish(event);
@@ -390,6 +404,7 @@ impl<'b> Scheduler<'b> {
                 .called
                 .remove(&plan.step(i).0.id.value)
                 .unwrap_or_default(),
+            restored_items: self.restored_items.remove(&i).unwrap_or_default(),
         };
         self.tasks.spawn(task.run());
     }
@@ -402,7 +417,7 @@ impl<'b> Scheduler<'b> {
     pub(super) fn settle(&mut self, done: StepDone) {
         let i = done.index;
         let plan = self.plan.clone();
-        let (step, step_plan) = plan.step(i);
+        let step = plan.step(i).0;
         let id = step.id.value.clone();
         let mut done = done;
         if done.simulated && !matches!(step.action, StepAction::Branch(_)) {
@@ -422,19 +437,7 @@ impl<'b> Scheduler<'b> {
                     done.outputs =
                         outputs::capture_available(&step.outputs, self.primary(i), &done.results);
                 }
-                // Secret outputs, and what steps that handled a secret captured,
-                // are masked from here on; `secret: false` is the author's word
-                // that an output cannot hold the secret (an application name
-                // read over a secret connection URL).
-                for output in &step.outputs {
-                    if let Some(v) = done.outputs.get(&output.name.value) {
-                        if output.is_secret() {
-                            self.bus.masker_mut().add_value(v);
-                        } else if step_plan.uses_secret && output.secret.is_none() {
-                            self.bus.masker_mut().add_derived(v);
-                        }
-                    }
-                }
+                self.learn_secrets(i, &done.outputs);
                 if state == StepState::Succeeded {
                     self.scope
                         .succeeded(&id, done.results.clone(), done.outputs.clone());
@@ -467,6 +470,25 @@ impl<'b> Scheduler<'b> {
             self.failed(i, &done.message, done.state, done.span);
         }
         self.mark_settled(i, done.state);
+    }
+
+    /// Secret outputs, and what steps that handled a secret captured, are
+    /// masked from here on; `secret: false` is the author's word that an
+    /// output cannot hold the secret (an application name read over a
+    /// secret connection URL). Called with a step's outputs when it ends,
+    /// and with each element's when a loop's element ends.
+    fn learn_secrets(&mut self, i: usize, outputs: &Map<String, Value>) {
+        let plan = self.plan.clone();
+        let (step, step_plan) = plan.step(i);
+        for output in &step.outputs {
+            if let Some(v) = outputs.get(&output.name.value) {
+                if output.is_secret() {
+                    self.bus.masker_mut().add_value(v);
+                } else if step_plan.uses_secret && output.secret.is_none() {
+                    self.bus.masker_mut().add_derived(v);
+                }
+            }
+        }
     }
 
     /// What a failure does to the run: `on_failure` decides.

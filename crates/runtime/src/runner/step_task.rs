@@ -32,6 +32,8 @@ pub(super) struct StepTask {
     pub(super) evidence: Vec<(String, Vec<String>)>,
     /// What a resume brings back of the playbook it calls.
     pub(super) resumed: super::Restored,
+    /// A `for_each` step on resume: the elements that already succeeded.
+    pub(super) restored_items: Vec<crate::runner::RestoredItem>,
 }
 
 impl StepTask {
@@ -84,6 +86,9 @@ impl StepTask {
             },
             _ => None,
         };
+        if let Some(iteration) = &step_plan.iteration {
+            return self.iterate(action, iteration).await;
+        }
         let args = match arguments::fill(&step_plan.params, &self.scope) {
             Ok(args) => args,
             Err(e) => {
@@ -96,27 +101,7 @@ impl StepTask {
                 }
             }
         };
-        let mut ctx = ActionContext {
-            step: id.clone(),
-            args,
-            scope: self.scope.clone(),
-            cancel: self.cancel.clone(),
-            workdir: self.shared.options.workdir.clone(),
-            playbook_dir: self.shared.options.playbook_dir.clone(),
-            approver: None,
-            operator: self.shared.operator.clone(),
-            prompt: self.shared.prompt.clone(),
-            kill_grace: self.shared.options.kill_grace,
-            mode,
-            interruption: self.shared.options.interruption.clone(),
-            output_cap: self.shared.options.output_cap,
-            call_depth: self.shared.options.call_depth,
-            called_actions: self.shared.actions.called(&id),
-            masker: self.masker.clone(),
-            journal: self.shared.options.journal.clone(),
-            resumed: self.resumed.clone(),
-            output: Some(self.tx.clone()),
-        };
+        let mut ctx = self.action_context(args, self.scope.clone());
         let detail = action.as_ref().map(|a| a.describe(&ctx));
 
         // Gates: an interrupted step asks again before it re-runs; a gated step asks first.
@@ -195,12 +180,41 @@ impl StepTask {
                             permit = self.shared.jobs.acquire() => permit.ok(),
                             _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled before it started"),
                         };
-                        let done = self.attempts(&*action, ctx).await;
+                        let done = self.attempts(&*action, ctx, None).await;
                         self.undecided_after_described(done)
                     }
                 }
             }
             StepAction::Branch(_) => StepDone::new(self.index, StepState::Succeeded),
+        }
+    }
+
+    /// What an action is given to run this step with these arguments.
+    pub(super) fn action_context(
+        &self,
+        args: crate::arguments::Args,
+        scope: Scope,
+    ) -> ActionContext {
+        ActionContext {
+            step: self.step().id.value.clone(),
+            args,
+            scope,
+            cancel: self.cancel.clone(),
+            workdir: self.shared.options.workdir.clone(),
+            playbook_dir: self.shared.options.playbook_dir.clone(),
+            approver: None,
+            operator: self.shared.operator.clone(),
+            prompt: self.shared.prompt.clone(),
+            kill_grace: self.shared.options.kill_grace,
+            mode: self.shared.options.mode,
+            interruption: self.shared.options.interruption.clone(),
+            output_cap: self.shared.options.output_cap,
+            call_depth: self.shared.options.call_depth,
+            called_actions: self.shared.actions.called(&self.step().id.value),
+            masker: self.masker.clone(),
+            journal: self.shared.options.journal.clone(),
+            resumed: self.resumed.clone(),
+            output: Some(self.tx.clone()),
         }
     }
 

@@ -8,7 +8,7 @@
 use crate::event::{Event, Record, StepState};
 use crate::journal_output::OutputLedger;
 use crate::mode::Mode;
-use crate::runner::{Captured, Restored};
+use crate::runner::{Captured, Restored, RestoredItem};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -50,6 +50,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut interrupted: HashMap<&str, bool> = HashMap::new();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
+    let mut restored_items: HashMap<String, Vec<RestoredItem>> = HashMap::new();
     let mut vars: Vec<(String, Value)> = Vec::new();
     let mut ledger = OutputLedger::default();
     for record in records {
@@ -79,6 +80,26 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     interrupted.insert(step, false);
                 }
             },
+            Event::ItemFinished {
+                step,
+                index,
+                label,
+                state: StepState::Succeeded,
+                results,
+                outputs,
+                attempts,
+                ..
+            } if *mode != Mode::DryRun => {
+                let items = restored_items.entry(step.clone()).or_default();
+                items.retain(|i: &RestoredItem| i.index != *index);
+                items.push(RestoredItem {
+                    index: *index,
+                    label: label.clone(),
+                    results: results.clone(),
+                    outputs: outputs.clone(),
+                    attempts: *attempts,
+                });
+            }
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
@@ -90,6 +111,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut restored = Restored {
         called: called(records),
         plan_hash: Some(plan_hash.clone()),
+        items: restored_items,
         vars,
         ..Restored::default()
     };
@@ -289,5 +311,64 @@ mod tests {
         assert_eq!(shared.plan_hash.as_deref(), Some("hash of child again"));
         assert!(shared.succeeded.is_empty());
         assert!(shared.interrupted.contains("second"));
+    }
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn records(events: Vec<Value>) -> Vec<Record> {
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(seq, mut e)| {
+                e["seq"] = json!(seq);
+                e["time"] = json!("2026-11-30T00:00:00.000Z");
+                serde_json::from_value(e).expect("a record")
+            })
+            .collect()
+    }
+
+    fn started(mode: &str) -> Value {
+        json!({"event": "run_started", "run_id": "r", "playbook": "p.yaml", "name": null,
+               "plan_hash": "h", "mode": mode, "inputs": {}, "user": "u", "workdir": "/"})
+    }
+
+    fn item(index: usize, label: &str, state: &str) -> Value {
+        json!({"event": "item_finished", "step": "restart", "index": index, "label": label,
+               "state": state, "message": null, "results": {"exit_code": 0},
+               "outputs": {}, "attempts": 1})
+    }
+
+    #[test]
+    fn a_loop_killed_mid_way_restores_the_elements_that_succeeded() {
+        let journaled = from_records(&records(vec![
+            started("run"),
+            json!({"event": "step_started", "step": "restart", "attempt": 1}),
+            item(0, "web-1", "succeeded"),
+            item(2, "web-3", "failed"),
+            item(1, "web-2", "succeeded"),
+        ]))
+        .unwrap();
+        let restored = &journaled.restored;
+        assert!(restored.interrupted.contains("restart"));
+        let mut items: Vec<(usize, &str)> = restored.items["restart"]
+            .iter()
+            .map(|i| (i.index, i.label.as_str()))
+            .collect();
+        items.sort();
+        assert_eq!(items, [(0, "web-1"), (1, "web-2")]);
+    }
+
+    #[test]
+    fn a_dry_run_restores_no_element() {
+        let journaled = from_records(&records(vec![
+            started("dry_run"),
+            item(0, "web-1", "succeeded"),
+        ]))
+        .unwrap();
+        assert!(journaled.restored.items.is_empty());
     }
 }

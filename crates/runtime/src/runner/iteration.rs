@@ -1,0 +1,533 @@
+//! A `for_each` step: the list is evaluated when the step starts, and the
+//! step's body runs once per element, `parallel` at a time, each element
+//! with its own scope (the element bound to its name), attempts, outputs
+//! and journal records (`item_started`, `item_finished`). The step as a
+//! whole settles once, with the list of its elements' results and the
+//! aggregates over them, so the scheduler and every other command see one
+//! step. How it runs, resumes and fails: docs/semantics.md, "Loops".
+
+use super::step_task::StepTask;
+use crate::action::{ActionContext, Execute};
+use crate::arguments;
+use crate::event::{Event, StepState};
+use crate::mode::Treatment;
+use crate::step_message::StepDone;
+use runbook_dsl::ast::ItemFailure;
+use runbook_dsl::expr::{self, Outcome};
+use runbook_dsl::plan::{Iteration, IterationList};
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+
+/// One element, ready to run: its arguments rendered, its command described.
+struct Element {
+    index: usize,
+    label: String,
+    value: Value,
+    ctx: ActionContext,
+    detail: String,
+}
+
+/// How one element ended.
+struct ElementDone {
+    index: usize,
+    label: String,
+    value: Value,
+    done: StepDone,
+}
+
+type Running<'a> = Pin<Box<dyn Future<Output = ElementDone> + Send + 'a>>;
+
+impl StepTask {
+    pub(super) async fn iterate(
+        &self,
+        action: Option<Arc<dyn Execute>>,
+        iteration: &Iteration,
+    ) -> StepDone {
+        let Some(action) = action else {
+            return self.done(
+                StepState::Failed,
+                "only a step of a kind can run per element",
+            );
+        };
+        let plan = self.shared.plan.clone();
+        let (step, step_plan) = plan.step(self.index);
+        let id = step.id.value.clone();
+        let mode = self.shared.options.mode;
+        let for_each = step
+            .for_each
+            .as_ref()
+            .expect("an iterated step has `for_each`");
+
+        let values = match &iteration.list {
+            IterationList::Literal(values) => values.clone(),
+            IterationList::Expr(list) => match expr::eval(list, &self.scope) {
+                Ok(Outcome::Known(Value::Array(values))) => values,
+                Ok(Outcome::Known(other)) => {
+                    return StepDone {
+                        span: Some(list.span),
+                        ..self.done(
+                            StepState::Failed,
+                            format!("`for_each: {list}` is {}, not a list", json_type(&other)),
+                        )
+                    }
+                }
+                Ok(Outcome::Unknown) => {
+                    // Dry-run: the list comes from a step that was only described.
+                    self.send(Event::StepWouldRun {
+                        step: id,
+                        effect: step_plan.effect.name().into(),
+                        description: format!(
+                            "once per element of `{list}`, which is not known in a dry-run"
+                        ),
+                    });
+                    return StepDone {
+                        simulated: true,
+                        ..StepDone::new(self.index, StepState::Succeeded)
+                    };
+                }
+                Err(e) => {
+                    return StepDone {
+                        span: Some(e.span),
+                        ..self.done(
+                            StepState::Failed,
+                            format!("cannot evaluate `for_each: {list}`: {e}"),
+                        )
+                    }
+                }
+            },
+        };
+
+        // Every element is rendered before any runs: a value that cannot be
+        // rendered fails the step before it has done anything.
+        let mut elements = Vec::with_capacity(values.len());
+        for (index, value) in values.into_iter().enumerate() {
+            let scope = self.scope.with_element(&iteration.element, value.clone());
+            let args = match arguments::fill(&step_plan.params, &scope) {
+                Ok(args) => args,
+                Err(e) => {
+                    return StepDone {
+                        span: Some(e.span),
+                        ..self.done(
+                            StepState::Failed,
+                            format!("cannot render the parameters of element [{index}]: {e}"),
+                        )
+                    }
+                }
+            };
+            let mut ctx = self.action_context(args, scope);
+            // A called playbook starts afresh per element: what a resume
+            // restores of a loop is its elements that succeeded.
+            ctx.resumed = Default::default();
+            let detail = action.describe(&ctx);
+            elements.push(Element {
+                index,
+                label: label(&value, index),
+                value,
+                ctx,
+                detail,
+            });
+        }
+
+        // Elements that succeeded before a resume are not run again.
+        let mut finished: Vec<Option<ElementDone>> = (0..elements.len()).map(|_| None).collect();
+        let mut pending = Vec::with_capacity(elements.len());
+        for element in elements {
+            let restored = self
+                .restored_items
+                .iter()
+                .find(|r| r.index == element.index && r.label == element.label);
+            match restored {
+                Some(r) => {
+                    finished[element.index] = Some(ElementDone {
+                        index: element.index,
+                        label: element.label,
+                        value: element.value,
+                        done: StepDone {
+                            results: r.results.clone(),
+                            outputs: r.outputs.clone(),
+                            attempts: r.attempts,
+                            message: Some("succeeded before the run was resumed".into()),
+                            ..StepDone::new(self.index, StepState::Succeeded)
+                        },
+                    })
+                }
+                None => pending.push(element),
+            }
+        }
+
+        // The gate for the whole set, with every element's command shown.
+        let gated = plan.is_gated(self.index);
+        let per_item = for_each.approval_per_item();
+        let mut approver = None;
+        if (self.rerun || (gated && !per_item)) && !pending.is_empty() {
+            let question = match self.set_question(pending.len()) {
+                Ok(q) => q,
+                Err(e) => {
+                    return StepDone {
+                        span: Some(e.span),
+                        ..self.done(
+                            StepState::Failed,
+                            format!("cannot render the approval question: {e}"),
+                        )
+                    }
+                }
+            };
+            let detail = pending
+                .iter()
+                .map(|e| format!("[{}] {}: {}", e.index, e.label, e.detail))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if mode.asks_at_gates() {
+                match self.gate(question, Some(detail)).await {
+                    Ok(who) => approver = Some(who),
+                    Err(done) => return done,
+                }
+            } else {
+                self.send(Event::GateShown {
+                    step: id.clone(),
+                    question,
+                    effect: step_plan.effect.name().into(),
+                });
+            }
+        }
+
+        if mode.treat(step_plan.effect) == Treatment::Describe {
+            return self.describe_elements(&*action, pending, per_item).await;
+        }
+
+        self.record(Event::StepStarted {
+            step: id.clone(),
+            attempt: 1,
+        })
+        .await;
+        let parallel = for_each.parallel();
+        let policy = for_each.on_item_failure();
+        let mut queue = pending.into_iter();
+        let mut running: Vec<Running<'_>> = Vec::new();
+        let mut stop = false;
+        loop {
+            while running.len() < parallel && !stop && !self.cancel.is_cancelled() {
+                let Some(mut element) = queue.next() else {
+                    break;
+                };
+                element.ctx.approver = approver.clone();
+                running.push(Box::pin(self.run_element(&*action, element, per_item)));
+            }
+            if running.is_empty() {
+                break;
+            }
+            let (at, ended) = std::future::poll_fn(|cx| {
+                for (at, element) in running.iter_mut().enumerate() {
+                    if let Poll::Ready(ended) = element.as_mut().poll(cx) {
+                        return Poll::Ready((at, ended));
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
+            drop(running.swap_remove(at));
+            let state = ended.done.state;
+            self.record(Event::ItemFinished {
+                step: id.clone(),
+                index: ended.index,
+                label: ended.label.clone(),
+                state,
+                message: ended.done.message.clone(),
+                results: ended.done.results.clone(),
+                outputs: ended.done.outputs.clone(),
+                attempts: ended.done.attempts,
+            })
+            .await;
+            // A person's "no" stops the loop whatever the policy.
+            if state == StepState::Rejected || (state.is_failure() && policy == ItemFailure::Stop) {
+                stop = true;
+            }
+            let index = ended.index;
+            finished[index] = Some(ended);
+        }
+        let not_started: Vec<_> = queue.map(|e| (e.index, e.label, e.value)).collect();
+        let cancelled = !not_started.is_empty() && self.cancel.is_cancelled();
+        // Dry-run: a read loop that fails after a write the dry-run only
+        // described is undecided, as a read step is.
+        self.undecided_after_described(self.settle_loop(finished, not_started, cancelled))
+    }
+
+    /// The question of the gate asked once for the whole set.
+    fn set_question(&self, count: usize) -> Result<String, runbook_dsl::template::FillError> {
+        let ctx = self.action_context(Default::default(), self.scope.clone());
+        let question = self.gate_question(&ctx)?;
+        let id = &self.step().id.value;
+        let elements = if count == 1 { "element" } else { "elements" };
+        Ok(if self.rerun {
+            format!("`{id}` was interrupted and may have done part of its work. Run its {count} remaining {elements}? ({question})")
+        } else {
+            format!("{question} ({count} {elements})")
+        })
+    }
+
+    /// One element: its own gate when asked per element, then its attempts.
+    async fn run_element(
+        &self,
+        action: &dyn Execute,
+        mut element: Element,
+        per_item: bool,
+    ) -> ElementDone {
+        if per_item {
+            let question = match self.gate_question(&element.ctx) {
+                Ok(q) => format!("{q} [{}] {}", element.index, element.label),
+                Err(e) => {
+                    return element.ended(StepDone {
+                        span: Some(e.span),
+                        ..self.done(
+                            StepState::Failed,
+                            format!("cannot render the approval question: {e}"),
+                        )
+                    })
+                }
+            };
+            match self.gate(question, Some(element.detail.clone())).await {
+                Ok(who) => element.ctx.approver = Some(who),
+                Err(done) => return element.ended(done),
+            }
+        }
+        let _permit = tokio::select! {
+            permit = self.shared.jobs.acquire() => permit.ok(),
+            _ = self.cancel.cancelled() => return element.ended(self.done(StepState::Cancelled, "cancelled before it started")),
+        };
+        let Element {
+            index,
+            label,
+            value,
+            ctx,
+            ..
+        } = element;
+        let done = self.attempts(action, ctx, Some((index, &label))).await;
+        ElementDone {
+            index,
+            label,
+            value,
+            done,
+        }
+    }
+
+    /// Dry-run of a write: every element's command, described, none run.
+    async fn describe_elements(
+        &self,
+        action: &dyn Execute,
+        pending: Vec<Element>,
+        per_item: bool,
+    ) -> StepDone {
+        let (step, step_plan) = self.shared.plan.step(self.index);
+        let id = step.id.value.clone();
+        for element in &pending {
+            if per_item && self.shared.plan.is_gated(self.index) {
+                let question = match self.gate_question(&element.ctx) {
+                    Ok(q) => q,
+                    Err(e) => e.to_string(),
+                };
+                self.send(Event::GateShown {
+                    step: id.clone(),
+                    question: format!("{question} [{}] {}", element.index, element.label),
+                    effect: step_plan.effect.name().into(),
+                });
+            }
+            let mut description = element.detail.clone();
+            if let Some(preview) = action.preview(&element.ctx) {
+                let _permit = self.shared.jobs.acquire().await;
+                let previewed = preview.await;
+                let said = previewed.message.unwrap_or_default();
+                if !previewed.ok {
+                    return self.done(
+                        StepState::Failed,
+                        format!("the preview of element [{}] failed: {said}", element.index),
+                    );
+                }
+                description = format!("{description} (preview: {said})");
+            }
+            self.send(Event::StepWouldRun {
+                step: id.clone(),
+                effect: step_plan.effect.name().into(),
+                description: format!("[{}] {}: {description}", element.index, element.label),
+            });
+        }
+        StepDone {
+            simulated: true,
+            message: Some(format!(
+                "would run once per element ({} elements)",
+                pending.len()
+            )),
+            ..StepDone::new(self.index, StepState::Succeeded)
+        }
+    }
+
+    /// The step's end: the list of its elements' results, in element
+    /// order, and the aggregates; it fails when an element did.
+    fn settle_loop(
+        &self,
+        finished: Vec<Option<ElementDone>>,
+        not_started: Vec<(usize, String, Value)>,
+        cancelled: bool,
+    ) -> StepDone {
+        let mut results = Vec::with_capacity(finished.len());
+        let mut succeeded = 0usize;
+        let mut failures = Vec::new();
+        let mut rejected = None;
+        let mut cancelled = cancelled;
+        let mut attempts = 0;
+        let mut first_failure = None;
+        let mut not_started: std::collections::VecDeque<_> = not_started.into();
+        for (index, ended) in finished.into_iter().enumerate() {
+            let (label, value, done) = match ended {
+                Some(ended) => (ended.label, ended.value, ended.done),
+                None => {
+                    let (_, label, value) = not_started.pop_front().unwrap_or((
+                        index,
+                        label(&Value::Null, index),
+                        Value::Null,
+                    ));
+                    let done = StepDone {
+                        message: Some(
+                            "not started: an earlier element failed, or the run stopped".into(),
+                        ),
+                        ..StepDone::new(self.index, StepState::Skipped)
+                    };
+                    (label, value, done)
+                }
+            };
+            attempts += done.attempts;
+            match done.state {
+                StepState::Succeeded => succeeded += 1,
+                StepState::Rejected => rejected = rejected.or(done.message.clone()),
+                StepState::Cancelled => cancelled = true,
+                state if state.is_failure() => {
+                    first_failure = first_failure.or(Some(state));
+                    failures.push(format!(
+                        "[{index}] {label}: {}",
+                        done.message.clone().unwrap_or_else(|| state.name().into())
+                    ));
+                }
+                _ => {}
+            }
+            let mut record = done.results;
+            record.insert("index".into(), Value::from(index));
+            record.insert("item".into(), value);
+            record.insert("state".into(), Value::from(done.state.name()));
+            record.insert(
+                "message".into(),
+                done.message.map(Value::String).unwrap_or(Value::Null),
+            );
+            record.insert("outputs".into(), Value::Object(done.outputs));
+            results.push(Value::Object(record));
+        }
+        let count = results.len();
+        let failed = failures.len();
+        let mut fields = Map::new();
+        fields.insert("results".into(), Value::Array(results));
+        fields.insert("count".into(), Value::from(count));
+        fields.insert("succeeded_count".into(), Value::from(succeeded));
+        fields.insert("failed_count".into(), Value::from(failed));
+        fields.insert("all_succeeded".into(), Value::Bool(succeeded == count));
+        fields.insert("any_failed".into(), Value::Bool(failed > 0));
+        let (state, message) = if let Some(why) = rejected {
+            (StepState::Rejected, why)
+        } else if cancelled {
+            (
+                StepState::Cancelled,
+                "cancelled while running its elements".to_string(),
+            )
+        } else if let Some(state) = first_failure {
+            (
+                state,
+                format!(
+                    "{failed} of {count} elements failed: {}",
+                    failures.join("; ")
+                ),
+            )
+        } else {
+            (
+                StepState::Succeeded,
+                format!("{succeeded} of {count} elements succeeded"),
+            )
+        };
+        StepDone {
+            results: fields,
+            message: Some(message),
+            attempts,
+            ..StepDone::new(self.index, state)
+        }
+    }
+}
+
+impl Element {
+    fn ended(self, done: StepDone) -> ElementDone {
+        ElementDone {
+            index: self.index,
+            label: self.label,
+            value: self.value,
+            done,
+        }
+    }
+}
+
+/// How an element is shown to people and matched on resume: a string as
+/// itself, an object by its `metadata.name` or `name` (a pod, a row), else
+/// its position. One line, control characters escaped, at most 80 characters.
+pub(crate) fn label(value: &Value, index: usize) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Object(map) => map
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .or_else(|| map.get("name"))
+            .or_else(|| map.get("id"))
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_else(|| format!("#{index}")),
+        _ => format!("#{index}"),
+    };
+    let escaped: String = text.chars().flat_map(char::escape_default).collect();
+    let escaped = if text.chars().any(char::is_control) {
+        escaped
+    } else {
+        text
+    };
+    match escaped.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}...", &escaped[..cut]),
+        None => escaped,
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn labels_name_elements_on_one_line() {
+        assert_eq!(label(&json!("web-1"), 0), "web-1");
+        assert_eq!(label(&json!({"metadata": {"name": "api-7"}}), 3), "api-7");
+        assert_eq!(label(&json!({"name": "orders"}), 1), "orders");
+        assert_eq!(label(&json!({"x": 1}), 2), "#2");
+        assert_eq!(label(&json!([1, 2]), 4), "#4");
+        assert_eq!(label(&json!("a\nb"), 0), "a\\nb");
+        assert_eq!(label(&json!("x".repeat(100)), 0).len(), 83);
+    }
+}
