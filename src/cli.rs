@@ -113,10 +113,6 @@ pub enum Command {
         /// (default: the current directory).
         paths: Vec<PathBuf>,
     },
-    /// Internal: kills the steps' process groups if `runbook` dies without
-    /// doing it (started by `run` and `resume`, reads their stdin).
-    #[command(name = "__watchdog", hide = true)]
-    Watchdog,
 }
 
 /// Arguments of `runbook run`, also used by `resume` for its decisions.

@@ -49,7 +49,6 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Schema => schema::run(),
         Command::Doc { file } => doc::run(&file),
         Command::Test { paths } => test::run(&paths),
-        Command::Watchdog => runbook_stdlib::watchdog::serve(),
     }
 }
 

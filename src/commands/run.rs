@@ -169,9 +169,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
             }
         }
     }
-    if let Ok(exe) = std::env::current_exe() {
-        runbook_stdlib::watchdog::install(exe);
-    }
+    runbook_stdlib::watchdog::install();
     let ended = opened.run(
         Arc::new(runbook_stdlib::Builtins),
         operator,

@@ -152,3 +152,49 @@ fn issue11_item14_runbook_expressions_are_bare_everywhere() {
     assert!(as_value.contains("bare after `when`"), "{as_value}");
     assert!(!as_value.contains("without `=`"), "{as_value}");
 }
+
+/// Output patterns are validated once per distinct text (issue 14: the
+/// same pattern on every step was parsed again each time), but a bad
+/// pattern is reported at every use, each with its own span, and a valid
+/// one seen first does not hide a bad one after it.
+#[test]
+fn a_repeated_output_pattern_is_reported_at_every_bad_use() {
+    let text = r#"name: p
+steps:
+  - id: a
+    shell: "true"
+    outputs:
+      n:
+        regex: (\d+) ok
+      m:
+        regex: (\d+ bad
+  - id: b
+    shell: "true"
+    outputs:
+      n:
+        regex: (\d+) ok
+      m:
+        regex: (\d+ bad
+      "$(x)":
+        regex: '[`$(rm -rf /)`'
+"#;
+    let file = runbook_dsl::SourceFile::new("p.yaml".to_string(), text.to_string());
+    let checked = runbook_dsl::load::check(file, runbook_stdlib::builtin());
+    let bad: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.name() == "runbook::invalid_regex")
+        .map(|d| &text[d.primary_span().start..d.primary_span().end])
+        .collect();
+    assert_eq!(bad.len(), 3, "{checked:#?}");
+    assert_eq!(bad[..2], ["(\\d+ bad", "(\\d+ bad"]);
+    assert!(bad[2].contains("[`$(rm -rf /)`"), "{bad:?}");
+    let starts: Vec<usize> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.name() == "runbook::invalid_regex")
+        .map(|d| d.primary_span().start)
+        .collect();
+    assert_eq!(starts.len(), 3);
+    assert!(starts[0] < starts[1], "one diagnostic per use: {starts:?}");
+}

@@ -141,8 +141,8 @@ fn watchdogs() -> Vec<String> {
         .flatten()
         .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
         .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains("__watchdog"))
+            std::fs::read(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).trim() == "rb-watchdog")
         })
         .map(|pid| {
             let stdin = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap_or_default();
@@ -351,4 +351,66 @@ fn a_closed_terminal_interrupts_the_run_and_kills_the_tree() {
         .unwrap_or_else(|| panic!("{records:?}"));
     assert_eq!(interrupted["signal"], "SIGHUP");
     assert_eq!(records.last().unwrap()["status"], "interrupted");
+}
+
+/// The watchdog (a fork of `runbook`, not a new program) keeps nothing of
+/// `runbook`'s: its stdin is its pipe, stdout and stderr `/dev/null`, no
+/// other descriptor (not the pipe `runbook`'s output goes to, not the
+/// run's journal or lock), and it leads a process group of its own; and
+/// it still takes the tree with it when `runbook` is SIGKILLed.
+#[test]
+fn the_watchdog_holds_only_its_pipe_and_leads_its_own_group() {
+    let s = Sandbox::new(TREE);
+    let mut child = s
+        .command(&["run", "p.yaml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let tree = started(&s, &mut child);
+    let runbook = child.id() as i32;
+    let parent_of = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("PPid:"))?
+            .trim()
+            .parse::<i32>()
+            .ok()
+    };
+    let watchdog = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .find(|&pid| {
+            parent_of(pid) == Some(runbook)
+                && std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "rb-watchdog")
+        });
+    let Some(watchdog) = watchdog else {
+        cleanup(&tree);
+        panic!("no watchdog among runbook's children: {:?}", watchdogs());
+    };
+    let mut fds: Vec<(String, String)> = std::fs::read_dir(format!("/proc/{watchdog}/fd"))
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let target = std::fs::read_link(e.path()).unwrap_or_default();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                target.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    fds.sort();
+    let group = stat(watchdog).map(|(_, group)| group);
+    kill(Pid::from_raw(runbook), Signal::SIGKILL).unwrap();
+    child.wait().unwrap();
+    assert_all_gone(&tree);
+    assert_eq!(fds.len(), 3, "{fds:?}");
+    assert_eq!(fds[0].0, "0");
+    assert!(fds[0].1.starts_with("pipe:"), "{fds:?}");
+    assert_eq!(fds[1], ("1".to_string(), "/dev/null".to_string()));
+    assert_eq!(fds[2], ("2".to_string(), "/dev/null".to_string()));
+    assert_eq!(group, Some(watchdog), "the watchdog leads its own group");
 }

@@ -5,9 +5,12 @@
 //! `PR_SET_PDEATHSIG` kills a step's own process when `runbook` dies, but
 //! not what that process started (`sleep 1000 &` in a script): the setting
 //! is not inherited across `fork`. Those stay in the step's process group,
-//! and the watchdog kills the group. It is `runbook __watchdog`, started at
-//! the first step process, in a process group of its own (so a Ctrl-C at the
-//! terminal does not reach it) and ignoring the signals that end a run.
+//! and the watchdog kills the group. It is a `fork` of `runbook` (named
+//! `rb-watchdog` in `/proc/PID/comm`), made at the first step process,
+//! in a process group of its own (so a Ctrl-C at the terminal does not
+//! reach it) and ignoring the signals that end a run. It is not a new
+//! program: no `exec`, so it costs neither loading and relocating the
+//! binary again nor parsing a command line (see docs/performance.md).
 //! It hears on its stdin, one line each, `+PGID` when a group starts and
 //! `-PGID` when it is gone; when its stdin closes (`runbook` exited, however
 //! it did) it sends SIGKILL to every group still listed and exits. The
@@ -22,38 +25,35 @@
 //! process group, which would then be killed if `runbook` died at that
 //! moment.
 
-use nix::sys::signal::{killpg, signal, SigHandler, Signal};
-use nix::unistd::Pid;
-use std::collections::HashSet;
-use std::io::{BufRead, Write};
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
-use std::path::PathBuf;
-use std::process::{ChildStdin, Command, Stdio};
+use nix::fcntl::OFlag;
+use nix::libc;
+use nix::sys::signal::Signal;
+use nix::unistd::{ForkResult, Pid};
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Mutex;
-
-/// The hidden subcommand that runs [`serve`].
-pub const SUBCOMMAND: &str = "__watchdog";
 
 enum State {
     /// No watchdog wanted (library use, tests of this crate).
     Off,
-    /// Started at the first registration, with this program.
-    Ready(PathBuf),
-    /// Its stdin; the process itself is not waited for (it exits when
-    /// stdin closes, after `runbook`).
-    Running(ChildStdin),
+    /// Started at the first registration.
+    Ready,
+    /// The write end of its stdin; the process itself is not waited for
+    /// (it exits when stdin closes, after `runbook`).
+    Running(File),
     /// Could not start; step processes still die by `PR_SET_PDEATHSIG`.
     Failed,
 }
 
 static STATE: Mutex<State> = Mutex::new(State::Off);
 
-/// Enables the watchdog for this process: `program __watchdog` is started
-/// when the first step process is.
-pub fn install(program: PathBuf) {
+/// Enables the watchdog for this process: it is forked when the first step
+/// process is started.
+pub fn install() {
     if let Ok(mut state) = STATE.lock() {
         if matches!(*state, State::Off) {
-            *state = State::Ready(program);
+            *state = State::Ready;
         }
     }
 }
@@ -62,8 +62,8 @@ pub fn install(program: PathBuf) {
 /// it is spawned (starting the watchdog if it is wanted and not running).
 pub fn channel() -> Option<RawFd> {
     let mut state = STATE.lock().ok()?;
-    if let State::Ready(program) = &*state {
-        *state = start(program).unwrap_or(State::Failed);
+    if matches!(*state, State::Ready) {
+        *state = start().unwrap_or(State::Failed);
     }
     match &*state {
         State::Running(stdin) => Some(stdin.as_raw_fd()),
@@ -120,61 +120,213 @@ impl Drop for Registration {
     }
 }
 
-fn start(program: &PathBuf) -> std::io::Result<State> {
-    use std::os::unix::process::CommandExt;
-    let mut child = Command::new(program)
-        .arg(SUBCOMMAND)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()?;
-    let stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| std::io::Error::other("no stdin"))?;
-    Ok(State::Running(stdin))
+/// How many groups the watchdog can list before it must allocate: more
+/// than any `--jobs` runs at once.
+const GROUPS: usize = 1024;
+
+/// Forks the watchdog. Both ends of its pipe are close-on-exec, so a step's
+/// command never holds the write end (which would keep the watchdog from
+/// hearing `runbook`'s death).
+fn start() -> std::io::Result<State> {
+    let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    // Allocated before the fork: the child does not allocate unless more
+    // groups than this run at once.
+    let groups: Vec<i32> = Vec::with_capacity(GROUPS);
+    // SAFETY: the child runs only `watch`, which makes async-signal-safe
+    // system calls and never returns; the one thing it may do beyond them
+    // is grow `groups`, and glibc's malloc is usable in a forked child (its
+    // `fork` resets the allocator's locks in the child).
+    match unsafe { nix::unistd::fork() }? {
+        ForkResult::Child => watch(read, groups),
+        ForkResult::Parent { .. } => {
+            drop(read);
+            Ok(State::Running(File::from(write)))
+        }
+    }
 }
 
-/// The watchdog's body: reads `+PGID`/`-PGID` lines until stdin closes,
-/// then kills every group still listed. Returns the exit code.
-pub fn serve() -> i32 {
-    for sig in [
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGQUIT,
-    ] {
-        // SAFETY: installing SIG_IGN runs no handler code.
+/// The forked watchdog's body: its own process group, the run-ending
+/// signals ignored, the pipe as stdin, `/dev/null` as stdout and stderr and
+/// every other descriptor closed (it must hold nothing of `runbook`'s: not
+/// the pipe's write end, not a pipe a reader waits to see closed, not the
+/// run's lock); then [`serve`], and `_exit` without running any of
+/// `runbook`'s exit code.
+fn watch(read: OwnedFd, mut groups: Vec<i32>) -> ! {
+    // SAFETY: only async-signal-safe calls on descriptors this process owns.
+    unsafe {
+        libc::setpgid(0, 0);
+        for sig in [
+            Signal::SIGINT,
+            Signal::SIGTERM,
+            Signal::SIGHUP,
+            Signal::SIGQUIT,
+        ] {
+            libc::signal(sig as libc::c_int, libc::SIG_IGN);
+        }
+        libc::prctl(libc::PR_SET_NAME, c"rb-watchdog".as_ptr());
+        libc::dup2(read.as_raw_fd(), 0);
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            libc::dup2(null, 1);
+            libc::dup2(null, 2);
+        }
+    }
+    close_from(3);
+    std::mem::forget(read);
+    serve(0, &mut groups);
+    for &id in &groups {
+        // SAFETY: a system call.
         unsafe {
-            let _ = signal(sig, SigHandler::SigIgn);
+            libc::killpg(id, libc::SIGKILL);
         }
     }
-    let mut groups: HashSet<i32> = HashSet::new();
-    let stdin = std::io::stdin();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else {
-            break;
+    // SAFETY: ends this process without unwinding or running exit handlers
+    // (they belong to `runbook`).
+    unsafe { libc::_exit(0) }
+}
+
+/// Closes every descriptor from `first` on: `close_range` (Linux 5.9), or
+/// one by one up to the descriptor limit.
+fn close_from(first: libc::c_int) {
+    // SAFETY: system calls on this process's descriptor table, which only
+    // this thread uses in the forked child.
+    unsafe {
+        if libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            0,
+        ) == 0
+        {
+            return;
+        }
+        let limit = libc::sysconf(libc::_SC_OPEN_MAX);
+        let limit = if limit > 0 {
+            limit.min(1 << 20) as libc::c_int
+        } else {
+            1024
         };
-        let (sign, id) = line.split_at(line.len().min(1));
-        let Ok(id) = id.parse::<i32>() else {
-            continue;
-        };
-        if id <= 1 {
-            continue;
-        }
-        match sign {
-            "+" => {
-                groups.insert(id);
-            }
-            "-" => {
-                groups.remove(&id);
-            }
-            _ => {}
+        for fd in first..limit {
+            libc::close(fd);
         }
     }
-    for id in groups {
-        let _ = killpg(Pid::from_raw(id), Signal::SIGKILL);
+}
+
+/// Reads `+PGID`/`-PGID` lines from `fd` until it closes, keeping the
+/// listed groups in `groups`. Reads into a stack buffer with `read`: no
+/// lock, no standard-library I/O state (which a thread of `runbook` may
+/// have held at the fork).
+fn serve(fd: RawFd, groups: &mut Vec<i32>) {
+    let mut buf = [0u8; 4096];
+    let mut line = Line::default();
+    loop {
+        // SAFETY: reads into a buffer this function owns.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n == 0 {
+            return;
+        }
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        for &byte in &buf[..n as usize] {
+            if let Some((add, id)) = line.push(byte) {
+                if add {
+                    if !groups.contains(&id) {
+                        groups.push(id);
+                    }
+                } else if let Some(at) = groups.iter().position(|&g| g == id) {
+                    groups.swap_remove(at);
+                }
+            }
+        }
     }
-    0
+}
+
+/// One line being read: its sign and its number so far.
+#[derive(Default)]
+struct Line {
+    sign: Option<bool>,
+    id: i64,
+    bad: bool,
+    started: bool,
+}
+
+impl Line {
+    /// Takes one byte; at the end of a well-formed line returns whether it
+    /// adds (`+`) or removes (`-`) and the group id (ids 0 and 1, and
+    /// malformed lines, are ignored).
+    fn push(&mut self, byte: u8) -> Option<(bool, i32)> {
+        if byte == b'\n' {
+            let done = std::mem::take(self);
+            let sign = done.sign?;
+            if done.bad || !done.started || done.id <= 1 {
+                return None;
+            }
+            return Some((sign, i32::try_from(done.id).ok()?));
+        }
+        match (self.sign, byte) {
+            (None, b'+') if !self.bad => self.sign = Some(true),
+            (None, b'-') if !self.bad => self.sign = Some(false),
+            (Some(_), b'0'..=b'9') if !self.bad => {
+                self.started = true;
+                self.id = self.id * 10 + i64::from(byte - b'0');
+                if self.id > i64::from(i32::MAX) {
+                    self.bad = true;
+                }
+            }
+            _ => self.bad = true,
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_lines(text: &str) -> Vec<i32> {
+        let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
+        let mut write = File::from(write);
+        write.write_all(text.as_bytes()).unwrap();
+        drop(write);
+        let mut groups = Vec::new();
+        serve(read.as_raw_fd(), &mut groups);
+        groups.sort();
+        groups
+    }
+
+    #[test]
+    fn groups_are_added_and_removed_by_lines() {
+        assert_eq!(read_lines("+10\n+20\n+30\n-20\n"), vec![10, 30]);
+        assert_eq!(read_lines("+10\n+10\n-10\n"), Vec::<i32>::new());
+        assert_eq!(read_lines("-5\n+7\n"), vec![7]);
+    }
+
+    #[test]
+    fn malformed_lines_and_groups_0_and_1_are_ignored() {
+        let hostile = "+1\n+0\n+\n-\n+-3\n++4\n+5x\n 6\n+$(rm -rf /)\n+99999999999\n+12";
+        // `+12` has no line end: the pipe closed in the middle of it.
+        assert_eq!(read_lines(hostile), Vec::<i32>::new());
+        assert_eq!(read_lines("+2147483647\n+2147483648\n"), vec![2147483647]);
+    }
+
+    #[test]
+    fn a_line_split_across_reads_is_one_line() {
+        let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
+        let writer = std::thread::spawn(move || {
+            let mut write = File::from(write);
+            for part in ["+4", "2\n+4", "3\n-4", "2\n"] {
+                write.write_all(part.as_bytes()).unwrap();
+                write.flush().unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+        let mut groups = Vec::new();
+        serve(read.as_raw_fd(), &mut groups);
+        writer.join().unwrap();
+        assert_eq!(groups, vec![43]);
+    }
 }

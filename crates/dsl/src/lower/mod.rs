@@ -78,6 +78,7 @@ pub fn lower(root: &Node, catalog: &dyn Catalog, diags: &mut Diagnostics) -> Pla
         catalog,
         diags,
         unreadable: Vec::new(),
+        valid_regexes: std::collections::HashSet::new(),
     };
     let mut playbook = lowerer.playbook(root);
     playbook.unreadable_steps = lowerer.unreadable;
@@ -88,6 +89,10 @@ struct Lowerer<'a> {
     catalog: &'a dyn Catalog,
     diags: &'a mut Diagnostics,
     unreadable: Vec<Spanned<String>>,
+    /// Output patterns already parsed without error: a playbook repeats
+    /// the same few (`(\d+) lines`), and parsing one (Unicode classes
+    /// included) costs about 20,000 instructions.
+    valid_regexes: std::collections::HashSet<String>,
 }
 
 /// The entries of a mapping, with duplicates reported once and fields taken by name.

@@ -76,12 +76,19 @@ impl Lowerer<'_> {
         if let Some(regex) = &output.regex {
             // Parsing validates the pattern as `regex` will compile it at run
             // time, without the cost of building its automaton now.
-            if let Err(error) = regex_syntax::Parser::new().parse(&regex.value) {
-                self.error(
-                    Diagnostic::error(Code::InvalidRegex, "the output's regular expression does not compile")
-                        .label(regex.span, first_line(&error.to_string()))
-                        .help("regular expressions use Rust `regex` syntax; capture group 1 is the value when present"),
-                );
+            // A pattern seen valid before is not parsed again (an invalid
+            // one is, so each use gets its own diagnostic).
+            if !self.valid_regexes.contains(&regex.value) {
+                match regex_syntax::Parser::new().parse(&regex.value) {
+                    Ok(_) => {
+                        self.valid_regexes.insert(regex.value.clone());
+                    }
+                    Err(error) => self.error(
+                        Diagnostic::error(Code::InvalidRegex, "the output's regular expression does not compile")
+                            .label(regex.span, first_line(&error.to_string()))
+                            .help("regular expressions use Rust `regex` syntax; capture group 1 is the value when present"),
+                    ),
+                }
             }
         }
         self.output_default(&output);
