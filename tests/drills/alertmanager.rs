@@ -29,6 +29,8 @@ fn the_window_is_silenced_then_expired() {
     let backups = drill.dir.path().join("backups");
     std::fs::create_dir(&backups).unwrap();
     let backup_dir = backups.display().to_string();
+    // Someone else's silence of the same service: the window must not expire it.
+    let theirs = am.silence("checkout", "someone-else");
     let args = args(&am.url, &backup_dir, &["silence", "expire"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
 
@@ -41,6 +43,7 @@ fn the_window_is_silenced_then_expired() {
             ("silence", "succeeded"),
             ("active", "succeeded"),
             ("work", "succeeded"),
+            ("ours", "succeeded"),
             ("expire", "succeeded"),
             ("expired", "succeeded"),
             ("done", "succeeded"),
@@ -48,9 +51,22 @@ fn the_window_is_silenced_then_expired() {
     );
     assert_gated(&run, &["silence", "expire"]);
     let silences = am.silences();
-    assert_eq!(silences.len(), 1, "{silences:#?}");
-    let silence = &silences[0];
+    assert_eq!(silences.len(), 2, "{silences:#?}");
+    let silence = silences
+        .iter()
+        .find(|s| s["createdBy"] == "drill-operator")
+        .expect("the window's silence");
     assert_eq!(silence["status"]["state"], "expired");
+    let other = silences
+        .iter()
+        .find(|s| s["id"] == theirs.as_str())
+        .unwrap();
+    assert_eq!(
+        other["status"]["state"], "active",
+        "another operator's silence stays"
+    );
+    // The loop expired exactly one element: the window's silence.
+    assert_eq!(run.finished("expire")["results"]["count"], 1);
     assert_eq!(silence["createdBy"], "drill-operator");
     assert_eq!(silence["matchers"][0]["name"], "service");
     assert_eq!(silence["matchers"][0]["value"], "checkout");
@@ -58,9 +74,11 @@ fn the_window_is_silenced_then_expired() {
         silence["comment"],
         "maintenance window of checkout (90 minutes)"
     );
-    // The backup is what Alertmanager held before: no silence yet.
+    // The backup is what Alertmanager held before: the other silence only.
     let backup = std::fs::read_to_string(backups.join("silences-before-checkout.json")).unwrap();
-    assert_eq!(backup.trim(), "[]");
+    let backup: Vec<serde_json::Value> = serde_json::from_str(&backup).unwrap();
+    assert_eq!(backup.len(), 1);
+    assert_eq!(backup[0]["id"], theirs.as_str());
 }
 
 #[test]

@@ -62,6 +62,39 @@ impl TestAlertmanager {
         server
     }
 
+    /// Creates an hour-long silence of `service` by `by`; its id.
+    pub fn silence(&self, service: &str, by: &str) -> String {
+        let url = format!("{}/api/v2/silences", self.url);
+        let now = std::time::SystemTime::now();
+        let end = now + Duration::from_secs(3600);
+        let body = serde_json::json!({
+            "matchers": [{"name": "service", "value": service, "isRegex": false, "isEqual": true}],
+            "startsAt": humantime::format_rfc3339_seconds(now).to_string(),
+            "endsAt": humantime::format_rfc3339_seconds(end).to_string(),
+            "createdBy": by,
+            "comment": "set up by the test",
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let answer: serde_json::Value = reqwest::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .expect("Alertmanager answers")
+                .json()
+                .await
+                .expect("a JSON answer");
+            answer["silenceID"]
+                .as_str()
+                .expect("a silence id")
+                .to_string()
+        })
+    }
+
     /// The silences Alertmanager holds now, as its API gives them.
     pub fn silences(&self) -> Vec<serde_json::Value> {
         let url = format!("{}/api/v2/silences", self.url);
