@@ -509,20 +509,8 @@ impl<'a, 'b> References<'a, 'b> {
             }
         };
         if path.segments.len() > consumed {
-            return match ty {
-                Type::Any | Type::Map | Type::List(_) => Type::Any,
-                other => {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::InvalidPath,
-                            format!("this is {}, it has no fields", other.describe()),
-                        )
-                        .label(path.span_from(consumed), "no such field")
-                        .help("declare the output with `type: map` or `json:` to read into it"),
-                    );
-                    Type::Any
-                }
-            };
+            let help = "declare the output with `type: map` or `json:` to read into it";
+            return super::vars::read_into(&ty, path, consumed, Some(help), diags);
         }
         ty
     }

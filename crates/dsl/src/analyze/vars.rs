@@ -258,16 +258,32 @@ pub(crate) fn field_of(ty: &Type, path: &Path, diags: &mut Diagnostics) -> Type 
     if path.len() <= 2 {
         return ty.clone();
     }
+    read_into(ty, path, 2, None, diags)
+}
+
+/// What reading further into a value of type `ty` gives, from segment
+/// `from` of `path` on: anything, for a map or a list (their shape is
+/// known at run time only); an error for a scalar, with `help` when the
+/// caller knows how to make it readable.
+pub(crate) fn read_into(
+    ty: &Type,
+    path: &Path,
+    from: usize,
+    help: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Type {
     match ty {
         Type::Any | Type::Map | Type::List(_) => Type::Any,
         other => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidPath,
-                    format!("this is {}, it has no fields", other.describe()),
-                )
-                .label(path.span_from(2), "no such field"),
-            );
+            let mut d = Diagnostic::error(
+                Code::InvalidPath,
+                format!("this is {}, it has no fields", other.describe()),
+            )
+            .label(path.span_from(from), "no such field");
+            if let Some(help) = help {
+                d = d.help(help);
+            }
+            diags.push(d);
             Type::Any
         }
     }

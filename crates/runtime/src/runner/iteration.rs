@@ -165,15 +165,7 @@ impl StepTask {
         if (self.rerun || (gated && !per_item)) && !pending.is_empty() {
             let question = match self.set_question(pending.len()) {
                 Ok(q) => q,
-                Err(e) => {
-                    return StepDone {
-                        span: Some(e.span),
-                        ..self.done(
-                            StepState::Failed,
-                            format!("cannot render the approval question: {e}"),
-                        )
-                    }
-                }
+                Err(e) => return self.unaskable(e),
             };
             let detail = pending
                 .iter()
@@ -278,15 +270,7 @@ impl StepTask {
         if per_item {
             let question = match self.gate_question(&element.ctx) {
                 Ok(q) => format!("{q} [{}] {}", element.index, element.label),
-                Err(e) => {
-                    return element.ended(StepDone {
-                        span: Some(e.span),
-                        ..self.done(
-                            StepState::Failed,
-                            format!("cannot render the approval question: {e}"),
-                        )
-                    })
-                }
+                Err(e) => return element.ended(self.unaskable(e)),
             };
             match self.gate(question, Some(element.detail.clone())).await {
                 Ok(who) => element.ctx.approver = Some(who),

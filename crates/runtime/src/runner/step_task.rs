@@ -69,6 +69,17 @@ impl StepTask {
         }
     }
 
+    /// The step fails because its approval question could not be filled in.
+    pub(super) fn unaskable(&self, e: runbook_dsl::template::FillError) -> StepDone {
+        StepDone {
+            span: Some(e.span),
+            ..self.done(
+                StepState::Failed,
+                format!("cannot render the approval question: {e}"),
+            )
+        }
+    }
+
     pub(super) async fn execute(&self) -> StepDone {
         let plan = self.shared.plan.clone();
         let (step, step_plan) = plan.step(self.index);
@@ -109,15 +120,7 @@ impl StepTask {
         if self.rerun || gated {
             let question = match self.gate_question(&ctx) {
                 Ok(q) => q,
-                Err(e) => {
-                    return StepDone {
-                        span: Some(e.span),
-                        ..self.done(
-                            StepState::Failed,
-                            format!("cannot render the approval question: {e}"),
-                        )
-                    }
-                }
+                Err(e) => return self.unaskable(e),
             };
             // A step that called a playbook continues inside it.
             let again = if self.resumed.is_empty() {
