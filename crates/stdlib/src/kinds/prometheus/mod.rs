@@ -86,6 +86,7 @@ fn schema() -> KindSchema {
                 "Every series, each a map of `labels` and `value` (instant) or `values` (range).",
             ),
             ResultField::new("empty", ValueType::Bool, "True when the query returned no series."),
+            crate::capped::truncated_field(),
         ],
         primary_result: "value",
         default_effect: super::reads,
