@@ -17,6 +17,7 @@ use std::collections::HashMap;
 pub(super) struct StepTypes<'a> {
     catalog: &'a dyn Catalog,
     uses_secret: Vec<bool>,
+    reaches_results: Vec<bool>,
 }
 
 impl<'a> StepTypes<'a> {
@@ -24,11 +25,13 @@ impl<'a> StepTypes<'a> {
         StepTypes {
             catalog,
             uses_secret: vec![false; playbook.steps.len()],
+            reaches_results: vec![false; playbook.steps.len()],
         }
     }
 
-    pub(super) fn record(&mut self, step: usize, uses_secret: bool) {
+    pub(super) fn record(&mut self, step: usize, uses_secret: bool, reaches_results: bool) {
         self.uses_secret[step] = uses_secret;
+        self.reaches_results[step] = reaches_results;
     }
 
     fn schema(&self, step: &Step) -> Option<&'a KindSchema> {
@@ -81,7 +84,7 @@ fn result_type(step: &Step, schema: Option<&KindSchema>, name: &str) -> Option<T
 }
 
 /// The type of a declared output: declared, or what its capture yields.
-fn output_type(step: &Step, schema: Option<&KindSchema>, output: &Output) -> Type {
+pub(super) fn output_type(step: &Step, schema: Option<&KindSchema>, output: &Output) -> Type {
     if let Some(ty) = &output.ty {
         return Type::from_value_type(ty.value);
     }
@@ -114,6 +117,10 @@ pub(super) struct References<'a, 'b> {
     allow_self: bool,
     reads: Vec<usize>,
     uses_secret: bool,
+    /// A secret flows in where it can reach the step's results.
+    reaches_results: bool,
+    /// What is checked now is a parameter that only opens a connection.
+    in_credential: bool,
 }
 
 impl<'a, 'b> References<'a, 'b> {
@@ -135,6 +142,8 @@ impl<'a, 'b> References<'a, 'b> {
             allow_self: false,
             reads: Vec::new(),
             uses_secret: false,
+            reaches_results: false,
+            in_credential: false,
         }
     }
 
@@ -152,6 +161,24 @@ impl<'a, 'b> References<'a, 'b> {
 
     pub(super) fn uses_secret(&self) -> bool {
         self.uses_secret
+    }
+
+    pub(super) fn secret_reaches_results(&self) -> bool {
+        self.reaches_results
+    }
+
+    /// Whether what is checked next is a parameter that only opens a
+    /// connection (a secret there does not reach the results).
+    pub(super) fn set_in_credential(&mut self, in_credential: bool) {
+        self.in_credential = in_credential;
+    }
+
+    /// A secret flows in (`reaches`: one that can reach what it reads).
+    fn secret_flows(&mut self, reaches: bool) {
+        self.uses_secret = true;
+        if reaches && !self.in_credential {
+            self.reaches_results = true;
+        }
     }
 
     fn current_step(&self) -> &'a Step {
@@ -271,7 +298,7 @@ impl<'a, 'b> References<'a, 'b> {
             return Type::Any;
         };
         if input.is_secret() {
-            self.uses_secret = true;
+            self.secret_flows(true);
         }
         let ty = Type::from_input_type(&input.ty.value);
         if let Some(extra) = path.segments.get(2) {
@@ -313,7 +340,7 @@ impl<'a, 'b> References<'a, 'b> {
         self.reads.push(target);
         self.check_upstream(target, id_segment.span, diags);
         if self.types.uses_secret[target] {
-            self.uses_secret = true;
+            self.secret_flows(self.types.reaches_results[target]);
         }
         let step = &self.playbook.steps[target];
         let schema = self.types.schema(step);
@@ -367,7 +394,7 @@ impl<'a, 'b> References<'a, 'b> {
                 return Type::Any;
             };
             if output.is_secret() {
-                self.uses_secret = true;
+                self.secret_flows(true);
             }
             (output_type(step, schema, output), 4)
         } else {

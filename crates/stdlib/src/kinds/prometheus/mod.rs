@@ -92,7 +92,10 @@ fn schema() -> KindSchema {
         default_effect: super::reads,
         effect_doc: "`read`: a query changes nothing.",
         rules: runbook_dsl::catalog::no_rules,
-        capabilities: Capabilities::default(),
+        capabilities: Capabilities {
+            credentials: &["url"],
+            ..Capabilities::default()
+        },
     }
 }
 

@@ -120,7 +120,10 @@ fn schema() -> KindSchema {
         default_effect,
         effect_doc: EFFECT,
         rules: runbook_dsl::catalog::no_rules,
-        capabilities: Capabilities::default(),
+        capabilities: Capabilities {
+            credentials: &["url"],
+            ..Capabilities::default()
+        },
     }
 }
 
