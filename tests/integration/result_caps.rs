@@ -224,3 +224,50 @@ steps:
     let size = journal_bytes(&s);
     assert!(size < 4 << 20, "journal is {size} bytes");
 }
+
+/// A pod's 8 MB of logs: the API server is asked for at most the cap (and
+/// one byte more, which says the logs were longer), the result keeps that
+/// and says `truncated`; a list within the cap is whole.
+#[test]
+fn pod_logs_past_the_cap_are_asked_and_kept_within_it() {
+    let k8s = crate::harness::k8s::TestK8s::start();
+    let kubeconfig = k8s.kubeconfig.display().to_string();
+    let ran = crate::harness::run_playbook(
+        "k8s.yaml",
+        r#"name: chatty
+steps:
+  - id: logs
+    k8s:
+      operation: logs
+      name: alphaswarm-core-7d9f-def34
+      container: chatty
+  - id: pods
+    k8s:
+      operation: list
+"#,
+        &["--output-cap", "64KiB"],
+        &[("KUBECONFIG", &kubeconfig)],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let logs = ran.finished("logs");
+    assert_eq!(logs["results"]["truncated"], true);
+    let text = logs["results"]["logs"].as_str().unwrap();
+    assert!(text.starts_with("2026-01-10T09:00:00Z INFO chatty line 000000"));
+    assert!(text.len() <= 64 * 1024 + 200, "{}", text.len());
+    assert!(
+        text.ends_with(
+            "[runbook: result cut at the output cap of 65536 bytes; the whole result was larger]\n"
+        ),
+        "{}",
+        &text[text.len() - 200..]
+    );
+    assert!(logs["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("cut at the output cap")));
+    let pods = ran.finished("pods");
+    assert_eq!(pods["results"]["truncated"], false);
+    assert_eq!(
+        pods["results"]["items"].as_array().map(Vec::len),
+        pods["results"]["count"].as_u64().map(|n| n as usize)
+    );
+}
