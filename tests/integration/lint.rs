@@ -299,3 +299,72 @@ fn issue11_item15_lint_rules_and_doc_labels_say_what_is_true() {
         "Captures `session` (secret), `count`, `code`, `body` (masked if it holds a secret: its step reads one)."
     );
 }
+
+/// A secret used only to open a connection (`sql`'s and `prometheus`'s
+/// `url`) cannot reach the step's outputs: `secret_output_unmasked` stays
+/// quiet there and on what reads them, and fires where a secret is also a
+/// query parameter, and downstream of that.
+#[test]
+fn a_secret_connection_url_alone_does_not_make_outputs_secret() {
+    let dir = root().join("tests/fixtures/lint/secret_output_unmasked");
+    let secret_lints = |path: &Path| -> Vec<(Code, String)> {
+        codes(path)
+            .into_iter()
+            .filter(|(code, _)| *code == Code::Lint(LintRule::SecretOutputUnmasked))
+            .collect()
+    };
+    let quiet = dir.join("connection_only.yaml");
+    let (file, found) = lint_file(&quiet);
+    assert_eq!(
+        secret_lints(&quiet),
+        vec![],
+        "{}",
+        render(&file, &found, RenderStyle::Plain)
+    );
+    let loud = dir.join("connection_and_query.yaml");
+    assert_eq!(
+        secret_lints(&loud),
+        vec![
+            (
+                Code::Lint(LintRule::SecretOutputUnmasked),
+                "the output `first` of `session` may carry a secret the step reads".to_string()
+            ),
+            (
+                Code::Lint(LintRule::SecretOutputUnmasked),
+                "the output `line` of `echo` may carry a secret the step reads".to_string()
+            ),
+        ]
+    );
+    let (file, found) = lint_file(&loud);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/snapshots/lint"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "secret_output_unmasked_connection_and_query",
+            render(&file, &found, RenderStyle::Plain)
+        )
+    });
+}
+
+/// `runbook doc` marks "(masked if it holds a secret…)" only outputs that
+/// can hold text: an output of an int result (`status`, `row_count`) with
+/// no declared type is a number, which is never masked as derived.
+#[test]
+fn doc_does_not_mark_inferred_numbers_as_maybe_secret() {
+    let playbook = "name: session\ninputs:\n  token: {type: string, secret: true, env: API_TOKEN}\nsteps:\n  - id: login\n    http:\n      url: https://api.example.com/session\n      headers:\n        Authorization: Bearer {{inputs.token}}\n    outputs:\n      code: {from: status}\n      cut: {from: truncated}\n      took: {from: elapsed_ms}\n      body: {from: body}\n      picked: {json: $.id}\n";
+    let checked = runbook_dsl::load::check(
+        runbook_dsl::SourceFile::new("session.yaml", playbook),
+        runbook_stdlib::builtin(),
+    );
+    let doc = runbook_dsl::doc::markdown(checked.plan.as_ref().expect("checks"));
+    let captures = doc
+        .lines()
+        .find(|l| l.starts_with("Captures "))
+        .unwrap_or_else(|| panic!("{doc}"));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/snapshots/lint"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+        .bind(|| insta::assert_snapshot!("doc_inferred_numbers_are_not_maybe_secret", captures));
+}

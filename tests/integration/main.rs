@@ -39,6 +39,8 @@ mod optional_outputs;
 mod plans;
 mod reachability;
 mod rehearsals;
+mod report_called;
+mod result_caps;
 mod resume_nested;
 mod resume_plan_hash;
 mod round_trip;

@@ -460,15 +460,6 @@ impl Output {
     pub fn is_secret(&self) -> bool {
         self.secret.as_ref().is_some_and(|s| s.value)
     }
-
-    /// Whether the captured value can be text: a number or a boolean (by
-    /// its declared `type`) is never masked unless declared secret.
-    pub fn may_hold_text(&self) -> bool {
-        !matches!(
-            self.ty.as_ref().map(|t| t.value),
-            Some(ValueType::Int | ValueType::Float | ValueType::Bool)
-        )
-    }
 }
 
 /// The type of a value an author can declare for an output.

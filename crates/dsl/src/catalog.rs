@@ -70,6 +70,11 @@ pub struct Capabilities {
     /// The values of the kind's `operation` parameter that only read
     /// (k8s `get`, `list`, `logs`, ...): their default effect is `read`.
     pub read_only_operations: &'static [&'static str],
+    /// The parameters that only open a connection (`sql`'s `url`, whose
+    /// password is a secret): their values never reach the step's results,
+    /// so a secret used there alone does not make its outputs secret for
+    /// `lint` and `doc`.
+    pub credentials: &'static [&'static str],
 }
 
 /// See [`Capabilities::describes_itself`].

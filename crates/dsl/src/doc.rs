@@ -196,10 +196,12 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
         let outputs: Vec<String> = step
             .outputs
             .iter()
-            .map(|o| {
+            .enumerate()
+            .map(|(n, o)| {
+                let holds_text = info.outputs_hold_text.get(n).copied().unwrap_or(true);
                 let secret = if o.is_secret() {
                     " (secret)"
-                } else if info.uses_secret && o.secret.is_none() && o.may_hold_text() {
+                } else if info.uses_secret && o.secret.is_none() && holds_text {
                     // Masked only when it looks like a secret (see
                     // docs/semantics.md, "Secrets"): not a number or a flag.
                     " (masked if it holds a secret: its step reads one)"

@@ -72,6 +72,15 @@ pub struct StepPlan {
     /// Whether a secret (input, or a result derived from one) flows into this
     /// step; its outputs are then masked.
     pub uses_secret: bool,
+    /// Whether a secret value can reach this step's results: it flows in
+    /// other than through a parameter that only opens a connection (see
+    /// [`crate::catalog::Capabilities::credentials`]).
+    pub secret_reaches_results: bool,
+    /// Whether each of the step's outputs, in order, can hold text: not
+    /// declared or inferred a number or a flag (an output of `exit_code`
+    /// is an int without saying so). Only text is masked as derived from
+    /// a secret.
+    pub outputs_hold_text: Vec<bool>,
     /// The step can never run (a warning was given).
     pub unreachable: bool,
     /// What its kind's schema says about it (all false for a branch, a

@@ -20,7 +20,35 @@ pub fn markdown(records: &[Record]) -> String {
     let mut evidence: Vec<(String, Vec<String>)> = Vec::new();
     for record in records {
         let time = &record.time;
-        match &record.event {
+        // A called playbook's run, journaled inside this one: its steps are
+        // already addressed `CALL.STEP` and take their place in the tables
+        // under the calling step; its own start and end are timeline rows.
+        let (call, event) = match &record.event {
+            Event::Called { call, record } => (Some(call.as_str()), record.as_ref()),
+            event => (None, event),
+        };
+        if let Some(call) = call {
+            match event {
+                Event::RunStarted { playbook, .. } => {
+                    timeline.push(format!("| {time} | `{call}` runs `{}` |", cell(playbook)));
+                    continue;
+                }
+                Event::RunResumed { .. } => {
+                    timeline.push(format!("| {time} | `{call}` resumes its playbook |"));
+                    continue;
+                }
+                Event::RunFinished { status, .. } => {
+                    let status = serde_json::to_value(status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    timeline.push(format!("| {time} | the playbook `{call}` runs {status} |"));
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match event {
             Event::RunStarted {
                 run_id,
                 playbook,

@@ -11,6 +11,7 @@
 //! `manual`, `ask` and `branch`/`triage` are not here: they are constructs of
 //! the language itself (see `docs/language.md`), not catalog kinds.
 
+mod capped;
 mod captured;
 pub mod kinds;
 mod params;

@@ -240,6 +240,7 @@ fn router(state: Shared) -> Router {
         )
         .route("/metrics", get(metrics))
         .route("/blob", get(|| async { blob() }))
+        .route("/huge", get(huge))
         .fallback(record)
         .with_state(state)
 }
@@ -248,6 +249,44 @@ fn router(state: Shared) -> Router {
 /// body is compared byte for byte (not valid UTF-8, several chunks).
 pub fn blob() -> Vec<u8> {
     (0..300 * 1024).map(|i| (i % 251) as u8).collect()
+}
+
+/// How many bytes `/huge` streams: 50 MiB.
+pub const HUGE: u64 = 50 << 20;
+
+/// `/huge?json=true`: 50 MiB streamed in 64 KiB chunks, never held whole
+/// (a JSON array of numbers with `json`, text lines otherwise), with its
+/// `Content-Length`, as a server that answers far more than asked.
+async fn huge(Query(q): Query<HashMap<String, String>>) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let json = q.get("json").is_some_and(|v| v == "true");
+    let chunks = (HUGE as usize) / CHUNK;
+    let stream = futures_util::stream::iter((0..chunks).map(move |i| {
+        let mut chunk = vec![if json { b' ' } else { b'x' }; CHUNK];
+        if json {
+            if i == 0 {
+                chunk[0] = b'[';
+            }
+            chunk[CHUNK - 2] = b'1';
+            chunk[CHUNK - 1] = if i + 1 == chunks { b']' } else { b',' };
+        } else {
+            chunk[CHUNK - 1] = b'\n';
+        }
+        Ok::<_, std::convert::Infallible>(Bytes::from(chunk))
+    }));
+    let kind = if json {
+        "application/json"
+    } else {
+        "text/plain"
+    };
+    (
+        [
+            ("content-type", kind.to_string()),
+            ("content-length", HUGE.to_string()),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 async fn health() -> Json<Value> {

@@ -485,7 +485,20 @@ async fn resource(
                 .get("tailLines")
                 .and_then(|t| t.parse::<usize>().ok())
                 .unwrap_or(lines.len());
-            let text = lines[lines.len().saturating_sub(tail)..].join("\n") + "\n";
+            let mut text = lines[lines.len().saturating_sub(tail)..].join("\n") + "\n";
+            if query.get("container").is_some_and(|c| c == "chatty") {
+                // A container that logged 8 MB (result size caps).
+                text = (0..100_000)
+                    .map(|i| format!("2026-01-10T09:00:00Z INFO chatty line {i:06} ........................\n"))
+                    .collect();
+            }
+            // As the API server: at most `limitBytes` of the log.
+            if let Some(limit) = query
+                .get("limitBytes")
+                .and_then(|l| l.parse::<usize>().ok())
+            {
+                text.truncate(limit.min(text.len()));
+            }
             text.into_response()
         }
         (Method::PATCH, Some(name), None) => {

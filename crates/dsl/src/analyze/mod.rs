@@ -442,6 +442,17 @@ impl<'a> Analyzer<'a> {
         plan.reads = refs.take_reads();
         plan.vars = refs.take_vars_read();
         plan.uses_secret = refs.uses_secret();
+        plan.secret_reaches_results = refs.secret_reaches_results();
+        plan.outputs_hold_text = step
+            .outputs
+            .iter()
+            .map(|o| {
+                !matches!(
+                    references::output_type(step, schema, o),
+                    crate::expr::Type::Int | crate::expr::Type::Float | crate::expr::Type::Bool
+                )
+            })
+            .collect();
         drop(refs);
         self.check_outputs(step, schema);
         plan.effect = match (&step.effect, &step.action, schema) {
@@ -455,7 +466,7 @@ impl<'a> Analyzer<'a> {
             plan.capabilities = schema.capabilities;
         }
         plan.primary_result = references::primary_result(step, schema).unwrap_or("");
-        types.record(i, plan.uses_secret);
+        types.record(i, plan.uses_secret, plan.secret_reaches_results);
         plan
     }
 

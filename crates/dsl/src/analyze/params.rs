@@ -78,7 +78,10 @@ pub(super) fn check(
             );
             continue;
         };
-        if let Some(value) = check_value(param, &param.ty, &entry.value, refs, diags) {
+        refs.set_in_credential(schema.capabilities.credentials.contains(&key));
+        let value = check_value(param, &param.ty, &entry.value, refs, diags);
+        refs.set_in_credential(false);
+        if let Some(value) = value {
             checked.insert(key.to_string(), value);
         }
     }

@@ -14,102 +14,10 @@ use crate::suggest;
 use std::collections::HashMap;
 
 mod loops;
+mod step_types;
 pub(crate) use loops::literal_element_type;
-
-/// What later steps need to know about a step already checked.
-pub(super) struct StepTypes<'a> {
-    catalog: &'a dyn Catalog,
-    uses_secret: Vec<bool>,
-}
-
-impl<'a> StepTypes<'a> {
-    pub(super) fn new(playbook: &'a Playbook, catalog: &'a dyn Catalog) -> StepTypes<'a> {
-        StepTypes {
-            catalog,
-            uses_secret: vec![false; playbook.steps.len()],
-        }
-    }
-
-    pub(super) fn record(&mut self, step: usize, uses_secret: bool) {
-        self.uses_secret[step] = uses_secret;
-    }
-
-    pub(super) fn step_uses_secret(&self, step: usize) -> bool {
-        self.uses_secret[step]
-    }
-
-    fn schema(&self, step: &Step) -> Option<&'a KindSchema> {
-        match &step.action {
-            Action::Kind { name, .. } => self.catalog.kind(&name.value),
-            _ => None,
-        }
-    }
-}
-
-/// The results a step produces, by name; `None` when its kind is unknown
-/// (already reported), so nothing about it is reported again.
-pub(super) fn result_names<'s>(
-    step: &'s Step,
-    schema: Option<&'s KindSchema>,
-) -> Option<Vec<&'s str>> {
-    match &step.action {
-        Action::Kind { .. } => schema.map(|s| s.results.iter().map(|r| r.name).collect()),
-        Action::Ask(_) => Some(vec!["answer"]),
-        Action::Manual { .. } => Some(vec!["note"]),
-        Action::Branch(_) => Some(vec!["taken"]),
-    }
-}
-
-/// The result an output captures when it names none.
-pub(super) fn primary_result(step: &Step, schema: Option<&KindSchema>) -> Option<&'static str> {
-    match &step.action {
-        Action::Kind { .. } => schema.map(|s| s.primary_result).filter(|p| !p.is_empty()),
-        Action::Ask(_) => Some("answer"),
-        Action::Manual { .. } => Some("note"),
-        Action::Branch(_) => Some("taken"),
-    }
-}
-
-/// The type of a result of a step.
-fn result_type(step: &Step, schema: Option<&KindSchema>, name: &str) -> Option<Type> {
-    match &step.action {
-        Action::Kind { .. } => schema?.result(name).map(|r| Type::from_value_type(r.ty)),
-        Action::Ask(ask) if name == "answer" => Some(match &ask.answer {
-            AnswerType::Choice(choices) => {
-                Type::Enum(choices.iter().map(|c| c.value.clone()).collect())
-            }
-            AnswerType::Number { .. } => Type::Float,
-            AnswerType::Text => Type::String,
-        }),
-        Action::Manual { .. } if name == "note" => Some(Type::String),
-        Action::Branch(_) if name == "taken" => Some(Type::String),
-        _ => None,
-    }
-}
-
-/// The type of a declared output: declared, or what its capture yields.
-fn output_type(step: &Step, schema: Option<&KindSchema>, output: &Output) -> Type {
-    if let Some(ty) = &output.ty {
-        return Type::from_value_type(ty.value);
-    }
-    if output.lines.is_some() || output.regex.is_some() {
-        return match output.selected() {
-            crate::ast::Select::All => Type::List(Box::new(Type::String)),
-            crate::ast::Select::Count => Type::Int,
-            crate::ast::Select::First | crate::ast::Select::Last => Type::String,
-        };
-    }
-    if output.json.is_some() {
-        return Type::Any;
-    }
-    let from = output
-        .from
-        .as_ref()
-        .map(|f| f.value.as_str())
-        .or_else(|| primary_result(step, schema));
-    from.and_then(|f| result_type(step, schema, f))
-        .unwrap_or(Type::Any)
-}
+use step_types::result_type;
+pub(super) use step_types::{output_type, primary_result, result_names, StepTypes};
 
 /// Resolves references made by one step.
 pub(super) struct References<'a, 'b> {
@@ -133,6 +41,10 @@ pub(super) struct References<'a, 'b> {
     vars: Option<&'b super::vars::Vars>,
     /// Values read (indices into `vars`), with the values they need.
     vars_read: Vec<usize>,
+    /// A secret flows in where it can reach the step's results.
+    reaches_results: bool,
+    /// What is checked now is a parameter that only opens a connection.
+    in_credential: bool,
 }
 
 impl<'a, 'b> References<'a, 'b> {
@@ -158,6 +70,8 @@ impl<'a, 'b> References<'a, 'b> {
             unbound_because: "here",
             vars: None,
             vars_read: Vec::new(),
+            reaches_results: false,
+            in_credential: false,
         }
     }
 
@@ -238,6 +152,24 @@ impl<'a, 'b> References<'a, 'b> {
 
     pub(super) fn uses_secret(&self) -> bool {
         self.uses_secret
+    }
+
+    pub(super) fn secret_reaches_results(&self) -> bool {
+        self.reaches_results
+    }
+
+    /// Whether what is checked next is a parameter that only opens a
+    /// connection (a secret there does not reach the results).
+    pub(super) fn set_in_credential(&mut self, in_credential: bool) {
+        self.in_credential = in_credential;
+    }
+
+    /// A secret flows in (`reaches`: one that can reach what it reads).
+    fn secret_flows(&mut self, reaches: bool) {
+        self.uses_secret = true;
+        if reaches && !self.in_credential {
+            self.reaches_results = true;
+        }
     }
 
     fn current_step(&self) -> &'a Step {
@@ -357,7 +289,7 @@ impl<'a, 'b> References<'a, 'b> {
             return Type::Any;
         };
         if input.is_secret() {
-            self.uses_secret = true;
+            self.secret_flows(true);
         }
         let ty = Type::from_input_type(&input.ty.value);
         if let Some(extra) = path.segments.get(2) {
@@ -399,7 +331,7 @@ impl<'a, 'b> References<'a, 'b> {
         self.reads.push(target);
         self.check_upstream(target, id_segment.span, diags);
         if self.types.uses_secret[target] {
-            self.uses_secret = true;
+            self.secret_flows(self.types.reaches_results[target]);
         }
         let step = &self.playbook.steps[target];
         let schema = self.types.schema(step);
@@ -475,7 +407,7 @@ impl<'a, 'b> References<'a, 'b> {
                 return Type::Any;
             };
             if output.is_secret() {
-                self.uses_secret = true;
+                self.secret_flows(true);
             }
             (output_type(step, schema, output), at + 2)
         } else {

@@ -388,7 +388,9 @@ fn secret_output_unmasked(
     step: &Step,
     add: &mut impl FnMut(LintRule, Diagnostic),
 ) {
-    if !plan.step_plan(i).uses_secret {
+    // A secret that only opens the step's connection (a `sql` `url`) does
+    // not reach what the step returns.
+    if !plan.step_plan(i).secret_reaches_results {
         return;
     }
     // `secret: false` says the author looked and it carries none.

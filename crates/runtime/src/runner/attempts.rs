@@ -130,7 +130,15 @@ impl StepTask {
             let until = step_plan.until.as_ref();
             let Some(condition) = until.filter(|_| state != StepState::Rejected) else {
                 return match state {
-                    StepState::Succeeded => self.finish_success(result.fields, attempt),
+                    StepState::Succeeded => {
+                        // A kind's note on its success (a result cut at the
+                        // output cap) is the step's message.
+                        let mut done = self.finish_success(result.fields, attempt);
+                        if done.state == StepState::Succeeded {
+                            done.message = result.message;
+                        }
+                        done
+                    }
                     _ => StepDone {
                         results: result.fields,
                         attempts: attempt,

@@ -157,12 +157,12 @@ fn schema() -> KindSchema {
             ResultField::new(
                 "body",
                 ValueType::String,
-                "Response body as text; empty when `save_to` saved it (up to 64 KiB of a refused one).",
+                "Response body as text, at most the output cap of it (then `truncated` is true and a marker line ends it); empty when `save_to` saved it (up to 64 KiB of a refused one).",
             ),
             ResultField::new(
                 "json",
                 ValueType::Any,
-                "Response body parsed as JSON; unset when the body is not JSON.",
+                "Response body parsed as JSON; unset when the body is not JSON or was cut at the output cap.",
             ),
             ResultField::new(
                 "elapsed_ms",
@@ -184,6 +184,7 @@ fn schema() -> KindSchema {
                 ValueType::String,
                 "With `save_to`: the SHA-256 of the saved body, in hex.",
             ),
+            crate::capped::truncated_field(),
         ],
         primary_result: "body",
         default_effect,

@@ -5,6 +5,7 @@
 
 use super::file::{self, Saving};
 use super::Params;
+use crate::capped::{self, Capped};
 use crate::web::{self, ClientOptions};
 use runbook_runtime::{ActionContext, ActionResult, Mode};
 use serde_json::{Map, Value};
@@ -220,28 +221,29 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
         let mut response = builder.send().await.map_err(Fault::Http)?;
         let status = response.status().as_u16();
         let headers = header_map(response.headers());
-        let mut bytes = Vec::new();
+        let size = response.content_length();
         let saving_body = saving.is_some();
-        match saving.as_mut().filter(|_| expect.accepts(status)) {
+        let body = match saving.as_mut().filter(|_| expect.accepts(status)) {
             Some(saving) => {
                 while let Some(chunk) = response.chunk().await.map_err(Fault::Http)? {
                     saving.write(&chunk).map_err(Fault::File)?;
                 }
+                Capped::new(0)
             }
+            // A refused answer to a request meant for a file: enough of it
+            // to say why.
             None if saving_body => {
-                while let Some(chunk) = response.chunk().await.map_err(Fault::Http)? {
-                    let room = REFUSED_BODY_LIMIT.saturating_sub(bytes.len());
-                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    if room <= chunk.len() {
-                        break;
-                    }
-                }
+                capped::read_response(&mut response, REFUSED_BODY_LIMIT.min(ctx.output_cap))
+                    .await
+                    .map_err(Fault::Http)?
             }
-            None => bytes = response.bytes().await.map_err(Fault::Http)?.to_vec(),
-        }
-        Ok::<_, Fault>((status, headers, bytes))
+            None => capped::read_response(&mut response, ctx.output_cap)
+                .await
+                .map_err(Fault::Http)?,
+        };
+        Ok::<_, Fault>((status, headers, body, size))
     };
-    let (status, headers, bytes) = tokio::select! {
+    let (status, headers, capped, size) = tokio::select! {
         done = exchange => match done {
             Ok(done) => done,
             Err(Fault::Http(e)) => return ActionResult::failure(web::describe_failure(&e, &what, req.timeout)),
@@ -263,7 +265,7 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
             format!("dry-run: {} bytes received, not saved", fields["bytes"]),
         );
     }
-    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let body = capped.text(size);
     let is_json = headers
         .get("content-type")
         .and_then(Value::as_str)
@@ -271,11 +273,22 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     let mut fields = Map::new();
     fields.insert("status".into(), Value::from(status));
     fields.insert("headers".into(), Value::Object(headers));
-    if is_json {
-        if let Ok(json) = serde_json::from_slice::<Value>(&bytes) {
+    let note = capped.truncated().then(|| {
+        let mut note = format!(
+            "the body was cut at the output cap ({} bytes): `truncated` is true",
+            ctx.output_cap
+        );
+        if is_json {
+            note = format!("`json` is unset: {}", capped::not_parsed(ctx.output_cap));
+        }
+        note
+    });
+    if is_json && !capped.truncated() {
+        if let Ok(json) = serde_json::from_slice::<Value>(capped.bytes()) {
             fields.insert("json".into(), json);
         }
     }
+    capped.mark(&mut fields);
     fields.insert("elapsed_ms".into(), Value::from(elapsed_ms));
     let first_line = body
         .lines()
@@ -284,7 +297,10 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     fields.insert("body".into(), Value::String(body));
     fields.extend(saved.unwrap_or_default());
     if req.expect.accepts(status) {
-        ActionResult::success(fields)
+        ActionResult {
+            message: note,
+            ..ActionResult::success(fields)
+        }
     } else {
         let detail = first_line
             .map(|l| {

@@ -6,6 +6,7 @@ use super::client::{connect, explain, resource, to_value, Resource, Target, ROLL
 use super::results::{pod_summary, rollout_progress};
 use super::schema::name_problem;
 use super::{given, Operation, Params};
+use crate::capped::{Capped, Items, TRUNCATED};
 use kube::api::{
     Api, DeleteParams, DynamicObject, GroupVersionKind, ListParams, LogParams, Patch, PatchParams,
 };
@@ -103,6 +104,11 @@ impl Op<'_> {
                     .collect();
                 fields.insert("count".into(), Value::from(items.len()));
                 fields.insert("names".into(), Value::Array(names));
+                // The objects within the output cap; the counts above are
+                // over all of them. `object` and `items` share the cap.
+                let mut budget = Items::new(self.ctx.output_cap / 2);
+                let items = budget.keep(items);
+                fields.insert(TRUNCATED.into(), Value::Bool(budget.truncated()));
                 fields.insert(
                     "object".into(),
                     json!({"kind": format!("{}List", r.api.kind), "items": items.clone()}),
@@ -278,6 +284,9 @@ impl Op<'_> {
             container: given(&self.params.container).map(str::to_string),
             tail_lines: self.params.tail,
             previous: self.params.previous,
+            // The server stops after the cap and one byte more, which says
+            // the logs were cut.
+            limit_bytes: i64::try_from(self.ctx.output_cap).ok().map(|c| c + 1),
             ..LogParams::default()
         };
         let target = Target {
@@ -289,10 +298,20 @@ impl Op<'_> {
             .logs(&pod, &lp)
             .await
             .map_err(|e| explain(&e, "read the logs of", &target))?;
+        let mut kept = Capped::new(self.ctx.output_cap);
+        kept.push(logs.as_bytes());
         let mut fields = Map::new();
         fields.insert("names".into(), json!([pod]));
-        fields.insert("logs".into(), Value::String(logs));
-        Ok(ActionResult::success(fields))
+        fields.insert("logs".into(), Value::String(kept.text(None)));
+        kept.mark(&mut fields);
+        let mut result = ActionResult::success(fields);
+        if kept.truncated() {
+            result.message = Some(format!(
+                "the logs were cut at the output cap ({} bytes): `truncated` is true; `tail` reads the last lines",
+                self.ctx.output_cap
+            ));
+        }
+        Ok(result)
     }
 
     async fn events(&self) -> Result<ActionResult, String> {

@@ -109,7 +109,12 @@ pub fn schema() -> KindSchema {
                 ValueType::Int,
                 "Container restarts summed over the pods read.",
             ),
-            ResultField::new("logs", ValueType::String, "For `logs`: the log text."),
+            ResultField::new(
+                "logs",
+                ValueType::String,
+                "For `logs`: the log text, its first output-cap bytes when longer (`truncated`).",
+            ),
+            crate::capped::truncated_field(),
             ResultField::new(
                 "events",
                 ValueType::List,

@@ -86,12 +86,16 @@ fn schema() -> KindSchema {
                 "Every series, each a map of `labels` and `value` (a range query's last sample, with every sample in `values`): `any(steps.ID.series, s => s.value > 80)`.",
             ),
             ResultField::new("empty", ValueType::Bool, "True when the query returned no series."),
+            crate::capped::truncated_field(),
         ],
         primary_result: "value",
         default_effect: super::reads,
         effect_doc: "`read`: a query changes nothing.",
         rules: runbook_dsl::catalog::no_rules,
-        capabilities: Capabilities::default(),
+        capabilities: Capabilities {
+            credentials: &["url"],
+            ..Capabilities::default()
+        },
     }
 }
 

@@ -3,6 +3,7 @@
 //! Prometheus HTTP API; the answer as `value`, `series` and `empty`.
 
 use super::Params;
+use crate::capped;
 use crate::web::{self, ClientOptions};
 use runbook_runtime::{ActionContext, ActionResult};
 use serde_json::{Map, Value};
@@ -150,7 +151,22 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
         _ = ctx.cancel.cancelled() => return ActionResult::failure("stopped while querying"),
     };
     let status = response.status();
-    let body: Value = match response.json().await {
+    let mut response = response;
+    let read = tokio::select! {
+        r = capped::read_response(&mut response, ctx.output_cap) => r,
+        _ = ctx.cancel.cancelled() => return ActionResult::failure("stopped while querying"),
+    };
+    let answer = match read {
+        Ok(answer) => answer,
+        Err(e) => return ActionResult::failure(web::describe_failure(&e, &what, limit)),
+    };
+    if answer.truncated() {
+        let mut fields = Map::new();
+        answer.mark(&mut fields);
+        return ActionResult::failure(format!("{what}: {}", capped::not_parsed(ctx.output_cap)))
+            .with_fields(fields);
+    }
+    let body: Value = match serde_json::from_slice(answer.bytes()) {
         Ok(b) => b,
         Err(e) => {
             return ActionResult::failure(format!(
@@ -166,7 +182,10 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
         ));
     }
     match results(&body["data"]) {
-        Ok(fields) => ActionResult::success(fields),
+        Ok(mut fields) => {
+            answer.mark(&mut fields);
+            ActionResult::success(fields)
+        }
         Err(e) => ActionResult::failure(e),
     }
 }

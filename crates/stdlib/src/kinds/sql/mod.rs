@@ -102,7 +102,7 @@ fn schema() -> KindSchema {
             ResultField::new(
                 "rows",
                 ValueType::List,
-                "The rows returned, each a map from column name to value.",
+                "The rows returned, each a map from column name to value; only the first ones when they pass the output cap (then `truncated` is true and `row_count` still counts them all).",
             ),
             ResultField::new(
                 "row_count",
@@ -114,12 +114,16 @@ fn schema() -> KindSchema {
                 ValueType::Any,
                 "First column of the first row; unset when no row was returned.",
             ),
+            crate::capped::truncated_field(),
         ],
         primary_result: "rows",
         default_effect,
         effect_doc: EFFECT,
         rules: runbook_dsl::catalog::no_rules,
-        capabilities: Capabilities::default(),
+        capabilities: Capabilities {
+            credentials: &["url"],
+            ..Capabilities::default()
+        },
     }
 }
 

@@ -13,6 +13,8 @@
 
 use super::classify::{classify, Class};
 use super::Params;
+use crate::capped::Items;
+use futures_util::StreamExt;
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::{ActionContext, ActionResult, Mode as RunMode};
 use serde_json::{Map, Value};
@@ -311,6 +313,7 @@ async fn execute(
     client: &Client,
     statement: &Statement,
     params: &[Bound],
+    cap: usize,
 ) -> Result<Executed, tokio_postgres::Error> {
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
     if statement.columns().is_empty() {
@@ -319,12 +322,23 @@ async fn execute(
             rows: Vec::new(),
             count,
             first: None,
+            truncated: false,
         });
     }
-    let rows = client.query(statement, &refs).await?;
-    let mut out = Vec::with_capacity(rows.len());
+    // Rows are read as they come and kept within the output cap (each
+    // counted as its JSON text); the rest are counted, not kept.
+    let rows = client.query_raw(statement, refs).await?;
+    let mut rows = std::pin::pin!(rows);
+    let mut out = Vec::new();
+    let mut budget = Items::new(cap);
+    let mut count = 0u64;
     let mut first = None;
-    for row in &rows {
+    while let Some(row) = rows.next().await {
+        let row = row?;
+        count += 1;
+        if budget.truncated() {
+            continue;
+        }
         let mut map = Map::new();
         for (i, column) in row.columns().iter().enumerate() {
             let Column(v) = row.try_get(i)?;
@@ -333,12 +347,16 @@ async fn execute(
             }
             map.insert(column.name().to_string(), v);
         }
-        out.push(Value::Object(map));
+        let row = Value::Object(map);
+        if budget.admit(&row) {
+            out.push(row);
+        }
     }
     Ok(Executed {
-        count: out.len() as u64,
+        count,
         rows: out,
         first,
+        truncated: budget.truncated(),
     })
 }
 
@@ -348,6 +366,8 @@ struct Executed {
     count: u64,
     /// The first column of the first row (maps of the rows lose column order).
     first: Option<Value>,
+    /// More rows came than the output cap keeps: `rows` holds the first ones.
+    truncated: bool,
 }
 
 async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]) -> ActionResult {
@@ -389,7 +409,9 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
                 params.len()
             ));
         }
-        let done = execute(&client, &statement, &params).await.map_err(fail)?;
+        let done = execute(&client, &statement, &params, ctx.output_cap)
+            .await
+            .map_err(fail)?;
         match (mode, begin) {
             (Mode::ReadRolledBack | Mode::RolledBack, _) => {
                 client.batch_execute("ROLLBACK").await.map_err(fail)?
@@ -399,7 +421,12 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
         }
         Ok(Ok(done))
     };
-    let Executed { rows, count, first } = tokio::select! {
+    let Executed {
+        rows,
+        count,
+        first,
+        truncated,
+    } = tokio::select! {
         done = work => match done {
             Ok(Ok(done)) => done,
             Ok(Err(not_run)) => {
@@ -417,8 +444,16 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
         fields.insert("value".into(), first);
     }
     fields.insert("row_count".into(), Value::from(count));
+    let kept = rows.len();
     fields.insert("rows".into(), Value::Array(rows));
+    fields.insert(crate::capped::TRUNCATED.into(), Value::Bool(truncated));
     let mut result = ActionResult::success(fields);
+    if truncated {
+        result.message = Some(format!(
+            "{count} rows, of which `rows` keeps the first {kept}: the rest pass the output cap ({} bytes); `truncated` is true",
+            ctx.output_cap
+        ));
+    }
     if mode == Mode::RolledBack {
         result.message = Some(format!(
             "{count} row{} affected, rolled back",
