@@ -288,6 +288,30 @@ fn arithmetic_takes_integers_only() {
     assert_nothing_ran(s.path(), "a[$(touch pwned)] as an int");
 }
 
+/// A duration is its number of seconds, so it can be counted with in
+/// `$((...))` (`sleep $(( {{inputs.window}} / 2 ))`); one that is not a whole
+/// number of seconds is refused when the step renders, and text that is not
+/// a duration never becomes the input.
+#[test]
+fn arithmetic_takes_whole_second_durations() {
+    let s = Sandbox::new(
+        "inputs:\n  d: {type: duration}\nsteps:\n  - id: add\n    shell: echo $(( {{inputs.d}} + 1 )) > sum\n",
+    );
+    let ok = s.run(&["--input", "d=90m"]);
+    assert_eq!(ok.code, 0, "{}", ok.describe());
+    assert_eq!(s.read("sum"), "5401\n");
+    let half = s.run(&["--input", "d=1500ms"]);
+    assert_ne!(half.code, 0, "{}", half.describe());
+    assert!(
+        half.describe().contains("not an integer"),
+        "{}",
+        half.describe()
+    );
+    let hostile = s.run(&["--input", "d=$(touch pwned)"]);
+    assert_ne!(hostile.code, 0, "{}", hostile.describe());
+    assert_nothing_ran(s.path(), "$(touch pwned) as a duration");
+}
+
 /// `{{quote}}` is what makes a value safe in a command `ssh` hands to the
 /// remote login shell: through a real `sshd`, every payload is printed back
 /// by the remote `printf` exactly, and runs nowhere. In an argv list, the

@@ -176,7 +176,7 @@ fn refuse_unsafe(
         Format::Quote => Parses::Twice,
         _ => Parses::Once,
     };
-    let integer = ty == Type::Int
+    let integer = matches!(ty, Type::Int | Type::Duration)
         && match &insertion.format {
             Format::Plain | Format::Json => true,
             Format::Default(fallback) => fallback.is_i64() || fallback.is_u64(),
