@@ -16,19 +16,6 @@ use std::path::{Path, PathBuf};
 /// The most lines a non-test source file may have.
 const MAX_LINES: usize = 600;
 
-/// Files over [`MAX_LINES`] on the dsl-structure branch that other branches
-/// are splitting or own, with their owner. THIS LIST MUST BE EMPTY: it only
-/// exists while those branches are unmerged, and the lead empties it at the
-/// merge. An entry that is no longer over the limit fails the test, so the
-/// list can only shrink.
-const OVER_THE_LIMIT_UNTIL_MERGED: &[(&str, &str)] = &[];
-
-/// Import circles on the dsl-structure branch that other branches are
-/// cutting, as (crate, the modules of the circle, owner). THIS LIST MUST BE
-/// EMPTY: the lead empties it at the merge. An entry no longer found fails
-/// the test, so the list can only shrink.
-const CIRCLES_UNTIL_MERGED: &[(&str, &[&str], &str)] = &[];
-
 /// Whether `path` (relative to the repository) is test code: a file named
 /// `tests.rs` or anything under a `tests/` folder.
 fn is_test_source(path: &Path) -> bool {
@@ -51,35 +38,17 @@ fn non_test_sources() -> Vec<PathBuf> {
 fn no_source_file_is_over_the_limit() {
     let root = root();
     let mut over = Vec::new();
-    let mut allowed_over = BTreeSet::new();
     for file in non_test_sources() {
         let text = std::fs::read_to_string(root.join(&file)).expect("readable source");
         let lines = text.lines().count();
-        if lines <= MAX_LINES {
-            continue;
-        }
-        let name = file.display().to_string();
-        match OVER_THE_LIMIT_UNTIL_MERGED.iter().find(|(f, _)| *f == name) {
-            Some(_) => {
-                allowed_over.insert(name);
-            }
-            None => over.push(format!("{name}: {lines} lines")),
+        if lines > MAX_LINES {
+            over.push(format!("{}: {lines} lines", file.display()));
         }
     }
     assert!(
         over.is_empty(),
         "split these files by concept, each under {MAX_LINES} lines:\n{}",
         over.join("\n")
-    );
-    let stale: Vec<String> = OVER_THE_LIMIT_UNTIL_MERGED
-        .iter()
-        .filter(|(file, _)| !allowed_over.contains(*file))
-        .map(|(file, owner)| format!("{file} ({owner})"))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "no longer over the limit (or gone): remove from OVER_THE_LIMIT_UNTIL_MERGED:\n{}",
-        stale.join("\n")
     );
 }
 
@@ -398,7 +367,6 @@ fn crate_sources(krate: &Path) -> Vec<(PathBuf, String)> {
 fn no_import_circles_between_top_level_modules() {
     let root = root();
     let mut circles = Vec::new();
-    let mut allowed_found = BTreeSet::new();
     for krate in workspace_crates() {
         let graph = ModuleGraph::read(&crate_sources(&krate));
         let name = krate
@@ -407,36 +375,14 @@ fn no_import_circles_between_top_level_modules() {
             .display()
             .to_string();
         let name = if name.is_empty() { "src" } else { &name };
-        for (members, circle) in graph.circles_by_modules() {
-            let allowed = CIRCLES_UNTIL_MERGED.iter().position(|(c, modules, _)| {
-                *c == name
-                    && modules
-                        .iter()
-                        .map(|m| m.to_string())
-                        .collect::<BTreeSet<_>>()
-                        == members
-            });
-            match allowed {
-                Some(entry) => {
-                    allowed_found.insert(entry);
-                }
-                None => circles.push(format!("{name}: {circle}")),
-            }
+        for circle in graph.circles() {
+            circles.push(format!("{name}: {circle}"));
         }
     }
     assert!(
         circles.is_empty(),
         "import circles between top-level modules (move what both need into its own module):\n{}",
         circles.join("\n")
-    );
-    let stale: Vec<String> = (0..CIRCLES_UNTIL_MERGED.len())
-        .filter(|i| !allowed_found.contains(i))
-        .map(|i| format!("{:?}", CIRCLES_UNTIL_MERGED[i]))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "no longer a circle: remove from CIRCLES_UNTIL_MERGED:\n{}",
-        stale.join("\n")
     );
 }
 
