@@ -200,14 +200,24 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                 }
             }
             Segment::If(block) => {
-                let holds = match env.lookup(&block.path) {
-                    Lookup::Known(v) => truthy(&v),
-                    Lookup::Missing => false,
-                    Lookup::Unknown => {
-                        let _ = write!(out, "<if {}>", block.path);
-                        false
-                    }
+                let holds = match &block.condition {
+                    Some(condition) => super::condition::holds(condition, env)?,
+                    None => match env.lookup(&block.path) {
+                        Lookup::Known(v) => Some(truthy(&v)),
+                        Lookup::Missing => Some(false),
+                        Lookup::Unknown => None,
+                    },
                 };
+                // Only in a dry-run: a visible placeholder, then the
+                // `{{else}}` side (as for a path that is absent).
+                let holds = holds.unwrap_or_else(|| {
+                    let tested = match &block.condition {
+                        Some(condition) => condition.to_string(),
+                        None => block.path.to_string(),
+                    };
+                    let _ = write!(out, "<if {tested}>");
+                    false
+                });
                 let chosen = if holds != block.negated {
                     &block.then
                 } else {
