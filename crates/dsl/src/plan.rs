@@ -32,6 +32,10 @@ pub enum ParamValue {
     /// A parsed, type-checked expression.
     Expr(Expr),
     Duration(Duration),
+    /// A duration written as a template (`wait: "{{inputs.settle}}"`),
+    /// checked like a step's templated `timeout`; what it renders is read
+    /// as a duration when the step runs (`duration::rendered_duration`).
+    DurationTemplate(Template),
     List(Vec<Param>),
     Map(Vec<(String, Param)>),
 }

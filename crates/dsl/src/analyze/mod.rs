@@ -5,6 +5,7 @@
 
 pub(crate) mod branches;
 mod durations;
+mod known_values;
 mod failure_reads;
 mod iteration;
 mod literal_text;

@@ -250,3 +250,56 @@ fn truthy(value: &Value) -> bool {
         Value::Object(_) => true,
     }
 }
+
+/// Fills in a template whose text is read as a value (a duration), not
+/// shown: `Ok(None)` when it reads anything not known (a dry-run's result
+/// of a step that did not run, or at check time a value only the run
+/// knows), instead of writing placeholders into it.
+pub fn fill_known(
+    template: &Template,
+    env: &dyn Env,
+    quoting: Quoting,
+) -> Result<Option<String>, FillError> {
+    let watched = Watched {
+        env,
+        unknown: std::cell::Cell::new(false),
+    };
+    let text = fill(template, &watched, quoting)?;
+    Ok((!watched.unknown.get()).then_some(text))
+}
+
+/// An environment that notes whether a value read was not known.
+struct Watched<'e> {
+    env: &'e dyn Env,
+    unknown: std::cell::Cell<bool>,
+}
+
+impl Env for Watched<'_> {
+    fn lookup(&self, path: &crate::path::Path) -> Lookup {
+        let found = self.env.lookup(path);
+        if found == Lookup::Unknown {
+            self.unknown.set(true);
+        }
+        found
+    }
+
+    fn step_state(&self, id: &str) -> Option<crate::expr::StepOutcome> {
+        let state = self.env.step_state(id);
+        if state.is_none() {
+            self.unknown.set(true);
+        }
+        state
+    }
+
+    fn now(&self) -> Option<std::time::SystemTime> {
+        let now = self.env.now();
+        if now.is_none() {
+            self.unknown.set(true);
+        }
+        now
+    }
+
+    fn absence(&self, path: &crate::path::Path) -> Option<String> {
+        self.env.absence(path)
+    }
+}

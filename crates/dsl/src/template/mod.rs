@@ -36,7 +36,7 @@ mod tests;
 
 pub use argv::shell_parsed;
 pub use check::{check, unquoted_ssh_insertions};
-pub use fill::{fill, FillError, Quoting};
+pub use fill::{fill, fill_known, FillError, Quoting};
 pub use parse::{parse, MAX_BLOCK_DEPTH};
 pub use quote::{quote_in, shell_quote, Parses, Unsafe};
 pub use shell_lexer::{ShellContext, ShellLexer};
