@@ -38,7 +38,16 @@ mod tests {
         assert_eq!(rendered_duration(" 1h30m\n"), Ok(Duration::from_secs(5400)));
         assert_eq!(rendered_duration("300"), Ok(Duration::from_secs(300)));
         assert_eq!(rendered_duration("1.5"), Ok(Duration::from_millis(1500)));
-        for bad in ["5x", "", "-3", "NaN", "inf", "1e400", "$(touch x)", "5m; rm -rf /"] {
+        for bad in [
+            "5x",
+            "",
+            "-3",
+            "NaN",
+            "inf",
+            "1e400",
+            "$(touch x)",
+            "5m; rm -rf /",
+        ] {
             assert!(rendered_duration(bad).is_err(), "{bad:?}");
         }
     }

@@ -118,7 +118,10 @@ fn check_known(
         diagnostic = diagnostic.label(
             source.span,
             if source.default {
-                format!("the default of `{}`, used unless the run is given another value", source.name)
+                format!(
+                    "the default of `{}`, used unless the run is given another value",
+                    source.name
+                )
             } else {
                 format!("`{}` is computed here", source.name)
             },

@@ -5,9 +5,9 @@
 
 pub(crate) mod branches;
 mod durations;
-mod known_values;
 mod failure_reads;
 mod iteration;
+mod known_values;
 mod literal_text;
 mod params;
 mod path_reachability;

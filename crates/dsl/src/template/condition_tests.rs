@@ -58,7 +58,10 @@ fn conditions_written_as_expressions_are_read_with_spans() {
     // expression insertion), and the block still closes by its name.
     let (d, at) = err("{{#if inputs.replicas > }}x{{/if}}");
     assert_eq!(d.code, Code::ExprSyntax, "{}", d.message);
-    assert!(at.is_empty() || "inputs.replicas > ".contains(&at), "{at:?}");
+    assert!(
+        at.is_empty() || "inputs.replicas > ".contains(&at),
+        "{at:?}"
+    );
     let (d, _) = err("{{#if inputs.replicas > 1}}x{{/unless}}");
     assert_eq!(d.message, "`{{#if}}` is closed by `{{/unless}}`");
 }
@@ -87,7 +90,11 @@ fn conditions_are_checked_as_when_is() {
     // Types of operands and unknown names, as in `when:`.
     let found = check_src("{{#if inputs.namespace > 1 && inputs.namspace == \"a\"}}x{{/if}}");
     let codes: Vec<Code> = found.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes, vec![Code::TypeMismatch, Code::UnknownInput], "{found:?}");
+    assert_eq!(
+        codes,
+        vec![Code::TypeMismatch, Code::UnknownInput],
+        "{found:?}"
+    );
     assert_eq!(found[1].2, "inputs.namspace");
     // The element of an `{{#each}}` is typed inside the condition.
     let found = check_src("{{#each steps.pods.outputs.names}}{{#if this > 1}}x{{/if}}{{/each}}");
@@ -102,7 +109,10 @@ fn conditions_are_evaluated_when_filled_in() {
     assert_eq!(r("{{#if inputs.n > 5}}big{{else}}small{{/if}}", q), "small");
     assert_eq!(r("{{#unless inputs.n > 5}}no{{/unless}}", q), "no");
     assert_eq!(
-        r("{{#if len(inputs.list) == 2 && contains(inputs.namespace, \"swarm\")}}y{{/if}}", q),
+        r(
+            "{{#if len(inputs.list) == 2 && contains(inputs.namespace, \"swarm\")}}y{{/if}}",
+            q
+        ),
         "y"
     );
     assert_eq!(
@@ -114,8 +124,12 @@ fn conditions_are_evaluated_when_filled_in() {
     );
     // An absent value is an error as in `when:` (not a silent `false`),
     // at the part of the condition that failed.
-    let e = render("{{#if inputs.missing > 1}}x{{/if}}", &super::tests::ctx(), q)
-        .expect_err("no value");
+    let e = render(
+        "{{#if inputs.missing > 1}}x{{/if}}",
+        &super::tests::ctx(),
+        q,
+    )
+    .expect_err("no value");
     assert!(e.message.contains("inputs.missing"), "{}", e.message);
     // A dry-run's unknown shows a placeholder and takes the other side.
     let text = crate::node::Text::verbatim(
