@@ -135,3 +135,26 @@ fn a_templated_duration_known_at_check_time_is_checked_there() {
     let given = sandbox.run(&["--input", "said=1ms"]);
     assert_ne!(given.code, 0, "{}", given.describe());
 }
+
+#[test]
+fn a_person_is_not_timed_by_a_default_when_the_timeout_does_not_render() {
+    let sandbox = Sandbox::new(
+        r#"name: people
+inputs:
+  t: {type: string, default: 5m}
+steps:
+  - id: status_page
+    manual: Update the status page.
+    timeout: "{{inputs.t}}"
+"#,
+    );
+    let run = sandbox.run(&["--input", "t=`touch PWNED` soon", "--gate-timeout", "1s"]);
+    assert_eq!(run.state("status_page"), "failed", "{}", run.describe());
+    let message = run.message("status_page");
+    assert!(
+        message.contains("`timeout` is ``touch PWNED` soon`, which is not a duration"),
+        "{message}"
+    );
+    assert!(run.events_of("asked").is_empty(), "{}", run.describe());
+    assert!(!sandbox.path().join("PWNED").exists());
+}
