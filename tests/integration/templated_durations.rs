@@ -158,3 +158,30 @@ steps:
     assert!(run.events_of("asked").is_empty(), "{}", run.describe());
     assert!(!sandbox.path().join("PWNED").exists());
 }
+
+#[test]
+fn a_wait_that_reads_what_a_dry_run_only_described_is_undecided() {
+    let sandbox = Sandbox::new(
+        r#"name: undecided
+steps:
+  - id: pick
+    shell: echo 5ms
+    outputs:
+      grace: {from: stdout}
+  - id: settle
+    needs: [pick]
+    wait: "{{steps.pick.outputs.grace}}"
+"#,
+    );
+    let dry = sandbox.run(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.describe());
+    assert_eq!(dry.state("settle"), "skipped", "{}", dry.describe());
+    assert!(
+        dry.message("settle")
+            .contains("cannot be decided in a dry-run"),
+        "{}",
+        dry.message("settle")
+    );
+    let run = sandbox.run(&["--yes"]);
+    assert_eq!(run.state("settle"), "succeeded", "{}", run.describe());
+}

@@ -18,8 +18,9 @@ use serde_json::{json, Map, Value};
 pub const SCHEMA_ID: &str = "https://runbook.dev/schema/playbook.json";
 
 const ID_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
-/// What humantime reads: one or more `<number><unit>` (`30s`, `1h30m`).
-const DURATION_PATTERN: &str = "^([0-9]+(\\.[0-9]+)?\\s*[A-Za-z]+\\s*)+$";
+/// What humantime reads: one or more `<number><unit>` (`30s`, `1h30m`),
+/// or a template that renders one (`{{inputs.grace}}`), checked by `check`.
+const DURATION_PATTERN: &str = "^(([0-9]+(\\.[0-9]+)?\\s*[A-Za-z]+\\s*)+|.*\\{\\{.*)$";
 
 fn text(description: &str) -> Value {
     json!({"type": "string", "description": description})
