@@ -189,8 +189,15 @@ impl StepTask {
                     )
                 };
             }
+            // The last attempt is made at the deadline itself: `every: 10s,
+            // within: 20s` tries at 0, 10 and 20 seconds, not only twice
+            // because the third would start a few milliseconds late.
             let elapsed = started.elapsed();
-            if within.is_some_and(|w| elapsed + every > w) {
+            let wait = match within {
+                Some(w) => w.saturating_sub(elapsed).min(every),
+                None => every,
+            };
+            if within.is_some() && wait.is_zero() {
                 return StepDone {
                     results: result.fields,
                     attempts: attempt,
@@ -206,10 +213,10 @@ impl StepTask {
             self.send(Event::StepPolling {
                 step: id.clone(),
                 attempt,
-                every_ms: every.as_millis() as u64,
+                every_ms: wait.as_millis() as u64,
                 message: reason,
             });
-            if !sleep_or_cancel(every, &self.cancel).await {
+            if !sleep_or_cancel(wait, &self.cancel).await {
                 return StepDone {
                     attempts: attempt,
                     ..self.done(StepState::Cancelled, "cancelled while polling")
