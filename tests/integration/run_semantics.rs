@@ -302,6 +302,8 @@ steps:
         "{}",
         run.message("watch")
     );
+    // The condition is named once, not again as the "last" reason.
+    assert_eq!(run.message("watch").matches("count >= 5").count(), 1);
     let polls = run.events_of("step_polling");
     assert_eq!(polls.len(), 1);
     assert!(
