@@ -5,6 +5,8 @@
 
 pub(crate) mod branches;
 mod durations;
+#[cfg(test)]
+mod durations_tests;
 mod failure_reads;
 mod iteration;
 mod known_values;
