@@ -62,6 +62,21 @@ fn conditions_written_as_expressions_are_read_with_spans() {
         at.is_empty() || "inputs.replicas > ".contains(&at),
         "{at:?}"
     );
+    let (d, _) = err("{{#each inputs.list}}{{#if @index > 0}},{{/if}}{{/each}}");
+    assert!(
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("`{{#if @index}}`")),
+        "{:?}",
+        d.help
+    );
+    assert_eq!(
+        r(
+            "{{#each inputs.list}}{{#if @index}}, {{/if}}{{this}}{{/each}}",
+            Quoting::None
+        ),
+        "a b, c"
+    );
     let (d, _) = err("{{#if inputs.replicas > 1}}x{{/unless}}");
     assert_eq!(d.message, "`{{#if}}` is closed by `{{/unless}}`");
 }
