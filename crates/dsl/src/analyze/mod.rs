@@ -5,8 +5,6 @@
 
 pub(crate) mod branches;
 mod durations;
-#[cfg(test)]
-mod durations_tests;
 mod failure_reads;
 mod iteration;
 mod known_values;

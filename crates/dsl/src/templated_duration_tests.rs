@@ -1,4 +1,4 @@
-//! Durations written as templates, in the checker: filled in at check time
+//! Durations written as templates, in the checker (`analyze/durations.rs`): filled in at check time
 //! when every value they read is known (input defaults, values computed
 //! from them), and otherwise left for the run.
 
