@@ -1,6 +1,6 @@
-//! Durations written as templates, in the checker (`analyze/durations.rs`): filled in at check time
-//! when every value they read is known (input defaults, values computed
-//! from them), and otherwise left for the run.
+//! Durations written as templates, in the checker (`analyze/durations.rs`):
+//! filled in at check time when every value they read is known (input
+//! defaults, values computed from them), and otherwise left for the run.
 
 use crate::ast::Effect;
 use crate::catalog::{no_rules, KindList, KindSchema, ParamSchema, ParamType, ResultField};
