@@ -185,3 +185,46 @@ steps:
     let run = sandbox.run(&["--yes"]);
     assert_eq!(run.state("settle"), "succeeded", "{}", run.describe());
 }
+
+#[test]
+fn a_gated_step_whose_timeout_does_not_render_fails_before_its_gate() {
+    let sandbox = Sandbox::new(
+        r#"name: gated
+inputs:
+  t: {type: string, default: 5m}
+steps:
+  - id: restart
+    shell: touch restarted
+    approval: true
+    timeout: "{{inputs.t}}"
+"#,
+    );
+    let run = sandbox.run(&["--yes", "--approve", "restart", "--input", "t=soon"]);
+    assert_eq!(run.state("restart"), "failed", "{}", run.describe());
+    assert!(
+        run.message("restart")
+            .contains("`timeout` is `soon`, which is not a duration"),
+        "{}",
+        run.message("restart")
+    );
+    assert!(
+        run.events_of("gate_requested").is_empty(),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.events_of("gate_decided").is_empty(),
+        "{}",
+        run.describe()
+    );
+    assert!(!sandbox.path().join("restarted").exists());
+    // With a duration, the same run asks its gate (approved on the command line).
+    let fine = sandbox.run(&["--yes", "--approve", "restart", "--input", "t=1m"]);
+    assert_eq!(fine.state("restart"), "succeeded", "{}", fine.describe());
+    assert_eq!(
+        fine.events_of("gate_decided").len(),
+        1,
+        "{}",
+        fine.describe()
+    );
+}

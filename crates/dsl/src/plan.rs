@@ -127,6 +127,14 @@ pub enum DurationField {
 }
 
 impl DurationField {
+    /// Every field, in the order a step is written.
+    pub const ALL: [DurationField; 4] = [
+        DurationField::Timeout,
+        DurationField::RetryDelay,
+        DurationField::Every,
+        DurationField::Within,
+    ];
+
     /// The field as written: `timeout`, `within`.
     pub fn name(self) -> &'static str {
         match self {

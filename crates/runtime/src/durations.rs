@@ -8,6 +8,7 @@
 use runbook_dsl::ast::Step;
 use runbook_dsl::expr::Env;
 use runbook_dsl::plan::{DurationField, StepPlan};
+use runbook_dsl::source::Span;
 use runbook_dsl::template::{self, Quoting, Template};
 use std::time::Duration;
 
@@ -30,6 +31,19 @@ pub fn resolve(
         return Ok(None);
     };
     render(field.name(), parsed, env)
+}
+
+/// Renders every templated duration of `step`, so that one that does not
+/// render a duration fails the step before anything happens (its gate
+/// included); the error is at the field.
+pub fn check_all(step: &Step, plan: &StepPlan, env: &dyn Env) -> Result<(), (String, Span)> {
+    for field in DurationField::ALL {
+        if let Err(message) = resolve(step, plan, field, env) {
+            let span = field.of(step).map(|d| d.span).unwrap_or(step.id.span);
+            return Err((message, span));
+        }
+    }
+    Ok(())
 }
 
 /// Renders the templated duration written as `name`: `Ok(None)` when it

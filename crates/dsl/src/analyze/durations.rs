@@ -16,13 +16,6 @@ use crate::node::Text;
 use crate::plan::DurationField;
 use crate::template::{self, Quoting, Template};
 
-const FIELDS: [DurationField; 4] = [
-    DurationField::Timeout,
-    DurationField::RetryDelay,
-    DurationField::Every,
-    DurationField::Within,
-];
-
 /// Checks the templated durations of a step; returns them parsed.
 pub(super) fn check(
     step: &crate::ast::Step,
@@ -30,7 +23,7 @@ pub(super) fn check(
     diags: &mut Diagnostics,
 ) -> Vec<(DurationField, Template)> {
     let mut out = Vec::new();
-    for field in FIELDS {
+    for field in DurationField::ALL {
         let Some(text) = field.of(step).and_then(|d| d.template.as_ref()) else {
             continue;
         };

@@ -137,8 +137,8 @@ impl StepTask {
     /// else `--gate-timeout`.
     pub(super) fn deadline(&self) -> Option<Duration> {
         // A templated timeout that does not render a duration has failed
-        // the step already (`human_timeout_problem`); a gate on another
-        // step is timed by `--gate-timeout`.
+        // the step already (`durations::check_all`, `human_timeout_problem`);
+        // a gate on another step is timed by `--gate-timeout`.
         let own = self.own_timeout().ok().flatten();
         own.filter(|_| self.is_human())
             .or(self.shared.options.gate_timeout)
@@ -157,7 +157,9 @@ impl StepTask {
 
     /// A human step whose templated `timeout` does not render a duration
     /// fails before the person is asked, rather than being timed by a
-    /// default they did not write.
+    /// default they did not write. (A step's durations are all checked
+    /// before it starts, `durations::check_all`; this covers the gate of
+    /// each element of a loop, whose timeout may read the element.)
     fn human_timeout_problem(&self) -> Option<StepDone> {
         if !self.is_human() {
             return None;
@@ -199,9 +201,6 @@ impl StepTask {
 
     /// A `manual` step or an `ask`: the operator's answer is the result.
     pub(super) async fn ask(&self, ctx: &ActionContext) -> StepDone {
-        if let Some(failed) = self.human_timeout_problem() {
-            return failed;
-        }
         let (step, step_plan) = self.shared.plan.step(self.index);
         let mode = self.shared.options.mode;
         let text = match &step_plan.text {
