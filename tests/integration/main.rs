@@ -33,6 +33,7 @@ mod kind_sql_dry_run;
 mod lint;
 mod literal_fields;
 mod loops;
+mod loops_resume_called;
 mod markdown;
 mod never_panics;
 mod optional_outputs;

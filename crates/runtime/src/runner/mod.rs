@@ -28,7 +28,7 @@ mod scheduler;
 mod step_task;
 
 pub use options::RunOptions;
-pub use outcome::{Captured, Failure, Restored, RestoredItem, RunOutcome};
+pub use outcome::{Captured, Failure, ItemCall, Restored, RestoredItem, RunOutcome};
 pub(crate) use scheduler::ended;
 use scheduler::Scheduler;
 
