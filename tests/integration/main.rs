@@ -39,6 +39,7 @@ mod never_panics;
 mod optional_outputs;
 mod plans;
 mod reachability;
+mod rehearsal_elements;
 mod rehearsals;
 mod report_called;
 mod result_caps;

@@ -418,9 +418,8 @@ mod loop_tests {
     /// is not needed.
     #[test]
     fn an_elements_called_run_comes_back_with_its_element() {
-        let called = |call: &str, event: Value| {
-            json!({"event": "called", "call": call, "record": event})
-        };
+        let called =
+            |call: &str, event: Value| json!({"event": "called", "call": call, "record": event});
         let child = json!({"event": "run_started", "run_id": "r", "playbook": "body.yaml",
             "name": null, "plan_hash": "child", "mode": "run", "inputs": {}, "user": "u",
             "workdir": "/"});
