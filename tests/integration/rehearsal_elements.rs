@@ -110,3 +110,74 @@ fn expectations_name_a_called_playbooks_steps_as_call_step() {
     );
     snapshot("called_expect_differ", &out);
 }
+
+/// Hostile elements are labels like any other: scripted and expected by
+/// them, nothing executes, and a label the list does not have (a newline,
+/// a command substitution) is a diagnostic, never a panic.
+#[test]
+fn hostile_labels_script_their_elements_and_run_nothing() {
+    let s = crate::running::Sandbox::new(
+        r##"name: hostile
+steps:
+  - id: each
+    for_each: ["$(touch pwned)", "`touch pwned`", "it's \"q\"", "../etc", "# not a comment"]
+    shell: echo {{item}}
+    on_item_failure: continue
+"##,
+    );
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        r##"playbook: p.yaml
+scenarios:
+  - name: each hostile element answers from its own script
+    steps:
+      each:
+        state: succeeded
+        items:
+          - { label: "$(touch pwned)", state: failed }
+          - { label: "`touch pwned`", state: failed }
+          - { label: "it's \"q\"", index: 2, state: failed }
+          - { label: "../etc", results: { exit_code: 0 } }
+    expect:
+      loops:
+        each:
+          state: failed
+          ran: 5
+          items:
+            - { label: "$(touch pwned)", state: failed }
+            - { label: "`touch pwned`", state: failed }
+            - { index: 2, state: failed }
+            - { label: "../etc", state: succeeded }
+            - { label: "# not a comment", state: succeeded }
+      outcome: failed
+"##,
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 passed, 0 failed"), "{text}");
+    assert!(!s.path().join("pwned").exists(), "nothing executes");
+
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        "playbook: p.yaml\nscenarios:\n  - name: labels the list cannot have\n    steps:\n      each:\n        state: succeeded\n        items:\n          - { label: \"$(touch pwned)\\n\", state: failed }\n          - { index: 18446744073709551616, state: failed }\n          - { index: 4, label: \"../etc\", state: failed }\n    expect: { outcome: failed }\n",
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(
+        text.contains("has no element `$(touch pwned)\\n`"),
+        "{text}"
+    );
+    assert!(text.contains("expected `index` (a whole number"), "{text}");
+    assert!(
+        text.contains("element [4] of `each` is `# not a comment`, not `../etc`"),
+        "{text}"
+    );
+    assert!(!s.path().join("pwned").exists(), "nothing executes");
+}

@@ -34,9 +34,9 @@ impl ElementRef {
     /// How a person names it: `[1] web-2`, `[1]`, `web-2`.
     pub fn name(&self) -> String {
         match (&self.index, &self.label) {
-            (Some(i), Some(l)) => format!("[{}] {}", i.value, l.value),
+            (Some(i), Some(l)) => format!("[{}] {}", i.value, one_line(&l.value)),
             (Some(i), None) => format!("[{}]", i.value),
-            (None, Some(l)) => format!("`{}`", l.value),
+            (None, Some(l)) => format!("`{}`", one_line(&l.value)),
             (None, None) => "an element".into(),
         }
     }
@@ -275,7 +275,7 @@ pub fn check_element(step: &str, element: &ElementRef, list: &[Value], diags: &m
                     Code::InvalidValue,
                     format!(
                         "the list of `{step}`, as the scenario scripts it, has no element `{}`",
-                        label.value
+                        one_line(&label.value)
                     ),
                 )
                 .label(label.span, "no element with this label")
@@ -284,7 +284,7 @@ pub fn check_element(step: &str, element: &ElementRef, list: &[Value], diags: &m
                     &label.value,
                     labels.iter().map(String::as_str),
                 ))
-                .help(format!("its elements: {}", labels.join(", "))),
+                .help(format!("its elements: {}", few(&labels))),
             );
             return;
         }
@@ -297,13 +297,35 @@ pub fn check_element(step: &str, element: &ElementRef, list: &[Value], diags: &m
                     Code::InvalidValue,
                     format!(
                         "element [{}] of `{step}` is `{at}`, not `{}`",
-                        index.value, label.value
+                        index.value,
+                        one_line(&label.value)
                     ),
                 )
                 .label(label.span, format!("[{}] is `{at}`", index.value))
                 .help("name the element by its `index` or its `label` alone, or by both of the same element"),
             );
         }
+    }
+}
+
+/// The first labels of a list, for a help line that stays short.
+fn few(labels: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let first = labels[..labels.len().min(SHOWN)].join(", ");
+    if labels.len() > SHOWN {
+        format!("{first}, ... ({} in all)", labels.len())
+    } else {
+        first
+    }
+}
+
+/// A label as a message shows it: on one line, control characters escaped
+/// (as element labels themselves are).
+fn one_line(label: &str) -> String {
+    if label.chars().any(char::is_control) {
+        label.chars().flat_map(char::escape_default).collect()
+    } else {
+        label.to_string()
     }
 }
 
