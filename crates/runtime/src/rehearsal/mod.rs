@@ -266,7 +266,7 @@ fn unscripted(plan: &Plan, scenario: &Scenario, missing: &[Missing]) -> Vec<Diag
                     "an element reached without a scripted result",
                     format!(
                         "add under `items:` of `{id}` in the scenario: `- {{label: {}, state: succeeded}}`, or give `{id}` a result of its own (`state`, `results`, `outputs`) for the elements `items` does not name",
-                        item.label
+                        serde_json::Value::from(item.label.as_str())
                     ),
                 ),
             };
