@@ -146,3 +146,118 @@ fn resume_continues_inside_the_element_whose_called_playbook_was_killed() {
         "one sequence for the caller and every element's called run: {seqs:?}"
     );
 }
+
+/// An element whose called playbook failed (the loop failed, nothing was
+/// interrupted) continues inside it on resume too: its steps that
+/// succeeded do not run again, and no gate is asked.
+#[test]
+fn resume_continues_inside_the_element_whose_called_playbook_failed() {
+    let s = Sandbox::new(MAIN);
+    std::fs::write(
+        s.path().join("body.yaml"),
+        r#"name: body
+inputs:
+  host: {type: string}
+steps:
+  - id: first
+    shell: echo first {{inputs.host}} >> lines
+  - id: second
+    needs: [first]
+    shell: "echo second {{inputs.host}} >> lines; if [ {{inputs.host}} = web-2 ] && [ ! -f fixed ]; then exit 1; fi"
+"#,
+    )
+    .unwrap();
+    let failed = s.command(&["run", "p.yaml"]).output().unwrap();
+    assert_eq!(
+        failed.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert_eq!(
+        s.read("lines"),
+        "first web-1\nsecond web-1\nfirst web-2\nsecond web-2\n"
+    );
+    std::fs::write(s.path().join("fixed"), "").unwrap();
+    let resumed = s.command(&["resume", &s.run_id()]).output().unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let lines = s.read("lines");
+    assert_eq!(
+        line_counts(&lines),
+        BTreeMap::from([
+            ("first web-1", 1),
+            ("second web-1", 1),
+            ("first web-2", 1),
+            ("second web-2", 2),
+            ("first web-3", 1),
+            ("second web-3", 1),
+        ]),
+        "{lines}"
+    );
+}
+
+/// A list that changed (resumed with `--force` after the playbook changed)
+/// continues inside an element's called run only where the same element
+/// still is: the position's new element starts its called playbook afresh.
+#[test]
+fn a_changed_list_starts_the_new_elements_called_playbook_afresh() {
+    let sleep = format!("sleep 32.{}", std::process::id() + 1);
+    let s = Sandbox::new(MAIN);
+    std::fs::write(s.path().join("body.yaml"), BODY.replace("sleep 32", &sleep)).unwrap();
+    let mut child = s
+        .command(&["run", "p.yaml"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("web-2's second step to start", || {
+        s.read("lines").contains("second web-2")
+    });
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGKILL);
+    }
+    child.wait().unwrap();
+    kill_leftovers(&sleep);
+    std::fs::write(s.path().join("resumed"), "").unwrap();
+    // web-2 moves to the end; a hostile element takes its place.
+    std::fs::write(
+        s.path().join("p.yaml"),
+        MAIN.replace(
+            "[web-1, web-2, web-3]",
+            r#"[web-1, "$(touch pwned)", web-2]"#,
+        ),
+    )
+    .unwrap();
+    let resumed = s
+        .command(&["resume", &s.run_id(), "--force", "--approve", "each_host"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let lines = s.read("lines");
+    assert_eq!(
+        line_counts(&lines),
+        BTreeMap::from([
+            ("first web-1", 1),
+            ("second web-1", 1),
+            ("first $(touch pwned)", 1),
+            ("second $(touch pwned)", 1),
+            ("first web-2", 2),
+            ("second web-2", 2),
+        ]),
+        "{lines}"
+    );
+    assert!(
+        !s.path().join("pwned").exists(),
+        "an element is a word, never a command"
+    );
+}
