@@ -494,6 +494,7 @@ fn loop_mismatches(plan: &Plan, run: &Rehearsed, expected: &LoopExpect, found: &
     let at = plan.index_of(address);
     let call = plan.index_of(address.split('.').next().unwrap_or(address));
     let (state, words) = match at {
+        Some(i) if run.states[i] == StepState::Pending => (None, state_words(run, i)),
         Some(i) => (
             Some(run.states[i]),
             state_words(run, i).replacen("was ", "", 1),
