@@ -90,6 +90,8 @@ impl ExpectedOutcome {
 
 /// What a scenario asserts. Everything is optional, but at least one
 /// assertion must be given (a scenario that asserts nothing cannot fail).
+/// Steps are named as under `steps:`: `STEP`, or `CALL.STEP` for a step of
+/// the playbook the `playbook` step `CALL` calls.
 #[derive(Clone, Debug, Default)]
 pub struct Expect {
     pub outcome: Option<Spanned<ExpectedOutcome>>,
