@@ -141,6 +141,9 @@ const REFUSED: &[&str] = &[
     "sh -c \"printf %s 'X'\"",
     "bash -c 'echo ${UNSET:-X}'",
     "sh -c \"echo {{#if inputs.v}}'{{/if}} X\"",
+    // SQL a database client runs: shell quoting does not protect it.
+    "psql -c \"select 'X'\"",
+    "mysql -e 'select X'",
 ];
 
 /// Where the value comes from.

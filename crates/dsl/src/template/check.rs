@@ -164,7 +164,9 @@ fn refuse_unsafe(
         };
     if let Err(refused) = quote_nested(contexts, parses, "", integer) {
         let label = match contexts {
-            [context] => format!("inserted {}", context.describe()),
+            [context] | [.., context @ ShellContext::SqlText] => {
+                format!("inserted {}", context.describe())
+            }
             [.., inner] => format!(
                 "inserted {} in a script another shell parses",
                 inner.describe()

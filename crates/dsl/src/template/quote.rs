@@ -118,6 +118,10 @@ pub fn quote_in(
             message: "a value inserted as a here-document's delimiter".into(),
             help: "write the delimiter literally (`<<'EOF'`)".into(),
         }),
+        ShellContext::SqlText => Err(Unsafe {
+            message: "a value inserted into the SQL of a database client's command".into(),
+            help: "shell quoting keeps the value from the shell, not from SQL (`O'Brien; DROP TABLE ...`): use the `sql` kind, which binds values as parameters (`query: SELECT ... WHERE name = $1`, `params: [\"{{inputs.x}}\"]`), or pipe a quoted here-document to `psql -v name=...` and read it as `:'name'`".into(),
+        }),
         ShellContext::Ambiguous => Err(Unsafe {
             message: "the shell cannot tell where this value lands".into(),
             help: "the sides of an `{{#if}}` before it leave the command in different contexts (a quote opened on one side only, a `#` that starts a comment on one side only): make each side complete".into(),
@@ -143,7 +147,7 @@ pub fn quote_nested(
     let Some((inner, outer)) = contexts.split_last() else {
         return Ok(shell_quote(value));
     };
-    if outer.is_empty() {
+    if outer.is_empty() || *inner == ShellContext::SqlText {
         return quote_in(*inner, parses, value, integer);
     }
     let mut text = quote_in(*inner, Parses::Once, value, integer).map_err(|refused| Unsafe {

@@ -52,6 +52,9 @@ pub enum ShellContext {
     /// The sides of a `{{#if}}` left the text in different contexts, or a
     /// `#` may or may not start a comment depending on them.
     Ambiguous,
+    /// The SQL a database client runs (`psql -c "..."`): shell quoting
+    /// does not make a value safe in SQL.
+    SqlText,
 }
 
 impl ShellContext {
@@ -71,6 +74,7 @@ impl ShellContext {
             ShellContext::AfterEscape => "right after `\\` or `$`",
             ShellContext::HeredocDelimiter => "as a here-document's delimiter",
             ShellContext::Ambiguous => "where the shell context depends on an `{{#if}}`",
+            ShellContext::SqlText => "into the SQL a database client runs",
         }
     }
 }

@@ -99,6 +99,15 @@ pub(super) fn script_words(words: &[Option<&str>]) -> Option<Range<usize>> {
     None
 }
 
+/// Database clients and the options whose argument is SQL they run.
+const SQL_CLIENTS: &[(&str, &[&str])] = &[
+    ("psql", &["-c", "--command"]),
+    ("mysql", &["-e", "--execute"]),
+    ("mariadb", &["-e", "--execute"]),
+    ("clickhouse-client", &["-q", "--query"]),
+    ("cqlsh", &["-e", "--execute"]),
+];
+
 /// Programs that run the command they are given: what follows their own
 /// options (and `env`'s assignments, `timeout`'s duration) is a command.
 const WRAPPERS: &[&str] = &[
@@ -249,6 +258,10 @@ impl ShellLexer {
         ) {
             return;
         }
+        if self.in_sql_argument() {
+            out.push(ShellContext::SqlText);
+            return;
+        }
         let Some(inner) = self.script_lexer() else {
             return;
         };
@@ -271,6 +284,32 @@ impl ShellLexer {
             inner.feed(piece);
         }
         Some(inner)
+    }
+
+    /// Whether the word being read is the SQL a database client runs:
+    /// `psql -c`/`--command`, `mysql`/`mariadb -e`/`--execute`,
+    /// `clickhouse-client -q`/`--query`, also written `--command=...`.
+    fn in_sql_argument(&self) -> bool {
+        let words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
+        let Some(client) = (0..words.len()).rev().find_map(|i| {
+            let name = words[i]?.rsplit('/').next()?;
+            // Anywhere, as a shell with `-c`: `docker exec db psql -c`.
+            SQL_CLIENTS.iter().any(|(c, _)| *c == name).then_some(name)
+        }) else {
+            return false;
+        };
+        let options = SQL_CLIENTS
+            .iter()
+            .find(|(c, _)| *c == client)
+            .map(|(_, o)| *o)
+            .unwrap_or_default();
+        let previous = words.last().copied().flatten();
+        let current = decode_word(&self.raw_word);
+        previous.is_some_and(|p| options.contains(&p))
+            || options
+                .iter()
+                .filter(|o| o.starts_with("--"))
+                .any(|o| current.starts_with(&format!("{o}=")))
     }
 
     /// The text, so far, of the script another shell parses that the word

@@ -152,7 +152,7 @@ fn scripts_other_shells_parse() {
     assert_eq!(chains("sh script.sh -c @"), [vec![Word]]);
     // `su -c`, `eval`, `sudo -s`, `watch`.
     assert_eq!(
-        chains("su - postgres -c \"psql -c @\" @"),
+        chains("su - postgres -c \"pg_ctl status -D @\" @"),
         [vec![DoubleQuoted, Word], vec![Word]]
     );
     assert_eq!(
@@ -179,6 +179,25 @@ fn scripts_other_shells_parse() {
     );
     let deep = chains("sh -c 'sh -c \"sh -c \\\"sh -c @\\\"\"'");
     assert_eq!(deep[0].last(), Some(&Ambiguous), "{deep:?}");
+}
+
+#[test]
+fn the_sql_of_a_database_client_is_not_a_shell_context() {
+    assert_eq!(
+        chains("psql -d app -c \"select '@'\" -v x=@"),
+        [vec![DoubleQuoted, SqlText], vec![Word]]
+    );
+    assert_eq!(
+        chains("docker exec db psql --command=\"select @\""),
+        [vec![DoubleQuoted, SqlText]]
+    );
+    assert_eq!(chains("mysql -e 'select @'"), [vec![SingleQuoted, SqlText]]);
+    assert_eq!(
+        chains("ssh h \"psql -c 'select @'\""),
+        [vec![DoubleQuoted, SingleQuoted, SqlText]]
+    );
+    // Not SQL: a variable psql quotes itself (`:'x'`), a file name.
+    assert_eq!(chains("psql -v x=@ -f check.sql"), [vec![Word]]);
 }
 
 #[test]
