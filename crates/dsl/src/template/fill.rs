@@ -10,7 +10,7 @@
 //! `<steps.migrate.stdout>` instead of failing.
 
 use super::each::Bound;
-use super::quote::{quote_in, shell_quote, Parses};
+use super::quote::{quote_nested, shell_quote, Parses};
 use super::shell_lexer::ShellLexer;
 use super::{Format, Segment, Template};
 use crate::expr::{Env, Lookup};
@@ -82,7 +82,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                         _ => None,
                     });
                 let context = lexer.as_mut().map(|l| {
-                    let context = l.context(following);
+                    let context = l.contexts(following);
                     l.insertion();
                     context
                 });
@@ -97,8 +97,8 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                         // quoted like a value (`<` and `>` are redirections).
                         let placeholder = format!("<{}>", insertion.subject());
                         let quoted = match context {
-                            Some(context) if !insertion.raw => {
-                                quote_in(context, Parses::Once, &placeholder, false).ok()
+                            Some(contexts) if !insertion.raw => {
+                                quote_nested(&contexts, Parses::Once, &placeholder, false).ok()
                             }
                             _ => None,
                         };
@@ -129,7 +129,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     _ if insertion.raw => out.push_str(&text),
                     (Some(context), _) => {
                         let integer = value.is_i64() || value.is_u64();
-                        match quote_in(context, parses, &text, integer) {
+                        match quote_nested(&context, parses, &text, integer) {
                             Ok(quoted) => out.push_str(&quoted),
                             Err(refused) => {
                                 return Err(FillError {

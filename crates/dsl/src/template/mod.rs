@@ -35,7 +35,7 @@ mod expr_insertion_tests;
 mod tests;
 
 pub use argv::shell_parsed;
-pub use check::{check, unquoted_ssh_insertions};
+pub use check::check;
 pub use fill::{fill, fill_known, FillError, Quoting};
 pub use parse::{parse, MAX_BLOCK_DEPTH};
 pub use quote::{quote_in, shell_quote, Parses, Unsafe};

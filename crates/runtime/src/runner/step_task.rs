@@ -34,6 +34,9 @@ pub(super) struct StepTask {
     pub(super) resumed: super::Restored,
     /// A `for_each` step on resume: the elements that already succeeded.
     pub(super) restored_items: Vec<crate::runner::RestoredItem>,
+    /// A loop over a `playbook` step on resume: the called runs of its
+    /// elements that did not succeed, continued when they run again.
+    pub(super) item_calls: Vec<crate::runner::ItemCall>,
 }
 
 impl StepTask {
@@ -223,6 +226,7 @@ impl StepTask {
             masker: self.masker.clone(),
             journal: self.shared.options.journal.clone(),
             resumed: self.resumed.clone(),
+            item: None,
             output: Some(self.tx.clone()),
         }
     }
