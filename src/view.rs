@@ -194,10 +194,7 @@ impl Human {
             Event::VarComputed { name, value } => format!(
                 "  {} vars.{name} = {}",
                 self.palette.dim("="),
-                match value {
-                    serde_json::Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                }
+                shown_value(value)
             ),
             Event::StepOutput { step, stream, line } => {
                 let header =
@@ -418,4 +415,28 @@ impl Subscriber for JsonLines {
             let _ = out.flush();
         }
     }
+}
+
+/// A computed value on one line of the live view: long values (a list of
+/// objects from an API) are cut, with their size, so the line stays a line;
+/// the journal and `runbook report` keep the whole value.
+fn shown_value(value: &serde_json::Value) -> String {
+    const MAX: usize = 160;
+    let text = match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let size = match value {
+        serde_json::Value::Array(items) => format!(" ({} elements)", items.len()),
+        serde_json::Value::Object(map) => format!(" ({} keys)", map.len()),
+        _ => String::new(),
+    };
+    format!("{}{size}", console::truncate_str(&text, MAX, "…"))
 }
