@@ -426,17 +426,14 @@ fn shown_value(value: &serde_json::Value) -> String {
         serde_json::Value::String(text) => text.clone(),
         other => other.to_string(),
     };
-    let text: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() <= MAX {
-        return text;
+    let line = runbook_runtime::evidence::one_line(&text, MAX);
+    if line.chars().count() == text.chars().count() {
+        return line;
     }
     let size = match value {
         serde_json::Value::Array(items) => format!(" ({} elements)", items.len()),
         serde_json::Value::Object(map) => format!(" ({} keys)", map.len()),
         _ => String::new(),
     };
-    format!("{}{size}", console::truncate_str(&text, MAX, "…"))
+    format!("{line}{size}")
 }

@@ -1,18 +1,10 @@
 use super::ShellContext::{self, *};
 use super::ShellLexer;
 
-/// The context of each `@` in `text` (a stand-in for an insertion).
+/// The context of each `@` in `text` (a stand-in for an insertion) in the
+/// command itself.
 fn contexts(text: &str) -> Vec<ShellContext> {
-    let mut lexer = ShellLexer::default();
-    let mut out = Vec::new();
-    for (i, piece) in text.split('@').enumerate() {
-        if i > 0 {
-            out.push(lexer.context(Some(piece)));
-            lexer.insertion();
-        }
-        lexer.feed(piece);
-    }
-    out
+    chains(text).into_iter().map(|chain| chain[0]).collect()
 }
 
 #[test]
