@@ -431,9 +431,14 @@ fn shown_value(value: &serde_json::Value) -> String {
         return line;
     }
     let size = match value {
-        serde_json::Value::Array(items) => format!(" ({} elements)", items.len()),
-        serde_json::Value::Object(map) => format!(" ({} keys)", map.len()),
+        serde_json::Value::Array(items) => count(items.len(), "element"),
+        serde_json::Value::Object(map) => count(map.len(), "key"),
         _ => String::new(),
     };
     format!("{line}{size}")
+}
+
+/// ` (1 element)`, ` (40 elements)`.
+fn count(n: usize, noun: &str) -> String {
+    format!(" ({n} {noun}{})", if n == 1 { "" } else { "s" })
 }
