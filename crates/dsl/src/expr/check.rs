@@ -457,9 +457,13 @@ fn comparison_help(lhs: &Expr, lt: &Type, rhs: &Expr, rt: &Type) -> Option<Strin
             if matches!(vt, Type::String) {
                 // Text compared as text orders letter by letter ("9" > "50"):
                 // the fix is a number, not a quoted literal.
-                return Some(format!(
-                    "convert the value to a number: `int({value})`, or declare the output it reads with `type: int`"
-                ));
+                let reads_step =
+                    matches!(&value.kind, ExprKind::Path(p) if p.key(0) == Some("steps"));
+                return Some(if reads_step {
+                    format!("convert the value to a number: `int({value})`, or declare the output it reads with `type: int`")
+                } else {
+                    format!("convert the value to a number: `int({value})`")
+                });
             }
         }
     }

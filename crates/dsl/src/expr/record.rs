@@ -212,7 +212,7 @@ fn unknown_field(record: &Record, path: &Path, at: usize, name: &str) -> Diagnos
     let mut help = help_for("field", name, known).unwrap_or_default();
     if record.rest == Rest::Open {
         help.push_str(&format!(
-            "; fields not listed may exist, but `{name}` is too close to a listed one to be one of them"
+            " Fields not listed may exist, but `{name}` is too close to a listed one to be one of them."
         ));
     }
     Diagnostic::error(
