@@ -6,6 +6,7 @@
 
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{Capabilities, KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::expr::{Record, Type};
 use runbook_dsl::node::Node;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::{Code, SourceFile};
@@ -18,7 +19,6 @@ use runbook_runtime::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use runbook_dsl::expr::{Record, Type};
 use std::sync::{Arc, LazyLock};
 use tokio_util::sync::CancellationToken;
 
@@ -296,14 +296,19 @@ fn a_custom_kind_declares_the_shape_of_its_elements() {
     assert_eq!(checked.diagnostics.len(), 1, "{:?}", checked.diagnostics);
     assert_eq!(d.code, Code::UnknownRecordField);
     assert_eq!(d.message, "`word` has no field `lenght`");
-    assert_eq!(&misspelt[d.primary_span().start..d.primary_span().end], "lenght");
+    assert_eq!(
+        &misspelt[d.primary_span().start..d.primary_span().end],
+        "lenght"
+    );
     assert_eq!(d.help.as_deref(), Some("did you mean `length`?"));
 
     let mismatched = looped("    when: \"steps.words.count > 0\"\n    log: \"{{word.text}}\"\n    until: word.length == \"3\"\n");
     let checked = check(&kinds, &mismatched);
     assert_eq!(checked.diagnostics.len(), 1, "{:?}", checked.diagnostics);
     assert_eq!(checked.diagnostics[0].code, Code::TypeMismatch);
-    assert!(checked.diagnostics[0].message.contains("an integer with a string"));
+    assert!(checked.diagnostics[0]
+        .message
+        .contains("an integer with a string"));
 
     let good = looped("    log: \"{{word.text}} has {{word.length}}\"\n  - id: longest\n    needs: [words]\n    assert: \"max(steps.words.words, w => w.length) == 3\"\n");
     let checked = check(&kinds, &good);

@@ -47,6 +47,7 @@ impl Vars {
                     name: playbook.vars[v].name.value.clone(),
                     expr: self.exprs[v].clone()?,
                     uses_secret: self.infos[v].uses_secret,
+                    ty: self.infos[v].ty.clone(),
                 })
             })
             .collect()

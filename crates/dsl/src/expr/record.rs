@@ -8,7 +8,7 @@ use super::types::Type;
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::path::{Path, Segment};
-use crate::suggest::{did_you_mean, help_for};
+use crate::suggest::{help_for, is_misspelling};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -110,10 +110,10 @@ impl Record {
             Rest::Closed => None,
             Rest::Values(ty) => Some(ty.clone()),
             Rest::Open => {
-                let known = self.fields.iter().map(|(n, _)| n.as_ref());
-                match did_you_mean(name, known) {
-                    Some(_) => None,
-                    None => Some(Type::Any),
+                let mut known = self.fields.iter().map(|(n, _)| n.as_ref());
+                match known.any(|k| is_misspelling(name, k)) {
+                    true => None,
+                    false => Some(Type::Any),
                 }
             }
         }
@@ -208,8 +208,12 @@ fn unknown_field(record: &Record, path: &Path, at: usize, name: &str) -> Diagnos
         segments: path.segments[..at].to_vec(),
         span: path.span,
     };
-    let known = record.fields.iter().map(|(n, _)| n.as_ref());
-    let mut help = help_for("field", name, known).unwrap_or_default();
+    let known = || record.fields.iter().map(|(n, _)| n.as_ref());
+    let close = known().find(|k| is_misspelling(name, k));
+    let mut help = match close {
+        Some(close) if record.rest == Rest::Open => format!("did you mean `{close}`?"),
+        _ => help_for("field", name, known()).unwrap_or_default(),
+    };
     if record.rest == Rest::Open {
         help.push_str(&format!(
             " Fields not listed may exist, but `{name}` is too close to a listed one to be one of them."
