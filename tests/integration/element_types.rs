@@ -251,3 +251,41 @@ steps:
     assert!(doc.contains("| `vars.running` | `list<pod>` |"), "{doc}");
     assert!(doc.contains("Each `pod` is a `pod`."), "{doc}");
 }
+
+/// The shapes are what the kinds return: a loop over the pods of the
+/// Kubernetes test server reads the fields it was typed with, and a lambda
+/// over the same pods picks by a typed field.
+#[test]
+fn the_typed_fields_of_real_pods_have_values() {
+    let k8s = crate::harness::k8s::TestK8s::start();
+    let text = r#"name: typed
+steps:
+  - id: pods
+    k8s: {operation: list, selector: app=alphaswarm-core}
+  - id: each
+    needs: [pods]
+    for_each: filter(steps.pods.items, p => p.status.containerStatuses[0].restartCount > 0)
+    as: pod
+    effect: read
+    shell: "echo {{pod.metadata.name}} {{pod.status.phase}} {{pod.metadata.labels.app}} {{pod.status.containerStatuses.[0].restartCount}}"
+"#;
+    let kubeconfig = k8s.kubeconfig.display().to_string();
+    let ran = crate::harness::run_playbook("typed.yaml", text, &[], &[("KUBECONFIG", &kubeconfig)]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let finished = ran.finished("each");
+    let lines: Vec<String> = finished["results"]["results"]
+        .as_array()
+        .expect("a loop's results")
+        .iter()
+        .map(|r| r["stdout"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!lines.is_empty(), "{finished}");
+    for line in &lines {
+        let words: Vec<&str> = line.split(' ').collect();
+        assert_eq!(words.len(), 4, "{line}");
+        assert!(words[0].starts_with("alphaswarm-core-"), "{line}");
+        assert_eq!(words[1], "Running", "{line}");
+        assert_eq!(words[2], "alphaswarm-core", "{line}");
+        assert!(words[3].parse::<u32>().is_ok_and(|n| n > 0), "{line}");
+    }
+}
