@@ -7,5 +7,6 @@ mod alertmanager;
 mod alphaswarm;
 mod dry_runs;
 mod pilot;
+mod redis;
 mod support;
 mod trevor;

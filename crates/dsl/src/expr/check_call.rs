@@ -186,6 +186,19 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 }
                 Type::String
             }
+            // `format(d)`: a duration as a person reads it (`5m`).
+            Function::Format if args.len() == 1 => {
+                if let Some((a, t)) = arg(0) {
+                    self.expect(
+                        name,
+                        a,
+                        t,
+                        Type::is_duration,
+                        "a duration (or a number and its decimals)",
+                    );
+                }
+                Type::String
+            }
             Function::Round | Function::Format => {
                 if let Some((a, t)) = arg(0) {
                     self.expect(name, a, t, Type::is_numeric, "a number");
