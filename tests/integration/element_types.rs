@@ -289,3 +289,54 @@ steps:
         assert!(words[3].parse::<u32>().is_ok_and(|n| n > 0), "{line}");
     }
 }
+
+/// `pod["metadata"]` reads a field as `pod.metadata` does, and hostile keys
+/// are names to look up, never anything else: a label key is any string,
+/// a key a closed shape does not have is reported, quoted as written.
+#[test]
+fn indexing_a_shape_with_a_literal_key_reads_a_field() {
+    let yaml = playbook(
+        r#"  - id: restart
+    needs: [pods]
+    for_each: steps.pods.items
+    as: pod
+    shell: "echo {{pod.metadata.name}}"
+    until: pod["metdata"]["name"] != "" && pod.metadata.labels["$(rm -rf /); `id`"] == "x" && pod["status"]["phase"] == 1 && filter(steps.pods.items, p => true)[0]["statsu"] != null
+  - id: events
+    k8s: {operation: events, name: web-1}
+  - id: report
+    needs: [events]
+    assert: any(steps.events.events, e => e.reason == "BackOff" && e["a\";$(id)#x"] == "x" && e.involvedObject.name != "")
+"#,
+    );
+    let found = found(&yaml);
+    let got: Vec<(Code, &str, &str)> = found
+        .iter()
+        .map(|(c, m, at)| (*c, m.as_str(), at.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                Code::UnknownRecordField,
+                "`pod` has no field `metdata`",
+                "[\"metdata\"]"
+            ),
+            (
+                Code::TypeMismatch,
+                "`==` compares a string with an integer, which are never equal",
+                "pod[\"status\"][\"phase\"]"
+            ),
+            (
+                Code::UnknownRecordField,
+                "`filter(steps.pods.items, p => true)[0]` has no field `statsu`",
+                "\"statsu\""
+            ),
+            (
+                Code::UnknownRecordField,
+                "`e` has no field `a\";$(id)#x`",
+                "[\"a\\\";$(id)#x\"]"
+            ),
+        ]
+    );
+}

@@ -152,7 +152,8 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                     (Type::String | Type::Enum(_), t) if t.is_numeric() => Type::String,
                     (Type::Map, t) if t.is_stringy() => Type::Any,
                     (Type::Record(record), t) if t.is_stringy() => {
-                        super::index_type(record, index.as_str_literal())
+                        let key = index.as_str_literal().map(|k| (k, index.span));
+                        super::index_type(record, &base.to_string(), key, self.diags)
                     }
                     (Type::Any, _) => Type::Any,
                     _ => {

@@ -8,6 +8,7 @@ use super::types::Type;
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::path::{Path, Segment};
+use crate::source::Span;
 use crate::suggest::{help_for, is_misspelling};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -153,7 +154,12 @@ pub fn read_path(
                 match record.read(name) {
                     Some(field) => field,
                     None => {
-                        diags.push(unknown_field(record, path, at, name));
+                        let read = Path {
+                            segments: path.segments[..at].to_vec(),
+                            span: path.span,
+                        };
+                        let span = segment.span;
+                        diags.push(unknown_field(record, &read.to_string(), span, name));
                         return Ok(Type::Any);
                     }
                 }
@@ -191,23 +197,32 @@ pub fn read_path_or_report(
     }
 }
 
-/// The type of `base[KEY]` where `base` is a record and `key` a string
-/// literal (or `None` when the key is computed).
-pub fn index_type(record: &Record, key: Option<&str>) -> Type {
+/// The type of `base[KEY]` where `base` is a record: a string literal
+/// key is read as a field (reported as [`read_path`] reports one, on the
+/// key); a computed key gives the type of any value (`map<T>`: `T`).
+pub fn index_type(
+    record: &Record,
+    base: &str,
+    key: Option<(&str, Span)>,
+    diags: &mut Diagnostics,
+) -> Type {
     match key {
-        Some(key) => record.read(key).unwrap_or(Type::Any),
-        None => match &record.rest {
-            Rest::Values(ty) if record.fields.is_empty() => ty.clone(),
-            _ => Type::Any,
+        Some((key, span)) => match record.read(key) {
+            Some(ty) => ty,
+            None => {
+                diags.push(unknown_field(record, base, span, key));
+                Type::Any
+            }
+        },
+        None => match record.is_mapping_of() {
+            Some(ty) => ty.clone(),
+            None => Type::Any,
         },
     }
 }
 
-fn unknown_field(record: &Record, path: &Path, at: usize, name: &str) -> Diagnostic {
-    let read = Path {
-        segments: path.segments[..at].to_vec(),
-        span: path.span,
-    };
+/// `read` (the path or expression read into) has no field `name`, at `span`.
+fn unknown_field(record: &Record, read: &str, span: Span, name: &str) -> Diagnostic {
     let known = || record.fields.iter().map(|(n, _)| n.as_ref());
     let close = known().find(|k| is_misspelling(name, k));
     let mut help = match close {
@@ -223,10 +238,7 @@ fn unknown_field(record: &Record, path: &Path, at: usize, name: &str) -> Diagnos
         Code::UnknownRecordField,
         format!("`{read}` has no field `{name}`"),
     )
-    .label(
-        path.segments[at].span,
-        format!("not a field of `{}`", short(record)),
-    )
+    .label(span, format!("not a field of `{}`", short(record)))
     .help(help)
 }
 

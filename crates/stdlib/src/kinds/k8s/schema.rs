@@ -129,7 +129,8 @@ pub fn schema() -> KindSchema {
                 "events",
                 ValueType::List,
                 "For `events`: the events involving the objects, oldest first.",
-            ),
+            )
+            .shaped(super::shapes::events),
         ],
         primary_result: "object",
         default_effect,

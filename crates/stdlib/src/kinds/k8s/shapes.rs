@@ -84,6 +84,62 @@ static POD: LazyLock<Type> = LazyLock::new(|| {
     .into_type()
 });
 
+/// An event (core/v1 Event), as `events` returns them: its top level is
+/// exactly these fields.
+static EVENT: LazyLock<Type> = LazyLock::new(|| {
+    let involved = Record::open(
+        Some("object_reference"),
+        vec![
+            ("apiVersion", Type::String),
+            ("kind", Type::String),
+            ("name", Type::String),
+            ("namespace", Type::String),
+            ("uid", Type::String),
+            ("resourceVersion", Type::String),
+            ("fieldPath", Type::String),
+        ],
+    )
+    .into_type();
+    let source = Record::open(
+        None,
+        vec![("component", Type::String), ("host", Type::String)],
+    )
+    .into_type();
+    let series = Record::open(
+        None,
+        vec![("count", Type::Int), ("lastObservedTime", Type::String)],
+    )
+    .into_type();
+    Record::closed(
+        Some("event"),
+        vec![
+            ("apiVersion", Type::String),
+            ("kind", Type::String),
+            ("metadata", metadata()),
+            ("involvedObject", involved),
+            ("type", Type::String),
+            ("reason", Type::String),
+            ("message", Type::String),
+            ("count", Type::Int),
+            ("firstTimestamp", Type::String),
+            ("lastTimestamp", Type::String),
+            ("eventTime", Type::String),
+            ("source", source),
+            ("reportingComponent", Type::String),
+            ("reportingInstance", Type::String),
+            ("action", Type::String),
+            ("related", Type::Any),
+            ("series", series),
+        ],
+    )
+    .into_type()
+});
+
+/// `events`: the events involving the objects.
+pub fn events(_params: &Node) -> Type {
+    list(EVENT.clone())
+}
+
 /// A container of a pod's spec (core/v1 Container).
 fn container() -> Type {
     let any = |name| (name, Type::Any);
@@ -355,5 +411,6 @@ mod tests {
         assert_eq!(items(&deployments).to_string(), "list<k8s_object>");
         let logs = params(&[("operation", "logs")]);
         assert_eq!(object(&logs), Type::Any);
+        assert_eq!(events(&logs).to_string(), "list<event>");
     }
 }
