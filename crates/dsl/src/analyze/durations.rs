@@ -41,7 +41,7 @@ pub(super) fn check(
             let ty = insertion.resolve(refs, &mut Diagnostics::new());
             if matches!(
                 ty,
-                Type::Int | Type::Float | Type::Bool | Type::List(_) | Type::Map
+                Type::Int | Type::Float | Type::Bool | Type::List(_) | Type::Map | Type::Record(_)
             ) {
                 diags.push(
                     Diagnostic::error(
