@@ -163,6 +163,8 @@ pub struct VarPlan {
     pub expr: Expr,
     /// Whether a secret flows into it (its value is then masked).
     pub uses_secret: bool,
+    /// Its type as `check` found it (`list<pod>`, `float`), for `runbook doc`.
+    pub ty: crate::expr::Type,
 }
 
 /// A checked playbook.

@@ -55,7 +55,7 @@ pub(super) fn check_template(
         let ty = insertion.resolve(refs, &mut Diagnostics::new());
         if matches!(
             ty,
-            Type::Int | Type::Float | Type::Bool | Type::List(_) | Type::Map
+            Type::Int | Type::Float | Type::Bool | Type::List(_) | Type::Map | Type::Record(_)
         ) {
             found.push(
                 Diagnostic::error(

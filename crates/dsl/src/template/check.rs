@@ -85,7 +85,10 @@ fn resolve_segments<'t>(
             Segment::Insert(insertion) => {
                 let ty = insertion.resolve(scope, diags);
                 let problem = match (&insertion.format, &ty) {
-                    (Format::Plain | Format::Default(_), Type::List(_) | Type::Map) => Some((
+                    (
+                        Format::Plain | Format::Default(_),
+                        Type::List(_) | Type::Map | Type::Record(_),
+                    ) => Some((
                         format!("inserting {} as text", ty.describe()),
                         format!("insert it as JSON: `{{{{json {}}}}}`", insertion.subject()),
                     )),

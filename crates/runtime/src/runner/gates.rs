@@ -33,6 +33,8 @@ impl StepTask {
     }
 
     /// Puts a gate to the operator; `Ok(who)` when approved.
+    /// Asks the operator at a gate; the time it takes is kept apart from
+    /// the step's own.
     pub(super) async fn gate(
         &self,
         question: String,
@@ -41,6 +43,15 @@ impl StepTask {
         if let Some(failed) = self.human_timeout_problem() {
             return Err(failed);
         }
+        let asked = std::time::Instant::now();
+        let decided = self.ask_gate(question, detail).await;
+        let waited = u64::try_from(asked.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.gate_wait_ms
+            .fetch_add(waited, std::sync::atomic::Ordering::Relaxed);
+        decided
+    }
+
+    async fn ask_gate(&self, question: String, detail: Option<String>) -> Result<String, StepDone> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let id = step.id.value.clone();
         let request = GateRequest {

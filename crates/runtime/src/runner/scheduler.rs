@@ -413,6 +413,7 @@ impl<'b> Scheduler<'b> {
                 .unwrap_or_default(),
             restored_items: self.restored_items.remove(&i).unwrap_or_default(),
             item_calls: self.item_calls.remove(&i).unwrap_or_default(),
+            gate_wait_ms: Default::default(),
         };
         self.tasks.spawn(task.run());
     }

@@ -37,6 +37,9 @@ pub(super) struct StepTask {
     /// A loop over a `playbook` step on resume: the called runs of its
     /// elements that did not succeed, continued when they run again.
     pub(super) item_calls: Vec<crate::runner::ItemCall>,
+    /// Milliseconds spent waiting at approval gates, which are not the
+    /// step's own time (`✓ evict 14ms`, not the 20 s an operator took).
+    pub(super) gate_wait_ms: std::sync::atomic::AtomicU64,
 }
 
 impl StepTask {
@@ -44,6 +47,13 @@ impl StepTask {
         let started = Instant::now();
         let mut done = self.execute().await;
         done.duration = started.elapsed();
+        // A checkpoint (`approve`) is its gate: its time is the wait.
+        if !self.shared.plan.step_plan(self.index).capabilities.gates {
+            let waited = self.gate_wait_ms.load(std::sync::atomic::Ordering::Relaxed);
+            done.duration = done
+                .duration
+                .saturating_sub(std::time::Duration::from_millis(waited));
+        }
         let _ = self.tx.send(TaskMsg::Done(Box::new(done)));
     }
 

@@ -1,18 +1,10 @@
 use super::ShellContext::{self, *};
 use super::ShellLexer;
 
-/// The context of each `@` in `text` (a stand-in for an insertion).
+/// The context of each `@` in `text` (a stand-in for an insertion) in the
+/// command itself.
 fn contexts(text: &str) -> Vec<ShellContext> {
-    let mut lexer = ShellLexer::default();
-    let mut out = Vec::new();
-    for (i, piece) in text.split('@').enumerate() {
-        if i > 0 {
-            out.push(lexer.context(Some(piece)));
-            lexer.insertion();
-        }
-        lexer.feed(piece);
-    }
-    out
+    chains(text).into_iter().map(|chain| chain[0]).collect()
 }
 
 #[test]
@@ -227,4 +219,80 @@ fn sides_of_a_block_compare_by_nesting() {
     assert_eq!(d.context(None), Ambiguous);
     d.feed("\n");
     assert_eq!(d.context(None), Word);
+}
+
+/// Commands made of shell metacharacters and the programs that start
+/// other shells, with insertions anywhere: the lexer never panics, every
+/// chain starts with the command's own context and stays bounded.
+#[test]
+fn arbitrary_commands_never_panic() {
+    const PIECES: &[&str] = &[
+        "sh -c ",
+        "bash -lc ",
+        "ssh -p 22 h ",
+        "su - u -c ",
+        "eval ",
+        "sudo -s ",
+        "watch -n1 ",
+        "psql -c ",
+        "env A=1 ",
+        "timeout 5 ",
+        "kubectl exec p -- ",
+        "'",
+        "\"",
+        "\\",
+        "$",
+        "$(",
+        "$((",
+        "${",
+        "`",
+        ")",
+        "}",
+        "(",
+        " ",
+        "\n",
+        ";",
+        "|",
+        "&&",
+        "#",
+        "<<EOF\n",
+        "EOF\n",
+        "<<",
+        "x",
+        "=",
+        "-c",
+        "--command=",
+        "[[ ",
+        " -eq ",
+        "let ",
+        "case x in a) ",
+        "esac",
+        "@",
+        "@",
+        "@",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3000 {
+        let len = (next() % 24) as usize;
+        let text: String = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        for chain in chains(&text) {
+            assert!(!chain.is_empty() && chain.len() <= 6, "{text:?}: {chain:?}");
+            for value in ["", "a b", "$(touch p)", "'\"`\\\n"] {
+                let _ = super::super::quote::quote_nested(
+                    &chain,
+                    super::super::quote::Parses::Once,
+                    value,
+                    false,
+                );
+            }
+        }
+    }
 }
