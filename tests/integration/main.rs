@@ -64,6 +64,7 @@ mod shell_contexts;
 mod stdlib_examples;
 mod structure;
 mod support;
+mod template_blocks;
 mod template_each;
 mod templated_durations;
 mod text_filtering;

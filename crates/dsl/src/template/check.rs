@@ -61,10 +61,17 @@ fn resolve_segments<'t>(
         match segment {
             Segment::Text { .. } => {}
             Segment::If(block) => {
-                let ty = scope.resolve(&block.path, diags);
-                match &block.each {
-                    None => resolve_segments(&block.then, scope, diags, types),
-                    Some(each) => {
+                match (&block.condition, &block.each) {
+                    (Some(condition), _) => {
+                        super::condition::check(condition, block.negated, scope, diags);
+                        resolve_segments(&block.then, scope, diags, types);
+                    }
+                    (None, None) => {
+                        scope.resolve(&block.path, diags);
+                        resolve_segments(&block.then, scope, diags, types);
+                    }
+                    (None, Some(each)) => {
+                        let ty = scope.resolve(&block.path, diags);
                         let element = super::each::element_type(&block.path, &ty, diags);
                         let mut body = super::each::BodyScope {
                             outer: scope,

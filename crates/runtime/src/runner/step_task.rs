@@ -125,6 +125,12 @@ impl StepTask {
                 }
             }
         };
+        if let Err((message, span)) = crate::durations::check_all(step, step_plan, &self.scope) {
+            return StepDone {
+                span: Some(span),
+                ..self.done(StepState::Failed, message)
+            };
+        }
         let mut ctx = self.action_context(args, self.scope.clone());
         let detail = action.as_ref().map(|a| a.describe(&ctx));
 
