@@ -93,3 +93,48 @@ fn a_condition_that_is_not_a_boolean_is_refused_by_check() {
     );
     assert!(!sandbox.path().join("v.txt").exists());
 }
+
+/// Handlebars' whitespace rules: a block tag alone on its line takes its
+/// line with it, and `~` strips the whitespace on its side, so a list
+/// written over several lines of a message or a script prints no blank
+/// lines; the script a real shell runs is the same text check lexed.
+#[test]
+fn standalone_block_lines_and_tildes_leave_no_blank_lines() {
+    let s = Sandbox::new(
+        r#"inputs:
+  hosts: {type: string, default: "a b,$(touch pwned)"}
+vars:
+  hosts: split(inputs.hosts, ",")
+steps:
+  - id: message
+    log: |
+      hosts:
+        {{#each vars.hosts}}
+        - {{this}}
+        {{/each}}
+      done
+  - id: script
+    shell: |
+      {{#each vars.hosts}}
+      printf '[%s]\n' {{this}} >> out
+      {{/each}}
+      printf '<%s>\n' "   {{~vars.hosts.[0]~}}   " >> out
+"#,
+    );
+    let run = s.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let logged: Vec<String> = run
+        .events
+        .iter()
+        .filter(|e| e["event"] == "step_output" && e["step"] == "message")
+        .filter_map(|e| e["line"].as_str().map(String::from))
+        .collect();
+    assert_eq!(
+        logged,
+        ["hosts:", "  - a b", "  - $(touch pwned)", "done"],
+        "{}",
+        run.describe()
+    );
+    assert_eq!(s.read("out"), "[a b]\n[$(touch pwned)]\n<a b>\n");
+    assert!(!s.path().join("pwned").exists());
+}

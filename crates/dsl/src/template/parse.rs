@@ -7,6 +7,7 @@
 
 mod helper;
 mod path;
+mod whitespace;
 
 use super::{Conditional, Format, Insertion, Segment, Template};
 use crate::code::Code;
@@ -130,6 +131,19 @@ impl Scanner<'_> {
                 continue;
             }
             literal.push_str(&source[pos..open]);
+            let (end, tag) = self.tag(open)?;
+            // Handlebars' whitespace rules: `{{~`/`~}}`, standalone lines.
+            let (trim_before, trim_after) = whitespace::tildes(source, open, end);
+            let line_end = match tag {
+                Tag::Insert(_) => None,
+                _ => whitespace::standalone(source, open, end),
+            };
+            let cut = if trim_before || line_end.is_some() {
+                whitespace::trailing(&literal, trim_before)
+            } else {
+                0
+            };
+            literal.truncate(literal.len() - cut);
             if !literal.is_empty() {
                 let segments = match stack.last_mut() {
                     Some(block) => block.segments(),
@@ -137,10 +151,9 @@ impl Scanner<'_> {
                 };
                 segments.push(Segment::Text {
                     text: std::mem::take(&mut literal),
-                    span: self.span(literal_start, open),
+                    span: self.span(literal_start, open - cut),
                 });
             }
-            let (end, tag) = self.tag(open)?;
             match tag {
                 Tag::Comment => {}
                 Tag::Insert(insertion) => {
@@ -233,8 +246,11 @@ impl Scanner<'_> {
                     }
                 }
             }
-            pos = end;
-            literal_start = end;
+            pos = line_end.unwrap_or(end);
+            if trim_after {
+                pos += whitespace::trailing_start(&source[pos..]);
+            }
+            literal_start = pos;
         }
         literal.push_str(&source[pos..]);
         if let Some(block) = stack.pop() {
@@ -307,7 +323,7 @@ impl Scanner<'_> {
             .help(format!("close it with `{close}`"))
         })?;
         let end = inner_end + close.len();
-        // Whitespace control (`{{~ x ~}}`) only affects filling in.
+        // The `~` of whitespace control (see `whitespace`) is not part of the tag.
         let mut start = inner_start;
         let mut stop = inner_end;
         if source[start..stop].starts_with('~') {
