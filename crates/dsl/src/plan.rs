@@ -32,6 +32,10 @@ pub enum ParamValue {
     /// A parsed, type-checked expression.
     Expr(Expr),
     Duration(Duration),
+    /// A duration written as a template (`wait: "{{inputs.settle}}"`),
+    /// checked like a step's templated `timeout`; what it renders is read
+    /// as a duration when the step runs (`duration::rendered_duration`).
+    DurationTemplate(Template),
     List(Vec<Param>),
     Map(Vec<(String, Param)>),
 }
@@ -123,6 +127,14 @@ pub enum DurationField {
 }
 
 impl DurationField {
+    /// Every field, in the order a step is written.
+    pub const ALL: [DurationField; 4] = [
+        DurationField::Timeout,
+        DurationField::RetryDelay,
+        DurationField::Every,
+        DurationField::Within,
+    ];
+
     /// The field as written: `timeout`, `within`.
     pub fn name(self) -> &'static str {
         match self {

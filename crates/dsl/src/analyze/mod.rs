@@ -7,6 +7,7 @@ pub(crate) mod branches;
 mod durations;
 mod failure_reads;
 mod iteration;
+mod known_values;
 mod literal_text;
 mod params;
 mod path_reachability;

@@ -38,6 +38,7 @@ pub fn parse(text: &Text) -> Result<Template, Diagnostic> {
 struct Block {
     name: &'static str,
     path: Path,
+    condition: Option<Box<crate::expr::Expr>>,
     /// Where `{{#if` starts, and the span of the opening tag.
     start: usize,
     tag: Span,
@@ -62,6 +63,7 @@ enum Tag {
     Open {
         name: &'static str,
         path: Path,
+        condition: Option<Box<crate::expr::Expr>>,
         alias: Option<String>,
     },
     Else,
@@ -148,7 +150,12 @@ impl Scanner<'_> {
                     };
                     segments.push(Segment::Insert(insertion));
                 }
-                Tag::Open { name, path, alias } => {
+                Tag::Open {
+                    name,
+                    path,
+                    condition,
+                    alias,
+                } => {
                     if stack.len() >= MAX_BLOCK_DEPTH {
                         return Err(self.syntax(
                             open,
@@ -160,6 +167,7 @@ impl Scanner<'_> {
                     stack.push(Block {
                         name,
                         path,
+                        condition,
                         start: open,
                         tag: self.span(open, end),
                         then: Vec::new(),
@@ -213,6 +221,7 @@ impl Scanner<'_> {
                     let conditional = Segment::If(Conditional {
                         each: (block.name == "each").then_some(super::Each { alias: block.alias }),
                         path: block.path,
+                        condition: block.condition,
                         negated: block.name == "unless",
                         then: block.then,
                         otherwise: block.otherwise.unwrap_or_default(),
@@ -315,6 +324,22 @@ impl Scanner<'_> {
                 Err(diagnostic) => return Err(diagnostic),
             }
         }
+        if let Some((name, at)) = super::condition::opening(&source[start..stop]) {
+            let condition = super::condition::read(self.text, start + at, stop)?;
+            let path = Path {
+                segments: Vec::new(),
+                span: condition.span,
+            };
+            return Ok((
+                end,
+                Tag::Open {
+                    name,
+                    path,
+                    condition: Some(Box::new(condition)),
+                    alias: None,
+                },
+            ));
+        }
         let tokens = self.tokens(start, stop)?;
         let Some(&(first_start, first_end)) = tokens.first() else {
             return Err(self.syntax(open, end, "an empty `{{ }}`", "nothing inside"));
@@ -355,6 +380,7 @@ impl Scanner<'_> {
                             Tag::Open {
                                 name: "each",
                                 path,
+                                condition: None,
                                 alias,
                             },
                         ));
@@ -370,6 +396,7 @@ impl Scanner<'_> {
                     Tag::Open {
                         name: kind,
                         path,
+                        condition: None,
                         alias: None,
                     },
                 ))
