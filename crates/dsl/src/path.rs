@@ -127,6 +127,9 @@ impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, segment) in self.segments.iter().enumerate() {
             match &segment.value {
+                // An element path (`.metadata.name` in `map`) starts at the
+                // element itself, written as nothing before the first `.`.
+                Segment::Name(name) if i == 0 && name == crate::expr::ELEMENT => {}
                 Segment::Name(name) if is_identifier(name) => {
                     if i > 0 {
                         f.write_str(".")?;
