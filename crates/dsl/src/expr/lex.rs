@@ -100,8 +100,9 @@ fn keyword(word: &[u8]) -> Kind {
 pub(super) fn lex(text: &Text) -> Result<Lexed, Diagnostic> {
     let source = text.as_str();
     let bytes = source.as_bytes();
-    // About one token per four bytes in real conditions.
-    let mut tokens = Vec::with_capacity(bytes.len() / 4 + 2);
+    // At most one token per three bytes in real conditions
+    // (`steps.s1.outputs.count >= 0` is 10 tokens in 27 bytes).
+    let mut tokens = Vec::with_capacity(bytes.len() / 3 + 2);
     let mut strings = Vec::new();
     let mut depth = 0usize;
     let mut i = 0;

@@ -316,10 +316,10 @@ impl Parser<'_> {
             Kind::Ident if self.peek_kind(1) == Kind::LParen => self.call(),
             Kind::Ident => {
                 self.bump();
-                let path = Path {
-                    segments: vec![Spanned::new(Segment::Name(source.to_string()), span)],
-                    span,
-                };
+                // Most paths are `steps.ID.outputs.NAME` or `inputs.NAME`.
+                let mut segments = Vec::with_capacity(4);
+                segments.push(Spanned::new(Segment::Name(source.to_string()), span));
+                let path = Path { segments, span };
                 Ok((Expr::new(ExprKind::Path(path), span), 1))
             }
             Kind::LBracket => {
