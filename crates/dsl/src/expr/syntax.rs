@@ -4,11 +4,7 @@
 use crate::path::Path;
 use crate::source::{Span, Spanned};
 
-/// The parameter name of the lambda that an element path stands for:
-/// `.metadata.name` as an argument of `map` is read as the lambda
-/// `. => ..metadata.name`, whose body is a path starting at this name. No
-/// name written by an author can be `.`, so it never shadows one.
-pub const ELEMENT: &str = ".";
+pub use crate::path::ELEMENT;
 
 /// One node of an expression.
 #[derive(Clone, Debug, PartialEq)]
