@@ -16,6 +16,7 @@ mod docs_fences;
 #[path = "../drills/mod.rs"]
 mod drills;
 mod dry_run_undecided;
+mod element_paths;
 mod element_types;
 mod examples_doc;
 mod expressions;

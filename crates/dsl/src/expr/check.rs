@@ -91,6 +91,17 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 Some(ty) => ty,
                 None => self.scope.resolve(path, self.diags),
             },
+            ExprKind::Lambda { .. } if expr.element_path().is_some() => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        "a `.field` path is not a value on its own",
+                    )
+                    .label(expr.span, "a path from each element here")
+                    .help("`.name` stands for each element's `name` as the second argument of `filter`, `map`, `any`, `all`, `count`, `max`, `min` or `sum`: `map(steps.pods.items, .metadata.name)`"),
+                );
+                Type::Any
+            }
             ExprKind::Lambda { .. } => {
                 self.diags.push(
                     Diagnostic::error(

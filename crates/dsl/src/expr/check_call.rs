@@ -28,13 +28,22 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
         Some(match super::read_path(&ty, path, 1, self.diags) {
             Ok(ty) => ty,
             Err(super::NoFields { at: 1, ty: other }) => {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::InvalidPath,
-                        format!("`{first}` is {}, it has no fields", other.describe()),
+                // An element path (`.name`) names no parameter to use instead.
+                let (message, help) = if first == super::ELEMENT {
+                    (
+                        format!("each element is {}, it has no fields", other.describe()),
+                        "use each element itself: `x => x`".to_string(),
                     )
-                    .label(path.span_from(1), "no such field")
-                    .help(format!("use `{first}` itself")),
+                } else {
+                    (
+                        format!("`{first}` is {}, it has no fields", other.describe()),
+                        format!("use `{first}` itself"),
+                    )
+                };
+                self.diags.push(
+                    Diagnostic::error(Code::InvalidPath, message)
+                        .label(path.span_from(1), "no such field")
+                        .help(help),
                 );
                 Type::Any
             }

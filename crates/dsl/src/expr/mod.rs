@@ -9,6 +9,7 @@ mod coverage;
 mod eval;
 mod eval_call;
 mod function;
+mod lex;
 mod parse;
 mod parse_error;
 mod print;
@@ -17,7 +18,11 @@ mod syntax;
 mod types;
 
 #[cfg(test)]
+mod element_path_tests;
+#[cfg(test)]
 mod function_tests;
+#[cfg(test)]
+mod parse_tests;
 #[cfg(test)]
 mod tests;
 
@@ -29,5 +34,5 @@ pub use eval::{
 pub use function::{step_argument, Function};
 pub use parse::{parse, MAX_DEPTH, MAX_NESTING};
 pub use record::{index_type, map_of, read_path, read_path_or_report, NoFields, Record, Rest};
-pub use syntax::{BinaryOp, Expr, ExprKind, Literal, Precedence, UnaryOp};
+pub use syntax::{BinaryOp, Expr, ExprKind, Literal, Precedence, UnaryOp, ELEMENT};
 pub use types::Type;
