@@ -28,7 +28,7 @@ fn two_down_targets_are_found_probed_and_routed() {
                 &[refused.as_str(), live.as_str()],
             ),
         ],
-        "count(up == 0) == 2",
+        "count(up == 0) == 2 and count(up == 1) == 1",
     );
     let drill = Drill::new();
     let input = format!("--input=prometheus={}", prometheus.url);
