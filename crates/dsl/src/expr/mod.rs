@@ -12,6 +12,7 @@ mod function;
 mod parse;
 mod parse_error;
 mod print;
+mod record;
 mod syntax;
 mod types;
 
@@ -27,5 +28,6 @@ pub use eval::{
 };
 pub use function::{step_argument, Function};
 pub use parse::{parse, MAX_DEPTH, MAX_NESTING};
+pub use record::{index_type, map_of, read_path, read_path_or_report, NoFields, Record, Rest};
 pub use syntax::{BinaryOp, Expr, ExprKind, Literal, Precedence, UnaryOp};
 pub use types::Type;
