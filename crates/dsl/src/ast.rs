@@ -172,16 +172,18 @@ pub struct Step {
     pub needs: Vec<Spanned<String>>,
     pub when: Option<Text>,
     pub timeout: Option<DurationLit>,
-    pub retry: Option<Retry>,
-    pub until: Option<Until>,
+    /// Boxed, as the other fields most steps leave out: a large playbook's
+    /// model lives as long as its plan (see the test `sizes_stay_small`).
+    pub retry: Option<Box<Retry>>,
+    pub until: Option<Box<Until>>,
     pub on_failure: Option<Spanned<OnFailure>>,
     pub effect: Option<Spanned<Effect>>,
-    pub approval: Option<Approval>,
+    pub approval: Option<Box<Approval>>,
     pub outputs: Vec<Output>,
     /// Lint rules this step is exempt from, and why.
-    pub lint: Option<LintAllow>,
+    pub lint: Option<Box<LintAllow>>,
     /// Runs the step once per element of a list.
-    pub for_each: Option<ForEach>,
+    pub for_each: Option<Box<ForEach>>,
     pub span: Span,
 }
 
@@ -205,8 +207,9 @@ pub enum Action {
     Branch(Branch),
     /// Instructions an operator follows and confirms.
     Manual { instructions: Text, span: Span },
-    /// A typed question whose answer is the step's `answer` result.
-    Ask(Ask),
+    /// A typed question whose answer is the step's `answer` result (boxed:
+    /// the largest variant, and the rarest).
+    Ask(Box<Ask>),
 }
 
 impl Action {

@@ -25,6 +25,8 @@ pub mod load;
 mod loop_tests;
 pub mod lower;
 pub mod mapping_file;
+#[cfg(test)]
+mod model_sizes;
 pub mod node;
 pub mod path;
 pub mod plan;

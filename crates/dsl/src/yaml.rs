@@ -196,9 +196,17 @@ impl TreeBuilder {
             return;
         };
         let span = Span::new(start.start, end.end.max(start.end));
+        // Lists and mappings grew by doubling; the tree is held until
+        // lowering is done, at the peak of `check`'s memory, so each gives
+        // its spare room back (a step's mapping of six entries had room
+        // for eight, an `outputs:` of one for four).
         let node = match open {
-            Open::Seq(items) => Node::new(Value::Seq(items), span),
-            Open::Map(entries, pending) => {
+            Open::Seq(mut items) => {
+                items.shrink_to_fit();
+                Node::new(Value::Seq(items), span)
+            }
+            Open::Map(mut entries, pending) => {
+                entries.shrink_to_fit();
                 if let Some(key) = pending {
                     diags.push(
                         Diagnostic::error(

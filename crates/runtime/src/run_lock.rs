@@ -59,7 +59,8 @@ pub fn acquire(run_dir: &Path) -> Result<RunLock, LockError> {
     // Information only: who holds it.
     lock.set_len(0).map_err(LockError::Io)?;
     lock.rewind().map_err(LockError::Io)?;
-    writeln!(lock, "{}", std::process::id()).map_err(LockError::Io)?;
+    let holder = format!("{}\n", std::process::id());
+    lock.write_all(holder.as_bytes()).map_err(LockError::Io)?;
     Ok(RunLock { _lock: lock })
 }
 

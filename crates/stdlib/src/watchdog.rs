@@ -113,7 +113,12 @@ impl Drop for Registration {
             return;
         };
         if let State::Running(stdin) = &mut *state {
-            if writeln!(stdin, "-{}", self.0).is_err() {
+            // One `write`, as the child's `+PGID` line: a pipe keeps a write
+            // of a line whole, while `writeln!` on a file writes `-`, the
+            // number and the newline apart, and a step's child announcing
+            // itself at the same moment (`--jobs`) could land between them.
+            let line = format!("-{}\n", self.0);
+            if stdin.write_all(line.as_bytes()).is_err() {
                 *state = State::Failed;
             }
         }

@@ -349,7 +349,8 @@ impl<'a> Analyzer<'a> {
             refs.unbind_element("in its own `for_each` list");
             let gates_by_itself = schema.is_some_and(|s| s.capabilities.gates);
             plan.iteration =
-                iteration::check(step, for_each, gates_by_itself, &mut refs, self.diags);
+                iteration::check(step, for_each, gates_by_itself, &mut refs, self.diags)
+                    .map(Box::new);
             // Bound even when the list was wrong (reported), so that uses of
             // the element are not reported again.
             let ty = plan.iteration.as_ref().map(|i| i.element_type.clone());

@@ -20,7 +20,6 @@ pub(super) fn check(
     refs: &mut References,
     diags: &mut Diagnostics,
 ) -> Params {
-    let mut checked = Params::new();
     let entries: Vec<Entry>;
     let entries: &[Entry] = match &params.value {
         Value::Map(map) => map,
@@ -49,13 +48,14 @@ pub(super) fn check(
                         example_params(schema)
                     )),
                 );
-                return checked;
+                return Params::new();
             }
         },
     };
+    let mut checked = Params::with_capacity(entries.len());
     for entry in entries {
         let key = entry.key.value.as_str();
-        if checked.contains_key(key) {
+        if checked.get(key).is_some() {
             diags.push(
                 Diagnostic::error(Code::DuplicateKey, format!("`{key}` is given twice"))
                     .label(entry.key.span, "given again here")

@@ -13,7 +13,10 @@ impl Lowerer<'_> {
             return Vec::new();
         };
         let entries: Vec<&Entry> = fields.entries.clone();
-        entries.into_iter().filter_map(|e| self.output(e)).collect()
+        sized(
+            entries.len(),
+            entries.into_iter().filter_map(|e| self.output(e)),
+        )
     }
 
     pub(super) fn output(&mut self, entry: &Entry) -> Option<Output> {

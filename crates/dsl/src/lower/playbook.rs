@@ -94,7 +94,10 @@ impl Lowerer<'_> {
             return Vec::new();
         };
         let entries: Vec<&Entry> = fields.entries.clone();
-        entries.into_iter().filter_map(|e| self.input(e)).collect()
+        sized(
+            entries.len(),
+            entries.into_iter().filter_map(|e| self.input(e)),
+        )
     }
 
     pub(super) fn input(&mut self, entry: &Entry) -> Option<Input> {

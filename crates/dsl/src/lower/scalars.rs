@@ -68,10 +68,10 @@ impl Lowerer<'_> {
 
     pub(super) fn ident_list(&mut self, node: &Node, what: &str) -> Vec<Spanned<String>> {
         match &node.value {
-            Value::Seq(items) => items
-                .iter()
-                .filter_map(|item| self.ident(item, what))
-                .collect(),
+            Value::Seq(items) => sized(
+                items.len(),
+                items.iter().filter_map(|item| self.ident(item, what)),
+            ),
             Value::Str(_) => self.ident(node, what).into_iter().collect(),
             _ => {
                 self.wrong_type(node, &format!("a list of {what}s"), "a list of names");
@@ -82,10 +82,10 @@ impl Lowerer<'_> {
 
     pub(super) fn string_list(&mut self, node: &Node, what: &str) -> Vec<Spanned<String>> {
         match &node.value {
-            Value::Seq(items) => items
-                .iter()
-                .filter_map(|item| self.string(item, what))
-                .collect(),
+            Value::Seq(items) => sized(
+                items.len(),
+                items.iter().filter_map(|item| self.string(item, what)),
+            ),
             Value::Str(_) => self.string(node, what).into_iter().collect(),
             _ => {
                 self.wrong_type(node, what, "a list of strings");

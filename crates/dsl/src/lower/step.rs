@@ -46,19 +46,31 @@ impl Lowerer<'_> {
             .take("when")
             .and_then(|n| self.expression(n, "`when`"));
         let effect = fields.take("effect").and_then(|n| self.effect(n));
-        let approval = fields.take("approval").and_then(|n| self.approval(n));
+        let approval = fields
+            .take("approval")
+            .and_then(|n| self.approval(n))
+            .map(Box::new);
         let timeout = fields
             .take("timeout")
             .and_then(|n| self.duration(n, "`timeout`"));
-        let retry = fields.take("retry").and_then(|n| self.retry(n));
-        let until = fields.take("until").and_then(|n| self.until(n));
+        let retry = fields
+            .take("retry")
+            .and_then(|n| self.retry(n))
+            .map(Box::new);
+        let until = fields
+            .take("until")
+            .and_then(|n| self.until(n))
+            .map(Box::new);
         let on_failure = fields.take("on_failure").and_then(|n| self.on_failure(n));
         let outputs = fields
             .take("outputs")
             .map(|n| self.outputs(n))
             .unwrap_or_default();
-        let lint = fields.take("lint").and_then(|n| self.lint_allow(n));
-        let for_each = self.for_each(&mut fields);
+        let lint = fields
+            .take("lint")
+            .and_then(|n| self.lint_allow(n))
+            .map(Box::new);
+        let for_each = self.for_each(&mut fields).map(Box::new);
         let action = self.action(&fields, node, id.as_ref());
         let (Some(id), Some(action)) = (id, action) else {
             // Remember the id so references to this step are not reported as unknown too.
@@ -193,7 +205,9 @@ impl Lowerer<'_> {
                     span: name.span.to(value.span),
                 })
             }
-            "ask" => self.ask(value, name.span).map(Action::Ask),
+            "ask" => self
+                .ask(value, name.span)
+                .map(|ask| Action::Ask(Box::new(ask))),
             _ => Some(Action::Kind {
                 name,
                 params: value.clone(),

@@ -2,6 +2,15 @@
 
 /// Who is running this: `$USER`, else `$LOGNAME`, else `unknown`.
 pub fn current_user() -> String {
+    // Asked at a run's start (twice) and at every gate decision: the
+    // password database is read once (without `USER`, that is two `connect`s
+    // to nscd, nsswitch.conf and /etc/passwd each time).
+    static USER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    USER.get_or_init(user_of_session).clone()
+}
+
+/// `USER`, `LOGNAME`, or the name of the real user id.
+fn user_of_session() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()

@@ -1,0 +1,45 @@
+//! The sizes of the types a checked playbook holds per step, pinned: the
+//! model and the plan of a 20,000-step playbook live together for as long
+//! as `check` or a run lasts, so a field that grows a step by a hundred
+//! bytes costs two megabytes there (docs/performance.md, "Memory at
+//! 20,000 steps"). When an assertion below fails, box the new field if
+//! most steps leave it out, or raise the figure knowingly.
+
+use crate::ast::{Action, Output, Step};
+use crate::node::{Entry, Node, Text};
+use crate::plan::{Param, Params, StepPlan};
+use std::mem::size_of;
+
+/// At most `limit` bytes, with the type's name in the failure.
+fn at_most<T>(limit: usize) {
+    let size = size_of::<T>();
+    assert!(
+        size <= limit,
+        "{} is {size} bytes, more than {limit}",
+        std::any::type_name::<T>()
+    );
+}
+
+#[test]
+fn a_step_of_the_model_stays_small() {
+    // 1,592 bytes before its rare fields were boxed.
+    at_most::<Step>(656);
+    at_most::<Action>(120);
+    at_most::<Output>(440);
+}
+
+#[test]
+fn a_step_of_the_plan_stays_small() {
+    // 648 bytes before `iteration` was boxed.
+    at_most::<StepPlan>(528);
+    at_most::<Param>(96);
+    // A vector, not a map whose every node has room for eleven entries.
+    at_most::<Params>(24);
+}
+
+#[test]
+fn nodes_stay_small() {
+    at_most::<Node>(80);
+    at_most::<Entry>(144);
+    at_most::<Text>(64);
+}
