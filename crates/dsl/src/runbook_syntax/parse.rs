@@ -18,6 +18,7 @@ use crate::runbook_words::{expression, is_one_string, typed_word};
 use crate::source::{SourceFile, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
+use std::borrow::Cow;
 
 type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
@@ -65,17 +66,18 @@ pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
     }
 }
 
-/// The text with every comment replaced by spaces, byte for byte.
-fn blank_comments(text: &str, comments: &[Comment]) -> String {
+/// The text with every comment replaced by spaces, byte for byte (the text
+/// itself, not a copy, when it has no comment).
+fn blank_comments<'a>(text: &'a str, comments: &[Comment]) -> Cow<'a, str> {
     if comments.is_empty() {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let mut bytes = text.as_bytes().to_vec();
     for comment in comments {
         let end = comment.span.end.min(bytes.len());
         bytes[comment.span.start.min(end)..end].fill(b' ');
     }
-    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+    String::from_utf8(bytes).map_or(Cow::Borrowed(text), Cow::Owned)
 }
 
 fn span(pair: &Pair<Rule>) -> Span {
