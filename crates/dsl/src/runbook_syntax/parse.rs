@@ -9,6 +9,7 @@
 //! (fewer pairs: less memory and time); [`keyword`] reads it from the start
 //! of the statement's pair.
 
+use super::collected::{Collected, CollectedItem};
 use super::grammar::{Rule, RunbookParser};
 use super::{error, scan, strings, Comment, Parsed};
 use crate::code::Code;
@@ -113,54 +114,6 @@ fn is_noise(rule: Rule) -> bool {
 /// The meaningful children of a pair: punctuation and separators dropped.
 fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_noise(p.as_rule()))
-}
-
-/// Entries collected under one synthesised key (`inputs`, `steps`, `outputs`):
-/// the entry sits where the first statement was, its span covers them all.
-#[derive(Clone, Copy)]
-struct Collected {
-    index: usize,
-}
-
-impl Collected {
-    fn push(
-        slot: &mut Option<Collected>,
-        entries: &mut Vec<Entry>,
-        key: &str,
-        kw: Span,
-        item: CollectedItem,
-    ) {
-        let at = *slot.get_or_insert_with(|| {
-            let empty = match item {
-                CollectedItem::Entry(_) => Value::Map(Vec::new()),
-                CollectedItem::Item(_) => Value::Seq(Vec::new()),
-            };
-            entries.push(Entry {
-                key: synthetic(key, kw),
-                value: Node::new(empty, kw),
-            });
-            Collected {
-                index: entries.len() - 1,
-            }
-        });
-        let node = &mut entries[at.index].value;
-        match (item, &mut node.value) {
-            (CollectedItem::Entry(entry), Value::Map(map)) => {
-                node.span = node.span.to(entry.value.span);
-                map.push(entry);
-            }
-            (CollectedItem::Item(item), Value::Seq(seq)) => {
-                node.span = node.span.to(item.span);
-                seq.push(item);
-            }
-            _ => unreachable!("a collected key always holds items of one shape"),
-        }
-    }
-}
-
-enum CollectedItem {
-    Entry(Entry),
-    Item(Node),
 }
 
 fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
