@@ -194,10 +194,7 @@ impl Human {
             Event::VarComputed { name, value } => format!(
                 "  {} vars.{name} = {}",
                 self.palette.dim("="),
-                match value {
-                    serde_json::Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                }
+                shown_value(value)
             ),
             Event::StepOutput { step, stream, line } => {
                 let header =
@@ -418,4 +415,30 @@ impl Subscriber for JsonLines {
             let _ = out.flush();
         }
     }
+}
+
+/// A computed value on one line of the live view: long values (a list of
+/// objects from an API) are cut, with their size, so the line stays a line;
+/// the journal and `runbook report` keep the whole value.
+fn shown_value(value: &serde_json::Value) -> String {
+    const MAX: usize = 160;
+    let text = match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let line = runbook_runtime::evidence::one_line(&text, MAX);
+    if line.chars().count() == text.chars().count() {
+        return line;
+    }
+    let size = match value {
+        serde_json::Value::Array(items) => count(items.len(), "element"),
+        serde_json::Value::Object(map) => count(map.len(), "key"),
+        _ => String::new(),
+    };
+    format!("{line}{size}")
+}
+
+/// ` (1 element)`, ` (40 elements)`.
+fn count(n: usize, noun: &str) -> String {
+    format!(" ({n} {noun}{})", if n == 1 { "" } else { "s" })
 }

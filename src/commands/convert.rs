@@ -25,5 +25,16 @@ pub fn run(path: &Path, to: SyntaxArg) -> i32 {
         SyntaxArg::Runbook => print::runbook(&playbook, &comments, Some(file.text())),
     };
     print!("{out}");
+    if to == SyntaxArg::Yaml && !comments.is_empty() {
+        // Said, not silently lost: the YAML printer has no place for them.
+        let n = comments.len();
+        eprintln!(
+            "note: {n} comment{} of {} {} not carried into the YAML; keep the .runbook file as the source, or copy {} by hand",
+            if n == 1 { "" } else { "s" },
+            path.display(),
+            if n == 1 { "is" } else { "are" },
+            if n == 1 { "it" } else { "them" },
+        );
+    }
     OK
 }

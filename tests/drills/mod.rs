@@ -7,5 +7,7 @@ mod alertmanager;
 mod alphaswarm;
 mod dry_runs;
 mod pilot;
+mod prometheus;
+mod redis;
 mod support;
 mod trevor;

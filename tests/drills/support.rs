@@ -331,6 +331,11 @@ impl TestRedis {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
+    /// The port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Runs `redis-cli ARGS` (setup and checks outside the playbook).
     pub fn cli(&self, args: &[&str]) -> String {
         self.try_cli(args)

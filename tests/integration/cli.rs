@@ -134,6 +134,34 @@ fn convert_round_trips_between_syntaxes() {
     runbook().arg("check").arg(&path).assert().success();
 }
 
+/// Comments cannot go into the YAML: converting says so instead of dropping
+/// them silently, and a file without comments converts without a word.
+#[test]
+fn converting_comments_to_yaml_says_they_are_not_carried() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.runbook");
+    std::fs::write(
+        &path,
+        "playbook c\n# about the step\nstep a {\n  shell \"true\" # trailing\n}\n",
+    )
+    .unwrap();
+    runbook()
+        .args(["convert", "--to", "yaml"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("id: a"))
+        .stderr(predicate::str::contains("2 comments of"))
+        .stderr(predicate::str::contains("are not carried into the YAML"));
+    std::fs::write(&path, "playbook c\nstep a {\n  shell \"true\"\n}\n").unwrap();
+    runbook()
+        .args(["convert", "--to", "yaml"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}
+
 #[test]
 fn check_and_lint_leave_rehearsal_scenarios_to_runbook_test() {
     for command in ["check", "lint"] {

@@ -131,3 +131,41 @@ steps:
     assert!(!journal.contains("HUNTER2-S3CRET"), "{journal}");
     assert!(run.events_of("var_computed").len() == 1, "{}", run.stdout);
 }
+
+/// A long value (a list of objects from an API) shows on one line of the
+/// live view, cut and with its size; the journal keeps all of it.
+#[test]
+fn a_long_value_is_cut_in_the_live_view_and_whole_in_the_journal() {
+    let sandbox = Sandbox::new(
+        r#"name: long
+vars:
+  many: map(split(steps.gen.stdout, ","), n => n + "-a-fairly-long-name-for-an-element")
+steps:
+  - id: gen
+    shell: seq -s, 1 40
+    effect: read
+  - id: use
+    needs: [gen]
+    when: len(vars.many) == 40
+    shell: "true"
+"#,
+    );
+    let out = sandbox
+        .command(&["run", "p.yaml", "--yes"])
+        .output()
+        .expect("runbook runs");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("vars.many ="))
+        .unwrap_or_else(|| panic!("no value line in:\n{stderr}"));
+    assert!(line.ends_with("… (40 elements)"), "{line}");
+    assert!(line.chars().count() < 220, "{line}");
+    let computed = sandbox
+        .journal()
+        .into_iter()
+        .find(|e| e["event"] == "var_computed")
+        .expect("the value is journaled");
+    assert_eq!(computed["value"].as_array().map(Vec::len), Some(40));
+}

@@ -6,6 +6,7 @@
 
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{Capabilities, KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::expr::{Record, Type};
 use runbook_dsl::node::Node;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::{Code, SourceFile};
@@ -18,12 +19,21 @@ use runbook_runtime::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use tokio_util::sync::CancellationToken;
 
 /// `tally`: counts the words of a text; fails when there are fewer than
 /// `at_least`.
 struct Tally;
+
+/// An element of `tally`'s `words`: exactly these fields.
+static WORD: LazyLock<Type> = LazyLock::new(|| {
+    Record::closed(
+        Some("word"),
+        vec![("text", Type::String), ("length", Type::Int)],
+    )
+    .into_type()
+});
 
 #[derive(Deserialize)]
 struct TallyParams {
@@ -47,7 +57,13 @@ impl Kind for Tally {
                 ParamSchema::optional("at_least", ParamType::Int, "Fewer words fail."),
             ],
             shorthand: Some("text"),
-            results: vec![ResultField::new("count", ValueType::Int, "How many words.")],
+            results: vec![
+                ResultField::new("count", ValueType::Int, "How many words."),
+                // The shape of its elements, so `check` types a loop over
+                // them (docs/adding-a-kind.md, "The shape of results").
+                ResultField::new("words", ValueType::List, "Each word and its length.")
+                    .shaped(|_| Type::List(Box::new(WORD.clone()))),
+            ],
             primary_result: "count",
             default_effect: reads,
             effect_doc: "`read`: counting changes nothing.",
@@ -61,6 +77,11 @@ impl Kind for Tally {
             let count = params.text.split_whitespace().count();
             let mut fields = Map::new();
             fields.insert("count".into(), Value::from(count));
+            let words = params
+                .text
+                .split_whitespace()
+                .map(|w| serde_json::json!({"text": w, "length": w.chars().count()}));
+            fields.insert("words".into(), Value::Array(words.collect()));
             match params.at_least {
                 Some(n) if (count as i64) < n => {
                     ActionResult::failure(format!("{count} words, fewer than {n}"))
@@ -254,4 +275,51 @@ fn a_capability_is_what_the_pipeline_asks() {
     assert!(!plan.is_gated(change));
     // The step it guards waits for approval, as behind an `approve` step.
     assert!(plan.waits_for_approval(change));
+}
+
+/// Issue 12, section 1: a kind declares the shape of its results' elements
+/// and `check` types a loop over them by it: a known field reads with its
+/// type, a misspelt one is `unknown_record_field` on the field with a
+/// did-you-mean, a type that does not fit is a mismatch; the loop that
+/// checks runs and reads the fields it was typed with.
+#[test]
+fn a_custom_kind_declares_the_shape_of_its_elements() {
+    let kinds = kinds();
+    let looped = |body: &str| {
+        format!(
+            "name: custom\nsteps:\n  - id: words\n    tally: \"a bb ccc\"\n  - id: each\n    needs: [words]\n    for_each: steps.words.words\n    as: word\n{body}"
+        )
+    };
+    let misspelt = looped("    log: \"{{word.lenght}}\"\n");
+    let checked = check(&kinds, &misspelt);
+    let d = &checked.diagnostics[0];
+    assert_eq!(checked.diagnostics.len(), 1, "{:?}", checked.diagnostics);
+    assert_eq!(d.code, Code::UnknownRecordField);
+    assert_eq!(d.message, "`word` has no field `lenght`");
+    assert_eq!(
+        &misspelt[d.primary_span().start..d.primary_span().end],
+        "lenght"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `length`?"));
+
+    let mismatched = looped("    when: \"steps.words.count > 0\"\n    log: \"{{word.text}}\"\n    until: word.length == \"3\"\n");
+    let checked = check(&kinds, &mismatched);
+    assert_eq!(checked.diagnostics.len(), 1, "{:?}", checked.diagnostics);
+    assert_eq!(checked.diagnostics[0].code, Code::TypeMismatch);
+    assert!(checked.diagnostics[0]
+        .message
+        .contains("an integer with a string"));
+
+    let good = looped("    log: \"{{word.text}} has {{word.length}}\"\n  - id: longest\n    needs: [words]\n    assert: \"max(steps.words.words, w => w.length) == 3\"\n");
+    let checked = check(&kinds, &good);
+    let plan = checked
+        .plan
+        .unwrap_or_else(|| panic!("{:?}", checked.diagnostics));
+    let each = plan.index_of("each").expect("planned");
+    let iteration = plan.step_plan(each).iteration.as_ref().expect("a loop");
+    assert_eq!(iteration.element_type.to_string(), "word");
+    let (status, events) = run(kinds, plan, Map::new());
+    assert_eq!(status, RunStatus::Succeeded, "{events:?}");
+    let (_, results) = finished(&events, "each");
+    assert_eq!(results["count"], 3, "{results:?}");
 }

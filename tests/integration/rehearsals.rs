@@ -10,14 +10,14 @@ use runbook_runtime::rehearsal::{self, coverage, World};
 use std::sync::Arc;
 
 /// Snapshots of the reports live with the other snapshots.
-fn snapshot(name: &str, text: &str) {
+pub(crate) fn snapshot(name: &str, text: &str) {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("tests/snapshots/rehearsals"));
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!(name, text));
 }
 
-fn runbook_test(path: &str) -> (i32, String) {
+pub(crate) fn runbook_test(path: &str) -> (i32, String) {
     let out = Command::cargo_bin("runbook")
         .expect("binary builds")
         .current_dir(root())

@@ -298,3 +298,27 @@ steps:
     pty.send("done");
     assert_eq!(pty.wait().0, 0);
 }
+
+/// The time an operator takes at an approval gate is not the step's own:
+/// the journal's `duration_ms` (and the live view's `✓ STEP 12ms`) is the
+/// action's, while the gate's decision keeps its own time.
+#[test]
+fn a_step_duration_leaves_out_the_wait_at_its_gate() {
+    let s = Sandbox::new("steps:\n  - id: change\n    shell: \"true\"\n    approval: Change it?\n");
+    let mut pty = Pty::start(&s, "run p.yaml", false);
+    pty.expect("approve? [y/n]");
+    // An operator who reads the question for a while.
+    pty.during(Duration::from_secs(3));
+    pty.send("y");
+    pty.expect("reason (optional):");
+    pty.send("");
+    let (code, rest) = pty.wait();
+    assert_eq!(code, 0, "{rest}");
+    let finished = s
+        .journal()
+        .into_iter()
+        .find(|r| r["event"] == "step_finished" && r["step"] == "change")
+        .expect("the step finished");
+    let ms = finished["duration_ms"].as_u64().unwrap();
+    assert!(ms < 2000, "the 3 s at the gate were counted: {ms} ms");
+}

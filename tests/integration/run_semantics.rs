@@ -275,6 +275,44 @@ steps:
     );
 }
 
+/// `every: 1h, within: 2s` is a check now and a last one at the deadline:
+/// the next attempt would start after `within`, so runbook waits only until
+/// the deadline and tries there, instead of giving up at the first attempt.
+#[test]
+fn polling_makes_its_last_attempt_at_the_deadline() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: watch
+    shell: "echo x >> polls; wc -l < polls"
+    outputs:
+      count: {from: stdout, type: int}
+    until:
+      condition: steps.watch.outputs.count >= 5
+      every: 1h
+      within: 2s
+"#,
+    );
+    let run = s.run(&[]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(run.finished("watch")["outputs"]["count"], 2);
+    assert!(
+        run.message("watch")
+            .contains("did not hold within 2s (2 attempts)"),
+        "{}",
+        run.message("watch")
+    );
+    // The condition is named once, not again as the "last" reason.
+    assert_eq!(run.message("watch").matches("count >= 5").count(), 1);
+    let polls = run.events_of("step_polling");
+    assert_eq!(polls.len(), 1);
+    assert!(
+        polls[0]["every_ms"].as_u64().unwrap() <= 2000,
+        "{:?}",
+        polls[0]
+    );
+}
+
 #[test]
 fn a_timeout_kills_the_step_and_fails_it() {
     let s = Sandbox::new(

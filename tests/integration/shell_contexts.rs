@@ -77,6 +77,48 @@ const ACCEPTED: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    // Scripts another shell parses, with a plain insertion: runbook sees the
+    // inner shell and quotes the value for it and again for the command.
+    ("sh_c_dq", "sh -c \"printf %s X\" > sh_c_dq.out", "", ""),
+    ("sh_c_sq", "sh -c 'printf %s X' > sh_c_sq.out", "", ""),
+    (
+        "sh_c_inner_dq",
+        "sh -c 'printf %s \"[X]\"' > sh_c_inner_dq.out",
+        "[",
+        "]",
+    ),
+    (
+        "bash_c_escaped_dq",
+        "bash -c \"printf %s \\\"<X>\\\"\" > bash_c_escaped_dq.out",
+        "<",
+        ">",
+    ),
+    (
+        "wrapped",
+        "env A=1 timeout 60 sh -ec \"printf %s X\" > wrapped.out",
+        "",
+        "",
+    ),
+    (
+        "after_expansion",
+        "sh -c \"true $HOME $(true); printf %s X\" > after_expansion.out",
+        "",
+        "",
+    ),
+    ("eval_dq", "eval \"printf %s X\" > eval_dq.out", "", ""),
+    ("eval_words", "eval printf %s X > eval_words.out", "", ""),
+    (
+        "two_deep",
+        "sh -c \"bash -c 'printf %s X'\" > two_deep.out",
+        "",
+        "",
+    ),
+    (
+        "in_subst",
+        "printf '%s' \"$(sh -c \"printf %s X\")\" > in_subst.out",
+        "",
+        "",
+    ),
 ];
 
 /// Contexts no quoting makes safe: `check` must refuse each.
@@ -94,6 +136,14 @@ const REFUSED: &[&str] = &[
     "[[ 1 -lt \"X\" ]]",
     "let n=X",
     "echo {{#if inputs.v}}\"{{/if}}X",
+    // Inside the script another shell parses: its own single quotes, its
+    // own parameter expansion, a side of an `{{#if}}` that opens a quote.
+    "sh -c \"printf %s 'X'\"",
+    "bash -c 'echo ${UNSET:-X}'",
+    "sh -c \"echo {{#if inputs.v}}'{{/if}} X\"",
+    // SQL a database client runs: shell quoting does not protect it.
+    "psql -c \"select 'X'\"",
+    "mysql -e 'select X'",
 ];
 
 /// Where the value comes from.
@@ -312,10 +362,11 @@ fn arithmetic_takes_whole_second_durations() {
     assert_nothing_ran(s.path(), "$(touch pwned) as a duration");
 }
 
-/// `{{quote}}` is what makes a value safe in a command `ssh` hands to the
-/// remote login shell: through a real `sshd`, every payload is printed back
-/// by the remote `printf` exactly, and runs nowhere. In an argv list, the
-/// words after the host are quoted for the remote shell without `quote`.
+/// A value in the command `ssh` hands to the remote login shell is quoted
+/// for that shell too, written plainly or with `{{quote}}`: through a real
+/// `sshd`, every payload is printed back by the remote `printf` exactly,
+/// and runs nowhere. In an argv list, the words after the host are quoted
+/// for the remote shell the same way.
 #[test]
 fn quote_survives_the_remote_shell_of_a_real_ssh() {
     let sshd = crate::harness::sshd::TestSshd::start();
@@ -340,6 +391,15 @@ fn quote_survives_the_remote_shell_of_a_real_ssh() {
         (
             "ssh_dq",
             "ssh OPTS root@127.0.0.1 \"printf %s {{quote X}}\" > ssh_dq.out".into(),
+        ),
+        // Without `quote`: runbook sees the remote shell and quotes for it.
+        (
+            "ssh_plain",
+            "ssh OPTS root@127.0.0.1 printf %s X > ssh_plain.out".into(),
+        ),
+        (
+            "ssh_plain_dq",
+            "ssh OPTS root@127.0.0.1 \"printf %s X\" > ssh_plain_dq.out".into(),
         ),
     ];
     for &source in SOURCES {
@@ -373,7 +433,15 @@ fn quote_survives_the_remote_shell_of_a_real_ssh() {
             assert_eq!(run.code, 0, "{what}: {}", run.describe());
             assert_nothing_ran(s.path(), &what);
             assert!(!remote_marker.exists(), "{what}: the payload ran remotely");
-            for id in ["ssh_bare", "ssh_joined", "ssh_sq", "ssh_dq", "ssh_argv"] {
+            for id in [
+                "ssh_bare",
+                "ssh_joined",
+                "ssh_sq",
+                "ssh_dq",
+                "ssh_plain",
+                "ssh_plain_dq",
+                "ssh_argv",
+            ] {
                 let out = s.path().join(format!("{id}.out"));
                 let got = std::fs::read_to_string(&out).unwrap_or_default();
                 assert_eq!(&got, value, "{what}, {id}");

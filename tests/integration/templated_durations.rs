@@ -54,3 +54,177 @@ fn text_that_is_not_a_duration_fails_the_step_that_reads_it() {
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("not a duration"), "{}", bad.describe());
 }
+
+/// `wait`'s `duration` written as a template: rendered when the step runs,
+/// shown rendered by a dry-run, and text that is not a duration fails the
+/// step before it waits, naming the parameter and the text.
+const WAITS: &str = r#"name: waits
+inputs:
+  settle: {type: duration, default: 10ms}
+  said: {type: string, default: 20ms}
+steps:
+  - id: settle
+    wait: "{{inputs.settle}}"
+  - id: said
+    needs: [settle]
+    wait:
+      duration: "{{inputs.said}}"
+    # Declared `write` so that a dry-run shows it instead of waiting.
+    effect: write
+  - id: after
+    needs: [said]
+    shell: echo done > after.txt
+    effect: read
+"#;
+
+#[test]
+fn a_templated_wait_renders_its_duration() {
+    let sandbox = Sandbox::new(WAITS);
+    let run = sandbox.run(&["--yes", "--input", "settle=1ms", "--input", "said=2ms"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("settle"), "succeeded", "{}", run.describe());
+    assert_eq!(run.state("said"), "succeeded", "{}", run.describe());
+    assert_eq!(sandbox.read("after.txt"), "done\n");
+    std::fs::remove_file(sandbox.path().join("after.txt")).expect("written");
+    let dry = sandbox.run(&["--dry-run", "--input", "said=90m"]);
+    assert_eq!(dry.code, 0, "{}", dry.describe());
+    let would = dry.events_of("step_would_run");
+    assert_eq!(would.len(), 1, "{}", dry.describe());
+    assert_eq!(would[0]["step"], "said");
+    assert_eq!(would[0]["description"], "wait 5400s");
+}
+
+#[test]
+fn a_templated_wait_that_is_not_a_duration_fails_before_it_waits() {
+    let sandbox = Sandbox::new(WAITS);
+    let run = sandbox.run(&["--yes", "--input", "said=$(touch PWNED) later"]);
+    assert_eq!(run.state("settle"), "succeeded", "{}", run.describe());
+    assert_eq!(run.state("said"), "failed", "{}", run.describe());
+    assert!(
+        run.message("said")
+            .contains("`duration` is `$(touch PWNED) later`, which is not a duration"),
+        "{}",
+        run.message("said")
+    );
+    assert!(
+        !sandbox.path().join("after.txt").exists(),
+        "{}",
+        run.describe()
+    );
+    assert!(!sandbox.path().join("PWNED").exists());
+}
+
+#[test]
+fn a_templated_duration_known_at_check_time_is_checked_there() {
+    let sandbox = Sandbox::new(&WAITS.replace("default: 20ms", "default: 5x"));
+    let run = sandbox.run(&[]);
+    assert_ne!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stderr
+            .contains("`duration` renders `5x`, which is not a duration"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.events_of("step_finished").is_empty(),
+        "{}",
+        run.describe()
+    );
+    // Given another value, the default is not what the run would use, but
+    // the playbook is refused all the same: its default is wrong.
+    let given = sandbox.run(&["--input", "said=1ms"]);
+    assert_ne!(given.code, 0, "{}", given.describe());
+}
+
+#[test]
+fn a_person_is_not_timed_by_a_default_when_the_timeout_does_not_render() {
+    let sandbox = Sandbox::new(
+        r#"name: people
+inputs:
+  t: {type: string, default: 5m}
+steps:
+  - id: status_page
+    manual: Update the status page.
+    timeout: "{{inputs.t}}"
+"#,
+    );
+    let run = sandbox.run(&["--input", "t=`touch PWNED` soon", "--gate-timeout", "1s"]);
+    assert_eq!(run.state("status_page"), "failed", "{}", run.describe());
+    let message = run.message("status_page");
+    assert!(
+        message.contains("`timeout` is ``touch PWNED` soon`, which is not a duration"),
+        "{message}"
+    );
+    assert!(run.events_of("asked").is_empty(), "{}", run.describe());
+    assert!(!sandbox.path().join("PWNED").exists());
+}
+
+#[test]
+fn a_wait_that_reads_what_a_dry_run_only_described_is_undecided() {
+    let sandbox = Sandbox::new(
+        r#"name: undecided
+steps:
+  - id: pick
+    shell: echo 5ms
+    outputs:
+      grace: {from: stdout}
+  - id: settle
+    needs: [pick]
+    wait: "{{steps.pick.outputs.grace}}"
+"#,
+    );
+    let dry = sandbox.run(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.describe());
+    assert_eq!(dry.state("settle"), "skipped", "{}", dry.describe());
+    assert!(
+        dry.message("settle")
+            .contains("cannot be decided in a dry-run"),
+        "{}",
+        dry.message("settle")
+    );
+    let run = sandbox.run(&["--yes"]);
+    assert_eq!(run.state("settle"), "succeeded", "{}", run.describe());
+}
+
+#[test]
+fn a_gated_step_whose_timeout_does_not_render_fails_before_its_gate() {
+    let sandbox = Sandbox::new(
+        r#"name: gated
+inputs:
+  t: {type: string, default: 5m}
+steps:
+  - id: restart
+    shell: touch restarted
+    approval: true
+    timeout: "{{inputs.t}}"
+"#,
+    );
+    let run = sandbox.run(&["--yes", "--approve", "restart", "--input", "t=soon"]);
+    assert_eq!(run.state("restart"), "failed", "{}", run.describe());
+    assert!(
+        run.message("restart")
+            .contains("`timeout` is `soon`, which is not a duration"),
+        "{}",
+        run.message("restart")
+    );
+    assert!(
+        run.events_of("gate_requested").is_empty(),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.events_of("gate_decided").is_empty(),
+        "{}",
+        run.describe()
+    );
+    assert!(!sandbox.path().join("restarted").exists());
+    // With a duration, the same run asks its gate (approved on the command line).
+    let fine = sandbox.run(&["--yes", "--approve", "restart", "--input", "t=1m"]);
+    assert_eq!(fine.state("restart"), "succeeded", "{}", fine.describe());
+    assert_eq!(
+        fine.events_of("gate_decided").len(),
+        1,
+        "{}",
+        fine.describe()
+    );
+}

@@ -2,6 +2,7 @@
 //! `crates/stdlib` implements it; the dsl never depends on the runtime.
 
 use crate::ast::{Effect, ValueType};
+use crate::expr::Type;
 use crate::node::Node;
 
 /// Looks up step kinds by name.
@@ -248,6 +249,13 @@ pub struct ResultField {
     pub name: &'static str,
     pub ty: ValueType,
     pub description: &'static str,
+    /// The result's type in full, where the kind knows more than `ty`
+    /// says: what a list holds (`list<pod>`, `list<series>`), the fields of
+    /// a mapping. Given the step's parameters, since it can depend on them
+    /// (the resource a k8s step reads, the columns a SQL query selects).
+    /// `check` types the element of a loop over the result, a lambda's
+    /// parameter and a computed value with it.
+    pub shape: Option<fn(&Node) -> Type>,
 }
 
 impl ResultField {
@@ -256,7 +264,32 @@ impl ResultField {
             name,
             ty,
             description,
+            shape: None,
         }
+    }
+
+    /// The result's full type, from the step's parameters: see
+    /// [`ResultField::shape`]. It must be a `ty`: a list for `list`.
+    pub fn shaped(mut self, shape: fn(&Node) -> Type) -> ResultField {
+        self.shape = Some(shape);
+        self
+    }
+
+    /// The type of the result of a step with these parameters.
+    pub fn type_for(&self, params: &Node) -> Type {
+        match self.shape {
+            Some(shape) => shape(params),
+            None => Type::from_value_type(self.ty),
+        }
+    }
+
+    /// The type the reference shows, for a step whose parameters are not
+    /// known (the most general the kind declares).
+    pub fn documented_type(&self) -> Type {
+        self.type_for(&Node {
+            value: crate::node::Value::Null,
+            span: crate::source::Span::default(),
+        })
     }
 }
 

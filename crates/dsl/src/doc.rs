@@ -80,12 +80,18 @@ pub fn markdown(plan: &Plan) -> String {
         out.push('\n');
     }
     if !playbook.vars.is_empty() {
-        out.push_str("## Computed values\n\n| Value | Computed as |\n|---|---|\n");
+        out.push_str("## Computed values\n\n| Value | Type | Computed as |\n|---|---|---|\n");
         for var in &playbook.vars {
+            let ty = plan
+                .vars()
+                .iter()
+                .find(|v| v.name == var.name.value)
+                .map_or_else(|| "any".to_string(), |v| v.ty.to_string());
             let _ = writeln!(
                 out,
-                "| `vars.{}` | `{}` |",
+                "| `vars.{}` | `{}` | `{}` |",
                 var.name.value,
+                cell(&ty),
                 cell(&crate::runbook_words::expression(&var.expr.value))
             );
         }
@@ -161,7 +167,19 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
         let _ = writeln!(out, "Only when `{}`.\n", when.value.trim());
     }
     if let Some(for_each) = &step.for_each {
-        let _ = writeln!(out, "↻ Runs once for {}.\n", for_each.summary());
+        // The element's type, when the list's says it (`pod`, `string`).
+        let typed = match plan
+            .step_plan(i)
+            .iteration
+            .as_ref()
+            .map(|it| &it.element_type)
+        {
+            Some(ty) if !ty.is_any() => {
+                format!(" Each `{}` is {}.", for_each.element_name(), ty.describe())
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "↻ Runs once for {}.{typed}\n", for_each.summary());
     }
     if let Some(d) = &step.description {
         let _ = writeln!(out, "{}\n", d.value.trim_end());

@@ -39,6 +39,8 @@ pub mod severity;
 pub mod source;
 pub mod suggest;
 pub mod template;
+#[cfg(test)]
+mod templated_duration_tests;
 pub mod terminal_text;
 pub mod user_file;
 pub mod yaml;

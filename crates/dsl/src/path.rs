@@ -6,6 +6,12 @@
 use crate::source::{Span, Spanned};
 use std::fmt;
 
+/// The parameter name of the lambda that an element path stands for:
+/// `.metadata.name` as an argument of `map` is read as a lambda whose
+/// parameter is this name and whose body is the path `[ELEMENT, metadata,
+/// name]`. No name written by an author can be `.`, so it never shadows one.
+pub const ELEMENT: &str = ".";
+
 /// One step of a path.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Segment {
@@ -127,6 +133,9 @@ impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, segment) in self.segments.iter().enumerate() {
             match &segment.value {
+                // An element path (`.metadata.name` in `map`) starts at the
+                // element itself, written as nothing before the first `.`.
+                Segment::Name(name) if i == 0 && name == ELEMENT => {}
                 Segment::Name(name) if is_identifier(name) => {
                     if i > 0 {
                         f.write_str(".")?;

@@ -32,6 +32,10 @@ pub enum ParamValue {
     /// A parsed, type-checked expression.
     Expr(Expr),
     Duration(Duration),
+    /// A duration written as a template (`wait: "{{inputs.settle}}"`),
+    /// checked like a step's templated `timeout`; what it renders is read
+    /// as a duration when the step runs (`duration::rendered_duration`).
+    DurationTemplate(Template),
     List(Vec<Param>),
     Map(Vec<(String, Param)>),
 }
@@ -123,6 +127,14 @@ pub enum DurationField {
 }
 
 impl DurationField {
+    /// Every field, in the order a step is written.
+    pub const ALL: [DurationField; 4] = [
+        DurationField::Timeout,
+        DurationField::RetryDelay,
+        DurationField::Every,
+        DurationField::Within,
+    ];
+
     /// The field as written: `timeout`, `within`.
     pub fn name(self) -> &'static str {
         match self {
@@ -151,6 +163,8 @@ pub struct VarPlan {
     pub expr: Expr,
     /// Whether a secret flows into it (its value is then masked).
     pub uses_secret: bool,
+    /// Its type as `check` found it (`list<pod>`, `float`), for `runbook doc`.
+    pub ty: crate::expr::Type,
 }
 
 /// A checked playbook.

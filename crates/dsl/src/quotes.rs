@@ -34,13 +34,6 @@ impl Quotes {
     }
 }
 
-impl Quotes {
-    /// Whether a quoted string is open (at the end: it was never closed).
-    pub(crate) fn is_open(&self) -> bool {
-        self.quote.is_some()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,14 +18,17 @@ use serde_json::{json, Map, Value};
 pub const SCHEMA_ID: &str = "https://runbook.dev/schema/playbook.json";
 
 const ID_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
-/// What humantime reads: one or more `<number><unit>` (`30s`, `1h30m`).
-const DURATION_PATTERN: &str = "^([0-9]+(\\.[0-9]+)?\\s*[A-Za-z]+\\s*)+$";
+/// What humantime reads: one or more `<number><unit>` (`30s`, `1h30m`), or
+/// a template that renders one when the step runs (`"{{inputs.grace}}"`).
+const DURATION_PATTERN: &str = "^(([0-9]+(\\.[0-9]+)?\\s*[A-Za-z]+\\s*)+|.*\\{\\{.*\\}\\}.*)$";
 
 fn text(description: &str) -> Value {
     json!({"type": "string", "description": description})
 }
 
 fn duration(description: &str) -> Value {
+    let description =
+        format!("{description} A duration (`30s`, `5m`, `1h30m`) or a template that renders one.");
     json!({"type": "string", "pattern": DURATION_PATTERN, "description": description})
 }
 

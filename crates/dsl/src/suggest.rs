@@ -16,6 +16,22 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// Whether `name` is a misspelling of `known` rather than another word:
+/// one edit away (two for names longer than 4 characters, a swap of two
+/// letters being one), or the same but for case. Stricter than
+/// [`did_you_mean`], since it decides an error where other names may
+/// exist (`data` is a ConfigMap's field, not a misspelt `metadata`).
+pub fn is_misspelling(name: &str, known: &str) -> bool {
+    if name == known {
+        return false;
+    }
+    if name.eq_ignore_ascii_case(known) {
+        return true;
+    }
+    let allowed = if known.chars().count() > 4 { 2 } else { 1 };
+    strsim::damerau_levenshtein(name, known) <= allowed
+}
+
 /// A help line: "did you mean `x`?", or the list of what exists when there is no close match.
 pub fn help_for<'a>(
     what: &str,
@@ -53,5 +69,17 @@ mod tests {
             Some("restart_pods")
         );
         assert_eq!(did_you_mean("zzz", ["restart_pods", "logs"]), None);
+    }
+
+    #[test]
+    fn misspellings_are_close_and_other_words_are_not() {
+        assert!(is_misspelling("nmae", "name"));
+        assert!(is_misspelling("phse", "phase"));
+        assert!(is_misspelling("podIp", "podIP"));
+        assert!(is_misspelling("restartCont", "restartCount"));
+        assert!(!is_misspelling("data", "metadata"));
+        assert!(!is_misspelling("type", "spec"));
+        assert!(!is_misspelling("name", "name"));
+        assert!(!is_misspelling("count", "kind"));
     }
 }

@@ -67,6 +67,15 @@ pub trait Executors: Send + Sync {
     }
 }
 
+/// An element of a `for_each` step: its position in the list and its
+/// label (the string itself, or an object's `metadata.name` or `name`),
+/// as the journal records it and a rehearsal scripts it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoopItem {
+    pub index: usize,
+    pub label: String,
+}
+
 /// Everything an action may use.
 pub struct ActionContext {
     pub step: String,
@@ -116,6 +125,9 @@ pub struct ActionContext {
     /// What a resume brings back of the run of the playbook this step
     /// calls: it continues inside it.
     pub resumed: Restored,
+    /// The element of a `for_each` step this runs for; `None` for a step
+    /// that is not a loop.
+    pub item: Option<LoopItem>,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -141,7 +153,19 @@ impl ActionContext {
             masker: Masker::new(),
             journal: None,
             resumed: Restored::default(),
+            item: None,
             output: None,
+        }
+    }
+
+    /// Where the run of the playbook this step calls is journaled, inside
+    /// the caller's journal: the step's id, and for an element of a loop
+    /// its position too (`STEP[INDEX]`), so each element's called run is
+    /// its own and a resume continues inside the one that stopped.
+    pub fn call_address(&self) -> String {
+        match &self.item {
+            Some(item) => format!("{}[{}]", self.step, item.index),
+            None => self.step.clone(),
         }
     }
 

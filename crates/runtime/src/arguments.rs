@@ -12,7 +12,7 @@
 
 use runbook_dsl::expr::{Env, Lookup};
 use runbook_dsl::plan::{Param, ParamValue, Params};
-use runbook_dsl::template::{fill as fill_template, FillError};
+use runbook_dsl::template::{fill as fill_template, FillError, Quoting};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -52,6 +52,19 @@ pub fn fill(params: &Params, env: &dyn Env) -> Result<Args, FillError> {
     for (name, param) in params {
         let arg = match &param.value {
             ParamValue::Duration(d) => Arg::Duration(*d),
+            ParamValue::DurationTemplate(template) => {
+                match crate::durations::render(name, template, env) {
+                    Ok(Some(d)) => Arg::Duration(d),
+                    // A dry-run's unknown: shown as a placeholder.
+                    Ok(None) => Arg::Value(fill_value(param, env)?),
+                    Err(message) => {
+                        return Err(FillError {
+                            message,
+                            span: param.span,
+                        })
+                    }
+                }
+            }
             ParamValue::Expr(e) => Arg::Expr(e.clone()),
             _ => Arg::Value(fill_value(param, env)?),
         };
@@ -86,6 +99,9 @@ pub fn fill_value(param: &Param, env: &dyn Env) -> Result<Value, FillError> {
         },
         ParamValue::Expr(e) => Value::String(e.to_string()),
         ParamValue::Duration(d) => Value::String(humantime::format_duration(*d).to_string()),
+        ParamValue::DurationTemplate(template) => {
+            Value::String(fill_template(template, env, Quoting::None)?)
+        }
         ParamValue::List(items) => Value::Array(
             items
                 .iter()

@@ -1,12 +1,15 @@
 //! A step's durations when they run: a literal as written, a template
-//! (`timeout: "{{inputs.wait}}"`) rendered from the step's scope. What it
-//! renders is a duration as written (`5m`) or a number of seconds (what a
-//! `duration` input or value is at run time).
+//! (`timeout: "{{inputs.wait}}"`, `wait: "{{inputs.settle}}"`) rendered
+//! from the step's scope. What it renders is a duration as written (`5m`)
+//! or a number of seconds (what a `duration` input or value is at run
+//! time), read by `runbook_dsl::duration::rendered_duration` as the checker
+//! reads one whose values are known at check time.
 
 use runbook_dsl::ast::Step;
-use runbook_dsl::expr::{Env, Lookup};
+use runbook_dsl::expr::Env;
 use runbook_dsl::plan::{DurationField, StepPlan};
-use runbook_dsl::template::{self, Quoting};
+use runbook_dsl::source::Span;
+use runbook_dsl::template::{self, Quoting, Template};
 use std::time::Duration;
 
 /// The duration `field` of `step`, `Ok(None)` when not written or (in a
@@ -27,21 +30,33 @@ pub fn resolve(
     let Some((_, parsed)) = plan.durations.iter().find(|(f, _)| *f == field) else {
         return Ok(None);
     };
-    for insertion in parsed.insertions() {
-        if let Ok(Lookup::Unknown) = insertion.lookup(env) {
-            return Ok(None);
+    render(field.name(), parsed, env)
+}
+
+/// Renders every templated duration of `step`, so that one that does not
+/// render a duration fails the step before anything happens (its gate
+/// included); the error is at the field.
+pub fn check_all(step: &Step, plan: &StepPlan, env: &dyn Env) -> Result<(), (String, Span)> {
+    for field in DurationField::ALL {
+        if let Err(message) = resolve(step, plan, field, env) {
+            let span = field.of(step).map(|d| d.span).unwrap_or(step.id.span);
+            return Err((message, span));
         }
     }
-    let name = field.name();
-    let text = template::fill(parsed, env, Quoting::None)
-        .map_err(|e| format!("`{name}`: {}", e.message))?;
+    Ok(())
+}
+
+/// Renders the templated duration written as `name`: `Ok(None)` when it
+/// reads a value not known (a dry-run's), else the duration, or an error
+/// naming the field and the text rendered.
+pub fn render(name: &str, parsed: &Template, env: &dyn Env) -> Result<Option<Duration>, String> {
+    let Some(text) = template::fill_known(parsed, env, Quoting::None)
+        .map_err(|e| format!("`{name}`: {}", e.message))?
+    else {
+        return Ok(None);
+    };
     let trimmed = text.trim();
-    if let Ok(seconds) = trimmed.parse::<f64>() {
-        return Duration::try_from_secs_f64(seconds)
-            .map(Some)
-            .map_err(|_| format!("`{name}` is `{trimmed}`, which is not a duration"));
-    }
-    runbook_dsl::duration::parse_duration(trimmed)
+    runbook_dsl::duration::rendered_duration(trimmed)
         .map(Some)
         .map_err(|why| format!("`{name}` is `{trimmed}`, which is not a duration: {why}"))
 }

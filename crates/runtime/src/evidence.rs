@@ -64,14 +64,21 @@ fn tail(lines: Vec<String>) -> Vec<String> {
 }
 
 fn cut(line: &str) -> String {
-    let line: String = line
+    one_line(line, MAX_WIDTH)
+}
+
+/// `text` as one line of at most `width` characters: control characters
+/// (a newline, an escape sequence from a response) become spaces, and a
+/// longer text ends in `…`.
+pub fn one_line(text: &str, width: usize) -> String {
+    let line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if line.chars().count() <= MAX_WIDTH {
+    if line.chars().count() <= width {
         return line;
     }
-    let mut short: String = line.chars().take(MAX_WIDTH - 1).collect();
+    let mut short: String = line.chars().take(width.saturating_sub(1)).collect();
     short.push('…');
     short
 }

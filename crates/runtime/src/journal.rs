@@ -135,12 +135,13 @@ impl Subscriber for JournalWriter {
 }
 
 /// A run's journal writer, shared by its bus and the runs its `playbook`
-/// steps call, which journal into it (`session::nest`).
+/// steps call, which journal into it (`session::nest`). A rehearsal, which
+/// has no journal file, collects the same records in memory.
 #[derive(Clone)]
-pub struct SharedWriter(Arc<Mutex<JournalWriter>>);
+pub struct SharedWriter(Arc<Mutex<dyn Subscriber>>);
 
 impl SharedWriter {
-    pub fn new(writer: JournalWriter) -> SharedWriter {
+    pub fn new(writer: impl Subscriber + 'static) -> SharedWriter {
         SharedWriter(Arc::new(Mutex::new(writer)))
     }
 }

@@ -29,6 +29,21 @@ pub struct Restored {
     /// Elements of `for_each` steps that succeeded before the run stopped,
     /// by step: they do not run again.
     pub items: HashMap<String, Vec<RestoredItem>>,
+    /// The called runs of elements of loops over a `playbook` step, by
+    /// step: an element that runs again continues inside its own.
+    pub item_calls: HashMap<String, Vec<ItemCall>>,
+}
+
+/// The run of the playbook an element of a loop called, journaled at
+/// `STEP[INDEX]`: when that element runs again on resume (it was
+/// interrupted or failed), its called playbook continues where it stopped.
+#[derive(Clone, Debug)]
+pub struct ItemCall {
+    pub index: usize,
+    /// The label of the element that started it: a list that changed does
+    /// not continue another element's run.
+    pub label: String,
+    pub called: Restored,
 }
 
 /// An element of a loop that succeeded in an earlier part of the run.
@@ -50,5 +65,6 @@ impl Restored {
             && self.interrupted.is_empty()
             && self.called.is_empty()
             && self.items.is_empty()
+            && self.item_calls.is_empty()
     }
 }

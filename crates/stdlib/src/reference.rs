@@ -68,7 +68,7 @@ fn render_kind(out: &mut String, kind: &dyn AnyKind) {
                 out,
                 "| `{}`{primary} | {} | {} |",
                 r.name,
-                r.ty.name(),
+                cell(&format!("`{}`", r.documented_type())),
                 cell(r.description),
             );
         }

@@ -20,16 +20,29 @@ impl TestPrometheus {
     /// Starts Prometheus scraping `target` (`127.0.0.1:PORT`, path
     /// `/metrics`) as job `exporter`, and waits until it has scraped it.
     pub fn start(target: &str) -> TestPrometheus {
+        Self::start_jobs(
+            &[("exporter", "/metrics", &[target])],
+            "up{job=\"exporter\"}==1",
+        )
+    }
+
+    /// Starts Prometheus scraping `jobs` (name, metrics path, targets), and
+    /// waits until `ready` (PromQL) returns a series.
+    pub fn start_jobs(jobs: &[(&str, &str, &[&str])], ready: &str) -> TestPrometheus {
         require_program(Path::new(PROMETHEUS), "prometheus");
         let dir = tempfile::tempdir().expect("a temporary directory");
         let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: exporter\n    static_configs:\n      - targets: ['{target}']\n"
-            ),
-        )
-        .expect("write the Prometheus configuration");
+        let mut text = String::from(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n",
+        );
+        for (job, path, targets) in jobs {
+            let targets: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
+            text.push_str(&format!(
+                "  - job_name: {job}\n    metrics_path: {path}\n    static_configs:\n      - targets: [{}]\n",
+                targets.join(", ")
+            ));
+        }
+        std::fs::write(&config, text).expect("write the Prometheus configuration");
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
         let child = Command::new(PROMETHEUS)
@@ -51,8 +64,9 @@ impl TestPrometheus {
         };
         let log_path = server._dir.path().join("prometheus.log");
         let query = format!(
-            "{}/api/v1/query?query=up%7Bjob%3D%22exporter%22%7D%3D%3D1",
-            server.url
+            "{}/api/v1/query?query={}",
+            server.url,
+            runbook_dsl::encode::percent_encode(ready)
         );
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -60,7 +74,7 @@ impl TestPrometheus {
             .unwrap();
         wait_until(
             &format!(
-                "Prometheus did not scrape {target} (its log: {})",
+                "Prometheus did not answer `{ready}` (its log: {})",
                 log_path.display()
             ),
             Duration::from_secs(60),

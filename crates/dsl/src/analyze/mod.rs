@@ -7,6 +7,7 @@ pub(crate) mod branches;
 mod durations;
 mod failure_reads;
 mod iteration;
+mod known_values;
 mod literal_text;
 mod params;
 mod path_reachability;
@@ -467,6 +468,9 @@ impl<'a> Analyzer<'a> {
         }
         plan.primary_result = references::primary_result(step, schema).unwrap_or("");
         types.record(i, plan.uses_secret, plan.secret_reaches_results);
+        if let Some(iteration) = &plan.iteration {
+            types.record_element(i, iteration.element_type.clone());
+        }
         plan
     }
 

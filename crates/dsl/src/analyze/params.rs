@@ -202,6 +202,11 @@ fn check_value(
         (ParamType::Float, Value::Int(i)) => ParamValue::Float(*i as f64),
         (ParamType::Float, Value::Float(f)) => ParamValue::Float(*f),
         (ParamType::Bool, Value::Bool(b)) => ParamValue::Bool(*b),
+        (ParamType::Duration, Value::Str(text)) if text.value.contains("{{") => {
+            ParamValue::DurationTemplate(super::durations::check_template(
+                param.name, text, refs, diags,
+            )?)
+        }
         (ParamType::Duration, Value::Str(text)) => {
             match crate::duration::parse_duration(&text.value) {
                 Ok(duration) => ParamValue::Duration(duration),

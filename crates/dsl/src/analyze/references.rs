@@ -91,6 +91,16 @@ impl<'a, 'b> References<'a, 'b> {
         self.vars = Some(vars);
     }
 
+    /// The playbook whose names are resolved.
+    pub(super) fn playbook(&self) -> &'a Playbook {
+        self.playbook
+    }
+
+    /// The computed values, once checked.
+    pub(super) fn computed(&self) -> Option<&'b super::vars::Vars> {
+        self.vars
+    }
+
     /// The values read, with those they are computed from, in plan order.
     pub(super) fn take_vars_read(&mut self) -> Vec<usize> {
         let mut read = std::mem::take(&mut self.vars_read);

@@ -47,6 +47,7 @@ impl Vars {
                     name: playbook.vars[v].name.value.clone(),
                     expr: self.exprs[v].clone()?,
                     uses_secret: self.infos[v].uses_secret,
+                    ty: self.infos[v].ty.clone(),
                 })
             })
             .collect()
@@ -272,19 +273,5 @@ pub(crate) fn read_into(
     help: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Type {
-    match ty {
-        Type::Any | Type::Map | Type::List(_) => Type::Any,
-        other => {
-            let mut d = Diagnostic::error(
-                Code::InvalidPath,
-                format!("this is {}, it has no fields", other.describe()),
-            )
-            .label(path.span_from(from), "no such field");
-            if let Some(help) = help {
-                d = d.help(help);
-            }
-            diags.push(d);
-            Type::Any
-        }
-    }
+    crate::expr::read_path_or_report(ty, path, from, help, diags)
 }

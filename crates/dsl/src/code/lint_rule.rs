@@ -11,7 +11,6 @@ pub enum LintRule {
     RawShellInsertion,
     RawEncodedInsertion,
     ShellScriptInArgv,
-    SshWithoutQuote,
     PollWithoutDeadline,
     BranchWithoutElse,
     ManualWithoutInstructions,
@@ -28,7 +27,6 @@ impl LintRule {
         LintRule::RawShellInsertion,
         LintRule::RawEncodedInsertion,
         LintRule::ShellScriptInArgv,
-        LintRule::SshWithoutQuote,
         LintRule::PollWithoutDeadline,
         LintRule::BranchWithoutElse,
         LintRule::ManualWithoutInstructions,
@@ -45,7 +43,6 @@ impl LintRule {
             LintRule::RawShellInsertion => "raw_shell_insertion",
             LintRule::RawEncodedInsertion => "raw_encoded_insertion",
             LintRule::ShellScriptInArgv => "shell_script_in_argv",
-            LintRule::SshWithoutQuote => "ssh_without_quote",
             LintRule::PollWithoutDeadline => "poll_without_deadline",
             LintRule::BranchWithoutElse => "branch_without_else",
             LintRule::ManualWithoutInstructions => "manual_without_instructions",
@@ -63,7 +60,6 @@ impl LintRule {
             LintRule::RawShellInsertion => "lint::raw_shell_insertion",
             LintRule::RawEncodedInsertion => "lint::raw_encoded_insertion",
             LintRule::ShellScriptInArgv => "lint::shell_script_in_argv",
-            LintRule::SshWithoutQuote => "lint::ssh_without_quote",
             LintRule::PollWithoutDeadline => "lint::poll_without_deadline",
             LintRule::BranchWithoutElse => "lint::branch_without_else",
             LintRule::ManualWithoutInstructions => "lint::manual_without_instructions",
@@ -88,7 +84,6 @@ impl LintRule {
             LintRule::UngatedWrite
             | LintRule::RawShellInsertion
             | LintRule::RawEncodedInsertion
-            | LintRule::SshWithoutQuote
             | LintRule::UnknownRule => Severity::Error,
             _ => Severity::Warning,
         }
@@ -101,7 +96,6 @@ impl LintRule {
             LintRule::WriteWithoutTimeout => "a write that hangs holds the incident hostage: give it a deadline (a kind whose own `timeout` parameter applies to the operation, like `http`'s, is bounded by it; `k8s`'s bounds only `rollout_status`)",
             LintRule::RawShellInsertion => "a value inserted into a shell command without quoting can inject a command (the `${{ }}` script-injection lesson)",
             LintRule::RawEncodedInsertion => "a raw value in a URL, a JSON body, a PromQL query or a Kubernetes name skips its encoding and can change where a request goes or what it asks",
-            LintRule::SshWithoutQuote => "ssh hands the words after the host to the remote login shell, which parses them again: a value quoted once for the local shell is code there",
             LintRule::ShellScriptInArgv => "a value inserted into the script of `sh -c` (or the remote command of `ssh`) in an argv list is quoted for that shell, but runbook only guesses that a shell parses it, and what the script does with the value (`eval`, another `sh -c`) is the author's to check",
             LintRule::PollWithoutDeadline => "an `until` without `within` can poll forever when the condition never holds",
             LintRule::BranchWithoutElse => "a branch whose cases may all be false, with no `else`, silently ends the procedure on that path",

@@ -139,6 +139,15 @@ pub fn text(plan: &Plan) -> String {
             if let Some(regex) = &output.regex {
                 let _ = write!(out, " regex {:?}", regex.value);
             }
+            if let Some(lines) = &output.lines {
+                let _ = write!(out, " lines {:?}", lines.value);
+            }
+            if let Some(select) = &output.select {
+                let _ = write!(out, " select {}", select.value.name());
+            }
+            if let Some(ty) = &output.ty {
+                let _ = write!(out, " type {}", ty.value.name());
+            }
             if let Some(default) = &output.default {
                 let _ = write!(out, " default {}", default.to_json());
             }

@@ -61,7 +61,7 @@ pub fn check_bool<S: Scope + ?Sized>(
         let example = match ty {
             Type::Int | Type::Float => format!("`{expr} > 0`"),
             Type::String | Type::Enum(_) => format!("`{expr} == \"...\"`"),
-            Type::List(_) | Type::Map => format!("`len({expr}) > 0`"),
+            Type::List(_) | Type::Map | Type::Record(_) => format!("`len({expr}) > 0`"),
             _ => "`steps.health.status == 200`".to_string(),
         };
         diags.push(
@@ -91,6 +91,17 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 Some(ty) => ty,
                 None => self.scope.resolve(path, self.diags),
             },
+            ExprKind::Lambda { .. } if expr.element_path().is_some() => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        "a `.field` path is not a value on its own",
+                    )
+                    .label(expr.span, "a path from each element here")
+                    .help("`.name` stands for each element's `name` as the second argument of `filter`, `map`, `any`, `all`, `count`, `max`, `min` or `sum`: `map(steps.pods.items, .metadata.name)`"),
+                );
+                Type::Any
+            }
             ExprKind::Lambda { .. } => {
                 self.diags.push(
                     Diagnostic::error(
@@ -151,6 +162,10 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                     (Type::List(item), t) if t.is_numeric() => (**item).clone(),
                     (Type::String | Type::Enum(_), t) if t.is_numeric() => Type::String,
                     (Type::Map, t) if t.is_stringy() => Type::Any,
+                    (Type::Record(record), t) if t.is_stringy() => {
+                        let key = index.as_str_literal().map(|k| (k, index.span));
+                        super::index_type(record, &base.to_string(), key, self.diags)
+                    }
                     (Type::Any, _) => Type::Any,
                     _ => {
                         self.mismatch(
@@ -337,9 +352,9 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                     }
                 }
             }
-            Type::String | Type::Enum(_) | Type::Map => {
+            Type::String | Type::Enum(_) | Type::Map | Type::Record(_) => {
                 if !lt.is_stringy() {
-                    let what = if matches!(rt, Type::Map) {
+                    let what = if rt.is_mapping() {
                         "a key of a mapping"
                     } else {
                         "a substring"
@@ -454,9 +469,13 @@ fn comparison_help(lhs: &Expr, lt: &Type, rhs: &Expr, rt: &Type) -> Option<Strin
             if matches!(vt, Type::String) {
                 // Text compared as text orders letter by letter ("9" > "50"):
                 // the fix is a number, not a quoted literal.
-                return Some(format!(
-                    "convert the value to a number: `int({value})`, or declare the output it reads with `type: int`"
-                ));
+                let reads_step =
+                    matches!(&value.kind, ExprKind::Path(p) if p.key(0) == Some("steps"));
+                return Some(if reads_step {
+                    format!("convert the value to a number: `int({value})`, or declare the output it reads with `type: int`")
+                } else {
+                    format!("convert the value to a number: `int({value})`")
+                });
             }
         }
     }

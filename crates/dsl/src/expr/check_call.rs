@@ -25,17 +25,30 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
         if path.len() == 1 {
             return Some(ty);
         }
-        Some(match ty {
-            Type::Any | Type::Map | Type::List(_) => Type::Any,
-            other => {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::InvalidPath,
-                        format!("`{first}` is {}, it has no fields", other.describe()),
+        Some(match super::read_path(&ty, path, 1, self.diags) {
+            Ok(ty) => ty,
+            Err(super::NoFields { at: 1, ty: other }) => {
+                // An element path (`.name`) names no parameter to use instead.
+                let (message, help) = if first == super::ELEMENT {
+                    (
+                        format!("each element is {}, it has no fields", other.describe()),
+                        "use each element itself: `x => x`".to_string(),
                     )
-                    .label(path.span_from(1), "no such field")
-                    .help(format!("use `{first}` itself")),
+                } else {
+                    (
+                        format!("`{first}` is {}, it has no fields", other.describe()),
+                        format!("use `{first}` itself"),
+                    )
+                };
+                self.diags.push(
+                    Diagnostic::error(Code::InvalidPath, message)
+                        .label(path.span_from(1), "no such field")
+                        .help(help),
                 );
+                Type::Any
+            }
+            Err(deeper) => {
+                self.diags.push(deeper.diagnostic(path));
                 Type::Any
             }
         })
@@ -85,7 +98,12 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 if let Some((a, t)) = arg(0) {
                     if !matches!(
                         t,
-                        Type::String | Type::Enum(_) | Type::List(_) | Type::Map | Type::Any
+                        Type::String
+                            | Type::Enum(_)
+                            | Type::List(_)
+                            | Type::Map
+                            | Type::Record(_)
+                            | Type::Any
                     ) {
                         self.mismatch(
                             format!(
@@ -121,7 +139,7 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
             }
             Function::Int | Function::Float => {
                 if let Some((a, t)) = arg(0) {
-                    if matches!(t, Type::List(_) | Type::Map) {
+                    if matches!(t, Type::List(_)) || t.is_mapping() {
                         self.mismatch(
                             format!("`{name}` converts a single value, this is {}", t.describe()),
                             &[(a, t)],
@@ -160,7 +178,7 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
             Function::Join => {
                 if let Some((a, t)) = arg(0) {
                     let scalars = match t {
-                        Type::List(item) => !matches!(**item, Type::List(_) | Type::Map),
+                        Type::List(item) => !(matches!(**item, Type::List(_)) || item.is_mapping()),
                         Type::Any => true,
                         _ => false,
                     };
@@ -174,6 +192,19 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 }
                 if let Some((a, t)) = arg(1) {
                     self.expect(name, a, t, Type::is_stringy, "a separator string");
+                }
+                Type::String
+            }
+            // `format(d)`: a duration as a person reads it (`5m`).
+            Function::Format if args.len() == 1 => {
+                if let Some((a, t)) = arg(0) {
+                    self.expect(
+                        name,
+                        a,
+                        t,
+                        Type::is_duration,
+                        "a duration (or a number and its decimals)",
+                    );
                 }
                 Type::String
             }

@@ -163,6 +163,9 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
                     float_value((x.float() * scale).round() / scale, span)?
                 }
             }
+            Function::Format if values.len() == 1 => {
+                Value::String(crate::duration::write_duration(number(0)?.float()))
+            }
             Function::Format => Value::String(format!("{:.*}", decimals(1)?, number(0)?.float())),
             Function::Duration => {
                 let parsed = crate::duration::parse_duration(text(0)?).map_err(|why| {

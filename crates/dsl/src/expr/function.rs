@@ -133,7 +133,7 @@ impl Function {
             Function::Join => "join(list, separator)",
             Function::Split => "split(text, separator)",
             Function::Round => "round(number) or round(number, decimals)",
-            Function::Format => "format(number, decimals)",
+            Function::Format => "format(number, decimals) or format(duration)",
             Function::Now => "now()",
             Function::FromNow => "from_now(duration)",
             Function::Age => "age(timestamp)",
@@ -151,7 +151,8 @@ impl Function {
             | Function::Min
             | Function::Sum
             | Function::Count
-            | Function::Round => (1, 2),
+            | Function::Round
+            | Function::Format => (1, 2),
             Function::Contains
             | Function::StartsWith
             | Function::EndsWith
@@ -159,8 +160,7 @@ impl Function {
             | Function::Filter
             | Function::Map
             | Function::Join
-            | Function::Split
-            | Function::Format => (2, 2),
+            | Function::Split => (2, 2),
             _ => (1, 1),
         }
     }

@@ -78,6 +78,7 @@ fn types_of_the_new_functions() {
     assert_eq!(type_of("round(inputs.ratio)"), Type::Int);
     assert_eq!(type_of("round(inputs.ratio, 2)"), Type::Float);
     assert_eq!(type_of("format(inputs.ratio * 100, 1)"), Type::String);
+    assert_eq!(type_of("format(duration(\"90s\"))"), Type::String);
     assert_eq!(type_of("now()"), Type::String);
     assert_eq!(type_of("from_now(duration(\"2h\"))"), Type::String);
     assert_eq!(type_of("age(now())"), Type::Duration);
@@ -144,6 +145,13 @@ fn wrong_argument_counts_and_types_are_diagnostics_with_spans() {
 
     let (d, _) = one_error("format(inputs.namespace, 1)");
     assert_eq!(d.message, "`format` needs a number, this is a string");
+    // One argument: a duration to show a person; a plain number says no unit.
+    let (d, l) = one_error("format(inputs.ratio)");
+    assert_eq!(
+        d.message,
+        "`format` needs a duration (or a number and its decimals), this is a number"
+    );
+    assert_eq!(l, labels(&[("inputs.ratio", "this is a number")]));
     let (d, l) = one_error("format(inputs.ratio, 40)");
     assert_eq!(d.message, "`format` keeps from 0 to 12 decimals, not 40");
     assert_eq!(l, labels(&[("40", "out of range")]));
@@ -200,6 +208,10 @@ fn evaluates_the_list_functions() {
         ("round(2.345, 2)", json!(2.35)),
         ("format(87.54321, 1) + \"%\"", json!("87.5%")),
         ("format(3, 2)", json!("3.00")),
+        ("format(duration(\"90m\"))", json!("1h30m")),
+        ("format(duration(\"500ms\") * 3)", json!("1s500ms")),
+        ("format(-duration(\"2m\"))", json!("-2m")),
+        ("format(duration(\"0s\"))", json!("0s")),
         ("duration(\"5m\")", json!(300)),
         ("duration(\"1m\") + duration(\"500ms\")", json!(60.5)),
         ("duration(\"5m\") > duration(\"90s\")", json!(true)),

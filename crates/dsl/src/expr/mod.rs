@@ -9,14 +9,20 @@ mod coverage;
 mod eval;
 mod eval_call;
 mod function;
+mod lex;
 mod parse;
 mod parse_error;
 mod print;
+mod record;
 mod syntax;
 mod types;
 
 #[cfg(test)]
+mod element_path_tests;
+#[cfg(test)]
 mod function_tests;
+#[cfg(test)]
+mod parse_tests;
 #[cfg(test)]
 mod tests;
 
@@ -27,5 +33,6 @@ pub use eval::{
 };
 pub use function::{step_argument, Function};
 pub use parse::{parse, MAX_DEPTH, MAX_NESTING};
-pub use syntax::{BinaryOp, Expr, ExprKind, Literal, Precedence, UnaryOp};
+pub use record::{index_type, map_of, read_path, read_path_or_report, NoFields, Record, Rest};
+pub use syntax::{BinaryOp, Expr, ExprKind, Literal, Precedence, UnaryOp, ELEMENT};
 pub use types::Type;

@@ -1,17 +1,17 @@
-//! Text to [`Expr`]: pest reads the flat token structure, this module applies
-//! precedence, folds `[0]`/`.name` into paths, and turns pest's errors into
-//! diagnostics that point at the file (through [`Text::file_span`]) and say
-//! what was expected in words rather than rule names.
+//! Tokens to [`Expr`]: a precedence-climbing parser over the tokens of
+//! [`lex`](super::lex). Operator chains are loops, so `a || b || ...` does
+//! not recurse; only brackets and runs of prefix operators do, and both are
+//! bounded ([`MAX_NESTING`]), as is the depth of the finished tree
+//! ([`MAX_DEPTH`]), which every later walk relies on.
 
-use super::parse_error::syntax_error;
-use super::syntax::{BinaryOp, Expr, ExprKind, Literal, UnaryOp};
+use super::lex::{lex, Kind, Token};
+use super::parse_error::{Closer, ParseErrors};
+use super::syntax::{BinaryOp, Expr, ExprKind, Literal, UnaryOp, ELEMENT};
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::node::Text;
 use crate::path::{Path, Segment};
 use crate::source::{Span, Spanned};
-use pest::iterators::Pair;
-use pest::Parser as _;
 
 /// How deep brackets and runs of prefix operators may nest. Far beyond any
 /// real condition; it exists so hostile input cannot exhaust the stack.
@@ -20,10 +20,6 @@ pub const MAX_NESTING: usize = 64;
 /// How deep the finished tree may be (a chain `a || b || ...` is as deep as
 /// it is long). Every walk of an expression is recursive, so this bounds them.
 pub const MAX_DEPTH: usize = 256;
-
-#[derive(pest_derive::Parser)]
-#[grammar = "expr/expr.pest"]
-pub(super) struct ExprParser;
 
 /// Parses an expression written in `text` (a `when:` value, a branch case).
 pub fn parse(text: &Text) -> Result<Expr, Diagnostic> {
@@ -38,158 +34,126 @@ pub fn parse(text: &Text) -> Result<Expr, Diagnostic> {
                 .help("write a condition such as `steps.health.status == 200`"),
         );
     }
-    prescan(text)?;
-    let mut pairs =
-        ExprParser::parse(Rule::expression, source).map_err(|error| syntax_error(text, &error))?;
-    let expr = pairs
-        .next()
-        .and_then(|expression| expression.into_inner().next())
-        .ok_or_else(|| internal(text))?;
-    let builder = Builder { text };
-    builder.expr(expr).map(|(expr, _)| expr)
+    let lexed = lex(text)?;
+    let mut parser = Parser {
+        text,
+        tokens: &lexed.tokens,
+        strings: lexed.strings,
+        at: 0,
+    };
+    parser.expr(Closer::End).map(|(expr, _)| expr)
 }
 
-fn internal(text: &Text) -> Diagnostic {
-    Diagnostic::error(Code::ExprSyntax, "the expression could not be read")
-        .label(text.file_span(0, text.as_str().len()), "")
-}
-
-/// Rejects what would make pest recurse too deeply or report a poor error:
-/// brackets nested beyond [`MAX_NESTING`] and unterminated strings.
-fn prescan(text: &Text) -> Result<(), Diagnostic> {
-    let source = text.as_str();
-    let mut open: Vec<usize> = Vec::new();
-    let mut quotes = crate::quotes::Quotes::default();
-    let mut string_start: Option<(char, usize)> = None;
-    for (i, c) in source.char_indices() {
-        if quotes.inside(c) {
-            continue;
-        }
-        if quotes.is_open() {
-            string_start = Some((c, i));
-            continue;
-        }
-        match c {
-            '(' | '[' => {
-                open.push(i);
-                if open.len() > MAX_NESTING {
-                    return Err(Diagnostic::error(
-                        Code::ExprSyntax,
-                        format!("brackets are nested more than {MAX_NESTING} deep"),
-                    )
-                    .label(text.file_span(i, i + 1), "too deep here")
-                    .help("split the condition into simpler parts"));
-                }
-            }
-            ')' | ']' => {
-                open.pop();
-            }
-            _ => {}
-        }
-    }
-    if let Some((q, at)) = string_start.filter(|_| quotes.is_open()) {
-        return Err(
-            Diagnostic::error(Code::ExprSyntax, "this string is never closed")
-                .label(text.file_span(at, at + 1), "the string starts here")
-                .help(format!("end it with `{q}`")),
-        );
-    }
-    Ok(())
-}
-
-/// A token of the flat operator chain.
-enum Token<'i> {
-    Prefix(Spanned<UnaryOp>),
-    Operand(Pair<'i, Rule>),
-    Infix(Spanned<BinaryOp>),
-}
-
-struct Builder<'t> {
+struct Parser<'t> {
     text: &'t Text,
+    /// Ends with [`Kind::End`], which is never consumed.
+    tokens: &'t [Token],
+    strings: Vec<String>,
+    at: usize,
 }
 
+/// A node and the depth of the tree under it.
 type Built = Result<(Expr, usize), Diagnostic>;
 
-impl Builder<'_> {
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        self.text.file_span(s.start(), s.end())
+impl Parser<'_> {
+    fn peek(&self) -> Token {
+        self.tokens[self.at]
     }
 
-    fn error(&self, span: Span, message: impl Into<String>, label: &str) -> Diagnostic {
-        Diagnostic::error(Code::ExprSyntax, message).label(span, label)
+    fn peek_kind(&self, ahead: usize) -> Kind {
+        self.tokens
+            .get(self.at + ahead)
+            .map_or(Kind::End, |t| t.kind)
     }
 
-    fn too_deep(&self, span: Span) -> Diagnostic {
-        self.error(
-            span,
-            format!("this expression is nested more than {MAX_DEPTH} levels deep"),
-            "too deep here",
-        )
-        .help("split the condition into simpler parts")
+    fn bump(&mut self) -> Token {
+        let token = self.tokens[self.at];
+        if token.kind != Kind::End {
+            self.at += 1;
+        }
+        token
+    }
+
+    fn span(&self, token: Token) -> Span {
+        self.text.file_span(token.start, token.end)
+    }
+
+    fn errors(&self) -> ParseErrors<'_> {
+        ParseErrors { text: self.text }
     }
 
     fn node(&self, kind: ExprKind, span: Span, depth: usize) -> Built {
         if depth > MAX_DEPTH {
-            return Err(self.too_deep(span));
+            return Err(Diagnostic::error(
+                Code::ExprSyntax,
+                format!("this expression is nested more than {MAX_DEPTH} levels deep"),
+            )
+            .label(span, "too deep here")
+            .help("split the condition into simpler parts"));
         }
         Ok((Expr::new(kind, span), depth))
     }
 
-    /// An `expr` pair: operands and infix operators, combined by precedence.
-    fn expr(&self, pair: Pair<'_, Rule>) -> Built {
-        let mut tokens = Vec::new();
-        for child in pair.into_inner() {
-            let span = self.span(&child);
-            match child.as_rule() {
-                Rule::operand => {
-                    let mut prefixes = 0;
-                    for part in child.into_inner() {
-                        let span = self.span(&part);
-                        match part.as_rule() {
-                            Rule::not_op | Rule::neg_op => {
-                                prefixes += 1;
-                                if prefixes > MAX_NESTING {
-                                    return Err(self
-                                        .error(
-                                            span,
-                                            format!(
-                                                "more than {MAX_NESTING} prefix operators in a row"
-                                            ),
-                                            "too many here",
-                                        )
-                                        .help("remove the doubled `!` or `-`"));
-                                }
-                                let op = if part.as_rule() == Rule::not_op {
-                                    UnaryOp::Not
-                                } else {
-                                    UnaryOp::Neg
-                                };
-                                tokens.push(Token::Prefix(Spanned::new(op, span)));
-                            }
-                            _ => tokens.push(Token::Operand(part)),
-                        }
-                    }
-                }
-                rule => {
-                    let op = binary_op(rule).ok_or_else(|| internal(self.text))?;
-                    tokens.push(Token::Infix(Spanned::new(op, span)));
-                }
-            }
+    /// A whole expression up to `closer`, which is left for the caller.
+    fn expr(&mut self, closer: Closer) -> Built {
+        let built = self.climb(0, 0)?;
+        let next = self.peek();
+        if closer.accepts(next.kind) {
+            Ok(built)
+        } else {
+            Err(self.errors().expected_operator(next, closer))
         }
-        let mut tokens = tokens.into_iter().peekable();
-        self.climb(&mut tokens, 0)
     }
 
-    /// Precedence climbing: consumes infix operators that bind tighter than `min`.
-    fn climb<'i>(
-        &self,
-        tokens: &mut std::iter::Peekable<impl Iterator<Item = Token<'i>>>,
-        min: u8,
-    ) -> Built {
-        let (mut lhs, mut depth) = match tokens.next() {
-            Some(Token::Prefix(op)) => {
-                let (operand, depth) = self.climb(tokens, op.value.precedence() as u8)?;
+    /// The infix operator at the next token, and how many tokens it takes
+    /// (`not in` is two words).
+    fn infix(&self) -> Option<(BinaryOp, usize)> {
+        let op = match self.peek().kind {
+            Kind::OrOr | Kind::Or => BinaryOp::Or,
+            Kind::AndAnd | Kind::And => BinaryOp::And,
+            Kind::EqEq => BinaryOp::Eq,
+            Kind::NotEq => BinaryOp::Ne,
+            Kind::Lt => BinaryOp::Lt,
+            Kind::Le => BinaryOp::Le,
+            Kind::Gt => BinaryOp::Gt,
+            Kind::Ge => BinaryOp::Ge,
+            Kind::In => BinaryOp::In,
+            Kind::Matches => BinaryOp::Matches,
+            Kind::Plus => BinaryOp::Add,
+            Kind::Minus => BinaryOp::Sub,
+            Kind::Star => BinaryOp::Mul,
+            Kind::Slash => BinaryOp::Div,
+            Kind::Percent => BinaryOp::Rem,
+            Kind::Not if self.peek_kind(1) == Kind::In && self.tokens[self.at + 1].spaced => {
+                return Some((BinaryOp::NotIn, 2));
+            }
+            _ => return None,
+        };
+        Some((op, 1))
+    }
+
+    /// Precedence climbing: an operand, then every infix operator that binds
+    /// tighter than `min`. `prefixes` counts the prefix operators just read.
+    fn climb(&mut self, min: u8, prefixes: usize) -> Built {
+        let token = self.peek();
+        let (mut lhs, mut depth) = match token.kind {
+            Kind::Bang | Kind::Not | Kind::Minus => {
+                if prefixes >= MAX_NESTING {
+                    return Err(Diagnostic::error(
+                        Code::ExprSyntax,
+                        format!("more than {MAX_NESTING} prefix operators in a row"),
+                    )
+                    .label(self.span(token), "too many here")
+                    .help("remove the doubled `!` or `-`"));
+                }
+                self.bump();
+                let op = if token.kind == Kind::Minus {
+                    UnaryOp::Neg
+                } else {
+                    UnaryOp::Not
+                };
+                let op = Spanned::new(op, self.span(token));
+                let (operand, depth) = self.climb(op.value.precedence() as u8, prefixes + 1)?;
                 let span = op.span.to(operand.span);
                 self.node(
                     ExprKind::Unary {
@@ -200,18 +164,17 @@ impl Builder<'_> {
                     depth + 1,
                 )?
             }
-            Some(Token::Operand(pair)) => self.postfix(pair)?,
-            _ => return Err(internal(self.text)),
+            _ => self.postfix()?,
         };
-        while let Some(Token::Infix(op)) = tokens.peek() {
-            let precedence = op.value.precedence() as u8;
+        while let Some((op, tokens)) = self.infix() {
+            let precedence = op.precedence() as u8;
             if precedence <= min {
                 break;
             }
-            let Some(Token::Infix(op)) = tokens.next() else {
-                break;
-            };
-            let (rhs, rhs_depth) = self.climb(tokens, precedence)?;
+            let first = self.bump();
+            let last = if tokens == 2 { self.bump() } else { first };
+            let op = Spanned::new(op, self.text.file_span(first.start, last.end));
+            let (rhs, rhs_depth) = self.climb(precedence, 0)?;
             let span = lhs.span.to(rhs.span);
             (lhs, depth) = self.node(
                 ExprKind::Binary {
@@ -226,19 +189,21 @@ impl Builder<'_> {
         Ok((lhs, depth))
     }
 
-    /// A primary followed by `.name` and `[index]`; indexes with a literal
-    /// key extend a path, others become [`ExprKind::Index`].
-    fn postfix(&self, pair: Pair<'_, Rule>) -> Built {
-        let mut parts = pair.into_inner();
-        let primary = parts.next().ok_or_else(|| internal(self.text))?;
-        let (mut expr, mut depth) = self.primary(primary)?;
-        for part in parts {
-            let span = self.span(&part);
-            let whole = expr.span.to(span);
-            match part.as_rule() {
-                Rule::field => {
-                    let name = part.as_str().trim_start_matches('.').to_string();
-                    let name_span = Span::new(span.start.saturating_add(1).min(span.end), span.end);
+    /// A primary followed by `.name` and `[index]` written right after it;
+    /// indexes with a literal key extend a path, others become
+    /// [`ExprKind::Index`].
+    fn postfix(&mut self) -> Built {
+        let (mut expr, mut depth) = self.primary()?;
+        loop {
+            let token = self.peek();
+            if token.spaced {
+                break;
+            }
+            match token.kind {
+                Kind::Dot => {
+                    self.bump();
+                    let (name, name_span) = self.field_name()?;
+                    let whole = expr.span.to(name_span);
                     if let ExprKind::Path(path) = &mut expr.kind {
                         path.segments
                             .push(Spanned::new(Segment::Name(name), name_span));
@@ -256,20 +221,10 @@ impl Builder<'_> {
                         )?;
                     }
                 }
-                _ => {
-                    let inner = part
-                        .into_inner()
-                        .next()
-                        .ok_or_else(|| internal(self.text))?;
-                    let (index, index_depth) = self.expr(inner)?;
-                    let segment = match &index.kind {
-                        ExprKind::Literal(Literal::Int(i)) => {
-                            usize::try_from(*i).ok().map(Segment::Index)
-                        }
-                        ExprKind::Literal(Literal::String(k)) => Some(Segment::Key(k.clone())),
-                        _ => None,
-                    };
-                    match (&mut expr.kind, segment) {
+                Kind::LBracket => {
+                    let (index, index_depth, span) = self.index()?;
+                    let whole = expr.span.to(span);
+                    match (&mut expr.kind, segment(&index)) {
                         (ExprKind::Path(path), Some(segment)) => {
                             path.segments.push(Spanned::new(segment, span));
                             path.span = whole;
@@ -287,186 +242,257 @@ impl Builder<'_> {
                         }
                     }
                 }
+                _ => break,
             }
         }
         Ok((expr, depth))
     }
 
-    fn primary(&self, pair: Pair<'_, Rule>) -> Built {
-        let inner = pair
-            .into_inner()
-            .next()
-            .ok_or_else(|| internal(self.text))?;
-        let span = self.span(&inner);
+    /// The name after a `.`, written right after it; keywords are names
+    /// here (`x.in`).
+    fn field_name(&mut self) -> Result<(String, Span), Diagnostic> {
+        let token = self.peek();
+        if !(token.kind == Kind::Ident || is_keyword(token.kind)) || token.spaced {
+            return Err(self.errors().expected_name(token));
+        }
+        self.bump();
+        let name = self.text.as_str()[token.start..token.end].to_string();
+        Ok((name, self.span(token)))
+    }
+
+    /// `[expr]`: the index, its depth, and the span of the brackets.
+    fn index(&mut self) -> Result<(Expr, usize, Span), Diagnostic> {
+        let open = self.bump();
+        let (index, depth) = self.expr(Closer::Index(open.start))?;
+        let close = self.bump();
+        Ok((index, depth, self.text.file_span(open.start, close.end)))
+    }
+
+    fn primary(&mut self) -> Built {
+        let token = self.peek();
+        let span = self.span(token);
+        let source = &self.text.as_str()[token.start..token.end];
         let literal = |lit: Literal| Ok((Expr::new(ExprKind::Literal(lit), span), 1));
-        match inner.as_rule() {
-            Rule::int => match inner.as_str().parse::<i64>() {
-                Ok(i) => literal(Literal::Int(i)),
-                Err(_) => Err(self
-                    .error(span, "this integer is too large", "does not fit in 64 bits")
-                    .help(format!("integers range from {} to {}", i64::MIN, i64::MAX))),
-            },
-            Rule::float => match inner.as_str().parse::<f64>() {
-                Ok(f) if f.is_finite() => literal(Literal::Float(f)),
-                _ => Err(self.error(span, "this number is too large", "not a finite number")),
-            },
-            Rule::string => literal(Literal::String(self.string(inner)?)),
-            Rule::true_lit => literal(Literal::Bool(true)),
-            Rule::false_lit => literal(Literal::Bool(false)),
-            Rule::null_lit => literal(Literal::Null),
-            Rule::name => {
-                let path = Path {
-                    segments: vec![Spanned::new(
-                        Segment::Name(inner.as_str().to_string()),
-                        span,
-                    )],
-                    span,
-                };
+        match token.kind {
+            Kind::Int => {
+                self.bump();
+                match source.parse::<i64>() {
+                    Ok(i) => literal(Literal::Int(i)),
+                    Err(_) => Err(
+                        Diagnostic::error(Code::ExprSyntax, "this integer is too large")
+                            .label(span, "does not fit in 64 bits")
+                            .help(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+                    ),
+                }
+            }
+            Kind::Float => {
+                self.bump();
+                match source.parse::<f64>() {
+                    Ok(f) if f.is_finite() => literal(Literal::Float(f)),
+                    _ => Err(
+                        Diagnostic::error(Code::ExprSyntax, "this number is too large")
+                            .label(span, "not a finite number")
+                            .help(format!("numbers range up to about {:e}", f64::MAX)),
+                    ),
+                }
+            }
+            Kind::Str => {
+                self.bump();
+                let value = std::mem::take(&mut self.strings[token.string]);
+                literal(Literal::String(value))
+            }
+            Kind::True => {
+                self.bump();
+                literal(Literal::Bool(true))
+            }
+            Kind::False => {
+                self.bump();
+                literal(Literal::Bool(false))
+            }
+            Kind::Null => {
+                self.bump();
+                literal(Literal::Null)
+            }
+            Kind::Ident if self.peek_kind(1) == Kind::LParen => self.call(),
+            Kind::Ident => {
+                self.bump();
+                // Most paths are `steps.ID.outputs.NAME` or `inputs.NAME`.
+                let mut segments = Vec::with_capacity(4);
+                segments.push(Spanned::new(Segment::Name(source.to_string()), span));
+                let path = Path { segments, span };
                 Ok((Expr::new(ExprKind::Path(path), span), 1))
             }
-            Rule::call => {
-                let mut parts = inner.into_inner();
-                let name = parts.next().ok_or_else(|| internal(self.text))?;
-                let name = Spanned::new(name.as_str().to_string(), self.span(&name));
-                let (args, depth) = self.exprs(parts)?;
-                self.node(ExprKind::Call { name, args }, span, depth + 1)
-            }
-            Rule::list => {
-                let (items, depth) = self.exprs(inner.into_inner())?;
+            Kind::LBracket => {
+                self.bump();
+                let (items, depth, close) =
+                    self.list(Kind::RBracket, Closer::Items(token.start), false)?;
+                let span = self.text.file_span(token.start, close.end);
                 self.node(ExprKind::List(items), span, depth + 1)
             }
-            Rule::paren => {
-                let expr = inner
-                    .into_inner()
-                    .next()
-                    .ok_or_else(|| internal(self.text))?;
-                let (mut expr, depth) = self.expr(expr)?;
-                expr.span = span;
-                if let ExprKind::Path(path) = &mut expr.kind {
-                    // A parenthesised path is still that path; keep its own span.
-                    expr.span = path.span.to(span);
-                }
+            Kind::LParen => {
+                self.bump();
+                let (mut expr, depth) = self.expr(Closer::Paren(token.start))?;
+                let close = self.bump();
+                // The node's span includes the parentheses; a path inside keeps its own.
+                expr.span = self.text.file_span(token.start, close.end);
                 Ok((expr, depth))
             }
-            _ => Err(internal(self.text)),
+            Kind::Dot => Err(self.errors().element_path_outside_a_call(token)),
+            _ => {
+                let before = self.at.checked_sub(1).map(|i| self.tokens[i]);
+                Err(self.errors().expected_value(token, before))
+            }
         }
     }
 
-    fn exprs<'i>(
-        &self,
-        pairs: impl Iterator<Item = Pair<'i, Rule>>,
-    ) -> Result<(Vec<Expr>, usize), Diagnostic> {
-        let mut items = Vec::new();
-        let mut depth = 0;
-        for pair in pairs {
-            let (item, d) = if pair.as_rule() == Rule::lambda {
-                self.lambda(pair)?
-            } else {
-                self.expr(pair)?
-            };
-            depth = depth.max(d);
-            items.push(item);
-        }
-        Ok((items, depth))
-    }
-
-    /// `param => body`, an argument of a list function.
-    fn lambda(&self, pair: Pair<'_, Rule>) -> Built {
-        let span = self.span(&pair);
-        let mut parts = pair.into_inner();
-        let param = parts.next().ok_or_else(|| internal(self.text))?;
-        let param = Spanned::new(param.as_str().to_string(), self.span(&param));
-        let body = parts.next().ok_or_else(|| internal(self.text))?;
-        let (body, depth) = self.expr(body)?;
+    /// `name(args)`; whitespace may come before the `(`.
+    fn call(&mut self) -> Built {
+        let name = self.bump();
+        let open = self.bump();
+        let (args, depth, close) = self.list(Kind::RParen, Closer::Args(open.start), true)?;
+        let name_span = self.span(name);
+        let name_text = self.text.as_str()[name.start..name.end].to_string();
+        let span = self.text.file_span(name.start, close.end);
         self.node(
-            ExprKind::Lambda {
-                param,
-                body: Box::new(body),
+            ExprKind::Call {
+                name: Spanned::new(name_text, name_span),
+                args,
             },
             span,
             depth + 1,
         )
     }
 
-    /// The value of a quoted string, escapes resolved; an unknown escape is
-    /// an error at its two characters.
-    fn string(&self, pair: Pair<'_, Rule>) -> Result<String, Diagnostic> {
-        let inner = pair
-            .into_inner()
-            .next()
-            .ok_or_else(|| internal(self.text))?;
-        let base = inner.as_span().start();
-        let raw = inner.as_str();
-        let mut out = String::with_capacity(raw.len());
-        let mut chars = raw.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
+    /// Items separated by `,` (a trailing one allowed) up to `close`, which
+    /// is consumed and returned. Call arguments may be lambdas.
+    fn list(
+        &mut self,
+        close: Kind,
+        closer: Closer,
+        arguments: bool,
+    ) -> Result<(Vec<Expr>, usize, Token), Diagnostic> {
+        let mut items = Vec::new();
+        let mut depth = 0;
+        loop {
+            if self.peek().kind == close {
+                return Ok((items, depth, self.bump()));
             }
-            let Some((_, e)) = chars.next() else {
-                break;
+            let (item, d) = if arguments {
+                self.argument(closer)?
+            } else {
+                self.expr(closer)?
             };
-            let simple = match e {
-                'n' => Some('\n'),
-                't' => Some('\t'),
-                'r' => Some('\r'),
-                '0' => Some('\0'),
-                '\\' | '"' | '\'' | '/' => Some(e),
-                _ => None,
-            };
-            if let Some(s) = simple {
-                out.push(s);
-                continue;
+            depth = depth.max(d);
+            items.push(item);
+            if self.peek().kind == Kind::Comma {
+                self.bump();
             }
-            let mut end = i + 1 + e.len_utf8();
-            if e == 'u' {
-                // \u{1F600}
-                let rest = &raw[end..];
-                if let Some(close) = rest.strip_prefix('{').and_then(|r| r.find('}')) {
-                    let hex = &rest[1..1 + close];
-                    let code = (1..=6)
-                        .contains(&hex.len())
-                        .then(|| u32::from_str_radix(hex, 16).ok())
-                        .flatten()
-                        .and_then(char::from_u32);
-                    end += close + 2;
-                    if let Some(c) = code {
-                        out.push(c);
-                        while chars.peek().is_some_and(|(j, _)| *j < end) {
-                            chars.next();
-                        }
-                        continue;
-                    }
-                }
-            }
-            let span = self.text.file_span(base + i, base + end.min(raw.len()));
-            return Err(self
-                .error(span, "unknown escape in a string", "not an escape")
-                .help(r#"the escapes are \n \t \r \0 \\ \" \' and \u{HEX}"#));
+            // Otherwise `expr` stopped at `close`, which the loop takes.
         }
-        Ok(out)
+    }
+
+    /// An argument of a call: a lambda `x => body`, an element path
+    /// `.field` (shorthand for `x => x.field`), or an expression.
+    fn argument(&mut self, closer: Closer) -> Built {
+        let token = self.peek();
+        match token.kind {
+            Kind::Ident if self.peek_kind(1) == Kind::Arrow => {
+                self.bump();
+                self.bump();
+                let param = Spanned::new(
+                    self.text.as_str()[token.start..token.end].to_string(),
+                    self.span(token),
+                );
+                let (body, depth) = self.expr(closer)?;
+                let span = param.span.to(body.span);
+                self.node(
+                    ExprKind::Lambda {
+                        param,
+                        body: Box::new(body),
+                    },
+                    span,
+                    depth + 1,
+                )
+            }
+            Kind::Dot => self.element_path(closer),
+            _ => self.expr(closer),
+        }
+    }
+
+    /// `.metadata.name`: a lambda whose parameter is the element itself,
+    /// named [`ELEMENT`], and whose body is the path from it. Only fixed
+    /// segments, and nothing after it but the end of the argument.
+    fn element_path(&mut self, closer: Closer) -> Built {
+        let dot = self.bump();
+        let dot_span = self.span(dot);
+        let next = self.peek();
+        if next.spaced || !(next.kind == Kind::Ident || is_keyword(next.kind)) {
+            return Err(self.errors().bare_dot(dot, next));
+        }
+        let mut segments = vec![Spanned::new(Segment::Name(ELEMENT.to_string()), dot_span)];
+        let (name, name_span) = self.field_name()?;
+        segments.push(Spanned::new(Segment::Name(name), name_span));
+        let mut end = name_span;
+        loop {
+            let token = self.peek();
+            if token.spaced {
+                break;
+            }
+            match token.kind {
+                Kind::Dot => {
+                    self.bump();
+                    let (name, span) = self.field_name()?;
+                    segments.push(Spanned::new(Segment::Name(name), span));
+                    end = span;
+                }
+                Kind::LBracket => {
+                    let (index, _, span) = self.index()?;
+                    let Some(segment) = segment(&index) else {
+                        return Err(self.errors().dynamic_index_in_element_path(index.span));
+                    };
+                    segments.push(Spanned::new(segment, span));
+                    end = span;
+                }
+                _ => break,
+            }
+        }
+        let next = self.peek();
+        if !closer.accepts(next.kind) {
+            return Err(self.errors().after_element_path(next, closer));
+        }
+        let span = dot_span.to(end);
+        let body = Expr::new(ExprKind::Path(Path { segments, span }), span);
+        let param = Spanned::new(ELEMENT.to_string(), dot_span);
+        self.node(
+            ExprKind::Lambda {
+                param,
+                body: Box::new(body),
+            },
+            span,
+            2,
+        )
     }
 }
 
-fn binary_op(rule: Rule) -> Option<BinaryOp> {
-    Some(match rule {
-        Rule::or_op => BinaryOp::Or,
-        Rule::and_op => BinaryOp::And,
-        Rule::eq_op => BinaryOp::Eq,
-        Rule::ne_op => BinaryOp::Ne,
-        Rule::lt_op => BinaryOp::Lt,
-        Rule::le_op => BinaryOp::Le,
-        Rule::gt_op => BinaryOp::Gt,
-        Rule::ge_op => BinaryOp::Ge,
-        Rule::in_op => BinaryOp::In,
-        Rule::not_in_op => BinaryOp::NotIn,
-        Rule::matches_op => BinaryOp::Matches,
-        Rule::add_op => BinaryOp::Add,
-        Rule::sub_op => BinaryOp::Sub,
-        Rule::mul_op => BinaryOp::Mul,
-        Rule::div_op => BinaryOp::Div,
-        Rule::rem_op => BinaryOp::Rem,
-        _ => return None,
-    })
+fn is_keyword(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::True
+            | Kind::False
+            | Kind::Null
+            | Kind::And
+            | Kind::Or
+            | Kind::Not
+            | Kind::In
+            | Kind::Matches
+    )
+}
+
+/// The path segment an index stands for, when it is a literal: `[0]`, `["a key"]`.
+fn segment(index: &Expr) -> Option<Segment> {
+    match &index.kind {
+        ExprKind::Literal(Literal::Int(i)) => usize::try_from(*i).ok().map(Segment::Index),
+        ExprKind::Literal(Literal::String(k)) => Some(Segment::Key(k.clone())),
+        _ => None,
+    }
 }

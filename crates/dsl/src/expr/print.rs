@@ -2,7 +2,7 @@
 //! `&&`/`||`/`!` spellings, double-quoted strings, and only the parentheses
 //! precedence requires. Reading the text back gives the same tree.
 
-use super::syntax::{Expr, ExprKind, Literal, Precedence};
+use super::syntax::{Expr, ExprKind, Literal, Precedence, ELEMENT};
 use crate::path::quote_string;
 use std::fmt;
 
@@ -31,6 +31,8 @@ impl fmt::Display for Expr {
                 write_list(f, args)?;
                 f.write_str(")")
             }
+            // `.metadata.name`: the body is the path, printed from the element.
+            ExprKind::Lambda { param, body } if param.value == ELEMENT => body.fmt(f),
             ExprKind::Lambda { param, body } => write!(f, "{} => {body}", param.value),
             ExprKind::Index { base, index } => {
                 write_operand(f, base, base.precedence() < Precedence::Postfix)?;

@@ -4,6 +4,8 @@
 use crate::path::Path;
 use crate::source::{Span, Spanned};
 
+pub use crate::path::ELEMENT;
+
 /// One node of an expression.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
@@ -170,6 +172,18 @@ impl Expr {
             ExprKind::Binary { op, .. } => op.value.precedence(),
             ExprKind::Lambda { .. } => Precedence::Lambda,
             _ => Precedence::Postfix,
+        }
+    }
+
+    /// The path from the element, when this node is an element path
+    /// (`.metadata.name`, the shorthand of `x => x.metadata.name`): its
+    /// segments after the [`ELEMENT`] one.
+    pub fn element_path(&self) -> Option<&[Spanned<crate::path::Segment>]> {
+        match &self.kind {
+            ExprKind::Lambda { param, body } if param.value == ELEMENT => {
+                body.as_path().map(|path| &path.segments[1..])
+            }
+            _ => None,
         }
     }
 

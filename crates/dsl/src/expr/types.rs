@@ -1,7 +1,9 @@
 //! The static types of expression values, as far as `check` can know them.
 
+use super::record::Record;
 use crate::ast::{InputType, ValueType};
 use std::fmt;
+use std::sync::Arc;
 
 /// The type of an expression or of a value a path refers to.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +22,10 @@ pub enum Type {
     /// At run time it is a number of seconds; the checker keeps it apart
     /// from plain numbers so `age(ts) > 300` is caught (300 what?).
     Duration,
+    /// A value with known fields (a pod, a Prometheus series, a SQL row),
+    /// or a mapping whose values have one type (`map<string>`): see
+    /// [`Record`]. Shared, since kinds hand out the same shapes often.
+    Record(Arc<Record>),
     /// Unknown or dynamic (JSON from an HTTP response, a name that was
     /// already reported): fits everything, so one error does not cascade.
     Any,
@@ -73,6 +79,11 @@ impl Type {
         matches!(self, Type::Bool | Type::Any)
     }
 
+    /// A mapping: untyped, or a record (which is a mapping with known keys).
+    pub fn is_mapping(&self) -> bool {
+        matches!(self, Type::Map | Type::Record(_))
+    }
+
     /// Whether values of the two types can be compared with `==`: equal
     /// types, integers with floats, enums with strings, `null` or `Any` with
     /// anything.
@@ -82,6 +93,7 @@ impl Type {
             (a, b) if a.is_numeric() && b.is_numeric() => true,
             (a, b) if a.is_stringy() && b.is_stringy() => true,
             (Type::List(a), Type::List(b)) => a.comparable(b),
+            (a, b) if a.is_mapping() && b.is_mapping() => true,
             (a, b) => a == b,
         }
     }
@@ -93,6 +105,8 @@ impl Type {
             (Type::Int, Type::Float) | (Type::Float, Type::Int) => Type::Float,
             (Type::Enum(_) | Type::String, Type::Enum(_) | Type::String) => Type::String,
             (Type::Null, t) | (t, Type::Null) => t.clone(),
+            (Type::List(a), Type::List(b)) => Type::List(Box::new(a.join(b))),
+            (a, b) if a.is_mapping() && b.is_mapping() => Type::Map,
             _ => Type::Any,
         }
     }
@@ -114,6 +128,7 @@ impl Type {
                 Type::Map => "a list of mappings".into(),
                 Type::Null => "a list of nulls".into(),
                 Type::Duration => "a list of durations".into(),
+                Type::Record(_) => format!("a `{self}`"),
             },
             Type::Map => "a mapping".into(),
             Type::Null => "null".into(),
@@ -123,12 +138,16 @@ impl Type {
                 format!("a choice ({}{more})", shown.join(", "))
             }
             Type::Duration => "a duration".into(),
+            Type::Record(record) if record.name.is_none() && record.is_mapping_of().is_none() => {
+                format!("a mapping `{self}`")
+            }
+            Type::Record(_) => format!("a `{self}`"),
             Type::Any => "a value of unknown type".into(),
         }
     }
 }
 
-/// The short name: `int`, `list<string>`, `enum`.
+/// The short name: `int`, `list<string>`, `enum`, `list<pod>`, `map<string>`.
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -141,6 +160,7 @@ impl fmt::Display for Type {
             Type::Null => f.write_str("null"),
             Type::Enum(_) => f.write_str("enum"),
             Type::Duration => f.write_str("duration"),
+            Type::Record(record) => super::record::write(record, f),
             Type::Any => f.write_str("any"),
         }
     }

@@ -41,7 +41,6 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         write_without_timeout(plan, i, step, catalog, &mut add);
         raw_insertion(plan, i, step, &mut add);
         shell_script_in_argv(plan, i, step, &mut add);
-        ssh_without_quote(plan, i, step, &mut add);
         poll_without_deadline(step, &mut add);
         branch_without_else(plan, i, step, &mut add);
         manual_without_instructions(step, &mut add);
@@ -225,38 +224,6 @@ fn raw_insertion(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRu
                 Quoting::None => continue,
             };
             add(rule, diagnostic);
-        }
-    }
-}
-
-/// Plain insertions into the remote command of an `ssh` in a string
-/// command (`ssh host restore {{inputs.file}}`): the remote shell parses them.
-fn ssh_without_quote(
-    plan: &Plan,
-    i: usize,
-    step: &Step,
-    add: &mut impl FnMut(LintRule, Diagnostic),
-) {
-    for (template, quoting) in templates(&plan.step_plan(i).params) {
-        if quoting != Quoting::Shell {
-            continue;
-        }
-        for insertion in crate::template::unquoted_ssh_insertions(template) {
-            add(
-                LintRule::SshWithoutQuote,
-                new(format!(
-                    "a value is inserted into the command `ssh` runs remotely in `{}`",
-                    step.id.value
-                ))
-                .label(
-                    insertion.span,
-                    "quoted for the local shell only: the remote shell parses it again",
-                )
-                .help(format!(
-                    "write `{{{{quote {}}}}}`, which quotes it for the remote shell too",
-                    insertion.subject()
-                )),
-            );
         }
     }
 }

@@ -236,7 +236,21 @@ impl Lowerer<'_> {
             (InputType::Float, Value::Int(_) | Value::Float(_)) => true,
             (InputType::Bool, Value::Bool(_)) => true,
             (InputType::Duration, Value::Str(text)) => {
-                crate::duration::parse_duration(&text.value).is_ok()
+                if let Err(why) = crate::duration::parse_duration(&text.value) {
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidDuration,
+                            format!(
+                                "the default of `{}`, `{}`, is not a duration: {why}",
+                                input.name.value, text.value
+                            ),
+                        )
+                        .label(default.span, "not a duration")
+                        .label(input.ty.span, "type declared here")
+                        .help("write a number and a unit: `500ms`, `30s`, `5m`, `1h30m`"),
+                    );
+                }
+                true
             }
             (InputType::Enum(choices), v) => match default.scalar_string() {
                 Some(s) if !matches!(v, Value::Seq(_) | Value::Map(_)) => {

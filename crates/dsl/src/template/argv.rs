@@ -5,7 +5,7 @@
 //! Those elements are shell command templates; the others are plain text.
 
 /// Programs that run the script given with `-c`.
-const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "posh"];
+pub(crate) const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "posh"];
 
 /// `ssh` options that take an argument.
 const SSH_OPTIONS_WITH_ARGUMENT: &str = "BbcDEeFIiJLlmOoPpQRSWw";
@@ -41,7 +41,7 @@ pub fn shell_parsed(words: &[Option<&str>]) -> Vec<bool> {
 }
 
 /// The index of the script after a shell's options, when they include `-c`.
-fn script_of_shell(words: &[Option<&str>], mut i: usize) -> Option<usize> {
+pub(crate) fn script_of_shell(words: &[Option<&str>], mut i: usize) -> Option<usize> {
     let mut command = false;
     while let Some(Some(word)) = words.get(i) {
         if *word == "--" || *word == "-" {

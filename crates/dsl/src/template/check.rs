@@ -5,7 +5,7 @@
 //! [`ShellLexer`] and an insertion that cannot be quoted safely there is
 //! refused ([`quote_in`] is the one rule for both check and fill).
 
-use super::quote::{quote_in, Parses};
+use super::quote::{quote_nested, Parses};
 use super::shell_lexer::{ShellContext, ShellLexer};
 use super::{Conditional, Format, Insertion, Quoting, Segment, Template};
 use crate::code::Code;
@@ -29,7 +29,7 @@ pub fn check<S: Scope>(
             &template.segments,
             &mut lexer,
             &mut |insertion, lexer, following| {
-                refuse_unsafe(insertion, lexer.context(following), &types, diags)
+                refuse_unsafe(insertion, &lexer.contexts(following), &types, diags)
             },
         );
         if let Err(block) = walked {
@@ -61,10 +61,17 @@ fn resolve_segments<'t>(
         match segment {
             Segment::Text { .. } => {}
             Segment::If(block) => {
-                let ty = scope.resolve(&block.path, diags);
-                match &block.each {
-                    None => resolve_segments(&block.then, scope, diags, types),
-                    Some(each) => {
+                match (&block.condition, &block.each) {
+                    (Some(condition), _) => {
+                        super::condition::check(condition, block.negated, scope, diags);
+                        resolve_segments(&block.then, scope, diags, types);
+                    }
+                    (None, None) => {
+                        scope.resolve(&block.path, diags);
+                        resolve_segments(&block.then, scope, diags, types);
+                    }
+                    (None, Some(each)) => {
+                        let ty = scope.resolve(&block.path, diags);
                         let element = super::each::element_type(&block.path, &ty, diags);
                         let mut body = super::each::BodyScope {
                             outer: scope,
@@ -78,7 +85,10 @@ fn resolve_segments<'t>(
             Segment::Insert(insertion) => {
                 let ty = insertion.resolve(scope, diags);
                 let problem = match (&insertion.format, &ty) {
-                    (Format::Plain | Format::Default(_), Type::List(_) | Type::Map) => Some((
+                    (
+                        Format::Plain | Format::Default(_),
+                        Type::List(_) | Type::Map | Type::Record(_),
+                    ) => Some((
                         format!("inserting {} as text", ty.describe()),
                         format!("insert it as JSON: `{{{{json {}}}}}`", insertion.subject()),
                     )),
@@ -99,26 +109,6 @@ fn resolve_segments<'t>(
             }
         }
     }
-}
-
-/// The insertions of a shell command that the remote shell of an `ssh` in
-/// it parses again and that are not written `{{quote}}` (nor raw): what
-/// `runbook lint` reports, since a plain insertion there is quoted for the
-/// local shell only.
-pub fn unquoted_ssh_insertions(template: &Template) -> Vec<&Insertion> {
-    let mut found = Vec::new();
-    let mut lexer = ShellLexer::default();
-    // An `{{#if}}` with unequal sides is a check error already.
-    let _ = walk_shell(
-        &template.segments,
-        &mut lexer,
-        &mut |insertion, lexer, _| {
-            if lexer.in_ssh_command() && !insertion.raw && insertion.format != Format::Quote {
-                found.push(insertion);
-            }
-        },
-    );
-    found
 }
 
 /// Feeds a shell command's segments to the lexer, calling `on_insert` with
@@ -160,7 +150,7 @@ fn walk_shell<'t>(
 /// Reports an insertion that no quoting makes safe in its context.
 fn refuse_unsafe(
     insertion: &Insertion,
-    context: ShellContext,
+    contexts: &[ShellContext],
     types: &[(&Insertion, Type)],
     diags: &mut Diagnostics,
 ) {
@@ -182,10 +172,20 @@ fn refuse_unsafe(
             Format::Default(fallback) => fallback.is_i64() || fallback.is_u64(),
             _ => false,
         };
-    if let Err(refused) = quote_in(context, parses, "", integer) {
+    if let Err(refused) = quote_nested(contexts, parses, "", integer) {
+        let label = match contexts {
+            [context] | [.., context @ ShellContext::SqlText] => {
+                format!("inserted {}", context.describe())
+            }
+            [.., inner] => format!(
+                "inserted {} in a script another shell parses",
+                inner.describe()
+            ),
+            [] => "inserted here".to_string(),
+        };
         diags.push(
             Diagnostic::error(Code::UnsafeShellInsertion, refused.message)
-                .label(insertion.span, format!("inserted {}", context.describe()))
+                .label(insertion.span, label)
                 .help(refused.help),
         );
     }

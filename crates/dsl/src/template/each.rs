@@ -120,10 +120,14 @@ impl Scope for BodyScope<'_> {
         let Some((_, ty)) = self.locals.iter().rev().find(|(n, _)| n == first) else {
             return self.outer.resolve(path, diags);
         };
-        match (path.len(), ty) {
-            (1, ty) => ty.clone(),
-            (_, Type::Any | Type::Map | Type::List(_)) => Type::Any,
-            (_, other) => {
+        let ty = ty.clone();
+        match crate::expr::read_path(&ty, path, 1, diags) {
+            Ok(ty) => ty,
+            Err(deeper) if deeper.at > 1 => {
+                diags.push(deeper.diagnostic(path));
+                Type::Any
+            }
+            Err(crate::expr::NoFields { ty: other, .. }) => {
                 diags.push(
                     Diagnostic::error(
                         Code::InvalidPath,

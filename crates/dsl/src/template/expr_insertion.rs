@@ -23,6 +23,14 @@ const PREFIXES: &[(&str, Format, bool)] = &[
 /// Whether the content of a tag is an expression rather than a path or a
 /// helper call: outside quotes and `[...]`, it has a `(` or an operator.
 pub(super) fn is_expression(content: &str) -> bool {
+    // Most tags are plain paths (`inputs.namespace`): no character of them
+    // can start an operator, so one pass over the bytes answers.
+    if content
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b' ' | b'\t'))
+    {
+        return false;
+    }
     let trimmed = content.trim_start();
     if trimmed.starts_with(['#', '/', '^', '>', '&', '!', '*']) || trimmed.starts_with("else") {
         return false;

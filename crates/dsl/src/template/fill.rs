@@ -10,7 +10,7 @@
 //! `<steps.migrate.stdout>` instead of failing.
 
 use super::each::Bound;
-use super::quote::{quote_in, shell_quote, Parses};
+use super::quote::{quote_nested, shell_quote, Parses};
 use super::shell_lexer::ShellLexer;
 use super::{Format, Segment, Template};
 use crate::expr::{Env, Lookup};
@@ -82,7 +82,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                         _ => None,
                     });
                 let context = lexer.as_mut().map(|l| {
-                    let context = l.context(following);
+                    let context = l.contexts(following);
                     l.insertion();
                     context
                 });
@@ -97,8 +97,8 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                         // quoted like a value (`<` and `>` are redirections).
                         let placeholder = format!("<{}>", insertion.subject());
                         let quoted = match context {
-                            Some(context) if !insertion.raw => {
-                                quote_in(context, Parses::Once, &placeholder, false).ok()
+                            Some(contexts) if !insertion.raw => {
+                                quote_nested(&contexts, Parses::Once, &placeholder, false).ok()
                             }
                             _ => None,
                         };
@@ -129,7 +129,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     _ if insertion.raw => out.push_str(&text),
                     (Some(context), _) => {
                         let integer = value.is_i64() || value.is_u64();
-                        match quote_in(context, parses, &text, integer) {
+                        match quote_nested(&context, parses, &text, integer) {
                             Ok(quoted) => out.push_str(&quoted),
                             Err(refused) => {
                                 return Err(FillError {
@@ -200,14 +200,24 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                 }
             }
             Segment::If(block) => {
-                let holds = match env.lookup(&block.path) {
-                    Lookup::Known(v) => truthy(&v),
-                    Lookup::Missing => false,
-                    Lookup::Unknown => {
-                        let _ = write!(out, "<if {}>", block.path);
-                        false
-                    }
+                let holds = match &block.condition {
+                    Some(condition) => super::condition::holds(condition, env)?,
+                    None => match env.lookup(&block.path) {
+                        Lookup::Known(v) => Some(truthy(&v)),
+                        Lookup::Missing => Some(false),
+                        Lookup::Unknown => None,
+                    },
                 };
+                // Only in a dry-run: a visible placeholder, then the
+                // `{{else}}` side (as for a path that is absent).
+                let holds = holds.unwrap_or_else(|| {
+                    let tested = match &block.condition {
+                        Some(condition) => condition.to_string(),
+                        None => block.path.to_string(),
+                    };
+                    let _ = write!(out, "<if {tested}>");
+                    false
+                });
                 let chosen = if holds != block.negated {
                     &block.then
                 } else {
@@ -238,5 +248,58 @@ fn truthy(value: &Value) -> bool {
         Value::String(s) => !s.is_empty(),
         Value::Array(a) => !a.is_empty(),
         Value::Object(_) => true,
+    }
+}
+
+/// Fills in a template whose text is read as a value (a duration), not
+/// shown: `Ok(None)` when it reads anything not known (a dry-run's result
+/// of a step that did not run, or at check time a value only the run
+/// knows), instead of writing placeholders into it.
+pub fn fill_known(
+    template: &Template,
+    env: &dyn Env,
+    quoting: Quoting,
+) -> Result<Option<String>, FillError> {
+    let watched = Watched {
+        env,
+        unknown: std::cell::Cell::new(false),
+    };
+    let text = fill(template, &watched, quoting)?;
+    Ok((!watched.unknown.get()).then_some(text))
+}
+
+/// An environment that notes whether a value read was not known.
+struct Watched<'e> {
+    env: &'e dyn Env,
+    unknown: std::cell::Cell<bool>,
+}
+
+impl Env for Watched<'_> {
+    fn lookup(&self, path: &crate::path::Path) -> Lookup {
+        let found = self.env.lookup(path);
+        if found == Lookup::Unknown {
+            self.unknown.set(true);
+        }
+        found
+    }
+
+    fn step_state(&self, id: &str) -> Option<crate::expr::StepOutcome> {
+        let state = self.env.step_state(id);
+        if state.is_none() {
+            self.unknown.set(true);
+        }
+        state
+    }
+
+    fn now(&self) -> Option<std::time::SystemTime> {
+        let now = self.env.now();
+        if now.is_none() {
+            self.unknown.set(true);
+        }
+        now
+    }
+
+    fn absence(&self, path: &crate::path::Path) -> Option<String> {
+        self.env.absence(path)
     }
 }

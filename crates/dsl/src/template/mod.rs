@@ -3,7 +3,8 @@
 //! Only a small, checkable subset of handlebars is accepted: insertions of a
 //! path (plain, `raw`, `json`, `default`, `upper`, `lower`, `{{{triple}}}`)
 //! or of an expression (`{{format(x, 1)}}`, `expr_insertion.rs`), and
-//! `{{#if}}`/`{{#unless}}`/`{{#each}}` blocks (`each.rs`). [`parse`] reads a template into
+//! `{{#if}}`/`{{#unless}}` blocks over a path or an expression
+//! (`condition.rs`) and `{{#each}}` blocks (`each.rs`). [`parse`] reads a template into
 //! [`Segment`]s whose paths have per-segment file spans, [`check`] resolves
 //! every path through the same [`Scope`](crate::expr::Scope) as expressions
 //! and, in a shell command, refuses insertions that no quoting makes safe
@@ -15,6 +16,7 @@
 
 mod argv;
 mod check;
+mod condition;
 mod each;
 pub mod encode;
 mod expr_insertion;
@@ -24,6 +26,8 @@ mod quote;
 mod shell_lexer;
 
 #[cfg(test)]
+mod condition_tests;
+#[cfg(test)]
 mod each_tests;
 #[cfg(test)]
 mod expr_insertion_tests;
@@ -31,8 +35,8 @@ mod expr_insertion_tests;
 mod tests;
 
 pub use argv::shell_parsed;
-pub use check::{check, unquoted_ssh_insertions};
-pub use fill::{fill, FillError, Quoting};
+pub use check::check;
+pub use fill::{fill, fill_known, FillError, Quoting};
 pub use parse::{parse, MAX_BLOCK_DEPTH};
 pub use quote::{quote_in, shell_quote, Parses, Unsafe};
 pub use shell_lexer::{ShellContext, ShellLexer};
@@ -54,7 +58,8 @@ pub enum Segment {
     Text { text: String, span: Span },
     /// `{{path}}` and its variants.
     Insert(Insertion),
-    /// `{{#if path}}...{{else}}...{{/if}}`, or `#unless` (`negated`).
+    /// `{{#if path}}...{{else}}...{{/if}}` or `{{#if EXPR}}...`, or
+    /// `#unless` (`negated`).
     If(Conditional),
 }
 
@@ -158,7 +163,12 @@ pub struct Conditional {
     /// `{{#each path}}` (or `{{#each path as |x|}}`): `then` is written once
     /// per element of the list at `path`, `otherwise` when it is empty.
     pub each: Option<Each>,
+    /// What `{{#if path}}` tests (handlebars truthiness) or `{{#each}}`
+    /// walks; for a `condition`, a path with no segments at its span.
     pub path: Path,
+    /// `{{#if len(steps.pods.json.items) > 0}}`: a condition written as an
+    /// expression, checked and evaluated as `when:` is (`condition.rs`).
+    pub condition: Option<Box<crate::expr::Expr>>,
     /// `#unless`
     pub negated: bool,
     pub then: Vec<Segment>,
@@ -189,7 +199,8 @@ impl Template {
             .filter_map(|s| match s {
                 Segment::Insert(i) if i.expr.is_none() => Some(&i.path),
                 Segment::Insert(_) => None,
-                Segment::If(c) => Some(&c.path),
+                Segment::If(c) if c.condition.is_none() => Some(&c.path),
+                Segment::If(_) => None,
                 Segment::Text { .. } => None,
             })
             .collect()

@@ -7,6 +7,7 @@
 
 mod helper;
 mod path;
+mod whitespace;
 
 use super::{Conditional, Format, Insertion, Segment, Template};
 use crate::code::Code;
@@ -38,6 +39,7 @@ pub fn parse(text: &Text) -> Result<Template, Diagnostic> {
 struct Block {
     name: &'static str,
     path: Path,
+    condition: Option<Box<crate::expr::Expr>>,
     /// Where `{{#if` starts, and the span of the opening tag.
     start: usize,
     tag: Span,
@@ -62,6 +64,7 @@ enum Tag {
     Open {
         name: &'static str,
         path: Path,
+        condition: Option<Box<crate::expr::Expr>>,
         alias: Option<String>,
     },
     Else,
@@ -128,6 +131,19 @@ impl Scanner<'_> {
                 continue;
             }
             literal.push_str(&source[pos..open]);
+            let (end, tag) = self.tag(open)?;
+            // Handlebars' whitespace rules: `{{~`/`~}}`, standalone lines.
+            let (trim_before, trim_after) = whitespace::tildes(source, open, end);
+            let line_end = match tag {
+                Tag::Insert(_) => None,
+                _ => whitespace::standalone(source, open, end),
+            };
+            let cut = if trim_before || line_end.is_some() {
+                whitespace::trailing(&literal, trim_before)
+            } else {
+                0
+            };
+            literal.truncate(literal.len() - cut);
             if !literal.is_empty() {
                 let segments = match stack.last_mut() {
                     Some(block) => block.segments(),
@@ -135,10 +151,9 @@ impl Scanner<'_> {
                 };
                 segments.push(Segment::Text {
                     text: std::mem::take(&mut literal),
-                    span: self.span(literal_start, open),
+                    span: self.span(literal_start, open - cut),
                 });
             }
-            let (end, tag) = self.tag(open)?;
             match tag {
                 Tag::Comment => {}
                 Tag::Insert(insertion) => {
@@ -148,7 +163,12 @@ impl Scanner<'_> {
                     };
                     segments.push(Segment::Insert(insertion));
                 }
-                Tag::Open { name, path, alias } => {
+                Tag::Open {
+                    name,
+                    path,
+                    condition,
+                    alias,
+                } => {
                     if stack.len() >= MAX_BLOCK_DEPTH {
                         return Err(self.syntax(
                             open,
@@ -160,6 +180,7 @@ impl Scanner<'_> {
                     stack.push(Block {
                         name,
                         path,
+                        condition,
                         start: open,
                         tag: self.span(open, end),
                         then: Vec::new(),
@@ -213,6 +234,7 @@ impl Scanner<'_> {
                     let conditional = Segment::If(Conditional {
                         each: (block.name == "each").then_some(super::Each { alias: block.alias }),
                         path: block.path,
+                        condition: block.condition,
                         negated: block.name == "unless",
                         then: block.then,
                         otherwise: block.otherwise.unwrap_or_default(),
@@ -224,8 +246,11 @@ impl Scanner<'_> {
                     }
                 }
             }
-            pos = end;
-            literal_start = end;
+            pos = line_end.unwrap_or(end);
+            if trim_after {
+                pos += whitespace::trailing_start(&source[pos..]);
+            }
+            literal_start = pos;
         }
         literal.push_str(&source[pos..]);
         if let Some(block) = stack.pop() {
@@ -298,7 +323,7 @@ impl Scanner<'_> {
             .help(format!("close it with `{close}`"))
         })?;
         let end = inner_end + close.len();
-        // Whitespace control (`{{~ x ~}}`) only affects filling in.
+        // The `~` of whitespace control (see `whitespace`) is not part of the tag.
         let mut start = inner_start;
         let mut stop = inner_end;
         if source[start..stop].starts_with('~') {
@@ -314,6 +339,22 @@ impl Scanner<'_> {
                 Err(_) if super::expr_insertion::is_subexpression(&source[start..stop]) => {}
                 Err(diagnostic) => return Err(diagnostic),
             }
+        }
+        if let Some((name, at)) = super::condition::opening(&source[start..stop]) {
+            let condition = super::condition::read(self.text, start + at, stop)?;
+            let path = Path {
+                segments: Vec::new(),
+                span: condition.span,
+            };
+            return Ok((
+                end,
+                Tag::Open {
+                    name,
+                    path,
+                    condition: Some(Box::new(condition)),
+                    alias: None,
+                },
+            ));
         }
         let tokens = self.tokens(start, stop)?;
         let Some(&(first_start, first_end)) = tokens.first() else {
@@ -355,6 +396,7 @@ impl Scanner<'_> {
                             Tag::Open {
                                 name: "each",
                                 path,
+                                condition: None,
                                 alias,
                             },
                         ));
@@ -370,6 +412,7 @@ impl Scanner<'_> {
                     Tag::Open {
                         name: kind,
                         path,
+                        condition: None,
                         alias: None,
                     },
                 ))

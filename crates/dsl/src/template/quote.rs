@@ -82,7 +82,7 @@ pub fn quote_in(
             Parses::Twice => Ok(format!("'{}'", word())),
             Parses::Once => Err(Unsafe {
                 message: "a value inserted inside `'...'`".into(),
-                help: "remove the quotes around it: the value is quoted for you; if the quoted text is a script another shell runs (`ssh host '...'`, `sh -c '...'`), insert it with `{{quote path}}`, which quotes it for that shell too".into(),
+                help: "remove the quotes around it: the value is quoted for you (also for the shell `sh -c`, `ssh`, `su -c` or `eval` starts, which runbook follows); if the quoted text is a script that some other program hands to a shell, insert it with `{{quote path}}`, which quotes it for that shell too".into(),
             }),
         },
         ShellContext::AnsiCQuoted => Err(Unsafe {
@@ -118,11 +118,64 @@ pub fn quote_in(
             message: "a value inserted as a here-document's delimiter".into(),
             help: "write the delimiter literally (`<<'EOF'`)".into(),
         }),
+        ShellContext::SqlText => Err(Unsafe {
+            message: "a value inserted into the SQL of a database client's command".into(),
+            help: "shell quoting keeps the value from the shell, not from SQL (`O'Brien; DROP TABLE ...`): use the `sql` kind, which binds values as parameters (`query: SELECT ... WHERE name = $1`, `params: [\"{{inputs.x}}\"]`), or pipe a quoted here-document to `psql -v name=...` and read it as `:'name'`".into(),
+        }),
         ShellContext::Ambiguous => Err(Unsafe {
             message: "the shell cannot tell where this value lands".into(),
             help: "the sides of an `{{#if}}` before it leave the command in different contexts (a quote opened on one side only, a `#` that starts a comment on one side only): make each side complete".into(),
         }),
     }
+}
+
+/// The text that makes `value` arrive intact through every shell of
+/// `contexts` (the command's context first, then, inwards, the contexts in
+/// the scripts other shells parse: see [`ShellLexer::contexts`]): quoted
+/// for the innermost context, then that text written as literal text in
+/// each enclosing one. `{{quote}}` ([`Parses::Twice`]) is for a shell
+/// runbook cannot see; where it sees one, the value is quoted for it
+/// already, so `{{quote}}` there means what a plain insertion does.
+///
+/// [`ShellLexer::contexts`]: super::shell_lexer::ShellLexer::contexts
+pub fn quote_nested(
+    contexts: &[ShellContext],
+    parses: Parses,
+    value: &str,
+    integer: bool,
+) -> Result<String, Unsafe> {
+    let Some((inner, outer)) = contexts.split_last() else {
+        return Ok(shell_quote(value));
+    };
+    if outer.is_empty() || *inner == ShellContext::SqlText {
+        return quote_in(*inner, parses, value, integer);
+    }
+    let mut text = quote_in(*inner, Parses::Once, value, integer).map_err(|refused| Unsafe {
+        message: format!("{}, in a script another shell parses", refused.message),
+        help: match inner {
+            ShellContext::SingleQuoted => "remove the quotes around it inside the script (`sh -c \"cmd {{x}}\"`, `ssh host cmd {{x}}`): runbook quotes the value for that shell and again for this one".into(),
+            ShellContext::Ambiguous => "the script is nested too deep, or an `{{#if}}` leaves it in different contexts, for runbook to follow: pass the value through the step's `env:` and refer to it as `\"$VALUE\"` in the script".into(),
+            _ => refused.help,
+        },
+    })?;
+    for context in outer.iter().rev() {
+        text = match context {
+            ShellContext::Word => shell_quote(&text),
+            ShellContext::DoubleQuoted => {
+                let word = shell_quote(&text);
+                if word == text {
+                    word
+                } else {
+                    format!("\"{word}\"")
+                }
+            }
+            // Close the quotes, write the text as a quoted word, reopen.
+            ShellContext::SingleQuoted => format!("'{}'", shell_quote(&text)),
+            // A script is a word: only the contexts above hold one.
+            other => return quote_in(*other, Parses::Once, value, integer),
+        };
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! insertion is filled in so that it leaves the lexer where it was.
 
 mod frames;
+mod script;
 mod transitions;
 
 #[cfg(test)]
@@ -51,6 +52,9 @@ pub enum ShellContext {
     /// The sides of a `{{#if}}` left the text in different contexts, or a
     /// `#` may or may not start a comment depending on them.
     Ambiguous,
+    /// The SQL a database client runs (`psql -c "..."`): shell quoting
+    /// does not make a value safe in SQL.
+    SqlText,
 }
 
 impl ShellContext {
@@ -70,6 +74,7 @@ impl ShellContext {
             ShellContext::AfterEscape => "right after `\\` or `$`",
             ShellContext::HeredocDelimiter => "as a here-document's delimiter",
             ShellContext::Ambiguous => "where the shell context depends on an `{{#if}}`",
+            ShellContext::SqlText => "into the SQL a database client runs",
         }
     }
 }
@@ -96,6 +101,23 @@ pub struct ShellLexer {
     /// The finished words of the current simple command (`None`: not
     /// plain text), to tell the remote command of `ssh`.
     words: Vec<Option<String>>,
+    /// The same words as the shell hands them on (quotes removed, see
+    /// [`script::decode_word`]), for the scripts another shell parses.
+    texts: Vec<String>,
+    /// The current word as written so far.
+    raw_word: String,
+    /// The command a `$(...)` or `(...)` interrupted, restored when it
+    /// closes, so `sh -c "$(pwd) {{x}}"` is still known to be a script.
+    interrupted: Vec<Interrupted>,
+}
+
+/// What a command substitution or subshell interrupts.
+#[derive(Clone, Debug, PartialEq)]
+struct Interrupted {
+    words: Vec<Option<String>>,
+    texts: Vec<String>,
+    raw_word: String,
+    word: String,
 }
 
 impl Default for ShellLexer {
@@ -115,6 +137,9 @@ impl Default for ShellLexer {
             line: String::new(),
             ambiguous: false,
             words: Vec::new(),
+            texts: Vec::new(),
+            raw_word: String::new(),
+            interrupted: Vec::new(),
         }
     }
 }
@@ -197,6 +222,7 @@ impl ShellLexer {
         self.settle();
         self.word_start = WordStart::No;
         self.word.push('\u{0}');
+        self.raw_word.push(script::OPAQUE);
         if let Some(Frame::Heredoc(_)) = self.frames.last() {
             self.line.push('\u{0}');
         }
@@ -210,6 +236,7 @@ impl ShellLexer {
             && self.heredocs == other.heredocs
             && self.delimiter == other.delimiter
             && self.ambiguous == other.ambiguous
+            && self.interrupted.len() == other.interrupted.len()
     }
 
     /// Joins the state after the other side of an `{{#if}}` into this one
@@ -225,24 +252,25 @@ impl ShellLexer {
         if self.line != other.line {
             self.line.push('\u{0}');
         }
-        if self.words != other.words {
+        // In a script another shell parses, the sides must leave that
+        // script's nesting alike too (`sh -c "echo {{#if a}}'{{/if}}..."`).
+        if self.raw_word != other.raw_word {
+            let (mine, theirs) = (self.script_lexer(), other.script_lexer());
+            if mine.is_some() != theirs.is_some()
+                || mine.zip(theirs).is_some_and(|(m, t)| !m.same_nesting(&t))
+            {
+                self.ambiguous = true;
+            }
+        }
+        if self.words != other.words || self.texts != other.texts {
+            // Which program runs is no longer known: if either side could
+            // start another shell, what follows cannot be quoted for it.
+            if script::may_start_script(&self.words) || script::may_start_script(&other.words) {
+                self.ambiguous = true;
+            }
             self.words = vec![None];
+            self.texts = vec![String::new()];
         }
-    }
-
-    /// Whether an insertion made now is in the remote command of an `ssh`
-    /// (after its destination), which the remote login shell parses again.
-    pub fn in_ssh_command(&self) -> bool {
-        let Some(Some(program)) = self.words.first() else {
-            return false;
-        };
-        if program.rsplit('/').next() != Some("ssh") {
-            return false;
-        }
-        let mut words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
-        // The word the insertion is part of.
-        words.push(None);
-        super::argv::host_of_ssh(&words, 1).is_some_and(|host| host < words.len() - 1)
     }
 
     /// Marks everything from here to the end of the line unknowable.

@@ -10,19 +10,22 @@
 //! - [`address`]: the steps it names, `CALL.STEP` in a called playbook;
 //! - [`invert`]: scripted outputs turned back into the results they come from;
 //! - [`script`]: the scripted action set and operator;
+//! - [`elements`]: elements of loops, scripted and expected one by one;
+//! - [`observed`]: what the rehearsal did, read from its records;
 //! - [`verdict`]: what was expected against what happened;
 //! - [`coverage`]: which branch cases the scenarios take.
 
 pub mod address;
 pub mod coverage;
+pub mod elements;
 pub mod invert;
+pub mod observed;
 pub mod prepare;
 pub mod scenario;
 pub mod script;
 pub mod verdict;
 
 use crate::action::Executors;
-use crate::event::{Event, StepState};
 use prepare::Prepared;
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::plan::Plan;
@@ -196,6 +199,7 @@ pub fn rehearse(
     let missing = Arc::new(Mutex::new(Vec::new()));
     let actions = ScriptedActions {
         canned: Arc::new(prepared.canned),
+        items: Arc::new(prepared.items),
         catalog: world.catalog,
         pure: world.pure.clone(),
         missing: missing.clone(),
@@ -208,40 +212,7 @@ pub fn rehearse(
     };
     let (outcome, records) =
         crate::session::scripted::run(plan, Arc::new(actions), Arc::new(operator), prepared.inputs);
-    let mut messages = vec![None; plan.len()];
-    let mut path = Vec::new();
-    let mut taken = Vec::new();
-    for record in records {
-        if let Event::StepFinished {
-            step,
-            state,
-            message,
-            results,
-            ..
-        } = record.event
-        {
-            let Some(i) = plan.index_of(&step) else {
-                continue;
-            };
-            messages[i] = message;
-            if state != StepState::Skipped {
-                path.push(i);
-            }
-            if state == StepState::Succeeded {
-                if let Some(t) = results.get("taken") {
-                    taken.push((i, t.as_str().map(str::to_string)));
-                }
-            }
-        }
-    }
-    let rehearsed = Rehearsed {
-        status: outcome.status,
-        states: outcome.states,
-        messages,
-        path,
-        taken,
-        failures: outcome.failures,
-    };
+    let rehearsed = observed::rehearsed(plan, outcome, records);
     let missing = missing.lock().map(|m| m.clone()).unwrap_or_default();
     let verdict = if !missing.is_empty() {
         Verdict::Unscripted(unscripted(plan, scenario, &missing))
@@ -286,6 +257,17 @@ fn unscripted(plan: &Plan, scenario: &Scenario, missing: &[Missing]) -> Vec<Diag
                     format!("scenario `{name}` gives no decision at the gate of `{id}`"),
                     "gate reached without a scripted decision",
                     format!("add under `gates:` in the scenario: `{id}: approve` (or `reject`)"),
+                ),
+                Missing::Item(_, item) => (
+                    format!(
+                        "scenario `{name}` gives no result for element [{}] `{}` of `{id}`, which the rehearsal reaches",
+                        item.index, item.label
+                    ),
+                    "an element reached without a scripted result",
+                    format!(
+                        "add under `items:` of `{id}` in the scenario: `- {{label: {}, state: succeeded}}`, or give `{id}` a result of its own (`state`, `results`, `outputs`) for the elements `items` does not name",
+                        serde_json::Value::from(item.label.as_str())
+                    ),
                 ),
             };
             let label = if call == id {

@@ -5,17 +5,20 @@
 //! the scenario file, with "did you mean" for misspelled names.
 
 use super::address::{resolve, Addressed};
+use super::elements::{self, check_element};
 use super::invert::invert;
 use super::scenario::{Scenario, StepScript};
-use super::script::Canned;
+use super::script::{Canned, ElementMatch};
 use crate::operator::validate_answer;
 use crate::outputs;
+use crate::scope::Scope;
 use crate::session::inputs::{self, Environment, InputProblem};
 use runbook_dsl::ast::{Action as StepAction, AnswerType, Step};
 use runbook_dsl::catalog::Catalog;
-use runbook_dsl::plan::Plan;
+use runbook_dsl::expr;
+use runbook_dsl::plan::{IterationList, Plan};
 use runbook_dsl::suggest::{did_you_mean, help_for};
-use runbook_dsl::{Code, Diagnostic, Diagnostics, Spanned};
+use runbook_dsl::{Code, Diagnostic, Diagnostics};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +30,8 @@ pub struct Prepared {
     pub canned: HashMap<String, Canned>,
     pub answers: HashMap<String, Value>,
     pub gates: HashMap<String, bool>,
+    /// Elements of loops scripted one by one, by the loop step's address.
+    pub items: HashMap<String, Vec<(ElementMatch, Canned)>>,
 }
 
 /// The result an output captures when it names none, for a kind.
@@ -77,9 +82,43 @@ pub fn prepare(
             );
             continue;
         }
-        if let Some(canned) = canned(step, primary_of(catalog, step), script, diags) {
-            prepared.canned.insert(script.step.value.clone(), canned);
+        if script.whole {
+            if let Some(canned) = canned(step, primary_of(catalog, step), script, diags) {
+                prepared.canned.insert(script.step.value.clone(), canned);
+            }
         }
+    }
+    // Elements, once every step's own script is known: they may script
+    // the list a loop reads.
+    for script in scenario.steps.iter().filter(|s| s.items_span.is_some()) {
+        let Some(addressed) = resolve(plan, catalog, &script.step, diags) else {
+            continue;
+        };
+        let step = addressed.step();
+        if addressed
+            .plan
+            .step_plan(addressed.index)
+            .iteration
+            .is_none()
+        {
+            let span = script.items_span.unwrap_or(script.step.span);
+            diags.push(
+                elements::not_a_loop(&script.step.value, span, "to script")
+                    .help("script its one result under `steps:`, without `items`"),
+            );
+            continue;
+        }
+        let list = scripted_list(plan, &addressed, catalog, &prepared);
+        let mut items = Vec::new();
+        for item in &script.items {
+            if let Some(list) = &list {
+                check_element(&script.step.value, &item.element, list, diags);
+            }
+            if let Some(canned) = canned(step, primary_of(catalog, step), &item.script, diags) {
+                items.push((ElementMatch::of(&item.element), canned));
+            }
+        }
+        prepared.items.insert(script.step.value.clone(), items);
     }
     for answer in &scenario.answers {
         let Some(addressed) = resolve(plan, catalog, &answer.step, diags) else {
@@ -178,13 +217,15 @@ pub fn prepare(
         .flat_map(|p| p.value.iter())
         .chain(&expect.ran)
         .chain(&expect.skipped);
+    // `CALL.STEP` names a step of a called playbook, as under `steps:`.
     for id in listed {
-        step(plan, id, diags);
+        resolve(plan, catalog, id, diags);
     }
     for (branch, target) in &expect.branches {
-        let Some(step) = step(plan, branch, diags) else {
+        let Some(addressed) = resolve(plan, catalog, branch, diags) else {
             continue;
         };
+        let step = addressed.step();
         let StepAction::Branch(b) = &step.action else {
             diags.push(
                 Diagnostic::error(
@@ -214,27 +255,64 @@ pub fn prepare(
             }
         }
     }
+    for expected in &expect.loops {
+        let Some(addressed) = resolve(plan, catalog, &expected.step, diags) else {
+            continue;
+        };
+        if addressed
+            .plan
+            .step_plan(addressed.index)
+            .iteration
+            .is_none()
+        {
+            diags.push(
+                elements::not_a_loop(&expected.step.value, expected.step.span, "to expect")
+                    .help("expect its state with `ran`, `skipped` or `outcome`"),
+            );
+            continue;
+        }
+        if let Some(list) = scripted_list(plan, &addressed, catalog, &prepared) {
+            for (element, _) in &expected.items {
+                check_element(&expected.step.value, element, &list, diags);
+            }
+        }
+    }
     (diags.len() == before).then_some(prepared)
 }
 
-fn index(plan: &Plan, id: &Spanned<String>, diags: &mut Diagnostics) -> Option<usize> {
-    if let Some(i) = plan.index_of(&id.value) {
-        return Some(i);
+/// The list the loop at `addressed` runs over, as far as the scenario
+/// makes it known: a literal list, or the list expression over the
+/// scenario's inputs and the steps it scripts as succeeding. `None` when
+/// it reads something else (a computed value, a step not scripted, a
+/// called playbook's inputs).
+fn scripted_list(
+    top: &Arc<Plan>,
+    addressed: &Addressed,
+    catalog: &dyn Catalog,
+    prepared: &Prepared,
+) -> Option<Vec<Value>> {
+    let plan = &addressed.plan;
+    let iteration = plan.step_plan(addressed.index).iteration.as_ref()?;
+    let list = match &iteration.list {
+        IterationList::Literal(values) => return Some(values.clone()),
+        IterationList::Expr(list) => list,
+    };
+    // Only the rehearsed playbook's own inputs and steps are known here.
+    if !Arc::ptr_eq(plan, top) {
+        return None;
     }
-    let ids = (0..plan.len()).map(|i| plan.step(i).0.id.value.as_str());
-    diags.push(
-        Diagnostic::error(
-            Code::UnknownStep,
-            format!("the playbook has no step `{}`", id.value),
-        )
-        .label(id.span, "unknown step")
-        .with_help(help_for("step", &id.value, ids)),
-    );
-    None
-}
-
-fn step<'p>(plan: &'p Plan, id: &Spanned<String>, diags: &mut Diagnostics) -> Option<&'p Step> {
-    index(plan, id, diags).map(|i| plan.step(i).0)
+    let mut scope = Scope::new(prepared.inputs.clone());
+    for (id, canned) in prepared.canned.iter().filter(|(_, c)| c.ok) {
+        let Some(i) = plan.index_of(id) else { continue };
+        let step = plan.step(i).0;
+        let captured = outputs::capture(&step.outputs, primary_of(catalog, step), &canned.fields)
+            .unwrap_or_default();
+        scope.succeeded(id, canned.fields.clone(), captured);
+    }
+    match expr::eval(list, &scope) {
+        Ok(expr::Outcome::Known(Value::Array(values))) => Some(values),
+        _ => None,
+    }
 }
 
 /// The scenario's inputs, resolved as a run's are ([`inputs::resolve`]) in

@@ -11,6 +11,7 @@
 //! playbook's plan (unknown step ids, answers that are not among a choice's
 //! answers, ...).
 
+use super::elements::{self, ItemScript, LoopExpect};
 use runbook_dsl::node::{Entry, Node, Value as NodeValue};
 use runbook_dsl::suggest::help_for;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile, Span, Spanned};
@@ -61,6 +62,12 @@ pub struct StepScript {
     /// Declared outputs, turned into result fields once the playbook is known.
     pub outputs: Vec<(Spanned<String>, Value)>,
     pub span: Span,
+    /// Whether it scripts the step as a whole: not only `items`. For a
+    /// loop, that script answers every element `items` does not script.
+    pub whole: bool,
+    /// A loop's elements scripted one by one (`items:`), and where.
+    pub items: Vec<ItemScript>,
+    pub items_span: Option<Span>,
 }
 
 /// How a whole rehearsal ended.
@@ -83,6 +90,8 @@ impl ExpectedOutcome {
 
 /// What a scenario asserts. Everything is optional, but at least one
 /// assertion must be given (a scenario that asserts nothing cannot fail).
+/// Steps are named as under `steps:`: `STEP`, or `CALL.STEP` for a step of
+/// the playbook the `playbook` step `CALL` calls.
 #[derive(Clone, Debug, Default)]
 pub struct Expect {
     pub outcome: Option<Spanned<ExpectedOutcome>>,
@@ -96,6 +105,8 @@ pub struct Expect {
     /// Branch decisions: the branch step and the step it takes (`None`: no
     /// case held and there is no `else`).
     pub branches: Vec<(Spanned<String>, Spanned<Option<String>>)>,
+    /// Loops: their state, how many elements ran, each element's state.
+    pub loops: Vec<LoopExpect>,
     pub span: Span,
 }
 
@@ -108,8 +119,8 @@ const FILE_KEYS: &[&str] = &[
     "scenarios",
 ];
 const SCENARIO_KEYS: &[&str] = &["name", "inputs", "steps", "answers", "gates", "expect"];
-const STEP_KEYS: &[&str] = &["state", "message", "results", "outputs"];
-const EXPECT_KEYS: &[&str] = &["outcome", "path", "ran", "skipped", "branches"];
+const STEP_KEYS: &[&str] = &["state", "message", "results", "outputs", "items"];
+const EXPECT_KEYS: &[&str] = &["outcome", "path", "ran", "skipped", "branches", "loops"];
 
 /// Shared scripting, before it is merged into each scenario.
 #[derive(Default)]
@@ -295,38 +306,61 @@ fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
 }
 
 fn step_script(e: &Entry, diags: &mut Diagnostics) -> Option<StepScript> {
+    let mut script = script_at(key(e), &e.value, STEP_KEYS, "step result", diags)?;
+    if let Some(items) = e.value.get("items") {
+        script.items = elements::item_scripts(&script.step, items, diags);
+        script.items_span = Some(items.span);
+        script.whole = ["state", "message", "results", "outputs"]
+            .iter()
+            .any(|k| e.value.get(k).is_some());
+    }
+    Some(script)
+}
+
+/// What one step (or one element, `what`) returns: `succeeded`, `failed`,
+/// or a mapping of the `known` fields.
+pub(super) fn script_at(
+    step: Spanned<String>,
+    node: &Node,
+    known: &[&str],
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<StepScript> {
     let mut script = StepScript {
-        step: key(e),
+        step,
         failed: false,
         message: None,
         results: Map::new(),
         outputs: Vec::new(),
-        span: e.value.span,
+        span: node.span,
+        whole: true,
+        items: Vec::new(),
+        items_span: None,
     };
-    let state = match &e.value.value {
-        NodeValue::Str(_) => Some(&e.value),
+    let state = match &node.value {
+        NodeValue::Str(_) => Some(node),
         NodeValue::Map(entries) => {
-            unknown_keys(entries, STEP_KEYS, "step result", diags);
-            if let Some(m) = e.value.get("message") {
+            unknown_keys(entries, known, what, diags);
+            if let Some(m) = node.get("message") {
                 script.message = Some(string(m, "`message`", diags)?.value);
             }
-            if let Some(r) = e.value.get("results") {
+            if let Some(r) = node.get("results") {
                 for f in mapping(r, "a mapping of result fields", diags).unwrap_or(&[]) {
                     script
                         .results
                         .insert(f.key.value.clone(), f.value.to_json());
                 }
             }
-            if let Some(o) = e.value.get("outputs") {
+            if let Some(o) = node.get("outputs") {
                 for f in mapping(o, "a mapping of output values", diags).unwrap_or(&[]) {
                     script.outputs.push((key(f), f.value.to_json()));
                 }
             }
-            e.value.get("state")
+            node.get("state")
         }
         _ => {
             wrong_type(
-                &e.value,
+                node,
                 "`succeeded`, `failed`, or a mapping with `state`, `results`, `outputs`",
                 diags,
             );
@@ -343,7 +377,7 @@ fn step_script(e: &Entry, diags: &mut Diagnostics) -> Option<StepScript> {
                         Code::InvalidValue,
                         format!(
                             "the state of `{}` must be `succeeded` or `failed`",
-                            e.key.value
+                            script.step.value
                         ),
                     )
                     .label(state.span, "not a state a step's action can end in")
@@ -411,7 +445,11 @@ fn expect(node: &Node, diags: &mut Diagnostics) -> Expect {
                 .push((key(e), Spanned::new(target, e.value.span)));
         }
     }
+    if let Some(l) = node.get("loops") {
+        out.loops = elements::loop_expects(l, diags);
+    }
     if out.outcome.is_none()
+        && out.loops.is_empty()
         && out.path.is_none()
         && out.ran.is_empty()
         && out.skipped.is_empty()
@@ -420,7 +458,7 @@ fn expect(node: &Node, diags: &mut Diagnostics) -> Expect {
         diags.push(
             Diagnostic::error(Code::MissingField, "this `expect` asserts nothing")
                 .label(node.span, "empty expectation")
-                .help("give the `outcome`, the `path`, steps that `ran` or were `skipped`, or `branches`"),
+                .help("give the `outcome`, the `path`, steps that `ran` or were `skipped`, `branches`, or `loops`"),
         );
     }
     out
@@ -437,11 +475,15 @@ fn ids(node: &Node, diags: &mut Diagnostics) -> Vec<Spanned<String>> {
         .collect()
 }
 
-fn key(e: &Entry) -> Spanned<String> {
+pub(super) fn key(e: &Entry) -> Spanned<String> {
     Spanned::new(e.key.value.clone(), e.key.span)
 }
 
-fn mapping<'n>(node: &'n Node, what: &str, diags: &mut Diagnostics) -> Option<&'n [Entry]> {
+pub(super) fn mapping<'n>(
+    node: &'n Node,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<&'n [Entry]> {
     match &node.value {
         NodeValue::Map(entries) => Some(entries),
         NodeValue::Null => Some(&[]),
@@ -452,7 +494,7 @@ fn mapping<'n>(node: &'n Node, what: &str, diags: &mut Diagnostics) -> Option<&'
     }
 }
 
-fn string(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
+pub(super) fn string(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
     match node.scalar_string() {
         Some(s) => Some(Spanned::new(s, node.span)),
         None => {
@@ -462,7 +504,7 @@ fn string(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<Spanned<St
     }
 }
 
-fn wrong_type(node: &Node, expected: &str, diags: &mut Diagnostics) {
+pub(super) fn wrong_type(node: &Node, expected: &str, diags: &mut Diagnostics) {
     diags.push(
         Diagnostic::error(
             Code::WrongType,
@@ -472,7 +514,7 @@ fn wrong_type(node: &Node, expected: &str, diags: &mut Diagnostics) {
     );
 }
 
-fn unknown_keys(entries: &[Entry], known: &[&str], what: &str, diags: &mut Diagnostics) {
+pub(super) fn unknown_keys(entries: &[Entry], known: &[&str], what: &str, diags: &mut Diagnostics) {
     for e in entries {
         if !known.contains(&e.key.value.as_str()) {
             diags.push(

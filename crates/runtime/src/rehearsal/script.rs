@@ -14,7 +14,7 @@
 //! answers and its gates are scripted with `CALL.STEP` addresses, the form
 //! `--approve`/`--answer` take in a run ([`crate::operator::Nested`]).
 
-use crate::action::{ActionContext, ActionResult, BoxFuture, Execute, Executors};
+use crate::action::{ActionContext, ActionResult, BoxFuture, Execute, Executors, LoopItem};
 use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply, Via};
 use runbook_dsl::catalog::Catalog;
 use serde_json::{Map, Value};
@@ -29,11 +29,35 @@ pub struct Canned {
     pub message: Option<String>,
 }
 
+/// Which element of a loop a script answers for: by position, label, or both.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElementMatch {
+    pub index: Option<usize>,
+    pub label: Option<String>,
+}
+
+impl ElementMatch {
+    pub fn of(element: &super::elements::ElementRef) -> ElementMatch {
+        ElementMatch {
+            index: element.index.as_ref().map(|i| i.value),
+            label: element.label.as_ref().map(|l| l.value.clone()),
+        }
+    }
+
+    fn matches(&self, item: &LoopItem) -> bool {
+        self.index.is_none_or(|i| i == item.index)
+            && self.label.as_ref().is_none_or(|l| *l == item.label)
+    }
+}
+
 /// Something the run needed that the scenario does not give.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Missing {
     /// A step's result.
     Result(String),
+    /// The result of an element of a loop that has elements scripted but
+    /// no script of its own for the others: the step's address and the element.
+    Item(String, LoopItem),
     /// The answer to an `ask`.
     Answer(String),
     /// The decision at a gate.
@@ -44,6 +68,7 @@ impl Missing {
     pub fn step(&self) -> &str {
         match self {
             Missing::Result(s) | Missing::Answer(s) | Missing::Decision(s) => s,
+            Missing::Item(s, _) => s,
         }
     }
 }
@@ -51,6 +76,8 @@ impl Missing {
 /// Every kind answers from the scenario.
 pub struct ScriptedActions {
     pub(crate) canned: Arc<HashMap<String, Canned>>,
+    /// Elements of loops scripted one by one, by the loop step's address.
+    pub(crate) items: Arc<HashMap<String, Vec<(ElementMatch, Canned)>>>,
     /// The kinds: which run for real when the scenario gives no result
     /// (see [`World::pure`]).
     pub(crate) catalog: &'static dyn Catalog,
@@ -72,6 +99,7 @@ impl Executors for ScriptedActions {
             .and_then(|_| self.pure.executor(kind));
         Some(Arc::new(ScriptedAction {
             canned: self.canned.clone(),
+            items: self.items.clone(),
             fallback,
             missing: self.missing.clone(),
             prefix: self.prefix.clone(),
@@ -81,6 +109,7 @@ impl Executors for ScriptedActions {
     fn called(&self, call: &str) -> Option<Arc<dyn Executors>> {
         Some(Arc::new(ScriptedActions {
             canned: self.canned.clone(),
+            items: self.items.clone(),
             catalog: self.catalog,
             pure: self.pure.clone(),
             missing: self.missing.clone(),
@@ -91,6 +120,7 @@ impl Executors for ScriptedActions {
 
 struct ScriptedAction {
     canned: Arc<HashMap<String, Canned>>,
+    items: Arc<HashMap<String, Vec<(ElementMatch, Canned)>>>,
     fallback: Option<Arc<dyn Execute>>,
     missing: Arc<Mutex<Vec<Missing>>>,
     prefix: String,
@@ -101,13 +131,27 @@ impl ScriptedAction {
     fn address(&self, step: &str) -> String {
         format!("{}{step}", self.prefix)
     }
+
+    /// What the scenario scripts for this run of the step: an element of a
+    /// loop its own script (the first that names it), else the step's.
+    fn canned(&self, ctx: &ActionContext) -> Option<&Canned> {
+        let address = self.address(&ctx.step);
+        let element = ctx.item.as_ref().and_then(|item| {
+            self.items
+                .get(&address)?
+                .iter()
+                .find(|(which, _)| which.matches(item))
+                .map(|(_, canned)| canned)
+        });
+        element.or_else(|| self.canned.get(&address))
+    }
 }
 
 impl Execute for ScriptedAction {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
             let address = self.address(&ctx.step);
-            if let Some(canned) = self.canned.get(&address) {
+            if let Some(canned) = self.canned(ctx) {
                 return ActionResult {
                     ok: canned.ok,
                     fields: canned.fields.clone(),
@@ -121,8 +165,14 @@ impl Execute for ScriptedAction {
             if let Some(action) = &self.fallback {
                 return action.run(ctx).await;
             }
+            let missed = match &ctx.item {
+                Some(item) if self.items.contains_key(&address) => {
+                    Missing::Item(address, item.clone())
+                }
+                _ => Missing::Result(address),
+            };
             if let Ok(mut missing) = self.missing.lock() {
-                missing.push(Missing::Result(address));
+                missing.push(missed);
             }
             ActionResult::failure("the scenario gives no result for this step")
         })
@@ -130,9 +180,7 @@ impl Execute for ScriptedAction {
 
     fn describe(&self, ctx: &ActionContext) -> String {
         match &self.fallback {
-            Some(action) if !self.canned.contains_key(&self.address(&ctx.step)) => {
-                action.describe(ctx)
-            }
+            Some(action) if self.canned(ctx).is_none() => action.describe(ctx),
             _ => format!("`{}`, as the scenario scripts it", self.address(&ctx.step)),
         }
     }
@@ -245,6 +293,7 @@ mod tests {
         let missing = Arc::new(Mutex::new(Vec::new()));
         let top = ScriptedActions {
             canned: Arc::new(canned),
+            items: Arc::default(),
             catalog: Box::leak(Box::new(runbook_dsl::catalog::KindList::default())),
             pure: Arc::new(Nothing),
             missing: missing.clone(),

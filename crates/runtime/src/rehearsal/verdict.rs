@@ -1,13 +1,15 @@
 //! Compares what a rehearsal did with what its scenario expects, and finds
 //! the first step where they part: the place a reviewer needs to look at.
 
+use super::elements::LoopExpect;
 use super::scenario::{ExpectedOutcome, Scenario};
 use crate::event::{RunStatus, StepState};
 use crate::runner::Failure;
 use runbook_dsl::ast::Action as StepAction;
 use runbook_dsl::graph::EdgeKind;
 use runbook_dsl::plan::Plan;
-use runbook_dsl::Span;
+use runbook_dsl::{Span, Spanned};
+use std::collections::HashMap;
 
 /// What the scheduler did in a rehearsal.
 #[derive(Clone, Debug)]
@@ -21,6 +23,30 @@ pub struct Rehearsed {
     /// Each settled branch and the step it took (`None`: no case held).
     pub taken: Vec<(usize, Option<String>)>,
     pub failures: Vec<Failure>,
+    /// Steps of called playbooks that settled, by address (`CALL.STEP`;
+    /// an element's called run's steps too, reached by any element).
+    pub called: HashMap<String, Reached>,
+    /// Those reached (not skipped), in the order they settled.
+    pub called_path: Vec<String>,
+    /// How each element of each loop ended, by the loop's address.
+    pub items: HashMap<String, Vec<ElementEnd>>,
+}
+
+/// How a step of a called playbook settled.
+#[derive(Clone, Debug)]
+pub struct Reached {
+    pub state: StepState,
+    pub message: Option<String>,
+    /// For a branch that was decided: the step it took.
+    pub taken: Option<Option<String>>,
+}
+
+/// How one element of a loop ended.
+#[derive(Clone, Debug)]
+pub struct ElementEnd {
+    pub index: usize,
+    pub label: String,
+    pub state: StepState,
 }
 
 /// One way the rehearsal differs from the scenario.
@@ -103,32 +129,75 @@ pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatc
             }
         }
     }
+    if let Some(path) = &expect.path {
+        called_path(plan, run, path, &mut found);
+    }
     let act = list(plan, run.path.clone());
     for s in &expect.ran {
-        if let Some(i) = index(&s.value) {
-            if !reached(run.states[i]) {
-                found.push(missed(plan, run, i, &format!("`{}` runs", s.value), &act));
+        match index(&s.value) {
+            Some(i) if !reached(run.states[i]) => {
+                found.push(missed(plan, run, i, &format!("`{}` runs", s.value), &act))
             }
+            Some(_) => {}
+            None if !run.called.get(&s.value).is_some_and(|r| reached(r.state)) => {
+                found.push(called_mismatch(
+                    plan,
+                    &s.value,
+                    format!("`{}` did not run", s.value),
+                    format!("`{}` runs", s.value),
+                    format!("`{}` {}", s.value, called_words(run, &s.value)),
+                ))
+            }
+            None => {}
         }
     }
     for s in &expect.skipped {
-        if let Some(i) = index(&s.value) {
-            if reached(run.states[i]) {
-                found.push(unexpected(
+        match index(&s.value) {
+            Some(i) if reached(run.states[i]) => found.push(unexpected(
+                plan,
+                run,
+                i,
+                &format!("`{}` is skipped", s.value),
+                &act,
+            )),
+            Some(_) => {}
+            None if run.called.get(&s.value).is_some_and(|r| reached(r.state)) => {
+                found.push(called_mismatch(
                     plan,
-                    run,
-                    i,
-                    &format!("`{}` is skipped", s.value),
-                    &act,
-                ));
+                    &s.value,
+                    format!("`{}` ran", s.value),
+                    format!("`{}` is skipped", s.value),
+                    format!("`{}` {}", s.value, called_words(run, &s.value)),
+                ))
             }
+            None => {}
         }
     }
     for (branch, target) in &expect.branches {
+        let want = target.value.clone();
         let Some(b) = index(&branch.value) else {
+            let got = run.called.get(&branch.value).and_then(|r| r.taken.clone());
+            if got.as_ref() != Some(&want) {
+                let show = |t: &Option<String>| match t {
+                    Some(t) => format!("`{t}`"),
+                    None => "no case".into(),
+                };
+                found.push(called_mismatch(
+                    plan,
+                    &branch.value,
+                    match &got {
+                        Some(got) => format!("the branch `{}` took {}", branch.value, show(got)),
+                        None => format!("the branch `{}` was never decided", branch.value),
+                    },
+                    show(&want),
+                    match &got {
+                        Some(got) => show(got),
+                        None => format!("`{}` {}", branch.value, called_words(run, &branch.value)),
+                    },
+                ));
+            }
             continue;
         };
-        let want = target.value.clone();
         let got = run
             .taken
             .iter()
@@ -162,6 +231,9 @@ pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatc
                 labels: vec![(plan.step(b).0.id.span, state_words(run, b))],
             }),
         }
+    }
+    for expected in &expect.loops {
+        loop_mismatches(plan, run, expected, &mut found);
     }
     if let Some(outcome) = &expect.outcome {
         let matches = matches!(
@@ -323,4 +395,183 @@ fn case_label(plan: &Plan, b: usize, target: Option<&str>, text: &str) -> Vec<(S
         Some(o) if o.value == target => vec![(o.span, text.to_string())],
         _ => Vec::new(),
     }
+}
+
+/// The steps of the called playbooks the path names (`CALL.STEP`): those
+/// it lists must be exactly those each of those calls reached.
+fn called_path(
+    plan: &Plan,
+    run: &Rehearsed,
+    path: &Spanned<Vec<Spanned<String>>>,
+    found: &mut Vec<Mismatch>,
+) {
+    let expected: Vec<&str> = path
+        .value
+        .iter()
+        .map(|s| s.value.as_str())
+        .filter(|s| plan.index_of(s).is_none())
+        .collect();
+    let calls: Vec<&str> = expected
+        .iter()
+        .filter_map(|s| s.rsplit_once('.').map(|(call, _)| call))
+        .collect();
+    let mut actual: Vec<&str> = Vec::new();
+    for address in &run.called_path {
+        let named = address
+            .rsplit_once('.')
+            .is_some_and(|(call, _)| calls.contains(&call));
+        if named && !actual.contains(&address.as_str()) {
+            actual.push(address);
+        }
+    }
+    let show = |steps: &[&str]| format!("[{}]", steps.join(", "));
+    let (exp, act) = (show(&expected), show(&actual));
+    for step in &actual {
+        if !expected.contains(step) {
+            found.push(called_mismatch(
+                plan,
+                step,
+                format!("`{step}` ran"),
+                exp.clone(),
+                act.clone(),
+            ));
+        }
+    }
+    for step in &expected {
+        if !actual.contains(step) {
+            found.push(called_mismatch(
+                plan,
+                step,
+                format!("`{step}` did not run"),
+                exp.clone(),
+                act.clone(),
+            ));
+        }
+    }
+}
+
+/// How a step of a called playbook ended, in words.
+fn called_words(run: &Rehearsed, address: &str) -> String {
+    match run.called.get(address) {
+        None => "was not reached".into(),
+        Some(r) => match &r.message {
+            Some(m) if !m.is_empty() => format!("{}: {m}", r.state.name()),
+            _ => r.state.name().to_string(),
+        },
+    }
+}
+
+/// A difference about a step of a called playbook, drawn at the step that
+/// calls it (the called playbook is another file).
+fn called_mismatch(
+    plan: &Plan,
+    address: &str,
+    message: String,
+    expected: String,
+    actual: String,
+) -> Mismatch {
+    let call = address.split('.').next().unwrap_or(address);
+    let step = plan.index_of(call);
+    Mismatch {
+        step,
+        labels: step
+            .map(|i| {
+                vec![(
+                    plan.step(i).0.id.span,
+                    format!("its called playbook: {message}"),
+                )]
+            })
+            .unwrap_or_default(),
+        message,
+        expected,
+        actual,
+    }
+}
+
+/// What a loop did against what the scenario expects of it.
+fn loop_mismatches(plan: &Plan, run: &Rehearsed, expected: &LoopExpect, found: &mut Vec<Mismatch>) {
+    let address = expected.step.value.as_str();
+    let at = plan.index_of(address);
+    let call = plan.index_of(address.split('.').next().unwrap_or(address));
+    let (state, words) = match at {
+        Some(i) if run.states[i] == StepState::Pending => (None, state_words(run, i)),
+        Some(i) => (
+            Some(run.states[i]),
+            state_words(run, i).replacen("was ", "", 1),
+        ),
+        None => (
+            run.called.get(address).map(|r| r.state),
+            called_words(run, address),
+        ),
+    };
+    let mismatch = |message: String, expected: String, actual: String| Mismatch {
+        step: call,
+        labels: call
+            .map(|i| (plan.step(i).0.id.span, message.clone()))
+            .into_iter()
+            .collect(),
+        message,
+        expected,
+        actual,
+    };
+    if let Some(want) = &expected.state {
+        if state != Some(want.value) {
+            found.push(mismatch(
+                format!("the loop `{address}` {words}"),
+                want.value.name().into(),
+                state.map(|s| s.name()).unwrap_or("not reached").into(),
+            ));
+        }
+    }
+    let none = Vec::new();
+    let elements = run.items.get(address).unwrap_or(&none);
+    if let Some(want) = &expected.ran {
+        let ran = elements.iter().filter(|e| reached(e.state)).count();
+        if ran != want.value {
+            found.push(mismatch(
+                format!(
+                    "{ran} elements of the loop `{address}` ran, the scenario expects {}",
+                    want.value
+                ),
+                format!("{} ran", want.value),
+                format!("{ran} ran ({})", element_list(elements)),
+            ));
+        }
+    }
+    for (element, want) in &expected.items {
+        let got: Vec<&ElementEnd> = elements
+            .iter()
+            .filter(|e| element.matches(e.index, &e.label))
+            .collect();
+        if got.is_empty() {
+            found.push(mismatch(
+                format!("the loop `{address}` had no element {}", element.name()),
+                format!("{} {}", element.name(), want.value.name()),
+                format!("its elements: {}", element_list(elements)),
+            ));
+        }
+        for e in got.into_iter().filter(|e| e.state != want.value) {
+            found.push(mismatch(
+                format!(
+                    "element [{}] `{}` of the loop `{address}` {}",
+                    e.index,
+                    e.label,
+                    e.state.name()
+                ),
+                want.value.name().into(),
+                e.state.name().into(),
+            ));
+        }
+    }
+}
+
+fn element_list(elements: &[ElementEnd]) -> String {
+    if elements.is_empty() {
+        return "none".into();
+    }
+    elements
+        .iter()
+        .map(|e| format!("[{}] {} {}", e.index, e.label, e.state.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -148,10 +148,10 @@ impl StepTask {
                 };
             };
             // Polling: evaluate the condition over this attempt's results.
-            let mut reason = result
-                .message
-                .clone()
-                .unwrap_or_else(|| format!("`{condition}` does not hold yet"));
+            // Why this attempt did not end the polling: its own message (a
+            // failed attempt, an error), or `None` when the condition simply
+            // does not hold yet.
+            let mut reason = result.message.clone();
             if state == StepState::Succeeded {
                 match self.capture(&result.fields) {
                     Ok(outputs) => {
@@ -166,13 +166,16 @@ impl StepTask {
                                     ..StepDone::new(self.index, StepState::Succeeded)
                                 }
                             }
-                            Ok(_) => reason = format!("`{condition}` does not hold yet"),
-                            Err(e) => reason = format!("`{condition}`: {e}"),
+                            Ok(_) => reason = None,
+                            Err(e) => reason = Some(format!("`{condition}`: {e}")),
                         }
                     }
-                    Err(e) => reason = e,
+                    Err(e) => reason = Some(e),
                 }
             }
+            let reason_text = reason
+                .clone()
+                .unwrap_or_else(|| format!("`{condition}` does not hold yet"));
             if !self.shared.options.mode.repeats_polls() {
                 let deadline = within
                     .map(|w| format!(" for up to {}", humantime::format_duration(w)))
@@ -183,33 +186,45 @@ impl StepTask {
                     ..self.done(
                         StepState::Skipped,
                         format!(
-                            "a dry-run probes once and does not wait: {reason} (a run polls every {}{deadline})",
+                            "a dry-run probes once and does not wait: {reason_text} (a run polls every {}{deadline})",
                             humantime::format_duration(every)
                         ),
                     )
                 };
             }
+            // The last attempt is made at the deadline itself: `every: 10s,
+            // within: 20s` tries at 0, 10 and 20 seconds, not only twice
+            // because the third would start a few milliseconds late.
             let elapsed = started.elapsed();
-            if within.is_some_and(|w| elapsed + every > w) {
+            let wait = match within {
+                Some(w) => w.saturating_sub(elapsed).min(every),
+                None => every,
+            };
+            if within.is_some() && wait.is_zero() {
                 return StepDone {
                     results: result.fields,
                     attempts: attempt,
-                    ..self.done(
-                        StepState::Failed,
-                        format!(
-                            "`{condition}` did not hold within {} ({attempt} attempts); last: {reason}",
-                            humantime::format_duration(within.unwrap_or_default())
-                        ),
-                    )
+                    ..self.done(StepState::Failed, {
+                        let within = humantime::format_duration(within.unwrap_or_default());
+                        let head = format!(
+                            "`{condition}` did not hold within {within} ({attempt} attempts)"
+                        );
+                        // The condition is named once: only a reason of
+                        // its own (a failed attempt, an error) is added.
+                        match &reason {
+                            None => head,
+                            Some(reason) => format!("{head}; last: {reason}"),
+                        }
+                    })
                 };
             }
             self.send(Event::StepPolling {
                 step: id.clone(),
                 attempt,
-                every_ms: every.as_millis() as u64,
-                message: reason,
+                every_ms: wait.as_millis() as u64,
+                message: reason_text,
             });
-            if !sleep_or_cancel(every, &self.cancel).await {
+            if !sleep_or_cancel(wait, &self.cancel).await {
                 return StepDone {
                     attempts: attempt,
                     ..self.done(StepState::Cancelled, "cancelled while polling")

@@ -33,11 +33,25 @@ impl StepTask {
     }
 
     /// Puts a gate to the operator; `Ok(who)` when approved.
+    /// Asks the operator at a gate; the time it takes is kept apart from
+    /// the step's own.
     pub(super) async fn gate(
         &self,
         question: String,
         detail: Option<String>,
     ) -> Result<String, StepDone> {
+        if let Some(failed) = self.human_timeout_problem() {
+            return Err(failed);
+        }
+        let asked = std::time::Instant::now();
+        let decided = self.ask_gate(question, detail).await;
+        let waited = u64::try_from(asked.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.gate_wait_ms
+            .fetch_add(waited, std::sync::atomic::Ordering::Relaxed);
+        decided
+    }
+
+    async fn ask_gate(&self, question: String, detail: Option<String>) -> Result<String, StepDone> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let id = step.id.value.clone();
         let request = GateRequest {
@@ -133,19 +147,36 @@ impl StepTask {
     /// How long the operator has to answer: a human step's own `timeout`,
     /// else `--gate-timeout`.
     pub(super) fn deadline(&self) -> Option<Duration> {
-        // A templated timeout that cannot be rendered fails the step when it
-        // runs; here it falls back to `--gate-timeout`.
+        // A templated timeout that does not render a duration has failed
+        // the step already (`durations::check_all`, `human_timeout_problem`);
+        // a gate on another step is timed by `--gate-timeout`.
+        let own = self.own_timeout().ok().flatten();
+        own.filter(|_| self.is_human())
+            .or(self.shared.options.gate_timeout)
+    }
+
+    /// The step's own `timeout`, rendered if it is a template.
+    fn own_timeout(&self) -> Result<Option<Duration>, String> {
         let plan = self.shared.plan.clone();
-        let own = crate::durations::resolve(
+        crate::durations::resolve(
             self.step(),
             plan.step_plan(self.index),
             runbook_dsl::plan::DurationField::Timeout,
             &self.scope,
         )
-        .ok()
-        .flatten();
-        own.filter(|_| self.is_human())
-            .or(self.shared.options.gate_timeout)
+    }
+
+    /// A human step whose templated `timeout` does not render a duration
+    /// fails before the person is asked, rather than being timed by a
+    /// default they did not write. (A step's durations are all checked
+    /// before it starts, `durations::check_all`; this covers the gate of
+    /// each element of a loop, whose timeout may read the element.)
+    fn human_timeout_problem(&self) -> Option<StepDone> {
+        if !self.is_human() {
+            return None;
+        }
+        let message = self.own_timeout().err()?;
+        Some(self.done(StepState::Failed, message))
     }
 
     /// An `ask`'s declared `default`, taken when its deadline passes.

@@ -117,14 +117,26 @@ impl StepTask {
                     }
                 }
             };
+            let label = label(&value, index);
             let mut ctx = self.action_context(args, scope);
-            // A called playbook starts afresh per element: what a resume
-            // restores of a loop is its elements that succeeded.
-            ctx.resumed = Default::default();
+            // Each element's called playbook is its own run (journaled at
+            // `STEP[INDEX]`); on resume, an element that runs again
+            // continues inside the one it started, if the list still holds
+            // it there.
+            ctx.resumed = self
+                .item_calls
+                .iter()
+                .find(|c| c.index == index && c.label == label)
+                .map(|c| c.called.clone())
+                .unwrap_or_default();
+            ctx.item = Some(crate::action::LoopItem {
+                index,
+                label: label.clone(),
+            });
             let detail = action.describe(&ctx);
             elements.push(Element {
                 index,
-                label: label(&value, index),
+                label,
                 value,
                 ctx,
                 detail,
@@ -163,7 +175,8 @@ impl StepTask {
         let per_item = for_each.approval_per_item();
         let mut approver = None;
         if (self.rerun || (gated && !per_item)) && !pending.is_empty() {
-            let question = match self.set_question(pending.len()) {
+            let continues = pending.iter().any(|e| !e.ctx.resumed.is_empty());
+            let question = match self.set_question(pending.len(), continues) {
                 Ok(q) => q,
                 Err(e) => return self.unaskable(e),
             };
@@ -248,13 +261,22 @@ impl StepTask {
     }
 
     /// The question of the gate asked once for the whole set.
-    fn set_question(&self, count: usize) -> Result<String, runbook_dsl::template::FillError> {
+    fn set_question(
+        &self,
+        count: usize,
+        continues: bool,
+    ) -> Result<String, runbook_dsl::template::FillError> {
         let ctx = self.action_context(Default::default(), self.scope.clone());
         let question = self.gate_question(&ctx)?;
         let id = &self.step().id.value;
         let elements = if count == 1 { "element" } else { "elements" };
+        let inside = if continues {
+            " (an element whose called playbook stopped continues inside it: its steps that succeeded do not run again)"
+        } else {
+            ""
+        };
         Ok(if self.rerun {
-            format!("`{id}` was interrupted and may have done part of its work. Run its {count} remaining {elements}? ({question})")
+            format!("`{id}` was interrupted and may have done part of its work. Run its {count} remaining {elements}?{inside} ({question})")
         } else {
             format!("{question} ({count} {elements})")
         })

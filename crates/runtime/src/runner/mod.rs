@@ -27,8 +27,9 @@ mod outcome;
 mod scheduler;
 mod step_task;
 
+pub(crate) use iteration::label as iteration_label;
 pub use options::RunOptions;
-pub use outcome::{Captured, Failure, Restored, RestoredItem, RunOutcome};
+pub use outcome::{Captured, Failure, ItemCall, Restored, RestoredItem, RunOutcome};
 pub(crate) use scheduler::ended;
 use scheduler::Scheduler;
 

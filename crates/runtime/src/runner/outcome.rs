@@ -3,7 +3,7 @@
 use crate::event::{RunStatus, StepState};
 use runbook_dsl::Span;
 
-pub use crate::restored::{Captured, Restored, RestoredItem};
+pub use crate::restored::{Captured, ItemCall, Restored, RestoredItem};
 
 /// The step whose failure ended the run, for the terminal's report.
 #[derive(Clone, Debug)]

@@ -56,6 +56,8 @@ pub(super) struct Scheduler<'b> {
     pub(super) held: HashMap<String, Vec<Event>>,
     /// On resume: the elements of loops that already succeeded, by step.
     pub(super) restored_items: HashMap<usize, Vec<super::RestoredItem>>,
+    /// Loops over a `playbook` step on resume: their elements' called runs.
+    pub(super) item_calls: HashMap<usize, Vec<super::ItemCall>>,
 }
 
 impl<'b> Scheduler<'b> {
@@ -95,6 +97,7 @@ impl<'b> Scheduler<'b> {
             started: Instant::now(),
             held: HashMap::new(),
             restored_items: HashMap::new(),
+            item_calls: HashMap::new(),
         }
     }
 
@@ -116,6 +119,7 @@ impl<'b> Scheduler<'b> {
             }
         }
         let mut items = restored.items;
+        let mut item_calls = restored.item_calls;
         for &i in plan.order() {
             let step = plan.step(i).0;
             if restored.interrupted.contains(&step.id.value) {
@@ -123,6 +127,9 @@ impl<'b> Scheduler<'b> {
             }
             if let Some(items) = items.remove(&step.id.value) {
                 self.restored_items.insert(i, items);
+            }
+            if let Some(calls) = item_calls.remove(&step.id.value) {
+                self.item_calls.insert(i, calls);
             }
             let Some((results, outputs)) = restored.succeeded.get(&step.id.value) else {
                 continue;
@@ -405,6 +412,8 @@ impl<'b> Scheduler<'b> {
                 .remove(&plan.step(i).0.id.value)
                 .unwrap_or_default(),
             restored_items: self.restored_items.remove(&i).unwrap_or_default(),
+            item_calls: self.item_calls.remove(&i).unwrap_or_default(),
+            gate_wait_ms: Default::default(),
         };
         self.tasks.spawn(task.run());
     }

@@ -34,6 +34,12 @@ pub(super) struct StepTask {
     pub(super) resumed: super::Restored,
     /// A `for_each` step on resume: the elements that already succeeded.
     pub(super) restored_items: Vec<crate::runner::RestoredItem>,
+    /// A loop over a `playbook` step on resume: the called runs of its
+    /// elements that did not succeed, continued when they run again.
+    pub(super) item_calls: Vec<crate::runner::ItemCall>,
+    /// Milliseconds spent waiting at approval gates, which are not the
+    /// step's own time (`✓ evict 14ms`, not the 20 s an operator took).
+    pub(super) gate_wait_ms: std::sync::atomic::AtomicU64,
 }
 
 impl StepTask {
@@ -41,6 +47,13 @@ impl StepTask {
         let started = Instant::now();
         let mut done = self.execute().await;
         done.duration = started.elapsed();
+        // A checkpoint (`approve`) is its gate: its time is the wait.
+        if !self.shared.plan.step_plan(self.index).capabilities.gates {
+            let waited = self.gate_wait_ms.load(std::sync::atomic::Ordering::Relaxed);
+            done.duration = done
+                .duration
+                .saturating_sub(std::time::Duration::from_millis(waited));
+        }
         let _ = self.tx.send(TaskMsg::Done(Box::new(done)));
     }
 
@@ -112,6 +125,12 @@ impl StepTask {
                 }
             }
         };
+        if let Err((message, span)) = crate::durations::check_all(step, step_plan, &self.scope) {
+            return StepDone {
+                span: Some(span),
+                ..self.done(StepState::Failed, message)
+            };
+        }
         let mut ctx = self.action_context(args, self.scope.clone());
         let detail = action.as_ref().map(|a| a.describe(&ctx));
 
@@ -217,6 +236,7 @@ impl StepTask {
             masker: self.masker.clone(),
             journal: self.shared.options.journal.clone(),
             resumed: self.resumed.clone(),
+            item: None,
             output: Some(self.tx.clone()),
         }
     }

@@ -8,7 +8,7 @@
 use crate::event::{Event, Record, StepState};
 use crate::journal_output::OutputLedger;
 use crate::mode::Mode;
-use crate::runner::{Captured, Restored, RestoredItem};
+use crate::runner::{Captured, ItemCall, Restored, RestoredItem};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -51,6 +51,8 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
     let mut restored_items: HashMap<String, Vec<RestoredItem>> = HashMap::new();
+    // The label of the element last started at each position of a loop.
+    let mut item_labels: HashMap<(&str, usize), &str> = HashMap::new();
     let mut vars: Vec<(String, Value)> = Vec::new();
     let mut ledger = OutputLedger::default();
     for record in records {
@@ -80,6 +82,11 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     interrupted.insert(step, false);
                 }
             },
+            Event::ItemStarted {
+                step, index, label, ..
+            } => {
+                item_labels.insert((step, *index), label);
+            }
             Event::ItemFinished {
                 step,
                 index,
@@ -108,10 +115,13 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
             _ => {}
         }
     }
+    let mut called = called(records);
+    let item_calls = element_calls(&mut called, &item_labels, &restored_items);
     let mut restored = Restored {
-        called: called(records),
+        called,
         plan_hash: Some(plan_hash.clone()),
         items: restored_items,
+        item_calls,
         vars,
         ..Restored::default()
     };
@@ -136,6 +146,47 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         finished,
         next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
     })
+}
+
+/// Takes out of `called` the runs that elements of loops called (journaled
+/// at `STEP[INDEX]`), by step, each with the label of the element that
+/// started it; an element that succeeded is not run again, so its called
+/// run is not needed.
+fn element_calls(
+    called: &mut HashMap<String, Restored>,
+    labels: &HashMap<(&str, usize), &str>,
+    succeeded: &HashMap<String, Vec<RestoredItem>>,
+) -> HashMap<String, Vec<ItemCall>> {
+    let addresses: Vec<String> = called
+        .keys()
+        .filter(|k| k.ends_with(']'))
+        .cloned()
+        .collect();
+    let mut calls: HashMap<String, Vec<ItemCall>> = HashMap::new();
+    for address in addresses {
+        let run = called.remove(&address);
+        let Some((step, index)) = address
+            .strip_suffix(']')
+            .and_then(|a| a.rsplit_once('['))
+            .and_then(|(step, index)| Some((step, index.parse::<usize>().ok()?)))
+        else {
+            continue;
+        };
+        let Some(label) = labels.get(&(step, index)) else {
+            continue;
+        };
+        let done = succeeded
+            .get(step)
+            .is_some_and(|items| items.iter().any(|i| i.index == index));
+        if let (Some(run), false) = (run, done) {
+            calls.entry(step.to_string()).or_default().push(ItemCall {
+                index,
+                label: label.to_string(),
+                called: run,
+            });
+        }
+    }
+    calls
 }
 
 /// The runs of the playbooks called by the steps of the run `records`
@@ -360,6 +411,46 @@ mod loop_tests {
             .collect();
         items.sort();
         assert_eq!(items, [(0, "web-1"), (1, "web-2")]);
+    }
+
+    /// Each element's called run comes back at its position, with the
+    /// label of the element that started it; one whose element succeeded
+    /// is not needed.
+    #[test]
+    fn an_elements_called_run_comes_back_with_its_element() {
+        let called =
+            |call: &str, event: Value| json!({"event": "called", "call": call, "record": event});
+        let child = json!({"event": "run_started", "run_id": "r", "playbook": "body.yaml",
+            "name": null, "plan_hash": "child", "mode": "run", "inputs": {}, "user": "u",
+            "workdir": "/"});
+        let item_started = |index: usize, label: &str| {
+            json!({"event": "item_started", "step": "restart", "index": index,
+                   "label": label, "attempt": 1})
+        };
+        let first = |call: &str| {
+            json!({"event": "step_finished", "step": format!("{call}.first"),
+                   "state": "succeeded", "message": null, "results": {}, "outputs": {},
+                   "simulated": false, "attempts": 1, "duration_ms": 0})
+        };
+        let journaled = from_records(&records(vec![
+            started("run"),
+            json!({"event": "step_started", "step": "restart", "attempt": 1}),
+            item_started(0, "web-1"),
+            called("restart[0]", child.clone()),
+            called("restart[0]", first("restart[0]")),
+            item(0, "web-1", "succeeded"),
+            item_started(1, "web-2"),
+            called("restart[1]", child),
+            called("restart[1]", first("restart[1]")),
+        ]))
+        .unwrap();
+        let restored = &journaled.restored;
+        assert!(restored.called.is_empty(), "{:?}", restored.called);
+        let calls = &restored.item_calls["restart"];
+        assert_eq!(calls.len(), 1);
+        assert_eq!((calls[0].index, calls[0].label.as_str()), (1, "web-2"));
+        assert_eq!(calls[0].called.plan_hash.as_deref(), Some("child"));
+        assert!(calls[0].called.succeeded.contains_key("first"));
     }
 
     #[test]

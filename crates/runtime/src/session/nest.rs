@@ -131,8 +131,12 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
         sink: ctx.line_sink(),
         call: ctx.step.clone(),
     }));
-    // Journaled inside the caller's journal, at its address.
-    let journal = ctx.journal.as_ref().map(|j| j.at(j.address_of(&ctx.step)));
+    // Journaled inside the caller's journal, at its address (an element
+    // of a loop at its own, `STEP[INDEX]`).
+    let journal = ctx
+        .journal
+        .as_ref()
+        .map(|j| j.at(j.address_of(&ctx.call_address())));
     if let Some(journal) = &journal {
         bus.subscribe(Box::new(Journaling(journal.clone())));
     }

@@ -1,11 +1,13 @@
-//! A run in a scripted world, for rehearsals (`runbook test`): no journal,
-//! one step at a time, and time paused, so polls and `wait` steps take no
+//! A run in a scripted world, for rehearsals (`runbook test`): no journal
+//! file (its records, called playbooks' included, are collected), one step
+//! at a time, and time paused, so polls and `wait` steps take no
 //! time. Its called playbooks start through [`super::nest`] like a real
 //! run's, with the scripted actions.
 
 use crate::action::Executors;
 use crate::bus::{Collector, EventBus};
 use crate::event::Record;
+use crate::journal::{CallJournal, SharedWriter};
 use crate::operator::Operator;
 use crate::runner::{Restored, RunOptions, RunOutcome, Runner};
 use runbook_dsl::plan::Plan;
@@ -31,15 +33,25 @@ pub fn run(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let options = RunOptions {
-        jobs: 1,
-        playbook_dir,
-        ..RunOptions::default()
-    };
     let collector = Collector::default();
     let records = collector.records.clone();
     let mut bus = EventBus::new();
+    // Called playbooks' runs are collected as a run journals them (`called`
+    // records, step ids `CALL.STEP`), so expectations can name their steps.
+    let calls = CallJournal {
+        run_id: String::new(),
+        writer: SharedWriter::new(collector.clone()),
+        sequence: bus.sequence(),
+        address: String::new(),
+        force: false,
+    };
     bus.subscribe(Box::new(collector));
+    let options = RunOptions {
+        jobs: 1,
+        playbook_dir,
+        journal: Some(calls),
+        ..RunOptions::default()
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)

@@ -28,7 +28,7 @@ impl Kind for Wait {
             params: vec![ParamSchema::required(
                 "duration",
                 ParamType::Duration,
-                "How long to pause, such as `30s` or `2m`.",
+                "How long to pause, such as `30s` or `2m`, or a template that renders one (`{{inputs.settle}}`: checked by `check` where its values are known, else when the step runs).",
             )],
             shorthand: Some("duration"),
             results: vec![],

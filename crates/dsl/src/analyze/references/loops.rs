@@ -68,21 +68,14 @@ impl<'a> References<'a, '_> {
         }
         match path.key(4) {
             None => element,
-            Some("item") => match path.segments.len() {
-                5 => self.element_type_of(step),
-                _ => Type::Any,
-            },
+            Some("item") => {
+                let target = self.index.get(id).copied();
+                let element = target.map_or(Type::Any, |t| self.types.element_types[t].clone());
+                crate::expr::read_path_or_report(&element, path, 5, None, diags)
+            }
             Some("index") => Type::Int,
             Some("state" | "message") => Type::String,
             Some(_) => self.resolve_result(id, step, schema, path, 4, diags),
-        }
-    }
-
-    /// The type of the element of another step's loop, as far as it is known.
-    fn element_type_of(&self, step: &Step) -> Type {
-        match step.for_each.as_ref().map(|f| &f.list) {
-            Some(crate::ast::ForEachList::Literal(node)) => literal_element_type(node),
-            _ => Type::Any,
         }
     }
 
@@ -99,16 +92,13 @@ impl<'a> References<'a, '_> {
 
     /// `item`, `pod.metadata.name`: a path into the element of the loop.
     fn resolve_element(&mut self, path: &Path, ty: Type, diags: &mut Diagnostics) -> Type {
-        if path.segments.len() == 1 {
-            return ty;
-        }
-        match ty {
-            Type::Any | Type::Map => Type::Any,
-            Type::List(item) => match (&path.segments[1].value, path.segments.len()) {
-                (crate::path::Segment::Index(_), 2) => *item,
-                _ => Type::Any,
-            },
-            other => {
+        match crate::expr::read_path(&ty, path, 1, diags) {
+            Ok(ty) => ty,
+            Err(deeper) if deeper.at > 1 => {
+                diags.push(deeper.diagnostic(path));
+                Type::Any
+            }
+            Err(crate::expr::NoFields { ty: other, .. }) => {
                 let name = path.key(0).unwrap_or_default();
                 diags.push(
                     Diagnostic::error(

@@ -8,6 +8,9 @@ pub(in crate::analyze) struct StepTypes<'a> {
     pub(super) catalog: &'a dyn Catalog,
     pub(super) uses_secret: Vec<bool>,
     pub(super) reaches_results: Vec<bool>,
+    /// The type of the element of each step's loop, once checked: what
+    /// `steps.ID.results[0].item` reads (`any` until then).
+    pub(super) element_types: Vec<Type>,
 }
 
 impl<'a> StepTypes<'a> {
@@ -19,6 +22,7 @@ impl<'a> StepTypes<'a> {
             catalog,
             uses_secret: vec![false; playbook.steps.len()],
             reaches_results: vec![false; playbook.steps.len()],
+            element_types: vec![Type::Any; playbook.steps.len()],
         }
     }
 
@@ -30,6 +34,10 @@ impl<'a> StepTypes<'a> {
     ) {
         self.uses_secret[step] = uses_secret;
         self.reaches_results[step] = reaches_results;
+    }
+
+    pub(in crate::analyze) fn record_element(&mut self, step: usize, ty: Type) {
+        self.element_types[step] = ty;
     }
 
     pub(in crate::analyze) fn step_uses_secret(&self, step: usize) -> bool {
@@ -74,7 +82,7 @@ pub(in crate::analyze) fn primary_result(
 /// The type of a result of a step.
 pub(super) fn result_type(step: &Step, schema: Option<&KindSchema>, name: &str) -> Option<Type> {
     match &step.action {
-        Action::Kind { .. } => schema?.result(name).map(|r| Type::from_value_type(r.ty)),
+        Action::Kind { params, .. } => schema?.result(name).map(|r| r.type_for(params)),
         Action::Ask(ask) if name == "answer" => Some(match &ask.answer {
             AnswerType::Choice(choices) => {
                 Type::Enum(choices.iter().map(|c| c.value.clone()).collect())

@@ -17,7 +17,8 @@ const HELPERS: &[&str] = &[
 /// What the scanner accepts, named in the help of every syntax error.
 pub(super) const SUPPORTED: &str = "templates support `{{path}}`, `{{raw path}}`, `{{{path}}}`, \
 `{{json path}}`, `{{quote path}}`, `{{default path \"fallback\"}}`, `{{upper path}}`, `{{lower path}}`, \
-`{{#if path}}...{{else}}...{{/if}}`, `{{#unless path}}...{{/unless}}` and \
+`{{#if path}}...{{else}}...{{/if}}`, `{{#if CONDITION}}` (such as `len(steps.pods.json.items) > 0`), \
+`{{#unless path}}...{{/unless}}` and \
 `{{#each list}}...{{this}}...{{/each}}`";
 
 impl Scanner<'_> {

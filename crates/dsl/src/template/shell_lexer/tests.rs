@@ -1,18 +1,10 @@
 use super::ShellContext::{self, *};
 use super::ShellLexer;
 
-/// The context of each `@` in `text` (a stand-in for an insertion).
+/// The context of each `@` in `text` (a stand-in for an insertion) in the
+/// command itself.
 fn contexts(text: &str) -> Vec<ShellContext> {
-    let mut lexer = ShellLexer::default();
-    let mut out = Vec::new();
-    for (i, piece) in text.split('@').enumerate() {
-        if i > 0 {
-            out.push(lexer.context(Some(piece)));
-            lexer.insertion();
-        }
-        lexer.feed(piece);
-    }
-    out
+    chains(text).into_iter().map(|chain| chain[0]).collect()
 }
 
 #[test]
@@ -105,27 +97,108 @@ fn heredocs() {
     assert_eq!(contexts("sort < @"), [Word]);
 }
 
+/// For each `@`, the contexts from the command inwards through the
+/// scripts other shells parse.
+fn chains(text: &str) -> Vec<Vec<ShellContext>> {
+    let mut lexer = ShellLexer::default();
+    let mut out = Vec::new();
+    for (i, piece) in text.split('@').enumerate() {
+        if i > 0 {
+            out.push(lexer.contexts(Some(piece)));
+            lexer.insertion();
+        }
+        lexer.feed(piece);
+    }
+    out
+}
+
 #[test]
 fn the_remote_command_of_ssh() {
-    let remote = |text: &str| {
-        let mut lexer = ShellLexer::default();
-        let mut out = Vec::new();
-        for (i, piece) in text.split('@').enumerate() {
-            if i > 0 {
-                out.push(lexer.in_ssh_command());
-                lexer.insertion();
-            }
-            lexer.feed(piece);
-        }
-        out
-    };
-    assert_eq!(remote("ssh admin.@ 'cd /x && restore' @"), [false, true]);
     assert_eq!(
-        remote("ssh -p @ -i k h \"r @\"; echo @"),
-        [false, true, false]
+        chains("ssh admin.@ 'cd /x && restore' @"),
+        [vec![Word], vec![Word, Word]]
     );
-    assert_eq!(remote("/usr/bin/ssh h 'r @' | grep @"), [true, false]);
-    assert_eq!(remote("echo ssh h @"), [false]);
+    assert_eq!(
+        chains("ssh -p @ -i k h \"r @\"; echo @"),
+        [vec![Word], vec![DoubleQuoted, Word], vec![Word]]
+    );
+    assert_eq!(
+        chains("/usr/bin/ssh h 'r @' | grep @"),
+        [vec![SingleQuoted, Word], vec![Word]]
+    );
+    assert_eq!(chains("echo ssh h @"), [vec![Word]]);
+}
+
+#[test]
+fn scripts_other_shells_parse() {
+    // The script of `-c`, after options and wrappers, not its arguments.
+    assert_eq!(chains("sh -c \"echo @\""), [vec![DoubleQuoted, Word]]);
+    assert_eq!(
+        chains("sudo -u app bash -euo pipefail -c 'cd /x && echo \"@\"' sh @"),
+        [vec![SingleQuoted, DoubleQuoted], vec![Word]]
+    );
+    assert_eq!(
+        chains("kubectl exec p -- sh -c \"echo '@'\""),
+        [vec![DoubleQuoted, SingleQuoted]]
+    );
+    assert_eq!(chains("sh script.sh -c @"), [vec![Word]]);
+    // `su -c`, `eval`, `sudo -s`, `watch`.
+    assert_eq!(
+        chains("su - postgres -c \"pg_ctl status -D @\" @"),
+        [vec![DoubleQuoted, Word], vec![Word]]
+    );
+    assert_eq!(
+        chains("eval echo @ \"@\""),
+        [vec![Word, Word], vec![DoubleQuoted, Word]]
+    );
+    assert_eq!(chains("sudo -s echo @"), [vec![Word, Word]]);
+    assert_eq!(chains("sudo echo @"), [vec![Word]]);
+    assert_eq!(chains("watch -n 5 ls @"), [vec![Word, Word]]);
+    // Text the first shell expands stands for itself in the script.
+    assert_eq!(
+        chains("sh -c \"cd $HOME && ${X:-y} $(pwd) `pwd` '@'\""),
+        [vec![DoubleQuoted, SingleQuoted]]
+    );
+    // A substitution inside the command does not lose it.
+    assert_eq!(
+        chains("x=$(sh -c \"echo @\"); bash -c \"a $(b) @\""),
+        [vec![DoubleQuoted, Word], vec![DoubleQuoted, Word]]
+    );
+    // Shells within shells, up to a bound.
+    assert_eq!(
+        chains("sh -c \"bash -c 'echo @'\""),
+        [vec![DoubleQuoted, SingleQuoted, Word]]
+    );
+    let deep = chains("sh -c 'sh -c \"sh -c \\\"sh -c @\\\"\"'");
+    assert_eq!(deep[0].last(), Some(&Ambiguous), "{deep:?}");
+}
+
+#[test]
+fn the_sql_of_a_database_client_is_not_a_shell_context() {
+    assert_eq!(
+        chains("psql -d app -c \"select '@'\" -v x=@"),
+        [vec![DoubleQuoted, SqlText], vec![Word]]
+    );
+    assert_eq!(
+        chains("docker exec db psql --command=\"select @\""),
+        [vec![DoubleQuoted, SqlText]]
+    );
+    assert_eq!(chains("mysql -e 'select @'"), [vec![SingleQuoted, SqlText]]);
+    assert_eq!(
+        chains("ssh h \"psql -c 'select @'\""),
+        [vec![DoubleQuoted, SingleQuoted, SqlText]]
+    );
+    // Not SQL: a variable psql quotes itself (`:'x'`), a file name.
+    assert_eq!(chains("psql -v x=@ -f check.sql"), [vec![Word]]);
+}
+
+#[test]
+fn decoded_words_keep_what_the_shell_hands_on() {
+    use super::script::decode_word;
+    assert_eq!(decode_word("'a b'\"c\\\"d\"e\\ f g"), "a bc\"de f");
+    assert_eq!(decode_word("\"$HOME/${X}$1\""), "\u{0}/\u{0}\u{0}");
+    assert_eq!(decode_word("a$((1 + (2)))b"), "a\u{0}b");
+    assert_eq!(decode_word("\"x\\n\""), "x\\n");
 }
 
 #[test]
@@ -146,4 +219,80 @@ fn sides_of_a_block_compare_by_nesting() {
     assert_eq!(d.context(None), Ambiguous);
     d.feed("\n");
     assert_eq!(d.context(None), Word);
+}
+
+/// Commands made of shell metacharacters and the programs that start
+/// other shells, with insertions anywhere: the lexer never panics, every
+/// chain starts with the command's own context and stays bounded.
+#[test]
+fn arbitrary_commands_never_panic() {
+    const PIECES: &[&str] = &[
+        "sh -c ",
+        "bash -lc ",
+        "ssh -p 22 h ",
+        "su - u -c ",
+        "eval ",
+        "sudo -s ",
+        "watch -n1 ",
+        "psql -c ",
+        "env A=1 ",
+        "timeout 5 ",
+        "kubectl exec p -- ",
+        "'",
+        "\"",
+        "\\",
+        "$",
+        "$(",
+        "$((",
+        "${",
+        "`",
+        ")",
+        "}",
+        "(",
+        " ",
+        "\n",
+        ";",
+        "|",
+        "&&",
+        "#",
+        "<<EOF\n",
+        "EOF\n",
+        "<<",
+        "x",
+        "=",
+        "-c",
+        "--command=",
+        "[[ ",
+        " -eq ",
+        "let ",
+        "case x in a) ",
+        "esac",
+        "@",
+        "@",
+        "@",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3000 {
+        let len = (next() % 24) as usize;
+        let text: String = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        for chain in chains(&text) {
+            assert!(!chain.is_empty() && chain.len() <= 6, "{text:?}: {chain:?}");
+            for value in ["", "a b", "$(touch p)", "'\"`\\\n"] {
+                let _ = super::super::quote::quote_nested(
+                    &chain,
+                    super::super::quote::Parses::Once,
+                    value,
+                    false,
+                );
+            }
+        }
+    }
 }

@@ -29,6 +29,12 @@ impl ShellLexer {
     }
 
     fn push_command(&mut self, closes_on_paren: bool) {
+        self.interrupted.push(super::Interrupted {
+            words: std::mem::take(&mut self.words),
+            texts: std::mem::take(&mut self.texts),
+            raw_word: std::mem::take(&mut self.raw_word),
+            word: self.word.clone(),
+        });
         self.frames.push(Frame::Command {
             closes_on_paren,
             case_depth: 0,
@@ -43,9 +49,11 @@ impl ShellLexer {
         self.command_start = true;
         self.word_at_command_start = true;
         self.words.clear();
+        self.texts.clear();
     }
 
     pub(super) fn char(&mut self, c: char) {
+        self.raw_word.push(c);
         if self.delimiter.is_some() {
             self.delimiter_char(c);
             return;
@@ -211,7 +219,9 @@ impl ShellLexer {
             self.command_start = false;
             let plain = !self.word.contains('\u{0}');
             self.words.push(plain.then(|| self.word.clone()));
+            self.texts.push(super::script::decode_word(&self.raw_word));
         }
+        self.raw_word.clear();
         self.word.clear();
         self.word_start = WordStart::Yes;
         self.word_at_command_start = self.command_start;
@@ -277,6 +287,15 @@ impl ShellLexer {
                     if *case_depth == 0 && *closes_on_paren {
                         self.frames.pop();
                         self.word_start = WordStart::No;
+                        // The command it interrupted goes on; the word it was
+                        // part of now holds text the lexer cannot know.
+                        if let Some(outer) = self.interrupted.pop() {
+                            self.words = outer.words;
+                            self.texts = outer.texts;
+                            self.raw_word = outer.raw_word;
+                            self.word = outer.word;
+                            self.word.push('\u{0}');
+                        }
                     } else {
                         self.new_command();
                     }

@@ -12,6 +12,7 @@ mod client;
 mod operations;
 mod results;
 mod schema;
+mod shapes;
 
 pub use results::{pod_summary, rollout_progress};
 pub use schema::{name_problem, PATCH_TYPES};

@@ -10,6 +10,7 @@ use runbook_dsl::catalog::{
 };
 use runbook_dsl::code::Code;
 use runbook_dsl::encode::{dns1123_label, dns1123_subdomain, Encoding};
+use runbook_dsl::expr::Type;
 use runbook_dsl::node::Node;
 
 /// How a patch document is interpreted, as `kubectl patch --type`.
@@ -89,21 +90,30 @@ pub fn schema() -> KindSchema {
             ResultField::new(
                 "object",
                 ValueType::Any,
-                "The object read or as changed (for `list`, the list object).",
-            ),
-            ResultField::new("items", ValueType::List, "The objects listed."),
+                "The object read or as changed (for `list`, the list object): a `pod` when the step reads pods, else a `k8s_object` (see \"What the elements look like\").",
+            )
+            .shaped(super::shapes::object),
+            ResultField::new(
+                "items",
+                ValueType::List,
+                "The objects listed: `list<pod>` when the step lists pods, else `list<k8s_object>`.",
+            )
+            .shaped(super::shapes::items),
             ResultField::new("count", ValueType::Int, "How many objects were listed, or matched."),
-            ResultField::new("names", ValueType::List, "Names of the objects listed, or acted on."),
+            ResultField::new("names", ValueType::List, "Names of the objects listed, or acted on.")
+                .shaped(|_| Type::List(Box::new(Type::String))),
             ResultField::new(
                 "phases",
                 ValueType::Map,
                 "Pods per phase (`Running`, `Pending`, `Failed`, ...), counted over the pods read.",
-            ),
+            )
+            .shaped(|_| runbook_dsl::expr::map_of(Type::Int)),
             ResultField::new(
                 "crashlooping",
                 ValueType::List,
                 "Names of the pods read with a container in `CrashLoopBackOff`.",
-            ),
+            )
+            .shaped(|_| Type::List(Box::new(Type::String))),
             ResultField::new(
                 "restarts",
                 ValueType::Int,
@@ -119,7 +129,8 @@ pub fn schema() -> KindSchema {
                 "events",
                 ValueType::List,
                 "For `events`: the events involving the objects, oldest first.",
-            ),
+            )
+            .shaped(super::shapes::events),
         ],
         primary_result: "object",
         default_effect,

@@ -83,8 +83,9 @@ fn schema() -> KindSchema {
             ResultField::new(
                 "series",
                 ValueType::List,
-                "Every series, each a map of `labels` and `value` (a range query's last sample, with every sample in `values`): `any(steps.ID.series, s => s.value > 80)`.",
-            ),
+                "Every series, each a map of `labels` and `value` (a range query's last sample, with every sample in `values`): `any(steps.ID.series, s => s.value > 80)`. Typed `list<series>`.",
+            )
+            .shaped(|_| query::SERIES.clone()),
             ResultField::new("empty", ValueType::Bool, "True when the query returned no series."),
             crate::capped::truncated_field(),
         ],

@@ -33,6 +33,22 @@ fn sample(value: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The type of `series`, for `check`: a list of `{labels, value,
+/// values}` as [`results`] builds them (`values` only for a range query).
+pub static SERIES: std::sync::LazyLock<runbook_dsl::expr::Type> = std::sync::LazyLock::new(|| {
+    use runbook_dsl::expr::{map_of, Record, Type};
+    let list = |t| Type::List(Box::new(t));
+    let series = Record::closed(
+        Some("series"),
+        vec![
+            ("labels", map_of(Type::String)),
+            ("value", Type::Float),
+            ("values", list(list(Type::Any))),
+        ],
+    );
+    list(series.into_type())
+});
+
 /// `[time, "value"]` as `value`.
 fn point_value(point: &Value) -> Value {
     point.get(1).map(sample).unwrap_or(Value::Null)

@@ -11,6 +11,7 @@
 //! the allow-list in [`read_only_functions`].
 
 pub mod classify;
+mod columns;
 mod read_only_functions;
 mod statement;
 
@@ -102,8 +103,9 @@ fn schema() -> KindSchema {
             ResultField::new(
                 "rows",
                 ValueType::List,
-                "The rows returned, each a map from column name to value; only the first ones when they pass the output cap (then `truncated` is true and `row_count` still counts them all).",
-            ),
+                "The rows returned, each a map from column name to value; only the first ones when they pass the output cap (then `truncated` is true and `row_count` still counts them all). Typed `list<row>`, or by column when the select list is a plain list of columns (see \"What the elements look like\").",
+            )
+            .shaped(columns::rows),
             ResultField::new(
                 "row_count",
                 ValueType::Int,
@@ -113,7 +115,8 @@ fn schema() -> KindSchema {
                 "value",
                 ValueType::Any,
                 "First column of the first row; unset when no row was returned.",
-            ),
+            )
+            .shaped(columns::value),
             crate::capped::truncated_field(),
         ],
         primary_result: "rows",

@@ -1,0 +1,183 @@
+//! Rehearsals of loops element by element (issue 12, section 1): elements
+//! scripted by `index` and/or `label` under the loop step's script (which
+//! answers the others), expectations on each element and on the loop
+//! (`expect: loops:`), expectations naming a called playbook's steps as
+//! `CALL.STEP`, and every mistake in those a diagnostic in the scenario file.
+
+use crate::rehearsals::{runbook_test, snapshot};
+use crate::support::root;
+use runbook_runtime::event::StepState;
+use runbook_runtime::rehearsal::{self, World};
+use std::sync::Arc;
+
+fn world() -> World {
+    World {
+        catalog: runbook_stdlib::builtin(),
+        pure: Arc::new(runbook_stdlib::Builtins),
+    }
+}
+
+#[test]
+fn elements_are_scripted_and_expected_one_by_one() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/elements");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("4 passed, 0 failed\n"), "{out}");
+
+    // Each element really answers from its own script: web-2 (by label)
+    // failed, the others answered from the loop step's script.
+    let report = rehearsal::rehearse_file(
+        &root().join("tests/fixtures/rehearsals/elements/restart.scenario.yaml"),
+        &world(),
+    );
+    let rehearsed = &report
+        .scenarios
+        .iter()
+        .find(|s| s.name == "web-2 cannot be restarted and the run escalates")
+        .expect("the scenario ran")
+        .rehearsed;
+    let states: Vec<(usize, &str, StepState)> = rehearsed.items["restart"]
+        .iter()
+        .map(|e| (e.index, e.label.as_str(), e.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (0, "web-1", StepState::Succeeded),
+            (1, "web-2", StepState::Failed),
+            (2, "$(reboot)", StepState::Succeeded),
+        ]
+    );
+    // The called playbook ran once per node; its steps are addressed
+    // `CALL.STEP` whichever element reached them.
+    assert_eq!(rehearsed.items["drain"].len(), 2);
+    assert_eq!(
+        rehearsed.called["drain.evict"].state,
+        StepState::Succeeded,
+        "{:?}",
+        rehearsed.called
+    );
+}
+
+#[test]
+fn expectations_on_elements_and_called_steps_that_differ_are_drawn_at_the_loop() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/elements_differ");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 passed, 3 failed"), "{out}");
+    assert!(
+        out.contains(
+            "element [1] `web-2` of the loop `restart` failed (expected succeeded, actual failed)"
+        ),
+        "{out}"
+    );
+    snapshot("elements_differ", &out);
+}
+
+#[test]
+fn mistakes_in_element_scripts_and_expectations_are_diagnostics_in_the_scenario() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/elements_malformed");
+    assert_eq!(code, 1, "{out}");
+    for said in [
+        "`escalate` is not a `for_each` step: it has no elements to script",
+        "has 3 elements: there is no element [3]",
+        "has no element `web-22`",
+        "element [0] of `restart` is `web-1`, not `web-2`",
+        "this element is named by neither `index` nor `label`",
+        "the list of `drain`, as the scenario scripts it, has no element `node-c`",
+        "`pods` is not a `for_each` step: it has no elements to expect",
+        "`drain.evict` is not a `for_each` step",
+        "did you mean `drain.evict`?",
+    ] {
+        assert!(out.contains(said), "{said}: {out}");
+    }
+    assert!(
+        !out.contains(" ... ok"),
+        "no scenario of the file runs: {out}"
+    );
+    snapshot("elements_malformed", &out);
+}
+
+#[test]
+fn expectations_name_a_called_playbooks_steps_as_call_step() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_expect");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("3 passed, 0 failed\n"), "{out}");
+
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_expect_differ");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the branch `rollback.route` took `redeploy_app` (expected `restore_db`"),
+        "{out}"
+    );
+    snapshot("called_expect_differ", &out);
+}
+
+/// Hostile elements are labels like any other: scripted and expected by
+/// them, nothing executes, and a label the list does not have (a newline,
+/// a command substitution) is a diagnostic, never a panic.
+#[test]
+fn hostile_labels_script_their_elements_and_run_nothing() {
+    let s = crate::running::Sandbox::new(
+        r##"name: hostile
+steps:
+  - id: each
+    for_each: ["$(touch pwned)", "`touch pwned`", "it's \"q\"", "../etc", "# not a comment"]
+    shell: echo {{item}}
+    on_item_failure: continue
+"##,
+    );
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        r##"playbook: p.yaml
+scenarios:
+  - name: each hostile element answers from its own script
+    steps:
+      each:
+        state: succeeded
+        items:
+          - { label: "$(touch pwned)", state: failed }
+          - { label: "`touch pwned`", state: failed }
+          - { label: "it's \"q\"", index: 2, state: failed }
+          - { label: "../etc", results: { exit_code: 0 } }
+    expect:
+      loops:
+        each:
+          state: failed
+          ran: 5
+          items:
+            - { label: "$(touch pwned)", state: failed }
+            - { label: "`touch pwned`", state: failed }
+            - { index: 2, state: failed }
+            - { label: "../etc", state: succeeded }
+            - { label: "# not a comment", state: succeeded }
+      outcome: failed
+"##,
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 passed, 0 failed"), "{text}");
+    assert!(!s.path().join("pwned").exists(), "nothing executes");
+
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        "playbook: p.yaml\nscenarios:\n  - name: labels the list cannot have\n    steps:\n      each:\n        state: succeeded\n        items:\n          - { label: \"$(touch pwned)\\n\", state: failed }\n          - { index: 18446744073709551616, state: failed }\n          - { index: 4, label: \"../etc\", state: failed }\n    expect: { outcome: failed }\n",
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(
+        text.contains("has no element `$(touch pwned)\\n`"),
+        "{text}"
+    );
+    assert!(text.contains("expected `index` (a whole number"), "{text}");
+    assert!(
+        text.contains("element [4] of `each` is `# not a comment`, not `../etc`"),
+        "{text}"
+    );
+    assert!(!s.path().join("pwned").exists(), "nothing executes");
+}
