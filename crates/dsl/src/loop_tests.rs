@@ -244,3 +244,31 @@ steps:
         "{not_a_list:?}"
     );
 }
+
+#[test]
+fn a_computed_value_reading_an_unknown_name_or_an_element_is_an_error_not_a_panic() {
+    // Found by the runbook_front_end fuzz target: a computed value is
+    // checked with no current step, and an unknown root name looked one up.
+    for (value, code, message) in [
+        ("foo.bar", Code::InvalidPath, "`foo`"),
+        (
+            "map(steps.a.outputs.names, p => q.x)",
+            Code::InvalidPath,
+            "`q`",
+        ),
+        (
+            "item",
+            Code::ElementOutOfScope,
+            "a computed value (`var`) is not in any loop",
+        ),
+    ] {
+        let yaml = format!(
+            "name: t\nvars:\n  x: '{value}'\nsteps:\n  - id: a\n    for_each: [\"a\"]\n    run: echo\n    outputs:\n      names:\n        from: stdout\n        type: list\n"
+        );
+        let found = codes(&yaml);
+        assert!(
+            found.iter().any(|(c, m)| *c == code && m.contains(message)),
+            "{value}: {found:?}"
+        );
+    }
+}

@@ -27,7 +27,7 @@ pub(super) fn from_pest(error: &pest::error::Error<Rule>, text: &str) -> Diagnos
     expected.sort_by_key(|e| e.rank);
     // `else` is only expected between the cases of a branch, where the
     // `when` that pest also tried is the start of a case, not a field.
-    if positives.contains(&Rule::kw_else) {
+    if positives.contains(&Rule::else_case) {
         expected.retain(|e| e.rank <= 2 || e.what == "`}` to close the block");
         expected.sort_by_key(|e| e.rank);
     }
@@ -176,7 +176,7 @@ fn expectation(rule: Rule) -> Option<Expectation> {
             Some("a branch reads `triage {` followed by lines `when EXPR -> STEP` and `else -> STEP`"),
             1,
         ),
-        Rule::when_case | Rule::else_case | Rule::kw_else => (
+        Rule::when_case | Rule::else_case => (
             "a case (`when EXPR -> STEP` or `else -> STEP`)",
             Some("each line of a `triage`/`branch` block is `when EXPR -> STEP` or `else -> STEP`"),
             2,
@@ -200,22 +200,23 @@ fn expectation(rule: Rule) -> Option<Expectation> {
             8,
         ),
         Rule::EOI => ("the end of the file", None, 9),
-        Rule::kw_step | Rule::kw_input | Rule::kw_var | Rule::kw_playbook => (
+        Rule::step_stmt | Rule::input_stmt | Rule::var_stmt | Rule::playbook_stmt => (
             "a statement (`playbook`, `input`, `var`, `step` or `key value`)",
             None,
             10,
         ),
-        Rule::kw_assert
-        | Rule::kw_that
-        | Rule::kw_condition
-        | Rule::kw_needs
-        | Rule::kw_when
-        | Rule::kw_for_each
-        | Rule::kw_retry
-        | Rule::kw_on_failure
-        | Rule::kw_output
-        | Rule::kw_triage
-        | Rule::kw_branch
+        // A statement rule that failed at its keyword: a field was expected.
+        Rule::assert_stmt
+        | Rule::that_stmt
+        | Rule::condition_stmt
+        | Rule::needs_stmt
+        | Rule::when_stmt
+        | Rule::for_each_stmt
+        | Rule::until_stmt
+        | Rule::retry_stmt
+        | Rule::on_failure_stmt
+        | Rule::output_stmt
+        | Rule::cases_stmt
         | Rule::entry => ("a field", Some("each line of a block is `key value`"), 6),
         _ => return None,
     };

@@ -12,6 +12,7 @@
 //! with the `runbook::syntax` code (worded in `error.rs`), pointing at the
 //! offending token.
 
+mod collected;
 mod error;
 mod grammar;
 mod parse;

@@ -4,7 +4,12 @@
 //! `until`, `retry`, `on_failure goto`, `output`, `triage`/`branch`) become the
 //! keys the YAML form spells; synthesised keys carry the span of the keyword
 //! (or token) they came from, so a diagnostic about them points at the text.
+//!
+//! A statement's keyword is a literal in the grammar, not a pair of its own
+//! (fewer pairs: less memory and time); [`keyword`] reads it from the start
+//! of the statement's pair.
 
+use super::collected::{Collected, CollectedItem};
 use super::grammar::{Rule, RunbookParser};
 use super::{error, scan, strings, Comment, Parsed};
 use crate::code::Code;
@@ -14,6 +19,7 @@ use crate::runbook_words::{expression, is_one_string, typed_word};
 use crate::source::{SourceFile, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
+use std::borrow::Cow;
 
 type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
@@ -61,17 +67,18 @@ pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
     }
 }
 
-/// The text with every comment replaced by spaces, byte for byte.
-fn blank_comments(text: &str, comments: &[Comment]) -> String {
+/// The text with every comment replaced by spaces, byte for byte (the text
+/// itself, not a copy, when it has no comment).
+fn blank_comments<'a>(text: &'a str, comments: &[Comment]) -> Cow<'a, str> {
     if comments.is_empty() {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let mut bytes = text.as_bytes().to_vec();
     for comment in comments {
         let end = comment.span.end.min(bytes.len());
         bytes[comment.span.start.min(end)..end].fill(b' ');
     }
-    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+    String::from_utf8(bytes).map_or(Cow::Borrowed(text), Cow::Owned)
 }
 
 fn span(pair: &Pair<Rule>) -> Span {
@@ -109,54 +116,6 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_noise(p.as_rule()))
 }
 
-/// Entries collected under one synthesised key (`inputs`, `steps`, `outputs`):
-/// the entry sits where the first statement was, its span covers them all.
-#[derive(Clone, Copy)]
-struct Collected {
-    index: usize,
-}
-
-impl Collected {
-    fn push(
-        slot: &mut Option<Collected>,
-        entries: &mut Vec<Entry>,
-        key: &str,
-        kw: Span,
-        item: CollectedItem,
-    ) {
-        let at = *slot.get_or_insert_with(|| {
-            let empty = match item {
-                CollectedItem::Entry(_) => Value::Map(Vec::new()),
-                CollectedItem::Item(_) => Value::Seq(Vec::new()),
-            };
-            entries.push(Entry {
-                key: synthetic(key, kw),
-                value: Node::new(empty, kw),
-            });
-            Collected {
-                index: entries.len() - 1,
-            }
-        });
-        let node = &mut entries[at.index].value;
-        match (item, &mut node.value) {
-            (CollectedItem::Entry(entry), Value::Map(map)) => {
-                node.span = node.span.to(entry.value.span);
-                map.push(entry);
-            }
-            (CollectedItem::Item(item), Value::Seq(seq)) => {
-                node.span = node.span.to(item.span);
-                seq.push(item);
-            }
-            _ => unreachable!("a collected key always holds items of one shape"),
-        }
-    }
-}
-
-enum CollectedItem {
-    Entry(Entry),
-    Item(Node),
-}
-
 fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
     let mut entries = Vec::new();
     let mut inputs = None;
@@ -165,9 +124,8 @@ fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<N
     for pair in children(file) {
         match pair.as_rule() {
             Rule::playbook_stmt => {
-                let mut inner = children(pair);
-                let kw = span(&inner.next().expect("keyword"));
-                let name = inner.next().expect("name");
+                let kw = keyword(&pair).span;
+                let name = children(pair).next().expect("name");
                 entries.push(Entry {
                     key: synthetic("name", kw),
                     value: id_node(name),
@@ -175,8 +133,8 @@ fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<N
             }
             Rule::input_stmt => {
                 let whole = span(&pair);
+                let kw = keyword(&pair).span;
                 let mut inner = pair.into_inner();
-                let kw = span(&inner.next().expect("keyword"));
                 let name = inner.next().expect("name");
                 let key = Text::verbatim(name.as_str(), span(&name));
                 let open = span(&inner.next().expect("`{`"));
@@ -191,8 +149,8 @@ fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<N
                 );
             }
             Rule::var_stmt => {
+                let kw = keyword(&pair).span;
                 let mut inner = children(pair);
-                let kw = span(&inner.next().expect("keyword"));
                 let name = inner.next().expect("name");
                 let key = Text::verbatim(name.as_str(), span(&name));
                 let value = expr(inner.next().expect("expression"));
@@ -205,7 +163,7 @@ fn top(file: Pair<Rule>, len: usize, warnings: &mut Vec<Diagnostic>) -> Result<N
                 );
             }
             Rule::step_stmt => {
-                let kw = span(&pair.clone().into_inner().next().expect("keyword"));
+                let kw = keyword(&pair).span;
                 let step = step(pair, warnings)?;
                 Collected::push(
                     &mut steps,
@@ -228,7 +186,6 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
     let mut outputs = None;
     for item in children(pair) {
         match item.as_rule() {
-            Rule::kw_step => {}
             Rule::step_id => {
                 let id = id_node(item);
                 entries.push(Entry {
@@ -245,8 +202,8 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
                 });
             }
             Rule::needs_stmt => {
+                let key = keyword(&item);
                 let mut inner = children(item);
-                let key = keyword(&inner.next().expect("keyword"));
                 let first = inner.next().expect("needs a value");
                 let value = if first.as_rule() == Rule::list {
                     value(first)?
@@ -260,8 +217,8 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
             }
             // `when EXPR`; `for_each EXPR` or a literal `[...]` list.
             Rule::when_stmt | Rule::for_each_stmt => {
+                let key = keyword(&item);
                 let mut inner = children(item);
-                let key = keyword(&inner.next().expect("keyword"));
                 let v = inner.next().expect("value");
                 let value = if v.as_rule() == Rule::list {
                     value(v)?
@@ -274,13 +231,13 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
             Rule::retry_stmt => entries.push(retry(item)),
             Rule::on_failure_stmt => {
                 let whole = span(&item);
+                let key = keyword(&item);
                 let mut inner = children(item);
-                let key = keyword(&inner.next().expect("keyword"));
                 let goto = inner.next().expect("goto");
                 let target = id_node(inner.next().expect("target"));
                 let value = Node::new(
                     Value::Map(vec![Entry {
-                        key: keyword(&goto),
+                        key: token(&goto),
                         value: target,
                     }]),
                     Span::new(span(&goto).start, whole.end),
@@ -288,8 +245,8 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
                 entries.push(Entry { key, value });
             }
             Rule::output_stmt => {
+                let kw = keyword(&item).span;
                 let mut inner = children(item);
-                let kw = span(&inner.next().expect("keyword"));
                 let name = inner.next().expect("name");
                 let key = Text::verbatim(name.as_str(), span(&name));
                 let value = value(inner.next().expect("value"))?;
@@ -320,22 +277,20 @@ fn until(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Entry> {
     for item in children(pair) {
         match item.as_rule() {
             Rule::every_clause | Rule::within_clause => {
-                let mut inner = item.into_inner();
-                let kw = keyword(&inner.next().expect("keyword"));
-                let value = scalar(inner.next().expect("duration"))?;
+                let kw = keyword(&item);
+                let value = scalar(item.into_inner().next().expect("duration"))?;
                 clauses.push(Entry { key: kw, value });
             }
-            Rule::kw_until => key = Some(keyword(&item)),
+            Rule::kw_until => key = Some(token(&item)),
             Rule::expr => condition = Some(expr(item)),
             Rule::until_block => {
                 let at = span(&item);
                 let mut entries = Vec::new();
                 for part in children(item) {
                     if part.as_rule() == Rule::condition_stmt {
-                        let mut parts = children(part);
-                        let kw = keyword(&parts.next().expect("keyword"));
+                        let kw = keyword(&part);
                         let value = self::condition(
-                            parts.next().expect("expression"),
+                            children(part).next().expect("expression"),
                             "condition",
                             warnings,
                         )?;
@@ -385,18 +340,16 @@ fn until(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Entry> {
 /// `assert EXPR` or `assert { that EXPR ... }`: the kind `assert` with its
 /// condition read like `when`'s.
 fn assert(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Entry> {
-    let mut inner = children(pair);
-    let kw = inner.next().expect("keyword");
-    let key = keyword(&kw);
-    let body = inner.next().expect("a condition or a block");
+    let key = keyword(&pair);
+    let body = children(pair).next().expect("a condition or a block");
     let value = if body.as_rule() == Rule::assert_block {
         let whole = span(&body);
         let mut entries = Vec::new();
         for item in children(body) {
             if item.as_rule() == Rule::that_stmt {
-                let mut parts = children(item);
-                let that = keyword(&parts.next().expect("keyword"));
-                let condition = condition(parts.next().expect("expression"), "that", warnings)?;
+                let that = keyword(&item);
+                let condition =
+                    condition(children(item).next().expect("expression"), "that", warnings)?;
                 entries.push(Entry {
                     key: that,
                     value: condition,
@@ -451,17 +404,16 @@ fn condition(pair: Pair<Rule>, keyword: &str, warnings: &mut Vec<Diagnostic>) ->
 /// `retry N [delay D] [backoff F]` -> `{attempts, delay, backoff}`.
 fn retry(pair: Pair<Rule>) -> Entry {
     let whole = span(&pair);
+    let key = keyword(&pair);
     let mut inner = children(pair);
-    let key = keyword(&inner.next().expect("keyword"));
     let attempts = word(inner.next().expect("attempts"));
     let mut map = vec![Entry {
         key: synthetic("attempts", attempts.span),
         value: attempts,
     }];
     for clause in inner {
-        let mut parts = clause.into_inner();
-        let kw = keyword(&parts.next().expect("keyword"));
-        let value = word(parts.next().expect("value"));
+        let kw = keyword(&clause);
+        let value = word(clause.into_inner().next().expect("value"));
         map.push(Entry { key: kw, value });
     }
     let value_span = Span::new(map[0].value.span.start, whole.end);
@@ -474,15 +426,15 @@ fn retry(pair: Pair<Rule>) -> Entry {
 /// `triage { when EXPR -> ID ... else -> ID }` -> a list of `{when, then}` / `{else}`.
 fn cases(pair: Pair<Rule>) -> Result<Entry> {
     let whole = span(&pair);
+    let key = keyword(&pair);
     let mut inner = pair.into_inner();
-    let key = keyword(&inner.next().expect("keyword"));
     let open = span(&inner.next().expect("`{`"));
     let mut items = Vec::new();
     for case in inner.filter(|p| !is_noise(p.as_rule())) {
         let case_span = span(&case);
         let rule = case.as_rule();
+        let kw = keyword(&case);
         let mut parts = case.into_inner();
-        let kw = keyword(&parts.next().expect("keyword"));
         let entries = if rule == Rule::when_case {
             let condition = expr(parts.next().expect("expression"));
             let arrow = span(&parts.next().expect("arrow"));
@@ -515,15 +467,12 @@ fn cases(pair: Pair<Rule>) -> Result<Entry> {
 
 fn entry(pair: Pair<Rule>) -> Result<Entry> {
     let mut inner = pair.into_inner();
-    let key_pair = inner
-        .next()
-        .expect("key")
-        .into_inner()
-        .next()
-        .expect("key token");
-    let key = match key_pair.as_rule() {
-        Rule::string => strings::quoted(key_pair.as_str(), span(&key_pair))?,
-        _ => Text::verbatim(key_pair.as_str(), span(&key_pair)),
+    let key_pair = inner.next().expect("key");
+    // A key is a word or a quoted string, told apart by its first character.
+    let key = if key_pair.as_str().starts_with('"') {
+        strings::quoted(key_pair.as_str(), span(&key_pair))?
+    } else {
+        token(&key_pair)
     };
     let value = value(inner.next().expect("value"))?;
     Ok(Entry { key, value })
@@ -584,9 +533,23 @@ fn id_node(pair: Pair<Rule>) -> Node {
     Node::new(Value::Str(Text::verbatim(pair.as_str(), at)), at)
 }
 
-/// A keyword used as a key: its text is the key, written verbatim.
-fn keyword(pair: &Pair<Rule>) -> Text {
+/// A token used as a key (`goto`, `until`, a field's name): its text is the
+/// key, written verbatim.
+fn token(pair: &Pair<Rule>) -> Text {
     Text::verbatim(pair.as_str(), span(pair))
+}
+
+/// The keyword a statement starts with (`needs`, `when`, `retry`, ...),
+/// written verbatim: the grammar matches it as a literal, so it is the run
+/// of lowercase letters and `_` at the start of the statement's pair.
+fn keyword(pair: &Pair<Rule>) -> Text {
+    let text = pair.as_str();
+    let len = text
+        .bytes()
+        .position(|b| !(b.is_ascii_lowercase() || b == b'_'))
+        .unwrap_or(text.len());
+    let start = pair.as_span().start();
+    Text::verbatim(&text[..len], Span::new(start, start + len))
 }
 
 /// An expression: the raw text, trimmed, mapped verbatim.

@@ -141,9 +141,11 @@ fn line_end(text: &str, i: usize) -> usize {
         .unwrap_or(text.len())
 }
 
-/// The offset just past a `"..."` string starting at `start`.
+/// The offset just past a `"..."` string starting at `start`. A control
+/// character in it (other than tab) is an error here, so the grammar can
+/// skip over a string's text without looking at each character.
 fn string_end(text: &str, start: usize) -> Result<usize, Box<Diagnostic>> {
-    quoted_end(text, start, b'"').ok_or_else(|| {
+    let end = quoted_end(text, start, b'"').ok_or_else(|| {
         let end = line_end(text, start);
         Box::new(
             Diagnostic::error(Code::GrammarSyntax, "unterminated string")
@@ -153,7 +155,32 @@ fn string_end(text: &str, start: usize) -> Result<usize, Box<Diagnostic>> {
                 )
                 .help("close it with `\"`; for text over several lines use a `\"\"\"` block"),
         )
-    })
+    })?;
+    // An escaped character is the escape's business (`strings::quoted`).
+    let bytes = text.as_bytes();
+    let mut control = None;
+    let mut j = start + 1;
+    while j < end {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b if b < 0x20 && b != b'\t' => {
+                control = Some(j);
+                break;
+            }
+            _ => j += 1,
+        }
+    }
+    if let Some(at) = control {
+        return Err(Box::new(
+            Diagnostic::error(Code::GrammarSyntax, "a control character in a string")
+                .label(
+                    Span::new(at, at + 1),
+                    format!("{:?} is not allowed here", text.as_bytes()[at] as char),
+                )
+                .help("write it as an escape (`\\n`, `\\t`, `\\r`, `\\u{1B}`) or remove it; for text over several lines use a `\"\"\"` block"),
+        ));
+    }
+    Ok(end)
 }
 
 /// The offset just past a string quoted with `quote` on one line, if it is closed.
@@ -240,5 +267,17 @@ mod tests {
         let err = scan(&"[".repeat(100)).unwrap_err();
         assert_eq!(err.message, "the nesting is too deep");
         assert!(scan("x \"\"\"\n  text\n").is_err());
+    }
+
+    #[test]
+    fn control_characters_in_strings_are_reported_where_they_are() {
+        let err = scan("a \"one\u{1}two\"\n").unwrap_err();
+        assert_eq!(err.message, "a control character in a string");
+        assert_eq!(err.primary_span(), Span::new(6, 7));
+        // A tab is text; an escaped character is the escape's business.
+        assert!(scan("a \"one\ttwo\"\n").is_ok());
+        assert!(scan("a \"one\\\u{1}\"\n").is_ok());
+        // Outside strings, the grammar reports it.
+        assert!(scan("a \u{1}\n").is_ok());
     }
 }

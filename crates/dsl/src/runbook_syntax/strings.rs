@@ -36,6 +36,14 @@ impl Runs {
 pub(super) fn quoted(raw: &str, span: Span) -> Result<Text, Box<Diagnostic>> {
     let inner = &raw[1..raw.len() - 1];
     let base = span.start + 1;
+    // Most strings hold no escape: the value is the text between the quotes.
+    if !inner.contains('\\') {
+        return Ok(Text {
+            value: inner.to_string(),
+            span,
+            map: TextMap::Verbatim(base),
+        });
+    }
     let mut value = String::with_capacity(inner.len());
     let mut runs = Runs::default();
     // After an escape the next character starts a new run.

@@ -134,8 +134,11 @@ impl<'a> References<'a, '_> {
             }
         }
         let first = path.segments.first().map(|s| s.span).unwrap_or(path.span);
-        let current = self.current_step();
-        let own = current.for_each.as_ref().map(|f| f.element_name());
+        // No step when a computed value (`vars`) is checked.
+        let current = self.playbook.steps.get(self.current);
+        let own = current
+            .and_then(|step| step.for_each.as_ref())
+            .map(|f| f.element_name());
         let (message, label, help) = if own == Some(other) {
             (
                 format!("the element `{other}` is not bound {}", self.unbound_because),
@@ -163,7 +166,10 @@ impl<'a> References<'a, '_> {
             })
         {
             (
-                format!("`{other}` is the element of a loop, and step `{}` is not that loop", current.id.value),
+                match current {
+                    Some(step) => format!("`{other}` is the element of a loop, and step `{}` is not that loop", step.id.value),
+                    None => format!("`{other}` is the element of a loop, and a computed value (`var`) is not in any loop"),
+                },
                 "no element here".to_string(),
                 "the element of a `for_each` is readable only in its own step; elsewhere read the loop's results, such as `steps.ID.results[0]`".to_string(),
             )
