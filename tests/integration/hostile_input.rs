@@ -136,12 +136,21 @@ fn devices_fifos_and_huge_files_are_refused_with_a_reason() {
         assert_ne!(out.status.code(), Some(0), "{args:?}");
         assert!(text.contains("named pipe (FIFO)"), "{args:?}: {text}");
     }
+    // A playbook over 32 MiB, and an inputs file over 4 MiB, are refused.
     let mut big = "steps:\n  - id: a\n    shell: echo a\n".to_string();
-    big.push_str(&"# padding\n".repeat(500_000));
-    std::fs::write(s.path().join("big.yaml"), big).unwrap();
+    big.push_str(&"# padding\n".repeat(3_400_000));
+    std::fs::write(s.path().join("big.yaml"), &big).unwrap();
     let out = s.command(&["check", "big.yaml"]).output().unwrap();
     let text = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("larger than 32 MiB"), "{text}");
+    std::fs::write(s.path().join("big.json"), &big[..5 * 1024 * 1024]).unwrap();
+    let out = s
+        .command(&["run", "p.yaml", "--inputs-file", "big.json"])
+        .output()
+        .unwrap();
+    let text = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("larger than 4 MiB"), "{text}");
 
     // A journal that is a FIFO is refused by `report`.

@@ -39,13 +39,14 @@ fn read_inner(path: &std::path::Path) -> Result<SourceFile, (SourceFile, Diagnos
             .help("playbooks end in `.yaml`, `.yml` or `.runbook`"),
         ));
     }
-    let bytes = crate::user_file::read(path, crate::user_file::MAX_FILE_BYTES).map_err(|e| {
-        (
-            empty(),
-            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
-                .help("check the path and its permissions"),
-        )
-    })?;
+    let bytes =
+        crate::user_file::read(path, crate::user_file::MAX_PLAYBOOK_BYTES).map_err(|e| {
+            (
+                empty(),
+                Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
+                    .help("check the path and its permissions"),
+            )
+        })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(name, text)),
         Err(error) => {

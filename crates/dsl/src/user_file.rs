@@ -17,6 +17,12 @@ use std::path::Path;
 /// hand-written files are kilobytes.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// The largest playbook read. Hand-written playbooks are kilobytes, but a
+/// generated one (a step per host of a fleet, the benchmarks' 100,000-step
+/// files at 25 MB) is larger than the other files; `check` holds about
+/// twenty times the file in memory, so this still bounds a mistake.
+pub const MAX_PLAYBOOK_BYTES: u64 = 32 * 1024 * 1024;
+
 /// The largest journal read: journals hold what steps printed (up to the
 /// per-step output cap), so they may be larger than a hand-written file.
 pub const MAX_JOURNAL_BYTES: u64 = 256 * 1024 * 1024;
