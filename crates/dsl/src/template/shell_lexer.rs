@@ -106,6 +106,10 @@ pub struct ShellLexer {
     texts: Vec<String>,
     /// The current word as written so far.
     raw_word: String,
+    /// Whether a word of the current command names a program that hands
+    /// text to another shell or a database ([`script::hands_on`]): until
+    /// one does, the words' texts are not kept and insertions not followed.
+    follows_words: bool,
     /// The command a `$(...)` or `(...)` interrupted, restored when it
     /// closes, so `sh -c "$(pwd) {{x}}"` is still known to be a script.
     interrupted: Vec<Interrupted>,
@@ -118,6 +122,7 @@ struct Interrupted {
     texts: Vec<String>,
     raw_word: String,
     word: String,
+    follows_words: bool,
 }
 
 impl Default for ShellLexer {
@@ -139,6 +144,7 @@ impl Default for ShellLexer {
             words: Vec::new(),
             texts: Vec::new(),
             raw_word: String::new(),
+            follows_words: false,
             interrupted: Vec::new(),
         }
     }
@@ -271,6 +277,7 @@ impl ShellLexer {
             self.words = vec![None];
             self.texts = vec![String::new()];
         }
+        self.follows_words |= other.follows_words;
     }
 
     /// Marks everything from here to the end of the line unknowable.

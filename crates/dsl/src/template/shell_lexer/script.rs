@@ -252,10 +252,12 @@ impl ShellLexer {
     fn push_contexts(&self, following: Option<&str>, out: &mut Vec<ShellContext>) {
         let here = self.context(following);
         out.push(here);
-        if !matches!(
-            here,
-            ShellContext::Word | ShellContext::DoubleQuoted | ShellContext::SingleQuoted
-        ) {
+        if !self.follows_words
+            || !matches!(
+                here,
+                ShellContext::Word | ShellContext::DoubleQuoted | ShellContext::SingleQuoted
+            )
+        {
             return;
         }
         if self.in_sql_argument() {
@@ -306,10 +308,11 @@ impl ShellLexer {
         let previous = words.last().copied().flatten();
         let current = decode_word(&self.raw_word);
         previous.is_some_and(|p| options.contains(&p))
-            || options
-                .iter()
-                .filter(|o| o.starts_with("--"))
-                .any(|o| current.starts_with(&format!("{o}=")))
+            || options.iter().filter(|o| o.starts_with("--")).any(|o| {
+                current
+                    .strip_prefix(o)
+                    .is_some_and(|rest| rest.starts_with('='))
+            })
     }
 
     /// The text, so far, of the script another shell parses that the word
@@ -337,11 +340,16 @@ impl ShellLexer {
 /// shell (so a command whose words an `{{#if}}` chooses may be one).
 pub(super) fn may_start_script(words: &[Option<String>]) -> bool {
     // Conservative: anywhere in the command.
-    words.iter().flatten().any(|w| {
-        let name = w.rsplit('/').next().unwrap_or(w);
-        SHELLS.contains(&name)
-            || matches!(name, "ssh" | "su" | "runuser" | "eval" | "sudo" | "watch")
-    })
+    words.iter().flatten().any(|w| hands_on(w))
+}
+
+/// Whether `word` names a program that hands text to another shell or runs
+/// SQL it is given: what makes the words after it worth following.
+pub(super) fn hands_on(word: &str) -> bool {
+    let name = word.rsplit('/').next().unwrap_or(word);
+    SHELLS.contains(&name)
+        || matches!(name, "ssh" | "su" | "runuser" | "eval" | "sudo" | "watch")
+        || SQL_CLIENTS.iter().any(|(client, _)| *client == name)
 }
 
 /// How many contexts deep the lexer follows scripts: the command and three

@@ -34,6 +34,7 @@ impl ShellLexer {
             texts: std::mem::take(&mut self.texts),
             raw_word: std::mem::take(&mut self.raw_word),
             word: self.word.clone(),
+            follows_words: std::mem::take(&mut self.follows_words),
         });
         self.frames.push(Frame::Command {
             closes_on_paren,
@@ -50,6 +51,7 @@ impl ShellLexer {
         self.word_at_command_start = true;
         self.words.clear();
         self.texts.clear();
+        self.follows_words = false;
     }
 
     pub(super) fn char(&mut self, c: char) {
@@ -219,7 +221,15 @@ impl ShellLexer {
             self.command_start = false;
             let plain = !self.word.contains('\u{0}');
             self.words.push(plain.then(|| self.word.clone()));
-            self.texts.push(super::script::decode_word(&self.raw_word));
+            // A word's text is only read in a script after such a program.
+            self.texts.push(if self.follows_words {
+                super::script::decode_word(&self.raw_word)
+            } else {
+                String::new()
+            });
+            if plain && super::script::hands_on(&self.word) {
+                self.follows_words = true;
+            }
         }
         self.raw_word.clear();
         self.word.clear();
@@ -294,6 +304,7 @@ impl ShellLexer {
                             self.texts = outer.texts;
                             self.raw_word = outer.raw_word;
                             self.word = outer.word;
+                            self.follows_words = outer.follows_words;
                             self.word.push('\u{0}');
                         }
                     } else {
