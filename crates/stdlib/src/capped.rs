@@ -21,7 +21,7 @@ pub fn truncated_field() -> ResultField {
     ResultField::new(
         TRUNCATED,
         ValueType::Bool,
-        "`true` when the result was larger than the output cap (`output_cap`, `--output-cap`) and was cut there (see docs/semantics.md, \"Result size cap\").",
+        "`true` when the result was larger than the output cap (`--output-cap`, default 1 MiB) and was cut there (see docs/semantics.md, \"Result size cap\").",
     )
 }
 
