@@ -228,3 +228,32 @@ steps:
         fine.describe()
     );
 }
+
+/// `.runbook`'s one-line `retry` takes a templated delay as a string, like
+/// `every`/`within` do: it runs, and converts to the YAML form.
+#[test]
+fn a_one_line_retry_takes_a_templated_delay_in_runbook() {
+    let s = Sandbox::new("steps: []\n");
+    std::fs::write(
+        s.path().join("r.runbook"),
+        "playbook r\ninput pause {\n  type duration\n  default 50ms\n}\nstep flaky {\n  shell \"echo x >> tries; false\"\n  retry 3 delay \"{{inputs.pause}}\" backoff 2\n}\n",
+    )
+    .unwrap();
+    let out = s.command(&["run", "r.runbook"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("tries")).unwrap(),
+        "x\nx\nx\n"
+    );
+    let yaml = s
+        .command(&["convert", "--to", "yaml", "r.runbook"])
+        .output()
+        .unwrap();
+    let yaml = String::from_utf8_lossy(&yaml.stdout);
+    assert!(yaml.contains("delay: \"{{inputs.pause}}\""), "{yaml}");
+}

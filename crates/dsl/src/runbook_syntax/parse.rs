@@ -228,7 +228,7 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
                 entries.push(Entry { key, value });
             }
             Rule::until_stmt => entries.push(until(item, warnings)?),
-            Rule::retry_stmt => entries.push(retry(item)),
+            Rule::retry_stmt => entries.push(retry(item)?),
             Rule::on_failure_stmt => {
                 let whole = span(&item);
                 let key = keyword(&item);
@@ -402,7 +402,7 @@ fn condition(pair: Pair<Rule>, keyword: &str, warnings: &mut Vec<Diagnostic>) ->
 }
 
 /// `retry N [delay D] [backoff F]` -> `{attempts, delay, backoff}`.
-fn retry(pair: Pair<Rule>) -> Entry {
+fn retry(pair: Pair<Rule>) -> Result<Entry> {
     let whole = span(&pair);
     let key = keyword(&pair);
     let mut inner = children(pair);
@@ -413,14 +413,15 @@ fn retry(pair: Pair<Rule>) -> Entry {
     }];
     for clause in inner {
         let kw = keyword(&clause);
-        let value = word(clause.into_inner().next().expect("value"));
+        // `delay "{{inputs.pause}}"`: a templated duration is a string.
+        let value = scalar(clause.into_inner().next().expect("value"))?;
         map.push(Entry { key: kw, value });
     }
     let value_span = Span::new(map[0].value.span.start, whole.end);
-    Entry {
+    Ok(Entry {
         key,
         value: Node::new(Value::Map(map), value_span),
-    }
+    })
 }
 
 /// `triage { when EXPR -> ID ... else -> ID }` -> a list of `{when, then}` / `{else}`.
