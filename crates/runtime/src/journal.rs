@@ -318,41 +318,64 @@ pub fn path_of(dir: &Path, run_id: &str) -> PathBuf {
     dir.join(run_id).join(FILE_NAME)
 }
 
+/// The journal of run `run_id` under the journal directory `dir`, only if
+/// it lies there: the id is a plain run id (`run_id::check`), and neither
+/// the run's directory nor its journal file is a symbolic link (which could
+/// point anywhere). `runbook runs`, `report` and `serve` read through it.
+pub fn contained_path(dir: &Path, run_id: &str) -> io::Result<PathBuf> {
+    crate::run_id::check(run_id).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let run_dir = dir.join(run_id);
+    let journal = run_dir.join(FILE_NAME);
+    for (path, what) in [(&run_dir, "run directory"), (&journal, "journal")] {
+        let meta = std::fs::symlink_metadata(path)?;
+        if meta.file_type().is_symlink() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the {what} `{}` is a symbolic link; a run is read only from inside the journal directory",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(journal)
+}
+
+/// Reads the journal of run `run_id` under `dir` ([`contained_path`], then
+/// [`read`]).
+pub fn read_run(dir: &Path, run_id: &str) -> io::Result<Journal> {
+    read(&contained_path(dir, run_id)?)
+}
+
 /// A run as `runbook runs` lists it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct RunSummary {
     /// The run's directory name (what `resume` and `report` take).
     pub run_id: String,
     pub playbook: String,
     pub started: String,
+    /// Who started it.
+    pub user: String,
     /// `succeeded`, `failed`, `rejected`, `interrupted`, `incomplete` when
-    /// the journal has no end (a killed process), or `damaged` when a line
-    /// of it is not a record (or its first one is not `run_started`).
+    /// the journal has no end (a killed process, or a run still going), or
+    /// `damaged` when a line of it is not a record (or its first one is not
+    /// `run_started`).
     pub status: String,
     pub steps_finished: usize,
     /// What is wrong with a damaged journal.
     pub damage: Option<String>,
 }
 
-/// Every run under a journal directory, oldest first.
-pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
-    let mut runs = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(runs),
-        Err(e) => return Err(e),
-    };
-    for entry in entries.flatten() {
-        let path = entry.path().join(FILE_NAME);
-        let Ok(journal) = read(&path) else {
-            continue;
-        };
-        let run_id = entry.file_name().to_string_lossy().into_owned();
+impl RunSummary {
+    /// The summary of the journal of run `run_id`; `None` for an empty one.
+    pub fn of(run_id: &str, journal: &Journal) -> Option<RunSummary> {
         let records = &journal.records;
         let first = records.first();
-        let (playbook, started) = match first.map(|r| (&r.event, &r.time)) {
-            Some((Event::RunStarted { playbook, .. }, time)) => (playbook.clone(), time.clone()),
-            _ => (String::new(), String::new()),
+        let (playbook, started, user) = match first.map(|r| (&r.event, &r.time)) {
+            Some((Event::RunStarted { playbook, user, .. }, time)) => {
+                (playbook.clone(), time.clone(), user.clone())
+            }
+            _ => Default::default(),
         };
         let mut status = "incomplete".to_string();
         let mut steps_finished = 0;
@@ -374,19 +397,43 @@ pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
             (None, Some(Event::RunStarted { .. })) => None,
             (None, Some(_)) => Some("it does not start with `run_started`".into()),
             (None, None) if journal.torn.is_some() => Some("it holds only a torn line".into()),
-            (None, None) => continue,
+            (None, None) => return None,
         };
         if damage.is_some() {
             status = "damaged".into();
         }
-        runs.push(RunSummary {
-            run_id,
+        Some(RunSummary {
+            run_id: run_id.to_string(),
             playbook,
             started,
+            user,
             status,
             steps_finished,
             damage,
-        });
+        })
+    }
+}
+
+/// Every run under a journal directory, oldest first. Only entries that a
+/// run could be are read ([`contained_path`]): a plain run id, no symbolic
+/// link.
+pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
+    let mut runs = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(runs),
+        Err(e) => return Err(e),
+    };
+    for entry in entries.flatten() {
+        let Some(run_id) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let Ok(journal) = read_run(dir, &run_id) else {
+            continue;
+        };
+        if let Some(summary) = RunSummary::of(&run_id, &journal) {
+            runs.push(summary);
+        }
     }
     runs.sort_by(|a, b| a.started.cmp(&b.started).then(a.run_id.cmp(&b.run_id)));
     Ok(runs)
