@@ -266,7 +266,8 @@ fn hostile_output_is_escaped_on_the_page_and_exact_in_the_api() {
     let s = Sandbox::new(&format!(
         "name: hostile\nsteps:\n{HOSTILE_STEP}  - id: long\n    needs: [hostile]\n    shell: \"head -c 10000000 /dev/zero | tr '\\\\0' A; echo\"\n"
     ));
-    let run = s.run(&[]);
+    // A cap above the line's length: the whole 10 MB line is journaled.
+    let run = s.run(&["--output-cap", "16MiB"]);
     assert_eq!(run.code, 0, "{}", run.describe());
     let served = Served::start(&journal_dir(&s), &[]);
     let id = s.run_id();
@@ -288,8 +289,12 @@ fn hostile_output_is_escaped_on_the_page_and_exact_in_the_api() {
     ] {
         assert!(body.contains(escaped), "{escaped} on the page");
     }
-    // The 10 MB line arrives (as the journal keeps it: capped) and is one line.
-    assert!(body.contains("AAAAAAAAAAAAAAAA"), "the long line is shown");
+    // The 10 MB line arrives whole (journaled in 64 KiB pieces).
+    let shown = body.matches('A').count();
+    assert!(
+        shown >= 10_000_000,
+        "{shown} of the line's 10,000,000 bytes"
+    );
     // The API carries the journal's text exactly, as JSON.
     let api = served.get(&format!("/api/runs/{id}")).json();
     let lines: Vec<&str> = api["report"]["output"][0]["lines"]
@@ -300,6 +305,13 @@ fn hostile_output_is_escaped_on_the_page_and_exact_in_the_api() {
         .collect();
     assert!(lines.contains(&"<script>alert(1)</script>"), "{lines:?}");
     assert_eq!(api["report"]["output"][0]["step"], "hostile");
+    let long: String = api["report"]["output"][1]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(long, "A".repeat(10_000_000));
 }
 
 #[test]
@@ -728,4 +740,15 @@ fn a_damaged_journal_is_shown_as_damaged_not_rendered() {
     let api = served.get(&format!("/api/runs/{id}")).json();
     assert_eq!(api["run"]["status"], "damaged");
     assert_eq!(api["report"], Value::Null);
+
+    // Larger than the 256 MiB every journal reader stops at (a sparse file).
+    let huge = journal_dir(&s).join("huge-run");
+    std::fs::create_dir(&huge).unwrap();
+    let file = std::fs::File::create(huge.join("journal.jsonl")).unwrap();
+    file.set_len(257 * 1024 * 1024).unwrap();
+    let page = served.get("/runs/huge-run");
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("256 MiB"), "{}", page.body);
+    let api = served.get("/api/runs/huge-run").json();
+    assert_eq!(api["error"]["code"], "unreadable", "{api}");
 }
