@@ -5,6 +5,8 @@
 //! (`runbook serve`) renders too.
 
 mod model;
+#[cfg(test)]
+mod tests;
 
 pub use model::{
     plain, Decision, Element, Evidence, Finish, Header, Moment, OutputLine, Part, RunReport,
