@@ -25,6 +25,12 @@ pub fn run(journal_dir: &Path, listen: SocketAddr, token_file: Option<&Path>) ->
             "anyone who can reach that address could read every run's output: pass `--token-file FILE` (a file holding a random token of at least 16 characters, e.g. `openssl rand -hex 32 > FILE`), or listen on 127.0.0.1".into(),
         );
     }
+    if !journal_dir.is_dir() {
+        eprintln!(
+            "runbook serve: note: `{}` is not a directory yet; runs will be listed once it holds some",
+            journal_dir.display()
+        );
+    }
     match console::serve(Options {
         journal_dir: PathBuf::from(journal_dir),
         listen,

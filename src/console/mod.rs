@@ -95,8 +95,8 @@ async fn secure_headers(request: axum::extract::Request, next: axum::middleware:
     response
 }
 
-/// Serves until the process is stopped; returns an exit code if it cannot
-/// start (the address is taken, ...).
+/// Serves until the process is stopped; returns why it could not start
+/// (the address is taken, ...) or stopped.
 pub fn serve(options: Options) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -174,6 +174,28 @@ fn runs_are_listed_newest_first_with_status_filters_and_the_json_api() {
         "{csp}"
     );
     assert_eq!(list.header("x-content-type-options"), Some("nosniff"));
+    // On every answer, errors and assets included.
+    for (method, path, host) in [
+        ("GET", "/no/such/page", None),
+        ("POST", "/", None),
+        ("GET", "/static/console.js", None),
+        ("GET", "/", Some("Host: attacker.example")),
+    ] {
+        let headers: Vec<&str> = host.into_iter().collect();
+        let reply = served.raw(method, path, &headers);
+        assert_eq!(
+            reply.header("content-security-policy"),
+            Some(csp),
+            "{method} {path}"
+        );
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+    }
+    let script = served.get("/static/console.js");
+    assert_eq!(script.header("content-type"), Some("text/javascript"));
     let (ok_at, bad_at) = (
         list.body.find("p.yaml").unwrap(),
         list.body.find("bad.yaml").unwrap(),
