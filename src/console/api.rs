@@ -20,14 +20,14 @@ pub async fn runs(
     Query(filter): Query<super::runs_page::Filter>,
 ) -> Response {
     let status = filter.status.filter(|s| !s.is_empty());
-    match store::runs(&console.journal_dir, status).await {
+    match store::runs(&console, status).await {
         Ok(runs) => Json(json!({ "api_version": VERSION, "runs": runs })).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "unreadable", e),
     }
 }
 
 pub async fn run(State(console): State<Arc<Console>>, Path(id): Path<String>) -> Response {
-    match store::run(&console.journal_dir, &id).await {
+    match store::run(&console, &id).await {
         Ok(run) => Json(json!({
             "api_version": VERSION,
             "run": run.summary,

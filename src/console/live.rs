@@ -34,7 +34,7 @@ pub async fn fragment(
         Ok(_) => {}
         Err(problem) => return run_page::problem_page(problem),
     }
-    match store::run(&console.journal_dir, &id).await {
+    match store::run(&console, &id).await {
         Ok(run) => (
             [
                 (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),

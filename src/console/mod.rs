@@ -38,6 +38,8 @@ pub struct Options {
 pub struct Console {
     pub journal_dir: PathBuf,
     pub token: Option<String>,
+    /// Permits to read journals ([`store::READERS`] at a time).
+    pub readers: tokio::sync::Semaphore,
 }
 
 /// The Content-Security-Policy of every response: the console's own script
@@ -113,6 +115,7 @@ pub fn serve(options: Options) -> Result<(), String> {
         let console = Arc::new(Console {
             journal_dir: options.journal_dir,
             token: options.token,
+            readers: tokio::sync::Semaphore::new(store::READERS),
         });
         let guarded = if console.token.is_some() {
             "a token is required"

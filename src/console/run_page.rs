@@ -16,7 +16,7 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 pub async fn page(State(console): State<Arc<Console>>, Path(id): Path<String>) -> Response {
-    match store::run(&console.journal_dir, &id).await {
+    match store::run(&console, &id).await {
         Ok(run) => {
             let body = format!(
                 "<div id=\"run\" data-run=\"{}\" data-length=\"{}\" data-going=\"{}\">\n{}</div>\n",

@@ -28,7 +28,7 @@ pub struct Filter {
 
 pub async fn page(State(console): State<Arc<Console>>, Query(filter): Query<Filter>) -> Response {
     let status = filter.status.filter(|s| !s.is_empty());
-    let runs = match store::runs(&console.journal_dir, status.clone()).await {
+    let runs = match store::runs(&console, status.clone()).await {
         Ok(runs) => runs,
         Err(e) => {
             return html::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot list runs", &e)

@@ -2,11 +2,17 @@
 //! `runbook report` use: `journal::list` for the list, and for one run
 //! `journal::contained_path` (a plain run id, no symbolic link out of the
 //! journal directory) and `journal::read` (at most 256 MiB, damaged lines
-//! and a torn last line noted). Reads run off the async threads.
+//! and a torn last line noted). Reads run off the async threads, at most
+//! [`READERS`] at a time, so that many requests for large journals cannot
+//! hold many of them in memory at once.
 
+use super::Console;
 use runbook_runtime::journal::{self, Journal, RunSummary};
 use runbook_runtime::report::RunReport;
 use std::path::{Path, PathBuf};
+
+/// How many journals are read at the same time.
+pub const READERS: usize = 2;
 
 /// One run as the console shows it.
 pub struct Run {
@@ -30,8 +36,9 @@ pub enum Problem {
 }
 
 /// Every run, newest first, optionally only those of one status.
-pub async fn runs(dir: &Path, status: Option<String>) -> Result<Vec<RunSummary>, String> {
-    let dir = dir.to_path_buf();
+pub async fn runs(console: &Console, status: Option<String>) -> Result<Vec<RunSummary>, String> {
+    let _permit = console.readers.acquire().await.map_err(|e| e.to_string())?;
+    let dir = console.journal_dir.clone();
     let listed = tokio::task::spawn_blocking(move || journal::list(&dir))
         .await
         .map_err(|e| e.to_string())?
@@ -54,8 +61,13 @@ pub fn path(dir: &Path, id: &str) -> Result<PathBuf, Problem> {
 }
 
 /// Reads run `id`.
-pub async fn run(dir: &Path, id: &str) -> Result<Run, Problem> {
-    let path = path(dir, id)?;
+pub async fn run(console: &Console, id: &str) -> Result<Run, Problem> {
+    let path = path(&console.journal_dir, id)?;
+    let _permit = console
+        .readers
+        .acquire()
+        .await
+        .map_err(|e| Problem::Unreadable(e.to_string()))?;
     let id = id.to_string();
     tokio::task::spawn_blocking(move || read(&path, &id))
         .await
