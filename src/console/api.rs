@@ -1,7 +1,8 @@
 //! The JSON API, version 1 (docs/console.md): `/api/runs` (the list, newest
 //! first, `?status=` filters) and `/api/runs/ID` (one run: its summary and
 //! `runbook report`'s model). Every body carries `api_version`; within a
-//! version, fields are only ever added.
+//! version, fields are only ever added. `/api/v1/...` is version 1 for
+//! good; `/api/...` is the current version (1 today).
 
 use super::store::{self, Problem};
 use super::Console;

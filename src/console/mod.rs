@@ -58,6 +58,8 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/runs/{id}/live", get(live::fragment))
         .route("/api/runs", get(api::runs))
         .route("/api/runs/{id}", get(api::run))
+        .route("/api/v1/runs", get(api::runs))
+        .route("/api/v1/runs/{id}", get(api::run))
         .route(
             "/static/console.js",
             get(|| asset("text/javascript", SCRIPT)),

@@ -242,6 +242,11 @@ fn runs_are_listed_newest_first_with_status_filters_and_the_json_api() {
             .expect("listed by `runs`");
         assert!(line.contains(run["status"].as_str().unwrap()), "{line}");
     }
+    assert_eq!(
+        served.get("/api/v1/runs").json(),
+        api,
+        "v1 is today's version"
+    );
     let filtered = served.get("/api/runs?status=succeeded").json();
     assert_eq!(filtered["runs"].as_array().unwrap().len(), 1);
 
@@ -502,6 +507,8 @@ fn nothing_outside_the_journal_directory_is_ever_read() {
         "/api/runs/linked-file".into(),
         "/api/runs/%2e%2e%2foutside-run".into(),
         "/api/runs/..%2F..%2Fetc".into(),
+        "/api/v1/runs/%2E%2E%2Foutside-run".into(),
+        "/api/v1/runs/linked-dir".into(),
         "/static/..%2f..%2fCargo.toml".into(),
         "/static/../../Cargo.toml".into(),
     ] {
