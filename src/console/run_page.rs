@@ -276,7 +276,7 @@ fn output(out: &mut String, report: &RunReport) {
             let class = match line.stream {
                 Stream::Stdout => "out",
                 Stream::Stderr => "err",
-                Stream::Log => "log",
+                Stream::Log => "message",
             };
             let _ = writeln!(out, "<span class=\"{class}\">{}</span>", text(&line.text));
         }
