@@ -1,8 +1,7 @@
 //! Reading runs for the console, through the readers `runbook runs` and
 //! `runbook report` use: `journal::list` for the list, and for one run
-//! `journal::contained_path` (a plain run id, no symbolic link out of the
-//! journal directory) and `journal::read` (at most 256 MiB, damaged lines
-//! and a torn last line noted). Reads run off the async threads, at most
+//! `journal::read_run` (a plain run id, no symbolic link out of the journal
+//! directory, at most 256 MiB, damaged lines and a torn last line noted). Reads run off the async threads, at most
 //! [`READERS`] at a time, so that many requests for large journals cannot
 //! hold many of them in memory at once.
 
@@ -69,16 +68,19 @@ pub async fn run(console: &Console, id: &str) -> Result<Run, Problem> {
         .await
         .map_err(|e| Problem::Unreadable(e.to_string()))?;
     let id = id.to_string();
-    tokio::task::spawn_blocking(move || read(&path, &id))
+    let dir = console.journal_dir.clone();
+    tokio::task::spawn_blocking(move || read(&dir, &path, &id))
         .await
         .map_err(|e| Problem::Unreadable(e.to_string()))?
 }
 
-fn read(path: &Path, id: &str) -> Result<Run, Problem> {
+fn read(dir: &Path, path: &Path, id: &str) -> Result<Run, Problem> {
     // Taken before reading: the journal may grow meanwhile, and a length
     // too small only makes the next poll read it again.
-    let length = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let journal: Journal = journal::read(path).map_err(|e| {
+    let length = std::fs::symlink_metadata(path)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let journal: Journal = journal::read_run(dir, id).map_err(|e| {
         Problem::Unreadable(format!("the journal of run `{id}` cannot be read: {e}"))
     })?;
     let summary = RunSummary::of(id, &journal)
@@ -98,7 +100,7 @@ fn read(path: &Path, id: &str) -> Result<Run, Problem> {
 /// The current length of run `id`'s journal, without reading it.
 pub fn length(dir: &Path, id: &str) -> Result<u64, Problem> {
     let path = path(dir, id)?;
-    std::fs::metadata(&path)
+    std::fs::symlink_metadata(&path)
         .map(|m| m.len())
         .map_err(|e| Problem::NotFound(format!("run `{id}` cannot be read: {e}")))
 }

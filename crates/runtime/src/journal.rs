@@ -267,6 +267,11 @@ pub struct Torn {
 /// failing on them; what to do about them is the caller's decision.
 pub fn read(path: &Path) -> io::Result<Journal> {
     let bytes = runbook_dsl::user_file::read(path, runbook_dsl::user_file::MAX_JOURNAL_BYTES)?;
+    Ok(parse(&bytes))
+}
+
+/// The records of a journal's bytes ([`read`]).
+fn parse(bytes: &[u8]) -> Journal {
     let mut journal = Journal::default();
     let mut offset = 0usize;
     for (index, chunk) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
@@ -302,7 +307,7 @@ pub fn read(path: &Path) -> io::Result<Journal> {
             }),
         }
     }
-    Ok(journal)
+    journal
 }
 
 /// Cuts a torn last line off the journal, so that what is appended next
@@ -341,10 +346,39 @@ pub fn contained_path(dir: &Path, run_id: &str) -> io::Result<PathBuf> {
     Ok(journal)
 }
 
-/// Reads the journal of run `run_id` under `dir` ([`contained_path`], then
-/// [`read`]).
+/// Reads the journal of run `run_id` under `dir`, as [`contained_path`]
+/// allows, and without a window between that check and the read: the run
+/// directory and then its journal are opened without following a symbolic
+/// link (`O_NOFOLLOW`, the journal relative to the directory opened), so a
+/// link swapped in meanwhile is refused too.
 pub fn read_run(dir: &Path, run_id: &str) -> io::Result<Journal> {
-    read(&contained_path(dir, run_id)?)
+    use nix::fcntl::{openat, OFlag};
+    use std::os::unix::fs::OpenOptionsExt;
+    contained_path(dir, run_id)?;
+    let linked = |e: io::Error| match e.raw_os_error() {
+        Some(libc::ELOOP) | Some(libc::ENOTDIR) => io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a symbolic link; a run is read only from inside the journal directory",
+        ),
+        _ => e,
+    };
+    let run_dir = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(dir.join(run_id))
+        .map_err(linked)?;
+    let flags = OFlag::O_RDONLY
+        | OFlag::O_NOFOLLOW
+        | OFlag::O_NONBLOCK
+        | OFlag::O_NOCTTY
+        | OFlag::O_CLOEXEC;
+    let fd = openat(&run_dir, FILE_NAME, flags, nix::sys::stat::Mode::empty())
+        .map_err(|e| linked(io::Error::from(e)))?;
+    let bytes = runbook_dsl::user_file::read_file(
+        File::from(fd),
+        runbook_dsl::user_file::MAX_JOURNAL_BYTES,
+    )?;
+    Ok(parse(&bytes))
 }
 
 /// A run as `runbook runs` lists it.
