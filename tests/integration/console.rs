@@ -4,7 +4,7 @@
 //! and a loop, and one still going). Everything a journal holds is escaped;
 //! nothing is read outside the journal directory; nothing is changed.
 
-use crate::running::{binary, Sandbox};
+use crate::running::{binary, Sandbox, Terminal};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -780,4 +780,35 @@ fn a_damaged_journal_is_shown_as_damaged_not_rendered() {
     assert!(page.body.contains("256 MiB"), "{}", page.body);
     let api = served.get("/api/runs/huge-run").json();
     assert_eq!(api["error"]["code"], "unreadable", "{api}");
+}
+
+#[test]
+fn a_gate_waiting_at_the_terminal_is_shown_then_its_decision() {
+    let s = Sandbox::new(
+        "name: gated\ninputs:\n  pool: {type: string, default: \"<b>blue</b>\"}\nsteps:\n  - id: restart\n    shell: echo restarted\n    approval: Restart the {{inputs.pool}} pool?\n",
+    );
+    let mut terminal = Terminal::start(&s, "run p.yaml", &[]);
+    terminal.wait_for("approve? [y/n]");
+
+    let served = Served::start(&journal_dir(&s), &[]);
+    let id = s.run_id();
+    let page = served.get(&format!("/runs/{id}")).body;
+    let waiting = &page[page.find("Waiting for someone").expect("a waiting section")..];
+    assert!(
+        waiting.contains("<code>restart</code> (gate): Restart the &lt;b&gt;blue&lt;/b&gt; pool?"),
+        "{waiting}"
+    );
+    let api = served.get(&format!("/api/runs/{id}")).json();
+    assert_eq!(api["report"]["waiting"][0]["step"], "restart", "{api}");
+
+    // The decision, with who, how and why, replaces the waiting gate.
+    terminal.type_line("y");
+    terminal.wait_for("reason (optional):");
+    terminal.type_line("<i>load</i> is normal");
+    assert_eq!(terminal.finish(), 0, "{}", terminal.seen);
+    let page = served.get(&format!("/runs/{id}")).body;
+    assert!(!page.contains("Waiting for someone"), "{page}");
+    let decisions = &page[page.find("Approvals and answers").expect("decisions")..];
+    let row = "<td><code>restart</code></td><td>approved</td><td>tester</td><td>terminal</td><td>&lt;i&gt;load&lt;/i&gt; is normal</td>";
+    assert!(decisions.contains(row), "{row} in:\n{decisions}");
 }
