@@ -344,3 +344,64 @@ fn a_resumed_run_keeps_each_steps_cap_after_kill_9() {
         "`output_cap` of playbook `caps`",
     );
 }
+
+#[test]
+fn pod_logs_and_query_rows_are_cut_at_their_steps_cap() {
+    let k8s = crate::harness::k8s::TestK8s::start();
+    let pg = crate::harness::postgres::TestPostgres::start();
+    let s = Sandbox::new(&format!(
+        r#"name: kinds
+output_cap: 12KiB
+inputs:
+  db:
+    type: string
+    secret: true
+    default: "{url}"
+steps:
+  - id: logs
+    k8s:
+      operation: logs
+      name: alphaswarm-core-7d9f-def34
+      container: chatty
+    output_cap: 6KiB
+  - id: rows
+    sql:
+      url: "{{{{inputs.db}}}}"
+      query: "SELECT g AS n, repeat('y', 100) AS pad FROM generate_series(1, 100000) AS g"
+"#,
+        url = pg.url
+    ));
+    let kubeconfig = k8s.kubeconfig.display().to_string();
+    let run = Run::from(
+        s.command(&["run", "p.yaml", "--output", "json"])
+            .env("KUBECONFIG", &kubeconfig)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let logs = &run.finished("logs")["results"];
+    assert_eq!(logs["truncated"], true);
+    let text = logs["logs"].as_str().unwrap();
+    assert!(text.len() <= (6 << 10) + 300, "{}", text.len());
+    assert!(
+        text.ends_with("[runbook: result cut at the output cap of 6144 bytes (set by `output_cap` of step `logs`); the whole result was larger]\n"),
+        "{}",
+        &text[text.len().saturating_sub(200)..]
+    );
+    assert!(run
+        .message("logs")
+        .contains("6KiB (6144 bytes), set by `output_cap` of step `logs`"));
+
+    let rows = &run.finished("rows")["results"];
+    assert_eq!(rows["truncated"], true);
+    assert_eq!(rows["row_count"], 100_000);
+    let kept = rows["rows"].as_array().unwrap().len();
+    // Each row is about 120 bytes as JSON: 12 KiB keeps about a hundred.
+    assert!(kept > 10 && kept < 120, "{kept}");
+    assert!(
+        run.message("rows")
+            .contains("12KiB (12288 bytes), set by `output_cap` of playbook `kinds`"),
+        "{}",
+        run.message("rows")
+    );
+}
