@@ -405,3 +405,23 @@ steps:
         run.message("rows")
     );
 }
+
+#[test]
+fn doc_and_diff_show_output_caps() {
+    let s = Sandbox::new(
+        "name: caps\noutput_cap: 256KiB\nsteps:\n  - id: health\n    shell: curl -fsS http://localhost/health\n    output_cap: 4KiB\n",
+    );
+    let doc = s.command(&["doc", "p.yaml"]).output().unwrap();
+    let doc = String::from_utf8_lossy(&doc.stdout);
+    assert!(doc.contains("Playbook `caps` · output cap 256KiB"), "{doc}");
+    assert!(doc.contains("· output cap 4KiB"), "{doc}");
+    std::fs::write(
+        s.path().join("q.yaml"),
+        "name: caps\noutput_cap: 1MiB\nsteps:\n  - id: health\n    shell: curl -fsS http://localhost/health\n    output_cap: 8KiB\n",
+    )
+    .unwrap();
+    let diff = s.command(&["diff", "p.yaml", "q.yaml"]).output().unwrap();
+    let diff = String::from_utf8_lossy(&diff.stdout);
+    assert!(diff.contains("output_cap: 256KiB -> 1MiB"), "{diff}");
+    assert!(diff.contains("output_cap: 4KiB -> 8KiB"), "{diff}");
+}
