@@ -425,3 +425,21 @@ fn doc_and_diff_show_output_caps() {
     assert!(diff.contains("output_cap: 256KiB -> 1MiB"), "{diff}");
     assert!(diff.contains("output_cap: 4KiB -> 8KiB"), "{diff}");
 }
+
+#[test]
+fn a_loops_cap_templated_from_its_element_is_read_before_any_element_runs() {
+    let s = Sandbox::new(
+        "name: caps\nsteps:\n  - id: each\n    for_each: [\"16KiB\", \"$(touch pwned)\"]\n    shell: echo ran >> lines\n    output_cap: \"{{item}}\"\n",
+    );
+    let run = s.run(&[]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(run.state("each"), "failed");
+    let message = run.message("each");
+    assert!(
+        message
+            .contains("element [1]: `output_cap` is `$(touch pwned)`, which is not an output cap"),
+        "{message}"
+    );
+    assert_eq!(s.read("lines"), "", "an element ran");
+    assert!(!s.path().join("pwned").exists());
+}
