@@ -38,6 +38,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let number: u64 = number
         .parse()
         .map_err(|_| "its number is too large".to_string())?;
+    if unit.starts_with(['.', ',']) {
+        return Err("a size is a whole number: write `1536KiB` for 1.5 MiB".into());
+    }
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kib" => 1 << 10,

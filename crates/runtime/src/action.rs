@@ -29,9 +29,6 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-/// The default cap on what is kept of each output stream of a step: 1 MiB.
-pub const DEFAULT_OUTPUT_CAP: usize = runbook_dsl::size::DEFAULT_OUTPUT_CAP as usize;
-
 /// A boxed future, so actions stay object-safe without a macro crate.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

@@ -8,8 +8,8 @@
 use runbook_runtime::output_cap::OutputCap;
 use std::collections::VecDeque;
 
-/// The smallest cap honoured (the CLI refuses less).
-const MIN_CAP: usize = 1024;
+/// The smallest cap honoured (`check` and the CLI refuse less).
+const MIN_CAP: usize = runbook_dsl::size::MIN_OUTPUT_CAP as usize;
 
 /// What a line costs besides its text: about what its journal record adds
 /// (`{"seq":..,"time":..,"event":"step_output",...}`), so that a flood of
