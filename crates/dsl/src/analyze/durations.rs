@@ -77,6 +77,16 @@ pub(super) const OUTPUT_CAP: Rendered = Rendered {
     render_help: "render a size between 1KiB and 256MiB such as `64KiB` or `1MiB`",
 };
 
+/// Checks a step's `output_cap` written as a template; returns it parsed.
+pub(super) fn check_output_cap(
+    step: &crate::ast::Step,
+    refs: &mut References,
+    diags: &mut Diagnostics,
+) -> Option<Box<Template>> {
+    let text = step.output_cap.as_ref()?.template.as_ref()?;
+    check_rendered(&OUTPUT_CAP, "output_cap", text, refs, diags).map(Box::new)
+}
+
 /// Parses and checks one duration written as a template; `name` is the
 /// field or parameter as written (`timeout`, `duration`).
 pub(super) fn check_template(

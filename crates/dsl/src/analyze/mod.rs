@@ -431,16 +431,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         plan.durations = durations::check(step, &mut refs, self.diags);
-        if let Some(text) = step.output_cap.as_ref().and_then(|c| c.template.as_ref()) {
-            plan.output_cap = durations::check_rendered(
-                &durations::OUTPUT_CAP,
-                "output_cap",
-                text,
-                &mut refs,
-                self.diags,
-            )
-            .map(Box::new);
-        }
+        plan.output_cap = durations::check_output_cap(step, &mut refs, self.diags);
         // The step's own results are in scope for `until`: it polls them.
         refs.allow_self();
         if let Some(until) = &step.until {
