@@ -33,7 +33,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(digits);
     if number.is_empty() {
-        return Err("it does not start with a number".into());
+        return Err(if text.starts_with('-') {
+            "a size cannot be negative".into()
+        } else {
+            "it does not start with a number".into()
+        });
     }
     let number: u64 = number
         .parse()
@@ -94,10 +98,11 @@ pub fn invalid_output_cap(text: &str, reason: &str, span: Span) -> Diagnostic {
         Ok(_) => "1KiB is the least a step keeps: write `1KiB` or more, such as `64KiB`",
         Err(_) => "write a number and a unit: `64KiB`, `1MiB`, `5MB`, or a number of bytes such as `65536`",
     };
-    Diagnostic::error(
-        Code::InvalidOutputCap,
-        format!("`{}` is not an output cap: {reason}", text.trim()),
-    )
+    let message = match text.trim() {
+        "" => "`output_cap` is empty".to_string(),
+        text => format!("`{text}` is not an output cap: {reason}"),
+    };
+    Diagnostic::error(Code::InvalidOutputCap, message)
     .label(span, "invalid output cap")
     .help(help)
 }
