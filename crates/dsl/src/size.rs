@@ -103,8 +103,8 @@ pub fn invalid_output_cap(text: &str, reason: &str, span: Span) -> Diagnostic {
         text => format!("`{text}` is not an output cap: {reason}"),
     };
     Diagnostic::error(Code::InvalidOutputCap, message)
-    .label(span, "invalid output cap")
-    .help(help)
+        .label(span, "invalid output cap")
+        .help(help)
 }
 
 /// Writes a number of bytes as people read sizes: `64KiB`, `1MiB`, or bytes
