@@ -463,7 +463,7 @@ steps:
     let killed_api = served.get(&format!("/api/runs/{killed_id}")).json();
     assert_eq!(killed_api["run"]["status"], "incomplete");
     assert_eq!(killed_api["report"]["complete"], false);
-    crate::running::kill_leftovers("sleep 600");
+    s.kill_leftovers("sleep 600");
 }
 
 #[test]
