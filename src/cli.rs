@@ -67,6 +67,18 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Serve a read-only web console over the journal directory (docs/console.md).
+    Serve {
+        #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        journal_dir: PathBuf,
+        /// The address to listen on; one that is not loopback requires `--token-file`.
+        #[arg(long, default_value = "127.0.0.1:8470")]
+        listen: std::net::SocketAddr,
+        /// A file holding the token every request must carry (a bearer token,
+        /// or a cookie set by visiting a page with `?token=TOKEN` once).
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+    },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.
     Plan {

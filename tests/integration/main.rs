@@ -5,6 +5,8 @@ mod cli;
 mod closed_pipe;
 mod colour;
 mod computed_values;
+mod console;
+mod console_browser;
 mod custom_kind;
 mod dependencies;
 mod diagnostics;

@@ -241,3 +241,99 @@ pub fn processes_carrying(entry: &str) -> Vec<(i32, String)> {
     }
     found
 }
+
+/// `runbook ARGS` on a pseudo-terminal (`script`), its screen read as it
+/// comes, so a test can wait for a prompt, answer it, or look elsewhere
+/// (the journal, the web console) while the run waits. Killed if dropped
+/// before it ends.
+pub struct Terminal {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    screen: std::sync::mpsc::Receiver<Vec<u8>>,
+    /// What the screen showed since the last prompt waited for.
+    pub seen: String,
+}
+
+impl Terminal {
+    pub fn start(s: &Sandbox, args: &str, env: &[(&str, &str)]) -> Terminal {
+        let command = format!("{} {args}", binary().display());
+        let mut child = Command::new("script")
+            .args(["-qefc", &command, "/dev/null"])
+            .current_dir(s.path())
+            .env("NO_COLOR", "1")
+            .env("USER", "tester")
+            .env(SANDBOX_VAR, s.path())
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("script(1) from util-linux");
+        let mut out = child.stdout.take().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let (tx, screen) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Terminal {
+            child,
+            stdin,
+            screen,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits for `prompt` on the screen; only what follows it is kept.
+    pub fn wait_for(&mut self, prompt: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !self.seen.contains(prompt) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no prompt {prompt:?} in:\n{}",
+                self.seen
+            );
+            if let Ok(chunk) = self
+                .screen
+                .recv_timeout(std::time::Duration::from_millis(100))
+            {
+                self.seen.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        }
+        let at = self.seen.find(prompt).unwrap() + prompt.len();
+        self.seen = self.seen.split_off(at);
+    }
+
+    /// Types `line` and Enter.
+    pub fn type_line(&mut self, line: &str) {
+        use std::io::Write;
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits for the run to end and for the rest of its screen; its exit
+    /// code.
+    pub fn finish(&mut self) -> i32 {
+        let status = self.child.wait().unwrap();
+        while let Ok(chunk) = self
+            .screen
+            .recv_timeout(std::time::Duration::from_millis(200))
+        {
+            self.seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        status.code().unwrap_or(-1)
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
