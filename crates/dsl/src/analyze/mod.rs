@@ -355,6 +355,13 @@ impl<'a> Analyzer<'a> {
             // the element are not reported again.
             let ty = plan.iteration.as_ref().map(|i| i.element_type.clone());
             refs.bind_element(for_each.element_name(), ty.unwrap_or(Type::Any));
+            if let Some(label) = &for_each.label {
+                let checked =
+                    iteration::check_label(label, for_each.element_name(), &mut refs, self.diags);
+                if let Some(iteration) = plan.iteration.as_mut() {
+                    iteration.label = checked;
+                }
+            }
         }
         match &step.action {
             Action::Kind { name, params } => {

@@ -106,9 +106,15 @@ fn elements(results: &Map<String, Value>) -> Option<Vec<ElementEnd>> {
                 let index = r.get("index").and_then(Value::as_u64).map(|i| i as usize)?;
                 let item = r.get("item").cloned().unwrap_or(Value::Null);
                 let state = serde_json::from_value(r.get("state")?.clone()).ok()?;
+                // The label the run gave it (`label:` or the default).
+                let label = r
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| crate::runner::iteration_label(&item, at));
                 Some(ElementEnd {
                     index,
-                    label: crate::runner::iteration_label(&item, at),
+                    label,
                     state,
                 })
             })

@@ -74,7 +74,7 @@ impl<'a> References<'a, '_> {
                 crate::expr::read_path_or_report(&element, path, 5, None, diags)
             }
             Some("index") => Type::Int,
-            Some("state" | "message") => Type::String,
+            Some("state" | "message" | "label") => Type::String,
             Some(_) => self.resolve_result(id, step, schema, path, 4, diags),
         }
     }
