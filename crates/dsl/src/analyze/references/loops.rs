@@ -134,6 +134,10 @@ impl<'a> References<'a, '_> {
             }
         }
         let first = path.segments.first().map(|s| s.span).unwrap_or(path.span);
+        if other.starts_with('@') {
+            diags.push(crate::template::position_name_outside(other, first));
+            return Some(Type::Any);
+        }
         // No step when a computed value (`vars`) is checked.
         let current = self.playbook.steps.get(self.current);
         let own = current
