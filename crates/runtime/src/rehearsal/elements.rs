@@ -275,12 +275,14 @@ pub fn check_element(step: &str, element: &ElementRef, labels: &[String], diags:
                     ),
                 )
                 .label(label.span, "no element with this label")
-                .with_help(help_for(
-                    "element",
-                    &label.value,
-                    labels.iter().map(String::as_str),
-                ))
-                .help(format!("its elements: {}", few(labels))),
+                .help({
+                    // The closest label first, then the list.
+                    let all = format!("its elements: {}", few(labels));
+                    match help_for("element", &label.value, labels.iter().map(String::as_str)) {
+                        Some(closest) => format!("{closest} ({all})"),
+                        None => all,
+                    }
+                }),
             );
             return;
         }

@@ -5,6 +5,7 @@
 //! the scenario file, with "did you mean" for misspelled names.
 
 use super::address::{resolve, Addressed};
+use super::element_address::resolve_expected;
 use super::elements::{self, check_element};
 use super::invert::invert;
 use super::scenario::{Scenario, StepScript};
@@ -32,6 +33,9 @@ pub struct Prepared {
     pub gates: HashMap<String, bool>,
     /// Elements of loops scripted one by one, by the loop step's address.
     pub items: HashMap<String, Vec<(ElementMatch, Canned)>>,
+    /// For each step `expect: path:` lists, in order, the step found at
+    /// each part of its address (for the order it must respect).
+    pub path_steps: Vec<Vec<Addressed>>,
 }
 
 /// The result an output captures when it names none, for a kind.
@@ -211,18 +215,20 @@ pub fn prepare(
         prepared.gates.insert(gate.step.value.clone(), gate.value);
     }
     let expect = &scenario.expect;
-    let listed = expect
-        .path
-        .iter()
-        .flat_map(|p| p.value.iter())
-        .chain(&expect.ran)
-        .chain(&expect.skipped);
-    // `CALL.STEP` names a step of a called playbook, as under `steps:`.
-    for id in listed {
-        resolve(plan, catalog, id, diags);
+    // `CALL.STEP` names a step of a called playbook, as under `steps:`, and
+    // `CALL[INDEX].STEP` / `CALL[LABEL].STEP` one element's.
+    for id in expect.path.iter().flat_map(|p| p.value.iter()) {
+        if let Some(chain) = resolve_expected(plan, catalog, &prepared, id, diags) {
+            prepared.path_steps.push(chain);
+        }
+    }
+    for id in expect.ran.iter().chain(&expect.skipped) {
+        resolve_expected(plan, catalog, &prepared, id, diags);
     }
     for (branch, target) in &expect.branches {
-        let Some(addressed) = resolve(plan, catalog, branch, diags) else {
+        let Some(addressed) = resolve_expected(plan, catalog, &prepared, branch, diags)
+            .and_then(|mut chain| chain.pop())
+        else {
             continue;
         };
         let step = addressed.step();
@@ -287,7 +293,7 @@ pub fn prepare(
 /// it reads something else (a computed value, a step not scripted, a
 /// called playbook's inputs), or its labels cannot be made (the run
 /// fails the step and says why).
-fn scripted_labels(
+pub(super) fn scripted_labels(
     top: &Arc<Plan>,
     addressed: &Addressed,
     catalog: &dyn Catalog,
