@@ -251,3 +251,63 @@ scenarios:
     assert!(text.contains("has no element `b:9010`"), "{text}");
     assert!(text.contains("a:9100, b:9100"), "{text}");
 }
+
+#[test]
+fn plan_graph_doc_show_the_label_and_fmt_convert_keep_it() {
+    let s = Sandbox::new(&targets("../x"));
+    for command in [
+        &["plan", "p.yaml"][..],
+        &["graph", "p.yaml", "--format", "text"],
+        &["doc", "p.yaml"],
+    ] {
+        let out = s.command(command).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{command:?}: {text}");
+        assert!(
+            text.contains("labelled `target.labels.instance`"),
+            "{command:?}: {text}"
+        );
+    }
+    let out = s
+        .command(&["convert", "--to", "runbook", "p.yaml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("\n  label target.labels.instance\n"),
+        "{text}"
+    );
+    std::fs::write(s.path().join("p.runbook"), &text).unwrap();
+    let out = s
+        .command(&["fmt", "--check", "p.runbook"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back = s
+        .command(&["convert", "--to", "yaml", "p.runbook"])
+        .output()
+        .unwrap();
+    let yaml = String::from_utf8_lossy(&back.stdout);
+    assert!(
+        yaml.contains("\n  label: target.labels.instance\n"),
+        "{yaml}"
+    );
+    // The `.runbook` form runs the same.
+    let run = s
+        .command(&["run", "p.runbook", "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    let labels: Vec<String> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r["event"] == "item_finished")
+        .map(|r| r["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels.len(), 4, "{labels:?}");
+    assert_eq!(labels[1], "../x");
+}
