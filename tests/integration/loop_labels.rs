@@ -4,7 +4,7 @@
 //! report`, rehearsals and on resume. Hostile labels stay inert: escaped on
 //! the terminal, exact in the journal, never a path.
 
-use crate::running::{kill_leftovers, Sandbox};
+use crate::running::Sandbox;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -158,7 +158,7 @@ steps:
         libc::kill(child.id() as i32, libc::SIGKILL);
     }
     child.wait().unwrap();
-    kill_leftovers(&sleep);
+    s.kill_leftovers(&sleep);
     std::fs::write(s.path().join("resumed"), "").unwrap();
     let out = s
         .command(&["resume", &s.run_id(), "--approve", "scrape"])

@@ -64,6 +64,7 @@ mod running;
 mod schema;
 mod shell_contexts;
 mod stdlib_examples;
+mod step_output_caps;
 mod structure;
 mod support;
 mod template_blocks;

@@ -99,8 +99,23 @@ pub(super) fn check(
 
 /// Checks `label:` with the element bound: typed through the element (an
 /// unknown field is refused as anywhere else), and a scalar, which the
-/// runner turns into the element's name.
+/// runner turns into the element's name; kept in `iteration` when it is.
 pub(super) fn check_label(
+    for_each: &ForEach,
+    iteration: Option<&mut Iteration>,
+    refs: &mut References,
+    diags: &mut Diagnostics,
+) {
+    let Some(label) = &for_each.label else {
+        return;
+    };
+    let checked = checked_label(label, for_each.element_name(), refs, diags);
+    if let Some(iteration) = iteration {
+        iteration.label = checked;
+    }
+}
+
+fn checked_label(
     label: &crate::node::Text,
     element: &str,
     refs: &mut References,

@@ -355,13 +355,12 @@ impl<'a> Analyzer<'a> {
             // the element are not reported again.
             let ty = plan.iteration.as_ref().map(|i| i.element_type.clone());
             refs.bind_element(for_each.element_name(), ty.unwrap_or(Type::Any));
-            if let Some(label) = &for_each.label {
-                let checked =
-                    iteration::check_label(label, for_each.element_name(), &mut refs, self.diags);
-                if let Some(iteration) = plan.iteration.as_mut() {
-                    iteration.label = checked;
-                }
-            }
+            iteration::check_label(
+                for_each,
+                plan.iteration.as_deref_mut(),
+                &mut refs,
+                self.diags,
+            );
         }
         match &step.action {
             Action::Kind { name, params } => {
@@ -438,6 +437,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         plan.durations = durations::check(step, &mut refs, self.diags);
+        plan.output_cap = durations::check_output_cap(step, &mut refs, self.diags);
         // The step's own results are in scope for `until`: it polls them.
         refs.allow_self();
         if let Some(until) = &step.until {
