@@ -181,3 +181,44 @@ scenarios:
     );
     assert!(!s.path().join("pwned").exists(), "nothing executes");
 }
+
+/// `CALL[LABEL].STEP` / `CALL[INDEX].STEP` in `expect:`: one element's
+/// called run, in `path` (order-sensitive within each playbook, free
+/// between elements' runs), `ran`, `skipped` and `branches`; mistakes in
+/// those addresses are diagnostics in the scenario file.
+#[test]
+fn expectations_address_one_elements_called_run_by_label_or_index() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_elements");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("2 passed, 0 failed\n"), "{out}");
+
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_elements_differ");
+    assert_eq!(code, 1, "{out}");
+    for said in [
+        "the path lists `each[0].route` before `each[0].ping`, which runs first",
+        "`report` is listed too early",
+        "`each[0].ping` runs before it",
+        "`each[1].primary_lag` did not run",
+        "the branch `each[1].route` took `replica_lag` (expected `primary_lag`",
+    ] {
+        assert!(out.contains(said), "{said}: {out}");
+    }
+    assert!(out.contains("0 passed, 3 failed"), "{out}");
+    snapshot("called_elements_differ", &out);
+
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_elements_malformed");
+    assert_eq!(code, 1, "{out}");
+    for said in [
+        "has 2 elements: there is no element [2]",
+        "did you mean `10.0.0.1:5432`?",
+        "did you mean `each[0].ping`?",
+        "`each[0` is not an address: the `[` after `each` is never closed",
+        "`each[0]` selects an element of `each` and names no step in its run",
+        "`each[].ping` is not an address",
+        "`rollback` is not a `for_each` step: it has no elements to address",
+    ] {
+        assert!(out.contains(said), "{said}: {out}");
+    }
+    assert!(!out.contains(" ... ok"), "{out}");
+    snapshot("called_elements_malformed", &out);
+}

@@ -267,7 +267,7 @@ impl Code {
             Code::InvalidK8sName => "a Kubernetes name or namespace is not a valid DNS-1123 name",
             Code::NotAList => "a step's `for_each` is given a value that is not a list, so there is nothing to iterate over",
             Code::LoopFieldWithoutForEach => "`as`, `parallel`, `on_item_failure` or `approval_per_item` on a step that has no `for_each`",
-            Code::ElementOutOfScope => "the element of a `for_each` loop is read where no element is bound: in `when` (decided once for the whole loop), in the question of a gate asked once for the set, or outside the loop's step",
+            Code::ElementOutOfScope => "the element of a `for_each` loop is read where no element is bound: in `when` (decided once for the whole loop), in the question of a gate asked once for the set, or outside the loop's step; or an `{{#each}}` block's `@index`, `@first` or `@last` is read outside such a block",
             Code::InvalidAnswerDefault => "an `ask` step's `default` (taken when its `timeout` passes) is not an answer the question accepts",
             Code::UnknownStep => "a reference to a step id that does not exist",
             Code::UnknownInput => "a reference to an input that the playbook does not declare",

@@ -181,6 +181,10 @@ pub struct Iteration {
     pub element: String,
     /// The element's type, from the list's (`any` when the list's is unknown).
     pub element_type: crate::expr::Type,
+    /// `label:`, evaluated per element with the element bound: how the
+    /// element is named (`None`: the element itself, its `metadata.name`
+    /// or `name`, else its position).
+    pub label: Option<Expr>,
 }
 
 #[derive(Clone, Debug)]

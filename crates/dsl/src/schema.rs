@@ -232,6 +232,9 @@ fn step_field(name: &str) -> Option<Value> {
         "as" => {
             json!({"type": "string", "pattern": ID_PATTERN, "not": {"enum": ["inputs", "steps", "vars"]}, "description": "With `for_each`: the name the element is bound to (default `item`)."})
         }
+        "label" => {
+            json!({"type": "string", "minLength": 1, "description": "With `for_each`: an expression over the element naming it in the live view, the journal, reports, rehearsals and resume (`item.labels.instance`); one short line, unique among the elements."})
+        }
         "parallel" => {
             json!({"type": "integer", "minimum": 1, "maximum": crate::lower::MAX_PARALLEL, "description": "With `for_each`: how many elements run at once (default 1: in order)."})
         }

@@ -52,6 +52,7 @@ pub(super) fn check(
             ),
             element,
             element_type: references::literal_element_type(node),
+            label: None,
         }),
         ForEachList::Expr(text) => {
             let parsed = match expr::parse(text) {
@@ -90,7 +91,89 @@ pub(super) fn check(
                 list: IterationList::Expr(parsed),
                 element,
                 element_type,
+                label: None,
             })
         }
     }
+}
+
+/// Checks `label:` with the element bound: typed through the element (an
+/// unknown field is refused as anywhere else), and a scalar, which the
+/// runner turns into the element's name; kept in `iteration` when it is.
+pub(super) fn check_label(
+    for_each: &ForEach,
+    iteration: Option<&mut Iteration>,
+    refs: &mut References,
+    diags: &mut Diagnostics,
+) {
+    let Some(label) = &for_each.label else {
+        return;
+    };
+    let checked = checked_label(label, for_each.element_name(), refs, diags);
+    if let Some(iteration) = iteration {
+        iteration.label = checked;
+    }
+}
+
+fn checked_label(
+    label: &crate::node::Text,
+    element: &str,
+    refs: &mut References,
+    diags: &mut Diagnostics,
+) -> Option<expr::Expr> {
+    // `label: "{{item.name}}"` (a template, as a parameter is written), in
+    // either syntax: said the same way in both.
+    let unquoted = label.value.trim().trim_matches('"');
+    if let Some(inner) = unquoted
+        .strip_prefix("{{")
+        .and_then(|t| t.strip_suffix("}}"))
+    {
+        diags.push(
+            Diagnostic::error(Code::ExprSyntax, "`label` is an expression, not a template")
+                .label(label.span, "written as a template")
+                .help(format!(
+                    "write the expression bare, as `when` is: `{}`",
+                    inner.trim()
+                )),
+        );
+        return None;
+    }
+    let parsed = match expr::parse(label) {
+        Ok(parsed) => parsed,
+        Err(diagnostic) => {
+            diags.push(with_expression_help(diagnostic));
+            return None;
+        }
+    };
+    let ty = expr::check(&parsed, refs, diags);
+    // A label that never reads the element names every element the same.
+    if !parsed.paths().iter().any(|p| p.key(0) == Some(element)) {
+        let help =
+            format!("read the element: `{element}`, or one of its fields such as `{element}.name`");
+        diags.push(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                format!("this `label` does not read the element `{element}`: every element would have the same label"),
+            )
+            .label(parsed.span, "the same for every element")
+            .help(help),
+        );
+        return None;
+    }
+    let scalar = matches!(
+        ty,
+        Type::String | Type::Enum(_) | Type::Int | Type::Float | Type::Bool | Type::Any
+    );
+    if !scalar {
+        diags.push(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                format!("a `label` names one element in one line, this is {}", ty.describe()),
+            )
+            .label(parsed.span, format!("this is {}", ty.describe()))
+            .help(format!("pick one field of the element, such as `{element}.labels.instance`, or build a string: `{element}.namespace + \"/\" + {element}.name`")),
+        );
+        return None;
+    }
+    Some(parsed)
 }

@@ -355,6 +355,12 @@ impl<'a> Analyzer<'a> {
             // the element are not reported again.
             let ty = plan.iteration.as_ref().map(|i| i.element_type.clone());
             refs.bind_element(for_each.element_name(), ty.unwrap_or(Type::Any));
+            iteration::check_label(
+                for_each,
+                plan.iteration.as_deref_mut(),
+                &mut refs,
+                self.diags,
+            );
         }
         match &step.action {
             Action::Kind { name, params } => {

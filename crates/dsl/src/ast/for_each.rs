@@ -3,7 +3,7 @@
 use crate::node::{Node, Text};
 use crate::source::{Span, Spanned};
 
-/// `for_each: LIST` with `as`, `parallel`, `on_item_failure` and
+/// `for_each: LIST` with `as`, `label`, `parallel`, `on_item_failure` and
 /// `approval_per_item` beside it: the step runs once per element. It stays
 /// one step (one node of the graph, one `StepPlan`), so a loop over a
 /// thousand elements costs `check` nothing more than one step.
@@ -17,6 +17,10 @@ pub struct ForEach {
     pub on_item_failure: Option<Spanned<ItemFailure>>,
     /// Ask the step's gate once per element rather than once for the set.
     pub approval_per_item: Option<Spanned<bool>>,
+    /// `label: item.labels.instance`: an expression over the element that
+    /// names it to people, in the journal, in rehearsals and on resume
+    /// (when absent, the element itself or its `metadata.name`/`name`).
+    pub label: Option<Text>,
     /// The `for_each` key and its value.
     pub span: Span,
 }
@@ -72,8 +76,12 @@ impl ForEach {
         } else {
             ""
         };
+        let labelled = match &self.label {
+            Some(label) => format!(", labelled `{}`", label.value.trim()),
+            None => String::new(),
+        };
         format!(
-            "each `{}` of {list}, {at_once}, {policy}{gate}",
+            "each `{}` of {list}{labelled}, {at_once}, {policy}{gate}",
             self.element_name()
         )
     }

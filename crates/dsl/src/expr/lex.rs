@@ -125,6 +125,16 @@ pub(super) fn lex(text: &Text) -> Result<Lexed, Diagnostic> {
                     .unwrap_or(bytes.len() - i);
                 (keyword(&bytes[i..i + len]), len)
             }
+            // `@index`, `@first`, `@last`: the names an `{{#each}}` body
+            // binds, read in its `{{#if}}` conditions (the checker refuses
+            // them anywhere else).
+            b'@' if next.is_some_and(is_word_start) => {
+                let len = bytes[i + 1..]
+                    .iter()
+                    .position(|&c| !is_word(c))
+                    .unwrap_or(bytes.len() - i - 1);
+                (Kind::Ident, len + 1)
+            }
             b'"' | b'\'' => {
                 let end = string_end(bytes, i).ok_or_else(|| never_closed(text, i, b))?;
                 let value = unescape(text, i + 1, end - 1)?;

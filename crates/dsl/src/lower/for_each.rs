@@ -1,5 +1,5 @@
-//! `for_each` and the fields beside it: `as`, `parallel`, `on_item_failure`,
-//! `approval_per_item`.
+//! `for_each` and the fields beside it: `as`, `label`, `parallel`,
+//! `on_item_failure`, `approval_per_item`.
 
 use super::*;
 use crate::code::Code;
@@ -8,7 +8,13 @@ use crate::node::{Node, Value};
 use crate::source::Spanned;
 
 /// The fields that only mean something beside `for_each`.
-pub const LOOP_FIELDS: &[&str] = &["as", "parallel", "on_item_failure", "approval_per_item"];
+pub const LOOP_FIELDS: &[&str] = &[
+    "as",
+    "label",
+    "parallel",
+    "on_item_failure",
+    "approval_per_item",
+];
 
 /// The most elements that may run at once: beyond it a loop would start
 /// more processes than any machine running a playbook should.
@@ -19,11 +25,12 @@ impl Lowerer<'_> {
     pub(super) fn for_each(&mut self, fields: &mut Fields) -> Option<ForEach> {
         let for_each = fields.take_entry("for_each");
         let name = fields.take_entry("as");
+        let label = fields.take_entry("label");
         let parallel = fields.take_entry("parallel");
         let on_item_failure = fields.take_entry("on_item_failure");
         let per_item = fields.take_entry("approval_per_item");
         let Some(for_each) = for_each else {
-            for entry in [name, parallel, on_item_failure, per_item]
+            for entry in [name, label, parallel, on_item_failure, per_item]
                 .into_iter()
                 .flatten()
             {
@@ -43,6 +50,7 @@ impl Lowerer<'_> {
             _ => ForEachList::Expr(self.expression(&for_each.value, "`for_each`")?),
         };
         let name = name.and_then(|e| self.element_name(&e.value));
+        let label = label.and_then(|e| self.expression(&e.value, "`label`"));
         let parallel = parallel.and_then(|e| self.parallel(&e.value));
         let on_item_failure = on_item_failure.and_then(|e| self.item_failure(&e.value));
         let approval_per_item = per_item.and_then(|e| self.bool(&e.value, "`approval_per_item`"));
@@ -52,6 +60,7 @@ impl Lowerer<'_> {
             parallel,
             on_item_failure,
             approval_per_item,
+            label,
             span: for_each.key.span.to(for_each.value.span),
         })
     }

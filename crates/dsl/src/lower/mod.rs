@@ -60,6 +60,7 @@ pub const STEP_FIELDS: &[&str] = &[
     "lint",
     "for_each",
     "as",
+    "label",
     "parallel",
     "on_item_failure",
     "approval_per_item",

@@ -282,6 +282,12 @@ impl Printer {
         if let Some(name) = &f.name {
             self.line(format!("as {}", name.value), Some(name.span.start));
         }
+        if let Some(label) = &f.label {
+            self.line(
+                format!("label {}", expression(&label.value)),
+                Some(label.span.start),
+            );
+        }
         if let Some(p) = &f.parallel {
             self.line(format!("parallel {}", p.value), Some(p.span.start));
         }

@@ -383,6 +383,7 @@ steps:
       - {name: web-1, port: 80}
       - {name: web-2, port: 8080}
     as: host
+    label: host.name + ":" + host.port
     on_item_failure: stop
     shell: curl -fsS http://{{host.name}}:{{host.port}}/health
 "#;
@@ -392,6 +393,10 @@ steps:
     assert!(text.contains("  for_each steps.pods.outputs.items[0:2]\n  as pod\n  parallel 3\n  on_item_failure continue\n  approval_per_item true\n"), "{text}");
     assert!(
         text.contains("  for_each [eu-1, \"eu 2\", 3, true]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  as host\n  label host.name + \":\" + host.port\n"),
         "{text}"
     );
     let (second, _) = from_runbook(&text);

@@ -221,6 +221,9 @@ fn for_each(map: &mut Mapping, f: &ForEach) {
     if let Some(name) = &f.name {
         put(map, "as", s(&name.value));
     }
+    if let Some(label) = &f.label {
+        put(map, "label", s(&label.value));
+    }
     if let Some(p) = &f.parallel {
         put(map, "parallel", Yaml::Number(p.value.into()));
     }

@@ -212,6 +212,7 @@ fn expectation(rule: Rule) -> Option<Expectation> {
         | Rule::needs_stmt
         | Rule::when_stmt
         | Rule::for_each_stmt
+        | Rule::label_stmt
         | Rule::until_stmt
         | Rule::retry_stmt
         | Rule::on_failure_stmt

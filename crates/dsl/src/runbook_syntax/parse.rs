@@ -215,8 +215,8 @@ fn step(pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
                 };
                 entries.push(Entry { key, value });
             }
-            // `when EXPR`; `for_each EXPR` or a literal `[...]` list.
-            Rule::when_stmt | Rule::for_each_stmt => {
+            // `when EXPR`, `label EXPR`; `for_each EXPR` or a literal `[...]` list.
+            Rule::when_stmt | Rule::for_each_stmt | Rule::label_stmt => {
                 let key = keyword(&item);
                 let mut inner = children(item);
                 let v = inner.next().expect("value");

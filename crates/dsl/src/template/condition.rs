@@ -63,18 +63,11 @@ fn single_word(text: &str) -> bool {
     true
 }
 
-/// Reads the condition written at `start..stop` of `text`.
+/// Reads the condition written at `start..stop` of `text`. Inside an
+/// `{{#each}}` body it may read `@index` (an integer), `@first` and
+/// `@last` (booleans), which the body's scope binds.
 pub(super) fn read(text: &Text, start: usize, stop: usize) -> Result<Expr, Diagnostic> {
-    crate::expr::parse(&text.slice(start, stop)).map_err(|mut diagnostic| {
-        // The expression language has no `@` names; `{{#if @index}}` (a
-        // single path) is how a body tells its first element apart.
-        if text.as_str()[start..stop].contains("@index") {
-            diagnostic.help = Some(
-                "a condition cannot read `@index`; test it alone, `{{#if @index}}` (false for the first element), or compare the element (`this`, or the name given with `as |x|`)".into(),
-            );
-        }
-        diagnostic
-    })
+    crate::expr::parse(&text.slice(start, stop))
 }
 
 /// Types the condition through `scope`, which must give a boolean.

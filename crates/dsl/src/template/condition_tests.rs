@@ -62,13 +62,20 @@ fn conditions_written_as_expressions_are_read_with_spans() {
         at.is_empty() || "inputs.replicas > ".contains(&at),
         "{at:?}"
     );
-    let (d, _) = err("{{#each inputs.list}}{{#if @index > 0}},{{/if}}{{/each}}");
-    assert!(
-        d.help
-            .as_deref()
-            .is_some_and(|h| h.contains("`{{#if @index}}`")),
-        "{:?}",
-        d.help
+    // A condition reads the element's position: `@index`, `@first`, `@last`.
+    assert_eq!(
+        r(
+            "{{#each inputs.list}}{{#if @index > 0}}, {{/if}}{{#if @first}}<{{/if}}{{this}}{{#unless !@last}}>{{/unless}}{{/each}}",
+            Quoting::None
+        ),
+        "<a b, c>"
+    );
+    assert_eq!(
+        r(
+            "{{#each inputs.list}}{{this}}{{#if !@last && @index == 0}};{{/if}}{{@first}}{{/each}}",
+            Quoting::None
+        ),
+        "a b;truecfalse"
     );
     assert_eq!(
         r(
@@ -215,4 +222,27 @@ fn hostile_values_in_blocks_never_execute() {
             );
         }
     }
+}
+
+#[test]
+fn position_names_are_typed_inside_each_and_refused_outside() {
+    assert!(check_src(
+        "{{#each steps.pods.outputs.names}}{{#if @index >= 1 && !@first || @last}}x{{/if}}{{/each}}"
+    )
+    .is_empty());
+    let typed = check_src("{{#each steps.pods.outputs.names}}{{#if @first > 1}}x{{/if}}{{/each}}");
+    assert_eq!(typed.len(), 1, "{typed:?}");
+    assert_eq!(typed[0].0, Code::TypeMismatch, "{typed:?}");
+    let number = check_src("{{#each steps.pods.outputs.names}}{{#if @index}}x{{/if}}{{#if @index + 1}}y{{/if}}{{/each}}");
+    assert_eq!(number.len(), 1, "{number:?}");
+    assert_eq!(number[0].0, Code::TypeMismatch, "{number:?}");
+    // Outside a block: a single path is refused as the template is read.
+    for (src, at) in [("{{@index}}", "@index"), ("{{#if @last}}x{{/if}}", "@last")] {
+        let (d, written) = err(src);
+        assert_eq!(d.code, Code::ElementOutOfScope, "{src}: {}", d.message);
+        assert_eq!(written, at);
+    }
+    let (d, _) = err("{{#each inputs.list}}{{@frist}}{{/each}}");
+    assert_eq!(d.code, Code::InvalidPath);
+    assert_eq!(d.help.as_deref(), Some("did you mean `@first`?"));
 }

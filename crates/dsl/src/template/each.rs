@@ -1,5 +1,6 @@
 //! `{{#each LIST}}...{{/each}}`: reading the block's opening tag and the
-//! paths only its body has (`this`, `this.field`, `@index`, or the
+//! paths only its body has (`this`, `this.field`, `@index`, `@first`,
+//! `@last`, or the
 //! element's name given with `as |name|`), the scope the checker types the
 //! body in, and the values the renderer binds for each element.
 
@@ -47,7 +48,8 @@ pub(super) fn open(
     }
 }
 
-/// `this`, `this.field...` or `@index`, inside an `{{#each}}` body.
+/// `this`, `this.field...`, `@index`, `@first` or `@last`, inside an
+/// `{{#each}}` body.
 pub(super) fn element_path(
     scanner: &Scanner<'_>,
     word: &str,
@@ -57,7 +59,7 @@ pub(super) fn element_path(
     let first =
         |name: &str, to: usize| Spanned::new(Segment::Name(name.into()), scanner.span(start, to));
     match word {
-        "this" | "@index" => Some(Path {
+        "this" | "@index" | "@first" | "@last" => Some(Path {
             segments: vec![first(word, end)],
             span: scanner.span(start, end),
         }),
@@ -74,11 +76,41 @@ pub(super) fn element_path(
     }
 }
 
+/// The names of an element's position an `{{#each}}` body binds, besides
+/// `this`: its index from 0, whether it is the first, whether the last.
+pub const POSITION_NAMES: &[&str] = &["@index", "@first", "@last"];
+
+/// The error for `@NAME` read where no `{{#each}}` body binds it (a `when`,
+/// a template outside a block), or for an `@NAME` no body binds.
+pub(crate) fn position_name_outside(name: &str, span: crate::source::Span) -> Diagnostic {
+    let shape = "inside `{{#each LIST}}...{{/each}}`, `@index` is the element's position from 0 (an integer), `@first` and `@last` are booleans: `{{#each LIST}}{{#if !@first}}, {{/if}}{{this}}{{/each}}`";
+    if POSITION_NAMES.contains(&name) {
+        Diagnostic::error(
+            Code::ElementOutOfScope,
+            format!("`{name}` is readable only inside an `{{{{#each}}}}` block"),
+        )
+        .label(span, "no `{{#each}}` block here")
+        .help(format!("{shape}; a `for_each` step's elements are named by `as` (and `label`), not by position"))
+    } else {
+        Diagnostic::error(
+            Code::InvalidPath,
+            format!("`{name}` is not a name an `{{{{#each}}}}` block binds"),
+        )
+        .label(span, "unknown name")
+        .help(
+            crate::suggest::help_for("name", name, POSITION_NAMES.iter().copied())
+                .unwrap_or_else(|| format!("{shape} (`#each` walks lists: there is no `@key`)")),
+        )
+    }
+}
+
 /// The names an `{{#each}}` body binds, given the element's type.
 pub(super) fn bindings(alias: Option<&str>, element: Type) -> Vec<(String, Type)> {
     let mut out = vec![
         ("this".to_string(), element.clone()),
         ("@index".to_string(), Type::Int),
+        ("@first".to_string(), Type::Bool),
+        ("@last".to_string(), Type::Bool),
     ];
     if let Some(alias) = alias {
         out.push((alias.to_string(), element));

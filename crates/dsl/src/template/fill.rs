@@ -188,11 +188,14 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     continue;
                 }
                 let alias = block.each.as_ref().and_then(|e| e.alias.clone());
+                let last = items.len() - 1;
                 // Pushed last first, so the first element is written first.
                 for (i, item) in items.into_iter().enumerate().rev() {
                     let mut inner = (*bindings).clone();
                     inner.push(("this".into(), item.clone()));
                     inner.push(("@index".into(), Value::from(i)));
+                    inner.push(("@first".into(), Value::Bool(i == 0)));
+                    inner.push(("@last".into(), Value::Bool(i == last)));
                     if let Some(alias) = &alias {
                         inner.push((alias.clone(), item));
                     }

@@ -36,6 +36,8 @@ mod tests;
 
 pub use argv::shell_parsed;
 pub use check::check;
+pub(crate) use each::position_name_outside;
+pub use each::POSITION_NAMES;
 pub use fill::{fill, fill_known, FillError, Quoting};
 pub use parse::{parse, MAX_BLOCK_DEPTH};
 pub use quote::{quote_in, shell_quote, Parses, Unsafe};

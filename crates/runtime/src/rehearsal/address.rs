@@ -14,9 +14,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// A step found at an address: the playbook it is in, and its index there.
+#[derive(Clone)]
 pub struct Addressed {
     pub plan: Arc<Plan>,
     pub index: usize,
+}
+
+impl std::fmt::Debug for Addressed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Addressed({})", self.step().id.value)
+    }
 }
 
 impl Addressed {
@@ -33,6 +40,19 @@ pub fn resolve(
     id: &Spanned<String>,
     diags: &mut Diagnostics,
 ) -> Option<Addressed> {
+    resolve_chain(plan, catalog, id, diags).and_then(|mut chain| chain.pop())
+}
+
+/// Like [`resolve`], with every step on the way: for `CALL.INNER.STEP`,
+/// `CALL` in the rehearsed playbook, `INNER` in the one it calls, and the
+/// step itself.
+pub fn resolve_chain(
+    plan: &Arc<Plan>,
+    catalog: &dyn Catalog,
+    id: &Spanned<String>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Addressed>> {
+    let mut chain = Vec::new();
     let mut plan = plan.clone();
     // The address of the playbook searched so far (`CALL.`), and who calls it.
     let mut prefix = String::new();
@@ -64,8 +84,12 @@ pub fn resolve(
             );
             return None;
         };
+        chain.push(Addressed {
+            plan: plan.clone(),
+            index,
+        });
         if parts.peek().is_none() {
-            return Some(Addressed { plan, index });
+            return Some(chain);
         }
         let address = format!("{prefix}{part}");
         match called(&plan, index, catalog) {

@@ -1,16 +1,16 @@
 //! The elements of a `for_each` step in a scenario: scripted one by one
 //! (`items:` under the loop step's script, the step's own script answering
 //! the others) and expected one by one (`expect: loops:`). An element is
-//! named by its position (`index`), its label (`label`: the string itself,
-//! or an object's `metadata.name` or `name`, as the journal and `resume`
-//! name it), or both. Both are checked against the list the scenario
-//! scripts, when the scenario makes it known (a literal list, an input, a
-//! scripted step's result): a position or label that list cannot have is
-//! an error in the scenario file.
+//! named by its position (`index`), its label (`label`: the step's
+//! `label:` expression's value, else the string itself or an object's
+//! `metadata.name` or `name`, as the journal and `resume` name it), or
+//! both. Both are checked against the list the scenario scripts, when the
+//! scenario makes it known (a literal list, an input, a scripted step's
+//! result): a position or label that list cannot have is an error in the
+//! scenario file.
 
 use super::scenario::{key, mapping, script_at, string, unknown_keys, wrong_type, StepScript};
 use crate::event::StepState;
-use crate::runner::iteration_label;
 use runbook_dsl::node::Node;
 use runbook_dsl::suggest::help_for;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, Span, Spanned};
@@ -187,7 +187,7 @@ fn element_ref(node: &Node, diags: &mut Diagnostics) -> Option<ElementRef> {
         diags.push(
             Diagnostic::error(Code::MissingField, "this element is named by neither `index` nor `label`")
                 .label(Span::new(node.span.start, node.span.start), "which element?")
-                .help("name it by its position (`index: 0` is the first) or its label (`label: web-2`: the string itself, or `metadata.name`/`name` of an object)"),
+                .help("name it by its position (`index: 0` is the first) or its label (`label: web-2`: what the step's `label:` gives, else the string itself, or `metadata.name`/`name` of an object)"),
         );
         return None;
     }
@@ -238,16 +238,12 @@ fn state(node: &Node, diags: &mut Diagnostics) -> Option<Spanned<StepState>> {
     }
 }
 
-/// Checks that the element named can be in `list` (the list the scenario
-/// scripts for the loop `step`, when known): its position within it, its
-/// label one of its elements', and both together the same element.
-pub fn check_element(step: &str, element: &ElementRef, list: &[Value], diags: &mut Diagnostics) {
-    let labels: Vec<String> = list
-        .iter()
-        .enumerate()
-        .map(|(i, v)| iteration_label(v, i))
-        .collect();
-    let count = list.len();
+/// Checks that the element named can be in the list the scenario scripts
+/// for the loop `step` (when known; `labels` are its elements' labels):
+/// its position within it, its label one of its elements', and both
+/// together the same element.
+pub fn check_element(step: &str, element: &ElementRef, labels: &[String], diags: &mut Diagnostics) {
+    let count = labels.len();
     let elements = if count == 1 { "element" } else { "elements" };
     if let Some(index) = &element.index {
         if index.value >= count {
@@ -279,12 +275,14 @@ pub fn check_element(step: &str, element: &ElementRef, list: &[Value], diags: &m
                     ),
                 )
                 .label(label.span, "no element with this label")
-                .with_help(help_for(
-                    "element",
-                    &label.value,
-                    labels.iter().map(String::as_str),
-                ))
-                .help(format!("its elements: {}", few(&labels))),
+                .help({
+                    // The closest label first, then the list.
+                    let all = format!("its elements: {}", few(labels));
+                    match help_for("element", &label.value, labels.iter().map(String::as_str)) {
+                        Some(closest) => format!("{closest} ({all})"),
+                        None => all,
+                    }
+                }),
             );
             return;
         }

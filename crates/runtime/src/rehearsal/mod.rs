@@ -17,9 +17,12 @@
 
 pub mod address;
 pub mod coverage;
+pub mod element_address;
 pub mod elements;
 pub mod invert;
+mod loop_verdict;
 pub mod observed;
+pub mod path_order;
 pub mod prepare;
 pub mod scenario;
 pub mod script;
@@ -197,6 +200,7 @@ pub fn rehearse(
     world: &World,
 ) -> ScenarioReport {
     let missing = Arc::new(Mutex::new(Vec::new()));
+    let path_steps = prepared.path_steps;
     let actions = ScriptedActions {
         canned: Arc::new(prepared.canned),
         items: Arc::new(prepared.items),
@@ -217,7 +221,7 @@ pub fn rehearse(
     let verdict = if !missing.is_empty() {
         Verdict::Unscripted(unscripted(plan, scenario, &missing))
     } else {
-        let mismatches = verdict::compare(plan, scenario, &rehearsed);
+        let mismatches = verdict::compare(plan, scenario, &rehearsed, &path_steps);
         if mismatches.is_empty() {
             Verdict::Passed
         } else {

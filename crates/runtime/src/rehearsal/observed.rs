@@ -20,6 +20,7 @@ pub fn rehearsed(plan: &Plan, outcome: RunOutcome, records: Vec<Record>) -> Rehe
         failures: outcome.failures,
         called: Default::default(),
         called_path: Vec::new(),
+        settled: Vec::new(),
         items: Default::default(),
     };
     for record in records {
@@ -42,23 +43,34 @@ pub fn rehearsed(plan: &Plan, outcome: RunOutcome, records: Vec<Record>) -> Rehe
             .flatten();
         if called {
             // An element's called run is at `CALL[INDEX]`: its steps are
-            // expected as `CALL.STEP`, whichever element reached them.
-            let address = unindexed(&step);
-            if let Some(elements) = elements(&results) {
-                run.items.insert(address.clone(), elements);
+            // expected as `CALL.STEP`, whichever element reached them, and
+            // as `CALL[INDEX].STEP`, that element's own.
+            if state != StepState::Skipped {
+                run.settled.push(step.clone());
             }
+            let address = unindexed(&step);
+            let addresses = if address == step {
+                vec![address]
+            } else {
+                vec![address, step]
+            };
             let reached = Reached {
                 state,
                 message,
                 taken,
             };
-            if state != StepState::Skipped {
-                run.called_path.push(address.clone());
-            }
-            let earlier = run.called.get(&address);
-            // Reached by one element is reached.
-            if earlier.is_none_or(|e| e.state == StepState::Skipped) {
-                run.called.insert(address, reached);
+            for address in addresses {
+                if let Some(elements) = elements(&results) {
+                    run.items.insert(address.clone(), elements);
+                }
+                if state != StepState::Skipped {
+                    run.called_path.push(address.clone());
+                }
+                let earlier = run.called.get(&address);
+                // Reached by one element is reached.
+                if earlier.is_none_or(|e| e.state == StepState::Skipped) {
+                    run.called.insert(address, reached.clone());
+                }
             }
             continue;
         }
@@ -73,6 +85,7 @@ pub fn rehearsed(plan: &Plan, outcome: RunOutcome, records: Vec<Record>) -> Rehe
         run.messages[i] = message;
         if state != StepState::Skipped {
             run.path.push(i);
+            run.settled.push(step.clone());
         }
         if let Some(t) = taken {
             run.taken.push((i, t));
@@ -106,9 +119,15 @@ fn elements(results: &Map<String, Value>) -> Option<Vec<ElementEnd>> {
                 let index = r.get("index").and_then(Value::as_u64).map(|i| i as usize)?;
                 let item = r.get("item").cloned().unwrap_or(Value::Null);
                 let state = serde_json::from_value(r.get("state")?.clone()).ok()?;
+                // The label the run gave it (`label:` or the default).
+                let label = r
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| crate::runner::iteration_label(&item, at));
                 Some(ElementEnd {
                     index,
-                    label: crate::runner::iteration_label(&item, at),
+                    label,
                     state,
                 })
             })

@@ -5,6 +5,7 @@
 //! the scenario file, with "did you mean" for misspelled names.
 
 use super::address::{resolve, Addressed};
+use super::element_address::resolve_expected;
 use super::elements::{self, check_element};
 use super::invert::invert;
 use super::scenario::{Scenario, StepScript};
@@ -32,6 +33,9 @@ pub struct Prepared {
     pub gates: HashMap<String, bool>,
     /// Elements of loops scripted one by one, by the loop step's address.
     pub items: HashMap<String, Vec<(ElementMatch, Canned)>>,
+    /// For each step `expect: path:` lists, in order, the step found at
+    /// each part of its address (for the order it must respect).
+    pub path_steps: Vec<Vec<Addressed>>,
 }
 
 /// The result an output captures when it names none, for a kind.
@@ -108,11 +112,11 @@ pub fn prepare(
             );
             continue;
         }
-        let list = scripted_list(plan, &addressed, catalog, &prepared);
+        let labels = scripted_labels(plan, &addressed, catalog, &prepared);
         let mut items = Vec::new();
         for item in &script.items {
-            if let Some(list) = &list {
-                check_element(&script.step.value, &item.element, list, diags);
+            if let Some(labels) = &labels {
+                check_element(&script.step.value, &item.element, labels, diags);
             }
             if let Some(canned) = canned(step, primary_of(catalog, step), &item.script, diags) {
                 items.push((ElementMatch::of(&item.element), canned));
@@ -211,18 +215,20 @@ pub fn prepare(
         prepared.gates.insert(gate.step.value.clone(), gate.value);
     }
     let expect = &scenario.expect;
-    let listed = expect
-        .path
-        .iter()
-        .flat_map(|p| p.value.iter())
-        .chain(&expect.ran)
-        .chain(&expect.skipped);
-    // `CALL.STEP` names a step of a called playbook, as under `steps:`.
-    for id in listed {
-        resolve(plan, catalog, id, diags);
+    // `CALL.STEP` names a step of a called playbook, as under `steps:`, and
+    // `CALL[INDEX].STEP` / `CALL[LABEL].STEP` one element's.
+    for id in expect.path.iter().flat_map(|p| p.value.iter()) {
+        if let Some(chain) = resolve_expected(plan, catalog, &prepared, id, diags) {
+            prepared.path_steps.push(chain);
+        }
+    }
+    for id in expect.ran.iter().chain(&expect.skipped) {
+        resolve_expected(plan, catalog, &prepared, id, diags);
     }
     for (branch, target) in &expect.branches {
-        let Some(addressed) = resolve(plan, catalog, branch, diags) else {
+        let Some(addressed) = resolve_expected(plan, catalog, &prepared, branch, diags)
+            .and_then(|mut chain| chain.pop())
+        else {
             continue;
         };
         let step = addressed.step();
@@ -271,48 +277,56 @@ pub fn prepare(
             );
             continue;
         }
-        if let Some(list) = scripted_list(plan, &addressed, catalog, &prepared) {
+        if let Some(labels) = scripted_labels(plan, &addressed, catalog, &prepared) {
             for (element, _) in &expected.items {
-                check_element(&expected.step.value, element, &list, diags);
+                check_element(&expected.step.value, element, &labels, diags);
             }
         }
     }
     (diags.len() == before).then_some(prepared)
 }
 
-/// The list the loop at `addressed` runs over, as far as the scenario
+/// The labels of the elements of the loop at `addressed` (its `label:`,
+/// or the default), over the list it runs over as far as the scenario
 /// makes it known: a literal list, or the list expression over the
 /// scenario's inputs and the steps it scripts as succeeding. `None` when
 /// it reads something else (a computed value, a step not scripted, a
-/// called playbook's inputs).
-fn scripted_list(
+/// called playbook's inputs), or its labels cannot be made (the run
+/// fails the step and says why).
+pub(super) fn scripted_labels(
     top: &Arc<Plan>,
     addressed: &Addressed,
     catalog: &dyn Catalog,
     prepared: &Prepared,
-) -> Option<Vec<Value>> {
+) -> Option<Vec<String>> {
     let plan = &addressed.plan;
     let iteration = plan.step_plan(addressed.index).iteration.as_ref()?;
-    let list = match &iteration.list {
-        IterationList::Literal(values) => return Some(values.clone()),
-        IterationList::Expr(list) => list,
-    };
     // Only the rehearsed playbook's own inputs and steps are known here.
-    if !Arc::ptr_eq(plan, top) {
-        return None;
+    let top_level = Arc::ptr_eq(plan, top);
+    let mut scope = Scope::new(if top_level {
+        prepared.inputs.clone()
+    } else {
+        Default::default()
+    });
+    if top_level {
+        for (id, canned) in prepared.canned.iter().filter(|(_, c)| c.ok) {
+            let Some(i) = plan.index_of(id) else { continue };
+            let step = plan.step(i).0;
+            let captured =
+                outputs::capture(&step.outputs, primary_of(catalog, step), &canned.fields)
+                    .unwrap_or_default();
+            scope.succeeded(id, canned.fields.clone(), captured);
+        }
     }
-    let mut scope = Scope::new(prepared.inputs.clone());
-    for (id, canned) in prepared.canned.iter().filter(|(_, c)| c.ok) {
-        let Some(i) = plan.index_of(id) else { continue };
-        let step = plan.step(i).0;
-        let captured = outputs::capture(&step.outputs, primary_of(catalog, step), &canned.fields)
-            .unwrap_or_default();
-        scope.succeeded(id, canned.fields.clone(), captured);
-    }
-    match expr::eval(list, &scope) {
-        Ok(expr::Outcome::Known(Value::Array(values))) => Some(values),
-        _ => None,
-    }
+    let values = match &iteration.list {
+        IterationList::Literal(values) => values.clone(),
+        IterationList::Expr(_) if !top_level => return None,
+        IterationList::Expr(list) => match expr::eval(list, &scope) {
+            Ok(expr::Outcome::Known(Value::Array(values))) => values,
+            _ => return None,
+        },
+    };
+    crate::runner::element_labels(iteration, &values, &scope).ok()
 }
 
 /// The scenario's inputs, resolved as a run's are ([`inputs::resolve`]) in

@@ -91,12 +91,16 @@ impl ExpectedOutcome {
 /// What a scenario asserts. Everything is optional, but at least one
 /// assertion must be given (a scenario that asserts nothing cannot fail).
 /// Steps are named as under `steps:`: `STEP`, or `CALL.STEP` for a step of
-/// the playbook the `playbook` step `CALL` calls.
+/// the playbook the `playbook` step `CALL` calls; `path`, `ran`, `skipped`
+/// and `branches` also take `CALL[LABEL].STEP` / `CALL[INDEX].STEP`, a step
+/// of one element's run of a loop over a `playbook` step
+/// (`element_address.rs`).
 #[derive(Clone, Debug, Default)]
 pub struct Expect {
     pub outcome: Option<Spanned<ExpectedOutcome>>,
     /// Exactly the steps that were reached (not skipped), in an order that
-    /// respects the playbook's dependencies.
+    /// respects the dependencies of the playbook and of the called ones
+    /// (`path_order.rs`).
     pub path: Option<Spanned<Vec<Spanned<String>>>>,
     /// Steps that must have been reached, in any order.
     pub ran: Vec<Spanned<String>>,

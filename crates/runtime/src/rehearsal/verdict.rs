@@ -1,7 +1,10 @@
 //! Compares what a rehearsal did with what its scenario expects, and finds
 //! the first step where they part: the place a reviewer needs to look at.
 
-use super::elements::LoopExpect;
+use super::address::Addressed;
+use super::element_address::canonical_expect;
+use super::loop_verdict::loop_mismatches;
+use super::path_order::first_out_of_order;
 use super::scenario::{ExpectedOutcome, Scenario};
 use crate::event::{RunStatus, StepState};
 use crate::runner::Failure;
@@ -24,11 +27,18 @@ pub struct Rehearsed {
     pub taken: Vec<(usize, Option<String>)>,
     pub failures: Vec<Failure>,
     /// Steps of called playbooks that settled, by address (`CALL.STEP`;
-    /// an element's called run's steps too, reached by any element).
+    /// an element's called run's steps too, reached by any element, and
+    /// also by their own address, `CALL[INDEX].STEP`).
     pub called: HashMap<String, Reached>,
-    /// Those reached (not skipped), in the order they settled.
+    /// Those reached (not skipped), in the order they settled, under both
+    /// addresses.
     pub called_path: Vec<String>,
-    /// How each element of each loop ended, by the loop's address.
+    /// Every step reached, of the rehearsed playbook (its id) and of the
+    /// playbooks it called (its address as the run wrote it,
+    /// `CALL[INDEX].STEP`), in the order they settled.
+    pub settled: Vec<String>,
+    /// How each element of each loop ended, by the loop's address (a loop
+    /// in an element's called run under both addresses, as `called`).
     pub items: HashMap<String, Vec<ElementEnd>>,
 }
 
@@ -62,7 +72,7 @@ pub struct Mismatch {
     pub labels: Vec<(Span, String)>,
 }
 
-fn reached(state: StepState) -> bool {
+pub(super) fn reached(state: StepState) -> bool {
     !matches!(state, StepState::Skipped | StepState::Pending)
 }
 
@@ -85,11 +95,84 @@ fn outcome_name(status: RunStatus) -> &'static str {
 
 /// Every difference, the first step where the path differs first (in the
 /// playbook's dependency order); differences about no step come last.
-pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatch> {
+/// `path_steps` holds the steps at each part of each address the path
+/// lists (for its order).
+pub fn compare(
+    plan: &Plan,
+    scenario: &Scenario,
+    run: &Rehearsed,
+    path_steps: &[Vec<Addressed>],
+) -> Vec<Mismatch> {
     let mut found = Vec::new();
     let id = |i: usize| plan.step(i).0.id.value.as_str();
     let index = |s: &str| plan.index_of(s);
-    let expect = &scenario.expect;
+    // `CALL[LABEL].STEP` as the run addresses it: `CALL[INDEX].STEP`.
+    let (expect, unknown) = canonical_expect(&scenario.expect, run);
+    let expect = &expect;
+    for (address, why) in unknown {
+        found.push(called_mismatch(
+            plan,
+            &address,
+            format!("`{address}` names no element the run had: {why}"),
+            format!("`{address}` runs"),
+            why,
+        ));
+    }
+    if let Some(path) = &expect.path {
+        let listed: Vec<&str> = path.value.iter().map(|s| s.value.as_str()).collect();
+        let whole = scenario.expect.path.as_ref().map(|p| p.value.len()) == Some(listed.len());
+        if let Some((k, m)) = first_out_of_order(&listed, path_steps).filter(|_| whole) {
+            let (earlier, later) = (listed[k], listed[m]);
+            let message = format!("the path lists `{earlier}` before `{later}`, which runs first");
+            let show = |steps: &[&str]| format!("[{}]", steps.join(", "));
+            let actual: Vec<&str> = run.settled.iter().map(String::as_str).collect();
+            found.push(match (index(earlier), index(later)) {
+                (Some(i), Some(j)) => Mismatch {
+                    step: Some(i),
+                    message,
+                    expected: list(plan, listed.iter().filter_map(|s| index(s))),
+                    actual: list(plan, run.path.clone()),
+                    labels: vec![
+                        (plan.step(i).0.id.span, "listed too early".into()),
+                        (plan.step(j).0.id.span, "runs before it".into()),
+                    ],
+                },
+                (_, later_at) => {
+                    // Drawn at the steps of this playbook they are in (a
+                    // called step at its calling step).
+                    let top =
+                        |address: &str| index(address.split(['.', '[']).next().unwrap_or(address));
+                    let (earlier_top, later_top) = (top(earlier), later_at.or_else(|| top(later)));
+                    let mut labels = Vec::new();
+                    if earlier_top == later_top {
+                        labels.extend(earlier_top.map(|i| {
+                            (
+                                plan.step(i).0.id.span,
+                                format!("its called playbook: {message}"),
+                            )
+                        }));
+                    } else {
+                        labels.extend(earlier_top.map(|i| {
+                            (
+                                plan.step(i).0.id.span,
+                                format!("`{earlier}` is listed too early"),
+                            )
+                        }));
+                        labels.extend(later_top.map(|i| {
+                            (plan.step(i).0.id.span, format!("`{later}` runs before it"))
+                        }));
+                    }
+                    Mismatch {
+                        step: earlier_top,
+                        message,
+                        expected: show(&listed),
+                        actual: show(&actual),
+                        labels,
+                    }
+                }
+            });
+        }
+    }
     if let Some(path) = &expect.path {
         let expected: Vec<usize> = path.value.iter().filter_map(|s| index(&s.value)).collect();
         let actual = &run.path;
@@ -102,30 +185,6 @@ pub fn compare(plan: &Plan, scenario: &Scenario, run: &Rehearsed) -> Vec<Mismatc
         for &i in &expected {
             if !actual.contains(&i) {
                 found.push(missed(plan, run, i, &exp, &act));
-            }
-        }
-        // Same steps: the order written must respect the dependencies.
-        let ancestry = plan.graph().ancestry(plan.order());
-        for (k, &i) in expected.iter().enumerate() {
-            if let Some(&later) = expected[k + 1..]
-                .iter()
-                .find(|&&j| ancestry.is_upstream(j, i))
-            {
-                found.push(Mismatch {
-                    step: Some(i),
-                    message: format!(
-                        "the path lists `{}` before `{}`, which runs first",
-                        id(i),
-                        id(later)
-                    ),
-                    expected: exp.clone(),
-                    actual: act.clone(),
-                    labels: vec![
-                        (plan.step(i).0.id.span, "listed too early".into()),
-                        (plan.step(later).0.id.span, "runs before it".into()),
-                    ],
-                });
-                break;
             }
         }
     }
@@ -299,7 +358,7 @@ fn one_line(message: &str) -> String {
     }
 }
 
-fn state_words(run: &Rehearsed, i: usize) -> String {
+pub(super) fn state_words(run: &Rehearsed, i: usize) -> String {
     let state = run.states[i];
     let word = if state == StepState::Pending {
         "was not reached".to_string()
@@ -451,7 +510,7 @@ fn called_path(
 }
 
 /// How a step of a called playbook ended, in words.
-fn called_words(run: &Rehearsed, address: &str) -> String {
+pub(super) fn called_words(run: &Rehearsed, address: &str) -> String {
     match run.called.get(address) {
         None => "was not reached".into(),
         Some(r) => match &r.message {
@@ -470,7 +529,8 @@ fn called_mismatch(
     expected: String,
     actual: String,
 ) -> Mismatch {
-    let call = address.split('.').next().unwrap_or(address);
+    // `CALL.STEP`, `CALL[1].STEP`: drawn at `CALL`.
+    let call = address.split(['.', '[']).next().unwrap_or(address);
     let step = plan.index_of(call);
     Mismatch {
         step,
@@ -486,92 +546,4 @@ fn called_mismatch(
         expected,
         actual,
     }
-}
-
-/// What a loop did against what the scenario expects of it.
-fn loop_mismatches(plan: &Plan, run: &Rehearsed, expected: &LoopExpect, found: &mut Vec<Mismatch>) {
-    let address = expected.step.value.as_str();
-    let at = plan.index_of(address);
-    let call = plan.index_of(address.split('.').next().unwrap_or(address));
-    let (state, words) = match at {
-        Some(i) if run.states[i] == StepState::Pending => (None, state_words(run, i)),
-        Some(i) => (
-            Some(run.states[i]),
-            state_words(run, i).replacen("was ", "", 1),
-        ),
-        None => (
-            run.called.get(address).map(|r| r.state),
-            called_words(run, address),
-        ),
-    };
-    let mismatch = |message: String, expected: String, actual: String| Mismatch {
-        step: call,
-        labels: call
-            .map(|i| (plan.step(i).0.id.span, message.clone()))
-            .into_iter()
-            .collect(),
-        message,
-        expected,
-        actual,
-    };
-    if let Some(want) = &expected.state {
-        if state != Some(want.value) {
-            found.push(mismatch(
-                format!("the loop `{address}` {words}"),
-                want.value.name().into(),
-                state.map(|s| s.name()).unwrap_or("not reached").into(),
-            ));
-        }
-    }
-    let none = Vec::new();
-    let elements = run.items.get(address).unwrap_or(&none);
-    if let Some(want) = &expected.ran {
-        let ran = elements.iter().filter(|e| reached(e.state)).count();
-        if ran != want.value {
-            found.push(mismatch(
-                format!(
-                    "{ran} elements of the loop `{address}` ran, the scenario expects {}",
-                    want.value
-                ),
-                format!("{} ran", want.value),
-                format!("{ran} ran ({})", element_list(elements)),
-            ));
-        }
-    }
-    for (element, want) in &expected.items {
-        let got: Vec<&ElementEnd> = elements
-            .iter()
-            .filter(|e| element.matches(e.index, &e.label))
-            .collect();
-        if got.is_empty() {
-            found.push(mismatch(
-                format!("the loop `{address}` had no element {}", element.name()),
-                format!("{} {}", element.name(), want.value.name()),
-                format!("its elements: {}", element_list(elements)),
-            ));
-        }
-        for e in got.into_iter().filter(|e| e.state != want.value) {
-            found.push(mismatch(
-                format!(
-                    "element [{}] `{}` of the loop `{address}` {}",
-                    e.index,
-                    e.label,
-                    e.state.name()
-                ),
-                want.value.name().into(),
-                e.state.name().into(),
-            ));
-        }
-    }
-}
-
-fn element_list(elements: &[ElementEnd]) -> String {
-    if elements.is_empty() {
-        return "none".into();
-    }
-    elements
-        .iter()
-        .map(|e| format!("[{}] {} {}", e.index, e.label, e.state.name()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

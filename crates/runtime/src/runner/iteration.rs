@@ -6,6 +6,7 @@
 //! aggregates over them, so the scheduler and every other command see one
 //! step. How it runs, resumes and fails: docs/semantics.md, "Loops".
 
+use super::element_labels::{default_label, labels};
 use super::step_task::StepTask;
 use crate::action::{ActionContext, Execute};
 use crate::arguments;
@@ -100,10 +101,19 @@ impl StepTask {
             },
         };
 
-        // Every element is rendered before any runs: a value that cannot be
-        // rendered fails the step before it has done anything.
+        // Every element is named and rendered before any runs: a label or a
+        // value that cannot be fails the step before it has done anything.
+        let names = match labels(iteration, &values, &self.scope) {
+            Ok(names) => names,
+            Err(e) => {
+                return StepDone {
+                    span: Some(e.span),
+                    ..self.done(StepState::Failed, e.message)
+                }
+            }
+        };
         let mut elements = Vec::with_capacity(values.len());
-        for (index, value) in values.into_iter().enumerate() {
+        for ((index, value), label) in values.into_iter().enumerate().zip(names) {
             let scope = self.scope.with_element(&iteration.element, value.clone());
             let args = match arguments::fill(&step_plan.params, &scope) {
                 Ok(args) => args,
@@ -123,7 +133,6 @@ impl StepTask {
                     ..self.done(StepState::Failed, format!("element [{index}]: {message}"))
                 };
             }
-            let label = label(&value, index);
             let mut ctx = self.action_context(args, scope);
             // Each element's called playbook is its own run (journaled at
             // `STEP[INDEX]`); on resume, an element that runs again
@@ -397,7 +406,7 @@ impl StepTask {
                 None => {
                     let (_, label, value) = not_started.pop_front().unwrap_or((
                         index,
-                        label(&Value::Null, index),
+                        default_label(&Value::Null, index),
                         Value::Null,
                     ));
                     let done = StepDone {
@@ -425,6 +434,7 @@ impl StepTask {
             }
             let mut record = done.results;
             record.insert("index".into(), Value::from(index));
+            record.insert("label".into(), Value::from(label.as_str()));
             record.insert("item".into(), value);
             record.insert("state".into(), Value::from(done.state.name()));
             record.insert(
@@ -484,38 +494,6 @@ impl Element {
     }
 }
 
-/// How an element is shown to people and matched on resume: a string as
-/// itself, an object by its `metadata.name` or `name` (a pod, a row), else
-/// its position. One line, control characters escaped, at most 80 characters.
-pub(crate) fn label(value: &Value, index: usize) -> String {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Object(map) => map
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .or_else(|| map.get("name"))
-            .or_else(|| map.get("id"))
-            .map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .unwrap_or_else(|| format!("#{index}")),
-        _ => format!("#{index}"),
-    };
-    let escaped: String = text.chars().flat_map(char::escape_default).collect();
-    let escaped = if text.chars().any(char::is_control) {
-        escaped
-    } else {
-        text
-    };
-    match escaped.char_indices().nth(80) {
-        Some((cut, _)) => format!("{}...", &escaped[..cut]),
-        None => escaped,
-    }
-}
-
 fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -524,22 +502,5 @@ fn json_type(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "a mapping",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn labels_name_elements_on_one_line() {
-        assert_eq!(label(&json!("web-1"), 0), "web-1");
-        assert_eq!(label(&json!({"metadata": {"name": "api-7"}}), 3), "api-7");
-        assert_eq!(label(&json!({"name": "orders"}), 1), "orders");
-        assert_eq!(label(&json!({"x": 1}), 2), "#2");
-        assert_eq!(label(&json!([1, 2]), 4), "#4");
-        assert_eq!(label(&json!("a\nb"), 0), "a\\nb");
-        assert_eq!(label(&json!("x".repeat(100)), 0).len(), 83);
     }
 }

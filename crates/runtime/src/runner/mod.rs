@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 mod attempts;
 mod branch;
+mod element_labels;
 mod gates;
 mod iteration;
 mod options;
@@ -27,7 +28,7 @@ mod outcome;
 mod scheduler;
 mod step_task;
 
-pub(crate) use iteration::label as iteration_label;
+pub(crate) use element_labels::{default_label as iteration_label, labels as element_labels};
 pub use options::RunOptions;
 pub use outcome::{Captured, Failure, ItemCall, Restored, RestoredItem, RunOutcome};
 pub(crate) use scheduler::ended;

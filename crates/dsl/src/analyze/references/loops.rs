@@ -74,7 +74,7 @@ impl<'a> References<'a, '_> {
                 crate::expr::read_path_or_report(&element, path, 5, None, diags)
             }
             Some("index") => Type::Int,
-            Some("state" | "message") => Type::String,
+            Some("state" | "message" | "label") => Type::String,
             Some(_) => self.resolve_result(id, step, schema, path, 4, diags),
         }
     }
@@ -134,6 +134,10 @@ impl<'a> References<'a, '_> {
             }
         }
         let first = path.segments.first().map(|s| s.span).unwrap_or(path.span);
+        if other.starts_with('@') {
+            diags.push(crate::template::position_name_outside(other, first));
+            return Some(Type::Any);
+        }
         // No step when a computed value (`vars`) is checked.
         let current = self.playbook.steps.get(self.current);
         let own = current

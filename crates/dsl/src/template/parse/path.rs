@@ -20,6 +20,16 @@ impl Scanner<'_> {
                 return Ok(path);
             }
         }
+        // `{{@index}}` outside a block, `{{@frist}}`: said as in a condition.
+        if word
+            .strip_prefix('@')
+            .is_some_and(crate::path::is_identifier)
+        {
+            return Err(crate::template::position_name_outside(
+                word,
+                self.span(start, end),
+            ));
+        }
         let context_help = "write the whole path from the top: `inputs.NAME` or `steps.ID.FIELD`";
         if word == "this"
             || word.starts_with("this.")
