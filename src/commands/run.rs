@@ -12,6 +12,7 @@ use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_runtime::journal::{self, WriteFailure};
 use runbook_runtime::operator::{current_user, Operator, Preapproved};
+use runbook_runtime::pending::Waiting;
 use runbook_runtime::runner::RunOutcome;
 use runbook_runtime::session::inputs::{self as resolving, Environment};
 use runbook_runtime::session::{Ended, OpenError, Session};
@@ -58,11 +59,12 @@ pub fn run(args: &RunArgs) -> i32 {
         },
         jobs: args.jobs as usize,
         journal_dir: args.decisions.journal_dir.clone(),
-        gate_timeout: args.decisions.gate_timeout,
+        gate_timeout: gate_timeout(&args.decisions),
         workdir: started_in(),
         output_cap: args.decisions.output_cap,
         inputs,
         continued: None,
+        waiting: waiting(&args.decisions),
     };
     execute(session, operator, args.decisions.output)
 }
@@ -90,6 +92,28 @@ pub fn operator(args: &Decisions, plan: &Plan) -> Result<Arc<dyn Operator>, i32>
         Arc::new(preapproved)
     })
 }
+
+/// How gates wait: at a terminal its prompt races remote decisions; with
+/// no terminal they fail closed at once unless `--wait-for-approval`.
+pub fn waiting(args: &Decisions) -> Waiting {
+    if std::io::stdin().is_terminal() {
+        Waiting::Prompt
+    } else if args.wait_for_approval {
+        Waiting::Remote
+    } else {
+        Waiting::FailClosed
+    }
+}
+
+/// `--wait-for-approval` never waits forever: without `--gate-timeout`
+/// a gate is rejected after [`DEFAULT_REMOTE_WAIT`].
+pub fn gate_timeout(args: &Decisions) -> Option<std::time::Duration> {
+    args.gate_timeout
+        .or((args.wait_for_approval).then_some(DEFAULT_REMOTE_WAIT))
+}
+
+/// How long `--wait-for-approval` waits at a gate without `--gate-timeout`.
+pub const DEFAULT_REMOTE_WAIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// The decisions given on the command line, as written.
 fn preapproved(args: &Decisions) -> Result<Preapproved, String> {

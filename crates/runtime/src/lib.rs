@@ -34,6 +34,7 @@ pub mod mask;
 pub mod mode;
 pub mod operator;
 pub mod outputs;
+pub mod pending;
 pub mod plan_paths;
 pub mod rehearsal;
 pub mod report;
