@@ -151,7 +151,7 @@ impl Operator for Terminal {
             };
             let approved = match answer.trim().to_ascii_lowercase().as_str() {
                 "y" | "yes" if request.by_other => {
-                    text = format!("  you started this run: only someone else may approve it\n");
+                    text = "  you started this run: only someone else may approve it\n".to_string();
                     continue;
                 }
                 "y" | "yes" => true,

@@ -320,7 +320,8 @@ fn forged_stale_and_symlinked_decisions_are_never_taken() {
     let path = gates.join(format!("{nonce}.decision.json"));
     let outside = s.path().join("valid-decision.json");
     std::fs::write(&outside, decision(nonce, hash)).unwrap();
-    let attempts: Vec<(&str, Box<dyn Fn()>)> = vec![
+    type Plant<'a> = Box<dyn Fn() + 'a>;
+    let attempts: Vec<(&str, Plant)> = vec![
         (
             "a decision for another nonce",
             Box::new(|| std::fs::write(&path, decision(&"0".repeat(32), hash)).unwrap()),

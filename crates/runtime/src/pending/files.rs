@@ -141,6 +141,7 @@ fn rename(from: &Path, to: &Path, exclusive: bool) -> io::Result<()> {
 }
 
 /// A gate file as read: its bytes and the uid that owns it.
+#[derive(Debug)]
 pub struct Owned {
     pub bytes: Vec<u8>,
     pub uid: u32,
