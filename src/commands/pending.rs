@@ -44,11 +44,14 @@ pub fn list(journal_dir: &Path, run_id: Option<&str>, format: DiagnosticFormat) 
 fn describe(listed: &Listed) -> String {
     let r = &listed.record;
     let mut out = String::new();
-    let title = r
+    let mut title = r
         .title
         .as_deref()
         .map(|t| format!(" — {}", escape(t)))
         .unwrap_or_default();
+    if let Some(element) = &r.element {
+        title.push_str(&format!(", element {}", escape(element)));
+    }
     out.push_str(&format!(
         "┌ run {}: `{}`{title} ({})\n",
         r.run_id,

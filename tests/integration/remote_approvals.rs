@@ -660,3 +660,47 @@ scenarios:
         text(&out)
     );
 }
+
+#[test]
+fn each_element_of_a_loop_gated_per_item_is_pending_with_its_element() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: drain
+    for_each: ["eu-1", "eu-2"]
+    approval_per_item: true
+    shell: echo {{item}} >> trail
+    approval: Drain the zone?
+"#,
+    );
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let record = wait_for("the next element pending", || {
+            pending(&s)
+                .into_iter()
+                .find(|r| r["step"] == "drain" && !seen.contains(&r["element"]))
+        });
+        assert!(
+            record["command"].as_str().unwrap().starts_with("echo"),
+            "{record}"
+        );
+        seen.push(record["element"].clone());
+        let out = decide(
+            &s,
+            None,
+            &["approve", record["run_id"].as_str().unwrap(), "drain"],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let mut elements: Vec<String> = seen
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect();
+    elements.sort();
+    assert_eq!(elements, ["[0] eu-1", "[1] eu-2"]);
+    assert_eq!(s.read("trail").lines().count(), 2);
+}

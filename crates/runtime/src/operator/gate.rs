@@ -24,6 +24,9 @@ pub struct GateRequest {
     /// one running this process may approve, so neither the prompt of this
     /// terminal nor `--approve`/`--yes` passes it; only a remote decision.
     pub by_other: bool,
+    /// The element of a loop whose own gate this is (`approval_per_item`):
+    /// `[INDEX] LABEL`.
+    pub element: Option<String>,
     /// How long the person has before the gate is rejected, if limited.
     pub deadline: Option<Duration>,
     /// How to decide it from another terminal (`runbook approve RUN STEP`),

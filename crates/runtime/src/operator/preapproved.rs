@@ -167,6 +167,7 @@ mod tests {
             checkpoint: false,
             context: Context::default(),
             by_other: false,
+            element: None,
             deadline: None,
             remote_hint: None,
             withdrawn: Default::default(),

@@ -348,6 +348,7 @@ mod tests {
             version: FORMAT_VERSION,
             run_id: "r".into(),
             step: "s".into(),
+            element: None,
             kind,
             title: None,
             question: "q".into(),

@@ -16,6 +16,9 @@ pub struct PendingRecord {
     /// The step's address: `STEP`, `CALL.STEP` in a called playbook,
     /// with a loop element's index where it has one.
     pub step: String,
+    /// The loop element whose own gate it is (`approval_per_item`):
+    /// `[INDEX] LABEL`.
+    pub element: Option<String>,
     pub kind: PendingKind,
     pub title: Option<String>,
     /// The question, or a manual step's instructions, masked.

@@ -87,6 +87,7 @@ impl Remote {
             version: FORMAT_VERSION,
             run_id: self.store.run_id.clone(),
             step: step.to_string(),
+            element: None,
             kind,
             title: None,
             question: String::new(),
@@ -215,6 +216,7 @@ impl Operator for Remote {
             context: request.context.lines(),
             rerun: request.rerun,
             by_other: request.by_other,
+            element: request.element.clone(),
             ..self.record(&request.step, PendingKind::Gate, request.deadline)
         };
         let published = match self.publish(&mut record) {

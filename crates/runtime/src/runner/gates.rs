@@ -39,19 +39,25 @@ impl StepTask {
         &self,
         question: String,
         detail: Option<String>,
+        element: Option<String>,
     ) -> Result<String, StepDone> {
         if let Some(failed) = self.human_timeout_problem() {
             return Err(failed);
         }
         let asked = std::time::Instant::now();
-        let decided = self.ask_gate(question, detail).await;
+        let decided = self.ask_gate(question, detail, element).await;
         let waited = u64::try_from(asked.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.gate_wait_ms
             .fetch_add(waited, std::sync::atomic::Ordering::Relaxed);
         decided
     }
 
-    async fn ask_gate(&self, question: String, detail: Option<String>) -> Result<String, StepDone> {
+    async fn ask_gate(
+        &self,
+        question: String,
+        detail: Option<String>,
+        element: Option<String>,
+    ) -> Result<String, StepDone> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let id = step.id.value.clone();
         let request = GateRequest {
@@ -64,6 +70,7 @@ impl StepTask {
             checkpoint: step_plan.capabilities.gates,
             context: self.context(),
             by_other: step.approval.as_ref().is_some_and(|a| a.by_other()),
+            element,
             deadline: self.deadline(),
             remote_hint: None,
             withdrawn: Withdrawal::default(),
