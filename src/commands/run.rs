@@ -147,6 +147,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
     let plan = session.plan.clone();
     let run_id = session.run_id.clone();
     let journal_dir = session.journal_dir.clone();
+    let waits_remotely = session.waiting == Waiting::Remote;
     let mut opened = match session.open() {
         Ok(opened) => opened,
         Err(OpenError::RunId(e)) => return crate::run_dir::bad_id(&run_id, e),
@@ -192,6 +193,12 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
                 opened.subscribe(Box::new(view::Human::new(color, titles)));
             }
         }
+    }
+    if waits_remotely && output == OutputFormat::Human {
+        let _ = writeln!(
+            std::io::stderr(),
+            "no terminal: gates, questions and manual steps wait for a decision from another terminal (`runbook pending {run_id}`, then `runbook approve {run_id} STEP`)"
+        );
     }
     runbook_stdlib::watchdog::install();
     let ended = opened.run(

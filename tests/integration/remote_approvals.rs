@@ -400,6 +400,10 @@ fn a_hostile_reason_is_journaled_exactly_and_shown_escaped() {
         "raw escape on the terminal: {stderr:?}"
     );
     assert!(stderr.contains("\\x1b[2J"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("runbook pending {run_id}")),
+        "the run says how to decide: {stderr}"
+    );
     assert!(!s.path().join("pwned").exists() && !s.path().join("pwned2").exists());
 
     let journal =
@@ -703,4 +707,62 @@ steps:
     elements.sort();
     assert_eq!(elements, ["[0] eu-1", "[1] eu-2"]);
     assert_eq!(s.read("trail").lines().count(), 2);
+}
+
+#[test]
+fn a_colleague_in_the_group_lists_reports_and_resumes_a_run_of_a_shared_store() {
+    let Some(user) = approver() else { return };
+    let s = Sandbox::new(
+        "steps:\n  - id: restart\n    shell: echo restarted\n    approval: Restart?\n",
+    );
+    store(&s);
+    let bin = binary().display().to_string();
+    let as_user = |who: Option<&str>, script: &str| {
+        let mut cmd = match who {
+            Some(user) => {
+                let mut cmd = Command::new("runuser");
+                cmd.args(["-u", user, "--"]);
+                cmd
+            }
+            None => Command::new("env"),
+        };
+        cmd.args(["sh", "-c", script, "sh", &bin])
+            .current_dir(s.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // Started by root with the team's umask, rejected for want of a terminal.
+    let out = as_user(None, "umask 002; \"$1\" run p.yaml --journal-dir runs");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let run_id = std::fs::read_dir(s.path().join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    let out = as_user(Some(user), "\"$1\" runs --journal-dir runs");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&run_id),
+        "{}",
+        text(&out)
+    );
+    let out = as_user(
+        Some(user),
+        &format!(
+            "umask 002; \"$1\" resume {run_id} --journal-dir runs --approve restart --output json"
+        ),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_user(
+        Some(user),
+        &format!("\"$1\" report {run_id} --journal-dir runs"),
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    // `--approve` names whoever's session ran it (`$USER`, else the login).
+    assert!(report.contains("(--approve)"), "{report}");
+    assert!(report.contains("succeeded"), "{report}");
 }
