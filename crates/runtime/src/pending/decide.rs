@@ -26,9 +26,13 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The name of an approval: the verb of `runbook approve`, the
+    /// `verdict` of a decision file.
+    pub const APPROVE: &'static str = "approve";
+
     pub fn name(&self) -> &'static str {
         match self {
-            Verdict::Approve { .. } => "approve",
+            Verdict::Approve { .. } => Verdict::APPROVE,
             Verdict::Reject { .. } => "reject",
             Verdict::Answer { .. } => "answer",
         }

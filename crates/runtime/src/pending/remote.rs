@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, SystemTime};
 
+/// The command that approves: `runbook approve RUN STEP`.
+const APPROVE: &str = Verdict::APPROVE;
+
 /// How often a waiting gate looks for a decision file.
 const POLL: Duration = Duration::from_millis(100);
 /// How long a prompt called off is given to return.
@@ -235,7 +238,7 @@ impl Operator for Remote {
             let called_off = Withdrawal::default();
             let inner = self.inner.clone();
             let asked = GateRequest {
-                remote_hint: Some(self.hint("approve", &request.step)),
+                remote_hint: Some(self.hint(APPROVE, &request.step)),
                 withdrawn: called_off.clone(),
                 ..request.clone()
             };
@@ -277,7 +280,7 @@ impl Operator for Remote {
         }
         let (kind, answer, verb) = match &question.kind {
             QuestionKind::Ask(ty) => (PendingKind::Ask, Some(AnswerSpec::of(ty)), "answer"),
-            QuestionKind::Manual => (PendingKind::Manual, None, "approve"),
+            QuestionKind::Manual => (PendingKind::Manual, None, APPROVE),
         };
         let mut record = PendingRecord {
             title: question.title.clone(),
