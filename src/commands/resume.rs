@@ -41,7 +41,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         jobs: args.jobs as usize,
         journal_dir: decisions.journal_dir.clone(),
         gate_timeout: gate_timeout(decisions),
-        output_cap: decisions.output_cap,
+        output_cap: runbook_runtime::output_cap::OutputCaps::from_flag(decisions.output_cap),
         started_in: started_in(),
         waiting: waiting(decisions),
     };
