@@ -55,13 +55,13 @@ pub enum Command {
     Resume(ResumeArgs),
     /// List the runs in the journal directory.
     Runs {
-        #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
     },
     /// Print a run's journal as a Markdown timeline (a post-incident review draft).
     Report {
         run_id: String,
-        #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
         /// Report a damaged journal anyway, without its damaged lines.
         #[arg(long)]
@@ -69,7 +69,7 @@ pub enum Command {
     },
     /// Serve a read-only web console over the journal directory (docs/console.md).
     Serve {
-        #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
         /// The address to listen on; one that is not loopback requires `--token-file`.
         #[arg(long, default_value = "127.0.0.1:8470")]
@@ -118,6 +118,30 @@ pub enum Command {
     Schema,
     /// Render a playbook as the Markdown runbook an on-call engineer reads.
     Doc { file: PathBuf },
+    /// List the gates, `ask` and `manual` steps waiting for a decision, in
+    /// every run of the journal directory (or in RUN_ID).
+    Pending {
+        run_id: Option<String>,
+        #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        journal_dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+    },
+    /// Approve a waiting gate (or confirm a `manual` step) of another
+    /// process's run; you are shown what you approve first.
+    Approve(DecideArgs),
+    /// Reject a waiting gate, `ask` or `manual` step of another process's run.
+    Reject(DecideArgs),
+    /// Answer a waiting `ask` (or `manual`: `STEP=done NOTE`) of another
+    /// process's run, validated as `--answer` is.
+    Answer {
+        run_id: String,
+        /// `STEP=VALUE`.
+        #[arg(value_name = "STEP=VALUE")]
+        answer: String,
+        #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        journal_dir: PathBuf,
+    },
     /// Rehearse playbooks against their scenario files (`*.scenario.yaml`):
     /// nothing is executed; prints `N passed, M failed`, exit 1 on a failure.
     Test {
@@ -125,6 +149,23 @@ pub enum Command {
         /// (default: the current directory).
         paths: Vec<PathBuf>,
     },
+}
+
+/// The environment variable naming the journal directory (a shared run
+/// store); `--journal-dir` wins over it.
+pub const JOURNAL_DIR_ENV: &str = "RUNBOOK_JOURNAL_DIR";
+
+/// `runbook approve` and `runbook reject`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    pub run_id: String,
+    /// The step as `runbook pending` lists it (`CALL.STEP` in a called playbook).
+    pub step: String,
+    /// Why: journaled with the decision.
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+    pub journal_dir: PathBuf,
 }
 
 /// Arguments of `runbook run`, also used by `resume` for its decisions.
@@ -168,8 +209,16 @@ pub struct Decisions {
     pub gate_timeout: Option<Duration>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
-    #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+    /// Where runs are journaled: `--journal-dir`, else `RUNBOOK_JOURNAL_DIR`,
+    /// else `.runbook/runs`.
+    #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
     pub journal_dir: PathBuf,
+    /// With no terminal, wait at gates, `ask` and `manual` steps for a
+    /// decision from another terminal (`runbook approve`, `reject`,
+    /// `answer`) instead of failing closed at once; a gate left undecided
+    /// for `--gate-timeout` (default 30m) is rejected.
+    #[arg(long)]
+    pub wait_for_approval: bool,
     /// Keep at most this much of each output stream and large result of a
     /// step (head and tail, with a marker saying what was dropped): `1MiB`
     /// (default), `64KiB`, `5MB`, or a number of bytes. Lowers a

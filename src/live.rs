@@ -294,6 +294,14 @@ impl Pausing {
 }
 
 impl Operator for Pausing {
+    fn preset(&self, request: &GateRequest) -> Option<Decision> {
+        self.inner.preset(request)
+    }
+
+    fn preset_answer(&self, question: &Question) -> Option<Reply> {
+        self.inner.preset_answer(question)
+    }
+
     fn approve(&self, request: &GateRequest) -> Decision {
         self.around(&request.step, || self.inner.approve(request))
     }

@@ -6,7 +6,7 @@
 use runbook_dsl::ast::AnswerType;
 use runbook_runtime::operator::{
     confirmation, validate_answer, Decision, GateRequest, Operator, Preapproved, Question,
-    QuestionKind, Reply, Via,
+    QuestionKind, Reply, Via, Withdrawal,
 };
 use serde_json::Value;
 use std::io::{BufRead, Write};
@@ -22,26 +22,85 @@ impl Terminal {
         Terminal { preapproved }
     }
 
-    fn read_line(&self) -> Option<String> {
+    /// Reads a line, or gives up when `withdrawn` (decided from another
+    /// terminal, timed out, cancelled): stdin is polled, so no thread is
+    /// left blocked on it to swallow the next prompt's answer.
+    fn read_line(&self, withdrawn: &Withdrawal) -> Read {
+        use std::os::fd::AsRawFd;
+        let stdin = std::io::stdin();
+        loop {
+            if withdrawn.is_withdrawn() {
+                return Read::Withdrawn;
+            }
+            let mut fds = libc::pollfd {
+                fd: stdin.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, its count, a timeout in ms.
+            let ready = unsafe { libc::poll(&mut fds, 1, 100) };
+            if ready < 0
+                && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+            {
+                return Read::End;
+            }
+            if ready > 0 {
+                break;
+            }
+        }
         let mut line = String::new();
-        match std::io::stdin().lock().read_line(&mut line) {
-            Ok(0) | Err(_) => None,
-            Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => Read::End,
+            Ok(_) => Read::Line(line.trim_end_matches(['\n', '\r']).to_string()),
         }
     }
 
     /// Prints a prompt (its control characters, from the playbook or a
-    /// step's output, escaped) and reads the answer.
-    fn prompt(&self, text: &str) -> Option<String> {
+    /// step's output, escaped) and reads the answer. Called off, the
+    /// prompt's line is ended, so what the view prints next starts clean.
+    fn prompt(&self, text: &str, withdrawn: &Withdrawal) -> Read {
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "{}", runbook_dsl::terminal_text::escape(text));
         let _ = err.flush();
         drop(err);
-        self.read_line()
+        let read = self.read_line(withdrawn);
+        if matches!(read, Read::Withdrawn) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n  (decided elsewhere or no longer waited for)"
+            );
+        }
+        read
+    }
+}
+
+/// What a prompt read.
+enum Read {
+    Line(String),
+    /// End of input.
+    End,
+    /// The prompt was called off.
+    Withdrawn,
+}
+
+impl Read {
+    fn line(self) -> Option<String> {
+        match self {
+            Read::Line(line) => Some(line),
+            Read::End | Read::Withdrawn => None,
+        }
     }
 }
 
 impl Operator for Terminal {
+    fn preset(&self, request: &GateRequest) -> Option<Decision> {
+        self.preapproved.decide(request)
+    }
+
+    fn preset_answer(&self, question: &Question) -> Option<Reply> {
+        self.preapproved.reply(question)
+    }
+
     fn approve(&self, request: &GateRequest) -> Decision {
         if let Some(decision) = self.preapproved.decide(request) {
             return decision;
@@ -66,9 +125,23 @@ impl Operator for Terminal {
             text.push_str(&format!("│ runs:   {detail}\n"));
         }
         text.push_str(&format!("│ {}\n", request.question));
+        if let Some(hint) = &request.remote_hint {
+            text.push_str(&format!("│ or from another terminal: {hint}\n"));
+        }
         let who = self.preapproved.who.clone();
+        let ask = if request.by_other {
+            text.push_str(&format!(
+                "│ four-eyes: someone other than {who} must approve it from another terminal; you may reject it here\n"
+            ));
+            "└ waiting; type n to reject: "
+        } else {
+            "└ approve? [y/n] "
+        };
         loop {
-            let Some(answer) = self.prompt(&format!("{text}└ approve? [y/n] ")) else {
+            let Some(answer) = self
+                .prompt(&format!("{text}{ask}"), &request.withdrawn)
+                .line()
+            else {
                 return Decision {
                     approved: false,
                     who,
@@ -77,6 +150,10 @@ impl Operator for Terminal {
                 };
             };
             let approved = match answer.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" if request.by_other => {
+                    text = "  you started this run: only someone else may approve it\n".to_string();
+                    continue;
+                }
                 "y" | "yes" => true,
                 "n" | "no" => false,
                 _ => {
@@ -85,7 +162,8 @@ impl Operator for Terminal {
                 }
             };
             let reason = self
-                .prompt("  reason (optional): ")
+                .prompt("  reason (optional): ", &request.withdrawn)
+                .line()
                 .map(|r| r.trim().to_string())
                 .filter(|r| !r.is_empty());
             return Decision {
@@ -114,6 +192,9 @@ impl Operator for Terminal {
         for line in question.text.lines() {
             text.push_str(&format!("│ {line}\n"));
         }
+        if let Some(hint) = &question.remote_hint {
+            text.push_str(&format!("│ or from another terminal: {hint}\n"));
+        }
         let hint = match &question.kind {
             QuestionKind::Manual => "└ type `done` (or `done NOTE`) when it is done: ".to_string(),
             QuestionKind::Ask(AnswerType::Choice(choices)) => {
@@ -126,7 +207,10 @@ impl Operator for Terminal {
             QuestionKind::Ask(AnswerType::Text) => "└ answer: ".to_string(),
         };
         loop {
-            let Some(given) = self.prompt(&format!("{text}{hint}")) else {
+            let Some(given) = self
+                .prompt(&format!("{text}{hint}"), &question.withdrawn)
+                .line()
+            else {
                 return Reply::Refused {
                     who,
                     via: Via::Terminal,

@@ -7,6 +7,7 @@ mod doc;
 mod fmt;
 mod graph;
 mod lint;
+mod pending;
 mod plan;
 mod report;
 mod resume;
@@ -55,6 +56,18 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Schema => schema::run(),
         Command::Doc { file } => doc::run(&file),
         Command::Test { paths } => test::run(&paths),
+        Command::Pending {
+            run_id,
+            journal_dir,
+            format,
+        } => pending::list(&journal_dir, run_id.as_deref(), format),
+        Command::Approve(args) => pending::approve(&args, true),
+        Command::Reject(args) => pending::approve(&args, false),
+        Command::Answer {
+            run_id,
+            answer,
+            journal_dir,
+        } => pending::answer(&journal_dir, &run_id, &answer),
     }
 }
 

@@ -5,7 +5,7 @@
 //! is refused unless `--force`. Here: the command line, the playbook's
 //! diagnostics and every refusal, worded for the terminal.
 
-use super::run::{execute, operator, started_in};
+use super::run::{execute, gate_timeout, operator, started_in, waiting};
 use super::{load, INVALID, OK};
 use crate::cli::ResumeArgs;
 use crate::inputs::Given;
@@ -40,9 +40,10 @@ pub fn run(args: &ResumeArgs) -> i32 {
     let settings = Settings {
         jobs: args.jobs as usize,
         journal_dir: decisions.journal_dir.clone(),
-        gate_timeout: decisions.gate_timeout,
+        gate_timeout: gate_timeout(decisions),
         output_cap: runbook_runtime::output_cap::OutputCaps::from_flag(decisions.output_cap),
         started_in: started_in(),
+        waiting: waiting(decisions),
     };
     let resumed = match stopped.resume(plan, args.force, &given.values, settings) {
         Ok(resumed) => resumed,

@@ -12,6 +12,7 @@ use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_runtime::journal::{self, WriteFailure};
 use runbook_runtime::operator::{current_user, Operator, Preapproved};
+use runbook_runtime::pending::Waiting;
 use runbook_runtime::runner::RunOutcome;
 use runbook_runtime::session::inputs::{self as resolving, Environment};
 use runbook_runtime::session::{Ended, OpenError, Session};
@@ -58,11 +59,12 @@ pub fn run(args: &RunArgs) -> i32 {
         },
         jobs: args.jobs as usize,
         journal_dir: args.decisions.journal_dir.clone(),
-        gate_timeout: args.decisions.gate_timeout,
+        gate_timeout: gate_timeout(&args.decisions),
         workdir: started_in(),
         output_cap: runbook_runtime::output_cap::OutputCaps::from_flag(args.decisions.output_cap),
         inputs,
         continued: None,
+        waiting: waiting(&args.decisions),
     };
     execute(session, operator, args.decisions.output)
 }
@@ -90,6 +92,28 @@ pub fn operator(args: &Decisions, plan: &Plan) -> Result<Arc<dyn Operator>, i32>
         Arc::new(preapproved)
     })
 }
+
+/// How gates wait: at a terminal its prompt races remote decisions; with
+/// no terminal they fail closed at once unless `--wait-for-approval`.
+pub fn waiting(args: &Decisions) -> Waiting {
+    if std::io::stdin().is_terminal() {
+        Waiting::Prompt
+    } else if args.wait_for_approval {
+        Waiting::Remote
+    } else {
+        Waiting::FailClosed
+    }
+}
+
+/// `--wait-for-approval` never waits forever: without `--gate-timeout`
+/// a gate is rejected after [`DEFAULT_REMOTE_WAIT`].
+pub fn gate_timeout(args: &Decisions) -> Option<std::time::Duration> {
+    args.gate_timeout
+        .or((args.wait_for_approval).then_some(DEFAULT_REMOTE_WAIT))
+}
+
+/// How long `--wait-for-approval` waits at a gate without `--gate-timeout`.
+pub const DEFAULT_REMOTE_WAIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// The decisions given on the command line, as written.
 fn preapproved(args: &Decisions) -> Result<Preapproved, String> {
@@ -123,6 +147,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
     let plan = session.plan.clone();
     let run_id = session.run_id.clone();
     let journal_dir = session.journal_dir.clone();
+    let waits_remotely = session.waiting == Waiting::Remote;
     let mut opened = match session.open() {
         Ok(opened) => opened,
         Err(OpenError::RunId(e)) => return crate::run_dir::bad_id(&run_id, e),
@@ -168,6 +193,12 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
                 opened.subscribe(Box::new(view::Human::new(color, titles)));
             }
         }
+    }
+    if waits_remotely && output == OutputFormat::Human {
+        let _ = writeln!(
+            std::io::stderr(),
+            "no terminal: gates, questions and manual steps wait for a decision from another terminal (`runbook pending {run_id}`, then `runbook approve {run_id} STEP`)"
+        );
     }
     runbook_stdlib::watchdog::install();
     let ended = opened.run(

@@ -63,6 +63,7 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
     match case {
         "approval_removed" => vec![(ApprovalRemoved, High)],
         "approval_weakened" => vec![(ApprovalWeakened, Low)],
+        "four_eyes_removed" => vec![(ApprovalWeakened, High)],
         "effect_raised" => vec![(EffectRaised, High), (UngatedWrite, High)],
         "ungated_write" => vec![(UngatedWrite, Medium)],
         "timeout_removed" => vec![(TimeoutRemoved, Medium)],

@@ -30,6 +30,11 @@ const NOT_THE_KIND: &[(&str, &str, &str)] = &[
         "the SQL function `log`",
     ),
     (
+        "crates/runtime/src/pending/decide.rs",
+        "approve",
+        "the verb of `runbook approve` and a decision file's `verdict`",
+    ),
+    (
         "crates/runtime/src/rehearsal/scenario.rs",
         "approve",
         "a scenario's decision at a gate, `approve` or `reject`",

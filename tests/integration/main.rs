@@ -46,6 +46,7 @@ mod plans;
 mod reachability;
 mod rehearsal_elements;
 mod rehearsals;
+mod remote_approvals;
 mod report_called;
 mod result_caps;
 mod resume_nested;

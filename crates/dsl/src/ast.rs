@@ -416,7 +416,45 @@ impl Effect {
 pub struct Approval {
     /// The question to ask; a default one is derived from the step when absent.
     pub question: Option<Text>,
+    /// Who may approve (`by: other`, four-eyes); anyone when absent.
+    pub by: Option<Spanned<ApprovedBy>>,
     pub span: Span,
+}
+
+impl Approval {
+    /// Four-eyes: the person running the playbook cannot approve it.
+    pub fn by_other(&self) -> bool {
+        self.by
+            .as_ref()
+            .is_some_and(|b| b.value == ApprovedBy::Other)
+    }
+}
+
+/// Who may approve a gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApprovedBy {
+    /// Whoever decides: the terminal, `--approve`, a remote decision.
+    Anyone,
+    /// Four-eyes: only a remote decision by an OS user other than the one
+    /// running the playbook (see docs/semantics.md, "Who may decide").
+    Other,
+}
+
+impl ApprovedBy {
+    pub fn parse(word: &str) -> Option<ApprovedBy> {
+        match word {
+            "anyone" => Some(ApprovedBy::Anyone),
+            "other" => Some(ApprovedBy::Other),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ApprovedBy::Anyone => "anyone",
+            ApprovedBy::Other => "other",
+        }
+    }
 }
 
 /// A named value captured from a step's result.

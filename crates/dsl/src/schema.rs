@@ -156,11 +156,14 @@ fn step_field(name: &str) -> Option<Value> {
             json!({"enum": ["read", "write", "destructive"], "description": "What the step does to the world; the kind's default when absent."})
         }
         "approval" => json!({
-            "description": "Ask an operator before running: `true`, or the question to ask.",
+            "description": "Ask an operator before running: `true`, the question to ask, or `{question, by}` (`by: other`: four-eyes, only someone other than the person running the playbook approves, from another terminal).",
             "anyOf": [
                 {"type": "boolean"},
                 {"type": "string"},
-                {"type": "object", "properties": {"question": {"type": "string"}}, "additionalProperties": false}
+                {"type": "object", "properties": {
+                    "question": {"type": "string"},
+                    "by": {"enum": ["anyone", "other"], "description": "Who may approve: `anyone` (default) or `other` (four-eyes: not the person running the playbook)."}
+                }, "additionalProperties": false}
             ]
         }),
         "timeout" => duration("How long the step may take."),

@@ -35,6 +35,7 @@ pub mod mode;
 pub mod operator;
 pub mod output_cap;
 pub mod outputs;
+pub mod pending;
 pub mod plan_paths;
 pub mod rehearsal;
 pub mod report;

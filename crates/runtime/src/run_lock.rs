@@ -37,13 +37,26 @@ pub enum LockError {
 /// without waiting.
 pub fn acquire(run_dir: &Path) -> Result<RunLock, LockError> {
     let path = run_dir.join(FILE_NAME);
-    let file = OpenOptions::new()
+    let opened = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&path)
-        .map_err(LockError::Io)?;
+        .open(&path);
+    // In a shared run store another user's lock file may be read-only to
+    // this one (`resume` of a colleague's run): flock works on a read-only
+    // descriptor, only the pid is not written then.
+    let (file, writable) = match opened {
+        Ok(file) => (file, true),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => (
+            OpenOptions::new()
+                .read(true)
+                .open(&path)
+                .map_err(LockError::Io)?,
+            false,
+        ),
+        Err(e) => return Err(LockError::Io(e)),
+    };
     let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
         Ok(lock) => lock,
         Err((mut file, Errno::EWOULDBLOCK)) => {
@@ -56,6 +69,9 @@ pub fn acquire(run_dir: &Path) -> Result<RunLock, LockError> {
         }
         Err((_, errno)) => return Err(LockError::Io(errno.into())),
     };
+    if !writable {
+        return Ok(RunLock { _lock: lock });
+    }
     // Information only: who holds it.
     lock.set_len(0).map_err(LockError::Io)?;
     lock.rewind().map_err(LockError::Io)?;

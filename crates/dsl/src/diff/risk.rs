@@ -2,6 +2,8 @@
 //! can stop a pull request that removes a gate (`--fail-on high`).
 //!
 //! The rules, each a [`RiskKind`] with a stable code:
+//! - four-eyes removed from an approval (`by: other`; high before a
+//!   destructive step, medium otherwise);
 //! - an approval removed (high before a write or destructive step, medium
 //!   otherwise), or weakened to the generic question (low);
 //! - an effect raised: to `write` medium, to `destructive` high;
@@ -147,6 +149,22 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                 ),
             );
         } else if let (Some(old_gate), Some(new_gate)) = (&old_step.approval, &step.approval) {
+            if old_gate.by_other() && !new_gate.by_other() {
+                let severity = if new_plan.effect == Effect::Destructive {
+                    RiskSeverity::High
+                } else {
+                    RiskSeverity::Medium
+                };
+                push(
+                    severity,
+                    RiskKind::ApprovalWeakened,
+                    id,
+                    format!(
+                        "the approval of `{id}` no longer needs a second person (`by: other` removed): whoever runs the playbook may approve this {} step",
+                        new_plan.effect.name()
+                    ),
+                );
+            }
             if old_gate.question.is_some() && new_gate.question.is_none() {
                 push(
                     RiskSeverity::Low,

@@ -12,11 +12,13 @@ impl Lowerer<'_> {
         match &node.value {
             Value::Bool(true) => Some(Approval {
                 question: None,
+                by: None,
                 span: node.span,
             }),
             Value::Bool(false) => None,
             Value::Str(text) => Some(Approval {
                 question: Some(text.clone()),
+                by: None,
                 span: node.span,
             }),
             Value::Map(_) => {
@@ -24,9 +26,11 @@ impl Lowerer<'_> {
                 let question = fields
                     .take("question")
                     .and_then(|n| self.text(n, "the approval `question`"));
-                self.unknown_fields(&fields, &["question"], "an approval");
+                let by = fields.take("by").and_then(|n| self.approved_by(n));
+                self.unknown_fields(&fields, &["question", "by"], "an approval");
                 Some(Approval {
                     question,
+                    by,
                     span: node.span,
                 })
             }
@@ -34,7 +38,29 @@ impl Lowerer<'_> {
                 self.wrong_type(
                     node,
                     "`approval`",
-                    "a question, `true`, or `{question: ...}`",
+                    "a question, `true`, or `{question: ..., by: other}`",
+                );
+                None
+            }
+        }
+    }
+
+    /// `by: other` (four-eyes) or `by: anyone`.
+    fn approved_by(&mut self, node: &Node) -> Option<Spanned<ApprovedBy>> {
+        let word = self.string(node, "the approval's `by`")?;
+        match ApprovedBy::parse(&word.value) {
+            Some(by) => Some(Spanned::new(by, node.span)),
+            None => {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not who may approve", word.value),
+                    )
+                    .label(node.span, "not `other` or `anyone`")
+                    .help(match suggest::did_you_mean(&word.value, ["other", "anyone"]) {
+                        Some(close) => format!("did you mean `{close}`? `by: other` (four-eyes) lets only someone other than the person running the playbook approve, from another terminal; `by: anyone` is the default"),
+                        None => "write `by: other` (four-eyes: only someone other than the person running the playbook approves, from another terminal) or `by: anyone` (the default)".into(),
+                    }),
                 );
                 None
             }

@@ -237,9 +237,17 @@ impl Printer {
                 out.line(format!("effect {}", e.value.name()), Some(e.span.start));
             }
             if let Some(a) = &step.approval {
-                match &a.question {
-                    Some(q) => out.text_stmt("approval", &q.value, Some(a.span.start)),
-                    None => out.line("approval true", Some(a.span.start)),
+                match (&a.question, &a.by) {
+                    (Some(q), None) => out.text_stmt("approval", &q.value, Some(a.span.start)),
+                    (None, None) => out.line("approval true", Some(a.span.start)),
+                    (question, Some(by)) => {
+                        out.block("approval".into(), Some(a.span.start), None, |out| {
+                            if let Some(q) = question {
+                                out.text_stmt("question", &q.value, Some(q.span.start));
+                            }
+                            out.line(format!("by {}", by.value.name()), Some(by.span.start));
+                        })
+                    }
                 }
             }
             if let Some(t) = &step.timeout {

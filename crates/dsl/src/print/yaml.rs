@@ -136,9 +136,17 @@ fn step(step: &Step) -> Yaml {
         put(&mut map, "effect", s(effect.value.name()));
     }
     if let Some(approval) = &step.approval {
-        let value = match &approval.question {
-            Some(q) => s(&q.value),
-            None => Yaml::Bool(true),
+        let value = match (&approval.question, &approval.by) {
+            (Some(q), None) => s(&q.value),
+            (None, None) => Yaml::Bool(true),
+            (question, Some(by)) => {
+                let mut fields = Mapping::new();
+                if let Some(q) = question {
+                    put(&mut fields, "question", s(&q.value));
+                }
+                put(&mut fields, "by", s(by.value.name()));
+                Yaml::Mapping(fields)
+            }
         };
         put(&mut map, "approval", value);
     }

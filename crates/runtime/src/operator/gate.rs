@@ -1,7 +1,8 @@
 //! A gate put to the operator and the decision taken at it.
 
-use super::Via;
+use super::{Via, Withdrawal};
 use runbook_dsl::ast::Effect;
+use std::time::Duration;
 
 /// A gate put to the operator.
 #[derive(Clone, Debug)]
@@ -19,6 +20,21 @@ pub struct GateRequest {
     pub checkpoint: bool,
     /// The step's description and what the steps it follows read, masked.
     pub context: Context,
+    /// Four-eyes (`approval: {by: other}`): only a person other than the
+    /// one running this process may approve, so neither the prompt of this
+    /// terminal nor `--approve`/`--yes` passes it; only a remote decision.
+    pub by_other: bool,
+    /// The element of a loop whose own gate this is (`approval_per_item`):
+    /// `[INDEX] LABEL`.
+    pub element: Option<String>,
+    /// How long the person has before the gate is rejected, if limited.
+    pub deadline: Option<Duration>,
+    /// How to decide it from another terminal (`runbook approve RUN STEP`),
+    /// when the gate is open to remote decisions; a prompt shows it.
+    pub remote_hint: Option<String>,
+    /// Set when the gate no longer waits for this operator (decided
+    /// elsewhere, timed out, cancelled): a prompt stops asking and returns.
+    pub withdrawn: Withdrawal,
 }
 
 /// What the person deciding sees besides the question: the step's

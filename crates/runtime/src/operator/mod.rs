@@ -16,6 +16,7 @@ mod preapproved;
 mod question;
 mod user;
 mod via;
+mod withdrawal;
 
 pub use gate::{Context, Decision, GateRequest};
 pub use nested::Nested;
@@ -23,8 +24,9 @@ pub use preapproved::Preapproved;
 pub use question::{
     confirmation, not_a_confirmation, validate_answer, Question, QuestionKind, Reply,
 };
-pub use user::current_user;
+pub use user::{current_user, user_name};
 pub use via::Via;
+pub use withdrawal::Withdrawal;
 
 /// The turn to prompt the operator: one prompt at a time, shared by a run
 /// and the runs of the playbooks it calls (`RunOptions::prompt`).
@@ -36,4 +38,15 @@ pub type Prompts = std::sync::Arc<tokio::sync::Mutex<()>>;
 pub trait Operator: Send + Sync {
     fn approve(&self, request: &GateRequest) -> Decision;
     fn answer(&self, question: &Question) -> Reply;
+
+    /// The decision made in advance (`--approve`, `--yes`), without asking
+    /// anyone: a gate decided so is never published for remote decisions.
+    fn preset(&self, _request: &GateRequest) -> Option<Decision> {
+        None
+    }
+
+    /// The answer given in advance (`--answer`), without asking anyone.
+    fn preset_answer(&self, _question: &Question) -> Option<Reply> {
+        None
+    }
 }

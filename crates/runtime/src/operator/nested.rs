@@ -31,7 +31,11 @@ impl Operator for Nested {
             ..request.clone()
         };
         if let Some(who) = &self.caller_approved {
-            if request.effect != Effect::Destructive && !request.rerun && !request.checkpoint {
+            if request.effect != Effect::Destructive
+                && !request.rerun
+                && !request.checkpoint
+                && !request.by_other
+            {
                 return Decision {
                     approved: true,
                     who: who.clone(),

@@ -24,6 +24,10 @@ pub struct Preapproved {
 impl Preapproved {
     /// The decision the command line makes, if it makes one.
     pub fn decide(&self, request: &GateRequest) -> Option<Decision> {
+        if request.by_other {
+            // Four-eyes: the command line is the starter's own.
+            return None;
+        }
         let decision = |via: Via| Decision {
             approved: true,
             who: self.who.clone(),
@@ -92,12 +96,25 @@ impl Preapproved {
 }
 
 impl Operator for Preapproved {
+    fn preset(&self, request: &GateRequest) -> Option<Decision> {
+        self.decide(request)
+    }
+
+    fn preset_answer(&self, question: &Question) -> Option<Reply> {
+        self.reply(question)
+    }
+
     fn approve(&self, request: &GateRequest) -> Decision {
         self.decide(request).unwrap_or_else(|| Decision {
             approved: false,
             who: self.who.clone(),
             via: Via::NoTerminal,
-            reason: Some(if request.effect == Effect::Destructive && self.yes {
+            reason: Some(if request.by_other {
+                format!(
+                    "`{}` needs the approval of someone other than the one who runs it: `runbook approve RUN {}` by another user, while the run waits (`--wait-for-approval`)",
+                    request.step, request.step
+                )
+            } else if request.effect == Effect::Destructive && self.yes {
                 format!(
                     "`--yes` never approves a destructive step: pass `--approve {}`",
                     request.step
@@ -149,7 +166,29 @@ mod tests {
             rerun: false,
             checkpoint: false,
             context: Context::default(),
+            by_other: false,
+            element: None,
+            deadline: None,
+            remote_hint: None,
+            withdrawn: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_command_line_never_passes_a_four_eyes_gate() {
+        let p = Preapproved {
+            steps: ["a".to_string()].into(),
+            yes: true,
+            who: "me".into(),
+            ..Preapproved::default()
+        };
+        let four_eyes = GateRequest {
+            by_other: true,
+            ..gate("a", Effect::Write)
+        };
+        let decision = p.approve(&four_eyes);
+        assert!(!decision.approved);
+        assert!(decision.reason.unwrap().contains("someone other"));
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! confirm), the reply, and the rules every operator applies to what a
 //! person typed: what confirms a manual step, what fits an answer's type.
 
-use super::{Context, Via};
+use super::{Context, Via, Withdrawal};
 use runbook_dsl::ast::AnswerType;
 use serde_json::Value;
+use std::time::Duration;
 
 /// A question for the operator: an `ask`, or a `manual` step to confirm.
 #[derive(Clone, Debug)]
@@ -15,6 +16,12 @@ pub struct Question {
     pub text: String,
     pub kind: QuestionKind,
     pub context: Context,
+    /// How long the person has, if limited.
+    pub deadline: Option<Duration>,
+    /// How to answer it from another terminal, when it is open to that.
+    pub remote_hint: Option<String>,
+    /// Set when the question no longer waits for this operator.
+    pub withdrawn: Withdrawal,
 }
 
 #[derive(Clone, Debug)]

@@ -21,16 +21,31 @@ fn user_of_session() -> String {
 
 /// The login name of the real user id, from the password database.
 fn user_name_of_uid() -> Option<String> {
-    // SAFETY: getpwuid returns a pointer into static storage or null; the
-    // name is copied out before any other call could overwrite it. Only
-    // called from one thread at a time in practice (run start, gate decisions).
+    login_name(unsafe { libc::getuid() })
+}
+
+/// The login name of `uid`, or `uid N` when the password database has none:
+/// who made a remote decision is the owner of its file, never a name
+/// anyone could claim in it.
+pub fn user_name(uid: u32) -> String {
+    login_name(uid).unwrap_or_else(|| format!("uid {uid}"))
+}
+
+/// The login name of `uid`, from the password database (`getpwuid_r`,
+/// reentrant: remote decisions are read on several threads).
+fn login_name(uid: u32) -> Option<String> {
+    let mut buffer = vec![0 as libc::c_char; 4096];
+    // SAFETY: every pointer is to a live local of the right type and the
+    // buffer's length is passed with it; `result` is null or `&pw`.
     unsafe {
-        let pw = libc::getpwuid(libc::getuid());
-        if pw.is_null() || (*pw).pw_name.is_null() {
+        let mut pw: libc::passwd = std::mem::zeroed();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let status = libc::getpwuid_r(uid, &mut pw, buffer.as_mut_ptr(), buffer.len(), &mut result);
+        if status != 0 || result.is_null() || pw.pw_name.is_null() {
             return None;
         }
         Some(
-            std::ffi::CStr::from_ptr((*pw).pw_name)
+            std::ffi::CStr::from_ptr(pw.pw_name)
                 .to_string_lossy()
                 .into_owned(),
         )

@@ -28,6 +28,10 @@ pub enum Via {
     CallerApproval(String),
     /// A rehearsal's scenario file.
     Scenario,
+    /// `runbook approve`/`reject`/`answer` from another terminal (or
+    /// another front end writing the same decision file); who is the
+    /// owner of the decision file.
+    Remote,
     /// The deadline passed with no decision: the gate is rejected.
     Timeout,
     /// The deadline passed with no answer: the `ask` took its `default`.
@@ -48,6 +52,7 @@ impl fmt::Display for Via {
             Via::NoTerminal => f.write_str("no terminal"),
             Via::CallerApproval(call) => write!(f, "{}{call}`", Via::CALLER_PREFIX),
             Via::Scenario => f.write_str("scenario"),
+            Via::Remote => f.write_str("remote"),
             Via::Timeout => f.write_str("timeout"),
             Via::TimeoutDefault => f.write_str("timeout (the default)"),
         }
@@ -65,6 +70,7 @@ impl FromStr for Via {
             "--answer" => Via::Answer,
             "no terminal" => Via::NoTerminal,
             "scenario" => Via::Scenario,
+            "remote" => Via::Remote,
             "timeout" => Via::Timeout,
             "timeout (the default)" => Via::TimeoutDefault,
             _ => match text
@@ -105,6 +111,7 @@ mod tests {
             Via::NoTerminal,
             Via::CallerApproval("rollback.drain".into()),
             Via::Scenario,
+            Via::Remote,
             Via::Timeout,
             Via::TimeoutDefault,
         ] {

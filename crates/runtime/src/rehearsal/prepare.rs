@@ -8,7 +8,7 @@ use super::address::{resolve, Addressed};
 use super::element_address::resolve_expected;
 use super::elements::{self, check_element};
 use super::invert::invert;
-use super::scenario::{Scenario, StepScript};
+use super::scenario::{GateScript, Scenario, StepScript};
 use super::script::{Canned, ElementMatch};
 use crate::operator::validate_answer;
 use crate::outputs;
@@ -30,7 +30,7 @@ pub struct Prepared {
     pub inputs: Map<String, Value>,
     pub canned: HashMap<String, Canned>,
     pub answers: HashMap<String, Value>,
-    pub gates: HashMap<String, bool>,
+    pub gates: HashMap<String, GateScript>,
     /// Elements of loops scripted one by one, by the loop step's address.
     pub items: HashMap<String, Vec<(ElementMatch, Canned)>>,
     /// For each step `expect: path:` lists, in order, the step found at
@@ -212,7 +212,9 @@ pub fn prepare(
             );
             continue;
         }
-        prepared.gates.insert(gate.step.value.clone(), gate.value);
+        prepared
+            .gates
+            .insert(gate.step.value.clone(), gate.value.clone());
     }
     let expect = &scenario.expect;
     // `CALL.STEP` names a step of a called playbook, as under `steps:`, and

@@ -36,10 +36,19 @@ pub struct Scenario {
     pub steps: Vec<StepScript>,
     /// Answers to `ask` steps and confirmations of `manual` steps.
     pub answers: Vec<Scripted<Value>>,
-    /// Decisions at approval gates: `true` approves.
-    pub gates: Vec<Scripted<bool>>,
+    /// Decisions at approval gates.
+    pub gates: Vec<Scripted<GateScript>>,
     pub expect: Expect,
     pub span: Span,
+}
+
+/// A scripted decision at a gate: `approve`/`reject` by the person running
+/// the playbook, or `{decision: approve, by: NAME}`, a remote decision by
+/// another user (the only one that passes a four-eyes gate).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateScript {
+    pub approve: bool,
+    pub by: Option<String>,
 }
 
 /// A value the scenario gives for a step, with the spans of the step id and
@@ -132,7 +141,7 @@ struct Scripting {
     inputs: Vec<(Spanned<String>, Value)>,
     steps: Vec<StepScript>,
     answers: Vec<Scripted<Value>>,
-    gates: Vec<Scripted<bool>>,
+    gates: Vec<Scripted<GateScript>>,
 }
 
 /// Reads a scenario file's shape. `None` when it is too broken to rehearse;
@@ -282,7 +291,19 @@ fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
         )
         .unwrap_or(&[])
         {
-            let approve = match e.value.scalar_string().as_deref() {
+            // `{decision: approve, by: alice}`: a remote decision by `alice`.
+            let (decision, by) = match e.value.get("decision") {
+                Some(decision) => {
+                    let by = e
+                        .value
+                        .get("by")
+                        .and_then(|b| string(b, "who decided, `by`", diags))
+                        .map(|b| b.value);
+                    (decision, by)
+                }
+                None => (&e.value, None),
+            };
+            let approve = match decision.scalar_string().as_deref() {
                 Some("approve") => true,
                 Some("reject") => false,
                 _ => {
@@ -294,14 +315,15 @@ fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
                                 e.key.value
                             ),
                         )
-                        .label(e.value.span, "neither `approve` nor `reject`"),
+                        .label(decision.span, "neither `approve` nor `reject`")
+                        .help("write `approve` or `reject`, or `{decision: approve, by: NAME}` for a decision made from another terminal by user NAME"),
                     );
                     continue;
                 }
             };
             out.gates.push(Scripted {
                 step: key(e),
-                value: approve,
+                value: GateScript { approve, by },
                 span: e.value.span,
             });
         }

@@ -191,7 +191,7 @@ impl Execute for ScriptedAction {
 /// `ask` or a gate not mentioned is missing from the scenario.
 pub struct ScriptedOperator {
     pub(crate) answers: HashMap<String, Value>,
-    pub(crate) gates: HashMap<String, bool>,
+    pub(crate) gates: HashMap<String, super::scenario::GateScript>,
     pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
 }
 
@@ -207,18 +207,39 @@ impl ScriptedOperator {
 
 impl Operator for ScriptedOperator {
     fn approve(&self, request: &GateRequest) -> Decision {
-        let approved = match self.gates.get(&request.step) {
-            Some(&approved) => approved,
-            None => {
-                self.note(Missing::Decision(request.step.clone()));
-                false
-            }
+        let Some(script) = self.gates.get(&request.step) else {
+            self.note(Missing::Decision(request.step.clone()));
+            return Decision {
+                approved: false,
+                who: WHO.into(),
+                via: Via::Scenario,
+                reason: Some("rejected by the scenario".into()),
+            };
         };
-        Decision {
-            approved,
-            who: WHO.into(),
-            via: Via::Scenario,
-            reason: (!approved).then(|| "rejected by the scenario".into()),
+        match &script.by {
+            // A remote decision by another user: the only one that passes
+            // a four-eyes gate.
+            Some(by) if by != WHO => Decision {
+                approved: script.approve,
+                who: by.clone(),
+                via: Via::Remote,
+                reason: (!script.approve).then(|| "rejected by the scenario".into()),
+            },
+            _ if request.by_other && script.approve => Decision {
+                approved: false,
+                who: WHO.into(),
+                via: Via::Scenario,
+                reason: Some(format!(
+                    "four-eyes: the person running the playbook cannot approve `{}`; script a decision by someone else: `{{decision: approve, by: NAME}}`",
+                    request.step
+                )),
+            },
+            _ => Decision {
+                approved: script.approve,
+                who: WHO.into(),
+                via: Via::Scenario,
+                reason: (!script.approve).then(|| "rejected by the scenario".into()),
+            },
         }
     }
 

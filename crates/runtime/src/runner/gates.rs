@@ -4,7 +4,7 @@ use super::step_task::StepTask;
 use crate::action::ActionContext;
 use crate::event::{Event, StepState};
 use crate::mode::Mode;
-use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via};
+use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via, Withdrawal};
 use crate::step_message::StepDone;
 use runbook_dsl::ast::{Action as StepAction, OnFailure};
 use runbook_dsl::template::Quoting;
@@ -39,19 +39,25 @@ impl StepTask {
         &self,
         question: String,
         detail: Option<String>,
+        element: Option<String>,
     ) -> Result<String, StepDone> {
         if let Some(failed) = self.human_timeout_problem() {
             return Err(failed);
         }
         let asked = std::time::Instant::now();
-        let decided = self.ask_gate(question, detail).await;
+        let decided = self.ask_gate(question, detail, element).await;
         let waited = u64::try_from(asked.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.gate_wait_ms
             .fetch_add(waited, std::sync::atomic::Ordering::Relaxed);
         decided
     }
 
-    async fn ask_gate(&self, question: String, detail: Option<String>) -> Result<String, StepDone> {
+    async fn ask_gate(
+        &self,
+        question: String,
+        detail: Option<String>,
+        element: Option<String>,
+    ) -> Result<String, StepDone> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let id = step.id.value.clone();
         let request = GateRequest {
@@ -63,7 +69,13 @@ impl StepTask {
             rerun: self.rerun,
             checkpoint: step_plan.capabilities.gates,
             context: self.context(),
+            by_other: step.approval.as_ref().is_some_and(|a| a.by_other()),
+            element,
+            deadline: self.deadline(),
+            remote_hint: None,
+            withdrawn: Withdrawal::default(),
         };
+        let withdrawn = request.withdrawn.clone();
         let _turn = self.shared.prompt.lock().await;
         self.send(Event::GateRequested {
             step: id.clone(),
@@ -72,27 +84,34 @@ impl StepTask {
             detail,
         });
         let operator = self.shared.operator.clone();
-        let asked = tokio::task::spawn_blocking(move || operator.approve(&request));
-        let decision = tokio::select! {
-            decided = with_timeout(self.deadline(), asked) => match decided {
-                Some(Ok(decision)) => decision,
-                Some(Err(_)) => crate::operator::Decision {
-                    approved: false,
-                    who: crate::operator::current_user(),
-                    via: Via::Terminal,
-                    reason: Some("the prompt failed".into()),
-                },
-                None => crate::operator::Decision {
-                    approved: false,
-                    who: crate::operator::current_user(),
-                    via: Via::Timeout,
-                    reason: Some(format!(
-                        "no decision within {}",
-                        humantime::format_duration(self.deadline().unwrap_or_default())
-                    )),
-                },
+        let mut asked = tokio::task::spawn_blocking(move || operator.approve(&request));
+        let decided = tokio::select! {
+            decided = with_timeout(self.deadline(), &mut asked) => decided,
+            _ = self.cancel.cancelled() => {
+                call_off(&withdrawn, asked).await;
+                return Err(self.done(StepState::Cancelled, "cancelled at its gate"));
+            }
+        };
+        if decided.is_none() {
+            call_off(&withdrawn, asked).await;
+        }
+        let decision = match decided {
+            Some(Ok(decision)) => decision,
+            Some(Err(_)) => crate::operator::Decision {
+                approved: false,
+                who: crate::operator::current_user(),
+                via: Via::Terminal,
+                reason: Some("the prompt failed".into()),
             },
-            _ = self.cancel.cancelled() => return Err(self.done(StepState::Cancelled, "cancelled at its gate")),
+            None => crate::operator::Decision {
+                approved: false,
+                who: crate::operator::current_user(),
+                via: Via::Timeout,
+                reason: Some(format!(
+                    "no decision within {}",
+                    humantime::format_duration(self.deadline().unwrap_or_default())
+                )),
+            },
         };
         self.record(Event::GateDecided {
             step: id.clone(),
@@ -257,20 +276,44 @@ impl StepTask {
             text: self.masker.mask(&text),
             kind,
             context: self.context(),
+            deadline: self.deadline(),
+            remote_hint: None,
+            withdrawn: Withdrawal::default(),
         };
+        let withdrawn = question.withdrawn.clone();
         let _turn = self.shared.prompt.lock().await;
         let operator = self.shared.operator.clone();
-        let asked = tokio::task::spawn_blocking(move || operator.answer(&question));
-        let reply = tokio::select! {
-            reply = with_timeout(self.deadline(), asked) => match reply {
-                Some(Ok(reply)) => reply,
-                Some(Err(_)) => Reply::Refused { who: crate::operator::current_user(), via: Via::Terminal, reason: "the prompt failed".into() },
-                None => match self.default_answer() {
-                    Some(value) => Reply::Answer { value, who: crate::operator::current_user(), via: Via::TimeoutDefault },
-                    None => return self.expired(match step.action { StepAction::Ask(_) => "answer", _ => "confirmation" }),
-                },
+        let mut asked = tokio::task::spawn_blocking(move || operator.answer(&question));
+        let replied = tokio::select! {
+            reply = with_timeout(self.deadline(), &mut asked) => reply,
+            _ = self.cancel.cancelled() => {
+                call_off(&withdrawn, asked).await;
+                return self.done(StepState::Cancelled, "cancelled while waiting for the operator");
+            }
+        };
+        if replied.is_none() {
+            call_off(&withdrawn, asked).await;
+        }
+        let reply = match replied {
+            Some(Ok(reply)) => reply,
+            Some(Err(_)) => Reply::Refused {
+                who: crate::operator::current_user(),
+                via: Via::Terminal,
+                reason: "the prompt failed".into(),
             },
-            _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled while waiting for the operator"),
+            None => match self.default_answer() {
+                Some(value) => Reply::Answer {
+                    value,
+                    who: crate::operator::current_user(),
+                    via: Via::TimeoutDefault,
+                },
+                None => {
+                    return self.expired(match step.action {
+                        StepAction::Ask(_) => "answer",
+                        _ => "confirmation",
+                    })
+                }
+            },
         };
         match reply {
             Reply::Answer { value, who, via } => {
@@ -304,10 +347,19 @@ impl StepTask {
     }
 }
 
+/// Tells an operator the runner no longer waits for it (timed out,
+/// cancelled) and gives it a moment to return: a prompt clears its line, a
+/// gate published for remote decisions removes its pending record, before
+/// the run goes on or ends.
+async fn call_off<T>(withdrawn: &Withdrawal, asked: tokio::task::JoinHandle<T>) {
+    withdrawn.withdraw();
+    let _ = tokio::time::timeout(Duration::from_secs(2), asked).await;
+}
+
 /// Awaits a blocking prompt, giving up after `limit` (`None` then).
 pub(super) async fn with_timeout<T>(
     limit: Option<Duration>,
-    handle: tokio::task::JoinHandle<T>,
+    handle: &mut tokio::task::JoinHandle<T>,
 ) -> Option<Result<T, tokio::task::JoinError>> {
     match limit {
         None => Some(handle.await),

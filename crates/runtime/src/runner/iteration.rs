@@ -201,7 +201,7 @@ impl StepTask {
                 .collect::<Vec<_>>()
                 .join("\n");
             if mode.asks_at_gates() {
-                match self.gate(question, Some(detail)).await {
+                match self.gate(question, Some(detail), None).await {
                     Ok(who) => approver = Some(who),
                     Err(done) => return done,
                 }
@@ -309,7 +309,14 @@ impl StepTask {
                 Ok(q) => format!("{q} [{}] {}", element.index, element.label),
                 Err(e) => return element.ended(self.unaskable(e)),
             };
-            match self.gate(question, Some(element.detail.clone())).await {
+            match self
+                .gate(
+                    question,
+                    Some(element.detail.clone()),
+                    Some(format!("[{}] {}", element.index, element.label)),
+                )
+                .await
+            {
                 Ok(who) => element.ctx.approver = Some(who),
                 Err(done) => return element.ended(done),
             }

@@ -155,7 +155,7 @@ impl StepTask {
                 (false, _) => question,
             };
             if mode.asks_at_gates() {
-                match self.gate(question, detail.clone()).await {
+                match self.gate(question, detail.clone(), None).await {
                     Ok(who) => ctx.approver = Some(who),
                     Err(done) => return done,
                 }

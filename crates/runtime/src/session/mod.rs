@@ -24,6 +24,7 @@ use crate::bus::{EventBus, Subscriber};
 use crate::event::Event;
 use crate::journal::{CallJournal, JournalWriter, SharedWriter, WriteFailure};
 use crate::operator::{current_user, Operator};
+use crate::pending::{Remote, RunStore, Waiting};
 use crate::run_lock::{self, LockError, RunLock};
 use crate::runner::{Restored, RunOptions, RunOutcome, Runner};
 use crate::{Interruption, Masker, Mode};
@@ -56,6 +57,9 @@ pub struct Session {
     pub inputs: Map<String, Value>,
     /// What a resume brings; `None` for a new run.
     pub continued: Option<Continued>,
+    /// How gates wait: a prompt racing remote decisions, remote decisions
+    /// only (`--wait-for-approval`), or failing closed at once.
+    pub waiting: Waiting,
 }
 
 /// A stopped run picked up again (see [`resume`]).
@@ -101,6 +105,9 @@ pub struct Opened {
     first: Vec<Event>,
     journal_path: PathBuf,
     journal_failure: WriteFailure,
+    /// Where gates are published for remote decisions, and how they wait.
+    store: RunStore,
+    waiting: Waiting,
     _lock: RunLock,
 }
 
@@ -175,6 +182,11 @@ impl Session {
             address: String::new(),
             force,
         };
+        let store = RunStore {
+            run_dir: run_dir.clone(),
+            run_id: self.run_id.clone(),
+            plan_hash: hash.clone(),
+        };
         let options = RunOptions {
             mode: self.mode,
             jobs: self.jobs,
@@ -196,6 +208,8 @@ impl Session {
             first,
             journal_path,
             journal_failure,
+            store,
+            waiting: self.waiting,
             _lock: lock,
         })
     }
@@ -230,6 +244,13 @@ impl Opened {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
+        // A dry-run asks nobody: its gates are shown, not published.
+        let waiting = if self.mode == Mode::DryRun {
+            Waiting::FailClosed
+        } else {
+            self.waiting
+        };
+        let operator: Arc<dyn Operator> = Arc::new(Remote::new(operator, self.store, waiting));
         let runner = Runner::new(self.plan.clone(), actions, operator, self.options);
         let bus = &mut self.bus;
         let (inputs, restored) = (self.inputs, self.restored);

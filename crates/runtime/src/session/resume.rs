@@ -150,6 +150,8 @@ pub struct Settings {
     /// Where `runbook resume` was started: shell steps run there when the
     /// directory the run was started in is gone.
     pub started_in: PathBuf,
+    /// How gates wait (see [`super::Session::waiting`]).
+    pub waiting: crate::pending::Waiting,
 }
 
 impl Stopped {
@@ -243,6 +245,7 @@ impl Stopped {
                 .unwrap_or(settings.started_in),
             output_cap: settings.output_cap,
             inputs,
+            waiting: settings.waiting,
             continued: Some(Continued {
                 seq: journaled.next_seq,
                 lock: this.lock,

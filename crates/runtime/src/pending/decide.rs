@@ -1,0 +1,414 @@
+//! What waits in a journal directory, and deciding it: the one code path
+//! every front end takes (`runbook approve`/`reject`/`answer`, a web
+//! console), and the rules the waiting run applies again to what it reads.
+
+use super::files::{self, MAX_DECISION_BYTES, MAX_PENDING_BYTES};
+use super::record::{DecisionFile, PendingKind, PendingRecord, VerdictName, FORMAT_VERSION};
+use crate::operator::{confirmation, not_a_confirmation, validate_answer};
+use serde_json::Value;
+use std::fmt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// A decision as a person gives it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Approve {
+        reason: Option<String>,
+    },
+    Reject {
+        reason: Option<String>,
+    },
+    /// An `ask`'s answer, or `done NOTE` for a `manual` step, as typed.
+    Answer {
+        value: String,
+    },
+}
+
+impl Verdict {
+    /// The name of an approval: the verb of `runbook approve`, the
+    /// `verdict` of a decision file.
+    pub const APPROVE: &'static str = "approve";
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Approve { .. } => Verdict::APPROVE,
+            Verdict::Reject { .. } => "reject",
+            Verdict::Answer { .. } => "answer",
+        }
+    }
+
+    fn file(&self, record: &PendingRecord) -> DecisionFile {
+        let (verdict, answer, reason) = match self {
+            Verdict::Approve { reason } => (VerdictName::Approve, None, reason.clone()),
+            Verdict::Reject { reason } => (VerdictName::Reject, None, reason.clone()),
+            Verdict::Answer { value } => (VerdictName::Answer, Some(value.clone()), None),
+        };
+        DecisionFile {
+            version: FORMAT_VERSION,
+            nonce: record.nonce.clone(),
+            plan_hash: record.plan_hash.clone(),
+            step: record.step.clone(),
+            verdict,
+            answer,
+            reason,
+        }
+    }
+
+    pub(crate) fn of(file: &DecisionFile) -> Verdict {
+        match file.verdict {
+            VerdictName::Approve => Verdict::Approve {
+                reason: file.reason.clone(),
+            },
+            VerdictName::Reject => Verdict::Reject {
+                reason: file.reason.clone(),
+            },
+            VerdictName::Answer => Verdict::Answer {
+                value: file.answer.clone().unwrap_or_default(),
+            },
+        }
+    }
+}
+
+/// Why a decision cannot be made.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DecideError {
+    /// Not a plain run id, or no such run.
+    NoRun(String),
+    /// Nothing of that name waits; what does.
+    NotPending {
+        step: String,
+        waiting: Vec<String>,
+    },
+    /// The verdict does not fit what waits (answering a gate, ...).
+    WrongVerdict(String),
+    /// The answer does not fit the question.
+    InvalidAnswer(String),
+    /// Four-eyes: the starter cannot approve it.
+    FourEyes {
+        step: String,
+        starter: String,
+    },
+    /// Someone decided it first.
+    AlreadyDecided {
+        step: String,
+    },
+    Io(String),
+}
+
+impl fmt::Display for DecideError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecideError::NoRun(why) => f.write_str(why),
+            DecideError::NotPending { step, waiting } if waiting.is_empty() => {
+                write!(
+                    f,
+                    "`{step}` is not waiting for a decision: nothing waits in this run"
+                )
+            }
+            DecideError::NotPending { step, waiting } => write!(
+                f,
+                "`{step}` is not waiting for a decision; waiting: {}",
+                waiting
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            DecideError::WrongVerdict(why) | DecideError::InvalidAnswer(why) => f.write_str(why),
+            DecideError::FourEyes { step, starter } => write!(
+                f,
+                "`{step}` needs the approval of someone other than {starter}, who runs it"
+            ),
+            DecideError::AlreadyDecided { step } => {
+                write!(f, "`{step}` was decided already: the first decision stands")
+            }
+            DecideError::Io(why) => f.write_str(why),
+        }
+    }
+}
+
+/// A pending record found in the journal directory.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub record: PendingRecord,
+    pub path: PathBuf,
+    /// The waiting process is alive (a record left by a process killed
+    /// with SIGKILL is stale: nobody waits for it).
+    pub live: bool,
+}
+
+/// What waits in the runs of `journal_dir` (or in `run_id` only), oldest
+/// first, and the records refused with why (a record not written by the
+/// run's owner, damaged, of another version).
+pub fn list(
+    journal_dir: &Path,
+    run_id: Option<&str>,
+) -> Result<(Vec<Listed>, Vec<String>), DecideError> {
+    let runs: Vec<String> = match run_id {
+        Some(id) => {
+            crate::run_id::check(id).map_err(DecideError::NoRun)?;
+            files::real_directory(&journal_dir.join(id))
+                .map_err(|e| DecideError::NoRun(format!("no run `{id}`: {e}")))?;
+            vec![id.to_string()]
+        }
+        None => match std::fs::read_dir(journal_dir) {
+            Ok(entries) => entries
+                .flatten()
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|id| crate::run_id::check(id).is_ok())
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(DecideError::Io(format!(
+                    "cannot read `{}`: {e}",
+                    journal_dir.display()
+                )))
+            }
+        },
+    };
+    let mut found = Vec::new();
+    let mut refused = Vec::new();
+    for run in runs {
+        let run_dir = journal_dir.join(&run);
+        let Ok(run_meta) = std::fs::symlink_metadata(&run_dir) else {
+            continue;
+        };
+        if !run_meta.is_dir() {
+            continue;
+        }
+        let gates = run_dir.join(files::GATES_DIR);
+        if files::real_directory(&gates).is_err() {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&gates) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(nonce) = name.to_str().and_then(files::nonce_of_pending) else {
+                continue;
+            };
+            let path = entry.path();
+            match read_record(&path, nonce, &run, run_meta.uid()) {
+                Ok(Some(record)) => found.push(Listed {
+                    live: Path::new(&format!("/proc/{}", record.pid)).exists(),
+                    record,
+                    path,
+                }),
+                Ok(None) => {}
+                Err(why) => refused.push(format!("`{}`: {why}", path.display())),
+            }
+        }
+    }
+    found.sort_by(|a, b| {
+        (&a.record.asked_at, &a.record.run_id).cmp(&(&b.record.asked_at, &b.record.run_id))
+    });
+    Ok((found, refused))
+}
+
+/// A pending record, trusted only if the run directory's owner wrote it
+/// for this run under this nonce.
+fn read_record(
+    path: &Path,
+    nonce: &str,
+    run_id: &str,
+    owner: u32,
+) -> Result<Option<PendingRecord>, String> {
+    let Some(owned) = files::read_owned(path, MAX_PENDING_BYTES)? else {
+        return Ok(None);
+    };
+    let record: PendingRecord =
+        serde_json::from_slice(&owned.bytes).map_err(|e| format!("not a pending record: {e}"))?;
+    if record.version != FORMAT_VERSION {
+        return Err(format!(
+            "version {} (this runbook reads {FORMAT_VERSION})",
+            record.version
+        ));
+    }
+    if owned.uid != owner || record.starter_uid != owner {
+        return Err("not written by the owner of the run: it is not trusted".into());
+    }
+    if record.nonce != nonce || record.run_id != run_id {
+        return Err("its nonce or run id does not match its place".into());
+    }
+    Ok(Some(record))
+}
+
+/// Decides what waits at `step` of run `run_id` as the calling process's
+/// user: checks the verdict as the waiting run will (an answer against the
+/// question's type, four-eyes) and writes the decision file, carrying the
+/// record's nonce and plan hash. Returns the record decided.
+pub fn decide(
+    journal_dir: &Path,
+    run_id: &str,
+    step: &str,
+    verdict: &Verdict,
+) -> Result<PendingRecord, DecideError> {
+    let (found, _) = list(journal_dir, Some(run_id))?;
+    let live: Vec<&Listed> = found.iter().filter(|l| l.live).collect();
+    let Some(listed) = live.iter().find(|l| l.record.step == step) else {
+        return Err(DecideError::NotPending {
+            step: step.to_string(),
+            waiting: live.iter().map(|l| l.record.step.clone()).collect(),
+        });
+    };
+    let record = &listed.record;
+    // SAFETY: getuid cannot fail.
+    let me = unsafe { libc::getuid() };
+    check(record, verdict, me)?;
+    let gates = journal_dir.join(run_id).join(files::GATES_DIR);
+    let bytes = serde_json::to_vec_pretty(&verdict.file(record))
+        .map_err(|e| DecideError::Io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_DECISION_BYTES {
+        return Err(DecideError::WrongVerdict(format!(
+            "the decision is over {MAX_DECISION_BYTES} bytes: shorten the reason"
+        )));
+    }
+    match files::write_atomically(&files::decision_path(&gates, &record.nonce), &bytes, true) {
+        Ok(()) => Ok(record.clone()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(DecideError::AlreadyDecided {
+                step: step.to_string(),
+            })
+        }
+        Err(e) => Err(DecideError::Io(format!(
+            "cannot write the decision in `{}`: {e} (the approver must be in the group of the run directory)",
+            gates.display()
+        ))),
+    }
+}
+
+/// What a valid verdict means for the waiting run.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Accepted {
+    Approved {
+        reason: Option<String>,
+    },
+    Rejected {
+        reason: Option<String>,
+    },
+    /// An `ask`'s typed answer, or a `manual` step's note.
+    Answered(Value),
+}
+
+/// Whether user `decider` may give `verdict` at `record`, and what it means.
+pub(crate) fn check(
+    record: &PendingRecord,
+    verdict: &Verdict,
+    decider: u32,
+) -> Result<Accepted, DecideError> {
+    let step = &record.step;
+    let passes = !matches!(verdict, Verdict::Reject { .. });
+    if record.by_other && passes && decider == record.starter_uid {
+        return Err(DecideError::FourEyes {
+            step: step.clone(),
+            starter: record.starter.clone(),
+        });
+    }
+    match (record.kind, verdict) {
+        (_, Verdict::Reject { reason }) => Ok(Accepted::Rejected {
+            reason: reason.clone(),
+        }),
+        (PendingKind::Gate, Verdict::Approve { reason }) => Ok(Accepted::Approved {
+            reason: reason.clone(),
+        }),
+        (PendingKind::Gate, Verdict::Answer { .. }) => Err(DecideError::WrongVerdict(format!(
+            "`{step}` is an approval gate: approve or reject it"
+        ))),
+        (PendingKind::Ask, Verdict::Approve { .. }) => Err(DecideError::WrongVerdict(format!(
+            "`{step}` asks a question: answer it (`runbook answer {} {step}=VALUE`) or reject it",
+            record.run_id
+        ))),
+        (PendingKind::Ask, Verdict::Answer { value }) => {
+            let ty = record
+                .answer
+                .as_ref()
+                .map(|a| a.answer_type())
+                .unwrap_or(runbook_dsl::ast::AnswerType::Text);
+            validate_answer(&ty, value)
+                .map(Accepted::Answered)
+                .map_err(|why| {
+                    DecideError::InvalidAnswer(format!("`{value}` cannot answer `{step}`: {why}"))
+                })
+        }
+        (PendingKind::Manual, Verdict::Approve { reason }) => Ok(Accepted::Answered(
+            Value::String(reason.clone().unwrap_or_default()),
+        )),
+        (PendingKind::Manual, Verdict::Answer { value }) => match confirmation(value) {
+            Some(note) => Ok(Accepted::Answered(Value::String(note))),
+            None => Err(DecideError::InvalidAnswer(not_a_confirmation(step, value))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pending::record::AnswerSpec;
+
+    fn record(kind: PendingKind, by_other: bool) -> PendingRecord {
+        PendingRecord {
+            version: FORMAT_VERSION,
+            run_id: "r".into(),
+            step: "s".into(),
+            element: None,
+            kind,
+            title: None,
+            question: "q".into(),
+            effect: None,
+            command: None,
+            context: vec![],
+            answer: Some(AnswerSpec::Choice {
+                choices: vec!["workload".into(), "platform".into()],
+            }),
+            rerun: false,
+            by_other,
+            plan_hash: "h".into(),
+            starter: "alice".into(),
+            starter_uid: 1000,
+            pid: 1,
+            asked_at: String::new(),
+            deadline: None,
+            nonce: "n".into(),
+        }
+    }
+
+    #[test]
+    fn answers_are_checked_as_the_command_line_checks_them() {
+        let ask = record(PendingKind::Ask, false);
+        let answer = |v: &str| Verdict::Answer { value: v.into() };
+        assert_eq!(
+            check(&ask, &answer("2"), 1),
+            Ok(Accepted::Answered(Value::from("platform")))
+        );
+        assert!(matches!(
+            check(&ask, &answer("$(touch x)"), 1),
+            Err(DecideError::InvalidAnswer(_))
+        ));
+        let approve = Verdict::Approve { reason: None };
+        assert!(matches!(
+            check(&ask, &approve, 1),
+            Err(DecideError::WrongVerdict(_))
+        ));
+        let manual = record(PendingKind::Manual, false);
+        assert_eq!(
+            check(&manual, &answer("done by hand"), 1),
+            Ok(Accepted::Answered(Value::from("by hand")))
+        );
+        assert!(check(&manual, &answer("doneness"), 1).is_err());
+    }
+
+    #[test]
+    fn the_starter_cannot_pass_a_four_eyes_gate_but_may_reject_it() {
+        let gate = record(PendingKind::Gate, true);
+        let approve = Verdict::Approve { reason: None };
+        assert!(matches!(
+            check(&gate, &approve, 1000),
+            Err(DecideError::FourEyes { .. })
+        ));
+        assert!(check(&gate, &approve, 1001).is_ok());
+        let reject = Verdict::Reject { reason: None };
+        assert!(check(&gate, &reject, 1000).is_ok());
+    }
+}

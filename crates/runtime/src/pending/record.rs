@@ -1,0 +1,135 @@
+//! The run store's gate files, version 1 (docs/run-store.md).
+
+use runbook_dsl::ast::AnswerType;
+use runbook_dsl::source::Spanned;
+use runbook_dsl::Span;
+use serde::{Deserialize, Serialize};
+
+/// The version of both file formats; a reader refuses any other.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What waits: `gates/NONCE.pending.json`, written by the waiting run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingRecord {
+    pub version: u32,
+    pub run_id: String,
+    /// The step's address: `STEP`, `CALL.STEP` in a called playbook,
+    /// with a loop element's index where it has one.
+    pub step: String,
+    /// The loop element whose own gate it is (`approval_per_item`):
+    /// `[INDEX] LABEL`.
+    pub element: Option<String>,
+    pub kind: PendingKind,
+    pub title: Option<String>,
+    /// The question, or a manual step's instructions, masked.
+    pub question: String,
+    /// A gate's effect (`read`, `write`, `destructive`).
+    pub effect: Option<String>,
+    /// The rendered command, masked exactly as the prompt shows it.
+    pub command: Option<String>,
+    /// The lines shown before the question (description, evidence), masked.
+    pub context: Vec<String>,
+    /// An `ask`'s type, which a remote answer is validated against.
+    pub answer: Option<AnswerSpec>,
+    /// The step was running when the run stopped and would run again.
+    pub rerun: bool,
+    /// Four-eyes: only a user other than the starter may approve.
+    pub by_other: bool,
+    pub plan_hash: String,
+    /// The OS user running the waiting process, and its uid.
+    pub starter: String,
+    pub starter_uid: u32,
+    pub pid: u32,
+    /// RFC 3339 times.
+    pub asked_at: String,
+    pub deadline: Option<String>,
+    /// Names this attempt at this gate: a decision carries it back.
+    pub nonce: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingKind {
+    /// An approval gate: approve or reject.
+    Gate,
+    /// An `ask` step: an answer of its type, or reject.
+    Ask,
+    /// A `manual` step: approve (it is done; the reason is the note),
+    /// `answer done NOTE`, or reject.
+    Manual,
+}
+
+impl PendingKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PendingKind::Gate => "gate",
+            PendingKind::Ask => "ask",
+            PendingKind::Manual => "manual",
+        }
+    }
+}
+
+/// An `ask`'s answer type, as the pending record carries it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerSpec {
+    Choice { choices: Vec<String> },
+    Number { min: Option<f64>, max: Option<f64> },
+    Text,
+}
+
+impl AnswerSpec {
+    pub fn of(ty: &AnswerType) -> AnswerSpec {
+        match ty {
+            AnswerType::Choice(c) => AnswerSpec::Choice {
+                choices: c.iter().map(|c| c.value.clone()).collect(),
+            },
+            AnswerType::Number { min, max } => AnswerSpec::Number {
+                min: min.as_ref().map(|m| m.value),
+                max: max.as_ref().map(|m| m.value),
+            },
+            AnswerType::Text => AnswerSpec::Text,
+        }
+    }
+
+    /// Back to the type [`crate::operator::validate_answer`] checks against.
+    pub fn answer_type(&self) -> AnswerType {
+        let at = |v: f64| Spanned::new(v, Span::default());
+        match self {
+            AnswerSpec::Choice { choices } => AnswerType::Choice(
+                choices
+                    .iter()
+                    .map(|c| Spanned::new(c.clone(), Span::default()))
+                    .collect(),
+            ),
+            AnswerSpec::Number { min, max } => AnswerType::Number {
+                min: min.map(at),
+                max: max.map(at),
+            },
+            AnswerSpec::Text => AnswerType::Text,
+        }
+    }
+}
+
+/// A decision: `gates/NONCE.decision.json`, written by the person deciding.
+/// It names no person: who decided is the file's owner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecisionFile {
+    pub version: u32,
+    /// The pending record's nonce and plan hash, and the step as named.
+    pub nonce: String,
+    pub plan_hash: String,
+    pub step: String,
+    pub verdict: VerdictName,
+    /// An answer as typed (`answer`), validated by the run again.
+    pub answer: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictName {
+    Approve,
+    Reject,
+    Answer,
+}

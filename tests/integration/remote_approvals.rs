@@ -1,0 +1,768 @@
+//! Remote approvals: a run waiting at a gate publishes a pending record in
+//! its run directory and takes the first valid decision written by
+//! `runbook approve`/`reject`/`answer` from another process, as another OS
+//! user. Real processes and two real users: the tests run as root and
+//! create a throwaway approver (`useradd`) in a throwaway group; a shared
+//! run store is a setgid directory of that group.
+
+use crate::running::{binary, Run, Sandbox};
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const APPROVER: &str = "rbapprover";
+const TEAM: &str = "rbteam";
+
+const GATED: &str = r#"
+steps:
+  - id: restart
+    shell: echo restarted >> trail
+    approval: Restart the workers?
+  - id: wipe
+    needs: [restart]
+    shell: echo wiped >> trail
+    effect: destructive
+    approval:
+      question: Wipe the cache?
+      by: other
+"#;
+
+/// The throwaway approver, in the throwaway group (made once, if missing).
+/// `None`, with the reason printed, where users cannot be made.
+fn approver() -> Option<&'static str> {
+    static MADE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let made = MADE.get_or_init(|| {
+        let exists = |db: &str, name: &str| {
+            Command::new("getent")
+                .args([db, name])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !exists("group", TEAM) {
+            run_ok(Command::new("groupadd").arg(TEAM))?;
+        }
+        if !exists("passwd", APPROVER) {
+            run_ok(Command::new("useradd").args([
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--groups",
+                TEAM,
+                APPROVER,
+            ]))?;
+        }
+        Ok(())
+    });
+    match made {
+        Ok(()) => Some(APPROVER),
+        Err(why) => {
+            eprintln!("SKIPPED: a second OS user is needed and cannot be made: {why}");
+            None
+        }
+    }
+}
+
+fn run_ok(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// A shared run store: `runs/`, setgid, owned by the team's group.
+fn store(s: &Sandbox) -> PathBuf {
+    std::fs::set_permissions(s.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let runs = s.path().join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    if approver().is_some() {
+        run_ok(Command::new("chgrp").arg(TEAM).arg(&runs)).unwrap();
+    }
+    std::fs::set_permissions(&runs, std::fs::Permissions::from_mode(0o2770)).unwrap();
+    runs
+}
+
+/// `runbook run p.yaml --output json --journal-dir runs ARGS` in the
+/// background, without a terminal.
+fn start(s: &Sandbox, args: &[&str]) -> Child {
+    let mut all = vec!["run", "p.yaml", "--output", "json", "--journal-dir", "runs"];
+    all.extend_from_slice(args);
+    s.command(&all)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runbook starts")
+}
+
+fn finish(child: Child) -> Run {
+    Run::from(child.wait_with_output().expect("runbook ends"))
+}
+
+/// Waits (bounded, for a loaded machine) until `ready` gives a value.
+fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
+    let bound = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(value) = ready() {
+            return value;
+        }
+        assert!(Instant::now() < bound, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The pending records of the store, as `runbook pending --format json`
+/// lists them.
+fn pending(s: &Sandbox) -> Vec<Value> {
+    let out = s
+        .command(&["pending", "--journal-dir", "runs", "--format", "json"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// Waits for `step` to be pending; its record.
+fn pending_at(s: &Sandbox, step: &str) -> Value {
+    wait_for(&format!("`{step}` pending"), || {
+        pending(s).into_iter().find(|r| r["step"] == step)
+    })
+}
+
+fn gates_dir(s: &Sandbox, record: &Value) -> PathBuf {
+    s.path()
+        .join("runs")
+        .join(record["run_id"].as_str().unwrap())
+        .join("gates")
+}
+
+/// `runbook ARGS --journal-dir runs`, as the approver (with `umask 077`,
+/// which must not make the decision unreadable to the run) or as root.
+fn decide(s: &Sandbox, who: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut words: Vec<String> = vec![binary().display().to_string()];
+    words.extend(args.iter().map(|a| a.to_string()));
+    words.extend(["--journal-dir".into(), "runs".into()]);
+    let mut cmd = match who {
+        Some(user) => {
+            let mut cmd = Command::new("runuser");
+            cmd.args(["-u", user, "--", "sh", "-c", "umask 077; exec \"$@\"", "sh"]);
+            cmd.args(&words);
+            cmd
+        }
+        None => {
+            let mut cmd = Command::new(&words[0]);
+            cmd.args(&words[1..]);
+            cmd
+        }
+    };
+    cmd.current_dir(s.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("runbook decides")
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn pending_files(gates: &Path) -> Vec<String> {
+    std::fs::read_dir(gates)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".pending.json"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn another_user_approves_from_another_terminal_and_is_journaled_as_the_file_owner() {
+    let Some(user) = approver() else { return };
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    assert_eq!(record["version"], 1);
+    assert_eq!(record["kind"], "gate");
+    assert_eq!(record["effect"], "write");
+    assert_eq!(record["command"], "echo restarted >> trail");
+    assert_eq!(record["starter"], "root");
+    assert_eq!(record["by_other"], false);
+    assert!(record["deadline"].is_string(), "{record}");
+    assert_eq!(record["nonce"].as_str().unwrap().len(), 32);
+    let run_id = record["run_id"].as_str().unwrap().to_string();
+
+    // The approver is shown what they approve.
+    let out = decide(
+        &s,
+        Some(user),
+        &["approve", &run_id, "restart", "--reason", "ok by me"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stderr);
+    assert!(shown.contains("echo restarted >> trail"), "{shown}");
+    assert!(shown.contains("Restart the workers?"), "{shown}");
+
+    // The four-eyes gate: the starter's own remote approval is refused...
+    let wipe = pending_at(&s, "wipe");
+    assert_eq!(wipe["by_other"], true);
+    let out = decide(&s, None, &["approve", &run_id, "wipe"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("runbook::four_eyes"), "{}", text(&out));
+    // ...another user's passes it.
+    let out = decide(&s, Some(user), &["approve", &run_id, "wipe"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "restarted\nwiped\n");
+    for decision in run.events_of("gate_decided") {
+        assert_eq!(decision["who"], user, "{decision}");
+        assert_eq!(decision["via"], "remote", "{decision}");
+        assert_eq!(decision["approved"], true);
+    }
+    assert_eq!(run.events_of("gate_decided")[0]["reason"], "ok by me");
+    assert!(pending_files(&gates_dir(&s, &record)).is_empty());
+
+    let report = s
+        .command(&["report", &run_id, "--journal-dir", "runs"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(report.contains(&format!("{user} (remote)")), "{report}");
+}
+
+#[test]
+fn the_starter_cannot_pass_a_four_eyes_gate_and_a_timeout_rejects() {
+    let s = Sandbox::new(GATED);
+    store(&s);
+    // On the command line: `--approve` names it, and still it fails closed.
+    let run = s.run(&[
+        "--journal-dir",
+        "runs",
+        "--approve",
+        "restart",
+        "--approve",
+        "wipe",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(run.state("wipe"), "rejected");
+    assert!(
+        run.message("wipe").contains("someone other"),
+        "{}",
+        run.message("wipe")
+    );
+    assert_eq!(s.read("trail"), "restarted\n");
+
+    // A decision file the starter writes by hand is not taken: the gate
+    // waits on, and its deadline rejects it (exit 3).
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let child = start(
+        &s,
+        &[
+            "--approve",
+            "restart",
+            "--wait-for-approval",
+            "--gate-timeout",
+            "3s",
+        ],
+    );
+    let record = pending_at(&s, "wipe");
+    let gates = gates_dir(&s, &record);
+    let nonce = record["nonce"].as_str().unwrap();
+    let forged = serde_json::json!({
+        "version": 1, "nonce": nonce, "plan_hash": record["plan_hash"],
+        "step": "wipe", "verdict": "approve", "answer": null, "reason": "me, myself"
+    });
+    let path = gates.join(format!("{nonce}.decision.json"));
+    std::fs::write(&path, forged.to_string()).unwrap();
+    let run = finish(child);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(run.state("wipe"), "rejected");
+    let decided = run.events_of("gate_decided");
+    let wipe = decided.iter().find(|d| d["step"] == "wipe").unwrap();
+    assert_eq!(wipe["via"], "timeout", "{wipe}");
+    assert_eq!(s.read("trail"), "restarted\n");
+    assert!(pending_files(&gates).is_empty());
+}
+
+#[test]
+fn forged_stale_and_symlinked_decisions_are_never_taken() {
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    let gates = gates_dir(&s, &record);
+    let nonce = record["nonce"].as_str().unwrap();
+    let hash = record["plan_hash"].as_str().unwrap();
+    let decision = |nonce: &str, hash: &str| {
+        serde_json::json!({
+            "version": 1, "nonce": nonce, "plan_hash": hash,
+            "step": "restart", "verdict": "approve", "answer": null, "reason": null
+        })
+        .to_string()
+    };
+    let path = gates.join(format!("{nonce}.decision.json"));
+    let outside = s.path().join("valid-decision.json");
+    std::fs::write(&outside, decision(nonce, hash)).unwrap();
+    type Plant<'a> = Box<dyn Fn() + 'a>;
+    let attempts: Vec<(&str, Plant)> = vec![
+        (
+            "a decision for another nonce",
+            Box::new(|| std::fs::write(&path, decision(&"0".repeat(32), hash)).unwrap()),
+        ),
+        (
+            "a decision for a changed plan",
+            Box::new(|| std::fs::write(&path, decision(nonce, &"f".repeat(64))).unwrap()),
+        ),
+        (
+            "a symlink to a valid decision outside the run",
+            Box::new(|| std::os::unix::fs::symlink(&outside, &path).unwrap()),
+        ),
+        (
+            "an oversized decision",
+            Box::new(|| std::fs::write(&path, vec![b' '; 70 * 1024]).unwrap()),
+        ),
+    ];
+    for (what, plant) in attempts {
+        plant();
+        // The run removes what it refuses and goes on waiting.
+        wait_for(&format!("{what} removed"), || {
+            std::fs::symlink_metadata(&path).is_err().then_some(())
+        });
+        assert_eq!(pending_files(&gates).len(), 1, "{what}: still waiting");
+    }
+    assert!(outside.exists(), "a symlink's target is never touched");
+    assert_eq!(s.read("trail"), "");
+
+    let run_id = record["run_id"].as_str().unwrap();
+    let out = decide(
+        &s,
+        None,
+        &["reject", run_id, "restart", "--reason", "not now"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let run = finish(child);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    let decided = run.events_of("gate_decided")[0];
+    assert_eq!(decided["via"], "remote");
+    assert_eq!(decided["reason"], "not now");
+    assert_eq!(s.read("trail"), "");
+}
+
+#[test]
+fn a_hostile_reason_is_journaled_exactly_and_shown_escaped() {
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let mut child = s
+        .command(&[
+            "run",
+            "p.yaml",
+            "--journal-dir",
+            "runs",
+            "--wait-for-approval",
+            "--gate-timeout",
+            "10m",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let record = pending_at(&s, "restart");
+    let run_id = record["run_id"].as_str().unwrap().to_string();
+    let hostile = "fine\n\x1b[2J\x1b]0;pwned\x07 $(touch pwned) `touch pwned2`";
+    let out = decide(
+        &s,
+        None,
+        &["reject", &run_id, "restart", "--reason", hostile],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    assert!(
+        !stderr.contains('\x1b'),
+        "raw escape on the terminal: {stderr:?}"
+    );
+    assert!(stderr.contains("\\x1b[2J"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("runbook pending {run_id}")),
+        "the run says how to decide: {stderr}"
+    );
+    assert!(!s.path().join("pwned").exists() && !s.path().join("pwned2").exists());
+
+    let journal =
+        std::fs::read_to_string(s.path().join("runs").join(&run_id).join("journal.jsonl")).unwrap();
+    let decided: Value = journal
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["event"] == "gate_decided")
+        .unwrap();
+    assert_eq!(decided["reason"], hostile, "the journal keeps it exact");
+    let report = s
+        .command(&["report", &run_id, "--journal-dir", "runs"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(!report.contains('\x1b'), "{report:?}");
+}
+
+#[test]
+fn sigterm_while_waiting_removes_the_pending_record_and_exits_143() {
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let child = start(&s, &["--wait-for-approval"]);
+    let record = pending_at(&s, "restart");
+    // The default deadline of `--wait-for-approval` without `--gate-timeout`.
+    assert!(record["deadline"].is_string(), "{record}");
+    let gates = gates_dir(&s, &record);
+    assert_eq!(pending_files(&gates).len(), 1);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let run = finish(child);
+    assert_eq!(run.code, 143, "{}", run.describe());
+    assert!(
+        pending_files(&gates).is_empty(),
+        "{:?}",
+        pending_files(&gates)
+    );
+    let out = decide(
+        &s,
+        None,
+        &["approve", record["run_id"].as_str().unwrap(), "restart"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("runbook::not_pending"),
+        "{}",
+        text(&out)
+    );
+}
+
+const ASKING: &str = r#"
+steps:
+  - id: classify
+    ask:
+      question: Workload or platform?
+      choices: [workload, platform]
+  - id: route
+    needs: [classify]
+    branch:
+      - when: steps.classify.answer == "workload"
+        then: workload
+      - else: platform
+  - id: workload
+    shell: echo workload >> trail
+  - id: platform
+    needs: [status]
+    shell: echo platform >> trail
+  - id: status
+    needs: [classify]
+    manual: Update the status page.
+"#;
+
+#[test]
+fn answers_from_another_terminal_are_validated_as_answer_is() {
+    let s = Sandbox::new(ASKING);
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "classify");
+    assert_eq!(record["kind"], "ask");
+    assert_eq!(
+        record["answer"],
+        serde_json::json!({"type": "choice", "choices": ["workload", "platform"]})
+    );
+    let run_id = record["run_id"].as_str().unwrap().to_string();
+    let out = decide(&s, None, &["answer", &run_id, "classify=$(touch pwned)"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("runbook::invalid_answer"),
+        "{}",
+        text(&out)
+    );
+    let out = decide(&s, None, &["approve", &run_id, "classify"]);
+    assert!(
+        text(&out).contains("runbook::wrong_decision"),
+        "{}",
+        text(&out)
+    );
+    let out = decide(&s, None, &["answer", &run_id, "classify=2"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let manual = pending_at(&s, "status");
+    assert_eq!(manual["kind"], "manual");
+    let out = decide(&s, None, &["answer", &run_id, "status=doneness"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = decide(&s, None, &["answer", &run_id, "status=done updated"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "platform\n");
+    assert!(!s.path().join("pwned").exists());
+    let answers = run.events_of("answered");
+    assert_eq!(answers[0]["answer"], "platform");
+    assert_eq!(answers[0]["via"], "remote");
+    assert_eq!(answers[1]["answer"], "updated");
+}
+
+#[test]
+fn a_called_playbooks_gate_is_pending_at_its_dotted_address() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: rollback
+    playbook: child.yaml
+"#,
+    );
+    std::fs::write(
+        s.path().join("child.yaml"),
+        "steps:\n  - id: confirm\n    shell: echo confirmed >> trail\n    approval: Confirm?\n",
+    )
+    .unwrap();
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "rollback.confirm");
+    let run_id = record["run_id"].as_str().unwrap();
+    let out = decide(&s, None, &["approve", run_id, "rollback.confirm"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "confirmed\n");
+}
+
+#[test]
+fn the_terminal_prompt_is_called_off_when_a_remote_decision_comes_first() {
+    let s = Sandbox::new(
+        "steps:\n  - id: restart\n    shell: echo restarted >> trail\n    approval: Restart the workers?\n",
+    );
+    store(&s);
+    // A real terminal (script(1)); nobody types at it.
+    let mut child = Command::new("script")
+        .args([
+            "-qefc",
+            &format!(
+                "{} run p.yaml --journal-dir runs --gate-timeout 10m",
+                binary().display()
+            ),
+            "/dev/null",
+        ])
+        .current_dir(s.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let _stdin = child.stdin.take();
+    let record = pending_at(&s, "restart");
+    let out = decide(
+        &s,
+        None,
+        &["approve", record["run_id"].as_str().unwrap(), "restart"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let mut screen = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut screen).unwrap();
+    child.wait().unwrap();
+    assert!(screen.contains("approve? [y/n]"), "{screen}");
+    assert!(
+        screen.contains("or from another terminal: runbook approve"),
+        "{screen}"
+    );
+    assert!(screen.contains("decided elsewhere"), "{screen}");
+    assert_eq!(s.read("trail"), "restarted\n", "{screen}");
+}
+
+#[test]
+fn the_journal_directory_comes_from_the_environment_unless_given() {
+    let s = Sandbox::new("steps:\n  - id: hello\n    shell: echo hi\n");
+    let shared = s.path().join("shared");
+    let run = Run::from(
+        s.command(&["run", "p.yaml", "--output", "json"])
+            .env("RUNBOOK_JOURNAL_DIR", &shared)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 1);
+    let runs = s
+        .command(&["runs"])
+        .env("RUNBOOK_JOURNAL_DIR", &shared)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&runs.stdout).contains("succeeded"));
+    // `--journal-dir` wins over the environment.
+    let run = Run::from(
+        s.command(&["run", "p.yaml", "--output", "json", "--journal-dir", "mine"])
+            .env("RUNBOOK_JOURNAL_DIR", &shared)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(s.path().join("mine")).unwrap().count(), 1);
+}
+
+#[test]
+fn a_rehearsal_scripts_a_remote_decision_the_only_one_that_passes_four_eyes() {
+    let s = Sandbox::new(GATED);
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        r#"
+playbook: p.yaml
+steps: { restart: succeeded, wipe: succeeded }
+scenarios:
+  - name: a colleague approves the wipe
+    gates:
+      restart: approve
+      wipe: { decision: approve, by: alice }
+    expect: { ran: [wipe], outcome: succeeded }
+  - name: the person running it cannot
+    gates: { restart: approve, wipe: approve }
+    expect: { skipped: [], outcome: rejected }
+"#,
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 passed"),
+        "{}",
+        text(&out)
+    );
+
+    std::fs::write(
+        s.path().join("bad.scenario.yaml"),
+        "playbook: p.yaml\nscenarios:\n  - name: x\n    gates: { wipe: { decision: maybe, by: alice } }\n    expect: { outcome: rejected }\n",
+    )
+    .unwrap();
+    let out = s.command(&["test", "bad.scenario.yaml"]).output().unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("neither `approve` nor `reject`"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn each_element_of_a_loop_gated_per_item_is_pending_with_its_element() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: drain
+    for_each: ["eu-1", "eu-2"]
+    approval_per_item: true
+    shell: echo {{item}} >> trail
+    approval: Drain the zone?
+"#,
+    );
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let record = wait_for("the next element pending", || {
+            pending(&s)
+                .into_iter()
+                .find(|r| r["step"] == "drain" && !seen.contains(&r["element"]))
+        });
+        assert!(
+            record["command"].as_str().unwrap().starts_with("echo"),
+            "{record}"
+        );
+        seen.push(record["element"].clone());
+        let out = decide(
+            &s,
+            None,
+            &["approve", record["run_id"].as_str().unwrap(), "drain"],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let mut elements: Vec<String> = seen
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect();
+    elements.sort();
+    assert_eq!(elements, ["[0] eu-1", "[1] eu-2"]);
+    assert_eq!(s.read("trail").lines().count(), 2);
+}
+
+#[test]
+fn a_colleague_in_the_group_lists_reports_and_resumes_a_run_of_a_shared_store() {
+    let Some(user) = approver() else { return };
+    let s = Sandbox::new(
+        "steps:\n  - id: restart\n    shell: echo restarted\n    approval: Restart?\n",
+    );
+    store(&s);
+    let bin = binary().display().to_string();
+    let as_user = |who: Option<&str>, script: &str| {
+        let mut cmd = match who {
+            Some(user) => {
+                let mut cmd = Command::new("runuser");
+                cmd.args(["-u", user, "--"]);
+                cmd
+            }
+            None => Command::new("env"),
+        };
+        cmd.args(["sh", "-c", script, "sh", &bin])
+            .current_dir(s.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // Started by root with the team's umask, rejected for want of a terminal.
+    let out = as_user(None, "umask 002; \"$1\" run p.yaml --journal-dir runs");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let run_id = std::fs::read_dir(s.path().join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    let out = as_user(Some(user), "\"$1\" runs --journal-dir runs");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&run_id),
+        "{}",
+        text(&out)
+    );
+    let out = as_user(
+        Some(user),
+        &format!(
+            "umask 002; \"$1\" resume {run_id} --journal-dir runs --approve restart --output json"
+        ),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_user(
+        Some(user),
+        &format!("\"$1\" report {run_id} --journal-dir runs"),
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    // `--approve` names whoever's session ran it (`$USER`, else the login).
+    assert!(report.contains("(--approve)"), "{report}");
+    assert!(report.contains("succeeded"), "{report}");
+}
