@@ -122,6 +122,14 @@ pub fn quote_in(
             message: "a value inserted into the SQL of a database client's command".into(),
             help: "shell quoting keeps the value from the shell, not from SQL (`O'Brien; DROP TABLE ...`): use the `sql` kind, which binds values as parameters (`query: SELECT ... WHERE name = $1`, `params: [\"{{inputs.x}}\"]`), or pipe a quoted here-document to `psql -v name=...` and read it as `:'name'`".into(),
         }),
+        ShellContext::VariableName => Err(Unsafe {
+            message: "a value inserted where bash reads a variable's name".into(),
+            help: "bash evaluates the subscript of a name as arithmetic, so `a[$(cmd)]` runs `cmd`: write the name literally, and pass the value through the step's `env:`".into(),
+        }),
+        ShellContext::ArrayAssignment => Err(Unsafe {
+            message: "a value inserted as the value of an array declaration".into(),
+            help: format!("bash parses the value of `declare -a`/`-A` as a compound assignment `(...)`, quoted or not, and runs the substitutions in it: {ENV_HINT} and write `arr=(\"$VALUE\")`"),
+        }),
         ShellContext::Ambiguous => Err(Unsafe {
             message: "the shell cannot tell where this value lands".into(),
             help: "the sides of an `{{#if}}` before it leave the command in different contexts (a quote opened on one side only, a `#` that starts a comment on one side only): make each side complete".into(),
