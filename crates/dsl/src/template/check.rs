@@ -28,6 +28,9 @@ pub fn check<S: Scope>(
         // Insertions by key (index + 1), and those already refused.
         let mut keyed: Vec<&Insertion> = Vec::new();
         let mut refused: Vec<*const Insertion> = Vec::new();
+        // Insertions in an `echo` (or a `printf` format), which rewrites
+        // the quoting `{{quote}}` wrote for a later shell.
+        let mut echoed: Vec<*const Insertion> = Vec::new();
         let walked = walk_shell(
             &template.segments,
             &mut lexer,
@@ -43,6 +46,9 @@ pub fn check<S: Scope>(
                 if unsafe_here {
                     refused.push(insertion);
                 }
+                if lexer.rewrites_escapes() {
+                    echoed.push(insertion);
+                }
             },
         );
         if walked.is_ok() {
@@ -56,7 +62,7 @@ pub fn check<S: Scope>(
                 if insertion.raw
                     || refused.contains(&pointer)
                     || reported.contains(&pointer)
-                    || quoted_for_the_reader(insertion, piped)
+                    || quoted_for_the_reader(insertion, piped, echoed.contains(&pointer))
                 {
                     continue;
                 }
@@ -159,7 +165,7 @@ fn walk_shell<'t>(
 ) -> Result<(), &'t Conditional> {
     for (i, segment) in segments.iter().enumerate() {
         match segment {
-            Segment::Text { text, span } => lexer.feed_at(text, *span),
+            Segment::Text { text, span, map } => lexer.feed_mapped(text, *span, map),
             Segment::Insert(insertion) => {
                 let following = match segments.get(i + 1) {
                     Some(Segment::Text { text, .. }) => Some(text.as_str()),
@@ -186,11 +192,13 @@ fn walk_shell<'t>(
 }
 
 /// Whether the author quoted the value for the shell it reaches with
-/// `{{quote}}`: it arrives there as one quoted word. Only a shell, and
-/// only through a pipe, a here-string or a substitution (a name `find`
-/// pastes is not the value).
-pub(super) fn quoted_for_the_reader(insertion: &Insertion, piped: &Piped) -> bool {
+/// `{{quote}}`: it arrives there as one quoted word. Only a shell, only
+/// through a pipe, a here-string or a substitution (a name `find` pastes
+/// is not the value), and not through `echo` (`echoed`), whose escapes
+/// (`\0047` in dash) would undo the quoting.
+pub(super) fn quoted_for_the_reader(insertion: &Insertion, piped: &Piped, echoed: bool) -> bool {
     insertion.format == Format::Quote
+        && !echoed
         && piped.interpreter.language == Language::Shell
         && piped.route != Route::FoundNames
 }
@@ -225,10 +233,27 @@ fn piped_diagnostic(
             "this value is printed into the script by a command substitution".to_string(),
         ),
     };
+    // `{{quote}}` is accepted where the value reaches a shell as it was
+    // written: through a pipe, a here-string, a substitution's output.
+    let quote = if matches!(
+        route,
+        Some(Route::Pipe | Route::HereString | Route::Substitution)
+    ) {
+        format!("; if you quoted the value for `{name}` yourself, insert it with `{{{{quote path}}}}`, which quotes it as one word for that shell")
+    } else {
+        String::new()
+    };
+    let ssh = name.rsplit('/').next() == Some("ssh");
     let help = match (reader.language, route) {
         (_, Some(Route::FoundNames)) => format!("pass the names to the script as arguments, where they are data: `-exec {name} -c '... \"$1\" ...' {name} {{}} \\;`"),
-        (Language::Shell, _) => format!("quoting protects the value from this shell, not from `{name}`, which parses it again: pass the value through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`) and read `\"$VALUE\"` in the code `{name}` runs (in a here-document, behind a quoted delimiter `<<'EOF'`, so that `{name}`, not this shell, expands it); if you quoted the value for `{name}` yourself, insert it with `{{{{quote path}}}}`, which quotes it as one word for that shell"),
+        (Language::Shell, _) if ssh => format!("quoting protects the value from this shell, not from the remote shell that `{name}` hands what it reads, and the environment does not travel with it: write the command as the remote command of `{name}` (`{name} host restore {{{{inputs.x}}}}`), where runbook quotes the value for the remote shell too{quote}"),
+        (Language::Shell, _) => format!("quoting protects the value from this shell, not from `{name}`, which parses it again: pass the value through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`) and read `\"$VALUE\"` in the code `{name}` runs (in a here-document, behind a quoted delimiter `<<'EOF'`, so that `{name}`, not this shell, expands it){quote}"),
         (Language::Other, _) => format!("shell quoting does not make a value safe in the language `{name}` reads: pass the value through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`) and read it from the environment in that code (`os.environ['VALUE']`, `$ENV{{VALUE}}`, `process.env.VALUE`, psql's `\\getenv`), or give it as a bound parameter (the `sql` kind)"),
+    };
+    let help = if insertion.format == Format::Quote && reader.language == Language::Shell {
+        format!("`{{{{quote}}}}` does not survive `echo` or a `printf` format, which rewrite backslash escapes (dash's `echo '\\0047'` prints `'`): print the value with `printf '%s\\n' {{{{quote path}}}}`; or {help}")
+    } else {
+        help
     };
     let mut diagnostic =
         Diagnostic::error(Code::ValuePipedIntoInterpreter, message).label(insertion.span, label);

@@ -52,7 +52,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
     let mut lexer = (quoting == Quoting::Shell).then(ShellLexer::default);
     // The insertions made, by key (index + 1), to tell which one reaches
     // an interpreter once the whole command is known.
-    let mut keyed: Vec<&super::Insertion> = Vec::new();
+    let mut keyed: Vec<(&super::Insertion, bool)> = Vec::new();
     // Iterative: a stack of segment lists still to write, each with the
     // values the `{{#each}}` blocks around it bind.
     type Bindings = Rc<Vec<(String, Value)>>;
@@ -86,7 +86,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     });
                 let context = lexer.as_mut().map(|l| {
                     let context = l.contexts(following);
-                    keyed.push(insertion);
+                    keyed.push((insertion, l.rewrites_escapes()));
                     l.insertion_keyed(keyed.len());
                     context
                 });
@@ -234,10 +234,11 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
     if let Some(mut lexer) = lexer {
         lexer.finish();
         for piped in lexer.piped() {
-            let Some(insertion) = piped.key.checked_sub(1).and_then(|i| keyed.get(i)) else {
+            let Some((insertion, echoed)) = piped.key.checked_sub(1).and_then(|i| keyed.get(i))
+            else {
                 continue;
             };
-            if !insertion.raw && !super::check::quoted_for_the_reader(insertion, piped) {
+            if !insertion.raw && !super::check::quoted_for_the_reader(insertion, piped, *echoed) {
                 return Err(FillError {
                     message: format!(
                         "`{}`: the value flows into `{}`, which runs what it reads as code",

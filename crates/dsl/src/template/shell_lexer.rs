@@ -420,15 +420,21 @@ impl ShellLexer {
         }
     }
 
-    /// Reads literal text written at `span` in the file, so an interpreter
-    /// found in it can be pointed at ([`Interpreter::span`]).
-    pub fn feed_at(&mut self, text: &str, span: Span) {
-        let exact = span.len() == text.len();
+    /// Reads literal text written at `span` in the file, its characters
+    /// traced by `map`, so an interpreter found in it can be pointed at
+    /// ([`Interpreter::span`]).
+    pub fn feed_mapped(&mut self, text: &str, span: Span, map: &crate::node::TextMap) {
+        let traced = crate::node::Text {
+            value: String::new(),
+            span,
+            map: map.clone(),
+        };
+        let opaque = matches!(map, crate::node::TextMap::Opaque);
         for (i, c) in text.char_indices() {
-            self.cursor = if exact {
-                Span::new(span.start + i, span.start + i + c.len_utf8())
-            } else {
+            self.cursor = if opaque {
                 span
+            } else {
+                traced.file_span(i, i + c.len_utf8())
             };
             self.char(c);
         }

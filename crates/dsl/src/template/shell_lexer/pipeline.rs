@@ -323,6 +323,23 @@ impl ShellLexer {
         &self.piped
     }
 
+    /// Whether the command an insertion made now is part of rewrites
+    /// backslash escapes in what it prints (`echo`, whose `\0047` is a
+    /// `'` in dash, or `printf`'s format): text quoted for a later shell
+    /// does not reach it as written.
+    pub fn rewrites_escapes(&self) -> bool {
+        let program = self
+            .words
+            .first()
+            .and_then(|w| w.as_deref())
+            .map(|w| w.rsplit('/').next().unwrap_or(w));
+        match program {
+            Some("echo" | "print") => true,
+            Some("printf") => self.words.len() == 1,
+            _ => false,
+        }
+    }
+
     /// The interpreter the here-document whose body is being read feeds,
     /// when it feeds one (`sh <<EOF`, `cat <<EOF | ssh h`).
     pub fn heredoc_reader(&self) -> Option<&Interpreter> {

@@ -261,3 +261,10 @@ fn where_bash_evaluates_arithmetic_or_names() {
         );
     }
 }
+
+#[test]
+fn a_here_string_or_assignment_is_not_a_name() {
+    assert!(matches!(context("IFS= read -r -d '' v <<< @"), Word));
+    assert_eq!(context("IFS= read -r @"), VariableName);
+    assert_eq!(context("X=1 declare -i n=@"), Arithmetic);
+}

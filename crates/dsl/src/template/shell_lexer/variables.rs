@@ -41,11 +41,20 @@ fn is_assignment(word: &str) -> bool {
 }
 
 impl ShellLexer {
+    /// Where the current command's program is: after the assignments
+    /// written before it (`IFS= read ...`).
+    fn program_index(&self) -> usize {
+        self.words
+            .iter()
+            .position(|w| !w.as_deref().is_some_and(is_assignment))
+            .unwrap_or(self.words.len())
+    }
+
     /// The flags of the current command's options (`-ix` and `-r` give "ixr").
     fn flags(&self) -> String {
         self.words
             .iter()
-            .skip(1)
+            .skip(self.program_index() + 1)
             .flatten()
             .filter_map(|w| w.strip_prefix('-').or_else(|| w.strip_prefix('+')))
             .collect()
@@ -54,7 +63,14 @@ impl ShellLexer {
     /// Where bash evaluates an insertion made now, when it does
     /// ([`ShellContext::Arithmetic`] takes integers; the others refuse).
     pub(super) fn evaluated_by_bash(&self) -> Option<ShellContext> {
-        let program = self.words.first().and_then(|w| w.as_deref());
+        // A redirection's target (`<<< {{x}}`, `> {{x}}`) is no argument.
+        if self.redirect_target {
+            return None;
+        }
+        let program = self
+            .words
+            .get(self.program_index())
+            .and_then(|w| w.as_deref());
         let previous = self.words.last().and_then(|w| w.as_deref());
         // The word so far, its quotes and insertions as `\0`.
         let current = self.word.as_str();
@@ -117,7 +133,10 @@ impl ShellLexer {
     /// A word of the current command ends: after `declare -i` (`typeset`,
     /// `local`...) its name is an integer variable from now on.
     pub(super) fn note_variable_word(&mut self) {
-        let program = self.words.first().and_then(|w| w.as_deref());
+        let program = self
+            .words
+            .get(self.program_index())
+            .and_then(|w| w.as_deref());
         if !program.is_some_and(|p| DECLARERS.contains(&p)) || self.word.starts_with('-') {
             return;
         }
