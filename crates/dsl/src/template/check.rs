@@ -251,7 +251,7 @@ fn piped_diagnostic(
         (Language::Other, _) => format!("shell quoting does not make a value safe in the language `{name}` reads: pass the value through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`) and read it from the environment in that code (`os.environ['VALUE']`, `$ENV{{VALUE}}`, `process.env.VALUE`, psql's `\\getenv`), or give it as a bound parameter (the `sql` kind)"),
     };
     let help = if insertion.format == Format::Quote && reader.language == Language::Shell {
-        format!("`{{{{quote}}}}` does not survive `echo` or a `printf` format, which rewrite backslash escapes (dash's `echo '\\0047'` prints `'`): print the value with `printf '%s\\n' {{{{quote path}}}}`; or {help}")
+        format!("`{{{{quote}}}}` does not survive `echo` or a `printf` format, which rewrite backslash escapes (dash's `echo '\\0047'` prints `'`): print the value with `printf '%s\\n' ... {{{{quote path}}}}`, or pass it through the step's `env:` and read `\"$VALUE\"` in the code `{name}` runs")
     } else {
         help
     };

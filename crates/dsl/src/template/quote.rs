@@ -92,7 +92,7 @@ pub fn quote_in(
         ShellContext::Arithmetic if parses == Parses::Once && integer => Ok(value.to_string()),
         ShellContext::Arithmetic => Err(Unsafe {
             message: "a value that is not an integer inserted into an arithmetic expression".into(),
-            help: "the shell evaluates the text of `$((...))` as code: only an `int` or a `duration` (whole seconds) can be inserted there, as `{{path}}`".into(),
+            help: "the shell evaluates arithmetic text as code, quoted or not (`a[$(cmd)]` runs `cmd`): only an `int` or a `duration` (whole seconds) can be inserted there, as `{{path}}`".into(),
         }),
         ShellContext::Heredoc { .. } => Err(Unsafe {
             message: "a value inserted into a here-document".into(),

@@ -83,7 +83,9 @@ impl ShellContext {
             ShellContext::Heredoc { quoted: false } => "in a here-document",
             ShellContext::Heredoc { quoted: true } => "in a quoted here-document",
             ShellContext::Backquoted => "inside backquotes",
-            ShellContext::Arithmetic => "inside an arithmetic expression `$((...))`",
+            ShellContext::Arithmetic => {
+                "where the shell evaluates arithmetic (`$((...))`, `let`, `declare -i`, a subscript)"
+            }
             ShellContext::ParameterExpansion => "inside a parameter expansion `${...}`",
             ShellContext::Comment => "in a shell comment",
             ShellContext::AfterEscape => "right after `\\` or `$`",
