@@ -263,7 +263,8 @@ fn reader_at(words: &[Option<&str>], texts: &[&str], start: usize, depth: usize)
                     break;
                 }
                 let assignment = program == "env" && word.contains('=') && !word.starts_with('-');
-                if !(word.starts_with('-') && word.len() > 1) && !assignment {
+                let option = word.starts_with('-') && word.len() > 1;
+                if !option && !assignment {
                     break;
                 }
                 if matches!(program, "sudo" | "doas") {
