@@ -151,6 +151,8 @@ const PIPED_BASH: &[&str] = &[
     "bash <<< \"$(printf %s X)\"",
     "echo X |& sh",
     "echo X | tee /dev/null >(sh)",
+    "bash <(printf %s X)",
+    "source <(echo X)",
 ];
 
 /// Where bash evaluates the value although it is quoted: refused with

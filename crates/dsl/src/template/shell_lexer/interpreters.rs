@@ -656,3 +656,37 @@ pub(super) fn find_pastes_names(words: &[Option<&str>], texts: &[&str]) -> Optio
     }
     None
 }
+
+/// The script operand of a shell or script interpreter that runs a file
+/// (`bash FILE`, `source FILE`, `python3 FILE`), as (program, operand)
+/// indexes: when the operand is a process substitution (`bash <(...)`),
+/// what the substitution prints is the script.
+pub(super) fn script_operand(words: &[Option<&str>]) -> Option<(usize, usize)> {
+    let program = words.first().copied().flatten().map(name)?;
+    if matches!(program, "source" | ".") {
+        return (words.len() > 1).then_some((0, 1));
+    }
+    if !SHELLS.contains(&program) && !is_script_interpreter(program) {
+        return None;
+    }
+    let mut j = 1;
+    while let Some(Some(word)) = words.get(j) {
+        if *word == "--" {
+            j += 1;
+            break;
+        }
+        if !word.starts_with(['-', '+']) || *word == "-" {
+            break;
+        }
+        // A program given inline (`-c`, `-e`): no script file.
+        if program_in_options(program, word) || (SHELLS.contains(&program) && word.contains('c')) {
+            return None;
+        }
+        j += if word.ends_with('o') && SHELLS.contains(&program) {
+            2
+        } else {
+            1
+        };
+    }
+    (j < words.len()).then_some((0, j))
+}

@@ -14,7 +14,7 @@
 //! (`echo {{x}} | { sh; }`, `echo {{x}} | tee >(sh)`), so that stage counts
 //! as one too; everything inserted inside it flows out with the stage.
 
-use super::interpreters::{find_pastes_names, stdin_interpreter, Language};
+use super::interpreters::{find_pastes_names, script_operand, stdin_interpreter, Language};
 use super::script::{hands_on, script_words, OPAQUE};
 use super::ShellLexer;
 use crate::source::Span;
@@ -357,7 +357,22 @@ impl ShellLexer {
     /// find's words.
     fn check_scripts(&mut self) {
         let count = self.words.len();
-        if count == 0 || !self.follows_words {
+        if count == 0 {
+            return;
+        }
+        // `bash <(printf %s {{x}})`, `source <(...)`: the output is the script.
+        let words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
+        if let Some((program, operand)) = script_operand(&words) {
+            let interpreter = Interpreter {
+                name: words[program].unwrap_or("sh").to_string(),
+                span: self.word_meta(program).span.unwrap_or_default(),
+                language: Language::Shell,
+            };
+            for key in self.word_meta(operand).substituted {
+                self.report(key, &interpreter, Route::Substitution);
+            }
+        }
+        if !self.follows_words {
             return;
         }
         let has_keys = (0..count).any(|i| {

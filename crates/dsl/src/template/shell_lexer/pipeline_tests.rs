@@ -182,6 +182,15 @@ fn values_pasted_into_scripts() {
     );
     assert_eq!(refused("ssh h echo \"$(cat @)\""), [1]);
     assert_eq!(refused("echo \"$(printf %s @)\""), Vec::<usize>::new());
+    // A process substitution that is the script of a shell or `source`.
+    assert_eq!(
+        piped("bash <(printf %s @)"),
+        [(1, "bash".to_string(), Route::Substitution)]
+    );
+    assert_eq!(refused("source <(echo @)"), [1]);
+    assert_eq!(refused(". <(echo @) && echo @"), [1]);
+    assert_eq!(refused("bash -c 'cat' <(echo @)"), Vec::<usize>::new());
+    assert_eq!(refused("diff <(echo @) f"), Vec::<usize>::new());
     // A pipeline inside the script.
     assert_eq!(refused("ssh h \"echo @ | sh\""), [1]);
     assert_eq!(refused("sh -c 'printf %s @ | bash'"), [1]);

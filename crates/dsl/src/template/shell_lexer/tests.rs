@@ -318,10 +318,7 @@ fn arbitrary_commands_never_panic() {
         }
         lexer.finish();
         for piped in lexer.piped() {
-            assert!(
-                (1..=insertions).contains(&piped.key),
-                "{text:?}: {piped:?}"
-            );
+            assert!((1..=insertions).contains(&piped.key), "{text:?}: {piped:?}");
         }
         for chain in chains(&text) {
             assert!(!chain.is_empty() && chain.len() <= 6, "{text:?}: {chain:?}");
