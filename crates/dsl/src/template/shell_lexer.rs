@@ -347,6 +347,18 @@ impl ShellLexer {
     /// Joins the state after the other side of an `{{#if}}` into this one
     /// (whose nesting is the same): what is only known on one side is unknown.
     pub fn merge(&mut self, other: &ShellLexer) {
+        // What each side's stage would read as code, with the word being
+        // read ended (`{{#if a}}| sh{{/if}}`), before the sides are joined.
+        let readers = if self.words != other.words || self.word != other.word {
+            let reader = |lexer: &ShellLexer| {
+                let mut ended = lexer.clone();
+                ended.end_word();
+                ended.stage_reader()
+            };
+            reader(self).or_else(|| reader(other))
+        } else {
+            None
+        };
         if self.word_start != other.word_start {
             self.word_start = WordStart::Maybe;
         }
@@ -386,13 +398,14 @@ impl ShellLexer {
                 self.int_vars.push(name.clone());
             }
         }
+        if readers.is_some() {
+            if let Some(top) = self.lists.last_mut() {
+                top.keep_reader(readers.clone());
+            }
+        }
         if self.words != other.words || self.texts != other.texts {
             // Which program the stage runs is no longer known: keep what
             // either side would read as code.
-            let readers = (self.stage_reader(), other.stage_reader());
-            if let Some(top) = self.lists.last_mut() {
-                top.keep_reader(readers.0.or(readers.1));
-            }
             let mut meta = WordMeta::default();
             for m in self.metas.iter().chain(&other.metas) {
                 meta.keys.extend(&m.keys);

@@ -277,3 +277,27 @@ fn a_here_string_or_assignment_is_not_a_name() {
     assert_eq!(context("IFS= read -r @"), VariableName);
     assert_eq!(context("X=1 declare -i n=@"), Arithmetic);
 }
+
+/// The sides of an `{{#if}}` that differ in whether a reader follows:
+/// what either side would pipe into one is refused.
+#[test]
+fn a_reader_on_one_side_of_a_block() {
+    for (before, side) in [
+        ("echo @ ", "| sh"),
+        ("echo @ ", "| sh "),
+        ("echo @ | ", "sh"),
+    ] {
+        let (head, tail) = before.split_once('@').unwrap_or_default();
+        let mut base = ShellLexer::default();
+        base.feed(head);
+        base.insertion_keyed(1);
+        base.feed(tail);
+        let mut then = base.clone();
+        then.feed(side);
+        let otherwise = base.clone();
+        assert!(then.same_nesting(&otherwise), "{before:?} {side:?}");
+        then.merge(&otherwise);
+        then.finish();
+        assert_eq!(then.piped().len(), 1, "{before:?} {side:?}");
+    }
+}
