@@ -360,3 +360,30 @@ fn piped_into_a_real_ssh() {
         check.stderr
     );
 }
+
+/// In an argv list, the script of `sh -c` and the remote command of `ssh`
+/// are shell commands too: a value piped into a reader there is refused.
+#[test]
+fn argv_scripts_are_followed_too() {
+    for argv in [
+        "[sh, -c, \"echo {{inputs.v}} | sh\"]",
+        "[ssh, root@127.0.0.1, \"printf %s {{inputs.v}} | bash\"]",
+        "[bash, -c, \"bash <<< {{inputs.v}}\"]",
+    ] {
+        let s = Sandbox::new(&format!(
+            "name: argv\ninputs:\n  v: {{type: string}}\nsteps:\n  - id: step\n    shell: {argv}\n"
+        ));
+        let check = runbook(&s, "", "check");
+        assert_eq!(check.code, 2, "{argv}: {}", check.describe());
+        assert!(
+            check
+                .stderr
+                .contains("runbook::value_piped_into_interpreter"),
+            "{argv}: {}",
+            check.stderr
+        );
+        let run = runbook(&s, "$(touch pwned)", "run");
+        assert_eq!(run.code, 2, "{argv} ran: {}", run.describe());
+        assert_nothing_ran(s.path(), argv);
+    }
+}
