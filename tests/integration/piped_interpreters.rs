@@ -311,22 +311,21 @@ fn piped_into_a_real_ssh() {
         !remote_marker.exists(),
         "/root/pwned exists before the test"
     );
+    // The options are put in after the value's path: they name temporary
+    // files, whose names may hold an `X`.
     let options = sshd.options();
     let commands = [
         (
             "ssh_cat",
-            format!("printf '%s' X | ssh {options} root@127.0.0.1 cat > ssh_cat.out"),
+            "printf '%s' X | ssh OPTS root@127.0.0.1 cat > ssh_cat.out",
         ),
         (
             "ssh_quoted",
-            format!(
-                "printf '%s\\n' \"printf '%s' \"{{{{quote X}}}} | ssh {options} root@127.0.0.1 > ssh_quoted.out"
-            ),
+            "printf '%s\\n' \"printf '%s' \"{{quote X}} | ssh OPTS root@127.0.0.1 > ssh_quoted.out",
         ),
     ];
-    let commands: Vec<(&str, &str)> = commands.iter().map(|(i, c)| (*i, c.as_str())).collect();
     for &source in SOURCES {
-        let s = Sandbox::new(&playbook(source, "sh", &commands));
+        let s = Sandbox::new(&playbook(source, "sh", &commands).replace("OPTS", &options));
         for value in PAYLOADS {
             let run = runbook(&s, value, "run");
             let what = format!("ssh, {source:?}, {value:?}");
@@ -342,14 +341,17 @@ fn piped_into_a_real_ssh() {
         }
     }
     // Without `{{quote}}`, the same pipe is refused.
-    let s = Sandbox::new(&playbook(
-        Source::Input,
-        "sh",
-        &[(
-            "ssh_plain",
-            &format!("printf '%s\\n' \"printf %s X\" | ssh {options} root@127.0.0.1"),
-        )],
-    ));
+    let s = Sandbox::new(
+        &playbook(
+            Source::Input,
+            "sh",
+            &[(
+                "ssh_plain",
+                "printf '%s\\n' \"printf %s X\" | ssh OPTS root@127.0.0.1",
+            )],
+        )
+        .replace("OPTS", &options),
+    );
     let check = runbook(&s, "", "check");
     assert_eq!(check.code, 2, "{}", check.describe());
     assert!(

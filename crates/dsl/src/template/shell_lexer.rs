@@ -11,7 +11,9 @@
 
 mod frames;
 mod interpreters;
+mod pasting;
 mod pipeline;
+mod programs;
 mod script;
 mod transitions;
 mod variables;
@@ -23,8 +25,8 @@ mod tests;
 
 use crate::source::Span;
 use frames::{DelimiterWord, Frame, Heredoc, Pending, WordStart};
-pub use interpreters::Language;
 pub use pipeline::{Interpreter, Piped, Route};
+pub use programs::Language;
 
 /// Comparison operators whose operands bash evaluates as arithmetic in
 /// `[[ ... ]]` (where `a[$(cmd)]` runs `cmd`).

@@ -14,7 +14,9 @@
 //! (`echo {{x}} | { sh; }`, `echo {{x}} | tee >(sh)`), so that stage counts
 //! as one too; everything inserted inside it flows out with the stage.
 
-use super::interpreters::{find_pastes_names, script_operand, stdin_interpreter, Language};
+use super::interpreters::stdin_interpreter;
+use super::pasting::{find_pastes_names, script_operand};
+use super::programs::Language;
 use super::script::{hands_on, script_words, OPAQUE};
 use super::ShellLexer;
 use crate::source::Span;
