@@ -67,6 +67,18 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Serve a read-only web console over the journal directory (docs/console.md).
+    Serve {
+        #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
+        journal_dir: PathBuf,
+        /// The address to listen on; one that is not loopback requires `--token-file`.
+        #[arg(long, default_value = "127.0.0.1:8470")]
+        listen: std::net::SocketAddr,
+        /// A file holding the token every request must carry (a bearer token,
+        /// or a cookie set by visiting a page with `?token=TOKEN` once).
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+    },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.
     Plan {
@@ -158,11 +170,12 @@ pub struct Decisions {
     pub output: OutputFormat,
     #[arg(long, default_value = runbook_runtime::journal::DEFAULT_DIR)]
     pub journal_dir: PathBuf,
-    /// Keep at most this much of each output stream of a step (head and
-    /// tail, with a marker saying what was dropped): `1MiB` (default),
-    /// `64KiB`, `5MB`, or a number of bytes.
-    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
-    pub output_cap: usize,
+    /// Keep at most this much of each output stream and large result of a
+    /// step (head and tail, with a marker saying what was dropped): `1MiB`
+    /// (default), `64KiB`, `5MB`, or a number of bytes. Lowers a
+    /// playbook's or step's `output_cap`, never raises it.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub output_cap: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -178,39 +191,13 @@ pub struct ResumeArgs {
     pub decisions: Decisions,
 }
 
-/// `1048576`, `64KiB`, `1MiB`, `5MB`, `2k`: bytes, binary or decimal units.
+/// `1048576`, `64KiB`, `1MiB`, `5MB`, `2k`: bytes, binary or decimal
+/// units, within the bounds of an output cap (the same reading as a
+/// playbook's `output_cap:`).
 fn parse_size(text: &str) -> Result<usize, String> {
-    let text = text.trim();
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
-    let number: usize = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size: write bytes (`65536`) or `64KiB`, `1MiB`"))?;
-    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" => 1 << 10,
-        "kb" => 1000,
-        "m" | "mib" => 1 << 20,
-        "mb" => 1_000_000,
-        "g" | "gib" => 1 << 30,
-        "gb" => 1_000_000_000,
-        other => {
-            return Err(format!(
-                "unknown size unit `{other}`: use B, KiB, MiB, GiB, kB, MB or GB"
-            ))
-        }
-    };
-    let bytes = number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("`{text}` is too large"))?;
-    if bytes < 1024 {
-        return Err(format!(
-            "`{text}` is too small: the output cap is at least 1KiB"
-        ));
-    }
-    Ok(bytes)
+    runbook_dsl::size::parse_output_cap(text)
+        .map(|bytes| bytes as usize)
+        .map_err(|why| format!("`{}` is not an output cap: {why}", text.trim()))
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

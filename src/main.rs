@@ -3,6 +3,7 @@
 mod cli;
 mod closed_pipe;
 mod commands;
+mod console;
 mod decisions;
 mod diagnostics;
 mod exit_code;

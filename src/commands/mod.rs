@@ -13,6 +13,7 @@ mod resume;
 mod run;
 mod runs;
 mod schema;
+mod serve;
 mod test;
 
 use crate::cli::{Cli, Command};
@@ -34,6 +35,11 @@ pub fn dispatch(cli: Cli) -> i32 {
             journal_dir,
             force,
         } => report::run(&run_id, &journal_dir, force),
+        Command::Serve {
+            journal_dir,
+            listen,
+            token_file,
+        } => serve::run(&journal_dir, listen, token_file.as_deref()),
         Command::Plan { file, input } => plan::run(&file, &input),
         Command::Diff {
             files,

@@ -9,7 +9,18 @@ pub fn run(run_id: &str, dir: &Path, force: bool) -> i32 {
     if let Err(code) = crate::run_dir::check_id(run_id) {
         return code;
     }
-    let path = journal::path_of(dir, run_id);
+    // Never outside the journal directory: a run directory or journal that
+    // is a symbolic link is refused.
+    let path = match journal::contained_path(dir, run_id) {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!(
+                "runbook report: cannot read the journal of run `{run_id}` ({}): {e}",
+                journal::path_of(dir, run_id).display()
+            );
+            return INVALID;
+        }
+    };
     let journal = match crate::run_dir::read_journal(&path, run_id, force, "report") {
         Ok(journal) => journal,
         Err(code) => return code,

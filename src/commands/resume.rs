@@ -41,7 +41,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         jobs: args.jobs as usize,
         journal_dir: decisions.journal_dir.clone(),
         gate_timeout: decisions.gate_timeout,
-        output_cap: decisions.output_cap,
+        output_cap: runbook_runtime::output_cap::OutputCaps::from_flag(decisions.output_cap),
         started_in: started_in(),
     };
     let resumed = match stopped.resume(plan, args.force, &given.values, settings) {

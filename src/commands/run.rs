@@ -60,7 +60,7 @@ pub fn run(args: &RunArgs) -> i32 {
         journal_dir: args.decisions.journal_dir.clone(),
         gate_timeout: args.decisions.gate_timeout,
         workdir: started_in(),
-        output_cap: args.decisions.output_cap,
+        output_cap: runbook_runtime::output_cap::OutputCaps::from_flag(args.decisions.output_cap),
         inputs,
         continued: None,
     };

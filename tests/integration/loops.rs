@@ -3,7 +3,7 @@
 //! SIGKILL mid-loop and resumed, no element that succeeded runs twice.
 
 use crate::harness::k8s::TestK8s;
-use crate::running::{kill_leftovers, Sandbox};
+use crate::running::Sandbox;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -88,7 +88,7 @@ steps:
         libc::kill(child.id() as i32, libc::SIGKILL);
     }
     child.wait().unwrap();
-    kill_leftovers(&sleep);
+    s.kill_leftovers(&sleep);
     let before = line_counts(&s.read("restarted"));
     assert_eq!(before.len(), pods.len(), "{before:?}");
     assert!(before.values().all(|&n| n == 1), "{before:?}");

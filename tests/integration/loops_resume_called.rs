@@ -3,7 +3,7 @@
 //! `resume` after `kill -9` continues inside the element that was running,
 //! at its next unfinished step, and never runs an element that succeeded.
 
-use crate::running::{kill_leftovers, Sandbox};
+use crate::running::Sandbox;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -64,7 +64,7 @@ fn resume_continues_inside_the_element_whose_called_playbook_was_killed() {
         libc::kill(child.id() as i32, libc::SIGKILL);
     }
     child.wait().unwrap();
-    kill_leftovers(&sleep);
+    s.kill_leftovers(&sleep);
     assert_eq!(
         s.read("lines"),
         "first web-1\nsecond web-1\nfirst web-2\nsecond web-2\n"
@@ -222,7 +222,7 @@ fn a_changed_list_starts_the_new_elements_called_playbook_afresh() {
         libc::kill(child.id() as i32, libc::SIGKILL);
     }
     child.wait().unwrap();
-    kill_leftovers(&sleep);
+    s.kill_leftovers(&sleep);
     std::fs::write(s.path().join("resumed"), "").unwrap();
     // web-2 moves to the end; a hostile element takes its place.
     std::fs::write(

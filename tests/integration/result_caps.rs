@@ -122,7 +122,7 @@ steps:
     assert!(body.starts_with("xxxx"));
     assert!(
         body.ends_with(&format!(
-            "[runbook: result cut at the output cap of 1048576 bytes; the whole result was {HUGE} bytes]\n"
+            "[runbook: result cut at the output cap of 1048576 bytes (set by the default of `--output-cap`); the whole result was {HUGE} bytes]\n"
         )),
         "{}",
         &body[body.len() - 200..]
@@ -256,7 +256,7 @@ steps:
     assert!(text.len() <= 64 * 1024 + 200, "{}", text.len());
     assert!(
         text.ends_with(
-            "[runbook: result cut at the output cap of 65536 bytes; the whole result was larger]\n"
+            "[runbook: result cut at the output cap of 65536 bytes (set by `--output-cap`); the whole result was larger]\n"
         ),
         "{}",
         &text[text.len() - 200..]

@@ -2,7 +2,7 @@
 //! `resume` of the caller continues inside the called playbook: its steps
 //! that succeeded before the crash do not run again.
 
-use crate::running::{kill_leftovers, Sandbox};
+use crate::running::Sandbox;
 use std::time::{Duration, Instant};
 
 const PARENT: &str = r#"name: parent
@@ -70,7 +70,7 @@ fn resume_continues_inside_a_called_playbook_killed_mid_run() {
         libc::kill(child.id() as i32, libc::SIGKILL);
     }
     child.wait().unwrap();
-    kill_leftovers(&sleep);
+    s.kill_leftovers(&sleep);
     assert_eq!(s.read("lines"), "before\nfirst\nsecond\n");
     let run_id = s.run_id();
 

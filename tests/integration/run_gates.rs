@@ -1,10 +1,7 @@
 //! Approval gates, `ask` and `manual` steps: without a terminal they fail
 //! closed unless decided on the command line; in a terminal they prompt.
 
-use crate::running::{binary, Sandbox};
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use crate::running::{Sandbox, Terminal};
 
 const GATED: &str = r#"
 steps:
@@ -101,53 +98,15 @@ fn answers_come_from_the_command_line_and_are_validated() {
 /// Runs `runbook` under `script`, so it has a real pseudo-terminal, and
 /// answers prompts as they appear.
 pub fn in_a_terminal(s: &Sandbox, args: &str, replies: &[(&str, &str)]) -> (i32, String) {
-    let command = format!("{} {args}", binary().display());
-    let mut child = Command::new("script")
-        .args(["-qefc", &command, "/dev/null"])
-        .current_dir(s.path())
-        .env("NO_COLOR", "1")
-        .env("USER", "tester")
-        .env("GATE_TOKEN", "gate-secret-42")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = String::new();
-    let mut stdin = child.stdin.take().unwrap();
+    let mut terminal = Terminal::start(s, args, &[("GATE_TOKEN", "gate-secret-42")]);
     for (prompt, reply) in replies {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !seen.contains(prompt) {
-            assert!(
-                Instant::now() < deadline,
-                "no prompt {prompt:?} in:\n{seen}"
-            );
-            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
-                seen.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        }
-        // Only what follows this prompt is looked at for the next one.
-        seen = seen.split_off(seen.find(prompt).unwrap() + prompt.len());
+        terminal.wait_for(prompt);
         if !reply.is_empty() {
-            stdin.write_all(format!("{reply}\n").as_bytes()).unwrap();
-            stdin.flush().unwrap();
+            terminal.type_line(reply);
         }
     }
-    let status = child.wait().unwrap();
-    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    (status.code().unwrap_or(-1), seen)
+    let code = terminal.finish();
+    (code, std::mem::take(&mut terminal.seen))
 }
 
 #[test]

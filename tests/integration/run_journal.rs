@@ -1,6 +1,6 @@
 //! The journal, `resume` after a crash, `runs` and `report`.
 
-use crate::running::{kill_leftovers, Sandbox};
+use crate::running::Sandbox;
 use std::time::{Duration, Instant};
 
 const STEPS: &str = r#"
@@ -50,7 +50,7 @@ fn killed_mid_run() -> Sandbox {
     }
     child.wait().unwrap();
     // The orphaned `sleep` of s3 is not ours to keep around.
-    kill_leftovers(&sleep);
+    s.kill_leftovers(&sleep);
     s
 }
 

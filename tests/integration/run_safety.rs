@@ -1,7 +1,7 @@
 //! What must never happen: an input value executing as shell, a secret
 //! appearing anywhere, a process outliving its step.
 
-use crate::running::{kill_leftovers, live_processes, Sandbox};
+use crate::running::{Sandbox, SANDBOX_VAR};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use std::time::{Duration, Instant};
@@ -129,16 +129,37 @@ steps:
     timeout: 300ms
 "#,
     );
+    // The same command line started by another test run on this machine
+    // (another sandbox's variable): neither seen nor killed by this test.
+    let other = Sandbox::new("steps: []\n");
+    let mut decoy = std::process::Command::new("sleep")
+        .arg("41")
+        .env(SANDBOX_VAR, other.path())
+        .spawn()
+        .unwrap();
     let run = s.run(&[]);
     assert_eq!(run.code, 1, "{}", run.describe());
     assert_eq!(run.state("spawner"), "timed_out");
-    let left = live_processes("sleep 4");
-    kill_leftovers("sleep 41");
-    kill_leftovers("sleep 42");
+    let left = s.live_processes("sleep 4");
+    s.kill_leftovers("sleep 41");
+    s.kill_leftovers("sleep 42");
+    let decoy_seen = other.live_processes("sleep 41");
+    let decoy_alive = decoy.try_wait().unwrap().is_none();
+    decoy.kill().unwrap();
+    decoy.wait().unwrap();
     assert!(
         left.iter()
             .all(|(_, c)| !c.contains("sleep 41") && !c.contains("sleep 42")),
         "orphans: {left:?}"
+    );
+    assert!(
+        decoy_alive,
+        "this test's cleanup killed another run's process"
+    );
+    assert_eq!(
+        decoy_seen.iter().map(|(pid, _)| *pid).collect::<Vec<_>>(),
+        vec![decoy.id() as i32],
+        "the other sandbox sees its own process"
     );
 }
 
@@ -160,7 +181,7 @@ steps:
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while live_processes("sleep 44").is_empty() {
+    while s.live_processes("sleep 44").is_empty() {
         assert!(Instant::now() < deadline, "the step never started");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -169,9 +190,9 @@ steps:
         libc::kill(child.id() as i32, libc::SIGINT);
     }
     let status = child.wait().unwrap();
-    let left = live_processes("sleep 4");
-    kill_leftovers("sleep 43");
-    kill_leftovers("sleep 44");
+    let left = s.live_processes("sleep 4");
+    s.kill_leftovers("sleep 43");
+    s.kill_leftovers("sleep 44");
     assert_eq!(status.code(), Some(130));
     assert!(
         left.iter()

@@ -5,7 +5,7 @@
 //! interruption (except for SIGKILL, which cannot be handled), and the exit
 //! code is 128 + the signal. The same through a nested `playbook` step.
 
-use crate::running::Sandbox;
+use crate::running::{processes_carrying, Sandbox};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
@@ -82,6 +82,9 @@ fn group_members(pgid: i32) -> Vec<i32> {
 struct Tree {
     group: i32,
     pids: Vec<i32>,
+    /// The sandbox's variable as the tree's processes carry it, to find
+    /// this run's watchdog and no other test's.
+    marker: String,
 }
 
 fn started(s: &Sandbox, child: &mut Child) -> Tree {
@@ -104,6 +107,7 @@ fn started(s: &Sandbox, child: &mut Child) -> Tree {
     Tree {
         group: pids[0],
         pids,
+        marker: s.marker(),
     }
 }
 
@@ -133,13 +137,12 @@ fn describe(pid: i32) -> String {
     )
 }
 
-/// Every watchdog process alive, for a failure message.
-fn watchdogs() -> Vec<String> {
-    std::fs::read_dir("/proc")
+/// The watchdog processes of this test's run (those carrying its
+/// sandbox's variable), for a failure message.
+fn watchdogs(marker: &str) -> Vec<String> {
+    processes_carrying(marker)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .map(|(pid, _)| pid)
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| String::from_utf8_lossy(&c).trim() == "rb-watchdog")
@@ -166,7 +169,7 @@ fn assert_all_gone(tree: &Tree) {
         }
         if Instant::now() >= deadline {
             let mut described: Vec<String> = left.iter().map(|&p| describe(p)).collect();
-            described.extend(watchdogs());
+            described.extend(watchdogs(&tree.marker));
             cleanup(tree);
             panic!("processes of the step survived: {described:?}");
         }
@@ -389,7 +392,10 @@ fn the_watchdog_holds_only_its_pipe_and_leads_its_own_group() {
         });
     let Some(watchdog) = watchdog else {
         cleanup(&tree);
-        panic!("no watchdog among runbook's children: {:?}", watchdogs());
+        panic!(
+            "no watchdog among runbook's children: {:?}",
+            watchdogs(&tree.marker)
+        );
     };
     let mut fds: Vec<(String, String)> = std::fs::read_dir(format!("/proc/{watchdog}/fd"))
         .unwrap()

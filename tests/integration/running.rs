@@ -32,6 +32,7 @@ impl Sandbox {
         let mut cmd = Command::new(binary());
         cmd.current_dir(self.path())
             .args(args)
+            .env(SANDBOX_VAR, self.path())
             .env("NO_COLOR", "1")
             .env("USER", "tester")
             .stdin(Stdio::null());
@@ -49,6 +50,7 @@ impl Sandbox {
                 "/dev/null",
             ])
             .current_dir(self.path())
+            .env(SANDBOX_VAR, self.path())
             .env("USER", "tester")
             // A terminal console recognises even where the tests run without
             // one (an unset TERM reads as `dumb`: no colour).
@@ -176,38 +178,162 @@ impl Run {
     }
 }
 
-/// Processes whose command line contains `marker` and are alive (not
-/// zombies), as `(pid, command line)`.
-pub fn live_processes(marker: &str) -> Vec<(i32, String)> {
+/// The variable every process a [`Sandbox`] starts carries, set to the
+/// sandbox's directory (unique to one test of one test run): `runbook`
+/// passes its environment to the steps' processes, and they to theirs, so
+/// a test finds the processes its own run started, orphans included (an
+/// orphan leaves the process tree but keeps its environment), and never
+/// those of another test or of another test run on the same machine.
+pub const SANDBOX_VAR: &str = "RUNBOOK_TEST_SANDBOX";
+
+impl Sandbox {
+    /// `RUNBOOK_TEST_SANDBOX=DIR`, as it appears in `/proc/PID/environ`.
+    pub fn marker(&self) -> String {
+        format!("{SANDBOX_VAR}={}", self.path().display())
+    }
+
+    /// This sandbox's live processes (not zombies) whose command line
+    /// contains `pattern`, as `(pid, command line)`.
+    pub fn live_processes(&self, pattern: &str) -> Vec<(i32, String)> {
+        processes_carrying(&self.marker())
+            .into_iter()
+            .filter(|(_, cmdline)| cmdline.contains(pattern))
+            .collect()
+    }
+
+    /// Kills, by pid, the live processes this sandbox's run left behind
+    /// whose command line contains `pattern`.
+    pub fn kill_leftovers(&self, pattern: &str) {
+        for (pid, _) in self.live_processes(pattern) {
+            // SAFETY: kill has no memory-safety preconditions.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// Live processes (not zombies) whose environment holds `entry`
+/// (`NAME=VALUE`), as `(pid, command line)`. Only processes of this user
+/// can be read, which is all a test starts.
+pub fn processes_carrying(entry: &str) -> Vec<(i32, String)> {
     let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let path = entry.path();
-        let Ok(cmdline) = std::fs::read(path.join("cmdline")) else {
+    for dir in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = dir.file_name().to_string_lossy().parse::<i32>().ok() else {
             continue;
         };
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if !cmdline.contains(marker) {
+        let path = dir.path();
+        let Ok(environ) = std::fs::read(path.join("environ")) else {
+            continue;
+        };
+        if !environ.split(|&b| b == 0).any(|e| e == entry.as_bytes()) {
             continue;
         }
         let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
         let state = stat
             .rfind(')')
             .and_then(|i| stat[i + 1..].split_whitespace().next().map(str::to_string));
-        let pid = entry.file_name().to_string_lossy().parse::<i32>().ok();
-        if let (Some(pid), true) = (pid, state.as_deref() != Some("Z")) {
-            found.push((pid, cmdline));
+        if matches!(state.as_deref(), Some("Z") | Some("X") | None) {
+            continue;
         }
+        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
+        found.push((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
     }
     found
 }
 
-/// Kills, by pid, the live processes a test left behind (matched by a
-/// marker unique to that test).
-pub fn kill_leftovers(marker: &str) {
-    for (pid, _) in live_processes(marker) {
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
+/// `runbook ARGS` on a pseudo-terminal (`script`), its screen read as it
+/// comes, so a test can wait for a prompt, answer it, or look elsewhere
+/// (the journal, the web console) while the run waits. Killed if dropped
+/// before it ends.
+pub struct Terminal {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    screen: std::sync::mpsc::Receiver<Vec<u8>>,
+    /// What the screen showed since the last prompt waited for.
+    pub seen: String,
+}
+
+impl Terminal {
+    pub fn start(s: &Sandbox, args: &str, env: &[(&str, &str)]) -> Terminal {
+        let command = format!("{} {args}", binary().display());
+        let mut child = Command::new("script")
+            .args(["-qefc", &command, "/dev/null"])
+            .current_dir(s.path())
+            .env("NO_COLOR", "1")
+            .env("USER", "tester")
+            .env(SANDBOX_VAR, s.path())
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("script(1) from util-linux");
+        let mut out = child.stdout.take().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let (tx, screen) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Terminal {
+            child,
+            stdin,
+            screen,
+            seen: String::new(),
         }
+    }
+
+    /// Waits for `prompt` on the screen; only what follows it is kept.
+    pub fn wait_for(&mut self, prompt: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !self.seen.contains(prompt) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no prompt {prompt:?} in:\n{}",
+                self.seen
+            );
+            if let Ok(chunk) = self
+                .screen
+                .recv_timeout(std::time::Duration::from_millis(100))
+            {
+                self.seen.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        }
+        let at = self.seen.find(prompt).unwrap() + prompt.len();
+        self.seen = self.seen.split_off(at);
+    }
+
+    /// Types `line` and Enter.
+    pub fn type_line(&mut self, line: &str) {
+        use std::io::Write;
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits for the run to end and for the rest of its screen; its exit
+    /// code.
+    pub fn finish(&mut self) -> i32 {
+        let status = self.child.wait().unwrap();
+        while let Ok(chunk) = self
+            .screen
+            .recv_timeout(std::time::Duration::from_millis(200))
+        {
+            self.seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        status.code().unwrap_or(-1)
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -65,6 +65,7 @@ fn structural_mistakes_fail_the_schema() {
         "invalid_id",
         "retry_out_of_range",
         "invalid_duration",
+        "invalid_output_cap",
     ] {
         let path = root().join(format!("tests/fixtures/bad/{name}.yaml"));
         assert!(

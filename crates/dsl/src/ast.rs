@@ -20,6 +20,8 @@ pub struct Playbook {
     pub inputs: Vec<Input>,
     /// Named values computed from inputs and results (`vars:`).
     pub vars: Vec<Var>,
+    /// `output_cap:`: the output cap of the playbook's steps that set none.
+    pub output_cap: Option<SizeLit>,
     pub steps: Vec<Step>,
     /// Ids of steps written in the file that could not be read (their errors
     /// were reported): references to them are not reported again.
@@ -184,6 +186,8 @@ pub struct Step {
     pub lint: Option<Box<LintAllow>>,
     /// Runs the step once per element of a list.
     pub for_each: Option<Box<ForEach>>,
+    /// `output_cap:`: what is kept of this step's output and large results.
+    pub output_cap: Option<Box<SizeLit>>,
     pub span: Span,
 }
 
@@ -337,6 +341,21 @@ pub struct DurationLit {
     /// `timeout: "{{inputs.wait}}"`: the text is a template that renders a
     /// duration when the step runs.
     pub template: Option<Text>,
+}
+
+/// A size as written (`64KiB`, `1MiB`, `65536`), kept verbatim so printing
+/// is lossless; an output cap (see `crate::size`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SizeLit {
+    /// Bytes; zero when `template` is set: the value is known at run time.
+    pub bytes: u64,
+    pub text: String,
+    pub span: Span,
+    /// `output_cap: "{{inputs.cap}}"`: the text is a template that renders
+    /// a size when the step runs.
+    pub template: Option<Text>,
+    /// Written as a YAML number (`65536`), printed back as one.
+    pub number: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

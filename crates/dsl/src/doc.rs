@@ -40,6 +40,9 @@ pub fn markdown(plan: &Plan) -> String {
             .collect();
         meta.push(format!("tags: {}", tags.join(" ")));
     }
+    if let Some(cap) = &playbook.output_cap {
+        meta.push(format!("output cap {}", cap.text));
+    }
     if !meta.is_empty() {
         let _ = writeln!(out, "{}\n", meta.join(" · "));
     }
@@ -153,6 +156,9 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
     }
     if let Some(t) = &step.timeout {
         facts.push(format!("timeout {}", t.text));
+    }
+    if let Some(cap) = &step.output_cap {
+        facts.push(format!("output cap {}", cap.text));
     }
     if let Some(r) = &step.retry {
         let delay = r

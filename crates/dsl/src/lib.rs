@@ -38,6 +38,7 @@ pub mod runbook_syntax;
 mod runbook_words;
 pub mod schema;
 pub mod severity;
+pub mod size;
 pub mod source;
 pub mod suggest;
 pub mod template;

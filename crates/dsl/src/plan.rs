@@ -140,6 +140,9 @@ pub struct StepPlan {
     /// Its durations written as templates (`timeout: "{{inputs.wait}}"`),
     /// rendered when it runs.
     pub durations: Vec<(DurationField, Template)>,
+    /// Its `output_cap` written as a template, rendered when it runs (boxed:
+    /// most steps have none).
+    pub output_cap: Option<Box<Template>>,
     /// Computed values it reads, with those they are computed from: indices
     /// into [`Plan::vars`], in the order they can be computed.
     pub vars: Vec<usize>,

@@ -22,6 +22,21 @@ const ID_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 /// a template that renders one when the step runs (`"{{inputs.grace}}"`).
 const DURATION_PATTERN: &str = "^(([0-9]+(\\.[0-9]+)?\\s*[A-Za-z]+\\s*)+|.*\\{\\{.*\\}\\}.*)$";
 
+/// A size (`64KiB`, `1MiB`, `5MB`, bytes), or a template that renders one.
+const SIZE_PATTERN: &str = "^(\\s*[0-9]+\\s*([KkMmGg]([Ii]?[Bb])?|[Bb])?\\s*|.*\\{\\{.*\\}\\}.*)$";
+
+/// An output cap: a number of bytes, or a size as text.
+fn output_cap(description: &str) -> Value {
+    let description = format!("{description} A size between 1KiB and 256MiB (`64KiB`, `1MiB`, `5MB`, or bytes) or a template that renders one; see docs/semantics.md, \"Output caps\".");
+    json!({
+        "description": description,
+        "anyOf": [
+            {"type": "integer", "minimum": crate::size::MIN_OUTPUT_CAP, "maximum": crate::size::MAX_OUTPUT_CAP},
+            {"type": "string", "pattern": SIZE_PATTERN}
+        ]
+    })
+}
+
 fn text(description: &str) -> Value {
     json!({"type": "string", "description": description})
 }
@@ -74,6 +89,7 @@ fn playbook_field(name: &str) -> Option<Value> {
             "propertyNames": {"pattern": ID_PATTERN},
             "additionalProperties": {"$ref": "#/$defs/input"}
         }),
+        "output_cap" => output_cap("What is kept of each step's output and large results, for steps that set no `output_cap` of their own."),
         "vars" => json!({
             "type": "object",
             "description": "Computed values: names for expressions over inputs, results and other values, read as `vars.NAME` in conditions, templates and questions.",
@@ -148,6 +164,7 @@ fn step_field(name: &str) -> Option<Value> {
             ]
         }),
         "timeout" => duration("How long the step may take."),
+        "output_cap" => output_cap("What is kept of this step's output and large results (overrides the playbook's `output_cap`)."),
         "retry" => json!({
             "description": "Attempts (counting the first), or `{attempts, delay, backoff}`.",
             "anyOf": [

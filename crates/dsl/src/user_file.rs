@@ -34,6 +34,12 @@ pub fn open(path: &Path, limit: u64) -> io::Result<File> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)?;
+    checked(file, limit)
+}
+
+/// `file`, opened by the caller (without blocking), if it is a regular
+/// file of at most `limit` bytes.
+pub fn checked(file: File, limit: u64) -> io::Result<File> {
     let meta = file.metadata()?;
     let kind = meta.file_type();
     if !kind.is_file() {
@@ -61,7 +67,13 @@ pub fn open(path: &Path, limit: u64) -> io::Result<File> {
 
 /// The bytes of a regular file of at most `limit` bytes.
 pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let file = open(path, limit)?;
+    read_file(open(path, limit)?, limit)
+}
+
+/// The bytes of `file`, opened by the caller, if it is a regular file of at
+/// most `limit` bytes.
+pub fn read_file(file: File, limit: u64) -> io::Result<Vec<u8>> {
+    let file = checked(file, limit)?;
     let mut bytes = Vec::new();
     // The file may grow between the check and the read.
     file.take(limit + 1).read_to_end(&mut bytes)?;

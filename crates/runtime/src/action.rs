@@ -29,9 +29,6 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-/// The default cap on what is kept of each output stream of a step: 1 MiB.
-pub const DEFAULT_OUTPUT_CAP: usize = 1 << 20;
-
 /// A boxed future, so actions stay object-safe without a macro crate.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -109,8 +106,11 @@ pub struct ActionContext {
     /// period (a second signal).
     pub interruption: crate::Interruption,
     /// At most this many bytes of each output stream are kept (head and
-    /// tail, with a marker for what was dropped between them).
-    pub output_cap: usize,
+    /// tail, with a marker for what was dropped between them), and of each
+    /// large result; what set it is named in the marker.
+    pub output_cap: crate::output_cap::OutputCap,
+    /// The run's caps: a playbook this step calls runs with them.
+    pub output_caps: crate::output_cap::OutputCaps,
     /// How many `playbook` steps the run is nested in.
     pub call_depth: usize,
     /// The actions a playbook this step calls runs with (see
@@ -147,7 +147,8 @@ impl ActionContext {
             kill_grace: Duration::from_secs(2),
             mode: Mode::Run,
             interruption: crate::Interruption::new(),
-            output_cap: DEFAULT_OUTPUT_CAP,
+            output_cap: Default::default(),
+            output_caps: Default::default(),
             call_depth: 0,
             called_actions: None,
             masker: Masker::new(),

@@ -267,6 +267,11 @@ pub struct Torn {
 /// failing on them; what to do about them is the caller's decision.
 pub fn read(path: &Path) -> io::Result<Journal> {
     let bytes = runbook_dsl::user_file::read(path, runbook_dsl::user_file::MAX_JOURNAL_BYTES)?;
+    Ok(parse(&bytes))
+}
+
+/// The records of a journal's bytes ([`read`]).
+fn parse(bytes: &[u8]) -> Journal {
     let mut journal = Journal::default();
     let mut offset = 0usize;
     for (index, chunk) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
@@ -302,7 +307,7 @@ pub fn read(path: &Path) -> io::Result<Journal> {
             }),
         }
     }
-    Ok(journal)
+    journal
 }
 
 /// Cuts a torn last line off the journal, so that what is appended next
@@ -318,41 +323,93 @@ pub fn path_of(dir: &Path, run_id: &str) -> PathBuf {
     dir.join(run_id).join(FILE_NAME)
 }
 
+/// The journal of run `run_id` under the journal directory `dir`, only if
+/// it lies there: the id is a plain run id (`run_id::check`), and neither
+/// the run's directory nor its journal file is a symbolic link (which could
+/// point anywhere). `runbook runs`, `report` and `serve` read through it.
+pub fn contained_path(dir: &Path, run_id: &str) -> io::Result<PathBuf> {
+    crate::run_id::check(run_id).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let run_dir = dir.join(run_id);
+    let journal = run_dir.join(FILE_NAME);
+    for (path, what) in [(&run_dir, "run directory"), (&journal, "journal")] {
+        let meta = std::fs::symlink_metadata(path)?;
+        if meta.file_type().is_symlink() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the {what} `{}` is a symbolic link; a run is read only from inside the journal directory",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(journal)
+}
+
+/// Reads the journal of run `run_id` under `dir`, as [`contained_path`]
+/// allows, and without a window between that check and the read: the run
+/// directory and then its journal are opened without following a symbolic
+/// link (`O_NOFOLLOW`, the journal relative to the directory opened), so a
+/// link swapped in meanwhile is refused too.
+pub fn read_run(dir: &Path, run_id: &str) -> io::Result<Journal> {
+    use nix::fcntl::{openat, OFlag};
+    use std::os::unix::fs::OpenOptionsExt;
+    contained_path(dir, run_id)?;
+    let linked = |e: io::Error| match e.raw_os_error() {
+        Some(libc::ELOOP) | Some(libc::ENOTDIR) => io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a symbolic link; a run is read only from inside the journal directory",
+        ),
+        _ => e,
+    };
+    let run_dir = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(dir.join(run_id))
+        .map_err(linked)?;
+    let flags = OFlag::O_RDONLY
+        | OFlag::O_NOFOLLOW
+        | OFlag::O_NONBLOCK
+        | OFlag::O_NOCTTY
+        | OFlag::O_CLOEXEC;
+    let fd = openat(&run_dir, FILE_NAME, flags, nix::sys::stat::Mode::empty())
+        .map_err(|e| linked(io::Error::from(e)))?;
+    let bytes = runbook_dsl::user_file::read_file(
+        File::from(fd),
+        runbook_dsl::user_file::MAX_JOURNAL_BYTES,
+    )?;
+    Ok(parse(&bytes))
+}
+
 /// A run as `runbook runs` lists it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct RunSummary {
     /// The run's directory name (what `resume` and `report` take).
     pub run_id: String,
     pub playbook: String,
     pub started: String,
+    /// Who started it.
+    pub user: String,
     /// `succeeded`, `failed`, `rejected`, `interrupted`, `incomplete` when
-    /// the journal has no end (a killed process), or `damaged` when a line
-    /// of it is not a record (or its first one is not `run_started`).
+    /// the journal has no end (a killed process, or a run still going), or
+    /// `damaged` when a line of it is not a record (or its first one is not
+    /// `run_started`).
     pub status: String,
     pub steps_finished: usize,
     /// What is wrong with a damaged journal.
     pub damage: Option<String>,
 }
 
-/// Every run under a journal directory, oldest first.
-pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
-    let mut runs = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(runs),
-        Err(e) => return Err(e),
-    };
-    for entry in entries.flatten() {
-        let path = entry.path().join(FILE_NAME);
-        let Ok(journal) = read(&path) else {
-            continue;
-        };
-        let run_id = entry.file_name().to_string_lossy().into_owned();
+impl RunSummary {
+    /// The summary of the journal of run `run_id`; `None` for an empty one.
+    pub fn of(run_id: &str, journal: &Journal) -> Option<RunSummary> {
         let records = &journal.records;
         let first = records.first();
-        let (playbook, started) = match first.map(|r| (&r.event, &r.time)) {
-            Some((Event::RunStarted { playbook, .. }, time)) => (playbook.clone(), time.clone()),
-            _ => (String::new(), String::new()),
+        let (playbook, started, user) = match first.map(|r| (&r.event, &r.time)) {
+            Some((Event::RunStarted { playbook, user, .. }, time)) => {
+                (playbook.clone(), time.clone(), user.clone())
+            }
+            _ => Default::default(),
         };
         let mut status = "incomplete".to_string();
         let mut steps_finished = 0;
@@ -374,19 +431,43 @@ pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
             (None, Some(Event::RunStarted { .. })) => None,
             (None, Some(_)) => Some("it does not start with `run_started`".into()),
             (None, None) if journal.torn.is_some() => Some("it holds only a torn line".into()),
-            (None, None) => continue,
+            (None, None) => return None,
         };
         if damage.is_some() {
             status = "damaged".into();
         }
-        runs.push(RunSummary {
-            run_id,
+        Some(RunSummary {
+            run_id: run_id.to_string(),
             playbook,
             started,
+            user,
             status,
             steps_finished,
             damage,
-        });
+        })
+    }
+}
+
+/// Every run under a journal directory, oldest first. Only entries that a
+/// run could be are read ([`contained_path`]): a plain run id, no symbolic
+/// link.
+pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
+    let mut runs = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(runs),
+        Err(e) => return Err(e),
+    };
+    for entry in entries.flatten() {
+        let Some(run_id) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let Ok(journal) = read_run(dir, &run_id) else {
+            continue;
+        };
+        if let Some(summary) = RunSummary::of(&run_id, &journal) {
+            runs.push(summary);
+        }
     }
     runs.sort_by(|a, b| a.started.cmp(&b.started).then(a.run_id.cmp(&b.run_id)));
     Ok(runs)

@@ -33,6 +33,7 @@ pub mod kind;
 pub mod mask;
 pub mod mode;
 pub mod operator;
+pub mod output_cap;
 pub mod outputs;
 pub mod plan_paths;
 pub mod rehearsal;

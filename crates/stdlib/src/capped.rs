@@ -1,15 +1,18 @@
 //! A result read from a server, kept within the step's output cap
-//! (`--output-cap`, the same cap as a command's output): an `http` body, a
+//! (its `output_cap`, its playbook's or `--output-cap`: the same cap as a
+//! command's output): an `http` body, a
 //! Prometheus answer, a pod's logs, a query's rows. Reading stops once the
 //! cap is passed, so a server that answers with gigabytes costs the run at
 //! most the cap in memory and in the journal, and the network read ends
 //! there instead of downloading the rest. What was kept is the head (the
 //! tail of a stream would mean reading all of it); the result says it was
 //! cut (`truncated: true`) and a marker line ends the text. A cut body is
-//! never parsed as JSON: its end is missing.
+//! never parsed as JSON: its end is missing. The marker names what set the
+//! cap, so the reader of a journal knows which field or flag to change.
 
 use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::ResultField;
+use runbook_runtime::output_cap::OutputCap;
 use serde_json::{Map, Value};
 
 /// The result field every kind with a large result sets: `true` when the
@@ -21,7 +24,7 @@ pub fn truncated_field() -> ResultField {
     ResultField::new(
         TRUNCATED,
         ValueType::Bool,
-        "`true` when the result was larger than the output cap (`--output-cap`, default 1 MiB) and was cut there (see docs/semantics.md, \"Result size cap\").",
+        "`true` when the result was larger than the output cap (the step's `output_cap`, its playbook's, or `--output-cap`; default 1 MiB) and was cut there (see docs/semantics.md, \"Result size cap\").",
     )
 }
 
@@ -29,6 +32,8 @@ pub fn truncated_field() -> ResultField {
 #[derive(Debug)]
 pub struct Capped {
     cap: usize,
+    /// What set the cap, for the marker.
+    set_by: String,
     kept: Vec<u8>,
     /// Bytes seen, the dropped ones included (what was read past the cap
     /// before reading stopped).
@@ -36,9 +41,10 @@ pub struct Capped {
 }
 
 impl Capped {
-    pub fn new(cap: usize) -> Capped {
+    pub fn new(cap: &OutputCap) -> Capped {
         Capped {
-            cap,
+            cap: cap.bytes,
+            set_by: cap.set_by.to_string(),
             kept: Vec::new(),
             seen: 0,
         }
@@ -70,7 +76,7 @@ impl Capped {
             if !text.is_empty() && !text.ends_with('\n') {
                 text.push('\n');
             }
-            text.push_str(&marker(self.cap, size));
+            text.push_str(&marker(self.cap, &self.set_by, size));
         }
         text
     }
@@ -120,25 +126,26 @@ impl Items {
     }
 }
 
-/// The line that stands for what the cap dropped.
-pub fn marker(cap: usize, size: Option<u64>) -> String {
+/// The line that stands for what the cap dropped; `set_by` names the
+/// field or flag that set the cap.
+pub fn marker(cap: usize, set_by: &str, size: Option<u64>) -> String {
     let size = match size {
         Some(size) => format!("{size} bytes"),
         None => "larger".into(),
     };
-    format!("[runbook: result cut at the output cap of {cap} bytes; the whole result was {size}]\n")
+    format!("[runbook: result cut at the output cap of {cap} bytes (set by {set_by}); the whole result was {size}]\n")
 }
 
 /// Why a cut body was not parsed, for a step's message.
-pub fn not_parsed(cap: usize) -> String {
-    format!("the answer was larger than the output cap ({cap} bytes) and was cut, so it was not parsed as JSON; raise `output_cap` or `--output-cap`, or narrow the request")
+pub fn not_parsed(cap: &OutputCap) -> String {
+    format!("the answer was larger than the output cap ({}) and was cut, so it was not parsed as JSON; raise the step's `output_cap` (an operator's `--output-cap` only lowers it), or narrow the request", cap.describe())
 }
 
 /// Reads a response's body within the cap (at most the cap plus one
 /// chunk from the network).
 pub async fn read_response(
     response: &mut reqwest::Response,
-    cap: usize,
+    cap: &OutputCap,
 ) -> Result<Capped, reqwest::Error> {
     let mut body = Capped::new(cap);
     while let Some(chunk) = response.chunk().await? {
@@ -152,10 +159,15 @@ pub async fn read_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use runbook_runtime::output_cap::CapSource;
+
+    fn cap(bytes: usize) -> OutputCap {
+        OutputCap::new(bytes, CapSource::Step("fetch".into()))
+    }
 
     #[test]
     fn a_small_result_is_kept_whole() {
-        let mut c = Capped::new(10);
+        let mut c = Capped::new(&cap(10));
         assert!(c.push(b"0123"));
         assert!(c.push(b"456789"));
         assert!(!c.truncated());
@@ -167,14 +179,14 @@ mod tests {
 
     #[test]
     fn a_large_result_keeps_the_head_and_says_it_was_cut() {
-        let mut c = Capped::new(10);
+        let mut c = Capped::new(&cap(10));
         assert!(c.push(b"0123456"));
         assert!(!c.push(b"789abc"));
         assert!(c.truncated());
         assert_eq!(c.bytes(), b"0123456789");
         assert_eq!(
             c.text(Some(50)),
-            "0123456789\n[runbook: result cut at the output cap of 10 bytes; the whole result was 50 bytes]\n"
+            "0123456789\n[runbook: result cut at the output cap of 10 bytes (set by `output_cap` of step `fetch`); the whole result was 50 bytes]\n"
         );
         let mut fields = Map::new();
         c.mark(&mut fields);

@@ -5,10 +5,11 @@
 //! prints gigabytes journals about the cap per stream). Each line counts as
 //! its bytes plus [`FRAMING`].
 
+use runbook_runtime::output_cap::OutputCap;
 use std::collections::VecDeque;
 
-/// The smallest cap honoured (the CLI refuses less).
-const MIN_CAP: usize = 1024;
+/// The smallest cap honoured (`check` and the CLI refuse less).
+const MIN_CAP: usize = runbook_dsl::size::MIN_OUTPUT_CAP as usize;
 
 /// What a line costs besides its text: about what its journal record adds
 /// (`{"seq":..,"time":..,"event":"step_output",...}`), so that a flood of
@@ -30,11 +31,14 @@ pub struct Captured {
     tail_bytes: usize,
     dropped_bytes: u64,
     dropped_lines: u64,
+    /// The cap and what set it, for the marker.
+    cap: String,
 }
 
 impl Captured {
-    pub fn new(cap: usize) -> Captured {
-        let cap = cap.max(MIN_CAP);
+    pub fn new(cap: &OutputCap) -> Captured {
+        let described = cap.describe();
+        let cap = cap.bytes.max(MIN_CAP);
         Captured {
             head_budget: cap / 2,
             tail_budget: cap - cap / 2,
@@ -45,6 +49,7 @@ impl Captured {
             tail_bytes: 0,
             dropped_bytes: 0,
             dropped_lines: 0,
+            cap: described,
         }
     }
 
@@ -79,12 +84,17 @@ impl Captured {
         None
     }
 
+    /// Whether the cap dropped anything.
+    pub fn cut(&self) -> bool {
+        self.dropped_bytes > 0
+    }
+
     /// The marker line standing for what was dropped, if anything was.
     pub fn marker(&self) -> Option<String> {
         (self.dropped_bytes > 0).then(|| {
             format!(
-                "[runbook: {} byte(s) in {} line(s) of output dropped here: the step printed more than the output cap keeps]",
-                self.dropped_bytes, self.dropped_lines
+                "[runbook: {} byte(s) in {} line(s) of output dropped here: the step printed more than the output cap keeps ({})]",
+                self.dropped_bytes, self.dropped_lines, self.cap
             )
         })
     }
@@ -125,10 +135,15 @@ fn shown(line: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use runbook_runtime::output_cap::CapSource;
+
+    fn cap(bytes: usize) -> OutputCap {
+        OutputCap::new(bytes, CapSource::Playbook("logs".into()))
+    }
 
     #[test]
     fn small_output_is_kept_whole_and_shown_live() {
-        let mut c = Captured::new(1024);
+        let mut c = Captured::new(&cap(1024));
         assert_eq!(c.push(b"one\n").as_deref(), Some("one"));
         assert_eq!(c.push(b"two").as_deref(), Some("two"));
         assert!(c.held_lines().is_empty());
@@ -137,7 +152,7 @@ mod tests {
 
     #[test]
     fn large_output_keeps_head_and_tail_with_a_marker() {
-        let mut c = Captured::new(1000);
+        let mut c = Captured::new(&cap(1000));
         let mut shown_live = 0;
         for i in 0..1000 {
             if c.push(format!("line {i:04}\n").as_bytes()).is_some() {
@@ -151,6 +166,10 @@ mod tests {
             held[0].starts_with("[runbook: 9880 byte(s) in 988 line(s)"),
             "{held:?}"
         );
+        assert!(
+            held[0].ends_with("keeps (1000 bytes, set by `output_cap` of playbook `logs`)]"),
+            "{held:?}"
+        );
         assert_eq!(held.last().map(String::as_str), Some("line 0999"));
         let text = c.into_text();
         assert!(text.starts_with("line 0000\n"), "{text}");
@@ -160,7 +179,7 @@ mod tests {
 
     #[test]
     fn the_tail_keeps_the_last_line_even_after_a_long_one() {
-        let mut c = Captured::new(1024);
+        let mut c = Captured::new(&cap(1024));
         assert!(c.push(&[b'x'; 600]).is_none());
         assert!(c.push(b"end\n").is_none());
         let text = c.into_text();

@@ -27,6 +27,8 @@ pub struct Finished {
     pub exit_code: i32,
     /// Stopped by the step's cancellation token (timeout, abort, Ctrl-C).
     pub cancelled: bool,
+    /// The streams cut at the output cap (`stdout`, `stderr`).
+    pub cut: Vec<&'static str>,
 }
 
 /// How long output readers may go on after the command exited: a background
@@ -58,8 +60,12 @@ pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<F
             (child.wait().await?, true)
         }
     };
-    let stdout = collect(out).await;
-    let stderr = collect(err).await;
+    let (stdout, stdout_cut) = collect(out).await;
+    let (stderr, stderr_cut) = collect(err).await;
+    let cut = [("stdout", stdout_cut), ("stderr", stderr_cut)]
+        .into_iter()
+        .filter_map(|(name, cut)| cut.then_some(name))
+        .collect();
     use std::os::unix::process::ExitStatusExt;
     let exit_code = status
         .code()
@@ -69,6 +75,7 @@ pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<F
         stderr,
         exit_code,
         cancelled,
+        cut,
     })
 }
 
@@ -104,15 +111,15 @@ fn die_with_runbook(command: &mut Command, watchdog: Option<std::os::fd::RawFd>)
 
 /// Reads a pipe line by line: emits the lines the cap keeps as live output
 /// as they come (the rest, the tail, when the pipe closes) and returns the
-/// kept text.
+/// kept text, and whether the cap cut it.
 fn reader<R: AsyncRead + Unpin + Send + 'static>(
     pipe: Option<R>,
     ctx: &ActionContext,
     stream: Stream,
-) -> Option<JoinHandle<String>> {
+) -> Option<JoinHandle<(String, bool)>> {
     let pipe = pipe?;
     let sink = ctx.line_sink();
-    let mut captured = Captured::new(ctx.output_cap);
+    let mut captured = Captured::new(&ctx.output_cap);
     Some(tokio::spawn(async move {
         let mut reader = BufReader::new(pipe);
         let mut line = Vec::new();
@@ -130,7 +137,8 @@ fn reader<R: AsyncRead + Unpin + Send + 'static>(
         for shown in captured.held_lines() {
             sink.emit(stream, shown);
         }
-        captured.into_text()
+        let cut = captured.cut();
+        (captured.into_text(), cut)
     }))
 }
 
@@ -165,21 +173,23 @@ async fn read_line<R: AsyncRead + Unpin>(
     }
 }
 
-async fn collect(handle: Option<JoinHandle<String>>) -> String {
+async fn collect(handle: Option<JoinHandle<(String, bool)>>) -> (String, bool) {
     let Some(mut handle) = handle else {
-        return String::new();
+        return (String::new(), false);
     };
-    let text = match tokio::time::timeout(DRAIN, &mut handle).await {
-        Ok(Ok(text)) => text,
+    let (text, cut) = match tokio::time::timeout(DRAIN, &mut handle).await {
+        Ok(Ok(done)) => done,
         _ => {
             handle.abort();
-            String::new()
+            (String::new(), false)
         }
     };
-    text.strip_suffix('\n')
+    let text = text
+        .strip_suffix('\n')
         .map(|t| t.strip_suffix('\r').unwrap_or(t))
         .unwrap_or(&text)
-        .to_string()
+        .to_string();
+    (text, cut)
 }
 
 /// SIGTERM to the group; SIGKILL to whatever is left after the context's

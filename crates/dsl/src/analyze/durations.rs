@@ -5,7 +5,9 @@
 //! `300` says nothing about its unit. A template that reads only values
 //! known at check time (input defaults, values computed from them) is
 //! filled in here and what it renders must be a duration; otherwise that
-//! is checked when the step runs.
+//! is checked when the step runs. A step's `output_cap` written as a
+//! template (`output_cap: "{{inputs.cap}}"`) is checked the same way, as a
+//! size ([`OUTPUT_CAP`]).
 
 use super::known_values::KnownValues;
 use super::references::References;
@@ -34,9 +36,72 @@ pub(super) fn check(
     out
 }
 
+/// What a templated field must render, and how `check` says it does not:
+/// a duration (`timeout`, `wait`) or a size (`output_cap`).
+pub(super) struct Rendered {
+    pub code: Code,
+    /// `a duration`, `a size`.
+    pub noun: &'static str,
+    /// Reads the rendered text; the error says why it is not one.
+    pub read: fn(&str) -> Result<(), String>,
+    /// Whether an inserted integer can render one (`65536` bytes can be a
+    /// size; `300` says nothing about the unit of a duration).
+    pub takes_int: bool,
+    /// The help for an insertion of the wrong type.
+    pub insert_help: &'static str,
+    /// The help when an input's default renders a wrong value.
+    pub default_help: &'static str,
+    /// The help when a computed value renders a wrong value.
+    pub render_help: &'static str,
+}
+
+/// A templated duration.
+pub(super) const DURATION: Rendered = Rendered {
+    code: Code::InvalidDuration,
+    noun: "a duration",
+    read: |text| crate::duration::rendered_duration(text).map(|_| ()),
+    takes_int: false,
+    insert_help: "insert a duration: an input with `type: duration`, a value such as `duration(\"5m\")`, or text such as `5m`",
+    default_help: "make the default a duration such as `30s`, `5m` or `1h30m` (and declare the input `type: duration`, so that a value given to the run is checked when it starts)",
+    render_help: "render a duration: a number and a unit such as `30s`, `5m` or `1h30m`",
+};
+
+/// A templated output cap.
+pub(super) const OUTPUT_CAP: Rendered = Rendered {
+    code: Code::InvalidOutputCap,
+    noun: "an output cap",
+    read: |text| crate::size::parse_output_cap(text).map(|_| ()),
+    takes_int: true,
+    insert_help: "insert a size: text such as `64KiB` or `1MiB`, or an int number of bytes",
+    default_help: "make the default a size between 1KiB and 256MiB such as `64KiB` or `1MiB`",
+    render_help: "render a size between 1KiB and 256MiB such as `64KiB` or `1MiB`",
+};
+
+/// Checks a step's `output_cap` written as a template; returns it parsed.
+pub(super) fn check_output_cap(
+    step: &crate::ast::Step,
+    refs: &mut References,
+    diags: &mut Diagnostics,
+) -> Option<Box<Template>> {
+    let text = step.output_cap.as_ref()?.template.as_ref()?;
+    check_rendered(&OUTPUT_CAP, "output_cap", text, refs, diags).map(Box::new)
+}
+
 /// Parses and checks one duration written as a template; `name` is the
 /// field or parameter as written (`timeout`, `duration`).
 pub(super) fn check_template(
+    name: &str,
+    text: &Text,
+    refs: &mut References,
+    diags: &mut Diagnostics,
+) -> Option<Template> {
+    check_rendered(&DURATION, name, text, refs, diags)
+}
+
+/// Parses and checks one field written as a template that must render
+/// what `what` describes.
+pub(super) fn check_rendered(
+    what: &Rendered,
     name: &str,
     text: &Text,
     refs: &mut References,
@@ -53,27 +118,30 @@ pub(super) fn check_template(
     template::check(&parsed, Quoting::None, refs, &mut found);
     for insertion in parsed.insertions() {
         let ty = insertion.resolve(refs, &mut Diagnostics::new());
-        if matches!(
-            ty,
-            Type::Int | Type::Float | Type::Bool | Type::List(_) | Type::Map | Type::Record(_)
-        ) {
+        let refused = match ty {
+            Type::Int => !what.takes_int,
+            Type::Float | Type::Bool | Type::List(_) | Type::Map | Type::Record(_) => true,
+            _ => false,
+        };
+        if refused {
             found.push(
                 Diagnostic::error(
-                    Code::InvalidDuration,
+                    what.code,
                     format!(
-                        "`{name}` inserts {}, which is not a duration",
-                        ty.describe()
+                        "`{name}` inserts {}, which is not {}",
+                        ty.describe(),
+                        what.noun
                     ),
                 )
                 .label(insertion.span, format!("this is {}", ty.describe()))
-                .help("insert a duration: an input with `type: duration`, a value such as `duration(\"5m\")`, or text such as `5m`"),
+                .help(what.insert_help),
             );
         }
     }
     let clean = !found.has_errors();
     diags.extend(found);
     if clean {
-        check_known(name, text, &parsed, refs, diags);
+        check_known(what, name, text, &parsed, refs, diags);
     }
     Some(parsed)
 }
@@ -82,6 +150,7 @@ pub(super) fn check_template(
 /// those, and reports a rendering that is not a duration at the values it
 /// read, with a label on the use.
 fn check_known(
+    what: &Rendered,
     name: &str,
     text: &Text,
     parsed: &Template,
@@ -93,7 +162,7 @@ fn check_known(
     let Ok(Some(rendered)) = template::fill_known(parsed, &known, Quoting::None) else {
         return;
     };
-    let Err(why) = crate::duration::rendered_duration(&rendered) else {
+    let Err(why) = (what.read)(rendered.trim()) else {
         return;
     };
     let sources = known.sources();
@@ -104,8 +173,11 @@ fn check_known(
         format!("`{}`", rendered.trim())
     };
     let mut diagnostic = Diagnostic::error(
-        Code::InvalidDuration,
-        format!("`{name}` renders {shown}, which is not a duration: {why}"),
+        what.code,
+        format!(
+            "`{name}` renders {shown}, which is not {}: {why}",
+            what.noun
+        ),
     );
     for source in &sources {
         diagnostic = diagnostic.label(
@@ -121,9 +193,9 @@ fn check_known(
         );
     }
     let help = if sources.iter().any(|s| s.default) {
-        "make the default a duration such as `30s`, `5m` or `1h30m` (and declare the input `type: duration`, so that a value given to the run is checked when it starts)"
+        what.default_help
     } else {
-        "render a duration: a number and a unit such as `30s`, `5m` or `1h30m`"
+        what.render_help
     };
     diags.push(
         diagnostic

@@ -431,6 +431,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         plan.durations = durations::check(step, &mut refs, self.diags);
+        plan.output_cap = durations::check_output_cap(step, &mut refs, self.diags);
         // The step's own results are in scope for `until`: it polls them.
         refs.allow_self();
         if let Some(until) = &step.until {

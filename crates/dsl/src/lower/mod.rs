@@ -30,6 +30,7 @@ pub const PLAYBOOK_FIELDS: &[&str] = &[
     "tags",
     "inputs",
     "vars",
+    "output_cap",
     "steps",
 ];
 /// Fields of an input.
@@ -62,6 +63,7 @@ pub const STEP_FIELDS: &[&str] = &[
     "parallel",
     "on_item_failure",
     "approval_per_item",
+    "output_cap",
 ];
 /// Fields of an output.
 pub const OUTPUT_FIELDS: &[&str] = &[

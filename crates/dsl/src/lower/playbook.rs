@@ -17,6 +17,7 @@ impl Lowerer<'_> {
             tags: Vec::new(),
             inputs: Vec::new(),
             vars: Vec::new(),
+            output_cap: None,
             steps: Vec::new(),
             unreadable_steps: Vec::new(),
             span: root.span,
@@ -52,6 +53,19 @@ impl Lowerer<'_> {
         }
         if let Some(node) = fields.take("vars") {
             playbook.vars = self.vars(node);
+        }
+        if let Some(node) = fields.take("output_cap") {
+            playbook.output_cap = self.output_cap(node);
+            if let Some(cap) = playbook.output_cap.take_if(|c| c.template.is_some()) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidOutputCap,
+                        "the playbook's `output_cap` cannot be a template",
+                    )
+                    .label(cap.span, "a size is needed before any step runs")
+                    .help("write a size such as `64KiB` here, and put the template on the steps whose cap depends on an input: `output_cap: \"{{inputs.cap}}\"`"),
+                );
+            }
         }
         match fields.take("steps") {
             Some(node) => playbook.steps = self.steps(node),

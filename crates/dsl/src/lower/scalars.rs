@@ -159,4 +159,39 @@ impl Lowerer<'_> {
             }
         }
     }
+
+    /// `output_cap:`: a size within the bounds of an output cap, a number
+    /// of bytes, or a template that renders a size when the step runs.
+    pub(super) fn output_cap(&mut self, node: &Node) -> Option<SizeLit> {
+        let (text, number) = match &node.value {
+            Value::Str(t) if t.value.contains("{{") => {
+                return Some(SizeLit {
+                    bytes: 0,
+                    text: t.value.clone(),
+                    span: node.span,
+                    template: Some(t.clone()),
+                    number: false,
+                });
+            }
+            Value::Str(t) => (t.value.clone(), false),
+            Value::Int(i) => (i.to_string(), true),
+            _ => {
+                self.wrong_type(node, "`output_cap`", "a size such as `64KiB` or `1MiB`");
+                return None;
+            }
+        };
+        match crate::size::parse_output_cap(&text) {
+            Ok(bytes) => Some(SizeLit {
+                bytes,
+                text,
+                span: node.span,
+                template: None,
+                number,
+            }),
+            Err(reason) => {
+                self.error(crate::size::invalid_output_cap(&text, &reason, node.span));
+                None
+            }
+        }
+    }
 }

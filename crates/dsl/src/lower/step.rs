@@ -71,6 +71,10 @@ impl Lowerer<'_> {
             .and_then(|n| self.lint_allow(n))
             .map(Box::new);
         let for_each = self.for_each(&mut fields).map(Box::new);
+        let output_cap = fields
+            .take("output_cap")
+            .and_then(|n| self.output_cap(n))
+            .map(Box::new);
         let action = self.action(&fields, node, id.as_ref());
         let (Some(id), Some(action)) = (id, action) else {
             // Remember the id so references to this step are not reported as unknown too.
@@ -95,6 +99,7 @@ impl Lowerer<'_> {
             outputs,
             lint,
             for_each,
+            output_cap,
             span: node.span,
         })
     }

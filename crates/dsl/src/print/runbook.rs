@@ -21,7 +21,7 @@ use crate::runbook_words::expression;
 use comments::place_comments;
 use scalars::{
     block_lines, close_key, condition, duration, inline, key_text, quote, scalar_string,
-    scalar_text, string_list,
+    scalar_text, size, string_list,
 };
 
 /// Prints `playbook` as canonical `.runbook` text. `comments` are those of
@@ -156,6 +156,9 @@ impl Printer {
                 Some(first.span.start),
             );
         }
+        if let Some(cap) = &p.output_cap {
+            self.line(format!("output_cap {}", size(cap)), Some(cap.span.start));
+        }
         for input in &p.inputs {
             self.blank();
             self.input(input);
@@ -241,6 +244,9 @@ impl Printer {
             }
             if let Some(t) = &step.timeout {
                 out.line(format!("timeout {}", duration(t)), Some(t.span.start));
+            }
+            if let Some(cap) = &step.output_cap {
+                out.line(format!("output_cap {}", size(cap)), Some(cap.span.start));
             }
             if let Some(r) = &step.retry {
                 out.retry(r);

@@ -405,3 +405,64 @@ steps:
     assert_eq!(super::yaml(&second), canonical);
     assert_eq!(fmt(&text), text);
 }
+
+#[test]
+fn output_caps_round_trip_through_both_syntaxes() {
+    let yaml = r#"
+name: caps
+inputs:
+  cap: {type: string, default: 64KiB}
+output_cap: 256KiB
+steps:
+  - id: logs
+    shell: kubectl logs deploy/api
+    output_cap: 16MiB
+  - id: bytes
+    shell: curl -fsS http://localhost/health
+    output_cap: 4096
+  - id: text_bytes
+    shell: curl -fsS http://localhost/health
+    output_cap: "8192"
+  - id: templated
+    shell: pg_dump app
+    output_cap: "{{inputs.cap}}"
+  - id: default
+    shell: echo hi
+"#;
+    let first = from_yaml(yaml);
+    assert_eq!(first.output_cap.as_ref().map(|c| c.bytes), Some(256 << 10));
+    assert_eq!(
+        first.steps[1].output_cap.as_ref().map(|c| c.bytes),
+        Some(4096)
+    );
+    assert!(first.steps[3]
+        .output_cap
+        .as_ref()
+        .unwrap()
+        .template
+        .is_some());
+    let text = super::runbook(&first, &[], None);
+    for line in [
+        "output_cap 256KiB\n",
+        "  output_cap 16MiB\n",
+        "  output_cap 4096\n",
+        "  output_cap \"8192\"\n",
+        "  output_cap \"{{inputs.cap}}\"\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    let (second, _) = from_runbook(&text);
+    assert_eq!(modulo_spans(&first), modulo_spans(&second), "\n{text}");
+    let canonical = super::yaml(&first);
+    assert!(canonical.contains("output_cap: 4096\n"), "{canonical}");
+    assert!(
+        canonical.contains("output_cap: '8192'\n") || canonical.contains("output_cap: \"8192\"\n"),
+        "{canonical}"
+    );
+    assert_eq!(
+        modulo_spans(&from_yaml(&canonical)),
+        modulo_spans(&first),
+        "\n{canonical}"
+    );
+    assert_eq!(fmt(&text), text);
+}

@@ -46,6 +46,9 @@ pub fn playbook_yaml(playbook: &Playbook) -> Yaml {
         }
         put(&mut root, "vars", Yaml::Mapping(vars));
     }
+    if let Some(cap) = &playbook.output_cap {
+        put(&mut root, "output_cap", size(cap));
+    }
     let steps = playbook.steps.iter().map(step).collect();
     put(&mut root, "steps", Yaml::Sequence(steps));
     Yaml::Mapping(root)
@@ -68,6 +71,14 @@ fn number(f: f64) -> Yaml {
     match float_text(f).parse::<i64>() {
         Ok(i) => Yaml::Number(i.into()),
         Err(_) => Yaml::Number(f.into()),
+    }
+}
+
+/// A size as written: a number of bytes stays a number.
+fn size(size: &SizeLit) -> Yaml {
+    match size.text.parse::<i64>() {
+        Ok(bytes) if size.number => Yaml::Number(bytes.into()),
+        _ => s(&size.text),
     }
 }
 
@@ -133,6 +144,9 @@ fn step(step: &Step) -> Yaml {
     }
     if let Some(t) = &step.timeout {
         put(&mut map, "timeout", s(&t.text));
+    }
+    if let Some(cap) = &step.output_cap {
+        put(&mut map, "output_cap", size(cap));
     }
     if let Some(r) = &step.retry {
         let value = if r.delay.is_none() && r.backoff.is_none() {

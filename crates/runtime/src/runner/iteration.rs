@@ -117,6 +117,12 @@ impl StepTask {
                     }
                 }
             };
+            if let Err((message, span)) = crate::output_cap::check(step, step_plan, &scope) {
+                return StepDone {
+                    span: Some(span),
+                    ..self.done(StepState::Failed, format!("element [{index}]: {message}"))
+                };
+            }
             let label = label(&value, index);
             let mut ctx = self.action_context(args, scope);
             // Each element's called playbook is its own run (journaled at

@@ -27,8 +27,9 @@ pub struct RunOptions {
     pub plan_hash: String,
     /// Why the run's cancellation token was cancelled, when a signal did it.
     pub interruption: crate::Interruption,
-    /// Bytes kept of each output stream of a step (`--output-cap`).
-    pub output_cap: usize,
+    /// Bytes kept of each output stream of a step: the default and the
+    /// operator's bound (`--output-cap`); a playbook or step may set its own.
+    pub output_cap: crate::output_cap::OutputCaps,
     /// One prompt at a time on the terminal: shared with the runners of
     /// called playbooks, whose prompts go to the same operator.
     pub prompt: Prompts,
@@ -52,7 +53,7 @@ impl Default for RunOptions {
             default_poll: Duration::from_secs(5),
             plan_hash: String::new(),
             interruption: crate::Interruption::new(),
-            output_cap: crate::action::DEFAULT_OUTPUT_CAP,
+            output_cap: Default::default(),
             prompt: Prompts::default(),
             call_depth: 0,
             journal: None,

@@ -125,7 +125,9 @@ impl StepTask {
                 }
             }
         };
-        if let Err((message, span)) = crate::durations::check_all(step, step_plan, &self.scope) {
+        if let Err((message, span)) = crate::durations::check_all(step, step_plan, &self.scope)
+            .and_then(|()| crate::output_cap::check(step, step_plan, &self.scope))
+        {
             return StepDone {
                 span: Some(span),
                 ..self.done(StepState::Failed, message)
@@ -217,6 +219,12 @@ impl StepTask {
         args: crate::arguments::Args,
         scope: Scope,
     ) -> ActionContext {
+        let output_cap = self.shared.options.output_cap.for_step(
+            self.shared.plan.playbook(),
+            self.step(),
+            self.shared.plan.step_plan(self.index),
+            &scope,
+        );
         ActionContext {
             step: self.step().id.value.clone(),
             args,
@@ -230,7 +238,8 @@ impl StepTask {
             kill_grace: self.shared.options.kill_grace,
             mode: self.shared.options.mode,
             interruption: self.shared.options.interruption.clone(),
-            output_cap: self.shared.options.output_cap,
+            output_cap,
+            output_caps: self.shared.options.output_cap.clone(),
             call_depth: self.shared.options.call_depth,
             called_actions: self.shared.actions.called(&self.step().id.value),
             masker: self.masker.clone(),

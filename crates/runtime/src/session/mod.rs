@@ -49,8 +49,9 @@ pub struct Session {
     /// Where shell steps run: the directory `runbook run` was started in
     /// (journaled in `run_started`, so a resume runs them there too).
     pub workdir: PathBuf,
-    /// Bytes kept of each output stream of a step.
-    pub output_cap: usize,
+    /// Bytes kept of each output stream of a step: the default and the
+    /// operator's bound.
+    pub output_cap: crate::output_cap::OutputCaps,
     /// The inputs, resolved ([`inputs::resolve`]).
     pub inputs: Map<String, Value>,
     /// What a resume brings; `None` for a new run.

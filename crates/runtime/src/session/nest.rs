@@ -199,7 +199,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
         kill_grace: ctx.kill_grace,
         plan_hash: hash,
         interruption: ctx.interruption.clone(),
-        output_cap: ctx.output_cap,
+        output_cap: ctx.output_caps.called(&ctx.output_cap),
         prompt: ctx.prompt.clone(),
         call_depth: ctx.call_depth + 1,
         journal,

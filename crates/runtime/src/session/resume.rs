@@ -146,7 +146,7 @@ pub struct Settings {
     pub jobs: usize,
     pub journal_dir: PathBuf,
     pub gate_timeout: Option<Duration>,
-    pub output_cap: usize,
+    pub output_cap: crate::output_cap::OutputCaps,
     /// Where `runbook resume` was started: shell steps run there when the
     /// directory the run was started in is gone.
     pub started_in: PathBuf,

@@ -151,14 +151,29 @@ dry-run executes it.",
                 return ActionResult::failure("stopped (its process group was killed)")
                     .with_fields(fields);
             }
+            // Which cap cut the output, and what set it, for the journal
+            // and the report (the marker line says it inside the text).
+            let cut = (!finished.cut.is_empty()).then(|| {
+                let streams: Vec<String> = finished.cut.iter().map(|s| format!("`{s}`")).collect();
+                format!(
+                    "{} cut at the output cap ({})",
+                    streams.join(" and "),
+                    ctx.output_cap.describe()
+                )
+            });
             if finished.exit_code == 0 {
-                ActionResult::success(fields)
+                let mut result = ActionResult::success(fields);
+                result.message = cut;
+                result
             } else {
                 let last = finished.stderr.lines().rev().find(|l| !l.trim().is_empty());
-                let message = match last {
+                let mut message = match last {
                     Some(line) => format!("exited with status {}: {line}", finished.exit_code),
                     None => format!("exited with status {}", finished.exit_code),
                 };
+                if let Some(cut) = cut {
+                    message = format!("{message}; {cut}");
+                }
                 ActionResult::failure(message).with_fields(fields)
             }
         })

@@ -1,7 +1,7 @@
 //! How single values are written in `.runbook`: scalars bare or quoted,
 //! `"""` blocks, lists on one line, durations, keys, conditions.
 
-use crate::ast::DurationLit;
+use crate::ast::{DurationLit, SizeLit};
 use crate::node::{Node, Value};
 use crate::print::{is_bare_word, is_grammar_word};
 use crate::runbook_words::{expression, is_one_string};
@@ -65,6 +65,17 @@ pub(super) fn duration(d: &DurationLit) -> String {
         d.text.clone()
     } else {
         quote(&d.text)
+    }
+}
+
+/// A size as written: a YAML number stays a bare number, text that is all
+/// digits stays quoted, so either reads back as written.
+pub(super) fn size(size: &SizeLit) -> String {
+    let digits = size.text.bytes().all(|b| b.is_ascii_digit());
+    if size.number || (!digits && is_grammar_word(&size.text)) {
+        size.text.clone()
+    } else {
+        quote(&size.text)
     }
 }
 

@@ -7,6 +7,7 @@ use super::file::{self, Saving};
 use super::Params;
 use crate::capped::{self, Capped};
 use crate::web::{self, ClientOptions};
+use runbook_runtime::output_cap::OutputCap;
 use runbook_runtime::{ActionContext, ActionResult, Mode};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -228,16 +229,20 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
                 while let Some(chunk) = response.chunk().await.map_err(Fault::Http)? {
                     saving.write(&chunk).map_err(Fault::File)?;
                 }
-                Capped::new(0)
+                Capped::new(&OutputCap::new(0, ctx.output_cap.set_by.clone()))
             }
             // A refused answer to a request meant for a file: enough of it
             // to say why.
             None if saving_body => {
-                capped::read_response(&mut response, REFUSED_BODY_LIMIT.min(ctx.output_cap))
+                let cap = OutputCap::new(
+                    REFUSED_BODY_LIMIT.min(ctx.output_cap.bytes),
+                    ctx.output_cap.set_by.clone(),
+                );
+                capped::read_response(&mut response, &cap)
                     .await
                     .map_err(Fault::Http)?
             }
-            None => capped::read_response(&mut response, ctx.output_cap)
+            None => capped::read_response(&mut response, &ctx.output_cap)
                 .await
                 .map_err(Fault::Http)?,
         };
@@ -275,11 +280,11 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     fields.insert("headers".into(), Value::Object(headers));
     let note = capped.truncated().then(|| {
         let mut note = format!(
-            "the body was cut at the output cap ({} bytes): `truncated` is true",
-            ctx.output_cap
+            "the body was cut at the output cap ({}): `truncated` is true",
+            ctx.output_cap.describe()
         );
         if is_json {
-            note = format!("`json` is unset: {}", capped::not_parsed(ctx.output_cap));
+            note = format!("`json` is unset: {}", capped::not_parsed(&ctx.output_cap));
         }
         note
     });

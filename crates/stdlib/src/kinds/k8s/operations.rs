@@ -106,7 +106,7 @@ impl Op<'_> {
                 fields.insert("names".into(), Value::Array(names));
                 // The objects within the output cap; the counts above are
                 // over all of them. `object` and `items` share the cap.
-                let mut budget = Items::new(self.ctx.output_cap / 2);
+                let mut budget = Items::new(self.ctx.output_cap.bytes / 2);
                 let items = budget.keep(items);
                 fields.insert(TRUNCATED.into(), Value::Bool(budget.truncated()));
                 fields.insert(
@@ -286,7 +286,7 @@ impl Op<'_> {
             previous: self.params.previous,
             // The server stops after the cap and one byte more, which says
             // the logs were cut.
-            limit_bytes: i64::try_from(self.ctx.output_cap).ok().map(|c| c + 1),
+            limit_bytes: i64::try_from(self.ctx.output_cap.bytes).ok().map(|c| c + 1),
             ..LogParams::default()
         };
         let target = Target {
@@ -298,7 +298,7 @@ impl Op<'_> {
             .logs(&pod, &lp)
             .await
             .map_err(|e| explain(&e, "read the logs of", &target))?;
-        let mut kept = Capped::new(self.ctx.output_cap);
+        let mut kept = Capped::new(&self.ctx.output_cap);
         kept.push(logs.as_bytes());
         let mut fields = Map::new();
         fields.insert("names".into(), json!([pod]));
@@ -307,8 +307,8 @@ impl Op<'_> {
         let mut result = ActionResult::success(fields);
         if kept.truncated() {
             result.message = Some(format!(
-                "the logs were cut at the output cap ({} bytes): `truncated` is true; `tail` reads the last lines",
-                self.ctx.output_cap
+                "the logs were cut at the output cap ({}): `truncated` is true; `tail` reads the last lines",
+                self.ctx.output_cap.describe()
             ));
         }
         Ok(result)

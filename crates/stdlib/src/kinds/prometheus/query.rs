@@ -169,7 +169,7 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
     let status = response.status();
     let mut response = response;
     let read = tokio::select! {
-        r = capped::read_response(&mut response, ctx.output_cap) => r,
+        r = capped::read_response(&mut response, &ctx.output_cap) => r,
         _ = ctx.cancel.cancelled() => return ActionResult::failure("stopped while querying"),
     };
     let answer = match read {
@@ -179,7 +179,7 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
     if answer.truncated() {
         let mut fields = Map::new();
         answer.mark(&mut fields);
-        return ActionResult::failure(format!("{what}: {}", capped::not_parsed(ctx.output_cap)))
+        return ActionResult::failure(format!("{what}: {}", capped::not_parsed(&ctx.output_cap)))
             .with_fields(fields);
     }
     let body: Value = match serde_json::from_slice(answer.bytes()) {

@@ -409,7 +409,7 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
                 params.len()
             ));
         }
-        let done = execute(&client, &statement, &params, ctx.output_cap)
+        let done = execute(&client, &statement, &params, ctx.output_cap.bytes)
             .await
             .map_err(fail)?;
         match (mode, begin) {
@@ -450,8 +450,8 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
     let mut result = ActionResult::success(fields);
     if truncated {
         result.message = Some(format!(
-            "{count} rows, of which `rows` keeps the first {kept}: the rest pass the output cap ({} bytes); `truncated` is true",
-            ctx.output_cap
+            "{count} rows, of which `rows` keeps the first {kept}: the rest pass the output cap ({}); `truncated` is true",
+            ctx.output_cap.describe()
         ));
     }
     if mode == Mode::RolledBack {

@@ -1,0 +1,138 @@
+//! `runbook report RUN`: the journal as a Markdown timeline, the draft of a
+//! post-incident review. Everything in it comes from the journal, which was
+//! masked when written, so the report cannot leak what the run hid. The run
+//! is read into one model ([`RunReport`]) that the web console
+//! (`runbook serve`) renders too.
+
+mod model;
+#[cfg(test)]
+mod tests;
+
+pub use model::{
+    plain, Decision, Element, Evidence, Finish, Header, Moment, OutputLine, Part, RunReport,
+    StepOutput, StepRow, Verdict, Waiting,
+};
+
+use crate::event::Record;
+use std::fmt::Write;
+
+/// Renders the records of one run.
+pub fn markdown(records: &[Record]) -> String {
+    render(&RunReport::of(records), !records.is_empty())
+}
+
+/// The first 12 characters of a plan hash, as reports show it.
+pub fn short_hash(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}
+
+fn render(report: &RunReport, any_records: bool) -> String {
+    let mut out = String::new();
+    if let Some(h) = &report.header {
+        let _ = writeln!(out, "# Run {}: {}\n", h.run_id, h.title);
+        let _ = writeln!(
+            out,
+            "- Playbook: `{}` (plan `{}`)",
+            h.playbook,
+            short_hash(&h.plan_hash)
+        );
+        let _ = writeln!(out, "- Started: {} by {}", h.started, h.user);
+        let _ = writeln!(out, "- Mode: {}", h.mode);
+        if !h.inputs.is_empty() {
+            let list: Vec<String> = h
+                .inputs
+                .iter()
+                .map(|(k, v)| format!("`{k}` = `{}`", plain(v)))
+                .collect();
+            let _ = writeln!(out, "- Inputs: {}", list.join(", "));
+        }
+    }
+    for f in &report.finished {
+        let counts: Vec<String> = f.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        let _ = writeln!(
+            out,
+            "- Finished: {}, **{}** ({})",
+            f.time,
+            f.status,
+            counts.join(", ")
+        );
+    }
+    if !report.complete && any_records {
+        let _ = writeln!(out, "- Finished: **no** (the journal ends without the end of the run: interrupted or killed)");
+    }
+    let _ = writeln!(out, "\n## Steps\n");
+    let _ = writeln!(out, "| Step | Started | Ended | Result | Notes | Outputs |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for row in &report.steps {
+        let Some(ended) = &row.ended else { continue };
+        let outs: Vec<String> = row
+            .outputs
+            .iter()
+            .map(|(k, v)| format!("`{k}` = `{}`", cell(&plain(v))))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {ended} | {} | {} | {} |",
+            row.step,
+            row.started.as_deref().unwrap_or("—"),
+            row.result,
+            cell(&row.notes),
+            outs.join("<br>")
+        );
+    }
+    if !report.evidence.is_empty() {
+        let _ = writeln!(out, "\n## What the steps read\n");
+        for e in &report.evidence {
+            let _ = writeln!(out, "`{}`:\n\n```text", e.step);
+            for line in &e.lines {
+                // A fence inside the evidence must not close the block.
+                let _ = writeln!(out, "{}", line.replace("```", "`\u{200b}``"));
+            }
+            let _ = writeln!(out, "```\n");
+        }
+    }
+    if !report.decisions.is_empty() {
+        let _ = writeln!(out, "\n## Approvals and answers\n");
+        let _ = writeln!(out, "| Time | Step | Decision | Who | Why | Plan |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for d in &report.decisions {
+            let decision = match &d.decision {
+                Verdict::Approved => "approved".to_string(),
+                Verdict::Rejected => "rejected".to_string(),
+                Verdict::Done { instructions } => format!("done: {}", cell(instructions)),
+                Verdict::Answered { answer } => format!("answered `{}`", cell(answer)),
+            };
+            let why = d.why.as_deref().map(cell).unwrap_or_else(|| "—".into());
+            let plan = d
+                .plan_hash
+                .as_deref()
+                .map(|h| format!(" `{}` ", short_hash(h)))
+                .unwrap_or_else(|| " ".into());
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {decision} | {} ({}) | {why} |{plan}|",
+                d.time, d.step, d.who, d.via
+            );
+        }
+    }
+    let _ = writeln!(out, "\n## Timeline\n");
+    let _ = writeln!(out, "| Time | Event |");
+    let _ = writeln!(out, "|---|---|");
+    for m in &report.timeline {
+        let what: String = m
+            .what
+            .iter()
+            .map(|part| match part {
+                Part::Text(t) => cell(t),
+                Part::Code(c) => format!("`{}`", cell(c)),
+            })
+            .collect();
+        let _ = writeln!(out, "| {} | {what} |", m.time);
+    }
+    out
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', "<br>")
+}

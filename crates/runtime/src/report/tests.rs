@@ -1,0 +1,65 @@
+//! The report model of journals cut at interesting moments: a gate put to
+//! the operator and not decided yet, a step still running, a run with no
+//! end; and the Markdown of hostile table text.
+
+use super::{markdown, RunReport, Verdict};
+use crate::event::Record;
+use serde_json::json;
+
+fn records(events: Vec<serde_json::Value>) -> Vec<Record> {
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(seq, mut event)| {
+            event["seq"] = json!(seq);
+            event["time"] = json!(format!("2026-12-01T00:00:{seq:02}.000Z"));
+            serde_json::from_value(event).expect("a record")
+        })
+        .collect()
+}
+
+fn started() -> serde_json::Value {
+    json!({"event": "run_started", "run_id": "r1", "playbook": "p.yaml", "name": null,
+           "plan_hash": "0123456789abcdef", "mode": "run", "inputs": {"token": "***"},
+           "user": "a|b", "workdir": "/"})
+}
+
+#[test]
+fn a_gate_waiting_and_a_step_running_are_shown_until_decided() {
+    let mut events = vec![
+        started(),
+        json!({"event": "step_started", "step": "probe", "attempt": 1}),
+        json!({"event": "step_started", "step": "ship", "attempt": 1}),
+        json!({"event": "gate_requested", "step": "ship", "question": "Ship it?",
+               "effect": "write", "detail": "deploy --all"}),
+    ];
+    let report = RunReport::of(&records(events.clone()));
+    assert!(!report.complete);
+    assert_eq!(report.waiting.len(), 1);
+    assert_eq!(report.waiting[0].kind, "gate");
+    assert_eq!(report.waiting[0].detail.as_deref(), Some("deploy --all"));
+    let running: Vec<&str> = report
+        .steps
+        .iter()
+        .filter(|r| r.ended.is_none())
+        .map(|r| r.step.as_str())
+        .collect();
+    assert_eq!(running, ["probe", "ship"]);
+    // The Markdown lists only ended steps, and says the run has no end.
+    let md = markdown(&records(events.clone()));
+    assert!(!md.contains("| `probe` |"), "{md}");
+    assert!(md.contains("- Finished: **no**"), "{md}");
+
+    events.push(
+        json!({"event": "gate_decided", "step": "ship", "approved": false,
+                       "who": "b", "via": "terminal", "reason": "not | now\nlater",
+                       "plan_hash": "0123456789abcdef"}),
+    );
+    let report = RunReport::of(&records(events.clone()));
+    assert!(report.waiting.is_empty());
+    assert!(matches!(report.decisions[0].decision, Verdict::Rejected));
+    let md = markdown(&records(events));
+    // Text from the journal cannot break a table row.
+    assert!(md.contains("| not \\| now<br>later |"), "{md}");
+    assert!(md.contains("run started by a\\|b"), "{md}");
+}

@@ -1,0 +1,52 @@
+//! Live updates of a run that is still going: the run page's script asks
+//! `/runs/ID/live?known=LENGTH` every second with the journal length it
+//! has; the answer is `204 No Content` while the journal has not grown,
+//! otherwise the new content of `#run` with its length and whether the run
+//! is still going in headers. A torn last line (a record being written) is
+//! not an error: it is left for the next poll.
+
+use super::run_page;
+use super::store;
+use super::Console;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The journal's length in bytes the page holds.
+pub const LENGTH: HeaderName = HeaderName::from_static("x-journal-length");
+/// `1` while the run has no end in its journal.
+pub const GOING: HeaderName = HeaderName::from_static("x-run-going");
+
+#[derive(Deserialize)]
+pub struct Known {
+    known: Option<u64>,
+}
+
+pub async fn fragment(
+    State(console): State<Arc<Console>>,
+    Path(id): Path<String>,
+    Query(known): Query<Known>,
+) -> Response {
+    match store::length(&console.journal_dir, &id) {
+        Ok(length) if Some(length) == known.known => return StatusCode::NO_CONTENT.into_response(),
+        Ok(_) => {}
+        Err(problem) => return run_page::problem_page(problem),
+    }
+    match store::run(&console, &id).await {
+        Ok(run) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+                (LENGTH, run.length.to_string()),
+                (
+                    GOING,
+                    if run_page::going(&run) { "1" } else { "0" }.to_string(),
+                ),
+            ],
+            run_page::body(&run),
+        )
+            .into_response(),
+        Err(problem) => run_page::problem_page(problem),
+    }
+}

@@ -1,0 +1,106 @@
+//! Reading runs for the console, through the readers `runbook runs` and
+//! `runbook report` use: `journal::list` for the list, and for one run
+//! `journal::read_run` (a plain run id, no symbolic link out of the journal
+//! directory, at most 256 MiB, damaged lines and a torn last line noted). Reads run off the async threads, at most
+//! [`READERS`] at a time, so that many requests for large journals cannot
+//! hold many of them in memory at once.
+
+use super::Console;
+use runbook_runtime::journal::{self, Journal, RunSummary};
+use runbook_runtime::report::RunReport;
+use std::path::{Path, PathBuf};
+
+/// How many journals are read at the same time.
+pub const READERS: usize = 2;
+
+/// One run as the console shows it.
+pub struct Run {
+    pub summary: RunSummary,
+    /// `None` for a damaged journal, which `report` refuses too.
+    pub report: Option<RunReport>,
+    /// The journal's length in bytes, for live updates.
+    pub length: u64,
+    /// The journal ends with a line still being written.
+    pub torn: bool,
+}
+
+/// Why a run cannot be shown.
+pub enum Problem {
+    /// The id is not a plain run id (a path, `..`, ...).
+    BadId(String),
+    /// No such run, or it is not inside the journal directory.
+    NotFound(String),
+    /// It exists but cannot be read (too large, not a file, ...).
+    Unreadable(String),
+}
+
+/// Every run, newest first, optionally only those of one status.
+pub async fn runs(console: &Console, status: Option<String>) -> Result<Vec<RunSummary>, String> {
+    let _permit = console.readers.acquire().await.map_err(|e| e.to_string())?;
+    let dir = console.journal_dir.clone();
+    let listed = tokio::task::spawn_blocking(move || journal::list(&dir))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot read the journal directory: {e}"))?;
+    let mut runs: Vec<RunSummary> = listed
+        .into_iter()
+        .filter(|r| status.as_deref().is_none_or(|s| r.status == s))
+        .collect();
+    runs.reverse();
+    Ok(runs)
+}
+
+/// The journal path of run `id`, checked to lie inside `dir`.
+pub fn path(dir: &Path, id: &str) -> Result<PathBuf, Problem> {
+    runbook_runtime::run_id::check(id).map_err(Problem::BadId)?;
+    journal::contained_path(dir, id).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Problem::NotFound(format!("there is no run `{id}`")),
+        _ => Problem::NotFound(format!("run `{id}` cannot be read: {e}")),
+    })
+}
+
+/// Reads run `id`.
+pub async fn run(console: &Console, id: &str) -> Result<Run, Problem> {
+    let path = path(&console.journal_dir, id)?;
+    let _permit = console
+        .readers
+        .acquire()
+        .await
+        .map_err(|e| Problem::Unreadable(e.to_string()))?;
+    let id = id.to_string();
+    let dir = console.journal_dir.clone();
+    tokio::task::spawn_blocking(move || read(&dir, &path, &id))
+        .await
+        .map_err(|e| Problem::Unreadable(e.to_string()))?
+}
+
+fn read(dir: &Path, path: &Path, id: &str) -> Result<Run, Problem> {
+    // Taken before reading: the journal may grow meanwhile, and a length
+    // too small only makes the next poll read it again.
+    let length = std::fs::symlink_metadata(path)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let journal: Journal = journal::read_run(dir, id).map_err(|e| {
+        Problem::Unreadable(format!("the journal of run `{id}` cannot be read: {e}"))
+    })?;
+    let summary = RunSummary::of(id, &journal)
+        .ok_or_else(|| Problem::NotFound(format!("the journal of run `{id}` is empty")))?;
+    let report = journal
+        .damaged
+        .is_empty()
+        .then(|| RunReport::of(&journal.records));
+    Ok(Run {
+        summary,
+        report,
+        length,
+        torn: journal.torn.is_some(),
+    })
+}
+
+/// The current length of run `id`'s journal, without reading it.
+pub fn length(dir: &Path, id: &str) -> Result<u64, Problem> {
+    let path = path(dir, id)?;
+    std::fs::symlink_metadata(&path)
+        .map(|m| m.len())
+        .map_err(|e| Problem::NotFound(format!("run `{id}` cannot be read: {e}")))
+}

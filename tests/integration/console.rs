@@ -1,0 +1,814 @@
+//! `runbook serve`: the read-only web console, as a real process answering
+//! real HTTP requests, over journals written by real runs (succeeded,
+//! failed, killed with SIGKILL, with a secret input, with a called playbook
+//! and a loop, and one still going). Everything a journal holds is escaped;
+//! nothing is read outside the journal directory; nothing is changed.
+
+use crate::running::{binary, Sandbox, Terminal};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `runbook serve` process, stopped when dropped.
+pub struct Served {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub address: String,
+}
+
+impl Served {
+    /// `runbook serve --journal-dir DIR --listen 127.0.0.1:0 ARGS`.
+    pub fn start(journal_dir: &Path, args: &[&str]) -> Served {
+        let mut child = Command::new(binary())
+            .args(["serve", "--listen", "127.0.0.1:0", "--journal-dir"])
+            .arg(journal_dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("runbook serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("an address in {line:?}"))
+            .to_string();
+        Served { child, address }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// A raw HTTP/1.0 `METHOD PATH` (the path sent exactly as given, which
+    /// an HTTP client library would normalise), with extra header lines.
+    pub fn raw(&self, method: &str, path: &str, headers: &[&str]) -> Reply {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        let mut request = format!("{method} {path} HTTP/1.0\r\n");
+        if !headers
+            .iter()
+            .any(|h| h.to_ascii_lowercase().starts_with("host:"))
+        {
+            request.push_str(&format!("Host: {}\r\n", self.address));
+        }
+        for h in headers {
+            request.push_str(h);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).unwrap();
+        Reply::parse(&bytes)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.raw("GET", path, &[])
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response: status, headers (names lower-cased), body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    fn parse(bytes: &[u8]) -> Reply {
+        let text = String::from_utf8(bytes.to_vec()).expect("the console answers UTF-8");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a head");
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// What steps print in these tests: markup that would run as script,
+/// break out of an attribute, or drive a terminal.
+pub const HOSTILE_STEP: &str = r#"  - id: hostile
+    title: "<script>alert('title')</script>"
+    shell: |
+      printf '%s\n' '<script>alert(1)</script>' '"><img src=x onerror=alert(2)>' "'><svg onload=alert(3)>"
+      printf '\033[2J\033]0;retitled\007ansi\n'
+      printf 'bad utf8: \377\376 end\n'
+"#;
+
+fn journal_dir(s: &Sandbox) -> std::path::PathBuf {
+    s.path().join(".runbook/runs")
+}
+
+/// Every byte of the journal directory, to prove nothing changed it.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = crate::support::files_under(dir, |_| true)
+        .into_iter()
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn runs_are_listed_newest_first_with_status_filters_and_the_json_api() {
+    let s = Sandbox::new(
+        "name: ok\ninputs:\n  who: {type: string, default: \"<b>bold</b>\"}\nsteps:\n  - id: hello\n    shell: echo hello\n",
+    );
+    std::fs::write(
+        s.path().join("bad.yaml"),
+        "name: bad\nsteps:\n  - id: boom\n    shell: \"echo '<i>why</i>' >&2; exit 3\"\n",
+    )
+    .unwrap();
+    assert_eq!(s.run(&[]).code, 0);
+    let failed = s.command(&["run", "bad.yaml"]).output().unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    let dir = journal_dir(&s);
+    let before = snapshot(&dir);
+    let served = Served::start(&dir, &[]);
+
+    let list = served.get("/");
+    assert_eq!(list.status, 200, "{}", list.body);
+    let csp = list.header("content-security-policy").expect("a CSP");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(list.header("x-content-type-options"), Some("nosniff"));
+    // On every answer, errors and assets included.
+    for (method, path, host) in [
+        ("GET", "/no/such/page", None),
+        ("POST", "/", None),
+        ("GET", "/static/console.js", None),
+        ("GET", "/", Some("Host: attacker.example")),
+    ] {
+        let headers: Vec<&str> = host.into_iter().collect();
+        let reply = served.raw(method, path, &headers);
+        assert_eq!(
+            reply.header("content-security-policy"),
+            Some(csp),
+            "{method} {path}"
+        );
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+    }
+    let script = served.get("/static/console.js");
+    assert_eq!(script.header("content-type"), Some("text/javascript"));
+    let (ok_at, bad_at) = (
+        list.body.find("p.yaml").unwrap(),
+        list.body.find("bad.yaml").unwrap(),
+    );
+    assert!(bad_at < ok_at, "newest first:\n{}", list.body);
+    assert!(list.body.contains("tester"), "started by:\n{}", list.body);
+
+    let failed_only = served.get("/?status=failed");
+    assert!(failed_only.body.contains("bad.yaml") && !failed_only.body.contains("p.yaml"));
+    let hostile_filter = served.get("/?status=%3Cscript%3E");
+    assert_eq!(hostile_filter.status, 200);
+    assert!(
+        !hostile_filter.body.contains("<script>"),
+        "{}",
+        hostile_filter.body
+    );
+
+    // The API, with a real HTTP client, matches `runbook runs`.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let api: Value = runtime.block_on(async {
+        reqwest::get(served.url("/api/runs"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(api["api_version"], 1);
+    let runs = api["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{api}");
+    assert_eq!(runs[0]["playbook"], "bad.yaml");
+    assert_eq!(runs[0]["status"], "failed");
+    assert_eq!(runs[1]["status"], "succeeded");
+    assert_eq!(runs[1]["steps_finished"], 1);
+    let listed = String::from_utf8(s.command(&["runs"]).output().unwrap().stdout).unwrap();
+    for run in runs {
+        let id = run["run_id"].as_str().unwrap();
+        let line = listed
+            .lines()
+            .find(|l| l.starts_with(id))
+            .expect("listed by `runs`");
+        assert!(line.contains(run["status"].as_str().unwrap()), "{line}");
+    }
+    assert_eq!(
+        served.get("/api/v1/runs").json(),
+        api,
+        "v1 is today's version"
+    );
+    let filtered = served.get("/api/runs?status=succeeded").json();
+    assert_eq!(filtered["runs"].as_array().unwrap().len(), 1);
+
+    // The failed run's page: its reason escaped.
+    let bad_id = runs[0]["run_id"].as_str().unwrap();
+    let page = served.get(&format!("/runs/{bad_id}"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("&lt;i&gt;why&lt;/i&gt;"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<i>why"), "{}", page.body);
+    let one = served.get(&format!("/api/runs/{bad_id}")).json();
+    assert_eq!(one["run"]["status"], "failed");
+    assert_eq!(one["report"]["steps"][0]["step"], "boom");
+    assert_eq!(one["report"]["steps"][0]["result"], "failed");
+    let ok_id = runs[1]["run_id"].as_str().unwrap();
+    let ok = served.get(&format!("/runs/{ok_id}"));
+    assert!(ok.body.contains("&lt;b&gt;bold&lt;/b&gt;") && !ok.body.contains("<b>bold"));
+
+    // Read-only: no route takes anything but GET, and nothing changed.
+    for (method, path) in [
+        ("POST", "/"),
+        ("PUT", "/api/runs"),
+        ("DELETE", &*format!("/runs/{ok_id}")),
+    ] {
+        let reply = served.raw(method, path, &["Content-Length: 0"]);
+        assert!(
+            reply.status == 405 || reply.status == 404,
+            "{method} {path}: {}",
+            reply.status
+        );
+    }
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "the console changed the journal directory"
+    );
+}
+
+#[test]
+fn hostile_output_is_escaped_on_the_page_and_exact_in_the_api() {
+    let s = Sandbox::new(&format!(
+        "name: hostile\nsteps:\n{HOSTILE_STEP}  - id: long\n    needs: [hostile]\n    shell: \"head -c 10000000 /dev/zero | tr '\\\\0' A; echo\"\n"
+    ));
+    // A cap above the line's length: the whole 10 MB line is journaled.
+    let run = s.run(&["--output-cap", "16MiB"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let served = Served::start(&journal_dir(&s), &[]);
+    let id = s.run_id();
+    let page = served.get(&format!("/runs/{id}"));
+    assert_eq!(page.status, 200);
+    let body = &page.body;
+    // The only tags are the console's own; the only script is its file.
+    assert_eq!(body.matches("<script").count(), 1, "{body}");
+    assert!(body.contains("<script src=\"/static/console.js\" defer></script>"));
+    for raw in ["<img", "<svg", "\u{1b}", "\u{7}"] {
+        assert!(!body.contains(raw), "{raw:?} reached the page");
+    }
+    for escaped in [
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;",
+        "&#39;&gt;&lt;svg onload=alert(3)&gt;",
+        "\\x1b[2J",
+        "bad utf8: ",
+    ] {
+        assert!(body.contains(escaped), "{escaped} on the page");
+    }
+    // The 10 MB line arrives whole (journaled in 64 KiB pieces).
+    let shown = body.matches('A').count();
+    assert!(
+        shown >= 10_000_000,
+        "{shown} of the line's 10,000,000 bytes"
+    );
+    // The API carries the journal's text exactly, as JSON.
+    let api = served.get(&format!("/api/runs/{id}")).json();
+    let lines: Vec<&str> = api["report"]["output"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert!(lines.contains(&"<script>alert(1)</script>"), "{lines:?}");
+    assert_eq!(api["report"]["output"][0]["step"], "hostile");
+    let long: String = api["report"]["output"][1]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(long, "A".repeat(10_000_000));
+}
+
+#[test]
+fn a_secret_input_never_reaches_the_console() {
+    const SECRET: &str = "hunter2-Sup3r-S3cret-value";
+    let s = Sandbox::new(
+        "name: secret\ninputs:\n  token: {type: string, secret: true}\n  region: {type: string}\nsteps:\n  - id: use\n    shell: {command: 'printf \"token=%s\\n\" \"$T\"', env: {T: \"{{inputs.token}}\"}}\n",
+    );
+    let run = s.run(&[
+        "--input",
+        &format!("token={SECRET}"),
+        "--input",
+        "region=eu",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let served = Served::start(&journal_dir(&s), &[]);
+    let id = s.run_id();
+    for path in [
+        "/".to_string(),
+        format!("/runs/{id}"),
+        format!("/api/runs/{id}"),
+        "/api/runs".into(),
+    ] {
+        let reply = served.get(&path);
+        assert_eq!(reply.status, 200, "{path}");
+        assert!(
+            !reply.body.contains(SECRET),
+            "{path} shows the secret:\n{}",
+            reply.body
+        );
+        assert!(!reply.body.contains("hunter2"), "{path}");
+    }
+    let page = served.get(&format!("/runs/{id}")).body;
+    assert!(
+        page.contains("<code>region</code> = <code>eu</code>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<code>token</code>"),
+        "the secret input is listed, masked"
+    );
+}
+
+#[test]
+fn a_killed_run_a_called_playbook_and_a_loop_are_shown() {
+    let s = Sandbox::new(
+        r#"name: parent
+steps:
+  - id: call
+    playbook: child.yaml
+  - id: each
+    needs: [call]
+    for_each: ["alpha", "<b>beta</b>"]
+    shell: "echo item {{item}}"
+"#,
+    );
+    std::fs::write(
+        s.path().join("child.yaml"),
+        "name: child\nsteps:\n  - id: inner\n    shell: echo inside\n",
+    )
+    .unwrap();
+    let run = s.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let called_id = s.run_id();
+    std::fs::write(
+        s.path().join("killed.yaml"),
+        "name: killed\nsteps:\n  - id: forever\n    shell: \"echo started; sleep 600\"\n",
+    )
+    .unwrap();
+    let mut killed = s
+        .command(&["run", "killed.yaml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let dir = journal_dir(&s);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let killed_id = loop {
+        let started = std::fs::read_dir(&dir).unwrap().flatten().find_map(|e| {
+            let text = std::fs::read_to_string(e.path().join("journal.jsonl")).unwrap_or_default();
+            (text.contains("killed.yaml") && text.contains("\"step_started\""))
+                .then(|| e.file_name().to_string_lossy().into_owned())
+        });
+        if let Some(id) = started {
+            break id;
+        }
+        assert!(Instant::now() < deadline, "the step never started");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    killed.kill().unwrap(); // SIGKILL
+    killed.wait().unwrap();
+
+    let served = Served::start(&dir, &[]);
+    let page = served.get(&format!("/runs/{called_id}")).body;
+    for row in [
+        "call.inner",
+        "&lt;b&gt;beta&lt;/b&gt;",
+        "Loop elements",
+        "[1]",
+    ] {
+        assert!(page.contains(row), "{row} on the page:\n{page}");
+    }
+    let api = served.get(&format!("/api/runs/{called_id}")).json();
+    let steps: Vec<&str> = api["report"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["step"].as_str().unwrap())
+        .collect();
+    assert!(
+        steps.contains(&"call.inner") && steps.contains(&"each"),
+        "{steps:?}"
+    );
+    assert_eq!(api["report"]["elements"].as_array().unwrap().len(), 2);
+
+    let killed_page = served.get(&format!("/runs/{killed_id}")).body;
+    assert!(killed_page.contains("incomplete"), "{killed_page}");
+    assert!(
+        killed_page.contains("<code>forever</code>"),
+        "{killed_page}"
+    );
+    let killed_api = served.get(&format!("/api/runs/{killed_id}")).json();
+    assert_eq!(killed_api["run"]["status"], "incomplete");
+    assert_eq!(killed_api["report"]["complete"], false);
+    s.kill_leftovers("sleep 600");
+}
+
+#[test]
+fn nothing_outside_the_journal_directory_is_ever_read() {
+    let s = Sandbox::new("name: ok\nsteps:\n  - id: a\n    shell: echo a\n");
+    assert_eq!(s.run(&[]).code, 0);
+    let dir = journal_dir(&s);
+    // A run outside the journal directory, and links to it from inside.
+    let outside = tempfile::tempdir().unwrap();
+    let secret_run = outside.path().join("outside-run");
+    std::fs::create_dir(&secret_run).unwrap();
+    let id = s.run_id();
+    let marker = "OUTSIDE-MARKER-7f3a";
+    let mut journal = std::fs::read_to_string(dir.join(&id).join("journal.jsonl")).unwrap();
+    journal = journal.replace("p.yaml", marker);
+    std::fs::write(secret_run.join("journal.jsonl"), &journal).unwrap();
+    std::os::unix::fs::symlink(&secret_run, dir.join("linked-dir")).unwrap();
+    std::fs::create_dir(dir.join("linked-file")).unwrap();
+    std::os::unix::fs::symlink(
+        secret_run.join("journal.jsonl"),
+        dir.join("linked-file/journal.jsonl"),
+    )
+    .unwrap();
+    let served = Served::start(&dir, &[]);
+    let outside_name = outside.path().display().to_string();
+    for path in [
+        "/runs/../../etc/passwd".to_string(),
+        "/runs/..%2f..%2f..%2fetc%2fpasswd".into(),
+        "/runs/%2e%2e%2f%2e%2e%2fetc".into(),
+        "/runs/%2e%2e".into(),
+        "/runs/..".into(),
+        format!(
+            "/runs/%2F{}",
+            outside_name.trim_start_matches('/').replace('/', "%2F")
+        ),
+        format!("/runs/{}", outside_name),
+        "/runs/linked-dir".into(),
+        "/runs/linked-file".into(),
+        "/runs/linked-dir/live?known=0".into(),
+        "/api/runs/linked-dir".into(),
+        "/api/runs/linked-file".into(),
+        "/api/runs/%2e%2e%2foutside-run".into(),
+        "/api/runs/..%2F..%2Fetc".into(),
+        "/api/v1/runs/%2E%2E%2Foutside-run".into(),
+        "/api/v1/runs/linked-dir".into(),
+        "/static/..%2f..%2fCargo.toml".into(),
+        "/static/../../Cargo.toml".into(),
+    ] {
+        let reply = served.get(&path);
+        assert!(
+            (400..500).contains(&reply.status),
+            "{path}: {} {}",
+            reply.status,
+            reply.body
+        );
+        assert!(
+            !reply.body.contains(marker),
+            "{path} read outside: {}",
+            reply.body
+        );
+        assert!(!reply.body.contains("root:x:0"), "{path} read /etc/passwd");
+    }
+    for path in ["/", "/api/runs"] {
+        let reply = served.get(path);
+        assert!(!reply.body.contains(marker), "{path} lists a run outside");
+        assert!(
+            !reply.body.contains("linked-"),
+            "{path} lists a link:\n{}",
+            reply.body
+        );
+    }
+    // `runbook report` and `runbook runs` refuse the same.
+    let report = s.command(&["report", "linked-dir"]).output().unwrap();
+    assert!(!report.status.success());
+    assert!(!String::from_utf8_lossy(&report.stdout).contains(marker));
+    let runs = s.command(&["runs"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&runs.stdout).contains(marker));
+}
+
+#[test]
+fn off_loopback_a_token_is_required_and_checked() {
+    let s = Sandbox::new("name: ok\nsteps:\n  - id: a\n    shell: echo a\n");
+    assert_eq!(s.run(&[]).code, 0);
+    let dir = journal_dir(&s);
+    let refused = Command::new(binary())
+        .args(["serve", "--listen", "0.0.0.0:0", "--journal-dir"])
+        .arg(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "refused to start");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("runbook::serve_unprotected") && stderr.contains("--token-file"),
+        "{stderr}"
+    );
+
+    let token_file = s.path().join("token");
+    std::fs::write(&token_file, "short\n").unwrap();
+    let weak = Command::new(binary())
+        .args(["serve", "--listen", "0.0.0.0:0", "--token-file"])
+        .arg(&token_file)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(weak.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("runbook::bad_token_file"));
+
+    let token = "0123456789abcdef0123456789abcdef";
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+    let served = Served::start(&dir, &["--token-file", token_file.to_str().unwrap()]);
+    assert_eq!(served.get("/").status, 401);
+    assert_eq!(served.get("/api/runs").status, 401);
+    assert_eq!(
+        served
+            .raw(
+                "GET",
+                "/",
+                &["Authorization: Bearer wrong-token-0123456789abcdef"]
+            )
+            .status,
+        401
+    );
+    assert_eq!(
+        served
+            .raw("GET", "/", &[&format!("Authorization: Bearer {token}x")])
+            .status,
+        401
+    );
+    assert_eq!(
+        served
+            .raw("GET", "/", &[&format!("Authorization: Bearer {token}")])
+            .status,
+        200
+    );
+    let login = served.get(&format!("/api/runs?token={token}"));
+    assert_eq!(login.status, 303);
+    assert_eq!(login.header("location"), Some("/api/runs"));
+    let cookie = login.header("set-cookie").unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap();
+    let with_cookie = served.raw("GET", "/api/runs", &[&format!("Cookie: {pair}")]);
+    assert_eq!(with_cookie.status, 200);
+    assert_eq!(with_cookie.json()["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(served.get("/api/runs?token=nope").status, 401);
+}
+
+#[test]
+fn on_loopback_only_loopback_host_names_are_served() {
+    let s = Sandbox::new("name: ok\nsteps:\n  - id: a\n    shell: echo a\n");
+    assert_eq!(s.run(&[]).code, 0);
+    let served = Served::start(&journal_dir(&s), &[]);
+    // A page elsewhere whose name was rebound to 127.0.0.1 sends its own name.
+    assert_eq!(
+        served
+            .raw("GET", "/api/runs", &["Host: attacker.example"])
+            .status,
+        403
+    );
+    assert_eq!(
+        served.raw("GET", "/api/runs", &["Host: localhost"]).status,
+        200
+    );
+}
+
+/// A run that waits for the file `go` to exist, started in the background;
+/// dropped, it is released and reaped, so a failing test leaves nothing.
+pub struct WaitingRun {
+    child: Child,
+    go: std::path::PathBuf,
+    pub id: String,
+}
+
+impl WaitingRun {
+    /// Starts it and waits until its `wait` step has printed.
+    pub fn start(s: &Sandbox) -> WaitingRun {
+        std::fs::write(
+            s.path().join("wait.yaml"),
+            format!(
+                "name: held\nsteps:\n{HOSTILE_STEP}  - id: wait\n    needs: [hostile]\n    shell: \"echo waiting; while [ ! -f go ]; do sleep 0.1; done; echo released\"\n  - id: last\n    needs: [wait]\n    shell: echo finished-last\n"
+            ),
+        )
+        .unwrap();
+        let child = s
+            .command(&["run", "wait.yaml"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut run = WaitingRun {
+            child,
+            go: s.path().join("go"),
+            id: String::new(),
+        };
+        let dir = journal_dir(s);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let found = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .find_map(|e| {
+                    let text =
+                        std::fs::read_to_string(e.path().join("journal.jsonl")).unwrap_or_default();
+                    text.contains("waiting\"")
+                        .then(|| e.file_name().to_string_lossy().into_owned())
+                });
+            if let Some(id) = found {
+                run.id = id;
+                return run;
+            }
+            assert!(Instant::now() < deadline, "the waiting step never printed");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Lets the step end; returns whether the run succeeded.
+    pub fn release(&mut self) -> bool {
+        std::fs::write(&self.go, "").unwrap();
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for WaitingRun {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.go, "");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_run_in_progress_is_followed_as_its_journal_grows() {
+    let s = Sandbox::new("name: unused\nsteps:\n  - id: a\n    shell: echo a\n");
+    let mut run = WaitingRun::start(&s);
+    let id = run.id.clone();
+    let served = Served::start(&journal_dir(&s), &[]);
+    let page = served.get(&format!("/runs/{id}"));
+    assert!(page.body.contains("data-going=\"true\""), "{}", page.body);
+    let length: u64 = page
+        .body
+        .split("data-length=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(page.body.contains("<code>wait</code>") && page.body.contains("running"));
+    // Unchanged journal: nothing to send.
+    assert_eq!(
+        served
+            .get(&format!("/runs/{id}/live?known={length}"))
+            .status,
+        204
+    );
+    assert!(run.release(), "the run succeeded");
+    let live = served.get(&format!("/runs/{id}/live?known={length}"));
+    assert_eq!(live.status, 200);
+    assert_eq!(live.header("x-run-going"), Some("0"));
+    assert!(live.body.contains("finished-last"), "{}", live.body);
+    assert!(!live.body.contains("<script"), "{}", live.body);
+
+    // A torn last line (a record being written) is not an error.
+    let path = journal_dir(&s).join(&id).join("journal.jsonl");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    file.write_all(b"{\"seq\":999,\"time\":\"2026").unwrap();
+    drop(file);
+    let torn = served.get(&format!("/runs/{id}"));
+    assert_eq!(torn.status, 200, "{}", torn.body);
+    assert!(torn.body.contains("finished-last"));
+    let api = served.get(&format!("/api/runs/{id}")).json();
+    assert_eq!(api["torn"], true);
+    assert_eq!(api["run"]["status"], "succeeded");
+}
+
+#[test]
+fn a_damaged_journal_is_shown_as_damaged_not_rendered() {
+    let s = Sandbox::new("name: ok\nsteps:\n  - id: a\n    shell: echo a\n");
+    assert_eq!(s.run(&[]).code, 0);
+    let id = s.run_id();
+    let path = journal_dir(&s).join(&id).join("journal.jsonl");
+    let mut text = std::fs::read(&path).unwrap();
+    let first_newline = text.iter().position(|&b| b == b'\n').unwrap();
+    text.splice(
+        first_newline + 1..first_newline + 1,
+        b"<script>not json\xff\n".iter().copied(),
+    );
+    std::fs::write(&path, text).unwrap();
+    let served = Served::start(&journal_dir(&s), &[]);
+    let page = served.get(&format!("/runs/{id}"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("damaged") && page.body.contains("line 2"),
+        "{}",
+        page.body
+    );
+    let api = served.get(&format!("/api/runs/{id}")).json();
+    assert_eq!(api["run"]["status"], "damaged");
+    assert_eq!(api["report"], Value::Null);
+
+    // Larger than the 256 MiB every journal reader stops at (a sparse file).
+    let huge = journal_dir(&s).join("huge-run");
+    std::fs::create_dir(&huge).unwrap();
+    let file = std::fs::File::create(huge.join("journal.jsonl")).unwrap();
+    file.set_len(257 * 1024 * 1024).unwrap();
+    let page = served.get("/runs/huge-run");
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("256 MiB"), "{}", page.body);
+    let api = served.get("/api/runs/huge-run").json();
+    assert_eq!(api["error"]["code"], "unreadable", "{api}");
+}
+
+#[test]
+fn a_gate_waiting_at_the_terminal_is_shown_then_its_decision() {
+    let s = Sandbox::new(
+        "name: gated\ninputs:\n  pool: {type: string, default: \"<b>blue</b>\"}\nsteps:\n  - id: restart\n    shell: echo restarted\n    approval: Restart the {{inputs.pool}} pool?\n",
+    );
+    let mut terminal = Terminal::start(&s, "run p.yaml", &[]);
+    terminal.wait_for("approve? [y/n]");
+
+    let served = Served::start(&journal_dir(&s), &[]);
+    let id = s.run_id();
+    let page = served.get(&format!("/runs/{id}")).body;
+    let waiting = &page[page.find("Waiting for someone").expect("a waiting section")..];
+    assert!(
+        waiting.contains("<code>restart</code> (gate): Restart the &lt;b&gt;blue&lt;/b&gt; pool?"),
+        "{waiting}"
+    );
+    let api = served.get(&format!("/api/runs/{id}")).json();
+    assert_eq!(api["report"]["waiting"][0]["step"], "restart", "{api}");
+
+    // The decision, with who, how and why, replaces the waiting gate.
+    terminal.type_line("y");
+    terminal.wait_for("reason (optional):");
+    terminal.type_line("<i>load</i> is normal");
+    assert_eq!(terminal.finish(), 0, "{}", terminal.seen);
+    let page = served.get(&format!("/runs/{id}")).body;
+    assert!(!page.contains("Waiting for someone"), "{page}");
+    let decisions = &page[page.find("Approvals and answers").expect("decisions")..];
+    let row = "<td><code>restart</code></td><td>approved</td><td>tester</td><td>terminal</td><td>&lt;i&gt;load&lt;/i&gt; is normal</td>";
+    assert!(decisions.contains(row), "{row} in:\n{decisions}");
+}
