@@ -42,6 +42,7 @@ mod loops_resume_called;
 mod markdown;
 mod never_panics;
 mod optional_outputs;
+mod piped_interpreters;
 mod plans;
 mod reachability;
 mod rehearsal_elements;

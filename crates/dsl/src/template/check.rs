@@ -6,7 +6,7 @@
 //! refused ([`quote_in`] is the one rule for both check and fill).
 
 use super::quote::{quote_nested, Parses};
-use super::shell_lexer::{ShellContext, ShellLexer};
+use super::shell_lexer::{Interpreter, Language, Piped, Route, ShellContext, ShellLexer};
 use super::{Conditional, Format, Insertion, Quoting, Segment, Template};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -25,13 +25,55 @@ pub fn check<S: Scope>(
     resolve_segments(&template.segments, scope, diags, &mut types);
     if quoting == Quoting::Shell {
         let mut lexer = ShellLexer::default();
+        // Insertions by key (index + 1), and those already refused.
+        let mut keyed: Vec<&Insertion> = Vec::new();
+        let mut refused: Vec<*const Insertion> = Vec::new();
+        // Insertions in an `echo` (or a `printf` format), which rewrites
+        // the quoting `{{quote}}` wrote for a later shell.
+        let mut echoed: Vec<*const Insertion> = Vec::new();
         let walked = walk_shell(
             &template.segments,
             &mut lexer,
+            &mut keyed,
             &mut |insertion, lexer, following| {
-                refuse_unsafe(insertion, &lexer.contexts(following), &types, diags)
+                let unsafe_here = match lexer.heredoc_reader() {
+                    Some(reader) if !insertion.raw => {
+                        diags.push(piped_diagnostic(insertion, reader, None));
+                        true
+                    }
+                    _ => refuse_unsafe(insertion, &lexer.contexts(following), &types, diags),
+                };
+                if unsafe_here {
+                    refused.push(insertion);
+                }
+                if lexer.rewrites_escapes() {
+                    echoed.push(insertion);
+                }
             },
         );
+        if walked.is_ok() {
+            lexer.finish();
+            let mut reported: Vec<*const Insertion> = Vec::new();
+            for piped in lexer.piped() {
+                let Some(insertion) = piped.key.checked_sub(1).and_then(|i| keyed.get(i)) else {
+                    continue;
+                };
+                let pointer: *const Insertion = *insertion;
+                if insertion.raw
+                    || refused.contains(&pointer)
+                    || reported.contains(&pointer)
+                    || quoted_for_the_reader(insertion, piped, echoed.contains(&pointer))
+                {
+                    continue;
+                }
+                reported.push(pointer);
+                diags.push(piped_diagnostic(
+                    insertion,
+                    &piped.interpreter,
+                    Some(piped.route),
+                ));
+            }
+        }
         if let Err(block) = walked {
             diags.push(
                 Diagnostic::error(
@@ -118,24 +160,26 @@ fn resolve_segments<'t>(
 fn walk_shell<'t>(
     segments: &'t [Segment],
     lexer: &mut ShellLexer,
+    keyed: &mut Vec<&'t Insertion>,
     on_insert: &mut dyn FnMut(&'t Insertion, &ShellLexer, Option<&str>),
 ) -> Result<(), &'t Conditional> {
     for (i, segment) in segments.iter().enumerate() {
         match segment {
-            Segment::Text { text, .. } => lexer.feed(text),
+            Segment::Text { text, span, map } => lexer.feed_mapped(text, *span, map),
             Segment::Insert(insertion) => {
                 let following = match segments.get(i + 1) {
                     Some(Segment::Text { text, .. }) => Some(text.as_str()),
                     _ => None,
                 };
                 on_insert(insertion, lexer, following);
-                lexer.insertion();
+                keyed.push(insertion);
+                lexer.insertion_keyed(keyed.len());
             }
             Segment::If(block) => {
                 let mut then = lexer.clone();
                 let mut otherwise = lexer.clone();
-                walk_shell(&block.then, &mut then, on_insert)?;
-                walk_shell(&block.otherwise, &mut otherwise, on_insert)?;
+                walk_shell(&block.then, &mut then, keyed, on_insert)?;
+                walk_shell(&block.otherwise, &mut otherwise, keyed, on_insert)?;
                 if !then.same_nesting(&otherwise) {
                     return Err(block);
                 }
@@ -147,15 +191,88 @@ fn walk_shell<'t>(
     Ok(())
 }
 
-/// Reports an insertion that no quoting makes safe in its context.
+/// Whether the author quoted the value for the shell it reaches with
+/// `{{quote}}`: it arrives there as one quoted word. Only a shell, only
+/// through a pipe, a here-string or a substitution (a name `find` pastes
+/// is not the value), and not through `echo` (`echoed`), whose escapes
+/// (`\0047` in dash) would undo the quoting.
+pub(super) fn quoted_for_the_reader(insertion: &Insertion, piped: &Piped, echoed: bool) -> bool {
+    insertion.format == Format::Quote
+        && !echoed
+        && piped.interpreter.language == Language::Shell
+        && piped.route != Route::FoundNames
+}
+
+/// The diagnostic for a value that reaches `reader`, which runs it as code
+/// (`route` is `None` for a here-document's body).
+fn piped_diagnostic(
+    insertion: &Insertion,
+    reader: &Interpreter,
+    route: Option<Route>,
+) -> Diagnostic {
+    let name = &reader.name;
+    let (message, label) = match route {
+        None => (
+            format!("a value inserted into a here-document that `{name}` reads as code"),
+            format!("this line of the here-document is code for `{name}`"),
+        ),
+        Some(Route::Pipe) => (
+            format!("a value written into a pipe that `{name}` reads as code"),
+            format!("this value flows down the pipeline into `{name}`"),
+        ),
+        Some(Route::HereString) => (
+            format!("a value in the here-string of `{name}`, which reads it as code"),
+            format!("this value is the stdin of `{name}`"),
+        ),
+        Some(Route::FoundNames) => (
+            format!("a value among the operands of a `find` that pastes the names it finds into the script of `{name}`"),
+            "this value decides names that `find` pastes into a script".to_string(),
+        ),
+        Some(Route::Substitution) => (
+            format!("a command substitution's output becomes part of the script `{name}` parses"),
+            "this value is printed into the script by a command substitution".to_string(),
+        ),
+    };
+    // `{{quote}}` is accepted where the value reaches a shell as it was
+    // written: through a pipe, a here-string, a substitution's output.
+    let quote = if matches!(
+        route,
+        Some(Route::Pipe | Route::HereString | Route::Substitution)
+    ) {
+        format!("; if you quoted the value for `{name}` yourself, insert it with `{{{{quote path}}}}`, which quotes it as one word for that shell")
+    } else {
+        String::new()
+    };
+    let ssh = name.rsplit('/').next() == Some("ssh");
+    let help = match (reader.language, route) {
+        (_, Some(Route::FoundNames)) => format!("pass the names to the script as arguments, where they are data: `-exec {name} -c '... \"$1\" ...' {name} {{}} \\;`"),
+        (Language::Shell, _) if ssh => format!("quoting protects the value from this shell, not from the remote shell that `{name}` hands what it reads, and the environment does not travel with it: write the command as the remote command of `{name}` (`{name} host restore {{{{inputs.x}}}}`), where runbook quotes the value for the remote shell too{quote}"),
+        (Language::Shell, _) => format!("quoting protects the value from this shell, not from `{name}`, which parses it again: pass the value through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`) and read `\"$VALUE\"` in the code `{name}` runs (in a here-document, behind a quoted delimiter `<<'EOF'`, so that `{name}`, not this shell, expands it){quote}"),
+        (Language::Other, _) => format!("shell quoting does not make a value safe in the language `{name}` reads: pass the value through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`) and read it from the environment in that code (`os.environ['VALUE']`, `$ENV{{VALUE}}`, `process.env.VALUE`, psql's `\\getenv`), or give it as a bound parameter (the `sql` kind)"),
+    };
+    let help = if insertion.format == Format::Quote && reader.language == Language::Shell {
+        format!("`{{{{quote}}}}` does not survive `echo` or a `printf` format, which rewrite backslash escapes (dash's `echo '\\0047'` prints `'`): print the value with `printf '%s\\n' ... {{{{quote path}}}}`, or pass it through the step's `env:` and read `\"$VALUE\"` in the code `{name}` runs")
+    } else {
+        help
+    };
+    let mut diagnostic =
+        Diagnostic::error(Code::ValuePipedIntoInterpreter, message).label(insertion.span, label);
+    if reader.span != crate::source::Span::default() && reader.span != insertion.span {
+        diagnostic = diagnostic.label(reader.span, format!("`{name}` runs what it reads as code"));
+    }
+    diagnostic.help(help)
+}
+
+/// Reports an insertion that no quoting makes safe in its context; says
+/// whether it did.
 fn refuse_unsafe(
     insertion: &Insertion,
     contexts: &[ShellContext],
     types: &[(&Insertion, Type)],
     diags: &mut Diagnostics,
-) {
+) -> bool {
     if insertion.raw {
-        return;
+        return false;
     }
     let ty = types
         .iter()
@@ -188,5 +305,7 @@ fn refuse_unsafe(
                 .label(insertion.span, label)
                 .help(refused.help),
         );
+        return true;
     }
+    false
 }

@@ -50,6 +50,9 @@ impl std::error::Error for FillError {}
 pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<String, FillError> {
     let mut out = String::new();
     let mut lexer = (quoting == Quoting::Shell).then(ShellLexer::default);
+    // The insertions made, by key (index + 1), to tell which one reaches
+    // an interpreter once the whole command is known.
+    let mut keyed: Vec<(&super::Insertion, bool)> = Vec::new();
     // Iterative: a stack of segment lists still to write, each with the
     // values the `{{#each}}` blocks around it bind.
     type Bindings = Rc<Vec<(String, Value)>>;
@@ -83,7 +86,8 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     });
                 let context = lexer.as_mut().map(|l| {
                     let context = l.contexts(following);
-                    l.insertion();
+                    keyed.push((insertion, l.rewrites_escapes()));
+                    l.insertion_keyed(keyed.len());
                     context
                 });
                 let value = match (&insertion.format, insertion.lookup(env)?) {
@@ -227,6 +231,25 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     &block.otherwise
                 };
                 stack.push((chosen.iter(), bindings.clone()));
+            }
+        }
+    }
+    if let Some(mut lexer) = lexer {
+        lexer.finish();
+        for piped in lexer.piped() {
+            let Some((insertion, echoed)) = piped.key.checked_sub(1).and_then(|i| keyed.get(i))
+            else {
+                continue;
+            };
+            if !insertion.raw && !super::check::quoted_for_the_reader(insertion, piped, *echoed) {
+                return Err(FillError {
+                    message: format!(
+                        "`{}`: the value flows into `{}`, which runs what it reads as code",
+                        insertion.subject(),
+                        piped.interpreter.name
+                    ),
+                    span: insertion.span,
+                });
             }
         }
     }

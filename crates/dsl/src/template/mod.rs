@@ -57,7 +57,13 @@ pub struct Template {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Segment {
     /// Literal text, copied as written (escapes such as `\{{` resolved).
-    Text { text: String, span: Span },
+    /// `map` traces its characters to the file, when they can be (so a
+    /// diagnostic can point at a program named inside a block scalar).
+    Text {
+        text: String,
+        span: Span,
+        map: crate::node::TextMap,
+    },
     /// `{{path}}` and its variants.
     Insert(Insertion),
     /// `{{#if path}}...{{else}}...{{/if}}` or `{{#if EXPR}}...`, or

@@ -12,7 +12,7 @@ mod whitespace;
 use super::{Conditional, Format, Insertion, Segment, Template};
 use crate::code::Code;
 use crate::diagnostic::Diagnostic;
-use crate::node::Text;
+use crate::node::{Text, TextMap};
 use crate::path::Path;
 use crate::source::Span;
 use helper::SUPPORTED;
@@ -97,6 +97,16 @@ impl Scanner<'_> {
         self.text.file_span(start, end)
     }
 
+    /// How the literal text written at `start..end` of the source maps to
+    /// the file: as the source does, unless an escape (`\{{`) changed it.
+    fn map(&self, literal: &str, start: usize, end: usize) -> TextMap {
+        if self.source.get(start..end) == Some(literal) {
+            self.text.slice(start, end).map
+        } else {
+            TextMap::Opaque
+        }
+    }
+
     pub(super) fn syntax(
         &self,
         start: usize,
@@ -150,6 +160,7 @@ impl Scanner<'_> {
                     None => &mut root,
                 };
                 segments.push(Segment::Text {
+                    map: self.map(&literal, literal_start, open - cut),
                     text: std::mem::take(&mut literal),
                     span: self.span(literal_start, open - cut),
                 });
@@ -263,6 +274,7 @@ impl Scanner<'_> {
         }
         if !literal.is_empty() {
             root.push(Segment::Text {
+                map: self.map(&literal, literal_start, source.len()),
                 text: literal,
                 span: self.span(literal_start, source.len()),
             });

@@ -92,7 +92,7 @@ pub fn quote_in(
         ShellContext::Arithmetic if parses == Parses::Once && integer => Ok(value.to_string()),
         ShellContext::Arithmetic => Err(Unsafe {
             message: "a value that is not an integer inserted into an arithmetic expression".into(),
-            help: "the shell evaluates the text of `$((...))` as code: only an `int` or a `duration` (whole seconds) can be inserted there, as `{{path}}`".into(),
+            help: "the shell evaluates arithmetic text as code, quoted or not (`a[$(cmd)]` runs `cmd`): only an `int` or a `duration` (whole seconds) can be inserted there, as `{{path}}`".into(),
         }),
         ShellContext::Heredoc { .. } => Err(Unsafe {
             message: "a value inserted into a here-document".into(),
@@ -121,6 +121,14 @@ pub fn quote_in(
         ShellContext::SqlText => Err(Unsafe {
             message: "a value inserted into the SQL of a database client's command".into(),
             help: "shell quoting keeps the value from the shell, not from SQL (`O'Brien; DROP TABLE ...`): use the `sql` kind, which binds values as parameters (`query: SELECT ... WHERE name = $1`, `params: [\"{{inputs.x}}\"]`), or pipe a quoted here-document to `psql -v name=...` and read it as `:'name'`".into(),
+        }),
+        ShellContext::VariableName => Err(Unsafe {
+            message: "a value inserted where bash reads a variable's name".into(),
+            help: "bash evaluates the subscript of a name as arithmetic, so `a[$(cmd)]` runs `cmd`: write the name literally, and pass the value through the step's `env:`".into(),
+        }),
+        ShellContext::ArrayAssignment => Err(Unsafe {
+            message: "a value inserted as the value of an array declaration".into(),
+            help: format!("bash parses the value of `declare -a`/`-A` as a compound assignment `(...)`, quoted or not, and runs the substitutions in it: {ENV_HINT} and write `arr=(\"$VALUE\")`"),
         }),
         ShellContext::Ambiguous => Err(Unsafe {
             message: "the shell cannot tell where this value lands".into(),

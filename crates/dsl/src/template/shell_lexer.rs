@@ -10,13 +10,23 @@
 //! insertion is filled in so that it leaves the lexer where it was.
 
 mod frames;
+mod interpreters;
+mod pasting;
+mod pipeline;
+mod programs;
 mod script;
 mod transitions;
+mod variables;
 
+#[cfg(test)]
+mod pipeline_tests;
 #[cfg(test)]
 mod tests;
 
+use crate::source::Span;
 use frames::{DelimiterWord, Frame, Heredoc, Pending, WordStart};
+pub use pipeline::{Interpreter, Piped, Route};
+pub use programs::Language;
 
 /// Comparison operators whose operands bash evaluates as arithmetic in
 /// `[[ ... ]]` (where `a[$(cmd)]` runs `cmd`).
@@ -55,6 +65,13 @@ pub enum ShellContext {
     /// The SQL a database client runs (`psql -c "..."`): shell quoting
     /// does not make a value safe in SQL.
     SqlText,
+    /// A variable's name, where bash evaluates a subscript (`a[$(cmd)]`)
+    /// as arithmetic: `declare {{x}}=1`, `unset`, `read`, `printf -v`,
+    /// `[[ -v ]]`, the value of `declare -n`.
+    VariableName,
+    /// The value of `declare -a`/`-A` (or `local`, `typeset`, `readonly`),
+    /// which bash parses as a compound assignment `(...)` even when quoted.
+    ArrayAssignment,
 }
 
 impl ShellContext {
@@ -68,13 +85,17 @@ impl ShellContext {
             ShellContext::Heredoc { quoted: false } => "in a here-document",
             ShellContext::Heredoc { quoted: true } => "in a quoted here-document",
             ShellContext::Backquoted => "inside backquotes",
-            ShellContext::Arithmetic => "inside an arithmetic expression `$((...))`",
+            ShellContext::Arithmetic => {
+                "where the shell evaluates arithmetic (`$((...))`, `let`, `declare -i`, a subscript)"
+            }
             ShellContext::ParameterExpansion => "inside a parameter expansion `${...}`",
             ShellContext::Comment => "in a shell comment",
             ShellContext::AfterEscape => "right after `\\` or `$`",
             ShellContext::HeredocDelimiter => "as a here-document's delimiter",
             ShellContext::Ambiguous => "where the shell context depends on an `{{#if}}`",
             ShellContext::SqlText => "into the SQL a database client runs",
+            ShellContext::VariableName => "as a variable's name",
+            ShellContext::ArrayAssignment => "as the value of an array `declare -a`",
         }
     }
 }
@@ -113,6 +134,55 @@ pub struct ShellLexer {
     /// The command a `$(...)` or `(...)` interrupted, restored when it
     /// closes, so `sh -c "$(pwd) {{x}}"` is still known to be a script.
     interrupted: Vec<Interrupted>,
+    /// Where each finished word of the current command is, and what was
+    /// inserted in it (parallel to `words`), and the same for the current word.
+    metas: Vec<WordMeta>,
+    meta: WordMeta,
+    /// The command lists being read, innermost last ([`pipeline`]).
+    lists: Vec<pipeline::List>,
+    /// Insertions found to reach an interpreter.
+    piped: Vec<Piped>,
+    /// How many scripts deep this lexer is (a script of `sh -c` in a
+    /// command is 1).
+    depth: usize,
+    /// Where the character being read is in the file, when known.
+    cursor: Span,
+    /// The next word is the target of a redirection (`> out`, `<<< x`),
+    /// not an argument.
+    redirect_target: bool,
+    /// The last character was a redirection operator (`>`, `<`): a `&`
+    /// or `|` after it is part of it (`2>&1`, `>|`).
+    redirect_op: bool,
+    /// Names declared integer (`declare -i n`): bash evaluates what is
+    /// assigned to them as arithmetic.
+    int_vars: Vec<String>,
+}
+
+impl WordMeta {
+    fn union(&mut self, other: &WordMeta) {
+        for key in &other.keys {
+            if !self.keys.contains(key) {
+                self.keys.push(*key);
+            }
+        }
+        for key in &other.substituted {
+            if !self.substituted.contains(key) {
+                self.substituted.push(*key);
+            }
+        }
+    }
+}
+
+/// What the lexer knows of one word beyond its text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct WordMeta {
+    /// Where its plain characters are written.
+    span: Option<Span>,
+    /// The insertions made in it.
+    keys: Vec<usize>,
+    /// The insertions made in a command substitution inside it, whose
+    /// output is part of it.
+    substituted: Vec<usize>,
 }
 
 /// What a command substitution or subshell interrupts.
@@ -123,6 +193,9 @@ struct Interrupted {
     raw_word: String,
     word: String,
     follows_words: bool,
+    metas: Vec<WordMeta>,
+    meta: WordMeta,
+    redirect_target: bool,
 }
 
 impl Default for ShellLexer {
@@ -146,6 +219,15 @@ impl Default for ShellLexer {
             raw_word: String::new(),
             follows_words: false,
             interrupted: Vec::new(),
+            metas: Vec::new(),
+            meta: WordMeta::default(),
+            lists: vec![pipeline::List::default()],
+            piped: Vec::new(),
+            depth: 0,
+            cursor: Span::default(),
+            redirect_target: false,
+            redirect_op: false,
+            int_vars: Vec::new(),
         }
     }
 }
@@ -167,6 +249,9 @@ impl ShellLexer {
         let program = self.words.first().and_then(|w| w.as_deref());
         if program == Some("let") {
             return ShellContext::Arithmetic;
+        }
+        if let Some(evaluated) = self.evaluated_by_bash() {
+            return evaluated;
         }
         if program == Some("[[") && !self.words.iter().any(|w| w.as_deref() == Some("]]")) {
             let after_operator = self
@@ -213,7 +298,9 @@ impl ShellLexer {
             Some(Frame::Single) => ShellContext::SingleQuoted,
             Some(Frame::AnsiC) => ShellContext::AnsiCQuoted,
             Some(Frame::Heredoc(h)) => ShellContext::Heredoc { quoted: h.quoted },
-            Some(Frame::Arithmetic { .. }) => ShellContext::Arithmetic,
+            Some(Frame::Arithmetic { .. } | Frame::BracketArithmetic { .. }) => {
+                ShellContext::Arithmetic
+            }
             Some(Frame::Brace { .. }) => ShellContext::ParameterExpansion,
             Some(Frame::Comment) => ShellContext::Comment,
             Some(Frame::Backquote) => ShellContext::Backquoted,
@@ -225,7 +312,15 @@ impl ShellLexer {
     /// quoted text) joined to whatever surrounds it, so it leaves the
     /// lexer's nesting as it was; only the current word is no longer plain.
     pub fn insertion(&mut self) {
+        self.insertion_keyed(0);
+    }
+
+    /// An insertion was made, which `key` names in [`ShellLexer::piped`].
+    pub fn insertion_keyed(&mut self, key: usize) {
         self.settle();
+        if !matches!(self.frames.last(), Some(Frame::Heredoc(_))) {
+            self.note_insertion(key);
+        }
         self.word_start = WordStart::No;
         self.word.push('\u{0}');
         self.raw_word.push(script::OPAQUE);
@@ -243,11 +338,29 @@ impl ShellLexer {
             && self.delimiter == other.delimiter
             && self.ambiguous == other.ambiguous
             && self.interrupted.len() == other.interrupted.len()
+            && self.lists.len() == other.lists.len()
+            && self
+                .lists
+                .iter()
+                .zip(&other.lists)
+                .all(|(a, b)| a.compound == b.compound)
     }
 
     /// Joins the state after the other side of an `{{#if}}` into this one
     /// (whose nesting is the same): what is only known on one side is unknown.
     pub fn merge(&mut self, other: &ShellLexer) {
+        // What each side's stage would read as code, with the word being
+        // read ended (`{{#if a}}| sh{{/if}}`), before the sides are joined.
+        let readers = if self.words != other.words || self.word != other.word {
+            let reader = |lexer: &ShellLexer| {
+                let mut ended = lexer.clone();
+                ended.end_word();
+                ended.stage_reader()
+            };
+            reader(self).or_else(|| reader(other))
+        } else {
+            None
+        };
         if self.word_start != other.word_start {
             self.word_start = WordStart::Maybe;
         }
@@ -268,7 +381,39 @@ impl ShellLexer {
                 self.ambiguous = true;
             }
         }
+        for (mine, theirs) in self.lists.iter_mut().zip(&other.lists) {
+            mine.merge(theirs);
+        }
+        for piped in &other.piped {
+            if !self.piped.contains(piped) {
+                self.piped.push(piped.clone());
+            }
+        }
+        if self.metas.len() == other.metas.len() {
+            for (mine, theirs) in self.metas.iter_mut().zip(&other.metas) {
+                mine.union(theirs);
+            }
+        }
+        self.meta.union(&other.meta);
+        for name in &other.int_vars {
+            if !self.int_vars.contains(name) {
+                self.int_vars.push(name.clone());
+            }
+        }
+        if readers.is_some() {
+            if let Some(top) = self.lists.last_mut() {
+                top.keep_reader(readers.clone());
+            }
+        }
         if self.words != other.words || self.texts != other.texts {
+            // Which program the stage runs is no longer known: keep what
+            // either side would read as code.
+            let mut meta = WordMeta::default();
+            for m in self.metas.iter().chain(&other.metas) {
+                meta.keys.extend(&m.keys);
+                meta.substituted.extend(&m.substituted);
+            }
+            self.metas = vec![meta];
             // Which program runs is no longer known: if either side could
             // start another shell, what follows cannot be quoted for it.
             if script::may_start_script(&self.words) || script::may_start_script(&other.words) {
@@ -290,5 +435,26 @@ impl ShellLexer {
         for c in text.chars() {
             self.char(c);
         }
+    }
+
+    /// Reads literal text written at `span` in the file, its characters
+    /// traced by `map`, so an interpreter found in it can be pointed at
+    /// ([`Interpreter::span`]).
+    pub fn feed_mapped(&mut self, text: &str, span: Span, map: &crate::node::TextMap) {
+        let traced = crate::node::Text {
+            value: String::new(),
+            span,
+            map: map.clone(),
+        };
+        let opaque = matches!(map, crate::node::TextMap::Opaque);
+        for (i, c) in text.char_indices() {
+            self.cursor = if opaque {
+                span
+            } else {
+                traced.file_span(i, i + c.len_utf8())
+            };
+            self.char(c);
+        }
+        self.cursor = Span::default();
     }
 }

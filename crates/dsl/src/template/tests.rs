@@ -49,7 +49,10 @@ fn splits_text_and_insertions_with_file_spans() {
     let (f, text) = file(src);
     let tpl = parse(&text).expect("parses");
     assert_eq!(tpl.segments.len(), 3);
-    let Segment::Text { text: first, span } = &tpl.segments[0] else {
+    let Segment::Text {
+        text: first, span, ..
+    } = &tpl.segments[0]
+    else {
         panic!()
     };
     assert_eq!(first, "kubectl get pods -n ");

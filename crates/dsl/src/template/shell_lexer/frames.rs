@@ -24,6 +24,10 @@ pub(super) enum Frame {
     Brace {
         depth: u32,
     },
+    /// bash's old `$[...]` arithmetic; `depth` counts inner brackets.
+    BracketArithmetic {
+        depth: u32,
+    },
     Comment,
     Heredoc(Heredoc),
 }
@@ -35,6 +39,8 @@ pub(super) struct Heredoc {
     pub(super) quoted: bool,
     /// `<<-`: leading tabs are stripped from body lines.
     pub(super) strip_tabs: bool,
+    /// The interpreter its text reaches (`sh <<EOF`, `cat <<EOF | sh`).
+    pub(super) reader: Option<super::pipeline::Interpreter>,
 }
 
 /// A character whose meaning depends on the next one.
@@ -55,6 +61,8 @@ pub(super) enum Pending {
     Less,
     /// After `<<`: `<<-` strips tabs, `<<<` is a here-string.
     LessLess,
+    /// After `|`: `||` ends the pipeline, `|&` is a pipe too.
+    Bar,
 }
 
 /// Whether the lexer is at the start of a word (where `#` starts a comment).

@@ -278,7 +278,10 @@ impl ShellLexer {
     /// script's text so far.
     pub(super) fn script_lexer(&self) -> Option<ShellLexer> {
         let script = self.script_so_far()?;
-        let mut inner = ShellLexer::default();
+        let mut inner = ShellLexer {
+            depth: self.depth + 1,
+            ..ShellLexer::default()
+        };
         for (i, piece) in script.split(OPAQUE).enumerate() {
             if i > 0 {
                 inner.insertion();

@@ -267,6 +267,29 @@ fn arbitrary_commands_never_panic() {
         "let ",
         "case x in a) ",
         "esac",
+        // Pipelines, here-strings, compound commands, what bash evaluates.
+        " | sh",
+        " |& bash -s",
+        " || ",
+        " | xargs -I{} sh -c 'x {}'",
+        "find . -exec sh -c '{}' \\; ",
+        " <<< ",
+        " 2>&1 ",
+        ">(",
+        "{ ",
+        " }",
+        "if ",
+        " fi",
+        "while ",
+        " done",
+        "ssh h <<'EOF'\n",
+        "python3 ",
+        "declare -i n=",
+        "a[",
+        "]",
+        "$[",
+        "for ((",
+        "unset ",
         "@",
         "@",
         "@",
@@ -283,6 +306,20 @@ fn arbitrary_commands_never_panic() {
         let text: String = (0..len)
             .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
             .collect();
+        // The whole text: every insertion found to reach an interpreter
+        // is one of the text's.
+        let insertions = text.matches('@').count();
+        let mut lexer = ShellLexer::default();
+        for (i, piece) in text.split('@').enumerate() {
+            if i > 0 {
+                lexer.insertion_keyed(i);
+            }
+            lexer.feed(piece);
+        }
+        lexer.finish();
+        for piped in lexer.piped() {
+            assert!((1..=insertions).contains(&piped.key), "{text:?}: {piped:?}");
+        }
         for chain in chains(&text) {
             assert!(!chain.is_empty() && chain.len() <= 6, "{text:?}: {chain:?}");
             for value in ["", "a b", "$(touch p)", "'\"`\\\n"] {

@@ -23,7 +23,7 @@ impl ShellLexer {
                 self.pending = Pending::None;
                 self.push_command(true);
             }
-            Pending::Less => self.pending = Pending::None,
+            Pending::Less | Pending::Bar => self.pending = Pending::None,
             _ => {}
         }
     }
@@ -35,7 +35,11 @@ impl ShellLexer {
             raw_word: std::mem::take(&mut self.raw_word),
             word: self.word.clone(),
             follows_words: std::mem::take(&mut self.follows_words),
+            metas: std::mem::take(&mut self.metas),
+            meta: std::mem::take(&mut self.meta),
+            redirect_target: std::mem::take(&mut self.redirect_target),
         });
+        self.open_list(false);
         self.frames.push(Frame::Command {
             closes_on_paren,
             case_depth: 0,
@@ -51,6 +55,7 @@ impl ShellLexer {
         self.word_at_command_start = true;
         self.words.clear();
         self.texts.clear();
+        self.metas.clear();
         self.follows_words = false;
     }
 
@@ -73,6 +78,10 @@ impl ShellLexer {
             Pending::Dollar => match c {
                 '(' => {
                     self.pending = Pending::DollarParen;
+                    return;
+                }
+                '[' => {
+                    self.frames.push(Frame::BracketArithmetic { depth: 0 });
                     return;
                 }
                 '{' => {
@@ -114,9 +123,26 @@ impl ShellLexer {
                     return;
                 }
             }
+            Pending::Bar => match c {
+                // `||`: the pipeline ends (its stage did at the first `|`).
+                '|' => {
+                    self.end_pipeline();
+                    return;
+                }
+                // `|&`: a pipe of stdout and stderr.
+                '&' => return,
+                _ => {}
+            },
             Pending::LessLess => {
+                self.redirect_target = false;
                 match c {
-                    '<' => return, // `<<<`: a here-string, an ordinary word follows.
+                    '<' => {
+                        // `<<<`: a here-string, whose word is the stdin of
+                        // the command.
+                        self.redirect_target = true;
+                        self.top_list().in_herestring = true;
+                        return;
+                    }
                     '-' => {
                         self.delimiter = Some(DelimiterWord {
                             strip_tabs: true,
@@ -172,6 +198,18 @@ impl ShellLexer {
                 '\\' => self.pending = Pending::Escape,
                 _ => {}
             },
+            Some(Frame::BracketArithmetic { depth }) => match c {
+                '[' => self.set_top(Frame::BracketArithmetic { depth: depth + 1 }),
+                ']' if depth == 0 => {
+                    self.frames.pop();
+                    self.word_start = WordStart::No;
+                }
+                ']' => self.set_top(Frame::BracketArithmetic { depth: depth - 1 }),
+                '$' => self.pending = Pending::Dollar,
+                '`' => self.frames.push(Frame::Backquote),
+                '\\' => self.pending = Pending::Escape,
+                _ => {}
+            },
             Some(Frame::Brace { depth }) => match c {
                 '{' => self.set_top(Frame::Brace { depth: depth + 1 }),
                 '}' if depth == 0 => {
@@ -202,7 +240,7 @@ impl ShellLexer {
     }
 
     /// Ends the current word, noting `case` and `esac` in command position.
-    fn end_word(&mut self) {
+    pub(super) fn end_word(&mut self) {
         if self.word_at_command_start {
             let delta: i64 = match self.word.as_str() {
                 "case" => 1,
@@ -217,7 +255,30 @@ impl ShellLexer {
         }
         // After `then`, `do`, `!`... a command starts again.
         let keyword = self.word_at_command_start && COMMAND_PREFIXES.contains(&self.word.as_str());
+        if self.word_at_command_start {
+            match self.word.as_str() {
+                "{" | "if" | "while" | "until" | "for" | "select" | "case" => self.open_list(true),
+                "}" | "fi" | "done" | "esac" => self.close_compound(),
+                _ => {}
+            }
+        }
+        if !self.word.is_empty() && self.redirect_target {
+            // `> out`, `<<< text`: not an argument of the command.
+            self.redirect_target = false;
+            self.top_list().in_herestring = false;
+            self.raw_word.clear();
+            self.word.clear();
+            self.meta = super::WordMeta::default();
+            self.word_start = WordStart::Yes;
+            self.word_at_command_start = self.command_start;
+            return;
+        }
+        if !self.word.is_empty() {
+            self.top_list().awaiting_stage = false;
+        }
         if !self.word.is_empty() && !keyword {
+            self.note_variable_word();
+            self.metas.push(std::mem::take(&mut self.meta));
             self.command_start = false;
             let plain = !self.word.contains('\u{0}');
             self.words.push(plain.then(|| self.word.clone()));
@@ -233,16 +294,44 @@ impl ShellLexer {
         }
         self.raw_word.clear();
         self.word.clear();
+        self.meta = super::WordMeta::default();
         self.word_start = WordStart::Yes;
         self.word_at_command_start = self.command_start;
     }
 
+    /// The current word goes on at the character being read.
+    fn mark_word(&mut self) {
+        let cursor = self.cursor;
+        self.meta.span = Some(match self.meta.span {
+            Some(span) if cursor != crate::source::Span::default() => span.to(cursor),
+            Some(span) => span,
+            None => cursor,
+        });
+    }
+
+    /// A `<` or `>` was read: a file descriptor's number written just
+    /// before it (`2>`) is part of it, and the next word is its target.
+    fn redirection(&mut self) {
+        if !self.word.is_empty() && self.word.bytes().all(|b| b.is_ascii_digit()) {
+            self.redirect_target = true;
+        }
+        self.end_word();
+        self.redirect_target = true;
+        self.redirect_op = true;
+    }
+
     fn command_char(&mut self, c: char) {
+        let after_redirection = std::mem::take(&mut self.redirect_op);
         match c {
             '\n' => {
                 self.end_word();
+                // After `|`, the pipeline goes on on the next line.
+                if !self.top_list().awaiting_stage {
+                    self.end_pipeline();
+                }
                 self.new_command();
                 self.ambiguous = false;
+                self.forget_heredocs();
                 // Bodies of here-documents begin on the next line, in order.
                 let bodies: Vec<Heredoc> = std::mem::take(&mut self.heredocs);
                 for heredoc in bodies.into_iter().rev() {
@@ -251,9 +340,18 @@ impl ShellLexer {
                 self.line.clear();
             }
             ' ' | '\t' => self.end_word(),
-            ';' | '&' | '|' => {
+            // `>&2`, `<&3`, `>|`: part of the redirection.
+            '&' | '|' if after_redirection => self.redirect_op = true,
+            ';' | '&' => {
                 self.end_word();
+                self.end_pipeline();
                 self.new_command();
+            }
+            '|' => {
+                self.end_word();
+                self.pipe();
+                self.new_command();
+                self.pending = Pending::Bar;
             }
             '#' => match self.word_start {
                 WordStart::Yes => self.frames.push(Frame::Comment),
@@ -278,7 +376,13 @@ impl ShellLexer {
                 self.pending = Pending::Dollar;
             }
             '(' => {
-                let at_start = self.command_start && self.word.is_empty();
+                // `<(...)`, `>(...)`: a process substitution, not a redirection.
+                if after_redirection {
+                    self.redirect_target = false;
+                }
+                // `for ((...))` is arithmetic too.
+                let for_loop = self.words.len() == 1 && self.words[0].as_deref() == Some("for");
+                let at_start = (self.command_start || for_loop) && self.word.is_empty();
                 self.end_word();
                 if at_start {
                     self.pending = Pending::Paren;
@@ -295,6 +399,8 @@ impl ShellLexer {
                 {
                     // Inside `case ... esac`, `)` ends a pattern.
                     if *case_depth == 0 && *closes_on_paren {
+                        self.close_compounds();
+                        self.close_list(true);
                         self.frames.pop();
                         self.word_start = WordStart::No;
                         // The command it interrupted goes on; the word it was
@@ -306,20 +412,27 @@ impl ShellLexer {
                             self.word = outer.word;
                             self.follows_words = outer.follows_words;
                             self.word.push('\u{0}');
+                            let substituted = std::mem::take(&mut self.meta.substituted);
+                            self.metas = outer.metas;
+                            self.meta = outer.meta;
+                            self.redirect_target = outer.redirect_target;
+                            self.meta.substituted.extend(substituted);
                         }
                     } else {
+                        self.end_pipeline();
                         self.new_command();
                     }
                 }
             }
             '<' => {
-                self.end_word();
+                self.redirection();
                 self.pending = Pending::Less;
             }
-            '>' => self.end_word(),
+            '>' => self.redirection(),
             _ => {
                 self.word_start = WordStart::No;
                 self.word.push(c);
+                self.mark_word();
             }
         }
     }
@@ -328,6 +441,7 @@ impl ShellLexer {
     fn in_word(&mut self) {
         self.word_start = WordStart::No;
         self.word.push('\u{0}');
+        self.mark_word();
     }
 
     /// One character of a here-document's delimiter word.
@@ -366,7 +480,9 @@ impl ShellLexer {
                     delimiter: word.text,
                     quoted: word.quoted,
                     strip_tabs: word.strip_tabs,
+                    reader: None,
                 });
+                self.note_heredoc(self.heredocs.len() - 1);
                 self.word_start = WordStart::Yes;
                 self.command_char(c);
             }
