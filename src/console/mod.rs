@@ -14,6 +14,7 @@ mod access;
 mod api;
 mod html;
 mod live;
+mod pending_view;
 mod run_page;
 mod runs_page;
 mod store;

@@ -7,7 +7,9 @@
 
 use super::Console;
 use runbook_runtime::journal::{self, Journal, RunSummary};
+use runbook_runtime::pending::{self, Listed};
 use runbook_runtime::report::RunReport;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// How many journals are read at the same time.
@@ -22,6 +24,17 @@ pub struct Run {
     pub length: u64,
     /// The journal ends with a line still being written.
     pub torn: bool,
+    /// What the run waits for in its `gates/` directory, read by the
+    /// runtime's own reader (`pending::list`: the run owner's records
+    /// only, no symlink, bounded, of a known version)...
+    pub pending: Vec<Listed>,
+    /// ...and the records it refused, with why.
+    pub refused: Vec<String>,
+    /// The journal directory as an absolute path, for the commands an
+    /// approver copies (`--journal-dir DIR`).
+    pub store: PathBuf,
+    /// [`gates_token`] of what was read.
+    pub gates: String,
 }
 
 /// Why a run cannot be shown.
@@ -89,12 +102,56 @@ fn read(dir: &Path, path: &Path, id: &str) -> Result<Run, Problem> {
         .damaged
         .is_empty()
         .then(|| RunReport::of(&journal.records));
+    let (pending, refused) = pending::list(dir, Some(id)).unwrap_or_default();
+    let gates = gates_token_of(&pending, &refused);
     Ok(Run {
         summary,
         report,
         length,
         torn: journal.torn.is_some(),
+        pending,
+        refused,
+        store: std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()),
+        gates,
     })
+}
+
+/// A token that changes when what run `id` waits for changes (a record
+/// published, decided, refused, or its process gone): the live updates
+/// compare it as they compare the journal's length, since a gate can be
+/// published after the journal line that asks it.
+pub fn gates_token(dir: &Path, id: &str) -> String {
+    let (found, refused) = pending::list(dir, Some(id)).unwrap_or_default();
+    gates_token_of(&found, &refused)
+}
+
+fn gates_token_of(found: &[Listed], refused: &[String]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for listed in found {
+        (&listed.record.nonce, listed.live).hash(&mut hasher);
+    }
+    refused.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// The runs with a gate, `ask` or `manual` step waiting for a decision
+/// (a trusted pending record whose process is alive).
+pub async fn waiting(console: &Console) -> BTreeSet<String> {
+    let Ok(_permit) = console.readers.acquire().await else {
+        return BTreeSet::new();
+    };
+    let dir = console.journal_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let (found, _) = pending::list(&dir, None).unwrap_or_default();
+        found
+            .into_iter()
+            .filter(|l| l.live)
+            .map(|l| l.record.run_id)
+            .collect()
+    })
+    .await
+    .unwrap_or_default()
 }
 
 /// The current length of run `id`'s journal, without reading it.
