@@ -4,7 +4,8 @@
 //! is `204 No Content` while neither changed,
 //! otherwise the new content of `#run` with its length and whether the run
 //! is still going in headers. A torn last line (a record being written) is
-//! not an error: it is left for the next poll.
+//! not an error: it is left for the next poll. Each poll parses only the
+//! lines appended since the last one ([`super::follow`]).
 
 use super::run_page;
 use super::store;
@@ -46,7 +47,7 @@ pub async fn fragment(
         Ok(_) => {}
         Err(problem) => return run_page::problem_page(problem),
     }
-    match store::run(&console, &id).await {
+    match store::run_followed(&console, &id).await {
         Ok(run) => (
             [
                 (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),

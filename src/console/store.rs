@@ -11,6 +11,7 @@ use runbook_runtime::pending::{self, Listed};
 use runbook_runtime::report::RunReport;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How many journals are read at the same time.
 pub const READERS: usize = 2;
@@ -82,21 +83,74 @@ pub async fn run(console: &Console, id: &str) -> Result<Run, Problem> {
         .map_err(|e| Problem::Unreadable(e.to_string()))?;
     let id = id.to_string();
     let dir = console.journal_dir.clone();
-    tokio::task::spawn_blocking(move || read(&dir, &path, &id))
-        .await
-        .map_err(|e| Problem::Unreadable(e.to_string()))?
+    tokio::task::spawn_blocking(move || {
+        let length = length_of(&path);
+        let journal = journal::read_run(&dir, &id);
+        read(
+            &dir,
+            length,
+            &id,
+            journal.as_ref().map_err(|e| e.to_string()),
+        )
+    })
+    .await
+    .map_err(|e| Problem::Unreadable(e.to_string()))?
 }
 
-fn read(dir: &Path, path: &Path, id: &str) -> Result<Run, Problem> {
-    // Taken before reading: the journal may grow meanwhile, and a length
-    // too small only makes the next poll read it again.
-    let length = std::fs::symlink_metadata(path)
+/// Reads run `id` for a live update: only the lines appended since the
+/// last update of the same run ([`super::follow`]); the same [`Run`] as
+/// [`run`] reads.
+pub async fn run_followed(console: &Arc<Console>, id: &str) -> Result<Run, Problem> {
+    let path = path(&console.journal_dir, id)?;
+    let _permit = console
+        .readers
+        .acquire()
+        .await
+        .map_err(|e| Problem::Unreadable(e.to_string()))?;
+    let id = id.to_string();
+    let console = console.clone();
+    tokio::task::spawn_blocking(move || {
+        let follower = console.follows.of(&id);
+        let mut follower = follower.lock().unwrap_or_else(|e| e.into_inner());
+        let length = length_of(&path);
+        let journal = follower.update(&console.journal_dir, &id);
+        let run = read(
+            &console.journal_dir,
+            length,
+            &id,
+            journal.map_err(|e| e.to_string()),
+        );
+        if run
+            .as_ref()
+            .map_or(true, |run| run.summary.status != "incomplete")
+        {
+            console.follows.forget(&id);
+        }
+        run
+    })
+    .await
+    .map_err(|e| Problem::Unreadable(e.to_string()))?
+}
+
+/// The journal's length, taken before reading it: the journal may grow
+/// meanwhile, and a length too small only makes the next poll read again.
+fn length_of(path: &Path) -> u64 {
+    std::fs::symlink_metadata(path)
         .map(|m| m.len())
-        .unwrap_or(0);
-    let journal: Journal = journal::read_run(dir, id).map_err(|e| {
+        .unwrap_or(0)
+}
+
+/// The [`Run`] of `journal` (`length` bytes when it was read).
+fn read(
+    dir: &Path,
+    length: u64,
+    id: &str,
+    journal: Result<&Journal, String>,
+) -> Result<Run, Problem> {
+    let journal: &Journal = journal.map_err(|e| {
         Problem::Unreadable(format!("the journal of run `{id}` cannot be read: {e}"))
     })?;
-    let summary = RunSummary::of(id, &journal)
+    let summary = RunSummary::of(id, journal)
         .ok_or_else(|| Problem::NotFound(format!("the journal of run `{id}` is empty")))?;
     let report = journal
         .damaged

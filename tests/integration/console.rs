@@ -1005,3 +1005,71 @@ steps:
     let runs = served.get("/api/runs?waiting=1").json();
     assert_eq!(runs["runs"].as_array().unwrap().len(), 0, "{runs}");
 }
+
+/// The content of `#run` in a run page.
+fn run_content(page: &str) -> &str {
+    let start = page.find("<div id=\"run\"").expect("a #run");
+    let inner = &page[start..];
+    let inner = &inner[inner.find(">\n").unwrap() + 2..];
+    &inner[..inner.rfind("</div>\n</main>").unwrap()]
+}
+
+/// Live updates parse only what was appended, yet answer exactly what a
+/// fresh read shows: a journal of thousands of lines copied in pieces (up
+/// to half a line, then the rest of it, then everything else), polled
+/// after each piece and compared with the page read afresh.
+#[test]
+fn a_live_update_read_in_pieces_equals_a_fresh_read() {
+    let s = Sandbox::new(
+        "name: long\nsteps:\n  - id: count\n    shell: \"seq 1 5000; echo '<b>done</b>' >&2\"\n  - id: after\n    needs: [count]\n    shell: echo after\n",
+    );
+    assert_eq!(s.run(&[]).code, 0);
+    let id = s.run_id();
+    let dir = journal_dir(&s);
+    let whole = std::fs::read(dir.join(&id).join("journal.jsonl")).unwrap();
+    let lines = whole.iter().filter(|&&b| b == b'\n').count();
+    assert!(lines > 5000, "{lines} lines");
+    // Cut in the middle of a line near the middle of the journal.
+    let half = whole.len() / 2;
+    let line_start = whole[..half].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    let line_end = half + whole[half..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let cut = (line_start + line_end) / 2;
+    assert!(line_start < cut && cut < line_end);
+    let copy = dir.join("copied-run");
+    std::fs::create_dir(&copy).unwrap();
+    let path = copy.join("journal.jsonl");
+    std::fs::write(&path, &whole[..cut]).unwrap();
+    let served = Served::start(&dir, &[]);
+    let mut appended = cut;
+    for piece in [line_end, whole.len()] {
+        let fresh = served.get("/runs/copied-run");
+        let live = served.get("/runs/copied-run/live?known=0");
+        assert_eq!(live.status, 200, "{}", live.body);
+        assert_eq!(
+            live.body,
+            run_content(&fresh.body),
+            "after {appended} bytes"
+        );
+        // The first piece ends in half a line: shown as being written.
+        assert_eq!(
+            live.body.contains("its last line is being written"),
+            appended == cut
+        );
+        assert_eq!(
+            live.header("x-journal-length"),
+            Some(appended.to_string().as_str())
+        );
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(&whole[appended..piece]).unwrap();
+        appended = piece;
+    }
+    let fresh = served.get("/runs/copied-run");
+    let live = served.get("/runs/copied-run/live?known=0");
+    assert_eq!(live.body, run_content(&fresh.body));
+    assert_eq!(live.header("x-run-going"), Some("0"));
+    assert!(live.body.contains("&lt;b&gt;done&lt;/b&gt;") && live.body.contains("5000"));
+    assert!(live.body.contains("succeeded"));
+}
