@@ -26,7 +26,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::node::{Entry, Node, Text, Value};
 use crate::runbook_words::{expression, is_one_string, typed_word};
 use crate::source::{SourceFile, Span};
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 use std::borrow::Cow;
 
@@ -232,8 +232,11 @@ impl Top {
     }
 
     /// The mapping of the whole file (`len` bytes).
-    fn finish(self, len: usize) -> Node {
-        Node::new(Value::Map(self.entries), Span::new(0, len))
+    fn finish(mut self, len: usize) -> Node {
+        for collected in [self.inputs, self.vars, self.steps].into_iter().flatten() {
+            collected.close(&mut self.entries);
+        }
+        Node::new(Value::Map(sized(self.entries)), Span::new(0, len))
     }
 }
 
@@ -262,6 +265,14 @@ fn is_noise(rule: Rule) -> bool {
     )
 }
 
+/// A vector without the room it grew by doubling: the tree of a large
+/// file lives until it is lowered, beside the model. Maps and lists inside
+/// it are sized from their pairs instead (no reallocation).
+fn sized<T>(mut items: Vec<T>) -> Vec<T> {
+    items.shrink_to_fit();
+    items
+}
+
 /// The meaningful children of a pair: punctuation and separators dropped.
 fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_noise(p.as_rule()))
@@ -283,9 +294,12 @@ impl Chunk {
 
     fn step(&self, pair: Pair<Rule>, warnings: &mut Vec<Diagnostic>) -> Result<Node> {
         let whole = self.span(&pair);
-        let mut entries = Vec::new();
+        let inner = pair.into_inner();
+        // At most one entry per pair (`output`s share one): no room to
+        // give back once the step is built.
+        let mut entries = Vec::with_capacity(inner.len());
         let mut outputs = None;
-        for item in children(pair) {
+        for item in inner.filter(|p| !is_noise(p.as_rule())) {
             match item.as_rule() {
                 Rule::step_id => {
                     let id = self.id_node(item);
@@ -304,15 +318,17 @@ impl Chunk {
                 }
                 Rule::needs_stmt => {
                     let key = self.keyword(&item);
-                    let mut inner = children(item);
+                    let mut inner = item.into_inner();
                     let first = inner.next().expect("needs a value");
                     let value = if first.as_rule() == Rule::list {
                         self.value(first)?
                     } else {
-                        let refs: Vec<Node> = std::iter::once(first)
-                            .chain(inner)
-                            .map(|p| self.id_node(p))
-                            .collect();
+                        let mut refs = Vec::with_capacity(inner.len() + 1);
+                        refs.extend(
+                            std::iter::once(first)
+                                .chain(inner.filter(|p| !is_noise(p.as_rule())))
+                                .map(|p| self.id_node(p)),
+                        );
                         let covered = refs[0].span.to(refs[refs.len() - 1].span);
                         Node::new(Value::Seq(refs), covered)
                     };
@@ -595,9 +611,11 @@ impl Chunk {
         match pair.as_rule() {
             Rule::list => {
                 let whole = self.span(&pair);
-                let items = children(pair)
-                    .map(|p| self.value(p))
-                    .collect::<Result<Vec<_>>>()?;
+                let inner = pair.into_inner();
+                let mut items = Vec::with_capacity(inner.len());
+                for item in inner.filter(|p| !is_noise(p.as_rule())) {
+                    items.push(self.value(item)?);
+                }
                 Ok(Node::new(Value::Seq(items), whole))
             }
             Rule::block => {
@@ -609,16 +627,11 @@ impl Chunk {
     }
 
     /// A block's entries (what follows its `{`), as a mapping spanning `start..end`.
-    fn block_from<'a>(
-        &self,
-        inner: impl Iterator<Item = Pair<'a, Rule>>,
-        start: usize,
-        end: usize,
-    ) -> Result<Node> {
-        let entries = inner
-            .filter(|p| p.as_rule() == Rule::entry)
-            .map(|p| self.entry(p))
-            .collect::<Result<Vec<_>>>()?;
+    fn block_from(&self, inner: Pairs<Rule>, start: usize, end: usize) -> Result<Node> {
+        let mut entries = Vec::with_capacity(inner.len());
+        for pair in inner.filter(|p| p.as_rule() == Rule::entry) {
+            entries.push(self.entry(pair)?);
+        }
         Ok(Node::new(Value::Map(entries), Span::new(start, end)))
     }
 

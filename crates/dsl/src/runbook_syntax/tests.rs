@@ -632,8 +632,13 @@ fn chunks_parse_like_the_whole_file() {
     for (_, text) in &files {
         same_in_every_chunking(text);
         // Each line removed: a statement cut short, a block left open, a
-        // case without its branch, ... each error where the whole parse has it.
+        // case without its branch, ... each error where the whole parse has
+        // it (in the smaller files: the fixtures and seeds, the shorter
+        // playbooks; this is quadratic in a file's lines).
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        if lines.len() > 80 {
+            continue;
+        }
         for skip in 0..lines.len() {
             let text: String = lines
                 .iter()
