@@ -137,6 +137,18 @@ impl Gates {
             };
         let dir =
             openat(&run, GATES_DIR, DIR_FLAGS, Mode::empty()).map_err(|e| refused(&path, e))?;
+        let owner = fstat(&dir).map_err(io::Error::from)?.st_uid;
+        if owner != run_owner {
+            // A directory of someone else's renamed into place: its owner
+            // could remove or rename what the run publishes in it.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "`{}` belongs to uid {owner}, not to the owner of the run directory (uid {run_owner})",
+                    path.display()
+                ),
+            ));
+        }
         if made {
             let mode = fstat(&dir).map_err(io::Error::from)?.st_mode;
             fchmod(&dir, Mode::from_bits_truncate((mode & 0o7777) | GATES_MODE))
@@ -342,6 +354,16 @@ mod tests {
         before.write_atomically("mine.json", b"x", true).unwrap();
         assert!(dir.join("moved/mine.json").exists());
         assert!(!elsewhere.join("mine.json").exists());
+        // A real directory of another user's renamed into place is refused
+        // (giving it to another user takes root: skipped otherwise).
+        std::fs::remove_file(run.join(GATES_DIR)).unwrap();
+        std::fs::rename(&elsewhere, run.join(GATES_DIR)).unwrap();
+        // SAFETY: geteuid cannot fail.
+        if unsafe { libc::geteuid() } == 0 {
+            std::os::unix::fs::chown(run.join(GATES_DIR), Some(65534), None).unwrap();
+            let err = Gates::open(&run).unwrap_err();
+            assert!(err.to_string().contains("uid 65534"), "{err}");
+        }
         // The run directory itself as a symlink is refused too.
         let linked = dir.join("linked-run");
         std::os::unix::fs::symlink(dir.join("moved/.."), &linked).unwrap();
