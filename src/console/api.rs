@@ -20,23 +20,41 @@ pub async fn runs(
     State(console): State<Arc<Console>>,
     Query(filter): Query<super::runs_page::Filter>,
 ) -> Response {
+    let waiting_only = filter.waiting_only();
     let status = filter.status.filter(|s| !s.is_empty());
     match store::runs(&console, status).await {
-        Ok(runs) => Json(json!({ "api_version": VERSION, "runs": runs })).into_response(),
+        Ok(runs) => {
+            let waiting = store::waiting(&console).await;
+            let runs: Vec<serde_json::Value> = runs
+                .into_iter()
+                .filter(|r| !waiting_only || waiting.contains(&r.run_id))
+                .map(|r| {
+                    let mut value = serde_json::to_value(&r).unwrap_or_default();
+                    value["waiting"] = waiting.contains(&r.run_id).into();
+                    value
+                })
+                .collect();
+            Json(json!({ "api_version": VERSION, "runs": runs })).into_response()
+        }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "unreadable", e),
     }
 }
 
 pub async fn run(State(console): State<Arc<Console>>, Path(id): Path<String>) -> Response {
     match store::run(&console, &id).await {
-        Ok(run) => Json(json!({
-            "api_version": VERSION,
-            "run": run.summary,
-            "report": run.report,
-            "journal_bytes": run.length,
-            "torn": run.torn,
-        }))
-        .into_response(),
+        Ok(run) => {
+            let (pending, refused) = super::pending_view::json(&run);
+            Json(json!({
+                "api_version": VERSION,
+                "run": run.summary,
+                "report": run.report,
+                "journal_bytes": run.length,
+                "torn": run.torn,
+                "pending": pending,
+                "pending_refused": refused,
+            }))
+            .into_response()
+        }
         Err(Problem::BadId(why)) => error(StatusCode::BAD_REQUEST, "bad_run_id", why),
         Err(Problem::NotFound(why)) => error(StatusCode::NOT_FOUND, "not_found", why),
         Err(Problem::Unreadable(why)) => error(StatusCode::UNPROCESSABLE_ENTITY, "unreadable", why),

@@ -12,8 +12,10 @@
 
 mod access;
 mod api;
+mod follow;
 mod html;
 mod live;
+mod pending_view;
 mod run_page;
 mod runs_page;
 mod store;
@@ -40,6 +42,8 @@ pub struct Console {
     pub token: Option<String>,
     /// Permits to read journals ([`store::READERS`] at a time).
     pub readers: tokio::sync::Semaphore,
+    /// The runs followed live, each read incrementally.
+    pub follows: follow::Follows,
 }
 
 /// The Content-Security-Policy of every response: the console's own script
@@ -118,6 +122,7 @@ pub fn serve(options: Options) -> Result<(), String> {
             journal_dir: options.journal_dir,
             token: options.token,
             readers: tokio::sync::Semaphore::new(store::READERS),
+            follows: follow::Follows::default(),
         });
         let guarded = if console.token.is_some() {
             "a token is required"

@@ -19,9 +19,10 @@ pub async fn page(State(console): State<Arc<Console>>, Path(id): Path<String>) -
     match store::run(&console, &id).await {
         Ok(run) => {
             let body = format!(
-                "<div id=\"run\" data-run=\"{}\" data-length=\"{}\" data-going=\"{}\">\n{}</div>\n",
+                "<div id=\"run\" data-run=\"{}\" data-length=\"{}\" data-gates=\"{}\" data-going=\"{}\">\n{}</div>\n",
                 text(&id),
                 run.length,
+                text(&run.gates),
                 going(&run),
                 body(&run)
             );
@@ -68,6 +69,7 @@ pub fn body(run: &Run) -> String {
         return out;
     };
     header(&mut out, report, run);
+    super::pending_view::section(&mut out, run);
     waiting(&mut out, report);
     steps(&mut out, report);
     elements(&mut out, report);

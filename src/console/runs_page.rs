@@ -24,16 +24,29 @@ pub const STATUSES: [&str; 6] = [
 #[derive(Deserialize)]
 pub struct Filter {
     pub status: Option<String>,
+    /// `?waiting=1`: only runs waiting for a decision.
+    pub waiting: Option<String>,
+}
+
+impl Filter {
+    pub fn waiting_only(&self) -> bool {
+        matches!(self.waiting.as_deref(), Some("1" | "true" | "yes"))
+    }
 }
 
 pub async fn page(State(console): State<Arc<Console>>, Query(filter): Query<Filter>) -> Response {
+    let waiting_only = filter.waiting_only();
     let status = filter.status.filter(|s| !s.is_empty());
-    let runs = match store::runs(&console, status.clone()).await {
+    let mut runs = match store::runs(&console, status.clone()).await {
         Ok(runs) => runs,
         Err(e) => {
             return html::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot list runs", &e)
         }
     };
+    let waiting = store::waiting(&console).await;
+    if waiting_only {
+        runs.retain(|r| waiting.contains(&r.run_id));
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -42,7 +55,7 @@ pub async fn page(State(console): State<Arc<Console>>, Query(filter): Query<Filt
     );
     let _ = write!(out, "<nav class=\"filters\">Status: ");
     let current = status.as_deref();
-    let all = if current.is_none() {
+    let all = if current.is_none() && !waiting_only {
         " class=\"on\""
     } else {
         ""
@@ -56,14 +69,24 @@ pub async fn page(State(console): State<Arc<Console>>, Query(filter): Query<Filt
         };
         let _ = write!(out, " <a href=\"/?status={s}\"{on}>{s}</a>");
     }
+    let on = if waiting_only { " class=\"on\"" } else { "" };
+    let _ = write!(
+        out,
+        " <a href=\"/?waiting=1\"{on}>waiting for a decision</a>"
+    );
     let _ = writeln!(out, "</nav>");
     if runs.is_empty() {
         let _ = writeln!(
             out,
-            "<p>No runs{}.</p>",
+            "<p>No runs{}{}.</p>",
             match current {
                 Some(s) => format!(" with status {}", html::status(s)),
                 None => String::new(),
+            },
+            if waiting_only {
+                " waiting for a decision"
+            } else {
+                ""
             }
         );
         return html::respond(StatusCode::OK, html::page("Runs", &out));
@@ -72,11 +95,16 @@ pub async fn page(State(console): State<Arc<Console>>, Query(filter): Query<Filt
     for r in &runs {
         let _ = writeln!(
             out,
-            "<tr><td><a href=\"{}\"><code>{}</code></a></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            "<tr><td><a href=\"{}\"><code>{}</code></a></td><td>{}</td><td>{}{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
             html::run_href(&r.run_id),
             text(&r.run_id),
             text(&r.started),
             html::status(&r.status),
+            if waiting.contains(&r.run_id) {
+                " <span class=\"status s-waiting\">waiting for a decision</span>"
+            } else {
+                ""
+            },
             r.steps_finished,
             text(&r.playbook),
             text(&r.user)

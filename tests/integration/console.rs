@@ -812,3 +812,264 @@ fn a_gate_waiting_at_the_terminal_is_shown_then_its_decision() {
     let row = "<td><code>restart</code></td><td>approved</td><td>tester</td><td>terminal</td><td>&lt;i&gt;load&lt;/i&gt; is normal</td>";
     assert!(decisions.contains(row), "{row} in:\n{decisions}");
 }
+
+/// The first pending record under `dir` (`RUN/gates/NONCE.pending.json`),
+/// waited for: its run id, path and content.
+fn wait_for_pending(dir: &Path) -> (String, std::path::PathBuf, Value) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        for run in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            for file in std::fs::read_dir(run.path().join("gates"))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let name = file.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".pending.json") && !name.starts_with('.') {
+                    if let Ok(record) = serde_json::from_slice::<Value>(
+                        &std::fs::read(file.path()).unwrap_or_default(),
+                    ) {
+                        return (
+                            run.file_name().to_string_lossy().into_owned(),
+                            file.path(),
+                            record,
+                        );
+                    }
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "no gate was ever pending");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A gate waiting for a remote decision is shown with its question, its
+/// effect, its masked command, its context, who started it, its deadline
+/// and the exact commands that decide it, all escaped; forged records
+/// (another owner, a symlink, oversized, another version) are refused by
+/// the runtime's reader and never shown as waiting; deciding it from a
+/// terminal takes it off the page at the next live update.
+#[test]
+fn a_gate_waiting_for_a_remote_decision_is_shown_with_the_commands_that_decide_it() {
+    let s = Sandbox::new(
+        r#"name: gated
+steps:
+  - id: wipe
+    description: "<img src=x onerror=alert(1)> and '\u001b[2J' $(touch ctx)"
+    shell: "echo '<script>alert(2)</script>' \"$(touch cmd)\" `id`"
+    effect: destructive
+    approval: "Wipe <b>now</b>? \"quoted\" & 'single' $(touch q)"
+"#,
+    );
+    let mut child = s
+        .command(&[
+            "run",
+            "p.yaml",
+            "--wait-for-approval",
+            "--gate-timeout",
+            "10m",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let dir = journal_dir(&s);
+    let (id, path, record) = wait_for_pending(&dir);
+    let served = Served::start(&dir, &[]);
+
+    // Forged records beside the real one, each a valid-looking copy with
+    // its own nonce and a question the page must never show.
+    let gates = path.parent().unwrap().to_path_buf();
+    let forge = |n: char, version: u64| {
+        let nonce: String = std::iter::repeat_n(n, 32).collect();
+        let mut forged = record.clone();
+        forged["nonce"] = nonce.clone().into();
+        forged["version"] = version.into();
+        forged["question"] = format!("FORGED-{n}").into();
+        (
+            gates.join(format!("{nonce}.pending.json")),
+            forged.to_string(),
+        )
+    };
+    let (other_owner, text) = forge('a', 1);
+    std::fs::write(&other_owner, text).unwrap();
+    std::os::unix::fs::chown(&other_owner, Some(65534), Some(65534)).unwrap();
+    let (linked, text) = forge('b', 1);
+    let outside = s.path().join("outside.pending.json");
+    std::fs::write(&outside, text).unwrap();
+    std::os::unix::fs::symlink(&outside, &linked).unwrap();
+    let (oversized, text) = forge('c', 1);
+    let mut big = text.into_bytes();
+    big.resize(9 * 1024 * 1024, b' ');
+    std::fs::write(&oversized, big).unwrap();
+    let (versioned, text) = forge('d', 2);
+    std::fs::write(&versioned, text).unwrap();
+
+    let page = served.get(&format!("/runs/{id}"));
+    assert_eq!(page.status, 200);
+    let body = &page.body;
+    let pending = &body[body
+        .find("<section id=\"pending\">")
+        .expect("a pending section")..];
+    let pending = &pending[..pending.find("</section>").unwrap()];
+    for shown in [
+        "Wipe &lt;b&gt;now&lt;/b&gt;? &quot;quoted&quot; &amp; &#39;single&#39; $(touch q)",
+        "echo &#39;&lt;script&gt;alert(2)&lt;/script&gt;&#39; &quot;$(touch cmd)&quot; `id`",
+        "&lt;img src=x onerror=alert(1)&gt;",
+        "approval, effect destructive",
+        "Started by</dt><dd>root",
+        "rejected if undecided at ",
+    ] {
+        assert!(pending.contains(shown), "{shown} in:\n{pending}");
+    }
+    let store = std::path::absolute(&dir).unwrap().display().to_string();
+    for verb in ["approve", "reject"] {
+        let command = format!("runbook {verb} {id} wipe --journal-dir {store}");
+        assert!(pending.contains(&command), "{command} in:\n{pending}");
+    }
+    let content = &body[body.find("<div id=\"run\"").unwrap()..];
+    for hostile in ["<script", "<img", "<b>", "\u{1b}"] {
+        assert!(!content.contains(hostile), "{hostile:?} raw in:\n{content}");
+    }
+    assert!(!body.contains("FORGED"), "{body}");
+    assert!(
+        pending.contains("Not shown: 4 gate files that cannot be trusted"),
+        "{pending}"
+    );
+    for why in [
+        "not written by the owner",
+        "symlink",
+        "over the limit",
+        "version 2",
+    ] {
+        assert!(pending.contains(why), "{why} in:\n{pending}");
+    }
+    for unchanged in ["ctx", "cmd", "q"] {
+        assert!(!s.path().join(unchanged).exists(), "`{unchanged}` was made");
+    }
+
+    // The API: the record exactly, with the commands; the refusals.
+    let api = served.get(&format!("/api/v1/runs/{id}")).json();
+    let listed = &api["pending"];
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{api}");
+    assert_eq!(listed[0]["question"], record["question"]);
+    assert_eq!(listed[0]["command"], record["command"]);
+    assert_eq!(listed[0]["live"], true);
+    assert_eq!(listed[0]["stale"], false);
+    assert_eq!(
+        listed[0]["commands"][0]["command"],
+        format!("runbook approve {id} wipe --journal-dir {store}")
+    );
+    assert_eq!(api["pending_refused"].as_array().unwrap().len(), 4, "{api}");
+
+    // The runs list marks it, and filters on it.
+    let runs = served.get("/?waiting=1").body;
+    assert!(
+        runs.contains(&id) && runs.contains("waiting for a decision"),
+        "{runs}"
+    );
+    let runs = served.get("/api/runs?waiting=1").json();
+    assert_eq!(runs["runs"][0]["run_id"], id.as_str());
+    assert_eq!(runs["runs"][0]["waiting"], true);
+
+    // Decided from a terminal: the live update drops it.
+    let length = body
+        .split("data-length=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap();
+    let token = body
+        .split("data-gates=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap();
+    let live = format!("/runs/{id}/live?known={length}&gates={token}");
+    assert_eq!(served.get(&live).status, 204);
+    for forged in [&other_owner, &linked, &oversized, &versioned] {
+        std::fs::remove_file(forged).unwrap();
+    }
+    let out = s
+        .command(&["reject", &id, "wipe", "--reason", "<i>not now</i>"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    let update = served.get(&live);
+    assert_eq!(update.status, 200);
+    assert!(!update.body.contains("id=\"pending\""), "{}", update.body);
+    assert!(
+        update.body.contains("&lt;i&gt;not now&lt;/i&gt;"),
+        "{}",
+        update.body
+    );
+    let runs = served.get("/api/runs?waiting=1").json();
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 0, "{runs}");
+}
+
+/// The content of `#run` in a run page.
+fn run_content(page: &str) -> &str {
+    let start = page.find("<div id=\"run\"").expect("a #run");
+    let inner = &page[start..];
+    let inner = &inner[inner.find(">\n").unwrap() + 2..];
+    &inner[..inner.rfind("</div>\n</main>").unwrap()]
+}
+
+/// Live updates parse only what was appended, yet answer exactly what a
+/// fresh read shows: a journal of thousands of lines copied in pieces (up
+/// to half a line, then the rest of it, then everything else), polled
+/// after each piece and compared with the page read afresh.
+#[test]
+fn a_live_update_read_in_pieces_equals_a_fresh_read() {
+    let s = Sandbox::new(
+        "name: long\nsteps:\n  - id: count\n    shell: \"seq 1 5000; echo '<b>done</b>' >&2\"\n  - id: after\n    needs: [count]\n    shell: echo after\n",
+    );
+    assert_eq!(s.run(&[]).code, 0);
+    let id = s.run_id();
+    let dir = journal_dir(&s);
+    let whole = std::fs::read(dir.join(&id).join("journal.jsonl")).unwrap();
+    let lines = whole.iter().filter(|&&b| b == b'\n').count();
+    assert!(lines > 5000, "{lines} lines");
+    // Cut in the middle of a line near the middle of the journal.
+    let half = whole.len() / 2;
+    let line_start = whole[..half].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    let line_end = half + whole[half..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let cut = (line_start + line_end) / 2;
+    assert!(line_start < cut && cut < line_end);
+    let copy = dir.join("copied-run");
+    std::fs::create_dir(&copy).unwrap();
+    let path = copy.join("journal.jsonl");
+    std::fs::write(&path, &whole[..cut]).unwrap();
+    let served = Served::start(&dir, &[]);
+    let mut appended = cut;
+    for piece in [line_end, whole.len()] {
+        let fresh = served.get("/runs/copied-run");
+        let live = served.get("/runs/copied-run/live?known=0");
+        assert_eq!(live.status, 200, "{}", live.body);
+        assert_eq!(
+            live.body,
+            run_content(&fresh.body),
+            "after {appended} bytes"
+        );
+        // The first piece ends in half a line: shown as being written.
+        assert_eq!(
+            live.body.contains("its last line is being written"),
+            appended == cut
+        );
+        assert_eq!(
+            live.header("x-journal-length"),
+            Some(appended.to_string().as_str())
+        );
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(&whole[appended..piece]).unwrap();
+        appended = piece;
+    }
+    let fresh = served.get("/runs/copied-run");
+    let live = served.get("/runs/copied-run/live?known=0");
+    assert_eq!(live.body, run_content(&fresh.body));
+    assert_eq!(live.header("x-run-going"), Some("0"));
+    assert!(live.body.contains("&lt;b&gt;done&lt;/b&gt;") && live.body.contains("5000"));
+    assert!(live.body.contains("succeeded"));
+}

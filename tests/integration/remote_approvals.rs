@@ -766,3 +766,94 @@ fn a_colleague_in_the_group_lists_reports_and_resumes_a_run_of_a_shared_store() 
     assert!(report.contains("(--approve)"), "{report}");
     assert!(report.contains("succeeded"), "{report}");
 }
+
+/// A member of the group who can write the run directory swaps `gates/`
+/// for a symlink to a directory of their own holding a copy of the pending
+/// record and a valid-looking approval. The waiting run keeps reading the
+/// directory it opened (the approval is never taken), `runbook pending`
+/// does not list the forged record, and `runbook approve` refuses to write
+/// through the symlink.
+#[test]
+fn a_gates_directory_swapped_for_a_symlink_by_a_group_member_is_refused() {
+    let Some(user) = approver() else { return };
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    let gates = gates_dir(&s, &record);
+    let run_dir = gates.parent().unwrap().to_path_buf();
+    let run_id = record["run_id"].as_str().unwrap();
+    let nonce = record["nonce"].as_str().unwrap();
+    // The run directory as a starter with `umask 002` leaves it.
+    let mode = std::fs::metadata(&run_dir).unwrap().permissions().mode();
+    std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(mode | 0o070)).unwrap();
+    let decision = serde_json::json!({
+        "version": 1, "nonce": nonce, "plan_hash": record["plan_hash"],
+        "step": "restart", "verdict": "approve", "answer": null, "reason": "forged"
+    })
+    .to_string();
+    let swap = format!(
+        "set -e; cd runs/{run_id}; mkdir mine; cp gates/{nonce}.pending.json mine/; \
+         printf '%s' \"$2\" > mine/{nonce}.decision.json; mv gates gates.old; ln -s mine gates"
+    );
+    let out = Command::new("runuser")
+        .args(["-u", user, "--", "sh", "-c", &swap, "sh", &decision])
+        .current_dir(s.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(std::fs::symlink_metadata(&gates)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+
+    // Nothing is listed through the symlink; the refusal says why.
+    let out = decide(&s, None, &["pending", "--format", "json"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+        "{}",
+        text(&out)
+    );
+    // Deciding through it is refused, for the approver and for root.
+    for who in [Some(user), None] {
+        let out = decide(&s, who, &["approve", run_id, "restart"]);
+        assert!(!out.status.success(), "{}", text(&out));
+    }
+    let mut planted: Vec<String> = std::fs::read_dir(run_dir.join("mine"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    planted.sort();
+    assert_eq!(
+        planted,
+        [
+            format!("{nonce}.decision.json"),
+            format!("{nonce}.pending.json")
+        ],
+        "nothing written through the symlink"
+    );
+    // The waiting run never takes the approval planted behind the symlink:
+    // its pending record stays in the directory it opened, which it is
+    // still waiting in once the directory is put back.
+    assert_eq!(pending_files(&run_dir.join("gates.old")).len(), 1);
+    assert!(run_dir
+        .join("mine")
+        .join(format!("{nonce}.decision.json"))
+        .exists());
+    std::fs::remove_file(&gates).unwrap();
+    std::fs::rename(run_dir.join("gates.old"), &gates).unwrap();
+    let out = decide(
+        &s,
+        None,
+        &["reject", run_id, "restart", "--reason", "swapped"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let run = finish(child);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    let decided = run.events_of("gate_decided")[0];
+    assert_eq!(decided["approved"], false);
+    assert_eq!(decided["reason"], "swapped");
+    assert_eq!(s.read("trail"), "");
+}

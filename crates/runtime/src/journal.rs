@@ -273,19 +273,35 @@ pub fn read(path: &Path) -> io::Result<Journal> {
 /// The records of a journal's bytes ([`read`]).
 fn parse(bytes: &[u8]) -> Journal {
     let mut journal = Journal::default();
+    parse_lines(bytes, 0, 0, &mut journal);
+    journal
+}
+
+/// Parses `bytes`, the part of a journal that starts at byte `base` after
+/// `lines_before` complete lines, into `journal`: each complete line a
+/// record or a damaged line, an unfinished last line `journal.torn`.
+/// Returns how many bytes the complete lines take (what a follower has
+/// consumed; a torn line is read again once it is finished).
+pub(crate) fn parse_lines(
+    bytes: &[u8],
+    base: u64,
+    lines_before: u64,
+    journal: &mut Journal,
+) -> u64 {
     let mut offset = 0usize;
+    journal.torn = None;
     for (index, chunk) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
-        let number = index as u64 + 1;
+        let number = lines_before + index as u64 + 1;
         let start = offset;
-        offset += chunk.len();
         let Some(line) = chunk.strip_suffix(b"\n") else {
             journal.torn = Some(Torn {
                 line: number,
-                offset: start as u64,
+                offset: base + start as u64,
                 bytes: chunk.len() as u64,
             });
             break;
         };
+        offset += chunk.len();
         let text = match std::str::from_utf8(line) {
             Ok(text) => text,
             Err(e) => {
@@ -307,7 +323,7 @@ fn parse(bytes: &[u8]) -> Journal {
             }),
         }
     }
-    journal
+    offset as u64
 }
 
 /// Cuts a torn last line off the journal, so that what is appended next
@@ -352,6 +368,17 @@ pub fn contained_path(dir: &Path, run_id: &str) -> io::Result<PathBuf> {
 /// link (`O_NOFOLLOW`, the journal relative to the directory opened), so a
 /// link swapped in meanwhile is refused too.
 pub fn read_run(dir: &Path, run_id: &str) -> io::Result<Journal> {
+    let bytes = runbook_dsl::user_file::read_file(
+        open_run(dir, run_id)?,
+        runbook_dsl::user_file::MAX_JOURNAL_BYTES,
+    )?;
+    Ok(parse(&bytes))
+}
+
+/// Opens the journal of run `run_id` under `dir` for reading, as
+/// [`read_run`] reads it (see there): [`contained_path`]'s checks, then the
+/// run directory and its journal opened without following a link.
+pub(crate) fn open_run(dir: &Path, run_id: &str) -> io::Result<File> {
     use nix::fcntl::{openat, OFlag};
     use std::os::unix::fs::OpenOptionsExt;
     contained_path(dir, run_id)?;
@@ -374,11 +401,7 @@ pub fn read_run(dir: &Path, run_id: &str) -> io::Result<Journal> {
         | OFlag::O_CLOEXEC;
     let fd = openat(&run_dir, FILE_NAME, flags, nix::sys::stat::Mode::empty())
         .map_err(|e| linked(io::Error::from(e)))?;
-    let bytes = runbook_dsl::user_file::read_file(
-        File::from(fd),
-        runbook_dsl::user_file::MAX_JOURNAL_BYTES,
-    )?;
-    Ok(parse(&bytes))
+    Ok(File::from(fd))
 }
 
 /// A run as `runbook runs` lists it.

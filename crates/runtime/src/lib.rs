@@ -28,6 +28,7 @@ pub mod event;
 pub mod evidence;
 pub mod interrupt;
 pub mod journal;
+pub mod journal_follow;
 pub mod journal_output;
 pub mod kind;
 pub mod mask;

@@ -9,6 +9,7 @@
     return;
   }
   var length = run.dataset.length;
+  var gates = run.dataset.gates || "";
   var id = run.dataset.run;
   function openKeys() {
     var keys = {};
@@ -18,7 +19,8 @@
     return keys;
   }
   function poll() {
-    fetch("/runs/" + encodeURIComponent(id) + "/live?known=" + encodeURIComponent(length), {
+    fetch("/runs/" + encodeURIComponent(id) + "/live?known=" + encodeURIComponent(length) +
+          "&gates=" + encodeURIComponent(gates), {
       credentials: "same-origin",
       cache: "no-store"
     }).then(function (response) {
@@ -30,6 +32,7 @@
       }
       var going = response.headers.get("x-run-going") === "1";
       length = response.headers.get("x-journal-length") || length;
+      gates = response.headers.get("x-gates") || gates;
       return response.text().then(function (html) {
         var open = openKeys();
         // The server escaped every value from the journal; the page's
@@ -41,6 +44,7 @@
           }
         });
         run.dataset.length = length;
+        run.dataset.gates = gates;
         run.dataset.going = going ? "true" : "false";
         return going;
       });

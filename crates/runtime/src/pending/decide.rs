@@ -7,7 +7,6 @@ use super::record::{DecisionFile, PendingKind, PendingRecord, VerdictName, FORMA
 use crate::operator::{confirmation, not_a_confirmation, validate_answer};
 use serde_json::Value;
 use std::fmt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// A decision as a person gives it.
@@ -170,27 +169,26 @@ pub fn list(
     let mut found = Vec::new();
     let mut refused = Vec::new();
     for run in runs {
-        let run_dir = journal_dir.join(&run);
-        let Ok(run_meta) = std::fs::symlink_metadata(&run_dir) else {
+        let gates = match files::Gates::open(&journal_dir.join(&run)) {
+            Ok(gates) => gates,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            // A run directory or `gates/` swapped for a symlink (or a file):
+            // what it points to is never read.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                refused.push(e.to_string());
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let Ok(names) = gates.names() else {
             continue;
         };
-        if !run_meta.is_dir() {
-            continue;
-        }
-        let gates = run_dir.join(files::GATES_DIR);
-        if files::real_directory(&gates).is_err() {
-            continue;
-        }
-        let Ok(entries) = std::fs::read_dir(&gates) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(nonce) = name.to_str().and_then(files::nonce_of_pending) else {
+        for name in names {
+            let Some(nonce) = files::nonce_of_pending(&name) else {
                 continue;
             };
-            let path = entry.path();
-            match read_record(&path, nonce, &run, run_meta.uid()) {
+            let path = gates.path.join(&name);
+            match read_record(&gates, &name, nonce, &run) {
                 Ok(Some(record)) => found.push(Listed {
                     live: Path::new(&format!("/proc/{}", record.pid)).exists(),
                     record,
@@ -210,12 +208,13 @@ pub fn list(
 /// A pending record, trusted only if the run directory's owner wrote it
 /// for this run under this nonce.
 fn read_record(
-    path: &Path,
+    gates: &files::Gates,
+    name: &str,
     nonce: &str,
     run_id: &str,
-    owner: u32,
 ) -> Result<Option<PendingRecord>, String> {
-    let Some(owned) = files::read_owned(path, MAX_PENDING_BYTES)? else {
+    let owner = gates.run_owner;
+    let Some(owned) = gates.read_owned(name, MAX_PENDING_BYTES)? else {
         return Ok(None);
     };
     let record: PendingRecord =
@@ -257,7 +256,8 @@ pub fn decide(
     // SAFETY: getuid cannot fail.
     let me = unsafe { libc::getuid() };
     check(record, verdict, me)?;
-    let gates = journal_dir.join(run_id).join(files::GATES_DIR);
+    let gates = files::Gates::open(&journal_dir.join(run_id))
+        .map_err(|e| DecideError::Io(format!("cannot open the gates of run `{run_id}`: {e}")))?;
     let bytes = serde_json::to_vec_pretty(&verdict.file(record))
         .map_err(|e| DecideError::Io(e.to_string()))?;
     if bytes.len() as u64 > MAX_DECISION_BYTES {
@@ -265,7 +265,7 @@ pub fn decide(
             "the decision is over {MAX_DECISION_BYTES} bytes: shorten the reason"
         )));
     }
-    match files::write_atomically(&files::decision_path(&gates, &record.nonce), &bytes, true) {
+    match gates.write_atomically(&files::decision_name(&record.nonce), &bytes, true) {
         Ok(()) => Ok(record.clone()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(DecideError::AlreadyDecided {
@@ -274,7 +274,7 @@ pub fn decide(
         }
         Err(e) => Err(DecideError::Io(format!(
             "cannot write the decision in `{}`: {e} (the approver must be in the group of the run directory)",
-            gates.display()
+            gates.path.display()
         ))),
     }
 }

@@ -15,14 +15,17 @@
 //! - [`record`]: the two file formats;
 //! - [`files`]: the `gates/` directory and reading and writing in it safely
 //!   (no symlinks, regular files only, bounded sizes, atomic writes);
+//! - [`commands`]: the command lines that decide a record, for a console;
 //! - [`decide`]: listing what waits and deciding it, for every front end;
 //! - [`Remote`]: the waiting side.
 
+pub mod commands;
 pub mod decide;
 pub mod files;
 pub mod record;
 mod remote;
 
+pub use commands::{commands, DecideCommand};
 pub use decide::{decide, list, DecideError, Listed, Verdict};
 pub use record::{AnswerSpec, DecisionFile, PendingKind, PendingRecord, FORMAT_VERSION};
 pub use remote::{Remote, RunStore, Waiting};

@@ -53,14 +53,17 @@ pub struct Remote {
 /// A pending record on disk, removed (with any decision left for it) when
 /// dropped: decided, timed out or cancelled.
 struct Published {
-    pending: PathBuf,
-    decision: PathBuf,
+    /// The gates directory as opened when publishing: a `gates/` swapped
+    /// afterwards does not redirect what is read or removed.
+    gates: files::Gates,
+    pending: String,
+    decision: String,
 }
 
 impl Drop for Published {
     fn drop(&mut self) {
-        files::remove(&self.pending);
-        files::remove(&self.decision);
+        self.gates.remove(&self.pending);
+        self.gates.remove(&self.decision);
     }
 }
 
@@ -111,16 +114,18 @@ impl Remote {
     }
 
     fn publish(&self, record: &mut PendingRecord) -> Result<Published, String> {
-        let gates = files::gates_dir(&self.store.run_dir)
+        let gates = files::Gates::create(&self.store.run_dir)
             .map_err(|e| format!("cannot publish the gate for remote decisions: {e}"))?;
         record.nonce = files::new_nonce().map_err(|e| e.to_string())?;
         let bytes = serde_json::to_vec_pretty(record).map_err(|e| e.to_string())?;
-        let pending = files::pending_path(&gates, &record.nonce);
-        files::write_atomically(&pending, &bytes, true)
+        let pending = files::pending_name(&record.nonce);
+        gates
+            .write_atomically(&pending, &bytes, true)
             .map_err(|e| format!("cannot publish the gate for remote decisions: {e}"))?;
         Ok(Published {
+            decision: files::decision_name(&record.nonce),
+            gates,
             pending,
-            decision: files::decision_path(&gates, &record.nonce),
         })
     }
 
@@ -128,15 +133,16 @@ impl Remote {
     /// (another nonce, another plan, a symlink, the starter at a four-eyes
     /// gate) is removed and the gate goes on waiting.
     fn take(published: &Published, record: &PendingRecord) -> Option<(Accepted, String)> {
-        let owned = match files::read_owned(&published.decision, MAX_DECISION_BYTES) {
+        let gates = &published.gates;
+        let owned = match gates.read_owned(&published.decision, MAX_DECISION_BYTES) {
             Ok(None) => return None,
             Ok(Some(owned)) => owned,
             Err(_) => {
-                files::remove(&published.decision);
+                gates.remove(&published.decision);
                 return None;
             }
         };
-        files::remove(&published.decision);
+        gates.remove(&published.decision);
         let file: DecisionFile = serde_json::from_slice(&owned.bytes).ok()?;
         let fits = file.version == FORMAT_VERSION
             && file.nonce == record.nonce
