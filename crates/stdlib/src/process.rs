@@ -129,13 +129,13 @@ fn reader<R: AsyncRead + Unpin + Send + 'static>(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     if let Some(shown) = captured.push(&line) {
-                        sink.emit(stream, shown);
+                        sink.emit_piece(stream, shown);
                     }
                 }
             }
         }
         for shown in captured.held_lines() {
-            sink.emit(stream, shown);
+            sink.emit_piece(stream, shown);
         }
         let cut = captured.cut();
         (captured.into_text(), cut)
@@ -164,13 +164,40 @@ async fn read_line<R: AsyncRead + Unpin>(
             }
             None => {
                 line.extend_from_slice(&available[..take]);
-                reader.consume(take);
-                if line.len() >= limit {
+                // A character cut at the limit goes whole to the next piece,
+                // so that each piece is text and the pieces join exactly.
+                let cut = if line.len() >= limit {
+                    incomplete_char(line).min(take).min(line.len() - 1)
+                } else {
+                    0
+                };
+                line.truncate(line.len() - cut);
+                reader.consume(take - cut);
+                if line.len() + cut >= limit {
                     return Ok(line.len());
                 }
             }
         }
     }
+}
+
+/// How many bytes at the end of `bytes` are the start of a UTF-8
+/// character whose other bytes are not there yet.
+fn incomplete_char(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let byte = bytes[bytes.len() - back];
+        if byte & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back
+        }
+        let needed = match byte {
+            b if b >= 0xF0 => 4,
+            b if b >= 0xE0 => 3,
+            b if b >= 0xC0 => 2,
+            _ => 1,
+        };
+        return if needed > back { back } else { 0 };
+    }
+    0
 }
 
 async fn collect(handle: Option<JoinHandle<(String, bool)>>) -> (String, bool) {
