@@ -224,23 +224,26 @@ fn lines_at_and_around_the_piece_size_rebuild_exactly() {
 
 #[test]
 fn output_cut_by_the_cap_with_long_lines_is_stored_once() {
-    // 400 KiB in one line, then a last line: the cap of 128 KiB keeps a
-    // head and a tail of pieces with the marker line between them.
+    // A 1 MiB line (16 pieces), then a last line: the cap of 512 KiB keeps
+    // a head and a tail of pieces, each continuing the one before, with
+    // the marker line between them.
     let s = Sandbox::new(
-        "name: cut\nsteps:\n  - id: long\n    shell: \"head -c 409600 /dev/zero | tr '\\\\0' x; echo; echo last\"\n",
+        "name: cut\nsteps:\n  - id: long\n    shell: \"head -c 1048576 /dev/zero | tr '\\\\0' x; echo; echo last\"\n",
     );
-    let run = s.run(&["--output-cap", "128KiB"]);
+    let run = s.run(&["--output-cap", "512KiB"]);
     assert_eq!(run.code, 0, "{}", run.describe());
     let stdout = run.finished("long")["results"]["stdout"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(stdout.starts_with("[runbook: "), "{}", &stdout[..100]);
-    assert!(stdout.ends_with("\nlast"));
+    assert!(stdout.starts_with(&"x".repeat(2 * PIECE)));
+    assert!(stdout.contains("x\n[runbook: "), "a marker line");
+    assert!(stdout.ends_with(&format!("{}\nlast", "x".repeat(2 * PIECE))));
     let journal = s.journal();
     let end = finished(&journal, "long");
     assert!(end["results"].get("stdout").is_none(), "stored twice");
     assert_eq!(joined(&journal, "long", "stdout"), stdout);
+    assert!(journal_bytes(&s) < 600 * 1024, "{}", journal_bytes(&s));
 }
 
 #[test]
@@ -318,4 +321,39 @@ steps:
     // The masked pieces rebuild the masked result: stored once.
     let end = finished(&records, "long");
     assert!(end["results"].get("stdout").is_none(), "{end}");
+}
+
+#[test]
+fn a_loops_elements_keep_their_long_lines_in_their_results() {
+    // Elements run at once and their pieces interleave under the step's
+    // id: each element's stdout stays whole in its `item_finished`.
+    let s = Sandbox::new(&format!(
+        r#"
+name: loop
+steps:
+  - id: each
+    for_each: ["a", "b"]
+    parallel: 2
+    shell: "head -c {} /dev/zero | tr '\\0' {{{{item}}}}; echo"
+"#,
+        2 * PIECE + 3
+    ));
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let journal = s.journal();
+    for (index, letter) in ["a", "b"].iter().enumerate() {
+        let item = journal
+            .iter()
+            .find(|r| r["event"] == "item_finished" && r["index"] == index)
+            .unwrap();
+        assert_eq!(
+            item["results"]["stdout"].as_str().map(str::len),
+            Some(2 * PIECE + 3)
+        );
+        assert!(item["results"]["stdout"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .all(|c| c.to_string() == *letter));
+    }
 }
