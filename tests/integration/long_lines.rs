@@ -94,6 +94,17 @@ steps:
 /// `pause` waits), then resumes it; returns the sandbox and what the
 /// resumed run posted.
 fn killed_and_resumed(shell: &str, expected: &str, cap: &str) -> (Sandbox, u64) {
+    killed_edited_and_resumed(shell, expected, cap, |_| {})
+}
+
+/// The same, with `edit` applied to the journal between the kill and the
+/// resume.
+fn killed_edited_and_resumed(
+    shell: &str,
+    expected: &str,
+    cap: &str,
+    edit: impl FnOnce(&Sandbox),
+) -> (Sandbox, u64) {
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
     let sleep = format!(
         "sleep 37.{}{:03}",
@@ -131,6 +142,7 @@ fn killed_and_resumed(shell: &str, expected: &str, cap: &str) -> (Sandbox, u64) 
     );
     assert_eq!(joined(&journal, "long", "stdout"), expected);
 
+    edit(&s);
     std::fs::write(s.path().join("resumed"), "").unwrap();
     let resumed = s
         .command(&[
@@ -356,4 +368,48 @@ steps:
             .chars()
             .all(|c| c.to_string() == *letter));
     }
+}
+
+/// The journal file of the sandbox's only run.
+fn journal_path(s: &Sandbox) -> std::path::PathBuf {
+    let runs = s.path().join(".runbook/runs");
+    let dir = std::fs::read_dir(&runs).unwrap().flatten().next().unwrap();
+    dir.path().join("journal.jsonl")
+}
+
+#[test]
+fn a_journal_written_before_pieces_were_marked_resumes_and_reports() {
+    // What the binary before `continues` wrote for a long line: its pieces
+    // as lines of their own, and the stdout result stored whole.
+    let expected = digits(3 * PIECE + 11);
+    let as_before = |s: &Sandbox| {
+        let mut lines = Vec::new();
+        for mut r in s.journal() {
+            if let Some(record) = r.as_object_mut() {
+                record.remove("continues");
+            }
+            if r["event"] == "step_finished" && r["step"] == "long" {
+                r["results"]["stdout"] = Value::from(expected.clone());
+                r["output_in_lines"] = serde_json::json!(["stderr"]);
+            }
+            lines.push(serde_json::to_string(&r).unwrap());
+        }
+        std::fs::write(journal_path(s), lines.join("\n") + "\n").unwrap();
+        assert!(!std::fs::read_to_string(journal_path(s))
+            .unwrap()
+            .contains("continues"));
+    };
+    let (s, _) = killed_edited_and_resumed(
+        &format!(
+            "seq 1 100000 | tr -d '\\n' | head -c {}; echo",
+            expected.len()
+        ),
+        &expected,
+        "1MiB",
+        as_before,
+    );
+    let report = s.command(&["report", &s.run_id()]).output().unwrap();
+    assert_eq!(report.status.code(), Some(0));
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(report.contains("`post`"), "{report}");
 }
