@@ -226,7 +226,7 @@ impl<'b> Scheduler<'b> {
             TaskMsg::Event(event) => self.publish_live(TaskMsg::Event(event)),
             TaskMsg::Recorded(event, ack) => {
                 if let Some(step) = event.step() {
-                    self.flush_pieces(&step.to_string());
+                    self.flush_pieces(step);
                 }
                 if let Event::StepStarted { step, .. } = &event {
                     if let Some(i) = self.plan.index_of(step) {
@@ -274,7 +274,7 @@ impl<'b> Scheduler<'b> {
             }
             TaskMsg::Event(event) => {
                 if let Some(step) = event.step() {
-                    self.flush_pieces(&step.to_string());
+                    self.flush_pieces(step);
                 }
                 self.bus.publish(event)
             }
