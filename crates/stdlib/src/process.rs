@@ -278,6 +278,28 @@ pub fn group_exists(pgid: Pid) -> bool {
 mod tests {
     use super::*;
 
+    /// A character across the piece size goes whole to the next piece, so
+    /// every piece is text and the pieces join to the line.
+    #[tokio::test]
+    async fn a_long_line_is_never_cut_inside_a_character() {
+        let text = format!("{}é€😀 end\nnext\n", "a".repeat(9));
+        let mut reader = BufReader::new(text.as_bytes());
+        let mut pieces = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            if read_line(&mut reader, &mut line, 10).await.unwrap_or(0) == 0 {
+                break;
+            }
+            pieces.push(String::from_utf8(line).expect("whole characters"));
+        }
+        assert_eq!(pieces.concat(), text);
+        assert_eq!(pieces[0], "a".repeat(9));
+        assert!(pieces.iter().all(|p| p.len() <= 10), "{pieces:?}");
+        assert_eq!(incomplete_char(&[b'a', 0xF0, 0x9F]), 2);
+        assert_eq!(incomplete_char("a😀".as_bytes()), 0);
+        assert_eq!(incomplete_char(&[0x80, 0x80, 0x80]), 0);
+    }
+
     /// A second signal must not wait out the grace period: with an hour of
     /// grace, a group ignoring SIGTERM is SIGKILLed as soon as the run is
     /// asked to hurry. (The timeout only keeps a regression from hanging.)
