@@ -11,6 +11,7 @@
 //! `fmt(fmt(x)) == fmt(x)`.
 
 mod comments;
+mod outputs;
 mod scalars;
 
 use super::{float_text, is_bare_word, is_grammar_word};
@@ -471,70 +472,6 @@ impl Printer {
         }
         text.push_str(&format!("until {}", expression(&u.condition.value)));
         self.line(text, Some(u.span.start));
-    }
-
-    fn output(&mut self, o: &Output) {
-        let name = &o.name.value;
-        let at = Some(o.span.start);
-        let only_from = o.json.is_none()
-            && o.regex.is_none()
-            && o.lines.is_none()
-            && o.select.is_none()
-            && o.ty.is_none()
-            && o.secret.is_none()
-            && o.default.is_none();
-        match &o.from {
-            Some(from) if only_from && is_grammar_word(&from.value) => {
-                self.line(format!("output {name} = {}", from.value), at);
-                return;
-            }
-            None if only_from => {
-                self.line(format!("output {name} {{}}"), at);
-                return;
-            }
-            _ => {}
-        }
-        self.block(format!("output {name}"), at, close_key(o.span), |out| {
-            if let Some(from) = &o.from {
-                out.line(
-                    format!("from {}", scalar_string(&from.value)),
-                    Some(from.span.start),
-                );
-            }
-            if let Some(json) = &o.json {
-                out.line(
-                    format!("json {}", quote(&json.value)),
-                    Some(json.span.start),
-                );
-            }
-            if let Some(regex) = &o.regex {
-                out.line(
-                    format!("regex {}", quote(&regex.value)),
-                    Some(regex.span.start),
-                );
-            }
-            if let Some(lines) = &o.lines {
-                out.line(
-                    format!("lines {}", quote(&lines.value)),
-                    Some(lines.span.start),
-                );
-            }
-            if let Some(select) = &o.select {
-                out.line(
-                    format!("select {}", select.value.name()),
-                    Some(select.span.start),
-                );
-            }
-            if let Some(ty) = &o.ty {
-                out.line(format!("type {}", ty.value.name()), Some(ty.span.start));
-            }
-            if let Some(secret) = &o.secret {
-                out.line(format!("secret {}", secret.value), Some(secret.span.start));
-            }
-            if let Some(default) = &o.default {
-                out.node_stmt("default", default);
-            }
-        });
     }
 
     /// A generic `key value` statement for a node from the tree.

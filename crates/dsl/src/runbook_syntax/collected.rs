@@ -22,8 +22,9 @@ impl Collected {
     ) {
         let at = *slot.get_or_insert_with(|| {
             let empty = match item {
-                CollectedItem::Entry(_) => Value::Map(Vec::new()),
-                CollectedItem::Item(_) => Value::Seq(Vec::new()),
+                // Room for one: most steps have one `output`.
+                CollectedItem::Entry(_) => Value::Map(Vec::with_capacity(1)),
+                CollectedItem::Item(_) => Value::Seq(Vec::with_capacity(1)),
             };
             entries.push(Entry {
                 // The key is not written in the file: it maps to the
@@ -46,6 +47,16 @@ impl Collected {
                 seq.push(item);
             }
             _ => unreachable!("a collected key always holds items of one shape"),
+        }
+    }
+
+    /// Once every item is in: gives back the room the items' vector grew
+    /// by doubling (a large file's tree lives until it is lowered).
+    pub(super) fn close(self, entries: &mut [Entry]) {
+        match &mut entries[self.index].value.value {
+            Value::Map(map) => map.shrink_to_fit(),
+            Value::Seq(seq) => seq.shrink_to_fit(),
+            _ => {}
         }
     }
 }

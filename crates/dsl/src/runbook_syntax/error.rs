@@ -10,12 +10,14 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use pest::error::{ErrorVariant, InputLocation};
 
-/// Converts pest's error into one diagnostic.
-pub(super) fn from_pest(error: &pest::error::Error<Rule>, text: &str) -> Diagnostic {
-    let at = match error.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((p, _)) => p,
-    }
+/// Converts pest's error, from parsing the chunk of `text` that starts at
+/// byte `offset`, into one diagnostic about `text`.
+pub(super) fn from_pest(error: &pest::error::Error<Rule>, text: &str, offset: usize) -> Diagnostic {
+    let at = (offset
+        + match error.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((p, _)) => p,
+        })
     .min(text.len());
     let positives: Vec<Rule> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),

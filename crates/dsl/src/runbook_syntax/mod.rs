@@ -8,7 +8,9 @@
 //! Parsing runs in three stages: a lexical scan (`scan.rs`: comments,
 //! unterminated strings, brackets, the nesting cap), pest (`runbook.pest`,
 //! derived in `grammar.rs`), and a walk of pest's pairs that builds the tree
-//! (`parse.rs`). A syntax error is reported as one [`crate::Diagnostic`]
+//! (`parse.rs`). pest parses the file in chunks of whole top-level
+//! statements, cut by the scanner, so that only one chunk's tokens are in
+//! memory beside the tree. A syntax error is reported as one [`crate::Diagnostic`]
 //! with the `runbook::syntax` code (worded in `error.rs`), pointing at the
 //! offending token.
 

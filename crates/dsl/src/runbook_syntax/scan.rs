@@ -10,6 +10,14 @@
 //! Its idea of strings and comments matches the grammar: `"..."` on one line
 //! with `\` escapes, `"""` up to a line starting with `"""`, `'...'` on one
 //! line (string literals inside expressions), `#` to the end of the line.
+//!
+//! It also says where the file may be cut into chunks that pest parses one
+//! after the other (`parse.rs`): at a line break outside strings, comments
+//! and brackets. The grammar lets a top-level statement hold a line break
+//! only inside a block, a list or a `"""` string, so such a line break
+//! separates two statements, unless an expression holds a bracket of its
+//! own (`when x}`): pest then rejects a chunk, and the parser parses the
+//! file whole instead.
 
 use super::Comment;
 use crate::code::Code;
@@ -27,14 +35,21 @@ pub(super) struct Scan {
     /// missing `{` on a step line shows up here as an unmatched `}` at the
     /// end), so the caller picks whichever error comes first in the file.
     pub brackets: Option<Box<Diagnostic>>,
+    /// Offsets of line breaks (`\n`) between top-level statements where
+    /// the file is cut, each at least `chunk_bytes` after the previous cut.
+    /// Only meaningful when `brackets` is `None`.
+    pub breaks: Vec<usize>,
 }
 
-/// Scans `text`, returning its comments and bracket error, or the first
-/// error that must stop parsing (a string not closed, nesting too deep).
-pub(super) fn scan(text: &str) -> Result<Scan, Box<Diagnostic>> {
+/// Scans `text`, returning its comments, bracket error and cuts (at least
+/// `chunk_bytes` apart), or the first error that must stop parsing (a
+/// string not closed, nesting too deep).
+pub(super) fn scan(text: &str, chunk_bytes: usize) -> Result<Scan, Box<Diagnostic>> {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
     let mut brackets = None;
+    let mut breaks = Vec::new();
+    let mut chunk_start = 0;
     let mut open: Vec<(u8, usize)> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
@@ -97,6 +112,13 @@ pub(super) fn scan(text: &str) -> Result<Scan, Box<Diagnostic>> {
                 }
                 i += 1;
             }
+            b'\n' => {
+                if open.is_empty() && i - chunk_start >= chunk_bytes {
+                    breaks.push(i);
+                    chunk_start = i;
+                }
+                i += 1;
+            }
             _ => i += 1,
         }
     }
@@ -114,7 +136,11 @@ pub(super) fn scan(text: &str) -> Result<Scan, Box<Diagnostic>> {
             )),
         ));
     }
-    Ok(Scan { comments, brackets })
+    Ok(Scan {
+        comments,
+        brackets,
+        breaks,
+    })
 }
 
 fn matching(opener: u8) -> u8 {
@@ -247,7 +273,7 @@ mod tests {
     fn comments_are_collected_outside_strings() {
         let text =
             "a \"x # y\" # one\n# two\nb \"\"\"\n  # not\n  \"\"\"\nwhen x == 'a # b' # three";
-        let comments = scan(text).unwrap().comments;
+        let comments = scan(text, 0).unwrap().comments;
         let texts: Vec<_> = comments.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, ["# one", "# two", "# three"]);
         assert_eq!(&text[comments[0].span.start..comments[0].span.end], "# one");
@@ -255,29 +281,29 @@ mod tests {
 
     #[test]
     fn lexical_errors_point_at_the_culprit() {
-        let err = scan("a \"open\nb 1").unwrap_err();
+        let err = scan("a \"open\nb 1", 0).unwrap_err();
         assert_eq!(err.message, "unterminated string");
         assert_eq!(err.primary_span(), Span::new(2, 7));
-        let err = scan("a {\n b [1, 2}\n").unwrap().brackets.unwrap();
+        let err = scan("a {\n b [1, 2}\n", 0).unwrap().brackets.unwrap();
         assert_eq!(err.primary_span(), Span::new(12, 13));
-        let err = scan("a {\n").unwrap().brackets.unwrap();
+        let err = scan("a {\n", 0).unwrap().brackets.unwrap();
         assert_eq!(err.primary_span(), Span::new(2, 3));
-        let err = scan("a }\n b {").unwrap().brackets.unwrap();
+        let err = scan("a }\n b {", 0).unwrap().brackets.unwrap();
         assert_eq!(err.message, "unmatched `}`");
-        let err = scan(&"[".repeat(100)).unwrap_err();
+        let err = scan(&"[".repeat(100), 0).unwrap_err();
         assert_eq!(err.message, "the nesting is too deep");
-        assert!(scan("x \"\"\"\n  text\n").is_err());
+        assert!(scan("x \"\"\"\n  text\n", 0).is_err());
     }
 
     #[test]
     fn control_characters_in_strings_are_reported_where_they_are() {
-        let err = scan("a \"one\u{1}two\"\n").unwrap_err();
+        let err = scan("a \"one\u{1}two\"\n", 0).unwrap_err();
         assert_eq!(err.message, "a control character in a string");
         assert_eq!(err.primary_span(), Span::new(6, 7));
         // A tab is text; an escaped character is the escape's business.
-        assert!(scan("a \"one\ttwo\"\n").is_ok());
-        assert!(scan("a \"one\\\u{1}\"\n").is_ok());
+        assert!(scan("a \"one\ttwo\"\n", 0).is_ok());
+        assert!(scan("a \"one\\\u{1}\"\n", 0).is_ok());
         // Outside strings, the grammar reports it.
-        assert!(scan("a \u{1}\n").is_ok());
+        assert!(scan("a \u{1}\n", 0).is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! the same tree (spans aside), spans point at the text, errors read well,
 //! and no input makes the parser panic or overflow.
 
+use super::parse::parse_in_chunks;
 use super::{parse, Parsed};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -497,6 +498,7 @@ impl Rng {
 }
 
 fn parse_any(text: &str) {
+    same_in_every_chunking(text);
     let file = SourceFile::new("fuzz.runbook", text);
     let mut diags = Diagnostics::new();
     let parsed = parse(&file, &mut diags);
@@ -578,4 +580,95 @@ fn empty_and_comment_only_files_are_empty_maps() {
         assert_eq!(shape(&parsed.node), "{}");
     }
     assert_eq!(parse_ok("").1.node.span, Span::new(0, 0));
+}
+
+/// Parses `text` whole and cut into chunks at every line break between
+/// top-level statements (every other cut is a subset of these): the trees
+/// with their spans, the comments and the diagnostics must be the same.
+fn same_in_every_chunking(text: &str) {
+    let file = SourceFile::new("t.runbook", text);
+    let parse_cut = |chunk_bytes| {
+        let mut diags = Diagnostics::new();
+        let parsed = parse_in_chunks(&file, &mut diags, chunk_bytes);
+        (parsed, diags.into_iter().collect::<Vec<_>>())
+    };
+    let whole = parse_cut(usize::MAX);
+    let cut = parse_cut(0);
+    assert!(
+        cut == whole,
+        "cut: {:#?}\nwhole: {:#?}\n{text:?}",
+        cut.1,
+        whole.1
+    );
+}
+
+/// The `.runbook` files of the repository (fixtures, playbooks, fuzz seeds).
+fn repository_runbooks() -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs: Vec<_> = ["tests/fixtures", "playbooks", "fuzz/seeds"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a directory of the repository") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "runbook") {
+                let text = std::fs::read_to_string(&path).expect("a .runbook file reads");
+                files.push((path, text));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn chunks_parse_like_the_whole_file() {
+    let files = repository_runbooks();
+    assert!(files.len() > 100, "{} files", files.len());
+    for (_, text) in &files {
+        same_in_every_chunking(text);
+        // Each line removed: a statement cut short, a block left open, a
+        // case without its branch, ... each error where the whole parse has
+        // it (in the smaller files: the fixtures and seeds, the shorter
+        // playbooks; this is quadratic in a file's lines).
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        if lines.len() > 80 {
+            continue;
+        }
+        for skip in 0..lines.len() {
+            let text: String = lines
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != skip)
+                .map(|(_, line)| *line)
+                .collect();
+            same_in_every_chunking(&text);
+        }
+    }
+    // Cut short at every byte: errors at the end of every kind of statement.
+    for end in (0..=EXAMPLE.len()).filter(|&i| EXAMPLE.is_char_boundary(i)) {
+        same_in_every_chunking(&EXAMPLE[..end]);
+    }
+}
+
+#[test]
+fn chunks_are_cut_between_top_level_statements_only() {
+    let text = "playbook p\nx [1,\n 2]\nd \"\"\"\n  a\n  \"\"\"\n# c\nstep s {\n  shell y\n}\n";
+    let breaks = super::scan::scan(text, 0).unwrap().breaks;
+    let lines: Vec<usize> = breaks
+        .iter()
+        .map(|&at| text[..at].matches('\n').count() + 1)
+        .collect();
+    // The line breaks ending lines 1, 3, 6, 7 and 10; not those inside the
+    // list, the `"""` string or the step's block.
+    assert_eq!(lines, [1, 3, 6, 7, 10]);
+    assert!(breaks.iter().all(|&at| text.as_bytes()[at] == b'\n'));
+    // Cuts at least 25 bytes apart.
+    let breaks = super::scan::scan(text, 25).unwrap().breaks;
+    assert!(breaks.windows(2).all(|w| w[1] - w[0] >= 25), "{breaks:?}");
+    assert!(breaks[0] >= 25);
 }
