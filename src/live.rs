@@ -219,7 +219,9 @@ impl Subscriber for Live {
                 let _ = self.plain.line(record);
                 return;
             }
-            Event::StepOutput { step, stream, line } if *stream != Stream::Log => {
+            Event::StepOutput {
+                step, stream, line, ..
+            } if *stream != Stream::Log => {
                 let running = self.running(step);
                 running.output.push_back(line.clone());
                 if running.output.len() > KEPT {

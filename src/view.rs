@@ -15,7 +15,13 @@ use std::io::Write;
 /// cannot clear, retitle or redraw the terminal. The journal and `--output
 /// json` keep the exact record.
 pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
-    if let Event::StepOutput { step, stream, line } = &record.event {
+    if let Event::StepOutput {
+        step,
+        stream,
+        line,
+        continues,
+    } = &record.event
+    {
         if let (Cow::Borrowed(_), Cow::Borrowed(_)) = (escape(step), escape(line)) {
             return Cow::Borrowed(record);
         }
@@ -24,6 +30,7 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
                 step: escape(step).into_owned(),
                 stream: *stream,
                 line: escape(line).into_owned(),
+                continues: *continues,
             },
             ..record.clone()
         });
@@ -196,7 +203,9 @@ impl Human {
                 self.palette.dim("="),
                 shown_value(value)
             ),
-            Event::StepOutput { step, stream, line } => {
+            Event::StepOutput {
+                step, stream, line, ..
+            } => {
                 let header =
                     if self.last.as_deref() != Some(step.as_str()) && *stream != Stream::Log {
                         format!("  {} {}\n", self.palette.dim("┌"), self.palette.dim(step))

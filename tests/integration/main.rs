@@ -36,6 +36,7 @@ mod kind_sql;
 mod kind_sql_dry_run;
 mod lint;
 mod literal_fields;
+mod long_lines;
 mod loop_labels;
 mod loops;
 mod loops_resume_called;

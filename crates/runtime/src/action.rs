@@ -214,13 +214,43 @@ impl LineSink {
         }
     }
 
+    /// Sends one whole line.
     pub fn emit(&self, stream: Stream, line: impl Into<String>) {
+        self.emit_piece(stream, OutputPiece::line(line));
+    }
+
+    /// Sends one piece of a line that a reader cut at its piece size.
+    pub fn emit_piece(&self, stream: Stream, piece: OutputPiece) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(TaskMsg::Output(OutputLine {
                 step: self.step.clone(),
                 stream,
-                line: line.into(),
+                line: piece.text,
+                continues: piece.continues,
+                open: piece.open,
             }));
+        }
+    }
+}
+
+/// A line of output, or a piece of a long one, as a pipe reader emits it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputPiece {
+    /// The text, without the line's ending.
+    pub text: String,
+    /// It continues the previous piece of the stream (no line break between).
+    pub continues: bool,
+    /// The line goes on in a next piece.
+    pub open: bool,
+}
+
+impl OutputPiece {
+    /// A whole line.
+    pub fn line(text: impl Into<String>) -> OutputPiece {
+        OutputPiece {
+            text: text.into(),
+            continues: false,
+            open: false,
         }
     }
 }

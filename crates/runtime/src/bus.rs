@@ -121,6 +121,7 @@ fn unreadable(masker: &Masker, event: &Event) -> Event {
         step: masker.mask(event.step().unwrap_or("")),
         stream: crate::event::Stream::Log,
         line: masker.mask(&format!("{event:?}")),
+        continues: false,
     }
 }
 

@@ -94,7 +94,7 @@ impl RunStatus {
 }
 
 /// Which stream a line of live output came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stream {
     Stdout,
@@ -163,11 +163,18 @@ pub enum Event {
         outputs: Map<String, Value>,
         attempts: u32,
     },
-    /// A line a step printed (or a `log` message).
+    /// A line a step printed (or a `log` message), or one piece of a line
+    /// longer than the reader's piece size (64 KiB).
     StepOutput {
         step: String,
         stream: Stream,
         line: String,
+        /// This piece continues the previous `step_output` of the same step
+        /// and stream: the two are one line, with no line break between
+        /// them. Left out when false, so journals written before it read
+        /// the same.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        continues: bool,
     },
     /// An attempt failed and another one follows after `delay_ms`.
     StepRetrying {

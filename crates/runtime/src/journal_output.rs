@@ -4,9 +4,15 @@
 //! those lines, are left out of the journal and the record says so in
 //! `output_in_lines`; a reader (resume) puts them back from the lines.
 //!
-//! Only a result equal to its lines joined by `\n` is left out, so nothing
-//! is ever lost: output whose lines differ from the result (a `\r\n`, a
-//! secret masked differently across lines) is stored in both places.
+//! A line longer than the reader's piece size (64 KiB) comes as several
+//! `step_output` records, each after the first marked `continues`: the
+//! text is the lines joined by `\n`, except that a continuing piece is
+//! joined to the previous one of its stream with nothing between.
+//!
+//! Only a result equal to that text is left out, so nothing is ever lost:
+//! output whose lines differ from the result (a `\r\n`, a multi-byte
+//! character cut between pieces, a secret masked differently across
+//! lines) is stored in both places.
 
 use crate::event::{Event, Stream};
 use serde_json::{Map, Value};
@@ -31,14 +37,21 @@ impl OutputLedger {
             | Event::StepPolling { step, .. } => {
                 self.steps.remove(step);
             }
-            Event::StepOutput { step, stream, line } => {
+            Event::StepOutput {
+                step,
+                stream,
+                line,
+                continues,
+            } => {
                 let Some(i) = STREAMS.iter().position(|(s, _)| s == stream) else {
                     return;
                 };
                 let text = &mut self.steps.entry(step.clone()).or_default()[i];
                 match text {
                     Some(text) => {
-                        text.push('\n');
+                        if !continues {
+                            text.push('\n');
+                        }
                         text.push_str(line);
                     }
                     None => *text = Some(line.clone()),
@@ -92,5 +105,140 @@ impl OutputLedger {
                 results.insert(name.to_string(), Value::String(text));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::StepState;
+    use serde_json::json;
+
+    fn out(stream: Stream, line: &str, continues: bool) -> Event {
+        Event::StepOutput {
+            step: "s".into(),
+            stream,
+            line: line.into(),
+            continues,
+        }
+    }
+
+    fn finished(stdout: &str, stderr: &str) -> Event {
+        Event::StepFinished {
+            step: "s".into(),
+            state: StepState::Succeeded,
+            message: None,
+            results: json!({"stdout": stdout, "stderr": stderr, "exit_code": 0})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            outputs: Map::new(),
+            simulated: false,
+            output_in_lines: Vec::new(),
+            attempts: 1,
+            duration_ms: 0,
+        }
+    }
+
+    /// Writes `events` through a ledger as the journal does, reads them
+    /// back as resume does: the results left out, and the results rebuilt.
+    fn round_trip(events: &[Event]) -> (Vec<String>, Map<String, Value>) {
+        let mut writer = OutputLedger::default();
+        let mut reader = OutputLedger::default();
+        for event in events {
+            writer.observe(event);
+            let written = writer.strip(event).unwrap_or_else(|| event.clone());
+            // Through JSON, as the journal file holds it.
+            let text = serde_json::to_string(&written).unwrap_or_default();
+            let read: Event = serde_json::from_str(&text).unwrap_or(written);
+            reader.observe(&read);
+            if let Event::StepFinished {
+                step,
+                mut results,
+                output_in_lines,
+                ..
+            } = read
+            {
+                reader.restore(&step, &output_in_lines, &mut results);
+                return (output_in_lines, results);
+            }
+        }
+        (Vec::new(), Map::new())
+    }
+
+    #[test]
+    fn pieces_of_a_long_line_rebuild_the_result_interleaved_with_the_other_stream() {
+        let events = [
+            out(Stream::Stdout, "aaa", false),
+            out(Stream::Stderr, "warn", false),
+            out(Stream::Stdout, "bbb", true),
+            out(Stream::Stdout, "ccc", true),
+            out(Stream::Stdout, "next", false),
+            out(Stream::Stderr, "tail", true),
+            finished("aaabbbccc\nnext", "warntail"),
+        ];
+        let (in_lines, results) = round_trip(&events);
+        assert_eq!(in_lines, ["stdout", "stderr"]);
+        assert_eq!(results["stdout"], "aaabbbccc\nnext");
+        assert_eq!(results["stderr"], "warntail");
+    }
+
+    #[test]
+    fn a_continuing_piece_is_journaled_as_such_and_a_whole_line_as_before() {
+        let piece = serde_json::to_value(out(Stream::Stdout, "b", true)).unwrap_or_default();
+        assert_eq!(piece["continues"], true);
+        let line = serde_json::to_value(out(Stream::Stdout, "b", false)).unwrap_or_default();
+        assert!(line.get("continues").is_none(), "{line}");
+    }
+
+    #[test]
+    fn a_journal_written_before_pieces_were_marked_still_restores() {
+        // As a journal written before `continues` existed holds a long line:
+        // its pieces read as lines, the result stored whole.
+        let old = [
+            r#"{"event":"step_output","step":"s","stream":"stdout","line":"aaa"}"#,
+            r#"{"event":"step_output","step":"s","stream":"stdout","line":"bbb"}"#,
+        ];
+        let mut events: Vec<Event> = old
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        assert_eq!(events.len(), 2);
+        events.push(finished("aaabbb", ""));
+        let (in_lines, results) = round_trip(&events);
+        assert_eq!(in_lines, ["stderr"]);
+        assert_eq!(results["stdout"], "aaabbb");
+    }
+
+    #[test]
+    fn output_that_its_lines_do_not_rebuild_is_kept_in_the_result() {
+        let events = [
+            out(Stream::Stdout, "a", false),
+            out(Stream::Stdout, "b", false),
+            finished("a\r\nb", ""),
+        ];
+        let (in_lines, results) = round_trip(&events);
+        assert_eq!(in_lines, ["stderr"]);
+        assert_eq!(results["stdout"], "a\r\nb");
+    }
+
+    #[test]
+    fn a_retry_forgets_the_pieces_of_the_failed_attempt() {
+        let events = [
+            out(Stream::Stdout, "old", false),
+            out(Stream::Stdout, "-piece", true),
+            Event::StepRetrying {
+                step: "s".into(),
+                attempt: 1,
+                delay_ms: 0,
+                message: "again".into(),
+            },
+            out(Stream::Stdout, "new", false),
+            out(Stream::Stdout, "-piece", true),
+            finished("new-piece", ""),
+        ];
+        let (in_lines, results) = round_trip(&events);
+        assert_eq!(in_lines, ["stdout", "stderr"]);
+        assert_eq!(results["stdout"], "new-piece");
     }
 }

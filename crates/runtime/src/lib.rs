@@ -51,7 +51,7 @@ mod step_message;
 #[cfg(test)]
 mod tests;
 
-pub use action::{ActionContext, ActionResult, Execute, Executors};
+pub use action::{ActionContext, ActionResult, Execute, Executors, OutputPiece};
 pub use bus::{EventBus, Subscriber};
 pub use event::{Event, Record, RunStatus, StepState, Stream};
 pub use interrupt::Interruption;

@@ -141,8 +141,35 @@ impl Masker {
 
     /// The text with every secret form replaced by [`MASK`].
     pub fn mask(&self, text: &str) -> String {
-        let Some(automaton) = &self.automaton else {
+        let spans = self.spans(text);
+        if spans.is_empty() {
             return text.to_string();
+        }
+        replace_spans(text, spans)
+    }
+
+    /// How much of a piece of a longer line can be published (masked) now
+    /// without cutting a secret printed across it and the next piece: up
+    /// to where the longest form could still begin, and never inside a
+    /// form found in the piece. The rest waits for the next piece.
+    pub fn publishable(&self, text: &str) -> usize {
+        if self.automaton.is_none() {
+            return text.len();
+        }
+        // A form found through `%XX` escapes spans up to three bytes a byte.
+        let reach = 3 * self.forms.iter().map(String::len).max().unwrap_or(0);
+        let mut end = floor_char_boundary(text, text.len().saturating_sub(reach));
+        let spans = self.spans(text);
+        while let Some(&(start, _)) = spans.iter().find(|&&(s, e)| s < end && end < e) {
+            end = floor_char_boundary(text, start);
+        }
+        end
+    }
+
+    /// The byte ranges of `text` where a secret form is.
+    fn spans(&self, text: &str) -> Vec<(usize, usize)> {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
         };
         let mut spans: Vec<(usize, usize)> = automaton
             .find_iter(text)
@@ -159,10 +186,7 @@ impl Masker {
                 spans.push((view.origin[m.start()].0, view.origin[m.end() - 1].1));
             }
         }
-        if spans.is_empty() {
-            return text.to_string();
-        }
-        replace_spans(text, spans)
+        spans
     }
 
     /// Masks every string (keys included) inside a JSON value, in place.

@@ -28,6 +28,13 @@ pub struct OutputLine {
     pub step: String,
     pub stream: Stream,
     pub line: String,
+    /// This piece continues the previous one of the stream (see
+    /// [`crate::Event::StepOutput`]).
+    pub continues: bool,
+    /// The line goes on in a next piece (the reader cut it at its piece
+    /// size): the runner may hold the piece's end back to mask a secret
+    /// printed across the cut.
+    pub open: bool,
 }
 
 /// What a task tells the loop.

@@ -6,6 +6,7 @@
 //! its bytes plus [`FRAMING`].
 
 use runbook_runtime::output_cap::OutputCap;
+use runbook_runtime::OutputPiece;
 use std::collections::VecDeque;
 
 /// The smallest cap honoured (`check` and the CLI refuse less).
@@ -26,6 +27,9 @@ pub struct Captured {
     head_cost: usize,
     /// Set once a line did not fit in the head: lines go to the tail since.
     head_closed: bool,
+    /// The head's last piece has no line ending: the reader cut a long
+    /// line there, and its next piece continues it.
+    head_open: bool,
     tail: VecDeque<Vec<u8>>,
     /// The tail's bytes plus framing.
     tail_bytes: usize,
@@ -45,6 +49,7 @@ impl Captured {
             head: Vec::new(),
             head_cost: 0,
             head_closed: false,
+            head_open: false,
             tail: VecDeque::new(),
             tail_bytes: 0,
             dropped_bytes: 0,
@@ -58,15 +63,17 @@ impl Captured {
         self.tail_budget.min(64 * 1024)
     }
 
-    /// Takes one line (with its newline, if it had one). Returns the text to
-    /// show live when the line is kept in the head; tail lines are held
-    /// until [`Captured::held_lines`].
-    pub fn push(&mut self, line: &[u8]) -> Option<String> {
+    /// Takes one line (with its newline, if it had one), or a piece of a
+    /// line longer than [`Captured::longest_line`]. Returns what to show
+    /// live when it is kept in the head; tail lines are held until
+    /// [`Captured::held_lines`].
+    pub fn push(&mut self, line: &[u8]) -> Option<OutputPiece> {
         let cost = line.len() + FRAMING;
         if !self.head_closed && self.head_cost + cost <= self.head_budget {
             self.head_cost += cost;
             self.head.extend_from_slice(line);
-            return Some(shown(line));
+            let continues = std::mem::replace(&mut self.head_open, is_open(line));
+            return Some(shown(line, continues));
         }
         self.head_closed = true;
         self.tail_bytes += cost;
@@ -99,12 +106,18 @@ impl Captured {
         })
     }
 
-    /// The lines not shown yet: the marker, then the tail.
-    pub fn held_lines(&self) -> Vec<String> {
-        self.marker()
-            .into_iter()
-            .chain(self.tail.iter().map(|l| shown(l)))
-            .collect()
+    /// The lines not shown yet: the marker, then the tail. The marker is a
+    /// line of its own ([`Captured::into_text`] puts line breaks around it).
+    pub fn held_lines(&self) -> Vec<OutputPiece> {
+        let marker = self.marker();
+        // Without a marker the tail follows the head directly.
+        let mut open = marker.is_none() && self.head_open;
+        let mut pieces: Vec<OutputPiece> = marker.into_iter().map(OutputPiece::line).collect();
+        for line in &self.tail {
+            pieces.push(shown(line, open));
+            open = is_open(line);
+        }
+        pieces
     }
 
     /// The kept text: head, marker line, tail.
@@ -125,11 +138,27 @@ impl Captured {
     }
 }
 
-/// A line as the live view shows it: without its line ending.
-fn shown(line: &[u8]) -> String {
-    String::from_utf8_lossy(line)
-        .trim_end_matches(['\n', '\r'])
-        .to_string()
+/// A line as the live view shows it: without its line ending. A piece
+/// without one (a long line cut by the reader, or the last line) is kept
+/// exact, so that its pieces join to the line.
+fn shown(line: &[u8], continues: bool) -> OutputPiece {
+    let text = String::from_utf8_lossy(line);
+    let open = is_open(line);
+    let text = if open {
+        text.into_owned()
+    } else {
+        text.trim_end_matches(['\n', '\r']).to_string()
+    };
+    OutputPiece {
+        text,
+        continues,
+        open,
+    }
+}
+
+/// Whether a piece ends without a line ending (the next piece continues it).
+fn is_open(line: &[u8]) -> bool {
+    !line.ends_with(b"\n")
 }
 
 #[cfg(test)]
@@ -144,8 +173,8 @@ mod tests {
     #[test]
     fn small_output_is_kept_whole_and_shown_live() {
         let mut c = Captured::new(&cap(1024));
-        assert_eq!(c.push(b"one\n").as_deref(), Some("one"));
-        assert_eq!(c.push(b"two").as_deref(), Some("two"));
+        assert_eq!(c.push(b"one\n").map(|p| p.text).as_deref(), Some("one"));
+        assert_eq!(c.push(b"two").map(|p| p.text).as_deref(), Some("two"));
         assert!(c.held_lines().is_empty());
         assert_eq!(c.into_text(), "one\ntwo");
     }
@@ -163,18 +192,88 @@ mod tests {
         assert_eq!(shown_live, 6);
         let held = c.held_lines();
         assert!(
-            held[0].starts_with("[runbook: 9880 byte(s) in 988 line(s)"),
+            held[0]
+                .text
+                .starts_with("[runbook: 9880 byte(s) in 988 line(s)"),
             "{held:?}"
         );
         assert!(
-            held[0].ends_with("keeps (1000 bytes, set by `output_cap` of playbook `logs`)]"),
+            held[0]
+                .text
+                .ends_with("keeps (1000 bytes, set by `output_cap` of playbook `logs`)]"),
             "{held:?}"
         );
-        assert_eq!(held.last().map(String::as_str), Some("line 0999"));
+        assert_eq!(held.last().map(|p| p.text.as_str()), Some("line 0999"));
         let text = c.into_text();
         assert!(text.starts_with("line 0000\n"), "{text}");
         assert!(text.contains("\n[runbook: 9880 byte(s)"), "{text}");
         assert!(text.ends_with("line 0999\n"), "{text}");
+    }
+
+    /// The text a journal reader rebuilds from the pieces: lines joined by
+    /// `\n`, a continuing piece joined with nothing between.
+    fn joined(pieces: &[OutputPiece]) -> String {
+        let mut text = String::new();
+        for (i, p) in pieces.iter().enumerate() {
+            if i > 0 && !p.continues {
+                text.push('\n');
+            }
+            text.push_str(&p.text);
+        }
+        text
+    }
+
+    /// What `process::collect` makes of the kept text.
+    fn result(text: &str) -> String {
+        text.strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(text)
+            .to_string()
+    }
+
+    /// Feeds `raw` as the reader does: lines, cut at `piece` bytes.
+    fn feed(c: &mut Captured, raw: &[u8], piece: usize) -> Vec<OutputPiece> {
+        let mut shown = Vec::new();
+        let mut rest = raw;
+        while !rest.is_empty() {
+            let n = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) if i < piece => i + 1,
+                _ => piece.min(rest.len()),
+            };
+            shown.extend(c.push(&rest[..n]));
+            rest = &rest[n..];
+        }
+        shown.extend(c.held_lines());
+        shown
+    }
+
+    #[test]
+    fn the_pieces_of_a_long_line_join_to_the_kept_text() {
+        let long = "x".repeat(3 * 1000 + 17);
+        let cases = [
+            format!("{long}\nlast without newline"),
+            format!("a\n{}\n", "y".repeat(1000)),
+            format!("a\n{}\nb", "y".repeat(1001)),
+            format!("{long}\r\n"),
+            "\n\n".to_string(),
+        ];
+        for raw in &cases {
+            let mut c = Captured::new(&cap(1 << 20));
+            let pieces = feed(&mut c, raw.as_bytes(), 1000);
+            assert!(pieces.iter().skip(1).any(|p| p.continues) || !raw.contains(&long));
+            assert_eq!(joined(&pieces), result(&c.into_text()), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn pieces_cut_by_the_cap_join_around_the_marker() {
+        let raw = format!("{}\n{}", "a".repeat(5000), "b".repeat(5000));
+        let mut c = Captured::new(&cap(4096));
+        let piece = c.longest_line();
+        let pieces = feed(&mut c, raw.as_bytes(), piece);
+        let marker = pieces.iter().find(|p| p.text.starts_with("[runbook:"));
+        assert!(marker.is_some_and(|m| !m.continues), "{pieces:?}");
+        assert_eq!(joined(&pieces), result(&c.into_text()));
     }
 
     #[test]

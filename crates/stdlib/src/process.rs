@@ -129,13 +129,13 @@ fn reader<R: AsyncRead + Unpin + Send + 'static>(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     if let Some(shown) = captured.push(&line) {
-                        sink.emit(stream, shown);
+                        sink.emit_piece(stream, shown);
                     }
                 }
             }
         }
         for shown in captured.held_lines() {
-            sink.emit(stream, shown);
+            sink.emit_piece(stream, shown);
         }
         let cut = captured.cut();
         (captured.into_text(), cut)
@@ -164,13 +164,40 @@ async fn read_line<R: AsyncRead + Unpin>(
             }
             None => {
                 line.extend_from_slice(&available[..take]);
-                reader.consume(take);
-                if line.len() >= limit {
+                // A character cut at the limit goes whole to the next piece,
+                // so that each piece is text and the pieces join exactly.
+                let cut = if line.len() >= limit {
+                    incomplete_char(line).min(take).min(line.len() - 1)
+                } else {
+                    0
+                };
+                line.truncate(line.len() - cut);
+                reader.consume(take - cut);
+                if line.len() + cut >= limit {
                     return Ok(line.len());
                 }
             }
         }
     }
+}
+
+/// How many bytes at the end of `bytes` are the start of a UTF-8
+/// character whose other bytes are not there yet.
+fn incomplete_char(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let byte = bytes[bytes.len() - back];
+        if byte & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back
+        }
+        let needed = match byte {
+            b if b >= 0xF0 => 4,
+            b if b >= 0xE0 => 3,
+            b if b >= 0xC0 => 2,
+            _ => 1,
+        };
+        return if needed > back { back } else { 0 };
+    }
+    0
 }
 
 async fn collect(handle: Option<JoinHandle<(String, bool)>>) -> (String, bool) {
@@ -250,6 +277,28 @@ pub fn group_exists(pgid: Pid) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A character across the piece size goes whole to the next piece, so
+    /// every piece is text and the pieces join to the line.
+    #[tokio::test]
+    async fn a_long_line_is_never_cut_inside_a_character() {
+        let text = format!("{}é€😀 end\nnext\n", "a".repeat(9));
+        let mut reader = BufReader::new(text.as_bytes());
+        let mut pieces = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            if read_line(&mut reader, &mut line, 10).await.unwrap_or(0) == 0 {
+                break;
+            }
+            pieces.push(String::from_utf8(line).expect("whole characters"));
+        }
+        assert_eq!(pieces.concat(), text);
+        assert_eq!(pieces[0], "a".repeat(9));
+        assert!(pieces.iter().all(|p| p.len() <= 10), "{pieces:?}");
+        assert_eq!(incomplete_char(&[b'a', 0xF0, 0x9F]), 2);
+        assert_eq!(incomplete_char("a😀".as_bytes()), 0);
+        assert_eq!(incomplete_char(&[0x80, 0x80, 0x80]), 0);
+    }
 
     /// A second signal must not wait out the grace period: with an hour of
     /// grace, a group ignoring SIGTERM is SIGKILLed as soon as the run is

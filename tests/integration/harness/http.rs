@@ -242,6 +242,8 @@ fn router(state: Shared) -> Router {
         .route("/blob", get(|| async { blob() }))
         .route("/huge", get(huge))
         .fallback(record)
+        // Recorded bodies may be large (a 10 MB output posted back).
+        .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
         .with_state(state)
 }
 

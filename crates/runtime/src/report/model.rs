@@ -300,13 +300,30 @@ impl RunReport {
                         message: message.clone(),
                     });
                 }
-                Event::StepOutput { step, stream, line } => {
+                Event::StepOutput {
+                    step,
+                    stream,
+                    line,
+                    continues,
+                } => {
                     let line = OutputLine {
                         stream: *stream,
                         text: line.clone(),
                     };
                     match report.output.iter_mut().find(|o| &o.step == step) {
-                        Some(output) => output.lines.push(line),
+                        Some(output) => {
+                            // A piece of a long line joins the line it continues.
+                            let continued = output
+                                .lines
+                                .iter_mut()
+                                .rev()
+                                .find(|l| l.stream == line.stream)
+                                .filter(|_| *continues);
+                            match continued {
+                                Some(previous) => previous.text.push_str(&line.text),
+                                None => output.lines.push(line),
+                            }
+                        }
                         None => report.output.push(StepOutput {
                             step: step.clone(),
                             lines: vec![line],

@@ -63,3 +63,27 @@ fn a_gate_waiting_and_a_step_running_are_shown_until_decided() {
     assert!(md.contains("| not \\| now<br>later |"), "{md}");
     assert!(md.contains("run started by a\\|b"), "{md}");
 }
+
+#[test]
+fn pieces_of_a_long_line_are_one_line_of_the_report_and_old_journals_read_as_before() {
+    let report = RunReport::of(&records(vec![
+        started(),
+        json!({"event": "step_started", "step": "s", "attempt": 1}),
+        json!({"event": "step_output", "step": "s", "stream": "stdout", "line": "aaa"}),
+        json!({"event": "step_output", "step": "s", "stream": "stderr", "line": "warn"}),
+        json!({"event": "step_output", "step": "s", "stream": "stdout", "line": "bbb",
+               "continues": true}),
+        // Written before `continues` existed: a line of its own.
+        json!({"event": "step_output", "step": "s", "stream": "stdout", "line": "next"}),
+    ]));
+    let lines: Vec<(&str, crate::event::Stream)> = report.output[0]
+        .lines
+        .iter()
+        .map(|l| (l.text.as_str(), l.stream))
+        .collect();
+    use crate::event::Stream::{Stderr, Stdout};
+    assert_eq!(
+        lines,
+        [("aaabbb", Stdout), ("warn", Stderr), ("next", Stdout)]
+    );
+}

@@ -25,6 +25,7 @@ mod gates;
 mod iteration;
 mod options;
 mod outcome;
+mod output_pieces;
 mod scheduler;
 mod step_task;
 

@@ -2,6 +2,7 @@
 
 use super::branch::Taken;
 use super::outcome::{Failure, Restored, RunOutcome};
+use super::output_pieces::OutputPieces;
 use super::step_task::StepTask;
 use super::Shared;
 use crate::bus::EventBus;
@@ -53,7 +54,9 @@ pub(super) struct Scheduler<'b> {
     pub(super) started: Instant,
     /// Live lines and notes of running steps whose secret outputs are not
     /// known yet: published, masked, once the step ends (see [`holds_output`]).
-    pub(super) held: HashMap<String, Vec<Event>>,
+    pub(super) held: HashMap<String, Vec<TaskMsg>>,
+    /// The held-back ends of long lines cut into pieces (see [`OutputPieces`]).
+    pub(super) pieces: OutputPieces,
     /// On resume: the elements of loops that already succeeded, by step.
     pub(super) restored_items: HashMap<usize, Vec<super::RestoredItem>>,
     /// Loops over a `playbook` step on resume: their elements' called runs.
@@ -96,6 +99,7 @@ impl<'b> Scheduler<'b> {
             failures: Vec::new(),
             started: Instant::now(),
             held: HashMap::new(),
+            pieces: OutputPieces::default(),
             restored_items: HashMap::new(),
             item_calls: HashMap::new(),
         }
@@ -218,13 +222,12 @@ impl<'b> Scheduler<'b> {
 
     fn handle(&mut self, msg: TaskMsg) {
         match msg {
-            TaskMsg::Output(line) => self.publish_live(Event::StepOutput {
-                step: line.step,
-                stream: line.stream,
-                line: line.line,
-            }),
-            TaskMsg::Event(event) => self.publish_live(event),
+            TaskMsg::Output(line) => self.publish_live(TaskMsg::Output(line)),
+            TaskMsg::Event(event) => self.publish_live(TaskMsg::Event(event)),
             TaskMsg::Recorded(event, ack) => {
+                if let Some(step) = event.step() {
+                    self.flush_pieces(step);
+                }
                 if let Event::StepStarted { step, .. } = &event {
                     if let Some(i) = self.plan.index_of(step) {
                         self.states[i] = StepState::Running;
@@ -249,10 +252,41 @@ impl<'b> Scheduler<'b> {
 
     /// Publishes what a running step reports, unless the step's lines are
     /// held until its secret outputs are known.
-    fn publish_live(&mut self, event: Event) {
-        match event.step().and_then(|step| self.held.get_mut(step)) {
-            Some(held) => held.push(event),
-            None => self.bus.publish(event),
+    fn publish_live(&mut self, msg: TaskMsg) {
+        let step = match &msg {
+            TaskMsg::Output(line) => Some(line.step.as_str()),
+            TaskMsg::Event(event) => event.step(),
+            _ => None,
+        };
+        match step.and_then(|step| self.held.get_mut(step)) {
+            Some(held) => held.push(msg),
+            None => self.publish_now(msg),
+        }
+    }
+
+    /// Publishes a line (or piece) of live output, or a note.
+    fn publish_now(&mut self, msg: TaskMsg) {
+        match msg {
+            TaskMsg::Output(line) => {
+                for event in self.pieces.take(self.bus.masker(), line) {
+                    self.bus.publish(event);
+                }
+            }
+            TaskMsg::Event(event) => {
+                if let Some(step) = event.step() {
+                    self.flush_pieces(step);
+                }
+                self.bus.publish(event)
+            }
+            _ => {}
+        }
+    }
+
+    /// Publishes what is held back of a step's long lines: the step's next
+    /// record follows.
+    fn flush_pieces(&mut self, step: &str) {
+        for event in self.pieces.flush(step) {
+            self.bus.publish(event);
         }
     }
 
@@ -461,9 +495,10 @@ impl<'b> Scheduler<'b> {
             }
         }
         // The masker now knows the step's secrets: its held lines go out.
-        for event in self.held.remove(&id).unwrap_or_default() {
-            self.bus.publish(event);
+        for msg in self.held.remove(&id).unwrap_or_default() {
+            self.publish_now(msg);
         }
+        self.flush_pieces(&id);
         self.bus.publish(Event::StepFinished {
             step: id,
             state: done.state,
