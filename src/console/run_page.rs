@@ -34,7 +34,7 @@ pub async fn page(State(console): State<Arc<Console>>, Path(id): Path<String>) -
 
 /// Whether the page should keep polling: the journal has no end yet.
 pub fn going(run: &Run) -> bool {
-    run.summary.status == "incomplete"
+    run.summary.going()
 }
 
 /// The error page for a run that cannot be shown.

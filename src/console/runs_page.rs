@@ -12,7 +12,8 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 /// The statuses `runbook runs` shows, offered as filters.
-pub const STATUSES: [&str; 6] = [
+pub const STATUSES: [&str; 7] = [
+    "running",
     "succeeded",
     "failed",
     "rejected",

@@ -120,10 +120,7 @@ pub async fn run_followed(console: &Arc<Console>, id: &str) -> Result<Run, Probl
             &id,
             journal.map_err(|e| e.to_string()),
         );
-        if run
-            .as_ref()
-            .map_or(true, |run| run.summary.status != "incomplete")
-        {
+        if run.as_ref().map_or(true, |run| !run.summary.going()) {
             console.follows.forget(&id);
         }
         run
@@ -151,6 +148,7 @@ fn read(
         Problem::Unreadable(format!("the journal of run `{id}` cannot be read: {e}"))
     })?;
     let summary = RunSummary::of(id, journal)
+        .map(|summary| summary.running_if_held(&dir.join(id)))
         .ok_or_else(|| Problem::NotFound(format!("the journal of run `{id}` is empty")))?;
     let report = journal
         .damaged

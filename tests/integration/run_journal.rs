@@ -190,3 +190,58 @@ steps:
     );
     assert!(report.contains("## Timeline"), "{report}");
 }
+
+/// The status `runbook runs` gives a run with no end in its journal: its
+/// `runs` line while the process works on it (`running`), once it ends, and
+/// after a kill -9 (`incomplete`, nobody holds its lock). Asking does not
+/// take the lock: the run finishes normally afterwards.
+#[test]
+fn runs_tells_a_run_still_going_from_a_killed_one() {
+    let s = Sandbox::new(
+        r#"
+name: going
+steps:
+  - id: wait
+    shell: "while [ ! -e go ]; do sleep 0.05; done"
+    effect: read
+"#,
+    );
+    let status_of = |s: &Sandbox| -> Option<String> {
+        let out = s.command(&["runs"]).output().unwrap();
+        let listing = String::from_utf8_lossy(&out.stdout).to_string();
+        listing
+            .lines()
+            .nth(1)
+            .and_then(|line| line.split_whitespace().nth(2))
+            .map(str::to_string)
+    };
+    let wait_for_status = |s: &Sandbox, want: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if status_of(s).as_deref() == Some(want) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never {want}: {:?}",
+                status_of(s)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+
+    let mut going = s.command(&["run", "p.yaml"]).spawn().unwrap();
+    wait_for_status(&s, "running");
+    std::fs::write(s.path().join("go"), "").unwrap();
+    assert_eq!(going.wait().unwrap().code(), Some(0));
+    assert_eq!(status_of(&s).as_deref(), Some("succeeded"));
+
+    std::fs::remove_file(s.path().join("go")).unwrap();
+    std::fs::remove_dir_all(s.path().join(".runbook")).unwrap();
+    let mut killed = s.command(&["run", "p.yaml"]).spawn().unwrap();
+    wait_for_status(&s, "running");
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    assert_eq!(status_of(&s).as_deref(), Some("incomplete"));
+    s.kill_leftovers("while [ ! -e go ]");
+}

@@ -413,8 +413,10 @@ pub struct RunSummary {
     pub started: String,
     /// Who started it.
     pub user: String,
-    /// `succeeded`, `failed`, `rejected`, `interrupted`, `incomplete` when
-    /// the journal has no end (a killed process, or a run still going), or
+    /// `succeeded`, `failed`, `rejected`, `interrupted`, `running` when the
+    /// journal has no end and a process holds the run's lock
+    /// ([`RunSummary::running_if_held`]), `incomplete` when it has no end
+    /// and nobody holds it (a killed process), or
     /// `damaged` when a line of it is not a record (or its first one is not
     /// `run_started`).
     pub status: String,
@@ -424,6 +426,22 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// `running` instead of `incomplete` while a process holds the lock of
+    /// the run's directory `run_dir` (a run still going, or waiting at a
+    /// gate), as the kernel says without the lock being taken.
+    pub fn running_if_held(mut self, run_dir: &Path) -> RunSummary {
+        if self.status == "incomplete" && crate::run_lock::holder(run_dir).is_some() {
+            self.status = "running".into();
+        }
+        self
+    }
+
+    /// The journal has no end yet: the run is going, or was killed and may
+    /// be resumed.
+    pub fn going(&self) -> bool {
+        matches!(self.status.as_str(), "incomplete" | "running")
+    }
+
     /// The summary of the journal of run `run_id`; `None` for an empty one.
     pub fn of(run_id: &str, journal: &Journal) -> Option<RunSummary> {
         let records = &journal.records;
@@ -489,7 +507,7 @@ pub fn list(dir: &Path) -> io::Result<Vec<RunSummary>> {
             continue;
         };
         if let Some(summary) = RunSummary::of(&run_id, &journal) {
-            runs.push(summary);
+            runs.push(summary.running_if_held(&dir.join(&run_id)));
         }
     }
     runs.sort_by(|a, b| a.started.cmp(&b.started).then(a.run_id.cmp(&b.run_id)));

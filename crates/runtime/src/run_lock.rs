@@ -80,6 +80,36 @@ pub fn acquire(run_dir: &Path) -> Result<RunLock, LockError> {
     Ok(RunLock { _lock: lock })
 }
 
+/// The pid of the process holding the lock of run directory `run_dir`,
+/// read from the kernel's table of locks (`/proc/locks`) without taking
+/// the lock, so that listing runs never gets in the way of a `resume`.
+/// `None` when nobody holds it, and where the table cannot be read (not
+/// Linux) or does not name the file's device as `stat` does.
+pub fn holder(run_dir: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(run_dir.join(FILE_NAME)).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    let device = nix::sys::stat::major(meta.dev());
+    let minor = nix::sys::stat::minor(meta.dev());
+    let file = format!("{device:02x}:{minor:02x}:{}", meta.ino());
+    let table = std::fs::read_to_string("/proc/locks").ok()?;
+    holder_in(&table, &file)
+}
+
+/// The pid of the `FLOCK` on `file` (`MAJOR:MINOR:INODE` as `/proc/locks`
+/// writes it) in the lock table `table`; waiters (`->`) are not holders.
+fn holder_in(table: &str, file: &str) -> Option<u32> {
+    table.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            [_, "FLOCK", _, _, pid, at, ..] if *at == file => pid.parse().ok(),
+            _ => None,
+        }
+    })
+}
+
 /// A description of a live process for a message: `1234 (runbook resume ...)`.
 pub fn describe_process(pid: u32) -> String {
     match std::fs::read(format!("/proc/{pid}/cmdline")) {
@@ -111,5 +141,29 @@ mod tests {
         drop(held);
         assert!(acquire(&dir).is_ok());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_holder_is_read_from_the_kernel_without_taking_the_lock() {
+        let dir = std::env::temp_dir().join(format!("runbook-holder-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(holder(&dir), None, "no lock file yet");
+        let held = acquire(&dir).unwrap();
+        assert_eq!(holder(&dir), Some(std::process::id()));
+        // Asking did not take it: the holder still holds it alone.
+        assert!(matches!(acquire(&dir), Err(LockError::Held { .. })));
+        drop(held);
+        assert_eq!(holder(&dir), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn waiters_and_other_files_are_not_holders() {
+        let table = "1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234 0 EOF\n\
+                     1: -> FLOCK  ADVISORY  WRITE 77 fd:01:99 0 EOF\n\
+                     2: POSIX  ADVISORY  WRITE 88 fd:01:99 0 EOF\n";
+        assert_eq!(holder_in(table, "fd:01:1234"), Some(4242));
+        assert_eq!(holder_in(table, "fd:01:99"), None);
+        assert_eq!(holder_in(table, "fd:01:5"), None);
     }
 }
