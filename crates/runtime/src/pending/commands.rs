@@ -3,6 +3,7 @@
 //! address, a choice) or from the journal directory's path is shell-quoted,
 //! so a pasted command is the command shown and nothing more.
 
+use super::decide::Verdict;
 use super::record::{AnswerSpec, PendingKind, PendingRecord};
 use runbook_dsl::template::shell_quote;
 use serde::Serialize;
@@ -32,13 +33,13 @@ pub fn commands(record: &PendingRecord, journal_dir: Option<&Path>) -> Vec<Decid
     let mut out = Vec::new();
     match record.kind {
         PendingKind::Gate | PendingKind::Manual => out.push(DecideCommand {
-            verb: "approve",
+            verb: Verdict::APPROVE,
             label: if record.kind == PendingKind::Manual {
                 "it is done".into()
             } else {
-                "approve".into()
+                Verdict::APPROVE.into()
             },
-            command: line("approve", &step),
+            command: line(Verdict::APPROVE, &step),
         }),
         PendingKind::Ask => match &record.answer {
             Some(AnswerSpec::Choice { choices }) => {

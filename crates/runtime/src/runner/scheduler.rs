@@ -24,6 +24,8 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+mod restore;
+
 pub(super) struct Scheduler<'b> {
     pub(super) shared: Arc<Shared>,
     pub(super) plan: Arc<Plan>,
@@ -107,50 +109,6 @@ impl<'b> Scheduler<'b> {
 
     fn id(&self, i: usize) -> &str {
         &self.plan.step(i).0.id.value
-    }
-
-    /// Settles the steps a resume restores, in dependency order, silently
-    /// (the `RunResumed` event lists them).
-    pub(super) fn restore(&mut self, restored: Restored) {
-        self.called = restored.called.clone();
-        let plan = self.plan.clone();
-        // A value with a secret in it was journaled masked: computed again.
-        for (name, value) in &restored.vars {
-            let secret = plan.vars().iter().any(|v| &v.name == name && v.uses_secret);
-            if !secret {
-                self.scope
-                    .set_var(name, crate::scope::VarValue::Known(value.clone()));
-            }
-        }
-        let mut items = restored.items;
-        let mut item_calls = restored.item_calls;
-        for &i in plan.order() {
-            let step = plan.step(i).0;
-            if restored.interrupted.contains(&step.id.value) {
-                self.rerun.insert(i);
-            }
-            if let Some(items) = items.remove(&step.id.value) {
-                self.restored_items.insert(i, items);
-            }
-            if let Some(calls) = item_calls.remove(&step.id.value) {
-                self.item_calls.insert(i, calls);
-            }
-            let Some((results, outputs)) = restored.succeeded.get(&step.id.value) else {
-                continue;
-            };
-            if let StepAction::Branch(_) = &step.action {
-                self.taken[i] = match results.get("taken").and_then(Value::as_str) {
-                    Some(target) => plan
-                        .index_of(target)
-                        .map(Taken::Step)
-                        .unwrap_or(Taken::Nothing),
-                    None => Taken::Nothing,
-                };
-            }
-            self.scope
-                .succeeded(&step.id.value, results.clone(), outputs.clone());
-            self.mark_settled(i, StepState::Succeeded);
-        }
     }
 
     pub(super) async fn run(mut self) -> RunOutcome {

@@ -1,0 +1,51 @@
+//! What a resume brings back into the loop: the steps that settled before
+//! the run stopped, settled again silently in dependency order, with their
+//! results in scope (the `RunResumed` event lists them).
+
+use super::*;
+
+impl Scheduler<'_> {
+    /// Settles the steps a resume restores, in dependency order, silently
+    /// (the `RunResumed` event lists them).
+    pub(in crate::runner) fn restore(&mut self, restored: Restored) {
+        self.called = restored.called.clone();
+        let plan = self.plan.clone();
+        // A value with a secret in it was journaled masked: computed again.
+        for (name, value) in &restored.vars {
+            let secret = plan.vars().iter().any(|v| &v.name == name && v.uses_secret);
+            if !secret {
+                self.scope
+                    .set_var(name, crate::scope::VarValue::Known(value.clone()));
+            }
+        }
+        let mut items = restored.items;
+        let mut item_calls = restored.item_calls;
+        for &i in plan.order() {
+            let step = plan.step(i).0;
+            if restored.interrupted.contains(&step.id.value) {
+                self.rerun.insert(i);
+            }
+            if let Some(items) = items.remove(&step.id.value) {
+                self.restored_items.insert(i, items);
+            }
+            if let Some(calls) = item_calls.remove(&step.id.value) {
+                self.item_calls.insert(i, calls);
+            }
+            let Some((results, outputs)) = restored.succeeded.get(&step.id.value) else {
+                continue;
+            };
+            if let StepAction::Branch(_) = &step.action {
+                self.taken[i] = match results.get("taken").and_then(Value::as_str) {
+                    Some(target) => plan
+                        .index_of(target)
+                        .map(Taken::Step)
+                        .unwrap_or(Taken::Nothing),
+                    None => Taken::Nothing,
+                };
+            }
+            self.scope
+                .succeeded(&step.id.value, results.clone(), outputs.clone());
+            self.mark_settled(i, StepState::Succeeded);
+        }
+    }
+}
