@@ -51,6 +51,41 @@ pub enum TextMap {
     Opaque,
 }
 
+impl TextMap {
+    /// The file offset of the value's byte `offset`, for a value written
+    /// at `span` (see [`Text::file_offset`]); also for a reader that keeps
+    /// only the map and the span, not the value.
+    pub fn file_offset(&self, span: Span, offset: usize) -> usize {
+        let mapped = match self {
+            TextMap::Verbatim(start) => start + offset,
+            TextMap::Runs(runs) => {
+                let i = runs.partition_point(|(value_at, _)| *value_at <= offset);
+                match i.checked_sub(1).map(|i| runs[i]) {
+                    Some((value_at, file_at)) => file_at + (offset - value_at),
+                    None => span.start,
+                }
+            }
+            TextMap::Opaque => return span.start,
+        };
+        mapped.clamp(span.start, span.end.max(span.start))
+    }
+
+    /// The file span of the value's bytes `start..end` (see
+    /// [`Text::file_span`]).
+    pub fn file_span(&self, span: Span, start: usize, end: usize) -> Span {
+        if let TextMap::Opaque = self {
+            return span;
+        }
+        let from = self.file_offset(span, start);
+        let to = if end > start {
+            self.file_offset(span, end - 1) + 1
+        } else {
+            from
+        };
+        Span::new(from, to.max(from))
+    }
+}
+
 impl Text {
     /// Text written verbatim at `span` in the file.
     pub fn verbatim(value: impl Into<String>, span: Span) -> Text {
@@ -76,18 +111,7 @@ impl Text {
 
     /// The file offset of a byte offset of the value.
     pub fn file_offset(&self, offset: usize) -> usize {
-        let mapped = match &self.map {
-            TextMap::Verbatim(start) => start + offset,
-            TextMap::Runs(runs) => {
-                let i = runs.partition_point(|(value_at, _)| *value_at <= offset);
-                match i.checked_sub(1).map(|i| runs[i]) {
-                    Some((value_at, file_at)) => file_at + (offset - value_at),
-                    None => self.span.start,
-                }
-            }
-            TextMap::Opaque => return self.span.start,
-        };
-        mapped.clamp(self.span.start, self.span.end.max(self.span.start))
+        self.map.file_offset(self.span, offset)
     }
 
     /// The part `start..end` of the value, still mapped to the file (an
@@ -115,16 +139,7 @@ impl Text {
 
     /// The file span of a byte range of the value.
     pub fn file_span(&self, start: usize, end: usize) -> Span {
-        if let TextMap::Opaque = self.map {
-            return self.span;
-        }
-        let from = self.file_offset(start);
-        let to = if end > start {
-            self.file_offset(end - 1) + 1
-        } else {
-            from
-        };
-        Span::new(from, to.max(from))
+        self.map.file_span(self.span, start, end)
     }
 }
 

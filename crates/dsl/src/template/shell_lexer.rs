@@ -159,6 +159,13 @@ pub struct ShellLexer {
 }
 
 impl WordMeta {
+    /// A word the lexer knows nothing of.
+    const EMPTY: WordMeta = WordMeta {
+        span: None,
+        keys: Vec::new(),
+        substituted: Vec::new(),
+    };
+
     fn union(&mut self, other: &WordMeta) {
         for key in &other.keys {
             if !self.keys.contains(key) {
@@ -441,18 +448,8 @@ impl ShellLexer {
     /// traced by `map`, so an interpreter found in it can be pointed at
     /// ([`Interpreter::span`]).
     pub fn feed_mapped(&mut self, text: &str, span: Span, map: &crate::node::TextMap) {
-        let traced = crate::node::Text {
-            value: String::new(),
-            span,
-            map: map.clone(),
-        };
-        let opaque = matches!(map, crate::node::TextMap::Opaque);
         for (i, c) in text.char_indices() {
-            self.cursor = if opaque {
-                span
-            } else {
-                traced.file_span(i, i + c.len_utf8())
-            };
+            self.cursor = map.file_span(span, i, i + c.len_utf8());
             self.char(c);
         }
         self.cursor = Span::default();

@@ -186,8 +186,11 @@ impl ShellLexer {
         })
     }
 
-    fn word_meta(&self, i: usize) -> super::WordMeta {
-        self.metas.get(i).cloned().unwrap_or_default()
+    /// What the lexer knows of word `i` of the command (nothing for a word
+    /// it did not record).
+    fn word_meta(&self, i: usize) -> &super::WordMeta {
+        static NONE: super::WordMeta = super::WordMeta::EMPTY;
+        self.metas.get(i).unwrap_or(&NONE)
     }
 
     fn report(&mut self, key: usize, interpreter: &Interpreter, route: Route) {
@@ -363,14 +366,16 @@ impl ShellLexer {
             return;
         }
         // `bash <(printf %s {{x}})`, `source <(...)`: the output is the script.
+        let substituted = self.metas.iter().any(|m| !m.substituted.is_empty());
         let words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
-        if let Some((program, operand)) = script_operand(&words) {
+        if let Some((program, operand)) = substituted.then(|| script_operand(&words)).flatten() {
             let interpreter = Interpreter {
                 name: words[program].unwrap_or("sh").to_string(),
                 span: self.word_meta(program).span.unwrap_or_default(),
                 language: Language::Shell,
             };
-            for key in self.word_meta(operand).substituted {
+            let keys = self.word_meta(operand).substituted.clone();
+            for key in keys {
                 self.report(key, &interpreter, Route::Substitution);
             }
         }
