@@ -69,30 +69,11 @@ pub fn commands(record: &PendingRecord, journal_dir: Option<&Path>) -> Vec<Decid
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pending::FORMAT_VERSION;
 
     fn record(kind: PendingKind, step: &str, answer: Option<AnswerSpec>) -> PendingRecord {
         PendingRecord {
-            version: FORMAT_VERSION,
-            run_id: "20261201T031500Z-4f3a9c".into(),
-            step: step.into(),
-            element: None,
-            kind,
-            title: None,
-            question: "q".into(),
-            effect: None,
-            command: None,
-            context: vec![],
             answer,
-            rerun: false,
-            by_other: false,
-            plan_hash: "h".into(),
-            starter: "alice".into(),
-            starter_uid: 1000,
-            pid: 1,
-            asked_at: String::new(),
-            deadline: None,
-            nonce: "n".into(),
+            ..PendingRecord::for_tests(kind, "20261201T031500Z-4f3a9c", step)
         }
     }
 

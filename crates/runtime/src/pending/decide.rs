@@ -349,28 +349,11 @@ mod tests {
 
     fn record(kind: PendingKind, by_other: bool) -> PendingRecord {
         PendingRecord {
-            version: FORMAT_VERSION,
-            run_id: "r".into(),
-            step: "s".into(),
-            element: None,
-            kind,
-            title: None,
-            question: "q".into(),
-            effect: None,
-            command: None,
-            context: vec![],
             answer: Some(AnswerSpec::Choice {
                 choices: vec!["workload".into(), "platform".into()],
             }),
-            rerun: false,
             by_other,
-            plan_hash: "h".into(),
-            starter: "alice".into(),
-            starter_uid: 1000,
-            pid: 1,
-            asked_at: String::new(),
-            deadline: None,
-            nonce: "n".into(),
+            ..PendingRecord::for_tests(kind, "r", "s")
         }
     }
 

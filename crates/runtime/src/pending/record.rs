@@ -133,3 +133,33 @@ pub enum VerdictName {
     Reject,
     Answer,
 }
+
+#[cfg(test)]
+impl PendingRecord {
+    /// A record of step `step` for unit tests: an ordinary gate, question or
+    /// manual step of run `run`, no answer type, anyone may decide.
+    pub(crate) fn for_tests(kind: PendingKind, run: &str, step: &str) -> PendingRecord {
+        PendingRecord {
+            version: FORMAT_VERSION,
+            run_id: run.into(),
+            step: step.into(),
+            element: None,
+            kind,
+            title: None,
+            question: "q".into(),
+            effect: None,
+            command: None,
+            context: vec![],
+            answer: None,
+            rerun: false,
+            by_other: false,
+            plan_hash: "h".into(),
+            starter: "alice".into(),
+            starter_uid: 1000,
+            pid: 1,
+            asked_at: String::new(),
+            deadline: None,
+            nonce: "n".into(),
+        }
+    }
+}
