@@ -14,9 +14,10 @@
 //! (`echo {{x}} | { sh; }`, `echo {{x}} | tee >(sh)`), so that stage counts
 //! as one too; everything inserted inside it flows out with the stage.
 
+use super::super::argv::{script_of_shell, SHELLS};
 use super::interpreters::stdin_interpreter;
 use super::pasting::{find_pastes_names, script_operand};
-use super::programs::Language;
+use super::programs::{command_index, name, Language, Reader};
 use super::script::{hands_on, script_words, OPAQUE};
 use super::ShellLexer;
 use crate::source::Span;
@@ -51,6 +52,9 @@ pub enum Route {
     FoundNames,
     /// The output of a command substitution inside a script.
     Substitution,
+    /// Written to a file that a later command of the template runs or
+    /// sources (`echo {{x}} > f.sh; sh f.sh`), named by [`Piped::file`].
+    File,
 }
 
 /// An insertion whose value reaches an interpreter.
@@ -59,6 +63,8 @@ pub struct Piped {
     pub key: usize,
     pub interpreter: Interpreter,
     pub route: Route,
+    /// The file it was written to, for [`Route::File`].
+    pub file: Option<String>,
 }
 
 /// A command list being read.
@@ -86,6 +92,10 @@ pub(super) struct List {
     all: Vec<Item>,
     /// An interpreter reading this list's own stdin (a pipeline's first stage).
     reads: Option<Interpreter>,
+    /// What replaced the current stage's stdin, if a redirection did.
+    pub(super) stdin: Option<super::redirections::Stdin>,
+    /// The literal files the current stage's redirections write.
+    pub(super) writes: Vec<String>,
 }
 
 fn union(into: &mut Vec<Item>, from: &[Item]) {
@@ -118,6 +128,14 @@ impl List {
         }
         if self.reads.is_none() {
             self.reads = other.reads.clone();
+        }
+        if self.stdin != other.stdin {
+            self.stdin = None;
+        }
+        for path in &other.writes {
+            if !self.writes.contains(path) {
+                self.writes.push(path.clone());
+            }
         }
     }
 
@@ -178,7 +196,8 @@ impl ShellLexer {
         let texts: Vec<&str> = (0..words.len())
             .map(|i| self.texts.get(i).map(String::as_str).unwrap_or_default())
             .collect();
-        let reader = stdin_interpreter(&words, &texts)?;
+        let reader =
+            stdin_interpreter(&words, &texts).or_else(|| self.evaluates_stdin(&words, &texts))?;
         Some(Interpreter {
             name: words[reader.word].unwrap_or("the program").to_string(),
             span: self.word_meta(reader.word).span.unwrap_or_default(),
@@ -186,9 +205,66 @@ impl ShellLexer {
         })
     }
 
+    /// A command that runs what it reads on stdin as shell code otherwise
+    /// than as its script: `eval "$(cat)"`, `sh -c "$(cat)"`, `source
+    /// <(cat)` (the command of a substitution reads the stdin of the
+    /// command it is part of, and its output is evaluated), or `sh -c
+    /// 'SCRIPT'` whose SCRIPT has a reader of its stdin (`sh -c sh`).
+    fn evaluates_stdin(&self, words: &[Option<&str>], texts: &[&str]) -> Option<Reader> {
+        let p = command_index(words, 0)?;
+        let program = name(words[p]?);
+        let shell = Some(Reader {
+            word: p,
+            language: Language::Shell,
+        });
+        let substitution = |i: usize| self.word_meta(i).substitution;
+        match program {
+            "eval" => {
+                return (p + 1..words.len())
+                    .any(substitution)
+                    .then_some(shell)
+                    .flatten()
+            }
+            "." | "source" => {
+                return (p + 1 < words.len() && substitution(p + 1))
+                    .then_some(shell)
+                    .flatten()
+            }
+            _ if !SHELLS.contains(&program) => return None,
+            _ => {}
+        }
+        if let Some((_, operand)) = script_operand(words) {
+            return substitution(operand).then_some(shell).flatten();
+        }
+        let script = script_of_shell(words, p + 1)?;
+        if substitution(script) {
+            return shell;
+        }
+        let text = texts.get(script).filter(|t| !t.is_empty())?;
+        if self.depth + 1 >= MAX_FOLLOWED {
+            return None;
+        }
+        let mut inner = ShellLexer {
+            depth: self.depth + 1,
+            ..ShellLexer::default()
+        };
+        for (n, piece) in text.split(OPAQUE).enumerate() {
+            if n > 0 {
+                inner.insertion();
+            }
+            inner.feed(piece);
+        }
+        inner.finish();
+        let reads = inner.lists.first()?.reads.as_ref()?;
+        Some(Reader {
+            word: p,
+            language: reads.language,
+        })
+    }
+
     /// What the lexer knows of word `i` of the command (nothing for a word
     /// it did not record).
-    fn word_meta(&self, i: usize) -> &super::WordMeta {
+    pub(super) fn word_meta(&self, i: usize) -> &super::WordMeta {
         static NONE: super::WordMeta = super::WordMeta::EMPTY;
         self.metas.get(i).unwrap_or(&NONE)
     }
@@ -198,6 +274,7 @@ impl ShellLexer {
             key,
             interpreter: interpreter.clone(),
             route,
+            file: None,
         };
         if !self.piped.contains(&piped) {
             self.piped.push(piped);
@@ -217,9 +294,15 @@ impl ShellLexer {
         let stage = std::mem::take(&mut top.stage);
         let herestring = std::mem::take(&mut top.herestring);
         let later = top.later_stage;
+        let stdin = top.stdin.take();
+        let writes = std::mem::take(&mut top.writes);
+        // A redirection of stdin replaces the pipe: what flows down it
+        // reaches neither the reader nor the files the stage writes.
+        let from_pipe = stdin.is_none();
+        let piped_in: &[Item] = if from_pipe { &upstream } else { &[] };
         if let Some(reader) = &reader {
             for (items, route) in [
-                (&upstream, Some(Route::Pipe)),
+                (piped_in, Some(Route::Pipe)),
                 (&herestring, Some(Route::HereString)),
                 (&stage, None),
             ] {
@@ -236,8 +319,19 @@ impl ShellLexer {
                 }
             }
         }
+        self.check_written_runs(stdin.as_ref(), reader.as_ref());
+        let tee = || {
+            self.words
+                .iter()
+                .flatten()
+                .any(|w| super::programs::name(w) == "tee")
+        };
+        if !writes.is_empty() || tee() {
+            let output: Vec<Item> = [piped_in, &stage, &herestring].concat();
+            self.note_written(writes, &output);
+        }
         let top = self.top_list();
-        if !later && top.reads.is_none() {
+        if !later && top.reads.is_none() && from_pipe {
             top.reads = reader;
         }
         top.upstream = upstream;
@@ -352,6 +446,12 @@ impl ShellLexer {
             Some(super::frames::Frame::Heredoc(heredoc)) => heredoc.reader.as_ref(),
             _ => None,
         }
+    }
+
+    /// Whether the here-document whose body is being read is written to
+    /// a file (`cat > s <<EOF`), which a later command may run.
+    pub fn heredoc_written(&self) -> bool {
+        matches!(self.frames.last(), Some(super::frames::Frame::Heredoc(h)) if !h.writes.is_empty())
     }
 
     /// The scripts another shell parses among the current command's

@@ -139,11 +139,13 @@ impl ShellLexer {
                     '<' => {
                         // `<<<`: a here-string, whose word is the stdin of
                         // the command.
+                        self.document_redirect();
                         self.redirect_target = true;
                         self.top_list().in_herestring = true;
                         return;
                     }
                     '-' => {
+                        self.document_redirect();
                         self.delimiter = Some(DelimiterWord {
                             strip_tabs: true,
                             ..DelimiterWord::default()
@@ -151,6 +153,7 @@ impl ShellLexer {
                         return;
                     }
                     _ => {
+                        self.document_redirect();
                         self.delimiter = Some(DelimiterWord::default());
                         self.delimiter_char(c);
                         return;
@@ -166,7 +169,10 @@ impl ShellLexer {
                 '"' => {
                     self.frames.pop();
                 }
-                '`' => self.frames.push(Frame::Backquote),
+                '`' => {
+                    self.meta.substitution = true;
+                    self.frames.push(Frame::Backquote);
+                }
                 '$' => self.pending = Pending::Dollar,
                 _ => {}
             },
@@ -264,6 +270,7 @@ impl ShellLexer {
         }
         if !self.word.is_empty() && self.redirect_target {
             // `> out`, `<<< text`: not an argument of the command.
+            self.redirect_target_ended();
             self.redirect_target = false;
             self.top_list().in_herestring = false;
             self.raw_word.clear();
@@ -281,16 +288,22 @@ impl ShellLexer {
             self.metas.push(std::mem::take(&mut self.meta));
             self.command_start = false;
             let plain = !self.word.contains('\u{0}');
-            self.words.push(plain.then(|| self.word.clone()));
+            // `$SHELL`, `"${BASH}"`: kept as written, read as a shell's name.
+            let word = if plain {
+                Some(self.word.clone())
+            } else {
+                super::programs::names_a_shell(&self.raw_word).map(str::to_string)
+            };
             // A word's text is only read in a script after such a program.
             self.texts.push(if self.follows_words {
                 super::script::decode_word(&self.raw_word)
             } else {
                 String::new()
             });
-            if plain && super::script::hands_on(&self.word) {
+            if word.as_deref().is_some_and(super::script::hands_on) {
                 self.follows_words = true;
             }
+            self.words.push(word);
         }
         self.raw_word.clear();
         self.word.clear();
@@ -307,17 +320,6 @@ impl ShellLexer {
             Some(span) => span,
             None => cursor,
         });
-    }
-
-    /// A `<` or `>` was read: a file descriptor's number written just
-    /// before it (`2>`) is part of it, and the next word is its target.
-    fn redirection(&mut self) {
-        if !self.word.is_empty() && self.word.bytes().all(|b| b.is_ascii_digit()) {
-            self.redirect_target = true;
-        }
-        self.end_word();
-        self.redirect_target = true;
-        self.redirect_op = true;
     }
 
     fn command_char(&mut self, c: char) {
@@ -341,7 +343,12 @@ impl ShellLexer {
             }
             ' ' | '\t' => self.end_word(),
             // `>&2`, `<&3`, `>|`: part of the redirection.
-            '&' | '|' if after_redirection => self.redirect_op = true,
+            '&' | '|' if after_redirection => {
+                if c == '&' {
+                    self.duplicating();
+                }
+                self.redirect_op = true;
+            }
             ';' | '&' => {
                 self.end_word();
                 self.end_pipeline();
@@ -369,6 +376,7 @@ impl ShellLexer {
             }
             '`' => {
                 self.in_word();
+                self.meta.substitution = true;
                 self.frames.push(Frame::Backquote);
             }
             '$' => {
@@ -417,6 +425,7 @@ impl ShellLexer {
                             self.meta = outer.meta;
                             self.redirect_target = outer.redirect_target;
                             self.meta.substituted.extend(substituted);
+                            self.meta.substitution = true;
                         }
                     } else {
                         self.end_pipeline();
@@ -425,10 +434,10 @@ impl ShellLexer {
                 }
             }
             '<' => {
-                self.redirection();
+                self.redirection(true, after_redirection);
                 self.pending = Pending::Less;
             }
-            '>' => self.redirection(),
+            '>' => self.redirection(false, after_redirection),
             _ => {
                 self.word_start = WordStart::No;
                 self.word.push(c);
@@ -481,6 +490,7 @@ impl ShellLexer {
                     quoted: word.quoted,
                     strip_tabs: word.strip_tabs,
                     reader: None,
+                    writes: Vec::new(),
                 });
                 self.note_heredoc(self.heredocs.len() - 1);
                 self.word_start = WordStart::Yes;
@@ -508,6 +518,9 @@ impl ShellLexer {
         };
         if line == heredoc.delimiter {
             self.frames.pop();
+            // The body is no word of the command that follows.
+            self.word.clear();
+            self.raw_word.clear();
             self.word_start = WordStart::Yes;
             self.new_command();
         }
