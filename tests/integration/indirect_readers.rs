@@ -45,11 +45,17 @@ const GAPS: &[(&str, &[&str])] = &[
     ("echo X | eval \"$(cat)\"", &["sh", "dash", "bash"]),
     ("echo X | eval \"$(cat -)\"", &["sh", "dash", "bash"]),
     ("echo X | sh -c sh", &["sh", "dash", "bash"]),
-    ("echo X | bash -c 'eval \"$(cat)\"'", &["sh", "dash", "bash"]),
+    (
+        "echo X | bash -c 'eval \"$(cat)\"'",
+        &["sh", "dash", "bash"],
+    ),
     ("echo X | sh -c '. /dev/stdin'", &["sh", "dash", "bash"]),
     ("echo X > f.sh; sh f.sh", &["sh", "dash", "bash"]),
     ("printf '%s\\n' X > ./a; . ./a", &["sh", "dash", "bash"]),
-    ("printf '%s\\n' X >> ./job; bash job", &["sh", "dash", "bash"]),
+    (
+        "printf '%s\\n' X >> ./job; bash job",
+        &["sh", "dash", "bash"],
+    ),
     ("echo X | tee f > /dev/null; . ./f", &["sh", "dash", "bash"]),
     ("echo X > f; chmod +x f; ./f", &["sh", "dash", "bash"]),
     ("{ echo X; } > f; sh < f", &["sh", "dash", "bash"]),
@@ -166,9 +172,11 @@ const REPLACED: &[(&str, &str, Expect)] = &[
         "printf '%s' X | sh <<'EOF'\necho ran > from_heredoc.out\nEOF",
         |_| "ran\n".to_string(),
     ),
-    ("from_cat", "printf '%s' X | sh -c 'cat' > from_cat.out", |v| {
-        v.to_string()
-    }),
+    (
+        "from_cat",
+        "printf '%s' X | sh -c 'cat' > from_cat.out",
+        |v| v.to_string(),
+    ),
 ];
 
 /// Only in bash.

@@ -8,7 +8,7 @@
 /// as an expansion of a variable that names a shell (`$SHELL`, see
 /// [`names_a_shell`]) is `sh`.
 pub(super) fn name(word: &str) -> &str {
-    if word.starts_with(['$', '"']) {
+    if word.starts_with('$') {
         return "sh";
     }
     word.rsplit('/').next().unwrap_or(word)
@@ -22,9 +22,9 @@ const SHELL_VARIABLES: &[&str] = &["SHELL", "BASH", "ZSH_NAME", "CONFIG_SHELL", 
 /// The word as written (`raw`, possibly followed by the character that
 /// ended it), when it is one expansion of a variable that names a shell:
 /// `$SHELL`, `"$BASH"`, `${SHELL}`, `${SHELL:-sh}` (any operator but `+`,
-/// which replaces a set value, and `#`, its length). Plain words never
-/// start with `$` or `"`, so [`name`] knows such a word by its first
-/// character.
+/// which replaces a set value, and `#`, its length); returned without
+/// the double quotes. Plain words never start with `$`, so [`name`] knows
+/// such a word by its first character.
 pub(super) fn names_a_shell(raw: &str) -> Option<&str> {
     let word = raw
         .strip_suffix([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')'])
@@ -48,7 +48,7 @@ pub(super) fn names_a_shell(raw: &str) -> Option<&str> {
         }
         None => expansion,
     };
-    SHELL_VARIABLES.contains(&named).then_some(word)
+    SHELL_VARIABLES.contains(&named).then_some(inner)
 }
 
 /// Whether `word` reads as a path to standard input.

@@ -190,7 +190,7 @@ impl ShellLexer {
         let Some(program) = words[p] else {
             return;
         };
-        let (path, language) = if program.contains('/') && !program.starts_with(['$', '"']) {
+        let (path, language) = if program.contains('/') && !program.starts_with('$') {
             // Run as a program: whatever its first line says it is.
             (program.to_string(), Language::Other)
         } else {

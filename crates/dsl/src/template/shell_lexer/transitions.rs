@@ -294,6 +294,9 @@ impl ShellLexer {
             } else {
                 super::programs::names_a_shell(&self.raw_word).map(str::to_string)
             };
+            if word.is_some() && !plain {
+                self.span_to_here();
+            }
             // A word's text is only read in a script after such a program.
             self.texts.push(if self.follows_words {
                 super::script::decode_word(&self.raw_word)
@@ -310,6 +313,17 @@ impl ShellLexer {
         self.meta = super::WordMeta::default();
         self.word_start = WordStart::Yes;
         self.word_at_command_start = self.command_start;
+    }
+
+    /// The word just ended runs up to the character being read (its
+    /// quoted characters are not marked one by one).
+    fn span_to_here(&mut self) {
+        let cursor = self.cursor;
+        if let Some(span) = self.metas.last_mut().and_then(|m| m.span.as_mut()) {
+            if cursor != crate::source::Span::default() && cursor.start > span.start {
+                span.end = cursor.start;
+            }
+        }
     }
 
     /// The current word goes on at the character being read.
