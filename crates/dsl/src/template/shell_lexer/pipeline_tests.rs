@@ -355,6 +355,8 @@ fn a_stage_that_evaluates_its_stdin() {
         "sh -c 'eval \"$(cat)\"'",
         "bash -c '. /dev/stdin'",
         "sh -c 'cat; sh'",
+        // Conservative: whatever the substitution runs.
+        "eval \"$(ssh-agent -s)\"",
     ] {
         assert_eq!(refused(&format!("echo @ | {reader}")), [1], "{reader}");
     }
