@@ -30,8 +30,8 @@
 use super::super::argv::{host_of_ssh, SHELLS};
 use super::pasting::xargs_runs_items;
 use super::programs::{
-    is_script_interpreter, is_stdin, name, reads_script_from_stdin, skip_options, wrapped,
-    Language, Reader,
+    is_script_interpreter, is_stdin, name, reads_script_from_stdin, skip_assignments, skip_options,
+    wrapped, Language, Reader,
 };
 
 /// How many commands deep (`ssh h "sudo su -c 'bash -s'"`) the remote and
@@ -68,7 +68,7 @@ pub(super) fn stdin_interpreter(words: &[Option<&str>], texts: &[&str]) -> Optio
 }
 
 fn reader_at(words: &[Option<&str>], texts: &[&str], start: usize, depth: usize) -> Option<Reader> {
-    let mut i = start;
+    let mut i = skip_assignments(words, start);
     let shell = |word| {
         Some(Reader {
             word,

@@ -211,6 +211,10 @@ impl ShellLexer {
     /// command it is part of, and its output is evaluated), or `sh -c
     /// 'SCRIPT'` whose SCRIPT has a reader of its stdin (`sh -c sh`).
     fn evaluates_stdin(&self, words: &[Option<&str>], texts: &[&str]) -> Option<Reader> {
+        // Neither a shell nor a substitution: the common case, answered at once.
+        if !self.follows_words && !self.metas.iter().any(|m| m.substitution) {
+            return None;
+        }
         let p = command_index(words, 0)?;
         let program = name(words[p]?);
         let shell = Some(Reader {

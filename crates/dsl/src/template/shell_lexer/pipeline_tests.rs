@@ -323,6 +323,8 @@ fn a_shell_named_by_a_variable_or_behind_a_wrapper() {
         "timeout -s KILL 5 sh",
         "sudo sh",
         "sudo -u x bash",
+        "A=1 sh",
+        "LC_ALL=C A_B=2 $SHELL",
     ] {
         assert_eq!(refused(&format!("echo @ | {reader}")), [1], "{reader}");
     }

@@ -186,9 +186,29 @@ pub(super) fn wrapped(words: &[Option<&str>], i: usize) -> Option<Wrapped> {
     })
 }
 
-/// The command that runs at `i`, through the wrappers around it (`sudo
-/// -u app env A=1 sh` is `sh`); `None` when a wrapper is given none.
-pub(super) fn command_index(words: &[Option<&str>], mut i: usize) -> Option<usize> {
+/// Past the assignments written before a command (`LC_ALL=C sh`), when
+/// they are plain text.
+pub(super) fn skip_assignments(words: &[Option<&str>], mut i: usize) -> usize {
+    let assignment = |word: &str| {
+        word.split_once('=').is_some_and(|(name, _)| {
+            name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    while let Some(Some(word)) = words.get(i) {
+        if !assignment(word) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The command that runs at `i`, through the assignments and wrappers
+/// before it (`A=1 sudo -u app env B=2 sh` is `sh`); `None` when a wrapper
+/// is given none.
+pub(super) fn command_index(words: &[Option<&str>], i: usize) -> Option<usize> {
+    let mut i = skip_assignments(words, i);
     while let Some(wrapper) = wrapped(words, i) {
         i = wrapper.command?;
     }
