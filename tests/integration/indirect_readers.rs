@@ -42,8 +42,10 @@ const GAPS: &[(&str, &[&str])] = &[
     ("echo X | \"$0\"", &["sh", "dash", "bash"]),
     ("echo X | env -i \"$SHELL\"", &["sh", "dash", "bash"]),
     ("echo X | nice -n 1 $SHELL -s", &["sh", "dash", "bash"]),
+    ("echo X | LC_ALL=C sh", &["sh", "dash", "bash"]),
     ("echo X | eval \"$(cat)\"", &["sh", "dash", "bash"]),
     ("echo X | eval \"$(cat -)\"", &["sh", "dash", "bash"]),
+    ("echo X | eval \"`cat`\"", &["sh", "dash", "bash"]),
     ("echo X | sh -c sh", &["sh", "dash", "bash"]),
     (
         "echo X | bash -c 'eval \"$(cat)\"'",

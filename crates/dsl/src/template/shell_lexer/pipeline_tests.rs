@@ -325,6 +325,7 @@ fn a_shell_named_by_a_variable_or_behind_a_wrapper() {
         "sudo -u x bash",
         "A=1 sh",
         "LC_ALL=C A_B=2 $SHELL",
+        "A=\"$x\" B=@ sh",
     ] {
         assert_eq!(refused(&format!("echo @ | {reader}")), [1], "{reader}");
     }

@@ -186,19 +186,14 @@ pub(super) fn wrapped(words: &[Option<&str>], i: usize) -> Option<Wrapped> {
     })
 }
 
-/// Past the assignments written before a command (`LC_ALL=C sh`), when
-/// they are plain text.
+/// Past the assignments written before a command (`LC_ALL=C sh`).
 pub(super) fn skip_assignments(words: &[Option<&str>], mut i: usize) -> usize {
-    let assignment = |word: &str| {
-        word.split_once('=').is_some_and(|(name, _)| {
-            name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-    };
-    while let Some(Some(word)) = words.get(i) {
-        if !assignment(word) {
-            break;
-        }
+    while words
+        .get(i)
+        .copied()
+        .flatten()
+        .is_some_and(super::variables::is_assignment)
+    {
         i += 1;
     }
     i

@@ -291,12 +291,13 @@ impl ShellLexer {
             // `$SHELL`, `"${BASH}"`: kept as written, read as a shell's name.
             let word = if plain {
                 Some(self.word.clone())
-            } else {
-                super::programs::names_a_shell(&self.raw_word).map(str::to_string)
-            };
-            if word.is_some() && !plain {
+            } else if let Some(shell) = super::programs::names_a_shell(&self.raw_word) {
+                let shell = shell.to_string();
                 self.span_to_here();
-            }
+                Some(shell)
+            } else {
+                self.prefix_assignment()
+            };
             // A word's text is only read in a script after such a program.
             self.texts.push(if self.follows_words {
                 super::script::decode_word(&self.raw_word)
@@ -313,6 +314,19 @@ impl ShellLexer {
         self.meta = super::WordMeta::default();
         self.word_start = WordStart::Yes;
         self.word_at_command_start = self.command_start;
+    }
+
+    /// A word that is not plain text but an assignment written before
+    /// the command (`A="$x" sh`): its name and `=`, so that the program
+    /// after it is still found (its value is not known).
+    fn prefix_assignment(&self) -> Option<String> {
+        let eq = self.word.find('=')?;
+        let name = &self.word[..=eq];
+        let before_command = self
+            .words
+            .iter()
+            .all(|w| w.as_deref().is_some_and(super::variables::is_assignment));
+        (before_command && super::variables::is_assignment(name)).then(|| name.to_string())
     }
 
     /// The word just ended runs up to the character being read (its
