@@ -9,7 +9,9 @@
 //!
 //! The list (documented in docs/semantics.md, "Values that reach another
 //! interpreter"): any shell (`sh bash dash zsh ksh mksh ash posh`,
-//! `busybox sh`) with no script operand, with `-s` or with `/dev/stdin`;
+//! `busybox sh`, a shell named by a variable: `$SHELL`, `"$BASH"`, `$0`,
+//! see [`super::programs::names_a_shell`]) with no script operand, with
+//! `-s` or with `/dev/stdin`;
 //! `ssh HOST` with no remote command, or whose remote command is one of
 //! these; `su`/`runuser` with no `-c` (a login shell), or whose `-c`
 //! command is one; `sudo -s`/`-i` and `doas -s` with no command; every
@@ -25,7 +27,11 @@
 //! commands), `redis-cli` with no command, `clickhouse-client` with no
 //! `--query`, `cqlsh` with no `-e`/`-f`, `mongosh`/`mongo` with no
 //! `--eval` or script; `at`/`batch` with no `-f`; `crontab` with no file
-//! or `-`; `source`/`.` of `/dev/stdin`.
+//! or `-`; `source`/`.` of `/dev/stdin`. Commands that evaluate their
+//! stdin otherwise (`eval "$(cat)"`, `sh -c sh`) are found by
+//! `ShellLexer::evaluates_stdin` (pipeline.rs), which sees substitutions
+//! and can lex a `-c` script; files written and run later, in
+//! [`super::redirections`].
 
 use super::super::argv::{host_of_ssh, SHELLS};
 use super::pasting::xargs_runs_items;
