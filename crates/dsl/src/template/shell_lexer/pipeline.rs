@@ -96,6 +96,9 @@ pub(super) struct List {
     pub(super) stdin: Option<super::redirections::Stdin>,
     /// The literal files the current stage's redirections write.
     pub(super) writes: Vec<String>,
+    /// The current pipeline's first stage kept the list's stdin, so what
+    /// its later stages read may come from there (`{ grep x | sh; }`).
+    head_kept_stdin: bool,
 }
 
 fn union(into: &mut Vec<Item>, from: &[Item]) {
@@ -122,6 +125,7 @@ impl List {
         union(&mut self.all, &other.all);
         self.in_herestring |= other.in_herestring;
         self.later_stage &= other.later_stage;
+        self.head_kept_stdin |= other.head_kept_stdin;
         self.awaiting_stage |= other.awaiting_stage;
         if self.nested_reader.is_none() {
             self.nested_reader = other.nested_reader.clone();
@@ -335,7 +339,10 @@ impl ShellLexer {
             self.note_written(writes, &output);
         }
         let top = self.top_list();
-        if !later && top.reads.is_none() && from_pipe {
+        if !later {
+            top.head_kept_stdin = from_pipe;
+        }
+        if top.reads.is_none() && from_pipe && top.head_kept_stdin {
             top.reads = reader;
         }
         top.upstream = upstream;

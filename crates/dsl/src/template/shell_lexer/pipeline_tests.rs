@@ -417,6 +417,7 @@ fn a_reader_whose_stdin_is_replaced_reads_no_pipe() {
         "sh <<'EOF'\necho hi\nEOF\n",
         "{ sh; } < file",
         "sh -c 'cat'",
+        "{ grep x < file | sh; }",
     ] {
         assert_eq!(
             refused(&format!("echo @ | {reader}")),
@@ -433,6 +434,9 @@ fn a_reader_whose_stdin_is_replaced_reads_no_pipe() {
         "sh < \"$F\"",
         "sh < file <&0",
         "{ sh < file; sh; }",
+        // A reader later in a pipeline of a list reading the stage's stdin.
+        "{ grep x | sh; }",
+        "( tr a b | sh )",
     ] {
         assert_eq!(refused(&format!("echo @ | {reader}")), [1], "{reader}");
     }
