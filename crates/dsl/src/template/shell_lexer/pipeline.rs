@@ -328,11 +328,16 @@ impl ShellLexer {
             }
         }
         self.check_written_runs(stdin.as_ref(), reader.as_ref());
+        // `tee` copies its stdin: worth looking for when a value reaches it
+        // (`tee_files` tells which word is `tee`; this only looks for one).
         let tee = || {
-            self.words
+            let fed = !piped_in.is_empty()
+                || !herestring.is_empty()
+                || stage.iter().any(|i| matches!(i, Item::Heredoc(_)));
+            fed && self
+                .words
                 .iter()
-                .flatten()
-                .any(|w| super::programs::name(w) == "tee")
+                .any(|w| w.as_deref().is_some_and(|w| w.ends_with("tee")))
         };
         if !writes.is_empty() || tee() {
             let output: Vec<Item> = [piped_in, &stage, &herestring].concat();

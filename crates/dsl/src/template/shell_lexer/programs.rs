@@ -8,7 +8,7 @@
 /// as an expansion of a variable that names a shell (`$SHELL`, see
 /// [`names_a_shell`]) is `sh`.
 pub(super) fn name(word: &str) -> &str {
-    if word.starts_with('$') {
+    if word.as_bytes().first() == Some(&b'$') {
         return "sh";
     }
     word.rsplit('/').next().unwrap_or(word)
@@ -26,6 +26,9 @@ const SHELL_VARIABLES: &[&str] = &["SHELL", "BASH", "ZSH_NAME", "CONFIG_SHELL", 
 /// the double quotes. Plain words never start with `$`, so [`name`] knows
 /// such a word by its first character.
 pub(super) fn names_a_shell(raw: &str) -> Option<&str> {
+    if !matches!(raw.as_bytes().first(), Some(b'$' | b'"')) {
+        return None;
+    }
     let word = raw
         .strip_suffix([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')'])
         .unwrap_or(raw);
@@ -192,7 +195,7 @@ pub(super) fn skip_assignments(words: &[Option<&str>], mut i: usize) -> usize {
         .get(i)
         .copied()
         .flatten()
-        .is_some_and(super::variables::is_assignment)
+        .is_some_and(|w| w.contains('=') && super::variables::is_assignment(w))
     {
         i += 1;
     }

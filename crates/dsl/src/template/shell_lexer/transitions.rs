@@ -304,7 +304,12 @@ impl ShellLexer {
             } else {
                 String::new()
             });
-            if word.as_deref().is_some_and(super::script::hands_on) {
+            let hands_on = match &word {
+                Some(_) if plain => super::script::hands_on(&self.word),
+                Some(shell) => super::script::hands_on(shell),
+                None => false,
+            };
+            if hands_on {
                 self.follows_words = true;
             }
             self.words.push(word);
@@ -320,13 +325,21 @@ impl ShellLexer {
     /// the command (`A="$x" sh`): its name and `=`, so that the program
     /// after it is still found (its value is not known).
     fn prefix_assignment(&self) -> Option<String> {
+        // Most words that are not plain hold an insertion or start with a quote.
+        let first = *self.word.as_bytes().first()?;
+        if !(first.is_ascii_alphabetic() || first == b'_') {
+            return None;
+        }
         let eq = self.word.find('=')?;
         let name = &self.word[..=eq];
+        if !super::variables::is_assignment(name) {
+            return None;
+        }
         let before_command = self
             .words
             .iter()
             .all(|w| w.as_deref().is_some_and(super::variables::is_assignment));
-        (before_command && super::variables::is_assignment(name)).then(|| name.to_string())
+        before_command.then(|| name.to_string())
     }
 
     /// The word just ended runs up to the character being read (its
