@@ -59,10 +59,10 @@ impl Call {
     pub fn new(params: &Params) -> Result<Call, String> {
         let base = reqwest::Url::parse(params.url.trim())
             .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .filter(|u| u.host().is_some())
             .ok_or_else(|| {
                 format!(
-                    "`{}` is not an http:// or https:// URL of Alertmanager",
+                    "`{}` is not a URL of Alertmanager (`http://alertmanager:9093`)",
                     shown_text(&params.url)
                 )
             })?;
@@ -80,8 +80,10 @@ impl Call {
             .collect();
         let timeout = params.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let what = match &params.expire {
+            // Checked when it is used: in a dry-run it may stand for the id
+            // of a silence that was not created (`<steps.mute.id>`).
             Some(id) => What::Expire {
-                id: silence_id(id)?,
+                id: id.trim().to_string(),
             },
             None => What::Create(create(params)?),
         };
@@ -113,7 +115,10 @@ impl Call {
     pub async fn run(&self, ctx: &ActionContext) -> ActionResult {
         let done = match &self.what {
             What::Create(c) => self.create(c, ctx).await,
-            What::Expire { id } => self.expire(id, ctx).await,
+            What::Expire { id } => match silence_id(id) {
+                Ok(id) => self.expire(&id, ctx).await,
+                Err(e) => Err(e),
+            },
         };
         done.unwrap_or_else(ActionResult::failure)
     }
@@ -123,7 +128,18 @@ impl Call {
     pub async fn preview(&self, ctx: &ActionContext) -> ActionResult {
         let done = match &self.what {
             What::Create(_) => self.status(ctx).await,
-            What::Expire { id } => self.look_up(id, ctx).await.map(|silence| {
+            What::Expire { id } if unknown(id) => {
+                let mut result = ActionResult::success(Map::new());
+                result.message = Some(
+                    "the id comes from a step the dry-run did not run; nothing was expired".into(),
+                );
+                Ok(result)
+            }
+            What::Expire { id } => match silence_id(id) {
+                Ok(id) => self.look_up(&id, ctx).await,
+                Err(e) => Err(e),
+            }
+            .map(|silence| {
                 let state = silence["status"]["state"].as_str().unwrap_or("unknown");
                 let mut result = ActionResult::success(Map::new());
                 result.message = Some(format!("the silence is {state}; nothing was expired"));
@@ -324,6 +340,12 @@ fn silence_id(id: &str) -> Result<String, String> {
             Value::String(id.to_string())
         ))
     }
+}
+
+/// A dry-run's placeholder for a value it does not have (`<steps.mute.id>`),
+/// which no silence id can be.
+fn unknown(id: &str) -> bool {
+    id.starts_with('<') && id.ends_with('>')
 }
 
 fn fields(id: &str, silence: &Value) -> Map<String, Value> {
