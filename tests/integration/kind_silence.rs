@@ -195,6 +195,25 @@ fn a_dry_run_shows_the_silence_and_creates_nothing() {
         assert!(description.contains(part), "{part}: {description}");
     }
     assert_eq!(am.silences(), Vec::<Value>::new());
+
+    // A step wrongly declared `read` is executed by a dry-run: the kind
+    // itself still creates nothing.
+    let declared_read = CREATE.replace("    silence:\n", "    effect: read\n    silence:\n");
+    assert_ne!(declared_read, CREATE);
+    let ran = run_playbook(
+        "mute.yaml",
+        &declared_read,
+        &[&url, "--input=host=db-1", "--input=note=swap", "--dry-run"],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.finished("mute")["state"], "skipped");
+    assert!(
+        message(&ran, "mute").starts_with("not run in a dry-run: it would create a silence at"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(am.silences(), Vec::<Value>::new());
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::matchers::{self, Matcher, BROAD_HELP};
 use super::{Params, DEFAULT_MAX_DURATION};
 use crate::capped;
 use crate::web::{self, ClientOptions};
-use runbook_runtime::{ActionContext, ActionResult};
+use runbook_runtime::{ActionContext, ActionResult, Mode};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::time::{Duration, SystemTime};
@@ -112,7 +112,15 @@ impl Call {
         }
     }
 
+    /// Creates or expires; never in a dry-run, even for a step its author
+    /// declared `effect: read` (which a dry-run executes).
     pub async fn run(&self, ctx: &ActionContext) -> ActionResult {
+        if ctx.mode == Mode::DryRun {
+            return ActionResult::undecided(format!(
+                "not run in a dry-run: it would {}; a silence step is `write` unless declared otherwise",
+                self.describe()
+            ));
+        }
         let done = match &self.what {
             What::Create(c) => self.create(c, ctx).await,
             What::Expire { id } => match silence_id(id) {
