@@ -58,6 +58,11 @@ fn a_silence_is_created_as_written_then_expired() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let results = &ran.finished("mute")["results"];
     let id = results["id"].as_str().unwrap().to_string();
+    let ends_at = results["ends_at"].as_str().unwrap();
+    assert_eq!(
+        message(&ran, "mute"),
+        format!("silence {id} until {ends_at}")
+    );
     let silences = am.silences();
     assert_eq!(silences.len(), 1, "{silences:#?}");
     let s = &silences[0];
@@ -95,6 +100,11 @@ steps:
     let silences = am.silences();
     assert_eq!(silences[0]["status"]["state"], "expired");
     assert_eq!(ran.finished("unmute")["results"]["id"], id.as_str());
+    assert!(
+        message(&ran, "unmute").starts_with(&format!("the silence {id} ended at 20")),
+        "{}",
+        ran.stdout
+    );
     assert_eq!(
         time(&ran.finished("unmute")["results"]["ends_at"]),
         time(&silences[0]["endsAt"])

@@ -193,8 +193,10 @@ impl Call {
         })?;
         let mut fields = Map::new();
         fields.insert("id".into(), Value::String(id.into()));
-        fields.insert("ends_at".into(), Value::String(ends_at));
-        Ok(ActionResult::success(fields))
+        fields.insert("ends_at".into(), Value::String(ends_at.clone()));
+        let mut result = ActionResult::success(fields);
+        result.message = Some(format!("silence {id} until {ends_at}"));
+        Ok(result)
     }
 
     async fn expire(&self, id: &str, ctx: &ActionContext) -> Result<ActionResult, String> {
@@ -214,7 +216,12 @@ impl Call {
             return Err(refused(&what, status, &text));
         }
         let after = self.look_up(id, ctx).await?;
-        Ok(ActionResult::success(fields(id, &after)))
+        let mut result = ActionResult::success(fields(id, &after));
+        result.message = Some(format!(
+            "the silence {id} ended at {}",
+            after["endsAt"].as_str().unwrap_or("?")
+        ));
+        Ok(result)
     }
 
     /// The silence `id` as Alertmanager holds it; an unknown id fails.
