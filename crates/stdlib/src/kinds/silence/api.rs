@@ -344,7 +344,7 @@ fn create(params: &Params) -> Result<Create, String> {
 
 /// An Alertmanager silence id (a UUID): letters, digits and `-`, so it is
 /// one path segment and nothing else.
-fn silence_id(id: &str) -> Result<String, String> {
+pub(super) fn silence_id(id: &str) -> Result<String, String> {
     let id = id.trim();
     if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     {

@@ -18,7 +18,16 @@ pub fn rules(params: &Node) -> Vec<ParamProblem> {
     if params.as_map().is_none() {
         return problems;
     }
-    if params.get("expire").is_some() {
+    if let Some(expire) = params.get("expire") {
+        if let Some(Err(message)) = literal(expire).map(|id| super::api::silence_id(&id)) {
+            problems.push(problem(
+                Code::InvalidParam,
+                expire.span,
+                message,
+                "not a silence id",
+                "give the id a `silence` step created: `expire: \"{{steps.mute.id}}\"`",
+            ));
+        }
         for name in EXPIRE_EXCLUDES {
             if let Some(node) = params.get(name) {
                 problems.push(problem(
@@ -377,6 +386,13 @@ mod tests {
             (text("{{steps.s.id}}"), "expire")
         ])
         .is_empty());
+        assert_eq!(
+            codes(vec![
+                (text("http://am"), "url"),
+                (text("../status"), "expire")
+            ]),
+            vec![Code::InvalidParam]
+        );
         let mut both = create(map(vec![("a", text("b"))]));
         both.push((text("x"), "expire"));
         assert_eq!(codes(both), vec![Code::InvalidParam; 3]);
