@@ -17,6 +17,7 @@ pub mod notify;
 pub mod playbook;
 pub mod prometheus;
 pub mod shell;
+pub mod silence;
 pub mod sql;
 pub mod wait;
 
@@ -33,6 +34,7 @@ pub static ALL: &[&dyn AnyKind] = &[
     &k8s::K8s,
     &prometheus::Prometheus,
     &sql::Sql,
+    &silence::Silence,
     &wait::Wait,
     &assert::Assert,
     &log::Log,
