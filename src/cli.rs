@@ -67,7 +67,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Serve a read-only web console over the journal directory (docs/console.md).
+    /// Serve a web console over the journal directory, read-only unless `--decide` (docs/console.md).
     Serve {
         #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
@@ -78,6 +78,14 @@ pub enum Command {
         /// or a cookie set by visiting a page with `?token=TOKEN` once).
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
+        /// Decide gates, questions and manual steps from the browser, as the
+        /// user running the console (a token is always required to decide:
+        /// `--token-file`, mode 0600, or one made at start).
+        #[arg(long)]
+        decide: bool,
+        /// Mark the session cookie `Secure` (behind a TLS-terminating proxy).
+        #[arg(long, requires = "decide")]
+        secure_cookie: bool,
     },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.
