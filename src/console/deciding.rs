@@ -124,6 +124,38 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), Refused> {
     }
 }
 
+/// A request body of at most `most` bytes. A larger one is read on, and
+/// dropped, up to [`DRAIN`] bytes, so the client that sent it reads the
+/// refusal instead of a connection reset; past that the connection is cut.
+/// Memory holds at most `most` bytes either way.
+pub async fn read_body(body: Body, most: usize) -> Result<Vec<u8>, ()> {
+    use axum::body::HttpBody;
+    let mut body = body;
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let Ok(data) = frame.map_err(|_| ())?.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= most {
+            kept.extend_from_slice(&data);
+        } else if seen > DRAIN {
+            return Err(());
+        }
+    }
+    if seen > most {
+        Err(())
+    } else {
+        Ok(kept)
+    }
+}
+
+/// How much of a too-large body is read and dropped before the refusal.
+const DRAIN: usize = 4 * 1024 * 1024;
+
 /// The answer to a refused POST.
 pub fn forbidden(why: &str) -> Response {
     error(StatusCode::FORBIDDEN, "forbidden", why)
@@ -176,7 +208,7 @@ pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> R
     if !headers.contains_key(header::ORIGIN) {
         return forbidden("sign in from the console's own page (`/signin`)");
     }
-    let Ok(bytes) = axum::body::to_bytes(request.into_body(), SIGNIN_BYTES).await else {
+    let Ok(bytes) = read_body(request.into_body(), SIGNIN_BYTES).await else {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",

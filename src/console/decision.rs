@@ -11,7 +11,7 @@
 //! console and journaled `via: web`; refused unless that very record (its
 //! nonce and plan hash) still waits.
 
-use super::deciding::{error, forbidden, Refused};
+use super::deciding::{error, forbidden, read_body, Refused};
 use super::Console;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
@@ -49,7 +49,7 @@ pub async fn decide(
     if let Err(Refused(why)) = deciding.authorize(request.headers()) {
         return forbidden(why);
     }
-    let Ok(bytes) = axum::body::to_bytes(request.into_body(), MOST_BYTES).await else {
+    let Ok(bytes) = read_body(request.into_body(), MOST_BYTES).await else {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
