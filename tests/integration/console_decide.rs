@@ -74,7 +74,11 @@ impl Console {
                 .enable_all()
                 .build()
                 .unwrap(),
-            http: reqwest::Client::new(),
+            // Redirects are answers to check, not to follow.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
         }
     }
 
@@ -712,7 +716,14 @@ fn a_token_file_must_be_the_users_own_and_private() {
     // carries it once; a random one is made otherwise, new at every start.
     let console = Console::start(&runs, None, &["--token-file", file.to_str().unwrap()]);
     assert_eq!(console.token, token);
-    console.sign_in();
+    // The token also guards reading; a session reads, and the token is
+    // never taken from an address (`?token=`), which logs keep.
+    let cookie = console.sign_in();
+    assert_eq!(console.get("/", &[("cookie", &cookie)]).status, 200);
+    assert_eq!(console.get("/", &[]).status, 401);
+    let by_address = console.get(&format!("/?token={token}"), &[]);
+    assert_eq!(by_address.status, 401, "{}", by_address.body);
+    assert!(by_address.cookie.is_none());
     let first = Console::start(&runs, None, &[]);
     let second = Console::start(&runs, None, &[]);
     assert_eq!(first.token.len(), 64);
