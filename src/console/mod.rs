@@ -177,6 +177,9 @@ pub fn serve(options: Options) -> Result<(), String> {
         println!("runbook serve: listening on http://{address}/ ({guarded})");
         // Printed once, here only: the token is in the fragment, which a
         // browser never sends, so no request or log holds it.
+        if console.deciding.is_some() {
+            let _ = html::DECIDES_AS.set(user.clone());
+        }
         if let Some(url) = sign_in {
             println!("runbook serve: deciding as {user}: sign in at {url}");
         }

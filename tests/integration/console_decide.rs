@@ -412,6 +412,7 @@ fn a_decision_in_the_console_is_its_users_journaled_via_web_and_four_eyes_holds(
     let console = Console::start(&runs, None, &[]);
     let cookie = console.sign_in();
     let (page, csrf) = console.page(&cookie, &run_id);
+    assert!(page.contains("deciding as <code>root</code>"), "{page}");
     // Before deciding: the exact command and the plan hash it approves.
     let panel = &page[page.find("<article class=\"pending live\"").unwrap()..];
     let panel = &panel[..panel.find("</article>").unwrap()];
@@ -649,6 +650,7 @@ fn without_decide_the_console_stays_read_only() {
     let served = Served::start(&runs, &[]);
     let page = served.get(&format!("/runs/{run_id}")).body;
     assert!(page.contains("the console changes nothing"), "{page}");
+    assert!(page.contains("read-only console"), "{page}");
     assert!(
         !page.contains("data-verdict") && !page.contains("data-csrf"),
         "{page}"
