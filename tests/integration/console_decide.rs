@@ -218,6 +218,9 @@ fn every_request_that_does_not_prove_itself_is_refused_and_decides_nothing() {
     let bearer = format!("Bearer {}", console.token);
     let wrong_bearer = format!("Bearer {}", "0".repeat(64));
     let look_alike = format!("{origin}.evil.example");
+    // Another local user's page on another port of the same host: same
+    // site, so a browser sends the SameSite=Strict cookie along.
+    let other_port = "http://127.0.0.1:1";
     let session = [
         ("origin", origin),
         ("cookie", cookie.as_str()),
@@ -281,6 +284,23 @@ fn every_request_that_does_not_prove_itself_is_refused_and_decides_nothing() {
             "a look-alike origin",
             vec![
                 ("origin", look_alike.as_str()),
+                ("cookie", &cookie),
+                ("x-csrf-token", &csrf),
+            ],
+        ),
+        (
+            "a page on another port of this host",
+            vec![
+                ("origin", other_port),
+                ("sec-fetch-site", "same-site"),
+                ("cookie", &cookie),
+                ("x-csrf-token", &csrf),
+            ],
+        ),
+        (
+            "another port without Sec-Fetch-Site",
+            vec![
+                ("origin", other_port),
                 ("cookie", &cookie),
                 ("x-csrf-token", &csrf),
             ],
