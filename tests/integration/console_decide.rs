@@ -22,6 +22,8 @@ struct Console {
     token: String,
     /// `http://127.0.0.1:PORT`, the console's own origin.
     origin: String,
+    /// Started with `--secure-cookie`.
+    secure: bool,
     runtime: tokio::runtime::Runtime,
     http: reqwest::Client,
 }
@@ -68,6 +70,7 @@ impl Console {
         );
         Console {
             origin: format!("http://{}", served.address),
+            secure: args.contains(&"--secure-cookie"),
             served,
             token,
             runtime: tokio::runtime::Builder::new_current_thread()
@@ -135,6 +138,7 @@ impl Console {
             assert!(cookie.contains(attribute), "{attribute} in {cookie}");
         }
         assert!(!cookie.contains(&self.token), "{cookie}");
+        assert_eq!(cookie.contains("Secure"), self.secure, "{cookie}");
         cookie.split(';').next().unwrap().to_string()
     }
 
@@ -746,6 +750,8 @@ fn a_token_file_must_be_the_users_own_and_private() {
     let by_address = console.get(&format!("/?token={token}"), &[]);
     assert_eq!(by_address.status, 401, "{}", by_address.body);
     assert!(by_address.cookie.is_none());
+    // Behind a TLS-terminating proxy: a `Secure` cookie.
+    Console::start(&runs, None, &["--secure-cookie"]).sign_in();
     let first = Console::start(&runs, None, &[]);
     let second = Console::start(&runs, None, &[]);
     assert_eq!(first.token.len(), 64);
