@@ -75,7 +75,8 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: std::net::SocketAddr,
         /// A file holding the token every request must carry (a bearer token,
-        /// or a cookie set by visiting a page with `?token=TOKEN` once).
+        /// or a cookie set by visiting a page with `?token=TOKEN` once; with
+        /// `--decide`, sign in at the address it prints instead).
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
         /// Decide gates, questions and manual steps from the browser, as the

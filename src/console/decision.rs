@@ -1,10 +1,8 @@
 //! `POST /api/v1/runs/RUN/gates/NONCE/decision`: deciding what waits, from
 //! the run page's script or a script of one's own (docs/console.md). The
-//! body names the plan hash the decider saw, and the verdict:
-//!
-//! ```json
-//! {"plan_hash": "…", "verdict": "approve" | "reject" | "answer", "reason": "…", "answer": "…"}
-//! ```
+//! JSON body names the plan hash the decider saw (`plan_hash`), the
+//! `verdict` (the verb of `runbook approve`, `reject` or `answer`), and a
+//! `reason` or an `answer`.
 //!
 //! The decision is the runtime's (`pending::decide_seen`, the writer
 //! `runbook approve`/`reject`/`answer` use), made as the OS user running the
@@ -70,7 +68,7 @@ pub async fn decide(
         }
     };
     let verdict = match (body.verdict.as_str(), body.answer) {
-        ("approve", None) => Verdict::approval(true, body.reason),
+        (Verdict::APPROVE, None) => Verdict::approval(true, body.reason),
         ("reject", None) => Verdict::approval(false, body.reason),
         ("answer", Some(value)) => Verdict::Answer { value },
         _ => {
