@@ -67,7 +67,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Serve a read-only web console over the journal directory (docs/console.md).
+    /// Serve a web console over the journal directory, read-only unless `--decide` (docs/console.md).
     Serve {
         #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
@@ -75,9 +75,18 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: std::net::SocketAddr,
         /// A file holding the token every request must carry (a bearer token,
-        /// or a cookie set by visiting a page with `?token=TOKEN` once).
+        /// or a cookie set by visiting a page with `?token=TOKEN` once; with
+        /// `--decide`, sign in at the address it prints instead).
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
+        /// Decide gates, questions and manual steps from the browser, as the
+        /// user running the console (a token is always required to decide:
+        /// `--token-file`, mode 0600, or one made at start).
+        #[arg(long)]
+        decide: bool,
+        /// Mark the session cookie `Secure` (behind a TLS-terminating proxy).
+        #[arg(long, requires = "decide")]
+        secure_cookie: bool,
     },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.

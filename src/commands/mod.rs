@@ -40,7 +40,17 @@ pub fn dispatch(cli: Cli) -> i32 {
             journal_dir,
             listen,
             token_file,
-        } => serve::run(&journal_dir, listen, token_file.as_deref()),
+            decide,
+            secure_cookie,
+        } => serve::run(
+            &journal_dir,
+            listen,
+            token_file.as_deref(),
+            serve::Deciding {
+                decide,
+                secure_cookie,
+            },
+        ),
         Command::Plan { file, input } => plan::run(&file, &input),
         Command::Diff {
             files,

@@ -127,12 +127,7 @@ fn describe(listed: &Listed) -> String {
 
 /// `runbook approve` (`approved`) and `runbook reject`.
 pub fn approve(args: &DecideArgs, approved: bool) -> i32 {
-    let reason = args.reason.clone().filter(|r| !r.trim().is_empty());
-    let verdict = if approved {
-        Verdict::Approve { reason }
-    } else {
-        Verdict::Reject { reason }
-    };
+    let verdict = Verdict::approval(approved, args.reason.clone());
     decide(&args.journal_dir, &args.run_id, &args.step, &verdict)
 }
 
@@ -205,6 +200,10 @@ fn refuse(run_id: &str, error: &DecideError) -> i32 {
         DecideError::AlreadyDecided { .. } => (
             "runbook::already_decided",
             "see `runbook report` for who decided".into(),
+        ),
+        DecideError::Changed(_) => (
+            "runbook::changed",
+            format!("`runbook pending {run_id}` lists what waits now"),
         ),
         DecideError::Io(_) => (
             "runbook::decision_failed",

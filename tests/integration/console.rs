@@ -22,26 +22,44 @@ pub struct Served {
 impl Served {
     /// `runbook serve --journal-dir DIR --listen 127.0.0.1:0 ARGS`.
     pub fn start(journal_dir: &Path, args: &[&str]) -> Served {
-        let mut child = Command::new(binary())
+        Served::start_as(None, journal_dir, args).0
+    }
+
+    /// The same as the user of uid and gid `user` (exec'd directly, so
+    /// dropping it stops the server itself), with every line it printed at
+    /// start: the address, and with `--decide` the sign-in address.
+    pub fn start_as(
+        user: Option<(u32, u32)>,
+        journal_dir: &Path,
+        args: &[&str],
+    ) -> (Served, Vec<String>) {
+        let mut command = Command::new(binary());
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--journal-dir"])
             .arg(journal_dir)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("runbook serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
+            .stderr(Stdio::inherit());
+        if let Some((uid, gid)) = user {
+            use std::os::unix::process::CommandExt;
+            command.uid(uid).gid(gid);
+        }
+        let mut child = command.spawn().expect("runbook serve starts");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        for _ in 0..if args.contains(&"--decide") { 2 } else { 1 } {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            lines.push(line);
+        }
+        let address = lines[0]
             .split("http://")
             .nth(1)
             .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("an address in {line:?}"))
+            .unwrap_or_else(|| panic!("an address in {lines:?}"))
             .to_string();
-        Served { child, address }
+        (Served { child, address }, lines)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -7,6 +7,7 @@ mod colour;
 mod computed_values;
 mod console;
 mod console_browser;
+mod console_decide;
 mod custom_kind;
 mod dependencies;
 mod diagnostics;

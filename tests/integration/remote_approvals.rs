@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const APPROVER: &str = "rbapprover";
-const TEAM: &str = "rbteam";
+pub(crate) const APPROVER: &str = "rbapprover";
+pub(crate) const TEAM: &str = "rbteam";
 
-const GATED: &str = r#"
+pub(crate) const GATED: &str = r#"
 steps:
   - id: restart
     shell: echo restarted >> trail
@@ -31,7 +31,7 @@ steps:
 
 /// The throwaway approver, in the throwaway group (made once, if missing).
 /// `None`, with the reason printed, where users cannot be made.
-fn approver() -> Option<&'static str> {
+pub(crate) fn approver() -> Option<&'static str> {
     static MADE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     let made = MADE.get_or_init(|| {
         let exists = |db: &str, name: &str| {
@@ -77,7 +77,7 @@ fn run_ok(cmd: &mut Command) -> Result<(), String> {
 }
 
 /// A shared run store: `runs/`, setgid, owned by the team's group.
-fn store(s: &Sandbox) -> PathBuf {
+pub(crate) fn store(s: &Sandbox) -> PathBuf {
     std::fs::set_permissions(s.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let runs = s.path().join("runs");
     std::fs::create_dir_all(&runs).unwrap();
@@ -90,7 +90,7 @@ fn store(s: &Sandbox) -> PathBuf {
 
 /// `runbook run p.yaml --output json --journal-dir runs ARGS` in the
 /// background, without a terminal.
-fn start(s: &Sandbox, args: &[&str]) -> Child {
+pub(crate) fn start(s: &Sandbox, args: &[&str]) -> Child {
     let mut all = vec!["run", "p.yaml", "--output", "json", "--journal-dir", "runs"];
     all.extend_from_slice(args);
     s.command(&all)
@@ -100,12 +100,12 @@ fn start(s: &Sandbox, args: &[&str]) -> Child {
         .expect("runbook starts")
 }
 
-fn finish(child: Child) -> Run {
+pub(crate) fn finish(child: Child) -> Run {
     Run::from(child.wait_with_output().expect("runbook ends"))
 }
 
 /// Waits (bounded, for a loaded machine) until `ready` gives a value.
-fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
     let bound = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(value) = ready() {
@@ -130,13 +130,13 @@ fn pending(s: &Sandbox) -> Vec<Value> {
 }
 
 /// Waits for `step` to be pending; its record.
-fn pending_at(s: &Sandbox, step: &str) -> Value {
+pub(crate) fn pending_at(s: &Sandbox, step: &str) -> Value {
     wait_for(&format!("`{step}` pending"), || {
         pending(s).into_iter().find(|r| r["step"] == step)
     })
 }
 
-fn gates_dir(s: &Sandbox, record: &Value) -> PathBuf {
+pub(crate) fn gates_dir(s: &Sandbox, record: &Value) -> PathBuf {
     s.path()
         .join("runs")
         .join(record["run_id"].as_str().unwrap())
@@ -178,7 +178,7 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
-fn pending_files(gates: &Path) -> Vec<String> {
+pub(crate) fn pending_files(gates: &Path) -> Vec<String> {
     std::fs::read_dir(gates)
         .map(|d| {
             d.flatten()

@@ -3,7 +3,7 @@
 //! console), and the rules the waiting run applies again to what it reads.
 
 use super::files::{self, MAX_DECISION_BYTES, MAX_PENDING_BYTES};
-use super::record::{DecisionFile, PendingKind, PendingRecord, VerdictName, FORMAT_VERSION};
+use super::record::{DecisionFile, Front, PendingKind, PendingRecord, VerdictName, FORMAT_VERSION};
 use crate::operator::{confirmation, not_a_confirmation, validate_answer};
 use serde_json::Value;
 use std::fmt;
@@ -37,7 +37,18 @@ impl Verdict {
         }
     }
 
-    fn file(&self, record: &PendingRecord) -> DecisionFile {
+    /// An approval or a rejection with the reason as typed: an empty or
+    /// blank reason is no reason (as `runbook approve --reason ''`).
+    pub fn approval(approved: bool, reason: Option<String>) -> Verdict {
+        let reason = reason.filter(|r| !r.trim().is_empty());
+        if approved {
+            Verdict::Approve { reason }
+        } else {
+            Verdict::Reject { reason }
+        }
+    }
+
+    fn file(&self, record: &PendingRecord, via: Front) -> DecisionFile {
         let (verdict, answer, reason) = match self {
             Verdict::Approve { reason } => (VerdictName::Approve, None, reason.clone()),
             Verdict::Reject { reason } => (VerdictName::Reject, None, reason.clone()),
@@ -51,6 +62,7 @@ impl Verdict {
             verdict,
             answer,
             reason,
+            via,
         }
     }
 
@@ -92,6 +104,10 @@ pub enum DecideError {
     AlreadyDecided {
         step: String,
     },
+    /// What the decider saw ([`Seen`]) is not what waits any more: it was
+    /// decided and taken, asked again, its process is gone, or its plan
+    /// changed.
+    Changed(String),
     Io(String),
 }
 
@@ -122,7 +138,7 @@ impl fmt::Display for DecideError {
             DecideError::AlreadyDecided { step } => {
                 write!(f, "`{step}` was decided already: the first decision stands")
             }
-            DecideError::Io(why) => f.write_str(why),
+            DecideError::Changed(why) | DecideError::Io(why) => f.write_str(why),
         }
     }
 }
@@ -252,13 +268,67 @@ pub fn decide(
             waiting: live.iter().map(|l| l.record.step.clone()).collect(),
         });
     };
+    write(journal_dir, run_id, &listed.record, verdict, Front::Command)
+}
+
+/// The record a person saw before deciding it (on a console page): its
+/// nonce and the plan hash shown beside its command.
+#[derive(Clone, Copy, Debug)]
+pub struct Seen<'a> {
+    pub nonce: &'a str,
+    pub plan_hash: &'a str,
+}
+
+/// Decides the record `seen` names, exactly as [`decide`] does, for a
+/// front end that showed it first (a web console): refused with
+/// [`DecideError::Changed`] unless that very record (nonce and plan hash)
+/// still waits, live.
+pub fn decide_seen(
+    journal_dir: &Path,
+    run_id: &str,
+    seen: Seen<'_>,
+    verdict: &Verdict,
+    via: Front,
+) -> Result<PendingRecord, DecideError> {
+    let (found, _) = list(journal_dir, Some(run_id))?;
+    let Some(listed) = found.iter().find(|l| l.record.nonce == seen.nonce) else {
+        return Err(DecideError::Changed(
+            "what you saw no longer waits: it was decided, timed out or asked again; reload to see what waits now".into(),
+        ));
+    };
     let record = &listed.record;
+    if !listed.live {
+        return Err(DecideError::Changed(format!(
+            "`{}` is stale: process {} is gone and nobody waits for this decision",
+            record.step, record.pid
+        )));
+    }
+    if record.plan_hash != seen.plan_hash {
+        return Err(DecideError::Changed(format!(
+            "`{}` waits under plan {}, not the plan {} you saw: reload before deciding",
+            record.step, record.plan_hash, seen.plan_hash
+        )));
+    }
+    write(journal_dir, run_id, record, verdict, via)
+}
+
+/// Checks `verdict` at `record` as the calling process's user (the waiting
+/// run will check it again) and writes the decision file: the one writer
+/// every front end goes through.
+fn write(
+    journal_dir: &Path,
+    run_id: &str,
+    record: &PendingRecord,
+    verdict: &Verdict,
+    via: Front,
+) -> Result<PendingRecord, DecideError> {
+    let step = &record.step;
     // SAFETY: getuid cannot fail.
     let me = unsafe { libc::getuid() };
     check(record, verdict, me)?;
     let gates = files::Gates::open(&journal_dir.join(run_id))
         .map_err(|e| DecideError::Io(format!("cannot open the gates of run `{run_id}`: {e}")))?;
-    let bytes = serde_json::to_vec_pretty(&verdict.file(record))
+    let bytes = serde_json::to_vec_pretty(&verdict.file(record, via))
         .map_err(|e| DecideError::Io(e.to_string()))?;
     if bytes.len() as u64 > MAX_DECISION_BYTES {
         return Err(DecideError::WrongVerdict(format!(
@@ -268,9 +338,7 @@ pub fn decide(
     match gates.write_atomically(&files::decision_name(&record.nonce), &bytes, true) {
         Ok(()) => Ok(record.clone()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err(DecideError::AlreadyDecided {
-                step: step.to_string(),
-            })
+            Err(DecideError::AlreadyDecided { step: step.clone() })
         }
         Err(e) => Err(DecideError::Io(format!(
             "cannot write the decision in `{}`: {e} (the approver must be in the group of the run directory)",
@@ -393,5 +461,19 @@ mod tests {
         assert!(check(&gate, &approve, 1001).is_ok());
         let reject = Verdict::Reject { reason: None };
         assert!(check(&gate, &reject, 1000).is_ok());
+    }
+
+    #[test]
+    fn a_decision_file_says_which_front_end_wrote_it_only_when_it_is_not_the_command_line() {
+        let gate = record(PendingKind::Gate, false);
+        let approve = Verdict::approval(true, Some("  ".into()));
+        assert_eq!(approve, Verdict::Approve { reason: None });
+        let command = serde_json::to_value(approve.file(&gate, Front::Command)).unwrap();
+        assert!(command.get("via").is_none(), "{command}");
+        let web = serde_json::to_value(approve.file(&gate, Front::Web)).unwrap();
+        assert_eq!(web["via"], "web");
+        // A file written before the field existed reads as the command line's.
+        let old: DecisionFile = serde_json::from_value(command).unwrap();
+        assert_eq!(old.via, Front::Command);
     }
 }

@@ -26,6 +26,6 @@ pub mod record;
 mod remote;
 
 pub use commands::{commands, DecideCommand};
-pub use decide::{decide, list, DecideError, Listed, Verdict};
-pub use record::{AnswerSpec, DecisionFile, PendingKind, PendingRecord, FORMAT_VERSION};
+pub use decide::{decide, decide_seen, list, DecideError, Listed, Seen, Verdict};
+pub use record::{AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, FORMAT_VERSION};
 pub use remote::{Remote, RunStore, Waiting};

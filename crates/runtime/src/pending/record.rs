@@ -124,6 +124,29 @@ pub struct DecisionFile {
     /// An answer as typed (`answer`), validated by the run again.
     pub answer: Option<String>,
     pub reason: Option<String>,
+    /// The front end that wrote it, journaled as the decision's `via`.
+    /// Absent (`command`) in files written before it existed.
+    #[serde(default, skip_serializing_if = "Front::is_command")]
+    pub via: Front,
+}
+
+/// The front end a person decided through. It is the decider's own claim
+/// about their own decision (who decided is still the file's owner), so it
+/// only says how, never who.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Front {
+    /// `runbook approve`/`reject`/`answer`: journaled `via: remote`.
+    #[default]
+    Command,
+    /// A web console (`runbook serve --decide`): journaled `via: web`.
+    Web,
+}
+
+impl Front {
+    fn is_command(&self) -> bool {
+        *self == Front::Command
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use super::decide::{check, Accepted, Verdict};
 use super::files::{self, MAX_DECISION_BYTES};
-use super::record::{AnswerSpec, DecisionFile, PendingKind, PendingRecord, FORMAT_VERSION};
+use super::record::{AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, FORMAT_VERSION};
 use crate::operator::{
     user_name, Decision, GateRequest, Operator, Question, QuestionKind, Reply, Via, Withdrawal,
 };
@@ -70,7 +70,11 @@ impl Drop for Published {
 /// Who won the race.
 enum Raced<T> {
     Prompt(T),
-    Remote { accepted: Accepted, who: String },
+    Remote {
+        accepted: Accepted,
+        who: String,
+        via: Via,
+    },
     Withdrawn,
 }
 
@@ -132,7 +136,7 @@ impl Remote {
     /// A valid decision for `record`, if one was written; an invalid one
     /// (another nonce, another plan, a symlink, the starter at a four-eyes
     /// gate) is removed and the gate goes on waiting.
-    fn take(published: &Published, record: &PendingRecord) -> Option<(Accepted, String)> {
+    fn take(published: &Published, record: &PendingRecord) -> Option<(Accepted, String, Via)> {
         let gates = &published.gates;
         let owned = match gates.read_owned(&published.decision, MAX_DECISION_BYTES) {
             Ok(None) => return None,
@@ -152,7 +156,11 @@ impl Remote {
             return None;
         }
         let accepted = check(record, &Verdict::of(&file), owned.uid).ok()?;
-        Some((accepted, user_name(owned.uid)))
+        let via = match file.via {
+            Front::Command => Via::Remote,
+            Front::Web => Via::Web,
+        };
+        Some((accepted, user_name(owned.uid), via))
     }
 
     /// Waits for the first of: the prompt's answer, a valid remote
@@ -185,9 +193,9 @@ impl Remote {
             if let Ok(answer) = rx.try_recv() {
                 return Raced::Prompt(answer);
             }
-            if let Some((accepted, who)) = Self::take(published, record) {
+            if let Some((accepted, who, via)) = Self::take(published, record) {
                 call_off();
-                return Raced::Remote { accepted, who };
+                return Raced::Remote { accepted, who, via };
             }
             if withdrawn.wait(POLL) {
                 call_off();
@@ -253,7 +261,7 @@ impl Operator for Remote {
         });
         match self.race(&record, &published, &request.withdrawn, prompt) {
             Raced::Prompt(decision) => decision,
-            Raced::Remote { accepted, who } => {
+            Raced::Remote { accepted, who, via } => {
                 let (approved, reason) = match accepted {
                     Accepted::Approved { reason } => (true, reason),
                     Accepted::Rejected { reason } => (false, reason),
@@ -264,7 +272,7 @@ impl Operator for Remote {
                 Decision {
                     approved,
                     who,
-                    via: Via::Remote,
+                    via,
                     reason,
                 }
             }
@@ -325,15 +333,11 @@ impl Operator for Remote {
         });
         match self.race(&record, &published, &question.withdrawn, prompt) {
             Raced::Prompt(reply) => reply,
-            Raced::Remote { accepted, who } => match accepted {
-                Accepted::Answered(value) => Reply::Answer {
-                    value,
-                    who,
-                    via: Via::Remote,
-                },
+            Raced::Remote { accepted, who, via } => match accepted {
+                Accepted::Answered(value) => Reply::Answer { value, who, via },
                 Accepted::Rejected { reason } | Accepted::Approved { reason } => Reply::Refused {
                     who,
-                    via: Via::Remote,
+                    via,
                     reason: reason.unwrap_or_else(|| "rejected".into()),
                 },
             },
