@@ -4,7 +4,7 @@
 
 use super::files::{self, MAX_DECISION_BYTES, MAX_PENDING_BYTES};
 use super::record::{DecisionFile, PendingKind, PendingRecord, VerdictName, FORMAT_VERSION};
-use crate::operator::{confirmation, not_a_confirmation, validate_answer};
+use crate::operator::{confirmation, current_uid, not_a_confirmation, user_name, validate_answer};
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -83,7 +83,8 @@ pub enum DecideError {
     WrongVerdict(String),
     /// The answer does not fit the question.
     InvalidAnswer(String),
-    /// Four-eyes: the starter cannot approve it.
+    /// Four-eyes: `starter`, the one deciding, started or resumed the run
+    /// (or runs it), so cannot approve it.
     FourEyes {
         step: String,
         starter: String,
@@ -117,7 +118,7 @@ impl fmt::Display for DecideError {
             DecideError::WrongVerdict(why) | DecideError::InvalidAnswer(why) => f.write_str(why),
             DecideError::FourEyes { step, starter } => write!(
                 f,
-                "`{step}` needs the approval of someone other than {starter}, who runs it"
+                "`{step}` needs the approval of someone other than {starter}, who started or resumed this run"
             ),
             DecideError::AlreadyDecided { step } => {
                 write!(f, "`{step}` was decided already: the first decision stands")
@@ -132,19 +133,64 @@ impl fmt::Display for DecideError {
 pub struct Listed {
     pub record: PendingRecord,
     pub path: PathBuf,
-    /// The waiting process is alive (a record left by a process killed
-    /// with SIGKILL is stale: nobody waits for it).
+    /// The waiting process still waits for it: it holds the run's lock (a
+    /// record left by a process killed with SIGKILL, or by one whose run
+    /// another process resumed since, is stale: nobody waits for it).
     pub live: bool,
 }
 
 /// What waits in the runs of `journal_dir` (or in `run_id` only), oldest
-/// first, and the records refused with why (a record not written by the
-/// run's owner, damaged, of another version).
+/// first, live and stale, and the records refused with why (a record
+/// written by neither the run directory's owner nor the process holding
+/// the run's lock, damaged, of another version).
 pub fn list(
     journal_dir: &Path,
     run_id: Option<&str>,
 ) -> Result<(Vec<Listed>, Vec<String>), DecideError> {
-    let runs: Vec<String> = match run_id {
+    let mut found = Vec::new();
+    let mut refused = Vec::new();
+    for run in runs(journal_dir, run_id)? {
+        let run_dir = journal_dir.join(&run);
+        let gates = match files::Gates::open(&run_dir) {
+            Ok(gates) => gates,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            // A run directory or `gates/` swapped for a symlink (or a file):
+            // what it points to is never read.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                refused.push(e.to_string());
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let Ok(names) = gates.names() else {
+            continue;
+        };
+        let holder = Holder::of(&run_dir);
+        for name in names {
+            let Some(nonce) = files::nonce_of_pending(&name) else {
+                continue;
+            };
+            let path = gates.path.join(&name);
+            match read_record(&gates, &name, nonce, &run, &holder) {
+                Ok(Some(record)) => found.push(Listed {
+                    live: holder.waits(&record),
+                    record,
+                    path,
+                }),
+                Ok(None) => {}
+                Err(why) => refused.push(format!("`{}`: {why}", path.display())),
+            }
+        }
+    }
+    found.sort_by(|a, b| {
+        (&a.record.asked_at, &a.record.run_id).cmp(&(&b.record.asked_at, &b.record.run_id))
+    });
+    Ok((found, refused))
+}
+
+/// The run ids of `journal_dir` (or `run_id` only, which must be a run).
+pub(crate) fn runs(journal_dir: &Path, run_id: Option<&str>) -> Result<Vec<String>, DecideError> {
+    Ok(match run_id {
         Some(id) => {
             crate::run_id::check(id).map_err(DecideError::NoRun)?;
             files::real_directory(&journal_dir.join(id))
@@ -165,53 +211,57 @@ pub fn list(
                 )))
             }
         },
-    };
-    let mut found = Vec::new();
-    let mut refused = Vec::new();
-    for run in runs {
-        let gates = match files::Gates::open(&journal_dir.join(&run)) {
-            Ok(gates) => gates,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            // A run directory or `gates/` swapped for a symlink (or a file):
-            // what it points to is never read.
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-                refused.push(e.to_string());
-                continue;
-            }
-            Err(_) => continue,
-        };
-        let Ok(names) = gates.names() else {
-            continue;
-        };
-        for name in names {
-            let Some(nonce) = files::nonce_of_pending(&name) else {
-                continue;
-            };
-            let path = gates.path.join(&name);
-            match read_record(&gates, &name, nonce, &run) {
-                Ok(Some(record)) => found.push(Listed {
-                    live: Path::new(&format!("/proc/{}", record.pid)).exists(),
-                    record,
-                    path,
-                }),
-                Ok(None) => {}
-                Err(why) => refused.push(format!("`{}`: {why}", path.display())),
-            }
-        }
-    }
-    found.sort_by(|a, b| {
-        (&a.record.asked_at, &a.record.run_id).cmp(&(&b.record.asked_at, &b.record.run_id))
-    });
-    Ok((found, refused))
+    })
 }
 
-/// A pending record, trusted only if the run directory's owner wrote it
-/// for this run under this nonce.
+/// The process holding a run's lock, as the kernel's lock table names it:
+/// the one process working on the run, so the only one whose records are
+/// waited for (a record of any other pid is stale: killed, or resumed
+/// since), and besides the run directory's owner the only writer whose
+/// records are trusted (a run resumed by another user publishes as that
+/// user).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Holder {
+    pid: Option<u32>,
+    uid: Option<u32>,
+}
+
+impl Holder {
+    pub(crate) fn of(run_dir: &Path) -> Holder {
+        let pid = crate::run_lock::holder(run_dir);
+        Holder {
+            pid,
+            uid: pid.and_then(crate::run_lock::uid_of_process),
+        }
+    }
+
+    /// Whether the process that wrote `record` still waits for it. Where
+    /// the lock table does not say who holds the lock (nobody, or a file
+    /// system whose devices it names otherwise), whether the process is
+    /// alive.
+    pub(crate) fn waits(&self, record: &PendingRecord) -> bool {
+        match self.pid {
+            Some(pid) => pid == record.pid,
+            None => Path::new(&format!("/proc/{}", record.pid)).exists(),
+        }
+    }
+
+    /// Whether a file owned by `uid` claiming process `pid` was written by
+    /// the holder of the lock.
+    fn wrote(&self, uid: u32, pid: u32) -> bool {
+        self.pid == Some(pid) && self.uid == Some(uid)
+    }
+}
+
+/// A pending record, trusted only if written for this run under this
+/// nonce by the run directory's owner, or by the process holding the run's
+/// lock (a resume by another user); in both cases by the user it names.
 fn read_record(
     gates: &files::Gates,
     name: &str,
     nonce: &str,
     run_id: &str,
+    holder: &Holder,
 ) -> Result<Option<PendingRecord>, String> {
     let owner = gates.run_owner;
     let Some(owned) = gates.read_owned(name, MAX_PENDING_BYTES)? else {
@@ -225,8 +275,12 @@ fn read_record(
             record.version
         ));
     }
-    if owned.uid != owner || record.starter_uid != owner {
-        return Err("not written by the owner of the run: it is not trusted".into());
+    let writer = owned.uid == owner || holder.wrote(owned.uid, record.pid);
+    if !writer || record.starter_uid != owned.uid {
+        return Err(
+            "not written by the owner of the run directory, nor by the process running the run: it is not trusted"
+                .into(),
+        );
     }
     if record.nonce != nonce || record.run_id != run_id {
         return Err("its nonce or run id does not match its place".into());
@@ -253,9 +307,7 @@ pub fn decide(
         });
     };
     let record = &listed.record;
-    // SAFETY: getuid cannot fail.
-    let me = unsafe { libc::getuid() };
-    check(record, verdict, me)?;
+    check(record, verdict, current_uid())?;
     let gates = files::Gates::open(&journal_dir.join(run_id))
         .map_err(|e| DecideError::Io(format!("cannot open the gates of run `{run_id}`: {e}")))?;
     let bytes = serde_json::to_vec_pretty(&verdict.file(record))
@@ -300,10 +352,10 @@ pub(crate) fn check(
 ) -> Result<Accepted, DecideError> {
     let step = &record.step;
     let passes = !matches!(verdict, Verdict::Reject { .. });
-    if record.by_other && passes && decider == record.starter_uid {
+    if record.by_other && passes && record.ran_by(decider) {
         return Err(DecideError::FourEyes {
             step: step.clone(),
-            starter: record.starter.clone(),
+            starter: user_name(decider),
         });
     }
     match (record.kind, verdict) {
@@ -393,5 +445,34 @@ mod tests {
         assert!(check(&gate, &approve, 1001).is_ok());
         let reject = Verdict::Reject { reason: None };
         assert!(check(&gate, &reject, 1000).is_ok());
+    }
+
+    /// Whoever started or resumed the run is refused at a four-eyes gate,
+    /// not only the user running the waiting process.
+    #[test]
+    fn everyone_who_started_or_resumed_the_run_is_refused_at_four_eyes() {
+        let gate = PendingRecord {
+            ran_by: vec![
+                crate::pending::RunUser {
+                    user: "alice".into(),
+                    uid: 1000,
+                },
+                crate::pending::RunUser {
+                    user: "bob".into(),
+                    uid: 1001,
+                },
+            ],
+            starter_uid: 1001,
+            ..record(PendingKind::Gate, true)
+        };
+        let approve = Verdict::Approve { reason: None };
+        for runner in [1000, 1001] {
+            assert!(matches!(
+                check(&gate, &approve, runner),
+                Err(DecideError::FourEyes { .. })
+            ));
+            assert!(check(&gate, &Verdict::Reject { reason: None }, runner).is_ok());
+        }
+        assert!(check(&gate, &approve, 1002).is_ok());
     }
 }
