@@ -979,8 +979,33 @@ fn a_run_resumed_by_a_colleague_publishes_its_gates_and_neither_of_them_passes_f
         assert!(text(&out).contains("runbook::four_eyes"), "{}", text(&out));
         assert!(text(&out).contains("started or resumed"), "{}", text(&out));
     }
+    // The run directory's owner may replace anything in its sticky
+    // `gates/`: a record of root's naming the resumer's process (a harmless
+    // command, no four-eyes) is not trusted, so never shown to an approver.
+    let original = std::fs::read(&record).unwrap();
+    let resumer_uid = owner(&record);
+    let mut forged: Value = serde_json::from_slice(&original).unwrap();
+    forged["command"] = "echo harmless".into();
+    forged["by_other"] = false.into();
+    forged["starter"] = "root".into();
+    forged["starter_uid"] = 0.into();
+    std::fs::remove_file(&record).unwrap();
+    std::fs::write(&record, forged.to_string()).unwrap();
+    let out = decide(&s, None, &["pending"]);
+    assert!(!text(&out).contains("echo harmless"), "{}", text(&out));
+    assert!(text(&out).contains("it is not trusted"), "{}", text(&out));
+    let out = decide(&s, Some(approver), &["approve", &run_id, "wipe"]);
+    assert!(
+        text(&out).contains("runbook::not_pending"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&record, &original).unwrap();
+    std::os::unix::fs::chown(&record, Some(resumer_uid), None).unwrap();
+
     let out = decide(&s, Some(approver), &["approve", &run_id, "wipe"]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("echo wiped >> trail"), "{}", text(&out));
     let run = finish(child);
     assert_eq!(run.code, 0, "{}", run.describe());
     assert_eq!(s.read("trail"), "restarted\nwiped\n");

@@ -246,16 +246,24 @@ impl Holder {
         }
     }
 
-    /// Whether a file owned by `uid` claiming process `pid` was written by
-    /// the holder of the lock.
-    fn wrote(&self, uid: u32, pid: u32) -> bool {
-        self.pid == Some(pid) && self.uid == Some(uid)
+    /// Whether a record owned by `uid` that names process `pid` may have
+    /// been written by it: a record naming the holder of the lock only if
+    /// the holder's user owns it (the run directory's owner, who may
+    /// replace anything in its sticky `gates/`, cannot pass a record of
+    /// their own off as the live one of a colleague's resume); any other
+    /// only if the run directory's owner (`run_owner`) does.
+    fn may_have_written(&self, uid: u32, pid: u32, run_owner: u32) -> bool {
+        match self.pid {
+            Some(holder) if holder == pid => self.uid == Some(uid),
+            _ => uid == run_owner,
+        }
     }
 }
 
 /// A pending record, trusted only if written for this run under this
-/// nonce by the run directory's owner, or by the process holding the run's
-/// lock (a resume by another user); in both cases by the user it names.
+/// nonce by the user it names, who is the user of the process holding the
+/// run's lock if it names that process (a resume by another user), else
+/// the run directory's owner.
 fn read_record(
     gates: &files::Gates,
     name: &str,
@@ -275,8 +283,7 @@ fn read_record(
             record.version
         ));
     }
-    let writer = owned.uid == owner || holder.wrote(owned.uid, record.pid);
-    if !writer || record.starter_uid != owned.uid {
+    if !holder.may_have_written(owned.uid, record.pid, owner) || record.starter_uid != owned.uid {
         return Err(
             "not written by the owner of the run directory, nor by the process running the run: it is not trusted"
                 .into(),
@@ -474,5 +481,35 @@ mod tests {
             assert!(check(&gate, &Verdict::Reject { reason: None }, runner).is_ok());
         }
         assert!(check(&gate, &approve, 1002).is_ok());
+    }
+
+    /// The run directory's owner (uid 0 here) cannot pass off a record of
+    /// their own as the live one of a colleague's resume (pid 42, uid
+    /// 1001); their own records are trusted as before.
+    #[test]
+    fn a_record_naming_the_lock_holder_must_be_the_holders_users() {
+        let resumed = Holder {
+            pid: Some(42),
+            uid: Some(1001),
+        };
+        assert!(resumed.may_have_written(1001, 42, 0));
+        assert!(
+            !resumed.may_have_written(0, 42, 0),
+            "the owner, naming the holder"
+        );
+        assert!(
+            resumed.may_have_written(0, 7, 0),
+            "the owner's stale record"
+        );
+        assert!(
+            !resumed.may_have_written(1001, 7, 0),
+            "the resumer, naming another pid"
+        );
+        let unknown = Holder {
+            pid: None,
+            uid: None,
+        };
+        assert!(unknown.may_have_written(0, 42, 0));
+        assert!(!unknown.may_have_written(1001, 42, 0));
     }
 }
