@@ -181,18 +181,33 @@ pub fn answer(journal_dir: &Path, run_id: &str, pair: &str) -> i32 {
 
 fn decide(journal_dir: &Path, run_id: &str, step: &str, verdict: &Verdict) -> i32 {
     // What is decided is shown first, as the prompt would show it.
-    if let Ok((found, _)) = pending::list(journal_dir, Some(run_id)) {
-        if let Some(listed) = found.iter().find(|l| l.record.step == step && l.live) {
-            eprint!(
-                "{}",
-                describe(listed, pending::journal_dir_to_name(journal_dir))
-            );
-        }
+    let found = pending::list(journal_dir, Some(run_id))
+        .map(|(found, _)| found)
+        .unwrap_or_default();
+    if let Some(listed) = found.iter().find(|l| l.record.step == step && l.live) {
+        eprint!(
+            "{}",
+            describe(listed, pending::journal_dir_to_name(journal_dir))
+        );
     }
     match pending::decide(journal_dir, run_id, step, verdict) {
         Ok(record) => {
             eprintln!("{}", said(&record, verdict));
             OK
+        }
+        // Only a stale record at that step: say why it cannot be decided.
+        Err(e @ DecideError::NotPending { .. })
+            if found.iter().any(|l| l.record.step == step && !l.live) =>
+        {
+            crate::run_dir::refuse(
+                run_id,
+                "runbook::not_pending",
+                escape(&e.to_string()).into_owned(),
+                format!(
+                    "its record is stale: the process that waited at it is gone, or the run was resumed since; `runbook resume {run_id}{}` asks again",
+                    pending::journal_dir_flag(journal_dir)
+                ),
+            )
         }
         Err(e) => refuse(run_id, &e),
     }

@@ -1197,6 +1197,13 @@ fn a_killed_runs_stale_record_is_hidden_and_retired_by_its_resume() {
         "{}",
         text(&out)
     );
+    // Help text is wrapped to the terminal's width: read it unwrapped.
+    let said = text(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(said.contains("its record is stale"), "{said}");
+    assert!(
+        said.contains(&format!("runbook resume {run_id} --journal-dir runs")),
+        "{said}"
+    );
 
     let child = s
         .command(&[
