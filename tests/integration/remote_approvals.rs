@@ -1396,3 +1396,30 @@ steps:
     assert!(out.contains("it's $(touch pwned)"), "{out}");
     assert!(!s.path().join("pwned").exists() && !s.path().join("pwned2").exists());
 }
+
+/// Asked about one run whose `gates/` they may not read, a user is told so,
+/// not that nothing waits.
+#[test]
+fn pending_of_a_run_whose_gates_cannot_be_read_says_so() {
+    let Some(user) = approver() else { return };
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    let run_id = record["run_id"].as_str().unwrap();
+    let gates = gates_dir(&s, &record);
+    let mode = std::fs::metadata(&gates).unwrap().permissions().mode();
+    std::fs::set_permissions(&gates, std::fs::Permissions::from_mode(0o1700)).unwrap();
+    let out = decide(&s, Some(user), &["pending", run_id]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("cannot be read"), "{}", text(&out));
+    assert!(
+        text(&out).contains("group of the run store"),
+        "{}",
+        text(&out)
+    );
+    std::fs::set_permissions(&gates, std::fs::Permissions::from_mode(mode)).unwrap();
+    let out = decide(&s, None, &["reject", run_id, "restart"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(finish(child).code, 3);
+}

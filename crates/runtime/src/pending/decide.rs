@@ -160,6 +160,15 @@ pub fn list(
                 refused.push(e.to_string());
                 continue;
             }
+            // Asked about this run: say why nothing is listed rather than
+            // let it look as if nothing waits.
+            Err(e) if run_id.is_some() => {
+                refused.push(format!(
+                    "`{}` cannot be read: {e} (you must be in the group of the run store)",
+                    run_dir.join(files::GATES_DIR).display()
+                ));
+                continue;
+            }
             Err(_) => continue,
         };
         let Ok(names) = gates.names() else {
