@@ -47,8 +47,8 @@ pub struct RunStore {
 
 impl RunStore {
     /// Whether this process can publish gates in the run directory: its
-    /// `gates/` is there (made if missing), belongs to the run directory's
-    /// owner, and this user may create files in it. Said before the run
+    /// `gates/` is there (made if missing, by the run directory's owner
+    /// only), belongs to that owner, and this user may create files in it. Said before the run
     /// starts, so a run that would wait for remote decisions fails at once
     /// instead of at its first gate.
     pub fn publishable(&self) -> Result<(), String> {
