@@ -135,6 +135,14 @@ pub enum Command {
         journal_dir: PathBuf,
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
         format: DiagnosticFormat,
+        /// Also list stale records (their process is gone, or no longer
+        /// works on the run): they cannot be decided.
+        #[arg(long)]
+        all: bool,
+        /// Remove the stale records you own, or all those of runs whose
+        /// directory you own; never a record a live process waits at.
+        #[arg(long, conflicts_with = "all")]
+        prune: bool,
     },
     /// Approve a waiting gate (or confirm a `manual` step) of another
     /// process's run; you are shown what you approve first.
@@ -162,7 +170,7 @@ pub enum Command {
 
 /// The environment variable naming the journal directory (a shared run
 /// store); `--journal-dir` wins over it.
-pub const JOURNAL_DIR_ENV: &str = "RUNBOOK_JOURNAL_DIR";
+pub const JOURNAL_DIR_ENV: &str = runbook_runtime::journal::DIR_ENV;
 
 /// `runbook approve` and `runbook reject`.
 #[derive(Debug, Args)]

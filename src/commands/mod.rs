@@ -70,7 +70,16 @@ pub fn dispatch(cli: Cli) -> i32 {
             run_id,
             journal_dir,
             format,
-        } => pending::list(&journal_dir, run_id.as_deref(), format),
+            prune: true,
+            ..
+        } => pending::prune(&journal_dir, run_id.as_deref(), format),
+        Command::Pending {
+            run_id,
+            journal_dir,
+            format,
+            all,
+            ..
+        } => pending::list(&journal_dir, run_id.as_deref(), format, all),
         Command::Approve(args) => pending::approve(&args, true),
         Command::Reject(args) => pending::approve(&args, false),
         Command::Answer {

@@ -120,9 +120,15 @@ pub enum Event {
         mode: Mode,
         /// The inputs as resolved (secret ones masked).
         inputs: Map<String, Value>,
+        /// Who started it, as their session names them (`$USER`): for
+        /// people to read.
         user: String,
         /// The working directory of the run, relative paths resolve from it.
         workdir: String,
+        /// The real uid of the process that started it: who started the run
+        /// for four-eyes (absent from journals written before it was).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uid: Option<u32>,
     },
     /// A computed value (`vars:`) was computed, the first time a step
     /// needed it; `resume` restores it so the rest of the run sees the same.
@@ -133,6 +139,9 @@ pub enum Event {
         user: String,
         /// Steps whose success was restored from the journal.
         restored: Vec<String>,
+        /// The real uid of the resuming process (see `RunStarted::uid`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uid: Option<u32>,
     },
     StepStarted {
         step: String,

@@ -28,6 +28,10 @@ pub struct Journaled {
     pub finished: bool,
     /// The next sequence number.
     pub next_seq: u64,
+    /// The uids of who started the run and of each who resumed it, in
+    /// order (a record journaled before uids were: its user's name looked
+    /// up; a name that is no user's adds none).
+    pub ran_by: Vec<u32>,
 }
 
 /// Reads the state of a run out of its records.
@@ -39,6 +43,8 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         mode,
         inputs,
         workdir,
+        user,
+        uid,
         ..
     }) = records.first().map(|r| &r.event)
     else {
@@ -55,6 +61,8 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut item_labels: HashMap<(&str, usize), &str> = HashMap::new();
     let mut vars: Vec<(String, Value)> = Vec::new();
     let mut ledger = OutputLedger::default();
+    let uid_of = |uid: &Option<u32>, user: &str| uid.or_else(|| crate::operator::uid_of_name(user));
+    let mut ran_by: Vec<u32> = uid_of(uid, user).into_iter().collect();
     for record in records {
         ledger.observe(&record.event);
         match &record.event {
@@ -110,7 +118,10 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
-            Event::RunResumed { .. } => finished = false,
+            Event::RunResumed { uid, user, .. } => {
+                finished = false;
+                ran_by.extend(uid_of(uid, user));
+            }
             Event::VarComputed { name, value } => vars.push((name.clone(), value.clone())),
             _ => {}
         }
@@ -145,6 +156,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         restored,
         finished,
         next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
+        ran_by,
     })
 }
 
@@ -260,6 +272,7 @@ mod tests {
             inputs: Map::new(),
             user: "tester".into(),
             workdir: ".".into(),
+            uid: None,
         }
     }
 

@@ -11,7 +11,7 @@ use super::{plan_hash, Continued, Session};
 use crate::event::Event;
 use crate::journal::{self, Damage, Journal};
 use crate::mask::MASK;
-use crate::operator::current_user;
+use crate::operator::{current_uid, current_user};
 use crate::run_lock::{self, LockError, RunLock};
 use crate::Mode;
 use runbook_dsl::plan::Plan;
@@ -225,6 +225,7 @@ impl Stopped {
             run_id: this.run_id.clone(),
             user: current_user(),
             restored: restored_ids,
+            uid: Some(current_uid()),
         });
         events.extend(
             interrupted
@@ -252,6 +253,7 @@ impl Stopped {
                 restored: journaled.restored,
                 events,
                 force,
+                ran_by: journaled.ran_by,
             }),
         };
         Ok(Resumed {
