@@ -123,6 +123,10 @@ pub enum Event {
         user: String,
         /// The working directory of the run, relative paths resolve from it.
         workdir: String,
+        /// The operator's `--output-cap` in bytes, when given: `resume`
+        /// keeps it as the run's bound unless given a lower one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output_cap: Option<u64>,
     },
     /// A computed value (`vars:`) was computed, the first time a step
     /// needed it; `resume` restores it so the rest of the run sees the same.
@@ -133,6 +137,10 @@ pub enum Event {
         user: String,
         /// Steps whose success was restored from the journal.
         restored: Vec<String>,
+        /// The operator's bound on output caps from here on, in bytes: the
+        /// interrupted run's `--output-cap`, or the resume's when lower.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output_cap: Option<u64>,
     },
     StepStarted {
         step: String,

@@ -23,6 +23,9 @@ pub enum CapSource {
     Default,
     /// `--output-cap` on the command line.
     Flag,
+    /// `--output-cap` of the run a `resume` continues (journaled in its
+    /// `run_started`), kept because the resume gave none lower.
+    InterruptedFlag,
     /// The `output_cap` of a playbook (by name, or file name without one).
     Playbook(String),
     /// The `output_cap` of a step (by id).
@@ -34,6 +37,7 @@ impl fmt::Display for CapSource {
         match self {
             CapSource::Default => f.write_str("the default of `--output-cap`"),
             CapSource::Flag => f.write_str("`--output-cap`"),
+            CapSource::InterruptedFlag => f.write_str("`--output-cap` of the run before `resume`"),
             CapSource::Playbook(name) => write!(f, "`output_cap` of playbook `{name}`"),
             CapSource::Step(id) => write!(f, "`output_cap` of step `{id}`"),
         }
@@ -96,6 +100,28 @@ impl OutputCaps {
             }
             None => OutputCaps::default(),
         }
+    }
+
+    /// The caps of a resumed run: `journaled` is the interrupted run's
+    /// `--output-cap` (as its journal says), `flag` the one given to
+    /// `resume`. The operator's bound carries over, and a new flag may
+    /// only lower it, as it only lowers an author's cap: the smaller holds.
+    pub fn resumed(journaled: Option<usize>, flag: Option<usize>) -> OutputCaps {
+        match (journaled, flag) {
+            (Some(before), flag) if flag.is_none_or(|now| now > before) => {
+                let cap = OutputCap::new(before, CapSource::InterruptedFlag);
+                OutputCaps {
+                    default: cap.clone(),
+                    ceiling: Some(cap),
+                }
+            }
+            (_, flag) => OutputCaps::from_flag(flag),
+        }
+    }
+
+    /// The operator's bound in bytes, as `run_started` journals it.
+    pub fn journaled(&self) -> Option<u64> {
+        self.ceiling.as_ref().map(|c| c.bytes as u64)
     }
 
     /// The caps of the run of a playbook called by a step that runs with

@@ -23,6 +23,9 @@ pub struct Journaled {
     pub inputs: Map<String, Value>,
     /// The directory `runbook run` was started in.
     pub workdir: String,
+    /// The operator's `--output-cap`, in bytes: of `run_started`, or of
+    /// the last `run_resumed` when a resume journaled one.
+    pub output_cap: Option<u64>,
     pub restored: Restored,
     /// Whether the run reached its end successfully.
     pub finished: bool,
@@ -39,6 +42,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         mode,
         inputs,
         workdir,
+        output_cap,
         ..
     }) = records.first().map(|r| &r.event)
     else {
@@ -55,6 +59,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut item_labels: HashMap<(&str, usize), &str> = HashMap::new();
     let mut vars: Vec<(String, Value)> = Vec::new();
     let mut ledger = OutputLedger::default();
+    let mut output_cap = *output_cap;
     for record in records {
         ledger.observe(&record.event);
         match &record.event {
@@ -110,7 +115,12 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
-            Event::RunResumed { .. } => finished = false,
+            Event::RunResumed {
+                output_cap: bound, ..
+            } => {
+                finished = false;
+                output_cap = bound.or(output_cap);
+            }
             Event::VarComputed { name, value } => vars.push((name.clone(), value.clone())),
             _ => {}
         }
@@ -142,6 +152,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         mode: *mode,
         inputs: inputs.clone(),
         workdir: workdir.clone(),
+        output_cap,
         restored,
         finished,
         next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
@@ -260,6 +271,7 @@ mod tests {
             inputs: Map::new(),
             user: "tester".into(),
             workdir: ".".into(),
+            output_cap: None,
         }
     }
 

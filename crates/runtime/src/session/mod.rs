@@ -162,6 +162,7 @@ impl Session {
                     inputs: inputs::shown(plan.playbook(), &self.inputs),
                     user: current_user(),
                     workdir: self.workdir.display().to_string(),
+                    output_cap: self.output_cap.journaled(),
                 }];
             }
         }

@@ -154,6 +154,8 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             inputs: inputs::shown(plan.playbook(), &inputs),
             user: current_user(),
             workdir: ctx.workdir.display().to_string(),
+            // The caller's journal holds the operator's bound.
+            output_cap: None,
         });
     } else {
         let mut restored: Vec<String> = resumed.succeeded.keys().cloned().collect();
@@ -174,6 +176,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             run_id,
             user: current_user(),
             restored,
+            output_cap: None,
         });
         for step in interrupted {
             bus.publish(Event::StepInterrupted { step });
