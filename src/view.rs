@@ -20,6 +20,7 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
         stream,
         line,
         continues,
+        crlf,
     } = &record.event
     {
         if let (Cow::Borrowed(_), Cow::Borrowed(_)) = (escape(step), escape(line)) {
@@ -31,6 +32,7 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
                 stream: *stream,
                 line: escape(line).into_owned(),
                 continues: *continues,
+                crlf: *crlf,
             },
             ..record.clone()
         });

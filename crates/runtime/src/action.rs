@@ -228,6 +228,7 @@ impl LineSink {
                 line: piece.text,
                 continues: piece.continues,
                 open: piece.open,
+                crlf: piece.crlf,
             }));
         }
     }
@@ -242,6 +243,8 @@ pub struct OutputPiece {
     pub continues: bool,
     /// The line goes on in a next piece.
     pub open: bool,
+    /// The line ended with `\r\n`, not `\n` (the `\r` is not in `text`).
+    pub crlf: bool,
 }
 
 impl OutputPiece {
@@ -251,6 +254,7 @@ impl OutputPiece {
             text: text.into(),
             continues: false,
             open: false,
+            crlf: false,
         }
     }
 }

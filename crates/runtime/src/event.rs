@@ -183,6 +183,11 @@ pub enum Event {
         /// the same.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         continues: bool,
+        /// The line (this piece ends it) ended with `\r\n`, not `\n`: the
+        /// `\r` is not in `line`, and a reader rebuilding the text puts
+        /// `\r\n` before the next line. Left out when false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        crlf: bool,
     },
     /// An attempt failed and another one follows after `delay_ms`.
     StepRetrying {

@@ -6,13 +6,14 @@
 //!
 //! A line longer than the reader's piece size (64 KiB) comes as several
 //! `step_output` records, each after the first marked `continues`: the
-//! text is the lines joined by `\n`, except that a continuing piece is
-//! joined to the previous one of its stream with nothing between.
+//! text is the lines joined by `\n` (`\r\n` after a line marked `crlf`),
+//! except that a continuing piece is joined to the previous one of its
+//! stream with nothing between.
 //!
 //! Only a result equal to that text is left out, so nothing is ever lost:
-//! output whose lines differ from the result (a `\r\n`, a multi-byte
-//! character cut between pieces, a secret masked differently across
-//! lines) is stored in both places.
+//! output whose lines differ from the result (a secret masked differently
+//! across lines, a journal written by an older `runbook` that did not mark
+//! `crlf`) is stored in both places.
 
 use crate::event::{Event, Stream};
 use serde_json::{Map, Value};
@@ -24,7 +25,36 @@ const STREAMS: [(Stream, &str); 2] = [(Stream::Stdout, "stdout"), (Stream::Stder
 /// The lines of each step's current attempt, per stream.
 #[derive(Debug, Default)]
 pub struct OutputLedger {
-    steps: HashMap<String, [Option<String>; 2]>,
+    steps: HashMap<String, [Lines; 2]>,
+}
+
+/// One stream's text so far.
+#[derive(Debug, Default)]
+struct Lines {
+    /// `None` before its first line (no line and one empty line differ).
+    text: Option<String>,
+    /// The last line ended with `\r\n`: a next line comes after `\r\n`
+    /// (the end of the output drops it, as the result does).
+    crlf: bool,
+}
+
+impl Lines {
+    fn push(&mut self, line: &str, continues: bool, crlf: bool) {
+        match &mut self.text {
+            Some(text) => {
+                if !continues {
+                    text.push_str(if self.crlf { "\r\n" } else { "\n" });
+                }
+                text.push_str(line);
+            }
+            None => self.text = Some(line.to_string()),
+        }
+        self.crlf = crlf;
+    }
+
+    fn text(&self) -> &str {
+        self.text.as_deref().unwrap_or("")
+    }
 }
 
 impl OutputLedger {
@@ -42,20 +72,12 @@ impl OutputLedger {
                 stream,
                 line,
                 continues,
+                crlf,
             } => {
                 let Some(i) = STREAMS.iter().position(|(s, _)| s == stream) else {
                     return;
                 };
-                let text = &mut self.steps.entry(step.clone()).or_default()[i];
-                match text {
-                    Some(text) => {
-                        if !continues {
-                            text.push('\n');
-                        }
-                        text.push_str(line);
-                    }
-                    None => *text = Some(line.clone()),
-                }
+                self.steps.entry(step.clone()).or_default()[i].push(line, *continues, *crlf);
             }
             _ => {}
         }
@@ -74,7 +96,7 @@ impl OutputLedger {
             let Some(Value::String(result)) = results.get(*name) else {
                 continue;
             };
-            if lines[i].as_deref().unwrap_or("") == result {
+            if lines[i].text() == result {
                 stripped.remove(*name);
                 in_lines.push(name.to_string());
             }
@@ -101,7 +123,7 @@ impl OutputLedger {
         let lines = self.steps.remove(step).unwrap_or_default();
         for (i, (_, name)) in STREAMS.iter().enumerate() {
             if in_lines.iter().any(|n| n == name) {
-                let text = lines[i].clone().unwrap_or_default();
+                let text = lines[i].text().to_string();
                 results.insert(name.to_string(), Value::String(text));
             }
         }
@@ -120,6 +142,17 @@ mod tests {
             stream,
             line: line.into(),
             continues,
+            crlf: false,
+        }
+    }
+
+    fn crlf(line: &str, continues: bool) -> Event {
+        Event::StepOutput {
+            step: "s".into(),
+            stream: Stream::Stdout,
+            line: line.into(),
+            continues,
+            crlf: true,
         }
     }
 
@@ -211,7 +244,33 @@ mod tests {
     }
 
     #[test]
+    fn lines_ending_in_crlf_rebuild_the_result_with_their_cr() {
+        // The last line's `\r\n` is not in the result, as the reader
+        // drops the output's last line ending; a line that ends with
+        // `\r\r\n` keeps its first `\r` in its text.
+        let events = [
+            crlf("one", false),
+            out(Stream::Stdout, "lf", false),
+            out(Stream::Stdout, "long-", false),
+            crlf("piece", true),
+            crlf("cr\r", false),
+            crlf("", false),
+            crlf("last", false),
+            finished("one\r\nlf\nlong-piece\r\ncr\r\r\n\r\nlast", ""),
+        ];
+        let (in_lines, results) = round_trip(&events);
+        assert_eq!(in_lines, ["stdout", "stderr"]);
+        assert_eq!(
+            results["stdout"],
+            "one\r\nlf\nlong-piece\r\ncr\r\r\n\r\nlast"
+        );
+        let line = serde_json::to_value(crlf("x", false)).unwrap_or_default();
+        assert_eq!(line["crlf"], true);
+    }
+
+    #[test]
     fn output_that_its_lines_do_not_rebuild_is_kept_in_the_result() {
+        // As an older journal holds `\r\n` output: lines without `crlf`.
         let events = [
             out(Stream::Stdout, "a", false),
             out(Stream::Stdout, "b", false),

@@ -35,6 +35,8 @@ pub struct OutputLine {
     /// size): the runner may hold the piece's end back to mask a secret
     /// printed across the cut.
     pub open: bool,
+    /// The line ended with `\r\n` (see [`crate::Event::StepOutput`]).
+    pub crlf: bool,
 }
 
 /// What a task tells the loop.

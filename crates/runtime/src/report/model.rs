@@ -305,6 +305,7 @@ impl RunReport {
                     stream,
                     line,
                     continues,
+                    ..
                 } => {
                     let line = OutputLine {
                         stream: *stream,

@@ -32,6 +32,7 @@ impl OutputPieces {
             line: mut text,
             mut continues,
             open,
+            crlf,
         } = piece;
         let mut events = Vec::new();
         let key = (step, stream);
@@ -40,7 +41,7 @@ impl OutputPieces {
                 text.insert_str(0, &held.text);
                 continues = held.continues;
             } else {
-                events.push(output(&key, held.text, held.continues));
+                events.push(output(&key, held.text, held.continues, false));
             }
         }
         if open {
@@ -49,7 +50,7 @@ impl OutputPieces {
                 let rest = text.split_off(end);
                 let published = !text.is_empty();
                 if published {
-                    events.push(output(&key, text, continues));
+                    events.push(output(&key, text, continues, false));
                 }
                 let held = Held {
                     text: rest,
@@ -59,7 +60,7 @@ impl OutputPieces {
                 return events;
             }
         }
-        events.push(output(&key, text, continues));
+        events.push(output(&key, text, continues, crlf));
         events
     }
 
@@ -75,19 +76,22 @@ impl OutputPieces {
         let mut events = Vec::new();
         for key in keys {
             if let Some(held) = self.held.remove(&key) {
-                events.push(output(&key, held.text, held.continues));
+                events.push(output(&key, held.text, held.continues, false));
             }
         }
         events
     }
 }
 
-fn output((step, stream): &(String, Stream), line: String, continues: bool) -> Event {
+/// A held piece is always open, so only the piece that ends a line can
+/// carry its `crlf`.
+fn output((step, stream): &(String, Stream), line: String, continues: bool, crlf: bool) -> Event {
     Event::StepOutput {
         step: step.clone(),
         stream: *stream,
         line,
         continues,
+        crlf,
     }
 }
 
@@ -102,6 +106,7 @@ mod tests {
             line: line.into(),
             continues,
             open,
+            crlf: false,
         }
     }
 
