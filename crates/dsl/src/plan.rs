@@ -257,6 +257,8 @@ pub struct Plan {
     vars: Vec<VarPlan>,
     /// Step id -> index, so finding a step by id is not a search of the steps.
     index: HashMap<Box<str>, usize>,
+    /// The playbook's `output_cap` written as a template, parsed.
+    output_cap: Option<Template>,
 }
 
 impl Plan {
@@ -279,7 +281,20 @@ impl Plan {
             order,
             steps,
             vars: Vec::new(),
+            output_cap: None,
         }
+    }
+
+    /// The plan with the playbook's templated `output_cap` (from the analyzer).
+    pub(crate) fn with_output_cap(mut self, output_cap: Option<Template>) -> Plan {
+        self.output_cap = output_cap;
+        self
+    }
+
+    /// The playbook's `output_cap` written as a template, parsed; `None`
+    /// when it is a size (or not set).
+    pub fn output_cap(&self) -> Option<&Template> {
+        self.output_cap.as_ref()
     }
 
     /// The plan with its computed values (from the analyzer).
