@@ -117,28 +117,32 @@ impl Screen {
     }
 }
 
+/// Whose line: its stream, and the loop element that printed it (a piece
+/// joins a line of its own element only: elements' lines interleave).
+type Line = (Stream, Option<usize>);
+
 /// One running step's line.
 struct Running {
     bar: ProgressBar,
     status: String,
     /// The last lines, each with its stream (a long line's pieces join
     /// the last line of their stream).
-    output: VecDeque<(Stream, String)>,
+    output: VecDeque<(Line, String)>,
 }
 
 impl Running {
     /// Keeps a line, or joins a piece of a long line to the line it
     /// continues (at most [`JOINED`] bytes of it, then `…`), so that a
     /// long line shows as one line, not one per piece.
-    fn push(&mut self, stream: Stream, text: &str, continues: bool) {
+    fn push(&mut self, whose: Line, text: &str, continues: bool) {
         let previous = self
             .output
             .iter_mut()
             .rev()
-            .find(|(s, _)| *s == stream)
+            .find(|(w, _)| *w == whose)
             .filter(|_| continues);
         let Some((_, line)) = previous else {
-            self.output.push_back((stream, text.to_string()));
+            self.output.push_back((whose, text.to_string()));
             if self.output.len() > KEPT {
                 self.output.pop_front();
             }
@@ -263,10 +267,11 @@ impl Subscriber for Live {
                 stream,
                 line,
                 continues,
+                item,
                 ..
             } if *stream != Stream::Log => {
                 let running = self.running(step);
-                running.push(*stream, line, *continues);
+                running.push((*stream, *item), line, *continues);
                 running.redraw();
                 return;
             }

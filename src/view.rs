@@ -21,6 +21,7 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
         line,
         continues,
         crlf,
+        item,
     } = &record.event
     {
         if let (Cow::Borrowed(_), Cow::Borrowed(_)) = (escape(step), escape(line)) {
@@ -33,6 +34,7 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
                 line: escape(line).into_owned(),
                 continues: *continues,
                 crlf: *crlf,
+                item: *item,
             },
             ..record.clone()
         });

@@ -409,9 +409,20 @@ steps:
 }
 
 #[test]
-fn a_loops_elements_keep_their_long_lines_in_their_results() {
-    // Elements run at once and their pieces interleave under the step's
-    // id: each element's stdout stays whole in its `item_finished`.
+fn a_loops_elements_are_journaled_once_and_restored_byte_for_byte() {
+    // Two elements run at once and their pieces interleave under the
+    // step's id; each `step_output` names its element (`item`), so each
+    // element's stdout is rebuilt from its own lines: left out of its
+    // `item_finished` and of the loop's `step_finished` (it used to be
+    // stored three times). Killed with SIGKILL after the loop, resumed, a
+    // step posts both elements' stdout to a real HTTP server.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    let sleep = format!(
+        "sleep 43.{}{:03}",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let server = TestHttp::start();
     let s = Sandbox::new(&format!(
         r#"
 name: loop
@@ -419,28 +430,70 @@ steps:
   - id: each
     for_each: ["a", "b"]
     parallel: 2
-    shell: "head -c {} /dev/zero | tr '\\0' {{{{item}}}}; echo"
+    shell: "head -c {} /dev/zero | tr '\\0' {{{{item}}}}; printf '\\r\\n'; echo tail-{{{{item}}}}"
+  - id: pause
+    needs: [each]
+    shell: "touch paused; if [ ! -f resumed ]; then {sleep}; fi"
+  - id: post
+    needs: [pause]
+    http:
+      url: "{}/loop"
+      method: POST
+      body: "{{{{steps.each.results.[0].stdout}}}}|{{{{steps.each.results.[1].stdout}}}}"
 "#,
-        2 * PIECE + 3
+        2 * PIECE + 3,
+        server.url
     ));
-    let run = s.run(&[]);
-    assert_eq!(run.code, 0, "{}", run.describe());
+    s.run_until_killed(&[], "paused", &sleep);
     let journal = s.journal();
-    for (index, letter) in ["a", "b"].iter().enumerate() {
+    for index in 0..2 {
         let item = journal
             .iter()
             .find(|r| r["event"] == "item_finished" && r["index"] == index)
             .unwrap();
-        assert_eq!(
-            item["results"]["stdout"].as_str().map(str::len),
-            Some(2 * PIECE + 3)
+        assert!(
+            item["results"].get("stdout").is_none(),
+            "stored twice: {item}"
         );
-        assert!(item["results"]["stdout"]
-            .as_str()
-            .unwrap()
-            .chars()
-            .all(|c| c.to_string() == *letter));
+        assert_eq!(
+            item["output_in_lines"],
+            serde_json::json!(["stdout", "stderr"])
+        );
+        let pieces = journal
+            .iter()
+            .filter(|r| r["event"] == "step_output" && r["item"] == index)
+            .count();
+        assert_eq!(pieces, 4, "three pieces and a line");
     }
+    let end = finished(&journal, "each");
+    assert_eq!(end["state"], "succeeded", "{end}");
+    let entries = end["results"]["results"].as_array().unwrap();
+    assert!(entries.iter().all(|e| e.get("stdout").is_none()), "{end}");
+    let size = journal_bytes(&s);
+    assert!(
+        size < 2 * (2 * PIECE as u64) + 20_000,
+        "journal is {size} bytes"
+    );
+
+    std::fs::write(s.path().join("resumed"), "").unwrap();
+    let resumed = s
+        .command(&["resume", &s.run_id(), "--approve", "pause"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let element = |letter: &str| format!("{}\r\ntail-{letter}", letter.repeat(2 * PIECE + 3));
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 1);
+    assert!(
+        bodies[0] == format!("{}|{}", element("a"), element("b")),
+        "the restored stdout differs: {} bytes",
+        bodies[0].len()
+    );
 }
 
 /// The journal file of the sandbox's only run.

@@ -179,6 +179,7 @@ impl ActionContext {
     pub fn line_sink(&self) -> LineSink {
         LineSink {
             step: self.step.clone(),
+            item: self.item.as_ref().map(|i| i.index),
             tx: self.output.clone(),
         }
     }
@@ -202,6 +203,8 @@ impl ActionContext {
 #[derive(Clone)]
 pub struct LineSink {
     step: String,
+    /// The loop element whose lines these are.
+    item: Option<usize>,
     tx: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -229,6 +232,7 @@ impl LineSink {
                 continues: piece.continues,
                 open: piece.open,
                 crlf: piece.crlf,
+                item: self.item,
             }));
         }
     }

@@ -123,6 +123,7 @@ fn unreadable(masker: &Masker, event: &Event) -> Event {
         line: masker.mask(&format!("{event:?}")),
         continues: false,
         crlf: false,
+        item: None,
     }
 }
 

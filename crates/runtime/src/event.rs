@@ -170,6 +170,11 @@ pub enum Event {
         /// The step's declared outputs, captured from this element.
         outputs: Map<String, Value>,
         attempts: u32,
+        /// Journal only: the results (`stdout`, `stderr`) left out of this
+        /// record because the element's `step_output` lines (those with its
+        /// `item`) hold them; see `journal_output`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        output_in_lines: Vec<String>,
     },
     /// A line a step printed (or a `log` message), or one piece of a line
     /// longer than the reader's piece size (64 KiB).
@@ -188,6 +193,11 @@ pub enum Event {
         /// `\r\n` before the next line. Left out when false.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         crlf: bool,
+        /// The position of the `for_each` element that printed it, for the
+        /// lines of a loop (its elements may run at once, so their lines
+        /// and pieces interleave under the step's id). Left out otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item: Option<usize>,
     },
     /// An attempt failed and another one follows after `delay_ms`.
     StepRetrying {

@@ -37,6 +37,8 @@ pub struct OutputLine {
     pub open: bool,
     /// The line ended with `\r\n` (see [`crate::Event::StepOutput`]).
     pub crlf: bool,
+    /// The loop element that printed it.
+    pub item: Option<usize>,
 }
 
 /// What a task tells the loop.

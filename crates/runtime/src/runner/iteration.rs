@@ -261,6 +261,7 @@ impl StepTask {
                 results: ended.done.results.clone(),
                 outputs: ended.done.outputs.clone(),
                 attempts: ended.done.attempts,
+                output_in_lines: Vec::new(),
             })
             .await;
             // A person's "no" stops the loop whatever the policy.

@@ -96,21 +96,28 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 step,
                 index,
                 label,
-                state: StepState::Succeeded,
+                state,
                 results,
                 outputs,
                 attempts,
+                output_in_lines,
                 ..
-            } if *mode != Mode::DryRun => {
-                let items = restored_items.entry(step.clone()).or_default();
-                items.retain(|i: &RestoredItem| i.index != *index);
-                items.push(RestoredItem {
-                    index: *index,
-                    label: label.clone(),
-                    results: results.clone(),
-                    outputs: outputs.clone(),
-                    attempts: *attempts,
-                });
+            } => {
+                // Every element's streams are rebuilt (its loop's end
+                // repeats them), the succeeded ones restored.
+                let mut results = results.clone();
+                ledger.restore_item(step, *index, output_in_lines, &mut results);
+                if *state == StepState::Succeeded && *mode != Mode::DryRun {
+                    let items = restored_items.entry(step.clone()).or_default();
+                    items.retain(|i: &RestoredItem| i.index != *index);
+                    items.push(RestoredItem {
+                        index: *index,
+                        label: label.clone(),
+                        results,
+                        outputs: outputs.clone(),
+                        attempts: *attempts,
+                    });
+                }
             }
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded
