@@ -68,20 +68,9 @@ pub fn analyze(
         &ancestry,
         analyzer.diags,
     );
-    let playbook_cap = {
-        let mut refs = References::for_vars(&playbook, &analyzer.index, &types, &ancestry);
-        refs.with_vars(&computed);
-        durations::check_playbook_output_cap(&playbook, &mut refs, analyzer.diags)
-    };
+    let cap = analyzer.playbook_output_cap(&types, &ancestry, &computed);
     for &i in &visit {
-        let mut plan = analyzer.step(i, &ancestry, &mut types, &computed);
-        // Every step's cap may be the playbook's: the values it reads are
-        // computed before the step runs, as the step's own.
-        if let Some((_, vars)) = &playbook_cap {
-            plan.vars.extend(vars);
-            plan.vars.sort_unstable();
-            plan.vars.dedup();
-        }
+        let plan = analyzer.step(i, &ancestry, &mut types, &computed);
         plans[i] = Some(plan);
     }
     let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
@@ -114,9 +103,7 @@ pub fn analyze(
             .iter()
             .any(|&s| types.step_uses_secret(s));
     }
-    Ok(Plan::new(file.clone(), playbook, graph, order, plans)
-        .with_vars(var_plans)
-        .with_output_cap(playbook_cap.map(|(template, _)| template)))
+    Ok(Plan::new(file.clone(), playbook, graph, order, plans).with_vars(var_plans, cap))
 }
 
 struct Analyzer<'a> {
