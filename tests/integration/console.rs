@@ -1091,3 +1091,95 @@ fn a_live_update_read_in_pieces_equals_a_fresh_read() {
     assert!(live.body.contains("&lt;b&gt;done&lt;/b&gt;") && live.body.contains("5000"));
     assert!(live.body.contains("succeeded"));
 }
+
+/// The spans of the output section of a run page (or of its live
+/// fragment), as text.
+fn output_spans(page: &str) -> Vec<String> {
+    let Some(start) = page.find("<section id=\"output\">") else {
+        return Vec::new();
+    };
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap_or(section.len())];
+    section
+        .split("<span class=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let text = &s[s.find('>')? + 1..];
+            Some(text[..text.find("</span>")?].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_live_page_joins_a_long_lines_pieces_into_one_line() {
+    // A line of 64 KiB of A, then B: the A piece is journaled while the
+    // line is still being written; once the rest comes (more B, then C),
+    // the page shows one line, polled live with a real HTTP client.
+    let s = Sandbox::new(
+        "name: long\nsteps:\n  - id: long\n    shell: \"head -c 65536 /dev/zero | tr '\\\\0' A; head -c 100 /dev/zero | tr '\\\\0' B; touch half; while [ ! -f go ]; do sleep 0.1; done; head -c 65536 /dev/zero | tr '\\\\0' B; printf CCC; echo; echo after\"\n",
+    );
+    let mut child = s
+        .command(&["run", "p.yaml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let dir = journal_dir(&s);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let journal = || {
+        std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path().join("journal.jsonl")).unwrap_or_default())
+            .next()
+            .unwrap_or_default()
+    };
+    while !(s.path().join("half").exists() && journal().contains("AAAA")) {
+        assert!(Instant::now() < deadline, "the first piece never came");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let id = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    let served = Served::start(&dir, &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let live = |known: u64| -> (u16, String) {
+        runtime.block_on(async {
+            let answer = client
+                .get(served.url(&format!("/runs/{id}/live?known={known}")))
+                .send()
+                .await
+                .unwrap();
+            (answer.status().as_u16(), answer.text().await.unwrap())
+        })
+    };
+    let (status, first) = live(0);
+    assert_eq!(status, 200, "{first}");
+    let spans = output_spans(&first);
+    assert_eq!(spans, vec!["A".repeat(65536)], "the first piece alone");
+
+    std::fs::write(s.path().join("go"), "").unwrap();
+    assert!(child.wait().unwrap().success());
+    let (status, page) = live(1);
+    assert_eq!(status, 200, "{page}");
+    let spans = output_spans(&page);
+    let line = format!("{}{}CCC", "A".repeat(65536), "B".repeat(65536 + 100));
+    assert_eq!(
+        spans.len(),
+        2,
+        "{:?}",
+        spans.iter().map(|s| s.len()).collect::<Vec<_>>()
+    );
+    assert!(spans[0] == line, "the pieces are not one line");
+    assert_eq!(spans[1], "after");
+}

@@ -251,7 +251,7 @@ impl Code {
             Code::DuplicateKey => "the same key is written twice in one mapping or block",
             Code::InvalidId => "a step, input or output name is not a valid identifier",
             Code::InvalidDuration => "a duration such as `30s` or `5m` cannot be read, or a duration written as a template renders text that is not one from the values known at check time (an input's default)",
-            Code::InvalidOutputCap => "an `output_cap` (of the playbook or of a step) is not a size such as `64KiB` or `1MiB`, is below 1KiB or above 256MiB, or, written as a template, renders one of those from the values known at check time (an input's default)",
+            Code::InvalidOutputCap => "an `output_cap` (of the playbook or of a step) is not a size such as `64KiB` or `1MiB`, is below 1KiB or above 256MiB, or, written as a template, renders one of those from the values known at check time (an input's default); or the playbook's `output_cap`, written as a template, reads a step's results (it may read only inputs and computed values that read no step)",
             Code::InvalidDefault => "a default (of an input or an optional output) does not have the declared type",
             Code::SecretDefault => "a secret input has a literal default, which would be committed to the repository",
             Code::DuplicateStep => "two steps have the same id",

@@ -68,6 +68,7 @@ pub fn analyze(
         &ancestry,
         analyzer.diags,
     );
+    let cap = analyzer.playbook_output_cap(&types, &ancestry, &computed);
     for &i in &visit {
         let plan = analyzer.step(i, &ancestry, &mut types, &computed);
         plans[i] = Some(plan);
@@ -102,7 +103,7 @@ pub fn analyze(
             .iter()
             .any(|&s| types.step_uses_secret(s));
     }
-    Ok(Plan::new(file.clone(), playbook, graph, order, plans).with_vars(var_plans))
+    Ok(Plan::new(file.clone(), playbook, graph, order, plans).with_vars(var_plans, cap))
 }
 
 struct Analyzer<'a> {

@@ -23,6 +23,9 @@ pub struct Journaled {
     pub inputs: Map<String, Value>,
     /// The directory `runbook run` was started in.
     pub workdir: String,
+    /// The operator's `--output-cap`, in bytes: of `run_started`, or of
+    /// the last `run_resumed` when a resume journaled one.
+    pub output_cap: Option<u64>,
     pub restored: Restored,
     /// Whether the run reached its end successfully.
     pub finished: bool,
@@ -45,6 +48,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         workdir,
         user,
         uid,
+        output_cap,
         ..
     }) = records.first().map(|r| &r.event)
     else {
@@ -63,6 +67,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut ledger = OutputLedger::default();
     let uid_of = |uid: &Option<u32>, user: &str| uid.or_else(|| crate::operator::uid_of_name(user));
     let mut ran_by: Vec<u32> = uid_of(uid, user).into_iter().collect();
+    let mut output_cap = *output_cap;
     for record in records {
         ledger.observe(&record.event);
         match &record.event {
@@ -99,28 +104,41 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 step,
                 index,
                 label,
-                state: StepState::Succeeded,
+                state,
                 results,
                 outputs,
                 attempts,
+                output_in_lines,
                 ..
-            } if *mode != Mode::DryRun => {
-                let items = restored_items.entry(step.clone()).or_default();
-                items.retain(|i: &RestoredItem| i.index != *index);
-                items.push(RestoredItem {
-                    index: *index,
-                    label: label.clone(),
-                    results: results.clone(),
-                    outputs: outputs.clone(),
-                    attempts: *attempts,
-                });
+            } => {
+                // Every element's streams are rebuilt (its loop's end
+                // repeats them), the succeeded ones restored.
+                let mut results = results.clone();
+                ledger.restore_item(step, *index, output_in_lines, &mut results);
+                if *state == StepState::Succeeded && *mode != Mode::DryRun {
+                    let items = restored_items.entry(step.clone()).or_default();
+                    items.retain(|i: &RestoredItem| i.index != *index);
+                    items.push(RestoredItem {
+                        index: *index,
+                        label: label.clone(),
+                        results,
+                        outputs: outputs.clone(),
+                        attempts: *attempts,
+                    });
+                }
             }
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
-            Event::RunResumed { uid, user, .. } => {
+            Event::RunResumed {
+                uid,
+                user,
+                output_cap: bound,
+                ..
+            } => {
                 finished = false;
                 ran_by.extend(uid_of(uid, user));
+                output_cap = bound.or(output_cap);
             }
             Event::VarComputed { name, value } => vars.push((name.clone(), value.clone())),
             _ => {}
@@ -153,6 +171,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         mode: *mode,
         inputs: inputs.clone(),
         workdir: workdir.clone(),
+        output_cap,
         restored,
         finished,
         next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
@@ -273,6 +292,7 @@ mod tests {
             user: "tester".into(),
             workdir: ".".into(),
             uid: None,
+            output_cap: None,
         }
     }
 

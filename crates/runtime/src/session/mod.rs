@@ -179,6 +179,7 @@ impl Session {
                     user: current_user(),
                     workdir: self.workdir.display().to_string(),
                     uid: Some(current_uid()),
+                    output_cap: self.output_cap.journaled(),
                 }];
             }
         }

@@ -155,6 +155,8 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             user: current_user(),
             workdir: ctx.workdir.display().to_string(),
             uid: Some(current_uid()),
+            // The caller's journal holds the operator's bound.
+            output_cap: None,
         });
     } else {
         let mut restored: Vec<String> = resumed.succeeded.keys().cloned().collect();
@@ -176,6 +178,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             user: current_user(),
             restored,
             uid: Some(current_uid()),
+            output_cap: None,
         });
         for step in interrupted {
             bus.publish(Event::StepInterrupted { step });

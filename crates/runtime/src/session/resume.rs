@@ -155,6 +155,12 @@ pub struct Settings {
 }
 
 impl Stopped {
+    /// The operator's `--output-cap` of the run, in bytes, as journaled
+    /// (see [`crate::output_cap::OutputCaps::resumed`]).
+    pub fn output_cap(&self) -> Option<usize> {
+        self.journaled.output_cap.map(|b| b as usize)
+    }
+
     /// The playbook the run ran.
     pub fn playbook(&self) -> &Path {
         &self.playbook
@@ -226,6 +232,7 @@ impl Stopped {
             user: current_user(),
             restored: restored_ids,
             uid: Some(current_uid()),
+            output_cap: settings.output_cap.journaled(),
         });
         events.extend(
             interrupted
