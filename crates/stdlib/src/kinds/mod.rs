@@ -16,6 +16,7 @@ pub mod log;
 pub mod notify;
 pub mod playbook;
 pub mod prometheus;
+pub mod redis;
 pub mod shell;
 pub mod sql;
 pub mod wait;
@@ -33,6 +34,7 @@ pub static ALL: &[&dyn AnyKind] = &[
     &k8s::K8s,
     &prometheus::Prometheus,
     &sql::Sql,
+    &redis::Redis,
     &wait::Wait,
     &assert::Assert,
     &log::Log,
