@@ -10,13 +10,11 @@
 //! PostgreSQL, Redis, Prometheus, `redis-cli`, `kubectl` against the
 //! Kubernetes test server.
 
-use crate::harness::{self, free_port, wait_until, Killed};
+use crate::harness;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::path::PathBuf;
 
 /// A drill's scratch directory: `bin/` (fakes, first on `PATH`),
 /// `calls.log` (their argv) and one journal directory per run.

@@ -13,7 +13,7 @@ pub struct TestRedis {
     pub url: String,
     port: u16,
     password: Option<String>,
-    server: Option<Killed>,
+    _server: Killed,
     _dir: tempfile::TempDir,
 }
 
@@ -53,7 +53,7 @@ impl TestRedis {
             url,
             port,
             password: password.map(str::to_string),
-            server: Some(Killed(child)),
+            _server: Killed(child),
             _dir: dir,
         };
         wait_until("Redis did not answer PING", Duration::from_secs(20), || {
@@ -83,11 +83,6 @@ impl TestRedis {
     pub fn cli(&self, args: &[&str]) -> String {
         self.try_cli(args)
             .unwrap_or_else(|| panic!("redis-cli {args:?} failed"))
-    }
-
-    /// Kills the server (a fault injected while a run goes on).
-    pub fn stop(&mut self) {
-        self.server.take();
     }
 }
 
