@@ -1,8 +1,7 @@
 //! Drills of trevor's "worker not processing jobs"
 //! (playbooks/trevor/worker-stuck.yaml) against the real Redis (the
 //! `arq:queue` list, read by `redis` steps, filled with the real `redis-cli`)
-//! and the Kubernetes test
-//! server holding the `trevor-worker` deployment.
+//! and the Kubernetes test server holding the `trevor-worker` deployment.
 
 use super::support::{assert_gated, Drill, Run, TestRedis};
 use crate::harness::k8s::TestK8s;

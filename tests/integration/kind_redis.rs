@@ -195,6 +195,10 @@ fn the_password_never_appears_in_output_journal_dry_run_or_errors() {
     redis:
       url: "{{inputs.redis}}"
       command: [DEL, "{{inputs.key}}"]
+  - id: config
+    redis:
+      url: "{{inputs.redis}}"
+      command: [CONFIG, GET, requirepass]
 "#,
         ),
     )
@@ -213,6 +217,11 @@ fn the_password_never_appears_in_output_journal_dry_run_or_errors() {
     );
     let real = run_file(&file, dir.path(), &["--approve", "drop"], &env);
     succeeded(&real);
+    // A read whose reply is the password itself.
+    assert_eq!(
+        real.finished("config")["results"]["value"]["requirepass"],
+        "****"
+    );
     // A wrong password: refused, and the message names the server only.
     let env = [("QUEUE_REDIS", wrong.as_str())];
     let refused = run_file(&file, dir.path(), &[], &env);

@@ -211,6 +211,31 @@ impl Target {
         }
     }
 
+    /// A reply with the password taken out of every string in it: a read
+    /// such as `CONFIG GET requirepass` or `CLIENT LIST` can hold it, and
+    /// only the URL as a whole is known to the masker.
+    pub fn scrub_value(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        let Some(password) = self.password.as_deref().filter(|p| !p.is_empty()) else {
+            return;
+        };
+        match value {
+            Value::String(s) if s.contains(password) => *s = s.replace(password, "****"),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_value(v)),
+            Value::Object(map) => {
+                let scrubbed: serde_json::Map<String, Value> = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, mut v)| {
+                        self.scrub_value(&mut v);
+                        (k.replace(password, "****"), v)
+                    })
+                    .collect();
+                *map = scrubbed;
+            }
+            _ => {}
+        }
+    }
+
     /// A failure of the connection or of the reply, as one line naming
     /// the target.
     pub fn failure(&self, fail: Fail) -> String {
@@ -277,5 +302,17 @@ mod tests {
             let e = Target::parse(url).err().unwrap();
             assert!(!e.contains("hunter2"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_reply_holding_the_password_is_scrubbed() {
+        let t = Target::parse("redis://:hunter2@h").unwrap();
+        let mut reply =
+            serde_json::json!({"requirepass": "hunter2", "hunter2x": ["a hunter2 b", 1]});
+        t.scrub_value(&mut reply);
+        assert_eq!(
+            reply,
+            serde_json::json!({"requirepass": "****", "****x": ["a **** b", 1]})
+        );
     }
 }

@@ -100,10 +100,11 @@ pub async fn execute_step(params: Params, ctx: &ActionContext) -> ActionResult {
             return ActionResult::failure(format!("stopped while `{name}` waited for Redis at {target}"))
         }
     };
-    let reply = match reply {
+    let mut reply = match reply {
         Ok(reply) => reply,
         Err(e) => return ActionResult::failure(e),
     };
+    target.scrub_value(&mut reply.value);
     let mut fields = Map::new();
     if name == "INFO" {
         if let Value::String(text) = &reply.value {
