@@ -257,6 +257,34 @@ fn the_password_never_appears_in_output_journal_dry_run_or_errors() {
 }
 
 #[test]
+fn a_unix_socket_and_a_database_number() {
+    let redis = TestRedis::with_password(PASSWORD);
+    redis.cli(&["-n", "3", "SET", "job:1", "in db 3"]);
+    let url = format!(
+        "unix://{}?db=3&password={}",
+        redis.socket().display(),
+        PASSWORD
+            .replace('&', "%26")
+            .replace('=', "%3D")
+            .replace(' ', "%20")
+    );
+    let ran = run_playbook(
+        "queue.yaml",
+        &playbook(
+            r#"  - id: value
+    redis:
+      url: "{{inputs.redis}}"
+      command: [GET, "{{inputs.key}}"]
+"#,
+        ),
+        &[],
+        &[("QUEUE_REDIS", &url)],
+    );
+    succeeded(&ran);
+    assert_eq!(ran.finished("value")["results"]["value"], "in db 3");
+}
+
+#[test]
 fn a_dry_run_sends_reads_and_never_a_change() {
     let redis = TestRedis::start();
     redis.cli(&["SET", "job:1", "x"]);

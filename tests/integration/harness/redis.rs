@@ -14,7 +14,7 @@ pub struct TestRedis {
     port: u16,
     password: Option<String>,
     _server: Killed,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl TestRedis {
@@ -36,7 +36,10 @@ impl TestRedis {
         command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--dir"])
-            .arg(dir.path());
+            .arg(dir.path())
+            .arg("--unixsocket")
+            .arg(dir.path().join("redis.sock"))
+            .args(["--unixsocketperm", "700"]);
         if let Some(password) = password {
             command.arg("--requirepass").arg(password);
         }
@@ -54,7 +57,7 @@ impl TestRedis {
             port,
             password: password.map(str::to_string),
             _server: Killed(child),
-            _dir: dir,
+            dir,
         };
         wait_until("Redis did not answer PING", Duration::from_secs(20), || {
             redis.try_cli(&["PING"]).is_some_and(|o| o == "PONG")
@@ -77,6 +80,11 @@ impl TestRedis {
     /// The port it listens on (127.0.0.1).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The Unix socket it also listens on.
+    pub fn socket(&self) -> std::path::PathBuf {
+        self.dir.path().join("redis.sock")
     }
 
     /// Runs `redis-cli ARGS` (setup and checks outside the playbook).
