@@ -285,6 +285,49 @@ fn a_unix_socket_and_a_database_number() {
 }
 
 #[test]
+fn tls_is_verified_against_the_trusted_roots() {
+    let redis = TestRedis::with_tls();
+    redis.cli(&["SET", "job:1", "over tls"]);
+    let steps = r#"  - id: value
+    redis:
+      url: "{{inputs.redis}}"
+      command: [GET, "{{inputs.key}}"]
+"#;
+    let ca = redis.ca().display().to_string();
+    let trusted = run_playbook(
+        "queue.yaml",
+        &playbook(steps),
+        &[],
+        &[("QUEUE_REDIS", &redis.url), ("SSL_CERT_FILE", &ca)],
+    );
+    succeeded(&trusted);
+    assert_eq!(trusted.finished("value")["results"]["value"], "over tls");
+    // The system's roots do not include the test's CA: refused.
+    let empty = tempfile::tempdir().unwrap();
+    let untrusted = run_playbook(
+        "queue.yaml",
+        &playbook(steps),
+        &[],
+        &[
+            ("QUEUE_REDIS", &redis.url),
+            ("SSL_CERT_DIR", &empty.path().display().to_string()),
+        ],
+    );
+    assert_eq!(untrusted.code, 1, "{}", untrusted.stdout);
+    let message = untrusted.finished("value")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.starts_with(&format!(
+            "cannot connect to Redis at 127.0.0.1:{}/0 over TLS",
+            redis.port()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_dry_run_sends_reads_and_never_a_change() {
     let redis = TestRedis::start();
     redis.cli(&["SET", "job:1", "x"]);

@@ -24,7 +24,12 @@ pub struct Target {
 }
 
 enum Place {
-    Tcp { host: String, port: u16 },
+    /// `tls`: `rediss://`, verified against the system's roots.
+    Tcp {
+        host: String,
+        port: u16,
+        tls: bool,
+    },
     Unix(PathBuf),
 }
 
@@ -32,7 +37,7 @@ impl std::fmt::Display for Target {
     /// `host:port/db` or `unix:PATH/db`: never the user or the password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.place {
-            Place::Tcp { host, port } => write!(f, "{host}:{port}/{}", self.db),
+            Place::Tcp { host, port, .. } => write!(f, "{host}:{port}/{}", self.db),
             Place::Unix(path) => write!(f, "unix:{}/{}", path.display(), self.db),
         }
     }
@@ -64,7 +69,8 @@ fn percent_decoded(text: &str) -> String {
 }
 
 impl Target {
-    /// Reads `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` or
+    /// Reads `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` (`rediss://`
+    /// for TLS) or
     /// `unix:///PATH[?db=N][&user=U][&password=P]`. The error never quotes
     /// the URL, which holds the password.
     pub fn parse(url: &str) -> Result<Target, String> {
@@ -88,7 +94,7 @@ impl Target {
                 .map_err(|_| "the database in the Redis URL is not a number".to_string())
         };
         let (place, db) = match parsed.scheme() {
-            "redis" => {
+            scheme @ ("redis" | "rediss") => {
                 let host = match parsed.host_str() {
                     Some(host) if !host.is_empty() => host
                         .trim_start_matches('[')
@@ -101,20 +107,13 @@ impl Target {
                     "" => 0,
                     db => number(db)?,
                 };
-                (Place::Tcp { host, port }, db)
+                let tls = scheme == "rediss";
+                (Place::Tcp { host, port, tls }, db)
             }
             "unix" | "redis+unix" => {
                 let path = PathBuf::from(percent_decoded(parsed.path()));
                 let db = query("db").map(|d| number(&d)).transpose()?.unwrap_or(0);
                 (Place::Unix(path), db)
-            }
-            "rediss" => {
-                return Err(
-                    "TLS (`rediss://`) is not supported by the `redis` kind yet; reach the \
-                     server through a TLS tunnel (stunnel, `kubectl port-forward`) or use \
-                     `redis-cli --tls` from a `shell` step"
-                        .into(),
-                )
             }
             other => {
                 return Err(format!(
@@ -134,22 +133,29 @@ impl Target {
     /// Opens the connection and gives the password and the database.
     pub async fn connect(&self) -> Result<Connection, String> {
         let open = async {
+            let io = |e: std::io::Error| format!("cannot connect to Redis at {self}: {e}");
             let stream: Box<dyn Stream> = match &self.place {
-                Place::Tcp { host, port } => {
-                    let tcp = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
-                    tcp.set_nodelay(true)?;
-                    Box::new(tcp)
+                Place::Tcp { host, port, tls } => {
+                    let tcp = tokio::net::TcpStream::connect((host.as_str(), *port))
+                        .await
+                        .map_err(io)?;
+                    tcp.set_nodelay(true).map_err(io)?;
+                    if *tls {
+                        Box::new(self.tls(host, tcp).await?)
+                    } else {
+                        Box::new(tcp)
+                    }
                 }
-                Place::Unix(path) => Box::new(tokio::net::UnixStream::connect(path).await?),
+                Place::Unix(path) => {
+                    Box::new(tokio::net::UnixStream::connect(path).await.map_err(io)?)
+                }
             };
-            Ok::<_, std::io::Error>(Connection {
+            Ok::<_, String>(Connection {
                 stream: BufReader::new(stream),
             })
         };
         let handshake = async {
-            let mut connection = open
-                .await
-                .map_err(|e| format!("cannot connect to Redis at {self}: {e}"))?;
+            let mut connection = open.await?;
             self.log_in(&mut connection).await?;
             Ok(connection)
         };
@@ -161,6 +167,39 @@ impl Target {
                     CONNECT_TIMEOUT.as_secs()
                 ))
             })
+    }
+
+    /// TLS over `tcp`, the server's certificate verified for `host`
+    /// against the system's roots (`SSL_CERT_FILE` and `SSL_CERT_DIR`
+    /// honoured, for a private CA).
+    async fn tls(
+        &self,
+        host: &str,
+        tcp: tokio::net::TcpStream,
+    ) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, String> {
+        use tokio_rustls::rustls;
+        let mut roots = rustls::RootCertStore::empty();
+        let found = rustls_native_certs::load_native_certs();
+        let (added, _) = roots.add_parsable_certificates(found.certs);
+        if added == 0 {
+            return Err(format!(
+                "cannot connect to Redis at {self} over TLS: no trusted root certificate found \
+                 (set SSL_CERT_FILE to the CA that signed the server's certificate)"
+            ));
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS for Redis at {self}: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|_| {
+            format!("cannot connect to Redis at {self} over TLS: `{host}` is not a host name")
+        })?;
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("cannot connect to Redis at {self} over TLS: {e}"))
     }
 
     /// `HELLO 3` (with `AUTH` when there is a password), falling back to
@@ -285,6 +324,9 @@ mod tests {
         let t = Target::parse("redis://app:pw@[::1]").unwrap();
         assert_eq!(t.to_string(), "::1:6379/0");
         assert_eq!(t.user.as_deref(), Some("app"));
+        let t = Target::parse("rediss://:pw@cache:6380/1").unwrap();
+        assert!(matches!(t.place, Place::Tcp { tls: true, .. }));
+        assert_eq!(t.to_string(), "cache:6380/1");
         let t = Target::parse("unix:///run/redis.sock?db=3&password=pw").unwrap();
         assert_eq!(t.to_string(), "unix:/run/redis.sock/3");
         assert_eq!(t.password.as_deref(), Some("pw"));
@@ -296,7 +338,6 @@ mod tests {
             "redis://:hunter2@host:99999/0",
             "redis://:hunter2@host/x",
             "http://:hunter2@host",
-            "rediss://:hunter2@host",
             "hunter2",
         ] {
             let e = Target::parse(url).err().unwrap();

@@ -83,7 +83,7 @@ fn schema() -> KindSchema {
             ParamSchema::optional(
                 "url",
                 ParamType::Template,
-                "Connection URL, `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` or `unix:///PATH?db=N&password=P`, usually a secret input; default `$REDIS_URL`. The password is never shown.",
+                "Connection URL, `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, `rediss://...` for TLS, or `unix:///PATH?db=N&password=P`, usually a secret input; default `$REDIS_URL`. The password is never shown.",
             ),
         ],
         shorthand: Some("command"),
