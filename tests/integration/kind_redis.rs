@@ -243,6 +243,13 @@ fn the_password_never_appears_in_output_journal_dry_run_or_errors() {
     let written = everything_under(&dir.path().join("journal"));
     assert!(written.contains("refused the login"), "no journal read");
     assert!(!written.contains(NEEDLE) && !written.contains("n0pe"));
+    // No password at all: the server's NOAUTH, said plainly.
+    let bare = format!("redis://127.0.0.1:{}/0", redis.port());
+    let env = [("QUEUE_REDIS", bare.as_str())];
+    let noauth = run_file(&file, dir.path(), &[], &env);
+    assert_eq!(noauth.code, 1);
+    let message = noauth.finished("value")["message"].as_str().unwrap();
+    assert!(message.contains("wants a password"), "{message}");
     // A URL the parser refuses is not echoed either.
     let env = [("QUEUE_REDIS", "redis://:s3cr@127.0.0.1:99999/0")];
     let bad = run_file(&file, dir.path(), &[], &env);

@@ -211,6 +211,10 @@ impl Target {
             hello.extend([b"AUTH".as_slice(), user.as_bytes(), password.as_bytes()]);
         }
         let refused = |e: Fail| match e {
+            Fail::Server(m) if m.starts_with("NOAUTH") && self.password.is_none() => format!(
+                "Redis at {self} wants a password: give it in the URL \
+                 (`redis://:PASSWORD@HOST:PORT/DB`, from a secret input)"
+            ),
             Fail::Server(m) => format!("Redis at {self} refused the login: {}", self.scrub(&m)),
             other => self.failure(other),
         };
