@@ -33,6 +33,7 @@ mod kind_k8s;
 mod kind_names;
 mod kind_playbook;
 mod kind_prometheus;
+mod kind_redis;
 mod kind_silence;
 mod kind_sql;
 mod kind_sql_dry_run;

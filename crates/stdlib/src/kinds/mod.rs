@@ -16,6 +16,7 @@ pub mod log;
 pub mod notify;
 pub mod playbook;
 pub mod prometheus;
+pub mod redis;
 pub mod shell;
 pub mod silence;
 pub mod sql;
@@ -35,6 +36,7 @@ pub static ALL: &[&dyn AnyKind] = &[
     &prometheus::Prometheus,
     &sql::Sql,
     &silence::Silence,
+    &redis::Redis,
     &wait::Wait,
     &assert::Assert,
     &log::Log,
