@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,6 +14,40 @@ use std::time::Duration;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line, exiting with clap's message on an error or
+    /// for `--help`/`--version`.
+    ///
+    /// Building the whole command tree (every subcommand and its arguments)
+    /// is a fifth of the instructions of a one-step `runbook run`, so `run`
+    /// and `resume` are first parsed by their own arguments alone. Anything
+    /// that path does not accept (an error, `--help`) is parsed again by the
+    /// whole tree, so every message is the one the whole tree gives.
+    pub fn parse_args() -> Cli {
+        let args: Vec<OsString> = std::env::args_os().collect();
+        Cli::parse_fast(&args).unwrap_or_else(|| Cli::parse_from(args))
+    }
+
+    /// `run` and `resume` parsed without the rest of the tree; `None` for
+    /// anything else, and for any arguments they do not accept.
+    fn parse_fast(args: &[OsString]) -> Option<Cli> {
+        let rest = args.get(1..)?;
+        let command = match rest.first()?.to_str()? {
+            "run" => Command::Run(parse_alone::<RunArgs>("run", rest)?),
+            "resume" => Command::Resume(parse_alone::<ResumeArgs>("resume", rest)?),
+            _ => return None,
+        };
+        Some(Cli { command })
+    }
+}
+
+/// One subcommand's arguments, parsed by a command holding only them.
+fn parse_alone<A: Args + FromArgMatches>(name: &'static str, args: &[OsString]) -> Option<A> {
+    let command = A::augment_args(clap::Command::new(name));
+    let matches = command.try_get_matches_from(args).ok()?;
+    A::from_arg_matches(&matches).ok()
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,7 +102,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Serve a read-only web console over the journal directory (docs/console.md).
+    /// Serve a web console over the journal directory, read-only unless `--decide` (docs/console.md).
     Serve {
         #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
@@ -75,9 +110,18 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: std::net::SocketAddr,
         /// A file holding the token every request must carry (a bearer token,
-        /// or a cookie set by visiting a page with `?token=TOKEN` once).
+        /// or a cookie set by visiting a page with `?token=TOKEN` once; with
+        /// `--decide`, sign in at the address it prints instead).
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
+        /// Decide gates, questions and manual steps from the browser, as the
+        /// user running the console (a token is always required to decide:
+        /// `--token-file`, mode 0600, or one made at start).
+        #[arg(long)]
+        decide: bool,
+        /// Mark the session cookie `Secure` (behind a TLS-terminating proxy).
+        #[arg(long, requires = "decide")]
+        secure_cookie: bool,
     },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.
@@ -126,6 +170,14 @@ pub enum Command {
         journal_dir: PathBuf,
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
         format: DiagnosticFormat,
+        /// Also list stale records (their process is gone, or no longer
+        /// works on the run): they cannot be decided.
+        #[arg(long)]
+        all: bool,
+        /// Remove the stale records you own, or all those of runs whose
+        /// directory you own; never a record a live process waits at.
+        #[arg(long, conflicts_with = "all")]
+        prune: bool,
     },
     /// Approve a waiting gate (or confirm a `manual` step) of another
     /// process's run; you are shown what you approve first.
@@ -153,7 +205,7 @@ pub enum Command {
 
 /// The environment variable naming the journal directory (a shared run
 /// store); `--journal-dir` wins over it.
-pub const JOURNAL_DIR_ENV: &str = "RUNBOOK_JOURNAL_DIR";
+pub const JOURNAL_DIR_ENV: &str = runbook_runtime::journal::DIR_ENV;
 
 /// `runbook approve` and `runbook reject`.
 #[derive(Debug, Args)]
@@ -292,4 +344,95 @@ pub enum FailOn {
     High,
     Medium,
     Low,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path parses exactly what the whole tree parses, and leaves
+    /// everything else (errors, help, other commands) to it.
+    #[test]
+    fn run_and_resume_parse_alone_as_in_the_whole_tree() {
+        let accepted: &[&[&str]] = &[
+            &["runbook", "run", "p.yaml"],
+            &["runbook", "run", "--dry-run", "p.yaml", "--jobs", "3"],
+            &[
+                "runbook",
+                "run",
+                "p.yaml",
+                "--input",
+                "a=b",
+                "--input=c=d",
+                "--yes",
+            ],
+            &[
+                "runbook",
+                "run",
+                "p.yaml",
+                "--approve",
+                "s",
+                "--answer",
+                "q=x",
+                "--output",
+                "json",
+            ],
+            &[
+                "runbook",
+                "run",
+                "p.yaml",
+                "--gate-timeout",
+                "5m",
+                "--output-cap",
+                "64KiB",
+            ],
+            &[
+                "runbook",
+                "run",
+                "--journal-dir",
+                "/tmp/j x",
+                "--wait-for-approval",
+                "--",
+                "-p.yaml",
+            ],
+            &[
+                "runbook",
+                "resume",
+                "20261201T000000Z-abcdef",
+                "--force",
+                "--jobs",
+                "2",
+            ],
+            &[
+                "runbook",
+                "resume",
+                "r",
+                "--inputs-file",
+                "i.yaml",
+                "--answers",
+                "a.yaml",
+            ],
+        ];
+        for args in accepted {
+            let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+            let fast = Cli::parse_fast(&args).expect("the fast path accepts it");
+            let whole = Cli::try_parse_from(&args).expect("the whole tree accepts it");
+            assert_eq!(format!("{fast:?}"), format!("{whole:?}"), "{args:?}");
+        }
+        let declined: &[&[&str]] = &[
+            &["runbook"],
+            &["runbook", "check", "p.yaml"],
+            &["runbook", "run"],
+            &["runbook", "run", "--help"],
+            &["runbook", "run", "-h"],
+            &["runbook", "run", "p.yaml", "--jobs", "0"],
+            &["runbook", "run", "p.yaml", "--no-such-flag"],
+            &["runbook", "resume"],
+            &["runbook", "--version"],
+        ];
+        for args in declined {
+            let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+            assert!(Cli::parse_fast(&args).is_none(), "{args:?}");
+        }
+    }
 }

@@ -33,6 +33,10 @@ const TAIL: usize = 3;
 /// Lines of output kept per step, printed under a step that fails (the whole
 /// output is in the journal and `runbook report`).
 const KEPT: usize = 10;
+/// Bytes kept of a long line joined from its pieces: one piece's worth
+/// (the reader's piece size), as a line was before it was cut; the live
+/// area cuts it to the terminal's width anyway.
+const JOINED: usize = 64 * 1024;
 
 /// The live area, shared by the view and the [`Pausing`] operator.
 #[derive(Clone)]
@@ -113,14 +117,53 @@ impl Screen {
     }
 }
 
+/// Whose line: its stream, and the loop element that printed it (a piece
+/// joins a line of its own element only: elements' lines interleave).
+type Line = (Stream, Option<usize>);
+
 /// One running step's line.
 struct Running {
     bar: ProgressBar,
     status: String,
-    output: VecDeque<String>,
+    /// The last lines, each with its stream (a long line's pieces join
+    /// the last line of their stream).
+    output: VecDeque<(Line, String)>,
 }
 
 impl Running {
+    /// Keeps a line, or joins a piece of a long line to the line it
+    /// continues (at most [`JOINED`] bytes of it, then `…`), so that a
+    /// long line shows as one line, not one per piece.
+    fn push(&mut self, whose: Line, text: &str, continues: bool) {
+        let previous = self
+            .output
+            .iter_mut()
+            .rev()
+            .find(|(w, _)| *w == whose)
+            .filter(|_| continues);
+        let Some((_, line)) = previous else {
+            self.output.push_back((whose, text.to_string()));
+            if self.output.len() > KEPT {
+                self.output.pop_front();
+            }
+            return;
+        };
+        if line.len() >= JOINED {
+            if !line.ends_with('…') && !text.is_empty() {
+                line.push('…');
+            }
+            return;
+        }
+        let mut end = (JOINED - line.len()).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.push_str(&text[..end]);
+        if end < text.len() {
+            line.push('…');
+        }
+    }
+
     /// The bar's message: the status, then the tail of the output, each
     /// line cut to the terminal's width so the live area never wraps (a
     /// wrapped line would be left behind when the area is redrawn).
@@ -129,7 +172,7 @@ impl Running {
         let room = width.saturating_sub(6).max(20);
         let mut message = self.status.clone();
         let skip = self.output.len().saturating_sub(TAIL);
-        for line in self.output.iter().skip(skip) {
+        for (_, line) in self.output.iter().skip(skip) {
             message.push_str("\n    │ ");
             message.push_str(&console::truncate_str(line, room, "…"));
         }
@@ -220,13 +263,15 @@ impl Subscriber for Live {
                 return;
             }
             Event::StepOutput {
-                step, stream, line, ..
+                step,
+                stream,
+                line,
+                continues,
+                item,
+                ..
             } if *stream != Stream::Log => {
                 let running = self.running(step);
-                running.output.push_back(line.clone());
-                if running.output.len() > KEPT {
-                    running.output.pop_front();
-                }
+                running.push((*stream, *item), line, *continues);
                 running.redraw();
                 return;
             }
@@ -255,7 +300,7 @@ impl Subscriber for Live {
             if let Some(running) = self.running.remove(step) {
                 self.screen.remove(&running.bar);
                 if state.is_failure() && !running.output.is_empty() {
-                    for out in &running.output {
+                    for (_, out) in &running.output {
                         line.push_str(&format!("\n  {} {out}", self.palette.dim("│")));
                     }
                 }

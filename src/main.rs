@@ -16,12 +16,10 @@ mod run_dir;
 mod signals;
 mod view;
 
-use clap::Parser;
-
 fn main() {
     // Before parsing: `--help` prints too.
     closed_pipe::end_quietly();
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_args();
     if matches!(cli.command, cli::Command::Run(_) | cli::Command::Resume(_)) {
         closed_pipe::keep_running();
     }

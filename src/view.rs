@@ -20,6 +20,8 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
         stream,
         line,
         continues,
+        crlf,
+        item,
     } = &record.event
     {
         if let (Cow::Borrowed(_), Cow::Borrowed(_)) = (escape(step), escape(line)) {
@@ -31,6 +33,8 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
                 stream: *stream,
                 line: escape(line).into_owned(),
                 continues: *continues,
+                crlf: *crlf,
+                item: *item,
             },
             ..record.clone()
         });

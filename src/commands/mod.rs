@@ -40,7 +40,17 @@ pub fn dispatch(cli: Cli) -> i32 {
             journal_dir,
             listen,
             token_file,
-        } => serve::run(&journal_dir, listen, token_file.as_deref()),
+            decide,
+            secure_cookie,
+        } => serve::run(
+            &journal_dir,
+            listen,
+            token_file.as_deref(),
+            serve::Deciding {
+                decide,
+                secure_cookie,
+            },
+        ),
         Command::Plan { file, input } => plan::run(&file, &input),
         Command::Diff {
             files,
@@ -60,7 +70,16 @@ pub fn dispatch(cli: Cli) -> i32 {
             run_id,
             journal_dir,
             format,
-        } => pending::list(&journal_dir, run_id.as_deref(), format),
+            prune: true,
+            ..
+        } => pending::prune(&journal_dir, run_id.as_deref(), format),
+        Command::Pending {
+            run_id,
+            journal_dir,
+            format,
+            all,
+            ..
+        } => pending::list(&journal_dir, run_id.as_deref(), format, all),
         Command::Approve(args) => pending::approve(&args, true),
         Command::Reject(args) => pending::approve(&args, false),
         Command::Answer {

@@ -11,8 +11,9 @@ use runbook_dsl::terminal_text::escape;
 use runbook_runtime::pending::{self, DecideError, Listed, PendingKind, PendingRecord, Verdict};
 use std::path::Path;
 
-/// `runbook pending [RUN_ID]`.
-pub fn list(journal_dir: &Path, run_id: Option<&str>, format: DiagnosticFormat) -> i32 {
+/// `runbook pending [RUN_ID] [--all]`: what waits, and with `all` the
+/// stale records too (otherwise only counted, on stderr).
+pub fn list(journal_dir: &Path, run_id: Option<&str>, format: DiagnosticFormat, all: bool) -> i32 {
     let (found, refused) = match pending::list(journal_dir, run_id) {
         Ok(listed) => listed,
         Err(e) => return refuse(run_id.unwrap_or(""), &e),
@@ -20,28 +21,65 @@ pub fn list(journal_dir: &Path, run_id: Option<&str>, format: DiagnosticFormat) 
     for why in &refused {
         eprintln!("runbook pending: skipped {}", escape(why));
     }
+    let (shown, stale): (Vec<&Listed>, Vec<&Listed>) = found.iter().partition(|l| l.live || all);
+    let dir = pending::journal_dir_to_name(journal_dir);
     match format {
         DiagnosticFormat::Json => {
-            for listed in &found {
+            for listed in &shown {
                 let mut value = serde_json::to_value(&listed.record).unwrap_or_default();
                 value["live"] = listed.live.into();
                 println!("{value}");
             }
         }
         DiagnosticFormat::Human => {
-            if found.is_empty() {
+            if shown.iter().all(|l| !l.live) {
                 println!("nothing waits for a decision in {}", journal_dir.display());
             }
-            for listed in &found {
-                print!("{}", describe(listed));
+            for listed in &shown {
+                print!("{}", describe(listed, dir));
             }
         }
+    }
+    if !stale.is_empty() {
+        let run = run_id.map(|r| format!(" {r}")).unwrap_or_default();
+        let dir = pending::journal_dir_flag(journal_dir);
+        eprintln!(
+            "runbook pending: {} stale record(s) not shown: their process is gone or no longer works on the run, so nobody waits for them (`runbook pending{run}{dir} --all` shows them, `runbook pending{run}{dir} --prune` removes them)",
+            stale.len()
+        );
     }
     OK
 }
 
-/// A pending record as a person reads it before deciding.
-fn describe(listed: &Listed) -> String {
+/// `runbook pending [RUN_ID] --prune`: removes the stale records the
+/// caller may remove; says what it removed and what it left.
+pub fn prune(journal_dir: &Path, run_id: Option<&str>, format: DiagnosticFormat) -> i32 {
+    let pruned = match pending::prune(journal_dir, run_id) {
+        Ok(pruned) => pruned,
+        Err(e) => return refuse(run_id.unwrap_or(""), &e),
+    };
+    for path in &pruned.removed {
+        match format {
+            DiagnosticFormat::Json => println!(
+                "{}",
+                serde_json::json!({"removed": path.display().to_string()})
+            ),
+            DiagnosticFormat::Human => println!("removed {}", escape(&path.display().to_string())),
+        }
+    }
+    for why in &pruned.kept {
+        eprintln!("runbook pending: kept {}", escape(why));
+    }
+    if pruned.removed.is_empty() && format == DiagnosticFormat::Human {
+        println!("no stale record removed in {}", journal_dir.display());
+    }
+    OK
+}
+
+/// A pending record as a person reads it before deciding, ending with the
+/// exact commands that decide it (`--journal-dir` named when a `runbook`
+/// in the same environment would not find it by itself).
+fn describe(listed: &Listed, journal_dir: Option<&Path>) -> String {
     let r = &listed.record;
     let mut out = String::new();
     let mut title = r
@@ -63,7 +101,7 @@ fn describe(listed: &Listed) -> String {
     ));
     if !listed.live {
         out.push_str(&format!(
-            "│ stale: process {} is gone, nobody waits for this any more\n",
+            "│ stale: process {} no longer waits for it (it is gone, or the run was resumed since)\n",
             r.pid
         ));
     }
@@ -104,35 +142,23 @@ fn describe(listed: &Listed) -> String {
             out.push_str(&format!("│   {}) {}\n", i + 1, escape(c)));
         }
     }
-    let how = match r.kind {
-        PendingKind::Gate => format!(
-            "runbook approve {0} {1} (or reject {0} {1}) [--reason TEXT]",
-            r.run_id,
-            escape(&r.step)
-        ),
-        PendingKind::Ask => format!(
-            "runbook answer {0} {1}=VALUE (or reject {0} {1})",
-            r.run_id,
-            escape(&r.step)
-        ),
-        PendingKind::Manual => format!(
-            "runbook approve {0} {1} once it is done (or reject {0} {1})",
-            r.run_id,
-            escape(&r.step)
-        ),
-    };
-    out.push_str(&format!("└ {how}\n"));
+    if !listed.live {
+        out.push_str("└ it cannot be decided\n");
+        return out;
+    }
+    out.push_str("│ decide it with one of these (approve and reject take --reason TEXT):\n");
+    let commands = pending::commands(r, journal_dir);
+    let last = commands.len().saturating_sub(1);
+    for (i, c) in commands.iter().enumerate() {
+        let lead = if i == last { '└' } else { '│' };
+        out.push_str(&format!("{lead}   {}\n", escape(&c.command)));
+    }
     out
 }
 
 /// `runbook approve` (`approved`) and `runbook reject`.
 pub fn approve(args: &DecideArgs, approved: bool) -> i32 {
-    let reason = args.reason.clone().filter(|r| !r.trim().is_empty());
-    let verdict = if approved {
-        Verdict::Approve { reason }
-    } else {
-        Verdict::Reject { reason }
-    };
+    let verdict = Verdict::approval(approved, args.reason.clone());
     decide(&args.journal_dir, &args.run_id, &args.step, &verdict)
 }
 
@@ -150,15 +176,33 @@ pub fn answer(journal_dir: &Path, run_id: &str, pair: &str) -> i32 {
 
 fn decide(journal_dir: &Path, run_id: &str, step: &str, verdict: &Verdict) -> i32 {
     // What is decided is shown first, as the prompt would show it.
-    if let Ok((found, _)) = pending::list(journal_dir, Some(run_id)) {
-        if let Some(listed) = found.iter().find(|l| l.record.step == step && l.live) {
-            eprint!("{}", describe(listed));
-        }
+    let found = pending::list(journal_dir, Some(run_id))
+        .map(|(found, _)| found)
+        .unwrap_or_default();
+    if let Some(listed) = found.iter().find(|l| l.record.step == step && l.live) {
+        eprint!(
+            "{}",
+            describe(listed, pending::journal_dir_to_name(journal_dir))
+        );
     }
     match pending::decide(journal_dir, run_id, step, verdict) {
         Ok(record) => {
             eprintln!("{}", said(&record, verdict));
             OK
+        }
+        // Only a stale record at that step: say why it cannot be decided.
+        Err(e @ DecideError::NotPending { .. })
+            if found.iter().any(|l| l.record.step == step && !l.live) =>
+        {
+            crate::run_dir::refuse(
+                run_id,
+                "runbook::not_pending",
+                escape(&e.to_string()).into_owned(),
+                format!(
+                    "its record is stale: the process that waited at it is gone, or the run was resumed since; `runbook resume {run_id}{}` asks again",
+                    pending::journal_dir_flag(journal_dir)
+                ),
+            )
         }
         Err(e) => refuse(run_id, &e),
     }
@@ -205,6 +249,10 @@ fn refuse(run_id: &str, error: &DecideError) -> i32 {
         DecideError::AlreadyDecided { .. } => (
             "runbook::already_decided",
             "see `runbook report` for who decided".into(),
+        ),
+        DecideError::Changed(_) => (
+            "runbook::changed",
+            format!("`runbook pending {run_id}` lists what waits now"),
         ),
         DecideError::Io(_) => (
             "runbook::decision_failed",

@@ -41,7 +41,11 @@ pub fn run(args: &ResumeArgs) -> i32 {
         jobs: args.jobs as usize,
         journal_dir: decisions.journal_dir.clone(),
         gate_timeout: gate_timeout(decisions),
-        output_cap: runbook_runtime::output_cap::OutputCaps::from_flag(decisions.output_cap),
+        // The interrupted run's `--output-cap` holds unless this one is lower.
+        output_cap: runbook_runtime::output_cap::OutputCaps::resumed(
+            stopped.output_cap(),
+            decisions.output_cap,
+        ),
         started_in: started_in(),
         waiting: waiting(decisions),
     };

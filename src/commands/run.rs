@@ -166,6 +166,12 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
                 path.display()
             ))
         }
+        Err(OpenError::Gates(why)) => {
+            return usage(&format!(
+            "`--wait-for-approval`: nobody could decide this run's gates from another terminal: {}",
+            runbook_dsl::terminal_text::escape(&why)
+        ))
+        }
     };
     let mode = opened.mode();
     let color = crate::palette::stderr();
@@ -195,9 +201,10 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
         }
     }
     if waits_remotely && output == OutputFormat::Human {
+        let dir = runbook_runtime::pending::journal_dir_flag(&journal_dir);
         let _ = writeln!(
             std::io::stderr(),
-            "no terminal: gates, questions and manual steps wait for a decision from another terminal (`runbook pending {run_id}`, then `runbook approve {run_id} STEP`)"
+            "no terminal: gates, questions and manual steps wait for a decision from another terminal (`runbook pending {run_id}{dir}` shows how to decide each)"
         );
     }
     runbook_stdlib::watchdog::install();

@@ -2,20 +2,59 @@ use super::INVALID;
 use crate::console::{self, Options};
 use crate::run_dir::refuse;
 use std::net::SocketAddr;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// The shortest token accepted from `--token-file`.
 const MIN_TOKEN: usize = 16;
 
-/// `runbook serve`: the read-only web console over `journal_dir`. Off
-/// loopback it needs a token; it refuses to start otherwise.
-pub fn run(journal_dir: &Path, listen: SocketAddr, token_file: Option<&Path>) -> i32 {
+/// `--decide` and `--secure-cookie`.
+pub struct Deciding {
+    pub decide: bool,
+    pub secure_cookie: bool,
+}
+
+/// `runbook serve`: the web console over `journal_dir`, read-only unless
+/// `--decide`. Off loopback it needs a token; it refuses to start otherwise.
+/// Deciding always needs one: the token file's (which must then be the
+/// user's own, mode 0600), or 256 random bits made here.
+pub fn run(
+    journal_dir: &Path,
+    listen: SocketAddr,
+    token_file: Option<&Path>,
+    deciding: Deciding,
+) -> i32 {
     let token = match token_file {
-        Some(file) => match read_token(file) {
-            Ok(token) => Some(token),
-            Err(code) => return code,
-        },
+        Some(file) => {
+            if deciding.decide {
+                if let Err(code) = private(file) {
+                    return code;
+                }
+            }
+            match read_token(file) {
+                Ok(token) => Some(token),
+                Err(code) => return code,
+            }
+        }
         None => None,
+    };
+    let decide = if deciding.decide {
+        let token = match &token {
+            Some(token) => token.clone(),
+            None => match console::random_hex(32) {
+                Ok(token) => token,
+                Err(e) => {
+                    eprintln!("runbook serve: cannot make a token: {e}");
+                    return INVALID;
+                }
+            },
+        };
+        Some(console::Decide {
+            token,
+            secure_cookie: deciding.secure_cookie,
+        })
+    } else {
+        None
     };
     if !listen.ip().is_loopback() && token.is_none() {
         return refuse(
@@ -35,6 +74,7 @@ pub fn run(journal_dir: &Path, listen: SocketAddr, token_file: Option<&Path>) ->
         journal_dir: PathBuf::from(journal_dir),
         listen,
         token,
+        decide,
     }) {
         Ok(()) => super::OK,
         Err(e) => {
@@ -42,6 +82,36 @@ pub fn run(journal_dir: &Path, listen: SocketAddr, token_file: Option<&Path>) ->
             INVALID
         }
     }
+}
+
+/// Refuses a token file that anyone but its reader could read or replace:
+/// a deciding console's token decides as its user.
+fn private(file: &Path) -> Result<(), i32> {
+    let shown = file.display().to_string();
+    let problem = |message: String, help: &str| {
+        refuse(&shown, "runbook::bad_token_file", message, help.into())
+    };
+    let meta = std::fs::metadata(file)
+        .map_err(|e| problem(format!("cannot read the token file `{shown}`: {e}"), "give a regular file holding the token, e.g. `(umask 077; openssl rand -hex 32 > FILE)`"))?;
+    // SAFETY: getuid cannot fail.
+    let me = unsafe { libc::getuid() };
+    if meta.uid() != me {
+        return Err(problem(
+            format!(
+                "the token file `{shown}` belongs to uid {}, not to you (uid {me})",
+                meta.uid()
+            ),
+            "a deciding console's token decides as you: keep it in a file of your own, mode 0600",
+        ));
+    }
+    let mode = meta.mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(problem(
+            format!("the token file `{shown}` can be read or written by others (mode {mode:04o})"),
+            "a deciding console's token decides as you: `chmod 600 FILE`",
+        ));
+    }
+    Ok(())
 }
 
 /// The token in `file`: one line of at least [`MIN_TOKEN`] characters from

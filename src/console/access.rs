@@ -4,7 +4,9 @@
 //! (required off loopback), every request carries the token: as
 //! `Authorization: Bearer TOKEN`, or as the cookie that visiting any page
 //! with `?token=TOKEN` once sets (the address is then cleaned of it). The
-//! token is compared in constant time.
+//! token is compared in constant time. A deciding console
+//! (`--decide`, [`super::deciding`]) also lets a signed-in session read,
+//! and serves its sign-in page and assets to anyone who may reach it.
 
 use super::{html, Console};
 use axum::extract::{Request, State};
@@ -17,6 +19,16 @@ use std::sync::Arc;
 const COOKIE: &str = "runbook_console";
 
 pub async fn guard(State(console): State<Arc<Console>>, request: Request, next: Next) -> Response {
+    // Sign-in checks the token itself; reading needs no token otherwise.
+    let open = console.deciding.is_some()
+        && matches!(
+            request.uri().path(),
+            "/signin" | "/static/console.js" | "/static/console.css"
+        );
+    let signed_in = console
+        .deciding
+        .as_ref()
+        .is_some_and(|d| d.session(request.headers()).is_some());
     let Some(token) = console.token.as_deref() else {
         if loopback_host(request.headers().get(header::HOST)) {
             return next.run(request).await;
@@ -27,7 +39,16 @@ pub async fn guard(State(console): State<Arc<Console>>, request: Request, next: 
             "This console serves only requests addressed to localhost, 127.0.0.1 or [::1].",
         );
     };
-    if let Some(given) = query_token(request.uri().query()) {
+    if open || signed_in {
+        return next.run(request).await;
+    }
+    // A deciding console's token decides: it is never taken from an
+    // address (which logs and `Referer` keep); sign in instead.
+    let query = match console.deciding {
+        Some(_) => None,
+        None => query_token(request.uri().query()),
+    };
+    if let Some(given) = query {
         if !same(given.as_bytes(), token.as_bytes()) {
             return unauthorized();
         }
@@ -47,17 +68,21 @@ pub async fn guard(State(console): State<Arc<Console>>, request: Request, next: 
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let cookie = headers
+    match bearer.or(cookie(headers, COOKIE)) {
+        Some(given) if same(given.as_bytes(), token.as_bytes()) => next.run(request).await,
+        _ => unauthorized(),
+    }
+}
+
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
-        .next();
-    match bearer.or(cookie) {
-        Some(given) if same(given.as_bytes(), token.as_bytes()) => next.run(request).await,
-        _ => unauthorized(),
-    }
+        .filter_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
+        .next()
 }
 
 fn unauthorized() -> Response {

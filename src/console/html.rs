@@ -31,8 +31,17 @@ pub fn run_href(id: &str) -> String {
     format!("/runs/{}", text(id))
 }
 
+/// The user a deciding console (`--decide`) decides as, set once when it
+/// starts: every page's header says so, where a read-only console says
+/// it is read-only.
+pub static DECIDES_AS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// A whole page: `title` (plain text) and `body` (HTML already escaped).
 pub fn page(title: &str, body: &str) -> String {
+    let mode = match DECIDES_AS.get() {
+        Some(user) => format!("deciding as <code>{}</code>", text(user)),
+        None => "read-only console".to_string(),
+    };
     let mut out = String::new();
     let _ = write!(
         out,
@@ -41,7 +50,7 @@ pub fn page(title: &str, body: &str) -> String {
          <title>{} · runbook</title>\n\
          <link rel=\"stylesheet\" href=\"/static/console.css\">\n\
          <script src=\"/static/console.js\" defer></script>\n</head>\n<body>\n\
-         <header><a href=\"/\">runbook</a> <span class=\"muted\">read-only console</span></header>\n\
+         <header><a href=\"/\">runbook</a> <span class=\"muted\">{mode}</span></header>\n\
          <main>\n{body}</main>\n</body>\n</html>\n",
         text(title)
     );

@@ -58,7 +58,7 @@ pub async fn fragment(
                     if run_page::going(&run) { "1" } else { "0" }.to_string(),
                 ),
             ],
-            run_page::body(&run),
+            run_page::body(&run, console.deciding.as_ref().map(|d| d.user.as_str())),
         )
             .into_response(),
         Err(problem) => run_page::problem_page(problem),

@@ -8,21 +8,28 @@
 //! string from a journal is HTML-escaped, the Content-Security-Policy
 //! allows only the console's own script and style (embedded in the
 //! binary), and there are no third-party assets. It binds to loopback
-//! unless given a token ([`access`]). No route changes anything.
+//! unless given a token ([`access`]). No route changes anything unless it
+//! was started with `--decide` ([`deciding`]): then the pending-gate panel
+//! decides, as the OS user running the console, through [`decision`].
 
 mod access;
 mod api;
+mod deciding;
+mod decision;
 mod follow;
 mod html;
 mod live;
 mod pending_view;
 mod run_page;
 mod runs_page;
+mod session;
 mod store;
+
+pub use session::random_hex;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,6 +41,15 @@ pub struct Options {
     pub listen: SocketAddr,
     /// The bearer token, read from `--token-file`.
     pub token: Option<String>,
+    /// `--decide`: the token that signs in to decide, and whether the
+    /// session cookie is `Secure` (`--secure-cookie`).
+    pub decide: Option<Decide>,
+}
+
+/// What `runbook serve --decide` was given.
+pub struct Decide {
+    pub token: String,
+    pub secure_cookie: bool,
 }
 
 /// What every handler shares.
@@ -44,6 +60,8 @@ pub struct Console {
     pub readers: tokio::sync::Semaphore,
     /// The runs followed live, each read incrementally.
     pub follows: follow::Follows,
+    /// `--decide`: the token, the signed-in sessions, the user it decides as.
+    pub deciding: Option<deciding::Deciding>,
 }
 
 /// The Content-Security-Policy of every response: the console's own script
@@ -56,7 +74,20 @@ const STYLE: &str = include_str!("assets/console.css");
 
 /// Builds the console's routes over `console`.
 pub fn router(console: Arc<Console>) -> Router {
-    Router::new()
+    let mut routes = Router::new();
+    if console.deciding.is_some() {
+        routes = routes
+            .route("/signin", get(deciding::page).post(deciding::sign_in))
+            .route(
+                "/api/v1/runs/{id}/gates/{nonce}/decision",
+                post(decision::decide),
+            )
+            .route(
+                "/api/runs/{id}/gates/{nonce}/decision",
+                post(decision::decide),
+            );
+    }
+    routes
         .route("/", get(runs_page::page))
         .route("/runs/{id}", get(run_page::page))
         .route("/runs/{id}/live", get(live::fragment))
@@ -118,11 +149,23 @@ pub fn serve(options: Options) -> Result<(), String> {
         let address = listener
             .local_addr()
             .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+        // SAFETY: getuid cannot fail.
+        let user = runbook_runtime::operator::user_name(unsafe { libc::getuid() });
+        let sign_in = options
+            .decide
+            .as_ref()
+            .map(|d| format!("http://{address}/signin#token={}", d.token));
         let console = Arc::new(Console {
             journal_dir: options.journal_dir,
             token: options.token,
             readers: tokio::sync::Semaphore::new(store::READERS),
             follows: follow::Follows::default(),
+            deciding: options.decide.map(|d| deciding::Deciding {
+                token: d.token,
+                sessions: session::Sessions::default(),
+                secure_cookie: d.secure_cookie,
+                user: user.clone(),
+            }),
         });
         let guarded = if console.token.is_some() {
             "a token is required"
@@ -132,6 +175,14 @@ pub fn serve(options: Options) -> Result<(), String> {
         // Tests and scripts read the address (with a port chosen by the
         // system for `:0`) from this line.
         println!("runbook serve: listening on http://{address}/ ({guarded})");
+        // Printed once, here only: the token is in the fragment, which a
+        // browser never sends, so no request or log holds it.
+        if console.deciding.is_some() {
+            let _ = html::DECIDES_AS.set(user.clone());
+        }
+        if let Some(url) = sign_in {
+            println!("runbook serve: deciding as {user}: sign in at {url}");
+        }
         use std::io::Write;
         let _ = std::io::stdout().flush();
         axum::serve(listener, router(console))

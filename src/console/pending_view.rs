@@ -3,8 +3,10 @@
 //! API: the step, the question, the effect, the masked command, the
 //! context lines, who started the run, the deadline, whether the waiting
 //! process is still there, and the exact commands that decide it, as text
-//! to copy. The console itself decides nothing: deciding from a browser
-//! needs each person's own identity, which it does not have yet.
+//! to copy. A deciding console (`--decide`) adds the buttons that decide a
+//! live record as the user running the console, beside the command and
+//! the plan hash they decide (the page's script posts them to
+//! [`super::decision`]).
 //!
 //! A record the reader refused (not written by the run's owner, a symlink,
 //! too large, another version, a `gates/` that is a symlink) is never shown
@@ -17,7 +19,7 @@ use serde_json::{json, Value};
 use std::fmt::Write;
 
 /// The `#pending` section, or nothing when nothing waits or was refused.
-pub fn section(out: &mut String, run: &Run) {
+pub fn section(out: &mut String, run: &Run, decides_as: Option<&str>) {
     if run.pending.is_empty() && run.refused.is_empty() {
         return;
     }
@@ -26,13 +28,24 @@ pub fn section(out: &mut String, run: &Run) {
         "<section id=\"pending\"><h2>Waiting for a decision</h2>"
     );
     if !run.pending.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p class=\"muted\">Decide from a terminal, as a user in the run directory's group: the console changes nothing.</p>"
-        );
+        match decides_as {
+            Some(user) => {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"muted\">Decide here as <code>{}</code>, the user running this console (once signed in), or from a terminal.</p>",
+                    text(user)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"muted\">Decide from a terminal, as a user in the run directory's group: the console changes nothing.</p>"
+                );
+            }
+        }
     }
     for listed in &run.pending {
-        record(out, listed, run);
+        record(out, listed, run, decides_as);
     }
     if !run.refused.is_empty() {
         let _ = writeln!(
@@ -49,7 +62,7 @@ pub fn section(out: &mut String, run: &Run) {
     let _ = writeln!(out, "</section>");
 }
 
-fn record(out: &mut String, listed: &Listed, run: &Run) {
+fn record(out: &mut String, listed: &Listed, run: &Run, decides_as: Option<&str>) {
     let r = &listed.record;
     let kind = match (r.kind, &r.effect) {
         (PendingKind::Gate, Some(effect)) => format!("approval, effect {}", text(effect)),
@@ -145,8 +158,92 @@ fn record(out: &mut String, listed: &Listed, run: &Run) {
             );
         }
         let _ = writeln!(out, "</ul>");
+        if let Some(user) = decides_as {
+            buttons(out, r, user);
+        }
     }
     let _ = writeln!(out, "</article>");
+}
+
+/// The form that decides a live record from the browser: what it decides
+/// (the command above it and the whole plan hash), an optional reason (as
+/// `--reason`; a manual step's note), and a button per verdict the record
+/// takes: Approve/Reject a gate, the choices or a typed answer of an `ask`
+/// (validated by the server as `runbook answer` validates it), Done for a
+/// `manual` step. The page's script sends it with the nonce and plan hash;
+/// without a signed-in session it says how to sign in.
+fn buttons(out: &mut String, r: &pending::PendingRecord, user: &str) {
+    let key = text(&r.nonce);
+    let _ = writeln!(
+        out,
+        "<div class=\"decide-web\" data-run=\"{}\" data-nonce=\"{key}\" data-plan-hash=\"{}\">",
+        text(&r.run_id),
+        text(&r.plan_hash)
+    );
+    let _ = writeln!(
+        out,
+        "<p>Deciding as <code>{}</code> under plan <code class=\"plan-hash\">{}</code>{}.</p>",
+        text(user),
+        text(&r.plan_hash),
+        if r.command.is_some() {
+            ", for exactly the command shown above"
+        } else {
+            ""
+        }
+    );
+    let reason = match r.kind {
+        PendingKind::Manual => "Note (optional)",
+        _ => "Reason (optional, journaled)",
+    };
+    let _ = writeln!(
+        out,
+        "<label>{reason} <textarea name=\"reason\" data-keep=\"{key}-reason\" rows=\"2\" maxlength=\"60000\"></textarea></label>"
+    );
+    let _ = write!(out, "<p class=\"verdicts\">");
+    match (r.kind, &r.answer) {
+        (PendingKind::Gate, _) => {
+            let _ = write!(
+                out,
+                "<button type=\"button\" data-verdict=\"approve\">Approve</button> "
+            );
+        }
+        (PendingKind::Manual, _) => {
+            let _ = write!(
+                out,
+                "<button type=\"button\" data-verdict=\"approve\">Done</button> "
+            );
+        }
+        (PendingKind::Ask, Some(AnswerSpec::Choice { choices })) => {
+            // Sent by number, which `runbook answer` takes too: the name
+            // shown is escaped, the number is exact.
+            for (i, c) in choices.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "<button type=\"button\" data-verdict=\"answer\" data-answer=\"{}\">{}</button> ",
+                    i + 1,
+                    text(c)
+                );
+            }
+        }
+        (PendingKind::Ask, spec) => {
+            let kind = match spec {
+                Some(AnswerSpec::Number { .. }) => "number (as `runbook answer` takes it)",
+                _ => "text",
+            };
+            let _ = write!(
+                out,
+                "<label>Answer, a {kind} <input type=\"text\" name=\"answer\" data-keep=\"{key}-answer\"></label> <button type=\"button\" data-verdict=\"answer\">Answer</button> "
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<button type=\"button\" data-verdict=\"reject\" class=\"reject\">Reject</button></p>"
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"decide-status\" role=\"status\" data-keep=\"{key}-status\"></p></div>"
+    );
 }
 
 /// The API's `pending` (each record as the run store holds it, with `live`,

@@ -8,24 +8,39 @@ use super::html::{self, text};
 use super::store::{self, Problem, Run};
 use super::Console;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use runbook_runtime::event::Stream;
 use runbook_runtime::report::{plain, short_hash, Part, RunReport, Verdict};
 use std::fmt::Write;
 use std::sync::Arc;
 
-pub async fn page(State(console): State<Arc<Console>>, Path(id): Path<String>) -> Response {
+pub async fn page(
+    State(console): State<Arc<Console>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     match store::run(&console, &id).await {
         Ok(run) => {
-            let body = format!(
+            let deciding = console.deciding.as_ref();
+            let mut body = format!(
                 "<div id=\"run\" data-run=\"{}\" data-length=\"{}\" data-gates=\"{}\" data-going=\"{}\">\n{}</div>\n",
                 text(&id),
                 run.length,
                 text(&run.gates),
                 going(&run),
-                body(&run)
+                self::body(&run, deciding.map(|d| d.user.as_str()))
             );
+            // A signed-in browser's CSRF token, for the page's script to
+            // send back with each decision (outside `#run`, which live
+            // updates replace).
+            if let Some(session) = deciding.and_then(|d| d.session(&headers)) {
+                let _ = writeln!(
+                    body,
+                    "<div id=\"decider\" data-csrf=\"{}\" hidden></div>",
+                    text(&session.csrf)
+                );
+            }
             html::respond(StatusCode::OK, html::page(&format!("Run {id}"), &body))
         }
         Err(problem) => problem_page(problem),
@@ -48,8 +63,9 @@ pub fn problem_page(problem: Problem) -> Response {
     }
 }
 
-/// The run's content, everything inside `#run`.
-pub fn body(run: &Run) -> String {
+/// The run's content, everything inside `#run`; `decides_as`: the user a
+/// deciding console (`--decide`) decides as.
+pub fn body(run: &Run, decides_as: Option<&str>) -> String {
     let mut out = String::new();
     let s = &run.summary;
     let _ = writeln!(
@@ -69,7 +85,7 @@ pub fn body(run: &Run) -> String {
         return out;
     };
     header(&mut out, report, run);
-    super::pending_view::section(&mut out, run);
+    super::pending_view::section(&mut out, run, decides_as);
     waiting(&mut out, report);
     steps(&mut out, report);
     elements(&mut out, report);

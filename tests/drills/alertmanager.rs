@@ -109,3 +109,64 @@ fn a_refused_silence_changes_nothing_and_a_dry_run_neither() {
     assert!(am.silences().is_empty(), "a dry-run created a silence");
     assert!(!backup.exists(), "a dry-run wrote the backup");
 }
+
+/// The same window with the native `silence` kind
+/// (playbooks/examples/silenced-maintenance.yaml): the host's silence is
+/// created as the playbook says, by the operator, and expired at the end;
+/// someone else's silence of the host is left alone; a dry-run creates none.
+#[test]
+fn the_native_silence_is_created_then_expired() {
+    const NATIVE: &str = "examples/silenced-maintenance.yaml";
+    let am = TestAlertmanager::start();
+    let theirs = am.silence("checkout", "someone-else");
+    let mut drill = Drill::new();
+    drill.env("USER", "drill-operator");
+    let url = format!("--input=alertmanager_url={}", am.url);
+    let mut args = vec![
+        url.as_str(),
+        "--input=instance=db-1:9100",
+        "--input=window=90m",
+        "--input=reason=disk \"swap\" $(id)",
+        "--answer=work=done",
+    ];
+
+    let dry = drill.run(
+        NATIVE,
+        &[&args[..], &["--approve=mute", "--approve=unmute"]].concat(),
+        true,
+    );
+    assert_eq!(dry.code, 0, "{}", dry.dump());
+    assert_eq!(am.silences().len(), 1, "a dry-run created a silence");
+
+    args.extend(["--approve=mute", "--approve=unmute"]);
+    let run = drill.run(NATIVE, &args, false);
+    run.expect(
+        0,
+        &[
+            ("ready", "succeeded"),
+            ("mute", "succeeded"),
+            ("work", "succeeded"),
+            ("unmute", "succeeded"),
+            ("done", "succeeded"),
+        ],
+    );
+    assert_gated(&run, &["mute", "unmute"]);
+    let silences = am.silences();
+    assert_eq!(silences.len(), 2, "{silences:#?}");
+    let ours = silences
+        .iter()
+        .find(|s| s["createdBy"] == "drill-operator")
+        .expect("the window's silence");
+    assert_eq!(ours["status"]["state"], "expired");
+    assert_eq!(
+        ours["comment"],
+        "maintenance of db-1:9100: disk \"swap\" $(id)"
+    );
+    assert_eq!(ours["matchers"][0]["name"], "instance");
+    assert_eq!(ours["matchers"][0]["value"], "db-1:9100");
+    let other = silences
+        .iter()
+        .find(|s| s["id"] == theirs.as_str())
+        .unwrap();
+    assert_eq!(other["status"]["state"], "active");
+}

@@ -10,13 +10,11 @@
 //! PostgreSQL, Redis, Prometheus, `redis-cli`, `kubectl` against the
 //! Kubernetes test server.
 
-use crate::harness::{self, free_port, wait_until, Killed};
+use crate::harness;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::path::PathBuf;
 
 /// A drill's scratch directory: `bin/` (fakes, first on `PATH`),
 /// `calls.log` (their argv) and one journal directory per run.
@@ -275,70 +273,5 @@ pub fn assert_gated(run: &Run, gated: &[&str]) {
     }
 }
 
-/// A real Redis (Debian `redis-server`) on a loopback port, without
-/// persistence; killed when dropped.
-pub struct TestRedis {
-    pub url: String,
-    port: u16,
-    _server: Killed,
-    _dir: tempfile::TempDir,
-}
-
-impl TestRedis {
-    pub fn start() -> TestRedis {
-        harness::require_program(Path::new("/usr/bin/redis-server"), "redis-server");
-        harness::require_program(Path::new("/usr/bin/redis-cli"), "redis-tools");
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = Command::new("/usr/bin/redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-            ])
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let redis = TestRedis {
-            url: format!("redis://127.0.0.1:{port}/0"),
-            port,
-            _server: Killed(child),
-            _dir: dir,
-        };
-        wait_until("Redis did not answer PING", Duration::from_secs(20), || {
-            redis.try_cli(&["PING"]).is_some_and(|o| o == "PONG")
-        });
-        redis
-    }
-
-    fn try_cli(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("/usr/bin/redis-cli")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-    }
-
-    /// The port it listens on (127.0.0.1).
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Runs `redis-cli ARGS` (setup and checks outside the playbook).
-    pub fn cli(&self, args: &[&str]) -> String {
-        self.try_cli(args)
-            .unwrap_or_else(|| panic!("redis-cli {args:?} failed"))
-    }
-}
+/// The drills' Redis is the harness's.
+pub use crate::harness::redis::TestRedis;

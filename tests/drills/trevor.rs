@@ -1,7 +1,7 @@
 //! Drills of trevor's "worker not processing jobs"
 //! (playbooks/trevor/worker-stuck.yaml) against the real Redis (the
-//! `arq:queue` list, read with the real `redis-cli`) and the Kubernetes test
-//! server holding the `trevor-worker` deployment.
+//! `arq:queue` list, read by `redis` steps, filled with the real `redis-cli`)
+//! and the Kubernetes test server holding the `trevor-worker` deployment.
 
 use super::support::{assert_gated, Drill, Run, TestRedis};
 use crate::harness::k8s::TestK8s;
@@ -188,7 +188,7 @@ fn queue_not_lagging() {
     assert_eq!(redis.cli(&["LLEN", "arq:queue"]), "30");
 }
 
-/// Redis is down (nothing listens at `REDIS_URL`): `redis-cli` fails and
+/// Redis is down (nothing listens at `REDIS_URL`): the `queue` step fails and
 /// the failure edge leads to the connectivity check; no restart.
 #[test]
 fn redis_unreachable() {

@@ -22,26 +22,44 @@ pub struct Served {
 impl Served {
     /// `runbook serve --journal-dir DIR --listen 127.0.0.1:0 ARGS`.
     pub fn start(journal_dir: &Path, args: &[&str]) -> Served {
-        let mut child = Command::new(binary())
+        Served::start_as(None, journal_dir, args).0
+    }
+
+    /// The same as the user of uid and gid `user` (exec'd directly, so
+    /// dropping it stops the server itself), with every line it printed at
+    /// start: the address, and with `--decide` the sign-in address.
+    pub fn start_as(
+        user: Option<(u32, u32)>,
+        journal_dir: &Path,
+        args: &[&str],
+    ) -> (Served, Vec<String>) {
+        let mut command = Command::new(binary());
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--journal-dir"])
             .arg(journal_dir)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("runbook serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
+            .stderr(Stdio::inherit());
+        if let Some((uid, gid)) = user {
+            use std::os::unix::process::CommandExt;
+            command.uid(uid).gid(gid);
+        }
+        let mut child = command.spawn().expect("runbook serve starts");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        for _ in 0..if args.contains(&"--decide") { 2 } else { 1 } {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            lines.push(line);
+        }
+        let address = lines[0]
             .split("http://")
             .nth(1)
             .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("an address in {line:?}"))
+            .unwrap_or_else(|| panic!("an address in {lines:?}"))
             .to_string();
-        Served { child, address }
+        (Served { child, address }, lines)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -1072,4 +1090,96 @@ fn a_live_update_read_in_pieces_equals_a_fresh_read() {
     assert_eq!(live.header("x-run-going"), Some("0"));
     assert!(live.body.contains("&lt;b&gt;done&lt;/b&gt;") && live.body.contains("5000"));
     assert!(live.body.contains("succeeded"));
+}
+
+/// The spans of the output section of a run page (or of its live
+/// fragment), as text.
+fn output_spans(page: &str) -> Vec<String> {
+    let Some(start) = page.find("<section id=\"output\">") else {
+        return Vec::new();
+    };
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap_or(section.len())];
+    section
+        .split("<span class=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let text = &s[s.find('>')? + 1..];
+            Some(text[..text.find("</span>")?].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_live_page_joins_a_long_lines_pieces_into_one_line() {
+    // A line of 64 KiB of A, then B: the A piece is journaled while the
+    // line is still being written; once the rest comes (more B, then C),
+    // the page shows one line, polled live with a real HTTP client.
+    let s = Sandbox::new(
+        "name: long\nsteps:\n  - id: long\n    shell: \"head -c 65536 /dev/zero | tr '\\\\0' A; head -c 100 /dev/zero | tr '\\\\0' B; touch half; while [ ! -f go ]; do sleep 0.1; done; head -c 65536 /dev/zero | tr '\\\\0' B; printf CCC; echo; echo after\"\n",
+    );
+    let mut child = s
+        .command(&["run", "p.yaml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let dir = journal_dir(&s);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let journal = || {
+        std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path().join("journal.jsonl")).unwrap_or_default())
+            .next()
+            .unwrap_or_default()
+    };
+    while !(s.path().join("half").exists() && journal().contains("AAAA")) {
+        assert!(Instant::now() < deadline, "the first piece never came");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let id = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    let served = Served::start(&dir, &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let live = |known: u64| -> (u16, String) {
+        runtime.block_on(async {
+            let answer = client
+                .get(served.url(&format!("/runs/{id}/live?known={known}")))
+                .send()
+                .await
+                .unwrap();
+            (answer.status().as_u16(), answer.text().await.unwrap())
+        })
+    };
+    let (status, first) = live(0);
+    assert_eq!(status, 200, "{first}");
+    let spans = output_spans(&first);
+    assert_eq!(spans, vec!["A".repeat(65536)], "the first piece alone");
+
+    std::fs::write(s.path().join("go"), "").unwrap();
+    assert!(child.wait().unwrap().success());
+    let (status, page) = live(1);
+    assert_eq!(status, 200, "{page}");
+    let spans = output_spans(&page);
+    let line = format!("{}{}CCC", "A".repeat(65536), "B".repeat(65536 + 100));
+    assert_eq!(
+        spans.len(),
+        2,
+        "{:?}",
+        spans.iter().map(|s| s.len()).collect::<Vec<_>>()
+    );
+    assert!(spans[0] == line, "the pieces are not one line");
+    assert_eq!(spans[1], "after");
 }

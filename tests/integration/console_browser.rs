@@ -7,6 +7,7 @@
 //! Chromium or ChromeDriver is not installed.
 
 use crate::console::{Served, WaitingRun};
+use crate::remote_approvals::{finish, pending_at, start, store};
 use crate::running::Sandbox;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -20,6 +21,73 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 struct Driver {
     child: Child,
     base: String,
+}
+
+impl Driver {
+    /// ChromeDriver on a free loopback port.
+    fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Driver {
+            child: Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// A headless Chromium session with its profile in `profile`: its id.
+    async fn session(&self, client: &reqwest::Client, profile: &Path) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while client
+            .get(format!("{}/status", self.base))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let session = call(
+            client,
+            reqwest::Method::POST,
+            format!("{}/session", self.base),
+            Some(json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": CHROMIUM,
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        format!("--user-data-dir={}", profile.display()),
+                    ]
+                }
+            }}})),
+        )
+        .await;
+        session["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a session: {session}"))
+            .to_string()
+    }
+}
+
+/// Whether Chromium and ChromeDriver are here; says why not otherwise.
+fn installed() -> bool {
+    let there = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !there {
+        eprintln!(
+            "skipped: {CHROMIUM} or {CHROMEDRIVER} is not installed (Debian packages chromium, chromium-driver; scripts/test installs them)"
+        );
+    }
+    there
 }
 
 impl Drop for Driver {
@@ -45,10 +113,7 @@ async fn call(
 
 #[test]
 fn the_browser_runs_none_of_the_runs_output_and_follows_the_run_live() {
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        eprintln!(
-            "skipped: {CHROMIUM} or {CHROMEDRIVER} is not installed (Debian packages chromium, chromium-driver; scripts/test installs them)"
-        );
+    if !installed() {
         return;
     }
     let s = Sandbox::new("name: unused\nsteps:\n  - id: a\n    shell: echo a\n");
@@ -56,20 +121,7 @@ fn the_browser_runs_none_of_the_runs_output_and_follows_the_run_live() {
     let id = run.id.clone();
     let served = Served::start(&s.path().join(".runbook/runs"), &[]);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let driver = Driver {
-        child: Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-        base: format!("http://127.0.0.1:{port}"),
-    };
+    let driver = Driver::start();
     let profile = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -77,33 +129,7 @@ fn the_browser_runs_none_of_the_runs_output_and_follows_the_run_live() {
         .unwrap();
     runtime.block_on(async {
         let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while client.get(format!("{}/status", driver.base)).send().await.is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let session = call(
-            &client,
-            reqwest::Method::POST,
-            format!("{}/session", driver.base),
-            Some(json!({"capabilities": {"alwaysMatch": {
-                "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": CHROMIUM,
-                    "args": [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                        "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync",
-                        format!("--user-data-dir={}", profile.path().display()),
-                    ]
-                }
-            }}})),
-        )
-        .await;
-        let sid = session["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("a session: {session}"))
-            .to_string();
+        let sid = driver.session(&client, profile.path()).await;
         let at = |path: &str| format!("{}/session/{sid}{path}", driver.base);
         let script = |source: &str| {
             call(
@@ -166,4 +192,138 @@ fn the_browser_runs_none_of_the_runs_output_and_follows_the_run_live() {
         assert_eq!(alert["value"]["error"], "no such alert", "{alert}");
         call(&client, reqwest::Method::DELETE, at(""), None).await;
     });
+}
+
+/// The WebDriver id of the element `css` selects.
+async fn element(client: &reqwest::Client, session: &str, css: &str) -> String {
+    let found = call(
+        client,
+        reqwest::Method::POST,
+        format!("{session}/element"),
+        Some(json!({"using": "css selector", "value": css})),
+    )
+    .await;
+    found["value"]["element-6066-11e4-a52e-4f735466cecf"]
+        .as_str()
+        .unwrap_or_else(|| panic!("`{css}` on the page: {found}"))
+        .to_string()
+}
+
+/// `runbook serve --decide` in a real browser: it signs in by the address
+/// the console printed (the token only in the fragment, gone from the
+/// address bar at once, the session cookie out of the page's reach), opens
+/// the run waiting at a gate, types a reason and clicks Approve; the run
+/// goes on, journaled as the console's user, `via: web`.
+#[test]
+fn a_browser_signs_in_by_the_printed_address_and_clicks_approve() {
+    if !installed() {
+        return;
+    }
+    let s = Sandbox::new(
+        "steps:\n  - id: restart\n    shell: echo restarted >> trail\n    approval: Restart the workers?\n",
+    );
+    let runs = store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    let id = record["run_id"].as_str().unwrap().to_string();
+    let (served, lines) = Served::start_as(None, &runs, &["--decide"]);
+    let sign_in = lines[1]
+        .split(" sign in at ")
+        .nth(1)
+        .expect("a sign-in address")
+        .trim()
+        .to_string();
+    assert!(
+        sign_in.starts_with(&served.url("/signin#token=")),
+        "{sign_in}"
+    );
+
+    let driver = Driver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let sid = driver.session(&client, profile.path()).await;
+        let session = format!("{}/session/{sid}", driver.base);
+        let script = |source: &str| {
+            call(
+                &client,
+                reqwest::Method::POST,
+                format!("{session}/execute/sync"),
+                Some(json!({"script": source, "args": []})),
+            )
+        };
+        let open = |url: String| {
+            call(
+                &client,
+                reqwest::Method::POST,
+                format!("{session}/url"),
+                Some(json!({ "url": url })),
+            )
+        };
+        open(sign_in.clone()).await;
+        // Signed in, the page's script moves on to the runs.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let at = script("return [location.pathname, location.hash, document.cookie]").await;
+            let v = &at["value"];
+            if v[0] == "/" {
+                assert_eq!(v[1], "", "{at}");
+                assert!(!v[2].as_str().unwrap_or("").contains("runbook_session"), "HttpOnly: {at}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "never signed in: {at}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        open(served.url(&format!("/runs/{id}"))).await;
+        let reason = element(&client, &session, ".decide-web textarea[name=reason]").await;
+        call(
+            &client,
+            reqwest::Method::POST,
+            format!("{session}/element/{reason}/value"),
+            Some(json!({ "text": "clicked <b>in</b> the browser" })),
+        )
+        .await;
+        let approve = element(&client, &session, ".decide-web button[data-verdict=approve]").await;
+        call(
+            &client,
+            reqwest::Method::POST,
+            format!("{session}/element/{approve}/click"),
+            Some(json!({})),
+        )
+        .await;
+        // The run takes the decision and ends; the page's live update
+        // shows it decided.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let state = script(
+                "var d = document.getElementById('decisions'); return [document.getElementById('run').dataset.going, d ? d.innerText : '', (document.querySelector('.decide-status') || {}).textContent || '']",
+            )
+            .await;
+            let v = &state["value"];
+            if v[0] == "false" && v[1].as_str().unwrap_or("").contains("web") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page never showed the decision: {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        call(&client, reqwest::Method::DELETE, session.clone(), None).await;
+    });
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "restarted\n");
+    let decided = &run.events_of("gate_decided")[0];
+    assert_eq!(decided["via"], "web", "{decided}");
+    assert_eq!(decided["who"], "root", "{decided}");
+    assert_eq!(
+        decided["reason"], "clicked <b>in</b> the browser",
+        "{decided}"
+    );
 }

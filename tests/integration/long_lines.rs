@@ -34,9 +34,11 @@ fn digits(len: usize) -> String {
 }
 
 /// A step's text as its `step_output` records hold it: lines joined by
-/// `\n`, a `continues` piece joined to the previous one of its stream.
+/// `\n` (`\r\n` after a line marked `crlf`), a `continues` piece joined
+/// to the previous one of its stream.
 fn joined(records: &[Value], step: &str, stream: &str) -> String {
     let mut text: Option<String> = None;
+    let mut crlf = false;
     for r in records {
         if r["event"] != "step_output" || r["step"] != step || r["stream"] != stream {
             continue;
@@ -45,12 +47,13 @@ fn joined(records: &[Value], step: &str, stream: &str) -> String {
         match &mut text {
             Some(t) => {
                 if r["continues"] != true {
-                    t.push('\n');
+                    t.push_str(if crlf { "\r\n" } else { "\n" });
                 }
                 t.push_str(line);
             }
             None => text = Some(line.to_string()),
         }
+        crlf = r["crlf"] == true;
     }
     text.unwrap_or_default()
 }
@@ -112,7 +115,12 @@ fn killed_edited_and_resumed(
         RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
     let server = TestHttp::start();
-    let s = Sandbox::new(&playbook(shell, expected.len(), &server.url, &sleep));
+    let s = Sandbox::new(&playbook(
+        shell,
+        expected.chars().count(),
+        &server.url,
+        &sleep,
+    ));
     let mut child = s
         .command(&["run", "p.yaml", "--output-cap", cap])
         .stderr(std::process::Stdio::null())
@@ -259,9 +267,10 @@ fn output_cut_by_the_cap_with_long_lines_is_stored_once() {
 }
 
 #[test]
-fn output_with_crlf_is_kept_in_the_result() {
-    // The lines lose their `\r`: the result cannot be rebuilt from them
-    // and stays whole in `step_finished` (stored twice, never lost).
+fn output_with_crlf_is_stored_once() {
+    // Each line says it ended with `\r\n` (`crlf`), so the lines rebuild
+    // the result: it is left out of `step_finished` (it used to be stored
+    // twice).
     let s = Sandbox::new(
         "name: crlf\nsteps:\n  - id: long\n    shell: \"printf 'one\\\\r\\\\ntwo\\\\r\\\\n'\"\n",
     );
@@ -269,10 +278,74 @@ fn output_with_crlf_is_kept_in_the_result() {
     assert_eq!(run.code, 0, "{}", run.describe());
     assert_eq!(run.finished("long")["results"]["stdout"], "one\r\ntwo");
     let journal = s.journal();
-    assert_eq!(
-        finished(&journal, "long")["results"]["stdout"],
-        "one\r\ntwo"
+    let end = finished(&journal, "long");
+    assert!(
+        end["results"].get("stdout").is_none(),
+        "stored twice: {end}"
     );
+    assert_eq!(joined(&journal, "long", "stdout"), "one\r\ntwo");
+    let lines: Vec<&Value> = journal
+        .iter()
+        .filter(|r| r["event"] == "step_output" && r["step"] == "long")
+        .collect();
+    assert_eq!(lines[0]["line"], "one");
+    assert_eq!(lines[0]["crlf"], true);
+}
+
+#[test]
+fn crlf_lines_long_and_short_are_journaled_once_and_restored_byte_for_byte() {
+    // A CRLF line of three pieces and a bit, a line ending `\r\r\n`, a
+    // `\r` inside a line, an empty CRLF line, an LF line, and a last CRLF
+    // line (its ending is not in the result, as for `\n`).
+    let shell = format!(
+        "printf 'first\\r\\n'; head -c {} /dev/zero | tr '\\0' x; printf '\\r\\n'; \
+         printf 'cr\\r\\r\\nmid\\rdle\\r\\n\\r\\nlf\\nlast\\r\\n'",
+        3 * PIECE + 7
+    );
+    let expected = format!(
+        "first\r\n{}\r\ncr\r\r\nmid\rdle\r\n\r\nlf\nlast",
+        "x".repeat(3 * PIECE + 7)
+    );
+    let (s, size) = killed_and_resumed(&shell, &expected, "1MiB");
+    assert!(
+        size < (expected.len() as u64) + 20_000,
+        "journal is {size} bytes"
+    );
+    let journal = s.journal();
+    let end = finished(&journal, "long");
+    assert_eq!(
+        end["output_in_lines"],
+        serde_json::json!(["stdout", "stderr"]),
+        "{end}"
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_long_line_is_journaled_once_and_restored_byte_for_byte() {
+    // A character written in two parts around the 64 KiB cut (the reader
+    // sees its first byte, then the rest after a pause), invalid bytes
+    // around it and across the next cut, a lone continuation byte: every
+    // piece decodes as the whole line does.
+    let shell = format!(
+        "head -c {} /dev/zero | tr '\\0' a; printf '\\342'; sleep 0.3; \
+         printf '\\202\\254\\377b\\200'; head -c {} /dev/zero | tr '\\0' c; \
+         printf '\\360\\237'; sleep 0.3; printf '\\230\\200\\376\\n\\300end\\n'",
+        PIECE - 2,
+        PIECE - 9
+    );
+    let mut raw: Vec<u8> = vec![b'a'; PIECE - 2];
+    raw.extend_from_slice(b"\xe2\x82\xac\xffb\x80");
+    raw.extend(std::iter::repeat_n(b'c', PIECE - 9));
+    raw.extend_from_slice(b"\xf0\x9f\x98\x80\xfe\n\xc0end");
+    let expected = String::from_utf8_lossy(&raw).into_owned();
+    assert!(expected.contains('€') && expected.contains('😀'));
+    let (s, _) = killed_and_resumed(&shell, &expected, "1MiB");
+    let journal = s.journal();
+    let pieces = journal
+        .iter()
+        .filter(|r| r["event"] == "step_output" && r["step"] == "long")
+        .count();
+    assert!(pieces >= 3, "{pieces} records");
 }
 
 #[test]
@@ -336,9 +409,20 @@ steps:
 }
 
 #[test]
-fn a_loops_elements_keep_their_long_lines_in_their_results() {
-    // Elements run at once and their pieces interleave under the step's
-    // id: each element's stdout stays whole in its `item_finished`.
+fn a_loops_elements_are_journaled_once_and_restored_byte_for_byte() {
+    // Two elements run at once and their pieces interleave under the
+    // step's id; each `step_output` names its element (`item`), so each
+    // element's stdout is rebuilt from its own lines: left out of its
+    // `item_finished` and of the loop's `step_finished` (it used to be
+    // stored three times). Killed with SIGKILL after the loop, resumed, a
+    // step posts both elements' stdout to a real HTTP server.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    let sleep = format!(
+        "sleep 43.{}{:03}",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let server = TestHttp::start();
     let s = Sandbox::new(&format!(
         r#"
 name: loop
@@ -346,28 +430,70 @@ steps:
   - id: each
     for_each: ["a", "b"]
     parallel: 2
-    shell: "head -c {} /dev/zero | tr '\\0' {{{{item}}}}; echo"
+    shell: "head -c {} /dev/zero | tr '\\0' {{{{item}}}}; printf '\\r\\n'; echo tail-{{{{item}}}}"
+  - id: pause
+    needs: [each]
+    shell: "touch paused; if [ ! -f resumed ]; then {sleep}; fi"
+  - id: post
+    needs: [pause]
+    http:
+      url: "{}/loop"
+      method: POST
+      body: "{{{{steps.each.results.[0].stdout}}}}|{{{{steps.each.results.[1].stdout}}}}"
 "#,
-        2 * PIECE + 3
+        2 * PIECE + 3,
+        server.url
     ));
-    let run = s.run(&[]);
-    assert_eq!(run.code, 0, "{}", run.describe());
+    s.run_until_killed(&[], "paused", &sleep);
     let journal = s.journal();
-    for (index, letter) in ["a", "b"].iter().enumerate() {
+    for index in 0..2 {
         let item = journal
             .iter()
             .find(|r| r["event"] == "item_finished" && r["index"] == index)
             .unwrap();
-        assert_eq!(
-            item["results"]["stdout"].as_str().map(str::len),
-            Some(2 * PIECE + 3)
+        assert!(
+            item["results"].get("stdout").is_none(),
+            "stored twice: {item}"
         );
-        assert!(item["results"]["stdout"]
-            .as_str()
-            .unwrap()
-            .chars()
-            .all(|c| c.to_string() == *letter));
+        assert_eq!(
+            item["output_in_lines"],
+            serde_json::json!(["stdout", "stderr"])
+        );
+        let pieces = journal
+            .iter()
+            .filter(|r| r["event"] == "step_output" && r["item"] == index)
+            .count();
+        assert_eq!(pieces, 4, "three pieces and a line");
     }
+    let end = finished(&journal, "each");
+    assert_eq!(end["state"], "succeeded", "{end}");
+    let entries = end["results"]["results"].as_array().unwrap();
+    assert!(entries.iter().all(|e| e.get("stdout").is_none()), "{end}");
+    let size = journal_bytes(&s);
+    assert!(
+        size < 2 * (2 * PIECE as u64) + 20_000,
+        "journal is {size} bytes"
+    );
+
+    std::fs::write(s.path().join("resumed"), "").unwrap();
+    let resumed = s
+        .command(&["resume", &s.run_id(), "--approve", "pause"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let element = |letter: &str| format!("{}\r\ntail-{letter}", letter.repeat(2 * PIECE + 3));
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 1);
+    assert!(
+        bodies[0] == format!("{}|{}", element("a"), element("b")),
+        "the restored stdout differs: {} bytes",
+        bodies[0].len()
+    );
 }
 
 /// The journal file of the sandbox's only run.
@@ -412,4 +538,75 @@ fn a_journal_written_before_pieces_were_marked_resumes_and_reports() {
     assert_eq!(report.status.code(), Some(0));
     let report = String::from_utf8_lossy(&report.stdout);
     assert!(report.contains("`post`"), "{report}");
+}
+
+#[test]
+fn secrets_stay_masked_across_cuts_crlf_and_invalid_utf8() {
+    const TOKEN: &str = "Zq9-straddling-secret-Xw7";
+    const PEM: &str = "line-one-of-a-multi-line-secret\nline-two-of-a-multi-line-secret";
+    // Line 1: the token across the 64 KiB cut, then `\r\n`. Line 2: the
+    // token between invalid bytes, across the next cut. Then the
+    // multi-line secret printed with `\r\n` line endings, and the token
+    // right before a CRLF cut in two by the pipe.
+    let s = Sandbox::new(&format!(
+        r#"
+name: secrets
+inputs:
+  token: {{type: string, secret: true, env: RB_PIECE_TOKEN}}
+  pem: {{type: string, secret: true, env: RB_PIECE_PEM}}
+steps:
+  - id: long
+    shell:
+      command: "head -c {} /dev/zero | tr '\\0' a; printf '%s\\r\\n' \"$T\"; head -c {} /dev/zero | tr '\\0' b; printf '\\377%s\\376' \"$T\"; printf 'tail\\n'; printf '%s\\n' \"$P\" | sed 's/$/\\r/'; printf '%s\\r' \"$T\"; sleep 0.3; printf '\\n'; echo done"
+      env: {{T: "{{{{inputs.token}}}}", P: "{{{{inputs.pem}}}}"}}
+"#,
+        PIECE - 9,
+        PIECE - 12
+    ));
+    let out = s
+        .command(&["run", "p.yaml", "--output", "json"])
+        .env("RB_PIECE_TOKEN", TOKEN)
+        .env("RB_PIECE_PEM", PEM)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = s.command(&["report", &s.run_id()]).output().unwrap();
+    let journal = std::fs::read_to_string(journal_path(&s)).unwrap();
+    let texts = [
+        ("journal", journal.clone()),
+        ("--output json", String::from_utf8_lossy(&out.stdout).into()),
+        ("stderr", String::from_utf8_lossy(&out.stderr).into()),
+        ("report", String::from_utf8_lossy(&report.stdout).into()),
+    ];
+    let pem_lines: Vec<&str> = PEM.lines().collect();
+    for (name, text) in &texts {
+        for part in [TOKEN, &TOKEN[..9], &TOKEN[9..], pem_lines[0], pem_lines[1]] {
+            assert!(!text.contains(part), "{name} holds {part:?}");
+        }
+    }
+    let records: Vec<Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected = format!(
+        "{}***\r\n{}\u{fffd}***\u{fffd}tail\n***\r\n***\r\n***\r\ndone",
+        "a".repeat(PIECE - 9),
+        "b".repeat(PIECE - 12)
+    );
+    assert_eq!(joined(&records, "long", "stdout"), expected);
+    // The masked pieces rebuild the masked result: stored once.
+    let end = finished(&records, "long");
+    assert!(end["results"].get("stdout").is_none(), "{end}");
+    let run_end = texts[1]
+        .1
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|r| r["event"] == "step_finished")
+        .unwrap();
+    assert_eq!(run_end["results"]["stdout"], expected);
 }

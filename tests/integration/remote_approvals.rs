@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const APPROVER: &str = "rbapprover";
-const TEAM: &str = "rbteam";
+pub(crate) const APPROVER: &str = "rbapprover";
+const RESUMER: &str = "rbresumer";
+pub(crate) const TEAM: &str = "rbteam";
 
-const GATED: &str = r#"
+pub(crate) const GATED: &str = r#"
 steps:
   - id: restart
     shell: echo restarted >> trail
@@ -31,7 +32,17 @@ steps:
 
 /// The throwaway approver, in the throwaway group (made once, if missing).
 /// `None`, with the reason printed, where users cannot be made.
-fn approver() -> Option<&'static str> {
+pub(crate) fn approver() -> Option<&'static str> {
+    team().map(|_| APPROVER)
+}
+
+/// A third throwaway user of the group, who resumes runs others started.
+fn resumer() -> Option<&'static str> {
+    team().map(|_| RESUMER)
+}
+
+/// The throwaway group and its users, made once each if missing.
+fn team() -> Option<()> {
     static MADE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     let made = MADE.get_or_init(|| {
         let exists = |db: &str, name: &str| {
@@ -43,20 +54,22 @@ fn approver() -> Option<&'static str> {
         if !exists("group", TEAM) {
             run_ok(Command::new("groupadd").arg(TEAM))?;
         }
-        if !exists("passwd", APPROVER) {
-            run_ok(Command::new("useradd").args([
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                "--groups",
-                TEAM,
-                APPROVER,
-            ]))?;
+        for user in [APPROVER, RESUMER] {
+            if !exists("passwd", user) {
+                run_ok(Command::new("useradd").args([
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    "--groups",
+                    TEAM,
+                    user,
+                ]))?;
+            }
         }
         Ok(())
     });
     match made {
-        Ok(()) => Some(APPROVER),
+        Ok(()) => Some(()),
         Err(why) => {
             eprintln!("SKIPPED: a second OS user is needed and cannot be made: {why}");
             None
@@ -77,7 +90,7 @@ fn run_ok(cmd: &mut Command) -> Result<(), String> {
 }
 
 /// A shared run store: `runs/`, setgid, owned by the team's group.
-fn store(s: &Sandbox) -> PathBuf {
+pub(crate) fn store(s: &Sandbox) -> PathBuf {
     std::fs::set_permissions(s.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let runs = s.path().join("runs");
     std::fs::create_dir_all(&runs).unwrap();
@@ -90,7 +103,7 @@ fn store(s: &Sandbox) -> PathBuf {
 
 /// `runbook run p.yaml --output json --journal-dir runs ARGS` in the
 /// background, without a terminal.
-fn start(s: &Sandbox, args: &[&str]) -> Child {
+pub(crate) fn start(s: &Sandbox, args: &[&str]) -> Child {
     let mut all = vec!["run", "p.yaml", "--output", "json", "--journal-dir", "runs"];
     all.extend_from_slice(args);
     s.command(&all)
@@ -100,12 +113,12 @@ fn start(s: &Sandbox, args: &[&str]) -> Child {
         .expect("runbook starts")
 }
 
-fn finish(child: Child) -> Run {
+pub(crate) fn finish(child: Child) -> Run {
     Run::from(child.wait_with_output().expect("runbook ends"))
 }
 
 /// Waits (bounded, for a loaded machine) until `ready` gives a value.
-fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
     let bound = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(value) = ready() {
@@ -130,13 +143,13 @@ fn pending(s: &Sandbox) -> Vec<Value> {
 }
 
 /// Waits for `step` to be pending; its record.
-fn pending_at(s: &Sandbox, step: &str) -> Value {
+pub(crate) fn pending_at(s: &Sandbox, step: &str) -> Value {
     wait_for(&format!("`{step}` pending"), || {
         pending(s).into_iter().find(|r| r["step"] == step)
     })
 }
 
-fn gates_dir(s: &Sandbox, record: &Value) -> PathBuf {
+pub(crate) fn gates_dir(s: &Sandbox, record: &Value) -> PathBuf {
     s.path()
         .join("runs")
         .join(record["run_id"].as_str().unwrap())
@@ -178,7 +191,7 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
-fn pending_files(gates: &Path) -> Vec<String> {
+pub(crate) fn pending_files(gates: &Path) -> Vec<String> {
     std::fs::read_dir(gates)
         .map(|d| {
             d.flatten()
@@ -856,4 +869,557 @@ fn a_gates_directory_swapped_for_a_symlink_by_a_group_member_is_refused() {
     assert_eq!(decided["approved"], false);
     assert_eq!(decided["reason"], "swapped");
     assert_eq!(s.read("trail"), "");
+}
+
+/// `runbook ARGS` as `who` (root when `None`) with `umask 002`, the team's,
+/// so a colleague can resume what they start; `Child` in the background.
+fn as_member(s: &Sandbox, who: Option<&str>, args: &[&str]) -> Command {
+    let mut cmd = match who {
+        Some(user) => {
+            let mut cmd = Command::new("runuser");
+            cmd.args(["-u", user, "--"]);
+            cmd
+        }
+        None => Command::new("env"),
+    };
+    cmd.args(["sh", "-c", "umask 002; exec \"$@\"", "sh"])
+        .arg(binary())
+        .args(args)
+        .current_dir(s.path())
+        .env("NO_COLOR", "1")
+        .env("USER", "tester")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// A trail file every member of the team may append to.
+fn shared_trail(s: &Sandbox) {
+    let trail = s.path().join("trail");
+    std::fs::write(&trail, "").unwrap();
+    std::fs::set_permissions(&trail, std::fs::Permissions::from_mode(0o666)).unwrap();
+}
+
+/// The only run of the store.
+fn only_run(s: &Sandbox) -> String {
+    std::fs::read_dir(s.path().join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Root starts a run (its first gate fails closed for want of a terminal);
+/// a colleague resumes it, approving that gate, and waits at the four-eyes
+/// gate for remote decisions. The colleague's process publishes the gate
+/// in the run directory root owns and it is listed as trusted; the starter
+/// (root) may not approve it although another user runs the process now,
+/// nor may the resumer; a third user's approval passes it.
+#[test]
+fn a_run_resumed_by_a_colleague_publishes_its_gates_and_neither_of_them_passes_four_eyes() {
+    let (Some(approver), Some(resumer)) = (approver(), resumer()) else {
+        return;
+    };
+    let s = Sandbox::new(GATED);
+    store(&s);
+    shared_trail(&s);
+    let out = as_member(&s, None, &["run", "p.yaml", "--journal-dir", "runs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let run_id = only_run(&s);
+    let child = as_member(
+        &s,
+        Some(resumer),
+        &[
+            "resume",
+            &run_id,
+            "--journal-dir",
+            "runs",
+            "--approve",
+            "restart",
+            "--wait-for-approval",
+            "--gate-timeout",
+            "10m",
+            "--output",
+            "json",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let wipe = pending_at(&s, "wipe");
+    assert_eq!(wipe["live"], true, "{wipe}");
+    assert_eq!(wipe["starter"], resumer, "{wipe}");
+    let ran_by: Vec<&str> = wipe["ran_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(ran_by, ["root", resumer], "{wipe}");
+    let gates = gates_dir(&s, &wipe);
+    let owner =
+        |path: &Path| std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(path).unwrap());
+    assert_eq!(
+        owner(&gates),
+        0,
+        "gates/ is the starter's, made at the start"
+    );
+    let record = gates.join(format!("{}.pending.json", wipe["nonce"].as_str().unwrap()));
+    assert_ne!(owner(&record), 0, "published by the resumer");
+
+    // The starter, from the command line: refused, whoever runs it now.
+    for who in [None, Some(resumer)] {
+        let out = decide(&s, who, &["approve", &run_id, "wipe"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains("runbook::four_eyes"), "{}", text(&out));
+        assert!(text(&out).contains("started or resumed"), "{}", text(&out));
+    }
+    // The run directory's owner may replace anything in its sticky
+    // `gates/`: a record of root's naming the resumer's process (a harmless
+    // command, no four-eyes) is not trusted, so never shown to an approver.
+    let original = std::fs::read(&record).unwrap();
+    let resumer_uid = owner(&record);
+    let mut forged: Value = serde_json::from_slice(&original).unwrap();
+    forged["command"] = "echo harmless".into();
+    forged["by_other"] = false.into();
+    forged["starter"] = "root".into();
+    forged["starter_uid"] = 0.into();
+    std::fs::remove_file(&record).unwrap();
+    std::fs::write(&record, forged.to_string()).unwrap();
+    let out = decide(&s, None, &["pending"]);
+    assert!(!text(&out).contains("echo harmless"), "{}", text(&out));
+    assert!(text(&out).contains("it is not trusted"), "{}", text(&out));
+    let out = decide(&s, Some(approver), &["approve", &run_id, "wipe"]);
+    assert!(
+        text(&out).contains("runbook::not_pending"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&record, &original).unwrap();
+    std::os::unix::fs::chown(&record, Some(resumer_uid), None).unwrap();
+
+    let out = decide(&s, Some(approver), &["approve", &run_id, "wipe"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("echo wiped >> trail"), "{}", text(&out));
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(s.read("trail"), "restarted\nwiped\n");
+    let decided = run.events_of("gate_decided");
+    let wipe_decided = decided.iter().find(|d| d["step"] == "wipe").unwrap();
+    assert_eq!(wipe_decided["who"], approver, "{wipe_decided}");
+    assert_eq!(wipe_decided["via"], "remote", "{wipe_decided}");
+    // The journal names who started and resumed it by uid, not `$USER`.
+    let journal =
+        std::fs::read_to_string(s.path().join("runs").join(&run_id).join("journal.jsonl")).unwrap();
+    let records: Vec<Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records[0]["event"], "run_started");
+    assert_eq!(records[0]["user"], "tester");
+    assert_eq!(records[0]["uid"], 0);
+    let resumed = records
+        .iter()
+        .find(|r| r["event"] == "run_resumed")
+        .unwrap();
+    assert_ne!(resumed["uid"], 0, "{resumed}");
+}
+
+/// A run directory without a `gates/` of its owner's (a run started before
+/// runbook made one at the start): a colleague's resume that would wait
+/// for remote decisions fails at once, saying how to fix it, before
+/// anything runs or is journaled.
+#[test]
+fn a_resume_that_cannot_publish_its_gates_fails_at_once_saying_why() {
+    let Some(resumer) = resumer() else { return };
+    let s = Sandbox::new(GATED);
+    store(&s);
+    shared_trail(&s);
+    let out = as_member(&s, None, &["run", "p.yaml", "--journal-dir", "runs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let run_id = only_run(&s);
+    let run_dir = s.path().join("runs").join(&run_id);
+    std::fs::remove_dir(run_dir.join("gates")).unwrap();
+    let journal = std::fs::read(run_dir.join("journal.jsonl")).unwrap();
+    let out = as_member(
+        &s,
+        Some(resumer),
+        &[
+            "resume",
+            &run_id,
+            "--journal-dir",
+            "runs",
+            "--approve",
+            "restart",
+            "--wait-for-approval",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--wait-for-approval"), "{}", text(&out));
+    assert!(text(&out).contains("mkdir -m 1770"), "{}", text(&out));
+    assert_eq!(s.read("trail"), "", "nothing ran");
+    assert_eq!(
+        std::fs::read(run_dir.join("journal.jsonl")).unwrap(),
+        journal
+    );
+    assert!(
+        !run_dir.join("gates").exists(),
+        "no gates/ of the resumer's"
+    );
+
+    // Once its owner makes it, the same resume works.
+    std::fs::create_dir(run_dir.join("gates")).unwrap();
+    std::fs::set_permissions(
+        run_dir.join("gates"),
+        std::fs::Permissions::from_mode(0o1770),
+    )
+    .unwrap();
+    let child = as_member(
+        &s,
+        Some(resumer),
+        &[
+            "resume",
+            &run_id,
+            "--journal-dir",
+            "runs",
+            "--approve",
+            "restart",
+            "--wait-for-approval",
+            "--gate-timeout",
+            "10m",
+            "--output",
+            "json",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    // The starter writes their own approval by hand. The run does not
+    // take it, and cannot remove it (root's, in root's sticky `gates/`),
+    // where it would keep any other decision from being written: the gate
+    // is rejected, saying why.
+    let wipe = pending_at(&s, "wipe");
+    let nonce = wipe["nonce"].as_str().unwrap();
+    let forged = serde_json::json!({
+        "version": 1, "nonce": nonce, "plan_hash": wipe["plan_hash"],
+        "step": "wipe", "verdict": "approve", "answer": null, "reason": "my own run"
+    });
+    let gates = gates_dir(&s, &wipe);
+    std::fs::write(
+        gates.join(format!("{nonce}.decision.json")),
+        forged.to_string(),
+    )
+    .unwrap();
+    let run = finish(child);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(s.read("trail"), "restarted\n");
+    let decided = run.events_of("gate_decided");
+    let wipe = decided.iter().find(|d| d["step"] == "wipe").unwrap();
+    assert_eq!(wipe["approved"], false, "{wipe}");
+    assert_eq!(wipe["who"], "root", "{wipe}");
+    let reason = wipe["reason"].as_str().unwrap();
+    assert!(reason.contains("started or resumed"), "{reason}");
+    assert!(reason.contains("cannot be removed"), "{reason}");
+}
+
+/// `runbook pending --all --format json` of the store.
+fn pending_all(s: &Sandbox) -> Vec<Value> {
+    let out = s
+        .command(&[
+            "pending",
+            "--journal-dir",
+            "runs",
+            "--format",
+            "json",
+            "--all",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// A run killed with SIGKILL while it waits leaves its pending record:
+/// `runbook pending` does not list it as waiting (it says how many stale
+/// records it left out), `--all` shows it stale, `approve` does not decide
+/// it. `runbook resume` retires it and publishes a new record when it
+/// reaches the gate again, which is decided as any other.
+#[test]
+fn a_killed_runs_stale_record_is_hidden_and_retired_by_its_resume() {
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let mut child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    let run_id = record["run_id"].as_str().unwrap().to_string();
+    let gates = gates_dir(&s, &record);
+    let old = record["nonce"].as_str().unwrap().to_string();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The run's lock goes with its process; its record stays, stale.
+    wait_for("the killed run's lock released", || {
+        (!pending_all(&s).is_empty() && pending_all(&s)[0]["live"] == false).then_some(())
+    });
+    assert_eq!(pending_files(&gates), [format!("{old}.pending.json")]);
+    let out = s
+        .command(&["pending", "--journal-dir", "runs"])
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("nothing waits for a decision"), "{shown}");
+    assert!(shown.contains("1 stale record(s) not shown"), "{shown}");
+    assert!(shown.contains("--prune"), "{shown}");
+    assert!(pending(&s).is_empty(), "JSON lists only what waits");
+    let out = s
+        .command(&["pending", "--journal-dir", "runs", "--all"])
+        .output()
+        .unwrap();
+    assert!(text(&out).contains("stale: process"), "{}", text(&out));
+    assert!(
+        text(&out).contains("it cannot be decided"),
+        "{}",
+        text(&out)
+    );
+    let out = decide(&s, None, &["approve", &run_id, "restart"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("runbook::not_pending"),
+        "{}",
+        text(&out)
+    );
+    // Help text is wrapped to the terminal's width: read it unwrapped.
+    let said = text(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(said.contains("its record is stale"), "{said}");
+    assert!(
+        said.contains(&format!("runbook resume {run_id} --journal-dir runs")),
+        "{said}"
+    );
+
+    let child = s
+        .command(&[
+            "resume",
+            &run_id,
+            "--journal-dir",
+            "runs",
+            "--wait-for-approval",
+            "--gate-timeout",
+            "10m",
+            "--output",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let again = wait_for("the gate published again", || {
+        pending(&s)
+            .into_iter()
+            .find(|r| r["step"] == "restart" && r["nonce"] != old.as_str())
+    });
+    assert_eq!(again["live"], true);
+    assert!(
+        !gates.join(format!("{old}.pending.json")).exists(),
+        "the killed process's record is retired"
+    );
+    assert_eq!(pending_all(&s).len(), 1, "{:?}", pending_all(&s));
+    let out = decide(&s, None, &["approve", &run_id, "restart"]);
+    assert!(out.status.success(), "{}", text(&out));
+    pending_at(&s, "wipe");
+    let out = decide(&s, None, &["reject", &run_id, "wipe"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let run = finish(child);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(s.read("trail"), "restarted\n");
+    assert!(pending_files(&gates).is_empty());
+}
+
+/// `runbook pending --prune` removes the stale records of a killed run,
+/// only for a user who owns them or the run directory, and never the
+/// record of a run that is waiting.
+#[test]
+fn prune_removes_only_stale_records_the_caller_may_remove() {
+    let Some(user) = approver() else { return };
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let mut killed = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let stale = pending_at(&s, "restart");
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    wait_for("the killed run's record stale", || {
+        pending_all(&s)
+            .iter()
+            .any(|r| r["nonce"] == stale["nonce"] && r["live"] == false)
+            .then_some(())
+    });
+    let waiting = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let live = wait_for("a second run waiting", || {
+        pending(&s)
+            .into_iter()
+            .find(|r| r["run_id"] != stale["run_id"])
+    });
+    let stale_file =
+        gates_dir(&s, &stale).join(format!("{}.pending.json", stale["nonce"].as_str().unwrap()));
+    let live_file =
+        gates_dir(&s, &live).join(format!("{}.pending.json", live["nonce"].as_str().unwrap()));
+
+    // A colleague owns neither the record nor the run directory.
+    let out = decide(&s, Some(user), &["pending", "--prune"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("only its owner or the owner of the run directory"),
+        "{}",
+        text(&out)
+    );
+    assert!(stale_file.exists() && live_file.exists());
+
+    // The owner: the stale record goes, the waiting run's stays.
+    let out = decide(&s, None, &["pending", "--prune"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!(
+            "removed runs/{}/gates/{}.pending.json",
+            stale["run_id"].as_str().unwrap(),
+            stale["nonce"].as_str().unwrap()
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(!stale_file.exists());
+    assert!(
+        live_file.exists(),
+        "the record of a live run is never removed"
+    );
+    let listed = pending_all(&s);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["nonce"], live["nonce"]);
+
+    let out = decide(
+        &s,
+        None,
+        &["reject", live["run_id"].as_str().unwrap(), "restart"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(finish(waiting).code, 3);
+}
+
+/// The commands `runbook pending` prints are exactly what to paste: run by
+/// a real shell, as printed, they decide the gate of a run whose journal
+/// directory's path has spaces, quotes and a `$(...)` in it.
+#[test]
+fn the_printed_commands_decide_when_pasted_into_a_shell() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: classify
+    ask:
+      question: Workload or platform?
+      choices: [workload, "it's $(touch pwned)"]
+  - id: restart
+    needs: [classify]
+    shell: echo restarted >> trail
+    approval: Restart the workers?
+"#,
+    );
+    let store = "team's \"runs\" $(touch pwned2)";
+    let mut child = s
+        .command(&[
+            "run",
+            "p.yaml",
+            "--output",
+            "json",
+            "--journal-dir",
+            store,
+            "--wait-for-approval",
+            "--gate-timeout",
+            "10m",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let listed = |step: &str| {
+        wait_for(&format!("`{step}` listed"), || {
+            let out = s
+                .command(&["pending", "--journal-dir", store])
+                .output()
+                .unwrap();
+            let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+            shown.contains(&format!("`{step}`")).then_some(shown)
+        })
+    };
+    let paste = |line: &str| {
+        let command = line.trim_start_matches(['│', '└', ' ']);
+        assert!(command.starts_with("runbook "), "{line}");
+        let path = format!(
+            "{}:{}",
+            binary().parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("sh")
+            .args(["-c", command])
+            .current_dir(s.path())
+            .env("PATH", path)
+            .env("NO_COLOR", "1")
+            .env_remove("RUNBOOK_JOURNAL_DIR")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "`{command}`: {}", text(&out));
+    };
+    let shown = listed("classify");
+    let hostile = shown
+        .lines()
+        .find(|l| l.contains("runbook answer") && l.contains("classify=it"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    paste(hostile);
+    let shown = listed("restart");
+    let approve = shown
+        .lines()
+        .find(|l| l.contains("runbook approve"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(approve.contains("--journal-dir 'team'"), "{approve}");
+    paste(approve);
+    let mut out = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{out}");
+    assert_eq!(s.read("trail"), "restarted\n");
+    assert!(out.contains("it's $(touch pwned)"), "{out}");
+    assert!(!s.path().join("pwned").exists() && !s.path().join("pwned2").exists());
+}
+
+/// Asked about one run whose `gates/` they may not read, a user is told so,
+/// not that nothing waits.
+#[test]
+fn pending_of_a_run_whose_gates_cannot_be_read_says_so() {
+    let Some(user) = approver() else { return };
+    let s = Sandbox::new(GATED);
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    let run_id = record["run_id"].as_str().unwrap();
+    let gates = gates_dir(&s, &record);
+    let mode = std::fs::metadata(&gates).unwrap().permissions().mode();
+    std::fs::set_permissions(&gates, std::fs::Permissions::from_mode(0o1700)).unwrap();
+    let out = decide(&s, Some(user), &["pending", run_id]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("cannot be read"), "{}", text(&out));
+    assert!(
+        text(&out).contains("group of the run store"),
+        "{}",
+        text(&out)
+    );
+    std::fs::set_permissions(&gates, std::fs::Permissions::from_mode(mode)).unwrap();
+    let out = decide(&s, None, &["reject", run_id, "restart"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(finish(child).code, 3);
 }

@@ -322,3 +322,43 @@ fn a_step_duration_leaves_out_the_wait_at_its_gate() {
     let ms = finished["duration_ms"].as_u64().unwrap();
     assert!(ms < 2000, "the 3 s at the gate were counted: {ms} ms");
 }
+
+#[test]
+fn a_long_line_shows_as_one_line_not_one_per_piece() {
+    // A line of three pieces (64 KiB of A, 64 KiB of B, then C): under the
+    // running step it is one line cut to the terminal's width, and under
+    // the failed step one line (at most a piece's worth, then `…`); a
+    // piece never starts a line of its own.
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: long
+    shell: "head -c 65536 /dev/zero | tr '\\0' A; head -c 65536 /dev/zero | tr '\\0' B; printf CCC; echo; echo after; while [ ! -f go ]; do sleep 0.1; done; exit 1"
+"#,
+    );
+    let mut pty = Pty::start(&s, "run p.yaml", true);
+    let live = pty.expect("│ after");
+    assert!(live.contains("│ AAAA"), "{live}");
+    std::fs::write(s.path().join("go"), "").unwrap();
+    let (code, rest) = pty.wait();
+    assert_eq!(code, 1, "{rest}");
+    let screen = format!("{live}{rest}");
+    for line in screen.lines() {
+        let shown = line.trim_start().trim_start_matches('│').trim_start();
+        assert!(
+            !shown.starts_with('B') && !shown.starts_with("CCC"),
+            "a piece shown as a line: {:.80}",
+            line
+        );
+    }
+    // The live area cuts lines to the width (100 columns here).
+    assert!(
+        !live.contains(&"A".repeat(200)),
+        "the live area did not cut the line"
+    );
+    // Under the failed step: the line joined, kept to one piece's worth.
+    assert!(
+        rest.contains(&format!("│ {}…", "A".repeat(65536))),
+        "no joined line under the failed step"
+    );
+}

@@ -101,3 +101,94 @@ fn a_flood_of_short_lines_cannot_inflate_the_journal() {
     let size = journal_bytes(&s);
     assert!(size < 2 * (1 << 20), "journal is {size} bytes");
 }
+
+/// A run with `--output-cap 64KiB` killed (SIGKILL) before its loud step,
+/// then resumed with `resume_args`: the loud step's stdout as the resumed
+/// run kept it, and the marker line that says which cap cut it.
+fn killed_then_resumed(resume_args: &[&str]) -> (String, String) {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    let sleep = format!(
+        "sleep 41.{}{:03}",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let s = Sandbox::new(&format!(
+        r#"
+name: loud
+steps:
+  - id: pause
+    shell: "touch paused; if [ ! -f resumed ]; then {sleep}; fi"
+  - id: loud
+    needs: [pause]
+    shell: "yes 0123456789012345678901234567890123456789 | head -n 100000; echo the-last-line"
+"#
+    ));
+    s.run_until_killed(&["--output-cap", "64KiB"], "paused", &sleep);
+    let started = &s.journal()[0];
+    assert_eq!(started["event"], "run_started");
+    assert_eq!(started["output_cap"], 65536, "{started}");
+
+    std::fs::write(s.path().join("resumed"), "").unwrap();
+    let run_id = s.run_id();
+    let mut args = vec!["resume", &run_id, "--approve", "pause"];
+    args.extend_from_slice(resume_args);
+    let out = s.command(&args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let journal = s.journal();
+    let resumed = journal
+        .iter()
+        .find(|r| r["event"] == "run_resumed")
+        .unwrap();
+    let end = journal
+        .iter()
+        .find(|r| r["event"] == "step_finished" && r["step"] == "loud")
+        .unwrap();
+    assert_eq!(end["state"], "succeeded", "{end}");
+    let marker = marker_of(&journal).expect("the loud step was cut");
+    // The lines rebuild the stdout (`output_in_lines`).
+    let stdout: Vec<&str> = journal
+        .iter()
+        .filter(|r| r["event"] == "step_output" && r["step"] == "loud")
+        .filter_map(|r| r["line"].as_str())
+        .collect();
+    let stdout = stdout.join("\n");
+    assert!(stdout.ends_with("the-last-line"));
+    // The bound is journaled again for a later resume.
+    assert!(resumed["output_cap"].is_u64(), "{resumed}");
+    (stdout, marker)
+}
+
+#[test]
+fn resume_keeps_the_interrupted_runs_output_cap() {
+    let (stdout, marker) = killed_then_resumed(&[]);
+    assert!(stdout.len() <= 64 * 1024 + 300, "{}", stdout.len());
+    assert!(
+        marker.contains("64KiB (65536 bytes), set by `--output-cap` of the run before `resume`"),
+        "{marker}"
+    );
+}
+
+#[test]
+fn resume_cannot_raise_the_interrupted_runs_output_cap() {
+    let (stdout, marker) = killed_then_resumed(&["--output-cap", "4MiB"]);
+    assert!(stdout.len() <= 64 * 1024 + 300, "{}", stdout.len());
+    assert!(
+        marker.contains("(65536 bytes), set by `--output-cap` of the run before `resume`"),
+        "{marker}"
+    );
+}
+
+#[test]
+fn resume_may_lower_the_interrupted_runs_output_cap() {
+    let (stdout, marker) = killed_then_resumed(&["--output-cap", "16KiB"]);
+    assert!(stdout.len() <= 16 * 1024 + 300, "{}", stdout.len());
+    assert!(
+        marker.contains("16KiB (16384 bytes), set by `--output-cap`)"),
+        "{marker}"
+    );
+}

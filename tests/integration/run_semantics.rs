@@ -273,6 +273,45 @@ steps:
         "{}",
         run.message("watch")
     );
+    // What the condition last read is in the message, as an assertion's is.
+    assert!(
+        run.message("watch")
+            .ends_with(r#"; last: steps.watch.stdout = "down""#),
+        "{}",
+        run.message("watch")
+    );
+}
+
+/// The values a poll's condition last read are shown at its deadline, and
+/// a secret among them is masked there as everywhere.
+#[test]
+fn a_polls_deadline_shows_what_it_read_with_secrets_masked() {
+    let s = Sandbox::new(
+        r#"
+inputs:
+  token:
+    type: string
+    secret: true
+steps:
+  - id: watch
+    shell: "echo {{inputs.token}}"
+    until:
+      condition: steps.watch.stdout == "ready"
+      every: 100ms
+      within: 300ms
+"#,
+    );
+    let run = s.run(&["--input", "token=hunter2-$(id)"]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    let message = run.message("watch");
+    assert!(
+        message.contains("; last: steps.watch.stdout = "),
+        "{message}"
+    );
+    let journal = serde_json::to_string(&s.journal()).unwrap();
+    for text in [&message, &run.stdout, &run.stderr, &journal] {
+        assert!(!text.contains("hunter2"), "{text}");
+    }
 }
 
 /// `every: 1h, within: 2s` is a check now and a last one at the deadline:

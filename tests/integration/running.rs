@@ -201,6 +201,35 @@ impl Sandbox {
             .collect()
     }
 
+    /// `runbook run p.yaml ARGS`, SIGKILLed once the file `ready` exists
+    /// in the sandbox (a step touched it); then the processes left behind
+    /// whose command line contains `leftover` are killed too. Leaves a
+    /// journal to resume.
+    pub fn run_until_killed(&self, args: &[&str], ready: &str, leftover: &str) {
+        let mut all = vec!["run", "p.yaml"];
+        all.extend_from_slice(args);
+        let mut child = self
+            .command(&all)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("runbook runs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !self.path().join(ready).exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {ready}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGKILL);
+        }
+        child.wait().expect("runbook is reaped");
+        self.kill_leftovers(leftover);
+    }
+
     /// Kills, by pid, the live processes this sandbox's run left behind
     /// whose command line contains `pattern`.
     pub fn kill_leftovers(&self, pattern: &str) {

@@ -443,3 +443,54 @@ fn a_loops_cap_templated_from_its_element_is_read_before_any_element_runs() {
     assert_eq!(s.read("lines"), "", "an element ran");
     assert!(!s.path().join("pwned").exists());
 }
+
+#[test]
+fn a_playbooks_templated_cap_reads_inputs_and_values_and_hostile_values_run_nothing() {
+    // The playbook's cap from an input (its default unless the run is
+    // given one), for every step that sets none; a computed value that
+    // reads no step works the same.
+    let s = Sandbox::new(&format!(
+        "name: caps\ninputs:\n  cap:\n    type: string\n    default: 64KiB\noutput_cap: \"{{{{inputs.cap}}}}\"\nsteps:\n{}{}",
+        loud("first", 10, ""),
+        loud("own", 10, "    needs: [first]\n    output_cap: 32KiB\n"),
+    ));
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_cut(&run, "first", 64 << 10, "`output_cap` of playbook `caps`");
+    assert_cut(&run, "own", 32 << 10, "`output_cap` of step `own`");
+    let run = s.run(&["--input", "cap=16KiB"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_cut(&run, "first", 16 << 10, "`output_cap` of playbook `caps`");
+
+    for hostile in [
+        "$(touch pwned)",
+        "`touch pwned`",
+        "1KiB; touch pwned",
+        "1MiB\ntouch pwned",
+        "../../1MiB",
+        "512",
+    ] {
+        let run = s.run(&["--input", &format!("cap={hostile}")]);
+        assert_eq!(run.code, 1, "{hostile:?}: {}", run.describe());
+        assert_eq!(run.state("first"), "failed", "{hostile:?}");
+        assert!(
+            run.message("first")
+                .contains("the playbook's `output_cap` is `"),
+            "{hostile:?}: {}",
+            run.message("first")
+        );
+        assert!(!s.path().join("pwned").exists(), "{hostile:?} ran");
+        assert!(
+            run.events_of("step_output").is_empty(),
+            "{hostile:?}: the step ran"
+        );
+    }
+
+    let s = Sandbox::new(&format!(
+        "name: valued\nvars:\n  cap: '\"24KiB\"'\noutput_cap: \"{{{{vars.cap}}}}\"\nsteps:\n{}",
+        loud("first", 10, ""),
+    ));
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_cut(&run, "first", 24 << 10, "`output_cap` of playbook `valued`");
+}

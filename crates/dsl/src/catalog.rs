@@ -76,6 +76,11 @@ pub struct Capabilities {
     /// so a secret used there alone does not make its outputs secret for
     /// `lint` and `doc`.
     pub credentials: &'static [&'static str],
+    /// The default effect is what the step does, read off its parameters
+    /// (`redis`'s command), not a guess the author may correct: a declared
+    /// `effect` below it is a check error (`understated_effect`), so a
+    /// dry-run never runs a change declared `read`.
+    pub effect_floor: bool,
 }
 
 /// See [`Capabilities::describes_itself`].

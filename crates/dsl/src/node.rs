@@ -117,7 +117,17 @@ impl Text {
     /// The part `start..end` of the value, still mapped to the file (an
     /// expression inside a template tag).
     pub fn slice(&self, start: usize, end: usize) -> Text {
-        let map = match &self.map {
+        Text {
+            value: self.value[start..end].to_string(),
+            span: self.file_span(start, end),
+            map: self.slice_map(start, end),
+        }
+    }
+
+    /// How the part `start..end` of the value maps to the file (the map of
+    /// [`Text::slice`]), without copying the part.
+    pub fn slice_map(&self, start: usize, end: usize) -> TextMap {
+        match &self.map {
             TextMap::Verbatim(_) => TextMap::Verbatim(self.file_offset(start)),
             TextMap::Runs(runs) => {
                 let mut shifted = vec![(0, self.file_offset(start))];
@@ -129,11 +139,6 @@ impl Text {
                 TextMap::Runs(shifted)
             }
             TextMap::Opaque => TextMap::Opaque,
-        };
-        Text {
-            value: self.value[start..end].to_string(),
-            span: self.file_span(start, end),
-            map,
         }
     }
 

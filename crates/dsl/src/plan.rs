@@ -257,6 +257,8 @@ pub struct Plan {
     vars: Vec<VarPlan>,
     /// Step id -> index, so finding a step by id is not a search of the steps.
     index: HashMap<Box<str>, usize>,
+    /// The playbook's `output_cap` written as a template, parsed.
+    output_cap: Option<Template>,
 }
 
 impl Plan {
@@ -279,12 +281,34 @@ impl Plan {
             order,
             steps,
             vars: Vec::new(),
+            output_cap: None,
         }
     }
 
-    /// The plan with its computed values (from the analyzer).
-    pub(crate) fn with_vars(mut self, vars: Vec<VarPlan>) -> Plan {
+    /// The playbook's `output_cap` written as a template, parsed; `None`
+    /// when it is a size (or not set).
+    pub fn output_cap(&self) -> Option<&Template> {
+        self.output_cap.as_ref()
+    }
+
+    /// The plan with its computed values (from the analyzer), and the
+    /// playbook's `output_cap` written as a template with the values it
+    /// reads: every step's cap may be the playbook's, so those are computed
+    /// before every step runs, as the step's own.
+    pub(crate) fn with_vars(
+        mut self,
+        vars: Vec<VarPlan>,
+        output_cap: Option<(Template, Vec<usize>)>,
+    ) -> Plan {
         self.vars = vars;
+        if let Some((template, read)) = output_cap {
+            for step in &mut self.steps {
+                step.vars.extend(&read);
+                step.vars.sort_unstable();
+                step.vars.dedup();
+            }
+            self.output_cap = Some(template);
+        }
         self
     }
 

@@ -179,6 +179,7 @@ impl ActionContext {
     pub fn line_sink(&self) -> LineSink {
         LineSink {
             step: self.step.clone(),
+            item: self.item.as_ref().map(|i| i.index),
             tx: self.output.clone(),
         }
     }
@@ -202,6 +203,8 @@ impl ActionContext {
 #[derive(Clone)]
 pub struct LineSink {
     step: String,
+    /// The loop element whose lines these are.
+    item: Option<usize>,
     tx: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -228,6 +231,8 @@ impl LineSink {
                 line: piece.text,
                 continues: piece.continues,
                 open: piece.open,
+                crlf: piece.crlf,
+                item: self.item,
             }));
         }
     }
@@ -242,6 +247,8 @@ pub struct OutputPiece {
     pub continues: bool,
     /// The line goes on in a next piece.
     pub open: bool,
+    /// The line ended with `\r\n`, not `\n` (the `\r` is not in `text`).
+    pub crlf: bool,
 }
 
 impl OutputPiece {
@@ -251,6 +258,7 @@ impl OutputPiece {
             text: text.into(),
             continues: false,
             open: false,
+            crlf: false,
         }
     }
 }

@@ -122,6 +122,8 @@ fn unreadable(masker: &Masker, event: &Event) -> Event {
         stream: crate::event::Stream::Log,
         line: masker.mask(&format!("{event:?}")),
         continues: false,
+        crlf: false,
+        item: None,
     }
 }
 

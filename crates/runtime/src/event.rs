@@ -120,9 +120,19 @@ pub enum Event {
         mode: Mode,
         /// The inputs as resolved (secret ones masked).
         inputs: Map<String, Value>,
+        /// Who started it, as their session names them (`$USER`): for
+        /// people to read.
         user: String,
         /// The working directory of the run, relative paths resolve from it.
         workdir: String,
+        /// The real uid of the process that started it: who started the run
+        /// for four-eyes (absent from journals written before it was).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uid: Option<u32>,
+        /// The operator's `--output-cap` in bytes, when given: `resume`
+        /// keeps it as the run's bound unless given a lower one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output_cap: Option<u64>,
     },
     /// A computed value (`vars:`) was computed, the first time a step
     /// needed it; `resume` restores it so the rest of the run sees the same.
@@ -133,6 +143,13 @@ pub enum Event {
         user: String,
         /// Steps whose success was restored from the journal.
         restored: Vec<String>,
+        /// The real uid of the resuming process (see `RunStarted::uid`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uid: Option<u32>,
+        /// The operator's bound on output caps from here on, in bytes: the
+        /// interrupted run's `--output-cap`, or the resume's when lower.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output_cap: Option<u64>,
     },
     StepStarted {
         step: String,
@@ -162,6 +179,11 @@ pub enum Event {
         /// The step's declared outputs, captured from this element.
         outputs: Map<String, Value>,
         attempts: u32,
+        /// Journal only: the results (`stdout`, `stderr`) left out of this
+        /// record because the element's `step_output` lines (those with its
+        /// `item`) hold them; see `journal_output`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        output_in_lines: Vec<String>,
     },
     /// A line a step printed (or a `log` message), or one piece of a line
     /// longer than the reader's piece size (64 KiB).
@@ -175,6 +197,16 @@ pub enum Event {
         /// the same.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         continues: bool,
+        /// The line (this piece ends it) ended with `\r\n`, not `\n`: the
+        /// `\r` is not in `line`, and a reader rebuilding the text puts
+        /// `\r\n` before the next line. Left out when false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        crlf: bool,
+        /// The position of the `for_each` element that printed it, for the
+        /// lines of a loop (its elements may run at once, so their lines
+        /// and pieces interleave under the step's id). Left out otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item: Option<usize>,
     },
     /// An attempt failed and another one follows after `delay_ms`.
     StepRetrying {

@@ -28,6 +28,9 @@ pub const FILE_NAME: &str = "journal.jsonl";
 
 /// The default journal directory, relative to the working directory.
 pub const DEFAULT_DIR: &str = ".runbook/runs";
+/// The environment variable naming the journal directory when
+/// `--journal-dir` is not given.
+pub const DIR_ENV: &str = "RUNBOOK_JOURNAL_DIR";
 
 /// Appends records to a run's journal.
 pub struct JournalWriter {

@@ -10,7 +10,7 @@
 
 use runbook_dsl::ast::{Playbook, Step};
 use runbook_dsl::expr::Env;
-use runbook_dsl::plan::StepPlan;
+use runbook_dsl::plan::{Plan, StepPlan};
 use runbook_dsl::size::{parse_output_cap, write_size, DEFAULT_OUTPUT_CAP};
 use runbook_dsl::source::Span;
 use runbook_dsl::template::{self, Quoting};
@@ -23,6 +23,9 @@ pub enum CapSource {
     Default,
     /// `--output-cap` on the command line.
     Flag,
+    /// `--output-cap` of the run a `resume` continues (journaled in its
+    /// `run_started`), kept because the resume gave none lower.
+    InterruptedFlag,
     /// The `output_cap` of a playbook (by name, or file name without one).
     Playbook(String),
     /// The `output_cap` of a step (by id).
@@ -34,6 +37,7 @@ impl fmt::Display for CapSource {
         match self {
             CapSource::Default => f.write_str("the default of `--output-cap`"),
             CapSource::Flag => f.write_str("`--output-cap`"),
+            CapSource::InterruptedFlag => f.write_str("`--output-cap` of the run before `resume`"),
             CapSource::Playbook(name) => write!(f, "`output_cap` of playbook `{name}`"),
             CapSource::Step(id) => write!(f, "`output_cap` of step `{id}`"),
         }
@@ -98,6 +102,28 @@ impl OutputCaps {
         }
     }
 
+    /// The caps of a resumed run: `journaled` is the interrupted run's
+    /// `--output-cap` (as its journal says), `flag` the one given to
+    /// `resume`. The operator's bound carries over, and a new flag may
+    /// only lower it, as it only lowers an author's cap: the smaller holds.
+    pub fn resumed(journaled: Option<usize>, flag: Option<usize>) -> OutputCaps {
+        match (journaled, flag) {
+            (Some(before), flag) if flag.is_none_or(|now| now > before) => {
+                let cap = OutputCap::new(before, CapSource::InterruptedFlag);
+                OutputCaps {
+                    default: cap.clone(),
+                    ceiling: Some(cap),
+                }
+            }
+            (_, flag) => OutputCaps::from_flag(flag),
+        }
+    }
+
+    /// The operator's bound in bytes, as `run_started` journals it.
+    pub fn journaled(&self) -> Option<u64> {
+        self.ceiling.as_ref().map(|c| c.bytes as u64)
+    }
+
     /// The caps of the run of a playbook called by a step that runs with
     /// `caller`: its steps that set no cap (nor does their playbook) get
     /// the calling step's; the operator's bound still holds.
@@ -108,24 +134,26 @@ impl OutputCaps {
         }
     }
 
-    /// The cap `step` of `playbook` runs with: its own `output_cap` (a
-    /// template rendered from `env`), else its playbook's, else the
-    /// default; lowered to the operator's bound. A template that cannot be
-    /// rendered yet (a dry-run's unknown value) falls back to the next.
+    /// The cap `step` of `plan` runs with: its own `output_cap` (a
+    /// template rendered from `env`), else its playbook's (the same), else
+    /// the default; lowered to the operator's bound. A template that cannot
+    /// be rendered yet (a dry-run's unknown value) falls back to the next.
     pub fn for_step(
         &self,
-        playbook: &Playbook,
+        plan: &Plan,
         step: &Step,
-        plan: &StepPlan,
+        step_plan: &StepPlan,
         env: &dyn Env,
     ) -> OutputCap {
-        let own = render(step, plan, env).ok().flatten();
+        let own = render(step, step_plan, env).ok().flatten();
         let author = own
             .map(|bytes| OutputCap::new(bytes, CapSource::Step(step.id.value.clone())))
             .or_else(|| {
-                playbook.output_cap.as_ref().map(|cap| {
-                    OutputCap::new(cap.bytes as usize, CapSource::Playbook(name_of(playbook)))
-                })
+                let bytes = render_playbook(plan, env).ok().flatten()?;
+                Some(OutputCap::new(
+                    bytes,
+                    CapSource::Playbook(name_of(plan.playbook())),
+                ))
             });
         self.resolve(author)
     }
@@ -152,26 +180,62 @@ pub fn render(step: &Step, plan: &StepPlan, env: &dyn Env) -> Result<Option<usiz
         // A literal (a template that did not parse is a `check` error).
         return Ok(cap.template.is_none().then_some(cap.bytes as usize));
     };
+    fill(parsed, env, "`output_cap`")
+}
+
+/// The playbook's `output_cap` in bytes, its template rendered from `env`
+/// (a step's scope: the values it reads are computed before every step,
+/// see `analyze::durations`); as [`render`].
+pub fn render_playbook(plan: &Plan, env: &dyn Env) -> Result<Option<usize>, String> {
+    let Some(cap) = &plan.playbook().output_cap else {
+        return Ok(None);
+    };
+    let Some(parsed) = plan.output_cap() else {
+        return Ok(cap.template.is_none().then_some(cap.bytes as usize));
+    };
+    fill(parsed, env, "the playbook's `output_cap`")
+}
+
+/// Renders a templated cap: `Ok(None)` when it reads a value not known.
+fn fill(parsed: &template::Template, env: &dyn Env, what: &str) -> Result<Option<usize>, String> {
     let Some(text) = template::fill_known(parsed, env, Quoting::None)
-        .map_err(|e| format!("`output_cap`: {}", e.message))?
+        .map_err(|e| format!("{what}: {}", e.message))?
     else {
         return Ok(None);
     };
     let trimmed = text.trim();
     parse_output_cap(trimmed)
         .map(|bytes| Some(bytes as usize))
-        .map_err(|why| format!("`output_cap` is `{trimmed}`, which is not an output cap: {why}"))
+        .map_err(|why| format!("{what} is `{trimmed}`, which is not an output cap: {why}"))
 }
 
-/// Renders a step's templated `output_cap` before anything happens, so one
-/// that does not render a size fails the step (its gate included); the
-/// error is at the field.
-pub fn check(step: &Step, plan: &StepPlan, env: &dyn Env) -> Result<(), (String, Span)> {
-    match render(step, plan, env) {
+/// Renders a step's templated `output_cap`, and its playbook's, before
+/// anything happens, so one that does not render a size fails the step
+/// (its gate included); the error is at the field.
+pub fn check(
+    plan: &Plan,
+    step: &Step,
+    step_plan: &StepPlan,
+    env: &dyn Env,
+) -> Result<(), (String, Span)> {
+    if let Err(message) = render(step, step_plan, env) {
+        return Err((
+            message,
+            step.output_cap.as_ref().map_or(step.id.span, |c| c.span),
+        ));
+    }
+    if step.output_cap.is_some() {
+        // The step's own cap holds: the playbook's is not used.
+        return Ok(());
+    }
+    match render_playbook(plan, env) {
         Ok(_) => Ok(()),
         Err(message) => Err((
             message,
-            step.output_cap.as_ref().map_or(step.id.span, |c| c.span),
+            plan.playbook()
+                .output_cap
+                .as_ref()
+                .map_or(step.id.span, |c| c.span),
         )),
     }
 }
@@ -190,6 +254,25 @@ mod tests {
 
     fn caps(flag: Option<usize>) -> OutputCaps {
         OutputCaps::from_flag(flag)
+    }
+
+    #[test]
+    fn a_resume_keeps_the_interrupted_runs_flag_unless_given_a_lower_one() {
+        let before = OutputCap::new(64 << 10, CapSource::InterruptedFlag);
+        let kept = OutputCaps::resumed(Some(64 << 10), None);
+        assert_eq!(kept.ceiling, Some(before.clone()));
+        assert_eq!(kept.default, before);
+        assert_eq!(OutputCaps::resumed(Some(64 << 10), Some(1 << 20)), kept);
+        assert_eq!(
+            OutputCaps::resumed(Some(64 << 10), Some(16 << 10)),
+            OutputCaps::from_flag(Some(16 << 10))
+        );
+        assert_eq!(
+            OutputCaps::resumed(None, Some(16 << 10)),
+            OutputCaps::from_flag(Some(16 << 10))
+        );
+        assert_eq!(OutputCaps::resumed(None, None), OutputCaps::default());
+        assert_eq!(kept.journaled(), Some(64 << 10));
     }
 
     #[test]

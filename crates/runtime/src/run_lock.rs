@@ -98,6 +98,62 @@ pub fn holder(run_dir: &Path) -> Option<u32> {
     holder_in(&table, &file)
 }
 
+/// The uid a live process `pid` creates files as (its filesystem uid, from
+/// `/proc/PID/status`): whose gate files the holder of a run's lock
+/// writes. `None` when the process is gone or its status unreadable.
+pub fn uid_of_process(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    fs_uid_in(&status)
+}
+
+/// The filesystem uid (the fourth of `Uid:`) in a `/proc/PID/status` text.
+fn fs_uid_in(status: &str) -> Option<u32> {
+    let line = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// Whether anyone works on a run, asked by taking its lock shared without
+/// waiting (what [`probe`] found).
+#[derive(Debug)]
+pub enum Probe {
+    /// Nobody holds the lock: no process works on the run. The shared
+    /// lock is held for as long as this lives, so none starts meanwhile
+    /// (a `resume` in that moment is refused as for a live run).
+    Free(Option<Flock<File>>),
+    /// A process holds it: its pid when the kernel's table names it.
+    Held(Option<u32>),
+}
+
+/// Asks whether a process works on run directory `run_dir` by taking its
+/// lock shared, without waiting: certain where [`holder`] alone cannot
+/// tell "nobody" from "not in the table". For what must be sure no live
+/// process is concerned (removing its gate files); listing uses
+/// [`holder`], which never takes the lock.
+pub fn probe(run_dir: &Path) -> std::io::Result<Probe> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(run_dir.join(FILE_NAME));
+    let file = match opened {
+        Ok(file) => file,
+        // No lock file: no process ever held this run.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Probe::Free(None)),
+        Err(e) => return Err(e),
+    };
+    if !file.metadata()?.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the run's lock is not a regular file",
+        ));
+    }
+    match Flock::lock(file, FlockArg::LockSharedNonblock) {
+        Ok(lock) => Ok(Probe::Free(Some(lock))),
+        Err((_, Errno::EWOULDBLOCK)) => Ok(Probe::Held(holder(run_dir))),
+        Err((_, errno)) => Err(errno.into()),
+    }
+}
+
 /// The pid of the `FLOCK` on `file` (`MAJOR:MINOR:INODE` as `/proc/locks`
 /// writes it) in the lock table `table`; waiters (`->`) are not holders.
 fn holder_in(table: &str, file: &str) -> Option<u32> {
@@ -154,6 +210,34 @@ mod tests {
         assert!(matches!(acquire(&dir), Err(LockError::Held { .. })));
         drop(held);
         assert_eq!(holder(&dir), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_probe_finds_a_held_lock_and_its_holder_and_a_free_one_free() {
+        let dir = std::env::temp_dir().join(format!("runbook-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(matches!(probe(&dir), Ok(Probe::Free(None))), "no lock file");
+        let held = acquire(&dir).unwrap();
+        match probe(&dir) {
+            Ok(Probe::Held(pid)) => assert_eq!(pid, Some(std::process::id())),
+            other => panic!("expected the lock to be held: {other:?}"),
+        }
+        drop(held);
+        let free = probe(&dir).unwrap();
+        assert!(matches!(free, Probe::Free(Some(_))));
+        // While the probe holds it, nobody takes the run.
+        assert!(matches!(acquire(&dir), Err(LockError::Held { .. })));
+        drop(free);
+        assert!(acquire(&dir).is_ok());
+        assert_eq!(
+            uid_of_process(std::process::id()),
+            Some(unsafe { libc::geteuid() })
+        );
+        assert_eq!(
+            fs_uid_in("Name:\tx\nUid:\t1000\t1001\t1002\t1003\n"),
+            Some(1003)
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

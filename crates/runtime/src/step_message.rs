@@ -35,6 +35,10 @@ pub struct OutputLine {
     /// size): the runner may hold the piece's end back to mask a secret
     /// printed across the cut.
     pub open: bool,
+    /// The line ended with `\r\n` (see [`crate::Event::StepOutput`]).
+    pub crlf: bool,
+    /// The loop element that printed it.
+    pub item: Option<usize>,
 }
 
 /// What a task tells the loop.

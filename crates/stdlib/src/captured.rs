@@ -138,21 +138,25 @@ impl Captured {
     }
 }
 
-/// A line as the live view shows it: without its line ending. A piece
-/// without one (a long line cut by the reader, or the last line) is kept
-/// exact, so that its pieces join to the line.
+/// A line as the live view shows it: without its line ending, `\n` or
+/// `\r\n` (which `crlf` says, so that the journal's lines rebuild the
+/// text exactly; any other `\r` stays in the text). A piece without one
+/// (a long line cut by the reader, or the last line) is kept exact, so
+/// that its pieces join to the line.
 fn shown(line: &[u8], continues: bool) -> OutputPiece {
-    let text = String::from_utf8_lossy(line);
     let open = is_open(line);
-    let text = if open {
-        text.into_owned()
-    } else {
-        text.trim_end_matches(['\n', '\r']).to_string()
+    let (body, crlf) = match line.strip_suffix(b"\n") {
+        Some(body) => match body.strip_suffix(b"\r") {
+            Some(body) => (body, true),
+            None => (body, false),
+        },
+        None => (line, false),
     };
     OutputPiece {
-        text,
+        text: String::from_utf8_lossy(body).into_owned(),
         continues,
         open,
+        crlf,
     }
 }
 
@@ -214,11 +218,13 @@ mod tests {
     /// `\n`, a continuing piece joined with nothing between.
     fn joined(pieces: &[OutputPiece]) -> String {
         let mut text = String::new();
+        let mut crlf = false;
         for (i, p) in pieces.iter().enumerate() {
             if i > 0 && !p.continues {
-                text.push('\n');
+                text.push_str(if crlf { "\r\n" } else { "\n" });
             }
             text.push_str(&p.text);
+            crlf = p.crlf;
         }
         text
     }
@@ -256,6 +262,8 @@ mod tests {
             format!("a\n{}\nb", "y".repeat(1001)),
             format!("{long}\r\n"),
             "\n\n".to_string(),
+            format!("one\r\n{long}\r\n\r\ncr\r\r\nlast\r\n"),
+            "a\r\nb".to_string(),
         ];
         for raw in &cases {
             let mut c = Captured::new(&cap(1 << 20));

@@ -124,13 +124,14 @@ fn reader<R: AsyncRead + Unpin + Send + 'static>(
         let mut reader = BufReader::new(pipe);
         let mut line = Vec::new();
         loop {
-            line.clear();
             match read_line(&mut reader, &mut line, captured.longest_line()).await {
                 Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if let Some(shown) = captured.push(&line) {
+                Ok(piece) => {
+                    if let Some(shown) = captured.push(&line[..piece]) {
                         sink.emit_piece(stream, shown);
                     }
+                    // What the piece held back starts the next one.
+                    line.drain(..piece);
                 }
             }
         }
@@ -143,19 +144,31 @@ fn reader<R: AsyncRead + Unpin + Send + 'static>(
 }
 
 /// Reads up to a newline, or `limit` bytes of a line that has none yet (so
-/// a 5 MB line without a newline never sits in memory whole).
+/// a 5 MB line without a newline never sits in memory whole), after what
+/// `line` holds already (the bytes the previous piece held back). Returns
+/// the length of the next piece, `line[..n]`; the bytes after it are held
+/// back for the next piece: a UTF-8 character cut at the limit (so that
+/// each piece is text, decoded as the whole line is, whatever the pipe's
+/// chunks were), and a `\r` that may start a `\r\n` (so that a line's
+/// ending is never split between pieces).
 async fn read_line<R: AsyncRead + Unpin>(
     reader: &mut BufReader<R>,
     line: &mut Vec<u8>,
     limit: usize,
 ) -> std::io::Result<usize> {
     loop {
+        if line.len() >= limit {
+            let held = match incomplete_char(line) {
+                0 => usize::from(line.ends_with(b"\r")),
+                n => n,
+            };
+            return Ok(line.len() - held.min(line.len() - 1));
+        }
         let available = reader.fill_buf().await?;
         if available.is_empty() {
             return Ok(line.len());
         }
-        let room = limit.saturating_sub(line.len()).max(1);
-        let take = available.len().min(room);
+        let take = available.len().min(limit - line.len());
         match available[..take].iter().position(|&b| b == b'\n') {
             Some(i) => {
                 line.extend_from_slice(&available[..=i]);
@@ -164,18 +177,7 @@ async fn read_line<R: AsyncRead + Unpin>(
             }
             None => {
                 line.extend_from_slice(&available[..take]);
-                // A character cut at the limit goes whole to the next piece,
-                // so that each piece is text and the pieces join exactly.
-                let cut = if line.len() >= limit {
-                    incomplete_char(line).min(take).min(line.len() - 1)
-                } else {
-                    0
-                };
-                line.truncate(line.len() - cut);
-                reader.consume(take - cut);
-                if line.len() + cut >= limit {
-                    return Ok(line.len());
-                }
+                reader.consume(take);
             }
         }
     }
@@ -285,12 +287,14 @@ mod tests {
         let text = format!("{}é€😀 end\nnext\n", "a".repeat(9));
         let mut reader = BufReader::new(text.as_bytes());
         let mut pieces = Vec::new();
+        let mut line = Vec::new();
         loop {
-            let mut line = Vec::new();
-            if read_line(&mut reader, &mut line, 10).await.unwrap_or(0) == 0 {
+            let n = read_line(&mut reader, &mut line, 10).await.unwrap_or(0);
+            if n == 0 {
                 break;
             }
-            pieces.push(String::from_utf8(line).expect("whole characters"));
+            pieces.push(String::from_utf8(line[..n].to_vec()).expect("whole characters"));
+            line.drain(..n);
         }
         assert_eq!(pieces.concat(), text);
         assert_eq!(pieces[0], "a".repeat(9));
@@ -298,6 +302,40 @@ mod tests {
         assert_eq!(incomplete_char(&[b'a', 0xF0, 0x9F]), 2);
         assert_eq!(incomplete_char("a😀".as_bytes()), 0);
         assert_eq!(incomplete_char(&[0x80, 0x80, 0x80]), 0);
+    }
+
+    /// Whatever chunks the pipe delivers (here: a buffer of 1 to 12
+    /// bytes), no piece ends inside a character or between the `\r` and
+    /// the `\n` of a line ending, and the pieces join to the text.
+    #[tokio::test]
+    async fn pieces_do_not_depend_on_how_the_pipe_chunks_the_output() {
+        let texts = [
+            format!("{}€ x\r\n{}\r\nnext\n", "a".repeat(8), "b".repeat(9)),
+            format!("{}😀é\r\r\n\r\n", "c".repeat(7)),
+        ];
+        for text in &texts {
+            for capacity in 1..=12 {
+                let mut reader = BufReader::with_capacity(capacity, text.as_bytes());
+                let mut line = Vec::new();
+                let mut pieces: Vec<String> = Vec::new();
+                loop {
+                    let n = read_line(&mut reader, &mut line, 10).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    let piece = String::from_utf8(line[..n].to_vec());
+                    pieces.push(piece.expect("whole characters"));
+                    line.drain(..n);
+                }
+                assert_eq!(&pieces.concat(), text, "{capacity}");
+                for pair in pieces.windows(2) {
+                    assert!(
+                        !(pair[0].ends_with('\r') && pair[1].starts_with('\n')),
+                        "{capacity}: {pieces:?}"
+                    );
+                }
+            }
+        }
     }
 
     /// A second signal must not wait out the grace period: with an hour of

@@ -1,60 +1,171 @@
-// runbook serve: live updates of a run that is still going. Served as a
-// file of the console (the Content-Security-Policy allows no inline
-// script). It asks for the run's content once a second while the journal
-// grows, and keeps open the output sections the reader opened.
+// runbook serve: the console's only script. Served as a file of the
+// console (the Content-Security-Policy allows no inline script). It
+// - follows a run that is still going: asks for the run's content once a
+//   second while the journal grows, and keeps open the output sections the
+//   reader opened and what was typed in a decision form;
+// - signs in a deciding console (`--decide`): takes the token from the
+//   sign-in address's fragment (never sent to the server in a request
+//   line, log or referrer) or its field, and posts it to /signin;
+// - decides: posts a decision with the session's CSRF token in a header.
 "use strict";
 (function () {
-  var run = document.getElementById("run");
-  if (!run || run.dataset.going !== "true") {
-    return;
-  }
-  var length = run.dataset.length;
-  var gates = run.dataset.gates || "";
-  var id = run.dataset.run;
-  function openKeys() {
-    var keys = {};
-    run.querySelectorAll("details[open]").forEach(function (d) {
-      keys[d.dataset.key] = true;
+  function signIn() {
+    var section = document.getElementById("signin");
+    if (!section) {
+      return;
+    }
+    var status = document.getElementById("signin-status");
+    function send(token) {
+      status.textContent = "Signing in…";
+      fetch("/signin", {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ token: token })
+      }).then(function (response) {
+        if (response.ok) {
+          status.textContent = "Signed in.";
+          window.location.replace("/");
+        } else {
+          status.textContent = "Not signed in: that is not this console's token.";
+        }
+      }).catch(function () {
+        status.textContent = "Not signed in: the console did not answer.";
+      });
+    }
+    var hash = window.location.hash;
+    if (hash.indexOf("#token=") === 0) {
+      var token = decodeURIComponent(hash.slice("#token=".length));
+      // Out of the address bar and the history at once.
+      window.history.replaceState(null, "", window.location.pathname);
+      send(token);
+    }
+    document.getElementById("signin-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      send(event.target.elements.token.value);
     });
-    return keys;
   }
-  function poll() {
-    fetch("/runs/" + encodeURIComponent(id) + "/live?known=" + encodeURIComponent(length) +
-          "&gates=" + encodeURIComponent(gates), {
-      credentials: "same-origin",
-      cache: "no-store"
-    }).then(function (response) {
-      if (response.status === 204) {
-        return null;
+
+  function decide() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("button[data-verdict]") : null;
+      if (!button) {
+        return;
       }
-      if (!response.ok) {
-        throw new Error("status " + response.status);
+      var form = button.closest(".decide-web");
+      var status = form.querySelector(".decide-status");
+      var decider = document.getElementById("decider");
+      if (!decider) {
+        status.textContent = "Sign in first: open the sign-in address `runbook serve --decide` printed.";
+        return;
       }
-      var going = response.headers.get("x-run-going") === "1";
-      length = response.headers.get("x-journal-length") || length;
-      gates = response.headers.get("x-gates") || gates;
-      return response.text().then(function (html) {
-        var open = openKeys();
-        // The server escaped every value from the journal; the page's
-        // policy would block any script in it anyway.
-        run.innerHTML = html;
-        run.querySelectorAll("details").forEach(function (d) {
-          if (open[d.dataset.key]) {
-            d.open = true;
+      var body = { plan_hash: form.dataset.planHash, verdict: button.dataset.verdict };
+      var reason = form.querySelector("[name=reason]");
+      if (reason && reason.value !== "" && body.verdict !== "answer") {
+        body.reason = reason.value;
+      }
+      if (body.verdict === "answer") {
+        var typed = form.querySelector("[name=answer]");
+        body.answer = button.dataset.answer || (typed ? typed.value : "");
+      }
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      status.textContent = "Deciding…";
+      fetch("/api/v1/runs/" + encodeURIComponent(form.dataset.run) + "/gates/" +
+            encodeURIComponent(form.dataset.nonce) + "/decision", {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": decider.dataset.csrf },
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          if (response.ok) {
+            status.textContent = "Decided (" + answer.decided.verdict + ") as " +
+              answer.decided.by + ": the run takes it at once.";
+          } else {
+            status.textContent = "Refused: " + (answer.error ? answer.error.message : response.status);
+            form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
           }
         });
-        run.dataset.length = length;
-        run.dataset.gates = gates;
-        run.dataset.going = going ? "true" : "false";
-        return going;
+      }).catch(function () {
+        status.textContent = "Refused: the console did not answer.";
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
       });
-    }).then(function (going) {
-      if (going !== false) {
-        setTimeout(poll, 1000);
-      }
-    }).catch(function () {
-      setTimeout(poll, 3000);
     });
   }
-  setTimeout(poll, 1000);
+
+  function follow() {
+    var run = document.getElementById("run");
+    if (!run || run.dataset.going !== "true") {
+      return;
+    }
+    var length = run.dataset.length;
+    var gates = run.dataset.gates || "";
+    var id = run.dataset.run;
+    function openKeys() {
+      var keys = {};
+      run.querySelectorAll("details[open]").forEach(function (d) {
+        keys[d.dataset.key] = true;
+      });
+      return keys;
+    }
+    function kept() {
+      var values = {};
+      run.querySelectorAll("[data-keep]").forEach(function (e) {
+        values[e.dataset.keep] = "value" in e ? e.value : e.textContent;
+      });
+      return values;
+    }
+    function poll() {
+      fetch("/runs/" + encodeURIComponent(id) + "/live?known=" + encodeURIComponent(length) +
+            "&gates=" + encodeURIComponent(gates), {
+        credentials: "same-origin",
+        cache: "no-store"
+      }).then(function (response) {
+        if (response.status === 204) {
+          return null;
+        }
+        if (!response.ok) {
+          throw new Error("status " + response.status);
+        }
+        var going = response.headers.get("x-run-going") === "1";
+        length = response.headers.get("x-journal-length") || length;
+        gates = response.headers.get("x-gates") || gates;
+        return response.text().then(function (html) {
+          var open = openKeys();
+          var values = kept();
+          // The server escaped every value from the journal; the page's
+          // policy would block any script in it anyway.
+          run.innerHTML = html;
+          run.querySelectorAll("details").forEach(function (d) {
+            if (open[d.dataset.key]) {
+              d.open = true;
+            }
+          });
+          run.querySelectorAll("[data-keep]").forEach(function (e) {
+            var value = values[e.dataset.keep];
+            if (value !== undefined) {
+              if ("value" in e) { e.value = value; } else { e.textContent = value; }
+            }
+          });
+          run.dataset.length = length;
+          run.dataset.gates = gates;
+          run.dataset.going = going ? "true" : "false";
+          return going;
+        });
+      }).then(function (going) {
+        if (going !== false) {
+          setTimeout(poll, 1000);
+        }
+      }).catch(function () {
+        setTimeout(poll, 3000);
+      });
+    }
+    setTimeout(poll, 1000);
+  }
+
+  signIn();
+  decide();
+  follow();
 })();

@@ -62,6 +62,11 @@ impl TestAlertmanager {
         server
     }
 
+    /// The server's process id, for a test that stops it in the middle of a run.
+    pub fn pid(&self) -> u32 {
+        self._process.0.id()
+    }
+
     /// Creates an hour-long silence of `service` by `by`; its id.
     pub fn silence(&self, service: &str, by: &str) -> String {
         let url = format!("{}/api/v2/silences", self.url);

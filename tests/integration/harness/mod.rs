@@ -1,6 +1,6 @@
 //! Real servers for the tests of the step kinds: an HTTP server (axum) with
 //! the routes the `http`, `notify` and `prometheus` tests need, the real
-//! Prometheus and PostgreSQL from their Debian packages, and a Kubernetes API
+//! Prometheus, PostgreSQL and Redis from their Debian packages, and a Kubernetes API
 //! server written for the tests.
 //!
 //! Every server listens on loopback on a free port, keeps its files in a
@@ -13,6 +13,7 @@ pub mod http;
 pub mod k8s;
 pub mod postgres;
 pub mod prometheus;
+pub mod redis;
 pub mod sshd;
 
 use std::net::TcpListener;

@@ -7,7 +7,9 @@
 //! filled in here and what it renders must be a duration; otherwise that
 //! is checked when the step runs. A step's `output_cap` written as a
 //! template (`output_cap: "{{inputs.cap}}"`) is checked the same way, as a
-//! size ([`OUTPUT_CAP`]).
+//! size ([`OUTPUT_CAP`]), and so is the playbook's, which may read only
+//! inputs and computed values that read no step
+//! ([`check_playbook_output_cap`]).
 
 use super::known_values::KnownValues;
 use super::references::References;
@@ -85,6 +87,44 @@ pub(super) fn check_output_cap(
 ) -> Option<Box<Template>> {
     let text = step.output_cap.as_ref()?.template.as_ref()?;
     check_rendered(&OUTPUT_CAP, "output_cap", text, refs, diags).map(Box::new)
+}
+
+impl<'a> super::Analyzer<'a> {
+    /// Checks the playbook's `output_cap` written as a template, with the
+    /// references of no step (as for a computed value): as a step's, and
+    /// it must read no step's results, since it is the cap of steps that
+    /// may run before that one. Returns it parsed, with the computed values
+    /// it reads (plan positions), which every step then computes before it
+    /// runs (see `Plan::with_vars`).
+    pub(super) fn playbook_output_cap(
+        &mut self,
+        types: &super::references::StepTypes<'a>,
+        ancestry: &crate::graph::Ancestry,
+        computed: &super::vars::Vars,
+    ) -> Option<(Template, Vec<usize>)> {
+        let playbook = self.playbook;
+        let text = playbook.output_cap.as_ref()?.template.as_ref()?;
+        let mut refs = References::for_vars(playbook, &self.index, types, ancestry);
+        refs.with_vars(computed);
+        let parsed = check_rendered(&OUTPUT_CAP, "output_cap", text, &mut refs, self.diags)?;
+        let steps = refs.take_reads();
+        if let Some(&first) = steps.first() {
+            let id = &playbook.steps[first].id.value;
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidOutputCap,
+                    format!("the playbook's `output_cap` reads the results of step `{id}`"),
+                )
+                .label(
+                    text.span,
+                    "the cap of every step, rendered as each starts: some run before this result exists",
+                )
+                .help("read only inputs and computed values that read no step (`{{inputs.cap}}`, `{{vars.cap}}`), or put this template on the steps after it: a step's own `output_cap` may read upstream results"),
+            );
+            return None;
+        }
+        Some((parsed, refs.take_vars_read()))
+    }
 }
 
 /// Parses and checks one duration written as a template; `name` is the

@@ -5,6 +5,7 @@
 
 pub(crate) mod branches;
 mod durations;
+mod effect;
 mod failure_reads;
 mod iteration;
 mod known_values;
@@ -19,7 +20,7 @@ mod vars;
 pub use branches::choices_of;
 pub use subplaybook::{static_call_path, MAX_CALL_DEPTH};
 
-use crate::ast::{Action, AnswerType, Effect, OnFailure, Playbook, Step};
+use crate::ast::{Action, AnswerType, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -68,6 +69,7 @@ pub fn analyze(
         &ancestry,
         analyzer.diags,
     );
+    let cap = analyzer.playbook_output_cap(&types, &ancestry, &computed);
     for &i in &visit {
         let plan = analyzer.step(i, &ancestry, &mut types, &computed);
         plans[i] = Some(plan);
@@ -102,7 +104,7 @@ pub fn analyze(
             .iter()
             .any(|&s| types.step_uses_secret(s));
     }
-    Ok(Plan::new(file.clone(), playbook, graph, order, plans).with_vars(var_plans))
+    Ok(Plan::new(file.clone(), playbook, graph, order, plans).with_vars(var_plans, cap))
 }
 
 struct Analyzer<'a> {
@@ -464,12 +466,7 @@ impl<'a> Analyzer<'a> {
             .collect();
         drop(refs);
         self.check_outputs(step, schema);
-        plan.effect = match (&step.effect, &step.action, schema) {
-            (Some(effect), _, _) => effect.value,
-            (None, Action::Kind { params, .. }, Some(schema)) => (schema.default_effect)(params),
-            (None, Action::Kind { .. }, None) => Effect::Write,
-            (None, _, _) => Effect::Read,
-        };
+        plan.effect = effect::step_effect(step, schema, self.diags);
         plan.effect_declared = step.effect.is_some();
         if let Some(schema) = schema {
             plan.capabilities = schema.capabilities;

@@ -8,6 +8,7 @@ mod check_call;
 mod coverage;
 mod eval;
 mod eval_call;
+mod explain;
 mod function;
 mod lex;
 mod parse;
@@ -31,6 +32,7 @@ pub use coverage::enum_coverage;
 pub use eval::{
     const_eval, eval, no_value, values_equal, Env, EvalError, JsonEnv, Lookup, Outcome, StepOutcome,
 };
+pub use explain::values_read;
 pub use function::{step_argument, Function};
 pub use parse::{parse, MAX_DEPTH, MAX_NESTING};
 pub use record::{index_type, map_of, read_path, read_path_or_report, NoFields, Record, Rest};

@@ -55,17 +55,8 @@ impl Lowerer<'_> {
             playbook.vars = self.vars(node);
         }
         if let Some(node) = fields.take("output_cap") {
+            // A template is checked by `analyze` (`durations`), as a step's.
             playbook.output_cap = self.output_cap(node);
-            if let Some(cap) = playbook.output_cap.take_if(|c| c.template.is_some()) {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidOutputCap,
-                        "the playbook's `output_cap` cannot be a template",
-                    )
-                    .label(cap.span, "a size is needed before any step runs")
-                    .help("write a size such as `64KiB` here, and put the template on the steps whose cap depends on an input: `output_cap: \"{{inputs.cap}}\"`"),
-                );
-            }
         }
         match fields.take("steps") {
             Some(node) => playbook.steps = self.steps(node),

@@ -101,7 +101,7 @@ impl Scanner<'_> {
     /// the file: as the source does, unless an escape (`\{{`) changed it.
     fn map(&self, literal: &str, start: usize, end: usize) -> TextMap {
         if self.source.get(start..end) == Some(literal) {
-            self.text.slice(start, end).map
+            self.text.slice_map(start, end)
         } else {
             TextMap::Opaque
         }

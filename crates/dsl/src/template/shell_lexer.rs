@@ -159,6 +159,10 @@ pub struct ShellLexer {
     int_vars: Vec<String>,
     /// The redirection whose target word is being read ([`redirections`]).
     redirect: Option<redirections::Redirect>,
+    /// Whether what reads the text's own stdin matters (a `-c` script
+    /// whose stdin is a pipe: `echo {{x}} | sh -c sh`), so its outermost
+    /// list's reader is looked for as a nested list's is.
+    reads_own_stdin: bool,
     /// Files this command wrote a value into, by literal path, with the
     /// insertion's key ([`redirections`]).
     written: Vec<(String, usize)>,
@@ -247,6 +251,7 @@ impl Default for ShellLexer {
             redirect_op: false,
             int_vars: Vec::new(),
             redirect: None,
+            reads_own_stdin: false,
             written: Vec::new(),
         }
     }

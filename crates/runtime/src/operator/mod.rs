@@ -24,7 +24,7 @@ pub use preapproved::Preapproved;
 pub use question::{
     confirmation, not_a_confirmation, validate_answer, Question, QuestionKind, Reply,
 };
-pub use user::{current_user, user_name};
+pub use user::{current_uid, current_user, uid_of_name, user_name};
 pub use via::Via;
 pub use withdrawal::Withdrawal;
 

@@ -21,7 +21,34 @@ fn user_of_session() -> String {
 
 /// The login name of the real user id, from the password database.
 fn user_name_of_uid() -> Option<String> {
-    login_name(unsafe { libc::getuid() })
+    login_name(current_uid())
+}
+
+/// The real uid of this process: who runs it, for four-eyes and for the
+/// ownership of gate files (never `$USER`, which anyone can set).
+pub fn current_uid() -> u32 {
+    // SAFETY: getuid cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// The uid of login name `name`, from the password database: the starter
+/// of a run journaled before its uid was.
+pub fn uid_of_name(name: &str) -> Option<u32> {
+    let name = std::ffi::CString::new(name).ok()?;
+    let mut buffer = vec![0 as libc::c_char; 4096];
+    // SAFETY: as in `login_name`.
+    unsafe {
+        let mut pw: libc::passwd = std::mem::zeroed();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let status = libc::getpwnam_r(
+            name.as_ptr(),
+            &mut pw,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut result,
+        );
+        (status == 0 && !result.is_null()).then_some(pw.pw_uid)
+    }
 }
 
 /// The login name of `uid`, or `uid N` when the password database has none:

@@ -32,6 +32,9 @@ pub enum Via {
     /// another front end writing the same decision file); who is the
     /// owner of the decision file.
     Remote,
+    /// A web console (`runbook serve --decide`) run by the person who
+    /// decided; who is the owner of the decision file, as for `Remote`.
+    Web,
     /// The deadline passed with no decision: the gate is rejected.
     Timeout,
     /// The deadline passed with no answer: the `ask` took its `default`.
@@ -53,6 +56,7 @@ impl fmt::Display for Via {
             Via::CallerApproval(call) => write!(f, "{}{call}`", Via::CALLER_PREFIX),
             Via::Scenario => f.write_str("scenario"),
             Via::Remote => f.write_str("remote"),
+            Via::Web => f.write_str("web"),
             Via::Timeout => f.write_str("timeout"),
             Via::TimeoutDefault => f.write_str("timeout (the default)"),
         }
@@ -71,6 +75,7 @@ impl FromStr for Via {
             "no terminal" => Via::NoTerminal,
             "scenario" => Via::Scenario,
             "remote" => Via::Remote,
+            "web" => Via::Web,
             "timeout" => Via::Timeout,
             "timeout (the default)" => Via::TimeoutDefault,
             _ => match text
@@ -112,6 +117,7 @@ mod tests {
             Via::CallerApproval("rollback.drain".into()),
             Via::Scenario,
             Via::Remote,
+            Via::Web,
             Via::Timeout,
             Via::TimeoutDefault,
         ] {

@@ -24,9 +24,7 @@ pub struct DecideCommand {
 /// The commands that decide `record`, with `--journal-dir DIR` when the
 /// run store is not found from the environment of whoever pastes them.
 pub fn commands(record: &PendingRecord, journal_dir: Option<&Path>) -> Vec<DecideCommand> {
-    let dir = journal_dir
-        .map(|d| format!(" --journal-dir {}", shell_quote(&d.display().to_string())))
-        .unwrap_or_default();
+    let dir = dir_words(journal_dir);
     let run = shell_quote(&record.run_id);
     let step = shell_quote(&record.step);
     let line = |verb: &str, target: &str| format!("runbook {verb} {run} {target}{dir}");
@@ -64,6 +62,47 @@ pub fn commands(record: &PendingRecord, journal_dir: Option<&Path>) -> Vec<Decid
         command: line("reject", &step),
     });
     out
+}
+
+/// The one command a prompt shows for deciding `record` from another
+/// terminal: approve a gate or a `manual` step, answer an `ask`
+/// (`STEP=VALUE`).
+pub fn hint(record: &PendingRecord, journal_dir: Option<&Path>) -> String {
+    match record.kind {
+        // A choice has one command per answer: the prompt lists them.
+        PendingKind::Ask => format!(
+            "runbook answer {} {}=VALUE{}",
+            shell_quote(&record.run_id),
+            shell_quote(&record.step),
+            dir_words(journal_dir)
+        ),
+        _ => commands(record, journal_dir).swap_remove(0).command,
+    }
+}
+
+/// ` --journal-dir DIR`, quoted, or nothing.
+fn dir_words(journal_dir: Option<&Path>) -> String {
+    journal_dir
+        .map(|d| format!(" --journal-dir {}", shell_quote(&d.display().to_string())))
+        .unwrap_or_default()
+}
+
+/// ` --journal-dir DIR`, quoted, for a command printed on a terminal, when
+/// [`journal_dir_to_name`] says it must be named; else nothing.
+pub fn journal_dir_flag(journal_dir: &Path) -> String {
+    dir_words(journal_dir_to_name(journal_dir))
+}
+
+/// `journal_dir` if a `runbook` started in the same environment would not
+/// find it by itself (it is not `$RUNBOOK_JOURNAL_DIR`, nor, when that is
+/// unset, the default): the decide commands printed for a terminal name it
+/// then, and only then.
+pub fn journal_dir_to_name(journal_dir: &Path) -> Option<&Path> {
+    let found = std::env::var_os(crate::journal::DIR_ENV)
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::journal::DEFAULT_DIR.into());
+    (journal_dir != found).then_some(journal_dir)
 }
 
 #[cfg(test)]
@@ -115,6 +154,32 @@ mod tests {
         assert_eq!(
             commands(&text, None)[0].command,
             "runbook answer 20261201T031500Z-4f3a9c why=VALUE"
+        );
+    }
+
+    #[test]
+    fn the_prompts_hint_is_one_quoted_command() {
+        let dir = Path::new("team's runs");
+        let gate = record(PendingKind::Gate, "rollback.confirm[1]", None);
+        assert_eq!(
+            hint(&gate, Some(dir)),
+            "runbook approve 20261201T031500Z-4f3a9c 'rollback.confirm[1]' --journal-dir 'team'\\''s runs'"
+        );
+        let ask = record(
+            PendingKind::Ask,
+            "classify",
+            Some(AnswerSpec::Choice {
+                choices: vec!["workload".into(), "platform".into()],
+            }),
+        );
+        assert_eq!(
+            hint(&ask, None),
+            "runbook answer 20261201T031500Z-4f3a9c classify=VALUE"
+        );
+        let manual = record(PendingKind::Manual, "status page", None);
+        assert_eq!(
+            hint(&manual, None),
+            "runbook approve 20261201T031500Z-4f3a9c 'status page'"
         );
     }
 }

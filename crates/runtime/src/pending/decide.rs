@@ -3,8 +3,8 @@
 //! console), and the rules the waiting run applies again to what it reads.
 
 use super::files::{self, MAX_DECISION_BYTES, MAX_PENDING_BYTES};
-use super::record::{DecisionFile, PendingKind, PendingRecord, VerdictName, FORMAT_VERSION};
-use crate::operator::{confirmation, not_a_confirmation, validate_answer};
+use super::record::{DecisionFile, Front, PendingKind, PendingRecord, VerdictName, FORMAT_VERSION};
+use crate::operator::{confirmation, current_uid, not_a_confirmation, user_name, validate_answer};
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -37,7 +37,18 @@ impl Verdict {
         }
     }
 
-    fn file(&self, record: &PendingRecord) -> DecisionFile {
+    /// An approval or a rejection with the reason as typed: an empty or
+    /// blank reason is no reason (as `runbook approve --reason ''`).
+    pub fn approval(approved: bool, reason: Option<String>) -> Verdict {
+        let reason = reason.filter(|r| !r.trim().is_empty());
+        if approved {
+            Verdict::Approve { reason }
+        } else {
+            Verdict::Reject { reason }
+        }
+    }
+
+    fn file(&self, record: &PendingRecord, via: Front) -> DecisionFile {
         let (verdict, answer, reason) = match self {
             Verdict::Approve { reason } => (VerdictName::Approve, None, reason.clone()),
             Verdict::Reject { reason } => (VerdictName::Reject, None, reason.clone()),
@@ -51,6 +62,7 @@ impl Verdict {
             verdict,
             answer,
             reason,
+            via,
         }
     }
 
@@ -83,7 +95,8 @@ pub enum DecideError {
     WrongVerdict(String),
     /// The answer does not fit the question.
     InvalidAnswer(String),
-    /// Four-eyes: the starter cannot approve it.
+    /// Four-eyes: `starter`, the one deciding, started or resumed the run
+    /// (or runs it), so cannot approve it.
     FourEyes {
         step: String,
         starter: String,
@@ -92,6 +105,10 @@ pub enum DecideError {
     AlreadyDecided {
         step: String,
     },
+    /// What the decider saw ([`Seen`]) is not what waits any more: it was
+    /// decided and taken, asked again, its process is gone, or its plan
+    /// changed.
+    Changed(String),
     Io(String),
 }
 
@@ -117,12 +134,12 @@ impl fmt::Display for DecideError {
             DecideError::WrongVerdict(why) | DecideError::InvalidAnswer(why) => f.write_str(why),
             DecideError::FourEyes { step, starter } => write!(
                 f,
-                "`{step}` needs the approval of someone other than {starter}, who runs it"
+                "`{step}` needs the approval of someone other than {starter}, who started or resumed this run"
             ),
             DecideError::AlreadyDecided { step } => {
                 write!(f, "`{step}` was decided already: the first decision stands")
             }
-            DecideError::Io(why) => f.write_str(why),
+            DecideError::Changed(why) | DecideError::Io(why) => f.write_str(why),
         }
     }
 }
@@ -132,19 +149,73 @@ impl fmt::Display for DecideError {
 pub struct Listed {
     pub record: PendingRecord,
     pub path: PathBuf,
-    /// The waiting process is alive (a record left by a process killed
-    /// with SIGKILL is stale: nobody waits for it).
+    /// The waiting process still waits for it: it holds the run's lock (a
+    /// record left by a process killed with SIGKILL, or by one whose run
+    /// another process resumed since, is stale: nobody waits for it).
     pub live: bool,
 }
 
 /// What waits in the runs of `journal_dir` (or in `run_id` only), oldest
-/// first, and the records refused with why (a record not written by the
-/// run's owner, damaged, of another version).
+/// first, live and stale, and the records refused with why (a record
+/// written by neither the run directory's owner nor the process holding
+/// the run's lock, damaged, of another version).
 pub fn list(
     journal_dir: &Path,
     run_id: Option<&str>,
 ) -> Result<(Vec<Listed>, Vec<String>), DecideError> {
-    let runs: Vec<String> = match run_id {
+    let mut found = Vec::new();
+    let mut refused = Vec::new();
+    for run in runs(journal_dir, run_id)? {
+        let run_dir = journal_dir.join(&run);
+        let gates = match files::Gates::open(&run_dir) {
+            Ok(gates) => gates,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            // A run directory or `gates/` swapped for a symlink (or a file):
+            // what it points to is never read.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                refused.push(e.to_string());
+                continue;
+            }
+            // Asked about this run: say why nothing is listed rather than
+            // let it look as if nothing waits.
+            Err(e) if run_id.is_some() => {
+                refused.push(format!(
+                    "`{}` cannot be read: {e} (you must be in the group of the run store)",
+                    run_dir.join(files::GATES_DIR).display()
+                ));
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let Ok(names) = gates.names() else {
+            continue;
+        };
+        let holder = Holder::of(&run_dir);
+        for name in names {
+            let Some(nonce) = files::nonce_of_pending(&name) else {
+                continue;
+            };
+            let path = gates.path.join(&name);
+            match read_record(&gates, &name, nonce, &run, &holder) {
+                Ok(Some(record)) => found.push(Listed {
+                    live: holder.waits(&record),
+                    record,
+                    path,
+                }),
+                Ok(None) => {}
+                Err(why) => refused.push(format!("`{}`: {why}", path.display())),
+            }
+        }
+    }
+    found.sort_by(|a, b| {
+        (&a.record.asked_at, &a.record.run_id).cmp(&(&b.record.asked_at, &b.record.run_id))
+    });
+    Ok((found, refused))
+}
+
+/// The run ids of `journal_dir` (or `run_id` only, which must be a run).
+pub(crate) fn runs(journal_dir: &Path, run_id: Option<&str>) -> Result<Vec<String>, DecideError> {
+    Ok(match run_id {
         Some(id) => {
             crate::run_id::check(id).map_err(DecideError::NoRun)?;
             files::real_directory(&journal_dir.join(id))
@@ -165,53 +236,65 @@ pub fn list(
                 )))
             }
         },
-    };
-    let mut found = Vec::new();
-    let mut refused = Vec::new();
-    for run in runs {
-        let gates = match files::Gates::open(&journal_dir.join(&run)) {
-            Ok(gates) => gates,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            // A run directory or `gates/` swapped for a symlink (or a file):
-            // what it points to is never read.
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-                refused.push(e.to_string());
-                continue;
-            }
-            Err(_) => continue,
-        };
-        let Ok(names) = gates.names() else {
-            continue;
-        };
-        for name in names {
-            let Some(nonce) = files::nonce_of_pending(&name) else {
-                continue;
-            };
-            let path = gates.path.join(&name);
-            match read_record(&gates, &name, nonce, &run) {
-                Ok(Some(record)) => found.push(Listed {
-                    live: Path::new(&format!("/proc/{}", record.pid)).exists(),
-                    record,
-                    path,
-                }),
-                Ok(None) => {}
-                Err(why) => refused.push(format!("`{}`: {why}", path.display())),
-            }
-        }
-    }
-    found.sort_by(|a, b| {
-        (&a.record.asked_at, &a.record.run_id).cmp(&(&b.record.asked_at, &b.record.run_id))
-    });
-    Ok((found, refused))
+    })
 }
 
-/// A pending record, trusted only if the run directory's owner wrote it
-/// for this run under this nonce.
+/// The process holding a run's lock, as the kernel's lock table names it:
+/// the one process working on the run, so the only one whose records are
+/// waited for (a record of any other pid is stale: killed, or resumed
+/// since), and besides the run directory's owner the only writer whose
+/// records are trusted (a run resumed by another user publishes as that
+/// user).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Holder {
+    pid: Option<u32>,
+    uid: Option<u32>,
+}
+
+impl Holder {
+    pub(crate) fn of(run_dir: &Path) -> Holder {
+        let pid = crate::run_lock::holder(run_dir);
+        Holder {
+            pid,
+            uid: pid.and_then(crate::run_lock::uid_of_process),
+        }
+    }
+
+    /// Whether the process that wrote `record` still waits for it. Where
+    /// the lock table does not say who holds the lock (nobody, or a file
+    /// system whose devices it names otherwise), whether the process is
+    /// alive.
+    pub(crate) fn waits(&self, record: &PendingRecord) -> bool {
+        match self.pid {
+            Some(pid) => pid == record.pid,
+            None => Path::new(&format!("/proc/{}", record.pid)).exists(),
+        }
+    }
+
+    /// Whether a record owned by `uid` that names process `pid` may have
+    /// been written by it: a record naming the holder of the lock only if
+    /// the holder's user owns it (the run directory's owner, who may
+    /// replace anything in its sticky `gates/`, cannot pass a record of
+    /// their own off as the live one of a colleague's resume); any other
+    /// only if the run directory's owner (`run_owner`) does.
+    fn may_have_written(&self, uid: u32, pid: u32, run_owner: u32) -> bool {
+        match self.pid {
+            Some(holder) if holder == pid => self.uid == Some(uid),
+            _ => uid == run_owner,
+        }
+    }
+}
+
+/// A pending record, trusted only if written for this run under this
+/// nonce by the user it names, who is the user of the process holding the
+/// run's lock if it names that process (a resume by another user), else
+/// the run directory's owner.
 fn read_record(
     gates: &files::Gates,
     name: &str,
     nonce: &str,
     run_id: &str,
+    holder: &Holder,
 ) -> Result<Option<PendingRecord>, String> {
     let owner = gates.run_owner;
     let Some(owned) = gates.read_owned(name, MAX_PENDING_BYTES)? else {
@@ -225,8 +308,11 @@ fn read_record(
             record.version
         ));
     }
-    if owned.uid != owner || record.starter_uid != owner {
-        return Err("not written by the owner of the run: it is not trusted".into());
+    if !holder.may_have_written(owned.uid, record.pid, owner) || record.starter_uid != owned.uid {
+        return Err(
+            "not written by the owner of the run directory, nor by the process running the run: it is not trusted"
+                .into(),
+        );
     }
     if record.nonce != nonce || record.run_id != run_id {
         return Err("its nonce or run id does not match its place".into());
@@ -252,13 +338,65 @@ pub fn decide(
             waiting: live.iter().map(|l| l.record.step.clone()).collect(),
         });
     };
+    write(journal_dir, run_id, &listed.record, verdict, Front::Command)
+}
+
+/// The record a person saw before deciding it (on a console page): its
+/// nonce and the plan hash shown beside its command.
+#[derive(Clone, Copy, Debug)]
+pub struct Seen<'a> {
+    pub nonce: &'a str,
+    pub plan_hash: &'a str,
+}
+
+/// Decides the record `seen` names, exactly as [`decide`] does, for a
+/// front end that showed it first (a web console): refused with
+/// [`DecideError::Changed`] unless that very record (nonce and plan hash)
+/// still waits, live.
+pub fn decide_seen(
+    journal_dir: &Path,
+    run_id: &str,
+    seen: Seen<'_>,
+    verdict: &Verdict,
+    via: Front,
+) -> Result<PendingRecord, DecideError> {
+    let (found, _) = list(journal_dir, Some(run_id))?;
+    let Some(listed) = found.iter().find(|l| l.record.nonce == seen.nonce) else {
+        return Err(DecideError::Changed(
+            "what you saw no longer waits: it was decided, timed out or asked again; reload to see what waits now".into(),
+        ));
+    };
     let record = &listed.record;
-    // SAFETY: getuid cannot fail.
-    let me = unsafe { libc::getuid() };
-    check(record, verdict, me)?;
+    if !listed.live {
+        return Err(DecideError::Changed(format!(
+            "`{}` is stale: process {} no longer runs the run, and nobody waits for this decision",
+            record.step, record.pid
+        )));
+    }
+    if record.plan_hash != seen.plan_hash {
+        return Err(DecideError::Changed(format!(
+            "`{}` waits under plan {}, not the plan {} you saw: reload before deciding",
+            record.step, record.plan_hash, seen.plan_hash
+        )));
+    }
+    write(journal_dir, run_id, record, verdict, via)
+}
+
+/// Checks `verdict` at `record` as the calling process's user (the waiting
+/// run will check it again) and writes the decision file: the one writer
+/// every front end goes through.
+fn write(
+    journal_dir: &Path,
+    run_id: &str,
+    record: &PendingRecord,
+    verdict: &Verdict,
+    via: Front,
+) -> Result<PendingRecord, DecideError> {
+    let step = &record.step;
+    check(record, verdict, current_uid())?;
     let gates = files::Gates::open(&journal_dir.join(run_id))
         .map_err(|e| DecideError::Io(format!("cannot open the gates of run `{run_id}`: {e}")))?;
-    let bytes = serde_json::to_vec_pretty(&verdict.file(record))
+    let bytes = serde_json::to_vec_pretty(&verdict.file(record, via))
         .map_err(|e| DecideError::Io(e.to_string()))?;
     if bytes.len() as u64 > MAX_DECISION_BYTES {
         return Err(DecideError::WrongVerdict(format!(
@@ -268,9 +406,7 @@ pub fn decide(
     match gates.write_atomically(&files::decision_name(&record.nonce), &bytes, true) {
         Ok(()) => Ok(record.clone()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err(DecideError::AlreadyDecided {
-                step: step.to_string(),
-            })
+            Err(DecideError::AlreadyDecided { step: step.clone() })
         }
         Err(e) => Err(DecideError::Io(format!(
             "cannot write the decision in `{}`: {e} (the approver must be in the group of the run directory)",
@@ -300,10 +436,10 @@ pub(crate) fn check(
 ) -> Result<Accepted, DecideError> {
     let step = &record.step;
     let passes = !matches!(verdict, Verdict::Reject { .. });
-    if record.by_other && passes && decider == record.starter_uid {
+    if record.by_other && passes && record.ran_by(decider) {
         return Err(DecideError::FourEyes {
             step: step.clone(),
-            starter: record.starter.clone(),
+            starter: user_name(decider),
         });
     }
     match (record.kind, verdict) {
@@ -393,5 +529,78 @@ mod tests {
         assert!(check(&gate, &approve, 1001).is_ok());
         let reject = Verdict::Reject { reason: None };
         assert!(check(&gate, &reject, 1000).is_ok());
+    }
+
+    #[test]
+    fn a_decision_file_says_which_front_end_wrote_it_only_when_it_is_not_the_command_line() {
+        let gate = record(PendingKind::Gate, false);
+        let approve = Verdict::approval(true, Some("  ".into()));
+        assert_eq!(approve, Verdict::Approve { reason: None });
+        let command = serde_json::to_value(approve.file(&gate, Front::Command)).unwrap();
+        assert!(command.get("via").is_none(), "{command}");
+        let web = serde_json::to_value(approve.file(&gate, Front::Web)).unwrap();
+        assert_eq!(web["via"], "web");
+        // A file written before the field existed reads as the command line's.
+        let old: DecisionFile = serde_json::from_value(command).unwrap();
+        assert_eq!(old.via, Front::Command);
+    }
+
+    /// Whoever started or resumed the run is refused at a four-eyes gate,
+    /// not only the user running the waiting process.
+    #[test]
+    fn everyone_who_started_or_resumed_the_run_is_refused_at_four_eyes() {
+        let gate = PendingRecord {
+            ran_by: vec![
+                crate::pending::RunUser {
+                    user: "alice".into(),
+                    uid: 1000,
+                },
+                crate::pending::RunUser {
+                    user: "bob".into(),
+                    uid: 1001,
+                },
+            ],
+            starter_uid: 1001,
+            ..record(PendingKind::Gate, true)
+        };
+        let approve = Verdict::Approve { reason: None };
+        for runner in [1000, 1001] {
+            assert!(matches!(
+                check(&gate, &approve, runner),
+                Err(DecideError::FourEyes { .. })
+            ));
+            assert!(check(&gate, &Verdict::Reject { reason: None }, runner).is_ok());
+        }
+        assert!(check(&gate, &approve, 1002).is_ok());
+    }
+
+    /// The run directory's owner (uid 0 here) cannot pass off a record of
+    /// their own as the live one of a colleague's resume (pid 42, uid
+    /// 1001); their own records are trusted as before.
+    #[test]
+    fn a_record_naming_the_lock_holder_must_be_the_holders_users() {
+        let resumed = Holder {
+            pid: Some(42),
+            uid: Some(1001),
+        };
+        assert!(resumed.may_have_written(1001, 42, 0));
+        assert!(
+            !resumed.may_have_written(0, 42, 0),
+            "the owner, naming the holder"
+        );
+        assert!(
+            resumed.may_have_written(0, 7, 0),
+            "the owner's stale record"
+        );
+        assert!(
+            !resumed.may_have_written(1001, 7, 0),
+            "the resumer, naming another pid"
+        );
+        let unknown = Holder {
+            pid: None,
+            uid: None,
+        };
+        assert!(unknown.may_have_written(0, 42, 0));
+        assert!(!unknown.may_have_written(1001, 42, 0));
     }
 }

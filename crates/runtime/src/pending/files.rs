@@ -118,9 +118,10 @@ impl Gates {
         Self::open_in(run_dir, false)
     }
 
-    /// Opens `run_dir/gates`, making it if missing, group-writable and
-    /// sticky (keeping a setgid bit inherited from a shared journal
-    /// directory, so the files in it belong to the team's group).
+    /// Opens `run_dir/gates`, making it if missing (only when this user
+    /// owns the run directory), group-writable and sticky (keeping a
+    /// setgid bit inherited from a shared journal directory, so the files
+    /// in it belong to the team's group).
     pub fn create(run_dir: &Path) -> io::Result<Gates> {
         Self::open_in(run_dir, true)
     }
@@ -129,7 +130,11 @@ impl Gates {
         let run = open(run_dir, DIR_FLAGS, Mode::empty()).map_err(|e| refused(run_dir, e))?;
         let run_owner = fstat(&run).map_err(io::Error::from)?.st_uid;
         let path = run_dir.join(GATES_DIR);
+        // Only the run directory's owner makes it: one made by anyone else
+        // would be refused below, and left behind in the way.
+        // SAFETY: geteuid cannot fail.
         let made = create
+            && run_owner == unsafe { libc::geteuid() }
             && match mkdirat(&run, GATES_DIR, Mode::from_bits_truncate(0o700)) {
                 Ok(()) => true,
                 Err(Errno::EEXIST) => false,
@@ -255,7 +260,29 @@ impl Gates {
     /// Removes file `name` if it is there; a directory planted under the
     /// name is left.
     pub fn remove(&self, name: &str) {
-        let _ = unlinkat(&self.dir, name, UnlinkatFlags::NoRemoveDir);
+        let _ = self.try_remove(name);
+    }
+
+    /// Removes file `name`, saying why not (`EPERM`: the directory is
+    /// sticky, and the file is neither this user's nor in a directory of
+    /// theirs).
+    pub fn try_remove(&self, name: &str) -> io::Result<()> {
+        unlinkat(&self.dir, name, UnlinkatFlags::NoRemoveDir).map_err(io::Error::from)
+    }
+
+    /// Whether this process may create files in the directory (its
+    /// effective ids, as the kernel will check them).
+    pub fn writable(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a live descriptor and a NUL-terminated name.
+        unsafe {
+            libc::faccessat(
+                self.dir.as_raw_fd(),
+                c".".as_ptr(),
+                libc::W_OK | libc::X_OK,
+                libc::AT_EACCESS,
+            ) == 0
+        }
     }
 }
 

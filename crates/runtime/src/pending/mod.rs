@@ -17,6 +17,8 @@
 //!   (no symlinks, regular files only, bounded sizes, atomic writes);
 //! - [`commands`]: the command lines that decide a record, for a console;
 //! - [`decide`]: listing what waits and deciding it, for every front end;
+//! - [`stale`]: records nobody waits for any more, retired by a resume
+//!   and pruned on request;
 //! - [`Remote`]: the waiting side.
 
 pub mod commands;
@@ -24,8 +26,12 @@ pub mod decide;
 pub mod files;
 pub mod record;
 mod remote;
+pub mod stale;
 
-pub use commands::{commands, DecideCommand};
-pub use decide::{decide, list, DecideError, Listed, Verdict};
-pub use record::{AnswerSpec, DecisionFile, PendingKind, PendingRecord, FORMAT_VERSION};
+pub use commands::{commands, hint, journal_dir_flag, journal_dir_to_name, DecideCommand};
+pub use decide::{decide, decide_seen, list, DecideError, Listed, Seen, Verdict};
+pub use record::{
+    AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, FORMAT_VERSION,
+};
 pub use remote::{Remote, RunStore, Waiting};
+pub use stale::{prune, retire, Pruned};

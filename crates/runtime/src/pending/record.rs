@@ -33,18 +33,42 @@ pub struct PendingRecord {
     pub answer: Option<AnswerSpec>,
     /// The step was running when the run stopped and would run again.
     pub rerun: bool,
-    /// Four-eyes: only a user other than the starter may approve.
+    /// Four-eyes: only a user other than those in `ran_by` (and
+    /// `starter_uid`) may approve.
     pub by_other: bool,
     pub plan_hash: String,
     /// The OS user running the waiting process, and its uid.
     pub starter: String,
     pub starter_uid: u32,
+    /// Every OS user who started or resumed the run, by uid, from its
+    /// journal (`run_started`, `run_resumed`) and the run directory's
+    /// owner, the waiting process's own last: none of them may pass a
+    /// four-eyes gate. Absent from records written before it was (then
+    /// `starter_uid` alone is excluded).
+    #[serde(default)]
+    pub ran_by: Vec<RunUser>,
     pub pid: u32,
     /// RFC 3339 times.
     pub asked_at: String,
     pub deadline: Option<String>,
     /// Names this attempt at this gate: a decision carries it back.
     pub nonce: String,
+}
+
+/// An OS user who started or resumed a run: the name the password
+/// database gives its uid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunUser {
+    pub user: String,
+    pub uid: u32,
+}
+
+impl PendingRecord {
+    /// Whether `uid` started or resumed the run (or runs the waiting
+    /// process): four-eyes refuses its approval.
+    pub fn ran_by(&self, uid: u32) -> bool {
+        uid == self.starter_uid || self.ran_by.iter().any(|u| u.uid == uid)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +148,29 @@ pub struct DecisionFile {
     /// An answer as typed (`answer`), validated by the run again.
     pub answer: Option<String>,
     pub reason: Option<String>,
+    /// The front end that wrote it, journaled as the decision's `via`.
+    /// Absent (`command`) in files written before it existed.
+    #[serde(default, skip_serializing_if = "Front::is_command")]
+    pub via: Front,
+}
+
+/// The front end a person decided through. It is the decider's own claim
+/// about their own decision (who decided is still the file's owner), so it
+/// only says how, never who.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Front {
+    /// `runbook approve`/`reject`/`answer`: journaled `via: remote`.
+    #[default]
+    Command,
+    /// A web console (`runbook serve --decide`): journaled `via: web`.
+    Web,
+}
+
+impl Front {
+    fn is_command(&self) -> bool {
+        *self == Front::Command
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +203,7 @@ impl PendingRecord {
             plan_hash: "h".into(),
             starter: "alice".into(),
             starter_uid: 1000,
+            ran_by: vec![],
             pid: 1,
             asked_at: String::new(),
             deadline: None,

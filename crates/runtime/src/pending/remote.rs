@@ -4,16 +4,16 @@
 
 use super::decide::{check, Accepted, Verdict};
 use super::files::{self, MAX_DECISION_BYTES};
-use super::record::{AnswerSpec, DecisionFile, PendingKind, PendingRecord, FORMAT_VERSION};
-use crate::operator::{
-    user_name, Decision, GateRequest, Operator, Question, QuestionKind, Reply, Via, Withdrawal,
+use super::record::{
+    AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, FORMAT_VERSION,
 };
-use std::path::PathBuf;
+use crate::operator::{
+    current_uid, user_name, Decision, GateRequest, Operator, Question, QuestionKind, Reply, Via,
+    Withdrawal,
+};
+use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, SystemTime};
-
-/// The command that approves: `runbook approve RUN STEP`.
-const APPROVE: &str = Verdict::APPROVE;
 
 /// How often a waiting gate looks for a decision file.
 const POLL: Duration = Duration::from_millis(100);
@@ -39,6 +39,43 @@ pub struct RunStore {
     pub run_dir: PathBuf,
     pub run_id: String,
     pub plan_hash: String,
+    /// The uids that started or resumed the run before this process (from
+    /// its journal, and the run directory's owner): four-eyes refuses them
+    /// as it refuses this process's user.
+    pub ran_by: Vec<u32>,
+}
+
+impl RunStore {
+    /// Whether this process can publish gates in the run directory: its
+    /// `gates/` is there (made if missing, by the run directory's owner
+    /// only), belongs to that owner, and this user may create files in it. Said before the run
+    /// starts, so a run that would wait for remote decisions fails at once
+    /// instead of at its first gate.
+    pub fn publishable(&self) -> Result<(), String> {
+        let gates = files::Gates::create(&self.run_dir).map_err(|e| {
+            let mine = std::fs::metadata(&self.run_dir)
+                .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == current_uid())
+                .unwrap_or(true);
+            if e.kind() == std::io::ErrorKind::NotFound && !mine {
+                format!(
+                    "the run directory has no `gates/` (a run started before runbook made one at the start), and only its owner may make one; they can (`mkdir -m 1770 {}`), or resume the run themselves",
+                    self.run_dir.join(files::GATES_DIR).display()
+                )
+            } else {
+                e.to_string()
+            }
+        })?;
+        if !gates.writable() {
+            return Err(format!(
+                "`{}` is not writable by this user: join its group ({}), or resume the run as its owner",
+                gates.path.display(),
+                std::fs::metadata(&gates.path)
+                    .map(|m| format!("gid {}", std::os::unix::fs::MetadataExt::gid(&m)))
+                    .unwrap_or_default()
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Publishes gates and questions for remote decisions (see the module).
@@ -48,6 +85,8 @@ pub struct Remote {
     waiting: Waiting,
     starter: String,
     starter_uid: u32,
+    /// Who started or resumed the run, this process's user last.
+    ran_by: Vec<RunUser>,
 }
 
 /// A pending record on disk, removed (with any decision left for it) when
@@ -70,20 +109,36 @@ impl Drop for Published {
 /// Who won the race.
 enum Raced<T> {
     Prompt(T),
-    Remote { accepted: Accepted, who: String },
+    Remote {
+        accepted: Accepted,
+        who: String,
+        via: Via,
+    },
     Withdrawn,
 }
 
 impl Remote {
     pub fn new(inner: Arc<dyn Operator>, store: RunStore, waiting: Waiting) -> Remote {
-        // SAFETY: getuid cannot fail.
-        let starter_uid = unsafe { libc::getuid() };
+        let starter_uid = current_uid();
+        let mut uids: Vec<u32> = Vec::new();
+        for uid in store.ran_by.iter().copied().chain([starter_uid]) {
+            uids.retain(|u| *u != uid);
+            uids.push(uid);
+        }
+        let ran_by = uids
+            .into_iter()
+            .map(|uid| RunUser {
+                user: user_name(uid),
+                uid,
+            })
+            .collect();
         Remote {
             inner,
             store,
             waiting,
             starter: user_name(starter_uid),
             starter_uid,
+            ran_by,
         }
     }
 
@@ -106,6 +161,7 @@ impl Remote {
             plan_hash: self.store.plan_hash.clone(),
             starter: self.starter.clone(),
             starter_uid: self.starter_uid,
+            ran_by: self.ran_by.clone(),
             pid: std::process::id(),
             asked_at: humantime::format_rfc3339_seconds(now).to_string(),
             deadline: deadline.map(|d| humantime::format_rfc3339_seconds(now + d).to_string()),
@@ -131,28 +187,57 @@ impl Remote {
 
     /// A valid decision for `record`, if one was written; an invalid one
     /// (another nonce, another plan, a symlink, the starter at a four-eyes
-    /// gate) is removed and the gate goes on waiting.
-    fn take(published: &Published, record: &PendingRecord) -> Option<(Accepted, String)> {
+    /// gate) is removed and the gate goes on waiting. One this process
+    /// cannot remove (another user's, in the sticky `gates/` of a run it
+    /// resumed but does not own) would keep any other decision from being
+    /// written: it rejects the gate instead, saying why.
+    fn take(published: &Published, record: &PendingRecord) -> Option<(Accepted, String, Via)> {
         let gates = &published.gates;
-        let owned = match gates.read_owned(&published.decision, MAX_DECISION_BYTES) {
+        let (judged, uid) = match gates.read_owned(&published.decision, MAX_DECISION_BYTES) {
             Ok(None) => return None,
-            Ok(Some(owned)) => owned,
-            Err(_) => {
-                gates.remove(&published.decision);
-                return None;
-            }
+            Ok(Some(owned)) => (
+                Self::judge(&owned.bytes, record, owned.uid),
+                Some(owned.uid),
+            ),
+            Err(why) => (Err(why), None),
         };
-        gates.remove(&published.decision);
-        let file: DecisionFile = serde_json::from_slice(&owned.bytes).ok()?;
+        let who = uid
+            .map(user_name)
+            .unwrap_or_else(|| "an unknown user".into());
+        let removed = gates.try_remove(&published.decision);
+        match (judged, removed) {
+            (Ok((accepted, via)), _) => Some((accepted, who, via)),
+            (Err(_), Ok(())) => None,
+            (Err(why), Err(e)) => Some((
+                Accepted::Rejected {
+                    reason: Some(format!(
+                        "a decision file the run does not take ({why}) cannot be removed ({e}), and would keep any other from being written: the gate is rejected"
+                    )),
+                },
+                who,
+                Via::Remote,
+            )),
+        }
+    }
+
+    /// What decision file `bytes`, owned by `uid`, decides at `record`, or
+    /// why the run does not take it.
+    fn judge(bytes: &[u8], record: &PendingRecord, uid: u32) -> Result<(Accepted, Via), String> {
+        let file: DecisionFile =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a decision: {e}"))?;
         let fits = file.version == FORMAT_VERSION
             && file.nonce == record.nonce
             && file.plan_hash == record.plan_hash
             && file.step == record.step;
         if !fits {
-            return None;
+            return Err("written for another gate, attempt or plan".into());
         }
-        let accepted = check(record, &Verdict::of(&file), owned.uid).ok()?;
-        Some((accepted, user_name(owned.uid)))
+        let accepted = check(record, &Verdict::of(&file), uid).map_err(|e| e.to_string())?;
+        let via = match file.via {
+            Front::Command => Via::Remote,
+            Front::Web => Via::Web,
+        };
+        Ok((accepted, via))
     }
 
     /// Waits for the first of: the prompt's answer, a valid remote
@@ -185,9 +270,9 @@ impl Remote {
             if let Ok(answer) = rx.try_recv() {
                 return Raced::Prompt(answer);
             }
-            if let Some((accepted, who)) = Self::take(published, record) {
+            if let Some((accepted, who, via)) = Self::take(published, record) {
                 call_off();
-                return Raced::Remote { accepted, who };
+                return Raced::Remote { accepted, who, via };
             }
             if withdrawn.wait(POLL) {
                 call_off();
@@ -196,8 +281,11 @@ impl Remote {
         }
     }
 
-    fn hint(&self, verb: &str, step: &str) -> String {
-        format!("runbook {verb} {} {step}", self.store.run_id)
+    /// The command that decides `record` from another terminal, quoted to
+    /// be pasted as shown.
+    fn hint(&self, record: &PendingRecord) -> String {
+        let journal_dir = self.store.run_dir.parent().unwrap_or(Path::new("."));
+        super::commands::hint(record, super::commands::journal_dir_to_name(journal_dir))
     }
 }
 
@@ -244,7 +332,7 @@ impl Operator for Remote {
             let called_off = Withdrawal::default();
             let inner = self.inner.clone();
             let asked = GateRequest {
-                remote_hint: Some(self.hint(APPROVE, &request.step)),
+                remote_hint: Some(self.hint(&record)),
                 withdrawn: called_off.clone(),
                 ..request.clone()
             };
@@ -253,7 +341,7 @@ impl Operator for Remote {
         });
         match self.race(&record, &published, &request.withdrawn, prompt) {
             Raced::Prompt(decision) => decision,
-            Raced::Remote { accepted, who } => {
+            Raced::Remote { accepted, who, via } => {
                 let (approved, reason) = match accepted {
                     Accepted::Approved { reason } => (true, reason),
                     Accepted::Rejected { reason } => (false, reason),
@@ -264,7 +352,7 @@ impl Operator for Remote {
                 Decision {
                     approved,
                     who,
-                    via: Via::Remote,
+                    via,
                     reason,
                 }
             }
@@ -284,9 +372,9 @@ impl Operator for Remote {
         if self.waiting == Waiting::FailClosed {
             return self.inner.answer(question);
         }
-        let (kind, answer, verb) = match &question.kind {
-            QuestionKind::Ask(ty) => (PendingKind::Ask, Some(AnswerSpec::of(ty)), "answer"),
-            QuestionKind::Manual => (PendingKind::Manual, None, APPROVE),
+        let (kind, answer) = match &question.kind {
+            QuestionKind::Ask(ty) => (PendingKind::Ask, Some(AnswerSpec::of(ty))),
+            QuestionKind::Manual => (PendingKind::Manual, None),
         };
         let mut record = PendingRecord {
             title: question.title.clone(),
@@ -306,12 +394,7 @@ impl Operator for Remote {
             }
             Err(_) => return self.inner.answer(question),
         };
-        let hint = match kind {
-            PendingKind::Ask => {
-                format!("{} {}=VALUE", self.hint(verb, "").trim_end(), question.step)
-            }
-            _ => self.hint(verb, &question.step),
-        };
+        let hint = self.hint(&record);
         let prompt = (self.waiting == Waiting::Prompt).then(|| {
             let called_off = Withdrawal::default();
             let inner = self.inner.clone();
@@ -325,15 +408,11 @@ impl Operator for Remote {
         });
         match self.race(&record, &published, &question.withdrawn, prompt) {
             Raced::Prompt(reply) => reply,
-            Raced::Remote { accepted, who } => match accepted {
-                Accepted::Answered(value) => Reply::Answer {
-                    value,
-                    who,
-                    via: Via::Remote,
-                },
+            Raced::Remote { accepted, who, via } => match accepted {
+                Accepted::Answered(value) => Reply::Answer { value, who, via },
                 Accepted::Rejected { reason } | Accepted::Approved { reason } => Reply::Refused {
                     who,
-                    via: Via::Remote,
+                    via,
                     reason: reason.unwrap_or_else(|| "rejected".into()),
                 },
             },

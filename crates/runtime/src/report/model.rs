@@ -165,6 +165,10 @@ pub struct StepOutput {
 pub struct OutputLine {
     pub stream: Stream,
     pub text: String,
+    /// The loop element that printed it: a piece joins a line of its own
+    /// element only (elements' lines interleave).
+    #[serde(skip)]
+    pub item: Option<usize>,
 }
 
 fn text(s: impl Into<String>) -> Part {
@@ -305,10 +309,13 @@ impl RunReport {
                     stream,
                     line,
                     continues,
+                    item,
+                    ..
                 } => {
                     let line = OutputLine {
                         stream: *stream,
                         text: line.clone(),
+                        item: *item,
                     };
                     match report.output.iter_mut().find(|o| &o.step == step) {
                         Some(output) => {
@@ -317,7 +324,7 @@ impl RunReport {
                                 .lines
                                 .iter_mut()
                                 .rev()
-                                .find(|l| l.stream == line.stream)
+                                .find(|l| l.stream == line.stream && l.item == line.item)
                                 .filter(|_| *continues);
                             match continued {
                                 Some(previous) => previous.text.push_str(&line.text),

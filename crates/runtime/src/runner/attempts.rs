@@ -152,6 +152,9 @@ impl StepTask {
             // failed attempt, an error), or `None` when the condition simply
             // does not hold yet.
             let mut reason = result.message.clone();
+            // What the condition read at this attempt, when it simply did
+            // not hold: the deadline's message shows the last of them.
+            let mut values_read = Vec::new();
             if state == StepState::Succeeded {
                 match self.capture(&result.fields) {
                     Ok(outputs) => {
@@ -166,7 +169,10 @@ impl StepTask {
                                     ..StepDone::new(self.index, StepState::Succeeded)
                                 }
                             }
-                            Ok(_) => reason = None,
+                            Ok(_) => {
+                                reason = None;
+                                values_read = expr::values_read(condition, &scope);
+                            }
                             Err(e) => reason = Some(format!("`{condition}`: {e}")),
                         }
                     }
@@ -210,8 +216,16 @@ impl StepTask {
                             "`{condition}` did not hold within {within} ({attempt} attempts)"
                         );
                         // The condition is named once: only a reason of
-                        // its own (a failed attempt, an error) is added.
+                        // its own (a failed attempt, an error) is added,
+                        // or what it last read when it simply did not hold.
                         match &reason {
+                            None if !values_read.is_empty() => {
+                                let read: Vec<String> = values_read
+                                    .iter()
+                                    .map(|(path, value)| format!("{path} = {value}"))
+                                    .collect();
+                                format!("{head}; last: {}", read.join(", "))
+                            }
                             None => head,
                             Some(reason) => format!("{head}; last: {reason}"),
                         }

@@ -127,7 +127,9 @@ impl StepTask {
                     }
                 }
             };
-            if let Err((message, span)) = crate::output_cap::check(step, step_plan, &scope) {
+            if let Err((message, span)) =
+                crate::output_cap::check(&self.shared.plan, step, step_plan, &scope)
+            {
                 return StepDone {
                     span: Some(span),
                     ..self.done(StepState::Failed, format!("element [{index}]: {message}"))
@@ -259,6 +261,7 @@ impl StepTask {
                 results: ended.done.results.clone(),
                 outputs: ended.done.outputs.clone(),
                 attempts: ended.done.attempts,
+                output_in_lines: Vec::new(),
             })
             .await;
             // A person's "no" stops the loop whatever the policy.

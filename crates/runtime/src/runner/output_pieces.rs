@@ -9,10 +9,13 @@ use crate::mask::Masker;
 use crate::step_message::OutputLine;
 use std::collections::HashMap;
 
-/// The held-back ends of open lines, by step and stream.
+/// A line's stream: the step, the loop element that printed it, the stream.
+type Key = (String, Option<usize>, Stream);
+
+/// The held-back ends of open lines, by step (and loop element) and stream.
 #[derive(Debug, Default)]
 pub struct OutputPieces {
-    held: HashMap<(String, Stream), Held>,
+    held: HashMap<Key, Held>,
 }
 
 #[derive(Debug)]
@@ -32,15 +35,17 @@ impl OutputPieces {
             line: mut text,
             mut continues,
             open,
+            crlf,
+            item,
         } = piece;
         let mut events = Vec::new();
-        let key = (step, stream);
+        let key = (step, item, stream);
         if let Some(held) = self.held.remove(&key) {
             if continues {
                 text.insert_str(0, &held.text);
                 continues = held.continues;
             } else {
-                events.push(output(&key, held.text, held.continues));
+                events.push(output(&key, held.text, held.continues, false));
             }
         }
         if open {
@@ -49,7 +54,7 @@ impl OutputPieces {
                 let rest = text.split_off(end);
                 let published = !text.is_empty();
                 if published {
-                    events.push(output(&key, text, continues));
+                    events.push(output(&key, text, continues, false));
                 }
                 let held = Held {
                     text: rest,
@@ -59,35 +64,39 @@ impl OutputPieces {
                 return events;
             }
         }
-        events.push(output(&key, text, continues));
+        events.push(output(&key, text, continues, crlf));
         events
     }
 
     /// What is held back of `step`'s lines, to publish before its next
     /// record (its end, a retry): the line ended there.
     pub fn flush(&mut self, step: &str) -> Vec<Event> {
-        let keys: Vec<(String, Stream)> = self
+        let keys: Vec<Key> = self
             .held
             .keys()
-            .filter(|(s, _)| s == step)
+            .filter(|(s, _, _)| s == step)
             .cloned()
             .collect();
         let mut events = Vec::new();
         for key in keys {
             if let Some(held) = self.held.remove(&key) {
-                events.push(output(&key, held.text, held.continues));
+                events.push(output(&key, held.text, held.continues, false));
             }
         }
         events
     }
 }
 
-fn output((step, stream): &(String, Stream), line: String, continues: bool) -> Event {
+/// A held piece is always open, so only the piece that ends a line can
+/// carry its `crlf`.
+fn output((step, item, stream): &Key, line: String, continues: bool, crlf: bool) -> Event {
     Event::StepOutput {
         step: step.clone(),
         stream: *stream,
         line,
         continues,
+        crlf,
+        item: *item,
     }
 }
 
@@ -102,6 +111,8 @@ mod tests {
             line: line.into(),
             continues,
             open,
+            crlf: false,
+            item: None,
         }
     }
 

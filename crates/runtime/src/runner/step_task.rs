@@ -126,7 +126,9 @@ impl StepTask {
             }
         };
         if let Err((message, span)) = crate::durations::check_all(step, step_plan, &self.scope)
-            .and_then(|()| crate::output_cap::check(step, step_plan, &self.scope))
+            .and_then(|()| {
+                crate::output_cap::check(&self.shared.plan, step, step_plan, &self.scope)
+            })
         {
             return StepDone {
                 span: Some(span),
@@ -220,7 +222,7 @@ impl StepTask {
         scope: Scope,
     ) -> ActionContext {
         let output_cap = self.shared.options.output_cap.for_step(
-            self.shared.plan.playbook(),
+            &self.shared.plan,
             self.step(),
             self.shared.plan.step_plan(self.index),
             &scope,

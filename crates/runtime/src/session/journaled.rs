@@ -23,11 +23,18 @@ pub struct Journaled {
     pub inputs: Map<String, Value>,
     /// The directory `runbook run` was started in.
     pub workdir: String,
+    /// The operator's `--output-cap`, in bytes: of `run_started`, or of
+    /// the last `run_resumed` when a resume journaled one.
+    pub output_cap: Option<u64>,
     pub restored: Restored,
     /// Whether the run reached its end successfully.
     pub finished: bool,
     /// The next sequence number.
     pub next_seq: u64,
+    /// The uids of who started the run and of each who resumed it, in
+    /// order (a record journaled before uids were: its user's name looked
+    /// up; a name that is no user's adds none).
+    pub ran_by: Vec<u32>,
 }
 
 /// Reads the state of a run out of its records.
@@ -39,6 +46,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         mode,
         inputs,
         workdir,
+        user,
+        uid,
+        output_cap,
         ..
     }) = records.first().map(|r| &r.event)
     else {
@@ -55,6 +65,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut item_labels: HashMap<(&str, usize), &str> = HashMap::new();
     let mut vars: Vec<(String, Value)> = Vec::new();
     let mut ledger = OutputLedger::default();
+    let uid_of = |uid: &Option<u32>, user: &str| uid.or_else(|| crate::operator::uid_of_name(user));
+    let mut ran_by: Vec<u32> = uid_of(uid, user).into_iter().collect();
+    let mut output_cap = *output_cap;
     for record in records {
         ledger.observe(&record.event);
         match &record.event {
@@ -91,26 +104,42 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 step,
                 index,
                 label,
-                state: StepState::Succeeded,
+                state,
                 results,
                 outputs,
                 attempts,
+                output_in_lines,
                 ..
-            } if *mode != Mode::DryRun => {
-                let items = restored_items.entry(step.clone()).or_default();
-                items.retain(|i: &RestoredItem| i.index != *index);
-                items.push(RestoredItem {
-                    index: *index,
-                    label: label.clone(),
-                    results: results.clone(),
-                    outputs: outputs.clone(),
-                    attempts: *attempts,
-                });
+            } => {
+                // Every element's streams are rebuilt (its loop's end
+                // repeats them), the succeeded ones restored.
+                let mut results = results.clone();
+                ledger.restore_item(step, *index, output_in_lines, &mut results);
+                if *state == StepState::Succeeded && *mode != Mode::DryRun {
+                    let items = restored_items.entry(step.clone()).or_default();
+                    items.retain(|i: &RestoredItem| i.index != *index);
+                    items.push(RestoredItem {
+                        index: *index,
+                        label: label.clone(),
+                        results,
+                        outputs: outputs.clone(),
+                        attempts: *attempts,
+                    });
+                }
             }
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded
             }
-            Event::RunResumed { .. } => finished = false,
+            Event::RunResumed {
+                uid,
+                user,
+                output_cap: bound,
+                ..
+            } => {
+                finished = false;
+                ran_by.extend(uid_of(uid, user));
+                output_cap = bound.or(output_cap);
+            }
             Event::VarComputed { name, value } => vars.push((name.clone(), value.clone())),
             _ => {}
         }
@@ -142,9 +171,11 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         mode: *mode,
         inputs: inputs.clone(),
         workdir: workdir.clone(),
+        output_cap,
         restored,
         finished,
         next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
+        ran_by,
     })
 }
 
@@ -260,6 +291,8 @@ mod tests {
             inputs: Map::new(),
             user: "tester".into(),
             workdir: ".".into(),
+            uid: None,
+            output_cap: None,
         }
     }
 

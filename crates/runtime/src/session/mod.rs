@@ -23,7 +23,7 @@ use crate::action::Executors;
 use crate::bus::{EventBus, Subscriber};
 use crate::event::Event;
 use crate::journal::{CallJournal, JournalWriter, SharedWriter, WriteFailure};
-use crate::operator::{current_user, Operator};
+use crate::operator::{current_uid, current_user, Operator};
 use crate::pending::{Remote, RunStore, Waiting};
 use crate::run_lock::{self, LockError, RunLock};
 use crate::runner::{Restored, RunOptions, RunOutcome, Runner};
@@ -75,6 +75,8 @@ pub struct Continued {
     pub events: Vec<Event>,
     /// `--force`: called playbooks that changed since are continued too.
     pub force: bool,
+    /// Who started and resumed the run before, by uid, from its journal.
+    pub ran_by: Vec<u32>,
 }
 
 /// Why a run could not start.
@@ -91,6 +93,9 @@ pub enum OpenError {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// The run would wait for remote decisions (`--wait-for-approval`) but
+    /// cannot publish its gates in the run directory (why).
+    Gates(String),
 }
 
 /// A run whose journal is open: add views with [`Opened::subscribe`], then
@@ -136,6 +141,7 @@ impl Session {
         let restored;
         let first;
         let force;
+        let mut ran_by;
         let hash = plan_hash(&plan);
         match self.continued {
             Some(continued) => {
@@ -145,11 +151,21 @@ impl Session {
                 restored = continued.restored;
                 first = continued.events;
                 force = continued.force;
+                ran_by = continued.ran_by;
+                // Under the lock: what the processes before this one
+                // published, nobody waits for any more.
+                crate::pending::retire(&run_dir);
             }
             None => {
                 std::fs::create_dir_all(&run_dir).map_err(OpenError::CreateDir)?;
                 bus = EventBus::new();
                 lock = run_lock::acquire(&run_dir).map_err(OpenError::Locked)?;
+                ran_by = Vec::new();
+                // `gates/` is its owner's from the start, so that a
+                // colleague who resumes the run can publish in it.
+                if self.mode == Mode::Run {
+                    let _ = crate::pending::files::Gates::create(&run_dir);
+                }
                 journal = JournalWriter::create(&run_dir);
                 restored = Restored::default();
                 force = false;
@@ -162,6 +178,8 @@ impl Session {
                     inputs: inputs::shown(plan.playbook(), &self.inputs),
                     user: current_user(),
                     workdir: self.workdir.display().to_string(),
+                    uid: Some(current_uid()),
+                    output_cap: self.output_cap.journaled(),
                 }];
             }
         }
@@ -182,11 +200,20 @@ impl Session {
             address: String::new(),
             force,
         };
+        // The run directory's owner started the run, whatever its journal
+        // says.
+        if let Ok(meta) = std::fs::metadata(&run_dir) {
+            ran_by.insert(0, std::os::unix::fs::MetadataExt::uid(&meta));
+        }
         let store = RunStore {
             run_dir: run_dir.clone(),
             run_id: self.run_id.clone(),
             plan_hash: hash.clone(),
+            ran_by,
         };
+        if self.waiting == Waiting::Remote && self.mode == Mode::Run {
+            store.publishable().map_err(OpenError::Gates)?;
+        }
         let options = RunOptions {
             mode: self.mode,
             jobs: self.jobs,

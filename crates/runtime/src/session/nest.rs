@@ -24,7 +24,7 @@ use crate::action::{ActionContext, Executors, LineSink};
 use crate::bus::{EventBus, Subscriber};
 use crate::event::{Event, Record, Stream};
 use crate::journal::CallJournal;
-use crate::operator::{current_user, Nested};
+use crate::operator::{current_uid, current_user, Nested};
 use crate::runner::{RunOptions, RunOutcome, Runner};
 use crate::Mode;
 use runbook_dsl::catalog::Catalog;
@@ -154,6 +154,9 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             inputs: inputs::shown(plan.playbook(), &inputs),
             user: current_user(),
             workdir: ctx.workdir.display().to_string(),
+            uid: Some(current_uid()),
+            // The caller's journal holds the operator's bound.
+            output_cap: None,
         });
     } else {
         let mut restored: Vec<String> = resumed.succeeded.keys().cloned().collect();
@@ -174,6 +177,8 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             run_id,
             user: current_user(),
             restored,
+            uid: Some(current_uid()),
+            output_cap: None,
         });
         for step in interrupted {
             bus.publish(Event::StepInterrupted { step });

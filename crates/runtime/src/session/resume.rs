@@ -11,7 +11,7 @@ use super::{plan_hash, Continued, Session};
 use crate::event::Event;
 use crate::journal::{self, Damage, Journal};
 use crate::mask::MASK;
-use crate::operator::current_user;
+use crate::operator::{current_uid, current_user};
 use crate::run_lock::{self, LockError, RunLock};
 use crate::Mode;
 use runbook_dsl::plan::Plan;
@@ -155,6 +155,12 @@ pub struct Settings {
 }
 
 impl Stopped {
+    /// The operator's `--output-cap` of the run, in bytes, as journaled
+    /// (see [`crate::output_cap::OutputCaps::resumed`]).
+    pub fn output_cap(&self) -> Option<usize> {
+        self.journaled.output_cap.map(|b| b as usize)
+    }
+
     /// The playbook the run ran.
     pub fn playbook(&self) -> &Path {
         &self.playbook
@@ -225,6 +231,8 @@ impl Stopped {
             run_id: this.run_id.clone(),
             user: current_user(),
             restored: restored_ids,
+            uid: Some(current_uid()),
+            output_cap: settings.output_cap.journaled(),
         });
         events.extend(
             interrupted
@@ -252,6 +260,7 @@ impl Stopped {
                 restored: journaled.restored,
                 events,
                 force,
+                ran_by: journaled.ran_by,
             }),
         };
         Ok(Resumed {

@@ -5,7 +5,7 @@
 
 use super::NO_RESULT;
 use runbook_dsl::catalog::{Capabilities, DescribesItself, KindSchema, ParamSchema, ParamType};
-use runbook_dsl::expr::{self, Env, Expr, Lookup, Outcome};
+use runbook_dsl::expr::{self, Expr, Outcome};
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::{ActionContext, ActionResult, Kind};
 use serde::Deserialize;
@@ -100,19 +100,8 @@ fn explain(that: &Expr, verdict: &str, message: Option<&str>, ctx: &ActionContex
         out.push_str(": ");
     }
     out.push_str(&format!("assertion `{that}` {verdict}"));
-    let mut seen = Vec::new();
-    for path in that.paths() {
-        let text = path.to_string();
-        if seen.contains(&text) {
-            continue;
-        }
-        let value = match ctx.scope.lookup(path) {
-            Lookup::Known(v) => v.to_string(),
-            Lookup::Unknown => "unknown".into(),
-            Lookup::Missing => "missing".into(),
-        };
-        out.push_str(&format!("\n  {text} = {value}"));
-        seen.push(text);
+    for (path, value) in expr::values_read(that, &ctx.scope) {
+        out.push_str(&format!("\n  {path} = {value}"));
     }
     out
 }

@@ -16,7 +16,9 @@ pub mod log;
 pub mod notify;
 pub mod playbook;
 pub mod prometheus;
+pub mod redis;
 pub mod shell;
+pub mod silence;
 pub mod sql;
 pub mod wait;
 
@@ -33,6 +35,8 @@ pub static ALL: &[&dyn AnyKind] = &[
     &k8s::K8s,
     &prometheus::Prometheus,
     &sql::Sql,
+    &silence::Silence,
+    &redis::Redis,
     &wait::Wait,
     &assert::Assert,
     &log::Log,

@@ -254,6 +254,7 @@ impl ShellLexer {
         }
         let mut inner = ShellLexer {
             depth: self.depth + 1,
+            reads_own_stdin: true,
             ..ShellLexer::default()
         };
         for (n, piece) in text.split(OPAQUE).enumerate() {
@@ -294,9 +295,12 @@ impl ShellLexer {
     /// runs as code is reported; its items become upstream of the next.
     pub(super) fn end_stage(&mut self) {
         self.check_scripts();
-        let own = self.stage_reader();
-        let top = self.top_list();
-        let reader = own.or(top.nested_reader.take());
+        let nested = self.top_list().nested_reader.take();
+        let reader = if self.reader_matters() {
+            self.stage_reader().or(nested)
+        } else {
+            None
+        };
         let top = self.top_list();
         let upstream = std::mem::take(&mut top.upstream);
         let stage = std::mem::take(&mut top.stage);
@@ -355,6 +359,28 @@ impl ShellLexer {
         top.upstream.extend(herestring);
         top.later_stage = true;
         top.in_herestring = false;
+    }
+
+    /// Whether the stage being ended needs its reader found: something
+    /// upstream or in its here-string would reach it, a here-document of
+    /// its own would feed it, or it is the first stage of a nested list,
+    /// whose reader reads the enclosing stage's stdin (`List::reads`).
+    /// An insertion in the stage's own words never reaches its reader
+    /// through stdin, and the whole text's first reader reads nothing of
+    /// ours, so a plain `kubectl get pods -n {{x}}` skips the search.
+    fn reader_matters(&self) -> bool {
+        let Some(top) = self.lists.last() else {
+            return false;
+        };
+        !top.upstream.is_empty()
+            || !top.herestring.is_empty()
+            || top.stage.iter().any(|i| matches!(i, Item::Heredoc(_)))
+            || ((self.lists.len() > 1 || self.reads_own_stdin)
+                && top.reads.is_none()
+                && (!top.later_stage || top.head_kept_stdin))
+            // `sh < f` where this command wrote a value into `f`.
+            || (!self.written.is_empty()
+                && matches!(top.stdin, Some(super::redirections::Stdin::File(_))))
     }
 
     /// A pipeline ends (`;`, `&`, `&&`, `||`, a newline, a `case` pattern).
@@ -483,8 +509,14 @@ impl ShellLexer {
         }
         // `bash <(printf %s {{x}})`, `source <(...)`: the output is the script.
         let substituted = self.metas.iter().any(|m| !m.substituted.is_empty());
-        let words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
-        if let Some((program, operand)) = substituted.then(|| script_operand(&words)).flatten() {
+        let operand = substituted
+            .then(|| {
+                let words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
+                script_operand(&words)
+            })
+            .flatten();
+        if let Some((program, operand)) = operand {
+            let words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
             let interpreter = Interpreter {
                 name: words[program].unwrap_or("sh").to_string(),
                 span: self.word_meta(program).span.unwrap_or_default(),

@@ -161,10 +161,16 @@ impl ShellLexer {
                 }
             }
         }
-        let frame = self.frames.last().cloned();
+        // Command text is the common case; a here-document's body is read
+        // by reference (its frame holds the delimiter): neither is cloned.
+        let frame = match self.frames.last() {
+            Some(Frame::Command { .. }) | None => return self.command_char(c),
+            Some(Frame::Heredoc(_)) => return self.heredoc_char(c),
+            Some(frame) => frame.clone(),
+        };
         match frame {
-            Some(Frame::Command { .. }) | None => self.command_char(c),
-            Some(Frame::Double) => match c {
+            Frame::Command { .. } | Frame::Heredoc(_) => {}
+            Frame::Double => match c {
                 '\\' => self.pending = Pending::Escape,
                 '"' => {
                     self.frames.pop();
@@ -176,26 +182,26 @@ impl ShellLexer {
                 '$' => self.pending = Pending::Dollar,
                 _ => {}
             },
-            Some(Frame::Single) => {
+            Frame::Single => {
                 if c == '\'' {
                     self.frames.pop();
                 }
             }
-            Some(Frame::AnsiC) => match c {
+            Frame::AnsiC => match c {
                 '\\' => self.pending = Pending::Escape,
                 '\'' => {
                     self.frames.pop();
                 }
                 _ => {}
             },
-            Some(Frame::Backquote) => match c {
+            Frame::Backquote => match c {
                 '\\' => self.pending = Pending::Escape,
                 '`' => {
                     self.frames.pop();
                 }
                 _ => {}
             },
-            Some(Frame::Arithmetic { depth }) => match c {
+            Frame::Arithmetic { depth } => match c {
                 '(' => self.set_top(Frame::Arithmetic { depth: depth + 1 }),
                 ')' if depth == 0 => self.pending = Pending::ArithClose,
                 ')' => self.set_top(Frame::Arithmetic { depth: depth - 1 }),
@@ -204,7 +210,7 @@ impl ShellLexer {
                 '\\' => self.pending = Pending::Escape,
                 _ => {}
             },
-            Some(Frame::BracketArithmetic { depth }) => match c {
+            Frame::BracketArithmetic { depth } => match c {
                 '[' => self.set_top(Frame::BracketArithmetic { depth: depth + 1 }),
                 ']' if depth == 0 => {
                     self.frames.pop();
@@ -216,7 +222,7 @@ impl ShellLexer {
                 '\\' => self.pending = Pending::Escape,
                 _ => {}
             },
-            Some(Frame::Brace { depth }) => match c {
+            Frame::Brace { depth } => match c {
                 '{' => self.set_top(Frame::Brace { depth: depth + 1 }),
                 '}' if depth == 0 => {
                     self.frames.pop();
@@ -229,13 +235,12 @@ impl ShellLexer {
                 '`' => self.frames.push(Frame::Backquote),
                 _ => {}
             },
-            Some(Frame::Comment) => {
+            Frame::Comment => {
                 if c == '\n' {
                     self.frames.pop();
                     self.command_char(c);
                 }
             }
-            Some(Frame::Heredoc(heredoc)) => self.heredoc_char(&heredoc, c),
         }
     }
 
@@ -304,11 +309,12 @@ impl ShellLexer {
             } else {
                 String::new()
             });
-            let hands_on = match &word {
-                Some(_) if plain => super::script::hands_on(&self.word),
-                Some(shell) => super::script::hands_on(shell),
-                None => false,
-            };
+            let hands_on = !self.follows_words
+                && match &word {
+                    Some(_) if plain => super::script::hands_on(&self.word),
+                    Some(shell) => super::script::hands_on(shell),
+                    None => false,
+                };
             if hands_on {
                 self.follows_words = true;
             }
@@ -546,12 +552,15 @@ impl ShellLexer {
 
     /// One character of a here-document body: a line equal to the
     /// delimiter ends it.
-    fn heredoc_char(&mut self, heredoc: &Heredoc, c: char) {
+    fn heredoc_char(&mut self, c: char) {
         if c != '\n' {
             self.line.push(c);
             return;
         }
         let line = std::mem::take(&mut self.line);
+        let Some(Frame::Heredoc(heredoc)) = self.frames.last() else {
+            return;
+        };
         let line = if heredoc.strip_tabs {
             line.trim_start_matches('\t')
         } else {

@@ -1,0 +1,131 @@
+//! Gate files nobody waits for any more: a process killed with SIGKILL
+//! cannot remove its pending record, and a record whose process no longer
+//! holds the run's lock cannot be decided. `runbook resume` retires them
+//! ([`retire`]) before the run reaches a gate again (it publishes a new
+//! record, with a new nonce, when it does); `runbook pending --prune`
+//! removes them on request ([`prune`]). Neither ever removes the record of
+//! a process that still holds the run's lock.
+
+use super::decide::{runs, DecideError};
+use super::files::{self, Gates, MAX_PENDING_BYTES};
+use super::record::PendingRecord;
+use crate::operator::current_uid;
+use crate::run_lock::{self, Probe};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// What a prune did.
+#[derive(Debug, Default)]
+pub struct Pruned {
+    /// The pending records removed (with any decision left for them).
+    pub removed: Vec<PathBuf>,
+    /// Stale records left, each with why (another user's, in a run
+    /// directory of someone else's).
+    pub kept: Vec<String>,
+}
+
+/// Removes the gate files of run directory `run_dir` left by the processes
+/// that ran it before: called by a resume, which holds the run's lock, so
+/// no other process waits at any of them. Files this user may not remove
+/// (another user's, in a sticky `gates/` of someone else's) stay, listed
+/// as stale. How many pending records were removed.
+pub fn retire(run_dir: &Path) -> usize {
+    let Ok(gates) = Gates::open(run_dir) else {
+        return 0;
+    };
+    let Ok(names) = gates.names() else {
+        return 0;
+    };
+    let mut removed = 0;
+    for name in &names {
+        if files::nonce_of_pending(name).is_some() && gates.try_remove(name).is_ok() {
+            removed += 1;
+        }
+    }
+    // Decisions written for those records, and the temporary files of
+    // writers killed mid-write: none is for a gate of this process, which
+    // has published nothing yet.
+    for name in &names {
+        if name.ends_with(".decision.json") || name.ends_with(".tmp") {
+            gates.remove(name);
+        }
+    }
+    removed
+}
+
+/// Removes the stale pending records of the runs of `journal_dir` (or of
+/// `run_id` only) that the calling user owns, or all of those of a run
+/// whose directory they own. A record is stale when its process does not
+/// hold the run's lock: the lock is taken shared without waiting to be
+/// sure nobody holds it, or the kernel's lock table names the holder; a
+/// record of the holder, or one whose process cannot be told apart from
+/// it, is never removed.
+pub fn prune(journal_dir: &Path, run_id: Option<&str>) -> Result<Pruned, DecideError> {
+    let me = current_uid();
+    let mut pruned = Pruned::default();
+    for run in runs(journal_dir, run_id)? {
+        let run_dir = journal_dir.join(&run);
+        let gates = match Gates::open(&run_dir) {
+            Ok(gates) => gates,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                pruned.kept.push(e.to_string());
+                continue;
+            }
+        };
+        let probe = match run_lock::probe(&run_dir) {
+            Ok(probe) => probe,
+            Err(e) => {
+                pruned
+                    .kept
+                    .push(format!("run `{run}`: its lock cannot be read: {e}"));
+                continue;
+            }
+        };
+        let Ok(names) = gates.names() else {
+            continue;
+        };
+        for name in names {
+            let Some(nonce) = files::nonce_of_pending(&name) else {
+                continue;
+            };
+            let path = gates.path.join(&name);
+            // Refused files (symlinks, FIFOs, hard links) are not touched.
+            let Ok(Some(owned)) = gates.read_owned(&name, MAX_PENDING_BYTES) else {
+                continue;
+            };
+            let pid = serde_json::from_slice::<PendingRecord>(&owned.bytes)
+                .ok()
+                .map(|r| r.pid);
+            let stale = match (&probe, pid) {
+                (Probe::Free(_), _) => true,
+                (Probe::Held(Some(holder)), Some(pid)) => pid != *holder,
+                (Probe::Held(None), Some(pid)) => !Path::new(&format!("/proc/{pid}")).exists(),
+                (Probe::Held(_), None) => false,
+            };
+            if !stale {
+                continue;
+            }
+            if owned.uid != me && gates.run_owner != me {
+                pruned.kept.push(format!(
+                    "`{}`: it belongs to uid {}; only its owner or the owner of the run directory (uid {}) may remove it",
+                    path.display(),
+                    owned.uid,
+                    gates.run_owner
+                ));
+                continue;
+            }
+            match gates.try_remove(&name) {
+                Ok(()) => {
+                    gates.remove(&files::decision_name(nonce));
+                    pruned.removed.push(path);
+                }
+                Err(e) => pruned
+                    .kept
+                    .push(format!("`{}`: cannot remove it: {e}", path.display())),
+            }
+        }
+        drop(probe);
+    }
+    Ok(pruned)
+}

@@ -1,0 +1,333 @@
+//! Deciding from the browser (`runbook serve --decide`): a console decides
+//! as the OS user who runs it, so each person who decides from a browser
+//! runs their own console, and its decisions are theirs exactly as
+//! `runbook approve` run by them would be (the same writer,
+//! `pending::decide_seen`; journaled `via: web`).
+//!
+//! Deciding always needs the console's secret token, loopback included (any
+//! local user can reach a loopback port): a script sends it as
+//! `Authorization: Bearer TOKEN`; a browser signs in once at `/signin`
+//! (the address the console printed carries the token in its fragment,
+//! which no request, log or referrer ever holds; the page's script posts
+//! it) and then holds a session cookie (`HttpOnly; SameSite=Strict`), and
+//! its every POST carries the session's CSRF token in a header, which only
+//! the console's own script can read from its page. Every POST must also
+//! come from the console's own origin (`Origin`, `Sec-Fetch-Site`).
+
+use super::access::{cookie, same};
+use super::session::{self, Session, Sessions};
+use super::{html, Console};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use std::sync::Arc;
+
+/// The session cookie.
+pub const COOKIE: &str = "runbook_session";
+/// The header a browser's POST carries its session's CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The largest sign-in body read.
+const SIGNIN_BYTES: usize = 4 * 1024;
+
+/// A deciding console's secret and who signed in.
+pub struct Deciding {
+    /// From `--token-file`, or made at start (256 random bits).
+    pub token: String,
+    pub sessions: Sessions,
+    /// Mark the cookie `Secure` (`--secure-cookie`, for a console behind a
+    /// TLS-terminating proxy).
+    pub secure_cookie: bool,
+    /// The OS user this console decides as.
+    pub user: String,
+}
+
+/// Why a state-changing request is refused (always `403`).
+#[derive(Debug, PartialEq)]
+pub struct Refused(pub &'static str);
+
+impl Deciding {
+    /// The session of a request's cookie, if it holds a live one.
+    pub fn session(&self, headers: &HeaderMap) -> Option<Session> {
+        self.sessions.find(cookie(headers, COOKIE)?)
+    }
+
+    /// Whether a POST that changes something may: from this console's own
+    /// origin, and either with the token as a bearer token or with a
+    /// session cookie and that session's CSRF token.
+    pub fn authorize(&self, headers: &HeaderMap) -> Result<(), Refused> {
+        same_origin(headers)?;
+        if let Some(given) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            return if same(given.as_bytes(), self.token.as_bytes()) {
+                Ok(())
+            } else {
+                Err(Refused("the bearer token is not this console's token"))
+            };
+        }
+        let session = self.session(headers).ok_or(Refused(
+            "not signed in: open the sign-in address `runbook serve --decide` printed, or send `Authorization: Bearer TOKEN`",
+        ))?;
+        if !headers.contains_key(header::ORIGIN) {
+            return Err(Refused(
+                "a browser's request must say where it comes from (`Origin`)",
+            ));
+        }
+        let csrf = headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(Refused(
+                "the request lacks the page's CSRF token (`X-CSRF-Token`)",
+            ))?;
+        if same(csrf.as_bytes(), session.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(Refused("the CSRF token is not this session's"))
+        }
+    }
+}
+
+/// Refuses a request another site's page made: `Sec-Fetch-Site` other
+/// than `same-origin`, or an `Origin` other than `http(s)://HOST` of the
+/// request's own `Host`. (A request with neither is not a browser's.)
+pub fn same_origin(headers: &HeaderMap) -> Result<(), Refused> {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if site.as_bytes() != b"same-origin" {
+            return Err(Refused(
+                "the request comes from another site (`Sec-Fetch-Site`)",
+            ));
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .ok_or(Refused("the request has no `Host`"))?;
+    let origin = origin
+        .to_str()
+        .map_err(|_| Refused("the request's `Origin` is not text"))?;
+    let own = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|rest| rest.eq_ignore_ascii_case(host));
+    if own {
+        Ok(())
+    } else {
+        Err(Refused("the request comes from another origin (`Origin`)"))
+    }
+}
+
+/// A request body of at most `most` bytes. A larger one is read on, and
+/// dropped, up to [`DRAIN`] bytes, so the client that sent it reads the
+/// refusal instead of a connection reset; past that the connection is cut.
+/// Memory holds at most `most` bytes either way.
+pub async fn read_body(body: Body, most: usize) -> Result<Vec<u8>, ()> {
+    use axum::body::HttpBody;
+    let mut body = body;
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let Ok(data) = frame.map_err(|_| ())?.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= most {
+            kept.extend_from_slice(&data);
+        } else if seen > DRAIN {
+            return Err(());
+        }
+    }
+    if seen > most {
+        Err(())
+    } else {
+        Ok(kept)
+    }
+}
+
+/// How much of a too-large body is read and dropped before the refusal.
+const DRAIN: usize = 4 * 1024 * 1024;
+
+/// The answer to a refused POST.
+pub fn forbidden(why: &str) -> Response {
+    error(StatusCode::FORBIDDEN, "forbidden", why)
+}
+
+/// A JSON error in the API's shape.
+pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({
+            "api_version": super::api::VERSION,
+            "error": { "code": code, "message": message }
+        })),
+    )
+        .into_response()
+}
+
+/// `GET /signin`: the page whose script takes the token from the address's
+/// fragment (or a field) and posts it.
+pub async fn page(State(console): State<Arc<Console>>) -> Response {
+    let user = console
+        .deciding
+        .as_ref()
+        .map(|d| d.user.as_str())
+        .unwrap_or_default();
+    let body = format!(
+        "<section id=\"signin\"><h1>Sign in to decide</h1>\n\
+         <p>This console decides as <code>{}</code>, the user running it: sign in only to your own console.</p>\n\
+         <form id=\"signin-form\"><label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\"></label> <button type=\"submit\">Sign in</button></form>\n\
+         <p id=\"signin-status\" role=\"status\"></p></section>\n",
+        html::text(user)
+    );
+    html::respond(StatusCode::OK, html::page("Sign in", &body))
+}
+
+/// `POST /signin` with `{"token": TOKEN}` from the console's own page: sets
+/// the session cookie.
+pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> Response {
+    let Some(deciding) = console.deciding.as_ref() else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "this console does not decide",
+        );
+    };
+    let headers = request.headers().clone();
+    if let Err(Refused(why)) = same_origin(&headers) {
+        return forbidden(why);
+    }
+    if !headers.contains_key(header::ORIGIN) {
+        return forbidden("sign in from the console's own page (`/signin`)");
+    }
+    let Ok(bytes) = read_body(request.into_body(), SIGNIN_BYTES).await else {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the sign-in is too large",
+        );
+    };
+    #[derive(serde::Deserialize)]
+    struct SignIn {
+        token: String,
+    }
+    let Ok(given) = serde_json::from_slice::<SignIn>(&bytes) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "expected {\"token\": TOKEN}",
+        );
+    };
+    if !same(given.token.as_bytes(), deciding.token.as_bytes()) {
+        return forbidden("that is not this console's token");
+    }
+    let (id, _) = match deciding.sessions.open() {
+        Ok(opened) => opened,
+        Err(why) => return error(StatusCode::INTERNAL_SERVER_ERROR, "no_session", &why),
+    };
+    let secure = deciding.secure_cookie
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+    let cookie = format!(
+        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        session::LIFETIME.as_secs(),
+        if secure { "; Secure" } else { "" }
+    );
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn only_the_consoles_own_origin_passes() {
+        let host = ("host", "127.0.0.1:8470");
+        for ok in [
+            vec![host],
+            vec![host, ("origin", "http://127.0.0.1:8470")],
+            vec![host, ("origin", "https://127.0.0.1:8470")],
+            vec![host, ("sec-fetch-site", "same-origin")],
+        ] {
+            assert_eq!(same_origin(&headers(&ok)), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            vec![host, ("origin", "http://evil.example")],
+            vec![host, ("origin", "http://127.0.0.1:8471")],
+            vec![host, ("origin", "http://127.0.0.1:8470.evil.example")],
+            vec![host, ("origin", "null")],
+            vec![host, ("sec-fetch-site", "cross-site")],
+            vec![host, ("sec-fetch-site", "same-site")],
+            vec![("origin", "http://127.0.0.1:8470")],
+        ] {
+            assert!(same_origin(&headers(&bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_post_needs_the_token_or_a_session_and_its_csrf_token() {
+        let deciding = Deciding {
+            token: "t".repeat(64),
+            sessions: Sessions::default(),
+            secure_cookie: false,
+            user: "alice".into(),
+        };
+        let (id, csrf) = deciding.sessions.open().unwrap();
+        let host = ("host", "localhost:1");
+        let origin = ("origin", "http://localhost:1");
+        let cookie = format!("{COOKIE}={id}");
+        let bearer = format!("Bearer {}", deciding.token);
+        let ok = [
+            vec![host, ("authorization", bearer.as_str())],
+            vec![host, origin, ("cookie", &cookie), (CSRF_HEADER, &csrf)],
+        ];
+        for h in ok {
+            assert_eq!(deciding.authorize(&headers(&h)), Ok(()), "{h:?}");
+        }
+        let wrong = format!("Bearer {}", "u".repeat(64));
+        let refused = [
+            vec![host],
+            vec![host, origin],
+            vec![host, ("authorization", wrong.as_str())],
+            vec![host, origin, ("cookie", &cookie)],
+            vec![host, origin, ("cookie", &cookie), (CSRF_HEADER, "x")],
+            vec![host, ("cookie", &cookie), (CSRF_HEADER, &csrf)],
+            vec![
+                host,
+                origin,
+                ("cookie", "runbook_session=nope"),
+                (CSRF_HEADER, &csrf),
+            ],
+            vec![
+                host,
+                ("origin", "http://evil.example"),
+                ("authorization", bearer.as_str()),
+            ],
+        ];
+        for h in refused {
+            assert!(deciding.authorize(&headers(&h)).is_err(), "{h:?}");
+        }
+    }
+}
