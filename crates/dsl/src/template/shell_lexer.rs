@@ -9,6 +9,7 @@
 //! actually undo there. The lexer never sees the inserted values: each
 //! insertion is filled in so that it leaves the lexer where it was.
 
+mod evaluated_stdin;
 mod frames;
 mod interpreters;
 mod pasting;

@@ -29,7 +29,7 @@
 //! `--eval` or script; `at`/`batch` with no `-f`; `crontab` with no file
 //! or `-`; `source`/`.` of `/dev/stdin`. Commands that evaluate their
 //! stdin otherwise (`eval "$(cat)"`, `sh -c sh`) are found by
-//! `ShellLexer::evaluates_stdin` (pipeline.rs), which sees substitutions
+//! `ShellLexer::evaluates_stdin` (evaluated_stdin.rs), which sees substitutions
 //! and can lex a `-c` script; files written and run later, in
 //! [`super::redirections`].
 

@@ -14,10 +14,9 @@
 //! (`echo {{x}} | { sh; }`, `echo {{x}} | tee >(sh)`), so that stage counts
 //! as one too; everything inserted inside it flows out with the stage.
 
-use super::super::argv::{script_of_shell, SHELLS};
 use super::interpreters::stdin_interpreter;
 use super::pasting::{find_pastes_names, script_operand};
-use super::programs::{command_index, name, Language, Reader};
+use super::programs::Language;
 use super::script::{hands_on, script_words, OPAQUE};
 use super::ShellLexer;
 use crate::source::Span;
@@ -91,7 +90,7 @@ pub(super) struct List {
     /// Items of this list's finished pipelines: what flows out of it.
     all: Vec<Item>,
     /// An interpreter reading this list's own stdin (a pipeline's first stage).
-    reads: Option<Interpreter>,
+    pub(super) reads: Option<Interpreter>,
     /// What replaced the current stage's stdin, if a redirection did.
     pub(super) stdin: Option<super::redirections::Stdin>,
     /// The literal files the current stage's redirections write.
@@ -206,68 +205,6 @@ impl ShellLexer {
             name: words[reader.word].unwrap_or("the program").to_string(),
             span: self.word_meta(reader.word).span.unwrap_or_default(),
             language: reader.language,
-        })
-    }
-
-    /// A command that runs what it reads on stdin as shell code otherwise
-    /// than as its script: `eval "$(cat)"`, `sh -c "$(cat)"`, `source
-    /// <(cat)` (the command of a substitution reads the stdin of the
-    /// command it is part of, and its output is evaluated), or `sh -c
-    /// 'SCRIPT'` whose SCRIPT has a reader of its stdin (`sh -c sh`).
-    fn evaluates_stdin(&self, words: &[Option<&str>], texts: &[&str]) -> Option<Reader> {
-        // Neither a shell nor a substitution: the common case, answered at once.
-        if !self.follows_words && !self.metas.iter().any(|m| m.substitution) {
-            return None;
-        }
-        let p = command_index(words, 0)?;
-        let program = name(words[p]?);
-        let shell = Some(Reader {
-            word: p,
-            language: Language::Shell,
-        });
-        let substitution = |i: usize| self.word_meta(i).substitution;
-        match program {
-            "eval" => {
-                return (p + 1..words.len())
-                    .any(substitution)
-                    .then_some(shell)
-                    .flatten()
-            }
-            "." | "source" => {
-                return (p + 1 < words.len() && substitution(p + 1))
-                    .then_some(shell)
-                    .flatten()
-            }
-            _ if !SHELLS.contains(&program) => return None,
-            _ => {}
-        }
-        if let Some((_, operand)) = script_operand(words) {
-            return substitution(operand).then_some(shell).flatten();
-        }
-        let script = script_of_shell(words, p + 1)?;
-        if substitution(script) {
-            return shell;
-        }
-        let text = texts.get(script).filter(|t| !t.is_empty())?;
-        if self.depth + 1 >= MAX_FOLLOWED {
-            return None;
-        }
-        let mut inner = ShellLexer {
-            depth: self.depth + 1,
-            reads_own_stdin: true,
-            ..ShellLexer::default()
-        };
-        for (n, piece) in text.split(OPAQUE).enumerate() {
-            if n > 0 {
-                inner.insertion();
-            }
-            inner.feed(piece);
-        }
-        inner.finish();
-        let reads = inner.lists.first()?.reads.as_ref()?;
-        Some(Reader {
-            word: p,
-            language: reads.language,
         })
     }
 
@@ -624,4 +561,4 @@ impl ShellLexer {
 
 /// How many scripts deep the pipelines inside scripts are followed (an
 /// insertion deeper than this is refused by its context already).
-const MAX_FOLLOWED: usize = 4;
+pub(super) const MAX_FOLLOWED: usize = 4;
