@@ -26,6 +26,7 @@ mod expressions;
 mod failed_steps;
 mod harness;
 mod hostile_input;
+mod indirect_readers;
 mod insertions;
 mod kind_http;
 mod kind_http_files;

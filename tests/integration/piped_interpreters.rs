@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// Each one tries to run `touch pwned`, to break out of quoting, or to
 /// reach another file.
-const PAYLOADS: &[&str] = &[
+pub(crate) const PAYLOADS: &[&str] = &[
     "$(touch pwned)",
     "`touch pwned`",
     "'",
@@ -32,14 +32,15 @@ const PAYLOADS: &[&str] = &[
 
 /// Where the value comes from.
 #[derive(Clone, Copy, Debug)]
-enum Source {
+pub(crate) enum Source {
     Input,
     Result,
     Vars,
     Element,
 }
 
-const SOURCES: &[Source] = &[Source::Input, Source::Result, Source::Vars, Source::Element];
+pub(crate) const SOURCES: &[Source] =
+    &[Source::Input, Source::Result, Source::Vars, Source::Element];
 
 impl Source {
     fn path(self) -> &'static str {
@@ -54,7 +55,7 @@ impl Source {
 
 /// A playbook with one step per command (`X` standing for the value),
 /// run by `shell`.
-fn playbook(source: Source, shell: &str, commands: &[(&str, &str)]) -> String {
+pub(crate) fn playbook(source: Source, shell: &str, commands: &[(&str, &str)]) -> String {
     let mut out = String::from("name: piped\ninputs:\n  v:\n    type: string\n");
     if let Source::Vars = source {
         out.push_str("vars:\n  w: inputs.v\n");
@@ -89,7 +90,7 @@ fn playbook(source: Source, shell: &str, commands: &[(&str, &str)]) -> String {
 }
 
 /// Runs (or, with `check`, checks) the playbook with `value`.
-fn runbook(s: &Sandbox, value: &str, command: &str) -> crate::running::Run {
+pub(crate) fn runbook(s: &Sandbox, value: &str, command: &str) -> crate::running::Run {
     std::fs::write(s.path().join("payload"), value).expect("write payload");
     let list = serde_json::json!([value]).to_string();
     std::fs::write(s.path().join("payload.json"), list).expect("write payload.json");
@@ -105,7 +106,7 @@ fn runbook(s: &Sandbox, value: &str, command: &str) -> crate::running::Run {
     crate::running::Run::from(command.output().expect("runbook runs"))
 }
 
-fn assert_nothing_ran(dir: &Path, what: &str) {
+pub(crate) fn assert_nothing_ran(dir: &Path, what: &str) {
     assert!(
         !dir.join("pwned").exists(),
         "{what}: a payload ran (`pwned` exists)"
@@ -173,7 +174,7 @@ const EVALUATED: &[&str] = &[
 ];
 
 /// `check` refuses each command with `code`, and `run` runs nothing.
-fn assert_refused(source: Source, shell: &str, commands: &[&str], code: &str) {
+pub(crate) fn assert_refused(source: Source, shell: &str, commands: &[&str], code: &str) {
     for command in commands {
         let s = Sandbox::new(&playbook(source, shell, &[("step", command)]));
         let check = runbook(&s, "$(touch pwned)", "check");
@@ -211,7 +212,7 @@ fn sha256sum(value: &str) -> String {
 
 /// Neighbouring forms that carry the value as data: (step id, command
 /// writing `<id>.out`, the expected text for a value).
-type Expect = fn(&str) -> String;
+pub(crate) type Expect = fn(&str) -> String;
 const NEIGHBOURS: &[(&str, &str, Expect)] = &[
     (
         "grep",

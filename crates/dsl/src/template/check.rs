@@ -31,6 +31,9 @@ pub fn check<S: Scope>(
         // Insertions in an `echo` (or a `printf` format), which rewrites
         // the quoting `{{quote}}` wrote for a later shell.
         let mut echoed: Vec<*const Insertion> = Vec::new();
+        // Insertions refused in a here-document written to a file: if a
+        // later command runs the file, that is the diagnostic to give.
+        let mut deferred: Vec<(*const Insertion, Diagnostics)> = Vec::new();
         let walked = walk_shell(
             &template.segments,
             &mut lexer,
@@ -38,8 +41,15 @@ pub fn check<S: Scope>(
             &mut |insertion, lexer, following| {
                 let unsafe_here = match lexer.heredoc_reader() {
                     Some(reader) if !insertion.raw => {
-                        diags.push(piped_diagnostic(insertion, reader, None));
+                        diags.push(piped_diagnostic(insertion, reader, None, None));
                         true
+                    }
+                    _ if lexer.heredoc_written() => {
+                        let mut own = Diagnostics::new();
+                        let refused =
+                            refuse_unsafe(insertion, &lexer.contexts(following), &types, &mut own);
+                        deferred.push((insertion, own));
+                        refused
                     }
                     _ => refuse_unsafe(insertion, &lexer.contexts(following), &types, diags),
                 };
@@ -59,6 +69,20 @@ pub fn check<S: Scope>(
                     continue;
                 };
                 let pointer: *const Insertion = *insertion;
+                let in_written_heredoc = deferred.iter().position(|(d, _)| *d == pointer);
+                if let (Some(at), Route::File) = (in_written_heredoc, piped.route) {
+                    if !insertion.raw && !reported.contains(&pointer) {
+                        deferred.remove(at);
+                        reported.push(pointer);
+                        diags.push(piped_diagnostic(
+                            insertion,
+                            &piped.interpreter,
+                            None,
+                            piped.file.as_deref(),
+                        ));
+                    }
+                    continue;
+                }
                 if insertion.raw
                     || refused.contains(&pointer)
                     || reported.contains(&pointer)
@@ -71,8 +95,12 @@ pub fn check<S: Scope>(
                     insertion,
                     &piped.interpreter,
                     Some(piped.route),
+                    piped.file.as_deref(),
                 ));
             }
+        }
+        for (_, own) in deferred {
+            diags.extend(own);
         }
         if let Err(block) = walked {
             diags.push(
@@ -204,31 +232,44 @@ pub(super) fn quoted_for_the_reader(insertion: &Insertion, piped: &Piped, echoed
 }
 
 /// The diagnostic for a value that reaches `reader`, which runs it as code
-/// (`route` is `None` for a here-document's body).
+/// (`route` is `None` for a here-document's body; `file` names the file
+/// the value was written to, when the reader runs one).
 fn piped_diagnostic(
     insertion: &Insertion,
     reader: &Interpreter,
     route: Option<Route>,
+    file: Option<&str>,
 ) -> Diagnostic {
     let name = &reader.name;
-    let (message, label) = match route {
-        None => (
+    let (message, label) = match (route, file) {
+        (None, Some(file)) => (
+            format!("a value inserted into a here-document written to `{file}`, which `{name}` then runs as code"),
+            format!("this line of the here-document is written to `{file}`"),
+        ),
+        (Some(Route::File), file) => {
+            let file = file.unwrap_or("a file");
+            (
+                format!("a value written to `{file}`, which `{name}` then runs as code"),
+                format!("this value is written to `{file}`"),
+            )
+        }
+        (None, None) => (
             format!("a value inserted into a here-document that `{name}` reads as code"),
             format!("this line of the here-document is code for `{name}`"),
         ),
-        Some(Route::Pipe) => (
+        (Some(Route::Pipe), _) => (
             format!("a value written into a pipe that `{name}` reads as code"),
             format!("this value flows down the pipeline into `{name}`"),
         ),
-        Some(Route::HereString) => (
+        (Some(Route::HereString), _) => (
             format!("a value in the here-string of `{name}`, which reads it as code"),
             format!("this value is the stdin of `{name}`"),
         ),
-        Some(Route::FoundNames) => (
+        (Some(Route::FoundNames), _) => (
             format!("a value among the operands of a `find` that pastes the names it finds into the script of `{name}`"),
             "this value decides names that `find` pastes into a script".to_string(),
         ),
-        Some(Route::Substitution) => (
+        (Some(Route::Substitution), _) => (
             format!("a command substitution's output becomes part of the script `{name}` parses"),
             "this value is printed into the script by a command substitution".to_string(),
         ),
@@ -237,7 +278,7 @@ fn piped_diagnostic(
     // written: through a pipe, a here-string, a substitution's output.
     let quote = if matches!(
         route,
-        Some(Route::Pipe | Route::HereString | Route::Substitution)
+        Some(Route::Pipe | Route::HereString | Route::Substitution | Route::File)
     ) {
         format!("; if you quoted the value for `{name}` yourself, insert it with `{{{{quote path}}}}`, which quotes it as one word for that shell")
     } else {
@@ -247,6 +288,7 @@ fn piped_diagnostic(
     let help = match (reader.language, route) {
         (_, Some(Route::FoundNames)) => format!("pass the names to the script as arguments, where they are data: `-exec {name} -c '... \"$1\" ...' {name} {{}} \\;`"),
         (Language::Shell, _) if ssh => format!("quoting protects the value from this shell, not from the remote shell that `{name}` hands what it reads, and the environment does not travel with it: write the command as the remote command of `{name}` (`{name} host restore {{{{inputs.x}}}}`), where runbook quotes the value for the remote shell too{quote}"),
+        (Language::Shell, _) if file.is_some() => format!("quoting protects the value from this shell, not from `{name}`, which parses the file as code: write the file without the value and give the value to it as an argument (`{name} FILE {{{{inputs.x}}}}`, read as `\"$1\"`) or through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`, read as `\"$VALUE\"`; in a here-document behind a quoted delimiter `<<'EOF'`, so that the file holds `$VALUE` and not the value){quote}"),
         (Language::Shell, _) => format!("quoting protects the value from this shell, not from `{name}`, which parses it again: pass the value through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`) and read `\"$VALUE\"` in the code `{name}` runs (in a here-document, behind a quoted delimiter `<<'EOF'`, so that `{name}`, not this shell, expands it){quote}"),
         (Language::Other, _) => format!("shell quoting does not make a value safe in the language `{name}` reads: pass the value through the step's `env:` (`env: {{VALUE: \"{{{{inputs.x}}}}\"}}`) and read it from the environment in that code (`os.environ['VALUE']`, `$ENV{{VALUE}}`, `process.env.VALUE`, psql's `\\getenv`), or give it as a bound parameter (the `sql` kind)"),
     };
@@ -258,7 +300,11 @@ fn piped_diagnostic(
     let mut diagnostic =
         Diagnostic::error(Code::ValuePipedIntoInterpreter, message).label(insertion.span, label);
     if reader.span != crate::source::Span::default() && reader.span != insertion.span {
-        diagnostic = diagnostic.label(reader.span, format!("`{name}` runs what it reads as code"));
+        let runs = match file {
+            Some(file) => format!("`{name}` runs `{file}` as code"),
+            None => format!("`{name}` runs what it reads as code"),
+        };
+        diagnostic = diagnostic.label(reader.span, runs);
     }
     diagnostic.help(help)
 }

@@ -9,11 +9,13 @@
 //! actually undo there. The lexer never sees the inserted values: each
 //! insertion is filled in so that it leaves the lexer where it was.
 
+mod evaluated_stdin;
 mod frames;
 mod interpreters;
 mod pasting;
 mod pipeline;
 mod programs;
+mod redirections;
 mod script;
 mod transitions;
 mod variables;
@@ -156,6 +158,15 @@ pub struct ShellLexer {
     /// Names declared integer (`declare -i n`): bash evaluates what is
     /// assigned to them as arithmetic.
     int_vars: Vec<String>,
+    /// The redirection whose target word is being read ([`redirections`]).
+    redirect: Option<redirections::Redirect>,
+    /// Whether what reads the text's own stdin matters (a `-c` script
+    /// whose stdin is a pipe: `echo {{x}} | sh -c sh`), so its outermost
+    /// list's reader is looked for as a nested list's is.
+    reads_own_stdin: bool,
+    /// Files this command wrote a value into, by literal path, with the
+    /// insertion's key ([`redirections`]).
+    written: Vec<(String, usize)>,
 }
 
 impl WordMeta {
@@ -164,6 +175,7 @@ impl WordMeta {
         span: None,
         keys: Vec::new(),
         substituted: Vec::new(),
+        substitution: false,
     };
 
     fn union(&mut self, other: &WordMeta) {
@@ -177,6 +189,7 @@ impl WordMeta {
                 self.substituted.push(*key);
             }
         }
+        self.substitution |= other.substitution;
     }
 }
 
@@ -190,6 +203,9 @@ pub(crate) struct WordMeta {
     /// The insertions made in a command substitution inside it, whose
     /// output is part of it.
     substituted: Vec<usize>,
+    /// It holds a command substitution's output (`$(...)`, backquotes,
+    /// `<(...)`), whose command reads the stdin of the command it is in.
+    substitution: bool,
 }
 
 /// What a command substitution or subshell interrupts.
@@ -235,6 +251,9 @@ impl Default for ShellLexer {
             redirect_target: false,
             redirect_op: false,
             int_vars: Vec::new(),
+            redirect: None,
+            reads_own_stdin: false,
+            written: Vec::new(),
         }
     }
 }
@@ -331,8 +350,11 @@ impl ShellLexer {
         self.word_start = WordStart::No;
         self.word.push('\u{0}');
         self.raw_word.push(script::OPAQUE);
-        if let Some(Frame::Heredoc(_)) = self.frames.last() {
+        if let Some(Frame::Heredoc(heredoc)) = self.frames.last() {
             self.line.push('\u{0}');
+            for path in &heredoc.writes {
+                self.written.push((path.clone(), key));
+            }
         }
     }
 
@@ -405,6 +427,11 @@ impl ShellLexer {
         for name in &other.int_vars {
             if !self.int_vars.contains(name) {
                 self.int_vars.push(name.clone());
+            }
+        }
+        for written in &other.written {
+            if !self.written.contains(written) {
+                self.written.push(written.clone());
             }
         }
         if readers.is_some() {

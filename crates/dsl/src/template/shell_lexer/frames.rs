@@ -41,6 +41,8 @@ pub(super) struct Heredoc {
     pub(super) strip_tabs: bool,
     /// The interpreter its text reaches (`sh <<EOF`, `cat <<EOF | sh`).
     pub(super) reader: Option<super::pipeline::Interpreter>,
+    /// The files its command writes it to (`cat > s <<EOF`), by literal path.
+    pub(super) writes: Vec<String>,
 }
 
 /// A character whose meaning depends on the next one.

@@ -9,7 +9,9 @@
 //!
 //! The list (documented in docs/semantics.md, "Values that reach another
 //! interpreter"): any shell (`sh bash dash zsh ksh mksh ash posh`,
-//! `busybox sh`) with no script operand, with `-s` or with `/dev/stdin`;
+//! `busybox sh`, a shell named by a variable: `$SHELL`, `"$BASH"`, `$0`,
+//! see [`super::programs::names_a_shell`]) with no script operand, with
+//! `-s` or with `/dev/stdin`;
 //! `ssh HOST` with no remote command, or whose remote command is one of
 //! these; `su`/`runuser` with no `-c` (a login shell), or whose `-c`
 //! command is one; `sudo -s`/`-i` and `doas -s` with no command; every
@@ -25,56 +27,22 @@
 //! commands), `redis-cli` with no command, `clickhouse-client` with no
 //! `--query`, `cqlsh` with no `-e`/`-f`, `mongosh`/`mongo` with no
 //! `--eval` or script; `at`/`batch` with no `-f`; `crontab` with no file
-//! or `-`; `source`/`.` of `/dev/stdin`.
+//! or `-`; `source`/`.` of `/dev/stdin`. Commands that evaluate their
+//! stdin otherwise (`eval "$(cat)"`, `sh -c sh`) are found by
+//! `ShellLexer::evaluates_stdin` (evaluated_stdin.rs), which sees substitutions
+//! and can lex a `-c` script; files written and run later, in
+//! [`super::redirections`].
 
 use super::super::argv::{host_of_ssh, SHELLS};
 use super::pasting::xargs_runs_items;
 use super::programs::{
-    interpreter_options, is_script_interpreter, is_stdin, name, program_in_options, skip_options,
-    Language, Reader, WRAPPERS,
+    is_script_interpreter, is_stdin, name, reads_script_from_stdin, skip_assignments, skip_options,
+    wrapped, Language, Reader,
 };
 
 /// How many commands deep (`ssh h "sudo su -c 'bash -s'"`) the remote and
 /// `-c` commands are followed; deeper is taken to read its stdin.
 const MAX_DEPTH: usize = 4;
-
-/// Whether a shell's options and operands (from `i`) leave it reading its
-/// script from stdin: no `-c`, and `-s` or no script operand.
-fn shell_reads_stdin(words: &[Option<&str>], mut i: usize) -> bool {
-    let mut stdin = false;
-    while let Some(Some(word)) = words.get(i) {
-        if *word == "--" || *word == "-" {
-            i += 1;
-            break;
-        }
-        if let Some(long) = word.strip_prefix("--") {
-            i += if matches!(long, "rcfile" | "init-file") {
-                2
-            } else {
-                1
-            };
-            continue;
-        }
-        let Some(flags) = word
-            .strip_prefix('-')
-            .or_else(|| word.strip_prefix('+'))
-            .filter(|f| !f.is_empty())
-        else {
-            break;
-        };
-        if flags.contains('c') {
-            return false;
-        }
-        stdin |= flags.contains('s');
-        i += if flags.ends_with('o') { 2 } else { 1 };
-    }
-    stdin
-        || match words.get(i) {
-            None => true,
-            Some(Some(operand)) => is_stdin(operand),
-            Some(None) => false,
-        }
-}
 
 /// The words of a command written as one text (`su -c "bash -s"`, the
 /// remote command of `ssh`), split where the shell would split it.
@@ -106,7 +74,7 @@ pub(super) fn stdin_interpreter(words: &[Option<&str>], texts: &[&str]) -> Optio
 }
 
 fn reader_at(words: &[Option<&str>], texts: &[&str], start: usize, depth: usize) -> Option<Reader> {
-    let mut i = start;
+    let mut i = skip_assignments(words, start);
     let shell = |word| {
         Some(Reader {
             word,
@@ -116,67 +84,31 @@ fn reader_at(words: &[Option<&str>], texts: &[&str], start: usize, depth: usize)
     // Iterative over wrappers, so `sudo sudo sudo ... sh` is no recursion.
     loop {
         let program = name(words.get(i).copied().flatten()?);
-        if let Some((_, with_arg, operands)) = WRAPPERS.iter().find(|(w, _, _)| *w == program) {
-            let mut j = i + 1;
-            let mut login_shell = false;
-            while let Some(Some(word)) = words.get(j) {
-                if *word == "--" {
-                    j += 1;
-                    break;
-                }
-                let assignment = program == "env" && word.contains('=') && !word.starts_with('-');
-                let option = word.starts_with('-') && word.len() > 1;
-                if !option && !assignment {
-                    break;
-                }
-                if matches!(program, "sudo" | "doas") {
-                    let flags = word.strip_prefix('-').unwrap_or_default();
-                    login_shell |= matches!(*word, "--shell" | "--login")
-                        || (!flags.starts_with('-') && flags.contains(['s', 'i']));
-                }
-                if program == "flock" && matches!(*word, "-c" | "--command") {
-                    let command: Vec<&str> = texts.get(j + 1).copied().into_iter().collect();
-                    return command_reads_stdin(&command, depth)
-                        .map(|language| Reader { word: i, language });
-                }
-                j += if with_arg.contains(word) { 2 } else { 1 };
+        if let Some(wrapper) = wrapped(words, i) {
+            if let Some(text) = wrapper.command_text {
+                let command: Vec<&str> = texts.get(text).copied().into_iter().collect();
+                return command_reads_stdin(&command, depth)
+                    .map(|language| Reader { word: i, language });
             }
-            j += operands;
-            if j >= words.len() {
-                return login_shell.then(|| shell(i)).flatten();
+            match wrapper.command {
+                Some(command) => {
+                    i = command;
+                    continue;
+                }
+                None => return wrapper.login_shell.then(|| shell(i)).flatten(),
             }
-            i = j;
-            continue;
         }
         if program == "busybox" {
             i += 1;
             continue;
         }
         if SHELLS.contains(&program) {
-            return shell_reads_stdin(words, i + 1).then(|| shell(i)).flatten();
+            return reads_script_from_stdin(words, i, program)
+                .then(|| shell(i))
+                .flatten();
         }
         if is_script_interpreter(program) {
-            let with_arg = interpreter_options(program);
-            let mut j = i + 1;
-            while let Some(Some(word)) = words.get(j) {
-                if *word == "--" {
-                    j += 1;
-                    break;
-                }
-                if !word.starts_with('-') || *word == "-" {
-                    break;
-                }
-                if program_in_options(program, word) {
-                    return None;
-                }
-                j += if with_arg.contains(word) { 2 } else { 1 };
-            }
-            let reads = match words.get(j) {
-                None => true,
-                Some(Some(operand)) => is_stdin(operand),
-                Some(None) => false,
-            };
-            return reads.then_some(Reader {
+            return reads_script_from_stdin(words, i, program).then_some(Reader {
                 word: i,
                 language: Language::Other,
             });

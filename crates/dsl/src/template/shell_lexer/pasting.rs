@@ -6,7 +6,7 @@
 
 use super::super::argv::{host_of_ssh, script_of_shell, SHELLS};
 use super::programs::{
-    is_script_interpreter, name, program_in_options, skip_options, Language, Reader, WRAPPERS,
+    command_index, is_script_interpreter, name, operands_start, Language, Reader,
 };
 
 /// `xargs [options] COMMAND`: the items it reads become code when COMMAND
@@ -60,15 +60,7 @@ pub(super) fn xargs_runs_items(words: &[Option<&str>], texts: &[&str], i: usize)
         j += if takes_next { 2 } else { 1 };
     }
     // The command, through the wrappers that run it.
-    let mut command = j;
-    while let Some((_, with_arg, operands)) = words
-        .get(command)
-        .copied()
-        .flatten()
-        .and_then(|w| WRAPPERS.iter().find(|(p, _, _)| *p == name(w)))
-    {
-        command = skip_options(words, command + 1, with_arg) + operands;
-    }
+    let command = command_index(words, j)?;
     let program = name(words.get(command).copied().flatten()?);
     let text = |k: usize| match words.get(k) {
         Some(Some(w)) => w.to_string(),
@@ -134,35 +126,19 @@ pub(super) fn find_pastes_names(words: &[Option<&str>], texts: &[&str]) -> Optio
 }
 
 /// The script operand of a shell or script interpreter that runs a file
-/// (`bash FILE`, `source FILE`, `python3 FILE`), as (program, operand)
-/// indexes: when the operand is a process substitution (`bash <(...)`),
-/// what the substitution prints is the script.
+/// (`bash FILE`, `source FILE`, `python3 FILE`, also behind a wrapper:
+/// `sudo bash FILE`), as (program, operand) indexes: when the operand is a
+/// process substitution (`bash <(...)`), what the substitution prints is
+/// the script; when it is a file the command wrote earlier, what it wrote.
 pub(super) fn script_operand(words: &[Option<&str>]) -> Option<(usize, usize)> {
-    let program = words.first().copied().flatten().map(name)?;
+    let p = command_index(words, 0)?;
+    let program = words[p].map(name)?;
     if matches!(program, "source" | ".") {
-        return (words.len() > 1).then_some((0, 1));
+        return (words.len() > p + 1).then_some((p, p + 1));
     }
     if !SHELLS.contains(&program) && !is_script_interpreter(program) {
         return None;
     }
-    let mut j = 1;
-    while let Some(Some(word)) = words.get(j) {
-        if *word == "--" {
-            j += 1;
-            break;
-        }
-        if !word.starts_with(['-', '+']) || *word == "-" {
-            break;
-        }
-        // A program given inline (`-c`, `-e`): no script file.
-        if program_in_options(program, word) || (SHELLS.contains(&program) && word.contains('c')) {
-            return None;
-        }
-        j += if word.ends_with('o') && SHELLS.contains(&program) {
-            2
-        } else {
-            1
-        };
-    }
-    (j < words.len()).then_some((0, j))
+    let (j, stdin) = operands_start(words, p + 1, program)?;
+    (!stdin && j < words.len()).then_some((p, j))
 }

@@ -51,6 +51,9 @@ pub enum Route {
     FoundNames,
     /// The output of a command substitution inside a script.
     Substitution,
+    /// Written to a file that a later command of the template runs or
+    /// sources (`echo {{x}} > f.sh; sh f.sh`), named by [`Piped::file`].
+    File,
 }
 
 /// An insertion whose value reaches an interpreter.
@@ -59,6 +62,8 @@ pub struct Piped {
     pub key: usize,
     pub interpreter: Interpreter,
     pub route: Route,
+    /// The file it was written to, for [`Route::File`].
+    pub file: Option<String>,
 }
 
 /// A command list being read.
@@ -85,7 +90,14 @@ pub(super) struct List {
     /// Items of this list's finished pipelines: what flows out of it.
     all: Vec<Item>,
     /// An interpreter reading this list's own stdin (a pipeline's first stage).
-    reads: Option<Interpreter>,
+    pub(super) reads: Option<Interpreter>,
+    /// What replaced the current stage's stdin, if a redirection did.
+    pub(super) stdin: Option<super::redirections::Stdin>,
+    /// The literal files the current stage's redirections write.
+    pub(super) writes: Vec<String>,
+    /// The current pipeline's first stage kept the list's stdin, so what
+    /// its later stages read may come from there (`{ grep x | sh; }`).
+    head_kept_stdin: bool,
 }
 
 fn union(into: &mut Vec<Item>, from: &[Item]) {
@@ -112,12 +124,21 @@ impl List {
         union(&mut self.all, &other.all);
         self.in_herestring |= other.in_herestring;
         self.later_stage &= other.later_stage;
+        self.head_kept_stdin |= other.head_kept_stdin;
         self.awaiting_stage |= other.awaiting_stage;
         if self.nested_reader.is_none() {
             self.nested_reader = other.nested_reader.clone();
         }
         if self.reads.is_none() {
             self.reads = other.reads.clone();
+        }
+        if self.stdin != other.stdin {
+            self.stdin = None;
+        }
+        for path in &other.writes {
+            if !self.writes.contains(path) {
+                self.writes.push(path.clone());
+            }
         }
     }
 
@@ -178,7 +199,8 @@ impl ShellLexer {
         let texts: Vec<&str> = (0..words.len())
             .map(|i| self.texts.get(i).map(String::as_str).unwrap_or_default())
             .collect();
-        let reader = stdin_interpreter(&words, &texts)?;
+        let reader =
+            stdin_interpreter(&words, &texts).or_else(|| self.evaluates_stdin(&words, &texts))?;
         Some(Interpreter {
             name: words[reader.word].unwrap_or("the program").to_string(),
             span: self.word_meta(reader.word).span.unwrap_or_default(),
@@ -188,7 +210,7 @@ impl ShellLexer {
 
     /// What the lexer knows of word `i` of the command (nothing for a word
     /// it did not record).
-    fn word_meta(&self, i: usize) -> &super::WordMeta {
+    pub(super) fn word_meta(&self, i: usize) -> &super::WordMeta {
         static NONE: super::WordMeta = super::WordMeta::EMPTY;
         self.metas.get(i).unwrap_or(&NONE)
     }
@@ -198,6 +220,7 @@ impl ShellLexer {
             key,
             interpreter: interpreter.clone(),
             route,
+            file: None,
         };
         if !self.piped.contains(&piped) {
             self.piped.push(piped);
@@ -220,9 +243,15 @@ impl ShellLexer {
         let stage = std::mem::take(&mut top.stage);
         let herestring = std::mem::take(&mut top.herestring);
         let later = top.later_stage;
+        let stdin = top.stdin.take();
+        let writes = std::mem::take(&mut top.writes);
+        // A redirection of stdin replaces the pipe: what flows down it
+        // reaches neither the reader nor the files the stage writes.
+        let from_pipe = stdin.is_none();
+        let piped_in: &[Item] = if from_pipe { &upstream } else { &[] };
         if let Some(reader) = &reader {
             for (items, route) in [
-                (&upstream, Some(Route::Pipe)),
+                (piped_in, Some(Route::Pipe)),
                 (&herestring, Some(Route::HereString)),
                 (&stage, None),
             ] {
@@ -239,8 +268,27 @@ impl ShellLexer {
                 }
             }
         }
+        self.check_written_runs(stdin.as_ref(), reader.as_ref());
+        // `tee` copies its stdin: worth looking for when a value reaches it
+        // (`tee_files` tells which word is `tee`; this only looks for one).
+        let tee = || {
+            let fed = !piped_in.is_empty()
+                || !herestring.is_empty()
+                || stage.iter().any(|i| matches!(i, Item::Heredoc(_)));
+            fed && self
+                .words
+                .iter()
+                .any(|w| w.as_deref().is_some_and(|w| w.ends_with("tee")))
+        };
+        if !writes.is_empty() || tee() {
+            let output: Vec<Item> = [piped_in, &stage, &herestring].concat();
+            self.note_written(writes, &output);
+        }
         let top = self.top_list();
-        if !later && top.reads.is_none() {
+        if !later {
+            top.head_kept_stdin = from_pipe;
+        }
+        if top.reads.is_none() && from_pipe && top.head_kept_stdin {
             top.reads = reader;
         }
         top.upstream = upstream;
@@ -264,7 +312,12 @@ impl ShellLexer {
         !top.upstream.is_empty()
             || !top.herestring.is_empty()
             || top.stage.iter().any(|i| matches!(i, Item::Heredoc(_)))
-            || (self.lists.len() > 1 && !top.later_stage && top.reads.is_none())
+            || ((self.lists.len() > 1 || self.reads_own_stdin)
+                && top.reads.is_none()
+                && (!top.later_stage || top.head_kept_stdin))
+            // `sh < f` where this command wrote a value into `f`.
+            || (!self.written.is_empty()
+                && matches!(top.stdin, Some(super::redirections::Stdin::File(_))))
     }
 
     /// A pipeline ends (`;`, `&`, `&&`, `||`, a newline, a `case` pattern).
@@ -372,6 +425,12 @@ impl ShellLexer {
             Some(super::frames::Frame::Heredoc(heredoc)) => heredoc.reader.as_ref(),
             _ => None,
         }
+    }
+
+    /// Whether the here-document whose body is being read is written to
+    /// a file (`cat > s <<EOF`), which a later command may run.
+    pub fn heredoc_written(&self) -> bool {
+        matches!(self.frames.last(), Some(super::frames::Frame::Heredoc(h)) if !h.writes.is_empty())
     }
 
     /// The scripts another shell parses among the current command's
@@ -502,4 +561,4 @@ impl ShellLexer {
 
 /// How many scripts deep the pipelines inside scripts are followed (an
 /// insertion deeper than this is refused by its context already).
-const MAX_FOLLOWED: usize = 4;
+pub(super) const MAX_FOLLOWED: usize = 4;

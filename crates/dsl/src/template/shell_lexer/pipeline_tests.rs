@@ -127,8 +127,8 @@ fn neighbours_that_treat_their_stdin_as_data() {
             "{reader}"
         );
     }
-    // Not the same pipeline.
-    assert_eq!(refused("echo @ > f; sh f"), Vec::<usize>::new());
+    // Not the same pipeline (a file run later is another file).
+    assert_eq!(refused("echo @ > f; sh g"), Vec::<usize>::new());
     assert_eq!(refused("echo @ || sh"), Vec::<usize>::new());
     assert_eq!(refused("echo @ && sh -c 'x'"), Vec::<usize>::new());
     assert_eq!(refused("echo @ &\nsh script"), Vec::<usize>::new());
@@ -300,4 +300,146 @@ fn a_reader_on_one_side_of_a_block() {
         then.finish();
         assert_eq!(then.piped().len(), 1, "{before:?} {side:?}");
     }
+}
+
+#[test]
+fn a_shell_named_by_a_variable_or_behind_a_wrapper() {
+    for reader in [
+        "$SHELL",
+        "\"$SHELL\"",
+        "${SHELL:-sh}",
+        "${SHELL}",
+        "$BASH",
+        "\"$0\"",
+        "$ZSH_NAME",
+        "sudo $SHELL",
+        "env -i \"$SHELL\"",
+        "nice -n 1 $SHELL -s",
+        "env sh",
+        "command sh",
+        "exec sh",
+        "nice sh",
+        "timeout 5 sh",
+        "timeout -s KILL 5 sh",
+        "sudo sh",
+        "sudo -u x bash",
+        "A=1 sh",
+        "LC_ALL=C A_B=2 $SHELL",
+        "A=\"$x\" B=@ sh",
+    ] {
+        assert_eq!(refused(&format!("echo @ | {reader}")), [1], "{reader}");
+    }
+    // Not a shell: another variable, a replaced or measured value, `command -v`.
+    for reader in ["$PAGER", "${SHELL:+cat}", "${#SHELL}", "command -v sh"] {
+        assert_eq!(
+            refused(&format!("echo @ | {reader}")),
+            Vec::<usize>::new(),
+            "{reader}"
+        );
+    }
+    // `$SHELL -c` is a script another shell parses, as `sh -c` is.
+    assert_eq!(context("$SHELL -c \"echo @"), DoubleQuoted);
+}
+
+#[test]
+fn a_stage_that_evaluates_its_stdin() {
+    for reader in [
+        "eval \"$(cat)\"",
+        "eval \"$(cat -)\"",
+        "eval `cat`",
+        ". /dev/stdin",
+        "source /dev/stdin",
+        "sh /dev/stdin",
+        "bash -s",
+        "sh -s --",
+        "source <(cat)",
+        "sh -c \"$(cat)\"",
+        "sh -c sh",
+        "sh -c 'eval \"$(cat)\"'",
+        "bash -c '. /dev/stdin'",
+        "sh -c 'cat; sh'",
+        // Conservative: whatever the substitution runs.
+        "eval \"$(ssh-agent -s)\"",
+    ] {
+        assert_eq!(refused(&format!("echo @ | {reader}")), [1], "{reader}");
+    }
+    for reader in ["eval \"$X\"", "sh -c 'cat'", "sh -c 'read l; echo \"$l\"'"] {
+        assert_eq!(
+            refused(&format!("echo @ | {reader}")),
+            Vec::<usize>::new(),
+            "{reader}"
+        );
+    }
+}
+
+#[test]
+fn a_file_written_with_a_value_and_run_by_the_same_command() {
+    for text in [
+        "echo @ > f.sh; sh f.sh",
+        "printf '%s' @ > /tmp/a; . /tmp/a",
+        "printf '%s' @ >> ./job; bash job",
+        "cat > s <<EOF\n@\nEOF\nbash s\n",
+        "cat <<EOF > s\n@\nEOF\nsource ./s\n",
+        "echo @ | tee f | cat; source f",
+        "echo @ | tee -a f > /dev/null\nsudo sh f",
+        "echo @ > f; chmod +x f; ./f",
+        "{ echo @; } > f; sh < f",
+        "echo @ > f 2>&1; sh ./f",
+        "echo @ > \"f\"; sh f",
+        "echo @ > job.py; python3 job.py",
+    ] {
+        assert_eq!(refused(text), [1], "{text:?}");
+    }
+    assert_eq!(
+        piped("echo @ > f.sh; sh f.sh"),
+        [(1, "sh".to_string(), Route::File)]
+    );
+    for text in [
+        // Another file, run before the write, a path not written literally.
+        "echo @ > f; sh g",
+        "sh f; echo @ > f",
+        "echo @ > \"$F\"; sh \"$F\"",
+        // Written elsewhere than the file run, or read as data.
+        "echo @ 2>&1 >/dev/null; sh f",
+        "echo @ > f; cat f; grep x f",
+        "echo @ | tee f; sh -s f < script",
+    ] {
+        assert_eq!(refused(text), Vec::<usize>::new(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_reader_whose_stdin_is_replaced_reads_no_pipe() {
+    for reader in [
+        "sh < file",
+        "< file sh",
+        "sh <<< 'echo hi'",
+        "sh <<'EOF'\necho hi\nEOF\n",
+        "{ sh; } < file",
+        "sh -c 'cat'",
+        "{ grep x < file | sh; }",
+    ] {
+        assert_eq!(
+            refused(&format!("echo @ | {reader}")),
+            Vec::<usize>::new(),
+            "{reader}"
+        );
+    }
+    for reader in [
+        "sh < /dev/stdin",
+        "sh < /dev/fd/0",
+        "sh 0<&0",
+        "sh <&3",
+        "sh 3< file",
+        "sh < \"$F\"",
+        "sh < file <&0",
+        "{ sh < file; sh; }",
+        // A reader later in a pipeline of a list reading the stage's stdin.
+        "{ grep x | sh; }",
+        "( tr a b | sh )",
+    ] {
+        assert_eq!(refused(&format!("echo @ | {reader}")), [1], "{reader}");
+    }
+    // The here-string or here-document itself still reaches the reader.
+    assert_eq!(refused("echo a | sh <<< @"), [1]);
 }

@@ -10,6 +10,7 @@
 //! for the script's context and that text again for the command's.
 
 use super::super::argv::{host_of_ssh, script_of_shell, SHELLS};
+use super::programs::{name, WRAPPERS};
 use super::{ShellContext, ShellLexer};
 use std::ops::Range;
 
@@ -25,7 +26,7 @@ pub(super) const OPAQUE: char = '\u{0}';
 /// insertion), which is all a program name or an option ever is.
 pub(super) fn script_words(words: &[Option<&str>]) -> Option<Range<usize>> {
     let current = words.len().checked_sub(1)?;
-    let name = |i: usize| words[i].map(|w| w.rsplit('/').next().unwrap_or(w));
+    let name = |i: usize| words[i].map(name);
     let mut i = 0;
     while i < current {
         // A shell with `-c` is recognised anywhere (`docker exec c sh -c`,
@@ -108,13 +109,6 @@ const SQL_CLIENTS: &[(&str, &[&str])] = &[
     ("cqlsh", &["-e", "--execute"]),
 ];
 
-/// Programs that run the command they are given: what follows their own
-/// options (and `env`'s assignments, `timeout`'s duration) is a command.
-const WRAPPERS: &[&str] = &[
-    "sudo", "doas", "env", "timeout", "nice", "ionice", "nohup", "exec", "command", "time",
-    "stdbuf", "setsid", "chrt", "taskset", "flock", "unbuffer", "xargs",
-];
-
 /// Whether word `i` is where a command name stands: first, after `--`, or
 /// after a wrapper's options and operands.
 fn command_position(words: &[Option<&str>], i: usize) -> bool {
@@ -128,8 +122,8 @@ fn command_position(words: &[Option<&str>], i: usize) -> bool {
         let Some(word) = words[j] else {
             return false;
         };
-        let name = word.rsplit('/').next().unwrap_or(word);
-        if WRAPPERS.contains(&name) {
+        let name = name(word);
+        if name == "xargs" || WRAPPERS.iter().any(|(wrapper, _, _)| *wrapper == name) {
             return true;
         }
         let operand = word.starts_with('-')
@@ -349,7 +343,7 @@ pub(super) fn may_start_script(words: &[Option<String>]) -> bool {
 /// Whether `word` names a program that hands text to another shell or runs
 /// SQL it is given: what makes the words after it worth following.
 pub(super) fn hands_on(word: &str) -> bool {
-    let name = word.rsplit('/').next().unwrap_or(word);
+    let name = name(word);
     SHELLS.contains(&name)
         || matches!(name, "ssh" | "su" | "runuser" | "eval" | "sudo" | "watch")
         || SQL_CLIENTS.iter().any(|(client, _)| *client == name)

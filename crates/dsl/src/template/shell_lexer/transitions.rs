@@ -139,11 +139,13 @@ impl ShellLexer {
                     '<' => {
                         // `<<<`: a here-string, whose word is the stdin of
                         // the command.
+                        self.document_redirect();
                         self.redirect_target = true;
                         self.top_list().in_herestring = true;
                         return;
                     }
                     '-' => {
+                        self.document_redirect();
                         self.delimiter = Some(DelimiterWord {
                             strip_tabs: true,
                             ..DelimiterWord::default()
@@ -151,6 +153,7 @@ impl ShellLexer {
                         return;
                     }
                     _ => {
+                        self.document_redirect();
                         self.delimiter = Some(DelimiterWord::default());
                         self.delimiter_char(c);
                         return;
@@ -172,7 +175,10 @@ impl ShellLexer {
                 '"' => {
                     self.frames.pop();
                 }
-                '`' => self.frames.push(Frame::Backquote),
+                '`' => {
+                    self.meta.substitution = true;
+                    self.frames.push(Frame::Backquote);
+                }
                 '$' => self.pending = Pending::Dollar,
                 _ => {}
             },
@@ -269,6 +275,7 @@ impl ShellLexer {
         }
         if !self.word.is_empty() && self.redirect_target {
             // `> out`, `<<< text`: not an argument of the command.
+            self.redirect_target_ended();
             self.redirect_target = false;
             self.top_list().in_herestring = false;
             self.raw_word.clear();
@@ -286,22 +293,70 @@ impl ShellLexer {
             self.metas.push(std::mem::take(&mut self.meta));
             self.command_start = false;
             let plain = !self.word.contains('\u{0}');
-            self.words.push(plain.then(|| self.word.clone()));
+            // `$SHELL`, `"${BASH}"`: kept as written, read as a shell's name.
+            let word = if plain {
+                Some(self.word.clone())
+            } else if let Some(shell) = super::programs::names_a_shell(&self.raw_word) {
+                let shell = shell.to_string();
+                self.span_to_here();
+                Some(shell)
+            } else {
+                self.prefix_assignment()
+            };
             // A word's text is only read in a script after such a program.
             self.texts.push(if self.follows_words {
                 super::script::decode_word(&self.raw_word)
             } else {
                 String::new()
             });
-            if plain && !self.follows_words && super::script::hands_on(&self.word) {
+            let hands_on = !self.follows_words
+                && match &word {
+                    Some(_) if plain => super::script::hands_on(&self.word),
+                    Some(shell) => super::script::hands_on(shell),
+                    None => false,
+                };
+            if hands_on {
                 self.follows_words = true;
             }
+            self.words.push(word);
         }
         self.raw_word.clear();
         self.word.clear();
         self.meta = super::WordMeta::default();
         self.word_start = WordStart::Yes;
         self.word_at_command_start = self.command_start;
+    }
+
+    /// A word that is not plain text but an assignment written before
+    /// the command (`A="$x" sh`): its name and `=`, so that the program
+    /// after it is still found (its value is not known).
+    fn prefix_assignment(&self) -> Option<String> {
+        // Most words that are not plain hold an insertion or start with a quote.
+        let first = *self.word.as_bytes().first()?;
+        if !(first.is_ascii_alphabetic() || first == b'_') {
+            return None;
+        }
+        let eq = self.word.find('=')?;
+        let name = &self.word[..=eq];
+        if !super::variables::is_assignment(name) {
+            return None;
+        }
+        let before_command = self
+            .words
+            .iter()
+            .all(|w| w.as_deref().is_some_and(super::variables::is_assignment));
+        before_command.then(|| name.to_string())
+    }
+
+    /// The word just ended runs up to the character being read (its
+    /// quoted characters are not marked one by one).
+    fn span_to_here(&mut self) {
+        let cursor = self.cursor;
+        if let Some(span) = self.metas.last_mut().and_then(|m| m.span.as_mut()) {
+            if cursor != crate::source::Span::default() && cursor.start > span.start {
+                span.end = cursor.start;
+            }
+        }
     }
 
     /// The current word goes on at the character being read.
@@ -312,17 +367,6 @@ impl ShellLexer {
             Some(span) => span,
             None => cursor,
         });
-    }
-
-    /// A `<` or `>` was read: a file descriptor's number written just
-    /// before it (`2>`) is part of it, and the next word is its target.
-    fn redirection(&mut self) {
-        if !self.word.is_empty() && self.word.bytes().all(|b| b.is_ascii_digit()) {
-            self.redirect_target = true;
-        }
-        self.end_word();
-        self.redirect_target = true;
-        self.redirect_op = true;
     }
 
     fn command_char(&mut self, c: char) {
@@ -346,7 +390,12 @@ impl ShellLexer {
             }
             ' ' | '\t' => self.end_word(),
             // `>&2`, `<&3`, `>|`: part of the redirection.
-            '&' | '|' if after_redirection => self.redirect_op = true,
+            '&' | '|' if after_redirection => {
+                if c == '&' {
+                    self.duplicating();
+                }
+                self.redirect_op = true;
+            }
             ';' | '&' => {
                 self.end_word();
                 self.end_pipeline();
@@ -374,6 +423,7 @@ impl ShellLexer {
             }
             '`' => {
                 self.in_word();
+                self.meta.substitution = true;
                 self.frames.push(Frame::Backquote);
             }
             '$' => {
@@ -422,6 +472,7 @@ impl ShellLexer {
                             self.meta = outer.meta;
                             self.redirect_target = outer.redirect_target;
                             self.meta.substituted.extend(substituted);
+                            self.meta.substitution = true;
                         }
                     } else {
                         self.end_pipeline();
@@ -430,10 +481,10 @@ impl ShellLexer {
                 }
             }
             '<' => {
-                self.redirection();
+                self.redirection(true, after_redirection);
                 self.pending = Pending::Less;
             }
-            '>' => self.redirection(),
+            '>' => self.redirection(false, after_redirection),
             _ => {
                 self.word_start = WordStart::No;
                 self.word.push(c);
@@ -486,6 +537,7 @@ impl ShellLexer {
                     quoted: word.quoted,
                     strip_tabs: word.strip_tabs,
                     reader: None,
+                    writes: Vec::new(),
                 });
                 self.note_heredoc(self.heredocs.len() - 1);
                 self.word_start = WordStart::Yes;
@@ -516,6 +568,9 @@ impl ShellLexer {
         };
         if line == heredoc.delimiter {
             self.frames.pop();
+            // The body is no word of the command that follows.
+            self.word.clear();
+            self.raw_word.clear();
             self.word_start = WordStart::Yes;
             self.new_command();
         }

@@ -36,7 +36,7 @@ fn assignment(word: &str) -> Option<(&str, bool)> {
 }
 
 /// Whether a finished word is an assignment (`X=1` before a command).
-fn is_assignment(word: &str) -> bool {
+pub(super) fn is_assignment(word: &str) -> bool {
     matches!(assignment(word), Some((_, true)))
 }
 
