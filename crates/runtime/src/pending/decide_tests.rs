@@ -1,0 +1,125 @@
+//! Unit tests of deciding: four-eyes, trust in records, decision files.
+
+use super::*;
+use crate::pending::record::AnswerSpec;
+
+fn record(kind: PendingKind, by_other: bool) -> PendingRecord {
+    PendingRecord {
+        answer: Some(AnswerSpec::Choice {
+            choices: vec!["workload".into(), "platform".into()],
+        }),
+        by_other,
+        ..PendingRecord::for_tests(kind, "r", "s")
+    }
+}
+
+#[test]
+fn answers_are_checked_as_the_command_line_checks_them() {
+    let ask = record(PendingKind::Ask, false);
+    let answer = |v: &str| Verdict::Answer { value: v.into() };
+    assert_eq!(
+        check(&ask, &answer("2"), 1),
+        Ok(Accepted::Answered(Value::from("platform")))
+    );
+    assert!(matches!(
+        check(&ask, &answer("$(touch x)"), 1),
+        Err(DecideError::InvalidAnswer(_))
+    ));
+    let approve = Verdict::Approve { reason: None };
+    assert!(matches!(
+        check(&ask, &approve, 1),
+        Err(DecideError::WrongVerdict(_))
+    ));
+    let manual = record(PendingKind::Manual, false);
+    assert_eq!(
+        check(&manual, &answer("done by hand"), 1),
+        Ok(Accepted::Answered(Value::from("by hand")))
+    );
+    assert!(check(&manual, &answer("doneness"), 1).is_err());
+}
+
+#[test]
+fn the_starter_cannot_pass_a_four_eyes_gate_but_may_reject_it() {
+    let gate = record(PendingKind::Gate, true);
+    let approve = Verdict::Approve { reason: None };
+    assert!(matches!(
+        check(&gate, &approve, 1000),
+        Err(DecideError::FourEyes { .. })
+    ));
+    assert!(check(&gate, &approve, 1001).is_ok());
+    let reject = Verdict::Reject { reason: None };
+    assert!(check(&gate, &reject, 1000).is_ok());
+}
+
+#[test]
+fn a_decision_file_says_which_front_end_wrote_it_only_when_it_is_not_the_command_line() {
+    let gate = record(PendingKind::Gate, false);
+    let approve = Verdict::approval(true, Some("  ".into()));
+    assert_eq!(approve, Verdict::Approve { reason: None });
+    let command = serde_json::to_value(approve.file(&gate, Front::Command)).unwrap();
+    assert!(command.get("via").is_none(), "{command}");
+    let web = serde_json::to_value(approve.file(&gate, Front::Web)).unwrap();
+    assert_eq!(web["via"], "web");
+    // A file written before the field existed reads as the command line's.
+    let old: DecisionFile = serde_json::from_value(command).unwrap();
+    assert_eq!(old.via, Front::Command);
+}
+
+/// Whoever started or resumed the run is refused at a four-eyes gate,
+/// not only the user running the waiting process.
+#[test]
+fn everyone_who_started_or_resumed_the_run_is_refused_at_four_eyes() {
+    let gate = PendingRecord {
+        ran_by: vec![
+            crate::pending::RunUser {
+                user: "alice".into(),
+                uid: 1000,
+            },
+            crate::pending::RunUser {
+                user: "bob".into(),
+                uid: 1001,
+            },
+        ],
+        starter_uid: 1001,
+        ..record(PendingKind::Gate, true)
+    };
+    let approve = Verdict::Approve { reason: None };
+    for runner in [1000, 1001] {
+        assert!(matches!(
+            check(&gate, &approve, runner),
+            Err(DecideError::FourEyes { .. })
+        ));
+        assert!(check(&gate, &Verdict::Reject { reason: None }, runner).is_ok());
+    }
+    assert!(check(&gate, &approve, 1002).is_ok());
+}
+
+/// The run directory's owner (uid 0 here) cannot pass off a record of
+/// their own as the live one of a colleague's resume (pid 42, uid
+/// 1001); their own records are trusted as before.
+#[test]
+fn a_record_naming_the_lock_holder_must_be_the_holders_users() {
+    let resumed = Holder {
+        pid: Some(42),
+        uid: Some(1001),
+    };
+    assert!(resumed.may_have_written(1001, 42, 0));
+    assert!(
+        !resumed.may_have_written(0, 42, 0),
+        "the owner, naming the holder"
+    );
+    assert!(
+        resumed.may_have_written(0, 7, 0),
+        "the owner's stale record"
+    );
+    assert!(
+        !resumed.may_have_written(1001, 7, 0),
+        "the resumer, naming another pid"
+    );
+    let unknown = Holder {
+        pid: None,
+        uid: None,
+    };
+    assert!(unknown.may_have_written(0, 42, 0));
+    assert!(!unknown.may_have_written(1001, 42, 0));
+}
