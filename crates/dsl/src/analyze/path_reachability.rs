@@ -29,18 +29,43 @@ use std::collections::{BTreeSet, HashMap};
 /// More worlds than this at once and the walk gives up (nothing reported).
 pub const MAX_WORLDS: usize = 4096;
 
-#[derive(Clone)]
+/// One set of paths through the steps walked so far. It holds the states
+/// of the steps that still matter only (see `live` in [`walk`]): a world is
+/// cloned at every branch and handled failure, so a state per step of the
+/// playbook made the walk quadratic in the steps (a 20,000-step playbook
+/// spent a tenth of `check` copying and dropping them).
+#[derive(Clone, Default)]
 struct World {
-    ended: Vec<Ended>,
-    taken: Vec<Option<usize>>,
+    /// How each step that still matters ended, and the case a branch took.
+    states: HashMap<usize, (Ended, Option<usize>)>,
     /// Steps that failed (a handled failure) on every path this world stands for.
     failed: BTreeSet<usize>,
+}
+
+impl World {
+    /// A step's end; a step that has not ended, or no longer matters, is
+    /// `Unsettled` (no step reads one that no longer matters).
+    fn ended(&self, j: usize) -> Ended {
+        self.states.get(&j).map_or(Ended::Unsettled, |s| s.0)
+    }
+
+    fn taken(&self, j: usize) -> Option<usize> {
+        self.states.get(&j).and_then(|s| s.1)
+    }
+
+    fn end(&mut self, j: usize, ended: Ended) {
+        self.states.entry(j).or_insert((Ended::Unsettled, None)).0 = ended;
+    }
+
+    fn take(&mut self, j: usize, target: Option<usize>) {
+        self.states.entry(j).or_insert((Ended::Unsettled, None)).1 = target;
+    }
 }
 
 /// The world's step states, for `failed(ID)` and friends; every value is unknown.
 struct Symbolic<'a> {
     index: &'a HashMap<&'a str, usize>,
-    ended: &'a [Ended],
+    world: &'a World,
 }
 
 impl Env for Symbolic<'_> {
@@ -49,7 +74,7 @@ impl Env for Symbolic<'_> {
     }
 
     fn step_state(&self, id: &str) -> Option<StepOutcome> {
-        match self.ended[*self.index.get(id)?] {
+        match self.world.ended(*self.index.get(id)?) {
             Ended::Succeeded => Some(StepOutcome::Succeeded),
             Ended::Skipped => Some(StepOutcome::Skipped),
             Ended::Failed | Ended::Stopped => Some(StepOutcome::Failed),
@@ -125,12 +150,9 @@ fn walk(
         last_use[from] = last_use[from].max(position[to]);
     }
     let mut seen = vec![Seen::default(); n];
-    let mut worlds = vec![World {
-        ended: vec![Ended::Unsettled; n],
-        taken: vec![None; n],
-        failed: BTreeSet::new(),
-    }];
+    let mut worlds = vec![World::default()];
     let mut live: Vec<usize> = Vec::new();
+    let mut is_live = vec![false; n];
     for (p, &i) in order.iter().enumerate() {
         let step = &playbook.steps[i];
         let mut next = Vec::with_capacity(worlds.len());
@@ -139,32 +161,32 @@ fn walk(
                 graph,
                 &playbook.steps,
                 i,
-                |j| world.ended[j],
-                |b| world.taken[b] == Some(i),
+                |j| world.ended(j),
+                |b| world.taken(b) == Some(i),
             );
             if let Err(blocked) = decided {
                 let chosen = graph.incoming(i).any(|(from, edge)| match edge.kind {
                     EdgeKind::Needs => false,
-                    EdgeKind::Failure => world.ended[from].is_failure(),
-                    _ => world.ended[from] == Ended::Succeeded && world.taken[from] == Some(i),
+                    EdgeKind::Failure => world.ended(from).is_failure(),
+                    _ => world.ended(from) == Ended::Succeeded && world.taken(from) == Some(i),
                 });
                 let s = &mut seen[i];
                 if chosen && s.blocked_when_chosen.is_none() {
                     s.blocked_when_chosen = Some(blocked);
                 }
                 s.blocked.get_or_insert(blocked);
-                world.ended[i] = Ended::Skipped;
+                world.end(i, Ended::Skipped);
                 next.push(world);
                 continue;
             }
             let env = Symbolic {
                 index: &index,
-                ended: &world.ended,
+                world: &world,
             };
             if let Some(when) = &plans[i].when {
                 if let Ok(Outcome::Known(v)) = expr::eval(when, &env) {
                     if v != Value::Bool(true) {
-                        world.ended[i] = Ended::Skipped;
+                        world.end(i, Ended::Skipped);
                         next.push(world);
                         continue;
                     }
@@ -200,10 +222,10 @@ fn walk(
                     );
                 }
                 targets.dedup();
-                world.ended[i] = Ended::Succeeded;
+                world.end(i, Ended::Succeeded);
                 for target in targets {
                     let mut fork = world.clone();
-                    fork.taken[i] = target;
+                    fork.take(i, target);
                     next.push(fork);
                 }
                 continue;
@@ -215,24 +237,28 @@ fn walk(
                 );
             if handled {
                 let mut failing = world.clone();
-                failing.ended[i] = Ended::Failed;
+                failing.end(i, Ended::Failed);
                 failing.failed.insert(i);
                 next.push(failing);
             }
-            world.ended[i] = Ended::Succeeded;
+            world.end(i, Ended::Succeeded);
             next.push(world);
         }
         // Merge worlds that agree on every step that still matters.
-        live.retain(|&j| last_use[j] > p);
+        live.retain(|&j| {
+            is_live[j] = last_use[j] > p;
+            is_live[j]
+        });
         if last_use[i] > p {
             live.push(i);
+            is_live[i] = true;
         }
         let mut merged: Vec<World> = Vec::with_capacity(next.len());
         let mut at: HashMap<Vec<(Ended, Option<usize>)>, usize> = HashMap::new();
         for world in next {
             let key: Vec<(Ended, Option<usize>)> = live
                 .iter()
-                .map(|&j| (world.ended[j], world.taken[j]))
+                .map(|&j| (world.ended(j), world.taken(j)))
                 .collect();
             match at.get(&key) {
                 Some(&m) => {
@@ -241,6 +267,8 @@ fn walk(
                 }
                 None => {
                     at.insert(key, merged.len());
+                    let mut world = world;
+                    world.states.retain(|&j, _| is_live[j]);
                     merged.push(world);
                 }
             }
