@@ -152,9 +152,10 @@ impl StepTask {
             // failed attempt, an error), or `None` when the condition simply
             // does not hold yet.
             let mut reason = result.message.clone();
-            // What the condition read at this attempt, when it simply did
-            // not hold: the deadline's message shows the last of them.
-            let mut values_read = Vec::new();
+            // The values this attempt's condition read, when it simply did
+            // not hold: the deadline's message shows them (formatted only
+            // then, not at every attempt).
+            let mut unheld = None;
             if state == StepState::Succeeded {
                 match self.capture(&result.fields) {
                     Ok(outputs) => {
@@ -171,7 +172,7 @@ impl StepTask {
                             }
                             Ok(_) => {
                                 reason = None;
-                                values_read = expr::values_read(condition, &scope);
+                                unheld = Some(scope);
                             }
                             Err(e) => reason = Some(format!("`{condition}`: {e}")),
                         }
@@ -218,16 +219,20 @@ impl StepTask {
                         // The condition is named once: only a reason of
                         // its own (a failed attempt, an error) is added,
                         // or what it last read when it simply did not hold.
-                        match &reason {
-                            None if !values_read.is_empty() => {
-                                let read: Vec<String> = values_read
-                                    .iter()
+                        match (&reason, &unheld) {
+                            (Some(reason), _) => format!("{head}; last: {reason}"),
+                            (None, Some(scope)) => {
+                                let read: Vec<String> = expr::values_read(condition, scope)
+                                    .into_iter()
                                     .map(|(path, value)| format!("{path} = {value}"))
                                     .collect();
-                                format!("{head}; last: {}", read.join(", "))
+                                if read.is_empty() {
+                                    head
+                                } else {
+                                    format!("{head}; last: {}", read.join(", "))
+                                }
                             }
-                            None => head,
-                            Some(reason) => format!("{head}; last: {reason}"),
+                            (None, None) => head,
                         }
                     })
                 };
