@@ -28,6 +28,7 @@ mod harness;
 mod hostile_input;
 mod indirect_readers;
 mod insertions;
+mod journal_final_sync;
 mod kind_http;
 mod kind_http_files;
 mod kind_k8s;
