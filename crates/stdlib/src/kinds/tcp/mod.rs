@@ -69,7 +69,11 @@ fn schema() -> KindSchema {
                 ParamType::Template,
                 "The host: a DNS name, an IPv4 address or an IPv6 address in brackets (`[::1]`); checked at `check` when literal and before connecting when templated (`invalid_host`).",
             ),
-            ParamSchema::required("port", ParamType::Int, "The port, 1 to 65535."),
+            ParamSchema::required(
+                "port",
+                ParamType::OneOf(vec![ParamType::Int, ParamType::Template]),
+                "The port, 1 to 65535 (an insertion of an `int` input, say).",
+            ),
             ParamSchema::optional(
                 "connect_timeout",
                 ParamType::Duration,

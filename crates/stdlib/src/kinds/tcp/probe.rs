@@ -64,9 +64,17 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
         })
     };
     tokio::select! {
-        result = work => result.unwrap_or_else(ActionResult::failure),
+        result = work => result.unwrap_or_else(not_connected),
         _ = ctx.cancel.cancelled() => ActionResult::failure(format!("stopped while connecting to {host}:{port}")),
     }
+}
+
+/// A connection that could not be made: a failure whose `connected`
+/// result is `false`, for a branch or an `until` that reads it.
+fn not_connected(why: String) -> ActionResult {
+    let mut fields = Map::new();
+    fields.insert("connected".into(), Value::Bool(false));
+    ActionResult::failure(why).with_fields(fields)
 }
 
 /// The results every connected step has.

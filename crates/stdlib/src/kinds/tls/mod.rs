@@ -67,7 +67,11 @@ fn schema() -> KindSchema {
                 ParamType::Template,
                 "The host: a DNS name, an IPv4 address or an IPv6 address in brackets (`[::1]`); checked at `check` when literal and before connecting when templated (`invalid_host`).",
             ),
-            ParamSchema::optional("port", ParamType::Int, "The port, 1 to 65535; default `443`."),
+            ParamSchema::optional(
+                "port",
+                ParamType::OneOf(vec![ParamType::Int, ParamType::Template]),
+                "The port, 1 to 65535; default `443`.",
+            ),
             ParamSchema::optional(
                 "server_name",
                 ParamType::Template,
