@@ -53,31 +53,20 @@ path) belongs in it";
 /// The first character of `text` that no host may hold, and why.
 fn bad_char(text: &str) -> Option<String> {
     text.chars().find_map(|c| {
-        let why = match c {
-            c if c.is_whitespace() => "whitespace",
-            c if c.is_control() => "a control character",
-            '/' => "`/` (a path)",
-            '@' => "`@` (a user)",
-            '#' => "`#` (a fragment)",
-            '?' => "`?` (a query)",
-            '\\' => "`\\`",
+        Some(match c {
+            c if c.is_whitespace() => format!("whitespace ({})", c.escape_default()),
+            c if c.is_control() => format!("a control character ({})", c.escape_default()),
+            '/' => "`/` (a path)".into(),
+            '@' => "`@` (a user)".into(),
+            '#' => "`#` (a fragment)".into(),
+            '?' => "`?` (a query)".into(),
             c if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':' | '[' | ']') => {
                 return None
             }
-            c if c.is_ascii() => "a character no host name holds",
-            _ => "a character outside ASCII (write an international name in its `xn--` form)",
-        };
-        Some(format!("{why}: {}", shown(c)))
+            c if c.is_ascii() => format!("`{c}`, which no host name holds"),
+            c => format!("`{c}`, outside ASCII (write an international name in its `xn--` form)"),
+        })
     })
-}
-
-/// A character as a diagnostic shows it: control characters escaped.
-fn shown(c: char) -> String {
-    if c.is_control() || c.is_whitespace() {
-        c.escape_default().to_string()
-    } else {
-        format!("`{c}`")
-    }
 }
 
 /// Reads `text` as a host, or says why it is not one.

@@ -87,7 +87,7 @@ fn schema() -> KindSchema {
             ParamSchema::optional(
                 "expect",
                 ParamType::String,
-                "A regex that what the server sends first (after `send`) must match within `read_timeout` and the first 16 KiB; otherwise the step fails. A literal.",
+                "A regex searched for in what the server sends (after `send`; anchor it with `^`): it must match within `read_timeout` and the first 16 KiB, or the step fails. A literal.",
             ),
             ParamSchema::optional(
                 "read_timeout",

@@ -74,8 +74,8 @@ pub fn rules(params: &Node) -> Vec<ParamProblem> {
                     span: node.span,
                     message: format!("`expect` is not a valid regex: {e}"),
                     label: "does not compile".into(),
-                    help: "`expect` is a Rust regex (`^SSH-2\\.0`, `(?i)^\\+pong`) matched \
-                           against the start of what the server sends"
+                    help: "`expect` is a Rust regex (`^SSH-2\\.0`, `(?i)^\\+pong`) searched \
+                           for in what the server sends: anchor it with `^` to match its start"
                         .into(),
                 });
             }

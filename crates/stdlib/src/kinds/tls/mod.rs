@@ -80,7 +80,7 @@ fn schema() -> KindSchema {
             ParamSchema::optional(
                 "ca_file",
                 ParamType::Encoded(Encoding::FilePath),
-                "A PEM file of the CA certificates to verify against instead of the system's roots (a private CA); relative to the directory runbook was started in.",
+                "A PEM file of the CA certificates to verify against instead of the system's roots (a private CA); relative to the directory runbook was started in. Empty: the system's roots.",
             ),
             ParamSchema::optional(
                 "verify",

@@ -34,7 +34,13 @@ fn server_name(params: &Params) -> Result<ServerName<'static>, String> {
         .map_err(|_| format!("`server_name`: `{name}` is not a name TLS can verify"))
 }
 
-/// The roots to verify against, and whether they are `ca_file`'s.
+/// `ca_file`, unless it is empty (an input left at its default `""`):
+/// then the system's roots are used.
+fn ca_file(params: &Params) -> Option<&str> {
+    params.ca_file.as_deref().filter(|file| !file.is_empty())
+}
+
+/// The roots to verify against: `ca_file`'s certificates, else the system's.
 fn roots(ca_file: Option<&str>, workdir: &Path) -> Result<RootCertStore, String> {
     let mut roots = RootCertStore::empty();
     if let Some(file) = ca_file {
@@ -65,7 +71,7 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
     let prepared = (|| {
         let place = tcp::place(&params.host, Some(params.port.unwrap_or(DEFAULT_PORT)))?;
         let name = server_name(&params)?;
-        let roots = roots(params.ca_file.as_deref(), &ctx.workdir)?;
+        let roots = roots(ca_file(&params), &ctx.workdir)?;
         Ok::<_, String>((place, name, roots))
     })();
     let ((host, port), name, roots) = match prepared {
@@ -120,7 +126,7 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
     let report = Report {
         place: &place,
         name: &name_text,
-        ca_file: params.ca_file.is_some(),
+        ca_file: ca_file(&params).is_some(),
         verify: params.verify.unwrap_or(true),
     };
     report.result(verifier.take(), address, outcome)
