@@ -100,7 +100,7 @@ fn schema() -> KindSchema {
             ResultField::new(
                 "connected",
                 ValueType::Bool,
-                "`true` once connected (a step that could not connect failed).",
+                "`true` once connected; a step that could not connect failed, with `connected: false` (an `until` or a branch reads it).",
             ),
             ResultField::new(
                 "address",
