@@ -288,3 +288,27 @@ fn hostile_hosts_are_refused_before_connecting() {
         assert!(why.contains("out of range"), "{port}: {why}");
     }
 }
+
+#[test]
+fn an_ipv6_address_is_written_in_brackets() {
+    let listener = TcpListener::bind("[::1]:0").expect("IPv6 loopback");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || for _ in listener.incoming() {});
+    let ran = run(
+        &format!(
+            r#"  - id: v6
+    tcp:
+      host: "[::1]"
+      port: {port}
+  - id: templated
+    tcp:
+      host: "{{{{inputs.host}}}}"
+      port: {port}
+"#
+        ),
+        &["--input=host=[::1]"],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.finished("v6")["results"]["address"], "::1");
+    assert_eq!(ran.finished("templated")["results"]["address"], "::1");
+}

@@ -269,3 +269,30 @@ fn hostile_server_names_are_refused_before_connecting() {
         assert!(cert["results"]["subject"].is_null(), "{hostile:?}");
     }
 }
+
+#[test]
+fn a_ca_file_must_be_a_regular_pem_file() {
+    let server = TestTls::start(Presents::Valid);
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("notes.txt");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    for (ca, why) in [
+        ("/dev/zero".to_string(), "cannot read `ca_file` /dev/zero"),
+        (not_pem.display().to_string(), "holds no PEM certificate"),
+        ("/no/such/ca.pem".to_string(), "cannot read `ca_file`"),
+    ] {
+        let ran = run(
+            &server,
+            r#"  - id: cert
+    tls:
+      host: 127.0.0.1
+      port: "{{inputs.port}}"
+      ca_file: "{{inputs.ca}}"
+"#,
+            &[&format!("--input=ca={ca}")],
+        );
+        assert_eq!(ran.finished("cert")["state"], "failed", "{ca}");
+        let message = message(&ran, "cert");
+        assert!(message.contains(why), "{ca}: {message}");
+    }
+}

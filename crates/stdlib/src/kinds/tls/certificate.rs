@@ -100,3 +100,43 @@ pub fn verify_error(error: &rustls::Error, server_name: &str, ca_file: bool) -> 
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_errors_read_as_what_to_do() {
+        let invalid = |e| rustls::Error::InvalidCertificate(e);
+        assert_eq!(
+            verify_error(&invalid(CertificateError::Expired), "x", false),
+            "the certificate has expired"
+        );
+        assert_eq!(
+            verify_error(
+                &invalid(CertificateError::NotValidForName),
+                "a.example",
+                false
+            ),
+            "the certificate is not valid for `a.example`"
+        );
+        let unknown = verify_error(&invalid(CertificateError::UnknownIssuer), "x", true);
+        assert!(unknown.contains("`ca_file`"), "{unknown}");
+        let unknown = verify_error(&invalid(CertificateError::UnknownIssuer), "x", false);
+        assert!(unknown.contains("system's trusted roots"), "{unknown}");
+        let other = verify_error(&rustls::Error::General("boom".into()), "x", false);
+        assert!(other.contains("boom"), "{other}");
+    }
+
+    #[test]
+    fn garbage_is_not_a_certificate() {
+        let now = OffsetDateTime::now_utc();
+        for der in [
+            &b""[..],
+            b"\x30\x03\x02\x01",
+            b"-----BEGIN CERTIFICATE-----",
+        ] {
+            assert!(fields(der, now).is_err());
+        }
+    }
+}
