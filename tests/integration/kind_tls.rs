@@ -235,6 +235,38 @@ steps:
 }
 
 #[test]
+fn a_server_that_never_answers_the_handshake_times_out() {
+    // Accepts, then says nothing: the handshake waits for its ServerHello.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let ran = run_playbook(
+        "certs.yaml",
+        &format!(
+            r#"name: certs
+steps:
+  - id: cert
+    tls:
+      host: 127.0.0.1
+      port: {port}
+      connect_timeout: 300ms
+"#
+        ),
+        &[],
+        &[],
+    );
+    assert_eq!(ran.finished("cert")["state"], "failed");
+    let why = message(&ran, "cert");
+    assert!(
+        why.contains("did not finish within 300ms (connect_timeout)"),
+        "{why}"
+    );
+}
+
+#[test]
 fn hostile_server_names_are_refused_before_connecting() {
     let server = TestTls::start(Presents::Valid);
     for hostile in [
