@@ -39,6 +39,8 @@ mod kind_redis;
 mod kind_silence;
 mod kind_sql;
 mod kind_sql_dry_run;
+mod kind_tcp;
+mod kind_tls;
 mod lint;
 mod literal_fields;
 mod long_lines;
