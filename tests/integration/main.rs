@@ -54,6 +54,7 @@ mod reachability;
 mod rehearsal_elements;
 mod rehearsals;
 mod remote_approvals;
+mod remote_approvals_elements;
 mod report_called;
 mod result_caps;
 mod resume_nested;

@@ -131,7 +131,7 @@ pub(crate) fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T
 
 /// The pending records of the store, as `runbook pending --format json`
 /// lists them.
-fn pending(s: &Sandbox) -> Vec<Value> {
+pub(crate) fn pending(s: &Sandbox) -> Vec<Value> {
     let out = s
         .command(&["pending", "--journal-dir", "runs", "--format", "json"])
         .output()
@@ -158,7 +158,7 @@ pub(crate) fn gates_dir(s: &Sandbox, record: &Value) -> PathBuf {
 
 /// `runbook ARGS --journal-dir runs`, as the approver (with `umask 077`,
 /// which must not make the decision unreadable to the run) or as root.
-fn decide(s: &Sandbox, who: Option<&str>, args: &[&str]) -> std::process::Output {
+pub(crate) fn decide(s: &Sandbox, who: Option<&str>, args: &[&str]) -> std::process::Output {
     let mut words: Vec<String> = vec![binary().display().to_string()];
     words.extend(args.iter().map(|a| a.to_string()));
     words.extend(["--journal-dir".into(), "runs".into()]);
@@ -182,7 +182,7 @@ fn decide(s: &Sandbox, who: Option<&str>, args: &[&str]) -> std::process::Output
         .expect("runbook decides")
 }
 
-fn text(out: &std::process::Output) -> String {
+pub(crate) fn text(out: &std::process::Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),
@@ -1131,7 +1131,7 @@ fn a_resume_that_cannot_publish_its_gates_fails_at_once_saying_why() {
 }
 
 /// `runbook pending --all --format json` of the store.
-fn pending_all(s: &Sandbox) -> Vec<Value> {
+pub(crate) fn pending_all(s: &Sandbox) -> Vec<Value> {
     let out = s
         .command(&[
             "pending",
