@@ -42,9 +42,18 @@ pub fn list(journal_dir: &Path, run_id: Option<&str>, format: DiagnosticFormat, 
             }
         }
     }
+    let run = run_id.map(|r| format!(" {r}")).unwrap_or_default();
+    let dir = pending::journal_dir_flag(journal_dir);
+    // Decisions already taken are nothing pending: only counted, with
+    // who may remove them.
+    let decided = pending::leftovers(journal_dir, run_id).unwrap_or_default();
+    if !decided.is_empty() {
+        eprintln!(
+            "runbook pending: {} decision file(s) of gates decided already are left in `gates/` (nothing waits for them; a run resumed by someone who does not own its directory cannot remove another user's decision): `runbook pending{run}{dir} --prune`, run by the owner of the run directory or by whoever decided, removes them",
+            decided.len()
+        );
+    }
     if !stale.is_empty() {
-        let run = run_id.map(|r| format!(" {r}")).unwrap_or_default();
-        let dir = pending::journal_dir_flag(journal_dir);
         eprintln!(
             "runbook pending: {} stale record(s) not shown: their process is gone or no longer works on the run, so nobody waits for them (`runbook pending{run}{dir} --all` shows them, `runbook pending{run}{dir} --prune` removes them)",
             stale.len()

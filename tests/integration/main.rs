@@ -55,6 +55,7 @@ mod rehearsal_elements;
 mod rehearsals;
 mod remote_approvals;
 mod remote_approvals_elements;
+mod remote_approvals_leftovers;
 mod report_called;
 mod result_caps;
 mod resume_nested;

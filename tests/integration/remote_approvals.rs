@@ -37,7 +37,7 @@ pub(crate) fn approver() -> Option<&'static str> {
 }
 
 /// A third throwaway user of the group, who resumes runs others started.
-fn resumer() -> Option<&'static str> {
+pub(crate) fn resumer() -> Option<&'static str> {
     team().map(|_| RESUMER)
 }
 
@@ -873,7 +873,7 @@ fn a_gates_directory_swapped_for_a_symlink_by_a_group_member_is_refused() {
 
 /// `runbook ARGS` as `who` (root when `None`) with `umask 002`, the team's,
 /// so a colleague can resume what they start; `Child` in the background.
-fn as_member(s: &Sandbox, who: Option<&str>, args: &[&str]) -> Command {
+pub(crate) fn as_member(s: &Sandbox, who: Option<&str>, args: &[&str]) -> Command {
     let mut cmd = match who {
         Some(user) => {
             let mut cmd = Command::new("runuser");
@@ -895,14 +895,14 @@ fn as_member(s: &Sandbox, who: Option<&str>, args: &[&str]) -> Command {
 }
 
 /// A trail file every member of the team may append to.
-fn shared_trail(s: &Sandbox) {
+pub(crate) fn shared_trail(s: &Sandbox) {
     let trail = s.path().join("trail");
     std::fs::write(&trail, "").unwrap();
     std::fs::set_permissions(&trail, std::fs::Permissions::from_mode(0o666)).unwrap();
 }
 
 /// The only run of the store.
-fn only_run(s: &Sandbox) -> String {
+pub(crate) fn only_run(s: &Sandbox) -> String {
     std::fs::read_dir(s.path().join("runs"))
         .unwrap()
         .next()

@@ -36,5 +36,5 @@ pub use record::{
     AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, FORMAT_VERSION,
 };
 pub use remote::{Remote, RunStore, Waiting};
-pub use stale::{prune, retire, Pruned};
+pub use stale::{leftovers, prune, retire, Pruned};
 pub use target::{Selector, Target};
