@@ -8,6 +8,7 @@
 //! STEP` decides none of them (`runbook::ambiguous_gate`, exit 2) and
 //! lists each with the command that decides it alone.
 
+use crate::console::Served;
 use crate::remote_approvals::{decide, finish, gates_dir, pending, start, store, text, wait_for};
 use crate::running::{binary, Sandbox};
 use serde_json::Value;
@@ -98,6 +99,21 @@ fn a_command_names_its_element_and_never_decides_another() {
         for_first,
         format!("runbook approve {run_id} 'drain[eu 1]' --journal-dir runs")
     );
+
+    // The console shows the same command, naming the element.
+    let served = Served::start(&s.path().join("runs"), &[]);
+    let api: Value =
+        serde_json::from_str(&served.get(&format!("/api/v1/runs/{run_id}")).body).unwrap();
+    let shown = api["pending"][0]["commands"][0]["command"]
+        .as_str()
+        .unwrap();
+    assert!(
+        shown.starts_with(&format!(
+            "runbook approve {run_id} 'drain[eu 1]' --journal-dir "
+        )),
+        "{api}"
+    );
+    drop(served);
 
     // A second record of the step waiting at once (written as the waiting
     // process's user, naming it: trusted and live): the bare step is
