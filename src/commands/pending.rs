@@ -169,7 +169,7 @@ fn describe(listed: &Listed, journal_dir: Option<&Path>) -> String {
 
 /// `runbook approve RUN STEP[ELEMENT]` (`approved`) and `runbook reject`.
 pub fn approve(args: &DecideArgs, approved: bool) -> i32 {
-    let verb = if approved { "approve" } else { "reject" };
+    let verb = if approved { Verdict::APPROVE } else { "reject" };
     let target = match Target::parse(&args.step) {
         Ok(target) => target,
         Err(e) => {
