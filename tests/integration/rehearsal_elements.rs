@@ -222,3 +222,43 @@ fn expectations_address_one_elements_called_run_by_label_or_index() {
     assert!(!out.contains(" ... ok"), "{out}");
     snapshot("called_elements_malformed", &out);
 }
+
+/// `CALL[LABEL].STEP` / `CALL[INDEX].STEP` under `steps:`, `answers:` and
+/// `gates:` script one element's called run, over the `CALL.STEP` entry
+/// for every element: the rolling restart drill (web-2's restore fails,
+/// web-3's gate is rejected, on web-1 the operator answers `skip`).
+#[test]
+fn one_elements_called_run_is_scripted_by_label_or_index() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/rolling");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("5 passed, 0 failed\n"), "{out}");
+
+    let report = rehearsal::rehearse_file(
+        &root().join("tests/fixtures/rehearsals/rolling/rolling.scenario.yaml"),
+        &world(),
+    );
+    let rehearsed = &report
+        .scenarios
+        .iter()
+        .find(|s| s.name == "the drill, all at once")
+        .expect("the scenario ran")
+        .rehearsed;
+    let states: Vec<(&str, StepState)> = rehearsed.items["restart"]
+        .iter()
+        .map(|e| (e.label.as_str(), e.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("web-1", StepState::Succeeded),
+            ("web-2", StepState::Failed),
+            ("web-3", StepState::Rejected),
+        ]
+    );
+    // Each element's own entry answered its run, the shared one the others.
+    let state = |address: &str| rehearsed.called.get(address).map(|r| r.state);
+    assert_eq!(state("restart[0].leave"), Some(StepState::Succeeded));
+    assert_eq!(state("restart[1].restore_db"), Some(StepState::Failed));
+    assert_eq!(state("restart[2].stop_app"), Some(StepState::Rejected));
+    assert_eq!(state("restart[2].restore_db"), None, "not reached");
+}
