@@ -246,7 +246,7 @@ pub fn resolve_address(
     if !selects(&id.value) {
         return resolve_chain(plan, catalog, id, diags);
     }
-    let shape = "address one element's run of a loop over a `playbook` step as `CALL[INDEX].STEP` or `CALL[LABEL].STEP` (quote the whole address in a YAML flow list: `[\"each[1].first\"]`)";
+    let shape = "address one element's run of a loop over a `playbook` step as `CALL[INDEX].STEP` or `CALL[LABEL].STEP`, any label in quotes with `\\\"` and `\\\\` escaped (`CALL[\"we]ird\"].STEP`); quote the whole address in a YAML flow list: `[\"each[1].first\"]`";
     let parts = match parse(&id.value) {
         Ok(parts) => parts,
         Err(why) => {
@@ -270,6 +270,7 @@ pub fn resolve_address(
     ) else {
         // "did you mean `each.ping`?" for `each[0].pnig`: `each[0].ping`.
         diags.extend(unresolved.into_iter().map(|mut diagnostic| {
+            diagnostic.message = reselected(&diagnostic.message, &id.value, &parts);
             diagnostic.help = diagnostic
                 .help
                 .map(|help| reselected(&help, &id.value, &parts));
