@@ -431,6 +431,7 @@ fn mistakes_in_entries_for_one_elements_run_are_diagnostics_in_the_scenario() {
         "did you mean `restart[web-3].stop_app`?",
         "there is no element [4]",
         "`restart[web-2].restore_db` and `restart[1].restore_db` under `steps:` name the same",
+        "`restart[web-1].start_app` and `restart[0].start_app` under `steps:` name the same",
         "`restart[web-1].check` and `restart[\"web-1\"].check` under `answers:` name the same",
         "`restart[2].stop_app` and `restart[web-3].stop_app` under `gates:` name the same",
         "the quote after `restart[` is never closed",

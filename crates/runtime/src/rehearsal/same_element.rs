@@ -53,7 +53,7 @@ pub(super) fn same_element_twice(
             )
             .label(id.span, "the same element's step again")
             .label(earlier.span, "named here first")
-            .help("script an element's step once, by its label or by its position; its `CALL.STEP` entry scripts the other elements"),
+            .help("script an element's step once, by its label or by its position (a scenario replaces an entry shared by every scenario by writing the same key); the `CALL.STEP` entry scripts the other elements"),
         );
     }
 }
