@@ -210,7 +210,7 @@ fn expectations_address_one_elements_called_run_by_label_or_index() {
     assert_eq!(code, 1, "{out}");
     for said in [
         "has 2 elements: there is no element [2]",
-        "did you mean `10.0.0.1:5432`?",
+        "did you mean `each[10.0.0.1:5432].ping`?",
         "did you mean `each[0].ping`?",
         "`each[0` is not an address: the `[` after `each` is never closed",
         "`each[0]` selects an element of `each` and names no step in its run",
@@ -338,6 +338,21 @@ fn hostile_labels_are_named_in_quotes_and_script_their_elements_runs() {
     assert_eq!(out.status.code(), Some(0), "{scenario}\n{text}");
     assert!(text.contains("1 passed, 0 failed"), "{text}");
     assert!(!s.path().join("pwned").exists(), "nothing executes");
+
+    // A label close to a hostile one: the address it means, quoted.
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        "playbook: p.yaml\nsteps:\n  each.work: succeeded\nscenarios:\n  - name: misspelled\n    gates:\n      'each[\"we]ird.lab\"].work': approve\n    expect: {outcome: succeeded}\n",
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        flat(&text).contains("did you mean `each[\"we]ird.label\"].work`?"),
+        "{text}"
+    );
 }
 
 /// The entry a report says to add for one element's run names the element
@@ -422,7 +437,7 @@ fn mistakes_in_entries_for_one_elements_run_are_diagnostics_in_the_scenario() {
     for said in [
         "has 3 elements: there is no element [3]",
         "has no element `web-4`",
-        "did you mean `web-1`? (its elements: web-1, web-2, web-3)",
+        "did you mean `restart[web-1].restore_db`? (its elements: web-1, web-2, web-3)",
         "did you mean `restart[web-2].restore_db`?",
         "did you mean `restart[web-2].check`?",
         "`restart[web-1]` selects an element of `restart` and names no step in its run",

@@ -322,12 +322,34 @@ pub fn resolve_address(
                 },
                 span: id.span,
             };
-            let before = diags.len();
-            check_element(&part.id, &element, &labels, diags);
-            ok &= diags.len() == before;
+            let mut found = Diagnostics::new();
+            check_element(&part.id, &element, &labels, &mut found);
+            ok &= found.is_empty();
+            diags.extend(found.into_iter().map(|mut diagnostic| {
+                diagnostic.help = diagnostic
+                    .help
+                    .map(|help| closest_address(&help, &parts, at));
+                diagnostic
+            }));
         }
     }
     ok.then_some(chain)
+}
+
+/// The help of a label no element has, `did you mean `web-1`? (its
+/// elements: ...)`, with the closest label as the whole address that
+/// selects it at part `at` (in quotes when it needs them), so it can be
+/// written back as it is.
+fn closest_address(help: &str, parts: &[Part], at: usize) -> String {
+    let Some((label, rest)) = help.strip_prefix("did you mean `").and_then(|h| {
+        h.rfind("`? (its elements: ")
+            .map(|end| (&h[..end], &h[end..]))
+    }) else {
+        return help.to_string();
+    };
+    let mut named = parts.to_vec();
+    named[at].element = Some(Selector::Label(label.to_string()));
+    format!("did you mean `{}{rest}", written(&named))
 }
 
 /// The address as the rehearsed run wrote it: every label replaced by the
