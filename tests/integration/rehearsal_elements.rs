@@ -404,12 +404,12 @@ fn one_element_scripted_twice_in_a_list_known_only_at_run_time_is_reported() {
     .unwrap();
     std::fs::write(
         s.path().join("one.yaml"),
-        "name: one\ninputs:\n  name: {type: string}\nsteps:\n  - id: work\n    shell: echo {{inputs.name}}\n",
+        "name: one\ninputs:\n  name: {type: string}\nsteps:\n  - id: work\n    shell: echo {{inputs.name}}\n    approval: Do it?\n",
     )
     .unwrap();
     std::fs::write(
         s.path().join("p.scenario.yaml"),
-        "playbook: p.yaml\nsteps:\n  group.each.work: succeeded\nscenarios:\n  - name: web-2 twice\n    steps:\n      group.each[web-2].work: failed\n      group.each[1].work: succeeded\n    expect: {outcome: failed}\n  - name: web-2 once\n    steps:\n      group.each[web-2].work: failed\n    expect:\n      ran: [\"group.each[web-1].work\"]\n      outcome: failed\n",
+        "playbook: p.yaml\nsteps:\n  group.each.work: succeeded\ngates:\n  group.each.work: approve\nscenarios:\n  - name: a gate twice\n    gates:\n      group.each[1].work: reject\n      group.each[web-2].work: approve\n    expect: {outcome: rejected}\n  - name: web-2 twice\n    steps:\n      group.each[web-2].work: failed\n      group.each[1].work: succeeded\n    expect: {outcome: failed}\n  - name: web-2 once\n    steps:\n      group.each[web-2].work: failed\n    expect:\n      ran: [\"group.each[web-1].work\"]\n      outcome: failed\n",
     )
     .unwrap();
     let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
@@ -420,6 +420,15 @@ fn one_element_scripted_twice_in_a_list_known_only_at_run_time_is_reported() {
     assert!(
         flat(&text).contains("scripts `group.each[web-2].work` under `steps:` more than once: `group.each[web-2].work`, `group.each[1].work`"),
         "{text}"
+    );
+    assert!(
+        flat(&text).contains("scripts `group.each[web-2].work` under `gates:` more than once: `group.each[1].work`, `group.each[web-2].work`"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("more than once").count(),
+        2,
+        "each reported once: {text}"
     );
 }
 

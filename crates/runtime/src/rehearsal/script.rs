@@ -160,32 +160,27 @@ impl ScriptedAction {
 
     /// What the scenario scripts for this run of the step: an element of a
     /// loop its own script (the first that names it), else the step's.
-    /// `Err` when two entries script it (noted as missing).
-    fn canned(&self, ctx: &ActionContext) -> Result<Option<&Canned>, ()> {
+    /// `Err`: the entries that each script it.
+    fn canned(&self, ctx: &ActionContext) -> Result<Option<&Canned>, Vec<String>> {
         let address = self.address(&ctx.step);
         let (actions, labels) = (&self.actions, &self.actions.labels);
         if let Some(item) = &ctx.item {
-            let items = found(
-                actions.items.get(&address, labels),
-                &address,
-                "steps",
-                &actions.missing,
-            )?;
-            let element = items
-                .into_iter()
-                .flatten()
-                .find(|(which, _)| which.matches(item))
-                .map(|(_, canned)| canned);
+            let element = match actions.items.get(&address, labels) {
+                Found::Conflict(entries) => return Err(entries),
+                Found::One(items) => items
+                    .iter()
+                    .find(|(which, _)| which.matches(item))
+                    .map(|(_, canned)| canned),
+                Found::None => None,
+            };
             if element.is_some() {
                 return Ok(element);
             }
         }
-        found(
-            actions.canned.get(&address, labels),
-            &address,
-            "steps",
-            &actions.missing,
-        )
+        match actions.canned.get(&address, labels) {
+            Found::Conflict(entries) => Err(entries),
+            found => Ok(found.one()),
+        }
     }
 
     /// The context an element of a loop over a `playbook` step runs its
@@ -213,10 +208,16 @@ impl Execute for ScriptedAction {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
             let address = self.address(&ctx.step);
-            let Ok(canned) = self.canned(ctx) else {
-                return ActionResult::failure(
-                    "two entries of the scenario script this element's step",
-                );
+            let canned = match self.canned(ctx) {
+                Ok(canned) => canned,
+                Err(entries) => {
+                    if let Ok(mut missing) = self.actions.missing.lock() {
+                        missing.push(Missing::Conflict(address, "steps", entries));
+                    }
+                    return ActionResult::failure(
+                        "two entries of the scenario script this element's step",
+                    );
+                }
             };
             if let Some(canned) = canned {
                 return ActionResult {
