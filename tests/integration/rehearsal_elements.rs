@@ -231,7 +231,7 @@ fn expectations_address_one_elements_called_run_by_label_or_index() {
 fn one_elements_called_run_is_scripted_by_label_or_index() {
     let (code, out) = runbook_test("tests/fixtures/rehearsals/rolling");
     assert_eq!(code, 0, "{out}");
-    assert!(out.ends_with("7 passed, 0 failed\n"), "{out}");
+    assert!(out.ends_with("8 passed, 0 failed\n"), "{out}");
 
     let report = rehearsal::rehearse_file(
         &root().join("tests/fixtures/rehearsals/rolling/rolling.scenario.yaml"),

@@ -306,7 +306,8 @@ fn unscripted(
                     ),
                     "an element reached without a scripted result",
                     format!(
-                        "add under `items:` of `{shown}` in the scenario: `- {{label: {}, state: succeeded}}`, or give `{shown}` a result of its own (`state`, `results`, `outputs`) for the elements `items` does not name",
+                        "add under `items:` of `{}` in the scenario: `- {{label: {}, state: succeeded}}`, or give `{shown}` a result of its own (`state`, `results`, `outputs`) for the elements `items` does not name",
+                        yaml_scalar(&shown),
                         serde_json::Value::from(item.label.as_str())
                     ),
                 ),
