@@ -40,7 +40,7 @@ use prepare::Prepared;
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile};
-use scenario::{Scenario, ScenarioFile};
+use scenario::{GateScript, Scenario, ScenarioFile};
 use script::{Missing, ScriptedActions, ScriptedOperator};
 
 use std::path::Path;
@@ -297,7 +297,11 @@ fn unscripted(
                 Missing::Decision(_) => (
                     format!("scenario `{name}` gives no decision at the gate of `{shown}`"),
                     "gate reached without a scripted decision",
-                    format!("{} (or `reject`)", entry("gates", "approve")),
+                    format!(
+                        "{} (or `{}`)",
+                        entry("gates", GateScript::APPROVE),
+                        GateScript::REJECT
+                    ),
                 ),
                 Missing::Item(_, item) => (
                     format!(
