@@ -291,7 +291,7 @@ impl Lowerer<'_> {
 /// long form in both syntaxes.
 fn nested_field(key: &str) -> Option<(&'static str, &'static str)> {
     match key {
-        "every" | "within" | "condition" => Some((
+        "every" | "within" => Some((
             "until",
             "`until: {condition: EXPR, every: 2s, within: 5m}` (YAML) or `every 2s within 5m until EXPR` (.runbook)",
         )),
