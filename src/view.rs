@@ -1,7 +1,10 @@
 //! Terminal subscribers: the live view for people (stderr) and JSON lines
 //! for machines (stdout). The runner never prints; these do.
 
+pub mod long_line;
+
 use crate::palette::Palette;
+use long_line::JoinedLine;
 use runbook_dsl::terminal_text::escape;
 use runbook_runtime::event::{Event, Record, RunStatus, StepState, Stream};
 use runbook_runtime::operator::Via;
@@ -92,6 +95,11 @@ pub struct Human {
     /// The instructions of `manual` steps being asked, by step: shown with
     /// the confirmation when no prompt showed them (`--approve STEP`).
     instructions: HashMap<String, String>,
+    /// The output line written last, without its line break yet: the next
+    /// piece of it (a long line the reader cut) is written after it, so
+    /// that it reads as the one line the step printed; anything else
+    /// breaks the line first.
+    open: Option<(String, JoinedLine)>,
 }
 
 impl Human {
@@ -101,6 +109,7 @@ impl Human {
             titles: titles_for_terminal(titles),
             last: None,
             instructions: HashMap::new(),
+            open: None,
         }
     }
 
@@ -122,12 +131,73 @@ fn seconds(ms: u64) -> String {
 
 impl Subscriber for Human {
     fn on_event(&mut self, record: &Record) {
-        if let Some(mut line) = self.line(record) {
-            // One write per line: stderr is unbuffered, and `writeln!` would
-            // write the line and its newline apart (two syscalls per event).
-            line.push('\n');
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        let text = self.text(record);
+        if !text.is_empty() {
+            // One write per event: stderr is unbuffered, and `writeln!`
+            // would write the line and its newline apart (two syscalls).
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
         }
+    }
+}
+
+impl Drop for Human {
+    /// A run that stopped without its last record still ends its last line.
+    fn drop(&mut self) {
+        if self.open.take().is_some() {
+            let _ = std::io::stderr().lock().write_all(b"\n");
+        }
+    }
+}
+
+impl Human {
+    /// What a record writes in the plain view, line breaks included. A
+    /// line of output is written without its break, which comes before
+    /// whatever is written next, unless that is the next piece of the same
+    /// long line (same step, stream and loop element, marked `continues`):
+    /// then the piece goes on the same line (the live view joins pieces
+    /// the same way, [`long_line`]). The whole line is written: a log kept
+    /// from a pipe keeps it all.
+    pub fn text(&mut self, record: &Record) -> String {
+        if let Event::StepOutput {
+            step,
+            stream,
+            line,
+            continues,
+            item,
+            ..
+        } = &for_terminal(record).event
+        {
+            if let Some((_, joined)) = self
+                .open
+                .as_mut()
+                .filter(|(s, j)| s == step && j.joins((*stream, *item), *continues))
+            {
+                return joined.append(line).into_owned();
+            }
+        }
+        let mut text = String::new();
+        if self.open.take().is_some() {
+            text.push('\n');
+        }
+        let Some(line) = self.line(record) else {
+            return text;
+        };
+        text.push_str(&line);
+        match &record.event {
+            Event::StepOutput {
+                step,
+                stream,
+                line,
+                item,
+                ..
+            } if *stream != Stream::Log => {
+                let mut joined = JoinedLine::new((*stream, *item), usize::MAX);
+                joined.append(line);
+                self.open = Some((step.clone(), joined));
+            }
+            _ => text.push('\n'),
+        }
+        text
     }
 }
 

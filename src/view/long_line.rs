@@ -1,0 +1,94 @@
+//! A long line of a step's output reaches the views in pieces: the reader
+//! cuts a line longer than its piece size (64 KiB), and each piece after
+//! the first is a `step_output` marked `continues` (its step, stream and
+//! loop element name the line it continues). Both terminal views show such
+//! a line as one line: the live view under its running step
+//! (`live::Running`), the plain view as it prints (`view::Human`). What
+//! joins, and how much of a joined line is shown, is decided here once.
+
+use runbook_runtime::event::Stream;
+use std::borrow::Cow;
+
+/// Whose line a piece continues, within its step: the stream, and the loop
+/// element that printed it (elements' lines interleave under the step's
+/// id, so a piece joins a line of its own element only).
+pub type Whose = (Stream, Option<usize>);
+
+/// A line being shown as its pieces arrive: how much of it is shown, up to
+/// a limit, after which the rest is one `…`.
+#[derive(Debug)]
+pub struct JoinedLine {
+    whose: Whose,
+    shown: usize,
+    limit: usize,
+    cut: bool,
+}
+
+impl JoinedLine {
+    /// A line of `whose`, shown up to `limit` bytes.
+    pub fn new(whose: Whose, limit: usize) -> JoinedLine {
+        JoinedLine {
+            whose,
+            shown: 0,
+            limit,
+            cut: false,
+        }
+    }
+
+    /// Whether a piece of `whose`, marked `continues` or not, goes on
+    /// this line (with no break between).
+    pub fn joins(&self, whose: Whose, continues: bool) -> bool {
+        continues && self.whose == whose
+    }
+
+    /// What of `piece` is shown after what is shown of the line so far:
+    /// all of it within the limit; past it, as much as fits (cut at a
+    /// character boundary) and one `…`, then nothing.
+    pub fn append<'a>(&mut self, piece: &'a str) -> Cow<'a, str> {
+        if self.cut {
+            return Cow::Borrowed("");
+        }
+        let room = self.limit.saturating_sub(self.shown);
+        if piece.len() <= room {
+            self.shown += piece.len();
+            return Cow::Borrowed(piece);
+        }
+        let mut end = room;
+        while !piece.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.shown += end;
+        self.cut = true;
+        Cow::Owned(format!("{}…", &piece[..end]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OUT: Whose = (Stream::Stdout, None);
+
+    #[test]
+    fn pieces_join_their_own_line_only() {
+        let line = JoinedLine::new(OUT, 10);
+        assert!(line.joins(OUT, true));
+        assert!(!line.joins(OUT, false), "a new line");
+        assert!(!line.joins((Stream::Stderr, None), true));
+        assert!(!line.joins((Stream::Stdout, Some(1)), true), "another element");
+    }
+
+    #[test]
+    fn a_joined_line_is_cut_once_at_its_limit() {
+        let mut line = JoinedLine::new(OUT, 10);
+        assert_eq!(line.append("abcdef"), "abcdef");
+        assert_eq!(line.append("ghijkl"), "ghij…");
+        assert_eq!(line.append("mnop"), "");
+        let mut line = JoinedLine::new(OUT, 4);
+        // `é` is two bytes: the cut falls before it, not inside it.
+        assert_eq!(line.append("abcé"), "abc…");
+        let mut line = JoinedLine::new(OUT, usize::MAX);
+        assert_eq!(line.append(&"x".repeat(100_000)).len(), 100_000);
+        assert_eq!(line.append("y"), "y");
+    }
+}
