@@ -75,7 +75,10 @@ mod tests {
         assert!(line.joins(OUT, true));
         assert!(!line.joins(OUT, false), "a new line");
         assert!(!line.joins((Stream::Stderr, None), true));
-        assert!(!line.joins((Stream::Stdout, Some(1)), true), "another element");
+        assert!(
+            !line.joins((Stream::Stdout, Some(1)), true),
+            "another element"
+        );
     }
 
     #[test]

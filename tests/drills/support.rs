@@ -197,6 +197,16 @@ impl Run {
             .unwrap_or_else(|| panic!("`{step}` did not finish\n{}", self.dump()))
     }
 
+    /// The run's id, as its `run_started` record gives it.
+    pub fn run_id(&self) -> String {
+        self.events
+            .iter()
+            .find(|e| e["event"] == "run_started")
+            .and_then(|e| e["run_id"].as_str())
+            .unwrap_or_else(|| panic!("no run_started\n{}", self.dump()))
+            .to_string()
+    }
+
     /// Asserts the run ended with `code` and these steps in these states.
     pub fn expect(&self, code: i32, states: &[(&str, &str)]) {
         assert_eq!(self.code, code, "exit code\n{}", self.dump());

@@ -651,7 +651,10 @@ steps:
     let long: Vec<&str> = stderr.lines().filter(|l| l.contains("aaaa")).collect();
     let expected = format!("  │ {}***{}", "a".repeat(PIECE - 9), "b".repeat(tail));
     assert_eq!(long.len(), 1, "{} lines hold the long line", long.len());
-    assert!(long[0] == expected, "the shown line differs from the line printed");
+    assert!(
+        long[0] == expected,
+        "the shown line differs from the line printed"
+    );
     let lines: Vec<&str> = stderr.lines().collect();
     let at = lines.iter().position(|l| l.contains("aaaa")).unwrap();
     assert_eq!(lines[at + 1], "  │ done", "{stderr}");
