@@ -181,7 +181,7 @@ impl ActionContext {
     /// what it creates: `runbook run RUN_ID, step ADDRESS`, the address as
     /// the journal writes it (`CALL.STEP` in a called playbook, `STEP[INDEX]`
     /// for a loop's element). The same on every attempt and on resume;
-    /// `None` when the run has no journal (a rehearsal), which has no id.
+    /// `None` for a runner started without a journal, which has no run id.
     pub fn run_mark(&self) -> Option<String> {
         let journal = self.journal.as_ref()?;
         Some(format!(
