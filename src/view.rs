@@ -138,11 +138,9 @@ impl Subscriber for Human {
             let _ = std::io::stderr().lock().write_all(text.as_bytes());
         }
     }
-}
 
-impl Drop for Human {
-    /// A run that stopped without its last record still ends its last line.
-    fn drop(&mut self) {
+    /// A run that ended without its last record still ends its last line.
+    fn finish(&mut self) {
         if self.open.take().is_some() {
             let _ = std::io::stderr().lock().write_all(b"\n");
         }

@@ -66,6 +66,8 @@ impl JoinedLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::view::Human;
+    use runbook_runtime::event::{Event, Record};
 
     const OUT: Whose = (Stream::Stdout, None);
 
@@ -93,5 +95,57 @@ mod tests {
         let mut line = JoinedLine::new(OUT, usize::MAX);
         assert_eq!(line.append(&"x".repeat(100_000)).len(), 100_000);
         assert_eq!(line.append("y"), "y");
+    }
+
+    fn record(event: Event) -> Record {
+        Record {
+            seq: 0,
+            time: String::new(),
+            event,
+        }
+    }
+
+    fn piece(step: &str, stream: Stream, line: &str, continues: bool) -> Record {
+        record(Event::StepOutput {
+            step: step.into(),
+            stream,
+            line: line.into(),
+            continues,
+            crlf: false,
+            item: None,
+        })
+    }
+
+    #[test]
+    fn the_plain_view_writes_a_long_lines_pieces_on_one_line() {
+        let mut view = Human::new(false, Default::default());
+        let started = record(Event::StepStarted {
+            step: "a".into(),
+            attempt: 1,
+        });
+        let records = [
+            started,
+            piece("a", Stream::Stdout, "one", false),
+            piece("a", Stream::Stdout, "-two", true),
+            piece("a", Stream::Stdout, "-three", true),
+            piece("a", Stream::Stdout, "next", false),
+            // Another stream's line breaks the line; its piece then
+            // starts a line of its own.
+            piece("a", Stream::Stderr, "err", false),
+            piece("a", Stream::Stdout, "-four", true),
+            // Another step's line too, under its header.
+            piece("b", Stream::Stdout, "bee", false),
+            piece("a", Stream::Stdout, "-five", true),
+        ];
+        let written: String = records.iter().map(|r| view.text(r)).collect();
+        assert_eq!(
+            written,
+            "▶ a\n  │ one-two-three\n  │ next\n  │ err\n  │ -four\n  ┌ b\n  │ bee\n  ┌ a\n  │ -five"
+        );
+        let mut view = Human::new(false, Default::default());
+        view.text(&piece("a", Stream::Stdout, "x", false));
+        runbook_runtime::Subscriber::finish(&mut view);
+        // `finish` ended the line: nothing joins it after.
+        assert_eq!(view.text(&piece("a", Stream::Stdout, "y", true)), "  │ y");
     }
 }
