@@ -8,7 +8,7 @@
 //! password appears in nothing the run leaves.
 
 use super::support::{assert_gated, Drill, Run, TestRedis};
-use crate::harness::alertmanager::TestAlertmanager;
+use crate::harness::alertmanager::{silences_at, TestAlertmanager};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -157,11 +157,9 @@ fn eviction_is_switched_then_put_back_once_memory_settles() {
             while Instant::now() < deadline {
                 if cli(&["CONFIG", "GET", "maxmemory-policy"]).contains("volatile-lru") {
                     switched.store(true, Ordering::SeqCst);
-                    let active = std::process::Command::new("curl")
-                        .args(["-fsS", &format!("{am_url}/api/v2/silences")])
-                        .output()
-                        .map(|o| String::from_utf8_lossy(&o.stdout).contains("\"active\""))
-                        .unwrap_or(false);
+                    let active = silences_at(&am_url)
+                        .iter()
+                        .any(|s| s["status"]["state"] == "active");
                     silenced.store(active, Ordering::SeqCst);
                     cli(&["FLUSHALL"]);
                     return;
