@@ -42,6 +42,9 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
             ..record.clone()
         });
     }
+    if !may_need_escaping(record) {
+        return Cow::Borrowed(record);
+    }
     let Ok(mut value) = serde_json::to_value(record) else {
         return Cow::Borrowed(record);
     };
@@ -49,6 +52,24 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
         return Cow::Borrowed(record);
     }
     serde_json::from_value(value).map_or(Cow::Borrowed(record), Cow::Owned)
+}
+
+/// Whether a string of `record` may hold a character [`escape`] changes,
+/// read off its JSON text (one pass, no tree of values): JSON writes C0
+/// controls as `\u00XX` (or `\b`, `\f`, `\r`; a tab and a newline, which
+/// stay, as `\t` and `\n`) and every other character as itself. `true` is
+/// only a maybe (a carriage return before a newline stays).
+fn may_need_escaping(record: &Record) -> bool {
+    let Ok(json) = serde_json::to_string(record) else {
+        return true;
+    };
+    let mut bytes = json.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'\\' && matches!(bytes.next(), Some(b'u' | b'b' | b'f' | b'r')) {
+            return true;
+        }
+    }
+    matches!(escape(&json), Cow::Owned(_))
 }
 
 /// Escapes every string (keys included) in a JSON value; whether any changed.
@@ -522,4 +543,69 @@ fn shown_value(value: &serde_json::Value) -> String {
 /// ` (1 element)`, ` (40 elements)`.
 fn count(n: usize, noun: &str) -> String {
     format!(" ({n} {noun}{})", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started(step: &str) -> Record {
+        Record {
+            seq: 1,
+            time: "2026-12-01T00:00:00.000Z".into(),
+            event: Event::StepStarted {
+                step: step.into(),
+                attempt: 1,
+            },
+        }
+    }
+
+    /// What `for_terminal` gave before the JSON-text shortcut: the record's
+    /// value with every string escaped.
+    fn escaped_the_long_way(record: &Record) -> Record {
+        let mut value = serde_json::to_value(record).unwrap();
+        escape_strings(&mut value);
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn the_shortcut_escapes_exactly_what_every_string_escaped_did() {
+        for step in [
+            "plain",
+            "tab\tand\nnewline",
+            "crlf\r\n",
+            "lone\rreturn",
+            "\u{1b}[2Jclear",
+            "bell\u{7}",
+            "backspace\u{8}formfeed\u{c}",
+            "del\u{7f}",
+            "c1\u{9b}31m",
+            "bidi\u{202e}txt.exe",
+            "isolate\u{2066}",
+            r"C:\users\bob \u001b literally",
+            "quote\"and\\backslash",
+            "ünïcödé ✓",
+        ] {
+            let record = started(step);
+            let shown = for_terminal(&record);
+            let expected = escaped_the_long_way(&record);
+            assert_eq!(
+                serde_json::to_string(&*shown).unwrap(),
+                serde_json::to_string(&expected).unwrap(),
+                "{step:?}"
+            );
+            let changed = serde_json::to_string(&expected).unwrap()
+                != serde_json::to_string(&record).unwrap();
+            assert_eq!(matches!(shown, Cow::Owned(_)), changed, "{step:?}");
+        }
+    }
+
+    #[test]
+    fn a_record_with_nothing_to_escape_is_not_copied() {
+        assert!(matches!(for_terminal(&started("web-1")), Cow::Borrowed(_)));
+        assert!(matches!(
+            for_terminal(&started(r"C:\users")),
+            Cow::Borrowed(_)
+        ));
+    }
 }

@@ -74,6 +74,7 @@ pub struct LoopItem {
 }
 
 /// Everything an action may use.
+#[derive(Clone)]
 pub struct ActionContext {
     pub step: String,
     /// Rendered parameters, by name.
