@@ -169,58 +169,6 @@ impl Subscriber for Human {
 }
 
 impl Human {
-    /// What a record writes in the plain view, line breaks included. A
-    /// line of output is written without its break, which comes before
-    /// whatever is written next, unless that is the next piece of the same
-    /// long line (same step, stream and loop element, marked `continues`):
-    /// then the piece goes on the same line (the live view joins pieces
-    /// the same way, [`long_line`]). The whole line is written: a log kept
-    /// from a pipe keeps it all.
-    pub fn text(&mut self, record: &Record) -> String {
-        if let Event::StepOutput {
-            step,
-            stream,
-            line,
-            continues,
-            item,
-            ..
-        } = &for_terminal(record).event
-        {
-            if let Some((_, joined)) = self
-                .open
-                .as_mut()
-                .filter(|(s, j)| s == step && j.joins((*stream, *item), *continues))
-            {
-                return joined.append(line).into_owned();
-            }
-        }
-        let mut text = String::new();
-        if self.open.take().is_some() {
-            text.push('\n');
-        }
-        let Some(line) = self.line(record) else {
-            return text;
-        };
-        text.push_str(&line);
-        match &record.event {
-            Event::StepOutput {
-                step,
-                stream,
-                line,
-                item,
-                ..
-            } if *stream != Stream::Log => {
-                let mut joined = JoinedLine::new((*stream, *item), usize::MAX);
-                joined.append(line);
-                self.open = Some((step.clone(), joined));
-            }
-            _ => text.push('\n'),
-        }
-        text
-    }
-}
-
-impl Human {
     /// The line (or lines) a record prints in the plain view; `None` for
     /// records that show nothing.
     pub fn line(&mut self, record: &Record) -> Option<String> {

@@ -4,9 +4,12 @@
 //! loop element name the line it continues). Both terminal views show such
 //! a line as one line: the live view under its running step
 //! (`live::Running`), the plain view as it prints (`view::Human`). What
-//! joins, and how much of a joined line is shown, is decided here once.
+//! joins, and how much of a joined line is shown, is decided here once;
+//! the plain view's writing of a record (`Human::text`, which keeps a line
+//! open for its next piece) is here too.
 
-use runbook_runtime::event::Stream;
+use super::{for_terminal, Human};
+use runbook_runtime::event::{Event, Record, Stream};
 use std::borrow::Cow;
 
 /// Whose line a piece continues, within its step: the stream, and the loop
@@ -63,11 +66,61 @@ impl JoinedLine {
     }
 }
 
+impl Human {
+    /// What a record writes in the plain view, line breaks included. A
+    /// line of output is written without its break, which comes before
+    /// whatever is written next, unless that is the next piece of the same
+    /// long line (same step, stream and loop element, marked `continues`):
+    /// then the piece goes on the same line (the live view joins pieces
+    /// the same way, [`long_line`]). The whole line is written: a log kept
+    /// from a pipe keeps it all.
+    pub fn text(&mut self, record: &Record) -> String {
+        if let Event::StepOutput {
+            step,
+            stream,
+            line,
+            continues,
+            item,
+            ..
+        } = &for_terminal(record).event
+        {
+            if let Some((_, joined)) = self
+                .open
+                .as_mut()
+                .filter(|(s, j)| s == step && j.joins((*stream, *item), *continues))
+            {
+                return joined.append(line).into_owned();
+            }
+        }
+        let mut text = String::new();
+        if self.open.take().is_some() {
+            text.push('\n');
+        }
+        let Some(line) = self.line(record) else {
+            return text;
+        };
+        text.push_str(&line);
+        match &record.event {
+            Event::StepOutput {
+                step,
+                stream,
+                line,
+                item,
+                ..
+            } if *stream != Stream::Log => {
+                let mut joined = JoinedLine::new((*stream, *item), usize::MAX);
+                joined.append(line);
+                self.open = Some((step.clone(), joined));
+            }
+            _ => text.push('\n'),
+        }
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::Human;
-    use runbook_runtime::event::{Event, Record};
 
     const OUT: Whose = (Stream::Stdout, None);
 
