@@ -1,7 +1,10 @@
 //! Terminal subscribers: the live view for people (stderr) and JSON lines
 //! for machines (stdout). The runner never prints; these do.
 
+pub mod long_line;
+
 use crate::palette::Palette;
+use long_line::JoinedLine;
 use runbook_dsl::terminal_text::escape;
 use runbook_runtime::event::{Event, Record, RunStatus, StepState, Stream};
 use runbook_runtime::operator::Via;
@@ -113,6 +116,11 @@ pub struct Human {
     /// The instructions of `manual` steps being asked, by step: shown with
     /// the confirmation when no prompt showed them (`--approve STEP`).
     instructions: HashMap<String, String>,
+    /// The output line written last, without its line break yet: the next
+    /// piece of it (a long line the reader cut) is written after it, so
+    /// that it reads as the one line the step printed; anything else
+    /// breaks the line first.
+    open: Option<(String, JoinedLine)>,
 }
 
 impl Human {
@@ -122,6 +130,7 @@ impl Human {
             titles: titles_for_terminal(titles),
             last: None,
             instructions: HashMap::new(),
+            open: None,
         }
     }
 
@@ -143,11 +152,18 @@ fn seconds(ms: u64) -> String {
 
 impl Subscriber for Human {
     fn on_event(&mut self, record: &Record) {
-        if let Some(mut line) = self.line(record) {
-            // One write per line: stderr is unbuffered, and `writeln!` would
-            // write the line and its newline apart (two syscalls per event).
-            line.push('\n');
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        let text = self.text(record);
+        if !text.is_empty() {
+            // One write per event: stderr is unbuffered, and `writeln!`
+            // would write the line and its newline apart (two syscalls).
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        }
+    }
+
+    /// A run that ended without its last record still ends its last line.
+    fn finish(&mut self) {
+        if self.open.take().is_some() {
+            let _ = std::io::stderr().lock().write_all(b"\n");
         }
     }
 }
