@@ -188,7 +188,7 @@ pub enum Command {
     /// process's run, validated as `--answer` is.
     Answer {
         run_id: String,
-        /// `STEP=VALUE`.
+        /// `STEP=VALUE`, or `STEP[ELEMENT]=VALUE` for one element of a loop.
         #[arg(value_name = "STEP=VALUE")]
         answer: String,
         #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
@@ -211,7 +211,9 @@ pub const JOURNAL_DIR_ENV: &str = runbook_runtime::journal::DIR_ENV;
 #[derive(Debug, Args)]
 pub struct DecideArgs {
     pub run_id: String,
-    /// The step as `runbook pending` lists it (`CALL.STEP` in a called playbook).
+    /// The step as `runbook pending` lists it (`CALL.STEP` in a called
+    /// playbook); one element of a loop gated per element as `STEP[INDEX]`
+    /// or `STEP[LABEL]`, as its printed commands name it.
     pub step: String,
     /// Why: journaled with the decision.
     #[arg(long)]

@@ -19,6 +19,7 @@
 //! so `--gate-timeout` could never fire.
 
 use crate::palette::Palette;
+use crate::view::long_line::{JoinedLine, Whose};
 use crate::view::Human;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use runbook_runtime::event::{Event, Record, Stream};
@@ -117,50 +118,35 @@ impl Screen {
     }
 }
 
-/// Whose line: its stream, and the loop element that printed it (a piece
-/// joins a line of its own element only: elements' lines interleave).
-type Line = (Stream, Option<usize>);
-
 /// One running step's line.
 struct Running {
     bar: ProgressBar,
     status: String,
-    /// The last lines, each with its stream (a long line's pieces join
-    /// the last line of their stream).
-    output: VecDeque<(Line, String)>,
+    /// The last lines, each with whose it is (a long line's pieces join
+    /// the last line of their stream and element).
+    output: VecDeque<(JoinedLine, String)>,
 }
 
 impl Running {
     /// Keeps a line, or joins a piece of a long line to the line it
     /// continues (at most [`JOINED`] bytes of it, then `…`), so that a
     /// long line shows as one line, not one per piece.
-    fn push(&mut self, whose: Line, text: &str, continues: bool) {
+    fn push(&mut self, whose: Whose, text: &str, continues: bool) {
         let previous = self
             .output
             .iter_mut()
             .rev()
-            .find(|(w, _)| *w == whose)
-            .filter(|_| continues);
-        let Some((_, line)) = previous else {
-            self.output.push_back((whose, text.to_string()));
-            if self.output.len() > KEPT {
-                self.output.pop_front();
-            }
-            return;
-        };
-        if line.len() >= JOINED {
-            if !line.ends_with('…') && !text.is_empty() {
-                line.push('…');
-            }
+            .find(|(joined, _)| joined.joins(whose, true))
+            .filter(|(joined, _)| joined.joins(whose, continues));
+        if let Some((joined, line)) = previous {
+            line.push_str(&joined.append(text));
             return;
         }
-        let mut end = (JOINED - line.len()).min(text.len());
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        line.push_str(&text[..end]);
-        if end < text.len() {
-            line.push('…');
+        let mut joined = JoinedLine::new(whose, JOINED);
+        let line = joined.append(text).into_owned();
+        self.output.push_back((joined, line));
+        if self.output.len() > KEPT {
+            self.output.pop_front();
         }
     }
 

@@ -1,7 +1,10 @@
 //! Terminal subscribers: the live view for people (stderr) and JSON lines
 //! for machines (stdout). The runner never prints; these do.
 
+pub mod long_line;
+
 use crate::palette::Palette;
+use long_line::JoinedLine;
 use runbook_dsl::terminal_text::escape;
 use runbook_runtime::event::{Event, Record, RunStatus, StepState, Stream};
 use runbook_runtime::operator::Via;
@@ -39,6 +42,9 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
             ..record.clone()
         });
     }
+    if !may_need_escaping(record) {
+        return Cow::Borrowed(record);
+    }
     let Ok(mut value) = serde_json::to_value(record) else {
         return Cow::Borrowed(record);
     };
@@ -46,6 +52,24 @@ pub fn for_terminal(record: &Record) -> Cow<'_, Record> {
         return Cow::Borrowed(record);
     }
     serde_json::from_value(value).map_or(Cow::Borrowed(record), Cow::Owned)
+}
+
+/// Whether a string of `record` may hold a character [`escape`] changes,
+/// read off its JSON text (one pass, no tree of values): JSON writes C0
+/// controls as `\u00XX` (or `\b`, `\f`, `\r`; a tab and a newline, which
+/// stay, as `\t` and `\n`) and every other character as itself. `true` is
+/// only a maybe (a carriage return before a newline stays).
+fn may_need_escaping(record: &Record) -> bool {
+    let Ok(json) = serde_json::to_string(record) else {
+        return true;
+    };
+    let mut bytes = json.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'\\' && matches!(bytes.next(), Some(b'u' | b'b' | b'f' | b'r')) {
+            return true;
+        }
+    }
+    matches!(escape(&json), Cow::Owned(_))
 }
 
 /// Escapes every string (keys included) in a JSON value; whether any changed.
@@ -92,6 +116,11 @@ pub struct Human {
     /// The instructions of `manual` steps being asked, by step: shown with
     /// the confirmation when no prompt showed them (`--approve STEP`).
     instructions: HashMap<String, String>,
+    /// The output line written last, without its line break yet: the next
+    /// piece of it (a long line the reader cut) is written after it, so
+    /// that it reads as the one line the step printed; anything else
+    /// breaks the line first.
+    open: Option<(String, JoinedLine)>,
 }
 
 impl Human {
@@ -101,6 +130,7 @@ impl Human {
             titles: titles_for_terminal(titles),
             last: None,
             instructions: HashMap::new(),
+            open: None,
         }
     }
 
@@ -122,11 +152,18 @@ fn seconds(ms: u64) -> String {
 
 impl Subscriber for Human {
     fn on_event(&mut self, record: &Record) {
-        if let Some(mut line) = self.line(record) {
-            // One write per line: stderr is unbuffered, and `writeln!` would
-            // write the line and its newline apart (two syscalls per event).
-            line.push('\n');
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        let text = self.text(record);
+        if !text.is_empty() {
+            // One write per event: stderr is unbuffered, and `writeln!`
+            // would write the line and its newline apart (two syscalls).
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        }
+    }
+
+    /// A run that ended without its last record still ends its last line.
+    fn finish(&mut self) {
+        if self.open.take().is_some() {
+            let _ = std::io::stderr().lock().write_all(b"\n");
         }
     }
 }
@@ -454,4 +491,69 @@ fn shown_value(value: &serde_json::Value) -> String {
 /// ` (1 element)`, ` (40 elements)`.
 fn count(n: usize, noun: &str) -> String {
     format!(" ({n} {noun}{})", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started(step: &str) -> Record {
+        Record {
+            seq: 1,
+            time: "2026-12-01T00:00:00.000Z".into(),
+            event: Event::StepStarted {
+                step: step.into(),
+                attempt: 1,
+            },
+        }
+    }
+
+    /// What `for_terminal` gave before the JSON-text shortcut: the record's
+    /// value with every string escaped.
+    fn escaped_the_long_way(record: &Record) -> Record {
+        let mut value = serde_json::to_value(record).unwrap();
+        escape_strings(&mut value);
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn the_shortcut_escapes_exactly_what_every_string_escaped_did() {
+        for step in [
+            "plain",
+            "tab\tand\nnewline",
+            "crlf\r\n",
+            "lone\rreturn",
+            "\u{1b}[2Jclear",
+            "bell\u{7}",
+            "backspace\u{8}formfeed\u{c}",
+            "del\u{7f}",
+            "c1\u{9b}31m",
+            "bidi\u{202e}txt.exe",
+            "isolate\u{2066}",
+            r"C:\users\bob \u001b literally",
+            "quote\"and\\backslash",
+            "ünïcödé ✓",
+        ] {
+            let record = started(step);
+            let shown = for_terminal(&record);
+            let expected = escaped_the_long_way(&record);
+            assert_eq!(
+                serde_json::to_string(&*shown).unwrap(),
+                serde_json::to_string(&expected).unwrap(),
+                "{step:?}"
+            );
+            let changed = serde_json::to_string(&expected).unwrap()
+                != serde_json::to_string(&record).unwrap();
+            assert_eq!(matches!(shown, Cow::Owned(_)), changed, "{step:?}");
+        }
+    }
+
+    #[test]
+    fn a_record_with_nothing_to_escape_is_not_copied() {
+        assert!(matches!(for_terminal(&started("web-1")), Cow::Borrowed(_)));
+        assert!(matches!(
+            for_terminal(&started(r"C:\users")),
+            Cow::Borrowed(_)
+        ));
+    }
 }

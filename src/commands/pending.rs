@@ -8,7 +8,9 @@
 use super::{INVALID, OK};
 use crate::cli::{DecideArgs, DiagnosticFormat};
 use runbook_dsl::terminal_text::escape;
-use runbook_runtime::pending::{self, DecideError, Listed, PendingKind, PendingRecord, Verdict};
+use runbook_runtime::pending::{
+    self, DecideError, Listed, PendingKind, PendingRecord, Target, Verdict,
+};
 use std::path::Path;
 
 /// `runbook pending [RUN_ID] [--all]`: what waits, and with `all` the
@@ -40,9 +42,18 @@ pub fn list(journal_dir: &Path, run_id: Option<&str>, format: DiagnosticFormat, 
             }
         }
     }
+    let run = run_id.map(|r| format!(" {r}")).unwrap_or_default();
+    let dir = pending::journal_dir_flag(journal_dir);
+    // Decisions already taken are nothing pending: only counted, with
+    // who may remove them.
+    let decided = pending::leftovers(journal_dir, run_id).unwrap_or_default();
+    if !decided.is_empty() {
+        eprintln!(
+            "runbook pending: {} decision file(s) of gates decided already are left in `gates/` (nothing waits for them; a run resumed by someone who does not own its directory cannot remove another user's decision): `runbook pending{run}{dir} --prune`, run by the owner of the run directory or by whoever decided, removes them",
+            decided.len()
+        );
+    }
     if !stale.is_empty() {
-        let run = run_id.map(|r| format!(" {r}")).unwrap_or_default();
-        let dir = pending::journal_dir_flag(journal_dir);
         eprintln!(
             "runbook pending: {} stale record(s) not shown: their process is gone or no longer works on the run, so nobody waits for them (`runbook pending{run}{dir} --all` shows them, `runbook pending{run}{dir} --prune` removes them)",
             stale.len()
@@ -156,43 +167,55 @@ fn describe(listed: &Listed, journal_dir: Option<&Path>) -> String {
     out
 }
 
-/// `runbook approve` (`approved`) and `runbook reject`.
+/// `runbook approve RUN STEP[ELEMENT]` (`approved`) and `runbook reject`.
 pub fn approve(args: &DecideArgs, approved: bool) -> i32 {
-    let verdict = Verdict::approval(approved, args.reason.clone());
-    decide(&args.journal_dir, &args.run_id, &args.step, &verdict)
-}
-
-/// `runbook answer RUN STEP=VALUE`.
-pub fn answer(journal_dir: &Path, run_id: &str, pair: &str) -> i32 {
-    let (step, value) = match crate::inputs::split_pair(pair, "answer") {
-        Ok(pair) => pair,
+    let verb = if approved { Verdict::APPROVE } else { "reject" };
+    let target = match Target::parse(&args.step) {
+        Ok(target) => target,
         Err(e) => {
-            eprintln!("runbook answer: {e}");
+            eprintln!("runbook {verb}: {}", escape(&e));
             return INVALID;
         }
     };
-    decide(journal_dir, run_id, &step, &Verdict::Answer { value })
+    let verdict = Verdict::approval(approved, args.reason.clone());
+    decide(&args.journal_dir, &args.run_id, &target, &verdict)
 }
 
-fn decide(journal_dir: &Path, run_id: &str, step: &str, verdict: &Verdict) -> i32 {
+/// `runbook answer RUN STEP[ELEMENT]=VALUE`.
+pub fn answer(journal_dir: &Path, run_id: &str, pair: &str) -> i32 {
+    let (target, value) = match Target::parse_answer(pair) {
+        Ok(pair) => pair,
+        Err(e) => {
+            eprintln!("runbook answer: {}", escape(&e));
+            return INVALID;
+        }
+    };
+    decide(journal_dir, run_id, &target, &Verdict::Answer { value })
+}
+
+fn decide(journal_dir: &Path, run_id: &str, target: &Target, verdict: &Verdict) -> i32 {
     // What is decided is shown first, as the prompt would show it.
     let found = pending::list(journal_dir, Some(run_id))
         .map(|(found, _)| found)
         .unwrap_or_default();
-    if let Some(listed) = found.iter().find(|l| l.record.step == step && l.live) {
+    let named: Vec<&Listed> = found
+        .iter()
+        .filter(|l| l.live && target.matches(&l.record))
+        .collect();
+    if let [listed] = named.as_slice() {
         eprint!(
             "{}",
             describe(listed, pending::journal_dir_to_name(journal_dir))
         );
     }
-    match pending::decide(journal_dir, run_id, step, verdict) {
+    match pending::decide(journal_dir, run_id, target, verdict) {
         Ok(record) => {
             eprintln!("{}", said(&record, verdict));
             OK
         }
         // Only a stale record at that step: say why it cannot be decided.
         Err(e @ DecideError::NotPending { .. })
-            if found.iter().any(|l| l.record.step == step && !l.live) =>
+            if found.iter().any(|l| target.matches(&l.record) && !l.live) =>
         {
             crate::run_dir::refuse(
                 run_id,
@@ -204,8 +227,51 @@ fn decide(journal_dir: &Path, run_id: &str, step: &str, verdict: &Verdict) -> i3
                 ),
             )
         }
+        Err(DecideError::Ambiguous { step, waiting }) => {
+            ambiguous(journal_dir, run_id, &step, &waiting, verdict)
+        }
         Err(e) => refuse(run_id, &e),
     }
+}
+
+/// Refuses a decision that names several records waiting at once (the
+/// elements of a loop gated one by one): nothing is decided; each record
+/// is listed with the command that decides it alone, one per line after
+/// the diagnostic (never wrapped, so each can be pasted as shown).
+fn ambiguous(
+    journal_dir: &Path,
+    run_id: &str,
+    step: &str,
+    waiting: &[PendingRecord],
+    verdict: &Verdict,
+) -> i32 {
+    let error = DecideError::Ambiguous {
+        step: step.to_string(),
+        waiting: waiting.to_vec(),
+    };
+    crate::run_dir::refuse(
+        run_id,
+        "runbook::ambiguous_gate",
+        escape(&error.to_string()).into_owned(),
+        format!(
+            "name the one you mean, `{step}[INDEX]` or `{step}[LABEL]`, as the commands below do"
+        ),
+    );
+    let dir = pending::journal_dir_to_name(journal_dir);
+    eprintln!("waiting at `{}`:", escape(step));
+    for record in waiting {
+        let element = match &record.element {
+            Some(element) => format!(", element {}", escape(element)),
+            None => String::new(),
+        };
+        eprintln!("  `{}`{element}", escape(&record.step));
+        for c in pending::commands(record, dir) {
+            if c.verb == verdict.name() {
+                eprintln!("    {}", escape(&c.command));
+            }
+        }
+    }
+    INVALID
 }
 
 /// What was decided, in one line.
@@ -218,7 +284,7 @@ fn said(record: &PendingRecord, verdict: &Verdict) -> String {
     };
     format!(
         "{what} `{}` of run {} as {}: the run takes it within a moment",
-        escape(&record.step),
+        escape(&Target::of(record).to_string()),
         record.run_id,
         runbook_runtime::operator::user_name(unsafe { libc::getuid() })
     )
@@ -245,6 +311,10 @@ fn refuse(run_id: &str, error: &DecideError) -> i32 {
         DecideError::FourEyes { .. } => (
             "runbook::four_eyes",
             "the step says `approval: {by: other}`: ask a colleague to run `runbook approve` as their own user; you may still reject it".into(),
+        ),
+        DecideError::Ambiguous { .. } => (
+            "runbook::ambiguous_gate",
+            format!("`runbook pending {run_id}` lists each waiting element with the command that decides it"),
         ),
         DecideError::AlreadyDecided { .. } => (
             "runbook::already_decided",

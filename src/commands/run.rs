@@ -207,7 +207,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
             "no terminal: gates, questions and manual steps wait for a decision from another terminal (`runbook pending {run_id}{dir}` shows how to decide each)"
         );
     }
-    runbook_stdlib::watchdog::install();
+    runbook_stdlib::watchdog::install(Some(opened.final_sync()));
     let ended = opened.run(
         Arc::new(runbook_stdlib::Builtins),
         operator,

@@ -51,6 +51,7 @@ pub fn run(
         };
         Some(console::Decide {
             token,
+            token_file: token_file.map(PathBuf::from),
             secure_cookie: deciding.secure_cookie,
         })
     } else {

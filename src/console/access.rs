@@ -4,13 +4,20 @@
 //! (required off loopback), every request carries the token: as
 //! `Authorization: Bearer TOKEN`, or as the cookie that visiting any page
 //! with `?token=TOKEN` once sets (the address is then cleaned of it). The
-//! token is compared in constant time. A deciding console
-//! (`--decide`, [`super::deciding`]) also lets a signed-in session read,
-//! and serves its sign-in page and assets to anyone who may reach it.
+//! token is compared in constant time.
+//!
+//! A deciding console (`--decide`, [`super::deciding`]) shows what waits
+//! for whom, the commands gates would run and their questions, on a port
+//! every local user can reach: so every page and API call needs a
+//! signed-in session or the token as a bearer token, loopback included;
+//! only its sign-in page and assets are served to anyone who may reach it.
+//! It never takes the token from an address (`?token=`), nor from the
+//! read-only console's token cookie, so signing out ends the only
+//! credential a browser holds.
 
 use super::{html, Console};
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -19,36 +26,37 @@ use std::sync::Arc;
 const COOKIE: &str = "runbook_console";
 
 pub async fn guard(State(console): State<Arc<Console>>, request: Request, next: Next) -> Response {
-    // Sign-in checks the token itself; reading needs no token otherwise.
-    let open = console.deciding.is_some()
-        && matches!(
-            request.uri().path(),
-            "/signin" | "/static/console.js" | "/static/console.css"
-        );
-    let signed_in = console
-        .deciding
-        .as_ref()
-        .is_some_and(|d| d.session(request.headers()).is_some());
-    let Some(token) = console.token.as_deref() else {
-        if loopback_host(request.headers().get(header::HOST)) {
-            return next.run(request).await;
-        }
+    // On loopback without a token file, only loopback host names (no DNS
+    // rebinding), deciding or not.
+    if console.token.is_none() && !loopback_host(request.headers().get(header::HOST)) {
         return html::error_page(
             StatusCode::FORBIDDEN,
             "Forbidden",
             "This console serves only requests addressed to localhost, 127.0.0.1 or [::1].",
         );
-    };
-    if open || signed_in {
-        return next.run(request).await;
     }
-    // A deciding console's token decides: it is never taken from an
-    // address (which logs and `Referer` keep); sign in instead.
-    let query = match console.deciding {
-        Some(_) => None,
-        None => query_token(request.uri().query()),
+    if let Some(deciding) = &console.deciding {
+        // A POST proves itself in its handler (sign-in by the token, a
+        // decision or sign-out by a session and its CSRF token, or the
+        // bearer token), refused there with `403`.
+        let open = request.method() == axum::http::Method::POST
+            || matches!(
+                request.uri().path(),
+                "/signin" | "/static/console.js" | "/static/console.css"
+            );
+        let proven = deciding.session(request.headers()).is_some()
+            || bearer(request.headers())
+                .is_some_and(|given| same(given.as_bytes(), deciding.token.as_bytes()));
+        return if open || proven {
+            next.run(request).await
+        } else {
+            sign_in_required()
+        };
+    }
+    let Some(token) = console.token.as_deref() else {
+        return next.run(request).await;
     };
-    if let Some(given) = query {
+    if let Some(given) = query_token(request.uri().query()) {
         if !same(given.as_bytes(), token.as_bytes()) {
             return unauthorized();
         }
@@ -63,15 +71,33 @@ pub async fn guard(State(console): State<Arc<Console>>, request: Request, next: 
         )
             .into_response();
     }
-    let headers = request.headers();
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    match bearer.or(cookie(headers, COOKIE)) {
+    match bearer(request.headers()).or(cookie(request.headers(), COOKIE)) {
         Some(given) if same(given.as_bytes(), token.as_bytes()) => next.run(request).await,
         _ => unauthorized(),
     }
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// The answer of a deciding console to a request that is neither signed
+/// in nor carries the token: where to sign in (never the token itself).
+fn sign_in_required() -> Response {
+    let body = "<h1>Sign in</h1>\n<p>This console decides, so every page needs the console's token: <a href=\"/signin\">sign in</a> (a script sends <code>Authorization: Bearer TOKEN</code>).</p>\n";
+    let mut response = html::respond(
+        StatusCode::UNAUTHORIZED,
+        html::page("Sign in required", body),
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        "Bearer".parse().expect("a header value"),
+    );
+    response
 }
 
 /// The value of cookie `name` in a request's `Cookie` headers.

@@ -13,8 +13,11 @@
 //! its every POST carries the session's CSRF token in a header, which only
 //! the console's own script can read from its page. Every POST must also
 //! come from the console's own origin (`Origin`, `Sec-Fetch-Site`).
+//! Signing out (`POST /signout`, the same proof) forgets the session on the
+//! server, so a replayed cookie opens nothing. With `--token-file` the
+//! printed address holds no token: the person pastes it into `/signin`.
 
-use super::access::{cookie, same};
+use super::access::{bearer, cookie, same};
 use super::session::{self, Session, Sessions};
 use super::{html, Console};
 use axum::body::Body;
@@ -44,6 +47,9 @@ pub struct Deciding {
     pub user: String,
 }
 
+/// Why a request of a browser that is not signed in is refused.
+const NOT_SIGNED_IN: &str = "not signed in: open the console's sign-in page (`/signin`) and give its token, or send `Authorization: Bearer TOKEN`";
+
 /// Why a state-changing request is refused (always `403`).
 #[derive(Debug, PartialEq)]
 pub struct Refused(pub &'static str);
@@ -59,20 +65,24 @@ impl Deciding {
     /// session cookie and that session's CSRF token.
     pub fn authorize(&self, headers: &HeaderMap) -> Result<(), Refused> {
         same_origin(headers)?;
-        if let Some(given) = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-        {
+        if let Some(given) = bearer(headers) {
             return if same(given.as_bytes(), self.token.as_bytes()) {
                 Ok(())
             } else {
                 Err(Refused("the bearer token is not this console's token"))
             };
         }
-        let session = self.session(headers).ok_or(Refused(
-            "not signed in: open the sign-in address `runbook serve --decide` printed, or send `Authorization: Bearer TOKEN`",
-        ))?;
+        self.signed_in_request(headers).map(|_| ())
+    }
+
+    /// The session of a browser's POST that proves it comes from the
+    /// console's own page: a live session cookie, `Origin`, and that
+    /// session's CSRF token. Its cookie value (the session id) and the
+    /// session.
+    pub fn signed_in_request(&self, headers: &HeaderMap) -> Result<(String, Session), Refused> {
+        same_origin(headers)?;
+        let id = cookie(headers, COOKIE).ok_or(Refused(NOT_SIGNED_IN))?;
+        let session = self.sessions.find(id).ok_or(Refused(NOT_SIGNED_IN))?;
         if !headers.contains_key(header::ORIGIN) {
             return Err(Refused(
                 "a browser's request must say where it comes from (`Origin`)",
@@ -85,7 +95,7 @@ impl Deciding {
                 "the request lacks the page's CSRF token (`X-CSRF-Token`)",
             ))?;
         if same(csrf.as_bytes(), session.csrf.as_bytes()) {
-            Ok(())
+            Ok((id.to_string(), session))
         } else {
             Err(Refused("the CSRF token is not this session's"))
         }
@@ -174,7 +184,10 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// `GET /signin`: the page whose script takes the token from the address's
-/// fragment (or a field) and posts it.
+/// fragment (a token made at start, printed once) or from its field (the
+/// token of a `--token-file`, pasted) and posts it. The form posts too when
+/// no script runs, so a token never lands in an address (a `GET` would put
+/// it in the query).
 pub async fn page(State(console): State<Arc<Console>>) -> Response {
     let user = console
         .deciding
@@ -184,7 +197,8 @@ pub async fn page(State(console): State<Arc<Console>>) -> Response {
     let body = format!(
         "<section id=\"signin\"><h1>Sign in to decide</h1>\n\
          <p>This console decides as <code>{}</code>, the user running it: sign in only to your own console.</p>\n\
-         <form id=\"signin-form\"><label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\"></label> <button type=\"submit\">Sign in</button></form>\n\
+         <p>Paste the console's token (from its <code>--token-file</code>, or the one-time address it printed).</p>\n\
+         <form id=\"signin-form\" method=\"post\" action=\"/signin\"><label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> <button type=\"submit\">Sign in</button></form>\n\
          <p id=\"signin-status\" role=\"status\"></p></section>\n",
         html::text(user)
     );
@@ -245,6 +259,32 @@ pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> R
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
     if let Ok(value) = cookie.parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `POST /signout` from a signed-in page (its CSRF token, the console's
+/// own origin): ends the session on the server, so the cookie opens
+/// nothing even if a copy of it is replayed, and tells the browser to drop
+/// it.
+pub async fn sign_out(State(console): State<Arc<Console>>, request: Request) -> Response {
+    let Some(deciding) = console.deciding.as_ref() else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "this console does not decide",
+        );
+    };
+    let (id, _) = match deciding.signed_in_request(request.headers()) {
+        Ok(signed_in) => signed_in,
+        Err(Refused(why)) => return forbidden(why),
+    };
+    deciding.sessions.end(&id);
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let cleared = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(value) = cleared.parse() {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response

@@ -124,6 +124,8 @@ fn refused(e: &DecideError) -> Response {
         DecideError::NotPending { .. } => (StatusCode::CONFLICT, "not_pending"),
         DecideError::Changed(_) => (StatusCode::CONFLICT, "changed"),
         DecideError::AlreadyDecided { .. } => (StatusCode::CONFLICT, "already_decided"),
+        // A console decides by nonce, one record: never ambiguous.
+        DecideError::Ambiguous { .. } => (StatusCode::CONFLICT, "ambiguous_gate"),
         DecideError::FourEyes { .. } => (StatusCode::FORBIDDEN, "four_eyes"),
         DecideError::WrongVerdict(_) => (StatusCode::UNPROCESSABLE_ENTITY, "wrong_decision"),
         DecideError::InvalidAnswer(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer"),

@@ -38,10 +38,24 @@ pub static DECIDES_AS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// A whole page: `title` (plain text) and `body` (HTML already escaped).
 pub fn page(title: &str, body: &str) -> String {
-    let mode = match DECIDES_AS.get() {
+    signed_in_page(title, body, None)
+}
+
+/// A whole page of a deciding console for a signed-in browser: its header
+/// has the **Sign out** button, which the page's script posts with the
+/// session's CSRF token (`csrf`).
+pub fn signed_in_page(title: &str, body: &str, csrf: Option<&str>) -> String {
+    let mut mode = match DECIDES_AS.get() {
         Some(user) => format!("deciding as <code>{}</code>", text(user)),
         None => "read-only console".to_string(),
     };
+    if let Some(csrf) = csrf {
+        let _ = write!(
+            mode,
+            " <form id=\"signout\" method=\"post\" action=\"/signout\" data-csrf=\"{}\"><button type=\"submit\">Sign out</button></form>",
+            text(csrf)
+        );
+    }
     let mut out = String::new();
     let _ = write!(
         out,

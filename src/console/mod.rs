@@ -49,6 +49,11 @@ pub struct Options {
 /// What `runbook serve --decide` was given.
 pub struct Decide {
     pub token: String,
+    /// The `--token-file` the token was read from: the sign-in address is
+    /// then printed without it (stdout may be kept in a log), naming the
+    /// file instead. `None`: a token made at start, printed once in the
+    /// address's fragment.
+    pub token_file: Option<PathBuf>,
     pub secure_cookie: bool,
 }
 
@@ -78,6 +83,7 @@ pub fn router(console: Arc<Console>) -> Router {
     if console.deciding.is_some() {
         routes = routes
             .route("/signin", get(deciding::page).post(deciding::sign_in))
+            .route("/signout", post(deciding::sign_out))
             .route(
                 "/api/v1/runs/{id}/gates/{nonce}/decision",
                 post(decision::decide),
@@ -151,10 +157,13 @@ pub fn serve(options: Options) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
         // SAFETY: getuid cannot fail.
         let user = runbook_runtime::operator::user_name(unsafe { libc::getuid() });
-        let sign_in = options
-            .decide
-            .as_ref()
-            .map(|d| format!("http://{address}/signin#token={}", d.token));
+        let sign_in = options.decide.as_ref().map(|d| match &d.token_file {
+            Some(file) => format!(
+                "http://{address}/signin with the token in {} (paste it there)",
+                file.display()
+            ),
+            None => format!("http://{address}/signin#token={}", d.token),
+        });
         let console = Arc::new(Console {
             journal_dir: options.journal_dir,
             token: options.token,
@@ -175,8 +184,9 @@ pub fn serve(options: Options) -> Result<(), String> {
         // Tests and scripts read the address (with a port chosen by the
         // system for `:0`) from this line.
         println!("runbook serve: listening on http://{address}/ ({guarded})");
-        // Printed once, here only: the token is in the fragment, which a
-        // browser never sends, so no request or log holds it.
+        // A token made here is printed once, here only, in the fragment,
+        // which a browser never sends, so no request or access log holds
+        // it; a token file's is never printed (stdout may be kept).
         if console.deciding.is_some() {
             let _ = html::DECIDES_AS.set(user.clone());
         }

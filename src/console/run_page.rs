@@ -34,14 +34,19 @@ pub async fn page(
             // A signed-in browser's CSRF token, for the page's script to
             // send back with each decision (outside `#run`, which live
             // updates replace).
-            if let Some(session) = deciding.and_then(|d| d.session(&headers)) {
+            let session = deciding.and_then(|d| d.session(&headers));
+            if let Some(session) = &session {
                 let _ = writeln!(
                     body,
                     "<div id=\"decider\" data-csrf=\"{}\" hidden></div>",
                     text(&session.csrf)
                 );
             }
-            html::respond(StatusCode::OK, html::page(&format!("Run {id}"), &body))
+            let csrf = session.as_ref().map(|s| s.csrf.as_str());
+            html::respond(
+                StatusCode::OK,
+                html::signed_in_page(&format!("Run {id}"), &body, csrf),
+            )
         }
         Err(problem) => problem_page(problem),
     }

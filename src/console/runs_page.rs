@@ -5,7 +5,7 @@ use super::html::{self, text};
 use super::store;
 use super::Console;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use std::fmt::Write;
@@ -35,7 +35,13 @@ impl Filter {
     }
 }
 
-pub async fn page(State(console): State<Arc<Console>>, Query(filter): Query<Filter>) -> Response {
+pub async fn page(
+    State(console): State<Arc<Console>>,
+    Query(filter): Query<Filter>,
+    headers: HeaderMap,
+) -> Response {
+    let session = console.deciding.as_ref().and_then(|d| d.session(&headers));
+    let csrf = session.as_ref().map(|s| s.csrf.as_str());
     let waiting_only = filter.waiting_only();
     let status = filter.status.filter(|s| !s.is_empty());
     let mut runs = match store::runs(&console, status.clone()).await {
@@ -90,7 +96,7 @@ pub async fn page(State(console): State<Arc<Console>>, Query(filter): Query<Filt
                 ""
             }
         );
-        return html::respond(StatusCode::OK, html::page("Runs", &out));
+        return html::respond(StatusCode::OK, html::signed_in_page("Runs", &out, csrf));
     }
     let _ = writeln!(out, "<table id=\"runs\"><thead><tr><th>Run</th><th>Started</th><th>Status</th><th>Steps</th><th>Playbook</th><th>Started by</th></tr></thead><tbody>");
     for r in &runs {
@@ -112,5 +118,5 @@ pub async fn page(State(console): State<Arc<Console>>, Query(filter): Query<Filt
         );
     }
     let _ = writeln!(out, "</tbody></table>");
-    html::respond(StatusCode::OK, html::page("Runs", &out))
+    html::respond(StatusCode::OK, html::signed_in_page("Runs", &out, csrf))
 }

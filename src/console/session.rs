@@ -1,8 +1,9 @@
 //! Signed-in browsers of a deciding console (`runbook serve --decide`): a
 //! session is a random id the browser holds in an `HttpOnly` cookie and
 //! the server keeps in memory with its own CSRF token and its expiry. It
-//! ends when it expires or the server stops: restarting the server signs
-//! everyone out.
+//! ends when it expires, when its browser signs out (the id is forgotten,
+//! so a copy of the cookie replayed later reads and decides nothing), or
+//! when the server stops: restarting the server signs everyone out.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -61,6 +62,14 @@ impl Sessions {
         Ok((id, csrf))
     }
 
+    /// Ends the session of cookie value `id` (signing out): its id is
+    /// forgotten, so the cookie no longer opens anything. Whether it was
+    /// live.
+    pub fn end(&self, id: &str) -> bool {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.remove(id).is_some_and(|s| s.expires > Instant::now())
+    }
+
     /// The session of cookie value `id`, unless it expired (then it is
     /// forgotten).
     pub fn find(&self, id: &str) -> Option<Session> {
@@ -90,6 +99,10 @@ mod tests {
         assert_eq!(sessions.find(&a).unwrap().csrf, csrf_a);
         assert!(sessions.find("0".repeat(64).as_str()).is_none());
         assert!(sessions.find("").is_none());
+        assert!(sessions.end(&a));
+        assert!(sessions.find(&a).is_none(), "ended: the id opens nothing");
+        assert!(!sessions.end(&a));
+        assert!(sessions.find(&b).is_some(), "other sessions stay");
     }
 
     #[test]

@@ -160,7 +160,10 @@ fn the_native_silence_is_created_then_expired() {
     assert_eq!(ours["status"]["state"], "expired");
     assert_eq!(
         ours["comment"],
-        "maintenance of db-1:9100: disk \"swap\" $(id)"
+        format!(
+            "maintenance of db-1:9100: disk \"swap\" $(id) (runbook run {}, step mute)",
+            run.run_id()
+        )
     );
     assert_eq!(ours["matchers"][0]["name"], "instance");
     assert_eq!(ours["matchers"][0]["value"], "db-1:9100");

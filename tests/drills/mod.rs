@@ -10,4 +10,5 @@ mod pilot;
 mod prometheus;
 mod redis;
 mod support;
+mod tls;
 mod trevor;

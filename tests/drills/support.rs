@@ -154,7 +154,9 @@ impl Drill {
         Run {
             code: ran.code,
             events,
+            stdout: ran.stdout,
             stderr: ran.stderr,
+            runs,
         }
     }
 }
@@ -163,10 +165,50 @@ impl Drill {
 pub struct Run {
     pub code: i32,
     pub events: Vec<Value>,
+    /// `--output json`.
+    pub stdout: String,
     pub stderr: String,
+    /// Where it ran: its journal directory is `journal/` in it.
+    runs: tempfile::TempDir,
 }
 
 impl Run {
+    /// What the run left for people and files, by name: stdout (`--output
+    /// json`), stderr, every file of its journal directory, and `runbook
+    /// report`'s Markdown.
+    pub fn kept(&self) -> Vec<(String, String)> {
+        let journal = self.runs.path().join("journal");
+        let mut kept = vec![
+            ("stdout".to_string(), self.stdout.clone()),
+            ("stderr".to_string(), self.stderr.clone()),
+        ];
+        let mut dirs = vec![journal.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    let bytes = std::fs::read(&path).unwrap_or_default();
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    kept.push((path.display().to_string(), text));
+                }
+            }
+        }
+        let report = std::process::Command::new(assert_cmd::cargo::cargo_bin("runbook"))
+            .args(["report", &self.run_id(), "--journal-dir"])
+            .arg(&journal)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("runbook report runs");
+        assert!(report.status.success(), "runbook report failed");
+        kept.push((
+            "runbook report".to_string(),
+            String::from_utf8_lossy(&report.stdout).into_owned(),
+        ));
+        kept
+    }
+
     /// The final state of every step that finished (`succeeded`, `skipped`,
     /// `failed`...).
     pub fn states(&self) -> BTreeMap<String, String> {
@@ -195,6 +237,16 @@ impl Run {
             .iter()
             .find(|e| e["event"] == "step_finished" && e["step"] == step)
             .unwrap_or_else(|| panic!("`{step}` did not finish\n{}", self.dump()))
+    }
+
+    /// The run's id, as its `run_started` record gives it.
+    pub fn run_id(&self) -> String {
+        self.events
+            .iter()
+            .find(|e| e["event"] == "run_started")
+            .and_then(|e| e["run_id"].as_str())
+            .unwrap_or_else(|| panic!("no run_started\n{}", self.dump()))
+            .to_string()
     }
 
     /// Asserts the run ended with `code` and these steps in these states.

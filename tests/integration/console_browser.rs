@@ -10,6 +10,7 @@ use crate::console::{Served, WaitingRun};
 use crate::remote_approvals::{finish, pending_at, start, store};
 use crate::running::Sandbox;
 use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -326,4 +327,127 @@ fn a_browser_signs_in_by_the_printed_address_and_clicks_approve() {
         decided["reason"], "clicked <b>in</b> the browser",
         "{decided}"
     );
+}
+
+/// `runbook serve --decide --token-file FILE` in a real browser: the
+/// printed address holds no token; the person pastes the file's token into
+/// the sign-in page's field and clicks Sign in (the page's script posts it:
+/// the token is never in an address), reads the run, then clicks Sign out:
+/// back at the sign-in page, and the browser reads nothing more.
+#[test]
+fn a_browser_signs_in_with_a_pasted_token_and_signs_out() {
+    if !installed() {
+        return;
+    }
+    let s = Sandbox::new(
+        "steps:\n  - id: restart\n    shell: echo restarted >> trail\n    approval: Restart the workers?\n",
+    );
+    let runs = store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    let id = record["run_id"].as_str().unwrap().to_string();
+    let file = s.path().join("console.token");
+    let token = "pasted-".to_string() + &"t0k".repeat(12);
+    std::fs::write(&file, format!("{token}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (served, lines) = Served::start_as(
+        None,
+        &runs,
+        &["--decide", "--token-file", file.to_str().unwrap()],
+    );
+    assert!(!lines.concat().contains(&token), "{lines:?}");
+    assert!(
+        lines[1].contains(&served.url("/signin with the token in ")),
+        "{lines:?}"
+    );
+
+    let driver = Driver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let sid = driver.session(&client, profile.path()).await;
+        let session = format!("{}/session/{sid}", driver.base);
+        let script = |source: &str| {
+            call(
+                &client,
+                reqwest::Method::POST,
+                format!("{session}/execute/sync"),
+                Some(json!({"script": source, "args": []})),
+            )
+        };
+        let open = |url: String| {
+            call(
+                &client,
+                reqwest::Method::POST,
+                format!("{session}/url"),
+                Some(json!({ "url": url })),
+            )
+        };
+        let click = |element: String| {
+            call(
+                &client,
+                reqwest::Method::POST,
+                format!("{session}/element/{element}/click"),
+                Some(json!({})),
+            )
+        };
+        let wait_for_path = |path: &'static str| {
+            let script = &script;
+            async move {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                loop {
+                    let at = script("return [location.pathname, location.href]").await;
+                    if at["value"][0] == path {
+                        return at;
+                    }
+                    assert!(Instant::now() < deadline, "never at {path}: {at}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
+        // Unsigned, the run's page is refused and points to the sign-in.
+        open(served.url(&format!("/runs/{id}"))).await;
+        let refused = script("return document.body.innerText").await;
+        assert!(!refused["value"].as_str().unwrap().contains("Restart the workers"), "{refused}");
+
+        open(served.url("/signin")).await;
+        let field = element(&client, &session, "#signin-form input[name=token]").await;
+        call(
+            &client,
+            reqwest::Method::POST,
+            format!("{session}/element/{field}/value"),
+            Some(json!({ "text": token })),
+        )
+        .await;
+        click(element(&client, &session, "#signin-form button[type=submit]").await).await;
+        let at = wait_for_path("/").await;
+        assert!(!at["value"][1].as_str().unwrap().contains(&token), "{at}");
+
+        open(served.url(&format!("/runs/{id}"))).await;
+        let shown = script("return [document.body.innerText, location.href]").await;
+        assert!(shown["value"][0].as_str().unwrap().contains("Restart the workers"), "{shown}");
+        assert!(!shown["value"][1].as_str().unwrap().contains(&token), "{shown}");
+
+        click(element(&client, &session, "#signout button").await).await;
+        wait_for_path("/signin").await;
+        let after = script(
+            "return fetch('/api/v1/runs', {credentials: 'same-origin'}).then(function (r) { return r.status; })",
+        )
+        .await;
+        assert_eq!(after["value"], 401, "signed out: {after}");
+        open(served.url(&format!("/runs/{id}"))).await;
+        let refused = script("return document.body.innerText").await;
+        assert!(!refused["value"].as_str().unwrap().contains("Restart the workers"), "{refused}");
+        call(&client, reqwest::Method::DELETE, session.clone(), None).await;
+    });
+    let out = s
+        .command(&["reject", &id, "restart", "--journal-dir", "runs"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(finish(child).code, 3);
 }

@@ -16,12 +16,12 @@ use std::path::Path;
 use std::process::Command;
 
 /// A deciding console and an HTTP client to it.
-struct Console {
-    served: Served,
+pub(crate) struct Console {
+    pub(crate) served: Served,
     /// The token of its sign-in address.
-    token: String,
+    pub(crate) token: String,
     /// `http://127.0.0.1:PORT`, the console's own origin.
-    origin: String,
+    pub(crate) origin: String,
     /// Started with `--secure-cookie`.
     secure: bool,
     runtime: tokio::runtime::Runtime,
@@ -29,18 +29,18 @@ struct Console {
 }
 
 /// A response: status, `Set-Cookie`, body.
-struct Answer {
-    status: u16,
-    cookie: Option<String>,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) cookie: Option<String>,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
 
-    fn code(&self) -> String {
+    pub(crate) fn code(&self) -> String {
         self.json()["error"]["code"]
             .as_str()
             .unwrap_or_default()
@@ -49,25 +49,48 @@ impl Answer {
 }
 
 impl Console {
-    /// `runbook serve --decide ARGS` over `dir`, as `user` (uid, gid).
-    fn start(dir: &Path, user: Option<(u32, u32)>, args: &[&str]) -> Console {
+    /// `runbook serve --decide ARGS` over `dir`, as `user` (uid, gid). With
+    /// `--token-file FILE`, the token is the file's, which the printed line
+    /// names instead of holding; otherwise the one-time address's.
+    pub(crate) fn start(dir: &Path, user: Option<(u32, u32)>, args: &[&str]) -> Console {
         let mut all = vec!["--decide"];
         all.extend_from_slice(args);
         let (served, lines) = Served::start_as(user, dir, &all);
-        let token = lines[1]
-            .split("/signin#token=")
-            .nth(1)
-            .unwrap_or_else(|| panic!("a sign-in address in {lines:?}"))
-            .trim()
-            .to_string();
-        assert_eq!(
-            lines[1].trim(),
-            format!(
-                "runbook serve: deciding as {}: sign in at http://{}/signin#token={token}",
-                user.map_or("root".to_string(), |(uid, _)| user_name(uid)),
-                served.address
-            )
-        );
+        let who = user.map_or("root".to_string(), |(uid, _)| user_name(uid));
+        let file = args
+            .iter()
+            .position(|a| *a == "--token-file")
+            .map(|i| args[i + 1]);
+        let token = match file {
+            Some(file) => {
+                let token = std::fs::read_to_string(file).unwrap().trim().to_string();
+                assert_eq!(
+                    lines[1].trim(),
+                    format!(
+                        "runbook serve: deciding as {who}: sign in at http://{}/signin with the token in {file} (paste it there)",
+                        served.address
+                    )
+                );
+                assert!(!lines.concat().contains(&token), "{lines:?}");
+                token
+            }
+            None => {
+                let token = lines[1]
+                    .split("/signin#token=")
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("a sign-in address in {lines:?}"))
+                    .trim()
+                    .to_string();
+                assert_eq!(
+                    lines[1].trim(),
+                    format!(
+                        "runbook serve: deciding as {who}: sign in at http://{}/signin#token={token}",
+                        served.address
+                    )
+                );
+                token
+            }
+        };
         Console {
             origin: format!("http://{}", served.address),
             secure: args.contains(&"--secure-cookie"),
@@ -85,7 +108,7 @@ impl Console {
         }
     }
 
-    fn send(
+    pub(crate) fn send(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -116,17 +139,17 @@ impl Console {
         })
     }
 
-    fn post(&self, path: &str, headers: &[(&str, &str)], body: &Value) -> Answer {
+    pub(crate) fn post(&self, path: &str, headers: &[(&str, &str)], body: &Value) -> Answer {
         self.send(reqwest::Method::POST, path, headers, Some(body.to_string()))
     }
 
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+    pub(crate) fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
         self.send(reqwest::Method::GET, path, headers, None)
     }
 
     /// Signs in as the page's script does: the session cookie
     /// (`runbook_session=ID`).
-    fn sign_in(&self) -> String {
+    pub(crate) fn sign_in(&self) -> String {
         let answer = self.post(
             "/signin",
             &[("origin", &self.origin)],
@@ -143,7 +166,7 @@ impl Console {
     }
 
     /// The run page as a signed-in browser sees it, and its CSRF token.
-    fn page(&self, cookie: &str, run_id: &str) -> (String, String) {
+    pub(crate) fn page(&self, cookie: &str, run_id: &str) -> (String, String) {
         let page = self
             .get(&format!("/runs/{run_id}"), &[("cookie", cookie)])
             .body;
@@ -151,12 +174,12 @@ impl Console {
         (page, csrf)
     }
 
-    fn decision(&self, run_id: &str, nonce: &str) -> String {
+    pub(crate) fn decision(&self, run_id: &str, nonce: &str) -> String {
         format!("/api/v1/runs/{run_id}/gates/{nonce}/decision")
     }
 }
 
-fn attribute(page: &str, name: &str) -> Option<String> {
+pub(crate) fn attribute(page: &str, name: &str) -> Option<String> {
     Some(
         page.split(&format!("{name}=\""))
             .nth(1)?
@@ -190,7 +213,7 @@ fn approver_ids() -> Option<(u32, u32)> {
     Some((id(&["id", "-u", user]), id(&["getent", "group", TEAM])))
 }
 
-fn decisions_in(gates: &Path) -> Vec<String> {
+pub(crate) fn decisions_in(gates: &Path) -> Vec<String> {
     std::fs::read_dir(gates)
         .map(|d| {
             d.flatten()
@@ -530,7 +553,9 @@ fn a_decision_in_the_console_is_its_users_journaled_via_web_and_four_eyes_holds(
         None => assert_eq!(run.code, 3, "{}", run.describe()),
     }
     // The page shows the hostile reason as text.
-    let page = console.get(&format!("/runs/{run_id}"), &[]).body;
+    let page = console
+        .get(&format!("/runs/{run_id}"), &[("cookie", &cookie)])
+        .body;
     assert!(
         page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;double&quot; &#39;single&#39;"),
         "{page}"

@@ -30,6 +30,11 @@ const NOT_THE_KIND: &[(&str, &str, &str)] = &[
         "the SQL function `log`",
     ),
     (
+        "crates/stdlib/src/web.rs",
+        "tls",
+        "the word `tls` in a client error's text, read to name a TLS failure",
+    ),
+    (
         "crates/runtime/src/pending/decide.rs",
         "approve",
         "the verb of `runbook approve` and a decision file's `verdict`",

@@ -15,6 +15,18 @@ fn time(value: &Value) -> SystemTime {
         .unwrap_or_else(|e| panic!("{value} is not a time: {e}"))
 }
 
+/// The comment a silence of `step` is created with in the run `ran`: the
+/// playbook's, marked with the run and step (so a retry finds it).
+fn marked(ran: &Ran, comment: &str, step: &str) -> String {
+    let run_id = ran
+        .records
+        .iter()
+        .find(|r| r["event"] == "run_started")
+        .and_then(|r| r["run_id"].as_str())
+        .expect("a run_started record");
+    format!("{comment} (runbook run {run_id}, step {step})")
+}
+
 fn message(ran: &Ran, step: &str) -> String {
     ran.finished(step)["message"]
         .as_str()
@@ -69,7 +81,7 @@ fn a_silence_is_created_as_written_then_expired() {
     assert_eq!(s["id"], id.as_str());
     assert_eq!(s["status"]["state"], "active");
     assert_eq!(s["createdBy"], "oncall-ann", "the run's user by default");
-    assert_eq!(s["comment"], "disk swap");
+    assert_eq!(s["comment"], marked(&ran, "disk swap", "mute").as_str());
     let matcher = |name: &str, value: &str, regex: bool, equal: bool| serde_json::json!({"name": name, "value": value, "isRegex": regex, "isEqual": equal});
     let mut got: Vec<Value> = s["matchers"].as_array().unwrap().clone();
     got.sort_by_key(|m| m["name"].as_str().unwrap().to_string());
@@ -164,7 +176,10 @@ fn hostile_values_arrive_byte_for_byte() {
         let silences = am.silences();
         assert_eq!(silences.len(), i + 1, "one silence per run");
         let s = silences.iter().find(|s| s["id"] == id).unwrap();
-        assert_eq!(s["comment"].as_str().unwrap(), format!("by {value}"));
+        assert_eq!(
+            s["comment"].as_str().unwrap(),
+            marked(&ran, &format!("by {value}"), "mute")
+        );
         let matchers = s["matchers"].as_array().unwrap();
         assert_eq!(
             matchers.len(),

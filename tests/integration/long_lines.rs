@@ -610,3 +610,53 @@ steps:
         .unwrap();
     assert_eq!(run_end["results"]["stdout"], expected);
 }
+
+#[test]
+fn the_plain_view_shows_a_long_line_as_one_line() {
+    const TOKEN: &str = "Zq9-straddling-secret-Xw7";
+    // A 200 KiB line, the token across the first 64 KiB cut, ended by
+    // `\r\n`; then a short CRLF line. stderr is a pipe: the plain view.
+    let tail = 200 * 1024 - PIECE;
+    let s = Sandbox::new(&format!(
+        r#"
+name: plain
+inputs:
+  token: {{type: string, secret: true, env: RB_PLAIN_TOKEN}}
+steps:
+  - id: long
+    shell:
+      command: "head -c {} /dev/zero | tr '\\0' a; printf '%s' \"$T\"; head -c {tail} /dev/zero | tr '\\0' b; printf '\\r\\n'; printf 'done\\r\\n'"
+      env: {{T: "{{{{inputs.token}}}}"}}
+"#,
+        PIECE - 9
+    ));
+    let out = s
+        .command(&["run", "p.yaml"])
+        .env("RB_PLAIN_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for part in [TOKEN, &TOKEN[..9], &TOKEN[9..]] {
+        assert!(!stderr.contains(part), "stderr holds {part:?}");
+    }
+    // The line came in four pieces (the journal says so) and is shown as
+    // one line, whole, the token masked; no `\r` is left in it.
+    let records = s.journal();
+    let pieces = records
+        .iter()
+        .filter(|r| r["event"] == "step_output" && r["step"] == "long")
+        .count();
+    assert!(pieces >= 4, "{pieces} records");
+    let long: Vec<&str> = stderr.lines().filter(|l| l.contains("aaaa")).collect();
+    let expected = format!("  │ {}***{}", "a".repeat(PIECE - 9), "b".repeat(tail));
+    assert_eq!(long.len(), 1, "{} lines hold the long line", long.len());
+    assert!(
+        long[0] == expected,
+        "the shown line differs from the line printed"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    let at = lines.iter().position(|l| l.contains("aaaa")).unwrap();
+    assert_eq!(lines[at + 1], "  │ done", "{stderr}");
+    assert!(!stderr.contains('\r'));
+}

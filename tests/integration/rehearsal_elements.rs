@@ -210,7 +210,7 @@ fn expectations_address_one_elements_called_run_by_label_or_index() {
     assert_eq!(code, 1, "{out}");
     for said in [
         "has 2 elements: there is no element [2]",
-        "did you mean `10.0.0.1:5432`?",
+        "did you mean `each[10.0.0.1:5432].ping`?",
         "did you mean `each[0].ping`?",
         "`each[0` is not an address: the `[` after `each` is never closed",
         "`each[0]` selects an element of `each` and names no step in its run",
@@ -221,4 +221,277 @@ fn expectations_address_one_elements_called_run_by_label_or_index() {
     }
     assert!(!out.contains(" ... ok"), "{out}");
     snapshot("called_elements_malformed", &out);
+}
+
+/// `CALL[LABEL].STEP` / `CALL[INDEX].STEP` under `steps:`, `answers:` and
+/// `gates:` script one element's called run, over the `CALL.STEP` entry
+/// for every element: the rolling restart drill (web-2's restore fails,
+/// web-3's gate is rejected, on web-1 the operator answers `skip`).
+#[test]
+fn one_elements_called_run_is_scripted_by_label_or_index() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/rolling");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("8 passed, 0 failed\n"), "{out}");
+
+    let report = rehearsal::rehearse_file(
+        &root().join("tests/fixtures/rehearsals/rolling/rolling.scenario.yaml"),
+        &world(),
+    );
+    let rehearsed = &report
+        .scenarios
+        .iter()
+        .find(|s| s.name == "the drill, all at once")
+        .expect("the scenario ran")
+        .rehearsed;
+    let states: Vec<(&str, StepState)> = rehearsed.items["restart"]
+        .iter()
+        .map(|e| (e.label.as_str(), e.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("web-1", StepState::Succeeded),
+            ("web-2", StepState::Failed),
+            ("web-3", StepState::Rejected),
+        ]
+    );
+    // Each element's own entry answered its run, the shared one the others.
+    let state = |address: &str| rehearsed.called.get(address).map(|r| r.state);
+    assert_eq!(state("restart[0].leave"), Some(StepState::Succeeded));
+    assert_eq!(state("restart[1].restore_db"), Some(StepState::Failed));
+    assert_eq!(state("restart[2].stop_app"), Some(StepState::Rejected));
+    assert_eq!(state("restart[2].restore_db"), None, "not reached");
+}
+
+/// Labels no bare address can name (`].`, quotes, a backslash, spaces, `#`,
+/// unicode, a number, a command substitution) are named in quotes
+/// (`each["we]ird.label"].work`) under `gates:` and `steps:` and in
+/// `expect:`; nothing executes.
+const HOSTILE: &[&str] = &[
+    "we]ird.label",
+    "].",
+    "it's \"q\"",
+    "back\\slash\\",
+    "# not a comment",
+    "two words",
+    "ünï ✓",
+    "443",
+    "$(touch pwned)",
+    "`touch pwned`",
+    "a: b",
+    "- dash",
+];
+
+/// A loop over `labels` whose elements each run `one.yaml` (one gated step).
+fn hostile_sandbox(labels: &[&str]) -> crate::running::Sandbox {
+    let list = serde_json::to_string(labels).unwrap();
+    let s = crate::running::Sandbox::new(&format!(
+        "name: hostile\nsteps:\n  - id: each\n    for_each: {list}\n    playbook:\n      path: one.yaml\n      inputs: {{name: \"{{{{item}}}}\"}}\n    on_item_failure: continue\n"
+    ));
+    std::fs::write(
+        s.path().join("one.yaml"),
+        "name: one\ninputs:\n  name: {type: string}\nsteps:\n  - id: work\n    shell: touch pwned {{inputs.name}}\n    approval: Do it?\n",
+    )
+    .unwrap();
+    s
+}
+
+/// An address of `each`'s element `label`'s step `work`, in quotes when it
+/// must be, as YAML (a JSON string).
+fn quoted(label: &str) -> String {
+    let escaped = label.replace('\\', "\\\\").replace('"', "\\\"");
+    serde_json::to_string(&format!("each[\"{escaped}\"].work")).unwrap()
+}
+
+#[test]
+fn hostile_labels_are_named_in_quotes_and_script_their_elements_runs() {
+    let s = hostile_sandbox(HOSTILE);
+    // Every element's gate approved by its own entry (none for every
+    // element); odd elements fail.
+    let mut scenario = String::from(
+        "playbook: p.yaml\nsteps:\n  each.work: succeeded\nscenarios:\n  - name: each element by its label\n    steps:\n",
+    );
+    for label in HOSTILE.iter().skip(1).step_by(2) {
+        scenario.push_str(&format!("      {}: failed\n", quoted(label)));
+    }
+    scenario.push_str("    gates:\n");
+    for label in HOSTILE {
+        scenario.push_str(&format!("      {}: approve\n", quoted(label)));
+    }
+    scenario.push_str("    expect:\n      ran:\n");
+    for label in HOSTILE {
+        scenario.push_str(&format!("        - {}\n", quoted(label)));
+    }
+    scenario.push_str("      loops:\n        each:\n          items:\n");
+    for (i, label) in HOSTILE.iter().enumerate() {
+        let state = if i % 2 == 1 { "failed" } else { "succeeded" };
+        scenario.push_str(&format!(
+            "            - {{label: {}, state: {state}}}\n",
+            serde_json::to_string(label).unwrap()
+        ));
+    }
+    scenario.push_str("      outcome: failed\n");
+    std::fs::write(s.path().join("p.scenario.yaml"), &scenario).unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{scenario}\n{text}");
+    assert!(text.contains("1 passed, 0 failed"), "{text}");
+    assert!(!s.path().join("pwned").exists(), "nothing executes");
+
+    // A label close to a hostile one: the address it means, quoted.
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        "playbook: p.yaml\nsteps:\n  each.work: succeeded\nscenarios:\n  - name: misspelled\n    gates:\n      'each[\"we]ird.lab\"].work': approve\n    expect: {outcome: succeeded}\n",
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        flat(&text).contains("did you mean `each[\"we]ird.label\"].work`?"),
+        "{text}"
+    );
+}
+
+/// The entry a report says to add for one element's run names the element
+/// by its label, quoted as it must be, as YAML: pasted back into the
+/// scenario, it scripts that element's run.
+#[test]
+fn the_entry_to_add_for_a_hostile_label_works_when_pasted_back() {
+    for label in HOSTILE {
+        let s = hostile_sandbox(&["web-1", label]);
+        let file = s.path().join("p.scenario.yaml");
+        let scenario = |gates: &str| {
+            format!(
+                "playbook: p.yaml\nsteps:\n  each.work: succeeded\nscenarios:\n  - name: one element's gate\n    gates:\n      each[web-1].work: approve\n{gates}    expect:\n      loops:\n        each: {{state: succeeded, ran: 2}}\n"
+            )
+        };
+        std::fs::write(&file, scenario("")).unwrap();
+        let report = rehearsal::rehearse_file(&file, &world());
+        let rehearsal::Verdict::Unscripted(diags) = &report.scenarios[0].verdict else {
+            panic!("{label}: {:?}", report.scenarios[0].verdict);
+        };
+        let help = diags[0].help.clone().unwrap_or_default();
+        let (_, rest) = help
+            .split_once("for this element's run: `")
+            .unwrap_or_else(|| panic!("{label}: {help}"));
+        let entry = &rest[..rest.rfind("`, or for every element's").expect(&help)];
+        assert!(help.contains("each.work: approve"), "{help}");
+
+        std::fs::write(&file, scenario(&format!("      {entry}\n"))).unwrap();
+        let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{label}: {entry}\n{text}");
+        assert!(!s.path().join("pwned").exists(), "nothing executes");
+    }
+}
+
+/// Where the scenario does not make a loop's list known (a called
+/// playbook's list, computed from its input), an entry by label and one by
+/// position of the same element are found out when the run reaches it.
+#[test]
+fn one_element_scripted_twice_in_a_list_known_only_at_run_time_is_reported() {
+    let s = crate::running::Sandbox::new(
+        "name: top\nsteps:\n  - id: group\n    playbook:\n      path: group.yaml\n      inputs: {hosts: \"web-1,web-2\"}\n",
+    );
+    std::fs::write(
+        s.path().join("group.yaml"),
+        "name: group\ninputs:\n  hosts: {type: string}\nsteps:\n  - id: each\n    for_each: split(inputs.hosts, \",\")\n    playbook:\n      path: one.yaml\n      inputs: {name: \"{{item}}\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.path().join("one.yaml"),
+        "name: one\ninputs:\n  name: {type: string}\nsteps:\n  - id: work\n    shell: echo {{inputs.name}}\n    approval: Do it?\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.path().join("p.scenario.yaml"),
+        "playbook: p.yaml\nsteps:\n  group.each.work: succeeded\ngates:\n  group.each.work: approve\nscenarios:\n  - name: a gate twice\n    gates:\n      group.each[1].work: reject\n      group.each[web-2].work: approve\n    expect: {outcome: rejected}\n  - name: web-2 twice\n    steps:\n      group.each[web-2].work: failed\n      group.each[1].work: succeeded\n    expect: {outcome: failed}\n  - name: web-2 once\n    steps:\n      group.each[web-2].work: failed\n    expect:\n      ran: [\"group.each[web-1].work\"]\n      outcome: failed\n",
+    )
+    .unwrap();
+    let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("web-2 once ... ok"), "{text}");
+    assert!(
+        flat(&text).contains("scripts `group.each[web-2].work` under `steps:` more than once: `group.each[web-2].work`, `group.each[1].work`"),
+        "{text}"
+    );
+    assert!(
+        flat(&text).contains("scripts `group.each[web-2].work` under `gates:` more than once: `group.each[1].work`, `group.each[web-2].work`"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("more than once").count(),
+        2,
+        "each reported once: {text}"
+    );
+}
+
+/// Mistakes in entries for one element's run are diagnostics in the
+/// scenario file, before any scenario runs: an element selected of a step
+/// that is no loop over a `playbook` step, a position past the end or a
+/// label no element has (with its labels), a step its called playbook
+/// does not have (the closest address), one element named twice (by label
+/// and position, or a label bare and in quotes), and quoted labels that
+/// do not read.
+#[test]
+fn mistakes_in_entries_for_one_elements_run_are_diagnostics_in_the_scenario() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/rolling_malformed");
+    assert_eq!(code, 1, "{out}");
+    for said in [
+        "has 3 elements: there is no element [3]",
+        "has no element `web-4`",
+        "did you mean `restart[web-1].restore_db`? (its elements: web-1, web-2, web-3)",
+        "did you mean `restart[web-2].restore_db`?",
+        "did you mean `restart[web-2].check`?",
+        "`restart[web-1]` selects an element of `restart` and names no step in its run",
+        "`announce[0].x` cannot be scripted: `announce` is a `log` step",
+        "`restart[web-1].route` is a branch",
+        "did you mean `restart[web-3].stop_app`?",
+        "there is no element [4]",
+        "`restart[web-2].restore_db` and `restart[1].restore_db` under `steps:` name the same",
+        "`restart[web-1].start_app` and `restart[0].start_app` under `steps:` name the same",
+        "`restart[web-1].check` and `restart[\"web-1\"].check` under `answers:` name the same",
+        "`restart[2].stop_app` and `restart[web-3].stop_app` under `gates:` name the same",
+        "the quote after `restart[` is never closed",
+        "the quoted label after `restart[` is not followed by `]`",
+        "`restart[\"\"]` names no element",
+        "escapes only `\"` and `\\`",
+        "`announce.x[0].y` cannot be scripted",
+    ] {
+        assert!(flat(&out).contains(said), "{said}: {out}");
+    }
+    assert!(
+        !out.contains(" ... ok"),
+        "no scenario of the file runs: {out}"
+    );
+    snapshot("rolling_malformed", &out);
+}
+
+/// An element's run reached without an entry is pointed at at the loop,
+/// with the entry to add for that element (by its label) and for every
+/// element.
+#[test]
+fn an_elements_unscripted_step_gets_the_entries_to_add() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/rolling_unscripted");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("gives no result for `restart[web-2].restore_db`"),
+        "{out}"
+    );
+    assert!(out.contains("0 passed, 2 failed"), "{out}");
+    snapshot("rolling_unscripted", &out);
+}
+
+/// A report's text on one line: miette's wrapping and margins undone.
+fn flat(text: &str) -> String {
+    text.replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

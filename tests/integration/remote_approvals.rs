@@ -37,7 +37,7 @@ pub(crate) fn approver() -> Option<&'static str> {
 }
 
 /// A third throwaway user of the group, who resumes runs others started.
-fn resumer() -> Option<&'static str> {
+pub(crate) fn resumer() -> Option<&'static str> {
     team().map(|_| RESUMER)
 }
 
@@ -131,7 +131,7 @@ pub(crate) fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T
 
 /// The pending records of the store, as `runbook pending --format json`
 /// lists them.
-fn pending(s: &Sandbox) -> Vec<Value> {
+pub(crate) fn pending(s: &Sandbox) -> Vec<Value> {
     let out = s
         .command(&["pending", "--journal-dir", "runs", "--format", "json"])
         .output()
@@ -158,7 +158,7 @@ pub(crate) fn gates_dir(s: &Sandbox, record: &Value) -> PathBuf {
 
 /// `runbook ARGS --journal-dir runs`, as the approver (with `umask 077`,
 /// which must not make the decision unreadable to the run) or as root.
-fn decide(s: &Sandbox, who: Option<&str>, args: &[&str]) -> std::process::Output {
+pub(crate) fn decide(s: &Sandbox, who: Option<&str>, args: &[&str]) -> std::process::Output {
     let mut words: Vec<String> = vec![binary().display().to_string()];
     words.extend(args.iter().map(|a| a.to_string()));
     words.extend(["--journal-dir".into(), "runs".into()]);
@@ -182,7 +182,7 @@ fn decide(s: &Sandbox, who: Option<&str>, args: &[&str]) -> std::process::Output
         .expect("runbook decides")
 }
 
-fn text(out: &std::process::Output) -> String {
+pub(crate) fn text(out: &std::process::Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),
@@ -873,7 +873,7 @@ fn a_gates_directory_swapped_for_a_symlink_by_a_group_member_is_refused() {
 
 /// `runbook ARGS` as `who` (root when `None`) with `umask 002`, the team's,
 /// so a colleague can resume what they start; `Child` in the background.
-fn as_member(s: &Sandbox, who: Option<&str>, args: &[&str]) -> Command {
+pub(crate) fn as_member(s: &Sandbox, who: Option<&str>, args: &[&str]) -> Command {
     let mut cmd = match who {
         Some(user) => {
             let mut cmd = Command::new("runuser");
@@ -895,14 +895,14 @@ fn as_member(s: &Sandbox, who: Option<&str>, args: &[&str]) -> Command {
 }
 
 /// A trail file every member of the team may append to.
-fn shared_trail(s: &Sandbox) {
+pub(crate) fn shared_trail(s: &Sandbox) {
     let trail = s.path().join("trail");
     std::fs::write(&trail, "").unwrap();
     std::fs::set_permissions(&trail, std::fs::Permissions::from_mode(0o666)).unwrap();
 }
 
 /// The only run of the store.
-fn only_run(s: &Sandbox) -> String {
+pub(crate) fn only_run(s: &Sandbox) -> String {
     std::fs::read_dir(s.path().join("runs"))
         .unwrap()
         .next()
@@ -1131,7 +1131,7 @@ fn a_resume_that_cannot_publish_its_gates_fails_at_once_saying_why() {
 }
 
 /// `runbook pending --all --format json` of the store.
-fn pending_all(s: &Sandbox) -> Vec<Value> {
+pub(crate) fn pending_all(s: &Sandbox) -> Vec<Value> {
     let out = s
         .command(&[
             "pending",

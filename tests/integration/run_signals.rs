@@ -357,10 +357,12 @@ fn a_closed_terminal_interrupts_the_run_and_kills_the_tree() {
 }
 
 /// The watchdog (a fork of `runbook`, not a new program) keeps nothing of
-/// `runbook`'s: its stdin is its pipe, stdout and stderr `/dev/null`, no
-/// other descriptor (not the pipe `runbook`'s output goes to, not the
-/// run's journal or lock), and it leads a process group of its own; and
-/// it still takes the tree with it when `runbook` is SIGKILLed.
+/// `runbook`'s but what it needs: its stdin is its pipe, stdout and stderr
+/// `/dev/null`, descriptor 3 the run's journal (which it syncs once
+/// `runbook` has exited), no other descriptor (not the pipe `runbook`'s
+/// output goes to, not the run's lock), and it leads a process group of
+/// its own; and it still takes the tree with it when `runbook` is
+/// SIGKILLed.
 #[test]
 fn the_watchdog_holds_only_its_pipe_and_leads_its_own_group() {
     let s = Sandbox::new(TREE);
@@ -413,10 +415,12 @@ fn the_watchdog_holds_only_its_pipe_and_leads_its_own_group() {
     kill(Pid::from_raw(runbook), Signal::SIGKILL).unwrap();
     child.wait().unwrap();
     assert_all_gone(&tree);
-    assert_eq!(fds.len(), 3, "{fds:?}");
+    assert_eq!(fds.len(), 4, "{fds:?}");
     assert_eq!(fds[0].0, "0");
     assert!(fds[0].1.starts_with("pipe:"), "{fds:?}");
     assert_eq!(fds[1], ("1".to_string(), "/dev/null".to_string()));
     assert_eq!(fds[2], ("2".to_string(), "/dev/null".to_string()));
+    assert_eq!(fds[3].0, "3");
+    assert!(fds[3].1.ends_with("/journal.jsonl"), "{fds:?}");
     assert_eq!(group, Some(watchdog), "the watchdog leads its own group");
 }

@@ -107,3 +107,20 @@ fn the_committed_schema_is_up_to_date() {
         }
     }
 }
+
+/// What `check` accepts, the schema accepts: a number or a boolean where a
+/// template or an argv element is expected is its text (`[SCAN, 0]`).
+#[test]
+fn scalars_where_text_is_expected_pass_the_schema_as_they_pass_check() {
+    let validator = validator();
+    let playbook = "name: scalars\nsteps:\n  - id: scan\n    redis: [SCAN, 0, COUNT, 100]\n  - id: argv\n    shell: [sleep, 1]\n  - id: note\n    log: 42\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.yaml");
+    std::fs::write(&path, playbook).unwrap();
+    assert!(validator.is_valid(&instance(&path)));
+    let checked = std::process::Command::new(crate::running::binary())
+        .args(["check", &path.to_string_lossy()])
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{checked:?}");
+}

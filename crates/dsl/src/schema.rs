@@ -302,16 +302,20 @@ fn language_kind(name: &str) -> Option<Value> {
 }
 
 /// The schema of a parameter value. Templated strings can stand for any
-/// scalar, so numbers and booleans also accept a string.
+/// scalar, so numbers and booleans also accept a string; and a text
+/// parameter takes a number or a boolean as its text, as `check` does
+/// (`[SCAN, 0]`, `port: 8080` where a template is expected).
 fn param_type(ty: &ParamType) -> Value {
     match ty {
         ParamType::String
         | ParamType::Template
         | ParamType::ShellTemplate
         | ParamType::Encoded(_) => {
-            json!({"type": "string"})
+            json!({"type": ["string", "number", "boolean"]})
         }
-        ParamType::Argv => json!({"type": "array", "items": {"type": "string"}}),
+        ParamType::Argv => {
+            json!({"type": "array", "items": {"type": ["string", "number", "boolean"]}})
+        }
         ParamType::Expr => json!({"type": ["string", "boolean", "number"]}),
         ParamType::Int => json!({"type": ["integer", "string"]}),
         ParamType::Float => json!({"type": ["number", "string"]}),

@@ -74,6 +74,7 @@ pub struct LoopItem {
 }
 
 /// Everything an action may use.
+#[derive(Clone)]
 pub struct ActionContext {
     pub step: String,
     /// Rendered parameters, by name.
@@ -128,6 +129,12 @@ pub struct ActionContext {
     /// The element of a `for_each` step this runs for; `None` for a step
     /// that is not a loop.
     pub item: Option<LoopItem>,
+    /// Which attempt this is of the step (or of its loop element) in this
+    /// process, from 1: a `retry` or an `until` poll runs it again.
+    pub attempt: u32,
+    /// A resume runs the step again after it was interrupted: the earlier
+    /// process may have done its work without journaling its end.
+    pub rerun: bool,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
 }
 
@@ -155,8 +162,34 @@ impl ActionContext {
             journal: None,
             resumed: Restored::default(),
             item: None,
+            attempt: 1,
+            rerun: false,
             output: None,
         }
+    }
+
+    /// Whether an earlier execution of this step (this loop element) in
+    /// the same run may have done its work without the run learning it:
+    /// an attempt after the first (its answer may have been lost), or a
+    /// resume running it again after an interruption. A kind whose change
+    /// is not idempotent (creating a silence) looks for its own earlier
+    /// work then, by [`ActionContext::run_mark`].
+    pub fn may_repeat(&self) -> bool {
+        self.attempt > 1 || self.rerun
+    }
+
+    /// What names this step's execution within its run, for a kind to mark
+    /// what it creates: `runbook run RUN_ID, step ADDRESS`, the address as
+    /// the journal writes it (`CALL.STEP` in a called playbook, `STEP[INDEX]`
+    /// for a loop's element). The same on every attempt and on resume;
+    /// `None` for a runner started without a journal, which has no run id.
+    pub fn run_mark(&self) -> Option<String> {
+        let journal = self.journal.as_ref()?;
+        Some(format!(
+            "runbook run {}, step {}",
+            journal.run_id,
+            journal.address_of(&self.call_address())
+        ))
     }
 
     /// Where the run of the playbook this step calls is journaled, inside

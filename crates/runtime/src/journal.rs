@@ -6,7 +6,8 @@
 //! step's end before the next step starts and a killed process (`kill -9`)
 //! loses nothing. The file is `fsync`ed (`fdatasync`) at the points a power
 //! loss must not lose: every gate decision and answer (who approved what),
-//! and the end of the run. Between those, a machine crash (not a process
+//! and the end of the run (by the watchdog right after `runbook` exits,
+//! when there is one: see [`crate::journal_sync`]). Between those, a machine crash (not a process
 //! crash) can lose the most recent step records; a resume then runs those
 //! steps again (at-least-once, see `docs/semantics.md`). Syncing every event
 //! would cost a disk flush per step, which the benchmarks would show.
@@ -18,6 +19,7 @@
 use crate::bus::Subscriber;
 use crate::event::{Event, Record};
 use crate::journal_output::OutputLedger;
+use crate::journal_sync::FinalSync;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -41,6 +43,7 @@ pub struct JournalWriter {
     /// incident response half way) and its end reports it.
     failure: WriteFailure,
     output: OutputLedger,
+    final_sync: FinalSync,
 }
 
 /// The first error writing a journal, shared with whoever reports the run's
@@ -81,12 +84,20 @@ impl JournalWriter {
     }
 
     fn over(file: File, path: PathBuf) -> JournalWriter {
+        use std::os::fd::AsRawFd;
+        let final_sync = FinalSync::new(file.as_raw_fd());
         JournalWriter {
             file,
             path,
             failure: WriteFailure::default(),
             output: OutputLedger::default(),
+            final_sync,
         }
+    }
+
+    /// Who syncs the journal at the run's end (see [`crate::journal_sync`]).
+    pub fn final_sync(&self) -> FinalSync {
+        self.final_sync.clone()
     }
 
     pub fn path(&self) -> &Path {
@@ -109,10 +120,11 @@ impl JournalWriter {
             serde_json::to_vec(stripped.as_ref().unwrap_or(record)).map_err(io::Error::other)?;
         line.push(b'\n');
         self.file.write_all(&line)?;
-        let durable = matches!(
-            record.event,
-            Event::GateDecided { .. } | Event::Answered { .. } | Event::RunFinished { .. }
-        );
+        let durable = match record.event {
+            Event::GateDecided { .. } | Event::Answered { .. } => true,
+            Event::RunFinished { .. } => !self.final_sync.handed_over(),
+            _ => false,
+        };
         if durable {
             self.file.sync_data()?;
         }

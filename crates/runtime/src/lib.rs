@@ -30,6 +30,7 @@ pub mod interrupt;
 pub mod journal;
 pub mod journal_follow;
 pub mod journal_output;
+pub mod journal_sync;
 pub mod kind;
 pub mod mask;
 pub mod mode;

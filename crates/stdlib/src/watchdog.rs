@@ -13,7 +13,9 @@
 //! binary again nor parsing a command line (see docs/performance.md).
 //! It hears on its stdin, one line each, `+PGID` when a group starts and
 //! `-PGID` when it is gone; when its stdin closes (`runbook` exited, however
-//! it did) it sends SIGKILL to every group still listed and exits. The
+//! it did) it sends SIGKILL to every group still listed, syncs the run's
+//! journal (which it keeps open for that: `runbook` does not wait for the
+//! disk at the run's end, see `runbook_runtime::journal_sync`) and exits. The
 //! `+PGID` line is written by the step process itself, between `fork` and
 //! `exec` ([`announce`]): so the group is known to the watchdog before the
 //! command runs at all, and a SIGKILL of `runbook` right after the spawn
@@ -29,6 +31,7 @@ use nix::fcntl::OFlag;
 use nix::libc;
 use nix::sys::signal::Signal;
 use nix::unistd::{ForkResult, Pid};
+use runbook_runtime::journal_sync::FinalSync;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -37,8 +40,9 @@ use std::sync::Mutex;
 enum State {
     /// No watchdog wanted (library use, tests of this crate).
     Off,
-    /// Started at the first registration.
-    Ready,
+    /// Started at the first registration; it will sync this journal at the
+    /// end.
+    Ready(Option<FinalSync>),
     /// The write end of its stdin; the process itself is not waited for
     /// (it exits when stdin closes, after `runbook`).
     Running(File),
@@ -49,11 +53,11 @@ enum State {
 static STATE: Mutex<State> = Mutex::new(State::Off);
 
 /// Enables the watchdog for this process: it is forked when the first step
-/// process is started.
-pub fn install() {
+/// process is started, and then also takes over `journal`'s final sync.
+pub fn install(journal: Option<FinalSync>) {
     if let Ok(mut state) = STATE.lock() {
         if matches!(*state, State::Off) {
-            *state = State::Ready;
+            *state = State::Ready(journal);
         }
     }
 }
@@ -62,8 +66,8 @@ pub fn install() {
 /// it is spawned (starting the watchdog if it is wanted and not running).
 pub fn channel() -> Option<RawFd> {
     let mut state = STATE.lock().ok()?;
-    if matches!(*state, State::Ready) {
-        *state = start().unwrap_or(State::Failed);
+    if let State::Ready(journal) = &*state {
+        *state = start(journal.as_ref()).unwrap_or(State::Failed);
     }
     match &*state {
         State::Running(stdin) => Some(stdin.as_raw_fd()),
@@ -125,14 +129,18 @@ impl Drop for Registration {
     }
 }
 
+/// The watchdog's descriptor for the run's journal.
+const JOURNAL: libc::c_int = 3;
+
 /// How many groups the watchdog can list before it must allocate: more
 /// than any `--jobs` runs at once.
 const GROUPS: usize = 1024;
 
 /// Forks the watchdog. Both ends of its pipe are close-on-exec, so a step's
 /// command never holds the write end (which would keep the watchdog from
-/// hearing `runbook`'s death).
-fn start() -> std::io::Result<State> {
+/// hearing `runbook`'s death). Once it is forked it holds the journal, and
+/// the run's end leaves the journal's sync to it.
+fn start(journal: Option<&FinalSync>) -> std::io::Result<State> {
     let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
     // Allocated before the fork: the child does not allocate unless more
     // groups than this run at once.
@@ -142,21 +150,25 @@ fn start() -> std::io::Result<State> {
     // is grow `groups`, and glibc's malloc is usable in a forked child (its
     // `fork` resets the allocator's locks in the child).
     match unsafe { nix::unistd::fork() }? {
-        ForkResult::Child => watch(read, groups),
+        ForkResult::Child => watch(read, journal.map(FinalSync::fd), groups),
         ForkResult::Parent { .. } => {
             drop(read);
+            if let Some(journal) = journal {
+                journal.hand_over();
+            }
             Ok(State::Running(File::from(write)))
         }
     }
 }
 
 /// The forked watchdog's body: its own process group, the run-ending
-/// signals ignored, the pipe as stdin, `/dev/null` as stdout and stderr and
-/// every other descriptor closed (it must hold nothing of `runbook`'s: not
-/// the pipe's write end, not a pipe a reader waits to see closed, not the
-/// run's lock); then [`serve`], and `_exit` without running any of
-/// `runbook`'s exit code.
-fn watch(read: OwnedFd, mut groups: Vec<i32>) -> ! {
+/// signals ignored, the pipe as stdin, `/dev/null` as stdout and stderr,
+/// the journal (when given) as descriptor 3 and every other descriptor
+/// closed (it must hold nothing else of `runbook`'s: not the pipe's write
+/// end, not a pipe a reader waits to see closed, not the run's lock); then
+/// [`serve`], SIGKILL to the groups left, the journal's sync, and `_exit`
+/// without running any of `runbook`'s exit code.
+fn watch(read: OwnedFd, journal: Option<RawFd>, mut groups: Vec<i32>) -> ! {
     // SAFETY: only async-signal-safe calls on descriptors this process owns.
     unsafe {
         libc::setpgid(0, 0);
@@ -176,13 +188,27 @@ fn watch(read: OwnedFd, mut groups: Vec<i32>) -> ! {
             libc::dup2(null, 2);
         }
     }
-    close_from(3);
+    // The journal as descriptor 3 (`dup2` onto itself changes nothing).
+    // SAFETY: `journal` is open in this process (inherited from `runbook`).
+    let journal = journal.filter(|&fd| unsafe { libc::dup2(fd, JOURNAL) } == JOURNAL);
+    close_from(if journal.is_some() {
+        JOURNAL + 1
+    } else {
+        JOURNAL
+    });
     std::mem::forget(read);
     serve(0, &mut groups);
     for &id in &groups {
         // SAFETY: a system call.
         unsafe {
             libc::killpg(id, libc::SIGKILL);
+        }
+    }
+    if journal.is_some() {
+        // `runbook` has exited: nothing more is written to the journal.
+        // SAFETY: a system call on a descriptor this process owns.
+        unsafe {
+            libc::fdatasync(JOURNAL);
         }
     }
     // SAFETY: ends this process without unwinding or running exit handlers

@@ -5,7 +5,10 @@
 //   reader opened and what was typed in a decision form;
 // - signs in a deciding console (`--decide`): takes the token from the
 //   sign-in address's fragment (never sent to the server in a request
-//   line, log or referrer) or its field, and posts it to /signin;
+//   line, log or referrer) or its field (a pasted --token-file's), and
+//   posts it to /signin;
+// - signs out: posts /signout with the session's CSRF token, which ends
+//   the session on the server;
 // - decides: posts a decision with the session's CSRF token in a header.
 "use strict";
 (function () {
@@ -43,7 +46,34 @@
     }
     document.getElementById("signin-form").addEventListener("submit", function (event) {
       event.preventDefault();
-      send(event.target.elements.token.value);
+      var field = event.target.elements.token;
+      var token = field.value.trim();
+      field.value = "";
+      send(token);
+    });
+  }
+
+  function signOut() {
+    var form = document.getElementById("signout");
+    if (!form) {
+      return;
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch("/signout", {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "X-CSRF-Token": form.dataset.csrf }
+      }).then(function (response) {
+        if (response.ok) {
+          window.location.replace("/signin");
+        } else {
+          form.querySelector("button").textContent = "Not signed out (" + response.status + "): sign out again";
+        }
+      }).catch(function () {
+        form.querySelector("button").textContent = "Not signed out: the console did not answer";
+      });
     });
   }
 
@@ -166,6 +196,7 @@
   }
 
   signIn();
+  signOut();
   decide();
   follow();
 })();

@@ -102,20 +102,26 @@ impl TestAlertmanager {
 
     /// The silences Alertmanager holds now, as its API gives them.
     pub fn silences(&self) -> Vec<serde_json::Value> {
-        let url = format!("{}/api/v2/silences", self.url);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            reqwest::get(&url)
-                .await
-                .expect("Alertmanager answers")
-                .json::<Vec<serde_json::Value>>()
-                .await
-                .expect("a list of silences")
-        })
+        silences_at(&self.url)
     }
+}
+
+/// The silences the Alertmanager at `base` holds now (for a thread that
+/// watches it while a run goes on).
+pub fn silences_at(base: &str) -> Vec<serde_json::Value> {
+    let url = format!("{base}/api/v2/silences");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::get(&url)
+            .await
+            .expect("Alertmanager answers")
+            .json::<Vec<serde_json::Value>>()
+            .await
+            .expect("a list of silences")
+    })
 }
 
 fn reqwest_ready(url: &str) -> bool {

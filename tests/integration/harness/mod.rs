@@ -15,6 +15,7 @@ pub mod postgres;
 pub mod prometheus;
 pub mod redis;
 pub mod sshd;
+pub mod tls;
 
 use std::net::TcpListener;
 use std::path::Path;

@@ -238,6 +238,17 @@ impl Lowerer<'_> {
             );
             return;
         }
+        if let Some((field, long_form)) = nested_field(key) {
+            self.error(
+                Diagnostic::error(
+                    Code::UnknownField,
+                    format!("`{key}` is a field of `{field}`, not of the step"),
+                )
+                .label(entry.key.span, format!("belongs under `{field}`"))
+                .help(format!("write `{field}` in its long form: {long_form}")),
+            );
+            return;
+        }
         let mut candidates: Vec<&str> = STEP_FIELDS.to_vec();
         candidates.extend(LANGUAGE_KINDS);
         candidates.extend(self.catalog.kind_names());
@@ -272,5 +283,22 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+}
+
+/// A step field written one level too high: the fields of the long forms
+/// of `until` and `retry` (`every: 2s` beside `until: EXPR`), with that
+/// long form in both syntaxes.
+fn nested_field(key: &str) -> Option<(&'static str, &'static str)> {
+    match key {
+        "every" | "within" => Some((
+            "until",
+            "`until: {condition: EXPR, every: 2s, within: 5m}` (YAML) or `every 2s within 5m until EXPR` (.runbook)",
+        )),
+        "attempts" | "delay" | "backoff" => Some((
+            "retry",
+            "`retry: {attempts: 3, delay: 2s, backoff: 2}` (YAML) or `retry 3 delay 2s backoff 2` (.runbook)",
+        )),
+        _ => None,
     }
 }

@@ -5,6 +5,7 @@
 
 use super::decide::Verdict;
 use super::record::{AnswerSpec, PendingKind, PendingRecord};
+use super::target::Target;
 use runbook_dsl::template::shell_quote;
 use serde::Serialize;
 use std::path::Path;
@@ -26,7 +27,10 @@ pub struct DecideCommand {
 pub fn commands(record: &PendingRecord, journal_dir: Option<&Path>) -> Vec<DecideCommand> {
     let dir = dir_words(journal_dir);
     let run = shell_quote(&record.run_id);
-    let step = shell_quote(&record.step);
+    // The step, and its loop's element when it has one: a bare step would
+    // be refused while several elements wait.
+    let target = Target::of(record).to_string();
+    let step = shell_quote(&target);
     let line = |verb: &str, target: &str| format!("runbook {verb} {run} {target}{dir}");
     let mut out = Vec::new();
     match record.kind {
@@ -45,14 +49,14 @@ pub fn commands(record: &PendingRecord, journal_dir: Option<&Path>) -> Vec<Decid
                     out.push(DecideCommand {
                         verb: "answer",
                         label: format!("answer {choice}"),
-                        command: line("answer", &shell_quote(&format!("{}={choice}", record.step))),
+                        command: line("answer", &shell_quote(&format!("{target}={choice}"))),
                     });
                 }
             }
             _ => out.push(DecideCommand {
                 verb: "answer",
                 label: "answer".into(),
-                command: line("answer", &format!("{}=VALUE", shell_quote(&record.step))),
+                command: line("answer", &format!("{step}=VALUE")),
             }),
         },
     }
@@ -73,7 +77,7 @@ pub fn hint(record: &PendingRecord, journal_dir: Option<&Path>) -> String {
         PendingKind::Ask => format!(
             "runbook answer {} {}=VALUE{}",
             shell_quote(&record.run_id),
-            shell_quote(&record.step),
+            shell_quote(&Target::of(record).to_string()),
             dir_words(journal_dir)
         ),
         _ => commands(record, journal_dir).swap_remove(0).command,
@@ -154,6 +158,21 @@ mod tests {
         assert_eq!(
             commands(&text, None)[0].command,
             "runbook answer 20261201T031500Z-4f3a9c why=VALUE"
+        );
+    }
+
+    #[test]
+    fn an_elements_commands_name_it_alone() {
+        let mut gate = record(PendingKind::Gate, "drain", None);
+        gate.element = Some("[1] it's \"q\" ]x[".into());
+        assert_eq!(
+            commands(&gate, None)[0].command,
+            "runbook approve 20261201T031500Z-4f3a9c 'drain[it'\\''s \"q\" ]x[]'"
+        );
+        gate.element = Some("[12] 7".into());
+        assert_eq!(
+            hint(&gate, None),
+            "runbook approve 20261201T031500Z-4f3a9c 'drain[12]'"
         );
     }
 

@@ -4,6 +4,7 @@
 
 use super::files::{self, MAX_DECISION_BYTES, MAX_PENDING_BYTES};
 use super::record::{DecisionFile, Front, PendingKind, PendingRecord, VerdictName, FORMAT_VERSION};
+use super::target::Target;
 use crate::operator::{confirmation, current_uid, not_a_confirmation, user_name, validate_answer};
 use serde_json::Value;
 use std::fmt;
@@ -101,6 +102,13 @@ pub enum DecideError {
         step: String,
         starter: String,
     },
+    /// Several records match what was named (the elements of a loop gated
+    /// one by one, waiting at once): none is decided. Each of them, for a
+    /// front end to list with the command that names it alone.
+    Ambiguous {
+        step: String,
+        waiting: Vec<PendingRecord>,
+    },
     /// Someone decided it first.
     AlreadyDecided {
         step: String,
@@ -135,6 +143,16 @@ impl fmt::Display for DecideError {
             DecideError::FourEyes { step, starter } => write!(
                 f,
                 "`{step}` needs the approval of someone other than {starter}, who started or resumed this run"
+            ),
+            DecideError::Ambiguous { step, waiting } => write!(
+                f,
+                "`{step}` names {} records waiting at once: {}; nothing was decided",
+                waiting.len(),
+                waiting
+                    .iter()
+                    .map(|r| format!("`{}`", Target::of(r)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             DecideError::AlreadyDecided { step } => {
                 write!(f, "`{step}` was decided already: the first decision stands")
@@ -320,25 +338,41 @@ fn read_record(
     Ok(Some(record))
 }
 
-/// Decides what waits at `step` of run `run_id` as the calling process's
-/// user: checks the verdict as the waiting run will (an answer against the
+/// Decides what waits at `target` of run `run_id` (a step, and one of its
+/// loop's elements when several wait) as the calling process's user:
+/// checks the verdict as the waiting run will (an answer against the
 /// question's type, four-eyes) and writes the decision file, carrying the
-/// record's nonce and plan hash. Returns the record decided.
+/// record's nonce and plan hash. Returns the record decided. When
+/// `target` names more than one live record, none is decided
+/// ([`DecideError::Ambiguous`]).
 pub fn decide(
     journal_dir: &Path,
     run_id: &str,
-    step: &str,
+    target: &Target,
     verdict: &Verdict,
 ) -> Result<PendingRecord, DecideError> {
     let (found, _) = list(journal_dir, Some(run_id))?;
     let live: Vec<&Listed> = found.iter().filter(|l| l.live).collect();
-    let Some(listed) = live.iter().find(|l| l.record.step == step) else {
-        return Err(DecideError::NotPending {
-            step: step.to_string(),
-            waiting: live.iter().map(|l| l.record.step.clone()).collect(),
-        });
-    };
-    write(journal_dir, run_id, &listed.record, verdict, Front::Command)
+    let named: Vec<&&Listed> = live.iter().filter(|l| target.matches(&l.record)).collect();
+    match named.as_slice() {
+        [] => Err(DecideError::NotPending {
+            step: target.to_string(),
+            waiting: live
+                .iter()
+                .map(|l| Target::of(&l.record).to_string())
+                .collect(),
+        }),
+        [listed] => write(journal_dir, run_id, &listed.record, verdict, Front::Command),
+        several => {
+            let mut waiting: Vec<PendingRecord> =
+                several.iter().map(|l| l.record.clone()).collect();
+            waiting.sort_by_key(|r| super::target::element_of(r).map(|(index, _)| index));
+            Err(DecideError::Ambiguous {
+                step: target.to_string(),
+                waiting,
+            })
+        }
+    }
 }
 
 /// The record a person saw before deciding it (on a console page): its

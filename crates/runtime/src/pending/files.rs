@@ -8,8 +8,8 @@
 
 use nix::dir::Dir;
 use nix::errno::Errno;
-use nix::fcntl::{open, openat, renameat2, OFlag, RenameFlags};
-use nix::sys::stat::{fchmod, fstat, mkdirat, Mode};
+use nix::fcntl::{open, openat, renameat2, AtFlags, OFlag, RenameFlags};
+use nix::sys::stat::{fchmod, fstat, fstatat, mkdirat, Mode};
 use nix::unistd::{unlinkat, UnlinkatFlags};
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -45,6 +45,11 @@ pub fn decision_name(nonce: &str) -> String {
 /// The nonce of a pending record's file name, if it is one.
 pub fn nonce_of_pending(name: &str) -> Option<&str> {
     name.strip_suffix(".pending.json").filter(|n| is_nonce(n))
+}
+
+/// The nonce of a decision file's name, if it is one.
+pub fn nonce_of_decision(name: &str) -> Option<&str> {
+    name.strip_suffix(".decision.json").filter(|n| is_nonce(n))
 }
 
 /// A nonce is 32 lowercase hex digits: never a path.
@@ -255,6 +260,16 @@ impl Gates {
             bytes,
             uid: meta.uid(),
         }))
+    }
+
+    /// The uid owning entry `name` (a symlink itself, never followed), or
+    /// `None` when there is no such entry.
+    pub fn owner(&self, name: &str) -> io::Result<Option<u32>> {
+        match fstatat(&self.dir, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
+            Ok(stat) => Ok(Some(stat.st_uid)),
+            Err(Errno::ENOENT) => Ok(None),
+            Err(e) => Err(io::Error::from(e)),
+        }
     }
 
     /// Removes file `name` if it is there; a directory planted under the

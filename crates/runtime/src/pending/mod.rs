@@ -17,6 +17,7 @@
 //!   (no symlinks, regular files only, bounded sizes, atomic writes);
 //! - [`commands`]: the command lines that decide a record, for a console;
 //! - [`decide`]: listing what waits and deciding it, for every front end;
+//! - [`target`]: what a person names to decide (`STEP`, `STEP[ELEMENT]`);
 //! - [`stale`]: records nobody waits for any more, retired by a resume
 //!   and pruned on request;
 //! - [`Remote`]: the waiting side.
@@ -27,6 +28,7 @@ pub mod files;
 pub mod record;
 mod remote;
 pub mod stale;
+pub mod target;
 
 pub use commands::{commands, hint, journal_dir_flag, journal_dir_to_name, DecideCommand};
 pub use decide::{decide, decide_seen, list, DecideError, Listed, Seen, Verdict};
@@ -34,4 +36,5 @@ pub use record::{
     AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, FORMAT_VERSION,
 };
 pub use remote::{Remote, RunStore, Waiting};
-pub use stale::{prune, retire, Pruned};
+pub use stale::{leftovers, prune, retire, Pruned};
+pub use target::{Selector, Target};

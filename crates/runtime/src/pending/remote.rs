@@ -83,9 +83,17 @@ pub struct Remote {
     inner: Arc<dyn Operator>,
     store: RunStore,
     waiting: Waiting,
-    starter: String,
     starter_uid: u32,
     /// Who started or resumed the run, this process's user last.
+    ran_by_uids: Vec<u32>,
+    /// Their login names, read from the password database at the first
+    /// gate: a run that asks nobody never reads it.
+    names: std::sync::OnceLock<Names>,
+}
+
+/// The login names of a [`Remote`]'s users.
+struct Names {
+    starter: String,
     ran_by: Vec<RunUser>,
 }
 
@@ -125,21 +133,28 @@ impl Remote {
             uids.retain(|u| *u != uid);
             uids.push(uid);
         }
-        let ran_by = uids
-            .into_iter()
-            .map(|uid| RunUser {
-                user: user_name(uid),
-                uid,
-            })
-            .collect();
         Remote {
             inner,
             store,
             waiting,
-            starter: user_name(starter_uid),
             starter_uid,
-            ran_by,
+            ran_by_uids: uids,
+            names: std::sync::OnceLock::new(),
         }
+    }
+
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| Names {
+            starter: user_name(self.starter_uid),
+            ran_by: self
+                .ran_by_uids
+                .iter()
+                .map(|&uid| RunUser {
+                    user: user_name(uid),
+                    uid,
+                })
+                .collect(),
+        })
     }
 
     fn record(&self, step: &str, kind: PendingKind, deadline: Option<Duration>) -> PendingRecord {
@@ -159,9 +174,9 @@ impl Remote {
             rerun: false,
             by_other: false,
             plan_hash: self.store.plan_hash.clone(),
-            starter: self.starter.clone(),
+            starter: self.names().starter.clone(),
             starter_uid: self.starter_uid,
-            ran_by: self.ran_by.clone(),
+            ran_by: self.names().ran_by.clone(),
             pid: std::process::id(),
             asked_at: humantime::format_rfc3339_seconds(now).to_string(),
             deadline: deadline.map(|d| humantime::format_rfc3339_seconds(now + d).to_string()),
@@ -321,7 +336,7 @@ impl Operator for Remote {
             Err(why) if self.waiting == Waiting::Remote => {
                 return Decision {
                     approved: false,
-                    who: self.starter.clone(),
+                    who: self.names().starter.clone(),
                     via: Via::NoTerminal,
                     reason: Some(why),
                 }
@@ -358,7 +373,7 @@ impl Operator for Remote {
             }
             Raced::Withdrawn => Decision {
                 approved: false,
-                who: self.starter.clone(),
+                who: self.names().starter.clone(),
                 via: Via::Timeout,
                 reason: Some("no longer waited for".into()),
             },
@@ -387,7 +402,7 @@ impl Operator for Remote {
             Ok(published) => published,
             Err(why) if self.waiting == Waiting::Remote => {
                 return Reply::Refused {
-                    who: self.starter.clone(),
+                    who: self.names().starter.clone(),
                     via: Via::NoTerminal,
                     reason: why,
                 }
@@ -417,7 +432,7 @@ impl Operator for Remote {
                 },
             },
             Raced::Withdrawn => Reply::Refused {
-                who: self.starter.clone(),
+                who: self.names().starter.clone(),
                 via: Via::Timeout,
                 reason: "no longer waited for".into(),
             },

@@ -5,6 +5,15 @@
 //! record, with a new nonce, when it does); `runbook pending --prune`
 //! removes them on request ([`prune`]). Neither ever removes the record of
 //! a process that still holds the run's lock.
+//!
+//! Decisions already taken are left behind too: the run that takes a
+//! decision removes it when it may, but in a sticky `gates/` only the
+//! file's owner (who decided) and the run directory's owner (who started
+//! the run) may remove a file, so a run resumed by a colleague cannot
+//! remove a decision someone else wrote. Such a decision, whose pending
+//! record is gone, is never taken again (its nonce is never asked again):
+//! [`leftovers`] finds them, a resume by the run directory's owner retires
+//! them, and [`prune`] removes those the caller may remove.
 
 use super::decide::{runs, DecideError};
 use super::files::{self, Gates, MAX_PENDING_BYTES};
@@ -17,7 +26,8 @@ use std::path::{Path, PathBuf};
 /// What a prune did.
 #[derive(Debug, Default)]
 pub struct Pruned {
-    /// The pending records removed (with any decision left for them).
+    /// The files removed: stale pending records (with any decision left
+    /// for them), and decisions left after their gate was decided.
     pub removed: Vec<PathBuf>,
     /// Stale records left, each with why (another user's, in a run
     /// directory of someone else's).
@@ -85,13 +95,13 @@ pub fn prune(journal_dir: &Path, run_id: Option<&str>) -> Result<Pruned, DecideE
         let Ok(names) = gates.names() else {
             continue;
         };
-        for name in names {
-            let Some(nonce) = files::nonce_of_pending(&name) else {
+        for name in &names {
+            let Some(nonce) = files::nonce_of_pending(name) else {
                 continue;
             };
-            let path = gates.path.join(&name);
+            let path = gates.path.join(name);
             // Refused files (symlinks, FIFOs, hard links) are not touched.
-            let Ok(Some(owned)) = gates.read_owned(&name, MAX_PENDING_BYTES) else {
+            let Ok(Some(owned)) = gates.read_owned(name, MAX_PENDING_BYTES) else {
                 continue;
             };
             let pid = serde_json::from_slice::<PendingRecord>(&owned.bytes)
@@ -115,7 +125,7 @@ pub fn prune(journal_dir: &Path, run_id: Option<&str>) -> Result<Pruned, DecideE
                 ));
                 continue;
             }
-            match gates.try_remove(&name) {
+            match gates.try_remove(name) {
                 Ok(()) => {
                     gates.remove(&files::decision_name(nonce));
                     pruned.removed.push(path);
@@ -126,6 +136,71 @@ pub fn prune(journal_dir: &Path, run_id: Option<&str>) -> Result<Pruned, DecideE
             }
         }
         drop(probe);
+        prune_decided(&gates, &names, me, &mut pruned);
     }
     Ok(pruned)
+}
+
+/// Removes the decisions left in `gates` after their gate was decided
+/// (see [`leftovers`]) that user `me` may remove: their own, or all of
+/// them when `me` owns the run directory.
+fn prune_decided(gates: &Gates, names: &[String], me: u32, pruned: &mut Pruned) {
+    for name in decided(gates, names) {
+        let path = gates.path.join(&name);
+        let Ok(Some(owner)) = gates.owner(&name) else {
+            continue;
+        };
+        if owner != me && gates.run_owner != me {
+            pruned.kept.push(format!(
+                "`{}`: a decision already taken, written by uid {owner}; only they or the owner of the run directory (uid {}) may remove it",
+                path.display(),
+                gates.run_owner
+            ));
+            continue;
+        }
+        match gates.try_remove(&name) {
+            Ok(()) => pruned.removed.push(path),
+            Err(e) => pruned
+                .kept
+                .push(format!("`{}`: cannot remove it: {e}", path.display())),
+        }
+    }
+}
+
+/// The decision files among `names` whose pending record is gone: the gate
+/// was decided (or timed out, or was cancelled) and nobody will ever take
+/// them. Whether the record is gone is asked of the directory itself, file
+/// by file, after `names` was read: a record published while `names` was
+/// being read is never missed.
+fn decided(gates: &Gates, names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let nonce = files::nonce_of_decision(name)?;
+            let gone = matches!(gates.owner(&files::pending_name(nonce)), Ok(None));
+            gone.then(|| name.clone())
+        })
+        .collect()
+}
+
+/// The decisions left in the gates of the runs of `journal_dir` (or of
+/// `run_id` only) whose gate was decided already: never pending, never
+/// taken again, removed by [`prune`] (by who wrote them or the run
+/// directory's owner) or by the owner's resume.
+pub fn leftovers(journal_dir: &Path, run_id: Option<&str>) -> Result<Vec<PathBuf>, DecideError> {
+    let mut found = Vec::new();
+    for run in runs(journal_dir, run_id)? {
+        let Ok(gates) = Gates::open(&journal_dir.join(&run)) else {
+            continue;
+        };
+        let Ok(names) = gates.names() else {
+            continue;
+        };
+        found.extend(
+            decided(&gates, &names)
+                .into_iter()
+                .map(|name| gates.path.join(name)),
+        );
+    }
+    Ok(found)
 }

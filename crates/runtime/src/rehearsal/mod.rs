@@ -8,6 +8,9 @@
 //! - [`scenario`]: the file format, read from the spanned YAML tree;
 //! - [`prepare`]: the scenario checked against the playbook's plan;
 //! - [`address`]: the steps it names, `CALL.STEP` in a called playbook;
+//! - [`element_address`]: `CALL[LABEL].STEP`, a step of one element's run;
+//! - [`element_scripts`]: the entry that scripts a step's run, an
+//!   element's own over the one for every element;
 //! - [`invert`]: scripted outputs turned back into the results they come from;
 //! - [`script`]: the scripted action set and operator;
 //! - [`elements`]: elements of loops, scripted and expected one by one;
@@ -18,22 +21,26 @@
 pub mod address;
 pub mod coverage;
 pub mod element_address;
+pub mod element_scripts;
 pub mod elements;
 pub mod invert;
 mod loop_verdict;
 pub mod observed;
 pub mod path_order;
 pub mod prepare;
+mod same_element;
 pub mod scenario;
 pub mod script;
 pub mod verdict;
 
 use crate::action::Executors;
+use element_address::yaml_scalar;
+use element_scripts::RunLabels;
 use prepare::Prepared;
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, SourceFile};
-use scenario::{Scenario, ScenarioFile};
+use scenario::{GateScript, Scenario, ScenarioFile};
 use script::{Missing, ScriptedActions, ScriptedOperator};
 
 use std::path::Path;
@@ -200,10 +207,12 @@ pub fn rehearse(
     world: &World,
 ) -> ScenarioReport {
     let missing = Arc::new(Mutex::new(Vec::new()));
+    let labels = RunLabels::default();
     let path_steps = prepared.path_steps;
     let actions = ScriptedActions {
         canned: Arc::new(prepared.canned),
         items: Arc::new(prepared.items),
+        labels: labels.clone(),
         catalog: world.catalog,
         pure: world.pure.clone(),
         missing: missing.clone(),
@@ -212,6 +221,7 @@ pub fn rehearse(
     let operator = ScriptedOperator {
         answers: prepared.answers,
         gates: prepared.gates,
+        labels: labels.clone(),
         missing: missing.clone(),
     };
     let (outcome, records) =
@@ -219,7 +229,7 @@ pub fn rehearse(
     let rehearsed = observed::rehearsed(plan, outcome, records);
     let missing = missing.lock().map(|m| m.clone()).unwrap_or_default();
     let verdict = if !missing.is_empty() {
-        Verdict::Unscripted(unscripted(plan, scenario, &missing))
+        Verdict::Unscripted(unscripted(plan, scenario, &missing, &labels))
     } else {
         let mismatches = verdict::compare(plan, scenario, &rehearsed, &path_steps);
         if mismatches.is_empty() {
@@ -236,48 +246,88 @@ pub fn rehearse(
 }
 
 /// Diagnostics in the playbook at each step the scenario should script.
-fn unscripted(plan: &Plan, scenario: &Scenario, missing: &[Missing]) -> Vec<Diagnostic> {
+fn unscripted(
+    plan: &Plan,
+    scenario: &Scenario,
+    missing: &[Missing],
+    labels: &RunLabels,
+) -> Vec<Diagnostic> {
     let name = &scenario.name.value;
     missing
         .iter()
         .filter_map(|m| {
-            // A step of a called playbook (`CALL.STEP`) is pointed at
-            // through the step that calls it.
-            let id = m.step();
-            let call = id.split('.').next().unwrap_or(id);
+            // A step of a called playbook (`CALL.STEP`, an element's run
+            // `CALL[INDEX].STEP`) is pointed at through the step that calls
+            // it. How the scenario names it: for every run of the step, and
+            // for this element's run (by its labels).
+            let (id, element) = labels.addresses(m.step());
+            let call = id.split('.').next().unwrap_or(&id);
             let step = plan.step(plan.index_of(call)?).0;
+            let shown = element.clone().unwrap_or_else(|| id.clone());
+            // An entry to add under `key:`, `VALUE` after the address: for
+            // this element's run alone, or for every run.
+            let entry = |key: &str, value: &str| match &element {
+                Some(one) => format!(
+                    "add under `{key}:` in the scenario, for this element's run: `{}: {value}`, or for every element's: `{}: {value}`",
+                    yaml_scalar(one),
+                    yaml_scalar(&id)
+                ),
+                None => format!("add under `{key}:` in the scenario: `{}: {value}`", yaml_scalar(&id)),
+            };
             let (message, label, help) = match m {
                 Missing::Result(_) => (
-                    format!("scenario `{name}` gives no result for `{id}`, which the rehearsal reaches"),
+                    format!("scenario `{name}` gives no result for `{shown}`, which the rehearsal reaches"),
                     "reached without a scripted result",
-                    format!("add under `steps:` in the scenario: `{id}: succeeded`, or `{id}: {{results: {{...}}, outputs: {{...}}}}`"),
+                    match &element {
+                        None => format!(
+                            "add under `steps:` in the scenario: `{key}: succeeded`, or `{key}: {{results: {{...}}, outputs: {{...}}}}`",
+                            key = yaml_scalar(&id)
+                        ),
+                        Some(_) => format!(
+                            "{} (or `{{results: {{...}}, outputs: {{...}}}}` for `succeeded`)",
+                            entry("steps", "succeeded")
+                        ),
+                    },
                 ),
                 Missing::Answer(_) => (
-                    format!("scenario `{name}` gives no answer to `{id}`"),
+                    format!("scenario `{name}` gives no answer to `{shown}`"),
                     "asked without a scripted answer",
-                    format!("add under `answers:` in the scenario: `{id}: ANSWER`"),
+                    entry("answers", "ANSWER"),
                 ),
                 Missing::Decision(_) => (
-                    format!("scenario `{name}` gives no decision at the gate of `{id}`"),
+                    format!("scenario `{name}` gives no decision at the gate of `{shown}`"),
                     "gate reached without a scripted decision",
-                    format!("add under `gates:` in the scenario: `{id}: approve` (or `reject`)"),
+                    format!(
+                        "{} (or `{}`)",
+                        entry("gates", GateScript::APPROVE),
+                        GateScript::REJECT
+                    ),
                 ),
                 Missing::Item(_, item) => (
                     format!(
-                        "scenario `{name}` gives no result for element [{}] `{}` of `{id}`, which the rehearsal reaches",
+                        "scenario `{name}` gives no result for element [{}] `{}` of `{shown}`, which the rehearsal reaches",
                         item.index, item.label
                     ),
                     "an element reached without a scripted result",
                     format!(
-                        "add under `items:` of `{id}` in the scenario: `- {{label: {}, state: succeeded}}`, or give `{id}` a result of its own (`state`, `results`, `outputs`) for the elements `items` does not name",
+                        "add under `items:` of `{}` in the scenario: `- {{label: {}, state: succeeded}}`, or give `{shown}` a result of its own (`state`, `results`, `outputs`) for the elements `items` does not name",
+                        yaml_scalar(&shown),
                         serde_json::Value::from(item.label.as_str())
                     ),
+                ),
+                Missing::Conflict(_, under, entries) => (
+                    format!(
+                        "scenario `{name}` scripts `{shown}` under `{under}:` more than once: {}",
+                        entries.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                    "an element's step scripted twice",
+                    "these entries name the same element, by its label and by its position: keep one".to_string(),
                 ),
             };
             let label = if call == id {
                 label.to_string()
             } else {
-                format!("its called playbook reaches `{id}`: {label}")
+                format!("its called playbook reaches `{shown}`: {label}")
             };
             Some(
                 Diagnostic::error(Code::MissingField, message)

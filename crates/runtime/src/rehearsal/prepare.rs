@@ -5,9 +5,11 @@
 //! the scenario file, with "did you mean" for misspelled names.
 
 use super::address::{resolve, Addressed};
-use super::element_address::resolve_expected;
+use super::element_address::{parse, resolve_address, selects, Part};
+use super::element_scripts::ByAddress;
 use super::elements::{self, check_element};
 use super::invert::invert;
+use super::same_element::same_element_twice;
 use super::scenario::{GateScript, Scenario, StepScript};
 use super::script::{Canned, ElementMatch};
 use crate::operator::validate_answer;
@@ -21,18 +23,18 @@ use runbook_dsl::plan::{IterationList, Plan};
 use runbook_dsl::suggest::{did_you_mean, help_for};
 use runbook_dsl::{Code, Diagnostic, Diagnostics};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A scenario ready to rehearse.
 #[derive(Clone, Debug, Default)]
 pub struct Prepared {
     pub inputs: Map<String, Value>,
-    pub canned: HashMap<String, Canned>,
-    pub answers: HashMap<String, Value>,
-    pub gates: HashMap<String, GateScript>,
+    /// By address: `STEP`, `CALL.STEP`, and one element's `CALL[SEL].STEP`.
+    pub canned: ByAddress<Canned>,
+    pub answers: ByAddress<Value>,
+    pub gates: ByAddress<GateScript>,
     /// Elements of loops scripted one by one, by the loop step's address.
-    pub items: HashMap<String, Vec<(ElementMatch, Canned)>>,
+    pub items: ByAddress<Vec<(ElementMatch, Canned)>>,
     /// For each step `expect: path:` lists, in order, the step found at
     /// each part of its address (for the order it must respect).
     pub path_steps: Vec<Vec<Addressed>>,
@@ -63,8 +65,18 @@ pub fn prepare(
         inputs: inputs(plan, scenario, diags),
         ..Prepared::default()
     };
-    for script in &scenario.steps {
-        let Some(addressed) = resolve(plan, catalog, &script.step, diags) else {
+    // Steps for every run first: they may script the list a loop reads,
+    // against which an entry for one element's run is checked.
+    let (every, one): (Vec<&StepScript>, Vec<&StepScript>) = scenario
+        .steps
+        .iter()
+        .partition(|script| !selects(&script.step.value));
+    let mut scripted = Vec::new();
+    for script in every.into_iter().chain(one) {
+        let Some((parts, chain)) = address(plan, catalog, &prepared, &script.step, diags) else {
+            continue;
+        };
+        let Some(addressed) = chain.last() else {
             continue;
         };
         let step = addressed.step();
@@ -88,14 +100,15 @@ pub fn prepare(
         }
         if script.whole {
             if let Some(canned) = canned(step, primary_of(catalog, step), script, diags) {
-                prepared.canned.insert(script.step.value.clone(), canned);
+                prepared.canned.insert(&parts, canned);
             }
         }
+        scripted.push((script, parts, chain));
     }
     // Elements, once every step's own script is known: they may script
     // the list a loop reads.
-    for script in scenario.steps.iter().filter(|s| s.items_span.is_some()) {
-        let Some(addressed) = resolve(plan, catalog, &script.step, diags) else {
+    for (script, parts, chain) in scripted.iter().filter(|(s, ..)| s.items_span.is_some()) {
+        let Some(addressed) = chain.last() else {
             continue;
         };
         let step = addressed.step();
@@ -112,7 +125,7 @@ pub fn prepare(
             );
             continue;
         }
-        let labels = scripted_labels(plan, &addressed, catalog, &prepared);
+        let labels = scripted_labels(plan, addressed, catalog, &prepared);
         let mut items = Vec::new();
         for item in &script.items {
             if let Some(labels) = &labels {
@@ -122,10 +135,19 @@ pub fn prepare(
                 items.push((ElementMatch::of(&item.element), canned));
             }
         }
-        prepared.items.insert(script.step.value.clone(), items);
+        prepared.items.insert(parts, items);
     }
+    let entries: Vec<_> = scripted
+        .iter()
+        .map(|(script, parts, chain)| (&script.step, parts.as_slice(), chain.as_slice()))
+        .collect();
+    same_element_twice(plan, catalog, &prepared, &entries, "`steps:`", diags);
+    let mut answered = Vec::new();
     for answer in &scenario.answers {
-        let Some(addressed) = resolve(plan, catalog, &answer.step, diags) else {
+        let Some((parts, chain)) = address(plan, catalog, &prepared, &answer.step, diags) else {
+            continue;
+        };
+        let Some(addressed) = chain.last() else {
             continue;
         };
         let step = addressed.step();
@@ -136,9 +158,7 @@ pub fn prepare(
                     other => other.to_string(),
                 };
                 match validate_answer(&ask.answer, &given) {
-                    Ok(value) => {
-                        prepared.answers.insert(answer.step.value.clone(), value);
-                    }
+                    Ok(value) => prepared.answers.insert(&parts, value),
                     Err(reason) => {
                         let (code, help) = match &ask.answer {
                             AnswerType::Choice(choices) => (
@@ -165,11 +185,7 @@ pub fn prepare(
                     }
                 }
             }
-            StepAction::Manual { .. } => {
-                prepared
-                    .answers
-                    .insert(answer.step.value.clone(), answer.value.clone());
-            }
+            StepAction::Manual { .. } => prepared.answers.insert(&parts, answer.value.clone()),
             _ => diags.push(
                 Diagnostic::error(
                     Code::InvalidValue,
@@ -183,11 +199,22 @@ pub fn prepare(
                 .help("script its result under `steps:`"),
             ),
         }
+        answered.push((&answer.step, parts, chain));
     }
+    let entries: Vec<_> = answered
+        .iter()
+        .map(|(id, parts, chain)| (*id, parts.as_slice(), chain.as_slice()))
+        .collect();
+    same_element_twice(plan, catalog, &prepared, &entries, "`answers:`", diags);
+    let mut decided = Vec::new();
     for gate in &scenario.gates {
-        let Some(Addressed { plan, index }) = resolve(plan, catalog, &gate.step, diags) else {
+        let Some((parts, chain)) = address(plan, catalog, &prepared, &gate.step, diags) else {
             continue;
         };
+        let Some(Addressed { plan, index }) = chain.last() else {
+            continue;
+        };
+        let index = *index;
         if !plan.is_gated(index) {
             // Gated steps of the same playbook, addressed as this one is.
             let prefix = match gate.step.value.rsplit_once('.') {
@@ -212,23 +239,27 @@ pub fn prepare(
             );
             continue;
         }
-        prepared
-            .gates
-            .insert(gate.step.value.clone(), gate.value.clone());
+        prepared.gates.insert(&parts, gate.value.clone());
+        decided.push((&gate.step, parts, chain));
     }
+    let entries: Vec<_> = decided
+        .iter()
+        .map(|(id, parts, chain)| (*id, parts.as_slice(), chain.as_slice()))
+        .collect();
+    same_element_twice(plan, catalog, &prepared, &entries, "`gates:`", diags);
     let expect = &scenario.expect;
     // `CALL.STEP` names a step of a called playbook, as under `steps:`, and
     // `CALL[INDEX].STEP` / `CALL[LABEL].STEP` one element's.
     for id in expect.path.iter().flat_map(|p| p.value.iter()) {
-        if let Some(chain) = resolve_expected(plan, catalog, &prepared, id, diags) {
+        if let Some(chain) = resolve_address(plan, catalog, &prepared, id, diags) {
             prepared.path_steps.push(chain);
         }
     }
     for id in expect.ran.iter().chain(&expect.skipped) {
-        resolve_expected(plan, catalog, &prepared, id, diags);
+        resolve_address(plan, catalog, &prepared, id, diags);
     }
     for (branch, target) in &expect.branches {
-        let Some(addressed) = resolve_expected(plan, catalog, &prepared, branch, diags)
+        let Some(addressed) = resolve_address(plan, catalog, &prepared, branch, diags)
             .and_then(|mut chain| chain.pop())
         else {
             continue;
@@ -311,7 +342,7 @@ pub(super) fn scripted_labels(
         Default::default()
     });
     if top_level {
-        for (id, canned) in prepared.canned.iter().filter(|(_, c)| c.ok) {
+        for (id, canned) in prepared.canned.every().filter(|(_, c)| c.ok) {
             let Some(i) = plan.index_of(id) else { continue };
             let step = plan.step(i).0;
             let captured =
@@ -329,6 +360,21 @@ pub(super) fn scripted_labels(
         },
     };
     crate::runner::element_labels(iteration, &values, &scope).ok()
+}
+
+/// The steps at an address under `steps:`, `answers:` or `gates:`, one for
+/// each of its parts ([`resolve_address`]), and the address read.
+fn address(
+    plan: &Arc<Plan>,
+    catalog: &dyn Catalog,
+    prepared: &Prepared,
+    id: &runbook_dsl::Spanned<String>,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<Part>, Vec<Addressed>)> {
+    let chain = resolve_address(plan, catalog, prepared, id, diags)?;
+    // Resolved, so it reads (a step id holds no `.` or `[`).
+    let parts = parse(&id.value).ok()?;
+    Some((parts, chain))
 }
 
 /// The scenario's inputs, resolved as a run's are ([`inputs::resolve`]) in

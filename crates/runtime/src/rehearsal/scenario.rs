@@ -51,6 +51,12 @@ pub struct GateScript {
     pub by: Option<String>,
 }
 
+impl GateScript {
+    /// How a scenario writes a decision: `approve` or `reject`.
+    pub const APPROVE: &'static str = "approve";
+    pub const REJECT: &'static str = "reject";
+}
+
 /// A value the scenario gives for a step, with the spans of the step id and
 /// of the value.
 #[derive(Clone, Debug)]
@@ -304,8 +310,8 @@ fn scripting(node: &Node, diags: &mut Diagnostics) -> Scripting {
                 None => (&e.value, None),
             };
             let approve = match decision.scalar_string().as_deref() {
-                Some("approve") => true,
-                Some("reject") => false,
+                Some(GateScript::APPROVE) => true,
+                Some(GateScript::REJECT) => false,
                 _ => {
                     diags.push(
                         Diagnostic::error(

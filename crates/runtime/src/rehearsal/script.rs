@@ -13,12 +13,16 @@
 //! playbook for real, in the same scripted world: its steps' results, its
 //! answers and its gates are scripted with `CALL.STEP` addresses, the form
 //! `--approve`/`--answer` take in a run ([`crate::operator::Nested`]).
+//! Each element of a loop over a `playbook` step runs its called playbook
+//! at `CALL[INDEX]`, so a step of one element's run is scripted as
+//! `CALL[LABEL].STEP` or `CALL[INDEX].STEP`, over the `CALL.STEP` entry
+//! for every element ([`super::element_scripts`]).
 
+use super::element_scripts::{ByAddress, Found, RunLabels};
 use crate::action::{ActionContext, ActionResult, BoxFuture, Execute, Executors, LoopItem};
 use crate::operator::{Decision, GateRequest, Operator, Question, QuestionKind, Reply, Via};
 use runbook_dsl::catalog::Catalog;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// What the scenario makes a step's action return.
@@ -62,29 +66,59 @@ pub enum Missing {
     Answer(String),
     /// The decision at a gate.
     Decision(String),
+    /// Entries that each script the same element's step (by its label and
+    /// by its position, in a list the scenario did not make known), as
+    /// written, and what they script (`steps`, `answers`, `gates`).
+    Conflict(String, &'static str, Vec<String>),
 }
 
 impl Missing {
+    /// The step's address in the rehearsal (an element's run by its
+    /// position: `each[1].restore_db`).
     pub fn step(&self) -> &str {
         match self {
             Missing::Result(s) | Missing::Answer(s) | Missing::Decision(s) => s,
-            Missing::Item(s, _) => s,
+            Missing::Item(s, _) | Missing::Conflict(s, _, _) => s,
+        }
+    }
+}
+
+/// What the scenario scripts for a run of a step, or the note of why the
+/// rehearsal cannot say (two entries for it).
+fn found<'a, T>(
+    found: Found<'a, T>,
+    address: &str,
+    under: &'static str,
+    missing: &Mutex<Vec<Missing>>,
+) -> Result<Option<&'a T>, ()> {
+    match found {
+        Found::None => Ok(None),
+        Found::One(value) => Ok(Some(value)),
+        Found::Conflict(entries) => {
+            if let Ok(mut m) = missing.lock() {
+                m.push(Missing::Conflict(address.to_string(), under, entries));
+            }
+            Err(())
         }
     }
 }
 
 /// Every kind answers from the scenario.
+#[derive(Clone)]
 pub struct ScriptedActions {
-    pub(crate) canned: Arc<HashMap<String, Canned>>,
+    pub(crate) canned: Arc<ByAddress<Canned>>,
     /// Elements of loops scripted one by one, by the loop step's address.
-    pub(crate) items: Arc<HashMap<String, Vec<(ElementMatch, Canned)>>>,
+    pub(crate) items: Arc<ByAddress<Vec<(ElementMatch, Canned)>>>,
+    /// The labels of the elements whose called runs started.
+    pub(crate) labels: RunLabels,
     /// The kinds: which run for real when the scenario gives no result
     /// (see [`World::pure`]).
     pub(crate) catalog: &'static dyn Catalog,
     pub(crate) pure: Arc<dyn Executors>,
     pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
-    /// `CALL.` (nested: `OUTER.CALL.`) in a called playbook, empty at the top:
-    /// the scenario scripts step `STEP` there as `CALL.STEP`.
+    /// `CALL.` (nested: `OUTER.CALL.`; an element's run: `CALL[INDEX].`)
+    /// in a called playbook, empty at the top: the scenario scripts step
+    /// `STEP` there as `CALL.STEP` (or `CALL[LABEL].STEP`).
     pub(crate) prefix: String,
 }
 
@@ -92,58 +126,81 @@ impl Executors for ScriptedActions {
     fn executor(&self, kind: &str) -> Option<Arc<dyn Execute>> {
         // A pure kind changes nothing, so it runs for real; a call runs its
         // playbook in the rehearsal's world, its steps scripted `CALL.STEP`.
-        let fallback = self
+        let known = self
             .catalog
             .kind(kind)
-            .filter(|s| s.capabilities.pure || s.capabilities.calls_playbook)
-            .and_then(|_| self.pure.executor(kind));
+            .filter(|s| s.capabilities.pure || s.capabilities.calls_playbook);
         Some(Arc::new(ScriptedAction {
-            canned: self.canned.clone(),
-            items: self.items.clone(),
-            fallback,
-            missing: self.missing.clone(),
-            prefix: self.prefix.clone(),
+            fallback: known.and_then(|_| self.pure.executor(kind)),
+            calls: known.is_some_and(|s| s.capabilities.calls_playbook),
+            actions: self.clone(),
         }))
     }
 
     fn called(&self, call: &str) -> Option<Arc<dyn Executors>> {
         Some(Arc::new(ScriptedActions {
-            canned: self.canned.clone(),
-            items: self.items.clone(),
-            catalog: self.catalog,
-            pure: self.pure.clone(),
-            missing: self.missing.clone(),
             prefix: format!("{}{call}.", self.prefix),
+            ..self.clone()
         }))
     }
 }
 
 struct ScriptedAction {
-    canned: Arc<HashMap<String, Canned>>,
-    items: Arc<HashMap<String, Vec<(ElementMatch, Canned)>>>,
+    actions: ScriptedActions,
     fallback: Option<Arc<dyn Execute>>,
-    missing: Arc<Mutex<Vec<Missing>>>,
-    prefix: String,
+    /// The kind calls a playbook.
+    calls: bool,
 }
 
 impl ScriptedAction {
     /// The step's address in the scenario.
     fn address(&self, step: &str) -> String {
-        format!("{}{step}", self.prefix)
+        format!("{}{step}", self.actions.prefix)
     }
 
     /// What the scenario scripts for this run of the step: an element of a
     /// loop its own script (the first that names it), else the step's.
-    fn canned(&self, ctx: &ActionContext) -> Option<&Canned> {
+    /// `Err`: the entries that each script it.
+    fn canned(&self, ctx: &ActionContext) -> Result<Option<&Canned>, Vec<String>> {
         let address = self.address(&ctx.step);
-        let element = ctx.item.as_ref().and_then(|item| {
-            self.items
-                .get(&address)?
-                .iter()
-                .find(|(which, _)| which.matches(item))
-                .map(|(_, canned)| canned)
+        let (actions, labels) = (&self.actions, &self.actions.labels);
+        if let Some(item) = &ctx.item {
+            let element = match actions.items.get(&address, labels) {
+                Found::Conflict(entries) => return Err(entries),
+                Found::One(items) => items
+                    .iter()
+                    .find(|(which, _)| which.matches(item))
+                    .map(|(_, canned)| canned),
+                Found::None => None,
+            };
+            if element.is_some() {
+                return Ok(element);
+            }
+        }
+        match actions.canned.get(&address, labels) {
+            Found::Conflict(entries) => Err(entries),
+            found => Ok(found.one()),
+        }
+    }
+
+    /// The context an element of a loop over a `playbook` step runs its
+    /// called playbook with: its run at `CALL[INDEX]`, for its actions and
+    /// its operator, and its label noted, so that the scenario's entries
+    /// for that element's run answer it.
+    fn element_run(&self, ctx: &ActionContext, item: &LoopItem) -> ActionContext {
+        let run = format!("{}[{}]", self.address(&ctx.step), item.index);
+        self.actions.labels.note(&run, &item.label);
+        let mut element = ctx.clone();
+        element.called_actions = Some(Arc::new(ScriptedActions {
+            prefix: format!("{run}."),
+            ..self.actions.clone()
+        }));
+        element.operator = Arc::new(ElementOperator {
+            inner: ctx.operator.clone(),
+            call: ctx.step.clone(),
+            index: item.index,
         });
-        element.or_else(|| self.canned.get(&address))
+        element
     }
 }
 
@@ -151,7 +208,18 @@ impl Execute for ScriptedAction {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
             let address = self.address(&ctx.step);
-            if let Some(canned) = self.canned(ctx) {
+            let canned = match self.canned(ctx) {
+                Ok(canned) => canned,
+                Err(entries) => {
+                    if let Ok(mut missing) = self.actions.missing.lock() {
+                        missing.push(Missing::Conflict(address, "steps", entries));
+                    }
+                    return ActionResult::failure(
+                        "two entries of the scenario script this element's step",
+                    );
+                }
+            };
+            if let Some(canned) = canned {
                 return ActionResult {
                     ok: canned.ok,
                     fields: canned.fields.clone(),
@@ -163,15 +231,18 @@ impl Execute for ScriptedAction {
                 };
             }
             if let Some(action) = &self.fallback {
-                return action.run(ctx).await;
+                return match &ctx.item {
+                    Some(item) if self.calls => action.run(&self.element_run(ctx, item)).await,
+                    _ => action.run(ctx).await,
+                };
             }
             let missed = match &ctx.item {
-                Some(item) if self.items.contains_key(&address) => {
+                Some(item) if self.actions.items.scripts(&address) => {
                     Missing::Item(address, item.clone())
                 }
                 _ => Missing::Result(address),
             };
-            if let Ok(mut missing) = self.missing.lock() {
+            if let Ok(mut missing) = self.actions.missing.lock() {
                 missing.push(missed);
             }
             ActionResult::failure("the scenario gives no result for this step")
@@ -180,9 +251,45 @@ impl Execute for ScriptedAction {
 
     fn describe(&self, ctx: &ActionContext) -> String {
         match &self.fallback {
-            Some(action) if self.canned(ctx).is_none() => action.describe(ctx),
+            Some(action) if matches!(self.canned(ctx), Ok(None)) => action.describe(ctx),
             _ => format!("`{}`, as the scenario scripts it", self.address(&ctx.step)),
         }
+    }
+}
+
+/// The operator an element's called run puts its gates and questions to:
+/// the caller's, with the element's position in their address. The run's
+/// [`crate::operator::Nested`] addresses them `CALL.STEP`; this makes that
+/// `CALL[INDEX].STEP`, and the operators further up add their own calls,
+/// so the scenario's operator gets `OUTER[0].CALL[1].STEP`.
+struct ElementOperator {
+    inner: Arc<dyn Operator>,
+    call: String,
+    index: usize,
+}
+
+impl ElementOperator {
+    fn address(&self, step: &str) -> String {
+        match step.strip_prefix(&format!("{}.", self.call)) {
+            Some(rest) => format!("{}[{}].{rest}", self.call, self.index),
+            None => step.to_string(),
+        }
+    }
+}
+
+impl Operator for ElementOperator {
+    fn approve(&self, request: &GateRequest) -> Decision {
+        self.inner.approve(&GateRequest {
+            step: self.address(&request.step),
+            ..request.clone()
+        })
+    }
+
+    fn answer(&self, question: &Question) -> Reply {
+        self.inner.answer(&Question {
+            step: self.address(&question.step),
+            ..question.clone()
+        })
     }
 }
 
@@ -190,8 +297,9 @@ impl Execute for ScriptedAction {
 /// A `manual` step not mentioned is confirmed (the operator did it); an
 /// `ask` or a gate not mentioned is missing from the scenario.
 pub struct ScriptedOperator {
-    pub(crate) answers: HashMap<String, Value>,
-    pub(crate) gates: HashMap<String, super::scenario::GateScript>,
+    pub(crate) answers: ByAddress<Value>,
+    pub(crate) gates: ByAddress<super::scenario::GateScript>,
+    pub(crate) labels: RunLabels,
     pub(crate) missing: Arc<Mutex<Vec<Missing>>>,
 }
 
@@ -207,14 +315,19 @@ impl ScriptedOperator {
 
 impl Operator for ScriptedOperator {
     fn approve(&self, request: &GateRequest) -> Decision {
-        let Some(script) = self.gates.get(&request.step) else {
+        let reject = |reason: &str| Decision {
+            approved: false,
+            who: WHO.into(),
+            via: Via::Scenario,
+            reason: Some(reason.into()),
+        };
+        let gates = self.gates.get(&request.step, &self.labels);
+        let Ok(script) = found(gates, &request.step, "gates", &self.missing) else {
+            return reject("two entries of the scenario decide this gate");
+        };
+        let Some(script) = script else {
             self.note(Missing::Decision(request.step.clone()));
-            return Decision {
-                approved: false,
-                who: WHO.into(),
-                via: Via::Scenario,
-                reason: Some("rejected by the scenario".into()),
-            };
+            return reject("rejected by the scenario");
         };
         match &script.by {
             // A remote decision by another user: the only one that passes
@@ -244,11 +357,14 @@ impl Operator for ScriptedOperator {
     }
 
     fn answer(&self, question: &Question) -> Reply {
-        let given = self.answers.get(&question.step);
         let refused = |reason: &str| Reply::Refused {
             who: WHO.into(),
             via: Via::Scenario,
             reason: reason.into(),
+        };
+        let answers = self.answers.get(&question.step, &self.labels);
+        let Ok(given) = found(answers, &question.step, "answers", &self.missing) else {
+            return refused("two entries of the scenario answer this question");
         };
         let answer = |value: Value| Reply::Answer {
             value,
@@ -302,9 +418,9 @@ mod tests {
     /// (`OUTER.CALL.STEP`), and what is missing is named by that address.
     #[test]
     fn a_called_playbooks_steps_are_scripted_as_call_step() {
-        let mut canned = HashMap::new();
-        canned.insert(
-            "outer.inner.probe".to_string(),
+        let mut canned = ByAddress::default();
+        canned.insert_every(
+            "outer.inner.probe",
             Canned {
                 ok: true,
                 fields: Map::from_iter([("stdout".to_string(), Value::from("up"))]),
@@ -315,6 +431,7 @@ mod tests {
         let top = ScriptedActions {
             canned: Arc::new(canned),
             items: Arc::default(),
+            labels: RunLabels::default(),
             catalog: Box::leak(Box::new(runbook_dsl::catalog::KindList::default())),
             pure: Arc::new(Nothing),
             missing: missing.clone(),

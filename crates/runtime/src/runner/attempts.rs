@@ -74,6 +74,7 @@ impl StepTask {
                 .await;
                 let token = self.cancel.child_token();
                 ctx.cancel = token.clone();
+                ctx.attempt = attempt;
                 let (result, timed_out) = run_once(action, &ctx, timeout).await;
                 if self.cancel.is_cancelled() {
                     let mut done = self.done(StepState::Cancelled, "cancelled while running");

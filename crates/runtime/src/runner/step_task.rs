@@ -248,6 +248,8 @@ impl StepTask {
             journal: self.shared.options.journal.clone(),
             resumed: self.resumed.clone(),
             item: None,
+            attempt: 1,
+            rerun: self.rerun,
             output: Some(self.tx.clone()),
         }
     }

@@ -23,6 +23,7 @@ use crate::action::Executors;
 use crate::bus::{EventBus, Subscriber};
 use crate::event::Event;
 use crate::journal::{CallJournal, JournalWriter, SharedWriter, WriteFailure};
+use crate::journal_sync::FinalSync;
 use crate::operator::{current_uid, current_user, Operator};
 use crate::pending::{Remote, RunStore, Waiting};
 use crate::run_lock::{self, LockError, RunLock};
@@ -110,6 +111,7 @@ pub struct Opened {
     first: Vec<Event>,
     journal_path: PathBuf,
     journal_failure: WriteFailure,
+    final_sync: FinalSync,
     /// Where gates are published for remote decisions, and how they wait.
     store: RunStore,
     waiting: Waiting,
@@ -190,6 +192,7 @@ impl Session {
         *bus.masker_mut() = inputs::secrets(plan.playbook(), &self.inputs);
         let journal_path = journal.path().to_path_buf();
         let journal_failure = journal.failure();
+        let final_sync = journal.final_sync();
         let writer = SharedWriter::new(journal);
         bus.subscribe(Box::new(writer.clone()));
         // Called playbooks journal their runs inside this one's.
@@ -235,6 +238,7 @@ impl Session {
             first,
             journal_path,
             journal_failure,
+            final_sync,
             store,
             waiting: self.waiting,
             _lock: lock,
@@ -250,6 +254,12 @@ impl Opened {
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// The journal's final sync, for a process that outlives this one to
+    /// take over (see [`crate::journal_sync`]).
+    pub fn final_sync(&self) -> FinalSync {
+        self.final_sync.clone()
     }
 
     /// Runs the plan to its end with `actions` and `operator` on a

@@ -20,6 +20,8 @@ pub mod redis;
 pub mod shell;
 pub mod silence;
 pub mod sql;
+pub mod tcp;
+pub mod tls;
 pub mod wait;
 
 /// The `primary_result` of a kind that produces no results (`wait`,
@@ -37,6 +39,8 @@ pub static ALL: &[&dyn AnyKind] = &[
     &sql::Sql,
     &silence::Silence,
     &redis::Redis,
+    &tcp::Tcp,
+    &tls::Tls,
     &wait::Wait,
     &assert::Assert,
     &log::Log,

@@ -3,7 +3,7 @@
 //! and the kind are here, the request in [`request`], local files (a body
 //! saved or sent) in [`file`].
 
-mod file;
+pub(crate) mod file;
 mod request;
 
 pub use request::{header_map, Expect, DEFAULT_TIMEOUT};

@@ -5,6 +5,7 @@
 //! duration are held to the same rules `check` applies to the written ones.
 
 use super::matchers::{self, Matcher, BROAD_HELP};
+use super::reuse;
 use super::{Params, DEFAULT_MAX_DURATION};
 use crate::capped;
 use crate::web::{self, ClientOptions};
@@ -167,7 +168,20 @@ impl Call {
         url
     }
 
+    /// Creates the silence, marked with the run and step; an execution
+    /// that may repeat an earlier one reuses the silence that one created
+    /// (see [`reuse`]).
     async fn create(&self, c: &Create, ctx: &ActionContext) -> Result<ActionResult, String> {
+        let mark = ctx.run_mark();
+        if let Some(mark) = mark.as_deref().filter(|_| ctx.may_repeat()) {
+            if let Some(reused) = self.earlier(c, mark, ctx).await? {
+                return Ok(reused);
+            }
+        }
+        let comment = match &mark {
+            Some(mark) => reuse::marked(&c.comment, mark),
+            None => c.comment.clone(),
+        };
         let now = SystemTime::now();
         let ends_at = rfc3339(now + c.duration);
         let body = PostableSilence {
@@ -175,12 +189,12 @@ impl Call {
             starts_at: rfc3339(now),
             ends_at: ends_at.clone(),
             created_by: &c.created_by,
-            comment: &c.comment,
+            comment: &comment,
         };
         let url = self.endpoint(&["api", "v2", "silences"]);
         let what = format!("create a silence at {}", shown(&self.base));
         let client = client()?;
-        let (status, text) = self.send(ctx, client.post(url).json(&body), &what).await?;
+        let (status, text, _) = self.send(ctx, client.post(url).json(&body), &what).await?;
         if !status.is_success() {
             return Err(refused(&what, status, &text));
         }
@@ -199,6 +213,48 @@ impl Call {
         Ok(result)
     }
 
+    /// The silence an earlier execution of this step created and the run
+    /// never learnt of, as the step's result; `None` when there is none.
+    async fn earlier(
+        &self,
+        c: &Create,
+        mark: &str,
+        ctx: &ActionContext,
+    ) -> Result<Option<ActionResult>, String> {
+        let what = format!(
+            "look for the silence an earlier attempt created at {}",
+            shown(&self.base)
+        );
+        let url = self.endpoint(&["api", "v2", "silences"]);
+        let (status, text, truncated) = self.send(ctx, client()?.get(url), &what).await?;
+        if !status.is_success() {
+            return Err(refused(&what, status, &text));
+        }
+        // A cut list may leave out the silence looked for: creating another
+        // then is the duplicate this look-up is for.
+        if truncated {
+            return Err(format!(
+                "{what}: Alertmanager's list of silences is larger than the step's output cap; raise the step's `output_cap` to read it whole"
+            ));
+        }
+        let listed: Vec<Value> = serde_json::from_str(&text).map_err(|_| {
+            format!(
+                "{what}: Alertmanager answered {status} with something other than a list of silences: {}",
+                cut(&text)
+            )
+        })?;
+        let Some(found) = reuse::earlier(&listed, mark, &c.matchers) else {
+            return Ok(None);
+        };
+        let id = silence_id(found["id"].as_str().unwrap_or_default())?;
+        let mut result = ActionResult::success(fields(&id, found));
+        result.message = Some(format!(
+            "silence {id} until {}: an earlier attempt created it (its answer never arrived); not created again",
+            found["endsAt"].as_str().unwrap_or("?")
+        ));
+        Ok(Some(result))
+    }
+
     async fn expire(&self, id: &str, ctx: &ActionContext) -> Result<ActionResult, String> {
         let before = self.look_up(id, ctx).await?;
         if before["status"]["state"] == "expired" {
@@ -211,7 +267,7 @@ impl Call {
         }
         let what = format!("expire the silence {id} at {}", shown(&self.base));
         let url = self.endpoint(&["api", "v2", "silence", id]);
-        let (status, text) = self.send(ctx, client()?.delete(url), &what).await?;
+        let (status, text, _) = self.send(ctx, client()?.delete(url), &what).await?;
         if !status.is_success() {
             return Err(refused(&what, status, &text));
         }
@@ -228,7 +284,7 @@ impl Call {
     async fn look_up(&self, id: &str, ctx: &ActionContext) -> Result<Value, String> {
         let what = format!("read the silence {id} at {}", shown(&self.base));
         let url = self.endpoint(&["api", "v2", "silence", id]);
-        let (status, text) = self.send(ctx, client()?.get(url), &what).await?;
+        let (status, text, _) = self.send(ctx, client()?.get(url), &what).await?;
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(format!(
                 "Alertmanager at {} has no silence {id}",
@@ -249,7 +305,7 @@ impl Call {
     async fn status(&self, ctx: &ActionContext) -> Result<ActionResult, String> {
         let what = format!("read the status of Alertmanager at {}", shown(&self.base));
         let url = self.endpoint(&["api", "v2", "status"]);
-        let (status, text) = self.send(ctx, client()?.get(url), &what).await?;
+        let (status, text, _) = self.send(ctx, client()?.get(url), &what).await?;
         if !status.is_success() {
             return Err(refused(&what, status, &text));
         }
@@ -262,14 +318,15 @@ impl Call {
         Ok(result)
     }
 
-    /// Sends one request with the step's headers and timeout; the status
-    /// and the body (within the output cap), or why there is none.
+    /// Sends one request with the step's headers and timeout; the status,
+    /// the body (within the output cap) and whether the cap cut it, or why
+    /// there is none.
     async fn send(
         &self,
         ctx: &ActionContext,
         request: reqwest::RequestBuilder,
         what: &str,
-    ) -> Result<(reqwest::StatusCode, String), String> {
+    ) -> Result<(reqwest::StatusCode, String, bool), String> {
         let mut request = request.timeout(self.timeout);
         for (name, value) in &self.headers {
             request = request.header(name.as_str(), value.as_str());
@@ -286,7 +343,8 @@ impl Call {
             }
             _ = ctx.cancel.cancelled() => return Err(stopped()),
         };
-        Ok((status, String::from_utf8_lossy(body.bytes()).into_owned()))
+        let text = String::from_utf8_lossy(body.bytes()).into_owned();
+        Ok((status, text, body.truncated()))
     }
 }
 

@@ -2,10 +2,12 @@
 //! on during an incident or a maintenance, which always ends by itself
 //! (`duration` is required and capped), or, with `expire`, the early end of
 //! one. The schema and the kind are here, the matchers in [`matchers`],
-//! what `check` says in [`rules`], the API calls in [`api`].
+//! what `check` says in [`rules`], the API calls in [`api`], how a retry
+//! finds the silence a lost answer created in [`reuse`].
 
 mod api;
 mod matchers;
+mod reuse;
 mod rules;
 
 use runbook_dsl::ast::ValueType;
@@ -126,7 +128,7 @@ fn schema() -> KindSchema {
             ParamSchema::optional(
                 "comment",
                 ParamType::Template,
-                "To create: why the alerts are silenced (Alertmanager requires it).",
+                "To create: why the alerts are silenced (Alertmanager requires it); runbook adds the run and step that created it, `(runbook run ID, step STEP)`, by which a retry finds it.",
             ),
             ParamSchema::optional(
                 "created_by",

@@ -1,0 +1,224 @@
+//! The elements of a `for_each` step gated one by one
+//! (`approval_per_item`) are put to people one after another, each its own
+//! pending record naming its element. A command names the element it
+//! decides, `STEP[INDEX]` or `STEP[LABEL]`, so a command meant for one
+//! element never decides the next one; the printed commands, hostile
+//! labels included, decide exactly their element when pasted into `sh`.
+//! When several records of one step wait at once, `runbook approve RUN
+//! STEP` decides none of them (`runbook::ambiguous_gate`, exit 2) and
+//! lists each with the command that decides it alone.
+
+use crate::console::Served;
+use crate::remote_approvals::{decide, finish, gates_dir, pending, start, store, text, wait_for};
+use crate::running::{binary, Sandbox};
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+
+const HOSTILE: &str = "it's \"q\" ]x[ $(touch pwned)";
+
+fn playbook() -> String {
+    format!(
+        r#"
+steps:
+  - id: drain
+    for_each: ["eu 1", {hostile}, "7", "a]=b"]
+    approval_per_item: true
+    shell: echo {{{{item}}}} >> trail
+    approval: Drain the zone?
+"#,
+        hostile = serde_json::to_string(HOSTILE).unwrap()
+    )
+}
+
+/// Runs `command` (a line `runbook` printed) in a real `sh`, with the
+/// binary first on `PATH`.
+fn paste(s: &Sandbox, command: &str) -> std::process::Output {
+    assert!(command.starts_with("runbook "), "{command}");
+    let path = format!(
+        "{}:{}",
+        binary().parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("sh")
+        .args(["-c", command])
+        .current_dir(s.path())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("RUNBOOK_JOURNAL_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn waiting(s: &Sandbox) -> Vec<Value> {
+    pending(s)
+        .into_iter()
+        .filter(|r| r["step"] == "drain")
+        .collect()
+}
+
+fn decisions(s: &Sandbox, record: &Value) -> usize {
+    std::fs::read_dir(gates_dir(s, record))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".decision.json"))
+        .count()
+}
+
+/// The approve command `runbook pending` prints for the element `element`
+/// (`[INDEX] LABEL`), once it waits.
+fn printed_approve(s: &Sandbox, run_id: &str, element: &str) -> String {
+    wait_for(&format!("{element} listed"), || {
+        let out = s
+            .command(&["pending", run_id, "--journal-dir", "runs"])
+            .output()
+            .unwrap();
+        let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !listed.contains(&format!("element {element}")) {
+            return None;
+        }
+        listed
+            .lines()
+            .map(|l| l.trim_start_matches(['│', '└', ' ']))
+            .find(|l| l.starts_with("runbook approve "))
+            .map(str::to_string)
+    })
+}
+
+#[test]
+fn a_command_names_its_element_and_never_decides_another() {
+    let s = Sandbox::new(&playbook());
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let first = wait_for("element [0] waiting", || waiting(&s).into_iter().next());
+    let run_id = first["run_id"].as_str().unwrap().to_string();
+    assert_eq!(first["element"], "[0] eu 1");
+    let for_first = printed_approve(&s, &run_id, "[0] eu 1");
+    assert_eq!(
+        for_first,
+        format!("runbook approve {run_id} 'drain[eu 1]' --journal-dir runs")
+    );
+
+    // The console shows the same command, naming the element.
+    let served = Served::start(&s.path().join("runs"), &[]);
+    let api: Value =
+        serde_json::from_str(&served.get(&format!("/api/v1/runs/{run_id}")).body).unwrap();
+    let shown = api["pending"][0]["commands"][0]["command"]
+        .as_str()
+        .unwrap();
+    assert!(
+        shown.starts_with(&format!(
+            "runbook approve {run_id} 'drain[eu 1]' --journal-dir "
+        )),
+        "{api}"
+    );
+    drop(served);
+
+    // A second record of the step waiting at once (written as the waiting
+    // process's user, naming it: trusted and live): the bare step is
+    // refused, nothing is decided, and each is listed with its command.
+    let gates = gates_dir(&s, &first);
+    let mut second = first.clone();
+    let nonce = "5".repeat(32);
+    second["nonce"] = nonce.clone().into();
+    second["element"] = "[9] ghost ]x[".into();
+    second.as_object_mut().unwrap().remove("live");
+    let forged = gates.join(format!("{nonce}.pending.json"));
+    std::fs::write(&forged, second.to_string()).unwrap();
+    std::fs::set_permissions(&forged, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert_eq!(waiting(&s).len(), 2);
+    let out = decide(&s, None, &["approve", &run_id, "drain"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("runbook::ambiguous_gate"), "{err}");
+    // The diagnostic is wrapped to the terminal's width: read it unwrapped.
+    let said = err
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(said.contains("nothing was decided"), "{err}");
+    let listed: Vec<&str> = err
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("runbook "))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            for_first.as_str(),
+            &format!("runbook approve {run_id} 'drain[ghost ]x[]' --journal-dir runs")
+        ],
+        "{err}"
+    );
+    for verb in [
+        &["reject", &run_id, "drain"][..],
+        &["answer", &run_id, "drain=yes"],
+    ] {
+        let out = decide(&s, None, verb);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            text(&out).contains("runbook::ambiguous_gate"),
+            "{}",
+            text(&out)
+        );
+    }
+    assert_eq!(decisions(&s, &first), 0, "nothing decided");
+    std::fs::remove_file(&forged).unwrap();
+
+    // Pasted as printed: element [0] only.
+    let out = paste(&s, &for_first);
+    assert!(out.status.success(), "`{for_first}`: {}", text(&out));
+    assert!(
+        text(&out).contains("approved `drain[eu 1]`"),
+        "{}",
+        text(&out)
+    );
+    let for_hostile = printed_approve(&s, &run_id, &format!("[1] {HOSTILE}"));
+    // The command meant for element [0], run again (a second person, a
+    // shell's history): element [1] waits now, and is not decided by it.
+    let out = paste(&s, &for_first);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("runbook::not_pending"),
+        "{}",
+        text(&out)
+    );
+    let now = waiting(&s);
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0]["element"], format!("[1] {HOSTILE}"));
+    assert_eq!(decisions(&s, &first), 0);
+
+    // A label with quotes, `]`, `[`, spaces and `$(...)`, by its label.
+    assert!(
+        for_hostile.contains("'drain[it'\\''s \"q\" ]x[ $(touch pwned)]'"),
+        "{for_hostile}"
+    );
+    let out = paste(&s, &for_hostile);
+    assert!(out.status.success(), "`{for_hostile}`: {}", text(&out));
+
+    // A label of digits is named by its index, as printed; typed as a
+    // label it is an index, of no element waiting.
+    let for_seven = printed_approve(&s, &run_id, "[2] 7");
+    assert!(for_seven.contains(" 'drain[2]' "), "{for_seven}");
+    let out = decide(&s, None, &["approve", &run_id, "drain[7]"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("waiting: `drain[2]`"), "{}", text(&out));
+    let out = paste(&s, &for_seven);
+    assert!(out.status.success(), "`{for_seven}`: {}", text(&out));
+
+    // Typed by hand: a label holding `]=`, by its label.
+    printed_approve(&s, &run_id, "[3] a]=b");
+    let out = decide(&s, None, &["approve", &run_id, "drain[a]=b]"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("approved `drain[3]`"), "{}", text(&out));
+
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let mut trail: Vec<String> = s.read("trail").lines().map(str::to_string).collect();
+    trail.sort();
+    assert_eq!(trail, ["7", "a]=b", "eu 1", HOSTILE]);
+    assert!(!s.path().join("pwned").exists());
+    assert_eq!(run.events_of("gate_decided").len(), 4);
+}
