@@ -3,19 +3,21 @@
 //! script's background `sleep`): SIGTERM to the group, then SIGKILL after a
 //! grace period (at once when the run is asked to hurry: a second signal).
 //!
-//! If `runbook` itself dies without stopping them (SIGKILL, a crash), the
+//! The process is started by [`crate::spawn`] (on Linux a
+//! `clone(CLONE_VM | CLONE_VFORK)` of `runbook`, not a `fork`): in its own
+//! group, announced to the [`crate::watchdog`] before the command runs. If
+//! `runbook` itself dies without stopping them (SIGKILL, a crash), the
 //! command gets SIGKILL from the kernel (`PR_SET_PDEATHSIG`) and the
-//! [`crate::watchdog`] kills the rest of its group.
+//! watchdog kills the rest of its group.
 
 use crate::captured::Captured;
+use crate::spawn::{self, Spawned};
 use crate::watchdog;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use runbook_runtime::{ActionContext, Stream};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Command;
 use tokio::task::JoinHandle;
 
 /// How a command ended.
@@ -35,28 +37,24 @@ pub struct Finished {
 /// process it left behind may hold the pipes open.
 const DRAIN: Duration = Duration::from_millis(200);
 
-/// Spawns `command` in a new process group, streams its output lines to the
-/// step's live output (at most `ctx.output_cap` bytes of each stream are
-/// kept, see [`Captured`]), and waits for it or for cancellation.
-pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<Finished> {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    die_with_runbook(&mut command, watchdog::channel());
-    let mut child = command.spawn()?;
-    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
-    let _registered = pgid.map(watchdog::Registration::announced);
-    let out = reader(child.stdout.take(), ctx, Stream::Stdout);
-    let err = reader(child.stderr.take(), ctx, Stream::Stderr);
+/// Spawns `command` in a new process group (see [`crate::spawn`]), streams
+/// its output lines to the step's live output (at most `ctx.output_cap`
+/// bytes of each stream are kept, see [`Captured`]), and waits for it or
+/// for cancellation.
+pub async fn run(command: spawn::Command, ctx: &ActionContext) -> std::io::Result<Finished> {
+    let Spawned {
+        mut child,
+        stdout,
+        stderr,
+    } = spawn::spawn(&command, watchdog::channel())?;
+    let pgid = child.id();
+    let _registered = watchdog::Registration::announced(pgid);
+    let out = reader(stdout, ctx, Stream::Stdout);
+    let err = reader(stderr, ctx, Stream::Stderr);
     let (status, cancelled) = tokio::select! {
         status = child.wait() => (status?, false),
         _ = ctx.cancel.cancelled() => {
-            if let Some(pgid) = pgid {
-                terminate_group(pgid, &mut child, ctx).await;
-            }
+            terminate_group(pgid, &mut child, ctx).await;
             (child.wait().await?, true)
         }
     };
@@ -79,48 +77,17 @@ pub async fn run(mut command: Command, ctx: &ActionContext) -> std::io::Result<F
     })
 }
 
-/// In the forked child, before exec: announces its process group to the
-/// watchdog (see [`watchdog::announce`]), and asks the kernel to SIGKILL the
-/// command when `runbook` dies, refusing to start it if `runbook` is
-/// already gone (the death signal would never come). The death signal
-/// reaches only the command itself: it is not inherited by what it forks,
-/// which is the watchdog's part. `PR_SET_PDEATHSIG` is Linux only;
-/// elsewhere the watchdog alone stands guard.
-fn die_with_runbook(command: &mut Command, watchdog: Option<std::os::fd::RawFd>) {
-    #[cfg(target_os = "linux")]
-    let parent = Pid::this();
-    // SAFETY: the closure runs in the forked child before exec, and makes
-    // only async-signal-safe system calls (`getpid`, `write`, `prctl`,
-    // `getppid`); it allocates nothing and takes no lock.
-    unsafe {
-        command.pre_exec(move || {
-            if let Some(fd) = watchdog {
-                watchdog::announce(fd);
-            }
-            #[cfg(target_os = "linux")]
-            {
-                nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
-                if nix::unistd::getppid() != parent {
-                    return Err(std::io::Error::other("runbook exited"));
-                }
-            }
-            Ok(())
-        });
-    }
-}
-
 /// Reads a pipe line by line: emits the lines the cap keeps as live output
 /// as they come (the rest, the tail, when the pipe closes) and returns the
 /// kept text, and whether the cap cut it.
 fn reader<R: AsyncRead + Unpin + Send + 'static>(
-    pipe: Option<R>,
+    pipe: R,
     ctx: &ActionContext,
     stream: Stream,
-) -> Option<JoinHandle<(String, bool)>> {
-    let pipe = pipe?;
+) -> JoinHandle<(String, bool)> {
     let sink = ctx.line_sink();
     let mut captured = Captured::new(&ctx.output_cap);
-    Some(tokio::spawn(async move {
+    tokio::spawn(async move {
         let mut reader = BufReader::new(pipe);
         let mut line = Vec::new();
         loop {
@@ -140,7 +107,7 @@ fn reader<R: AsyncRead + Unpin + Send + 'static>(
         }
         let cut = captured.cut();
         (captured.into_text(), cut)
-    }))
+    })
 }
 
 /// Reads up to a newline, or `limit` bytes of a line that has none yet (so
@@ -202,10 +169,7 @@ fn incomplete_char(bytes: &[u8]) -> usize {
     0
 }
 
-async fn collect(handle: Option<JoinHandle<(String, bool)>>) -> (String, bool) {
-    let Some(mut handle) = handle else {
-        return (String::new(), false);
-    };
+async fn collect(mut handle: JoinHandle<(String, bool)>) -> (String, bool) {
     let (text, cut) = match tokio::time::timeout(DRAIN, &mut handle).await {
         Ok(Ok(done)) => done,
         _ => {
@@ -223,7 +187,7 @@ async fn collect(handle: Option<JoinHandle<(String, bool)>>) -> (String, bool) {
 
 /// SIGTERM to the group; SIGKILL to whatever is left after the context's
 /// grace period, or as soon as the run is asked to hurry.
-pub async fn terminate_group(pgid: Pid, child: &mut tokio::process::Child, ctx: &ActionContext) {
+pub async fn terminate_group(pgid: Pid, child: &mut spawn::Child, ctx: &ActionContext) {
     // A stale group fails with ESRCH, which is what we want to ignore.
     let _ = killpg(pgid, Signal::SIGTERM);
     let deadline = Instant::now() + ctx.kill_grace;
@@ -349,7 +313,7 @@ mod tests {
         let _ = std::fs::remove_file(&ready);
         let mut ctx = ActionContext::new("t", runbook_runtime::arguments::Args::new());
         ctx.kill_grace = Duration::from_secs(3600);
-        let mut command = Command::new("sh");
+        let mut command = spawn::Command::new("sh");
         command
             .arg("-c")
             .arg("trap '' TERM; touch ready; sleep 1000")

@@ -17,7 +17,6 @@ use runbook_runtime::action::BoxFuture;
 use runbook_runtime::{ActionContext, ActionResult, Kind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use tokio::process::Command;
 
 /// The `shell` kind. `command` is a [`ParamType::ShellTemplate`] when it is a
 /// string, so that values inserted into it are quoted for their shell
@@ -115,7 +114,8 @@ dry-run executes it.",
             };
             let env = params.env.as_ref();
             let path_is_set = env.is_some_and(|env| env.contains_key("PATH"));
-            let mut command = Command::new(crate::program::resolve(&argv[0], path_is_set));
+            let mut command =
+                crate::spawn::Command::new(crate::program::resolve(&argv[0], path_is_set));
             // `$0` stays the name as written.
             command.arg0(&argv[0]);
             command.args(&argv[1..]);
