@@ -17,6 +17,7 @@ mod pasting;
 mod pipeline;
 mod programs;
 mod redirections;
+mod reuse;
 mod script;
 mod transitions;
 mod variables;
