@@ -24,7 +24,8 @@ pub fn check<S: Scope>(
     let mut types: Vec<(&Insertion, Type)> = Vec::new();
     resolve_segments(&template.segments, scope, diags, &mut types);
     if quoting == Quoting::Shell {
-        let mut lexer = ShellLexer::default();
+        let mut lexer = REUSED.take().unwrap_or_default();
+        lexer.reset();
         // Insertions by key (index + 1), and those already refused.
         let mut keyed: Vec<&Insertion> = Vec::new();
         let mut refused: Vec<*const Insertion> = Vec::new();
@@ -115,7 +116,16 @@ pub fn check<S: Scope>(
                 .help("make each side complete (open and close its quotes inside the block; an `{{#each}}` body too, since it repeats), so the values inserted after it can be quoted"),
             );
         }
+        REUSED.set(Some(lexer));
     }
+}
+
+thread_local! {
+    /// The lexer of the last shell command checked on this thread, reset
+    /// and reused for the next ([`ShellLexer::reset`]): a playbook has
+    /// thousands of commands, each shorter than what a new lexer costs.
+    /// Taken out while in use, so a nested check gets a new one.
+    static REUSED: std::cell::Cell<Option<ShellLexer>> = const { std::cell::Cell::new(None) };
 }
 
 /// Resolves the paths of `segments` (recursively into blocks, whose depth

@@ -9,6 +9,7 @@
 //! actually undo there. The lexer never sees the inserted values: each
 //! insertion is filled in so that it leaves the lexer where it was.
 
+mod cursor;
 mod evaluated_stdin;
 mod frames;
 mod interpreters;
@@ -16,16 +17,20 @@ mod pasting;
 mod pipeline;
 mod programs;
 mod redirections;
+mod reuse;
 mod script;
 mod transitions;
 mod variables;
 
+#[cfg(test)]
+mod cost_tests;
 #[cfg(test)]
 mod pipeline_tests;
 #[cfg(test)]
 mod tests;
 
 use crate::source::Span;
+use cursor::Cursor;
 use frames::{DelimiterWord, Frame, Heredoc, Pending, WordStart};
 pub use pipeline::{Interpreter, Piped, Route};
 pub use programs::Language;
@@ -148,7 +153,18 @@ pub struct ShellLexer {
     /// command is 1).
     depth: usize,
     /// Where the character being read is in the file, when known.
-    cursor: Span,
+    cursor: Cursor,
+    /// The last character marked as part of the current word after its
+    /// first ([`ShellLexer::mark_word`]): folded into the word's span
+    /// when the word ends, not at every character.
+    word_end: Cursor,
+    /// How many of `words` are assignments written before the program
+    /// (`IFS= read`, `LC_ALL=C sh`): the program is `words[assignments]`.
+    /// Counted as words end, so no word scans the ones before it.
+    assignments: usize,
+    /// Strings of the words of earlier commands, kept for the words of
+    /// the next ones: a word's text reuses one instead of allocating.
+    spare: Vec<String>,
     /// The next word is the target of a redirection (`> out`, `<<< x`),
     /// not an argument.
     redirect_target: bool,
@@ -212,6 +228,7 @@ pub(crate) struct WordMeta {
 #[derive(Clone, Debug, PartialEq)]
 struct Interrupted {
     words: Vec<Option<String>>,
+    assignments: usize,
     texts: Vec<String>,
     raw_word: String,
     word: String,
@@ -247,7 +264,10 @@ impl Default for ShellLexer {
             lists: vec![pipeline::List::default()],
             piped: Vec::new(),
             depth: 0,
-            cursor: Span::default(),
+            cursor: Cursor::Unknown,
+            word_end: Cursor::Unknown,
+            assignments: 0,
+            spare: Vec::new(),
             redirect_target: false,
             redirect_op: false,
             int_vars: Vec::new(),
@@ -455,6 +475,7 @@ impl ShellLexer {
             }
             self.words = vec![None];
             self.texts = vec![String::new()];
+            self.assignments = 0;
         }
         self.follows_words |= other.follows_words;
     }
@@ -475,10 +496,24 @@ impl ShellLexer {
     /// traced by `map`, so an interpreter found in it can be pointed at
     /// ([`Interpreter::span`]).
     pub fn feed_mapped(&mut self, text: &str, span: Span, map: &crate::node::TextMap) {
-        for (i, c) in text.char_indices() {
-            self.cursor = map.file_span(span, i, i + c.len_utf8());
-            self.char(c);
+        // Text written verbatim (the common case): each character's
+        // position is only noted, and worked out where a word needs it.
+        if let crate::node::TextMap::Verbatim(base) = *map {
+            for (offset, c) in text.char_indices() {
+                self.cursor = Cursor::Verbatim {
+                    base,
+                    offset,
+                    len: c.len_utf8(),
+                    within: span,
+                };
+                self.char(c);
+            }
+        } else {
+            for (i, c) in text.char_indices() {
+                self.cursor = Cursor::At(map.file_span(span, i, i + c.len_utf8()));
+                self.char(c);
+            }
         }
-        self.cursor = Span::default();
+        self.cursor = Cursor::Unknown;
     }
 }

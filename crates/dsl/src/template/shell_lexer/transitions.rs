@@ -2,6 +2,7 @@
 //! escapes, substitutions, arithmetic, comments, `case`, here-documents
 //! and their delimiters, the words of the current simple command.
 
+use super::cursor::Cursor;
 use super::frames::{DelimiterWord, Frame, Heredoc, Pending, WordStart};
 use super::ShellLexer;
 
@@ -29,8 +30,10 @@ impl ShellLexer {
     }
 
     fn push_command(&mut self, closes_on_paren: bool) {
+        self.close_word_span();
         self.interrupted.push(super::Interrupted {
             words: std::mem::take(&mut self.words),
+            assignments: std::mem::take(&mut self.assignments),
             texts: std::mem::take(&mut self.texts),
             raw_word: std::mem::take(&mut self.raw_word),
             word: self.word.clone(),
@@ -53,7 +56,11 @@ impl ShellLexer {
     fn new_command(&mut self) {
         self.command_start = true;
         self.word_at_command_start = true;
-        self.words.clear();
+        // The words' strings are kept for the next command's words.
+        for word in self.words.drain(..).flatten() {
+            self.spare.push(word);
+        }
+        self.assignments = 0;
         self.texts.clear();
         self.metas.clear();
         self.follows_words = false;
@@ -281,6 +288,7 @@ impl ShellLexer {
             self.raw_word.clear();
             self.word.clear();
             self.meta = super::WordMeta::default();
+            self.word_end = Cursor::Unknown;
             self.word_start = WordStart::Yes;
             self.word_at_command_start = self.command_start;
             return;
@@ -290,12 +298,16 @@ impl ShellLexer {
         }
         if !self.word.is_empty() && !keyword {
             self.note_variable_word();
+            self.close_word_span();
             self.metas.push(std::mem::take(&mut self.meta));
             self.command_start = false;
             let plain = !self.word.contains('\u{0}');
             // `$SHELL`, `"${BASH}"`: kept as written, read as a shell's name.
             let word = if plain {
-                Some(self.word.clone())
+                let mut text = self.spare.pop().unwrap_or_default();
+                text.clear();
+                text.push_str(&self.word);
+                Some(text)
             } else if let Some(shell) = super::programs::names_a_shell(&self.raw_word) {
                 let shell = shell.to_string();
                 self.span_to_here();
@@ -318,11 +330,13 @@ impl ShellLexer {
             if hands_on {
                 self.follows_words = true;
             }
+            self.count_assignment(word.as_deref());
             self.words.push(word);
         }
         self.raw_word.clear();
         self.word.clear();
         self.meta = super::WordMeta::default();
+        self.word_end = Cursor::Unknown;
         self.word_start = WordStart::Yes;
         self.word_at_command_start = self.command_start;
     }
@@ -341,17 +355,13 @@ impl ShellLexer {
         if !super::variables::is_assignment(name) {
             return None;
         }
-        let before_command = self
-            .words
-            .iter()
-            .all(|w| w.as_deref().is_some_and(super::variables::is_assignment));
-        before_command.then(|| name.to_string())
+        self.only_assignments().then(|| name.to_string())
     }
 
     /// The word just ended runs up to the character being read (its
     /// quoted characters are not marked one by one).
     fn span_to_here(&mut self) {
-        let cursor = self.cursor;
+        let cursor = self.cursor.span();
         if let Some(span) = self.metas.last_mut().and_then(|m| m.span.as_mut()) {
             if cursor != crate::source::Span::default() && cursor.start > span.start {
                 span.end = cursor.start;
@@ -359,14 +369,26 @@ impl ShellLexer {
         }
     }
 
-    /// The current word goes on at the character being read.
+    /// The current word goes on at the character being read. Only its
+    /// first character's position is worked out now; the last one marked
+    /// is kept and joined to the span when the word ends
+    /// ([`ShellLexer::close_word_span`]): positions only grow along the
+    /// text, so the first and the last bound every character between.
     fn mark_word(&mut self) {
-        let cursor = self.cursor;
-        self.meta.span = Some(match self.meta.span {
-            Some(span) if cursor != crate::source::Span::default() => span.to(cursor),
-            Some(span) => span,
-            None => cursor,
-        });
+        if self.meta.span.is_none() {
+            self.meta.span = Some(self.cursor.span());
+        } else if self.cursor.is_known() {
+            self.word_end = self.cursor;
+        }
+    }
+
+    /// Joins the last character marked in the current word to its span,
+    /// before the word's facts are kept or set aside.
+    pub(super) fn close_word_span(&mut self) {
+        let end = std::mem::take(&mut self.word_end);
+        if let (Some(span), true) = (self.meta.span.as_mut(), end.is_known()) {
+            *span = span.to(end.span());
+        }
     }
 
     fn command_char(&mut self, c: char) {
@@ -462,6 +484,7 @@ impl ShellLexer {
                         // part of now holds text the lexer cannot know.
                         if let Some(outer) = self.interrupted.pop() {
                             self.words = outer.words;
+                            self.assignments = outer.assignments;
                             self.texts = outer.texts;
                             self.raw_word = outer.raw_word;
                             self.word = outer.word;

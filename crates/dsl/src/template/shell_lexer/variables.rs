@@ -42,12 +42,24 @@ pub(super) fn is_assignment(word: &str) -> bool {
 
 impl ShellLexer {
     /// Where the current command's program is: after the assignments
-    /// written before it (`IFS= read ...`).
+    /// written before it (`IFS= read ...`), counted as words end
+    /// ([`ShellLexer::count_assignment`]).
     fn program_index(&self) -> usize {
-        self.words
-            .iter()
-            .position(|w| !w.as_deref().is_some_and(is_assignment))
-            .unwrap_or(self.words.len())
+        self.assignments
+    }
+
+    /// Whether every finished word of the current command is an
+    /// assignment (or there is none): no program has been named yet.
+    pub(super) fn only_assignments(&self) -> bool {
+        self.assignments == self.words.len()
+    }
+
+    /// Counts `word`, about to be pushed onto the current command's
+    /// words, when it is one more assignment written before the program.
+    pub(super) fn count_assignment(&mut self, word: Option<&str>) {
+        if self.only_assignments() && word.is_some_and(is_assignment) {
+            self.assignments += 1;
+        }
     }
 
     /// The flags of the current command's options (`-ix` and `-r` give "ixr").
@@ -109,11 +121,7 @@ impl ShellLexer {
             _ => {}
         }
         // An assignment before the command (or standing alone).
-        let assigning = self
-            .words
-            .iter()
-            .all(|w| w.as_deref().is_some_and(is_assignment));
-        if !assigning {
+        if !self.only_assignments() {
             return None;
         }
         match assignment(current) {
