@@ -195,13 +195,15 @@ fn expectations_address_one_elements_called_run_by_label_or_index() {
     let (code, out) = runbook_test("tests/fixtures/rehearsals/called_elements_differ");
     assert_eq!(code, 1, "{out}");
     for said in [
-        "the path lists `each[0].route` before `each[0].ping`, which runs first",
+        // Each element's run by its label, as the scenario can write it.
+        "the path lists `each[10.0.0.1:5432].route` before `each[10.0.0.1:5432].ping`, which runs first",
         "`report` is listed too early",
-        "`each[0].ping` runs before it",
-        "`each[1].primary_lag` did not run",
-        "the branch `each[1].route` took `replica_lag` (expected `primary_lag`",
+        "`each[10.0.0.1:5432].ping` runs before it",
+        "`each[10.0.0.2:5432].primary_lag` did not run",
+        "the branch `each[10.0.0.2:5432].route` took `replica_lag` (expected `primary_lag`",
+        "actual: [each[10.0.0.1:5432].ping, each[10.0.0.1:5432].route,",
     ] {
-        assert!(out.contains(said), "{said}: {out}");
+        assert!(flat(&out).contains(said), "{said}: {out}");
     }
     assert!(out.contains("0 passed, 3 failed"), "{out}");
     snapshot("called_elements_differ", &out);
@@ -535,6 +537,41 @@ fn an_entry_for_an_element_the_run_did_not_have_fails_its_scenario() {
     );
     assert!(!std::path::Path::new("pwned").exists(), "nothing executes");
     snapshot("unused_entries", &out);
+}
+
+/// A difference report names an element's run by its label (quoted when
+/// it must be, as hints do), not its position: what it says, pasted back
+/// into the scenario, names the same step of the same element's run.
+#[test]
+fn a_difference_names_an_elements_run_by_its_label_ready_to_paste() {
+    for label in ["443", "we]ird.label", "$(touch pwned)", "it's \"q\""] {
+        let s = hostile_sandbox(&["web-1", label]);
+        let file = s.path().join("p.scenario.yaml");
+        let scenario = |expect: &str| {
+            format!(
+                "playbook: p.yaml\nsteps:\n  each.work: succeeded\ngates:\n  each.work: approve\nscenarios:\n  - name: the second element's step\n    expect:\n      {expect}\n"
+            )
+        };
+        std::fs::write(&file, scenario("skipped: [\"each[1].work\"]")).unwrap();
+        let report = rehearsal::rehearse_file(&file, &world());
+        let rehearsal::Verdict::Failed(differences) = &report.scenarios[0].verdict else {
+            panic!("{label}: {:?}", report.scenarios[0].verdict);
+        };
+        let message = &differences[0].message;
+        assert!(!message.contains("each[1]"), "{label}: {message}");
+        let address = message
+            .strip_prefix('`')
+            .and_then(|m| m.strip_suffix("` ran"))
+            .unwrap_or_else(|| panic!("{label}: {message}"));
+        // Pasted back under `ran:`, the scenario passes.
+        let yaml = serde_json::to_string(address).unwrap();
+        std::fs::write(&file, scenario(&format!("ran: [{yaml}]"))).unwrap();
+        let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{label}: {address}\n{text}");
+        assert!(!s.path().join("pwned").exists(), "nothing executes");
+    }
 }
 
 /// A report's text on one line: miette's wrapping and margins undone.

@@ -379,7 +379,8 @@ pub fn canonical(address: &str, run: &Rehearsed) -> Result<String, String> {
                             .map(|e| format!("[{}] {}", e.index, e.label))
                             .collect();
                         return Err(format!(
-                            "the loop `{out}` had no element `{label}` (its elements: {})",
+                            "the loop `{}` had no element `{label}` (its elements: {})",
+                            named(&out, run),
                             if had.is_empty() {
                                 "none".into()
                             } else {
@@ -393,6 +394,49 @@ pub fn canonical(address: &str, run: &Rehearsed) -> Result<String, String> {
         out = format!("{out}[{index}]");
     }
     Ok(out)
+}
+
+/// The address of a step of the rehearsed run as a scenario names it:
+/// each element's run by its label where it has one, quoted when it must
+/// be ([`written`]), so a report can be pasted back into the scenario
+/// (`region[0].restart[2].leave` -> `region[us].restart[web-3].leave`);
+/// the inverse of [`canonical`].
+pub fn named(address: &str, run: &Rehearsed) -> String {
+    if !selects(address) {
+        return address.to_string();
+    }
+    let Ok(parts) = parse(address) else {
+        return address.to_string();
+    };
+    let mut at = String::new();
+    let named: Vec<Part> = parts
+        .into_iter()
+        .map(|part| {
+            if !at.is_empty() {
+                at.push('.');
+            }
+            at.push_str(&part.id);
+            let element = match part.element {
+                Some(Selector::Index(i)) => {
+                    let label = run
+                        .items
+                        .get(&at)
+                        .and_then(|elements| elements.iter().find(|e| e.index == i))
+                        .map(|e| e.label.clone())
+                        // `each[""]` names no element: by position then.
+                        .filter(|label| !label.is_empty());
+                    at.push_str(&format!("[{i}]"));
+                    Some(label.map_or(Selector::Index(i), Selector::Label))
+                }
+                other => other,
+            };
+            Part {
+                id: part.id,
+                element,
+            }
+        })
+        .collect();
+    written(&named)
 }
 
 /// `expect` with every address that selects an element made canonical for
