@@ -9,6 +9,8 @@
 //! - [`prepare`]: the scenario checked against the playbook's plan;
 //! - [`address`]: the steps it names, `CALL.STEP` in a called playbook;
 //! - [`element_address`]: `CALL[LABEL].STEP`, a step of one element's run;
+//! - [`run_address`]: addresses of the rehearsed run, to and from the
+//!   scenario's (labels and positions);
 //! - [`element_scripts`]: the entry that scripts a step's run, an
 //!   element's own over the one for every element;
 //! - [`invert`]: scripted outputs turned back into the results they come from;
@@ -29,6 +31,7 @@ mod loop_verdict;
 pub mod observed;
 pub mod path_order;
 pub mod prepare;
+pub mod run_address;
 mod same_element;
 pub mod scenario;
 pub mod script;

@@ -10,7 +10,7 @@
 //! whole file answers in the scenarios whose lists have its element.
 //! An entry under a loop that did not run (a path not taken) is not judged.
 
-use super::element_address::{written, Part, Selector};
+use super::element_address::{parse, written, Part, Selector};
 use super::elements::ElementRef;
 use super::scenario::Scenario;
 use super::verdict::{ElementEnd, Mismatch, Rehearsed};
@@ -28,29 +28,30 @@ pub(super) fn unused_entries(
 ) -> Vec<Mismatch> {
     let own = |span: Span| scenario.span.contains(span.start);
     let mut found = Vec::new();
-    let mut judge = |under: &str, entry: &Spanned<String>, span: Span| {
-        if !own(span) {
+    let mut judge = |under: &str, entry: &Spanned<String>| {
+        if !own(entry.span) {
             return;
         }
-        let Ok(parts) = super::element_address::parse(&entry.value) else {
+        let Ok(parts) = parse(&entry.value) else {
             return;
         };
         if let Some(unmatched) = unmatched_selector(&parts, run) {
+            let entry_span = entry.span;
             let entry = format!("`{}` under `{under}:`", written(&parts));
-            found.push(mismatch(plan, file, &entry, span, unmatched));
+            found.push(mismatch(plan, file, &entry, entry_span, unmatched));
         }
     };
     for script in &scenario.steps {
-        judge("steps", &script.step, script.step.span);
+        judge("steps", &script.step);
     }
     for answer in &scenario.answers {
-        judge("answers", &answer.step, answer.step.span);
+        judge("answers", &answer.step);
     }
     for gate in &scenario.gates {
-        judge("gates", &gate.step, gate.step.span);
+        judge("gates", &gate.step);
     }
     for script in &scenario.steps {
-        let Ok(parts) = super::element_address::parse(&script.step.value) else {
+        let Ok(parts) = parse(&script.step.value) else {
             continue;
         };
         for item in script.items.iter().filter(|item| own(item.element.span)) {

@@ -2,9 +2,9 @@
 //! the first step where they part: the place a reviewer needs to look at.
 
 use super::address::Addressed;
-use super::element_address::{canonical_expect, named};
 use super::loop_verdict::loop_mismatches;
 use super::path_order::first_out_of_order;
+use super::run_address::{canonical_expect, named};
 use super::scenario::{ExpectedOutcome, Scenario};
 use crate::event::{RunStatus, StepState};
 use crate::runner::Failure;
@@ -498,7 +498,7 @@ fn called_path(
             actual.push(address);
         }
     }
-    let name = |address: &str| super::element_address::named(address, run);
+    let name = |address: &str| named(address, run);
     let show = |steps: &[&str]| {
         let steps: Vec<String> = steps.iter().map(|s| name(s)).collect();
         format!("[{}]", steps.join(", "))
