@@ -332,8 +332,10 @@ fn a_browser_signs_in_by_the_printed_address_and_clicks_approve() {
 /// `runbook serve --decide --token-file FILE` in a real browser: the
 /// printed address holds no token; the person pastes the file's token into
 /// the sign-in page's field and clicks Sign in (the page's script posts it:
-/// the token is never in an address), reads the run, then clicks Sign out:
-/// back at the sign-in page, and the browser reads nothing more.
+/// the token is never in an address), reads the run, then clicks Sign out
+/// in another tab: back at the sign-in page, and the browser reads nothing
+/// more; the run's page left open in the first tab stops polling at its
+/// first 401 and says "signed out: sign in again" with a link to /signin.
 #[test]
 fn a_browser_signs_in_with_a_pasted_token_and_signs_out() {
     if !installed() {
@@ -432,6 +434,26 @@ fn a_browser_signs_in_with_a_pasted_token_and_signs_out() {
         assert!(shown["value"][0].as_str().unwrap().contains("Restart the workers"), "{shown}");
         assert!(!shown["value"][1].as_str().unwrap().contains(&token), "{shown}");
 
+        // The run's page stays open in this window; the person signs out
+        // in another.
+        let first = call(&client, reqwest::Method::GET, format!("{session}/window"), None).await;
+        let opened = call(
+            &client,
+            reqwest::Method::POST,
+            format!("{session}/window/new"),
+            Some(json!({"type": "tab"})),
+        )
+        .await;
+        let switch = |handle: Value| {
+            call(
+                &client,
+                reqwest::Method::POST,
+                format!("{session}/window"),
+                Some(json!({ "handle": handle })),
+            )
+        };
+        switch(opened["value"]["handle"].clone()).await;
+        open(served.url(&format!("/runs/{id}"))).await;
         click(element(&client, &session, "#signout button").await).await;
         wait_for_path("/signin").await;
         let after = script(
@@ -442,6 +464,38 @@ fn a_browser_signs_in_with_a_pasted_token_and_signs_out() {
         open(served.url(&format!("/runs/{id}"))).await;
         let refused = script("return document.body.innerText").await;
         assert!(!refused["value"].as_str().unwrap().contains("Restart the workers"), "{refused}");
+
+        // The page left open: its next poll is refused (401), and it says
+        // so with the way back instead of asking again every few seconds.
+        switch(first["value"].clone()).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let notice = loop {
+            let notice = script(
+                "var n = document.getElementById('signed-out'); return n && [n.innerText, n.querySelector('a').getAttribute('href'), document.getElementById('run').dataset.going]",
+            )
+            .await;
+            if !notice["value"].is_null() {
+                break notice;
+            }
+            assert!(Instant::now() < deadline, "never said signed out: {notice}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(
+            notice["value"],
+            json!(["signed out: sign in again", "/signin", "false"]),
+            "{notice}"
+        );
+        // No poll after that: every request the page makes from now on is
+        // counted, over longer than its retry delay (3 s).
+        script(
+            "window.polls = 0; var real = window.fetch; window.fetch = function () { window.polls += 1; return real.apply(this, arguments); }; return true",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(4500)).await;
+        let polls = script("return [window.polls, document.querySelectorAll('#signed-out').length]").await;
+        assert_eq!(polls["value"], json!([0, 1]), "stopped polling: {polls}");
+        click(element(&client, &session, "#signed-out a").await).await;
+        wait_for_path("/signin").await;
         call(&client, reqwest::Method::DELETE, session.clone(), None).await;
     });
     let out = s

@@ -195,13 +195,15 @@ fn expectations_address_one_elements_called_run_by_label_or_index() {
     let (code, out) = runbook_test("tests/fixtures/rehearsals/called_elements_differ");
     assert_eq!(code, 1, "{out}");
     for said in [
-        "the path lists `each[0].route` before `each[0].ping`, which runs first",
+        // Each element's run by its label, as the scenario can write it.
+        "the path lists `each[10.0.0.1:5432].route` before `each[10.0.0.1:5432].ping`, which runs first",
         "`report` is listed too early",
-        "`each[0].ping` runs before it",
-        "`each[1].primary_lag` did not run",
-        "the branch `each[1].route` took `replica_lag` (expected `primary_lag`",
+        "`each[10.0.0.1:5432].ping` runs before it",
+        "`each[10.0.0.2:5432].primary_lag` did not run",
+        "the branch `each[10.0.0.2:5432].route` took `replica_lag` (expected `primary_lag`",
+        "actual: [each[10.0.0.1:5432].ping, each[10.0.0.1:5432].route,",
     ] {
-        assert!(out.contains(said), "{said}: {out}");
+        assert!(flat(&out).contains(said), "{said}: {out}");
     }
     assert!(out.contains("0 passed, 3 failed"), "{out}");
     snapshot("called_elements_differ", &out);
@@ -486,6 +488,90 @@ fn an_elements_unscripted_step_gets_the_entries_to_add() {
     );
     assert!(out.contains("0 passed, 2 failed"), "{out}");
     snapshot("rolling_unscripted", &out);
+}
+
+/// Where the scenario cannot know a loop's list (here a called playbook's,
+/// split from its input), an entry of a scenario for an element the run
+/// did not have (a label none had, a position past the end, under
+/// `steps:`, `answers:`, `gates:` or a loop's `items:`) is a difference of
+/// that scenario, with where it is in the scenario file and the closest
+/// label; an entry shared by the file is not judged, and nothing executes.
+#[test]
+fn an_entry_for_an_element_the_run_did_not_have_fails_its_scenario() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/unused_entries");
+    assert_eq!(code, 1, "{out}");
+    let flat = flat(&out);
+    for said in [
+        "every entry names a host of the group ... ok",
+        "`group.restart[web-22].stop_app` under `steps:` (tests/fixtures/rehearsals/unused_entries/fleet.scenario.yaml:28:7) names no element the run had: the loop `group.restart` had no element `web-22`",
+        "`group.restart[3].check` under `answers:` (tests/fixtures/rehearsals/unused_entries/fleet.scenario.yaml:30:7)",
+        "had no element [3]",
+        "did you mean `group.restart[web-1].stop_app`?",
+        "the loop `group.restart` had no element `$(touch pwned) ].x`",
+        "the element `wbe-3` under `items:` of `group.restart` (tests/fixtures/rehearsals/unused_entries/fleet.scenario.yaml:42:13)",
+        "did you mean `label: web-3`?",
+        "the element [5] under `items:` of `group.restart`",
+        "its elements: [0] web-1, [1] web-2, [2] web-3",
+        "1 passed, 2 failed",
+    ] {
+        assert!(flat.contains(said), "{said}: {out}");
+    }
+    assert!(
+        !out.contains("web-7"),
+        "a shared entry is not judged: {out}"
+    );
+    // miette may wrap the help: the closest address, as the report has it.
+    let report = rehearsal::rehearse_file(
+        &root().join("tests/fixtures/rehearsals/unused_entries/fleet.scenario.yaml"),
+        &world(),
+    );
+    let rehearsal::Verdict::Failed(differences) = &report.scenarios[1].verdict else {
+        panic!("{:?}", report.scenarios[1].verdict);
+    };
+    assert_eq!(differences.len(), 4, "{differences:?}");
+    assert!(
+        differences[0]
+            .actual
+            .ends_with("did you mean `group.restart[web-2].stop_app`?"),
+        "{differences:?}"
+    );
+    assert!(!std::path::Path::new("pwned").exists(), "nothing executes");
+    snapshot("unused_entries", &out);
+}
+
+/// A difference report names an element's run by its label (quoted when
+/// it must be, as hints do), not its position: what it says, pasted back
+/// into the scenario, names the same step of the same element's run.
+#[test]
+fn a_difference_names_an_elements_run_by_its_label_ready_to_paste() {
+    for label in ["443", "we]ird.label", "$(touch pwned)", "it's \"q\""] {
+        let s = hostile_sandbox(&["web-1", label]);
+        let file = s.path().join("p.scenario.yaml");
+        let scenario = |expect: &str| {
+            format!(
+                "playbook: p.yaml\nsteps:\n  each.work: succeeded\ngates:\n  each.work: approve\nscenarios:\n  - name: the second element's step\n    expect:\n      {expect}\n"
+            )
+        };
+        std::fs::write(&file, scenario("skipped: [\"each[1].work\"]")).unwrap();
+        let report = rehearsal::rehearse_file(&file, &world());
+        let rehearsal::Verdict::Failed(differences) = &report.scenarios[0].verdict else {
+            panic!("{label}: {:?}", report.scenarios[0].verdict);
+        };
+        let message = &differences[0].message;
+        assert!(!message.contains("each[1]"), "{label}: {message}");
+        let address = message
+            .strip_prefix('`')
+            .and_then(|m| m.strip_suffix("` ran"))
+            .unwrap_or_else(|| panic!("{label}: {message}"));
+        // Pasted back under `ran:`, the scenario passes.
+        let yaml = serde_json::to_string(address).unwrap();
+        std::fs::write(&file, scenario(&format!("ran: [{yaml}]"))).unwrap();
+        let out = s.command(&["test", "p.scenario.yaml"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{label}: {address}\n{text}");
+        assert!(!s.path().join("pwned").exists(), "nothing executes");
+    }
 }
 
 /// A report's text on one line: miette's wrapping and margins undone.

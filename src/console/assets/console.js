@@ -2,7 +2,8 @@
 // console (the Content-Security-Policy allows no inline script). It
 // - follows a run that is still going: asks for the run's content once a
 //   second while the journal grows, and keeps open the output sections the
-//   reader opened and what was typed in a decision form;
+//   reader opened and what was typed in a decision form; signed out (401),
+//   it stops and says "signed out: sign in again" with a link to /signin;
 // - signs in a deciding console (`--decide`): takes the token from the
 //   sign-in address's fragment (never sent to the server in a request
 //   line, log or referrer) or its field (a pasted --token-file's), and
@@ -147,6 +148,22 @@
       });
       return values;
     }
+    // Says so above the run, with the way back: no more polling.
+    function signedOut() {
+      run.dataset.going = "false";
+      if (document.getElementById("signed-out")) {
+        return;
+      }
+      var notice = document.createElement("p");
+      notice.id = "signed-out";
+      notice.setAttribute("role", "alert");
+      notice.appendChild(document.createTextNode("signed out: "));
+      var link = document.createElement("a");
+      link.href = "/signin";
+      link.textContent = "sign in again";
+      notice.appendChild(link);
+      run.parentNode.insertBefore(notice, run);
+    }
     function poll() {
       fetch("/runs/" + encodeURIComponent(id) + "/live?known=" + encodeURIComponent(length) +
             "&gates=" + encodeURIComponent(gates), {
@@ -155,6 +172,12 @@
       }).then(function (response) {
         if (response.status === 204) {
           return null;
+        }
+        if (response.status === 401) {
+          // Signed out (in another tab, or the session ended): asking
+          // again every few seconds would only be refused again.
+          signedOut();
+          return false;
         }
         if (!response.ok) {
           throw new Error("status " + response.status);

@@ -10,14 +10,11 @@
 //! Checked before any scenario runs (the address's steps, that a selected
 //! step is a loop, and, when the scenario makes the list known, that the
 //! element is in it, with its labels as did-you-mean), then made canonical
-//! for the run that was rehearsed: labels become positions, as the run
-//! addresses each element's called run (`CALL[INDEX]`).
+//! for the run that was rehearsed ([`super::run_address`]).
 
 use super::address::{resolve_chain, Addressed};
 use super::elements::{check_element, ElementRef};
 use super::prepare::{scripted_labels, Prepared};
-use super::scenario::Expect;
-use super::verdict::Rehearsed;
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, Spanned};
@@ -350,85 +347,6 @@ fn closest_address(help: &str, parts: &[Part], at: usize) -> String {
     let mut named = parts.to_vec();
     named[at].element = Some(Selector::Label(label.to_string()));
     format!("did you mean `{}{rest}", written(&named))
-}
-
-/// The address as the rehearsed run wrote it: every label replaced by the
-/// element's position (`each[web-2].first` -> `each[1].first`). An error
-/// names the label no element of the run had, and the elements it had.
-pub fn canonical(address: &str, run: &Rehearsed) -> Result<String, String> {
-    if !selects(address) {
-        return Ok(address.to_string());
-    }
-    let parts = parse(address)?;
-    let mut out = String::new();
-    for part in parts {
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(&part.id);
-        let index = match part.element {
-            None => continue,
-            Some(Selector::Index(i)) => i,
-            Some(Selector::Label(label)) => {
-                let elements = run.items.get(&out).map(Vec::as_slice).unwrap_or_default();
-                match elements.iter().find(|e| e.label == label) {
-                    Some(e) => e.index,
-                    None => {
-                        let had: Vec<String> = elements
-                            .iter()
-                            .map(|e| format!("[{}] {}", e.index, e.label))
-                            .collect();
-                        return Err(format!(
-                            "the loop `{out}` had no element `{label}` (its elements: {})",
-                            if had.is_empty() {
-                                "none".into()
-                            } else {
-                                had.join(", ")
-                            }
-                        ));
-                    }
-                }
-            }
-        };
-        out = format!("{out}[{index}]");
-    }
-    Ok(out)
-}
-
-/// `expect` with every address that selects an element made canonical for
-/// the run; the addresses that cannot be, each with why, are left out.
-pub fn canonical_expect(expect: &Expect, run: &Rehearsed) -> (Expect, Vec<(String, String)>) {
-    let mut unknown = Vec::new();
-    let mut fix = |ids: &[Spanned<String>]| -> Vec<Spanned<String>> {
-        ids.iter()
-            .filter_map(|id| match canonical(&id.value, run) {
-                Ok(address) => Some(Spanned::new(address, id.span)),
-                Err(why) => {
-                    unknown.push((id.value.clone(), why));
-                    None
-                }
-            })
-            .collect()
-    };
-    let mut out = expect.clone();
-    out.path = expect
-        .path
-        .as_ref()
-        .map(|p| Spanned::new(fix(&p.value), p.span));
-    out.ran = fix(&expect.ran);
-    out.skipped = fix(&expect.skipped);
-    let branches: Vec<Spanned<String>> = expect.branches.iter().map(|(b, _)| b.clone()).collect();
-    let fixed = fix(&branches);
-    out.branches = expect
-        .branches
-        .iter()
-        .filter_map(|(b, target)| {
-            let at = branches.iter().position(|x| x.value == b.value)?;
-            let address = fixed.iter().find(|f| f.span == branches[at].span)?;
-            Some((address.clone(), target.clone()))
-        })
-        .collect();
-    (out, unknown)
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 //! - [`prepare`]: the scenario checked against the playbook's plan;
 //! - [`address`]: the steps it names, `CALL.STEP` in a called playbook;
 //! - [`element_address`]: `CALL[LABEL].STEP`, a step of one element's run;
+//! - [`run_address`]: addresses of the rehearsed run, to and from the
+//!   scenario's (labels and positions);
 //! - [`element_scripts`]: the entry that scripts a step's run, an
 //!   element's own over the one for every element;
 //! - [`invert`]: scripted outputs turned back into the results they come from;
@@ -16,6 +18,7 @@
 //! - [`elements`]: elements of loops, scripted and expected one by one;
 //! - [`observed`]: what the rehearsal did, read from its records;
 //! - [`verdict`]: what was expected against what happened;
+//! - [`unused_entries`]: entries for an element no loop of the run had;
 //! - [`coverage`]: which branch cases the scenarios take.
 
 pub mod address;
@@ -28,9 +31,11 @@ mod loop_verdict;
 pub mod observed;
 pub mod path_order;
 pub mod prepare;
+pub mod run_address;
 mod same_element;
 pub mod scenario;
 pub mod script;
+mod unused_entries;
 pub mod verdict;
 
 use crate::action::Executors;
@@ -157,7 +162,9 @@ pub fn rehearse_file(path: &Path, world: &World) -> FileReport {
     }
     for (s, p) in parsed.scenarios.iter().zip(prepared) {
         let Some(p) = p else { continue };
-        report.scenarios.push(rehearse(&plan, s, p, world));
+        report
+            .scenarios
+            .push(rehearse(&plan, s, &parsed.file, p, world));
     }
     report
 }
@@ -199,10 +206,12 @@ fn load_playbook(
 }
 
 /// Runs the real scheduler over the plan in the scenario's scripted world,
-/// with time paused (polls and `wait` steps take no time), and judges it.
+/// with time paused (polls and `wait` steps take no time), and judges it
+/// (`file`: the scenario file, where its entries are).
 pub fn rehearse(
     plan: &Arc<Plan>,
     scenario: &Scenario,
+    file: &SourceFile,
     prepared: Prepared,
     world: &World,
 ) -> ScenarioReport {
@@ -231,7 +240,10 @@ pub fn rehearse(
     let verdict = if !missing.is_empty() {
         Verdict::Unscripted(unscripted(plan, scenario, &missing, &labels))
     } else {
-        let mismatches = verdict::compare(plan, scenario, &rehearsed, &path_steps);
+        // An entry that answered for nothing first: a typo in a label
+        // explains the differences it causes.
+        let mut mismatches = unused_entries::unused_entries(plan, scenario, file, &rehearsed);
+        mismatches.extend(verdict::compare(plan, scenario, &rehearsed, &path_steps));
         if mismatches.is_empty() {
             Verdict::Passed
         } else {

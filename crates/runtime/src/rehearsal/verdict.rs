@@ -2,9 +2,9 @@
 //! the first step where they part: the place a reviewer needs to look at.
 
 use super::address::Addressed;
-use super::element_address::canonical_expect;
 use super::loop_verdict::loop_mismatches;
 use super::path_order::first_out_of_order;
+use super::run_address::{canonical_expect, named};
 use super::scenario::{ExpectedOutcome, Scenario};
 use crate::event::{RunStatus, StepState};
 use crate::runner::Failure;
@@ -109,6 +109,8 @@ pub fn compare(
     // `CALL[LABEL].STEP` as the run addresses it: `CALL[INDEX].STEP`.
     let (expect, unknown) = canonical_expect(&scenario.expect, run);
     let expect = &expect;
+    // An element's run as the scenario names it: by its label.
+    let name = |address: &str| named(address, run);
     for (address, why) in unknown {
         found.push(called_mismatch(
             plan,
@@ -123,8 +125,15 @@ pub fn compare(
         let whole = scenario.expect.path.as_ref().map(|p| p.value.len()) == Some(listed.len());
         if let Some((k, m)) = first_out_of_order(&listed, path_steps).filter(|_| whole) {
             let (earlier, later) = (listed[k], listed[m]);
-            let message = format!("the path lists `{earlier}` before `{later}`, which runs first");
-            let show = |steps: &[&str]| format!("[{}]", steps.join(", "));
+            let message = format!(
+                "the path lists `{}` before `{}`, which runs first",
+                name(earlier),
+                name(later)
+            );
+            let show = |steps: &[&str]| {
+                let steps: Vec<String> = steps.iter().map(|s| name(s)).collect();
+                format!("[{}]", steps.join(", "))
+            };
             let actual: Vec<&str> = run.settled.iter().map(String::as_str).collect();
             found.push(match (index(earlier), index(later)) {
                 (Some(i), Some(j)) => Mismatch {
@@ -155,11 +164,14 @@ pub fn compare(
                         labels.extend(earlier_top.map(|i| {
                             (
                                 plan.step(i).0.id.span,
-                                format!("`{earlier}` is listed too early"),
+                                format!("`{}` is listed too early", name(earlier)),
                             )
                         }));
                         labels.extend(later_top.map(|i| {
-                            (plan.step(i).0.id.span, format!("`{later}` runs before it"))
+                            (
+                                plan.step(i).0.id.span,
+                                format!("`{}` runs before it", name(later)),
+                            )
                         }));
                     }
                     Mismatch {
@@ -199,12 +211,13 @@ pub fn compare(
             }
             Some(_) => {}
             None if !run.called.get(&s.value).is_some_and(|r| reached(r.state)) => {
+                let shown = name(&s.value);
                 found.push(called_mismatch(
                     plan,
                     &s.value,
-                    format!("`{}` did not run", s.value),
-                    format!("`{}` runs", s.value),
-                    format!("`{}` {}", s.value, called_words(run, &s.value)),
+                    format!("`{shown}` did not run"),
+                    format!("`{shown}` runs"),
+                    format!("`{shown}` {}", called_words(run, &s.value)),
                 ))
             }
             None => {}
@@ -221,12 +234,13 @@ pub fn compare(
             )),
             Some(_) => {}
             None if run.called.get(&s.value).is_some_and(|r| reached(r.state)) => {
+                let shown = name(&s.value);
                 found.push(called_mismatch(
                     plan,
                     &s.value,
-                    format!("`{}` ran", s.value),
-                    format!("`{}` is skipped", s.value),
-                    format!("`{}` {}", s.value, called_words(run, &s.value)),
+                    format!("`{shown}` ran"),
+                    format!("`{shown}` is skipped"),
+                    format!("`{shown}` {}", called_words(run, &s.value)),
                 ))
             }
             None => {}
@@ -241,17 +255,18 @@ pub fn compare(
                     Some(t) => format!("`{t}`"),
                     None => "no case".into(),
                 };
+                let shown = name(&branch.value);
                 found.push(called_mismatch(
                     plan,
                     &branch.value,
                     match &got {
-                        Some(got) => format!("the branch `{}` took {}", branch.value, show(got)),
-                        None => format!("the branch `{}` was never decided", branch.value),
+                        Some(got) => format!("the branch `{shown}` took {}", show(got)),
+                        None => format!("the branch `{shown}` was never decided"),
                     },
                     show(&want),
                     match &got {
                         Some(got) => show(got),
-                        None => format!("`{}` {}", branch.value, called_words(run, &branch.value)),
+                        None => format!("`{shown}` {}", called_words(run, &branch.value)),
                     },
                 ));
             }
@@ -483,14 +498,18 @@ fn called_path(
             actual.push(address);
         }
     }
-    let show = |steps: &[&str]| format!("[{}]", steps.join(", "));
+    let name = |address: &str| named(address, run);
+    let show = |steps: &[&str]| {
+        let steps: Vec<String> = steps.iter().map(|s| name(s)).collect();
+        format!("[{}]", steps.join(", "))
+    };
     let (exp, act) = (show(&expected), show(&actual));
     for step in &actual {
         if !expected.contains(step) {
             found.push(called_mismatch(
                 plan,
                 step,
-                format!("`{step}` ran"),
+                format!("`{}` ran", name(step)),
                 exp.clone(),
                 act.clone(),
             ));
@@ -501,7 +520,7 @@ fn called_path(
             found.push(called_mismatch(
                 plan,
                 step,
-                format!("`{step}` did not run"),
+                format!("`{}` did not run", name(step)),
                 exp.clone(),
                 act.clone(),
             ));
