@@ -358,8 +358,7 @@ impl ShellLexer {
         self.only_assignments().then(|| name.to_string())
     }
 
-    /// The word just ended runs up to the character being read (its
-    /// quoted characters are not marked one by one).
+    /// The word just ended runs up to the character being read.
     fn span_to_here(&mut self) {
         let cursor = self.cursor.span();
         if let Some(span) = self.metas.last_mut().and_then(|m| m.span.as_mut()) {
