@@ -174,7 +174,7 @@ fn write_without_timeout(
         ))
         .label(step.id.span, "can hang forever")
         .label(name.span, kind_label)
-        .help("add `timeout: 5m` (how long it may take before the run gives up on it)"),
+        .help("add `timeout: 5m` (YAML) or `timeout 5m` (.runbook): how long it may take before the run gives up on it"),
     );
 }
 

@@ -126,7 +126,7 @@ impl Operator for Preapproved {
                 )
             } else {
                 format!(
-                    "no terminal to ask: pass `--approve {}` to approve it",
+                    "no terminal to ask: pass `--approve {}` to approve it, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal",
                     request.step
                 )
             }),
@@ -139,11 +139,11 @@ impl Operator for Preapproved {
             via: Via::NoTerminal,
             reason: match question.kind {
                 QuestionKind::Ask(_) => format!(
-                    "no terminal to ask: pass `--answer {}=VALUE` or `--answers FILE`",
+                    "no terminal to ask: pass `--answer {}=VALUE` or `--answers FILE`, or run with `--wait-for-approval` to wait for `runbook answer` from another terminal",
                     question.step
                 ),
                 QuestionKind::Manual => format!(
-                    "no terminal to confirm: pass `--approve {}` once it is done",
+                    "no terminal to confirm: pass `--approve {}` once it is done, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal",
                     question.step
                 ),
             },
