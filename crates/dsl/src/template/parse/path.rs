@@ -9,7 +9,8 @@ use crate::source::Spanned;
 
 impl Scanner<'_> {
     /// A handlebars path: names joined by `.`, with `[key]` or digits for
-    /// indexes (`steps.api.json.items.[0].name`, `items.0`).
+    /// indexes (`steps.api.json.items[0].name`, handlebars' own
+    /// `items.[0]`, `items.0`).
     pub(in crate::template) fn path(
         &self,
         (start, end): (usize, usize),
@@ -89,6 +90,9 @@ impl Scanner<'_> {
             match bytes.get(i) {
                 None => break,
                 Some(b'.') if i + 1 < bytes.len() => i += 1,
+                // `items[0]`, as an expression writes it: the bracket is the
+                // next segment, as after `items.`.
+                Some(b'[') => {}
                 Some(b'/') => {
                     return Err(
                         Diagnostic::error(Code::TemplateSyntax, "write paths with `.`")
@@ -99,11 +103,7 @@ impl Scanner<'_> {
                 Some(c) => {
                     let at = start + i;
                     let width = word[i..].chars().next().map_or(0, char::len_utf8);
-                    let help = if *c == b'[' {
-                        "in a template, an index follows a `.`: `items.[0]`"
-                    } else {
-                        "a path is names joined by `.`: `{{steps.api.json.items.[0].name}}`"
-                    };
+                    let help = "a path is names joined by `.`: `{{steps.api.json.items[0].name}}`";
                     return Err(Diagnostic::error(
                         Code::TemplateSyntax,
                         "unexpected character in a path",
