@@ -100,7 +100,7 @@ impl Scanner<'_> {
                             .help(context_help),
                     )
                 }
-                Some(c) => {
+                Some(_) => {
                     let at = start + i;
                     let width = word[i..].chars().next().map_or(0, char::len_utf8);
                     let help = "a path is names joined by `.`: `{{steps.api.json.items[0].name}}`";
