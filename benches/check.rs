@@ -3,8 +3,10 @@
 //! the floor measured in the same run: a process that only reads the same
 //! YAML into an untyped `serde_yaml::Value` (this bench binary re-run with
 //! `--yaml-floor FILE`, so it pays the same process start and file read).
-//! `just`, the nearest peer, is not packaged for this machine's Debian, so
-//! no peer runs here.
+//! The nearest peer is `just` (`just --summary` reads, parses and resolves
+//! a justfile of the same recipes, dependencies and interpolations): it runs
+//! when it is on `PATH` or named by `RUNBOOK_BENCH_JUST`. Debian does not
+//! package it; `cargo install just --locked` builds it from crates.io.
 //!
 //! With `RUNBOOK_BENCH_INSTRUCTIONS=1`, each command up to 20,000 steps is
 //! also run once under `valgrind --tool=callgrind` for its instruction
@@ -13,6 +15,10 @@
 //! `cargo bench --bench check` (sizes: `RUNBOOK_BENCH_SIZES=2000,20000`);
 //! the figures go to docs/performance.md.
 
+#[path = "common/just.rs"]
+mod just_peer;
+
+use just_peer::find_just;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -66,6 +72,45 @@ fn generate(steps: usize) -> String {
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
+}
+
+/// The same procedure as [`generate`] as a justfile, for `just --summary`:
+/// a recipe per step, its `needs` as dependencies, the same commands and
+/// interpolations (a triage becomes a recipe its two cases depend on: just
+/// has no branches).
+fn generate_justfile(steps: usize) -> String {
+    let mut out = String::from("namespace := \"alphaswarm\"\nhost := \"localhost\"\n\n");
+    out.push_str("s0:\n    kubectl get pods -n {{namespace}}\n\n");
+    let mut i = 1;
+    while i < steps {
+        if i % 50 == 0 && i + 3 < steps {
+            let p = i - 1;
+            out.push_str(&format!("s{i}: s{p}\n    test \"$(kubectl get pods -n {{{{namespace}}}} | wc -l)\" -gt 10\n\n"));
+            out.push_str(&format!(
+                "s{}: s{i}\n    echo many pods in {{{{namespace}}}}\n\n",
+                i + 1
+            ));
+            out.push_str(&format!("s{}: s{i}\n    echo few pods\n\n", i + 2));
+            out.push_str(&format!(
+                "s{}: s{} s{}\n    kubectl get pods -n {{{{namespace}}}}\n\n",
+                i + 3,
+                i + 1,
+                i + 2
+            ));
+            i += 4;
+            continue;
+        }
+        let p = i - 1;
+        if i % 2 == 0 {
+            out.push_str(&format!("# Step {i}\ns{i}: s{p}\n    kubectl logs -n {{{{namespace}}}} deploy/api --tail=10\n\n"));
+        } else {
+            out.push_str(&format!(
+                "s{i}: s{p}\n    curl -fsS https://{{{{host}}}}/health?step={i}\n\n"
+            ));
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Fewer rounds for the big sizes: each takes seconds.
@@ -194,8 +239,9 @@ fn main() {
     let me = std::env::current_exe().expect("own path");
     let dir = tempfile::tempdir().expect("temp dir");
 
-    println!("| steps | YAML floor (parse to `Value`) | check YAML | check .runbook | lint YAML, JSON | lint YAML, human | lint .runbook, human |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let just = find_just();
+    println!("| steps | YAML floor (parse to `Value`) | check YAML | check .runbook | lint YAML, JSON | lint YAML, human | lint .runbook, human | peer: `just --summary` |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut checks = Vec::new();
     for &steps in &sizes {
         let yaml_path = dir.path().join(format!("g{steps}.yaml"));
@@ -214,6 +260,8 @@ fn main() {
             );
             std::fs::write(&runbook_path, converted.stdout).unwrap();
         }
+        let justfile_path = dir.path().join(format!("g{steps}.just"));
+        std::fs::write(&justfile_path, generate_justfile(steps)).unwrap();
         let (yaml, runbook) = (yaml_path.to_str().unwrap(), runbook_path.to_str().unwrap());
         let floor = figure(&me, &["--yaml-floor", yaml], steps, count);
         let check_yaml = figure(exe, &["check", yaml], steps, count);
@@ -221,8 +269,19 @@ fn main() {
         let lint_json = figure(exe, &["lint", "--format", "json", yaml], steps, count);
         let lint_human = figure(exe, &["lint", yaml], steps, count);
         let lint_runbook = figure(exe, &["lint", runbook], steps, count);
+        let justfile = justfile_path.to_str().unwrap();
+        let peer = just.as_deref().map(|just| {
+            let args = ["--justfile", justfile, "--summary"];
+            let tried = Command::new(just).args(args).output().expect("just runs");
+            assert!(
+                tried.status.success(),
+                "just refused the justfile: {}",
+                String::from_utf8_lossy(&tried.stderr)
+            );
+            figure(just, &args, steps, count)
+        });
         println!(
-            "| {steps} | {}, {:.1} MiB{} | {} | {} | {} | {} | {} |",
+            "| {steps} | {}, {:.1} MiB{} | {} | {} | {} | {} | {} | {} |",
             ms(floor.time),
             floor.peak_kib as f64 / 1024.0,
             floor
@@ -234,8 +293,10 @@ fn main() {
             show(&lint_json, &floor),
             show(&lint_human, &floor),
             show(&lint_runbook, &floor),
+            peer.as_ref()
+                .map_or_else(|| "not installed".to_string(), |p| show(p, &floor)),
         );
-        checks.push((steps, floor, check_yaml, check_runbook, lint_human));
+        checks.push((steps, floor, check_yaml, check_runbook, lint_human, peer));
     }
     println!("\nratios are to the floor of the same size; medians of {}/{}/{} runs (up to 5k/20k/more steps)", rounds(0), rounds(20_000), rounds(100_000));
     // Growth: time(b)/time(a) = (b/a)^k; k = 1 is linear.
@@ -244,8 +305,12 @@ fn main() {
             let k = |a: Duration, b: Duration| {
                 (b.as_secs_f64() / a.as_secs_f64()).ln() / (last.0 as f64 / first.0 as f64).ln()
             };
+            let peer = match (&first.5, &last.5) {
+                (Some(a), Some(b)) => format!(", just {:.2}", k(a.time, b.time)),
+                _ => String::new(),
+            };
             println!(
-                "growth exponent {} -> {} steps: floor {:.2}, check YAML {:.2}, check .runbook {:.2}, lint human {:.2}",
+                "growth exponent {} -> {} steps: floor {:.2}, check YAML {:.2}, check .runbook {:.2}, lint human {:.2}{peer}",
                 first.0,
                 last.0,
                 k(first.1.time, last.1.time),

@@ -4,13 +4,19 @@
 //! bash equivalent side by side, alternating, and reports medians of wall
 //! time, and of cpu time and context switches (the command's own and its
 //! children's, from `wait4`), which depend less on the machine's load.
-//! `just`, the nearest peer, is not packaged for this machine's Debian, so
-//! bash is the only comparison.
+//! The nearest peer, `just`, runs the same commands as one recipe of one
+//! line per step (each line its own `sh -cu`, stopping at the first
+//! failure: a chain) when it is on `PATH` or named by `RUNBOOK_BENCH_JUST`;
+//! Debian does not package it (`cargo install just --locked`).
 //!
 //! Journal writes count: every run writes its journal to a temporary
 //! directory as it would in production. `RUNBOOK_BENCH_LONG=0` leaves out
 //! the 20,000- and 50,000-step chains (minutes each).
 
+#[path = "common/just.rs"]
+mod just_peer;
+
+use just_peer::find_just;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -73,6 +79,28 @@ fn bash(dir: &Path, script: &str) -> Cost {
     measure(Command::new("bash").current_dir(dir).args(["-c", script]))
 }
 
+/// A justfile of one recipe, `run`, of `n` lines: just runs each line in its
+/// own `sh -cu` and stops at the first that fails, as a chain of steps does.
+/// `@` keeps just from echoing each line first.
+fn justfile(n: usize, line: &str) -> String {
+    let mut out = String::with_capacity(n * (line.len() + 6) + 8);
+    out.push_str("run:\n");
+    for _ in 0..n {
+        out.push_str("    @");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn just(program: &Path, dir: &Path, justfile: &str) -> Cost {
+    measure(
+        Command::new(program)
+            .current_dir(dir)
+            .args(["--justfile", justfile, "run"]),
+    )
+}
+
 /// The median of each measure on its own.
 fn median(costs: &[Cost]) -> Cost {
     fn mid<T: Ord + Copy>(mut v: Vec<T>) -> T {
@@ -97,6 +125,20 @@ struct Case {
     steps: u64,
     ours: Cost,
     floor: Cost,
+    /// `just` running the same commands, when it is installed.
+    peer: Option<Cost>,
+}
+
+/// The peer's side of a case: the `just` binary and the justfile it runs.
+type Peer<'a> = Option<(&'a Path, &'a str)>;
+
+/// What each contender runs in a case.
+struct Contenders<'a> {
+    /// runbook's arguments.
+    args: &'a [&'a str],
+    /// The floor: bash running the same commands.
+    script: &'a str,
+    peer: Peer<'a>,
 }
 
 fn compare(
@@ -105,19 +147,24 @@ fn compare(
     steps: u64,
     rounds: usize,
     dir: &Path,
-    args: &[&str],
-    script: &str,
+    Contenders { args, script, peer }: Contenders,
 ) -> Case {
     // One warm-up of each (not for the long chains, which warm up as they
-    // go), then alternate so that drift hits both alike.
+    // go), then alternate so that drift hits all alike.
     if rounds > 1 {
         runbook(dir, args);
         bash(dir, script);
+        if let Some((program, file)) = peer {
+            just(program, dir, file);
+        }
     }
-    let (mut ours, mut floor) = (Vec::new(), Vec::new());
+    let (mut ours, mut floor, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         ours.push(runbook(dir, args));
         floor.push(bash(dir, script));
+        if let Some((program, file)) = peer {
+            theirs.push(just(program, dir, file));
+        }
     }
     Case {
         name,
@@ -125,6 +172,7 @@ fn compare(
         steps,
         ours: median(&ours),
         floor: median(&floor),
+        peer: peer.map(|_| median(&theirs)),
     }
 }
 
@@ -168,6 +216,7 @@ fn loop_against_chain(dir: &Path, n: usize, rounds: usize) -> Case {
         steps: n as u64,
         ours: median(&ours),
         floor: median(&floor),
+        peer: None,
     }
 }
 
@@ -196,6 +245,12 @@ fn main() {
     )
     .unwrap();
 
+    let just_binary = find_just();
+    let peer = |file: &'static str, n: usize, line: &str| -> Peer {
+        let program = just_binary.as_deref()?;
+        std::fs::write(path.join(file), justfile(n, line)).unwrap();
+        Some((program, file))
+    };
     let mut cases = vec![
         compare(
             "startup: a one-step playbook",
@@ -203,8 +258,12 @@ fn main() {
             1,
             21,
             path,
-            &["run", "one.yaml"],
-            "sh -c true",
+            Contenders {
+                args: &["run", "one.yaml"],
+                // Not `sh -c true` alone, which bash would exec in its own place.
+                script: "sh -c true; true",
+                peer: peer("one.just", 1, "true"),
+            },
         ),
         compare(
             "500 sequential `true` steps",
@@ -212,8 +271,11 @@ fn main() {
             500,
             ROUNDS,
             path,
-            &["run", "chain.yaml"],
-            "for i in $(seq 500); do sh -c true; done",
+            Contenders {
+                args: &["run", "chain.yaml"],
+                script: "for i in $(seq 500); do sh -c true; done",
+                peer: peer("chain.just", 500, "true"),
+            },
         ),
         compare(
             "50 independent `sleep 0.2` steps, `--jobs 50`",
@@ -221,14 +283,18 @@ fn main() {
             50,
             ROUNDS,
             path,
-            &["run", "fan.yaml", "--jobs", "50"],
-            "for i in $(seq 50); do sh -c 'sleep 0.2' & done; wait",
+            Contenders {
+                args: &["run", "fan.yaml", "--jobs", "50"],
+                script: "for i in $(seq 50); do sh -c 'sleep 0.2' & done; wait",
+                // just runs a recipe's lines one after another: no peer.
+                peer: None,
+            },
         ),
     ];
     if long {
-        for (steps, name) in [
-            (20_000, "20,000 sequential `true` steps"),
-            (50_000, "50,000 sequential `true` steps"),
+        for (steps, name, justfile) in [
+            (20_000, "20,000 sequential `true` steps", "chain20000.just"),
+            (50_000, "50,000 sequential `true` steps", "chain50000.just"),
         ] {
             let file = format!("chain{steps}.yaml");
             std::fs::write(path.join(&file), chain(steps)).unwrap();
@@ -238,17 +304,31 @@ fn main() {
                 steps as u64,
                 LONG_ROUNDS,
                 path,
-                &["run", &file],
-                &format!("for i in $(seq {steps}); do sh -c true; done"),
+                Contenders {
+                    args: &["run", &file],
+                    script: &format!("for i in $(seq {steps}); do sh -c true; done"),
+                    peer: peer(justfile, steps, "true"),
+                },
             ));
         }
     }
-    println!("| Case | runbook | bash floor | wall ratio | cpu ratio | context switches per step, voluntary/forced (runbook; bash) | budget |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| Case | runbook | bash floor | wall ratio | cpu ratio | context switches per step, voluntary/forced (runbook; bash) | peer: `just` (wall, cpu ratio to bash) | budget |");
+    println!("|---|---|---|---|---|---|---|---|");
     for case in &cases {
         let per_step = |n: u64| n as f64 / case.steps as f64;
+        let peer = case.peer.map_or_else(
+            || "-".to_string(),
+            |p| {
+                format!(
+                    "{} ({:.2}x, {:.2}x)",
+                    ms(p.wall),
+                    p.wall.as_secs_f64() / case.floor.wall.as_secs_f64(),
+                    p.cpu.as_secs_f64() / case.floor.cpu.as_secs_f64()
+                )
+            },
+        );
         println!(
-            "| {} | {} | {} | {:.2}x | {:.2}x | {:.1}/{:.1}; {:.1}/{:.1} | {} |",
+            "| {} | {} | {} | {:.2}x | {:.2}x | {:.1}/{:.1}; {:.1}/{:.1} | {peer} | {} |",
             case.name,
             ms(case.ours.wall),
             ms(case.floor.wall),
