@@ -197,7 +197,8 @@ pub enum Command {
     /// Rehearse playbooks against their scenario files (`*.scenario.yaml`):
     /// nothing is executed; prints `N passed, M failed`, exit 1 on a failure.
     Test {
-        /// Scenario files, directories to search or quoted glob patterns
+        /// Scenario files (a playbook stands for the `NAME.scenario.yaml`
+        /// beside it), directories to search or quoted glob patterns
         /// (default: the current directory).
         paths: Vec<PathBuf>,
     },

@@ -65,9 +65,21 @@ impl Wanted {
     }
 }
 
+/// The scenario file beside a playbook (`incident.yaml` ->
+/// `incident.scenario.yaml`, or `.scenario.yml`), if there is one.
+pub fn scenario_beside(playbook: &Path) -> Option<PathBuf> {
+    let stem = playbook.file_stem()?.to_string_lossy().into_owned();
+    SCENARIO_SUFFIXES
+        .iter()
+        .map(|suffix| playbook.with_file_name(format!("{stem}{suffix}")))
+        .find(|candidate| candidate.is_file())
+}
+
 /// Expands the arguments of `check`, `lint` or `test`:
 /// - an existing file is taken as given (a scenario named to `check` or
-///   `lint` is skipped and reported in `skipped_scenarios`);
+///   `lint` is skipped and reported in `skipped_scenarios`), but a playbook
+///   named to `test` stands for the scenario file beside it (a problem if
+///   there is none);
 /// - a directory is searched recursively for the wanted files, hidden
 ///   directories and `target/` left out;
 /// - an argument with `*`, `?`, `[` or `{` is a glob pattern (`*` stays
@@ -83,6 +95,15 @@ pub fn expand(args: &[PathBuf], wanted: Wanted) -> Expanded {
         if arg.is_file() {
             if wanted == Wanted::Playbooks && is_scenario(arg) {
                 out.skipped_scenarios.push(arg.clone());
+            } else if wanted == Wanted::Scenarios && is_playbook(arg) {
+                match scenario_beside(arg) {
+                    Some(scenario) => out.files.push(scenario),
+                    None => out.problems.push(format!(
+                        "`{text}` is a playbook, and no scenario file is beside it: \
+                         its scenarios go in `{}.scenario.yaml` (docs/rehearsals.md)",
+                        arg.file_stem().unwrap_or_default().to_string_lossy()
+                    )),
+                }
             } else {
                 out.files.push(arg.clone());
             }
@@ -292,6 +313,19 @@ mod tests {
         assert_eq!(missing.problems.len(), 1);
         let twice = expand(&[root.join("a/one.yaml"), root.clone()], Wanted::Playbooks);
         assert_eq!(twice.files.len(), 3);
+    }
+
+    #[test]
+    fn a_playbook_named_to_test_stands_for_the_scenario_file_beside_it() {
+        let dir = tree();
+        let root = dir.path().to_path_buf();
+        let beside = expand(&[root.join("a/one.yaml")], Wanted::Scenarios);
+        assert_eq!(names(&root, &beside.files), ["a/one.scenario.yaml"]);
+        assert!(beside.problems.is_empty());
+        let alone = expand(&[root.join("b/four.yml")], Wanted::Scenarios);
+        assert!(alone.files.is_empty());
+        assert_eq!(alone.problems.len(), 1, "{:?}", alone.problems);
+        assert!(alone.problems[0].contains("four.scenario.yaml"));
     }
 
     #[test]
