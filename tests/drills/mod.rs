@@ -7,6 +7,7 @@ mod alertmanager;
 mod alphaswarm;
 mod dry_runs;
 mod pilot;
+mod postgres;
 mod prometheus;
 mod redis;
 mod support;

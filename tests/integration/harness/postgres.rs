@@ -140,6 +140,25 @@ impl TestPostgres {
             .expect("psql starts")
     }
 
+    /// A `psql` session named `application_name` that runs `sql` and stays
+    /// connected, reading its standard input, until the child is killed or
+    /// the server ends it: a transaction `sql` leaves open holds its locks
+    /// meanwhile ("idle in transaction").
+    pub fn open_session(&self, application_name: &str, sql: &str) -> std::process::Child {
+        use std::io::Write;
+        let mut child = Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-d", &self.url])
+            .env("PGAPPNAME", application_name)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("psql starts");
+        let stdin = child.stdin.as_mut().expect("psql's stdin");
+        writeln!(stdin, "{sql}").expect("psql reads the statement");
+        child
+    }
+
     /// `pg_dump` of database `db`: schema, rows and sequence values (without
     /// the `\restrict` lines, whose key is new on every dump).
     pub fn dump(&self, db: &str) -> String {
