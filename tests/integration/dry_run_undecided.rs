@@ -1,5 +1,6 @@
 //! What a dry-run cannot decide is reported as such, not as a failure
 //! (docs/semantics.md, "Dry-run"): reads after a write it only described,
+//! branches decided on such reads,
 //! and waits for a rollout it did not start.
 
 use crate::harness::k8s::TestK8s;
@@ -93,4 +94,55 @@ steps:
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("runbook resume"), "{stderr}");
     assert!(stderr.contains("dry-run again"), "{stderr}");
+}
+
+#[test]
+fn a_branch_decided_on_reads_after_a_described_write_says_a_run_may_differ() {
+    // A recheck after a fix the dry-run did not make still sees the fault,
+    // so the dry-run takes the escalation; it must say that a run may not.
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: probe
+    shell: echo broken
+    effect: read
+  - id: first
+    needs: [probe]
+    branch:
+      - when: steps.probe.stdout == "broken"
+        then: fix
+      - else: fine
+  - id: fine
+    log: fine
+  - id: fix
+    shell: echo fixed > state
+  - id: recheck
+    needs: [fix]
+    shell: cat state 2>/dev/null || echo broken
+    effect: read
+  - id: again
+    needs: [recheck]
+    branch:
+      - when: steps.recheck.stdout == "broken"
+        then: escalate
+      - else: done
+  - id: escalate
+    log: escalate
+  - id: done
+    log: done
+"#,
+    );
+    let run = s.run(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    // Before any described step: a plain decision.
+    assert_eq!(run.message("first"), "took `fix`");
+    let message = run.message("again");
+    assert_eq!(
+        message,
+        "took `escalate`, on values read after `fix`, which the dry-run only described: a run may take another case"
+    );
+    // A run says nothing of the kind.
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.message("again"), "took `done`");
 }

@@ -4,6 +4,7 @@
 
 use super::scheduler::Scheduler;
 use crate::event::StepState;
+use crate::mode::Mode;
 use crate::step_message::StepDone;
 use runbook_dsl::ast::Action as StepAction;
 use runbook_dsl::expr::{self, Outcome};
@@ -64,12 +65,28 @@ impl Scheduler<'_> {
                 .unwrap_or(Taken::Nothing);
             done.results
                 .insert("taken".into(), Value::String(target.clone()));
-            done.message = Some(format!("took `{target}`"));
+            done.message = Some(match self.after_described(i) {
+                // The values read may have waited on that write's effect
+                // (a recheck after a cancel the dry-run did not make).
+                Some(write) => format!(
+                    "took `{target}`, on values read after `{write}`, which the dry-run only described: a run may take another case"
+                ),
+                None => format!("took `{target}`"),
+            });
         } else {
             self.taken[i] = Taken::Nothing;
             done.results.insert("taken".into(), Value::Null);
             done.message = Some("no case held and there is no `else`".into());
         }
         self.settle(done);
+    }
+
+    /// In a dry-run, the step the dry-run only described that comes before
+    /// step `i`, if any.
+    fn after_described(&self, i: usize) -> Option<&str> {
+        if self.shared.options.mode != Mode::DryRun {
+            return None;
+        }
+        self.described[i].map(|d| self.id(d))
     }
 }

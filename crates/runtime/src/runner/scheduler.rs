@@ -107,7 +107,7 @@ impl<'b> Scheduler<'b> {
         }
     }
 
-    fn id(&self, i: usize) -> &str {
+    pub(super) fn id(&self, i: usize) -> &str {
         &self.plan.step(i).0.id.value
     }
 
