@@ -39,6 +39,7 @@ pub use explain::values_read;
 pub use function::{step_argument, Function};
 pub use mapping::value_type;
 pub use parse::{parse, MAX_DEPTH, MAX_NESTING};
+pub use print::key_text;
 pub use record::{index_type, map_of, read_path, read_path_or_report, NoFields, Record, Rest};
 pub use syntax::{BinaryOp, Expr, ExprKind, Literal, Precedence, UnaryOp, ELEMENT};
 pub use types::Type;

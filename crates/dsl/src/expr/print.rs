@@ -22,8 +22,7 @@ impl fmt::Display for Expr {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write_key(f, &key.value)?;
-                    write!(f, ": {value}")?;
+                    write!(f, "{}: {value}", key_text(&key.value))?;
                 }
                 f.write_str("}")
             }
@@ -74,17 +73,17 @@ fn write_operand(f: &mut fmt::Formatter<'_>, expr: &Expr, wrap: bool) -> fmt::Re
     }
 }
 
-/// A map literal's key: bare when it reads back as a name (and is no
-/// keyword), quoted otherwise.
-fn write_key(f: &mut fmt::Formatter<'_>, key: &str) -> fmt::Result {
+/// A map literal's key as written: bare when it reads back as a name (and
+/// is no keyword), quoted otherwise.
+pub fn key_text(key: &str) -> std::borrow::Cow<'_, str> {
     let keyword = matches!(
         key,
         "true" | "false" | "null" | "and" | "or" | "not" | "in" | "matches"
     );
     if crate::path::is_identifier(key) && !keyword {
-        f.write_str(key)
+        std::borrow::Cow::Borrowed(key)
     } else {
-        f.write_str(&quote_string(key))
+        std::borrow::Cow::Owned(quote_string(key))
     }
 }
 

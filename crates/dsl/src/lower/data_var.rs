@@ -77,7 +77,7 @@ impl Lowerer<'_> {
                         out.push_str(", ");
                     }
                     seen.insert(entry.key.value.as_str(), entry.key.span);
-                    out.push_str(&quote_string(&entry.key.value));
+                    out.push_str(&crate::expr::key_text(&entry.key.value));
                     out.push_str(": ");
                     ok &= self.write_data(&entry.value, out);
                 }
