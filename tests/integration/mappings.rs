@@ -240,3 +240,51 @@ fn mistakes_with_mappings_read_the_same_in_both_syntaxes() {
         assert!(found.contains(&code), "{code:?} in {found:?}");
     }
 }
+
+#[test]
+fn hostile_keys_and_values_in_a_url_are_percent_encoded_like_any_value() {
+    let server = crate::harness::http::TestHttp::start();
+    let runbook = r#"playbook urls
+input base {
+  type string
+}
+input x {
+  type string
+}
+var q = {"a&b=c#d": inputs.x, "../up": "$(id)"}
+
+step get {
+  http {
+    url "{{inputs.base}}/api?{{#each vars.q}}{{@key}}={{this}}&{{/each}}page=1"
+    expect_status any
+  }
+}
+"#;
+    for value in HOSTILE {
+        server.state.lock().unwrap().requests.clear();
+        let base = format!("base={}", server.url);
+        let x = format!("x={value}");
+        let ran = crate::harness::run_playbook(
+            "urls.runbook",
+            runbook,
+            &["--input", &base, "--input", &x],
+            &[],
+        );
+        assert_eq!(ran.code, 0, "{value:?}: {}\n{}", ran.stdout, ran.stderr);
+        let enc = runbook_dsl::encode::percent_encode;
+        assert_eq!(
+            server.requests(),
+            [(
+                "GET".to_string(),
+                format!(
+                    "/api?{}={}&{}={}&page=1",
+                    enc("../up"),
+                    enc("$(id)"),
+                    enc("a&b=c#d"),
+                    enc(value)
+                )
+            )],
+            "{value:?}"
+        );
+    }
+}
