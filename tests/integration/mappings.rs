@@ -288,3 +288,51 @@ step get {
         );
     }
 }
+
+#[test]
+fn a_secret_in_a_map_literal_stays_masked_in_output_and_journal() {
+    let runbook = r#"playbook secret
+input token {
+  type string
+  secret true
+}
+var m = {t: inputs.token, x: "plain"}
+
+step show {
+  shell "{{#each vars.m}}echo {{@key}}={{this}}; {{/each}}"
+}
+"#;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("secret.runbook");
+    std::fs::write(&file, runbook).expect("write the playbook");
+    let secret = "hunter2-in-a-map";
+    let arg = format!("token={secret}");
+    let ran = crate::harness::run_file(&file, dir.path(), &["--input", &arg, "--yes"], &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.stdout.contains("x=plain"), "{}", ran.stdout);
+    assert!(!ran.stdout.contains(secret) && !ran.stderr.contains(secret));
+    let mut journals = 0;
+    for entry in walk(&dir.path().join("journal")) {
+        journals += 1;
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(!text.contains(secret), "{}", entry.display());
+    }
+    assert!(journals > 0, "no journal was written");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
