@@ -48,6 +48,7 @@ mod long_lines;
 mod loop_labels;
 mod loops;
 mod loops_resume_called;
+mod mappings;
 mod markdown;
 mod never_panics;
 mod optional_outputs;

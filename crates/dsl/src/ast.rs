@@ -35,6 +35,8 @@ pub struct Playbook {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Var {
     pub name: Spanned<String>,
+    /// The expression; for YAML data (a list or a mapping), the one that
+    /// writes the same value, so both syntaxes share one model.
     pub expr: Text,
     pub span: Span,
 }

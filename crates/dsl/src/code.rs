@@ -283,7 +283,7 @@ impl Code {
             Code::InvalidHost => "a `tcp` or `tls` step's `host` or `server_name` is not a host: a DNS name, an IPv4 address or an IPv6 address in brackets, with no whitespace, control character, `/`, `@`, `#`, `?` or port in it",
             Code::NotAList => "a step's `for_each` is given a value that is not a list, so there is nothing to iterate over",
             Code::LoopFieldWithoutForEach => "`as`, `parallel`, `on_item_failure` or `approval_per_item` on a step that has no `for_each`",
-            Code::ElementOutOfScope => "the element of a `for_each` loop is read where no element is bound: in `when` (decided once for the whole loop), in the question of a gate asked once for the set, or outside the loop's step; or an `{{#each}}` block's `@index`, `@first` or `@last` is read outside such a block",
+            Code::ElementOutOfScope => "the element of a `for_each` loop is read where no element is bound: in `when` (decided once for the whole loop), in the question of a gate asked once for the set, or outside the loop's step; or an `{{#each}}` block's `@index`, `@first`, `@last` or `@key` is read outside such a block, or `@key` (or the key's name) in the body of one that walks a list, whose elements have no key",
             Code::InvalidAnswerDefault => "an `ask` step's `default` (taken when its `timeout` passes) is not an answer the question accepts",
             Code::UnknownStep => "a reference to a step id that does not exist",
             Code::UnknownInput => "a reference to an input that the playbook does not declare",

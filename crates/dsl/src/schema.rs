@@ -92,9 +92,14 @@ fn playbook_field(name: &str) -> Option<Value> {
         "output_cap" => output_cap("What is kept of each step's output and large results, for steps that set no `output_cap` of their own."),
         "vars" => json!({
             "type": "object",
-            "description": "Computed values: names for expressions over inputs, results and other values, read as `vars.NAME` in conditions, templates and questions.",
+            "description": "Computed values: names for expressions over inputs, results and other values, or for YAML data (a list or a mapping), read as `vars.NAME` in conditions, templates and questions.",
             "propertyNames": {"pattern": ID_PATTERN},
-            "additionalProperties": expression("An expression, e.g. `steps.mem.outputs.used / steps.mem.outputs.total * 100`.")
+            "additionalProperties": {
+                "anyOf": [
+                    expression("An expression, e.g. `steps.mem.outputs.used / steps.mem.outputs.total * 100`."),
+                    {"type": ["array", "object"], "description": "Data: a list or a mapping, every scalar in it a literal (`regions: [eu-west-1, us-east-1]`)."}
+                ]
+            }
         }),
         "steps" => json!({
             "type": "array",

@@ -124,6 +124,7 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 }
                 Type::List(Box::new(item.unwrap_or(Type::Any)))
             }
+            ExprKind::Map(entries) => self.map_literal(entries),
             ExprKind::Unary { op, operand } => {
                 let ty = self.expr(operand);
                 match op.value {

@@ -222,6 +222,9 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 }
             }
             Function::Now => Type::String,
+            Function::Keys | Function::Values | Function::Entries => {
+                self.map_call(function, arg(0))
+            }
             Function::FromNow => {
                 if let Some((a, t)) = arg(0) {
                     self.expect(name, a, t, Type::is_duration, "a duration");

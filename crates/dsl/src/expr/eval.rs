@@ -285,6 +285,7 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
                     V::Known(Value::Array(values))
                 }
             }
+            ExprKind::Map(entries) => self.map_literal(entries)?,
             ExprKind::Unary { op, operand } => match op.value {
                 UnaryOp::Not => match self.boolean(operand, "`!`")? {
                     Some(b) => V::Known(Value::Bool(!b)),

@@ -205,6 +205,9 @@ impl<E: Env + ?Sized> Evaluator<'_, E> {
                 };
                 seconds(age, span)?
             }
+            Function::Keys | Function::Values | Function::Entries => {
+                super::mapping::map_function(function, &values[0], args[0].span)?
+            }
             _ => return Err(EvalError::new(span, "internal: handled above")),
         };
         Ok(V::Known(result))

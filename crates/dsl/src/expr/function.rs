@@ -33,6 +33,9 @@ pub enum Function {
     FromNow,
     Age,
     Duration,
+    Keys,
+    Values,
+    Entries,
 }
 
 impl Function {
@@ -66,6 +69,9 @@ impl Function {
         Function::FromNow,
         Function::Age,
         Function::Duration,
+        Function::Keys,
+        Function::Values,
+        Function::Entries,
     ];
 
     pub fn name(self) -> &'static str {
@@ -99,6 +105,9 @@ impl Function {
             Function::FromNow => "from_now",
             Function::Age => "age",
             Function::Duration => "duration",
+            Function::Keys => "keys",
+            Function::Values => "values",
+            Function::Entries => "entries",
         }
     }
 
@@ -138,6 +147,9 @@ impl Function {
             Function::FromNow => "from_now(duration)",
             Function::Age => "age(timestamp)",
             Function::Duration => "duration(\"5m\")",
+            Function::Keys => "keys(mapping)",
+            Function::Values => "values(mapping)",
+            Function::Entries => "entries(mapping)",
         }
     }
 

@@ -44,6 +44,10 @@ pub(super) enum Kind {
     RParen,
     LBracket,
     RBracket,
+    /// `{` and `}` of a map literal, and the `:` between a key and its value.
+    LBrace,
+    RBrace,
+    Colon,
     Comma,
     Dot,
     /// `=>`, between a lambda's parameter and its body.
@@ -150,7 +154,7 @@ pub(super) fn lex(text: &Text) -> Result<Lexed, Diagnostic> {
                 i = end;
                 continue;
             }
-            b'(' | b'[' => {
+            b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Err(Diagnostic::error(
@@ -160,26 +164,23 @@ pub(super) fn lex(text: &Text) -> Result<Lexed, Diagnostic> {
                     .label(text.file_span(i, i + 1), "too deep here")
                     .help("split the condition into simpler parts"));
                 }
-                (
-                    if b == b'(' {
-                        Kind::LParen
-                    } else {
-                        Kind::LBracket
-                    },
-                    1,
-                )
+                let kind = match b {
+                    b'(' => Kind::LParen,
+                    b'[' => Kind::LBracket,
+                    _ => Kind::LBrace,
+                };
+                (kind, 1)
             }
-            b')' | b']' => {
+            b')' | b']' | b'}' => {
                 depth = depth.saturating_sub(1);
-                (
-                    if b == b')' {
-                        Kind::RParen
-                    } else {
-                        Kind::RBracket
-                    },
-                    1,
-                )
+                let kind = match b {
+                    b')' => Kind::RParen,
+                    b']' => Kind::RBracket,
+                    _ => Kind::RBrace,
+                };
+                (kind, 1)
             }
+            b':' => (Kind::Colon, 1),
             b'!' if next == Some(b'=') => (Kind::NotEq, 2),
             b'!' => (Kind::Bang, 1),
             b'&' if next == Some(b'&') => (Kind::AndAnd, 2),

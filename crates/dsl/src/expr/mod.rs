@@ -11,6 +11,7 @@ mod eval_call;
 mod explain;
 mod function;
 mod lex;
+mod mapping;
 mod parse;
 mod parse_error;
 mod print;
@@ -23,6 +24,8 @@ mod element_path_tests;
 #[cfg(test)]
 mod function_tests;
 #[cfg(test)]
+mod mapping_tests;
+#[cfg(test)]
 mod parse_tests;
 #[cfg(test)]
 mod tests;
@@ -34,7 +37,9 @@ pub use eval::{
 };
 pub use explain::values_read;
 pub use function::{step_argument, Function};
+pub use mapping::value_type;
 pub use parse::{parse, MAX_DEPTH, MAX_NESTING};
+pub use print::key_text;
 pub use record::{index_type, map_of, read_path, read_path_or_report, NoFields, Record, Rest};
 pub use syntax::{BinaryOp, Expr, ExprKind, Literal, Precedence, UnaryOp, ELEMENT};
 pub use types::Type;

@@ -329,6 +329,7 @@ impl Parser<'_> {
                 let span = self.text.file_span(token.start, close.end);
                 self.node(ExprKind::List(items), span, depth + 1)
             }
+            Kind::LBrace => self.map(),
             Kind::LParen => {
                 self.bump();
                 let (mut expr, depth) = self.expr(Closer::Paren(token.start))?;
@@ -341,6 +342,44 @@ impl Parser<'_> {
             _ => {
                 let before = self.at.checked_sub(1).map(|i| self.tokens[i]);
                 Err(self.errors().expected_value(token, before))
+            }
+        }
+    }
+
+    /// `{key: value, "a key": value}` (a trailing `,` allowed). A key is a
+    /// name (keywords too, as after `.`) or a quoted string; a key given
+    /// twice is left for the checker to report.
+    fn map(&mut self) -> Built {
+        let open = self.bump();
+        let closer = Closer::Entries(open.start);
+        let mut entries = Vec::new();
+        let mut depth = 0;
+        loop {
+            let token = self.peek();
+            if token.kind == Kind::RBrace {
+                self.bump();
+                let span = self.text.file_span(open.start, token.end);
+                return self.node(ExprKind::Map(entries), span, depth + 1);
+            }
+            let key = match token.kind {
+                Kind::Str => std::mem::take(&mut self.strings[token.string]),
+                Kind::Ident if !token_text(self.text, token).starts_with('@') => {
+                    token_text(self.text, token).to_string()
+                }
+                kind if is_keyword(kind) => token_text(self.text, token).to_string(),
+                _ => return Err(self.errors().expected_key(token)),
+            };
+            self.bump();
+            let key = Spanned::new(key, self.span(token));
+            if self.peek().kind != Kind::Colon {
+                return Err(self.errors().expected_colon(self.peek()));
+            }
+            self.bump();
+            let (value, d) = self.expr(closer)?;
+            depth = depth.max(d);
+            entries.push((key, value));
+            if self.peek().kind == Kind::Comma {
+                self.bump();
             }
         }
     }
@@ -486,6 +525,10 @@ fn is_keyword(kind: Kind) -> bool {
             | Kind::In
             | Kind::Matches
     )
+}
+
+fn token_text(text: &Text, token: Token) -> &str {
+    &text.as_str()[token.start..token.end]
 }
 
 /// The path segment an index stands for, when it is a literal: `[0]`, `["a key"]`.

@@ -18,6 +18,8 @@ pub(super) enum Closer {
     Args(usize),
     /// The items of a list: `,` or `]`.
     Items(usize),
+    /// The value of a map literal's entry: `,` or `}`.
+    Entries(usize),
     Index(usize),
 }
 
@@ -28,6 +30,7 @@ impl Closer {
             Closer::Paren(_) => kind == Kind::RParen,
             Closer::Args(_) => matches!(kind, Kind::Comma | Kind::RParen),
             Closer::Items(_) => matches!(kind, Kind::Comma | Kind::RBracket),
+            Closer::Entries(_) => matches!(kind, Kind::Comma | Kind::RBrace),
             Closer::Index(_) => kind == Kind::RBracket,
         }
     }
@@ -38,6 +41,7 @@ impl Closer {
             Closer::Paren(_) => "`)`",
             Closer::Args(_) => "`,` or `)`",
             Closer::Items(_) => "`,` or `]`",
+            Closer::Entries(_) => "`,` or `}`",
             Closer::Index(_) => "`]`",
         }
     }
@@ -48,6 +52,7 @@ impl Closer {
             Closer::End => None,
             Closer::Paren(at) | Closer::Args(at) => Some((at, '(', ')')),
             Closer::Items(at) | Closer::Index(at) => Some((at, '[', ']')),
+            Closer::Entries(at) => Some((at, '{', '}')),
         }
     }
 }
@@ -111,6 +116,9 @@ impl ParseErrors<'_> {
             match closer {
                 Closer::Args(_) => "separate the arguments with `,`".to_string(),
                 Closer::Items(_) => "separate the items with `,`".to_string(),
+                Closer::Entries(_) => {
+                    "separate the entries with `,`: `{name: \"web\", port: 80}`".to_string()
+                }
                 _ => "two values need an operator between them, such as `==`, `&&` or `+`; text with spaces is a string in quotes".to_string(),
             }
         };
@@ -136,16 +144,32 @@ impl ParseErrors<'_> {
         } else {
             match token.kind {
                 Kind::End => "the expression stops in the middle; complete it".to_string(),
-                Kind::RParen | Kind::RBracket | Kind::Comma => {
+                Kind::RParen | Kind::RBracket | Kind::RBrace | Kind::Comma | Kind::Colon => {
                     format!("a value is missing before `{}`", self.source(token))
                 }
                 kind if is_operator(kind) => {
                     format!("`{}` needs a value on each side", self.source(token))
                 }
-                _ => "a value is a literal (`200`, `\"prod\"`, `true`), a path (`steps.health.status`), a call (`len(x)`), a list `[...]` or an expression in `(...)`".to_string(),
+                _ => "a value is a literal (`200`, `\"prod\"`, `true`), a path (`steps.health.status`), a call (`len(x)`), a list `[...]`, a mapping `{key: value}` or an expression in `(...)`".to_string(),
             }
         };
         self.at(token, "expected a value").help(help)
+    }
+
+    /// Where a map literal's key must be: a name or a quoted string.
+    pub(super) fn expected_key(&self, token: Token) -> Diagnostic {
+        let help = match token.kind {
+            Kind::Colon => "a key is missing before `:`".to_string(),
+            Kind::End => "close the mapping with `}`".to_string(),
+            _ => "a key is a name or a quoted string, then `:` and the value: `{name: \"web\", \"x-y\": 1}`".to_string(),
+        };
+        self.at(token, "expected a key").help(help)
+    }
+
+    /// After a map literal's key, where its `:` must be.
+    pub(super) fn expected_colon(&self, token: Token) -> Diagnostic {
+        self.at(token, "expected `:` after the key")
+            .help("write each entry as `key: value`: `{name: \"web\"}`")
     }
 
     /// After a `.` of a path.

@@ -16,6 +16,16 @@ impl fmt::Display for Expr {
                 write_list(f, items)?;
                 f.write_str("]")
             }
+            ExprKind::Map(entries) => {
+                f.write_str("{")?;
+                for (i, (key, value)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {value}", key_text(&key.value))?;
+                }
+                f.write_str("}")
+            }
             ExprKind::Unary { op, operand } => {
                 f.write_str(op.value.symbol())?;
                 write_operand(f, operand, operand.precedence() < op.value.precedence())
@@ -60,6 +70,20 @@ fn write_operand(f: &mut fmt::Formatter<'_>, expr: &Expr, wrap: bool) -> fmt::Re
         write!(f, "({expr})")
     } else {
         write!(f, "{expr}")
+    }
+}
+
+/// A map literal's key as written: bare when it reads back as a name (and
+/// is no keyword), quoted otherwise.
+pub fn key_text(key: &str) -> std::borrow::Cow<'_, str> {
+    let keyword = matches!(
+        key,
+        "true" | "false" | "null" | "and" | "or" | "not" | "in" | "matches"
+    );
+    if crate::path::is_identifier(key) && !keyword {
+        std::borrow::Cow::Borrowed(key)
+    } else {
+        std::borrow::Cow::Owned(quote_string(key))
     }
 }
 

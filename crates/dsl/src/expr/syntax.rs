@@ -21,6 +21,9 @@ pub enum ExprKind {
     Path(Path),
     /// `[1, 2, 3]`
     List(Vec<Expr>),
+    /// `{name: "web", "x-y": 1}`: each key as written (a name or a quoted
+    /// string, with its span for "given twice") and its value, in source order.
+    Map(Vec<(Spanned<String>, Expr)>),
     Unary {
         op: Spanned<UnaryOp>,
         operand: Box<Expr>,
@@ -208,6 +211,7 @@ impl Expr {
         match &self.kind {
             ExprKind::Literal(_) | ExprKind::Path(_) => Vec::new(),
             ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().collect(),
+            ExprKind::Map(entries) => entries.iter().map(|(_, value)| value).collect(),
             ExprKind::Unary { operand, .. } => vec![operand],
             ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             ExprKind::Index { base, index } => vec![base, index],
@@ -252,6 +256,14 @@ impl Expr {
             ExprKind::List(items) => {
                 ExprKind::List(items.iter().map(Expr::without_spans).collect())
             }
+            ExprKind::Map(entries) => ExprKind::Map(
+                entries
+                    .iter()
+                    .map(|(key, value)| {
+                        (Spanned::new(key.value.clone(), none), value.without_spans())
+                    })
+                    .collect(),
+            ),
             ExprKind::Unary { op, operand } => ExprKind::Unary {
                 op: Spanned::new(op.value, none),
                 operand: Box::new(operand.without_spans()),

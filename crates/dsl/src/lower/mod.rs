@@ -14,6 +14,7 @@ use crate::suggest;
 
 mod ask;
 mod branch;
+mod data_var;
 mod for_each;
 mod outputs;
 mod playbook;

@@ -70,7 +70,8 @@ impl Lowerer<'_> {
         playbook
     }
 
-    /// `vars:`: a mapping of names to expressions.
+    /// `vars:`: a mapping of names to expressions, or to YAML data (a
+    /// list or a mapping, see `data_var.rs`).
     pub(super) fn vars(&mut self, node: &Node) -> Vec<Var> {
         let Some(fields) = self.fields(node, "`vars`") else {
             return Vec::new();
@@ -82,13 +83,20 @@ impl Lowerer<'_> {
             let Some(name) = self.ident(&name_node, "value name") else {
                 continue;
             };
+            let span = entry.key.span.to(entry.value.span);
+            if let Value::Seq(_) | Value::Map(_) = &entry.value.value {
+                if let Some(text) = self.data_expression(&entry.value) {
+                    vars.push(Var {
+                        name,
+                        expr: crate::node::Text::opaque(text, entry.value.span),
+                        span,
+                    });
+                }
+                continue;
+            }
             let what = format!("the value `{}`", name.value);
             if let Some(expr) = self.expression(&entry.value, &what) {
-                vars.push(Var {
-                    name,
-                    expr,
-                    span: entry.key.span.to(entry.value.span),
-                });
+                vars.push(Var { name, expr, span });
             }
         }
         vars

@@ -152,10 +152,11 @@ fn resolve_segments<'t>(
                     }
                     (None, Some(each)) => {
                         let ty = scope.resolve(&block.path, diags);
-                        let element = super::each::element_type(&block.path, &ty, diags);
+                        let (element, walked) = super::each::element_type(&block.path, &ty, diags);
                         let mut body = super::each::BodyScope {
                             outer: scope,
-                            locals: super::each::bindings(each.alias.as_deref(), element),
+                            locals: super::each::bindings(each, element, walked),
+                            keyless: super::each::keyless(each, walked),
                         };
                         resolve_segments(&block.then, &mut body, diags, types);
                     }

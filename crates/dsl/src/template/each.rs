@@ -12,34 +12,54 @@ use crate::path::{Path, Segment};
 use crate::source::Spanned;
 use serde_json::Value;
 
-/// The list path and the element's name of `{{#each LIST [as |name|]}}`.
+/// What `{{#each PATH [as |name [key]|]}}` names: the path it walks, the
+/// element's name and the key's name (of a mapping's entry), if given.
+pub(super) type Opening = (Path, Option<String>, Option<String>);
+
+/// The path and the names of `{{#each PATH [as |value [key]|]}}`.
 pub(super) fn open(
     scanner: &Scanner<'_>,
     tokens: &[(usize, usize)],
     open: usize,
     end: usize,
-) -> Result<(Path, Option<String>), Diagnostic> {
+) -> Result<Opening, Diagnostic> {
     let usage = || {
         scanner
             .syntax(
                 open,
                 end,
-                "`#each` takes a list, and may name its element",
-                "write `{{#each LIST}}` or `{{#each LIST as |item|}}`",
+                "`#each` takes a list or a mapping, and may name its element and key",
+                "write `{{#each LIST}}`, `{{#each LIST as |item|}}` or `{{#each MAPPING as |value key|}}`",
             )
-            .help("inside the block, `{{this}}` (or the name) is the element and `{{@index}}` its position")
+            .help("inside the block, `{{this}}` (or the name) is the element, `{{@index}}` its position and, over a mapping, `{{@key}}` its key")
+    };
+    let source = scanner.source();
+    let name = |name: &str| {
+        (crate::path::is_identifier(name) && !matches!(name, "inputs" | "steps" | "vars" | "this"))
+            .then(|| name.to_string())
     };
     match tokens {
-        [_, list] => Ok((scanner.path(*list)?, None)),
+        [_, list] => Ok((scanner.path(*list)?, None, None)),
         [_, list, (as_start, as_end), (name_start, name_end)] => {
-            let source = scanner.source();
-            let name = source[*name_start..*name_end]
+            let value = source[*name_start..*name_end]
                 .strip_prefix('|')
                 .and_then(|n| n.strip_suffix('|'))
-                .filter(|n| crate::path::is_identifier(n));
-            match (&source[*as_start..*as_end], name) {
-                ("as", Some(name)) if !matches!(name, "inputs" | "steps" | "vars" | "this") => {
-                    Ok((scanner.path(*list)?, Some(name.to_string())))
+                .and_then(name);
+            match (&source[*as_start..*as_end], value) {
+                ("as", Some(value)) => Ok((scanner.path(*list)?, Some(value), None)),
+                _ => Err(usage()),
+            }
+        }
+        [_, list, (as_start, as_end), (value_start, value_end), (key_start, key_end)] => {
+            let value = source[*value_start..*value_end]
+                .strip_prefix('|')
+                .and_then(name);
+            let key = source[*key_start..*key_end]
+                .strip_suffix('|')
+                .and_then(name);
+            match (&source[*as_start..*as_end], value, key) {
+                ("as", Some(value), Some(key)) if value != key => {
+                    Ok((scanner.path(*list)?, Some(value), Some(key)))
                 }
                 _ => Err(usage()),
             }
@@ -48,7 +68,7 @@ pub(super) fn open(
     }
 }
 
-/// `this`, `this.field...`, `@index`, `@first` or `@last`, inside an
+/// `this`, `this.field...`, `@index`, `@first`, `@last` or `@key`, inside an
 /// `{{#each}}` body.
 pub(super) fn element_path(
     scanner: &Scanner<'_>,
@@ -59,7 +79,7 @@ pub(super) fn element_path(
     let first =
         |name: &str, to: usize| Spanned::new(Segment::Name(name.into()), scanner.span(start, to));
     match word {
-        "this" | "@index" | "@first" | "@last" => Some(Path {
+        "this" | "@index" | "@first" | "@last" | "@key" => Some(Path {
             segments: vec![first(word, end)],
             span: scanner.span(start, end),
         }),
@@ -77,13 +97,14 @@ pub(super) fn element_path(
 }
 
 /// The names of an element's position an `{{#each}}` body binds, besides
-/// `this`: its index from 0, whether it is the first, whether the last.
-pub const POSITION_NAMES: &[&str] = &["@index", "@first", "@last"];
+/// `this`: its index from 0, whether it is the first, whether the last,
+/// and (over a mapping) its key.
+pub const POSITION_NAMES: &[&str] = &["@index", "@first", "@last", "@key"];
 
 /// The error for `@NAME` read where no `{{#each}}` body binds it (a `when`,
 /// a template outside a block), or for an `@NAME` no body binds.
 pub(crate) fn position_name_outside(name: &str, span: crate::source::Span) -> Diagnostic {
-    let shape = "inside `{{#each LIST}}...{{/each}}`, `@index` is the element's position from 0 (an integer), `@first` and `@last` are booleans: `{{#each LIST}}{{#if !@first}}, {{/if}}{{this}}{{/each}}`";
+    let shape = "inside `{{#each LIST}}...{{/each}}`, `@index` is the element's position from 0 (an integer), `@first` and `@last` are booleans: `{{#each LIST}}{{#if !@first}}, {{/if}}{{this}}{{/each}}`; over a mapping, `@key` is the entry's key: `{{#each MAPPING}}{{@key}}={{this}} {{/each}}`";
     if POSITION_NAMES.contains(&name) {
         Diagnostic::error(
             Code::ElementOutOfScope,
@@ -99,41 +120,82 @@ pub(crate) fn position_name_outside(name: &str, span: crate::source::Span) -> Di
         .label(span, "unknown name")
         .help(
             crate::suggest::help_for("name", name, POSITION_NAMES.iter().copied())
-                .unwrap_or_else(|| format!("{shape} (`#each` walks lists: there is no `@key`)")),
+                .unwrap_or_else(|| shape.to_string()),
         )
     }
 }
 
-/// The names an `{{#each}}` body binds, given the element's type.
-pub(super) fn bindings(alias: Option<&str>, element: Type) -> Vec<(String, Type)> {
+/// What an `{{#each}}` walks, as far as `check` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Walked {
+    List,
+    Mapping,
+    /// JSON of unknown shape: either.
+    Unknown,
+}
+
+/// The names an `{{#each}}` body binds, given the element's type: `this`
+/// and the positions, the element's name, and over a mapping (or a value
+/// that may be one) `@key` and the key's name.
+pub(super) fn bindings(each: &super::Each, element: Type, walked: Walked) -> Vec<(String, Type)> {
     let mut out = vec![
         ("this".to_string(), element.clone()),
         ("@index".to_string(), Type::Int),
         ("@first".to_string(), Type::Bool),
         ("@last".to_string(), Type::Bool),
     ];
-    if let Some(alias) = alias {
-        out.push((alias.to_string(), element));
+    if let Some(alias) = &each.alias {
+        out.push((alias.clone(), element));
+    }
+    if walked != Walked::List {
+        out.push(("@key".to_string(), Type::String));
+        if let Some(key) = &each.key_alias {
+            out.push((key.clone(), Type::String));
+        }
     }
     out
 }
 
-/// The element type of the list an `{{#each}}` walks; a mismatch when it
-/// is not a list.
-pub(super) fn element_type(list: &Path, ty: &Type, diags: &mut Diagnostics) -> Type {
+/// The names of a mapping's key that an `{{#each}}` over a list leaves
+/// unbound: `@key`, and the key's name if one was given.
+pub(super) fn keyless(each: &super::Each, walked: Walked) -> Vec<String> {
+    if walked != Walked::List {
+        return Vec::new();
+    }
+    std::iter::once("@key".to_string())
+        .chain(each.key_alias.clone())
+        .collect()
+}
+
+/// The diagnostic for a key's name read in the body of an `{{#each}}`
+/// that walks a list.
+fn key_of_a_list(name: &str, span: crate::source::Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::ElementOutOfScope,
+        format!("`{name}` is the key of a mapping's entry, and this `{{{{#each}}}}` walks a list"),
+    )
+    .label(span, "no key here")
+    .help("a list's elements have positions, not keys: read `@index` (from 0); `@key` is bound by `{{#each MAPPING}}` over a mapping")
+}
+
+/// The element type of the list or mapping an `{{#each}}` walks, and
+/// which it is; a mismatch when it is neither.
+pub(super) fn element_type(list: &Path, ty: &Type, diags: &mut Diagnostics) -> (Type, Walked) {
     match ty {
-        Type::List(item) => (**item).clone(),
-        Type::Any => Type::Any,
+        Type::List(item) => ((**item).clone(), Walked::List),
+        Type::Record(record) => (crate::expr::value_type(record), Walked::Mapping),
+        Type::Map => (Type::Any, Walked::Mapping),
+        Type::Any => (Type::Any, Walked::Unknown),
         other => {
             diags.push(
                 Diagnostic::error(
                     Code::TypeMismatch,
-                    format!("`#each` walks a list, this is {}", other.describe()),
+                    format!("`#each` walks a list or a mapping, this is {}", other.describe()),
                 )
                 .label(list.span, format!("this is {}", other.describe()))
-                .help("give `#each` a list: an output with `type: list`, or JSON"),
+                .help("give `#each` a list or a mapping: an output with `type: list` or `type: map`, JSON, or a `vars:` value"),
             );
-            Type::Any
+            (Type::Any, Walked::Unknown)
         }
     }
 }
@@ -142,6 +204,9 @@ pub(super) fn element_type(list: &Path, ty: &Type, diags: &mut Diagnostics) -> T
 pub(super) struct BodyScope<'s> {
     pub outer: &'s mut dyn Scope,
     pub locals: Vec<(String, Type)>,
+    /// Names of a key this body does not bind, since it walks a list
+    /// ([`keyless`]): reading one is an error, not the outer block's key.
+    pub keyless: Vec<String>,
 }
 
 impl Scope for BodyScope<'_> {
@@ -149,6 +214,11 @@ impl Scope for BodyScope<'_> {
         let Some(first) = path.key(0) else {
             return self.outer.resolve(path, diags);
         };
+        if self.keyless.iter().any(|k| k == first) {
+            let span = path.segments.first().map_or(path.span, |s| s.span);
+            diags.push(key_of_a_list(first, span));
+            return Type::Any;
+        }
         let Some((_, ty)) = self.locals.iter().rev().find(|(n, _)| n == first) else {
             return self.outer.resolve(path, diags);
         };
@@ -209,4 +279,39 @@ impl Env for Bound<'_> {
     fn now(&self) -> Option<std::time::SystemTime> {
         self.env.now()
     }
+}
+
+/// The names and values an `{{#each}}` body binds, one set per element of
+/// a list or entry of a mapping (in its key order), first to last; `None`
+/// when `walked` is neither.
+pub(super) fn rounds(each: &super::Each, walked: Value) -> Option<Vec<Vec<(String, Value)>>> {
+    let entries: Vec<(Option<String>, Value)> = match walked {
+        Value::Array(items) => items.into_iter().map(|v| (None, v)).collect(),
+        Value::Object(map) => map.into_iter().map(|(k, v)| (Some(k), v)).collect(),
+        _ => return None,
+    };
+    let last = entries.len().saturating_sub(1);
+    let rounds = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (key, value))| {
+            let mut bound = vec![
+                ("this".to_string(), value.clone()),
+                ("@index".to_string(), Value::from(i)),
+                ("@first".to_string(), Value::Bool(i == 0)),
+                ("@last".to_string(), Value::Bool(i == last)),
+            ];
+            if let Some(alias) = &each.alias {
+                bound.push((alias.clone(), value));
+            }
+            if let Some(key) = key {
+                if let Some(alias) = &each.key_alias {
+                    bound.push((alias.clone(), Value::String(key.clone())));
+                }
+                bound.push(("@key".to_string(), Value::String(key)));
+            }
+            bound
+        })
+        .collect();
+    Some(rounds)
 }

@@ -56,7 +56,7 @@ fn each_bodies_are_checked_like_the_rest() {
         check_src("{{#each inputs.namespace}}{{this}}{{/each}}"),
         vec![(
             Code::TypeMismatch,
-            "`#each` walks a list, this is a string".into(),
+            "`#each` walks a list or a mapping, this is a string".into(),
             "inputs.namespace".into()
         )]
     );

@@ -170,39 +170,40 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                 }
             }
             Segment::If(block) if block.each.is_some() => {
-                let items = match env.lookup(&block.path) {
-                    Lookup::Known(Value::Array(items)) => items,
-                    Lookup::Known(Value::Null) | Lookup::Missing => Vec::new(),
-                    Lookup::Known(other) => {
-                        return Err(FillError {
-                            message: format!(
-                                "`#each {}` needs a list, this is {other}",
-                                block.path
-                            ),
-                            span: block.path.span,
-                        })
-                    }
+                let walked = match env.lookup(&block.path) {
+                    Lookup::Known(Value::Null) | Lookup::Missing => Value::Array(Vec::new()),
+                    Lookup::Known(value) => value,
                     Lookup::Unknown => {
                         let _ = write!(out, "<each {}>", block.path);
                         continue;
                     }
                 };
-                if items.is_empty() {
+                let Some(each) = &block.each else {
+                    continue;
+                };
+                // The value itself stays out of the message: it may be secret.
+                let kind = match &walked {
+                    Value::String(_) => "a string",
+                    Value::Bool(_) => "a boolean",
+                    _ => "a number",
+                };
+                let Some(rounds) = super::each::rounds(each, walked) else {
+                    return Err(FillError {
+                        message: format!(
+                            "`#each {}` needs a list or a mapping, this is {kind}",
+                            block.path
+                        ),
+                        span: block.path.span,
+                    });
+                };
+                if rounds.is_empty() {
                     stack.push((block.otherwise.iter(), bindings.clone()));
                     continue;
                 }
-                let alias = block.each.as_ref().and_then(|e| e.alias.clone());
-                let last = items.len() - 1;
                 // Pushed last first, so the first element is written first.
-                for (i, item) in items.into_iter().enumerate().rev() {
+                for round in rounds.into_iter().rev() {
                     let mut inner = (*bindings).clone();
-                    inner.push(("this".into(), item.clone()));
-                    inner.push(("@index".into(), Value::from(i)));
-                    inner.push(("@first".into(), Value::Bool(i == 0)));
-                    inner.push(("@last".into(), Value::Bool(i == last)));
-                    if let Some(alias) = &alias {
-                        inner.push((alias.clone(), item));
-                    }
+                    inner.extend(round);
                     stack.push((block.then.iter(), Rc::new(inner)));
                 }
             }

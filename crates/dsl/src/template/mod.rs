@@ -28,6 +28,8 @@ mod shell_lexer;
 #[cfg(test)]
 mod condition_tests;
 #[cfg(test)]
+mod each_mapping_tests;
+#[cfg(test)]
 mod each_tests;
 #[cfg(test)]
 mod expr_insertion_tests;
@@ -159,17 +161,20 @@ pub enum Format {
 }
 
 /// What an `{{#each}}` block binds in its body: `this`, `@index`, and the
-/// element's own name when written `as |name|`.
+/// element's own name when written `as |name|`; over a mapping also
+/// `@key`, and the key's own name when written `as |value key|`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Each {
     pub alias: Option<String>,
+    pub key_alias: Option<String>,
 }
 
 /// A conditional block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conditional {
-    /// `{{#each path}}` (or `{{#each path as |x|}}`): `then` is written once
-    /// per element of the list at `path`, `otherwise` when it is empty.
+    /// `{{#each path}}` (or `{{#each path as |x|}}`, `as |value key|`):
+    /// `then` is written once per element of the list (or entry of the
+    /// mapping) at `path`, `otherwise` when it is empty.
     pub each: Option<Each>,
     /// What `{{#if path}}` tests (handlebars truthiness) or `{{#each}}`
     /// walks; for a `condition`, a path with no segments at its span.

@@ -47,6 +47,8 @@ struct Block {
     otherwise: Option<Vec<Segment>>,
     /// `{{#each LIST as |x|}}`: the name of the element, if given.
     alias: Option<String>,
+    /// `{{#each MAPPING as |value key|}}`: the name of the key, if given.
+    key_alias: Option<String>,
 }
 
 impl Block {
@@ -66,6 +68,7 @@ enum Tag {
         path: Path,
         condition: Option<Box<crate::expr::Expr>>,
         alias: Option<String>,
+        key_alias: Option<String>,
     },
     Else,
     Close {
@@ -179,6 +182,7 @@ impl Scanner<'_> {
                     path,
                     condition,
                     alias,
+                    key_alias,
                 } => {
                     if stack.len() >= MAX_BLOCK_DEPTH {
                         return Err(self.syntax(
@@ -197,6 +201,7 @@ impl Scanner<'_> {
                         then: Vec::new(),
                         otherwise: None,
                         alias,
+                        key_alias,
                     });
                     if name == "each" {
                         self.each_depth.set(self.each_depth.get() + 1);
@@ -243,7 +248,10 @@ impl Scanner<'_> {
                         self.each_depth.set(self.each_depth.get().saturating_sub(1));
                     }
                     let conditional = Segment::If(Conditional {
-                        each: (block.name == "each").then_some(super::Each { alias: block.alias }),
+                        each: (block.name == "each").then_some(super::Each {
+                            alias: block.alias,
+                            key_alias: block.key_alias,
+                        }),
                         path: block.path,
                         condition: block.condition,
                         negated: block.name == "unless",
@@ -365,6 +373,7 @@ impl Scanner<'_> {
                     path,
                     condition: Some(Box::new(condition)),
                     alias: None,
+                    key_alias: None,
                 },
             ));
         }
@@ -402,7 +411,7 @@ impl Scanner<'_> {
                     "if" => "if",
                     "unless" => "unless",
                     "each" => {
-                        let (path, alias) = super::each::open(self, &tokens, open, end)?;
+                        let (path, alias, key_alias) = super::each::open(self, &tokens, open, end)?;
                         return Ok((
                             end,
                             Tag::Open {
@@ -410,6 +419,7 @@ impl Scanner<'_> {
                                 path,
                                 condition: None,
                                 alias,
+                                key_alias,
                             },
                         ));
                     }
@@ -426,6 +436,7 @@ impl Scanner<'_> {
                         path,
                         condition: None,
                         alias: None,
+                        key_alias: None,
                     },
                 ))
             }

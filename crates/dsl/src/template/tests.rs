@@ -444,6 +444,8 @@ impl Scope for TestScope {
             "inputs.namespace" => Type::String,
             "inputs.replicas" => Type::Int,
             "steps.pods.outputs.names" => Type::List(Box::new(Type::String)),
+            "steps.pods.outputs.labels" => crate::expr::map_of(Type::String),
+            "steps.pods.json" => Type::Any,
             _ => {
                 diags.push(
                     Diagnostic::error(Code::UnknownInput, format!("unknown `{path}`"))
