@@ -68,6 +68,7 @@ mod run_dry;
 mod run_gates;
 mod run_journal;
 mod run_journal_integrity;
+mod run_journal_output;
 mod run_journal_torn;
 mod run_live;
 mod run_operator;

@@ -110,8 +110,7 @@ impl JournalWriter {
     }
 
     fn write(&mut self, record: &Record) -> io::Result<()> {
-        self.output.observe(&record.event);
-        let stripped = self.output.strip(&record.event).map(|event| Record {
+        let stripped = self.output.journaled(&record.event).map(|event| Record {
             seq: record.seq,
             time: record.time.clone(),
             event,
