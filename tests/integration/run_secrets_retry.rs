@@ -2,8 +2,9 @@
 //! its own (a token minted per attempt), the first ones fail. Each
 //! attempt's lines are held until that attempt ends, then published masked
 //! with the secrets it produced, in order (attempt 1's lines before attempt
-//! 2 starts). Checked in the plain view, `--output json`, the journal file
-//! and `runbook report` (text and JSON), and for the elements of a loop.
+//! 2 starts); the same for the polls of `until`. Checked in the plain
+//! view, `--output json`, the journal file and `runbook report` (Markdown
+//! and JSON), and for the elements of a loop.
 
 use crate::running::Sandbox;
 use serde_json::Value;
@@ -30,15 +31,21 @@ steps:
     shell: {{command: {mint}, env: {{K: "{{{{item}}}}"}}}}
     outputs:
       token: {{from: stdout, regex: 'token=(.+)', secret: true}}
+  - id: poll
+    needs: [each]
+    until: {{condition: steps.poll.exit_code == 0, every: 10ms, within: 5m}}
+    shell: {{command: {mint}, env: {{K: poll}}}}
+    outputs:
+      token: {{from: stdout, regex: 'token=(.+)', secret: true}}
 "#
     )
 }
 
-/// Every token minted, each attempt's own (six: three attempts of `mint`,
-/// three of each element).
+/// Every token minted, each attempt's own (twelve: three attempts of
+/// `mint`, of each element, and of `poll`).
 fn minted(s: &Sandbox) -> Vec<String> {
     let minted: Vec<String> = s.read("minted").lines().map(str::to_string).collect();
-    assert_eq!(minted.len(), 9, "{minted:?}");
+    assert_eq!(minted.len(), 12, "{minted:?}");
     minted
 }
 
@@ -74,6 +81,7 @@ fn sequence(records: &[Value], step: &str) -> Vec<String> {
         .filter_map(|r| match r["event"].as_str()? {
             "step_started" => Some(format!("started {}", r["attempt"])),
             "step_retrying" => Some(format!("retrying {}", r["attempt"])),
+            "step_polling" => Some(format!("polling {}", r["attempt"])),
             "step_output" => Some(r["line"].as_str()?.to_string()),
             "step_finished" => Some("finished".into()),
             _ => None,
@@ -110,6 +118,28 @@ fn each_attempt_of_a_retried_secret_step_is_published_in_order_and_masked() {
         ]
     );
 
+    // Polling (`until`) is the same: each poll's lines, then its note.
+    assert_eq!(
+        sequence(&run.events, "poll"),
+        [
+            "started 1",
+            "before-poll-1",
+            "token=***",
+            "after-poll-1",
+            "polling 1",
+            "started 2",
+            "before-poll-2",
+            "token=***",
+            "after-poll-2",
+            "polling 2",
+            "started 3",
+            "before-poll-3",
+            "token=***",
+            "after-poll-3",
+            "finished",
+        ]
+    );
+
     // The journal holds the same, in the same order.
     let text = journal_text(&s);
     assert_clean("the journal", &text, &secrets);
@@ -117,7 +147,9 @@ fn each_attempt_of_a_retried_secret_step_is_published_in_order_and_masked() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(sequence(&records, "mint"), sequence(&run.events, "mint"));
+    for step in ["mint", "poll"] {
+        assert_eq!(sequence(&records, step), sequence(&run.events, step));
+    }
     // Each element's lines come after its attempt started and before its
     // next one (or its end).
     for element in ["a", "b"] {
@@ -139,7 +171,7 @@ fn each_attempt_of_a_retried_secret_step_is_published_in_order_and_masked() {
 
     // The plain view (no terminal) and the report, text and JSON: a
     // second run, its attempts counted afresh.
-    for count in ["countone", "counta", "countb"] {
+    for count in ["countone", "counta", "countb", "countpoll"] {
         std::fs::remove_file(s.path().join(count)).unwrap();
     }
     let plain = s.command(&["run", "p.yaml"]).output().unwrap();
@@ -148,7 +180,7 @@ fn each_attempt_of_a_retried_secret_step_is_published_in_order_and_masked() {
     assert_eq!(plain.status.code(), Some(0), "{plain_out}\n{plain_err}");
     let all = s.read("minted");
     let all: Vec<String> = all.lines().map(str::to_string).collect();
-    assert_eq!(all.len(), 18, "{all:?}");
+    assert_eq!(all.len(), 24, "{all:?}");
     assert_clean("the plain view", &plain_out, &all);
     assert_clean("stderr of the plain view", &plain_err, &all);
     // The live view is on stderr: each attempt's lines before its retry.
