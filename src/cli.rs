@@ -92,6 +92,9 @@ pub enum Command {
     Runs {
         #[arg(long, env = JOURNAL_DIR_ENV, default_value = runbook_runtime::journal::DEFAULT_DIR)]
         journal_dir: PathBuf,
+        /// `human`: a table; `json`: one object listing the runs.
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
     },
     /// Print a run's journal as a Markdown timeline (a post-incident review draft).
     Report {
@@ -101,6 +104,9 @@ pub enum Command {
         /// Report a damaged journal anyway, without its damaged lines.
         #[arg(long)]
         force: bool,
+        /// `markdown`: the timeline; `json`: the run's summary and report model.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
     },
     /// Serve a web console over the journal directory, read-only unless `--decide` (docs/console.md).
     Serve {
@@ -319,6 +325,12 @@ pub enum OutputFormat {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DiagnosticFormat {
     Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
     Json,
 }
 

@@ -30,12 +30,16 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Convert { file, to } => convert::run(&file, to),
         Command::Run(args) => run::run(&args),
         Command::Resume(args) => resume::run(&args),
-        Command::Runs { journal_dir } => runs::run(&journal_dir),
+        Command::Runs {
+            journal_dir,
+            format,
+        } => runs::run(&journal_dir, format),
         Command::Report {
             run_id,
             journal_dir,
             force,
-        } => report::run(&run_id, &journal_dir, force),
+            format,
+        } => report::run(&run_id, &journal_dir, force, format),
         Command::Serve {
             journal_dir,
             listen,

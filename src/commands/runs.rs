@@ -1,10 +1,13 @@
 use super::{INVALID, OK};
-use runbook_runtime::journal;
+use crate::cli::DiagnosticFormat;
+use runbook_runtime::journal::{self, RunSummary};
 use std::path::Path;
 
 /// `runbook runs`: one line per run in the journal directory, oldest first;
-/// a damaged journal is listed as `damaged`, with what is wrong on stderr.
-pub fn run(dir: &Path) -> i32 {
+/// a damaged journal is listed as `damaged`, and a torn last record (a
+/// write cut short) is said, on stderr. `--format json` prints one object
+/// listing the runs (`torn` in each).
+pub fn run(dir: &Path, format: DiagnosticFormat) -> i32 {
     let runs = match journal::list(dir) {
         Ok(runs) => runs,
         Err(e) => {
@@ -12,6 +15,10 @@ pub fn run(dir: &Path) -> i32 {
             return INVALID;
         }
     };
+    if format == DiagnosticFormat::Json {
+        println!("{}", serde_json::json!({ "runs": runs }));
+        return OK;
+    }
     if runs.is_empty() {
         eprintln!("no runs under `{}`", dir.display());
         return OK;
@@ -30,13 +37,27 @@ pub fn run(dir: &Path) -> i32 {
             r.playbook.escape_debug()
         );
     }
-    for r in runs {
-        if let Some(damage) = r.damage {
+    for r in &runs {
+        if let Some(damage) = &r.damage {
             eprintln!(
                 "run `{}` is damaged ({damage}): `resume` and `report` refuse it without `--force`",
                 r.run_id.escape_debug()
             );
         }
+        torn(r);
     }
     OK
+}
+
+/// Says that a run's last record is torn, unless the run is going (its
+/// last record is then being written).
+fn torn(run: &RunSummary) {
+    let Some(torn) = run.torn_record.filter(|_| run.status != "running") else {
+        return;
+    };
+    eprintln!(
+        "run `{}`: {}; `runbook resume` cuts it off",
+        run.run_id.escape_debug(),
+        runbook_runtime::report::torn_sentence(&torn)
+    );
 }

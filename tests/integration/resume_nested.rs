@@ -185,7 +185,23 @@ steps:
                 && r["record"]["step"] == "shared.show"
         })
         .expect("the called step's end, journaled");
-    assert_eq!(show["record"]["results"]["stdout"], "***");
+    // Its output is stored once, as its line (its `stdout` result stands
+    // in `output_in_lines`), masked.
+    assert!(
+        show["record"]["output_in_lines"]
+            .as_array()
+            .is_some_and(|names| names.iter().any(|n| n == "stdout")),
+        "{show}"
+    );
+    let line = journal
+        .iter()
+        .find(|r| {
+            r["event"] == "called"
+                && r["record"]["event"] == "step_output"
+                && r["record"]["step"] == "shared.show"
+        })
+        .expect("the called step's line, journaled");
+    assert_eq!(line["record"]["line"], "***");
     let text: String = journal.iter().map(|r| r.to_string()).collect();
     assert!(!text.contains("s3cr3t"), "{text}");
 }

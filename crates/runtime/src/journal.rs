@@ -110,8 +110,7 @@ impl JournalWriter {
     }
 
     fn write(&mut self, record: &Record) -> io::Result<()> {
-        self.output.observe(&record.event);
-        let stripped = self.output.strip(&record.event).map(|event| Record {
+        let stripped = self.output.journaled(&record.event).map(|event| Record {
             seq: record.seq,
             time: record.time.clone(),
             event,
@@ -269,7 +268,7 @@ pub struct Damage {
 }
 
 /// A torn last line.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Torn {
     /// 1-based.
     pub line: u64,
@@ -438,6 +437,12 @@ pub struct RunSummary {
     pub steps_finished: usize,
     /// What is wrong with a damaged journal.
     pub damage: Option<String>,
+    /// The journal's last record is cut short (no newline): torn by a
+    /// crash or a full disk while it was written, or, while the run is
+    /// going, being written. It is left out; what comes before is read.
+    pub torn: bool,
+    /// Where the torn record is (`torn`).
+    pub torn_record: Option<Torn>,
 }
 
 impl RunSummary {
@@ -500,6 +505,8 @@ impl RunSummary {
             status,
             steps_finished,
             damage,
+            torn: journal.torn.is_some(),
+            torn_record: journal.torn,
         })
     }
 }

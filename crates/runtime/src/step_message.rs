@@ -48,7 +48,22 @@ pub(crate) enum TaskMsg {
     /// An event that must be journaled before the task goes on (a step's
     /// start, a gate decision, an answer): the loop answers once it is.
     Recorded(Event, tokio::sync::oneshot::Sender<()>),
+    /// An attempt ended and another follows (see [`Attempted`]).
+    Attempted(Box<Attempted>),
     Done(Box<StepDone>),
+}
+
+/// An attempt of a step (or of a loop's element) that is followed by
+/// another: the loop learns the secrets its results give before its held
+/// lines are published, then publishes `event`.
+#[derive(Debug)]
+pub(crate) struct Attempted {
+    pub(crate) index: usize,
+    /// The loop element it was an attempt of.
+    pub(crate) item: Option<usize>,
+    pub(crate) results: Map<String, Value>,
+    /// What comes next: `step_retrying` or `step_polling`.
+    pub(crate) event: Event,
 }
 
 impl StepDone {

@@ -14,11 +14,27 @@ pub use model::{
 };
 
 use crate::event::Record;
+use crate::journal::{Journal, Torn};
 use std::fmt::Write;
 
 /// Renders the records of one run.
 pub fn markdown(records: &[Record]) -> String {
-    render(&RunReport::of(records), !records.is_empty())
+    render(&RunReport::of(records), !records.is_empty(), None)
+}
+
+/// Renders a journal as read: its records, and a sentence saying so when
+/// its last record is torn (left out: it cannot be read).
+pub fn markdown_of(journal: &Journal) -> String {
+    let records = &journal.records;
+    render(&RunReport::of(records), !records.is_empty(), journal.torn)
+}
+
+/// The sentence that says a journal's last record is torn.
+pub fn torn_sentence(torn: &Torn) -> String {
+    format!(
+        "the journal's last record (line {}, {} bytes) is torn: it was cut short while it was written (the process was killed, or the disk was full), so it is left out and what comes before it is shown",
+        torn.line, torn.bytes
+    )
 }
 
 /// The first 12 characters of a plan hash, as reports show it.
@@ -26,7 +42,7 @@ pub fn short_hash(hash: &str) -> &str {
     &hash[..hash.len().min(12)]
 }
 
-fn render(report: &RunReport, any_records: bool) -> String {
+fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
     let mut out = String::new();
     if let Some(h) = &report.header {
         let _ = writeln!(out, "# Run {}: {}\n", h.run_id, h.title);
@@ -59,6 +75,9 @@ fn render(report: &RunReport, any_records: bool) -> String {
     }
     if !report.complete && any_records {
         let _ = writeln!(out, "- Finished: **no** (the journal ends without the end of the run: interrupted or killed)");
+    }
+    if let Some(torn) = &torn {
+        let _ = writeln!(out, "- Journal: **torn**: {}", torn_sentence(torn));
     }
     let _ = writeln!(out, "\n## Steps\n");
     let _ = writeln!(out, "| Step | Started | Ended | Result | Notes | Outputs |");

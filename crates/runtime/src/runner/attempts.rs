@@ -3,9 +3,9 @@
 use super::step_task::StepTask;
 use crate::action::{ActionContext, ActionResult};
 use crate::event::{Event, StepState};
-use crate::step_message::StepDone;
+use crate::step_message::{Attempted, StepDone, TaskMsg};
 use runbook_dsl::expr::{self, Outcome};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -113,12 +113,16 @@ impl StepTask {
                     }
                     break (result, state);
                 }
-                self.send(Event::StepRetrying {
-                    step: id.clone(),
-                    attempt,
-                    delay_ms: delay.as_millis() as u64,
-                    message,
-                });
+                self.attempted(
+                    item,
+                    &result.fields,
+                    Event::StepRetrying {
+                        step: id.clone(),
+                        attempt,
+                        delay_ms: delay.as_millis() as u64,
+                        message,
+                    },
+                );
                 if !sleep_or_cancel(delay, &self.cancel).await {
                     return StepDone {
                         attempts: attempt,
@@ -238,12 +242,16 @@ impl StepTask {
                     })
                 };
             }
-            self.send(Event::StepPolling {
-                step: id.clone(),
-                attempt,
-                every_ms: wait.as_millis() as u64,
-                message: reason_text,
-            });
+            self.attempted(
+                item,
+                &result.fields,
+                Event::StepPolling {
+                    step: id.clone(),
+                    attempt,
+                    every_ms: wait.as_millis() as u64,
+                    message: reason_text,
+                },
+            );
             if !sleep_or_cancel(wait, &self.cancel).await {
                 return StepDone {
                     attempts: attempt,
@@ -251,6 +259,19 @@ impl StepTask {
                 };
             }
         }
+    }
+}
+
+impl StepTask {
+    /// An attempt ended and another follows: what it produced, for the
+    /// masker, then `event` (see [`Attempted`]).
+    fn attempted(&self, item: Option<(usize, &str)>, results: &Map<String, Value>, event: Event) {
+        let _ = self.tx.send(TaskMsg::Attempted(Box::new(Attempted {
+            index: self.index,
+            item: item.map(|(index, _)| index),
+            results: results.clone(),
+            event,
+        })));
     }
 }
 

@@ -24,6 +24,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+mod held;
 mod restore;
 
 pub(super) struct Scheduler<'b> {
@@ -55,8 +56,9 @@ pub(super) struct Scheduler<'b> {
     pub(super) failures: Vec<Failure>,
     pub(super) started: Instant,
     /// Live lines and notes of running steps whose secret outputs are not
-    /// known yet: published, masked, once the step ends (see [`holds_output`]).
-    pub(super) held: HashMap<String, Vec<TaskMsg>>,
+    /// known yet: published, masked, once what printed them ends (see
+    /// [`holds_output`] and [`held`]).
+    pub(super) held: held::Held,
     /// The held-back ends of long lines cut into pieces (see [`OutputPieces`]).
     pub(super) pieces: OutputPieces,
     /// On resume: the elements of loops that already succeeded, by step.
@@ -100,7 +102,7 @@ impl<'b> Scheduler<'b> {
             stop: None,
             failures: Vec::new(),
             started: Instant::now(),
-            held: HashMap::new(),
+            held: held::Held::default(),
             pieces: OutputPieces::default(),
             restored_items: HashMap::new(),
             item_calls: HashMap::new(),
@@ -191,16 +193,18 @@ impl<'b> Scheduler<'b> {
                         self.states[i] = StepState::Running;
                     }
                 }
-                // An element's secret outputs are masked before its record,
-                // which carries them, is published.
-                if let Event::ItemFinished { step, outputs, .. } = &event {
+                // An element's secret outputs are masked before its lines
+                // and its record, which carries them, are published.
+                if let Event::ItemFinished { step, index, .. } = &event {
                     if let Some(i) = self.plan.index_of(step) {
-                        self.learn_secrets(i, outputs);
+                        self.element_ended(i, *index, &event);
+                        self.flush_pieces(step);
                     }
                 }
                 self.bus.publish(event);
                 let _ = ack.send(());
             }
+            TaskMsg::Attempted(attempted) => self.attempted(*attempted),
             TaskMsg::Done(done) => {
                 self.running -= 1;
                 self.finish(*done);
@@ -208,22 +212,8 @@ impl<'b> Scheduler<'b> {
         }
     }
 
-    /// Publishes what a running step reports, unless the step's lines are
-    /// held until its secret outputs are known.
-    fn publish_live(&mut self, msg: TaskMsg) {
-        let step = match &msg {
-            TaskMsg::Output(line) => Some(line.step.as_str()),
-            TaskMsg::Event(event) => event.step(),
-            _ => None,
-        };
-        match step.and_then(|step| self.held.get_mut(step)) {
-            Some(held) => held.push(msg),
-            None => self.publish_now(msg),
-        }
-    }
-
     /// Publishes a line (or piece) of live output, or a note.
-    fn publish_now(&mut self, msg: TaskMsg) {
+    pub(super) fn publish_now(&mut self, msg: TaskMsg) {
         match msg {
             TaskMsg::Output(line) => {
                 for event in self.pieces.take(self.bus.masker(), line) {
@@ -386,8 +376,7 @@ impl<'b> Scheduler<'b> {
         }
         let scope = self.scope.subset(reads);
         if holds_output(plan.step(i).0, step_plan) {
-            self.held
-                .insert(plan.step(i).0.id.value.clone(), Vec::new());
+            self.held.hold(&plan.step(i).0.id.value);
         }
         let task = StepTask {
             after_described: self.described[i].map(|d| self.id(d).to_string()),
@@ -453,9 +442,7 @@ impl<'b> Scheduler<'b> {
             }
         }
         // The masker now knows the step's secrets: its held lines go out.
-        for msg in self.held.remove(&id).unwrap_or_default() {
-            self.publish_now(msg);
-        }
+        self.release_all(&id);
         self.flush_pieces(&id);
         self.bus.publish(Event::StepFinished {
             step: id,
@@ -479,7 +466,7 @@ impl<'b> Scheduler<'b> {
     /// output cannot hold the secret (an application name read over a
     /// secret connection URL). Called with a step's outputs when it ends,
     /// and with each element's when a loop's element ends.
-    fn learn_secrets(&mut self, i: usize, outputs: &Map<String, Value>) {
+    pub(super) fn learn_secrets(&mut self, i: usize, outputs: &Map<String, Value>) {
         let plan = self.plan.clone();
         let (step, step_plan) = plan.step(i);
         for output in &step.outputs {
