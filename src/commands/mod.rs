@@ -42,6 +42,8 @@ pub fn dispatch(cli: Cli) -> i32 {
             token_file,
             decide,
             secure_cookie,
+            tls_cert,
+            tls_key,
         } => serve::run(
             &journal_dir,
             listen,
@@ -49,6 +51,9 @@ pub fn dispatch(cli: Cli) -> i32 {
             serve::Deciding {
                 decide,
                 secure_cookie,
+            },
+            serve::Transport {
+                tls: tls_cert.zip(tls_key),
             },
         ),
         Command::Plan { file, input } => plan::run(&file, &input),

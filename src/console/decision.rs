@@ -44,7 +44,7 @@ pub async fn decide(
             "this console does not decide",
         );
     };
-    if let Err(Refused(why)) = deciding.authorize(request.headers()) {
+    if let Err(Refused(why)) = deciding.authorize(request.headers(), None) {
         return forbidden(why);
     }
     let Ok(bytes) = read_body(request.into_body(), MOST_BYTES).await else {

@@ -9,6 +9,7 @@ mod console;
 mod console_browser;
 mod console_decide;
 mod console_signin;
+mod console_tls;
 mod custom_kind;
 mod dependencies;
 mod diagnostics;

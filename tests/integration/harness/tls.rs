@@ -76,7 +76,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 /// `ca.pem` and `leaf.pem`/`leaf.key` in `dir` (P-256 keys: quick to make).
-fn make_certificates(dir: &Path, presents: Presents) {
+pub fn make_certificates(dir: &Path, presents: Presents) {
     let key: &[&str] = &[
         "-newkey",
         "ec",
