@@ -128,6 +128,10 @@ pub enum Command {
         /// The PEM private key of `--tls-cert`.
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Decide over clear HTTP off loopback anyway (the token, the
+        /// session cookie and every decision cross the network in clear).
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
     },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.

@@ -44,6 +44,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             secure_cookie,
             tls_cert,
             tls_key,
+            insecure_http,
         } => serve::run(
             &journal_dir,
             listen,
@@ -54,6 +55,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             },
             serve::Transport {
                 tls: tls_cert.zip(tls_key),
+                insecure_http,
             },
         ),
         Command::Plan { file, input } => plan::run(&file, &input),

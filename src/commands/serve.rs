@@ -14,16 +14,18 @@ pub struct Deciding {
     pub secure_cookie: bool,
 }
 
-/// `--tls-cert` with `--tls-key`.
+/// `--tls-cert` with `--tls-key`, and `--insecure-http`.
 pub struct Transport {
     pub tls: Option<(PathBuf, PathBuf)>,
+    pub insecure_http: bool,
 }
 
 /// `runbook serve`: the web console over `journal_dir`, read-only unless
 /// `--decide`. Off loopback it needs a token; it refuses to start otherwise.
 /// Deciding always needs one: the token file's (which must then be the
-/// user's own, mode 0600), or 256 random bits made here. With a
-/// certificate and its key it serves HTTPS only.
+/// user's own, mode 0600), or 256 random bits made here. Off loopback in
+/// clear HTTP it refuses to decide unless `--insecure-http`, and warns
+/// that a read-only console's token crosses the network in clear.
 pub fn run(
     journal_dir: &Path,
     listen: SocketAddr,
@@ -79,6 +81,19 @@ pub fn run(
         },
         None => None,
     };
+    if tls.is_none() && !listen.ip().is_loopback() {
+        if deciding.decide && !transport.insecure_http {
+            return refuse(
+                &listen.to_string(),
+                "runbook::serve_decide_in_clear",
+                format!("`--decide` on `--listen {listen}`, which is not a loopback address, over clear HTTP"),
+                "the token, the session cookie and every approval would cross the network in clear, where anyone on the path can read and replay them: give `--tls-cert FILE --tls-key FILE`, or listen on 127.0.0.1 (behind a TLS-terminating proxy, `--insecure-http` accepts it)".into(),
+            );
+        }
+        eprintln!(
+            "runbook serve: warning: `--listen {listen}` is not loopback and the console speaks clear HTTP: the token and every page cross the network unencrypted; give `--tls-cert FILE --tls-key FILE`"
+        );
+    }
     if !journal_dir.is_dir() {
         eprintln!(
             "runbook serve: note: `{}` is not a directory yet; runs will be listed once it holds some",

@@ -2,15 +2,18 @@
 //! with a certificate made by `openssl` for the test (signed by a CA of
 //! the test's own) and a real TLS client (reqwest trusting only that CA),
 //! over real runs waiting at real gates. A certificate or key that cannot
-//! serve is refused by name before anything listens.
+//! serve is refused by name before anything listens; deciding in clear
+//! HTTP off loopback is refused unless `--insecure-http`.
 
 use crate::console_decide::{attribute, Console};
 use crate::harness::tls::{make_certificates, Presents};
 use crate::remote_approvals::{finish, pending_at, start, store, GATED};
 use crate::running::{binary, Sandbox};
 use serde_json::json;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 /// `ca.pem`, `leaf.pem` and `leaf.key` (for `localhost` and 127.0.0.1).
 fn certificates() -> tempfile::TempDir {
@@ -218,4 +221,121 @@ fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
     // One without the other is a usage error.
     let stderr = refused(journal.path(), &["--tls-cert", &cert]);
     assert!(stderr.contains("--tls-key"), "{stderr}");
+}
+
+/// A token file of the user's own, mode 0600.
+fn token_file(dir: &Path) -> PathBuf {
+    let file = dir.join("console.token");
+    std::fs::write(&file, "0123456789abcdef0123456789abcdef\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    file
+}
+
+/// `runbook serve ARGS`, running, and the first line it printed.
+struct Started {
+    line: String,
+    child: Child,
+    /// Kept open while it runs: it may print more.
+    _stdout: BufReader<ChildStdout>,
+}
+
+fn started(journal_dir: &Path, args: &[&str]) -> Started {
+    let mut child = Command::new(binary())
+        .args(["serve", "--journal-dir"])
+        .arg(journal_dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    Started {
+        line,
+        child,
+        _stdout: stdout,
+    }
+}
+
+impl Started {
+    /// Stops it: what it wrote on stderr.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut stderr = String::new();
+        let mut pipe = self.child.stderr.take().unwrap();
+        pipe.read_to_string(&mut stderr).unwrap();
+        stderr
+    }
+}
+
+#[test]
+fn deciding_in_clear_off_loopback_is_refused_unless_insecure_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = token_file(dir.path());
+    let token = token.to_str().unwrap();
+    let journal = dir.path().join("runs");
+    let off = ["--listen", "0.0.0.0:0", "--token-file", token];
+
+    let stderr = refused(&journal, &[&off[..], &["--decide"]].concat());
+    assert!(
+        stderr.contains("runbook::serve_decide_in_clear"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--tls-cert FILE --tls-key FILE"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("0123456789abcdef"), "{stderr}");
+
+    // Accepted with --insecure-http, and said to be in clear.
+    let server = started(
+        &journal,
+        &[&off[..], &["--decide", "--insecure-http"]].concat(),
+    );
+    let line = server.line.clone();
+    assert!(
+        line.starts_with("runbook serve: listening on http://0.0.0.0:"),
+        "{line}"
+    );
+    let stderr = server.stop();
+    assert!(stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("clear HTTP"), "{stderr}");
+
+    // Read-only in clear: served, with the warning.
+    let server = started(&journal, &off);
+    let line = server.line.clone();
+    assert!(
+        line.starts_with("runbook serve: listening on http://0.0.0.0:"),
+        "{line}"
+    );
+    let stderr = server.stop();
+    assert!(
+        stderr.contains("the token and every page cross the network unencrypted"),
+        "{stderr}"
+    );
+
+    // Over TLS off loopback: deciding, no warning.
+    let certs = certificates();
+    let (cert, key) = (
+        path(certs.path(), "leaf.pem"),
+        path(certs.path(), "leaf.key"),
+    );
+    let tls = ["--tls-cert", cert.as_str(), "--tls-key", key.as_str()];
+    let server = started(&journal, &[&off[..], &tls[..], &["--decide"]].concat());
+    let line = server.line.clone();
+    assert!(
+        line.starts_with("runbook serve: listening on https://0.0.0.0:"),
+        "{line}"
+    );
+    let stderr = server.stop();
+    assert!(!stderr.contains("warning"), "{stderr}");
+    // Insecure HTTP and TLS at once is a usage error.
+    let stderr = refused(
+        &journal,
+        &[&off[..], &tls[..], &["--decide", "--insecure-http"]].concat(),
+    );
+    assert!(stderr.contains("--insecure-http"), "{stderr}");
 }
