@@ -99,10 +99,10 @@ impl Deciding {
     }
 
     /// The session of a browser's POST that proves it comes from the
-    /// console's own page: a live session cookie, `Origin`, and that
-    /// session's CSRF token, in `X-CSRF-Token` (the script) or a form's
-    /// `csrf` field (`form_csrf`). Its cookie value (the session id) and
-    /// the session.
+    /// console's own page: a live session cookie, `Origin` (else
+    /// `Referer`), and that session's CSRF token, in `X-CSRF-Token` (the
+    /// script) or a form's `csrf` field (`form_csrf`, a page without
+    /// script). Its cookie value (the session id) and the session.
     pub fn signed_in_request(
         &self,
         headers: &HeaderMap,
@@ -113,7 +113,7 @@ impl Deciding {
         let session = self.sessions.find(id).ok_or(Refused(NOT_SIGNED_IN))?;
         if browser_origin(headers)?.is_none() {
             return Err(Refused(
-                "a browser's request must say where it comes from (`Origin`)",
+                "a browser's request must say where it comes from (`Origin` or `Referer`)",
             ));
         }
         let csrf = headers
@@ -132,7 +132,7 @@ impl Deciding {
 }
 
 /// Refuses a request another site's page made: `Sec-Fetch-Site` other
-/// than `same-origin`, or an `Origin` other
+/// than `same-origin`, or an origin (`Origin`, else `Referer`'s) other
 /// than `https://HOST` of the request's own `Host`, or `http://HOST` too
 /// when the console speaks clear HTTP (`tls` false: it may sit behind a
 /// TLS-terminating proxy). `Origin: null` is refused. (A request with
@@ -164,16 +164,29 @@ pub fn same_origin(headers: &HeaderMap, tls: bool) -> Result<(), Refused> {
     }
 }
 
-/// Where a browser says a request comes from: its `Origin`. `None` when
-/// it does not say.
-fn browser_origin(headers: &HeaderMap) -> Result<Option<String>, Refused> {
-    let Some(origin) = headers.get(header::ORIGIN) else {
+/// Where a browser says a request comes from: its `Origin`, else the
+/// `SCHEME://HOST` of its `Referer` (a browser that sends no `Origin` with
+/// a same-origin form post still sends the referrer, which the console's
+/// `Referrer-Policy: same-origin` keeps for its own pages). `None` when it
+/// says neither.
+pub fn browser_origin(headers: &HeaderMap) -> Result<Option<String>, Refused> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin
+            .to_str()
+            .map_err(|_| Refused("the request's `Origin` is not text"))?;
+        return Ok(Some(origin.to_string()));
+    }
+    let Some(referer) = headers.get(header::REFERER) else {
         return Ok(None);
     };
-    let origin = origin
+    let referer = referer
         .to_str()
-        .map_err(|_| Refused("the request's `Origin` is not text"))?;
-    Ok(Some(origin.to_string()))
+        .map_err(|_| Refused("the request's `Referer` is not text"))?;
+    let (scheme, rest) = referer
+        .split_once("://")
+        .ok_or(Refused("the request's `Referer` is not an address"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    Ok(Some(format!("{scheme}://{authority}")))
 }
 
 /// A request body of at most `most` bytes. A larger one is read on, and
@@ -256,6 +269,18 @@ mod tests {
             vec![host, ("sec-fetch-site", "cross-site")],
             vec![host, ("sec-fetch-site", "same-site")],
             vec![("origin", "http://127.0.0.1:8470")],
+        ] {
+            assert!(same_origin(&headers(&bad), false).is_err(), "{bad:?}");
+        }
+        // No `Origin`: the `Referer`'s origin is checked instead; `null`
+        // is refused whatever the `Referer`.
+        let own_page = ("referer", "http://127.0.0.1:8470/runs/x?y#z");
+        assert_eq!(same_origin(&headers(&[host, own_page]), false), Ok(()));
+        for bad in [
+            vec![host, ("referer", "http://127.0.0.1:8471/runs/x")],
+            vec![host, ("referer", "http://127.0.0.1:8470.evil.example/")],
+            vec![host, ("referer", "not an address")],
+            vec![host, ("origin", "null"), own_page],
         ] {
             assert!(same_origin(&headers(&bad), false).is_err(), "{bad:?}");
         }

@@ -16,7 +16,9 @@ mod access;
 mod api;
 mod deciding;
 mod decision;
+mod decision_form;
 mod follow;
+mod forms;
 mod html;
 mod live;
 mod pending_view;
@@ -92,6 +94,10 @@ pub fn router(console: Arc<Console>) -> Router {
             .route("/signin", get(signing::page).post(signing::sign_in))
             .route("/signout", post(signing::sign_out))
             .route(
+                "/runs/{id}/gates/{nonce}/decision",
+                post(decision_form::decide),
+            )
+            .route(
                 "/api/v1/runs/{id}/gates/{nonce}/decision",
                 post(decision::decide),
             )
@@ -141,7 +147,11 @@ async fn secure_headers(request: axum::extract::Request, next: axum::middleware:
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Same-origin requests keep their `Referer` and a form post its
+        // `Origin` (`no-referrer` makes a browser send `Origin: null` with
+        // a form, which the CSRF check must refuse); no other site is told
+        // a console's address.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
     ];
     for (name, value) in set {

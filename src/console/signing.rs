@@ -1,10 +1,13 @@
 //! Signing in to and out of a deciding console (`runbook serve
 //! --decide`): the sign-in page, `POST /signin` (the token for a session
 //! cookie) and `POST /signout` (the session forgotten on the server). The
-//! proofs they need are [`super::deciding`]'s.
+//! proofs they need are [`super::deciding`]'s. Each takes the script's
+//! request (JSON, a header; answered `204`) or a plain HTML form's (the
+//! page without JavaScript; answered `303 See Other`, [`super::forms`]).
 
 use super::access::same;
-use super::deciding::{error, forbidden, read_body, same_origin, Refused};
+use super::deciding::{browser_origin, error, forbidden, read_body, same_origin, Refused};
+use super::forms::{self, Fields};
 use super::{html, Console};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -17,9 +20,9 @@ const SIGNIN_BYTES: usize = 4 * 1024;
 
 /// `GET /signin`: the page whose script takes the token from the address's
 /// fragment (a token made at start, printed once) or from its field (the
-/// token of a `--token-file`, pasted) and posts it. The form posts too when
-/// no script runs, so a token never lands in an address (a `GET` would put
-/// it in the query).
+/// token of a `--token-file`, pasted) and posts it. Without script the
+/// form posts itself (a `POST`: a `GET` would put the token in the
+/// address's query).
 pub async fn page(State(console): State<Arc<Console>>) -> Response {
     let user = console
         .deciding
@@ -37,8 +40,9 @@ pub async fn page(State(console): State<Arc<Console>>) -> Response {
     html::respond(StatusCode::OK, html::page("Sign in", &body))
 }
 
-/// `POST /signin` with `{"token": TOKEN}` from the console's own page: sets
-/// the session cookie.
+/// `POST /signin` from the console's own page, with `{"token": TOKEN}` (the
+/// script: `204`) or the form's `token` field (`303` to `/`): sets the
+/// session cookie. A form refused gets a page saying why, linking back.
 pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> Response {
     let Some(deciding) = console.deciding.as_ref() else {
         return error(
@@ -48,14 +52,23 @@ pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> R
         );
     };
     let headers = request.headers().clone();
+    let form = forms::is_form(&headers);
+    let refuse = |status: StatusCode, code: &str, why: &str| {
+        if form {
+            forms::refused(status, why, "/signin")
+        } else {
+            error(status, code, why)
+        }
+    };
+    let forbidden = |why: &str| refuse(StatusCode::FORBIDDEN, "forbidden", why);
     if let Err(Refused(why)) = same_origin(&headers, deciding.tls) {
         return forbidden(why);
     }
-    if !headers.contains_key(header::ORIGIN) {
+    if !matches!(browser_origin(&headers), Ok(Some(_))) {
         return forbidden("sign in from the console's own page (`/signin`)");
     }
     let Ok(bytes) = read_body(request.into_body(), SIGNIN_BYTES).await else {
-        return error(
+        return refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             "the sign-in is too large",
@@ -65,21 +78,33 @@ pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> R
     struct SignIn {
         token: String,
     }
-    let Ok(given) = serde_json::from_slice::<SignIn>(&bytes) else {
-        return error(
+    let given = if form {
+        Fields::parse(&bytes)
+            .get("token")
+            .map(|t| t.trim().to_string())
+    } else {
+        serde_json::from_slice::<SignIn>(&bytes)
+            .ok()
+            .map(|s| s.token)
+    };
+    let Some(given) = given else {
+        return refuse(
             StatusCode::BAD_REQUEST,
             "bad_request",
-            "expected {\"token\": TOKEN}",
+            "expected {\"token\": TOKEN}, or the sign-in form's `token`",
         );
     };
-    if !same(given.token.as_bytes(), deciding.token.as_bytes()) {
+    if !same(given.as_bytes(), deciding.token.as_bytes()) {
         return forbidden("that is not this console's token");
     }
     let (id, _) = match deciding.sessions.open() {
         Ok(opened) => opened,
-        Err(why) => return error(StatusCode::INTERNAL_SERVER_ERROR, "no_session", &why),
+        Err(why) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "no_session", &why),
     };
     let cookie = deciding.session_cookie(&headers, &id);
+    if form {
+        return forms::see_other("/", Some(&cookie));
+    }
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
     if let Ok(value) = cookie.parse() {
@@ -88,10 +113,11 @@ pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> R
     response
 }
 
-/// `POST /signout` from a signed-in page (its CSRF token, the console's
-/// own origin): ends the session on the server, so the cookie opens
-/// nothing even if a copy of it is replayed, and tells the browser to drop
-/// it.
+/// `POST /signout` from a signed-in page (its CSRF token, in the header or
+/// the form's `csrf` field; the console's own origin): ends the session on
+/// the server, so the cookie opens nothing even if a copy of it is
+/// replayed, and tells the browser to drop it (`204` to the script, `303`
+/// to `/signin` for the form).
 pub async fn sign_out(State(console): State<Arc<Console>>, request: Request) -> Response {
     let Some(deciding) = console.deciding.as_ref() else {
         return error(
@@ -100,14 +126,35 @@ pub async fn sign_out(State(console): State<Arc<Console>>, request: Request) -> 
             "this console does not decide",
         );
     };
-    let (id, _) = match deciding.signed_in_request(request.headers(), None) {
+    let headers = request.headers().clone();
+    let form = forms::is_form(&headers);
+    let fields = if form {
+        match read_body(request.into_body(), SIGNIN_BYTES).await {
+            Ok(bytes) => Some(Fields::parse(&bytes)),
+            Err(()) => {
+                return forms::refused(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the sign-out is too large",
+                    "/",
+                )
+            }
+        }
+    } else {
+        None
+    };
+    let csrf = fields.as_ref().and_then(|f| f.get("csrf"));
+    let (id, _) = match deciding.signed_in_request(&headers, csrf) {
         Ok(signed_in) => signed_in,
+        Err(Refused(why)) if form => return forms::refused(StatusCode::FORBIDDEN, why, "/"),
         Err(Refused(why)) => return forbidden(why),
     };
     deciding.sessions.end(&id);
+    let cleared = deciding.cleared_cookie();
+    if form {
+        return forms::see_other("/signin", Some(&cleared));
+    }
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
-    let cleared = deciding.cleared_cookie();
     if let Ok(value) = cleared.parse() {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
