@@ -303,6 +303,21 @@ fn form_posts_that_do_not_prove_themselves_are_refused_and_decide_nothing() {
         200,
         "still signed in"
     );
+    // A reason past the bound is refused whole (413), nothing written.
+    let huge = "x".repeat(1 << 20);
+    let answer = form(
+        &console,
+        &action,
+        &with_cookie(vec![("origin", origin)]),
+        &[
+            ("csrf", &csrf),
+            ("plan_hash", hash),
+            ("reason", &huge),
+            ("verdict", "approve"),
+        ],
+    );
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(decisions_in(&gates).is_empty());
     // JSON to the form's address is not a form.
     let json = console.post(
         &action,
