@@ -128,6 +128,16 @@ pub enum Command {
         /// Mark the session cookie `Secure` (behind a TLS-terminating proxy).
         #[arg(long, requires = "decide")]
         secure_cookie: bool,
+        /// Serve HTTPS: the PEM certificate chain (the console's own first).
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of `--tls-cert`.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Decide over clear HTTP off loopback anyway (the token, the
+        /// session cookie and every decision cross the network in clear).
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
     },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.

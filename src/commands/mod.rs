@@ -46,6 +46,9 @@ pub fn dispatch(cli: Cli) -> i32 {
             token_file,
             decide,
             secure_cookie,
+            tls_cert,
+            tls_key,
+            insecure_http,
         } => serve::run(
             &journal_dir,
             listen,
@@ -53,6 +56,10 @@ pub fn dispatch(cli: Cli) -> i32 {
             serve::Deciding {
                 decide,
                 secure_cookie,
+            },
+            serve::Transport {
+                tls: tls_cert.zip(tls_key),
+                insecure_http,
             },
         ),
         Command::Plan { file, input } => plan::run(&file, &input),

@@ -14,15 +14,24 @@ pub struct Deciding {
     pub secure_cookie: bool,
 }
 
+/// `--tls-cert` with `--tls-key`, and `--insecure-http`.
+pub struct Transport {
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub insecure_http: bool,
+}
+
 /// `runbook serve`: the web console over `journal_dir`, read-only unless
 /// `--decide`. Off loopback it needs a token; it refuses to start otherwise.
 /// Deciding always needs one: the token file's (which must then be the
-/// user's own, mode 0600), or 256 random bits made here.
+/// user's own, mode 0600), or 256 random bits made here. Off loopback in
+/// clear HTTP it refuses to decide unless `--insecure-http`, and warns
+/// that a read-only console's token crosses the network in clear.
 pub fn run(
     journal_dir: &Path,
     listen: SocketAddr,
     token_file: Option<&Path>,
     deciding: Deciding,
+    transport: Transport,
 ) -> i32 {
     let token = match token_file {
         Some(file) => {
@@ -65,6 +74,26 @@ pub fn run(
             "anyone who can reach that address could read every run's output: pass `--token-file FILE` (a file holding a random token of at least 16 characters, e.g. `openssl rand -hex 32 > FILE`), or listen on 127.0.0.1".into(),
         );
     }
+    let tls = match &transport.tls {
+        Some((cert, key)) => match console::tls::load(cert, key) {
+            Ok(config) => Some(config),
+            Err(bad) => return bad_tls_file(&bad),
+        },
+        None => None,
+    };
+    if tls.is_none() && !listen.ip().is_loopback() {
+        if deciding.decide && !transport.insecure_http {
+            return refuse(
+                &listen.to_string(),
+                "runbook::serve_decide_in_clear",
+                format!("`--decide` on `--listen {listen}`, which is not a loopback address, over clear HTTP"),
+                "the token, the session cookie and every approval would cross the network in clear, where anyone on the path can read and replay them: give `--tls-cert FILE --tls-key FILE`, or listen on 127.0.0.1 (behind a TLS-terminating proxy, `--insecure-http` accepts it)".into(),
+            );
+        }
+        eprintln!(
+            "runbook serve: warning: `--listen {listen}` is not loopback and the console speaks clear HTTP: the token and every page cross the network unencrypted; give `--tls-cert FILE --tls-key FILE`"
+        );
+    }
     if !journal_dir.is_dir() {
         eprintln!(
             "runbook serve: note: `{}` is not a directory yet; runs will be listed once it holds some",
@@ -76,6 +105,7 @@ pub fn run(
         listen,
         token,
         decide,
+        tls,
     }) {
         Ok(()) => super::OK,
         Err(e) => {
@@ -139,4 +169,14 @@ fn read_token(file: &Path) -> Result<String, i32> {
         ));
     }
     Ok(token)
+}
+
+/// The refusal of a `--tls-cert` or `--tls-key` that cannot serve.
+fn bad_tls_file(bad: &console::tls::BadFile) -> i32 {
+    refuse(
+        &bad.file,
+        "runbook::bad_tls_file",
+        format!("`{} {}`: {}", bad.flag, bad.file, bad.why),
+        "give the PEM certificate chain (the console's own certificate first) to `--tls-cert` and its PEM private key to `--tls-key`, e.g. `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem -subj /CN=HOST -addext subjectAltName=DNS:HOST`".into(),
+    )
 }

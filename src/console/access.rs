@@ -61,7 +61,8 @@ pub async fn guard(State(console): State<Arc<Console>>, request: Request, next: 
             return unauthorized();
         }
         // Set the cookie and drop the token from the address bar.
-        let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+        let secure = if console.tls { "; Secure" } else { "" };
+        let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
         return (
             StatusCode::SEE_OTHER,
             [

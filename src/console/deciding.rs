@@ -19,21 +19,16 @@
 
 use super::access::{bearer, cookie, same};
 use super::session::{self, Session, Sessions};
-use super::{html, Console};
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use std::sync::Arc;
 
 /// The session cookie.
 pub const COOKIE: &str = "runbook_session";
 /// The header a browser's POST carries its session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// The largest sign-in body read.
-const SIGNIN_BYTES: usize = 4 * 1024;
 
 /// A deciding console's secret and who signed in.
 pub struct Deciding {
@@ -45,6 +40,9 @@ pub struct Deciding {
     pub secure_cookie: bool,
     /// The OS user this console decides as.
     pub user: String,
+    /// Served over TLS (`--tls-cert`): the cookie is `Secure` and a
+    /// browser's `Origin` must be `https`.
+    pub tls: bool,
 }
 
 /// Why a request of a browser that is not signed in is refused.
@@ -62,9 +60,10 @@ impl Deciding {
 
     /// Whether a POST that changes something may: from this console's own
     /// origin, and either with the token as a bearer token or with a
-    /// session cookie and that session's CSRF token.
-    pub fn authorize(&self, headers: &HeaderMap) -> Result<(), Refused> {
-        same_origin(headers)?;
+    /// session cookie and that session's CSRF token (in `X-CSRF-Token`, or
+    /// a form's `csrf` field, `form_csrf`).
+    pub fn authorize(&self, headers: &HeaderMap, form_csrf: Option<&str>) -> Result<(), Refused> {
+        same_origin(headers, self.tls)?;
         if let Some(given) = bearer(headers) {
             return if same(given.as_bytes(), self.token.as_bytes()) {
                 Ok(())
@@ -72,27 +71,57 @@ impl Deciding {
                 Err(Refused("the bearer token is not this console's token"))
             };
         }
-        self.signed_in_request(headers).map(|_| ())
+        self.signed_in_request(headers, form_csrf).map(|_| ())
+    }
+
+    /// The `Set-Cookie` value of session `id`: `Secure` over TLS, with
+    /// `--secure-cookie`, or behind a proxy that says `X-Forwarded-Proto:
+    /// https`.
+    pub fn session_cookie(&self, headers: &HeaderMap, id: &str) -> String {
+        let secure = self.secure_cookie
+            || self.tls
+            || headers
+                .get("x-forwarded-proto")
+                .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+        format!(
+            "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+            session::LIFETIME.as_secs(),
+            if secure { "; Secure" } else { "" }
+        )
+    }
+
+    /// The `Set-Cookie` value that makes a browser drop its session cookie.
+    pub fn cleared_cookie(&self) -> String {
+        format!(
+            "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+            if self.tls { "; Secure" } else { "" }
+        )
     }
 
     /// The session of a browser's POST that proves it comes from the
-    /// console's own page: a live session cookie, `Origin`, and that
-    /// session's CSRF token. Its cookie value (the session id) and the
-    /// session.
-    pub fn signed_in_request(&self, headers: &HeaderMap) -> Result<(String, Session), Refused> {
-        same_origin(headers)?;
+    /// console's own page: a live session cookie, `Origin` (else
+    /// `Referer`), and that session's CSRF token, in `X-CSRF-Token` (the
+    /// script) or a form's `csrf` field (`form_csrf`, a page without
+    /// script). Its cookie value (the session id) and the session.
+    pub fn signed_in_request(
+        &self,
+        headers: &HeaderMap,
+        form_csrf: Option<&str>,
+    ) -> Result<(String, Session), Refused> {
+        same_origin(headers, self.tls)?;
         let id = cookie(headers, COOKIE).ok_or(Refused(NOT_SIGNED_IN))?;
         let session = self.sessions.find(id).ok_or(Refused(NOT_SIGNED_IN))?;
-        if !headers.contains_key(header::ORIGIN) {
+        if browser_origin(headers)?.is_none() {
             return Err(Refused(
-                "a browser's request must say where it comes from (`Origin`)",
+                "a browser's request must say where it comes from (`Origin` or `Referer`)",
             ));
         }
         let csrf = headers
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
+            .or(form_csrf)
             .ok_or(Refused(
-                "the request lacks the page's CSRF token (`X-CSRF-Token`)",
+                "the request lacks the page's CSRF token (`X-CSRF-Token`, or the form's `csrf`)",
             ))?;
         if same(csrf.as_bytes(), session.csrf.as_bytes()) {
             Ok((id.to_string(), session))
@@ -103,9 +132,12 @@ impl Deciding {
 }
 
 /// Refuses a request another site's page made: `Sec-Fetch-Site` other
-/// than `same-origin`, or an `Origin` other than `http(s)://HOST` of the
-/// request's own `Host`. (A request with neither is not a browser's.)
-pub fn same_origin(headers: &HeaderMap) -> Result<(), Refused> {
+/// than `same-origin`, or an origin (`Origin`, else `Referer`'s) other
+/// than `https://HOST` of the request's own `Host`, or `http://HOST` too
+/// when the console speaks clear HTTP (`tls` false: it may sit behind a
+/// TLS-terminating proxy). `Origin: null` is refused. (A request with
+/// neither header is not a browser's.)
+pub fn same_origin(headers: &HeaderMap, tls: bool) -> Result<(), Refused> {
     if let Some(site) = headers.get("sec-fetch-site") {
         if site.as_bytes() != b"same-origin" {
             return Err(Refused(
@@ -113,25 +145,48 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), Refused> {
             ));
         }
     }
-    let Some(origin) = headers.get(header::ORIGIN) else {
+    let Some(origin) = browser_origin(headers)? else {
         return Ok(());
     };
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .ok_or(Refused("the request has no `Host`"))?;
-    let origin = origin
-        .to_str()
-        .map_err(|_| Refused("the request's `Origin` is not text"))?;
-    let own = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        .is_some_and(|rest| rest.eq_ignore_ascii_case(host));
-    if own {
+    let rest = match origin.split_once("://") {
+        Some(("https", rest)) => Some(rest),
+        Some(("http", rest)) if !tls => Some(rest),
+        _ => None,
+    };
+    if rest.is_some_and(|rest| rest.eq_ignore_ascii_case(host)) {
         Ok(())
     } else {
         Err(Refused("the request comes from another origin (`Origin`)"))
     }
+}
+
+/// Where a browser says a request comes from: its `Origin`, else the
+/// `SCHEME://HOST` of its `Referer` (a browser that sends no `Origin` with
+/// a same-origin form post still sends the referrer, which the console's
+/// `Referrer-Policy: same-origin` keeps for its own pages). `None` when it
+/// says neither.
+pub fn browser_origin(headers: &HeaderMap) -> Result<Option<String>, Refused> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin
+            .to_str()
+            .map_err(|_| Refused("the request's `Origin` is not text"))?;
+        return Ok(Some(origin.to_string()));
+    }
+    let Some(referer) = headers.get(header::REFERER) else {
+        return Ok(None);
+    };
+    let referer = referer
+        .to_str()
+        .map_err(|_| Refused("the request's `Referer` is not text"))?;
+    let (scheme, rest) = referer
+        .split_once("://")
+        .ok_or(Refused("the request's `Referer` is not an address"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    Ok(Some(format!("{scheme}://{authority}")))
 }
 
 /// A request body of at most `most` bytes. A larger one is read on, and
@@ -183,113 +238,6 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-/// `GET /signin`: the page whose script takes the token from the address's
-/// fragment (a token made at start, printed once) or from its field (the
-/// token of a `--token-file`, pasted) and posts it. The form posts too when
-/// no script runs, so a token never lands in an address (a `GET` would put
-/// it in the query).
-pub async fn page(State(console): State<Arc<Console>>) -> Response {
-    let user = console
-        .deciding
-        .as_ref()
-        .map(|d| d.user.as_str())
-        .unwrap_or_default();
-    let body = format!(
-        "<section id=\"signin\"><h1>Sign in to decide</h1>\n\
-         <p>This console decides as <code>{}</code>, the user running it: sign in only to your own console.</p>\n\
-         <p>Paste the console's token (from its <code>--token-file</code>, or the one-time address it printed).</p>\n\
-         <form id=\"signin-form\" method=\"post\" action=\"/signin\"><label>Token <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> <button type=\"submit\">Sign in</button></form>\n\
-         <p id=\"signin-status\" role=\"status\"></p></section>\n",
-        html::text(user)
-    );
-    html::respond(StatusCode::OK, html::page("Sign in", &body))
-}
-
-/// `POST /signin` with `{"token": TOKEN}` from the console's own page: sets
-/// the session cookie.
-pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> Response {
-    let Some(deciding) = console.deciding.as_ref() else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "this console does not decide",
-        );
-    };
-    let headers = request.headers().clone();
-    if let Err(Refused(why)) = same_origin(&headers) {
-        return forbidden(why);
-    }
-    if !headers.contains_key(header::ORIGIN) {
-        return forbidden("sign in from the console's own page (`/signin`)");
-    }
-    let Ok(bytes) = read_body(request.into_body(), SIGNIN_BYTES).await else {
-        return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "the sign-in is too large",
-        );
-    };
-    #[derive(serde::Deserialize)]
-    struct SignIn {
-        token: String,
-    }
-    let Ok(given) = serde_json::from_slice::<SignIn>(&bytes) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "expected {\"token\": TOKEN}",
-        );
-    };
-    if !same(given.token.as_bytes(), deciding.token.as_bytes()) {
-        return forbidden("that is not this console's token");
-    }
-    let (id, _) = match deciding.sessions.open() {
-        Ok(opened) => opened,
-        Err(why) => return error(StatusCode::INTERNAL_SERVER_ERROR, "no_session", &why),
-    };
-    let secure = deciding.secure_cookie
-        || headers
-            .get("x-forwarded-proto")
-            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
-    let cookie = format!(
-        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        session::LIFETIME.as_secs(),
-        if secure { "; Secure" } else { "" }
-    );
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    if let Ok(value) = cookie.parse() {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
-}
-
-/// `POST /signout` from a signed-in page (its CSRF token, the console's
-/// own origin): ends the session on the server, so the cookie opens
-/// nothing even if a copy of it is replayed, and tells the browser to drop
-/// it.
-pub async fn sign_out(State(console): State<Arc<Console>>, request: Request) -> Response {
-    let Some(deciding) = console.deciding.as_ref() else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "this console does not decide",
-        );
-    };
-    let (id, _) = match deciding.signed_in_request(request.headers()) {
-        Ok(signed_in) => signed_in,
-        Err(Refused(why)) => return forbidden(why),
-    };
-    deciding.sessions.end(&id);
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    let cleared = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    if let Ok(value) = cleared.parse() {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,7 +259,7 @@ mod tests {
             vec![host, ("origin", "https://127.0.0.1:8470")],
             vec![host, ("sec-fetch-site", "same-origin")],
         ] {
-            assert_eq!(same_origin(&headers(&ok)), Ok(()), "{ok:?}");
+            assert_eq!(same_origin(&headers(&ok), false), Ok(()), "{ok:?}");
         }
         for bad in [
             vec![host, ("origin", "http://evil.example")],
@@ -322,8 +270,26 @@ mod tests {
             vec![host, ("sec-fetch-site", "same-site")],
             vec![("origin", "http://127.0.0.1:8470")],
         ] {
-            assert!(same_origin(&headers(&bad)).is_err(), "{bad:?}");
+            assert!(same_origin(&headers(&bad), false).is_err(), "{bad:?}");
         }
+        // No `Origin`: the `Referer`'s origin is checked instead; `null`
+        // is refused whatever the `Referer`.
+        let own_page = ("referer", "http://127.0.0.1:8470/runs/x?y#z");
+        assert_eq!(same_origin(&headers(&[host, own_page]), false), Ok(()));
+        for bad in [
+            vec![host, ("referer", "http://127.0.0.1:8471/runs/x")],
+            vec![host, ("referer", "http://127.0.0.1:8470.evil.example/")],
+            vec![host, ("referer", "not an address")],
+            vec![host, ("origin", "null"), own_page],
+        ] {
+            assert!(same_origin(&headers(&bad), false).is_err(), "{bad:?}");
+        }
+        // Over TLS, a page of the same host served in clear is another
+        // origin: only `https` passes.
+        let tls = |origin| headers(&[host, ("origin", origin)]);
+        assert_eq!(same_origin(&tls("https://127.0.0.1:8470"), true), Ok(()));
+        assert!(same_origin(&tls("http://127.0.0.1:8470"), true).is_err());
+        assert!(same_origin(&tls("127.0.0.1:8470"), true).is_err());
     }
 
     #[test]
@@ -333,6 +299,7 @@ mod tests {
             sessions: Sessions::default(),
             secure_cookie: false,
             user: "alice".into(),
+            tls: false,
         };
         let (id, csrf) = deciding.sessions.open().unwrap();
         let host = ("host", "localhost:1");
@@ -344,7 +311,7 @@ mod tests {
             vec![host, origin, ("cookie", &cookie), (CSRF_HEADER, &csrf)],
         ];
         for h in ok {
-            assert_eq!(deciding.authorize(&headers(&h)), Ok(()), "{h:?}");
+            assert_eq!(deciding.authorize(&headers(&h), None), Ok(()), "{h:?}");
         }
         let wrong = format!("Bearer {}", "u".repeat(64));
         let refused = [
@@ -367,7 +334,7 @@ mod tests {
             ],
         ];
         for h in refused {
-            assert!(deciding.authorize(&headers(&h)).is_err(), "{h:?}");
+            assert!(deciding.authorize(&headers(&h), None).is_err(), "{h:?}");
         }
     }
 }

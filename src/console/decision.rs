@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 /// The largest body read: room for a reason as long as a decision file
 /// holds (`pending::files::MAX_DECISION_BYTES`, 64 KiB), escaped.
-const MOST_BYTES: usize = 160 * 1024;
+pub const MOST_BYTES: usize = 160 * 1024;
 
 #[derive(Deserialize)]
 struct Body {
@@ -44,7 +44,7 @@ pub async fn decide(
             "this console does not decide",
         );
     };
-    if let Err(Refused(why)) = deciding.authorize(request.headers()) {
+    if let Err(Refused(why)) = deciding.authorize(request.headers(), None) {
         return forbidden(why);
     }
     let Ok(bytes) = read_body(request.into_body(), MOST_BYTES).await else {
@@ -79,15 +79,43 @@ pub async fn decide(
             )
         }
     };
+    match apply(&console, run_id, nonce, body.plan_hash, verdict).await {
+        Ok(decided) => Json(json!({
+            "api_version": super::api::VERSION,
+            "decided": decided,
+        }))
+        .into_response(),
+        Err(Failed(status, code, message)) => error(status, code, &message),
+    }
+}
+
+/// Why a decision was not written: the status, the API's code, the message.
+pub struct Failed(pub StatusCode, pub &'static str, pub String);
+
+/// Decides record `nonce` of run `run_id`, seen under `plan_hash`, as the
+/// user running the console (`via: web`): what was decided (the API's
+/// `decided`), or why not. The one path of the script's JSON and of the
+/// HTML form ([`super::decision_form`]).
+pub async fn apply(
+    console: &Console,
+    run_id: String,
+    nonce: String,
+    plan_hash: String,
+    verdict: Verdict,
+) -> Result<serde_json::Value, Failed> {
+    let user = console
+        .deciding
+        .as_ref()
+        .map(|d| d.user.clone())
+        .unwrap_or_default();
     let dir = console.journal_dir.clone();
-    let (run, hash) = (run_id.clone(), body.plan_hash);
     let decided = tokio::task::spawn_blocking(move || {
         pending::decide_seen(
             &dir,
-            &run,
+            &run_id,
             Seen {
                 nonce: &nonce,
-                plan_hash: &hash,
+                plan_hash: &plan_hash,
             },
             &verdict,
             Front::Web,
@@ -96,29 +124,25 @@ pub async fn decide(
     })
     .await;
     match decided {
-        Ok(Ok((record, verdict))) => Json(json!({
-            "api_version": super::api::VERSION,
-            "decided": {
-                "run_id": record.run_id,
-                "step": record.step,
-                "nonce": record.nonce,
-                "verdict": verdict.name(),
-                "by": deciding.user,
-                "via": "web",
-            }
-        }))
-        .into_response(),
-        Ok(Err(e)) => refused(&e),
-        Err(e) => error(
+        Ok(Ok((record, verdict))) => Ok(json!({
+            "run_id": record.run_id,
+            "step": record.step,
+            "nonce": record.nonce,
+            "verdict": verdict.name(),
+            "by": user,
+            "via": "web",
+        })),
+        Ok(Err(e)) => Err(refused(&e)),
+        Err(e) => Err(Failed(
             StatusCode::INTERNAL_SERVER_ERROR,
             "decision_failed",
-            &e.to_string(),
-        ),
+            e.to_string(),
+        )),
     }
 }
 
 /// A refused decision, with the status and code of what went wrong.
-fn refused(e: &DecideError) -> Response {
+fn refused(e: &DecideError) -> Failed {
     let (status, code) = match e {
         DecideError::NoRun(_) => (StatusCode::NOT_FOUND, "not_found"),
         DecideError::NotPending { .. } => (StatusCode::CONFLICT, "not_pending"),
@@ -131,5 +155,5 @@ fn refused(e: &DecideError) -> Response {
         DecideError::InvalidAnswer(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer"),
         DecideError::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "decision_failed"),
     };
-    error(status, code, &e.to_string())
+    Failed(status, code, e.to_string())
 }

@@ -52,7 +52,7 @@ pub fn signed_in_page(title: &str, body: &str, csrf: Option<&str>) -> String {
     if let Some(csrf) = csrf {
         let _ = write!(
             mode,
-            " <form id=\"signout\" method=\"post\" action=\"/signout\" data-csrf=\"{}\"><button type=\"submit\">Sign out</button></form>",
+            " <form id=\"signout\" method=\"post\" action=\"/signout\" data-csrf=\"{0}\"><input type=\"hidden\" name=\"csrf\" value=\"{0}\"><button type=\"submit\">Sign out</button></form>",
             text(csrf)
         );
     }

@@ -11,7 +11,7 @@ use super::run_page;
 use super::store;
 use super::Console;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderName, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -33,6 +33,7 @@ pub async fn fragment(
     State(console): State<Arc<Console>>,
     Path(id): Path<String>,
     Query(known): Query<Known>,
+    headers: HeaderMap,
 ) -> Response {
     match store::length(&console.journal_dir, &id) {
         Ok(length)
@@ -47,6 +48,12 @@ pub async fn fragment(
         Ok(_) => {}
         Err(problem) => return run_page::problem_page(problem),
     }
+    let deciding = console.deciding.as_ref();
+    let session = deciding.and_then(|d| d.session(&headers));
+    let decider = deciding.map(|d| super::pending_view::Decider {
+        user: &d.user,
+        csrf: session.as_ref().map(|s| s.csrf.as_str()),
+    });
     match store::run_followed(&console, &id).await {
         Ok(run) => (
             [
@@ -58,7 +65,7 @@ pub async fn fragment(
                     if run_page::going(&run) { "1" } else { "0" }.to_string(),
                 ),
             ],
-            run_page::body(&run, console.deciding.as_ref().map(|d| d.user.as_str())),
+            run_page::body(&run, decider),
         )
             .into_response(),
         Err(problem) => run_page::problem_page(problem),

@@ -16,14 +16,18 @@ mod access;
 mod api;
 mod deciding;
 mod decision;
+mod decision_form;
 mod follow;
+mod forms;
 mod html;
 mod live;
 mod pending_view;
 mod run_page;
 mod runs_page;
 mod session;
+mod signing;
 mod store;
+pub mod tls;
 
 pub use session::random_hex;
 
@@ -44,6 +48,8 @@ pub struct Options {
     /// `--decide`: the token that signs in to decide, and whether the
     /// session cookie is `Secure` (`--secure-cookie`).
     pub decide: Option<Decide>,
+    /// `--tls-cert` and `--tls-key`, loaded: serve HTTPS only.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 /// What `runbook serve --decide` was given.
@@ -67,6 +73,9 @@ pub struct Console {
     pub follows: follow::Follows,
     /// `--decide`: the token, the signed-in sessions, the user it decides as.
     pub deciding: Option<deciding::Deciding>,
+    /// Served over TLS: cookies are `Secure`, `Origin` must be `https`,
+    /// and responses carry `Strict-Transport-Security`.
+    pub tls: bool,
 }
 
 /// The Content-Security-Policy of every response: the console's own script
@@ -82,8 +91,12 @@ pub fn router(console: Arc<Console>) -> Router {
     let mut routes = Router::new();
     if console.deciding.is_some() {
         routes = routes
-            .route("/signin", get(deciding::page).post(deciding::sign_in))
-            .route("/signout", post(deciding::sign_out))
+            .route("/signin", get(signing::page).post(signing::sign_in))
+            .route("/signout", post(signing::sign_out))
+            .route(
+                "/runs/{id}/gates/{nonce}/decision",
+                post(decision_form::decide),
+            )
             .route(
                 "/api/v1/runs/{id}/gates/{nonce}/decision",
                 post(decision::decide),
@@ -93,7 +106,7 @@ pub fn router(console: Arc<Console>) -> Router {
                 post(decision::decide),
             );
     }
-    routes
+    let mut routes = routes
         .route("/", get(runs_page::page))
         .route("/runs/{id}", get(run_page::page))
         .route("/runs/{id}/live", get(live::fragment))
@@ -111,8 +124,11 @@ pub fn router(console: Arc<Console>) -> Router {
             console.clone(),
             access::guard,
         ))
-        .layer(axum::middleware::from_fn(secure_headers))
-        .with_state(console)
+        .layer(axum::middleware::from_fn(secure_headers));
+    if console.tls {
+        routes = routes.layer(axum::middleware::from_fn(strict_transport));
+    }
+    routes.with_state(console)
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -131,12 +147,30 @@ async fn secure_headers(request: axum::extract::Request, next: axum::middleware:
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Same-origin requests keep their `Referer` and a form post its
+        // `Origin` (`no-referrer` makes a browser send `Origin: null` with
+        // a form, which the CSRF check must refuse); no other site is told
+        // a console's address.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
     ];
     for (name, value) in set {
         headers.insert(name, HeaderValue::from_static(value));
     }
+    response
+}
+
+/// Tells a browser that reached the console over TLS to never use clear
+/// HTTP for its host again (for a year).
+async fn strict_transport(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
     response
 }
 
@@ -157,12 +191,17 @@ pub fn serve(options: Options) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
         // SAFETY: getuid cannot fail.
         let user = runbook_runtime::operator::user_name(unsafe { libc::getuid() });
+        let scheme = if options.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         let sign_in = options.decide.as_ref().map(|d| match &d.token_file {
             Some(file) => format!(
-                "http://{address}/signin with the token in {} (paste it there)",
+                "{scheme}://{address}/signin with the token in {} (paste it there)",
                 file.display()
             ),
-            None => format!("http://{address}/signin#token={}", d.token),
+            None => format!("{scheme}://{address}/signin#token={}", d.token),
         });
         let console = Arc::new(Console {
             journal_dir: options.journal_dir,
@@ -174,7 +213,9 @@ pub fn serve(options: Options) -> Result<(), String> {
                 sessions: session::Sessions::default(),
                 secure_cookie: d.secure_cookie,
                 user: user.clone(),
+                tls: options.tls.is_some(),
             }),
+            tls: options.tls.is_some(),
         });
         let guarded = if console.token.is_some() {
             "a token is required"
@@ -183,7 +224,7 @@ pub fn serve(options: Options) -> Result<(), String> {
         };
         // Tests and scripts read the address (with a port chosen by the
         // system for `:0`) from this line.
-        println!("runbook serve: listening on http://{address}/ ({guarded})");
+        println!("runbook serve: listening on {scheme}://{address}/ ({guarded})");
         // A token made here is printed once, here only, in the fragment,
         // which a browser never sends, so no request or access log holds
         // it; a token file's is never printed (stdout may be kept).
@@ -195,8 +236,15 @@ pub fn serve(options: Options) -> Result<(), String> {
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        axum::serve(listener, router(console))
-            .await
-            .map_err(|e| format!("the server stopped: {e}"))
+        let app = router(console);
+        let stopped = match options.tls {
+            Some(config) => {
+                let listener = tls::Listener::new(listener, config)
+                    .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+                axum::serve(listener, app).await
+            }
+            None => axum::serve(listener, app).await,
+        };
+        stopped.map_err(|e| format!("the server stopped: {e}"))
     })
 }

@@ -18,8 +18,16 @@ use runbook_runtime::pending::{self, AnswerSpec, Listed, PendingKind};
 use serde_json::{json, Value};
 use std::fmt::Write;
 
+/// A deciding console's user, and the CSRF token of the signed-in
+/// browser the page is for (none: not signed in).
+#[derive(Clone, Copy)]
+pub struct Decider<'a> {
+    pub user: &'a str,
+    pub csrf: Option<&'a str>,
+}
+
 /// The `#pending` section, or nothing when nothing waits or was refused.
-pub fn section(out: &mut String, run: &Run, decides_as: Option<&str>) {
+pub fn section(out: &mut String, run: &Run, decider: Option<Decider>) {
     if run.pending.is_empty() && run.refused.is_empty() {
         return;
     }
@@ -28,7 +36,7 @@ pub fn section(out: &mut String, run: &Run, decides_as: Option<&str>) {
         "<section id=\"pending\"><h2>Waiting for a decision</h2>"
     );
     if !run.pending.is_empty() {
-        match decides_as {
+        match decider.map(|d| d.user) {
             Some(user) => {
                 let _ = writeln!(
                     out,
@@ -45,7 +53,7 @@ pub fn section(out: &mut String, run: &Run, decides_as: Option<&str>) {
         }
     }
     for listed in &run.pending {
-        record(out, listed, run, decides_as);
+        record(out, listed, run, decider);
     }
     if !run.refused.is_empty() {
         let _ = writeln!(
@@ -62,7 +70,7 @@ pub fn section(out: &mut String, run: &Run, decides_as: Option<&str>) {
     let _ = writeln!(out, "</section>");
 }
 
-fn record(out: &mut String, listed: &Listed, run: &Run, decides_as: Option<&str>) {
+fn record(out: &mut String, listed: &Listed, run: &Run, decider: Option<Decider>) {
     let r = &listed.record;
     let kind = match (r.kind, &r.effect) {
         (PendingKind::Gate, Some(effect)) => format!("approval, effect {}", text(effect)),
@@ -158,8 +166,8 @@ fn record(out: &mut String, listed: &Listed, run: &Run, decides_as: Option<&str>
             );
         }
         let _ = writeln!(out, "</ul>");
-        if let Some(user) = decides_as {
-            buttons(out, r, user);
+        if let Some(decider) = decider {
+            buttons(out, r, decider);
         }
     }
     let _ = writeln!(out, "</article>");
@@ -170,16 +178,26 @@ fn record(out: &mut String, listed: &Listed, run: &Run, decides_as: Option<&str>
 /// `--reason`; a manual step's note), and a button per verdict the record
 /// takes: Approve/Reject a gate, the choices or a typed answer of an `ask`
 /// (validated by the server as `runbook answer` validates it), Done for a
-/// `manual` step. The page's script sends it with the nonce and plan hash;
-/// without a signed-in session it says how to sign in.
-fn buttons(out: &mut String, r: &pending::PendingRecord, user: &str) {
+/// `manual` step. It is a plain HTML form, which posts itself when no
+/// script runs (the signed-in browser's CSRF token in a hidden field); the
+/// page's script sends it as JSON instead, with the nonce and plan hash.
+/// Without a signed-in session it is refused with how to sign in.
+fn buttons(out: &mut String, r: &pending::PendingRecord, decider: Decider) {
     let key = text(&r.nonce);
     let _ = writeln!(
         out,
-        "<div class=\"decide-web\" data-run=\"{}\" data-nonce=\"{key}\" data-plan-hash=\"{}\">",
-        text(&r.run_id),
-        text(&r.plan_hash)
+        "<form class=\"decide-web\" method=\"post\" action=\"/runs/{run}/gates/{key}/decision\" data-run=\"{run}\" data-nonce=\"{key}\" data-plan-hash=\"{hash}\">\n<input type=\"hidden\" name=\"plan_hash\" value=\"{hash}\">",
+        run = text(&r.run_id),
+        hash = text(&r.plan_hash)
     );
+    if let Some(csrf) = decider.csrf {
+        let _ = writeln!(
+            out,
+            "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+            text(csrf)
+        );
+    }
+    let user = decider.user;
     let _ = writeln!(
         out,
         "<p>Deciding as <code>{}</code> under plan <code class=\"plan-hash\">{}</code>{}.</p>",
@@ -204,13 +222,13 @@ fn buttons(out: &mut String, r: &pending::PendingRecord, user: &str) {
         (PendingKind::Gate, _) => {
             let _ = write!(
                 out,
-                "<button type=\"button\" data-verdict=\"approve\">Approve</button> "
+                "<button type=\"submit\" name=\"verdict\" value=\"approve\" data-verdict=\"approve\">Approve</button> "
             );
         }
         (PendingKind::Manual, _) => {
             let _ = write!(
                 out,
-                "<button type=\"button\" data-verdict=\"approve\">Done</button> "
+                "<button type=\"submit\" name=\"verdict\" value=\"approve\" data-verdict=\"approve\">Done</button> "
             );
         }
         (PendingKind::Ask, Some(AnswerSpec::Choice { choices })) => {
@@ -219,7 +237,7 @@ fn buttons(out: &mut String, r: &pending::PendingRecord, user: &str) {
             for (i, c) in choices.iter().enumerate() {
                 let _ = write!(
                     out,
-                    "<button type=\"button\" data-verdict=\"answer\" data-answer=\"{}\">{}</button> ",
+                    "<button type=\"submit\" name=\"choice\" value=\"{0}\" data-verdict=\"answer\" data-answer=\"{0}\">{1}</button> ",
                     i + 1,
                     text(c)
                 );
@@ -232,17 +250,17 @@ fn buttons(out: &mut String, r: &pending::PendingRecord, user: &str) {
             };
             let _ = write!(
                 out,
-                "<label>Answer, a {kind} <input type=\"text\" name=\"answer\" data-keep=\"{key}-answer\"></label> <button type=\"button\" data-verdict=\"answer\">Answer</button> "
+                "<label>Answer, a {kind} <input type=\"text\" name=\"answer\" data-keep=\"{key}-answer\"></label> <button type=\"submit\" name=\"verdict\" value=\"answer\" data-verdict=\"answer\">Answer</button> "
             );
         }
     }
     let _ = writeln!(
         out,
-        "<button type=\"button\" data-verdict=\"reject\" class=\"reject\">Reject</button></p>"
+        "<button type=\"submit\" name=\"verdict\" value=\"reject\" data-verdict=\"reject\" class=\"reject\">Reject</button></p>"
     );
     let _ = writeln!(
         out,
-        "<p class=\"decide-status\" role=\"status\" data-keep=\"{key}-status\"></p></div>"
+        "<p class=\"decide-status\" role=\"status\" data-keep=\"{key}-status\"></p></form>"
     );
 }
 

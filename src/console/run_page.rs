@@ -5,9 +5,10 @@
 //! page's script while the run is going.
 
 use super::html::{self, text};
+use super::pending_view::Decider;
 use super::store::{self, Problem, Run};
 use super::Console;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use runbook_runtime::event::Stream;
@@ -15,26 +16,48 @@ use runbook_runtime::report::{plain, short_hash, Part, RunReport, Verdict};
 use std::fmt::Write;
 use std::sync::Arc;
 
+/// `?decided=VERB`: where a decision form without script is sent back
+/// (`303`) once its decision is written.
+#[derive(serde::Deserialize)]
+pub struct Decided {
+    decided: Option<String>,
+}
+
 pub async fn page(
     State(console): State<Arc<Console>>,
     Path(id): Path<String>,
+    // A malformed query is no notice, not a refusal.
+    decided: Result<Query<Decided>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     match store::run(&console, &id).await {
         Ok(run) => {
             let deciding = console.deciding.as_ref();
+            let session = deciding.and_then(|d| d.session(&headers));
+            let decider = deciding.map(|d| Decider {
+                user: &d.user,
+                csrf: session.as_ref().map(|s| s.csrf.as_str()),
+            });
+            // Only the three verbs, never the address's text.
+            let verb = decided.ok().and_then(|Query(d)| d.decided);
+            let notice = match (decider, verb.as_deref()) {
+                (Some(d), Some(verb @ ("approve" | "reject" | "answer"))) => format!(
+                    "<p id=\"decided\" role=\"status\">Decided ({verb}) as <code>{}</code>: the run takes it at once.</p>\n",
+                    text(d.user)
+                ),
+                _ => String::new(),
+            };
             let mut body = format!(
-                "<div id=\"run\" data-run=\"{}\" data-length=\"{}\" data-gates=\"{}\" data-going=\"{}\">\n{}</div>\n",
+                "{notice}<div id=\"run\" data-run=\"{}\" data-length=\"{}\" data-gates=\"{}\" data-going=\"{}\">\n{}</div>\n",
                 text(&id),
                 run.length,
                 text(&run.gates),
                 going(&run),
-                self::body(&run, deciding.map(|d| d.user.as_str()))
+                self::body(&run, decider)
             );
             // A signed-in browser's CSRF token, for the page's script to
             // send back with each decision (outside `#run`, which live
             // updates replace).
-            let session = deciding.and_then(|d| d.session(&headers));
             if let Some(session) = &session {
                 let _ = writeln!(
                     body,
@@ -68,9 +91,10 @@ pub fn problem_page(problem: Problem) -> Response {
     }
 }
 
-/// The run's content, everything inside `#run`; `decides_as`: the user a
-/// deciding console (`--decide`) decides as.
-pub fn body(run: &Run, decides_as: Option<&str>) -> String {
+/// The run's content, everything inside `#run`; `decider`: the user a
+/// deciding console (`--decide`) decides as, and the signed-in browser's
+/// CSRF token for its forms.
+pub fn body(run: &Run, decider: Option<Decider>) -> String {
     let mut out = String::new();
     let s = &run.summary;
     let _ = writeln!(
@@ -90,7 +114,7 @@ pub fn body(run: &Run, decides_as: Option<&str>) -> String {
         return out;
     };
     header(&mut out, report, run);
-    super::pending_view::section(&mut out, run, decides_as);
+    super::pending_view::section(&mut out, run, decider);
     waiting(&mut out, report);
     steps(&mut out, report);
     elements(&mut out, report);

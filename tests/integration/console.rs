@@ -17,6 +17,8 @@ pub struct Served {
     child: Child,
     /// `127.0.0.1:PORT`.
     pub address: String,
+    /// `http`, or `https` with `--tls-cert`.
+    pub scheme: String,
 }
 
 impl Served {
@@ -53,17 +55,24 @@ impl Served {
             out.read_line(&mut line).unwrap();
             lines.push(line);
         }
-        let address = lines[0]
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("an address in {lines:?}"))
-            .to_string();
-        (Served { child, address }, lines)
+        let (scheme, rest) = lines[0]
+            .strip_prefix("runbook serve: listening on ")
+            .and_then(|rest| rest.split_once("://"))
+            .unwrap_or_else(|| panic!("an address in {lines:?}"));
+        let address = rest.split('/').next().unwrap_or_default().to_string();
+        let scheme = scheme.to_string();
+        (
+            Served {
+                child,
+                address,
+                scheme,
+            },
+            lines,
+        )
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
+        format!("{}://{}{path}", self.scheme, self.address)
     }
 
     /// A raw HTTP/1.0 `METHOD PATH` (the path sent exactly as given, which

@@ -19,14 +19,14 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A ChromeDriver process, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Driver {
     /// ChromeDriver on a free loopback port.
-    fn start() -> Driver {
+    pub(crate) fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -45,6 +45,17 @@ impl Driver {
 
     /// A headless Chromium session with its profile in `profile`: its id.
     async fn session(&self, client: &reqwest::Client, profile: &Path) -> String {
+        self.session_with(client, profile, true).await
+    }
+
+    /// The same, with the pages' JavaScript off unless `javascript`
+    /// (WebDriver's own commands still work).
+    pub(crate) async fn session_with(
+        &self,
+        client: &reqwest::Client,
+        profile: &Path,
+        javascript: bool,
+    ) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         while client
             .get(format!("{}/status", self.base))
@@ -62,6 +73,10 @@ impl Driver {
             Some(json!({"capabilities": {"alwaysMatch": {
                 "browserName": "chrome",
                 "goog:chromeOptions": {
+                    "prefs": {
+                        "profile.managed_default_content_settings.javascript":
+                            if javascript { 1 } else { 2 }
+                    },
                     "binary": CHROMIUM,
                     "args": [
                         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -81,7 +96,7 @@ impl Driver {
 }
 
 /// Whether Chromium and ChromeDriver are here; says why not otherwise.
-fn installed() -> bool {
+pub(crate) fn installed() -> bool {
     let there = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
     if !there {
         eprintln!(
@@ -98,7 +113,7 @@ impl Drop for Driver {
     }
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: String,
@@ -196,7 +211,7 @@ fn the_browser_runs_none_of_the_runs_output_and_follows_the_run_live() {
 }
 
 /// The WebDriver id of the element `css` selects.
-async fn element(client: &reqwest::Client, session: &str, css: &str) -> String {
+pub(crate) async fn element(client: &reqwest::Client, session: &str, css: &str) -> String {
     let found = call(
         client,
         reqwest::Method::POST,

@@ -33,6 +33,7 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) cookie: Option<String>,
     pub(crate) body: String,
+    pub(crate) headers: reqwest::header::HeaderMap,
 }
 
 impl Answer {
@@ -53,6 +54,17 @@ impl Console {
     /// `--token-file FILE`, the token is the file's, which the printed line
     /// names instead of holding; otherwise the one-time address's.
     pub(crate) fn start(dir: &Path, user: Option<(u32, u32)>, args: &[&str]) -> Console {
+        Console::start_with(dir, user, args, None)
+    }
+
+    /// The same, its client trusting the CA certificate `ca` (PEM): for a
+    /// console given `--tls-cert`.
+    pub(crate) fn start_with(
+        dir: &Path,
+        user: Option<(u32, u32)>,
+        args: &[&str],
+        ca: Option<&Path>,
+    ) -> Console {
         let mut all = vec!["--decide"];
         all.extend_from_slice(args);
         let (served, lines) = Served::start_as(user, dir, &all);
@@ -67,8 +79,8 @@ impl Console {
                 assert_eq!(
                     lines[1].trim(),
                     format!(
-                        "runbook serve: deciding as {who}: sign in at http://{}/signin with the token in {file} (paste it there)",
-                        served.address
+                        "runbook serve: deciding as {who}: sign in at {}/signin with the token in {file} (paste it there)",
+                        served.url("")
                     )
                 );
                 assert!(!lines.concat().contains(&token), "{lines:?}");
@@ -84,27 +96,32 @@ impl Console {
                 assert_eq!(
                     lines[1].trim(),
                     format!(
-                        "runbook serve: deciding as {who}: sign in at http://{}/signin#token={token}",
-                        served.address
+                        "runbook serve: deciding as {who}: sign in at {}/signin#token={token}",
+                        served.url("")
                     )
                 );
                 token
             }
         };
+        let mut http = reqwest::Client::builder()
+            // Redirects are answers to check, not to follow.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(ca) = ca {
+            let pem = std::fs::read(ca).unwrap();
+            http = http
+                .tls_built_in_root_certs(false)
+                .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap());
+        }
         Console {
-            origin: format!("http://{}", served.address),
-            secure: args.contains(&"--secure-cookie"),
+            origin: served.url(""),
+            secure: args.contains(&"--secure-cookie") || args.contains(&"--tls-cert"),
             served,
             token,
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap(),
-            // Redirects are answers to check, not to follow.
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            http: http.build().unwrap(),
         }
     }
 
@@ -127,6 +144,7 @@ impl Console {
             }
             let response = request.send().await.expect("the console answers");
             let status = response.status().as_u16();
+            let headers = response.headers().clone();
             let cookie = response
                 .headers()
                 .get("set-cookie")
@@ -134,6 +152,7 @@ impl Console {
             Answer {
                 status,
                 cookie,
+                headers,
                 body: response.text().await.unwrap_or_default(),
             }
         })

@@ -156,6 +156,42 @@ fn an_expired_certificate_fails_and_is_still_reported() {
     assert_ne!(ran.code, 0);
 }
 
+/// A leaf signed by an intermediate CA that the server sends after it:
+/// the chain verifies to the test's CA, two certificates long. A server
+/// that leaves the intermediate out fails, and the reason says so in
+/// words.
+#[test]
+fn a_chain_through_an_intermediate_verifies_and_a_missing_one_is_named() {
+    let steps = r#"  - id: cert
+    tls:
+      host: 127.0.0.1
+      port: "{{inputs.port}}"
+      server_name: localhost
+      ca_file: "{{inputs.ca}}"
+"#;
+    let server = TestTls::start(Presents::Intermediate);
+    let ran = run(&server, steps, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let cert = &ran.finished("cert")["results"];
+    assert_eq!(cert["verified"], true, "{cert}");
+    assert_eq!(cert["chain_length"], 2, "{cert}");
+    assert_eq!(cert["subject"], "CN=localhost");
+    assert_eq!(cert["issuer"], "CN=runbook test intermediate");
+
+    let server = TestTls::start(Presents::IntermediateNotSent);
+    let ran = run(&server, steps, &[]);
+    let cert = ran.finished("cert");
+    assert_eq!(cert["state"], "failed");
+    assert_eq!(cert["results"]["chain_length"], 1, "{cert}");
+    let why = message(&ran, "cert");
+    assert!(
+        why.contains("issuer is not among the certificates of `ca_file`")
+            && why.contains("does not send its intermediate certificates"),
+        "{why}"
+    );
+    assert!(!why.contains("UnknownIssuer"), "{why}");
+}
+
 #[test]
 fn a_certificate_for_another_name_does_not_verify() {
     let server = TestTls::start(Presents::Valid);
@@ -236,6 +272,12 @@ steps:
     assert_eq!(ran.finished("cert")["state"], "failed");
     let why = message(&ran, "cert");
     assert!(why.contains("TLS handshake with 127.0.0.1"), "{why}");
+    // In words, not rustls' debug text.
+    assert!(why.contains("the server did not answer in TLS"), "{why}");
+    assert!(
+        !why.contains("InvalidMessage") && !why.contains("InvalidContentType"),
+        "{why}"
+    );
 }
 
 #[test]

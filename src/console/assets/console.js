@@ -11,6 +11,8 @@
 // - signs out: posts /signout with the session's CSRF token, which ends
 //   the session on the server;
 // - decides: posts a decision with the session's CSRF token in a header.
+// Without script, every one of these is a plain form that posts itself
+// (the server answers 303), so the console works with JavaScript off.
 "use strict";
 (function () {
   function signIn() {
@@ -84,6 +86,8 @@
       if (!button) {
         return;
       }
+      // The script decides instead of the form posting itself.
+      event.preventDefault();
       var form = button.closest(".decide-web");
       var status = form.querySelector(".decide-status");
       var decider = document.getElementById("decider");

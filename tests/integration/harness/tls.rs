@@ -20,6 +20,11 @@ pub enum Presents {
     /// Signed by itself (`CN=runbook self-signed test`), for `localhost`
     /// and 127.0.0.1.
     SelfSigned,
+    /// Signed by an intermediate CA (`CN=runbook test intermediate`), which
+    /// the CA signed; the server sends the intermediate after its own.
+    Intermediate,
+    /// The same chain, but the server does not send the intermediate.
+    IntermediateNotSent,
 }
 
 pub struct TestTls {
@@ -39,6 +44,11 @@ impl TestTls {
             .args(["s_server", "-quiet", "-www", "-accept"])
             .arg(format!("127.0.0.1:{port}"))
             .args(["-cert", "leaf.pem", "-key", "leaf.key"])
+            .args(if presents == Presents::Intermediate {
+                &["-cert_chain", "intermediate.pem"][..]
+            } else {
+                &[]
+            })
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -75,8 +85,9 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-/// `ca.pem` and `leaf.pem`/`leaf.key` in `dir` (P-256 keys: quick to make).
-fn make_certificates(dir: &Path, presents: Presents) {
+/// `ca.pem` and `leaf.pem`/`leaf.key` in `dir` (P-256 keys: quick to make),
+/// and `intermediate.pem` for the chains with one.
+pub fn make_certificates(dir: &Path, presents: Presents) {
     let key: &[&str] = &[
         "-newkey",
         "ec",
@@ -119,6 +130,46 @@ fn make_certificates(dir: &Path, presents: Presents) {
         return;
     }
     openssl(dir, &[&["req"], key, leaf, &["-out", "leaf.csr"]].concat());
+    // The leaf's issuer: the CA itself, or an intermediate CA it signed.
+    let (issuer, issuer_key) = match presents {
+        Presents::Intermediate | Presents::IntermediateNotSent => {
+            let subject: &[&str] = &[
+                "-keyout",
+                "intermediate.key",
+                "-subj",
+                "/CN=runbook test intermediate",
+            ];
+            let out: &[&str] = &["-out", "intermediate.csr"];
+            openssl(dir, &[&["req"], key, subject, out].concat());
+            std::fs::write(
+                dir.join("intermediate.cnf"),
+                "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n",
+            )
+            .unwrap();
+            openssl(
+                dir,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "intermediate.csr",
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    "intermediate.pem",
+                    "-days",
+                    "30",
+                    "-extfile",
+                    "intermediate.cnf",
+                ],
+            );
+            ("intermediate.pem", "intermediate.key")
+        }
+        _ => ("ca.pem", "ca.key"),
+    };
     std::fs::write(dir.join("san.cnf"), format!("{san}\n")).unwrap();
     // `-days -1`: a `notAfter` one day before now, so the leaf has expired.
     let days = if presents == Presents::Expired {
@@ -134,9 +185,9 @@ fn make_certificates(dir: &Path, presents: Presents) {
             "-in",
             "leaf.csr",
             "-CA",
-            "ca.pem",
+            issuer,
             "-CAkey",
-            "ca.key",
+            issuer_key,
             "-CAcreateserial",
             "-out",
             "leaf.pem",

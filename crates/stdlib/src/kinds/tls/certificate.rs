@@ -7,8 +7,6 @@ use serde_json::{Map, Value};
 use std::net::IpAddr;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use tokio_rustls::rustls;
-use tokio_rustls::rustls::CertificateError;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 const DAY: i64 = 24 * 3600;
@@ -68,65 +66,9 @@ fn ip(bytes: &[u8]) -> Option<IpAddr> {
     }
 }
 
-/// Why a chain did not verify, in the words an operator needs.
-pub fn verify_error(error: &rustls::Error, server_name: &str, ca_file: bool) -> String {
-    let roots = if ca_file {
-        "the certificates of `ca_file`"
-    } else {
-        "the system's trusted roots"
-    };
-    match error {
-        rustls::Error::InvalidCertificate(reason) => match reason {
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                "the certificate has expired".into()
-            }
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                "the certificate is not valid yet".into()
-            }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                format!("the certificate is not valid for `{server_name}`")
-            }
-            CertificateError::UnknownIssuer => {
-                format!(
-                    "the certificate's issuer is not among {roots} (self-signed, or a private CA)"
-                )
-            }
-            CertificateError::Revoked => "the certificate has been revoked".into(),
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                "the certificate is not for a TLS server".into()
-            }
-            _ => error.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn verification_errors_read_as_what_to_do() {
-        let invalid = |e| rustls::Error::InvalidCertificate(e);
-        assert_eq!(
-            verify_error(&invalid(CertificateError::Expired), "x", false),
-            "the certificate has expired"
-        );
-        assert_eq!(
-            verify_error(
-                &invalid(CertificateError::NotValidForName),
-                "a.example",
-                false
-            ),
-            "the certificate is not valid for `a.example`"
-        );
-        let unknown = verify_error(&invalid(CertificateError::UnknownIssuer), "x", true);
-        assert!(unknown.contains("`ca_file`"), "{unknown}");
-        let unknown = verify_error(&invalid(CertificateError::UnknownIssuer), "x", false);
-        assert!(unknown.contains("system's trusted roots"), "{unknown}");
-        let other = verify_error(&rustls::Error::General("boom".into()), "x", false);
-        assert!(other.contains("boom"), "{other}");
-    }
 
     #[test]
     fn garbage_is_not_a_certificate() {

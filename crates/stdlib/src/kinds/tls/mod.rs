@@ -5,12 +5,14 @@
 //!
 //! The schema and the kind are here; the verifier that records the
 //! presented chain and rustls' verdict in [`verifier`], the certificate
-//! read into results in [`certificate`], the handshake in [`probe`]. The
+//! read into results in [`certificate`], the handshake in [`probe`],
+//! rustls' errors in plain words in [`words`]. The
 //! host, the connection and `check`'s rules are `tcp`'s.
 
 mod certificate;
 mod probe;
 mod verifier;
+mod words;
 
 use super::tcp;
 use runbook_dsl::ast::ValueType;

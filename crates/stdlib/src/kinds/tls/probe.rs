@@ -7,6 +7,7 @@
 
 use super::certificate;
 use super::verifier::{Recording, Seen};
+use super::words;
 use super::Params;
 use crate::kinds::http::file::resolve;
 use crate::kinds::tcp::{self, host};
@@ -108,7 +109,10 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
                 let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
                 Ok(protocol)
             }
-            Ok(Err(e)) => Err(format!("the TLS handshake with {place} failed: {e}")),
+            Ok(Err(e)) => Err(format!(
+                "the TLS handshake with {place} failed: {}",
+                words::handshake_io_error(&e, &name_text)
+            )),
             Err(_) => Err(format!(
                 "the TLS handshake with {place} did not finish within {} (connect_timeout)",
                 tcp::shown(timeout)
@@ -165,7 +169,7 @@ impl Report<'_> {
             .verdict
             .as_ref()
             .err()
-            .map(|e| certificate::verify_error(e, self.name, self.ca_file));
+            .map(|e| words::verify_error(e, self.name, self.ca_file));
         let mut all = Map::new();
         all.insert("verified".into(), Value::Bool(verify_error.is_none()));
         all.insert(

@@ -1,0 +1,341 @@
+//! `runbook serve --tls-cert FILE --tls-key FILE`: the console over TLS,
+//! with a certificate made by `openssl` for the test (signed by a CA of
+//! the test's own) and a real TLS client (reqwest trusting only that CA),
+//! over real runs waiting at real gates. A certificate or key that cannot
+//! serve is refused by name before anything listens; deciding in clear
+//! HTTP off loopback is refused unless `--insecure-http`.
+
+use crate::console_decide::{attribute, Console};
+use crate::harness::tls::{make_certificates, Presents};
+use crate::remote_approvals::{finish, pending_at, start, store, GATED};
+use crate::running::{binary, Sandbox};
+use serde_json::json;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+/// `ca.pem`, `leaf.pem` and `leaf.key` (for `localhost` and 127.0.0.1).
+fn certificates() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    make_certificates(dir.path(), Presents::Valid);
+    dir
+}
+
+fn path(dir: &Path, name: &str) -> String {
+    dir.join(name).display().to_string()
+}
+
+/// Blocks on one request of `client`: its status, or the error's text.
+fn fetch(client: reqwest::Client, url: &str) -> Result<u16, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        client
+            .get(url)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .map_err(|e| format!("{e:?}"))
+    })
+}
+
+#[test]
+fn a_console_given_a_certificate_speaks_tls_with_secure_cookies_and_hsts() {
+    let s = Sandbox::new(GATED);
+    let runs = store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let record = pending_at(&s, "restart");
+    let run_id = record["run_id"].as_str().unwrap();
+    let certs = certificates();
+    let (cert, key) = (
+        path(certs.path(), "leaf.pem"),
+        path(certs.path(), "leaf.key"),
+    );
+    let ca = certs.path().join("ca.pem");
+    let console = Console::start_with(
+        &runs,
+        None,
+        &["--tls-cert", &cert, "--tls-key", &key],
+        Some(&ca),
+    );
+    assert_eq!(console.served.scheme, "https");
+    assert!(console.origin.starts_with("https://127.0.0.1:"));
+
+    // Signing in over TLS: the cookie is `Secure` (checked by sign_in).
+    let cookie = console.sign_in();
+    let page = console.get(&format!("/runs/{run_id}"), &[("cookie", &cookie)]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(
+        page.headers
+            .get("strict-transport-security")
+            .map(|v| v.to_str().unwrap()),
+        Some("max-age=31536000")
+    );
+    let csrf = attribute(&page.body, "data-csrf").expect("a CSRF token");
+    // Over TLS a page of the same host in clear is another origin.
+    let clear_origin = console.origin.replacen("https://", "http://", 1);
+    let answer = console.post(
+        "/signin",
+        &[("origin", &clear_origin)],
+        &json!({ "token": console.token }),
+    );
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(answer.cookie.is_none());
+    let nonce = record["nonce"].as_str().unwrap();
+    let decision = console.decision(run_id, nonce);
+    let approve = json!({ "plan_hash": record["plan_hash"], "verdict": "approve" });
+    let answer = console.post(
+        &decision,
+        &[
+            ("origin", &clear_origin),
+            ("cookie", &cookie),
+            ("x-csrf-token", &csrf),
+        ],
+        &approve,
+    );
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    // From the console's own https origin, the decision is taken.
+    let origin = console.origin.clone();
+    let answer = console.post(
+        &decision,
+        &[
+            ("origin", &origin),
+            ("cookie", &cookie),
+            ("x-csrf-token", &csrf),
+        ],
+        &approve,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["decided"]["via"], "web");
+    let wipe = pending_at(&s, "wipe");
+    let bearer = format!("Bearer {}", console.token);
+    let answer = console.post(
+        &console.decision(run_id, wipe["nonce"].as_str().unwrap()),
+        &[("authorization", &bearer)],
+        &json!({ "plan_hash": wipe["plan_hash"], "verdict": "reject", "reason": "not now" }),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(finish(child).code, 3);
+    assert_eq!(s.read("trail").trim(), "restarted");
+
+    // Nothing is served in clear on that port, and a client that does not
+    // trust the test's CA refuses the certificate.
+    let clear = fetch(
+        reqwest::Client::new(),
+        &format!("http://{}/signin", console.served.address),
+    );
+    assert!(clear.is_err(), "{clear:?}");
+    let untrusted = fetch(
+        reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .build()
+            .unwrap(),
+        &console.served.url("/signin"),
+    );
+    let why = untrusted.expect_err("an unknown issuer is refused");
+    assert!(why.contains("UnknownIssuer"), "{why}");
+}
+
+/// The refusal of `runbook serve ARGS` (exit 2): its stderr.
+fn refused(journal_dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(binary())
+        .args(["serve", "--journal-dir"])
+        .arg(journal_dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}: nothing listens");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // As one line: the diagnostic is wrapped to the terminal's width.
+    stderr
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
+    let certs = certificates();
+    let dir = certs.path();
+    let journal = tempfile::tempdir().unwrap();
+    let (cert, key) = (path(dir, "leaf.pem"), path(dir, "leaf.key"));
+    std::fs::write(dir.join("words.pem"), "not a certificate\n").unwrap();
+    std::fs::write(
+        dir.join("broken.pem"),
+        "-----BEGIN CERTIFICATE-----\n%%% not base64 %%%\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("garbage.pem"),
+        "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let missing = path(dir, "missing.pem");
+    let folder = dir.display().to_string();
+    let words = path(dir, "words.pem");
+    let broken = path(dir, "broken.pem");
+    let garbage = path(dir, "garbage.pem");
+    let other_key = path(dir, "ca.key");
+    let cases: Vec<([&str; 2], &str, &str)> = vec![
+        ([&missing, &key], "--tls-cert", "cannot read it"),
+        ([&cert, &missing], "--tls-key", "cannot read it"),
+        ([&folder, &key], "--tls-cert", "cannot read it"),
+        ([&words, &key], "--tls-cert", "holds no PEM certificate"),
+        ([&broken, &key], "--tls-cert", "is not a PEM file"),
+        (
+            [&garbage, &key],
+            "--tls-cert",
+            "cannot be read as a certificate",
+        ),
+        ([&cert, &cert], "--tls-key", "holds no PEM private key"),
+        (
+            [&cert, &other_key],
+            "--tls-cert",
+            "is not the one of the key",
+        ),
+    ];
+    for ([c, k], flag, why) in cases {
+        let stderr = refused(journal.path(), &["--tls-cert", c, "--tls-key", k]);
+        let named = if flag == "--tls-cert" { c } else { k };
+        assert!(
+            stderr.contains("runbook::bad_tls_file"),
+            "{c} {k}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("`{flag} {named}`")),
+            "{c} {k}: {stderr}"
+        );
+        assert!(stderr.contains(why), "{c} {k}: {why} in {stderr}");
+        // The key's bytes never appear in a refusal.
+        let secret = std::fs::read_to_string(dir.join("leaf.key")).unwrap();
+        let body = secret.lines().nth(1).unwrap();
+        assert!(!stderr.contains(body), "{stderr}");
+    }
+    // One without the other is a usage error.
+    let stderr = refused(journal.path(), &["--tls-cert", &cert]);
+    assert!(stderr.contains("--tls-key"), "{stderr}");
+}
+
+/// A token file of the user's own, mode 0600.
+fn token_file(dir: &Path) -> PathBuf {
+    let file = dir.join("console.token");
+    std::fs::write(&file, "0123456789abcdef0123456789abcdef\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    file
+}
+
+/// `runbook serve ARGS`, running, and the first line it printed.
+struct Started {
+    line: String,
+    child: Child,
+    /// Kept open while it runs: it may print more.
+    _stdout: BufReader<ChildStdout>,
+}
+
+fn started(journal_dir: &Path, args: &[&str]) -> Started {
+    let mut child = Command::new(binary())
+        .args(["serve", "--journal-dir"])
+        .arg(journal_dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    Started {
+        line,
+        child,
+        _stdout: stdout,
+    }
+}
+
+impl Started {
+    /// Stops it: what it wrote on stderr.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut stderr = String::new();
+        let mut pipe = self.child.stderr.take().unwrap();
+        pipe.read_to_string(&mut stderr).unwrap();
+        stderr
+    }
+}
+
+#[test]
+fn deciding_in_clear_off_loopback_is_refused_unless_insecure_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = token_file(dir.path());
+    let token = token.to_str().unwrap();
+    let journal = dir.path().join("runs");
+    let off = ["--listen", "0.0.0.0:0", "--token-file", token];
+
+    let stderr = refused(&journal, &[&off[..], &["--decide"]].concat());
+    assert!(
+        stderr.contains("runbook::serve_decide_in_clear"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--tls-cert FILE --tls-key FILE"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("0123456789abcdef"), "{stderr}");
+
+    // Accepted with --insecure-http, and said to be in clear.
+    let server = started(
+        &journal,
+        &[&off[..], &["--decide", "--insecure-http"]].concat(),
+    );
+    let line = server.line.clone();
+    assert!(
+        line.starts_with("runbook serve: listening on http://0.0.0.0:"),
+        "{line}"
+    );
+    let stderr = server.stop();
+    assert!(stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("clear HTTP"), "{stderr}");
+
+    // Read-only in clear: served, with the warning.
+    let server = started(&journal, &off);
+    let line = server.line.clone();
+    assert!(
+        line.starts_with("runbook serve: listening on http://0.0.0.0:"),
+        "{line}"
+    );
+    let stderr = server.stop();
+    assert!(
+        stderr.contains("the token and every page cross the network unencrypted"),
+        "{stderr}"
+    );
+
+    // Over TLS off loopback: deciding, no warning.
+    let certs = certificates();
+    let (cert, key) = (
+        path(certs.path(), "leaf.pem"),
+        path(certs.path(), "leaf.key"),
+    );
+    let tls = ["--tls-cert", cert.as_str(), "--tls-key", key.as_str()];
+    let server = started(&journal, &[&off[..], &tls[..], &["--decide"]].concat());
+    let line = server.line.clone();
+    assert!(
+        line.starts_with("runbook serve: listening on https://0.0.0.0:"),
+        "{line}"
+    );
+    let stderr = server.stop();
+    assert!(!stderr.contains("warning"), "{stderr}");
+    // Insecure HTTP and TLS at once is a usage error.
+    let stderr = refused(
+        &journal,
+        &[&off[..], &tls[..], &["--decide", "--insecure-http"]].concat(),
+    );
+    assert!(stderr.contains("--insecure-http"), "{stderr}");
+}
