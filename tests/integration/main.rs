@@ -78,6 +78,7 @@ mod run_signals;
 mod running;
 mod schema;
 mod shell_contexts;
+mod signals_at_spawn;
 mod silence_once;
 mod stdlib_examples;
 mod step_output_caps;

@@ -29,7 +29,6 @@
 
 use nix::fcntl::OFlag;
 use nix::libc;
-use nix::sys::signal::Signal;
 use nix::unistd::{ForkResult, Pid};
 use runbook_runtime::journal_sync::FinalSync;
 use std::fs::File;
@@ -172,12 +171,7 @@ fn watch(read: OwnedFd, journal: Option<RawFd>, mut groups: Vec<i32>) -> ! {
     // SAFETY: only async-signal-safe calls on descriptors this process owns.
     unsafe {
         libc::setpgid(0, 0);
-        for sig in [
-            Signal::SIGINT,
-            Signal::SIGTERM,
-            Signal::SIGHUP,
-            Signal::SIGQUIT,
-        ] {
+        for sig in crate::signals::INTERRUPTING {
             libc::signal(sig as libc::c_int, libc::SIG_IGN);
         }
         libc::prctl(libc::PR_SET_NAME, c"rb-watchdog".as_ptr());
