@@ -27,6 +27,7 @@ mod expressions;
 mod failed_steps;
 mod harness;
 mod hostile_input;
+mod http_closed_connections;
 mod indirect_readers;
 mod insertions;
 mod journal_final_sync;
