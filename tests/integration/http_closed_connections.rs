@@ -6,7 +6,7 @@
 //! closes its connections on purpose (`harness::closing`).
 
 use crate::harness::closing::{Closing, ClosingServer};
-use crate::harness::{run_playbook, Ran};
+use crate::harness::{run_file, run_playbook, Ran};
 
 fn seen(server: &ClosingServer) -> Vec<(usize, String, String)> {
     server.seen()
@@ -182,5 +182,30 @@ steps:
             request(0, "POST", "/api/v1/query"),
             request(1, "POST", "/api/v1/query"),
         ]
+    );
+}
+
+#[test]
+fn a_put_of_a_streamed_file_on_a_closed_connection_is_not_sent_again() {
+    let server = ClosingServer::start(Closing::AtSecondRequest);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("backup.json"), "{\"rows\": 3}").unwrap();
+    let text = format!(
+        "name: upload\nsteps:\n  - id: first\n    http: \"{url}/one\"\n  - id: upload\n    needs: [first]\n    http:\n      url: \"{url}/two\"\n      method: PUT\n      body_file: backup.json\n",
+        url = server.url
+    );
+    let file = dir.path().join("p.yaml");
+    std::fs::write(&file, text).unwrap();
+    let ran = run_file(&file, dir.path(), &["--yes"], &[]);
+    assert_eq!(state(&ran, "upload"), "failed");
+    let said = message(&ran, "upload");
+    assert!(
+        said.contains("the request may or may not have been applied")
+            && said.ends_with("it was not sent again (its body was streamed from a file)"),
+        "{said}"
+    );
+    assert_eq!(
+        seen(&server),
+        vec![request(0, "GET", "/one"), request(0, "PUT", "/two")]
     );
 }
