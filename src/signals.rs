@@ -14,13 +14,10 @@ use std::str::FromStr;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
-/// The signals handled, in the order they are listed in the docs.
-const HANDLED: [Signal; 4] = [
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-];
+/// The signals handled, in the order they are listed in the docs (kept
+/// with every other signal `runbook` changes, which a step's process
+/// resets: see `runbook_stdlib::signals`).
+const HANDLED: [Signal; 4] = runbook_stdlib::signals::INTERRUPTING;
 
 /// Starts listening (inside the tokio runtime). From now on the handled
 /// signals no longer end the process: they cancel `cancel` and are recorded

@@ -11,6 +11,11 @@ use std::process::Command;
 /// after `runbook` had begun to exit (`exit_group`, before which its
 /// descriptors, the watchdog's pipe among them, are all open).
 fn final_syncs(s: &Sandbox) -> Vec<(bool, bool)> {
+    final_syncs_with(s, &[])
+}
+
+/// [`final_syncs`] with `env` added to `runbook`'s environment.
+fn final_syncs_with(s: &Sandbox, env: &[(&str, &str)]) -> Vec<(bool, bool)> {
     let trace = s.path().join("trace");
     let status = Command::new("strace")
         .current_dir(s.path())
@@ -20,6 +25,7 @@ fn final_syncs(s: &Sandbox) -> Vec<(bool, bool)> {
         .args(["run", "p.yaml"])
         .env("NO_COLOR", "1")
         .env("USER", "tester")
+        .envs(env.iter().copied())
         .output()
         .expect("strace runs");
     assert!(status.status.success(), "{status:?}");
@@ -56,4 +62,21 @@ fn a_run_that_started_a_process_leaves_the_final_sync_to_its_watchdog() {
 fn a_run_without_a_process_syncs_its_journal_itself() {
     let s = Sandbox::new("name: p\nsteps:\n  - id: a\n    log: hello\n");
     assert_eq!(final_syncs(&s), vec![(true, false)]);
+}
+
+#[test]
+fn a_hand_over_the_watchdog_does_not_confirm_leaves_the_sync_to_runbook() {
+    // The watchdog declines the journal (a debug build's switch, standing
+    // for a `dup2` that failed): it does not confirm, so `runbook` syncs
+    // the journal itself before it exits, and the watchdog does not.
+    let s = Sandbox::new("name: p\nsteps:\n  - id: a\n    shell: \"true\"\n");
+    let env = [("RUNBOOK_DEBUG_WATCHDOG_DECLINES_JOURNAL", "1")];
+    assert_eq!(final_syncs_with(&s, &env), vec![(true, false)]);
+    // The journal is whole: the run's end is in it.
+    let journal = s.journal();
+    assert_eq!(
+        journal.last().unwrap()["event"],
+        "run_finished",
+        "{journal:?}"
+    );
 }

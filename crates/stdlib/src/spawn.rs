@@ -18,8 +18,8 @@
 //! where pidfds are not available (Linux < 5.3), [`portable`] starts it
 //! with `tokio::process` and a `pre_exec` hook, as before. Both give the
 //! process the same things: its own process group, stdin `/dev/null`,
-//! stdout and stderr pipes, the default disposition of every signal and an
-//! empty signal mask, the parent-death signal, the watchdog's announcement,
+//! stdout and stderr pipes, the default disposition of every signal
+//! `runbook` changes ([`crate::signals`]) and an empty signal mask, the parent-death signal, the watchdog's announcement,
 //! and the same error for a program that cannot be executed.
 
 mod child;
@@ -127,6 +127,7 @@ enum Via {
 /// stderr piped to the returned readers. Must be called inside the tokio
 /// runtime (the readers and the child register with it).
 pub fn spawn(command: &Command, watchdog: Option<RawFd>) -> std::io::Result<Spawned> {
+    crate::signals::let_children_be_waited_for();
     spawn_via(command, watchdog, via(), nix::unistd::getpid())
 }
 

@@ -14,8 +14,10 @@
 //! It hears on its stdin, one line each, `+PGID` when a group starts and
 //! `-PGID` when it is gone; when its stdin closes (`runbook` exited, however
 //! it did) it sends SIGKILL to every group still listed, syncs the run's
-//! journal (which it keeps open for that: `runbook` does not wait for the
-//! disk at the run's end, see `runbook_runtime::journal_sync`) and exits. The
+//! journal (which it keeps open for that, and says so on a pipe once it
+//! does: `runbook` then does not wait for the disk at the run's end, see
+//! `runbook_runtime::journal_sync`; without that byte it syncs the journal
+//! itself) and exits. The
 //! `+PGID` line is written by the step process itself, between `fork` and
 //! `exec` ([`announce`]): so the group is known to the watchdog before the
 //! command runs at all, and a SIGKILL of `runbook` right after the spawn
@@ -29,7 +31,6 @@
 
 use nix::fcntl::OFlag;
 use nix::libc;
-use nix::sys::signal::Signal;
 use nix::unistd::{ForkResult, Pid};
 use runbook_runtime::journal_sync::FinalSync;
 use std::fs::File;
@@ -136,12 +137,28 @@ const JOURNAL: libc::c_int = 3;
 /// than any `--jobs` runs at once.
 const GROUPS: usize = 1024;
 
+/// Makes the forked watchdog decline the journal (debug builds only), so a
+/// test can see `runbook` sync the journal itself when the hand-over is
+/// not confirmed.
+const DECLINE_JOURNAL: &str = "RUNBOOK_DEBUG_WATCHDOG_DECLINES_JOURNAL";
+
 /// Forks the watchdog. Both ends of its pipe are close-on-exec, so a step's
 /// command never holds the write end (which would keep the watchdog from
-/// hearing `runbook`'s death). Once it is forked it holds the journal, and
-/// the run's end leaves the journal's sync to it.
+/// hearing `runbook`'s death). With a journal, a second pipe carries the
+/// watchdog's confirmation that it holds the journal (see [`watch`]); the
+/// journal's writer reads it at the run's end and syncs the journal itself
+/// unless it came.
 fn start(journal: Option<&FinalSync>) -> std::io::Result<State> {
     let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    let confirmation = match journal {
+        Some(_) => Some(nix::unistd::pipe2(OFlag::O_CLOEXEC)?),
+        None => None,
+    };
+    let declines = cfg!(debug_assertions) && std::env::var_os(DECLINE_JOURNAL).is_some();
+    let offered = journal
+        .filter(|_| !declines)
+        .map(FinalSync::fd)
+        .zip(confirmation.as_ref().map(|(_, write)| write.as_raw_fd()));
     // Allocated before the fork: the child does not allocate unless more
     // groups than this run at once.
     let groups: Vec<i32> = Vec::with_capacity(GROUPS);
@@ -150,11 +167,14 @@ fn start(journal: Option<&FinalSync>) -> std::io::Result<State> {
     // is grow `groups`, and glibc's malloc is usable in a forked child (its
     // `fork` resets the allocator's locks in the child).
     match unsafe { nix::unistd::fork() }? {
-        ForkResult::Child => watch(read, journal.map(FinalSync::fd), groups),
+        ForkResult::Child => watch(read, offered, groups),
         ForkResult::Parent { .. } => {
             drop(read);
-            if let Some(journal) = journal {
-                journal.hand_over();
+            if let (Some(journal), Some((confirmed, confirming))) = (journal, confirmation) {
+                // Only the watchdog holds the write end now: it writes its
+                // byte or the pipe closes without one.
+                drop(confirming);
+                journal.hand_over(confirmed);
             }
             Ok(State::Running(File::from(write)))
         }
@@ -163,21 +183,25 @@ fn start(journal: Option<&FinalSync>) -> std::io::Result<State> {
 
 /// The forked watchdog's body: its own process group, the run-ending
 /// signals ignored, the pipe as stdin, `/dev/null` as stdout and stderr,
-/// the journal (when given) as descriptor 3 and every other descriptor
-/// closed (it must hold nothing else of `runbook`'s: not the pipe's write
-/// end, not a pipe a reader waits to see closed, not the run's lock); then
-/// [`serve`], SIGKILL to the groups left, the journal's sync, and `_exit`
-/// without running any of `runbook`'s exit code.
-fn watch(read: OwnedFd, journal: Option<RawFd>, mut groups: Vec<i32>) -> ! {
+/// the journal (when offered: its descriptor and the write end of the
+/// confirmation pipe) as descriptor 3, confirmed with one byte once it is
+/// there, and every other descriptor closed (it must hold nothing else of
+/// `runbook`'s: not the pipe's write end, not a pipe a reader waits to see
+/// closed, not the run's lock; closing the confirmation pipe without a
+/// byte tells `runbook` to sync the journal itself); then [`serve`],
+/// SIGKILL to the groups left, the journal's sync, and `_exit` without
+/// running any of `runbook`'s exit code.
+fn watch(read: OwnedFd, offered: Option<(RawFd, RawFd)>, mut groups: Vec<i32>) -> ! {
+    // The journal and the confirmation's write end above 3 first, where
+    // the `dup2`s below cannot replace them (either could be 0-2 if
+    // `runbook` was started with a standard descriptor closed, or 3).
+    // SAFETY: system calls on descriptors inherited from `runbook`.
+    let above = |fd: RawFd| unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, JOURNAL + 1) };
+    let offered = offered.map(|(journal, confirm)| (above(journal), above(confirm)));
     // SAFETY: only async-signal-safe calls on descriptors this process owns.
     unsafe {
         libc::setpgid(0, 0);
-        for sig in [
-            Signal::SIGINT,
-            Signal::SIGTERM,
-            Signal::SIGHUP,
-            Signal::SIGQUIT,
-        ] {
+        for sig in crate::signals::INTERRUPTING {
             libc::signal(sig as libc::c_int, libc::SIG_IGN);
         }
         libc::prctl(libc::PR_SET_NAME, c"rb-watchdog".as_ptr());
@@ -188,9 +212,16 @@ fn watch(read: OwnedFd, journal: Option<RawFd>, mut groups: Vec<i32>) -> ! {
             libc::dup2(null, 2);
         }
     }
-    // The journal as descriptor 3 (`dup2` onto itself changes nothing).
-    // SAFETY: `journal` is open in this process (inherited from `runbook`).
-    let journal = journal.filter(|&fd| unsafe { libc::dup2(fd, JOURNAL) } == JOURNAL);
+    // The journal as descriptor 3, then the confirmation; without it
+    // `runbook` syncs the journal.
+    // SAFETY: system calls on descriptors open in this process (inherited
+    // from `runbook`), the byte from a static.
+    let journal = offered.filter(|&(fd, confirm)| unsafe {
+        fd >= 0
+            && confirm >= 0
+            && libc::dup2(fd, JOURNAL) == JOURNAL
+            && libc::write(confirm, b"1".as_ptr().cast(), 1) == 1
+    });
     close_from(if journal.is_some() {
         JOURNAL + 1
     } else {

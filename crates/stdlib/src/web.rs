@@ -1,10 +1,13 @@
 //! The HTTP client shared by the kinds that speak HTTP (`http`, `notify`,
-//! `prometheus`), and the words for what went wrong.
+//! `prometheus`, `silence`), the one way they send a request ([`send`]),
+//! and the words for what went wrong.
 //!
 //! One `reqwest` client per combination of client-level settings is built
 //! once per process and reused, so a thousand `http` steps share their
 //! connection pools and TLS configuration instead of each building its own
 //! (building a rustls client config costs more than a loopback request).
+
+pub mod send;
 
 use std::error::Error as _;
 use std::sync::OnceLock;
@@ -21,15 +24,29 @@ pub struct ClientOptions {
     pub insecure: bool,
 }
 
-/// The shared client for these settings.
+/// The shared client for these settings. Send with [`send::send`], which
+/// deals with a pooled connection that closed.
 pub fn client(options: ClientOptions) -> Result<&'static reqwest::Client, String> {
-    static CLIENTS: [OnceLock<Result<reqwest::Client, String>>; 4] = [
+    client_with(options, true)
+}
+
+/// The shared client for these settings that keeps connections alive
+/// (`pooled`), or the one that opens a new connection for every request
+/// (to send a request again after its pooled connection closed).
+fn client_with(options: ClientOptions, pooled: bool) -> Result<&'static reqwest::Client, String> {
+    static CLIENTS: [OnceLock<Result<reqwest::Client, String>>; 8] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
     ];
-    let slot = usize::from(options.follow_redirects) * 2 + usize::from(options.insecure);
+    let slot = usize::from(pooled) * 4
+        + usize::from(options.follow_redirects) * 2
+        + usize::from(options.insecure);
     CLIENTS[slot]
         .get_or_init(|| {
             let redirects = if options.follow_redirects {
@@ -41,7 +58,7 @@ pub fn client(options: ClientOptions) -> Result<&'static reqwest::Client, String
                 .redirect(redirects)
                 .danger_accept_invalid_certs(options.insecure)
                 .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
-                .pool_max_idle_per_host(128)
+                .pool_max_idle_per_host(if pooled { 128 } else { 0 })
                 .build()
                 .map_err(|e| format!("cannot set up the HTTP client: {}", chain(&e)))
         })

@@ -4,6 +4,7 @@
 //! Rocket.Chat accept the same `text`/`channel`/`username` payload, POSTed
 //! as JSON (`channel` and `username` only when given).
 
+use crate::web::send::Repeat;
 use crate::web::{self, ClientOptions};
 use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{
@@ -89,20 +90,22 @@ dry-run shows the rendered message and does not post it.",
 
     fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
-            let client = match web::client(ClientOptions {
+            let options = ClientOptions {
                 follow_redirects: false,
                 insecure: false,
-            }) {
+            };
+            let client = match web::client(options) {
                 Ok(c) => c,
                 Err(e) => return ActionResult::failure(e),
             };
             let what = "POST to the webhook";
             let body = serde_json::to_value(&params.payload).unwrap_or_default();
-            let send = client.post(&params.url).timeout(TIMEOUT).json(&body).send();
+            let request = client.post(&params.url).timeout(TIMEOUT).json(&body);
+            let send = web::send::send(options, request, Repeat::ByMethod, what, TIMEOUT);
             let response = tokio::select! {
                 r = send => match r {
                     Ok(r) => r,
-                    Err(e) => return ActionResult::failure(web::describe_failure(&e, what, TIMEOUT)),
+                    Err(e) => return ActionResult::failure(e),
                 },
                 _ = ctx.cancel.cancelled() => return ActionResult::failure("stopped while posting"),
             };

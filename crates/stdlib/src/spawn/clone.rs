@@ -13,10 +13,10 @@
 //! Signals: every signal is blocked in `runbook`'s calling thread around the
 //! clone, so none is handled in the new process while it shares the memory
 //! (a handler of `runbook`'s would run on `runbook`'s data); the new process
-//! then sets every signal that has a handler to its default disposition,
-//! and SIGPIPE too (`runbook` ignores it; a command must get the default, as
-//! `std`'s spawn gives it), and empties its signal mask just before
-//! `execve`. The other threads of `runbook` keep running: they never touch
+//! then sets every signal `runbook` changes to its default disposition
+//! ([`crate::signals::CHANGED`]: the ones with a handler, and SIGPIPE, which
+//! `runbook` ignores and a command must get as default, as `std`'s spawn
+//! gives it), and empties its signal mask just before `execve`. The other threads of `runbook` keep running: they never touch
 //! the new process's stack or [`Shared`], and every descriptor they open is
 //! close-on-exec (`std`, tokio and the project's own opens all are), so
 //! none leaks into the command.
@@ -205,28 +205,20 @@ fn errno() -> c_int {
     unsafe { *libc::__errno_location() }
 }
 
-/// Sets every signal that has a handler, and SIGPIPE, to its default
-/// disposition (ignored signals other than SIGPIPE stay ignored across
-/// `execve`, as with `std`'s spawn). glibc refuses its own two internal
-/// signals, which it handles only in threads of `runbook`.
+/// Sets every signal whose disposition `runbook` changes
+/// ([`crate::signals::CHANGED`]: its handlers, SIGPIPE) to the default,
+/// one `sigaction` each, without reading any disposition first. Other
+/// signals are as `runbook` found them (an ignored one stays ignored
+/// across `execve`, as with `std`'s spawn); none of them has a handler
+/// (the test `signals_at_spawn` holds that).
 ///
 /// # Safety
 /// Only in the new process, with every signal blocked.
 unsafe fn reset_signal_dispositions() {
-    for signal in 1..=64 {
-        if signal == libc::SIGKILL || signal == libc::SIGSTOP {
-            continue;
-        }
-        let mut old: libc::sigaction = std::mem::zeroed();
-        if libc::sigaction(signal, std::ptr::null(), &mut old) < 0 {
-            continue;
-        }
-        let handled = old.sa_sigaction != libc::SIG_DFL && old.sa_sigaction != libc::SIG_IGN;
-        if handled || (signal == libc::SIGPIPE && old.sa_sigaction != libc::SIG_DFL) {
-            let mut default: libc::sigaction = std::mem::zeroed();
-            default.sa_sigaction = libc::SIG_DFL;
-            libc::sigaction(signal, &default, std::ptr::null_mut());
-        }
+    let mut default: libc::sigaction = std::mem::zeroed();
+    default.sa_sigaction = libc::SIG_DFL;
+    for signal in crate::signals::CHANGED {
+        libc::sigaction(signal as c_int, &default, std::ptr::null_mut());
     }
 }
 

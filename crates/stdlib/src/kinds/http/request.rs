@@ -6,6 +6,7 @@
 use super::file::{self, Saving};
 use super::Params;
 use crate::capped::{self, Capped};
+use crate::web::send::Repeat;
 use crate::web::{self, ClientOptions};
 use runbook_runtime::output_cap::OutputCap;
 use runbook_runtime::{ActionContext, ActionResult, Mode};
@@ -181,6 +182,8 @@ pub fn header_map(headers: &reqwest::header::HeaderMap) -> Map<String, Value> {
 
 /// Why an exchange stopped before a response was complete.
 enum Fault {
+    /// No response: why, in words.
+    Sent(String),
     Http(reqwest::Error),
     File(String),
 }
@@ -219,7 +222,10 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
     let started = Instant::now();
     let expect = &req.expect;
     let exchange = async {
-        let mut response = builder.send().await.map_err(Fault::Http)?;
+        let mut response =
+            web::send::send(req.client, builder, Repeat::ByMethod, &what, req.timeout)
+                .await
+                .map_err(Fault::Sent)?;
         let status = response.status().as_u16();
         let headers = header_map(response.headers());
         let size = response.content_length();
@@ -252,7 +258,7 @@ pub async fn send(ctx: &ActionContext, req: Request) -> ActionResult {
         done = exchange => match done {
             Ok(done) => done,
             Err(Fault::Http(e)) => return ActionResult::failure(web::describe_failure(&e, &what, req.timeout)),
-            Err(Fault::File(e)) => return ActionResult::failure(e),
+            Err(Fault::File(e) | Fault::Sent(e)) => return ActionResult::failure(e),
         },
         _ = ctx.cancel.cancelled() => return ActionResult::failure(format!("stopped while waiting for {what}")),
     };

@@ -4,6 +4,7 @@
 
 use super::Params;
 use crate::capped;
+use crate::web::send::Repeat;
 use crate::web::{self, ClientOptions};
 use runbook_runtime::{ActionContext, ActionResult};
 use serde_json::{Map, Value};
@@ -150,19 +151,23 @@ pub async fn run(params: Params, ctx: &ActionContext) -> ActionResult {
     };
     let url = format!("{base}/api/v1/{endpoint}");
     let what = format!("PromQL `{query}` at {base}");
-    let client = match web::client(ClientOptions {
+    let options = ClientOptions {
         follow_redirects: true,
         insecure: false,
-    }) {
+    };
+    let client = match web::client(options) {
         Ok(c) => c,
         Err(e) => return ActionResult::failure(e),
     };
     let limit = timeout.map_or(DEFAULT_TIMEOUT, |t| t + Duration::from_secs(5));
-    let request = client.post(&url).timeout(limit).form(&form).send();
+    // A query only reads: sent again if its connection closed under it,
+    // although it is a POST.
+    let request = client.post(&url).timeout(limit).form(&form);
+    let request = web::send::send(options, request, Repeat::Read, &what, limit);
     let response = tokio::select! {
         r = request => match r {
             Ok(r) => r,
-            Err(e) => return ActionResult::failure(web::describe_failure(&e, &what, limit)),
+            Err(e) => return ActionResult::failure(e),
         },
         _ = ctx.cancel.cancelled() => return ActionResult::failure("stopped while querying"),
     };

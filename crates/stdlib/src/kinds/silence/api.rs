@@ -8,6 +8,7 @@ use super::matchers::{self, Matcher, BROAD_HELP};
 use super::reuse;
 use super::{Params, DEFAULT_MAX_DURATION};
 use crate::capped;
+use crate::web::send::Repeat;
 use crate::web::{self, ClientOptions};
 use runbook_runtime::{ActionContext, ActionResult, Mode};
 use serde::Serialize;
@@ -333,7 +334,7 @@ impl Call {
         }
         let stopped = || format!("stopped before Alertmanager answered ({what})");
         let mut response = tokio::select! {
-            r = request.send() => r.map_err(|e| web::describe_failure(&e, what, self.timeout))?,
+            r = web::send::send(OPTIONS, request, Repeat::ByMethod, what, self.timeout) => r?,
             _ = ctx.cancel.cancelled() => return Err(stopped()),
         };
         let status = response.status();
@@ -348,11 +349,14 @@ impl Call {
     }
 }
 
+/// Alertmanager's API answers where it is asked.
+const OPTIONS: ClientOptions = ClientOptions {
+    follow_redirects: false,
+    insecure: false,
+};
+
 fn client() -> Result<&'static reqwest::Client, String> {
-    web::client(ClientOptions {
-        follow_redirects: false,
-        insecure: false,
-    })
+    web::client(OPTIONS)
 }
 
 /// The creation the parameters describe, held to the rules of `check`.
