@@ -86,6 +86,7 @@ pub enum Code {
     UnreachableStep,
     OnlyAfterFailure,
     UnreachableCase,
+    ReachabilityUnchecked,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
     Lint(LintRule),
 }
@@ -159,6 +160,7 @@ impl Code {
         Code::UnreachableStep,
         Code::OnlyAfterFailure,
         Code::UnreachableCase,
+        Code::ReachabilityUnchecked,
     ];
 
     /// The stable name, as printed: `runbook::unknown_step`.
@@ -230,6 +232,7 @@ impl Code {
             Code::UnreachableStep => "runbook::unreachable_step",
             Code::OnlyAfterFailure => "runbook::only_after_failure",
             Code::UnreachableCase => "runbook::unreachable_case",
+            Code::ReachabilityUnchecked => "runbook::reachability_unchecked",
             Code::Lint(rule) => rule.name(),
         }
     }
@@ -305,6 +308,7 @@ impl Code {
             Code::UnreachableStep => "a step can never run: an always-false guard or case (a warning), or edges that rule it out on every path (an error)",
             Code::OnlyAfterFailure => "a step runs only if another step fails, through `needs` on a failure's recovery step",
             Code::UnreachableCase => "a branch case can never be taken",
+            Code::ReachabilityUnchecked => "a playbook has more combinations of branch outcomes than the reachability check follows (4,096): it is checked on a sample, and no step is reported unreachable from it",
             Code::Lint(rule) => rule.rationale(),
         }
     }
