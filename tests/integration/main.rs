@@ -55,6 +55,7 @@ mod piped_interpreters;
 mod plans;
 mod reachability;
 mod rehearsal_elements;
+mod rehearsal_unused;
 mod rehearsals;
 mod remote_approvals;
 mod remote_approvals_elements;
