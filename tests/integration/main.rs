@@ -38,6 +38,7 @@ mod kind_playbook;
 mod kind_prometheus;
 mod kind_redis;
 mod kind_silence;
+mod kind_silence_shown;
 mod kind_sql;
 mod kind_sql_dry_run;
 mod kind_tcp;
