@@ -44,8 +44,9 @@ fn drawn(path: &str) -> Vec<(String, String)> {
 }
 
 /// A shared entry is judged over every scenario that has it: used by one
-/// scenario's run it is fine, used by none it warns; a scenario's own
-/// entry its run did not use warns. Both are drawn at the entry.
+/// scenario's run it is fine, used by none (or replaced by every
+/// scenario) it warns; a scenario's own entry its run did not use warns.
+/// Each is drawn at the entry.
 #[test]
 fn entries_no_rehearsal_uses_are_warnings_drawn_at_the_entry() {
     let (code, out) = runbook_test("tests/fixtures/rehearsals/unused");
@@ -64,12 +65,16 @@ fn entries_no_rehearsal_uses_are_warnings_drawn_at_the_entry() {
                 "`restart` under `gates:` in scenario `healthy` answers for nothing: its rehearsal never used it"
                     .to_string()
             ),
+            (
+                "kind".to_string(),
+                "`kind` under `answers:` answers for nothing: every scenario replaces it".to_string()
+            ),
         ]
     );
     // `restart: succeeded` and the shared gate are used by the first scenario.
     assert_eq!(
         flat(&out).matches("runbook::unused_scenario_entry").count(),
-        2,
+        3,
         "{out}"
     );
     snapshot("unused", &out);

@@ -180,7 +180,7 @@ pub fn rehearse_file(path: &Path, world: &World) -> FileReport {
             run: (!matches!(r.verdict, Verdict::Unscripted(_))).then_some((&r.usage, &r.rehearsed)),
         })
         .collect();
-    let mut unused = unreached::unused(&judged);
+    let mut unused = unreached::unused(&judged, &parsed.shared);
     report.diagnostics.append(&mut unused);
     report
 }

@@ -17,6 +17,8 @@ use super::absent_element::{unmatched_item, unmatched_selector, Unmatched};
 use super::element_address::parse;
 use super::element_scripts::{entry_key, Used};
 use super::scenario::Scenario;
+#[cfg(doc)]
+use super::scenario::ScenarioFile;
 use super::verdict::Rehearsed;
 use runbook_dsl::{Code, Diagnostic, Span, Spanned};
 
@@ -61,11 +63,18 @@ enum Under {
     Gates,
 }
 
-/// The warnings for the entries of `file` that no rehearsal used.
-pub fn unused(judged: &[Judged]) -> Vec<Diagnostic> {
+/// The warnings for the entries of a file that no rehearsal used;
+/// `shared`: the keys of the file's shared entries ([`ScenarioFile::shared`]).
+pub fn unused(judged: &[Judged], shared: &[(&str, Spanned<String>)]) -> Vec<Diagnostic> {
     let mut entries: Vec<Entry> = Vec::new();
+    // The keys of the entries some scenario has (a shared one not
+    // replaced by it).
+    let mut had: Vec<Span> = Vec::new();
     for one in judged {
         let s = one.scenario;
+        had.extend(s.steps.iter().map(|x| x.step.span));
+        had.extend(s.answers.iter().map(|x| x.step.span));
+        had.extend(s.gates.iter().map(|x| x.step.span));
         let mut note = |address: &Spanned<String>, span: Span, under: Under, what: &str| {
             let Ok(parts) = parse(&address.value) else {
                 return;
@@ -145,11 +154,30 @@ pub fn unused(judged: &[Judged]) -> Vec<Diagnostic> {
             );
         }
     }
-    entries
+    let mut found: Vec<Diagnostic> = entries
         .into_iter()
         .filter(|e| !e.used && !e.unjudged)
         .map(warning)
-        .collect()
+        .collect();
+    if !judged.is_empty() {
+        for (under, key) in shared.iter().filter(|(_, k)| !had.contains(&k.span)) {
+            found.push(replaced(under, key));
+        }
+    }
+    found
+}
+
+/// A shared entry that every scenario replaces with its own.
+fn replaced(under: &str, key: &Spanned<String>) -> Diagnostic {
+    let shown = one_line(&key.value);
+    Diagnostic::warning(
+        Code::UnusedScenarioEntry,
+        format!("`{shown}` under `{under}:` answers for nothing: every scenario replaces it"),
+    )
+    .label(key.span, "replaced by each scenario's own entry")
+    .help(format!(
+        "every scenario scripts `{shown}` under `{under}:` itself, so this shared entry is never used: remove it, or remove the scenarios' own entries that say the same"
+    ))
 }
 
 fn warning(entry: Entry) -> Diagnostic {
