@@ -2,6 +2,8 @@
 //! (see `docs/rehearsals.md`) and report like a test runner: one line per
 //! scenario, a report pointing into the playbook for each failure, and the
 //! summary line `N passed, M failed` that CI reads. Exit 1 on any failure.
+//! Warnings about a scenario file (`unused_scenario_entry`) are drawn in
+//! it after its scenarios' lines and fail nothing.
 
 use super::{INVALID, OK};
 use runbook_dsl::diagnostic::{render, RenderStyle, Report};
@@ -76,6 +78,11 @@ fn show(report: &FileReport, color: bool) -> String {
                 out.push_str(&failure(plan, &scenario.name, mismatches, style));
             }
         }
+    }
+    // Warnings about the file itself (entries no rehearsal used), drawn
+    // in it; they fail nothing.
+    if !report.diagnostics.is_empty() {
+        out.push_str(&render(&report.file, &report.diagnostics, style));
     }
     out
 }

@@ -43,6 +43,23 @@ fn unreadable_examples() -> Vec<(String, SourceFile, Vec<Diagnostic>)> {
     .collect()
 }
 
+/// Examples of the codes that come from rehearsing scenario files: the
+/// diagnostics of the file itself, after its scenarios ran.
+fn rehearsal_examples() -> Vec<(String, SourceFile, Vec<Diagnostic>)> {
+    let world = runbook_runtime::rehearsal::World {
+        catalog: runbook_stdlib::builtin(),
+        pure: std::sync::Arc::new(runbook_stdlib::Builtins),
+    };
+    ["tests/fixtures/rehearsals/unused/triage.scenario.yaml"]
+        .iter()
+        .map(|path| {
+            let report = runbook_runtime::rehearsal::rehearse_file(&root().join(path), &world);
+            let file = SourceFile::new(path.to_string(), report.file.text().to_string());
+            (path.to_string(), file, report.diagnostics)
+        })
+        .collect()
+}
+
 fn generate() -> String {
     let base = root().join("tests/fixtures/bad");
     let files = playbooks_under(&base);
@@ -64,6 +81,7 @@ fn generate() -> String {
         (!name.ends_with(".yaml"), diagnostics.len(), name.clone())
     });
     fixtures.extend(unreadable_examples());
+    fixtures.extend(rehearsal_examples());
     let mut out = String::new();
     for &code in Code::ALL {
         out.push_str(&format!(

@@ -213,7 +213,9 @@ fn a_dry_run_shows_the_silence_and_creates_nothing() {
         "job=~\"node|web-[0-9]+\"",
         "severity!=\"info\"",
         "for 2h (until ",
-        "by \"oncall-ann\": \"swap\"",
+        // The comment as it will be created: marked with the run and step.
+        "by \"oncall-ann\": \"swap (runbook run ",
+        ", step mute)\"",
         "preview: Alertmanager 0.",
         "nothing was created",
     ] {

@@ -171,3 +171,59 @@ fn plan_groups_independent_decisions_instead_of_multiplying_them() {
         .expect("a join section");
     assert!(joins.contains("• report [read]"), "{text}");
 }
+
+/// Thirteen independent branches joined by one step that runs only when
+/// every branch took its first case: 8,192 combinations of outcomes, more
+/// than the walk follows. `check` warns that it checked a sample, names
+/// the step no sampled world ran, and never calls it unreachable: a run
+/// with every flag set runs it.
+#[test]
+fn too_many_paths_are_checked_on_a_sample_that_reports_nothing_unreachable() {
+    let n = 13;
+    let mut playbook = String::from("name: many\ninputs:\n");
+    for i in 1..=n {
+        playbook.push_str(&format!("  flag{i}: {{type: bool, default: false}}\n"));
+    }
+    playbook.push_str("steps:\n");
+    for i in 1..=n {
+        playbook.push_str(&format!(
+            "  - id: b{i}\n    branch:\n      - when: inputs.flag{i}\n        then: x{i}\n      - else: y{i}\n  - id: x{i}\n    log: x{i}\n  - id: y{i}\n    log: y{i}\n"
+        ));
+    }
+    let xs: Vec<String> = (1..=n).map(|i| format!("x{i}")).collect();
+    let every: Vec<String> = xs.iter().map(|x| format!("succeeded({x})")).collect();
+    playbook.push_str(&format!(
+        "  - id: rare\n    needs: [{}]\n    when: {}\n    log: every flag was set\n",
+        xs.join(", "),
+        every.join(" && ")
+    ));
+    let s = Sandbox::new(&playbook);
+    let (code, text) = check(&s);
+    assert_eq!(code, 0, "a warning, not an error:\n{text}");
+    assert!(text.contains("runbook::reachability_unchecked"), "{text}");
+    // (miette wraps the message: its end may follow a `│`.)
+    assert!(
+        text.contains("were not all checked: more than 4096 combinations of branch"),
+        "{text}"
+    );
+    assert!(
+        text.contains("8192 combinations of branch outcomes after this step"),
+        "{text}"
+    );
+    assert!(text.contains("a sample of 256"), "{text}");
+    assert!(
+        text.contains("1 step(s) did not run in any sampled world"),
+        "{text}"
+    );
+    assert!(text.contains("`rare`"), "{text}");
+    assert!(!text.contains("runbook::unreachable_step"), "{text}");
+    assert!(!text.contains("can run on no path"), "{text}");
+    // The same playbook checks the same way every time.
+    assert_eq!(check(&s).1, text);
+
+    let flags: Vec<String> = (1..=n).map(|i| format!("--input=flag{i}=true")).collect();
+    let args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let run = s.run(&args);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("rare"), "succeeded", "{}", run.describe());
+}

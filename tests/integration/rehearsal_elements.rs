@@ -490,55 +490,6 @@ fn an_elements_unscripted_step_gets_the_entries_to_add() {
     snapshot("rolling_unscripted", &out);
 }
 
-/// Where the scenario cannot know a loop's list (here a called playbook's,
-/// split from its input), an entry of a scenario for an element the run
-/// did not have (a label none had, a position past the end, under
-/// `steps:`, `answers:`, `gates:` or a loop's `items:`) is a difference of
-/// that scenario, with where it is in the scenario file and the closest
-/// label; an entry shared by the file is not judged, and nothing executes.
-#[test]
-fn an_entry_for_an_element_the_run_did_not_have_fails_its_scenario() {
-    let (code, out) = runbook_test("tests/fixtures/rehearsals/unused_entries");
-    assert_eq!(code, 1, "{out}");
-    let flat = flat(&out);
-    for said in [
-        "every entry names a host of the group ... ok",
-        "`group.restart[web-22].stop_app` under `steps:` (tests/fixtures/rehearsals/unused_entries/fleet.scenario.yaml:28:7) names no element the run had: the loop `group.restart` had no element `web-22`",
-        "`group.restart[3].check` under `answers:` (tests/fixtures/rehearsals/unused_entries/fleet.scenario.yaml:30:7)",
-        "had no element [3]",
-        "did you mean `group.restart[web-1].stop_app`?",
-        "the loop `group.restart` had no element `$(touch pwned) ].x`",
-        "the element `wbe-3` under `items:` of `group.restart` (tests/fixtures/rehearsals/unused_entries/fleet.scenario.yaml:42:13)",
-        "did you mean `label: web-3`?",
-        "the element [5] under `items:` of `group.restart`",
-        "its elements: [0] web-1, [1] web-2, [2] web-3",
-        "1 passed, 2 failed",
-    ] {
-        assert!(flat.contains(said), "{said}: {out}");
-    }
-    assert!(
-        !out.contains("web-7"),
-        "a shared entry is not judged: {out}"
-    );
-    // miette may wrap the help: the closest address, as the report has it.
-    let report = rehearsal::rehearse_file(
-        &root().join("tests/fixtures/rehearsals/unused_entries/fleet.scenario.yaml"),
-        &world(),
-    );
-    let rehearsal::Verdict::Failed(differences) = &report.scenarios[1].verdict else {
-        panic!("{:?}", report.scenarios[1].verdict);
-    };
-    assert_eq!(differences.len(), 4, "{differences:?}");
-    assert!(
-        differences[0]
-            .actual
-            .ends_with("did you mean `group.restart[web-2].stop_app`?"),
-        "{differences:?}"
-    );
-    assert!(!std::path::Path::new("pwned").exists(), "nothing executes");
-    snapshot("unused_entries", &out);
-}
-
 /// A difference report names an element's run by its label (quoted when
 /// it must be, as hints do), not its position: what it says, pasted back
 /// into the scenario, names the same step of the same element's run.

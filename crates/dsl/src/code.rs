@@ -86,6 +86,9 @@ pub enum Code {
     UnreachableStep,
     OnlyAfterFailure,
     UnreachableCase,
+    ReachabilityUnchecked,
+    // Rehearsals.
+    UnusedScenarioEntry,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
     Lint(LintRule),
 }
@@ -159,6 +162,8 @@ impl Code {
         Code::UnreachableStep,
         Code::OnlyAfterFailure,
         Code::UnreachableCase,
+        Code::ReachabilityUnchecked,
+        Code::UnusedScenarioEntry,
     ];
 
     /// The stable name, as printed: `runbook::unknown_step`.
@@ -230,6 +235,8 @@ impl Code {
             Code::UnreachableStep => "runbook::unreachable_step",
             Code::OnlyAfterFailure => "runbook::only_after_failure",
             Code::UnreachableCase => "runbook::unreachable_case",
+            Code::ReachabilityUnchecked => "runbook::reachability_unchecked",
+            Code::UnusedScenarioEntry => "runbook::unused_scenario_entry",
             Code::Lint(rule) => rule.name(),
         }
     }
@@ -305,6 +312,8 @@ impl Code {
             Code::UnreachableStep => "a step can never run: an always-false guard or case (a warning), or edges that rule it out on every path (an error)",
             Code::OnlyAfterFailure => "a step runs only if another step fails, through `needs` on a failure's recovery step",
             Code::UnreachableCase => "a branch case can never be taken",
+            Code::UnusedScenarioEntry => "an entry of a scenario file (a step result, an answer, a gate decision, an element of `items:`) that no rehearsal used: its scenario's run, or for an entry shared by the file every scenario's, never asked for it",
+            Code::ReachabilityUnchecked => "a playbook has more combinations of branch outcomes than the reachability check follows (4,096): it is checked on a sample, and no step is reported unreachable from it",
             Code::Lint(rule) => rule.rationale(),
         }
     }

@@ -13,7 +13,10 @@
 //! never lets more steps run). Worlds that agree on every step that still
 //! matters (one with an edge to, or read by, a step not walked yet) are
 //! merged, so independent branches add up instead of multiplying. Past
-//! [`MAX_WORLDS`] the walk gives up and reports nothing.
+//! [`MAX_WORLDS`] the walk goes on over a deterministic sample of
+//! [`SAMPLE_WORLDS`] worlds, which proves some steps reachable but can
+//! prove none unreachable: it reports `reachability_unchecked` (a warning
+//! naming the steps it did not see run) instead of any finding.
 
 use crate::activation::{activation, continues, Blocked, Ended};
 use crate::ast::{Action, OnFailure, Playbook};
@@ -26,8 +29,20 @@ use crate::plan::StepPlan;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
-/// More worlds than this at once and the walk gives up (nothing reported).
+/// More worlds than this at once and the walk goes on over a sample.
 pub const MAX_WORLDS: usize = 4096;
+
+/// How many worlds the sample keeps: enough to see most steps run, few
+/// enough that a playbook of thousands of branches checks in no time.
+pub const SAMPLE_WORLDS: usize = 256;
+
+/// Where the walk stopped following every world.
+struct Sampled {
+    /// The step at which the worlds first outgrew [`MAX_WORLDS`].
+    at: usize,
+    /// How many worlds there were then.
+    worlds: usize,
+}
 
 /// One set of paths through the steps walked so far. It holds the states
 /// of the steps that still matter only (see `live` in [`walk`]): a world is
@@ -105,9 +120,19 @@ pub(super) fn check(
     if order.len() != n {
         return;
     }
-    let Some(seen) = walk(playbook, graph, order, plans) else {
+    let (seen, sampled) = walk(playbook, graph, order, plans);
+    if let Some(sampled) = sampled {
+        // A sample proves that steps run, never that one cannot: no
+        // `unreachable_step`, and no `only_after_failure` (the failures
+        // common to the sampled worlds may not be common to all).
+        let unseen: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| !plans[i].unreachable && !seen[i].runs)
+            .collect();
+        diags.push(unchecked(playbook, &sampled, &unseen));
         return;
-    };
+    }
     for &i in order {
         if plans[i].unreachable {
             continue;
@@ -127,8 +152,9 @@ fn walk(
     graph: &StepGraph,
     order: &[usize],
     plans: &[StepPlan],
-) -> Option<Vec<Seen>> {
+) -> (Vec<Seen>, Option<Sampled>) {
     let n = playbook.steps.len();
+    let mut sampled: Option<Sampled> = None;
     let index: HashMap<&str, usize> = playbook
         .steps
         .iter()
@@ -273,12 +299,90 @@ fn walk(
                 }
             }
         }
-        if merged.len() > MAX_WORLDS {
-            return None;
+        if merged.len() > MAX_WORLDS && sampled.is_none() {
+            sampled = Some(Sampled {
+                at: i,
+                worlds: merged.len(),
+            });
+        }
+        if sampled.is_some() && merged.len() > SAMPLE_WORLDS {
+            merged = sample(merged, SAMPLE_WORLDS);
         }
         worlds = merged;
     }
-    Some(seen)
+    (seen, sampled)
+}
+
+/// `keep` of the worlds, chosen by a fixed pseudo-random sequence (not
+/// evenly spaced: worlds fork in a regular pattern, and a stride would
+/// keep only one side of every branch), in their order, so the same
+/// playbook always checks the same way.
+fn sample(worlds: Vec<World>, keep: usize) -> Vec<World> {
+    let len = worlds.len();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15 ^ len as u64;
+    let mut next = move || {
+        // splitmix64
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    // A partial Fisher-Yates shuffle of the positions.
+    let mut positions: Vec<usize> = (0..len).collect();
+    for k in 0..keep.min(len) {
+        let pick = k + (next() % (len - k) as u64) as usize;
+        positions.swap(k, pick);
+    }
+    let mut kept = vec![false; len];
+    for &p in &positions[..keep.min(len)] {
+        kept[p] = true;
+    }
+    worlds
+        .into_iter()
+        .zip(kept)
+        .filter_map(|(w, k)| k.then_some(w))
+        .collect()
+}
+
+/// The warning of a walk that went on over a sample: where the worlds
+/// outgrew the limit, and the steps no sampled world ran (not reported
+/// unreachable: they may run in a world the sample left out).
+fn unchecked(playbook: &Playbook, sampled: &Sampled, unseen: &[usize]) -> Diagnostic {
+    let at = &playbook.steps[sampled.at];
+    let d = Diagnostic::warning(
+        Code::ReachabilityUnchecked,
+        format!(
+            "the paths through this playbook were not all checked: more than {MAX_WORLDS} combinations of branch outcomes"
+        ),
+    );
+    let d = match &playbook.name {
+        Some(name) => d.label(name.span, "its reachability is checked on a sample"),
+        None => d,
+    };
+    let shown: Vec<String> = unseen
+        .iter()
+        .take(5)
+        .map(|&i| format!("`{}`", id(playbook, i)))
+        .collect();
+    let unseen_text = match unseen.len() {
+        0 => "every step ran in some sampled world, so every step can run".to_string(),
+        n => format!(
+            "{n} step(s) did not run in any sampled world and are not reported unreachable (they may run in a world left out): {}{}",
+            shown.join(", "),
+            if n > shown.len() { ", ..." } else { "" }
+        ),
+    };
+    d.label(
+        at.id.span,
+        format!(
+            "{} combinations of branch outcomes after this step",
+            sampled.worlds
+        ),
+    )
+    .help(format!(
+        "runbook checked a sample of {SAMPLE_WORLDS} of them: {unseen_text}; to have every path checked, move independent branches into called playbooks (`playbook:` steps, checked on their own), or make fewer later steps read the outcome of each branch"
+    ))
 }
 
 fn id(playbook: &Playbook, i: usize) -> &str {

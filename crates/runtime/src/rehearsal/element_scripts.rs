@@ -12,7 +12,7 @@
 //! its element whether or not the scenario made the list known.
 
 use super::element_address::{parse, unselected, written, Part, Selector};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Entries by address.
@@ -22,6 +22,8 @@ pub struct ByAddress<T> {
     every: HashMap<String, T>,
     /// `CALL[SEL].STEP`, by the address without selectors.
     elements: HashMap<String, Vec<ElementEntry<T>>>,
+    /// The entries a run used, shared by the clones the run holds.
+    used: Used,
 }
 
 impl<T> Default for ByAddress<T> {
@@ -29,7 +31,50 @@ impl<T> Default for ByAddress<T> {
         ByAddress {
             every: HashMap::new(),
             elements: HashMap::new(),
+            used: Used::default(),
         }
+    }
+}
+
+/// The entries a rehearsal used, by their key ([`entry_key`]) and, for an
+/// element of a loop's `items:`, its position in the list: what
+/// [`super::unreached`] judges the scenario file's entries by.
+#[derive(Clone, Debug, Default)]
+pub struct Used(Arc<Mutex<HashSet<UsedEntry>>>);
+
+/// An entry's key, and the position of the element of its `items:`.
+type UsedEntry = (String, Option<usize>);
+
+impl Used {
+    /// Notes that the entry `key` (its element `item` of `items:`) answered.
+    pub fn note(&self, key: &str, item: Option<usize>) {
+        if let Ok(mut used) = self.0.lock() {
+            used.insert((key.to_string(), item));
+        }
+    }
+
+    /// Whether the entry `key` (its element `item`) answered.
+    pub fn has(&self, key: &str, item: Option<usize>) -> bool {
+        self.0
+            .lock()
+            .is_ok_and(|used| used.contains(&(key.to_string(), item)))
+    }
+
+    /// Whether the entry `key` or any element of its `items:` answered.
+    pub fn any(&self, key: &str) -> bool {
+        self.0
+            .lock()
+            .is_ok_and(|used| used.iter().any(|(k, _)| k == key))
+    }
+}
+
+/// The key of the entry at `parts`: the address without selectors for the
+/// entry of every run (`CALL.STEP`), as written for one element's.
+pub fn entry_key(parts: &[Part]) -> String {
+    if parts.iter().all(|p| p.element.is_none()) {
+        unselected(parts)
+    } else {
+        written(parts)
     }
 }
 
@@ -37,6 +82,8 @@ impl<T> Default for ByAddress<T> {
 struct ElementEntry<T> {
     /// One per part of the address: the element of each loop on the way.
     selectors: Vec<Option<Selector>>,
+    /// Its key ([`entry_key`]).
+    key: String,
     /// The address as the scenario writes it.
     written: String,
     value: T,
@@ -74,6 +121,7 @@ impl<T> ByAddress<T> {
             .or_default()
             .push(ElementEntry {
                 selectors: parts.iter().map(|p| p.element.clone()).collect(),
+                key: entry_key(parts),
                 written: written(parts),
                 value,
             });
@@ -91,10 +139,42 @@ impl<T> ByAddress<T> {
 
     /// The entry for the run of the step at `address`, as the rehearsal
     /// addresses it (`outer[0].each[1].STEP`, positions only): the entry
-    /// of its elements if the scenario gives one, else the one for every run.
+    /// of its elements if the scenario gives one, else the one for every
+    /// run. The entry found is noted as used.
     pub fn get(&self, address: &str, labels: &RunLabels) -> Found<'_, T> {
+        match self.keyed(address, labels) {
+            Ok(Some((key, value))) => {
+                self.used.note(key, None);
+                Found::One(value)
+            }
+            Ok(None) => Found::None,
+            Err(entries) => Found::Conflict(entries),
+        }
+    }
+
+    /// As [`ByAddress::get`], noting nothing (a description of the step,
+    /// before its gate decides whether it runs).
+    pub fn peek(&self, address: &str, labels: &RunLabels) -> Found<'_, T> {
+        match self.keyed(address, labels) {
+            Ok(Some((_, value))) => Found::One(value),
+            Ok(None) => Found::None,
+            Err(entries) => Found::Conflict(entries),
+        }
+    }
+
+    /// The entry for the run of the step at `address` and its key; the
+    /// caller notes what it used (one element of `items:`). `Err`: the
+    /// entries that each name it, as written.
+    pub fn keyed(
+        &self,
+        address: &str,
+        labels: &RunLabels,
+    ) -> Result<Option<(&str, &T)>, Vec<String>> {
         let Ok(parts) = parse(address) else {
-            return self.every.get(address).map_or(Found::None, Found::One);
+            return Ok(self
+                .every
+                .get_key_value(address)
+                .map(|(k, v)| (k.as_str(), v)));
         };
         let every = unselected(&parts);
         if parts.iter().any(|p| p.element.is_some()) {
@@ -108,11 +188,19 @@ impl<T> ByAddress<T> {
                 .collect();
             match mine.as_slice() {
                 [] => {}
-                [one] => return Found::One(&one.value),
-                many => return Found::Conflict(many.iter().map(|e| e.written.clone()).collect()),
+                [one] => return Ok(Some((one.key.as_str(), &one.value))),
+                many => return Err(many.iter().map(|e| e.written.clone()).collect()),
             }
         }
-        self.every.get(&every).map_or(Found::None, Found::One)
+        Ok(self
+            .every
+            .get_key_value(&every)
+            .map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// The entries the runs used so far (shared by the clones).
+    pub fn used(&self) -> &Used {
+        &self.used
     }
 
     /// Whether the scenario scripts the step at `address` at all, for

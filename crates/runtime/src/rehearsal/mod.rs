@@ -18,9 +18,11 @@
 //! - [`elements`]: elements of loops, scripted and expected one by one;
 //! - [`observed`]: what the rehearsal did, read from its records;
 //! - [`verdict`]: what was expected against what happened;
-//! - [`unused_entries`]: entries for an element no loop of the run had;
+//! - [`unreached`]: entries of the file no rehearsal used (a warning);
+//! - [`absent_element`]: why an entry for one element answered for nothing;
 //! - [`coverage`]: which branch cases the scenarios take.
 
+mod absent_element;
 pub mod address;
 pub mod coverage;
 pub mod element_address;
@@ -35,7 +37,7 @@ pub mod run_address;
 mod same_element;
 pub mod scenario;
 pub mod script;
-mod unused_entries;
+pub mod unreached;
 pub mod verdict;
 
 use crate::action::Executors;
@@ -80,6 +82,8 @@ pub struct ScenarioReport {
     pub verdict: Verdict,
     /// What happened (also when it passed), for coverage.
     pub rehearsed: Rehearsed,
+    /// The scenario's entries the rehearsal used.
+    pub usage: unreached::Usage,
 }
 
 /// One scenario file's results.
@@ -160,12 +164,24 @@ pub fn rehearse_file(path: &Path, world: &World) -> FileReport {
     if malformed {
         return report;
     }
+    let mut ran = Vec::new();
     for (s, p) in parsed.scenarios.iter().zip(prepared) {
         let Some(p) = p else { continue };
-        report
-            .scenarios
-            .push(rehearse(&plan, s, &parsed.file, p, world));
+        ran.push(s);
+        report.scenarios.push(rehearse(&plan, s, p, world));
     }
+    // Entries no rehearsal used: judged over every scenario, for the
+    // shared ones.
+    let judged: Vec<unreached::Judged> = ran
+        .iter()
+        .zip(&report.scenarios)
+        .map(|(s, r)| unreached::Judged {
+            scenario: s,
+            run: (!matches!(r.verdict, Verdict::Unscripted(_))).then_some((&r.usage, &r.rehearsed)),
+        })
+        .collect();
+    let mut unused = unreached::unused(&judged, &parsed.shared);
+    report.diagnostics.append(&mut unused);
     report
 }
 
@@ -206,18 +222,22 @@ fn load_playbook(
 }
 
 /// Runs the real scheduler over the plan in the scenario's scripted world,
-/// with time paused (polls and `wait` steps take no time), and judges it
-/// (`file`: the scenario file, where its entries are).
+/// with time paused (polls and `wait` steps take no time), and judges it.
 pub fn rehearse(
     plan: &Arc<Plan>,
     scenario: &Scenario,
-    file: &SourceFile,
     prepared: Prepared,
     world: &World,
 ) -> ScenarioReport {
     let missing = Arc::new(Mutex::new(Vec::new()));
     let labels = RunLabels::default();
     let path_steps = prepared.path_steps;
+    let usage = unreached::Usage {
+        steps: prepared.canned.used().clone(),
+        items: prepared.items.used().clone(),
+        answers: prepared.answers.used().clone(),
+        gates: prepared.gates.used().clone(),
+    };
     let actions = ScriptedActions {
         canned: Arc::new(prepared.canned),
         items: Arc::new(prepared.items),
@@ -240,10 +260,7 @@ pub fn rehearse(
     let verdict = if !missing.is_empty() {
         Verdict::Unscripted(unscripted(plan, scenario, &missing, &labels))
     } else {
-        // An entry that answered for nothing first: a typo in a label
-        // explains the differences it causes.
-        let mut mismatches = unused_entries::unused_entries(plan, scenario, file, &rehearsed);
-        mismatches.extend(verdict::compare(plan, scenario, &rehearsed, &path_steps));
+        let mismatches = verdict::compare(plan, scenario, &rehearsed, &path_steps);
         if mismatches.is_empty() {
             Verdict::Passed
         } else {
@@ -254,6 +271,7 @@ pub fn rehearse(
         name: scenario.name.value.clone(),
         verdict,
         rehearsed,
+        usage,
     }
 }
 

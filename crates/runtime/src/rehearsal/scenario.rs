@@ -24,6 +24,10 @@ pub struct ScenarioFile {
     /// The playbook's path, relative to the scenario file's directory.
     pub playbook: Spanned<String>,
     pub scenarios: Vec<Scenario>,
+    /// The keys of the file's shared entries and what they are under
+    /// (`steps`, `answers`, `gates`): one every scenario replaces is used
+    /// by none ([`super::unreached`]).
+    pub shared: Vec<(&'static str, Spanned<String>)>,
 }
 
 /// One rehearsal: what the world answers and what should happen.
@@ -168,6 +172,13 @@ pub fn parse(file: SourceFile, diags: &mut Diagnostics) -> Option<ScenarioFile> 
         }
     };
     let shared = scripting(&root, diags);
+    let shared_keys = shared
+        .steps
+        .iter()
+        .map(|s| ("steps", s.step.clone()))
+        .chain(shared.answers.iter().map(|a| ("answers", a.step.clone())))
+        .chain(shared.gates.iter().map(|g| ("gates", g.step.clone())))
+        .collect();
     let mut scenarios = Vec::new();
     match root.get("scenarios") {
         None => diags.push(
@@ -212,6 +223,7 @@ pub fn parse(file: SourceFile, diags: &mut Diagnostics) -> Option<ScenarioFile> 
         file,
         playbook: playbook?,
         scenarios,
+        shared: shared_keys,
     })
 }
 

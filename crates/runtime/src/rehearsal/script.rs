@@ -160,24 +160,35 @@ impl ScriptedAction {
 
     /// What the scenario scripts for this run of the step: an element of a
     /// loop its own script (the first that names it), else the step's.
-    /// `Err`: the entries that each script it.
-    fn canned(&self, ctx: &ActionContext) -> Result<Option<&Canned>, Vec<String>> {
+    /// `Err`: the entries that each script it. `used`: the run uses it
+    /// (noted for [`super::unreached`]), not only describes it.
+    fn canned(&self, ctx: &ActionContext, used: bool) -> Result<Option<&Canned>, Vec<String>> {
         let address = self.address(&ctx.step);
         let (actions, labels) = (&self.actions, &self.actions.labels);
         if let Some(item) = &ctx.item {
-            let element = match actions.items.get(&address, labels) {
-                Found::Conflict(entries) => return Err(entries),
-                Found::One(items) => items
-                    .iter()
-                    .find(|(which, _)| which.matches(item))
-                    .map(|(_, canned)| canned),
-                Found::None => None,
-            };
+            let element =
+                match actions.items.keyed(&address, labels)? {
+                    Some((key, items)) => items
+                        .iter()
+                        .position(|(which, _)| which.matches(item))
+                        .map(|at| {
+                            if used {
+                                actions.items.used().note(key, Some(at));
+                            }
+                            &items[at].1
+                        }),
+                    None => None,
+                };
             if element.is_some() {
                 return Ok(element);
             }
         }
-        match actions.canned.get(&address, labels) {
+        let found = if used {
+            actions.canned.get(&address, labels)
+        } else {
+            actions.canned.peek(&address, labels)
+        };
+        match found {
             Found::Conflict(entries) => Err(entries),
             found => Ok(found.one()),
         }
@@ -208,7 +219,7 @@ impl Execute for ScriptedAction {
     fn run<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
             let address = self.address(&ctx.step);
-            let canned = match self.canned(ctx) {
+            let canned = match self.canned(ctx, true) {
                 Ok(canned) => canned,
                 Err(entries) => {
                     if let Ok(mut missing) = self.actions.missing.lock() {
@@ -251,7 +262,7 @@ impl Execute for ScriptedAction {
 
     fn describe(&self, ctx: &ActionContext) -> String {
         match &self.fallback {
-            Some(action) if matches!(self.canned(ctx), Ok(None)) => action.describe(ctx),
+            Some(action) if matches!(self.canned(ctx, false), Ok(None)) => action.describe(ctx),
             _ => format!("`{}`, as the scenario scripts it", self.address(&ctx.step)),
         }
     }

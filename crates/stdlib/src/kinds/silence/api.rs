@@ -98,18 +98,24 @@ impl Call {
     }
 
     /// One line for a dry-run and an approval prompt: the silence as it
-    /// would be created (its end as if created now), or the one expired.
-    pub fn describe(&self) -> String {
+    /// would be created (its end as if created now, its comment with the
+    /// `mark` of the run and step when the run has one), or the one expired.
+    pub fn describe(&self, mark: Option<&str>) -> String {
         let at = shown(&self.base);
         match &self.what {
-            What::Create(c) => format!(
-                "create a silence at {at} of {} for {} (until {}), by {:?}: {:?}",
-                show_matchers(&c.matchers),
-                humantime::format_duration(c.duration),
-                humantime::format_rfc3339_seconds(SystemTime::now() + c.duration),
-                c.created_by,
-                c.comment
-            ),
+            What::Create(c) => {
+                let comment = match mark {
+                    Some(mark) => format!("{:?}", reuse::marked(&c.comment, mark)),
+                    None => format!("{:?} (marked with the run and step)", c.comment),
+                };
+                format!(
+                    "create a silence at {at} of {} for {} (until {}), by {:?}: {comment}",
+                    show_matchers(&c.matchers),
+                    humantime::format_duration(c.duration),
+                    humantime::format_rfc3339_seconds(SystemTime::now() + c.duration),
+                    c.created_by,
+                )
+            }
             What::Expire { id } => format!("expire the silence {id} at {at}"),
         }
     }
@@ -120,7 +126,7 @@ impl Call {
         if ctx.mode == Mode::DryRun {
             return ActionResult::undecided(format!(
                 "not run in a dry-run: it would {}; a silence step is `write` unless declared otherwise",
-                self.describe()
+                self.describe(ctx.run_mark().as_deref())
             ));
         }
         let done = match &self.what {
@@ -150,9 +156,8 @@ impl Call {
                 Err(e) => Err(e),
             }
             .map(|silence| {
-                let state = silence["status"]["state"].as_str().unwrap_or("unknown");
                 let mut result = ActionResult::success(Map::new());
-                result.message = Some(format!("the silence is {state}; nothing was expired"));
+                result.message = Some(format!("{}; nothing was expired", held(&silence)));
                 result
             }),
         };
@@ -432,6 +437,34 @@ fn fields(id: &str, silence: &Value) -> Map<String, Value> {
         fields.insert("ends_at".into(), Value::String(ends_at.into()));
     }
     fields
+}
+
+/// A silence as Alertmanager holds it, for the preview of `expire`: its
+/// state, matchers, author, comment (with the mark of the run that made
+/// it, if runbook did) and end. Every value is Alertmanager's: quoted, so
+/// a line break or a control character in it cannot forge output.
+fn held(silence: &Value) -> String {
+    let text = |v: &Value| v.as_str().unwrap_or("?").to_string();
+    let matchers: Vec<Matcher> = silence["matchers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| Matcher {
+            name: text(&m["name"]),
+            value: text(&m["value"]),
+            is_regex: m["isRegex"].as_bool().unwrap_or(false),
+            // Alertmanager before 0.22 has no `isEqual`: equality.
+            is_equal: m["isEqual"].as_bool().unwrap_or(true),
+        })
+        .collect();
+    format!(
+        "the silence is {:?}: {}, by {:?}: {:?}, until {}",
+        text(&silence["status"]["state"]),
+        show_matchers(&matchers),
+        text(&silence["createdBy"]),
+        text(&silence["comment"]),
+        text(&silence["endsAt"]).escape_debug(),
+    )
 }
 
 fn show_matchers(matchers: &[Matcher]) -> String {

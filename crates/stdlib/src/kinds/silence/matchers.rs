@@ -75,11 +75,17 @@ impl Matcher {
         }
     }
 
-    /// `name="value"` as Alertmanager's own matcher syntax shows it.
+    /// `name="value"` as Alertmanager's own matcher syntax shows it; a
+    /// name that is no label name (one Alertmanager holds: a step's are
+    /// checked) quoted, so it cannot break the line.
     pub fn show(&self) -> String {
+        let name = match label_name_problem(&self.name) {
+            None => self.name.clone(),
+            Some(_) => serde_json::Value::String(self.name.clone()).to_string(),
+        };
         format!(
             "{}{}{}",
-            self.name,
+            name,
             self.op().symbol(),
             serde_json::Value::String(self.value.clone())
         )

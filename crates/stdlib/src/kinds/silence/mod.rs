@@ -73,9 +73,12 @@ impl Kind for Silence {
         })
     }
 
-    fn describe(&self, params: &Params, _: &ActionContext) -> String {
+    /// The silence with its matchers, end, author and comment, marked
+    /// with the run and step as it will be created: what a dry-run and an
+    /// approval prompt show (masked by the runner where secret).
+    fn describe(&self, params: &Params, ctx: &ActionContext) -> String {
         match api::Call::new(params) {
-            Ok(call) => call.describe(),
+            Ok(call) => call.describe(ctx.run_mark().as_deref()),
             Err(e) => e,
         }
     }

@@ -1,75 +1,19 @@
-//! Entries of a scenario that answered for no element of the run. Where
-//! the scenario cannot know a loop's list (a computed value, a step of a
-//! called playbook), [`super::prepare`] cannot check an entry that names
-//! one element (`CALL[LABEL].STEP` under `steps:`, `answers:`, `gates:`,
-//! or an element under a loop's `items:`); after the run, an entry whose
-//! element the loop did not have is a difference of the scenario, so a
-//! typo in a label fails the drill instead of hiding in it.
-//!
-//! Only the scenario's own entries are judged: an entry shared by the
-//! whole file answers in the scenarios whose lists have its element.
-//! An entry under a loop that did not run (a path not taken) is not judged.
+//! Why an entry that names one element of a loop answered for nothing:
+//! where the scenario cannot know a loop's list (a computed value, a step
+//! of a called playbook), [`super::prepare`] cannot check an entry that
+//! names one element (`CALL[LABEL].STEP` under `steps:`, `answers:`,
+//! `gates:`, or an element under a loop's `items:`). After the run, such an
+//! entry whose element the loop did not have is unused
+//! ([`super::unreached`]), and this says which loop lacked it, the
+//! elements it had and the closest label, so a typo in a label is found.
 
-use super::element_address::{parse, written, Part, Selector};
+use super::element_address::{written, Part, Selector};
 use super::elements::ElementRef;
-use super::scenario::Scenario;
-use super::verdict::{ElementEnd, Mismatch, Rehearsed};
-use runbook_dsl::plan::Plan;
+use super::verdict::{ElementEnd, Rehearsed};
 use runbook_dsl::suggest::did_you_mean;
-use runbook_dsl::{SourceFile, Span, Spanned};
-
-/// A difference for each of the scenario's own element entries that named
-/// no element of the run; `file` is the scenario file, for where they are.
-pub(super) fn unused_entries(
-    plan: &Plan,
-    scenario: &Scenario,
-    file: &SourceFile,
-    run: &Rehearsed,
-) -> Vec<Mismatch> {
-    let own = |span: Span| scenario.span.contains(span.start);
-    let mut found = Vec::new();
-    let mut judge = |under: &str, entry: &Spanned<String>| {
-        if !own(entry.span) {
-            return;
-        }
-        let Ok(parts) = parse(&entry.value) else {
-            return;
-        };
-        if let Some(unmatched) = unmatched_selector(&parts, run) {
-            let entry_span = entry.span;
-            let entry = format!("`{}` under `{under}:`", written(&parts));
-            found.push(mismatch(plan, file, &entry, entry_span, unmatched));
-        }
-    };
-    for script in &scenario.steps {
-        judge("steps", &script.step);
-    }
-    for answer in &scenario.answers {
-        judge("answers", &answer.step);
-    }
-    for gate in &scenario.gates {
-        judge("gates", &gate.step);
-    }
-    for script in &scenario.steps {
-        let Ok(parts) = parse(&script.step.value) else {
-            continue;
-        };
-        for item in script.items.iter().filter(|item| own(item.element.span)) {
-            if let Some(unmatched) = unmatched_item(&parts, &item.element, run) {
-                let entry = format!(
-                    "the element {} under `items:` of `{}`",
-                    item.element.name(),
-                    written(&parts)
-                );
-                found.push(mismatch(plan, file, &entry, item.element.span, unmatched));
-            }
-        }
-    }
-    found
-}
 
 /// An element a loop of the run did not have.
-struct Unmatched {
+pub(super) struct Unmatched {
     /// The loop, as the entry names it (`region[us].restart`).
     loop_address: String,
     /// The element it names, as a person does: `` `web-9` ``, `[4]`.
@@ -84,7 +28,7 @@ struct Unmatched {
 /// The first selector of an address (`region[us].restart[web-9].STEP`)
 /// that names no element of a loop that ran; `None` when each does, or a
 /// loop on the way did not run.
-fn unmatched_selector(parts: &[Part], run: &Rehearsed) -> Option<Unmatched> {
+pub(super) fn unmatched_selector(parts: &[Part], run: &Rehearsed) -> Option<Unmatched> {
     let mut runs = vec![String::new()];
     for (at, part) in parts.iter().enumerate() {
         runs = runs.iter().map(|r| joined(r, &part.id)).collect();
@@ -157,7 +101,11 @@ fn unmatched_selector(parts: &[Part], run: &Rehearsed) -> Option<Unmatched> {
 
 /// Whether the element of a loop's `items:` (the loop at `parts`) names
 /// no element of the loop in any of its runs (when it ran).
-fn unmatched_item(parts: &[Part], element: &ElementRef, run: &Rehearsed) -> Option<Unmatched> {
+pub(super) fn unmatched_item(
+    parts: &[Part],
+    element: &ElementRef,
+    run: &Rehearsed,
+) -> Option<Unmatched> {
     if unmatched_selector(parts, run).is_some() {
         // Reported as the entry's own address.
         return None;
@@ -219,63 +167,36 @@ fn closest(label: &str, elements: &[ElementEnd]) -> Option<String> {
     did_you_mean(label, elements.iter().map(|e| e.label.as_str())).map(str::to_string)
 }
 
-/// The difference: drawn at the step the address starts from, saying
-/// where the entry is in the scenario file.
-fn mismatch(
-    plan: &Plan,
-    file: &SourceFile,
-    entry: &str,
-    span: Span,
-    unmatched: Unmatched,
-) -> Mismatch {
-    let (line, column) = file.line_col(span.start);
-    let first = unmatched.loop_address.split(['.', '[']).next();
-    let step = first.and_then(|id| plan.index_of(id));
-    let Unmatched {
-        loop_address,
-        named,
-        elements,
-        closest,
-    } = unmatched;
-    let message = format!(
-        "{entry} ({}:{line}:{column}) names no element the run had: the loop `{loop_address}` had no element {named}",
-        file.name()
-    );
-    let mut shown: Vec<&ElementEnd> = Vec::new();
-    for e in &elements {
-        if !shown
-            .iter()
-            .any(|s| s.index == e.index && s.label == e.label)
-        {
-            shown.push(e);
+impl Unmatched {
+    /// What it says: the loop lacked the element; its elements, and the
+    /// closest entry.
+    pub(super) fn explained(&self) -> (String, String) {
+        let mut shown: Vec<&ElementEnd> = Vec::new();
+        for e in &self.elements {
+            if !shown
+                .iter()
+                .any(|s| s.index == e.index && s.label == e.label)
+            {
+                shown.push(e);
+            }
         }
-    }
-    let labels = if shown.is_empty() {
-        "none".to_string()
-    } else {
-        shown
-            .iter()
-            .map(|e| format!("[{}] {}", e.index, e.label))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let actual = match closest {
-        Some(closest) => format!("its elements: {labels}; did you mean {closest}?"),
-        None => format!("its elements: {labels}"),
-    };
-    Mismatch {
-        step,
-        labels: step
-            .map(|i| {
-                (
-                    plan.step(i).0.id.span,
-                    format!("the loop `{loop_address}` ran without it"),
-                )
-            })
-            .into_iter()
-            .collect(),
-        message,
-        expected: "an element of the loop".into(),
-        actual,
+        let labels = if shown.is_empty() {
+            "none".to_string()
+        } else {
+            shown
+                .iter()
+                .map(|e| format!("[{}] {}", e.index, e.label.escape_debug()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let why = format!(
+            "the loop `{}` had no element {}",
+            self.loop_address, self.named
+        );
+        let elements = match &self.closest {
+            Some(closest) => format!("its elements: {labels}; did you mean {closest}?"),
+            None => format!("its elements: {labels}"),
+        };
+        (why, elements)
     }
 }

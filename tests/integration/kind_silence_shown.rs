@@ -1,0 +1,160 @@
+//! What a `silence` step shows before it changes anything, against the
+//! real Alertmanager on loopback: the approval prompt and the dry-run of a
+//! creation give its matchers and the comment it is created with, marked
+//! with the run and step (as Alertmanager then holds it), a secret matcher
+//! value masked; the dry-run of an expiry gives the silence it would end,
+//! as Alertmanager holds it, its values quoted.
+
+use crate::harness::alertmanager::TestAlertmanager;
+use crate::harness::{run_playbook, Ran};
+
+const SECRET_HOST: &str = "db-secret-7f3a9c";
+
+const CREATE: &str = r#"name: mute
+inputs:
+  url: {type: string}
+  host: {type: string, secret: true}
+steps:
+  - id: mute
+    approval: required
+    silence:
+      url: "{{inputs.url}}"
+      matchers:
+        - {name: alertname, value: NodeDown}
+        - {name: instance, value: "{{inputs.host}}"}
+        - {name: job, op: "=~", value: "node|web-[0-9]+"}
+      duration: 1h
+      comment: "disk swap"
+"#;
+
+const EXPIRE: &str = r#"name: unmute
+inputs:
+  url: {type: string}
+  id: {type: string}
+steps:
+  - id: unmute
+    silence:
+      url: "{{inputs.url}}"
+      expire: "{{inputs.id}}"
+"#;
+
+fn run_id(ran: &Ran) -> String {
+    ran.events("run_started")[0]["run_id"]
+        .as_str()
+        .expect("a run id")
+        .to_string()
+}
+
+/// What a dry-run says a step would do, its preview included.
+fn would_run(ran: &Ran, step: &str) -> String {
+    ran.events("step_would_run")
+        .iter()
+        .find(|e| e["step"] == step)
+        .and_then(|e| e["description"].as_str())
+        .unwrap_or_else(|| panic!("no step_would_run for {step}: {}", ran.stdout))
+        .to_string()
+}
+
+fn everything(ran: &Ran) -> String {
+    format!("{}{}", ran.stdout, ran.stderr)
+}
+
+#[test]
+fn the_prompt_and_the_dry_run_show_the_matchers_and_the_mark() {
+    let am = TestAlertmanager::start();
+    let url = format!("--input=url={}", am.url);
+    let host = format!("--input=host={SECRET_HOST}");
+    let env = [("USER", "oncall-ann")];
+
+    let ran = run_playbook("mute.yaml", CREATE, &[&url, &host, "--yes"], &env);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let gates = ran.events("gate_requested");
+    assert_eq!(gates.len(), 1, "{}", ran.stdout);
+    let detail = gates[0]["detail"].as_str().expect("the prompt's detail");
+    let mark = format!("(runbook run {}, step mute)", run_id(&ran));
+    for part in [
+        "create a silence at",
+        "alertname=\"NodeDown\"",
+        "instance=\"***\"",
+        "job=~\"node|web-[0-9]+\"",
+        "for 1h (until ",
+        "by \"oncall-ann\"",
+        &format!(": \"disk swap {mark}\""),
+    ] {
+        assert!(detail.contains(part), "{part}: {detail}");
+    }
+    // What the prompt said is what Alertmanager holds.
+    let silences = am.silences();
+    assert_eq!(silences.len(), 1);
+    assert_eq!(silences[0]["comment"], format!("disk swap {mark}"));
+    assert!(!everything(&ran).contains(SECRET_HOST), "{}", ran.stdout);
+
+    let dry = run_playbook("mute.yaml", CREATE, &[&url, &host, "--dry-run"], &env);
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    let description = would_run(&dry, "mute");
+    for part in [
+        "alertname=\"NodeDown\"",
+        "instance=\"***\"",
+        "job=~\"node|web-[0-9]+\"",
+        "\"disk swap",
+        "(runbook run ",
+        ", step mute)",
+    ] {
+        assert!(description.contains(part), "{part}: {description}");
+    }
+    assert!(!everything(&dry).contains(SECRET_HOST), "{}", dry.stdout);
+    assert_eq!(am.silences().len(), 1, "a dry-run creates nothing");
+
+    // The dry-run of its expiry shows the silence it would end.
+    let id = silences[0]["id"].as_str().expect("an id").to_string();
+    let dry = run_playbook(
+        "unmute.yaml",
+        EXPIRE,
+        &[&url, &format!("--input=id={id}"), "--dry-run"],
+        &env,
+    );
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    let message = would_run(&dry, "unmute");
+    for part in [
+        "the silence is \"active\"",
+        "alertname=\"NodeDown\"",
+        &format!("instance=\"{SECRET_HOST}\""),
+        "job=~\"node|web-[0-9]+\"",
+        "by \"oncall-ann\"",
+        &format!("\"disk swap {mark}\""),
+        "nothing was expired",
+    ] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    let held = am.silences();
+    assert_eq!(held[0]["status"]["state"], "active", "nothing was expired");
+}
+
+/// A silence whose values Alertmanager holds with line breaks and quotes
+/// (made by someone else) is shown quoted, on one line.
+#[test]
+fn an_expirys_dry_run_quotes_what_alertmanager_holds() {
+    let am = TestAlertmanager::start();
+    let id = am.silence(
+        "a\"b\n[ok] fake line\u{1b}[2J",
+        "mallory\nrunbook: approved",
+    );
+    let url = format!("--input=url={}", am.url);
+    let dry = run_playbook(
+        "unmute.yaml",
+        EXPIRE,
+        &[&url, &format!("--input=id={id}"), "--dry-run"],
+        &[],
+    );
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    let message = would_run(&dry, "unmute");
+    assert!(!message.contains('\n'), "{message:?}");
+    assert!(!message.contains('\u{1b}'), "{message:?}");
+    for part in [
+        "service=\"a\\\"b\\n[ok] fake line\\u001b[2J\"",
+        "by \"mallory\\nrunbook: approved\"",
+        "nothing was expired",
+    ] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+}
