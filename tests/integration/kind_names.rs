@@ -10,6 +10,21 @@ use std::path::{Path, PathBuf};
 /// why. A new entry needs a reason that is not "this code checks the kind".
 const NOT_THE_KIND: &[(&str, &str, &str)] = &[
     (
+        "src/console/deciding.rs",
+        "http",
+        "the URL scheme of a browser's `Origin`, checked against the console's own",
+    ),
+    (
+        "src/console/mod.rs",
+        "http",
+        "the URL scheme the console is served with (`https` with `--tls-cert`)",
+    ),
+    (
+        "src/console/run_page.rs",
+        "approve",
+        "the verb of a decision a form made, echoed back to the person",
+    ),
+    (
         "crates/dsl/src/runbook_syntax/parse/step_parts.rs",
         "assert",
         "the `.runbook` grammar's `assert` statement, a keyword of the language",
