@@ -87,6 +87,7 @@ mod run_signals;
 mod running;
 mod schema;
 mod shell_contexts;
+mod sigchld_ignored;
 mod signals_at_spawn;
 mod silence_once;
 mod stdlib_examples;
