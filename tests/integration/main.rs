@@ -33,6 +33,7 @@ mod http_closed_connections;
 mod indirect_readers;
 mod insertions;
 mod journal_final_sync;
+mod k8s_closed_connections;
 mod kind_http;
 mod kind_http_files;
 mod kind_k8s;
