@@ -11,6 +11,7 @@ mod inputs;
 mod live;
 mod load;
 mod palette;
+mod programs;
 mod prompt;
 mod run_dir;
 mod signals;

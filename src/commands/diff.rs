@@ -6,7 +6,6 @@ use runbook_dsl::load::Checked;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::SourceFile;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One side of a comparison: a checked file, or nothing (added or deleted).
 type Side = Option<Checked>;
@@ -95,7 +94,7 @@ fn plan(side: &Side) -> Option<&Plan> {
 }
 
 fn git(args: &[&str]) -> Result<Vec<u8>, String> {
-    let output = Command::new("git")
+    let output = crate::programs::command("git")
         .args(args)
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;

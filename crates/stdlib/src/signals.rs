@@ -42,13 +42,14 @@ pub const CHANGED: [Signal; 8] = [
     Signal::SIGCHLD,
 ];
 
-/// Lets `runbook` wait for its step processes. SIGCHLD ignored when
-/// `runbook` started (inherited from its parent: `env
+/// Lets `runbook` wait for its children: step processes, and programs a
+/// command runs (`git` for `runbook diff`, through `src/programs.rs`).
+/// SIGCHLD ignored when `runbook` started (inherited from its parent: `env
 /// --ignore-signal=CHLD`, some supervisors) makes the kernel reap every
-/// child as it exits, and waiting for a step's process then fails with "No
-/// child processes". So it is set back to the default, once, before the
-/// first step process is started (one `sigaction` to read it; a second
-/// only if it was ignored).
+/// child as it exits, and waiting for one then fails with "No child
+/// processes". So it is set back to the default, once, before the first
+/// child is started (one `sigaction` to read it; a second only if it was
+/// ignored).
 pub fn let_children_be_waited_for() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

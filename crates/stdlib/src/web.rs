@@ -7,6 +7,7 @@
 //! connection pools and TLS configuration instead of each building its own
 //! (building a rustls client config costs more than a loopback request).
 
+pub mod closed;
 pub mod send;
 
 use std::error::Error as _;

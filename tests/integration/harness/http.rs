@@ -36,7 +36,20 @@ pub struct Serving {
 
 /// Serves `router` on 127.0.0.1 at a free port.
 pub fn serve(router: Router) -> Serving {
-    serve_on(router, None)
+    serve_on(router, Accept::Plain)
+}
+
+/// Serves `router` on 127.0.0.1 at a free port, each connection closed
+/// after its first answer ([`super::answer_once`]).
+pub fn serve_answering_once(router: Router) -> Serving {
+    serve_on(router, Accept::AnswerOnce)
+}
+
+/// How the server's connections are accepted.
+enum Accept {
+    Plain,
+    Tls(tokio_rustls::TlsAcceptor),
+    AnswerOnce,
 }
 
 /// A TCP listener whose connections are TLS, for axum.
@@ -110,11 +123,14 @@ fn self_signed() -> tokio_rustls::TlsAcceptor {
 /// Serves `router` over TLS with a self-signed certificate, which clients
 /// refuse unless told not to verify it.
 pub fn serve_tls(router: Router) -> Serving {
-    serve_on(router, Some(self_signed()))
+    serve_on(router, Accept::Tls(self_signed()))
 }
 
-fn serve_on(router: Router, tls: Option<tokio_rustls::TlsAcceptor>) -> Serving {
-    let scheme = if tls.is_some() { "https" } else { "http" };
+fn serve_on(router: Router, accept: Accept) -> Serving {
+    let scheme = match accept {
+        Accept::Tls(_) => "https",
+        _ => "http",
+    };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
@@ -129,9 +145,15 @@ fn serve_on(router: Router, tls: Option<tokio_rustls::TlsAcceptor>) -> Serving {
                 .expect("bind the test HTTP server on loopback");
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
             let served = async {
-                match tls {
-                    Some(tls) => axum::serve(TlsListener { tcp: listener, tls }, router).await,
-                    None => axum::serve(listener, router).await,
+                match accept {
+                    Accept::Tls(tls) => {
+                        axum::serve(TlsListener { tcp: listener, tls }, router).await
+                    }
+                    Accept::Plain => axum::serve(listener, router).await,
+                    Accept::AnswerOnce => {
+                        let listener = super::answer_once::AnswerOnceListener(listener);
+                        axum::serve(listener, router).await
+                    }
                 }
             };
             tokio::select! {

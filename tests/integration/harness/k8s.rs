@@ -58,7 +58,7 @@ pub struct TestK8s {
     pub kubeconfig: std::path::PathBuf,
     pub cluster: Arc<Mutex<Cluster>>,
     _dir: tempfile::TempDir,
-    _http: super::http::Serving,
+    _http: Option<super::http::Serving>,
 }
 
 fn container_status(name: &str, restarts: i64, crashlooping: bool) -> Value {
@@ -202,8 +202,23 @@ impl TestK8s {
     /// kubeconfig (contexts `test`, the current one, with namespace
     /// `alphaswarm`, and `wrong-token`, whose token the server refuses).
     pub fn start() -> TestK8s {
+        TestK8s::start_with(super::http::serve)
+    }
+
+    /// As [`TestK8s::start`], each connection closed after its first
+    /// answer, unannounced ([`super::answer_once`]).
+    pub fn start_answering_once() -> TestK8s {
+        TestK8s::start_with(super::http::serve_answering_once)
+    }
+
+    /// Stops the server: its port is no longer listened on.
+    pub fn stop(&mut self) {
+        self._http = None;
+    }
+
+    fn start_with(serve: fn(Router) -> super::http::Serving) -> TestK8s {
         let cluster = Arc::new(Mutex::new(alphaswarm()));
-        let http = super::http::serve(router(cluster.clone()));
+        let http = serve(router(cluster.clone()));
         let url = http.url.clone();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let kubeconfig = dir.path().join("kubeconfig");
@@ -237,7 +252,7 @@ current-context: test
             kubeconfig,
             cluster,
             _dir: dir,
-            _http: http,
+            _http: Some(http),
         }
     }
 

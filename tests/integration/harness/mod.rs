@@ -9,6 +9,7 @@
 //! no test is ever skipped for lack of one.
 
 pub mod alertmanager;
+pub mod answer_once;
 pub mod closing;
 pub mod http;
 pub mod k8s;

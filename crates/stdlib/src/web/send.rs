@@ -12,9 +12,9 @@
 //! nothing; any other (POST, PATCH) is not, and its failure says that the
 //! request may or may not have been applied.
 
+use super::closed::{closed_before_answer, idempotent, not_sent_again};
 use super::{client_with, describe_failure, ClientOptions};
-use reqwest::{Method, RequestBuilder, Response};
-use std::error::Error as _;
+use reqwest::{RequestBuilder, Response};
 use std::time::Duration;
 
 /// Whether a request may be sent again when its connection closed before
@@ -59,27 +59,9 @@ pub async fn send(
                 .await
                 .map_err(|e| describe_failure(&e, what, timeout))
         }
-        Some(_) => Err(format!(
-            "the server closed the connection before it answered ({what}): the request may or may not have been applied; it was not sent again ({method} is not idempotent)"
-        )),
-        None => Err(format!(
-            "the server closed the connection before it answered ({what}): the request may or may not have been applied; it was not sent again (its body was streamed from a file)"
-        )),
+        Some(_) => Err(not_sent_again(what, &format!("{method} is not idempotent"))),
+        None => Err(not_sent_again(what, "its body was streamed from a file")),
     }
-}
-
-/// Whether repeating a request of this method changes nothing more than
-/// sending it once (RFC 9110, 9.2.2).
-fn idempotent(method: &Method) -> bool {
-    [
-        Method::GET,
-        Method::HEAD,
-        Method::PUT,
-        Method::DELETE,
-        Method::OPTIONS,
-        Method::TRACE,
-    ]
-    .contains(method)
 }
 
 /// Whether the request failed because its connection was closed by the
@@ -87,39 +69,5 @@ fn idempotent(method: &Method) -> bool {
 /// sent): hyper's "connection closed before message completed", a reset,
 /// a broken pipe.
 fn closed_under(error: &reqwest::Error) -> bool {
-    if error.is_connect() || error.is_timeout() {
-        return false;
-    }
-    let mut source = error.source();
-    while let Some(e) = source {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind::*;
-            if matches!(
-                io.kind(),
-                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
-            ) {
-                return true;
-            }
-        }
-        if e.to_string().contains("connection closed") {
-            return true;
-        }
-        source = e.source();
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_idempotent_methods_are_repeated_by_method() {
-        for method in ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"] {
-            assert!(idempotent(&Method::from_bytes(method.as_bytes()).unwrap()));
-        }
-        for method in ["POST", "PATCH", "CONNECT", "PURGE"] {
-            assert!(!idempotent(&Method::from_bytes(method.as_bytes()).unwrap()));
-        }
-    }
+    !error.is_connect() && !error.is_timeout() && closed_before_answer(error)
 }

@@ -201,8 +201,11 @@ pub async fn connect(
     let namespace = namespace
         .map(str::to_string)
         .unwrap_or_else(|| config.default_namespace.clone());
-    let client = Client::try_from(config)
-        .map_err(|e| format!("cannot set up the Kubernetes client: {e}"))?;
+    // Every request goes through the rule for closed connections.
+    let client = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| format!("cannot set up the Kubernetes client: {e}"))?
+        .with_layer(&super::closed::RepeatLayer)
+        .build();
     Ok((client, namespace))
 }
 
@@ -244,6 +247,13 @@ pub fn explain(e: &kube::Error, what: &str, target: &Target<'_>) -> String {
             code => format!("the API server refused ({code})"),
         };
         return format!("cannot {what} {target}: {why}: {detail}");
+    }
+    let mut source = e.source();
+    while let Some(cause) = source {
+        if let Some(closed) = cause.downcast_ref::<super::closed::NotSentAgain>() {
+            return format!("cannot {what} {target}: {closed}");
+        }
+        source = cause.source();
     }
     let mut text = e.to_string();
     let mut source = e.source();

@@ -9,6 +9,7 @@
 //! the server in [`operations`], derived results in [`results`].
 
 mod client;
+mod closed;
 mod operations;
 mod results;
 mod schema;
