@@ -94,10 +94,7 @@ fn plan(side: &Side) -> Option<&Plan> {
 }
 
 fn git(args: &[&str]) -> Result<Vec<u8>, String> {
-    let output = crate::programs::command("git")
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+    let output = git_output(args)?;
     if output.status.success() {
         Ok(output.stdout)
     } else {
@@ -109,16 +106,44 @@ fn git(args: &[&str]) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Every playbook changed in the working tree (tracked or not) since `base`,
-/// paired with its version at `base`.
-fn git_pairs(base: &str) -> Result<Vec<(Side, Side)>, String> {
-    git(&[
+fn git_output(args: &[&str]) -> Result<std::process::Output, String> {
+    crate::programs::command("git")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))
+}
+
+/// `base` names a commit. A base that starts with `-` would reach git as
+/// an option (`--output=FILE`), so it is refused before git sees it; a
+/// failure other than "no such revision" (not a repository, git broken)
+/// is told as git tells it.
+fn verify_revision(base: &str) -> Result<(), String> {
+    if base.starts_with('-') {
+        return Err(format!(
+            "`{base}` is not a git revision: it starts with `-`"
+        ));
+    }
+    let verified = git_output(&[
         "rev-parse",
         "--verify",
         "--quiet",
         &format!("{base}^{{commit}}"),
-    ])
-    .map_err(|_| format!("`{base}` is not a git revision"))?;
+    ])?;
+    if verified.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&verified.stderr).trim().to_string();
+    Err(if said.is_empty() {
+        format!("`{base}` is not a git revision")
+    } else {
+        format!("cannot read the git revision `{base}`: {said}")
+    })
+}
+
+/// Every playbook changed in the working tree (tracked or not) since `base`,
+/// paired with its version at `base`.
+fn git_pairs(base: &str) -> Result<Vec<(Side, Side)>, String> {
+    verify_revision(base)?;
     let changed = git(&[
         "diff",
         "--name-only",

@@ -221,7 +221,27 @@ fn git_mode_diffs_every_changed_playbook_against_the_base() {
     cmd.current_dir(dir.path())
         .args(["diff", "--git", "no-such-rev"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`no-such-rev` is not a git revision",
+        ));
+    // A base that git would read as an option never reaches it.
+    let mut cmd = Command::cargo_bin("runbook").unwrap();
+    cmd.current_dir(dir.path())
+        .args(["diff", "--git=--output=pwned"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("starts with `-`"));
+    assert!(!dir.path().join("pwned").exists());
+    // Outside a repository git's own reason is told, not "no such revision".
+    let outside = tempfile::tempdir().unwrap();
+    let mut cmd = Command::cargo_bin("runbook").unwrap();
+    cmd.current_dir(outside.path())
+        .env("GIT_CEILING_DIRECTORIES", outside.path().parent().unwrap())
+        .args(["diff", "--git", "HEAD"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a git repository"));
 }
 
 #[test]
