@@ -14,10 +14,12 @@ pub struct Deciding {
     pub secure_cookie: bool,
 }
 
-/// `--tls-cert` with `--tls-key`, and `--insecure-http`.
+/// `--tls-cert` with `--tls-key`, `--insecure-http` and `--max-connections`.
 pub struct Transport {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub insecure_http: bool,
+    /// `--max-connections`.
+    pub max_connections: usize,
 }
 
 /// `runbook serve`: the web console over `journal_dir`, read-only unless
@@ -110,6 +112,7 @@ pub fn run(
         token,
         decide,
         tls,
+        max_connections: transport.max_connections,
     }) {
         Ok(()) => super::OK,
         Err(e) => {
