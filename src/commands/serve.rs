@@ -5,6 +5,10 @@ use std::net::SocketAddr;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+/// Descriptors kept for what is not a connection: the listener, stdio,
+/// journals being read, a decision's files.
+const SPARE_FILES: libc::rlim_t = 64;
+
 /// The shortest token accepted from `--token-file`.
 const MIN_TOKEN: usize = 16;
 
@@ -100,6 +104,7 @@ pub fn run(
             "runbook serve: warning: `--listen {listen}` is not loopback and the console speaks clear HTTP: the token and every page cross the network unencrypted; give `--tls-cert FILE --tls-key FILE`"
         );
     }
+    open_files(transport.max_connections);
     if !journal_dir.is_dir() {
         eprintln!(
             "runbook serve: note: `{}` is not a directory yet; runs will be listed once it holds some",
@@ -212,4 +217,36 @@ fn bad_tls_file(bad: &console::tls::BadFile) -> i32 {
         format!("`{} {}`: {}", bad.flag, bad.file, bad.why),
         "give the PEM certificate chain (the console's own certificate first) to `--tls-cert` and its PEM private key to `--tls-key`, e.g. `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem -subj /CN=HOST -addext subjectAltName=DNS:HOST`".into(),
     )
+}
+
+/// Makes room for `max` connections under the open-files limit: raises the
+/// soft limit as far as the hard one allows; warns when that is not
+/// enough (connections past the limit would wait, journals not open).
+fn open_files(max: usize) {
+    let need = max as libc::rlim_t + SPARE_FILES;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return;
+    }
+    if limit.rlim_cur < need {
+        let raised = libc::rlimit {
+            rlim_cur: need.min(limit.rlim_max),
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit only reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit = raised;
+        }
+    }
+    let have = limit.rlim_cur;
+    if have < need {
+        eprintln!(
+            "runbook serve: warning: `--max-connections {max}` does not fit under the open-files limit ({have}, `ulimit -n`; {SPARE_FILES} are kept for the rest): past about {} connections new ones wait and journals cannot be opened; lower `--max-connections` or raise the limit",
+            have.saturating_sub(SPARE_FILES)
+        );
+    }
 }

@@ -8,7 +8,7 @@
 use crate::console_decide::Console;
 use crate::harness::tls::{make_certificates, Presents};
 use crate::running::binary;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -119,6 +119,52 @@ fn a_bound_of_no_connections_or_not_a_number_is_a_usage_error() {
         assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
         assert!(stderr.contains("--max-connections"), "{bad}: {stderr}");
         assert!(out.stdout.is_empty(), "{bad}: nothing listens");
+    }
+}
+
+#[test]
+fn a_bound_over_the_open_files_limit_raises_it_or_is_warned_of() {
+    let journal = tempfile::tempdir().unwrap();
+    let dir = journal.path().display().to_string();
+    // Under a soft limit of 100 and a hard one of 1024, 256 fit once the
+    // soft limit is raised: no warning. Under a hard limit of 300, 1000
+    // do not: served, with a warning naming the limit.
+    for (limits, max, warned) in [
+        ("-Hn 1024; ulimit -Sn 100", "256", false),
+        ("-n 300", "1000", true),
+    ] {
+        let script = format!(
+            "ulimit {limits} && exec \"$0\" serve --listen 127.0.0.1:0 --journal-dir \"$1\" --max-connections {max}"
+        );
+        let mut child = Command::new("sh")
+            .args(["-c", &script])
+            .arg(binary())
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert!(
+            line.starts_with("runbook serve: listening on http://127.0.0.1:"),
+            "{limits}: {line}"
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let warning =
+            format!("`--max-connections {max}` does not fit under the open-files limit (300,");
+        assert_eq!(stderr.contains(&warning), warned, "{limits}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
 
