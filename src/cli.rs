@@ -138,6 +138,11 @@ pub enum Command {
         /// session cookie and every decision cross the network in clear).
         #[arg(long, conflicts_with = "tls_cert")]
         insecure_http: bool,
+        /// Connections open at once, TLS handshakes included; past it the
+        /// oldest idle connection is closed to make room (docs/console.md).
+        #[arg(long, value_name = "N", default_value_t = crate::console::DEFAULT_MAX_CONNECTIONS,
+              value_parser = clap::value_parser!(u32).range(1..=65_536))]
+        max_connections: u32,
     },
     /// Execute nothing: list every path through the branches, with the steps
     /// and gates on each.

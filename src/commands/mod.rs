@@ -49,6 +49,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             tls_cert,
             tls_key,
             insecure_http,
+            max_connections,
         } => serve::run(
             &journal_dir,
             listen,
@@ -60,6 +61,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             serve::Transport {
                 tls: tls_cert.zip(tls_key),
                 insecure_http,
+                max_connections: max_connections as usize,
             },
         ),
         Command::Plan { file, input } => plan::run(&file, &input),

@@ -5,6 +5,10 @@ use std::net::SocketAddr;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+/// Descriptors kept for what is not a connection: the listener, stdio,
+/// journals being read, a decision's files.
+const SPARE_FILES: libc::rlim_t = 64;
+
 /// The shortest token accepted from `--token-file`.
 const MIN_TOKEN: usize = 16;
 
@@ -14,10 +18,12 @@ pub struct Deciding {
     pub secure_cookie: bool,
 }
 
-/// `--tls-cert` with `--tls-key`, and `--insecure-http`.
+/// `--tls-cert` with `--tls-key`, `--insecure-http` and `--max-connections`.
 pub struct Transport {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub insecure_http: bool,
+    /// `--max-connections`.
+    pub max_connections: usize,
 }
 
 /// `runbook serve`: the web console over `journal_dir`, read-only unless
@@ -25,7 +31,8 @@ pub struct Transport {
 /// Deciding always needs one: the token file's (which must then be the
 /// user's own, mode 0600), or 256 random bits made here. Off loopback in
 /// clear HTTP it refuses to decide unless `--insecure-http`, and warns
-/// that a read-only console's token crosses the network in clear.
+/// that a read-only console's token crosses the network in clear. A
+/// `--tls-key` must be private as a deciding token file is.
 pub fn run(
     journal_dir: &Path,
     listen: SocketAddr,
@@ -36,7 +43,7 @@ pub fn run(
     let token = match token_file {
         Some(file) => {
             if deciding.decide {
-                if let Err(code) = private(file) {
+                if let Err(code) = private(file, &TOKEN) {
                     return code;
                 }
             }
@@ -76,7 +83,10 @@ pub fn run(
     }
     let tls = match &transport.tls {
         Some((cert, key)) => match console::tls::load(cert, key) {
-            Ok(config) => Some(config),
+            Ok(config) => match private(key, &TLS_KEY) {
+                Ok(()) => Some(config),
+                Err(code) => return code,
+            },
             Err(bad) => return bad_tls_file(&bad),
         },
         None => None,
@@ -94,6 +104,7 @@ pub fn run(
             "runbook serve: warning: `--listen {listen}` is not loopback and the console speaks clear HTTP: the token and every page cross the network unencrypted; give `--tls-cert FILE --tls-key FILE`"
         );
     }
+    open_files(transport.max_connections);
     if !journal_dir.is_dir() {
         eprintln!(
             "runbook serve: note: `{}` is not a directory yet; runs will be listed once it holds some",
@@ -106,6 +117,7 @@ pub fn run(
         token,
         decide,
         tls,
+        max_connections: transport.max_connections,
     }) {
         Ok(()) => super::OK,
         Err(e) => {
@@ -115,31 +127,57 @@ pub fn run(
     }
 }
 
-/// Refuses a token file that anyone but its reader could read or replace:
-/// a deciding console's token decides as its user.
-fn private(file: &Path) -> Result<(), i32> {
+/// A file holding a secret, which only its reader may read or replace:
+/// what it is called, its diagnostic code, and what its leak gives away.
+struct Secret {
+    name: &'static str,
+    code: &'static str,
+    stakes: &'static str,
+}
+
+/// `--token-file` of a deciding console.
+const TOKEN: Secret = Secret {
+    name: "the token file",
+    code: "runbook::bad_token_file",
+    stakes: "a deciding console's token decides as you",
+};
+
+/// `--tls-key`.
+const TLS_KEY: Secret = Secret {
+    name: "the `--tls-key` file",
+    code: "runbook::bad_tls_file",
+    stakes: "whoever holds the console's private key can pose as the console and read its traffic",
+};
+
+/// Refuses a secret's file that anyone but its reader could read or
+/// replace (root may read one of root's own); says which file, its owner
+/// or mode and the fix, never what it holds.
+fn private(file: &Path, secret: &Secret) -> Result<(), i32> {
     let shown = file.display().to_string();
-    let problem = |message: String, help: &str| {
-        refuse(&shown, "runbook::bad_token_file", message, help.into())
-    };
-    let meta = std::fs::metadata(file)
-        .map_err(|e| problem(format!("cannot read the token file `{shown}`: {e}"), "give a regular file holding the token, e.g. `(umask 077; openssl rand -hex 32 > FILE)`"))?;
+    let name = secret.name;
+    let problem = |message: String, help: String| refuse(&shown, secret.code, message, help);
+    let meta = std::fs::metadata(file).map_err(|e| {
+        problem(
+            format!("cannot read {name} `{shown}`: {e}"),
+            "give a regular file of your own, mode 0600, e.g. made under `(umask 077; ...)`".into(),
+        )
+    })?;
     // SAFETY: getuid cannot fail.
     let me = unsafe { libc::getuid() };
     if meta.uid() != me {
         return Err(problem(
             format!(
-                "the token file `{shown}` belongs to uid {}, not to you (uid {me})",
+                "{name} `{shown}` belongs to uid {}, not to you (uid {me})",
                 meta.uid()
             ),
-            "a deciding console's token decides as you: keep it in a file of your own, mode 0600",
+            format!("{}: keep it in a file of your own, mode 0600 (`install -m 600 FILE NEW` as you copies it)", secret.stakes),
         ));
     }
     let mode = meta.mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(problem(
-            format!("the token file `{shown}` can be read or written by others (mode {mode:04o})"),
-            "a deciding console's token decides as you: `chmod 600 FILE`",
+            format!("{name} `{shown}` can be read or written by others (mode {mode:04o})"),
+            format!("{}: `chmod 600 FILE`", secret.stakes),
         ));
     }
     Ok(())
@@ -179,4 +217,36 @@ fn bad_tls_file(bad: &console::tls::BadFile) -> i32 {
         format!("`{} {}`: {}", bad.flag, bad.file, bad.why),
         "give the PEM certificate chain (the console's own certificate first) to `--tls-cert` and its PEM private key to `--tls-key`, e.g. `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem -subj /CN=HOST -addext subjectAltName=DNS:HOST`".into(),
     )
+}
+
+/// Makes room for `max` connections under the open-files limit: raises the
+/// soft limit as far as the hard one allows; warns when that is not
+/// enough (connections past the limit would wait, journals not open).
+fn open_files(max: usize) {
+    let need = max as libc::rlim_t + SPARE_FILES;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return;
+    }
+    if limit.rlim_cur < need {
+        let raised = libc::rlimit {
+            rlim_cur: need.min(limit.rlim_max),
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit only reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit = raised;
+        }
+    }
+    let have = limit.rlim_cur;
+    if have < need {
+        eprintln!(
+            "runbook serve: warning: `--max-connections {max}` does not fit under the open-files limit ({have}, `ulimit -n`; {SPARE_FILES} are kept for the rest): past about {} connections new ones wait and journals cannot be opened; lower `--max-connections` or raise the limit",
+            have.saturating_sub(SPARE_FILES)
+        );
+    }
 }

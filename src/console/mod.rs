@@ -20,6 +20,7 @@ mod decision_form;
 mod follow;
 mod forms;
 mod html;
+mod limit;
 mod live;
 mod pending_view;
 mod run_page;
@@ -29,6 +30,7 @@ mod signing;
 mod store;
 pub mod tls;
 
+pub use limit::DEFAULT_MAX as DEFAULT_MAX_CONNECTIONS;
 pub use session::random_hex;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -50,6 +52,8 @@ pub struct Options {
     pub decide: Option<Decide>,
     /// `--tls-cert` and `--tls-key`, loaded: serve HTTPS only.
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// `--max-connections`: connections open at once ([`limit`]).
+    pub max_connections: usize,
 }
 
 /// What `runbook serve --decide` was given.
@@ -124,7 +128,8 @@ pub fn router(console: Arc<Console>) -> Router {
             console.clone(),
             access::guard,
         ))
-        .layer(axum::middleware::from_fn(secure_headers));
+        .layer(axum::middleware::from_fn(secure_headers))
+        .layer(axum::middleware::from_fn(limit::answering));
     if console.tls {
         routes = routes.layer(axum::middleware::from_fn(strict_transport));
     }
@@ -236,14 +241,21 @@ pub fn serve(options: Options) -> Result<(), String> {
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        let app = router(console);
+        let app = router(console).into_make_service_with_connect_info::<limit::Peer>();
+        let limit = limit::Limit::new(options.max_connections);
         let stopped = match options.tls {
             Some(config) => {
-                let listener = tls::Listener::new(listener, config)
+                let listener = tls::Listener::new(listener, config, limit)
                     .map_err(|e| format!("cannot listen on {address}: {e}"))?;
                 axum::serve(listener, app).await
             }
-            None => axum::serve(listener, app).await,
+            None => {
+                let listener = limit::Listener {
+                    tcp: listener,
+                    limit,
+                };
+                axum::serve(listener, app).await
+            }
         };
         stopped.map_err(|e| format!("the server stopped: {e}"))
     })

@@ -8,12 +8,13 @@
 //! the first handshake. Handshakes run off the accept loop, each bounded
 //! in time, so a client that connects and says nothing holds up nobody.
 
+use super::limit::{self, Conn, Limit};
 use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -101,26 +102,25 @@ fn read(file: &Path) -> Result<Vec<u8>, String> {
 /// `axum::serve` is given instead of the bare TCP listener.
 pub struct Listener {
     address: SocketAddr,
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    ready: mpsc::Receiver<(TlsStream<Conn>, SocketAddr)>,
 }
 
 impl Listener {
     /// Accepts on `tcp`, shaking hands with each client in a task of its
-    /// own (at most [`HANDSHAKE`]); a failed handshake is dropped.
-    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> io::Result<Listener> {
+    /// own (at most [`HANDSHAKE`]), each connection under `limit`; a
+    /// failed handshake is dropped.
+    pub fn new(
+        tcp: TcpListener,
+        config: Arc<ServerConfig>,
+        limit: Arc<Limit>,
+    ) -> io::Result<Listener> {
         let address = tcp.local_addr()?;
         let (sender, ready) = mpsc::channel(BACKLOG);
         let acceptor = TlsAcceptor::from(config);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = match tcp.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(_) => {
-                        // Out of descriptors and the like: wait, as axum does.
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
-                    }
-                };
+                let (stream, peer) = limit::accept(&tcp).await;
+                let stream = Conn::new(stream, limit.admit().await);
                 let (acceptor, sender) = (acceptor.clone(), sender.clone());
                 tokio::spawn(async move {
                     if let Ok(Ok(tls)) =
@@ -136,7 +136,7 @@ impl Listener {
 }
 
 impl axum::serve::Listener for Listener {
-    type Io = TlsStream<TcpStream>;
+    type Io = TlsStream<Conn>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {

@@ -3,7 +3,8 @@
 //! the test's own) and a real TLS client (reqwest trusting only that CA),
 //! over real runs waiting at real gates. A certificate or key that cannot
 //! serve is refused by name before anything listens; deciding in clear
-//! HTTP off loopback is refused unless `--insecure-http`.
+//! HTTP off loopback is refused unless `--insecure-http`; so is a key
+//! file others could read or replace, or of another owner.
 
 use crate::console_decide::{attribute, Console};
 use crate::harness::tls::{make_certificates, Presents};
@@ -15,10 +16,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-/// `ca.pem`, `leaf.pem` and `leaf.key` (for `localhost` and 127.0.0.1).
+/// `ca.pem`, `leaf.pem` and `leaf.key` (for `localhost` and 127.0.0.1),
+/// the keys mode 0600 as `runbook serve` requires of `--tls-key`.
 fn certificates() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     make_certificates(dir.path(), Presents::Valid);
+    for key in ["leaf.key", "ca.key"] {
+        let private = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(dir.path().join(key), private).unwrap();
+    }
     dir
 }
 
@@ -221,6 +227,52 @@ fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
     // One without the other is a usage error.
     let stderr = refused(journal.path(), &["--tls-cert", &cert]);
     assert!(stderr.contains("--tls-key"), "{stderr}");
+}
+
+#[test]
+fn a_key_others_can_read_or_replace_is_refused_by_name_without_its_contents() {
+    let certs = certificates();
+    let dir = certs.path();
+    let journal = tempfile::tempdir().unwrap();
+    let (cert, key) = (path(dir, "leaf.pem"), path(dir, "leaf.key"));
+    let secret = std::fs::read_to_string(dir.join("leaf.key")).unwrap();
+    let body = secret.lines().nth(1).unwrap().to_string();
+    let args = ["--tls-cert", cert.as_str(), "--tls-key", key.as_str()];
+    let set = |mode: u32| {
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    for mode in [0o640, 0o644, 0o604, 0o620, 0o602, 0o660] {
+        set(mode);
+        let stderr = refused(journal.path(), &args);
+        assert!(stderr.contains("runbook::bad_tls_file"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("the `--tls-key` file `{key}`")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&format!("(mode {mode:04o})")), "{stderr}");
+        assert!(stderr.contains("chmod 600 FILE"), "{stderr}");
+        assert!(!stderr.contains(&body), "{stderr}");
+    }
+    // Another user's key, private to them: refused, naming its owner.
+    set(0o600);
+    std::os::unix::fs::chown(&key, Some(65534), None).unwrap();
+    let stderr = refused(journal.path(), &args);
+    assert!(stderr.contains("runbook::bad_tls_file"), "{stderr}");
+    assert!(stderr.contains("belongs to uid 65534"), "{stderr}");
+    assert!(!stderr.contains(&body), "{stderr}");
+    // The user's own, mode 0600 (root's own when run as root): served.
+    // SAFETY: getuid cannot fail.
+    let me = unsafe { libc::getuid() };
+    std::os::unix::fs::chown(&key, Some(me), None).unwrap();
+    let listen = ["--listen", "127.0.0.1:0"];
+    let server = started(journal.path(), &[&args[..], &listen[..]].concat());
+    let line = server.line.clone();
+    assert!(
+        line.starts_with("runbook serve: listening on https://127.0.0.1:"),
+        "{line}"
+    );
+    let stderr = server.stop();
+    assert!(!stderr.contains(&body), "{stderr}");
 }
 
 /// A token file of the user's own, mode 0600.

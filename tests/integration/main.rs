@@ -8,6 +8,7 @@ mod computed_values;
 mod console;
 mod console_browser;
 mod console_decide;
+mod console_flood;
 mod console_forms;
 mod console_signin;
 mod console_tls;
