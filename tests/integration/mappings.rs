@@ -336,3 +336,34 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// In `.runbook` a map literal goes on over several lines up to its `}`
+/// (nested maps, a list inside, a trailing `,`, CRLF, a `}` or `#` in a
+/// string) and runs exactly as the one-line form does.
+#[test]
+fn a_map_literal_over_several_lines_runs_as_on_one() {
+    let one = r#"var target = {name: "web", "x-y": 1, count: steps.count.outputs.n}"#;
+    let several = "var target = {\n  name: \"web\",\r\n  \"x-y\": 1,\n  count: steps.count.outputs.n,\n  \"a}b #c\": {\n    ports: [80,\n      443],\n  },\n}";
+    let text = RUNBOOK.replace(one, several);
+    assert_ne!(text, RUNBOOK);
+    let want = EXPECTED.replace("count,name,x-y", "a}b #c,count,name,x-y");
+    let want = want.replace("\n3\n", "\n4\n");
+    let (out, _) = run_and_read("several.runbook", &text, &[]);
+    assert_eq!(out, want);
+}
+
+/// A map literal whose `}` never comes is still the bracket error it was,
+/// at the `{` left open, not a statement swallowed up to the end.
+#[test]
+fn a_map_literal_never_closed_is_reported_at_its_brace() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("open.runbook");
+    let text = "playbook open\n\nvar target = {\n  name: \"web\",\n\nstep a {\n  shell \"echo $(id)\"\n}\n";
+    std::fs::write(&file, text).expect("write the playbook");
+    let checked = check(&file);
+    let first = checked.diagnostics.first().expect("an error");
+    assert_eq!(first.code, Code::GrammarSyntax, "{}", first.message);
+    let at = first.primary_span().start;
+    assert_eq!(&text[at..at + 1], "{", "{}", first.message);
+    assert!(at < text.find("step").unwrap(), "{}", first.message);
+}
