@@ -367,3 +367,41 @@ fn a_map_literal_never_closed_is_reported_at_its_brace() {
     assert_eq!(&text[at..at + 1], "{", "{}", first.message);
     assert!(at < text.find("step").unwrap(), "{}", first.message);
 }
+
+/// YAML data under `vars:` keeps a map from its expression back to the
+/// file: each key and element maps to where it is written, so a
+/// diagnostic about a part points at that part.
+#[test]
+fn yaml_data_under_vars_maps_each_part_to_where_it_is_written() {
+    let yaml = "name: spans\nvars:\n  limits:\n    web: {cpu: 2, \"x-y\": \"a\\\"b $(id)\"}\n    db:\n      - 1\n      - two\nsteps:\n  - id: a\n    shell: echo\n";
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("spans.yaml");
+    std::fs::write(&file, yaml).expect("write the playbook");
+    let checked = check(&file);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let var = &checked.playbook().expect("a playbook").vars[0];
+    let expr = &var.expr;
+    for (part, written) in [
+        ("cpu", "cpu"),
+        ("2", "2"),
+        ("\"x-y\"", "\"x-y\""),
+        ("\"a\\\"b $(id)\"", "\"a\\\"b $(id)\""),
+        ("\"two\"", "two"),
+        (
+            "{cpu: 2, \"x-y\": \"a\\\"b $(id)\"}",
+            "{cpu: 2, \"x-y\": \"a\\\"b $(id)\"}",
+        ),
+    ] {
+        let at = expr
+            .value
+            .find(part)
+            .unwrap_or_else(|| panic!("{part} in {}", expr.value));
+        let span = expr.file_span(at, at + part.len());
+        assert_eq!(
+            &yaml[span.start..span.end],
+            written,
+            "{part} in {}",
+            expr.value
+        );
+    }
+}
