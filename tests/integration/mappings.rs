@@ -405,3 +405,27 @@ fn yaml_data_under_vars_maps_each_part_to_where_it_is_written() {
         );
     }
 }
+
+/// Hostile: many `{` never closed before a large file. Each could start a
+/// map literal read to the end of the file; they are the scanner's error
+/// and blanks to the grammar, so the file is read about once, not once per
+/// `{` (which took seconds here before), and the error is at a `{`.
+#[test]
+fn braces_never_closed_before_a_large_file_are_one_bracket_error() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("open.runbook");
+    let step = "step s {\n  shell \"echo $(id) # x\"\n  when {a: 1}.a == 1\n}\n";
+    let text = format!(
+        "playbook open\n\nvar x = {}\n{}",
+        "{\"q\": ".repeat(58),
+        step.repeat(8000)
+    );
+    std::fs::write(&file, &text).expect("write the playbook");
+    let checked = check(&file);
+    assert_eq!(checked.diagnostics.len(), 1, "{:?}", checked.diagnostics);
+    let error = &checked.diagnostics[0];
+    assert_eq!(error.code, Code::GrammarSyntax);
+    assert!(error.message.contains("never closed"), "{}", error.message);
+    let at = error.primary_span().start;
+    assert_eq!(&text[at..at + 1], "{");
+}
