@@ -334,7 +334,7 @@ fn indexing_a_shape_with_a_literal_key_reads_a_field() {
             ),
             (
                 Code::UnknownRecordField,
-                "`e` has no field `a\";$(id)#x`",
+                "`e` has no field `\"a\\\";$(id)#x\"`",
                 "[\"a\\\";$(id)#x\"]"
             ),
         ]

@@ -336,3 +336,96 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// In `.runbook` a map literal goes on over several lines up to its `}`
+/// (nested maps, a list inside, a trailing `,`, CRLF, a `}` or `#` in a
+/// string) and runs exactly as the one-line form does.
+#[test]
+fn a_map_literal_over_several_lines_runs_as_on_one() {
+    let one = r#"var target = {name: "web", "x-y": 1, count: steps.count.outputs.n}"#;
+    let several = "var target = {\n  name: \"web\",\r\n  \"x-y\": 1,\n  count: steps.count.outputs.n,\n  \"a}b #c\": {\n    ports: [80,\n      443],\n  },\n}";
+    let text = RUNBOOK.replace(one, several);
+    assert_ne!(text, RUNBOOK);
+    let want = EXPECTED.replace("count,name,x-y", "a}b #c,count,name,x-y");
+    let want = want.replace("\n3\n", "\n4\n");
+    let (out, _) = run_and_read("several.runbook", &text, &[]);
+    assert_eq!(out, want);
+}
+
+/// A map literal whose `}` never comes is still the bracket error it was,
+/// at the `{` left open, not a statement swallowed up to the end.
+#[test]
+fn a_map_literal_never_closed_is_reported_at_its_brace() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("open.runbook");
+    let text = "playbook open\n\nvar target = {\n  name: \"web\",\n\nstep a {\n  shell \"echo $(id)\"\n}\n";
+    std::fs::write(&file, text).expect("write the playbook");
+    let checked = check(&file);
+    let first = checked.diagnostics.first().expect("an error");
+    assert_eq!(first.code, Code::GrammarSyntax, "{}", first.message);
+    let at = first.primary_span().start;
+    assert_eq!(&text[at..at + 1], "{", "{}", first.message);
+    assert!(at < text.find("step").unwrap(), "{}", first.message);
+}
+
+/// YAML data under `vars:` keeps a map from its expression back to the
+/// file: each key and element maps to where it is written, so a
+/// diagnostic about a part points at that part.
+#[test]
+fn yaml_data_under_vars_maps_each_part_to_where_it_is_written() {
+    let yaml = "name: spans\nvars:\n  limits:\n    web: {cpu: 2, \"x-y\": \"a\\\"b $(id)\"}\n    db:\n      - 1\n      - two\nsteps:\n  - id: a\n    shell: echo\n";
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("spans.yaml");
+    std::fs::write(&file, yaml).expect("write the playbook");
+    let checked = check(&file);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let var = &checked.playbook().expect("a playbook").vars[0];
+    let expr = &var.expr;
+    for (part, written) in [
+        ("cpu", "cpu"),
+        ("2", "2"),
+        ("\"x-y\"", "\"x-y\""),
+        ("\"a\\\"b $(id)\"", "\"a\\\"b $(id)\""),
+        ("\"two\"", "two"),
+        (
+            "{cpu: 2, \"x-y\": \"a\\\"b $(id)\"}",
+            "{cpu: 2, \"x-y\": \"a\\\"b $(id)\"}",
+        ),
+    ] {
+        let at = expr
+            .value
+            .find(part)
+            .unwrap_or_else(|| panic!("{part} in {}", expr.value));
+        let span = expr.file_span(at, at + part.len());
+        assert_eq!(
+            &yaml[span.start..span.end],
+            written,
+            "{part} in {}",
+            expr.value
+        );
+    }
+}
+
+/// Hostile: many `{` never closed before a large file. Each could start a
+/// map literal read to the end of the file; they are the scanner's error
+/// and blanks to the grammar, so the file is read about once, not once per
+/// `{` (which took seconds here before), and the error is at a `{`.
+#[test]
+fn braces_never_closed_before_a_large_file_are_one_bracket_error() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("open.runbook");
+    let step = "step s {\n  shell \"echo $(id) # x\"\n  when {a: 1}.a == 1\n}\n";
+    let text = format!(
+        "playbook open\n\nvar x = {}\n{}",
+        "{\"q\": ".repeat(58),
+        step.repeat(8000)
+    );
+    std::fs::write(&file, &text).expect("write the playbook");
+    let checked = check(&file);
+    assert_eq!(checked.diagnostics.len(), 1, "{:?}", checked.diagnostics);
+    let error = &checked.diagnostics[0];
+    assert_eq!(error.code, Code::GrammarSyntax);
+    assert!(error.message.contains("never closed"), "{}", error.message);
+    let at = error.primary_span().start;
+    assert_eq!(&text[at..at + 1], "{");
+}

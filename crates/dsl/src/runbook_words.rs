@@ -46,14 +46,25 @@ pub(crate) fn is_one_string(text: &str) -> bool {
 }
 
 /// An expression as written, on one line: line breaks (from a YAML block
-/// scalar) and the indentation after them become one space.
+/// scalar, or a `.runbook` map literal over several lines) and the
+/// indentation after them become one space, or nothing just inside a
+/// bracket, where a `,` before the closing one goes too (`{a: 1}`, not
+/// `{ a: 1, }`). No string literal holds a line break, so this joins only
+/// the expression's own text.
 pub(crate) fn expression(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.trim().lines().enumerate() {
+        let line = if i > 0 { line.trim() } else { line.trim_end() };
         if i > 0 {
-            out.push(' ');
+            if line.starts_with(['}', ']']) && out.ends_with(',') {
+                out.pop();
+            }
+            let inside = out.ends_with(['{', '[', '(']) || line.starts_with(['}', ']', ')']);
+            if !inside && !line.is_empty() {
+                out.push(' ');
+            }
         }
-        out.push_str(if i > 0 { line.trim() } else { line.trim_end() });
+        out.push_str(line);
     }
     out
 }

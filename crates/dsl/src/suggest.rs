@@ -44,6 +44,14 @@ pub fn help_for<'a>(
     if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
         return Some(format!("did you mean `{best}`?"));
     }
+    known_list(what, candidates)
+}
+
+/// A help line listing what exists (at most 8, then how many more).
+pub fn known_list<'a>(what: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut candidates: Vec<&str> = candidates.into_iter().collect();
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|c| seen.insert(*c));
     if candidates.is_empty() {
         return None;
     }

@@ -31,7 +31,10 @@ impl<S: Scope + ?Sized> Checker<'_, S> {
                 self.diags.push(
                     Diagnostic::error(
                         Code::DuplicateKey,
-                        format!("`{}` is given twice in this mapping", key.value),
+                        format!(
+                            "`{}` is given twice in this mapping",
+                            super::print::key_text(&key.value)
+                        ),
                     )
                     .label(key.span, "given again here")
                     .label(first.span, "first given here")

@@ -62,7 +62,19 @@ fn malformed_map_literals_are_syntax_errors_at_the_token() {
 #[test]
 fn a_map_literal_is_a_record_of_its_keys() {
     let ty = type_of("{name: \"web\", \"x-y\": 1, on: true}");
-    assert_eq!(ty.to_string(), "{name: string, x-y: int, on: bool}");
+    assert_eq!(ty.to_string(), "{name: string, \"x-y\": int, on: bool}");
+    // A key that is not a plain name is printed as a map literal writes it:
+    // quoted, its quotes, line breaks and control characters escaped, so
+    // a hostile key cannot end a diagnostic's line or its backticks.
+    let hostile = type_of(r#"{"a b": 1, "q\"`": 2, "l\nx\r\u{1b}[2J": 3, "$(id) #c": 4, true: 5}"#);
+    let shown = hostile.to_string();
+    assert_eq!(
+        shown,
+        r#"{"a b": int, "q\"`": int, "l\nx\r\u{1b}[2J": int, "$(id) #c": int, "true": int}"#
+    );
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+    let (d, _) = one_error("{\"a\\nb\": 1, \"x-y\": 2, \"x-y\": 3}");
+    assert_eq!(d.message, "`\"x-y\"` is given twice in this mapping");
     assert_eq!(type_of("{name: \"web\"}.name"), Type::String);
     assert_eq!(type_of("{a: [1, 2]}.a"), Type::List(Box::new(Type::Int)));
     assert_eq!(type_of("\"a\" in {a: 1}"), Type::Bool);

@@ -4,12 +4,13 @@
 //! `check` catches `pod.metadata.nmae` where the element of a loop, a
 //! lambda's parameter or a computed value is read.
 
+use super::print::key_text;
 use super::types::Type;
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::path::{Path, Segment};
 use crate::source::Span;
-use crate::suggest::{help_for, is_misspelling};
+use crate::suggest::{did_you_mean, is_misspelling, known_list};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -224,11 +225,18 @@ pub fn index_type(
 /// `read` (the path or expression read into) has no field `name`, at `span`.
 fn unknown_field(record: &Record, read: &str, span: Span, name: &str) -> Diagnostic {
     let known = || record.fields.iter().map(|(n, _)| n.as_ref());
-    let close = known().find(|k| is_misspelling(name, k));
-    let mut help = match close {
-        Some(close) if record.rest == Rest::Open => format!("did you mean `{close}`?"),
-        _ => help_for("field", name, known()).unwrap_or_default(),
+    let close = match record.rest {
+        Rest::Open => known().find(|k| is_misspelling(name, k)),
+        _ => did_you_mean(name, known()),
     };
+    // Keys are shown as written in an expression: a key from a map literal
+    // or a playbook's data may hold quotes, newlines or escapes.
+    let shown: Vec<Cow<str>> = known().map(key_text).collect();
+    let mut help = match close {
+        Some(close) => format!("did you mean `{}`?", key_text(close)),
+        None => known_list("field", shown.iter().map(|k| k.as_ref())).unwrap_or_default(),
+    };
+    let name = key_text(name);
     if record.rest == Rest::Open {
         help.push_str(&format!(
             " Fields not listed may exist, but `{name}` is too close to a listed one to be one of them."
@@ -252,7 +260,9 @@ fn short(record: &Record) -> String {
     format!("{cut}...}}")
 }
 
-/// `pod`, `map<string>`, `{name: string, value: float, ...}`.
+/// `pod`, `map<string>`, `{name: string, "x-y": float, ...}`: every record
+/// type is printed here, each key as a map literal writes it (quoted and
+/// escaped unless a plain name), so a hostile key cannot break the line.
 pub(super) fn write(record: &Record, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
     if let Some(name) = &record.name {
         return f.write_str(name);
@@ -265,7 +275,7 @@ pub(super) fn write(record: &Record, f: &mut std::fmt::Formatter<'_>) -> std::fm
         if i > 0 {
             f.write_str(", ")?;
         }
-        write!(f, "{name}: {ty}")?;
+        write!(f, "{}: {ty}", key_text(name))?;
     }
     match &record.rest {
         Rest::Closed => {}

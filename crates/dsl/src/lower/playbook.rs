@@ -88,7 +88,7 @@ impl Lowerer<'_> {
                 if let Some(text) = self.data_expression(&entry.value) {
                     vars.push(Var {
                         name,
-                        expr: crate::node::Text::opaque(text, entry.value.span),
+                        expr: text,
                         span,
                     });
                 }

@@ -278,6 +278,20 @@ fn expressions_over_several_yaml_lines_print_on_one() {
 }
 
 #[test]
+fn a_map_literal_over_several_lines_prints_on_one() {
+    let text = "playbook p\n\nvar t = {\n  name: \"a}b #c\", # the name\n\n  ports: [\n    80,\n  ],\n}\n\nstep a {\n  when {\n    a: 1,\n  }.a == 1\n  shell \"echo\"\n}\n";
+    let out = fmt(text);
+    assert!(
+        out.contains("var t = {name: \"a}b #c\", ports: [80]}\n"),
+        "{out}"
+    );
+    assert!(out.contains("  when {a: 1}.a == 1\n"), "{out}");
+    assert!(out.contains("# the name"), "{out}");
+    // The one-line form is canonical: formatting it again changes nothing.
+    assert_eq!(fmt(&out), out);
+}
+
+#[test]
 fn strings_are_quoted_only_when_needed() {
     let yaml = "steps:\n  - id: a\n    k: {a: sev2, b: \"200\", c: \"true\", d: \"x\\\"y\", e: \"\", f: 30s, g: \"-\", h: \"\\u00e9\\u0007\"}\n";
     let text = super::runbook(&from_yaml(yaml), &[], None);

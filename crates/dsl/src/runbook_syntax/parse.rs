@@ -99,7 +99,20 @@ fn parse_chunks(text: &str, mut scan: scan::Scan) -> Option<Result<(Parsed, Vec<
         let own = comments.partition_point(|c| c.span.start < end);
         // Comments were collected by the scanner; pest sees them as blanks
         // (same byte offsets), which spares it a comment rule between tokens.
-        let blanked = blank_comments(&text[start..end], start, &comments[..own]);
+        let mut blanked = blank_comments(&text[start..end], start, &comments[..own]);
+        // A `{` no `}` closes is a bracket error already; to pest it is a
+        // blank, so that hostile input cannot make it try a map literal up
+        // to the end of the file at each of them. The error is the
+        // scanner's, or pest's if it comes before: text before it is as written.
+        if !scan.unclosed_braces.is_empty() {
+            let mut bytes = blanked.into_owned().into_bytes();
+            for &at in &scan.unclosed_braces {
+                if let Some(byte) = at.checked_sub(start).and_then(|i| bytes.get_mut(i)) {
+                    *byte = b' ';
+                }
+            }
+            blanked = Cow::Owned(String::from_utf8(bytes).expect("a `{` replaced by a space"));
+        }
         comments = &comments[own..];
         let mut pairs = match (
             RunbookParser::parse(Rule::file, &blanked),

@@ -39,6 +39,12 @@ pub(super) struct Scan {
     /// the file is cut, each at least `chunk_bytes` after the previous cut.
     /// Only meaningful when `brackets` is `None`.
     pub breaks: Vec<usize>,
+    /// Offsets of the `{` that no later `}` closes (braces counted alone),
+    /// when there is a bracket error. The grammar tries a map literal over
+    /// several lines at each `{` of an expression, up to its `}`: blanked
+    /// for pest, such a `{` cannot make it read the rest of the file once
+    /// per `{` (see parse.rs). Empty when `brackets` is `None`.
+    pub unclosed_braces: Vec<usize>,
 }
 
 /// Scans `text`, returning its comments, bracket error and cuts (at least
@@ -51,6 +57,7 @@ pub(super) fn scan(text: &str, chunk_bytes: usize) -> Result<Scan, Box<Diagnosti
     let mut breaks = Vec::new();
     let mut chunk_start = 0;
     let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut braces: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -67,6 +74,9 @@ pub(super) fn scan(text: &str, chunk_bytes: usize) -> Result<Scan, Box<Diagnosti
             b'"' => i = string_end(text, i)?,
             b'\'' => i = quoted_end(text, i, b'\'').unwrap_or(i + 1),
             b'[' | b'{' => {
+                if bytes[i] == b'{' {
+                    braces.push(i);
+                }
                 open.push((bytes[i], i));
                 if open.len() > MAX_DEPTH {
                     return Err(Box::new(
@@ -81,6 +91,9 @@ pub(super) fn scan(text: &str, chunk_bytes: usize) -> Result<Scan, Box<Diagnosti
             }
             b']' | b'}' => {
                 let close = bytes[i];
+                if close == b'}' {
+                    braces.pop();
+                }
                 let error = match open.pop() {
                     None => Some(Box::new(
                         Diagnostic::error(
@@ -136,10 +149,14 @@ pub(super) fn scan(text: &str, chunk_bytes: usize) -> Result<Scan, Box<Diagnosti
             )),
         ));
     }
+    if brackets.is_none() {
+        braces.clear();
+    }
     Ok(Scan {
         comments,
         brackets,
         breaks,
+        unclosed_braces: braces,
     })
 }
 
@@ -293,6 +310,17 @@ mod tests {
         let err = scan(&"[".repeat(100), 0).unwrap_err();
         assert_eq!(err.message, "the nesting is too deep");
         assert!(scan("x \"\"\"\n  text\n", 0).is_err());
+    }
+
+    #[test]
+    fn braces_never_closed_are_listed_with_a_bracket_error() {
+        let found = scan("var x = {a: {b: 1}, \"{\", c: [{\n}", 0).unwrap();
+        assert!(found.brackets.is_some());
+        assert_eq!(found.unclosed_braces, [8]);
+        assert!(scan("var x = {a: {b: 1}}\n", 0)
+            .unwrap()
+            .unclosed_braces
+            .is_empty());
     }
 
     #[test]
