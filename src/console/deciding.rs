@@ -227,6 +227,15 @@ pub fn forbidden(why: &str) -> Response {
 }
 
 /// A JSON error in the API's shape.
+/// The `404` a read-only console answers to every deciding request.
+pub fn not_deciding() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "this console does not decide",
+    )
+}
+
 pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,

@@ -9,7 +9,7 @@
 //! console and journaled `via: web`; refused unless that very record (its
 //! nonce and plan hash) still waits.
 
-use super::deciding::{error, forbidden, read_body, Refused};
+use super::deciding::{error, forbidden, not_deciding, read_body, Refused};
 use super::Console;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
@@ -38,11 +38,7 @@ pub async fn decide(
     request: Request,
 ) -> Response {
     let Some(deciding) = console.deciding.as_ref() else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "this console does not decide",
-        );
+        return not_deciding();
     };
     if let Err(Refused(why)) = deciding.authorize(request.headers(), None) {
         return forbidden(why);

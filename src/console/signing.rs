@@ -6,7 +6,9 @@
 //! page without JavaScript; answered `303 See Other`, [`super::forms`]).
 
 use super::access::same;
-use super::deciding::{browser_origin, error, forbidden, read_body, same_origin, Refused};
+use super::deciding::{
+    browser_origin, error, forbidden, not_deciding, read_body, same_origin, Refused,
+};
 use super::forms::{self, Fields};
 use super::{html, Console};
 use axum::body::Body;
@@ -45,11 +47,7 @@ pub async fn page(State(console): State<Arc<Console>>) -> Response {
 /// session cookie. A form refused gets a page saying why, linking back.
 pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> Response {
     let Some(deciding) = console.deciding.as_ref() else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "this console does not decide",
-        );
+        return not_deciding();
     };
     let headers = request.headers().clone();
     let form = forms::is_form(&headers);
@@ -120,11 +118,7 @@ pub async fn sign_in(State(console): State<Arc<Console>>, request: Request) -> R
 /// to `/signin` for the form).
 pub async fn sign_out(State(console): State<Arc<Console>>, request: Request) -> Response {
     let Some(deciding) = console.deciding.as_ref() else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "this console does not decide",
-        );
+        return not_deciding();
     };
     let headers = request.headers().clone();
     let form = forms::is_form(&headers);
