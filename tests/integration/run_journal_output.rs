@@ -168,10 +168,13 @@ fn every_printed_line_is_stored_once_in_the_journal() {
 #[test]
 fn a_resume_reads_back_the_streams_of_steps_whose_lines_stand_for_them() {
     // A step after the held ones reads their streams: a resume that
-    // restores them from the lines gives the same values as the run.
+    // restores them from the lines gives the same values as the run. The
+    // gate waits for every step, so none is still running when the run
+    // stops there (an interrupted step would be asked for again, and
+    // `--yes` does not pass that question).
     let mut playbook = parent();
     playbook += r#"  - id: gate
-    needs: [secret, each_secret, retried, call, each_call]
+    needs: [plain, retried, secret, secret_retried, each, each_secret, call, each_call]
     manual: "stop here"
   - id: read
     needs: [gate]
