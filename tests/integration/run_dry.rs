@@ -59,6 +59,37 @@ steps:
     assert!(!run.stdout.contains("tok-secret-1"));
 }
 
+/// A dry-run does not pause at a fixed `wait` (what it lets settle is the
+/// effect of a write the dry-run did not make): the step succeeds at once,
+/// saying how long a run would wait, and the steps after it run. An hour's
+/// wait that was slept would hang the test.
+#[test]
+fn a_dry_run_says_how_long_a_wait_would_pause_instead_of_pausing() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: scale
+    shell: echo scaled >> trail
+  - id: settle
+    needs: [scale]
+    wait: 1h
+  - id: probe
+    needs: [settle]
+    shell: echo probed >> trail
+    effect: read
+"#,
+    );
+    let run = s.run(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("settle"), "succeeded", "{}", run.describe());
+    assert_eq!(
+        run.message("settle"),
+        "a dry-run does not wait; a run waits 1h here"
+    );
+    assert_eq!(run.state("probe"), "succeeded", "{}", run.describe());
+    assert_eq!(s.read("trail"), "probed\n", "only the read step executed");
+}
+
 #[test]
 fn plan_lists_every_path_with_its_gates() {
     let out = crate::running::Sandbox::new("steps: []\n")

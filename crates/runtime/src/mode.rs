@@ -46,6 +46,13 @@ impl Mode {
         self == Mode::Run
     }
 
+    /// Whether a fixed pause (`wait`) is slept. A dry-run only says how
+    /// long a run would pause: what a pause lets settle is usually the
+    /// effect of a write the dry-run did not make.
+    pub fn pauses(self) -> bool {
+        self == Mode::Run
+    }
+
     /// Whether a `manual` step waits for the operator (in a dry-run the
     /// operator does nothing, so it is shown).
     pub fn waits_for_manual_steps(self) -> bool {

@@ -1,6 +1,7 @@
 //! `wait`: let something settle ("give the HPA two minutes") before the next
 //! probe. For waiting *until* a condition holds, use a step's `until`.
-//! Running it sleeps, unless the run is cancelled.
+//! Running it sleeps, unless the run is cancelled; a dry-run does not sleep
+//! and says how long a run would ([`runbook_runtime::Mode::pauses`]).
 
 use super::NO_RESULT;
 use runbook_dsl::catalog::{Capabilities, DescribesItself, KindSchema, ParamSchema, ParamType};
@@ -34,7 +35,7 @@ impl Kind for Wait {
             results: vec![],
             primary_result: NO_RESULT,
             default_effect: super::reads,
-            effect_doc: "`read`: waiting changes nothing, so a dry-run waits too.",
+            effect_doc: "`read`: waiting changes nothing. A dry-run does not pause: the step succeeds at once, noting how long a run would wait (what a pause lets settle is usually the effect of a write the dry-run did not make).",
             rules: runbook_dsl::catalog::no_rules,
             capabilities: Capabilities {
                 pure: true,
@@ -46,6 +47,15 @@ impl Kind for Wait {
 
     fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
         Box::pin(async move {
+            if !ctx.mode.pauses() {
+                return ActionResult {
+                    message: Some(format!(
+                        "a dry-run does not wait; a run waits {} here",
+                        humantime::format_duration(params.duration)
+                    )),
+                    ..ActionResult::success(Map::new())
+                };
+            }
             tokio::select! {
                 _ = tokio::time::sleep(params.duration) => ActionResult::success(Map::new()),
                 _ = ctx.cancel.cancelled() => ActionResult::failure("stopped while waiting"),
