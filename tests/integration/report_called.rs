@@ -66,3 +66,85 @@ fn the_report_shows_the_called_playbooks_steps_under_the_calling_step() {
     assert_eq!(report.matches("- Finished:").count(), 1, "{report}");
     assert_eq!(report.matches("# Run ").count(), 1, "{report}");
 }
+
+/// A called playbook's gate decisions and answers are journaled once,
+/// inside its `called` records (calls within calls too): the report lists
+/// each once, and `--output json` shows each at the top level under the
+/// number of the `called` record that journals it, so the journal's
+/// numbers stay one sequence.
+#[test]
+fn a_called_playbooks_decisions_are_journaled_and_reported_once() {
+    let s = Sandbox::new(
+        r#"steps:
+  - id: outer
+    playbook: middle.yaml
+"#,
+    );
+    std::fs::write(
+        s.path().join("middle.yaml"),
+        "steps:\n  - id: inner\n    playbook: leaf.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.path().join("leaf.yaml"),
+        r#"steps:
+  - id: pick
+    ask:
+      question: Which pool?
+      choices: [blue, green]
+  - id: restart
+    needs: [pick]
+    shell: echo restarting {{steps.pick.answer}}
+    approval: Restart?
+"#,
+    )
+    .unwrap();
+    let run = s.run(&["--yes", "--answer", "outer.inner.pick=green"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let journal = s.journal();
+    let seqs: Vec<u64> = journal.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    // Every decision, wherever it is in the journal.
+    let decisions: Vec<(u64, &serde_json::Value)> = journal
+        .iter()
+        .filter_map(|r| {
+            let seq = r["seq"].as_u64().unwrap();
+            let mut event = r;
+            while event["event"] == "called" {
+                event = &event["record"];
+            }
+            matches!(event["event"].as_str(), Some("gate_decided" | "answered"))
+                .then_some((seq, event))
+        })
+        .collect();
+    let steps: Vec<&str> = decisions
+        .iter()
+        .map(|(_, e)| e["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        ["outer.inner.pick", "outer.inner.restart"],
+        "{journal:#?}"
+    );
+    // The terminal's view: each once, at the top, at its journal number.
+    for (seq, event) in &decisions {
+        let shown: Vec<_> = run
+            .events
+            .iter()
+            .filter(|e| e["step"] == event["step"] && e["event"] == event["event"])
+            .collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert_eq!(shown[0]["seq"], *seq, "{shown:?}");
+    }
+    let out = s.command(&["report", &s.run_id()]).output().unwrap();
+    let report = String::from_utf8(out.stdout).unwrap();
+    let decided = &report
+        [report.find("## Approvals and answers").unwrap()..report.find("## Timeline").unwrap()];
+    for step in ["outer.inner.pick", "outer.inner.restart"] {
+        assert_eq!(
+            decided.matches(&format!("| `{step}` |")).count(),
+            1,
+            "{decided}"
+        );
+    }
+}

@@ -93,6 +93,20 @@ impl Sandbox {
             .collect()
     }
 
+    /// The journal's events with each called playbook's record taken out
+    /// of its `called` wrappers (its step ids are `CALL.STEP` already).
+    pub fn journal_events(&self) -> Vec<Value> {
+        self.journal()
+            .into_iter()
+            .map(|mut record| {
+                while record["event"] == "called" {
+                    record = record["record"].take();
+                }
+                record
+            })
+            .collect()
+    }
+
     pub fn run_id(&self) -> String {
         self.journal()[0]["run_id"].as_str().unwrap().to_string()
     }

@@ -12,7 +12,7 @@
 //! result fields; the runner captures outputs, retries, polls and journals.
 
 use crate::arguments::Args;
-use crate::event::{Event, Stream};
+use crate::event::{Record, Stream};
 use crate::journal::CallJournal;
 use crate::mask::Masker;
 use crate::mode::Mode;
@@ -242,11 +242,13 @@ pub struct LineSink {
 }
 
 impl LineSink {
-    /// Publishes an event on the run's bus, as the runner's own: a called
-    /// playbook relays its gate decisions and answers to the caller's journal.
-    pub fn relay(&self, event: Event) {
+    /// Hands a called playbook's record (a gate decision, an answer) to the
+    /// caller's bus, for its terminal and `--output json`; the caller's
+    /// journal holds it already, inside its `called` record
+    /// ([`crate::EventBus::relay`]).
+    pub fn relay(&self, record: Record) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(TaskMsg::Event(event));
+            let _ = tx.send(TaskMsg::Relayed(record));
         }
     }
 

@@ -10,6 +10,14 @@ use crate::mask::Masker;
 pub trait Subscriber: Send {
     fn on_event(&mut self, record: &Record);
 
+    /// A called playbook's decision or answer relayed to its caller's bus
+    /// ([`EventBus::relay`]), so the caller's terminal and `--output json`
+    /// show it. The journal has it already, inside the `called` record of
+    /// the same `seq`: a journal ignores it, everything else shows it.
+    fn on_relayed(&mut self, record: &Record) {
+        self.on_event(record);
+    }
+
     /// Called once when the run ends (flush, fsync, print a summary).
     fn finish(&mut self) {}
 }
@@ -92,6 +100,20 @@ impl EventBus {
         });
     }
 
+    /// Hands a record of a called playbook's run (already numbered and
+    /// journaled, see [`Subscriber::on_relayed`]) to every subscriber,
+    /// masked with what this run knows: it takes no new number, so the
+    /// journal's numbers stay one sequence.
+    pub fn relay(&mut self, record: Record) {
+        let record = Record {
+            event: mask_event(&self.masker, record.event),
+            ..record
+        };
+        for subscriber in &mut self.subscribers {
+            subscriber.on_relayed(&record);
+        }
+    }
+
     pub fn finish(&mut self) {
         for subscriber in &mut self.subscribers {
             subscriber.finish();
@@ -131,9 +153,18 @@ fn unreadable(masker: &Masker, event: &Event) -> Event {
 #[derive(Clone, Default)]
 pub struct Collector {
     pub records: std::sync::Arc<std::sync::Mutex<Vec<Record>>>,
+    /// It stands for a journal, which holds called playbooks' runs in
+    /// their `called` records: relayed records are not kept again.
+    pub journal: bool,
 }
 
 impl Subscriber for Collector {
+    fn on_relayed(&mut self, record: &Record) {
+        if !self.journal {
+            self.on_event(record);
+        }
+    }
+
     fn on_event(&mut self, record: &Record) {
         if let Ok(mut records) = self.records.lock() {
             records.push(record.clone());

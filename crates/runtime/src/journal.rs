@@ -132,6 +132,9 @@ impl JournalWriter {
 }
 
 impl Subscriber for JournalWriter {
+    /// Journaled already, inside its `called` record.
+    fn on_relayed(&mut self, _: &Record) {}
+
     fn on_event(&mut self, record: &Record) {
         if self.failure.get().is_some() {
             return;
@@ -166,6 +169,13 @@ impl Subscriber for SharedWriter {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .on_event(record);
+    }
+
+    fn on_relayed(&mut self, record: &Record) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .on_relayed(record);
     }
 
     fn finish(&mut self) {
@@ -219,8 +229,8 @@ impl CallJournal {
     }
 
     /// Journals `event` of the run at `call` (already masked), its step id
-    /// addressed `CALL.STEP`.
-    pub fn write(&self, call: &str, event: &Event) {
+    /// addressed `CALL.STEP`; gives the record's number.
+    pub fn write(&self, call: &str, event: &Event) -> u64 {
         let record = Event::Called {
             call: call.to_string(),
             record: Box::new(readdress(event, |step| format!("{call}.{step}"))),
@@ -231,8 +241,9 @@ impl CallJournal {
                 seq,
                 time: crate::event::now(),
                 event: record,
-            })
-        });
+            });
+            seq
+        })
     }
 }
 

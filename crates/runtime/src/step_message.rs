@@ -3,7 +3,7 @@
 //! because both sides use it: the runner's loop receives, and an action's
 //! line sink (`action::LineSink`) sends the lines and relayed events.
 
-use crate::event::{Event, StepState, Stream};
+use crate::event::{Event, Record, StepState, Stream};
 use runbook_dsl::Span;
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -45,6 +45,9 @@ pub struct OutputLine {
 pub(crate) enum TaskMsg {
     Output(OutputLine),
     Event(Event),
+    /// A called playbook's record, journaled already (see
+    /// [`crate::EventBus::relay`]).
+    Relayed(Record),
     /// An event that must be journaled before the task goes on (a step's
     /// start, a gate decision, an answer): the loop answers once it is.
     Recorded(Event, tokio::sync::oneshot::Sender<()>),

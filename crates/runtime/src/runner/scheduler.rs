@@ -184,6 +184,7 @@ impl<'b> Scheduler<'b> {
         match msg {
             TaskMsg::Output(line) => self.publish_live(TaskMsg::Output(line)),
             TaskMsg::Event(event) => self.publish_live(TaskMsg::Event(event)),
+            TaskMsg::Relayed(record) => self.bus.relay(record),
             TaskMsg::Recorded(event, ack) => {
                 if let Some(step) = event.step() {
                     self.flush_pieces(step);

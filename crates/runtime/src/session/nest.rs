@@ -126,20 +126,18 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
     // Its secret inputs, and every secret its caller knew.
     *bus.masker_mut() = inputs::secrets(plan.playbook(), &inputs);
     bus.masker_mut().extend(&ctx.masker);
-    bus.subscribe(Box::new(Collect {
-        outputs: outputs.clone(),
-        sink: ctx.line_sink(),
-        call: ctx.step.clone(),
-    }));
     // Journaled inside the caller's journal, at its address (an element
     // of a loop at its own, `STEP[INDEX]`).
     let journal = ctx
         .journal
         .as_ref()
         .map(|j| j.at(j.address_of(&ctx.call_address())));
-    if let Some(journal) = &journal {
-        bus.subscribe(Box::new(Journaling(journal.clone())));
-    }
+    bus.subscribe(Box::new(Collect {
+        outputs: outputs.clone(),
+        sink: ctx.line_sink(),
+        call: ctx.step.clone(),
+        journal: journal.clone(),
+    }));
     let run_id = journal
         .as_ref()
         .map(|j| j.run_id.clone())
@@ -220,29 +218,43 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
 }
 
 /// Writes the called playbook's events (masked by its bus) into the
-/// caller's journal.
-struct Journaling(CallJournal);
-
-impl Subscriber for Journaling {
-    fn on_event(&mut self, record: &Record) {
-        self.0.write(&self.0.address, &record.event);
-    }
-}
-
-/// Collects the called playbook's outputs, relays its progress to the
+/// caller's journal, collects its outputs, relays its progress to the
 /// calling step's live output, and its operator's decisions to the caller's
-/// bus (step ids as `CALL.STEP`).
+/// bus (step ids as `CALL.STEP`) under the number the journal gave them, so
+/// each is journaled once ([`Subscriber::on_relayed`]).
 struct Collect {
     outputs: Arc<Mutex<Map<String, Value>>>,
     sink: LineSink,
     call: String,
+    /// The caller's journal; none where the run has none (library use).
+    journal: Option<CallJournal>,
+}
+
+impl Collect {
+    fn relay(&self, record: &Record, seq: u64) {
+        if let Some(event) = decision(&self.call, &record.event) {
+            self.sink.relay(Record {
+                seq,
+                time: record.time.clone(),
+                event,
+            });
+        }
+    }
 }
 
 impl Subscriber for Collect {
+    /// A decision of a playbook this one called: its own run journaled it;
+    /// it goes on up to the caller's terminal.
+    fn on_relayed(&mut self, record: &Record) {
+        self.relay(record, record.seq);
+    }
+
     fn on_event(&mut self, record: &Record) {
-        if let Some(event) = decision(&self.call, &record.event) {
-            self.sink.relay(event);
-        }
+        let seq = match &self.journal {
+            Some(journal) => journal.write(&journal.address, &record.event),
+            None => record.seq,
+        };
+        self.relay(record, seq);
         if let Event::StepFinished {
             step,
             state,

@@ -33,7 +33,10 @@ pub fn run(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let collector = Collector::default();
+    let collector = Collector {
+        journal: true,
+        ..Collector::default()
+    };
     let records = collector.records.clone();
     let mut bus = EventBus::new();
     // Called playbooks' runs are collected as a run journals them (`called`
