@@ -189,9 +189,17 @@ fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
     let broken = path(dir, "broken.pem");
     let garbage = path(dir, "garbage.pem");
     let other_key = path(dir, "ca.key");
+    // A certificate given as the key, private as a key must be.
+    std::fs::copy(dir.join("leaf.pem"), dir.join("cert-as-key.pem")).unwrap();
+    let cert_as_key = path(dir, "cert-as-key.pem");
+    std::fs::set_permissions(&cert_as_key, std::fs::Permissions::from_mode(0o600)).unwrap();
     let cases: Vec<([&str; 2], &str, &str)> = vec![
         ([&missing, &key], "--tls-cert", "cannot read it"),
-        ([&cert, &missing], "--tls-key", "cannot read it"),
+        (
+            [&cert, &missing],
+            "--tls-key",
+            "cannot read the `--tls-key` file",
+        ),
         ([&folder, &key], "--tls-cert", "cannot read it"),
         ([&words, &key], "--tls-cert", "holds no PEM certificate"),
         ([&broken, &key], "--tls-cert", "is not a PEM file"),
@@ -200,7 +208,11 @@ fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
             "--tls-cert",
             "cannot be read as a certificate",
         ),
-        ([&cert, &cert], "--tls-key", "holds no PEM private key"),
+        (
+            [&cert, &cert_as_key],
+            "--tls-key",
+            "holds no PEM private key",
+        ),
         (
             [&cert, &other_key],
             "--tls-cert",
@@ -214,8 +226,11 @@ fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
             stderr.contains("runbook::bad_tls_file"),
             "{c} {k}: {stderr}"
         );
+        // Named as the flag and file, or (a key that cannot be read, by
+        // the check every secret file gets) as "the `--tls-key` file".
         assert!(
-            stderr.contains(&format!("`{flag} {named}`")),
+            stderr.contains(&format!("`{flag} {named}`"))
+                || stderr.contains(&format!("`{flag}` file `{named}`")),
             "{c} {k}: {stderr}"
         );
         assert!(stderr.contains(why), "{c} {k}: {why} in {stderr}");
