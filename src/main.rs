@@ -14,6 +14,7 @@ mod palette;
 mod programs;
 mod prompt;
 mod run_dir;
+mod secret_file;
 mod signals;
 mod view;
 

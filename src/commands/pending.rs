@@ -227,34 +227,33 @@ fn decide(journal_dir: &Path, run_id: &str, target: &Target, verdict: &Verdict) 
                 ),
             )
         }
-        Err(DecideError::Ambiguous { step, waiting }) => {
-            ambiguous(journal_dir, run_id, &step, &waiting, verdict)
-        }
+        Err(
+            e @ (DecideError::Ambiguous { .. } | DecideError::ElementNotNamed { .. }),
+        ) => name_one(journal_dir, run_id, &e, verdict),
         Err(e) => refuse(run_id, &e),
     }
 }
 
-/// Refuses a decision that names several records waiting at once (the
-/// elements of a loop gated one by one): nothing is decided; each record
-/// is listed with the command that decides it alone, one per line after
-/// the diagnostic (never wrapped, so each can be pasted as shown).
-fn ambiguous(
-    journal_dir: &Path,
-    run_id: &str,
-    step: &str,
-    waiting: &[PendingRecord],
-    verdict: &Verdict,
-) -> i32 {
-    let error = DecideError::Ambiguous {
-        step: step.to_string(),
-        waiting: waiting.to_vec(),
+/// Refuses a decision that does not name one element of a loop gated one
+/// by one: a bare `STEP` while elements of it wait, or a name of several
+/// records waiting at once. Nothing is decided; each waiting record is
+/// listed with the command that decides it alone, one per line after the
+/// diagnostic (never wrapped, so each can be pasted as shown).
+fn name_one(journal_dir: &Path, run_id: &str, error: &DecideError, verdict: &Verdict) -> i32 {
+    let (code, step, waiting) = match error {
+        DecideError::Ambiguous { step, waiting } => ("runbook::ambiguous_gate", step, waiting),
+        DecideError::ElementNotNamed { step, waiting } => {
+            ("runbook::element_not_named", step, waiting)
+        }
+        other => return refuse(run_id, other),
     };
+    let bare = waiting.first().map_or(step.as_str(), |r| r.step.as_str());
     crate::run_dir::refuse(
         run_id,
-        "runbook::ambiguous_gate",
+        code,
         escape(&error.to_string()).into_owned(),
         format!(
-            "name the one you mean, `{step}[INDEX]` or `{step}[LABEL]`, as the commands below do"
+            "name the one you mean, `{bare}[INDEX]` or `{bare}[LABEL]`, as the commands below do"
         ),
     );
     let dir = pending::journal_dir_to_name(journal_dir);
@@ -265,8 +264,12 @@ fn ambiguous(
             None => String::new(),
         };
         eprintln!("  `{}`{element}", escape(&record.step));
-        for c in pending::commands(record, dir) {
-            if c.verb == verdict.name() {
+        // The commands of the verb given; all of them when it decides no
+        // such record (`answer` at a gate), so each record has its commands.
+        let commands = pending::commands(record, dir);
+        let same_verb = commands.iter().any(|c| c.verb == verdict.name());
+        for c in commands {
+            if c.verb == verdict.name() || !same_verb {
                 eprintln!("    {}", escape(&c.command));
             }
         }
@@ -314,6 +317,10 @@ fn refuse(run_id: &str, error: &DecideError) -> i32 {
         ),
         DecideError::Ambiguous { .. } => (
             "runbook::ambiguous_gate",
+            format!("`runbook pending {run_id}` lists each waiting element with the command that decides it"),
+        ),
+        DecideError::ElementNotNamed { .. } => (
+            "runbook::element_not_named",
             format!("`runbook pending {run_id}` lists each waiting element with the command that decides it"),
         ),
         DecideError::AlreadyDecided { .. } => (

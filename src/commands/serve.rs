@@ -1,8 +1,8 @@
 use super::INVALID;
 use crate::console::{self, Options};
 use crate::run_dir::refuse;
+use crate::secret_file::{self, Secret};
 use std::net::SocketAddr;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Descriptors kept for what is not a connection: the listener, stdio,
@@ -41,17 +41,10 @@ pub fn run(
     transport: Transport,
 ) -> i32 {
     let token = match token_file {
-        Some(file) => {
-            if deciding.decide {
-                if let Err(code) = private(file, &TOKEN) {
-                    return code;
-                }
-            }
-            match read_token(file) {
-                Ok(token) => Some(token),
-                Err(code) => return code,
-            }
-        }
+        Some(file) => match read_token(file, deciding.decide) {
+            Ok(token) => Some(token),
+            Err(code) => return code,
+        },
         None => None,
     };
     let decide = if deciding.decide {
@@ -82,13 +75,16 @@ pub fn run(
         );
     }
     let tls = match &transport.tls {
-        Some((cert, key)) => match console::tls::load(cert, key) {
-            Ok(config) => match private(key, &TLS_KEY) {
-                Ok(()) => Some(config),
+        Some((cert, key)) => {
+            let key_pem = match secret_file::read(key, &TLS_KEY, console::tls::MAX_FILE_BYTES) {
+                Ok(bytes) => bytes,
                 Err(code) => return code,
-            },
-            Err(bad) => return bad_tls_file(&bad),
-        },
+            };
+            match console::tls::load(cert, key, &key_pem) {
+                Ok(config) => Some(config),
+                Err(bad) => return bad_tls_file(&bad),
+            }
+        }
         None => None,
     };
     if tls.is_none() && !listen.ip().is_loopback() {
@@ -127,14 +123,6 @@ pub fn run(
     }
 }
 
-/// A file holding a secret, which only its reader may read or replace:
-/// what it is called, its diagnostic code, and what its leak gives away.
-struct Secret {
-    name: &'static str,
-    code: &'static str,
-    stakes: &'static str,
-}
-
 /// `--token-file` of a deciding console.
 const TOKEN: Secret = Secret {
     name: "the token file",
@@ -149,54 +137,33 @@ const TLS_KEY: Secret = Secret {
     stakes: "whoever holds the console's private key can pose as the console and read its traffic",
 };
 
-/// Refuses a secret's file that anyone but its reader could read or
-/// replace (root may read one of root's own); says which file, its owner
-/// or mode and the fix, never what it holds.
-fn private(file: &Path, secret: &Secret) -> Result<(), i32> {
-    let shown = file.display().to_string();
-    let name = secret.name;
-    let problem = |message: String, help: String| refuse(&shown, secret.code, message, help);
-    let meta = std::fs::metadata(file).map_err(|e| {
-        problem(
-            format!("cannot read {name} `{shown}`: {e}"),
-            "give a regular file of your own, mode 0600, e.g. made under `(umask 077; ...)`".into(),
-        )
-    })?;
-    // SAFETY: getuid cannot fail.
-    let me = unsafe { libc::getuid() };
-    if meta.uid() != me {
-        return Err(problem(
-            format!(
-                "{name} `{shown}` belongs to uid {}, not to you (uid {me})",
-                meta.uid()
-            ),
-            format!("{}: keep it in a file of your own, mode 0600 (`install -m 600 FILE NEW` as you copies it)", secret.stakes),
-        ));
-    }
-    let mode = meta.mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(problem(
-            format!("{name} `{shown}` can be read or written by others (mode {mode:04o})"),
-            format!("{}: `chmod 600 FILE`", secret.stakes),
-        ));
-    }
-    Ok(())
-}
-
-/// The token in `file`: one line of at least [`MIN_TOKEN`] characters from
-/// `A-Z a-z 0-9 . _ ~ + / = -` (it is sent in a header and a cookie).
-fn read_token(file: &Path) -> Result<String, i32> {
-    let shown = file.display().to_string();
-    let bytes = runbook_dsl::user_file::read(file, runbook_dsl::user_file::MAX_FILE_BYTES)
-        .map_err(|e| {
+/// The token in `file`. A deciding console's must be private to its
+/// reader and is read through [`secret_file::read`]; a read-only
+/// console's need not be.
+fn read_token(file: &Path, private: bool) -> Result<String, i32> {
+    let limit = runbook_dsl::user_file::MAX_FILE_BYTES;
+    let bytes = if private {
+        secret_file::read(file, &TOKEN, limit)?
+    } else {
+        let shown = file.display().to_string();
+        runbook_dsl::user_file::read(file, limit).map_err(|e| {
             refuse(
                 &shown,
                 "runbook::bad_token_file",
                 format!("cannot read the token file `{shown}`: {e}"),
                 "give a regular file holding the token, e.g. `openssl rand -hex 32 > FILE`".into(),
             )
-        })?;
-    let token = String::from_utf8_lossy(&bytes).trim().to_string();
+        })?
+    };
+    token_of(file, &bytes)
+}
+
+/// The token in `bytes`, read from `file`: one line of at least
+/// [`MIN_TOKEN`] characters from `A-Z a-z 0-9 . _ ~ + / = -` (it is sent
+/// in a header and a cookie).
+fn token_of(file: &Path, bytes: &[u8]) -> Result<String, i32> {
+    let shown = file.display().to_string();
+    let token = String::from_utf8_lossy(bytes).trim().to_string();
     let allowed = |c: char| c.is_ascii_alphanumeric() || "._~+/=-".contains(c);
     if token.chars().count() < MIN_TOKEN || !token.chars().all(allowed) {
         return Err(refuse(

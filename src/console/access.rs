@@ -135,17 +135,7 @@ fn query_token(query: Option<&str>) -> Option<&str> {
 
 /// Whether a `Host` header names this machine's loopback interface.
 fn loopback_host(host: Option<&axum::http::HeaderValue>) -> bool {
-    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    super::host::name(host).is_some_and(super::host::is_loopback)
 }
 
 /// Whether `a` and `b` are equal, in a time that depends only on their

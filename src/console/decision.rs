@@ -146,6 +146,7 @@ fn refused(e: &DecideError) -> Failed {
         DecideError::AlreadyDecided { .. } => (StatusCode::CONFLICT, "already_decided"),
         // A console decides by nonce, one record: never ambiguous.
         DecideError::Ambiguous { .. } => (StatusCode::CONFLICT, "ambiguous_gate"),
+        DecideError::ElementNotNamed { .. } => (StatusCode::CONFLICT, "element_not_named"),
         DecideError::FourEyes { .. } => (StatusCode::FORBIDDEN, "four_eyes"),
         DecideError::WrongVerdict(_) => (StatusCode::UNPROCESSABLE_ENTITY, "wrong_decision"),
         DecideError::InvalidAnswer(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer"),

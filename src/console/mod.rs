@@ -19,6 +19,7 @@ mod decision;
 mod decision_form;
 mod follow;
 mod forms;
+mod host;
 mod html;
 mod limit;
 mod live;
@@ -78,7 +79,8 @@ pub struct Console {
     /// `--decide`: the token, the signed-in sessions, the user it decides as.
     pub deciding: Option<deciding::Deciding>,
     /// Served over TLS: cookies are `Secure`, `Origin` must be `https`,
-    /// and responses carry `Strict-Transport-Security`.
+    /// and responses to a request for a host other than this machine
+    /// carry `Strict-Transport-Security`.
     pub tls: bool,
 }
 
@@ -166,16 +168,22 @@ async fn secure_headers(request: axum::extract::Request, next: axum::middleware:
 }
 
 /// Tells a browser that reached the console over TLS to never use clear
-/// HTTP for its host again (for a year).
+/// HTTP for its host again (for a year); not when that host is this
+/// machine (`localhost`, a name under it, a loopback address): HSTS holds
+/// for every port of a host name, so it would break every plain-HTTP
+/// service on this machine in that browser for a year.
 async fn strict_transport(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let local = host::name(request.headers().get(header::HOST)).is_some_and(host::is_local);
     let mut response = next.run(request).await;
-    response.headers_mut().insert(
-        header::STRICT_TRANSPORT_SECURITY,
-        HeaderValue::from_static("max-age=31536000"),
-    );
+    if !local {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     response
 }
 

@@ -23,7 +23,7 @@ use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 /// The largest certificate chain or key file read.
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// How long a client has to finish its handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 /// Handshakes finished and not yet taken by the server.
@@ -39,16 +39,16 @@ pub struct BadFile {
 }
 
 /// The server configuration of `cert` (a PEM chain, the server's own
-/// certificate first) and `key` (its PEM private key), checked to belong
-/// together.
-pub fn load(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, BadFile> {
+/// certificate first) and `key_pem`, the PEM private key read from `key`
+/// (by `secret_file::read`, which checks the file is private on the very
+/// descriptor it reads), checked to belong together.
+pub fn load(cert: &Path, key: &Path, key_pem: &[u8]) -> Result<Arc<ServerConfig>, BadFile> {
     let bad = |flag: &'static str, file: &Path, why: String| BadFile {
         flag,
         file: file.display().to_string(),
         why,
     };
     let cert_pem = read(cert).map_err(|why| bad("--tls-cert", cert, why))?;
-    let key_pem = read(key).map_err(|why| bad("--tls-key", key, why))?;
     let chain = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad("--tls-cert", cert, format!("it is not a PEM file ({e})")))?;
@@ -59,7 +59,7 @@ pub fn load(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, BadFile> {
             "it holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".into(),
         ));
     }
-    let private = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
+    let private = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| {
         let why = match e {
             rustls::pki_types::pem::Error::NoItemsFound => {
                 "it holds no PEM private key (`-----BEGIN PRIVATE KEY-----`, RSA or EC)".into()
@@ -93,7 +93,8 @@ pub fn load(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, BadFile> {
     Ok(Arc::new(config))
 }
 
-/// The bytes of `file`: a regular file, at most [`MAX_FILE_BYTES`].
+/// The bytes of the certificate chain `file`: a regular file, at most
+/// [`MAX_FILE_BYTES`].
 fn read(file: &Path) -> Result<Vec<u8>, String> {
     runbook_dsl::user_file::read(file, MAX_FILE_BYTES).map_err(|e| format!("cannot read it: {e}"))
 }

@@ -49,7 +49,7 @@ fn fetch(client: reqwest::Client, url: &str) -> Result<u16, String> {
 }
 
 #[test]
-fn a_console_given_a_certificate_speaks_tls_with_secure_cookies_and_hsts() {
+fn a_console_given_a_certificate_speaks_tls_with_secure_cookies() {
     let s = Sandbox::new(GATED);
     let runs = store(&s);
     let child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
@@ -74,11 +74,12 @@ fn a_console_given_a_certificate_speaks_tls_with_secure_cookies_and_hsts() {
     let cookie = console.sign_in();
     let page = console.get(&format!("/runs/{run_id}"), &[("cookie", &cookie)]);
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_eq!(
+    // Reached as 127.0.0.1: no HSTS, which would hold for every port of
+    // this machine (see the test below).
+    assert!(
+        page.headers.get("strict-transport-security").is_none(),
+        "{:?}",
         page.headers
-            .get("strict-transport-security")
-            .map(|v| v.to_str().unwrap()),
-        Some("max-age=31536000")
     );
     let csrf = attribute(&page.body, "data-csrf").expect("a CSRF token");
     // Over TLS a page of the same host in clear is another origin.
@@ -189,9 +190,17 @@ fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
     let broken = path(dir, "broken.pem");
     let garbage = path(dir, "garbage.pem");
     let other_key = path(dir, "ca.key");
+    // A certificate given as the key, private as a key must be.
+    std::fs::copy(dir.join("leaf.pem"), dir.join("cert-as-key.pem")).unwrap();
+    let cert_as_key = path(dir, "cert-as-key.pem");
+    std::fs::set_permissions(&cert_as_key, std::fs::Permissions::from_mode(0o600)).unwrap();
     let cases: Vec<([&str; 2], &str, &str)> = vec![
         ([&missing, &key], "--tls-cert", "cannot read it"),
-        ([&cert, &missing], "--tls-key", "cannot read it"),
+        (
+            [&cert, &missing],
+            "--tls-key",
+            "cannot read the `--tls-key` file",
+        ),
         ([&folder, &key], "--tls-cert", "cannot read it"),
         ([&words, &key], "--tls-cert", "holds no PEM certificate"),
         ([&broken, &key], "--tls-cert", "is not a PEM file"),
@@ -200,7 +209,11 @@ fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
             "--tls-cert",
             "cannot be read as a certificate",
         ),
-        ([&cert, &cert], "--tls-key", "holds no PEM private key"),
+        (
+            [&cert, &cert_as_key],
+            "--tls-key",
+            "holds no PEM private key",
+        ),
         (
             [&cert, &other_key],
             "--tls-cert",
@@ -214,8 +227,11 @@ fn a_certificate_or_key_that_cannot_serve_is_refused_by_name() {
             stderr.contains("runbook::bad_tls_file"),
             "{c} {k}: {stderr}"
         );
+        // Named as the flag and file, or (a key that cannot be read, by
+        // the check every secret file gets) as "the `--tls-key` file".
         assert!(
-            stderr.contains(&format!("`{flag} {named}`")),
+            stderr.contains(&format!("`{flag} {named}`"))
+                || stderr.contains(&format!("`{flag}` file `{named}`")),
             "{c} {k}: {stderr}"
         );
         assert!(stderr.contains(why), "{c} {k}: {why} in {stderr}");
@@ -281,6 +297,77 @@ fn token_file(dir: &Path) -> PathBuf {
     std::fs::write(&file, "0123456789abcdef0123456789abcdef\n").unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     file
+}
+
+#[test]
+fn hsts_is_sent_for_a_host_name_never_for_this_machine() {
+    let s = Sandbox::new(GATED);
+    let runs = store(&s);
+    let certs = certificates();
+    let (cert, key) = (
+        path(certs.path(), "leaf.pem"),
+        path(certs.path(), "leaf.key"),
+    );
+    let token = token_file(certs.path());
+    let console = Console::start_with(
+        &runs,
+        None,
+        &[
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+        Some(&certs.path().join("ca.pem")),
+    );
+    assert_eq!(console.served.scheme, "https");
+    let port = console
+        .served
+        .address
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let bearer = format!("Bearer {}", console.token);
+    // Over the same TLS connection to 127.0.0.1, the `Host` the browser
+    // would send for each name.
+    let hsts = |host: &str| {
+        let answer = console.get("/", &[("host", host), ("authorization", &bearer)]);
+        assert_eq!(answer.status, 200, "{host}: {}", answer.body);
+        answer
+            .headers
+            .get("strict-transport-security")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    for name in [
+        "console.example",
+        "runbook.internal",
+        "10.0.0.5",
+        "[2001:db8::1]",
+        "localhost.evil.example",
+        "evillocalhost",
+    ] {
+        for host in [name.to_string(), format!("{name}:{port}")] {
+            assert_eq!(hsts(&host).as_deref(), Some("max-age=31536000"), "{host}");
+        }
+    }
+    // HSTS holds for a host name on every port: sent for this machine, it
+    // would break every plain-HTTP service on it in that browser.
+    for name in [
+        "localhost",
+        "LocalHost",
+        "app.localhost",
+        "localhost.",
+        "127.0.0.1",
+        "127.8.9.10",
+        "[::1]",
+    ] {
+        for host in [name.to_string(), format!("{name}:{port}")] {
+            assert_eq!(hsts(&host), None, "{host}");
+        }
+    }
 }
 
 /// `runbook serve ARGS`, running, and the first line it printed.

@@ -3,10 +3,14 @@
 //! creation give its matchers and the comment it is created with, marked
 //! with the run and step (as Alertmanager then holds it), a secret matcher
 //! value masked; the dry-run of an expiry gives the silence it would end,
-//! as Alertmanager holds it, its values quoted.
+//! as Alertmanager holds it, its values quoted; so does the approval
+//! prompt of an expiry (and the pending record a waiting run publishes),
+//! or it says that the silence could not be read.
 
 use crate::harness::alertmanager::TestAlertmanager;
 use crate::harness::{run_playbook, Ran};
+use crate::remote_approvals::{decide, finish, pending_at, start, store, text};
+use crate::running::Sandbox;
 
 const SECRET_HOST: &str = "db-secret-7f3a9c";
 
@@ -157,4 +161,172 @@ fn an_expirys_dry_run_quotes_what_alertmanager_holds() {
     ] {
         assert!(message.contains(part), "{part}: {message}");
     }
+}
+
+const EXPIRE_GATED: &str = r#"name: unmute
+inputs:
+  url: {type: string}
+  id: {type: string}
+steps:
+  - id: unmute
+    approval: required
+    silence:
+      url: "{{inputs.url}}"
+      expire: "{{inputs.id}}"
+"#;
+
+/// The prompt's detail of `step` (its `gate_requested`).
+fn prompt(ran: &Ran, step: &str) -> String {
+    ran.events("gate_requested")
+        .iter()
+        .find(|e| e["step"] == step)
+        .and_then(|e| e["detail"].as_str())
+        .unwrap_or_else(|| panic!("no prompt for {step}: {}", ran.stdout))
+        .to_string()
+}
+
+/// The approver of an `expire` is shown which silence it ends, as
+/// Alertmanager holds it: its matchers, comment and author, quoted on one
+/// line, Alertmanager's hostile values escaped; in the prompt, in the
+/// pending record a waiting run publishes, and in the dry-run.
+#[test]
+fn an_expirys_prompt_shows_the_silence_it_would_end() {
+    let am = TestAlertmanager::start();
+    let hostile = "redis-1:6379\"\n[ok] approved\u{1b}[2J\u{9b}\u{202e}";
+    let id = am.silence(hostile, "ann $(id)\nrunbook: fine");
+    let url = format!("--input=url={}", am.url);
+    let id_input = format!("--input=id={id}");
+    let shown = format!(
+        "expire the silence {id} at {} (service=\"redis-1:6379\\\"\\n[ok] approved\\u001b[2J\\u{{9b}}\\u{{202e}}\"; comment: \"set up by the test\"; by \"ann $(id)\\nrunbook: fine\")",
+        am.url
+    );
+
+    // Asked and approved (`--yes`): the prompt, then the expiry.
+    let ran = run_playbook(
+        "unmute.yaml",
+        EXPIRE_GATED,
+        &[&url, &id_input, "--yes"],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let detail = prompt(&ran, "unmute");
+    assert_eq!(detail, shown);
+    assert_eq!(am.silences()[0]["status"]["state"], "expired");
+
+    // Expired now: the prompt of another expiry says so.
+    let ran = run_playbook(
+        "unmute.yaml",
+        EXPIRE_GATED,
+        &[&url, &id_input, "--yes"],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let detail = prompt(&ran, "unmute");
+    assert!(detail.ends_with("; it is \"expired\")"), "{detail}");
+
+    // A waiting run publishes the same line in its pending record.
+    let live = am.silence("redis-2:6379", "bob");
+    let s = Sandbox::new(EXPIRE_GATED);
+    store(&s);
+    let child = start(
+        &s,
+        &[
+            &url,
+            &format!("--input=id={live}"),
+            "--wait-for-approval",
+            "--gate-timeout",
+            "10m",
+        ],
+    );
+    let record = pending_at(&s, "unmute");
+    assert_eq!(
+        record["command"],
+        format!(
+            "expire the silence {live} at {} (service=\"redis-2:6379\"; comment: \"set up by the test\"; by \"bob\")",
+            am.url
+        ),
+        "{record}"
+    );
+    let run_id = record["run_id"].as_str().unwrap();
+    let out = decide(&s, None, &["reject", run_id, "unmute"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(finish(child).code, 3);
+
+    // A dry-run describes it the same way (and previews it).
+    let dry = run_playbook(
+        "unmute.yaml",
+        EXPIRE,
+        &[&url, &format!("--input=id={live}"), "--dry-run"],
+        &[],
+    );
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    let description = would_run(&dry, "unmute");
+    assert!(
+        description.starts_with(&format!(
+            "expire the silence {live} at {} (service=\"redis-2:6379\"; comment: \"set up by the test\"; by \"bob\") (preview: ",
+            am.url
+        )),
+        "{description}"
+    );
+}
+
+/// When the silence cannot be read, the prompt still names it and says
+/// so: an id Alertmanager does not hold, an Alertmanager that is gone.
+#[test]
+fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
+    let am = TestAlertmanager::start();
+    let url = format!("--input=url={}", am.url);
+    let unknown = "0b9e2a6c-0000-4000-8000-000000000000";
+    let ran = run_playbook(
+        "unmute.yaml",
+        EXPIRE_GATED,
+        &[&url, &format!("--input=id={unknown}"), "--yes"],
+        &[],
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        prompt(&ran, "unmute"),
+        format!(
+            "expire the silence {unknown} at {} (could not read its matchers: Alertmanager at {} has no silence {unknown})",
+            am.url, am.url
+        )
+    );
+
+    let gone = format!("http://127.0.0.1:{}", crate::harness::free_port());
+    let ran = run_playbook(
+        "unmute.yaml",
+        EXPIRE_GATED,
+        &[
+            &format!("--input=url={gone}"),
+            &format!("--input=id={unknown}"),
+            "--yes",
+        ],
+        &[],
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let detail = prompt(&ran, "unmute");
+    assert!(
+        detail.starts_with(&format!(
+            "expire the silence {unknown} at {gone} (could not read its matchers: "
+        )),
+        "{detail}"
+    );
+    assert!(!detail.contains('\n'), "{detail:?}");
+
+    // A hostile id is never sent, and shown quoted.
+    let ran = run_playbook(
+        "unmute.yaml",
+        EXPIRE_GATED,
+        &[&url, "--input=id=../status\n$(id)", "--yes"],
+        &[],
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let detail = prompt(&ran, "unmute");
+    assert!(
+        detail.starts_with(&format!(
+            "expire the silence \"../status\\n$(id)\" at {} (could not read its matchers: \"../status\\n$(id)\" is not a silence id",
+            am.url
+        )),
+        "{detail}"
+    );
 }

@@ -88,6 +88,7 @@ mod run_semantics;
 mod run_signals;
 mod running;
 mod schema;
+mod secret_files;
 mod shell_contexts;
 mod sigchld_ignored;
 mod signals_at_spawn;

@@ -704,11 +704,11 @@ steps:
             "{record}"
         );
         seen.push(record["element"].clone());
-        let out = decide(
-            &s,
-            None,
-            &["approve", record["run_id"].as_str().unwrap(), "drain"],
-        );
+        // Named by its index (`[INDEX] LABEL`): a bare `drain` is refused.
+        let element = record["element"].as_str().unwrap();
+        let index = &element[1..element.find(']').unwrap()];
+        let run_id = record["run_id"].as_str().unwrap();
+        let out = decide(&s, None, &["approve", run_id, &format!("drain[{index}]")]);
         assert!(out.status.success(), "{}", text(&out));
     }
     let run = finish(child);

@@ -4,9 +4,10 @@
 //! decides, `STEP[INDEX]` or `STEP[LABEL]`, so a command meant for one
 //! element never decides the next one; the printed commands, hostile
 //! labels included, decide exactly their element when pasted into `sh`.
-//! When several records of one step wait at once, `runbook approve RUN
-//! STEP` decides none of them (`runbook::ambiguous_gate`, exit 2) and
-//! lists each with the command that decides it alone.
+//! A bare `runbook approve RUN STEP` never decides an element, not even
+//! the only one waiting (`runbook::element_not_named`, exit 2): it lists
+//! each waiting element with the command that decides it alone; a name of
+//! several records waiting at once decides none (`runbook::ambiguous_gate`).
 
 use crate::console::Served;
 use crate::remote_approvals::{decide, finish, gates_dir, pending, start, store, text, wait_for};
@@ -49,6 +50,22 @@ fn paste(s: &Sandbox, command: &str) -> std::process::Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// A diagnostic as one line: it is wrapped to the terminal's width.
+fn unwrapped(err: &str) -> String {
+    err.replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The commands listed after a refusal, one per line, as printed.
+fn pasteable(err: &str) -> Vec<&str> {
+    err.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("runbook "))
+        .collect()
 }
 
 fn waiting(s: &Sandbox) -> Vec<Value> {
@@ -115,53 +132,85 @@ fn a_command_names_its_element_and_never_decides_another() {
     );
     drop(served);
 
+    // A bare `drain` never decides an element, not even the only one
+    // waiting (it may not be the one the person read): refused, nothing
+    // decided, the waiting element listed with the command naming it.
+    let out = decide(&s, None, &["approve", &run_id, "drain"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("runbook::element_not_named"), "{err}");
+    assert!(
+        unwrapped(&err).contains(
+            "`drain` names no element of its loop, whose elements are decided one by one; waiting: `drain[eu 1]`; nothing was decided"
+        ),
+        "{err}"
+    );
+    assert_eq!(pasteable(&err), [for_first.as_str()], "{err}");
+    // `reject` lists its own command; `answer` (no answer decides a gate)
+    // every command of the element.
+    let out = decide(&s, None, &["reject", &run_id, "drain"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("runbook::element_not_named"), "{err}");
+    let reject_first = for_first.replacen("runbook approve ", "runbook reject ", 1);
+    assert_eq!(pasteable(&err), [reject_first.as_str()], "{err}");
+    let out = decide(&s, None, &["answer", &run_id, "drain=yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("runbook::element_not_named"), "{err}");
+    assert_eq!(
+        pasteable(&err),
+        [for_first.as_str(), reject_first.as_str()],
+        "{err}"
+    );
+    assert_eq!(decisions(&s, &first), 0, "nothing decided");
+    assert_eq!(waiting(&s)[0]["element"], "[0] eu 1", "it still waits");
+
     // A second record of the step waiting at once (written as the waiting
     // process's user, naming it: trusted and live): the bare step is
     // refused, nothing is decided, and each is listed with its command.
     let gates = gates_dir(&s, &first);
-    let mut second = first.clone();
-    let nonce = "5".repeat(32);
-    second["nonce"] = nonce.clone().into();
-    second["element"] = "[9] ghost ]x[".into();
-    second.as_object_mut().unwrap().remove("live");
-    let forged = gates.join(format!("{nonce}.pending.json"));
-    std::fs::write(&forged, second.to_string()).unwrap();
-    std::fs::set_permissions(&forged, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let forge = |nonce: &str, element: &str| {
+        let mut second = first.clone();
+        second["nonce"] = nonce.into();
+        second["element"] = element.into();
+        second.as_object_mut().unwrap().remove("live");
+        let forged = gates.join(format!("{nonce}.pending.json"));
+        std::fs::write(&forged, second.to_string()).unwrap();
+        std::fs::set_permissions(&forged, std::fs::Permissions::from_mode(0o640)).unwrap();
+        forged
+    };
+    let forged = forge(&"5".repeat(32), "[9] ghost ]x[");
     assert_eq!(waiting(&s).len(), 2);
     let out = decide(&s, None, &["approve", &run_id, "drain"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(err.contains("runbook::ambiguous_gate"), "{err}");
-    // The diagnostic is wrapped to the terminal's width: read it unwrapped.
-    let said = err
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(said.contains("nothing was decided"), "{err}");
-    let listed: Vec<&str> = err
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("runbook "))
-        .collect();
+    assert!(err.contains("runbook::element_not_named"), "{err}");
+    assert!(unwrapped(&err).contains("nothing was decided"), "{err}");
     assert_eq!(
-        listed,
+        pasteable(&err),
         [
             for_first.as_str(),
             &format!("runbook approve {run_id} 'drain[ghost ]x[]' --journal-dir runs")
         ],
         "{err}"
     );
+    std::fs::remove_file(&forged).unwrap();
+    // A name of several records waiting at once (the same element twice)
+    // decides none of them either.
+    let forged = forge(&"6".repeat(32), "[0] eu 1");
     for verb in [
-        &["reject", &run_id, "drain"][..],
-        &["answer", &run_id, "drain=yes"],
+        &["approve", &run_id, "drain[eu 1]"][..],
+        &["reject", &run_id, "drain[0]"],
     ] {
         let out = decide(&s, None, verb);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(err.contains("runbook::ambiguous_gate"), "{err}");
+        assert!(unwrapped(&err).contains("nothing was decided"), "{err}");
         assert!(
-            text(&out).contains("runbook::ambiguous_gate"),
-            "{}",
-            text(&out)
+            unwrapped(&err).contains("name the one you mean, `drain[INDEX]` or `drain[LABEL]`"),
+            "{err}"
         );
     }
     assert_eq!(decisions(&s, &first), 0, "nothing decided");
@@ -188,6 +237,13 @@ fn a_command_names_its_element_and_never_decides_another() {
     let now = waiting(&s);
     assert_eq!(now.len(), 1);
     assert_eq!(now[0]["element"], format!("[1] {HOSTILE}"));
+    assert_eq!(decisions(&s, &first), 0);
+    // Nor by a bare `drain`, now that element [1] alone waits.
+    let out = decide(&s, None, &["approve", &run_id, "drain"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("runbook::element_not_named"), "{err}");
+    assert_eq!(pasteable(&err), [for_hostile.as_str()], "{err}");
     assert_eq!(decisions(&s, &first), 0);
 
     // A label with quotes, `]`, `[`, spaces and `$(...)`, by its label.

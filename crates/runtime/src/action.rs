@@ -41,6 +41,17 @@ pub trait Execute: Send + Sync {
     /// for a dry-run and for approval prompts (`sh -c 'kubectl delete ...'`).
     fn describe(&self, ctx: &ActionContext) -> String;
 
+    /// What [`Execute::describe`] says, completed with what only the server
+    /// can tell, read now (the silence an `expire` would end: its matchers
+    /// and comment), so a person approves what will happen, not an id. For
+    /// an approval prompt (and the pending record it publishes) and a
+    /// dry-run's description; it reads, never changes. The default is
+    /// `describe`.
+    fn describe_now<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, String> {
+        let line = self.describe(ctx);
+        Box::pin(async move { line })
+    }
+
     /// A native preview of a `write` or `destructive` step for a dry-run:
     /// the same change asked of the server in a mode that changes nothing
     /// (Kubernetes `dryRun=All`, SQL in a transaction that is rolled back),

@@ -40,6 +40,18 @@ pub trait Kind: Send + Sync + 'static {
     /// for a dry-run and for approval prompts (`sh -c 'kubectl delete ...'`).
     fn describe(&self, params: &Self::Params, ctx: &ActionContext) -> String;
 
+    /// [`Kind::describe`] completed with what the server holds now, for an
+    /// approval prompt and a dry-run (see [`Execute::describe_now`]); it
+    /// reads, never changes. The default is `describe`.
+    fn describe_now<'a>(
+        &'a self,
+        params: Self::Params,
+        ctx: &'a ActionContext,
+    ) -> BoxFuture<'a, String> {
+        let line = self.describe(&params, ctx);
+        Box::pin(async move { line })
+    }
+
     /// A native preview of a `write` or `destructive` step for a dry-run
     /// (see [`Execute::preview`]); `None`, the default, when the kind has none.
     fn preview<'a>(
@@ -74,6 +86,10 @@ impl Execute for Listed {
         self.0.describe(ctx)
     }
 
+    fn describe_now<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, String> {
+        self.0.describe_now(ctx)
+    }
+
     fn preview<'a>(&'a self, ctx: &'a ActionContext) -> Option<BoxFuture<'a, ActionResult>> {
         self.0.preview(ctx)
     }
@@ -91,6 +107,13 @@ impl<K: Kind> Execute for K {
         match params::<K::Params>(&ctx.args) {
             Ok(params) => Kind::describe(self, &params, ctx),
             Err(e) => e,
+        }
+    }
+
+    fn describe_now<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, String> {
+        match params::<K::Params>(&ctx.args) {
+            Ok(params) => Kind::describe_now(self, params, ctx),
+            Err(e) => Box::pin(async move { e }),
         }
     }
 

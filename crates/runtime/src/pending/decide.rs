@@ -109,6 +109,15 @@ pub enum DecideError {
         step: String,
         waiting: Vec<PendingRecord>,
     },
+    /// A bare `STEP` was named while elements of that step's loop wait
+    /// (`approval_per_item`): a bare step never decides an element, even
+    /// the only one waiting, which may not be the one the person read.
+    /// Each of them, for a front end to list with the command that names
+    /// it.
+    ElementNotNamed {
+        step: String,
+        waiting: Vec<PendingRecord>,
+    },
     /// Someone decided it first.
     AlreadyDecided {
         step: String,
@@ -148,6 +157,15 @@ impl fmt::Display for DecideError {
                 f,
                 "`{step}` names {} records waiting at once: {}; nothing was decided",
                 waiting.len(),
+                waiting
+                    .iter()
+                    .map(|r| format!("`{}`", Target::of(r)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            DecideError::ElementNotNamed { step, waiting } => write!(
+                f,
+                "`{step}` names no element of its loop, whose elements are decided one by one; waiting: {}; nothing was decided",
                 waiting
                     .iter()
                     .map(|r| format!("`{}`", Target::of(r)))
@@ -339,12 +357,13 @@ fn read_record(
 }
 
 /// Decides what waits at `target` of run `run_id` (a step, and one of its
-/// loop's elements when several wait) as the calling process's user:
-/// checks the verdict as the waiting run will (an answer against the
-/// question's type, four-eyes) and writes the decision file, carrying the
-/// record's nonce and plan hash. Returns the record decided. When
-/// `target` names more than one live record, none is decided
-/// ([`DecideError::Ambiguous`]).
+/// loop's elements for a loop gated per element) as the calling process's
+/// user: checks the verdict as the waiting run will (an answer against
+/// the question's type, four-eyes) and writes the decision file, carrying
+/// the record's nonce and plan hash. Returns the record decided. A bare
+/// step while elements of it wait decides none of them
+/// ([`DecideError::ElementNotNamed`]); when `target` names more than one
+/// live record, none is decided ([`DecideError::Ambiguous`]).
 pub fn decide(
     journal_dir: &Path,
     run_id: &str,
@@ -353,26 +372,52 @@ pub fn decide(
 ) -> Result<PendingRecord, DecideError> {
     let (found, _) = list(journal_dir, Some(run_id))?;
     let live: Vec<&Listed> = found.iter().filter(|l| l.live).collect();
-    let named: Vec<&&Listed> = live.iter().filter(|l| target.matches(&l.record)).collect();
+    let named: Vec<&Listed> = live
+        .iter()
+        .copied()
+        .filter(|l| target.matches(&l.record))
+        .collect();
     match named.as_slice() {
-        [] => Err(DecideError::NotPending {
-            step: target.to_string(),
-            waiting: live
+        [] if target.element.is_none() => {
+            let elements: Vec<&Listed> = live
                 .iter()
-                .map(|l| Target::of(&l.record).to_string())
-                .collect(),
-        }),
-        [listed] => write(journal_dir, run_id, &listed.record, verdict, Front::Command),
-        several => {
-            let mut waiting: Vec<PendingRecord> =
-                several.iter().map(|l| l.record.clone()).collect();
-            waiting.sort_by_key(|r| super::target::element_of(r).map(|(index, _)| index));
-            Err(DecideError::Ambiguous {
-                step: target.to_string(),
-                waiting,
-            })
+                .copied()
+                .filter(|l| l.record.step == target.step && l.record.element.is_some())
+                .collect();
+            if elements.is_empty() {
+                Err(not_pending(target, &live))
+            } else {
+                Err(DecideError::ElementNotNamed {
+                    step: target.to_string(),
+                    waiting: by_element(&elements),
+                })
+            }
         }
+        [] => Err(not_pending(target, &live)),
+        [listed] => write(journal_dir, run_id, &listed.record, verdict, Front::Command),
+        several => Err(DecideError::Ambiguous {
+            step: target.to_string(),
+            waiting: by_element(several),
+        }),
     }
+}
+
+/// Nothing `target` names waits: what does, as the commands name it.
+fn not_pending(target: &Target, live: &[&Listed]) -> DecideError {
+    DecideError::NotPending {
+        step: target.to_string(),
+        waiting: live
+            .iter()
+            .map(|l| Target::of(&l.record).to_string())
+            .collect(),
+    }
+}
+
+/// The records of `listed`, in the order of their elements' indexes.
+fn by_element(listed: &[&Listed]) -> Vec<PendingRecord> {
+    let mut waiting: Vec<PendingRecord> = listed.iter().map(|l| l.record.clone()).collect();
+    waiting.sort_by_key(|r| super::target::element_of(r).map(|(index, _)| index));
+    waiting
 }
 
 /// The record a person saw before deciding it (on a console page): its

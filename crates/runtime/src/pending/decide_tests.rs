@@ -123,3 +123,80 @@ fn a_record_naming_the_lock_holder_must_be_the_holders_users() {
     assert!(unknown.may_have_written(0, 42, 0));
     assert!(!unknown.may_have_written(1001, 42, 0));
 }
+
+/// A run directory of `journal_dir` with `records` waiting in it, written
+/// by this process (alive: they are live) as its own user.
+fn waiting_in(journal_dir: &Path, run_id: &str, records: &[PendingRecord]) {
+    let run_dir = journal_dir.join(run_id);
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let gates = files::Gates::create(&run_dir).unwrap();
+    for record in records {
+        let bytes = serde_json::to_vec(record).unwrap();
+        gates
+            .write_atomically(&files::pending_name(&record.nonce), &bytes, true)
+            .unwrap();
+    }
+}
+
+/// A live record of `step` of run `run_id`, of element `element`
+/// (`[INDEX] LABEL`) if given, under nonce `nonce` (one hex digit, x32).
+fn live(run_id: &str, step: &str, element: Option<&str>, nonce: char) -> PendingRecord {
+    PendingRecord {
+        element: element.map(str::to_string),
+        pid: std::process::id(),
+        starter_uid: current_uid(),
+        nonce: nonce.to_string().repeat(32),
+        ..PendingRecord::for_tests(PendingKind::Gate, run_id, step)
+    }
+}
+
+#[test]
+fn a_bare_step_never_decides_an_element_even_the_only_one_waiting() {
+    let scratch = std::env::temp_dir().join(format!("runbook-decide-bare-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let dir = scratch.as_path();
+    let run_id = "20261201T031500Z-4f3a9c";
+    let hostile = "eu $(touch pwned) 'q' ]x[";
+    let element = live(run_id, "drain", Some(&format!("[1] {hostile}")), 'a');
+    let plain = live(run_id, "wipe", None, 'b');
+    waiting_in(dir, run_id, &[element.clone(), plain.clone()]);
+    let approve = Verdict::Approve { reason: None };
+    let decided = |named: &str| decide(dir, run_id, &Target::parse(named).unwrap(), &approve);
+    let decisions = || {
+        std::fs::read_dir(dir.join(run_id).join(files::GATES_DIR))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".decision.json"))
+            .count()
+    };
+
+    let refused = decided("drain").unwrap_err();
+    let DecideError::ElementNotNamed { step, waiting } = &refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(step, "drain");
+    assert_eq!(waiting, std::slice::from_ref(&element));
+    assert_eq!(
+        refused.to_string(),
+        format!("`drain` names no element of its loop, whose elements are decided one by one; waiting: `drain[{hostile}]`; nothing was decided")
+    );
+    // Answering it bare is refused the same way.
+    let (target, value) = Target::parse_answer("drain=yes").unwrap();
+    let answered = decide(dir, run_id, &target, &Verdict::Answer { value });
+    assert!(
+        matches!(answered, Err(DecideError::ElementNotNamed { .. })),
+        "{answered:?}"
+    );
+    assert_eq!(decisions(), 0, "nothing decided");
+
+    // A step of no element is decided bare; an element by its name.
+    assert_eq!(decided("wipe").unwrap().nonce, plain.nonce);
+    assert_eq!(decided("drain[1]").unwrap().nonce, element.nonce);
+    assert_eq!(decisions(), 2);
+    // A name of nothing waiting is still `NotPending`.
+    assert!(matches!(
+        decided("other"),
+        Err(DecideError::NotPending { .. })
+    ));
+    std::fs::remove_dir_all(&scratch).unwrap();
+}

@@ -2,9 +2,13 @@
 //! address (`STEP`, `CALL.STEP`), and, for a loop whose elements are gated
 //! one by one (`approval_per_item`), which element: `STEP[INDEX]` or
 //! `STEP[LABEL]`, the index and label `runbook pending` shows (`element
-//! [1] eu-2`). Several elements of one step can wait at once (`parallel`):
-//! a bare `STEP` then names none of them, and nothing is decided
-//! ([`super::DecideError::Ambiguous`]).
+//! [1] eu-2`). A bare `STEP` never names an element, not even when one
+//! element alone waits: the person may have read element [1]'s prompt,
+//! and by the time they type it is element [2] that waits. Deciding a
+//! bare `STEP` while elements of it wait is refused, listing them with the
+//! commands that name each ([`super::DecideError::ElementNotNamed`]). A
+//! selector that names several records waiting at once decides none of
+//! them ([`super::DecideError::Ambiguous`]).
 //!
 //! A selector of ASCII digits only is an index; anything else is a label,
 //! exactly (spaces, quotes, `[` and `]` included: it runs from the first
@@ -99,13 +103,15 @@ impl Target {
     }
 
     /// Whether `record` is what this names: its step, and the element if
-    /// one is named (a record of no element is never named by one).
+    /// one is named. A record of no element is never named by a selector,
+    /// and a record of an element never by a bare step (fail closed: which
+    /// element waits may change between reading a prompt and typing).
     pub fn matches(&self, record: &PendingRecord) -> bool {
         if record.step != self.step {
             return false;
         }
         let Some(selector) = &self.element else {
-            return true;
+            return record.element.is_none();
         };
         match (selector, element_of(record)) {
             (Selector::Index(i), Some((index, _))) => *i == index,
@@ -169,7 +175,7 @@ mod tests {
     fn a_selector_names_an_element_by_index_or_exact_label() {
         let hostile = "it's \"q\" ]x[ $(y)";
         let record = element(3, hostile);
-        for named in ["drain[3]", &format!("drain[{hostile}]"), "drain"] {
+        for named in ["drain[3]", &format!("drain[{hostile}]")] {
             assert!(Target::parse(named).unwrap().matches(&record), "{named}");
         }
         for other in ["drain[2]", "drain[it's]", "wipe[3]", "drain[03x]"] {
@@ -177,6 +183,23 @@ mod tests {
         }
         let plain = PendingRecord::for_tests(PendingKind::Gate, "r", "drain");
         assert!(!Target::parse("drain[0]").unwrap().matches(&plain));
+        assert!(Target::parse("drain").unwrap().matches(&plain));
+    }
+
+    #[test]
+    fn a_bare_step_never_names_an_element() {
+        let bare = Target::parse("drain").unwrap();
+        for record in [element(0, "eu-1"), element(2, "drain")] {
+            assert!(!bare.matches(&record), "{:?}", record.element);
+        }
+        // Nor one whose element cannot be read back.
+        let odd = PendingRecord {
+            element: Some("not an element".into()),
+            ..PendingRecord::for_tests(PendingKind::Ask, "r", "drain")
+        };
+        assert!(!bare.matches(&odd));
+        let (answered, _) = Target::parse_answer("drain=yes").unwrap();
+        assert!(!answered.matches(&element(1, "eu-2")));
         for bad in ["drain[", "drain[]", "[0]", "drain[0]x"] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }

@@ -197,6 +197,12 @@ impl StepTask {
                 Ok(q) => q,
                 Err(e) => return self.unaskable(e),
             };
+            // What the person approves, read from the server now.
+            if mode.asks_at_gates() {
+                for element in &mut pending {
+                    element.detail = action.describe_now(&element.ctx).await;
+                }
+            }
             let detail = pending
                 .iter()
                 .map(|e| format!("[{}] {}: {}", e.index, e.label, e.detail))
@@ -312,6 +318,8 @@ impl StepTask {
                 Ok(q) => format!("{q} [{}] {}", element.index, element.label),
                 Err(e) => return element.ended(self.unaskable(e)),
             };
+            // Read from the server when this element's turn comes.
+            element.detail = action.describe_now(&element.ctx).await;
             match self
                 .gate(
                     question,
@@ -365,7 +373,7 @@ impl StepTask {
                     effect: step_plan.effect.name().into(),
                 });
             }
-            let mut description = element.detail.clone();
+            let mut description = action.describe_now(&element.ctx).await;
             if let Some(preview) = action.preview(&element.ctx) {
                 let _permit = self.shared.jobs.acquire().await;
                 let previewed = preview.await;

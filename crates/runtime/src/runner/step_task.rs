@@ -136,10 +136,18 @@ impl StepTask {
             };
         }
         let mut ctx = self.action_context(args, self.scope.clone());
-        let detail = action.as_ref().map(|a| a.describe(&ctx));
-
         // Gates: an interrupted step asks again before it re-runs; a gated step asks first.
         let gated = plan.is_gated(self.index);
+        // What a person is shown (a prompt, a dry-run) is read from the
+        // server now; a step that runs unasked needs no more than its line.
+        let shown = ((self.rerun || gated) && mode.asks_at_gates())
+            || mode.treat(step_plan.effect) == Treatment::Describe;
+        let detail = match &action {
+            Some(action) if shown => Some(action.describe_now(&ctx).await),
+            Some(action) => Some(action.describe(&ctx)),
+            None => None,
+        };
+
         if self.rerun || gated {
             let question = match self.gate_question(&ctx) {
                 Ok(q) => q,

@@ -6,6 +6,7 @@
 
 use super::matchers::{self, Matcher, BROAD_HELP};
 use super::reuse;
+use super::shown;
 use super::{Params, DEFAULT_MAX_DURATION};
 use crate::capped;
 use crate::web::send::Repeat;
@@ -17,6 +18,10 @@ use std::time::{Duration, SystemTime};
 
 /// The limit on each request when the step sets no `timeout`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The longest an `expire`'s prompt waits to read the silence: a person
+/// waits on it (the step's `timeout`, when shorter, holds).
+const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How much of a refusal's body goes into the failure message.
 const REFUSAL_LIMIT: usize = 2000;
@@ -116,8 +121,39 @@ impl Call {
                     c.created_by,
                 )
             }
-            What::Expire { id } => format!("expire the silence {id} at {at}"),
+            What::Expire { id } => format!(
+                "expire the silence {} at {at}",
+                silence_id(id).unwrap_or_else(|_| shown::quoted(id))
+            ),
         }
+    }
+
+    /// [`Call::describe`], and for an `expire` the silence it would end as
+    /// Alertmanager holds it now, in parentheses: its matchers, comment and
+    /// author (`... (alertname="RedisHighMemory"; comment: "..."; by
+    /// "ann")`), or that they could not be read and why. An id a dry-run
+    /// does not have (`<steps.mute.id>`) is not looked up.
+    pub async fn describe_now(&self, ctx: &ActionContext) -> String {
+        let line = self.describe(ctx.run_mark().as_deref());
+        let What::Expire { id } = &self.what else {
+            return line;
+        };
+        if unknown(id) {
+            return line;
+        }
+        let read = match silence_id(id) {
+            Ok(id) => {
+                let bounded = Call {
+                    base: self.base.clone(),
+                    headers: self.headers.clone(),
+                    timeout: self.timeout.min(DESCRIBE_TIMEOUT),
+                    what: What::Expire { id: id.clone() },
+                };
+                bounded.look_up(&id, ctx).await
+            }
+            Err(e) => Err(e),
+        };
+        format!("{line} ({})", shown::expiring(&read))
     }
 
     /// Creates or expires; never in a dry-run, even for a step its author
@@ -445,18 +481,7 @@ fn fields(id: &str, silence: &Value) -> Map<String, Value> {
 /// a line break or a control character in it cannot forge output.
 fn held(silence: &Value) -> String {
     let text = |v: &Value| v.as_str().unwrap_or("?").to_string();
-    let matchers: Vec<Matcher> = silence["matchers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| Matcher {
-            name: text(&m["name"]),
-            value: text(&m["value"]),
-            is_regex: m["isRegex"].as_bool().unwrap_or(false),
-            // Alertmanager before 0.22 has no `isEqual`: equality.
-            is_equal: m["isEqual"].as_bool().unwrap_or(true),
-        })
-        .collect();
+    let matchers = shown::held_matchers(silence);
     format!(
         "the silence is {:?}: {}, by {:?}: {:?}, until {}",
         text(&silence["status"]["state"]),

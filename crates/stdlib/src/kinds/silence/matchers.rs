@@ -7,6 +7,7 @@
 //! `=~`, `!~`; default `=`) and a shorthand mapping `{label: value}`, each
 //! an equality.
 
+use super::shown::quoted;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -81,14 +82,9 @@ impl Matcher {
     pub fn show(&self) -> String {
         let name = match label_name_problem(&self.name) {
             None => self.name.clone(),
-            Some(_) => serde_json::Value::String(self.name.clone()).to_string(),
+            Some(_) => quoted(&self.name),
         };
-        format!(
-            "{}{}{}",
-            name,
-            self.op().symbol(),
-            serde_json::Value::String(self.value.clone())
-        )
+        format!("{}{}{}", name, self.op().symbol(), quoted(&self.value))
     }
 }
 

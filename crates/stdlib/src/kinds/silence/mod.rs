@@ -3,12 +3,14 @@
 //! (`duration` is required and capped), or, with `expire`, the early end of
 //! one. The schema and the kind are here, the matchers in [`matchers`],
 //! what `check` says in [`rules`], the API calls in [`api`], how a retry
-//! finds the silence a lost answer created in [`reuse`].
+//! finds the silence a lost answer created in [`reuse`], how a silence
+//! read from Alertmanager is shown in [`shown`].
 
 mod api;
 mod matchers;
 mod reuse;
 mod rules;
+mod shown;
 
 use runbook_dsl::ast::ValueType;
 use runbook_dsl::catalog::{Capabilities, KindSchema, ParamSchema, ParamType, ResultField};
@@ -81,6 +83,18 @@ impl Kind for Silence {
             Ok(call) => call.describe(ctx.run_mark().as_deref()),
             Err(e) => e,
         }
+    }
+
+    /// For an `expire`, the silence it would end as Alertmanager holds it
+    /// now (matchers, comment, author), so the approver knows which alerts
+    /// come back; that it could not be read, if so.
+    fn describe_now<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, String> {
+        Box::pin(async move {
+            match api::Call::new(&params) {
+                Ok(call) => call.describe_now(ctx).await,
+                Err(e) => e,
+            }
+        })
     }
 
     /// A dry-run asks Alertmanager whether it is there (`GET
