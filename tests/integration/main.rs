@@ -54,6 +54,7 @@ mod long_lines;
 mod loop_labels;
 mod loops;
 mod loops_resume_called;
+mod loops_resume_gated;
 mod mappings;
 mod markdown;
 mod never_panics;
