@@ -46,6 +46,7 @@ mod kind_silence;
 mod kind_silence_shown;
 mod kind_sql;
 mod kind_sql_dry_run;
+mod kind_sql_wal_reads;
 mod kind_tcp;
 mod kind_tls;
 mod lint;
