@@ -42,6 +42,7 @@ mod kind_names;
 mod kind_playbook;
 mod kind_prometheus;
 mod kind_redis;
+mod kind_redis_full;
 mod kind_silence;
 mod kind_silence_shown;
 mod kind_sql;
