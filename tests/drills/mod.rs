@@ -10,6 +10,7 @@ mod pilot;
 mod postgres;
 mod prometheus;
 mod redis;
+mod replication_slots;
 mod support;
 mod tls;
 mod trevor;
