@@ -26,7 +26,9 @@ fn abandoned_slots() -> (TestPostgres, Killed, tempfile::TempDir) {
     wait_until("the live slot is read", Duration::from_secs(30), || {
         pg.psql("SELECT active FROM pg_replication_slots WHERE slot_name = 'live'") == "t"
     });
-    pg.psql("CREATE TABLE filler AS SELECT g, repeat('x', 500) AS pad FROM generate_series(1, 20000) g");
+    pg.psql(
+        "CREATE TABLE filler AS SELECT g, repeat('x', 500) AS pad FROM generate_series(1, 20000) g",
+    );
     (pg, live, wal)
 }
 
@@ -96,8 +98,14 @@ fn abandoned_slots_are_dropped_one_gate_each_and_the_live_one_kept() {
         .map(|e| e["question"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(questions.len(), 2, "{questions:?}");
-    assert!(questions.iter().any(|q| q.contains("replica_old")), "{questions:?}");
-    assert!(questions.iter().any(|q| q.contains("standby_2019")), "{questions:?}");
+    assert!(
+        questions.iter().any(|q| q.contains("replica_old")),
+        "{questions:?}"
+    );
+    assert!(
+        questions.iter().any(|q| q.contains("standby_2019")),
+        "{questions:?}"
+    );
     assert_eq!(slots(&pg), "live");
     let silences = am.silences();
     assert_eq!(silences.len(), 1, "{silences:#?}");
@@ -115,7 +123,11 @@ fn an_operator_who_is_not_sure_drops_nothing() {
     let am = TestAlertmanager::start();
     let args = args(
         &am,
-        &["--answer=consumer_gone=not_sure", "--answer=escalate=done", "--approve=mute"],
+        &[
+            "--answer=consumer_gone=not_sure",
+            "--answer=escalate=done",
+            "--approve=mute",
+        ],
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = drill(&pg).run(PLAYBOOK, &args, false);

@@ -19,14 +19,18 @@ fn a_full_redis_is_said_to_be_full_not_to_refuse_the_login() {
     let held: Vec<TcpStream> = (0..3)
         .map(|_| TcpStream::connect(("127.0.0.1", redis.port())).unwrap())
         .collect();
-    wait_until("Redis counts the held connections", Duration::from_secs(20), || {
-        // A connection of ours over the limit is told so at once.
-        std::process::Command::new("redis-cli")
-            .args(["-p", &redis.port().to_string(), "PING"])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).contains("max number of clients"))
-            .unwrap_or(false)
-    });
+    wait_until(
+        "Redis counts the held connections",
+        Duration::from_secs(20),
+        || {
+            // A connection of ours over the limit is told so at once.
+            std::process::Command::new("redis-cli")
+                .args(["-p", &redis.port().to_string(), "PING"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).contains("max number of clients"))
+                .unwrap_or(false)
+        },
+    );
     let ran = run_playbook(
         "full.yaml",
         "name: full\ninputs:\n  redis:\n    type: string\n    secret: true\n    env: FULL_REDIS\nsteps:\n  - id: clients\n    redis:\n      url: \"{{inputs.redis}}\"\n      command: INFO\n",
@@ -34,7 +38,10 @@ fn a_full_redis_is_said_to_be_full_not_to_refuse_the_login() {
         &[("FULL_REDIS", &redis.url)],
     );
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
-    let message = ran.finished("clients")["message"].as_str().unwrap().to_string();
+    let message = ran.finished("clients")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         message,
         format!(

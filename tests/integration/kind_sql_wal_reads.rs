@@ -36,10 +36,20 @@ steps:
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let wal = ran.finished("wal");
     assert_eq!(wal["state"], "succeeded", "{wal}");
-    assert!(wal["results"]["rows"][0]["kb"].as_i64().unwrap() > 0, "{wal}");
-    assert!(wal["results"]["rows"][0]["files"].as_i64().unwrap() >= 1, "{wal}");
+    assert!(
+        wal["results"]["rows"][0]["kb"].as_i64().unwrap() > 0,
+        "{wal}"
+    );
+    assert!(
+        wal["results"]["rows"][0]["files"].as_i64().unwrap() >= 1,
+        "{wal}"
+    );
     assert_eq!(ran.finished("drop")["state"], "succeeded");
-    assert!(ran.finished("drop")["simulated"] == true, "{}", ran.finished("drop"));
+    assert!(
+        ran.finished("drop")["simulated"] == true,
+        "{}",
+        ran.finished("drop")
+    );
     assert_eq!(
         pg.psql("SELECT slot_name FROM pg_replication_slots"),
         "standby_old"

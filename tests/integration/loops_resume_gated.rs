@@ -39,7 +39,11 @@ fn a_loop_stopped_by_a_rejected_element_resumes_without_being_called_interrupted
     assert_eq!(resumed.code, 0, "{}", resumed.describe());
     // Not reported as a step that may have done part of its work, and
     // asked element by element as the playbook says, not as a whole set.
-    assert!(resumed.events_of("step_interrupted").is_empty(), "{}", resumed.describe());
+    assert!(
+        resumed.events_of("step_interrupted").is_empty(),
+        "{}",
+        resumed.describe()
+    );
     assert!(
         !resumed.stderr.contains("may have done part of its work"),
         "{}",

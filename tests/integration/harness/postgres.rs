@@ -121,7 +121,15 @@ impl TestPostgres {
     /// the physical slot `slot`, which is active for as long as it runs.
     pub fn receive_wal(&self, slot: &str, into: &Path) -> std::process::Child {
         Command::new(self.bin.join("pg_receivewal"))
-            .args(["--no-password", "--no-sync", "-d", &self.url, "-S", slot, "-D"])
+            .args([
+                "--no-password",
+                "--no-sync",
+                "-d",
+                &self.url,
+                "-S",
+                slot,
+                "-D",
+            ])
             .arg(into)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -313,8 +313,12 @@ mod tests {
     #[test]
     fn the_wal_directory_listings_read() {
         reads("SELECT (sum(size) / 1048576)::int AS mb FROM pg_ls_waldir()");
-        reads("SELECT count(*) FROM pg_catalog.pg_ls_archive_statusdir() WHERE name LIKE '%.ready'");
-        reads("SELECT pg_walfile_name(pg_current_wal_lsn()), redo_lsn FROM pg_control_checkpoint()");
+        reads(
+            "SELECT count(*) FROM pg_catalog.pg_ls_archive_statusdir() WHERE name LIKE '%.ready'",
+        );
+        reads(
+            "SELECT pg_walfile_name(pg_current_wal_lsn()), redo_lsn FROM pg_control_checkpoint()",
+        );
     }
 
     #[test]
