@@ -1,6 +1,7 @@
 //! Integration tests: fixture playbooks through the whole pipeline, and the
 //! `runbook` binary itself. One test binary, one module per feature.
 
+mod approve_one_element;
 mod cli;
 mod closed_pipe;
 mod colour;
