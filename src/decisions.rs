@@ -11,7 +11,9 @@ use runbook_dsl::ast::{Action as StepAction, AnswerType};
 use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::suggest;
-use runbook_runtime::operator::{confirmation, not_a_confirmation, validate_answer, Preapproved};
+use runbook_runtime::operator::{
+    confirmation, element_selector, not_a_confirmation, validate_answer, Preapproved,
+};
 use std::path::Path;
 
 /// A decision that fits its step, or why not.
@@ -23,7 +25,14 @@ pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<Report> {
     let mut approved: Vec<&String> = decisions.steps.iter().collect();
     approved.sort();
     for address in approved {
-        if let Err(problem) = resolve(plan, address, address, "--approve", &|_, _| Ok(())) {
+        let checked = match element_selector(address) {
+            // One element of a loop: the step must ask per element.
+            Some((step, _)) => resolve(plan, address, step, "--approve", &|plan, i| {
+                asks_per_element(plan, i, address, step)
+            }),
+            None => resolve(plan, address, address, "--approve", &|_, _| Ok(())),
+        };
+        if let Err(problem) = checked {
             problems.push(*problem);
         }
     }
@@ -38,6 +47,35 @@ pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<Report> {
         }
     }
     problems
+}
+
+/// Whether step `i` asks a gate per element, so `--approve STEP[...]` can
+/// name one of them.
+fn asks_per_element(plan: &Plan, i: usize, address: &str, step: &str) -> Checked {
+    let declared = plan.step(i).0;
+    if declared
+        .for_each
+        .as_ref()
+        .is_some_and(|f| f.approval_per_item())
+    {
+        return Ok(());
+    }
+    Err(Box::new(
+        Report::problem(
+            plan.file(),
+            "runbook::unknown_decision_step",
+            format!(
+                "`--approve {address}` names an element, but `{step}` asks no gate per element"
+            ),
+        )
+        .label(
+            declared.id.span,
+            "not a loop with `approval_per_item: true`",
+        )
+        .help(format!(
+            "approve the step as a whole with `--approve {step}`; nothing was run"
+        )),
+    ))
 }
 
 /// Whether `given` can answer step `i` of `plan`.

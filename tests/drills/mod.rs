@@ -10,6 +10,8 @@ mod pilot;
 mod postgres;
 mod prometheus;
 mod redis;
+mod redis_clients;
+mod replication_slots;
 mod support;
 mod tls;
 mod trevor;

@@ -1,6 +1,7 @@
 //! Integration tests: fixture playbooks through the whole pipeline, and the
 //! `runbook` binary itself. One test binary, one module per feature.
 
+mod approve_one_element;
 mod cli;
 mod closed_pipe;
 mod colour;
@@ -42,10 +43,12 @@ mod kind_names;
 mod kind_playbook;
 mod kind_prometheus;
 mod kind_redis;
+mod kind_redis_full;
 mod kind_silence;
 mod kind_silence_shown;
 mod kind_sql;
 mod kind_sql_dry_run;
+mod kind_sql_wal_reads;
 mod kind_tcp;
 mod kind_tls;
 mod lint;
@@ -54,6 +57,7 @@ mod long_lines;
 mod loop_labels;
 mod loops;
 mod loops_resume_called;
+mod loops_resume_gated;
 mod mappings;
 mod markdown;
 mod never_panics;

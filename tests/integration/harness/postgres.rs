@@ -117,6 +117,27 @@ impl TestPostgres {
         server
     }
 
+    /// A standby's stand-in: `pg_receivewal` streaming into `into` through
+    /// the physical slot `slot`, which is active for as long as it runs.
+    pub fn receive_wal(&self, slot: &str, into: &Path) -> std::process::Child {
+        Command::new(self.bin.join("pg_receivewal"))
+            .args([
+                "--no-password",
+                "--no-sync",
+                "-d",
+                &self.url,
+                "-S",
+                slot,
+                "-D",
+            ])
+            .arg(into)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pg_receivewal runs")
+    }
+
     /// Runs SQL through `psql` (setup and checks outside the step under test).
     pub fn psql(&self, sql: &str) -> String {
         self.psql_in("postgres", sql)

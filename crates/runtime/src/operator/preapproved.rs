@@ -34,7 +34,7 @@ impl Preapproved {
             via,
             reason: None,
         };
-        if self.steps.contains(&request.step) {
+        if self.steps.contains(&request.step) || self.names_element(request) {
             return Some(decision(Via::Approve));
         }
         if self.yes
@@ -45,6 +45,31 @@ impl Preapproved {
             return Some(decision(Via::Yes));
         }
         None
+    }
+
+    /// Whether an `--approve STEP[INDEX]` or `STEP[LABEL]` names the
+    /// element whose own gate this is (a loop with `approval_per_item`), so
+    /// an operator without a terminal can pass one element and not another.
+    fn names_element(&self, request: &GateRequest) -> bool {
+        let Some((index, label)) = request
+            .element
+            .as_deref()
+            .and_then(|e| e.strip_prefix('[')?.split_once("] "))
+        else {
+            return false;
+        };
+        self.steps
+            .iter()
+            .any(|address| match element_selector(address) {
+                Some((step, selector)) if step == request.step => {
+                    if !selector.is_empty() && selector.bytes().all(|b| b.is_ascii_digit()) {
+                        selector.parse::<usize>().ok() == index.parse::<usize>().ok()
+                    } else {
+                        selector == label
+                    }
+                }
+                _ => false,
+            })
     }
 
     /// The answer the command line gives, validated; `Err` when one was given
@@ -95,6 +120,15 @@ impl Preapproved {
     }
 }
 
+/// `STEP[SELECTOR]` as `(STEP, SELECTOR)`: the selector runs from the
+/// first `[` to the last `]` (a label may hold brackets), as for `runbook
+/// approve`; digits only are an index, anything else a label.
+pub fn element_selector(address: &str) -> Option<(&str, &str)> {
+    let open = address.find('[')?;
+    let inner = address[open + 1..].strip_suffix(']')?;
+    Some((&address[..open], inner))
+}
+
 impl Operator for Preapproved {
     fn preset(&self, request: &GateRequest) -> Option<Decision> {
         self.decide(request)
@@ -123,6 +157,16 @@ impl Operator for Preapproved {
                 format!(
                     "`--yes` never passes an `approve` step, a checkpoint a person must pass: pass `--approve {}`",
                     request.step
+                )
+            } else if let Some(index) = request
+                .element
+                .as_deref()
+                .and_then(|e| e.strip_prefix('[')?.split_once(']'))
+                .map(|(index, _)| index)
+            {
+                format!(
+                    "no terminal to ask: pass `--approve '{step}[{index}]'` to approve this element, `--approve {step}` for every element, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal",
+                    step = request.step
                 )
             } else {
                 format!(

@@ -193,7 +193,7 @@ impl StepTask {
         let mut approver = None;
         if (self.rerun || (gated && !per_item)) && !pending.is_empty() {
             let continues = pending.iter().any(|e| !e.ctx.resumed.is_empty());
-            let question = match self.set_question(pending.len(), continues) {
+            let question = match self.set_question(pending.len(), continues, per_item) {
                 Ok(q) => q,
                 Err(e) => return self.unaskable(e),
             };
@@ -284,14 +284,22 @@ impl StepTask {
         self.undecided_after_described(self.settle_loop(finished, not_started, cancelled))
     }
 
-    /// The question of the gate asked once for the whole set.
+    /// The question of the gate asked once for the whole set. A question
+    /// asked per element reads the element, which the set has not: on the
+    /// re-run of an interrupted loop the set is asked without it, and each
+    /// element is still asked its own after.
     fn set_question(
         &self,
         count: usize,
         continues: bool,
+        per_item: bool,
     ) -> Result<String, runbook_dsl::template::FillError> {
         let ctx = self.action_context(Default::default(), self.scope.clone());
-        let question = self.gate_question(&ctx)?;
+        let question = if per_item {
+            None
+        } else {
+            Some(self.gate_question(&ctx)?)
+        };
         let id = &self.step().id.value;
         let elements = if count == 1 { "element" } else { "elements" };
         let inside = if continues {
@@ -300,9 +308,10 @@ impl StepTask {
             ""
         };
         Ok(if self.rerun {
-            format!("`{id}` was interrupted and may have done part of its work. Run its {count} remaining {elements}?{inside} ({question})")
+            let question = question.map(|q| format!(" ({q})")).unwrap_or_default();
+            format!("`{id}` was interrupted and may have done part of its work. Run its {count} remaining {elements}?{inside}{question}")
         } else {
-            format!("{question} ({count} {elements})")
+            format!("{} ({count} {elements})", question.unwrap_or_default())
         })
     }
 

@@ -56,8 +56,12 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     };
     // A step is interrupted when it started and never came to an end of its
     // own: no `step_finished`, or one saying it was cancelled (Ctrl-C, an
-    // abort). A rejected gate on resume leaves it interrupted.
+    // abort). A rejected gate on resume leaves it interrupted. A loop
+    // stopped by the rejection of one element (its own gate, or a gate in
+    // the playbook it calls) came to an end of its own: every element that
+    // ran is on record, and the rejected one did nothing past that gate.
     let mut interrupted: HashMap<&str, bool> = HashMap::new();
+    let mut element_rejected: std::collections::HashSet<&str> = Default::default();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
     let mut restored_items: HashMap<String, Vec<RestoredItem>> = HashMap::new();
@@ -73,6 +77,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         match &record.event {
             Event::StepStarted { step, .. } => {
                 interrupted.insert(step, true);
+                element_rejected.remove(step.as_str());
                 succeeded.remove(step.as_str());
             }
             Event::StepFinished {
@@ -89,6 +94,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     let mut results = results.clone();
                     ledger.restore(step, output_in_lines, &mut results);
                     succeeded.insert(step, (results, outputs.clone()));
+                }
+                StepState::Rejected if element_rejected.contains(step.as_str()) => {
+                    interrupted.insert(step, false);
                 }
                 StepState::Cancelled | StepState::Rejected => {}
                 _ => {
@@ -113,6 +121,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
             } => {
                 // Every element's streams are rebuilt (its loop's end
                 // repeats them), the succeeded ones restored.
+                if *state == StepState::Rejected {
+                    element_rejected.insert(step);
+                }
                 let mut results = results.clone();
                 ledger.restore_item(step, *index, output_in_lines, &mut results);
                 if *state == StepState::Succeeded && *mode != Mode::DryRun {

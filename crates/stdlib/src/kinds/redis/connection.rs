@@ -215,6 +215,12 @@ impl Target {
                 "Redis at {self} wants a password: give it in the URL \
                  (`redis://:PASSWORD@HOST:PORT/DB`, from a secret input)"
             ),
+            // Said before the login is even read: not a password problem.
+            Fail::Server(m) if m.starts_with("ERR max number of clients reached") => format!(
+                "Redis at {self} refused the connection: it holds `maxclients` connections \
+                 already (ERR max number of clients reached); each `redis` step opens one \
+                 connection of its own while it runs"
+            ),
             Fail::Server(m) => format!("Redis at {self} refused the login: {}", self.scrub(&m)),
             other => self.failure(other),
         };

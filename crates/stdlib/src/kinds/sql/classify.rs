@@ -311,6 +311,17 @@ mod tests {
     }
 
     #[test]
+    fn the_wal_directory_listings_read() {
+        reads("SELECT (sum(size) / 1048576)::int AS mb FROM pg_ls_waldir()");
+        reads(
+            "SELECT count(*) FROM pg_catalog.pg_ls_archive_statusdir() WHERE name LIKE '%.ready'",
+        );
+        reads(
+            "SELECT pg_walfile_name(pg_current_wal_lsn()), redo_lsn FROM pg_control_checkpoint()",
+        );
+    }
+
+    #[test]
     fn queries_show_and_explain_read() {
         reads("  select 1");
         reads("\n\t-- how busy are we?\nSeLeCt 1");

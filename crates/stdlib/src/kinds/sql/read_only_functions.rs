@@ -198,6 +198,17 @@ pub const READ_ONLY_FUNCTIONS: &[&str] = &[
     "pg_xact_commit_timestamp",
     "pg_last_committed_xact",
     "pg_current_snapshot",
+    // the files of the data directory, listed (what a WAL or slot runbook
+    // asks: how big is pg_wal now), never read or changed
+    "pg_ls_waldir",
+    "pg_ls_archive_statusdir",
+    "pg_ls_logdir",
+    "pg_ls_tmpdir",
+    "pg_ls_logicalsnapdir",
+    "pg_ls_logicalmapdir",
+    "pg_ls_replslotdir",
+    "pg_walfile_name",
+    "pg_control_checkpoint",
     "txid_current_snapshot",
     "currval",
     "lastval",
