@@ -219,11 +219,20 @@ impl Remote {
         let who = uid
             .map(user_name)
             .unwrap_or_else(|| "an unknown user".into());
-        let removed = gates.try_remove(&published.decision);
-        match (judged, removed) {
-            (Ok((accepted, via)), _) => Some((accepted, who, via)),
-            (Err(_), Ok(())) => None,
-            (Err(why), Err(e)) => Some((
+        let why = match judged {
+            Ok((accepted, via)) => {
+                // Taken: the record is retired first and the decision file
+                // stays until the record is dropped, so whoever decides in
+                // between is told it is decided (or no longer waits), never
+                // that a decision the run will not read was taken.
+                gates.remove(&published.pending);
+                return Some((accepted, who, via));
+            }
+            Err(why) => why,
+        };
+        match gates.try_remove(&published.decision) {
+            Ok(()) => None,
+            Err(e) => Some((
                 Accepted::Rejected {
                     reason: Some(format!(
                         "a decision file the run does not take ({why}) cannot be removed ({e}), and would keep any other from being written: the gate is rejected"
@@ -439,3 +448,7 @@ impl Operator for Remote {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "remote_tests.rs"]
+mod tests;
