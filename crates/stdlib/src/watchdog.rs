@@ -280,7 +280,7 @@ fn close_from(first: libc::c_int) {
 /// How often the watchdog reads the lines that came while it slept. Each
 /// line woke it before: two wake-ups per step, and on a 2-core machine the
 /// woken watchdog preempted the writer (the step's process or `runbook`)
-/// about once a step (docs/performance.md, "Wake-ups per step,
+/// 0.3 to 1.3 times a step (docs/performance.md, "Wake-ups per step,
 /// 2026-12-02"). The pipe (64 KiB) holds 3,600 steps' lines at the longest
 /// pids (`+4194303\n`, `-4194303\n`), 18,000 steps a second at this
 /// period, several times what one `runbook` starts; if it ever filled, a
