@@ -9,6 +9,7 @@ use crate::running::{processes_carrying, Sandbox};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -356,6 +357,28 @@ fn a_closed_terminal_interrupts_the_run_and_kills_the_tree() {
     assert_eq!(records.last().unwrap()["status"], "interrupted");
 }
 
+/// `runbook`'s watchdog: its child named `rb-watchdog`.
+fn watchdog_of(runbook: i32) -> Option<i32> {
+    let parent_of = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("PPid:"))?
+            .trim()
+            .parse::<i32>()
+            .ok()
+    };
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .find(|&pid| {
+            parent_of(pid) == Some(runbook)
+                && std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "rb-watchdog")
+        })
+}
+
 /// The watchdog (a fork of `runbook`, not a new program) keeps nothing of
 /// `runbook`'s but what it needs: its stdin is its pipe, stdout and stderr
 /// `/dev/null`, descriptor 3 the run's journal (which it syncs once
@@ -374,25 +397,7 @@ fn the_watchdog_holds_only_its_pipe_and_leads_its_own_group() {
         .unwrap();
     let tree = started(&s, &mut child);
     let runbook = child.id() as i32;
-    let parent_of = |pid: i32| {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()?
-            .lines()
-            .find_map(|l| l.strip_prefix("PPid:"))?
-            .trim()
-            .parse::<i32>()
-            .ok()
-    };
-    let watchdog = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
-        .find(|&pid| {
-            parent_of(pid) == Some(runbook)
-                && std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                    .is_ok_and(|c| c.trim() == "rb-watchdog")
-        });
-    let Some(watchdog) = watchdog else {
+    let Some(watchdog) = watchdog_of(runbook) else {
         cleanup(&tree);
         panic!(
             "no watchdog among runbook's children: {:?}",
@@ -423,4 +428,97 @@ fn the_watchdog_holds_only_its_pipe_and_leads_its_own_group() {
     assert_eq!(fds[3].0, "3");
     assert!(fds[3].1.ends_with("/journal.jsonl"), "{fds:?}");
     assert_eq!(group, Some(watchdog), "the watchdog leads its own group");
+}
+
+/// Lines the watchdog ignores (groups 0 and 1, malformed), hostile ones
+/// among them, each at most `PIPE_BUF` so a write of it is whole or fails.
+const JUNK: &[&str] = &[
+    "+1\n",
+    "-1\n",
+    "+0\n",
+    "+$(touch pwned)\n",
+    "-\"'`\n",
+    "+../../etc\n",
+    "+# 5\n",
+    "+12 34\n",
+];
+
+/// Writes `line` to `pipe` without blocking: whether it went in whole.
+fn wrote(pipe: &std::fs::File, line: &[u8]) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: writes from a buffer this function borrows.
+    let n = unsafe { libc::write(pipe.as_raw_fd(), line.as_ptr().cast(), line.len()) };
+    n == line.len() as isize
+}
+
+/// The watchdog reads its pipe only every 200 ms, not at each line. A
+/// burst larger than the pipe: the test fills it to the last byte from
+/// outside (`/proc/WATCHDOG/fd/0`, opened for writing, with lines it
+/// ignores), then lets the run go on. The steps after that must still
+/// start (their `+PGID` and `-PGID` wait for the watchdog's next read,
+/// never for ever), no line of theirs may be lost, and the tree of the last
+/// step still dies with `runbook` on SIGKILL.
+#[test]
+fn a_burst_larger_than_the_watchdogs_pipe_loses_no_group() {
+    let mut playbook = String::from(
+        "name: burst\nsteps:\n  - id: wait\n    shell: \"while [ ! -e go ]; do sleep 0.05; done\"\n",
+    );
+    let mut before = "wait".to_string();
+    for i in 0..50 {
+        playbook.push_str(&format!(
+            "  - id: s{i}\n    needs: [{before}]\n    shell: \"true\"\n"
+        ));
+        before = format!("s{i}");
+    }
+    let tree_step = TREE.split_once("steps:\n").unwrap().1;
+    playbook.push_str(&tree_step.replacen(
+        "  - id: tree\n",
+        &format!("  - id: tree\n    needs: [{before}]\n"),
+        1,
+    ));
+    let s = Sandbox::new(&playbook);
+    let mut child = s
+        .command(&["run", "p.yaml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let runbook = child.id() as i32;
+    let mut watchdog = None;
+    wait_for("the watchdog", || {
+        watchdog = watchdog_of(runbook);
+        watchdog.is_some()
+    });
+    let pipe = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(format!("/proc/{}/fd/0", watchdog.unwrap()))
+        .unwrap();
+    // SAFETY: a system call on a descriptor this test owns.
+    let capacity =
+        unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&pipe), libc::F_GETPIPE_SZ) };
+    let block: String = JUNK.iter().cycle().take(400).copied().collect();
+    assert!(block.len() <= 4096);
+    let mut written = 0;
+    while wrote(&pipe, block.as_bytes()) {
+        written += block.len();
+    }
+    // Then line by line, until not even the shortest goes in: full.
+    'full: loop {
+        for line in JUNK {
+            if wrote(&pipe, line.as_bytes()) {
+                written += line.len();
+            } else if line.len() == 3 {
+                break 'full;
+            }
+        }
+    }
+    assert!(written >= capacity as usize / 2, "{written} of {capacity}");
+    drop(pipe);
+    std::fs::write(s.path().join("go"), "").unwrap();
+    let tree = started(&s, &mut child);
+    kill(Pid::from_raw(runbook), Signal::SIGKILL).unwrap();
+    child.wait().unwrap();
+    assert_all_gone(&tree);
+    assert!(!s.path().join("pwned").exists());
 }

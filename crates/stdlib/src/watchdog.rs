@@ -12,8 +12,11 @@
 //! program: no `exec`, so it costs neither loading and relocating the
 //! binary again nor parsing a command line (see docs/performance.md).
 //! It hears on its stdin, one line each, `+PGID` when a group starts and
-//! `-PGID` when it is gone; when its stdin closes (`runbook` exited, however
-//! it did) it sends SIGKILL to every group still listed, syncs the run's
+//! `-PGID` when it is gone, but it does not wake for each line: it needs
+//! the list only at the end, so it sleeps until its stdin hangs up and
+//! reads what came every [`DRAIN_EVERY`] on the way ([`serve`]). When its
+//! stdin closes (`runbook` exited, however it did) it reads the lines left,
+//! sends SIGKILL to every group still listed, syncs the run's
 //! journal (which it keeps open for that, and says so on a pipe once it
 //! does: `runbook` then does not wait for the disk at the run's end, see
 //! `runbook_runtime::journal_sync`; without that byte it syncs the journal
@@ -274,13 +277,33 @@ fn close_from(first: libc::c_int) {
     }
 }
 
+/// How often the watchdog reads the lines that came while it slept. Each
+/// line woke it before: two wake-ups per step, and on a 2-core machine the
+/// woken watchdog preempted the writer (the step's process or `runbook`)
+/// 0.3 to 1.3 times a step (docs/performance.md, "Wake-ups per step,
+/// 2026-12-02"). The pipe (64 KiB) holds 3,600 steps' lines at the longest
+/// pids (`+4194303\n`, `-4194303\n`), 18,000 steps a second at this
+/// period, several times what one `runbook` starts; if it ever filled, a
+/// writer would wait for the next read, never longer: the watchdog reads on
+/// its timer whatever `runbook` does.
+const DRAIN_EVERY: libc::c_int = 200;
+
 /// Reads `+PGID`/`-PGID` lines from `fd` until it closes, keeping the
-/// listed groups in `groups`. Reads into a stack buffer with `read`: no
-/// lock, no standard-library I/O state (which a thread of `runbook` may
-/// have held at the fork).
+/// listed groups in `groups`. Sleeps in `poll` asking for no event, so that
+/// only the hang-up (every write end closed) or the timeout wakes it, not
+/// each line; then reads, without blocking, all there is. Reads into a
+/// stack buffer with `read`: no lock, no standard-library I/O state (which
+/// a thread of `runbook` may have held at the fork).
 fn serve(fd: RawFd, groups: &mut Vec<i32>) {
     let mut buf = [0u8; 4096];
     let mut line = Line::default();
+    // SAFETY: system calls on a descriptor this process owns.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+    }
     loop {
         // SAFETY: reads into a buffer this function owns.
         let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
@@ -288,10 +311,22 @@ fn serve(fd: RawFd, groups: &mut Vec<i32>) {
             return;
         }
         if n < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
+            match std::io::Error::last_os_error().kind() {
+                std::io::ErrorKind::Interrupted => continue,
+                std::io::ErrorKind::WouldBlock => {
+                    // No events asked: `POLLHUP` (and `POLLERR`,
+                    // `POLLNVAL`) come anyway, data does not wake it.
+                    let mut hangup = libc::pollfd {
+                        fd,
+                        events: 0,
+                        revents: 0,
+                    };
+                    // SAFETY: one `pollfd` this function owns.
+                    unsafe { libc::poll(&mut hangup, 1, DRAIN_EVERY) };
+                    continue;
+                }
+                _ => return,
             }
-            return;
         }
         for &byte in &buf[..n as usize] {
             if let Some((add, id)) = line.push(byte) {
@@ -390,5 +425,37 @@ mod tests {
         serve(read.as_raw_fd(), &mut groups);
         writer.join().unwrap();
         assert_eq!(groups, vec![43]);
+    }
+
+    /// Many times what the pipe holds, written while the watchdog sleeps
+    /// between reads: the writer waits for the next read, and every line
+    /// counts, in order.
+    #[test]
+    fn a_burst_larger_than_the_pipe_is_read_whole() {
+        let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
+        // SAFETY: a system call on a descriptor this test owns.
+        let capacity = unsafe { libc::fcntl(write.as_raw_fd(), libc::F_GETPIPE_SZ) };
+        assert!(capacity > 0);
+        let writer = std::thread::spawn(move || {
+            let mut write = File::from(write);
+            let mut written = 0;
+            for id in 100_000..200_000 {
+                // Each group comes and goes but every 1,000th stays.
+                let line = if id % 1_000 == 0 {
+                    format!("+{id}\n")
+                } else {
+                    format!("+{id}\n-{id}\n")
+                };
+                write.write_all(line.as_bytes()).unwrap();
+                written += line.len();
+            }
+            written
+        });
+        let mut groups = Vec::new();
+        serve(read.as_raw_fd(), &mut groups);
+        let written = writer.join().unwrap();
+        assert!(written > 10 * capacity as usize, "{written} bytes");
+        groups.sort();
+        assert_eq!(groups, (100..200).map(|k| k * 1_000).collect::<Vec<_>>());
     }
 }
