@@ -426,6 +426,31 @@ steps:
     );
 }
 
+/// A loop's body shows a parameter that is a list of scalars (a `redis`
+/// command), not only the scalar ones.
+#[test]
+fn plan_shows_a_loops_list_parameter() {
+    let s = Sandbox::new(
+        r#"steps:
+  - id: kill
+    for_each: '["7", "9"]'
+    as: client
+    redis:
+      url: redis://127.0.0.1:6399/0
+      command: [CLIENT, KILL, ID, "{{client}}"]
+"#,
+    );
+    let out = s.command(&["plan", "p.yaml"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            ": redis url=redis://127.0.0.1:6399/0 command=[CLIENT, KILL, ID, {{client}}]"
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn diff_sees_a_loop_added_to_a_step() {
     let before = "name: d\nsteps:\n  - id: restart\n    shell: kubectl delete pod api-1\n";

@@ -8,13 +8,15 @@ pub(super) fn loop_body(step: &runbook_dsl::ast::Step) -> Option<String> {
     let body = match &step.action {
         Action::Kind { name, params } => match params.scalar_string() {
             Some(text) => format!("{} {}", name.value, terminal_line(&text)),
-            // The scalar parameters of the long form: `k8s operation=logs name={{pod}}`.
+            // The scalar parameters of the long form, and lists of scalars
+            // (a `redis` command): `k8s operation=logs name={{pod}}`,
+            // `redis command=[CLIENT, KILL, ID, {{item}}]`.
             None => {
                 let fields: Vec<String> = params
                     .as_map()
                     .unwrap_or_default()
                     .iter()
-                    .filter_map(|e| Some(format!("{}={}", e.key.value, e.value.scalar_string()?)))
+                    .filter_map(|e| Some(format!("{}={}", e.key.value, shown(&e.value)?)))
                     .collect();
                 format!("{} {}", name.value, terminal_line(&fields.join(" ")))
             }
@@ -22,6 +24,19 @@ pub(super) fn loop_body(step: &runbook_dsl::ast::Step) -> Option<String> {
         other => other.kind_name().to_string(),
     };
     Some(format!("↻ {}: {body}", for_each.summary()))
+}
+
+/// A parameter's value on the plan's line: a scalar, or a list of scalars.
+fn shown(value: &runbook_dsl::node::Node) -> Option<String> {
+    if let Some(text) = value.scalar_string() {
+        return Some(text);
+    }
+    let items = value
+        .as_seq()?
+        .iter()
+        .map(|item| item.scalar_string())
+        .collect::<Option<Vec<String>>>()?;
+    Some(format!("[{}]", items.join(", ")))
 }
 
 /// The first line of a command, control characters escaped, for a line of the plan.
