@@ -18,6 +18,7 @@ mod params;
 pub mod process;
 pub mod program;
 pub mod reference;
+pub mod scheduling;
 pub mod signals;
 pub mod spawn;
 pub mod watchdog;
