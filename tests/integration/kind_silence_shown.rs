@@ -275,14 +275,21 @@ fn an_expirys_prompt_shows_the_silence_it_would_end() {
 #[test]
 fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
     let am = TestAlertmanager::start();
-    let url = format!("--input=url={}", am.url);
     let unknown = "0b9e2a6c-0000-4000-8000-000000000000";
-    let ran = run_playbook(
-        "unmute.yaml",
-        EXPIRE_GATED,
-        &[&url, &format!("--input=id={unknown}"), "--yes"],
-        &[],
-    );
+    // Expires silence `id` at Alertmanager `url`, its gate passed.
+    let expire = |url: &str, id: &str| {
+        run_playbook(
+            "unmute.yaml",
+            EXPIRE_GATED,
+            &[
+                &format!("--input=url={url}"),
+                &format!("--input=id={id}"),
+                "--yes",
+            ],
+            &[],
+        )
+    };
+    let ran = expire(&am.url, unknown);
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(
         prompt(&ran, "unmute"),
@@ -293,16 +300,7 @@ fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
     );
 
     let gone = format!("http://127.0.0.1:{}", crate::harness::free_port());
-    let ran = run_playbook(
-        "unmute.yaml",
-        EXPIRE_GATED,
-        &[
-            &format!("--input=url={gone}"),
-            &format!("--input=id={unknown}"),
-            "--yes",
-        ],
-        &[],
-    );
+    let ran = expire(&gone, unknown);
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
     let detail = prompt(&ran, "unmute");
     assert!(
@@ -314,12 +312,7 @@ fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
     assert!(!detail.contains('\n'), "{detail:?}");
 
     // A hostile id is never sent, and shown quoted.
-    let ran = run_playbook(
-        "unmute.yaml",
-        EXPIRE_GATED,
-        &[&url, "--input=id=../status\n$(id)", "--yes"],
-        &[],
-    );
+    let ran = expire(&am.url, "../status\n$(id)");
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
     let detail = prompt(&ran, "unmute");
     assert!(

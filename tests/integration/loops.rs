@@ -320,11 +320,7 @@ steps:
     );
     let run = per_item.run(&["--approve", "restart"]);
     assert_eq!(run.code, 0, "{}", run.describe());
-    let questions: Vec<&str> = run
-        .events_of("gate_requested")
-        .iter()
-        .map(|e| e["question"].as_str().unwrap())
-        .collect();
+    let questions = run.questions();
     assert_eq!(
         questions,
         ["Restart a? [0] a", "Restart b? [1] b", "Restart c? [2] c"]

@@ -49,11 +49,7 @@ fn a_loop_stopped_by_a_rejected_element_resumes_without_being_called_interrupted
         "{}",
         resumed.stderr
     );
-    let questions: Vec<&str> = resumed
-        .events_of("gate_requested")
-        .iter()
-        .map(|e| e["question"].as_str().unwrap())
-        .collect();
+    let questions = resumed.questions();
     assert_eq!(
         questions,
         [
@@ -87,11 +83,7 @@ fn a_loop_killed_inside_an_element_asks_its_re_run_gate_then_each_element() {
 
     let resumed = resume(&s, &["--approve", "drop"]);
     assert_eq!(resumed.code, 0, "{}", resumed.describe());
-    let questions: Vec<&str> = resumed
-        .events_of("gate_requested")
-        .iter()
-        .map(|e| e["question"].as_str().unwrap())
-        .collect();
+    let questions = resumed.questions();
     assert_eq!(questions.len(), 4, "{questions:?}");
     assert_eq!(questions[1], "Drop a b? [0] a b");
     // At least once: the element running when the run was killed ran again.

@@ -184,6 +184,14 @@ impl Run {
         self.events.iter().filter(|e| e["event"] == kind).collect()
     }
 
+    /// The questions of the gates asked, in order.
+    pub fn questions(&self) -> Vec<&str> {
+        self.events_of("gate_requested")
+            .iter()
+            .map(|e| e["question"].as_str().unwrap())
+            .collect()
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "exit {}\nstdout:\n{}\nstderr:\n{}",
