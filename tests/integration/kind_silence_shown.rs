@@ -195,31 +195,20 @@ fn an_expirys_prompt_shows_the_silence_it_would_end() {
     let hostile = "redis-1:6379\"\n[ok] approved\u{1b}[2J\u{9b}\u{202e}";
     let id = am.silence(hostile, "ann $(id)\nrunbook: fine");
     let url = format!("--input=url={}", am.url);
-    let id_input = format!("--input=id={id}");
     let shown = format!(
         "expire the silence {id} at {} (service=\"redis-1:6379\\\"\\n[ok] approved\\u001b[2J\\u{{9b}}\\u{{202e}}\"; comment: \"set up by the test\"; by \"ann $(id)\\nrunbook: fine\")",
         am.url
     );
 
     // Asked and approved (`--yes`): the prompt, then the expiry.
-    let ran = run_playbook(
-        "unmute.yaml",
-        EXPIRE_GATED,
-        &[&url, &id_input, "--yes"],
-        &[],
-    );
+    let ran = expire_gated(&am.url, &id);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let detail = prompt(&ran, "unmute");
     assert_eq!(detail, shown);
     assert_eq!(am.silences()[0]["status"]["state"], "expired");
 
     // Expired now: the prompt of another expiry says so.
-    let ran = run_playbook(
-        "unmute.yaml",
-        EXPIRE_GATED,
-        &[&url, &id_input, "--yes"],
-        &[],
-    );
+    let ran = expire_gated(&am.url, &id);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let detail = prompt(&ran, "unmute");
     assert!(detail.ends_with("; it is \"expired\")"), "{detail}");
@@ -276,20 +265,7 @@ fn an_expirys_prompt_shows_the_silence_it_would_end() {
 fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
     let am = TestAlertmanager::start();
     let unknown = "0b9e2a6c-0000-4000-8000-000000000000";
-    // Expires silence `id` at Alertmanager `url`, its gate passed.
-    let expire = |url: &str, id: &str| {
-        run_playbook(
-            "unmute.yaml",
-            EXPIRE_GATED,
-            &[
-                &format!("--input=url={url}"),
-                &format!("--input=id={id}"),
-                "--yes",
-            ],
-            &[],
-        )
-    };
-    let ran = expire(&am.url, unknown);
+    let ran = expire_gated(&am.url, unknown);
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(
         prompt(&ran, "unmute"),
@@ -300,7 +276,7 @@ fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
     );
 
     let gone = format!("http://127.0.0.1:{}", crate::harness::free_port());
-    let ran = expire(&gone, unknown);
+    let ran = expire_gated(&gone, unknown);
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
     let detail = prompt(&ran, "unmute");
     assert!(
@@ -312,7 +288,7 @@ fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
     assert!(!detail.contains('\n'), "{detail:?}");
 
     // A hostile id is never sent, and shown quoted.
-    let ran = expire(&am.url, "../status\n$(id)");
+    let ran = expire_gated(&am.url, "../status\n$(id)");
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
     let detail = prompt(&ran, "unmute");
     assert!(
@@ -322,4 +298,19 @@ fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
         )),
         "{detail}"
     );
+}
+
+/// Expires silence `id` at the Alertmanager at `url`, its gate passed
+/// (`--yes`).
+fn expire_gated(url: &str, id: &str) -> Ran {
+    run_playbook(
+        "unmute.yaml",
+        EXPIRE_GATED,
+        &[
+            &format!("--input=url={url}"),
+            &format!("--input=id={id}"),
+            "--yes",
+        ],
+        &[],
+    )
 }
