@@ -476,18 +476,15 @@ fn fields(id: &str, silence: &Value) -> Map<String, Value> {
 }
 
 /// A silence as Alertmanager holds it, for the preview of `expire`: its
-/// state, matchers, author, comment (with the mark of the run that made
-/// it, if runbook did) and end. Every value is Alertmanager's: quoted, so
-/// a line break or a control character in it cannot forge output.
+/// state and end. Its matchers, author and comment are in the step's
+/// description already (`shown`, read when it is shown), so they are not
+/// said twice. Every value is Alertmanager's: quoted, so a line break or a
+/// control character in it cannot forge output.
 fn held(silence: &Value) -> String {
     let text = |v: &Value| v.as_str().unwrap_or("?").to_string();
-    let matchers = shown::held_matchers(silence);
     format!(
-        "the silence is {:?}: {}, by {:?}: {:?}, until {}",
+        "the silence is {:?} until {}",
         text(&silence["status"]["state"]),
-        show_matchers(&matchers),
-        text(&silence["createdBy"]),
-        text(&silence["comment"]),
         text(&silence["endsAt"]).escape_debug(),
     )
 }
