@@ -25,15 +25,25 @@ pub fn run(path: &Path, to: SyntaxArg) -> i32 {
         SyntaxArg::Runbook => print::runbook(&playbook, &comments, Some(file.text())),
     };
     print!("{out}");
-    if to == SyntaxArg::Yaml && !comments.is_empty() {
-        // Said, not silently lost: the YAML printer has no place for them.
-        let n = comments.len();
+    // Said, not silently lost: neither printer carries the other syntax's
+    // comments (the YAML front end keeps none, the YAML printer has no
+    // place for them).
+    let (left, into, keep) = match to {
+        SyntaxArg::Yaml => (comments.len(), "the YAML", ".runbook"),
+        SyntaxArg::Runbook if file.syntax() == Some(runbook_dsl::source::Syntax::Yaml) => (
+            runbook_dsl::yaml_comments::count(file.text()),
+            "the .runbook",
+            "YAML",
+        ),
+        SyntaxArg::Runbook => (0, "", ""),
+    };
+    if left > 0 {
         eprintln!(
-            "note: {n} comment{} of {} {} not carried into the YAML; keep the .runbook file as the source, or copy {} by hand",
-            if n == 1 { "" } else { "s" },
+            "note: {left} comment{} of {} {} not carried into {into}; keep the {keep} file as the source, or copy {} by hand",
+            if left == 1 { "" } else { "s" },
             path.display(),
-            if n == 1 { "is" } else { "are" },
-            if n == 1 { "it" } else { "them" },
+            if left == 1 { "is" } else { "are" },
+            if left == 1 { "it" } else { "them" },
         );
     }
     OK

@@ -162,6 +162,39 @@ fn converting_comments_to_yaml_says_they_are_not_carried() {
         .stderr(predicate::str::is_empty());
 }
 
+/// The same the other way: a YAML playbook's comments are not carried into
+/// the `.runbook` (the YAML front end keeps none); `#` inside values, a
+/// shell script's own comments included, are not comments.
+#[test]
+fn converting_yaml_comments_to_runbook_says_they_are_not_carried() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.yaml");
+    let script = "  - id: a\n    shell: |\n      # the script's own\n      echo '# x'\n";
+    std::fs::write(
+        &path,
+        format!("# about the playbook\nname: c\nsteps:\n{script}  - id: b\n    log: \"a # b\" # trailing\n"),
+    )
+    .unwrap();
+    runbook()
+        .args(["convert", "--to", "runbook"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("step a"))
+        .stdout(predicate::str::contains("# the script's own"))
+        .stderr(predicate::str::contains("note: 2 comments of"))
+        .stderr(predicate::str::contains(
+            "are not carried into the .runbook; keep the YAML file as the source",
+        ));
+    std::fs::write(&path, format!("name: c\nsteps:\n{script}")).unwrap();
+    runbook()
+        .args(["convert", "--to", "runbook"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}
+
 #[test]
 fn check_and_lint_leave_rehearsal_scenarios_to_runbook_test() {
     for command in ["check", "lint"] {

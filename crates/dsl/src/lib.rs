@@ -47,6 +47,7 @@ mod templated_duration_tests;
 pub mod terminal_text;
 pub mod user_file;
 pub mod yaml;
+pub mod yaml_comments;
 
 pub use code::Code;
 pub use diagnostic::{Diagnostic, Diagnostics};

@@ -150,14 +150,14 @@ fn syntax_error(info: &str, at: usize, text: &str) -> Diagnostic {
 }
 
 /// Converts saphyr's character indices to byte offsets.
-struct CharOffsets {
+pub(crate) struct CharOffsets {
     /// Byte offset of each char, present only when the text is not ASCII.
     table: Option<Vec<usize>>,
     len: usize,
 }
 
 impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
+    pub(crate) fn new(text: &str) -> CharOffsets {
         let table = (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
         CharOffsets {
             table,
@@ -165,7 +165,7 @@ impl CharOffsets {
         }
     }
 
-    fn byte(&self, char_index: usize) -> usize {
+    pub(crate) fn byte(&self, char_index: usize) -> usize {
         match &self.table {
             None => char_index.min(self.len),
             Some(table) => table.get(char_index).copied().unwrap_or(self.len),
