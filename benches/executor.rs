@@ -11,7 +11,11 @@
 //!
 //! Journal writes count: every run writes its journal to a temporary
 //! directory as it would in production. `RUNBOOK_BENCH_LONG=0` leaves out
-//! the 20,000- and 50,000-step chains (minutes each).
+//! the 20,000- and 50,000-step chains (minutes each); `RUNBOOK_BENCH_LONG=20000`
+//! keeps only the chains of the sizes listed (comma-separated), and
+//! `RUNBOOK_BENCH_LONG_ROUNDS=N` runs them N times each instead of twice,
+//! for a ratio whose spread is smaller than its margin. A 5,000-step chain
+//! also runs with every core busy (`RUNBOOK_BENCH_LOADED=0` leaves it out).
 
 #[path = "common/just.rs"]
 mod just_peer;
@@ -22,8 +26,30 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 7;
-/// Rounds of the 20,000- and 50,000-step chains (about a minute each).
+/// Rounds of the 20,000- and 50,000-step chains (about a minute each),
+/// unless `RUNBOOK_BENCH_LONG_ROUNDS` says otherwise.
 const LONG_ROUNDS: usize = 2;
+
+/// The long chains to run, by their number of steps, and how many rounds.
+fn long_chains() -> (Vec<usize>, usize) {
+    let sizes = match std::env::var("RUNBOOK_BENCH_LONG").as_deref() {
+        Ok("0") => Vec::new(),
+        Ok(list) if list.contains(|c: char| c.is_ascii_digit()) && list != "1" => list
+            .split(',')
+            .map(|n| {
+                n.trim()
+                    .parse()
+                    .expect("RUNBOOK_BENCH_LONG: step counts, comma-separated")
+            })
+            .collect(),
+        _ => vec![20_000, 50_000],
+    };
+    let rounds = std::env::var("RUNBOOK_BENCH_LONG_ROUNDS")
+        .ok()
+        .map(|n| n.parse().expect("RUNBOOK_BENCH_LONG_ROUNDS: a number"))
+        .unwrap_or(LONG_ROUNDS);
+    (sizes, rounds)
+}
 
 /// What one run cost.
 #[derive(Clone, Copy, Default)]
@@ -120,7 +146,7 @@ fn ms(d: Duration) -> String {
 }
 
 struct Case {
-    name: &'static str,
+    name: String,
     budget: &'static str,
     steps: u64,
     ours: Cost,
@@ -142,7 +168,7 @@ struct Contenders<'a> {
 }
 
 fn compare(
-    name: &'static str,
+    name: &str,
     budget: &'static str,
     steps: u64,
     rounds: usize,
@@ -167,7 +193,7 @@ fn compare(
         }
     }
     Case {
-        name,
+        name: name.to_string(),
         budget,
         steps,
         ours: median(&ours),
@@ -211,13 +237,55 @@ fn loop_against_chain(dir: &Path, n: usize, rounds: usize) -> Case {
         floor.push(runbook(dir, &["run", "written.yaml"]));
     }
     Case {
-        name: "`for_each` over 1,000 `true` elements (the same 1,000 steps written out)",
+        name: "`for_each` over 1,000 `true` elements (the same 1,000 steps written out)".into(),
         budget: "1.1x",
         steps: n as u64,
         ours: median(&ours),
         floor: median(&floor),
         peer: None,
     }
+}
+
+/// One `yes > /dev/null` per core for as long as it lives: a machine
+/// whose cores are all taken, as on a shared host or a busy CI runner.
+struct BusyCores(Vec<std::process::Child>);
+
+impl BusyCores {
+    fn start() -> BusyCores {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        BusyCores(
+            (0..cores)
+                .map(|_| {
+                    Command::new("yes")
+                        .stdout(Stdio::null())
+                        .spawn()
+                        .expect("yes runs")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for BusyCores {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// 20000 -> "20,000".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn load() -> String {
@@ -230,7 +298,7 @@ fn load() -> String {
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path();
-    let long = std::env::var("RUNBOOK_BENCH_LONG").map_or(true, |v| v != "0");
+    let (long_sizes, long_rounds) = long_chains();
     let load_before = load();
 
     std::fs::write(path.join("chain.yaml"), chain(500)).unwrap();
@@ -291,26 +359,50 @@ fn main() {
             },
         ),
     ];
-    if long {
-        for (steps, name, justfile) in [
-            (20_000, "20,000 sequential `true` steps", "chain20000.just"),
-            (50_000, "50,000 sequential `true` steps", "chain50000.just"),
-        ] {
-            let file = format!("chain{steps}.yaml");
-            std::fs::write(path.join(&file), chain(steps)).unwrap();
-            cases.push(compare(
-                name,
-                "1.1x",
-                steps as u64,
-                LONG_ROUNDS,
-                path,
-                Contenders {
-                    args: &["run", &file],
-                    script: &format!("for i in $(seq {steps}); do sh -c true; done"),
-                    peer: peer(justfile, steps, "true"),
-                },
-            ));
-        }
+    for steps in long_sizes {
+        let file = format!("chain{steps}.yaml");
+        let just_file = format!("chain{steps}.just");
+        std::fs::write(path.join(&file), chain(steps)).unwrap();
+        let peer = just_binary.as_deref().map(|program| {
+            std::fs::write(path.join(&just_file), justfile(steps, "true")).unwrap();
+            (program, just_file.as_str())
+        });
+        cases.push(compare(
+            &format!("{} sequential `true` steps", thousands(steps)),
+            "1.1x",
+            steps as u64,
+            long_rounds,
+            path,
+            Contenders {
+                args: &["run", &file],
+                script: &format!("for i in $(seq {steps}); do sh -c true; done"),
+                peer,
+            },
+        ));
+    }
+    // The same chain while every core is busy: a run's wake-ups then
+    // compete for a core, and a policy that gives way to the step (as
+    // `SCHED_BATCH` did) costs twice bash (docs/performance.md, "Under
+    // load"). `RUNBOOK_BENCH_LOADED=0` leaves it out.
+    if std::env::var("RUNBOOK_BENCH_LOADED").map_or(true, |v| v != "0") {
+        let steps = 5_000;
+        std::fs::write(path.join("loaded.yaml"), chain(steps)).unwrap();
+        let busy = BusyCores::start();
+        cases.push(compare(
+            &format!(
+                "5,000 sequential `true` steps, {} busy loops (one a core)",
+                busy.0.len()
+            ),
+            "1.1x",
+            steps as u64,
+            5,
+            path,
+            Contenders {
+                args: &["run", "loaded.yaml"],
+                script: &format!("for i in $(seq {steps}); do sh -c true; done"),
+                peer: None,
+            },
+        ));
     }
     println!("| Case | runbook | bash floor | wall ratio | cpu ratio | context switches per step, voluntary/forced (runbook; bash) | peer: `just` (wall, cpu ratio to bash) | budget |");
     println!("|---|---|---|---|---|---|---|---|");
@@ -360,7 +452,7 @@ fn main() {
         looped.budget
     );
     println!(
-        "\nmedians of alternating runs after one warm-up each (21 for startup, {ROUNDS} for the short cases, {LONG_ROUNDS} without warm-up for the long chains); load average {load_before} before, {} after",
+        "\nmedians of alternating runs after one warm-up each (21 for startup, {ROUNDS} for the short cases, {long_rounds} without warm-up for the long chains); load average {load_before} before, {} after",
         load()
     );
 }

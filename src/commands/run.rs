@@ -208,8 +208,6 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
         );
     }
     runbook_stdlib::watchdog::install(Some(opened.final_sync()));
-    // On the thread that starts the steps (the run's runtime is this one).
-    runbook_stdlib::scheduling::yield_to_steps();
     let ended = opened.run(
         Arc::new(runbook_stdlib::Builtins),
         operator,

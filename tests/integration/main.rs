@@ -86,7 +86,6 @@ mod run_live;
 mod run_operator;
 mod run_output_cap;
 mod run_safety;
-mod run_scheduling;
 mod run_secrets;
 mod run_secrets_retry;
 mod run_semantics;

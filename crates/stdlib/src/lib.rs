@@ -18,7 +18,6 @@ mod params;
 pub mod process;
 pub mod program;
 pub mod reference;
-pub mod scheduling;
 pub mod signals;
 pub mod spawn;
 pub mod watchdog;

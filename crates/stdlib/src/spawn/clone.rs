@@ -129,7 +129,6 @@ extern "C" fn start(shared: *mut c_void) -> c_int {
             libc::_exit(127)
         };
         reset_signal_dispositions();
-        crate::scheduling::restore_in_step();
         for (target, &fd) in shared.stdio.iter().enumerate() {
             let target = target as c_int;
             // `dup2` onto itself would leave it close-on-exec.

@@ -41,12 +41,11 @@ fn die_with_runbook(command: &mut tokio::process::Command, watchdog: Option<RawF
     #[cfg(not(target_os = "linux"))]
     let _ = parent;
     // SAFETY: the closure runs in the forked child before exec, and makes
-    // only async-signal-safe system calls (`sched_setscheduler`, `getpid`,
-    // `write`, `prctl`, `getppid`); it allocates nothing (but for the error of a refusal,
+    // only async-signal-safe system calls (`getpid`, `write`, `prctl`,
+    // `getppid`); it allocates nothing (but for the error of a refusal,
     // after which the child only reports and exits) and takes no lock.
     unsafe {
         command.pre_exec(move || {
-            crate::scheduling::restore_in_step();
             if let Some(fd) = watchdog {
                 crate::watchdog::announce(fd);
             }
