@@ -11,9 +11,8 @@ use runbook_dsl::ast::{Action as StepAction, AnswerType};
 use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::suggest;
-use runbook_runtime::operator::{
-    confirmation, element_selector, not_a_confirmation, validate_answer, Preapproved,
-};
+use runbook_runtime::element_name::Target;
+use runbook_runtime::operator::{confirmation, not_a_confirmation, validate_answer, Preapproved};
 use std::path::Path;
 
 /// A decision that fits its step, or why not.
@@ -25,12 +24,23 @@ pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<Report> {
     let mut approved: Vec<&String> = decisions.steps.iter().collect();
     approved.sort();
     for address in approved {
-        let checked = match element_selector(address) {
+        let checked = match Target::parse(address) {
             // One element of a loop: the step must ask per element.
-            Some((step, _)) => resolve(plan, address, step, "--approve", &|plan, i| {
-                asks_per_element(plan, i, address, step)
+            Ok(Target {
+                step,
+                element: Some(_),
+            }) => resolve(plan, address, &step, "--approve", &|plan, i| {
+                asks_per_element(plan, i, address, &step)
             }),
-            None => resolve(plan, address, address, "--approve", &|_, _| Ok(())),
+            Ok(_) => resolve(plan, address, address, "--approve", &|_, _| Ok(())),
+            Err(why) => Err(Box::new(
+                Report::problem(
+                    plan.file(),
+                    "runbook::unknown_decision_step",
+                    format!("`--approve {address}` names no element: {why}"),
+                )
+                .help("an element of a loop is named `STEP[INDEX]` or `STEP[LABEL]`, as the run and `runbook pending` show it; nothing was run"),
+            )),
         };
         if let Err(problem) = checked {
             problems.push(*problem);

@@ -68,6 +68,11 @@ fn an_element_of_a_step_that_asks_no_gate_per_element_is_refused_before_anything
             "`--approve other[0]` names an element, but `other` asks no gate per element",
         ),
         ("dorp[0]", "there is no step `dorp`"),
+        // Malformed: refused with the form an element's name takes, never
+        // read as a step called `drop[` nor as every element.
+        ("drop[", "`--approve drop[` names no element"),
+        ("drop[]", "`--approve drop[]` names no element"),
+        ("drop[0]x", "`--approve drop[0]x` names no element"),
     ] {
         let out = s
             .command(&["run", "p.yaml", "--approve", address])

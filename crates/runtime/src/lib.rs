@@ -13,6 +13,8 @@
 //! - [`arguments`], [`scope`], [`outputs`]: a step's parameters filled in,
 //!   values, captured outputs;
 //! - [`mask`]: secrets masked in everything emitted;
+//! - [`element_name`]: `STEP[INDEX]` and `STEP[LABEL]`, one loop element
+//!   named by a person;
 //! - [`journal`], [`report`]: the JSONL journal and what reads it (`report`
 //!   is the run's timeline, `runbook report`);
 //! - [`session`]: starting, resuming and nesting runs, one way for all;
@@ -24,6 +26,7 @@ pub mod arguments;
 pub mod bus;
 pub mod computed;
 pub mod durations;
+pub mod element_name;
 pub mod event;
 pub mod evidence;
 pub mod interrupt;

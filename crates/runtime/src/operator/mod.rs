@@ -20,7 +20,7 @@ mod withdrawal;
 
 pub use gate::{Context, Decision, GateRequest};
 pub use nested::Nested;
-pub use preapproved::{element_selector, Preapproved};
+pub use preapproved::Preapproved;
 pub use question::{
     confirmation, not_a_confirmation, validate_answer, Question, QuestionKind, Reply,
 };

@@ -5,6 +5,7 @@ use super::{
     confirmation, not_a_confirmation, validate_answer, Decision, GateRequest, Operator, Question,
     QuestionKind, Reply, Via,
 };
+use crate::element_name::Target;
 use runbook_dsl::ast::Effect;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -51,25 +52,12 @@ impl Preapproved {
     /// element whose own gate this is (a loop with `approval_per_item`), so
     /// an operator without a terminal can pass one element and not another.
     fn names_element(&self, request: &GateRequest) -> bool {
-        let Some((index, label)) = request
-            .element
-            .as_deref()
-            .and_then(|e| e.strip_prefix('[')?.split_once("] "))
-        else {
+        let Some(element) = request.element.as_deref() else {
             return false;
         };
-        self.steps
-            .iter()
-            .any(|address| match element_selector(address) {
-                Some((step, selector)) if step == request.step => {
-                    if !selector.is_empty() && selector.bytes().all(|b| b.is_ascii_digit()) {
-                        selector.parse::<usize>().ok() == index.parse::<usize>().ok()
-                    } else {
-                        selector == label
-                    }
-                }
-                _ => false,
-            })
+        self.steps.iter().any(|address| {
+            Target::parse(address).is_ok_and(|t| t.names_element(&request.step, element))
+        })
     }
 
     /// The answer the command line gives, validated; `Err` when one was given
@@ -120,15 +108,6 @@ impl Preapproved {
     }
 }
 
-/// `STEP[SELECTOR]` as `(STEP, SELECTOR)`: the selector runs from the
-/// first `[` to the last `]` (a label may hold brackets), as for `runbook
-/// approve`; digits only are an index, anything else a label.
-pub fn element_selector(address: &str) -> Option<(&str, &str)> {
-    let open = address.find('[')?;
-    let inner = address[open + 1..].strip_suffix(']')?;
-    Some((&address[..open], inner))
-}
-
 impl Operator for Preapproved {
     fn preset(&self, request: &GateRequest) -> Option<Decision> {
         self.decide(request)
@@ -158,11 +137,10 @@ impl Operator for Preapproved {
                     "`--yes` never passes an `approve` step, a checkpoint a person must pass: pass `--approve {}`",
                     request.step
                 )
-            } else if let Some(index) = request
+            } else if let Some((index, _)) = request
                 .element
                 .as_deref()
-                .and_then(|e| e.strip_prefix('[')?.split_once(']'))
-                .map(|(index, _)| index)
+                .and_then(crate::element_name::shown_element)
             {
                 format!(
                     "no terminal to ask: pass `--approve '{step}[{index}]'` to approve this element, `--approve {step}` for every element, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal",

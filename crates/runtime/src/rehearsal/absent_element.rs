@@ -45,10 +45,9 @@ pub(super) fn unmatched_selector(parts: &[Part], run: &Rehearsed) -> Option<Unma
                 let next: Vec<String> = ran
                     .iter()
                     .filter_map(|(r, elements)| {
-                        let e = elements.iter().find(|e| match selector {
-                            Selector::Index(i) => e.index == *i,
-                            Selector::Label(l) => e.label == *l,
-                        })?;
+                        let e = elements
+                            .iter()
+                            .find(|e| selector.names(e.index, &e.label))?;
                         Some(format!("{r}[{}]", e.index))
                     })
                     .collect();
@@ -121,10 +120,10 @@ pub(super) fn unmatched_item(
             .flat_map(|r| match run.items.get(r) {
                 Some(elements) => elements
                     .iter()
-                    .filter(|e| match &part.element {
-                        Some(Selector::Index(i)) => e.index == *i,
-                        Some(Selector::Label(l)) => e.label == *l,
-                        None => true,
+                    .filter(|e| {
+                        part.element
+                            .as_ref()
+                            .is_none_or(|s| s.names(e.index, &e.label))
                     })
                     .map(|e| format!("{r}[{}]", e.index))
                     .collect(),

@@ -27,12 +27,9 @@ pub struct Part {
     pub element: Option<Selector>,
 }
 
-/// Which element: by position or by label.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Selector {
-    Index(usize),
-    Label(String),
-}
+/// Which element: by position or by label, as everywhere a person names
+/// one.
+pub use crate::element_name::Selector;
 
 /// Whether an address selects an element anywhere.
 pub fn selects(address: &str) -> bool {
