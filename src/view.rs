@@ -121,6 +121,10 @@ pub struct Human {
     /// that it reads as the one line the step printed; anything else
     /// breaks the line first.
     open: Option<(String, JoinedLine)>,
+    /// The loop element (`STEP [INDEX] LABEL`) whose own gate was refused
+    /// last: its `rejected` line then does not repeat the reason the
+    /// gate's line gave.
+    refused: Option<String>,
 }
 
 impl Human {
@@ -131,6 +135,7 @@ impl Human {
             last: None,
             instructions: HashMap::new(),
             open: None,
+            refused: None,
         }
     }
 
@@ -224,8 +229,12 @@ impl Human {
                 message,
                 ..
             } => {
+                let element = format!("{step} [{index}] {label}");
+                let said = *state == StepState::Rejected
+                    && self.refused.take().as_deref() == Some(element.as_str());
                 let message = message
                     .as_ref()
+                    .filter(|_| !said)
                     .map(|m| format!(": {m}"))
                     .unwrap_or_default();
                 match state {
@@ -305,6 +314,7 @@ impl Human {
             Event::GateRequested { .. } => return None,
             Event::GateDecided {
                 step,
+                element,
                 approved,
                 who,
                 via,
@@ -315,6 +325,12 @@ impl Human {
                     .as_ref()
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default();
+                // A loop element's own gate: which element was decided.
+                let step = match element {
+                    Some(element) => format!("{step} {element}"),
+                    None => step.clone(),
+                };
+                self.refused = (!approved && element.is_some()).then(|| step.clone());
                 if *approved {
                     format!(
                         "  {} {step} approved by {who} ({via}){why}",

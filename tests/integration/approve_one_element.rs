@@ -88,3 +88,98 @@ fn an_element_of_a_step_that_asks_no_gate_per_element_is_refused_before_anything
         assert_eq!(s.read("dropped"), "");
     }
 }
+
+/// With `on_item_failure: continue`, an element whose gate is refused is
+/// skipped and the next is asked: the operator's named elements run, no
+/// other does, hostile labels included, and the run still stops after
+/// the loop (exit 3) to be resumed with the missing approval.
+#[test]
+fn with_continue_a_refused_element_is_skipped_and_the_named_ones_run() {
+    let s = continuing();
+    let run = s.run(&["--approve", "drop[a b]", "--approve", "drop[it's; #x]"]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(s.read("dropped"), "a b\nit's; #x\n", "{}", run.describe());
+    assert!(!s.path().join("pwned").exists());
+    assert_eq!(run.state("drop"), "rejected");
+    assert_eq!(run.state("other"), "not run", "{}", run.describe());
+    let states: Vec<String> = run
+        .events_of("item_finished")
+        .iter()
+        .map(|e| e["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(states, ["succeeded", "rejected", "succeeded"]);
+    assert!(
+        run.message("drop")
+            .contains("pass `--approve 'drop[1]'` to approve this element"),
+        "{}",
+        run.message("drop")
+    );
+
+    // Each decision names its element: the journal, the report, the view.
+    let decided: Vec<&str> = run
+        .events_of("gate_decided")
+        .iter()
+        .map(|e| e["element"].as_str().unwrap())
+        .collect();
+    assert_eq!(decided, ["[0] a b", "[1] $(touch pwned)", "[2] it's; #x"]);
+    let report = s.command(&["report", &s.run_id()]).output().unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        report.contains("| `drop` [1] $(touch pwned) | rejected | "),
+        "{report}"
+    );
+    let seen = continuing();
+    let human = seen
+        .command(&["run", "p.yaml", "--approve", "drop[0]"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&human.stderr);
+    assert!(human.contains("✓ drop [0] a b approved by "), "{human}");
+    // The refusal's reason is said once, on the gate's line.
+    assert!(
+        human.contains("✗ drop [1] $(touch pwned) rejected by ")
+            && human.contains("✗ drop [1] $(touch pwned) rejected\n"),
+        "{human}"
+    );
+
+    // Two refused: the step's message lists both.
+    let both = continuing();
+    let run = both.run(&["--approve", "drop[1]"]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(both.read("dropped"), "$(touch pwned)\n");
+    assert!(
+        run.message("drop").starts_with(
+            "2 elements were rejected ([0] a b, [2] it's; #x), 1 of 3 succeeded; the first: "
+        ),
+        "{}",
+        run.message("drop")
+    );
+
+    // Resumed with the refused element named: only it runs, then the rest.
+    let run_id = s.run_id();
+    let resumed = Run::from(
+        s.command(&[
+            "resume",
+            &run_id,
+            "--output",
+            "json",
+            "--approve",
+            "drop[1]",
+            "--approve",
+            "other",
+        ])
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.describe());
+    assert_eq!(s.read("dropped"), "a b\nit's; #x\n$(touch pwned)\n");
+    assert!(!s.path().join("pwned").exists());
+}
+
+/// The playbook with `on_item_failure: continue` on its loop.
+fn continuing() -> Sandbox {
+    Sandbox::new(&PLAYBOOK.replace(
+        "    approval_per_item: true\n",
+        "    approval_per_item: true\n    on_item_failure: continue\n",
+    ))
+}

@@ -247,6 +247,10 @@ pub enum Event {
     /// why, and the plan that was approved.
     GateDecided {
         step: String,
+        /// The element of a loop whose own gate this was
+        /// (`approval_per_item`), as the run shows it: `[INDEX] LABEL`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        element: Option<String>,
         approved: bool,
         who: String,
         via: Via,

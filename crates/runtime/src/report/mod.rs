@@ -127,9 +127,14 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
                 .as_deref()
                 .map(|h| format!(" `{}` ", short_hash(h)))
                 .unwrap_or_else(|| " ".into());
+            let element = d
+                .element
+                .as_deref()
+                .map(|e| format!(" {}", cell(e)))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {decision} | {} ({}) | {why} |{plan}|",
+                "| {} | `{}`{element} | {decision} | {} ({}) | {why} |{plan}|",
                 d.time, d.step, d.who, d.via
             );
         }

@@ -101,6 +101,9 @@ pub struct Evidence {
 pub struct Decision {
     pub time: String,
     pub step: String,
+    /// The loop element whose own gate was decided (`[INDEX] LABEL`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<String>,
     pub decision: Verdict,
     pub who: String,
     /// How it was given (`terminal`, `--approve`, ...).
@@ -375,6 +378,7 @@ impl RunReport {
                 }),
                 Event::GateDecided {
                     step,
+                    element,
                     approved,
                     who,
                     via,
@@ -386,6 +390,7 @@ impl RunReport {
                     report.decisions.push(Decision {
                         time: time.clone(),
                         step: step.clone(),
+                        element: element.clone(),
                         decision: if *approved {
                             Verdict::Approved
                         } else {
@@ -396,10 +401,14 @@ impl RunReport {
                         why: reason.clone(),
                         plan_hash: Some(plan_hash.clone()),
                     });
+                    let element = element
+                        .as_ref()
+                        .map(|e| format!(" {e}"))
+                        .unwrap_or_default();
                     at(vec![
                         text("gate of "),
                         code(step),
-                        text(format!(" {verdict} by {who}")),
+                        text(format!("{element} {verdict} by {who}")),
                     ]);
                 }
                 Event::Asked {
@@ -445,6 +454,7 @@ impl RunReport {
                     report.decisions.push(Decision {
                         time: time.clone(),
                         step: step.clone(),
+                        element: None,
                         decision,
                         who: who.clone(),
                         via: via.to_string(),

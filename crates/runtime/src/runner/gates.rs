@@ -60,6 +60,7 @@ impl StepTask {
     ) -> Result<String, StepDone> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let id = step.id.value.clone();
+        let shown_element = element.as_deref().map(|e| self.masker.mask(e));
         let request = GateRequest {
             step: id.clone(),
             title: step.title.as_ref().map(|t| t.value.clone()),
@@ -115,6 +116,7 @@ impl StepTask {
         };
         self.record(Event::GateDecided {
             step: id.clone(),
+            element: shown_element,
             approved: decision.approved,
             who: decision.who.clone(),
             via: decision.via.clone(),

@@ -270,8 +270,12 @@ impl StepTask {
                 output_in_lines: Vec::new(),
             })
             .await;
-            // A person's "no" stops the loop whatever the policy.
-            if state == StepState::Rejected || (state.is_failure() && policy == ItemFailure::Stop) {
+            // Under `stop` any failure ends the loop, a person's "no"
+            // too; under `continue` a "no" to one element's own gate
+            // (`approval_per_item`) skips that element and the next is
+            // asked: nothing runs that was not approved, and the step
+            // still settles `rejected`.
+            if state.is_failure() && policy == ItemFailure::Stop {
                 stop = true;
             }
             let index = ended.index;
@@ -423,6 +427,7 @@ impl StepTask {
         let mut succeeded = 0usize;
         let mut failures = Vec::new();
         let mut rejected = None;
+        let mut rejected_elements = Vec::new();
         let mut cancelled = cancelled;
         let mut attempts = 0;
         let mut first_failure = None;
@@ -448,7 +453,10 @@ impl StepTask {
             attempts += done.attempts;
             match done.state {
                 StepState::Succeeded => succeeded += 1,
-                StepState::Rejected => rejected = rejected.or(done.message.clone()),
+                StepState::Rejected => {
+                    rejected = rejected.or(done.message.clone());
+                    rejected_elements.push(format!("[{index}] {label}"));
+                }
                 StepState::Cancelled => cancelled = true,
                 state if state.is_failure() => {
                     first_failure = first_failure.or(Some(state));
@@ -481,7 +489,14 @@ impl StepTask {
         fields.insert("all_succeeded".into(), Value::Bool(succeeded == count));
         fields.insert("any_failed".into(), Value::Bool(failed > 0));
         let (state, message) = if let Some(why) = rejected {
-            (StepState::Rejected, why)
+            let message = match rejected_elements.len() {
+                1 => why,
+                n => format!(
+                    "{n} elements were rejected ({}), {succeeded} of {count} succeeded; the first: {why}",
+                    rejected_elements.join(", ")
+                ),
+            };
+            (StepState::Rejected, message)
         } else if cancelled {
             (
                 StepState::Cancelled,

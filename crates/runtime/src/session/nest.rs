@@ -305,6 +305,7 @@ fn decision(call: &str, event: &Event) -> Option<Event> {
         },
         Event::GateDecided {
             step,
+            element,
             approved,
             who,
             via,
@@ -312,6 +313,7 @@ fn decision(call: &str, event: &Event) -> Option<Event> {
             plan_hash,
         } => Event::GateDecided {
             step: address(&step),
+            element,
             approved,
             who,
             via,
