@@ -11,9 +11,12 @@ use runbook_dsl::ast::{Action as StepAction, AnswerType};
 use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::suggest;
+use runbook_dsl::terminal_text::escape;
 use runbook_runtime::element_name::Target;
 use runbook_runtime::operator::{confirmation, not_a_confirmation, validate_answer, Preapproved};
+use runbook_runtime::{Event, Record, Subscriber};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// A decision that fits its step, or why not.
 type Checked = Result<(), Box<Report>>;
@@ -193,4 +196,73 @@ fn unknown(plan: &Plan, address: &str, name: &str, flag: &str) -> Report {
         format!("`{flag} {address}` names no step: there is no step `{name}`{place}"),
     )
     .help(help)
+}
+
+/// The loop elements whose own gates were decided in a run
+/// (`approval_per_item`), by step, as the run showed them: after the run,
+/// an `--approve 'STEP[...]'` that named none of the elements its loop
+/// asked about is said, so an operator who mistyped a label (or gave part
+/// of it) learns that the element they meant was not approved, and how
+/// each is named.
+#[derive(Clone, Default)]
+pub struct AskedElements(Arc<Mutex<Vec<(String, String)>>>);
+
+impl Subscriber for AskedElements {
+    fn on_event(&mut self, record: &Record) {
+        if let Event::GateDecided {
+            step,
+            element: Some(element),
+            ..
+        } = &record.event
+        {
+            if let Ok(mut asked) = self.0.lock() {
+                asked.push((step.clone(), element.clone()));
+            }
+        }
+    }
+}
+
+impl AskedElements {
+    /// A warning for each `--approve STEP[SELECTOR]` in `approved` whose
+    /// step asked about elements, none of which it names.
+    pub fn unmatched(&self, approved: &[String]) -> Vec<String> {
+        let Ok(asked) = self.0.lock() else {
+            return Vec::new();
+        };
+        approved
+            .iter()
+            .filter_map(|address| {
+                let target = Target::parse(address).ok()?;
+                target.element.as_ref()?;
+                let elements: Vec<&str> = asked
+                    .iter()
+                    .filter(|(step, _)| *step == target.step)
+                    .map(|(_, element)| element.as_str())
+                    .collect();
+                if elements.is_empty()
+                    || elements
+                        .iter()
+                        .any(|e| target.names_element(&target.step, e))
+                {
+                    return None;
+                }
+                let shown: Vec<String> = elements
+                    .iter()
+                    .take(5)
+                    .map(|e| format!("`{}`", escape(e)))
+                    .collect();
+                let more = match elements.len() {
+                    n if n > 5 => format!(" and {} more", n - 5),
+                    _ => String::new(),
+                };
+                Some(format!(
+                    "`--approve {}` named none of the elements of `{}` that were asked: {}{more}. An element is named by its index or its whole label, as shown: `--approve '{}[INDEX]'`",
+                    escape(address),
+                    escape(&target.step),
+                    shown.join(", "),
+                    escape(&target.step),
+                ))
+            })
+            .collect()
+    }
 }

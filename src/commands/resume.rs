@@ -65,7 +65,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
     for step in &resumed.interrupted {
         eprintln!("step `{step}` was running when the run stopped: it may have done part of its work, and will be asked for again");
     }
-    execute(resumed.session, operator, decisions.output)
+    execute(resumed.session, operator, decisions)
 }
 
 /// A refusal, said; the exit code.

@@ -66,7 +66,7 @@ pub fn run(args: &RunArgs) -> i32 {
         continued: None,
         waiting: waiting(&args.decisions),
     };
-    execute(session, operator, args.decisions.output)
+    execute(session, operator, &args.decisions)
 }
 
 fn usage(message: &str) -> i32 {
@@ -143,7 +143,8 @@ fn preapproved(args: &Decisions) -> Result<Preapproved, String> {
 /// returns the exit code. Its messages never panic when stderr is gone (a
 /// SIGHUP when the terminal closed): the run still ends properly,
 /// journaled, with its exit code.
-pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: OutputFormat) -> i32 {
+pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &Decisions) -> i32 {
+    let output = decisions.output;
     let plan = session.plan.clone();
     let run_id = session.run_id.clone();
     let journal_dir = session.journal_dir.clone();
@@ -174,6 +175,8 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
         }
     };
     let mode = opened.mode();
+    let asked_elements = crate::decisions::AskedElements::default();
+    opened.subscribe(Box::new(asked_elements.clone()));
     let color = crate::palette::stderr();
     match output {
         OutputFormat::Json => opened.subscribe(Box::new(view::JsonLines)),
@@ -283,6 +286,10 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, output: Output
                 run_id
             );
         }
+    }
+    // In both output formats: an element approval that approved nothing.
+    for unmatched in asked_elements.unmatched(&decisions.approve) {
+        let _ = writeln!(std::io::stderr(), "runbook: warning: {unmatched}");
     }
     // Last, in both output formats: the record of the run is incomplete.
     if let Some(e) = journal_failure.get() {

@@ -183,3 +183,36 @@ fn continuing() -> Sandbox {
         "    approval_per_item: true\n    on_item_failure: continue\n",
     ))
 }
+
+/// An `--approve 'STEP[...]'` that names none of the elements its loop
+/// asked about (part of a label, an index past the end) approved nothing:
+/// the run says so after it ends, with the elements as they are named.
+#[test]
+fn an_element_approval_that_named_no_element_is_said() {
+    let s = continuing();
+    let run = s.run(&[
+        "--approve",
+        "drop[it's]",
+        "--approve",
+        "drop[7]",
+        "--approve",
+        "drop[a b]",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(s.read("dropped"), "a b\n");
+    for named in ["drop[it's]", "drop[7]"] {
+        assert!(
+            run.stderr.contains(&format!(
+                "runbook: warning: `--approve {named}` named none of the elements of `drop` that were asked: `[0] a b`, `[1] $(touch pwned)`, `[2] it's; #x`."
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    // The one that named an element is not mentioned.
+    assert!(
+        !run.stderr.contains("`--approve drop[a b]`"),
+        "{}",
+        run.stderr
+    );
+}
