@@ -8,13 +8,16 @@
 //! still sending its request or its handshake, or slow to read its
 //! answer) is closed. So idle connections held open by anyone cannot
 //! keep a signed-in operator out: each new connection pushes the oldest
-//! idle one out. Only when all N are being answered does a new one wait
-//! (in the system's listen queue) until one ends.
+//! idle one out. The connection closed is taken from the address that
+//! holds the most open connections, so a flood from one address pushes
+//! out its own connections, not an operator's from another. Only when
+//! all N are being answered does a new one wait (in the system's listen
+//! queue) until one ends.
 
 use axum::extract::connect_info::Connected;
 use axum::serve::IncomingStream;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,8 +40,9 @@ pub struct Limit {
 }
 
 /// One open connection's place under the bound.
-#[derive(Default)]
 pub struct Slot {
+    /// The address it came from.
+    from: IpAddr,
     /// Requests being answered on it.
     busy: AtomicUsize,
     /// Closed to make room: every read and write fails from then on.
@@ -62,12 +66,17 @@ impl Limit {
     /// A place for a connection just accepted: at once while fewer than
     /// the bound are open; otherwise after closing the oldest idle one,
     /// or after one ends when all are being answered.
-    pub async fn admit(self: &Arc<Self>) -> Ticket {
+    pub async fn admit(self: &Arc<Self>, from: IpAddr) -> Ticket {
         loop {
             {
                 let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
                 if open.len() < self.max {
-                    let slot = Arc::new(Slot::default());
+                    let slot = Arc::new(Slot {
+                        from,
+                        busy: AtomicUsize::new(0),
+                        closed: AtomicBool::new(false),
+                        wakers: Mutex::new([None, None]),
+                    });
                     open.push(slot.clone());
                     return Ticket {
                         limit: self.clone(),
@@ -76,8 +85,12 @@ impl Limit {
                 }
                 // One at a time: one closed and not yet gone makes room.
                 if !open.iter().any(|s| s.closed.load(Ordering::SeqCst)) {
-                    if let Some(idle) = open.iter().find(|s| s.busy.load(Ordering::SeqCst) == 0) {
-                        idle.close();
+                    let seen: Vec<(IpAddr, bool)> = open
+                        .iter()
+                        .map(|s| (s.from, s.busy.load(Ordering::SeqCst) == 0))
+                        .collect();
+                    if let Some(at) = to_close(&seen) {
+                        open[at].close();
                     }
                 }
             }
@@ -92,6 +105,24 @@ impl Limit {
         drop(open);
         self.freed.notify_one();
     }
+}
+
+/// Which of the open connections (oldest first: its address, whether it
+/// is idle) to close to make room: the oldest idle one of the address
+/// that holds the most open connections among those with an idle one.
+fn to_close(open: &[(IpAddr, bool)]) -> Option<usize> {
+    let held = |from: IpAddr| open.iter().filter(|(a, _)| *a == from).count();
+    let mut best: Option<(usize, usize)> = None;
+    for (at, (from, idle)) in open.iter().enumerate() {
+        if !idle {
+            continue;
+        }
+        let count = held(*from);
+        if best.is_none_or(|(_, most)| count > most) {
+            best = Some((at, count));
+        }
+    }
+    best.map(|(at, _)| at)
 }
 
 impl Slot {
@@ -233,7 +264,7 @@ impl axum::serve::Listener for Listener {
 
     async fn accept(&mut self) -> (Conn, SocketAddr) {
         let (stream, peer) = accept(&self.tcp).await;
-        let ticket = self.limit.admit().await;
+        let ticket = self.limit.admit(peer.ip()).await;
         (Conn::new(stream, ticket), peer)
     }
 
@@ -253,4 +284,37 @@ pub async fn answering(
         .get::<axum::extract::ConnectInfo<Peer>>()
         .map(|peer| peer.0 .0.answering());
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_closed_is_the_oldest_idle_one_of_the_address_holding_most() {
+        let operator: IpAddr = "10.0.0.7".parse().unwrap();
+        let flood: IpAddr = "10.0.0.99".parse().unwrap();
+        // The operator's idle connection is the oldest, the flood's are newer.
+        let open = [
+            (operator, true),
+            (flood, false),
+            (flood, true),
+            (flood, true),
+        ];
+        assert_eq!(to_close(&open), Some(2));
+        // One address alone: the oldest idle, as before.
+        assert_eq!(
+            to_close(&[(flood, false), (flood, true), (flood, true)]),
+            Some(1)
+        );
+        // Equal holdings: the oldest idle.
+        assert_eq!(to_close(&[(operator, true), (flood, true)]), Some(0));
+        // Nothing idle: nothing to close, the new one waits.
+        assert_eq!(to_close(&[(operator, false), (flood, false)]), None);
+        // The address holding most has nothing idle: another's idle one.
+        assert_eq!(
+            to_close(&[(flood, false), (flood, false), (operator, true)]),
+            Some(2)
+        );
+    }
 }

@@ -121,7 +121,7 @@ impl Listener {
         tokio::spawn(async move {
             loop {
                 let (stream, peer) = limit::accept(&tcp).await;
-                let stream = Conn::new(stream, limit.admit().await);
+                let stream = Conn::new(stream, limit.admit(peer.ip()).await);
                 let (acceptor, sender) = (acceptor.clone(), sender.clone());
                 tokio::spawn(async move {
                     if let Ok(Ok(tls)) =

@@ -177,3 +177,75 @@ fn serve(journal: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// A connection from `from` (a loopback address of its own) to `address`.
+fn connect_from(from: &str, address: &str) -> TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let stream = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+        socket.connect(address.parse().unwrap()).await.unwrap()
+    });
+    let stream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
+}
+
+/// One keep-alive request on `stream`: the status line and the body,
+/// read to its `Content-Length`, the connection left open.
+fn keep_alive_get(stream: &mut TcpStream, path: &str, bearer: &str) -> (String, String) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {bearer}\r\n\r\n"
+    )
+    .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).unwrap();
+        if header == "\r\n" || header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The flood comes from one address and the operator from another: the
+/// connections closed to make room are the flood's own, and the
+/// operator's idle keep-alive connection, the oldest of all, stays open.
+#[test]
+fn a_flood_from_one_address_closes_its_own_connections_not_an_operators() {
+    let journal = tempfile::tempdir().unwrap();
+    let max = MAX.to_string();
+    let console = Console::start(journal.path(), None, &["--max-connections", &max]);
+    let bearer = format!("Bearer {}", console.token);
+    let address = &console.served.address;
+    let mut operator = connect_from("127.0.0.2", address);
+    let (status, body) = keep_alive_get(&mut operator, "/api/v1/runs", &bearer);
+    assert!(status.contains(" 200 "), "{status} {body}");
+    let mut held = flood(address, &[NOTHING, HALF_REQUEST]);
+    // FLOOD came after it, MAX - 1 of them at most stay: the flood's oldest
+    // went, and the operator's connection still answers.
+    for (i, stream) in held.iter_mut().take(FLOOD + 1 - MAX).enumerate() {
+        assert!(closed_by_console(stream), "connection {i} is still open");
+    }
+    let (status, body) = keep_alive_get(&mut operator, "/api/v1/runs", &bearer);
+    assert!(status.contains(" 200 "), "{status} {body}");
+    assert!(body.contains("\"runs\""), "{body}");
+}
