@@ -56,6 +56,23 @@ pub(super) fn from_pest(error: &pest::error::Error<Rule>, text: &str, offset: us
         _ => join_or(expected.iter().take(4).map(|e| e.what)),
     };
     let mut help = expected.first().and_then(|e| e.help).map(str::to_string);
+    let rest = &text[at..];
+    let comment = ["//", "/*"].into_iter().find(|c| rest.starts_with(c));
+    let (what, found, found_span) = match comment {
+        // Another language's comment: say what a comment is here.
+        Some(marker) => {
+            help = Some(format!(
+                "`{marker}` does not start a comment in `.runbook`: a comment starts with `#` and runs to the end of the line, as in YAML"
+            ));
+            let end = rest.find('\n').map_or(text.len(), |n| at + n);
+            (
+                "a statement or `#` for a comment".to_string(),
+                format!("`{marker}`"),
+                Span::new(at, end.min(at + 2)),
+            )
+        }
+        None => (what, found, found_span),
+    };
     if found == "`:`" {
         help = Some("`.runbook` fields are written `key value`, without a `:`".into());
     } else if found == "`=`" && !positives.contains(&Rule::output_eq) {
@@ -67,10 +84,13 @@ pub(super) fn from_pest(error: &pest::error::Error<Rule>, text: &str, offset: us
     )
     .label(
         found_span,
-        format!(
-            "expected {}",
-            expected.first().map_or("something else", |e| e.what)
-        ),
+        match comment {
+            Some(_) => "not a comment in `.runbook`".to_string(),
+            None => format!(
+                "expected {}",
+                expected.first().map_or("something else", |e| e.what)
+            ),
+        },
     )
     .with_help(help)
 }
