@@ -36,17 +36,42 @@ pub fn invert(output: &Output, primary: &str, value: &Value, fields: &mut Map<St
             other => other.to_string(),
         };
         let line = matching_text(&regex.value, &text).unwrap_or(text);
-        let entry = fields.entry(field).or_insert(Value::String(String::new()));
-        match entry {
-            Value::String(s) if !s.is_empty() => {
-                s.push('\n');
-                s.push_str(&line);
-            }
-            other => *other = Value::String(line),
-        }
+        append_lines(
+            fields.entry(field).or_insert(Value::String(String::new())),
+            &line,
+        );
+        return;
+    }
+    // The lines a `lines` output keeps, one a line; none for an empty list.
+    if let (Some(_), Value::Array(items)) = (&output.lines, value) {
+        let text: Vec<String> = items
+            .iter()
+            .map(|item| match item {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        append_lines(
+            fields.entry(field).or_insert(Value::String(String::new())),
+            &text.join("\n"),
+        );
         return;
     }
     fields.insert(field, value.clone());
+}
+
+/// `text` added to a field's lines (several outputs captured from one
+/// field share it).
+fn append_lines(entry: &mut Value, text: &str) {
+    match entry {
+        Value::String(s) if !s.is_empty() => {
+            if !text.is_empty() {
+                s.push('\n');
+                s.push_str(text);
+            }
+        }
+        other => *other = Value::String(text.to_string()),
+    }
 }
 
 /// How many nodes [`matching_text`] visits at most.
