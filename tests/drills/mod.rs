@@ -5,6 +5,7 @@
 
 mod alertmanager;
 mod alphaswarm;
+mod disk_filling;
 mod dry_runs;
 mod pilot;
 mod postgres;
