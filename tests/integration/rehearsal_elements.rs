@@ -532,3 +532,18 @@ fn flat(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Under `gates:`, `STEP[INDEX]` and `STEP[LABEL]` decide one element's
+/// own gate of a loop with `approval_per_item`; the step's entry decides
+/// the others. An element the scripted list does not have, and an element
+/// of a loop with one gate for all, are diagnostics in the scenario file.
+#[test]
+fn one_elements_gate_is_scripted_by_index_or_label() {
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/element_gates");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("2 passed, 0 failed\n"), "{out}");
+
+    let (code, out) = runbook_test("tests/fixtures/rehearsals/element_gates_malformed");
+    assert_eq!(code, 1, "{out}");
+    snapshot("element_gates_malformed", &out);
+}

@@ -237,6 +237,30 @@ pub fn resolve_address(
     id: &Spanned<String>,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Addressed>> {
+    resolve(plan, catalog, prepared, id, false, diags)
+}
+
+/// As [`resolve_address`], for an address under `gates:`, where
+/// `STEP[SEL]` also names the gate of one element of a loop asked per
+/// element (`approval_per_item`): `clean[1]: reject`.
+pub fn resolve_gate_address(
+    plan: &Arc<Plan>,
+    catalog: &dyn Catalog,
+    prepared: &Prepared,
+    id: &Spanned<String>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Addressed>> {
+    resolve(plan, catalog, prepared, id, true, diags)
+}
+
+fn resolve(
+    plan: &Arc<Plan>,
+    catalog: &dyn Catalog,
+    prepared: &Prepared,
+    id: &Spanned<String>,
+    gate: bool,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Addressed>> {
     if !selects(&id.value) {
         return resolve_chain(plan, catalog, id, diags);
     }
@@ -276,10 +300,20 @@ pub fn resolve_address(
     let last = parts.len() - 1;
     for (at, (part, step)) in parts.iter().zip(&chain).enumerate() {
         let looped = step.plan.step_plan(step.index).iteration.is_some();
+        let asks_per_element = || {
+            step.plan
+                .step(step.index)
+                .0
+                .for_each
+                .as_ref()
+                .is_some_and(|f| f.approval_per_item())
+        };
         let problem = match (&part.element, looped) {
+            // The gate of one element, under `gates:`.
+            (Some(_), true) if at == last && gate && asks_per_element() => None,
             (Some(_), _) if at == last => Some((
                 format!("`{}` selects an element of `{}` and names no step in its run", id.value, part.id),
-                format!("an element of a loop is addressed to name a step of its called playbook (`{}[1].STEP`); expect the elements' states under `loops:`", part.id),
+                format!("an element of a loop is addressed to name a step of its called playbook (`{}[1].STEP`), or under `gates:` the gate of one element of a loop with `approval_per_item`; expect the elements' states under `loops:`", part.id),
             )),
             (Some(_), false) => Some((
                 format!("`{}` is not a `for_each` step: it has no elements to address", part.id),

@@ -5,7 +5,7 @@
 //! the scenario file, with "did you mean" for misspelled names.
 
 use super::address::{resolve, Addressed};
-use super::element_address::{parse, resolve_address, selects, Part};
+use super::element_address::{parse, resolve_address, resolve_gate_address, selects, Part};
 use super::element_scripts::ByAddress;
 use super::elements::{self, check_element};
 use super::invert::invert;
@@ -208,7 +208,11 @@ pub fn prepare(
     same_element_twice(plan, catalog, &prepared, &entries, "`answers:`", diags);
     let mut decided = Vec::new();
     for gate in &scenario.gates {
-        let Some((parts, chain)) = address(plan, catalog, &prepared, &gate.step, diags) else {
+        let Some(chain) = resolve_gate_address(plan, catalog, &prepared, &gate.step, diags) else {
+            continue;
+        };
+        // Resolved, so it reads (a step id holds no `.` or `[`).
+        let Ok(parts) = parse(&gate.step.value) else {
             continue;
         };
         let Some(Addressed { plan, index }) = chain.last() else {

@@ -332,7 +332,22 @@ impl Operator for ScriptedOperator {
             via: Via::Scenario,
             reason: Some(reason.into()),
         };
-        let gates = self.gates.get(&request.step, &self.labels);
+        // One element's own gate (`approval_per_item`): its entry
+        // (`STEP[INDEX]`, `STEP[LABEL]`) if the scenario gives one, else
+        // the step's.
+        let address = match request
+            .element
+            .as_deref()
+            .and_then(crate::element_name::shown_element)
+        {
+            Some((index, label)) => {
+                let run = format!("{}[{index}]", request.step);
+                self.labels.note(&run, label);
+                run
+            }
+            None => request.step.clone(),
+        };
+        let gates = self.gates.get(&address, &self.labels);
         let Ok(script) = found(gates, &request.step, "gates", &self.missing) else {
             return reject("two entries of the scenario decide this gate");
         };

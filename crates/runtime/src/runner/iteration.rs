@@ -271,11 +271,14 @@ impl StepTask {
             })
             .await;
             // Under `stop` any failure ends the loop, a person's "no"
-            // too; under `continue` a "no" to one element's own gate
-            // (`approval_per_item`) skips that element and the next is
-            // asked: nothing runs that was not approved, and the step
-            // still settles `rejected`.
-            if state.is_failure() && policy == ItemFailure::Stop {
+            // too; under `continue` a "no" where each element is asked
+            // its own gate (`approval_per_item`) skips that element and
+            // the next is asked: nothing runs that was not approved, and
+            // the step still settles `rejected`. Without gates per
+            // element, a "no" (inside an element's called playbook)
+            // stops the loop whatever the policy.
+            let refused = state == StepState::Rejected && !per_item;
+            if state.is_failure() && (policy == ItemFailure::Stop || refused) {
                 stop = true;
             }
             let index = ended.index;
