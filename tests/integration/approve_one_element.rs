@@ -40,21 +40,7 @@ fn only_the_named_elements_pass_their_gates() {
     );
 
     // Resumed with the third named by its label, quotes, `;` and `#` and all.
-    let run_id = s.run_id();
-    let resumed = Run::from(
-        s.command(&[
-            "resume",
-            &run_id,
-            "--output",
-            "json",
-            "--approve",
-            "drop[it's; #x]",
-            "--approve",
-            "other",
-        ])
-        .output()
-        .unwrap(),
-    );
+    let resumed = resume_approving(&s, "drop[it's; #x]");
     assert_eq!(resumed.code, 0, "{}", resumed.describe());
     assert_eq!(s.read("dropped"), "a b\n$(touch pwned)\nit's; #x\n");
 }
@@ -156,21 +142,7 @@ fn with_continue_a_refused_element_is_skipped_and_the_named_ones_run() {
     );
 
     // Resumed with the refused element named: only it runs, then the rest.
-    let run_id = s.run_id();
-    let resumed = Run::from(
-        s.command(&[
-            "resume",
-            &run_id,
-            "--output",
-            "json",
-            "--approve",
-            "drop[1]",
-            "--approve",
-            "other",
-        ])
-        .output()
-        .unwrap(),
-    );
+    let resumed = resume_approving(&s, "drop[1]");
     assert_eq!(resumed.code, 0, "{}", resumed.describe());
     assert_eq!(s.read("dropped"), "a b\nit's; #x\n$(touch pwned)\n");
     assert!(!s.path().join("pwned").exists());
@@ -215,4 +187,23 @@ fn an_element_approval_that_named_no_element_is_said() {
         "{}",
         run.stderr
     );
+}
+
+/// The sandbox's run resumed with `--approve ELEMENT --approve other`.
+fn resume_approving(s: &Sandbox, element: &str) -> Run {
+    let run_id = s.run_id();
+    Run::from(
+        s.command(&[
+            "resume",
+            &run_id,
+            "--output",
+            "json",
+            "--approve",
+            element,
+            "--approve",
+            "other",
+        ])
+        .output()
+        .unwrap(),
+    )
 }

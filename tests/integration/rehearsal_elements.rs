@@ -10,6 +10,16 @@ use runbook_runtime::event::StepState;
 use runbook_runtime::rehearsal::{self, World};
 use std::sync::Arc;
 
+/// `runbook test DIR` passes its `scenarios`, every one.
+fn passes(dir: &str, scenarios: usize) {
+    let (code, out) = runbook_test(dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.ends_with(&format!("{scenarios} passed, 0 failed\n")),
+        "{out}"
+    );
+}
+
 fn world() -> World {
     World {
         catalog: runbook_stdlib::builtin(),
@@ -19,9 +29,7 @@ fn world() -> World {
 
 #[test]
 fn elements_are_scripted_and_expected_one_by_one() {
-    let (code, out) = runbook_test("tests/fixtures/rehearsals/elements");
-    assert_eq!(code, 0, "{out}");
-    assert!(out.ends_with("4 passed, 0 failed\n"), "{out}");
+    passes("tests/fixtures/rehearsals/elements", 4);
 
     // Each element really answers from its own script: web-2 (by label)
     // failed, the others answered from the loop step's script.
@@ -98,9 +106,7 @@ fn mistakes_in_element_scripts_and_expectations_are_diagnostics_in_the_scenario(
 
 #[test]
 fn expectations_name_a_called_playbooks_steps_as_call_step() {
-    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_expect");
-    assert_eq!(code, 0, "{out}");
-    assert!(out.ends_with("3 passed, 0 failed\n"), "{out}");
+    passes("tests/fixtures/rehearsals/called_expect", 3);
 
     let (code, out) = runbook_test("tests/fixtures/rehearsals/called_expect_differ");
     assert_eq!(code, 1, "{out}");
@@ -188,9 +194,7 @@ scenarios:
 /// those addresses are diagnostics in the scenario file.
 #[test]
 fn expectations_address_one_elements_called_run_by_label_or_index() {
-    let (code, out) = runbook_test("tests/fixtures/rehearsals/called_elements");
-    assert_eq!(code, 0, "{out}");
-    assert!(out.ends_with("2 passed, 0 failed\n"), "{out}");
+    passes("tests/fixtures/rehearsals/called_elements", 2);
 
     let (code, out) = runbook_test("tests/fixtures/rehearsals/called_elements_differ");
     assert_eq!(code, 1, "{out}");
@@ -231,9 +235,7 @@ fn expectations_address_one_elements_called_run_by_label_or_index() {
 /// web-3's gate is rejected, on web-1 the operator answers `skip`).
 #[test]
 fn one_elements_called_run_is_scripted_by_label_or_index() {
-    let (code, out) = runbook_test("tests/fixtures/rehearsals/rolling");
-    assert_eq!(code, 0, "{out}");
-    assert!(out.ends_with("8 passed, 0 failed\n"), "{out}");
+    passes("tests/fixtures/rehearsals/rolling", 8);
 
     let report = rehearsal::rehearse_file(
         &root().join("tests/fixtures/rehearsals/rolling/rolling.scenario.yaml"),
@@ -539,9 +541,7 @@ fn flat(text: &str) -> String {
 /// of a loop with one gate for all, are diagnostics in the scenario file.
 #[test]
 fn one_elements_gate_is_scripted_by_index_or_label() {
-    let (code, out) = runbook_test("tests/fixtures/rehearsals/element_gates");
-    assert_eq!(code, 0, "{out}");
-    assert!(out.ends_with("2 passed, 0 failed\n"), "{out}");
+    passes("tests/fixtures/rehearsals/element_gates", 2);
 
     let (code, out) = runbook_test("tests/fixtures/rehearsals/element_gates_malformed");
     assert_eq!(code, 1, "{out}");

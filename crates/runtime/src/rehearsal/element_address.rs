@@ -229,31 +229,10 @@ pub fn unselected(parts: &[Part]) -> String {
 
 /// Checks an address a scenario names under `steps:`, `answers:`,
 /// `gates:` or `expect:` (`STEP`, `CALL.STEP`, `CALL[SEL].STEP`) and gives
-/// the step found at each of its parts.
-pub fn resolve_address(
-    plan: &Arc<Plan>,
-    catalog: &dyn Catalog,
-    prepared: &Prepared,
-    id: &Spanned<String>,
-    diags: &mut Diagnostics,
-) -> Option<Vec<Addressed>> {
-    resolve(plan, catalog, prepared, id, false, diags)
-}
-
-/// As [`resolve_address`], for an address under `gates:`, where
+/// the step found at each of its parts. Under `gates:` (`gate`),
 /// `STEP[SEL]` also names the gate of one element of a loop asked per
 /// element (`approval_per_item`): `clean[1]: reject`.
-pub fn resolve_gate_address(
-    plan: &Arc<Plan>,
-    catalog: &dyn Catalog,
-    prepared: &Prepared,
-    id: &Spanned<String>,
-    diags: &mut Diagnostics,
-) -> Option<Vec<Addressed>> {
-    resolve(plan, catalog, prepared, id, true, diags)
-}
-
-fn resolve(
+pub fn resolve_address(
     plan: &Arc<Plan>,
     catalog: &dyn Catalog,
     prepared: &Prepared,

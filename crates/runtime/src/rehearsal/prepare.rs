@@ -5,7 +5,7 @@
 //! the scenario file, with "did you mean" for misspelled names.
 
 use super::address::{resolve, Addressed};
-use super::element_address::{parse, resolve_address, resolve_gate_address, selects, Part};
+use super::element_address::{parse, resolve_address, selects, Part};
 use super::element_scripts::ByAddress;
 use super::elements::{self, check_element};
 use super::invert::invert;
@@ -73,7 +73,8 @@ pub fn prepare(
         .partition(|script| !selects(&script.step.value));
     let mut scripted = Vec::new();
     for script in every.into_iter().chain(one) {
-        let Some((parts, chain)) = address(plan, catalog, &prepared, &script.step, diags) else {
+        let Some((parts, chain)) = address(plan, catalog, &prepared, &script.step, false, diags)
+        else {
             continue;
         };
         let Some(addressed) = chain.last() else {
@@ -144,7 +145,8 @@ pub fn prepare(
     same_element_twice(plan, catalog, &prepared, &entries, "`steps:`", diags);
     let mut answered = Vec::new();
     for answer in &scenario.answers {
-        let Some((parts, chain)) = address(plan, catalog, &prepared, &answer.step, diags) else {
+        let Some((parts, chain)) = address(plan, catalog, &prepared, &answer.step, false, diags)
+        else {
             continue;
         };
         let Some(addressed) = chain.last() else {
@@ -208,11 +210,8 @@ pub fn prepare(
     same_element_twice(plan, catalog, &prepared, &entries, "`answers:`", diags);
     let mut decided = Vec::new();
     for gate in &scenario.gates {
-        let Some(chain) = resolve_gate_address(plan, catalog, &prepared, &gate.step, diags) else {
-            continue;
-        };
-        // Resolved, so it reads (a step id holds no `.` or `[`).
-        let Ok(parts) = parse(&gate.step.value) else {
+        let Some((parts, chain)) = address(plan, catalog, &prepared, &gate.step, true, diags)
+        else {
             continue;
         };
         let Some(Addressed { plan, index }) = chain.last() else {
@@ -255,15 +254,15 @@ pub fn prepare(
     // `CALL.STEP` names a step of a called playbook, as under `steps:`, and
     // `CALL[INDEX].STEP` / `CALL[LABEL].STEP` one element's.
     for id in expect.path.iter().flat_map(|p| p.value.iter()) {
-        if let Some(chain) = resolve_address(plan, catalog, &prepared, id, diags) {
+        if let Some(chain) = resolve_address(plan, catalog, &prepared, id, false, diags) {
             prepared.path_steps.push(chain);
         }
     }
     for id in expect.ran.iter().chain(&expect.skipped) {
-        resolve_address(plan, catalog, &prepared, id, diags);
+        resolve_address(plan, catalog, &prepared, id, false, diags);
     }
     for (branch, target) in &expect.branches {
-        let Some(addressed) = resolve_address(plan, catalog, &prepared, branch, diags)
+        let Some(addressed) = resolve_address(plan, catalog, &prepared, branch, false, diags)
             .and_then(|mut chain| chain.pop())
         else {
             continue;
@@ -366,16 +365,18 @@ pub(super) fn scripted_labels(
     crate::runner::element_labels(iteration, &values, &scope).ok()
 }
 
-/// The steps at an address under `steps:`, `answers:` or `gates:`, one for
-/// each of its parts ([`resolve_address`]), and the address read.
+/// The steps at an address under `steps:`, `answers:` or `gates:`
+/// (`gate`), one for each of its parts ([`resolve_address`]), and the
+/// address read.
 fn address(
     plan: &Arc<Plan>,
     catalog: &dyn Catalog,
     prepared: &Prepared,
     id: &runbook_dsl::Spanned<String>,
+    gate: bool,
     diags: &mut Diagnostics,
 ) -> Option<(Vec<Part>, Vec<Addressed>)> {
-    let chain = resolve_address(plan, catalog, prepared, id, diags)?;
+    let chain = resolve_address(plan, catalog, prepared, id, gate, diags)?;
     // Resolved, so it reads (a step id holds no `.` or `[`).
     let parts = parse(&id.value).ok()?;
     Some((parts, chain))
