@@ -287,16 +287,25 @@ pub fn resolve_address(
                 .as_ref()
                 .is_some_and(|f| f.approval_per_item())
         };
+        let calls = step.plan.step_plan(step.index).capabilities.calls_playbook;
         let problem = match (&part.element, looped) {
             // The gate of one element, under `gates:`.
             (Some(_), true) if at == last && gate && asks_per_element() => None,
-            (Some(_), _) if at == last => Some((
-                format!("`{}` selects an element of `{}` and names no step in its run", id.value, part.id),
-                format!("an element of a loop is addressed to name a step of its called playbook (`{}[1].STEP`), or under `gates:` the gate of one element of a loop with `approval_per_item`; expect the elements' states under `loops:`", part.id),
-            )),
             (Some(_), false) => Some((
                 format!("`{}` is not a `for_each` step: it has no elements to address", part.id),
-                format!("write `{}.STEP` for the step of the playbook it calls", part.id),
+                if calls && at < last {
+                    format!("write `{}.STEP` for the step of the playbook it calls", part.id)
+                } else {
+                    format!("write `{}` alone", part.id)
+                },
+            )),
+            (Some(_), true) if at == last => Some((
+                format!("`{}` selects an element of `{}` and names no step in its run", id.value, part.id),
+                if gate {
+                    format!("an element's own gate is decided under `gates:` only in a loop with `approval_per_item: true`; `{}` asks one gate for all its elements: decide it as `{}`", part.id, part.id)
+                } else {
+                    format!("an element of a loop is addressed to name a step of its called playbook (`{}[1].STEP`); expect the elements' states under `loops:`", part.id)
+                },
             )),
             (None, true) if at < last => Some((
                 format!("`{}` runs once per element: `{}` selects an element of one loop and not of this one", part.id, id.value),
