@@ -493,7 +493,11 @@ impl StepTask {
         fields.insert("any_failed".into(), Value::Bool(failed > 0));
         let (state, message) = if let Some(why) = rejected {
             let message = match rejected_elements.len() {
-                1 => why,
+                1 if count == 1 => why,
+                1 => format!(
+                    "element {} was rejected, {succeeded} of {count} succeeded: {why}",
+                    rejected_elements[0]
+                ),
                 n => format!(
                     "{n} elements were rejected ({}), {succeeded} of {count} succeeded; the first: {why}",
                     rejected_elements.join(", ")
