@@ -482,8 +482,14 @@ fn write(
             "the decision is over {MAX_DECISION_BYTES} bytes: shorten the reason"
         )));
     }
+    // Who the run is: the owner of its pending record, the one whose mark
+    // says a decision was taken.
+    let run_uid = gates
+        .owner(&files::pending_name(&record.nonce))
+        .ok()
+        .flatten();
     match gates.write_atomically(&files::decision_name(&record.nonce), &bytes, true) {
-        Ok(()) => Ok(record.clone()),
+        Ok(()) => super::confirm::confirm(&gates, record, &bytes, run_uid).map(|()| record.clone()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(DecideError::AlreadyDecided { step: step.clone() })
         }

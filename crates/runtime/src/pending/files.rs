@@ -42,6 +42,17 @@ pub fn decision_name(nonce: &str) -> String {
     format!("{nonce}.decision.json")
 }
 
+/// The file name of the run's note that it took the decision of attempt
+/// `nonce` ([`super::record::TakenMark`]).
+pub fn taken_name(nonce: &str) -> String {
+    format!("{nonce}.taken.json")
+}
+
+/// The nonce of a taken mark's file name, if it is one.
+pub fn nonce_of_taken(name: &str) -> Option<&str> {
+    name.strip_suffix(".taken.json").filter(|n| is_nonce(n))
+}
+
 /// The nonce of a pending record's file name, if it is one.
 pub fn nonce_of_pending(name: &str) -> Option<&str> {
     name.strip_suffix(".pending.json").filter(|n| is_nonce(n))

@@ -16,13 +16,15 @@
 //! - [`files`]: the `gates/` directory and reading and writing in it safely
 //!   (no symlinks, regular files only, bounded sizes, atomic writes);
 //! - [`commands`]: the command lines that decide a record, for a console;
-//! - [`decide`]: listing what waits and deciding it, for every front end;
+//! - [`decide`]: listing what waits and deciding it, for every front end,
+//!   and `confirm`: whether the run then read the decision;
 //! - [`target`]: what a person names to decide (`STEP`, `STEP[ELEMENT]`);
 //! - [`stale`]: records nobody waits for any more, retired by a resume
 //!   and pruned on request;
 //! - [`Remote`]: the waiting side.
 
 pub mod commands;
+mod confirm;
 pub mod decide;
 pub mod files;
 pub mod record;
@@ -33,7 +35,7 @@ pub mod target;
 pub use commands::{commands, hint, journal_dir_flag, journal_dir_to_name, DecideCommand};
 pub use decide::{decide, decide_seen, list, DecideError, Listed, Seen, Verdict};
 pub use record::{
-    AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, FORMAT_VERSION,
+    AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, TakenMark, FORMAT_VERSION,
 };
 pub use remote::{Remote, RunStore, Waiting};
 pub use stale::{leftovers, prune, retire, Pruned};

@@ -154,6 +154,22 @@ pub struct DecisionFile {
     pub via: Front,
 }
 
+/// The run's note that it took a decision: `gates/NONCE.taken.json`,
+/// written by the run (so its owner is the run's user) before it retires
+/// the pending record. A decider waits for it after writing its decision
+/// ([`super::decide`]), so that it says "decided" only of a decision the
+/// run read: the mark names the decision taken by its file's owner and
+/// its bytes. The run never removes it (a decider may read it late);
+/// `resume` and `runbook pending --prune` do, once its record is gone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TakenMark {
+    pub version: u32,
+    /// The owner of the decision file taken: who decided.
+    pub uid: u32,
+    /// The decision file taken, as it was read.
+    pub decision: String,
+}
+
 /// The front end a person decided through. It is the decider's own claim
 /// about their own decision (who decided is still the file's owner), so it
 /// only says how, never who.

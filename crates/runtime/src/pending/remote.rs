@@ -5,7 +5,7 @@
 use super::decide::{check, Accepted, Verdict};
 use super::files::{self, MAX_DECISION_BYTES};
 use super::record::{
-    AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, FORMAT_VERSION,
+    AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, TakenMark, FORMAT_VERSION,
 };
 use crate::operator::{
     current_uid, user_name, Decision, GateRequest, Operator, Question, QuestionKind, Reply, Via,
@@ -208,20 +208,33 @@ impl Remote {
     /// written: it rejects the gate instead, saying why.
     fn take(published: &Published, record: &PendingRecord) -> Option<(Accepted, String, Via)> {
         let gates = &published.gates;
-        let (judged, uid) = match gates.read_owned(&published.decision, MAX_DECISION_BYTES) {
+        let (judged, uid, bytes) = match gates.read_owned(&published.decision, MAX_DECISION_BYTES) {
             Ok(None) => return None,
             Ok(Some(owned)) => (
                 Self::judge(&owned.bytes, record, owned.uid),
                 Some(owned.uid),
+                owned.bytes,
             ),
-            Err(why) => (Err(why), None),
+            Err(why) => (Err(why), None, Vec::new()),
         };
         let who = uid
             .map(user_name)
             .unwrap_or_else(|| "an unknown user".into());
         let why = match judged {
             Ok((accepted, via)) => {
-                // Taken: the record is retired first and the decision file
+                // Taken: said first, in a mark of the run's own (which a
+                // sticky `gates/` lets it write where it may not rename
+                // another user's file), for the decider waiting to learn
+                // that its decision was read.
+                let mark = TakenMark {
+                    version: FORMAT_VERSION,
+                    uid: uid.unwrap_or(u32::MAX),
+                    decision: String::from_utf8_lossy(&bytes).into_owned(),
+                };
+                if let Ok(mark) = serde_json::to_vec(&mark) {
+                    let _ = gates.write_atomically(&files::taken_name(&record.nonce), &mark, false);
+                }
+                // Then the record is retired and the decision file
                 // stays until the record is dropped, so whoever decides in
                 // between is told it is decided (or no longer waits), never
                 // that a decision the run will not read was taken.

@@ -13,7 +13,9 @@
 //! remove a decision someone else wrote. Such a decision, whose pending
 //! record is gone, is never taken again (its nonce is never asked again):
 //! [`leftovers`] finds them, a resume by the run directory's owner retires
-//! them, and [`prune`] removes those the caller may remove.
+//! them, and [`prune`] removes those the caller may remove. So are the
+//! run's marks of the decisions it took ([`super::TakenMark`]), which the
+//! run leaves for a decider who reads them late.
 
 use super::decide::{runs, DecideError};
 use super::files::{self, Gates, MAX_PENDING_BYTES};
@@ -56,7 +58,10 @@ pub fn retire(run_dir: &Path) -> usize {
     // writers killed mid-write: none is for a gate of this process, which
     // has published nothing yet.
     for name in &names {
-        if name.ends_with(".decision.json") || name.ends_with(".tmp") {
+        if name.ends_with(".decision.json")
+            || name.ends_with(".tmp")
+            || files::nonce_of_taken(name).is_some()
+        {
             gates.remove(name);
         }
     }
@@ -137,8 +142,30 @@ pub fn prune(journal_dir: &Path, run_id: Option<&str>) -> Result<Pruned, DecideE
         }
         drop(probe);
         prune_decided(&gates, &names, me, &mut pruned);
+        prune_marks(&gates, &names, me, &mut pruned);
     }
     Ok(pruned)
+}
+
+/// Removes the runs' marks of decisions taken ([`super::TakenMark`])
+/// whose record is gone, those `me` may remove (their own, or all of a run
+/// directory they own); another user's are left without a word, as they
+/// say nothing anyone must act on.
+fn prune_marks(gates: &Gates, names: &[String], me: u32, pruned: &mut Pruned) {
+    for name in names {
+        let Some(nonce) = files::nonce_of_taken(name) else {
+            continue;
+        };
+        if !matches!(gates.owner(&files::pending_name(nonce)), Ok(None)) {
+            continue;
+        }
+        let Ok(Some(owner)) = gates.owner(name) else {
+            continue;
+        };
+        if (owner == me || gates.run_owner == me) && gates.try_remove(name).is_ok() {
+            pruned.removed.push(gates.path.join(name));
+        }
+    }
 }
 
 /// Removes the decisions left in `gates` after their gate was decided
