@@ -120,7 +120,11 @@ fn a_listening_port_connects_and_its_banner_is_read() {
 
 #[test]
 fn refused_timed_out_and_unresolved_are_told_apart() {
-    let closed = free_port();
+    // Held bound and not listening for the whole test: a connect to it is
+    // refused, and no other test's socket can take the port meanwhile (a
+    // port only freed could become a busy listener's, whose full queue
+    // drops the SYN).
+    let (_held, closed) = refusing_port();
     // A listener whose accept queue is full: the kernel drops further
     // SYNs, so a connect gets no answer at all.
     let full = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -311,4 +315,39 @@ fn an_ipv6_address_is_written_in_brackets() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(ran.finished("v6")["results"]["address"], "::1");
     assert_eq!(ran.finished("templated")["results"]["address"], "::1");
+}
+
+/// A loopback TCP port bound but not listening, held as long as the
+/// descriptor lives: connecting to it is refused (RST).
+fn refusing_port() -> (std::os::fd::OwnedFd, u16) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket calls on a descriptor this function owns, with
+    // an address structure of the size given.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket");
+        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        addr.sin_port = 0;
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        assert_eq!(
+            libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len),
+            0,
+            "bind"
+        );
+        let mut bound: libc::sockaddr_in = std::mem::zeroed();
+        let mut bound_len = len;
+        assert_eq!(
+            libc::getsockname(
+                fd,
+                &mut bound as *mut _ as *mut libc::sockaddr,
+                &mut bound_len
+            ),
+            0,
+            "getsockname"
+        );
+        (owned, u16::from_be(bound.sin_port))
+    }
 }
