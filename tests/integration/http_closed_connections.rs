@@ -209,3 +209,31 @@ fn a_put_of_a_streamed_file_on_a_closed_connection_is_not_sent_again() {
         vec![request(0, "GET", "/one"), request(0, "PUT", "/two")]
     );
 }
+
+/// A server that resets the connection under every request: the GET is
+/// sent again once on a new connection, reset again, and the step says so
+/// in words, not as the HTTP client's error chain.
+#[test]
+fn a_connection_reset_under_a_request_is_said_in_words() {
+    let server = ClosingServer::start(Closing::ResetEachRequest);
+    let ran = run_playbook(
+        "p.yaml",
+        &chain(&server.url, &[("read", "GET", "/one")]),
+        &[],
+        &[],
+    );
+    assert_eq!(state(&ran, "read"), "failed");
+    let said = message(&ran, "read");
+    let host = server.url.trim_start_matches("http://");
+    assert!(
+        said.starts_with(&format!(
+            "connection reset: {host} dropped the connection before it answered (GET "
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("SendRequest"), "{said}");
+    assert_eq!(
+        seen(&server),
+        vec![request(0, "GET", "/one"), request(1, "GET", "/one")]
+    );
+}

@@ -87,6 +87,8 @@ pub fn chain(error: &dyn std::error::Error) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {
     ConnectionRefused,
+    /// The server reset or dropped the connection before it answered.
+    Reset,
     Dns,
     Tls,
     Timeout,
@@ -108,6 +110,9 @@ pub fn classify(error: &reqwest::Error) -> Failure {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => return Failure::ConnectionRefused,
                 std::io::ErrorKind::TimedOut => return Failure::Timeout,
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                    return Failure::Reset
+                }
                 _ => {}
             }
         }
@@ -142,6 +147,9 @@ pub fn describe_failure(error: &reqwest::Error, what: &str, timeout: Duration) -
     match classify(error) {
         Failure::ConnectionRefused => {
             format!("connection refused: nothing is listening at {host} ({what})")
+        }
+        Failure::Reset => {
+            format!("connection reset: {host} dropped the connection before it answered ({what})")
         }
         Failure::Dns => {
             let name = error

@@ -17,6 +17,9 @@ pub enum Closing {
     /// Answers the first request of a connection; reads the second whole
     /// and closes the connection without an answer.
     AtSecondRequest,
+    /// Reads each request whole and resets the connection (an RST, as a
+    /// crashing or overloaded server's kernel sends) without an answer.
+    ResetEachRequest,
 }
 
 /// A request as read: its connection's number (from 0), method and path.
@@ -129,6 +132,18 @@ fn serve(stream: TcpStream, number: usize, shared: &Shared) {
             let _ = writer.shutdown(Shutdown::Both);
             return;
         }
+        if shared.closing == Closing::ResetEachRequest {
+            reset(&writer);
+            // The server's own copy too: the socket closes with its last
+            // descriptor.
+            let peer = writer.peer_addr().ok();
+            shared
+                .open
+                .lock()
+                .unwrap()
+                .retain(|c| c.peer_addr().ok() != peer);
+            return;
+        }
         if path == "/stop" {
             stop(shared, writer.peer_addr().ok());
         }
@@ -144,6 +159,26 @@ fn serve(stream: TcpStream, number: usize, shared: &Shared) {
             let _ = writer.shutdown(Shutdown::Both);
             return;
         }
+    }
+}
+
+/// Closes `stream` with an RST: a zero linger time makes `close` abort
+/// the connection instead of ending it (both handles must be dropped).
+fn reset(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt on this open socket with a `linger` of the size given.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
     }
 }
 
