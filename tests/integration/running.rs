@@ -256,10 +256,37 @@ impl Sandbox {
     /// whose command line contains `pattern`.
     pub fn kill_leftovers(&self, pattern: &str) {
         for (pid, _) in self.live_processes(pattern) {
-            // SAFETY: kill has no memory-safety preconditions.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-            }
+            kill_if_carrying(pid, &self.marker());
+        }
+    }
+}
+
+/// SIGKILLs process `pid` only if it still carries `entry` in its
+/// environment: pids cycle fast on this machine (`pid_max` 32768), and a
+/// pid read from /proc a moment ago may now be another test's process.
+/// The process is held by a pidfd while it is checked, so the signal goes
+/// to the process checked or to none.
+fn kill_if_carrying(pid: i32, entry: &str) {
+    // SAFETY: pidfd_open takes a pid and flags; the descriptor it returns
+    // is owned here and closed below.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    if fd < 0 {
+        return;
+    }
+    // SAFETY: `fd` was just opened and is owned by nothing else.
+    let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    let carries = std::fs::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|environ| environ.split(|&b| b == 0).any(|e| e == entry.as_bytes()));
+    if carries {
+        // SAFETY: pidfd_send_signal on an open pidfd, no siginfo, no flags.
+        unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                std::os::fd::AsRawFd::as_raw_fd(&fd),
+                libc::SIGKILL,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            );
         }
     }
 }
