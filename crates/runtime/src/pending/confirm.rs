@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 const CONFIRM: Duration = Duration::from_secs(3);
 /// How often the decider looks meanwhile.
 const CONFIRM_POLL: Duration = Duration::from_millis(20);
+/// The largest mark: the decision as a JSON string, each byte at most six
+/// (`\u001f`), and the mark's other fields.
+const MAX_MARK_BYTES: u64 = 6 * MAX_DECISION_BYTES + 1024;
 
 /// After a decision was written: waits until the run took it (its mark
 /// names this decision), or the gate ended without it. A decision the
@@ -42,9 +45,7 @@ pub(super) fn confirm(
     // The run's mark, of its own user only (another's would be a forgery):
     // whether it took this decision.
     let mark = || -> Option<bool> {
-        let owned = gates
-            .read_owned(&taken, 2 * MAX_DECISION_BYTES + 1024)
-            .ok()??;
+        let owned = gates.read_owned(&taken, MAX_MARK_BYTES).ok()??;
         if Some(owned.uid) != run_uid {
             return None;
         }
