@@ -72,11 +72,18 @@ pub fn acquire(run_dir: &Path) -> Result<RunLock, LockError> {
     if !writable {
         return Ok(RunLock { _lock: lock });
     }
-    // Information only: who holds it.
-    lock.set_len(0).map_err(LockError::Io)?;
-    lock.rewind().map_err(LockError::Io)?;
+    // Information only: who holds it. Written over the old holder, then cut
+    // to its length: never truncated to zero first, since ext4 flushes a
+    // file truncated to zero when it is closed (`auto_da_alloc`), which a
+    // one-step run paid at its exit (docs/performance.md, "Startup,
+    // 2026-12-02 (night)").
     let holder = format!("{}\n", std::process::id());
+    lock.rewind().map_err(LockError::Io)?;
     lock.write_all(holder.as_bytes()).map_err(LockError::Io)?;
+    let written = holder.len() as u64;
+    if lock.metadata().map_err(LockError::Io)?.len() > written {
+        lock.set_len(written).map_err(LockError::Io)?;
+    }
     Ok(RunLock { _lock: lock })
 }
 
@@ -196,6 +203,18 @@ mod tests {
         }
         drop(held);
         assert!(acquire(&dir).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_resumed_run_leaves_exactly_its_own_pid_over_a_longer_one() {
+        let dir = std::env::temp_dir().join(format!("runbook-lock-over-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FILE_NAME), "4194303999999\nleft over\n").unwrap();
+        let held = acquire(&dir).unwrap();
+        let text = std::fs::read_to_string(dir.join(FILE_NAME)).unwrap();
+        assert_eq!(text, format!("{}\n", std::process::id()));
+        drop(held);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
