@@ -8,9 +8,7 @@
 use super::{INVALID, OK};
 use crate::cli::{DecideArgs, DiagnosticFormat};
 use runbook_dsl::terminal_text::escape;
-use runbook_runtime::pending::{
-    self, DecideError, Listed, PendingKind, PendingRecord, Target, Verdict,
-};
+use runbook_runtime::pending::{self, DecideError, Decided, Listed, PendingKind, Target, Verdict};
 use std::path::Path;
 
 /// `runbook pending [RUN_ID] [--all]`: what waits, and with `all` the
@@ -209,8 +207,8 @@ fn decide(journal_dir: &Path, run_id: &str, target: &Target, verdict: &Verdict) 
         );
     }
     match pending::decide(journal_dir, run_id, target, verdict) {
-        Ok(record) => {
-            eprintln!("{}", said(&record, verdict));
+        Ok(decided) => {
+            eprintln!("{}", said(&decided, verdict));
             OK
         }
         // Only a stale record at that step: say why it cannot be decided.
@@ -277,16 +275,22 @@ fn name_one(journal_dir: &Path, run_id: &str, error: &DecideError, verdict: &Ver
     INVALID
 }
 
-/// What was decided, in one line.
-fn said(record: &PendingRecord, verdict: &Verdict) -> String {
+/// What was decided, in one line, and whether the run took it already.
+fn said(decided: &Decided, verdict: &Verdict) -> String {
+    let record = &decided.record;
     let what = match verdict {
         Verdict::Approve { .. } if record.kind == PendingKind::Manual => "confirmed",
         Verdict::Approve { .. } => "approved",
         Verdict::Reject { .. } => "rejected",
         Verdict::Answer { .. } => "answered",
     };
+    let taken = if decided.taken {
+        "the run took it"
+    } else {
+        "the run has not read it yet, and takes it when it next looks"
+    };
     format!(
-        "{what} `{}` of run {} as {}: the run takes it within a moment",
+        "{what} `{}` of run {} as {}: {taken}",
         escape(&Target::of(record).to_string()),
         record.run_id,
         runbook_runtime::operator::user_name(unsafe { libc::getuid() })

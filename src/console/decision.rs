@@ -116,17 +116,18 @@ pub async fn apply(
             &verdict,
             Front::Web,
         )
-        .map(|record| (record, verdict))
+        .map(|decided| (decided, verdict))
     })
     .await;
     match decided {
-        Ok(Ok((record, verdict))) => Ok(json!({
-            "run_id": record.run_id,
-            "step": record.step,
-            "nonce": record.nonce,
+        Ok(Ok((decided, verdict))) => Ok(json!({
+            "run_id": decided.record.run_id,
+            "step": decided.record.step,
+            "nonce": decided.record.nonce,
             "verdict": verdict.name(),
             "by": user,
             "via": "web",
+            "taken": decided.taken,
         })),
         Ok(Err(e)) => Err(refused(&e)),
         Err(e) => Err(Failed(

@@ -64,7 +64,10 @@ pub async fn decide(
     };
     let verb = verdict.name();
     match apply(&console, run_id, nonce, plan_hash.to_string(), verdict).await {
-        Ok(_) => forms::see_other(&format!("{back}?decided={verb}"), None),
+        Ok(decided) => {
+            let taken = decided["taken"].as_bool().unwrap_or(false);
+            forms::see_other(&format!("{back}?decided={verb}&taken={taken}"), None)
+        }
         Err(Failed(status, _, message)) => refused(status, &message),
     }
 }

@@ -16,11 +16,22 @@ use runbook_runtime::report::{plain, short_hash, Part, RunReport, Verdict};
 use std::fmt::Write;
 use std::sync::Arc;
 
-/// `?decided=VERB`: where a decision form without script is sent back
-/// (`303`) once its decision is written.
+/// `?decided=VERB&taken=BOOL`: where a decision form without script is
+/// sent back (`303`) once its decision is written, and whether the run
+/// took it already.
 #[derive(serde::Deserialize)]
 pub struct Decided {
     decided: Option<String>,
+    taken: Option<bool>,
+}
+
+/// Whether the run took a decision, in the words of `runbook approve`.
+fn taken_notice(taken: Option<bool>) -> &'static str {
+    match taken {
+        Some(true) => "the run took it.",
+        Some(false) => "the run has not read it yet, and takes it when it next looks.",
+        None => "written for the run to take.",
+    }
 }
 
 pub async fn page(
@@ -39,11 +50,14 @@ pub async fn page(
                 csrf: session.as_ref().map(|s| s.csrf.as_str()),
             });
             // Only the three verbs, never the address's text.
-            let verb = decided.ok().and_then(|Query(d)| d.decided);
+            let (verb, taken) = decided
+                .ok()
+                .map_or((None, None), |Query(d)| (d.decided, d.taken));
             let notice = match (decider, verb.as_deref()) {
                 (Some(d), Some(verb @ ("approve" | "reject" | "answer"))) => format!(
-                    "<p id=\"decided\" role=\"status\">Decided ({verb}) as <code>{}</code>: the run takes it at once.</p>\n",
-                    text(d.user)
+                    "<p id=\"decided\" role=\"status\">Decided ({verb}) as <code>{}</code>: {}</p>\n",
+                    text(d.user),
+                    taken_notice(taken)
                 ),
                 _ => String::new(),
             };

@@ -505,6 +505,8 @@ fn a_decision_in_the_console_is_its_users_journaled_via_web_and_four_eyes_holds(
     let decided = answer.json();
     assert_eq!(decided["decided"]["by"], "root");
     assert_eq!(decided["decided"]["step"], "restart");
+    // Whether the run said it took it within the console's 3 s.
+    assert!(decided["decided"]["taken"].is_boolean(), "{decided}");
 
     // The four-eyes gate: the starter's console may not approve it...
     let wipe = pending_at(&s, "wipe");

@@ -224,6 +224,15 @@ fn a_command_names_its_element_and_never_decides_another() {
         "{}",
         text(&out)
     );
+    // Said taken once the run's mark names it; a run too slow to look
+    // within 3 s is said not to have read it yet, never "decided" blindly.
+    assert!(
+        ["the run took it", "the run has not read it yet"]
+            .iter()
+            .any(|said| unwrapped(&text(&out)).contains(said)),
+        "{}",
+        text(&out)
+    );
     let for_hostile = printed_approve(&s, &run_id, &format!("[1] {HOSTILE}"));
     // The command meant for element [0], run again (a second person, a
     // shell's history): element [1] waits now, and is not decided by it.

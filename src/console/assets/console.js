@@ -117,7 +117,8 @@
         return response.json().then(function (answer) {
           if (response.ok) {
             status.textContent = "Decided (" + answer.decided.verdict + ") as " +
-              answer.decided.by + ": the run takes it at once.";
+              answer.decided.by + ": " + (answer.decided.taken ? "the run took it." :
+              "the run has not read it yet, and takes it when it next looks.");
           } else {
             status.textContent = "Refused: " + (answer.error ? answer.error.message : response.status);
             form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });

@@ -21,16 +21,18 @@ const CONFIRM_POLL: Duration = Duration::from_millis(20);
 const MAX_MARK_BYTES: u64 = 6 * MAX_DECISION_BYTES + 1024;
 
 /// After a decision was written: waits until the run took it (its mark
-/// names this decision), or the gate ended without it. A decision the
-/// run will never read is never said decided: the gate was decided at the
-/// run's terminal, by someone else first, timed out, or the run stopped
-/// waiting between the listing and the write. Such a decision is removed.
+/// names this decision: `Ok(true)`), or the gate ended without it. A
+/// decision the run will never read is never said decided: the gate was
+/// decided at the run's terminal, by someone else first, timed out, or the
+/// run stopped waiting between the listing and the write. Such a decision
+/// is removed. `Ok(false)`: the run said nothing within [`CONFIRM`], and
+/// the decision stays written for it to read.
 pub(super) fn confirm(
     gates: &files::Gates,
     record: &PendingRecord,
     bytes: &[u8],
     run_uid: Option<u32>,
-) -> Result<(), DecideError> {
+) -> Result<bool, DecideError> {
     let me = current_uid();
     let step = &record.step;
     let taken = files::taken_name(&record.nonce);
@@ -60,13 +62,13 @@ pub(super) fn confirm(
         let ended =
             matches!(gates.owner(&decision), Ok(None)) || matches!(gates.owner(&pending), Ok(None));
         match mark() {
-            Some(true) => return Ok(()),
+            Some(true) => return Ok(true),
             Some(false) => return not_taken("another decision was taken"),
             None if ended => return not_taken("the gate was decided or ended another way"),
             None => {}
         }
         if Instant::now() >= deadline {
-            return Ok(());
+            return Ok(false);
         }
         std::thread::sleep(CONFIRM_POLL);
     }

@@ -360,8 +360,8 @@ fn read_record(
 /// loop's elements for a loop gated per element) as the calling process's
 /// user: checks the verdict as the waiting run will (an answer against
 /// the question's type, four-eyes) and writes the decision file, carrying
-/// the record's nonce and plan hash. Returns the record decided. A bare
-/// step while elements of it wait decides none of them
+/// the record's nonce and plan hash. Returns the record decided and whether
+/// the run took it yet. A bare step while elements of it wait decides none of them
 /// ([`DecideError::ElementNotNamed`]); when `target` names more than one
 /// live record, none is decided ([`DecideError::Ambiguous`]).
 pub fn decide(
@@ -369,7 +369,7 @@ pub fn decide(
     run_id: &str,
     target: &Target,
     verdict: &Verdict,
-) -> Result<PendingRecord, DecideError> {
+) -> Result<Decided, DecideError> {
     let (found, _) = list(journal_dir, Some(run_id))?;
     let live: Vec<&Listed> = found.iter().filter(|l| l.live).collect();
     let named: Vec<&Listed> = live
@@ -420,6 +420,17 @@ fn by_element(listed: &[&Listed]) -> Vec<PendingRecord> {
     waiting
 }
 
+/// A decision written: the record it decides, and whether the waiting run
+/// already said it took it (its mark, within the few seconds a decider
+/// waits for it). `false` means the decision waits for the run to read it
+/// when it next looks; a decision the run will never read is an error
+/// ([`DecideError::Changed`]), never this.
+#[derive(Clone, Debug)]
+pub struct Decided {
+    pub record: PendingRecord,
+    pub taken: bool,
+}
+
 /// The record a person saw before deciding it (on a console page): its
 /// nonce and the plan hash shown beside its command.
 #[derive(Clone, Copy, Debug)]
@@ -438,7 +449,7 @@ pub fn decide_seen(
     seen: Seen<'_>,
     verdict: &Verdict,
     via: Front,
-) -> Result<PendingRecord, DecideError> {
+) -> Result<Decided, DecideError> {
     let (found, _) = list(journal_dir, Some(run_id))?;
     let Some(listed) = found.iter().find(|l| l.record.nonce == seen.nonce) else {
         return Err(DecideError::Changed(
@@ -470,7 +481,7 @@ fn write(
     record: &PendingRecord,
     verdict: &Verdict,
     via: Front,
-) -> Result<PendingRecord, DecideError> {
+) -> Result<Decided, DecideError> {
     let step = &record.step;
     check(record, verdict, current_uid())?;
     let gates = files::Gates::open(&journal_dir.join(run_id))
@@ -489,7 +500,10 @@ fn write(
         .ok()
         .flatten();
     match gates.write_atomically(&files::decision_name(&record.nonce), &bytes, true) {
-        Ok(()) => super::confirm::confirm(&gates, record, &bytes, run_uid).map(|()| record.clone()),
+        Ok(()) => super::confirm::confirm(&gates, record, &bytes, run_uid).map(|taken| Decided {
+            record: record.clone(),
+            taken,
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(DecideError::AlreadyDecided { step: step.clone() })
         }

@@ -190,8 +190,12 @@ fn a_bare_step_never_decides_an_element_even_the_only_one_waiting() {
     assert_eq!(decisions(), 0, "nothing decided");
 
     // A step of no element is decided bare; an element by its name.
-    assert_eq!(decided("wipe").unwrap().nonce, plain.nonce);
-    assert_eq!(decided("drain[1]").unwrap().nonce, element.nonce);
+    // No run reads them here: each is written for the run to read, and
+    // said not taken yet.
+    let wipe = decided("wipe").unwrap();
+    assert_eq!(wipe.record.nonce, plain.nonce);
+    assert!(!wipe.taken, "nobody took it");
+    assert_eq!(decided("drain[1]").unwrap().record.nonce, element.nonce);
     assert_eq!(decisions(), 2);
     // A name of nothing waiting is still `NotPending`.
     assert!(matches!(

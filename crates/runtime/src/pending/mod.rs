@@ -33,7 +33,7 @@ pub mod stale;
 pub mod target;
 
 pub use commands::{commands, hint, journal_dir_flag, journal_dir_to_name, DecideCommand};
-pub use decide::{decide, decide_seen, list, DecideError, Listed, Seen, Verdict};
+pub use decide::{decide, decide_seen, list, DecideError, Decided, Listed, Seen, Verdict};
 pub use record::{
     AnswerSpec, DecisionFile, Front, PendingKind, PendingRecord, RunUser, TakenMark, FORMAT_VERSION,
 };

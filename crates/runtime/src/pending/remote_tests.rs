@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::pending::target::Target;
-use crate::pending::{decide, DecideError};
+use crate::pending::{decide, DecideError, Decided};
 use std::time::Duration;
 
 const RUN_ID: &str = "20261202T150000Z-1b2c3d";
@@ -63,7 +63,7 @@ impl Waiting {
     fn decide_meanwhile(
         &self,
         verdict: Verdict,
-    ) -> std::thread::JoinHandle<Result<PendingRecord, DecideError>> {
+    ) -> std::thread::JoinHandle<Result<Decided, DecideError>> {
         let scratch = self.scratch.clone();
         std::thread::spawn(move || {
             decide(&scratch, RUN_ID, &Target::parse("wipe").unwrap(), &verdict)
@@ -105,7 +105,10 @@ fn a_decision_taken_is_said_decided_and_a_later_one_is_refused() {
         "the approval is taken"
     );
     let told = decider.join().unwrap();
-    assert!(told.is_ok(), "{told:?}");
+    assert!(
+        matches!(told, Ok(Decided { taken: true, .. })),
+        "said taken: {told:?}"
+    );
     assert!(
         w.exists(&files::taken_name(&w.record.nonce)),
         "the run's mark"
