@@ -6,9 +6,9 @@
 //! not stop the triage), and routes each error family to its manual step.
 
 use super::support::Drill;
-use crate::harness::free_port;
 use crate::harness::http::TestHttp;
 use crate::harness::prometheus::TestPrometheus;
+use crate::harness::refusing_port;
 
 const PLAYBOOK: &str = "examples/prometheus-target-down.yaml";
 
@@ -17,7 +17,8 @@ fn two_down_targets_are_found_probed_and_routed() {
     let exporter = TestHttp::start();
     exporter.set_metrics("demo_up 1\n");
     let live = exporter.url.trim_start_matches("http://").to_string();
-    let refused = format!("127.0.0.1:{}", free_port());
+    let (_held, refused) = refusing_port();
+    let refused = format!("127.0.0.1:{refused}");
     let prometheus = TestPrometheus::start_jobs(
         &[
             ("node", "/metrics", &[live.as_str()]),

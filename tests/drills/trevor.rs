@@ -193,7 +193,8 @@ fn queue_not_lagging() {
 #[test]
 fn redis_unreachable() {
     let k8s = k8s();
-    let closed = format!("redis://127.0.0.1:{}/0", crate::harness::free_port());
+    let (_held, closed) = crate::harness::refusing_port();
+    let closed = format!("redis://127.0.0.1:{closed}/0");
     for dry in [true, false] {
         let run = run(&k8s, &closed, &["restart", "scale"], dry);
         run.expect(

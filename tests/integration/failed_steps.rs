@@ -3,7 +3,7 @@
 //! produce says why it has no value.
 
 use crate::harness::http::TestHttp;
-use crate::harness::{free_port, run_playbook};
+use crate::harness::{refusing_port, run_playbook};
 use crate::running::Sandbox;
 use crate::support::root;
 use assert_cmd::Command;
@@ -77,7 +77,8 @@ steps:
 #[test]
 fn an_http_failure_keeps_its_status_and_a_refused_connection_says_why_it_has_none() {
     let server = TestHttp::start();
-    let closed = format!("http://127.0.0.1:{}/health", free_port());
+    let (_held, closed) = refusing_port();
+    let closed = format!("http://127.0.0.1:{closed}/health");
     let ran = run_playbook(
         "http.yaml",
         &format!(

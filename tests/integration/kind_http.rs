@@ -167,7 +167,7 @@ steps:
 #[test]
 fn refused_timeout_and_tls_failures_are_distinct() {
     let server = TestHttp::start();
-    let closed = crate::harness::free_port();
+    let (_held, closed) = crate::harness::refusing_port();
     let https_to_plain = server.url.replace("http://", "https://");
     let text = format!(
         r#"name: failures

@@ -303,7 +303,7 @@ fn kubectl_get_pods_works_against_the_test_server() {
 fn an_api_server_that_is_down_is_a_refused_connection() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
-    let port = crate::harness::free_port();
+    let (_held, port) = crate::harness::refusing_port();
     std::fs::write(
         &kubeconfig,
         format!(

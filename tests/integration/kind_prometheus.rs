@@ -3,7 +3,7 @@
 
 use crate::harness::http::TestHttp;
 use crate::harness::prometheus::TestPrometheus;
-use crate::harness::{free_port, run_playbook};
+use crate::harness::{refusing_port, run_playbook};
 
 const METRICS: &str = "\
 # TYPE queue_depth gauge
@@ -82,7 +82,7 @@ steps:
 
 #[test]
 fn a_stopped_prometheus_is_a_refused_connection() {
-    let port = free_port();
+    let (_held, port) = refusing_port();
     let text = format!(
         "name: down\nsteps:\n  - id: depth\n    prometheus:\n      url: http://127.0.0.1:{port}\n      query: up\n"
     );

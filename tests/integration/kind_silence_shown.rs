@@ -275,7 +275,8 @@ fn an_expirys_prompt_says_when_it_cannot_read_the_silence() {
         )
     );
 
-    let gone = format!("http://127.0.0.1:{}", crate::harness::free_port());
+    let (_held, gone) = crate::harness::refusing_port();
+    let gone = format!("http://127.0.0.1:{gone}");
     let ran = expire_gated(&gone, unknown);
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
     let detail = prompt(&ran, "unmute");

@@ -1,7 +1,7 @@
 //! `sql` steps against a real PostgreSQL started by the harness.
 
 use crate::harness::postgres::TestPostgres;
-use crate::harness::{free_port, run_playbook};
+use crate::harness::{refusing_port, run_playbook};
 
 const SCHEMA: &str = "
 CREATE TABLE job (id int PRIMARY KEY, name text NOT NULL, state text NOT NULL,
@@ -113,7 +113,7 @@ fn a_dry_run_reads_and_previews_a_write_in_a_rolled_back_transaction() {
 fn read_only_refuses_a_write_and_errors_name_the_cause() {
     let pg = TestPostgres::start();
     pg.psql(SCHEMA);
-    let closed = free_port();
+    let (_held, closed) = refusing_port();
     let text = format!(
         r#"name: errors
 steps:

@@ -4,7 +4,7 @@
 //! resolve; `until` waiting for a port that opens later; a dry-run that
 //! probes; hostile hosts refused before anything connects.
 
-use crate::harness::{free_port, run_playbook, Ran};
+use crate::harness::{refusing_port, run_playbook, Ran};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
@@ -178,7 +178,10 @@ fn refused_timed_out_and_unresolved_are_told_apart() {
 
 #[test]
 fn until_waits_for_a_port_to_open() {
-    let port = free_port();
+    // Refused until the step has found it down, then listened on: the same
+    // socket, so no other test's can take the port in between.
+    let (held, port) = refusing_port();
+    let mut held = Some(held);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("probes.yaml");
     let steps = format!(
@@ -214,7 +217,10 @@ fn until_waits_for_a_port_to_open() {
         // The service comes back once the step has found it down.
         if event["event"] == "step_polling" && listener.is_none() {
             polled = event["message"].as_str().map(str::to_string);
-            listener = Some(TcpListener::bind(("127.0.0.1", port)).unwrap());
+            let socket = held.take().unwrap();
+            // SAFETY: `listen` on a bound socket this test owns.
+            assert_eq!(unsafe { libc::listen(socket.as_raw_fd(), 16) }, 0);
+            listener = Some(TcpListener::from(socket));
         }
         if event["event"] == "step_finished" {
             finished = Some(event);
@@ -315,39 +321,4 @@ fn an_ipv6_address_is_written_in_brackets() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(ran.finished("v6")["results"]["address"], "::1");
     assert_eq!(ran.finished("templated")["results"]["address"], "::1");
-}
-
-/// A loopback TCP port bound but not listening, held as long as the
-/// descriptor lives: connecting to it is refused (RST).
-fn refusing_port() -> (std::os::fd::OwnedFd, u16) {
-    use std::os::fd::FromRawFd;
-    // SAFETY: plain socket calls on a descriptor this function owns, with
-    // an address structure of the size given.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        assert!(fd >= 0, "socket");
-        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
-        let mut addr: libc::sockaddr_in = std::mem::zeroed();
-        addr.sin_family = libc::AF_INET as libc::sa_family_t;
-        addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
-        addr.sin_port = 0;
-        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-        assert_eq!(
-            libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len),
-            0,
-            "bind"
-        );
-        let mut bound: libc::sockaddr_in = std::mem::zeroed();
-        let mut bound_len = len;
-        assert_eq!(
-            libc::getsockname(
-                fd,
-                &mut bound as *mut _ as *mut libc::sockaddr,
-                &mut bound_len
-            ),
-            0,
-            "getsockname"
-        );
-        (owned, u16::from_be(bound.sin_port))
-    }
 }

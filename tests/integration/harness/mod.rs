@@ -24,13 +24,54 @@ use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-/// A free TCP port on 127.0.0.1 (bound and released; the race with another
-/// process taking it in between is accepted, as every such harness does).
+/// A free TCP port on 127.0.0.1 for a server the test starts on it (bound
+/// and released; the race with another process taking it in between is
+/// accepted, as every such harness does). A port that must refuse is
+/// [`refusing_port`].
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
+}
+
+/// A loopback TCP port bound but not listening, held as long as the
+/// descriptor lives: connecting to it is refused (RST), and no other
+/// test's socket can take it meanwhile, as it could a port [`free_port`]
+/// found free (a busy listener's full queue drops the SYN instead; a
+/// server answers). Keep the descriptor for the whole test (`let (_held,
+/// port)`, never `let (_, port)`); `listen` on it opens the port.
+pub fn refusing_port() -> (std::os::fd::OwnedFd, u16) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket calls on a descriptor this function owns, with
+    // an address structure of the size given.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket");
+        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        addr.sin_port = 0;
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        assert_eq!(
+            libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len),
+            0,
+            "bind"
+        );
+        let mut bound: libc::sockaddr_in = std::mem::zeroed();
+        let mut bound_len = len;
+        assert_eq!(
+            libc::getsockname(
+                fd,
+                &mut bound as *mut _ as *mut libc::sockaddr,
+                &mut bound_len
+            ),
+            0,
+            "getsockname"
+        );
+        (owned, u16::from_be(bound.sin_port))
+    }
 }
 
 /// Polls `ready` until it holds or `limit` passes; panics with `what`.
