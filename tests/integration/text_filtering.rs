@@ -74,3 +74,78 @@ fn lines_outputs_convert_between_syntaxes() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `find -print0` lists names a NUL apart; `separator: nul` keeps each one
+/// a record, a line break or a `$(..)` inside it included, and a loop over
+/// the list removes exactly those files, each quoted as one word.
+const PRINT0: &str = r#"name: large-logs
+steps:
+  - id: find
+    shell: find logs -name '*.gz' -print0 | sort -z
+    effect: read
+    outputs:
+      files:
+        lines: ^logs/.*\.gz$
+        separator: nul
+      count:
+        lines: .
+        separator: nul
+        select: count
+  - id: remove
+    needs: [find]
+    for_each: steps.find.outputs.files
+    as: file
+    shell: rm -- {{file}}
+"#;
+
+#[test]
+fn nul_separated_names_stay_whole_and_are_removed_one_by_one() {
+    let sandbox = Sandbox::new(PRINT0);
+    let logs = sandbox.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let hostile = [
+        "old\nrotated.gz",
+        "$(touch PWNED).gz",
+        "it's \"q\" #x.gz",
+        "`touch PWNED2`; *.gz",
+    ];
+    for name in hostile.iter().chain(&["keep.txt", "old"]) {
+        std::fs::write(logs.join(name), "x").unwrap();
+    }
+    let run = sandbox.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let outputs = run.finished("find")["outputs"].clone();
+    assert_eq!(outputs["count"], 4, "{outputs}");
+    let mut listed: Vec<String> = hostile.iter().map(|n| format!("logs/{n}")).collect();
+    listed.sort();
+    assert_eq!(outputs["files"], serde_json::json!(listed));
+    let mut left: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["keep.txt", "old"], "{}", run.describe());
+    assert!(!sandbox.path().join("PWNED").exists());
+    assert!(!sandbox.path().join("PWNED2").exists());
+}
+
+#[test]
+fn a_separator_survives_conversion_and_the_graph_shows_it() {
+    let sandbox = Sandbox::new(PRINT0);
+    let converted = sandbox
+        .command(&["convert", "p.yaml", "--to", "runbook"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&converted.stdout).into_owned();
+    assert!(text.contains("separator nul"), "{text}");
+    std::fs::write(sandbox.path().join("p.runbook"), &text).unwrap();
+    let back = sandbox
+        .command(&["convert", "p.runbook", "--to", "yaml"])
+        .output()
+        .expect("runs");
+    let yaml = String::from_utf8_lossy(&back.stdout).into_owned();
+    assert!(yaml.contains("separator: nul"), "{yaml}");
+    let plan = sandbox.command(&["graph", "p.runbook"]).output().unwrap();
+    let plan = String::from_utf8_lossy(&plan.stdout).into_owned();
+    assert!(plan.contains("separator nul"), "{plan}");
+}

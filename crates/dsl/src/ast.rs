@@ -7,7 +7,9 @@ use crate::source::{Span, Spanned};
 use std::time::Duration;
 
 mod for_each;
+mod text_matches;
 pub use for_each::{ForEach, ForEachList, ItemFailure};
+pub use text_matches::{Select, Separator};
 
 /// A whole playbook file.
 #[derive(Clone, Debug, PartialEq)]
@@ -469,6 +471,9 @@ pub struct Output {
     pub regex: Option<Text>,
     /// `lines: "error|panic"`: the lines of the text that match.
     pub lines: Option<Text>,
+    /// `separator: nul`: what splits the text into the records `lines`
+    /// matches, when not line ends.
+    pub separator: Option<Spanned<Separator>>,
     /// Which of the matches of `lines` or `regex` (`all`, `count`, `first`, `last`).
     pub select: Option<Spanned<Select>>,
     pub ty: Option<Spanned<ValueType>>,
@@ -479,37 +484,14 @@ pub struct Output {
     pub span: Span,
 }
 
-/// Which matches of a `lines` or `regex` output it holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Select {
-    /// Every match, as a list (the default of `lines`).
-    All,
-    /// How many matched.
-    Count,
-    /// The first match (the default of `regex`).
-    First,
-    /// The last match.
-    Last,
-}
-
-impl Select {
-    pub const ALL: &'static [Select] = &[Select::All, Select::Count, Select::First, Select::Last];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Select::All => "all",
-            Select::Count => "count",
-            Select::First => "first",
-            Select::Last => "last",
-        }
-    }
-
-    pub fn parse(word: &str) -> Option<Select> {
-        Select::ALL.iter().copied().find(|s| s.name() == word)
-    }
-}
-
 impl Output {
+    /// What splits its text into the records `lines` matches.
+    pub fn separator(&self) -> Separator {
+        self.separator
+            .as_ref()
+            .map_or(Separator::Newline, |s| s.value)
+    }
+
     /// Which matches it holds: declared, or the default of its capture.
     pub fn selected(&self) -> Select {
         match &self.select {

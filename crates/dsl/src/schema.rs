@@ -136,6 +136,9 @@ fn output_field(name: &str) -> Option<Value> {
         "lines" => {
             text("Keep the lines of the text that match this regular expression (`error|panic`).")
         }
+        "separator" => {
+            json!({"enum": ["newline", "nul"], "description": "What splits the text into the records `lines` matches: line ends (the default) or NUL bytes, for `find -print0`, `git ls-files -z` and the like."})
+        }
         "select" => {
             json!({"enum": ["all", "count", "first", "last"], "description": "Which matches of `lines` or `regex`: every one as a list (`lines`' default), how many, the first (`regex`'s default) or the last."})
         }

@@ -3,7 +3,7 @@
 //! expression (capture group 1 when there is one), coerced to the declared
 //! `type`.
 
-use runbook_dsl::ast::{Output, Select, ValueType};
+use runbook_dsl::ast::{Output, Select, Separator, ValueType};
 use runbook_dsl::json_path::JsonPath;
 use serde_json::{Map, Value};
 
@@ -68,11 +68,21 @@ fn capture_one(
     }
     let pattern = output.lines.as_ref().or(output.regex.as_ref());
     if let Some(pattern) = pattern {
-        let regex = regex::Regex::new(&pattern.value).map_err(|e| format!("regex: {e}"))?;
+        // A NUL-separated record may hold line breaks, and `.` spans them
+        // so that a pattern matches the record as a whole.
+        let regex = regex::RegexBuilder::new(&pattern.value)
+            .dot_matches_new_line(output.lines.is_some() && output.separator() == Separator::Nul)
+            .build()
+            .map_err(|e| format!("regex: {e}"))?;
         let text = as_text(&value);
         // The matching lines, or the matches (capture group 1 when present).
         let matches: Vec<&str> = if output.lines.is_some() {
-            text.lines().filter(|line| regex.is_match(line)).collect()
+            output
+                .separator()
+                .records(&text)
+                .into_iter()
+                .filter(|record| regex.is_match(record))
+                .collect()
         } else {
             regex
                 .captures_iter(&text)
@@ -222,7 +232,7 @@ fn short(value: &Value) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -235,5 +245,65 @@ mod tests {
         );
         assert_eq!(coerce(json!("true"), ValueType::Bool), Ok(json!(true)));
         assert!(coerce(json!("x"), ValueType::Int).is_err());
+    }
+
+    /// A `lines` output over `field` with the given pattern and separator.
+    pub(crate) fn lines_output(pattern: &str, separator: Option<Separator>) -> Output {
+        use runbook_dsl::node::{Text, TextMap};
+        use runbook_dsl::source::{Span, Spanned};
+        let text = |value: &str| Text {
+            value: value.to_string(),
+            span: Span::default(),
+            map: TextMap::Opaque,
+        };
+        Output {
+            name: Spanned::new("files".to_string(), Span::default()),
+            from: None,
+            json: None,
+            regex: None,
+            lines: Some(text(pattern)),
+            separator: separator.map(|s| Spanned::new(s, Span::default())),
+            select: None,
+            ty: None,
+            secret: None,
+            default: None,
+            span: Span::default(),
+        }
+    }
+
+    fn captured(output: &Output, stdout: &str) -> Value {
+        let mut results = Map::new();
+        results.insert("stdout".into(), json!(stdout));
+        capture(std::slice::from_ref(output), "stdout", &results).unwrap()["files"].clone()
+    }
+
+    #[test]
+    fn nul_records_keep_their_line_breaks_and_match_whole() {
+        let listing = "/l/app.gz\0/l/two\nlines.gz\0/l/$(touch x).gz\0/l/keep.txt\0";
+        let nul = lines_output(r"\.gz$", Some(Separator::Nul));
+        assert_eq!(
+            captured(&nul, listing),
+            json!(["/l/app.gz", "/l/two\nlines.gz", "/l/$(touch x).gz"])
+        );
+        // `.` spans a line break inside a record, so an anchored pattern
+        // matches the name as a whole.
+        let whole = lines_output(r"^/l/.*\.gz$", Some(Separator::Nul));
+        assert_eq!(captured(&whole, listing).as_array().unwrap().len(), 3);
+        // A last record without its NUL counts; no empty record after a final NUL.
+        assert_eq!(captured(&nul, "a.gz\0b.gz"), json!(["a.gz", "b.gz"]));
+        assert_eq!(captured(&nul, ""), json!([]));
+    }
+
+    #[test]
+    fn newline_records_are_the_default() {
+        let listing = "/l/app.gz\r\n/l/two\nlines.gz\n";
+        assert_eq!(
+            captured(&lines_output(r"\.gz$", None), listing),
+            json!(["/l/app.gz", "lines.gz"])
+        );
+        assert_eq!(
+            captured(&lines_output(r"\.gz$", Some(Separator::Newline)), listing),
+            json!(["/l/app.gz", "lines.gz"])
+        );
     }
 }

@@ -142,6 +142,9 @@ pub fn text(plan: &Plan) -> String {
             if let Some(lines) = &output.lines {
                 let _ = write!(out, " lines {:?}", lines.value);
             }
+            if let Some(separator) = &output.separator {
+                let _ = write!(out, " separator {}", separator.value.name());
+            }
             if let Some(select) = &output.select {
                 let _ = write!(out, " select {}", select.value.name());
             }

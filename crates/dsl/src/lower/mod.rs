@@ -69,7 +69,15 @@ pub const STEP_FIELDS: &[&str] = &[
 ];
 /// Fields of an output.
 pub const OUTPUT_FIELDS: &[&str] = &[
-    "from", "json", "regex", "lines", "select", "type", "secret", "default",
+    "from",
+    "json",
+    "regex",
+    "lines",
+    "separator",
+    "select",
+    "type",
+    "secret",
+    "default",
 ];
 pub use for_each::{LOOP_FIELDS, MAX_PARALLEL};
 /// Kinds the language itself defines (not catalog kinds).

@@ -31,6 +31,7 @@ impl Lowerer<'_> {
             json: None,
             regex: None,
             lines: None,
+            separator: None,
             select: None,
             ty: None,
             secret: None,
@@ -47,6 +48,7 @@ impl Lowerer<'_> {
                 output.json = fields.take("json").and_then(|n| self.text(n, "`json`"));
                 output.regex = fields.take("regex").and_then(|n| self.text(n, "`regex`"));
                 output.lines = fields.take("lines").and_then(|n| self.text(n, "`lines`"));
+                output.separator = fields.take("separator").and_then(|n| self.separator(n));
                 output.select = fields.take("select").and_then(|n| self.select(n));
                 output.secret = fields.take("secret").and_then(|n| self.bool(n, "`secret`"));
                 if let Some(t) = fields.take("type") {
@@ -174,6 +176,25 @@ impl Lowerer<'_> {
 }
 
 impl Lowerer<'_> {
+    /// `separator: newline | nul`.
+    fn separator(&mut self, node: &Node) -> Option<Spanned<Separator>> {
+        let word = self.string(node, "`separator`")?;
+        match Separator::parse(&word.value) {
+            Some(separator) => Some(Spanned::new(separator, node.span)),
+            None => {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not a separator of `lines`", word.value),
+                    )
+                    .label(node.span, "expected `newline` or `nul`")
+                    .help("`nul` splits at NUL bytes, for `find -print0` and the like; `newline` (the default) at line ends"),
+                );
+                None
+            }
+        }
+    }
+
     /// `select: all | count | first | last`.
     fn select(&mut self, node: &Node) -> Option<Spanned<Select>> {
         let word = self.string(node, "`select`")?;
@@ -229,6 +250,16 @@ impl Lowerer<'_> {
                     ),
                 );
             }
+        }
+        if let (Some(separator), None) = (&output.separator, &output.lines) {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "`separator` says how `lines` splits the text, and there is no `lines`",
+                )
+                .label(separator.span, "nothing to split")
+                .help("give a `lines` pattern (`.` keeps every record), or remove `separator`"),
+            );
         }
         if let Some(select) = &output.select {
             if output.lines.is_none() && output.regex.is_none() {

@@ -297,6 +297,7 @@ fn output(o: &Output) -> Yaml {
     let only_from = o.json.is_none()
         && o.regex.is_none()
         && o.lines.is_none()
+        && o.separator.is_none()
         && o.select.is_none()
         && o.ty.is_none()
         && o.secret.is_none()
@@ -316,6 +317,9 @@ fn output(o: &Output) -> Yaml {
     }
     if let Some(lines) = &o.lines {
         put(&mut map, "lines", s(&lines.value));
+    }
+    if let Some(separator) = &o.separator {
+        put(&mut map, "separator", s(separator.value.name()));
     }
     if let Some(select) = &o.select {
         put(&mut map, "select", s(select.value.name()));

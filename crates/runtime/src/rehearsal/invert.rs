@@ -5,7 +5,7 @@
 //! back, in `prepare`).
 
 use regex_syntax::hir::{Class, Hir, HirKind};
-use runbook_dsl::ast::Output;
+use runbook_dsl::ast::{Output, Separator};
 use runbook_dsl::json_path::{JsonPath, Segment};
 use serde_json::{Map, Value};
 
@@ -42,7 +42,8 @@ pub fn invert(output: &Output, primary: &str, value: &Value, fields: &mut Map<St
         );
         return;
     }
-    // The lines a `lines` output keeps, one a line; none for an empty list.
+    // The records a `lines` output keeps, each ended by its separator;
+    // none for an empty list.
     if let (Some(_), Value::Array(items)) = (&output.lines, value) {
         let text: Vec<String> = items
             .iter()
@@ -51,10 +52,11 @@ pub fn invert(output: &Output, primary: &str, value: &Value, fields: &mut Map<St
                 other => other.to_string(),
             })
             .collect();
-        append_lines(
-            fields.entry(field).or_insert(Value::String(String::new())),
-            &text.join("\n"),
-        );
+        let entry = fields.entry(field).or_insert(Value::String(String::new()));
+        match output.separator() {
+            Separator::Newline => append_lines(entry, &Separator::Newline.join(&text)),
+            Separator::Nul => append_records(entry, &Separator::Nul.join(&text)),
+        }
         return;
     }
     fields.insert(field, value.clone());
@@ -71,6 +73,20 @@ fn append_lines(entry: &mut Value, text: &str) {
             }
         }
         other => *other = Value::String(text.to_string()),
+    }
+}
+
+/// NUL-ended `records` added to a field (after a NUL, so that the
+/// field's earlier text stays a record of its own).
+fn append_records(entry: &mut Value, records: &str) {
+    match entry {
+        Value::String(s) => {
+            if !s.is_empty() && !s.ends_with('\0') {
+                s.push('\0');
+            }
+            s.push_str(records);
+        }
+        other => *other = Value::String(records.to_string()),
     }
 }
 
@@ -263,6 +279,22 @@ mod tests {
         assert!(matching_text(&deep, "v").is_some());
         assert_eq!(matching_text(&"(".repeat(10_000), "v"), None);
         written(r"(\$\(rm -rf /\)|`x`)", "$(rm -rf /)");
+    }
+
+    #[test]
+    fn a_nul_separated_list_is_written_so_that_it_captures_back() {
+        use runbook_dsl::ast::Separator;
+        use serde_json::{json, Map, Value};
+        let output = crate::outputs::tests::lines_output(".", Some(Separator::Nul));
+        let names = json!(["two\nlines.log", "$(touch x)", "it's \"q\""]);
+        let mut fields = Map::new();
+        super::invert(&output, "stdout", &names, &mut fields);
+        assert_eq!(
+            fields["stdout"],
+            Value::String("two\nlines.log\0$(touch x)\0it's \"q\"\0".into())
+        );
+        let back = crate::outputs::capture(std::slice::from_ref(&output), "stdout", &fields);
+        assert_eq!(back.unwrap()["files"], names);
     }
 
     #[test]

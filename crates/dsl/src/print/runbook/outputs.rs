@@ -13,6 +13,7 @@ impl Printer {
         let only_from = o.json.is_none()
             && o.regex.is_none()
             && o.lines.is_none()
+            && o.separator.is_none()
             && o.select.is_none()
             && o.ty.is_none()
             && o.secret.is_none()
@@ -51,6 +52,12 @@ impl Printer {
                 out.line(
                     format!("lines {}", quote(&lines.value)),
                     Some(lines.span.start),
+                );
+            }
+            if let Some(separator) = &o.separator {
+                out.line(
+                    format!("separator {}", separator.value.name()),
+                    Some(separator.span.start),
                 );
             }
             if let Some(select) = &o.select {
