@@ -472,8 +472,8 @@ pub struct Output {
     /// `lines: "error|panic"`: the lines of the text that match.
     pub lines: Option<Text>,
     /// `separator: nul`: what splits the text into the records `lines`
-    /// matches, when not line ends.
-    pub separator: Option<Spanned<Separator>>,
+    /// matches, when not line ends (boxed: most outputs leave it out).
+    pub separator: Option<Box<Spanned<Separator>>>,
     /// Which of the matches of `lines` or `regex` (`all`, `count`, `first`, `last`).
     pub select: Option<Spanned<Select>>,
     pub ty: Option<Spanned<ValueType>>,

@@ -262,7 +262,7 @@ pub(crate) mod tests {
             json: None,
             regex: None,
             lines: Some(text(pattern)),
-            separator: separator.map(|s| Spanned::new(s, Span::default())),
+            separator: separator.map(|s| Box::new(Spanned::new(s, Span::default()))),
             select: None,
             ty: None,
             secret: None,

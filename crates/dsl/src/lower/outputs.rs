@@ -48,7 +48,10 @@ impl Lowerer<'_> {
                 output.json = fields.take("json").and_then(|n| self.text(n, "`json`"));
                 output.regex = fields.take("regex").and_then(|n| self.text(n, "`regex`"));
                 output.lines = fields.take("lines").and_then(|n| self.text(n, "`lines`"));
-                output.separator = fields.take("separator").and_then(|n| self.separator(n));
+                output.separator = fields
+                    .take("separator")
+                    .and_then(|n| self.separator(n))
+                    .map(Box::new);
                 output.select = fields.take("select").and_then(|n| self.select(n));
                 output.secret = fields.take("secret").and_then(|n| self.bool(n, "`secret`"));
                 if let Some(t) = fields.take("type") {
