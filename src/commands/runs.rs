@@ -28,9 +28,11 @@ pub fn run(dir: &Path, format: DiagnosticFormat) -> i32 {
         "RUN", "STARTED", "STATUS", "STEPS"
     );
     for r in &runs {
+        // Escaped to a string first: `EscapeDebug` writes its characters
+        // without the padding that lines the columns up.
         println!(
             "{:<26} {:<24} {:<11} {:>5}  {}",
-            r.run_id.escape_debug(),
+            r.run_id.escape_debug().to_string(),
             r.started,
             r.status,
             r.steps_finished,

@@ -269,6 +269,15 @@ fn runs_are_listed_newest_first_with_status_filters_and_the_json_api() {
             .expect("listed by `runs`");
         assert!(line.contains(run["status"].as_str().unwrap()), "{line}");
     }
+    // The columns line up under their headings.
+    let started_at = listed.lines().next().unwrap().find("STARTED").unwrap();
+    for line in listed.lines().skip(1) {
+        assert_eq!(
+            line.find(" 20").map(|i| i + 1),
+            Some(started_at),
+            "{listed}"
+        );
+    }
     assert_eq!(
         served.get("/api/v1/runs").json(),
         api,
