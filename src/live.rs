@@ -1,7 +1,9 @@
 //! The live terminal view: while a step runs it is a line that ticks (a
 //! spinner, its id and title, what it is doing, the time it has run) with the
 //! last lines of its output under it; when it ends the line is replaced by the
-//! plain view's line for it, which stays above the live area. Everything that
+//! plain view's line for it, with the last [`KEPT`] lines of its output under
+//! it (what a diagnosis printed is what the operator reads next, succeeded
+//! or not), which stays above the live area. Everything that
 //! is not about a running step (gates decided, answers, the summary) prints
 //! as in the plain view.
 //!
@@ -20,6 +22,7 @@
 
 use crate::palette::Palette;
 use crate::view::long_line::{JoinedLine, Whose};
+use crate::view::tab_stops;
 use crate::view::Human;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use runbook_runtime::event::{Event, Record, Stream};
@@ -31,9 +34,9 @@ use std::time::Duration;
 
 /// Lines of a running step's output shown under it.
 const TAIL: usize = 3;
-/// Lines of output kept per step, printed under a step that fails (the whole
+/// Lines of output kept per step, printed under it when it ends (the whole
 /// output is in the journal and `runbook report`).
-const KEPT: usize = 10;
+const KEPT: usize = 40;
 /// Bytes kept of a long line joined from its pieces: one piece's worth
 /// (the reader's piece size), as a line was before it was cut; the live
 /// area cuts it to the terminal's width anyway.
@@ -125,6 +128,8 @@ struct Running {
     /// The last lines, each with whose it is (a long line's pieces join
     /// the last line of their stream and element).
     output: VecDeque<(JoinedLine, String)>,
+    /// Every line it printed, the ones [`KEPT`] let go included.
+    lines: usize,
 }
 
 impl Running {
@@ -145,6 +150,7 @@ impl Running {
         let mut joined = JoinedLine::new(whose, JOINED);
         let line = joined.append(text).into_owned();
         self.output.push_back((joined, line));
+        self.lines += 1;
         if self.output.len() > KEPT {
             self.output.pop_front();
         }
@@ -160,7 +166,7 @@ impl Running {
         let skip = self.output.len().saturating_sub(TAIL);
         for (_, line) in self.output.iter().skip(skip) {
             message.push_str("\n    │ ");
-            message.push_str(&console::truncate_str(line, room, "…"));
+            message.push_str(&console::truncate_str(&tab_stops::expand(line), room, "…"));
         }
         self.bar.set_message(message);
     }
@@ -218,11 +224,33 @@ impl Live {
                 bar,
                 status: "running".into(),
                 output: VecDeque::new(),
+                lines: 0,
             };
             running.redraw();
             self.running.insert(step.to_string(), running);
         }
         self.running.get_mut(step).expect("inserted above")
+    }
+
+    /// The lines shown under a finished step's line: the last of its
+    /// output, after how many came before them.
+    fn kept_output(&self, running: &Running) -> String {
+        let bar = self.palette.dim("│");
+        let mut shown = String::new();
+        let earlier = running.lines.saturating_sub(running.output.len());
+        if earlier > 0 {
+            let more = if earlier == 1 { "line" } else { "lines" };
+            shown.push_str(&format!(
+                "\n  {bar} {}",
+                self.palette.dim(&format!(
+                    "… {earlier} earlier {more}: `runbook report` has them all"
+                ))
+            ));
+        }
+        for (_, out) in &running.output {
+            shown.push_str(&format!("\n  {bar} {}", tab_stops::expand(out)));
+        }
+        shown
     }
 
     fn status(&mut self, step: &str, status: String) {
@@ -281,15 +309,11 @@ impl Subscriber for Live {
         let Some(line) = self.plain.line(record) else {
             return;
         };
-        if let Event::StepFinished { step, state, .. } = &record.event {
+        if let Event::StepFinished { step, .. } = &record.event {
             let mut line = line;
             if let Some(running) = self.running.remove(step) {
                 self.screen.remove(&running.bar);
-                if state.is_failure() && !running.output.is_empty() {
-                    for (_, out) in &running.output {
-                        line.push_str(&format!("\n  {} {out}", self.palette.dim("│")));
-                    }
-                }
+                line.push_str(&self.kept_output(&running));
             }
             self.screen.println(line);
             return;

@@ -2,6 +2,7 @@
 //! for machines (stdout). The runner never prints; these do.
 
 pub mod long_line;
+pub mod tab_stops;
 
 use crate::palette::Palette;
 use long_line::JoinedLine;

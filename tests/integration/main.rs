@@ -53,6 +53,7 @@ mod kind_tcp;
 mod kind_tls;
 mod lint;
 mod literal_fields;
+mod live_screen;
 mod long_lines;
 mod loop_labels;
 mod loops;
