@@ -107,20 +107,13 @@ impl Lowerer<'_> {
     }
 
     fn item_failure(&mut self, node: &Node) -> Option<Spanned<ItemFailure>> {
-        let word = self.string(node, "`on_item_failure`")?;
-        match ItemFailure::parse(&word.value) {
-            Some(policy) => Some(Spanned::new(policy, node.span)),
-            None => {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("`{}` is not a failure policy for elements", word.value),
-                    )
-                    .label(node.span, "unknown policy")
-                    .help("`stop` (the default) starts no further element after a failure; `continue` runs every element and fails the step at the end"),
-                );
-                None
-            }
-        }
+        self.word(node, "`on_item_failure`", ItemFailure::parse, |word| {
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{word}` is not a failure policy for elements"),
+            )
+            .label(node.span, "unknown policy")
+            .help("`stop` (the default) starts no further element after a failure; `continue` runs every element and fails the step at the end")
+        })
     }
 }

@@ -156,69 +156,45 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn value_type(&mut self, node: &Node) -> Option<Spanned<ValueType>> {
-        let word = self.string(node, "an output `type`")?;
-        match ValueType::parse(&word.value) {
-            Some(t) => Some(Spanned::new(t, node.span)),
-            None => {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("`{}` is not a value type", word.value),
-                    )
-                    .label(node.span, "unknown type")
-                    .with_help(suggest::help_for(
-                        "type",
-                        &word.value,
-                        ValueType::ALL.iter().map(|t| t.name()),
-                    )),
-                );
-                None
-            }
-        }
+        self.word(node, "an output `type`", ValueType::parse, |word| {
+            Diagnostic::error(Code::InvalidValue, format!("`{word}` is not a value type"))
+                .label(node.span, "unknown type")
+                .with_help(suggest::help_for(
+                    "type",
+                    word,
+                    ValueType::ALL.iter().map(|t| t.name()),
+                ))
+        })
     }
 }
 
 impl Lowerer<'_> {
     /// `separator: newline | nul`.
     fn separator(&mut self, node: &Node) -> Option<Spanned<Separator>> {
-        let word = self.string(node, "`separator`")?;
-        match Separator::parse(&word.value) {
-            Some(separator) => Some(Spanned::new(separator, node.span)),
-            None => {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("`{}` is not a separator of `lines`", word.value),
-                    )
-                    .label(node.span, "expected `newline` or `nul`")
-                    .help("`nul` splits at NUL bytes, for `find -print0` and the like; `newline` (the default) at line ends"),
-                );
-                None
-            }
-        }
+        self.word(node, "`separator`", Separator::parse, |word| {
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{word}` is not a separator of `lines`"),
+            )
+            .label(node.span, "expected `newline` or `nul`")
+            .help("`nul` splits at NUL bytes, for `find -print0` and the like; `newline` (the default) at line ends")
+        })
     }
 
     /// `select: all | count | first | last`.
     fn select(&mut self, node: &Node) -> Option<Spanned<Select>> {
-        let word = self.string(node, "`select`")?;
-        match Select::parse(&word.value) {
-            Some(select) => Some(Spanned::new(select, node.span)),
-            None => {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("`{}` is not something an output can select", word.value),
-                    )
-                    .label(node.span, "expected `all`, `count`, `first` or `last`")
-                    .with_help(suggest::help_for(
-                        "selection",
-                        &word.value,
-                        Select::ALL.iter().map(|s| s.name()),
-                    )),
-                );
-                None
-            }
-        }
+        self.word(node, "`select`", Select::parse, |word| {
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{word}` is not something an output can select"),
+            )
+            .label(node.span, "expected `all`, `count`, `first` or `last`")
+            .with_help(suggest::help_for(
+                "selection",
+                word,
+                Select::ALL.iter().map(|s| s.name()),
+            ))
+        })
     }
 
     /// `lines:` filters text: alone, with a pattern that compiles; `select`

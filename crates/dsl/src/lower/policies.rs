@@ -47,24 +47,14 @@ impl Lowerer<'_> {
 
     /// `by: other` (four-eyes) or `by: anyone`.
     fn approved_by(&mut self, node: &Node) -> Option<Spanned<ApprovedBy>> {
-        let word = self.string(node, "the approval's `by`")?;
-        match ApprovedBy::parse(&word.value) {
-            Some(by) => Some(Spanned::new(by, node.span)),
-            None => {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("`{}` is not who may approve", word.value),
-                    )
-                    .label(node.span, "not `other` or `anyone`")
-                    .help(match suggest::did_you_mean(&word.value, ["other", "anyone"]) {
-                        Some(close) => format!("did you mean `{close}`? `by: other` (four-eyes) lets only someone other than the person running the playbook approve, from another terminal; `by: anyone` is the default"),
-                        None => "write `by: other` (four-eyes: only someone other than the person running the playbook approves, from another terminal) or `by: anyone` (the default)".into(),
-                    }),
-                );
-                None
-            }
-        }
+        self.word(node, "the approval's `by`", ApprovedBy::parse, |word| {
+            Diagnostic::error(Code::InvalidValue, format!("`{word}` is not who may approve"))
+                .label(node.span, "not `other` or `anyone`")
+                .help(match suggest::did_you_mean(word, ["other", "anyone"]) {
+                    Some(close) => format!("did you mean `{close}`? `by: other` (four-eyes) lets only someone other than the person running the playbook approve, from another terminal; `by: anyone` is the default"),
+                    None => "write `by: other` (four-eyes: only someone other than the person running the playbook approves, from another terminal) or `by: anyone` (the default)".into(),
+                })
+        })
     }
 
     pub(super) fn retry(&mut self, node: &Node) -> Option<Retry> {

@@ -26,6 +26,26 @@ impl Lowerer<'_> {
             .map(|t| Spanned::new(t.value, node.span))
     }
 
+    /// One word of a fixed set (`effect: read`, `select: count`): `parse`
+    /// reads it, and any other word is the diagnostic `unknown` makes of it
+    /// (a `runbook::invalid_value` at the word, saying what the set is).
+    pub(super) fn word<T>(
+        &mut self,
+        node: &Node,
+        what: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+        unknown: impl FnOnce(&str) -> Diagnostic,
+    ) -> Option<Spanned<T>> {
+        let word = self.string(node, what)?;
+        match parse(&word.value) {
+            Some(value) => Some(Spanned::new(value, node.span)),
+            None => {
+                self.error(unknown(&word.value));
+                None
+            }
+        }
+    }
+
     /// An expression's source text; numbers and booleans are accepted as written.
     pub(super) fn expression(&mut self, node: &Node, what: &str) -> Option<Text> {
         let text = self.text(node, what)?;

@@ -264,25 +264,15 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn effect(&mut self, node: &Node) -> Option<Spanned<Effect>> {
-        let word = self.string(node, "`effect`")?;
-        match Effect::parse(&word.value) {
-            Some(effect) => Some(Spanned::new(effect, node.span)),
-            None => {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("`{}` is not an effect", word.value),
-                    )
-                    .label(node.span, "unknown effect")
-                    .with_help(suggest::help_for(
-                        "effect",
-                        &word.value,
-                        ["read", "write", "destructive"],
-                    )),
-                );
-                None
-            }
-        }
+        self.word(node, "`effect`", Effect::parse, |word| {
+            Diagnostic::error(Code::InvalidValue, format!("`{word}` is not an effect"))
+                .label(node.span, "unknown effect")
+                .with_help(suggest::help_for(
+                    "effect",
+                    word,
+                    ["read", "write", "destructive"],
+                ))
+        })
     }
 }
 
