@@ -200,3 +200,47 @@ steps:
     // (`template_in_literal`, tested in literal_fields.rs).
     assert_eq!(pg.psql("SELECT count(*) FROM job"), "4");
 }
+
+/// The YAML example of docs/stdlib.md, "A table named by a step".
+fn vacuum_example() -> String {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/stdlib.md"),
+    )
+    .unwrap();
+    let section = &doc[doc.find("**A table named by a step.**").unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+    section[start..start + section[start..].find("```").unwrap()].to_string()
+}
+
+#[test]
+fn a_table_named_by_a_step_reaches_psql_as_one_identifier() {
+    let pg = TestPostgres::start();
+    let hostile = r#"evil"; DROP TABLE orders; --"#;
+    let quoted = format!("\"{}\"", hostile.replace('"', "\"\""));
+    pg.psql(&format!(
+        "CREATE TABLE orders (id int) WITH (autovacuum_enabled = false);
+         INSERT INTO orders SELECT generate_series(1, 30000);
+         DELETE FROM orders WHERE id % 2 = 0;
+         CREATE TABLE {quoted} (id int) WITH (autovacuum_enabled = false);
+         INSERT INTO {quoted} SELECT generate_series(1, 20000);
+         DELETE FROM {quoted} WHERE id > 100;"
+    ));
+    let ran = run_playbook(
+        "vacuum.yaml",
+        &vacuum_example(),
+        &["--yes"],
+        &[("DATABASE_URL", pg.url.as_str())],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    // Both tables were found and vacuumed, the hostile one by its name.
+    assert_eq!(
+        pg.psql(
+            "SELECT string_agg(relname, ' | ' ORDER BY relname) FROM pg_stat_user_tables
+             WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL"
+        ),
+        format!("{hostile} | orders"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(pg.psql("SELECT count(*) FROM orders"), "15000");
+}
