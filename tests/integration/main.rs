@@ -6,6 +6,7 @@ mod cli;
 mod closed_pipe;
 mod colour;
 mod computed_values;
+mod connection_urls;
 mod console;
 mod console_browser;
 mod console_decide;

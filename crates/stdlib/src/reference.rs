@@ -87,6 +87,7 @@ fn type_name(ty: &ParamType) -> String {
         ParamType::ShellTemplate => "shell template".into(),
         ParamType::Encoded(encoding) => match encoding {
             Encoding::Url => "URL template",
+            Encoding::ServiceUrl => "connection URL template",
             Encoding::JsonBody => "body template",
             Encoding::PromQl => "PromQL template",
             Encoding::K8sName => "name template",

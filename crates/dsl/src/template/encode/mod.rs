@@ -13,6 +13,7 @@ mod file_path;
 mod json;
 mod k8s;
 mod promql;
+mod service_url;
 mod url;
 
 #[cfg(test)]
@@ -32,6 +33,9 @@ pub enum Encoding {
     /// An absolute URL: path segments and query components percent-encoded;
     /// only an input may give the scheme and host, as the whole start.
     Url,
+    /// A database's or a cache's connection URL: as [`Encoding::Url`], but
+    /// a value in the authority (a password, a host) is percent-encoded.
+    ServiceUrl,
     /// A raw request body: JSON when it starts with `{` or `[`, where values
     /// are inserted as JSON; other bodies are text, inserted as they are.
     JsonBody,
@@ -63,6 +67,7 @@ impl Encoding {
     pub fn describe(self) -> &'static str {
         match self {
             Encoding::Url => "a string (a URL template)",
+            Encoding::ServiceUrl => "a string (a connection URL template)",
             Encoding::JsonBody => "a string (a request body template)",
             Encoding::PromQl => "a string (a PromQL template)",
             Encoding::K8sName => "a string (a Kubernetes name template)",
@@ -76,6 +81,7 @@ impl Encoding {
     pub fn noun(self) -> &'static str {
         match self {
             Encoding::Url => "the URL",
+            Encoding::ServiceUrl => "the connection URL",
             Encoding::JsonBody => "the request body",
             Encoding::PromQl => "the PromQL query",
             Encoding::K8sName => "a Kubernetes name",
@@ -96,6 +102,7 @@ impl Encoding {
     ) -> Result<String, String> {
         match self {
             Encoding::Url => url::insert(prefix, text),
+            Encoding::ServiceUrl => service_url::insert(prefix, text),
             Encoding::JsonBody => json::insert(prefix, insertion, value, text),
             Encoding::PromQl => promql::insert(prefix, value, text),
             Encoding::K8sName => k8s::name(text),
@@ -107,7 +114,7 @@ impl Encoding {
 
     fn problem(self, prefix: &str, insertion: &Insertion, ty: &Type) -> Option<Problem> {
         match self {
-            Encoding::Url => url::problem(prefix, insertion),
+            Encoding::Url | Encoding::ServiceUrl => url::problem(prefix, insertion),
             Encoding::JsonBody => json::problem(prefix),
             Encoding::PromQl => promql::problem(prefix, insertion, ty),
             Encoding::K8sName
@@ -121,7 +128,7 @@ impl Encoding {
     /// filled-in output, so the context of the next insertion is right.
     fn placeholder(self, prefix: &str) -> String {
         match self {
-            Encoding::Url => url::placeholder(prefix),
+            Encoding::Url | Encoding::ServiceUrl => url::placeholder(prefix),
             Encoding::JsonBody => json::placeholder(prefix),
             Encoding::PromQl => promql::placeholder(prefix),
             Encoding::K8sName

@@ -113,6 +113,54 @@ fn url_scheme_and_host_only_from_a_base_url_at_the_start() {
 }
 
 #[test]
+fn a_connection_urls_authority_and_path_values_are_percent_encoded() {
+    let url = Encoding::ServiceUrl;
+    // A password stays one password, a host one host: neither adds a
+    // user, a port, a database or a query.
+    assert_eq!(
+        ok("redis://:{{inputs.x}}@h:6379/0", url, json!("p@ss:w/rd #1")),
+        "redis://:p%40ss%3Aw%2Frd%20%231@h:6379/0"
+    );
+    assert_eq!(
+        ok(
+            "postgresql://u@{{inputs.x}}:5432/db",
+            url,
+            json!("evil@10.0.0.9")
+        ),
+        "postgresql://u@evil%4010.0.0.9:5432/db"
+    );
+    assert_eq!(
+        ok("postgresql://u@h/{{inputs.x}}", url, json!("x?host=/tmp")),
+        "postgresql://u@h/x%3Fhost%3D%2Ftmp"
+    );
+    assert_eq!(
+        ok("redis://{{inputs.x}}:6379", url, json!("[::1]")),
+        "redis://[::1]:6379"
+    );
+    assert_eq!(
+        ok("redis://h:{{inputs.n}}", url, json!(null)),
+        "redis://h:5"
+    );
+    for value in HOSTILE {
+        let out = ok("redis://{{inputs.x}}:6379/{{inputs.x}}", url, json!(value));
+        let (host, db) = out["redis://".len()..].split_once(":6379/").unwrap();
+        assert!(!host.contains(['@', ':', '/', '?', '#', '\n']), "{out}");
+        assert!(!db.contains(['/', '?', '#', '\n']), "{out}");
+    }
+    // The whole URL from one input, as it is; a space or a control
+    // character is refused without quoting the value (it may be secret).
+    assert_eq!(
+        ok("{{inputs.x}}", url, json!("redis://:p%40ss@h:6379/2")),
+        "redis://:p%40ss@h:6379/2"
+    );
+    let e = render_with("{{inputs.x}}", url, json!("redis://h\n:1")).unwrap_err();
+    assert!(!e.message.contains("redis://h"), "{}", e.message);
+    for bad in [".", ".."] {
+        assert!(render_with("postgresql://h/{{inputs.x}}", url, json!(bad)).is_err());
+    }
+}
+
+#[test]
 fn json_values_cannot_change_the_structure() {
     let body = Encoding::JsonBody;
     let payload = "\", \"admin\": true, \"x\": \"";

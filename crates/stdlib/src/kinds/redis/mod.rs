@@ -23,6 +23,7 @@ use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{
     Capabilities, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
 };
+use runbook_dsl::encode::Encoding;
 use runbook_dsl::expr::Type;
 use runbook_dsl::node::{Node, Value as NodeValue};
 use runbook_dsl::Code;
@@ -82,7 +83,7 @@ fn schema() -> KindSchema {
             ),
             ParamSchema::optional(
                 "url",
-                ParamType::Template,
+                ParamType::Encoded(Encoding::ServiceUrl),
                 "Connection URL, `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, `rediss://...` for TLS, or `unix:///PATH?db=N&password=P`, usually a secret input; default `$REDIS_URL`. The password is never shown.",
             ),
         ],

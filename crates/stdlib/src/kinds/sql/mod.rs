@@ -21,6 +21,7 @@ use crate::params::param;
 use classify::classify;
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{Capabilities, KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::encode::Encoding;
 use runbook_dsl::node::Node;
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::{ActionContext, ActionResult, Kind};
@@ -89,7 +90,7 @@ fn schema() -> KindSchema {
             ),
             ParamSchema::optional(
                 "url",
-                ParamType::Template,
+                ParamType::Encoded(Encoding::ServiceUrl),
                 "Connection URL (`postgresql://user@host/db`), usually a secret input; default `$DATABASE_URL`.",
             ),
             ParamSchema::optional(

@@ -1,0 +1,44 @@
+//! Values in the connection URL of a database or a cache (`sql`, `redis`:
+//! `redis://:{{inputs.password}}@{{inputs.host}}:6379/0`). As in an HTTP
+//! URL, only an input may start the URL or stand in its authority, so a
+//! step's result never chooses where the credentials go. Unlike an HTTP
+//! URL's host, the authority here often holds a password, so a value there
+//! is percent-encoded (the kinds decode the user information) instead of
+//! refused: `evil@10.0.0.9` stays one odd host name that does not resolve,
+//! never a user `evil` on another server, and `p@ss:w/rd` stays one
+//! password. A bracketed IPv6 address is kept as it is.
+
+use super::percent_encode;
+use super::url::{part, Part};
+
+pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
+    match part(prefix) {
+        // The whole URL from one input: as it is, the way the kind reads
+        // its own default (`$DATABASE_URL`); the kind parses it.
+        Part::Start => {
+            if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                // The value may be a secret: it stays out of the message.
+                Err("the connection URL holds a space or a control character".into())
+            } else {
+                Ok(text.to_string())
+            }
+        }
+        Part::Authority if is_ipv6_literal(text) => Ok(text.to_string()),
+        Part::Path if text == "." || text == ".." => {
+            Err(format!("`{text}` as a path segment would move up the path"))
+        }
+        Part::Authority | Part::Path | Part::Query | Part::Fragment => Ok(percent_encode(text)),
+    }
+}
+
+/// `[2001:db8::1]`: hex digits, `:` and `.` (an embedded IPv4) in brackets.
+fn is_ipv6_literal(text: &str) -> bool {
+    text.strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .is_some_and(|inner| {
+            inner.contains(':')
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        })
+}

@@ -1,0 +1,108 @@
+//! Values inserted into the connection URL of a `redis` or `sql` step,
+//! against real servers: a password with `@`, `:`, `/`, `&` and spaces
+//! stays one password (percent-encoded, decoded by the kind), a host that
+//! holds `@` stays one host name and reaches no server, a database name
+//! that holds `?host=` stays one database name.
+
+use crate::harness::postgres::TestPostgres;
+use crate::harness::redis::TestRedis;
+use crate::harness::{run_playbook, Ran};
+
+const PASSWORD: &str = "p@ss:w/rd&x=y #1";
+
+fn message(ran: &Ran, step: &str) -> String {
+    ran.finished(step)["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+const REDIS: &str = r#"name: ping
+inputs:
+  password: {type: string, secret: true}
+  host: {type: string, default: 127.0.0.1}
+  port: {type: int}
+steps:
+  - id: ping
+    redis:
+      url: "redis://:{{inputs.password}}@{{inputs.host}}:{{inputs.port}}/0"
+      command: PING
+"#;
+
+#[test]
+fn a_password_inserted_into_a_redis_url_stays_one_password() {
+    let redis = TestRedis::with_password(PASSWORD);
+    let port = format!("port={}", redis.port());
+    let password = format!("password={PASSWORD}");
+    let ran = run_playbook(
+        "ping.yaml",
+        REDIS,
+        &["--input", &password, "--input", &port],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.finished("ping")["results"]["value"], "PONG");
+    assert!(!ran.stdout.contains("p@ss") && !ran.stderr.contains("p@ss"));
+
+    // A host that holds `@` would have made `evil` a user name and
+    // 127.0.0.1 the server: it stays one host name, which does not resolve.
+    let ran = run_playbook(
+        "ping.yaml",
+        REDIS,
+        &[
+            "--input",
+            &password,
+            "--input",
+            &port,
+            "--input",
+            "host=evil@127.0.0.1",
+        ],
+        &[],
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let failed = message(&ran, "ping");
+    assert!(
+        failed.contains("cannot connect to Redis at evil%40127.0.0.1"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn a_database_name_inserted_into_a_postgres_url_stays_one_name() {
+    let pg = TestPostgres::start();
+    let port = pg
+        .url
+        .rsplit_once(':')
+        .unwrap()
+        .1
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let playbook = format!(
+        r#"name: which
+inputs:
+  db: {{type: string}}
+steps:
+  - id: which
+    sql:
+      url: "postgresql://postgres@127.0.0.1:{port}/{{{{inputs.db}}}}"
+      query: SELECT current_database()
+"#
+    );
+    let ran = run_playbook("which.yaml", &playbook, &["--input", "db=postgres"], &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.finished("which")["results"]["value"], "postgres");
+    let ran = run_playbook(
+        "which.yaml",
+        &playbook,
+        &["--input", "db=postgres?host=/nonexistent&port=1"],
+        &[],
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let failed = message(&ran, "which");
+    assert!(
+        failed.contains(r#"database "postgres?host=/nonexistent&port=1" does not exist"#),
+        "{failed}"
+    );
+}
