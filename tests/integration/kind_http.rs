@@ -346,3 +346,65 @@ steps:
     );
     assert_ne!(ran.code, 0);
 }
+
+/// A value with a line break inserted into a header would end the header
+/// there and start one of the value's choosing: the step fails naming the
+/// header, before anything is sent, and a secret value is not shown.
+#[test]
+fn a_header_value_with_a_line_break_is_refused_before_sending() {
+    let server = TestHttp::start();
+    let playbook = format!(
+        r#"name: headers
+inputs:
+  token: {{type: string, secret: true}}
+  tenant: {{type: string}}
+steps:
+  - id: call
+    http:
+      url: "{url}/tenant-api"
+      headers:
+        Authorization: "Bearer {{{{inputs.token}}}}"
+        X-Tenant: "{{{{inputs.tenant}}}}"
+"#,
+        url = server.url
+    );
+    for (token, tenant, header) in [
+        ("abc", "a\r\nX-Admin: true", "X-Tenant"),
+        ("hunter2\nX-Admin: true", "t", "Authorization"),
+        ("hunter2\r", "t", "Authorization"),
+    ] {
+        let ran = run_playbook(
+            "headers.yaml",
+            &playbook,
+            &[
+                "--input",
+                &format!("token={token}"),
+                "--input",
+                &format!("tenant={tenant}"),
+            ],
+            &[],
+        );
+        assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+        let message = ran.finished("call")["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.contains(&format!(
+                "the value of header `{header}` holds a line break"
+            )),
+            "{message}"
+        );
+        assert!(!ran.stdout.contains("hunter2") && !ran.stderr.contains("hunter2"));
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    // The same request with plain values is sent (and recorded).
+    let ran = run_playbook(
+        "headers.yaml",
+        &playbook,
+        &["--input", "token=abc", "--input", "tenant=t"],
+        &[],
+    );
+    assert_eq!(ran.finished("call")["state"], "succeeded", "{}", ran.stdout);
+    assert_eq!(server.requests().len(), 1, "{:?}", server.requests());
+}

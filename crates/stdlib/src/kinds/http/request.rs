@@ -112,6 +112,25 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// A request header as written, or why it cannot be sent: a value holding
+/// a line break would start a header of its own, so it is refused by name
+/// before anything is sent (the value may be secret and is not quoted).
+fn header(name: &str, value: String) -> Result<(String, String), String> {
+    if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Err(format!(
+            "`{}` is not a header name: letters, digits and `-` (and `!#$%&'*+.^_`|~`)",
+            name.escape_debug()
+        ));
+    }
+    if reqwest::header::HeaderValue::from_str(&value).is_err() {
+        return Err(format!(
+            "the value of header `{name}` holds a line break or another control character, \
+             which would end the header there: not sent"
+        ));
+    }
+    Ok((name.to_string(), value))
+}
+
 /// The request the parameters describe; local paths are relative to
 /// `workdir`, the directory runbook was started in.
 pub fn request(params: &Params, workdir: &Path) -> Result<Request, String> {
@@ -131,7 +150,10 @@ pub fn request(params: &Params, workdir: &Path) -> Result<Request, String> {
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|_| format!("`{method}` is not an HTTP method"))?;
     let headers = match &params.headers {
-        Some(h) => h.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
+        Some(h) => h
+            .iter()
+            .map(|(k, v)| header(k, text_of(v)))
+            .collect::<Result<Vec<_>, String>>()?,
         None => Vec::new(),
     };
     let body = match (&params.json, &params.body, params.body_file.as_deref()) {
