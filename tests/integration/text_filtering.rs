@@ -149,3 +149,48 @@ fn a_separator_survives_conversion_and_the_graph_shows_it() {
     let plan = String::from_utf8_lossy(&plan.stdout).into_owned();
     assert!(plan.contains("separator nul"), "{plan}");
 }
+
+/// With line records, a NUL byte can sit inside a record; inserted into a
+/// command it cannot be passed to any program, and the element says so
+/// instead of running something else. Through `env:` the same.
+#[test]
+fn a_record_holding_a_nul_byte_is_not_run() {
+    let sandbox = Sandbox::new(
+        r#"name: nul
+steps:
+  - id: list
+    shell: printf 'a\0b\nc\n'
+    effect: read
+    outputs:
+      names:
+        lines: .
+  - id: each
+    needs: [list]
+    for_each: steps.list.outputs.names
+    as: name
+    on_item_failure: continue
+    shell: printf '%s|' {{name}} >> out
+  - id: by_env
+    needs: [list]
+    on_failure: continue
+    shell:
+      command: printf '%s|' "$NAME" >> out
+      env: {NAME: "{{steps.list.outputs.names[0]}}"}
+"#,
+    );
+    let run = sandbox.run(&["--yes"]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert!(
+        run.message("each")
+            .contains("the command holds a NUL byte (from an inserted value)"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.message("by_env")
+            .contains("the environment variable `NAME` holds a NUL byte"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(sandbox.read("out"), "c|");
+}

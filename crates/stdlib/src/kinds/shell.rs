@@ -112,7 +112,24 @@ dry-run executes it.",
                 Ok(argv) => argv,
                 Err(e) => return ActionResult::failure(e),
             };
+            if argv.iter().any(|arg| arg.contains('\0')) {
+                return ActionResult::failure(
+                    "the command holds a NUL byte (from an inserted value), which no command \
+                     line can carry: not run",
+                );
+            }
             let env = params.env.as_ref();
+            if let Some((name, _)) = env
+                .into_iter()
+                .flatten()
+                .find(|(k, v)| k.contains('\0') || v.as_str().is_some_and(|v| v.contains('\0')))
+            {
+                return ActionResult::failure(format!(
+                    "the environment variable `{}` holds a NUL byte, which no environment \
+                     can carry: not run",
+                    name.escape_debug()
+                ));
+            }
             let path_is_set = env.is_some_and(|env| env.contains_key("PATH"));
             let mut command =
                 crate::spawn::Command::new(crate::program::resolve(&argv[0], path_is_set));
