@@ -6,16 +6,9 @@
 
 use crate::harness::postgres::TestPostgres;
 use crate::harness::redis::TestRedis;
-use crate::harness::{run_playbook, Ran};
+use crate::harness::run_playbook;
 
 const PASSWORD: &str = "p@ss:w/rd&x=y #1";
-
-fn message(ran: &Ran, step: &str) -> String {
-    ran.finished(step)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 const REDIS: &str = r#"name: ping
 inputs:
@@ -60,7 +53,7 @@ fn a_password_inserted_into_a_redis_url_stays_one_password() {
         &[],
     );
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
-    let failed = message(&ran, "ping");
+    let failed = ran.message("ping");
     assert!(
         failed.contains("cannot connect to Redis at evil%40127.0.0.1"),
         "{failed}"
@@ -100,7 +93,7 @@ steps:
         &[],
     );
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
-    let failed = message(&ran, "which");
+    let failed = ran.message("which");
     assert!(
         failed.contains(r#"database "postgres?host=/nonexistent&port=1" does not exist"#),
         "{failed}"

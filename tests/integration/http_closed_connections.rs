@@ -19,13 +19,6 @@ fn state(ran: &Ran, step: &str) -> String {
         .to_string()
 }
 
-fn message(ran: &Ran, step: &str) -> String {
-    ran.finished(step)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// A playbook of `http` steps, each after the one before: `(id, method,
 /// path)`; the body is JSON for the methods that carry one.
 fn chain(url: &str, steps: &[(&str, &str, &str)]) -> String {
@@ -61,7 +54,7 @@ fn an_idempotent_request_on_a_closed_connection_is_sent_again_on_a_new_one() {
     ];
     let ran = run_playbook("p.yaml", &chain(&server.url, &steps), &["--yes"], &[]);
     for (id, _, _) in steps {
-        assert_eq!(state(&ran, id), "succeeded", "{id}: {}", message(&ran, id));
+        assert_eq!(state(&ran, id), "succeeded", "{id}: {}", ran.message(id));
     }
     // `read` went out on `first`'s kept-alive connection, which the server
     // closed having read it, then on a new one, which is not kept (so
@@ -86,7 +79,7 @@ fn a_post_on_a_closed_connection_is_not_sent_again_and_says_it_may_have_been_app
         let steps = [("first", "GET", "/one"), ("write", method, "/two")];
         let ran = run_playbook("p.yaml", &chain(&server.url, &steps), &["--yes"], &[]);
         assert_eq!(state(&ran, "write"), "failed");
-        let said = message(&ran, "write");
+        let said = ran.message("write");
         assert!(
             said.starts_with("the server closed the connection before it answered")
                 && said.contains(&format!("({method} {}/two)", server.url))
@@ -145,7 +138,7 @@ fn a_server_stopped_between_two_steps_is_refused_plainly() {
     assert_eq!(state(&ran, "stop"), "succeeded");
     for step in ["after", "remove"] {
         assert_eq!(state(&ran, step), "failed", "{step}");
-        let said = message(&ran, step);
+        let said = ran.message(step);
         assert!(
             said.starts_with("connection refused: nothing is listening at 127.0.0.1:")
                 && !said.contains("closed"),
@@ -198,7 +191,7 @@ fn a_put_of_a_streamed_file_on_a_closed_connection_is_not_sent_again() {
     std::fs::write(&file, text).unwrap();
     let ran = run_file(&file, dir.path(), &["--yes"], &[]);
     assert_eq!(state(&ran, "upload"), "failed");
-    let said = message(&ran, "upload");
+    let said = ran.message("upload");
     assert!(
         said.contains("the request may or may not have been applied")
             && said.ends_with("it was not sent again (its body was streamed from a file)"),
@@ -223,7 +216,7 @@ fn a_connection_reset_under_a_request_is_said_in_words() {
         &[],
     );
     assert_eq!(state(&ran, "read"), "failed");
-    let said = message(&ran, "read");
+    let said = ran.message("read");
     let host = server.url.trim_start_matches("http://");
     assert!(
         said.starts_with(&format!(

@@ -15,13 +15,6 @@ fn run(kubeconfig: &Path, text: &str) -> Ran {
     run_playbook("k8s.yaml", text, &["--yes"], &[("KUBECONFIG", &kubeconfig)])
 }
 
-fn message(ran: &Ran, step: &str) -> String {
-    ran.finished(step)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[test]
 fn reads_on_a_closed_connection_are_sent_again_a_patch_is_not() {
     let k8s = TestK8s::start_answering_once();
@@ -45,7 +38,7 @@ steps:
 "#;
     let ran = run(&k8s.kubeconfig, text);
     let recent = ran.finished("recent");
-    assert_eq!(recent["state"], "succeeded", "{}", message(&ran, "recent"));
+    assert_eq!(recent["state"], "succeeded", "{}", ran.message("recent"));
     assert!(
         !recent["results"]["logs"]
             .as_str()
@@ -55,7 +48,7 @@ steps:
     );
     assert_eq!(ran.finished("env")["state"], "failed");
     assert_eq!(
-        message(&ran, "env"),
+        ran.message("env"),
         "cannot set the environment of deployment/alphaswarm-core in namespace `alphaswarm`: \
          the API server closed the connection before it answered: the request may or may not \
          have been applied; it was not sent again (PATCH is not idempotent)"
@@ -105,7 +98,7 @@ steps:
     std::fs::write(&ready, "").unwrap();
     stopper.join().unwrap();
     assert_eq!(ran.finished("first")["state"], "succeeded");
-    let said = message(&ran, "second");
+    let said = ran.message("second");
     assert!(
         said.starts_with(
             "cannot list pod in namespace `alphaswarm`: connection refused: the API server is not listening"

@@ -385,10 +385,7 @@ steps:
             &[],
         );
         assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
-        let message = ran.finished("call")["message"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let message = ran.message("call");
         assert!(
             message.contains(&format!(
                 "the value of header `{header}` holds a line break"

@@ -27,13 +27,6 @@ fn marked(ran: &Ran, comment: &str, step: &str) -> String {
     format!("{comment} (runbook run {run_id}, step {step})")
 }
 
-fn message(ran: &Ran, step: &str) -> String {
-    ran.finished(step)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 const CREATE: &str = r#"name: mute
 inputs:
   url: {type: string}
@@ -71,10 +64,7 @@ fn a_silence_is_created_as_written_then_expired() {
     let results = &ran.finished("mute")["results"];
     let id = results["id"].as_str().unwrap().to_string();
     let ends_at = results["ends_at"].as_str().unwrap();
-    assert_eq!(
-        message(&ran, "mute"),
-        format!("silence {id} until {ends_at}")
-    );
+    assert_eq!(ran.message("mute"), format!("silence {id} until {ends_at}"));
     let silences = am.silences();
     assert_eq!(silences.len(), 1, "{silences:#?}");
     let s = &silences[0];
@@ -113,7 +103,8 @@ steps:
     assert_eq!(silences[0]["status"]["state"], "expired");
     assert_eq!(ran.finished("unmute")["results"]["id"], id.as_str());
     assert!(
-        message(&ran, "unmute").starts_with(&format!("the silence {id} ended at 20")),
+        ran.message("unmute")
+            .starts_with(&format!("the silence {id} ended at 20")),
         "{}",
         ran.stdout
     );
@@ -126,7 +117,7 @@ steps:
     let again = run_playbook("unmute.yaml", expire, &[&url, &id_input, "--yes"], &[]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert!(
-        message(&again, "unmute").contains("had already ended"),
+        again.message("unmute").contains("had already ended"),
         "{}",
         again.stdout
     );
@@ -135,7 +126,8 @@ steps:
     let ran = run_playbook("unmute.yaml", expire, &[&url, unknown, "--yes"], &[]);
     assert_ne!(ran.code, 0);
     assert!(
-        message(&ran, "unmute").contains("has no silence 00000000-0000-4000-8000-000000000000"),
+        ran.message("unmute")
+            .contains("has no silence 00000000-0000-4000-8000-000000000000"),
         "{}",
         ran.stdout
     );
@@ -148,7 +140,7 @@ steps:
     );
     assert_ne!(ran.code, 0);
     assert!(
-        message(&ran, "unmute").contains("is not a silence id"),
+        ran.message("unmute").contains("is not a silence id"),
         "{}",
         ran.stdout
     );
@@ -236,7 +228,8 @@ fn a_dry_run_shows_the_silence_and_creates_nothing() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(ran.finished("mute")["state"], "skipped");
     assert!(
-        message(&ran, "mute").starts_with("not run in a dry-run: it would create a silence at"),
+        ran.message("mute")
+            .starts_with("not run in a dry-run: it would create a silence at"),
         "{}",
         ran.stdout
     );
@@ -283,7 +276,8 @@ steps:
     );
     assert_ne!(ran.code, 0);
     assert!(
-        message(&ran, "mute").contains("a silence of 2days is longer than the cap of 1day"),
+        ran.message("mute")
+            .contains("a silence of 2days is longer than the cap of 1day"),
         "{}",
         ran.stdout
     );
@@ -314,7 +308,7 @@ steps:
     );
     assert_ne!(ran.code, 0);
     assert!(
-        message(&ran, "mute").contains("would swallow every alert"),
+        ran.message("mute").contains("would swallow every alert"),
         "{}",
         ran.stdout
     );
@@ -341,7 +335,7 @@ steps:
     let url = format!("--input=url={}", am.url);
     let ran = run_playbook("refused.yaml", text, &[&url, "--yes"], &[]);
     assert_ne!(ran.code, 0);
-    let said = message(&ran, "mute");
+    let said = ran.message("mute");
     assert!(
         said.starts_with("Alertmanager refused to create a silence at http://127.0.0.1:")
             && said.contains("400 Bad Request")
@@ -380,7 +374,7 @@ steps:
     assert_ne!(ran.code, 0);
     assert_eq!(ran.finished("mute")["state"], "succeeded");
     assert_eq!(ran.finished("unmute")["state"], "failed");
-    let said = message(&ran, "unmute");
+    let said = ran.message("unmute");
     // `mute`'s connection may still be in the client's pool when `unmute`
     // runs. Closed by the stopped server before the read goes out, the read
     // is sent again on a new connection, which the port refuses; if the
@@ -481,7 +475,7 @@ steps:
     drop(am);
     let failed = run_file(&file, dir.path(), &[&url_arg, &token_arg, "--yes"], &env);
     assert_ne!(failed.code, 0);
-    assert!(message(&failed, "mute").contains("connection refused"));
+    assert!(failed.message("mute").contains("connection refused"));
     let mut seen = String::new();
     for ran in [&ok, &dry, &failed] {
         seen.push_str(&ran.stdout);

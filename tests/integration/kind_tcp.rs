@@ -50,13 +50,6 @@ fn run(steps: &str, args: &[&str]) -> Ran {
     run_playbook("probes.yaml", &playbook(steps), args, &[])
 }
 
-fn message(ran: &Ran, step: &str) -> String {
-    ran.finished(step)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[test]
 fn a_listening_port_connects_and_its_banner_is_read() {
     let port = banner_server();
@@ -109,7 +102,7 @@ fn a_listening_port_connects_and_its_banner_is_read() {
     let wrong = ran.finished("wrong");
     assert_eq!(wrong["state"], "failed");
     assert!(
-        message(&ran, "wrong").contains("does not match `expect`"),
+        ran.message("wrong").contains("does not match `expect`"),
         "{wrong}"
     );
     assert!(wrong["results"]["banner"]
@@ -157,16 +150,16 @@ fn refused_timed_out_and_unresolved_are_told_apart() {
     );
     assert_eq!(ran.finished("refused")["state"], "failed");
     assert_eq!(ran.finished("refused")["results"]["connected"], false);
-    let refused = message(&ran, "refused");
+    let refused = ran.message("refused");
     assert!(refused.contains("ECONNREFUSED"), "{refused}");
     assert!(
         refused.contains(&format!("127.0.0.1:{closed}")),
         "{refused}"
     );
-    let silent = message(&ran, "silent");
+    let silent = ran.message("silent");
     assert!(silent.contains("did not answer within 300ms"), "{silent}");
     assert!(!silent.contains("ECONNREFUSED"), "{silent}");
-    let unknown = message(&ran, "unknown");
+    let unknown = ran.message("unknown");
     assert!(
         unknown.contains("cannot resolve `no-such-host.invalid` (DNS)"),
         "{unknown}"
@@ -281,7 +274,7 @@ fn hostile_hosts_are_refused_before_connecting() {
             ],
         );
         assert_eq!(ran.finished("probe")["state"], "failed", "{hostile:?}");
-        let why = message(&ran, "probe");
+        let why = ran.message("probe");
         assert!(why.contains("is not a host"), "{hostile:?}: {why}");
         assert!(ran.finished("probe")["results"]["connected"].is_null());
     }
@@ -294,7 +287,7 @@ fn hostile_hosts_are_refused_before_connecting() {
 "#,
             &[&format!("--input=port={port}")],
         );
-        let why = message(&ran, "probe");
+        let why = ran.message("probe");
         assert!(why.contains("out of range"), "{port}: {why}");
     }
 }

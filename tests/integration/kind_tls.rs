@@ -36,13 +36,6 @@ fn run(server: &TestTls, steps: &str, args: &[&str]) -> Ran {
     run_playbook("certs.yaml", &playbook(steps), &all, &[])
 }
 
-fn message(ran: &Ran, step: &str) -> String {
-    ran.finished(step)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// `2026-12-31T08:00:00Z`: RFC 3339 in UTC.
 fn is_rfc3339(value: &serde_json::Value) -> bool {
     let re = regex::Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$").unwrap();
@@ -132,7 +125,7 @@ fn an_expired_certificate_fails_and_is_still_reported() {
     );
     let cert = ran.finished("cert");
     assert_eq!(cert["state"], "failed");
-    let why = message(&ran, "cert");
+    let why = ran.message("cert");
     assert!(
         why.contains("does not verify: the certificate has expired"),
         "{why}"
@@ -183,7 +176,7 @@ fn a_chain_through_an_intermediate_verifies_and_a_missing_one_is_named() {
     let cert = ran.finished("cert");
     assert_eq!(cert["state"], "failed");
     assert_eq!(cert["results"]["chain_length"], 1, "{cert}");
-    let why = message(&ran, "cert");
+    let why = ran.message("cert");
     assert!(
         why.contains("issuer is not among the certificates of `ca_file`")
             && why.contains("does not send its intermediate certificates"),
@@ -208,7 +201,7 @@ fn a_certificate_for_another_name_does_not_verify() {
     );
     let cert = ran.finished("cert");
     assert_eq!(cert["state"], "failed");
-    let why = message(&ran, "cert");
+    let why = ran.message("cert");
     assert!(why.contains("not valid for `wrong.example`"), "{why}");
     assert_eq!(cert["results"]["sans"][0], "localhost");
 }
@@ -270,7 +263,7 @@ steps:
         &[],
     );
     assert_eq!(ran.finished("cert")["state"], "failed");
-    let why = message(&ran, "cert");
+    let why = ran.message("cert");
     assert!(why.contains("TLS handshake with 127.0.0.1"), "{why}");
     // In words, not rustls' debug text.
     assert!(why.contains("the server did not answer in TLS"), "{why}");
@@ -305,7 +298,7 @@ steps:
         &[],
     );
     assert_eq!(ran.finished("cert")["state"], "failed");
-    let why = message(&ran, "cert");
+    let why = ran.message("cert");
     assert!(
         why.contains("did not finish within 300ms (connect_timeout)"),
         "{why}"
@@ -338,7 +331,7 @@ fn hostile_server_names_are_refused_before_connecting() {
         );
         let cert = ran.finished("cert");
         assert_eq!(cert["state"], "failed", "{hostile:?}");
-        let why = message(&ran, "cert");
+        let why = ran.message("cert");
         assert!(
             why.contains("`server_name`") && why.contains("is not a host"),
             "{hostile:?}: {why}"
@@ -370,7 +363,7 @@ fn a_ca_file_must_be_a_regular_pem_file() {
             &[&format!("--input=ca={ca}")],
         );
         assert_eq!(ran.finished("cert")["state"], "failed", "{ca}");
-        let message = message(&ran, "cert");
+        let message = ran.message("cert");
         assert!(message.contains(why), "{ca}: {message}");
     }
 }

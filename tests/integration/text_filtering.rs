@@ -35,6 +35,12 @@ steps:
     shell: printf '%s\n' {{steps.logs.outputs.last_error}} {{join(steps.logs.outputs.codes, "+")}} {{steps.logs.outputs.none}} > report.txt
 "#;
 
+/// What a `runbook` command prints on stdout in the sandbox.
+fn stdout(sandbox: &Sandbox, args: &[&str]) -> String {
+    let out = sandbox.command(args).output().expect("runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn lines_and_all_matches_are_outputs_a_branch_and_a_command_read() {
     let sandbox = Sandbox::new(PLAYBOOK);
@@ -57,11 +63,7 @@ fn lines_and_all_matches_are_outputs_a_branch_and_a_command_read() {
 #[test]
 fn lines_outputs_convert_between_syntaxes() {
     let sandbox = Sandbox::new(PLAYBOOK);
-    let converted = sandbox
-        .command(&["convert", "p.yaml", "--to", "runbook"])
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&converted.stdout).into_owned();
+    let text = stdout(&sandbox, &["convert", "p.yaml", "--to", "runbook"]);
     assert!(
         text.contains("lines \"error|panic\"") && text.contains("select count"),
         "{text}"
@@ -132,21 +134,12 @@ fn nul_separated_names_stay_whole_and_are_removed_one_by_one() {
 #[test]
 fn a_separator_survives_conversion_and_the_graph_shows_it() {
     let sandbox = Sandbox::new(PRINT0);
-    let converted = sandbox
-        .command(&["convert", "p.yaml", "--to", "runbook"])
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&converted.stdout).into_owned();
+    let text = stdout(&sandbox, &["convert", "p.yaml", "--to", "runbook"]);
     assert!(text.contains("separator nul"), "{text}");
     std::fs::write(sandbox.path().join("p.runbook"), &text).unwrap();
-    let back = sandbox
-        .command(&["convert", "p.runbook", "--to", "yaml"])
-        .output()
-        .expect("runs");
-    let yaml = String::from_utf8_lossy(&back.stdout).into_owned();
+    let yaml = stdout(&sandbox, &["convert", "p.runbook", "--to", "yaml"]);
     assert!(yaml.contains("separator: nul"), "{yaml}");
-    let plan = sandbox.command(&["graph", "p.runbook"]).output().unwrap();
-    let plan = String::from_utf8_lossy(&plan.stdout).into_owned();
+    let plan = stdout(&sandbox, &["graph", "p.runbook"]);
     assert!(plan.contains("separator nul"), "{plan}");
 }
 

@@ -128,6 +128,14 @@ impl Ran {
             })
     }
 
+    /// The message a step finished with (empty when it had none).
+    pub fn message(&self, step: &str) -> String {
+        self.finished(step)["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The events of one type.
     pub fn events(&self, kind: &str) -> Vec<&serde_json::Value> {
         self.records.iter().filter(|e| e["event"] == kind).collect()
