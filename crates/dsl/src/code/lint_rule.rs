@@ -15,6 +15,7 @@ pub enum LintRule {
     BranchWithoutElse,
     ManualWithoutInstructions,
     SecretOutputUnmasked,
+    NamesReadAsLines,
     OnCallWithoutDescription,
     UnknownRule,
 }
@@ -31,6 +32,7 @@ impl LintRule {
         LintRule::BranchWithoutElse,
         LintRule::ManualWithoutInstructions,
         LintRule::SecretOutputUnmasked,
+        LintRule::NamesReadAsLines,
         LintRule::OnCallWithoutDescription,
         LintRule::UnknownRule,
     ];
@@ -47,6 +49,7 @@ impl LintRule {
             LintRule::BranchWithoutElse => "branch_without_else",
             LintRule::ManualWithoutInstructions => "manual_without_instructions",
             LintRule::SecretOutputUnmasked => "secret_output_unmasked",
+            LintRule::NamesReadAsLines => "names_read_as_lines",
             LintRule::OnCallWithoutDescription => "on_call_without_description",
             LintRule::UnknownRule => "unknown_rule",
         }
@@ -64,6 +67,7 @@ impl LintRule {
             LintRule::BranchWithoutElse => "lint::branch_without_else",
             LintRule::ManualWithoutInstructions => "lint::manual_without_instructions",
             LintRule::SecretOutputUnmasked => "lint::secret_output_unmasked",
+            LintRule::NamesReadAsLines => "lint::names_read_as_lines",
             LintRule::OnCallWithoutDescription => "lint::on_call_without_description",
             LintRule::UnknownRule => "lint::unknown_rule",
         }
@@ -101,6 +105,7 @@ impl LintRule {
             LintRule::BranchWithoutElse => "a branch whose cases may all be false, with no `else`, silently ends the procedure on that path",
             LintRule::ManualWithoutInstructions => "a manual step is only as good as its instructions: at 3 a.m. nobody remembers what \"do it\" meant",
             LintRule::SecretOutputUnmasked => "a step that reads a secret captures outputs that may carry it: mark them `secret: true` so they are masked whatever they hold, or `secret: false` when they cannot hold it",
+            LintRule::NamesReadAsLines => "file names may hold line breaks: read as lines, names written a NUL apart are one record, and a name with a line break is two names, each of which a later step may change or delete",
             LintRule::OnCallWithoutDescription => "in a playbook tagged `on-call`, each step that runs a command or a query should say why it is there, for the engineer who runs it half asleep (manual steps, questions, branches, `log`, `notify`, `approve`, `wait`, `playbook` steps and asserts with a `message` say it in their own text)",
             LintRule::UnknownRule => "a `lint: {allow}` annotation that names no rule silences nothing (a typo?)",
         }
