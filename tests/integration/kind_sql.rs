@@ -213,7 +213,7 @@ fn vacuum_example() -> String {
 }
 
 #[test]
-fn a_table_named_by_a_step_reaches_psql_as_one_identifier() {
+fn a_table_named_by_a_step_is_vacuumed_as_one_identifier() {
     let pg = TestPostgres::start();
     let hostile = r#"evil"; DROP TABLE orders; --"#;
     let quoted = format!("\"{}\"", hostile.replace('"', "\"\""));

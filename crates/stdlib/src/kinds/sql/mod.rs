@@ -12,6 +12,7 @@
 
 pub mod classify;
 mod columns;
+mod identifiers;
 mod read_only_functions;
 mod statement;
 
@@ -20,9 +21,12 @@ pub use read_only_functions::READ_ONLY_FUNCTIONS;
 use crate::params::param;
 use classify::classify;
 use runbook_dsl::ast::{Effect, ValueType};
-use runbook_dsl::catalog::{Capabilities, KindSchema, ParamSchema, ParamType, ResultField};
+use runbook_dsl::catalog::{
+    Capabilities, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
+};
 use runbook_dsl::encode::Encoding;
 use runbook_dsl::node::Node;
+use runbook_dsl::Code;
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::{ActionContext, ActionResult, Kind};
 use serde::Deserialize;
@@ -31,11 +35,13 @@ use serde_json::Value;
 /// The `sql` kind.
 pub struct Sql;
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Params {
     query: String,
     #[serde(default)]
     params: Vec<Value>,
+    #[serde(default)]
+    identifiers: serde_json::Map<String, Value>,
     url: Option<String>,
     read_only: Option<bool>,
 }
@@ -48,7 +54,12 @@ impl Kind for Sql {
     }
 
     fn run<'a>(&'a self, params: Params, ctx: &'a ActionContext) -> BoxFuture<'a, ActionResult> {
-        Box::pin(statement::execute_step(params, ctx))
+        Box::pin(async move {
+            match named(params) {
+                Ok(params) => statement::execute_step(params, ctx).await,
+                Err(e) => ActionResult::failure(e),
+            }
+        })
     }
 
     fn preview<'a>(
@@ -56,12 +67,30 @@ impl Kind for Sql {
         params: Params,
         ctx: &'a ActionContext,
     ) -> Option<BoxFuture<'a, ActionResult>> {
-        Some(Box::pin(statement::preview(params, ctx)))
+        Some(Box::pin(async move {
+            match named(params) {
+                Ok(params) => statement::preview(params, ctx).await,
+                Err(e) => ActionResult::failure(e),
+            }
+        }))
     }
 
     fn describe(&self, params: &Params, _: &ActionContext) -> String {
-        statement::describe(params)
+        match named(params.clone()) {
+            Ok(params) => statement::describe(&params),
+            Err(_) => statement::describe(params),
+        }
     }
+}
+
+/// The parameters with the names of `identifiers` in the statement, each
+/// one quoted identifier; the classification and the server see that text.
+fn named(mut params: Params) -> Result<Params, String> {
+    if params.identifiers.is_empty() && identifiers::placeholders(&params.query).is_empty() {
+        return Ok(params);
+    }
+    params.query = identifiers::substitute(&params.query, &params.identifiers)?;
+    Ok(params)
 }
 
 const EFFECT: &str = "`read` when the statement, parsed as PostgreSQL, is a query \
@@ -81,12 +110,17 @@ fn schema() -> KindSchema {
             ParamSchema::required(
                 "query",
                 ParamType::String,
-                "The statement, with `$1`, `$2`, ... for values; not a template, so nothing can be spliced in.",
+                "The statement, with `$1`, `$2`, ... for values and `:\"name\"` for a name given in `identifiers`; not a template, so nothing can be spliced in.",
             ),
             ParamSchema::optional(
                 "params",
                 ParamType::List(Box::new(ParamType::Template)),
                 "Values bound to `$1`, `$2`, ... by the driver, in order.",
+            ),
+            ParamSchema::optional(
+                "identifiers",
+                ParamType::Map(Box::new(ParamType::Template)),
+                "Names (a table, a schema, an index) for the `:\"name\"` placeholders of `query`, each inserted as one quoted identifier (`VACUUM (ANALYZE) :\"table\"` with `{table: \"{{t.relname}}\"}`); empty, over 63 bytes or holding a NUL fails the step.",
             ),
             ParamSchema::optional(
                 "url",
@@ -123,12 +157,74 @@ fn schema() -> KindSchema {
         primary_result: "rows",
         default_effect,
         effect_doc: EFFECT,
-        rules: runbook_dsl::catalog::no_rules,
+        rules,
         capabilities: Capabilities {
             credentials: &["url"],
             ..Capabilities::default()
         },
     }
+}
+
+/// Every `:"name"` of the query has an entry in `identifiers`, and every
+/// entry is used: a name left out would fail the step at run time, and an
+/// entry no placeholder reads is a typo or a leftover.
+fn rules(params: &Node) -> Vec<ParamProblem> {
+    let mut problems = Vec::new();
+    let Some(query) = param(params, Some("query"), "query").and_then(Node::as_text) else {
+        return problems;
+    };
+    let found = identifiers::placeholders(query.as_str());
+    let given = param(params, None, "identifiers")
+        .and_then(Node::as_map)
+        .unwrap_or(&[]);
+    for placeholder in &found {
+        if !given.iter().any(|e| e.key.value == placeholder.name) {
+            problems.push(ParamProblem {
+                code: Code::InvalidParam,
+                span: query.file_span(placeholder.at.start, placeholder.at.end),
+                message: format!("`:\"{}\"` names no entry of `identifiers`", placeholder.name),
+                label: "no name given for it".into(),
+                help: format!(
+                    "add `identifiers: {{{}: \"...\"}}` to the step: the value is inserted as one quoted identifier",
+                    placeholder.name
+                ),
+            });
+        }
+    }
+    for entry in given {
+        if !found.iter().any(|p| p.name == entry.key.value) {
+            problems.push(ParamProblem {
+                code: Code::InvalidParam,
+                span: entry.key.span,
+                message: format!(
+                    "the identifier `{}` is not used by the statement",
+                    entry.key.value
+                ),
+                label: "no `:\"name\"` reads it".into(),
+                help: format!(
+                    "write `:\"{}\"` in `query` where the name goes (outside quotes and comments), or remove the entry",
+                    entry.key.value
+                ),
+            });
+        } else if let Some(literal) = entry.value.as_text().filter(|t| !t.as_str().contains("{{")) {
+            if let Err(why) = identifiers::quote(
+                &entry.key.value,
+                &serde_json::Value::String(literal.as_str().to_string()),
+            ) {
+                problems.push(ParamProblem {
+                    code: Code::InvalidParam,
+                    span: entry.value.span,
+                    message: why,
+                    label: "not a usable name".into(),
+                    help: format!(
+                        "a PostgreSQL name is 1 to {} bytes",
+                        identifiers::MAX_IDENTIFIER
+                    ),
+                });
+            }
+        }
+    }
+    problems
 }
 
 /// The same classification decides what a dry-run executes
@@ -137,7 +233,7 @@ fn schema() -> KindSchema {
 /// `pg_terminate_backend()`.
 fn default_effect(params: &Node) -> Effect {
     match param(params, Some("query"), "query").and_then(Node::as_text) {
-        Some(query) => classify(query.as_str()).effect(),
+        Some(query) => classify(&identifiers::neutral(query.as_str())).effect(),
         None => Effect::Write,
     }
 }
