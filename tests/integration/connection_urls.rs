@@ -38,7 +38,8 @@ fn a_password_inserted_into_a_redis_url_stays_one_password() {
     assert!(!ran.stdout.contains("p@ss") && !ran.stderr.contains("p@ss"));
 
     // A host that holds `@` would have made `evil` a user name and
-    // 127.0.0.1 the server: it stays one host name, which does not resolve.
+    // 127.0.0.1 the server: after the password it can only be a host, so
+    // it is refused before connecting.
     let ran = run_playbook(
         "ping.yaml",
         REDIS,
@@ -50,6 +51,40 @@ fn a_password_inserted_into_a_redis_url_stays_one_password() {
             "--input",
             "host=evil@127.0.0.1",
         ],
+        &[],
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let failed = ran.message("ping");
+    assert!(
+        failed.contains("a value in the host or port of the connection URL"),
+        "{failed}"
+    );
+    assert!(!failed.contains("cannot connect"), "{failed}");
+}
+
+/// Without user information before it, a host value is encoded instead:
+/// it stays one host name, which does not resolve.
+#[test]
+fn a_host_without_user_information_stays_one_host_name() {
+    let redis = TestRedis::start();
+    let playbook = format!(
+        r#"name: ping
+inputs:
+  host: {{type: string}}
+steps:
+  - id: ping
+    redis:
+      url: "redis://{{{{inputs.host}}}}:{port}/0"
+      command: PING
+"#,
+        port = redis.port()
+    );
+    let ran = run_playbook("ping.yaml", &playbook, &["--input", "host=127.0.0.1"], &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let ran = run_playbook(
+        "ping.yaml",
+        &playbook,
+        &["--input", "host=evil@127.0.0.1"],
         &[],
     );
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);

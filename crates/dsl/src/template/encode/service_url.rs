@@ -4,9 +4,11 @@
 //! step's result never chooses where the credentials go. Unlike an HTTP
 //! URL's host, the authority here often holds a password, so a value there
 //! is percent-encoded (the kinds decode the user information) instead of
-//! refused: `evil@10.0.0.9` stays one odd host name that does not resolve,
-//! never a user `evil` on another server, and `p@ss:w/rd` stays one
-//! password. A bracketed IPv6 address is kept as it is.
+//! refused: `p@ss:w/rd` stays one password, and where the URL has no user
+//! information yet `evil@10.0.0.9` stays one odd host name that does not
+//! resolve, never a user `evil` on another server. After an `@` the value
+//! can only be the host or the port, which hold letters, digits, `-` and
+//! `.` (anything else is refused). A bracketed IPv6 address is kept.
 
 use super::percent_encode;
 use super::url::{part, Part};
@@ -24,11 +26,30 @@ pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
             }
         }
         Part::Authority if is_ipv6_literal(text) => Ok(text.to_string()),
+        // After the user information (`...@`), the value is the host or the
+        // port: say so now rather than after a lookup of an encoded name.
+        Part::Authority if authority(prefix).contains('@') => {
+            let host_name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+            if !text.is_empty() && text.chars().all(host_name) {
+                Ok(text.to_string())
+            } else {
+                Err(
+                    "a value in the host or port of the connection URL holds something other \
+                     than letters, digits, `-` and `.`"
+                        .into(),
+                )
+            }
+        }
         Part::Path if text == "." || text == ".." => {
             Err(format!("`{text}` as a path segment would move up the path"))
         }
         Part::Authority | Part::Path | Part::Query | Part::Fragment => Ok(percent_encode(text)),
     }
+}
+
+/// What the URL so far holds after its `://`.
+fn authority(prefix: &str) -> &str {
+    prefix.find("://").map_or("", |i| &prefix[i + 3..])
 }
 
 /// `[2001:db8::1]`: hex digits, `:` and `.` (an embedded IPv4) in brackets.

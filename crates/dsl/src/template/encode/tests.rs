@@ -121,13 +121,15 @@ fn a_connection_urls_authority_and_path_values_are_percent_encoded() {
         ok("redis://:{{inputs.x}}@h:6379/0", url, json!("p@ss:w/rd #1")),
         "redis://:p%40ss%3Aw%2Frd%20%231@h:6379/0"
     );
+    // Where no user information precedes it, the value may be a user, a
+    // password or a host: encoded, it is one of them.
     assert_eq!(
         ok(
-            "postgresql://u@{{inputs.x}}:5432/db",
+            "postgresql://{{inputs.x}}:5432/db",
             url,
             json!("evil@10.0.0.9")
         ),
-        "postgresql://u@evil%4010.0.0.9:5432/db"
+        "postgresql://evil%4010.0.0.9:5432/db"
     );
     assert_eq!(
         ok("postgresql://u@h/{{inputs.x}}", url, json!("x?host=/tmp")),
@@ -137,6 +139,19 @@ fn a_connection_urls_authority_and_path_values_are_percent_encoded() {
         ok("redis://{{inputs.x}}:6379", url, json!("[::1]")),
         "redis://[::1]:6379"
     );
+    // After the user information, a host: refused rather than encoded.
+    assert_eq!(
+        ok(
+            "redis://:pw@{{inputs.x}}:6379",
+            url,
+            json!("cache-1.internal")
+        ),
+        "redis://:pw@cache-1.internal:6379"
+    );
+    for bad in ["evil@10.0.0.9", "h:1/2", "h/../x", ""] {
+        let e = render_with("redis://:pw@{{inputs.x}}:6379", url, json!(bad)).unwrap_err();
+        assert!(e.message.contains("host or port"), "{}", e.message);
+    }
     assert_eq!(
         ok("redis://h:{{inputs.n}}", url, json!(null)),
         "redis://h:5"

@@ -184,10 +184,16 @@ fn rules(params: &Node) -> Vec<ParamProblem> {
                 span: query.file_span(placeholder.at.start, placeholder.at.end),
                 message: format!("`:\"{}\"` names no entry of `identifiers`", placeholder.name),
                 label: "no name given for it".into(),
-                help: format!(
-                    "add `identifiers: {{{}: \"...\"}}` to the step: the value is inserted as one quoted identifier",
-                    placeholder.name
-                ),
+                help: match runbook_dsl::suggest::did_you_mean(
+                    &placeholder.name,
+                    given.iter().map(|e| e.key.value.as_str()),
+                ) {
+                    Some(close) => format!("did you mean `:\"{close}\"`?"),
+                    None => format!(
+                        "add `identifiers: {{{}: \"...\"}}` to the step: the value is inserted as one quoted identifier",
+                        placeholder.name
+                    ),
+                },
             });
         }
     }
