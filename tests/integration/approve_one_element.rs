@@ -111,7 +111,7 @@ fn with_continue_a_refused_element_is_skipped_and_the_named_ones_run() {
     let report = s.command(&["report", &s.run_id()]).output().unwrap();
     let report = String::from_utf8_lossy(&report.stdout);
     assert!(
-        report.contains("| `drop` [1] $(touch pwned) | rejected | "),
+        report.contains("| `drop` \\[1\\] $(touch pwned) | rejected | "),
         "{report}"
     );
     let seen = continuing();

@@ -265,3 +265,50 @@ fn control_characters_in_a_playbook_are_escaped_in_diagnostics() {
         assert!(text.contains("\\x1b"), "{file}: {text}");
     }
 }
+
+/// A report is pasted where Markdown renders (a pull request, an incident
+/// review): names a step found read as text, not as an image or a link,
+/// and a value's backticks stay inside its code span.
+#[test]
+fn values_in_a_report_are_text_not_markdown() {
+    let s = Sandbox::new(
+        r#"name: names
+steps:
+  - id: list
+    shell: printf '%s\n' '<img src=x onerror=alert(1)>' '[x](http://evil.example)' 'a`b|c'
+    effect: read
+    outputs:
+      names: {lines: .}
+  - id: each
+    needs: [list]
+    for_each: steps.list.outputs.names
+    as: name
+    approval_per_item: true
+    approval: "Touch {{name}}?"
+    shell: "true"
+"#,
+    );
+    let run = s.run(&[
+        "--approve",
+        "each[0]",
+        "--approve",
+        "each[1]",
+        "--approve",
+        "each[2]",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let report = s.command(&["report", &s.run_id()]).output().unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    // No raw tag, link or emphasis outside a code span.
+    for raw in ["`each` [0] <img", "`each` [1] [x](http", "`each` [2] a`b"] {
+        assert!(!report.contains(raw), "{raw} in:\n{report}");
+    }
+    assert!(
+        report.contains(r"\<img src=x onerror=alert(1)\>"),
+        "{report}"
+    );
+    assert!(report.contains(r"\[x\](http://evil.example)"), "{report}");
+    assert!(report.contains(r"\[2\] a\`b\|c"), "{report}");
+    // The output's value holds a backtick: a longer fence keeps it inside.
+    assert!(report.contains("``[\"<img"), "{report}");
+}

@@ -73,15 +73,15 @@ fn labels_name_targets_in_every_view_and_hostile_ones_stay_inert() {
     );
     assert!(!live.contains("\u{1b}[2J"), "{live:?}");
 
-    // `runbook report`: the labels, escaped.
+    // `runbook report`: the labels, escaped (Markdown's brackets too).
     let out = s.command(&["report", &s.run_id()]).output().unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        report.contains("element [0] 10.0.0.1:9100 succeeded"),
+        report.contains(r"element \[0\] 10.0.0.1:9100 succeeded"),
         "{report}"
     );
     assert!(
-        report.contains(&format!("element [1] {escape_to} succeeded")),
+        report.contains(&format!(r"element \[1\] {escape_to} succeeded")),
         "{report}"
     );
     assert!(!report.contains('\u{1b}'), "{report:?}");

@@ -115,13 +115,13 @@ fn a_steps_cap_and_its_playbooks_apply_to_ten_megabytes_of_output() {
         journaled_marker.contains("set by `output_cap` of playbook `caps`"),
         "{journaled_marker}"
     );
-    // So does the report.
+    // So does the report (its backticks escaped, as all journal text is).
     let report = s.command(&["report", &s.run_id()]).output().unwrap();
     let report = String::from_utf8_lossy(&report.stdout);
     for expected in [
-        "16KiB (16384 bytes), set by `output_cap` of step `small`",
-        "4MiB (4194304 bytes), set by `output_cap` of step `large`",
-        "128KiB (131072 bytes), set by `output_cap` of playbook `caps`",
+        r"16KiB (16384 bytes), set by \`output_cap\` of step \`small\`",
+        r"4MiB (4194304 bytes), set by \`output_cap\` of step \`large\`",
+        r"128KiB (131072 bytes), set by \`output_cap\` of playbook \`caps\`",
     ] {
         assert!(report.contains(expected), "{expected} in\n{report}");
     }

@@ -4,6 +4,7 @@
 //! is read into one model ([`RunReport`]) that the web console
 //! (`runbook serve`) renders too.
 
+mod markdown_text;
 mod model;
 #[cfg(test)]
 mod tests;
@@ -58,7 +59,7 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
             let list: Vec<String> = h
                 .inputs
                 .iter()
-                .map(|(k, v)| format!("`{k}` = `{}`", plain(v)))
+                .map(|(k, v)| format!("{} = {}", code_span(k), code_span(&plain(v))))
                 .collect();
             let _ = writeln!(out, "- Inputs: {}", list.join(", "));
         }
@@ -87,12 +88,12 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
         let outs: Vec<String> = row
             .outputs
             .iter()
-            .map(|(k, v)| format!("`{k}` = `{}`", cell(&plain(v))))
+            .map(|(k, v)| format!("{} = {}", code(k), code(&plain(v))))
             .collect();
         let _ = writeln!(
             out,
-            "| `{}` | {} | {ended} | {} | {} | {} |",
-            row.step,
+            "| {} | {} | {ended} | {} | {} | {} |",
+            code(&row.step),
             row.started.as_deref().unwrap_or("—"),
             row.result,
             cell(&row.notes),
@@ -119,7 +120,7 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
                 Verdict::Approved => "approved".to_string(),
                 Verdict::Rejected => "rejected".to_string(),
                 Verdict::Done { instructions } => format!("done: {}", cell(instructions)),
-                Verdict::Answered { answer } => format!("answered `{}`", cell(answer)),
+                Verdict::Answered { answer } => format!("answered {}", code(answer)),
             };
             let why = d.why.as_deref().map(cell).unwrap_or_else(|| "—".into());
             let plan = d
@@ -134,8 +135,11 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "| {} | `{}`{element} | {decision} | {} ({}) | {why} |{plan}|",
-                d.time, d.step, d.who, d.via
+                "| {} | {}{element} | {decision} | {} ({}) | {why} |{plan}|",
+                d.time,
+                code(&d.step),
+                cell(&d.who),
+                d.via
             );
         }
     }
@@ -148,7 +152,7 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
             .iter()
             .map(|part| match part {
                 Part::Text(t) => cell(t),
-                Part::Code(c) => format!("`{}`", cell(c)),
+                Part::Code(c) => code(c),
             })
             .collect();
         let _ = writeln!(out, "| {} | {what} |", m.time);
@@ -156,7 +160,9 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
     out
 }
 
-/// Text safe inside a Markdown table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', "<br>")
+use markdown_text::{code, text as cell};
+
+/// A code span outside a table (a pipe needs no escape there).
+fn code_span(value: &str) -> String {
+    code(value).replace("\\|", "|")
 }
