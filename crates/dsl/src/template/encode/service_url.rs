@@ -11,7 +11,7 @@
 //! `.` (anything else is refused). A bracketed IPv6 address is kept.
 
 use super::percent_encode;
-use super::url::{part, Part};
+use super::url::{is_host_or_port, part, Part};
 
 pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
     match part(prefix) {
@@ -29,8 +29,7 @@ pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
         // After the user information (`...@`), the value is the host or the
         // port: say so now rather than after a lookup of an encoded name.
         Part::Authority if authority(prefix).contains('@') => {
-            let host_name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
-            if !text.is_empty() && text.chars().all(host_name) {
+            if is_host_or_port(text) {
                 Ok(text.to_string())
             } else {
                 Err(
@@ -40,10 +39,9 @@ pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
                 )
             }
         }
-        Part::Path if text == "." || text == ".." => {
-            Err(format!("`{text}` as a path segment would move up the path"))
-        }
-        Part::Authority | Part::Path | Part::Query | Part::Fragment => Ok(percent_encode(text)),
+        Part::Authority => Ok(percent_encode(text)),
+        // The path (a database) and the query as in any URL.
+        Part::Path | Part::Query | Part::Fragment => super::url::insert(prefix, text),
     }
 }
 

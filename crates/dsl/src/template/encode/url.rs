@@ -46,8 +46,7 @@ pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
             Ok(text.to_string())
         }
         Part::Authority => {
-            let host_name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
-            if !text.is_empty() && text.chars().all(host_name) {
+            if is_host_or_port(text) {
                 Ok(text.to_string())
             } else {
                 Err(format!(
@@ -61,6 +60,15 @@ pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
         }
         Part::Path | Part::Query | Part::Fragment => Ok(percent_encode(text)),
     }
+}
+
+/// Letters, digits, `-` and `.` only: a host name, an IPv4 address or a
+/// port, and nothing that could add a user, a path, a query or a fragment.
+pub(super) fn is_host_or_port(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
 /// An absolute `http`/`https` URL with a host and nothing that could be
