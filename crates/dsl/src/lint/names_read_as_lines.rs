@@ -8,7 +8,7 @@
 use super::{new, LintRule};
 use crate::ast::{Effect, ForEachList, Separator, Step};
 use crate::diagnostic::Diagnostic;
-use crate::plan::{Param, ParamValue, Plan};
+use crate::plan::Plan;
 use crate::template::{Quoting, Segment};
 
 pub(super) fn names_read_as_lines(
@@ -17,7 +17,7 @@ pub(super) fn names_read_as_lines(
     step: &Step,
     add: &mut impl FnMut(LintRule, Diagnostic),
 ) {
-    let Some(command) = shell_text(plan.step_plan(i).params.values()) else {
+    let Some(command) = shell_text(&plan.step_plan(i).params) else {
         return;
     };
     // What the command prints is what its last pipeline stage writes.
@@ -71,26 +71,17 @@ pub(super) fn names_read_as_lines(
 
 /// The literal text of a step's shell commands (the values inserted into
 /// them cannot add a flag: they are quoted).
-fn shell_text<'a>(params: impl Iterator<Item = &'a Param>) -> Option<String> {
+fn shell_text(params: &crate::plan::Params) -> Option<String> {
     let mut text = String::new();
-    let mut stack: Vec<&Param> = params.collect();
-    while let Some(param) = stack.pop() {
-        match &param.value {
-            ParamValue::Template {
-                template,
-                quoting: Quoting::Shell,
-                ..
-            } => {
-                for segment in &template.segments {
-                    if let Segment::Text { text: literal, .. } = segment {
-                        text.push_str(literal);
-                    }
-                    text.push(' ');
-                }
+    for (template, quoting) in super::templates(params) {
+        if quoting != Quoting::Shell {
+            continue;
+        }
+        for segment in &template.segments {
+            if let Segment::Text { text: literal, .. } = segment {
+                text.push_str(literal);
             }
-            ParamValue::List(items) => stack.extend(items.iter()),
-            ParamValue::Map(entries) => stack.extend(entries.iter().map(|(_, p)| p)),
-            _ => {}
+            text.push(' ');
         }
     }
     (!text.is_empty()).then_some(text)
