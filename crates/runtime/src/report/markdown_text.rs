@@ -24,13 +24,19 @@ pub fn text(value: &str) -> String {
     out
 }
 
-/// A code span holding `value` exactly, in a table cell: fenced by more
-/// backticks than any run inside it, `|` escaped (GFM reads a pipe in a
-/// table before it reads a code span) and a line break shown as `⏎`.
+/// A code span holding `value` exactly, in a table cell: as
+/// [`code_span`], with `|` escaped (GFM reads a pipe in a table before it
+/// reads a code span).
 pub fn code(value: &str) -> String {
+    code_span(&value.replace('|', "\\|"))
+}
+
+/// A code span holding `value` exactly: fenced by more backticks than any
+/// run inside it, and a line break shown as `⏎`.
+pub fn code_span(value: &str) -> String {
     let longest = value.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    let inner = value.replace('|', "\\|").replace('\n', "⏎");
+    let inner = value.replace('\n', "⏎");
     // A span that starts or ends with a backtick needs a space inside.
     let pad = if inner.starts_with('`') || inner.ends_with('`') {
         " "

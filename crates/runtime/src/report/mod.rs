@@ -160,9 +160,4 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
     out
 }
 
-use markdown_text::{code, text as cell};
-
-/// A code span outside a table (a pipe needs no escape there).
-fn code_span(value: &str) -> String {
-    code(value).replace("\\|", "|")
-}
+use markdown_text::{code, code_span, text as cell};
