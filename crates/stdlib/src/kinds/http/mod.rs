@@ -90,7 +90,11 @@ fn schema() -> KindSchema {
                 ParamType::Enum(METHODS),
                 "Request method; default `GET`.",
             ),
-            ParamSchema::optional("headers", templates(), "Request headers."),
+            ParamSchema::optional(
+                "headers",
+                templates(),
+                "Request headers; a name that is not a header name, or a written value with a line break, is a `check` error, and an inserted value with one fails the step before anything is sent.",
+            ),
             ParamSchema::optional(
                 "query",
                 templates(),
@@ -197,8 +201,15 @@ fn schema() -> KindSchema {
 /// The three ways of giving a body, of which a request takes one.
 const BODIES: &[&str] = &["json", "body", "body_file"];
 
-/// A second way of giving the body, at the place it is written.
+/// A second way of giving the body, and a header that could not be sent,
+/// at the place they are written.
 fn rules(params: &Node) -> Vec<ParamProblem> {
+    let mut problems = second_bodies(params);
+    problems.extend(unsendable_headers(params));
+    problems
+}
+
+fn second_bodies(params: &Node) -> Vec<ParamProblem> {
     let given: Vec<(&str, &Node)> = BODIES
         .iter()
         .filter_map(|name| Some((*name, param(params, Some("url"), name)?)))
@@ -216,6 +227,49 @@ fn rules(params: &Node) -> Vec<ParamProblem> {
                 .into(),
         })
         .collect()
+}
+
+/// A header name the request could not carry, and a written value (one
+/// without `{{`) holding a line break: both would fail every run of the
+/// step before anything is sent, so `check` says so where they are
+/// written. A value inserted at run time is checked when it is sent.
+fn unsendable_headers(params: &Node) -> Vec<ParamProblem> {
+    let Some(headers) = param(params, Some("url"), "headers").and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for entry in headers {
+        let name = &entry.key.value;
+        if !request::is_header_name(name) {
+            problems.push(ParamProblem {
+                code: Code::InvalidParam,
+                span: entry.key.span,
+                message: format!("`{}` is not a header name", name.escape_debug()),
+                label: "not sendable as a header name".into(),
+                help: "a header name is letters, digits and `-` (also `!#$%&'*+.^_`|~`), \
+                       with no spaces or `:`"
+                    .into(),
+            });
+        }
+        let written = entry.value.as_text().filter(|t| !t.as_str().contains("{{"));
+        if let Some(text) = written {
+            if !request::is_header_value(text.as_str()) {
+                problems.push(ParamProblem {
+                    code: Code::InvalidParam,
+                    span: entry.value.span,
+                    message: format!(
+                        "the value of header `{}` holds a line break or another control character",
+                        name.escape_debug()
+                    ),
+                    label: "would end the header here".into(),
+                    help: "a header value is one line: write it without line breaks \
+                           (a tab is allowed)"
+                        .into(),
+                });
+            }
+        }
+    }
+    problems
 }
 
 fn default_effect(params: &Node) -> Effect {
@@ -282,6 +336,30 @@ mod tests {
             "`body_file` and `json` exclude each other"
         );
         assert!((schema().rules)(&map(vec![("body", text("x"))])).is_empty());
+    }
+
+    #[test]
+    fn headers_that_could_not_be_sent_are_found_where_written() {
+        let headers = map(vec![
+            ("X Request Id", text("1")),
+            ("Accept:", text("a")),
+            ("X-Ok", text("fine\tvalue")),
+            ("X-Split", text("a\r\nX-Injected: yes")),
+            ("X-Later", text("{{inputs.id}}\n")),
+        ]);
+        let params = map(vec![("url", text("https://x")), ("headers", headers)]);
+        let messages: Vec<String> = (schema().rules)(&params)
+            .into_iter()
+            .map(|p| p.message)
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "`X Request Id` is not a header name",
+                "`Accept:` is not a header name",
+                "the value of header `X-Split` holds a line break or another control character",
+            ]
+        );
     }
 
     #[test]

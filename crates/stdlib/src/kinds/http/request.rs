@@ -112,17 +112,29 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// Whether the request can carry `name` as a header name; `check` and
+/// the run ask the same question.
+pub(super) fn is_header_name(name: &str) -> bool {
+    reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+}
+
+/// Whether `value` is one header line (no line break, no other control
+/// character but a tab).
+pub(super) fn is_header_value(value: &str) -> bool {
+    reqwest::header::HeaderValue::from_str(value).is_ok()
+}
+
 /// A request header as written, or why it cannot be sent: a value holding
 /// a line break would start a header of its own, so it is refused by name
 /// before anything is sent (the value may be secret and is not quoted).
 fn header(name: &str, value: String) -> Result<(String, String), String> {
-    if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+    if !is_header_name(name) {
         return Err(format!(
             "`{}` is not a header name: letters, digits and `-` (and `!#$%&'*+.^_`|~`)",
             name.escape_debug()
         ));
     }
-    if reqwest::header::HeaderValue::from_str(&value).is_err() {
+    if !is_header_value(&value) {
         return Err(format!(
             "the value of header `{name}` holds a line break or another control character, \
              which would end the header there: not sent"
