@@ -435,6 +435,74 @@ fn a_hostile_reason_is_journaled_exactly_and_shown_escaped() {
     assert!(!report.contains('\x1b'), "{report:?}");
 }
 
+/// A reason that holds a secret of the run (an approver pasting a token)
+/// is masked in the journal and kept nowhere else: the run's mark that it
+/// took the decision names the decision by its digest, not its bytes.
+#[test]
+fn a_secret_in_a_reason_is_left_in_no_file_of_the_run() {
+    const TOKEN: &str = "tok-3f9a1c77e2b84d0b9e";
+    let s = Sandbox::new(
+        r#"
+inputs:
+  token: {type: string, secret: true, env: RB_TOKEN}
+steps:
+  - id: restart
+    shell: {command: 'test -n "$T" && echo restarted >> trail', env: {T: "{{inputs.token}}"}}
+    approval: Restart the workers?
+"#,
+    );
+    store(&s);
+    let child = s
+        .command(&["run", "p.yaml", "--output", "json", "--journal-dir", "runs"])
+        .args(["--wait-for-approval", "--gate-timeout", "10m"])
+        .env("RB_TOKEN", TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let record = pending_at(&s, "restart");
+    let run_id = record["run_id"].as_str().unwrap().to_string();
+    let reason = format!("ok, token {TOKEN} works");
+    let out = decide(
+        &s,
+        None,
+        &["approve", &run_id, "restart", "--reason", &reason],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let decided = &run.events_of("gate_decided")[0];
+    assert_eq!(decided["reason"], "ok, token *** works");
+
+    let run_dir = s.path().join("runs").join(&run_id);
+    let mut files = vec![];
+    let mut dirs = vec![run_dir.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with(".taken.json")),
+        "the run marked the decision taken: {files:?}"
+    );
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(TOKEN),
+            "{} holds the secret",
+            file.display()
+        );
+    }
+}
+
 #[test]
 fn sigterm_while_waiting_removes_the_pending_record_and_exits_143() {
     let s = Sandbox::new(GATED);

@@ -5,7 +5,7 @@
 //! (docs/run-store.md, "The decision file").
 
 use super::decide::DecideError;
-use super::files::{self, MAX_DECISION_BYTES};
+use super::files;
 use super::record::{PendingRecord, TakenMark};
 use crate::operator::current_uid;
 use std::time::{Duration, Instant};
@@ -16,9 +16,8 @@ use std::time::{Duration, Instant};
 const CONFIRM: Duration = Duration::from_secs(3);
 /// How often the decider looks meanwhile.
 const CONFIRM_POLL: Duration = Duration::from_millis(20);
-/// The largest mark: the decision as a JSON string, each byte at most six
-/// (`\u001f`), and the mark's other fields.
-const MAX_MARK_BYTES: u64 = 6 * MAX_DECISION_BYTES + 1024;
+/// The largest mark: a digest and two numbers, with room to spare.
+const MAX_MARK_BYTES: u64 = 4096;
 
 /// After a decision was written: waits until the run took it (its mark
 /// names this decision: `Ok(true)`), or the gate ended without it. A
@@ -52,7 +51,7 @@ pub(super) fn confirm(
             return None;
         }
         let mark: TakenMark = serde_json::from_slice(&owned.bytes).ok()?;
-        Some(mark.uid == me && mark.decision.as_bytes() == bytes)
+        Some(mark.names(me, bytes))
     };
     let deadline = Instant::now() + CONFIRM;
     loop {

@@ -159,15 +159,42 @@ pub struct DecisionFile {
 /// the pending record. A decider waits for it after writing its decision
 /// ([`super::decide`]), so that it says "decided" only of a decision the
 /// run read: the mark names the decision taken by its file's owner and
-/// its bytes. The run never removes it (a decider may read it late);
-/// `resume` and `runbook pending --prune` do, once its record is gone.
+/// the digest of its bytes. It holds no copy of them: a reason or answer
+/// may hold a secret the decider typed, which the journal masks, and the
+/// mark outlives the decision file. The run never removes it (a decider
+/// may read it late); `resume` and `runbook pending --prune` do, once its
+/// record is gone.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TakenMark {
     pub version: u32,
     /// The owner of the decision file taken: who decided.
     pub uid: u32,
-    /// The decision file taken, as it was read.
-    pub decision: String,
+    /// The SHA-256 of the decision file taken, as it was read, lowercase hex.
+    pub decision_sha256: String,
+}
+
+impl TakenMark {
+    /// The mark of decision file `bytes`, owned by `uid`.
+    pub fn of(uid: u32, bytes: &[u8]) -> TakenMark {
+        TakenMark {
+            version: FORMAT_VERSION,
+            uid,
+            decision_sha256: sha256_hex(bytes),
+        }
+    }
+
+    /// Whether this mark names decision file `bytes` written by `uid`.
+    pub fn names(&self, uid: u32, bytes: &[u8]) -> bool {
+        self.uid == uid && self.decision_sha256 == sha256_hex(bytes)
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The front end a person decided through. It is the decider's own claim

@@ -226,11 +226,7 @@ impl Remote {
                 // sticky `gates/` lets it write where it may not rename
                 // another user's file), for the decider waiting to learn
                 // that its decision was read.
-                let mark = TakenMark {
-                    version: FORMAT_VERSION,
-                    uid: uid.unwrap_or(u32::MAX),
-                    decision: String::from_utf8_lossy(&bytes).into_owned(),
-                };
+                let mark = TakenMark::of(uid.unwrap_or(u32::MAX), &bytes);
                 if let Ok(mark) = serde_json::to_vec(&mark) {
                     let _ = gates.write_atomically(&files::taken_name(&record.nonce), &mark, false);
                 }

@@ -169,11 +169,7 @@ fn only_the_runs_mark_of_this_very_decision_says_decided() {
     let w = Waiting::new("mark");
     let published = w.published.as_ref().unwrap();
     // A mark naming another decision, written by the run's user.
-    let other = TakenMark {
-        version: FORMAT_VERSION,
-        uid: current_uid(),
-        decision: "{\"another\": true}".into(),
-    };
+    let other = TakenMark::of(current_uid(), b"{\"another\": true}");
     published
         .gates
         .write_atomically(
