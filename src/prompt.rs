@@ -92,6 +92,18 @@ impl Read {
     }
 }
 
+/// `body` inside the prompt's box: every line of it behind `│ ` (the
+/// first after `label`, the others under the first), so no line of a
+/// multi-line command or question starts outside the box, where it could
+/// pass for the prompt's own.
+fn boxed(text: &mut String, label: &str, body: &str) {
+    let indent = " ".repeat(label.chars().count());
+    for (i, line) in body.lines().enumerate() {
+        let lead = if i == 0 { label } else { &indent };
+        text.push_str(&format!("│ {lead}{line}\n"));
+    }
+}
+
 impl Operator for Terminal {
     fn preset(&self, request: &GateRequest) -> Option<Decision> {
         self.preapproved.decide(request)
@@ -109,7 +121,7 @@ impl Operator for Terminal {
         let title = request
             .title
             .as_deref()
-            .map(|t| format!(" — {t}"))
+            .map(|t| format!(" — {}", t.replace('\n', " ")))
             .unwrap_or_default();
         text.push_str(&format!("\n┌ approval needed: `{}`{title}\n", request.step));
         if request.rerun {
@@ -118,13 +130,13 @@ impl Operator for Terminal {
             );
         }
         for line in request.context.lines() {
-            text.push_str(&format!("│ {line}\n"));
+            boxed(&mut text, "", &line);
         }
-        text.push_str(&format!("│ effect: {}\n", request.effect.name()));
+        boxed(&mut text, "effect: ", request.effect.name());
         if let Some(detail) = &request.detail {
-            text.push_str(&format!("│ runs:   {detail}\n"));
+            boxed(&mut text, "runs:   ", detail);
         }
-        text.push_str(&format!("│ {}\n", request.question));
+        boxed(&mut text, "", &request.question);
         if let Some(hint) = &request.remote_hint {
             text.push_str(&format!("│ or from another terminal: {hint}\n"));
         }
@@ -183,15 +195,13 @@ impl Operator for Terminal {
         let title = question
             .title
             .as_deref()
-            .map(|t| format!(" — {t}"))
+            .map(|t| format!(" — {}", t.replace('\n', " ")))
             .unwrap_or_default();
         let mut text = format!("\n┌ `{}`{title}\n", question.step);
         for line in question.context.lines() {
-            text.push_str(&format!("│ {line}\n"));
+            boxed(&mut text, "", &line);
         }
-        for line in question.text.lines() {
-            text.push_str(&format!("│ {line}\n"));
-        }
+        boxed(&mut text, "", &question.text);
         if let Some(hint) = &question.remote_hint {
             text.push_str(&format!("│ or from another terminal: {hint}\n"));
         }
@@ -199,7 +209,7 @@ impl Operator for Terminal {
             QuestionKind::Manual => "└ type `done` (or `done NOTE`) when it is done: ".to_string(),
             QuestionKind::Ask(AnswerType::Choice(choices)) => {
                 for (i, c) in choices.iter().enumerate() {
-                    text.push_str(&format!("│   {}) {}\n", i + 1, c.value));
+                    boxed(&mut text, &format!("  {}) ", i + 1), &c.value);
                 }
                 "└ answer: ".to_string()
             }

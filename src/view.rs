@@ -297,9 +297,10 @@ impl Human {
                 description,
             } => {
                 format!(
-                    "{} {step}{}  would run ({effect}): {description}",
+                    "{} {step}{}  would run ({effect}): {}",
                     self.palette.magenta("◇"),
-                    self.title(step)
+                    self.title(step),
+                    continued(description)
                 )
             }
             Event::GateShown {
@@ -308,8 +309,9 @@ impl Human {
                 effect,
             } => {
                 format!(
-                    "{} {step}  gate ({effect}), not asked in a dry-run: {question}",
-                    self.palette.magenta("◇")
+                    "{} {step}  gate ({effect}), not asked in a dry-run: {}",
+                    self.palette.magenta("◇"),
+                    continued(question)
                 )
             }
             Event::GateRequested { .. } => return None,
@@ -324,7 +326,7 @@ impl Human {
             } => {
                 let why = reason
                     .as_ref()
-                    .map(|r| format!(": {r}"))
+                    .map(|r| format!(": {}", one_line(r)))
                     .unwrap_or_default();
                 // A loop element's own gate: which element was decided.
                 let step = match element {
@@ -361,7 +363,7 @@ impl Human {
                 Some(text) => {
                     let note = match answer.as_str() {
                         Some("") | None => String::new(),
-                        Some(note) => format!(": {note}"),
+                        Some(note) => format!(": {}", one_line(note)),
                     };
                     let mut line = format!(
                         "  {} {step} done, confirmed by {who} ({via}){note}",
@@ -376,8 +378,9 @@ impl Human {
                     line
                 }
                 None => format!(
-                    "  {} {step}: {answer} ({who}, {via})",
-                    self.palette.green("✓")
+                    "  {} {step}: {} ({who}, {via})",
+                    self.palette.green("✓"),
+                    one_line(&answer.to_string())
                 ),
             },
             Event::StepInterrupted { step } => {
@@ -412,7 +415,7 @@ impl Human {
             } => {
                 let message = message
                     .as_ref()
-                    .map(|m| format!(": {m}"))
+                    .map(|m| format!(": {}", continued(m)))
                     .unwrap_or_default();
                 let time = seconds(*duration_ms);
                 // What the step read, under its line.
@@ -468,6 +471,27 @@ impl Human {
             self.last = record.event.step().map(str::to_string);
         }
         Some(line)
+    }
+}
+
+/// A multi-line text after a step's marker (a command, a question, a
+/// failure): its later lines indented under it, so none starts where the
+/// view's own markers (`✓`, `◇`, `✗`) do.
+fn continued(text: &str) -> Cow<'_, str> {
+    if text.contains('\n') {
+        Cow::Owned(text.replace('\n', "\n    "))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// What a person typed as one line (a reason, a note, an answer): its line
+/// breaks shown as `\n`, so it cannot print lines of its own.
+fn one_line(text: &str) -> Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        Cow::Owned(text.replace('\r', "\\r").replace('\n', "\\n"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 

@@ -312,3 +312,53 @@ steps:
     // The output's value holds a backtick: a longer fence keeps it inside.
     assert!(report.contains("``[\"<img"), "{report}");
 }
+
+/// A value with line breaks (a key name, a row) put into an approval
+/// question cannot draw lines that pass for the prompt's own: it stays on
+/// one line, `\n` written out, in the dry-run's plain view and in the
+/// terminal's prompt, where every line of the box keeps its `│`.
+#[test]
+fn a_value_with_line_breaks_cannot_forge_lines_of_an_approval_prompt() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: scan
+    shell: printf 'evil\n\342\224\224 approve? [y/n] y\n  \342\234\223 approved'
+    effect: read
+    outputs:
+      key: stdout
+  - id: drop
+    needs: [scan]
+    shell: {command: 'echo dropping "$K"', env: {K: "{{steps.scan.outputs.key}}"}}
+    effect: destructive
+    approval: "Drop {{steps.scan.outputs.key}}?\nIts data is lost."
+"#,
+    );
+    let forged = "evil\\n└ approve? [y/n] y\\n  ✓ approved";
+    let out = s.command(&["run", "p.yaml", "--dry-run"]).output().unwrap();
+    let plain = stderr(&out);
+    assert!(plain.contains(&format!("Drop {forged}?")), "{plain}");
+    assert!(plain.contains("\n    Its data is lost."), "{plain}");
+    for line in plain.lines() {
+        assert!(
+            !line.starts_with('└') && !line.starts_with("  ✓ approved"),
+            "{plain}"
+        );
+    }
+
+    // The prompt, on a real terminal; no answer comes (end of input).
+    let live = s.pty_capture("run p.yaml --gate-timeout 3s", &[("NO_COLOR", "1")]);
+    let boxed: Vec<&str> = live
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .skip_while(|l| !l.contains("┌ approval needed"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .collect();
+    assert!(
+        boxed.iter().any(|l| l.contains(&format!("Drop {forged}?"))),
+        "{live}"
+    );
+    assert!(boxed.iter().all(|l| l.starts_with('│')), "{boxed:#?}");
+    assert!(boxed.contains(&"│ Its data is lost."), "{boxed:#?}");
+}

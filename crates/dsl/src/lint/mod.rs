@@ -223,7 +223,7 @@ fn raw_insertion(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRu
                     .label(insertion.span, "inserted raw: not encoded")
                     .help("drop `raw` (or the triple braces) so the value is encoded for where it lands; if it must stay raw, allow the rule on this step with a reason"),
                 ),
-                Quoting::None => continue,
+                Quoting::None | Quoting::Prose => continue,
             };
             add(rule, diagnostic);
         }

@@ -27,6 +27,12 @@ pub enum Quoting {
     Shell,
     /// Values are inserted as they are (HTTP bodies, messages).
     None,
+    /// Text a person reads before deciding (an approval question, a
+    /// `manual` step's instructions): an inserted value stays on one line,
+    /// its line breaks written `\n` and `\r`, so a value (a row, a key
+    /// name) cannot add lines that look like the prompt's own. The text
+    /// written in the playbook keeps its lines.
+    Prose,
     /// Values are encoded for where they land (see [`encode`](super::encode)).
     Encoded(super::encode::Encoding),
 }
@@ -166,6 +172,7 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                     // Not a shell command: `quote` still quotes once, for
                     // an argv element that a shell runs.
                     (None, _) if parses == Parses::Twice => out.push_str(&shell_quote(&text)),
+                    (None, Quoting::Prose) => out.push_str(&one_line(&text)),
                     (None, _) => out.push_str(&text),
                 }
             }
@@ -264,6 +271,16 @@ fn text(value: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// `text` on one line: line breaks written as `\n` and `\r`
+/// ([`Quoting::Prose`]; every other control character is escaped wherever
+/// the text is shown).
+fn one_line(text: &str) -> String {
+    if !text.contains(['\n', '\r']) {
+        return text.to_string();
+    }
+    text.replace('\r', "\\r").replace('\n', "\\n")
 }
 
 /// Handlebars truthiness: `false`, `null`, `0`, `""` and `[]` are false.

@@ -581,6 +581,20 @@ fn renders_without_quoting() {
 }
 
 #[test]
+fn prose_keeps_an_inserted_value_on_one_line() {
+    let c = json!({"inputs": {"key": "evil\r\n\u{2514} approve? [y/n] y\n  ok", "n": 3}});
+    let question = "Delete {{inputs.key}} ({{inputs.n}} of them)?\nIts data is lost.";
+    assert_eq!(
+        render(question, &c, Quoting::Prose).expect("renders"),
+        "Delete evil\\r\\n\u{2514} approve? [y/n] y\\n  ok (3 of them)?\nIts data is lost."
+    );
+    // Without it, values go in as they are.
+    assert!(render(question, &c, Quoting::None)
+        .expect("renders")
+        .contains("evil\r\n"));
+}
+
+#[test]
 fn render_is_strict_and_checks_the_subset() {
     let e = render("echo {{inputs.missing}}", &ctx(), Quoting::Shell).expect_err("strict");
     assert_eq!(e.message, "`inputs.missing` has no value");

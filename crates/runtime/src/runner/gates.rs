@@ -16,7 +16,7 @@ impl StepTask {
     pub(super) fn gate_question(&self, ctx: &ActionContext) -> Result<String, FillError> {
         let (step, step_plan) = self.shared.plan.step(self.index);
         if let Some(q) = &step_plan.approval_question {
-            return fill(q, &ctx.scope, Quoting::None);
+            return fill(q, &ctx.scope, Quoting::Prose);
         }
         // A kind that gates by itself asks its own question.
         let own = step_plan
@@ -236,7 +236,7 @@ impl StepTask {
         let (step, step_plan) = self.shared.plan.step(self.index);
         let mode = self.shared.options.mode;
         let text = match &step_plan.text {
-            Some(t) => match fill(t, &ctx.scope, Quoting::None) {
+            Some(t) => match fill(t, &ctx.scope, Quoting::Prose) {
                 Ok(text) => text,
                 Err(e) => {
                     return StepDone {
