@@ -15,6 +15,7 @@ mod programs;
 mod prompt;
 mod run_dir;
 mod secret_file;
+mod shared_libraries;
 mod signals;
 mod view;
 
