@@ -139,6 +139,11 @@ steps:
       url: "postgresql://postgres@127.0.0.1:{closed}/postgres"
       query: SELECT 1
     on_failure: continue
+  - id: tls
+    sql:
+      url: "{url}?sslmode=require"
+      query: SELECT 1
+    on_failure: continue
 "#,
         url = pg.url
     );
@@ -165,6 +170,11 @@ steps:
         )),
         "{}",
         message("down")
+    );
+    assert!(
+        message("tls").starts_with("the database URL asks for TLS (`sslmode=require`)"),
+        "{}",
+        message("tls")
     );
     assert_eq!(pg.psql("SELECT count(*) FROM job WHERE state = 'x'"), "0");
 }

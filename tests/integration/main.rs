@@ -48,6 +48,7 @@ mod kind_redis_full;
 mod kind_silence;
 mod kind_silence_shown;
 mod kind_sql;
+mod kind_sql_cancel;
 mod kind_sql_dry_run;
 mod kind_sql_wal_reads;
 mod kind_tcp;

@@ -103,6 +103,14 @@ async fn connect(url: &str) -> Result<(Client, String), String> {
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| format!("the database URL is not valid: {e}"))?;
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        return Err(format!(
+            "the database URL asks for TLS (`sslmode=require`), and `sql` connects without it: \
+             nothing was sent to {}; reach a remote server through a local socket, a tunnel \
+             or a sidecar, and drop `sslmode` (or set it to `disable` or `prefer`)",
+            target(&config)
+        ));
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -378,8 +386,11 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
     };
     let read_only = params.read_only.unwrap_or(false);
     let params: Vec<Bound> = params.params.iter().cloned().map(Bound).collect();
+    // What asks the server to stop the statement when the step is stopped.
+    let on_server = std::sync::OnceLock::new();
     let work = async {
         let (client, target) = connect(&url).await?;
+        let _ = on_server.set(client.cancel_token());
         let fail = |e: tokio_postgres::Error| format!("PostgreSQL at {target}: {}", explain(&e));
         let begin = match (mode, read_only) {
             (Mode::ReadRolledBack, _) | (Mode::Run, true) => Some("BEGIN READ ONLY"),
@@ -436,8 +447,17 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
             }
             Err(e) => return ActionResult::failure(e),
         },
-        // Dropping the client closes the connection; the server rolls back.
-        _ = ctx.cancel.cancelled() => return ActionResult::failure("stopped while the statement ran"),
+        // A timeout, an abort or a signal: the server is asked to cancel
+        // the statement (closing the connection alone would not stop it
+        // until it next wrote to the socket), and dropping the client
+        // closes the connection, which rolls back an open transaction.
+        _ = ctx.cancel.cancelled() => {
+            let cancelled = match on_server.get() {
+                Some(token) => cancel_on_server(token).await,
+                None => String::new(),
+            };
+            return ActionResult::failure(format!("stopped while the statement ran{cancelled}"));
+        }
     };
     let mut fields = Map::new();
     if let Some(first) = first {
@@ -461,6 +481,25 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
         ));
     }
     result
+}
+
+/// How long asking the server to cancel may take: the step is stopping.
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Asks the server to cancel the statement running on the step's
+/// connection; what became of it, for the step's message.
+async fn cancel_on_server(token: &tokio_postgres::CancelToken) -> String {
+    match tokio::time::timeout(CANCEL_TIMEOUT, token.cancel_query(NoTls)).await {
+        Ok(Ok(())) => "; the server was asked to cancel it".into(),
+        Ok(Err(e)) => format!(
+            "; asking the server to cancel it failed ({}): it may still run there",
+            explain(&e)
+        ),
+        Err(_) => format!(
+            "; the server did not take the cancel request within {}s: it may still run there",
+            CANCEL_TIMEOUT.as_secs()
+        ),
+    }
 }
 
 /// The preview of a statement in a dry-run, as its classification allows;
