@@ -65,6 +65,8 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "approval_weakened" => vec![(ApprovalWeakened, Low)],
         "four_eyes_removed" => vec![(ApprovalWeakened, High)],
         "effect_raised" => vec![(EffectRaised, High), (UngatedWrite, High)],
+        "effect_lowered" => vec![(EffectLowered, Medium)],
+        "effect_lowered_to_read" => vec![(EffectLowered, High)],
         "ungated_write" => vec![(UngatedWrite, Medium)],
         "timeout_removed" => vec![(TimeoutRemoved, Medium)],
         "retry_removed" => vec![(RetryRemoved, Low)],

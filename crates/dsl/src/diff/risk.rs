@@ -7,6 +7,9 @@
 //! - an approval removed (high before a write or destructive step, medium
 //!   otherwise), or weakened to the generic question (low);
 //! - an effect raised: to `write` medium, to `destructive` high;
+//! - an effect lowered: to `read` high (a dry-run now executes the step),
+//!   from `destructive` medium (`--yes` now passes its gate, and the
+//!   live view stops marking it);
 //! - a new or newly writing step without a gate: write medium, destructive high;
 //! - a timeout removed (medium on a write, low otherwise), a retry removed (low),
 //!   a polling deadline (`until.within`) removed (medium);
@@ -43,6 +46,7 @@ pub enum RiskKind {
     ApprovalRemoved,
     ApprovalWeakened,
     EffectRaised,
+    EffectLowered,
     UngatedWrite,
     TimeoutRemoved,
     RetryRemoved,
@@ -57,6 +61,7 @@ impl RiskKind {
             RiskKind::ApprovalRemoved => "approval_removed",
             RiskKind::ApprovalWeakened => "approval_weakened",
             RiskKind::EffectRaised => "effect_raised",
+            RiskKind::EffectLowered => "effect_lowered",
             RiskKind::UngatedWrite => "ungated_write",
             RiskKind::TimeoutRemoved => "timeout_removed",
             RiskKind::RetryRemoved => "retry_removed",
@@ -197,6 +202,31 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                     push(r.severity, r.kind, &r.step, r.message);
                 }
             }
+        }
+        if new_plan.effect < old_plan.effect {
+            let (severity, consequence) = if new_plan.effect == Effect::Read {
+                (RiskSeverity::High, "a dry-run now executes it")
+            } else if is_gated {
+                (
+                    RiskSeverity::Medium,
+                    "`--yes` now passes its gate, which needed `--approve` by name",
+                )
+            } else {
+                (
+                    RiskSeverity::Medium,
+                    "it is no longer marked destructive where it is shown",
+                )
+            };
+            push(
+                severity,
+                RiskKind::EffectLowered,
+                id,
+                format!(
+                    "the effect of `{id}` was lowered from {} to {}: {consequence}",
+                    old_plan.effect.name(),
+                    new_plan.effect.name()
+                ),
+            );
         }
         if old_step.timeout.is_some() && step.timeout.is_none() {
             let severity = if new_plan.effect >= Effect::Write {
