@@ -9,6 +9,7 @@
 
 mod config;
 mod names_read_as_lines;
+mod secret_on_command_line;
 
 pub use crate::code::LintRule;
 pub use config::LintConfig;
@@ -46,6 +47,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         branch_without_else(plan, i, step, &mut add);
         manual_without_instructions(step, &mut add);
         secret_output_unmasked(plan, i, step, &mut add);
+        secret_on_command_line::secret_on_command_line(plan, i, step, &mut add);
         names_read_as_lines::names_read_as_lines(plan, i, step, &mut add);
         if on_call {
             on_call_without_description(plan, i, step, &mut add);
