@@ -16,6 +16,11 @@ pub struct Restored {
     pub succeeded: HashMap<String, Captured>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
+    /// Of those, the ones every element of which that started came to an
+    /// end (none did, perhaps): a loop among them stopped between its
+    /// elements (at an element's gate, or waiting for its turn to ask), so
+    /// nothing of it was in flight ([`Restored::settle_loops`]).
+    pub between_elements: HashSet<String>,
     /// The runs of the playbooks that steps called, by calling step: a
     /// calling step that runs again continues inside its called playbook
     /// (its steps that succeeded do not run again).
@@ -59,6 +64,22 @@ pub struct RestoredItem {
 }
 
 impl Restored {
+    /// A loop that stopped between its elements did nothing that is not on
+    /// record: its elements that succeeded are restored, the others run as
+    /// in any run, each asked at its own gate. It is not interrupted, so
+    /// it is not asked first whether to run again "after part of its
+    /// work". Whether a step is a loop is the plan's to say: the journal
+    /// of a loop none of whose elements started looks like a step's.
+    pub fn settle_loops(&mut self, plan: &runbook_dsl::plan::Plan) {
+        let between = std::mem::take(&mut self.between_elements);
+        self.interrupted.retain(|id| {
+            let is_loop = plan
+                .index_of(id)
+                .is_some_and(|i| plan.step_plan(i).iteration.is_some());
+            !(is_loop && between.contains(id))
+        });
+    }
+
     /// Whether there is nothing to restore.
     pub fn is_empty(&self) -> bool {
         self.succeeded.is_empty()

@@ -61,6 +61,8 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     // the playbook it calls) came to an end of its own: every element that
     // ran is on record, and the rejected one did nothing past that gate.
     let mut interrupted: HashMap<&str, bool> = HashMap::new();
+    // Elements started and not yet ended, by step, since its last start.
+    let mut in_flight: HashMap<&str, usize> = HashMap::new();
     let mut element_rejected: std::collections::HashSet<&str> = Default::default();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut finished = false;
@@ -77,6 +79,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         match &record.event {
             Event::StepStarted { step, .. } => {
                 interrupted.insert(step, true);
+                in_flight.insert(step, 0);
                 element_rejected.remove(step.as_str());
                 succeeded.remove(step.as_str());
             }
@@ -107,6 +110,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 step, index, label, ..
             } => {
                 item_labels.insert((step, *index), label);
+                *in_flight.entry(step).or_default() += 1;
             }
             Event::ItemFinished {
                 step,
@@ -119,6 +123,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 output_in_lines,
                 ..
             } => {
+                if let Some(n) = in_flight.get_mut(step.as_str()) {
+                    *n = n.saturating_sub(1);
+                }
                 // Every element's streams are rebuilt (its loop's end
                 // repeats them), the succeeded ones restored.
                 if *state == StepState::Rejected {
@@ -173,6 +180,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     for (step, flag) in interrupted {
         if flag {
             restored.interrupted.insert(step.to_string());
+            if in_flight.get(step).copied().unwrap_or(0) == 0 {
+                restored.between_elements.insert(step.to_string());
+            }
         }
     }
     Ok(Journaled {

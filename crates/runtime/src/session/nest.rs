@@ -103,7 +103,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
     )?;
     let hash = plan_hash(&plan);
     // A resume continues inside the called playbook, unless it changed.
-    let resumed = ctx.resumed.clone();
+    let mut resumed = ctx.resumed.clone();
     let force = ctx.journal.as_ref().is_some_and(|j| j.force);
     if let Some(journaled) = resumed.plan_hash.as_ref().filter(|_| !resumed.is_empty()) {
         if *journaled != hash && !force {
@@ -113,6 +113,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             ));
         }
     }
+    resumed.settle_loops(&plan);
     let outputs = Arc::new(Mutex::new(Map::new()));
     for (step, (_, captured)) in &resumed.succeeded {
         if !captured.is_empty() {

@@ -211,6 +211,8 @@ impl Stopped {
             .map_err(Refusal::Inputs)?;
         let mut restored_ids: Vec<String> = journaled.restored.succeeded.keys().cloned().collect();
         restored_ids.sort();
+        let mut journaled = journaled;
+        journaled.restored.settle_loops(&plan);
         let mut interrupted: Vec<String> = journaled.restored.interrupted.iter().cloned().collect();
         interrupted.sort();
         let mut events = Vec::new();

@@ -1,0 +1,86 @@
+//! A loop killed while an element waits at its own gate did nothing that
+//! is not on record: its resume restores the elements that succeeded and
+//! asks the others at their own gates, without first asking whether to
+//! run the loop again "after part of its work" (it is not interrupted).
+
+use crate::remote_approvals::{decide, pending, start, store, text, wait_for};
+use crate::running::Sandbox;
+use serde_json::Value;
+
+const LOOP: &str = r#"
+steps:
+  - id: drop
+    for_each: '["x", "y"]'
+    as: v
+    approval: "Drop {{v}}?"
+    approval_per_item: true
+    shell: echo {{v}} >> trail
+  - id: after
+    needs: [drop]
+    shell: echo after >> trail
+"#;
+
+fn waiting_element(s: &Sandbox, element: &str) -> Value {
+    wait_for(&format!("`drop` {element} pending"), || {
+        pending(s)
+            .into_iter()
+            .find(|r| r["step"] == "drop" && r["element"] == element)
+    })
+}
+
+#[test]
+fn a_loop_killed_at_an_elements_gate_resumes_at_that_gate() {
+    let s = Sandbox::new(LOOP);
+    store(&s);
+    let mut child = start(&s, &["--wait-for-approval", "--gate-timeout", "10m"]);
+    let first = waiting_element(&s, "[0] x");
+    let run_id = first["run_id"].as_str().unwrap().to_string();
+    let out = decide(&s, None, &["approve", &run_id, "drop[0]"]);
+    assert!(out.status.success(), "{}", text(&out));
+    waiting_element(&s, "[1] y");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("trail")).unwrap(),
+        "x\n"
+    );
+
+    let out = s
+        .command(&[
+            "resume",
+            &run_id,
+            "--journal-dir",
+            "runs",
+            "--approve",
+            "drop",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        !events.iter().any(|e| e["event"] == "step_interrupted"),
+        "nothing was in flight: {events:#?}"
+    );
+    let questions: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "gate_requested")
+        .filter_map(|e| e["question"].as_str())
+        .collect();
+    assert_eq!(questions, ["Drop y? [1] y"], "only the element's own gate");
+    assert!(
+        !stderr.contains("may have done part of its work"),
+        "{stderr}"
+    );
+    // The element that succeeded is not run again.
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("trail")).unwrap(),
+        "x\ny\nafter\n"
+    );
+}
