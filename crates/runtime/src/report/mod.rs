@@ -157,7 +157,44 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
             .collect();
         let _ = writeln!(out, "| {} | {what} |", m.time);
     }
+    if !report.output.is_empty() {
+        let _ = writeln!(out, "\n## Output\n");
+        for step in &report.output {
+            let lines: Vec<String> = step.lines.iter().map(output_line).collect();
+            let fence = fence_for(&lines);
+            let _ = writeln!(out, "{}:\n\n{fence}text", code_span(&step.step));
+            for line in &lines {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out, "{fence}\n");
+        }
+    }
     out
+}
+
+/// A line a step printed, as the report shows it: what went to stderr (or
+/// the step's own log) says so, element lines say which element.
+fn output_line(line: &OutputLine) -> String {
+    let stream = match line.stream {
+        crate::event::Stream::Stdout => "",
+        crate::event::Stream::Stderr => "stderr: ",
+        crate::event::Stream::Log => "log: ",
+    };
+    match line.item {
+        Some(item) => format!("[{item}] {stream}{}", line.text),
+        None => format!("{stream}{}", line.text),
+    }
+}
+
+/// A code fence longer than any run of backticks that starts a line of
+/// the block, so no printed line can close it.
+fn fence_for(lines: &[String]) -> String {
+    let longest = lines
+        .iter()
+        .map(|l| l.trim_start().chars().take_while(|&c| c == '`').count())
+        .max()
+        .unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
 }
 
 use markdown_text::{code, code_span, text as cell};

@@ -87,3 +87,22 @@ fn pieces_of_a_long_line_are_one_line_of_the_report_and_old_journals_read_as_bef
         [("aaabbb", Stdout), ("warn", Stderr), ("next", Stdout)]
     );
 }
+
+/// What steps printed is in the report, each step's lines in a block no
+/// printed line can close, stderr said as such.
+#[test]
+fn the_report_holds_what_steps_printed() {
+    let md = markdown(&records(vec![
+        started(),
+        json!({"event": "step_started", "step": "psql_summary", "attempt": 1}),
+        json!({"event": "step_output", "step": "psql_summary", "stream": "stdout", "line": "active|1"}),
+        json!({"event": "step_output", "step": "psql_summary", "stream": "stdout", "line": "```"}),
+        json!({"event": "step_output", "step": "psql_summary", "stream": "stdout", "line": "# not a heading"}),
+        json!({"event": "step_output", "step": "psql_summary", "stream": "stderr", "line": "NOTICE: x"}),
+    ]));
+    let section = md.split("\n## Output\n").nth(1).expect("an Output section");
+    assert_eq!(
+        section,
+        "\n`psql_summary`:\n\n````text\nactive|1\n```\n# not a heading\nstderr: NOTICE: x\n````\n\n"
+    );
+}
