@@ -24,14 +24,18 @@ pub fn run(dir: &Path, format: DiagnosticFormat) -> i32 {
         return OK;
     }
     println!(
-        "{:<26} {:<24} {:<11} {:>5}  PLAYBOOK",
-        "RUN", "STARTED", "STATUS", "STEPS"
+        "{:<26} {:<24} {:<11} {:<7} {:>5}  PLAYBOOK",
+        "RUN", "STARTED", "STATUS", "MODE", "STEPS"
     );
     for r in &runs {
+        let mode = match r.mode {
+            runbook_runtime::Mode::Run => "run",
+            runbook_runtime::Mode::DryRun => "dry-run",
+        };
         // Escaped to a string first: `EscapeDebug` writes its characters
         // without the padding that lines the columns up.
         println!(
-            "{:<26} {:<24} {:<11} {:>5}  {}",
+            "{:<26} {:<24} {:<11} {mode:<7} {:>5}  {}",
             r.run_id.escape_debug().to_string(),
             r.started,
             r.status,

@@ -142,3 +142,27 @@ steps:
         "<steps.make.stdout>|in <steps.make.stdout> quotes"
     );
 }
+
+/// `runbook runs` says which runs were dry-runs: their `succeeded`
+/// changed nothing.
+#[test]
+fn runs_lists_a_dry_run_as_one() {
+    let s = Sandbox::new("steps:\n  - id: a\n    shell: echo a\n");
+    assert_eq!(s.run(&["--dry-run"]).code, 0);
+    assert_eq!(s.run(&["--yes"]).code, 0);
+    let out = s.command(&["runs", "--format", "json"]).output().unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let modes: Vec<&str> = listed["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["mode"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["dry_run", "run"]);
+    let out = s.command(&["runs"]).output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = table.lines().collect();
+    assert!(rows[0].contains(" MODE "), "{table}");
+    assert!(rows[1].contains(" succeeded   dry-run "), "{table}");
+    assert!(rows[2].contains(" succeeded   run "), "{table}");
+}

@@ -445,6 +445,8 @@ pub struct RunSummary {
     /// `damaged` when a line of it is not a record (or its first one is not
     /// `run_started`).
     pub status: String,
+    /// `run` or `dry_run`: a dry-run's `succeeded` changed nothing.
+    pub mode: crate::mode::Mode,
     pub steps_finished: usize,
     /// What is wrong with a damaged journal.
     pub damage: Option<String>,
@@ -477,10 +479,16 @@ impl RunSummary {
     pub fn of(run_id: &str, journal: &Journal) -> Option<RunSummary> {
         let records = &journal.records;
         let first = records.first();
-        let (playbook, started, user) = match first.map(|r| (&r.event, &r.time)) {
-            Some((Event::RunStarted { playbook, user, .. }, time)) => {
-                (playbook.clone(), time.clone(), user.clone())
-            }
+        let (playbook, started, user, mode) = match first.map(|r| (&r.event, &r.time)) {
+            Some((
+                Event::RunStarted {
+                    playbook,
+                    user,
+                    mode,
+                    ..
+                },
+                time,
+            )) => (playbook.clone(), time.clone(), user.clone(), *mode),
             _ => Default::default(),
         };
         let mut status = "incomplete".to_string();
@@ -514,6 +522,7 @@ impl RunSummary {
             started,
             user,
             status,
+            mode,
             steps_finished,
             damage,
             torn: journal.torn.is_some(),
