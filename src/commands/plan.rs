@@ -20,12 +20,11 @@ pub fn run(path: &Path, input: &[String]) -> i32 {
             }
         }
     }
+    let paths = runbook_runtime::plan_paths::enumerate(&plan, &known);
+    let called = runbook_runtime::plan_paths::called_gates(&plan, runbook_stdlib::builtin());
     print!(
         "{}",
-        runbook_runtime::plan_paths::text(
-            &plan,
-            &runbook_runtime::plan_paths::enumerate(&plan, &known)
-        )
+        runbook_runtime::plan_paths::text(&plan, &paths, &called)
     );
     OK
 }

@@ -139,3 +139,58 @@ steps:
     assert!(text.starts_with("1 path through"), "{text}");
     assert!(text.contains("• quick"), "{text}");
 }
+
+/// The gates of a called playbook (and of one it calls) are listed under
+/// the calling step by the address `--approve` takes, and counted: a run
+/// stops at them too.
+#[test]
+fn the_gates_of_a_called_playbook_are_listed_under_its_call() {
+    let s = crate::running::Sandbox::new(
+        r#"
+steps:
+  - id: rollback
+    playbook: rollback.yaml
+  - id: announce
+    needs: [rollback]
+    log: done
+"#,
+    );
+    std::fs::write(
+        s.path().join("rollback.yaml"),
+        r#"
+steps:
+  - id: snapshot
+    shell: echo snapshot
+    effect: read
+  - id: restore
+    needs: [snapshot]
+    shell: echo restore
+    effect: destructive
+    approval: Restore the database?
+  - id: notify
+    needs: [restore]
+    playbook: notify.yaml
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        s.path().join("notify.yaml"),
+        "steps:\n  - id: page\n    shell: echo page\n    approval: Page the owner?\n",
+    )
+    .unwrap();
+    let out = s.command(&["plan", "p.yaml"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("2 step(s), 0 gate(s) and 2 in the playbooks they call:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("◆ rollback.restore [destructive, gate in the playbook it calls]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("◆ rollback.notify.page [write, gate in the playbook it calls]"),
+        "{text}"
+    );
+}

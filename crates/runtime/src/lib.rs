@@ -24,6 +24,7 @@
 pub mod action;
 pub mod arguments;
 pub mod bus;
+pub mod called_plan;
 pub mod computed;
 pub mod durations;
 pub mod element_name;

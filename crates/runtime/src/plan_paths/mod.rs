@@ -19,10 +19,12 @@
 //! recursion), and stops listing after [`MAX_PATHS`]; `text.rs` prints the
 //! paths.
 
+mod called_gates;
 mod loop_body;
 mod text;
 mod walk;
 
+pub use called_gates::called_gates;
 pub use text::text;
 
 use runbook_dsl::ast::{Action as StepAction, OnFailure};

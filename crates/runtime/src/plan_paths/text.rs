@@ -2,10 +2,15 @@
 
 use super::{Parts, PathStep, Paths, PlanPath, MAX_PATHS};
 use runbook_dsl::plan::Plan;
+use std::collections::HashMap;
 use std::fmt::Write;
 
-/// The paths as text.
-pub fn text(plan: &Plan, paths: &Paths) -> String {
+/// Lines said under a step: the gates inside the playbook it calls
+/// ([`super::called_gates`]).
+type Under = HashMap<usize, Vec<String>>;
+
+/// The paths as text; `under` holds lines said under some steps.
+pub fn text(plan: &Plan, paths: &Paths, under: &Under) -> String {
     let mut out = String::new();
     let name = plan
         .playbook()
@@ -14,7 +19,7 @@ pub fn text(plan: &Plan, paths: &Paths) -> String {
         .map(|n| n.value.clone())
         .unwrap_or_else(|| plan.file().name().to_string());
     if let Some(parts) = &paths.parts {
-        write_parts(plan, &name, parts, &mut out);
+        write_parts(plan, &name, parts, under, &mut out);
         return out;
     }
     let count = paths.paths.len();
@@ -29,12 +34,19 @@ pub fn text(plan: &Plan, paths: &Paths) -> String {
         }
     );
     for (n, path) in paths.paths.iter().enumerate() {
-        write_path(plan, &format!("path {}", n + 1), path, "", &mut out);
+        write_path(plan, &format!("path {}", n + 1), path, "", under, &mut out);
     }
     out
 }
 
-fn write_path(plan: &Plan, title: &str, path: &PlanPath, indent: &str, out: &mut String) {
+fn write_path(
+    plan: &Plan,
+    title: &str,
+    path: &PlanPath,
+    indent: &str,
+    under: &Under,
+    out: &mut String,
+) {
     let _ = writeln!(out, "\n{indent}{title}:");
     if path.decisions.is_empty() {
         let _ = writeln!(out, "{indent}  (no branch decisions)");
@@ -43,15 +55,25 @@ fn write_path(plan: &Plan, title: &str, path: &PlanPath, indent: &str, out: &mut
         let _ = writeln!(out, "{indent}  if {decision}");
     }
     let gates = path.steps.iter().filter(|s| s.gated).count();
+    let inside: usize = path
+        .steps
+        .iter()
+        .filter_map(|s| under.get(&s.index))
+        .map(|lines| lines.iter().filter(|l| l.starts_with('◆')).count())
+        .sum();
+    let inside = match inside {
+        0 => String::new(),
+        n => format!(" and {n} in the playbooks they call"),
+    };
     let _ = writeln!(
         out,
-        "{indent}  {} step(s), {gates} gate(s):",
+        "{indent}  {} step(s), {gates} gate(s){inside}:",
         path.steps.len()
     );
-    write_steps(plan, &path.steps, &format!("{indent}    "), out);
+    write_steps(plan, &path.steps, &format!("{indent}    "), under, out);
 }
 
-fn write_steps(plan: &Plan, steps: &[PathStep], indent: &str, out: &mut String) {
+fn write_steps(plan: &Plan, steps: &[PathStep], indent: &str, under: &Under, out: &mut String) {
     for s in steps {
         let (step, step_plan) = plan.step(s.index);
         let mut notes = vec![step_plan.effect.name().to_string()];
@@ -74,11 +96,14 @@ fn write_steps(plan: &Plan, steps: &[PathStep], indent: &str, out: &mut String) 
         if let Some(body) = super::loop_body::loop_body(step) {
             let _ = writeln!(out, "{indent}    {body}");
         }
+        for line in under.get(&s.index).into_iter().flatten() {
+            let _ = writeln!(out, "{indent}    {line}");
+        }
     }
 }
 
 /// Independent parts: the common steps, each part's paths, the joins.
-fn write_parts(plan: &Plan, name: &str, parts: &Parts, out: &mut String) {
+fn write_parts(plan: &Plan, name: &str, parts: &Parts, under: &Under, out: &mut String) {
     let counts: Vec<String> = parts
         .parts
         .iter()
@@ -95,7 +120,7 @@ fn write_parts(plan: &Plan, name: &str, parts: &Parts, out: &mut String) {
     if parts.common.is_empty() {
         let _ = writeln!(out, "  (no step)");
     }
-    write_steps(plan, &parts.common, "  ", out);
+    write_steps(plan, &parts.common, "  ", under, out);
     for (p, part) in parts.parts.iter().enumerate() {
         let count = part.paths.len();
         let _ = writeln!(
@@ -110,7 +135,14 @@ fn write_parts(plan: &Plan, name: &str, parts: &Parts, out: &mut String) {
             }
         );
         for (n, path) in part.paths.iter().enumerate() {
-            write_path(plan, &format!("way {}.{}", p + 1, n + 1), path, "  ", out);
+            write_path(
+                plan,
+                &format!("way {}.{}", p + 1, n + 1),
+                path,
+                "  ",
+                under,
+                out,
+            );
         }
     }
     if !parts.joins.is_empty() {
@@ -132,6 +164,9 @@ fn write_parts(plan: &Plan, name: &str, parts: &Parts, out: &mut String) {
                 step.id.value,
                 notes.join(", ")
             );
+            for line in under.get(&i).into_iter().flatten() {
+                let _ = writeln!(out, "      {line}");
+            }
         }
     }
 }

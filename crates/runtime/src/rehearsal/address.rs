@@ -5,12 +5,12 @@
 //! real when the scenario gives the calling step no result, so its steps are
 //! scripted (results, answers, gates) under those addresses.
 
-use runbook_dsl::ast::{Action as StepAction, Step};
+use crate::called_plan::is_call;
+use runbook_dsl::ast::Step;
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::suggest::help_for;
 use runbook_dsl::{Code, Diagnostic, Diagnostics, Spanned};
-use std::path::Path;
 use std::sync::Arc;
 
 /// A step found at an address: the playbook it is in, and its index there.
@@ -92,7 +92,7 @@ pub fn resolve_chain(
             return Some(chain);
         }
         let address = format!("{prefix}{part}");
-        match called(&plan, index, catalog) {
+        match crate::called_plan::called_plan(&plan, index, catalog) {
             Ok(child) => plan = child,
             Err(why) => {
                 diags.push(
@@ -111,39 +111,4 @@ pub fn resolve_chain(
         prefix = format!("{address}.");
     }
     None
-}
-
-fn is_call(plan: &Plan, index: usize) -> bool {
-    plan.step_plan(index).capabilities.calls_playbook
-}
-
-/// The checked playbook the `playbook` step at `index` calls.
-fn called(plan: &Plan, index: usize, catalog: &dyn Catalog) -> Result<Arc<Plan>, String> {
-    let step = plan.step(index).0;
-    let id = &step.id.value;
-    let StepAction::Kind { params, .. } = &step.action else {
-        return Err(format!("`{id}` is a `{}` step", step.action.kind_name()));
-    };
-    if !is_call(plan, index) {
-        return Err(format!("`{id}` is a `{}` step", step.action.kind_name()));
-    }
-    let Some(path) = runbook_dsl::analyze::static_call_path(params) else {
-        return Err(format!(
-            "the playbook `{id}` calls is known only at run time (its path is a template)"
-        ));
-    };
-    let dir = Path::new(plan.file().name())
-        .parent()
-        .unwrap_or(Path::new(""));
-    let target = dir.join(path);
-    let file = runbook_dsl::load::read(&target)
-        .map_err(|unreadable| unreadable.diagnostic.message.clone())?;
-    let checked = runbook_dsl::load::check(file, catalog);
-    checked.plan.map(Arc::new).ok_or_else(|| {
-        format!(
-            "{} does not check (`runbook check {}` shows why)",
-            target.display(),
-            target.display()
-        )
-    })
 }
