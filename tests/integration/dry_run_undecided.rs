@@ -146,3 +146,51 @@ steps:
     assert_eq!(run.code, 0, "{}", run.describe());
     assert_eq!(run.message("again"), "took `done`");
 }
+
+/// A read that fails as it is given (credentials the server refused, a
+/// URL that does not parse) fails a dry-run even after a step the dry-run
+/// only described: no earlier step could have changed that.
+#[test]
+fn a_read_refused_its_credentials_fails_the_dry_run_after_a_described_write() {
+    let redis = crate::harness::redis::TestRedis::with_password("right-password-1");
+    let port = redis.port();
+    let s = Sandbox::new(
+        r#"
+inputs:
+  url: {type: string, secret: true, env: RB_REDIS_URL}
+steps:
+  - id: mute
+    shell: echo muted
+  - id: info
+    needs: [mute]
+    redis:
+      url: "{{inputs.url}}"
+      command: [INFO, memory]
+  - id: bad_url
+    needs: [mute]
+    redis:
+      url: "redis://127.0.0.1:notaport/0"
+      command: [PING]
+    on_failure: continue
+"#,
+    );
+    let run = crate::running::Run::from(
+        s.command(&["run", "p.yaml", "--dry-run", "--output", "json"])
+            .env(
+                "RB_REDIS_URL",
+                format!("redis://:wrong-password-2@127.0.0.1:{port}/0"),
+            )
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(run.state("info"), "failed", "{}", run.describe());
+    assert!(
+        run.message("info").contains("refused the login"),
+        "{}",
+        run.message("info")
+    );
+    assert_eq!(run.state("bad_url"), "failed", "{}", run.describe());
+    let shown = run.describe();
+    assert!(!shown.contains("wrong-password-2"), "{shown}");
+}

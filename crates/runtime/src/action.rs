@@ -325,6 +325,11 @@ pub struct ActionResult {
     /// question went unanswered): the step is rejected and the run stops
     /// as at its own gate (exit 3), whatever its `on_failure`.
     pub rejected: bool,
+    /// The step cannot work as it is given, whatever earlier steps did:
+    /// its connection URL does not parse, the server refused its
+    /// credentials. A dry-run does not excuse such a failure of a read as
+    /// undecided after a step it only described.
+    pub misconfigured: bool,
 }
 
 impl ActionResult {
@@ -335,6 +340,7 @@ impl ActionResult {
             message: None,
             undecided: false,
             rejected: false,
+            misconfigured: false,
         }
     }
 
@@ -345,6 +351,7 @@ impl ActionResult {
             message: Some(message.into()),
             undecided: false,
             rejected: false,
+            misconfigured: false,
         }
     }
 
@@ -352,6 +359,14 @@ impl ActionResult {
     pub fn undecided(message: impl Into<String>) -> ActionResult {
         ActionResult {
             undecided: true,
+            ..ActionResult::failure(message)
+        }
+    }
+
+    /// See [`ActionResult::misconfigured`].
+    pub fn misconfigured(message: impl Into<String>) -> ActionResult {
+        ActionResult {
+            misconfigured: true,
             ..ActionResult::failure(message)
         }
     }

@@ -20,6 +20,8 @@ pub(crate) struct StepDone {
     pub(crate) simulated: bool,
     pub(crate) attempts: u32,
     pub(crate) duration: Duration,
+    /// It failed as given ([`crate::ActionResult::misconfigured`]).
+    pub(crate) misconfigured: bool,
 }
 
 /// A line of live output, as it travels to the runner.
@@ -81,6 +83,7 @@ impl StepDone {
             simulated: false,
             attempts: 0,
             duration: Duration::ZERO,
+            misconfigured: false,
         }
     }
 }

@@ -239,6 +239,7 @@ impl Execute for ScriptedAction {
                     }),
                     undecided: false,
                     rejected: false,
+                    misconfigured: false,
                 };
             }
             if let Some(action) = &self.fallback {

@@ -148,6 +148,7 @@ impl StepTask {
                         results: result.fields,
                         attempts: attempt,
                         message: result.message,
+                        misconfigured: result.misconfigured,
                         ..StepDone::new(self.index, state)
                     },
                 };

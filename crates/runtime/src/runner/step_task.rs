@@ -265,12 +265,15 @@ impl StepTask {
     /// Dry-run: a read that fails after a write the dry-run only described
     /// may fail for want of that write's effect (a backup verified before
     /// the dump was made): it cannot be decided, so it is skipped with the
-    /// reason, not failed.
+    /// reason, not failed. A step that failed as it is given (a URL that
+    /// does not parse, credentials the server refused) fails: no earlier
+    /// step could have changed that.
     pub(super) fn undecided_after_described(&self, done: StepDone) -> StepDone {
         let Some(write) = &self.after_described else {
             return done;
         };
         if self.shared.options.mode != Mode::DryRun
+            || done.misconfigured
             || !matches!(done.state, StepState::Failed | StepState::TimedOut)
         {
             return done;

@@ -61,7 +61,8 @@ impl Kind for Http {
         Box::pin(async move {
             match request::request(&params, &ctx.workdir) {
                 Ok(req) => request::send(ctx, req).await,
-                Err(e) => ActionResult::failure(e),
+                // Nothing was sent: the request cannot be made as given.
+                Err(e) => ActionResult::misconfigured(e),
             }
         })
     }

@@ -68,6 +68,31 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Why a connection could not be made, and whether the server refused
+/// the step's own credentials (a wrong or missing password: the step
+/// fails as it is given, see [`runbook_runtime::ActionResult::misconfigured`]).
+#[derive(Debug)]
+pub struct ConnectFailure {
+    pub message: String,
+    pub credentials: bool,
+}
+
+impl ConnectFailure {
+    fn unreachable(message: String) -> ConnectFailure {
+        ConnectFailure {
+            message,
+            credentials: false,
+        }
+    }
+
+    fn credentials(message: String) -> ConnectFailure {
+        ConnectFailure {
+            message,
+            credentials: true,
+        }
+    }
+}
+
 impl Target {
     /// Reads `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` (`rediss://`
     /// for TLS) or
@@ -130,8 +155,10 @@ impl Target {
         })
     }
 
-    /// Opens the connection and gives the password and the database.
-    pub async fn connect(&self) -> Result<Connection, String> {
+    /// Opens the connection and gives the password and the database; a
+    /// failure says whether the server refused the step's credentials
+    /// (which no earlier step can have changed).
+    pub async fn connect(&self) -> Result<Connection, ConnectFailure> {
         let open = async {
             let io = |e: std::io::Error| format!("cannot connect to Redis at {self}: {e}");
             let stream: Box<dyn Stream> = match &self.place {
@@ -155,17 +182,17 @@ impl Target {
             })
         };
         let handshake = async {
-            let mut connection = open.await?;
+            let mut connection = open.await.map_err(ConnectFailure::unreachable)?;
             self.log_in(&mut connection).await?;
             Ok(connection)
         };
         tokio::time::timeout(CONNECT_TIMEOUT, handshake)
             .await
             .unwrap_or_else(|_| {
-                Err(format!(
+                Err(ConnectFailure::unreachable(format!(
                     "cannot connect to Redis at {self}: no answer within {}s",
                     CONNECT_TIMEOUT.as_secs()
-                ))
+                )))
             })
     }
 
@@ -204,25 +231,32 @@ impl Target {
 
     /// `HELLO 3` (with `AUTH` when there is a password), falling back to
     /// RESP2 and `AUTH` on a server older than Redis 6; then `SELECT`.
-    async fn log_in(&self, connection: &mut Connection) -> Result<(), String> {
+    async fn log_in(&self, connection: &mut Connection) -> Result<(), ConnectFailure> {
         let user = self.user.as_deref().unwrap_or("default");
         let mut hello: Vec<&[u8]> = vec![b"HELLO", b"3"];
         if let Some(password) = &self.password {
             hello.extend([b"AUTH".as_slice(), user.as_bytes(), password.as_bytes()]);
         }
         let refused = |e: Fail| match e {
-            Fail::Server(m) if m.starts_with("NOAUTH") && self.password.is_none() => format!(
-                "Redis at {self} wants a password: give it in the URL \
-                 (`redis://:PASSWORD@HOST:PORT/DB`, from a secret input)"
-            ),
+            Fail::Server(m) if m.starts_with("NOAUTH") && self.password.is_none() => {
+                ConnectFailure::credentials(format!(
+                    "Redis at {self} wants a password: give it in the URL \
+                     (`redis://:PASSWORD@HOST:PORT/DB`, from a secret input)"
+                ))
+            }
             // Said before the login is even read: not a password problem.
-            Fail::Server(m) if m.starts_with("ERR max number of clients reached") => format!(
-                "Redis at {self} refused the connection: it holds `maxclients` connections \
-                 already (ERR max number of clients reached); each `redis` step opens one \
-                 connection of its own while it runs"
-            ),
-            Fail::Server(m) => format!("Redis at {self} refused the login: {}", self.scrub(&m)),
-            other => self.failure(other),
+            Fail::Server(m) if m.starts_with("ERR max number of clients reached") => {
+                ConnectFailure::unreachable(format!(
+                    "Redis at {self} refused the connection: it holds `maxclients` connections \
+                     already (ERR max number of clients reached); each `redis` step opens one \
+                     connection of its own while it runs"
+                ))
+            }
+            Fail::Server(m) => ConnectFailure::credentials(format!(
+                "Redis at {self} refused the login: {}",
+                self.scrub(&m)
+            )),
+            other => ConnectFailure::unreachable(self.failure(other)),
         };
         match connection.call(&hello, 1 << 20).await {
             Ok(_) => {}
@@ -245,7 +279,7 @@ impl Target {
             connection
                 .call(&[b"SELECT", db.as_bytes()], 1 << 20)
                 .await
-                .map_err(|e| self.failure(e))?;
+                .map_err(|e| ConnectFailure::unreachable(self.failure(e)))?;
         }
         Ok(())
     }

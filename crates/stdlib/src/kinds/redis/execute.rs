@@ -82,16 +82,22 @@ pub async fn execute_step(params: Params, ctx: &ActionContext) -> ActionResult {
     }
     let target = match target(&params) {
         Ok(t) => t,
-        Err(e) => return ActionResult::failure(e),
+        Err(e) => return ActionResult::misconfigured(e),
     };
     let cap = ctx.output_cap.bytes;
     let work = async {
-        let mut connection = target.connect().await?;
+        let mut connection = match target.connect().await {
+            Ok(connection) => connection,
+            Err(refused) if refused.credentials => {
+                return Err(ActionResult::misconfigured(refused.message))
+            }
+            Err(failed) => return Err(ActionResult::failure(failed.message)),
+        };
         let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
         connection
             .call(&args, cap)
             .await
-            .map_err(|e| target.failure(e))
+            .map_err(|e| ActionResult::failure(target.failure(e)))
     };
     let reply = tokio::select! {
         reply = work => reply,
@@ -102,7 +108,7 @@ pub async fn execute_step(params: Params, ctx: &ActionContext) -> ActionResult {
     };
     let mut reply = match reply {
         Ok(reply) => reply,
-        Err(e) => return ActionResult::failure(e),
+        Err(failed) => return failed,
     };
     target.scrub_value(&mut reply.value);
     let mut fields = Map::new();

@@ -12,6 +12,7 @@
 
 pub mod classify;
 mod columns;
+mod connection;
 mod identifiers;
 mod read_only_functions;
 mod statement;

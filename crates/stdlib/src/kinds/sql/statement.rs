@@ -12,19 +12,16 @@
 //! is only described.
 
 use super::classify::{classify, Class};
+use super::connection::{cancel_on_server, connect, explain, url};
 use super::Params;
 use crate::capped::Items;
 use futures_util::StreamExt;
 use runbook_runtime::action::BoxFuture;
 use runbook_runtime::{ActionContext, ActionResult, Mode as RunMode};
 use serde_json::{Map, Value};
-use std::error::Error as _;
 use std::time::Duration;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
-use tokio_postgres::{Client, NoTls, Statement};
-
-/// How long connecting may take when the URL says nothing.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+use tokio_postgres::{Client, Statement};
 
 /// What to do with the transaction around the statement.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -47,81 +44,6 @@ const UNDOABLE: &str = "SELECT c.relkind <> 'r'
     OR EXISTS (SELECT 1 FROM pg_attrdef d
                WHERE d.adrelid = c.oid AND pg_get_expr(d.adbin, d.adrelid) ILIKE '%nextval%')
   FROM pg_class c WHERE c.oid = to_regclass($1)";
-
-fn url(params: &Params) -> Result<String, String> {
-    match &params.url {
-        Some(u) => Ok(u.to_string()),
-        None => std::env::var("DATABASE_URL")
-            .map_err(|_| "no database: set `url` or $DATABASE_URL".to_string()),
-    }
-}
-
-/// Where the connection goes, without the password.
-fn target(config: &tokio_postgres::Config) -> String {
-    let host = config
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(h) => h.clone(),
-            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-        })
-        .unwrap_or_else(|| "localhost".into());
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let db = config
-        .get_dbname()
-        .or(config.get_user())
-        .unwrap_or("postgres");
-    format!("{host}:{port}/{db}")
-}
-
-/// An error from the server or the connection, as one readable line.
-fn explain(e: &tokio_postgres::Error) -> String {
-    if let Some(db) = e.as_db_error() {
-        let mut s = format!("{} {}: {}", db.severity(), db.code().code(), db.message());
-        if let Some(detail) = db.detail() {
-            s.push_str(&format!(" ({detail})"));
-        }
-        if let Some(hint) = db.hint() {
-            s.push_str(&format!("; hint: {hint}"));
-        }
-        return s;
-    }
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !s.contains(&text) {
-            s.push_str(": ");
-            s.push_str(&text);
-        }
-        source = cause.source();
-    }
-    s
-}
-
-async fn connect(url: &str) -> Result<(Client, String), String> {
-    let mut config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|e| format!("the database URL is not valid: {e}"))?;
-    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        return Err(format!(
-            "the database URL asks for TLS (`sslmode=require`), and `sql` connects without it: \
-             nothing was sent to {}; reach a remote server through a local socket, a tunnel \
-             or a sidecar, and drop `sslmode` (or set it to `disable` or `prefer`)",
-            target(&config)
-        ));
-    }
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
-    let target = target(&config);
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .map_err(|e| format!("cannot connect to PostgreSQL at {target}: {}", explain(&e)))?;
-    tokio::spawn(connection);
-    Ok((client, target))
-}
 
 /// A rendered parameter bound as the type the server inferred for `$N`.
 #[derive(Debug)]
@@ -382,7 +304,7 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
     let query = params.query.as_str();
     let url = match url(params) {
         Ok(u) => u,
-        Err(e) => return ActionResult::failure(e),
+        Err(e) => return ActionResult::misconfigured(e),
     };
     let read_only = params.read_only.unwrap_or(false);
     let params: Vec<Bound> = params.params.iter().cloned().map(Bound).collect();
@@ -391,7 +313,9 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
     let work = async {
         let (client, target) = connect(&url).await?;
         let _ = on_server.set(client.cancel_token());
-        let fail = |e: tokio_postgres::Error| format!("PostgreSQL at {target}: {}", explain(&e));
+        let fail = |e: tokio_postgres::Error| {
+            ActionResult::failure(format!("PostgreSQL at {target}: {}", explain(&e)))
+        };
         let begin = match (mode, read_only) {
             (Mode::ReadRolledBack, _) | (Mode::Run, true) => Some("BEGIN READ ONLY"),
             (Mode::RolledBack, _) => Some("BEGIN"),
@@ -414,11 +338,11 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
         }
         let statement = client.prepare(query).await.map_err(fail)?;
         if statement.params().len() != params.len() {
-            return Err(format!(
+            return Err(ActionResult::failure(format!(
                 "the statement has {} parameter(s) ($1 ...) and `params` gives {}",
                 statement.params().len(),
                 params.len()
-            ));
+            )));
         }
         let done = execute(&client, &statement, &params, ctx.output_cap.bytes)
             .await
@@ -445,7 +369,7 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
                 result.message = Some(not_run);
                 return result;
             }
-            Err(e) => return ActionResult::failure(e),
+            Err(failed) => return failed,
         },
         // A timeout, an abort or a signal: the server is asked to cancel
         // the statement (closing the connection alone would not stop it
@@ -481,25 +405,6 @@ async fn run(params: &Params, ctx: &ActionContext, mode: Mode, tables: &[String]
         ));
     }
     result
-}
-
-/// How long asking the server to cancel may take: the step is stopping.
-const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Asks the server to cancel the statement running on the step's
-/// connection; what became of it, for the step's message.
-async fn cancel_on_server(token: &tokio_postgres::CancelToken) -> String {
-    match tokio::time::timeout(CANCEL_TIMEOUT, token.cancel_query(NoTls)).await {
-        Ok(Ok(())) => "; the server was asked to cancel it".into(),
-        Ok(Err(e)) => format!(
-            "; asking the server to cancel it failed ({}): it may still run there",
-            explain(&e)
-        ),
-        Err(_) => format!(
-            "; the server did not take the cancel request within {}s: it may still run there",
-            CANCEL_TIMEOUT.as_secs()
-        ),
-    }
 }
 
 /// The preview of a statement in a dry-run, as its classification allows;
