@@ -287,6 +287,34 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
             );
         }
     }
+    if output == OutputFormat::Json {
+        // The records on stdout say everything to a machine; whoever reads
+        // stderr (a person, a CI log) still learns why it failed and where
+        // the journal is, one line each.
+        for failure in outcome.failures.iter().filter(|f| !f.handled) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "runbook: step `{}` {}: {}",
+                plan.step(failure.step).0.id.value,
+                failure.state.name(),
+                runbook_dsl::terminal_text::escape(&masker.mask(&failure.message))
+                    .replace('\n', " ")
+            );
+        }
+        if exit_code(&outcome, &interruption, &journal_failure) != 0 {
+            let _ = writeln!(
+                std::io::stderr(),
+                "runbook: run {run_id} {}; journal: {}",
+                match outcome.status {
+                    RunStatus::Succeeded => "succeeded",
+                    RunStatus::Failed => "failed",
+                    RunStatus::Rejected => "stopped at a gate",
+                    RunStatus::Interrupted => "was interrupted",
+                },
+                journal_path.display()
+            );
+        }
+    }
     // In both output formats: an element approval that approved nothing.
     for unmatched in asked_elements.unmatched(&decisions.approve) {
         let _ = writeln!(std::io::stderr(), "runbook: warning: {unmatched}");

@@ -220,3 +220,32 @@ fn a_resume_reads_back_the_streams_of_steps_whose_lines_stand_for_them() {
         resumed.describe()
     );
 }
+
+/// With `--output json`, stdout holds the records; stderr still says, one
+/// line each, which step failed (masked) and where the journal is.
+#[test]
+fn a_failed_run_with_json_output_says_why_on_stderr() {
+    let s = Sandbox::new(
+        r#"
+inputs:
+  token: {type: string, secret: true, env: RB_TOKEN}
+steps:
+  - id: probe
+    shell: {command: 'echo "no $T"; exit 3', env: {T: "{{inputs.token}}"}}
+    effect: read
+"#,
+    );
+    let out = s
+        .command(&["run", "p.yaml", "--output", "json"])
+        .env("RB_TOKEN", "tok-7b1e09c4d2")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("runbook: step `probe` failed: exited with status 3"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("failed; journal: "), "{stderr}");
+    assert!(!stderr.contains("tok-7b1e09c4d2"), "{stderr}");
+}
