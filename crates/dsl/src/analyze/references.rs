@@ -240,6 +240,15 @@ impl<'a, 'b> References<'a, 'b> {
                 format!("`{target_id}` runs after `{current}`"),
                 format!("`{target_id}` comes after `{current}` in the graph, so its results do not exist yet when `{current}` runs; read them in a step that needs `{target_id}`"),
             )
+        } else if (0..self.playbook.steps.len())
+            .all(|i| i == self.current || !self.ancestry.is_upstream(i, self.current))
+        {
+            // Nothing leads to it: it starts with the run. Often a branch
+            // case or an `else` that named it was removed.
+            (
+                format!("`{target_id}` may not have run yet"),
+                format!("add `{target_id}` to the `needs` of `{current}` so that it runs first; nothing leads to `{current}` now, so it starts with the run (if a branch case or `else` used to name it, give it back)"),
+            )
         } else {
             (
                 format!("`{target_id}` may not have run yet"),
