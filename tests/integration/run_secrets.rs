@@ -229,6 +229,10 @@ fn an_output_declared_not_secret_is_not_masked_as_derived() {
         r#"
 inputs:
   token: {type: string, secret: true}
+vars:
+  # Computed from the output declared not secret: not masked either, and
+  # its value is not masked wherever else it shows.
+  app_again: 'steps.probe.outputs.app + "!"'
 steps:
   - id: probe
     shell:
@@ -242,13 +246,14 @@ steps:
         from: stderr
   - id: show
     needs: [probe]
-    log: "top application: {{steps.probe.outputs.app}}"
+    log: "top application: {{steps.probe.outputs.app}}, {{vars.app_again}}"
 "#,
     );
     let run = s.run(&["--input", &format!("token={SECRET}")]);
     assert_eq!(run.code, 0, "{}", run.describe());
     assert!(
-        run.stdout.contains("top application: leaky-worker-app"),
+        run.stdout
+            .contains("top application: leaky-worker-app, leaky-worker-app!"),
         "{}",
         run.describe()
     );

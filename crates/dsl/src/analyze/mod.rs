@@ -100,7 +100,7 @@ pub fn analyze(
             .filter(|&&v| computed.exprs[v].is_some()),
     ) {
         plan.uses_secret |= computed.infos[v]
-            .steps
+            .secret_steps
             .iter()
             .any(|&s| types.step_uses_secret(s));
     }

@@ -32,6 +32,10 @@ pub(super) struct References<'a, 'b> {
     ancestry: &'b Ancestry,
     allow_self: bool,
     reads: Vec<usize>,
+    /// The steps read through a result that may carry a secret (all reads
+    /// but of outputs declared `secret: false`): a secret they used flows
+    /// in.
+    secret_reads: Vec<usize>,
     uses_secret: bool,
     /// The element of the current step's loop and its type, where readable.
     element: Option<(&'a str, Type)>,
@@ -65,6 +69,7 @@ impl<'a, 'b> References<'a, 'b> {
             ancestry,
             allow_self: false,
             reads: Vec::new(),
+            secret_reads: Vec::new(),
             uses_secret: false,
             element: None,
             unbound_because: "here",
@@ -140,10 +145,13 @@ impl<'a, 'b> References<'a, 'b> {
         let at = path.span;
         for &target in &info.steps {
             self.reads.push(target);
+            self.check_upstream(target, at, diags);
+        }
+        for &target in &info.secret_steps {
+            self.secret_reads.push(target);
             if self.types.uses_secret[target] {
                 self.uses_secret = true;
             }
-            self.check_upstream(target, at, diags);
         }
         super::vars::field_of(&info.ty, path, diags)
     }
@@ -155,6 +163,14 @@ impl<'a, 'b> References<'a, 'b> {
 
     pub(super) fn take_reads(&mut self) -> Vec<usize> {
         let mut reads = std::mem::take(&mut self.reads);
+        reads.sort_unstable();
+        reads.dedup();
+        reads
+    }
+
+    /// See [`References::secret_reads`].
+    pub(super) fn take_secret_reads(&mut self) -> Vec<usize> {
+        let mut reads = std::mem::take(&mut self.secret_reads);
         reads.sort_unstable();
         reads.dedup();
         reads
@@ -349,10 +365,21 @@ impl<'a, 'b> References<'a, 'b> {
         };
         self.reads.push(target);
         self.check_upstream(target, id_segment.span, diags);
-        if self.types.uses_secret[target] {
-            self.secret_flows(self.types.reaches_results[target]);
-        }
         let step = &self.playbook.steps[target];
+        // An output its author declared `secret: false` carries no secret,
+        // whatever the step read: what reads it (a computed value, a
+        // question) is not masked for it.
+        let declared_plain = path.key(2) == Some("outputs")
+            && path
+                .key(3)
+                .and_then(|name| step.outputs.iter().find(|o| o.name.value == name))
+                .is_some_and(|o| o.secret.as_ref().is_some_and(|s| !s.value));
+        if !declared_plain {
+            self.secret_reads.push(target);
+            if self.types.uses_secret[target] {
+                self.secret_flows(self.types.reaches_results[target]);
+            }
+        }
         let schema = self.types.schema(step);
         if path.segments.get(2).is_none() {
             let results = result_names(step, schema).unwrap_or_default().join("`, `");

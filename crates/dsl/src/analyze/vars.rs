@@ -25,6 +25,9 @@ pub(crate) struct VarInfo {
     /// The values it is computed from, transitively (indices into `Vars::infos`).
     pub needs: Vec<usize>,
     pub uses_secret: bool,
+    /// Of `steps`, those read through a result that may carry a secret
+    /// (not an output declared `secret: false`).
+    pub secret_steps: Vec<usize>,
 }
 
 /// Every computed value of a playbook, in the order they can be computed.
@@ -171,6 +174,7 @@ pub(crate) fn check<'a>(
             steps: Vec::new(),
             needs: Vec::new(),
             uses_secret: false,
+            secret_steps: Vec::new(),
         };
         n
     ];
@@ -185,17 +189,21 @@ pub(crate) fn check<'a>(
         };
         let ty = expr::check(&parsed, &mut scope, diags);
         let mut steps = refs.take_reads();
+        let mut secret_steps = refs.take_secret_reads();
         let mut uses_secret = refs.uses_secret();
         let mut needs: Vec<usize> = Vec::new();
         for &d in &deps[v] {
             let info = &vars.infos[d];
             steps.extend(&info.steps);
+            secret_steps.extend(&info.secret_steps);
             uses_secret |= info.uses_secret;
             needs.extend(&info.needs);
             needs.push(d);
         }
         steps.sort_unstable();
         steps.dedup();
+        secret_steps.sort_unstable();
+        secret_steps.dedup();
         let position: HashMap<usize, usize> = vars
             .order
             .iter()
@@ -209,6 +217,7 @@ pub(crate) fn check<'a>(
             steps,
             needs,
             uses_secret,
+            secret_steps,
         };
     }
     vars
