@@ -47,6 +47,18 @@ fn run(redis: &TestRedis, steps: &str, args: &[&str]) -> Ran {
 }
 
 #[track_caller]
+/// Why the server refused the login: `value` and `config` run at once and
+/// both meet the refusal, the first to fail stops the run and the other
+/// is cancelled, so it is read from whichever failed.
+fn refusal(ran: &Ran) -> String {
+    let failed = ["value", "config"]
+        .into_iter()
+        .map(|step| ran.finished(step))
+        .find(|f| f["state"] == "failed")
+        .expect("one of them failed");
+    failed["message"].as_str().unwrap().to_string()
+}
+
 fn succeeded(ran: &Ran) {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
 }
@@ -226,15 +238,7 @@ fn the_password_never_appears_in_output_journal_dry_run_or_errors() {
     let env = [("QUEUE_REDIS", wrong.as_str())];
     let refused = run_file(&file, dir.path(), &[], &env);
     assert_eq!(refused.code, 1, "{}", refused.stdout);
-    // `value` and `config` run at once and both meet the wrong password:
-    // the first to fail stops the run and the other is cancelled, so the
-    // refusal is read from whichever failed.
-    let failed = ["value", "config"]
-        .into_iter()
-        .map(|step| refused.finished(step))
-        .find(|f| f["state"] == "failed")
-        .expect("one of them failed");
-    let message = failed["message"].as_str().unwrap();
+    let message = refusal(&refused);
     assert!(
         message.contains(&format!(
             "Redis at 127.0.0.1:{}/0 refused the login: WRONGPASS",
@@ -256,13 +260,7 @@ fn the_password_never_appears_in_output_journal_dry_run_or_errors() {
     let env = [("QUEUE_REDIS", bare.as_str())];
     let noauth = run_file(&file, dir.path(), &[], &env);
     assert_eq!(noauth.code, 1);
-    // As above: whichever of the two steps met the refusal first.
-    let failed = ["value", "config"]
-        .into_iter()
-        .map(|step| noauth.finished(step))
-        .find(|f| f["state"] == "failed")
-        .expect("one of them failed");
-    let message = failed["message"].as_str().unwrap();
+    let message = refusal(&noauth);
     assert!(message.contains("wants a password"), "{message}");
     // A URL the parser refuses is not echoed either.
     let env = [("QUEUE_REDIS", "redis://:s3cr@127.0.0.1:99999/0")];

@@ -474,19 +474,7 @@ steps:
     let decided = &run.events_of("gate_decided")[0];
     assert_eq!(decided["reason"], "ok, token *** works");
 
-    let run_dir = s.path().join("runs").join(&run_id);
-    let mut files = vec![];
-    let mut dirs = vec![run_dir.clone()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
+    let files = crate::support::files_under(&s.path().join("runs").join(&run_id), |_| true);
     assert!(
         files
             .iter()
