@@ -489,6 +489,12 @@ impl RunReport {
                     if *state != StepState::Skipped {
                         at(vec![code(step), text(format!(" {result}"))]);
                     }
+                    // A step skipped before and decided again after a
+                    // resume has one row: a skip is not history worth a row
+                    // of its own (a rejection or a failure is).
+                    report
+                        .steps
+                        .retain(|row| !(&row.step == step && row.result == "skipped"));
                     report.steps.push(StepRow {
                         step: step.clone(),
                         started: started.get(step).cloned(),

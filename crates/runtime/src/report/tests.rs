@@ -106,3 +106,37 @@ fn the_report_holds_what_steps_printed() {
         "\n`psql_summary`:\n\n````text\nactive|1\n```\n# not a heading\nstderr: NOTICE: x\n````\n\n"
     );
 }
+
+/// A step skipped in the run and again after each resume has one row; a
+/// step rejected and then approved keeps both (that is the history).
+#[test]
+fn a_skip_decided_again_after_a_resume_is_one_row() {
+    let finished = |step: &str, state: &str| {
+        json!({"event": "step_finished", "step": step, "state": state, "message": null,
+               "results": {}, "outputs": {}, "attempts": 0, "duration_ms": 0})
+    };
+    let resumed = json!({"event": "run_resumed", "run_id": "r1", "user": "a", "restored": []});
+    let report = RunReport::of(&records(vec![
+        started(),
+        finished("no_idle", "skipped"),
+        finished("drop", "rejected"),
+        resumed.clone(),
+        finished("no_idle", "skipped"),
+        finished("drop", "succeeded"),
+        resumed,
+        finished("no_idle", "skipped"),
+    ]));
+    let rows: Vec<(&str, &str)> = report
+        .steps
+        .iter()
+        .map(|r| (r.step.as_str(), r.result.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("drop", "rejected"),
+            ("drop", "succeeded"),
+            ("no_idle", "skipped")
+        ]
+    );
+}
