@@ -259,6 +259,8 @@ pub struct Plan {
     index: HashMap<Box<str>, usize>,
     /// The playbook's `output_cap` written as a template, parsed.
     output_cap: Option<Template>,
+    /// The inputs nothing in the playbook reads, by position.
+    unread_inputs: Vec<usize>,
 }
 
 impl Plan {
@@ -282,6 +284,7 @@ impl Plan {
             steps,
             vars: Vec::new(),
             output_cap: None,
+            unread_inputs: Vec::new(),
         }
     }
 
@@ -295,6 +298,16 @@ impl Plan {
     /// playbook's `output_cap` written as a template with the values it
     /// reads: every step's cap may be the playbook's, so those are computed
     /// before every step runs, as the step's own.
+    pub(crate) fn with_unread_inputs(mut self, unread: Vec<usize>) -> Plan {
+        self.unread_inputs = unread;
+        self
+    }
+
+    /// The inputs nothing in the playbook reads (`lint::unused_input`).
+    pub fn unread_inputs(&self) -> impl Iterator<Item = &crate::ast::Input> {
+        self.unread_inputs.iter().map(|&i| &self.playbook.inputs[i])
+    }
+
     pub(crate) fn with_vars(
         mut self,
         vars: Vec<VarPlan>,

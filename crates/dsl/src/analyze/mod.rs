@@ -104,7 +104,10 @@ pub fn analyze(
             .iter()
             .any(|&s| types.step_uses_secret(s));
     }
-    Ok(Plan::new(file.clone(), playbook, graph, order, plans).with_vars(var_plans, cap))
+    let unread = types.unread_inputs();
+    Ok(Plan::new(file.clone(), playbook, graph, order, plans)
+        .with_vars(var_plans, cap)
+        .with_unread_inputs(unread))
 }
 
 struct Analyzer<'a> {

@@ -304,7 +304,12 @@ impl<'a, 'b> References<'a, 'b> {
             );
             return Type::Any;
         };
-        let Some(input) = self.playbook.inputs.iter().find(|i| i.name.value == key) else {
+        let Some(position) = self
+            .playbook
+            .inputs
+            .iter()
+            .position(|i| i.name.value == key)
+        else {
             diags.push(
                 Diagnostic::error(Code::UnknownInput, format!("there is no input `{key}`"))
                     .label(name.span, "unknown input")
@@ -323,6 +328,10 @@ impl<'a, 'b> References<'a, 'b> {
             );
             return Type::Any;
         };
+        if let Some(read) = self.types.inputs_read.borrow_mut().get_mut(position) {
+            *read = true;
+        }
+        let input = &self.playbook.inputs[position];
         if input.is_secret() {
             self.secret_flows(true);
         }

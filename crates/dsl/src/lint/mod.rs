@@ -36,6 +36,19 @@ pub const ON_CALL_TAG: &str = "on-call";
 pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diagnostic> {
     let mut found: Vec<(usize, Diagnostic)> = Vec::new();
     let playbook = plan.playbook();
+    // Findings about the playbook itself, not a step (no step can allow them).
+    let mut own: Vec<Diagnostic> = Vec::new();
+    for input in plan.unread_inputs() {
+        own.push(with_rule(
+            LintRule::UnusedInput,
+            new(format!("nothing reads the input `{}`", input.name.value))
+                .label(input.name.span, "declared, never read")
+                .help(format!(
+                    "read it (`{{{{inputs.{0}}}}}` in a template, `inputs.{0}` in an expression), or remove it",
+                    input.name.value
+                )),
+        ));
+    }
     let on_call = playbook.tags.iter().any(|t| t.value == ON_CALL_TAG);
     for (i, step) in playbook.steps.iter().enumerate() {
         let mut add = |rule: LintRule, d: Diagnostic| found.push((i, with_rule(rule, d)));
@@ -55,6 +68,14 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         unknown_rule(step, &mut add);
     }
     let mut out = Diagnostics::new();
+    for mut d in own {
+        let Code::Lint(rule) = d.code else { continue };
+        let Some(severity) = config.severity(rule) else {
+            continue;
+        };
+        d.severity = severity;
+        out.push(d);
+    }
     for (i, mut d) in found {
         let Code::Lint(rule) = d.code else { continue };
         let Some(severity) = config.severity(rule) else {

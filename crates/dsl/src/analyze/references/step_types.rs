@@ -11,6 +11,9 @@ pub(in crate::analyze) struct StepTypes<'a> {
     /// The type of the element of each step's loop, once checked: what
     /// `steps.ID.results[0].item` reads (`any` until then).
     pub(super) element_types: Vec<Type>,
+    /// Which inputs something reads (a template, an expression), by
+    /// position: an input nothing reads is asked for and never used.
+    pub(super) inputs_read: std::cell::RefCell<Vec<bool>>,
 }
 
 impl<'a> StepTypes<'a> {
@@ -23,7 +26,14 @@ impl<'a> StepTypes<'a> {
             uses_secret: vec![false; playbook.steps.len()],
             reaches_results: vec![false; playbook.steps.len()],
             element_types: vec![Type::Any; playbook.steps.len()],
+            inputs_read: std::cell::RefCell::new(vec![false; playbook.inputs.len()]),
         }
+    }
+
+    /// The positions of the inputs nothing read.
+    pub(in crate::analyze) fn unread_inputs(&self) -> Vec<usize> {
+        let read = self.inputs_read.borrow();
+        (0..read.len()).filter(|&i| !read[i]).collect()
     }
 
     pub(in crate::analyze) fn record(
