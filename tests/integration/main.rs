@@ -77,6 +77,7 @@ mod remote_approvals_leftovers;
 mod report_called;
 mod result_caps;
 mod resume_between_elements;
+mod resume_handled_failure;
 mod resume_nested;
 mod resume_plan_hash;
 mod round_trip;

@@ -9,11 +9,27 @@ use std::collections::{HashMap, HashSet};
 /// A step's result fields and its captured outputs.
 pub type Captured = (Map<String, Value>, Map<String, Value>);
 
+/// A step that failed (or timed out) before the run stopped: its results,
+/// its outputs, how it ended and why.
+#[derive(Clone, Debug)]
+pub struct Failed {
+    pub results: Map<String, Value>,
+    pub outputs: Map<String, Value>,
+    /// `failed` or `timed_out`.
+    pub state: crate::event::StepState,
+    pub message: Option<String>,
+}
+
 /// What a resume brings back from the journal.
 #[derive(Clone, Debug, Default)]
 pub struct Restored {
     /// Steps that succeeded, with their results and outputs.
     pub succeeded: HashMap<String, Captured>,
+    /// Steps that failed, as they last ended. One whose failure its
+    /// `on_failure` handled (`continue`, `goto`) is kept as it ended: the
+    /// run went on past it, its dependents read that failure. One whose
+    /// failure stopped the run runs again.
+    pub failed: HashMap<String, Failed>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
     /// Of those, the ones every element of which that started came to an
@@ -83,6 +99,7 @@ impl Restored {
     /// Whether there is nothing to restore.
     pub fn is_empty(&self) -> bool {
         self.succeeded.is_empty()
+            && self.failed.is_empty()
             && self.interrupted.is_empty()
             && self.called.is_empty()
             && self.items.is_empty()

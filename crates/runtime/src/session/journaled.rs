@@ -65,6 +65,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut in_flight: HashMap<&str, usize> = HashMap::new();
     let mut element_rejected: std::collections::HashSet<&str> = Default::default();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
+    let mut failed: HashMap<&str, crate::restored::Failed> = HashMap::new();
     let mut finished = false;
     let mut restored_items: HashMap<String, Vec<RestoredItem>> = HashMap::new();
     // The label of the element last started at each position of a loop.
@@ -82,6 +83,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 in_flight.insert(step, 0);
                 element_rejected.remove(step.as_str());
                 succeeded.remove(step.as_str());
+                failed.remove(step.as_str());
             }
             Event::StepFinished {
                 step,
@@ -90,6 +92,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 results,
                 outputs,
                 output_in_lines,
+                message,
                 ..
             } => match state {
                 StepState::Succeeded if !simulated => {
@@ -102,6 +105,20 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     interrupted.insert(step, false);
                 }
                 StepState::Cancelled | StepState::Rejected => {}
+                StepState::Failed | StepState::TimedOut if !simulated => {
+                    interrupted.insert(step, false);
+                    let mut results = results.clone();
+                    ledger.restore(step, output_in_lines, &mut results);
+                    failed.insert(
+                        step,
+                        crate::restored::Failed {
+                            results,
+                            outputs: outputs.clone(),
+                            state: *state,
+                            message: message.clone(),
+                        },
+                    );
+                }
                 _ => {
                     interrupted.insert(step, false);
                 }
@@ -176,6 +193,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         restored
             .succeeded
             .insert(step.to_string(), (results.clone(), outputs.clone()));
+    }
+    for (step, ended) in failed {
+        restored.failed.insert(step.to_string(), ended);
     }
     for (step, flag) in interrupted {
         if flag {

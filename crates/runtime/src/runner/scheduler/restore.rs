@@ -31,6 +31,29 @@ impl Scheduler<'_> {
             if let Some(calls) = item_calls.remove(&step.id.value) {
                 self.item_calls.insert(i, calls);
             }
+            if let Some(ended) = restored.failed.get(&step.id.value) {
+                // A failure its `on_failure` handled is history: the run
+                // went on past it (its dependents, or its failure edge,
+                // read it). One that stopped the run runs again.
+                let handled = matches!(
+                    step.on_failure.as_ref().map(|o| &o.value),
+                    Some(OnFailure::Continue | OnFailure::Goto(_))
+                );
+                if handled {
+                    let cause = ended
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| format!("it {}", describe_state(ended.state)));
+                    self.scope.failed(
+                        &step.id.value,
+                        ended.results.clone(),
+                        ended.outputs.clone(),
+                        &cause,
+                    );
+                    self.mark_settled(i, ended.state);
+                }
+                continue;
+            }
             let Some((results, outputs)) = restored.succeeded.get(&step.id.value) else {
                 continue;
             };

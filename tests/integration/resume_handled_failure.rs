@@ -1,0 +1,78 @@
+//! A failure its `on_failure` handled (`continue`, a failure edge) is part
+//! of the run's history: the run went on past it, and its dependents read
+//! it. A resume keeps it as it ended instead of running the step again
+//! (which ran it again beside, or after, the steps that had already read
+//! its failure). A failure that stopped the run runs again, as before.
+
+use crate::running::Sandbox;
+
+const PLAYBOOK: &str = r#"
+steps:
+  - id: probe
+    shell: echo probe >> trail; exit 7
+    effect: read
+    on_failure: continue
+  - id: after
+    needs: [probe]
+    shell: 'echo "after, probe failed: {{failed(probe)}} with {{steps.probe.exit_code}}" >> trail'
+    effect: read
+  - id: restart
+    needs: [after]
+    shell: echo restart >> trail
+    approval: Restart?
+"#;
+
+#[test]
+fn a_handled_failure_is_kept_by_a_resume_not_run_again() {
+    let s = Sandbox::new(PLAYBOOK);
+    // No terminal: the gate is refused and the run stops there.
+    let first = s.run(&[]);
+    assert_eq!(first.code, 3, "{}", first.describe());
+    let run_id = s.run_id();
+    let resumed = s
+        .command(&[
+            "resume",
+            &run_id,
+            "--approve",
+            "restart",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert_eq!(resumed.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    assert!(
+        !stdout.contains(r#""step":"probe""#),
+        "probe ran again: {stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("trail")).unwrap(),
+        "probe\nafter, probe failed: true with 7\nrestart\n"
+    );
+}
+
+#[test]
+fn a_failure_that_stopped_the_run_runs_again() {
+    let s = Sandbox::new(
+        "steps:\n  - id: flaky\n    shell: echo try >> trail; test -e fixed\n    effect: read\n",
+    );
+    assert_eq!(s.run(&[]).code, 1);
+    std::fs::write(s.path().join("fixed"), "").unwrap();
+    let run_id = s.run_id();
+    let out = s
+        .command(&["resume", &run_id, "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("trail")).unwrap(),
+        "try\ntry\n"
+    );
+}
