@@ -311,3 +311,30 @@ fn plan_graph_doc_show_the_label_and_fmt_convert_keep_it() {
     assert_eq!(labels.len(), 4, "{labels:?}");
     assert_eq!(labels[1], "../x");
 }
+
+/// Elements whose default labels would read the same (cut at 80
+/// characters, or escaped alike) are told apart by their position, so
+/// `--approve 'STEP[LABEL]'` naming one never approves the other.
+#[test]
+fn elements_that_would_read_alike_are_told_apart_and_approved_one_by_one() {
+    let long = "x".repeat(90);
+    let s = Sandbox::new(&format!(
+        r#"
+steps:
+  - id: remove
+    for_each: '["{long}-deleteme", "{long}-keepme"]'
+    as: file
+    approval: "Delete {{{{file}}}}?"
+    approval_per_item: true
+    on_item_failure: continue
+    shell: echo {{{{file}}}} >> trail
+"#
+    ));
+    let shown = format!("{}... (#0)", "x".repeat(80));
+    let run = s.run(&["--approve", &format!("remove[{shown}]")]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("trail")).unwrap(),
+        format!("{long}-deleteme\n")
+    );
+}

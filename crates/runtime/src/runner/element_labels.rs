@@ -36,11 +36,13 @@ pub(crate) fn labels(
     scope: &Scope,
 ) -> Result<Vec<String>, LabelError> {
     let Some(label) = &iteration.label else {
-        return Ok(values
-            .iter()
-            .enumerate()
-            .map(|(index, value)| default_label(value, index))
-            .collect());
+        return Ok(told_apart(
+            values
+                .iter()
+                .enumerate()
+                .map(|(index, value)| default_label(value, index))
+                .collect(),
+        ));
     };
     let fail = |message: String| LabelError {
         message,
@@ -85,6 +87,39 @@ pub(crate) fn labels(
         out.push(text);
     }
     Ok(out)
+}
+
+/// Default labels made unique: two elements whose names read the same
+/// once cut to 80 characters or escaped (`a<newline>b` and `a\nb`), or
+/// two equal values, get their position appended, ` (#INDEX)`, so a
+/// label (`--approve 'STEP[LABEL]'`, `runbook approve`) never names two
+/// elements and an operator can tell their prompts apart.
+fn told_apart(mut labels: Vec<String>) -> Vec<String> {
+    let mut count: HashMap<&str, usize> = HashMap::with_capacity(labels.len());
+    for label in &labels {
+        *count.entry(label.as_str()).or_default() += 1;
+    }
+    let shared: Vec<usize> = (0..labels.len())
+        .filter(|&i| count[labels[i].as_str()] > 1)
+        .collect();
+    for &i in &shared {
+        labels[i] = format!("{} (#{i})", labels[i]);
+    }
+    // A value that already read `x (#1)` could meet one made so: the later
+    // of two equal labels takes its position too, until none are equal
+    // (each round adds a position no other label ends with).
+    loop {
+        let mut seen: std::collections::HashSet<String> = Default::default();
+        let clash: Vec<usize> = (0..labels.len())
+            .filter(|&i| !seen.insert(labels[i].clone()))
+            .collect();
+        if clash.is_empty() {
+            return labels;
+        }
+        for i in clash {
+            labels[i] = format!("{} #{i}", labels[i]);
+        }
+    }
 }
 
 /// Why a written label cannot name an element, if it cannot.
@@ -161,6 +196,27 @@ mod tests {
     use super::*;
     use runbook_dsl::plan::IterationList;
     use serde_json::json;
+
+    #[test]
+    fn default_labels_that_read_the_same_are_told_apart() {
+        let long = "x".repeat(90);
+        let labels = told_apart(vec![
+            default_label(&json!(format!("{long}-deleteme")), 0),
+            default_label(&json!(format!("{long}-keepme")), 1),
+            default_label(&json!("a\nb"), 2),
+            default_label(&json!("a\\nb"), 3),
+            default_label(&json!("web-1"), 4),
+        ]);
+        assert_eq!(labels[0], format!("{}... (#0)", "x".repeat(80)));
+        assert_eq!(labels[1], format!("{}... (#1)", "x".repeat(80)));
+        assert_eq!(labels[2], "a\\nb (#2)");
+        assert_eq!(labels[3], "a\\nb (#3)");
+        assert_eq!(labels[4], "web-1");
+        assert_eq!(
+            told_apart(vec!["x (#1)".into(), "x".into(), "x".into()]),
+            ["x (#1)", "x (#1) #1", "x (#2)"]
+        );
+    }
 
     #[test]
     fn labels_name_elements_on_one_line() {
