@@ -162,17 +162,91 @@ fn git_pairs(base: &str) -> Result<Vec<(Side, Side)>, String> {
     paths.sort();
     paths.dedup();
     let catalog = runbook_stdlib::builtin();
-    let mut pairs = Vec::new();
-    for path in paths {
-        let old = git(&["show", &format!("{base}:./{path}")])
-            .ok()
-            .map(|bytes| {
+    // The base versions are checked in a copy of the base's playbooks, so
+    // that a playbook they call resolves as it was at `base` (a pull
+    // request that renames a called playbook changes the caller too).
+    let tree = BaseTree::export(base)?;
+    let olds: Vec<Side> = {
+        let _inside = tree.enter()?;
+        paths
+            .iter()
+            .map(|path| {
+                // Read from the copy (the working directory now).
+                let bytes = std::fs::read(path).ok()?;
                 let file =
                     SourceFile::new(path.clone(), String::from_utf8_lossy(&bytes).into_owned());
-                runbook_dsl::load::check(file, catalog)
-            });
-        let new = Path::new(&path).exists().then(|| load(Path::new(&path)));
+                Some(runbook_dsl::load::check(file, catalog))
+            })
+            .collect()
+    };
+    let mut pairs = Vec::new();
+    for (path, old) in paths.iter().zip(olds) {
+        let new = Path::new(path).exists().then(|| load(Path::new(path)));
         pairs.push((old, new));
     }
     Ok(pairs)
+}
+
+/// The playbooks of the base revision below this directory, written out
+/// to a private temporary directory (removed when dropped).
+struct BaseTree {
+    dir: PathBuf,
+}
+
+impl BaseTree {
+    fn export(base: &str) -> Result<BaseTree, String> {
+        let listed = git(&["ls-tree", "-r", "-z", "--name-only", base])?;
+        let dir = std::env::temp_dir().join(format!(
+            "runbook-diff-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default()
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&dir)
+            .map_err(|e| format!("cannot make `{}`: {e}", dir.display()))?;
+        let tree = BaseTree { dir };
+        for path in listed.split(|&b| b == 0) {
+            let path = String::from_utf8_lossy(path);
+            // Only playbooks, and only paths that stay below the copy.
+            if runbook_dsl::Syntax::from_path(&path).is_none()
+                || path.split('/').any(|part| part == ".." || part.is_empty())
+            {
+                continue;
+            }
+            let bytes = git(&["show", &format!("{base}:./{path}")])?;
+            let target = tree.dir.join(&*path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot make `{}`: {e}", parent.display()))?;
+            }
+            std::fs::write(&target, bytes)
+                .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        }
+        Ok(tree)
+    }
+
+    /// Works in the copy until the guard is dropped, then where it was.
+    fn enter(&self) -> Result<impl Drop, String> {
+        struct Back(PathBuf);
+        impl Drop for Back {
+            fn drop(&mut self) {
+                let _ = std::env::set_current_dir(&self.0);
+            }
+        }
+        let here = std::env::current_dir().map_err(|e| e.to_string())?;
+        std::env::set_current_dir(&self.dir)
+            .map_err(|e| format!("cannot enter `{}`: {e}", self.dir.display()))?;
+        Ok(Back(here))
+    }
+}
+
+impl Drop for BaseTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

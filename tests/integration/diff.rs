@@ -269,3 +269,36 @@ fn the_ci_example_is_a_workflow_that_runs_every_command() {
         assert!(!line.contains("${{"), "{line}");
     }
 }
+
+/// A pull request that renames a called playbook (and its call) diffs:
+/// the base version of the caller is checked against the base's files,
+/// not the working tree's.
+#[test]
+fn git_mode_checks_the_base_against_the_bases_called_playbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let pb = dir.path().join("pb");
+    std::fs::create_dir(&pb).unwrap();
+    let caller =
+        |called: &str| format!("name: caller\nsteps:\n  - id: clean\n    playbook: {called}\n");
+    let called =
+        "name: cleanup\nsteps:\n  - id: rm\n    shell: rm -f old.log\n    approval: Remove?\n";
+    std::fs::write(pb.join("caller.yaml"), caller("cleanup.yaml")).unwrap();
+    std::fs::write(pb.join("cleanup.yaml"), called).unwrap();
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    git(dir.path(), &["mv", "pb/cleanup.yaml", "pb/cleanup-v2.yaml"]);
+    std::fs::write(pb.join("caller.yaml"), caller("cleanup-v2.yaml")).unwrap();
+    let out = Command::cargo_bin("runbook")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["diff", "--git", "HEAD"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("runbook diff pb/caller.yaml"), "{stdout}");
+    assert!(stdout.contains("cleanup-v2.yaml"), "{stdout}");
+}
