@@ -76,3 +76,39 @@ fn a_failure_that_stopped_the_run_runs_again() {
         "try\ntry\n"
     );
 }
+
+/// A calling step stopped by a gate refused inside its called playbook
+/// came to an end of its own: its resume continues inside the called run
+/// at that gate, without asking first whether to run the step again
+/// "after part of its work".
+#[test]
+fn a_call_stopped_by_a_refused_gate_inside_resumes_at_that_gate() {
+    let s = Sandbox::new("steps:\n  - id: call\n    playbook: inner.yaml\n");
+    std::fs::write(
+        s.path().join("inner.yaml"),
+        "steps:\n  - id: a\n    shell: echo a >> trail\n    effect: read\n  - id: b\n    needs: [a]\n    shell: echo b >> trail\n    approval: Go on?\n",
+    )
+    .unwrap();
+    // No terminal: the inner gate is refused and the run stops there.
+    assert_eq!(s.run(&["--approve", "call"]).code, 3);
+    let run_id = s.run_id();
+    let out = s
+        .command(&["resume", &run_id, "--approve", "call.b", "--output", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stdout.contains("step_interrupted"),
+        "the call ended on its own: {stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("trail")).unwrap(),
+        "a\nb\n"
+    );
+}

@@ -56,13 +56,21 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     };
     // A step is interrupted when it started and never came to an end of its
     // own: no `step_finished`, or one saying it was cancelled (Ctrl-C, an
-    // abort). A rejected gate on resume leaves it interrupted. A loop
+    // abort). A rejected gate on resume leaves it interrupted; a rejection
+    // during the attempt (a gate of the playbook it calls) ends it. A loop
     // stopped by the rejection of one element (its own gate, or a gate in
     // the playbook it calls) came to an end of its own: every element that
     // ran is on record, and the rejected one did nothing past that gate.
     let mut interrupted: HashMap<&str, bool> = HashMap::new();
     // Elements started and not yet ended, by step, since its last start.
     let mut in_flight: HashMap<&str, usize> = HashMap::new();
+    // Which part of the run (0, then one more at each resume) each step
+    // last started in: a rejection in the part it started in is a
+    // person's "no" during the attempt (a gate of the playbook it calls,
+    // an `approve` step), which ends it; one in a later part is the "run
+    // it again?" gate of a resume refused, which leaves it interrupted.
+    let mut part = 0usize;
+    let mut started_in: HashMap<&str, usize> = HashMap::new();
     let mut element_rejected: std::collections::HashSet<&str> = Default::default();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut failed: HashMap<&str, crate::restored::Failed> = HashMap::new();
@@ -81,6 +89,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
             Event::StepStarted { step, .. } => {
                 interrupted.insert(step, true);
                 in_flight.insert(step, 0);
+                started_in.insert(step, part);
                 element_rejected.remove(step.as_str());
                 succeeded.remove(step.as_str());
                 failed.remove(step.as_str());
@@ -101,7 +110,10 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     ledger.restore(step, output_in_lines, &mut results);
                     succeeded.insert(step, (results, outputs.clone()));
                 }
-                StepState::Rejected if element_rejected.contains(step.as_str()) => {
+                StepState::Rejected
+                    if element_rejected.contains(step.as_str())
+                        || started_in.get(step.as_str()) == Some(&part) =>
+                {
                     interrupted.insert(step, false);
                 }
                 StepState::Cancelled | StepState::Rejected => {}
@@ -171,6 +183,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 output_cap: bound,
                 ..
             } => {
+                part += 1;
                 finished = false;
                 ran_by.extend(uid_of(uid, user));
                 output_cap = bound.or(output_cap);
