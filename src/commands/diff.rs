@@ -84,7 +84,21 @@ pub fn run(
     });
     let worst = diffs.iter().filter_map(|(d, _, _)| d.max_severity()).max();
     match (threshold, worst) {
-        (Some(t), Some(w)) if w >= t => FINDINGS,
+        (Some(t), Some(w)) if w >= t => {
+            // Said on stderr too: a CI job often sends stdout to a comment
+            // or to /dev/null, and its log would show a bare exit 1.
+            let met = diffs
+                .iter()
+                .flat_map(|(d, _, _)| &d.risks)
+                .filter(|r| r.severity >= t)
+                .count();
+            eprintln!(
+                "runbook diff: {met} risk(s) at `{}` or above (`--fail-on {}`)",
+                t.name(),
+                t.name()
+            );
+            FINDINGS
+        }
         _ => OK,
     }
 }

@@ -64,7 +64,11 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "approval_removed" => vec![(ApprovalRemoved, High)],
         "approval_weakened" => vec![(ApprovalWeakened, Low)],
         "four_eyes_removed" => vec![(ApprovalWeakened, High)],
-        "effect_raised" => vec![(EffectRaised, High), (UngatedWrite, High)],
+        "effect_raised" => vec![
+            (EffectRaised, High),
+            (UngatedWrite, High),
+            (ActionChanged, Medium),
+        ],
         "effect_lowered" => vec![(EffectLowered, Medium)],
         "effect_lowered_to_read" => vec![(EffectLowered, High)],
         "ungated_write" => vec![(UngatedWrite, Medium)],
@@ -74,6 +78,7 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "became_unreachable" => vec![(BecameUnreachable, Medium)],
         "else_removed" => vec![(ElseRemoved, Medium)],
         "approve_step_removed" => vec![(ApprovalRemoved, High)],
+        "command_changed" => vec![(ActionChanged, Low)],
         _ => vec![],
     }
 }
@@ -218,7 +223,10 @@ fn git_mode_diffs_every_changed_playbook_against_the_base() {
         .stdout(predicate::str::contains("approval_removed"))
         .stdout(predicate::str::contains("runbook diff added.yaml"))
         .stdout(predicate::str::contains("+ added   `scale`"))
-        .stdout(predicate::str::contains("same.yaml").not());
+        .stdout(predicate::str::contains("same.yaml").not())
+        .stderr(predicate::str::contains(
+            "runbook diff: 1 risk(s) at `high` or above (`--fail-on high`)",
+        ));
     let mut cmd = Command::cargo_bin("runbook").unwrap();
     cmd.current_dir(dir.path())
         .args(["diff", "--git", "no-such-rev"])

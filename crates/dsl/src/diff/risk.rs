@@ -11,6 +11,8 @@
 //!   from `destructive` medium (`--yes` now passes its gate, and the
 //!   live view stops marking it);
 //! - a new or newly writing step without a gate: write medium, destructive high;
+//! - what a write or destructive step does changed (its kind's parameters:
+//!   a command, a query, a URL): write low, destructive medium;
 //! - a timeout removed (medium on a write, low otherwise), a retry removed (low),
 //!   a polling deadline (`until.within`) removed (medium);
 //! - a step that became unreachable (medium);
@@ -48,6 +50,7 @@ pub enum RiskKind {
     EffectRaised,
     EffectLowered,
     UngatedWrite,
+    ActionChanged,
     TimeoutRemoved,
     RetryRemoved,
     DeadlineRemoved,
@@ -63,6 +66,7 @@ impl RiskKind {
             RiskKind::EffectRaised => "effect_raised",
             RiskKind::EffectLowered => "effect_lowered",
             RiskKind::UngatedWrite => "ungated_write",
+            RiskKind::ActionChanged => "action_changed",
             RiskKind::TimeoutRemoved => "timeout_removed",
             RiskKind::RetryRemoved => "retry_removed",
             RiskKind::DeadlineRemoved => "deadline_removed",
@@ -121,6 +125,37 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                     if let Some(r) = ungated(new.step_plan(n).effect, &change.id, "the new step") {
                         push(r.severity, r.kind, &r.step, r.message);
                     }
+                }
+            }
+            StepStatus::Changed | StepStatus::Renamed if change.effect >= Effect::Write => {
+                let kind = change.kind.as_str();
+                let changed: Vec<&str> = change
+                    .fields
+                    .iter()
+                    .map(|f| f.path.as_str())
+                    .filter(|p| {
+                        *p == kind
+                            || p.strip_prefix(kind)
+                                .is_some_and(|rest| rest.starts_with(['.', '[']))
+                    })
+                    .collect();
+                if !changed.is_empty() {
+                    let severity = if change.effect == Effect::Destructive {
+                        RiskSeverity::Medium
+                    } else {
+                        RiskSeverity::Low
+                    };
+                    push(
+                        severity,
+                        RiskKind::ActionChanged,
+                        &change.id,
+                        format!(
+                            "what the {} step `{}` does changed (`{}`): read the new version",
+                            change.effect.name(),
+                            change.id,
+                            changed.join("`, `")
+                        ),
+                    );
                 }
             }
             // A removed `approve` step is reported on each step it gated.
