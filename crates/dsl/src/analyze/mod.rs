@@ -7,6 +7,7 @@ pub(crate) mod branches;
 mod durations;
 mod effect;
 mod failure_reads;
+mod host_inputs;
 mod iteration;
 mod known_values;
 mod literal_text;

@@ -64,6 +64,8 @@ pub(super) fn check_call(
         return;
     };
     check_inputs(&playbook, &relative, kind.span, inputs, diags);
+    let hosts = super::host_inputs::of(&playbook, catalog);
+    super::host_inputs::check_given(&hosts, &relative, inputs, diags);
     if let Some(chain) = cycle_through(std::path::Path::new(file.name()), &target, catalog) {
         let shown: Vec<String> = chain
             .iter()

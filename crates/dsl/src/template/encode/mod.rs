@@ -150,32 +150,71 @@ pub fn check<S: Scope + ?Sized>(
     diags: &mut Diagnostics,
 ) {
     let mut prefix = String::new();
-    walk(encoding, &template.segments, &mut prefix, scope, diags, 0);
+    walk(
+        encoding,
+        &template.segments,
+        &mut prefix,
+        0,
+        &mut |prefix, insertion| {
+            if insertion.raw {
+                return;
+            }
+            // Resolved (and reported) by `template::check` already.
+            let ty = insertion.resolve(scope, &mut Diagnostics::new());
+            if let Some(p) = encoding.problem(prefix, insertion, &ty) {
+                diags.push(
+                    Diagnostic::error(p.code, p.message)
+                        .label(insertion.span, p.label)
+                        .help(p.help),
+                );
+            }
+        },
+    );
 }
 
-fn walk<S: Scope + ?Sized>(
+/// The inputs a URL template lets choose where the request goes (inserted
+/// where only an input may be: the start, the host): a playbook that calls
+/// this one must give them from its own inputs, never from a step's
+/// result, or the rule would be passed through the call.
+pub fn host_inputs(encoding: Encoding, template: &Template) -> Vec<String> {
+    let mut found = Vec::new();
+    if !matches!(encoding, Encoding::Url | Encoding::ServiceUrl) {
+        return found;
+    }
+    let mut prefix = String::new();
+    walk(
+        encoding,
+        &template.segments,
+        &mut prefix,
+        0,
+        &mut |prefix, insertion| {
+            let chooses = matches!(url::part(prefix), url::Part::Start | url::Part::Authority);
+            if let (true, Some(name)) = (chooses, insertion.path.key(1)) {
+                if insertion.path.starts_with(&["inputs"]) {
+                    found.push(name.to_string());
+                }
+            }
+        },
+    );
+    found
+}
+
+/// Visits every insertion of `segments` with the text before it as the
+/// checker pictures the filled-in output. Inside `{{#if}}` blocks, each
+/// branch is read from the text before the block, and the text after the
+/// block from the `then` branch.
+fn walk(
     encoding: Encoding,
     segments: &[Segment],
     prefix: &mut String,
-    scope: &mut S,
-    diags: &mut Diagnostics,
     depth: usize,
+    visit: &mut dyn FnMut(&str, &Insertion),
 ) {
     for segment in segments {
         match segment {
             Segment::Text { text, .. } => prefix.push_str(text),
             Segment::Insert(insertion) => {
-                if !insertion.raw {
-                    // Resolved (and reported) by `template::check` already.
-                    let ty = insertion.resolve(scope, &mut Diagnostics::new());
-                    if let Some(p) = encoding.problem(prefix, insertion, &ty) {
-                        diags.push(
-                            Diagnostic::error(p.code, p.message)
-                                .label(insertion.span, p.label)
-                                .help(p.help),
-                        );
-                    }
-                }
+                visit(prefix, insertion);
                 let placeholder = encoding.placeholder(prefix);
                 prefix.push_str(&placeholder);
             }
@@ -184,15 +223,8 @@ fn walk<S: Scope + ?Sized>(
                     continue;
                 }
                 let mut otherwise = prefix.clone();
-                walk(encoding, &block.then, prefix, scope, diags, depth + 1);
-                walk(
-                    encoding,
-                    &block.otherwise,
-                    &mut otherwise,
-                    scope,
-                    diags,
-                    depth + 1,
-                );
+                walk(encoding, &block.then, prefix, depth + 1, visit);
+                walk(encoding, &block.otherwise, &mut otherwise, depth + 1, visit);
             }
         }
     }
