@@ -224,3 +224,65 @@ steps:
     );
     assert!(!dir.path().join("token.txt").exists());
 }
+
+/// What a called playbook would do in a dry-run is said under the calling
+/// step (its writes described with their rendered commands, never
+/// reported "succeeded"), and so is each poll of a called step that waits.
+#[test]
+fn a_call_says_what_its_steps_would_run_and_what_they_wait_for() {
+    let s = crate::running::Sandbox::new(
+        "steps:\n  - id: call\n    playbook: inner.yaml\n    effect: write\n",
+    );
+    std::fs::write(
+        s.path().join("inner.yaml"),
+        r#"
+steps:
+  - id: mute
+    shell: echo muted-by-test > muted
+  - id: wait_up
+    shell: test -e up && echo up
+    effect: read
+    until:
+      condition: succeeded(wait_up)
+      every: 100ms
+      within: 30s
+"#,
+    )
+    .unwrap();
+    let dry = s.run(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.describe());
+    let lines: Vec<String> = dry
+        .events_of("step_output")
+        .iter()
+        .filter_map(|e| e["line"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "mute: would run (write): echo muted-by-test > muted"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "mute: described, not run (dry-run)"),
+        "{lines:#?}"
+    );
+    assert!(!s.path().join("muted").exists());
+
+    // A real run: the poll is said while it waits.
+    let dir = s.path().to_path_buf();
+    let maker = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        std::fs::write(dir.join("up"), "").unwrap();
+    });
+    let run = s.run(&["--approve", "call", "--approve", "call.mute"]);
+    maker.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let polled = run
+        .events_of("step_output")
+        .iter()
+        .filter_map(|e| e["line"].as_str())
+        .any(|l| l.starts_with("wait_up: ") && l.contains("again in 0.1s"));
+    assert!(polled, "{}", run.describe());
+}

@@ -274,7 +274,13 @@ impl RunReport {
                     ))]);
                 }
                 Event::StepStarted { step, attempt } => {
-                    started.entry(step.clone()).or_insert_with(|| time.clone());
+                    // A retry keeps the step's start; a first attempt (the
+                    // step run again after a resume) is a start of its own.
+                    if *attempt == 1 {
+                        started.insert(step.clone(), time.clone());
+                    } else {
+                        started.entry(step.clone()).or_insert_with(|| time.clone());
+                    }
                     open.retain(|s| s != step);
                     open.push(step.clone());
                     if *attempt == 1 {

@@ -140,3 +140,21 @@ fn a_skip_decided_again_after_a_resume_is_one_row() {
         ]
     );
 }
+
+/// A step run again after a resume starts when it started again; a retry
+/// keeps the step's first start.
+#[test]
+fn a_step_run_again_after_a_resume_shows_its_new_start() {
+    let report = RunReport::of(&records(vec![
+        started(),
+        json!({"event": "step_started", "step": "probe", "attempt": 1}),
+        json!({"event": "run_resumed", "run_id": "r1", "user": "a", "restored": []}),
+        json!({"event": "step_started", "step": "probe", "attempt": 1}),
+        json!({"event": "step_retrying", "step": "probe", "attempt": 1, "delay_ms": 1, "message": "x"}),
+        json!({"event": "step_started", "step": "probe", "attempt": 2}),
+        json!({"event": "step_finished", "step": "probe", "state": "succeeded", "message": null,
+               "results": {}, "outputs": {}, "attempts": 2, "duration_ms": 0}),
+    ]));
+    let row = report.steps.iter().find(|r| r.step == "probe").unwrap();
+    assert_eq!(row.started.as_deref(), Some("2026-12-01T00:00:03.000Z"));
+}

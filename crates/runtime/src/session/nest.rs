@@ -256,27 +256,66 @@ impl Subscriber for Collect {
             None => record.seq,
         };
         self.relay(record, seq);
-        if let Event::StepFinished {
-            step,
-            state,
-            message,
-            outputs,
-            ..
-        } = &record.event
-        {
+        if let Some(line) = said_by_the_call(&record.event) {
+            self.sink.emit(Stream::Stdout, line);
+        }
+        if let Event::StepFinished { step, outputs, .. } = &record.event {
             if !outputs.is_empty() {
                 self.outputs
                     .lock()
                     .expect("not poisoned")
                     .insert(step.clone(), Value::Object(outputs.clone()));
             }
-            let line = match message {
-                Some(m) => format!("{step}: {} ({m})", state.name()),
-                None => format!("{step}: {}", state.name()),
-            };
-            self.sink.emit(Stream::Stdout, line);
         }
     }
+}
+
+/// The line the calling step prints for an event of the playbook it
+/// calls: each step's end, what a dry-run would run (a write inside a call
+/// is described there, not hidden), and each retry and poll, so a call
+/// that waits says what it waits for.
+fn said_by_the_call(event: &Event) -> Option<String> {
+    let seconds = |ms: u64| format!("{:.1}s", ms as f64 / 1000.0);
+    Some(match event {
+        Event::StepFinished {
+            step,
+            simulated: true,
+            ..
+        } => format!("{step}: described, not run (dry-run)"),
+        Event::StepFinished {
+            step,
+            state,
+            message,
+            ..
+        } => match message {
+            Some(m) => format!("{step}: {} ({m})", state.name()),
+            None => format!("{step}: {}", state.name()),
+        },
+        Event::StepWouldRun {
+            step,
+            effect,
+            description,
+        } => format!("{step}: would run ({effect}): {description}"),
+        Event::StepPolling {
+            step,
+            attempt,
+            every_ms,
+            message,
+        } => format!(
+            "{step}: {message} (attempt {attempt}); again in {}",
+            seconds(*every_ms)
+        ),
+        Event::StepRetrying {
+            step,
+            attempt,
+            delay_ms,
+            message,
+        } => format!(
+            "{step}: attempt {attempt} failed ({message}); retrying in {}",
+            seconds(*delay_ms)
+        ),
+        _ => return None,
+    })
 }
 
 /// A called playbook's event that the caller's bus carries (what its
