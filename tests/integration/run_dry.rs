@@ -166,3 +166,35 @@ fn runs_lists_a_dry_run_as_one() {
     assert!(rows[1].contains(" succeeded   dry-run "), "{table}");
     assert!(rows[2].contains(" succeeded   run "), "{table}");
 }
+
+/// What a shell step would run includes the environment it gives the
+/// command (what `"$NAME"` reads), secret values masked.
+#[test]
+fn a_shell_steps_environment_is_shown_with_its_command_secrets_masked() {
+    let s = Sandbox::new(
+        r#"
+inputs:
+  tok: {type: string, secret: true, env: RB_TOK}
+steps:
+  - id: reissue
+    shell:
+      command: 'openssl req -keyout "$NAME.new.key" -passout "env:T"'
+      env: {NAME: "short-lived", T: "{{inputs.tok}}"}
+    approval: Reissue?
+"#,
+    );
+    let out = s
+        .command(&["run", "p.yaml", "--dry-run", "--output", "json"])
+        .env("RB_TOK", "s3cret\"with\u{1b}escape-0123456789")
+        .output()
+        .unwrap();
+    let run = crate::running::Run::from(out);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let would = run.events_of("step_would_run");
+    let description = would[0]["description"].as_str().unwrap();
+    assert!(
+        description.ends_with("\nenv: NAME=\"short-lived\" T=\"***\""),
+        "{description}"
+    );
+    assert!(!run.describe().contains("s3cret"), "{}", run.describe());
+}

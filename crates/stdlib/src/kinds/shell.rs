@@ -196,16 +196,31 @@ dry-run executes it.",
         })
     }
 
+    /// The command as it would run, and the environment and directory the
+    /// step gives it: an approver sees the values a command reads from
+    /// `$NAME` (masked like everything shown, when secret).
     fn describe(&self, params: &Params, _: &ActionContext) -> String {
-        match argv(params) {
+        let mut said = match argv(params) {
             Ok(argv) if argv.len() == 3 && argv[1] == "-c" => argv[2].clone(),
             Ok(argv) => argv
                 .iter()
                 .map(|a| shell_quote(a))
                 .collect::<Vec<_>>()
                 .join(" "),
-            Err(e) => e,
+            Err(e) => return e,
+        };
+        if let Some(env) = params.env.as_ref().filter(|e| !e.is_empty()) {
+            // As JSON: one line, and the escaped form the masker knows.
+            let pairs: Vec<String> = env
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            said.push_str(&format!("\nenv: {}", pairs.join(" ")));
         }
+        if let Some(dir) = &params.workdir {
+            said.push_str(&format!("\nin: {}", Value::String(dir.clone())));
+        }
+        said
     }
 }
 
