@@ -81,6 +81,11 @@ pub struct Capabilities {
     /// `effect` below it is a check error (`understated_effect`), so a
     /// dry-run never runs a change declared `read`.
     pub effect_floor: bool,
+    /// The parameter that makes a step undo what another step of the kind
+    /// did (`silence`'s `expire`): a cleanup, which `lint::ungated_write`
+    /// does not ask to gate (a gate a person refuses, or a run stopped
+    /// before it, would leave the change in place).
+    pub undoes_with: Option<&'static str>,
 }
 
 /// See [`Capabilities::describes_itself`].

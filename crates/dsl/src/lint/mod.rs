@@ -133,11 +133,17 @@ fn calls_playbook(plan: &Plan, i: usize) -> bool {
 }
 
 fn ungated_write(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
-    let effect = plan.step_plan(i).effect;
+    let step_plan = plan.step_plan(i);
+    let effect = step_plan.effect;
+    let cleanup = step_plan
+        .capabilities
+        .undoes_with
+        .is_some_and(|param| step_plan.params.get(param).is_some());
     if effect == Effect::Read
         || !matches!(step.action, Action::Kind { .. })
         || plan.waits_for_approval(i)
         || calls_playbook(plan, i)
+        || cleanup
     {
         return;
     }
