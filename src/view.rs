@@ -9,6 +9,7 @@ use long_line::JoinedLine;
 use runbook_dsl::terminal_text::escape;
 use runbook_runtime::event::{Event, Record, RunStatus, StepState, Stream};
 use runbook_runtime::operator::Via;
+use runbook_runtime::waiting_line::{self, duration as seconds};
 use runbook_runtime::Subscriber;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -148,14 +149,6 @@ impl Human {
     }
 }
 
-fn seconds(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    }
-}
-
 impl Subscriber for Human {
     fn on_event(&mut self, record: &Record) {
         let text = self.text(record);
@@ -271,25 +264,15 @@ impl Human {
                 self.last = Some(step.clone());
                 line
             }
-            Event::StepRetrying {
-                step,
-                attempt,
-                delay_ms,
-                message,
-            } => format!(
-                "  {} {step}: attempt {attempt} failed ({message}); retrying in {}",
+            Event::StepRetrying { .. } => format!(
+                "  {} {}",
                 self.palette.yellow("↻"),
-                seconds(*delay_ms)
+                waiting_line::retry_or_poll(&record.event).unwrap_or_default()
             ),
-            Event::StepPolling {
-                step,
-                attempt,
-                every_ms,
-                message,
-            } => format!(
-                "  {} {step}: {message} (attempt {attempt}); again in {}",
+            Event::StepPolling { .. } => format!(
+                "  {} {}",
                 self.palette.dim("…"),
-                seconds(*every_ms)
+                waiting_line::retry_or_poll(&record.event).unwrap_or_default()
             ),
             Event::StepWouldRun {
                 step,

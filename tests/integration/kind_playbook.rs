@@ -283,6 +283,6 @@ steps:
         .events_of("step_output")
         .iter()
         .filter_map(|e| e["line"].as_str())
-        .any(|l| l.starts_with("wait_up: ") && l.contains("again in 0.1s"));
+        .any(|l| l.starts_with("wait_up: ") && l.contains("again in 100ms"));
     assert!(polled, "{}", run.describe());
 }

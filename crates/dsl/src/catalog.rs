@@ -85,7 +85,7 @@ pub struct Capabilities {
     /// did (`silence`'s `expire`): a cleanup, which `lint::ungated_write`
     /// does not ask to gate (a gate a person refuses, or a run stopped
     /// before it, would leave the change in place).
-    pub undoes_with: Option<&'static str>,
+    pub undoes_with: Option<&'static &'static str>,
 }
 
 /// See [`Capabilities::describes_itself`].

@@ -52,6 +52,7 @@ pub mod runner;
 pub mod scope;
 pub mod session;
 mod step_message;
+pub mod waiting_line;
 
 #[cfg(test)]
 mod tests;

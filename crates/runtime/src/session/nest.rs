@@ -275,7 +275,9 @@ impl Subscriber for Collect {
 /// is described there, not hidden), and each retry and poll, so a call
 /// that waits says what it waits for.
 fn said_by_the_call(event: &Event) -> Option<String> {
-    let seconds = |ms: u64| format!("{:.1}s", ms as f64 / 1000.0);
+    if let Some(line) = crate::waiting_line::retry_or_poll(event) {
+        return Some(line);
+    }
     Some(match event {
         Event::StepFinished {
             step,
@@ -296,24 +298,6 @@ fn said_by_the_call(event: &Event) -> Option<String> {
             effect,
             description,
         } => format!("{step}: would run ({effect}): {description}"),
-        Event::StepPolling {
-            step,
-            attempt,
-            every_ms,
-            message,
-        } => format!(
-            "{step}: {message} (attempt {attempt}); again in {}",
-            seconds(*every_ms)
-        ),
-        Event::StepRetrying {
-            step,
-            attempt,
-            delay_ms,
-            message,
-        } => format!(
-            "{step}: attempt {attempt} failed ({message}); retrying in {}",
-            seconds(*delay_ms)
-        ),
         _ => return None,
     })
 }

@@ -192,7 +192,7 @@ fn schema() -> KindSchema {
         rules: rules::rules,
         capabilities: Capabilities {
             credentials: &["url", "headers"],
-            undoes_with: Some("expire"),
+            undoes_with: Some(&"expire"),
             ..Capabilities::default()
         },
     }
