@@ -333,8 +333,5 @@ steps:
     let shown = format!("{}... (#0)", "x".repeat(80));
     let run = s.run(&["--approve", &format!("remove[{shown}]")]);
     assert_eq!(run.code, 3, "{}", run.describe());
-    assert_eq!(
-        std::fs::read_to_string(s.path().join("trail")).unwrap(),
-        format!("{long}-deleteme\n")
-    );
+    assert_eq!(s.read("trail"), format!("{long}-deleteme\n"));
 }

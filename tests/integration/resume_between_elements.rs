@@ -40,47 +40,25 @@ fn a_loop_killed_at_an_elements_gate_resumes_at_that_gate() {
     waiting_element(&s, "[1] y");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(
-        std::fs::read_to_string(s.path().join("trail")).unwrap(),
-        "x\n"
-    );
+    assert_eq!(s.read("trail"), "x\n");
 
-    let out = s
-        .command(&[
-            "resume",
-            &run_id,
-            "--journal-dir",
-            "runs",
-            "--approve",
-            "drop",
-            "--output",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let resumed = s.resume(&run_id, &["--journal-dir", "runs", "--approve", "drop"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.describe());
     assert!(
-        !events.iter().any(|e| e["event"] == "step_interrupted"),
-        "nothing was in flight: {events:#?}"
+        resumed.events_of("step_interrupted").is_empty(),
+        "nothing was in flight: {}",
+        resumed.describe()
     );
-    let questions: Vec<&str> = events
-        .iter()
-        .filter(|e| e["event"] == "gate_requested")
-        .filter_map(|e| e["question"].as_str())
-        .collect();
-    assert_eq!(questions, ["Drop y? [1] y"], "only the element's own gate");
+    assert_eq!(
+        resumed.questions(),
+        ["Drop y? [1] y"],
+        "only the element's own gate"
+    );
     assert!(
-        !stderr.contains("may have done part of its work"),
-        "{stderr}"
+        !resumed.stderr.contains("may have done part of its work"),
+        "{}",
+        resumed.stderr
     );
     // The element that succeeded is not run again.
-    assert_eq!(
-        std::fs::read_to_string(s.path().join("trail")).unwrap(),
-        "x\ny\nafter\n"
-    );
+    assert_eq!(s.read("trail"), "x\ny\nafter\n");
 }

@@ -28,27 +28,15 @@ fn a_handled_failure_is_kept_by_a_resume_not_run_again() {
     // No terminal: the gate is refused and the run stops there.
     let first = s.run(&[]);
     assert_eq!(first.code, 3, "{}", first.describe());
-    let run_id = s.run_id();
-    let resumed = s
-        .command(&[
-            "resume",
-            &run_id,
-            "--approve",
-            "restart",
-            "--output",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&resumed.stderr);
-    assert_eq!(resumed.status.code(), Some(0), "{stderr}");
-    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    let resumed = s.resume(&s.run_id(), &["--approve", "restart"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.describe());
     assert!(
-        !stdout.contains(r#""step":"probe""#),
-        "probe ran again: {stdout}"
+        !resumed.stdout.contains(r#""step":"probe""#),
+        "probe ran again: {}",
+        resumed.stdout
     );
     assert_eq!(
-        std::fs::read_to_string(s.path().join("trail")).unwrap(),
+        s.read("trail"),
         "probe\nafter, probe failed: true with 7\nrestart\n"
     );
 }
@@ -60,21 +48,9 @@ fn a_failure_that_stopped_the_run_runs_again() {
     );
     assert_eq!(s.run(&[]).code, 1);
     std::fs::write(s.path().join("fixed"), "").unwrap();
-    let run_id = s.run_id();
-    let out = s
-        .command(&["resume", &run_id, "--output", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        std::fs::read_to_string(s.path().join("trail")).unwrap(),
-        "try\ntry\n"
-    );
+    let resumed = s.resume(&s.run_id(), &[]);
+    assert_eq!(resumed.code, 0, "{}", resumed.describe());
+    assert_eq!(s.read("trail"), "try\ntry\n");
 }
 
 /// A calling step stopped by a gate refused inside its called playbook
@@ -91,24 +67,12 @@ fn a_call_stopped_by_a_refused_gate_inside_resumes_at_that_gate() {
     .unwrap();
     // No terminal: the inner gate is refused and the run stops there.
     assert_eq!(s.run(&["--approve", "call"]).code, 3);
-    let run_id = s.run_id();
-    let out = s
-        .command(&["resume", &run_id, "--approve", "call.b", "--output", "json"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let resumed = s.resume(&s.run_id(), &["--approve", "call.b"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.describe());
     assert!(
-        !stdout.contains("step_interrupted"),
-        "the call ended on its own: {stdout}"
+        resumed.events_of("step_interrupted").is_empty(),
+        "the call ended on its own: {}",
+        resumed.stdout
     );
-    assert_eq!(
-        std::fs::read_to_string(s.path().join("trail")).unwrap(),
-        "a\nb\n"
-    );
+    assert_eq!(s.read("trail"), "a\nb\n");
 }

@@ -77,6 +77,13 @@ impl Sandbox {
         Run::from(self.command(&all).output().expect("runbook runs"))
     }
 
+    /// `runbook resume RUN_ID ARGS --output json`.
+    pub fn resume(&self, run_id: &str, args: &[&str]) -> Run {
+        let mut all = vec!["resume", run_id, "--output", "json"];
+        all.extend_from_slice(args);
+        Run::from(self.command(&all).output().expect("runbook resumes"))
+    }
+
     /// The only run's journal records.
     pub fn journal(&self) -> Vec<Value> {
         let runs = self.path().join(".runbook/runs");
