@@ -175,6 +175,9 @@ fn git_pairs(base: &str) -> Result<Vec<(Side, Side)>, String> {
         .collect();
     paths.sort();
     paths.dedup();
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
     let catalog = runbook_stdlib::builtin();
     // The base versions are checked in a copy of the base's playbooks, so
     // that a playbook they call resolves as it was at `base` (a pull
