@@ -3,7 +3,9 @@
 //! error. A called playbook's URL may start with one of its inputs, so the
 //! rule holds through a call only if the caller gives that input from its
 //! own inputs (or writes it out), never from a step's result, a computed
-//! value or a loop's element (a label scraped from Prometheus).
+//! value or a loop's element (a label scraped from Prometheus). A called
+//! playbook that passes one of its inputs on to such an input of a playbook
+//! it calls makes that input choose the host too, however deep the calls go.
 
 use crate::ast::{Action, Playbook};
 use crate::catalog::{Catalog, ParamType};
@@ -11,11 +13,42 @@ use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::node::Node;
 use crate::template::{self, encode};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 
-/// The inputs of `called` that choose where one of its requests goes.
-pub(super) fn of(called: &Playbook, catalog: &dyn Catalog) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
+/// The inputs of a called playbook that choose where one of its requests
+/// goes, each with why: the label shown at the caller's value.
+pub(super) type HostInputs = BTreeMap<String, String>;
+
+/// The inputs of `called` (read from `path`, shown as `relative`) that
+/// choose where one of its requests goes, directly or through the
+/// playbooks it calls.
+pub(super) fn of(
+    called: &Playbook,
+    path: &Path,
+    relative: &str,
+    catalog: &dyn Catalog,
+) -> HostInputs {
+    let mut seen = HashSet::new();
+    let mut budget = MAX_FILES_FOLLOWED;
+    gather(called, path, relative, catalog, &mut seen, &mut budget)
+}
+
+/// Files read at most while following calls for host inputs.
+const MAX_FILES_FOLLOWED: usize = 256;
+
+fn gather(
+    called: &Playbook,
+    path: &Path,
+    relative: &str,
+    catalog: &dyn Catalog,
+    seen: &mut HashSet<PathBuf>,
+    budget: &mut usize,
+) -> HostInputs {
+    let mut found = HostInputs::new();
+    if let Ok(key) = std::fs::canonicalize(path) {
+        seen.insert(key);
+    }
     for step in &called.steps {
         let Action::Kind { name, params } = &step.action else {
             continue;
@@ -23,6 +56,10 @@ pub(super) fn of(called: &Playbook, catalog: &dyn Catalog) -> BTreeSet<String> {
         let Some(schema) = catalog.kind(&name.value) else {
             continue;
         };
+        if schema.capabilities.calls_playbook {
+            passed_on(params, path, relative, catalog, seen, budget, &mut found);
+            continue;
+        }
         for param in &schema.params {
             let ParamType::Encoded(encoding) = &param.ty else {
                 continue;
@@ -36,17 +73,88 @@ pub(super) fn of(called: &Playbook, catalog: &dyn Catalog) -> BTreeSet<String> {
                 continue;
             };
             if let Ok(parsed) = template::parse(text) {
-                found.extend(encode::host_inputs(*encoding, &parsed));
+                for name in encode::host_inputs(*encoding, &parsed) {
+                    found.entry(name.clone()).or_insert_with(|| {
+                        format!("`{relative}` starts a URL with `inputs.{name}`")
+                    });
+                }
             }
         }
     }
     found
 }
 
+/// The inputs of the calling playbook that a call (`params` of a
+/// `playbook` step in the file at `path`) passes on to a host input of the
+/// playbook it calls.
+fn passed_on(
+    params: &Node,
+    path: &Path,
+    relative: &str,
+    catalog: &dyn Catalog,
+    seen: &mut HashSet<PathBuf>,
+    budget: &mut usize,
+    found: &mut HostInputs,
+) {
+    let Some(deeper_relative) = super::subplaybook::static_call_path(params) else {
+        return;
+    };
+    let deeper_path = path.parent().unwrap_or(Path::new("")).join(deeper_relative);
+    let Ok(key) = std::fs::canonicalize(&deeper_path) else {
+        return;
+    };
+    if seen.contains(&key) || *budget == 0 {
+        return;
+    }
+    *budget -= 1;
+    let Ok(file) = crate::playbook_file::read(&deeper_path) else {
+        return;
+    };
+    let mut diags = Diagnostics::new();
+    let Some(deeper) = crate::playbook_file::parse(&file, catalog, &mut diags).0 else {
+        return;
+    };
+    let hosts = gather(
+        &deeper,
+        &deeper_path,
+        deeper_relative,
+        catalog,
+        seen,
+        budget,
+    );
+    seen.remove(&key);
+    let Some(entries) = super::subplaybook::inputs_given(params).and_then(Node::as_map) else {
+        return;
+    };
+    for entry in entries.iter() {
+        let Some(why) = hosts.get(&entry.key.value) else {
+            continue;
+        };
+        let Some(parsed) = entry.value.as_text().and_then(|t| template::parse(t).ok()) else {
+            continue;
+        };
+        for insertion in parsed.insertions() {
+            let paths = insertion.paths();
+            for name in paths
+                .iter()
+                .filter(|p| p.starts_with(&["inputs"]))
+                .filter_map(|p| p.key(1))
+            {
+                found.entry(name.to_string()).or_insert_with(|| {
+                    format!(
+                        "`{relative}` passes `inputs.{name}` on as `{}`, and {why}",
+                        entry.key.value
+                    )
+                });
+            }
+        }
+    }
+}
+
 /// Refuses a value given to one of `hosts` that reads anything but the
 /// caller's own inputs.
 pub(super) fn check_given(
-    hosts: &BTreeSet<String>,
+    hosts: &HostInputs,
     relative: &str,
     inputs: Option<&Node>,
     diags: &mut Diagnostics,
@@ -54,7 +162,10 @@ pub(super) fn check_given(
     let Some(entries) = inputs.and_then(Node::as_map) else {
         return;
     };
-    for entry in entries.iter().filter(|e| hosts.contains(&e.key.value)) {
+    for entry in entries.iter() {
+        let Some(why) = hosts.get(&entry.key.value) else {
+            continue;
+        };
         let Some(text) = entry.value.as_text() else {
             continue;
         };
@@ -62,10 +173,7 @@ pub(super) fn check_given(
             continue;
         };
         for insertion in parsed.insertions() {
-            let paths = match &insertion.expr {
-                Some(expr) => expr.paths(),
-                None => vec![&insertion.path],
-            };
+            let paths = insertion.paths();
             if paths.iter().all(|p| p.starts_with(&["inputs"])) {
                 continue;
             }
@@ -74,12 +182,12 @@ pub(super) fn check_given(
                 Diagnostic::error(
                     Code::UrlInsertion,
                     format!(
-                        "the input `{name}` of `{relative}` chooses where its requests go, so it cannot come from `{}`",
+                                "the input `{name}` of `{relative}` chooses where its requests go, so it cannot come from `{}`",
                         insertion.subject()
                     ),
                 )
                 .label(insertion.span, "this value would choose the host")
-                .label(entry.key.span, format!("`{relative}` starts a URL with `inputs.{name}`"))
+                .label(entry.key.span, why.clone())
                 .help("give it from one of this playbook's inputs (`{{inputs.base_url}}`) or write it out; to probe hosts a step found, insert them in a URL's path or query, or run a `shell` step with `curl`"),
             );
         }

@@ -64,7 +64,7 @@ pub(super) fn check_call(
         return;
     };
     check_inputs(&playbook, &relative, kind.span, inputs, diags);
-    let hosts = super::host_inputs::of(&playbook, catalog);
+    let hosts = super::host_inputs::of(&playbook, &target, &relative, catalog);
     super::host_inputs::check_given(&hosts, &relative, inputs, diags);
     if let Some(chain) = cycle_through(std::path::Path::new(file.name()), &target, catalog) {
         let shown: Vec<String> = chain
@@ -116,6 +116,11 @@ fn call_of(params: &Node) -> Option<(&Node, Option<&Node>)> {
         Value::Map(_) => params.get("path").map(|path| (path, params.get("inputs"))),
         _ => None,
     }
+}
+
+/// The `inputs` a `playbook` step's parameters give, if any.
+pub(super) fn inputs_given(params: &Node) -> Option<&Node> {
+    call_of(params)?.1
 }
 
 /// The path a `playbook` step calls, as written, when it is known before

@@ -29,10 +29,7 @@ pub(super) fn secret_on_command_line(
         match &param.value {
             ParamValue::Template { template, .. } => {
                 for insertion in template.insertions() {
-                    let paths = match &insertion.expr {
-                        Some(expr) => expr.paths(),
-                        None => vec![&insertion.path],
-                    };
+                    let paths = insertion.paths();
                     let Some(what) = paths.into_iter().find_map(|p| secret_named(plan, p)) else {
                         continue;
                     };

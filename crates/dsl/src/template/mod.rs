@@ -105,6 +105,15 @@ pub struct Insertion {
 }
 
 impl Insertion {
+    /// Every path the insertion reads: its path, or the paths its
+    /// expression reads.
+    pub fn paths(&self) -> Vec<&Path> {
+        match &self.expr {
+            Some(expr) => expr.paths(),
+            None => vec![&self.path],
+        }
+    }
+
     /// What the insertion reads, as written: the path or the expression.
     pub fn subject(&self) -> String {
         match &self.expr {
