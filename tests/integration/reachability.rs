@@ -227,3 +227,80 @@ fn too_many_paths_are_checked_on_a_sample_that_reports_nothing_unreachable() {
     assert_eq!(run.code, 0, "{}", run.describe());
     assert_eq!(run.state("rare"), "succeeded", "{}", run.describe());
 }
+
+#[test]
+fn a_read_of_a_step_skipped_on_another_path_is_found_by_check() {
+    // The join after a triage tree reads what one scenario found. On the
+    // other scenario's path that step was skipped, and the join fails.
+    let s = Sandbox::new(
+        r#"
+inputs:
+  kind: {type: string, default: disk}
+vars:
+  freed_note: '"freed " + string(steps.fix_disk.outputs.freed)'
+steps:
+  - id: route
+    triage:
+      - when: inputs.kind == "disk"
+        then: fix_disk
+      - else: fix_memory
+  - id: fix_disk
+    shell: echo freed=3
+    outputs:
+      freed: {regex: "freed=(\\d+)", type: int}
+  - id: fix_memory
+    shell: echo restarted
+  - id: report
+    needs: [fix_disk, fix_memory]
+    log: "freed {{steps.fix_disk.outputs.freed}} GB"
+    on_failure: continue
+  - id: through_var
+    needs: [fix_disk, fix_memory]
+    log: "{{vars.freed_note}}"
+    on_failure: continue
+  - id: with_default
+    needs: [fix_disk, fix_memory]
+    log: "freed {{default steps.fix_disk.outputs.freed \"no\"}} GB, {{default(vars.freed_note, 'nothing')}}"
+  - id: guarded
+    needs: [fix_disk, fix_memory]
+    when: succeeded(fix_disk) && steps.fix_disk.outputs.freed > 1
+    log: "freed a lot"
+  - id: in_a_block
+    needs: [fix_disk, fix_memory]
+    log: "{{#if succeeded(fix_disk)}}freed {{steps.fix_disk.outputs.freed}}{{else}}nothing freed{{/if}}"
+  - id: after_the_disk
+    needs: [fix_disk]
+    log: "freed {{steps.fix_disk.outputs.freed}} GB"
+"#,
+    );
+    let (code, text) = check(&s);
+    assert_eq!(code, 0, "a warning, not an error:\n{text}");
+    let found: Vec<&str> = text
+        .split("runbook::skipped_read")
+        .skip(1)
+        .map(|finding| finding.split('`').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(found, ["report", "through_var"], "{text}");
+    assert!(
+        text.contains("`report` reads a result of `fix_disk`, which is skipped on a path where `report` runs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`vars.freed_note` is computed from a result of `fix_disk`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("read it as `default(steps.fix_disk.outputs.freed, FALLBACK)`"),
+        "{text}"
+    );
+    // What the warning predicts is what a run on the memory path does, and
+    // the forms it does not report run there.
+    let run = s.run(&["--input", "kind=memory"]);
+    assert_eq!(run.state("report"), "failed", "{}", run.describe());
+    assert_eq!(run.state("through_var"), "failed", "{}", run.describe());
+    for quiet in ["with_default", "in_a_block"] {
+        assert_eq!(run.state(quiet), "succeeded", "{}", run.describe());
+    }
+    assert_eq!(run.state("guarded"), "skipped", "{}", run.describe());
+    assert_eq!(run.state("after_the_disk"), "skipped", "{}", run.describe());
+}

@@ -87,6 +87,7 @@ pub enum Code {
     OnlyAfterFailure,
     UnreachableCase,
     ReachabilityUnchecked,
+    SkippedRead,
     // Rehearsals.
     UnusedScenarioEntry,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
@@ -163,6 +164,7 @@ impl Code {
         Code::OnlyAfterFailure,
         Code::UnreachableCase,
         Code::ReachabilityUnchecked,
+        Code::SkippedRead,
         Code::UnusedScenarioEntry,
     ];
 
@@ -234,6 +236,7 @@ impl Code {
             Code::TemplateInLiteral => "runbook::template_in_literal",
             Code::UnreachableStep => "runbook::unreachable_step",
             Code::OnlyAfterFailure => "runbook::only_after_failure",
+            Code::SkippedRead => "runbook::skipped_read",
             Code::UnreachableCase => "runbook::unreachable_case",
             Code::ReachabilityUnchecked => "runbook::reachability_unchecked",
             Code::UnusedScenarioEntry => "runbook::unused_scenario_entry",
@@ -311,6 +314,7 @@ impl Code {
             Code::TemplateInLiteral => "a `{{...}}` in a field that is not a template (a plain-string parameter, a title, a description), which would be used as written",
             Code::UnreachableStep => "a step can never run: an always-false guard or case (a warning), or edges that rule it out on every path (an error)",
             Code::OnlyAfterFailure => "a step runs only if another step fails, through `needs` on a failure's recovery step",
+            Code::SkippedRead => "a step reads a result of a step that is skipped on a path where the reader runs",
             Code::UnreachableCase => "a branch case can never be taken",
             Code::UnusedScenarioEntry => "an entry of a scenario file (a step result, an answer, a gate decision, an element of `items:`) that no rehearsal used: its scenario's run, or for an entry shared by the file every scenario's, never asked for it",
             Code::ReachabilityUnchecked => "a playbook has more combinations of branch outcomes than the reachability check follows (4,096): it is checked on a sample, and no step is reported unreachable from it",

@@ -15,6 +15,7 @@ mod params;
 mod path_reachability;
 mod reachability;
 mod references;
+mod skipped_reads;
 mod subplaybook;
 mod vars;
 
@@ -87,7 +88,20 @@ pub fn analyze(
         analyzer.diags,
     );
     if !analyzer.diags.has_errors() {
-        path_reachability::check(&playbook, &analyzer.graph, &order, &plans, analyzer.diags);
+        let vars: HashMap<&str, &Expr> = computed
+            .exprs
+            .iter()
+            .zip(&playbook.vars)
+            .filter_map(|(e, v)| Some((v.name.value.as_str(), e.as_ref()?)))
+            .collect();
+        path_reachability::check(
+            &playbook,
+            &analyzer.graph,
+            &order,
+            &plans,
+            &vars,
+            analyzer.diags,
+        );
     }
     let graph = analyzer.graph;
     if diags.has_errors() {

@@ -18,6 +18,7 @@
 //! prove none unreachable: it reports `reachability_unchecked` (a warning
 //! naming the steps it did not see run) instead of any finding.
 
+use super::skipped_reads::{self, PathValues, SkippedRead};
 use crate::activation::{activation, continues, Blocked, Ended};
 use crate::ast::{Action, OnFailure, Playbook};
 use crate::code::Code;
@@ -107,6 +108,9 @@ struct Seen {
     /// Why it did not run in a world where a case or failure edge chose it.
     blocked_when_chosen: Option<Blocked>,
     blocked: Option<Blocked>,
+    /// A result of a step skipped on a path where this one runs, read so
+    /// that this step fails there.
+    skipped_read: Option<SkippedRead>,
 }
 
 pub(super) fn check(
@@ -114,13 +118,20 @@ pub(super) fn check(
     graph: &StepGraph,
     order: &[usize],
     plans: &[StepPlan],
+    vars: &HashMap<&str, &expr::Expr>,
     diags: &mut Diagnostics,
 ) {
     let n = playbook.steps.len();
     if order.len() != n {
         return;
     }
-    let (seen, sampled) = walk(playbook, graph, order, plans);
+    let (seen, sampled) = walk(playbook, graph, order, plans, vars);
+    // A read found on one path fails the run there, sampled or not.
+    for &i in order {
+        if let Some(read) = &seen[i].skipped_read {
+            diags.push(skipped_reads::warning(playbook, i, read));
+        }
+    }
     if let Some(sampled) = sampled {
         // A sample proves that steps run, never that one cannot: no
         // `unreachable_step`, and no `only_after_failure` (the failures
@@ -152,6 +163,7 @@ fn walk(
     graph: &StepGraph,
     order: &[usize],
     plans: &[StepPlan],
+    vars: &HashMap<&str, &expr::Expr>,
 ) -> (Vec<Seen>, Option<Sampled>) {
     let n = playbook.steps.len();
     let mut sampled: Option<Sampled> = None;
@@ -220,6 +232,15 @@ fn walk(
             }
             let s = &mut seen[i];
             s.runs = true;
+            let reads_skipped = plans[i]
+                .reads
+                .iter()
+                .any(|&r| world.ended(r) == Ended::Skipped);
+            if s.skipped_read.is_none() && reads_skipped {
+                let ended = |j: usize| world.ended(j);
+                let values = PathValues::new(&index, &ended, vars);
+                s.skipped_read = skipped_reads::first(&plans[i], &values);
+            }
             s.gate = Some(match s.gate.take() {
                 Some(gate) => gate.intersection(&world.failed).copied().collect(),
                 None => world.failed.clone(),
