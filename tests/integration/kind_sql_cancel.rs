@@ -51,6 +51,15 @@ fn a_timed_out_statement_is_cancelled_on_the_server() {
     );
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     assert_eq!(ran.finished("long")["state"], "timed_out");
+    // The message says the timeout and that the server was asked to cancel.
+    let message = ran.finished("long")["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.starts_with("timed out after 1s: stopped while the statement ran; the server was asked to cancel it"),
+        "{message}"
+    );
     // The cancel request is sent before the step ends; the server acts
     // on it at once, but is given a moment on a loaded machine.
     wait_active(&pg, "rb_timeout", "0");

@@ -282,7 +282,9 @@ steps:
         .collect();
     assert_eq!(found, ["report", "through_var"], "{text}");
     assert!(
-        text.contains("`report` reads a result of `fix_disk`, which is skipped on a path where `report` runs"),
+        text.contains(
+            "`report` reads a result of `fix_disk`, which is skipped on a path where `report` runs"
+        ),
         "{text}"
     );
     assert!(

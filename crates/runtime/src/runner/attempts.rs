@@ -94,8 +94,17 @@ impl StepTask {
                     StepState::Failed
                 };
                 let message = if timed_out {
+                    // What the step said as it was stopped stays: a
+                    // statement the server was asked to cancel, a process
+                    // group that was killed.
+                    let said = result
+                        .message
+                        .as_deref()
+                        .filter(|m| !m.is_empty())
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default();
                     format!(
-                        "timed out after {}",
+                        "timed out after {}{said}",
                         humantime::format_duration(timeout.unwrap_or_default())
                     )
                 } else {
