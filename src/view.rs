@@ -418,10 +418,18 @@ impl Human {
                     StepState::Skipped => {
                         format!("{} {step} skipped{message}", self.palette.dim("–"))
                     }
-                    StepState::TimedOut => format!(
-                        "{} {step} timed out after {time}{message}",
-                        self.palette.red("⏱")
-                    ),
+                    // The runner's message says the timeout it reached
+                    // ("timed out after 1s: ..."); a journal without one
+                    // gets the time it ran.
+                    StepState::TimedOut => match message.strip_prefix(": ") {
+                        Some(said) if said.starts_with("timed out") => {
+                            format!("{} {step} {said}", self.palette.red("⏱"))
+                        }
+                        _ => format!(
+                            "{} {step} timed out after {time}{message}",
+                            self.palette.red("⏱")
+                        ),
+                    },
                     StepState::Cancelled => {
                         format!("{} {step} cancelled{message}", self.palette.yellow("■"))
                     }

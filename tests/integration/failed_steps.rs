@@ -174,3 +174,24 @@ scenarios:
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{text}");
 }
+
+#[test]
+fn a_timed_out_step_says_its_timeout_once_and_how_it_was_stopped() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: slow
+    shell: sleep 30
+    timeout: 1s
+"#,
+    );
+    let out = s.command(&["run", "p.yaml"]).output().expect("runs");
+    // The progress lines go to stderr.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = stderr.lines().find(|l| l.contains('⏱')).unwrap_or_default();
+    assert_eq!(
+        line, "⏱ slow timed out after 1s: stopped (its process group was killed)",
+        "{stderr}"
+    );
+}
