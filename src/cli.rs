@@ -306,8 +306,9 @@ pub struct Decisions {
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
     pub run_id: String,
-    /// Resume even though the playbook changed since the run started, or
-    /// the journal has damaged lines (they are skipped).
+    /// Resume even though the playbook changed since the run started, the
+    /// journal has damaged lines (they are skipped), or the run's cleanups
+    /// (`finally` steps) already ran.
     #[arg(long)]
     pub force: bool,
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]

@@ -109,6 +109,14 @@ fn refused(args: &ResumeArgs, refusal: Refusal) -> i32 {
             "`{}` changed since run `{run_id}` started: its steps may not mean what they meant. Pass `--force` to resume anyway, or start a new run",
             playbook.display(),
         )),
+        Refusal::CleanedUp { steps } => fail(&format!(
+            "the cleanup of run `{run_id}` ran ({}): resuming would go on past what it undid. Start a new run, or pass `--force` to resume anyway",
+            steps
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
         Refusal::Inputs(_) => INVALID,
         Refusal::CutTorn { path, error } => fail(&format!(
             "cannot cut the torn last line off {}: {error}",

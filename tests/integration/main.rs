@@ -2,6 +2,7 @@
 //! `runbook` binary itself. One test binary, one module per feature.
 
 mod approve_one_element;
+mod cleanup;
 mod cli;
 mod closed_pipe;
 mod colour;

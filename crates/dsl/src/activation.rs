@@ -2,7 +2,9 @@
 //! rules 1 and 2): whether the edges into a step let it run once every step
 //! with an edge into it has settled. One function, used by the runner, by
 //! `runbook plan`'s walk of the paths and by `check`'s reachability walk,
-//! so that what `check` and `plan` predict is what a run does.
+//! so that what `check` and `plan` predict is what a run does. A cleanup
+//! (`finally: true`) is decided by its conditional edges alone: the steps it
+//! needs order it, however they ended.
 
 use crate::ast::{OnFailure, Step};
 use crate::graph::{EdgeKind, StepGraph};
@@ -63,9 +65,12 @@ pub fn activation(
 ) -> Result<(), Blocked> {
     let (mut not_taken, mut taken) = (None, false);
     let (mut needs, mut skipped_needs) = (0, 0);
+    // A cleanup's needs only order it: it runs however they ended.
+    let finally = steps[i].is_finally();
     for (from, edge) in graph.incoming(i) {
         let state = ended(from);
         match &edge.kind {
+            EdgeKind::Needs if finally => {}
             EdgeKind::Needs => {
                 needs += 1;
                 match state {

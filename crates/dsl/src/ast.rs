@@ -192,7 +192,18 @@ pub struct Step {
     pub for_each: Option<Box<ForEach>>,
     /// `output_cap:`: what is kept of this step's output and large results.
     pub output_cap: Option<Box<SizeLit>>,
+    /// `finally: true`: a cleanup that runs however the run goes on or
+    /// stops (a failure, a rejected gate, a signal); where `true` is
+    /// written. Boxed: most steps are not one.
+    pub finally: Option<Box<Span>>,
     pub span: Span,
+}
+
+impl Step {
+    /// Whether the step is a cleanup (`finally: true`).
+    pub fn is_finally(&self) -> bool {
+        self.finally.is_some()
+    }
 }
 
 /// `lint: {allow: [rule, ...], reason: "..."}`: the step knowingly breaks

@@ -88,6 +88,7 @@ pub enum Code {
     UnreachableCase,
     ReachabilityUnchecked,
     SkippedRead,
+    FinallyWaits,
     // Rehearsals.
     UnusedScenarioEntry,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
@@ -165,6 +166,7 @@ impl Code {
         Code::UnreachableCase,
         Code::ReachabilityUnchecked,
         Code::SkippedRead,
+        Code::FinallyWaits,
         Code::UnusedScenarioEntry,
     ];
 
@@ -237,6 +239,7 @@ impl Code {
             Code::UnreachableStep => "runbook::unreachable_step",
             Code::OnlyAfterFailure => "runbook::only_after_failure",
             Code::SkippedRead => "runbook::skipped_read",
+            Code::FinallyWaits => "runbook::finally_waits",
             Code::UnreachableCase => "runbook::unreachable_case",
             Code::ReachabilityUnchecked => "runbook::reachability_unchecked",
             Code::UnusedScenarioEntry => "runbook::unused_scenario_entry",
@@ -315,6 +318,7 @@ impl Code {
             Code::UnreachableStep => "a step can never run: an always-false guard or case (a warning), or edges that rule it out on every path (an error)",
             Code::OnlyAfterFailure => "a step runs only if another step fails, through `needs` on a failure's recovery step",
             Code::SkippedRead => "a step reads a result of a step that is skipped on a path where the reader runs",
+            Code::FinallyWaits => "a `finally` step waits for a person (an approval, an `ask`, a `manual` step)",
             Code::UnreachableCase => "a branch case can never be taken",
             Code::UnusedScenarioEntry => "an entry of a scenario file (a step result, an answer, a gate decision, an element of `items:`) that no rehearsal used: its scenario's run, or for an entry shared by the file every scenario's, never asked for it",
             Code::ReachabilityUnchecked => "a playbook has more combinations of branch outcomes than the reachability check follows (4,096): it is checked on a sample, and no step is reported unreachable from it",

@@ -24,7 +24,8 @@ fn at_most<T>(limit: usize) {
 fn a_step_of_the_model_stays_small() {
     // 1,592 bytes before its rare fields were boxed; 656 before the boxed
     // `output_cap` (8 bytes: 160 KB at 20,000 steps).
-    at_most::<Step>(664);
+    // 664 before the boxed `finally` span.
+    at_most::<Step>(672);
     at_most::<Action>(120);
     // 440 before the boxed `separator`.
     at_most::<Output>(448);

@@ -208,6 +208,10 @@ fn step_field(name: &str) -> Option<Value> {
                 }
             ]
         }),
+        "finally" => json!({
+            "type": "boolean",
+            "description": "A cleanup: runs however the run goes on or stops (a failure, a rejected gate, a signal), once the steps it needs ended or will not run; skip it with `when: succeeded(SETUP)`."
+        }),
         "on_failure" => json!({
             "description": "`abort` (default), `continue`, or `{goto: STEP}`.",
             "anyOf": [

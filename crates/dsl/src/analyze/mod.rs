@@ -7,6 +7,7 @@ pub(crate) mod branches;
 mod durations;
 mod effect;
 mod failure_reads;
+mod finally;
 mod host_inputs;
 mod iteration;
 mod known_values;
@@ -79,6 +80,7 @@ pub fn analyze(
     let mut plans: Vec<StepPlan> = plans.into_iter().map(|p| p.unwrap_or_default()).collect();
     branches::check_exhaustive(&playbook, &plans, analyzer.diags);
     failure_reads::check(&playbook, &plans, analyzer.diags);
+    finally::check(&playbook, analyzer.diags);
     literal_text::check(&playbook, analyzer.diags);
     reachability::mark_unreachable(
         &playbook,

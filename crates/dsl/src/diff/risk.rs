@@ -16,7 +16,8 @@
 //! - a timeout removed (medium on a write, low otherwise), a retry removed (low),
 //!   a polling deadline (`until.within`) removed (medium);
 //! - a step that became unreachable (medium);
-//! - a branch that lost its `else` (medium).
+//! - a branch that lost its `else` (medium);
+//! - a cleanup removed, or no longer `finally` (medium).
 
 use super::{Sides, StepChange, StepStatus};
 use crate::ast::{Action, Effect};
@@ -56,6 +57,7 @@ pub enum RiskKind {
     DeadlineRemoved,
     BecameUnreachable,
     ElseRemoved,
+    FinallyRemoved,
 }
 
 impl RiskKind {
@@ -72,6 +74,7 @@ impl RiskKind {
             RiskKind::DeadlineRemoved => "deadline_removed",
             RiskKind::BecameUnreachable => "became_unreachable",
             RiskKind::ElseRemoved => "else_removed",
+            RiskKind::FinallyRemoved => "finally_removed",
         }
     }
 }
@@ -158,8 +161,24 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                     );
                 }
             }
+            StepStatus::Removed => {
+                let old_step = sides
+                    .old
+                    .and_then(|p| p.index_of(&change.id).map(|o| &p.playbook().steps[o]));
+                if old_step.is_some_and(|s| s.is_finally()) {
+                    push(
+                        RiskSeverity::Medium,
+                        RiskKind::FinallyRemoved,
+                        &change.id,
+                        format!(
+                            "the cleanup `{}` was removed: what it undid stays in place when a run stops early",
+                            change.id
+                        ),
+                    );
+                }
+            }
             // A removed `approve` step is reported on each step it gated.
-            StepStatus::Removed | StepStatus::Changed | StepStatus::Renamed => {}
+            StepStatus::Changed | StepStatus::Renamed => {}
         }
     }
     let (Some(old), Some(new)) = (sides.old, sides.new) else {
@@ -260,6 +279,16 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                     "the effect of `{id}` was lowered from {} to {}: {consequence}",
                     old_plan.effect.name(),
                     new_plan.effect.name()
+                ),
+            );
+        }
+        if old_step.is_finally() && !step.is_finally() {
+            push(
+                RiskSeverity::Medium,
+                RiskKind::FinallyRemoved,
+                id,
+                format!(
+                    "`{id}` is no longer a cleanup (`finally` removed): it does not run when a run stops early (a failure, a rejected gate, a signal), so what it undoes can stay in place"
                 ),
             );
         }

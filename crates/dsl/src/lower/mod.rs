@@ -66,6 +66,7 @@ pub const STEP_FIELDS: &[&str] = &[
     "on_item_failure",
     "approval_per_item",
     "output_cap",
+    "finally",
 ];
 /// Fields of an output.
 pub const OUTPUT_FIELDS: &[&str] = &[

@@ -75,6 +75,11 @@ impl Lowerer<'_> {
             .take("output_cap")
             .and_then(|n| self.output_cap(n))
             .map(Box::new);
+        let finally = fields
+            .take("finally")
+            .and_then(|n| self.bool(n, "`finally`"))
+            .filter(|b| b.value)
+            .map(|b| Box::new(b.span));
         let action = self.action(&fields, node, id.as_ref());
         let (Some(id), Some(action)) = (id, action) else {
             // Remember the id so references to this step are not reported as unknown too.
@@ -100,6 +105,7 @@ impl Lowerer<'_> {
             lint,
             for_each,
             output_cap,
+            finally,
             span: node.span,
         })
     }

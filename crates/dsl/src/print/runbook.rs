@@ -251,6 +251,9 @@ impl Printer {
                     }
                 }
             }
+            if let Some(at) = &step.finally {
+                out.line("finally true".to_string(), Some(at.start));
+            }
             if let Some(t) = &step.timeout {
                 out.line(format!("timeout {}", duration(t)), Some(t.span.start));
             }

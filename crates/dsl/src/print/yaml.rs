@@ -150,6 +150,9 @@ fn step(step: &Step) -> Yaml {
         };
         put(&mut map, "approval", value);
     }
+    if step.is_finally() {
+        put(&mut map, "finally", Yaml::Bool(true));
+    }
     if let Some(t) = &step.timeout {
         put(&mut map, "timeout", s(&t.text));
     }

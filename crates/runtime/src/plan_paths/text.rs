@@ -20,6 +20,7 @@ pub fn text(plan: &Plan, paths: &Paths, under: &Under) -> String {
         .unwrap_or_else(|| plan.file().name().to_string());
     if let Some(parts) = &paths.parts {
         write_parts(plan, &name, parts, under, &mut out);
+        write_cleanups(plan, &mut out);
         return out;
     }
     let count = paths.paths.len();
@@ -36,7 +37,27 @@ pub fn text(plan: &Plan, paths: &Paths, under: &Under) -> String {
     for (n, path) in paths.paths.iter().enumerate() {
         write_path(plan, &format!("path {}", n + 1), path, "", under, &mut out);
     }
+    write_cleanups(plan, &mut out);
     out
+}
+
+/// The `finally` steps, which the paths show where they run when nothing
+/// stops the run: they also run when it stops early.
+fn write_cleanups(plan: &Plan, out: &mut String) {
+    let ids: Vec<String> = plan
+        .playbook()
+        .steps
+        .iter()
+        .filter(|s| s.is_finally())
+        .map(|s| format!("`{}`", s.id.value))
+        .collect();
+    if !ids.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nif the run stops early (a failure, a rejected gate, a signal), the cleanup still runs: {} (docs/semantics.md, \"Cleanup: `finally`\")",
+            ids.join(", ")
+        );
+    }
 }
 
 fn write_path(
@@ -79,6 +100,9 @@ fn write_steps(plan: &Plan, steps: &[PathStep], indent: &str, under: &Under, out
         let mut notes = vec![step_plan.effect.name().to_string()];
         if s.gated {
             notes.push("gate".into());
+        }
+        if step.is_finally() {
+            notes.push("finally".into());
         }
         if s.fails {
             notes.push("fails".into());
@@ -156,6 +180,9 @@ fn write_parts(plan: &Plan, name: &str, parts: &Parts, under: &Under, out: &mut 
             let mut notes = vec![step_plan.effect.name().to_string()];
             if gated {
                 notes.push("gate".into());
+            }
+            if step.is_finally() {
+                notes.push("finally".into());
             }
             let _ = writeln!(
                 out,

@@ -24,6 +24,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+mod cleanup;
 mod held;
 mod restore;
 
@@ -65,6 +66,8 @@ pub(super) struct Scheduler<'b> {
     pub(super) restored_items: HashMap<usize, Vec<super::RestoredItem>>,
     /// Loops over a `playbook` step on resume: their elements' called runs.
     pub(super) item_calls: HashMap<usize, Vec<super::ItemCall>>,
+    /// The `finally` steps run when the run stops early.
+    pub(super) cleanup: cleanup::Cleanup,
 }
 
 impl<'b> Scheduler<'b> {
@@ -106,6 +109,7 @@ impl<'b> Scheduler<'b> {
             pieces: OutputPieces::default(),
             restored_items: HashMap::new(),
             item_calls: HashMap::new(),
+            cleanup: cleanup::Cleanup::default(),
         }
     }
 
@@ -123,6 +127,7 @@ impl<'b> Scheduler<'b> {
                     self.decide(i);
                 }
             }
+            self.clean_up();
             if self.running == 0 {
                 break;
             }
@@ -241,7 +246,7 @@ impl<'b> Scheduler<'b> {
 
     /// A step whose dependencies have all settled: skip it, settle it here
     /// (branches), or start its task.
-    fn decide(&mut self, i: usize) {
+    pub(super) fn decide(&mut self, i: usize) {
         self.described[i] = self
             .plan
             .graph()
@@ -511,7 +516,10 @@ impl<'b> Scheduler<'b> {
                         RunStatus::Failed
                     });
                 }
-                self.abort.cancel();
+                // A failing cleanup does not stop the other cleanups.
+                if !self.cleanup.started() {
+                    self.abort.cancel();
+                }
             }
             (_, OnFailure::Continue | OnFailure::Goto(_)) => {
                 self.failures.push(Failure {

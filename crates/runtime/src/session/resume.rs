@@ -48,6 +48,9 @@ pub enum Refusal {
     DryRun,
     /// The playbook's plan hash is not the one the run started with.
     Changed { playbook: PathBuf },
+    /// Cleanups (`finally` steps) ran: going on would work past what they
+    /// undid (a silence expired, a deployment scaled back).
+    CleanedUp { steps: Vec<String> },
     /// The inputs, as journaled and given again, do not resolve.
     Inputs(Vec<InputProblem>),
     /// A torn last line could not be cut off the journal.
@@ -194,6 +197,21 @@ impl Stopped {
             return Err(Refusal::Changed {
                 playbook: this.playbook,
             });
+        }
+        let mut cleaned: Vec<String> = plan
+            .playbook()
+            .steps
+            .iter()
+            .filter(|s| s.is_finally())
+            .map(|s| s.id.value.clone())
+            .filter(|id| {
+                journaled.restored.succeeded.contains_key(id)
+                    || journaled.restored.failed.contains_key(id)
+            })
+            .collect();
+        if !cleaned.is_empty() && !force {
+            cleaned.sort();
+            return Err(Refusal::CleanedUp { steps: cleaned });
         }
         let mut given = given.clone();
         for (k, v) in &journaled.inputs {

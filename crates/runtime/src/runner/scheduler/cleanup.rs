@@ -1,0 +1,80 @@
+//! The cleanup phase: when a run stops early (a failure that aborts it, a
+//! rejected gate, a signal), the `finally` steps that have not run yet run
+//! once the stopped steps have ended, in their order, each once the cleanups
+//! it needs have settled. A step that did not run counts as one that will
+//! not (its conditional edges are not taken; a cleanup's needs only order
+//! it). The stopped run's cancellation has fired, so the phase runs under a
+//! token of its own: a signal during the phase (a second one after a signal
+//! stopped the run) cancels it, and a failing cleanup does not cancel the
+//! others (docs/semantics.md, "Cleanup: `finally`").
+
+use super::Scheduler;
+use crate::event::StepState;
+use tokio_util::sync::CancellationToken;
+
+/// Where the cleanup phase stands.
+#[derive(Default)]
+pub(in crate::runner) struct Cleanup {
+    /// The run stopped early and the phase began.
+    started: bool,
+    /// Cancels the phase on a second signal (when a signal stopped the run).
+    watcher: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Cleanup {
+    pub(in crate::runner) fn started(&self) -> bool {
+        self.started
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.abort();
+        }
+    }
+}
+
+impl Scheduler<'_> {
+    /// Decides the cleanups that can be decided now, once the run has
+    /// stopped early and nothing it started still runs.
+    pub(super) fn clean_up(&mut self) {
+        if self.stop.is_none() || (!self.cleanup.started && self.running > 0) {
+            return;
+        }
+        let plan = self.plan.clone();
+        let steps = &plan.playbook().steps;
+        if !self.cleanup.started {
+            if !steps.iter().any(|s| s.is_finally()) {
+                return;
+            }
+            self.cleanup.started = true;
+            let token = CancellationToken::new();
+            if self.interrupt.is_cancelled() {
+                // A signal stopped the run: the operator's second one
+                // stops the cleanup too.
+                let interruption = self.shared.options.interruption.clone();
+                let cancel = token.clone();
+                self.cleanup.watcher = Some(tokio::spawn(async move {
+                    interruption.hurried().await;
+                    cancel.cancel();
+                }));
+            }
+            // Otherwise a first signal reaches the scheduler's own
+            // interrupt branch, which cancels `abort`: this token.
+            self.abort = token;
+        }
+        for &i in plan.order() {
+            if self.states[i] != StepState::Pending || !steps[i].is_finally() {
+                continue;
+            }
+            let waits = plan.graph().incoming(i).any(|(from, _)| {
+                steps[from].is_finally()
+                    && matches!(self.states[from], StepState::Pending | StepState::Running)
+            });
+            if !waits {
+                self.decide(i);
+            }
+        }
+    }
+}

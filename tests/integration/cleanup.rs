@@ -1,0 +1,187 @@
+//! Cleanups (`finally: true`) run however the run goes on or stops: in
+//! their place after a failure they do not depend on, and after a failure
+//! that aborts the run, a rejected gate or a signal, once the stopped steps
+//! have ended; a second signal stops them; a run whose cleanups ran is not
+//! resumed (docs/semantics.md, "Cleanup: `finally`").
+
+use crate::running::{Run, Sandbox};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Set a flag, work under it (gated, or a long process), lift the flag
+/// however the work ended, and only if it was set.
+fn playbook(work: &str, lift: &str) -> String {
+    format!(
+        r#"
+steps:
+  - id: flag
+    shell: echo set >> trail
+  - id: work
+    needs: [flag]
+{work}
+  - id: after
+    needs: [work]
+    shell: echo after >> trail
+  - id: lift
+    needs: [flag, work]
+    finally: true
+    when: succeeded(flag)
+    shell: {lift}
+"#
+    )
+}
+
+const LIFT: &str = "echo lifted >> trail";
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_rejected_gate_still_runs_the_cleanup() {
+    // No terminal: the gate fails closed, the run stops at exit code 3,
+    // and the flag is lifted anyway.
+    let s = Sandbox::new(&playbook(
+        "    shell: echo worked >> trail\n    approval: Go on?",
+        LIFT,
+    ));
+    let run = s.run(&[]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(run.state("work"), "rejected");
+    assert_eq!(run.state("lift"), "succeeded", "{}", run.describe());
+    assert_eq!(s.read("trail"), "set\nlifted\n");
+    // The step after the work never ran; the cleanup ran after the gate.
+    let finished: Vec<&str> = run
+        .events_of("step_finished")
+        .iter()
+        .filter_map(|e| e["step"].as_str())
+        .collect();
+    assert_eq!(finished, ["flag", "work", "lift"]);
+    // Going on would work past what the cleanup undid.
+    let resumed = s.resume(&s.run_id(), &["--approve", "work"]);
+    assert_eq!(resumed.code, 2, "{}", resumed.describe());
+    assert!(
+        resumed.stderr.contains("the cleanup of run `") && resumed.stderr.contains("ran (`lift`)"),
+        "{}",
+        resumed.stderr
+    );
+    assert_eq!(s.read("trail"), "set\nlifted\n");
+}
+
+#[test]
+fn an_aborting_failure_runs_the_cleanup_and_a_handled_one_runs_it_in_place() {
+    let s = Sandbox::new(&playbook("    shell: exit 4", LIFT));
+    let run = s.run(&[]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(run.state("after"), "not run");
+    assert_eq!(run.state("lift"), "succeeded", "{}", run.describe());
+    assert_eq!(s.read("trail"), "set\nlifted\n");
+
+    // Under `continue` nothing stops the run: the cleanup runs in its
+    // place, although the step it needs failed.
+    let s = Sandbox::new(&playbook(
+        "    shell: exit 4\n    on_failure: continue",
+        LIFT,
+    ));
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("lift"), "succeeded", "{}", run.describe());
+    // `after` and the cleanup both follow `work`, in either order.
+    let mut trail: Vec<String> = s.read("trail").lines().map(String::from).collect();
+    trail.sort();
+    assert_eq!(trail, ["after", "lifted", "set"]);
+}
+
+#[test]
+fn a_cleanup_whose_guard_is_false_does_not_run() {
+    // The flag could not be set: there is nothing to lift.
+    let s = Sandbox::new(
+        &playbook("    shell: echo worked >> trail", LIFT)
+            .replace("shell: echo set >> trail", "shell: exit 1"),
+    );
+    let run = s.run(&[]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(run.state("work"), "not run", "{}", run.describe());
+    assert_eq!(run.state("lift"), "skipped", "{}", run.describe());
+    assert!(
+        run.message("lift").contains("succeeded(flag)"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(s.read("trail"), "");
+}
+
+/// Starts `runbook run p.yaml` and waits for the file `ready`.
+fn start(s: &Sandbox, ready: &str) -> std::process::Child {
+    let child = s
+        .command(&["run", "p.yaml", "--output", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runbook runs");
+    wait_for(ready, || s.path().join(ready).exists());
+    child
+}
+
+fn signal(child: &std::process::Child, signal: i32) {
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(child.id() as i32, signal);
+    }
+}
+
+#[test]
+fn a_signal_stops_the_work_and_runs_the_cleanup() {
+    let s = Sandbox::new(&playbook(
+        "    shell: touch working; sleep 1000; echo worked >> trail",
+        LIFT,
+    ));
+    let child = start(&s, "working");
+    signal(&child, libc::SIGTERM);
+    let run = Run::from(child.wait_with_output().expect("runbook ends"));
+    assert_eq!(run.code, 143, "{}", run.describe());
+    assert_eq!(s.read("trail"), "set\nlifted\n");
+    assert!(s.live_processes("sleep 1000").is_empty());
+    assert_eq!(run.state("work"), "cancelled");
+    assert_eq!(run.state("lift"), "succeeded");
+}
+
+#[test]
+fn a_second_signal_stops_the_cleanup() {
+    let s = Sandbox::new(&playbook(
+        "    shell: touch working; sleep 1000",
+        "touch lifting; sleep 1000; echo lifted >> trail",
+    ));
+    let child = start(&s, "working");
+    signal(&child, libc::SIGTERM);
+    wait_for("the cleanup", || s.path().join("lifting").exists());
+    signal(&child, libc::SIGTERM);
+    let run = Run::from(child.wait_with_output().expect("runbook ends"));
+    assert_eq!(run.code, 143, "{}", run.describe());
+    assert_eq!(s.read("trail"), "set\n");
+    assert!(s.live_processes("sleep 1000").is_empty());
+    assert_eq!(run.state("lift"), "cancelled", "{}", run.describe());
+}
+
+#[test]
+fn check_refuses_a_cleanup_that_waits_for_a_person_and_plan_lists_cleanups() {
+    let s = Sandbox::new(&playbook("    shell: echo worked >> trail", LIFT).replace(
+        "    when: succeeded(flag)",
+        "    when: succeeded(flag)\n    approval: Lift it?",
+    ));
+    let out = s.command(&["check", "p.yaml"]).output().expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("runbook::finally_waits"), "{text}");
+
+    let s = Sandbox::new(&playbook("    shell: echo worked >> trail", LIFT));
+    let out = s.command(&["plan", "p.yaml"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("lift [write, finally]"), "{text}");
+    assert!(text.contains("the cleanup still runs: `lift`"), "{text}");
+}
