@@ -619,6 +619,33 @@ steps:
 }
 
 #[test]
+fn a_called_playbooks_gate_is_rejected_at_the_gate_timeout() {
+    // `--gate-timeout` reaches the called playbook: its gate says when it
+    // is rejected if undecided, and is, instead of waiting forever.
+    let s = Sandbox::new("steps:\n  - id: rollback\n    playbook: child.yaml\n");
+    std::fs::write(
+        s.path().join("child.yaml"),
+        "steps:\n  - id: confirm\n    shell: echo confirmed >> trail\n    approval: Confirm?\n",
+    )
+    .unwrap();
+    store(&s);
+    let child = start(&s, &["--wait-for-approval", "--gate-timeout", "2s"]);
+    let record = pending_at(&s, "rollback.confirm");
+    assert!(!record["deadline"].is_null(), "{record}");
+    let run = finish(child);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    let decided = run.events_of("gate_decided");
+    assert!(
+        decided
+            .iter()
+            .any(|d| d["step"] == "rollback.confirm" && d["via"] == "timeout"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(s.read("trail"), "");
+}
+
+#[test]
 fn the_terminal_prompt_is_called_off_when_a_remote_decision_comes_first() {
     let s = Sandbox::new(
         "steps:\n  - id: restart\n    shell: echo restarted >> trail\n    approval: Restart the workers?\n",

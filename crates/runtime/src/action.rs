@@ -109,6 +109,9 @@ pub struct ActionContext {
     /// After a timeout or a cancellation, how long a process group gets
     /// between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
+    /// `--gate-timeout`: how long a gate waits for a decision, in a called
+    /// playbook too.
+    pub gate_timeout: Option<Duration>,
     /// A run or a dry-run. The runner decides what executes from a step's
     /// effect; a kind that can make the server itself refuse changes (SQL's
     /// read-only, rolled-back transaction) also reads this, so that even a
@@ -163,6 +166,7 @@ impl ActionContext {
             operator: Arc::new(Preapproved::default()),
             prompt: Default::default(),
             kill_grace: Duration::from_secs(2),
+            gate_timeout: None,
             mode: Mode::Run,
             interruption: crate::Interruption::new(),
             output_cap: Default::default(),

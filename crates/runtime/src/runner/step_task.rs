@@ -246,6 +246,7 @@ impl StepTask {
             operator: self.shared.operator.clone(),
             prompt: self.shared.prompt.clone(),
             kill_grace: self.shared.options.kill_grace,
+            gate_timeout: self.shared.options.gate_timeout,
             mode: self.shared.options.mode,
             interruption: self.shared.options.interruption.clone(),
             output_cap,

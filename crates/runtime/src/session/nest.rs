@@ -194,13 +194,15 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
         call: ctx.step.clone(),
         caller_approved: ctx.approver.clone(),
     });
-    // The caller's interruption, grace period and output cap: a signal to
-    // `runbook` reaches the called playbook's processes the same way.
+    // The caller's interruption, grace period, gate deadline and output
+    // cap: a signal to `runbook` reaches the called playbook's processes the
+    // same way, and its gates wait no longer than the caller's.
     let options = RunOptions {
         mode: call.mode,
         workdir: ctx.workdir.clone(),
         playbook_dir,
         kill_grace: ctx.kill_grace,
+        gate_timeout: ctx.gate_timeout,
         plan_hash: hash,
         interruption: ctx.interruption.clone(),
         output_cap: ctx.output_caps.called(&ctx.output_cap),
