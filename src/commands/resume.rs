@@ -109,6 +109,18 @@ fn refused(args: &ResumeArgs, refusal: Refusal) -> i32 {
             "`{}` changed since run `{run_id}` started: its steps may not mean what they meant. Pass `--force` to resume anyway, or start a new run",
             playbook.display(),
         )),
+        Refusal::InputsChanged(changed) => fail(&format!(
+            "run `{run_id}` ran with other inputs: {}. The steps that ran used them; resume with the run's own values (leave `--input` out), start a new run, or pass `--force` to go on with the new ones (journaled and reported)",
+            changed
+                .iter()
+                .map(|(name, old, new)| format!(
+                    "`{name}` was {} and is given as {}",
+                    runbook_dsl::terminal_text::escape(&old.to_string()),
+                    runbook_dsl::terminal_text::escape(&new.to_string())
+                ))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
         Refusal::CleanedUp { steps } => fail(&format!(
             "the cleanup of run `{run_id}` ran ({}): resuming would go on past what it undid. Start a new run, or pass `--force` to resume anyway",
             steps

@@ -79,6 +79,7 @@ mod report_called;
 mod result_caps;
 mod resume_between_elements;
 mod resume_handled_failure;
+mod resume_inputs;
 mod resume_nested;
 mod resume_plan_hash;
 mod round_trip;

@@ -150,6 +150,11 @@ pub enum Event {
         /// interrupted run's `--output-cap`, or the resume's when lower.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         output_cap: Option<u64>,
+        /// Inputs given a new value at this resume (`--force`), as they are
+        /// from here on; secret ones, given again at every resume, are not
+        /// listed.
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        inputs: Map<String, Value>,
     },
     StepStarted {
         step: String,

@@ -267,11 +267,26 @@ impl RunReport {
                     });
                     at(vec![text(format!("run started by {user}"))]);
                 }
-                Event::RunResumed { user, restored, .. } => {
-                    at(vec![text(format!(
+                Event::RunResumed {
+                    user,
+                    restored,
+                    inputs,
+                    ..
+                } => {
+                    let mut line = vec![text(format!(
                         "run resumed by {user} ({} step(s) kept)",
                         restored.len()
-                    ))]);
+                    ))];
+                    // Inputs forced to new values: from here on the run
+                    // has them, and the header shows them.
+                    for (i, (name, value)) in inputs.iter().enumerate() {
+                        line.push(text(if i == 0 { ", with " } else { ", " }));
+                        line.push(code(&format!("{name} = {}", plain(value))));
+                        if let Some(header) = report.header.as_mut() {
+                            header.inputs.insert(name.clone(), value.clone());
+                        }
+                    }
+                    at(line);
                 }
                 Event::StepStarted { step, attempt } => {
                     // A retry keeps the step's start; a first attempt (the

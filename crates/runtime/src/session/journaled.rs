@@ -70,6 +70,8 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     // an `approve` step), which ends it; one in a later part is the "run
     // it again?" gate of a resume refused, which leaves it interrupted.
     let mut part = 0usize;
+    // The inputs as the last part of the run had them.
+    let mut inputs = inputs.clone();
     let mut started_in: HashMap<&str, usize> = HashMap::new();
     let mut element_rejected: std::collections::HashSet<&str> = Default::default();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
@@ -181,8 +183,10 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 uid,
                 user,
                 output_cap: bound,
+                inputs: changed,
                 ..
             } => {
+                inputs.extend(changed.iter().map(|(k, v)| (k.clone(), v.clone())));
                 part += 1;
                 finished = false;
                 ran_by.extend(uid_of(uid, user));
@@ -223,7 +227,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         playbook: playbook.clone(),
         plan_hash: plan_hash.clone(),
         mode: *mode,
-        inputs: inputs.clone(),
+        inputs,
         workdir: workdir.clone(),
         output_cap,
         restored,

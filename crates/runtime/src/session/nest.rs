@@ -178,6 +178,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             restored,
             uid: Some(current_uid()),
             output_cap: None,
+            inputs: Map::new(),
         });
         for step in interrupted {
             bus.publish(Event::StepInterrupted { step });

@@ -48,6 +48,9 @@ pub enum Refusal {
     DryRun,
     /// The playbook's plan hash is not the one the run started with.
     Changed { playbook: PathBuf },
+    /// Inputs given a value other than the run's (and `force` was not
+    /// given): the steps that ran used the old ones. Name, old, new.
+    InputsChanged(Vec<(String, Value, Value)>),
     /// Cleanups (`finally` steps) ran: going on would work past what they
     /// undid (a silence expired, a deployment scaled back).
     CleanedUp { steps: Vec<String> },
@@ -227,6 +230,23 @@ impl Stopped {
         }
         let inputs = inputs::resolve(plan.playbook(), &given, Environment::Process)
             .map_err(Refusal::Inputs)?;
+        // A value given now that differs from the run's: the steps that
+        // ran used the old one, so it is refused unless forced, and then
+        // journaled. Secret inputs are masked in the journal and given
+        // again at every resume: nothing to compare.
+        let mut changed: Vec<(String, Value, Value)> = journaled
+            .inputs
+            .iter()
+            .filter(|(_, old)| **old != Value::String(MASK.into()))
+            .filter_map(|(k, old)| {
+                let new = inputs.get(k)?;
+                (new != old).then(|| (k.clone(), old.clone(), new.clone()))
+            })
+            .collect();
+        changed.sort_by(|a, b| a.0.cmp(&b.0));
+        if !changed.is_empty() && !force {
+            return Err(Refusal::InputsChanged(changed));
+        }
         let mut restored_ids: Vec<String> = journaled.restored.succeeded.keys().cloned().collect();
         restored_ids.sort();
         let mut journaled = journaled;
@@ -253,6 +273,7 @@ impl Stopped {
             restored: restored_ids,
             uid: Some(current_uid()),
             output_cap: settings.output_cap.journaled(),
+            inputs: changed.into_iter().map(|(k, _, new)| (k, new)).collect(),
         });
         events.extend(
             interrupted
