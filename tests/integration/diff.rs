@@ -79,6 +79,9 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "else_removed" => vec![(ElseRemoved, Medium)],
         "approve_step_removed" => vec![(ApprovalRemoved, High)],
         "command_changed" => vec![(ActionChanged, Low)],
+        "input_changed" => vec![(InputDefaultChanged, Medium)],
+        "targets_changed" => vec![(TargetsChanged, Medium), (ApprovalWeakened, Medium)],
+        "finally_removed" => vec![(FinallyRemoved, Medium)],
         _ => vec![],
     }
 }

@@ -17,7 +17,11 @@
 //!   a polling deadline (`until.within`) removed (medium);
 //! - a step that became unreachable (medium);
 //! - a branch that lost its `else` (medium);
-//! - a cleanup removed, or no longer `finally` (medium).
+//! - a cleanup removed, or no longer `finally` (medium);
+//! - the list a write loop runs over changed (medium, high when
+//!   destructive), or its elements no longer approved one by one (same);
+//! - an input's default changed in a playbook that writes (medium): runs
+//!   that do not give it now act elsewhere.
 
 use super::{Sides, StepChange, StepStatus};
 use crate::ast::{Action, Effect};
@@ -58,6 +62,8 @@ pub enum RiskKind {
     BecameUnreachable,
     ElseRemoved,
     FinallyRemoved,
+    TargetsChanged,
+    InputDefaultChanged,
 }
 
 impl RiskKind {
@@ -75,6 +81,8 @@ impl RiskKind {
             RiskKind::BecameUnreachable => "became_unreachable",
             RiskKind::ElseRemoved => "else_removed",
             RiskKind::FinallyRemoved => "finally_removed",
+            RiskKind::TargetsChanged => "targets_changed",
+            RiskKind::InputDefaultChanged => "input_default_changed",
         }
     }
 }
@@ -184,6 +192,27 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
     let (Some(old), Some(new)) = (sides.old, sides.new) else {
         return risks;
     };
+    let writes = (0..new.len()).any(|n| new.step_plan(n).effect >= Effect::Write);
+    for input in &new.playbook().inputs {
+        let name = &input.name.value;
+        let Some(was) = old.playbook().inputs.iter().find(|i| &i.name.value == name) else {
+            continue;
+        };
+        let shown = |d: &Option<crate::node::Node>| d.as_ref().map(|n| n.to_json().to_string());
+        let (before, after) = (shown(&was.default), shown(&input.default));
+        if writes && before.is_some() && before != after {
+            push(
+                RiskSeverity::Medium,
+                RiskKind::InputDefaultChanged,
+                name,
+                format!(
+                    "the default of the input `{name}` changed from {} to {}: a run that does not give it now acts on the new value",
+                    before.unwrap_or_default(),
+                    after.unwrap_or_else(|| "none (it must be given)".into())
+                ),
+            );
+        }
+    }
     for (n, step) in new.playbook().steps.iter().enumerate() {
         let Some(&o) = sides.new_to_old.get(&n) else {
             continue;
@@ -282,6 +311,36 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                 ),
             );
         }
+        if let (Some(was), Some(now)) = (&old_step.for_each, &step.for_each) {
+            let severity = match new_plan.effect {
+                Effect::Read => None,
+                Effect::Write => Some(RiskSeverity::Medium),
+                Effect::Destructive => Some(RiskSeverity::High),
+            };
+            let (before, after) = (list_of(was), list_of(now));
+            if let Some(severity) = severity.filter(|_| before != after) {
+                push(
+                    severity,
+                    RiskKind::TargetsChanged,
+                    id,
+                    format!(
+                        "the {} step `{id}` now runs over {after} instead of {before}: it acts on other targets (does its gate's question still say which?)",
+                        new_plan.effect.name()
+                    ),
+                );
+            }
+            let per_item = was.approval_per_item() && !now.approval_per_item();
+            if let Some(severity) = severity.filter(|_| per_item && is_gated) {
+                push(
+                    severity,
+                    RiskKind::ApprovalWeakened,
+                    id,
+                    format!(
+                        "the elements of `{id}` are no longer approved one by one (`approval_per_item` removed): one approval covers every target"
+                    ),
+                );
+            }
+        }
         if old_step.is_finally() && !step.is_finally() {
             push(
                 RiskSeverity::Medium,
@@ -348,4 +407,12 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
         }
     }
     risks
+}
+
+/// What a loop runs over, as written: its expression, or its literal list.
+fn list_of(each: &crate::ast::ForEach) -> String {
+    match &each.list {
+        crate::ast::ForEachList::Expr(text) => format!("`{}`", text.value.trim()),
+        crate::ast::ForEachList::Literal(node) => format!("`{}`", node.to_json()),
+    }
 }
