@@ -229,6 +229,39 @@ fn types_that_do_not_fit_are_mismatches() {
 }
 
 #[test]
+fn a_whole_element_inserted_as_a_name_is_told_the_field_that_names_it() {
+    // A pod inserted where its name goes: the help names `metadata.name`;
+    // a row with no naming field is told to insert JSON.
+    let yaml = playbook(
+        r#"  - id: delete
+    needs: [pods]
+    for_each: steps.pods.items
+    as: pod
+    k8s: {operation: delete, namespace: prod, name: "{{pod}}"}
+    approval: Delete it?
+  - id: note
+    needs: [stuck]
+    for_each: steps.stuck.rows
+    as: row
+    shell: "echo {{row}}"
+"#,
+    );
+    let helps: Vec<String> = check(&yaml)
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::TypeMismatch)
+        .filter_map(|d| d.help.clone())
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            "insert the field that names it: `{{pod.metadata.name}}` (or the whole value as JSON: `{{json pod}}`)",
+            "insert it as JSON: `{{json row}}`",
+        ]
+    );
+}
+
+#[test]
 fn doc_shows_the_types_of_elements_and_computed_values() {
     let yaml = r#"name: types
 vars:

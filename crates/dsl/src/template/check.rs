@@ -171,7 +171,16 @@ fn resolve_segments<'t>(
                         Type::List(_) | Type::Map | Type::Record(_),
                     ) => Some((
                         format!("inserting {} as text", ty.describe()),
-                        format!("insert it as JSON: `{{{{json {}}}}}`", insertion.subject()),
+                        naming_field(&ty).map_or_else(
+                            || format!("insert it as JSON: `{{{{json {}}}}}`", insertion.subject()),
+                            |field| {
+                                format!(
+                                    "insert the field that names it: `{{{{{}.{field}}}}}` (or the whole value as JSON: `{{{{json {}}}}}`)",
+                                    insertion.subject(),
+                                    insertion.subject()
+                                )
+                            },
+                        ),
                     )),
                     (Format::Upper | Format::Lower, t) if !t.is_stringy() => Some((
                         format!("changing the case of {}", ty.describe()),
@@ -365,4 +374,26 @@ fn refuse_unsafe(
         return true;
     }
     false
+}
+
+/// The field that names a typed element (a pod's `metadata.name`, a row's
+/// `name`), which is what an author inserting the whole element meant.
+fn naming_field(ty: &Type) -> Option<&'static str> {
+    let Type::Record(record) = ty else {
+        return None;
+    };
+    let metadata_name = record
+        .field("metadata")
+        .and_then(|m| match m {
+            Type::Record(m) => m.field("name"),
+            _ => None,
+        })
+        .is_some();
+    if metadata_name {
+        Some("metadata.name")
+    } else if record.field("name").is_some() {
+        Some("name")
+    } else {
+        None
+    }
 }
