@@ -277,7 +277,7 @@ steps:
     assert_ne!(ran.code, 0);
     assert!(
         ran.message("mute")
-            .contains("a silence of 2days is longer than the cap of 1day"),
+            .contains("a silence of 48h is longer than the cap of 24h"),
         "{}",
         ran.stdout
     );

@@ -373,9 +373,9 @@ impl RunReport {
                 Event::StepInterrupted { step } => {
                     at(vec![code(step), text(" had been interrupted")])
                 }
-                Event::RunInterrupted { signal } => {
-                    at(vec![text(format!("run interrupted by {signal}"))])
-                }
+                Event::RunInterrupted { signal } => at(vec![text(format!(
+                    "{signal} received: the running steps are stopped"
+                ))]),
                 Event::JournalRepaired {
                     line,
                     dropped_bytes,

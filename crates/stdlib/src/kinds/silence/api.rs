@@ -422,8 +422,8 @@ fn create(params: &Params) -> Result<Create, String> {
     if duration > cap {
         return Err(format!(
             "a silence of {} is longer than the cap of {}: raise `max_duration` to mean it",
-            humantime::format_duration(duration),
-            humantime::format_duration(cap)
+            runbook_dsl::duration::write_duration(duration.as_secs_f64()),
+            runbook_dsl::duration::write_duration(cap.as_secs_f64())
         ));
     }
     let comment = params.comment.clone().ok_or_else(|| missing("comment"))?;

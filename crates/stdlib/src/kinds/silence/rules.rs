@@ -255,8 +255,8 @@ fn duration_rules(node: &Node, max: Option<&Node>, problems: &mut Vec<ParamProbl
             node.span,
             format!(
                 "a silence of {} is longer than the cap of {}",
-                humantime::format_duration(duration),
-                humantime::format_duration(cap)
+                runbook_dsl::duration::write_duration(duration.as_secs_f64()),
+                runbook_dsl::duration::write_duration(cap.as_secs_f64())
             ),
             "too long",
             "a forgotten silence hides real alerts: silence for the work at hand; \
