@@ -281,7 +281,7 @@ impl RunReport {
                     // has them, and the header shows them.
                     for (i, (name, value)) in inputs.iter().enumerate() {
                         line.push(text(if i == 0 { ", with " } else { ", " }));
-                        line.push(code(&format!("{name} = {}", plain(value))));
+                        line.push(code(format!("{name} = {}", plain(value))));
                         if let Some(header) = report.header.as_mut() {
                             header.inputs.insert(name.clone(), value.clone());
                         }
