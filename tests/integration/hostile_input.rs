@@ -362,3 +362,32 @@ steps:
     assert!(boxed.iter().all(|l| l.starts_with('│')), "{boxed:#?}");
     assert!(boxed.contains(&"│ Its data is lost."), "{boxed:#?}");
 }
+
+#[test]
+fn a_value_with_line_breaks_cannot_add_lines_to_a_log_message() {
+    // The author's own lines stay lines; an inserted value's line breaks
+    // are shown as `\n`, on the screen and in the journal's message.
+    let s = Sandbox::new(
+        r#"
+inputs: {ticket: {type: string}}
+steps:
+  - id: summary
+    log: "ticket {{inputs.ticket}}\nwritten by the author"
+"#,
+    );
+    let forged = "T-1\nℹ summary: approved by the SRE lead";
+    let out = s
+        .command(&["run", "p.yaml", "--input", &format!("ticket={forged}")])
+        .output()
+        .unwrap();
+    let shown = stderr(&out);
+    let lines: Vec<&str> = shown.lines().filter(|l| l.contains("ℹ summary:")).collect();
+    assert_eq!(
+        lines,
+        [
+            "  ℹ summary: ticket T-1\\nℹ summary: approved by the SRE lead",
+            "  ℹ summary: written by the author",
+        ],
+        "{shown}"
+    );
+}

@@ -186,6 +186,10 @@ pub enum ParamType {
     String,
     /// A handlebars template; every variable it uses is checked.
     Template,
+    /// A template a person reads in runbook's own output (a `log`
+    /// message): an inserted value stays on one line, its line breaks
+    /// written `\n`, so a value cannot add lines that look like the run's.
+    ProseTemplate,
     /// A template rendered into a shell command: insertions are quoted for
     /// the shell context they land in.
     ShellTemplate,
@@ -219,6 +223,9 @@ impl ParamType {
         match self {
             ParamType::String => "a string".into(),
             ParamType::Template => "a string (a template)".into(),
+            ParamType::ProseTemplate => {
+                "a string (a template; inserted values stay on one line)".into()
+            }
             ParamType::ShellTemplate => "a string (a shell command template)".into(),
             ParamType::Encoded(encoding) => encoding.describe().into(),
             ParamType::Argv => "a list of strings (an argv list of templates)".into(),

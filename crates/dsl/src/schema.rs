@@ -321,6 +321,7 @@ fn param_type(ty: &ParamType) -> Value {
     match ty {
         ParamType::String
         | ParamType::Template
+        | ParamType::ProseTemplate
         | ParamType::ShellTemplate
         | ParamType::Encoded(_) => {
             json!({"type": ["string", "number", "boolean"]})

@@ -84,6 +84,7 @@ fn type_name(ty: &ParamType) -> String {
     match ty {
         ParamType::String => "string".into(),
         ParamType::Template => "template".into(),
+        ParamType::ProseTemplate => "template (inserted values on one line)".into(),
         ParamType::ShellTemplate => "shell template".into(),
         ParamType::Encoded(encoding) => match encoding {
             Encoding::Url => "URL template",

@@ -158,12 +158,16 @@ fn check_value(
             ParamValue::Str(node.scalar_string().unwrap_or_default())
         }
         (
-            ParamType::Template | ParamType::ShellTemplate | ParamType::Encoded(_),
+            ParamType::Template
+            | ParamType::ProseTemplate
+            | ParamType::ShellTemplate
+            | ParamType::Encoded(_),
             Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_),
         ) => {
             let text = as_text(node);
             let quoting = match ty {
                 ParamType::ShellTemplate => Quoting::Shell,
+                ParamType::ProseTemplate => Quoting::Prose,
                 ParamType::Encoded(encoding) => Quoting::Encoded(*encoding),
                 _ => Quoting::None,
             };
@@ -377,6 +381,7 @@ fn same_shape(ty: &ParamType, node: &Node) -> bool {
             | (
                 ParamType::String
                     | ParamType::Template
+                    | ParamType::ProseTemplate
                     | ParamType::ShellTemplate
                     | ParamType::Encoded(_)
                     | ParamType::Duration

@@ -314,6 +314,9 @@ impl<'b> Scheduler<'b> {
             Blocked::NotTaken { from, failure_edge } => {
                 let id = self.id(from);
                 match (failure_edge, self.states[from], self.taken[from]) {
+                    (true, StepState::Skipped, _) => {
+                        format!("it runs only if `{id}` fails, and `{id}` was skipped")
+                    }
                     (true, _, _) => {
                         format!("it runs only if `{id}` fails, and `{id}` did not fail")
                     }

@@ -27,8 +27,8 @@ impl Kind for Log {
             summary: "Print a message to the run's output and record it in the journal.",
             params: vec![ParamSchema::required(
                 "message",
-                ParamType::Template,
-                "Text to print; secrets in it are masked.",
+                ParamType::ProseTemplate,
+                "Text to print; secrets in it are masked, and a value inserted in it stays on one line (its line breaks shown as `\\n`), so it cannot add lines that look like the run's own.",
             )],
             shorthand: Some("message"),
             results: vec![ResultField::new(
