@@ -82,6 +82,7 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "input_changed" => vec![(InputDefaultChanged, Medium)],
         "targets_changed" => vec![(TargetsChanged, Medium), (ApprovalWeakened, Medium)],
         "finally_removed" => vec![(FinallyRemoved, Medium)],
+        "became_unconditional" => vec![(BecameUnconditional, Medium)],
         _ => vec![],
     }
 }

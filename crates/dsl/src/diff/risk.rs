@@ -21,7 +21,9 @@
 //! - the list a write loop runs over changed (medium, high when
 //!   destructive), or its elements no longer approved one by one (same);
 //! - an input's default changed in a playbook that writes (medium): runs
-//!   that do not give it now act elsewhere.
+//!   that do not give it now act elsewhere;
+//! - a write step that a branch case or a failure chose now runs on every
+//!   path (medium, high when destructive): a case was removed.
 
 use super::{Sides, StepChange, StepStatus};
 use crate::ast::{Action, Effect};
@@ -64,6 +66,7 @@ pub enum RiskKind {
     FinallyRemoved,
     TargetsChanged,
     InputDefaultChanged,
+    BecameUnconditional,
 }
 
 impl RiskKind {
@@ -83,6 +86,7 @@ impl RiskKind {
             RiskKind::FinallyRemoved => "finally_removed",
             RiskKind::TargetsChanged => "targets_changed",
             RiskKind::InputDefaultChanged => "input_default_changed",
+            RiskKind::BecameUnconditional => "became_unconditional",
         }
     }
 }
@@ -380,6 +384,32 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                 RiskKind::DeadlineRemoved,
                 id,
                 format!("the polling deadline (`until.within`) of `{id}` was removed: it can poll forever"),
+            );
+        }
+        let conditional = |plan: &crate::plan::Plan, i: usize| {
+            plan.graph()
+                .incoming(i)
+                .any(|(_, e)| !matches!(e.kind, crate::graph::EdgeKind::Needs))
+        };
+        let severity = match new_plan.effect {
+            Effect::Read => None,
+            Effect::Write => Some(RiskSeverity::Medium),
+            Effect::Destructive => Some(RiskSeverity::High),
+        };
+        if let Some(severity) = severity.filter(|_| conditional(old, o) && !conditional(new, n)) {
+            let when = if new.graph().incoming(n).next().is_none() {
+                "it now starts with the run, on every path"
+            } else {
+                "it now runs on every path that reaches its needs"
+            };
+            push(
+                severity,
+                RiskKind::BecameUnconditional,
+                id,
+                format!(
+                    "the {} step `{id}` is no longer chosen by a branch case or a failure: {when}",
+                    new_plan.effect.name()
+                ),
             );
         }
         if !old_plan.unreachable && new_plan.unreachable {
