@@ -21,7 +21,7 @@ mod subplaybook;
 mod vars;
 
 pub use branches::choices_of;
-pub use subplaybook::{static_call_path, MAX_CALL_DEPTH};
+pub use subplaybook::{inputs_given, static_call_path, MAX_CALL_DEPTH};
 
 use crate::ast::{Action, AnswerType, OnFailure, Playbook, Step};
 use crate::catalog::{Catalog, KindSchema};

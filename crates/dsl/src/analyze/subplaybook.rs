@@ -119,7 +119,7 @@ fn call_of(params: &Node) -> Option<(&Node, Option<&Node>)> {
 }
 
 /// The `inputs` a `playbook` step's parameters give, if any.
-pub(super) fn inputs_given(params: &Node) -> Option<&Node> {
+pub fn inputs_given(params: &Node) -> Option<&Node> {
     call_of(params)?.1
 }
 

@@ -61,6 +61,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         manual_without_instructions(step, &mut add);
         secret_output_unmasked(plan, i, step, &mut add);
         secret_on_command_line::secret_on_command_line(plan, i, step, &mut add);
+        secret_on_command_line::secret_passed_to_command_line(plan, i, step, catalog, &mut add);
         names_read_as_lines::names_read_as_lines(plan, i, step, &mut add);
         if on_call {
             on_call_without_description(plan, i, step, &mut add);

@@ -66,7 +66,7 @@ fn schema() -> KindSchema {
             ParamSchema::optional(
                 "inputs",
                 ParamType::Map(Box::new(ParamType::Template)),
-                "Values for the called playbook's inputs; secrecy carries over.",
+                "Values for the called playbook's inputs; secrecy carries over to what it shows (masked), not to its command lines: a secret given to an input it writes into a command line is visible in `ps` (`lint::secret_on_command_line` says where).",
             ),
         ],
         shorthand: Some("path"),
