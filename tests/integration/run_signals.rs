@@ -417,6 +417,8 @@ fn the_watchdog_holds_only_its_pipe_and_leads_its_own_group() {
         .collect();
     fds.sort();
     let group = stat(watchdog).map(|(_, group)| group);
+    // Its command line is its own: `pkill -f 'runbook run'` spares it.
+    let command_line = std::fs::read(format!("/proc/{watchdog}/cmdline")).unwrap_or_default();
     kill(Pid::from_raw(runbook), Signal::SIGKILL).unwrap();
     child.wait().unwrap();
     assert_all_gone(&tree);
@@ -428,6 +430,12 @@ fn the_watchdog_holds_only_its_pipe_and_leads_its_own_group() {
     assert_eq!(fds[3].0, "3");
     assert!(fds[3].1.ends_with("/journal.jsonl"), "{fds:?}");
     assert_eq!(group, Some(watchdog), "the watchdog leads its own group");
+    let shown = String::from_utf8_lossy(&command_line);
+    assert_eq!(
+        shown.trim_end_matches('\0'),
+        "runbook-watchdog",
+        "{shown:?}"
+    );
 }
 
 /// Lines the watchdog ignores (groups 0 and 1, malformed), hostile ones

@@ -6,7 +6,9 @@
 //! not what that process started (`sleep 1000 &` in a script): the setting
 //! is not inherited across `fork`. Those stay in the step's process group,
 //! and the watchdog kills the group. It is a `fork` of `runbook` (named
-//! `rb-watchdog` in `/proc/PID/comm`), made at the first step process,
+//! `rb-watchdog` in `/proc/PID/comm`, and `runbook-watchdog` in its command
+//! line, which it overwrites: `pkill -f 'runbook run'` must not take the
+//! watchdog with the run it guards), made at the first step process,
 //! in a process group of its own (so a Ctrl-C at the terminal does not
 //! reach it) and ignoring the signals that end a run. It is not a new
 //! program: no `exec`, so it costs neither loading and relocating the
@@ -165,12 +167,16 @@ fn start(journal: Option<&FinalSync>) -> std::io::Result<State> {
     // Allocated before the fork: the child does not allocate unless more
     // groups than this run at once.
     let groups: Vec<i32> = Vec::with_capacity(GROUPS);
+    let command_line = command_line_area();
     // SAFETY: the child runs only `watch`, which makes async-signal-safe
     // system calls and never returns; the one thing it may do beyond them
     // is grow `groups`, and glibc's malloc is usable in a forked child (its
     // `fork` resets the allocator's locks in the child).
     match unsafe { nix::unistd::fork() }? {
-        ForkResult::Child => watch(read, offered, groups),
+        ForkResult::Child => {
+            rename_command_line(command_line);
+            watch(read, offered, groups)
+        }
         ForkResult::Parent { .. } => {
             drop(read);
             if let (Some(journal), Some((confirmed, confirming))) = (journal, confirmation) {
@@ -181,6 +187,40 @@ fn start(journal: Option<&FinalSync>) -> std::io::Result<State> {
             }
             Ok(State::Running(File::from(write)))
         }
+    }
+}
+
+/// Where the kernel reads this process's command line from
+/// (`/proc/PID/cmdline`): its `arg_start` and `arg_end`, fields 48 and 49 of
+/// `/proc/self/stat`. Read in `runbook`, before the fork.
+fn command_line_area() -> Option<(usize, usize)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name in parentheses, from field 3 (`state`).
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split(' ').skip(48 - 3);
+    let start: usize = fields.next()?.parse().ok()?;
+    let end: usize = fields.next()?.parse().ok()?;
+    (start != 0 && end > start).then_some((start, end))
+}
+
+/// Overwrites the forked watchdog's copy of `runbook`'s arguments with
+/// `runbook-watchdog` (cut to fit, the rest zeroed), so that its command
+/// line no longer reads as the run's.
+fn rename_command_line(area: Option<(usize, usize)>) {
+    let Some((start, end)) = area else {
+        return;
+    };
+    let name = b"runbook-watchdog";
+    let len = end - start;
+    let n = name.len().min(len.saturating_sub(1));
+    // SAFETY: `[start, end)` is this process's argument strings, as the
+    // kernel reported them for `runbook` before the fork: mapped, writable
+    // (they live on the initial stack) and, in this forked copy, read by
+    // nothing but the kernel's `/proc/PID/cmdline`.
+    unsafe {
+        let at = start as *mut u8;
+        std::ptr::copy_nonoverlapping(name.as_ptr(), at, n);
+        std::ptr::write_bytes(at.add(n), 0, len - n);
     }
 }
 
