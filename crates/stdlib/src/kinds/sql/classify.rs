@@ -139,7 +139,7 @@ fn top_kind(statement: &Statement) -> Top {
 }
 
 /// The first word or two of a statement, to name it in a reason.
-fn statement_name(statement: &Statement) -> String {
+pub(super) fn statement_name(statement: &Statement) -> String {
     let text = statement.to_string();
     let words: Vec<&str> = text.split_whitespace().take(2).collect();
     match words.as_slice() {

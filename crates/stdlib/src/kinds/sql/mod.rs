@@ -14,6 +14,7 @@ pub mod classify;
 mod columns;
 mod connection;
 mod identifiers;
+mod parameters;
 mod read_only_functions;
 mod statement;
 
@@ -174,6 +175,26 @@ fn rules(params: &Node) -> Vec<ParamProblem> {
     let Some(query) = param(params, Some("query"), "query").and_then(Node::as_text) else {
         return problems;
     };
+    if let Some((placeholder, statement)) =
+        parameters::unbindable(&identifiers::neutral(query.as_str()))
+    {
+        // The placeholder as written: `$1` not followed by another digit.
+        let text = query.as_str();
+        let at = text
+            .match_indices(placeholder.as_str())
+            .map(|(i, _)| i)
+            .find(|&i| !text[i + placeholder.len()..].starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap_or(0);
+        problems.push(ParamProblem {
+            code: Code::InvalidParam,
+            span: query.file_span(at, at + placeholder.len()),
+            message: format!(
+                "PostgreSQL takes no parameters in `{statement}`: the server would answer `syntax error at or near \"{placeholder}\"`"
+            ),
+            label: "not bound in this statement".into(),
+            help: "parameters are bound only in SELECT, INSERT, UPDATE, DELETE, MERGE and CALL: write the value into the query (`CONNECTION LIMIT 20`), or have a function run the statement (`EXECUTE format('ALTER ROLE %I CONNECTION LIMIT %s', ...)`) and call it with `SELECT f($1)`".into(),
+        });
+    }
     let found = identifiers::placeholders(query.as_str());
     let given = param(params, None, "identifiers")
         .and_then(Node::as_map)
