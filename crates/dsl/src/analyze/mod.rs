@@ -12,6 +12,7 @@ mod host_inputs;
 mod iteration;
 mod known_values;
 mod literal_text;
+mod output_sources;
 mod params;
 mod path_reachability;
 mod reachability;
@@ -90,12 +91,7 @@ pub fn analyze(
         analyzer.diags,
     );
     if !analyzer.diags.has_errors() {
-        let vars: HashMap<&str, &Expr> = computed
-            .exprs
-            .iter()
-            .zip(&playbook.vars)
-            .filter_map(|(e, v)| Some((v.name.value.as_str(), e.as_ref()?)))
-            .collect();
+        let vars = computed.by_name(&playbook);
         path_reachability::check(
             &playbook,
             &analyzer.graph,
@@ -485,7 +481,7 @@ impl<'a> Analyzer<'a> {
             })
             .collect();
         drop(refs);
-        self.check_outputs(step, schema);
+        output_sources::check(step, schema, self.diags);
         plan.effect = effect::step_effect(step, schema, self.diags);
         plan.effect_declared = step.effect.is_some();
         if let Some(schema) = schema {
@@ -523,51 +519,6 @@ impl<'a> Analyzer<'a> {
             )),
         );
         None
-    }
-
-    fn check_outputs(&mut self, step: &Step, schema: Option<&KindSchema>) {
-        for output in &step.outputs {
-            let results = references::result_names(step, schema);
-            let Some(results) = results else {
-                continue;
-            };
-            match &output.from {
-                Some(from) => {
-                    if !results.contains(&from.value.as_str()) {
-                        let kind = step.action.kind_name();
-                        let message = if results.is_empty() {
-                            format!("a `{kind}` step produces no results to capture")
-                        } else {
-                            format!("a `{kind}` step has no result `{}`", from.value)
-                        };
-                        self.diags.push(
-                            Diagnostic::error(Code::UnknownOutputSource, message)
-                                .label(from.span, "unknown result")
-                                .with_help(suggest::help_for(
-                                    "result",
-                                    &from.value,
-                                    results.iter().copied(),
-                                )),
-                        );
-                    }
-                }
-                None => {
-                    if references::primary_result(step, schema).is_none() {
-                        self.diags.push(
-                            Diagnostic::error(
-                                Code::UnknownOutputSource,
-                                format!(
-                                    "a `{}` step produces no results to capture",
-                                    step.action.kind_name()
-                                ),
-                            )
-                            .label(output.name.span, "nothing to capture")
-                            .help("remove this output"),
-                        );
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -56,6 +56,15 @@ impl Vars {
             .collect()
     }
 
+    /// The expressions of the values that checked, by name.
+    pub(crate) fn by_name<'a>(&'a self, playbook: &'a Playbook) -> HashMap<&'a str, &'a Expr> {
+        self.exprs
+            .iter()
+            .zip(&playbook.vars)
+            .filter_map(|(e, v)| Some((v.name.value.as_str(), e.as_ref()?)))
+            .collect()
+    }
+
     /// Where var `v` sits in the plan's list.
     pub(crate) fn plan_position(&self, v: usize) -> Option<usize> {
         let mut position = 0;
