@@ -19,6 +19,7 @@ pub enum LintRule {
     NamesReadAsLines,
     OnCallWithoutDescription,
     UnusedInput,
+    UnusedVar,
     UnknownRule,
 }
 
@@ -38,6 +39,7 @@ impl LintRule {
         LintRule::NamesReadAsLines,
         LintRule::OnCallWithoutDescription,
         LintRule::UnusedInput,
+        LintRule::UnusedVar,
         LintRule::UnknownRule,
     ];
 
@@ -57,6 +59,7 @@ impl LintRule {
             LintRule::NamesReadAsLines => "names_read_as_lines",
             LintRule::OnCallWithoutDescription => "on_call_without_description",
             LintRule::UnusedInput => "unused_input",
+            LintRule::UnusedVar => "unused_var",
             LintRule::UnknownRule => "unknown_rule",
         }
     }
@@ -77,6 +80,7 @@ impl LintRule {
             LintRule::NamesReadAsLines => "lint::names_read_as_lines",
             LintRule::OnCallWithoutDescription => "lint::on_call_without_description",
             LintRule::UnusedInput => "lint::unused_input",
+            LintRule::UnusedVar => "lint::unused_var",
             LintRule::UnknownRule => "lint::unknown_rule",
         }
     }
@@ -116,6 +120,7 @@ impl LintRule {
             LintRule::SecretOnCommandLine => "a process's command line is readable by every user of the machine (`ps`, `/proc/PID/cmdline`) while it runs, however runbook masks it in what it shows; its environment is readable only by its own user and root",
             LintRule::NamesReadAsLines => "file names may hold line breaks: read as lines, names written a NUL apart are one record, and a name with a line break is two names, each of which a later step may change or delete",
             LintRule::OnCallWithoutDescription => "in a playbook tagged `on-call`, each step that runs a command or a query should say why it is there, for the engineer who runs it half asleep (manual steps, questions, branches, `log`, `notify`, `approve`, `wait`, `playbook` steps and asserts with a `message` say it in their own text)",
+            LintRule::UnusedVar => "a computed value nothing reads is often what is left of a removed branch case or step (the condition that chose a destructive step, say): read it, or remove it with what it decided",
             LintRule::UnusedInput => "an input nothing reads is asked for (or required) and then ignored: a renamed input whose old name is still passed, a step that was meant to use it, or a leftover to remove",
             LintRule::UnknownRule => "a `lint: {allow}` annotation that names no rule silences nothing (a typo?)",
         }

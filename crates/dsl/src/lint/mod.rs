@@ -10,6 +10,7 @@
 mod config;
 mod names_read_as_lines;
 mod secret_on_command_line;
+mod unused_var;
 
 pub use crate::code::LintRule;
 pub use config::LintConfig;
@@ -49,6 +50,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
                 )),
         ));
     }
+    own.extend(unused_var::unused_vars(plan));
     let on_call = playbook.tags.iter().any(|t| t.value == ON_CALL_TAG);
     for (i, step) in playbook.steps.iter().enumerate() {
         let mut add = |rule: LintRule, d: Diagnostic| found.push((i, with_rule(rule, d)));
