@@ -145,6 +145,12 @@ const KNOWN: &[Known] = &[
     ),
 ];
 
+/// The names of the built-in resource types runbook knows without asking
+/// the cluster (`deployment`, `deployments`, `deploy`, ...).
+pub fn known_names() -> impl Iterator<Item = &'static str> {
+    KNOWN.iter().flat_map(|k| k.0.iter().copied())
+}
+
 /// Finds a resource type by name, plural, short name or kind, first in
 /// [`KNOWN`], then through the server's discovery (custom resources).
 pub async fn resource(client: &Client, name: &str) -> Result<Resource, String> {

@@ -189,7 +189,34 @@ fn rules(params: &Node) -> Vec<ParamProblem> {
             help: (*help).to_string(),
         })
         .chain(literal_names(params, &op))
+        .chain(misspelt_resource(params))
         .collect()
+}
+
+/// A literal `resource` one or two edits from a built-in type's name
+/// (`deploymnet`): found at run time only as "the cluster has no resource
+/// type", after the gates. A custom resource is looked up in the cluster
+/// and is not a misspelling of a built-in name.
+fn misspelt_resource(params: &Node) -> Option<ParamProblem> {
+    let node = param(params, None, "resource")?;
+    let text = node.as_text()?;
+    let written = text.as_str();
+    if written.contains("{{") || written.contains('.') {
+        return None;
+    }
+    let lower = written.to_ascii_lowercase();
+    if super::client::known_names().any(|k| k == lower) {
+        return None;
+    }
+    let close =
+        super::client::known_names().find(|k| runbook_dsl::suggest::is_misspelling(&lower, k))?;
+    Some(ParamProblem {
+        code: Code::InvalidParam,
+        span: node.span,
+        message: format!("`{written}` is not a resource type"),
+        label: "misspelt?".into(),
+        help: format!("did you mean `{close}`? (the built-in types, their plurals and short names are known; a custom resource is looked up in the cluster)"),
+    })
 }
 
 /// The parameters that name API objects, and the DNS-1123 rule each follows.
@@ -257,6 +284,30 @@ mod tests {
         for op in Operation::ALL {
             let read: Operation = serde_json::from_value(op.name().into()).unwrap();
             assert_eq!(read, op);
+        }
+    }
+
+    #[test]
+    fn a_misspelt_built_in_resource_is_refused_and_a_custom_one_is_not() {
+        let problems = |resource: &str| {
+            rules(&map(vec![
+                ("operation", text("list")),
+                ("resource", text(resource)),
+            ]))
+        };
+        let found = problems("deploymnet");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].message, "`deploymnet` is not a resource type");
+        assert!(found[0].help.starts_with("did you mean `deployment`?"));
+        for fine in [
+            "deployments",
+            "Deployment",
+            "deploy",
+            "podmonitors",
+            "certificates.cert-manager.io",
+            "{{inputs.kind}}",
+        ] {
+            assert!(problems(fine).is_empty(), "{fine}");
         }
     }
 
