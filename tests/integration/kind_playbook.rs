@@ -286,3 +286,57 @@ steps:
         .any(|l| l.starts_with("wait_up: ") && l.contains("again in 100ms"));
     assert!(polled, "{}", run.describe());
 }
+
+#[test]
+fn what_a_called_playbook_prints_is_shown_under_the_call_with_secrets_masked() {
+    let s = crate::running::Sandbox::new(
+        r#"
+inputs:
+  token: {type: string, secret: true, env: RB_TEST_TOKEN}
+steps:
+  - id: call
+    playbook:
+      path: child.yaml
+      inputs: {token: "{{inputs.token}}"}
+"#,
+    );
+    std::fs::write(
+        s.path().join("child.yaml"),
+        r#"
+inputs:
+  token: {type: string, secret: true}
+steps:
+  - id: summary
+    log: "summary from the child, token {{inputs.token}}"
+  - id: sh
+    shell:
+      command: echo "shell output, token $TOKEN"
+      env: {TOKEN: "{{inputs.token}}"}
+"#,
+    )
+    .unwrap();
+    let out = s
+        .command(&["run", "p.yaml"])
+        .env("RB_TEST_TOKEN", "s3cr3t-value")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains("│ summary: summary from the child, token ***"),
+        "{shown}"
+    );
+    assert!(shown.contains("│ sh │ shell output, token ***"), "{shown}");
+    assert!(!shown.contains("s3cr3t-value"), "{shown}");
+    let journal = std::fs::read_to_string(
+        std::fs::read_dir(s.path().join(".runbook/runs"))
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path()
+            .join("journal.jsonl"),
+    )
+    .unwrap();
+    assert!(!journal.contains("s3cr3t-value"));
+}

@@ -274,14 +274,22 @@ impl Subscriber for Collect {
 }
 
 /// The line the calling step prints for an event of the playbook it
-/// calls: each step's end, what a dry-run would run (a write inside a call
-/// is described there, not hidden), and each retry and poll, so a call
-/// that waits says what it waits for.
+/// calls: what its steps print (a `log` message as `STEP: message`, a
+/// line of output as `STEP │ line`), each step's end, what a dry-run would
+/// run (a write inside a call is described there, not hidden), and each
+/// retry and poll, so a call that waits says what it waits for.
 fn said_by_the_call(event: &Event) -> Option<String> {
     if let Some(line) = crate::waiting_line::retry_or_poll(event) {
         return Some(line);
     }
     Some(match event {
+        Event::StepOutput {
+            step,
+            stream: crate::event::Stream::Log,
+            line,
+            ..
+        } => format!("{step}: {line}"),
+        Event::StepOutput { step, line, .. } => format!("{step} │ {line}"),
         Event::StepFinished {
             step,
             simulated: true,
