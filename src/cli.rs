@@ -307,8 +307,9 @@ pub struct Decisions {
 pub struct ResumeArgs {
     pub run_id: String,
     /// Resume even though the playbook changed since the run started, the
-    /// journal has damaged lines (they are skipped), an `--input` differs
-    /// from the run's, or the run's cleanups (`finally` steps) already ran.
+    /// journal has damaged lines (they are skipped), or an `--input`
+    /// differs from the run's; after cleanups (`finally` steps) began, go
+    /// on with the work instead of only finishing them.
     #[arg(long)]
     pub force: bool,
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]

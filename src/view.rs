@@ -368,7 +368,7 @@ impl Human {
             },
             Event::StepInterrupted { step } => {
                 format!(
-                    "{} {step} was interrupted: it will be asked for again",
+                    "{} {step} was interrupted: it may have done part of its work",
                     self.palette.yellow("!")
                 )
             }

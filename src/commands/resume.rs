@@ -62,8 +62,40 @@ pub fn run(args: &ResumeArgs) -> i32 {
         }
         Err(refusal) => return refused(args, refusal),
     };
+    let cleanups: Vec<&str> = resumed
+        .session
+        .plan
+        .playbook()
+        .steps
+        .iter()
+        .filter(|s| s.is_finally())
+        .map(|s| s.id.value.as_str())
+        .collect();
     for step in &resumed.interrupted {
-        eprintln!("step `{step}` was running when the run stopped: it may have done part of its work, and will be asked for again");
+        if cleanups.contains(&step.as_str()) {
+            eprintln!(
+                "cleanup `{step}` was running when the run stopped: it runs again, unattended"
+            );
+        } else {
+            eprintln!("step `{step}` was running when the run stopped: it may have done part of its work, and will be asked for again");
+        }
+    }
+    if resumed.finishing {
+        eprintln!(
+            "runbook resume: the cleanup of run `{}` had begun when it stopped: this resume finishes the cleanup and runs no work (going on would work past what the cleanup undid). Start a new run to do the work, or pass `--force` to go on with it anyway",
+            args.run_id
+        );
+    }
+    if !resumed.past_cleanups.is_empty() {
+        eprintln!(
+            "runbook resume: warning: going on past cleanups that already ran ({}): what they undid stays undone while the work goes on",
+            resumed
+                .past_cleanups
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     execute(resumed.session, operator, decisions)
 }
@@ -120,14 +152,6 @@ fn refused(args: &ResumeArgs, refusal: Refusal) -> i32 {
                 ))
                 .collect::<Vec<_>>()
                 .join("; "),
-        )),
-        Refusal::CleanedUp { steps } => fail(&format!(
-            "the cleanup of run `{run_id}` ran ({}): resuming would go on past what it undid. Start a new run, or pass `--force` to resume anyway",
-            steps
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
         )),
         Refusal::Inputs(_) => INVALID,
         Refusal::CutTorn { path, error } => fail(&format!(

@@ -23,7 +23,7 @@ steps:
     needs: [work]
     shell: echo after >> trail
   - id: lift
-    needs: [flag, work]
+    needs: [flag, work, after]
     finally: true
     when: succeeded(flag)
     shell: {lift}
@@ -61,15 +61,29 @@ fn a_rejected_gate_still_runs_the_cleanup() {
         .filter_map(|e| e["step"].as_str())
         .collect();
     assert_eq!(finished, ["flag", "work", "lift"]);
-    // Going on would work past what the cleanup undid.
+    // Going on would work past what the cleanup undid: the resume runs no
+    // work, and the run stays stopped at its gate.
     let resumed = s.resume(&s.run_id(), &["--approve", "work"]);
-    assert_eq!(resumed.code, 2, "{}", resumed.describe());
+    assert_eq!(resumed.code, 3, "{}", resumed.describe());
     assert!(
-        resumed.stderr.contains("the cleanup of run `") && resumed.stderr.contains("ran (`lift`)"),
+        resumed
+            .stderr
+            .contains("finishes the cleanup and runs no work"),
         "{}",
         resumed.stderr
     );
     assert_eq!(s.read("trail"), "set\nlifted\n");
+    // `--force` goes on with the work, and says what stays undone.
+    let forced = s.resume(&s.run_id(), &["--approve", "work", "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.describe());
+    assert!(
+        forced
+            .stderr
+            .contains("going on past cleanups that already ran (`lift`)"),
+        "{}",
+        forced.stderr
+    );
+    assert_eq!(s.read("trail"), "set\nlifted\nworked\nafter\n");
 }
 
 #[test]
@@ -90,10 +104,7 @@ fn an_aborting_failure_runs_the_cleanup_and_a_handled_one_runs_it_in_place() {
     let run = s.run(&[]);
     assert_eq!(run.code, 0, "{}", run.describe());
     assert_eq!(run.state("lift"), "succeeded", "{}", run.describe());
-    // `after` and the cleanup both follow `work`, in either order.
-    let mut trail: Vec<String> = s.read("trail").lines().map(String::from).collect();
-    trail.sort();
-    assert_eq!(trail, ["after", "lifted", "set"]);
+    assert_eq!(s.read("trail"), "set\nafter\nlifted\n");
 }
 
 #[test]
@@ -168,6 +179,35 @@ fn a_second_signal_stops_the_cleanup() {
 }
 
 #[test]
+fn a_resume_finishes_an_interrupted_cleanup_without_asking_and_runs_no_work() {
+    let s = Sandbox::new(&playbook(
+        "    shell: touch working; sleep 1000",
+        "touch lifting; sleep 2; echo lifted >> trail",
+    ));
+    let child = start(&s, "working");
+    signal(&child, libc::SIGTERM);
+    wait_for("the cleanup", || s.path().join("lifting").exists());
+    signal(&child, libc::SIGTERM);
+    let run = Run::from(child.wait_with_output().expect("runbook ends"));
+    assert_eq!(run.code, 143, "{}", run.describe());
+    assert_eq!(run.state("lift"), "cancelled", "{}", run.describe());
+    // No terminal, no `--approve`: the cleanup is not gated, the work is
+    // not asked for.
+    let resumed = s.resume(&s.run_id(), &[]);
+    assert_eq!(resumed.state("lift"), "succeeded", "{}", resumed.describe());
+    assert_eq!(resumed.state("work"), "not run", "{}", resumed.describe());
+    assert!(
+        resumed
+            .stderr
+            .contains("cleanup `lift` was running when the run stopped: it runs again, unattended"),
+        "{}",
+        resumed.stderr
+    );
+    assert_eq!(s.read("trail"), "set\nlifted\n");
+    assert!(s.live_processes("sleep 1000").is_empty());
+}
+
+#[test]
 fn check_refuses_a_cleanup_that_waits_for_a_person_and_plan_lists_cleanups() {
     let s = Sandbox::new(&playbook("    shell: echo worked >> trail", LIFT).replace(
         "    when: succeeded(flag)",
@@ -184,4 +224,42 @@ fn check_refuses_a_cleanup_that_waits_for_a_person_and_plan_lists_cleanups() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("lift [write, finally]"), "{text}");
     assert!(text.contains("the cleanup still runs: `lift`"), "{text}");
+}
+
+#[test]
+fn a_step_that_never_ran_did_not_succeed_and_a_dry_run_describes_guarded_cleanups() {
+    // `flag` never runs (the run stops at `first`): its cleanup is
+    // skipped because `succeeded(flag)` is false, not "unknown".
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: first
+    shell: exit 3
+  - id: flag
+    needs: [first]
+    shell: echo set >> trail
+  - id: lift
+    needs: [first, flag]
+    finally: true
+    when: succeeded(flag)
+    shell: echo lifted >> trail
+"#,
+    );
+    let run = s.run(&[]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(run.state("lift"), "skipped", "{}", run.describe());
+    assert_eq!(run.message("lift"), "`when: succeeded(flag)` is false");
+
+    // A dry-run cannot decide `succeeded(flag)` after describing `flag`:
+    // it describes the cleanup instead of skipping it.
+    let s = Sandbox::new(&playbook("    shell: echo worked >> trail", LIFT));
+    let run = s.run(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let described: Vec<&str> = run
+        .events_of("step_would_run")
+        .iter()
+        .filter_map(|e| e["step"].as_str())
+        .collect();
+    assert!(described.contains(&"lift"), "{}", run.describe());
+    assert_eq!(s.read("trail"), "");
 }

@@ -89,6 +89,8 @@ pub enum Code {
     ReachabilityUnchecked,
     SkippedRead,
     FinallyWaits,
+    FinallyBranch,
+    FinallyUnordered,
     // Rehearsals.
     UnusedScenarioEntry,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
@@ -167,6 +169,8 @@ impl Code {
         Code::ReachabilityUnchecked,
         Code::SkippedRead,
         Code::FinallyWaits,
+        Code::FinallyBranch,
+        Code::FinallyUnordered,
         Code::UnusedScenarioEntry,
     ];
 
@@ -240,6 +244,8 @@ impl Code {
             Code::OnlyAfterFailure => "runbook::only_after_failure",
             Code::SkippedRead => "runbook::skipped_read",
             Code::FinallyWaits => "runbook::finally_waits",
+            Code::FinallyBranch => "runbook::finally_branch",
+            Code::FinallyUnordered => "runbook::finally_unordered",
             Code::UnreachableCase => "runbook::unreachable_case",
             Code::ReachabilityUnchecked => "runbook::reachability_unchecked",
             Code::UnusedScenarioEntry => "runbook::unused_scenario_entry",
@@ -319,6 +325,8 @@ impl Code {
             Code::OnlyAfterFailure => "a step runs only if another step fails, through `needs` on a failure's recovery step",
             Code::SkippedRead => "a step reads a result of a step that is skipped on a path where the reader runs",
             Code::FinallyWaits => "a `finally` step waits for a person (an approval, an `ask`, a `manual` step)",
+            Code::FinallyBranch => "a branch is marked `finally`: the steps it would choose are not cleanups",
+            Code::FinallyUnordered => "a `finally` step is not ordered after work that comes after its setup, so it can run before or during that work",
             Code::UnreachableCase => "a branch case can never be taken",
             Code::UnusedScenarioEntry => "an entry of a scenario file (a step result, an answer, a gate decision, an element of `items:`) that no rehearsal used: its scenario's run, or for an entry shared by the file every scenario's, never asked for it",
             Code::ReachabilityUnchecked => "a playbook has more combinations of branch outcomes than the reachability check follows (4,096): it is checked on a sample, and no step is reported unreachable from it",

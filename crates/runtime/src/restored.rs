@@ -32,6 +32,9 @@ pub struct Restored {
     pub failed: HashMap<String, Failed>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
+    /// The run's cleanups had begun after work stopped it: the resume
+    /// finishes them and runs no work, and the run ends as it had stopped.
+    pub finish_cleanup: Option<crate::event::RunStatus>,
     /// Of those, the ones every element of which that started came to an
     /// end (none did, perhaps): a loop among them stopped between its
     /// elements (at an element's gate, or waiting for its turn to ask), so

@@ -1,16 +1,33 @@
 //! A cleanup (`finally: true`) runs when the run stops, after a rejected
 //! gate or on a signal too, where nobody may be there to answer: it cannot
-//! wait for a person (an approval gate, an `ask`, a `manual` step).
+//! wait for a person (an approval gate, an `ask`, a `manual` step). A
+//! branch cannot be one: the steps it would choose are not cleanups and
+//! would not run when the run stops. And a cleanup must come after the
+//! work that follows its setup: with its needs only ordering it, a cleanup
+//! that needs just the silence expires it at once, while the work runs.
 
 use crate::ast::{Action, Playbook};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::graph::{Ancestry, StepGraph};
 
 pub(super) fn check(playbook: &Playbook, diags: &mut Diagnostics) {
     for step in &playbook.steps {
         let Some(at) = &step.finally else {
             continue;
         };
+        if let Action::Branch(branch) = &step.action {
+            diags.push(
+                Diagnostic::error(
+                    Code::FinallyBranch,
+                    format!("the branch `{}` cannot be a cleanup", step.id.value),
+                )
+                .label(branch.keyword.span, "decides what runs next")
+                .label(**at, "marked `finally`")
+                .help("when the run stops, only `finally` steps run, so the steps a branch chooses would not: mark those steps `finally` instead, each with a `when:` that says when it applies"),
+            );
+            continue;
+        }
         let waits = match (&step.action, &step.approval) {
             (Action::Ask(ask), _) => Some((ask.span, "an `ask` waits for an answer")),
             (Action::Manual { span, .. }, _) => {
@@ -31,5 +48,59 @@ pub(super) fn check(playbook: &Playbook, diags: &mut Diagnostics) {
             .label(**at, "runs when the run stops, a signal or a rejection included")
             .help("a `finally` step must be able to run unattended: drop the gate (make the cleanup safe to run at any time, such as expiring a silence by its id), or make it an ordinary step"),
         );
+    }
+}
+
+/// Warns of a cleanup that work can run after or alongside: a step that
+/// comes after one of the cleanup's needs (its setup) and is neither
+/// upstream nor downstream of the cleanup. A cleanup that needs nothing
+/// runs when the run starts.
+pub(super) fn check_order(
+    playbook: &Playbook,
+    graph: &StepGraph,
+    ancestry: &Ancestry,
+    diags: &mut Diagnostics,
+) {
+    for (f, cleanup) in playbook.steps.iter().enumerate() {
+        let Some(at) = &cleanup.finally else {
+            continue;
+        };
+        let needs: Vec<usize> = graph.incoming(f).map(|(from, _)| from).collect();
+        if needs.is_empty() {
+            diags.push(
+                Diagnostic::warning(
+                    Code::FinallyUnordered,
+                    format!("the cleanup `{}` needs nothing: it runs when the run starts", cleanup.id.value),
+                )
+                .label(**at, "undoes nothing yet at the start")
+                .help("list in `needs` the step it undoes and the work done under it (`needs: [quiet, restart]`): its needs only order it, it runs however they end"),
+            );
+            continue;
+        }
+        let unordered = playbook.steps.iter().enumerate().find_map(|(w, work)| {
+            let apart = w != f
+                && !work.is_finally()
+                && !ancestry.is_upstream(w, f)
+                && !ancestry.is_upstream(f, w);
+            let setup = needs.iter().find(|&&n| ancestry.is_upstream(n, w))?;
+            apart.then_some((work, playbook.steps[*setup].id.value.as_str()))
+        });
+        if let Some((work, setup)) = unordered {
+            diags.push(
+                Diagnostic::warning(
+                    Code::FinallyUnordered,
+                    format!(
+                        "the cleanup `{}` can run before or during `{}`",
+                        cleanup.id.value, work.id.value
+                    ),
+                )
+                .label(work.id.span, format!("comes after `{setup}`, and the cleanup does not wait for it"))
+                .label(**at, "runs once its needs have ended")
+                .help(format!(
+                    "add `{}` to the cleanup's `needs` (its needs only order it: it runs however `{}` ends)",
+                    work.id.value, work.id.value
+                )),
+            );
+        }
     }
 }

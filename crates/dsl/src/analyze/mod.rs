@@ -82,6 +82,7 @@ pub fn analyze(
     branches::check_exhaustive(&playbook, &plans, analyzer.diags);
     failure_reads::check(&playbook, &plans, analyzer.diags);
     finally::check(&playbook, analyzer.diags);
+    finally::check_order(&playbook, &analyzer.graph, &ancestry, analyzer.diags);
     literal_text::check(&playbook, analyzer.diags);
     reachability::mark_unreachable(
         &playbook,

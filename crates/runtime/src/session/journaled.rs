@@ -27,6 +27,8 @@ pub struct Journaled {
     /// the last `run_resumed` when a resume journaled one.
     pub output_cap: Option<u64>,
     pub restored: Restored,
+    /// How the run's last part ended (none when it was killed).
+    pub stopped_as: Option<crate::event::RunStatus>,
     /// Whether the run reached its end successfully.
     pub finished: bool,
     /// The next sequence number.
@@ -70,6 +72,8 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     // an `approve` step), which ends it; one in a later part is the "run
     // it again?" gate of a resume refused, which leaves it interrupted.
     let mut part = 0usize;
+    // How the last part of the run ended, if it ended.
+    let mut stopped_as = None;
     // The inputs as the last part of the run had them.
     let mut inputs = inputs.clone();
     let mut started_in: HashMap<&str, usize> = HashMap::new();
@@ -177,7 +181,8 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 }
             }
             Event::RunFinished { status, .. } => {
-                finished = *status == crate::event::RunStatus::Succeeded
+                finished = *status == crate::event::RunStatus::Succeeded;
+                stopped_as = Some(*status);
             }
             Event::RunResumed {
                 uid,
@@ -189,6 +194,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 inputs.extend(changed.iter().map(|(k, v)| (k.clone(), v.clone())));
                 part += 1;
                 finished = false;
+                stopped_as = None;
                 ran_by.extend(uid_of(uid, user));
                 output_cap = bound.or(output_cap);
             }
@@ -232,6 +238,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         output_cap,
         restored,
         finished,
+        stopped_as,
         next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
         ran_by,
     })

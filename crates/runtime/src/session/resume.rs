@@ -51,9 +51,6 @@ pub enum Refusal {
     /// Inputs given a value other than the run's (and `force` was not
     /// given): the steps that ran used the old ones. Name, old, new.
     InputsChanged(Vec<(String, Value, Value)>),
-    /// Cleanups (`finally` steps) ran: going on would work past what they
-    /// undid (a silence expired, a deployment scaled back).
-    CleanedUp { steps: Vec<String> },
     /// The inputs, as journaled and given again, do not resolve.
     Inputs(Vec<InputProblem>),
     /// A torn last line could not be cut off the journal.
@@ -85,8 +82,15 @@ pub struct Stopped {
 /// A stopped run ready to continue.
 pub struct Resumed {
     pub session: Session,
-    /// Steps that were running when it stopped, asked for again.
+    /// Steps that were running when it stopped, asked for again (cleanups
+    /// among them run again without asking).
     pub interrupted: Vec<String>,
+    /// The run's cleanups had begun after work stopped it: this resume
+    /// finishes them and runs no work.
+    pub finishing: bool,
+    /// Cleanups that had begun, resumed past with `--force`: what they
+    /// undid stays undone while the work goes on.
+    pub past_cleanups: Vec<String>,
 }
 
 /// Reads the journal of run `run_id` under its lock (damaged lines are
@@ -195,26 +199,68 @@ impl Stopped {
         settings: Settings,
     ) -> Result<Resumed, Refusal> {
         let this = *self;
-        let journaled = this.journaled;
+        let mut journaled = this.journaled;
         if plan_hash(&plan) != journaled.plan_hash && !force {
             return Err(Refusal::Changed {
                 playbook: this.playbook,
             });
         }
-        let mut cleaned: Vec<String> = plan
-            .playbook()
-            .steps
-            .iter()
-            .filter(|s| s.is_finally())
-            .map(|s| s.id.value.clone())
-            .filter(|id| {
-                journaled.restored.succeeded.contains_key(id)
-                    || journaled.restored.failed.contains_key(id)
-            })
-            .collect();
-        if !cleaned.is_empty() && !force {
-            cleaned.sort();
-            return Err(Refusal::CleanedUp { steps: cleaned });
+        // Work stopped the run (it failed, was rejected, or was running)
+        // and its cleanups had begun: the resume finishes the cleanups and
+        // runs no work, since going on would work past what they undid;
+        // `force` goes on with the work anyway.
+        let steps = &plan.playbook().steps;
+        // The run stopped early (its last part did not succeed), or was
+        // killed while work ran or after work failed.
+        let work_left = journaled
+            .stopped_as
+            .is_some_and(|s| s != crate::event::RunStatus::Succeeded)
+            || {
+                let restored = &journaled.restored;
+                steps.iter().any(|s| {
+                    let id = &s.id.value;
+                    !s.is_finally()
+                        && (restored.interrupted.contains(id)
+                            || (restored.failed.contains_key(id)
+                                && !matches!(
+                                    s.on_failure.as_ref().map(|f| &f.value),
+                                    Some(
+                                        runbook_dsl::ast::OnFailure::Continue
+                                            | runbook_dsl::ast::OnFailure::Goto(_)
+                                    )
+                                )))
+                })
+            };
+        let began: Vec<String> = {
+            let restored = &journaled.restored;
+            let mut began: Vec<String> = steps
+                .iter()
+                .filter(|s| s.is_finally())
+                .map(|s| s.id.value.clone())
+                .filter(|id| {
+                    restored.succeeded.contains_key(id)
+                        || restored.failed.contains_key(id)
+                        || restored.interrupted.contains(id)
+                })
+                .collect();
+            began.sort();
+            began
+        };
+        let (finishing, past_cleanups) = match (work_left && !began.is_empty(), force) {
+            (true, false) => (true, Vec::new()),
+            (true, true) => (false, began),
+            (false, _) => (false, Vec::new()),
+        };
+        if finishing {
+            let stopped = journaled
+                .stopped_as
+                .unwrap_or(crate::event::RunStatus::Interrupted);
+            journaled.restored.finish_cleanup = Some(stopped);
+            // Work that was running is not run again: it is not asked for.
+            journaled
+                .restored
+                .interrupted
+                .retain(|id| steps.iter().any(|s| s.is_finally() && &s.id.value == id));
         }
         let mut given = given.clone();
         for (k, v) in &journaled.inputs {
@@ -249,7 +295,7 @@ impl Stopped {
         }
         let mut restored_ids: Vec<String> = journaled.restored.succeeded.keys().cloned().collect();
         restored_ids.sort();
-        let mut journaled = journaled;
+
         journaled.restored.settle_loops(&plan);
         let mut interrupted: Vec<String> = journaled.restored.interrupted.iter().cloned().collect();
         interrupted.sort();
@@ -307,6 +353,8 @@ impl Stopped {
         Ok(Resumed {
             session,
             interrupted,
+            finishing,
+            past_cleanups,
         })
     }
 }

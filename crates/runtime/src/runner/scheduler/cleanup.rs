@@ -63,6 +63,17 @@ impl Scheduler<'_> {
             // Otherwise a first signal reaches the scheduler's own
             // interrupt branch, which cancels `abort`: this token.
             self.abort = token;
+            // What never ran has no values and did not succeed: a
+            // cleanup's `when: succeeded(flag)` is false, not unknown.
+            for (i, step) in steps.iter().enumerate() {
+                if self.states[i] == StepState::Pending && !step.is_finally() {
+                    self.scope.settled(
+                        &step.id.value,
+                        runbook_dsl::expr::StepOutcome::Skipped,
+                        "the run stopped before it ran",
+                    );
+                }
+            }
         }
         for &i in plan.order() {
             if self.states[i] != StepState::Pending || !steps[i].is_finally() {

@@ -8,6 +8,10 @@ impl Scheduler<'_> {
     /// Settles the steps a resume restores, in dependency order, silently
     /// (the `RunResumed` event lists them).
     pub(in crate::runner) fn restore(&mut self, restored: Restored) {
+        // Only the cleanups are left to run: the run is stopped as it was.
+        if let Some(status) = restored.finish_cleanup {
+            self.stop = Some(status);
+        }
         self.called = restored.called.clone();
         let plan = self.plan.clone();
         // A value with a secret in it was journaled masked: computed again.
@@ -22,7 +26,9 @@ impl Scheduler<'_> {
         let mut item_calls = restored.item_calls;
         for &i in plan.order() {
             let step = plan.step(i).0;
-            if restored.interrupted.contains(&step.id.value) {
+            // A cleanup runs unattended by design (it has no gate and is
+            // safe to run again): an interrupted one is not asked for.
+            if restored.interrupted.contains(&step.id.value) && !step.is_finally() {
                 self.rerun.insert(i);
             }
             if let Some(items) = items.remove(&step.id.value) {
