@@ -169,6 +169,12 @@ fn step(out: &mut String, plan: &Plan, i: usize, number: usize) {
         facts.push(format!("{} attempts{delay}", r.attempts.value));
     }
     let _ = writeln!(out, "{}\n", facts.join(" · "));
+    if step.is_finally() {
+        let _ = writeln!(
+            out,
+            "Cleanup: runs however the run ends (after a failure, a rejected gate or a signal too), once its needs have ended.\n"
+        );
+    }
     if let Some(when) = &step.when {
         let _ = writeln!(out, "Only when `{}`.\n", when.value.trim());
     }

@@ -18,10 +18,16 @@ fn step_label(step: &Step) -> String {
         Some(title) => title.value.trim().to_string(),
         None => step.id.value.clone(),
     };
-    match &step.for_each {
+    let label = match &step.for_each {
         // A loop is one node; the mark says it runs once per element.
         Some(for_each) => format!("↻ {label} (each {})", for_each.element_name()),
         None => label,
+    };
+    // A cleanup runs however the run ends, not only along its edges.
+    if step.is_finally() {
+        format!("{label} (finally)")
+    } else {
+        label
     }
 }
 

@@ -70,6 +70,9 @@ pub fn text(plan: &Plan) -> String {
         if plan.is_gated(i) {
             tags.push("gate".into());
         }
+        if step.is_finally() {
+            tags.push("finally".into());
+        }
         if info.uses_secret {
             tags.push("secret".into());
         }
