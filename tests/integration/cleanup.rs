@@ -161,12 +161,11 @@ fn a_signal_stops_the_work_and_runs_the_cleanup() {
     assert_eq!(run.state("lift"), "succeeded");
 }
 
-#[test]
-fn a_second_signal_stops_the_cleanup() {
-    let s = Sandbox::new(&playbook(
-        "    shell: touch working; sleep 1000",
-        "touch lifting; sleep 1000; echo lifted >> trail",
-    ));
+/// Runs the work, SIGTERMs it, and SIGTERMs the cleanup `lift` (which
+/// touches `lifting` first) once it runs: the cleanup is cancelled, and
+/// nothing the run started is left.
+fn stopped_during_cleanup(lift: &str) -> Sandbox {
+    let s = Sandbox::new(&playbook("    shell: touch working; sleep 1000", lift));
     let child = start(&s, "working");
     signal(&child, libc::SIGTERM);
     wait_for("the cleanup", || s.path().join("lifting").exists());
@@ -176,21 +175,17 @@ fn a_second_signal_stops_the_cleanup() {
     assert_eq!(s.read("trail"), "set\n");
     assert!(s.live_processes("sleep 1000").is_empty());
     assert_eq!(run.state("lift"), "cancelled", "{}", run.describe());
+    s
+}
+
+#[test]
+fn a_second_signal_stops_the_cleanup() {
+    stopped_during_cleanup("touch lifting; sleep 1000; echo lifted >> trail");
 }
 
 #[test]
 fn a_resume_finishes_an_interrupted_cleanup_without_asking_and_runs_no_work() {
-    let s = Sandbox::new(&playbook(
-        "    shell: touch working; sleep 1000",
-        "touch lifting; sleep 2; echo lifted >> trail",
-    ));
-    let child = start(&s, "working");
-    signal(&child, libc::SIGTERM);
-    wait_for("the cleanup", || s.path().join("lifting").exists());
-    signal(&child, libc::SIGTERM);
-    let run = Run::from(child.wait_with_output().expect("runbook ends"));
-    assert_eq!(run.code, 143, "{}", run.describe());
-    assert_eq!(run.state("lift"), "cancelled", "{}", run.describe());
+    let s = stopped_during_cleanup("touch lifting; sleep 2; echo lifted >> trail");
     // No terminal, no `--approve`: the cleanup is not gated, the work is
     // not asked for.
     let resumed = s.resume(&s.run_id(), &[]);

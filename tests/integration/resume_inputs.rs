@@ -32,6 +32,21 @@ fn run_with_token(s: &Sandbox) -> Run {
     )
 }
 
+/// `runbook resume RUN --input ns=NS --approve act ARGS --output json`,
+/// with the secret input (given again) in its variable.
+fn resume(s: &Sandbox, run_id: &str, ns: &str, token: &str, args: &[&str]) -> Run {
+    let input = format!("ns={ns}");
+    let mut all = vec!["resume", run_id, "--input", &input, "--approve", "act"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--output", "json"]);
+    Run::from(
+        s.command(&all)
+            .env("RB_TEST_TOKEN", token)
+            .output()
+            .unwrap(),
+    )
+}
+
 #[test]
 fn a_changed_input_is_refused_unless_forced_and_then_journaled() {
     let s = Sandbox::new(PLAYBOOK);
@@ -40,74 +55,28 @@ fn a_changed_input_is_refused_unless_forced_and_then_journaled() {
     let run_id = s.run_id();
 
     // Another value: refused, nothing runs.
-    let out = s
-        .command(&[
-            "resume",
-            &run_id,
-            "--input",
-            "ns=production",
-            "--approve",
-            "act",
-        ])
-        .env("RB_TEST_TOKEN", "t0ken-value")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let refused = resume(&s, &run_id, "production", "t0ken-value", &[]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
-        stderr.contains("`ns` was \"staging\" and is given as \"production\""),
-        "{stderr}"
+        refused
+            .stderr
+            .contains("`ns` was \"staging\" and is given as \"production\""),
+        "{}",
+        refused.stderr
     );
     assert_eq!(s.read("trail"), "first staging\n");
 
     // The same value, or a secret given again: resumed as it is.
-    let same = s
-        .command(&[
-            "resume",
-            &run_id,
-            "--input",
-            "ns=staging",
-            "--approve",
-            "act",
-            "--output",
-            "json",
-        ])
-        .env("RB_TEST_TOKEN", "another-t0ken")
-        .output()
-        .unwrap();
-    assert_eq!(
-        same.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&same.stderr)
-    );
+    let same = resume(&s, &run_id, "staging", "another-t0ken", &[]);
+    assert_eq!(same.code, 0, "{}", same.stderr);
     assert_eq!(s.read("trail"), "first staging\nacted in staging\n");
 
     // Forced: the new value is journaled at the resume and reported.
     let s = Sandbox::new(PLAYBOOK);
     assert_eq!(run_with_token(&s).code, 3);
     let run_id = s.run_id();
-    let forced = s
-        .command(&[
-            "resume",
-            &run_id,
-            "--input",
-            "ns=production",
-            "--approve",
-            "act",
-            "--force",
-            "--output",
-            "json",
-        ])
-        .env("RB_TEST_TOKEN", "t0ken-value")
-        .output()
-        .unwrap();
-    assert_eq!(
-        forced.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&forced.stderr)
-    );
+    let forced = resume(&s, &run_id, "production", "t0ken-value", &["--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert_eq!(s.read("trail"), "first staging\nacted in production\n");
     let resumed = s
         .journal()
