@@ -315,6 +315,10 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
             );
         }
     }
+    // In both output formats: cleanups that did not finish.
+    if mode != Mode::DryRun {
+        cleanup_unfinished(&plan, &outcome, &run_id);
+    }
     // In both output formats: an element approval that approved nothing.
     for unmatched in asked_elements.unmatched(&decisions.approve) {
         let _ = writeln!(std::io::stderr(), "runbook: warning: {unmatched}");
@@ -327,6 +331,36 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
         );
     }
     exit_code(&outcome, &interruption, &journal_failure)
+}
+
+/// Says on stderr which cleanups (`finally` steps) did not finish (a
+/// second signal stopped them, one failed, the run was stopped before
+/// them), so whoever ran it knows what is still in place.
+fn cleanup_unfinished(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome, run_id: &str) {
+    use runbook_runtime::event::StepState;
+    let unfinished: Vec<String> = plan
+        .playbook()
+        .steps
+        .iter()
+        .zip(&outcome.states)
+        .filter(|(step, state)| {
+            step.is_finally() && !matches!(state, StepState::Succeeded | StepState::Skipped)
+        })
+        .map(|(step, state)| {
+            let how = match state {
+                StepState::Pending => "not run",
+                other => other.name(),
+            };
+            format!("`{}` ({how})", step.id.value)
+        })
+        .collect();
+    if !unfinished.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "cleanup not finished: {}: what they undo may still be in place; `runbook resume {run_id}` finishes the cleanup",
+            unfinished.join(", ")
+        );
+    }
 }
 
 /// The exit code of a run: its status's, or 128 + N for an interruption by

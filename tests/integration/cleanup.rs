@@ -172,6 +172,13 @@ fn stopped_during_cleanup(lift: &str) -> Sandbox {
     signal(&child, libc::SIGTERM);
     let run = Run::from(child.wait_with_output().expect("runbook ends"));
     assert_eq!(run.code, 143, "{}", run.describe());
+    assert!(
+        run.stderr.contains(
+            "cleanup not finished: `lift` (cancelled): what they undo may still be in place"
+        ),
+        "{}",
+        run.stderr
+    );
     assert_eq!(s.read("trail"), "set\n");
     assert!(s.live_processes("sleep 1000").is_empty());
     assert_eq!(run.state("lift"), "cancelled", "{}", run.describe());
