@@ -91,6 +91,7 @@ pub enum Code {
     FinallyWaits,
     FinallyBranch,
     FinallyUnordered,
+    FinallyUnguardedRead,
     // Rehearsals.
     UnusedScenarioEntry,
     /// A finding of `runbook lint` (documented in docs/lint.md, not in `ALL`).
@@ -171,6 +172,7 @@ impl Code {
         Code::FinallyWaits,
         Code::FinallyBranch,
         Code::FinallyUnordered,
+        Code::FinallyUnguardedRead,
         Code::UnusedScenarioEntry,
     ];
 
@@ -246,6 +248,7 @@ impl Code {
             Code::FinallyWaits => "runbook::finally_waits",
             Code::FinallyBranch => "runbook::finally_branch",
             Code::FinallyUnordered => "runbook::finally_unordered",
+            Code::FinallyUnguardedRead => "runbook::finally_unguarded_read",
             Code::UnreachableCase => "runbook::unreachable_case",
             Code::ReachabilityUnchecked => "runbook::reachability_unchecked",
             Code::UnusedScenarioEntry => "runbook::unused_scenario_entry",
@@ -327,6 +330,7 @@ impl Code {
             Code::FinallyWaits => "a `finally` step waits for a person (an approval, an `ask`, a `manual` step)",
             Code::FinallyBranch => "a branch is marked `finally`: the steps it would choose are not cleanups",
             Code::FinallyUnordered => "a `finally` step is not ordered after work that comes after its setup, so it can run before or during that work",
+            Code::FinallyUnguardedRead => "a `finally` step reads a result of a step without `when: succeeded(...)`, so it fails when that step did not succeed",
             Code::UnreachableCase => "a branch case can never be taken",
             Code::UnusedScenarioEntry => "an entry of a scenario file (a step result, an answer, a gate decision, an element of `items:`) that no rehearsal used: its scenario's run, or for an entry shared by the file every scenario's, never asked for it",
             Code::ReachabilityUnchecked => "a playbook has more combinations of branch outcomes than the reachability check follows (4,096): it is checked on a sample, and no step is reported unreachable from it",

@@ -104,3 +104,69 @@ pub(super) fn check_order(
         }
     }
 }
+
+/// Warns of a cleanup that fails when a step it reads did not succeed
+/// (`expire: "{{steps.quiet.id}}"` after a failed `quiet`): a cleanup runs
+/// however its needs ended, so unless its `when` says `succeeded(quiet)`,
+/// it runs and cannot fill in what it reads.
+pub(super) fn check_reads(
+    playbook: &Playbook,
+    plans: &[crate::plan::StepPlan],
+    vars: &std::collections::HashMap<&str, &crate::expr::Expr>,
+    diags: &mut Diagnostics,
+) {
+    let index: std::collections::HashMap<&str, usize> = playbook
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.value.as_str(), i))
+        .collect();
+    for (f, cleanup) in playbook.steps.iter().enumerate() {
+        if !cleanup.is_finally() {
+            continue;
+        }
+        for &r in &plans[f].reads {
+            if playbook.steps[r].is_finally() {
+                continue;
+            }
+            let ended = |j: usize| {
+                if j == r {
+                    crate::activation::Ended::Failed
+                } else {
+                    crate::activation::Ended::Unsettled
+                }
+            };
+            let values =
+                super::skipped_reads::PathValues::new(&index, &ended, vars).failed_has_none();
+            // Its guard decides first: `when: succeeded(quiet)` keeps it
+            // from running.
+            if let Some(when) = &plans[f].when {
+                if matches!(
+                    crate::expr::eval(when, &values),
+                    Ok(crate::expr::Outcome::Known(serde_json::Value::Bool(false)))
+                ) {
+                    continue;
+                }
+            }
+            let Some(read) = super::skipped_reads::first(&plans[f], &values) else {
+                continue;
+            };
+            let setup = &playbook.steps[r].id.value;
+            diags.push(
+                Diagnostic::warning(
+                    Code::FinallyUnguardedRead,
+                    format!(
+                        "the cleanup `{}` fails when `{setup}` did not succeed: it reads its result",
+                        cleanup.id.value
+                    ),
+                )
+                .label(read.span, format!("has no value when `{setup}` failed or did not run"))
+                .label(cleanup.id.span, "runs however its needs ended")
+                .help(format!(
+                    "guard it with `when: succeeded({setup})`: then it undoes `{setup}` only when `{setup}` was done"
+                )),
+            );
+            break;
+        }
+    }
+}

@@ -93,6 +93,7 @@ pub fn analyze(
     );
     if !analyzer.diags.has_errors() {
         let vars = computed.by_name(&playbook);
+        finally::check_reads(&playbook, &plans, &vars, analyzer.diags);
         path_reachability::check(
             &playbook,
             &analyzer.graph,

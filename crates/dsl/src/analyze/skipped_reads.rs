@@ -41,6 +41,9 @@ pub(super) struct PathValues<'a> {
     /// Computed values being evaluated, so a cycle (reported elsewhere)
     /// cannot recurse.
     computing: RefCell<Vec<String>>,
+    /// A failed step has no values either (its setup failed before it
+    /// produced them: the view of a cleanup, [`super::finally`]).
+    failed_has_none: bool,
 }
 
 impl<'a> PathValues<'a> {
@@ -55,12 +58,22 @@ impl<'a> PathValues<'a> {
             vars,
             found: RefCell::new(None),
             computing: RefCell::new(Vec::new()),
+            failed_has_none: false,
         }
     }
 
+    /// Failed steps have no values either.
+    pub fn failed_has_none(mut self) -> PathValues<'a> {
+        self.failed_has_none = true;
+        self
+    }
+
+    /// Whether the run stopped reading `id`'s values: it was skipped (or
+    /// failed, for a cleanup's view).
     fn skipped(&self, id: &str) -> Option<usize> {
         let &j = self.index.get(id)?;
-        ((self.ended)(j) == Ended::Skipped).then_some(j)
+        let ended = (self.ended)(j);
+        (ended == Ended::Skipped || (self.failed_has_none && ended == Ended::Failed)).then_some(j)
     }
 }
 
@@ -133,7 +146,7 @@ impl Env for PathValues<'_> {
     fn absence(&self, path: &Path) -> Option<String> {
         let id = path.key(1)?;
         self.skipped(id)
-            .map(|_| format!("`{id}` was skipped on this path"))
+            .map(|_| format!("`{id}` did not succeed on this path"))
     }
 }
 
