@@ -53,6 +53,15 @@ pub fn continues(step: &Step) -> bool {
     )
 }
 
+/// Whether `step`'s `on_failure` handles its failure (`continue` or `goto`)
+/// instead of stopping the run: such a failure is part of the procedure.
+pub fn handles_failure(step: &Step) -> bool {
+    matches!(
+        step.on_failure.as_ref().map(|f| &f.value),
+        Some(OnFailure::Continue | OnFailure::Goto(_))
+    )
+}
+
 /// Decides step `i`: `ended(j)` is how step `j` ended, `took(branch)` whether
 /// the branch `branch` chose `i`. A taken case is a positive decision, so it
 /// outweighs needs that were all skipped (but not a need that failed).

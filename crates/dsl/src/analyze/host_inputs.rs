@@ -11,8 +11,8 @@ use crate::ast::{Action, Playbook};
 use crate::catalog::{Catalog, ParamType};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::node::Node;
-use crate::template::{self, encode};
+use crate::node::{Entry, Node};
+use crate::template::{self, encode, Insertion};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -123,23 +123,16 @@ fn passed_on(
         budget,
     );
     seen.remove(&key);
-    let Some(entries) = super::subplaybook::inputs_given(params).and_then(Node::as_map) else {
-        return;
-    };
-    for entry in entries.iter() {
-        let Some(why) = hosts.get(&entry.key.value) else {
-            continue;
-        };
-        let Some(parsed) = entry.value.as_text().and_then(|t| template::parse(t).ok()) else {
-            continue;
-        };
-        for insertion in parsed.insertions() {
+    given_to_hosts(
+        super::subplaybook::inputs_given(params),
+        &hosts,
+        |entry, why, insertion| {
             let paths = insertion.paths();
-            for name in paths
+            let names = paths
                 .iter()
                 .filter(|p| p.starts_with(&["inputs"]))
-                .filter_map(|p| p.key(1))
-            {
+                .filter_map(|p| p.key(1));
+            for name in names {
                 found.entry(name.to_string()).or_insert_with(|| {
                     format!(
                         "`{relative}` passes `inputs.{name}` on as `{}`, and {why}",
@@ -147,6 +140,29 @@ fn passed_on(
                     )
                 });
             }
+        },
+    );
+}
+
+/// Visits each insertion of a value `inputs` gives to one of `hosts`, with
+/// its entry and why that input chooses the host.
+fn given_to_hosts(
+    inputs: Option<&Node>,
+    hosts: &HostInputs,
+    mut visit: impl FnMut(&Entry, &str, &Insertion),
+) {
+    let Some(entries) = inputs.and_then(Node::as_map) else {
+        return;
+    };
+    for entry in entries {
+        let Some(why) = hosts.get(&entry.key.value) else {
+            continue;
+        };
+        let Some(parsed) = entry.value.as_text().and_then(|t| template::parse(t).ok()) else {
+            continue;
+        };
+        for insertion in parsed.insertions() {
+            visit(entry, why, insertion);
         }
     }
 }
@@ -159,37 +175,22 @@ pub(super) fn check_given(
     inputs: Option<&Node>,
     diags: &mut Diagnostics,
 ) {
-    let Some(entries) = inputs.and_then(Node::as_map) else {
-        return;
-    };
-    for entry in entries.iter() {
-        let Some(why) = hosts.get(&entry.key.value) else {
-            continue;
-        };
-        let Some(text) = entry.value.as_text() else {
-            continue;
-        };
-        let Ok(parsed) = template::parse(text) else {
-            continue;
-        };
-        for insertion in parsed.insertions() {
-            let paths = insertion.paths();
-            if paths.iter().all(|p| p.starts_with(&["inputs"])) {
-                continue;
-            }
-            let name = &entry.key.value;
-            diags.push(
-                Diagnostic::error(
-                    Code::UrlInsertion,
-                    format!(
-                                "the input `{name}` of `{relative}` chooses where its requests go, so it cannot come from `{}`",
-                        insertion.subject()
-                    ),
-                )
-                .label(insertion.span, "this value would choose the host")
-                .label(entry.key.span, why.clone())
-                .help("give it from one of this playbook's inputs (`{{inputs.base_url}}`) or write it out; to probe hosts a step found, insert them in a URL's path or query, or run a `shell` step with `curl`"),
-            );
+    given_to_hosts(inputs, hosts, |entry, why, insertion| {
+        if insertion.paths().iter().all(|p| p.starts_with(&["inputs"])) {
+            return;
         }
-    }
+        let name = &entry.key.value;
+        diags.push(
+            Diagnostic::error(
+                Code::UrlInsertion,
+                format!(
+                    "the input `{name}` of `{relative}` chooses where its requests go, so it cannot come from `{}`",
+                    insertion.subject()
+                ),
+            )
+            .label(insertion.span, "this value would choose the host")
+            .label(entry.key.span, why.to_string())
+            .help("give it from one of this playbook's inputs (`{{inputs.base_url}}`) or write it out; to probe hosts a step found, insert them in a URL's path or query, or run a `shell` step with `curl`"),
+        );
+    });
 }

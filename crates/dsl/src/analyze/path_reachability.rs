@@ -19,8 +19,8 @@
 //! naming the steps it did not see run) instead of any finding.
 
 use super::skipped_reads::{self, PathValues, SkippedRead};
-use crate::activation::{activation, continues, Blocked, Ended};
-use crate::ast::{Action, OnFailure, Playbook};
+use crate::activation::{activation, handles_failure, Blocked, Ended};
+use crate::ast::{Action, Playbook};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{self, Env, Lookup, Outcome, StepOutcome};
@@ -277,12 +277,7 @@ fn walk(
                 }
                 continue;
             }
-            let handled = continues(step)
-                || matches!(
-                    step.on_failure.as_ref().map(|f| &f.value),
-                    Some(OnFailure::Goto(_))
-                );
-            if handled {
+            if handles_failure(step) {
                 let mut failing = world.clone();
                 failing.end(i, Ended::Failed);
                 failing.failed.insert(i);

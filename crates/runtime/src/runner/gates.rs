@@ -6,7 +6,7 @@ use crate::event::{Event, StepState};
 use crate::mode::Mode;
 use crate::operator::{GateRequest, Question, QuestionKind, Reply, Via, Withdrawal};
 use crate::step_message::StepDone;
-use runbook_dsl::ast::{Action as StepAction, OnFailure};
+use runbook_dsl::ast::Action as StepAction;
 use runbook_dsl::template::Quoting;
 use runbook_dsl::template::{fill, FillError};
 use serde_json::{Map, Value};
@@ -213,11 +213,7 @@ impl StepTask {
     /// say; `continue` goes on); without one the run stops as at a rejected
     /// gate (exit 3).
     pub(super) fn expired(&self, what: &str) -> StepDone {
-        let handled = matches!(
-            self.step().on_failure.as_ref().map(|f| &f.value),
-            Some(OnFailure::Continue | OnFailure::Goto(_))
-        );
-        let state = if handled {
+        let state = if runbook_dsl::activation::handles_failure(self.step()) {
             StepState::TimedOut
         } else {
             StepState::Rejected

@@ -222,13 +222,7 @@ impl Stopped {
                     !s.is_finally()
                         && (restored.interrupted.contains(id)
                             || (restored.failed.contains_key(id)
-                                && !matches!(
-                                    s.on_failure.as_ref().map(|f| &f.value),
-                                    Some(
-                                        runbook_dsl::ast::OnFailure::Continue
-                                            | runbook_dsl::ast::OnFailure::Goto(_)
-                                    )
-                                )))
+                                && !runbook_dsl::activation::handles_failure(s)))
                 })
             };
         let began: Vec<String> = {
@@ -295,7 +289,6 @@ impl Stopped {
         }
         let mut restored_ids: Vec<String> = journaled.restored.succeeded.keys().cloned().collect();
         restored_ids.sort();
-
         journaled.restored.settle_loops(&plan);
         let mut interrupted: Vec<String> = journaled.restored.interrupted.iter().cloned().collect();
         interrupted.sort();

@@ -41,11 +41,7 @@ impl Scheduler<'_> {
                 // A failure its `on_failure` handled is history: the run
                 // went on past it (its dependents, or its failure edge,
                 // read it). One that stopped the run runs again.
-                let handled = matches!(
-                    step.on_failure.as_ref().map(|o| &o.value),
-                    Some(OnFailure::Continue | OnFailure::Goto(_))
-                );
-                if handled {
+                if runbook_dsl::activation::handles_failure(step) {
                     let cause = ended
                         .message
                         .clone()
