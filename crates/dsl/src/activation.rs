@@ -23,6 +23,18 @@ pub enum Ended {
 }
 
 impl Ended {
+    /// What `succeeded(ID)`, `failed(ID)` and `skipped(ID)` see of it
+    /// (`None`: not settled).
+    pub fn outcome(self) -> Option<crate::expr::StepOutcome> {
+        use crate::expr::StepOutcome;
+        match self {
+            Ended::Succeeded => Some(StepOutcome::Succeeded),
+            Ended::Skipped => Some(StepOutcome::Skipped),
+            Ended::Failed | Ended::Stopped => Some(StepOutcome::Failed),
+            Ended::Unsettled => None,
+        }
+    }
+
     /// Takes a failure edge (`on_failure: {goto}`).
     pub fn is_failure(self) -> bool {
         matches!(self, Ended::Failed | Ended::Stopped)

@@ -47,6 +47,22 @@ pub struct Param {
     pub span: Span,
 }
 
+/// The values under `roots` that are not lists or mappings (templates,
+/// expressions, literals), depth first, walked without recursion: what a
+/// check over every template or expression of a step looks at.
+pub fn leaves<'p>(roots: impl IntoIterator<Item = &'p Param>) -> Vec<&'p Param> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Param> = roots.into_iter().collect();
+    while let Some(param) = stack.pop() {
+        match &param.value {
+            ParamValue::List(items) => stack.extend(items.iter()),
+            ParamValue::Map(entries) => stack.extend(entries.iter().map(|(_, p)| p)),
+            _ => out.push(param),
+        }
+    }
+    out
+}
+
 /// The parameters of a step, by name, in the order of their names. A step
 /// has a handful, so they are a sorted vector sized for them: a `BTreeMap`
 /// allocates a node for eleven entries whatever their number (1,300 bytes

@@ -90,12 +90,7 @@ impl Env for Symbolic<'_> {
     }
 
     fn step_state(&self, id: &str) -> Option<StepOutcome> {
-        match self.world.ended(*self.index.get(id)?) {
-            Ended::Succeeded => Some(StepOutcome::Succeeded),
-            Ended::Skipped => Some(StepOutcome::Skipped),
-            Ended::Failed | Ended::Stopped => Some(StepOutcome::Failed),
-            Ended::Unsettled => None,
-        }
+        self.world.ended(*self.index.get(id)?).outcome()
     }
 }
 

@@ -14,7 +14,7 @@ use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, Env, Lookup, StepOutcome};
 use crate::path::Path;
-use crate::plan::{Param, ParamValue, StepPlan};
+use crate::plan::{ParamValue, StepPlan};
 use crate::source::Span;
 use crate::template::{fill, Quoting, Template};
 use std::cell::RefCell;
@@ -131,12 +131,7 @@ impl Env for PathValues<'_> {
     }
 
     fn step_state(&self, id: &str) -> Option<StepOutcome> {
-        match (self.ended)(*self.index.get(id)?) {
-            Ended::Succeeded => Some(StepOutcome::Succeeded),
-            Ended::Skipped => Some(StepOutcome::Skipped),
-            Ended::Failed | Ended::Stopped => Some(StepOutcome::Failed),
-            Ended::Unsettled => None,
-        }
+        (self.ended)(*self.index.get(id)?).outcome()
     }
 
     fn now(&self) -> Option<std::time::SystemTime> {
@@ -175,15 +170,12 @@ pub(super) fn first(plan: &StepPlan, values: &PathValues) -> Option<SkippedRead>
     templates.extend(plan.durations.iter().map(|(_, t)| t));
     templates.extend(plan.output_cap.as_deref());
     let mut exprs: Vec<&expr::Expr> = Vec::new();
-    let mut stack: Vec<&Param> = plan.params.values().collect();
-    while let Some(param) = stack.pop() {
+    for param in crate::plan::leaves(plan.params.values()) {
         match &param.value {
             ParamValue::Template { template, .. } | ParamValue::DurationTemplate(template) => {
                 templates.push(template)
             }
             ParamValue::Expr(e) => exprs.push(e),
-            ParamValue::List(items) => stack.extend(items),
-            ParamValue::Map(entries) => stack.extend(entries.iter().map(|(_, p)| p)),
             _ => {}
         }
     }

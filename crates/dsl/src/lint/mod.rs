@@ -217,19 +217,15 @@ fn write_without_timeout(
 
 /// Every template parameter with its quoting, depth first (iteratively).
 fn templates(params: &crate::plan::Params) -> Vec<(&crate::template::Template, Quoting)> {
-    let mut out = Vec::new();
-    let mut stack: Vec<&Param> = params.values().collect();
-    while let Some(param) = stack.pop() {
-        match &param.value {
+    crate::plan::leaves(params.values())
+        .into_iter()
+        .filter_map(|param| match &param.value {
             ParamValue::Template {
                 template, quoting, ..
-            } => out.push((template, *quoting)),
-            ParamValue::List(items) => stack.extend(items.iter()),
-            ParamValue::Map(entries) => stack.extend(entries.iter().map(|(_, p)| p)),
-            _ => {}
-        }
-    }
-    out
+            } => Some((template, *quoting)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A `{{raw ...}}` where the value would have been quoted for a shell, or

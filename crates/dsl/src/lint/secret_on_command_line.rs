@@ -11,7 +11,7 @@ use crate::ast::{Action, Step};
 use crate::catalog::Catalog;
 use crate::diagnostic::Diagnostic;
 use crate::path::Path;
-use crate::plan::{Param, ParamValue, Plan};
+use crate::plan::{ParamValue, Plan};
 
 pub(super) fn secret_on_command_line(
     plan: &Plan,
@@ -43,23 +43,17 @@ pub(super) fn secret_on_command_line(
 /// parameter: a shell command, an argv list).
 fn command_insertions(plan: &Plan, i: usize) -> Vec<&crate::template::Insertion> {
     let step_plan = plan.step_plan(i);
-    let mut found = Vec::new();
-    let Some(command) = step_plan
+    let command = step_plan
         .capabilities
         .command
-        .and_then(|name| step_plan.params.get(name))
-    else {
-        return found;
-    };
-    let mut stack: Vec<&Param> = vec![command];
-    while let Some(param) = stack.pop() {
-        match &param.value {
-            ParamValue::Template { template, .. } => found.extend(template.insertions()),
-            ParamValue::List(items) => stack.extend(items.iter()),
-            _ => {}
-        }
-    }
-    found
+        .and_then(|name| step_plan.params.get(name));
+    crate::plan::leaves(command)
+        .into_iter()
+        .flat_map(|param| match &param.value {
+            ParamValue::Template { template, .. } => template.insertions(),
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 /// A secret given to a called playbook (a `playbook` step's `inputs`) that
