@@ -101,12 +101,18 @@ pub struct Risk {
     pub message: String,
 }
 
+/// How much a change to a step of this effect weighs: nothing for a read,
+/// medium for a write, high for a destructive step.
+fn by_effect(effect: Effect) -> Option<RiskSeverity> {
+    match effect {
+        Effect::Read => None,
+        Effect::Write => Some(RiskSeverity::Medium),
+        Effect::Destructive => Some(RiskSeverity::High),
+    }
+}
+
 fn ungated(severity_of: Effect, step: &str, why: &str) -> Option<Risk> {
-    let severity = match severity_of {
-        Effect::Read => return None,
-        Effect::Write => RiskSeverity::Medium,
-        Effect::Destructive => RiskSeverity::High,
-    };
+    let severity = by_effect(severity_of)?;
     Some(Risk {
         severity,
         kind: RiskKind::UngatedWrite,
@@ -316,11 +322,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
             );
         }
         if let (Some(was), Some(now)) = (&old_step.for_each, &step.for_each) {
-            let severity = match new_plan.effect {
-                Effect::Read => None,
-                Effect::Write => Some(RiskSeverity::Medium),
-                Effect::Destructive => Some(RiskSeverity::High),
-            };
+            let severity = by_effect(new_plan.effect);
             let (before, after) = (list_of(was), list_of(now));
             if let Some(severity) = severity.filter(|_| before != after) {
                 push(
@@ -391,11 +393,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                 .incoming(i)
                 .any(|(_, e)| !matches!(e.kind, crate::graph::EdgeKind::Needs))
         };
-        let severity = match new_plan.effect {
-            Effect::Read => None,
-            Effect::Write => Some(RiskSeverity::Medium),
-            Effect::Destructive => Some(RiskSeverity::High),
-        };
+        let severity = by_effect(new_plan.effect);
         if let Some(severity) = severity.filter(|_| conditional(old, o) && !conditional(new, n)) {
             let when = if new.graph().incoming(n).next().is_none() {
                 "it now starts with the run, on every path"
