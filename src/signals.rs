@@ -58,9 +58,8 @@ async fn next(streams: &mut [(Signal, tokio::signal::unix::Signal)]) -> Option<S
 
 /// The exit code of an interrupted run: 128 + the signal's number (130
 /// when the run was cancelled otherwise).
-pub fn exit_code(interruption: &Interruption) -> i32 {
-    interruption
-        .cause()
+pub fn exit_code(signal: Option<&str>) -> i32 {
+    signal
         .and_then(|cause| Signal::from_str(cause).ok())
         .map(|sig| 128 + sig as i32)
         .unwrap_or(crate::exit_code::INTERRUPTED)

@@ -16,7 +16,7 @@ use runbook_runtime::pending::Waiting;
 use runbook_runtime::runner::RunOutcome;
 use runbook_runtime::session::inputs::{self as resolving, Environment};
 use runbook_runtime::session::{Ended, OpenError, Session};
-use runbook_runtime::{Interruption, Mode, RunStatus};
+use runbook_runtime::{Mode, RunStatus};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -225,7 +225,6 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
     );
     let Ended {
         outcome,
-        interruption,
         journal_failure,
         journal_path,
         masker,
@@ -267,7 +266,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
                 handled.join(", ")
             );
         }
-        let code = exit_code(&outcome, &interruption, &journal_failure);
+        let code = exit_code(&outcome, &journal_failure);
         if code != 0 && mode == Mode::DryRun {
             // A dry-run changed nothing, so there is nothing to resume
             // (and `resume` refuses a dry-run's journal).
@@ -301,7 +300,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
                     .replace('\n', " ")
             );
         }
-        if exit_code(&outcome, &interruption, &journal_failure) != 0 {
+        if exit_code(&outcome, &journal_failure) != 0 {
             let _ = writeln!(
                 std::io::stderr(),
                 "runbook: run {run_id} {}; journal: {}",
@@ -330,7 +329,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
             journal_path.display()
         );
     }
-    exit_code(&outcome, &interruption, &journal_failure)
+    exit_code(&outcome, &journal_failure)
 }
 
 /// Says on stderr which cleanups (`finally` steps) did not finish (a
@@ -366,9 +365,9 @@ fn cleanup_unfinished(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome, run_
 /// The exit code of a run: its status's, or 128 + N for an interruption by
 /// signal N; a run that succeeded but could not be fully journaled exits
 /// [`JOURNAL_FAILED`].
-fn exit_code(outcome: &RunOutcome, interruption: &Interruption, journal: &WriteFailure) -> i32 {
+fn exit_code(outcome: &RunOutcome, journal: &WriteFailure) -> i32 {
     match outcome.status {
-        RunStatus::Interrupted => crate::signals::exit_code(interruption),
+        RunStatus::Interrupted => crate::signals::exit_code(outcome.signal.as_deref()),
         RunStatus::Succeeded if journal.get().is_some() => JOURNAL_FAILED,
         status => status.exit_code(),
     }

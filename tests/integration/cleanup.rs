@@ -196,6 +196,8 @@ fn a_resume_finishes_an_interrupted_cleanup_without_asking_and_runs_no_work() {
     // No terminal, no `--approve`: the cleanup is not gated, the work is
     // not asked for.
     let resumed = s.resume(&s.run_id(), &[]);
+    // The run ends as it had stopped, and its exit code says by what.
+    assert_eq!(resumed.code, 143, "{}", resumed.describe());
     assert_eq!(resumed.state("lift"), "succeeded", "{}", resumed.describe());
     assert_eq!(resumed.state("work"), "not run", "{}", resumed.describe());
     assert!(
@@ -207,6 +209,34 @@ fn a_resume_finishes_an_interrupted_cleanup_without_asking_and_runs_no_work() {
     );
     assert_eq!(s.read("trail"), "set\nlifted\n");
     assert!(s.live_processes("sleep 1000").is_empty());
+}
+
+#[test]
+fn a_signal_during_the_cleanup_of_a_rejected_run_leaves_it_rejected() {
+    // The gate fails closed (no terminal); the cleanup is stopped by a
+    // signal. What stopped the run first is how it ended: exit 3, and the
+    // signal is on record.
+    let s = Sandbox::new(&playbook(
+        "    shell: echo worked >> trail\n    approval: Go on?",
+        // Stopped the first time it runs; the resume's run lifts.
+        "if [ -e lifting ]; then echo lifted >> trail; else touch lifting; sleep 1000; fi",
+    ));
+    let child = start(&s, "lifting");
+    signal(&child, libc::SIGTERM);
+    let run = Run::from(child.wait_with_output().expect("runbook ends"));
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(run.state("work"), "rejected");
+    assert_eq!(run.state("lift"), "cancelled", "{}", run.describe());
+    let finished = run.events_of("run_finished");
+    assert_eq!(finished[0]["status"], "rejected", "{}", run.describe());
+    let interrupted = run.events_of("run_interrupted");
+    assert_eq!(interrupted[0]["signal"], "SIGTERM", "{}", run.describe());
+    assert!(s.live_processes("sleep 1000").is_empty());
+    // The resume finishes the cleanup and the run stays rejected.
+    let resumed = s.resume(&s.run_id(), &[]);
+    assert_eq!(resumed.code, 3, "{}", resumed.describe());
+    assert_eq!(resumed.state("lift"), "succeeded", "{}", resumed.describe());
+    assert_eq!(s.read("trail"), "set\nlifted\n");
 }
 
 #[test]

@@ -35,6 +35,9 @@ pub struct Restored {
     /// The run's cleanups had begun after work stopped it: the resume
     /// finishes them and runs no work, and the run ends as it had stopped.
     pub finish_cleanup: Option<crate::event::RunStatus>,
+    /// With `finish_cleanup`: the signal that had stopped the run, which
+    /// the resume's exit code follows (`SIGTERM` 143, not 130).
+    pub stopped_by: Option<String>,
     /// Of those, the ones every element of which that started came to an
     /// end (none did, perhaps): a loop among them stopped between its
     /// elements (at an element's gate, or waiting for its turn to ask), so

@@ -24,4 +24,7 @@ pub struct RunOutcome {
     pub states: Vec<StepState>,
     /// Failures, in the order they happened.
     pub failures: Vec<Failure>,
+    /// The signal that interrupted the run: this part's, or, for a resume
+    /// that only finished the cleanups, the one that had stopped it.
+    pub signal: Option<String>,
 }

@@ -53,7 +53,14 @@ pub(super) struct Scheduler<'b> {
     pub(super) interrupt: CancellationToken,
     /// Cancels running steps: a child of `interrupt`, also cancelled by an abort.
     pub(super) abort: CancellationToken,
+    /// How the run stopped: the first cause wins (a signal during the
+    /// cleanup of a rejected run leaves it rejected).
     pub(super) stop: Option<RunStatus>,
+    /// A signal arrived (journaled once, whatever stopped the run first).
+    pub(super) interrupted: bool,
+    /// On a resume that only finishes the cleanups: the signal that had
+    /// stopped the run.
+    pub(super) stopped_by: Option<String>,
     pub(super) failures: Vec<Failure>,
     pub(super) started: Instant,
     /// Live lines and notes of running steps whose secret outputs are not
@@ -103,6 +110,8 @@ impl<'b> Scheduler<'b> {
             interrupt,
             abort,
             stop: None,
+            interrupted: false,
+            stopped_by: None,
             failures: Vec::new(),
             started: Instant::now(),
             held: held::Held::default(),
@@ -137,17 +146,15 @@ impl<'b> Scheduler<'b> {
                         self.handle(msg);
                     }
                 }
-                _ = self.interrupt.cancelled(), if self.stop != Some(RunStatus::Interrupted) => {
-                    self.stop = Some(RunStatus::Interrupted);
-                    self.journal_interruption();
+                _ = self.interrupt.cancelled(), if !self.interrupted => {
+                    self.interrupted();
                     self.abort.cancel();
                 }
             }
         }
         while self.tasks.join_next().await.is_some() {}
-        if self.interrupt.is_cancelled() && self.stop != Some(RunStatus::Interrupted) {
-            self.stop = Some(RunStatus::Interrupted);
-            self.journal_interruption();
+        if self.interrupt.is_cancelled() && !self.interrupted {
+            self.interrupted();
         }
         let status = self.stop.unwrap_or(RunStatus::Succeeded);
         let mut summary = Map::new();
@@ -166,15 +173,26 @@ impl<'b> Scheduler<'b> {
             summary,
         });
         self.bus.finish();
+        let signal = self
+            .shared
+            .options
+            .interruption
+            .cause()
+            .map(str::to_string)
+            .or(self.stopped_by);
         RunOutcome {
             status,
             states: self.states,
             failures: self.failures,
+            signal,
         }
     }
 
-    /// Journals why the run is being interrupted, once.
-    fn journal_interruption(&mut self) {
+    /// A signal arrived: it stops the run unless something stopped it
+    /// first, and is journaled once.
+    fn interrupted(&mut self) {
+        self.interrupted = true;
+        self.stop.get_or_insert(RunStatus::Interrupted);
         let signal = self
             .shared
             .options

@@ -29,6 +29,8 @@ pub struct Journaled {
     pub restored: Restored,
     /// How the run's last part ended (none when it was killed).
     pub stopped_as: Option<crate::event::RunStatus>,
+    /// The signal that interrupted the last part of the run, if one did.
+    pub stopped_by: Option<String>,
     /// Whether the run reached its end successfully.
     pub finished: bool,
     /// The next sequence number.
@@ -74,6 +76,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut part = 0usize;
     // How the last part of the run ended, if it ended.
     let mut stopped_as = None;
+    let mut stopped_by = None;
     // The inputs as the last part of the run had them.
     let mut inputs = inputs.clone();
     let mut started_in: HashMap<&str, usize> = HashMap::new();
@@ -180,6 +183,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     });
                 }
             }
+            Event::RunInterrupted { signal } => stopped_by = Some(signal.clone()),
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded;
                 stopped_as = Some(*status);
@@ -195,6 +199,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 part += 1;
                 finished = false;
                 stopped_as = None;
+                stopped_by = None;
                 ran_by.extend(uid_of(uid, user));
                 output_cap = bound.or(output_cap);
             }
@@ -239,6 +244,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         restored,
         finished,
         stopped_as,
+        stopped_by,
         next_seq: records.last().map(|r| r.seq + 1).unwrap_or(0),
         ran_by,
     })

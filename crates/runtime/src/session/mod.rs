@@ -121,8 +121,6 @@ pub struct Opened {
 /// How a run from the command line ended.
 pub struct Ended {
     pub outcome: RunOutcome,
-    /// Why it was interrupted, when it was.
-    pub interruption: Interruption,
     /// The first journal write that failed, if one did.
     pub journal_failure: WriteFailure,
     pub journal_path: PathBuf,
@@ -299,7 +297,6 @@ impl Opened {
         runtime.shutdown_timeout(Duration::from_millis(100));
         Ok(Ended {
             outcome,
-            interruption,
             journal_failure: self.journal_failure,
             journal_path: self.journal_path,
             masker: self.bus.masker().clone(),

@@ -250,6 +250,7 @@ impl Stopped {
                 .stopped_as
                 .unwrap_or(crate::event::RunStatus::Interrupted);
             journaled.restored.finish_cleanup = Some(stopped);
+            journaled.restored.stopped_by = journaled.stopped_by.clone();
             // Work that was running is not run again: it is not asked for.
             journaled
                 .restored

@@ -11,6 +11,7 @@ impl Scheduler<'_> {
         // Only the cleanups are left to run: the run is stopped as it was.
         if let Some(status) = restored.finish_cleanup {
             self.stop = Some(status);
+            self.stopped_by = restored.stopped_by.clone();
         }
         self.called = restored.called.clone();
         let plan = self.plan.clone();
