@@ -144,6 +144,13 @@ const REFUSED: &[&str] = &[
     // SQL a database client runs: shell quoting does not protect it.
     "psql -c \"select 'X'\"",
     "mysql -e 'select X'",
+    // The program an interpreter is given: quoted for the shell, it
+    // reaches the interpreter intact and is parsed as its code.
+    "python3 -c \"print('X')\"",
+    "echo a | perl -ne \"print 'X'\"",
+    "awk 'BEGIN { print \"'X'\" }'",
+    "echo a | sed \"s/a/X/\"",
+    "echo '{}' | jq \".a // \\\"X\\\"\"",
 ];
 
 /// Where the value comes from.
@@ -314,6 +321,39 @@ fn check_refuses_insertions_no_quoting_makes_safe() {
             let run = run(&s, source, "$(touch pwned)");
             assert_eq!(run.code, 2, "{command:?} ran: {}", run.describe());
             assert_nothing_ran(s.path(), command);
+        }
+    }
+}
+
+/// What the refusal's help says to write instead: the value handed over
+/// in the environment (or as jq's `--arg`), read by the real interpreter
+/// as data.
+#[test]
+fn interpreters_read_a_hostile_value_from_the_environment_as_data() {
+    let s = Sandbox::new(
+        r#"
+inputs:
+  v: {type: string}
+steps:
+  - id: programs
+    shell:
+      env: {VALUE: "{{inputs.v}}"}
+      command: |
+        perl -e 'print $ENV{VALUE}' > perl.out
+        awk 'BEGIN { printf "%s", ENVIRON["VALUE"] }' > awk.out
+        jq -nj --arg value {{inputs.v}} '$value' > jq_arg.out
+        jq -nj 'env.VALUE' > jq_env.out
+"#,
+    );
+    for value in PAYLOADS.iter().chain(&[
+        "'); system('touch pwned'); print('",
+        "\"; system(\"touch pwned\"); \"",
+    ]) {
+        let run = run(&s, Source::Input, value);
+        assert_eq!(run.code, 0, "{value:?}: {}", run.describe());
+        assert_nothing_ran(s.path(), value);
+        for out in ["perl.out", "awk.out", "jq_arg.out", "jq_env.out"] {
+            assert_eq!(s.read(out), *value, "{out}, {value:?}");
         }
     }
 }

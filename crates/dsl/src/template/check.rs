@@ -357,7 +357,7 @@ fn refuse_unsafe(
         };
     if let Err(refused) = quote_nested(contexts, parses, "", integer) {
         let label = match contexts {
-            [context] | [.., context @ ShellContext::SqlText] => {
+            [context] | [.., context @ (ShellContext::SqlText | ShellContext::ProgramText(_))] => {
                 format!("inserted {}", context.describe())
             }
             [.., inner] => format!(

@@ -122,6 +122,11 @@ pub fn quote_in(
             message: "a value inserted into the SQL of a database client's command".into(),
             help: "shell quoting keeps the value from the shell, not from SQL (`O'Brien; DROP TABLE ...`): use the `sql` kind, which binds values as parameters (`query: SELECT ... WHERE name = $1`, `params: [\"{{inputs.x}}\"]`), or pipe a quoted here-document to `psql -v name=...` and read it as `:'name'`".into(),
         }),
+        ShellContext::ProgramText(_) if integer => Ok(word()),
+        ShellContext::ProgramText(language) => Err(Unsafe {
+            message: format!("a value inserted into the {} program an interpreter is given on its command line", language.name()),
+            help: format!("shell quoting hands the value to the interpreter intact, and it parses the value as {} code (a quote in the value ends the string it is in): {ENV_HINT} and {}", language.name(), language.reads_value()),
+        }),
         ShellContext::VariableName => Err(Unsafe {
             message: "a value inserted where bash reads a variable's name".into(),
             help: "bash evaluates the subscript of a name as arithmetic, so `a[$(cmd)]` runs `cmd`: write the name literally, and pass the value through the step's `env:`".into(),
@@ -155,7 +160,7 @@ pub fn quote_nested(
     let Some((inner, outer)) = contexts.split_last() else {
         return Ok(shell_quote(value));
     };
-    if outer.is_empty() || *inner == ShellContext::SqlText {
+    if outer.is_empty() || matches!(inner, ShellContext::SqlText | ShellContext::ProgramText(_)) {
         return quote_in(*inner, parses, value, integer);
     }
     let mut text = quote_in(*inner, Parses::Once, value, integer).map_err(|refused| Unsafe {

@@ -15,6 +15,7 @@ mod frames;
 mod interpreters;
 mod pasting;
 mod pipeline;
+mod program_text;
 mod programs;
 mod redirections;
 mod reuse;
@@ -33,6 +34,7 @@ use crate::source::Span;
 use cursor::Cursor;
 use frames::{DelimiterWord, Frame, Heredoc, Pending, WordStart};
 pub use pipeline::{Interpreter, Piped, Route};
+pub use program_text::ProgramLanguage;
 pub use programs::Language;
 
 /// Comparison operators whose operands bash evaluates as arithmetic in
@@ -72,6 +74,10 @@ pub enum ShellContext {
     /// The SQL a database client runs (`psql -c "..."`): shell quoting
     /// does not make a value safe in SQL.
     SqlText,
+    /// The program an interpreter is given on its command line (`python3
+    /// -c "..."`, `awk '...'`, `jq '...'`): shell quoting does not make a
+    /// value safe in that language.
+    ProgramText(ProgramLanguage),
     /// A variable's name, where bash evaluates a subscript (`a[$(cmd)]`)
     /// as arithmetic: `declare {{x}}=1`, `unset`, `read`, `printf -v`,
     /// `[[ -v ]]`, the value of `declare -n`.
@@ -101,6 +107,7 @@ impl ShellContext {
             ShellContext::HeredocDelimiter => "as a here-document's delimiter",
             ShellContext::Ambiguous => "where the shell context depends on an `{{#if}}`",
             ShellContext::SqlText => "into the SQL a database client runs",
+            ShellContext::ProgramText(_) => "into the program an interpreter runs",
             ShellContext::VariableName => "as a variable's name",
             ShellContext::ArrayAssignment => "as the value of an array `declare -a`",
         }

@@ -246,12 +246,17 @@ impl ShellLexer {
     fn push_contexts(&self, following: Option<&str>, out: &mut Vec<ShellContext>) {
         let here = self.context(following);
         out.push(here);
-        if !self.follows_words
-            || !matches!(
-                here,
-                ShellContext::Word | ShellContext::DoubleQuoted | ShellContext::SingleQuoted
-            )
-        {
+        if !matches!(
+            here,
+            ShellContext::Word | ShellContext::DoubleQuoted | ShellContext::SingleQuoted
+        ) {
+            return;
+        }
+        if let Some(language) = self.in_program_argument() {
+            out.push(ShellContext::ProgramText(language));
+            return;
+        }
+        if !self.follows_words {
             return;
         }
         if self.in_sql_argument() {
@@ -310,6 +315,14 @@ impl ShellLexer {
                     .strip_prefix(o)
                     .is_some_and(|rest| rest.starts_with('='))
             })
+    }
+
+    /// The language of the program an interpreter is given on its command
+    /// line, when the word being read is part of it (`python3 -c "..."`).
+    fn in_program_argument(&self) -> Option<super::ProgramLanguage> {
+        let words: Vec<Option<&str>> = self.words.iter().map(|w| w.as_deref()).collect();
+        let current = decode_word(&self.raw_word);
+        super::program_text::program_text(&words, &current, |i| command_position(&words, i))
     }
 
     /// The text, so far, of the script another shell parses that the word

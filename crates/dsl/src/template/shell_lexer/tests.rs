@@ -193,6 +193,50 @@ fn the_sql_of_a_database_client_is_not_a_shell_context() {
 }
 
 #[test]
+fn the_program_an_interpreter_is_given_is_not_a_shell_context() {
+    use super::ProgramLanguage::*;
+    let program = |text: &str| {
+        chains(text)
+            .into_iter()
+            .map(|chain| match chain.last() {
+                Some(ProgramText(language)) => Some(*language),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    // An option whose argument is the program, anywhere in the command.
+    assert_eq!(program("python3 -c \"print('@')\" @"), [Some(Python), None]);
+    assert_eq!(program("docker exec db python3 -Ic \"@\""), [Some(Python)]);
+    assert_eq!(program("perl -lne 'print' -e \"@\""), [Some(Perl)]);
+    assert_eq!(program("perl -ne \"print '@'\""), [Some(Perl)]);
+    assert_eq!(program("ruby -e @"), [Some(Ruby)]);
+    assert_eq!(program("node --eval=\"f('@')\""), [Some(Node)]);
+    assert_eq!(program("pwsh -Command \"Get-Item @\""), [Some(PowerShell)]);
+    assert_eq!(program("gawk -e \"{print @}\" f"), [Some(Awk)]);
+    assert_eq!(program("sed -n -e \"s/@//p\""), [Some(Sed)]);
+    // The first operand, where a command name stands.
+    assert_eq!(
+        program("awk -F, -v x=@ 'BEGIN{print \"'@'\"}' @"),
+        [None, Some(Awk), None]
+    );
+    assert_eq!(program("sudo -u app sed -i \"s/a/@/\" f"), [Some(Sed)]);
+    assert_eq!(
+        program("jq -r --arg n @ --argjson m 1 \".[@]\" @"),
+        [None, Some(Jq), None]
+    );
+    assert_eq!(program("yq eval \".a = @\" f"), [Some(Yq)]);
+    assert_eq!(program("sh -c \"awk '{print @}'\""), [Some(Awk)]);
+    // Data: a script's arguments, a program from a file, a package name.
+    assert_eq!(program("python3 script.py -c @"), [None]);
+    assert_eq!(program("python3 -c 'print(1)' @"), [None]);
+    assert_eq!(program("awk -f prog.awk @"), [None]);
+    assert_eq!(program("sed -e p @"), [None]);
+    assert_eq!(program("jq -f filter.jq @"), [None]);
+    assert_eq!(program("apt-get install -y jq @"), [None]);
+    assert_eq!(program("grep awk @"), [None]);
+}
+
+#[test]
 fn decoded_words_keep_what_the_shell_hands_on() {
     use super::script::decode_word;
     assert_eq!(decode_word("'a b'\"c\\\"d\"e\\ f g"), "a bc\"de f");
