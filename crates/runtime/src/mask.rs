@@ -260,6 +260,16 @@ fn forms(secret: &str) -> Vec<String> {
             .replace('<', "\\u003c")
             .replace('>', "\\u003e"),
     );
+    // As PHP writes it by default (`\/`), and as encoders that write only
+    // ASCII do (Python's `json.dumps`, PHP: `\u00e9`).
+    let slashed = json.replace('/', "\\/");
+    for form in [&json, &slashed] {
+        let ascii = ascii_escaped(form);
+        if &ascii != form {
+            forms.push(ascii);
+        }
+    }
+    forms.push(slashed);
     forms.push(json);
     forms.push(secret.replace('\'', "'\\''"));
     // Quoted for two shells (`{{quote secret}}` in a shell command).
@@ -295,6 +305,24 @@ fn json_escaped(text: &str) -> String {
     json.get(1..json.len().saturating_sub(1))
         .unwrap_or_default()
         .to_string()
+}
+
+/// `text` (the inside of a JSON string) with every character outside
+/// ASCII written as `\uXXXX` (UTF-16, lower-case hex, as Python and PHP
+/// write it).
+fn ascii_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// A text with its `%XX` escapes decoded, and for each decoded byte the
@@ -409,6 +437,23 @@ mod tests {
         assert!(!masked.contains("s3cr"), "{masked}");
         assert!(!masked.contains(&b64), "{masked}");
         assert_eq!(masked.matches(MASK).count(), 3, "{masked}");
+    }
+
+    #[test]
+    fn masks_json_as_php_and_python_write_it() {
+        // PHP escapes `/` by default; Python and PHP escape what is not
+        // ASCII as `\uXXXX`.
+        let m = masker("ab/cd+ef/gh==ij/kl-SECRÉT");
+        for text in [
+            r#"{"token":"ab\/cd+ef\/gh==ij\/kl-SECR\u00c9T"}"#,
+            r#"{"token":"ab/cd+ef/gh==ij/kl-SECR\u00c9T"}"#,
+            r#"{"token":"ab\/cd+ef\/gh==ij\/kl-SECRÉT"}"#,
+        ] {
+            assert_eq!(m.mask(text), r#"{"token":"***"}"#, "{text}");
+        }
+        // Outside the Basic Multilingual Plane: a surrogate pair.
+        let m = masker("key-🔑-value");
+        assert_eq!(m.mask(r#""key-\ud83d\udd11-value""#), "\"***\"");
     }
 
     #[test]
