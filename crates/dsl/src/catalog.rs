@@ -42,7 +42,7 @@ pub struct KindSchema {
 /// What a kind is, as the checker, `plan`, `diff`, `doc`, `lint`, the
 /// runner and rehearsals ask it: the questions they used to answer by
 /// comparing a kind's name.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Capabilities {
     /// A step of the kind is an approval gate by itself (`approve`): it asks
     /// before it runs even without an `approval`, and a gate `--yes` does
@@ -76,16 +76,27 @@ pub struct Capabilities {
     /// so a secret used there alone does not make its outputs secret for
     /// `lint` and `doc`.
     pub credentials: &'static [&'static str],
-    /// The default effect is what the step does, read off its parameters
-    /// (`redis`'s command), not a guess the author may correct: a declared
-    /// `effect` below it is a check error (`understated_effect`), so a
-    /// dry-run never runs a change declared `read`.
-    pub effect_floor: bool,
+    /// The lowest effect a step may declare, read off its parameters where
+    /// they say what the step does (`redis`'s command, `http`'s `PUT`,
+    /// `PATCH` and `DELETE`), not a guess the author may correct: a
+    /// declared `effect` below it is a check error (`understated_effect`),
+    /// so a dry-run never runs a change declared `read`.
+    pub effect_floor: Option<&'static EffectFloor>,
     /// The parameter that makes a step undo what another step of the kind
     /// did (`silence`'s `expire`): a cleanup, which `lint::ungated_write`
     /// does not ask to gate (a gate a person refuses, or a run stopped
     /// before it, would leave the change in place).
     pub undoes_with: Option<&'static &'static str>,
+}
+
+/// See [`Capabilities::effect_floor`].
+#[derive(Clone, Copy, Debug)]
+pub struct EffectFloor {
+    /// The lowest effect the step's parameters allow it to declare.
+    pub effect: fn(&Node) -> Effect,
+    /// The parameters it is read from, in the order a diagnostic points at
+    /// the first one written (`http`: `save_to`, then `method`).
+    pub read_from: &'static [&'static str],
 }
 
 /// See [`Capabilities::describes_itself`].

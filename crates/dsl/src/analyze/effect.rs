@@ -1,7 +1,7 @@
 //! A step's effect: the one it declares, or its kind's default from its
 //! parameters. For a kind whose default is what the step does rather than
 //! a guess (its capability `effect_floor`: `redis` reads the command's
-//! name), a declared effect below the default is an error, since the
+//! name, `http` its method), a declared effect below that floor is an error, since the
 //! effect decides what a dry-run runs and which gates a `--yes` passes.
 
 use crate::ast::{Action, Effect, Step};
@@ -25,12 +25,16 @@ pub(super) fn step_effect(
     let Some(declared) = &step.effect else {
         return default;
     };
-    if schema.capabilities.effect_floor && declared.value < default {
-        // The parameter the effect is read from is the kind's shorthand
-        // one (`redis`'s `command`); the whole mapping otherwise.
-        let from = schema
-            .shorthand
-            .and_then(|name| params.get(name))
+    let floor = schema.capabilities.effect_floor;
+    let Some((floor, read_from)) = floor.map(|f| ((f.effect)(params), f.read_from)) else {
+        return declared.value;
+    };
+    if declared.value < floor {
+        // The parameter the floor is read from (`redis`'s `command`,
+        // `http`'s `method`); the whole mapping when none is written.
+        let from = read_from
+            .iter()
+            .find_map(|name| params.get(name))
             .unwrap_or(params);
         diags.push(
             Diagnostic::error(
@@ -39,23 +43,23 @@ pub(super) fn step_effect(
                     "`effect: {}` is lower than what this `{}` step does: `{}`",
                     declared.value.name(),
                     schema.name,
-                    default.name()
+                    floor.name()
                 ),
             )
             .label(
                 declared.span,
                 format!("declared `{}`", declared.value.name()),
             )
-            .label(from.span, format!("`{}`", default.name()))
+            .label(from.span, format!("`{}`", floor.name()))
             .help(format!(
                 "a `{kind}` step's effect is what its parameters say it does (docs/stdlib.md, \
                  `{kind}`): declare `effect: {effect}` or leave `effect` out; a lower effect \
                  would let a dry-run run it and `--yes` pass its gate",
                 kind = schema.name,
-                effect = default.name()
+                effect = floor.name()
             )),
         );
-        return default;
+        return floor;
     }
     declared.value
 }

@@ -11,7 +11,7 @@ pub use request::{header_map, Expect, DEFAULT_TIMEOUT};
 use crate::params::param;
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{
-    Capabilities, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
+    Capabilities, EffectFloor, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
 };
 use runbook_dsl::code::Code;
 use runbook_dsl::encode::Encoding;
@@ -27,7 +27,15 @@ pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", 
 
 const EFFECT: &str = "`read` for `GET` and `HEAD` (also when `method` is absent), which \
 HTTP defines as safe; `write` for every other method, and for any request with `save_to` \
-(it writes a local file).";
+(it writes a local file). A `POST` to an endpoint that only reads (a search, a query) may \
+be declared `effect: read`, and a dry-run then sends it; `PUT`, `PATCH`, `DELETE` and \
+`save_to` declared `read` are an error (`runbook::understated_effect`).";
+
+/// The floor of a step's declared effect: what its parameters say it does.
+const FLOOR: EffectFloor = EffectFloor {
+    effect: effect_floor,
+    read_from: &["save_to", "method"],
+};
 
 /// The `http` kind.
 pub struct Http;
@@ -195,7 +203,10 @@ fn schema() -> KindSchema {
         default_effect,
         effect_doc: EFFECT,
         rules,
-        capabilities: Capabilities::default(),
+        capabilities: Capabilities {
+            effect_floor: Some(&FLOOR),
+            ..Capabilities::default()
+        },
     }
 }
 
@@ -283,6 +294,26 @@ fn default_effect(params: &Node) -> Effect {
     match method.scalar_string() {
         Some(m) if m.eq_ignore_ascii_case("GET") || m.eq_ignore_ascii_case("HEAD") => Effect::Read,
         _ => Effect::Write,
+    }
+}
+
+/// What a step must at least declare: `PUT`, `PATCH` and `DELETE` change
+/// what they name by definition, and a file saved is written. A `POST`
+/// may be declared `read` (a search, a query endpoint), which a dry-run
+/// then sends.
+fn effect_floor(params: &Node) -> Effect {
+    if param(params, Some("url"), "save_to").is_some() {
+        return Effect::Write;
+    }
+    match param(params, Some("url"), "method").and_then(Node::scalar_string) {
+        Some(m)
+            if ["PUT", "PATCH", "DELETE"]
+                .iter()
+                .any(|w| m.eq_ignore_ascii_case(w)) =>
+        {
+            Effect::Write
+        }
+        _ => Effect::Read,
     }
 }
 

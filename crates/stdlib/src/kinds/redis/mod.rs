@@ -21,7 +21,7 @@ use crate::params::param;
 use classify::{classify_written, Class};
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{
-    Capabilities, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
+    Capabilities, EffectFloor, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
 };
 use runbook_dsl::encode::Encoding;
 use runbook_dsl::expr::Type;
@@ -31,6 +31,12 @@ use runbook_runtime::action::BoxFuture;
 use runbook_runtime::{ActionContext, ActionResult, Kind};
 use serde::Deserialize;
 use serde_json::Value;
+
+/// The floor of a step's declared effect: what its parameters say it does.
+const FLOOR: EffectFloor = EffectFloor {
+    effect: default_effect,
+    read_from: &["command"],
+};
 
 /// The `redis` kind.
 pub struct Redis;
@@ -108,7 +114,7 @@ fn schema() -> KindSchema {
         rules,
         capabilities: Capabilities {
             credentials: &["url"],
-            effect_floor: true,
+            effect_floor: Some(&FLOOR),
             ..Capabilities::default()
         },
     }
