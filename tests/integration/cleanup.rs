@@ -161,6 +161,42 @@ fn a_signal_stops_the_work_and_runs_the_cleanup() {
     assert_eq!(run.state("lift"), "succeeded");
 }
 
+#[test]
+fn a_signal_that_ends_a_step_at_once_still_runs_the_cleanup() {
+    // A pause (like a request) ends the moment it is cancelled: its end
+    // must not reach the scheduler before the signal does, or the steps
+    // after it settle, the cleanup starts under the cancelled run, and one
+    // signal cancels it. Several runs, since it was a race.
+    for round in 0..4 {
+        let s = Sandbox::new(&playbook("    wait: 1000s", LIFT).replace(
+            "shell: echo set >> trail",
+            "shell: echo set >> trail; touch working",
+        ));
+        let child = start(&s, "working");
+        std::thread::sleep(Duration::from_millis(100));
+        signal(&child, libc::SIGTERM);
+        let run = Run::from(child.wait_with_output().expect("runbook ends"));
+        assert_eq!(run.code, 143, "round {round}: {}", run.describe());
+        assert_eq!(
+            run.state("lift"),
+            "succeeded",
+            "round {round}: {}",
+            run.describe()
+        );
+        assert_eq!(s.read("trail"), "set\nlifted\n", "round {round}");
+        // The interruption is journaled before the step it cancelled ends.
+        let interrupted = run.events_of("run_interrupted");
+        assert_eq!(interrupted.len(), 1, "{}", run.describe());
+        let seq_of = |event: &serde_json::Value| event["seq"].as_u64();
+        let work_end = run
+            .events_of("step_finished")
+            .into_iter()
+            .find(|e| e["step"] == "work")
+            .and_then(|e| seq_of(&e));
+        assert!(seq_of(&interrupted[0]) < work_end, "{}", run.describe());
+    }
+}
+
 /// Runs the work, SIGTERMs it, and SIGTERMs the cleanup `lift` (which
 /// touches `lifting` first) once it runs: the cleanup is cancelled, and
 /// nothing the run started is left.

@@ -128,6 +128,13 @@ impl<'b> Scheduler<'b> {
 
     pub(super) async fn run(mut self) -> RunOutcome {
         loop {
+            // A signal is seen before anything it caused: a step that ends
+            // at once when cancelled (a pause, a request) must not settle,
+            // and let the steps after it start, as if the run went on.
+            if !self.interrupted && self.interrupt.is_cancelled() {
+                self.interrupted();
+                self.abort.cancel();
+            }
             while self.stop.is_none() {
                 let Some(i) = self.ready.pop_front() else {
                     break;
@@ -141,14 +148,15 @@ impl<'b> Scheduler<'b> {
                 break;
             }
             tokio::select! {
+                biased;
+                _ = self.interrupt.cancelled(), if !self.interrupted => {
+                    self.interrupted();
+                    self.abort.cancel();
+                }
                 msg = self.rx.recv() => {
                     if let Some(msg) = msg {
                         self.handle(msg);
                     }
-                }
-                _ = self.interrupt.cancelled(), if !self.interrupted => {
-                    self.interrupted();
-                    self.abort.cancel();
                 }
             }
         }
