@@ -276,6 +276,14 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
                 journal_path.display(),
                 run_id
             );
+        } else if code != 0 && cleaned_up(&plan, &outcome) {
+            // A resume would finish the cleanup, which is done: it would
+            // run nothing (said below, in both formats).
+            let _ = writeln!(
+                std::io::stderr(),
+                "journal: {}\nreport with `runbook report {run_id}`",
+                journal_path.display(),
+            );
         } else if code != 0 {
             let _ = writeln!(
                 std::io::stderr(),
@@ -317,6 +325,12 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
     // In both output formats: cleanups that did not finish.
     if mode != Mode::DryRun {
         cleanup_unfinished(&plan, &outcome, &run_id);
+        if exit_code(&outcome, &journal_failure) != 0 && cleaned_up(&plan, &outcome) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "its cleanup ran, so a resume would run no work: start a new run to do the work (`runbook resume {run_id} --force` goes on past the cleanup)"
+            );
+        }
     }
     // In both output formats: an element approval that approved nothing.
     for unmatched in asked_elements.unmatched(&decisions.approve) {
@@ -360,6 +374,24 @@ fn cleanup_unfinished(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome, run_
             unfinished.join(", ")
         );
     }
+}
+
+/// Whether the run's cleanups ran after work stopped it and all came to an
+/// end: a cleanup succeeded and none is left to run.
+fn cleaned_up(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome) -> bool {
+    use runbook_runtime::event::StepState;
+    let cleanups: Vec<&StepState> = plan
+        .playbook()
+        .steps
+        .iter()
+        .zip(&outcome.states)
+        .filter(|(step, _)| step.is_finally())
+        .map(|(_, state)| state)
+        .collect();
+    cleanups.iter().any(|s| **s == StepState::Succeeded)
+        && cleanups
+            .iter()
+            .all(|s| matches!(s, StepState::Succeeded | StepState::Skipped))
 }
 
 /// The exit code of a run: its status's, or 128 + N for an interruption by

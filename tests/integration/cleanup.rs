@@ -126,6 +126,63 @@ fn a_cleanup_whose_guard_is_false_does_not_run() {
     assert_eq!(s.read("trail"), "");
 }
 
+#[test]
+fn a_resume_that_finishes_a_failed_cleanup_sees_the_work_as_it_ended() {
+    // Two of three hosts are approved and drained, the third is refused:
+    // the loop is rejected, and the cleanup undoes what it did. The
+    // cleanup fails the first time (its service is down); the resume runs
+    // it again, and `failed(drain)` and `drain`'s results are as the
+    // stopped run had them.
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: drain
+    for_each: '["a", "b", "c"]'
+    as: host
+    shell: echo "drained {{host}}" >> trail
+    approval: "Drain {{host}}?"
+    approval_per_item: true
+  - id: undrain
+    needs: [drain]
+    finally: true
+    when: succeeded(drain) || failed(drain)
+    shell: test ! -e down && echo "undrained {{len(steps.drain.results)}}, {{steps.drain.succeeded_count}} done" >> trail
+"#,
+    );
+    let check = s
+        .command(&["check", "p.yaml"])
+        .output()
+        .expect("check runs");
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert!(said.contains("no problems"), "{said}");
+    std::fs::write(s.path().join("down"), "").expect("write");
+    let run = s.run(&["--approve", "drain[a]", "--approve", "drain[b]"]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(run.state("undrain"), "failed", "{}", run.describe());
+    std::fs::remove_file(s.path().join("down")).expect("remove");
+    let resumed = s.resume(&s.run_id(), &[]);
+    assert_eq!(resumed.code, 3, "{}", resumed.describe());
+    assert_eq!(
+        resumed.state("undrain"),
+        "succeeded",
+        "{}",
+        resumed.describe()
+    );
+    assert_eq!(
+        s.read("trail"),
+        "drained a\ndrained b\nundrained 3, 2 done\n"
+    );
+    // Nothing is left to finish: the next resume would run nothing, and
+    // the run says so instead of offering it.
+    assert!(
+        resumed
+            .stderr
+            .contains("its cleanup ran, so a resume would run no work"),
+        "{}",
+        resumed.stderr
+    );
+}
+
 /// Starts `runbook run p.yaml` and waits for the file `ready`.
 fn start(s: &Sandbox, ready: &str) -> std::process::Child {
     let child = s

@@ -30,6 +30,11 @@ pub struct Restored {
     /// run went on past it, its dependents read that failure. One whose
     /// failure stopped the run runs again.
     pub failed: HashMap<String, Failed>,
+    /// Steps whose last end was a rejection or a cancellation, as they
+    /// ended: a resume that only finishes the cleanups settles them so, so
+    /// that a cleanup's `when: failed(X)` and its reads of `X`'s results
+    /// see what the stopped run saw.
+    pub stopped: HashMap<String, Failed>,
     /// Steps that were running when the run stopped: asked for again.
     pub interrupted: HashSet<String>,
     /// The run's cleanups had begun after work stopped it: the resume

@@ -3,6 +3,8 @@
 //! guard or a branch case asking `failed(x)` is decided in advance. Authors
 //! meet this when they probe something and branch on the probe's failure
 //! without `on_failure: continue` — the recovery they wrote never runs.
+//! A cleanup (`finally: true`) is the exception: it runs after the failure
+//! that stopped the run, where `failed(x)` is true.
 
 use crate::ast::{OnFailure, Playbook};
 use crate::code::Code;
@@ -12,6 +14,9 @@ use crate::plan::StepPlan;
 
 pub(super) fn check(playbook: &Playbook, plans: &[StepPlan], diags: &mut Diagnostics) {
     for (step, plan) in playbook.steps.iter().zip(plans) {
+        if step.is_finally() {
+            continue;
+        }
         let exprs = plan.when.iter().chain(plan.cases.iter().flatten());
         for expr in exprs {
             for (call, target) in failed_calls(expr) {

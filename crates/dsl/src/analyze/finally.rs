@@ -6,6 +6,7 @@
 //! work that follows its setup: with its needs only ordering it, a cleanup
 //! that needs just the silence expires it at once, while the work runs.
 
+use crate::activation::Ended;
 use crate::ast::{Action, Playbook};
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -121,6 +122,7 @@ pub(super) fn check_reads(
         .enumerate()
         .map(|(i, s)| (s.id.value.as_str(), i))
         .collect();
+    let is_loop = |j: usize| playbook.steps[j].for_each.is_some();
     for (f, cleanup) in playbook.steps.iter().enumerate() {
         if !cleanup.is_finally() {
             continue;
@@ -129,26 +131,24 @@ pub(super) fn check_reads(
             if playbook.steps[r].is_finally() {
                 continue;
             }
-            let ended = |j: usize| {
-                if j == r {
-                    crate::activation::Ended::Failed
-                } else {
-                    crate::activation::Ended::Unsettled
+            // `r` failed, or never ran (the run stopped before it).
+            let read = [Ended::Failed, Ended::Skipped].into_iter().find_map(|how| {
+                let ended = |j: usize| if j == r { how } else { Ended::Unsettled };
+                let values = super::skipped_reads::PathValues::new(&index, &ended, vars)
+                    .failed_has_none(&is_loop);
+                // Its guard decides first: `when: succeeded(quiet)` keeps it
+                // from running.
+                if let Some(when) = &plans[f].when {
+                    if matches!(
+                        crate::expr::eval(when, &values),
+                        Ok(crate::expr::Outcome::Known(serde_json::Value::Bool(false)))
+                    ) {
+                        return None;
+                    }
                 }
-            };
-            let values =
-                super::skipped_reads::PathValues::new(&index, &ended, vars).failed_has_none();
-            // Its guard decides first: `when: succeeded(quiet)` keeps it
-            // from running.
-            if let Some(when) = &plans[f].when {
-                if matches!(
-                    crate::expr::eval(when, &values),
-                    Ok(crate::expr::Outcome::Known(serde_json::Value::Bool(false)))
-                ) {
-                    continue;
-                }
-            }
-            let Some(read) = super::skipped_reads::first(&plans[f], &values) else {
+                super::skipped_reads::first(&plans[f], &values)
+            });
+            let Some(read) = read else {
                 continue;
             };
             let setup = &playbook.steps[r].id.value;
@@ -162,9 +162,15 @@ pub(super) fn check_reads(
                 )
                 .label(read.span, format!("has no value when `{setup}` failed or did not run"))
                 .label(cleanup.id.span, "runs however its needs ended")
-                .help(format!(
-                    "guard it with `when: succeeded({setup})`: then it undoes `{setup}` only when `{setup}` was done"
-                )),
+                .help(if playbook.steps[r].for_each.is_some() {
+                    format!(
+                        "guard it with `when: succeeded({setup}) || failed({setup})`: a loop that failed or was rejected may have done some of its elements, which `steps.{setup}.results` lists; `succeeded({setup})` alone would leave those in place"
+                    )
+                } else {
+                    format!(
+                        "guard it with `when: succeeded({setup})`: then it undoes `{setup}` only when `{setup}` was done"
+                    )
+                }),
             );
             break;
         }

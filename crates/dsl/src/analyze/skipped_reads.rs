@@ -42,8 +42,11 @@ pub(super) struct PathValues<'a> {
     /// cannot recurse.
     computing: RefCell<Vec<String>>,
     /// A failed step has no values either (its setup failed before it
-    /// produced them: the view of a cleanup, [`super::finally`]).
-    failed_has_none: bool,
+    /// produced them: the view of a cleanup, [`super::finally`]), except
+    /// what every failed step has: `results` as a whole, and a loop's
+    /// results of the loop as a whole (the steps `failed_has_none` says are
+    /// loops).
+    failed_has_none: Option<&'a dyn Fn(usize) -> bool>,
 }
 
 impl<'a> PathValues<'a> {
@@ -58,13 +61,14 @@ impl<'a> PathValues<'a> {
             vars,
             found: RefCell::new(None),
             computing: RefCell::new(Vec::new()),
-            failed_has_none: false,
+            failed_has_none: None,
         }
     }
 
-    /// Failed steps have no values either.
-    pub fn failed_has_none(mut self) -> PathValues<'a> {
-        self.failed_has_none = true;
+    /// Failed steps have no values either, but for what every failed step
+    /// of its shape has; `is_loop` says which steps are loops.
+    pub fn failed_has_none(mut self, is_loop: &'a dyn Fn(usize) -> bool) -> PathValues<'a> {
+        self.failed_has_none = Some(is_loop);
         self
     }
 
@@ -73,14 +77,28 @@ impl<'a> PathValues<'a> {
     fn skipped(&self, id: &str) -> Option<usize> {
         let &j = self.index.get(id)?;
         let ended = (self.ended)(j);
-        (ended == Ended::Skipped || (self.failed_has_none && ended == Ended::Failed)).then_some(j)
+        (ended == Ended::Skipped || (self.failed_has_none.is_some() && ended == Ended::Failed))
+            .then_some(j)
+    }
+
+    /// Whether `path` is a read the run stopped: of a step skipped (or
+    /// failed, for a cleanup's view). A failed step's `results` as a whole
+    /// are there (a loop's elements, rejected ones too, or the map of what
+    /// the attempt gave), even where what is in them may not be.
+    fn stopped_read(&self, path: &Path) -> Option<usize> {
+        let j = self.skipped(path.key(1)?)?;
+        let there = (self.ended)(j) == Ended::Failed
+            && path.len() == 3
+            && (path.key(2) == Some("results")
+                || self.failed_has_none.is_some_and(|is_loop| is_loop(j)));
+        (!there).then_some(j)
     }
 }
 
 impl Env for PathValues<'_> {
     fn lookup(&self, path: &Path) -> Lookup {
         match path.key(0) {
-            Some("steps") => match path.key(1).and_then(|id| self.skipped(id)) {
+            Some("steps") => match self.stopped_read(path) {
                 Some(step) => {
                     let mut found = self.found.borrow_mut();
                     if found.is_none() {
@@ -140,7 +158,7 @@ impl Env for PathValues<'_> {
 
     fn absence(&self, path: &Path) -> Option<String> {
         let id = path.key(1)?;
-        self.skipped(id)
+        self.stopped_read(path)
             .map(|_| format!("`{id}` did not succeed on this path"))
     }
 }

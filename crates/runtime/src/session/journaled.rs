@@ -83,6 +83,8 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     let mut element_rejected: std::collections::HashSet<&str> = Default::default();
     let mut succeeded: HashMap<&str, Captured> = HashMap::new();
     let mut failed: HashMap<&str, crate::restored::Failed> = HashMap::new();
+    // Steps whose last end was a rejection or a cancellation, as it was.
+    let mut stopped: HashMap<&str, crate::restored::Failed> = HashMap::new();
     let mut finished = false;
     let mut restored_items: HashMap<String, Vec<RestoredItem>> = HashMap::new();
     // The label of the element last started at each position of a loop.
@@ -102,6 +104,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 element_rejected.remove(step.as_str());
                 succeeded.remove(step.as_str());
                 failed.remove(step.as_str());
+                stopped.remove(step.as_str());
             }
             Event::StepFinished {
                 step,
@@ -119,11 +122,24 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     ledger.restore(step, output_in_lines, &mut results);
                     succeeded.insert(step, (results, outputs.clone()));
                 }
-                StepState::Rejected
-                    if element_rejected.contains(step.as_str())
-                        || started_in.get(step.as_str()) == Some(&part) =>
-                {
-                    interrupted.insert(step, false);
+                StepState::Cancelled | StepState::Rejected if !simulated => {
+                    let ended_it = *state == StepState::Rejected
+                        && (element_rejected.contains(step.as_str())
+                            || started_in.get(step.as_str()) == Some(&part));
+                    if ended_it {
+                        interrupted.insert(step, false);
+                    }
+                    let mut results = results.clone();
+                    ledger.restore(step, output_in_lines, &mut results);
+                    stopped.insert(
+                        step,
+                        crate::restored::Failed {
+                            results,
+                            outputs: outputs.clone(),
+                            state: *state,
+                            message: message.clone(),
+                        },
+                    );
                 }
                 StepState::Cancelled | StepState::Rejected => {}
                 StepState::Failed | StepState::TimedOut if !simulated => {
@@ -224,6 +240,9 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     }
     for (step, ended) in failed {
         restored.failed.insert(step.to_string(), ended);
+    }
+    for (step, ended) in stopped {
+        restored.stopped.insert(step.to_string(), ended);
     }
     for (step, flag) in interrupted {
         if flag {

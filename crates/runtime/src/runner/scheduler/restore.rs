@@ -38,11 +38,21 @@ impl Scheduler<'_> {
             if let Some(calls) = item_calls.remove(&step.id.value) {
                 self.item_calls.insert(i, calls);
             }
-            if let Some(ended) = restored.failed.get(&step.id.value) {
+            let finishing = restored.finish_cleanup.is_some();
+            // Only the cleanups run: work that failed, was rejected or was
+            // cancelled is settled as it ended, as the stopped run's
+            // cleanups saw it; a cleanup that did not succeed runs again.
+            let as_it_ended = finishing && !step.is_finally();
+            let ended = restored.failed.get(&step.id.value).or_else(|| {
+                as_it_ended
+                    .then(|| restored.stopped.get(&step.id.value))
+                    .flatten()
+            });
+            if let Some(ended) = ended {
                 // A failure its `on_failure` handled is history: the run
                 // went on past it (its dependents, or its failure edge,
                 // read it). One that stopped the run runs again.
-                if runbook_dsl::activation::handles_failure(step) {
+                if runbook_dsl::activation::handles_failure(step) || as_it_ended {
                     let cause = ended
                         .message
                         .clone()
