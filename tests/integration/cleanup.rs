@@ -249,7 +249,7 @@ fn a_signal_that_ends_a_step_at_once_still_runs_the_cleanup() {
             .events_of("step_finished")
             .into_iter()
             .find(|e| e["step"] == "work")
-            .and_then(|e| seq_of(&e));
+            .and_then(|e| seq_of(e));
         assert!(seq_of(&interrupted[0]) < work_end, "{}", run.describe());
     }
 }
