@@ -244,13 +244,16 @@ fn a_signal_that_ends_a_step_at_once_still_runs_the_cleanup() {
         // The interruption is journaled before the step it cancelled ends.
         let interrupted = run.events_of("run_interrupted");
         assert_eq!(interrupted.len(), 1, "{}", run.describe());
-        let seq_of = |event: &serde_json::Value| event["seq"].as_u64();
         let work_end = run
             .events_of("step_finished")
             .into_iter()
             .find(|e| e["step"] == "work")
-            .and_then(|e| seq_of(e));
-        assert!(seq_of(&interrupted[0]) < work_end, "{}", run.describe());
+            .and_then(|e| e["seq"].as_u64());
+        assert!(
+            interrupted[0]["seq"].as_u64() < work_end,
+            "{}",
+            run.describe()
+        );
     }
 }
 
