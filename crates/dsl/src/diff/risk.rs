@@ -70,6 +70,30 @@ pub enum RiskKind {
 }
 
 impl RiskKind {
+    /// Every kind, for the width of the text output's code column.
+    pub const ALL: [RiskKind; 15] = [
+        RiskKind::ApprovalRemoved,
+        RiskKind::ApprovalWeakened,
+        RiskKind::EffectRaised,
+        RiskKind::EffectLowered,
+        RiskKind::UngatedWrite,
+        RiskKind::ActionChanged,
+        RiskKind::TimeoutRemoved,
+        RiskKind::RetryRemoved,
+        RiskKind::DeadlineRemoved,
+        RiskKind::BecameUnreachable,
+        RiskKind::ElseRemoved,
+        RiskKind::FinallyRemoved,
+        RiskKind::TargetsChanged,
+        RiskKind::InputDefaultChanged,
+        RiskKind::BecameUnconditional,
+    ];
+
+    /// The length of the longest code.
+    pub fn code_width() -> usize {
+        Self::ALL.iter().map(|k| k.code().len()).max().unwrap_or(0)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             RiskKind::ApprovalRemoved => "approval_removed",
