@@ -83,6 +83,10 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "targets_changed" => vec![(TargetsChanged, Medium), (ApprovalWeakened, Medium)],
         "finally_removed" => vec![(FinallyRemoved, Medium)],
         "became_unconditional" => vec![(BecameUnconditional, Medium)],
+        // A cleanup cannot be gated (`finally_waits`): not an ungated write.
+        "cleanup_added" => vec![],
+        // A renamed step read by a loop's list is the same list.
+        "loop_list_renamed" => vec![],
         _ => vec![],
     }
 }

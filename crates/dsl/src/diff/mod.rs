@@ -132,6 +132,8 @@ pub(crate) struct Sides<'a> {
     /// Old step index -> new step index, for steps present in both.
     pub old_to_new: HashMap<usize, usize>,
     pub new_to_old: HashMap<usize, usize>,
+    /// `(old id, new id)` of each step matched under another id.
+    pub renames: Vec<(String, String)>,
 }
 
 impl Sides<'_> {
@@ -144,6 +146,14 @@ impl Sides<'_> {
         self.new
             .map_or("", |p| p.playbook().steps[i].id.value.as_str())
     }
+
+    /// Old text (a condition, a list expression) with its references to
+    /// renamed steps spelled as the new plan spells them.
+    pub fn renamed(&self, text: &str) -> String {
+        self.renames
+            .iter()
+            .fold(text.to_string(), |t, (o, n)| replace_reference(&t, o, n))
+    }
 }
 
 /// Compares two plans. `None` stands for a playbook that does not exist on
@@ -153,20 +163,23 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
     let old_flat: Vec<Flat> = steps_of(old).iter().map(flatten_step).collect();
     let new_flat: Vec<Flat> = steps_of(new).iter().map(flatten_step).collect();
     let (old_to_new, new_to_old) = match_steps(old, new, &old_flat, &new_flat);
-    let sides = Sides {
+    let mut sides = Sides {
         old,
         new,
         old_to_new,
         new_to_old,
+        renames: Vec::new(),
     };
     // Old ids as the new plan spells them, so a rename does not show as a
     // change of every `needs` and reference to the renamed step.
-    let renames: Vec<(String, String)> = sides
+    let mut renames: Vec<(String, String)> = sides
         .old_to_new
         .iter()
         .map(|(&o, &n)| (sides.old_id(o).to_string(), sides.new_id(n).to_string()))
         .filter(|(o, n)| o != n)
         .collect();
+    renames.sort();
+    sides.renames = renames;
 
     let mut steps = Vec::new();
     if let Some(new_plan) = new {
@@ -183,7 +196,7 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
                     fields: Vec::new(),
                 }),
                 Some(&o) => {
-                    let renamed_old = rename_flat(&old_flat[o], &renames);
+                    let renamed_old = rename_flat(&old_flat[o], &sides.renames);
                     // A rename is said once, in the step's header, not as a field.
                     let fields: Vec<FieldChange> = compare_flat(&renamed_old, &new_flat[n])
                         .into_iter()
@@ -480,22 +493,13 @@ fn edge_kind(kind: &EdgeKind) -> (&'static str, Option<String>) {
 fn compare_edges(sides: &Sides) -> Vec<EdgeChange> {
     let mut old_edges: Vec<EdgeKey> = Vec::new();
     if let Some(old) = sides.old {
-        let renames: Vec<(String, String)> = sides
-            .old_to_new
-            .iter()
-            .map(|(&o, &n)| (sides.old_id(o).to_string(), sides.new_id(n).to_string()))
-            .collect();
         for (from, to, edge) in old.graph().edges() {
             let (kind, condition) = edge_kind(&edge.kind);
             let name = |i: usize| match sides.old_to_new.get(&i) {
                 Some(&n) => sides.new_id(n).to_string(),
                 None => sides.old_id(i).to_string(),
             };
-            let condition = condition.map(|c| {
-                renames
-                    .iter()
-                    .fold(c, |c, (o, n)| replace_reference(&c, o, n))
-            });
+            let condition = condition.map(|c| sides.renamed(&c));
             old_edges.push(EdgeKey {
                 from: name(from),
                 to: name(to),

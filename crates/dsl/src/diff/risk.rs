@@ -166,7 +166,8 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                 else {
                     continue;
                 };
-                if !new.waits_for_approval(n) {
+                // A cleanup is not asked to be gated (see `Plan::is_cleanup`).
+                if !new.waits_for_approval(n) && !new.is_cleanup(n) {
                     if let Some(r) = ungated(new.step_plan(n).effect, &change.id, "the new step") {
                         push(r.severity, r.kind, &r.step, r.message);
                     }
@@ -314,7 +315,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                     new_plan.effect.name()
                 ),
             );
-            if !is_gated && !was_gated {
+            if !is_gated && !was_gated && !new.is_cleanup(n) {
                 if let Some(r) = ungated(new_plan.effect, id, "the step") {
                     push(r.severity, r.kind, &r.step, r.message);
                 }
@@ -347,7 +348,10 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
         }
         if let (Some(was), Some(now)) = (&old_step.for_each, &step.for_each) {
             let severity = by_effect(new_plan.effect);
-            let (before, after) = (list_of(was), list_of(now));
+            // Compared as the new plan names steps: a renamed step read
+            // by the list is the same list.
+            let before = sides.renamed(&list_of(was));
+            let after = list_of(now);
             if let Some(severity) = severity.filter(|_| before != after) {
                 push(
                     severity,
