@@ -87,6 +87,11 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "cleanup_added" => vec![],
         // A renamed step read by a loop's list is the same list.
         "loop_list_renamed" => vec![],
+        "cleanup_guard_changed" => vec![(CleanupGuardChanged, Medium)],
+        "loop_parallel_added" => vec![(ParallelRaised, High)],
+        "loop_continues_on_failure" => vec![(ItemFailureContinues, Medium)],
+        // A dry-run runs read steps: what one does is worth a look.
+        "read_command_changed" => vec![(ActionChanged, Low)],
         _ => vec![],
     }
 }
