@@ -92,6 +92,10 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "loop_continues_on_failure" => vec![(ItemFailureContinues, Medium)],
         // A dry-run runs read steps: what one does is worth a look.
         "read_command_changed" => vec![(ActionChanged, Low)],
+        // A query is compared in its normal form: reflowed is no change...
+        "query_reformatted" => vec![],
+        // ...and a real change still is, however it is spaced.
+        "query_changed" => vec![(ActionChanged, Medium)],
         _ => vec![],
     }
 }
@@ -119,6 +123,9 @@ fn a_rename_is_matched_by_content_and_references_follow_it() {
 #[test]
 fn a_reformatted_playbook_has_no_diff() {
     let (d, _, _) = diff_of("unchanged");
+    assert!(d.is_empty(), "{d:#?}");
+    // Queries reflowed (`>-` against one line) and in lower case.
+    let (d, _, _) = diff_of("query_reformatted");
     assert!(d.is_empty(), "{d:#?}");
 }
 

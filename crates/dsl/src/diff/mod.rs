@@ -200,7 +200,7 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
                     // A rename is said once, in the step's header, not as a field.
                     let fields: Vec<FieldChange> = compare_flat(&renamed_old, &new_flat[n])
                         .into_iter()
-                        .filter(|f| f.path != "id")
+                        .filter(|f| f.path != "id" && !same_meaning(new_plan, n, f))
                         .collect();
                     let old_id = sides.old_id(o);
                     let renamed = old_id != step.id.value;
@@ -355,6 +355,23 @@ fn field_change(path: &str, old: Option<&str>, new: Option<&str>) -> FieldChange
         old: old.map(str::to_string),
         new: new.map(str::to_string),
         words,
+    }
+}
+
+/// Whether a changed field is the parameter the step's kind compares in a
+/// normal form ([`crate::catalog::NormalForm`]) and both values have the
+/// same one: a query reflowed, not changed.
+fn same_meaning(plan: &Plan, index: usize, field: &FieldChange) -> bool {
+    let Some(form) = plan.step_plan(index).capabilities.normal_form else {
+        return false;
+    };
+    let kind = plan.playbook().steps[index].action.kind_name();
+    let is_param = field.path.strip_prefix(kind).is_some_and(|rest| {
+        rest.strip_prefix('.') == Some(form.param) || (rest.is_empty() && form.shorthand)
+    });
+    match (&field.old, &field.new) {
+        (Some(old), Some(new)) if is_param => (form.of)(old) == (form.of)(new),
+        _ => false,
     }
 }
 
