@@ -154,11 +154,12 @@ pub enum Command {
     },
     /// Semantic diff of two playbooks (steps, edges, effects, approvals) with risks.
     Diff {
-        /// OLD and NEW playbook files (none with `--git`).
-        #[arg(required_unless_present = "git", num_args = 0..=2)]
+        /// OLD and NEW playbook files; with `--git`, paths (files or
+        /// directories) that narrow which changed playbooks are reviewed.
+        #[arg(required_unless_present = "git", value_name = "FILES")]
         files: Vec<PathBuf>,
         /// Compare every changed playbook in the working tree with this git revision.
-        #[arg(long, value_name = "BASE", conflicts_with = "files")]
+        #[arg(long, value_name = "BASE")]
         git: Option<String>,
         /// `text` for a terminal, `markdown` for a pull-request comment, `json` (one object per playbook).
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]

@@ -20,7 +20,7 @@ pub fn run(
     fail_on: Option<FailOn>,
 ) -> i32 {
     let pairs: Vec<(Side, Side)> = match git {
-        Some(base) => match git_pairs(base) {
+        Some(base) => match git_pairs(base, files) {
             Ok(pairs) => pairs,
             Err(message) => {
                 eprintln!("error: {message}");
@@ -29,7 +29,9 @@ pub fn run(
         },
         None => {
             let [old, new] = files else {
-                eprintln!("error: `runbook diff` takes two files, OLD and NEW (or `--git BASE`)");
+                eprintln!(
+                    "error: `runbook diff` takes two files, OLD and NEW (or `--git BASE [PATH]...`)"
+                );
                 return INVALID;
             };
             vec![(Some(load(old)), Some(load(new)))]
@@ -120,6 +122,11 @@ fn git(args: &[&str]) -> Result<Vec<u8>, String> {
     }
 }
 
+fn git_owned(args: &[String]) -> Result<Vec<u8>, String> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    git(&args)
+}
+
 fn git_output(args: &[&str]) -> Result<std::process::Output, String> {
     crate::programs::command("git")
         .args(args)
@@ -155,26 +162,56 @@ fn verify_revision(base: &str) -> Result<(), String> {
 }
 
 /// Every playbook changed in the working tree (tracked or not) since `base`,
-/// paired with its version at `base`.
-fn git_pairs(base: &str) -> Result<Vec<(Side, Side)>, String> {
+/// paired with its version at `base`; with `narrow`, only those under
+/// these paths (as `git diff BASE -- PATH...`).
+///
+/// The changed files reviewed are those `runbook check .` would read (not
+/// under a hidden directory such as `.github` or in `target`, unless named
+/// in `narrow`; not a `*.scenario.yaml`), and of those the ones that hold a
+/// playbook on either side: other YAML (a `docker-compose.yaml`) is skipped
+/// with a note, as a side that is not a playbook is taken as absent.
+fn git_pairs(base: &str, narrow: &[PathBuf]) -> Result<Vec<(Side, Side)>, String> {
+    use runbook_dsl::files;
     verify_revision(base)?;
-    let changed = git(&[
+    let pathspecs: Vec<String> = narrow.iter().map(|p| p.display().to_string()).collect();
+    let with_paths = |args: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.push("--".into());
+        all.extend(pathspecs.iter().cloned());
+        all
+    };
+    let changed = git_owned(&with_paths(&[
         "diff",
         "--name-only",
         "--relative",
         "--no-renames",
         base,
-        "--",
-    ])?;
-    let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
+    ]))?;
+    let untracked = git_owned(&with_paths(&["ls-files", "--others", "--exclude-standard"]))?;
+    // A file named as an argument is reviewed wherever it is, as `check`
+    // reads a file it is given.
+    let plain = |p: &Path| -> PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    let named = |path: &str| narrow.iter().any(|n| plain(n) == plain(Path::new(path)));
     let mut paths: Vec<String> = String::from_utf8_lossy(&changed)
         .lines()
         .chain(String::from_utf8_lossy(&untracked).lines())
         .filter(|p| runbook_dsl::Syntax::from_path(p).is_some())
+        .filter(|p| files::searched(Path::new(p)) || named(p))
         .map(str::to_string)
         .collect();
     paths.sort();
     paths.dedup();
+    paths.retain(|p| {
+        let scenario = files::is_scenario(Path::new(p));
+        if scenario {
+            eprintln!("note: skipped `{p}`, a rehearsal scenario (`runbook test` reads it)");
+        }
+        !scenario
+    });
     if paths.is_empty() {
         return Ok(Vec::new());
     }
@@ -190,15 +227,31 @@ fn git_pairs(base: &str) -> Result<Vec<(Side, Side)>, String> {
             .map(|path| {
                 // Read from the copy (the working directory now).
                 let bytes = std::fs::read(path).ok()?;
-                let file =
-                    SourceFile::new(path.clone(), String::from_utf8_lossy(&bytes).into_owned());
-                Some(runbook_dsl::load::check(file, catalog))
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                if !files::holds_playbook(Path::new(path), &text) {
+                    return None;
+                }
+                let mut checked =
+                    runbook_dsl::load::check(SourceFile::new(path.clone(), text), catalog);
+                // Its diagnostics say it is the base's version, not the
+                // working tree's (the plan keeps the plain name).
+                checked.file = SourceFile::new(format!("{path} (at {base})"), checked.file.text());
+                Some(checked)
             })
             .collect()
     };
     let mut pairs = Vec::new();
     for (path, old) in paths.iter().zip(olds) {
-        let new = Path::new(path).exists().then(|| load(Path::new(path)));
+        let new = std::fs::read(path)
+            .ok()
+            .filter(|bytes| files::holds_playbook(Path::new(path), &String::from_utf8_lossy(bytes)))
+            .map(|_| load(Path::new(path)));
+        if old.is_none() && new.is_none() {
+            if Path::new(path).exists() || tree.holds(path) {
+                eprintln!("note: skipped `{path}`: not a playbook (no top-level `steps`)");
+            }
+            continue;
+        }
         pairs.push((old, new));
     }
     Ok(pairs)
@@ -245,6 +298,11 @@ impl BaseTree {
                 .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
         }
         Ok(tree)
+    }
+
+    /// Whether the base revision has a file at this path.
+    fn holds(&self, path: &str) -> bool {
+        self.dir.join(path).is_file()
     }
 
     /// Works in the copy until the guard is dropped, then where it was.

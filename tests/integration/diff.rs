@@ -83,6 +83,19 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "targets_changed" => vec![(TargetsChanged, Medium), (ApprovalWeakened, Medium)],
         "finally_removed" => vec![(FinallyRemoved, Medium)],
         "became_unconditional" => vec![(BecameUnconditional, Medium)],
+        // A cleanup cannot be gated (`finally_waits`): not an ungated write.
+        "cleanup_added" => vec![],
+        // A renamed step read by a loop's list is the same list.
+        "loop_list_renamed" => vec![],
+        "cleanup_guard_changed" => vec![(CleanupGuardChanged, Medium)],
+        "loop_parallel_added" => vec![(ParallelRaised, High)],
+        "loop_continues_on_failure" => vec![(ItemFailureContinues, Medium)],
+        // A dry-run runs read steps: what one does is worth a look.
+        "read_command_changed" => vec![(ActionChanged, Low)],
+        // A query is compared in its normal form: reflowed is no change...
+        "query_reformatted" => vec![],
+        // ...and a real change still is, however it is spaced.
+        "query_changed" => vec![(ActionChanged, Medium)],
         _ => vec![],
     }
 }
@@ -110,6 +123,9 @@ fn a_rename_is_matched_by_content_and_references_follow_it() {
 #[test]
 fn a_reformatted_playbook_has_no_diff() {
     let (d, _, _) = diff_of("unchanged");
+    assert!(d.is_empty(), "{d:#?}");
+    // Queries reflowed (`>-` against one line) and in lower case.
+    let (d, _, _) = diff_of("query_reformatted");
     assert!(d.is_empty(), "{d:#?}");
 }
 
@@ -313,4 +329,96 @@ fn git_mode_checks_the_base_against_the_bases_called_playbooks() {
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("runbook diff pb/caller.yaml"), "{stdout}");
     assert!(stdout.contains("cleanup-v2.yaml"), "{stdout}");
+}
+
+/// `--git` reviews what `runbook check .` would read: not a workflow under
+/// `.github`, not a rehearsal scenario, not YAML without top-level `steps`
+/// (each skipped with a note, not a failed job); paths narrow it; a broken
+/// base version is named as the base's.
+#[test]
+fn git_mode_reviews_only_playbooks_under_the_given_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = root().join("tests/fixtures/diff");
+    let write = |to: &str, text: &str| {
+        let path = dir.path().join(to);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let copy = |from: &str, to: &str| {
+        write(to, &std::fs::read_to_string(fixtures.join(from)).unwrap());
+    };
+    copy("approval_removed/old.yaml", "pb/deploy.yaml");
+    copy("retry_removed/old.yaml", "other/retry.yaml");
+    write(
+        "pb/broken.yaml",
+        "name: broken\nsteps:\n  - id: a\n    needs: [nope]\n    log: hi\n",
+    );
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    copy("approval_removed/new.yaml", "pb/deploy.yaml");
+    copy("retry_removed/new.yaml", "other/retry.yaml");
+    write(
+        "pb/broken.yaml",
+        "name: broken\nsteps:\n  - id: a\n    log: hi\n",
+    );
+    write(
+        ".github/workflows/runbook.yml",
+        "on: pull_request\njobs:\n  diff:\n    runs-on: ubuntu-latest\n    steps:\n      - run: runbook diff --git HEAD\n",
+    );
+    write(
+        "docker-compose.yaml",
+        "services:\n  db:\n    image: postgres:16\n",
+    );
+    write(
+        "pb/deploy.scenario.yaml",
+        "playbook: deploy.yaml\nscenarios: []\n",
+    );
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("runbook")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    // Narrowed to `other/`: the broken base playbook under `pb/` is not read.
+    let (code, stdout, stderr) = run(&["diff", "--git", "HEAD", "other"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("runbook diff other/retry.yaml"), "{stdout}");
+    assert!(!stdout.contains("deploy.yaml"), "{stdout}");
+    assert!(stderr.is_empty(), "{stderr}");
+    // A file argument narrows to that file.
+    let (code, stdout, _) = run(&["diff", "--git", "HEAD", "--", "pb/deploy.yaml"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("approval_removed"), "{stdout}");
+    assert!(!stdout.contains("retry.yaml"), "{stdout}");
+    // Everything: other YAML is skipped with a note, the broken base named.
+    let (code, stdout, stderr) = run(&["diff", "--git", "HEAD"]);
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("pb/broken.yaml (at HEAD)"), "{stderr}");
+    assert!(
+        stderr.contains("note: skipped `docker-compose.yaml`: not a playbook"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("note: skipped `pb/deploy.scenario.yaml`, a rehearsal scenario"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("runbook.yml"), "{stderr}");
+    // With the fix in the base, the job passes.
+    git(dir.path(), &["add", "pb/broken.yaml"]);
+    git(dir.path(), &["commit", "-q", "-m", "fix broken"]);
+    let (code, stdout, stderr) = run(&["diff", "--git", "HEAD"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("runbook diff pb/deploy.yaml"), "{stdout}");
+    assert!(stdout.contains("runbook diff other/retry.yaml"), "{stdout}");
+    assert!(!stdout.contains("docker-compose"), "{stdout}");
+    // Without `--git`, two files and only two.
+    let (code, _, stderr) = run(&["diff", "pb/deploy.yaml"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("takes two files"), "{stderr}");
 }

@@ -87,6 +87,41 @@ pub struct Capabilities {
     /// does not ask to gate (a gate a person refuses, or a run stopped
     /// before it, would leave the change in place).
     pub undoes_with: Option<&'static &'static str>,
+    /// A text parameter that `diff` compares in a normal form, so that a
+    /// change that does not change its meaning (`sql`'s query reflowed or
+    /// its keywords in lower case) is no change.
+    pub normal_form: Option<NormalForm>,
+}
+
+/// See [`Capabilities::normal_form`].
+#[derive(Clone, Copy)]
+pub struct NormalForm {
+    /// The parameter (`query`).
+    pub param: &'static str,
+    /// Whether it is the kind's shorthand, so that a scalar written in
+    /// place of the parameter mapping (`sql: SELECT 1`) is it too.
+    pub shorthand: bool,
+    /// The text in its normal form: two texts with the same one mean the
+    /// same; anything not known to be insignificant is kept.
+    pub of: fn(&str) -> String,
+}
+
+// Compared by the parameter: a function pointer's address says nothing.
+impl PartialEq for NormalForm {
+    fn eq(&self, other: &Self) -> bool {
+        self.param == other.param && self.shorthand == other.shorthand
+    }
+}
+
+impl Eq for NormalForm {}
+
+impl std::fmt::Debug for NormalForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NormalForm")
+            .field("param", &self.param)
+            .field("shorthand", &self.shorthand)
+            .finish_non_exhaustive()
+    }
 }
 
 /// See [`Capabilities::effect_floor`].

@@ -49,6 +49,39 @@ pub fn is_playbook(path: &Path) -> bool {
     Syntax::from_path(&path.to_string_lossy()).is_some() && !is_scenario(path)
 }
 
+/// Whether a search of the directory a relative path starts from would
+/// reach it: no directory on the way is hidden (`.github`, `.runbook`) or
+/// Cargo's `target`. `runbook diff --git` reviews the changed files that
+/// `check .` would read.
+pub fn searched(path: &Path) -> bool {
+    let Some(parent) = path.parent() else {
+        return true;
+    };
+    parent.components().all(|c| match c {
+        Component::Normal(name) => !skipped_dir(Path::new(name)),
+        _ => true,
+    })
+}
+
+/// Whether a file's text is a playbook rather than some other YAML beside
+/// it (a `docker-compose.yaml`, a CI workflow): a `.runbook` file always
+/// is, a YAML file when it is a mapping with a top-level `steps`. YAML that
+/// does not parse is one when a line starts with `steps:`, so that checking
+/// it says what is wrong.
+pub fn holds_playbook(path: &Path, text: &str) -> bool {
+    match Syntax::from_path(&path.to_string_lossy()) {
+        Some(Syntax::Yaml) => {}
+        Some(Syntax::Runbook) => return true,
+        None => return false,
+    }
+    let file = crate::SourceFile::new(path.display().to_string(), text);
+    let mut diags = crate::diagnostic::Diagnostics::new();
+    match crate::yaml::parse(&file, &mut diags) {
+        Some(node) if !diags.has_errors() => node.get("steps").is_some(),
+        _ => text.lines().any(|line| line.starts_with("steps:")),
+    }
+}
+
 impl Wanted {
     fn accepts(self, path: &Path) -> bool {
         match self {
@@ -326,6 +359,27 @@ mod tests {
         assert!(alone.files.is_empty());
         assert_eq!(alone.problems.len(), 1, "{:?}", alone.problems);
         assert!(alone.problems[0].contains("four.scenario.yaml"));
+    }
+
+    #[test]
+    fn a_search_skips_hidden_and_target_directories() {
+        assert!(searched(Path::new("playbooks/x.yaml")));
+        assert!(searched(Path::new("x.yaml")));
+        assert!(searched(Path::new(".x.yaml")));
+        assert!(!searched(Path::new(".github/workflows/runbook.yml")));
+        assert!(!searched(Path::new("a/target/x.yaml")));
+    }
+
+    #[test]
+    fn yaml_without_top_level_steps_is_no_playbook() {
+        let yaml = |text: &str| holds_playbook(Path::new("x.yaml"), text);
+        assert!(yaml("name: x\nsteps:\n  - id: a\n    log: hi\n"));
+        assert!(!yaml("services:\n  db:\n    image: postgres\n"));
+        assert!(!yaml("on: push\njobs:\n  a:\n    steps:\n      - run: x\n"));
+        assert!(!yaml("- a\n- b\n"));
+        assert!(yaml("name: x\nsteps: [\n"));
+        assert!(!yaml("kind: Pod\n---\nkind: Service\n"));
+        assert!(holds_playbook(Path::new("x.runbook"), "anything"));
     }
 
     #[test]

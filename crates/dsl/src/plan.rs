@@ -402,6 +402,20 @@ impl Plan {
         self.playbook.steps[index].approval.is_some() || self.steps[index].capabilities.gates
     }
 
+    /// Whether a step is a cleanup: `finally: true`, or a step whose kind's
+    /// [`Capabilities::undoes_with`] parameter is given (`silence`'s
+    /// `expire`). Neither `lint` nor `diff` asks one for a gate: a refused
+    /// gate would leave the change in place, and a `finally` step cannot
+    /// have one (`finally_waits`).
+    pub fn is_cleanup(&self, index: usize) -> bool {
+        let step = &self.steps[index];
+        self.playbook.steps[index].is_finally()
+            || step
+                .capabilities
+                .undoes_with
+                .is_some_and(|param| step.params.get(param).is_some())
+    }
+
     /// Whether a step waits for an operator's approval before it runs: it
     /// [is gated](Plan::is_gated), or it directly needs a step of a kind
     /// that gates by itself (an `approve` checkpoint guarding it). What

@@ -25,13 +25,13 @@ pub fn markdown(diff: &PlanDiff, old: Option<&Plan>, new: Option<&Plan>) -> Stri
     let count = |s: StepStatus| diff.steps.iter().filter(|c| c.status == s).count();
     let _ = writeln!(
         out,
-        "{} added, {} removed, {} renamed, {} changed steps; {} edge changes; **{} risks**\n",
+        "{} added, {} removed, {} renamed, {} changed steps; {}; **{}**\n",
         count(StepStatus::Added),
         count(StepStatus::Removed),
         count(StepStatus::Renamed),
         count(StepStatus::Changed),
-        diff.edges.len(),
-        diff.risks.len()
+        counted(diff.edges.len(), "edge change"),
+        counted(diff.risks.len(), "risk")
     );
     if !diff.risks.is_empty() {
         out.push_str("| Severity | Risk | Step | What |\n|---|---|---|---|\n");
@@ -76,7 +76,7 @@ pub fn markdown(diff: &PlanDiff, old: Option<&Plan>, new: Option<&Plan>) -> Stri
         out.push_str("#### Edges\n\n");
         for edge in &diff.edges {
             let label = match (&edge.condition, edge.kind) {
-                (Some(c), _) => format!(" when `{}`", code(c)),
+                (Some(c), _) => format!(" when {}", code(c)),
                 (None, "needs") => String::new(),
                 (None, kind) => format!(" ({kind})"),
             };
@@ -87,7 +87,7 @@ pub fn markdown(diff: &PlanDiff, old: Option<&Plan>, new: Option<&Plan>) -> Stri
                 }
                 EdgeStatus::ConditionChanged => writeln!(
                     out,
-                    "- ✏️ `{}` → `{}` condition `{}` → `{}`",
+                    "- ✏️ `{}` → `{}` condition {} → {}",
                     edge.from,
                     edge.to,
                     code(edge.old_condition.as_deref().unwrap_or_default()),
@@ -113,14 +113,40 @@ pub fn markdown(diff: &PlanDiff, old: Option<&Plan>, new: Option<&Plan>) -> Stri
     out
 }
 
-/// Text for inside a table cell.
+/// "1 risk", "2 risks".
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Text for inside a table cell: GitHub ends a cell at any `|` not
+/// escaped, even inside a code span.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Text for inside inline code: backticks would end it.
+/// `text` as one CommonMark code span that shows it as written: fenced
+/// with one backtick more than its longest run of backticks, and padded
+/// with a space when it starts or ends with a backtick (trailing
+/// whitespace is dropped, so no space at both ends is stripped by a reader).
 fn code(text: &str) -> String {
-    text.trim_end().replace('`', "'").replace('\n', " ")
+    let text = text.trim_end().replace('\n', " ");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn html(text: &str) -> String {
@@ -144,9 +170,9 @@ fn field_item(out: &mut String, field: &FieldChange) {
                 .collect();
             format!("<code>{}</code>", inner.trim_end())
         }
-        (Some(old), Some(new), None) => format!("`{}` → `{}`", code(old), code(new)),
-        (None, Some(new), None) => format!("added `{}`", code(new)),
-        (Some(old), None, None) => format!("removed `{}`", code(old)),
+        (Some(old), Some(new), None) => format!("{} → {}", code(old), code(new)),
+        (None, Some(new), None) => format!("added {}", code(new)),
+        (Some(old), None, None) => format!("removed {}", code(old)),
         (None, None, None) => String::new(),
     };
     let _ = writeln!(out, "  - `{}`: {value}", field.path);
@@ -264,4 +290,31 @@ fn region_graph(diff: &PlanDiff, old: Option<&Plan>, new: Option<&Plan>) -> Stri
     out.push_str("  classDef changed fill:#fff8c5,stroke:#bf8700\n");
     out.push_str("  classDef removed fill:#ffebe9,stroke:#cf222e,stroke-dasharray:4\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_span_shows_its_text_as_written() {
+        assert_eq!(code("a|b"), "`a|b`");
+        assert_eq!(code("\"a|b`c\""), "``\"a|b`c\"``");
+        assert_eq!(code("x ``y`` z"), "```x ``y`` z```");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code(" x "), "` x`");
+        assert_eq!(code("a\nb\n"), "`a b`");
+    }
+
+    #[test]
+    fn a_table_cell_escapes_its_pipes() {
+        assert_eq!(cell("a | b\nc"), "a \\| b c");
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(counted(1, "risk"), "1 risk");
+        assert_eq!(counted(0, "risk"), "0 risks");
+        assert_eq!(counted(2, "edge change"), "2 edge changes");
+    }
 }

@@ -12,6 +12,7 @@
 //! Either side may be absent (a playbook added or deleted): it then has no
 //! steps. Every walk is a loop over steps or edges, never a recursion.
 
+mod edges;
 mod markdown;
 pub mod risk;
 mod text;
@@ -23,7 +24,6 @@ pub use text::{text, TextStyle};
 pub use words::{word_diff, WordChunk, WordTag};
 
 use crate::ast::{Action, Effect};
-use crate::graph::EdgeKind;
 use crate::plan::Plan;
 use crate::print::yaml_value::Yaml;
 use serde::Serialize;
@@ -132,6 +132,8 @@ pub(crate) struct Sides<'a> {
     /// Old step index -> new step index, for steps present in both.
     pub old_to_new: HashMap<usize, usize>,
     pub new_to_old: HashMap<usize, usize>,
+    /// `(old id, new id)` of each step matched under another id.
+    pub renames: Vec<(String, String)>,
 }
 
 impl Sides<'_> {
@@ -144,6 +146,14 @@ impl Sides<'_> {
         self.new
             .map_or("", |p| p.playbook().steps[i].id.value.as_str())
     }
+
+    /// Old text (a condition, a list expression) with its references to
+    /// renamed steps spelled as the new plan spells them.
+    pub fn renamed(&self, text: &str) -> String {
+        self.renames
+            .iter()
+            .fold(text.to_string(), |t, (o, n)| replace_reference(&t, o, n))
+    }
 }
 
 /// Compares two plans. `None` stands for a playbook that does not exist on
@@ -153,20 +163,23 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
     let old_flat: Vec<Flat> = steps_of(old).iter().map(flatten_step).collect();
     let new_flat: Vec<Flat> = steps_of(new).iter().map(flatten_step).collect();
     let (old_to_new, new_to_old) = match_steps(old, new, &old_flat, &new_flat);
-    let sides = Sides {
+    let mut sides = Sides {
         old,
         new,
         old_to_new,
         new_to_old,
+        renames: Vec::new(),
     };
     // Old ids as the new plan spells them, so a rename does not show as a
     // change of every `needs` and reference to the renamed step.
-    let renames: Vec<(String, String)> = sides
+    let mut renames: Vec<(String, String)> = sides
         .old_to_new
         .iter()
         .map(|(&o, &n)| (sides.old_id(o).to_string(), sides.new_id(n).to_string()))
         .filter(|(o, n)| o != n)
         .collect();
+    renames.sort();
+    sides.renames = renames;
 
     let mut steps = Vec::new();
     if let Some(new_plan) = new {
@@ -183,11 +196,11 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
                     fields: Vec::new(),
                 }),
                 Some(&o) => {
-                    let renamed_old = rename_flat(&old_flat[o], &renames);
+                    let renamed_old = rename_flat(&old_flat[o], &sides.renames);
                     // A rename is said once, in the step's header, not as a field.
                     let fields: Vec<FieldChange> = compare_flat(&renamed_old, &new_flat[n])
                         .into_iter()
-                        .filter(|f| f.path != "id")
+                        .filter(|f| f.path != "id" && !same_meaning(new_plan, n, f))
                         .collect();
                     let old_id = sides.old_id(o);
                     let renamed = old_id != step.id.value;
@@ -224,7 +237,7 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
         }
     }
 
-    let edges = compare_edges(&sides);
+    let edges = edges::compare(&sides);
     let playbook = compare_flat(&flatten_playbook(old), &flatten_playbook(new));
     let mut risks = risk::assess(&sides, &steps);
     risks.sort_by_key(|r| std::cmp::Reverse(r.severity));
@@ -345,6 +358,23 @@ fn field_change(path: &str, old: Option<&str>, new: Option<&str>) -> FieldChange
     }
 }
 
+/// Whether a changed field is the parameter the step's kind compares in a
+/// normal form ([`crate::catalog::NormalForm`]) and both values have the
+/// same one: a query reflowed, not changed.
+fn same_meaning(plan: &Plan, index: usize, field: &FieldChange) -> bool {
+    let Some(form) = plan.step_plan(index).capabilities.normal_form else {
+        return false;
+    };
+    let kind = plan.playbook().steps[index].action.kind_name();
+    let is_param = field.path.strip_prefix(kind).is_some_and(|rest| {
+        rest.strip_prefix('.') == Some(form.param) || (rest.is_empty() && form.shorthand)
+    });
+    match (&field.old, &field.new) {
+        (Some(old), Some(new)) if is_param => (form.of)(old) == (form.of)(new),
+        _ => false,
+    }
+}
+
 /// Old field values with renamed step ids replaced by their new ids: in
 /// `needs`, branch targets, `on_failure.goto`, and `steps.ID` references.
 fn rename_flat(flat: &Flat, renames: &[(String, String)]) -> Flat {
@@ -458,106 +488,6 @@ fn match_steps(
 
 fn same_action_shape(a: &Action, b: &Action) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
-}
-
-/// An edge as compared: ends as new ids, a kind, a condition.
-struct EdgeKey {
-    from: String,
-    to: String,
-    kind: &'static str,
-    condition: Option<String>,
-}
-
-fn edge_kind(kind: &EdgeKind) -> (&'static str, Option<String>) {
-    match kind {
-        EdgeKind::Needs => ("needs", None),
-        EdgeKind::Case { condition, .. } => ("case", Some(condition.clone())),
-        EdgeKind::Else => ("else", None),
-        EdgeKind::Failure => ("on_failure", None),
-    }
-}
-
-fn compare_edges(sides: &Sides) -> Vec<EdgeChange> {
-    let mut old_edges: Vec<EdgeKey> = Vec::new();
-    if let Some(old) = sides.old {
-        let renames: Vec<(String, String)> = sides
-            .old_to_new
-            .iter()
-            .map(|(&o, &n)| (sides.old_id(o).to_string(), sides.new_id(n).to_string()))
-            .collect();
-        for (from, to, edge) in old.graph().edges() {
-            let (kind, condition) = edge_kind(&edge.kind);
-            let name = |i: usize| match sides.old_to_new.get(&i) {
-                Some(&n) => sides.new_id(n).to_string(),
-                None => sides.old_id(i).to_string(),
-            };
-            let condition = condition.map(|c| {
-                renames
-                    .iter()
-                    .fold(c, |c, (o, n)| replace_reference(&c, o, n))
-            });
-            old_edges.push(EdgeKey {
-                from: name(from),
-                to: name(to),
-                kind,
-                condition,
-            });
-        }
-    }
-    let mut new_edges: Vec<EdgeKey> = Vec::new();
-    if let Some(new) = sides.new {
-        for (from, to, edge) in new.graph().edges() {
-            let (kind, condition) = edge_kind(&edge.kind);
-            new_edges.push(EdgeKey {
-                from: sides.new_id(from).to_string(),
-                to: sides.new_id(to).to_string(),
-                kind,
-                condition,
-            });
-        }
-    }
-    let key = |e: &EdgeKey| (e.from.clone(), e.to.clone(), e.kind);
-    let old_index: HashMap<(String, String, &'static str), usize> = old_edges
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (key(e), i))
-        .collect();
-    let new_keys: BTreeSet<(String, String, &'static str)> = new_edges.iter().map(key).collect();
-    let mut out = Vec::new();
-    for edge in &new_edges {
-        match old_index.get(&key(edge)) {
-            None => out.push(EdgeChange {
-                status: EdgeStatus::Added,
-                from: edge.from.clone(),
-                to: edge.to.clone(),
-                kind: edge.kind,
-                condition: edge.condition.clone(),
-                old_condition: None,
-            }),
-            Some(&i) if old_edges[i].condition != edge.condition => out.push(EdgeChange {
-                status: EdgeStatus::ConditionChanged,
-                from: edge.from.clone(),
-                to: edge.to.clone(),
-                kind: edge.kind,
-                condition: edge.condition.clone(),
-                old_condition: old_edges[i].condition.clone(),
-            }),
-            Some(_) => {}
-        }
-    }
-    for edge in &old_edges {
-        if !new_keys.contains(&key(edge)) {
-            out.push(EdgeChange {
-                status: EdgeStatus::Removed,
-                from: edge.from.clone(),
-                to: edge.to.clone(),
-                kind: edge.kind,
-                condition: edge.condition.clone(),
-                old_condition: None,
-            });
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -11,8 +11,9 @@
 //!   from `destructive` medium (`--yes` now passes its gate, and the
 //!   live view stops marking it);
 //! - a new or newly writing step without a gate: write medium, destructive high;
-//! - what a write or destructive step does changed (its kind's parameters:
-//!   a command, a query, a URL): write low, destructive medium;
+//! - what a step does changed (its kind's parameters: a command, a query,
+//!   a URL): write low, destructive medium, and low for a read step of a
+//!   kind that acts outside the run, since a dry-run executes it;
 //! - a timeout removed (medium on a write, low otherwise), a retry removed (low),
 //!   a polling deadline (`until.within`) removed (medium);
 //! - a step that became unreachable (medium);
@@ -23,7 +24,12 @@
 //! - an input's default changed in a playbook that writes (medium): runs
 //!   that do not give it now act elsewhere;
 //! - a write step that a branch case or a failure chose now runs on every
-//!   path (medium, high when destructive): a case was removed.
+//!   path (medium, high when destructive): a case was removed;
+//! - a write loop that runs more elements at once, or goes on after an
+//!   element fails (medium, high when destructive), and a cleanup whose
+//!   `when:` guard changed (medium): see [`loosened`].
+
+mod loosened;
 
 use super::{Sides, StepChange, StepStatus};
 use crate::ast::{Action, Effect};
@@ -67,9 +73,40 @@ pub enum RiskKind {
     TargetsChanged,
     InputDefaultChanged,
     BecameUnconditional,
+    ParallelRaised,
+    ItemFailureContinues,
+    CleanupGuardChanged,
 }
 
 impl RiskKind {
+    /// Every kind, for the width of the text output's code column (a new
+    /// kind goes here too).
+    pub const ALL: [RiskKind; 18] = [
+        RiskKind::ApprovalRemoved,
+        RiskKind::ApprovalWeakened,
+        RiskKind::EffectRaised,
+        RiskKind::EffectLowered,
+        RiskKind::UngatedWrite,
+        RiskKind::ActionChanged,
+        RiskKind::TimeoutRemoved,
+        RiskKind::RetryRemoved,
+        RiskKind::DeadlineRemoved,
+        RiskKind::BecameUnreachable,
+        RiskKind::ElseRemoved,
+        RiskKind::FinallyRemoved,
+        RiskKind::TargetsChanged,
+        RiskKind::InputDefaultChanged,
+        RiskKind::BecameUnconditional,
+        RiskKind::ParallelRaised,
+        RiskKind::ItemFailureContinues,
+        RiskKind::CleanupGuardChanged,
+    ];
+
+    /// The length of the longest code.
+    pub fn code_width() -> usize {
+        Self::ALL.iter().map(|k| k.code().len()).max().unwrap_or(0)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             RiskKind::ApprovalRemoved => "approval_removed",
@@ -87,6 +124,9 @@ impl RiskKind {
             RiskKind::TargetsChanged => "targets_changed",
             RiskKind::InputDefaultChanged => "input_default_changed",
             RiskKind::BecameUnconditional => "became_unconditional",
+            RiskKind::ParallelRaised => "parallel_raised",
+            RiskKind::ItemFailureContinues => "item_failure_continues",
+            RiskKind::CleanupGuardChanged => "cleanup_guard_changed",
         }
     }
 }
@@ -142,13 +182,14 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                 else {
                     continue;
                 };
-                if !new.waits_for_approval(n) {
+                // A cleanup is not asked to be gated (see `Plan::is_cleanup`).
+                if !new.waits_for_approval(n) && !new.is_cleanup(n) {
                     if let Some(r) = ungated(new.step_plan(n).effect, &change.id, "the new step") {
                         push(r.severity, r.kind, &r.step, r.message);
                     }
                 }
             }
-            StepStatus::Changed | StepStatus::Renamed if change.effect >= Effect::Write => {
+            StepStatus::Changed | StepStatus::Renamed if acts(sides, change) => {
                 let kind = change.kind.as_str();
                 let changed: Vec<&str> = change
                     .fields
@@ -166,12 +207,17 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                     } else {
                         RiskSeverity::Low
                     };
+                    let why = if change.effect == Effect::Read {
+                        "`run --dry-run` runs this step too, so read the new version"
+                    } else {
+                        "read the new version"
+                    };
                     push(
                         severity,
                         RiskKind::ActionChanged,
                         &change.id,
                         format!(
-                            "what the {} step `{}` does changed (`{}`): read the new version",
+                            "what the {} step `{}` does changed (`{}`): {why}",
                             change.effect.name(),
                             change.id,
                             changed.join("`, `")
@@ -290,7 +336,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                     new_plan.effect.name()
                 ),
             );
-            if !is_gated && !was_gated {
+            if !is_gated && !was_gated && !new.is_cleanup(n) {
                 if let Some(r) = ungated(new_plan.effect, id, "the step") {
                     push(r.severity, r.kind, &r.step, r.message);
                 }
@@ -323,7 +369,10 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
         }
         if let (Some(was), Some(now)) = (&old_step.for_each, &step.for_each) {
             let severity = by_effect(new_plan.effect);
-            let (before, after) = (list_of(was), list_of(now));
+            // Compared as the new plan names steps: a renamed step read
+            // by the list is the same list.
+            let before = sides.renamed(&list_of(was));
+            let after = list_of(now);
             if let Some(severity) = severity.filter(|_| before != after) {
                 push(
                     severity,
@@ -346,6 +395,9 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                     ),
                 );
             }
+        }
+        for r in loosened::assess(sides, old_step, step, new_plan) {
+            push(r.severity, r.kind, &r.step, r.message);
         }
         if old_step.is_finally() && !step.is_finally() {
             push(
@@ -435,6 +487,23 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
         }
     }
     risks
+}
+
+/// Whether a change to what a step does is a risk: a write or destructive
+/// step acts, and so does a read step of a kind that acts outside the run
+/// (`shell`, `sql`, `http`: not `log`, `assert`, `wait`), because a
+/// dry-run executes read steps.
+fn acts(sides: &Sides, change: &StepChange) -> bool {
+    if change.effect >= Effect::Write {
+        return true;
+    }
+    let Some(new) = sides.new else {
+        return false;
+    };
+    new.index_of(&change.id).is_some_and(|n| {
+        matches!(new.playbook().steps[n].action, Action::Kind { .. })
+            && !new.step_plan(n).capabilities.pure
+    })
 }
 
 /// What a loop runs over, as written: its expression, or its literal list.

@@ -60,10 +60,12 @@ pub fn text(diff: &PlanDiff, style: TextStyle) -> String {
     }
     if !diff.risks.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Risks"));
+        // Aligned to the longest code of all, so every diff lines up alike.
+        let width = super::RiskKind::code_width();
         for risk in &diff.risks {
             let _ = writeln!(
                 out,
-                "  {} {:<19} {}",
+                "  {} {:<width$} {}",
                 p.severity(risk.severity),
                 risk.kind.code(),
                 risk.message

@@ -138,18 +138,11 @@ fn calls_playbook(plan: &Plan, i: usize) -> bool {
 fn ungated_write(plan: &Plan, i: usize, step: &Step, add: &mut impl FnMut(LintRule, Diagnostic)) {
     let step_plan = plan.step_plan(i);
     let effect = step_plan.effect;
-    // A cleanup is not asked: a refused gate would leave the change in
-    // place, and a `finally` step cannot have one (`finally_waits`).
-    let cleanup = step.is_finally()
-        || step_plan
-            .capabilities
-            .undoes_with
-            .is_some_and(|param| step_plan.params.get(param).is_some());
     if effect == Effect::Read
         || !matches!(step.action, Action::Kind { .. })
         || plan.waits_for_approval(i)
         || calls_playbook(plan, i)
-        || cleanup
+        || plan.is_cleanup(i)
     {
         return;
     }

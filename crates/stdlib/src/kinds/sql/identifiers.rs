@@ -7,7 +7,9 @@
 //! reindexed and never becomes SQL.
 //!
 //! Placeholders are found outside string literals, quoted identifiers,
-//! comments and dollar-quoted bodies, and not in a `::` cast.
+//! comments and dollar-quoted bodies, and not in a `::` cast; the functions
+//! that skip those runs are also what `diff` compares a query with
+//! ([`super::normal_form`]).
 
 use serde_json::{Map, Value};
 use std::ops::Range;
@@ -62,14 +64,14 @@ pub fn placeholders(query: &str) -> Vec<Placeholder> {
 }
 
 /// `E'...'` (and `e'...'`) strings take backslash escapes.
-fn escapes_backslash(bytes: &[u8], quote: usize) -> bool {
+pub(super) fn escapes_backslash(bytes: &[u8], quote: usize) -> bool {
     quote > 0
         && matches!(bytes[quote - 1], b'E' | b'e')
         && (quote < 2 || !(bytes[quote - 2].is_ascii_alphanumeric() || bytes[quote - 2] == b'_'))
 }
 
 /// The index after a quoted run opened at `open` (a doubled quote stays inside).
-fn after_quoted(bytes: &[u8], open: usize, quote: u8, backslash: bool) -> usize {
+pub(super) fn after_quoted(bytes: &[u8], open: usize, quote: u8, backslash: bool) -> usize {
     let mut i = open + 1;
     while i < bytes.len() {
         if backslash && bytes[i] == b'\\' {
@@ -89,7 +91,7 @@ fn after_quoted(bytes: &[u8], open: usize, quote: u8, backslash: bool) -> usize 
 }
 
 /// The index after a `/* ... */` comment (they nest in PostgreSQL).
-fn after_block_comment(bytes: &[u8], open: usize) -> usize {
+pub(super) fn after_block_comment(bytes: &[u8], open: usize) -> usize {
     let mut depth = 0;
     let mut i = open;
     while i + 1 < bytes.len() {
@@ -113,7 +115,7 @@ fn after_block_comment(bytes: &[u8], open: usize) -> usize {
 
 /// The index after `$tag$ ... $tag$` opened at `open`, or after the `$`
 /// when it opens no such body (`$1`).
-fn after_dollar_quote(query: &str, open: usize) -> usize {
+pub(super) fn after_dollar_quote(query: &str, open: usize) -> usize {
     let rest = &query[open + 1..];
     let tag_len = rest
         .bytes()

@@ -14,6 +14,7 @@ pub mod classify;
 mod columns;
 mod connection;
 mod identifiers;
+mod normal_form;
 mod parameters;
 mod read_only_functions;
 mod statement;
@@ -24,7 +25,7 @@ use crate::params::param;
 use classify::classify;
 use runbook_dsl::ast::{Effect, ValueType};
 use runbook_dsl::catalog::{
-    Capabilities, KindSchema, ParamProblem, ParamSchema, ParamType, ResultField,
+    Capabilities, KindSchema, NormalForm, ParamProblem, ParamSchema, ParamType, ResultField,
 };
 use runbook_dsl::encode::Encoding;
 use runbook_dsl::node::Node;
@@ -162,6 +163,11 @@ fn schema() -> KindSchema {
         rules,
         capabilities: Capabilities {
             credentials: &["url"],
+            normal_form: Some(NormalForm {
+                param: "query",
+                shorthand: true,
+                of: normal_form::normal_form,
+            }),
             ..Capabilities::default()
         },
     }
