@@ -90,11 +90,11 @@ pub struct Capabilities {
     /// A text parameter that `diff` compares in a normal form, so that a
     /// change that does not change its meaning (`sql`'s query reflowed or
     /// its keywords in lower case) is no change.
-    pub normal_form: Option<NormalForm>,
+    pub normal_form: Option<&'static NormalForm>,
 }
 
 /// See [`Capabilities::normal_form`].
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct NormalForm {
     /// The parameter (`query`).
     pub param: &'static str,
@@ -106,23 +106,6 @@ pub struct NormalForm {
     pub of: fn(&str) -> String,
 }
 
-// Compared by the parameter: a function pointer's address says nothing.
-impl PartialEq for NormalForm {
-    fn eq(&self, other: &Self) -> bool {
-        self.param == other.param && self.shorthand == other.shorthand
-    }
-}
-
-impl Eq for NormalForm {}
-
-impl std::fmt::Debug for NormalForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NormalForm")
-            .field("param", &self.param)
-            .field("shorthand", &self.shorthand)
-            .finish_non_exhaustive()
-    }
-}
 
 /// See [`Capabilities::effect_floor`].
 #[derive(Clone, Copy, Debug)]

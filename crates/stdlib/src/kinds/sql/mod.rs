@@ -35,6 +35,13 @@ use runbook_runtime::{ActionContext, ActionResult, Kind};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// A query is compared by `diff` in its normal form.
+const QUERY_FORM: NormalForm = NormalForm {
+    param: "query",
+    shorthand: true,
+    of: normal_form::normal_form,
+};
+
 /// The `sql` kind.
 pub struct Sql;
 
@@ -163,11 +170,7 @@ fn schema() -> KindSchema {
         rules,
         capabilities: Capabilities {
             credentials: &["url"],
-            normal_form: Some(NormalForm {
-                param: "query",
-                shorthand: true,
-                of: normal_form::normal_form,
-            }),
+            normal_form: Some(&QUERY_FORM),
             ..Capabilities::default()
         },
     }
