@@ -106,7 +106,6 @@ pub struct NormalForm {
     pub of: fn(&str) -> String,
 }
 
-
 /// See [`Capabilities::effect_floor`].
 #[derive(Clone, Copy, Debug)]
 pub struct EffectFloor {
