@@ -264,3 +264,51 @@ steps:
     );
     assert_clean("the run", &run.stdout, &[SECRET.to_string()]);
 }
+
+/// A computed value that reads a loop's results over a step that used a
+/// secret is derived from it, and so masked; the parts of it its author
+/// declared plain (the hosts, their versions) stay readable in the
+/// approval question and the log, while the token does not show.
+#[test]
+fn a_computed_value_over_a_secret_loop_shows_what_was_declared_plain() {
+    let s = Sandbox::new(
+        r#"
+inputs:
+  token: {type: string, secret: true}
+vars:
+  probed: filter(steps.health.results, r => r.state == "succeeded")
+  to_roll: map(vars.probed, r => r.label)
+steps:
+  - id: hosts
+    shell:
+      env: {TOKEN: "{{inputs.token}}"}
+      command: 'test -n "$TOKEN" && echo "{\"hosts\": [\"prod-eu-west-1-web-1\", \"prod-eu-west-1-web-2\"]}"'
+    outputs:
+      names: {from: stdout, json: $.hosts, type: list, secret: false}
+  - id: health
+    needs: [hosts]
+    for_each: steps.hosts.outputs.names
+    as: host
+    shell:
+      env: {TOKEN: "{{inputs.token}}"}
+      command: 'echo "{\"version\": \"v2-canary-build-1234\"}"; echo "seen $TOKEN" >&2'
+    outputs:
+      version: {from: stdout, json: version, type: string, secret: false}
+  - id: drain
+    needs: [health]
+    log: "draining {{join(vars.to_roll, \", \")}} on {{join(map(steps.health.results, r => r.outputs.version), \",\")}}"
+"#,
+    );
+    let run = s.run(&["--input", &format!("token={SECRET}")]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stdout.contains(
+            "draining prod-eu-west-1-web-1, prod-eu-west-1-web-2 on v2-canary-build-1234,v2-canary-build-1234"
+        ),
+        "{}",
+        run.describe()
+    );
+    assert_clean("the run", &run.stdout, &[SECRET.to_string()]);
+    let journal: Vec<String> = s.journal().iter().map(|r| r.to_string()).collect();
+    assert_clean("the journal", &journal.join("\n"), &[SECRET.to_string()]);
+}

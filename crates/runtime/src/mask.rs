@@ -55,6 +55,10 @@ const BASE64_WRAPS: [usize; 2] = [76, 64];
 #[derive(Clone, Debug, Default)]
 pub struct Masker {
     forms: BTreeSet<String>,
+    /// Strings the playbook's author declared plain (the values of outputs
+    /// marked `secret: false`): not registered when a value derived from
+    /// a secret holds them, since they are shown in clear anyway.
+    plain: BTreeSet<String>,
     /// Built from `forms` after every registration; `None` while empty.
     automaton: Option<AhoCorasick>,
 }
@@ -85,6 +89,22 @@ impl Masker {
         self.rebuild();
     }
 
+    /// Remembers the strings of a value its author declared plain (an
+    /// output marked `secret: false`): a computed value that read a
+    /// secret step and holds one of them (a host's name from a registry
+    /// called with a token) does not blank it out everywhere. Secrets
+    /// registered otherwise stay masked.
+    pub fn add_plain(&mut self, value: &Value) {
+        match value {
+            Value::String(s) => {
+                self.plain.insert(s.clone());
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.add_plain(v)),
+            Value::Object(map) => map.values().for_each(|v| self.add_plain(v)),
+            _ => {}
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.automaton.is_none()
     }
@@ -93,6 +113,7 @@ impl Masker {
     /// its caller's secrets too).
     pub fn extend(&mut self, other: &Masker) {
         self.forms.extend(other.forms.iter().cloned());
+        self.plain.extend(other.plain.iter().cloned());
         self.rebuild();
     }
 
@@ -108,7 +129,11 @@ impl Masker {
 
     fn insert_derived(&mut self, value: &Value) {
         match value {
-            Value::String(s) if s.len() >= DERIVED_MIN_LEN && s.parse::<f64>().is_err() => {
+            Value::String(s)
+                if s.len() >= DERIVED_MIN_LEN
+                    && s.parse::<f64>().is_err()
+                    && !self.plain.contains(s) =>
+            {
                 self.insert(s)
             }
             Value::Array(items) => items.iter().for_each(|v| self.insert_derived(v)),
@@ -437,6 +462,24 @@ mod tests {
         assert!(!masked.contains("s3cr"), "{masked}");
         assert!(!masked.contains(&b64), "{masked}");
         assert_eq!(masked.matches(MASK).count(), 3, "{masked}");
+    }
+
+    #[test]
+    fn a_derived_value_does_not_mask_what_was_declared_plain() {
+        let mut m = Masker::new();
+        m.add("the-token-itself");
+        m.add_plain(&serde_json::json!(["prod-eu-west-1-web-1"]));
+        m.add_derived(&serde_json::json!([
+            "prod-eu-west-1-web-1",
+            "a-session-token-xyz"
+        ]));
+        assert_eq!(
+            m.mask("drain prod-eu-west-1-web-1 with a-session-token-xyz"),
+            "drain prod-eu-west-1-web-1 with ***"
+        );
+        // Declaring a value plain never unmasks a registered secret.
+        m.add_plain(&serde_json::json!("the-token-itself"));
+        assert_eq!(m.mask("the-token-itself"), "***");
     }
 
     #[test]

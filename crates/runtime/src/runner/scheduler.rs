@@ -512,7 +512,11 @@ impl<'b> Scheduler<'b> {
             if let Some(v) = outputs.get(&output.name.value) {
                 if output.is_secret() {
                     self.bus.masker_mut().add_value(v);
-                } else if step_plan.uses_secret && output.secret.is_none() {
+                } else if output.secret.is_some() {
+                    // `secret: false`: shown in clear, also inside computed
+                    // values that read secret steps.
+                    self.bus.masker_mut().add_plain(v);
+                } else if step_plan.uses_secret {
                     self.bus.masker_mut().add_derived(v);
                 }
             }
