@@ -79,7 +79,16 @@ steps:
         (server.url.as_str(), ".", "would move up the path"),
         ("127.0.0.1/api", "x", "is not an absolute"),
         ("file:///etc/passwd#", "x", "is not an absolute"),
-    ] {
+    ]
+    .into_iter()
+    .map(|(b, v, w)| (b.to_string(), v, w))
+    // The playbook's own path would become the base's query.
+    .chain([(
+        format!("{}/hosts/web-1/rollback?", server.url),
+        "web-5",
+        "would be part of that query",
+    )]) {
+        let base = base.as_str();
         let args = [
             "--input",
             &input("base", base),

@@ -160,13 +160,12 @@ pub fn fill(template: &Template, env: &dyn Env, quoting: Quoting) -> Result<Stri
                             Parses::Twice => shell_quote(&text),
                             Parses::Once => text,
                         };
-                        let encoded =
-                            encoding
-                                .insert(&out, insertion, &value, &text)
-                                .map_err(|message| FillError {
-                                    message,
-                                    span: insertion.span,
-                                })?;
+                        let encoded = encoding
+                            .insert(&out, following, insertion, &value, &text)
+                            .map_err(|message| FillError {
+                                message,
+                                span: insertion.span,
+                            })?;
                         out.push_str(&encoded);
                     }
                     // Not a shell command: `quote` still quotes once, for

@@ -92,16 +92,19 @@ impl Encoding {
     }
 
     /// The text to insert for `value` (as `text` after its format) after
-    /// `prefix`, the output filled in so far; or why it cannot be inserted.
+    /// `prefix`, the output filled in so far, and before `following`, the
+    /// template's literal text right after it; or why it cannot be
+    /// inserted.
     pub fn insert(
         self,
         prefix: &str,
+        following: Option<&str>,
         insertion: &Insertion,
         value: &Value,
         text: &str,
     ) -> Result<String, String> {
         match self {
-            Encoding::Url => url::insert(prefix, text),
+            Encoding::Url => url::insert(prefix, following, text),
             Encoding::ServiceUrl => service_url::insert(prefix, text),
             Encoding::JsonBody => json::insert(prefix, insertion, value, text),
             Encoding::PromQl => promql::insert(prefix, value, text),

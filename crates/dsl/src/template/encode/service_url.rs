@@ -41,7 +41,7 @@ pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
         }
         Part::Authority => Ok(percent_encode(text)),
         // The path (a database) and the query as in any URL.
-        Part::Path | Part::Query | Part::Fragment => super::url::insert(prefix, text),
+        Part::Path | Part::Query | Part::Fragment => super::url::insert(prefix, None, text),
     }
 }
 

@@ -39,10 +39,21 @@ pub(super) fn part(prefix: &str) -> Part {
     }
 }
 
-pub(super) fn insert(prefix: &str, text: &str) -> Result<String, String> {
+pub(super) fn insert(prefix: &str, following: Option<&str>, text: &str) -> Result<String, String> {
     match part(prefix) {
         Part::Start => {
             base_url(text)?;
+            // The playbook's own path after the base (`/hosts/web-5/drain`)
+            // would become part of the base's query, and the request go
+            // where the base's path says (`.../web-1/rollback?/hosts/...`).
+            let path_follows =
+                following.is_some_and(|f| !f.is_empty() && !f.starts_with(['?', '&', '#']));
+            if path_follows && text.contains('?') {
+                return Err(format!(
+                    "`{text}` has a query (`?`), so the `{}` written after it would be part of that query instead of the path: give the base URL without a query",
+                    following.unwrap_or_default()
+                ));
+            }
             Ok(text.to_string())
         }
         Part::Authority => {
