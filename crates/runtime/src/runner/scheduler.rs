@@ -11,11 +11,10 @@ use crate::outputs;
 use crate::scope::Scope;
 use crate::step_message::{StepDone, TaskMsg};
 use runbook_dsl::activation::{self, Blocked, Ended};
-use runbook_dsl::ast::{Action as StepAction, OnFailure, Step};
+use runbook_dsl::ast::{Action as StepAction, Step};
 use runbook_dsl::expr::{self, Outcome, StepOutcome};
 use runbook_dsl::graph::EdgeKind;
 use runbook_dsl::plan::Plan;
-use runbook_dsl::Span;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -25,6 +24,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 mod cleanup;
+mod failure;
 mod held;
 mod restore;
 
@@ -519,53 +519,6 @@ impl<'b> Scheduler<'b> {
                 } else if step_plan.uses_secret {
                     self.bus.masker_mut().add_derived(v);
                 }
-            }
-        }
-    }
-
-    /// What a failure does to the run: `on_failure` decides.
-    fn failed(&mut self, i: usize, message: &Option<String>, state: StepState, span: Option<Span>) {
-        let step = self.plan.step(i).0;
-        let on_failure = step
-            .on_failure
-            .as_ref()
-            .map(|o| &o.value)
-            .unwrap_or(&OnFailure::Abort);
-        let message = message
-            .clone()
-            .unwrap_or_else(|| format!("step `{}` {}", step.id.value, state.name()));
-        match (state, on_failure) {
-            // Cancelled by an abort or Ctrl-C: the cause is already recorded.
-            (StepState::Cancelled, _) => {}
-            // A rejection stops the run whatever `on_failure` says.
-            (StepState::Rejected, _) | (_, OnFailure::Abort) => {
-                self.failures.push(Failure {
-                    step: i,
-                    state,
-                    message,
-                    span,
-                    handled: false,
-                });
-                if self.stop.is_none() {
-                    self.stop = Some(if state == StepState::Rejected {
-                        RunStatus::Rejected
-                    } else {
-                        RunStatus::Failed
-                    });
-                }
-                // A failing cleanup does not stop the other cleanups.
-                if !self.cleanup.started() {
-                    self.abort.cancel();
-                }
-            }
-            (_, OnFailure::Continue | OnFailure::Goto(_)) => {
-                self.failures.push(Failure {
-                    step: i,
-                    state,
-                    message,
-                    span,
-                    handled: true,
-                });
             }
         }
     }

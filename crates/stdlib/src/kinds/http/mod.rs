@@ -28,13 +28,13 @@ pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", 
 const EFFECT: &str = "`read` for `GET` and `HEAD` (also when `method` is absent), which \
 HTTP defines as safe; `write` for every other method, and for any request with `save_to` \
 (it writes a local file). A `POST` to an endpoint that only reads (a search, a query) may \
-be declared `effect: read`, and a dry-run then sends it; `PUT`, `PATCH`, `DELETE` and \
-`save_to` declared `read` are an error (`runbook::understated_effect`).";
+be declared `effect: read`, and a dry-run then sends it; `PUT`, `PATCH` and `DELETE` \
+declared `read` are an error (`runbook::understated_effect`).";
 
 /// The floor of a step's declared effect: what its parameters say it does.
 const FLOOR: EffectFloor = EffectFloor {
     effect: effect_floor,
-    read_from: &["save_to", "method"],
+    read_from: &["method"],
 };
 
 /// The `http` kind.
@@ -298,13 +298,10 @@ fn default_effect(params: &Node) -> Effect {
 }
 
 /// What a step must at least declare: `PUT`, `PATCH` and `DELETE` change
-/// what they name by definition, and a file saved is written. A `POST`
-/// may be declared `read` (a search, a query endpoint), which a dry-run
-/// then sends.
+/// what they name by definition. A `POST` may be declared `read` (a
+/// search, a query endpoint), which a dry-run then sends; so may a
+/// download (`save_to`), which a dry-run fetches without writing the file.
 fn effect_floor(params: &Node) -> Effect {
-    if param(params, Some("url"), "save_to").is_some() {
-        return Effect::Write;
-    }
     match param(params, Some("url"), "method").and_then(Node::scalar_string) {
         Some(m)
             if ["PUT", "PATCH", "DELETE"]
