@@ -43,6 +43,19 @@ pub fn run(args: &RunArgs) -> i32 {
             return INVALID;
         }
     };
+    let refused = runbook_runtime::session::preflight::refused_inputs(&plan, &inputs);
+    if !refused.is_empty() {
+        for r in &refused {
+            eprintln!(
+                "runbook run: input `{}` cannot go where step `{}` puts it: {}",
+                r.input,
+                r.step,
+                runbook_dsl::terminal_text::escape(&r.message)
+            );
+        }
+        eprintln!("runbook run: nothing ran: give a value that fits there");
+        return INVALID;
+    }
     let operator = match operator(&args.decisions, &plan) {
         Ok(op) => op,
         Err(code) => return code,

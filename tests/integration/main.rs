@@ -35,6 +35,7 @@ mod harness;
 mod hostile_input;
 mod http_closed_connections;
 mod indirect_readers;
+mod input_preflight;
 mod insertions;
 mod journal_final_sync;
 mod k8s_closed_connections;

@@ -16,6 +16,7 @@ pub mod hash;
 pub mod inputs;
 pub mod journaled;
 pub mod nest;
+pub mod preflight;
 pub mod resume;
 pub mod scripted;
 

@@ -56,6 +56,22 @@ pub(super) fn insert(prefix: &str, following: Option<&str>, text: &str) -> Resul
             }
             Ok(text.to_string())
         }
+        Part::Authority
+            if prefix.ends_with(':')
+                && !prefix.ends_with("://")
+                && !following.is_some_and(|f| f.starts_with('@')) =>
+        {
+            // After the host's `:` (not a user's, which `@` follows): a
+            // port, 1 to 65535.
+            match text.parse::<u16>() {
+                Ok(port) if port > 0 && text.chars().all(|c| c.is_ascii_digit()) => {
+                    Ok(text.to_string())
+                }
+                _ => Err(format!(
+                    "`{text}` cannot be the port of the URL `{prefix}...`: a port is a number from 1 to 65535"
+                )),
+            }
+        }
         Part::Authority => {
             if is_host_or_port(text) {
                 Ok(text.to_string())
