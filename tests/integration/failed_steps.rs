@@ -195,3 +195,65 @@ steps:
         "{stderr}"
     );
 }
+
+/// `steps.ID.message` says why a step failed, whatever its kind, so a
+/// triage after the failure tells its causes apart; a refused connection
+/// and a refused password take different paths. It is null for a step
+/// that succeeded.
+#[test]
+fn a_failed_steps_message_tells_its_causes_apart() {
+    let (_held, port) = refusing_port();
+    let s = Sandbox::new(&format!(
+        r#"
+inputs:
+  says: {{type: string}}
+steps:
+  - id: probe
+    shell: echo "$SAYS" >&2; exit 1
+    on_failure: {{goto: triage}}
+  - id: fine
+    shell: "true"
+  - id: api
+    http: "http://127.0.0.1:{port}/health"
+    on_failure: continue
+  - id: triage
+    when: failed(probe)
+    branch:
+      - when: contains(steps.probe.message, "WRONGPASS")
+        then: credentials
+      - else: down
+  - id: credentials
+    log: "credentials: {{{{steps.probe.message}}}}"
+  - id: down
+    log: "down"
+  - id: report
+    needs: [api, fine]
+    log: "api: {{{{steps.api.message}}}}; fine: {{{{default(steps.fine.message, \"none\")}}}}"
+"#
+    ));
+    let run = s
+        .command(&["run", "p.yaml", "--output", "json", "--input", "says=x"])
+        .env("SAYS", "WRONGPASS invalid username-password pair")
+        .output()
+        .expect("runbook runs");
+    let run = crate::running::Run::from(run);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("credentials"), "succeeded", "{}", run.describe());
+    assert_eq!(run.state("down"), "skipped", "{}", run.describe());
+    let logs: Vec<String> = run
+        .events_of("step_output")
+        .iter()
+        .filter_map(|e| e["line"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|l| l
+                == "credentials: exited with status 1: WRONGPASS invalid username-password pair"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("api: ") && l.contains("fine: none")),
+        "{logs:?}"
+    );
+}

@@ -43,13 +43,20 @@ fn an_input_that_cannot_go_where_a_step_puts_it_is_refused_before_anything_runs(
         assert_eq!(run.status.code(), Some(2), "{input}: {stderr}");
         let name = input.split('=').next().unwrap_or_default();
         assert!(
-            stderr.contains(&format!("input `{name}` cannot go where step `ping` puts it"))
-                && stderr.contains(why)
+            stderr.contains(&format!(
+                "input `{name}` cannot go where step `ping` puts it"
+            )) && stderr.contains(why)
                 && stderr.contains("nothing ran"),
             "{input}: {stderr}"
         );
-        assert!(!s.path().join("trail").exists(), "{input}: the failover ran");
-        assert!(!s.path().join(".runbook").exists(), "{input}: a run started");
+        assert!(
+            !s.path().join("trail").exists(),
+            "{input}: the failover ran"
+        );
+        assert!(
+            !s.path().join(".runbook").exists(),
+            "{input}: a run started"
+        );
     }
 }
 

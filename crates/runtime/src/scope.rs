@@ -69,6 +69,14 @@ impl Scope {
         self.ended(id, results, outputs, StepOutcome::Succeeded, None);
     }
 
+    /// `steps.ID.message`: what the step said as it ended (why it failed;
+    /// null when it succeeded), unless its kind has a result of that name.
+    fn with_message(results: &mut Map<String, Value>, message: Option<&str>) {
+        results
+            .entry("message")
+            .or_insert_with(|| message.map_or(Value::Null, |m| Value::String(m.to_string())));
+    }
+
     /// Records a step that failed, with the results and outputs it produced
     /// before failing (a non-zero exit still has its `exit_code` and
     /// `stderr`; a refused connection has no `status`), and the cause.
@@ -79,6 +87,8 @@ impl Scope {
         outputs: Map<String, Value>,
         cause: &str,
     ) {
+        let mut results = results;
+        Scope::with_message(&mut results, Some(cause));
         let cause = format!("`{id}` failed before producing it: {cause}");
         self.ended(id, results, outputs, StepOutcome::Failed, Some(cause));
     }
@@ -92,6 +102,7 @@ impl Scope {
         cause: Option<String>,
     ) {
         let mut values = results;
+        Scope::with_message(&mut values, None);
         values.insert("outputs".into(), Value::Object(outputs));
         self.steps.insert(
             id.to_string(),

@@ -468,6 +468,9 @@ impl<'a, 'b> References<'a, 'b> {
         } else {
             match result_type(step, schema, field) {
                 Some(ty) => (ty, at + 1),
+                // What the step said as it ended, whatever its kind (an
+                // element's is `results[i].message`).
+                None if field == "message" && at == 2 => (Type::String, at + 1),
                 None => {
                     let Some(results) = result_names(step, schema) else {
                         return Type::Any;
