@@ -317,6 +317,7 @@ impl Human {
                     None => step.clone(),
                 };
                 self.refused = (!approved && element.is_some()).then(|| step.clone());
+                let who = via.decided_by(who);
                 if *approved {
                     format!(
                         "  {} {step} approved by {who} ({via}){why}",
@@ -361,8 +362,9 @@ impl Human {
                     line
                 }
                 None => format!(
-                    "  {} {step}: {} ({who}, {via})",
+                    "  {} {step}: {} ({}, {via})",
                     self.palette.green("✓"),
+                    via.decided_by(who),
                     one_line(&answer.to_string())
                 ),
             },

@@ -43,6 +43,22 @@ pub enum Via {
 
 impl Via {
     const CALLER_PREFIX: &'static str = "approval of `";
+
+    /// Whether nobody decided: no terminal to ask, or the deadline passed.
+    pub fn is_automatic(&self) -> bool {
+        matches!(self, Via::NoTerminal | Via::Timeout | Via::TimeoutDefault)
+    }
+
+    /// Who decided, as a person reads it: `who` (the operator, journaled
+    /// for the audit) for a decision someone made, `nobody` for one that
+    /// was made because nobody could be asked or answered in time.
+    pub fn decided_by<'a>(&self, who: &'a str) -> &'a str {
+        if self.is_automatic() {
+            "nobody"
+        } else {
+            who
+        }
+    }
 }
 
 impl fmt::Display for Via {

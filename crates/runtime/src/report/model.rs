@@ -417,11 +417,12 @@ impl RunReport {
                         } else {
                             Verdict::Rejected
                         },
-                        who: who.clone(),
+                        who: via.decided_by(who).to_string(),
                         via: via.to_string(),
                         why: reason.clone(),
                         plan_hash: Some(plan_hash.clone()),
                     });
+                    let who = via.decided_by(who);
                     let element = element
                         .as_ref()
                         .map(|e| format!(" {e}"))

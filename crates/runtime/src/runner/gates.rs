@@ -137,7 +137,8 @@ impl StepTask {
                 StepState::Rejected,
                 format!(
                     "the gate of `{id}` was rejected by {} ({}){why}",
-                    decision.who, decision.via
+                    decision.via.decided_by(&decision.who),
+                    decision.via
                 ),
             ))
         }
