@@ -8,6 +8,7 @@
 //! whether or not the URL came from a secret input.
 
 use super::resp::{self, Fail, Reply};
+use runbook_runtime::mask::MASK;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -288,10 +289,19 @@ impl Target {
     /// a command's arguments in an error (`unknown command ... with args
     /// beginning with`), and the login's arguments hold the password.
     fn scrub(&self, message: &str) -> String {
-        match &self.password {
-            Some(password) if !password.is_empty() => message.replace(password.as_str(), "****"),
-            _ => message.to_string(),
+        match self.scrubbed_password() {
+            Some(password) => message.replace(password, MASK),
+            None => message.to_string(),
         }
+    }
+
+    /// The password, when it is long enough to be taken out where it
+    /// shows: as for the run's masker, a shorter one would blank letters
+    /// of unrelated words (`dis***led`), and show what it is.
+    fn scrubbed_password(&self) -> Option<&str> {
+        self.password
+            .as_deref()
+            .filter(|p| p.chars().count() >= runbook_runtime::mask::MIN_SECRET_LEN)
     }
 
     /// A reply with the password taken out of every string in it: a read
@@ -299,18 +309,18 @@ impl Target {
     /// only the URL as a whole is known to the masker.
     pub fn scrub_value(&self, value: &mut serde_json::Value) {
         use serde_json::Value;
-        let Some(password) = self.password.as_deref().filter(|p| !p.is_empty()) else {
+        let Some(password) = self.scrubbed_password() else {
             return;
         };
         match value {
-            Value::String(s) if s.contains(password) => *s = s.replace(password, "****"),
+            Value::String(s) if s.contains(password) => *s = s.replace(password, MASK),
             Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_value(v)),
             Value::Object(map) => {
                 let scrubbed: serde_json::Map<String, Value> = std::mem::take(map)
                     .into_iter()
                     .map(|(k, mut v)| {
                         self.scrub_value(&mut v);
-                        (k.replace(password, "****"), v)
+                        (k.replace(password, MASK), v)
                     })
                     .collect();
                 *map = scrubbed;
@@ -397,7 +407,7 @@ mod tests {
         t.scrub_value(&mut reply);
         assert_eq!(
             reply,
-            serde_json::json!({"requirepass": "****", "****x": ["a **** b", 1]})
+            serde_json::json!({"requirepass": "***", "***x": ["a *** b", 1]})
         );
     }
 }
