@@ -32,6 +32,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         Ok(g) => g,
         Err(e) => return fail(&e),
     };
+    super::run::secret_on_command_line(&plan, &decisions.input);
     let operator = match operator(decisions, &plan) {
         Ok(op) => op,
         Err(code) => return code,

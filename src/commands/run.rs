@@ -43,6 +43,7 @@ pub fn run(args: &RunArgs) -> i32 {
             return INVALID;
         }
     };
+    secret_on_command_line(&plan, &args.decisions.input);
     let refused = runbook_runtime::session::preflight::refused_inputs(&plan, &inputs);
     if !refused.is_empty() {
         for r in &refused {
@@ -80,6 +81,30 @@ pub fn run(args: &RunArgs) -> i32 {
         waiting: waiting(&args.decisions),
     };
     execute(session, operator, &args.decisions)
+}
+
+/// Warns of a secret input given as `--input NAME=VALUE`: the value is in
+/// the process's arguments, which every user of the machine can read
+/// (`ps`), and in the shell's history. The value itself is never said.
+pub fn secret_on_command_line(plan: &Plan, given: &[String]) {
+    for pair in given {
+        let name = pair.split('=').next().unwrap_or_default();
+        let Some(input) = plan
+            .playbook()
+            .inputs
+            .iter()
+            .find(|i| i.name.value == name && i.is_secret())
+        else {
+            continue;
+        };
+        let instead = match &input.env {
+            Some(var) => format!("set `{}` in the environment", var.value),
+            None => "give it in `--inputs-file` (a file only you can read)".into(),
+        };
+        eprintln!(
+            "runbook: warning: the secret input `{name}` was given with `--input`, where other users of this machine can read it (`ps`) and the shell's history keeps it: {instead} instead"
+        );
+    }
 }
 
 fn usage(message: &str) -> i32 {

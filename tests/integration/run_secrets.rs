@@ -309,6 +309,14 @@ steps:
         run.describe()
     );
     assert_clean("the run", &run.stdout, &[SECRET.to_string()]);
+    // Given on the command line, where `ps` shows it: said, not repeated.
+    assert!(
+        run.stderr
+            .contains("the secret input `token` was given with `--input`"),
+        "{}",
+        run.stderr
+    );
+    assert_clean("stderr", &run.stderr, &[SECRET.to_string()]);
     let journal: Vec<String> = s.journal().iter().map(|r| r.to_string()).collect();
     assert_clean("the journal", &journal.join("\n"), &[SECRET.to_string()]);
 }
