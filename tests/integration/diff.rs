@@ -296,6 +296,60 @@ fn the_ci_example_is_a_workflow_that_runs_every_command() {
     for line in text.lines().filter(|l| l.trim_start().starts_with("run:")) {
         assert!(!line.contains("${{"), "{line}");
     }
+    // The Check step, run as written in a repository with a broken
+    // playbook: one annotation whose title keeps the code whole, and the
+    // job fails. The Rehearse step passes with a notice when there is no
+    // scenario file.
+    let steps = |name: &str| {
+        jobs.values()
+            .flat_map(|job| job["steps"].as_array().cloned().unwrap_or_default())
+            .find(|step| step["name"] == name)
+            .and_then(|step| step["run"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("a step named {name}"))
+    };
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("playbooks")).unwrap();
+    std::fs::write(
+        repo.path().join("playbooks/broken.yaml"),
+        "steps:\n  - id: a\n    shell: [\n",
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .expect("git runs")
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    let bin = crate::running::binary();
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run_step = |name: &str| {
+        std::process::Command::new("bash")
+            .args(["-e", "-c", &steps(name)])
+            .current_dir(repo.path())
+            .env("PATH", &path)
+            .output()
+            .expect("bash runs")
+    };
+    let checked = run_step("Check");
+    let out = String::from_utf8_lossy(&checked.stdout);
+    // `xargs` says 123 for a command that failed.
+    assert_ne!(checked.status.code(), Some(0), "{out}");
+    assert!(
+        out.starts_with("::error file=playbooks/broken.yaml,line=")
+            && out.contains(",title=runbook%3A%3Ayaml_syntax::invalid YAML"),
+        "{out}"
+    );
+    let rehearsed = run_step("Rehearse");
+    let out = String::from_utf8_lossy(&rehearsed.stdout);
+    assert_eq!(rehearsed.status.code(), Some(0), "{out}");
+    assert!(out.starts_with("::notice::no rehearsal scenarios"), "{out}");
 }
 
 /// A pull request that renames a called playbook (and its call) diffs:

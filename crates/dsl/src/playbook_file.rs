@@ -43,8 +43,13 @@ fn read_inner(path: &std::path::Path) -> Result<SourceFile, (SourceFile, Diagnos
         crate::user_file::read(path, crate::user_file::MAX_PLAYBOOK_BYTES).map_err(|e| {
             (
                 empty(),
-                Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
-                    .help("check the path and its permissions"),
+                Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}")).help(
+                    if e.kind() == std::io::ErrorKind::FileTooLarge {
+                        "split it into playbooks that call each other (`playbook` steps)"
+                    } else {
+                        "check the path and its permissions"
+                    },
+                ),
             )
         })?;
     match String::from_utf8(bytes) {

@@ -91,7 +91,7 @@ pub fn read_to_string(path: &Path) -> io::Result<String> {
 
 fn too_large(limit: u64) -> io::Error {
     io::Error::new(
-        io::ErrorKind::InvalidInput,
+        io::ErrorKind::FileTooLarge,
         format!("it is larger than {} MiB", limit / (1024 * 1024)),
     )
 }

@@ -142,7 +142,7 @@ fn syntax_error(info: &str, at: usize, text: &str) -> Diagnostic {
     } else if lower.contains("quote") || lower.contains("quoted") {
         "a quoted string is not closed"
     } else {
-        "fix the YAML syntax; `runbook fmt` or an editor with the runbook JSON schema helps"
+        "fix the YAML syntax; an editor with the runbook JSON schema (docs/editors.md) marks it as you type"
     };
     Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {info}"))
         .label(Span::new(at, end), "here")
