@@ -95,10 +95,14 @@ steps:
             "--input",
             &input("x", value),
         ];
+        // Inputs: refused before anything runs.
         let ran = run_playbook("urls.yaml", playbook, &args, &[]);
-        assert_ne!(ran.code, 0, "{value:?}");
-        let message = ran.finished("get")["message"].as_str().unwrap().to_string();
-        assert!(message.contains(why), "{value:?}: {message}");
+        assert_eq!(ran.code, 2, "{value:?}");
+        assert!(
+            ran.stderr.contains("cannot go where step `get` puts it") && ran.stderr.contains(why),
+            "{value:?}: {}",
+            ran.stderr
+        );
     }
     let hosted = r#"name: host
 inputs:
@@ -116,9 +120,12 @@ steps:
             &["--input", &input("host", &evil)],
             &[],
         );
-        assert_ne!(ran.code, 0, "{evil}");
-        let message = ran.finished("get")["message"].as_str().unwrap().to_string();
-        assert!(message.contains("cannot go in the host"), "{message}");
+        assert_eq!(ran.code, 2, "{evil}");
+        assert!(
+            ran.stderr.contains("cannot go in the host"),
+            "{}",
+            ran.stderr
+        );
     }
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
@@ -270,22 +277,22 @@ steps:
             "--approve",
             "kill",
         ];
+        // Inputs: both refused before anything runs.
         let ran = run_playbook("kill.yaml", playbook, &args, &env);
-        let message = ran.finished("kill")["message"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        assert_eq!(ran.code, 2, "{hostile}: {}", ran.stderr);
         assert!(
-            message.contains("cannot be part of a Kubernetes name"),
-            "{hostile}: {message}"
+            ran.stderr
+                .contains("input `pod` cannot go where step `kill` puts it")
+                && ran.stderr.contains("cannot be part of a Kubernetes name"),
+            "{hostile}: {}",
+            ran.stderr
         );
-        let message = ran.finished("find")["message"]
-            .as_str()
-            .unwrap()
-            .to_string();
         assert!(
-            message.contains("cannot go in a label selector"),
-            "{hostile}: {message}"
+            ran.stderr
+                .contains("input `app` cannot go where step `find` puts it")
+                && ran.stderr.contains("cannot go in a label selector"),
+            "{hostile}: {}",
+            ran.stderr
         );
     }
     assert!(k8s.mutations().is_empty(), "{:?}", k8s.mutations());

@@ -96,15 +96,23 @@ fn a_templated_wait_renders_its_duration() {
 
 #[test]
 fn a_templated_wait_that_is_not_a_duration_fails_before_it_waits() {
+    // An input: refused before anything runs, naming the step.
     let sandbox = Sandbox::new(WAITS);
     let run = sandbox.run(&["--yes", "--input", "said=$(touch PWNED) later"]);
-    assert_eq!(run.state("settle"), "succeeded", "{}", run.describe());
-    assert_eq!(run.state("said"), "failed", "{}", run.describe());
+    assert_eq!(run.code, 2, "{}", run.describe());
     assert!(
-        run.message("said")
-            .contains("`duration` is `$(touch PWNED) later`, which is not a duration"),
+        run.events_of("step_finished").is_empty(),
         "{}",
-        run.message("said")
+        run.describe()
+    );
+    assert!(
+        run.stderr
+            .contains("input `said` cannot go where step `said` puts it")
+            && run
+                .stderr
+                .contains("`duration` is `$(touch PWNED) later`, which is not a duration"),
+        "{}",
+        run.stderr
     );
     assert!(
         !sandbox.path().join("after.txt").exists(),
