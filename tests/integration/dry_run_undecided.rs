@@ -130,12 +130,27 @@ steps:
     log: escalate
   - id: done
     log: done
+  - id: evidence
+    shell: echo saved > evidence
+  - id: triage
+    needs: [probe, evidence]
+    branch:
+      - when: steps.probe.stdout == "broken"
+        then: page
+      - else: calm
+  - id: page
+    log: page
+  - id: calm
+    log: calm
 "#,
     );
     let run = s.run(&["--dry-run"]);
     assert_eq!(run.code, 0, "{}", run.describe());
     // Before any described step: a plain decision.
     assert_eq!(run.message("first"), "took `fix`");
+    // After a described step it only waits for, on values read before it:
+    // a plain decision too.
+    assert_eq!(run.message("triage"), "took `page`", "{}", run.describe());
     let message = run.message("again");
     assert_eq!(
         message,

@@ -81,12 +81,19 @@ impl Scheduler<'_> {
         self.settle(done);
     }
 
-    /// In a dry-run, the step the dry-run only described that comes before
-    /// step `i`, if any.
+    /// In a dry-run, a step the dry-run only described that comes before a
+    /// step whose values branch `i` reads, if any: those values may have
+    /// waited on its effect. A step that only orders the branch (`needs`)
+    /// and whose values it does not read does not count.
     fn after_described(&self, i: usize) -> Option<&str> {
         if self.shared.options.mode != Mode::DryRun {
             return None;
         }
-        self.described[i].map(|d| self.id(d))
+        self.plan
+            .step_plan(i)
+            .reads
+            .iter()
+            .find_map(|&r| self.described[r])
+            .map(|d| self.id(d))
     }
 }
