@@ -492,7 +492,7 @@ impl StepTask {
         fields.insert("all_succeeded".into(), Value::Bool(succeeded == count));
         fields.insert("any_failed".into(), Value::Bool(failed > 0));
         let (state, message) = if let Some(why) = rejected {
-            let message = match rejected_elements.len() {
+            let mut message = match rejected_elements.len() {
                 1 if count == 1 => why,
                 1 => format!(
                     "element {} was rejected, {succeeded} of {count} succeeded: {why}",
@@ -503,6 +503,14 @@ impl StepTask {
                     rejected_elements.join(", ")
                 ),
             };
+            // The elements that failed before the rejection stopped the
+            // loop are part of what it did.
+            if !failures.is_empty() {
+                message.push_str(&format!(
+                    "; {failed} failed: {}",
+                    failures.join("; ")
+                ));
+            }
             (StepState::Rejected, message)
         } else if cancelled {
             (
