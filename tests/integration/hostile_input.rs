@@ -391,3 +391,26 @@ steps:
         "{shown}"
     );
 }
+
+/// A diagnostic on or next to a line of megabytes (a generated or minified
+/// file) says where it is in words instead of drawing the line, so the
+/// output stays small however long the line is.
+#[test]
+fn a_diagnostic_next_to_a_huge_line_does_not_echo_it() {
+    let long = "x".repeat(3_000_000);
+    let s = Sandbox::new(&format!(
+        "steps:\n  - id: a\n    shell: \"echo {long}\"\n    bogus: 1\n"
+    ));
+    let out = s
+        .command(&["check", "p.yaml"])
+        .output()
+        .expect("check runs");
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text.len() < 4_000, "{} bytes", text.len());
+    assert!(
+        text.contains("p.yaml:4:5: unknown field (the line is too long to show)"),
+        "{}",
+        &text[..text.len().min(2_000)]
+    );
+}

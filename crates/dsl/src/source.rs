@@ -148,6 +148,29 @@ impl SourceFile {
         (line + 1, column + 1)
     }
 
+    /// The length in bytes of the longest of the line that holds byte
+    /// `offset` and the lines next to it (what a drawn diagnostic shows),
+    /// without line breaks.
+    pub fn longest_line_near(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let len = |l: usize| {
+            let start = self.line_starts[l];
+            let end = self
+                .line_starts
+                .get(l + 1)
+                .map_or(self.text.len(), |next| next - 1);
+            end.saturating_sub(start)
+        };
+        (line.saturating_sub(1)..=(line + 1).min(self.line_starts.len() - 1))
+            .map(len)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The text of a span, clamped to the file.
     pub fn slice(&self, span: Span) -> &str {
         let start = floor_char_boundary(&self.text, span.start);

@@ -180,11 +180,47 @@ pub fn render(file: &SourceFile, diagnostics: &[Diagnostic], style: RenderStyle)
     // One line index for all the findings of the file.
     let source = file.named_source();
     for diagnostic in diagnostics.iter() {
-        let report = Report::on(source.clone(), diagnostic.clone());
+        let report = Report::on(source.clone(), shown(&file, diagnostic));
         out.push_str(&render_report(&report, style));
         out.push('\n');
     }
     out
+}
+
+/// Lines longer than this are not drawn under a diagnostic: a generated
+/// or minified file (a 3 MB line) would be echoed whole, once per finding.
+const MAX_DRAWN_LINE: usize = 1000;
+
+/// The diagnostic as it is drawn: when a label is on a line too long to
+/// draw, without the source, its place and labels said in words.
+fn shown(file: &SourceFile, diagnostic: &Diagnostic) -> Diagnostic {
+    let too_long = diagnostic.labels.iter().any(|l| {
+        file.longest_line_near(l.span.start) > MAX_DRAWN_LINE
+            || file.longest_line_near(l.span.end) > MAX_DRAWN_LINE
+    });
+    if !too_long {
+        return diagnostic.clone();
+    }
+    let mut shown = diagnostic.clone();
+    let places: Vec<String> = shown
+        .labels
+        .drain(..)
+        .map(|label| {
+            let (line, column) = file.line_col(label.span.start);
+            let at = format!("{}:{line}:{column}", file.name());
+            if label.message.is_empty() {
+                at
+            } else {
+                format!("{at}: {}", label.message)
+            }
+        })
+        .collect();
+    shown.message = format!(
+        "{}\n  at {} (the line is too long to show)",
+        shown.message,
+        places.join("\n  and ")
+    );
+    shown
 }
 
 /// The file and diagnostics as they should be drawn: control characters

@@ -506,10 +506,7 @@ impl StepTask {
             // The elements that failed before the rejection stopped the
             // loop are part of what it did.
             if !failures.is_empty() {
-                message.push_str(&format!(
-                    "; {failed} failed: {}",
-                    failures.join("; ")
-                ));
+                message.push_str(&format!("; {failed} failed: {}", failures.join("; ")));
             }
             (StepState::Rejected, message)
         } else if cancelled {
