@@ -205,3 +205,72 @@ steps:
     let text: String = journal.iter().map(|r| r.to_string()).collect();
     assert!(!text.contains("s3cr3t"), "{text}");
 }
+
+/// "Run it again?" asked of a calling step after a crash is not the
+/// approval of what the called playbook does: its own gates still ask.
+/// Before, approving the re-run passed every gate of the called playbook
+/// (a restart of a host nobody approved).
+#[test]
+fn approving_the_rerun_of_a_calling_step_does_not_approve_the_gates_it_calls() {
+    let sleep = format!("sleep 33.{}", std::process::id());
+    let s = Sandbox::new(PARENT);
+    std::fs::write(
+        s.path().join("child.yaml"),
+        CHILD.replace("sleep 32", &sleep).replace(
+            "    shell: echo third >> lines",
+            "    approval: Restart it?\n    shell: echo third >> lines",
+        ),
+    )
+    .unwrap();
+    let mut child = s
+        .command(&["run", "p.yaml", "--approve", "shared.third"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the called playbook's second step to start", || {
+        s.read("lines").contains("second")
+    });
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGKILL);
+    }
+    child.wait().unwrap();
+    s.kill_leftovers(&sleep);
+    std::fs::write(s.path().join("resumed"), "").unwrap();
+    let run_id = s.run_id();
+    // The re-runs are approved; the called playbook's own gate is not.
+    let resumed = s
+        .command(&[
+            "resume",
+            &run_id,
+            "--approve",
+            "shared",
+            "--approve",
+            "shared.second",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert_eq!(code(&resumed), Some(3), "{stderr}");
+    assert!(stderr.contains("--approve shared.third"), "{stderr}");
+    assert_eq!(s.read("lines"), "before\nfirst\nsecond\nsecond\n");
+    // Approved, it runs.
+    let resumed = s
+        .command(&[
+            "resume",
+            &run_id,
+            "--approve",
+            "shared",
+            "--approve",
+            "shared.third",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert_eq!(code(&resumed), Some(0), "{stderr}");
+    assert!(
+        s.read("lines").ends_with("third\nafter bird\n"),
+        "{}",
+        s.read("lines")
+    );
+}

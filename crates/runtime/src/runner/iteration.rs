@@ -210,7 +210,11 @@ impl StepTask {
                 .join("\n");
             if mode.asks_at_gates() {
                 match self.gate(question, Some(detail), None).await {
-                    Ok(who) => approver = Some(who),
+                    // Only the loop's own approval of the whole set passes
+                    // the gates of the playbook its elements call, not
+                    // "run it again?" alone.
+                    Ok(who) if gated && !per_item => approver = Some(who),
+                    Ok(_) => {}
                     Err(done) => return done,
                 }
             } else {

@@ -166,7 +166,11 @@ impl StepTask {
             };
             if mode.asks_at_gates() {
                 match self.gate(question, detail.clone(), None).await {
-                    Ok(who) => ctx.approver = Some(who),
+                    // The step's own approval passes the gates of the
+                    // playbook it calls; "run it again?" alone does not:
+                    // it was not asked what the called steps do.
+                    Ok(who) if gated => ctx.approver = Some(who),
+                    Ok(_) => {}
                     Err(done) => return done,
                 }
             } else {
