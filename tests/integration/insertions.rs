@@ -208,6 +208,10 @@ steps:
     prometheus:
       url: "{url}"
       query: "queue_depth{{queue='{{{{inputs.queue}}}}'}}"
+  - id: matching
+    prometheus:
+      url: "{url}"
+      query: queue_depth{{queue=~"{{{{inputs.queue}}}}"}}
 "#,
         url = prometheus.url
     );
@@ -219,7 +223,11 @@ steps:
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(ran.finished("depth")["results"]["value"], 42.0);
     assert_eq!(ran.finished("single")["results"]["value"], 42.0);
+    assert_eq!(ran.finished("matching")["results"]["value"], 42.0);
     for hostile in [
+        // A regular expression: matches itself only, not every queue.
+        ".*",
+        "a.q|arq",
         "nope\"} or vector(42) or queue_depth{queue=\"",
         "nope'} or vector(42) or queue_depth{queue='",
         "nope\\\"} or vector(42)",
@@ -227,7 +235,7 @@ steps:
     ] {
         let ran = run(hostile);
         assert_eq!(ran.code, 0, "{hostile:?}: {}\n{}", ran.stdout, ran.stderr);
-        for step in ["depth", "single"] {
+        for step in ["depth", "single", "matching"] {
             let results = &ran.finished(step)["results"];
             assert_eq!(
                 results["empty"], true,

@@ -1,7 +1,9 @@
 //! Values in a PromQL query: inside a string literal (`{job="{{inputs.job}}"}`)
 //! a value is escaped for that string, so `nope"} or vector(42)` stays a
-//! label value; outside strings only a number may be inserted, and a comment
-//! takes no insertion (a newline would end it).
+//! label value; inside the string of a regular-expression matcher
+//! (`=~`, `!~`) it is also escaped as a regular expression, so `.*` matches
+//! the two characters, not every series; outside strings only a number may
+//! be inserted, and a comment takes no insertion (a newline would end it).
 
 use super::Problem;
 use crate::code::Code;
@@ -13,39 +15,61 @@ use serde_json::Value;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Position {
     Outside,
-    /// Inside a string opened by this quote (`"`, `'` or a backtick).
-    InString(char),
+    /// Inside a string opened by this quote (`"`, `'` or a backtick),
+    /// and whether the string is a regular expression (after `=~`, `!~`).
+    InString(char, bool),
     Comment,
 }
 
 pub(super) fn position(prefix: &str) -> Position {
     let mut state = Position::Outside;
     let mut escaped = false;
+    // The last two characters outside strings and spaces: `=~` or `!~`
+    // before a quote opens a regular expression.
+    let mut before = ['\0', '\0'];
     for c in prefix.chars() {
         state = match state {
             Position::Outside => match c {
-                '"' | '\'' | '`' => Position::InString(c),
+                '"' | '\'' | '`' => Position::InString(c, matches!(before, ['=' | '!', '~'])),
                 '#' => Position::Comment,
-                _ => Position::Outside,
+                c => {
+                    if !c.is_whitespace() {
+                        before = [before[1], c];
+                    }
+                    Position::Outside
+                }
             },
             Position::Comment if c == '\n' => Position::Outside,
             Position::Comment => Position::Comment,
-            Position::InString(q) => {
+            Position::InString(q, regex) => {
                 if escaped {
                     escaped = false;
-                    Position::InString(q)
+                    Position::InString(q, regex)
                 } else if c == '\\' && q != '`' {
                     escaped = true;
-                    Position::InString(q)
+                    Position::InString(q, regex)
                 } else if c == q {
+                    before = ['\0', '\0'];
                     Position::Outside
                 } else {
-                    Position::InString(q)
+                    Position::InString(q, regex)
                 }
             }
         };
     }
     state
+}
+
+/// `text` as a regular expression (RE2) that matches it and nothing else.
+fn regex_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `text` escaped for a PromQL string quoted with `quote`, as Go unquotes it.
@@ -69,12 +93,18 @@ fn escape(text: &str, quote: char) -> String {
 }
 
 pub(super) fn insert(prefix: &str, value: &Value, text: &str) -> Result<String, String> {
-    match position(prefix) {
-        Position::InString('`') if text.contains('`') => Err(format!(
+    let position = position(prefix);
+    let text = match position {
+        Position::InString(_, true) => regex_escaped(text),
+        _ => text.to_string(),
+    };
+    let text = text.as_str();
+    match position {
+        Position::InString('`', _) if text.contains('`') => Err(format!(
             "`{text}` has a backtick and cannot go in a raw string: quote the string with `\"`"
         )),
-        Position::InString('`') => Ok(text.to_string()),
-        Position::InString(q) => Ok(escape(text, q)),
+        Position::InString('`', _) => Ok(text.to_string()),
+        Position::InString(q, _) => Ok(escape(text, q)),
         Position::Comment => Err("a value cannot be inserted in a PromQL comment".into()),
         Position::Outside => match value {
             Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Ok(n.to_string()),

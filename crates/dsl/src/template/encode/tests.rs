@@ -233,6 +233,25 @@ fn promql_strings_are_escaped_and_only_numbers_stand_alone() {
         ok("up{job=`{{inputs.x}}`}", q, json!("a\"b")),
         "up{job=`a\"b`}"
     );
+    // In a regular-expression matcher the value matches itself only: `.*`
+    // does not widen the query to every series.
+    assert_eq!(
+        ok(r#"up{job=~"{{inputs.x}}"}"#, q, json!(".*")),
+        r#"up{job=~"\\.\\*"}"#
+    );
+    assert_eq!(
+        ok(r#"up{pod !~ "{{inputs.x}}-.*"}"#, q, json!("web(1)|x")),
+        r#"up{pod !~ "web\\(1\\)\\|x-.*"}"#
+    );
+    assert_eq!(
+        ok("up{job=~`{{inputs.x}}`}", q, json!("a.b")),
+        r"up{job=~`a\.b`}"
+    );
+    // After a plain matcher, as before.
+    assert_eq!(
+        ok(r#"up{a=~"x", job="{{inputs.x}}"}"#, q, json!("a.b")),
+        r#"up{a=~"x", job="a.b"}"#
+    );
 }
 
 #[test]
