@@ -8,6 +8,8 @@ pub const UNFORMATTED: i32 = 1;
 pub const FINDINGS: i32 = 1;
 /// Exit code: invalid playbook or usage.
 pub const INVALID: i32 = 2;
+/// Exit code: an approval was rejected or is missing.
+pub const REJECTED: i32 = 3;
 /// Exit code: the steps succeeded but the journal could not be written
 /// completely (a full disk): the record of the run is incomplete.
 pub const JOURNAL_FAILED: i32 = 4;

@@ -49,6 +49,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         ),
         started_in: started_in(),
         waiting: waiting(decisions),
+        approved: decisions.approve.iter().cloned().collect(),
     };
     let resumed = match stopped.resume(plan, args.force, &given.values, settings) {
         Ok(resumed) => resumed,
@@ -155,6 +156,19 @@ fn refused(args: &ResumeArgs, refusal: Refusal) -> i32 {
                 .join("; "),
         )),
         Refusal::Inputs(_) => INVALID,
+        Refusal::Unapproved(steps) => {
+            // Asked with nobody to answer, they would be rejected: the run
+            // would stop again and run its cleanups, closing it.
+            for step in &steps {
+                eprintln!(
+                    "runbook resume: step `{step}` was running when the run stopped and may have done part of its work: pass `--approve {step}` to run it again"
+                );
+            }
+            eprintln!(
+                "runbook resume: nothing ran: no terminal to ask (or run with `--wait-for-approval` to decide from another terminal)"
+            );
+            crate::exit_code::REJECTED
+        }
         Refusal::CutTorn { path, error } => fail(&format!(
             "cannot cut the torn last line off {}: {error}",
             path.display()

@@ -69,9 +69,25 @@ fn a_loop_killed_inside_an_element_asks_its_re_run_gate_then_each_element() {
     assert_eq!(s.read("dropped"), "a b\n");
     std::fs::write(s.path().join("resumed"), "").unwrap();
 
-    // Refused, the re-run gate names the remaining elements, not an error
-    // about the element its per-element question reads.
-    let refused = resume(&s, &[]);
+    // With nobody to ask and no `--approve drop`, the resume is refused
+    // before anything runs (asked, the gate would be rejected and close
+    // the run).
+    let unasked = resume(&s, &[]);
+    assert_eq!(unasked.code, 3, "{}", unasked.describe());
+    assert!(
+        unasked
+            .stderr
+            .contains("pass `--approve drop` to run it again")
+            && unasked.stderr.contains("nothing ran"),
+        "{}",
+        unasked.stderr
+    );
+    assert!(unasked.stdout.is_empty(), "{}", unasked.describe());
+
+    // Asked (remotely, nobody answers in time), the re-run gate names the
+    // remaining elements, not an error about the element its per-element
+    // question reads.
+    let refused = resume(&s, &["--wait-for-approval", "--gate-timeout", "200ms"]);
     assert_eq!(refused.code, 3, "{}", refused.describe());
     let asked = refused.events_of("gate_requested");
     assert_eq!(asked.len(), 1, "{}", refused.describe());

@@ -51,6 +51,10 @@ pub enum Refusal {
     /// Inputs given a value other than the run's (and `force` was not
     /// given): the steps that ran used the old ones. Name, old, new.
     InputsChanged(Vec<(String, Value, Value)>),
+    /// Steps that were running when the run stopped and would be asked
+    /// "run it again?", with nobody to ask and no `--approve` for them:
+    /// the resume would reject them, stop the run and run its cleanups.
+    Unapproved(Vec<String>),
     /// The inputs, as journaled and given again, do not resolve.
     Inputs(Vec<InputProblem>),
     /// A torn last line could not be cut off the journal.
@@ -162,6 +166,9 @@ pub struct Settings {
     pub started_in: PathBuf,
     /// How gates wait (see [`super::Session::waiting`]).
     pub waiting: crate::pending::Waiting,
+    /// The steps `--approve` names: with no way to ask (no terminal, no
+    /// `--wait-for-approval`), an interrupted step must be among them.
+    pub approved: std::collections::BTreeSet<String>,
 }
 
 impl Stopped {
@@ -293,6 +300,19 @@ impl Stopped {
         journaled.restored.settle_loops(&plan);
         let mut interrupted: Vec<String> = journaled.restored.interrupted.iter().cloned().collect();
         interrupted.sort();
+        if settings.waiting == crate::pending::Waiting::FailClosed {
+            let unapproved: Vec<String> = interrupted
+                .iter()
+                .filter(|id| {
+                    !settings.approved.contains(*id)
+                        && !steps.iter().any(|s| s.is_finally() && &s.id.value == *id)
+                })
+                .cloned()
+                .collect();
+            if !unapproved.is_empty() {
+                return Err(Refusal::Unapproved(unapproved));
+            }
+        }
         let mut events = Vec::new();
         if let Some(torn) = this.journal.torn {
             if let Err(error) = journal::cut_torn(&this.path, torn) {
