@@ -391,3 +391,43 @@ steps:
     assert!(described.contains(&"lift"), "{}", run.describe());
     assert_eq!(s.read("trail"), "");
 }
+
+/// A second signal during the cleanup of a called playbook, then a resume:
+/// the called playbook finishes its cleanup and runs no work, as the run
+/// the command line resumes does; the caller does not go on past it.
+#[test]
+fn a_resume_finishes_a_called_playbooks_interrupted_cleanup_and_runs_no_work() {
+    let s = Sandbox::new(
+        "steps:\n  - id: host\n    playbook: child.yaml\n  - id: after\n    needs: [host]\n    shell: echo after >> trail\n",
+    );
+    std::fs::write(
+        s.path().join("child.yaml"),
+        r#"
+steps:
+  - id: maint
+    shell: echo set >> trail
+  - id: restart
+    needs: [maint]
+    shell: echo restart >> trail; touch working; sleep 1000
+  - id: unmaint
+    needs: [maint, restart]
+    finally: true
+    when: succeeded(maint)
+    shell: if [ -e lifting ]; then echo lifted >> trail; else touch lifting; sleep 1000; fi
+"#,
+    )
+    .unwrap();
+    let child = start(&s, "working");
+    signal(&child, libc::SIGTERM);
+    wait_for("the called cleanup", || s.path().join("lifting").exists());
+    signal(&child, libc::SIGTERM);
+    let run = Run::from(child.wait_with_output().expect("runbook ends"));
+    assert_eq!(run.code, 143, "{}", run.describe());
+    assert_eq!(s.read("trail"), "set\nrestart\n");
+    assert!(s.live_processes("sleep 1000").is_empty());
+    let resumed = s.resume(&s.run_id(), &["--approve", "host"]);
+    assert_ne!(resumed.code, 0, "{}", resumed.describe());
+    // The cleanup ran; the work inside did not run again, nor after it.
+    assert_eq!(s.read("trail"), "set\nrestart\nlifted\n");
+    assert_eq!(resumed.state("after"), "not run", "{}", resumed.describe());
+}

@@ -91,6 +91,61 @@ pub struct RestoredItem {
 }
 
 impl Restored {
+    /// Whether work stopped the run: a step that is not a cleanup was
+    /// running, or failed without its `on_failure` handling it.
+    pub fn work_stopped(&self, steps: &[runbook_dsl::ast::Step]) -> bool {
+        steps.iter().any(|s| {
+            let id = &s.id.value;
+            !s.is_finally()
+                && (self.interrupted.contains(id)
+                    || (self.failed.contains_key(id)
+                        && !runbook_dsl::activation::handles_failure(s)))
+        })
+    }
+
+    /// The cleanups (`finally` steps) that had begun: ran, failed or were
+    /// interrupted, sorted.
+    pub fn cleanups_begun(&self, steps: &[runbook_dsl::ast::Step]) -> Vec<String> {
+        let mut began: Vec<String> = steps
+            .iter()
+            .filter(|s| s.is_finally())
+            .map(|s| s.id.value.clone())
+            .filter(|id| {
+                self.succeeded.contains_key(id)
+                    || self.failed.contains_key(id)
+                    || self.interrupted.contains(id)
+            })
+            .collect();
+        began.sort();
+        began
+    }
+
+    /// Makes the resume finish the cleanups and run no work, the run
+    /// ending as it had stopped (`status`): work that was running is not
+    /// asked for again.
+    pub fn finish_cleanups(
+        &mut self,
+        steps: &[runbook_dsl::ast::Step],
+        status: crate::event::RunStatus,
+    ) {
+        self.finish_cleanup = Some(status);
+        self.interrupted
+            .retain(|id| steps.iter().any(|s| s.is_finally() && &s.id.value == id));
+    }
+
+    /// A called playbook's run that stopped in its cleanups (a second
+    /// signal while they ran): like the run the command line resumes, it
+    /// finishes them and runs no work when its caller resumes it.
+    pub fn finishing_if_cleanups_began(mut self, steps: &[runbook_dsl::ast::Step]) -> Restored {
+        if self.finish_cleanup.is_none()
+            && self.work_stopped(steps)
+            && !self.cleanups_begun(steps).is_empty()
+        {
+            self.finish_cleanups(steps, crate::event::RunStatus::Interrupted);
+        }
+        self
+    }
+
     /// A loop that stopped between its elements did nothing that is not on
     /// record: its elements that succeeded are restored, the others run as
     /// in any run, each asked at its own gate. It is not interrupted, so

@@ -222,31 +222,8 @@ impl Stopped {
         let work_left = journaled
             .stopped_as
             .is_some_and(|s| s != crate::event::RunStatus::Succeeded)
-            || {
-                let restored = &journaled.restored;
-                steps.iter().any(|s| {
-                    let id = &s.id.value;
-                    !s.is_finally()
-                        && (restored.interrupted.contains(id)
-                            || (restored.failed.contains_key(id)
-                                && !runbook_dsl::activation::handles_failure(s)))
-                })
-            };
-        let began: Vec<String> = {
-            let restored = &journaled.restored;
-            let mut began: Vec<String> = steps
-                .iter()
-                .filter(|s| s.is_finally())
-                .map(|s| s.id.value.clone())
-                .filter(|id| {
-                    restored.succeeded.contains_key(id)
-                        || restored.failed.contains_key(id)
-                        || restored.interrupted.contains(id)
-                })
-                .collect();
-            began.sort();
-            began
-        };
+            || journaled.restored.work_stopped(steps);
+        let began = journaled.restored.cleanups_begun(steps);
         let (finishing, past_cleanups) = match (work_left && !began.is_empty(), force) {
             (true, false) => (true, Vec::new()),
             (true, true) => (false, began),
@@ -256,13 +233,8 @@ impl Stopped {
             let stopped = journaled
                 .stopped_as
                 .unwrap_or(crate::event::RunStatus::Interrupted);
-            journaled.restored.finish_cleanup = Some(stopped);
             journaled.restored.stopped_by = journaled.stopped_by.clone();
-            // Work that was running is not run again: it is not asked for.
-            journaled
-                .restored
-                .interrupted
-                .retain(|id| steps.iter().any(|s| s.is_finally() && &s.id.value == id));
+            journaled.restored.finish_cleanups(steps, stopped);
         }
         let mut given = given.clone();
         for (k, v) in &journaled.inputs {
