@@ -3,6 +3,7 @@
 //! The schema and the kind are here, the query in [`query`].
 
 mod query;
+mod syntax;
 
 pub use query::results;
 
@@ -92,7 +93,7 @@ fn schema() -> KindSchema {
         primary_result: "value",
         default_effect: super::reads,
         effect_doc: "`read`: a query changes nothing.",
-        rules: runbook_dsl::catalog::no_rules,
+        rules: syntax::rules,
         capabilities: Capabilities {
             credentials: &["url"],
             ..Capabilities::default()
