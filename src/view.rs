@@ -445,6 +445,7 @@ impl Human {
                 status,
                 duration_ms,
                 summary,
+                ..
             } => {
                 let counts: Vec<String> = summary.iter().map(|(k, v)| format!("{v} {k}")).collect();
                 let word = match status {

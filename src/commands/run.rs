@@ -388,23 +388,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
 /// second signal stopped them, one failed, the run was stopped before
 /// them), so whoever ran it knows what is still in place.
 fn cleanup_unfinished(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome, run_id: &str) {
-    use runbook_runtime::event::StepState;
-    let unfinished: Vec<String> = plan
-        .playbook()
-        .steps
-        .iter()
-        .zip(&outcome.states)
-        .filter(|(step, state)| {
-            step.is_finally() && !matches!(state, StepState::Succeeded | StepState::Skipped)
-        })
-        .map(|(step, state)| {
-            let how = match state {
-                StepState::Pending => "not run",
-                other => other.name(),
-            };
-            format!("`{}` ({how})", step.id.value)
-        })
-        .collect();
+    let unfinished = runbook_runtime::runner::unfinished_cleanups(plan, &outcome.states);
     if !unfinished.is_empty() {
         let _ = writeln!(
             std::io::stderr(),

@@ -51,6 +51,14 @@ pub fn run(dir: &Path, format: DiagnosticFormat) -> i32 {
             );
         }
         torn(r);
+        if !r.cleanup_unfinished.is_empty() {
+            eprintln!(
+                "run `{}`: cleanup not finished: {}: `runbook resume {}` finishes it",
+                r.run_id.escape_debug(),
+                r.cleanup_unfinished.join(", "),
+                r.run_id.escape_debug()
+            );
+        }
     }
     OK
 }

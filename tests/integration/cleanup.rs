@@ -278,7 +278,29 @@ fn stopped_during_cleanup(lift: &str) -> Sandbox {
     assert_eq!(s.read("trail"), "set\n");
     assert!(s.live_processes("sleep 1000").is_empty());
     assert_eq!(run.state("lift"), "cancelled", "{}", run.describe());
+    // The report and `runs` say so too, after the run.
+    let id = s.run_id();
+    assert!(
+        report(&s, &id).contains(&format!(
+            "- Cleanup: **not finished**: `lift` (cancelled): what it undoes may still be in place; `runbook resume {id}` finishes it"
+        )),
+        "{}",
+        report(&s, &id)
+    );
+    let runs = s.command(&["runs"]).output().expect("runs runs");
+    let said = String::from_utf8_lossy(&runs.stderr);
+    assert!(
+        said.contains(&format!(
+            "run `{id}`: cleanup not finished: `lift` (cancelled)"
+        )),
+        "{said}"
+    );
     s
+}
+
+fn report(s: &Sandbox, id: &str) -> String {
+    let out = s.command(&["report", id]).output().expect("report runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -305,6 +327,12 @@ fn a_resume_finishes_an_interrupted_cleanup_without_asking_and_runs_no_work() {
     );
     assert_eq!(s.read("trail"), "set\nlifted\n");
     assert!(s.live_processes("sleep 1000").is_empty());
+    // Finished: the report no longer says it is not.
+    assert!(
+        !report(&s, &s.run_id()).contains("not finished"),
+        "{}",
+        report(&s, &s.run_id())
+    );
 }
 
 #[test]

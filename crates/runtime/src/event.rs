@@ -327,6 +327,11 @@ pub enum Event {
         duration_ms: u64,
         /// How many steps ended in each state.
         summary: Map<String, Value>,
+        /// The cleanups (`finally` steps) that did not finish, each as
+        /// `` `ID` (state) ``: what they undo may still be in place, and
+        /// `runbook resume` finishes them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cleanup_unfinished: Vec<String>,
     },
     /// Journal only: an event of the run of a playbook that the step
     /// `call` called (`CALL` or, for calls within calls, `CALL.INNER`),

@@ -456,6 +456,9 @@ pub struct RunSummary {
     pub torn: bool,
     /// Where the torn record is (`torn`).
     pub torn_record: Option<Torn>,
+    /// The run's last end left cleanups (`finally` steps) unfinished, each
+    /// `` `ID` (state) ``: `resume` finishes them.
+    pub cleanup_unfinished: Vec<String>,
 }
 
 impl RunSummary {
@@ -493,16 +496,25 @@ impl RunSummary {
         };
         let mut status = "incomplete".to_string();
         let mut steps_finished = 0;
+        let mut cleanup_unfinished = Vec::new();
         for record in records {
             match &record.event {
                 Event::StepFinished { .. } => steps_finished += 1,
-                Event::RunFinished { status: s, .. } => {
+                Event::RunFinished {
+                    status: s,
+                    cleanup_unfinished: unfinished,
+                    ..
+                } => {
                     status = serde_json::to_value(s)
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
+                        .unwrap_or_default();
+                    cleanup_unfinished = unfinished.clone();
                 }
-                Event::RunResumed { .. } => status = "incomplete".into(),
+                Event::RunResumed { .. } => {
+                    status = "incomplete".into();
+                    cleanup_unfinished.clear();
+                }
                 _ => {}
             }
         }
@@ -527,6 +539,7 @@ impl RunSummary {
             damage,
             torn: journal.torn.is_some(),
             torn_record: journal.torn,
+            cleanup_unfinished,
         })
     }
 }

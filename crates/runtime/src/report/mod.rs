@@ -74,6 +74,24 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
             counts.join(", ")
         );
     }
+    // Said of the run's last end only: a resume may have finished them.
+    if let Some(f) = report
+        .finished
+        .last()
+        .filter(|f| !f.cleanup_unfinished.is_empty())
+    {
+        let resume = report
+            .header
+            .as_ref()
+            .map(|h| format!("`runbook resume {}`", h.run_id))
+            .unwrap_or_else(|| "`runbook resume`".into());
+        let _ = writeln!(
+            out,
+            "- Cleanup: **not finished**: {}: what it undoes may still be in place; {resume} finishes it",
+            // Step ids and state names: nothing to escape.
+            f.cleanup_unfinished.join(", ")
+        );
+    }
     if !report.complete && any_records {
         let _ = writeln!(out, "- Finished: **no** (the journal ends without the end of the run: interrupted or killed)");
     }

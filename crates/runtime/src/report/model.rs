@@ -61,6 +61,9 @@ pub struct Finish {
     pub status: String,
     /// How many steps ended in each state.
     pub counts: Map<String, Value>,
+    /// The cleanups that did not finish at that end (`` `ID` (state) ``).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cleanup_unfinished: Vec<String>,
 }
 
 /// A step's end (or, with `ended` empty, a step still running).
@@ -527,7 +530,10 @@ impl RunReport {
                     });
                 }
                 Event::RunFinished {
-                    status, summary, ..
+                    status,
+                    summary,
+                    cleanup_unfinished,
+                    ..
                 } => {
                     let status = word(status);
                     at(vec![text(format!("run {status}"))]);
@@ -535,6 +541,7 @@ impl RunReport {
                         time: time.clone(),
                         status,
                         counts: summary.clone(),
+                        cleanup_unfinished: cleanup_unfinished.clone(),
                     });
                 }
                 _ => {}

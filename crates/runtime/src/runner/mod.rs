@@ -31,7 +31,9 @@ mod step_task;
 
 pub(crate) use element_labels::{default_label as iteration_label, labels as element_labels};
 pub use options::RunOptions;
-pub use outcome::{Captured, Failure, ItemCall, Restored, RestoredItem, RunOutcome};
+pub use outcome::{
+    unfinished_cleanups, Captured, Failure, ItemCall, Restored, RestoredItem, RunOutcome,
+};
 pub(crate) use scheduler::ended;
 use scheduler::Scheduler;
 

@@ -28,3 +28,24 @@ pub struct RunOutcome {
     /// that only finished the cleanups, the one that had stopped it.
     pub signal: Option<String>,
 }
+
+/// The cleanups (`finally` steps) of `plan` that did not finish, each as
+/// `` `ID` (state) `` (`not run` for one the run never reached): a second
+/// signal stopped them, one failed, or the run stopped before them.
+pub fn unfinished_cleanups(plan: &runbook_dsl::plan::Plan, states: &[StepState]) -> Vec<String> {
+    plan.playbook()
+        .steps
+        .iter()
+        .zip(states)
+        .filter(|(step, state)| {
+            step.is_finally() && !matches!(state, StepState::Succeeded | StepState::Skipped)
+        })
+        .map(|(step, state)| {
+            let how = match state {
+                StepState::Pending => "not run",
+                other => other.name(),
+            };
+            format!("`{}` ({how})", step.id.value)
+        })
+        .collect()
+}

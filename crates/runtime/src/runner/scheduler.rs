@@ -175,10 +175,12 @@ impl<'b> Scheduler<'b> {
             let count = summary.get(key).and_then(Value::as_u64).unwrap_or(0);
             summary.insert(key.to_string(), Value::from(count + 1));
         }
+        let cleanup_unfinished = super::outcome::unfinished_cleanups(&self.plan, &self.states);
         self.bus.publish(Event::RunFinished {
             status,
             duration_ms: self.started.elapsed().as_millis() as u64,
             summary,
+            cleanup_unfinished,
         });
         self.bus.finish();
         let signal = self
