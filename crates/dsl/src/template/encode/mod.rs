@@ -107,7 +107,7 @@ impl Encoding {
             Encoding::Url => url::insert(prefix, following, text),
             Encoding::ServiceUrl => service_url::insert(prefix, text),
             Encoding::JsonBody => json::insert(prefix, insertion, value, text),
-            Encoding::PromQl => promql::insert(prefix, value, text),
+            Encoding::PromQl => promql::insert(prefix, following, value, text),
             Encoding::K8sName => k8s::name(text),
             Encoding::LabelSelector => k8s::label(text),
             Encoding::FieldSelector => Ok(k8s::field_value(text)),

@@ -22,6 +22,13 @@ pub(super) enum Position {
 }
 
 pub(super) fn position(prefix: &str) -> Position {
+    scan(prefix).0
+}
+
+/// Where an insertion after `prefix` lands, and how many `[` outside
+/// strings and comments are open there.
+fn scan(prefix: &str) -> (Position, usize) {
+    let mut depth = 0usize;
     let mut state = Position::Outside;
     let mut escaped = false;
     // The last two characters outside strings and spaces: `=~` or `!~`
@@ -33,6 +40,11 @@ pub(super) fn position(prefix: &str) -> Position {
                 '"' | '\'' | '`' => Position::InString(c, matches!(before, ['=' | '!', '~'])),
                 '#' => Position::Comment,
                 c => {
+                    match c {
+                        '[' => depth += 1,
+                        ']' => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
                     if !c.is_whitespace() {
                         before = [before[1], c];
                     }
@@ -57,7 +69,7 @@ pub(super) fn position(prefix: &str) -> Position {
             }
         };
     }
-    state
+    (state, depth)
 }
 
 /// `text` as a regular expression (RE2) that matches it and nothing else.
@@ -92,7 +104,31 @@ fn escape(text: &str, quote: char) -> String {
     out
 }
 
-pub(super) fn insert(prefix: &str, value: &Value, text: &str) -> Result<String, String> {
+/// Whether an insertion after `prefix` is inside a range selector or a
+/// subquery's brackets (`rate(x[5m])`, `x[1h:5m]`), outside strings.
+fn in_range(prefix: &str) -> bool {
+    scan(prefix).1 > 0
+}
+
+pub(super) fn insert(
+    prefix: &str,
+    following: Option<&str>,
+    value: &Value,
+    text: &str,
+) -> Result<String, String> {
+    if position(prefix) == Position::Outside && in_range(prefix) {
+        // A range: a whole, positive number of seconds (a `duration`
+        // input), or of the unit written after it (`[{{inputs.n}}m]`).
+        return match value.as_u64().filter(|n| *n > 0) {
+            Some(n) if following.is_some_and(|f| f.starts_with(|c: char| c.is_ascii_alphabetic())) => {
+                Ok(n.to_string())
+            }
+            Some(n) => Ok(format!("{n}s")),
+            None => Err(format!(
+                "`{text}` cannot be a range in PromQL: a range is a whole, positive number of seconds (a `duration`) or of the unit after it"
+            )),
+        };
+    }
     let position = position(prefix);
     let text = match position {
         Position::InString(_, true) => regex_escaped(text),
@@ -117,6 +153,7 @@ pub(super) fn insert(prefix: &str, value: &Value, text: &str) -> Result<String, 
 
 pub(super) fn problem(prefix: &str, insertion: &Insertion, ty: &Type) -> Option<Problem> {
     match position(prefix) {
+        Position::Outside if in_range(prefix) && matches!(ty, Type::Duration | Type::Int) => None,
         Position::Outside if !matches!(ty, Type::Int | Type::Float) => Some(Problem {
             code: Code::PromqlInsertion,
             message: format!(
@@ -125,7 +162,8 @@ pub(super) fn problem(prefix: &str, insertion: &Insertion, ty: &Type) -> Option<
             ),
             label: format!("{}, not a number", ty.describe()),
             help: "put it in a label matcher string, where it is escaped: \
-                   `{job=\"{{inputs.job}}\"}`; only an `int` or `float` can stand alone"
+                   `{job=\"{{inputs.job}}\"}`; only an `int` or `float` can stand alone, \
+                   and a `duration` in a range (`rate(x[{{inputs.window}}])`)"
                 .into(),
         }),
         Position::Comment => Some(Problem {

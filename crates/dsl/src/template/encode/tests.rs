@@ -247,6 +247,21 @@ fn promql_strings_are_escaped_and_only_numbers_stand_alone() {
         ok("up{job=~`{{inputs.x}}`}", q, json!("a.b")),
         r"up{job=~`a\.b`}"
     );
+    // A range: whole seconds of a duration, or of the unit written after.
+    assert_eq!(ok("rate(x[{{inputs.x}}])", q, json!(300)), "rate(x[300s])");
+    assert_eq!(ok("rate(x[{{inputs.x}}m])", q, json!(5)), "rate(x[5m])");
+    assert_eq!(
+        ok("max_over_time(x[1h:{{inputs.x}}])", q, json!(60)),
+        "max_over_time(x[1h:60s])"
+    );
+    for bad in [json!(-3), json!(0), json!(1.5), json!("5m] or vector(1)")] {
+        assert!(
+            render_with("rate(x[{{inputs.x}}m])", q, bad.clone()).is_err(),
+            "{bad}"
+        );
+    }
+    // A `[` inside a string does not open a range.
+    assert!(render_with(r#"up{a="["} > {{inputs.x}}"#, q, json!("1 or vector(1)")).is_err());
     // After a plain matcher, as before.
     assert_eq!(
         ok(r#"up{a=~"x", job="{{inputs.x}}"}"#, q, json!("a.b")),
