@@ -186,7 +186,16 @@ fn series_values(series: &[Value]) -> Vec<String> {
         .map(|s| {
             let labels: Vec<String> = s["labels"]
                 .as_object()
-                .map(|m| m.iter().map(|(k, v)| format!("{k}={}", text(v))).collect())
+                // Quoted and escaped as PromQL writes them, so a value with
+                // a quote, `}` or a line break reads as one value.
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            let value = serde_json::to_string(&text(v)).unwrap_or_default();
+                            format!("{k}={value}")
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
             let value = match &s["values"] {
                 Value::Array(samples) => samples
@@ -283,7 +292,15 @@ mod tests {
             {"labels": {"queue": "arq"}, "value": 4000},
             {"labels": {"queue": "x"}, "values": [[1, "3"], [2, "5"]]},
         ]})));
-        assert_eq!(shown, ["{queue=arq} 4000", "{queue=x} 5"]);
+        assert_eq!(shown, ["{queue=\"arq\"} 4000", "{queue=\"x\"} 5"]);
+        // A hostile label value reads as one value, its line break escaped.
+        let shown = lines(&results(json!({"series": [
+            {"labels": {"service": "a\"} or vector(1) #", "x": "line1\nline2"}, "value": 1},
+        ]})));
+        assert_eq!(
+            shown,
+            ["{service=\"a\\\"} or vector(1) #\", x=\"line1\\nline2\"} 1"]
+        );
         let shown = lines(&results(json!({"rows": [{"id": 1, "state": "running"}]})));
         assert_eq!(shown, ["id  state", "1   running"]);
         let shown = lines(&results(json!({"events": [
