@@ -49,7 +49,7 @@ steps:
   - id: bad
     prometheus:
       url: "{url}"
-      query: "sum(rate(x[5m]"
+      query: "sum(no_such_function(x[5m]))"
     on_failure: continue
 "#,
         url = prometheus.url
@@ -75,7 +75,7 @@ steps:
         bad["message"]
             .as_str()
             .unwrap()
-            .starts_with("Prometheus refused PromQL `sum(rate(x[5m]`"),
+            .starts_with("Prometheus refused PromQL `sum(no_such_function(x[5m]))`"),
         "{bad}"
     );
 }
