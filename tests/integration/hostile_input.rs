@@ -414,3 +414,27 @@ fn a_diagnostic_next_to_a_huge_line_does_not_echo_it() {
         &text[..text.len().min(2_000)]
     );
 }
+
+/// A step id with a character that looks like a letter (a Cyrillic `о`, a
+/// zero-width space, a full-width `ａ`) is refused naming the character
+/// and its code point, so the author can see what is wrong.
+#[test]
+fn a_look_alike_character_in_an_id_is_named() {
+    let s = Sandbox::new(
+        "steps:\n  - id: w\u{43e}rker\n    shell: \"true\"\n  - id: \"a\u{200b}b\"\n    shell: \"true\"\n  - id: \"\u{ff41}\"\n    shell: \"true\"\n",
+    );
+    let out = s
+        .command(&["check", "p.yaml"])
+        .output()
+        .expect("check runs");
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    for said in [
+        "`\u{43e}` (U+043E) is not an ASCII letter or digit",
+        "`\\u{200b}` (U+200B) is not allowed in a name",
+        "`\u{ff41}` (U+FF41) is not an ASCII letter or digit",
+        "start with an ASCII letter or `_`",
+    ] {
+        assert!(text.contains(said), "{said}: {text}");
+    }
+}

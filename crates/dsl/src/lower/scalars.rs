@@ -70,17 +70,43 @@ impl Lowerer<'_> {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
-        let help = if fixed.is_empty() || fixed.starts_with(|c: char| c.is_ascii_digit()) {
-            "start with a letter or `_`, then letters, digits and `_`".to_string()
+        let help = if !fixed.chars().any(|c| c.is_ascii_alphanumeric())
+            || fixed.starts_with(|c: char| c.is_ascii_digit())
+        {
+            "start with an ASCII letter or `_`, then ASCII letters, digits and `_`".to_string()
         } else {
-            format!("use letters, digits and `_` only, e.g. `{fixed}`: ids are used in expressions like `steps.{fixed}.status`")
+            format!("use ASCII letters, digits and `_` only, e.g. `{fixed}`: ids are used in expressions like `steps.{fixed}.status`")
+        };
+        // The first character that is not allowed, named so that one that
+        // looks like a letter (a Cyrillic `о`, a zero-width space) is seen.
+        let label = match name
+            .value
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+        {
+            Some(c) if c.is_ascii_graphic() => format!("`{c}` is not allowed in a name"),
+            Some(c) if c.is_alphanumeric() => {
+                format!(
+                    "`{c}` (U+{:04X}) is not an ASCII letter or digit",
+                    u32::from(c)
+                )
+            }
+            Some(c) if c.is_whitespace() || c.is_control() || c.is_ascii() => {
+                format!("a space or invisible character (U+{:04X})", u32::from(c))
+            }
+            Some(c) => format!(
+                "`{}` (U+{:04X}) is not allowed in a name",
+                c.escape_debug(),
+                u32::from(c)
+            ),
+            None => "invalid name".to_string(),
         };
         self.error(
             Diagnostic::error(
                 Code::InvalidId,
-                format!("`{}` is not a valid {what}", name.value),
+                format!("`{}` is not a valid {what}", name.value.escape_debug()),
             )
-            .label(node.span, "invalid name")
+            .label(node.span, label)
             .help(help),
         );
         None
