@@ -43,22 +43,18 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-fn code(out: &std::process::Output) -> Option<i32> {
-    out.status.code()
-}
-
-#[test]
-fn resume_continues_inside_a_called_playbook_killed_mid_run() {
-    // A sleep of its own, so cleaning up never kills another test's.
-    let sleep = format!("sleep 32.{}", std::process::id());
+/// Runs the parent (`run p.yaml` with `args`) calling `child`, and
+/// SIGKILLs it while the called playbook's second step runs; `sleep` is
+/// that step's sleep, made the test's own so cleaning up never kills
+/// another test's.
+fn killed_in_second(sleep: &str, child: &str, args: &[&str]) -> Sandbox {
+    let own = format!("{sleep}.{}", std::process::id());
     let s = Sandbox::new(PARENT);
-    std::fs::write(
-        s.path().join("child.yaml"),
-        CHILD.replace("sleep 32", &sleep),
-    )
-    .unwrap();
-    let mut child = s
-        .command(&["run", "p.yaml"])
+    std::fs::write(s.path().join("child.yaml"), child.replace("sleep 32", &own)).unwrap();
+    let mut command = vec!["run", "p.yaml"];
+    command.extend_from_slice(args);
+    let mut running = s
+        .command(&command)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -67,10 +63,20 @@ fn resume_continues_inside_a_called_playbook_killed_mid_run() {
     });
     // SAFETY: kill has no memory-safety preconditions.
     unsafe {
-        libc::kill(child.id() as i32, libc::SIGKILL);
+        libc::kill(running.id() as i32, libc::SIGKILL);
     }
-    child.wait().unwrap();
-    s.kill_leftovers(&sleep);
+    running.wait().unwrap();
+    s.kill_leftovers(&own);
+    s
+}
+
+fn code(out: &std::process::Output) -> Option<i32> {
+    out.status.code()
+}
+
+#[test]
+fn resume_continues_inside_a_called_playbook_killed_mid_run() {
+    let s = killed_in_second("sleep 32", CHILD, &[]);
     assert_eq!(s.read("lines"), "before\nfirst\nsecond\n");
     let run_id = s.run_id();
 
@@ -212,30 +218,14 @@ steps:
 /// (a restart of a host nobody approved).
 #[test]
 fn approving_the_rerun_of_a_calling_step_does_not_approve_the_gates_it_calls() {
-    let sleep = format!("sleep 33.{}", std::process::id());
-    let s = Sandbox::new(PARENT);
-    std::fs::write(
-        s.path().join("child.yaml"),
-        CHILD.replace("sleep 32", &sleep).replace(
+    let s = killed_in_second(
+        "sleep 33",
+        &CHILD.replace(
             "    shell: echo third >> lines",
             "    approval: Restart it?\n    shell: echo third >> lines",
         ),
-    )
-    .unwrap();
-    let mut child = s
-        .command(&["run", "p.yaml", "--approve", "shared.third"])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for("the called playbook's second step to start", || {
-        s.read("lines").contains("second")
-    });
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGKILL);
-    }
-    child.wait().unwrap();
-    s.kill_leftovers(&sleep);
+        &["--approve", "shared.third"],
+    );
     std::fs::write(s.path().join("resumed"), "").unwrap();
     let run_id = s.run_id();
     // The re-runs are approved; the called playbook's own gate is not.

@@ -129,32 +129,14 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                     if ended_it {
                         interrupted.insert(step, false);
                     }
-                    let mut results = results.clone();
-                    ledger.restore(step, output_in_lines, &mut results);
-                    stopped.insert(
-                        step,
-                        crate::restored::Failed {
-                            results,
-                            outputs: outputs.clone(),
-                            state: *state,
-                            message: message.clone(),
-                        },
-                    );
+                    let record = (step.as_str(), output_in_lines.as_slice(), results, outputs);
+                    stopped.insert(step, ended(&mut ledger, record, *state, message));
                 }
                 StepState::Cancelled | StepState::Rejected => {}
                 StepState::Failed | StepState::TimedOut if !simulated => {
                     interrupted.insert(step, false);
-                    let mut results = results.clone();
-                    ledger.restore(step, output_in_lines, &mut results);
-                    failed.insert(
-                        step,
-                        crate::restored::Failed {
-                            results,
-                            outputs: outputs.clone(),
-                            state: *state,
-                            message: message.clone(),
-                        },
-                    );
+                    let record = (step.as_str(), output_in_lines.as_slice(), results, outputs);
+                    failed.insert(step, ended(&mut ledger, record, *state, message));
                 }
                 _ => {
                     interrupted.insert(step, false);
@@ -584,5 +566,29 @@ mod loop_tests {
         ]))
         .unwrap();
         assert!(journaled.restored.items.is_empty());
+    }
+}
+
+/// A step's end that is not a success (its id, its output held apart in
+/// the journal, its results and outputs), with that output put back into
+/// its results.
+fn ended(
+    ledger: &mut OutputLedger,
+    (step, output_in_lines, results, outputs): (
+        &str,
+        &[String],
+        &Map<String, Value>,
+        &Map<String, Value>,
+    ),
+    state: StepState,
+    message: &Option<String>,
+) -> crate::restored::Failed {
+    let mut results = results.clone();
+    ledger.restore(step, output_in_lines, &mut results);
+    crate::restored::Failed {
+        results,
+        outputs: outputs.clone(),
+        state,
+        message: message.clone(),
     }
 }
