@@ -229,35 +229,23 @@ fn approving_the_rerun_of_a_calling_step_does_not_approve_the_gates_it_calls() {
     std::fs::write(s.path().join("resumed"), "").unwrap();
     let run_id = s.run_id();
     // The re-runs are approved; the called playbook's own gate is not.
-    let resumed = s
-        .command(&[
-            "resume",
-            &run_id,
-            "--approve",
-            "shared",
-            "--approve",
-            "shared.second",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&resumed.stderr);
-    assert_eq!(code(&resumed), Some(3), "{stderr}");
-    assert!(stderr.contains("--approve shared.third"), "{stderr}");
+    let resumed = s.resume(
+        &run_id,
+        &["--approve", "shared", "--approve", "shared.second"],
+    );
+    assert_eq!(resumed.code, 3, "{}", resumed.describe());
+    assert!(
+        resumed.stderr.contains("--approve shared.third"),
+        "{}",
+        resumed.stderr
+    );
     assert_eq!(s.read("lines"), "before\nfirst\nsecond\nsecond\n");
     // Approved, it runs.
-    let resumed = s
-        .command(&[
-            "resume",
-            &run_id,
-            "--approve",
-            "shared",
-            "--approve",
-            "shared.third",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&resumed.stderr);
-    assert_eq!(code(&resumed), Some(0), "{stderr}");
+    let resumed = s.resume(
+        &run_id,
+        &["--approve", "shared", "--approve", "shared.third"],
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.describe());
     assert!(
         s.read("lines").ends_with("third\nafter bird\n"),
         "{}",
