@@ -106,3 +106,36 @@ fn a_loop_killed_inside_an_element_asks_its_re_run_gate_then_each_element() {
     assert_eq!(s.read("dropped"), "a b\na b\n$(touch pwned)\nit's; #x\n");
     assert!(!s.path().join("pwned").exists());
 }
+
+/// A loop whose re-run after a crash is refused still has the results of
+/// the elements that succeeded before, and its counts: the cleanup that
+/// undoes them reads them.
+#[test]
+fn a_loop_refused_at_its_re_run_gate_keeps_what_its_elements_did() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: drop
+    for_each: '["a", "b", "c"]'
+    as: x
+    shell: 'if [ "{{x}}" = b ] && [ ! -e resumed ]; then touch started; sleep 30.8; fi; echo {{x}} >> done'
+  - id: summary
+    needs: [drop]
+    finally: true
+    when: succeeded(drop) || failed(drop)
+    shell: echo "undo {{steps.drop.succeeded_count}} of {{steps.drop.count}}" >> done
+"#,
+    );
+    s.run_until_killed(&[], "started", "sleep 30.8");
+    std::fs::write(s.path().join("resumed"), "").unwrap();
+    // Nobody answers the re-run gate in time: refused.
+    let refused = resume(&s, &["--wait-for-approval", "--gate-timeout", "200ms"]);
+    assert_eq!(refused.code, 3, "{}", refused.describe());
+    assert_eq!(
+        refused.state("summary"),
+        "succeeded",
+        "{}",
+        refused.describe()
+    );
+    assert_eq!(s.read("done"), "a\nundo 1 of 3\n");
+}

@@ -215,7 +215,18 @@ impl StepTask {
                     // "run it again?" alone.
                     Ok(who) if gated && !per_item => approver = Some(who),
                     Ok(_) => {}
-                    Err(done) => return done,
+                    Err(mut done) => {
+                        // Refused before any element ran (the re-run of
+                        // an interrupted loop): its results still hold the
+                        // elements that succeeded before, and the counts,
+                        // for a cleanup that undoes them.
+                        let not_started = pending
+                            .into_iter()
+                            .map(|e| (e.index, e.label, e.value))
+                            .collect();
+                        done.results = self.settle_loop(finished, not_started, false).results;
+                        return done;
+                    }
                 }
             } else {
                 self.send(Event::GateShown {
