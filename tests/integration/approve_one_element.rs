@@ -207,3 +207,43 @@ fn resume_approving(s: &Sandbox, element: &str) -> Run {
         .unwrap(),
     )
 }
+
+/// A gate of a playbook that a loop calls belongs to one element: it is
+/// approved for that element only (`--approve 'CALL.STEP[LABEL]'`), said
+/// with the element it waits for, and a bare remote `CALL.STEP` decides
+/// none of them. Before, every host's gate read `each.restart`, and a
+/// remote approval decided whichever host waited.
+#[test]
+fn a_gate_of_a_playbook_a_loop_calls_is_approved_for_its_element() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: each
+    for_each: '["web-1", "web-2"]'
+    as: host
+    playbook:
+      path: child.yaml
+      inputs: {host: "{{host}}"}
+"#,
+    );
+    std::fs::write(
+        s.path().join("child.yaml"),
+        "inputs:\n  host: {type: string}\nsteps:\n  - id: restart\n    approval: \"Restart {{inputs.host}}?\"\n    shell: echo \"restart {{inputs.host}}\" >> restarted\n",
+    )
+    .unwrap();
+    let run = s.run(&["--approve", "each.restart[web-1]"]);
+    assert_eq!(run.code, 3, "{}", run.describe());
+    assert_eq!(s.read("restarted"), "restart web-1\n");
+    assert!(
+        run.stderr
+            .contains("pass `--approve 'each.restart[1]'` to approve this element"),
+        "{}",
+        run.stderr
+    );
+    let asked: Vec<String> = run
+        .events_of("gate_decided")
+        .iter()
+        .filter_map(|e| e["step"].as_str().map(str::to_string))
+        .collect();
+    assert!(asked.iter().all(|s| s == "each.restart"), "{asked:?}");
+}
