@@ -29,13 +29,6 @@ pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<Report> {
     for address in approved {
         let checked = match Target::parse(address) {
             // One element of a loop: the step must ask per element.
-            // A gate of a playbook a loop calls is that element's.
-            Ok(Target {
-                step,
-                element: Some(_),
-            }) if called_by_loop(plan, &step) => {
-                resolve(plan, address, &step, "--approve", &|_, _| Ok(()))
-            }
             Ok(Target {
                 step,
                 element: Some(_),
@@ -67,16 +60,6 @@ pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<Report> {
         }
     }
     problems
-}
-
-/// Whether `address` (`CALL.STEP`) is a step of a playbook that a loop of
-/// `plan` calls: each of its gates belongs to one of the loop's elements.
-fn called_by_loop(plan: &Plan, address: &str) -> bool {
-    let Some((call, _)) = address.split_once('.') else {
-        return false;
-    };
-    plan.index_of(call)
-        .is_some_and(|i| plan.step(i).0.for_each.is_some())
 }
 
 /// Whether step `i` asks a gate per element, so `--approve STEP[...]` can

@@ -16,11 +16,6 @@ pub struct Nested {
     /// approval passes the called playbook's gates as `--yes` would (not a
     /// `destructive` step's, not an `approve` step's).
     pub caller_approved: Option<String>,
-    /// The calling loop's element this run is for (`[INDEX] LABEL`): the
-    /// called playbook's gates are that element's, so `runbook pending`
-    /// says which host a gate is for, and `approve 'CALL.STEP[LABEL]'`
-    /// decides that one, while a bare `CALL.STEP` decides none remotely.
-    pub element: Option<String>,
 }
 
 impl Nested {
@@ -33,7 +28,6 @@ impl Operator for Nested {
     fn approve(&self, request: &GateRequest) -> Decision {
         let request = GateRequest {
             step: self.address(&request.step),
-            element: request.element.clone().or_else(|| self.element.clone()),
             ..request.clone()
         };
         if let Some(who) = &self.caller_approved {

@@ -194,10 +194,6 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
         inner: ctx.operator.clone(),
         call: ctx.step.clone(),
         caller_approved: ctx.approver.clone(),
-        element: ctx
-            .item
-            .as_ref()
-            .map(|item| format!("[{}] {}", item.index, item.label)),
     });
     // The caller's interruption, grace period, gate deadline and output
     // cap: a signal to `runbook` reaches the called playbook's processes the
