@@ -8,7 +8,6 @@
 //! failover begun).
 
 use crate::arguments;
-use crate::mask::Masker;
 use runbook_dsl::expr::{Env, Lookup, Outcome, StepOutcome};
 use runbook_dsl::path::Path;
 use runbook_dsl::plan::Plan;
@@ -32,14 +31,6 @@ pub fn refused_inputs(plan: &Plan, inputs: &Map<String, Value>) -> Vec<Refused> 
         inputs,
         last: RefCell::new(None),
     };
-    let mut masker = Masker::new();
-    for input in &plan.playbook().inputs {
-        if input.is_secret() {
-            if let Some(value) = inputs.get(&input.name.value) {
-                masker.add_value(value);
-            }
-        }
-    }
     let mut refused = Vec::new();
     for i in 0..plan.len() {
         let (step, step_plan) = plan.step(i);
@@ -54,9 +45,17 @@ pub fn refused_inputs(plan: &Plan, inputs: &Map<String, Value>) -> Vec<Refused> 
                 refused.push(Refused {
                     input,
                     step: step.id.value.clone(),
-                    message: masker.mask(&error.message),
+                    message: error.message,
                 });
             }
+        }
+    }
+    // Masked only when something is said: the masker's forms cost a run
+    // with secrets that refuses nothing.
+    if !refused.is_empty() {
+        let masker = super::inputs::secrets(plan.playbook(), inputs);
+        for r in &mut refused {
+            r.message = masker.mask(&r.message);
         }
     }
     refused
