@@ -13,6 +13,7 @@ mod file_path;
 mod json;
 mod k8s;
 mod promql;
+pub use promql::QueryLexer;
 mod service_url;
 mod url;
 

@@ -28,25 +28,52 @@ pub(super) fn position(prefix: &str) -> Position {
 /// Where an insertion after `prefix` lands, and how many `[` outside
 /// strings and comments are open there.
 fn scan(prefix: &str) -> (Position, usize) {
-    let mut depth = 0usize;
-    let mut state = Position::Outside;
-    let mut escaped = false;
-    // The last two characters outside strings and spaces: `=~` or `!~`
-    // before a quote opens a regular expression.
-    let mut before = ['\0', '\0'];
-    for c in prefix.chars() {
-        state = match state {
+    let mut lexer = QueryLexer::default();
+    prefix.chars().for_each(|c| lexer.push(c));
+    (lexer.state, lexer.depth)
+}
+
+/// A PromQL query read one character at a time: whether each stands in a
+/// string, a comment or outside them. The one reading of a query's
+/// strings and comments, for where an insertion lands and for `check`'s
+/// reading of a whole query (the `prometheus` kind's `promql_syntax`).
+#[derive(Clone, Debug)]
+pub struct QueryLexer {
+    state: Position,
+    escaped: bool,
+    /// The last two characters outside strings and spaces: `=~` or `!~`
+    /// before a quote opens a regular expression.
+    before: [char; 2],
+    /// `[` open outside strings and comments.
+    depth: usize,
+}
+
+impl Default for QueryLexer {
+    fn default() -> QueryLexer {
+        QueryLexer {
+            state: Position::Outside,
+            escaped: false,
+            before: ['\0', '\0'],
+            depth: 0,
+        }
+    }
+}
+
+impl QueryLexer {
+    /// Reads the next character.
+    pub fn push(&mut self, c: char) {
+        self.state = match self.state {
             Position::Outside => match c {
-                '"' | '\'' | '`' => Position::InString(c, matches!(before, ['=' | '!', '~'])),
+                '"' | '\'' | '`' => Position::InString(c, matches!(self.before, ['=' | '!', '~'])),
                 '#' => Position::Comment,
                 c => {
                     match c {
-                        '[' => depth += 1,
-                        ']' => depth = depth.saturating_sub(1),
+                        '[' => self.depth += 1,
+                        ']' => self.depth = self.depth.saturating_sub(1),
                         _ => {}
                     }
                     if !c.is_whitespace() {
-                        before = [before[1], c];
+                        self.before = [self.before[1], c];
                     }
                     Position::Outside
                 }
@@ -54,14 +81,10 @@ fn scan(prefix: &str) -> (Position, usize) {
             Position::Comment if c == '\n' => Position::Outside,
             Position::Comment => Position::Comment,
             Position::InString(q, regex) => {
-                if escaped {
-                    escaped = false;
-                    Position::InString(q, regex)
-                } else if c == '\\' && q != '`' {
-                    escaped = true;
-                    Position::InString(q, regex)
-                } else if c == q {
-                    before = ['\0', '\0'];
+                let closes = !self.escaped && c == q;
+                self.escaped = !self.escaped && c == '\\' && q != '`';
+                if closes {
+                    self.before = ['\0', '\0'];
                     Position::Outside
                 } else {
                     Position::InString(q, regex)
@@ -69,7 +92,16 @@ fn scan(prefix: &str) -> (Position, usize) {
             }
         };
     }
-    (state, depth)
+
+    /// Outside strings and comments.
+    pub fn outside(&self) -> bool {
+        self.state == Position::Outside
+    }
+
+    /// Inside a string.
+    pub fn in_string(&self) -> bool {
+        matches!(self.state, Position::InString(..))
+    }
 }
 
 /// `text` as a regular expression (RE2) that matches it and nothing else.

@@ -1,14 +1,15 @@
 //! A query read far enough to catch what fails every run at the server, at
 //! `check` instead of at 3 a.m.: a bracket that does not close or closes
-//! the wrong one (`sum(rate(x[5m])`), and a string left open. Strings
-//! (`"..."`, `'...'` with escapes, raw `` `...` ``) and `#` comments are
-//! skipped; an insertion (`{{...}}`) counts as a word, whatever it holds
-//! (values are escaped where they land). The server still judges the rest
+//! the wrong one (`sum(rate(x[5m])`), and a string left open. Strings and
+//! `#` comments are read by the lexer that places insertions
+//! ([`QueryLexer`]); an insertion (`{{...}}`) counts as a word, whatever
+//! it holds (values are escaped where they land). The server still judges the rest
 //! (names, functions, regular expressions).
 
 use crate::params::param;
 use runbook_dsl::catalog::ParamProblem;
 use runbook_dsl::code::Code;
+use runbook_dsl::encode::QueryLexer;
 use runbook_dsl::node::{Node, Text};
 
 /// The problems of the `query` written in `params`.
@@ -21,90 +22,84 @@ pub fn rules(params: &Node) -> Vec<ParamProblem> {
 
 fn problem(text: &Text) -> Option<ParamProblem> {
     let query = text.as_str();
-    let bytes = query.as_bytes();
-    // Open brackets: the character and where it is.
+    let mut lexer = QueryLexer::default();
+    // Open brackets outside strings: the character and where it is; and
+    // where the string being read opened.
     let mut open: Vec<(u8, usize)> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match c {
-            b'{' if bytes.get(i + 1) == Some(&b'{') => {
-                // An insertion: to its `}}`.
-                match query[i + 2..].find("}}") {
-                    Some(end) => i += end + 4,
-                    None => i = bytes.len(),
-                }
-                continue;
-            }
-            b'"' | b'\'' | b'`' => {
-                let start = i;
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None => {
-                            return Some(at(
-                                text,
-                                start,
-                                start + 1,
-                                "a string that is never closed",
-                                "this quote opens it",
-                                format!("close it with `{}`", c as char),
-                            ))
-                        }
-                        Some(b'\\') if c != b'`' => i += 2,
-                        Some(&q) if q == c => break,
-                        // An insertion inside a string is part of it.
-                        Some(_) => i += 1,
-                    }
-                }
-            }
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => open.push((c, i)),
-            b')' | b']' | b'}' => {
-                let wanted = match c {
-                    b')' => b'(',
-                    b']' => b'[',
-                    _ => b'{',
-                };
-                match open.pop() {
-                    Some((o, _)) if o == wanted => {}
-                    Some((o, at_open)) => {
-                        return Some(at(
-                            text,
-                            i,
-                            i + 1,
-                            format!(
-                                "`{}` closes the `{}` opened before it",
-                                c as char, o as char
-                            ),
-                            format!("the `{}` is still open here", o as char),
-                            format!(
-                                "close the `{}` at column {} with `{}` first",
-                                o as char,
-                                at_open + 1,
-                                closing(o)
-                            ),
-                        ))
-                    }
-                    None => {
-                        return Some(at(
-                            text,
-                            i,
-                            i + 1,
-                            format!("`{}` closes nothing", c as char),
-                            "nothing is open here",
-                            "remove it, or open what it closes before it".to_string(),
-                        ))
-                    }
-                }
-            }
-            _ => {}
+    let mut string_at = 0;
+    let mut chars = query.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '{' && query[i + 1..].starts_with('{') {
+            // An insertion: to its `}}`, whatever it holds.
+            let end = query[i + 2..]
+                .find("}}")
+                .map_or(query.len(), |e| i + 2 + e + 2);
+            while chars.next_if(|(j, _)| *j < end).is_some() {}
+            continue;
         }
-        i += 1;
+        let was_outside = lexer.outside();
+        lexer.push(c);
+        if !was_outside || !lexer.outside() {
+            if was_outside && lexer.in_string() {
+                string_at = i;
+            }
+            continue;
+        }
+        let c = match u8::try_from(c) {
+            Ok(c @ (b'(' | b'[' | b'{' | b')' | b']' | b'}')) => c,
+            _ => continue,
+        };
+        if matches!(c, b'(' | b'[' | b'{') {
+            open.push((c, i));
+            continue;
+        }
+        let wanted = match c {
+            b')' => b'(',
+            b']' => b'[',
+            _ => b'{',
+        };
+        match open.pop() {
+            Some((o, _)) if o == wanted => {}
+            Some((o, at_open)) => {
+                return Some(at(
+                    text,
+                    i,
+                    i + 1,
+                    format!(
+                        "`{}` closes the `{}` opened before it",
+                        c as char, o as char
+                    ),
+                    format!("the `{}` is still open here", o as char),
+                    format!(
+                        "close the `{}` at column {} with `{}` first",
+                        o as char,
+                        at_open + 1,
+                        closing(o)
+                    ),
+                ))
+            }
+            None => {
+                return Some(at(
+                    text,
+                    i,
+                    i + 1,
+                    format!("`{}` closes nothing", c as char),
+                    "nothing is open here",
+                    "remove it, or open what it closes before it".to_string(),
+                ))
+            }
+        }
+    }
+    if lexer.in_string() {
+        let quote = query[string_at..].chars().next().unwrap_or('"');
+        return Some(at(
+            text,
+            string_at,
+            string_at + 1,
+            "a string that is never closed",
+            "this quote opens it",
+            format!("close it with `{quote}`"),
+        ));
     }
     open.pop().map(|(o, start)| {
         at(
