@@ -136,19 +136,16 @@ fn escape(text: &str, quote: char) -> String {
     out
 }
 
-/// Whether an insertion after `prefix` is inside a range selector or a
-/// subquery's brackets (`rate(x[5m])`, `x[1h:5m]`), outside strings.
-fn in_range(prefix: &str) -> bool {
-    scan(prefix).1 > 0
-}
-
 pub(super) fn insert(
     prefix: &str,
     following: Option<&str>,
     value: &Value,
     text: &str,
 ) -> Result<String, String> {
-    if position(prefix) == Position::Outside && in_range(prefix) {
+    // Inside a range selector's or a subquery's brackets (`rate(x[5m])`,
+    // `x[1h:5m]`), outside strings.
+    let (position, ranges) = scan(prefix);
+    if position == Position::Outside && ranges > 0 {
         // A range: a whole, positive number of seconds (a `duration`
         // input), or of the unit written after it (`[{{inputs.n}}m]`).
         return match value.as_u64().filter(|n| *n > 0) {
@@ -161,7 +158,6 @@ pub(super) fn insert(
             )),
         };
     }
-    let position = position(prefix);
     let text = match position {
         Position::InString(_, true) => regex_escaped(text),
         _ => text.to_string(),
@@ -184,8 +180,9 @@ pub(super) fn insert(
 }
 
 pub(super) fn problem(prefix: &str, insertion: &Insertion, ty: &Type) -> Option<Problem> {
-    match position(prefix) {
-        Position::Outside if in_range(prefix) && matches!(ty, Type::Duration | Type::Int) => None,
+    let (position, ranges) = scan(prefix);
+    match position {
+        Position::Outside if ranges > 0 && matches!(ty, Type::Duration | Type::Int) => None,
         Position::Outside if !matches!(ty, Type::Int | Type::Float) => Some(Problem {
             code: Code::PromqlInsertion,
             message: format!(
