@@ -402,18 +402,13 @@ fn cleanup_unfinished(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome, run_
 /// end: a cleanup succeeded and none is left to run.
 fn cleaned_up(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome) -> bool {
     use runbook_runtime::event::StepState;
-    let cleanups: Vec<&StepState> = plan
+    let ran = plan
         .playbook()
         .steps
         .iter()
         .zip(&outcome.states)
-        .filter(|(step, _)| step.is_finally())
-        .map(|(_, state)| state)
-        .collect();
-    cleanups.iter().any(|s| **s == StepState::Succeeded)
-        && cleanups
-            .iter()
-            .all(|s| matches!(s, StepState::Succeeded | StepState::Skipped))
+        .any(|(step, state)| step.is_finally() && *state == StepState::Succeeded);
+    ran && runbook_runtime::runner::unfinished_cleanups(plan, &outcome.states).is_empty()
 }
 
 /// The exit code of a run: its status's, or 128 + N for an interruption by
