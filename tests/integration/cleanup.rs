@@ -257,6 +257,34 @@ fn a_signal_that_ends_a_step_at_once_still_runs_the_cleanup() {
     }
 }
 
+#[test]
+fn a_second_signal_during_the_grace_period_does_not_stop_the_cleanup_after_it() {
+    // The usual "Ctrl-C, Ctrl-C" on a step that ignores SIGTERM: the second
+    // signal cuts the grace period short (SIGKILL at once), and that is all
+    // it asks for. Before, it also cancelled the cleanup 1 ms after the
+    // cleanup began, although no cleanup ran when it was sent.
+    let s = Sandbox::new(&playbook(
+        "    shell: trap '' TERM; touch working; sleep 1000",
+        "sleep 0.5; echo lifted >> trail",
+    ));
+    let child = start(&s, "working");
+    signal(&child, libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(s.read("trail"), "set\n", "the cleanup has not begun");
+    signal(&child, libc::SIGTERM);
+    let run = Run::from(child.wait_with_output().expect("runbook ends"));
+    assert_eq!(run.code, 143, "{}", run.describe());
+    assert_eq!(run.state("work"), "cancelled", "{}", run.describe());
+    assert_eq!(run.state("lift"), "succeeded", "{}", run.describe());
+    assert_eq!(s.read("trail"), "set\nlifted\n");
+    assert!(
+        !run.stderr.contains("cleanup not finished"),
+        "{}",
+        run.stderr
+    );
+    assert!(s.live_processes("sleep 1000").is_empty());
+}
+
 /// Runs the work, SIGTERMs it, and SIGTERMs the cleanup `lift` (which
 /// touches `lifting` first) once it runs: the cleanup is cancelled, and
 /// nothing the run started is left.

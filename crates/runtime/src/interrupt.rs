@@ -7,7 +7,9 @@
 //! SIGKILL of the steps' process groups short. A nested `playbook` run
 //! shares its caller's, so a second Ctrl-C reaches its processes too.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Shared by the signal handler, the scheduler and process-spawning actions.
@@ -22,6 +24,10 @@ struct Inner {
     cause: OnceLock<String>,
     /// Cancelled when the steps' processes must be killed without waiting.
     hurry: CancellationToken,
+    /// How many times the operator insisted (signals after the first).
+    hurries: AtomicUsize,
+    /// Woken at each of them.
+    insisted: Notify,
 }
 
 impl Interruption {
@@ -41,7 +47,30 @@ impl Interruption {
 
     /// Asks every process group still being stopped to be killed now.
     pub fn hurry(&self) {
+        self.inner.hurries.fetch_add(1, Ordering::SeqCst);
         self.inner.hurry.cancel();
+        self.inner.insisted.notify_waiters();
+    }
+
+    /// How many times [`Interruption::hurry`] was called so far.
+    pub fn hurries(&self) -> usize {
+        self.inner.hurries.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once [`Interruption::hurry`] is called more than `seen`
+    /// times: a signal after a moment, not one that came before it (a
+    /// second signal during the grace period cuts the grace short, and must
+    /// not also stop the cleanups that begin after it).
+    pub async fn hurried_after(&self, seen: usize) {
+        loop {
+            let insisted = self.inner.insisted.notified();
+            tokio::pin!(insisted);
+            insisted.as_mut().enable();
+            if self.hurries() > seen {
+                return;
+            }
+            insisted.await;
+        }
     }
 
     /// Whether [`Interruption::hurry`] was called.

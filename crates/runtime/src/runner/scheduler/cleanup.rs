@@ -4,8 +4,9 @@
 //! it needs have settled. A step that did not run counts as one that will
 //! not (its conditional edges are not taken; a cleanup's needs only order
 //! it). The stopped run's cancellation has fired, so the phase runs under a
-//! token of its own: a signal during the phase (a second one after a signal
-//! stopped the run) cancels it, and a failing cleanup does not cancel the
+//! token of its own: a signal during the phase (a later one after a signal
+//! stopped the run; not one sent before the phase began, which only cut
+//! the grace period short) cancels it, and a failing cleanup does not cancel the
 //! others (docs/semantics.md, "Cleanup: `finally`").
 
 use super::Scheduler;
@@ -51,12 +52,15 @@ impl Scheduler<'_> {
             self.cleanup.started = true;
             let token = CancellationToken::new();
             if self.interrupt.is_cancelled() {
-                // A signal stopped the run: the operator's second one
-                // stops the cleanup too.
+                // A signal stopped the run: the operator's next one, sent
+                // during the cleanup, stops it too. One sent before it
+                // began cut the stopped steps' grace period short, and
+                // that is all it asked for.
                 let interruption = self.shared.options.interruption.clone();
+                let seen = interruption.hurries();
                 let cancel = token.clone();
                 self.cleanup.watcher = Some(tokio::spawn(async move {
-                    interruption.hurried().await;
+                    interruption.hurried_after(seen).await;
                     cancel.cancel();
                 }));
             }
