@@ -12,6 +12,7 @@ use runbook_dsl::diagnostic::Report;
 use runbook_dsl::plan::Plan;
 use runbook_dsl::suggest;
 use runbook_dsl::terminal_text::escape;
+use runbook_runtime::element_address::{self, Part};
 use runbook_runtime::element_name::Target;
 use runbook_runtime::operator::{confirmation, not_a_confirmation, validate_answer, Preapproved};
 use runbook_runtime::{Event, Record, Subscriber};
@@ -130,6 +131,8 @@ fn answer_fits(plan: &Plan, i: usize, address: &str, given: &str) -> Checked {
 
 /// Finds the step `remaining` names in `plan`, through called playbooks
 /// (`address` is the whole address, for messages), and applies `fits` to it.
+/// A part may select an element of a loop that calls a playbook
+/// (`each[web-1].restart`): it must be such a loop.
 fn resolve(
     plan: &Plan,
     address: &str,
@@ -137,17 +140,44 @@ fn resolve(
     flag: &str,
     fits: &dyn Fn(&Plan, usize) -> Checked,
 ) -> Checked {
-    let (head, rest) = match remaining.split_once('.') {
-        Some((head, rest)) => (head, Some(rest)),
-        None => (remaining, None),
+    let parts = element_address::parse(remaining).unwrap_or_else(|_| {
+        vec![Part {
+            id: remaining.to_string(),
+            element: None,
+        }]
+    });
+    resolve_parts(plan, address, &parts, flag, fits)
+}
+
+fn resolve_parts(
+    plan: &Plan,
+    address: &str,
+    parts: &[Part],
+    flag: &str,
+    fits: &dyn Fn(&Plan, usize) -> Checked,
+) -> Checked {
+    let Some((part, rest)) = parts.split_first() else {
+        return Err(Box::new(unknown(plan, address, address, flag)));
     };
+    let head = part.id.as_str();
     let Some(i) = plan.index_of(head) else {
         return Err(Box::new(unknown(plan, address, head, flag)));
     };
-    let Some(rest) = rest else {
-        return fits(plan, i);
-    };
     let step = plan.step(i).0;
+    if part.element.is_some() && plan.step_plan(i).iteration.is_none() {
+        return Err(Box::new(
+            Report::problem(
+                plan.file(),
+                "runbook::unknown_decision_step",
+                format!("`{flag} {address}`: `{head}` is not a `for_each` step, so it has no elements to select"),
+            )
+            .label(step.id.span, "not a loop")
+            .help(format!("write `{head}` without `[...]`; nothing was run")),
+        ));
+    }
+    if rest.is_empty() {
+        return fits(plan, i);
+    }
     let called = match &step.action {
         StepAction::Kind { params, .. } if plan.step_plan(i).capabilities.calls_playbook => params
             .get("path")
@@ -173,7 +203,7 @@ fn resolve(
         // `check` of the caller reports a called playbook that does not check.
         return Ok(());
     };
-    resolve(&child, address, rest, flag, fits)
+    resolve_parts(&child, address, rest, flag, fits)
 }
 
 /// `--approve restrat`: no such step, with the closest one.

@@ -102,7 +102,7 @@ fn describe(listed: &Listed, journal_dir: Option<&Path>) -> String {
     out.push_str(&format!(
         "┌ run {}: `{}`{title} ({})\n",
         r.run_id,
-        escape(&r.step),
+        escape(&r.named_step()),
         match (r.kind, &r.effect) {
             (PendingKind::Gate, Some(effect)) => format!("approval, effect {effect}"),
             (kind, _) => kind.name().to_string(),
@@ -245,15 +245,16 @@ fn name_one(journal_dir: &Path, run_id: &str, error: &DecideError, verdict: &Ver
         }
         other => return refuse(run_id, other),
     };
-    let bare = waiting.first().map_or(step.as_str(), |r| r.step.as_str());
-    crate::run_dir::refuse(
-        run_id,
-        code,
-        escape(&error.to_string()).into_owned(),
-        format!(
-            "name the one you mean, `{bare}[INDEX]` or `{bare}[LABEL]`, as the commands below do"
-        ),
-    );
+    let help = match waiting.first() {
+        Some(first) if first.element.is_some() => {
+            let bare = first.named_step();
+            format!("name the one you mean, `{bare}[INDEX]` or `{bare}[LABEL]`, as the commands below do")
+        }
+        // A step of a playbook a loop calls: one element's run of it.
+        Some(_) => "name the element of the calling loop you mean, `CALL[INDEX].STEP` or `CALL[LABEL].STEP`, as the commands below do".to_string(),
+        None => format!("name the one you mean, `{step}[INDEX]` or `{step}[LABEL]`, as the commands below do"),
+    };
+    crate::run_dir::refuse(run_id, code, escape(&error.to_string()).into_owned(), help);
     let dir = pending::journal_dir_to_name(journal_dir);
     eprintln!("waiting at `{}`:", escape(step));
     for record in waiting {
@@ -261,7 +262,7 @@ fn name_one(journal_dir: &Path, run_id: &str, error: &DecideError, verdict: &Ver
             Some(element) => format!(", element {}", escape(element)),
             None => String::new(),
         };
-        eprintln!("  `{}`{element}", escape(&record.step));
+        eprintln!("  `{}`{element}", escape(&record.named_step()));
         // The commands of the verb given; all of them when it decides no
         // such record (`answer` at a gate), so each record has its commands.
         let commands = pending::commands(record, dir);

@@ -35,7 +35,7 @@ fn only_the_named_elements_pass_their_gates() {
     assert!(!s.path().join("pwned").exists());
     let refused = run.message("drop");
     assert!(
-        refused.contains("pass `--approve 'drop[2]'` to approve this element"),
+        refused.contains("pass `--approve 'drop[it'\\''s; #x]'` to approve this element"),
         "{refused}"
     );
 
@@ -96,7 +96,7 @@ fn with_continue_a_refused_element_is_skipped_and_the_named_ones_run() {
     assert_eq!(states, ["succeeded", "rejected", "succeeded"]);
     assert!(
         run.message("drop")
-            .contains("pass `--approve 'drop[1]'` to approve this element"),
+            .contains("pass `--approve 'drop[$(touch pwned)]'` to approve this element"),
         "{}",
         run.message("drop")
     );

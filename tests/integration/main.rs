@@ -60,6 +60,7 @@ mod literal_fields;
 mod live_screen;
 mod long_lines;
 mod loop_labels;
+mod looped_call_gates;
 mod loops;
 mod loops_resume_called;
 mod loops_resume_gated;

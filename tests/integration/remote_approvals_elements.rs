@@ -263,13 +263,17 @@ fn a_command_names_its_element_and_never_decides_another() {
     let out = paste(&s, &for_hostile);
     assert!(out.status.success(), "`{for_hostile}`: {}", text(&out));
 
-    // A label of digits is named by its index, as printed; typed as a
-    // label it is an index, of no element waiting.
+    // A label of digits is named in quotes, as printed; typed bare it is
+    // an index, of no element waiting.
     let for_seven = printed_approve(&s, &run_id, "[2] 7");
-    assert!(for_seven.contains(" 'drain[2]' "), "{for_seven}");
+    assert!(for_seven.contains(" 'drain[\"7\"]' "), "{for_seven}");
     let out = decide(&s, None, &["approve", &run_id, "drain[7]"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("waiting: `drain[2]`"), "{}", text(&out));
+    assert!(
+        text(&out).contains("waiting: `drain[\"7\"]`"),
+        "{}",
+        text(&out)
+    );
     let out = paste(&s, &for_seven);
     assert!(out.status.success(), "`{for_seven}`: {}", text(&out));
 

@@ -11,24 +11,35 @@
 //! `[` to the last `]`, and a step's address has neither). In
 //! `STEP[LABEL]=VALUE` (`runbook answer`) the selector ends at the first
 //! `]=`.
+//!
+//! The step of a playbook a loop calls runs once per element: its address
+//! names the element of each calling loop on the way as a rehearsal's
+//! scenario does ([`crate::element_address`]): `each[web-1].restart`,
+//! `each[0].restart`, and the gate of one element of a loop inside it
+//! `each[web-1].drain[eu-2]`. A run addresses such a gate by positions
+//! (`each[0].restart`) and carries the labels beside it
+//! ([`ElementLabels`]), so a name by label and one by position both find
+//! it.
 
+pub use crate::element_address::Selector;
+use crate::element_address::{self, Part};
+use std::collections::BTreeMap;
 use std::fmt;
 
-/// Which element of a loop's step.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Selector {
-    Index(usize),
-    Label(String),
-}
+/// The labels of the calling loops' elements on a gate's or question's
+/// way, by the address of the element's run (`each[0]`,
+/// `outer[1].each[0]`).
+pub type ElementLabels = BTreeMap<String, String>;
 
-impl Selector {
-    /// Whether this names the element at `index` labelled `label`.
-    pub fn names(&self, index: usize, label: &str) -> bool {
-        match self {
-            Selector::Index(i) => *i == index,
-            Selector::Label(l) => l == label,
-        }
-    }
+/// How a name without a selector reads where a selector could stand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bare {
+    /// `--approve STEP`: every element (what the person gave before the
+    /// run, for all of them).
+    NamesEvery,
+    /// `runbook approve RUN STEP`: none (which element waits may change
+    /// between reading a prompt and typing).
+    NamesNone,
 }
 
 /// A step's address and, maybe, one of its loop's elements.
@@ -42,6 +53,9 @@ impl Target {
     /// `STEP` or `STEP[SELECTOR]`, as `runbook approve`, `reject` and
     /// `--approve` take it.
     pub fn parse(text: &str) -> Result<Target, String> {
+        if let Some(target) = Target::through_calls(text) {
+            return Ok(target);
+        }
         let Some(open) = text.find('[') else {
             return Ok(Target {
                 step: text.to_string(),
@@ -86,6 +100,96 @@ impl Target {
         }
     }
 
+    /// `CALL[SEL].STEP`, `CALL[SEL].STEP[SEL]`, `STEP["LABEL"]`: an address
+    /// that selects an element of a calling loop on the way, or names a
+    /// label in quotes, read as a scenario's is. `None` when only the last
+    /// part selects, not in quotes, or the parts are not step ids (a label
+    /// of the last part that holds `].`, read by the rule above).
+    fn through_calls(text: &str) -> Option<Target> {
+        let mut parts = element_address::parse(text).ok()?;
+        let is_id = |id: &str| {
+            id.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        if !parts.iter().all(|p| is_id(&p.id)) {
+            return None;
+        }
+        let last = parts.pop()?;
+        // A label in quotes (`drain["12028"]`: a label that is a number)
+        // reads as a scenario's does.
+        let quoted = text.ends_with("\"]") && matches!(last.element, Some(Selector::Label(_)));
+        if parts.iter().all(|p| p.element.is_none()) && !quoted {
+            return None;
+        }
+        parts.push(Part {
+            id: last.id,
+            element: None,
+        });
+        Some(Target {
+            step: element_address::written(&parts),
+            element: last.element,
+        })
+    }
+
+    /// Whether this names the run of a step a run addresses `address`
+    /// (`STEP`, `CALL.STEP`, `CALL[0].STEP` for an element's called run:
+    /// positions only), the calling elements' labels `labels`, and the
+    /// element `element` (`[INDEX] LABEL`) when the gate is one element's
+    /// own. Where this selects nothing and an element runs, `bare` says.
+    pub fn names_run(
+        &self,
+        address: &str,
+        labels: &ElementLabels,
+        element: Option<&str>,
+        bare: Bare,
+    ) -> bool {
+        if !self.names_calls(address, labels, bare) {
+            return false;
+        }
+        match (&self.element, element) {
+            (None, None) => true,
+            (None, Some(_)) => bare == Bare::NamesEvery,
+            (Some(selector), Some(shown)) => {
+                shown_element(shown).is_some_and(|(index, label)| selector.names(index, label))
+            }
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Whether this target's step names `address`'s, part by part: the
+    /// same ids, and each element this selects on the way the one the run
+    /// is for.
+    fn names_calls(&self, address: &str, labels: &ElementLabels, bare: Bare) -> bool {
+        if self.step == address {
+            return true;
+        }
+        let (Ok(mine), Ok(run)) = (
+            element_address::parse(&self.step),
+            element_address::parse(address),
+        ) else {
+            return false;
+        };
+        if mine.len() != run.len() {
+            return false;
+        }
+        let mut at = String::new();
+        mine.iter().zip(&run).all(|(m, r)| {
+            if !at.is_empty() {
+                at.push('.');
+            }
+            at.push_str(&element_address::written(std::slice::from_ref(r)));
+            m.id == r.id
+                && match (&m.element, &r.element) {
+                    (None, None) => true,
+                    (None, Some(_)) => bare == Bare::NamesEvery,
+                    (Some(selector), Some(Selector::Index(index))) => {
+                        selector.names(*index, labels.get(&at).map_or("", String::as_str))
+                    }
+                    _ => false,
+                }
+        })
+    }
+
     fn with(step: &str, selector: &str) -> Result<Target, String> {
         let step = step.trim();
         if step.is_empty() || selector.is_empty() {
@@ -93,7 +197,15 @@ impl Target {
                 "`{step}[{selector}]`: name a step and one of its elements, `STEP[INDEX]` or `STEP[LABEL]`"
             ));
         }
-        let element = if selector.bytes().all(|b| b.is_ascii_digit()) {
+        // A label in quotes, escapes undone: `"12028"` is a label.
+        let quoted = selector
+            .starts_with('"')
+            .then(|| element_address::parse(&format!("x[{selector}]")).ok())
+            .flatten()
+            .and_then(|mut parts| parts.pop()?.element);
+        let element = if let Some(label) = quoted {
+            label
+        } else if selector.bytes().all(|b| b.is_ascii_digit()) {
             match selector.parse() {
                 Ok(index) => Selector::Index(index),
                 Err(_) => return Err(format!("`{selector}` is not an element's index")),
@@ -126,8 +238,68 @@ impl fmt::Display for Target {
         match &self.element {
             None => f.write_str(&self.step),
             Some(Selector::Index(i)) => write!(f, "{}[{i}]", self.step),
+            // A label that would read back as a position, or as a label
+            // in quotes, is written in quotes.
+            Some(Selector::Label(l))
+                if l.bytes().all(|b| b.is_ascii_digit()) || l.starts_with('"') =>
+            {
+                write!(
+                    f,
+                    "{}[{}]",
+                    self.step,
+                    element_address::selector_text(&Selector::Label(l.clone()))
+                )
+            }
             Some(Selector::Label(l)) => write!(f, "{}[{l}]", self.step),
         }
+    }
+}
+
+/// A run's address (`each[0].restart`, positions only) as a person names
+/// it: each calling loop's element by its label from `labels` where that
+/// reads back as the label ([`by_label_or_index`]).
+pub fn named_address(address: &str, labels: &ElementLabels) -> String {
+    let Ok(parts) = element_address::parse(address) else {
+        return address.to_string();
+    };
+    if parts.iter().all(|p| p.element.is_none()) {
+        return address.to_string();
+    }
+    let mut at = String::new();
+    let named: Vec<Part> = parts
+        .into_iter()
+        .map(|part| {
+            if !at.is_empty() {
+                at.push('.');
+            }
+            at.push_str(&element_address::written(std::slice::from_ref(&part)));
+            let element = match part.element {
+                Some(Selector::Index(index)) => Some(match labels.get(&at) {
+                    Some(label) => by_label_or_index(index, label),
+                    None => Selector::Index(index),
+                }),
+                other => other,
+            };
+            Part { element, ..part }
+        })
+        .collect();
+    element_address::written(&named)
+}
+
+/// An element's selector as a command prints it: its label when it reads
+/// back as that label (not empty, no control character, no `]=` or `].`,
+/// not starting with a quote; a number is written in quotes), else its
+/// index.
+pub fn by_label_or_index(index: usize, label: &str) -> Selector {
+    let readable = !label.is_empty()
+        && !label.starts_with('"')
+        && !label.chars().any(char::is_control)
+        && !label.contains("]=")
+        && !label.contains("].");
+    if readable {
+        Selector::Label(label.to_string())
+    } else {
+        Selector::Index(index)
     }
 }
 
@@ -192,5 +364,80 @@ mod tests {
         for bad in ["=x", "noequals", "drain[0=x", "drain[]=x"] {
             assert!(Target::parse_answer(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_label_in_quotes_is_a_label_even_a_number() {
+        let t = Target::parse("terminate[\"12028\"]").unwrap();
+        assert_eq!(t.element, Some(Selector::Label("12028".into())));
+        assert_eq!(t.to_string(), "terminate[\"12028\"]");
+        assert!(t.names_element("terminate", "[0] 12028"));
+        assert!(!t.names_element("terminate", "[12028] x"));
+        let (answered, value) = Target::parse_answer("pick[\"80\"]=a").unwrap();
+        assert_eq!(answered.element, Some(Selector::Label("80".into())));
+        assert_eq!(value, "a");
+    }
+
+    /// The step of a playbook a loop calls is named through the element
+    /// of the calling loop, by label or position; a bare call names every
+    /// element's run for `--approve` and none for a remote decision.
+    #[test]
+    fn a_name_selects_the_element_of_each_calling_loop() {
+        let labels: ElementLabels = [
+            ("outer[1]".to_string(), "eu".to_string()),
+            ("outer[1].each[0]".to_string(), "web 1.example".to_string()),
+        ]
+        .into();
+        let run = "outer[1].each[0].restart";
+        for (named, every, none) in [
+            ("outer[eu].each[web 1.example].restart", true, true),
+            ("outer[1].each[0].restart", true, true),
+            ("outer[eu].each[0].restart", true, true),
+            ("outer.each.restart", true, false),
+            ("outer[eu].each.restart", true, false),
+            ("outer[us].each[0].restart", false, false),
+            ("outer[eu].each[1].restart", false, false),
+            ("outer[eu].each[web 1.example].stop", false, false),
+            ("outer[eu].restart", false, false),
+        ] {
+            let t = Target::parse(named).unwrap();
+            assert_eq!(
+                t.names_run(run, &labels, None, Bare::NamesEvery),
+                every,
+                "{named}"
+            );
+            assert_eq!(
+                t.names_run(run, &labels, None, Bare::NamesNone),
+                none,
+                "{named}"
+            );
+        }
+        // The element of a loop inside, gated one by one.
+        let t = Target::parse("outer[eu].each[0].drain[x]").unwrap();
+        assert_eq!(t.step, "outer[eu].each[0].drain");
+        assert!(t.names_run(
+            "outer[1].each[0].drain",
+            &labels,
+            Some("[3] x"),
+            Bare::NamesNone
+        ));
+        assert!(!t.names_run(
+            "outer[1].each[0].drain",
+            &labels,
+            Some("[3] y"),
+            Bare::NamesNone
+        ));
+        assert_eq!(
+            named_address(run, &labels),
+            "outer[eu].each[web 1.example].restart"
+        );
+        let numbers: ElementLabels = [("each[0]".to_string(), "80".to_string())].into();
+        assert_eq!(named_address("each[0].x", &numbers), "each[\"80\"].x");
+        assert!(Target::parse("each[\"80\"].x").unwrap().names_run(
+            "each[0].x",
+            &numbers,
+            None,
+            Bare::NamesNone
+        ));
     }
 }

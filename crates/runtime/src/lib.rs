@@ -27,6 +27,7 @@ pub mod bus;
 pub mod called_plan;
 pub mod computed;
 pub mod durations;
+pub mod element_address;
 pub mod element_name;
 pub mod event;
 pub mod evidence;

@@ -27,6 +27,10 @@ pub struct GateRequest {
     /// The element of a loop whose own gate this is (`approval_per_item`):
     /// `[INDEX] LABEL`.
     pub element: Option<String>,
+    /// The labels of the elements of the loops that called the playbook it
+    /// is in, by run address: its `step` names them by position
+    /// (`each[0].restart`), and a person may name them by label.
+    pub labels: crate::element_name::ElementLabels,
     /// How long the person has before the gate is rejected, if limited.
     pub deadline: Option<Duration>,
     /// How to decide it from another terminal (`runbook approve RUN STEP`),

@@ -5,8 +5,10 @@ use super::{
     confirmation, not_a_confirmation, validate_answer, Decision, GateRequest, Operator, Question,
     QuestionKind, Reply, Via,
 };
-use crate::element_name::Target;
+use crate::element_address;
+use crate::element_name::{by_label_or_index, named_address, Bare, ElementLabels, Target};
 use runbook_dsl::ast::Effect;
+use runbook_dsl::template::shell_quote;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -35,7 +37,7 @@ impl Preapproved {
             via,
             reason: None,
         };
-        if self.steps.contains(&request.step) || self.names_element(request) {
+        if self.names(&request.step, &request.labels, request.element.as_deref()) {
             return Some(decision(Via::Approve));
         }
         if self.yes
@@ -48,22 +50,43 @@ impl Preapproved {
         None
     }
 
-    /// Whether an `--approve STEP[INDEX]` or `STEP[LABEL]` names the
-    /// element whose own gate this is (a loop with `approval_per_item`), so
-    /// an operator without a terminal can pass one element and not another.
-    fn names_element(&self, request: &GateRequest) -> bool {
-        let Some(element) = request.element.as_deref() else {
-            return false;
-        };
-        self.steps.iter().any(|address| {
-            Target::parse(address).is_ok_and(|t| t.names_element(&request.step, element))
+    /// Whether an `--approve` names the run of the step at `address`:
+    /// `STEP` every run of it (every element's, in a loop), `STEP[INDEX]`
+    /// or `STEP[LABEL]` one element's own gate (`approval_per_item`), and
+    /// `CALL[LABEL].STEP` the step in one element's run of a playbook a
+    /// loop calls, so an operator without a terminal can pass one element
+    /// and not another.
+    fn names(&self, address: &str, labels: &ElementLabels, element: Option<&str>) -> bool {
+        self.steps.contains(address)
+            || self.steps.iter().any(|approved| {
+                Target::parse(approved)
+                    .is_ok_and(|t| t.names_run(address, labels, element, Bare::NamesEvery))
+            })
+    }
+
+    /// The answer `--answer` or `--answers` gives for the question at
+    /// `address`: the one for this element's run (`CALL[LABEL].STEP`)
+    /// over the one for every run (`CALL.STEP`).
+    fn given(&self, address: &str, labels: &ElementLabels) -> Option<&String> {
+        self.answers.get(address).or_else(|| {
+            let mut named: Vec<(&String, &String)> = self
+                .answers
+                .iter()
+                .filter(|(key, _)| {
+                    Target::parse(key)
+                        .is_ok_and(|t| t.names_run(address, labels, None, Bare::NamesEvery))
+                })
+                .collect();
+            // The most specific: the one that selects the most elements.
+            named.sort_by_key(|(key, _)| std::cmp::Reverse(key.matches('[').count()));
+            named.first().map(|(_, given)| *given)
         })
     }
 
     /// The answer the command line gives, validated; `Err` when one was given
     /// but does not fit the question.
     pub fn reply(&self, question: &Question) -> Option<Reply> {
-        let given = self.answers.get(&question.step);
+        let given = self.given(&question.step, &question.labels);
         match &question.kind {
             QuestionKind::Ask(ty) => {
                 let given = given?;
@@ -98,11 +121,12 @@ impl Preapproved {
                         },
                     });
                 }
-                self.steps.contains(&question.step).then(|| Reply::Answer {
-                    value: Value::String(String::new()),
-                    who: self.who.clone(),
-                    via: Via::Approve,
-                })
+                self.names(&question.step, &question.labels, None)
+                    .then(|| Reply::Answer {
+                        value: Value::String(String::new()),
+                        who: self.who.clone(),
+                        via: Via::Approve,
+                    })
             }
         }
     }
@@ -118,40 +142,52 @@ impl Operator for Preapproved {
     }
 
     fn approve(&self, request: &GateRequest) -> Decision {
-        self.decide(request).unwrap_or_else(|| Decision {
-            approved: false,
-            who: self.who.clone(),
-            via: Via::NoTerminal,
-            reason: Some(if request.by_other {
-                format!(
-                    "`{}` needs the approval of someone other than the one who runs it: `runbook approve RUN {}` by another user, while the run waits (`--wait-for-approval`)",
-                    request.step, request.step
-                )
-            } else if request.effect == Effect::Destructive && self.yes {
-                format!(
-                    "`--yes` never approves a destructive step: pass `--approve {}`",
-                    request.step
-                )
-            } else if request.checkpoint && self.yes {
-                format!(
-                    "`--yes` never passes an `approve` step, a checkpoint a person must pass: pass `--approve {}`",
-                    request.step
-                )
-            } else if let Some((index, _)) = request
-                .element
-                .as_deref()
-                .and_then(crate::element_name::shown_element)
-            {
-                format!(
-                    "no terminal to ask: pass `--approve '{step}[{index}]'` to approve this element, `--approve {step}` for every element, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal",
-                    step = request.step
-                )
-            } else {
-                format!(
-                    "no terminal to ask: pass `--approve {}` to approve it, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal",
-                    request.step
-                )
-            }),
+        self.decide(request).unwrap_or_else(|| {
+            // How the person names this gate: by the calling loops'
+            // labels, in shell quotes when it needs them.
+            let named = named_address(&request.step, &request.labels);
+            let step = shell_quote(&named);
+            let every = element_address::parse(&named)
+                .ok()
+                .filter(|parts| parts.iter().any(|p| p.element.is_some()))
+                .map(|parts| element_address::unselected(&parts));
+            Decision {
+                approved: false,
+                who: self.who.clone(),
+                via: Via::NoTerminal,
+                reason: Some(if request.by_other {
+                    format!(
+                        "`{named}` needs the approval of someone other than the one who runs it: `runbook approve RUN {step}` by another user, while the run waits (`--wait-for-approval`)"
+                    )
+                } else if request.effect == Effect::Destructive && self.yes {
+                    format!("`--yes` never approves a destructive step: pass `--approve {step}`")
+                } else if request.checkpoint && self.yes {
+                    format!(
+                        "`--yes` never passes an `approve` step, a checkpoint a person must pass: pass `--approve {step}`"
+                    )
+                } else if let Some((index, label)) = request
+                    .element
+                    .as_deref()
+                    .and_then(crate::element_name::shown_element)
+                {
+                    let element = Target {
+                        step: named.clone(),
+                        element: Some(by_label_or_index(index, label)),
+                    };
+                    format!(
+                        "no terminal to ask: pass `--approve {}` to approve this element, `--approve {step}` for every element, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal",
+                        shell_quote(&element.to_string())
+                    )
+                } else if let Some(every) = every {
+                    format!(
+                        "no terminal to ask: pass `--approve {step}` to approve it for this element, `--approve {every}` for every element, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal"
+                    )
+                } else {
+                    format!(
+                        "no terminal to ask: pass `--approve {step}` to approve it, or run with `--wait-for-approval` to wait for `runbook approve` from another terminal"
+                    )
+                }),
+            }
         })
     }
 
@@ -190,6 +226,7 @@ mod tests {
             context: Context::default(),
             by_other: false,
             element: None,
+            labels: Default::default(),
             deadline: None,
             remote_hint: None,
             withdrawn: Default::default(),

@@ -16,6 +16,8 @@ pub struct Question {
     pub text: String,
     pub kind: QuestionKind,
     pub context: Context,
+    /// As [`super::GateRequest::labels`].
+    pub labels: crate::element_name::ElementLabels,
     /// How long the person has, if limited.
     pub deadline: Option<Duration>,
     /// How to answer it from another terminal, when it is open to that.

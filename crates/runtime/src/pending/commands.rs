@@ -172,7 +172,7 @@ mod tests {
         gate.element = Some("[12] 7".into());
         assert_eq!(
             hint(&gate, None),
-            "runbook approve 20261201T031500Z-4f3a9c 'drain[12]'"
+            "runbook approve 20261201T031500Z-4f3a9c 'drain[\"7\"]'"
         );
     }
 

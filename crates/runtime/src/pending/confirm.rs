@@ -33,7 +33,7 @@ pub(super) fn confirm(
     run_uid: Option<u32>,
 ) -> Result<bool, DecideError> {
     let me = current_uid();
-    let step = &record.step;
+    let step = &record.named_step();
     let taken = files::taken_name(&record.nonce);
     let decision = files::decision_name(&record.nonce);
     let pending = files::pending_name(&record.nonce);

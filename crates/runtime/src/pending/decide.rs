@@ -378,11 +378,11 @@ pub fn decide(
         .filter(|l| target.matches(&l.record))
         .collect();
     match named.as_slice() {
-        [] if target.element.is_none() => {
+        [] => {
             let elements: Vec<&Listed> = live
                 .iter()
                 .copied()
-                .filter(|l| l.record.step == target.step && l.record.element.is_some())
+                .filter(|l| target.names_no_element_of(&l.record))
                 .collect();
             if elements.is_empty() {
                 Err(not_pending(target, &live))
@@ -393,7 +393,6 @@ pub fn decide(
                 })
             }
         }
-        [] => Err(not_pending(target, &live)),
         [listed] => write(journal_dir, run_id, &listed.record, verdict, Front::Command),
         several => Err(DecideError::Ambiguous {
             step: target.to_string(),
@@ -460,13 +459,16 @@ pub fn decide_seen(
     if !listed.live {
         return Err(DecideError::Changed(format!(
             "`{}` is stale: process {} no longer runs the run, and nobody waits for this decision",
-            record.step, record.pid
+            record.named_step(),
+            record.pid
         )));
     }
     if record.plan_hash != seen.plan_hash {
         return Err(DecideError::Changed(format!(
             "`{}` waits under plan {}, not the plan {} you saw: reload before deciding",
-            record.step, record.plan_hash, seen.plan_hash
+            record.named_step(),
+            record.plan_hash,
+            seen.plan_hash
         )));
     }
     write(journal_dir, run_id, record, verdict, via)
@@ -482,7 +484,7 @@ fn write(
     verdict: &Verdict,
     via: Front,
 ) -> Result<Decided, DecideError> {
-    let step = &record.step;
+    let step = &record.named_step();
     check(record, verdict, current_uid())?;
     let gates = files::Gates::open(&journal_dir.join(run_id))
         .map_err(|e| DecideError::Io(format!("cannot open the gates of run `{run_id}`: {e}")))?;
@@ -533,7 +535,7 @@ pub(crate) fn check(
     verdict: &Verdict,
     decider: u32,
 ) -> Result<Accepted, DecideError> {
-    let step = &record.step;
+    let step = &record.named_step();
     let passes = !matches!(verdict, Verdict::Reject { .. });
     if record.by_other && passes && record.ran_by(decider) {
         return Err(DecideError::FourEyes {

@@ -4,6 +4,7 @@ use runbook_dsl::ast::AnswerType;
 use runbook_dsl::source::Spanned;
 use runbook_dsl::Span;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The version of both file formats; a reader refuses any other.
 pub const FORMAT_VERSION: u32 = 1;
@@ -19,6 +20,12 @@ pub struct PendingRecord {
     /// The loop element whose own gate it is (`approval_per_item`):
     /// `[INDEX] LABEL`.
     pub element: Option<String>,
+    /// The labels of the calling loops' elements on the way, by the
+    /// address of the element's run (`each[0]`: `web-1`), for a step of a
+    /// playbook a loop calls (`step` is `each[0].restart`). Absent from
+    /// records of no such step, and from those written before it was.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     pub kind: PendingKind,
     pub title: Option<String>,
     /// The question, or a manual step's instructions, masked.
@@ -64,6 +71,12 @@ pub struct RunUser {
 }
 
 impl PendingRecord {
+    /// Its step as a person names it: each calling loop's element by its
+    /// label where it reads back ([`crate::element_name::named_address`]).
+    pub fn named_step(&self) -> String {
+        crate::element_name::named_address(&self.step, &self.labels)
+    }
+
     /// Whether `uid` started or resumed the run (or runs the waiting
     /// process): four-eyes refuses its approval.
     pub fn ran_by(&self, uid: u32) -> bool {
@@ -234,6 +247,7 @@ impl PendingRecord {
             run_id: run.into(),
             step: step.into(),
             element: None,
+            labels: BTreeMap::new(),
             kind,
             title: None,
             question: "q".into(),

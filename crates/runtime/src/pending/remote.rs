@@ -164,6 +164,7 @@ impl Remote {
             run_id: self.store.run_id.clone(),
             step: step.to_string(),
             element: None,
+            labels: Default::default(),
             kind,
             title: None,
             question: String::new(),
@@ -347,6 +348,7 @@ impl Operator for Remote {
             rerun: request.rerun,
             by_other: request.by_other,
             element: request.element.clone(),
+            labels: request.labels.clone(),
             ..self.record(&request.step, PendingKind::Gate, request.deadline)
         };
         let published = match self.publish(&mut record) {
@@ -414,6 +416,7 @@ impl Operator for Remote {
             question: question.text.clone(),
             context: question.context.lines(),
             answer,
+            labels: question.labels.clone(),
             ..self.record(&question.step, kind, question.deadline)
         };
         let published = match self.publish(&mut record) {

@@ -14,41 +14,44 @@
 //! as itself, else by its index.
 
 use super::record::PendingRecord;
+use crate::element_name::{by_label_or_index, Bare};
 pub use crate::element_name::{Selector, Target};
 
 impl Target {
-    /// Whether `record` is what this names: its step, and the element if
-    /// one is named. A record of no element is never named by a selector,
-    /// and a record of an element never by a bare step (fail closed: which
+    /// Whether `record` is what this names: its step (through the
+    /// elements of the loops that call it), and the element if one is
+    /// named. A record of no element is never named by a selector, and a
+    /// record of an element never by a bare step (fail closed: which
     /// element waits may change between reading a prompt and typing).
     pub fn matches(&self, record: &PendingRecord) -> bool {
-        if record.step != self.step {
-            return false;
-        }
-        match &record.element {
-            None => self.element.is_none(),
-            Some(element) => self.names_element(&record.step, element),
-        }
+        self.names_run(
+            &record.step,
+            &record.labels,
+            record.element.as_deref(),
+            Bare::NamesNone,
+        )
     }
 
-    /// How a command names `record`: its step, and its element when it has
-    /// one, by label when the label reads back as that label (no control
-    /// character, not digits only, no `]=`), else by index.
+    /// Whether this would name `record` if a bare step named every
+    /// element: it names the step but not which element, so deciding it
+    /// is refused with the elements that wait.
+    pub fn names_no_element_of(&self, record: &PendingRecord) -> bool {
+        self.names_run(
+            &record.step,
+            &record.labels,
+            record.element.as_deref(),
+            Bare::NamesEvery,
+        )
+    }
+
+    /// How a command names `record`: its step, each calling loop's element
+    /// on the way and its own element when it has one, by label when the
+    /// label reads back as that label (no control character, not digits
+    /// only, no `]=` or `].`), else by index.
     pub fn of(record: &PendingRecord) -> Target {
-        let element = element_of(record).map(|(index, label)| {
-            let readable = !label.is_empty()
-                && !label.bytes().all(|b| b.is_ascii_digit())
-                && !label.chars().any(char::is_control)
-                && !label.contains("]=");
-            if readable {
-                Selector::Label(label.to_string())
-            } else {
-                Selector::Index(index)
-            }
-        });
         Target {
-            step: record.step.clone(),
-            element,
+            step: crate::element_name::named_address(&record.step, &record.labels),
+            element: element_of(record).map(|(index, label)| by_label_or_index(index, label)),
         }
     }
 }
@@ -109,7 +112,7 @@ mod tests {
         for (label, shown) in [
             ("eu-1", "drain[eu-1]"),
             ("it's \"q\" ]x[", "drain[it's \"q\" ]x[]"),
-            ("7", "drain[4]"),
+            ("7", "drain[\"7\"]"),
             ("a]=b", "drain[4]"),
             ("bell\u{7}", "drain[4]"),
         ] {

@@ -195,9 +195,10 @@ impl ScriptedAction {
     }
 
     /// The context an element of a loop over a `playbook` step runs its
-    /// called playbook with: its run at `CALL[INDEX]`, for its actions and
-    /// its operator, and its label noted, so that the scenario's entries
-    /// for that element's run answer it.
+    /// called playbook with: its run at `CALL[INDEX]` for its actions (its
+    /// operator addresses it so already: [`crate::operator::Nested`]), and
+    /// its label noted, so that the scenario's entries for that element's
+    /// run answer it.
     fn element_run(&self, ctx: &ActionContext, item: &LoopItem) -> ActionContext {
         let run = format!("{}[{}]", self.address(&ctx.step), item.index);
         self.actions.labels.note(&run, &item.label);
@@ -206,11 +207,6 @@ impl ScriptedAction {
             prefix: format!("{run}."),
             ..self.actions.clone()
         }));
-        element.operator = Arc::new(ElementOperator {
-            inner: ctx.operator.clone(),
-            call: ctx.step.clone(),
-            index: item.index,
-        });
         element
     }
 }
@@ -266,42 +262,6 @@ impl Execute for ScriptedAction {
             Some(action) if matches!(self.canned(ctx, false), Ok(None)) => action.describe(ctx),
             _ => format!("`{}`, as the scenario scripts it", self.address(&ctx.step)),
         }
-    }
-}
-
-/// The operator an element's called run puts its gates and questions to:
-/// the caller's, with the element's position in their address. The run's
-/// [`crate::operator::Nested`] addresses them `CALL.STEP`; this makes that
-/// `CALL[INDEX].STEP`, and the operators further up add their own calls,
-/// so the scenario's operator gets `OUTER[0].CALL[1].STEP`.
-struct ElementOperator {
-    inner: Arc<dyn Operator>,
-    call: String,
-    index: usize,
-}
-
-impl ElementOperator {
-    fn address(&self, step: &str) -> String {
-        match step.strip_prefix(&format!("{}.", self.call)) {
-            Some(rest) => format!("{}[{}].{rest}", self.call, self.index),
-            None => step.to_string(),
-        }
-    }
-}
-
-impl Operator for ElementOperator {
-    fn approve(&self, request: &GateRequest) -> Decision {
-        self.inner.approve(&GateRequest {
-            step: self.address(&request.step),
-            ..request.clone()
-        })
-    }
-
-    fn answer(&self, question: &Question) -> Reply {
-        self.inner.answer(&Question {
-            step: self.address(&question.step),
-            ..question.clone()
-        })
     }
 }
 

@@ -136,7 +136,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
     bus.subscribe(Box::new(Collect {
         outputs: outputs.clone(),
         sink: ctx.line_sink(),
-        call: ctx.step.clone(),
+        call: ctx.call_address(),
         journal: journal.clone(),
     }));
     let run_id = journal
@@ -192,7 +192,8 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
         .unwrap_or_else(|| ctx.playbook_dir.clone());
     let operator = Arc::new(Nested {
         inner: ctx.operator.clone(),
-        call: ctx.step.clone(),
+        call: ctx.call_address(),
+        label: ctx.item.as_ref().map(|item| item.label.clone()),
         caller_approved: ctx.approver.clone(),
     });
     // The caller's interruption, grace period, gate deadline and output
@@ -229,6 +230,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
 struct Collect {
     outputs: Arc<Mutex<Map<String, Value>>>,
     sink: LineSink,
+    /// The calling step's run, `CALL` or `CALL[INDEX]`: its decisions' prefix.
     call: String,
     /// The caller's journal; none where the run has none (library use).
     journal: Option<CallJournal>,
