@@ -55,10 +55,20 @@ fn output(s: &Sandbox, args: &[&str]) -> Run {
 #[test]
 fn a_second_process_on_a_running_run_is_refused_naming_the_live_one() {
     let s = Sandbox::new(
-        "name: slow\nsteps:\n  - id: wait\n    shell: touch started; while [ ! -f stop ]; do sleep 0.05; done\n",
+        "name: slow\ninputs:\n  pw: {type: string, secret: true}\nsteps:\n  - id: wait\n    shell: touch started; while [ ! -f stop ]; do sleep 0.05; done\n",
     );
+    // A secret given on the command line (with its warning) must not be
+    // quoted back by the refusal, which another user reads.
+    let secret = "p@ss'\"$(id) #x";
     let mut first = s
-        .command(&["run", "p.yaml", "--output", "json"])
+        .command(&[
+            "run",
+            "p.yaml",
+            "--output",
+            "json",
+            "--input",
+            &format!("pw={secret}"),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -86,6 +96,8 @@ fn a_second_process_on_a_running_run_is_refused_naming_the_live_one() {
         "{}",
         second.stderr
     );
+    assert!(second.stderr.contains("--input pw=…"), "{}", second.stderr);
+    assert!(!second.stderr.contains("p@ss"), "{}", second.stderr);
     let after = std::fs::read(
         s.path()
             .join(".runbook/runs")

@@ -174,23 +174,89 @@ fn holder_in(table: &str, file: &str) -> Option<u32> {
 }
 
 /// A description of a live process for a message: `1234 (runbook resume ...)`.
+/// The values given to `--input` and `--answer` are left out (`--input
+/// password=…`): the holder may have been given a secret on its command
+/// line, and this message goes to another user's terminal and logs.
 pub fn describe_process(pid: u32) -> String {
     match std::fs::read(format!("/proc/{pid}/cmdline")) {
         Ok(cmdline) if !cmdline.is_empty() => {
             let words: Vec<String> = cmdline
                 .split(|&b| b == 0)
                 .filter(|w| !w.is_empty())
-                .map(|w| String::from_utf8_lossy(w).escape_debug().to_string())
+                .map(|w| String::from_utf8_lossy(w).into_owned())
                 .collect();
-            format!("{pid} (`{}`)", words.join(" "))
+            let shown: Vec<String> = without_values(&words)
+                .iter()
+                .map(|w| w.escape_debug().to_string())
+                .collect();
+            format!("{pid} (`{}`)", shown.join(" "))
         }
         _ => pid.to_string(),
     }
 }
 
+/// The flags whose values may be secrets: `NAME=VALUE` pairs.
+const VALUED: [&str; 2] = ["--input", "--answer"];
+
+/// `words` with the value of each `--input NAME=VALUE`, `--input=NAME=VALUE`
+/// (and `--answer`) replaced by `…`, the name kept.
+fn without_values(words: &[String]) -> Vec<String> {
+    let hide = |pair: &str| match pair.split_once('=') {
+        Some((name, _)) => format!("{name}=…"),
+        None => "…".to_string(),
+    };
+    let mut out = Vec::with_capacity(words.len());
+    let mut next_is_value = false;
+    for word in words {
+        if next_is_value {
+            out.push(hide(word));
+            next_is_value = false;
+            continue;
+        }
+        match VALUED
+            .iter()
+            .find_map(|flag| word.strip_prefix(flag).map(|rest| (flag, rest)))
+        {
+            Some((_, "")) => {
+                next_is_value = true;
+                out.push(word.clone());
+            }
+            Some((flag, rest)) if rest.starts_with('=') => {
+                out.push(format!("{flag}={}", hide(&rest[1..])));
+            }
+            _ => out.push(word.clone()),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_holders_input_and_answer_values_are_not_described() {
+        let words: Vec<String> = [
+            "runbook",
+            "run",
+            "p.yaml",
+            "--input",
+            "password=p@ss'\"$(id) #x",
+            "--input=token=s3cr3t",
+            "--answer",
+            "pick=hard",
+            "--inputs-file",
+            "f.yaml",
+            "--input",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+        assert_eq!(
+            without_values(&words).join(" "),
+            "runbook run p.yaml --input password=… --input=token=… --answer pick=… --inputs-file f.yaml --input"
+        );
+    }
 
     #[test]
     fn a_second_lock_on_the_same_run_is_refused_with_the_holders_pid() {
