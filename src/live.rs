@@ -28,7 +28,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, P
 use runbook_runtime::event::{Event, Record, Stream};
 use runbook_runtime::operator::{Decision, GateRequest, Operator, Question, Reply};
 use runbook_runtime::Subscriber;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -178,6 +178,10 @@ pub struct Live {
     screen: Screen,
     titles: HashMap<String, String>,
     running: HashMap<String, Running>,
+    /// The lines drawn only for a gate: a called playbook's, whose step
+    /// this view never sees start or end (its caller's line runs
+    /// meanwhile). The gate's decision removes them.
+    gate_only: HashSet<String>,
     style: ProgressStyle,
     palette: Palette,
 }
@@ -202,6 +206,7 @@ impl Live {
             screen,
             titles: crate::view::titles_for_terminal(titles),
             running: HashMap::new(),
+            gate_only: HashSet::new(),
             style,
         }
     }
@@ -253,6 +258,18 @@ impl Live {
         shown
     }
 
+    /// After a gate's decision: its line goes if it was drawn for the gate
+    /// alone, else the step runs on.
+    fn gate_passed(&mut self, step: &str) {
+        if self.gate_only.remove(step) {
+            if let Some(running) = self.running.remove(step) {
+                self.screen.remove(&running.bar);
+            }
+        } else if self.running.contains_key(step) {
+            self.status(step, "running".into());
+        }
+    }
+
     fn status(&mut self, step: &str, status: String) {
         let running = self.running(step);
         running.status = status;
@@ -290,6 +307,9 @@ impl Subscriber for Live {
                 return;
             }
             Event::GateRequested { step, .. } => {
+                if !self.running.contains_key(step) {
+                    self.gate_only.insert(step.clone());
+                }
                 self.status(step, "awaiting approval".into());
                 return;
             }
@@ -300,7 +320,8 @@ impl Subscriber for Live {
                 self.status(step, format!("polling (attempt {attempt})"))
             }
             Event::GateDecided { step, .. } | Event::Answered { step, .. } => {
-                self.screen.resume(Some(step))
+                self.screen.resume(Some(step));
+                self.gate_passed(step);
             }
             Event::StepFinished { step, .. } => self.screen.resume(Some(step)),
             Event::RunFinished { .. } => self.screen.resume(None),

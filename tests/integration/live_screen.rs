@@ -52,6 +52,19 @@ impl Window {
     }
 }
 
+impl Window {
+    /// Types `keys` (tmux key names: `y`, `Enter`).
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys")
+            .success();
+        assert!(ok, "tmux send-keys");
+    }
+}
+
 impl Drop for Window {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -99,4 +112,35 @@ fn finished_steps_keep_their_output_and_no_running_line_is_left_behind() {
     );
     let shown: Vec<String> = (6..=45).map(|i| format!("  │ {i}")).collect();
     assert_eq!(lines[listing + 2..listing + 42], shown[..], "{screen}");
+}
+
+/// A called playbook's gate, approved at the prompt, leaves no "awaiting
+/// approval" line behind while the run goes on: this view never sees the
+/// called step start or end, so the gate's decision removes the line it
+/// drew for it. It stayed until the run ended.
+#[test]
+fn a_called_gate_approved_at_the_prompt_leaves_no_waiting_line() {
+    let s = Sandbox::new("steps:\n  - id: call\n    playbook: child.yaml\n");
+    std::fs::write(
+        s.path().join("child.yaml"),
+        "steps:\n  - id: gate\n    approval: Go on?\n    shell: \"true\"\n  - id: after\n    needs: [gate]\n    shell: touch after-started; while [ ! -f stop ]; do sleep 0.05; done\n",
+    )
+    .unwrap();
+    let window = Window::run(&s, "run p.yaml");
+    window.screen_with("approve? [y/n]");
+    window.keys(&["y", "Enter"]);
+    window.screen_with("reason (optional)");
+    window.keys(&["Enter"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !s.path().join("after-started").exists() {
+        assert!(Instant::now() < deadline, "`after` never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Several redraws while `after` runs.
+    std::thread::sleep(Duration::from_millis(400));
+    let screen = window.screen_with("approved by tester");
+    assert!(screen.contains("call"), "{screen}");
+    assert!(!screen.contains("awaiting approval"), "{screen}");
+    std::fs::write(s.path().join("stop"), "").unwrap();
+    window.screen_with("run succeeded in");
 }
