@@ -63,6 +63,56 @@ pub fn check(plan: &Plan, decisions: &Preapproved) -> Vec<Report> {
     problems
 }
 
+/// A warning for each `--approve STEP` of a new run that names a step
+/// which asks nothing: no `approval`, no kind that gates, not a `manual`
+/// step, not a loop gated per element. It approves nothing, and the
+/// operator believes it approved something (`--approve snapshot` for a
+/// `playbook` step whose called playbook asks at `snapshot.bgsave`). Not
+/// for `resume`, where `--approve STEP` also passes an interrupted step's
+/// "run it again?".
+pub fn approving_nothing(plan: &Plan, approved: &[String]) -> Vec<String> {
+    let mut approved: Vec<&String> = approved.iter().collect();
+    approved.sort();
+    approved.dedup();
+    let mut warnings = Vec::new();
+    for address in approved {
+        let Ok(target) = Target::parse(address) else {
+            continue;
+        };
+        let asks = std::cell::Cell::new(true);
+        let calls = std::cell::Cell::new(false);
+        let _ = resolve(plan, address, &target.step, "--approve", &|plan, i| {
+            let step = plan.step(i).0;
+            asks.set(
+                plan.is_gated(i)
+                    || matches!(step.action, StepAction::Manual { .. })
+                    || step
+                        .for_each
+                        .as_ref()
+                        .is_some_and(|f| f.approval_per_item()),
+            );
+            calls.set(plan.step_plan(i).capabilities.calls_playbook);
+            Ok(())
+        });
+        if asks.get() {
+            continue;
+        }
+        let step = escape(&target.step);
+        let inside = if calls.get() {
+            format!(
+                " (the gates of the playbook it calls are named `{step}.STEP`, as `runbook plan` lists them)"
+            )
+        } else {
+            String::new()
+        };
+        warnings.push(format!(
+            "`--approve {}` approves nothing: `{step}` asks no approval{inside}",
+            escape(address)
+        ));
+    }
+    warnings
+}
+
 /// Whether step `i` asks a gate per element, so `--approve STEP[...]` can
 /// name one of them.
 fn asks_per_element(plan: &Plan, i: usize, address: &str, step: &str) -> Checked {

@@ -61,6 +61,9 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(op) => op,
         Err(code) => return code,
     };
+    for warning in crate::decisions::approving_nothing(&plan, &args.decisions.approve) {
+        eprintln!("runbook: warning: {warning}");
+    }
     let run_id = journal::new_run_id();
     let session = Session {
         plan: Arc::new(plan),

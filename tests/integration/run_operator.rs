@@ -666,3 +666,43 @@ steps:
     assert_eq!(s.read("trail"), "restarted\n");
     assert!(!screen.contains("gate-secret-42"), "{screen}");
 }
+
+/// `--approve STEP` naming a step that asks nothing approves nothing: the
+/// run says so before it starts, and names where a called playbook's gates
+/// are. The step that does ask is still refused without a terminal.
+#[test]
+fn approving_a_step_that_asks_nothing_is_said() {
+    let s = Sandbox::new(
+        "steps:\n  - id: snapshot\n    playbook: child.yaml\n  - id: plain\n    shell: \"true\"\n  - id: asked\n    approval: Go?\n    shell: \"true\"\n",
+    );
+    std::fs::write(
+        s.path().join("child.yaml"),
+        "steps:\n  - id: bgsave\n    approval: Save?\n    shell: touch saved\n",
+    )
+    .unwrap();
+    let out = s.run(&[
+        "--approve",
+        "snapshot",
+        "--approve",
+        "plain",
+        "--approve",
+        "asked",
+    ]);
+    assert!(
+        out.stderr.contains(
+            "runbook: warning: `--approve snapshot` approves nothing: `snapshot` asks no approval (the gates of the playbook it calls are named `snapshot.STEP`"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "runbook: warning: `--approve plain` approves nothing: `plain` asks no approval\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("`--approve asked`"), "{}", out.stderr);
+    assert_eq!(out.code, 3, "{}", out.describe());
+    assert!(!s.path().join("saved").exists());
+}
