@@ -209,3 +209,51 @@ steps:
     let shown = run.describe();
     assert!(!shown.contains("wrong-password-2"), "{shown}");
 }
+
+/// The same rule through a called playbook: a check inside it, after the
+/// caller's write the dry-run only described, cannot be decided. Before,
+/// the called playbook's dry-run (the call's preview) failed the whole
+/// dry-run ("fix the cause"), where the same check inline was skipped.
+#[test]
+fn a_called_playbooks_check_after_a_described_write_is_undecided_too() {
+    let s = Sandbox::new(
+        r#"
+steps:
+  - id: fix
+    shell: touch fixed
+  - id: verify
+    needs: [fix]
+    playbook: verify.yaml
+  - id: unrelated
+    shell: echo fine
+    effect: read
+"#,
+    );
+    std::fs::write(
+        s.path().join("verify.yaml"),
+        "steps:\n  - id: check\n    shell: test -f fixed\n    effect: read\n  - id: note\n    needs: [check]\n    shell: touch noted\n",
+    )
+    .unwrap();
+    let run = s.run(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(run.state("verify"), "skipped", "{}", run.describe());
+    let message = run.message("verify");
+    assert!(
+        message.contains(
+            "cannot be decided in a dry-run: it comes after `fix`, which the dry-run only described"
+        ),
+        "{message}"
+    );
+    assert_eq!(run.state("unrelated"), "succeeded", "{}", run.describe());
+    assert!(!s.path().join("fixed").exists());
+    assert!(!s.path().join("noted").exists());
+    // Not after a described write, the called check's failure is a failure.
+    std::fs::write(
+        s.path().join("p.yaml"),
+        "steps:\n  - id: verify\n    playbook: verify.yaml\n",
+    )
+    .unwrap();
+    let run = s.run(&["--dry-run"]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(run.state("verify"), "failed", "{}", run.describe());
+}

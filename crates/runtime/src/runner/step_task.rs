@@ -197,7 +197,10 @@ impl StepTask {
                             if previewed.ok {
                                 description = format!("{description} (preview: {said})");
                             } else {
-                                failed = Some(format!("the preview failed: {said}"));
+                                failed = Some((
+                                    format!("the preview failed: {said}"),
+                                    previewed.misconfigured,
+                                ));
                             }
                         }
                         self.send(Event::StepWouldRun {
@@ -206,7 +209,15 @@ impl StepTask {
                             description,
                         });
                         match failed {
-                            Some(message) => self.done(StepState::Failed, message),
+                            // A preview (a called playbook's dry-run) that
+                            // fails after a write the dry-run only described
+                            // may fail for want of that write's effect.
+                            Some((message, misconfigured)) => {
+                                self.undecided_after_described(StepDone {
+                                    misconfigured,
+                                    ..self.done(StepState::Failed, message)
+                                })
+                            }
                             None => StepDone {
                                 simulated: true,
                                 ..StepDone::new(self.index, StepState::Succeeded)
