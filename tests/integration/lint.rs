@@ -368,3 +368,51 @@ fn doc_does_not_mark_inferred_numbers_as_maybe_secret() {
     settings
         .bind(|| insta::assert_snapshot!("doc_inferred_numbers_are_not_maybe_secret", captures));
 }
+
+/// A call with no approval to a playbook whose destructive step asks no
+/// one is `ungated_write` in the caller, where its reviewer looks, and
+/// `plan` lists that step under the call. With an approval on the call, or
+/// a gate on the called step, neither.
+#[test]
+fn a_call_to_an_ungated_destructive_step_is_said_in_the_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sub.yaml"),
+        "steps:\n  - id: wipe\n    shell: rm -rf ./data\n    effect: destructive\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("gated.yaml"),
+        "steps:\n  - id: wipe\n    approval: Wipe?\n    shell: rm -rf ./data\n    effect: destructive\n",
+    )
+    .unwrap();
+    let caller = |path: &str, approval: &str| {
+        let p = dir.path().join("p.yaml");
+        std::fs::write(
+            &p,
+            format!("steps:\n  - id: call\n{approval}    playbook: {path}\n"),
+        )
+        .unwrap();
+        let (_, diagnostics) = lint_file(&p);
+        diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        caller("sub.yaml", ""),
+        ["`call` calls `sub.yaml`, whose destructive step `wipe` runs without approval"]
+    );
+    assert!(caller("sub.yaml", "    approval: Wipe it all?\n").is_empty());
+    assert!(caller("gated.yaml", "").is_empty());
+    caller("sub.yaml", "");
+    Command::cargo_bin("runbook")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["plan", "p.yaml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "▲ call.wipe [destructive, NO gate, in the playbook it calls]",
+        ));
+}

@@ -108,7 +108,7 @@ impl LintRule {
     /// Why the rule exists, in one line.
     pub fn rationale(self) -> &'static str {
         match self {
-            LintRule::UngatedWrite => "a step that changes or destroys something should wait for an operator's approval, so a run never surprises the person who started it (a step that undoes an earlier one, a silence's `expire`, is a cleanup and is not asked: a refused gate would leave the change in place)",
+            LintRule::UngatedWrite => "a step that changes or destroys something should wait for an operator's approval, so a run never surprises the person who started it (a step that undoes an earlier one, a silence's `expire`, is a cleanup and is not asked: a refused gate would leave the change in place); a `playbook` step with no approval that calls a playbook whose destructive step has none is said at the call too, where the calling playbook's reviewer looks",
             LintRule::WriteWithoutTimeout => "a write that hangs holds the incident hostage: give it a deadline (a kind whose own `timeout` parameter applies to the operation, like `http`'s, is bounded by it; `k8s`'s bounds only `rollout_status`)",
             LintRule::RawShellInsertion => "a value inserted into a shell command without quoting can inject a command (the `${{ }}` script-injection lesson)",
             LintRule::RawEncodedInsertion => "a raw value in a URL, a JSON body, a PromQL query or a Kubernetes name skips its encoding and can change where a request goes or what it asks",

@@ -7,6 +7,7 @@
 //! Findings are ordinary [`Diagnostic`]s with spans, so they render exactly
 //! like `check`'s.
 
+mod called_ungated;
 mod config;
 mod names_read_as_lines;
 mod secret_on_command_line;
@@ -55,6 +56,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
     for (i, step) in playbook.steps.iter().enumerate() {
         let mut add = |rule: LintRule, d: Diagnostic| found.push((i, with_rule(rule, d)));
         ungated_write(plan, i, step, &mut add);
+        called_ungated::called_ungated_destructive(plan, i, step, catalog, &mut add);
         write_without_timeout(plan, i, step, catalog, &mut add);
         raw_insertion(plan, i, step, &mut add);
         shell_script_in_argv(plan, i, step, &mut add);

@@ -1,10 +1,12 @@
 //! The gates inside the playbooks that `playbook` steps call, for `runbook
 //! plan`: a run stops at them too, and `--approve` names them `CALL.STEP`,
 //! so the plan lists them under the calling step instead of leaving the
-//! operator to meet them at the prompt.
+//! operator to meet them at the prompt; and the destructive steps there
+//! that ask no one, which the calling step's effect does not show.
 
 use crate::called_plan::{called_plan, is_call};
 use runbook_dsl::analyze::MAX_CALL_DEPTH;
+use runbook_dsl::ast::Effect;
 use runbook_dsl::catalog::Catalog;
 use runbook_dsl::plan::Plan;
 use std::collections::HashMap;
@@ -53,12 +55,21 @@ fn gates_inside(
                 step.id.value,
                 step_plan.effect.name(),
             ));
+        } else if step_plan.effect == Effect::Destructive
+            && !called.waits_for_approval(j)
+            && !called.is_cleanup(j)
+        {
+            // What a reviewer of the calling playbook must not miss.
+            lines.push(format!(
+                "▲ {call}.{} [destructive, NO gate, in the playbook it calls]",
+                step.id.value,
+            ));
         }
         if is_call(&called, j) && depth < MAX_CALL_DEPTH {
             gates_inside(&called, j, &format!("{call}."), catalog, depth + 1, lines);
         }
     }
-    if lines.len() == before && depth == 1 {
+    if depth == 1 && !lines[before..].iter().any(|l| l.starts_with('◆')) {
         lines.push("no gate in the playbook it calls".to_string());
     }
 }
