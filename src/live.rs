@@ -282,7 +282,7 @@ impl Subscriber for Live {
         let escaped = crate::view::for_terminal(record);
         let record = &*escaped;
         match &record.event {
-            Event::StepStarted { step, attempt } => {
+            Event::StepStarted { step, attempt, .. } => {
                 let status = if *attempt == 1 {
                     "running".to_string()
                 } else {

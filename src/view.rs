@@ -202,7 +202,7 @@ impl Human {
                     restored.len()
                 )
             }
-            Event::StepStarted { step, attempt } if *attempt == 1 => {
+            Event::StepStarted { step, attempt, .. } if *attempt == 1 => {
                 format!("{} {step}{}", self.palette.cyan("▶"), self.title(step))
             }
             Event::StepStarted { .. } => return None,
@@ -211,6 +211,7 @@ impl Human {
                 index,
                 label,
                 attempt,
+                ..
             } if *attempt == 1 => {
                 format!("  {} {step} [{index}] {label}", self.palette.cyan("▶"))
             }
@@ -539,6 +540,7 @@ mod tests {
             event: Event::StepStarted {
                 step: step.into(),
                 attempt: 1,
+                command: None,
             },
         }
     }

@@ -175,6 +175,7 @@ mod tests {
         let started = record(Event::StepStarted {
             step: "a".into(),
             attempt: 1,
+            command: None,
         });
         let records = [
             started,

@@ -245,3 +245,80 @@ steps:
     assert_eq!(status_of(&s).as_deref(), Some("incomplete"));
     s.kill_leftovers("while [ ! -e go ]");
 }
+
+/// What each step ran is journaled (`step_started.command`, on the first
+/// attempt; an element's on `item_started`) and in the report's timeline,
+/// gated or not, masked: a review after the incident reads the command
+/// that ran, hostile values as the shell received them and secrets as
+/// `***`.
+#[test]
+fn what_each_step_ran_is_journaled_and_reported_masked() {
+    let s = Sandbox::new(
+        r#"
+inputs:
+  ticket: {type: string}
+  token: {type: string, secret: true}
+steps:
+  - id: evidence
+    shell: mkdir -p evidence && echo {{inputs.ticket}} > evidence/ticket.txt
+  - id: auth
+    needs: [evidence]
+    shell: echo token={{inputs.token}} > /dev/null
+    effect: read
+  - id: each
+    needs: [auth]
+    for_each: ["a", "b"]
+    shell: echo {{item}} >> items
+"#,
+    );
+    let secret = "t0k3n-s3cr3t-value";
+    std::fs::write(s.path().join("secret.yaml"), format!("token: {secret}\n")).unwrap();
+    let run = s.run(&[
+        "--yes",
+        "--input",
+        "ticket=../INC 7 #x $(touch pwned)",
+        "--inputs-file",
+        "secret.yaml",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(!s.path().join("pwned").exists());
+    let commands: Vec<(String, String)> = s
+        .journal()
+        .iter()
+        .filter(|e| e["event"] == "step_started" || e["event"] == "item_started")
+        .filter_map(|e| {
+            Some((
+                e["step"].as_str()?.to_string(),
+                e["command"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            (
+                "evidence".to_string(),
+                "mkdir -p evidence && echo '../INC 7 #x $(touch pwned)' > evidence/ticket.txt"
+                    .to_string()
+            ),
+            ("auth".to_string(), "echo token=*** > /dev/null".to_string()),
+            ("each".to_string(), "echo a >> items".to_string()),
+            ("each".to_string(), "echo b >> items".to_string()),
+        ]
+    );
+    let report = s.command(&["report", &s.run_id()]).output().unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        report.contains("`evidence` started: `mkdir -p evidence && echo '../INC 7 #x $(touch pwned)' > evidence/ticket.txt`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("`auth` started: `echo token=*** > /dev/null`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("`each` \\[1\\] b started: `echo b >> items`"),
+        "{report}"
+    );
+    assert!(!report.contains(secret), "{report}");
+}

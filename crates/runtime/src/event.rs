@@ -160,6 +160,11 @@ pub enum Event {
         step: String,
         /// 1 for the first try.
         attempt: u32,
+        /// What it runs, as the kind describes it (the rendered command,
+        /// the request), masked: on the first attempt, so a review after
+        /// the incident reads what ran, gated or not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
     },
     /// One element of a `for_each` step started an attempt.
     ItemStarted {
@@ -170,6 +175,9 @@ pub enum Event {
         label: String,
         /// 1 for the first try.
         attempt: u32,
+        /// As [`Event::StepStarted`]'s.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
     },
     /// One element of a `for_each` step ended; `resume` does not run an
     /// element again once this record says it succeeded.

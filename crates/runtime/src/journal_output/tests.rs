@@ -218,6 +218,7 @@ fn element_started(index: usize) -> Event {
         index,
         label: format!("e{index}"),
         attempt: 1,
+        command: None,
     }
 }
 
@@ -257,6 +258,7 @@ fn a_loops_interleaved_elements_are_stored_once_and_restored() {
         Event::StepStarted {
             step: "s".into(),
             attempt: 1,
+            command: None,
         },
         element_started(0),
         element_started(1),

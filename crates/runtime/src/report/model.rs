@@ -177,6 +177,22 @@ pub struct OutputLine {
     pub item: Option<usize>,
 }
 
+/// "`STEP` started: `COMMAND`", for an element "`STEP` [0] web-1 started".
+fn started_line(step: &str, element: Option<String>, command: Option<&str>) -> Vec<Part> {
+    let mut line = vec![code(step)];
+    if let Some(element) = element {
+        line.push(text(format!(" {element}")));
+    }
+    match command {
+        Some(command) => {
+            line.push(text(" started: "));
+            line.push(code(command));
+        }
+        None => line.push(text(" started")),
+    }
+    line
+}
+
 fn text(s: impl Into<String>) -> Part {
     Part::Text(s.into())
 }
@@ -291,7 +307,11 @@ impl RunReport {
                     }
                     at(line);
                 }
-                Event::StepStarted { step, attempt } => {
+                Event::StepStarted {
+                    step,
+                    attempt,
+                    command,
+                } => {
                     // A retry keeps the step's start; a first attempt (the
                     // step run again after a resume) is a start of its own.
                     if *attempt == 1 {
@@ -302,9 +322,21 @@ impl RunReport {
                     open.retain(|s| s != step);
                     open.push(step.clone());
                     if *attempt == 1 {
-                        at(vec![code(step), text(" started")]);
+                        at(started_line(step, None, command.as_deref()));
                     }
                 }
+                // What an element ran; its end is in the loop's elements.
+                Event::ItemStarted {
+                    step,
+                    index,
+                    label,
+                    attempt: 1,
+                    command: Some(command),
+                } => at(started_line(
+                    step,
+                    Some(format!("[{index}] {label}")),
+                    Some(command),
+                )),
                 Event::ItemFinished {
                     step,
                     index,

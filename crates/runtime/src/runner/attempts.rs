@@ -59,16 +59,19 @@ impl StepTask {
             let (result, state) = loop {
                 attempt += 1;
                 tried += 1;
+                let command = (attempt == 1).then(|| action.describe(&ctx));
                 self.record(match item {
                     Some((index, label)) => Event::ItemStarted {
                         step: id.clone(),
                         index,
                         label: label.to_string(),
                         attempt,
+                        command,
                     },
                     None => Event::StepStarted {
                         step: id.clone(),
                         attempt,
+                        command,
                     },
                 })
                 .await;

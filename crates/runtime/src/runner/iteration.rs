@@ -244,6 +244,8 @@ impl StepTask {
         self.record(Event::StepStarted {
             step: id.clone(),
             attempt: 1,
+            // Each element says what it runs.
+            command: None,
         })
         .await;
         let parallel = for_each.parallel();

@@ -373,6 +373,7 @@ mod tests {
             None => Event::StepStarted {
                 step: step.into(),
                 attempt: 1,
+                command: None,
             },
             Some(state) => Event::StepFinished {
                 step: step.into(),
