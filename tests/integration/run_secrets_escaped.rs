@@ -1,8 +1,9 @@
 //! Secrets never appear when a step prints them the way debug idioms do:
-//! bash's `printf %q`, `${x@Q}` and `declare -p`, dash's `set`, Python's
-//! `repr` of a string and of bytes. Real bash, dash and python3 steps print
-//! two hostile secrets, and nothing `runbook` leaves holds a piece of them:
-//! its stdout and stderr (JSON and plain views), the journal, the report.
+//! bash's `printf %q`, `${x@Q}` and `declare -p`, coreutils' `printf %q`,
+//! dash's `set`, Python's `repr` of a string and of bytes. Real bash, dash
+//! and python3 steps print two hostile secrets, and nothing `runbook`
+//! leaves holds a piece of them: its stdout and stderr (JSON and plain
+//! views), the journal, the report.
 
 use crate::running::Sandbox;
 use serde_json::Value;
@@ -27,7 +28,7 @@ steps:
     effect: read
   - id: bash
     shell:
-      command: for v in "$PW" "$NL" "x=$PW"; do printf 'before%qafter\n' "$v"; echo "${v@Q}"; done; declare -p PW NL; export -p | grep -a ' NL='
+      command: for v in "$PW" "$NL" "x=$PW"; do printf 'before%qafter\n' "$v"; echo "${v@Q}"; done; declare -p PW NL; export -p | grep -a ' NL='; env printf '%q\n' "$NL"
       env: {PW: "{{inputs.pw}}", NL: "{{inputs.nl}}"}
       shell: bash
     effect: read
@@ -126,7 +127,7 @@ fn secrets_printed_by_debug_idioms_never_appear_anywhere() {
         lines("reported"),
         ["***", "declare -x PW=\"***\"", "PW='***'", "'***'"]
     );
-    assert_eq!(lines("bash").len(), 9, "{:?}", lines("bash"));
+    assert_eq!(lines("bash").len(), 10, "{:?}", lines("bash"));
     assert!(lines("bash").contains(&"declare -x NL=$'***'".to_string()));
     assert_eq!(lines("dash"), ["NL='***", "***'", "export PW='***'"]);
     assert_eq!(lines("python").len(), 4, "{:?}", lines("python"));

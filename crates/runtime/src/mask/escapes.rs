@@ -20,6 +20,10 @@ pub(super) fn escaped_forms(secret: &str, forms: &mut Vec<String>) {
     // locale and in the C locale (where every byte beyond ASCII is octal).
     forms.push(ansi_c_quoted(secret, false));
     forms.push(ansi_c_quoted(secret, true));
+    // What coreutils writes for a value with a control character
+    // (`env printf %q`, `ls`, `stat`, its error messages), in both locales.
+    forms.push(coreutils_quoted(secret, false));
+    forms.push(coreutils_quoted(secret, true));
     // A multi-line value printed in double quotes spans lines.
     let double = double_quoted(secret);
     super::lines_of(&double, forms);
@@ -83,6 +87,45 @@ fn ansi_c_quoted(secret: &str, octal_beyond_ascii: bool) -> String {
                     .bytes()
                     .for_each(|b| push_octal(&mut out, b));
             }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The inside of coreutils' shell-escape quoting of a value with a control
+/// character: single-quoted (`'` written `'\''`), each run of control
+/// characters (and, in the C locale, of text beyond ASCII) written between
+/// `'$'` and `''`, by name (`\t`) or in octal (`\033`). A run at either
+/// end of the secret stops at its escapes: the value may go on with more
+/// control characters in the same run, and coreutils 9.1 leaves the `'$'`
+/// out of a value that starts and ends with one and holds a `'`
+/// (`'\t''it'\''s'$'\n'`).
+fn coreutils_quoted(secret: &str, octal_beyond_ascii: bool) -> String {
+    let mut out = String::with_capacity(secret.len() * 2);
+    let mut in_run = false;
+    let mut bytes = [0; 4];
+    for c in secret.chars() {
+        let escaped = c.is_ascii_control() || (octal_beyond_ascii && !c.is_ascii());
+        if escaped != in_run {
+            if !out.is_empty() {
+                out.push_str(if escaped { "'$'" } else { "''" });
+            }
+            in_run = escaped;
+        }
+        match c {
+            '\'' => out.push_str("'\\''"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\x0b' => out.push_str("\\v"),
+            '\x0c' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if escaped => c
+                .encode_utf8(&mut bytes)
+                .bytes()
+                .for_each(|b| push_octal(&mut out, b)),
             c => out.push(c),
         }
     }

@@ -61,6 +61,13 @@ fn forms_are_written_as_bash_and_python_write_them() {
         python_repr(APOSTROPHE, NonAscii::Verbatim, false),
         APOSTROPHE
     );
+    // `env printf %q` (GNU coreutils 9.1).
+    assert_eq!(
+        coreutils_quoted(HOSTILE, false),
+        r##"#~lead:~x=~y $(id) '\''sq'\'' "dq" \back\ tab'$'\t''here'$'\n''nl é€🔑 ctl'$'\033\177'' end"##
+    );
+    assert_eq!(coreutils_quoted("é\tz", true), r"\303\251\t''z");
+    assert_eq!(coreutils_quoted("ab\\\t", false), r"ab\'$'\t");
 }
 
 /// Runs `program -c script` with the secret in `$PW` (Python: `os.environ`)
@@ -105,6 +112,7 @@ fn what_real_bash_dash_and_python_print_is_masked() {
         ("bash", "set | grep -a '^PW='"),
         ("bash", r##"printf 'before%qafter\n' "$PW""##),
         ("bash", r##"v="x=$PW"; declare -p v; printf '%q\n' "$v""##),
+        ("bash", r##"env printf '%q\n' "$PW" "x=$PW" "$PW"$'\tz'"##),
         ("dash", "set | grep -a '^PW='"),
         ("dash", "export -p | grep -a ' PW='"),
         ("python3", r##"import os; print(repr(os.environ["PW"]))"##),
@@ -116,7 +124,13 @@ fn what_real_bash_dash_and_python_print_is_masked() {
         ),
         ("python3", r##"import os; print([os.environ["PW"] + "'"])"##),
     ];
-    for secret in [REPORTED, HOSTILE, APOSTROPHE, "~/s3cret 'x' #y"] {
+    for secret in [
+        REPORTED,
+        HOSTILE,
+        APOSTROPHE,
+        "~/s3cret 'x' #y",
+        "\tlead-t0ken it's\n",
+    ] {
         let m = masker(secret);
         for locale in ["C.UTF-8", "C"] {
             for (program, script) in idioms {
