@@ -1,8 +1,9 @@
 //! The forms a secret takes when a program prints it escaped with
 //! backslashes, to be pasted back into a shell or a program: bash's
-//! `printf %q`, `$'...'` and `declare -p`, and Python's `repr`. These are
-//! the debug idioms (`declare -p TOKEN`, `print(repr(token))`,
-//! `print(subprocess.check_output(...))`) that print a secret in clear.
+//! `printf %q`, `$'...'` and `declare -p`, coreutils' `printf %q`, and
+//! Python's `repr`. These are the debug idioms (`declare -p TOKEN`,
+//! `print(repr(token))`, `print(subprocess.check_output(...))`) that
+//! printed a secret in clear.
 //!
 //! Each form is the inside of the quotes, escaped as if the secret stood
 //! alone, so a secret printed inside a longer value is found too. They are
