@@ -96,6 +96,7 @@ mod run_operator;
 mod run_output_cap;
 mod run_safety;
 mod run_secrets;
+mod run_secrets_escaped;
 mod run_secrets_retry;
 mod run_semantics;
 mod run_signals;

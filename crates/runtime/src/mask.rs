@@ -15,7 +15,10 @@
 //!   line by line; and base64 of any longer text containing the value (the
 //!   three alignments of its 3-byte groups);
 //! - JSON-escaped once and twice, and with `&`, `<`, `>` as `\u00XX`;
-//! - shell single-quoted (`'\''` for each quote);
+//! - shell single-quoted (`'\''` for each quote, or `'"'"'` as dash's `set`
+//!   writes it);
+//! - backslash-escaped as shells and Python print a value to be pasted back
+//!   (`printf %q`, `$'...'`, `declare -p`, `repr`): see `mask/escapes.rs`;
 //! - percent-encoded in any mix (upper or lower hex, `+` for a space): the
 //!   text is also searched with its `%XX` decoded.
 //!
@@ -27,6 +30,8 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use base64::Engine;
 use serde_json::Value;
 use std::collections::BTreeSet;
+
+mod escapes;
 
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
@@ -296,7 +301,16 @@ fn forms(secret: &str) -> Vec<String> {
     }
     forms.push(slashed);
     forms.push(json);
-    forms.push(secret.replace('\'', "'\\''"));
+    // Single-quoted, and with a `'` as dash's `set` and `export -p` write
+    // it; a multi-line value is printed so across lines.
+    for quoted in [
+        secret.replace('\'', "'\\''"),
+        secret.replace('\'', "'\"'\"'"),
+    ] {
+        lines_of(&quoted, &mut forms);
+        forms.push(quoted);
+    }
+    escapes::escaped_forms(secret, &mut forms);
     // Quoted for two shells (`{{quote secret}}` in a shell command).
     forms.push(runbook_dsl::template::shell_quote(secret).replace('\'', "'\\''"));
     forms
