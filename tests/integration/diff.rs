@@ -90,12 +90,20 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "cleanup_guard_changed" => vec![(CleanupGuardChanged, Medium)],
         "loop_parallel_added" => vec![(ParallelRaised, High)],
         "loop_continues_on_failure" => vec![(ItemFailureContinues, Medium)],
-        // A dry-run runs read steps: what one does is worth a look.
-        "read_command_changed" => vec![(ActionChanged, Low)],
+        // A dry-run runs read steps: what one does is worth a look; this
+        // one lists what a destructive loop drops.
+        "read_command_changed" => vec![(FeedChanged, High), (ActionChanged, Low)],
         // A query is compared in its normal form: reflowed is no change...
         "query_reformatted" => vec![],
         // ...and a real change still is, however it is spaced.
         "query_changed" => vec![(ActionChanged, Medium)],
+        // A read that lost its `WHERE` feeds a destructive loop: the
+        // targets may have widened, whatever the read's own risk.
+        "feed_changed" => vec![(FeedChanged, High), (ActionChanged, Low)],
+        // ...a selector dropped from a command a destructive step reads...
+        "feed_changed_template" => vec![(FeedChanged, High), (ActionChanged, Low)],
+        // ...a label matcher dropped from a query a write loop runs over.
+        "feed_changed_write_loop" => vec![(FeedChanged, Medium), (ActionChanged, Low)],
         _ => vec![],
     }
 }

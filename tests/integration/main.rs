@@ -20,6 +20,7 @@ mod dependencies;
 mod diagnostics;
 mod diagnostics_doc;
 mod diff;
+mod diff_feeds;
 mod doc;
 mod docs_commands;
 mod docs_fences;

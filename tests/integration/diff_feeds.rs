@@ -1,0 +1,92 @@
+//! `feed_changed`: a read whose results reach a write or destructive step
+//! changed. Who feeds whom comes from the plan's reads, so a chain of
+//! steps and a computed value count, and a read that feeds only reads
+//! raises nothing.
+
+use runbook_dsl::diff::{self, PlanDiff, RiskKind, RiskSeverity};
+use runbook_dsl::SourceFile;
+
+/// The diff of two playbooks given as YAML text.
+pub fn diff_of_texts(old: &str, new: &str) -> PlanDiff {
+    let checked = |name: &str, text: &str| {
+        let file = SourceFile::new(name.to_string(), text.to_string());
+        let c = runbook_dsl::load::check(file, runbook_stdlib::builtin());
+        assert!(
+            c.plan.is_some(),
+            "{name} does not check: {:?}",
+            c.diagnostics
+        );
+        c
+    };
+    let (old, new) = (checked("old.yaml", old), checked("new.yaml", new));
+    diff::diff(old.plan.as_ref(), new.plan.as_ref())
+}
+
+fn feeds(d: &PlanDiff) -> Vec<(RiskSeverity, String, String)> {
+    d.risks
+        .iter()
+        .filter(|r| r.kind == RiskKind::FeedChanged)
+        .map(|r| (r.severity, r.step.clone(), r.message.clone()))
+        .collect()
+}
+
+const CHAIN: &str = r#"
+name: chain
+vars:
+  names: "steps.shape.outputs.names"
+steps:
+  - id: list
+    shell: kubectl get pods -n shop -l app=web -o name
+    effect: read
+  - id: shape
+    needs: [list]
+    shell: "echo {{steps.list.stdout}} | tr ' ' ','"
+    effect: read
+    outputs:
+      names: {regex: "(.*)"}
+  - id: check
+    needs: [shape]
+    log: "would delete {{vars.names}}"
+  - id: delete
+    needs: [check]
+    shell: kubectl delete -n shop {{vars.names}}
+    effect: destructive
+    approval: Delete them?
+    timeout: 1m
+"#;
+
+#[test]
+fn a_feed_is_followed_through_steps_and_computed_values() {
+    let new = CHAIN.replace(" -l app=web", "");
+    let d = diff_of_texts(CHAIN, &new);
+    let found = feeds(&d);
+    assert_eq!(found.len(), 1, "{:#?}", d.risks);
+    let (severity, step, message) = &found[0];
+    assert_eq!((*severity, step.as_str()), (RiskSeverity::High, "list"));
+    assert!(
+        message.contains("the destructive step `delete` (through `shape`)"),
+        "{message}"
+    );
+    // `check` is a `log`: it reads the feed but acts on nothing.
+    assert!(!message.contains("`check`"), "{message}");
+}
+
+#[test]
+fn a_read_that_feeds_only_reads_raises_no_feed_risk() {
+    let old = CHAIN.replace("    effect: destructive\n", "    effect: read\n");
+    let new = old.replace(" -l app=web", "");
+    assert_eq!(feeds(&diff_of_texts(&old, &new)), []);
+}
+
+#[test]
+fn a_changed_output_of_a_feeding_step_is_a_feed_change() {
+    let new = CHAIN.replace(r#"{regex: "(.*)"}"#, r#"{regex: "(.+)"}"#);
+    let found = feeds(&diff_of_texts(CHAIN, &new));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1, "shape");
+    assert!(
+        found[0].2.contains("`outputs.names.regex`"),
+        "{}",
+        found[0].2
+    );
+}
