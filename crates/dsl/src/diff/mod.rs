@@ -14,6 +14,8 @@
 
 mod edges;
 mod markdown;
+mod matching;
+mod renames;
 pub mod risk;
 mod text;
 mod words;
@@ -23,9 +25,11 @@ pub use risk::{Risk, RiskKind, RiskSeverity};
 pub use text::{text, TextStyle};
 pub use words::{word_diff, WordChunk, WordTag};
 
-use crate::ast::{Action, Effect};
+use crate::ast::Effect;
 use crate::plan::Plan;
 use crate::print::yaml_value::Yaml;
+use matching::match_steps;
+use renames::{rename_flat, replace_reference};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -374,141 +378,9 @@ fn same_meaning(plan: &Plan, index: usize, field: &FieldChange) -> bool {
         _ => false,
     }
 }
-
-/// Old field values with renamed step ids replaced by their new ids: in
-/// `needs`, branch targets, `on_failure.goto`, and `steps.ID` references.
-fn rename_flat(flat: &Flat, renames: &[(String, String)]) -> Flat {
-    if renames.is_empty() {
-        return flat.clone();
-    }
-    flat.iter()
-        .map(|(path, value)| {
-            let mut value = value.clone();
-            for (old, new) in renames {
-                let is_reference_field = path.starts_with("needs[")
-                    || path.ends_with(".then")
-                    || path.ends_with(".else")
-                    || path == "on_failure.goto";
-                if is_reference_field && value == *old {
-                    value = new.clone();
-                } else {
-                    value = replace_reference(&value, old, new);
-                }
-            }
-            (path.clone(), value)
-        })
-        .collect()
-}
-
-/// Replaces `steps.OLD` (followed by a non-identifier character) and `(OLD)`
-/// by the new id.
-fn replace_reference(text: &str, old: &str, new: &str) -> String {
-    let mut out = text.to_string();
-    for (before, after) in [("steps.", ""), ("(", ")")] {
-        let needle = format!("{before}{old}{after}");
-        let mut result = String::with_capacity(out.len());
-        let mut rest = out.as_str();
-        while let Some(at) = rest.find(&needle) {
-            let end = at + needle.len();
-            let boundary = !rest[end..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            result.push_str(&rest[..at]);
-            if boundary {
-                result.push_str(&format!("{before}{new}{after}"));
-            } else {
-                result.push_str(&needle);
-            }
-            rest = &rest[end..];
-        }
-        result.push_str(rest);
-        out = result;
-    }
-    out
-}
-
-/// Matches steps by id, then unmatched steps of the same kind by content.
-fn match_steps(
-    old: Option<&Plan>,
-    new: Option<&Plan>,
-    old_flat: &[Flat],
-    new_flat: &[Flat],
-) -> (HashMap<usize, usize>, HashMap<usize, usize>) {
-    let mut old_to_new = HashMap::new();
-    let mut new_to_old = HashMap::new();
-    let (old_steps, new_steps) = (steps_of(old), steps_of(new));
-    let new_by_id: HashMap<&str, usize> = new_steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.value.as_str(), i))
-        .collect();
-    for (o, step) in old_steps.iter().enumerate() {
-        if let Some(&n) = new_by_id.get(step.id.value.as_str()) {
-            old_to_new.insert(o, n);
-            new_to_old.insert(n, o);
-        }
-    }
-    // Content matching: the share of fields (besides the id) that are equal.
-    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
-    for (o, step) in old_steps.iter().enumerate() {
-        if old_to_new.contains_key(&o) {
-            continue;
-        }
-        let old_fields: BTreeSet<&(String, String)> =
-            old_flat[o].iter().filter(|(k, _)| k != "id").collect();
-        for (n, new_step) in new_steps.iter().enumerate() {
-            if new_to_old.contains_key(&n)
-                || new_step.action.kind_name() != step.action.kind_name()
-                || !same_action_shape(&step.action, &new_step.action)
-            {
-                continue;
-            }
-            let new_fields: BTreeSet<&(String, String)> =
-                new_flat[n].iter().filter(|(k, _)| k != "id").collect();
-            let common = old_fields.intersection(&new_fields).count();
-            let total = old_fields.len().max(new_fields.len()).max(1);
-            // Per mille, so candidates sort without floats.
-            let score = common * 1000 / total;
-            if score >= 600 {
-                candidates.push((score, o, n));
-            }
-        }
-    }
-    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    for (_, o, n) in candidates {
-        if old_to_new.contains_key(&o) || new_to_old.contains_key(&n) {
-            continue;
-        }
-        old_to_new.insert(o, n);
-        new_to_old.insert(n, o);
-    }
-    (old_to_new, new_to_old)
-}
-
-fn same_action_shape(a: &Action, b: &Action) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn references_to_a_renamed_step_are_rewritten_on_word_boundaries() {
-        assert_eq!(
-            replace_reference(
-                "steps.probe.status == 200 && steps.probe2.ok",
-                "probe",
-                "health"
-            ),
-            "steps.health.status == 200 && steps.probe2.ok"
-        );
-        assert_eq!(
-            replace_reference("succeeded(probe)", "probe", "health"),
-            "succeeded(health)"
-        );
-    }
 
     #[test]
     fn flattening_names_leaves_by_path() {
