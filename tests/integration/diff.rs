@@ -103,6 +103,9 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         // ...a selector dropped from a command a destructive step reads...
         "feed_changed_template" => vec![(FeedChanged, High), (ActionChanged, Low)],
         // ...a label matcher dropped from a query a write loop runs over.
+        // Matched by content, not by id: the steps did not change, their
+        // ids did, and whatever names them by id now reaches the other.
+        "ids_swapped" => vec![(IdsSwapped, High)],
         "feed_changed_write_loop" => vec![(FeedChanged, Medium), (ActionChanged, Low)],
         _ => vec![],
     }
@@ -125,6 +128,22 @@ fn a_rename_is_matched_by_content_and_references_follow_it() {
     assert_eq!(d.steps[0].old_id.as_deref(), Some("probe"));
     assert_eq!(d.steps[0].id, "health");
     assert!(d.steps[0].fields.is_empty());
+    assert!(d.edges.is_empty(), "{:#?}", d.edges);
+}
+
+#[test]
+fn steps_that_swapped_ids_are_matched_by_content() {
+    let (d, _, _) = diff_of("ids_swapped");
+    let renamed: Vec<(Option<&str>, &str, usize)> = d
+        .steps
+        .iter()
+        .map(|s| (s.old_id.as_deref(), s.id.as_str(), s.fields.len()))
+        .collect();
+    assert_eq!(
+        renamed,
+        [(Some("cordon"), "drain", 0), (Some("drain"), "cordon", 0)]
+    );
+    // The step that reads both is unchanged, and so is every edge.
     assert!(d.edges.is_empty(), "{:#?}", d.edges);
 }
 

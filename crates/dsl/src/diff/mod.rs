@@ -3,8 +3,9 @@
 //! A line diff of YAML hides what a change does to the procedure: a step
 //! renamed shows as a removal and an addition, an effect raised by a kind's
 //! default is invisible, an approval removed is one line among many. Here the
-//! two checked [`Plan`]s are compared as procedures: steps are matched by id,
-//! then by content (a rename), compared field by field in their canonical
+//! two checked [`Plan`]s are compared as procedures: steps are matched by id
+//! (unless two swapped ids, see [`matching`]), then by content (a rename),
+//! compared field by field in their canonical
 //! form (so both syntaxes and any formatting compare equal), edges are
 //! compared with their conditions, and [`risk`] says what a reviewer must
 //! look at, with a severity.
@@ -29,7 +30,7 @@ use crate::ast::Effect;
 use crate::plan::Plan;
 use crate::print::yaml_value::Yaml;
 use matching::match_steps;
-use renames::{rename_flat, replace_reference};
+use renames::{rename_all, rename_flat};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -138,6 +139,8 @@ pub(crate) struct Sides<'a> {
     pub new_to_old: HashMap<usize, usize>,
     /// `(old id, new id)` of each step matched under another id.
     pub renames: Vec<(String, String)>,
+    /// New ids of two steps that swapped ids, in the new plan's order.
+    pub swaps: Vec<(String, String)>,
 }
 
 impl Sides<'_> {
@@ -154,9 +157,7 @@ impl Sides<'_> {
     /// Old text (a condition, a list expression) with its references to
     /// renamed steps spelled as the new plan spells them.
     pub fn renamed(&self, text: &str) -> String {
-        self.renames
-            .iter()
-            .fold(text.to_string(), |t, (o, n)| replace_reference(&t, o, n))
+        rename_all(text, &self.renames)
     }
 }
 
@@ -166,14 +167,20 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
     let name = |p: Option<&Plan>| p.map(|p| p.file().name().to_string()).unwrap_or_default();
     let old_flat: Vec<Flat> = steps_of(old).iter().map(flatten_step).collect();
     let new_flat: Vec<Flat> = steps_of(new).iter().map(flatten_step).collect();
-    let (old_to_new, new_to_old) = match_steps(old, new, &old_flat, &new_flat);
+    let matching = match_steps(old, new, &old_flat, &new_flat);
     let mut sides = Sides {
         old,
         new,
-        old_to_new,
-        new_to_old,
+        old_to_new: matching.old_to_new,
+        new_to_old: matching.new_to_old,
         renames: Vec::new(),
+        swaps: Vec::new(),
     };
+    sides.swaps = matching
+        .swaps
+        .iter()
+        .map(|&(a, b)| (sides.new_id(a).to_string(), sides.new_id(b).to_string()))
+        .collect();
     // Old ids as the new plan spells them, so a rename does not show as a
     // change of every `needs` and reference to the renamed step.
     let mut renames: Vec<(String, String)> = sides

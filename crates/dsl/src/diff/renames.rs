@@ -13,21 +13,34 @@ pub(super) fn rename_flat(flat: &Flat, renames: &[(String, String)]) -> Flat {
     }
     flat.iter()
         .map(|(path, value)| {
-            let mut value = value.clone();
-            for (old, new) in renames {
-                let is_reference_field = path.starts_with("needs[")
-                    || path.ends_with(".then")
-                    || path.ends_with(".else")
-                    || path == "on_failure.goto";
-                if is_reference_field && value == *old {
-                    value = new.clone();
-                } else {
-                    value = replace_reference(&value, old, new);
-                }
-            }
+            let is_reference_field = path.starts_with("needs[")
+                || path.ends_with(".then")
+                || path.ends_with(".else")
+                || path == "on_failure.goto";
+            let renamed = renames.iter().find(|(old, _)| old == value);
+            let value = match renamed {
+                Some((_, new)) if is_reference_field => new.clone(),
+                _ => rename_all(value, renames),
+            };
             (path.clone(), value)
         })
         .collect()
+}
+
+/// Every `steps.OLD` and `(OLD)` in the text replaced by its new id at
+/// once: through a placeholder per rename, which no id can spell, so that
+/// `a -> b` and `b -> a` swap the two rather than make both `a`.
+pub(super) fn rename_all(text: &str, renames: &[(String, String)]) -> String {
+    let placeholder = |i: usize| format!("\u{1}{i}\u{1}");
+    let held = renames
+        .iter()
+        .enumerate()
+        .fold(text.to_string(), |t, (i, (old, _))| {
+            replace_reference(&t, old, &placeholder(i))
+        });
+    renames.iter().enumerate().fold(held, |t, (i, (_, new))| {
+        replace_reference(&t, &placeholder(i), new)
+    })
 }
 
 /// Replaces `steps.OLD` (followed by a non-identifier character) and `(OLD)`
@@ -61,6 +74,27 @@ pub(super) fn replace_reference(text: &str, old: &str, new: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swapped_ids_are_renamed_at_once() {
+        let renames = [
+            ("drain".to_string(), "cordon".to_string()),
+            ("cordon".to_string(), "drain".to_string()),
+        ];
+        assert_eq!(
+            rename_all("succeeded(drain) && steps.cordon.ok", &renames),
+            "succeeded(cordon) && steps.drain.ok"
+        );
+        let flat = vec![
+            ("needs[0]".to_string(), "cordon".to_string()),
+            ("needs[1]".to_string(), "drain".to_string()),
+        ];
+        let renamed: Vec<String> = rename_flat(&flat, &renames)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(renamed, ["drain", "cordon"]);
+    }
 
     #[test]
     fn references_to_a_renamed_step_are_rewritten_on_word_boundaries() {

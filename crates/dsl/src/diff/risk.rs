@@ -29,10 +29,13 @@
 //!   element fails (medium, high when destructive), and a cleanup whose
 //!   `when:` guard changed (medium): see [`loosened`];
 //! - what a step that feeds a write or destructive step reads changed
-//!   (medium, high when it feeds a destructive step): see [`feeds`].
+//!   (medium, high when it feeds a destructive step): see [`feeds`];
+//! - two steps that swapped ids (low, medium or high by the more acting
+//!   one): see [`swaps`].
 
 mod feeds;
 mod loosened;
+mod swaps;
 
 use super::{Sides, StepChange, StepStatus};
 use crate::ast::{Action, Effect};
@@ -80,12 +83,13 @@ pub enum RiskKind {
     ItemFailureContinues,
     CleanupGuardChanged,
     FeedChanged,
+    IdsSwapped,
 }
 
 impl RiskKind {
     /// Every kind, for the width of the text output's code column (a new
     /// kind goes here too).
-    pub const ALL: [RiskKind; 19] = [
+    pub const ALL: [RiskKind; 20] = [
         RiskKind::ApprovalRemoved,
         RiskKind::ApprovalWeakened,
         RiskKind::EffectRaised,
@@ -105,6 +109,7 @@ impl RiskKind {
         RiskKind::ItemFailureContinues,
         RiskKind::CleanupGuardChanged,
         RiskKind::FeedChanged,
+        RiskKind::IdsSwapped,
     ];
 
     /// The length of the longest code.
@@ -133,6 +138,7 @@ impl RiskKind {
             RiskKind::ItemFailureContinues => "item_failure_continues",
             RiskKind::CleanupGuardChanged => "cleanup_guard_changed",
             RiskKind::FeedChanged => "feed_changed",
+            RiskKind::IdsSwapped => "ids_swapped",
         }
     }
 }
@@ -241,7 +247,10 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
             StepStatus::Changed | StepStatus::Renamed => {}
         }
     }
-    for r in feeds::assess(sides, changes) {
+    for r in swaps::assess(sides)
+        .into_iter()
+        .chain(feeds::assess(sides, changes))
+    {
         push(r.severity, r.kind, &r.step, r.message);
     }
     let (Some(old), Some(new)) = (sides.old, sides.new) else {
