@@ -4,7 +4,7 @@
 //! renamed shows as a removal and an addition, an effect raised by a kind's
 //! default is invisible, an approval removed is one line among many. Here the
 //! two checked [`Plan`]s are compared as procedures: steps are matched by id
-//! (unless two swapped ids, see [`matching`]), then by content (a rename),
+//! (unless two swapped ids, see `matching.rs`), then by content (a rename),
 //! compared field by field in their canonical
 //! form (so both syntaxes and any formatting compare equal), edges are
 //! compared with their conditions, and [`risk`] says what a reviewer must

@@ -29,9 +29,9 @@
 //!   element fails (medium, high when destructive), and a cleanup whose
 //!   `when:` guard changed (medium): see [`loosened`];
 //! - what a step that feeds a write or destructive step reads changed
-//!   (medium, high when it feeds a destructive step): see [`feeds`];
+//!   (medium, high when it feeds a destructive step): see `risk/feeds.rs`;
 //! - two steps that swapped ids (low, medium or high by the more acting
-//!   one): see [`swaps`].
+//!   one): see `risk/swaps.rs`.
 
 mod feeds;
 mod loosened;
