@@ -3,24 +3,8 @@
 //! steps and a computed value count, and a read that feeds only reads
 //! raises nothing.
 
-use runbook_dsl::diff::{self, PlanDiff, RiskKind, RiskSeverity};
-use runbook_dsl::SourceFile;
-
-/// The diff of two playbooks given as YAML text.
-pub fn diff_of_texts(old: &str, new: &str) -> PlanDiff {
-    let checked = |name: &str, text: &str| {
-        let file = SourceFile::new(name.to_string(), text.to_string());
-        let c = runbook_dsl::load::check(file, runbook_stdlib::builtin());
-        assert!(
-            c.plan.is_some(),
-            "{name} does not check: {:?}",
-            c.diagnostics
-        );
-        c
-    };
-    let (old, new) = (checked("old.yaml", old), checked("new.yaml", new));
-    diff::diff(old.plan.as_ref(), new.plan.as_ref())
-}
+use crate::support::diff_of_texts;
+use runbook_dsl::diff::{PlanDiff, RiskKind, RiskSeverity};
 
 fn feeds(d: &PlanDiff) -> Vec<(RiskSeverity, String, String)> {
     d.risks

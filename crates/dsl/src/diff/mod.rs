@@ -14,6 +14,7 @@
 //! steps. Every walk is a loop over steps or edges, never a recursion.
 
 mod edges;
+mod fields;
 mod markdown;
 mod matching;
 mod renames;
@@ -28,11 +29,11 @@ pub use words::{word_diff, WordChunk, WordTag};
 
 use crate::ast::Effect;
 use crate::plan::Plan;
-use crate::print::yaml_value::Yaml;
+use crate::print::{self, yaml_value::Yaml};
 use matching::match_steps;
-use renames::{rename_all, rename_flat};
+use renames::{rename_all, rename_value};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// What happened to one step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -207,9 +208,12 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
                     fields: Vec::new(),
                 }),
                 Some(&o) => {
-                    let renamed_old = rename_flat(&old_flat[o], &sides.renames);
+                    let old_step = &steps_of(old)[o];
+                    let (was, is) = (print::step_yaml(old_step), print::step_yaml(step));
+                    let rename =
+                        |path: &str, value: &str| rename_value(path, value, &sides.renames);
                     // A rename is said once, in the step's header, not as a field.
-                    let fields: Vec<FieldChange> = compare_flat(&renamed_old, &new_flat[n])
+                    let fields: Vec<FieldChange> = fields::compare(Some(&was), Some(&is), &rename)
                         .into_iter()
                         .filter(|f| f.path != "id" && !same_meaning(new_plan, n, f))
                         .collect();
@@ -249,7 +253,8 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
     }
 
     let edges = edges::compare(&sides);
-    let playbook = compare_flat(&flatten_playbook(old), &flatten_playbook(new));
+    let (was, is) = (playbook_fields(old), playbook_fields(new));
+    let playbook = fields::compare(was.as_ref(), is.as_ref(), &|_, value| value.to_string());
     let mut risks = risk::assess(&sides, &steps);
     risks.sort_by_key(|r| std::cmp::Reverse(r.severity));
     PlanDiff {
@@ -275,23 +280,19 @@ type Flat = Vec<(String, String)>;
 
 fn flatten_step(step: &crate::ast::Step) -> Flat {
     let mut out = Vec::new();
-    flatten(&crate::print::step_yaml(step), String::new(), &mut out);
+    flatten(&print::step_yaml(step), String::new(), &mut out);
     out
 }
 
-fn flatten_playbook(plan: Option<&Plan>) -> Flat {
-    let Some(plan) = plan else {
-        return Vec::new();
-    };
-    let mut copy = plan.playbook().clone();
+/// The playbook's own fields (its steps left out) in canonical form.
+fn playbook_fields(plan: Option<&Plan>) -> Option<Yaml> {
+    let mut copy = plan?.playbook().clone();
     copy.steps.clear();
-    let mut yaml = crate::print::playbook_yaml(&copy);
+    let mut yaml = print::playbook_yaml(&copy);
     if let Yaml::Mapping(map) = &mut yaml {
         map.remove("steps");
     }
-    let mut out = Vec::new();
-    flatten(&yaml, String::new(), &mut out);
-    out
+    Some(yaml)
 }
 
 /// Flattens a YAML value into leaf paths, iteratively.
@@ -330,26 +331,6 @@ fn scalar(value: &Yaml) -> String {
         Yaml::Sequence(_) => "[]".into(),
         Yaml::Mapping(_) => "{}".into(),
     }
-}
-
-/// Field changes between two flattened forms, in the order of the new one
-/// (fields only in the old one after).
-fn compare_flat(old: &Flat, new: &Flat) -> Vec<FieldChange> {
-    let old_map: BTreeMap<&str, &str> = old.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let new_keys: BTreeSet<&str> = new.iter().map(|(k, _)| k.as_str()).collect();
-    let mut out = Vec::new();
-    for (path, value) in new {
-        match old_map.get(path.as_str()) {
-            Some(old_value) if *old_value == value => {}
-            old_value => out.push(field_change(path, old_value.copied(), Some(value))),
-        }
-    }
-    for (path, value) in old {
-        if !new_keys.contains(path.as_str()) {
-            out.push(field_change(path, Some(value), None));
-        }
-    }
-    out
 }
 
 fn field_change(path: &str, old: Option<&str>, new: Option<&str>) -> FieldChange {

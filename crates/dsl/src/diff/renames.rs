@@ -3,28 +3,21 @@
 //! rename is applied at once: two steps that swapped ids must not turn
 //! into one.
 
-use super::Flat;
-
-/// Old field values with renamed step ids replaced by their new ids: in
-/// `needs`, branch targets, `on_failure.goto`, and `steps.ID` references.
-pub(super) fn rename_flat(flat: &Flat, renames: &[(String, String)]) -> Flat {
+/// An old field's value with renamed step ids replaced by their new ids:
+/// the whole value of `needs`, a branch target or `on_failure.goto`, and
+/// `steps.ID` references anywhere.
+pub(super) fn rename_value(path: &str, value: &str, renames: &[(String, String)]) -> String {
     if renames.is_empty() {
-        return flat.clone();
+        return value.to_string();
     }
-    flat.iter()
-        .map(|(path, value)| {
-            let is_reference_field = path.starts_with("needs[")
-                || path.ends_with(".then")
-                || path.ends_with(".else")
-                || path == "on_failure.goto";
-            let renamed = renames.iter().find(|(old, _)| old == value);
-            let value = match renamed {
-                Some((_, new)) if is_reference_field => new.clone(),
-                _ => rename_all(value, renames),
-            };
-            (path.clone(), value)
-        })
-        .collect()
+    let is_reference_field = path.starts_with("needs[")
+        || path.ends_with(".then")
+        || path.ends_with(".else")
+        || path == "on_failure.goto";
+    match renames.iter().find(|(old, _)| old == value) {
+        Some((_, new)) if is_reference_field => new.clone(),
+        _ => rename_all(value, renames),
+    }
 }
 
 /// Every `steps.OLD` and `(OLD)` in the text replaced by its new id at
@@ -85,15 +78,10 @@ mod tests {
             rename_all("succeeded(drain) && steps.cordon.ok", &renames),
             "succeeded(cordon) && steps.drain.ok"
         );
-        let flat = vec![
-            ("needs[0]".to_string(), "cordon".to_string()),
-            ("needs[1]".to_string(), "drain".to_string()),
-        ];
-        let renamed: Vec<String> = rename_flat(&flat, &renames)
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect();
-        assert_eq!(renamed, ["drain", "cordon"]);
+        assert_eq!(rename_value("needs[0]", "cordon", &renames), "drain");
+        assert_eq!(rename_value("needs[1]", "drain", &renames), "cordon");
+        // Only a field that names a step is a step id as a whole.
+        assert_eq!(rename_value("title", "drain", &renames), "drain");
     }
 
     #[test]
