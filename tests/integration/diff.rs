@@ -235,7 +235,7 @@ fn markdown_and_json_formats() {
     assert_eq!(value["risks"][0]["kind"], "effect_raised");
 }
 
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
         .args(args)
         .current_dir(dir)

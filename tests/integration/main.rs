@@ -21,6 +21,7 @@ mod diagnostics;
 mod diagnostics_doc;
 mod diff;
 mod diff_feeds;
+mod diff_git_renames;
 mod diff_lists;
 mod doc;
 mod docs_commands;

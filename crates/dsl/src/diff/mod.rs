@@ -117,6 +117,10 @@ pub struct PlanDiff {
     pub edges: Vec<EdgeChange>,
     /// Most severe first.
     pub risks: Vec<Risk>,
+    /// The path the playbook had, when `diff --git` follows a rename
+    /// (`old_name` is then the same path; two files given are not a rename).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 impl PlanDiff {
@@ -264,6 +268,7 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
         steps,
         edges,
         risks,
+        renamed_from: None,
     }
 }
 
