@@ -114,3 +114,11 @@ fn a_value_replaced_in_a_list_is_a_change_of_that_element() {
         ["for_each[0]: - -> zero", "for_each[2]: two -> deux"]
     );
 }
+
+#[test]
+fn an_element_whose_every_value_changed_is_still_changed_in_place() {
+    // The `else` goes elsewhere: a change of the case, not one removed
+    // and one added.
+    let new = BRANCH.replace("- else: page", "- else: rollback");
+    assert_eq!(fields(BRANCH, &new), ["branch[2].else: page -> rollback"]);
+}

@@ -4,7 +4,7 @@
 //! `for_each` list is one insertion, not a change of every element after
 //! it. Elements are aligned by their longest common subsequence; between
 //! two aligned elements, the rest pair by what they share (a case that
-//! kept its target or its condition), then scalars by position.
+//! kept its target or its condition), then in order by their fields.
 //!
 //! The walk is a loop over a stack, never a recursion.
 
@@ -221,7 +221,8 @@ fn common_subsequence(old: &[Flat], new: &[Flat]) -> Vec<(usize, usize)> {
 
 /// Pairs the elements of one gap between aligned elements: first those
 /// that share most leaves (a case that kept its condition or its target),
-/// then single values by position; the rest are added or removed.
+/// then in order those with the same fields (two values, two `else`s); the
+/// rest are added or removed.
 fn pair_gap(
     old: &[Flat],
     new: &[Flat],
@@ -246,12 +247,21 @@ fn pair_gap(
             paired.insert(i);
         }
     }
-    let single = |flat: &Flat| flat.len() == 1 && flat[0].0.is_empty();
-    let old_left = old_gap.filter(|i| !paired.contains(i) && single(&old[*i]));
-    let new_left: Vec<usize> = new_gap
-        .filter(|&j| new_to_old[j].is_none() && single(&new[j]))
-        .collect();
-    for (i, j) in old_left.zip(new_left) {
-        new_to_old[j] = Some(i);
+    // The rest in order, each with the next one of the same fields (a
+    // value for a value, an `else` for an `else`).
+    let shape = |flat: &Flat| {
+        flat.iter()
+            .map(|(rest, _)| rest.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut new_left: Vec<usize> = new_gap.filter(|&j| new_to_old[j].is_none()).collect();
+    for i in old_gap.filter(|i| !paired.contains(i)) {
+        if let Some(at) = new_left
+            .iter()
+            .position(|&j| shape(&new[j]) == shape(&old[i]))
+        {
+            new_to_old[new_left[at]] = Some(i);
+            new_left.drain(..=at);
+        }
     }
 }
