@@ -74,3 +74,32 @@ fn a_changed_output_of_a_feeding_step_is_a_feed_change() {
         found[0].2
     );
 }
+
+#[test]
+fn a_feed_read_by_a_guard_says_so() {
+    let old = r#"
+name: guard
+steps:
+  - id: probe
+    http:
+      url: https://api.example.com/health
+      expect_status: any
+  - id: restart
+    needs: [probe]
+    when: steps.probe.status != 200
+    shell: kubectl rollout restart deploy/api
+    approval: Restart the API?
+    timeout: 2m
+"#;
+    let new = old.replace("/health", "/ready");
+    let found = feeds(&diff_of_texts(old, &new));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, RiskSeverity::Medium);
+    assert!(
+        found[0]
+            .2
+            .contains("the write step `restart` (its `when` guard)"),
+        "{}",
+        found[0].2
+    );
+}

@@ -9,6 +9,7 @@
 use super::{action_fields, by_effect, Risk, RiskKind};
 use crate::ast::{Action, Effect};
 use crate::diff::{Sides, StepChange, StepStatus};
+use crate::expr::Expr;
 use crate::plan::{IterationList, Plan};
 use std::collections::VecDeque;
 
@@ -64,7 +65,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
             kind: RiskKind::FeedChanged,
             step: id.to_string(),
             message: format!(
-                "what `{id}` reads changed (`{}`) and its results feed {}: they may now act on other targets (a dropped `WHERE` clause, label matcher or selector widens them)",
+                "what `{id}` reads changed (`{}`) and its results feed {}: what they act on, or whether they act, may have changed (a dropped `WHERE` clause, label matcher or selector widens it)",
                 changed.join("`, `"),
                 list.join(", ")
             ),
@@ -90,6 +91,8 @@ impl Fed {
             format!("through `{through}`")
         } else if loops_over(plan, self.step, source) {
             "its `for_each` list".to_string()
+        } else if guarded_by(plan, self.step, source) {
+            "its `when` guard".to_string()
         } else {
             "reads them".to_string()
         };
@@ -123,10 +126,24 @@ fn loops_over(plan: &Plan, step: usize, source: &str) -> bool {
     let Some(iteration) = &plan.step_plan(step).iteration else {
         return false;
     };
-    let IterationList::Expr(list) = &iteration.list else {
-        return false;
-    };
-    list.paths()
+    match &iteration.list {
+        IterationList::Expr(list) => reads_step(list, source),
+        IterationList::Literal(_) => false,
+    }
+}
+
+/// Whether the step's `when:` guard reads `source`: the feed decides
+/// whether it acts (its templates may read it too; the guard is named).
+fn guarded_by(plan: &Plan, step: usize, source: &str) -> bool {
+    let (_, step_plan) = plan.step(step);
+    step_plan
+        .when
+        .as_ref()
+        .is_some_and(|w| reads_step(w, source))
+}
+
+fn reads_step(expr: &Expr, source: &str) -> bool {
+    expr.paths()
         .iter()
         .any(|p| p.key(0) == Some("steps") && p.key(1) == Some(source))
 }
