@@ -106,6 +106,9 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         // Matched by content, not by id: the steps did not change, their
         // ids did, and whatever names them by id now reaches the other.
         "ids_swapped" => vec![(IdsSwapped, High)],
+        // A step inserted before numbered steps: each is matched by content
+        // under the next number, and each number now names another step.
+        "id_reused" => vec![(IdReused, High), (IdReused, Medium)],
         // An insertion into a list is one insertion (the list a write loop
         // runs over still changed).
         "case_inserted" => vec![],
@@ -149,6 +152,25 @@ fn steps_that_swapped_ids_are_matched_by_content() {
     );
     // The step that reads both is unchanged, and so is every edge.
     assert!(d.edges.is_empty(), "{:#?}", d.edges);
+}
+
+#[test]
+fn steps_shifted_into_the_ids_others_left_are_matched_by_content() {
+    let (d, _, _) = diff_of("id_reused");
+    let matched: Vec<(Option<&str>, &str, usize)> = d
+        .steps
+        .iter()
+        .map(|s| (s.old_id.as_deref(), s.id.as_str(), s.fields.len()))
+        .collect();
+    // `step2` gained a need (the inserted step); `step3` is unchanged.
+    assert_eq!(
+        matched,
+        [
+            (None, "step1", 0),
+            (Some("step1"), "step2", 1),
+            (Some("step2"), "step3", 0)
+        ]
+    );
 }
 
 #[test]

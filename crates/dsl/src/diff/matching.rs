@@ -1,11 +1,12 @@
-//! Which old step is which new one: by id, then by content (a rename),
-//! and two steps matched by id whose contents each match the other's
-//! better are taken as having swapped ids.
+//! Which old step is which new one: by id, then by content (a rename).
+//! Two steps matched by id whose contents each match the other's better
+//! are taken as having swapped ids, and an id match of steps not alike
+//! gives way to a match by content (an id another step left, reused).
 
 use super::{steps_of, Flat};
 use crate::ast::Action;
 use crate::plan::Plan;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// How the steps of the two plans correspond.
 pub(super) struct Matching {
@@ -17,7 +18,8 @@ pub(super) struct Matching {
 }
 
 /// Matches steps by id, undoes the id matches of steps that swapped ids,
-/// then matches the rest of the same kind by content.
+/// then matches the rest of the same kind by content, with the id matches
+/// of steps not alike.
 pub(super) fn match_steps(
     old: Option<&Plan>,
     new: Option<&Plan>,
@@ -46,6 +48,21 @@ pub(super) fn match_steps(
         new_to_old.insert(n2, o1);
         new_to_old.insert(n1, o2);
     }
+    // An id match of two steps not alike (less than a rename's likeness)
+    // is decided again by content, with the steps matched by no id: a
+    // step renamed into an id another step left (`step2` -> `step3`,
+    // `step1` -> `step2` when a step is inserted before them).
+    let swapped_old: HashSet<usize> = swaps.iter().flat_map(|s| [s.0, s.2]).collect();
+    let mut unlike: Vec<(usize, usize)> = old_to_new
+        .iter()
+        .map(|(&o, &n)| (o, n))
+        .filter(|&(o, n)| !swapped_old.contains(&o) && score(o, n) < SAME_STEP)
+        .collect();
+    unlike.sort_unstable();
+    for (o, n) in &unlike {
+        old_to_new.remove(o);
+        new_to_old.remove(n);
+    }
     let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
     for o in 0..old_steps.len() {
         if old_to_new.contains_key(&o) {
@@ -68,6 +85,13 @@ pub(super) fn match_steps(
         }
         old_to_new.insert(o, n);
         new_to_old.insert(n, o);
+    }
+    // Those content did not take elsewhere stay matched by their id.
+    for (o, n) in unlike {
+        if !old_to_new.contains_key(&o) && !new_to_old.contains_key(&n) {
+            old_to_new.insert(o, n);
+            new_to_old.insert(n, o);
+        }
     }
     let mut swaps: Vec<(usize, usize)> = swaps
         .into_iter()

@@ -30,12 +30,12 @@
 //!   `when:` guard changed (medium): see [`loosened`];
 //! - what a step that feeds a write or destructive step reads changed
 //!   (medium, high when it feeds a destructive step): see `risk/feeds.rs`;
-//! - two steps that swapped ids (low, medium or high by the more acting
-//!   one): see `risk/swaps.rs`.
+//! - two steps that swapped ids, or an id that another step took (low,
+//!   medium or high by the more acting step): see `risk/ids.rs`.
 
 mod feeds;
+mod ids;
 mod loosened;
-mod swaps;
 
 use super::{Sides, StepChange, StepStatus};
 use crate::ast::{Action, Effect};
@@ -84,12 +84,13 @@ pub enum RiskKind {
     CleanupGuardChanged,
     FeedChanged,
     IdsSwapped,
+    IdReused,
 }
 
 impl RiskKind {
     /// Every kind, for the width of the text output's code column (a new
     /// kind goes here too).
-    pub const ALL: [RiskKind; 20] = [
+    pub const ALL: [RiskKind; 21] = [
         RiskKind::ApprovalRemoved,
         RiskKind::ApprovalWeakened,
         RiskKind::EffectRaised,
@@ -110,6 +111,7 @@ impl RiskKind {
         RiskKind::CleanupGuardChanged,
         RiskKind::FeedChanged,
         RiskKind::IdsSwapped,
+        RiskKind::IdReused,
     ];
 
     /// The length of the longest code.
@@ -139,6 +141,7 @@ impl RiskKind {
             RiskKind::CleanupGuardChanged => "cleanup_guard_changed",
             RiskKind::FeedChanged => "feed_changed",
             RiskKind::IdsSwapped => "ids_swapped",
+            RiskKind::IdReused => "id_reused",
         }
     }
 }
@@ -247,7 +250,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
             StepStatus::Changed | StepStatus::Renamed => {}
         }
     }
-    for r in swaps::assess(sides)
+    for r in ids::assess(sides)
         .into_iter()
         .chain(feeds::assess(sides, changes))
     {
