@@ -73,6 +73,13 @@ fn a_changed_output_of_a_feeding_step_is_a_feed_change() {
         "{}",
         found[0].2
     );
+    // An output added changes none that a write step reads.
+    let new = CHAIN.replace(
+        r#"      names: {regex: "(.*)"}"#,
+        "      names: {regex: \"(.*)\"}\n      count: {regex: \"([0-9]+)\", type: int}",
+    );
+    assert_ne!(diff_of_texts(CHAIN, &new).steps, []);
+    assert_eq!(feeds(&diff_of_texts(CHAIN, &new)), []);
 }
 
 #[test]

@@ -39,12 +39,14 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
         if !matches!(new.playbook().steps[n].action, Action::Kind { .. }) {
             continue;
         }
-        // What it reads or runs, and what of it the results keep.
+        // What it reads or runs, and what of it the results keep (an
+        // output added feeds nothing that read the old ones).
         let mut changed = action_fields(change);
         changed.extend(
             change
                 .fields
                 .iter()
+                .filter(|f| f.old.is_some())
                 .map(|f| f.path.as_str())
                 .filter(|p| *p == "outputs" || p.starts_with("outputs.")),
         );
