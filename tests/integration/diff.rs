@@ -183,6 +183,15 @@ fn a_reformatted_playbook_has_no_diff() {
 }
 
 #[test]
+fn every_risk_code_is_in_the_reference() {
+    let cli = std::fs::read_to_string(root().join("docs/cli.md")).unwrap();
+    for kind in RiskKind::ALL {
+        let row = format!("| `{}` |", kind.code());
+        assert!(cli.contains(&row), "docs/cli.md has no row {row}");
+    }
+}
+
+#[test]
 fn json_names_risks_by_code() {
     let (d, _, _) = diff_of("approval_removed");
     let json = serde_json::to_value(&d).unwrap();
