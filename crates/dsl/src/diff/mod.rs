@@ -4,11 +4,12 @@
 //! renamed shows as a removal and an addition, an effect raised by a kind's
 //! default is invisible, an approval removed is one line among many. Here the
 //! two checked [`Plan`]s are compared as procedures: steps are matched by id
-//! (unless two swapped ids, see `matching.rs`), then by content (a rename),
-//! compared field by field in their canonical
-//! form (so both syntaxes and any formatting compare equal), edges are
-//! compared with their conditions, and [`risk`] says what a reviewer must
-//! look at, with a severity.
+//! (unless their contents say the ids were swapped or reused, see
+//! `matching.rs`), then by content (a rename), compared field by field in
+//! their canonical form (so both syntaxes and any formatting compare equal;
+//! lists as sequences, see `fields.rs`), edges are compared with their
+//! conditions, and [`risk`] says what a reviewer must look at, with a
+//! severity.
 //!
 //! Either side may be absent (a playbook added or deleted): it then has no
 //! steps. Every walk is a loop over steps or edges, never a recursion.
