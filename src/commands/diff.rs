@@ -1,3 +1,5 @@
+mod renames;
+
 use super::{load, FINDINGS, INVALID, OK};
 use crate::cli::{DiffFormat, FailOn};
 use crate::diagnostics;
@@ -231,7 +233,7 @@ fn git_pairs(base: &str, narrow: &[PathBuf]) -> Result<Vec<(Side, Side)>, String
     // git sees renamed is compared with its old version, whichever of
     // its two paths the review was narrowed to.
     let mut entries: Vec<(String, String)> = Vec::new();
-    for (old, new) in renamed_since(base)? {
+    for (old, new) in renames::renamed_since(base)? {
         let kept = |p: &str| reviewed(p) && !files::is_scenario(Path::new(p));
         let listed = paths.contains(&old) || paths.contains(&new);
         if listed && kept(&old) && kept(&new) {
@@ -281,33 +283,6 @@ fn git_pairs(base: &str, narrow: &[PathBuf]) -> Result<Vec<(Side, Side)>, String
         pairs.push((old, new));
     }
     Ok(pairs)
-}
-
-/// The files git sees renamed since `base` (with its rename detection,
-/// `-M`), as `(old path, new path)`. Asked of the whole tree: narrowed to
-/// one side of a rename, git would see only an addition or a deletion. A
-/// new file git does not track yet (not `git add`ed) is not among them.
-fn renamed_since(base: &str) -> Result<Vec<(String, String)>, String> {
-    let listed = git(&["diff", "--name-status", "-z", "-M", "--relative", base])?;
-    let mut fields = listed
-        .split(|&b| b == 0)
-        .map(|f| String::from_utf8_lossy(f).into_owned());
-    let mut out = Vec::new();
-    while let Some(status) = fields.next() {
-        if status.is_empty() {
-            break;
-        }
-        // A rename or a copy names two paths, every other status one.
-        let two = status.starts_with('R') || status.starts_with('C');
-        let first = fields.next().unwrap_or_default();
-        if two {
-            let second = fields.next().unwrap_or_default();
-            if status.starts_with('R') {
-                out.push((first, second));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The playbooks of the base revision below this directory, written out

@@ -85,3 +85,27 @@ fn a_rename_not_yet_committed_is_followed_too() {
         // Moved unchanged: no step differs.
         .stdout(predicate::str::contains("Steps").not());
 }
+
+#[test]
+fn a_playbook_moved_without_git_is_followed_and_the_index_left_alone() {
+    let dir = repository();
+    std::fs::rename(
+        dir.path().join("playbooks/deploy.yaml"),
+        dir.path().join("playbooks/moved.yaml"),
+    )
+    .unwrap();
+    diff_git(dir.path(), &["HEAD"])
+        .success()
+        .stdout(predicate::str::contains(
+            "runbook diff playbooks/deploy.yaml -> playbooks/moved.yaml",
+        ));
+    // The repository's index is as it was: the new file still untracked.
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains("?? playbooks/moved.yaml"), "{status}");
+    assert!(status.contains(" D playbooks/deploy.yaml"), "{status}");
+}
