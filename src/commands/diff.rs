@@ -1,3 +1,5 @@
+mod renames;
+
 use super::{load, FINDINGS, INVALID, OK};
 use crate::cli::{DiffFormat, FailOn};
 use crate::diagnostics;
@@ -47,7 +49,16 @@ pub fn run(
     }
     let diffs: Vec<(PlanDiff, Option<&Plan>, Option<&Plan>)> = pairs
         .iter()
-        .map(|(o, n)| (diff::diff(plan(o), plan(n)), plan(o), plan(n)))
+        .map(|(o, n)| {
+            let mut d = diff::diff(plan(o), plan(n));
+            // In a git review both sides have one path unless git saw a rename.
+            let moved =
+                !d.old_name.is_empty() && !d.new_name.is_empty() && d.old_name != d.new_name;
+            if git.is_some() && moved {
+                d.renamed_from = Some(d.old_name.clone());
+            }
+            (d, plan(o), plan(n))
+        })
         .collect();
     match format {
         DiffFormat::Text => {
@@ -162,8 +173,9 @@ fn verify_revision(base: &str) -> Result<(), String> {
 }
 
 /// Every playbook changed in the working tree (tracked or not) since `base`,
-/// paired with its version at `base`; with `narrow`, only those under
-/// these paths (as `git diff BASE -- PATH...`).
+/// paired with its version at `base` (under its old path when git sees it
+/// renamed); with `narrow`, only those under these paths (as `git diff
+/// BASE -- PATH...`).
 ///
 /// The changed files reviewed are those `runbook check .` would read (not
 /// under a hidden directory such as `.github` or in `target`, unless named
@@ -196,11 +208,13 @@ fn git_pairs(base: &str, narrow: &[PathBuf]) -> Result<Vec<(Side, Side)>, String
             .collect()
     };
     let named = |path: &str| narrow.iter().any(|n| plain(n) == plain(Path::new(path)));
+    let reviewed = |p: &str| {
+        runbook_dsl::Syntax::from_path(p).is_some() && (files::searched(Path::new(p)) || named(p))
+    };
     let mut paths: Vec<String> = String::from_utf8_lossy(&changed)
         .lines()
         .chain(String::from_utf8_lossy(&untracked).lines())
-        .filter(|p| runbook_dsl::Syntax::from_path(p).is_some())
-        .filter(|p| files::searched(Path::new(p)) || named(p))
+        .filter(|p| reviewed(p))
         .map(str::to_string)
         .collect();
     paths.sort();
@@ -215,6 +229,20 @@ fn git_pairs(base: &str, narrow: &[PathBuf]) -> Result<Vec<(Side, Side)>, String
     if paths.is_empty() {
         return Ok(Vec::new());
     }
+    // Each file as `(path at base, path in the working tree)`: a playbook
+    // git sees renamed is compared with its old version, whichever of
+    // its two paths the review was narrowed to.
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for (old, new) in renames::renamed_since(base)? {
+        let kept = |p: &str| reviewed(p) && !files::is_scenario(Path::new(p));
+        let listed = paths.contains(&old) || paths.contains(&new);
+        if listed && kept(&old) && kept(&new) {
+            paths.retain(|p| *p != old && *p != new);
+            entries.push((old, new));
+        }
+    }
+    entries.extend(paths.into_iter().map(|p| (p.clone(), p)));
+    entries.sort_by(|a, b| a.1.cmp(&b.1));
     let catalog = runbook_stdlib::builtin();
     // The base versions are checked in a copy of the base's playbooks, so
     // that a playbook they call resolves as it was at `base` (a pull
@@ -222,9 +250,9 @@ fn git_pairs(base: &str, narrow: &[PathBuf]) -> Result<Vec<(Side, Side)>, String
     let tree = BaseTree::export(base)?;
     let olds: Vec<Side> = {
         let _inside = tree.enter()?;
-        paths
+        entries
             .iter()
-            .map(|path| {
+            .map(|(path, _)| {
                 // Read from the copy (the working directory now).
                 let bytes = std::fs::read(path).ok()?;
                 let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -241,13 +269,13 @@ fn git_pairs(base: &str, narrow: &[PathBuf]) -> Result<Vec<(Side, Side)>, String
             .collect()
     };
     let mut pairs = Vec::new();
-    for (path, old) in paths.iter().zip(olds) {
+    for ((at_base, path), old) in entries.iter().zip(olds) {
         let new = std::fs::read(path)
             .ok()
             .filter(|bytes| files::holds_playbook(Path::new(path), &String::from_utf8_lossy(bytes)))
             .map(|_| load(Path::new(path)));
         if old.is_none() && new.is_none() {
-            if Path::new(path).exists() || tree.holds(path) {
+            if Path::new(path).exists() || tree.holds(at_base) {
                 eprintln!("note: skipped `{path}`: not a playbook (no top-level `steps`)");
             }
             continue;

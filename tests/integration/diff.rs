@@ -90,12 +90,30 @@ fn expected(case: &str) -> Vec<(RiskKind, RiskSeverity)> {
         "cleanup_guard_changed" => vec![(CleanupGuardChanged, Medium)],
         "loop_parallel_added" => vec![(ParallelRaised, High)],
         "loop_continues_on_failure" => vec![(ItemFailureContinues, Medium)],
-        // A dry-run runs read steps: what one does is worth a look.
-        "read_command_changed" => vec![(ActionChanged, Low)],
+        // A dry-run runs read steps: what one does is worth a look; this
+        // one lists what a destructive loop drops.
+        "read_command_changed" => vec![(FeedChanged, High), (ActionChanged, Low)],
         // A query is compared in its normal form: reflowed is no change...
         "query_reformatted" => vec![],
         // ...and a real change still is, however it is spaced.
         "query_changed" => vec![(ActionChanged, Medium)],
+        // A read that lost its `WHERE` feeds a destructive loop: the
+        // targets may have widened, whatever the read's own risk.
+        "feed_changed" => vec![(FeedChanged, High), (ActionChanged, Low)],
+        // ...a selector dropped from a command a destructive step reads...
+        "feed_changed_template" => vec![(FeedChanged, High), (ActionChanged, Low)],
+        // ...a label matcher dropped from a query a write loop runs over.
+        // Matched by content, not by id: the steps did not change, their
+        // ids did, and whatever names them by id now reaches the other.
+        "ids_swapped" => vec![(IdsSwapped, High)],
+        // A step inserted before numbered steps: each is matched by content
+        // under the next number, and each number now names another step.
+        "id_reused" => vec![(IdReused, High), (IdReused, Medium)],
+        // An insertion into a list is one insertion (the list a write loop
+        // runs over still changed).
+        "case_inserted" => vec![],
+        "list_inserted" => vec![(TargetsChanged, Medium)],
+        "feed_changed_write_loop" => vec![(FeedChanged, Medium), (ActionChanged, Low)],
         _ => vec![],
     }
 }
@@ -121,12 +139,56 @@ fn a_rename_is_matched_by_content_and_references_follow_it() {
 }
 
 #[test]
+fn steps_that_swapped_ids_are_matched_by_content() {
+    let (d, _, _) = diff_of("ids_swapped");
+    let renamed: Vec<(Option<&str>, &str, usize)> = d
+        .steps
+        .iter()
+        .map(|s| (s.old_id.as_deref(), s.id.as_str(), s.fields.len()))
+        .collect();
+    assert_eq!(
+        renamed,
+        [(Some("cordon"), "drain", 0), (Some("drain"), "cordon", 0)]
+    );
+    // The step that reads both is unchanged, and so is every edge.
+    assert!(d.edges.is_empty(), "{:#?}", d.edges);
+}
+
+#[test]
+fn steps_shifted_into_the_ids_others_left_are_matched_by_content() {
+    let (d, _, _) = diff_of("id_reused");
+    let matched: Vec<(Option<&str>, &str, usize)> = d
+        .steps
+        .iter()
+        .map(|s| (s.old_id.as_deref(), s.id.as_str(), s.fields.len()))
+        .collect();
+    // `step2` gained a need (the inserted step); `step3` is unchanged.
+    assert_eq!(
+        matched,
+        [
+            (None, "step1", 0),
+            (Some("step1"), "step2", 1),
+            (Some("step2"), "step3", 0)
+        ]
+    );
+}
+
+#[test]
 fn a_reformatted_playbook_has_no_diff() {
     let (d, _, _) = diff_of("unchanged");
     assert!(d.is_empty(), "{d:#?}");
     // Queries reflowed (`>-` against one line) and in lower case.
     let (d, _, _) = diff_of("query_reformatted");
     assert!(d.is_empty(), "{d:#?}");
+}
+
+#[test]
+fn every_risk_code_is_in_the_reference() {
+    let cli = std::fs::read_to_string(root().join("docs/cli.md")).unwrap();
+    for kind in RiskKind::ALL {
+        let row = format!("| `{}` |", kind.code());
+        assert!(cli.contains(&row), "docs/cli.md has no row {row}");
+    }
 }
 
 #[test]
@@ -204,7 +266,7 @@ fn markdown_and_json_formats() {
     assert_eq!(value["risks"][0]["kind"], "effect_raised");
 }
 
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
         .args(args)
         .current_dir(dir)

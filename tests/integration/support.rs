@@ -73,3 +73,19 @@ pub fn snapshot_name(path: &Path, base: &Path) -> String {
         .to_string()
         .replace(['/', '\\'], "__")
 }
+
+/// The diff of two playbooks given as YAML text.
+pub fn diff_of_texts(old: &str, new: &str) -> runbook_dsl::diff::PlanDiff {
+    let checked = |name: &str, text: &str| {
+        let file = runbook_dsl::SourceFile::new(name.to_string(), text.to_string());
+        let c = runbook_dsl::load::check(file, runbook_stdlib::builtin());
+        assert!(
+            c.plan.is_some(),
+            "{name} does not check: {:?}",
+            c.diagnostics
+        );
+        c
+    };
+    let (old, new) = (checked("old.yaml", old), checked("new.yaml", new));
+    runbook_dsl::diff::diff(old.plan.as_ref(), new.plan.as_ref())
+}

@@ -17,7 +17,12 @@ pub fn markdown(diff: &PlanDiff, old: Option<&Plan>, new: Option<&Plan>) -> Stri
     } else {
         &diff.new_name
     };
-    let _ = writeln!(out, "### Playbook `{name}`\n");
+    let from = diff
+        .renamed_from
+        .as_ref()
+        .map(|f| format!(" (renamed from `{f}`)"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "### Playbook `{name}`{from}\n");
     if diff.is_empty() {
         out.push_str("No change to the procedure.\n");
         return out;

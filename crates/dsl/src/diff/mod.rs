@@ -3,17 +3,22 @@
 //! A line diff of YAML hides what a change does to the procedure: a step
 //! renamed shows as a removal and an addition, an effect raised by a kind's
 //! default is invisible, an approval removed is one line among many. Here the
-//! two checked [`Plan`]s are compared as procedures: steps are matched by id,
-//! then by content (a rename), compared field by field in their canonical
-//! form (so both syntaxes and any formatting compare equal), edges are
-//! compared with their conditions, and [`risk`] says what a reviewer must
-//! look at, with a severity.
+//! two checked [`Plan`]s are compared as procedures: steps are matched by id
+//! (unless their contents say the ids were swapped or reused, see
+//! `matching.rs`), then by content (a rename), compared field by field in
+//! their canonical form (so both syntaxes and any formatting compare equal;
+//! lists as sequences, see `fields.rs`), edges are compared with their
+//! conditions, and [`risk`] says what a reviewer must look at, with a
+//! severity.
 //!
 //! Either side may be absent (a playbook added or deleted): it then has no
 //! steps. Every walk is a loop over steps or edges, never a recursion.
 
 mod edges;
+mod fields;
 mod markdown;
+mod matching;
+mod renames;
 pub mod risk;
 mod text;
 mod words;
@@ -23,11 +28,13 @@ pub use risk::{Risk, RiskKind, RiskSeverity};
 pub use text::{text, TextStyle};
 pub use words::{word_diff, WordChunk, WordTag};
 
-use crate::ast::{Action, Effect};
+use crate::ast::Effect;
 use crate::plan::Plan;
-use crate::print::yaml_value::Yaml;
+use crate::print::{self, yaml_value::Yaml};
+use matching::match_steps;
+use renames::{rename_all, rename_value};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// What happened to one step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -111,6 +118,10 @@ pub struct PlanDiff {
     pub edges: Vec<EdgeChange>,
     /// Most severe first.
     pub risks: Vec<Risk>,
+    /// The path the playbook had, when `diff --git` follows a rename
+    /// (`old_name` is then the same path; two files given are not a rename).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 impl PlanDiff {
@@ -134,6 +145,8 @@ pub(crate) struct Sides<'a> {
     pub new_to_old: HashMap<usize, usize>,
     /// `(old id, new id)` of each step matched under another id.
     pub renames: Vec<(String, String)>,
+    /// New ids of two steps that swapped ids, in the new plan's order.
+    pub swaps: Vec<(String, String)>,
 }
 
 impl Sides<'_> {
@@ -150,9 +163,7 @@ impl Sides<'_> {
     /// Old text (a condition, a list expression) with its references to
     /// renamed steps spelled as the new plan spells them.
     pub fn renamed(&self, text: &str) -> String {
-        self.renames
-            .iter()
-            .fold(text.to_string(), |t, (o, n)| replace_reference(&t, o, n))
+        rename_all(text, &self.renames)
     }
 }
 
@@ -162,14 +173,20 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
     let name = |p: Option<&Plan>| p.map(|p| p.file().name().to_string()).unwrap_or_default();
     let old_flat: Vec<Flat> = steps_of(old).iter().map(flatten_step).collect();
     let new_flat: Vec<Flat> = steps_of(new).iter().map(flatten_step).collect();
-    let (old_to_new, new_to_old) = match_steps(old, new, &old_flat, &new_flat);
+    let matching = match_steps(old, new, &old_flat, &new_flat);
     let mut sides = Sides {
         old,
         new,
-        old_to_new,
-        new_to_old,
+        old_to_new: matching.old_to_new,
+        new_to_old: matching.new_to_old,
         renames: Vec::new(),
+        swaps: Vec::new(),
     };
+    sides.swaps = matching
+        .swaps
+        .iter()
+        .map(|&(a, b)| (sides.new_id(a).to_string(), sides.new_id(b).to_string()))
+        .collect();
     // Old ids as the new plan spells them, so a rename does not show as a
     // change of every `needs` and reference to the renamed step.
     let mut renames: Vec<(String, String)> = sides
@@ -196,9 +213,12 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
                     fields: Vec::new(),
                 }),
                 Some(&o) => {
-                    let renamed_old = rename_flat(&old_flat[o], &sides.renames);
+                    let old_step = &steps_of(old)[o];
+                    let (was, is) = (print::step_yaml(old_step), print::step_yaml(step));
+                    let rename =
+                        |path: &str, value: &str| rename_value(path, value, &sides.renames);
                     // A rename is said once, in the step's header, not as a field.
-                    let fields: Vec<FieldChange> = compare_flat(&renamed_old, &new_flat[n])
+                    let fields: Vec<FieldChange> = fields::compare(Some(&was), Some(&is), &rename)
                         .into_iter()
                         .filter(|f| f.path != "id" && !same_meaning(new_plan, n, f))
                         .collect();
@@ -238,7 +258,8 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
     }
 
     let edges = edges::compare(&sides);
-    let playbook = compare_flat(&flatten_playbook(old), &flatten_playbook(new));
+    let (was, is) = (playbook_fields(old), playbook_fields(new));
+    let playbook = fields::compare(was.as_ref(), is.as_ref(), &|_, value| value.to_string());
     let mut risks = risk::assess(&sides, &steps);
     risks.sort_by_key(|r| std::cmp::Reverse(r.severity));
     PlanDiff {
@@ -248,6 +269,7 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
         steps,
         edges,
         risks,
+        renamed_from: None,
     }
 }
 
@@ -264,23 +286,19 @@ type Flat = Vec<(String, String)>;
 
 fn flatten_step(step: &crate::ast::Step) -> Flat {
     let mut out = Vec::new();
-    flatten(&crate::print::step_yaml(step), String::new(), &mut out);
+    flatten(&print::step_yaml(step), String::new(), &mut out);
     out
 }
 
-fn flatten_playbook(plan: Option<&Plan>) -> Flat {
-    let Some(plan) = plan else {
-        return Vec::new();
-    };
-    let mut copy = plan.playbook().clone();
+/// The playbook's own fields (its steps left out) in canonical form.
+fn playbook_fields(plan: Option<&Plan>) -> Option<Yaml> {
+    let mut copy = plan?.playbook().clone();
     copy.steps.clear();
-    let mut yaml = crate::print::playbook_yaml(&copy);
+    let mut yaml = print::playbook_yaml(&copy);
     if let Yaml::Mapping(map) = &mut yaml {
         map.remove("steps");
     }
-    let mut out = Vec::new();
-    flatten(&yaml, String::new(), &mut out);
-    out
+    Some(yaml)
 }
 
 /// Flattens a YAML value into leaf paths, iteratively.
@@ -321,26 +339,6 @@ fn scalar(value: &Yaml) -> String {
     }
 }
 
-/// Field changes between two flattened forms, in the order of the new one
-/// (fields only in the old one after).
-fn compare_flat(old: &Flat, new: &Flat) -> Vec<FieldChange> {
-    let old_map: BTreeMap<&str, &str> = old.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let new_keys: BTreeSet<&str> = new.iter().map(|(k, _)| k.as_str()).collect();
-    let mut out = Vec::new();
-    for (path, value) in new {
-        match old_map.get(path.as_str()) {
-            Some(old_value) if *old_value == value => {}
-            old_value => out.push(field_change(path, old_value.copied(), Some(value))),
-        }
-    }
-    for (path, value) in old {
-        if !new_keys.contains(path.as_str()) {
-            out.push(field_change(path, Some(value), None));
-        }
-    }
-    out
-}
-
 fn field_change(path: &str, old: Option<&str>, new: Option<&str>) -> FieldChange {
     let words = match (old, new) {
         (Some(o), Some(n))
@@ -374,141 +372,9 @@ fn same_meaning(plan: &Plan, index: usize, field: &FieldChange) -> bool {
         _ => false,
     }
 }
-
-/// Old field values with renamed step ids replaced by their new ids: in
-/// `needs`, branch targets, `on_failure.goto`, and `steps.ID` references.
-fn rename_flat(flat: &Flat, renames: &[(String, String)]) -> Flat {
-    if renames.is_empty() {
-        return flat.clone();
-    }
-    flat.iter()
-        .map(|(path, value)| {
-            let mut value = value.clone();
-            for (old, new) in renames {
-                let is_reference_field = path.starts_with("needs[")
-                    || path.ends_with(".then")
-                    || path.ends_with(".else")
-                    || path == "on_failure.goto";
-                if is_reference_field && value == *old {
-                    value = new.clone();
-                } else {
-                    value = replace_reference(&value, old, new);
-                }
-            }
-            (path.clone(), value)
-        })
-        .collect()
-}
-
-/// Replaces `steps.OLD` (followed by a non-identifier character) and `(OLD)`
-/// by the new id.
-fn replace_reference(text: &str, old: &str, new: &str) -> String {
-    let mut out = text.to_string();
-    for (before, after) in [("steps.", ""), ("(", ")")] {
-        let needle = format!("{before}{old}{after}");
-        let mut result = String::with_capacity(out.len());
-        let mut rest = out.as_str();
-        while let Some(at) = rest.find(&needle) {
-            let end = at + needle.len();
-            let boundary = !rest[end..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            result.push_str(&rest[..at]);
-            if boundary {
-                result.push_str(&format!("{before}{new}{after}"));
-            } else {
-                result.push_str(&needle);
-            }
-            rest = &rest[end..];
-        }
-        result.push_str(rest);
-        out = result;
-    }
-    out
-}
-
-/// Matches steps by id, then unmatched steps of the same kind by content.
-fn match_steps(
-    old: Option<&Plan>,
-    new: Option<&Plan>,
-    old_flat: &[Flat],
-    new_flat: &[Flat],
-) -> (HashMap<usize, usize>, HashMap<usize, usize>) {
-    let mut old_to_new = HashMap::new();
-    let mut new_to_old = HashMap::new();
-    let (old_steps, new_steps) = (steps_of(old), steps_of(new));
-    let new_by_id: HashMap<&str, usize> = new_steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.value.as_str(), i))
-        .collect();
-    for (o, step) in old_steps.iter().enumerate() {
-        if let Some(&n) = new_by_id.get(step.id.value.as_str()) {
-            old_to_new.insert(o, n);
-            new_to_old.insert(n, o);
-        }
-    }
-    // Content matching: the share of fields (besides the id) that are equal.
-    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
-    for (o, step) in old_steps.iter().enumerate() {
-        if old_to_new.contains_key(&o) {
-            continue;
-        }
-        let old_fields: BTreeSet<&(String, String)> =
-            old_flat[o].iter().filter(|(k, _)| k != "id").collect();
-        for (n, new_step) in new_steps.iter().enumerate() {
-            if new_to_old.contains_key(&n)
-                || new_step.action.kind_name() != step.action.kind_name()
-                || !same_action_shape(&step.action, &new_step.action)
-            {
-                continue;
-            }
-            let new_fields: BTreeSet<&(String, String)> =
-                new_flat[n].iter().filter(|(k, _)| k != "id").collect();
-            let common = old_fields.intersection(&new_fields).count();
-            let total = old_fields.len().max(new_fields.len()).max(1);
-            // Per mille, so candidates sort without floats.
-            let score = common * 1000 / total;
-            if score >= 600 {
-                candidates.push((score, o, n));
-            }
-        }
-    }
-    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    for (_, o, n) in candidates {
-        if old_to_new.contains_key(&o) || new_to_old.contains_key(&n) {
-            continue;
-        }
-        old_to_new.insert(o, n);
-        new_to_old.insert(n, o);
-    }
-    (old_to_new, new_to_old)
-}
-
-fn same_action_shape(a: &Action, b: &Action) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn references_to_a_renamed_step_are_rewritten_on_word_boundaries() {
-        assert_eq!(
-            replace_reference(
-                "steps.probe.status == 200 && steps.probe2.ok",
-                "probe",
-                "health"
-            ),
-            "steps.health.status == 200 && steps.probe2.ok"
-        );
-        assert_eq!(
-            replace_reference("succeeded(probe)", "probe", "health"),
-            "succeeded(health)"
-        );
-    }
 
     #[test]
     fn flattening_names_leaves_by_path() {

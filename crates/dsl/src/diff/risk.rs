@@ -27,8 +27,14 @@
 //!   path (medium, high when destructive): a case was removed;
 //! - a write loop that runs more elements at once, or goes on after an
 //!   element fails (medium, high when destructive), and a cleanup whose
-//!   `when:` guard changed (medium): see [`loosened`].
+//!   `when:` guard changed (medium): see [`loosened`];
+//! - what a step that feeds a write or destructive step reads changed
+//!   (medium, high when it feeds a destructive step): see `risk/feeds.rs`;
+//! - two steps that swapped ids, or an id that another step took (low,
+//!   medium or high by the more acting step): see `risk/ids.rs`.
 
+mod feeds;
+mod ids;
 mod loosened;
 
 use super::{Sides, StepChange, StepStatus};
@@ -76,12 +82,15 @@ pub enum RiskKind {
     ParallelRaised,
     ItemFailureContinues,
     CleanupGuardChanged,
+    FeedChanged,
+    IdsSwapped,
+    IdReused,
 }
 
 impl RiskKind {
     /// Every kind, for the width of the text output's code column (a new
     /// kind goes here too).
-    pub const ALL: [RiskKind; 18] = [
+    pub const ALL: [RiskKind; 21] = [
         RiskKind::ApprovalRemoved,
         RiskKind::ApprovalWeakened,
         RiskKind::EffectRaised,
@@ -100,6 +109,9 @@ impl RiskKind {
         RiskKind::ParallelRaised,
         RiskKind::ItemFailureContinues,
         RiskKind::CleanupGuardChanged,
+        RiskKind::FeedChanged,
+        RiskKind::IdsSwapped,
+        RiskKind::IdReused,
     ];
 
     /// The length of the longest code.
@@ -127,6 +139,9 @@ impl RiskKind {
             RiskKind::ParallelRaised => "parallel_raised",
             RiskKind::ItemFailureContinues => "item_failure_continues",
             RiskKind::CleanupGuardChanged => "cleanup_guard_changed",
+            RiskKind::FeedChanged => "feed_changed",
+            RiskKind::IdsSwapped => "ids_swapped",
+            RiskKind::IdReused => "id_reused",
         }
     }
 }
@@ -190,17 +205,7 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
                 }
             }
             StepStatus::Changed | StepStatus::Renamed if acts(sides, change) => {
-                let kind = change.kind.as_str();
-                let changed: Vec<&str> = change
-                    .fields
-                    .iter()
-                    .map(|f| f.path.as_str())
-                    .filter(|p| {
-                        *p == kind
-                            || p.strip_prefix(kind)
-                                .is_some_and(|rest| rest.starts_with(['.', '[']))
-                    })
-                    .collect();
+                let changed = action_fields(change);
                 if !changed.is_empty() {
                     let severity = if change.effect == Effect::Destructive {
                         RiskSeverity::Medium
@@ -244,6 +249,12 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
             // A removed `approve` step is reported on each step it gated.
             StepStatus::Changed | StepStatus::Renamed => {}
         }
+    }
+    for r in ids::assess(sides)
+        .into_iter()
+        .chain(feeds::assess(sides, changes))
+    {
+        push(r.severity, r.kind, &r.step, r.message);
     }
     let (Some(old), Some(new)) = (sides.old, sides.new) else {
         return risks;
@@ -487,6 +498,22 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
         }
     }
     risks
+}
+
+/// The changed fields of a step that are its kind's parameters (`sql.query`,
+/// `shell`): what it does.
+fn action_fields(change: &StepChange) -> Vec<&str> {
+    let kind = change.kind.as_str();
+    change
+        .fields
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| {
+            *p == kind
+                || p.strip_prefix(kind)
+                    .is_some_and(|rest| rest.starts_with(['.', '[']))
+        })
+        .collect()
 }
 
 /// Whether a change to what a step does is a risk: a write or destructive
