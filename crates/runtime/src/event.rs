@@ -293,6 +293,14 @@ pub enum Event {
         /// `interrupt` when the run was cancelled by its caller.
         signal: String,
     },
+    /// A second signal, after the one `RunInterrupted` journals: the
+    /// process groups still being stopped are killed at once, and the
+    /// running cleanups are stopped. Journaled when it arrives; what
+    /// stopped the run first stays how it ended.
+    RunInterruptedAgain {
+        /// As in `run_interrupted`.
+        signal: String,
+    },
     /// Written by `resume` before anything else is appended: the journal's
     /// last line was torn (a write cut short by a crash, no newline) and was
     /// cut off.

@@ -247,6 +247,9 @@ impl RunReport {
                         ]);
                         continue;
                     }
+                    // A signal reaches the whole run at once: the caller's
+                    // own record of it says it, once.
+                    Event::RunInterrupted { .. } | Event::RunInterruptedAgain { .. } => continue,
                     _ => {}
                 }
             }
@@ -394,6 +397,9 @@ impl RunReport {
                 }
                 Event::RunInterrupted { signal } => at(vec![text(format!(
                     "{signal} received: the running steps are stopped"
+                ))]),
+                Event::RunInterruptedAgain { signal } => at(vec![text(format!(
+                    "{signal} received again: what still ran was killed at once, the cleanups too"
                 ))]),
                 Event::JournalRepaired {
                     line,
