@@ -340,6 +340,11 @@ pub enum Event {
         /// `runbook resume` finishes them.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         cleanup_unfinished: Vec<String>,
+        /// When the run stopped early: the cleanups that ran (succeeded).
+        /// With none unfinished, a resume would run nothing, and a calling
+        /// step whose called run ended so is not run again.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cleaned_up: Vec<String>,
     },
     /// Journal only: an event of the run of a playbook that the step
     /// `call` called (`CALL` or, for calls within calls, `CALL.INNER`),

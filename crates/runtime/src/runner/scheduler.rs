@@ -187,11 +187,16 @@ impl<'b> Scheduler<'b> {
             summary.insert(key.to_string(), Value::from(count + 1));
         }
         let cleanup_unfinished = super::outcome::unfinished_cleanups(&self.plan, &self.states);
+        let cleaned_up = match status {
+            RunStatus::Succeeded => Vec::new(),
+            _ => super::outcome::cleanups_ran(&self.plan, &self.states),
+        };
         self.bus.publish(Event::RunFinished {
             status,
             duration_ms: self.started.elapsed().as_millis() as u64,
             summary,
-            cleanup_unfinished,
+            cleanup_unfinished: cleanup_unfinished.clone(),
+            cleaned_up: cleaned_up.clone(),
         });
         self.bus.finish();
         let signal = self
@@ -206,6 +211,8 @@ impl<'b> Scheduler<'b> {
             states: self.states,
             failures: self.failures,
             signal,
+            cleaned_up,
+            cleanup_unfinished,
         }
     }
 

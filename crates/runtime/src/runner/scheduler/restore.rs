@@ -8,13 +8,9 @@ impl Scheduler<'_> {
     /// Settles the steps a resume restores, in dependency order, silently
     /// (the `RunResumed` event lists them).
     pub(in crate::runner) fn restore(&mut self, restored: Restored) {
-        // A called playbook decides for itself whether its cleanups had
-        // begun; the run the command line resumed decided in `resume`.
-        let restored = if self.shared.options.call_depth > 0 {
-            restored.finishing_if_cleanups_began(&self.plan.playbook().steps)
-        } else {
-            restored
-        };
+        // Whether only the cleanups are left to run was decided before: in
+        // `resume` for the run the command line resumed, by `nest::call`
+        // for a called playbook.
         // Only the cleanups are left to run: the run is stopped as it was.
         if let Some(status) = restored.finish_cleanup {
             self.stop = Some(status);
