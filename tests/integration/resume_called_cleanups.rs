@@ -241,3 +241,63 @@ fn the_caller_handles_a_called_playbook_that_cleaned_up_as_a_failure() {
     // The failure was handled: the run succeeded.
     assert_eq!(resumed.code, 0, "{}", resumed.describe());
 }
+
+/// The caller's own cleanup ran (in its place, while the called playbook
+/// worked) and the called playbook's was cut short by the second signal:
+/// a resume that finishes the cleanups runs the calling step with them,
+/// unasked, to finish the called cleanup, and none of the work; until then
+/// the run does not say that a resume would run nothing.
+#[test]
+fn a_resume_that_finishes_the_callers_cleanups_finishes_the_called_ones_too() {
+    let s = sandbox("touch lifting; sleep 2; echo lifted >> trail");
+    std::fs::write(
+        s.path().join("p.yaml"),
+        "steps:
+  - id: quiet
+    shell: echo quiet > quieted
+  - id: host
+    needs: [quiet]
+    playbook: child.yaml
+  - id: unquiet
+    needs: [quiet]
+    finally: true
+    shell: echo unquiet >> quieted
+",
+    )
+    .unwrap();
+    let running = start(&s, "working");
+    wait_for("the caller's cleanup", || {
+        s.read("quieted") == "quiet\nunquiet\n"
+    });
+    sigterm(&running);
+    wait_for("the called cleanup", || s.path().join("lifting").exists());
+    sigterm(&running);
+    let run = Run::from(running.wait_with_output().expect("runbook ends"));
+    assert_eq!(run.code, 143, "{}", run.describe());
+    assert_eq!(run.state("unquiet"), "succeeded", "{}", run.describe());
+    assert_eq!(s.read("trail"), "set\n");
+    assert!(
+        !run.stderr.contains("a resume would run no work"),
+        "{}",
+        run.stderr
+    );
+
+    // No terminal, no `--approve`: nothing is asked.
+    let resumed = s.resume(&s.run_id(), &[]);
+    assert_eq!(resumed.code, 143, "{}", resumed.describe());
+    assert_eq!(s.read("trail"), "set\nlifted\n");
+    assert_eq!(s.read("quieted"), "quiet\nunquiet\n");
+    assert_eq!(resumed.state("host"), "failed", "{}", resumed.describe());
+    assert_eq!(
+        resumed.message("host"),
+        "child.yaml was interrupted; its cleanups ran (`unmaint`)"
+    );
+    assert!(!resumed.stderr.contains(OFFERED), "{}", resumed.stderr);
+    assert!(
+        resumed.stderr.contains(
+            "its cleanups ran (`host.unmaint`, `unquiet`, in the playbooks it called too)"
+        ),
+        "{}",
+        resumed.stderr
+    );
+}

@@ -66,6 +66,10 @@ pub struct Restored {
     pub item_calls: HashMap<String, Vec<ItemCall>>,
     /// How the run's last part ended, when it came to an end.
     pub last_end: Option<LastEnd>,
+    /// With `finish_cleanup`: the calling steps that run with the cleanups,
+    /// unattended, to finish their called playbooks' cleanups
+    /// ([`Restored::unfinished_calls`]).
+    pub finish_calls: HashSet<String>,
 }
 
 /// The end of a run's last part (its `run_finished`).
@@ -161,6 +165,7 @@ impl Restored {
         status: crate::event::RunStatus,
     ) {
         self.finish_cleanup = Some(status);
+        self.finish_calls = self.unfinished_calls(steps).into_iter().collect();
         self.interrupted
             .retain(|id| steps.iter().any(|s| s.is_finally() && &s.id.value == id));
     }
@@ -216,14 +221,7 @@ impl Restored {
     pub fn closed_calls(&self, steps: &[runbook_dsl::ast::Step]) -> Vec<String> {
         let mut ran: Vec<String> = steps
             .iter()
-            .filter(|s| !s.is_finally())
-            .filter(|s| {
-                let id = &s.id.value;
-                self.interrupted.contains(id)
-                    || self.stopped.contains_key(id)
-                    || (self.failed.contains_key(id)
-                        && !runbook_dsl::activation::handles_failure(s))
-            })
+            .filter(|s| self.stopped_it(s))
             .filter_map(|s| {
                 let call = self.called.get(&s.id.value).filter(|c| c.closed())?;
                 let end = call.last_end.as_ref()?;
@@ -237,6 +235,38 @@ impl Restored {
             .collect();
         ran.sort();
         ran
+    }
+
+    /// Whether `step` is work that stopped the run: interrupted, rejected or
+    /// cancelled, or failed without its `on_failure` handling it.
+    fn stopped_it(&self, step: &runbook_dsl::ast::Step) -> bool {
+        let id = &step.id.value;
+        !step.is_finally()
+            && (self.interrupted.contains(id)
+                || self.stopped.contains_key(id)
+                || (self.failed.contains_key(id)
+                    && !runbook_dsl::activation::handles_failure(step)))
+    }
+
+    /// The steps that stopped this run whose called playbook's run ended
+    /// with a cleanup unfinished (a second signal cut it short, or stopped
+    /// it before it ran), sorted. A resume that finishes this run's
+    /// cleanups runs them with the cleanups, unattended: each finishes its
+    /// called playbook's cleanups and runs none of its work.
+    pub fn unfinished_calls(&self, steps: &[runbook_dsl::ast::Step]) -> Vec<String> {
+        let mut calls: Vec<String> = steps
+            .iter()
+            .filter(|s| self.stopped_it(s))
+            .map(|s| s.id.value.clone())
+            .filter(|id| {
+                self.called
+                    .get(id)
+                    .and_then(|c| c.last_end.as_ref())
+                    .is_some_and(|end| end.cleanup_unfinished)
+            })
+            .collect();
+        calls.sort();
+        calls
     }
 
     /// The cleanups that had begun ([`Restored::cleanups_begun`]), and
@@ -257,7 +287,8 @@ impl Restored {
         let end = self.last_end.as_ref()?;
         let ran = self.cleanups_ran_or_began(steps);
         let stopped = end.status != crate::event::RunStatus::Succeeded || self.work_stopped(steps);
-        (stopped && !end.cleanup_unfinished && !ran.is_empty()).then_some(ran)
+        let done = !end.cleanup_unfinished && self.unfinished_calls(steps).is_empty();
+        (stopped && done && !ran.is_empty()).then_some(ran)
     }
 
     /// A loop that stopped between its elements did nothing that is not on

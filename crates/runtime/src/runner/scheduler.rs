@@ -445,6 +445,7 @@ impl<'b> Scheduler<'b> {
             cancel: self.abort.child_token(),
             tx: self.tx.clone(),
             rerun: self.rerun.contains(&i),
+            finishing: self.cleanup.calls.contains(&i),
             masker: self.bus.masker().clone(),
             evidence,
             resumed: self

@@ -42,6 +42,12 @@ impl Scheduler<'_> {
                 self.item_calls.insert(i, calls);
             }
             let finishing = restored.finish_cleanup.is_some();
+            // A calling step whose called playbook's cleanups did not
+            // finish runs with the cleanups, to finish them inside it.
+            if finishing && restored.finish_calls.contains(&step.id.value) {
+                self.cleanup.calls.insert(i);
+                continue;
+            }
             // Only the cleanups run: work that failed, was rejected or was
             // cancelled is settled as it ended, as the stopped run's
             // cleanups saw it; a cleanup that did not succeed runs again.
