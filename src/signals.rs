@@ -33,7 +33,7 @@ pub fn watch(cancel: CancellationToken, interruption: Interruption) -> std::io::
                 return;
             };
             if cancel.is_cancelled() {
-                interruption.hurry();
+                interruption.insist(sig.as_str());
             } else {
                 interruption.record(sig.as_str());
                 cancel.cancel();

@@ -381,6 +381,12 @@ impl Human {
                     self.palette.yellow("■")
                 )
             }
+            Event::RunInterruptedAgain { signal } => {
+                format!(
+                    "{} {signal} again: killing what still runs at once, the cleanups too",
+                    self.palette.yellow("■")
+                )
+            }
             Event::JournalRepaired {
                 line,
                 dropped_bytes,

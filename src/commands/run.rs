@@ -273,6 +273,11 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
         Ok(ended) => ended,
         Err(e) => return usage(&format!("cannot start the runtime: {e}")),
     };
+    // A stopped run whose cleanups all ran (its own, or those of a
+    // playbook whose calling step stopped it): a resume would run nothing.
+    let finished_off = (mode != Mode::DryRun && exit_code(&outcome, &journal_failure) != 0)
+        .then(|| runbook_runtime::session::resume::nothing_left(&journal_path, &plan))
+        .flatten();
     if output == OutputFormat::Human {
         for failure in outcome.failures.iter().filter(|f| !f.handled) {
             let step = plan.step(failure.step).0;
@@ -317,7 +322,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
                 journal_path.display(),
                 run_id
             );
-        } else if code != 0 && cleaned_up(&plan, &outcome) {
+        } else if code != 0 && finished_off.is_some() {
             // A resume would finish the cleanup, which is done: it would
             // run nothing (said below, in both formats).
             let _ = writeln!(
@@ -366,11 +371,22 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
     // In both output formats: cleanups that did not finish.
     if mode != Mode::DryRun {
         cleanup_unfinished(&plan, &outcome, &run_id);
-        if exit_code(&outcome, &journal_failure) != 0 && cleaned_up(&plan, &outcome) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "its cleanup ran, so a resume would run no work: start a new run to do the work (`runbook resume {run_id} --force` goes on past the cleanup)"
-            );
+        match finished_off.as_deref() {
+            Some(ran) if ran.iter().any(|c| c.contains('.')) => {
+                let ran: Vec<String> = ran.iter().map(|c| format!("`{c}`")).collect();
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "its cleanups ran ({}, in the playbooks it called too), so a resume would run no work: start a new run to do the work (`runbook resume {run_id} --force` goes on past them)",
+                    ran.join(", ")
+                );
+            }
+            Some(_) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "its cleanup ran, so a resume would run no work: start a new run to do the work (`runbook resume {run_id} --force` goes on past the cleanup)"
+                );
+            }
+            None => {}
         }
     }
     // In both output formats: an element approval that approved nothing.
@@ -399,19 +415,6 @@ fn cleanup_unfinished(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome, run_
             unfinished.join(", ")
         );
     }
-}
-
-/// Whether the run's cleanups ran after work stopped it and all came to an
-/// end: a cleanup succeeded and none is left to run.
-fn cleaned_up(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome) -> bool {
-    use runbook_runtime::event::StepState;
-    let ran = plan
-        .playbook()
-        .steps
-        .iter()
-        .zip(&outcome.states)
-        .any(|(step, state)| step.is_finally() && *state == StepState::Succeeded);
-    ran && runbook_runtime::runner::unfinished_cleanups(plan, &outcome.states).is_empty()
 }
 
 /// The exit code of a run: its status's, or 128 + N for an interruption by

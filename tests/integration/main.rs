@@ -83,6 +83,7 @@ mod remote_approvals_leftovers;
 mod report_called;
 mod result_caps;
 mod resume_between_elements;
+mod resume_called_cleanups;
 mod resume_handled_failure;
 mod resume_inputs;
 mod resume_nested;

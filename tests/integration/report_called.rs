@@ -148,3 +148,68 @@ fn a_called_playbooks_decisions_are_journaled_and_reported_once() {
         );
     }
 }
+
+/// A run killed (`kill -9`) while a called playbook's step ran: the report
+/// has a row for the calling step and for that step, with no end; `runs`
+/// counts the called steps that ended. Once resumed, those rows say the
+/// steps were interrupted, and the steps that ran again have rows of
+/// their own.
+#[test]
+fn the_report_of_a_run_killed_inside_a_called_playbook_has_its_running_steps() {
+    let s = Sandbox::new(PARENT);
+    std::fs::write(
+        s.path().join("child.yaml"),
+        "steps:
+  - id: first
+    shell: echo first
+  - id: second
+    needs: [first]
+    shell: if [ -e working ]; then echo again; else touch working; sleep 1000; fi
+",
+    )
+    .unwrap();
+    s.run_until_killed(&["--yes"], "working", "sleep 1000");
+    let id = s.run_id();
+    let report = || {
+        let out = s.command(&["report", &id]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let row = |report: &str, step: &str, result: &str| {
+        report
+            .lines()
+            .filter(|l| l.starts_with(&format!("| `{step}` |")))
+            .any(|l| l.contains(&format!("| — | {result} |")))
+    };
+    let killed = report();
+    for step in ["shared", "shared.second"] {
+        assert!(row(&killed, step, "running"), "{step}:\n{killed}");
+    }
+    assert!(
+        killed.contains("no end on record: still running, or the run was killed"),
+        "{killed}"
+    );
+    // `before` and the called `first` ended.
+    let runs = s.command(&["runs"]).output().unwrap();
+    let listed = String::from_utf8(runs.stdout).unwrap();
+    let line = listed.lines().find(|l| l.starts_with(&id)).expect("listed");
+    let columns: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(columns[2], "incomplete", "{listed}");
+    assert_eq!(columns[4], "2", "{listed}");
+
+    let resumed = s.resume(
+        &id,
+        &["--yes", "--approve", "shared", "--approve", "shared.second"],
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.describe());
+    let after = report();
+    for step in ["shared", "shared.second"] {
+        assert!(row(&after, step, "interrupted"), "{step}:\n{after}");
+        assert!(
+            after
+                .lines()
+                .any(|l| l.starts_with(&format!("| `{step}` |")) && l.contains("| succeeded |")),
+            "{step}:\n{after}"
+        );
+        assert!(!row(&after, step, "running"), "{step}:\n{after}");
+    }
+}

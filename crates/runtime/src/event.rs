@@ -301,6 +301,14 @@ pub enum Event {
         /// `interrupt` when the run was cancelled by its caller.
         signal: String,
     },
+    /// A second signal, after the one `RunInterrupted` journals: the
+    /// process groups still being stopped are killed at once, and the
+    /// running cleanups are stopped. Journaled when it arrives; what
+    /// stopped the run first stays how it ended.
+    RunInterruptedAgain {
+        /// As in `run_interrupted`.
+        signal: String,
+    },
     /// Written by `resume` before anything else is appended: the journal's
     /// last line was torn (a write cut short by a crash, no newline) and was
     /// cut off.
@@ -340,6 +348,11 @@ pub enum Event {
         /// `runbook resume` finishes them.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         cleanup_unfinished: Vec<String>,
+        /// When the run stopped early: the cleanups that ran (succeeded).
+        /// With none unfinished, a resume would run nothing, and a calling
+        /// step whose called run ended so is not run again.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cleaned_up: Vec<String>,
     },
     /// Journal only: an event of the run of a playbook that the step
     /// `call` called (`CALL` or, for calls within calls, `CALL.INNER`),

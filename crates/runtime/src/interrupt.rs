@@ -22,6 +22,8 @@ pub struct Interruption {
 struct Inner {
     /// The first cause, such as `SIGTERM`; later ones do not replace it.
     cause: OnceLock<String>,
+    /// The second one (the operator insisted), journaled too.
+    again: OnceLock<String>,
     /// Cancelled when the steps' processes must be killed without waiting.
     hurry: CancellationToken,
     /// How many times the operator insisted (signals after the first).
@@ -43,6 +45,18 @@ impl Interruption {
     /// Why the run was interrupted, if it was.
     pub fn cause(&self) -> Option<&str> {
         self.inner.cause.get().map(String::as_str)
+    }
+
+    /// A second signal, `cause`: recorded (the first one after it wins),
+    /// then [`Interruption::hurry`].
+    pub fn insist(&self, cause: &str) {
+        let _ = self.inner.again.set(cause.to_string());
+        self.hurry();
+    }
+
+    /// The second signal, if one came ([`Interruption::insist`]).
+    pub fn again(&self) -> Option<&str> {
+        self.inner.again.get().map(String::as_str)
     }
 
     /// Asks every process group still being stopped to be killed now.

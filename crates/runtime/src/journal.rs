@@ -447,6 +447,8 @@ pub struct RunSummary {
     pub status: String,
     /// `run` or `dry_run`: a dry-run's `succeeded` changed nothing.
     pub mode: crate::mode::Mode,
+    /// Step ends, those of the playbooks its steps called included (a
+    /// calling step runs for as long as its called playbook does).
     pub steps_finished: usize,
     /// What is wrong with a damaged journal.
     pub damage: Option<String>,
@@ -500,6 +502,7 @@ impl RunSummary {
         for record in records {
             match &record.event {
                 Event::StepFinished { .. } => steps_finished += 1,
+                Event::Called { .. } if ends_a_called_step(&record.event) => steps_finished += 1,
                 Event::RunFinished {
                     status: s,
                     cleanup_unfinished: unfinished,
@@ -584,4 +587,13 @@ pub fn new_run_id() -> String {
             .unwrap_or_default(),
     );
     format!("{stamp}-{:06x}", hasher.finish() & 0xff_ffff)
+}
+
+/// Whether a `called` record journals a called playbook's step end.
+fn ends_a_called_step(event: &Event) -> bool {
+    let mut event = event;
+    while let Event::Called { record, .. } = event {
+        event = record;
+    }
+    matches!(event, Event::StepFinished { .. })
 }

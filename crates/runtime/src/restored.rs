@@ -64,6 +64,42 @@ pub struct Restored {
     /// The called runs of elements of loops over a `playbook` step, by
     /// step: an element that runs again continues inside its own.
     pub item_calls: HashMap<String, Vec<ItemCall>>,
+    /// How the run's last part ended, when it came to an end.
+    pub last_end: Option<LastEnd>,
+    /// With `finish_cleanup`: the calling steps that run with the cleanups,
+    /// unattended, to finish their called playbooks' cleanups
+    /// ([`Restored::unfinished_calls`]).
+    pub finish_calls: HashSet<String>,
+}
+
+/// The end of a run's last part (its `run_finished`).
+#[derive(Clone, Debug)]
+pub struct LastEnd {
+    pub status: crate::event::RunStatus,
+    /// The cleanups that had run when it ended, when it stopped early.
+    pub cleaned_up: Vec<String>,
+    /// A cleanup did not finish (`cleanup_unfinished`).
+    pub cleanup_unfinished: bool,
+}
+
+impl LastEnd {
+    /// The end a `run_finished` record says; `None` for another event.
+    pub fn of(event: &crate::event::Event) -> Option<LastEnd> {
+        let crate::event::Event::RunFinished {
+            status,
+            cleanup_unfinished,
+            cleaned_up,
+            ..
+        } = event
+        else {
+            return None;
+        };
+        Some(LastEnd {
+            status: *status,
+            cleaned_up: cleaned_up.clone(),
+            cleanup_unfinished: !cleanup_unfinished.is_empty(),
+        })
+    }
 }
 
 /// The run of the playbook an element of a loop called, journaled at
@@ -129,21 +165,130 @@ impl Restored {
         status: crate::event::RunStatus,
     ) {
         self.finish_cleanup = Some(status);
+        self.finish_calls = self.unfinished_calls(steps).into_iter().collect();
         self.interrupted
             .retain(|id| steps.iter().any(|s| s.is_finally() && &s.id.value == id));
     }
 
     /// A called playbook's run that stopped in its cleanups (a second
-    /// signal while they ran): like the run the command line resumes, it
-    /// finishes them and runs no work when its caller resumes it.
+    /// signal while they ran), or that a playbook it called stopped and
+    /// cleaned up after ([`Restored::closed_calls`]): like the run the
+    /// command line resumes, it finishes its cleanups and runs no work
+    /// when its caller resumes it, and ends as it had stopped.
     pub fn finishing_if_cleanups_began(mut self, steps: &[runbook_dsl::ast::Step]) -> Restored {
         if self.finish_cleanup.is_none()
-            && self.work_stopped(steps)
-            && !self.cleanups_begun(steps).is_empty()
+            && (self.work_stopped(steps) || self.stopped_early())
+            && !self.cleanups_ran_or_began(steps).is_empty()
         {
-            self.finish_cleanups(steps, crate::event::RunStatus::Interrupted);
+            let status = self
+                .last_end
+                .as_ref()
+                .map(|end| end.status)
+                .filter(|s| *s != crate::event::RunStatus::Succeeded)
+                .unwrap_or(crate::event::RunStatus::Interrupted);
+            self.finish_cleanups(steps, status);
         }
         self
+    }
+
+    /// Whether the run's last part came to an end other than success.
+    pub fn stopped_early(&self) -> bool {
+        self.last_end
+            .as_ref()
+            .is_some_and(|end| end.status != crate::event::RunStatus::Succeeded)
+    }
+
+    /// Whether the run stopped early and its cleanups all ran (one at
+    /// least), none left unfinished: going on would work past what they
+    /// undid, and finishing them is done.
+    pub fn closed(&self) -> bool {
+        self.last_end.as_ref().is_some_and(|end| {
+            end.status != crate::event::RunStatus::Succeeded
+                && !end.cleaned_up.is_empty()
+                && !end.cleanup_unfinished
+        })
+    }
+
+    /// The cleanups that ran inside the playbooks called by the steps that
+    /// stopped this run (interrupted, rejected, or failed without their
+    /// `on_failure` handling it) whose called run is [`closed`]: each as
+    /// `CALL.ID`, sorted. Such a calling step counts as this run's
+    /// cleanup having begun: a resume does not run it again (it would
+    /// continue inside past those cleanups) but finishes this run's own
+    /// cleanups and runs no work, as for a run whose cleanups had begun.
+    ///
+    /// [`closed`]: Restored::closed
+    pub fn closed_calls(&self, steps: &[runbook_dsl::ast::Step]) -> Vec<String> {
+        let mut ran: Vec<String> = steps
+            .iter()
+            .filter(|s| self.stopped_it(s))
+            .filter_map(|s| {
+                let call = self.called.get(&s.id.value).filter(|c| c.closed())?;
+                let end = call.last_end.as_ref()?;
+                Some(
+                    end.cleaned_up
+                        .iter()
+                        .map(move |c| format!("{}.{c}", s.id.value)),
+                )
+            })
+            .flatten()
+            .collect();
+        ran.sort();
+        ran
+    }
+
+    /// Whether `step` is work that stopped the run: interrupted, rejected or
+    /// cancelled, or failed without its `on_failure` handling it.
+    fn stopped_it(&self, step: &runbook_dsl::ast::Step) -> bool {
+        let id = &step.id.value;
+        !step.is_finally()
+            && (self.interrupted.contains(id)
+                || self.stopped.contains_key(id)
+                || (self.failed.contains_key(id)
+                    && !runbook_dsl::activation::handles_failure(step)))
+    }
+
+    /// The steps that stopped this run whose called playbook's run ended
+    /// with a cleanup unfinished (a second signal cut it short, or stopped
+    /// it before it ran), sorted. A resume that finishes this run's
+    /// cleanups runs them with the cleanups, unattended: each finishes its
+    /// called playbook's cleanups and runs none of its work.
+    pub fn unfinished_calls(&self, steps: &[runbook_dsl::ast::Step]) -> Vec<String> {
+        let mut calls: Vec<String> = steps
+            .iter()
+            .filter(|s| self.stopped_it(s))
+            .map(|s| s.id.value.clone())
+            .filter(|id| {
+                self.called
+                    .get(id)
+                    .and_then(|c| c.last_end.as_ref())
+                    .is_some_and(|end| end.cleanup_unfinished)
+            })
+            .collect();
+        calls.sort();
+        calls
+    }
+
+    /// The cleanups that had begun ([`Restored::cleanups_begun`]), and
+    /// those that ran inside playbooks whose calling steps stopped this run
+    /// ([`Restored::closed_calls`]), sorted.
+    pub fn cleanups_ran_or_began(&self, steps: &[runbook_dsl::ast::Step]) -> Vec<String> {
+        let mut all = self.cleanups_begun(steps);
+        all.extend(self.closed_calls(steps));
+        all.sort();
+        all
+    }
+
+    /// What a resume would finish with no work left to run, when that is
+    /// all it would do: work stopped the run, its cleanups had begun
+    /// ([`Restored::cleanups_ran_or_began`], which this returns), and the
+    /// run's last part ended with none of them unfinished.
+    pub fn nothing_left(&self, steps: &[runbook_dsl::ast::Step]) -> Option<Vec<String>> {
+        let end = self.last_end.as_ref()?;
+        let ran = self.cleanups_ran_or_began(steps);
+        let stopped = end.status != crate::event::RunStatus::Succeeded || self.work_stopped(steps);
+        let done = !end.cleanup_unfinished && self.unfinished_calls(steps).is_empty();
+        (stopped && done && !ran.is_empty()).then_some(ran)
     }
 
     /// A loop that stopped between its elements did nothing that is not on

@@ -102,7 +102,16 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
     let _ = writeln!(out, "| Step | Started | Ended | Result | Notes | Outputs |");
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for row in &report.steps {
-        let Some(ended) = &row.ended else { continue };
+        // A step with no end on record: still running, or killed with the
+        // run (the header says the run has no end).
+        let (ended, notes) = match &row.ended {
+            Some(ended) => (ended.as_str(), row.notes.as_str()),
+            None if row.notes.is_empty() => (
+                "—",
+                "no end on record: still running, or the run was killed",
+            ),
+            None => ("—", row.notes.as_str()),
+        };
         let outs: Vec<String> = row
             .outputs
             .iter()
@@ -114,7 +123,7 @@ fn render(report: &RunReport, any_records: bool, torn: Option<Torn>) -> String {
             code(&row.step),
             row.started.as_deref().unwrap_or("—"),
             row.result,
-            cell(&row.notes),
+            cell(notes),
             outs.join("<br>")
         );
     }

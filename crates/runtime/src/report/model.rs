@@ -21,8 +21,10 @@ pub struct RunReport {
     /// The journal ends with the end of the run; otherwise the run is
     /// still going, or was interrupted or killed.
     pub complete: bool,
-    /// One row per step end, in the order they ended, then the steps that
-    /// started and have not ended (`ended` is `None`).
+    /// One row per step end, in the order they ended (a step killed with
+    /// the run, `ended` `None`, where the run was resumed), then the steps
+    /// that started and have not ended (`ended` is `None`), a calling step
+    /// and the steps of its called playbook alike.
     pub steps: Vec<StepRow>,
     /// Each element of a `for_each` step that ended.
     pub elements: Vec<Element>,
@@ -74,7 +76,8 @@ pub struct StepRow {
     pub started: Option<String>,
     pub ended: Option<String>,
     /// A state's name (`succeeded`, `skipped`, ...), `dry-run` for a step a
-    /// dry-run did not execute, `running` for one not ended.
+    /// dry-run did not execute, `running` for one not ended, `interrupted`
+    /// for one that had not ended when the run was resumed (it was killed).
     pub result: String,
     /// Why it was skipped, why it failed, what it would do.
     pub notes: String,
@@ -260,6 +263,9 @@ impl RunReport {
                         ]);
                         continue;
                     }
+                    // A signal reaches the whole run at once: the caller's
+                    // own record of it says it, once.
+                    Event::RunInterrupted { .. } | Event::RunInterruptedAgain { .. } => continue,
                     _ => {}
                 }
             }
@@ -292,6 +298,19 @@ impl RunReport {
                     inputs,
                     ..
                 } => {
+                    // The steps that had started and have no end were
+                    // stopped with the run, without a record of it (it was
+                    // killed): a row says so, before any of them runs again.
+                    for step in std::mem::take(&mut open) {
+                        report.steps.push(StepRow {
+                            started: started.get(&step).cloned(),
+                            step,
+                            ended: None,
+                            result: "interrupted".into(),
+                            notes: "no end on record: the run was killed while it ran".into(),
+                            outputs: Map::new(),
+                        });
+                    }
                     let mut line = vec![text(format!(
                         "run resumed by {user} ({} step(s) kept)",
                         restored.len()
@@ -410,6 +429,9 @@ impl RunReport {
                 }
                 Event::RunInterrupted { signal } => at(vec![text(format!(
                     "{signal} received: the running steps are stopped"
+                ))]),
+                Event::RunInterruptedAgain { signal } => at(vec![text(format!(
+                    "{signal} received again: what still ran was killed at once, the cleanups too"
                 ))]),
                 Event::JournalRepaired {
                     line,

@@ -45,9 +45,13 @@ fn a_gate_waiting_and_a_step_running_are_shown_until_decided() {
         .map(|r| r.step.as_str())
         .collect();
     assert_eq!(running, ["probe", "ship"]);
-    // The Markdown lists only ended steps, and says the run has no end.
+    // The Markdown lists the steps with no end too, and says the run has
+    // no end.
     let md = markdown(&records(events.clone()));
-    assert!(!md.contains("| `probe` |"), "{md}");
+    assert!(
+        md.contains("| `probe` | 2026-12-01T00:00:01.000Z | — | running | no end on record: still running, or the run was killed |"),
+        "{md}"
+    );
     assert!(md.contains("- Finished: **no**"), "{md}");
 
     events.push(
@@ -142,7 +146,8 @@ fn a_skip_decided_again_after_a_resume_is_one_row() {
 }
 
 /// A step run again after a resume starts when it started again; a retry
-/// keeps the step's first start.
+/// keeps the step's first start. Its start before the resume, which has no
+/// end (the run was killed), is a row of its own: interrupted.
 #[test]
 fn a_step_run_again_after_a_resume_shows_its_new_start() {
     let report = RunReport::of(&records(vec![
@@ -155,6 +160,16 @@ fn a_step_run_again_after_a_resume_shows_its_new_start() {
         json!({"event": "step_finished", "step": "probe", "state": "succeeded", "message": null,
                "results": {}, "outputs": {}, "attempts": 2, "duration_ms": 0}),
     ]));
-    let row = report.steps.iter().find(|r| r.step == "probe").unwrap();
-    assert_eq!(row.started.as_deref(), Some("2026-12-01T00:00:03.000Z"));
+    let rows: Vec<(&str, Option<&str>, bool)> = report
+        .steps
+        .iter()
+        .map(|r| (r.result.as_str(), r.started.as_deref(), r.ended.is_some()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("interrupted", Some("2026-12-01T00:00:01.000Z"), false),
+            ("succeeded", Some("2026-12-01T00:00:03.000Z"), true)
+        ]
+    );
 }

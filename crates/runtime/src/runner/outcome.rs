@@ -27,6 +27,21 @@ pub struct RunOutcome {
     /// The signal that interrupted the run: this part's, or, for a resume
     /// that only finished the cleanups, the one that had stopped it.
     pub signal: Option<String>,
+    /// When it stopped early: the cleanups that ran ([`cleanups_ran`]).
+    pub cleaned_up: Vec<String>,
+    /// The cleanups that did not finish ([`unfinished_cleanups`]).
+    pub cleanup_unfinished: Vec<String>,
+}
+
+/// The ids of the cleanups (`finally` steps) of `plan` that succeeded.
+pub fn cleanups_ran(plan: &runbook_dsl::plan::Plan, states: &[StepState]) -> Vec<String> {
+    plan.playbook()
+        .steps
+        .iter()
+        .zip(states)
+        .filter(|(step, state)| step.is_finally() && **state == StepState::Succeeded)
+        .map(|(step, _)| step.id.value.clone())
+        .collect()
 }
 
 /// The cleanups (`finally` steps) of `plan` that did not finish, each as

@@ -58,6 +58,8 @@ pub(super) struct Scheduler<'b> {
     pub(super) stop: Option<RunStatus>,
     /// A signal arrived (journaled once, whatever stopped the run first).
     pub(super) interrupted: bool,
+    /// A second signal arrived after it (journaled once too).
+    pub(super) insisted: bool,
     /// On a resume that only finishes the cleanups: the signal that had
     /// stopped the run.
     pub(super) stopped_by: Option<String>,
@@ -111,6 +113,7 @@ impl<'b> Scheduler<'b> {
             abort,
             stop: None,
             interrupted: false,
+            insisted: false,
             stopped_by: None,
             failures: Vec::new(),
             started: Instant::now(),
@@ -127,6 +130,7 @@ impl<'b> Scheduler<'b> {
     }
 
     pub(super) async fn run(mut self) -> RunOutcome {
+        let interruption = self.shared.options.interruption.clone();
         loop {
             // A signal is seen before anything it caused: a step that ends
             // at once when cancelled (a pause, a request) must not settle,
@@ -153,6 +157,13 @@ impl<'b> Scheduler<'b> {
                     self.interrupted();
                     self.abort.cancel();
                 }
+                // The second signal is on record too: it is what cut a
+                // cleanup short (the cleanup phase's own watcher stops it).
+                _ = interruption.hurried(), if self.interrupted && !self.insisted => {
+                    self.insisted = true;
+                    let signal = interruption.again().unwrap_or("interrupt").to_string();
+                    self.bus.publish(Event::RunInterruptedAgain { signal });
+                }
                 msg = self.rx.recv() => {
                     if let Some(msg) = msg {
                         self.handle(msg);
@@ -176,11 +187,16 @@ impl<'b> Scheduler<'b> {
             summary.insert(key.to_string(), Value::from(count + 1));
         }
         let cleanup_unfinished = super::outcome::unfinished_cleanups(&self.plan, &self.states);
+        let cleaned_up = match status {
+            RunStatus::Succeeded => Vec::new(),
+            _ => super::outcome::cleanups_ran(&self.plan, &self.states),
+        };
         self.bus.publish(Event::RunFinished {
             status,
             duration_ms: self.started.elapsed().as_millis() as u64,
             summary,
-            cleanup_unfinished,
+            cleanup_unfinished: cleanup_unfinished.clone(),
+            cleaned_up: cleaned_up.clone(),
         });
         self.bus.finish();
         let signal = self
@@ -195,6 +211,8 @@ impl<'b> Scheduler<'b> {
             states: self.states,
             failures: self.failures,
             signal,
+            cleaned_up,
+            cleanup_unfinished,
         }
     }
 
@@ -427,6 +445,7 @@ impl<'b> Scheduler<'b> {
             cancel: self.abort.child_token(),
             tx: self.tx.clone(),
             rerun: self.rerun.contains(&i),
+            finishing: self.cleanup.calls.contains(&i),
             masker: self.bus.masker().clone(),
             evidence,
             resumed: self

@@ -25,6 +25,10 @@ pub(super) struct StepTask {
     pub(super) cancel: CancellationToken,
     pub(super) tx: UnboundedSender<TaskMsg>,
     pub(super) rerun: bool,
+    /// A calling step that runs with the cleanups of a resume that only
+    /// finishes them: it finishes its called playbook's cleanups, asking
+    /// nothing (cleanups run unattended), its own gate included.
+    pub(super) finishing: bool,
     /// The secrets known when the step started: prompts go straight to the
     /// operator, not through the bus, so they are masked here.
     pub(super) masker: crate::mask::Masker,
@@ -137,7 +141,7 @@ impl StepTask {
         }
         let mut ctx = self.action_context(args, self.scope.clone());
         // Gates: an interrupted step asks again before it re-runs; a gated step asks first.
-        let gated = plan.is_gated(self.index);
+        let gated = plan.is_gated(self.index) && !self.finishing;
         // What a person is shown (a prompt, a dry-run) is read from the
         // server now; a step that runs unasked needs no more than its line.
         let shown = ((self.rerun || gated) && mode.asks_at_gates())

@@ -77,6 +77,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
     // How the last part of the run ended, if it ended.
     let mut stopped_as = None;
     let mut stopped_by = None;
+    let mut last_end = None;
     // The inputs as the last part of the run had them.
     let mut inputs = inputs.clone();
     let mut started_in: HashMap<&str, usize> = HashMap::new();
@@ -185,6 +186,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
             Event::RunFinished { status, .. } => {
                 finished = *status == crate::event::RunStatus::Succeeded;
                 stopped_as = Some(*status);
+                last_end = crate::restored::LastEnd::of(&record.event);
             }
             Event::RunResumed {
                 uid,
@@ -197,6 +199,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
                 part += 1;
                 finished = false;
                 stopped_as = None;
+                last_end = None;
                 stopped_by = None;
                 ran_by.extend(uid_of(uid, user));
                 output_cap = bound.or(output_cap);
@@ -213,6 +216,7 @@ pub fn from_records(records: &[Record]) -> Result<Journaled, String> {
         items: restored_items,
         item_calls,
         vars,
+        last_end,
         ..Restored::default()
     };
     for (step, (results, outputs)) in succeeded {

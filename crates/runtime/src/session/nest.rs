@@ -114,6 +114,26 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
         }
     }
     resumed.settle_loops(&plan);
+    // Its cleanups had begun after its work stopped: it finishes them and
+    // runs no work, as the run the command line resumes does, unless the
+    // caller's resume was forced, which goes on past them inside it too.
+    let steps = &plan.playbook().steps;
+    if !force {
+        resumed = resumed.finishing_if_cleanups_began(steps);
+    } else if resumed.work_stopped(steps) || resumed.stopped_early() {
+        let past = resumed.cleanups_ran_or_began(steps);
+        if !past.is_empty() {
+            let past: Vec<String> = past.iter().map(|c| format!("`{c}`")).collect();
+            ctx.emit(
+                Stream::Stderr,
+                format!(
+                    "going on inside {} past cleanups that already ran ({}): what they undid stays undone while the work goes on",
+                    call.path,
+                    past.join(", ")
+                ),
+            );
+        }
+    }
     let outputs = Arc::new(Mutex::new(Map::new()));
     for (step, (_, captured)) in &resumed.succeeded {
         if !captured.is_empty() {

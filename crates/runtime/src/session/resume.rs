@@ -155,6 +155,16 @@ pub fn open(journal_dir: &Path, run_id: &str, force: bool) -> Result<Opened, Ref
     })))
 }
 
+/// What a resume of the run journaled at `path` would finish, when that is
+/// all it would do and it is done ([`crate::Restored::nothing_left`]): the
+/// cleanups that ran, `CALL.ID` for those inside a called playbook. `None`
+/// when a resume would run something, or the journal cannot be read.
+pub fn nothing_left(path: &Path, plan: &Plan) -> Option<Vec<String>> {
+    let journal = journal::read(path).ok()?;
+    let journaled = journaled::from_records(&journal.records).ok()?;
+    journaled.restored.nothing_left(&plan.playbook().steps)
+}
+
 /// How a resumed run runs, besides what its journal says.
 pub struct Settings {
     pub jobs: usize,
@@ -213,7 +223,8 @@ impl Stopped {
             });
         }
         // Work stopped the run (it failed, was rejected, or was running)
-        // and its cleanups had begun: the resume finishes the cleanups and
+        // and its cleanups had begun (or those of a playbook a step that
+        // stopped it called all ran): the resume finishes the cleanups and
         // runs no work, since going on would work past what they undid;
         // `force` goes on with the work anyway.
         let steps = &plan.playbook().steps;
@@ -223,7 +234,7 @@ impl Stopped {
             .stopped_as
             .is_some_and(|s| s != crate::event::RunStatus::Succeeded)
             || journaled.restored.work_stopped(steps);
-        let began = journaled.restored.cleanups_begun(steps);
+        let began = journaled.restored.cleanups_ran_or_began(steps);
         let (finishing, past_cleanups) = match (work_left && !began.is_empty(), force) {
             (true, false) => (true, Vec::new()),
             (true, true) => (false, began),

@@ -6,8 +6,10 @@
 //! it). The stopped run's cancellation has fired, so the phase runs under a
 //! token of its own: a signal during the phase (a later one after a signal
 //! stopped the run; not one sent before the phase began, which only cut
-//! the grace period short) cancels it, and a failing cleanup does not cancel the
-//! others (docs/semantics.md, "Cleanup: `finally`").
+//! the grace period short) cancels it, and a failing cleanup does not cancel
+//! the others (docs/semantics.md, "Cleanup: `finally`"). On a resume that
+//! only finishes the cleanups, a calling step whose called playbook's
+//! cleanups did not finish runs in the phase too, as a cleanup.
 
 use super::Scheduler;
 use crate::event::StepState;
@@ -20,6 +22,10 @@ pub(in crate::runner) struct Cleanup {
     started: bool,
     /// Cancels the phase on a second signal (when a signal stopped the run).
     watcher: Option<tokio::task::JoinHandle<()>>,
+    /// On a resume that finishes the cleanups: the calling steps that run
+    /// in the phase, unattended, to finish their called playbooks'
+    /// cleanups ([`crate::Restored::unfinished_calls`]).
+    pub(in crate::runner) calls: std::collections::HashSet<usize>,
 }
 
 impl Cleanup {
@@ -45,8 +51,10 @@ impl Scheduler<'_> {
         }
         let plan = self.plan.clone();
         let steps = &plan.playbook().steps;
+        let calls = self.cleanup.calls.clone();
+        let cleans = |i: usize| steps[i].is_finally() || calls.contains(&i);
         if !self.cleanup.started {
-            if !steps.iter().any(|s| s.is_finally()) {
+            if !(0..steps.len()).any(cleans) {
                 return;
             }
             self.cleanup.started = true;
@@ -70,7 +78,7 @@ impl Scheduler<'_> {
             // What never ran has no values and did not succeed: a
             // cleanup's `when: succeeded(flag)` is false, not unknown.
             for (i, step) in steps.iter().enumerate() {
-                if self.states[i] == StepState::Pending && !step.is_finally() {
+                if self.states[i] == StepState::Pending && !cleans(i) {
                     self.scope.settled(
                         &step.id.value,
                         runbook_dsl::expr::StepOutcome::Skipped,
@@ -80,12 +88,11 @@ impl Scheduler<'_> {
             }
         }
         for &i in plan.order() {
-            if self.states[i] != StepState::Pending || !steps[i].is_finally() {
+            if self.states[i] != StepState::Pending || !cleans(i) {
                 continue;
             }
             let waits = plan.graph().incoming(i).any(|(from, _)| {
-                steps[from].is_finally()
-                    && matches!(self.states[from], StepState::Pending | StepState::Running)
+                cleans(from) && matches!(self.states[from], StepState::Pending | StepState::Running)
             });
             if !waits {
                 self.decide(i);

@@ -8,13 +8,9 @@ impl Scheduler<'_> {
     /// Settles the steps a resume restores, in dependency order, silently
     /// (the `RunResumed` event lists them).
     pub(in crate::runner) fn restore(&mut self, restored: Restored) {
-        // A called playbook decides for itself whether its cleanups had
-        // begun; the run the command line resumed decided in `resume`.
-        let restored = if self.shared.options.call_depth > 0 {
-            restored.finishing_if_cleanups_began(&self.plan.playbook().steps)
-        } else {
-            restored
-        };
+        // Whether only the cleanups are left to run was decided before: in
+        // `resume` for the run the command line resumed, by `nest::call`
+        // for a called playbook.
         // Only the cleanups are left to run: the run is stopped as it was.
         if let Some(status) = restored.finish_cleanup {
             self.stop = Some(status);
@@ -46,6 +42,12 @@ impl Scheduler<'_> {
                 self.item_calls.insert(i, calls);
             }
             let finishing = restored.finish_cleanup.is_some();
+            // A calling step whose called playbook's cleanups did not
+            // finish runs with the cleanups, to finish them inside it.
+            if finishing && restored.finish_calls.contains(&step.id.value) {
+                self.cleanup.calls.insert(i);
+                continue;
+            }
             // Only the cleanups run: work that failed, was rejected or was
             // cancelled is settled as it ended, as the stopped run's
             // cleanups saw it; a cleanup that did not succeed runs again.

@@ -58,8 +58,21 @@ pub async fn call(ctx: &ActionContext, mode: Mode) -> ActionResult {
                 .first()
                 .map(|f| format!(": {}", f.message))
                 .unwrap_or_default();
+            // Its cleanups all ran: nothing of it is left to do, and a
+            // resume will not continue inside it.
+            let cleaned = if !outcome.cleaned_up.is_empty() && outcome.cleanup_unfinished.is_empty()
+            {
+                let ran: Vec<String> = outcome
+                    .cleaned_up
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect();
+                format!("; its cleanups ran ({})", ran.join(", "))
+            } else {
+                String::new()
+            };
             let message = format!(
-                "{path} {}{first}",
+                "{path} {}{first}{cleaned}",
                 match status {
                     RunStatus::Rejected => "stopped at a gate",
                     RunStatus::Interrupted => "was interrupted",
