@@ -6,6 +6,7 @@
 
 mod markdown_text;
 mod model;
+mod parts;
 #[cfg(test)]
 mod tests;
 

@@ -11,6 +11,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+pub use super::parts::plain;
+use super::parts::{code, started_line, text, word};
+
 /// Everything a report shows of one run.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RunReport {
@@ -178,46 +181,6 @@ pub struct OutputLine {
     /// element only (elements' lines interleave).
     #[serde(skip)]
     pub item: Option<usize>,
-}
-
-/// "`STEP` started: `COMMAND`", for an element "`STEP` [0] web-1 started".
-fn started_line(step: &str, element: Option<String>, command: Option<&str>) -> Vec<Part> {
-    let mut line = vec![code(step)];
-    if let Some(element) = element {
-        line.push(text(format!(" {element}")));
-    }
-    match command {
-        Some(command) => {
-            line.push(text(" started: "));
-            line.push(code(command));
-        }
-        None => line.push(text(" started")),
-    }
-    line
-}
-
-fn text(s: impl Into<String>) -> Part {
-    Part::Text(s.into())
-}
-
-fn code(s: impl Into<String>) -> Part {
-    Part::Code(s.into())
-}
-
-/// A serialisable value's snake_case name (`dry_run`, `succeeded`).
-fn word(value: &impl Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// A value as text: a string without its quotes, anything else as JSON.
-pub fn plain(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 impl RunReport {
