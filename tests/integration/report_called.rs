@@ -50,14 +50,14 @@ fn the_report_shows_the_called_playbooks_steps_under_the_calling_step() {
             .unwrap_or_else(|| panic!("`{row}` in the timeline:\n{timeline}"))
     };
     let order = [
-        "| `shared` started |",
+        "| `shared` started: `run playbook child.yaml` |",
         "| `shared` runs `",
-        "| `shared.first` started |",
+        "| `shared.first` started: `echo first` |",
         "| `shared.first` succeeded |",
         "| `shared.second` succeeded |",
         "| the playbook `shared` runs succeeded |",
         "| `shared` succeeded |",
-        "| `after` started |",
+        "| `after` started: `echo after` |",
     ];
     for pair in order.windows(2) {
         assert!(at(pair[0]) < at(pair[1]), "{pair:?}:\n{timeline}");

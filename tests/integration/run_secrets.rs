@@ -257,11 +257,19 @@ steps:
         "{}",
         run.describe()
     );
+    // What it printed is masked (the command's own text, journaled as what
+    // the step ran, holds the literal).
+    let printed: Vec<String> = run
+        .events_of("step_output")
+        .iter()
+        .filter_map(|e| e["line"].as_str().map(str::to_string))
+        .collect();
     assert!(
-        !run.stdout.contains("undeclared-derived-value"),
+        !printed.iter().any(|l| l.contains("undeclared-derived-value")),
         "{}",
         run.describe()
     );
+    assert!(!run.stdout.contains("\"stderr\":\"undeclared-derived-value"), "{}", run.describe());
     assert_clean("the run", &run.stdout, &[SECRET.to_string()]);
 }
 
