@@ -83,7 +83,8 @@ pub enum Command {
         to: SyntaxArg,
     },
     /// Run a playbook (exit 0 success, 1 a step failed, 2 invalid playbook or
-    /// usage, 3 approval rejected or missing, 130 interrupted).
+    /// usage, 3 approval rejected or missing, 128 + the signal when
+    /// interrupted: 129 SIGHUP, 130 Ctrl-C, 131 SIGQUIT, 143 SIGTERM).
     Run(RunArgs),
     /// Continue a run that stopped (crash, kill, Ctrl-C) without re-running
     /// the steps that succeeded.
