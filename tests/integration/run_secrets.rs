@@ -265,11 +265,17 @@ steps:
         .filter_map(|e| e["line"].as_str().map(str::to_string))
         .collect();
     assert!(
-        !printed.iter().any(|l| l.contains("undeclared-derived-value")),
+        !printed
+            .iter()
+            .any(|l| l.contains("undeclared-derived-value")),
         "{}",
         run.describe()
     );
-    assert!(!run.stdout.contains("\"stderr\":\"undeclared-derived-value"), "{}", run.describe());
+    assert!(
+        !run.stdout.contains("\"stderr\":\"undeclared-derived-value"),
+        "{}",
+        run.describe()
+    );
     assert_clean("the run", &run.stdout, &[SECRET.to_string()]);
 }
 

@@ -10,6 +10,7 @@
 mod called_ungated;
 mod config;
 mod names_read_as_lines;
+mod read_that_writes;
 mod secret_on_command_line;
 mod unused_var;
 
@@ -67,6 +68,7 @@ pub fn lint(plan: &Plan, catalog: &dyn Catalog, config: &LintConfig) -> Vec<Diag
         secret_on_command_line::secret_on_command_line(plan, i, step, &mut add);
         secret_on_command_line::secret_passed_to_command_line(plan, i, step, catalog, &mut add);
         names_read_as_lines::names_read_as_lines(plan, i, step, &mut add);
+        read_that_writes::read_that_writes(plan, i, step, &mut add);
         if on_call {
             on_call_without_description(plan, i, step, &mut add);
         }

@@ -71,7 +71,7 @@ pub(super) fn names_read_as_lines(
 
 /// The literal text of a step's shell commands (the values inserted into
 /// them cannot add a flag: they are quoted).
-fn shell_text(params: &crate::plan::Params) -> Option<String> {
+pub(super) fn shell_text(params: &crate::plan::Params) -> Option<String> {
     let mut text = String::new();
     for (template, quoting) in super::templates(params) {
         if quoting != Quoting::Shell {
