@@ -487,3 +487,40 @@ steps:
     assert_eq!(s.read("trail"), "set\nrestart\nlifted\n");
     assert_eq!(resumed.state("after"), "not run", "{}", resumed.describe());
 }
+
+/// A cleanup guarded by `succeeded(policy)` may read what `policy` needs:
+/// `policy` cannot have succeeded unless `orig` did (a failed need skips
+/// it, and nothing after a step that never ran ran). Only `on_failure:
+/// continue` on `orig` lets `policy` run after it failed. Before, `check`
+/// warned `finally_unguarded_read` for the implied read.
+#[test]
+fn a_guard_on_a_step_that_needs_the_setup_guards_the_read() {
+    let text = |continues: &str| {
+        let s = Sandbox::new(&format!(
+            r#"
+steps:
+  - id: orig
+    shell: echo allkeys-lru
+    effect: read
+{continues}  - id: policy
+    needs: [orig]
+    shell: echo set volatile-lru
+  - id: restore
+    needs: [orig, policy]
+    finally: true
+    when: succeeded(policy)
+    shell: echo restore {{{{steps.orig.stdout}}}}
+"#
+        ));
+        let out = s.command(&["check", "p.yaml"]).output().expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let plain = text("");
+    assert!(!plain.contains("finally_unguarded_read"), "{plain}");
+    let carried = text("    on_failure: continue\n");
+    assert!(carried.contains("finally_unguarded_read"), "{carried}");
+    assert!(
+        carried.contains("(in .runbook, `when succeeded(orig)`)"),
+        "{carried}"
+    );
+}

@@ -131,9 +131,27 @@ pub(super) fn check_reads(
             if playbook.steps[r].is_finally() {
                 continue;
             }
-            // `r` failed, or never ran (the run stopped before it).
+            // `r` failed, or never ran (the run stopped before it). A step
+            // that needs it did not succeed then either: failed (not under
+            // `on_failure: continue`), `r` skips what needs it; not run,
+            // nothing after it ran. So `when: succeeded(after_r)` guards
+            // the cleanup as `succeeded(r)` would.
+            let carries_on = matches!(
+                playbook.steps[r].on_failure.as_ref().map(|o| &o.value),
+                Some(crate::ast::OnFailure::Continue)
+            );
+            let setup = playbook.steps[r].id.value.as_str();
+            let needs_r = |j: usize| playbook.steps[j].needs.iter().any(|n| n.value == setup);
             let read = [Ended::Failed, Ended::Skipped].into_iter().find_map(|how| {
-                let ended = |j: usize| if j == r { how } else { Ended::Unsettled };
+                let ended = |j: usize| {
+                    if j == r {
+                        how
+                    } else if needs_r(j) && !(how == Ended::Failed && carries_on) {
+                        Ended::Skipped
+                    } else {
+                        Ended::Unsettled
+                    }
+                };
                 let values = super::skipped_reads::PathValues::new(&index, &ended, vars)
                     .failed_has_none(&is_loop);
                 // Its guard decides first: `when: succeeded(quiet)` keeps it
@@ -151,7 +169,6 @@ pub(super) fn check_reads(
             let Some(read) = read else {
                 continue;
             };
-            let setup = &playbook.steps[r].id.value;
             diags.push(
                 Diagnostic::warning(
                     Code::FinallyUnguardedRead,
@@ -164,11 +181,11 @@ pub(super) fn check_reads(
                 .label(cleanup.id.span, "runs however its needs ended")
                 .help(if playbook.steps[r].for_each.is_some() {
                     format!(
-                        "guard it with `when: succeeded({setup}) || failed({setup})`: a loop that failed or was rejected may have done some of its elements, which `steps.{setup}.results` lists; `succeeded({setup})` alone would leave those in place"
+                        "guard it with `when: succeeded({setup}) || failed({setup})` (in .runbook, `when succeeded({setup}) || failed({setup})`): a loop that failed or was rejected may have done some of its elements, which `steps.{setup}.results` lists; `succeeded({setup})` alone would leave those in place"
                     )
                 } else {
                     format!(
-                        "guard it with `when: succeeded({setup})`: then it undoes `{setup}` only when `{setup}` was done"
+                        "guard it with `when: succeeded({setup})` (in .runbook, `when succeeded({setup})`): then it undoes `{setup}` only when `{setup}` was done"
                     )
                 }),
             );
