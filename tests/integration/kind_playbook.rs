@@ -2,6 +2,7 @@
 //! outputs returned; its diagnostics point into its own file.
 
 use crate::harness::{run_file, Ran};
+use crate::running::Sandbox;
 use serde_json::json;
 use std::path::Path;
 
@@ -330,4 +331,34 @@ steps:
     assert!(!shown.contains("s3cr3t-value"), "{shown}");
     let journal = serde_json::to_string(&s.journal()).unwrap();
     assert!(!journal.contains("s3cr3t-value"));
+}
+
+/// `steps.ID.outputs` names what the calling step declares; reading the
+/// called playbook's outputs there is refused with how to read them (a
+/// declared output from the kind's result), and that way works.
+#[test]
+fn a_called_playbooks_output_is_read_through_a_declared_one() {
+    let s = Sandbox::new(
+        "steps:\n  - id: verify\n    playbook: verify.yaml\n  - id: show\n    needs: [verify]\n    log: \"usage {{steps.verify.outputs.usage.pct}}\"\n",
+    );
+    std::fs::write(
+        s.path().join("verify.yaml"),
+        "steps:\n  - id: usage\n    shell: 'echo \"{\\\"pct\\\": 42}\"'\n    effect: read\n    outputs:\n      pct: {from: stdout, json: $.pct}\n",
+    )
+    .unwrap();
+    let out = s.command(&["check", "p.yaml"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr).replace('\n', " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("`outputs: {usage: {from: outputs, json: $.usage.pct}}`, then `steps.verify.outputs.usage`"),
+        "{text}"
+    );
+    std::fs::write(
+        s.path().join("p.yaml"),
+        "steps:\n  - id: verify\n    playbook: verify.yaml\n    outputs:\n      usage: {from: outputs, json: $.usage.pct}\n  - id: show\n    needs: [verify]\n    log: \"usage {{steps.verify.outputs.usage}}\"\n",
+    )
+    .unwrap();
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(run.stdout.contains("usage 42"), "{}", run.describe());
 }

@@ -449,7 +449,25 @@ impl<'a, 'b> References<'a, 'b> {
             };
             let name = name_segment.value.as_key().unwrap_or_default();
             let Some(output) = step.outputs.iter().find(|o| o.name.value == name) else {
-                let help = suggest::help_for("output", name, step.outputs.iter().map(|o| o.name.value.as_str()))
+                let declared = suggest::help_for(
+                    "output",
+                    name,
+                    step.outputs.iter().map(|o| o.name.value.as_str()),
+                );
+                // A kind whose own result is named `outputs` (`playbook`:
+                // the called playbook's outputs): `steps.ID.outputs` is the
+                // step's declared outputs, so that result is read through one.
+                let kind_outputs = result_type(step, schema, "outputs").map(|_| {
+                    let rest: Vec<String> = path.segments[at + 1..]
+                        .iter()
+                        .filter_map(|s| s.value.as_key().map(str::to_string))
+                        .collect();
+                    format!(
+                        "`steps.{id}.outputs` names the outputs `{id}` declares; the kind's result `outputs` (the called playbook's outputs, `outputs.STEP.NAME`) is read by declaring one from it: `outputs: {{{name}: {{from: outputs, json: $.{}}}}}`, then `steps.{id}.outputs.{name}`",
+                        rest.join(".")
+                    )
+                });
+                let help = declared.or(kind_outputs)
                     .unwrap_or_else(|| format!("step `{id}` declares no outputs; capture one with `outputs: {{{name}: stdout}}`"));
                 diags.push(
                     Diagnostic::error(

@@ -73,7 +73,7 @@ fn schema() -> KindSchema {
         results: vec![ResultField::new(
             "outputs",
             ValueType::Map,
-            "The called playbook's outputs, by step and output name (`outputs.STEP.NAME`).",
+            "The called playbook's outputs, by step and output name (`outputs.STEP.NAME`). `steps.ID.outputs` names the outputs the calling step declares, so one of these is read through a declared output: `outputs: {pct: {from: outputs, json: $.usage.pct}}`, then `steps.ID.outputs.pct`.",
         )],
         primary_result: "outputs",
         default_effect: super::writes,
