@@ -524,3 +524,42 @@ steps:
         "{carried}"
     );
 }
+
+/// A cleanup that comes after one a signal cancelled is never started:
+/// its phase was cancelled before it was decided. Before, its start raced
+/// the cancellation (tokio picks a ready branch at random) and it sometimes
+/// ran its command, then was recorded as cancelled. Several rounds, since
+/// it was a race.
+#[test]
+fn a_cleanup_decided_after_its_phase_was_cancelled_does_not_start() {
+    for round in 0..6 {
+        let s = Sandbox::new(
+            r#"
+steps:
+  - id: work
+    shell: touch working; sleep 1000
+  - id: first
+    needs: [work]
+    finally: true
+    shell: touch lifting; sleep 1000
+  - id: second
+    needs: [first]
+    finally: true
+    shell: touch second-ran
+"#,
+        );
+        let child = start(&s, "working");
+        signal(&child, libc::SIGTERM);
+        wait_for("the first cleanup", || s.path().join("lifting").exists());
+        signal(&child, libc::SIGTERM);
+        let run = Run::from(child.wait_with_output().expect("runbook ends"));
+        assert_eq!(run.code, 143, "round {round}: {}", run.describe());
+        assert_eq!(run.state("first"), "cancelled", "round {round}");
+        assert!(
+            !s.path().join("second-ran").exists(),
+            "round {round}: {}",
+            run.describe()
+        );
+        assert!(s.live_processes("sleep 1000").is_empty());
+    }
+}

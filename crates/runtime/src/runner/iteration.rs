@@ -366,8 +366,9 @@ impl StepTask {
             }
         }
         let _permit = tokio::select! {
-            permit = self.shared.jobs.acquire() => permit.ok(),
+            biased;
             _ = self.cancel.cancelled() => return element.ended(self.done(StepState::Cancelled, "cancelled before it started")),
+            permit = self.shared.jobs.acquire() => permit.ok(),
         };
         let Element {
             index,

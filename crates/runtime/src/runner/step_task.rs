@@ -229,9 +229,12 @@ impl StepTask {
                         }
                     }
                     Treatment::Execute => {
+                        // Cancelled already (a cleanup decided after the
+                        // signal that stopped its phase): never started.
                         let _permit = tokio::select! {
-                            permit = self.shared.jobs.acquire() => permit.ok(),
+                            biased;
                             _ = self.cancel.cancelled() => return self.done(StepState::Cancelled, "cancelled before it started"),
+                            permit = self.shared.jobs.acquire() => permit.ok(),
                         };
                         let done = self.attempts(&*action, ctx, None).await;
                         self.undecided_after_described(done)
