@@ -370,7 +370,7 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
     }
     // In both output formats: cleanups that did not finish.
     if mode != Mode::DryRun {
-        cleanup_unfinished(&plan, &outcome, &run_id);
+        cleanup_unfinished(&outcome, &run_id);
         match finished_off.as_deref() {
             Some(ran) if ran.iter().any(|c| c.contains('.')) => {
                 let ran: Vec<String> = ran.iter().map(|c| format!("`{c}`")).collect();
@@ -406,8 +406,9 @@ pub fn execute(session: Session, mut operator: Arc<dyn Operator>, decisions: &De
 /// Says on stderr which cleanups (`finally` steps) did not finish (a
 /// second signal stopped them, one failed, the run was stopped before
 /// them), so whoever ran it knows what is still in place.
-fn cleanup_unfinished(plan: &runbook_dsl::plan::Plan, outcome: &RunOutcome, run_id: &str) {
-    let unfinished = runbook_runtime::runner::unfinished_cleanups(plan, &outcome.states);
+fn cleanup_unfinished(outcome: &RunOutcome, run_id: &str) {
+    // Its own and those of the playbooks it called.
+    let unfinished = &outcome.cleanup_unfinished;
     if !unfinished.is_empty() {
         let _ = writeln!(
             std::io::stderr(),

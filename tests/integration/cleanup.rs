@@ -481,11 +481,36 @@ steps:
     assert_eq!(run.code, 143, "{}", run.describe());
     assert_eq!(s.read("trail"), "set\nrestart\n");
     assert!(s.live_processes("sleep 1000").is_empty());
-    let resumed = s.resume(&s.run_id(), &["--approve", "host"]);
+    // The called cleanup that did not finish is said as the caller's would
+    // be: on stderr, in the journal's end, the report and `runs`.
+    assert!(
+        run.stderr
+            .contains("cleanup not finished: `host.unmaint` (cancelled)"),
+        "{}",
+        run.stderr
+    );
+    let id = s.run_id();
+    assert!(
+        report(&s, &id).contains("- Cleanup: **not finished**: `host.unmaint` (cancelled)"),
+        "{}",
+        report(&s, &id)
+    );
+    let runs = s.command(&["runs"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&runs.stderr).contains("`host.unmaint` (cancelled)"),
+        "{}",
+        String::from_utf8_lossy(&runs.stderr)
+    );
+    let resumed = s.resume(&id, &["--approve", "host"]);
     assert_ne!(resumed.code, 0, "{}", resumed.describe());
     // The cleanup ran; the work inside did not run again, nor after it.
     assert_eq!(s.read("trail"), "set\nrestart\nlifted\n");
     assert_eq!(resumed.state("after"), "not run", "{}", resumed.describe());
+    assert!(
+        !resumed.stderr.contains("cleanup not finished"),
+        "{}",
+        resumed.stderr
+    );
 }
 
 /// A cleanup guarded by `succeeded(policy)` may read what `policy` needs:

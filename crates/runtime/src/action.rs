@@ -150,6 +150,9 @@ pub struct ActionContext {
     /// process may have done its work without journaling its end.
     pub rerun: bool,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
+    /// Where a playbook this step calls leaves the cleanups it did not
+    /// finish, for the run's end to say ([`crate::runner::CalledCleanups`]).
+    pub called_cleanups: crate::runner::CalledCleanups,
 }
 
 impl ActionContext {
@@ -180,6 +183,7 @@ impl ActionContext {
             attempt: 1,
             rerun: false,
             output: None,
+            called_cleanups: Default::default(),
         }
     }
 

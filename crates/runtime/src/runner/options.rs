@@ -39,6 +39,9 @@ pub struct RunOptions {
     /// Where the playbooks this run's steps call journal their runs: this
     /// run's journal. `None` without a journal (a rehearsal).
     pub journal: Option<crate::journal::CallJournal>,
+    /// The called playbooks' cleanups that did not finish: the run's end
+    /// says them with its own.
+    pub called_cleanups: super::CalledCleanups,
 }
 
 impl Default for RunOptions {
@@ -57,6 +60,7 @@ impl Default for RunOptions {
             prompt: Prompts::default(),
             call_depth: 0,
             journal: None,
+            called_cleanups: Default::default(),
         }
     }
 }

@@ -186,7 +186,8 @@ impl<'b> Scheduler<'b> {
             let count = summary.get(key).and_then(Value::as_u64).unwrap_or(0);
             summary.insert(key.to_string(), Value::from(count + 1));
         }
-        let cleanup_unfinished = super::outcome::unfinished_cleanups(&self.plan, &self.states);
+        let mut cleanup_unfinished = super::outcome::unfinished_cleanups(&self.plan, &self.states);
+        cleanup_unfinished.extend(self.shared.options.called_cleanups.noted());
         let cleaned_up = match status {
             RunStatus::Succeeded => Vec::new(),
             _ => super::outcome::cleanups_ran(&self.plan, &self.states),

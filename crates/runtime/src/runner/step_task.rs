@@ -282,6 +282,7 @@ impl StepTask {
             attempt: 1,
             rerun: self.rerun,
             output: Some(self.tx.clone()),
+            called_cleanups: self.shared.options.called_cleanups.clone(),
         }
     }
 

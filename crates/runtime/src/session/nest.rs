@@ -238,6 +238,10 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
     let outcome = runner
         .run(&mut bus, inputs, resumed, ctx.cancel.child_token())
         .await;
+    // Its unfinished cleanups (its own calls' included) are the caller's
+    // to say too.
+    ctx.called_cleanups
+        .note(&ctx.call_address(), &outcome.cleanup_unfinished);
     let outputs = std::mem::take(&mut *outputs.lock().expect("not poisoned"));
     Ok(Called { outcome, outputs })
 }
