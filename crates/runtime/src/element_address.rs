@@ -164,6 +164,40 @@ pub fn written(parts: &[Part]) -> String {
         .join(".")
 }
 
+/// `address` (positions only: `outer[0].each[1].restart`) with each
+/// position replaced by what `name` gives for it: `name(LOOP, INDEX)`,
+/// `LOOP` the loop step's address so far (`outer[0].each`). Written so
+/// that [`parse`] reads it back; an address that does not parse, or
+/// selects nothing, is returned as it is.
+pub fn renamed(address: &str, name: impl Fn(&str, usize) -> Selector) -> String {
+    if !selects(address) {
+        return address.to_string();
+    }
+    let Ok(parts) = parse(address) else {
+        return address.to_string();
+    };
+    let mut at = String::new();
+    let named: Vec<Part> = parts
+        .into_iter()
+        .map(|part| {
+            if !at.is_empty() {
+                at.push('.');
+            }
+            at.push_str(&part.id);
+            let element = match part.element {
+                Some(Selector::Index(index)) => {
+                    let selector = name(&at, index);
+                    at.push_str(&format!("[{index}]"));
+                    Some(selector)
+                }
+                other => other,
+            };
+            Part { element, ..part }
+        })
+        .collect();
+    written(&named)
+}
+
 /// The address with no element selected: `CALL.STEP`.
 pub fn unselected(parts: &[Part]) -> String {
     parts

@@ -259,31 +259,12 @@ impl fmt::Display for Target {
 /// it: each calling loop's element by its label from `labels` where that
 /// reads back as the label ([`by_label_or_index`]).
 pub fn named_address(address: &str, labels: &ElementLabels) -> String {
-    let Ok(parts) = element_address::parse(address) else {
-        return address.to_string();
-    };
-    if parts.iter().all(|p| p.element.is_none()) {
-        return address.to_string();
-    }
-    let mut at = String::new();
-    let named: Vec<Part> = parts
-        .into_iter()
-        .map(|part| {
-            if !at.is_empty() {
-                at.push('.');
-            }
-            at.push_str(&element_address::written(std::slice::from_ref(&part)));
-            let element = match part.element {
-                Some(Selector::Index(index)) => Some(match labels.get(&at) {
-                    Some(label) => by_label_or_index(index, label),
-                    None => Selector::Index(index),
-                }),
-                other => other,
-            };
-            Part { element, ..part }
-        })
-        .collect();
-    element_address::written(&named)
+    element_address::renamed(address, |run, index| {
+        match labels.get(&format!("{run}[{index}]")) {
+            Some(label) => by_label_or_index(index, label),
+            None => Selector::Index(index),
+        }
+    })
 }
 
 /// An element's selector as a command prints it: its label when it reads

@@ -4,7 +4,7 @@
 //! run's address written back as the scenario names it (positions become
 //! labels), so that what a report says can be pasted into the scenario.
 
-use super::element_address::{parse, selects, written, Part, Selector};
+use super::element_address::{parse, selects, Selector};
 use super::scenario::Expect;
 use super::verdict::Rehearsed;
 use runbook_dsl::Spanned;
@@ -59,41 +59,15 @@ pub fn canonical(address: &str, run: &Rehearsed) -> Result<String, String> {
 /// (`region[0].restart[2].leave` -> `region[us].restart[web-3].leave`);
 /// the inverse of [`canonical`].
 pub fn named(address: &str, run: &Rehearsed) -> String {
-    if !selects(address) {
-        return address.to_string();
-    }
-    let Ok(parts) = parse(address) else {
-        return address.to_string();
-    };
-    let mut at = String::new();
-    let named: Vec<Part> = parts
-        .into_iter()
-        .map(|part| {
-            if !at.is_empty() {
-                at.push('.');
-            }
-            at.push_str(&part.id);
-            let element = match part.element {
-                Some(Selector::Index(i)) => {
-                    let label = run
-                        .items
-                        .get(&at)
-                        .and_then(|elements| elements.iter().find(|e| e.index == i))
-                        .map(|e| e.label.clone())
-                        // `each[""]` names no element: by position then.
-                        .filter(|label| !label.is_empty());
-                    at.push_str(&format!("[{i}]"));
-                    Some(label.map_or(Selector::Index(i), Selector::Label))
-                }
-                other => other,
-            };
-            Part {
-                id: part.id,
-                element,
-            }
-        })
-        .collect();
-    written(&named)
+    crate::element_address::renamed(address, |at, i| {
+        run.items
+            .get(at)
+            .and_then(|elements| elements.iter().find(|e| e.index == i))
+            .map(|e| e.label.clone())
+            // `each[""]` names no element: by position then.
+            .filter(|label| !label.is_empty())
+            .map_or(Selector::Index(i), Selector::Label)
+    })
 }
 
 /// `expect` with every address that selects an element made canonical for
