@@ -5,7 +5,7 @@
 //! file). A destructive step that carries none would pass unseen there.
 
 use super::{new, LintRule};
-use crate::ast::{Action, Effect, Step};
+use crate::ast::{Effect, Step};
 use crate::catalog::Catalog;
 use crate::diagnostic::Diagnostic;
 use crate::plan::Plan;
@@ -17,19 +17,10 @@ pub(super) fn called_ungated_destructive(
     catalog: &dyn Catalog,
     add: &mut impl FnMut(LintRule, Diagnostic),
 ) {
-    let Action::Kind { params, .. } = &step.action else {
-        return;
-    };
-    if !plan.step_plan(i).capabilities.calls_playbook || plan.waits_for_approval(i) {
+    if plan.waits_for_approval(i) {
         return;
     }
-    let Some(relative) = crate::analyze::static_call_path(params) else {
-        return;
-    };
-    let base = std::path::Path::new(plan.file().name())
-        .parent()
-        .unwrap_or(std::path::Path::new(""));
-    let Some(called) = crate::load::check_path(&base.join(relative), catalog).plan else {
+    let Some((relative, called)) = super::called_playbook(plan, i, step, catalog) else {
         return;
     };
     let ungated: Vec<&str> = (0..called.len())

@@ -132,6 +132,28 @@ fn kind_span(step: &Step) -> Span {
     }
 }
 
+/// The playbook step `i` calls, when its path is written out (not a
+/// template) and it checks: the path as written, and its plan.
+fn called_playbook<'s>(
+    plan: &Plan,
+    i: usize,
+    step: &'s Step,
+    catalog: &dyn Catalog,
+) -> Option<(&'s str, Plan)> {
+    let Action::Kind { params, .. } = &step.action else {
+        return None;
+    };
+    if !plan.step_plan(i).capabilities.calls_playbook {
+        return None;
+    }
+    let relative = crate::analyze::static_call_path(params)?;
+    let base = std::path::Path::new(plan.file().name())
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let called = crate::load::check_path(&base.join(relative), catalog).plan?;
+    Some((relative, called))
+}
+
 /// A step that calls a playbook writes only through the called playbook's
 /// own steps, which carry their own gates and timeouts (and are linted in
 /// their file).

@@ -93,10 +93,7 @@ pub(super) fn secret_passed_to_command_line(
     if secret.is_empty() {
         return;
     }
-    let base = std::path::Path::new(plan.file().name())
-        .parent()
-        .unwrap_or(std::path::Path::new(""));
-    let Some(called) = crate::load::check_path(&base.join(relative), catalog).plan else {
+    let Some((_, called)) = super::called_playbook(plan, i, step, catalog) else {
         return;
     };
     for (input, what, span) in secret {
