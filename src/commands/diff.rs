@@ -121,7 +121,11 @@ fn plan(side: &Side) -> Option<&Plan> {
 }
 
 fn git(args: &[&str]) -> Result<Vec<u8>, String> {
-    let output = git_output(args)?;
+    git_stdout(args, git_output(args)?)
+}
+
+/// What `git ARGS` printed, or why it failed, as git says it.
+fn git_stdout(args: &[&str], output: std::process::Output) -> Result<Vec<u8>, String> {
     if output.status.success() {
         Ok(output.stdout)
     } else {

@@ -66,15 +66,7 @@ fn run(index: &TempIndex, args: &[&str]) -> Result<Vec<u8>, String> {
         .env("GIT_INDEX_FILE", &index.path)
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
-    if output.status.success() {
-        Ok(output.stdout)
-    } else {
-        Err(format!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-    }
+    super::git_stdout(args, output)
 }
 
 /// A copy of the repository's index in a private temporary file, removed

@@ -67,6 +67,21 @@ fn bash_backslashed(secret: &str, first: bool) -> String {
 /// The inside of bash's `$'...'` (ANSI-C) form: `\` and `'` escaped,
 /// control characters by name (`\n`, `\E` for escape) or in octal, and what
 /// is not ASCII as it is or, in the C locale, each byte in octal.
+/// A control character as `$'...'` and coreutils' quoting name it
+/// (`\t`), where they name it.
+fn named_control(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\x07' => "\\a",
+        '\x08' => "\\b",
+        '\t' => "\\t",
+        '\n' => "\\n",
+        '\x0b' => "\\v",
+        '\x0c' => "\\f",
+        '\r' => "\\r",
+        _ => return None,
+    })
+}
+
 fn ansi_c_quoted(secret: &str, octal_beyond_ascii: bool) -> String {
     let mut out = String::with_capacity(secret.len() * 2);
     for c in secret.chars() {
@@ -74,13 +89,7 @@ fn ansi_c_quoted(secret: &str, octal_beyond_ascii: bool) -> String {
             '\\' => out.push_str("\\\\"),
             '\'' => out.push_str("\\'"),
             '\x1b' => out.push_str("\\E"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\x0b' => out.push_str("\\v"),
-            '\x0c' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
+            c if let Some(name) = named_control(c) => out.push_str(name),
             c if c.is_ascii_control() => push_octal(&mut out, c as u8),
             c if octal_beyond_ascii && !c.is_ascii() => {
                 let mut bytes = [0; 4];
@@ -116,13 +125,7 @@ fn coreutils_quoted(secret: &str, octal_beyond_ascii: bool) -> String {
         }
         match c {
             '\'' => out.push_str("'\\''"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\x0b' => out.push_str("\\v"),
-            '\x0c' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
+            c if let Some(name) = named_control(c) => out.push_str(name),
             c if escaped => c
                 .encode_utf8(&mut bytes)
                 .bytes()
