@@ -214,7 +214,7 @@ pub fn diff(old: Option<&Plan>, new: Option<&Plan>) -> PlanDiff {
                 }),
                 Some(&o) => {
                     let old_step = &steps_of(old)[o];
-                    let (was, is) = (print::step_yaml(old_step), print::step_yaml(step));
+                    let (was, is) = (comparable(old_step), comparable(step));
                     let rename =
                         |path: &str, value: &str| rename_value(path, value, &sides.renames);
                     // A rename is said once, in the step's header, not as a field.
@@ -281,12 +281,33 @@ fn steps_of(plan: Option<&Plan>) -> &[crate::ast::Step] {
     plan.map_or(&[], |p| p.playbook().steps.as_slice())
 }
 
+/// A step's canonical YAML with its shorthands written out where two
+/// forms mean one thing: `approval: TEXT` is `approval: {question: TEXT}`
+/// (and `approval: true` asks the default question), so dropping `by:
+/// other` reads as that alone, not as the question removed and added.
+fn comparable(step: &crate::ast::Step) -> Yaml {
+    let mut yaml = print::step_yaml(step);
+    if let Yaml::Mapping(map) = &mut yaml {
+        let question = match map.get("approval") {
+            Some(text @ Yaml::String(_)) => Some(text.clone()),
+            Some(Yaml::Bool(true)) => Some(Yaml::String("(the default question)".into())),
+            _ => None,
+        };
+        if let Some(question) = question {
+            let mut approval = print::yaml_value::Mapping::new();
+            approval.insert("question", question);
+            map.insert("approval", Yaml::Mapping(approval));
+        }
+    }
+    yaml
+}
+
 /// A step or playbook as `(field path, scalar text)` pairs, in canonical order.
 type Flat = Vec<(String, String)>;
 
 fn flatten_step(step: &crate::ast::Step) -> Flat {
     let mut out = Vec::new();
-    flatten(&print::step_yaml(step), String::new(), &mut out);
+    flatten(&comparable(step), String::new(), &mut out);
     out
 }
 
