@@ -25,7 +25,7 @@
 //! All forms go into one Aho-Corasick automaton (leftmost-longest), so a form
 //! that contains another is replaced whole and masking is one pass.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
@@ -57,6 +57,9 @@ const MIN_EMBEDDED_BASE64: usize = 16;
 const BASE64_WRAPS: [usize; 2] = [76, 64];
 
 /// The set of secret forms to hide.
+/// The most bytes of forms the masker builds a DFA for ([`Masker::rebuild`]).
+const DFA_FORMS_BYTES: usize = 1024;
+
 #[derive(Clone, Debug, Default)]
 pub struct Masker {
     forms: BTreeSet<String>,
@@ -108,6 +111,11 @@ impl Masker {
             Value::Object(map) => map.values().for_each(|v| self.add_plain(v)),
             _ => {}
         }
+    }
+
+    /// The strings declared plain ([`Masker::add_plain`]).
+    pub fn plain(&self) -> impl Iterator<Item = &String> {
+        self.plain.iter()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -162,8 +170,21 @@ impl Masker {
         self.automaton = if self.forms.is_empty() {
             None
         } else {
+            // A DFA searches fastest, but building one for long forms of a
+            // repetitive value (a 3 KB `"LLL…"` captured from a step that
+            // used a secret) takes time quadratic in their length: seconds
+            // in one `rebuild`, with signals unanswered meanwhile. Past a
+            // few short forms, the contiguous NFA: built in linear time,
+            // searched nearly as fast.
+            let total: usize = self.forms.iter().map(String::len).sum();
+            let kind = if total <= DFA_FORMS_BYTES {
+                AhoCorasickKind::DFA
+            } else {
+                AhoCorasickKind::ContiguousNFA
+            };
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(kind))
                 .build(&self.forms)
                 .ok()
         };
