@@ -334,3 +334,70 @@ steps:
     let journal: Vec<String> = s.journal().iter().map(|r| r.to_string()).collect();
     assert_clean("the journal", &journal.join("\n"), &[SECRET.to_string()]);
 }
+
+/// A loop over a `playbook` step that passes a secret, whose called
+/// playbook reads a long repetitive value with it and declares it `secret:
+/// false`: the value is shown in clear in the caller's output too (the
+/// calling step captures the called outputs, and had registered it as
+/// derived from the secret: `***`), and the run ends. Before, a 3 KB value
+/// made the masker build a DFA for its forms in time quadratic in their
+/// length: 35 s for 3 KB, minutes for 6 KB, signals unanswered meanwhile.
+#[test]
+fn a_long_value_a_called_playbook_declares_plain_stays_plain() {
+    let status = "L".repeat(20_000);
+    let s = Sandbox::new(
+        r#"
+inputs:
+  token: {type: string, secret: true}
+steps:
+  - id: each
+    for_each: ["web-1"]
+    as: host
+    playbook:
+      path: host.yaml
+      inputs: {port: "{{host}}", token: "{{inputs.token}}"}
+    outputs:
+      all: {from: outputs, type: map}
+"#,
+    );
+    std::fs::write(
+        s.path().join("body.json"),
+        serde_json::json!({ "status": status, "token": SECRET }).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        s.path().join("host.yaml"),
+        r#"
+inputs:
+  port: {type: string}
+  token: {type: string, secret: true}
+steps:
+  - id: health
+    shell:
+      command: test -n "$TOKEN" && cat body.json
+      env: {TOKEN: "{{inputs.token}}"}
+    effect: read
+    outputs:
+      state: {from: stdout, json: $.status, type: string, secret: false}
+  - id: show
+    needs: [health]
+    log: "host {{inputs.port}} reported {{steps.health.outputs.state}}"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        s.path().join("in.yaml"),
+        format!("token: {}\n", serde_json::to_string(SECRET).unwrap()),
+    )
+    .unwrap();
+    let run = s.run(&["--inputs-file", "in.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stdout
+            .contains(&format!("show: host web-1 reported {status}")),
+        "{}",
+        run.describe()
+    );
+    assert_clean("the run", &run.stdout, &[SECRET.to_string()]);
+    assert_clean("its stderr", &run.stderr, &[SECRET.to_string()]);
+}

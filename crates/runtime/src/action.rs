@@ -150,9 +150,10 @@ pub struct ActionContext {
     /// process may have done its work without journaling its end.
     pub rerun: bool,
     pub(crate) output: Option<UnboundedSender<TaskMsg>>,
-    /// Where a playbook this step calls leaves the cleanups it did not
-    /// finish, for the run's end to say ([`crate::runner::CalledCleanups`]).
-    pub called_cleanups: crate::runner::CalledCleanups,
+    /// What a playbook this step calls leaves for the run: the cleanups
+    /// it did not finish, the strings it declared plain
+    /// ([`crate::called_runs::CalledRuns`]).
+    pub called_runs: crate::called_runs::CalledRuns,
 }
 
 impl ActionContext {
@@ -183,7 +184,7 @@ impl ActionContext {
             attempt: 1,
             rerun: false,
             output: None,
-            called_cleanups: Default::default(),
+            called_runs: Default::default(),
         }
     }
 

@@ -25,6 +25,7 @@ pub mod action;
 pub mod arguments;
 pub mod bus;
 pub mod called_plan;
+pub mod called_runs;
 pub mod computed;
 pub mod durations;
 pub mod element_address;

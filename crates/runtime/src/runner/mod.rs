@@ -20,7 +20,6 @@ use tokio_util::sync::CancellationToken;
 
 mod attempts;
 mod branch;
-mod called_cleanups;
 mod element_labels;
 mod gates;
 mod iteration;
@@ -30,7 +29,6 @@ mod output_pieces;
 mod scheduler;
 mod step_task;
 
-pub use called_cleanups::CalledCleanups;
 pub(crate) use element_labels::{default_label as iteration_label, labels as element_labels};
 pub use options::RunOptions;
 pub use outcome::{

@@ -39,9 +39,9 @@ pub struct RunOptions {
     /// Where the playbooks this run's steps call journal their runs: this
     /// run's journal. `None` without a journal (a rehearsal).
     pub journal: Option<crate::journal::CallJournal>,
-    /// The called playbooks' cleanups that did not finish: the run's end
-    /// says them with its own.
-    pub called_cleanups: super::CalledCleanups,
+    /// What the playbooks its steps call leave for it: their unfinished
+    /// cleanups, the strings they declared plain.
+    pub called_runs: crate::called_runs::CalledRuns,
 }
 
 impl Default for RunOptions {
@@ -60,7 +60,7 @@ impl Default for RunOptions {
             prompt: Prompts::default(),
             call_depth: 0,
             journal: None,
-            called_cleanups: Default::default(),
+            called_runs: Default::default(),
         }
     }
 }

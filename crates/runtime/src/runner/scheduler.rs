@@ -187,7 +187,7 @@ impl<'b> Scheduler<'b> {
             summary.insert(key.to_string(), Value::from(count + 1));
         }
         let mut cleanup_unfinished = super::outcome::unfinished_cleanups(&self.plan, &self.states);
-        cleanup_unfinished.extend(self.shared.options.called_cleanups.noted());
+        cleanup_unfinished.extend(self.shared.options.called_runs.unfinished());
         let cleaned_up = match status {
             RunStatus::Succeeded => Vec::new(),
             _ => super::outcome::cleanups_ran(&self.plan, &self.states),
@@ -528,6 +528,11 @@ impl<'b> Scheduler<'b> {
     /// secret connection URL). Called with a step's outputs when it ends,
     /// and with each element's when a loop's element ends.
     pub(super) fn learn_secrets(&mut self, i: usize, outputs: &Map<String, Value>) {
+        // What called playbooks declared plain stays plain in what their
+        // calling steps capture.
+        for plain in self.shared.options.called_runs.take_plain() {
+            self.bus.masker_mut().add_plain(&Value::String(plain));
+        }
         let plan = self.plan.clone();
         let (step, step_plan) = plan.step(i);
         for output in &step.outputs {

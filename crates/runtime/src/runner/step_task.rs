@@ -282,7 +282,7 @@ impl StepTask {
             attempt: 1,
             rerun: self.rerun,
             output: Some(self.tx.clone()),
-            called_cleanups: self.shared.options.called_cleanups.clone(),
+            called_runs: self.shared.options.called_runs.clone(),
         }
     }
 

@@ -240,8 +240,9 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
         .await;
     // Its unfinished cleanups (its own calls' included) are the caller's
     // to say too.
-    ctx.called_cleanups
-        .note(&ctx.call_address(), &outcome.cleanup_unfinished);
+    ctx.called_runs
+        .note_unfinished(&ctx.call_address(), &outcome.cleanup_unfinished);
+    ctx.called_runs.note_plain(bus.masker().plain().cloned());
     let outputs = std::mem::take(&mut *outputs.lock().expect("not poisoned"));
     Ok(Called { outcome, outputs })
 }
