@@ -36,6 +36,7 @@
 mod feeds;
 mod ids;
 mod loosened;
+mod vars_changed;
 
 use super::{Sides, StepChange, StepStatus};
 use crate::ast::{Action, Effect};
@@ -259,6 +260,10 @@ pub(super) fn assess(sides: &Sides, changes: &[StepChange]) -> Vec<Risk> {
     let (Some(old), Some(new)) = (sides.old, sides.new) else {
         return risks;
     };
+    // A loop that is new is an addition, not a changed target list.
+    for r in vars_changed::assess(old, new, &|n| sides.new_to_old.contains_key(&n)) {
+        push(r.severity, r.kind, &r.step, r.message);
+    }
     let writes = (0..new.len()).any(|n| new.step_plan(n).effect >= Effect::Write);
     for input in &new.playbook().inputs {
         let name = &input.name.value;
