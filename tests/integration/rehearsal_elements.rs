@@ -547,3 +547,47 @@ fn one_elements_gate_is_scripted_by_index_or_label() {
     assert_eq!(code, 1, "{out}");
     snapshot("element_gates_malformed", &out);
 }
+
+/// A step the scenario expects skipped, whose gate it rejected, was
+/// reached and did not run: the headline says so, not "ran", in the
+/// playbook and in a playbook it calls.
+#[test]
+fn a_rejected_step_expected_skipped_was_reached_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.yaml"),
+        "steps:\n  - id: restart\n    approval: Restart?\n    shell: echo restart\n  - id: call\n    needs: [restart]\n    playbook: child.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("child.yaml"),
+        "steps:\n  - id: drain\n    approval: Drain?\n    shell: echo drain\n",
+    )
+    .unwrap();
+    let file = dir.path().join("p.scenario.yaml");
+    for (gates, skipped, headline) in [
+        (
+            "{restart: reject}",
+            "[restart]",
+            "`restart` was reached (rejected)",
+        ),
+        (
+            "{restart: approve, call.drain: reject}",
+            "[call.drain]",
+            "`call.drain` was reached (rejected)",
+        ),
+    ] {
+        std::fs::write(
+            &file,
+            format!(
+                "playbook: p.yaml\nsteps:\n  restart: succeeded\n  call.drain: succeeded\ngates: {gates}\nscenarios:\n  - name: refused\n    expect:\n      skipped: {skipped}\n"
+            ),
+        )
+        .unwrap();
+        let report = rehearsal::rehearse_file(&file, &world());
+        let rehearsal::Verdict::Failed(differences) = &report.scenarios[0].verdict else {
+            panic!("{gates}: {:?}", report.scenarios[0].verdict);
+        };
+        assert_eq!(differences[0].message, headline, "{gates}");
+    }
+}

@@ -76,6 +76,16 @@ pub(super) fn reached(state: StepState) -> bool {
     !matches!(state, StepState::Skipped | StepState::Pending)
 }
 
+/// What a reached step did, for a headline: a step whose gate was
+/// rejected, or that was cancelled, was reached and did not run.
+fn reached_words(state: StepState) -> &'static str {
+    match state {
+        StepState::Rejected => "was reached (rejected)",
+        StepState::Cancelled => "was reached (cancelled)",
+        _ => "ran",
+    }
+}
+
 fn list(plan: &Plan, steps: impl IntoIterator<Item = usize>) -> String {
     let ids: Vec<&str> = steps
         .into_iter()
@@ -235,10 +245,14 @@ pub fn compare(
             Some(_) => {}
             None if run.called.get(&s.value).is_some_and(|r| reached(r.state)) => {
                 let shown = name(&s.value);
+                let did = run
+                    .called
+                    .get(&s.value)
+                    .map_or("ran", |r| reached_words(r.state));
                 found.push(called_mismatch(
                     plan,
                     &s.value,
-                    format!("`{shown}` ran"),
+                    format!("`{shown}` {did}"),
                     format!("`{shown}` is skipped"),
                     format!("`{shown}` {}", called_words(run, &s.value)),
                 ))
@@ -419,7 +433,7 @@ fn unexpected(plan: &Plan, run: &Rehearsed, i: usize, exp: &str, act: &str) -> M
     labels.extend(deciding_branch(plan, run, i));
     Mismatch {
         step: Some(i),
-        message: format!("`{}` ran", step.id.value),
+        message: format!("`{}` {}", step.id.value, reached_words(run.states[i])),
         expected: exp.into(),
         actual: act.into(),
         labels,
