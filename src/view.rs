@@ -194,12 +194,16 @@ impl Human {
                 )
             }
             Event::RunResumed {
-                run_id, restored, ..
+                run_id,
+                restored,
+                elements_kept,
+                ..
             } => {
                 format!(
-                    "{} run {run_id}: {} step(s) already succeeded",
+                    "{} run {run_id}: {} step(s) already succeeded{}",
                     self.palette.bold("resuming"),
-                    restored.len()
+                    restored.len(),
+                    kept_elements(*elements_kept)
                 )
             }
             Event::StepStarted { step, attempt, .. } if *attempt == 1 => {
@@ -531,6 +535,14 @@ fn shown_value(value: &serde_json::Value) -> String {
 }
 
 /// ` (1 element)`, ` (40 elements)`.
+/// ", and N element(s) of loops not finished", when there are some.
+fn kept_elements(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(", and {n} element(s) of loops not finished"),
+    }
+}
+
 fn count(n: usize, noun: &str) -> String {
     format!(" ({n} {noun}{})", if n == 1 { "" } else { "s" })
 }

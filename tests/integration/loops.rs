@@ -121,6 +121,28 @@ steps:
         assert_eq!(after.get(pod), Some(&expected), "{pod}: {after:?}");
     }
     assert_eq!(s.read("count").trim(), pods.len().to_string());
+    // The resume says how many elements it kept (its loop is not among the
+    // steps that succeeded), as the journal and the report do.
+    let kept = String::from_utf8_lossy(&resumed.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["event"] == "run_resumed")
+        .and_then(|e| e["elements_kept"].as_u64());
+    assert_eq!(
+        kept,
+        Some((pods.len() - 1) as u64),
+        "{}",
+        String::from_utf8_lossy(&resumed.stdout)
+    );
+    let report = s.command(&["report", &run_id]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&report.stdout).contains(&format!(
+            "step(s) and {} loop element(s) kept)",
+            pods.len() - 1
+        )),
+        "{}",
+        String::from_utf8_lossy(&report.stdout)
+    );
 
     // The loop's results are in element order, restored ones included.
     let journal = s.journal();

@@ -143,6 +143,10 @@ pub enum Event {
         user: String,
         /// Steps whose success was restored from the journal.
         restored: Vec<String>,
+        /// Elements of loops not finished that succeeded before and will
+        /// not run again (their loop is not among `restored`).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        elements_kept: usize,
         /// The real uid of the resuming process (see `RunStarted::uid`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         uid: Option<u32>,
@@ -400,6 +404,11 @@ pub struct Record {
 /// The current time as the journal writes it.
 pub fn now() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+/// For `skip_serializing_if`: a count of nothing is left out.
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

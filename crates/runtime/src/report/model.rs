@@ -258,6 +258,7 @@ impl RunReport {
                 Event::RunResumed {
                     user,
                     restored,
+                    elements_kept,
                     inputs,
                     ..
                 } => {
@@ -274,8 +275,12 @@ impl RunReport {
                             outputs: Map::new(),
                         });
                     }
+                    let elements = match elements_kept {
+                        0 => String::new(),
+                        n => format!(" and {n} loop element(s)"),
+                    };
                     let mut line = vec![text(format!(
-                        "run resumed by {user} ({} step(s) kept)",
+                        "run resumed by {user} ({} step(s){elements} kept)",
                         restored.len()
                     ))];
                     // Inputs forced to new values: from here on the run

@@ -196,6 +196,7 @@ pub async fn call(call: Call<'_>) -> Result<Called, String> {
             run_id,
             user: current_user(),
             restored,
+            elements_kept: 0,
             uid: Some(current_uid()),
             output_cap: None,
             inputs: Map::new(),

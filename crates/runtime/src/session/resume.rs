@@ -310,10 +310,18 @@ impl Stopped {
                 dropped_bytes: torn.bytes,
             });
         }
+        let elements_kept = journaled
+            .restored
+            .items
+            .iter()
+            .filter(|(step, _)| !journaled.restored.succeeded.contains_key(*step))
+            .map(|(_, items)| items.len())
+            .sum();
         events.push(Event::RunResumed {
             run_id: this.run_id.clone(),
             user: current_user(),
             restored: restored_ids,
+            elements_kept,
             uid: Some(current_uid()),
             output_cap: settings.output_cap.journaled(),
             inputs: changed.into_iter().map(|(k, _, new)| (k, new)).collect(),
