@@ -13,7 +13,7 @@ use runbook_dsl::plan::Plan;
 use runbook_dsl::suggest;
 use runbook_dsl::terminal_text::escape;
 use runbook_runtime::element_address::{self, Part};
-use runbook_runtime::element_name::Target;
+use runbook_runtime::element_name::{ElementLabels, Target};
 use runbook_runtime::operator::{confirmation, not_a_confirmation, validate_answer, Preapproved};
 use runbook_runtime::{Event, Record, Subscriber};
 use std::path::Path;
@@ -279,32 +279,57 @@ fn unknown(plan: &Plan, address: &str, name: &str, flag: &str) -> Report {
 }
 
 /// The loop elements whose own gates were decided in a run
-/// (`approval_per_item`), by step, as the run showed them: after the run,
-/// an `--approve 'STEP[...]'` that named none of the elements its loop
-/// asked about is said, so an operator who mistyped a label (or gave part
-/// of it) learns that the element they meant was not approved, and how
-/// each is named.
+/// (`approval_per_item`), by step, as the run showed them, and the gates
+/// of playbooks loops called, by their run's address (`each[0].restart`)
+/// with the calling elements' labels: after the run, an `--approve` that
+/// named none of the elements asked about is said, so an operator who
+/// mistyped a label (or gave part of it, or wrote `each[007]`, which is
+/// position 7) learns that the element they meant was not approved, and
+/// how each is named.
 #[derive(Clone, Default)]
-pub struct AskedElements(Arc<Mutex<Vec<(String, String)>>>);
+pub struct AskedElements(Arc<Mutex<Asked>>);
+
+#[derive(Default)]
+struct Asked {
+    /// `(step, [INDEX] LABEL)` of gates asked per element.
+    elements: Vec<(String, String)>,
+    /// The addresses of gates asked in the run of a looped call.
+    in_calls: Vec<String>,
+    /// The labels of the loops' elements, by the address of each
+    /// element's run (`each[0]`).
+    labels: ElementLabels,
+}
 
 impl Subscriber for AskedElements {
     fn on_event(&mut self, record: &Record) {
-        if let Event::GateDecided {
-            step,
-            element: Some(element),
-            ..
-        } = &record.event
-        {
-            if let Ok(mut asked) = self.0.lock() {
-                asked.push((step.clone(), element.clone()));
+        let Ok(mut asked) = self.0.lock() else {
+            return;
+        };
+        match &record.event {
+            Event::GateDecided {
+                step,
+                element: Some(element),
+                ..
+            } => asked.elements.push((step.clone(), element.clone())),
+            Event::GateDecided { step, .. } if step.contains('[') => {
+                asked.in_calls.push(step.clone());
             }
+            Event::ItemStarted {
+                step, index, label, ..
+            } => {
+                asked
+                    .labels
+                    .insert(format!("{step}[{index}]"), label.clone());
+            }
+            _ => {}
         }
     }
 }
 
 impl AskedElements {
-    /// A warning for each `--approve STEP[SELECTOR]` in `approved` whose
-    /// step asked about elements, none of which it names.
+    /// A warning for each `--approve` in `approved` that selects an element
+    /// (`STEP[SELECTOR]`, `CALL[SELECTOR].STEP`) where elements were asked
+    /// about, none of which it names.
     pub fn unmatched(&self, approved: &[String]) -> Vec<String> {
         let Ok(asked) = self.0.lock() else {
             return Vec::new();
@@ -313,8 +338,12 @@ impl AskedElements {
             .iter()
             .filter_map(|address| {
                 let target = Target::parse(address).ok()?;
+                if target.step.contains('[') {
+                    return unmatched_in_calls(address, &target, &asked);
+                }
                 target.element.as_ref()?;
                 let elements: Vec<&str> = asked
+                    .elements
                     .iter()
                     .filter(|(step, _)| *step == target.step)
                     .map(|(_, element)| element.as_str())
@@ -326,23 +355,67 @@ impl AskedElements {
                 {
                     return None;
                 }
-                let shown: Vec<String> = elements
-                    .iter()
-                    .take(5)
-                    .map(|e| format!("`{}`", escape(e)))
-                    .collect();
-                let more = match elements.len() {
-                    n if n > 5 => format!(" and {} more", n - 5),
-                    _ => String::new(),
-                };
+                let shown: Vec<String> = elements.iter().map(|e| e.to_string()).collect();
                 Some(format!(
-                    "`--approve {}` named none of the elements of `{}` that were asked: {}{more}. An element is named by its index or its whole label, as shown: `--approve '{}[INDEX]'`",
+                    "`--approve {}` named none of the elements of `{}` that were asked: {}. An element is named by its index or its whole label, as shown: `--approve '{}[INDEX]'`",
                     escape(address),
                     escape(&target.step),
-                    shown.join(", "),
+                    listed(&shown),
                     escape(&target.step),
                 ))
             })
             .collect()
     }
+}
+
+/// The warning for `--approve 'CALL[SELECTOR].STEP'` when that step was
+/// asked in some element's run of the call, and in none it names.
+fn unmatched_in_calls(address: &str, target: &Target, asked: &Asked) -> Option<String> {
+    let unselected = |text: &str| {
+        element_address::parse(text)
+            .map(|parts| element_address::unselected(&parts))
+            .unwrap_or_else(|_| text.to_string())
+    };
+    let step = unselected(&target.step);
+    let runs: Vec<&String> = asked
+        .in_calls
+        .iter()
+        .filter(|run| unselected(run) == step)
+        .collect();
+    if runs.is_empty()
+        || runs.iter().any(|run| {
+            target.names_run(
+                run,
+                &asked.labels,
+                None,
+                runbook_runtime::element_name::Bare::NamesEvery,
+            )
+        })
+    {
+        return None;
+    }
+    let shown: Vec<String> = runs
+        .iter()
+        .map(|run| runbook_runtime::element_name::named_address(run, &asked.labels))
+        .collect();
+    Some(format!(
+        "`--approve {}` named none of the runs of `{}` that were asked: {}. An element is named by its index or its whole label, a label that is a number in quotes: `--approve 'CALL[\"007\"].STEP'`",
+        escape(address),
+        escape(&step),
+        listed(&shown),
+    ))
+}
+
+/// Up to five, each in backticks, and how many more.
+fn listed(items: &[String]) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .take(5)
+        .map(|e| format!("`{}`", escape(e)))
+        .collect();
+    let more = match items.len() {
+        n if n > 5 => format!(" and {} more", n - 5),
+        _ => String::new(),
+    };
+    format!("{}{more}", shown.join(", "))
 }

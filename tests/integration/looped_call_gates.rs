@@ -217,3 +217,30 @@ fn a_remote_approval_decides_the_element_its_person_read() {
     assert_eq!(restarted(&s), format!("web-1 soft\n{HOSTILE} soft\n"));
     assert!(!s.path().join("pwned").exists());
 }
+
+/// An `--approve` that selects no element whose run was asked (part of a
+/// label, a number read as a position) is said after the run, with how the
+/// runs asked are named, as it is for a loop gated per element.
+#[test]
+fn an_approve_naming_no_asked_run_is_said() {
+    let s = sandbox();
+    for named in ["each[web].restart", "each[7].restart"] {
+        let run = s.run(&["--approve", named, "--answer", "each.pick=soft"]);
+        assert_eq!(run.code, 3, "{}", run.describe());
+        let said = run.stderr.replace('\n', " ");
+        assert!(
+            said.contains(&format!(
+                "runbook: warning: `--approve {named}` named none of the runs of `each.restart` that were asked: `each[web-1].restart`"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = s.run(&[
+        "--approve",
+        "each[web-1].restart",
+        "--answer",
+        "each.pick=soft",
+    ]);
+    assert!(!run.stderr.contains("named none"), "{}", run.stderr);
+}
