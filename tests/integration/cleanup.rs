@@ -33,7 +33,7 @@ steps:
 
 const LIFT: &str = "echo lifted >> trail";
 
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !ready() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -184,7 +184,7 @@ steps:
 }
 
 /// Starts `runbook run p.yaml` and waits for the file `ready`.
-fn start(s: &Sandbox, ready: &str) -> std::process::Child {
+pub(crate) fn start(s: &Sandbox, ready: &str) -> std::process::Child {
     let child = s
         .command(&["run", "p.yaml", "--output", "json"])
         .stdout(Stdio::piped())
@@ -195,7 +195,7 @@ fn start(s: &Sandbox, ready: &str) -> std::process::Child {
     child
 }
 
-fn signal(child: &std::process::Child, signal: i32) {
+pub(crate) fn signal(child: &std::process::Child, signal: i32) {
     // SAFETY: kill has no memory-safety preconditions.
     unsafe {
         libc::kill(child.id() as i32, signal);

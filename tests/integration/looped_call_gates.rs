@@ -11,8 +11,8 @@
 //! whichever host waited.
 
 use crate::remote_approvals::{decide, finish, pending, start, store, text, wait_for};
-use crate::running::{binary, Run, Sandbox};
-use std::process::{Command, Stdio};
+use crate::remote_approvals_elements::paste;
+use crate::running::{Run, Sandbox};
 
 /// A label that must reach the shell as data and read back in a command.
 const HOSTILE: &str = "web-2 $(touch pwned) 'q\" #x";
@@ -133,23 +133,6 @@ fn a_decision_naming_no_such_element_run_is_refused_before_anything_runs() {
         "{}",
         run.stderr
     );
-}
-
-/// Runs `command` (a line `runbook` printed) in a real `sh`.
-fn paste(s: &Sandbox, command: &str) -> std::process::Output {
-    let path = format!(
-        "{}:{}",
-        binary().parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    Command::new("sh")
-        .args(["-c", command])
-        .current_dir(s.path())
-        .env("PATH", path)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
 }
 
 /// The approve command `runbook pending` prints for the gate at `step`

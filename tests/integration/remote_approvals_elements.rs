@@ -34,7 +34,7 @@ steps:
 
 /// Runs `command` (a line `runbook` printed) in a real `sh`, with the
 /// binary first on `PATH`.
-fn paste(s: &Sandbox, command: &str) -> std::process::Output {
+pub(crate) fn paste(s: &Sandbox, command: &str) -> std::process::Output {
     assert!(command.starts_with("runbook "), "{command}");
     let path = format!(
         "{}:{}",

@@ -6,9 +6,9 @@
 //! cleanups undid), so none is offered; `--force` goes on inside it
 //! (docs/semantics.md, "Cleanup: `finally`", "In a called playbook").
 
+use crate::cleanup::{signal, start, wait_for};
 use crate::running::{Run, Sandbox};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
 
 const PARENT: &str = "steps:
   - id: host
@@ -44,30 +44,8 @@ fn sandbox(lift: &str) -> Sandbox {
     s
 }
 
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn start(s: &Sandbox, ready: &str) -> Child {
-    let child = s
-        .command(&["run", "p.yaml", "--output", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runbook runs");
-    wait_for(ready, || s.path().join(ready).exists());
-    child
-}
-
 fn sigterm(child: &Child) {
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
+    signal(child, libc::SIGTERM);
 }
 
 fn report(s: &Sandbox) -> String {
